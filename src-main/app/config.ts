@@ -1,0 +1,162 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { DepotError } from './errors';
+import { isValidTimeZone } from './clock';
+
+/**
+ * Configuration lives in <data dir>/config.json. Every key has a default, so a fresh data
+ * directory needs no file at all; any key can be overridden for one run with `--set key=value`.
+ */
+export const configSchema = z
+  .object({
+    timeZone: z
+      .string()
+      .refine(isValidTimeZone, { message: 'not a known IANA time zone' })
+      .default('Asia/Shanghai'),
+    locale: z.enum(['zh-CN', 'en-US']).default('zh-CN'),
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    http: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(4820),
+        /** Binding to anything but loopback must be switched on deliberately. */
+        allowLan: z.boolean().default(false),
+      })
+      .prefault({}),
+    broker: z
+      .object({
+        /** 'embedded' starts aedes inside the app; otherwise an mqtt:// or mqtts:// URL. */
+        mode: z.enum(['embedded', 'external']).default('embedded'),
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(1883),
+        url: z.string().default(''),
+      })
+      .prefault({}),
+    backup: z
+      .object({
+        dir: z.string().default(''),
+        keep: z.number().int().min(1).default(14),
+      })
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.output<typeof configSchema>;
+
+export interface DataPaths {
+  dataDir: string;
+  dbFile: string;
+  configFile: string;
+  tokenFile: string;
+  logDir: string;
+  backupDir: string;
+}
+
+/** The per-user app-data folder, matching Electron's app.getPath('userData') for "DepotDesk". */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
+  if (env.DEPOTDESK_DATA_DIR) return env.DEPOTDESK_DATA_DIR;
+  const home = os.homedir();
+  if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'DepotDesk');
+  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'DepotDesk');
+  return path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'DepotDesk');
+}
+
+export function resolvePaths(opts: { dataDir?: string; db?: string }, env = process.env): DataPaths {
+  const dataDir = path.resolve(opts.dataDir ?? (opts.db ? path.dirname(opts.db) : defaultDataDir(env)));
+  const dbFile = path.resolve(opts.db ?? path.join(dataDir, 'depotdesk.sqlite'));
+  return {
+    dataDir,
+    dbFile,
+    configFile: path.join(dataDir, 'config.json'),
+    tokenFile: path.join(dataDir, 'instance-token'),
+    logDir: path.join(dataDir, 'logs'),
+    backupDir: path.join(dataDir, 'backups'),
+  };
+}
+
+/** Parses `key.path=value` overrides; values are JSON where they parse as JSON, else strings. */
+export function parseOverrides(pairs: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new DepotError('usage', `--set expects key=value, got "${pair}"`, { field: '--set' });
+    const key = pair.slice(0, eq).trim();
+    const raw = pair.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = raw;
+    }
+    setPath(out, key.split('.'), value);
+  }
+  return out;
+}
+
+function setPath(target: Record<string, unknown>, keys: string[], value: unknown): void {
+  let node = target;
+  keys.slice(0, -1).forEach((k) => {
+    if (typeof node[k] !== 'object' || node[k] === null) node[k] = {};
+    node = node[k] as Record<string, unknown>;
+  });
+  node[keys[keys.length - 1]] = value;
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)
+        ? deepMerge(b as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+/** Reads config.json (if any), applies the one-run overrides, validates, and names any bad key. */
+export function loadConfig(configFile: string, overrides: Record<string, unknown> = {}): Config {
+  let fromFile: Record<string, unknown> = {};
+  if (fs.existsSync(configFile)) {
+    try {
+      fromFile = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new DepotError('config_invalid', `${configFile} is not valid JSON: ${(e as Error).message}`, { file: configFile });
+    }
+  }
+  const parsed = configSchema.safeParse(deepMerge(fromFile, overrides));
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ key: i.path.join('.'), message: i.message }));
+    throw new DepotError(
+      'config_invalid',
+      `configuration is invalid: ${issues.map((i) => `${i.key || '(root)'}: ${i.message}`).join('; ')}`,
+      { file: configFile, issues },
+    );
+  }
+  const config = parsed.data;
+  if (!config.http.allowLan && !isLoopback(config.http.host)) {
+    throw new DepotError(
+      'config_invalid',
+      `http.host ${config.http.host} is not loopback; set http.allowLan=true to serve the depot LAN`,
+      { key: 'http.host' },
+    );
+  }
+  return config;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+export function saveConfig(configFile: string, patch: Record<string, unknown>): void {
+  let current: Record<string, unknown> = {};
+  if (fs.existsSync(configFile)) current = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+  const next = deepMerge(current, patch);
+  configSchema.parse(next);
+  fs.mkdirSync(path.dirname(configFile), { recursive: true });
+  const tmp = `${configFile}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(next, null, 2) + '\n');
+  fs.renameSync(tmp, configFile);
+}

@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import type { Clock } from './clock';
+import { systemClock } from './clock';
+import type { Config, DataPaths } from './config';
+import { createEventBus, type EventBus } from './events';
+import { ulidIds, type Ids } from './ids';
+import { createLogger, type Logger } from './logger';
+import { openDatabase, quickCheck, type Db, type Sqlite } from '../db/connection';
+import type { MigrationStatus } from '../db/migrate';
+import { DepotError } from './errors';
+import { LoginSessions } from '../operators/service';
+import { VERSION } from './version';
+
+/**
+ * Everything a domain needs, built once from config and handed down explicitly: no module-level
+ * singletons, so a test can build as many independent cores as it likes.
+ */
+export interface AppContext {
+  readonly version: string;
+  readonly config: Config;
+  readonly paths: DataPaths;
+  readonly clock: Clock;
+  readonly ids: Ids;
+  readonly log: Logger;
+  readonly events: EventBus;
+  readonly sqlite: Sqlite;
+  readonly db: Db;
+  readonly migrations: MigrationStatus;
+  readonly logins: LoginSessions;
+  readonly startedAt: number;
+  /** Live state that is not in the database (broker connection etc.), filled in by start-up. */
+  readonly runtime: RuntimeState;
+  close(): void;
+}
+
+export interface RuntimeState {
+  broker: { state: 'not_started' | 'connecting' | 'connected' | 'offline'; url: string | null };
+  mode: 'electron' | 'serve' | 'cli' | 'test';
+}
+
+export interface ContextOptions {
+  config: Config;
+  paths: DataPaths;
+  clock?: Clock;
+  log?: Logger;
+  mode?: RuntimeState['mode'];
+  migrationsDir?: string;
+  nativeBinding?: string;
+  /** Skip the start-up quick_check (the bench harness opens many databases). */
+  skipIntegrityCheck?: boolean;
+}
+
+export function createAppContext(opts: ContextOptions): AppContext {
+  const clock = opts.clock ?? systemClock(opts.config.timeZone);
+  const log = opts.log ?? createLogger({ level: opts.config.logLevel, dir: opts.paths.logDir });
+  fs.mkdirSync(opts.paths.dataDir, { recursive: true });
+  const opened = openDatabase(opts.paths.dbFile, {
+    migrationsDir: opts.migrationsDir,
+    nativeBinding: opts.nativeBinding,
+    now: () => clock.now(),
+  });
+  if (!opts.skipIntegrityCheck) {
+    const check = quickCheck(opened.sqlite);
+    if (!check.ok) {
+      opened.close();
+      throw new DepotError(
+        'integrity_failed',
+        `database ${opts.paths.dbFile} failed its integrity check: ${check.problems.slice(0, 5).join('; ')}; restore a backup (see README)`,
+        { problems: check.problems },
+      );
+    }
+  }
+  const events = createEventBus(() => clock.now());
+  return {
+    version: VERSION,
+    config: opts.config,
+    paths: opts.paths,
+    clock,
+    ids: ulidIds(clock),
+    log,
+    events,
+    sqlite: opened.sqlite,
+    db: opened.db,
+    migrations: opened.migrations,
+    logins: new LoginSessions(() => clock.now()),
+    startedAt: clock.now(),
+    runtime: { broker: { state: 'not_started', url: null }, mode: opts.mode ?? 'cli' },
+    close: () => {
+      if (opened.sqlite.open) opened.close();
+    },
+  };
+}

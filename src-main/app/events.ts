@@ -1,0 +1,39 @@
+import { EventEmitter } from 'node:events';
+
+/**
+ * The one typed push channel. Every event the renderer can receive is named here, so the
+ * renderer's handlers are type-checked against what the core emits. Domains add their events to
+ * this map as they are built.
+ */
+export interface DepotEventMap {
+  'system.started': { at: number };
+  'audit.appended': { id: number; method: string; operator: string | null; result: string };
+  'dashboard.changed': { reason: string };
+  alert: { level: 'info' | 'warning' | 'error'; code: string; message: string };
+}
+
+export type DepotEventName = keyof DepotEventMap;
+export type DepotEvent = {
+  [K in DepotEventName]: { type: K; at: number; payload: DepotEventMap[K] };
+}[DepotEventName];
+
+export interface EventBus {
+  emit<K extends DepotEventName>(type: K, payload: DepotEventMap[K]): void;
+  /** Every event, in order; returns the unsubscribe function. */
+  subscribe(listener: (event: DepotEvent) => void): () => void;
+}
+
+export function createEventBus(now: () => number): EventBus {
+  const emitter = new EventEmitter();
+  // Each open browser tab and Electron window is one listener; a depot has a handful.
+  emitter.setMaxListeners(100);
+  return {
+    emit(type, payload) {
+      emitter.emit('event', { type, at: now(), payload } as DepotEvent);
+    },
+    subscribe(listener) {
+      emitter.on('event', listener);
+      return () => emitter.off('event', listener);
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AppContext } from './context';
+import { openCore, removeInstanceFile, writeInstanceFile, type CoreOptions } from './core';
+import { ensureInstanceToken } from './token';
+import { startHttpServer, type RunningHttpServer } from '../contract/http';
+
+/**
+ * Browser mode: the core plus the contract over HTTP, serving the built renderer. Electron mode
+ * starts the same HTTP door on loopback so CLI commands can reach the live core.
+ */
+export interface BrowserMode {
+  app: AppContext;
+  http: RunningHttpServer;
+  stop(): Promise<void>;
+}
+
+export function defaultRendererDir(): string | null {
+  if (process.env.DEPOTDESK_RENDERER_DIR) return process.env.DEPOTDESK_RENDERER_DIR;
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i += 1) {
+    const candidate = path.join(dir, 'out', 'renderer');
+    if (fs.existsSync(path.join(candidate, 'index.html'))) return candidate;
+    if (fs.existsSync(path.join(dir, 'renderer', 'index.html'))) return path.join(dir, 'renderer');
+    dir = path.dirname(dir);
+  }
+  return null;
+}
+
+export async function startHttpDoor(app: AppContext, opts: { staticDir?: string | null } = {}): Promise<{ http: RunningHttpServer; stop(): Promise<void> }> {
+  const token = ensureInstanceToken(app.paths.tokenFile);
+  const http = await startHttpServer(app, {
+    host: app.config.http.host,
+    port: app.config.http.port,
+    token,
+    allowLan: app.config.http.allowLan,
+    staticDir: opts.staticDir === undefined ? defaultRendererDir() : opts.staticDir,
+  });
+  writeInstanceFile(app.paths, { url: http.url, pid: process.pid, mode: app.runtime.mode, startedAt: app.startedAt });
+  return {
+    http,
+    stop: async () => {
+      removeInstanceFile(app.paths);
+      await http.close();
+    },
+  };
+}
+
+export async function startBrowserMode(opts: Omit<CoreOptions, 'mode'> & { staticDir?: string | null }): Promise<BrowserMode> {
+  const app = openCore({ ...opts, mode: 'serve' });
+  try {
+    const door = await startHttpDoor(app, { staticDir: opts.staticDir });
+    app.events.emit('system.started', { at: app.clock.now() });
+    return {
+      app,
+      http: door.http,
+      stop: async () => {
+        await door.stop();
+        app.close();
+      },
+    };
+  } catch (e) {
+    app.close();
+    throw e;
+  }
+}

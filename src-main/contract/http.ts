@@ -1,0 +1,267 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { AppContext } from '../app/context';
+import { isLoopback } from '../app/config';
+import { tokensEqual } from '../app/token';
+import type { Caller, OperatorIdentity } from './define';
+import { dispatch } from './dispatch';
+
+/**
+ * Browser mode: the contract over HTTP.
+ *
+ * - `POST /rpc` with `{"method": "...", "params": {...}}` answers a CallResult as JSON.
+ * - `GET /events` streams the event bus as server-sent events.
+ * - Everything else serves the built renderer.
+ *
+ * Two secrets, two purposes. The instance token (a file in the data directory, mode 0600) proves
+ * the caller may talk to this instance at all: `Authorization: Bearer <token>` from the CLI, or a
+ * cookie set when the browser opens the `/?token=…` URL that `serve` prints. The operator login
+ * (auth.login) then says who is acting; browsers keep it in an HttpOnly cookie, the CLI sends it
+ * as `X-Depot-Session`.
+ */
+
+const TOKEN_COOKIE = 'depotdesk_token';
+const SESSION_COOKIE = 'depotdesk_session';
+const MAX_BODY = 1024 * 1024;
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  token: string;
+  /** Built renderer (out/renderer); when absent, / answers with a short note. */
+  staticDir?: string | null;
+  allowLan?: boolean;
+}
+
+export interface RunningHttpServer {
+  url: string;
+  loginUrl: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json; charset=utf-8',
+};
+
+// The same policy the Electron window uses; antd injects styles at run time.
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) out[part.slice(0, eq).trim()] = decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+export async function startHttpServer(app: AppContext, opts: HttpServerOptions): Promise<RunningHttpServer> {
+  const staticRoot = opts.staticDir ? path.resolve(opts.staticDir) : null;
+  const sseClients = new Set<http.ServerResponse>();
+  const unsubscribe = app.events.subscribe((event) => {
+    const frame = `event: depot\ndata: ${JSON.stringify(event)}\n\n`;
+    for (const res of sseClients) res.write(frame);
+  });
+
+  function hasInstanceToken(req: http.IncomingMessage): boolean {
+    const auth = req.headers.authorization;
+    if (auth?.startsWith('Bearer ') && tokensEqual(auth.slice(7).trim(), opts.token)) return true;
+    const cookie = parseCookies(req.headers.cookie)[TOKEN_COOKIE];
+    return cookie !== undefined && tokensEqual(cookie, opts.token);
+  }
+
+  function sessionToken(req: http.IncomingMessage): string | undefined {
+    const header = req.headers['x-depot-session'];
+    if (typeof header === 'string' && header) return header;
+    return parseCookies(req.headers.cookie)[SESSION_COOKIE];
+  }
+
+  /** DNS-rebinding guard: on loopback, only loopback Host names are served. */
+  function hostAllowed(req: http.IncomingMessage): boolean {
+    if (opts.allowLan) return true;
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    return isLoopback(host);
+  }
+
+  function send(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+    res.end(text);
+  }
+
+  async function readBody(req: http.IncomingMessage): Promise<string> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BODY) throw new Error('body too large');
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  async function handleRpc(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // A cross-site page cannot read our cookie-guarded answers, but it could still post; refuse
+    // any browser request whose Origin is not this server.
+    const origin = req.headers.origin;
+    if (origin && origin !== `http://${req.headers.host}`) {
+      send(res, 403, { ok: false, error: { code: 'forbidden', message: `cross-origin request from ${origin} refused` } });
+      return;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req));
+    } catch (e) {
+      send(res, 400, {
+        ok: false,
+        error: { code: 'invalid_input', message: `request body must be JSON {"method": "...", "params": {...}}: ${(e as Error).message}` },
+      });
+      return;
+    }
+    const { method, params } = (body ?? {}) as { method?: unknown; params?: unknown };
+    const token = sessionToken(req);
+    let newSessionCookie: string | null = null;
+    const caller: Caller = {
+      operator: app.logins.resolve(app, token),
+      transport: 'http',
+      session: {
+        signIn: (op: OperatorIdentity) => {
+          const t = app.logins.create(op);
+          newSessionCookie = `${SESSION_COOKIE}=${t}; HttpOnly; SameSite=Strict; Path=/`;
+          return { token: t };
+        },
+        signOut: () => {
+          app.logins.revoke(token);
+          newSessionCookie = `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`;
+        },
+      },
+    };
+    const result = await dispatch(app, caller, method, params);
+    const headers: http.OutgoingHttpHeaders = newSessionCookie ? { 'set-cookie': newSessionCookie } : {};
+    send(res, 200, result, headers);
+  }
+
+  function handleEvents(req: http.IncomingMessage, res: http.ServerResponse): void {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    });
+    res.write(': connected\n\n');
+    sseClients.add(res);
+    const keepAlive = setInterval(() => res.write(': ping\n\n'), 25_000);
+    req.on('close', () => {
+      clearInterval(keepAlive);
+      sseClients.delete(res);
+    });
+  }
+
+  function serveStatic(url: URL, res: http.ServerResponse): void {
+    if (!staticRoot) {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('DepotDesk API is running. Build the renderer (npm run build) to get the operator screens here.\n');
+      return;
+    }
+    let rel = decodeURIComponent(url.pathname);
+    if (rel.endsWith('/')) rel += 'index.html';
+    const file = path.resolve(staticRoot, '.' + rel);
+    const inside = file.startsWith(staticRoot + path.sep);
+    const target = inside && fs.existsSync(file) && fs.statSync(file).isFile() ? file : path.join(staticRoot, 'index.html');
+    const ext = path.extname(target);
+    res.writeHead(200, {
+      'content-type': MIME[ext] ?? 'application/octet-stream',
+      'content-security-policy': CSP,
+      'x-content-type-options': 'nosniff',
+      'cache-control': ext === '.html' ? 'no-store' : 'public, max-age=3600',
+    });
+    fs.createReadStream(target).pipe(res);
+  }
+
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      try {
+        if (!hostAllowed(req)) {
+          send(res, 403, { ok: false, error: { code: 'forbidden', message: 'unexpected Host header' } });
+          return;
+        }
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        const queryToken = url.searchParams.get('token');
+        if (req.method === 'GET' && queryToken !== null) {
+          if (!tokensEqual(queryToken, opts.token)) {
+            send(res, 401, { ok: false, error: { code: 'unauthenticated', message: 'wrong instance token' } });
+            return;
+          }
+          // The login URL: trade the token for a cookie and drop it from the address bar.
+          res.writeHead(302, {
+            'set-cookie': `${TOKEN_COOKIE}=${queryToken}; HttpOnly; SameSite=Strict; Path=/`,
+            location: url.pathname,
+          });
+          res.end();
+          return;
+        }
+        if (url.pathname === '/rpc' || url.pathname === '/events') {
+          if (!hasInstanceToken(req)) {
+            send(res, 401, {
+              ok: false,
+              error: { code: 'unauthenticated', message: 'missing or wrong instance token: open the URL printed by `depotdesk serve`' },
+            });
+            return;
+          }
+          if (url.pathname === '/rpc' && req.method === 'POST') return await handleRpc(req, res);
+          if (url.pathname === '/events' && req.method === 'GET') return handleEvents(req, res);
+          send(res, 405, { ok: false, error: { code: 'invalid_input', message: `${req.method} not allowed on ${url.pathname}` } });
+          return;
+        }
+        if (url.pathname === '/healthz') {
+          send(res, 200, { ok: true, data: { version: app.version } });
+          return;
+        }
+        if (req.method !== 'GET' && req.method !== 'HEAD') {
+          send(res, 405, { ok: false, error: { code: 'invalid_input', message: `${req.method} not allowed` } });
+          return;
+        }
+        serveStatic(url, res);
+      } catch (e) {
+        app.log.error({ err: e, url: req.url }, 'http request failed');
+        if (!res.headersSent) send(res, 500, { ok: false, error: { code: 'internal', message: 'request failed (logged)' } });
+        else res.end();
+      }
+    })();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const url = `http://${hostForUrl}:${port}/`;
+  return {
+    url,
+    loginUrl: `${url}?token=${opts.token}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        unsubscribe();
+        for (const res of sseClients) res.end();
+        sseClients.clear();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,8 @@
+export { method, ALL_ROLES, SUPERVISORS, FINANCE, ADMINS } from './define';
+export type { MethodDef, CallContext, Caller, OperatorIdentity, Transport, Access } from './define';
+export { dispatch } from './dispatch';
+export { methods, methodNames, type Methods } from './methods';
+export { startHttpServer, type RunningHttpServer } from './http';
+export { registerIpc, isTrustedSender, CALL_CHANNEL, EVENT_CHANNEL, APP_ORIGIN } from './ipc';
+export type { IpcMainLike, WebContentsLike, IpcInvokeEventLike } from './ipc';
+export type { CallResult, MethodName, MethodInput, MethodOutput, ApiClient } from './types';

@@ -1,0 +1,15 @@
+import type { MethodDef } from './define';
+import { operatorMethods } from '../operators';
+import { systemMethods } from '../system';
+
+/**
+ * The method registry: every operator action, one entry each. Domains declare their handlers as
+ * one map and are registered here in a line; the client types are derived from this object.
+ */
+export const methods = {
+  ...systemMethods,
+  ...operatorMethods,
+} satisfies Record<string, MethodDef<any, any>>; // any: each entry keeps its own precise zod types
+
+export type Methods = typeof methods;
+export const methodNames = Object.keys(methods) as (keyof Methods & string)[];

@@ -1,0 +1,174 @@
+import crypto from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import type { AppContext } from '../app/context';
+import { DepotError, expectChanges } from '../app/errors';
+import type { OperatorIdentity } from '../contract/define';
+import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords';
+import { operators, type Role } from './schema';
+
+/**
+ * Operator accounts.
+ *
+ * Guarantees:
+ * - Names are unique (case-insensitive in practice: stored lower-case).
+ * - Passwords are stored only as scrypt hashes; a wrong name and a wrong password look the same
+ *   to the caller and take the same time.
+ * - The first account is created only while there is none, and is an admin.
+ * - A disabled operator cannot sign in, and their open logins stop working at the next call.
+ */
+
+export const MIN_PASSWORD = 8;
+
+export interface OperatorSummary extends OperatorIdentity {
+  disabled: boolean;
+  createdAt: number;
+  lastLoginAt: number | null;
+}
+
+function toSummary(r: typeof operators.$inferSelect): OperatorSummary {
+  return {
+    id: r.id,
+    name: r.name,
+    displayName: r.displayName,
+    role: r.role,
+    disabled: r.disabled,
+    createdAt: r.createdAt,
+    lastLoginAt: r.lastLoginAt ?? null,
+  };
+}
+
+export function normalizeName(name: string): string {
+  return name.trim().toLowerCase();
+}
+
+export function operatorCount(app: AppContext): number {
+  return (app.sqlite.prepare('SELECT count(*) AS n FROM operators').get() as { n: number }).n;
+}
+
+export async function createOperator(
+  app: AppContext,
+  input: { name: string; displayName?: string; role: Role; password: string },
+): Promise<OperatorSummary> {
+  if (input.password.length < MIN_PASSWORD) {
+    throw new DepotError('invalid_input', `password must have at least ${MIN_PASSWORD} characters`, { field: 'password' });
+  }
+  const name = normalizeName(input.name);
+  const passwordHash = await hashPassword(input.password);
+  const row = {
+    id: app.ids.next(),
+    name,
+    displayName: input.displayName?.trim() || input.name.trim(),
+    role: input.role,
+    passwordHash,
+    disabled: false,
+    createdAt: app.clock.now(),
+    lastLoginAt: null,
+  };
+  app.sqlite
+    .transaction(() => {
+      const taken = app.db.select({ id: operators.id }).from(operators).where(eq(operators.name, name)).get();
+      if (taken) throw new DepotError('conflict', `an operator named ${name} already exists`, { field: 'name' });
+      app.db.insert(operators).values(row).run();
+    })
+    .immediate();
+  return toSummary(row);
+}
+
+/** Creates the first admin; refused once any operator exists. */
+export async function createFirstAdmin(
+  app: AppContext,
+  input: { name: string; displayName?: string; password: string },
+): Promise<OperatorSummary> {
+  if (operatorCount(app) > 0) {
+    throw new DepotError('conflict', 'this depot already has operators; an admin adds more from Settings', { field: 'name' });
+  }
+  return createOperator(app, { ...input, role: 'admin' });
+}
+
+export async function authenticate(app: AppContext, name: string, password: string): Promise<OperatorIdentity> {
+  const row = app.db.select().from(operators).where(eq(operators.name, normalizeName(name))).get();
+  const ok = await verifyPassword(password, row?.passwordHash ?? DUMMY_HASH);
+  if (!row || !ok) throw new DepotError('unauthenticated', 'wrong operator name or password', { field: 'name' });
+  if (row.disabled) throw new DepotError('forbidden', `operator ${row.name} is disabled`, { field: 'name' });
+  expectChanges(
+    app.db.update(operators).set({ lastLoginAt: app.clock.now() }).where(eq(operators.id, row.id)).run(),
+    1,
+    `record login of ${row.name}`,
+  );
+  return toSummary(row);
+}
+
+export function findOperator(app: AppContext, id: string): OperatorSummary | null {
+  const row = app.db.select().from(operators).where(eq(operators.id, id)).get();
+  return row ? toSummary(row) : null;
+}
+
+export function listOperators(app: AppContext): OperatorSummary[] {
+  return app.db.select().from(operators).orderBy(operators.name).all().map(toSummary);
+}
+
+export function setDisabled(app: AppContext, actor: OperatorIdentity, id: string, disabled: boolean): OperatorSummary {
+  if (actor.id === id && disabled) throw new DepotError('refused', 'you cannot disable your own account', { field: 'id' });
+  return app.sqlite
+    .transaction(() => {
+      const target = findOperator(app, id);
+      if (!target) throw new DepotError('not_found', `no operator with id ${id}`, { field: 'id' });
+      if (disabled && target.role === 'admin') {
+        const admins = (app.sqlite
+          .prepare("SELECT count(*) AS n FROM operators WHERE role = 'admin' AND disabled = 0")
+          .get() as { n: number }).n;
+        if (admins <= 1) throw new DepotError('refused', 'the last active admin cannot be disabled', { field: 'id' });
+      }
+      expectChanges(app.db.update(operators).set({ disabled }).where(eq(operators.id, id)).run(), 1, `disable operator ${id}`);
+      return { ...target, disabled };
+    })
+    .immediate();
+}
+
+export async function changePassword(app: AppContext, id: string, password: string): Promise<void> {
+  if (password.length < MIN_PASSWORD) {
+    throw new DepotError('invalid_input', `password must have at least ${MIN_PASSWORD} characters`, { field: 'password' });
+  }
+  const passwordHash = await hashPassword(password);
+  expectChanges(app.db.update(operators).set({ passwordHash }).where(eq(operators.id, id)).run(), 1, `change password of ${id}`);
+}
+
+/**
+ * Signed-in operators, by an opaque random token. Kept in memory: a restart signs everyone out,
+ * which on a depot PC is what an operator expects.
+ */
+export class LoginSessions {
+  private readonly byToken = new Map<string, { operatorId: string; lastSeen: number }>();
+  constructor(
+    private readonly now: () => number,
+    private readonly idleMs = 12 * 60 * 60 * 1000,
+  ) {}
+
+  create(operator: OperatorIdentity): string {
+    const token = crypto.randomBytes(24).toString('base64url');
+    this.byToken.set(token, { operatorId: operator.id, lastSeen: this.now() });
+    return token;
+  }
+
+  /** The operator behind a token, re-read so a disabled account or changed role takes effect now. */
+  resolve(app: AppContext, token: string | undefined | null): OperatorIdentity | null {
+    if (!token) return null;
+    const s = this.byToken.get(token);
+    if (!s) return null;
+    if (this.now() - s.lastSeen > this.idleMs) {
+      this.byToken.delete(token);
+      return null;
+    }
+    const op = findOperator(app, s.operatorId);
+    if (!op || op.disabled) {
+      this.byToken.delete(token);
+      return null;
+    }
+    s.lastSeen = this.now();
+    return { id: op.id, name: op.name, displayName: op.displayName, role: op.role };
+  }
+
+  revoke(token: string | undefined | null): void {
+    if (token) this.byToken.delete(token);
+  }
+}

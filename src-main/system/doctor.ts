@@ -1,0 +1,106 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import type { AppContext } from '../app/context';
+import { readInstanceFile } from '../app/core';
+import { quickCheck } from '../db/connection';
+import { readMigrations } from '../db/migrate';
+import { defaultMigrationsDir } from '../db/connection';
+import { verifyAudit } from '../operators';
+
+/**
+ * `depotdesk doctor`: the checks an operator (or support on the phone) runs when something feels
+ * wrong. Each check says ok or not, and what to do when it is not.
+ */
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** Domains with invariants of their own (the ledger) append checks here. */
+export const doctorChecks: ((app: AppContext) => DoctorCheck | Promise<DoctorCheck>)[] = [];
+
+function tcpReachable(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+export async function brokerCheck(app: AppContext): Promise<DoctorCheck> {
+  const b = app.config.broker;
+  if (b.mode === 'external') {
+    let url: URL;
+    try {
+      url = new URL(b.url);
+    } catch {
+      return { name: 'broker', ok: false, detail: `broker.url "${b.url}" is not a URL (mqtt://host:port or mqtts://…)` };
+    }
+    const port = Number(url.port || (url.protocol === 'mqtts:' ? 8883 : 1883));
+    const ok = await tcpReachable(url.hostname, port);
+    return { name: 'broker', ok, detail: ok ? `external broker ${url.host} reachable` : `external broker ${url.host} is not reachable` };
+  }
+  const running = readInstanceFile(app.paths);
+  const reachable = await tcpReachable(b.host, b.port);
+  if (running) {
+    return {
+      name: 'broker',
+      ok: reachable,
+      detail: reachable
+        ? `embedded broker on ${b.host}:${b.port} reachable (instance pid ${running.pid})`
+        : `DepotDesk is running (pid ${running.pid}) but its broker on ${b.host}:${b.port} does not answer`,
+    };
+  }
+  return {
+    name: 'broker',
+    ok: true,
+    detail: reachable
+      ? `DepotDesk is not running, and something else already listens on ${b.host}:${b.port}: the embedded broker will not be able to start there`
+      : `embedded broker (${b.host}:${b.port}) starts with the app; DepotDesk is not running now`,
+  };
+}
+
+export async function runDoctor(app: AppContext): Promise<{ ok: boolean; checks: DoctorCheck[] }> {
+  const checks: DoctorCheck[] = [];
+  try {
+    fs.accessSync(app.paths.dataDir, fs.constants.W_OK);
+    checks.push({ name: 'data_dir', ok: true, detail: `${app.paths.dataDir} is writable` });
+  } catch {
+    checks.push({ name: 'data_dir', ok: false, detail: `${app.paths.dataDir} is not writable` });
+  }
+  const known = readMigrations(defaultMigrationsDir()).length;
+  checks.push({
+    name: 'migrations',
+    ok: app.migrations.applied === known,
+    detail: `${app.migrations.applied} of ${known} migrations applied (latest ${app.migrations.latest ?? 'none'})`,
+  });
+  const integrity = quickCheck(app.sqlite, true);
+  checks.push({
+    name: 'integrity',
+    ok: integrity.ok,
+    detail: integrity.ok ? 'integrity_check ok, no foreign-key violations' : integrity.problems.slice(0, 5).join('; '),
+  });
+  const audit = verifyAudit(app);
+  checks.push({
+    name: 'audit_chain',
+    ok: audit.ok,
+    detail: audit.ok ? `${audit.rows} audit rows, chain intact` : `audit row ${audit.broken!.id}: ${audit.broken!.reason}`,
+  });
+  if (fs.existsSync(app.paths.tokenFile) && process.platform !== 'win32') {
+    const mode = fs.statSync(app.paths.tokenFile).mode & 0o777;
+    checks.push({
+      name: 'instance_token',
+      ok: (mode & 0o077) === 0,
+      detail: (mode & 0o077) === 0 ? 'instance token readable by this user only' : `instance token has mode ${mode.toString(8)}; run chmod 600`,
+    });
+  }
+  checks.push(await brokerCheck(app));
+  for (const check of doctorChecks) checks.push(await check(app));
+  return { ok: checks.every((c) => c.ok), checks };
+}

@@ -1,0 +1,59 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ALL_ROLES, SUPERVISORS, method } from '../contract/define';
+import { backupDatabase } from '../db/backup';
+import { dashboardSummary } from './dashboard';
+
+const figure = z.object({ key: z.string(), value: z.number(), unit: z.enum(['count', 'fen', 'bytes', 'wh']) });
+
+export function backupFileName(at: number): string {
+  return `depotdesk-${new Date(at).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}Z.sqlite`;
+}
+
+export const systemMethods = {
+  'system.about': method({
+    summary: 'Version, data path, schema version and broker state.',
+    kind: 'query',
+    roles: ALL_ROLES,
+    input: z.object({}),
+    output: z.object({
+      version: z.string(),
+      dataDir: z.string(),
+      dbFile: z.string(),
+      schema: z.object({ applied: z.number(), latest: z.string().nullable() }),
+      timeZone: z.string(),
+      mode: z.string(),
+      broker: z.object({ state: z.string(), url: z.string().nullable() }),
+      startedAt: z.number(),
+    }),
+    handler: ({ app }) => ({
+      version: app.version,
+      dataDir: app.paths.dataDir,
+      dbFile: app.paths.dbFile,
+      schema: { applied: app.migrations.applied, latest: app.migrations.latest },
+      timeZone: app.clock.timeZone,
+      mode: app.runtime.mode,
+      broker: app.runtime.broker,
+      startedAt: app.startedAt,
+    }),
+  }),
+  'dashboard.summary': method({
+    summary: 'Live figures for the dashboard.',
+    kind: 'query',
+    roles: ALL_ROLES,
+    input: z.object({}),
+    output: z.object({ at: z.number(), businessDate: z.string(), figures: z.array(figure) }),
+    handler: ({ app }) => dashboardSummary(app),
+  }),
+  'system.backup': method({
+    summary: 'Write an online backup of the database into the backups folder.',
+    kind: 'command',
+    roles: SUPERVISORS,
+    input: z.object({}),
+    output: z.object({ file: z.string(), bytes: z.number(), pages: z.number() }),
+    handler: ({ app }) => {
+      const dir = app.config.backup.dir || app.paths.backupDir;
+      return backupDatabase(app.sqlite, path.join(dir, backupFileName(app.clock.now())));
+    },
+  }),
+};
