@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// npm test: typecheck, then vitest (unit + integration on real SQLite files and a real broker),
+// then Playwright e2e of the renderer in Chromium against `depotdesk serve`.
+// Ends with one summary line "tests: N passed, N failed, N skipped" counted from both runners.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findChromium } from './chromium.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'depotdesk-test-reports-'));
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let failedStep = null;
+
+function run(label, cmd, args, env = {}) {
+  process.stdout.write(`\n── ${label}\n`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  if (r.status !== 0 && !failedStep) failedStep = `${label} (exit ${r.status ?? r.signal})`;
+  return r.status === 0;
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+const only = process.argv.slice(2);
+const want = (step) => only.length === 0 || only.includes(step);
+
+if (want('typecheck')) run('typecheck (tsc --noEmit)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+
+if (want('unit')) {
+  const out = path.join(reports, 'vitest.json');
+  run('vitest (unit + integration)', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
+  const v = readJson(out);
+  if (v) {
+    totals.passed += v.numPassedTests ?? 0;
+    totals.failed += v.numFailedTests ?? 0;
+    totals.skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
+  } else if (!failedStep) {
+    failedStep = 'vitest wrote no report';
+  }
+}
+
+if (want('e2e')) {
+  const chromium = findChromium({ install: true });
+  if (!chromium.path) {
+    process.stdout.write(`\n── e2e: ${chromium.reason}\n`);
+    failedStep ??= 'no Chromium for the e2e tests';
+    totals.failed += 1;
+  } else {
+    const out = path.join(reports, 'playwright.json');
+    run('playwright e2e (Chromium, browser mode)', bin('playwright'), ['test', '--reporter=list,json'], {
+      CHROMIUM_PATH: chromium.path,
+      PLAYWRIGHT_JSON_OUTPUT_NAME: out,
+    });
+    const p = readJson(out);
+    if (p?.stats) {
+      totals.passed += p.stats.expected ?? 0;
+      totals.failed += (p.stats.unexpected ?? 0) + (p.stats.flaky ?? 0);
+      totals.skipped += p.stats.skipped ?? 0;
+    } else if (!failedStep) {
+      failedStep = 'playwright wrote no report';
+    }
+  }
+}
+
+fs.rmSync(reports, { recursive: true, force: true });
+process.stdout.write(`\n${failedStep ? `FAILED at ${failedStep}\n` : ''}`);
+process.stdout.write(`tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+process.exit(failedStep || totals.failed > 0 ? 1 : 0);

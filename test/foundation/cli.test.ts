@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { cli, tempDir } from '../helpers';
+
+const PW = { DEPOTDESK_PASSWORD: 'admin-password' };
+
+describe('the depotdesk command', () => {
+  it('init creates the data directory and the admin without a prompt; a second init is refused', () => {
+    const dir = tempDir();
+    const r = cli(['init', '--admin', 'boss', '--data-dir', dir, '--json'], PW);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json<{ admin: { name: string; role: string } }>().admin).toMatchObject({ name: 'boss', role: 'admin' });
+    expect(fs.existsSync(path.join(dir, 'depotdesk.sqlite'))).toBe(true);
+    expect(fs.statSync(path.join(dir, 'instance-token')).mode & 0o777).toBe(0o600);
+    const again = cli(['init', '--admin', 'boss2', '--data-dir', dir], PW);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already initialised/);
+  });
+
+  it('doctor reports ok on a fresh data directory', () => {
+    const dir = tempDir();
+    const r = cli(['doctor', '--data-dir', dir, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = r.json<{ ok: boolean; checks: { name: string; ok: boolean }[] }>();
+    expect(report.ok).toBe(true);
+    expect(report.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['migrations', 'integrity', 'audit_chain', 'broker']));
+  });
+
+  it('usage errors exit 2 and name the problem', () => {
+    const dir = tempDir();
+    expect(cli(['frobnicate']).code).toBe(2);
+    const badOpt = cli(['doctor', '--data-dir', dir, '--colour']);
+    expect(badOpt.code).toBe(2);
+    expect(badOpt.stderr).toMatch(/--colour/);
+    const noAdmin = cli(['init', '--data-dir', dir]);
+    expect(noAdmin.code).toBe(2);
+    expect(noAdmin.stderr).toMatch(/--admin/);
+    const badSet = cli(['doctor', '--data-dir', dir, '--set', 'timeZone=Nowhere/Land']);
+    expect(badSet.code).toBe(1);
+    expect(badSet.stderr).toMatch(/timeZone/);
+  });
+
+  it('operator commands act as the --as operator and respect roles', () => {
+    const dir = tempDir();
+    expect(cli(['init', '--admin', 'boss', '--data-dir', dir], PW).code).toBe(0);
+    const add = cli(['operator', 'add', '--name', 'zhang', '--role', 'operator', '--data-dir', dir, '--as', 'boss', '--json'], {
+      ...PW,
+      DEPOTDESK_NEW_PASSWORD: 'zhang-password',
+    });
+    expect(add.code, add.stderr).toBe(0);
+    const list = cli(['operator', 'list', '--data-dir', dir, '--as', 'boss', '--json'], PW);
+    expect(list.json<{ name: string }[]>().map((o) => o.name)).toEqual(['boss', 'zhang']);
+    const denied = cli(['operator', 'add', '--name', 'x2', '--role', 'admin', '--data-dir', dir, '--as', 'zhang'], {
+      DEPOTDESK_PASSWORD: 'zhang-password',
+      DEPOTDESK_NEW_PASSWORD: 'whatever-pw',
+    });
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/needs one of the roles admin/);
+    const wrongPw = cli(['operator', 'list', '--data-dir', dir, '--as', 'boss'], { DEPOTDESK_PASSWORD: 'nope' });
+    expect(wrongPw.code).toBe(1);
+    expect(wrongPw.stderr).toMatch(/wrong operator name or password/);
+    const noAs = cli(['operator', 'list', '--data-dir', dir]);
+    expect(noAs.code).toBe(2);
+    expect(noAs.stderr).toMatch(/--as NAME/);
+  });
+
+  it('audit verify fails naming the row someone edited with sqlite', () => {
+    const dir = tempDir();
+    expect(cli(['init', '--admin', 'boss', '--data-dir', dir], PW).code).toBe(0);
+    for (const name of ['aa', 'bb']) {
+      cli(['operator', 'add', '--name', name, '--role', 'operator', '--data-dir', dir, '--as', 'boss'], { ...PW, DEPOTDESK_NEW_PASSWORD: 'longenough' });
+    }
+    expect(cli(['audit', 'verify', '--data-dir', dir]).code).toBe(0);
+    const db = new Database(path.join(dir, 'depotdesk.sqlite'));
+    db.exec('DROP TRIGGER audit_log_no_update');
+    db.prepare("UPDATE audit_log SET operator_name = 'nobody' WHERE id = 2").run();
+    db.close();
+    const r = cli(['audit', 'verify', '--data-dir', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/row 2/);
+    const j = cli(['audit', 'verify', '--data-dir', dir, '--json']);
+    expect(j.json()).toMatchObject({ ok: false, broken: { id: 2 } });
+  });
+
+  it('backup writes a checked copy and never overwrites an existing file', () => {
+    const dir = tempDir();
+    expect(cli(['init', '--admin', 'boss', '--data-dir', dir], PW).code).toBe(0);
+    const out = path.join(tempDir(), 'copy.sqlite');
+    const r = cli(['backup', '--out', out, '--data-dir', dir, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const copy = new Database(out, { readonly: true });
+    expect(copy.prepare('SELECT name FROM operators').all()).toEqual([{ name: 'boss' }]);
+    copy.close();
+    const again = cli(['backup', '--out', out, '--data-dir', dir]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already exists/);
+  });
+});
