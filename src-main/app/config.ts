@@ -32,12 +32,44 @@ export const configSchema = z
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(1883),
         url: z.string().default(''),
+        /** Binding the embedded broker to anything but loopback must be switched on deliberately. */
+        allowLan: z.boolean().default(false),
+        /** External broker only: the back office's own MQTT login (embedded mode generates its own). */
+        username: z.string().default(''),
+        password: z.string().default(''),
+        clientId: z.string().default(''),
+        /** External mqtts:// only: PEM files and whether to check the broker's certificate. */
+        tls: z
+          .object({ caFile: z.string().default(''), certFile: z.string().default(''), keyFile: z.string().default(''), rejectUnauthorized: z.boolean().default(true) })
+          .prefault({}),
+      })
+      .prefault({}),
+    chargers: z
+      .object({
+        /** Accept a BootNotification from an unknown charger id and register it (unconfirmed). */
+        autoRegister: z.boolean().default(false),
+        heartbeatIntervalS: z.number().int().min(10).max(86_400).default(60),
+        /** A charger silent for this many heartbeat intervals is marked offline. */
+        offlineAfterMissedHeartbeats: z.number().int().min(1).max(100).default(3),
+        callTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+        callRetries: z.number().int().min(0).max(10).default(2),
+        messageLogRetentionDays: z.number().int().min(1).max(3650).default(180),
       })
       .prefault({}),
     backup: z
       .object({
         dir: z.string().default(''),
         keep: z.number().int().min(1).default(14),
+      })
+      .prefault({}),
+    jobs: z
+      .object({
+        /** How often the scheduler looks for due jobs and cron slots. */
+        pollIntervalMs: z.number().int().min(20).max(60_000).default(1000),
+        /** Completed, cancelled and discarded jobs are deleted after this many days. */
+        pruneAfterDays: z.number().int().min(1).max(3650).default(7),
+        /** Jobs run at once per queue; a queue not named here runs one at a time. */
+        queues: z.record(z.string(), z.number().int().min(1).max(50)).default({ default: 2, maintenance: 1 }),
       })
       .prefault({}),
   })
