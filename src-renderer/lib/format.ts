@@ -1,0 +1,39 @@
+/**
+ * Display formatting. Money arrives as integer fen and is formatted with integer arithmetic, so
+ * a displayed amount is exactly the stored one (no floating-point rounding on the way).
+ */
+export type FigureUnit = 'count' | 'fen' | 'bytes' | 'wh';
+
+const grouped = (n: number) => Math.trunc(n).toLocaleString('en-US');
+
+export function formatFen(fen: number): string {
+  const sign = fen < 0 ? '-' : '';
+  const abs = Math.abs(Math.trunc(fen));
+  return `${sign}¥${grouped(Math.floor(abs / 100))}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  if (bytes < 1024 * 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  return `${(bytes / (1024 * 1024 * 1024)).toFixed(2)} GB`;
+}
+
+export function formatWh(wh: number): string {
+  const sign = wh < 0 ? '-' : '';
+  const abs = Math.abs(Math.trunc(wh));
+  return `${sign}${grouped(Math.floor(abs / 1000))}.${String(abs % 1000).padStart(3, '0')} kWh`;
+}
+
+export function formatFigure(value: number, unit: FigureUnit): string {
+  switch (unit) {
+    case 'fen':
+      return formatFen(value);
+    case 'bytes':
+      return formatBytes(value);
+    case 'wh':
+      return formatWh(value);
+    case 'count':
+      return grouped(value);
+  }
+}

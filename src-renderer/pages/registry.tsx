@@ -1,0 +1,67 @@
+import { lazy, type ComponentType, type LazyExoticComponent, type ReactNode } from 'react';
+import {
+  AlertOutlined,
+  DashboardOutlined,
+  FileExcelOutlined,
+  GiftOutlined,
+  InteractionOutlined,
+  ApiOutlined,
+  ScheduleOutlined,
+  SettingOutlined,
+  ThunderboltOutlined,
+  WalletOutlined,
+} from '@ant-design/icons';
+import type { I18nKey } from '../i18n';
+import type { Role } from '../session';
+
+/**
+ * The side navigation, one entry per area, in menu order. Each page loads lazily so an area's
+ * code (and its failures) stay out of the others. A domain replaces its placeholder here with
+ * one line: `page: lazy(() => import('./ledger'))`.
+ */
+export type NavKey =
+  | 'dashboard'
+  | 'sessions'
+  | 'chargers'
+  | 'ledger'
+  | 'compensation'
+  | 'reconciliation'
+  | 'risk'
+  | 'jobs'
+  | 'reports'
+  | 'settings';
+
+export interface PageEntry {
+  key: NavKey;
+  label: I18nKey;
+  icon: ReactNode;
+  page: LazyExoticComponent<ComponentType>;
+  /** Roles that see this area; absent means everyone signed in. */
+  roles?: readonly Role[];
+}
+
+/** A placeholder that says what will come, loaded like any other page. */
+function comingSoon(title: I18nKey, description: I18nKey): LazyExoticComponent<ComponentType> {
+  return lazy(() =>
+    import('../components/ComingSoon').then((m) => ({ default: () => <m.ComingSoon title={title} description={description} /> })),
+  );
+}
+
+export const pages: readonly PageEntry[] = [
+  { key: 'dashboard', label: 'nav.dashboard', icon: <DashboardOutlined />, page: lazy(() => import('./dashboard')) },
+  { key: 'sessions', label: 'nav.sessions', icon: <ThunderboltOutlined />, page: comingSoon('nav.sessions', 'soon.sessions') },
+  { key: 'chargers', label: 'nav.chargers', icon: <ApiOutlined />, page: comingSoon('nav.chargers', 'soon.chargers') },
+  { key: 'ledger', label: 'nav.ledger', icon: <WalletOutlined />, page: comingSoon('nav.ledger', 'soon.ledger') },
+  { key: 'compensation', label: 'nav.compensation', icon: <GiftOutlined />, page: comingSoon('nav.compensation', 'soon.compensation') },
+  { key: 'reconciliation', label: 'nav.reconciliation', icon: <InteractionOutlined />, page: comingSoon('nav.reconciliation', 'soon.reconciliation') },
+  { key: 'risk', label: 'nav.risk', icon: <AlertOutlined />, page: comingSoon('nav.risk', 'soon.risk') },
+  { key: 'jobs', label: 'nav.jobs', icon: <ScheduleOutlined />, page: comingSoon('nav.jobs', 'soon.jobs') },
+  { key: 'reports', label: 'nav.reports', icon: <FileExcelOutlined />, page: comingSoon('nav.reports', 'soon.reports') },
+  { key: 'settings', label: 'nav.settings', icon: <SettingOutlined />, page: lazy(() => import('./settings')) },
+];
+
+export const DEFAULT_PAGE: NavKey = 'dashboard';
+
+export function findPage(key: string): PageEntry | undefined {
+  return pages.find((p) => p.key === key);
+}
