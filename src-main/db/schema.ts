@@ -4,3 +4,4 @@
  */
 export * from '../app/meta-schema';
 export * from '../operators/schema';
+export * from '../ledger/schema';
