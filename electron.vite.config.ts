@@ -2,21 +2,24 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
 
-// Main and preload are bundled for Electron; native modules (better-sqlite3) and the MQTT stack
-// stay external and load from node_modules at run time.
+// Main and preload are bundled for Electron. In main, every package.json dependency stays
+// external (better-sqlite3 is native and is loaded at run time, from node_modules or through its
+// nativeBinding option; nothing is imported at build time). The preload runs sandboxed, where
+// require() knows only `electron`, so it bundles everything it uses into one CommonJS file.
+// Neither build needs the Electron binary: electron-vite only reads electron's package.json.
 export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
       externalizeDeps: true,
-      rollupOptions: { input: { index: resolve(__dirname, 'src-main/index.ts') } },
+      rolldownOptions: { input: { index: resolve(__dirname, 'src-main/index.ts') } },
     },
   },
   preload: {
     build: {
       outDir: 'out/preload',
-      externalizeDeps: true,
-      rollupOptions: {
+      externalizeDeps: false,
+      rolldownOptions: {
         input: { index: resolve(__dirname, 'src-preload/index.ts') },
         // Sandboxed preloads must be CommonJS.
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
