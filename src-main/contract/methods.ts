@@ -1,6 +1,9 @@
 import type { MethodDef } from './define';
 import { operatorMethods } from '../operators';
 import { systemMethods } from '../system';
+import { jobMethods } from '../jobs';
+import { alertMethods } from '../alerts';
+import { tariffMethods } from '../tariffs';
 
 /**
  * The method registry: every operator action, one entry each. Domains declare their handlers as
@@ -9,6 +12,9 @@ import { systemMethods } from '../system';
 export const methods = {
   ...systemMethods,
   ...operatorMethods,
+  ...jobMethods,
+  ...alertMethods,
+  ...tariffMethods,
 } satisfies Record<string, MethodDef<any, any>>; // any: each entry keeps its own precise zod types
 
 export type Methods = typeof methods;

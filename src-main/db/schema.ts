@@ -5,3 +5,5 @@
 export * from '../app/meta-schema';
 export * from '../operators/schema';
 export * from '../ledger/schema';
+export * from '../jobs/schema';
+export * from '../alerts/schema';

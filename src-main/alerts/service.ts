@@ -1,0 +1,155 @@
+import type { AppContext } from '../app/context';
+import { DepotError, expectChanges } from '../app/errors';
+import { afterCommit } from '../db/after-commit';
+import { writeTx } from '../db/connection';
+import type { AlertLevel } from './schema';
+
+/**
+ * Alerts.
+ *
+ * Guarantees:
+ * - There is at most one open (unacknowledged) alert per subject: raising the same problem again
+ *   counts it on the open alert instead of adding a row, so a rule firing every minute does not
+ *   bury the list.
+ * - raiseAlert works inside the caller's transaction: the alert and the fact that caused it commit
+ *   together, and the `alert` event is emitted only once the new alert is committed.
+ * - An alert is acknowledged at most once, by a named operator; acknowledging it again is refused,
+ *   not silently ignored.
+ * - Once acknowledged, the same subject raised again opens a new alert.
+ */
+
+export interface Alert {
+  id: string;
+  code: string;
+  level: AlertLevel;
+  message: string;
+  subject: string;
+  details: Record<string, unknown>;
+  raisedAt: number;
+  lastRaisedAt: number;
+  count: number;
+  acknowledgedAt: number | null;
+  acknowledgedBy: string | null;
+}
+
+export interface RaiseAlertInput {
+  code: string;
+  level: AlertLevel;
+  message: string;
+  /** The problem's identity; defaults to the code (one open alert per code). */
+  subject?: string;
+  details?: Record<string, unknown>;
+}
+
+interface AlertRow {
+  id: string;
+  code: string;
+  level: AlertLevel;
+  message: string;
+  subject: string;
+  details: string;
+  raised_at: number;
+  last_raised_at: number;
+  count: number;
+  acknowledged_at: number | null;
+  acknowledged_by: string | null;
+}
+
+function toAlert(r: AlertRow): Alert {
+  return {
+    id: r.id,
+    code: r.code,
+    level: r.level,
+    message: r.message,
+    subject: r.subject,
+    details: JSON.parse(r.details) as Record<string, unknown>,
+    raisedAt: r.raised_at,
+    lastRaisedAt: r.last_raised_at,
+    count: r.count,
+    acknowledgedAt: r.acknowledged_at,
+    acknowledgedBy: r.acknowledged_by,
+  };
+}
+
+export function raiseAlert(app: AppContext, input: RaiseAlertInput): { alert: Alert; created: boolean } {
+  const id = app.ids.next();
+  const now = app.clock.now();
+  const row = writeTx(app.sqlite, () =>
+    app.sqlite
+      .prepare(
+        `INSERT INTO alerts (id, code, level, message, subject, details, raised_at, last_raised_at, count)
+         VALUES (@id, @code, @level, @message, @subject, @details, @now, @now, 1)
+         ON CONFLICT (subject) WHERE acknowledged_at IS NULL DO UPDATE SET
+           count = count + 1, last_raised_at = excluded.last_raised_at,
+           level = excluded.level, message = excluded.message, details = excluded.details
+         RETURNING *`,
+      )
+      .get({
+        id,
+        code: input.code,
+        level: input.level,
+        message: input.message,
+        subject: input.subject ?? input.code,
+        details: JSON.stringify(input.details ?? {}),
+        now,
+      }) as AlertRow,
+  );
+  const alert = toAlert(row);
+  const created = alert.id === id;
+  if (created) {
+    afterCommit(app.sqlite, () => {
+      const committed = app.sqlite.prepare('SELECT 1 FROM alerts WHERE id = ?').get(id);
+      if (!committed) return;
+      app.events.emit('alert', { level: alert.level, code: alert.code, message: alert.message });
+      app.events.emit('dashboard.changed', { reason: 'alerts' });
+    });
+  }
+  app.log.warn({ alert: alert.subject, level: alert.level, count: alert.count }, alert.message);
+  return { alert, created };
+}
+
+export function getAlert(app: AppContext, id: string): Alert | null {
+  const row = app.sqlite.prepare('SELECT * FROM alerts WHERE id = ?').get(id) as AlertRow | undefined;
+  return row ? toAlert(row) : null;
+}
+
+export interface AlertListQuery {
+  /** true: open only; false: acknowledged only; undefined: both. */
+  open?: boolean;
+  limit: number;
+  offset: number;
+}
+
+export function listAlerts(app: AppContext, q: AlertListQuery): { total: number; items: Alert[] } {
+  const where = q.open === undefined ? '' : q.open ? 'WHERE acknowledged_at IS NULL' : 'WHERE acknowledged_at IS NOT NULL';
+  const total = (app.sqlite.prepare(`SELECT count(*) AS n FROM alerts ${where}`).get() as { n: number }).n;
+  const rows = app.sqlite
+    .prepare(`SELECT * FROM alerts ${where} ORDER BY last_raised_at DESC, id DESC LIMIT ? OFFSET ?`)
+    .all(q.limit, q.offset) as AlertRow[];
+  return { total, items: rows.map(toAlert) };
+}
+
+export function openAlertCount(app: AppContext): number {
+  return (app.sqlite.prepare('SELECT count(*) AS n FROM alerts WHERE acknowledged_at IS NULL').get() as { n: number }).n;
+}
+
+export function acknowledgeAlert(app: AppContext, id: string, by: string): Alert {
+  const alert = writeTx(app.sqlite, () => {
+    const current = getAlert(app, id);
+    if (!current) throw new DepotError('not_found', `no alert with id ${id}`, { field: 'id' });
+    if (current.acknowledgedAt !== null) {
+      throw new DepotError('conflict', `alert ${id} was already acknowledged by ${current.acknowledgedBy ?? 'someone'}`, { field: 'id' });
+    }
+    const now = app.clock.now();
+    expectChanges(
+      app.sqlite
+        .prepare('UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL')
+        .run(now, by, id),
+      1,
+      `acknowledge alert ${id}`,
+    );
+    return { ...current, acknowledgedAt: now, acknowledgedBy: by };
+  });
+  app.events.emit('dashboard.changed', { reason: 'alerts' });
+  return alert;
+}

@@ -1,0 +1,12 @@
+import type { AppContext } from '../app/context';
+import { openAlertCount } from '../alerts';
+
+/** Dashboard figures: jobs waiting to retry after a failure, jobs given up on, open alerts. */
+export function jobFigures(app: AppContext): { key: string; value: number; unit: 'count' }[] {
+  const count = (state: string) => (app.sqlite.prepare('SELECT count(*) AS n FROM jobs WHERE state = ?').get(state) as { n: number }).n;
+  return [
+    { key: 'jobs.failing', value: count('retryable'), unit: 'count' },
+    { key: 'jobs.discarded', value: count('discarded'), unit: 'count' },
+    { key: 'alerts.open', value: openAlertCount(app), unit: 'count' },
+  ];
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import type { AppContext } from '../app/context';
+import { defineCron } from './cron';
+import { pruneJobs } from './queue';
+import { startScheduler, type Scheduler } from './scheduler';
+import { defineWorker, type Worker } from './worker';
+import type { CronDef } from './cron';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Deletes completed, cancelled and discarded jobs older than jobs.pruneAfterDays. */
+export const pruneWorker = defineWorker({
+  kind: 'jobs.prune',
+  queue: 'maintenance',
+  args: z.object({}),
+  maxAttempts: 3,
+  timeoutMs: 5 * 60_000,
+  perform(app) {
+    const before = app.clock.now() - app.config.jobs.pruneAfterDays * DAY_MS;
+    const deleted = pruneJobs(app, { before });
+    if (deleted > 0) app.log.info({ deleted, before: new Date(before).toISOString() }, `pruned ${deleted} finished job(s)`);
+  },
+});
+
+export const pruneCron = defineCron({ name: 'jobs.prune', expression: '17 * * * *', kind: pruneWorker.kind });
+
+export const builtinWorkers: Worker[] = [pruneWorker];
+export const builtinCrons: CronDef[] = [pruneCron];
+
+/**
+ * What app start calls: the scheduler with the built-in maintenance workers and crons plus the
+ * ones each domain passes in (start timeouts, hold expiry, offline chargers, message-log retention …).
+ */
+export function startJobs(
+  app: AppContext,
+  extra: { workers?: readonly Worker[]; crons?: readonly CronDef[] } = {},
+): Scheduler {
+  return startScheduler(app, {
+    workers: [...builtinWorkers, ...(extra.workers ?? [])],
+    crons: [...builtinCrons, ...(extra.crons ?? [])],
+  });
+}

@@ -1,0 +1,95 @@
+import type { AppContext } from '../app/context';
+import { JOB_STATES, type JobState } from './states';
+import { toJob, type Job } from './queue';
+
+/** What the Jobs page and the CLI read. */
+
+export interface JobSummary extends Omit<Job, 'args' | 'meta' | 'errors'> {
+  lastError: string | null;
+  errorCount: number;
+}
+
+export interface JobListQuery {
+  state?: JobState;
+  queue?: string;
+  kind?: string;
+  limit: number;
+  offset: number;
+}
+
+function summarize(job: Job): JobSummary {
+  const { args: _a, meta: _m, errors, ...rest } = job;
+  return { ...rest, lastError: errors.at(-1)?.error ?? null, errorCount: errors.length };
+}
+
+export function listJobs(app: AppContext, q: JobListQuery): { total: number; items: JobSummary[] } {
+  const where: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (q.state) {
+    where.push('state = @state');
+    params.state = q.state;
+  }
+  if (q.queue) {
+    where.push('queue = @queue');
+    params.queue = q.queue;
+  }
+  if (q.kind) {
+    where.push('kind = @kind');
+    params.kind = q.kind;
+  }
+  const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  const total = (app.sqlite.prepare(`SELECT count(*) AS n FROM jobs ${clause}`).get(params) as { n: number }).n;
+  // Newest first: ids are ULIDs, ordered by insertion time.
+  const rows = app.sqlite
+    .prepare(`SELECT * FROM jobs ${clause} ORDER BY id DESC LIMIT @limit OFFSET @offset`)
+    .all({ ...params, limit: q.limit, offset: q.offset }) as Parameters<typeof toJob>[0][];
+  return { total, items: rows.map((r) => summarize(toJob(r))) };
+}
+
+export type StateCounts = Record<JobState, number>;
+
+function zeroCounts(): StateCounts {
+  return Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as StateCounts;
+}
+
+export interface JobStats {
+  states: StateCounts;
+  queues: { queue: string; concurrency: number; counts: StateCounts }[];
+  kinds: { kind: string; counts: StateCounts; failureStreak: number; lastError: string | null; lastFailureAt: number | null }[];
+}
+
+export function jobStats(app: AppContext): JobStats {
+  const rows = app.sqlite.prepare('SELECT queue, kind, state, count(*) AS n FROM jobs GROUP BY queue, kind, state').all() as {
+    queue: string;
+    kind: string;
+    state: JobState;
+    n: number;
+  }[];
+  const states = zeroCounts();
+  const queues = new Map<string, StateCounts>();
+  const kinds = new Map<string, StateCounts>();
+  for (const name of Object.keys(app.config.jobs.queues)) queues.set(name, zeroCounts());
+  for (const r of rows) {
+    states[r.state] += r.n;
+    if (!queues.has(r.queue)) queues.set(r.queue, zeroCounts());
+    queues.get(r.queue)![r.state] += r.n;
+    if (!kinds.has(r.kind)) kinds.set(r.kind, zeroCounts());
+    kinds.get(r.kind)![r.state] += r.n;
+  }
+  const health = app.sqlite.prepare('SELECT kind, failure_streak, last_error, last_failure_at FROM job_kind_health').all() as {
+    kind: string;
+    failure_streak: number;
+    last_error: string | null;
+    last_failure_at: number | null;
+  }[];
+  for (const h of health) if (!kinds.has(h.kind)) kinds.set(h.kind, zeroCounts());
+  const healthByKind = new Map(health.map((h) => [h.kind, h]));
+  return {
+    states,
+    queues: [...queues].sort(([a], [b]) => a.localeCompare(b)).map(([queue, counts]) => ({ queue, concurrency: app.config.jobs.queues[queue] ?? 1, counts })),
+    kinds: [...kinds].sort(([a], [b]) => a.localeCompare(b)).map(([kind, counts]) => {
+      const h = healthByKind.get(kind);
+      return { kind, counts, failureStreak: h?.failure_streak ?? 0, lastError: h?.last_error ?? null, lastFailureAt: h?.last_failure_at ?? null };
+    }),
+  };
+}
