@@ -10,6 +10,7 @@ export interface DepotEventMap {
   'audit.appended': { id: number; method: string; operator: string | null; result: string };
   'dashboard.changed': { reason: string };
   alert: { level: 'info' | 'warning' | 'error'; code: string; message: string };
+  'tariffs.changed': { planId: string; change: 'imported' | 'assigned' | 'override' };
   'job.changed': { id: string; kind: string; queue: string; state: import('../jobs/states').JobState; attempt: number };
   'job.progress': { id: string; kind: string; progress: number; message: string | null };
 }

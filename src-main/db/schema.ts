@@ -7,3 +7,4 @@ export * from '../operators/schema';
 export * from '../ledger/schema';
 export * from '../jobs/schema';
 export * from '../alerts/schema';
+export * from '../tariffs/schema';

@@ -1,5 +1,6 @@
 import type { Command } from '../framework';
 import { foundationCommands } from './foundation';
+import { tariffCommands } from './tariffs';
 
 /** Every CLI command; domains add their list here. */
-export const commands: Command[] = [...foundationCommands];
+export const commands: Command[] = [...foundationCommands, ...tariffCommands];
