@@ -1,11 +1,6 @@
-import type { CallResult, DepotEvent } from '../../src-main/contract/types';
-
 /**
  * What the Electron preload exposes as `window.depot`: one function per contract method (never
- * the raw IPC channel) and one subscription to the push channel. The preload implements this
- * interface; the renderer only relies on it through the IPC transport.
+ * the raw IPC channel) and one subscription to the push channel. The preload owns the
+ * definition; the renderer takes it type-only, so the two cannot drift apart.
  */
-export interface DepotBridge {
-  methods: Record<string, (params: unknown) => Promise<CallResult>>;
-  onEvent(cb: (e: DepotEvent) => void): () => void;
-}
+export type { DepotBridge } from '../../src-preload/bridge';

@@ -9,13 +9,14 @@ import { useI18n, type I18nKey } from '../i18n';
 export function ComingSoon({ title, description }: { title: I18nKey; description: I18nKey }) {
   const { t } = useI18n();
   return (
-    <Result
-      data-testid="coming-soon"
-      icon={<ToolOutlined />}
-      title={t('soon.title', { area: t(title) })}
-      subTitle={<Typography.Paragraph style={{ maxWidth: 640, margin: '0 auto' }}>{t(description)}</Typography.Paragraph>}
-      extra={<Typography.Text type="secondary">{t('soon.hint')}</Typography.Text>}
-    />
+    <div data-testid="coming-soon">
+      <Result
+        icon={<ToolOutlined />}
+        title={t('soon.title', { area: t(title) })}
+        subTitle={<Typography.Paragraph style={{ maxWidth: 640, margin: '0 auto' }}>{t(description)}</Typography.Paragraph>}
+        extra={<Typography.Text type="secondary">{t('soon.hint')}</Typography.Text>}
+      />
+    </div>
   );
 }
 

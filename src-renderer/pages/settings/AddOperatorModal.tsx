@@ -45,6 +45,7 @@ export function AddOperatorModal({ open, onClose, onCreated }: { open: boolean; 
       okText={t('operators.create')}
       cancelText={t('common.cancel')}
       confirmLoading={saving}
+      okButtonProps={{ 'data-testid': 'add-operator-submit' }}
       forceRender
       destroyOnHidden={false}
     >

@@ -1,0 +1,76 @@
+import { Suspense, useEffect, useState } from 'react';
+import { Button, Flex, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
+import { LogoutOutlined, ThunderboltFilled, UserOutlined } from '@ant-design/icons';
+import { LanguageSwitch } from '../components/LanguageSwitch';
+import { PageErrorBoundary } from '../components/PageErrorBoundary';
+import { useI18n } from '../i18n';
+import { navigate, useRoute } from '../lib/route';
+import { DEFAULT_PAGE, pages } from '../pages/registry';
+import { useSession } from '../session';
+
+const SIDER_WIDTH = 188;
+
+/** The signed-in frame: side navigation, a header with who is on duty, and the current page. */
+export function Shell({ onLogout }: { onLogout(): void }) {
+  const { t } = useI18n();
+  const { operator, can } = useSession();
+  const route = useRoute();
+  const [collapsed, setCollapsed] = useState(false);
+  const visible = pages.filter((p) => can(p.roles));
+  const current = visible.find((p) => p.key === route.page) ?? visible.find((p) => p.key === DEFAULT_PAGE) ?? visible[0];
+
+  useEffect(() => {
+    document.title = `${t(current.label)} · ${t('app.name')}`;
+  }, [current, t]);
+
+  const Page = current.page;
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Layout.Sider width={SIDER_WIDTH} collapsible collapsed={collapsed} onCollapse={setCollapsed} theme="dark">
+        <Flex align="center" gap={8} style={{ height: 56, padding: '0 20px', color: '#fff', overflow: 'hidden', whiteSpace: 'nowrap' }}>
+          <ThunderboltFilled style={{ fontSize: 20, color: '#4096ff' }} />
+          {!collapsed && <span style={{ fontWeight: 600, fontSize: 16 }}>{t('app.name')}</span>}
+        </Flex>
+        <Menu
+          theme="dark"
+          mode="inline"
+          data-testid="nav"
+          selectedKeys={[current.key]}
+          onClick={({ key }) => navigate(key)}
+          items={visible.map((p) => ({ key: p.key, icon: p.icon, label: t(p.label), 'data-testid': `nav-${p.key}` }))}
+        />
+      </Layout.Sider>
+      <Layout>
+        <Layout.Header
+          style={{ background: '#fff', padding: '0 20px', height: 56, lineHeight: '56px', borderBottom: '1px solid #f0f0f0' }}
+        >
+          <Flex justify="space-between" align="center" style={{ height: '100%' }}>
+            <Typography.Title level={4} style={{ margin: 0 }} data-testid="page-title">
+              {t(current.label)}
+            </Typography.Title>
+            <Space size="middle">
+              <Space size={6} data-testid="operator">
+                <UserOutlined />
+                <Typography.Text strong>{operator.displayName}</Typography.Text>
+                <Tag color="blue" style={{ marginInlineEnd: 0 }}>
+                  {t(`role.${operator.role}`)}
+                </Tag>
+              </Space>
+              <LanguageSwitch />
+              <Button icon={<LogoutOutlined />} onClick={onLogout} data-testid="logout">
+                {t('header.logout')}
+              </Button>
+            </Space>
+          </Flex>
+        </Layout.Header>
+        <Layout.Content style={{ padding: 16 }} data-testid={`page-${current.key}`}>
+          <PageErrorBoundary key={current.key}>
+            <Suspense fallback={<Spin style={{ display: 'block', marginTop: 64 }} />}>
+              <Page />
+            </Suspense>
+          </PageErrorBoundary>
+        </Layout.Content>
+      </Layout>
+    </Layout>
+  );
+}

@@ -1,0 +1,67 @@
+import { expect, test as base, type Page } from '@playwright/test';
+
+/**
+ * Shared pieces of the e2e specs: the depot started by the global setup, the admin the first-run
+ * spec creates, and a guard that fails any test during which the page logged a console error or
+ * threw an uncaught exception.
+ */
+export const ADMIN = { name: 'zhangwei', displayName: '张伟', password: 'depot-admin-2024' } as const;
+
+export function loginUrl(): string {
+  const url = process.env.DEPOTDESK_E2E_LOGIN_URL;
+  if (!url) throw new Error('DEPOTDESK_E2E_LOGIN_URL is not set: run the specs through playwright.config.ts (its global setup starts serve)');
+  return url;
+}
+
+/** Opens the URL serve printed (sets the instance-token cookie) and waits for the shell. */
+export async function openApp(page: Page): Promise<string> {
+  await page.goto(loginUrl());
+  const ready = page.getByTestId('app-ready');
+  await expect(ready).toBeVisible();
+  return (await ready.getAttribute('data-auth')) ?? '';
+}
+
+/** A contract call from the test's own browser context (its cookies), for arranging state. */
+export async function rpc<T = unknown>(page: Page, method: string, params: unknown = {}): Promise<T> {
+  const res = await page.request.post(new URL('/rpc', loginUrl()).toString(), { data: { method, params } });
+  const body = (await res.json()) as { ok: boolean; data?: T; error?: { message: string } };
+  if (!body.ok) throw new Error(`${method} failed: ${body.error?.message}`);
+  return body.data as T;
+}
+
+/**
+ * Signs the admin in through the login screen. When a spec runs on its own (without the
+ * first-run project), the admin is created through the contract first.
+ */
+export async function signIn(page: Page): Promise<void> {
+  let state = await openApp(page);
+  if (state === 'setup') {
+    await rpc(page, 'setup.createAdmin', ADMIN);
+    await page.reload();
+    state = await openApp(page);
+  }
+  if (state === 'login') {
+    const form = page.getByTestId('login-form');
+    await form.locator('#name').fill(ADMIN.name);
+    await form.locator('#password').fill(ADMIN.password);
+    await form.getByRole('button').click();
+  }
+  await expect(page.getByTestId('operator')).toContainText(ADMIN.displayName);
+}
+
+export const test = base.extend<{ consoleErrors: string[] }>({
+  consoleErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on('console', (msg) => {
+        if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);
+      });
+      page.on('pageerror', (err) => errors.push(`uncaught: ${err.message}`));
+      await use(errors);
+      expect(errors, 'the page logged errors during this test').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
