@@ -1,6 +1,7 @@
 import type { Command } from '../framework';
 import { foundationCommands } from './foundation';
+import { jobCommands } from './jobs';
 import { tariffCommands } from './tariffs';
 
 /** Every CLI command; domains add their list here. */
-export const commands: Command[] = [...foundationCommands, ...tariffCommands];
+export const commands: Command[] = [...foundationCommands, ...jobCommands, ...tariffCommands];
