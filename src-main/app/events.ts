@@ -13,6 +13,7 @@ export interface DepotEventMap {
   'tariffs.changed': { planId: string; change: 'imported' | 'assigned' | 'override' };
   'job.changed': { id: string; kind: string; queue: string; state: import('../jobs/states').JobState; attempt: number };
   'job.progress': { id: string; kind: string; progress: number; message: string | null };
+  'ledger.changed': { driverIds: string[]; reason: string };
 }
 
 export type DepotEventName = keyof DepotEventMap;

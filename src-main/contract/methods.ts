@@ -4,6 +4,7 @@ import { systemMethods } from '../system';
 import { jobMethods } from '../jobs';
 import { alertMethods } from '../alerts';
 import { tariffMethods } from '../tariffs';
+import { ledgerMethods } from '../ledger';
 
 /**
  * The method registry: every operator action, one entry each. Domains declare their handlers as
@@ -15,6 +16,7 @@ export const methods = {
   ...jobMethods,
   ...alertMethods,
   ...tariffMethods,
+  ...ledgerMethods,
 } satisfies Record<string, MethodDef<any, any>>; // any: each entry keeps its own precise zod types
 
 export type Methods = typeof methods;

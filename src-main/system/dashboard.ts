@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { AppContext } from '../app/context';
 import { businessDate } from '../app/clock';
 import { jobFigures } from '../jobs';
+import { ledgerFigures } from '../ledger';
 
 /**
  * Live figures for the dashboard, read straight from the database. Each domain contributes a
@@ -43,7 +44,7 @@ const foundationFigures: FigureProvider = (app, dayStart) => {
 };
 
 /** Later domains append their providers here. */
-export const figureProviders: FigureProvider[] = [foundationFigures, jobFigures];
+export const figureProviders: FigureProvider[] = [foundationFigures, jobFigures, ledgerFigures];
 
 export function dashboardSummary(app: AppContext): { at: number; businessDate: string; figures: Figure[] } {
   const dayStart = startOfBusinessDay(app);

@@ -1,5 +1,6 @@
 import type { AppContext } from '../app/context';
 import { createFirstAdmin, createOperator, operatorCount } from '../operators';
+import { ledgerDemoStep } from '../ledger';
 
 /**
  * `depotdesk demo`: a small demo depot to click around in. Each domain appends its step (drivers,
@@ -26,7 +27,7 @@ const operatorsStep: DemoStep = {
   },
 };
 
-export const demoSteps: DemoStep[] = [operatorsStep];
+export const demoSteps: DemoStep[] = [operatorsStep, ledgerDemoStep];
 
 export async function runDemo(app: AppContext, opts: { password: string }): Promise<{ step: string; result: string }[]> {
   const out: { step: string; result: string }[] = [];

@@ -6,6 +6,7 @@ import { quickCheck } from '../db/connection';
 import { readMigrations } from '../db/migrate';
 import { defaultMigrationsDir } from '../db/connection';
 import { verifyAudit } from '../operators';
+import { ledgerDoctorCheck } from '../ledger';
 
 /**
  * `depotdesk doctor`: the checks an operator (or support on the phone) runs when something feels
@@ -18,7 +19,7 @@ export interface DoctorCheck {
 }
 
 /** Domains with invariants of their own (the ledger) append checks here. */
-export const doctorChecks: ((app: AppContext) => DoctorCheck | Promise<DoctorCheck>)[] = [];
+export const doctorChecks: ((app: AppContext) => DoctorCheck | Promise<DoctorCheck>)[] = [ledgerDoctorCheck];
 
 function tcpReachable(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
   return new Promise((resolve) => {

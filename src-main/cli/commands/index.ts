@@ -2,6 +2,7 @@ import type { Command } from '../framework';
 import { foundationCommands } from './foundation';
 import { jobCommands } from './jobs';
 import { tariffCommands } from './tariffs';
+import { ledgerCommands } from './ledger';
 
 /** Every CLI command; domains add their list here. */
-export const commands: Command[] = [...foundationCommands, ...jobCommands, ...tariffCommands];
+export const commands: Command[] = [...foundationCommands, ...jobCommands, ...tariffCommands, ...ledgerCommands];

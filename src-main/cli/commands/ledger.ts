@@ -1,0 +1,233 @@
+import { businessDate } from '../../app/clock';
+import { CHANNELS, verifyLedger } from '../../ledger';
+import type { MethodOutput } from '../../contract/types';
+import { parsePositiveYuan } from '../../money';
+import { UsageError, type Command, type CommandContext } from '../framework';
+
+/**
+ * Ledger commands. Everything that reads or moves a driver's money goes through cx.call, so the
+ * --as operator's role is checked and commands land in the audit log exactly as in the app.
+ * Options are checked here first, so a bad value is a usage error (exit 2) naming the option.
+ */
+
+function need(cx: CommandContext, option: string, what: string): string {
+  const v = cx.args[option];
+  if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`--${option} is required (${what})`, { field: `--${option}` });
+  return v.trim();
+}
+
+function optional(cx: CommandContext, option: string): string | undefined {
+  const v = cx.args[option];
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+}
+
+function yuan(cx: CommandContext, option: string): string {
+  const text = need(cx, option, 'yuan, like 100.00');
+  // Same parser as the contract, so the message names the option the operator typed.
+  parsePositiveYuan(text, `--${option}`);
+  return text;
+}
+
+function dateOption(cx: CommandContext, option: string): string | undefined {
+  const v = optional(cx, option);
+  if (v !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(v)) throw new UsageError(`--${option} must be a date yyyy-MM-dd, got "${v}"`, { field: `--${option}` });
+  return v;
+}
+
+function list(cx: CommandContext, option: string): string[] {
+  const v = cx.args[option];
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [String(v)]).map((s) => s.trim()).filter(Boolean);
+}
+
+function when(at: number, zone: string): string {
+  const time = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(new Date(at));
+  return `${businessDate(at, zone)} ${time}`;
+}
+
+export const ledgerCommands: Command[] = [
+  {
+    name: 'driver add',
+    summary: 'Register a driver with a wallet.',
+    usage: 'depotdesk driver add --name N --phone P [--tag CARD]... [--vin VIN]... [--note TEXT] --as OPERATOR [--json]',
+    options: { name: { type: 'string' }, phone: { type: 'string' }, tag: { type: 'string', multiple: true }, vin: { type: 'string', multiple: true }, note: { type: 'string' } },
+    async run(cx) {
+      const d = await cx.call<MethodOutput<'drivers.add'>>('drivers.add', {
+        name: need(cx, 'name', "the driver's name"),
+        phone: need(cx, 'phone', "the driver's phone number"),
+        tags: list(cx, 'tag'),
+        vins: list(cx, 'vin'),
+        note: optional(cx, 'note'),
+      });
+      cx.print(d, `driver ${d.name} (${d.phone}) added: id ${d.id}${d.tags.length ? `, tags ${d.tags.map((t) => t.tag).join(', ')}` : ''}`);
+    },
+  },
+  {
+    name: 'driver list',
+    summary: 'List drivers with their balances (search by name, phone, card or VIN).',
+    usage: 'depotdesk driver list [--search TEXT] [--limit N] --as OPERATOR [--json]',
+    options: { search: { type: 'string' }, limit: { type: 'string' } },
+    async run(cx) {
+      const limit = optional(cx, 'limit');
+      if (limit !== undefined && !/^\d+$/.test(limit)) throw new UsageError(`--limit must be a whole number, got "${limit}"`, { field: '--limit' });
+      const r = await cx.call<MethodOutput<'drivers.list'>>('drivers.list', { search: optional(cx, 'search'), limit: limit ? Number(limit) : undefined });
+      cx.print(r, () =>
+        [
+          `${r.total} driver(s)`,
+          ...r.drivers.map(
+            (d) =>
+              `${d.id}  ${d.name.padEnd(12)} ${d.phone.padEnd(14)} balance ${d.balance.yuan.padStart(10)}  held ${d.held.yuan.padStart(8)}  owed ${d.owed.yuan.padStart(8)}  ${d.points} pts`,
+          ),
+        ].join('\n'),
+      );
+    },
+  },
+  {
+    name: 'wallet topup',
+    summary: 'Top up a wallet (open debts are collected first).',
+    usage: 'depotdesk wallet topup --driver ID --amount 100.00 --key K [--channel cash|wechat|alipay] [--memo TEXT] --as OPERATOR [--json]',
+    options: { driver: { type: 'string' }, amount: { type: 'string' }, key: { type: 'string' }, channel: { type: 'string' }, memo: { type: 'string' } },
+    async run(cx) {
+      const driverId = need(cx, 'driver', 'the driver id');
+      const amount = yuan(cx, 'amount');
+      const key = need(cx, 'key', 'an idempotency key, e.g. topup:<receipt number>');
+      const channel = optional(cx, 'channel') ?? 'cash';
+      if (!(CHANNELS as readonly string[]).includes(channel)) {
+        throw new UsageError(`--channel must be one of ${CHANNELS.join(', ')}, got "${channel}"`, { field: '--channel' });
+      }
+      const r = await cx.call<MethodOutput<'wallet.topup'>>('wallet.topup', { driverId, amount, key, channel, memo: optional(cx, 'memo') });
+      cx.print(r, () =>
+        [
+          `${r.replayed ? 'already done (same key, same top-up): ' : ''}topped up ${r.amount.yuan} yuan for ${r.driverName} by ${r.channel}, batch ${r.batch}`,
+          ...(r.collected.length ? [`collected ${r.collectedTotal.yuan} yuan of open debts first`] : []),
+          `wallet ${r.wallet.balance.yuan} yuan, held ${r.wallet.held.yuan}, available ${r.wallet.available.yuan}`,
+        ].join('\n'),
+      );
+    },
+  },
+  {
+    name: 'wallet show',
+    summary: "Show a driver's balance, held, debt, available, coupons and points.",
+    usage: 'depotdesk wallet show --driver ID --as OPERATOR [--json]',
+    options: { driver: { type: 'string' } },
+    async run(cx) {
+      const w = await cx.call<MethodOutput<'wallet.show'>>('wallet.show', { driverId: need(cx, 'driver', 'the driver id') });
+      const out = {
+        driverId: w.driver.id,
+        name: w.driver.name,
+        balance: w.wallet.balance,
+        held: w.wallet.held,
+        available: w.wallet.available,
+        debt: w.debt.owed,
+        hasOpenDebt: w.hasOpenDebt,
+        points: w.points,
+        couponsAvailable: w.couponsAvailable,
+        coupons: w.coupons,
+        openDebts: w.debt.open,
+        holds: w.holds,
+      };
+      cx.print(out, () =>
+        [
+          `${w.driver.name} (${w.driver.phone})`,
+          `balance   ${w.wallet.balance.yuan}`,
+          `held      ${w.wallet.held.yuan}`,
+          `available ${w.wallet.available.yuan}`,
+          `debt      ${w.debt.owed.yuan}${w.hasOpenDebt ? '  (open debt: new sessions may be refused)' : ''}`,
+          `coupons   ${w.couponsAvailable.yuan} on ${w.coupons.filter((c) => c.status === 'active').length} active coupon(s)`,
+          `points    ${w.points}`,
+        ].join('\n'),
+      );
+    },
+  },
+  {
+    name: 'ledger statement',
+    summary: "A driver's statement (流水) with running balances.",
+    usage: 'depotdesk ledger statement --driver ID [--from yyyy-MM-dd] [--to yyyy-MM-dd] [--account wallet|debt|points|coupon]... --as OPERATOR [--json]',
+    options: { driver: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, account: { type: 'string', multiple: true } },
+    async run(cx) {
+      const accounts = list(cx, 'account');
+      for (const a of accounts) {
+        if (!['wallet', 'debt', 'points', 'coupon'].includes(a)) throw new UsageError(`--account must be wallet, debt, points or coupon, got "${a}"`, { field: '--account' });
+      }
+      const s = await cx.call<MethodOutput<'ledger.statement'>>('ledger.statement', {
+        driverId: need(cx, 'driver', 'the driver id'),
+        from: dateOption(cx, 'from'),
+        to: dateOption(cx, 'to'),
+        accounts: accounts.length ? accounts : undefined,
+      });
+      const zone = cx.openApp().clock.timeZone;
+      cx.print(s, () =>
+        [
+          `statement of ${s.driver.name} (${s.driver.phone})${s.from || s.to ? ` ${s.from ?? '…'} to ${s.to ?? '…'}` : ''}`,
+          `opening wallet ${s.opening.wallet.balance.yuan} (held ${s.opening.wallet.held.yuan}), debt ${s.opening.debt.yuan}, points ${s.opening.points}`,
+          ...s.lines.map(
+            (l) =>
+              `${when(l.at, zone)}  #${String(l.batch).padEnd(5)} ${l.account.padEnd(7)} ${l.code.padEnd(18)} ${l.amountText.padStart(10)}${l.heldChange ? ` held ${l.heldChange > 0 ? '+' : ''}${(l.heldChange / 100).toFixed(2)}` : ''}  = ${l.balanceAfterText.padStart(10)}  ${l.operatorName ?? ''} ${l.sessionId ?? ''} ${l.memo ?? ''}`.trimEnd(),
+          ),
+          `closing wallet ${s.closing.wallet.balance.yuan} (held ${s.closing.wallet.held.yuan}), debt ${s.closing.debt.yuan}, points ${s.closing.points}`,
+        ].join('\n'),
+      );
+    },
+  },
+  {
+    name: 'ledger verify',
+    summary: 'Check the ledger invariants; exit 1 listing every violation.',
+    usage: 'depotdesk ledger verify [--as FINANCE] [--json]',
+    async run(cx) {
+      // Like `audit verify`: a read-only check of the local database, for whoever sits at the
+      // depot PC; with --as it goes through the contract like any other query.
+      const report = cx.global.as ? await cx.call<MethodOutput<'ledger.verify'>>('ledger.verify') : verifyLedger(cx.openApp());
+      cx.print(report, () =>
+        [
+          report.ok
+            ? `ledger ok: ${report.counts.transfers} transfers, ${report.counts.accounts} accounts, every invariant holds (${report.durationMs} ms)`
+            : `ledger has ${report.violations.length} violation(s) (${report.durationMs} ms):`,
+          ...report.violations.map((v) => `VIOLATION ${v.kind}: ${v.message}`),
+          ...report.warnings.map((w) => `warning ${w.kind}: ${w.message}`),
+        ].join('\n'),
+      );
+      if (!report.ok && cx.global.json) for (const v of report.violations) process.stderr.write(`${v.kind}: ${v.message}\n`);
+      return report.ok ? 0 : 1;
+    },
+  },
+  {
+    name: 'coupon grant',
+    summary: 'Grant an amount coupon to a driver.',
+    usage: 'depotdesk coupon grant --driver ID --amount 20.00 --key K [--expires yyyy-MM-dd] [--campaign C] [--memo TEXT] --as FINANCE [--json]',
+    options: { driver: { type: 'string' }, amount: { type: 'string' }, key: { type: 'string' }, expires: { type: 'string' }, campaign: { type: 'string' }, memo: { type: 'string' } },
+    async run(cx) {
+      const driverId = need(cx, 'driver', 'the driver id');
+      const amount = yuan(cx, 'amount');
+      const r = await cx.call<MethodOutput<'coupons.grant'>>('coupons.grant', {
+        driverId,
+        amount,
+        key: need(cx, 'key', 'an idempotency key'),
+        expiresOn: dateOption(cx, 'expires'),
+        campaignId: optional(cx, 'campaign'),
+        memo: optional(cx, 'memo'),
+      });
+      cx.print(r, `${r.replayed ? 'already done (same key): ' : ''}coupon ${r.couponId} worth ${r.face.yuan} yuan granted`);
+    },
+  },
+  {
+    name: 'points grant',
+    summary: 'Grant points to a driver.',
+    usage: 'depotdesk points grant --driver ID --points 100 --key K [--campaign C] [--memo TEXT] --as FINANCE [--json]',
+    options: { driver: { type: 'string' }, points: { type: 'string' }, key: { type: 'string' }, campaign: { type: 'string' }, memo: { type: 'string' } },
+    async run(cx) {
+      const driverId = need(cx, 'driver', 'the driver id');
+      const text = need(cx, 'points', 'a whole number of points');
+      if (!/^\d{1,10}$/.test(text) || Number(text) < 1 || Number(text) > 1_000_000_000) {
+        throw new UsageError(`--points must be a whole number from 1 to 1000000000, got "${text}"`, { field: '--points' });
+      }
+      const r = await cx.call<MethodOutput<'points.grant'>>('points.grant', {
+        driverId,
+        points: Number(text),
+        key: need(cx, 'key', 'an idempotency key'),
+        campaignId: optional(cx, 'campaign'),
+        memo: optional(cx, 'memo'),
+      });
+      cx.print(r, `${r.replayed ? 'already done (same key): ' : ''}${r.points} points granted; balance ${r.balance}`);
+    },
+  },
+];

@@ -1,0 +1,160 @@
+import type { AppContext } from '../app/context';
+import { DepotError } from '../app/errors';
+import { writeTx } from '../db/connection';
+import { openDriverAccounts } from './accounts';
+import type { LedgerApp } from './engine';
+
+/**
+ * Drivers: the people who charge at the depot and hold a wallet with it.
+ *
+ * Guarantees:
+ * - A phone number, an id tag (RFID card number or app id) and a VIN each belong to at most one
+ *   driver; a second claim is refused as a `conflict` naming the field.
+ * - A driver is created together with their wallet, held, debt and points accounts, in one
+ *   transaction: there is never a driver without accounts.
+ */
+
+export interface DriverRow {
+  id: string;
+  name: string;
+  phone: string;
+  note: string | null;
+  createdAt: number;
+  createdBy: string | null;
+}
+
+export interface Driver extends DriverRow {
+  tags: { tag: string; kind: 'rfid' | 'app' }[];
+  vehicles: { vin: string; plate: string | null }[];
+}
+
+export interface NewDriver {
+  name: string;
+  phone: string;
+  /** RFID card numbers; app ids are given as `app:<id>`. */
+  tags?: string[];
+  vins?: string[];
+  note?: string | null;
+}
+
+function invalid(field: string, message: string, value: unknown): DepotError {
+  return new DepotError('invalid_input', `${field}: ${message} (got ${JSON.stringify(value)})`, { field });
+}
+
+/** Blanks and dashes dropped; digits with an optional leading +. */
+export function normalizePhone(phone: string): string {
+  const p = phone.replace(/[\s\-()]/g, '');
+  if (!/^\+?\d{5,20}$/.test(p)) throw invalid('phone', 'a phone number is 5 to 20 digits, optionally starting with +', phone);
+  return p;
+}
+
+export function normalizeTag(tag: string): { tag: string; kind: 'rfid' | 'app' } {
+  const t = tag.trim();
+  if (/^app:[\w.-]{1,60}$/.test(t)) return { tag: t, kind: 'app' };
+  // OCPP idTag is at most 20 characters (CiString20Type); card numbers are read in upper case.
+  if (!/^[A-Za-z0-9_-]{1,20}$/.test(t)) throw invalid('tag', 'an id tag is 1 to 20 letters, digits, - or _ (app ids: app:<id>)', tag);
+  return { tag: t.toUpperCase(), kind: 'rfid' };
+}
+
+export function normalizeVin(vin: string): string {
+  const v = vin.trim().toUpperCase();
+  if (!/^[A-HJ-NPR-Z0-9]{17}$/.test(v)) throw invalid('vin', 'a VIN is 17 letters and digits (no I, O or Q)', vin);
+  return v;
+}
+
+function assertName(name: string): string {
+  const n = name.trim();
+  if (n.length < 1 || n.length > 60) throw invalid('name', 'a name is 1 to 60 characters', name);
+  return n;
+}
+
+export function getDriver(app: Pick<LedgerApp, 'sqlite'>, id: string, field = 'driverId'): Driver {
+  const row = app.sqlite
+    .prepare('SELECT id, name, phone, note, created_at AS createdAt, created_by AS createdBy FROM drivers WHERE id = ?')
+    .get(id) as DriverRow | undefined;
+  if (!row) throw new DepotError('not_found', `${field}: no driver with id ${id}`, { field, driverId: id });
+  const tags = app.sqlite.prepare('SELECT tag, kind FROM driver_id_tags WHERE driver_id = ? ORDER BY created_at, tag').all(id) as Driver['tags'];
+  const vehicles = app.sqlite.prepare('SELECT vin, plate FROM driver_vehicles WHERE driver_id = ? ORDER BY created_at, vin').all(id) as Driver['vehicles'];
+  return { ...row, tags, vehicles };
+}
+
+export function driverExists(app: Pick<LedgerApp, 'sqlite'>, id: string): boolean {
+  return app.sqlite.prepare('SELECT 1 FROM drivers WHERE id = ?').get(id) !== undefined;
+}
+
+function claimTag(app: LedgerApp, driverId: string, raw: string): void {
+  const { tag, kind } = normalizeTag(raw);
+  const owner = app.sqlite.prepare('SELECT driver_id AS driverId FROM driver_id_tags WHERE tag = ?').get(tag) as { driverId: string } | undefined;
+  if (owner) {
+    if (owner.driverId === driverId) return;
+    throw new DepotError('conflict', `tag: ${tag} already belongs to driver ${owner.driverId}`, { field: 'tag', owner: owner.driverId });
+  }
+  app.sqlite.prepare('INSERT INTO driver_id_tags (tag, driver_id, kind, created_at) VALUES (?, ?, ?, ?)').run(tag, driverId, kind, app.clock.now());
+}
+
+function claimVin(app: LedgerApp, driverId: string, raw: string, plate: string | null = null): void {
+  const vin = normalizeVin(raw);
+  const owner = app.sqlite.prepare('SELECT driver_id AS driverId FROM driver_vehicles WHERE vin = ?').get(vin) as { driverId: string } | undefined;
+  if (owner) {
+    if (owner.driverId === driverId) return;
+    throw new DepotError('conflict', `vin: ${vin} already belongs to driver ${owner.driverId}`, { field: 'vin', owner: owner.driverId });
+  }
+  app.sqlite.prepare('INSERT INTO driver_vehicles (vin, driver_id, plate, created_at) VALUES (?, ?, ?, ?)').run(vin, driverId, plate, app.clock.now());
+}
+
+export function addDriver(app: LedgerApp, input: NewDriver, by: { operatorId?: string | null } = {}): Driver {
+  const name = assertName(input.name);
+  const phone = normalizePhone(input.phone);
+  const tags = input.tags ?? [];
+  const vins = input.vins ?? [];
+  tags.forEach((t) => normalizeTag(t));
+  vins.forEach((v) => normalizeVin(v));
+  const id = app.ids.next();
+  writeTx(app.sqlite, () => {
+    const taken = app.sqlite.prepare('SELECT id FROM drivers WHERE phone = ?').get(phone) as { id: string } | undefined;
+    if (taken) throw new DepotError('conflict', `phone: ${phone} already belongs to driver ${taken.id}`, { field: 'phone', owner: taken.id });
+    const now = app.clock.now();
+    app.sqlite
+      .prepare('INSERT INTO drivers (id, name, phone, note, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(id, name, phone, input.note?.trim() || null, now, by.operatorId ?? null);
+    openDriverAccounts(app.sqlite, id, now);
+    for (const t of tags) claimTag(app, id, t);
+    for (const v of vins) claimVin(app, id, v);
+  });
+  return getDriver(app, id);
+}
+
+export function addIdTag(app: LedgerApp, driverId: string, tag: string): Driver {
+  writeTx(app.sqlite, () => {
+    getDriver(app, driverId);
+    claimTag(app, driverId, tag);
+  });
+  return getDriver(app, driverId);
+}
+
+export function addVehicle(app: LedgerApp, driverId: string, vin: string, plate?: string | null): Driver {
+  writeTx(app.sqlite, () => {
+    getDriver(app, driverId);
+    claimVin(app, driverId, vin, plate?.trim() || null);
+  });
+  return getDriver(app, driverId);
+}
+
+/** The driver behind an id tag presented at a charger (card or app), or null. */
+export function findDriverByIdTag(app: Pick<AppContext, 'sqlite'>, tag: string): Driver | null {
+  let normalized: string;
+  try {
+    normalized = normalizeTag(tag).tag;
+  } catch {
+    return null;
+  }
+  const row = app.sqlite.prepare('SELECT driver_id AS driverId FROM driver_id_tags WHERE tag = ?').get(normalized) as { driverId: string } | undefined;
+  return row ? getDriver(app, row.driverId) : null;
+}
+
+export function findDriverByVin(app: Pick<AppContext, 'sqlite'>, vin: string): Driver | null {
+  const row = app.sqlite.prepare('SELECT driver_id AS driverId FROM driver_vehicles WHERE vin = ?').get(vin.trim().toUpperCase()) as
+    | { driverId: string }
+    | undefined;
+  return row ? getDriver(app, row.driverId) : null;
+}

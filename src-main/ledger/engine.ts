@@ -1,0 +1,569 @@
+import type { AppContext } from '../app/context';
+import { DepotError, expectChanges } from '../app/errors';
+import { writeTx, type Sqlite } from '../db/connection';
+import { MAX_AMOUNT_FEN, formatFen } from '../money';
+import { ACCOUNT_COLUMNS, type AccountRow } from './accounts';
+import {
+  CREDITS_MUST_NOT_EXCEED_DEBITS,
+  DEBITS_MUST_NOT_EXCEED_CREDITS,
+  PHASES,
+  TRANSFER_CODES,
+  type HoldStatus,
+  type Phase,
+  type TransferCode,
+} from './schema';
+
+/**
+ * The transfer engine: TigerBeetle's accounts-and-transfers model on SQLite. Business operations
+ * (ops.ts) build transfers and hand them here; nothing else writes ledger_transfers or an
+ * account's counters.
+ *
+ * A batch is linked: all its transfers commit in one BEGIN IMMEDIATE transaction or none does.
+ * Within a batch transfers apply in order, each seeing the balances the earlier ones left, and
+ * each is checked against its accounts' balance flags at that point.
+ *
+ * The hot path is hand-written SQL through prepared statements cached per connection: the
+ * benchmark (bench/ledger.ts) holds it to a ratio of a raw insert.
+ */
+
+/** What the engine needs from the app; the benchmark and worker processes build just this. */
+export type LedgerApp = Pick<AppContext, 'sqlite' | 'clock' | 'ids'>;
+
+export interface TransferRequest {
+  /** The idempotency key: unique across the ledger. */
+  id: string;
+  /** Required for single and pending transfers; for post/void, if given, must match the pending transfer. */
+  debitAccountId?: string;
+  creditAccountId?: string;
+  /** Integer fen (points for points accounts). Post: defaults to the pending amount; void: must equal it. */
+  amount?: number;
+  code: TransferCode;
+  phase?: Phase;
+  pendingId?: string;
+  /** Pending transfers only: when the hold lapses (epoch ms). */
+  expiresAt?: number;
+  reversesId?: string;
+  memo?: string | null;
+  sessionId?: string | null;
+  orderId?: string | null;
+  campaignId?: string | null;
+  statementRow?: string | null;
+  debtId?: string | null;
+}
+
+export interface TransferRow {
+  seq: number;
+  id: string;
+  debitAccountId: string;
+  creditAccountId: string;
+  amount: number;
+  code: TransferCode;
+  phase: Phase;
+  pendingId: string | null;
+  expiresAt: number | null;
+  reversesId: string | null;
+  batch: number;
+  memo: string | null;
+  sessionId: string | null;
+  orderId: string | null;
+  campaignId: string | null;
+  statementRow: string | null;
+  debtId: string | null;
+  operatorId: string | null;
+  createdAt: number;
+}
+
+export interface TransferResult extends TransferRow {
+  /** created: committed by this call; exists: the same transfer was already there, nothing moved. */
+  status: 'created' | 'exists';
+}
+
+export const TRANSFER_COLUMNS = `seq, id, debit_account_id AS debitAccountId, credit_account_id AS creditAccountId, amount, code, phase,
+  pending_id AS pendingId, expires_at AS expiresAt, reverses_id AS reversesId, batch, memo, session_id AS sessionId,
+  order_id AS orderId, campaign_id AS campaignId, statement_row AS statementRow, debt_id AS debtId,
+  operator_id AS operatorId, created_at AS createdAt`;
+
+export interface HoldRow {
+  id: string;
+  debitAccountId: string;
+  creditAccountId: string;
+  driverId: string | null;
+  amount: number;
+  expiresAt: number;
+  status: HoldStatus;
+  postedAmount: number | null;
+  resolvedBy: string | null;
+  resolvedAt: number | null;
+  sessionId: string | null;
+  createdAt: number;
+}
+
+export const HOLD_COLUMNS = `id, debit_account_id AS debitAccountId, credit_account_id AS creditAccountId, driver_id AS driverId, amount,
+  expires_at AS expiresAt, status, posted_amount AS postedAmount, resolved_by AS resolvedBy, resolved_at AS resolvedAt,
+  session_id AS sessionId, created_at AS createdAt`;
+
+/** Keys are what callers derive from business facts (`topup:…`, `settle:<session>`): printable, no blanks. */
+const KEY_PATTERN = /^[\x21-\x7e\u00a0-\uffff]{1,200}$/u;
+
+export function assertKey(key: unknown, field = 'key'): asserts key is string {
+  if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
+    throw new DepotError('invalid_input', `${field}: an idempotency key is 1 to 200 printable characters without blanks (got ${JSON.stringify(key)})`, {
+      field,
+    });
+  }
+}
+
+// --- prepared statements, one set per connection -------------------------------------------------
+
+interface Statements {
+  transferById: import('better-sqlite3').Statement<[string], TransferRow>;
+  accountById: import('better-sqlite3').Statement<[string], AccountRow>;
+  holdById: import('better-sqlite3').Statement<[string], HoldRow>;
+  reversedSum: import('better-sqlite3').Statement<[string], { total: number | null }>;
+  insertTransfer: import('better-sqlite3').Statement;
+  insertBatch: import('better-sqlite3').Statement;
+  insertHold: import('better-sqlite3').Statement;
+  resolveHold: import('better-sqlite3').Statement;
+  updateAccount: import('better-sqlite3').Statement;
+  operationByKey: import('better-sqlite3').Statement<[string], OperationRow>;
+  insertOperation: import('better-sqlite3').Statement;
+}
+
+const cache = new WeakMap<Sqlite, Statements>();
+
+export function statements(sqlite: Sqlite): Statements {
+  let s = cache.get(sqlite);
+  if (s) return s;
+  s = {
+    transferById: sqlite.prepare(`SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = ?`),
+    accountById: sqlite.prepare(`SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ?`),
+    holdById: sqlite.prepare(`SELECT ${HOLD_COLUMNS} FROM ledger_holds WHERE id = ?`),
+    reversedSum: sqlite.prepare('SELECT sum(amount) AS total FROM ledger_transfers WHERE reverses_id = ?'),
+    insertTransfer: sqlite.prepare(
+      `INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount, code, phase, pending_id, expires_at,
+         reverses_id, batch, memo, session_id, order_id, campaign_id, statement_row, debt_id, operator_id, created_at)
+       VALUES (@id, @debitAccountId, @creditAccountId, @amount, @code, @phase, @pendingId, @expiresAt,
+         @reversesId, @batch, @memo, @sessionId, @orderId, @campaignId, @statementRow, @debtId, @operatorId, @createdAt)`,
+    ),
+    insertBatch: sqlite.prepare('INSERT INTO ledger_batches (at, operator_id, operation_key) VALUES (?, ?, ?)'),
+    insertHold: sqlite.prepare(
+      `INSERT INTO ledger_holds (id, debit_account_id, credit_account_id, driver_id, amount, expires_at, status, session_id, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+    ),
+    resolveHold: sqlite.prepare(
+      `UPDATE ledger_holds SET status = ?, posted_amount = ?, resolved_by = ?, resolved_at = ? WHERE id = ? AND status = 'pending'`,
+    ),
+    updateAccount: sqlite.prepare(
+      `UPDATE ledger_accounts SET debits_pending = ?, debits_posted = ?, credits_pending = ?, credits_posted = ?
+       WHERE id = ? AND debits_pending = ? AND debits_posted = ? AND credits_pending = ? AND credits_posted = ?`,
+    ),
+    operationByKey: sqlite.prepare(
+      'SELECT key, kind, request, result, batch, operator_id AS operatorId, created_at AS createdAt FROM ledger_operations WHERE key = ?',
+    ),
+    insertOperation: sqlite.prepare(
+      'INSERT INTO ledger_operations (key, kind, request, result, batch, operator_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+  };
+  cache.set(sqlite, s);
+  return s;
+}
+
+// --- batches ---------------------------------------------------------------------------------------
+
+/**
+ * The context of one committing unit: the batch number is taken lazily (a pure replay takes
+ * none), accounts are read once and written back once, at the end.
+ */
+export class Batch {
+  private batchId: number | null = null;
+  private readonly accounts = new Map<string, { row: AccountRow; orig: [number, number, number, number] }>();
+
+  constructor(
+    readonly sqlite: Sqlite,
+    readonly at: number,
+    readonly operatorId: string | null,
+    readonly operationKey: string | null,
+  ) {}
+
+  get number(): number | null {
+    return this.batchId;
+  }
+
+  takeNumber(): number {
+    if (this.batchId === null) {
+      this.batchId = Number(statements(this.sqlite).insertBatch.run(this.at, this.operatorId, this.operationKey).lastInsertRowid);
+    }
+    return this.batchId;
+  }
+
+  /** The account as this batch sees it (earlier transfers in the batch applied). */
+  account(id: string, field = 'account'): AccountRow {
+    const cached = this.accounts.get(id);
+    if (cached) return cached.row;
+    const row = statements(this.sqlite).accountById.get(id);
+    if (!row) throw new DepotError('not_found', `${field}: no ledger account ${id}`, { field, account: id });
+    this.accounts.set(id, { row: { ...row }, orig: [row.debitsPending, row.debitsPosted, row.creditsPending, row.creditsPosted] });
+    return this.accounts.get(id)!.row;
+  }
+
+  /** Writes every changed account back, each guarded by the counters it was read with. */
+  flush(): void {
+    const { updateAccount } = statements(this.sqlite);
+    for (const { row, orig } of this.accounts.values()) {
+      if (row.debitsPending === orig[0] && row.debitsPosted === orig[1] && row.creditsPending === orig[2] && row.creditsPosted === orig[3]) {
+        continue;
+      }
+      expectChanges(
+        updateAccount.run(row.debitsPending, row.debitsPosted, row.creditsPending, row.creditsPosted, row.id, ...orig),
+        1,
+        `update counters of ${row.id}`,
+      );
+      orig[0] = row.debitsPending;
+      orig[1] = row.debitsPosted;
+      orig[2] = row.creditsPending;
+      orig[3] = row.creditsPosted;
+    }
+  }
+}
+
+function who(a: AccountRow): string {
+  switch (a.type) {
+    case 'wallet':
+      return 'the wallet';
+    case 'coupon':
+      return `coupon ${a.id.slice('coupon:'.length)}`;
+    case 'points':
+      return 'the points account';
+    default:
+      return a.id;
+  }
+}
+
+function checkFlags(a: AccountRow, amount: number): void {
+  const fmt = (n: number) => (a.unit === 'points' ? `${n} points` : `${formatFen(n)} yuan`);
+  if (a.flags & DEBITS_MUST_NOT_EXCEED_CREDITS && a.debitsPending + a.debitsPosted > a.creditsPosted) {
+    // What was available before this transfer took `amount`.
+    const available = a.creditsPosted - a.debitsPending - a.debitsPosted + amount;
+    throw new DepotError('insufficient_funds', `${who(a)} has ${fmt(available)} available; ${fmt(amount)} needed`, {
+      account: a.id,
+      type: a.type,
+      needed: amount,
+      available,
+    });
+  }
+  if (a.flags & CREDITS_MUST_NOT_EXCEED_DEBITS && a.creditsPending + a.creditsPosted > a.debitsPosted) {
+    throw new DepotError('refused', `${a.id} would be credited beyond its debits (a debt cannot be paid back twice)`, {
+      account: a.id,
+      type: a.type,
+      amount,
+    });
+  }
+}
+
+function badAmount(field: string, value: unknown): DepotError {
+  return new DepotError('invalid_input', `${field}: an amount is a whole number of fen (or points) from 1 to ${MAX_AMOUNT_FEN} (got ${JSON.stringify(value)})`, {
+    field,
+  });
+}
+
+function differences(req: TransferRequest, row: TransferRow, pendingAmount: number | null): string[] {
+  const diff: string[] = [];
+  const phase = req.phase ?? 'single';
+  const same = (field: keyof TransferRow, want: unknown) => {
+    if ((want ?? null) !== row[field]) diff.push(field);
+  };
+  if (req.debitAccountId !== undefined || (phase !== 'post' && phase !== 'void')) same('debitAccountId', req.debitAccountId);
+  if (req.creditAccountId !== undefined || (phase !== 'post' && phase !== 'void')) same('creditAccountId', req.creditAccountId);
+  if (req.amount !== undefined) same('amount', req.amount);
+  else if ((phase === 'post' || phase === 'void') && pendingAmount !== null) same('amount', pendingAmount);
+  else diff.push('amount');
+  same('code', req.code);
+  same('phase', phase);
+  same('pendingId', req.pendingId);
+  same('expiresAt', req.expiresAt);
+  same('reversesId', req.reversesId);
+  same('memo', req.memo);
+  same('sessionId', req.sessionId);
+  same('orderId', req.orderId);
+  same('campaignId', req.campaignId);
+  same('statementRow', req.statementRow);
+  same('debtId', req.debtId);
+  return diff;
+}
+
+/**
+ * Applies transfers inside the caller's write transaction, in order. Throws (and the caller's
+ * transaction rolls back) on the first transfer that is invalid, conflicts, or would break a
+ * balance flag. The accounts are written back before it returns.
+ */
+export function applyTransfers(batch: Batch, requests: readonly TransferRequest[]): TransferResult[] {
+  const s = statements(batch.sqlite);
+  const results: TransferResult[] = [];
+  for (let i = 0; i < requests.length; i += 1) {
+    const req = requests[i];
+    const where = requests.length > 1 ? `transfer ${i + 1} (${req.id})` : `transfer ${req.id}`;
+    assertKey(req.id, 'id');
+    const phase: Phase = req.phase ?? 'single';
+
+    const existing = s.transferById.get(req.id);
+    if (existing) {
+      const pendingAmount = existing.pendingId ? (s.holdById.get(existing.pendingId)?.amount ?? null) : null;
+      const diff = differences(req, existing, pendingAmount);
+      if (diff.length > 0) {
+        throw new DepotError(
+          'idempotency_conflict',
+          `${where}: the key ${req.id} was already used for a different transfer (differs in ${diff.join(', ')}); use a new key for a new movement`,
+          { key: req.id, fields: diff, original: existing },
+        );
+      }
+      results.push({ ...existing, status: 'exists' });
+      continue;
+    }
+
+    if (!(TRANSFER_CODES as readonly string[]).includes(req.code)) {
+      throw new DepotError('invalid_input', `${where}: unknown transfer code ${JSON.stringify(req.code)}`, { field: 'code' });
+    }
+    if (!(PHASES as readonly string[]).includes(phase)) {
+      throw new DepotError('invalid_input', `${where}: unknown phase ${JSON.stringify(phase)}`, { field: 'phase' });
+    }
+
+    let debitId: string;
+    let creditId: string;
+    let amount: number;
+    let hold: HoldRow | undefined;
+    if (phase === 'post' || phase === 'void') {
+      if (!req.pendingId) throw new DepotError('invalid_input', `${where}: a ${phase} names the pending transfer it resolves`, { field: 'pendingId' });
+      if (req.expiresAt !== undefined) throw new DepotError('invalid_input', `${where}: only a pending transfer has an expiry`, { field: 'expiresAt' });
+      hold = s.holdById.get(req.pendingId);
+      if (!hold) throw new DepotError('not_found', `${where}: no pending transfer ${req.pendingId}`, { field: 'pendingId', pendingId: req.pendingId });
+      if (hold.status !== 'pending') {
+        throw new DepotError('conflict', `${where}: hold ${hold.id} was already ${hold.status} (by ${hold.resolvedBy}); a hold resolves once`, {
+          field: 'pendingId',
+          hold: hold.id,
+          status: hold.status,
+          resolvedBy: hold.resolvedBy,
+        });
+      }
+      const expired = batch.at >= hold.expiresAt;
+      if (req.code === 'hold_expire') {
+        if (phase !== 'void') throw new DepotError('invalid_input', `${where}: expiry voids a hold; it never posts one`, { field: 'phase' });
+        if (!expired) {
+          throw new DepotError('refused', `${where}: hold ${hold.id} does not expire until ${new Date(hold.expiresAt).toISOString()}`, {
+            field: 'pendingId',
+            expiresAt: hold.expiresAt,
+          });
+        }
+      } else if (expired) {
+        throw new DepotError('refused', `${where}: hold ${hold.id} expired at ${new Date(hold.expiresAt).toISOString()}; it can only be expired now`, {
+          field: 'pendingId',
+          expiresAt: hold.expiresAt,
+        });
+      }
+      if (req.debitAccountId !== undefined && req.debitAccountId !== hold.debitAccountId) {
+        throw new DepotError('invalid_input', `${where}: debit account ${req.debitAccountId} is not the hold's (${hold.debitAccountId})`, { field: 'debitAccountId' });
+      }
+      if (req.creditAccountId !== undefined && req.creditAccountId !== hold.creditAccountId) {
+        throw new DepotError('invalid_input', `${where}: credit account ${req.creditAccountId} is not the hold's (${hold.creditAccountId})`, { field: 'creditAccountId' });
+      }
+      debitId = hold.debitAccountId;
+      creditId = hold.creditAccountId;
+      amount = req.amount ?? hold.amount;
+      if (!Number.isSafeInteger(amount) || amount <= 0) throw badAmount('amount', req.amount);
+      if (phase === 'post' && amount > hold.amount) {
+        throw new DepotError('invalid_input', `${where}: cannot post ${amount} of a hold of ${hold.amount}`, { field: 'amount', held: hold.amount });
+      }
+      if (phase === 'void' && amount !== hold.amount) {
+        throw new DepotError('invalid_input', `${where}: a void releases the whole hold (${hold.amount}), not ${amount}`, { field: 'amount' });
+      }
+    } else {
+      if (req.pendingId !== undefined) throw new DepotError('invalid_input', `${where}: only a post or void names a pending transfer`, { field: 'pendingId' });
+      if (!req.debitAccountId) throw new DepotError('invalid_input', `${where}: debit account missing`, { field: 'debitAccountId' });
+      if (!req.creditAccountId) throw new DepotError('invalid_input', `${where}: credit account missing`, { field: 'creditAccountId' });
+      if (req.debitAccountId === req.creditAccountId) {
+        throw new DepotError('invalid_input', `${where}: debit and credit are the same account ${req.debitAccountId}`, { field: 'creditAccountId' });
+      }
+      if (phase === 'pending') {
+        if (!Number.isSafeInteger(req.expiresAt) || (req.expiresAt as number) <= batch.at) {
+          throw new DepotError('invalid_input', `${where}: a hold needs an expiry in the future`, { field: 'expiresAt' });
+        }
+      } else if (req.expiresAt !== undefined) {
+        throw new DepotError('invalid_input', `${where}: only a pending transfer has an expiry`, { field: 'expiresAt' });
+      }
+      debitId = req.debitAccountId;
+      creditId = req.creditAccountId;
+      amount = req.amount as number;
+      if (!Number.isSafeInteger(amount) || amount <= 0 || amount > MAX_AMOUNT_FEN) throw badAmount('amount', req.amount);
+    }
+
+    const debit = batch.account(debitId, 'debitAccountId');
+    const credit = batch.account(creditId, 'creditAccountId');
+    if (debit.unit !== credit.unit) {
+      throw new DepotError('invalid_input', `${where}: ${debit.id} counts ${debit.unit} and ${credit.id} counts ${credit.unit}; a transfer stays in one unit`, {
+        field: 'creditAccountId',
+      });
+    }
+
+    if (req.reversesId !== undefined) {
+      const original = s.transferById.get(req.reversesId);
+      if (!original) throw new DepotError('not_found', `${where}: no transfer ${req.reversesId} to reverse`, { field: 'reversesId' });
+      if (original.phase !== 'single' && original.phase !== 'post') {
+        throw new DepotError('refused', `${where}: ${original.id} is a ${original.phase} transfer; holds are voided, not reversed`, { field: 'reversesId' });
+      }
+      if (original.debitAccountId !== creditId || original.creditAccountId !== debitId) {
+        throw new DepotError('invalid_input', `${where}: a reversal moves money back between the original's two accounts`, { field: 'reversesId' });
+      }
+      const already = s.reversedSum.get(original.id)?.total ?? 0;
+      if (already + amount > original.amount) {
+        throw new DepotError('refused', `${where}: ${original.id} moved ${original.amount}, ${already} of it was already reversed; ${amount} more is too much`, {
+          field: 'amount',
+          original: original.amount,
+          reversed: already,
+        });
+      }
+    }
+
+    // Move the counters, then check the flags as they stand after this transfer.
+    if (phase === 'single') {
+      debit.debitsPosted += amount;
+      credit.creditsPosted += amount;
+    } else if (phase === 'pending') {
+      debit.debitsPending += amount;
+      credit.creditsPending += amount;
+    } else {
+      debit.debitsPending -= hold!.amount;
+      credit.creditsPending -= hold!.amount;
+      if (phase === 'post') {
+        debit.debitsPosted += amount;
+        credit.creditsPosted += amount;
+      }
+    }
+    checkFlags(debit, amount);
+    checkFlags(credit, amount);
+
+    const row: TransferRow = {
+      seq: 0,
+      id: req.id,
+      debitAccountId: debitId,
+      creditAccountId: creditId,
+      amount,
+      code: req.code,
+      phase,
+      pendingId: req.pendingId ?? null,
+      expiresAt: req.expiresAt ?? null,
+      reversesId: req.reversesId ?? null,
+      batch: batch.takeNumber(),
+      memo: req.memo ?? null,
+      sessionId: req.sessionId ?? null,
+      orderId: req.orderId ?? null,
+      campaignId: req.campaignId ?? null,
+      statementRow: req.statementRow ?? null,
+      debtId: req.debtId ?? null,
+      operatorId: batch.operatorId,
+      createdAt: batch.at,
+    };
+    const { seq: _seq, ...insertable } = row;
+    row.seq = Number(s.insertTransfer.run(insertable).lastInsertRowid);
+
+    if (phase === 'pending') {
+      s.insertHold.run(row.id, debitId, creditId, debit.driverId, amount, row.expiresAt, row.sessionId, batch.at);
+    } else if (hold) {
+      const status: HoldStatus = phase === 'post' ? 'posted' : req.code === 'hold_expire' ? 'expired' : 'voided';
+      expectChanges(
+        s.resolveHold.run(status, phase === 'post' ? amount : null, row.id, batch.at, hold.id),
+        1,
+        `resolve hold ${hold.id}`,
+      );
+    }
+    results.push({ ...row, status: 'created' });
+  }
+  batch.flush();
+  return results;
+}
+
+/**
+ * A linked batch of low-level transfers in its own BEGIN IMMEDIATE transaction (or inside the
+ * caller's, as a savepoint). All or nothing.
+ */
+export function createTransfers(
+  app: LedgerApp,
+  requests: readonly TransferRequest[],
+  opts: { operatorId?: string | null } = {},
+): TransferResult[] {
+  if (requests.length === 0) return [];
+  return writeTx(app.sqlite, () => applyTransfers(new Batch(app.sqlite, app.clock.now(), opts.operatorId ?? null, null), requests));
+}
+
+// --- idempotent business operations ----------------------------------------------------------------
+
+export interface OperationRow {
+  key: string;
+  kind: string;
+  request: string;
+  result: string;
+  batch: number | null;
+  operatorId: string | null;
+  createdAt: number;
+}
+
+/** JSON with sorted keys and no undefined, so the same request always reads the same. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.fromEntries(
+        Object.entries(v as Record<string, unknown>)
+          .filter(([, x]) => x !== undefined)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      );
+    }
+    return v;
+  });
+}
+
+export interface OperationContext {
+  batch: Batch;
+  key: string;
+  now: number;
+}
+
+export type Replayable<R> = R & { replayed: boolean };
+
+/**
+ * Runs one business operation under its idempotency key, in one write transaction:
+ * - a new key: `body` runs; its transfers, side records and the operation record commit together;
+ * - the key with the same kind and request: the stored result comes back, nothing moves;
+ * - the key with anything else: `idempotency_conflict`, nothing moves.
+ * A failed operation records nothing, so the caller may retry the key once the cause is fixed.
+ */
+export function runOperation<R>(
+  app: LedgerApp,
+  op: { key: string; kind: string; request: object; operatorId?: string | null },
+  body: (cx: OperationContext) => R,
+): Replayable<R> {
+  assertKey(op.key);
+  if (op.key.includes('#')) {
+    throw new DepotError('invalid_input', `key: "#" is reserved for the transfers an operation derives from its key (got ${JSON.stringify(op.key)})`, { field: 'key' });
+  }
+  const request = canonicalJson(op.request);
+  return writeTx(app.sqlite, () => {
+    const s = statements(app.sqlite);
+    const existing = s.operationByKey.get(op.key);
+    if (existing) {
+      if (existing.kind === op.kind && existing.request === request) {
+        return { ...(JSON.parse(existing.result) as R), replayed: true };
+      }
+      throw new DepotError(
+        'idempotency_conflict',
+        existing.kind === op.kind
+          ? `key ${op.key} was already used for a different ${op.kind} (${existing.request}); use a new key for a new ${op.kind}`
+          : `key ${op.key} was already used for a ${existing.kind}, not a ${op.kind}; use a new key`,
+        { field: 'key', key: op.key, kind: existing.kind, request: JSON.parse(existing.request) as unknown },
+      );
+    }
+    const now = app.clock.now();
+    const batch = new Batch(app.sqlite, now, op.operatorId ?? null, op.key);
+    const result = body({ batch, key: op.key, now });
+    batch.flush();
+    s.insertOperation.run(op.key, op.kind, request, JSON.stringify(result), batch.number, op.operatorId ?? null, now);
+    return { ...result, replayed: false };
+  });
+}

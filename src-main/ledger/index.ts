@@ -1,0 +1,135 @@
+/**
+ * The money ledger: double-entry, append-only, in integer fen, modelled on TigerBeetle's accounts
+ * and transfers. Every movement of a driver's or the depot's money goes through this module.
+ *
+ * Guarantees (each has a test in test/ledger/guarantees.test.ts):
+ *  1. Every transfer debits one account and credits another by the same positive integer amount,
+ *     in one unit (fen, or points); so over all accounts, debits equal credits, posted and pending.
+ *  2. Transfers are immutable: never updated, never deleted (SQLite triggers refuse it). A mistake
+ *     is undone by a correcting transfer that references the original.
+ *  3. There is at most one transfer with a given id; the id is the caller's idempotency key.
+ *  4. The same key with the same request returns the first result and moves nothing; the same
+ *     key with a different request is refused with `idempotency_conflict` and moves nothing.
+ *  5. A batch commits whole or not at all (one BEGIN IMMEDIATE transaction): one invalid leg and
+ *     nothing of it is committed.
+ *  6. A wallet never goes below zero, and neither does a coupon, a points account or held money;
+ *     a debt is never collected beyond what is owed. The engine refuses the transfer, and a CHECK
+ *     constraint on the accounts table refuses the commit should the engine ever be wrong.
+ *  7. Held money counts against the wallet from the moment the hold is placed.
+ *  8. A hold resolves at most once: posted (all or part, the rest released in the same
+ *     transaction), voided, or expired — however many processes try at the same time.
+ *  9. A hold past its expiry can no longer be posted or voided, only expired.
+ * 10. An account's cached counters always equal the sum of its transfers (`verifyLedger`).
+ * 11. A shortfall at settlement becomes a debt: a debt record plus its ledger entry. A top-up
+ *     collects open debts, oldest first, before the money is free to spend, in the same
+ *     transaction. A driver with an open debt is flagged (`hasOpenDebt`).
+ * 12. Corrections, coupon restores and points restores never give back more than the original
+ *     transfer moved.
+ * 13. Points are a separate unit: no transfer mixes points and money.
+ *
+ * Other domains import only from here.
+ */
+export {
+  DEPOT,
+  DEPOT_ACCOUNT_IDS,
+  CHANNELS,
+  CHANNEL_ACCOUNT,
+  driverAccountId,
+  couponAccountId,
+  creditBalance,
+  debitBalance,
+  type Channel,
+  type DepotAccountId,
+  type AccountRow,
+} from './accounts';
+export {
+  addDriver,
+  addIdTag,
+  addVehicle,
+  getDriver,
+  findDriverByIdTag,
+  findDriverByVin,
+  normalizeTag,
+  normalizePhone,
+  type Driver,
+  type NewDriver,
+} from './drivers';
+export {
+  createTransfers,
+  applyTransfers,
+  runOperation,
+  canonicalJson,
+  Batch,
+  type LedgerApp,
+  type TransferRequest,
+  type TransferResult,
+  type TransferRow,
+  type HoldRow,
+  type OperationContext,
+  type Replayable,
+} from './engine';
+export {
+  topUp,
+  placeHold,
+  postHold,
+  voidHold,
+  expireHold,
+  expireDueHolds,
+  settleSession,
+  collectDebts,
+  hasOpenDebt,
+  writeOffDebt,
+  creditCompensation,
+  refundToWallet,
+  refundFromWallet,
+  payRefund,
+  grantCoupon,
+  redeemCoupon,
+  restoreCoupon,
+  expireCoupon,
+  grantPoints,
+  redeemPoints,
+  restorePoints,
+  correctTransfer,
+  LEGS,
+  type By,
+  type WalletBalances,
+  type TopUpInput,
+  type TopUpResult,
+  type PlaceHoldInput,
+  type HoldResult,
+  type PostHoldInput,
+  type PostHoldResult,
+  type ReleaseResult,
+  type SettleInput,
+  type SettleResult,
+  type CreditResult,
+  type CouponGrantResult,
+  type RedeemResult,
+  type PointsResult,
+  type CorrectionResult,
+} from './ops';
+export {
+  walletView,
+  listDrivers,
+  listDebts,
+  listCoupons,
+  openHolds,
+  driverStatement,
+  depotAccounts,
+  getAccount,
+  getTransfer,
+  getHold,
+  ledgerTotals,
+  postedBalance,
+  dayStart,
+  type WalletView,
+  type Statement,
+  type StatementLine,
+  type StatementQuery,
+  type LedgerTotals,
+} from './queries';
+export { verifyLedger, REQUIRED_TRIGGERS, type VerifyReport, type Finding } from './verify';
+export { ledgerMethods } from './methods';
+export { ledgerFigures, ledgerDoctorCheck, ledgerDemoStep } from './system';
+export { TRANSFER_CODES, ACCOUNT_TYPES, type TransferCode, type AccountType } from './schema';
