@@ -5,6 +5,7 @@ import { jobMethods } from '../jobs';
 import { alertMethods } from '../alerts';
 import { tariffMethods } from '../tariffs';
 import { ledgerMethods } from '../ledger';
+import { chargerMethods } from '../chargers';
 
 /**
  * The method registry: every operator action, one entry each. Domains declare their handlers as
@@ -17,6 +18,7 @@ export const methods = {
   ...alertMethods,
   ...tariffMethods,
   ...ledgerMethods,
+  ...chargerMethods,
 } satisfies Record<string, MethodDef<any, any>>; // any: each entry keeps its own precise zod types
 
 export type Methods = typeof methods;

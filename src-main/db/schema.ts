@@ -8,3 +8,4 @@ export * from '../ledger/schema';
 export * from '../jobs/schema';
 export * from '../alerts/schema';
 export * from '../tariffs/schema';
+export * from '../chargers/schema';

@@ -11,3 +11,4 @@ export {
   type OperatorSummary,
 } from './service';
 export { operatorMethods } from './methods';
+export { hashPassword, verifyPassword, DUMMY_HASH } from './passwords';

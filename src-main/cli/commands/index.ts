@@ -1,8 +1,9 @@
 import type { Command } from '../framework';
 import { foundationCommands } from './foundation';
+import { chargerCommands } from './chargers';
 import { jobCommands } from './jobs';
 import { tariffCommands } from './tariffs';
 import { ledgerCommands } from './ledger';
 
 /** Every CLI command; domains add their list here. */
-export const commands: Command[] = [...foundationCommands, ...jobCommands, ...tariffCommands, ...ledgerCommands];
+export const commands: Command[] = [...foundationCommands, ...jobCommands, ...tariffCommands, ...chargerCommands, ...ledgerCommands];

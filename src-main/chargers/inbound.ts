@@ -1,0 +1,637 @@
+import crypto from 'node:crypto';
+import Decimal from 'decimal.js';
+import type { AppContext } from '../app/context';
+import type { DepotEventMap } from '../app/events';
+import { writeTx, type Sqlite } from '../db/connection';
+import { findDriverByIdTag, hasOpenDebt } from '../ledger';
+import {
+  CALL,
+  CALLERROR,
+  CALLRESULT,
+  CHARGER_ACTIONS,
+  callError,
+  encodeFrame,
+  isKnownAction,
+  parseFrame,
+  parseUpstreamTopic,
+  topics,
+  validatePayload,
+  type CallFrame,
+  type FrameForm,
+  type OcppFault,
+  type Payload,
+  type PendingCalls,
+} from './ocpp';
+import { recordSelfRegisteredCharger } from './registry';
+import type { TransactionRecordKind } from './schema';
+
+/**
+ * What the back office does with each message a charger publishes.
+ *
+ * Guarantees:
+ * - Every message received is written to the message log, raw, with its receipt time and (when the
+ *   payload has one) the charger's own time, and every answer we publish is logged too; both in
+ *   the same transaction as the change the message caused.
+ * - A CALL that cannot be read, names an unknown action, breaks its OCPP 1.6 schema, or comes from
+ *   a charger id the back office does not know (anything but BootNotification) changes nothing but
+ *   the message log, and is answered with a CALLERROR carrying the OCPP error code.
+ * - A CALL's effects and its log rows commit before its answer is published, so a charger never
+ *   holds an acknowledgement for something the back office could still lose.
+ * - StartTransaction, MeterValues and StopTransaction land once each in the transaction inbox
+ *   (charger_transactions), keyed by their identity; repeats are counted and acknowledged the same
+ *   way. The same StartTransaction always gets the same transactionId back.
+ * - An unknown charger's BootNotification is Rejected unless `chargers.autoRegister` is on.
+ * - Answers to our CALLs settle the waiting call (see PendingCalls); answers nobody waits for are
+ *   logged and otherwise ignored, and are never answered.
+ */
+
+export interface IdTagInfo {
+  status: 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx';
+  expiryDate?: string;
+  parentIdTag?: string;
+}
+
+/** A new or repeated transaction-inbox record, reported after its batch committed. */
+export interface TransactionRecordNotice {
+  recordId: number;
+  chargerId: string;
+  kind: TransactionRecordKind;
+  transactionId: number | null;
+  duplicate: boolean;
+}
+
+/**
+ * Seams the session step plugs into. authorizeIdTag runs inside the ingest transaction (it must be
+ * synchronous and may read the database); onTransactionRecords runs after the batch committed.
+ */
+export interface ChargerHooks {
+  authorizeIdTag(app: AppContext, idTag: string): IdTagInfo;
+  onTransactionRecords?(app: AppContext, records: TransactionRecordNotice[]): void;
+}
+
+/**
+ * An id tag is Accepted when it belongs to a driver in the ledger, Blocked while that driver has an
+ * open debt, Invalid otherwise.
+ * TODO(sessions): ConcurrentTx for a tag already charging elsewhere, and the risk blacklist.
+ */
+export function authorizeFromLedger(app: AppContext, idTag: string): IdTagInfo {
+  const driver = findDriverByIdTag(app, idTag);
+  if (!driver) return { status: 'Invalid' };
+  return { status: hasOpenDebt(app, driver.id) ? 'Blocked' : 'Accepted' };
+}
+
+export const defaultHooks: ChargerHooks = { authorizeIdTag: authorizeFromLedger };
+
+export interface InboundMessage {
+  topic: string;
+  payload: Buffer;
+  receivedAt: number;
+}
+
+export interface OutgoingMessage {
+  chargerId: string;
+  topic: string;
+  text: string;
+}
+
+export interface BatchOutcome {
+  replies: OutgoingMessage[];
+  statusEvents: DepotEventMap['charger.status'][];
+  records: TransactionRecordNotice[];
+  alerts: DepotEventMap['alert'][];
+}
+
+/** A BootNotification from an unknown charger is told to come back in five minutes. */
+export const REJECTED_BOOT_RETRY_S = 300;
+
+interface ChargerRow {
+  id: string;
+  registered: number;
+  connector_count: number;
+}
+
+class Fault extends Error {
+  constructor(readonly fault: OcppFault) {
+    super(fault.description);
+  }
+}
+
+function statements(sqlite: Sqlite) {
+  return {
+    insertMessage: sqlite.prepare(
+      `INSERT INTO charger_messages (charger_id, direction, topic, received_at, charger_at, message_type, unique_id, action, transaction_id, payload, error)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    charger: sqlite.prepare('SELECT id, registered, connector_count FROM chargers WHERE id = ?'),
+    wakeCharger: sqlite.prepare('UPDATE chargers SET online = 1, last_seen_at = ?, updated_at = ? WHERE id = ? AND online = 0'),
+    touchCharger: sqlite.prepare('UPDATE chargers SET last_seen_at = ? WHERE id = ?'),
+    chargerStatus: sqlite.prepare('SELECT status FROM chargers WHERE id = ?'),
+    boot: sqlite.prepare(
+      `UPDATE chargers SET vendor = ?, model = ?, serial_number = ?, firmware_version = ?, last_boot_at = ?, heartbeat_interval_s = ?,
+         online = 1, last_seen_at = ?, updated_at = ? WHERE id = ?`,
+    ),
+    chargerLevelStatus: sqlite.prepare('UPDATE chargers SET status = ?, error_code = ?, updated_at = ? WHERE id = ?'),
+    connectorStatus: sqlite.prepare(
+      `INSERT INTO connectors (charger_id, connector_id, status, error_code, info, vendor_error_code, faulted, status_at, updated_at)
+       VALUES (@chargerId, @connectorId, @status, @errorCode, @info, @vendorErrorCode, @faulted, @statusAt, @updatedAt)
+       ON CONFLICT(charger_id, connector_id) DO UPDATE SET
+         status = excluded.status, error_code = excluded.error_code, info = excluded.info, vendor_error_code = excluded.vendor_error_code,
+         faulted = excluded.faulted, status_at = excluded.status_at, updated_at = excluded.updated_at
+       WHERE excluded.status_at IS NULL OR connectors.status_at IS NULL OR excluded.status_at >= connectors.status_at`,
+    ),
+    findTransactionId: sqlite.prepare('SELECT transaction_id AS id FROM charger_transaction_ids WHERE charger_id = ? AND start_key = ?'),
+    allocateTransactionId: sqlite.prepare(
+      'INSERT INTO charger_transaction_ids (charger_id, start_key, connector_id, id_tag, created_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    record: sqlite.prepare(
+      `INSERT INTO charger_transactions (charger_id, kind, transaction_id, connector_id, id_tag, charger_at, meter_wh, dedup_key, content_hash, payload,
+         unique_id, received_at, last_received_at)
+       VALUES (@chargerId, @kind, @transactionId, @connectorId, @idTag, @chargerAt, @meterWh, @dedupKey, @contentHash, @payload, @uniqueId, @receivedAt, @receivedAt)
+       ON CONFLICT(charger_id, dedup_key) DO UPDATE SET
+         copies = copies + 1,
+         last_received_at = max(last_received_at, excluded.last_received_at),
+         conflicting_copies = conflicting_copies + (excluded.content_hash <> charger_transactions.content_hash)
+       RETURNING id, copies, content_hash AS contentHash`,
+    ),
+  };
+}
+
+type Statements = ReturnType<typeof statements>;
+const statementCache = new WeakMap<Sqlite, Statements>();
+function stmts(sqlite: Sqlite): Statements {
+  let s = statementCache.get(sqlite);
+  if (!s) {
+    s = statements(sqlite);
+    statementCache.set(sqlite, s);
+  }
+  return s;
+}
+
+/** JSON with sorted keys, so the same content always hashes the same however it was written. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+function sha256(text: string): string {
+  return crypto.createHash('sha256').update(text).digest('hex');
+}
+
+function parseTime(v: unknown): number | null {
+  if (typeof v !== 'string') return null;
+  const t = Date.parse(v);
+  return Number.isFinite(t) ? t : null;
+}
+
+interface SampledValue {
+  value: string;
+  measurand?: string;
+  unit?: string;
+  phase?: string;
+}
+interface MeterValue {
+  timestamp: string;
+  sampledValue: SampledValue[];
+}
+
+/** The last Energy.Active.Import.Register reading (no phase) in whole Wh, or null if none. */
+export function lastEnergyRegisterWh(meterValue: MeterValue[]): number | null {
+  let best: { at: number; wh: number } | null = null;
+  for (const mv of meterValue) {
+    const at = parseTime(mv.timestamp);
+    if (at === null) continue;
+    for (const sv of mv.sampledValue) {
+      // A sample without a measurand is, per OCPP 1.6, the energy register.
+      if ((sv.measurand ?? 'Energy.Active.Import.Register') !== 'Energy.Active.Import.Register' || sv.phase) continue;
+      let d: Decimal;
+      try {
+        d = new Decimal(sv.value.trim());
+      } catch {
+        continue;
+      }
+      if (!d.isFinite()) continue;
+      const wh = (sv.unit === 'kWh' ? d.times(1000) : d).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber();
+      if (!best || at >= best.at) best = { at, wh };
+    }
+  }
+  return best?.wh ?? null;
+}
+
+/** The charger's own time in a payload (read defensively: the payload may be the invalid one). */
+function chargerTime(action: string, payload: Payload): number | null {
+  if (action === 'MeterValues') {
+    const list: unknown[] = Array.isArray(payload.meterValue) ? payload.meterValue : [];
+    const times = list
+      .map((m) => (m && typeof m === 'object' ? parseTime((m as { timestamp?: unknown }).timestamp) : null))
+      .filter((t): t is number => t !== null);
+    return times.length > 0 ? Math.min(...times) : null;
+  }
+  return parseTime(payload.timestamp);
+}
+
+function faultText(f: OcppFault): string {
+  return `${f.code}: ${f.description}`;
+}
+
+export interface InboundContext {
+  app: AppContext;
+  hooks: ChargerHooks;
+  pending: PendingCalls;
+  /** The frame form each charger last used, so our CALLs go out in the form it speaks. */
+  forms: Map<string, FrameForm>;
+}
+
+/**
+ * Handles one batch of received messages in one write transaction (group commit: the batch is
+ * whatever arrived while the previous batch was being written). Returns what to publish and
+ * announce once the transaction has committed.
+ */
+export function processBatch(ctx: InboundContext, batch: InboundMessage[]): BatchOutcome {
+  const { app } = ctx;
+  const s = stmts(app.sqlite);
+  const out: BatchOutcome = { replies: [], statusEvents: [], records: [], alerts: [] };
+  writeTx(app.sqlite, () => {
+    const touched = new Set<string>();
+    for (const msg of batch) handleOne(ctx, s, msg, out, touched);
+  });
+  return out;
+}
+
+function logMessage(
+  s: Statements,
+  m: {
+    chargerId: string;
+    direction: 'in' | 'out';
+    topic: string;
+    at: number;
+    chargerAt?: number | null;
+    messageType?: number | null;
+    uniqueId?: string | null;
+    action?: string | null;
+    transactionId?: number | null;
+    payload: string;
+    error?: string | null;
+  },
+): void {
+  s.insertMessage.run(
+    m.chargerId,
+    m.direction,
+    m.topic,
+    m.at,
+    m.chargerAt ?? null,
+    m.messageType ?? null,
+    m.uniqueId ?? null,
+    m.action ?? null,
+    m.transactionId ?? null,
+    m.payload,
+    m.error ?? null,
+  );
+}
+
+function handleOne(ctx: InboundContext, s: Statements, msg: InboundMessage, out: BatchOutcome, touched: Set<string>): void {
+  const { app } = ctx;
+  const where = parseUpstreamTopic(msg.topic);
+  if (!where) {
+    app.log.warn({ topic: msg.topic }, 'message on a topic that is not a charger topic ignored');
+    return;
+  }
+  const { chargerId } = where;
+  const text = msg.payload.toString('utf8');
+  const at = msg.receivedAt;
+
+  if (!touched.has(chargerId)) {
+    touched.add(chargerId);
+    if (s.wakeCharger.run(at, at, chargerId).changes === 1) {
+      const row = s.chargerStatus.get(chargerId) as { status: string | null };
+      out.statusEvents.push({ chargerId, online: true, status: row.status, connectorId: null, connectorStatus: null, errorCode: null, faulted: false });
+    } else {
+      s.touchCharger.run(at, chargerId);
+    }
+  }
+
+  const reply = (frame: Parameters<typeof encodeFrame>[0], form: FrameForm, action: string | null, transactionId: number | null = null) => {
+    const topic = topics.downstream(chargerId);
+    const replyText = encodeFrame(frame, form);
+    logMessage(s, {
+      chargerId,
+      direction: 'out',
+      topic,
+      at,
+      messageType: frame.type,
+      uniqueId: frame.uniqueId,
+      action,
+      transactionId,
+      payload: replyText,
+      error: frame.type === CALLERROR ? `${frame.errorCode}: ${frame.errorDescription}` : null,
+    });
+    out.replies.push({ chargerId, topic, text: replyText });
+  };
+
+  const parsed = parseFrame(text);
+  if (!parsed.ok) {
+    logMessage(s, {
+      chargerId,
+      direction: 'in',
+      topic: msg.topic,
+      at,
+      messageType: parsed.messageType,
+      uniqueId: parsed.uniqueId,
+      action: parsed.action,
+      payload: text,
+      error: faultText(parsed.fault),
+    });
+    app.log.warn({ chargerId, topic: msg.topic, raw: text.slice(0, 2000), fault: parsed.fault }, 'unreadable charger message refused');
+    // Answers are never answered; only something that may have been a CALL gets a CALLERROR.
+    if (parsed.messageType !== CALLRESULT && parsed.messageType !== CALLERROR) {
+      reply(callError(parsed.uniqueId, parsed.fault), parsed.form, parsed.action);
+    }
+    return;
+  }
+
+  const frame = parsed.frame;
+  if (frame.type !== CALL) {
+    const settled = ctx.pending.answer(chargerId, frame);
+    const error = !settled ? 'no call is waiting for this answer (late or unsolicited); ignored' : settled.fault ? faultText(settled.fault) : null;
+    logMessage(s, {
+      chargerId,
+      direction: 'in',
+      topic: msg.topic,
+      at,
+      messageType: frame.type,
+      uniqueId: frame.uniqueId,
+      action: settled?.action ?? null,
+      payload: text,
+      error: error ?? (frame.type === CALLERROR ? `${frame.errorCode}: ${frame.errorDescription}` : null),
+    });
+    if (!settled) app.log.info({ chargerId, uniqueId: frame.uniqueId }, 'charger answer with no waiting call ignored');
+    return;
+  }
+
+  ctx.forms.set(chargerId, parsed.form);
+  let result: { payload: Payload; transactionId: number | null } | null = null;
+  let fault: OcppFault | null = null;
+  const effects: BatchOutcome = { replies: [], statusEvents: [], records: [], alerts: [] };
+  try {
+    // A savepoint per CALL: a handler that fails leaves nothing behind (not even the events it
+    // meant to announce), and the rest of the batch commits.
+    result = app.sqlite.transaction(() => handleCall(ctx, s, chargerId, frame, at, effects))();
+    out.statusEvents.push(...effects.statusEvents);
+    out.records.push(...effects.records);
+    out.alerts.push(...effects.alerts);
+  } catch (e) {
+    if (e instanceof Fault) fault = e.fault;
+    else {
+      app.log.error({ err: e, chargerId, action: frame.action, raw: text.slice(0, 2000) }, 'handling a charger CALL failed');
+      fault = { code: 'InternalError', description: `the back office could not handle ${frame.action} (logged)` };
+    }
+  }
+  const payloadTxId = typeof frame.payload.transactionId === 'number' ? frame.payload.transactionId : null;
+  logMessage(s, {
+    chargerId,
+    direction: 'in',
+    topic: msg.topic,
+    at,
+    chargerAt: chargerTime(frame.action, frame.payload),
+    messageType: CALL,
+    uniqueId: frame.uniqueId,
+    action: frame.action,
+    transactionId: result?.transactionId ?? payloadTxId,
+    payload: text,
+    error: fault ? faultText(fault) : null,
+  });
+  if (fault) {
+    app.log.warn({ chargerId, action: frame.action, raw: text.slice(0, 2000), fault }, 'charger CALL refused');
+    reply(callError(frame.uniqueId, fault), parsed.form, frame.action);
+    return;
+  }
+  reply({ type: CALLRESULT, uniqueId: frame.uniqueId, payload: result!.payload }, parsed.form, frame.action, result!.transactionId ?? payloadTxId);
+}
+
+function handleCall(
+  ctx: InboundContext,
+  s: Statements,
+  chargerId: string,
+  frame: CallFrame,
+  at: number,
+  out: BatchOutcome,
+): { payload: Payload; transactionId: number | null } {
+  const { app } = ctx;
+  const action = frame.action;
+  if (!isKnownAction(action)) throw new Fault({ code: 'NotImplemented', description: `${action} is not an OCPP 1.6 action` });
+  if (!(CHARGER_ACTIONS as readonly string[]).includes(action)) {
+    throw new Fault({ code: 'NotSupported', description: `${action} is sent by a central system, not by a charger` });
+  }
+  const invalid = validatePayload(action, 'req', frame.payload);
+  if (invalid) throw new Fault(invalid);
+
+  let charger = s.charger.get(chargerId) as ChargerRow | undefined;
+  const autoRegister = app.config.chargers.autoRegister;
+  if (action === 'BootNotification') {
+    if (!charger && autoRegister) {
+      recordSelfRegisteredCharger(app, chargerId, null);
+      charger = s.charger.get(chargerId) as ChargerRow;
+      app.log.warn({ chargerId }, 'unknown charger booted and registered itself (auto-registration is on)');
+    }
+    if (!charger || (charger.registered === 0 && !autoRegister)) {
+      app.log.warn({ chargerId }, 'BootNotification from an unregistered charger rejected');
+      return { payload: { status: 'Rejected', currentTime: new Date(at).toISOString(), interval: REJECTED_BOOT_RETRY_S }, transactionId: null };
+    }
+    return { payload: boot(app, s, chargerId, frame.payload, at), transactionId: null };
+  }
+  if (!charger || (charger.registered === 0 && !autoRegister)) {
+    throw new Fault({ code: 'SecurityError', description: `charger ${chargerId} is not registered with this back office; it must boot and be accepted first` });
+  }
+
+  const p = frame.payload;
+  switch (action) {
+    case 'Heartbeat':
+      return { payload: { currentTime: new Date(at).toISOString() }, transactionId: null };
+    case 'StatusNotification':
+      statusNotification(s, chargerId, charger, p, at, out);
+      return { payload: {}, transactionId: null };
+    case 'Authorize':
+      return { payload: { idTagInfo: ctx.hooks.authorizeIdTag(app, p.idTag as string) }, transactionId: null };
+    case 'StartTransaction': {
+      const transactionId = startTransaction(s, chargerId, frame, at, out);
+      return { payload: { transactionId, idTagInfo: ctx.hooks.authorizeIdTag(app, p.idTag as string) }, transactionId };
+    }
+    case 'MeterValues':
+      meterValues(s, chargerId, frame, at, out);
+      return { payload: {}, transactionId: typeof p.transactionId === 'number' ? p.transactionId : null };
+    case 'StopTransaction': {
+      stopTransaction(app, s, chargerId, frame, at, out);
+      const idTag = typeof p.idTag === 'string' ? p.idTag : null;
+      return { payload: idTag ? { idTagInfo: ctx.hooks.authorizeIdTag(app, idTag) } : {}, transactionId: p.transactionId as number };
+    }
+    case 'DataTransfer':
+      return { payload: { status: 'UnknownVendorId' }, transactionId: null };
+    case 'SignCertificate':
+      return { payload: { status: 'Rejected' }, transactionId: null };
+    default:
+      // Diagnostics/firmware/log status and security events: the message log is their record.
+      return { payload: {}, transactionId: null };
+  }
+}
+
+function boot(app: AppContext, s: Statements, chargerId: string, p: Payload, at: number): Payload {
+  const interval = app.config.chargers.heartbeatIntervalS;
+  const str = (v: unknown) => (typeof v === 'string' ? v : null);
+  s.boot.run(
+    str(p.chargePointVendor),
+    str(p.chargePointModel),
+    str(p.chargePointSerialNumber) ?? str(p.chargeBoxSerialNumber),
+    str(p.firmwareVersion),
+    at,
+    interval,
+    at,
+    at,
+    chargerId,
+  );
+  return { status: 'Accepted', currentTime: new Date(at).toISOString(), interval };
+}
+
+function statusNotification(s: Statements, chargerId: string, charger: ChargerRow, p: Payload, at: number, out: BatchOutcome): void {
+  const connectorId = p.connectorId as number;
+  const status = p.status as string;
+  const errorCode = p.errorCode as string;
+  const faulted = status === 'Faulted';
+  if (connectorId === 0) {
+    s.chargerLevelStatus.run(status, errorCode, at, chargerId);
+  } else {
+    s.connectorStatus.run({
+      chargerId,
+      connectorId,
+      status,
+      errorCode,
+      info: typeof p.info === 'string' ? p.info : null,
+      vendorErrorCode: typeof p.vendorErrorCode === 'string' ? p.vendorErrorCode : null,
+      faulted: faulted ? 1 : 0,
+      statusAt: parseTime(p.timestamp),
+      updatedAt: at,
+    });
+  }
+  if (connectorId > charger.connector_count && charger.registered === 1) {
+    // Kept anyway: losing a status is worse than a connector count that needs correcting.
+    out.alerts.push({ level: 'warning', code: 'charger.unknown_connector', message: `charger ${chargerId} reported connector ${connectorId}, but is registered with ${charger.connector_count}` });
+  }
+  out.statusEvents.push({ chargerId, online: true, status: connectorId === 0 ? status : null, connectorId, connectorStatus: status, errorCode, faulted });
+  if (faulted) {
+    out.alerts.push({
+      level: 'error',
+      code: 'charger.faulted',
+      message: `charger ${chargerId}${connectorId === 0 ? '' : ` connector ${connectorId}`} is Faulted (${errorCode}${typeof p.vendorErrorCode === 'string' ? `, vendor ${p.vendorErrorCode}` : ''})`,
+    });
+  }
+}
+
+interface RecordInput {
+  chargerId: string;
+  kind: TransactionRecordKind;
+  transactionId: number | null;
+  connectorId: number | null;
+  idTag: string | null;
+  chargerAt: number;
+  meterWh: number | null;
+  dedupKey: string;
+  payload: Payload;
+  uniqueId: string;
+  receivedAt: number;
+}
+
+function record(s: Statements, r: RecordInput, out: BatchOutcome): { duplicate: boolean; conflicting: boolean } {
+  const payload = canonicalJson(r.payload);
+  const contentHash = sha256(payload);
+  const row = s.record.get({ ...r, payload, contentHash }) as { id: number; copies: number; contentHash: string };
+  const duplicate = row.copies > 1;
+  out.records.push({ recordId: row.id, chargerId: r.chargerId, kind: r.kind, transactionId: r.transactionId, duplicate });
+  return { duplicate, conflicting: duplicate && row.contentHash !== contentHash };
+}
+
+function startTransaction(s: Statements, chargerId: string, frame: CallFrame, at: number, out: BatchOutcome): number {
+  const p = frame.payload;
+  const connectorId = p.connectorId as number;
+  const idTag = p.idTag as string;
+  const timestamp = parseTime(p.timestamp)!;
+  const meterStart = p.meterStart as number;
+  const startKey = `${connectorId}|${idTag}|${timestamp}|${meterStart}`;
+  const found = s.findTransactionId.get(chargerId, startKey) as { id: number } | undefined;
+  const transactionId = found?.id ?? Number(s.allocateTransactionId.run(chargerId, startKey, connectorId, idTag, at).lastInsertRowid);
+  record(
+    s,
+    {
+      chargerId,
+      kind: 'start',
+      transactionId,
+      connectorId,
+      idTag,
+      chargerAt: timestamp,
+      meterWh: meterStart,
+      dedupKey: `start|${startKey}`,
+      payload: p,
+      uniqueId: frame.uniqueId,
+      receivedAt: at,
+    },
+    out,
+  );
+  return transactionId;
+}
+
+function meterValues(s: Statements, chargerId: string, frame: CallFrame, at: number, out: BatchOutcome): void {
+  const p = frame.payload;
+  const connectorId = p.connectorId as number;
+  const transactionId = typeof p.transactionId === 'number' ? p.transactionId : null;
+  const samples = p.meterValue as MeterValue[];
+  record(
+    s,
+    {
+      chargerId,
+      kind: 'meter',
+      transactionId,
+      connectorId,
+      idTag: null,
+      chargerAt: chargerTime('MeterValues', p) ?? at,
+      meterWh: lastEnergyRegisterWh(samples),
+      dedupKey: `meter|${connectorId}|${transactionId ?? '-'}|${sha256(canonicalJson(samples))}`,
+      payload: p,
+      uniqueId: frame.uniqueId,
+      receivedAt: at,
+    },
+    out,
+  );
+}
+
+function stopTransaction(app: AppContext, s: Statements, chargerId: string, frame: CallFrame, at: number, out: BatchOutcome): void {
+  const p = frame.payload;
+  const transactionId = p.transactionId as number;
+  const { conflicting } = record(
+    s,
+    {
+      chargerId,
+      kind: 'stop',
+      transactionId,
+      connectorId: null,
+      idTag: typeof p.idTag === 'string' ? p.idTag : null,
+      chargerAt: parseTime(p.timestamp)!,
+      meterWh: p.meterStop as number,
+      dedupKey: `stop|${transactionId}`,
+      payload: p,
+      uniqueId: frame.uniqueId,
+      receivedAt: at,
+    },
+    out,
+  );
+  if (conflicting) {
+    app.log.warn({ chargerId, transactionId, uniqueId: frame.uniqueId }, 'a second, different StopTransaction for the same transaction; the first one is kept');
+    out.alerts.push({
+      level: 'warning',
+      code: 'charger.conflicting_stop',
+      message: `charger ${chargerId} sent a different StopTransaction for transaction ${transactionId}; the first one is kept`,
+    });
+  }
+}

@@ -1,0 +1,47 @@
+export * from './schema';
+export { chargerMethods, chargerShape } from './methods';
+export {
+  startChargers,
+  chargersRuntime,
+  callCharger,
+  type ChargersRuntime,
+  type StartChargersOptions,
+} from './service';
+export {
+  defaultHooks,
+  authorizeFromLedger,
+  type ChargerHooks,
+  type IdTagInfo,
+  type TransactionRecordNotice,
+} from './inbound';
+export {
+  ChargerCallError,
+  ChargerTimeoutError,
+  parseFrame,
+  encodeFrame,
+  validatePayload,
+  topics,
+  type CallOptions,
+  type Frame,
+  type FrameForm,
+  type Payload,
+} from './ocpp';
+export {
+  addStation,
+  listStations,
+  findStation,
+  addCharger,
+  getCharger,
+  requireCharger,
+  listChargers,
+  setMaintenance,
+  markOfflineChargers,
+  pruneMessageLog,
+  listMessages,
+  type ChargerSummary,
+  type ConnectorState,
+  type Station,
+  type MessageLogEntry,
+  type OfflineChange,
+} from './registry';
+export { ensureBackOfficeCredentials, BACK_OFFICE_USERNAME } from './broker';

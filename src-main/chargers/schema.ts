@@ -1,0 +1,156 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** A place with chargers (one depot may have several yards). */
+export const stations = sqliteTable('stations', {
+  id: text('id').primaryKey(),
+  /** Unique, case-insensitively (stored as typed, compared lower-case through name_key). */
+  name: text('name').notNull(),
+  nameKey: text('name_key').notNull().unique(),
+  address: text('address').notNull().default(''),
+  createdAt: integer('created_at').notNull(),
+});
+
+/**
+ * A charge point, keyed by its OCPP chargePointId (also its MQTT username and topic level).
+ * `registered` is true when an operator added it; a charger that registered itself through
+ * auto-registration is false until an operator confirms it.
+ */
+export const chargers = sqliteTable(
+  'chargers',
+  {
+    id: text('id').primaryKey(),
+    stationId: text('station_id').references(() => stations.id),
+    connectorCount: integer('connector_count').notNull(),
+    /** scrypt hash of the charger's MQTT password; null for chargers behind an external broker's own auth. */
+    passwordHash: text('password_hash'),
+    vendor: text('vendor'),
+    model: text('model'),
+    serialNumber: text('serial_number'),
+    firmwareVersion: text('firmware_version'),
+    /** OCPP status of connector 0 (the charger as a whole): Available, Unavailable, Faulted. */
+    status: text('status'),
+    errorCode: text('error_code'),
+    online: integer('online', { mode: 'boolean' }).notNull().default(false),
+    maintenance: integer('maintenance', { mode: 'boolean' }).notNull().default(false),
+    maintenanceReason: text('maintenance_reason'),
+    registered: integer('registered', { mode: 'boolean' }).notNull().default(true),
+    heartbeatIntervalS: integer('heartbeat_interval_s').notNull().default(60),
+    lastBootAt: integer('last_boot_at'),
+    lastSeenAt: integer('last_seen_at'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('chargers_station').on(t.stationId), check('chargers_connector_count', sql`${t.connectorCount} >= 0`)],
+);
+
+export const connectors = sqliteTable(
+  'connectors',
+  {
+    chargerId: text('charger_id')
+      .notNull()
+      .references(() => chargers.id),
+    connectorId: integer('connector_id').notNull(),
+    /** OCPP ChargePointStatus; null until the charger reports it. */
+    status: text('status'),
+    errorCode: text('error_code'),
+    info: text('info'),
+    vendorErrorCode: text('vendor_error_code'),
+    faulted: integer('faulted', { mode: 'boolean' }).notNull().default(false),
+    /** The charger's own time of the status (its clock), and when we received it (ours). */
+    statusAt: integer('status_at'),
+    updatedAt: integer('updated_at'),
+  },
+  (t) => [primaryKey({ columns: [t.chargerId, t.connectorId] }), check('connectors_id_positive', sql`${t.connectorId} >= 1`)],
+);
+
+/**
+ * Every raw MQTT message in and out, as received or sent. No foreign key to chargers: messages
+ * from unknown charger ids are exactly the ones worth keeping.
+ */
+export const chargerMessages = sqliteTable(
+  'charger_messages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    chargerId: text('charger_id').notNull(),
+    direction: text('direction', { enum: ['in', 'out'] }).notNull(),
+    topic: text('topic').notNull(),
+    /** When we received (in) or published (out) it, our clock. */
+    receivedAt: integer('received_at').notNull(),
+    /** The charger's timestamp from the payload, when it carries one (its clock). */
+    chargerAt: integer('charger_at'),
+    messageType: integer('message_type'),
+    uniqueId: text('unique_id'),
+    action: text('action'),
+    transactionId: integer('transaction_id'),
+    payload: text('payload').notNull(),
+    /** Why the message was refused (OCPP error code and description), null when it was fine. */
+    error: text('error'),
+  },
+  (t) => [
+    index('charger_messages_charger').on(t.chargerId, t.id),
+    index('charger_messages_transaction').on(t.chargerId, t.transactionId),
+    index('charger_messages_received').on(t.receivedAt),
+    check('charger_messages_direction', sql`${t.direction} in ('in','out')`),
+  ],
+);
+
+/**
+ * Transaction ids handed to chargers in StartTransaction.conf. One row per distinct start: the
+ * same StartTransaction (charger, connector, idTag, timestamp, meterStart) always maps to the same id.
+ */
+export const chargerTransactionIds = sqliteTable(
+  'charger_transaction_ids',
+  {
+    transactionId: integer('transaction_id').primaryKey({ autoIncrement: true }),
+    chargerId: text('charger_id').notNull(),
+    startKey: text('start_key').notNull(),
+    connectorId: integer('connector_id').notNull(),
+    idTag: text('id_tag').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('charger_transaction_ids_start').on(t.chargerId, t.startKey)],
+);
+
+export const TRANSACTION_RECORD_KINDS = ['start', 'meter', 'stop'] as const;
+export type TransactionRecordKind = (typeof TRANSACTION_RECORD_KINDS)[number];
+
+/**
+ * The transaction inbox: each distinct StartTransaction, MeterValues and StopTransaction once, in
+ * arrival order, for the session state machine to consume. Repeats are counted, not stored again.
+ */
+export const chargerTransactions = sqliteTable(
+  'charger_transactions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    chargerId: text('charger_id').notNull(),
+    kind: text('kind', { enum: TRANSACTION_RECORD_KINDS }).notNull(),
+    transactionId: integer('transaction_id'),
+    connectorId: integer('connector_id'),
+    idTag: text('id_tag'),
+    /** The record's own time on the charger's clock (start/stop timestamp, earliest meter sample). */
+    chargerAt: integer('charger_at').notNull(),
+    /** meterStart, meterStop, or the last Energy.Active.Import.Register sample, in Wh. */
+    meterWh: integer('meter_wh'),
+    dedupKey: text('dedup_key').notNull(),
+    contentHash: text('content_hash').notNull(),
+    payload: text('payload').notNull(),
+    uniqueId: text('unique_id').notNull(),
+    receivedAt: integer('received_at').notNull(),
+    lastReceivedAt: integer('last_received_at').notNull(),
+    copies: integer('copies').notNull().default(1),
+    /** Repeats under the same key whose content differed (first copy kept). */
+    conflictingCopies: integer('conflicting_copies').notNull().default(0),
+    /** Set by the consumer (the session state machine) once it has applied the record. */
+    processedAt: integer('processed_at'),
+    processError: text('process_error'),
+  },
+  (t) => [
+    uniqueIndex('charger_transactions_dedup').on(t.chargerId, t.dedupKey),
+    index('charger_transactions_tx').on(t.chargerId, t.transactionId, t.kind),
+    index('charger_transactions_pending')
+      .on(t.id)
+      .where(sql`${t.processedAt} is null`),
+    check('charger_transactions_kind', sql`${t.kind} in ('start','meter','stop')`),
+  ],
+);

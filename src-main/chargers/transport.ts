@@ -1,0 +1,206 @@
+import fs from 'node:fs';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { AppContext, RuntimeState } from '../app/context';
+import { DepotError } from '../app/errors';
+import { topics } from './ocpp';
+
+/**
+ * The back office's MQTT client (mqtt.js), the same code path for the embedded broker and an
+ * external one (Mosquitto, an EMQX cluster behind its OCPP gateway).
+ *
+ * Guarantees:
+ * - It subscribes ocpp/cp/+ and ocpp/cp/+/Reply at QoS 1 on every (re)connect and publishes at QoS 1;
+ *   publish() resolves once the broker acknowledged the message.
+ * - It reconnects on its own with exponential backoff (1 s doubling to 30 s, with jitter), also
+ *   after a refused login, so a broker that comes back later is picked up without a restart.
+ * - Every change of connection state is written to app.runtime.broker and emitted as `broker.state`.
+ * - When the core cannot keep up, it stops reading from the socket (the MQTT acknowledgement of a
+ *   message waits) instead of queueing without bound.
+ */
+
+export type BrokerState = RuntimeState['broker']['state'];
+
+export interface TransportOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  clientId: string;
+  tls?: { caFile: string; certFile: string; keyFile: string; rejectUnauthorized: boolean };
+  /** Called for each message; return false to say the consumer is full (backpressure). */
+  onMessage(topic: string, payload: Buffer, receivedAt: number): boolean;
+  /** Resolves when the consumer has room again. */
+  whenRoom(): Promise<void>;
+}
+
+const MIN_BACKOFF_MS = 1_000;
+const MAX_BACKOFF_MS = 30_000;
+
+export interface Transport {
+  readonly url: string;
+  state(): BrokerState;
+  /** Resolves once connected (or rejects after timeoutMs). */
+  connected(timeoutMs?: number): Promise<void>;
+  publish(topic: string, text: string): Promise<void>;
+  /**
+   * Stops handing messages to the consumer. Messages that arrive afterwards are not acknowledged,
+   * so a broker that keeps our session delivers them again after the next start.
+   */
+  pause(): void;
+  stop(): Promise<void>;
+}
+
+function readPem(file: string, what: string): Buffer | undefined {
+  if (!file) return undefined;
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    throw new DepotError('config_invalid', `cannot read broker.tls.${what} ${file}: ${(e as Error).message}`, { key: `broker.tls.${what}` });
+  }
+}
+
+/** Hides the password if the URL carries one. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+export function startTransport(app: AppContext, opts: TransportOptions): Transport {
+  let parsed: URL;
+  try {
+    parsed = new URL(opts.url);
+  } catch {
+    throw new DepotError('config_invalid', `broker URL "${opts.url}" is not a URL (mqtt://host:1883 or mqtts://host:8883)`, { key: 'broker.url' });
+  }
+  if (!['mqtt:', 'mqtts:', 'tcp:', 'tls:', 'ssl:'].includes(parsed.protocol)) {
+    throw new DepotError('config_invalid', `broker URL must start with mqtt:// or mqtts://, got ${parsed.protocol}//`, { key: 'broker.url' });
+  }
+  const secure = ['mqtts:', 'tls:', 'ssl:'].includes(parsed.protocol);
+  const log = app.log.child({ domain: 'transport' });
+  const shownUrl = redactUrl(opts.url);
+  let backoff = MIN_BACKOFF_MS;
+  let lastError: string | null = null;
+  let stopping = false;
+  let paused = false;
+
+  const options: IClientOptions = {
+    clientId: opts.clientId,
+    username: opts.username || undefined,
+    password: opts.password || undefined,
+    protocolVersion: 4,
+    // A persistent session: a broker that keeps sessions (Mosquitto, EMQX) queues the chargers'
+    // QoS 1 messages while the back office reconnects.
+    clean: false,
+    keepalive: 30,
+    connectTimeout: 10_000,
+    reconnectPeriod: MIN_BACKOFF_MS,
+    reconnectOnConnackError: true,
+    resubscribe: false,
+  };
+  if (secure && opts.tls) {
+    options.ca = readPem(opts.tls.caFile, 'caFile');
+    options.cert = readPem(opts.tls.certFile, 'certFile');
+    options.key = readPem(opts.tls.keyFile, 'keyFile');
+    options.rejectUnauthorized = opts.tls.rejectUnauthorized;
+  }
+
+  const setState = (state: BrokerState) => {
+    const prev = app.runtime.broker.state;
+    app.runtime.broker.state = state;
+    app.runtime.broker.url = shownUrl;
+    if (prev !== state) {
+      app.events.emit('broker.state', { state, url: shownUrl, error: state === 'connected' ? null : lastError });
+      if (state === 'offline') log.warn({ url: shownUrl, error: lastError }, 'broker connection lost; reconnecting with backoff');
+    }
+  };
+
+  setState('connecting');
+  const client: MqttClient = mqtt.connect(opts.url, options);
+
+  // Backpressure: mqtt.js handles one incoming packet at a time and acknowledges a QoS 1 message
+  // when this callback runs, so holding it back stops reading from the socket.
+  client.handleMessage = (packet, callback) => {
+    if (paused) return;
+    const receivedAt = app.clock.now();
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    if (opts.onMessage(packet.topic, payload, receivedAt)) callback();
+    else opts.whenRoom().then(() => callback(), callback);
+  };
+
+  client.on('connect', () => {
+    backoff = MIN_BACKOFF_MS;
+    client.options.reconnectPeriod = backoff;
+    lastError = null;
+    client.subscribe(
+      { [topics.requests('+')]: { qos: 1 }, [topics.replies('+')]: { qos: 1 } },
+      (err, granted) => {
+        // mqtt.js 5 reports a SUBACK with 0x80 as an error that carries the packet.
+        const ackCodes = (err as { packet?: { granted?: number[] } } | null)?.packet?.granted ?? (granted ?? []).map((g) => g.qos);
+        if (err && !ackCodes.includes(128)) {
+          lastError = `subscribe failed: ${err.message}`;
+          log.error({ err: err.message }, 'subscribing to the charger topics failed');
+          return;
+        }
+        if (ackCodes.includes(128)) {
+          lastError = 'the broker refused the subscriptions to ocpp/cp/+ and ocpp/cp/+/Reply';
+          log.error('the broker refused the charger topics; check its ACL for the back-office login');
+          return;
+        }
+        setState('connected');
+      },
+    );
+  });
+  client.on('error', (err) => {
+    lastError = err.message;
+    log.warn({ url: shownUrl, err: err.message }, 'broker connection error');
+  });
+  client.on('close', () => {
+    if (stopping) return;
+    // Exponential backoff with jitter, so a depot's worth of restarts do not reconnect in lockstep.
+    backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+    client.options.reconnectPeriod = Math.round(backoff * (0.75 + Math.random() * 0.5));
+    setState('offline');
+  });
+  client.on('reconnect', () => setState('connecting'));
+
+  return {
+    url: shownUrl,
+    state: () => app.runtime.broker.state,
+    connected(timeoutMs = 10_000) {
+      if (app.runtime.broker.state === 'connected') return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          unsubscribe();
+          reject(new DepotError('unavailable', `no connection to the broker at ${shownUrl} after ${timeoutMs} ms${lastError ? `: ${lastError}` : ''}`));
+        }, timeoutMs);
+        const unsubscribe = app.events.subscribe((e) => {
+          if (e.type === 'broker.state' && e.payload.state === 'connected') {
+            clearTimeout(timer);
+            unsubscribe();
+            resolve();
+          }
+        });
+      });
+    },
+    publish(topic, text) {
+      if (stopping) return Promise.reject(new DepotError('unavailable', 'the broker link is shutting down'));
+      return new Promise<void>((resolve, reject) => {
+        client.publish(topic, text, { qos: 1 }, (err) => (err ? reject(new DepotError('unavailable', `publish to ${topic} failed: ${err.message}`)) : resolve()));
+      });
+    },
+    pause() {
+      paused = true;
+    },
+    async stop() {
+      paused = true;
+      stopping = true;
+      await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+      app.runtime.broker.state = 'not_started';
+      app.events.emit('broker.state', { state: 'not_started', url: shownUrl, error: null });
+    },
+  };
+}
