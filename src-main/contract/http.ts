@@ -7,6 +7,7 @@ import { isLoopback } from '../app/config';
 import { tokensEqual } from '../app/token';
 import type { Caller, OperatorIdentity } from './define';
 import { dispatch } from './dispatch';
+import { CONTENT_SECURITY_POLICY } from '../shell/security';
 
 /**
  * Browser mode: the contract over HTTP.
@@ -54,9 +55,8 @@ const MIME: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
-// The same policy the Electron window uses; antd injects styles at run time.
-const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+// One policy for both doors: the Electron window and browser mode serve the same renderer.
+const CSP = CONTENT_SECURITY_POLICY;
 
 export function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};

@@ -43,6 +43,8 @@ export function isTrustedSender(frameUrl: string | null | undefined, devServerUr
   } catch {
     return false;
   }
+  // Credentials in the URL (app://user:pass@depotdesk) are never ours: refuse them outright.
+  if (url.username || url.password) return false;
   if (url.protocol === 'app:' && url.host === 'depotdesk') return true;
   if (devServerUrl) {
     try {

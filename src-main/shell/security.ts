@@ -21,8 +21,7 @@ const MAX_EXTERNAL_URL = 2048;
 /**
  * Sent with every app:// response. antd writes its styles at run time, hence 'unsafe-inline' for
  * styles only; scripts come from our own files and nothing else (no eval, no inline script).
- * The browser-mode policy in contract/http.ts is the same set of sources; this one also forbids
- * forms and frames outright, which a desktop window never needs.
+ * Browser mode (contract/http.ts) sends this same policy: forms and frames are never needed.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",

@@ -56,6 +56,7 @@ describe('the contract over Electron IPC', () => {
   it.each([
     ['a file:// page', 'file:///home/op/depotdesk/out/renderer/index.html'],
     ['a web page the window was tricked into', 'https://evil.example/'],
+    ['our origin with credentials smuggled in', 'app://user:pass@depotdesk/index.html'],
     ['a frame that is gone (null senderFrame)', null],
     ['another app:// host', 'app://other/index.html'],
     ['a look-alike app:// host', 'app://depotdesk.evil.example/index.html'],
