@@ -1,6 +1,7 @@
 import type { AppContext } from '../app/context';
 import { createFirstAdmin, createOperator, operatorCount } from '../operators';
 import { ledgerDemoStep } from '../ledger';
+import { tariffsDemoStep } from '../tariffs';
 
 /**
  * `depotdesk demo`: a small demo depot to click around in. Each domain appends its step (drivers,
@@ -27,7 +28,7 @@ const operatorsStep: DemoStep = {
   },
 };
 
-export const demoSteps: DemoStep[] = [operatorsStep, ledgerDemoStep];
+export const demoSteps: DemoStep[] = [operatorsStep, ledgerDemoStep, tariffsDemoStep];
 
 export async function runDemo(app: AppContext, opts: { password: string }): Promise<{ step: string; result: string }[]> {
   const out: { step: string; result: string }[] = [];

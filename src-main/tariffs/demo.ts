@@ -10,11 +10,10 @@ export const tariffsDemoStep = {
   name: 'tariffs',
   run(app: AppContext): string {
     const imported = importTariff(app, { file: GUANGDONG_PLAN });
-    const now = app.clock.now();
-    if (planAt(app, DEMO_TARIFF_STATION, now)) {
+    if (planAt(app, DEMO_TARIFF_STATION, app.clock.now())) {
       return `plan "${imported.name}" ${imported.unchanged ? 'already there' : 'imported'}; station ${DEMO_TARIFF_STATION} already has a plan`;
     }
-    assignTariff(app, { stationId: DEMO_TARIFF_STATION, planId: imported.planId, at: now });
+    assignTariff(app, { stationId: DEMO_TARIFF_STATION, planId: imported.planId });
     return `plan "${imported.name}" ${imported.unchanged ? 'already there' : 'imported'} (峰 10–12, 14–19; 平 8–10, 12–14, 19–24; 谷 0–8; 尖 11–12, 15–17 in Jul–Sep), assigned to station ${DEMO_TARIFF_STATION}`;
   },
 };

@@ -154,6 +154,9 @@ export function checkTariffFile(input: unknown): { plan: TariffPlan | null; issu
   const zone = input.timezone;
   if (typeof zone !== 'string' || zone === '') issues.push({ field: 'timezone', reason: `must be an IANA time zone such as "Asia/Shanghai"; got ${describe(zone)}` });
   else if (!isValidTimeZone(zone)) issues.push({ field: 'timezone', reason: `"${zone}" is not a known IANA time zone (e.g. "Asia/Shanghai")` });
+  // Abbreviations are refused even where the runtime knows them: "CST" is China Standard Time to
+  // a depot in Guangzhou and US Central to ICU, which would shift every slot by 14 hours.
+  else if (!zone.includes('/') && zone !== 'UTC') issues.push({ field: 'timezone', reason: `"${zone}" is an abbreviation or alias; use a region name such as "Asia/Shanghai"` });
 
   if (!isCalendarDate(input.effectiveFrom)) {
     issues.push({ field: 'effectiveFrom', reason: `must be the first day the plan applies, a date written yyyy-MM-dd; got ${describe(input.effectiveFrom)}` });

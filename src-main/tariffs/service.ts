@@ -229,7 +229,9 @@ export function importTariff(app: AppContext, input: { file: unknown; stationId?
         })
         .run();
     }
-    const assignment = input.stationId ? insertAssignment(app, { stationId: input.stationId, planId, at: Math.max(now, versionRows(app, planId)[0].effectiveFromAt) }, by) : null;
+    const assignment = input.stationId
+      ? insertAssignment(app, { stationId: input.stationId, planId, at: Math.max(now, versionRows(app, planId)[0].effectiveFromAt) }, by, now)
+      : null;
     return { planId, versionId, name: plan.name, effectiveFrom: plan.effectiveFrom, effectiveFromAt, newPlan: !existing, unchanged, assignment };
   });
   if (!result.unchanged || result.assignment) app.events.emit('tariffs.changed', { planId: result.planId, change: 'imported' });
@@ -242,11 +244,11 @@ function versionInForce(versions: readonly VersionRow[], at: number): VersionRow
   return found;
 }
 
-function insertAssignment(app: AppContext, a: { stationId: string; planId: string; at: number }, by: string | null): StationAssignment {
+/** `now` is read once by the caller: "from now" must not turn into "in the past" a millisecond later. */
+function insertAssignment(app: AppContext, a: { stationId: string; planId: string; at: number }, by: string | null, now: number): StationAssignment {
   const stationId = a.stationId.trim();
   if (stationId === '') throw new DepotError('invalid_input', 'stationId: must not be empty', { field: 'stationId' });
   const plan = planRow(app, a.planId);
-  const now = app.clock.now();
   if (a.at < now) {
     throw new DepotError('refused', `effectiveFrom: an assignment cannot start in the past (${new Date(a.at).toISOString()}); energy already delivered keeps its plan`, {
       field: 'effectiveFrom',
@@ -279,14 +281,15 @@ export function assignTariff(
   app: AppContext,
   input: { stationId: string; planId: string; at?: number; effectiveFrom?: string; operatorId?: string | null },
 ): StationAssignment {
-  let at = input.at ?? app.clock.now();
+  const now = app.clock.now();
+  let at = input.at ?? now;
   if (input.effectiveFrom !== undefined) {
     if (!isCalendarDate(input.effectiveFrom)) {
       throw new DepotError('invalid_input', `effectiveFrom: must be a date written yyyy-MM-dd; got ${JSON.stringify(input.effectiveFrom)}`, { field: 'effectiveFrom' });
     }
     at = startOfDate(input.effectiveFrom, app.clock.timeZone);
   }
-  const row = writeTx(app.sqlite, () => insertAssignment(app, { stationId: input.stationId, planId: input.planId, at }, input.operatorId ?? null));
+  const row = writeTx(app.sqlite, () => insertAssignment(app, { stationId: input.stationId, planId: input.planId, at }, input.operatorId ?? null, now));
   app.events.emit('tariffs.changed', { planId: row.planId, change: 'assigned' });
   return row;
 }
