@@ -1,0 +1,134 @@
+import { Button, Flex, Input, Select, Table, Tag, Typography } from 'antd';
+import { ReloadOutlined } from '@ant-design/icons';
+import { api } from '../../api';
+import { useI18n } from '../../i18n';
+import { formatTime } from '../../lib/time';
+import { useQuery } from '../../lib/useQuery';
+import { JobActions } from './JobActions';
+import { STATES, STATE_COLOR, stateLabel, stateTime, type JobState, type JobStats, type JobSummary } from './model';
+
+export interface JobFilter {
+  state?: JobState;
+  queue?: string;
+  kind?: string;
+  page: number;
+  pageSize: number;
+}
+
+/** The filterable, paginated job list; a row opens the detail drawer. */
+export function JobsTable({
+  filter,
+  onFilter,
+  stats,
+  version,
+  onOpen,
+  onChanged,
+}: {
+  filter: JobFilter;
+  onFilter(next: JobFilter): void;
+  stats: JobStats | undefined;
+  version: number;
+  onOpen(id: string): void;
+  onChanged(): void;
+}) {
+  const { t } = useI18n();
+  const list = useQuery(
+    () =>
+      api.jobs.list({
+        state: filter.state,
+        queue: filter.queue,
+        kind: filter.kind,
+        limit: filter.pageSize,
+        offset: (filter.page - 1) * filter.pageSize,
+      }),
+    [filter.state, filter.queue, filter.kind, filter.page, filter.pageSize, version],
+  );
+  const set = (patch: Partial<JobFilter>) => onFilter({ ...filter, page: 1, ...patch });
+
+  return (
+    <Flex vertical gap="small">
+      <Flex gap="small" wrap align="center">
+        <Select<JobState | ''>
+          style={{ width: 150 }}
+          value={filter.state ?? ''}
+          onChange={(v) => set({ state: v || undefined })}
+          data-testid="jobs-filter-state"
+          options={[{ value: '', label: t('jobs.filter.allStates') }, ...STATES.map((s) => ({ value: s, label: t(stateLabel(s)) }))]}
+        />
+        <Select<string>
+          style={{ width: 150 }}
+          value={filter.queue ?? ''}
+          onChange={(v) => set({ queue: v || undefined })}
+          data-testid="jobs-filter-queue"
+          options={[{ value: '', label: t('jobs.filter.allQueues') }, ...(stats?.queues ?? []).map((q) => ({ value: q.queue, label: q.queue }))]}
+        />
+        <Select<string>
+          style={{ width: 240 }}
+          showSearch
+          value={filter.kind ?? ''}
+          onChange={(v) => set({ kind: v || undefined })}
+          data-testid="jobs-filter-kind"
+          options={[{ value: '', label: t('jobs.filter.allKinds') }, ...(stats?.kinds ?? []).map((k) => ({ value: k.kind, label: k.kind }))]}
+        />
+        <Button icon={<ReloadOutlined />} onClick={() => void list.reload()}>
+          {t('common.refresh')}
+        </Button>
+      </Flex>
+      <Table<JobSummary>
+        rowKey="id"
+        size="small"
+        data-testid="jobs-table"
+        loading={list.loading && !list.data}
+        dataSource={list.data?.items ?? []}
+        onRow={(row) => ({ onClick: () => onOpen(row.id), style: { cursor: 'pointer' } })}
+        pagination={{
+          current: filter.page,
+          pageSize: filter.pageSize,
+          total: list.data?.total ?? 0,
+          showSizeChanger: true,
+          pageSizeOptions: [20, 50, 100, 200],
+          showTotal: (total) => t('jobs.total', { total }),
+          onChange: (page, pageSize) => onFilter({ ...filter, page: pageSize === filter.pageSize ? page : 1, pageSize }),
+        }}
+        locale={{ emptyText: t('jobs.empty') }}
+        columns={[
+          {
+            title: t('jobs.col.state'),
+            dataIndex: 'state',
+            width: 110,
+            render: (s: JobState) => <Tag color={STATE_COLOR[s]}>{t(stateLabel(s))}</Tag>,
+          },
+          { title: t('jobs.col.kind'), dataIndex: 'kind', width: 220, render: (k: string) => <Typography.Text code>{k}</Typography.Text> },
+          { title: t('jobs.col.queue'), dataIndex: 'queue', width: 110 },
+          {
+            title: t('jobs.col.attempt'),
+            key: 'attempt',
+            width: 90,
+            render: (_: unknown, j) => `${j.attempt}/${j.maxAttempts}`,
+          },
+          {
+            title: t('jobs.col.when'),
+            key: 'when',
+            width: 170,
+            render: (_: unknown, j) => {
+              const at = stateTime(j);
+              return at === null ? '—' : formatTime(at);
+            },
+          },
+          {
+            title: t('jobs.col.lastError'),
+            dataIndex: 'lastError',
+            ellipsis: true,
+            render: (e: string | null) => (e ? <Typography.Text type="danger">{e}</Typography.Text> : null),
+          },
+          {
+            title: t('common.actions'),
+            key: 'actions',
+            width: 190,
+            render: (_: unknown, j) => <JobActions job={j} onDone={onChanged} />,
+          },
+        ]}
+      />
+    </Flex>
+  );
+}

@@ -1,0 +1,153 @@
+import { useRef, useState } from 'react';
+import { Alert, Badge, Card, Col, Flex, Row, Statistic, Table, Tabs, Tag, Typography } from 'antd';
+import { api, useDepotEvents } from '../../api';
+import { useI18n } from '../../i18n';
+import { useHashParam } from '../../lib/route';
+import { formatTime } from '../../lib/time';
+import { useQuery } from '../../lib/useQuery';
+import { AlertsPanel } from './AlertsPanel';
+import { JobDrawer } from './JobDrawer';
+import { JobsTable, type JobFilter } from './JobsTable';
+import { STATES, STATE_COLOR, stateLabel, type JobStats, type JobState } from './model';
+
+// A busy queue changes state many times a second; one reload per burst is plenty.
+const EVENT_DEBOUNCE_MS = 500;
+
+/**
+ * The Jobs page: how much work waits, runs and failed, per state and queue; the job list with
+ * filters and a detail drawer (error history, retry/cancel); alerts; the cron schedules.
+ */
+export default function JobsPage() {
+  const { t } = useI18n();
+  const [tab, setTab] = useHashParam('tab', 'jobs');
+  const [filter, setFilter] = useState<JobFilter>({ page: 1, pageSize: 50 });
+  const [openId, setOpenId] = useState<string | null>(null);
+  const [version, setVersion] = useState(0);
+  const stats = useQuery(() => api.jobs.stats({}), [version]);
+  const alertsOpen = useQuery(() => api.alerts.list({ limit: 1 }), [version]);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+
+  const bump = () => setVersion((v) => v + 1);
+  useDepotEvents(['job.changed', 'alert', 'dashboard.changed'], () => {
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(bump, EVENT_DEBOUNCE_MS);
+  });
+
+  const showState = (state: JobState) => {
+    setFilter({ ...filter, state, page: 1 });
+    setTab('jobs');
+  };
+  const failing = (stats.data?.kinds ?? []).filter((k) => k.failureStreak > 0);
+
+  return (
+    <Flex vertical gap="middle" data-testid="jobs-page">
+      <StateCards stats={stats.data} loading={stats.loading && !stats.data} onPick={showState} />
+      {failing.map((k) => (
+        <Alert
+          key={k.kind}
+          type={k.failureStreak >= 3 ? 'error' : 'warning'}
+          showIcon
+          data-testid={`jobs-failing-${k.kind}`}
+          message={t('jobs.failingKind', { kind: k.kind, count: k.failureStreak })}
+          description={k.lastError ?? undefined}
+        />
+      ))}
+      <Tabs
+        activeKey={tab}
+        onChange={setTab}
+        items={[
+          {
+            key: 'jobs',
+            label: t('jobs.tab.jobs'),
+            children: <JobsTable filter={filter} onFilter={setFilter} stats={stats.data} version={version} onOpen={setOpenId} onChanged={bump} />,
+          },
+          {
+            key: 'queues',
+            label: t('jobs.tab.queues'),
+            children: <QueuesTable stats={stats.data} loading={stats.loading && !stats.data} />,
+          },
+          {
+            key: 'alerts',
+            label: (
+              <Badge count={alertsOpen.data?.total ?? 0} size="small" offset={[8, 0]}>
+                {t('jobs.tab.alerts')}
+              </Badge>
+            ),
+            children: <AlertsPanel version={version} onChanged={bump} />,
+          },
+          {
+            key: 'schedules',
+            label: t('jobs.tab.schedules'),
+            children: <CronTable stats={stats.data} loading={stats.loading && !stats.data} />,
+          },
+        ]}
+      />
+      <JobDrawer id={openId} version={version} onClose={() => setOpenId(null)} onChanged={bump} />
+    </Flex>
+  );
+}
+
+function StateCards({ stats, loading, onPick }: { stats: JobStats | undefined; loading: boolean; onPick(s: JobState): void }) {
+  const { t } = useI18n();
+  return (
+    <Row gutter={[12, 12]}>
+      {STATES.map((s) => (
+        <Col key={s} xs={12} sm={8} md={6} lg={3}>
+          <Card size="small" hoverable loading={loading} onClick={() => onPick(s)} data-testid={`jobs-count-${s}`}>
+            <Statistic
+              title={<Tag color={STATE_COLOR[s]}>{t(stateLabel(s))}</Tag>}
+              value={stats?.states[s] ?? 0}
+              valueStyle={s === 'discarded' && (stats?.states[s] ?? 0) > 0 ? { color: '#cf1322' } : undefined}
+            />
+          </Card>
+        </Col>
+      ))}
+    </Row>
+  );
+}
+
+function QueuesTable({ stats, loading }: { stats: JobStats | undefined; loading: boolean }) {
+  const { t } = useI18n();
+  return (
+    <Table
+      rowKey="queue"
+      size="small"
+      loading={loading}
+      pagination={false}
+      data-testid="jobs-queues"
+      dataSource={stats?.queues ?? []}
+      columns={[
+        { title: t('jobs.col.queue'), dataIndex: 'queue', render: (q: string) => <Typography.Text code>{q}</Typography.Text> },
+        { title: t('jobs.queue.concurrency'), dataIndex: 'concurrency', width: 110 },
+        ...STATES.map((s) => ({
+          title: t(stateLabel(s)),
+          key: s,
+          width: 90,
+          render: (_: unknown, q: JobStats['queues'][number]) => q.counts[s] || <Typography.Text type="secondary">0</Typography.Text>,
+        })),
+      ]}
+    />
+  );
+}
+
+function CronTable({ stats, loading }: { stats: JobStats | undefined; loading: boolean }) {
+  const { t } = useI18n();
+  return (
+    <Table
+      rowKey="name"
+      size="small"
+      loading={loading}
+      pagination={false}
+      data-testid="jobs-crons"
+      locale={{ emptyText: t('jobs.cron.none') }}
+      dataSource={stats?.crons ?? []}
+      columns={[
+        { title: t('jobs.cron.name'), dataIndex: 'name', render: (n: string) => <Typography.Text code>{n}</Typography.Text> },
+        { title: t('jobs.cron.expression'), dataIndex: 'expression', width: 140, render: (e: string) => <Typography.Text code>{e}</Typography.Text> },
+        { title: t('jobs.col.kind'), dataIndex: 'kind' },
+        { title: t('jobs.cron.last'), dataIndex: 'lastSlotAt', width: 170, render: (at: number) => formatTime(at) },
+        { title: t('jobs.cron.next'), dataIndex: 'nextSlotAt', width: 170, render: (at: number) => formatTime(at) },
+      ]}
+    />
+  );
+}
