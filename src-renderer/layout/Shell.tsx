@@ -1,10 +1,12 @@
 import { Suspense, useEffect, useState } from 'react';
+import { api } from '../api';
 import { Button, Flex, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
 import { LogoutOutlined, ThunderboltFilled, UserOutlined } from '@ant-design/icons';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { PageErrorBoundary } from '../components/PageErrorBoundary';
 import { useI18n } from '../i18n';
 import { navigate, useRoute } from '../lib/route';
+import { DEFAULT_ZONE, setDepotZone } from '../lib/time';
 import { DEFAULT_PAGE, pages } from '../pages/registry';
 import { useSession } from '../session';
 
@@ -18,6 +20,19 @@ export function Shell({ onLogout }: { onLogout(): void }) {
   const [collapsed, setCollapsed] = useState(false);
   const visible = pages.filter((p) => can(p.roles));
   const current = visible.find((p) => p.key === route.page) ?? visible.find((p) => p.key === DEFAULT_PAGE) ?? visible[0];
+
+  // The depot's zone for every time shown; pages re-render (key) only if it is not the default.
+  const [zone, setZone] = useState<string | null>(null);
+  useEffect(() => {
+    api.system.about({}).then(
+      (about) => {
+        setDepotZone(about.timeZone);
+        setZone(about.timeZone);
+      },
+      // Not fatal: times stay in the default depot zone, and the page's own calls report errors.
+      () => undefined,
+    );
+  }, []);
 
   useEffect(() => {
     document.title = `${t(current.label)} · ${t('app.name')}`;
@@ -64,7 +79,7 @@ export function Shell({ onLogout }: { onLogout(): void }) {
           </Flex>
         </Layout.Header>
         <Layout.Content style={{ padding: 16 }} data-testid={`page-${current.key}`}>
-          <PageErrorBoundary key={current.key}>
+          <PageErrorBoundary key={`${current.key}:${zone === null || zone === DEFAULT_ZONE ? '' : zone}`}>
             <Suspense fallback={<Spin style={{ display: 'block', marginTop: 64 }} />}>
               <Page />
             </Suspense>

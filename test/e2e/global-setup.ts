@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FullConfig } from '@playwright/test';
 
 /**
  * Starts one `depotdesk serve` on a fresh temp data directory and port 0, hands its login URL to
@@ -64,7 +65,7 @@ function waitForServe(child: ChildProcess, stderrTail: () => string): Promise<Se
   });
 }
 
-export default async function globalSetup(): Promise<() => Promise<void>> {
+export default async function globalSetup(config: FullConfig): Promise<() => Promise<void>> {
   ensureRendererBuilt();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'depotdesk-e2e-'));
   const child = spawn(process.execPath, ['bin/depotdesk.js', 'serve', '--data-dir', dataDir, '--port', '0', '--json'], {
@@ -104,5 +105,13 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await exited;
     clearTimeout(timer);
     fs.rmSync(dataDir, { recursive: true, force: true });
+    for (const dir of new Set(config.projects.map((p) => p.outputDir))) removeIfNoFiles(dir);
   };
+}
+
+/** This run's output folder, once it holds no failure artifacts (only empty folders). */
+function removeIfNoFiles(dir: string): void {
+  const hasFiles = (d: string): boolean =>
+    fs.readdirSync(d, { withFileTypes: true }).some((e) => !e.isDirectory() || hasFiles(path.join(d, e.name)));
+  if (fs.existsSync(dir) && !hasFiles(dir)) fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -1,19 +1,19 @@
 import { useEffect, useRef } from 'react';
-import { Badge, Button, Card, Col, Descriptions, Empty, Flex, Row, Space, Statistic, Typography } from 'antd';
+import { Button, Card, Descriptions, Flex, Space, Typography } from 'antd';
 import { ReloadOutlined } from '@ant-design/icons';
-import dayjs from 'dayjs';
 import { api, useDepotEvents } from '../../api';
-import { useI18n } from '../../i18n';
-import { formatFigure } from '../../lib/format';
-import { useQuery } from '../../lib/useQuery';
 import { BrokerBadge } from '../../components/BrokerBadge';
+import { useI18n } from '../../i18n';
+import { formatTime } from '../../lib/time';
+import { useQuery } from '../../lib/useQuery';
+import { FigureGroups } from './FigureGroups';
 
 const REFRESH_MS = 30_000;
 // Every audited command emits audit.appended; a burst of them should cost one reload, not ten.
 const EVENT_DEBOUNCE_MS = 400;
 
 export default function DashboardPage() {
-  const { t, maybe } = useI18n();
+  const { t } = useI18n();
   const summary = useQuery(() => api.dashboard.summary({}));
   const about = useQuery(() => api.system.about({}));
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -33,44 +33,29 @@ export default function DashboardPage() {
   });
 
   const data = summary.data;
+  const broker = about.data?.broker;
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }} data-testid="dashboard">
       <Flex justify="space-between" align="center" wrap gap="small">
         <Typography.Text type="secondary">
-          {data ? `${t('dashboard.businessDate', { date: data.businessDate })} · ${t('dashboard.updatedAt', { time: dayjs(data.at).format('HH:mm:ss') })}` : t('app.loading')}
+          {data
+            ? `${t('dashboard.businessDate', { date: data.businessDate })} · ${t('dashboard.updatedAt', { time: formatTime(data.at, 'HH:mm:ss') })}`
+            : t('app.loading')}
         </Typography.Text>
         <Button icon={<ReloadOutlined />} onClick={() => void reload()} loading={summary.loading && !!data}>
           {t('common.refresh')}
         </Button>
       </Flex>
 
-      <Card title={t('dashboard.figures')} size="small" loading={!data && summary.loading}>
-        {data && data.figures.length === 0 ? (
-          <Empty description={t('dashboard.noFigures')} />
-        ) : (
-          <Row gutter={[16, 16]}>
-            {data?.figures.map((f) => (
-              <Col key={f.key} xs={12} md={8} xl={6} xxl={4}>
-                <Statistic
-                  data-testid={`figure-${f.key}`}
-                  title={maybe(`figure.${f.key}`) ?? f.key}
-                  value={formatFigure(f.value, f.unit)}
-                />
-              </Col>
-            ))}
-          </Row>
-        )}
-      </Card>
+      <FigureGroups figures={data?.figures} loading={summary.loading} />
 
-      <Card title={t('dashboard.broker')} size="small" loading={!about.data && about.loading}>
-        {about.data && (
+      <Card title={t('dashboard.broker')} size="small" loading={!broker && about.loading}>
+        {broker && (
           <Descriptions size="small" column={{ xs: 1, md: 2 }}>
             <Descriptions.Item label={t('about.broker')}>
-              <BrokerBadge state={about.data.broker.state} />
+              <BrokerBadge state={broker.state} />
             </Descriptions.Item>
-            <Descriptions.Item label={t('dashboard.brokerUrl')}>
-              {about.data.broker.url ?? <Badge status="default" text={t('common.none')} />}
-            </Descriptions.Item>
+            <Descriptions.Item label={t('dashboard.brokerUrl')}>{broker.url ?? t('common.none')}</Descriptions.Item>
           </Descriptions>
         )}
       </Card>

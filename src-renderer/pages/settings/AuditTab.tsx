@@ -1,12 +1,12 @@
 import { useState } from 'react';
 import { Alert, Button, Flex, Table, Tag, Typography } from 'antd';
 import { ReloadOutlined, SafetyCertificateOutlined } from '@ant-design/icons';
-import dayjs from 'dayjs';
 import { api, useDepotEvents } from '../../api';
 import type { MethodOutput } from '../../../src-main/contract/types';
 import { useI18n } from '../../i18n';
 import { useReportError } from '../../lib/errors';
 import { ADMINS, useSession } from '../../session';
+import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 
 type AuditRow = MethodOutput<'audit.list'>[number];
@@ -83,7 +83,7 @@ export default function AuditTab() {
         data-testid="audit-table"
         columns={[
           { title: '#', dataIndex: 'id', width: 70 },
-          { title: t('audit.at'), dataIndex: 'at', width: 170, render: (at: number) => dayjs(at).format('YYYY-MM-DD HH:mm:ss') },
+          { title: t('audit.at'), dataIndex: 'at', width: 170, render: (at: number) => formatTime(at) },
           { title: t('audit.operator'), dataIndex: 'operatorName', width: 120, render: (n: string | null) => n ?? t('audit.system') },
           { title: t('audit.transport'), dataIndex: 'transport', width: 80 },
           { title: t('audit.method'), dataIndex: 'method', width: 190, render: (m: string) => <Typography.Text code>{m}</Typography.Text> },

@@ -1,13 +1,13 @@
 import { useState } from 'react';
 import { Alert, Button, Card, Descriptions, Space, Typography } from 'antd';
 import { CloudDownloadOutlined } from '@ant-design/icons';
-import dayjs from 'dayjs';
 import { api } from '../../api';
 import type { MethodOutput } from '../../../src-main/contract/types';
 import { BrokerBadge } from '../../components/BrokerBadge';
 import { useI18n } from '../../i18n';
 import { useReportError } from '../../lib/errors';
 import { formatBytes } from '../../lib/format';
+import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { SUPERVISORS, useSession } from '../../session';
 
@@ -56,7 +56,7 @@ export default function GeneralTab() {
                 {a.broker.url && <Typography.Text type="secondary">{a.broker.url}</Typography.Text>}
               </Space>
             </Descriptions.Item>
-            <Descriptions.Item label={t('about.startedAt')}>{dayjs(a.startedAt).format('YYYY-MM-DD HH:mm:ss')}</Descriptions.Item>
+            <Descriptions.Item label={t('about.startedAt')}>{formatTime(a.startedAt)}</Descriptions.Item>
           </Descriptions>
         )}
       </Card>

@@ -1,18 +1,18 @@
 import { useState } from 'react';
 import { App, Button, Flex, Popconfirm, Table, Tag } from 'antd';
 import { ReloadOutlined, UserAddOutlined } from '@ant-design/icons';
-import dayjs from 'dayjs';
 import { api } from '../../api';
 import type { MethodOutput } from '../../../src-main/contract/types';
 import { useI18n } from '../../i18n';
 import { useReportError } from '../../lib/errors';
+import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { ADMINS, useSession } from '../../session';
 import { AddOperatorModal } from './AddOperatorModal';
 
 type OperatorRow = MethodOutput<'operators.list'>[number];
 
-const time = (ms: number) => dayjs(ms).format('YYYY-MM-DD HH:mm');
+const time = (ms: number) => formatTime(ms, 'YYYY-MM-DD HH:mm');
 
 export default function OperatorsTab() {
   const { t } = useI18n();
