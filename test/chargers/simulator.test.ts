@@ -1,0 +1,132 @@
+import { describe, expect, test } from 'vitest';
+import { runSimulation, simChargerId, type SimulationOptions } from '../../src-main/chargers/simulator';
+import { count, onCleanup, rows, settle, startDepot, type Depot } from './helpers';
+
+/** A fleet of simulated chargers registered at the depot and running one scenario. */
+async function fleet(depot: Depot, n: number, o: Partial<SimulationOptions> & Pick<SimulationOptions, 'scenario'>) {
+  for (let i = 1; i <= n; i += 1) await depot.register(simChargerId('SIM-', i), { password: 'sim-password' });
+  const sim = runSimulation({ brokerUrl: depot.url, chargers: n, rate: 20, sessionSeconds: 1, powerW: 36_000, ...o });
+  onCleanup(() => sim.stop());
+  await sim.ready;
+  return sim;
+}
+
+async function until(what: string, fn: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function inboxPerTransaction(depot: Depot) {
+  return rows<{ transaction_id: number; starts: number; stops: number; meters: number }>(
+    depot.app,
+    `SELECT transaction_id, sum(kind = 'start') AS starts, sum(kind = 'stop') AS stops, sum(kind = 'meter') AS meters
+     FROM charger_transactions GROUP BY transaction_id ORDER BY transaction_id`,
+  );
+}
+
+describe('the simulator drives the back office through each scenario', { timeout: 60_000 }, () => {
+  test('normal: chargers boot, report status, charge, send meter values and stop; each transaction is in the inbox once', async () => {
+    const depot = await startDepot();
+    const sim = await fleet(depot, 2, { scenario: 'normal', autoStart: true });
+    await until('two finished sessions per charger', () => sim.stats.transactionsStopped >= 4);
+    await sim.stop();
+    await settle(depot);
+    expect(sim.stats).toMatchObject({ booted: 2, rejected: 0, errors: 0 });
+    expect(rows(depot.app, 'SELECT id, online, vendor FROM chargers ORDER BY id')).toEqual([
+      { id: 'SIM-001', online: 1, vendor: 'DepotSim' },
+      { id: 'SIM-002', online: 1, vendor: 'DepotSim' },
+    ]);
+    const perTx = inboxPerTransaction(depot);
+    expect(perTx.length).toBe(sim.stats.transactionsStarted);
+    for (const t of perTx) expect(t).toMatchObject({ starts: 1, stops: 1 });
+    expect(perTx.reduce((a, t) => a + t.meters, 0)).toBe(sim.stats.meterValuesSent);
+    expect(count(depot.app, "SELECT count(*) AS n FROM charger_messages WHERE error IS NOT NULL")).toBe(0);
+  });
+
+  test('duplicates: extra copies are acknowledged and counted, never stored twice, and starts keep their transaction id', async () => {
+    const depot = await startDepot();
+    const sim = await fleet(depot, 2, { scenario: 'duplicates', autoStart: true });
+    await until('sessions with duplicates', () => sim.stats.transactionsStopped >= 4 && sim.stats.duplicatesSent >= 5);
+    await sim.stop();
+    await settle(depot, 300);
+    expect(sim.stats.errors).toBe(0);
+    const perTx = inboxPerTransaction(depot);
+    expect(perTx.length).toBe(sim.stats.transactionsStarted);
+    for (const t of perTx) expect(t).toMatchObject({ starts: 1, stops: 1 });
+    expect(count(depot.app, 'SELECT count(*) AS n FROM charger_transactions WHERE copies > 1')).toBeGreaterThan(0);
+    expect(count(depot.app, 'SELECT count(*) AS n FROM charger_transactions WHERE conflicting_copies > 0')).toBe(0);
+  });
+
+  test('offline-replay: a charger that loses its network keeps charging and replays with the original times', async () => {
+    const depot = await startDepot();
+    const sim = await fleet(depot, 1, { scenario: 'offline-replay', autoStart: true, sessionSeconds: 1.5, offlineSeconds: 1 });
+    await until('a replayed session', () => sim.stats.replayed >= 3 && sim.stats.transactionsStopped >= 1);
+    await until('the replayed stop in the inbox', () => count(depot.app, "SELECT count(*) AS n FROM charger_transactions WHERE kind = 'stop'") >= 1);
+    await sim.stop();
+    await settle(depot);
+    const [first] = inboxPerTransaction(depot);
+    expect(first).toMatchObject({ starts: 1, stops: 1 });
+    // Meter values taken while offline arrived later than they were taken, with the charger's own times.
+    const meters = rows<{ charger_at: number; id: number }>(depot.app, "SELECT id, charger_at FROM charger_transactions WHERE kind = 'meter' AND transaction_id = ? ORDER BY charger_at", first.transaction_id);
+    expect(meters.length).toBe(first.meters);
+    const [stop] = rows<{ charger_at: number }>(depot.app, "SELECT charger_at FROM charger_transactions WHERE kind = 'stop' AND transaction_id = ?", first.transaction_id);
+    expect(stop.charger_at).toBeGreaterThanOrEqual(meters.at(-1)!.charger_at - 1_000);
+  });
+
+  test('faults: a connector reports Faulted and the registry flags it', async () => {
+    const depot = await startDepot();
+    const sim = await fleet(depot, 1, { scenario: 'faults' });
+    await until('a fault', () => sim.stats.faults >= 1);
+    await settle(depot);
+    expect(rows(depot.app, "SELECT connector_id, status, error_code, faulted FROM connectors WHERE faulted = 1")).toEqual([
+      { connector_id: 2, status: 'Faulted', error_code: 'GroundFailure', faulted: 1 },
+    ]);
+  });
+
+  test('no-start: the charger accepts a RemoteStart and never starts, so no transaction ever arrives', async () => {
+    const depot = await startDepot();
+    await fleet(depot, 1, { scenario: 'no-start' });
+    await expect(depot.rt.callCharger('SIM-001', 'RemoteStartTransaction', { connectorId: 1, idTag: 'TAG' })).resolves.toEqual({ status: 'Accepted' });
+    await settle(depot, 1_000);
+    expect(count(depot.app, 'SELECT count(*) AS n FROM charger_transactions')).toBe(0);
+  });
+
+  test('normal with a remote start: RemoteStart leads to StartTransaction, RemoteStop to StopTransaction', async () => {
+    const depot = await startDepot();
+    await fleet(depot, 1, { scenario: 'normal' });
+    await depot.rt.callCharger('SIM-001', 'RemoteStartTransaction', { connectorId: 1, idTag: 'TAG-R' });
+    await until('the start', () => count(depot.app, "SELECT count(*) AS n FROM charger_transactions WHERE kind = 'start'") === 1);
+    const [start] = rows<{ transaction_id: number; id_tag: string }>(depot.app, "SELECT transaction_id, id_tag FROM charger_transactions WHERE kind = 'start'");
+    expect(start.id_tag).toBe('TAG-R');
+    await until('a meter value', () => count(depot.app, "SELECT count(*) AS n FROM charger_transactions WHERE kind = 'meter'") >= 2);
+    await expect(depot.rt.callCharger('SIM-001', 'RemoteStopTransaction', { transactionId: start.transaction_id })).resolves.toEqual({ status: 'Accepted' });
+    await until('the stop', () => count(depot.app, "SELECT count(*) AS n FROM charger_transactions WHERE kind = 'stop'") === 1);
+    const [stop] = rows<{ payload: string }>(depot.app, "SELECT payload FROM charger_transactions WHERE kind = 'stop'");
+    expect(JSON.parse(stop.payload)).toMatchObject({ transactionId: start.transaction_id, reason: 'Remote', idTag: 'TAG-R' });
+  });
+
+  test('meter-drift: the charger clock runs ahead and reports kWh; the charger time is kept as sent and energy read in Wh', async () => {
+    const depot = await startDepot();
+    const sim = await fleet(depot, 1, { scenario: 'meter-drift', autoStart: true });
+    await until('meter values', () => sim.stats.meterValuesSent >= 3);
+    await settle(depot);
+    const [m] = rows<{ payload: string; charger_at: number; meter_wh: number }>(depot.app, "SELECT payload, charger_at, meter_wh FROM charger_transactions WHERE kind = 'meter' ORDER BY id LIMIT 1");
+    expect(m.charger_at - Date.now()).toBeGreaterThan(60_000);
+    const sample = (JSON.parse(m.payload) as { meterValue: { sampledValue: { value: string; unit: string }[] }[] }).meterValue[0].sampledValue[0];
+    expect(sample.unit).toBe('kWh');
+    expect(m.meter_wh).toBe(Math.round(Number(sample.value) * 1000));
+  });
+
+  test('a simulated charger whose password the broker refuses is reported, not booted', async () => {
+    const depot = await startDepot({ overrides: { chargers: { autoRegister: false } } });
+    // Registered with another password: the broker refuses the login, the simulator reports it.
+    await depot.register('SIM-001', { password: 'other-password' });
+    const sim = runSimulation({ brokerUrl: depot.url, chargers: 1, scenario: 'normal', rate: 1 });
+    onCleanup(() => sim.stop());
+    await sim.ready;
+    expect(sim.stats).toMatchObject({ booted: 0, errors: 1 });
+  });
+});
