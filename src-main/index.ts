@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, session, shell } from 'electron';
 import type { AppContext } from './app/context';
 import { openCore } from './app/core';
+import { startServices, type Services } from './app/services';
 import { isDepotError } from './app/errors';
 import { registerIpc } from './contract/ipc';
 import { methodNames } from './contract/methods';
@@ -37,6 +38,7 @@ app.setPath('userData', electronDataDir(process.env, app.getPath('appData')));
 
 let core: AppContext | null = null;
 let door: Door | null = null;
+let services: Services | null = null;
 let unregisterIpc: (() => void) | null = null;
 let mainWindow: BrowserWindow | null = null;
 
@@ -115,6 +117,7 @@ async function start(): Promise<void> {
     const note = alertNotification(event, opened.config.locale);
     if (note && Notification.isSupported()) new Notification(note).show();
   });
+  services = await startServices(opened);
   door = await openDoorForWindow(opened);
   mainWindow = createWindow();
   opened.events.emit('system.started', { at: opened.clock.now() });
@@ -126,6 +129,7 @@ function stop(): Promise<void> {
   stopping ??= (async () => {
     unregisterIpc?.();
     await door?.stop().catch((e: unknown) => core?.log.error({ err: e }, 'HTTP door did not close cleanly'));
+    await services?.stop().catch((e: unknown) => core?.log.error({ err: e }, 'services did not stop cleanly'));
     core?.close();
   })();
   return stopping;

@@ -50,6 +50,8 @@ export interface InstanceFile {
   pid: number;
   mode: RuntimeState['mode'];
   startedAt: number;
+  /** The MQTT broker this instance's charger link uses (the real port when configured as 0). */
+  broker?: string | null;
 }
 
 export function instanceFilePath(paths: DataPaths): string {

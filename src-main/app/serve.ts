@@ -5,6 +5,7 @@ import type { AppContext } from './context';
 import { openCore, removeInstanceFile, writeInstanceFile, type CoreOptions } from './core';
 import { ensureInstanceToken } from './token';
 import { startHttpServer, type RunningHttpServer } from '../contract/http';
+import { startServices, type Services, type ServicesOptions } from './services';
 
 /**
  * Browser mode: the core plus the contract over HTTP, serving the built renderer. Electron mode
@@ -13,6 +14,7 @@ import { startHttpServer, type RunningHttpServer } from '../contract/http';
 export interface BrowserMode {
   app: AppContext;
   http: RunningHttpServer;
+  services: Services;
   stop(): Promise<void>;
 }
 
@@ -37,7 +39,13 @@ export async function startHttpDoor(app: AppContext, opts: { staticDir?: string 
     allowLan: app.config.http.allowLan,
     staticDir: opts.staticDir === undefined ? defaultRendererDir() : opts.staticDir,
   });
-  writeInstanceFile(app.paths, { url: http.url, pid: process.pid, mode: app.runtime.mode, startedAt: app.startedAt });
+  writeInstanceFile(app.paths, {
+    url: http.url,
+    pid: process.pid,
+    mode: app.runtime.mode,
+    startedAt: app.startedAt,
+    broker: app.runtime.broker.url,
+  });
   return {
     http,
     stop: async () => {
@@ -47,20 +55,28 @@ export async function startHttpDoor(app: AppContext, opts: { staticDir?: string 
   };
 }
 
-export async function startBrowserMode(opts: Omit<CoreOptions, 'mode'> & { staticDir?: string | null }): Promise<BrowserMode> {
+export async function startBrowserMode(
+  opts: Omit<CoreOptions, 'mode'> & { staticDir?: string | null; services?: ServicesOptions },
+): Promise<BrowserMode> {
   const app = openCore({ ...opts, mode: 'serve' });
+  let services: Services | null = null;
   try {
+    services = await startServices(app, opts.services);
     const door = await startHttpDoor(app, { staticDir: opts.staticDir });
     app.events.emit('system.started', { at: app.clock.now() });
+    const running = services;
     return {
       app,
       http: door.http,
+      services: running,
       stop: async () => {
         await door.stop();
+        await running.stop();
         app.close();
       },
     };
   } catch (e) {
+    await services?.stop();
     app.close();
     throw e;
   }

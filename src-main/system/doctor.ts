@@ -48,16 +48,29 @@ export async function brokerCheck(app: AppContext): Promise<DoctorCheck> {
     return { name: 'broker', ok, detail: ok ? `external broker ${url.host} reachable` : `external broker ${url.host} is not reachable` };
   }
   const running = readInstanceFile(app.paths);
-  const reachable = await tcpReachable(b.host, b.port);
   if (running) {
+    // The running instance says where its broker is (the port may have been chosen at start).
+    let host = b.host;
+    let port = b.port;
+    try {
+      if (running.broker) {
+        const u = new URL(running.broker);
+        host = u.hostname;
+        port = Number(u.port || 1883);
+      }
+    } catch {
+      // an unreadable URL in instance.json: fall back to the configured address
+    }
+    const ok = await tcpReachable(host, port);
     return {
       name: 'broker',
-      ok: reachable,
-      detail: reachable
-        ? `embedded broker on ${b.host}:${b.port} reachable (instance pid ${running.pid})`
-        : `DepotDesk is running (pid ${running.pid}) but its broker on ${b.host}:${b.port} does not answer`,
+      ok,
+      detail: ok
+        ? `embedded broker on ${host}:${port} reachable (instance pid ${running.pid})`
+        : `DepotDesk is running (pid ${running.pid}) but its broker on ${host}:${port} does not answer`,
     };
   }
+  const reachable = await tcpReachable(b.host, b.port);
   return {
     name: 'broker',
     ok: true,

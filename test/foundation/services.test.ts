@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startServices } from '../../src-main/app/services';
+import { crons, rotateBackups, workers } from '../../src-main/jobs/registry';
+import { makeApp, tempDir } from '../helpers';
+
+describe('the services a serving core runs', () => {
+  it('every cron names a registered worker, and no kind is registered twice', () => {
+    const kinds = workers.map((w) => w.kind);
+    expect(new Set(kinds).size).toBe(kinds.length);
+    for (const c of crons) expect(kinds, c.name).toContain(c.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['chargers.markOffline', 'ledger.expireHolds', 'system.nightlyBackup', 'jobs.prune']));
+  });
+
+  it('start the scheduler and the charger link, report the broker, and stop cleanly', async () => {
+    const { app } = makeApp({ overrides: { broker: { port: 0 } } });
+    const services = await startServices(app, { poll: false });
+    try {
+      expect(services.chargers).not.toBeNull();
+      await services.chargers!.transport.connected();
+      expect(app.runtime.broker.state).toBe('connected');
+      expect(app.runtime.broker.url).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+/);
+    } finally {
+      await services.stop();
+    }
+    expect(app.runtime.broker.state).not.toBe('connected');
+  });
+
+  it('a broker that cannot start leaves the app running, offline, with an alert', async () => {
+    const first = makeApp({ overrides: { broker: { port: 0 } } });
+    const s1 = await startServices(first.app, { poll: false });
+    const port = Number(new URL(first.app.runtime.broker.url!).port);
+    const { app } = makeApp({ overrides: { broker: { port } } });
+    const alerts: string[] = [];
+    app.events.subscribe((e) => {
+      if (e.type === 'alert') alerts.push(e.payload.code);
+    });
+    const s2 = await startServices(app, { poll: false });
+    try {
+      expect(s2.chargers).toBeNull();
+      expect(app.runtime.broker.state).toBe('offline');
+      expect(alerts).toContain('broker_start_failed');
+    } finally {
+      await s2.stop();
+      await s1.stop();
+    }
+  });
+
+  it('the nightly backup runs as a job and keeps only backup.keep copies', async () => {
+    const backups = tempDir();
+    const { app, clock } = makeApp({ overrides: { backup: { dir: backups, keep: 2 } } });
+    const services = await startServices(app, { poll: false, chargers: false });
+    try {
+      await services.scheduler.drain(); // the first pass records where each cron schedule starts
+      for (let night = 0; night < 3; night += 1) {
+        clock.advance(24 * 3600_000);
+        await services.scheduler.drain();
+      }
+      const files = fs.readdirSync(backups).filter((f) => f.endsWith('.sqlite'));
+      expect(files).toHaveLength(2);
+      const jobs = app.sqlite.prepare("SELECT state FROM jobs WHERE kind = 'system.nightlyBackup'").all() as { state: string }[];
+      expect(jobs).toHaveLength(3);
+      expect(jobs.every((j) => j.state === 'completed')).toBe(true);
+    } finally {
+      await services.stop();
+    }
+  });
+
+  it('rotation deletes the oldest backups by name and leaves other files alone', () => {
+    const dir = tempDir();
+    for (const f of ['depotdesk-20260101T023000Z.sqlite', 'depotdesk-20260102T023000Z.sqlite', 'depotdesk-20260103T023000Z.sqlite', 'notes.txt']) {
+      fs.writeFileSync(path.join(dir, f), 'x');
+    }
+    expect(rotateBackups(dir, 1)).toEqual(['depotdesk-20260101T023000Z.sqlite', 'depotdesk-20260102T023000Z.sqlite']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['depotdesk-20260103T023000Z.sqlite', 'notes.txt']);
+  });
+});
