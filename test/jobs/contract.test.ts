@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { raiseAlert } from '../../src-main/alerts';
+import { listAlerts, raiseAlert } from '../../src-main/alerts';
 import { defineWorker, enqueue, startScheduler } from '../../src-main/jobs';
 import { dashboardSummary } from '../../src-main/system';
 import { addOperator, call, cli, makeApp, ok } from '../helpers';
@@ -112,7 +112,7 @@ describe('the Jobs page contract', () => {
     expect(again.alert.id).not.toBe(alert.id);
   });
 
-  it('the alert event is emitted only once the alert has committed', async () => {
+  it('an alert raised in a transaction that rolls back leaves no alert and no event', async () => {
     const { app } = makeApp();
     const seen: string[] = [];
     app.events.subscribe((e) => {
@@ -127,6 +127,7 @@ describe('the Jobs page contract', () => {
     app.sqlite.transaction(() => raiseAlert(app, { code: 'y', level: 'info', message: 'committed' }))();
     await new Promise((r) => setImmediate(r));
     expect(seen).toEqual(['committed']);
+    expect(listAlerts(app, { limit: 10, offset: 0 }).items.map((a) => a.message)).toEqual(['committed']);
   });
 });
 
