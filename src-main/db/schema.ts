@@ -9,3 +9,4 @@ export * from '../jobs/schema';
 export * from '../alerts/schema';
 export * from '../tariffs/schema';
 export * from '../chargers/schema';
+export * from '../payments/schema';

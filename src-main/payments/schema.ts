@@ -1,0 +1,141 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { drivers } from '../ledger/schema';
+
+/**
+ * Payment orders (支付订单) and what hangs off them. Amounts are integer fen, points integer
+ * points, times UTC epoch ms. The money itself lives in the ledger; these rows say why it moved.
+ */
+
+export const ORDER_STATES = ['PENDING_PAYMENT', 'PAID', 'CANCELLED'] as const;
+export type OrderState = (typeof ORDER_STATES)[number];
+
+export const PAYMENT_CHANNELS = ['wechat', 'alipay'] as const;
+export type PaymentChannel = (typeof PAYMENT_CHANNELS)[number];
+
+export const ORDER_COUPON_STATES = ['applied', 'consumed', 'restored'] as const;
+export type OrderCouponState = (typeof ORDER_COUPON_STATES)[number];
+
+export const UNMATCHED_REASONS = ['order_cancelled', 'unknown_order', 'amount_mismatch', 'already_paid'] as const;
+export type UnmatchedReason = (typeof UNMATCHED_REASONS)[number];
+
+export const UNMATCHED_STATES = ['open', 'credited', 'refund_requested'] as const;
+export type UnmatchedState = (typeof UNMATCHED_STATES)[number];
+
+const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(','));
+
+/** Prepaid packages sold at the counter: pay `price`, get `credited` in the wallet (¥200 → ¥220). */
+export const paymentPackages = sqliteTable(
+  'payment_packages',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    price: integer('price').notNull(),
+    credited: integer('credited').notNull(),
+    active: integer('active').notNull().default(1),
+    createdAt: integer('created_at').notNull(),
+    createdBy: text('created_by'),
+  },
+  (t) => [
+    uniqueIndex('payment_packages_name').on(t.name),
+    check('payment_packages_amounts', sql`${t.price} > 0 and ${t.credited} >= ${t.price}`),
+  ],
+);
+
+export const paymentOrders = sqliteTable(
+  'payment_orders',
+  {
+    id: text('id').primaryKey(),
+    /** Our 商户订单号, DD<yyyyMMdd><seq>: what the gateway statement carries back. */
+    number: text('number').notNull(),
+    /** The caller's idempotency key: a double click creates one order. */
+    requestKey: text('request_key'),
+    driverId: text('driver_id')
+      .notNull()
+      .references(() => drivers.id),
+    packageId: text('package_id').references(() => paymentPackages.id),
+    /** The order's face amount: the package price or the plain top-up amount. */
+    amount: integer('amount').notNull(),
+    /** What lands in the wallet when paid (a package may credit more than its price). */
+    credited: integer('credited').notNull(),
+    couponFen: integer('coupon_fen').notNull().default(0),
+    points: integer('points').notNull().default(0),
+    pointsFen: integer('points_fen').notNull().default(0),
+    pointsRedeemId: text('points_redeem_id'),
+    /** amount − coupon − points value: what the driver pays through the gateway. */
+    payable: integer('payable').notNull(),
+    channel: text('channel', { enum: PAYMENT_CHANNELS }).notNull(),
+    provider: text('provider').notNull(),
+    codeUrl: text('code_url'),
+    providerError: text('provider_error'),
+    state: text('state', { enum: ORDER_STATES }).notNull(),
+    providerTradeNo: text('provider_trade_no'),
+    paidAt: integer('paid_at'),
+    cancelledAt: integer('cancelled_at'),
+    cancelReason: text('cancel_reason'),
+    createdAt: integer('created_at').notNull(),
+    createdBy: text('created_by'),
+  },
+  (t) => [
+    uniqueIndex('payment_orders_number').on(t.number),
+    uniqueIndex('payment_orders_request_key').on(t.requestKey).where(sql`${t.requestKey} is not null`),
+    index('payment_orders_state_created').on(t.state, t.createdAt),
+    index('payment_orders_driver').on(t.driverId, t.createdAt),
+    check('payment_orders_state_known', sql`${t.state} in (${inList(ORDER_STATES)})`),
+    check('payment_orders_channel_known', sql`${t.channel} in (${inList(PAYMENT_CHANNELS)})`),
+    check(
+      'payment_orders_amounts',
+      sql`${t.amount} > 0 and ${t.credited} >= ${t.amount} and ${t.couponFen} >= 0 and ${t.points} >= 0 and ${t.pointsFen} >= 0 and ${t.payable} > 0 and ${t.payable} = ${t.amount} - ${t.couponFen} - ${t.pointsFen}`,
+    ),
+  ],
+);
+
+/** The coupon an order applied, and how much of it: the first place a cancel looks for what to give back. */
+export const orderCoupons = sqliteTable(
+  'order_coupons',
+  {
+    orderId: text('order_id')
+      .primaryKey()
+      .references(() => paymentOrders.id),
+    couponId: text('coupon_id').notNull(),
+    amount: integer('amount').notNull(),
+    /** The ledger's coupon_redeem transfer that reduced the coupon. */
+    redeemTransferId: text('redeem_transfer_id').notNull(),
+    status: text('status', { enum: ORDER_COUPON_STATES }).notNull(),
+    changedAt: integer('changed_at').notNull(),
+  },
+  (t) => [check('order_coupons_status_known', sql`${t.status} in (${inList(ORDER_COUPON_STATES)})`), check('order_coupons_amount', sql`${t.amount} > 0`)],
+);
+
+/** A payment the gateway took that no pending order could accept (长款): kept for an operator to resolve. */
+export const unmatchedPayments = sqliteTable(
+  'unmatched_payments',
+  {
+    id: text('id').primaryKey(),
+    channel: text('channel', { enum: PAYMENT_CHANNELS }).notNull(),
+    providerTradeNo: text('provider_trade_no').notNull(),
+    orderNumber: text('order_number').notNull(),
+    orderId: text('order_id').references(() => paymentOrders.id),
+    driverId: text('driver_id').references(() => drivers.id),
+    amount: integer('amount').notNull(),
+    paidAt: integer('paid_at').notNull(),
+    reason: text('reason', { enum: UNMATCHED_REASONS }).notNull(),
+    status: text('status', { enum: UNMATCHED_STATES }).notNull(),
+    /** The raw notification or query answer, as received. */
+    raw: text('raw').notNull(),
+    resolution: text('resolution'),
+    /** credit: the ledger top-up key; refund: filled by the refund task that takes the request. */
+    topupKey: text('topup_key'),
+    refundTaskId: text('refund_task_id'),
+    resolvedBy: text('resolved_by'),
+    resolvedAt: integer('resolved_at'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('unmatched_payments_trade').on(t.channel, t.providerTradeNo),
+    index('unmatched_payments_status').on(t.status, t.createdAt),
+    check('unmatched_payments_status_known', sql`${t.status} in (${inList(UNMATCHED_STATES)})`),
+    check('unmatched_payments_reason_known', sql`${t.reason} in (${inList(UNMATCHED_REASONS)})`),
+    check('unmatched_payments_amount', sql`${t.amount} > 0`),
+  ],
+);
