@@ -56,6 +56,18 @@ export const configSchema = z
         messageLogRetentionDays: z.number().int().min(1).max(3650).default(180),
       })
       .prefault({}),
+    sessions: z
+      .object({
+        /** A RemoteStart not confirmed by a StartTransaction within this time fails and its hold is released. */
+        startTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
+        /** Sessions costing more than this (fen) wait for a supervisor's approval before they are charged. */
+        reviewAboveFen: z.number().int().min(0).default(20_000),
+        /** How long a prepaid hold lives; a session still unsettled by then is paid from the wallet. */
+        holdTtlMs: z.number().int().min(60_000).default(7 * 24 * 3_600_000),
+        /** A StartTransaction this long after a failed or cancelled start on the same connector and id tag reopens that session. */
+        lateStartWindowMs: z.number().int().min(0).default(2 * 24 * 3_600_000),
+      })
+      .prefault({}),
     backup: z
       .object({
         dir: z.string().default(''),
@@ -70,6 +82,25 @@ export const configSchema = z
         pruneAfterDays: z.number().int().min(1).max(3650).default(7),
         /** Jobs run at once per queue; a queue not named here runs one at a time. */
         queues: z.record(z.string(), z.number().int().min(1).max(50)).default({ default: 2, maintenance: 1 }),
+      })
+      .prefault({}),
+    payments: z
+      .object({
+        /** A payment order still unpaid after this long is cancelled and its coupon and points restored. */
+        orderTimeoutMs: z.number().int().min(60_000).max(7 * 86_400_000).default(30 * 60_000),
+        /** What one point is worth when redeemed towards an order, in fen. */
+        fenPerPoint: z.number().int().min(1).max(10_000).default(1),
+        /** The provider behind each channel; only the simulated one ships (docs/payments.md). */
+        provider: z.enum(['simulated']).default('simulated'),
+        simulated: z
+          .object({
+            /** success | failure | slow | unknown; DEPOTDESK_SIMULATED_PAYMENT_OUTCOME overrides. */
+            outcome: z.enum(['success', 'failure', 'slow', 'unknown']).default('success'),
+            slowMs: z.number().int().min(0).max(60_000).default(1500),
+            /** Signs simulated notifications, as a merchant key signs real ones. */
+            secret: z.string().min(8).default('depotdesk-simulated-key'),
+          })
+          .prefault({}),
       })
       .prefault({}),
   })

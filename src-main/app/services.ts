@@ -2,6 +2,7 @@ import type { AppContext } from './context';
 import { startChargers, type ChargersRuntime, type StartChargersOptions } from '../chargers';
 import { startScheduler, type Scheduler } from '../jobs';
 import { crons, workers } from '../jobs/registry';
+import { sessionHooks } from '../sessions';
 
 /**
  * The long-running services of a core that serves a depot (Electron and `serve`; one-shot CLI
@@ -28,7 +29,9 @@ export async function startServices(app: AppContext, opts: ServicesOptions = {})
   let chargers: ChargersRuntime | null = null;
   if (opts.chargers !== false) {
     try {
-      chargers = await startChargers(app, opts.chargers ?? {});
+      const given = opts.chargers ?? {};
+      // The session step consumes the transaction inbox and knows the id tags of its own starts.
+      chargers = await startChargers(app, { ...given, hooks: { ...sessionHooks(), ...given.hooks } });
     } catch (e) {
       app.runtime.broker.state = 'offline';
       const message = `the charger link did not start: ${(e as Error).message}`;

@@ -6,6 +6,7 @@ import { alertMethods } from '../alerts';
 import { tariffMethods } from '../tariffs';
 import { ledgerMethods } from '../ledger';
 import { chargerMethods } from '../chargers';
+import { sessionMethods } from '../sessions';
 
 /**
  * The method registry: every operator action, one entry each. Domains declare their handlers as
@@ -19,6 +20,7 @@ export const methods = {
   ...tariffMethods,
   ...ledgerMethods,
   ...chargerMethods,
+  ...sessionMethods,
 } satisfies Record<string, MethodDef<any, any>>; // any: each entry keeps its own precise zod types
 
 export type Methods = typeof methods;

@@ -9,4 +9,5 @@ export * from '../jobs/schema';
 export * from '../alerts/schema';
 export * from '../tariffs/schema';
 export * from '../chargers/schema';
+export * from '../sessions/schema';
 export * from '../payments/schema';

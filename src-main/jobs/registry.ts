@@ -5,6 +5,8 @@ import type { AppContext } from '../app/context';
 import { markOfflineChargers, pruneMessageLog } from '../chargers';
 import { backupDatabase } from '../db/backup';
 import { expireDueHolds } from '../ledger';
+import { paymentsExpireCron, paymentsExpireWorker } from '../payments';
+import { consumeInboxCron, consumeInboxWorker, startTimeoutWorker } from '../sessions';
 import { backupFileName } from '../system';
 import { defineCron, type CronDef } from './cron';
 import { builtinCrons, builtinWorkers } from './maintenance';
@@ -86,6 +88,9 @@ export const workers: Worker[] = [
   chargersPruneMessagesWorker,
   ledgerExpireHoldsWorker,
   nightlyBackupWorker,
+  paymentsExpireWorker,
+  startTimeoutWorker,
+  consumeInboxWorker,
 ];
 
 export const crons: CronDef[] = [
@@ -94,6 +99,8 @@ export const crons: CronDef[] = [
   defineCron({ name: 'chargers.pruneMessages', expression: '40 3 * * *', kind: chargersPruneMessagesWorker.kind }),
   defineCron({ name: 'ledger.expireHolds', expression: '* * * * *', kind: ledgerExpireHoldsWorker.kind }),
   defineCron({ name: 'system.nightlyBackup', expression: '30 2 * * *', kind: nightlyBackupWorker.kind }),
+  paymentsExpireCron,
+  consumeInboxCron,
 ];
 
 export type { AppContext };

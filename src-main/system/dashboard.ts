@@ -3,6 +3,7 @@ import type { AppContext } from '../app/context';
 import { businessDate } from '../app/clock';
 import { jobFigures } from '../jobs';
 import { ledgerFigures } from '../ledger';
+import { sessionFigures } from '../sessions';
 
 /**
  * Live figures for the dashboard, read straight from the database. Each domain contributes a
@@ -44,7 +45,7 @@ const foundationFigures: FigureProvider = (app, dayStart) => {
 };
 
 /** Later domains append their providers here. */
-export const figureProviders: FigureProvider[] = [foundationFigures, jobFigures, ledgerFigures];
+export const figureProviders: FigureProvider[] = [foundationFigures, jobFigures, ledgerFigures, sessionFigures];
 
 export function dashboardSummary(app: AppContext): { at: number; businessDate: string; figures: Figure[] } {
   const dayStart = startOfBusinessDay(app);

@@ -1,0 +1,15 @@
+/**
+ * Charging sessions: the persisted state machine from the operator's start (or the charger's own)
+ * to settlement. docs/sessions.md is the reference; each module opens with its guarantees:
+ * machine.ts (transitions), start.ts (start, refusals, timeout), inbox.ts (charger records,
+ * offline replay), settle.ts (pricing, ledger legs, review queue).
+ */
+export * from './schema';
+export { TRANSITIONS, FINAL_STATES, ACTIVE_STATES, SESSION_EVENTS, nextState, transition, type SessionEvent, type Transition } from './machine';
+export { startSession, stopSession, failStart, resolveDriver, startTimeoutWorker, type StartInput } from './start';
+export { consumeInbox, sessionHooks, authorizeIdTag, energyReadings, type ConsumeResult } from './inbox';
+export { settleSession, settlePending, approveReview, reviewQueue, priceSession, BLOCKING_REVIEWS, type Pricing } from './settle';
+export { findSession, requireSession, listSessions, sessionTimeline, sessionSamples, listNotifications, type SessionRow, type TimelineRow, type ListQuery } from './store';
+export { sessionMethods, sessionShape, sessionDetail, sessionDetailShape, sessionTransfers, toView, type SessionView } from './methods';
+export { consumeInboxWorker, consumeInboxCron } from './jobs';
+export { sessionFigures } from './figures';

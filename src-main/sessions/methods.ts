@@ -1,0 +1,198 @@
+import { z } from 'zod';
+import type { AppContext } from '../app/context';
+import { ALL_ROLES, SUPERVISORS, method } from '../contract/define';
+import { dayStart } from '../ledger';
+import { formatFen } from '../money';
+import { SESSION_STATES } from './schema';
+import { approveReview, reviewQueue } from './settle';
+import { startSession, stopSession } from './start';
+import { listNotifications, listSessions, requireSession, sessionSamples, sessionTimeline, type SessionRow } from './store';
+
+const yuan = (fen: number | null) => (fen === null ? null : formatFen(fen));
+
+export const sessionShape = z.object({
+  id: z.string(),
+  state: z.enum(SESSION_STATES),
+  origin: z.enum(['operator', 'charger']),
+  chargerId: z.string(),
+  connectorId: z.number(),
+  stationId: z.string().nullable(),
+  driverId: z.string().nullable(),
+  idTag: z.string(),
+  transactionId: z.number().nullable(),
+  prepay: z.string(),
+  holdId: z.string().nullable(),
+  meterStartWh: z.number().nullable(),
+  meterStopWh: z.number().nullable(),
+  startedAt: z.number().nullable(),
+  startReceivedAt: z.number().nullable(),
+  stoppedAt: z.number().nullable(),
+  stopReceivedAt: z.number().nullable(),
+  stopReason: z.string().nullable(),
+  energyWh: z.number().nullable(),
+  amountFen: z.number().nullable(),
+  amount: z.string().nullable(),
+  electricityFen: z.number().nullable(),
+  serviceFen: z.number().nullable(),
+  paidHoldFen: z.number().nullable(),
+  paidWalletFen: z.number().nullable(),
+  debtFen: z.number().nullable(),
+  debtId: z.string().nullable(),
+  settlementKey: z.string().nullable(),
+  settledAt: z.number().nullable(),
+  failureReason: z.string().nullable(),
+  reviewReason: z.string().nullable(),
+  reviewState: z.enum(['pending', 'approved']).nullable(),
+  reviewNote: z.string().nullable(),
+  reviewedBy: z.string().nullable(),
+  reviewedAt: z.number().nullable(),
+  createdAt: z.number(),
+  createdBy: z.string().nullable(),
+  updatedAt: z.number(),
+});
+export type SessionView = z.infer<typeof sessionShape>;
+
+export function toView(s: SessionRow): SessionView {
+  const { quote: _quote, prepayFen, ...rest } = s;
+  return { ...rest, prepay: formatFen(prepayFen), amount: yuan(s.amountFen) };
+}
+
+const timelineShape = z.object({
+  id: z.number(),
+  at: z.number(),
+  chargerAt: z.number().nullable(),
+  kind: z.string(),
+  fromState: z.string().nullable(),
+  toState: z.string().nullable(),
+  detail: z.string(),
+  recordId: z.number().nullable(),
+  operatorId: z.string().nullable(),
+});
+
+const transferShape = z.object({
+  id: z.string(),
+  debitAccountId: z.string(),
+  creditAccountId: z.string(),
+  amountFen: z.number(),
+  code: z.string(),
+  phase: z.string(),
+  createdAt: z.number(),
+});
+
+/** The ledger's transfers that name this session (hold, post, legs, release, debt), in order. */
+export function sessionTransfers(app: AppContext, sessionId: string): z.infer<typeof transferShape>[] {
+  return app.sqlite
+    .prepare(
+      `SELECT id, debit_account_id AS debitAccountId, credit_account_id AS creditAccountId, amount AS amountFen, code, phase, created_at AS createdAt
+       FROM ledger_transfers WHERE session_id = ? ORDER BY seq`,
+    )
+    .all(sessionId) as z.infer<typeof transferShape>[];
+}
+
+export const sessionDetailShape = z.object({
+  session: sessionShape,
+  /** The price breakdown by period (and by tariff version), once priced. */
+  quote: z.unknown().nullable(),
+  samples: z.array(z.object({ chargerAt: z.number(), receivedAt: z.number(), wh: z.number(), source: z.string() })),
+  timeline: z.array(timelineShape),
+  transfers: z.array(transferShape),
+  notifications: z.array(z.object({ id: z.string(), sessionId: z.string().nullable(), kind: z.string(), text: z.string(), createdAt: z.number() })),
+});
+
+export function sessionDetail(app: AppContext, id: string): z.infer<typeof sessionDetailShape> {
+  const s = requireSession(app, id);
+  return {
+    session: toView(s),
+    quote: s.quote ? (JSON.parse(s.quote) as unknown) : null,
+    samples: sessionSamples(app, id),
+    timeline: sessionTimeline(app, id),
+    transfers: sessionTransfers(app, id),
+    notifications: s.driverId ? listNotifications(app, s.driverId).filter((n) => n.sessionId === id) : [],
+  };
+}
+
+const dateText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date written yyyy-MM-dd');
+
+export const sessionMethods = {
+  'sessions.start': method({
+    summary: 'Start a session: hold the prepay in the driver\'s wallet and ask the charger to start (RemoteStartTransaction).',
+    kind: 'command',
+    roles: ALL_ROLES,
+    input: z.object({
+      chargerId: z.string().trim().min(1),
+      connectorId: z.number().int().min(1),
+      /** Driver id, phone number or card (id tag). */
+      driver: z.string().trim().min(1),
+      /** Yuan, e.g. "100.00". */
+      prepay: z.string().trim().min(1),
+    }),
+    output: sessionShape,
+    handler: async ({ app, caller }, input) => toView(await startSession(app, input, { operatorId: caller.operator?.id ?? null })),
+  }),
+  'sessions.stop': method({
+    summary: 'Stop a session: RemoteStopTransaction when charging; cancel (hold released) when not started yet.',
+    kind: 'command',
+    roles: ALL_ROLES,
+    input: z.object({ id: z.string().min(1) }),
+    output: sessionShape,
+    handler: async ({ app, caller }, input) => toView(await stopSession(app, input.id, { operatorId: caller.operator?.id ?? null })),
+  }),
+  'sessions.get': method({
+    summary: 'One session: state, energy, per-period price breakdown, amounts, ledger transfers, readings and timeline.',
+    kind: 'query',
+    roles: ALL_ROLES,
+    input: z.object({ id: z.string().min(1) }),
+    output: sessionDetailShape,
+    handler: ({ app }, input) => sessionDetail(app, input.id),
+  }),
+  'sessions.list': method({
+    summary: 'Sessions, newest first, filtered by state, charger, driver and creation date (depot dates, inclusive), a page at a time.',
+    kind: 'query',
+    roles: ALL_ROLES,
+    input: z.object({
+      state: z.enum(SESSION_STATES).optional(),
+      chargerId: z.string().optional(),
+      driverId: z.string().optional(),
+      from: dateText.optional(),
+      to: dateText.optional(),
+      limit: z.number().int().min(1).max(500).default(50),
+      offset: z.number().int().min(0).default(0),
+    }),
+    output: z.object({ items: z.array(sessionShape), total: z.number() }),
+    handler: ({ app }, input) => {
+      const zone = app.clock.timeZone;
+      const from = input.from ? dayStart(input.from, zone, 'from') : undefined;
+      // "to" is inclusive: everything before the start of the next day.
+      const to = input.to ? dayStart(input.to, zone, 'to') + 24 * 3_600_000 : undefined;
+      const page = listSessions(app, { ...input, from, to });
+      return { items: page.items.map(toView), total: page.total };
+    },
+  }),
+  'sessions.timeline': method({
+    summary: "A session's timeline: every state change and charger record, with our time and the charger's.",
+    kind: 'query',
+    roles: ALL_ROLES,
+    input: z.object({ id: z.string().min(1) }),
+    output: z.array(timelineShape),
+    handler: ({ app }, input) => {
+      requireSession(app, input.id);
+      return sessionTimeline(app, input.id);
+    },
+  }),
+  'sessions.reviewQueue': method({
+    summary: 'Sessions waiting for a supervisor: large amounts (not charged yet), late starts, unknown id tags, unpriceable readings.',
+    kind: 'query',
+    roles: ALL_ROLES,
+    input: z.object({}),
+    output: z.array(sessionShape),
+    handler: ({ app }) => reviewQueue(app).map(toView),
+  }),
+  'sessions.approveReview': method({
+    summary: 'Approve a session in the review queue; a finished one is then settled (name the driver for an unknown id tag).',
+    kind: 'command',
+    roles: SUPERVISORS,
+    input: z.object({ sessionId: z.string().min(1), driverId: z.string().min(1).optional(), note: z.string().trim().max(500).optional() }),
+    output: sessionShape,
+    handler: ({ app, caller }, input) => toView(approveReview(app, input, { operatorId: caller.operator?.id ?? null })),
+  }),
+};

@@ -1,0 +1,131 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export const SESSION_STATES = ['PLACED', 'STARTING', 'CHARGING', 'STOPPING', 'FINISHED', 'PAID', 'UNPAID', 'FAILED', 'CANCELLED'] as const;
+export type SessionState = (typeof SESSION_STATES)[number];
+
+/** Why a session waits for (or was put before) a supervisor. */
+export const REVIEW_REASONS = ['large_amount', 'late_start', 'unknown_id_tag', 'no_tariff', 'bad_meter'] as const;
+export type ReviewReason = (typeof REVIEW_REASONS)[number];
+
+/**
+ * A charging session: one car on one connector, from the operator's start (or the charger's own
+ * start with an id tag) to its settlement. `state` only changes through the state machine in
+ * sessions/machine.ts (a guarded UPDATE plus a row in session_events, in one transaction).
+ */
+export const chargingSessions = sqliteTable(
+  'charging_sessions',
+  {
+    id: text('id').primaryKey(),
+    state: text('state', { enum: SESSION_STATES }).notNull(),
+    /** 'operator': started from DepotDesk (prepaid hold, RemoteStart); 'charger': started at the charger with an id tag. */
+    origin: text('origin', { enum: ['operator', 'charger'] }).notNull(),
+    chargerId: text('charger_id').notNull(),
+    connectorId: integer('connector_id').notNull(),
+    /** The charger's station when the session began (its tariff prices the energy). */
+    stationId: text('station_id'),
+    /** Null only for a session started at the charger with an id tag nobody owns (kept for review). */
+    driverId: text('driver_id'),
+    /** The id tag the charger starts with (the driver's card, or one made for this session). */
+    idTag: text('id_tag').notNull(),
+    prepayFen: integer('prepay_fen').notNull().default(0),
+    holdId: text('hold_id'),
+    /** The transaction id the back office gave the charger's StartTransaction. */
+    transactionId: integer('transaction_id'),
+    meterStartWh: integer('meter_start_wh'),
+    meterStopWh: integer('meter_stop_wh'),
+    /** StartTransaction / StopTransaction timestamps on the charger's clock, and when we received them. */
+    startedAt: integer('started_at'),
+    startReceivedAt: integer('start_received_at'),
+    stoppedAt: integer('stopped_at'),
+    stopReceivedAt: integer('stop_received_at'),
+    stopReason: text('stop_reason'),
+    energyWh: integer('energy_wh'),
+    amountFen: integer('amount_fen'),
+    electricityFen: integer('electricity_fen'),
+    serviceFen: integer('service_fen'),
+    /** The quote (per-period breakdown, versions) as JSON, once priced. */
+    quote: text('quote'),
+    paidHoldFen: integer('paid_hold_fen'),
+    paidWalletFen: integer('paid_wallet_fen'),
+    debtFen: integer('debt_fen'),
+    debtId: text('debt_id'),
+    settlementKey: text('settlement_key'),
+    settledAt: integer('settled_at'),
+    failureReason: text('failure_reason'),
+    /** Flagged for a supervisor: why, and whether it is still waiting (pending) or was approved. */
+    reviewReason: text('review_reason', { enum: REVIEW_REASONS }),
+    reviewState: text('review_state', { enum: ['pending', 'approved'] }),
+    reviewNote: text('review_note'),
+    reviewedBy: text('reviewed_by'),
+    reviewedAt: integer('reviewed_at'),
+    createdAt: integer('created_at').notNull(),
+    createdBy: text('created_by'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('charging_sessions_transaction').on(t.chargerId, t.transactionId).where(sql`${t.transactionId} is not null`),
+    index('charging_sessions_connector').on(t.chargerId, t.connectorId, t.state),
+    index('charging_sessions_state').on(t.state),
+    index('charging_sessions_driver').on(t.driverId, t.createdAt),
+    index('charging_sessions_created').on(t.createdAt),
+    index('charging_sessions_review').on(t.reviewState),
+    check('charging_sessions_state', sql`${t.state} in ('PLACED','STARTING','CHARGING','STOPPING','FINISHED','PAID','UNPAID','FAILED','CANCELLED')`),
+    check('charging_sessions_prepay', sql`${t.prepayFen} >= 0`),
+  ],
+);
+
+/** A session's timeline: every state change and every charger record applied to it. */
+export const sessionEvents = sqliteTable(
+  'session_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => chargingSessions.id),
+    /** When we recorded it (our clock). */
+    at: integer('at').notNull(),
+    /** The charger's own time, for events caused by a charger record. */
+    chargerAt: integer('charger_at'),
+    kind: text('kind').notNull(),
+    fromState: text('from_state'),
+    toState: text('to_state'),
+    detail: text('detail').notNull().default(''),
+    /** The transaction-inbox record that caused it, if any. */
+    recordId: integer('record_id'),
+    operatorId: text('operator_id'),
+  },
+  (t) => [index('session_events_session').on(t.sessionId, t.id)],
+);
+
+/** Energy register readings of a session: charger time, receipt time, Wh. */
+export const sessionMeterSamples = sqliteTable(
+  'session_meter_samples',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => chargingSessions.id),
+    chargerAt: integer('charger_at').notNull(),
+    receivedAt: integer('received_at').notNull(),
+    wh: integer('wh').notNull(),
+    /** start, meter, stop (the Start/Stop readings) or transactionData (samples carried by the Stop). */
+    source: text('source').notNull(),
+    recordId: integer('record_id'),
+  },
+  (t) => [uniqueIndex('session_meter_samples_reading').on(t.sessionId, t.chargerAt, t.wh), index('session_meter_samples_session').on(t.sessionId, t.chargerAt)],
+);
+
+/** Messages for drivers (sent by SMS/app later; the record is what counts). */
+export const notifications = sqliteTable(
+  'notifications',
+  {
+    id: text('id').primaryKey(),
+    driverId: text('driver_id').notNull(),
+    sessionId: text('session_id'),
+    kind: text('kind').notNull(),
+    text: text('text').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('notifications_driver').on(t.driverId, t.createdAt)],
+);

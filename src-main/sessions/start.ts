@@ -1,0 +1,242 @@
+import { z } from 'zod';
+import type { AppContext } from '../app/context';
+import { DepotError } from '../app/errors';
+import { callCharger, getCharger } from '../chargers';
+import { writeTx } from '../db/connection';
+import { defineWorker } from '../jobs';
+import { findDriverByIdTag, getDriver, hasOpenDebt, listDrivers, normalizePhone, placeHold, voidHold, walletView, type Driver } from '../ledger';
+import { formatFen, parsePositiveYuan } from '../money';
+import { ACTIVE_STATES, addTimeline, transition } from './machine';
+import { announce, notifyDriver, requireSession, type SessionRow } from './store';
+
+/**
+ * Starting and stopping a session from DepotDesk.
+ *
+ * Guarantees:
+ * - A start is refused, with the reason the operator sees, and nothing written, when: the driver
+ *   is unknown or has an open debt; the charger is unknown, unconfirmed, in maintenance or
+ *   offline; the connector does not exist, is faulted/unavailable or busy (its own status, or a
+ *   session still active on it); the prepay is more than the wallet has available.
+ * - The session row (PLACED), its prepaid hold and its start-timeout job commit in one
+ *   transaction: there is never a hold without a session, nor a session without its timeout.
+ * - RemoteStartTransaction is sent after that transaction committed, never inside it.
+ * - A start that the charger refuses, or that no StartTransaction confirms within
+ *   sessions.startTimeoutMs, ends FAILED with its hold voided in full and a notification for the
+ *   driver, in one transaction. The timeout job does nothing to a session that has moved on.
+ */
+
+/** Connector statuses in which a new session cannot start. */
+const BUSY = new Set(['Charging', 'SuspendedEV', 'SuspendedEVSE', 'Finishing', 'Reserved']);
+const DOWN = new Set(['Faulted', 'Unavailable']);
+
+function refused(message: string, details: Record<string, unknown>): DepotError {
+  return new DepotError('refused', message, details);
+}
+
+/** A driver named by id, phone number or card (id tag). */
+export function resolveDriver(app: AppContext, ref: string): Driver {
+  const r = ref.trim();
+  try {
+    return getDriver(app, r, 'driver');
+  } catch (e) {
+    if (!(e instanceof DepotError && e.code === 'not_found')) throw e;
+  }
+  let phone: string | null = null;
+  try {
+    phone = normalizePhone(r);
+  } catch {
+    phone = null;
+  }
+  if (phone) {
+    const hit = listDrivers(app, { search: phone, limit: 10 }).drivers.find((d) => d.phone === phone);
+    if (hit) return getDriver(app, hit.id, 'driver');
+  }
+  const byTag = findDriverByIdTag(app, r);
+  if (byTag) return byTag;
+  throw new DepotError('not_found', `driver: no driver with id, phone or card "${r}"`, { field: 'driver' });
+}
+
+/** The id tag a RemoteStart carries: the driver's own card if it fits OCPP's 20 characters, else one made for the session. */
+function idTagFor(driver: Driver, sessionId: string): string {
+  const own = driver.tags.find((t) => t.tag.length <= 20);
+  return own ? own.tag : `DD${sessionId.slice(-18)}`;
+}
+
+export interface StartInput {
+  chargerId: string;
+  connectorId: number;
+  driver: string;
+  /** Yuan, e.g. "100.00". */
+  prepay: string;
+}
+
+export const startTimeoutWorker = defineWorker({
+  kind: 'sessions.startTimeout',
+  args: z.object({ sessionId: z.string().min(1) }),
+  maxAttempts: 5,
+  perform(app, job) {
+    const outcome = failStart(app, job.args.sessionId, 'start_timeout', `no StartTransaction within ${app.config.sessions.startTimeoutMs / 1000} s of the RemoteStart`);
+    if (!outcome) return { cancel: 'the session had already moved on' };
+  },
+});
+
+/**
+ * Ends a session that never started: FAILED, hold voided in full, the driver told. Returns false
+ * (and changes nothing) when the session is no longer waiting for its start.
+ */
+export function failStart(app: AppContext, sessionId: string, event: 'start_timeout' | 'remote_start_refused', reason: string): boolean {
+  const done = writeTx(app.sqlite, () => {
+    const s = requireSession(app, sessionId);
+    if (s.state !== 'PLACED' && s.state !== 'STARTING') return false;
+    transition(app, { sessionId, from: s.state, event, detail: reason, set: { failure_reason: reason } });
+    releaseHold(app, s, `start failed: ${reason}`);
+    if (s.driverId) {
+      notifyDriver(app, {
+        driverId: s.driverId,
+        sessionId,
+        kind: 'start_failed',
+        text: `Charging on ${s.chargerId} connector ${s.connectorId} did not start (${reason}). The ¥${formatFen(s.prepayFen)} held for it is back in your wallet.`,
+      });
+    }
+    announce(app, sessionId);
+    return true;
+  });
+  if (done) app.log.warn({ sessionId, event, reason }, 'session start failed; hold released');
+  return done;
+}
+
+function releaseHold(app: AppContext, s: SessionRow, memo: string): void {
+  if (!s.holdId) return;
+  const r = voidHold(app, { key: `void:${s.id}`, holdId: s.holdId, memo });
+  addTimeline(app, s.id, { kind: 'hold_voided', detail: `¥${formatFen(r.releasedFen)} released to the wallet (${r.key})` });
+}
+
+/** Checks a start would be allowed; throws the refusal the operator sees. */
+function checkStart(app: AppContext, input: StartInput, driver: Driver, prepayFen: number) {
+  if (hasOpenDebt(app, driver.id)) {
+    throw refused(`driver ${driver.name} has an open debt; it must be paid (top up) before a new session`, { field: 'driver', reason: 'open_debt' });
+  }
+  const charger = getCharger(app, input.chargerId);
+  if (!charger || !charger.registered) throw refused(`charger ${input.chargerId} is not registered with this depot`, { field: 'charger', reason: 'unknown_charger' });
+  if (charger.maintenance) {
+    throw refused(`charger ${charger.id} is in maintenance${charger.maintenanceReason ? ` (${charger.maintenanceReason})` : ''}`, { field: 'charger', reason: 'maintenance' });
+  }
+  if (!charger.online) throw refused(`charger ${charger.id} is offline`, { field: 'charger', reason: 'offline' });
+  if (charger.status && DOWN.has(charger.status)) throw refused(`charger ${charger.id} is ${charger.status}`, { field: 'charger', reason: 'charger_down' });
+  if (!Number.isInteger(input.connectorId) || input.connectorId < 1 || input.connectorId > charger.connectorCount) {
+    throw new DepotError('invalid_input', `connector: charger ${charger.id} has connectors 1 to ${charger.connectorCount}`, { field: 'connector' });
+  }
+  const conn = charger.connectors.find((c) => c.connectorId === input.connectorId);
+  if (conn && (conn.faulted || (conn.status && DOWN.has(conn.status)))) {
+    throw refused(`connector ${input.connectorId} of ${charger.id} is ${conn.status ?? 'faulted'}${conn.errorCode && conn.errorCode !== 'NoError' ? ` (${conn.errorCode})` : ''}`, {
+      field: 'connector',
+      reason: 'connector_faulted',
+    });
+  }
+  if (conn?.status && BUSY.has(conn.status)) throw refused(`connector ${input.connectorId} of ${charger.id} is busy (${conn.status})`, { field: 'connector', reason: 'connector_busy' });
+  const active = app.sqlite
+    .prepare(`SELECT id, state FROM charging_sessions WHERE charger_id = ? AND connector_id = ? AND state IN (${ACTIVE_STATES.map(() => '?').join(', ')}) LIMIT 1`)
+    .get(charger.id, input.connectorId, ...ACTIVE_STATES) as { id: string; state: string } | undefined;
+  if (active) {
+    throw refused(`connector ${input.connectorId} of ${charger.id} is busy: session ${active.id} is ${active.state}`, { field: 'connector', reason: 'connector_busy', sessionId: active.id });
+  }
+  const available = walletView(app, driver.id).wallet.availableFen;
+  if (prepayFen > available) {
+    throw new DepotError('insufficient_funds', `prepay: ¥${formatFen(prepayFen)} is more than the ¥${formatFen(available)} available in ${driver.name}'s wallet`, {
+      field: 'prepay',
+      reason: 'insufficient_funds',
+      availableFen: available,
+    });
+  }
+  return charger;
+}
+
+/** Places the hold, persists the session and its timeout, then asks the charger to start. */
+export async function startSession(app: AppContext, input: StartInput, by: { operatorId?: string | null } = {}): Promise<SessionRow> {
+  const prepayFen = parsePositiveYuan(input.prepay, 'prepay');
+  const driver = resolveDriver(app, input.driver);
+  const sessionId = app.ids.next();
+  const idTag = idTagFor(driver, sessionId);
+  const now = app.clock.now();
+  writeTx(app.sqlite, () => {
+    // Checked again inside the write transaction, so two operators cannot both take one connector.
+    const charger = checkStart(app, input, driver, prepayFen);
+    app.sqlite
+      .prepare(
+        `INSERT INTO charging_sessions (id, state, origin, charger_id, connector_id, station_id, driver_id, id_tag, prepay_fen, created_at, created_by, updated_at)
+         VALUES (?, 'PLACED', 'operator', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(sessionId, charger.id, input.connectorId, charger.stationId, driver.id, idTag, prepayFen, now, by.operatorId ?? null, now);
+    const hold = placeHold(
+      app,
+      { key: `hold:${sessionId}`, driverId: driver.id, amountFen: prepayFen, expiresAt: now + app.config.sessions.holdTtlMs, sessionId, memo: `prepay for session on ${charger.id}/${input.connectorId}` },
+      by,
+    );
+    app.sqlite.prepare('UPDATE charging_sessions SET hold_id = ? WHERE id = ?').run(hold.holdId, sessionId);
+    addTimeline(app, sessionId, {
+      kind: 'placed',
+      toState: 'PLACED',
+      operatorId: by.operatorId ?? null,
+      detail: `¥${formatFen(prepayFen)} held for ${driver.name} (${hold.holdId}); id tag ${idTag}`,
+    });
+    startTimeoutWorker.enqueue(app, { sessionId }, { scheduledAt: now + app.config.sessions.startTimeoutMs, uniqueKey: `sessions.startTimeout:${sessionId}` });
+    announce(app, sessionId);
+  });
+  // Marked STARTING before the CALL goes out: a StartTransaction can come back before callCharger resolves.
+  writeTx(app.sqlite, () => {
+    transition(app, { sessionId, from: 'PLACED', event: 'remote_start_sent', detail: `RemoteStartTransaction to ${input.chargerId} connector ${input.connectorId}` });
+    announce(app, sessionId);
+  });
+  try {
+    const answer = await callCharger(app, input.chargerId, 'RemoteStartTransaction', { connectorId: input.connectorId, idTag });
+    if (answer.status !== 'Accepted') failStart(app, sessionId, 'remote_start_refused', `the charger answered RemoteStartTransaction with ${String(answer.status)}`);
+    else {
+      writeTx(app.sqlite, () => addTimeline(app, sessionId, { kind: 'remote_start_accepted', detail: 'the charger accepted the RemoteStartTransaction' }));
+    }
+  } catch (e) {
+    failStart(app, sessionId, 'remote_start_refused', `RemoteStartTransaction failed: ${(e as Error).message}`);
+  }
+  return requireSession(app, sessionId);
+}
+
+/**
+ * Stops a session: a charging one gets RemoteStopTransaction (STOPPING until the StopTransaction
+ * arrives); one that has not started yet is cancelled and its hold released.
+ */
+export async function stopSession(app: AppContext, sessionId: string, by: { operatorId?: string | null } = {}): Promise<SessionRow> {
+  const s = requireSession(app, sessionId);
+  if (s.state === 'PLACED' || s.state === 'STARTING') {
+    writeTx(app.sqlite, () => {
+      const cur = requireSession(app, sessionId);
+      transition(app, { sessionId, from: cur.state, event: 'cancel', operatorId: by.operatorId, detail: 'cancelled by the operator before the charger confirmed the start', set: { failure_reason: 'cancelled by the operator' } });
+      releaseHold(app, cur, 'session cancelled before it started');
+      announce(app, sessionId);
+    });
+    return requireSession(app, sessionId);
+  }
+  if (s.state !== 'CHARGING') {
+    throw refused(`session ${sessionId} is ${s.state}; only a charging session can be stopped`, { field: 'id', state: s.state });
+  }
+  if (s.transactionId === null) throw new DepotError('internal', `session ${sessionId} is CHARGING without a transaction id`);
+  writeTx(app.sqlite, () => {
+    transition(app, { sessionId, from: 'CHARGING', event: 'stop_requested', operatorId: by.operatorId, detail: `RemoteStopTransaction for transaction ${s.transactionId}` });
+    announce(app, sessionId);
+  });
+  let why: string | null = null;
+  try {
+    const answer = await callCharger(app, s.chargerId, 'RemoteStopTransaction', { transactionId: s.transactionId });
+    if (answer.status !== 'Accepted') why = `the charger answered RemoteStopTransaction with ${String(answer.status)}`;
+  } catch (e) {
+    why = `RemoteStopTransaction failed: ${(e as Error).message}`;
+  }
+  if (why) {
+    writeTx(app.sqlite, () => {
+      // The StopTransaction may have arrived meanwhile; then the session is already FINISHED.
+      if (requireSession(app, sessionId).state !== 'STOPPING') return;
+      transition(app, { sessionId, from: 'STOPPING', event: 'stop_refused', detail: why });
+      announce(app, sessionId);
+    });
+    throw refused(`session ${sessionId} is still charging: ${why}`, { field: 'id', reason: 'stop_refused' });
+  }
+  return requireSession(app, sessionId);
+}

@@ -1,0 +1,176 @@
+import type { AppContext } from '../app/context';
+import { DepotError } from '../app/errors';
+import { afterCommit } from '../db/after-commit';
+import type { ReviewReason, SessionState } from './schema';
+
+/** Reading sessions, their timelines and samples; the driver notifications. */
+
+export interface SessionRow {
+  id: string;
+  state: SessionState;
+  origin: 'operator' | 'charger';
+  chargerId: string;
+  connectorId: number;
+  stationId: string | null;
+  driverId: string | null;
+  idTag: string;
+  prepayFen: number;
+  holdId: string | null;
+  transactionId: number | null;
+  meterStartWh: number | null;
+  meterStopWh: number | null;
+  startedAt: number | null;
+  startReceivedAt: number | null;
+  stoppedAt: number | null;
+  stopReceivedAt: number | null;
+  stopReason: string | null;
+  energyWh: number | null;
+  amountFen: number | null;
+  electricityFen: number | null;
+  serviceFen: number | null;
+  quote: string | null;
+  paidHoldFen: number | null;
+  paidWalletFen: number | null;
+  debtFen: number | null;
+  debtId: string | null;
+  settlementKey: string | null;
+  settledAt: number | null;
+  failureReason: string | null;
+  reviewReason: ReviewReason | null;
+  reviewState: 'pending' | 'approved' | null;
+  reviewNote: string | null;
+  reviewedBy: string | null;
+  reviewedAt: number | null;
+  createdAt: number;
+  createdBy: string | null;
+  updatedAt: number;
+}
+
+export const SESSION_SELECT = `SELECT id, state, origin, charger_id AS chargerId, connector_id AS connectorId, station_id AS stationId,
+  driver_id AS driverId, id_tag AS idTag, prepay_fen AS prepayFen, hold_id AS holdId, transaction_id AS transactionId,
+  meter_start_wh AS meterStartWh, meter_stop_wh AS meterStopWh, started_at AS startedAt, start_received_at AS startReceivedAt,
+  stopped_at AS stoppedAt, stop_received_at AS stopReceivedAt, stop_reason AS stopReason, energy_wh AS energyWh,
+  amount_fen AS amountFen, electricity_fen AS electricityFen, service_fen AS serviceFen, quote,
+  paid_hold_fen AS paidHoldFen, paid_wallet_fen AS paidWalletFen, debt_fen AS debtFen, debt_id AS debtId,
+  settlement_key AS settlementKey, settled_at AS settledAt, failure_reason AS failureReason,
+  review_reason AS reviewReason, review_state AS reviewState, review_note AS reviewNote, reviewed_by AS reviewedBy, reviewed_at AS reviewedAt,
+  created_at AS createdAt, created_by AS createdBy, updated_at AS updatedAt
+  FROM charging_sessions`;
+
+export function findSession(app: AppContext, id: string): SessionRow | null {
+  return (app.sqlite.prepare(`${SESSION_SELECT} WHERE id = ?`).get(id) as SessionRow | undefined) ?? null;
+}
+
+export function requireSession(app: AppContext, id: string): SessionRow {
+  const s = findSession(app, id);
+  if (!s) throw new DepotError('not_found', `no session ${id}`, { field: 'id', sessionId: id });
+  return s;
+}
+
+export interface TimelineRow {
+  id: number;
+  at: number;
+  chargerAt: number | null;
+  kind: string;
+  fromState: string | null;
+  toState: string | null;
+  detail: string;
+  recordId: number | null;
+  operatorId: string | null;
+}
+
+export function sessionTimeline(app: AppContext, id: string): TimelineRow[] {
+  return app.sqlite
+    .prepare(
+      `SELECT id, at, charger_at AS chargerAt, kind, from_state AS fromState, to_state AS toState, detail, record_id AS recordId, operator_id AS operatorId
+       FROM session_events WHERE session_id = ? ORDER BY id`,
+    )
+    .all(id) as TimelineRow[];
+}
+
+export interface SampleRow {
+  chargerAt: number;
+  receivedAt: number;
+  wh: number;
+  source: string;
+}
+
+export function sessionSamples(app: AppContext, id: string): SampleRow[] {
+  return app.sqlite
+    .prepare('SELECT charger_at AS chargerAt, received_at AS receivedAt, wh, source FROM session_meter_samples WHERE session_id = ? ORDER BY charger_at, id')
+    .all(id) as SampleRow[];
+}
+
+/** Adds a reading; the same reading twice (a duplicate, or a Stop repeating a sample) is kept once. */
+export function addSample(app: AppContext, sessionId: string, s: { chargerAt: number; receivedAt: number; wh: number; source: string; recordId?: number | null }): boolean {
+  const r = app.sqlite
+    .prepare(
+      `INSERT INTO session_meter_samples (session_id, charger_at, received_at, wh, source, record_id) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(session_id, charger_at, wh) DO NOTHING`,
+    )
+    .run(sessionId, s.chargerAt, s.receivedAt, s.wh, s.source, s.recordId ?? null);
+  return r.changes === 1;
+}
+
+export interface ListQuery {
+  state?: SessionState;
+  chargerId?: string;
+  driverId?: string;
+  /** created_at range, epoch ms, [from, to). */
+  from?: number;
+  to?: number;
+  limit?: number;
+  offset?: number;
+}
+
+export function listSessions(app: AppContext, q: ListQuery): { items: SessionRow[]; total: number } {
+  const where: string[] = [];
+  const params: Record<string, string | number> = {};
+  if (q.state) {
+    where.push('state = @state');
+    params.state = q.state;
+  }
+  if (q.chargerId) {
+    where.push('charger_id = @chargerId');
+    params.chargerId = q.chargerId;
+  }
+  if (q.driverId) {
+    where.push('driver_id = @driverId');
+    params.driverId = q.driverId;
+  }
+  if (q.from !== undefined) {
+    where.push('created_at >= @from');
+    params.from = q.from;
+  }
+  if (q.to !== undefined) {
+    where.push('created_at < @to');
+    params.to = q.to;
+  }
+  const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+  const items = app.sqlite
+    .prepare(`${SESSION_SELECT}${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`)
+    .all({ ...params, limit: q.limit ?? 50, offset: q.offset ?? 0 }) as SessionRow[];
+  const total = (app.sqlite.prepare(`SELECT count(*) AS n FROM charging_sessions${clause}`).get(params) as { n: number }).n;
+  return { items, total };
+}
+
+/** A record for the driver (the SMS/app push is a later step; the row is what counts). */
+export function notifyDriver(app: AppContext, n: { driverId: string; sessionId: string | null; kind: string; text: string }): void {
+  app.sqlite
+    .prepare('INSERT INTO notifications (id, driver_id, session_id, kind, text, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+    .run(app.ids.next(), n.driverId, n.sessionId, n.kind, n.text, app.clock.now());
+}
+
+export function listNotifications(app: AppContext, driverId: string): { id: string; sessionId: string | null; kind: string; text: string; createdAt: number }[] {
+  return app.sqlite
+    .prepare('SELECT id, session_id AS sessionId, kind, text, created_at AS createdAt FROM notifications WHERE driver_id = ? ORDER BY created_at, id')
+    .all(driverId) as { id: string; sessionId: string | null; kind: string; text: string; createdAt: number }[];
+}
+
+/** Announces a session change once the surrounding transaction has committed (re-reading the row). */
+export function announce(app: AppContext, sessionId: string): void {
+  afterCommit(app.sqlite, () => {
+    const s = findSession(app, sessionId);
+    if (s) app.events.emit('session.updated', { sessionId, state: s.state, chargerId: s.chargerId, connectorId: s.connectorId, driverId: s.driverId });
+  });
+}
