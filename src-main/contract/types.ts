@@ -13,7 +13,8 @@ export type MethodOutput<N extends MethodName> = z.output<Methods[N]['output']>;
 export type CallResult<T = unknown> = { ok: true; data: T } | { ok: false; error: ErrorShape };
 
 type Namespace<K> = K extends `${infer NS}.${string}` ? NS : never;
-type Args<N extends MethodName> = object extends MethodInput<N> ? [input?: MethodInput<N>] : [input: MethodInput<N>];
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- {} is exactly "no required keys" here
+type Args<N extends MethodName> = {} extends MethodInput<N> ? [input?: MethodInput<N>] : [input: MethodInput<N>];
 
 /** `api.sessions.start(input)`: namespaces and method names derived from the registry. */
 export type ApiClient = {
