@@ -388,6 +388,26 @@ function payLegs(
   return source.amount - left;
 }
 
+/** Codes that book a session's revenue; a session has them from one settlement only. */
+export const SETTLEMENT_CODES = ['settle_electricity', 'settle_service', 'debt'] as const;
+
+/**
+ * A session is settled once. Its key (settle:<session>) already makes a retry harmless; this
+ * catches the same session settled under a second key, which would charge the driver twice.
+ */
+function refuseSecondSettlement(cx: OperationContext, sessionId: string): void {
+  const earlier = cx.batch.sqlite
+    .prepare(`SELECT b.operation_key AS key FROM ledger_transfers t JOIN ledger_batches b ON b.id = t.batch
+              WHERE t.session_id = ? AND t.code IN (${SETTLEMENT_CODES.map(() => '?').join(', ')}) LIMIT 1`)
+    .get(sessionId, ...SETTLEMENT_CODES) as { key: string | null } | undefined;
+  if (earlier) {
+    throw new DepotError('conflict', `sessionId: session ${sessionId} was already settled (by ${earlier.key ?? 'an earlier batch'})`, {
+      field: 'sessionId',
+      settledBy: earlier.key,
+    });
+  }
+}
+
 export interface PostHoldInput {
   key: string;
   holdId: string;
@@ -422,6 +442,7 @@ export function postHold(app: LedgerApp, input: PostHoldInput, by: By = {}): Rep
   const request = { holdId: input.holdId, electricityFen: electricity, serviceFen: service, memo };
   return runOperation(app, { key: input.key, kind: 'hold_post', request, operatorId: by.operatorId }, (cx) => {
     const hold = driverHold(cx, input.holdId);
+    if (hold.sessionId) refuseSecondSettlement(cx, hold.sessionId);
     const due = electricity + service;
     if (due > hold.amount) {
       throw new DepotError('invalid_input', `amount: ${due} fen is more than the ${hold.amount} fen held; settleSession takes the rest from the wallet`, {
@@ -585,6 +606,7 @@ export function settleSession(app: LedgerApp, input: SettleInput, by: By = {}): 
   };
   return runOperation(app, { key: input.key, kind: 'settle', request, operatorId: by.operatorId }, (cx) => {
     requireDriver(app, input.driverId);
+    if (request.sessionId) refuseSecondSettlement(cx, request.sessionId);
     const driverId = input.driverId;
     const refs = { sessionId: request.sessionId, orderId: request.orderId, memo };
     const legs = legsDue(electricity, service);
@@ -844,11 +866,11 @@ export function grantCoupon(
   const amount = positive(input.amountFen, 'amount');
   const memo = memoOf(input.memo);
   const expiresAt = input.expiresAt ?? null;
-  if (expiresAt !== null && (!Number.isSafeInteger(expiresAt) || expiresAt <= app.clock.now())) {
-    throw new DepotError('invalid_input', 'expiresAt: a coupon expires in the future', { field: 'expiresAt' });
-  }
+  if (expiresAt !== null && !Number.isSafeInteger(expiresAt)) throw new DepotError('invalid_input', 'expiresAt: a time in epoch ms', { field: 'expiresAt' });
   const request = { driverId: input.driverId, amountFen: amount, expiresAt, campaignId: input.campaignId ?? null, memo };
   return runOperation(app, { key: input.key, kind: 'coupon_grant', request, operatorId: by.operatorId }, (cx) => {
+    // Checked inside the operation: a replay after the expiry still returns the original grant.
+    if (expiresAt !== null && expiresAt <= cx.now) throw new DepotError('invalid_input', 'expiresAt: a coupon expires in the future', { field: 'expiresAt' });
     requireDriver(app, input.driverId);
     const couponId = app.ids.next();
     const accountId = openCouponAccount(cx.batch.sqlite, couponId, input.driverId, cx.now);
