@@ -46,7 +46,7 @@ describe('a crash in the middle of a job', () => {
     expect((await restarted.drain()).runs).toEqual([]);
     await restarted.stop();
     expect(sideEffects(app)).toHaveLength(1);
-  });
+  }, 120_000); // a child process starting tsx on a possibly busy machine
 
   it('a job that had used its last attempt when the process died is discarded at the rescue, not run again', async () => {
     const { app, clock, dir } = makeApp();
@@ -62,5 +62,5 @@ describe('a crash in the middle of a job', () => {
     expect(scheduler.rescued).toMatchObject([{ id: job.id, state: 'discarded' }]);
     expect(getJob(app, job.id)).toMatchObject({ state: 'discarded', attempt: 1, errors: [{ error: RESCUE_MESSAGE }] });
     await scheduler.stop();
-  });
+  }, 120_000);
 });

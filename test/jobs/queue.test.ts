@@ -127,21 +127,26 @@ describe('claiming', () => {
 
   it('two processes claiming at the same moment never get the same job', async () => {
     const { app, clock, dir } = makeApp();
-    writeTx(app.sqlite, () => {
-      for (let i = 0; i < 1000; i += 1) enqueue(app, { kind: 'test.race', queue: 'race', args: { i } });
-    });
-    const go = path.join(dir, 'go');
-    const one = runFixture('claim-loop', [dir, String(clock.now()), go]);
-    const two = runFixture('claim-loop', [dir, String(clock.now()), go]);
-    await Promise.all([one.line(/^ready$/, 60_000), two.line(/^ready$/, 60_000)]);
-    fs.writeFileSync(go, 'go');
-    const [idsOne, idsTwo] = (await Promise.all([one.line(/^\[/, 60_000), two.line(/^\[/, 60_000)])).map((l) => JSON.parse(l) as string[]);
-    expect(idsOne.filter((id) => idsTwo.includes(id))).toEqual([]);
-    expect(new Set([...idsOne, ...idsTwo]).size).toBe(1000);
-    expect(idsOne.length + idsTwo.length).toBe(1000);
-    // Both really took part (each claims in batches of 1–3 while the other waits on the lock).
-    expect(Math.min(idsOne.length, idsTwo.length)).toBeGreaterThan(0);
-  });
+    // A round proves something only if both processes got jobs; on a busy machine one of them can
+    // be descheduled for the whole round, so up to three rounds are run until both took part.
+    let bothTookPart = false;
+    for (let round = 1; round <= 3 && !bothTookPart; round += 1) {
+      writeTx(app.sqlite, () => {
+        for (let i = 0; i < 1000; i += 1) enqueue(app, { kind: 'test.race', queue: 'race', args: { round, i } });
+      });
+      const go = path.join(dir, `go-${round}`);
+      const one = runFixture('claim-loop', [dir, String(clock.now()), go]);
+      const two = runFixture('claim-loop', [dir, String(clock.now()), go]);
+      await Promise.all([one.line(/^ready$/, 60_000), two.line(/^ready$/, 60_000)]);
+      fs.writeFileSync(go, 'go');
+      const [idsOne, idsTwo] = (await Promise.all([one.line(/^\[/, 60_000), two.line(/^\[/, 60_000)])).map((l) => JSON.parse(l) as string[]);
+      expect(idsOne.filter((id) => idsTwo.includes(id))).toEqual([]);
+      expect(new Set([...idsOne, ...idsTwo]).size).toBe(1000);
+      expect(idsOne.length + idsTwo.length).toBe(1000);
+      bothTookPart = idsOne.length > 0 && idsTwo.length > 0;
+    }
+    expect(bothTookPart, 'in no round did both processes claim jobs').toBe(true);
+  }, 240_000); // up to three rounds of two child processes starting tsx
 
   it('a job completed by one runner cannot be completed or failed again by another', () => {
     const a = makeApp();
