@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { AppContext } from './context';
+import { DepotError } from './errors';
 import { startChargers, type ChargersRuntime, type StartChargersOptions } from '../chargers';
 import { startScheduler, type Scheduler } from '../jobs';
 import { crons, workers } from '../jobs/registry';
@@ -24,8 +27,53 @@ export interface ServicesOptions {
   poll?: boolean;
 }
 
+/**
+ * One serving core per database: a second scheduler would take the first one's running jobs for
+ * crashed ones and run them again, and two embedded brokers would split the chargers. The lock is
+ * a file holding the owner's pid; a lock whose process is gone is stale and taken over.
+ */
+export function takeServingLock(app: AppContext): () => void {
+  const file = path.join(app.paths.dataDir, 'serving.lock');
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
+      return () => {
+        if (fs.existsSync(file) && fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.rmSync(file, { force: true });
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const owner = Number(fs.readFileSync(file, 'utf8').trim());
+      if (owner && owner !== process.pid && processAlive(owner)) {
+        throw new DepotError(
+          'conflict',
+          `DepotDesk is already running with the data directory ${app.paths.dataDir} (pid ${owner}); use that window or stop it first`,
+          { pid: owner },
+        );
+      }
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new DepotError('conflict', `could not take ${file}`);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export async function startServices(app: AppContext, opts: ServicesOptions = {}): Promise<Services> {
-  const scheduler = startScheduler(app, { workers, crons, poll: opts.poll ?? true });
+  const releaseLock = takeServingLock(app);
+  let scheduler: Scheduler;
+  try {
+    scheduler = startScheduler(app, { workers, crons, poll: opts.poll ?? true });
+  } catch (e) {
+    releaseLock();
+    throw e;
+  }
   let chargers: ChargersRuntime | null = null;
   if (opts.chargers !== false) {
     try {
@@ -43,8 +91,12 @@ export async function startServices(app: AppContext, opts: ServicesOptions = {})
     scheduler,
     chargers,
     stop: async () => {
-      await chargers?.stop();
-      await scheduler.stop();
+      try {
+        await chargers?.stop();
+        await scheduler.stop();
+      } finally {
+        releaseLock();
+      }
     },
   };
 }

@@ -76,3 +76,28 @@ describe('the services a serving core runs', () => {
     expect(fs.readdirSync(dir).sort()).toEqual(['depotdesk-20260103T023000Z.sqlite', 'notes.txt']);
   });
 });
+
+describe('one serving core per database', () => {
+  it('a second serving core on the same data directory is refused while the first runs, and may start after it stopped', async () => {
+    const first = makeApp({ overrides: { broker: { port: 0 } } });
+    const s1 = await startServices(first.app, { poll: false, chargers: false });
+    const fs2 = await import('node:fs');
+    // Another process holding the lock: simulate with this test runner's parent pid, which is alive.
+    fs2.writeFileSync(path.join(first.dir, 'serving.lock'), String(process.ppid));
+    const second = makeApp({ dir: first.dir });
+    await expect(startServices(second.app, { poll: false, chargers: false })).rejects.toThrowError(/already running .* \(pid \d+\)/);
+    fs2.writeFileSync(path.join(first.dir, 'serving.lock'), String(process.pid));
+    await s1.stop();
+    expect(fs2.existsSync(path.join(first.dir, 'serving.lock'))).toBe(false);
+    const s2 = await startServices(second.app, { poll: false, chargers: false });
+    await s2.stop();
+  });
+
+  it('a lock left by a crashed process is taken over', async () => {
+    const { app, dir } = makeApp();
+    fs.writeFileSync(path.join(dir, 'serving.lock'), '999999999');
+    const s = await startServices(app, { poll: false, chargers: false });
+    expect(fs.readFileSync(path.join(dir, 'serving.lock'), 'utf8')).toBe(String(process.pid));
+    await s.stop();
+  });
+});
