@@ -6,6 +6,7 @@ import { alertMethods } from '../alerts';
 import { tariffMethods } from '../tariffs';
 import { ledgerMethods } from '../ledger';
 import { chargerMethods } from '../chargers';
+import { paymentMethods } from '../payments';
 import { sessionMethods } from '../sessions';
 
 /**
@@ -20,6 +21,7 @@ export const methods = {
   ...tariffMethods,
   ...ledgerMethods,
   ...chargerMethods,
+  ...paymentMethods,
   ...sessionMethods,
 } satisfies Record<string, MethodDef<any, any>>; // any: each entry keeps its own precise zod types
 

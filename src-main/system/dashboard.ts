@@ -3,6 +3,7 @@ import type { AppContext } from '../app/context';
 import { businessDate } from '../app/clock';
 import { jobFigures } from '../jobs';
 import { ledgerFigures } from '../ledger';
+import { paymentFigures } from '../payments';
 import { sessionFigures } from '../sessions';
 
 /**
@@ -45,7 +46,7 @@ const foundationFigures: FigureProvider = (app, dayStart) => {
 };
 
 /** Later domains append their providers here. */
-export const figureProviders: FigureProvider[] = [foundationFigures, jobFigures, ledgerFigures, sessionFigures];
+export const figureProviders: FigureProvider[] = [foundationFigures, jobFigures, ledgerFigures, sessionFigures, paymentFigures];
 
 export function dashboardSummary(app: AppContext): { at: number; businessDate: string; figures: Figure[] } {
   const dayStart = startOfBusinessDay(app);

@@ -2,6 +2,7 @@ import type { AppContext } from '../app/context';
 import { createFirstAdmin, createOperator, operatorCount } from '../operators';
 import { ledgerDemoStep } from '../ledger';
 import { tariffsDemoStep } from '../tariffs';
+import { paymentsDemoStep } from '../payments';
 
 /**
  * `depotdesk demo`: a small demo depot to click around in. Each domain appends its step (drivers,
@@ -28,7 +29,7 @@ const operatorsStep: DemoStep = {
   },
 };
 
-export const demoSteps: DemoStep[] = [operatorsStep, ledgerDemoStep, tariffsDemoStep];
+export const demoSteps: DemoStep[] = [operatorsStep, ledgerDemoStep, tariffsDemoStep, paymentsDemoStep];
 
 export async function runDemo(app: AppContext, opts: { password: string }): Promise<{ step: string; result: string }[]> {
   const out: { step: string; result: string }[] = [];

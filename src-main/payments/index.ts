@@ -1,0 +1,91 @@
+/**
+ * Payment orders (支付订单): a driver buys a top-up or a prepaid package at the counter or in the
+ * app and pays through WeChat Pay or Alipay.
+ *
+ * Guarantees (each has a test in test/payments/guarantees.test.ts unless named otherwise):
+ *  1. An order's coupon amount and points leave the driver's coupon and points accounts in the
+ *     same transaction that creates the order, and the order records what it took (its own
+ *     order_coupons record and the points redeem transfer).
+ *  2. An order goes PENDING_PAYMENT → PAID or PENDING_PAYMENT → CANCELLED, once. Every state
+ *     change is a guarded UPDATE whose row count is checked; a guard that matches no row is an
+ *     error that rolls the whole change back, never a silent no-op.
+ *  3. A paid order credits the wallet exactly once, by its credited amount: the payable amount
+ *     from the channel's gateway clearing account (key pay:<order>), the rest (coupon, points,
+ *     package bonus) from compensation expense (key pay:<order>:bonus). A second notification of
+ *     the same payment is acknowledged and moves nothing.
+ *  4. An order pending longer than payments.orderTimeoutMs (30 minutes) is cancelled by the
+ *     timeout job, and its coupon amount and points are restored in the same transaction as the
+ *     cancel: both commit or neither does. A second run restores nothing.
+ *  5. The coupon amount to restore comes from the order's own coupon record; if that record is
+ *     missing, from the coupon's ledger history (the coupon_redeem transfer naming the order).
+ *     If neither shows it, or the record is not in the state a restore needs, the cancel fails
+ *     loudly and nothing is committed (test/payments/regression.test.ts).
+ *  6. A payment confirmation is never dropped: one that no pending order can take (cancelled,
+ *     unknown, amount differs, paid twice) is recorded once as an unmatched payment (长款) for an
+ *     operator to resolve by crediting the wallet or requesting a refund; each resolves once.
+ *  7. A notification whose signature does not verify changes nothing.
+ *  8. The gateway's three outcomes stay distinct: a refusal when creating a payment cancels the
+ *     order at once (coupon and points back); an unknown outcome leaves it pending, payable, and
+ *     for the timeout job (test/payments/providers.test.ts).
+ *
+ * Other domains import only from here.
+ */
+export {
+  ORDER_STATES,
+  PAYMENT_CHANNELS,
+  UNMATCHED_REASONS,
+  UNMATCHED_STATES,
+  type OrderState,
+  type PaymentChannel,
+  type UnmatchedReason,
+  type UnmatchedState,
+} from './schema';
+export {
+  createOrder,
+  getOrder,
+  findOrder,
+  listOrders,
+  orderCoupon,
+  cancelOrder,
+  cancelInTx,
+  expireOrders,
+  confirmPayment,
+  listPackages,
+  getPackage,
+  createPackage,
+  setPackageActive,
+  listUnmatched,
+  getUnmatched,
+  resolveUnmatched,
+  pendingRefundRequests,
+  linkRefundTask,
+  paymentTotals,
+  type OrderRow,
+  type PackageRow,
+  type UnmatchedRow,
+  type CreateOrderInput,
+  type CancelResult,
+  type ExpireResult,
+  type ConfirmResult,
+  type Resolution,
+} from './orders';
+export { handleNotification, confirmByQuery, simulateCustomerPaid } from './confirm';
+export {
+  providerFor,
+  simulatedProvider,
+  SimulatedProvider,
+  ProviderRefused,
+  ProviderUnknown,
+  isProviderUnknown,
+  SIM_OUTCOMES,
+  type SimOutcome,
+  type PaymentProvider,
+  type PaymentFact,
+  type Notification,
+  type RefundInput,
+  type RefundResult,
+  type QueryResult,
+} from './providers';
+export { paymentsExpireWorker, paymentsExpireCron } from './jobs';
+export { paymentMethods } from './methods';
+export { paymentFigures, paymentsDemoStep } from './system';

@@ -1,0 +1,274 @@
+import { z } from 'zod';
+import { ALL_ROLES, FINANCE, method, type CallContext } from '../contract/define';
+import { amount, amountSchema, positiveYuanField } from '../money';
+import { dayStart, getDriver } from '../ledger';
+import { confirmByQuery, simulateCustomerPaid } from './confirm';
+import {
+  cancelOrder,
+  createOrder,
+  createPackage,
+  getOrder,
+  getUnmatched,
+  listOrders,
+  listPackages,
+  listUnmatched,
+  orderCoupon,
+  resolveUnmatched,
+  setPackageActive,
+  type ConfirmResult,
+  type OrderRow,
+  type PackageRow,
+  type UnmatchedRow,
+} from './orders';
+import { ORDER_STATES, PAYMENT_CHANNELS, UNMATCHED_REASONS, UNMATCHED_STATES } from './schema';
+
+/**
+ * Payment orders over the contract (payments.*). Amounts in as yuan text, out as {fen, yuan}.
+ * Roles: anyone at the counter sells, looks, cancels and presses the demo's "customer paid";
+ * packages and the resolution of unmatched payments (长款) are finance's and supervisors'.
+ */
+
+const id = z.string().trim().min(1).max(200);
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date is yyyy-MM-dd');
+
+const packageSchema = z.object({ id: z.string(), name: z.string(), price: amountSchema, credited: amountSchema, bonus: amountSchema, active: z.boolean(), createdAt: z.number() });
+const orderSchema = z.object({
+  id: z.string(),
+  number: z.string(),
+  driverId: z.string(),
+  driverName: z.string(),
+  driverPhone: z.string(),
+  packageId: z.string().nullable(),
+  amount: amountSchema,
+  credited: amountSchema,
+  coupon: z.object({ couponId: z.string().nullable(), amount: amountSchema, status: z.string().nullable() }),
+  points: z.number(),
+  pointsValue: amountSchema,
+  payable: amountSchema,
+  channel: z.enum(PAYMENT_CHANNELS),
+  provider: z.string(),
+  codeUrl: z.string().nullable(),
+  providerError: z.string().nullable(),
+  state: z.enum(ORDER_STATES),
+  providerTradeNo: z.string().nullable(),
+  paidAt: z.number().nullable(),
+  cancelledAt: z.number().nullable(),
+  cancelReason: z.string().nullable(),
+  expiresAt: z.number(),
+  createdAt: z.number(),
+});
+const unmatchedSchema = z.object({
+  id: z.string(),
+  channel: z.enum(PAYMENT_CHANNELS),
+  providerTradeNo: z.string(),
+  orderNumber: z.string(),
+  orderId: z.string().nullable(),
+  driverId: z.string().nullable(),
+  amount: amountSchema,
+  paidAt: z.number(),
+  reason: z.enum(UNMATCHED_REASONS),
+  status: z.enum(UNMATCHED_STATES),
+  resolution: z.string().nullable(),
+  topupKey: z.string().nullable(),
+  refundTaskId: z.string().nullable(),
+  resolvedBy: z.string().nullable(),
+  resolvedAt: z.number().nullable(),
+  createdAt: z.number(),
+});
+
+function packageOut(p: PackageRow) {
+  return { id: p.id, name: p.name, price: amount(p.price), credited: amount(p.credited), bonus: amount(p.credited - p.price), active: p.active === 1, createdAt: p.createdAt };
+}
+
+function orderOut(ctx: CallContext, o: OrderRow & { driverName?: string; driverPhone?: string }) {
+  const d = o.driverName === undefined ? getDriver(ctx.app, o.driverId) : null;
+  const c = o.couponFen > 0 ? orderCoupon(ctx.app, o.id) : undefined;
+  return {
+    id: o.id,
+    number: o.number,
+    driverId: o.driverId,
+    driverName: o.driverName ?? d!.name,
+    driverPhone: o.driverPhone ?? d!.phone,
+    packageId: o.packageId,
+    amount: amount(o.amount),
+    credited: amount(o.credited),
+    coupon: { couponId: c?.couponId ?? null, amount: amount(o.couponFen), status: c?.status ?? null },
+    points: o.points,
+    pointsValue: amount(o.pointsFen),
+    payable: amount(o.payable),
+    channel: o.channel,
+    provider: o.provider,
+    codeUrl: o.codeUrl,
+    providerError: o.providerError,
+    state: o.state,
+    providerTradeNo: o.providerTradeNo,
+    paidAt: o.paidAt,
+    cancelledAt: o.cancelledAt,
+    cancelReason: o.cancelReason,
+    expiresAt: o.createdAt + ctx.app.config.payments.orderTimeoutMs,
+    createdAt: o.createdAt,
+  };
+}
+
+function unmatchedOut(u: UnmatchedRow) {
+  const { raw: _raw, amount: fen, ...rest } = u;
+  return { ...rest, amount: amount(fen) };
+}
+
+function by(ctx: CallContext) {
+  return { operatorId: ctx.caller.operator?.id ?? null };
+}
+
+const confirmSchema = z.object({
+  outcome: z.enum(['paid', 'duplicate', 'unmatched', 'duplicate_unmatched']),
+  order: orderSchema.nullable(),
+  unmatchedId: z.string().nullable(),
+  reason: z.enum(UNMATCHED_REASONS).nullable(),
+  tradeState: z.string().optional(),
+});
+
+function confirmOut(ctx: CallContext, r: ConfirmResult & { tradeState?: string }) {
+  return { outcome: r.outcome, order: r.order ? orderOut(ctx, r.order) : null, unmatchedId: r.unmatchedId, reason: r.reason, tradeState: r.tradeState };
+}
+
+export const paymentMethods = {
+  'payments.packages': method({
+    summary: 'Prepaid packages sold at the counter (pay the price, get the credited amount).',
+    kind: 'query',
+    roles: ALL_ROLES,
+    input: z.object({ includeInactive: z.boolean().default(false) }),
+    output: z.array(packageSchema),
+    handler: ({ app }, input) => listPackages(app, input).map(packageOut),
+  }),
+  'payments.createPackage': method({
+    summary: 'Create a prepaid package, e.g. pay ¥200.00 for ¥220.00 of charging.',
+    kind: 'command',
+    roles: FINANCE,
+    input: z.object({ name: z.string().trim().min(1, 'a name is required').max(60), price: positiveYuanField(), credited: positiveYuanField() }),
+    output: packageSchema,
+    handler: (ctx, input) => packageOut(createPackage(ctx.app, { name: input.name, priceFen: input.price, creditedFen: input.credited }, by(ctx))),
+  }),
+  'payments.setPackageActive': method({
+    summary: 'Stop or resume selling a package.',
+    kind: 'command',
+    roles: FINANCE,
+    input: z.object({ packageId: id, active: z.boolean() }),
+    output: packageSchema,
+    handler: (ctx, input) => packageOut(setPackageActive(ctx.app, input.packageId, input.active)),
+  }),
+  'payments.createOrder': method({
+    summary: 'Sell a top-up or a package: a payment order with its QR code; coupon and points are taken now.',
+    kind: 'command',
+    roles: ALL_ROLES,
+    input: z
+      .object({
+        driverId: id,
+        amount: positiveYuanField().optional(),
+        packageId: id.optional(),
+        couponId: id.optional(),
+        couponAmount: positiveYuanField().optional(),
+        points: z.number().int().min(1).max(1_000_000_000).optional(),
+        channel: z.enum(PAYMENT_CHANNELS),
+        key: z.string().trim().min(1).max(200).optional(),
+      })
+      .refine((v) => v.amount !== undefined || v.packageId !== undefined, { message: 'give an amount or a package', path: ['amount'] }),
+    output: orderSchema,
+    handler: async (ctx, input) => {
+      const o = await createOrder(
+        ctx.app,
+        {
+          driverId: input.driverId,
+          amountFen: input.amount,
+          packageId: input.packageId,
+          couponId: input.couponId,
+          couponFen: input.couponAmount,
+          points: input.points,
+          channel: input.channel,
+          key: input.key,
+        },
+        by(ctx),
+      );
+      return orderOut(ctx, o);
+    },
+  }),
+  'payments.getOrder': method({
+    summary: 'One payment order by id or number (商户订单号).',
+    kind: 'query',
+    roles: ALL_ROLES,
+    input: z.object({ orderId: id }),
+    output: orderSchema,
+    handler: (ctx, input) => orderOut(ctx, getOrder(ctx.app, input.orderId)),
+  }),
+  'payments.listOrders': method({
+    summary: 'Payment orders, newest first; filter by state, driver, channel, dates or a search (number, name, phone).',
+    kind: 'query',
+    roles: ALL_ROLES,
+    input: z.object({
+      state: z.enum(ORDER_STATES).optional(),
+      driverId: id.optional(),
+      channel: z.enum(PAYMENT_CHANNELS).optional(),
+      from: date.optional(),
+      to: date.optional(),
+      search: z.string().trim().max(100).optional(),
+      limit: z.number().int().min(1).max(500).default(100),
+      offset: z.number().int().min(0).default(0),
+    }),
+    output: z.object({ total: z.number(), orders: z.array(orderSchema) }),
+    handler: (ctx, input) => {
+      const zone = ctx.app.clock.timeZone;
+      const r = listOrders(ctx.app, {
+        ...input,
+        from: input.from ? dayStart(input.from, zone, 'from') : undefined,
+        to: input.to ? dayStart(input.to, zone, 'to') + 86_400_000 : undefined,
+      });
+      return { total: r.total, orders: r.orders.map((o) => orderOut(ctx, o)) };
+    },
+  }),
+  'payments.confirm': method({
+    summary: 'Confirm a payment: "notification" simulates the customer paying (demo); "query" asks the gateway.',
+    kind: 'command',
+    roles: ALL_ROLES,
+    input: z.object({ orderId: id, via: z.enum(['notification', 'query']).default('notification') }),
+    output: confirmSchema,
+    handler: async (ctx, input) =>
+      confirmOut(ctx, input.via === 'query' ? await confirmByQuery(ctx.app, input.orderId, by(ctx)) : simulateCustomerPaid(ctx.app, input.orderId, by(ctx))),
+  }),
+  'payments.cancelOrder': method({
+    summary: 'Cancel a pending payment order; its coupon amount and points go back to the driver.',
+    kind: 'command',
+    roles: ALL_ROLES,
+    input: z.object({ orderId: id, reason: z.string().trim().min(1, 'say why').max(200).default('cancelled at the counter') }),
+    output: z.object({ order: orderSchema, restoredCoupon: amountSchema, restoredPoints: z.number() }),
+    handler: (ctx, input) => {
+      const r = cancelOrder(ctx.app, input.orderId, input.reason, by(ctx));
+      return { order: orderOut(ctx, r.order), restoredCoupon: amount(r.restoredCouponFen), restoredPoints: r.restoredPoints };
+    },
+  }),
+  'payments.unmatched': method({
+    summary: 'Unmatched payments (长款): money the gateway took that no pending order could accept.',
+    kind: 'query',
+    roles: ALL_ROLES,
+    input: z.object({ status: z.enum(UNMATCHED_STATES).optional(), limit: z.number().int().min(1).max(500).default(200) }),
+    output: z.array(unmatchedSchema),
+    handler: ({ app }, input) => listUnmatched(app, input).map(unmatchedOut),
+  }),
+  'payments.resolveUnmatched': method({
+    summary: "Resolve an unmatched payment: credit the driver's wallet, or request a refund through the gateway.",
+    kind: 'command',
+    roles: FINANCE,
+    input: z.object({
+      unmatchedId: id,
+      action: z.enum(['credit_wallet', 'refund']),
+      driverId: id.optional(),
+      note: z.string().trim().min(1, 'say why').max(500),
+    }),
+    output: unmatchedSchema,
+    handler: (ctx, input) => {
+      const r =
+        input.action === 'credit_wallet'
+          ? resolveUnmatched(ctx.app, input.unmatchedId, { action: 'credit_wallet', driverId: input.driverId, note: input.note }, by(ctx))
+          : resolveUnmatched(ctx.app, input.unmatchedId, { action: 'refund', note: input.note }, by(ctx));
+      return unmatchedOut(getUnmatched(ctx.app, r.id));
+    },
+  }),
+};

@@ -1,0 +1,616 @@
+import type { AppContext } from '../app/context';
+import { businessDate } from '../app/clock';
+import { DepotError, expectChanges } from '../app/errors';
+import { afterCommit } from '../db/after-commit';
+import { writeTx } from '../db/connection';
+import {
+  DEPOT,
+  creditCompensation,
+  driverStatement,
+  getDriver,
+  listCoupons,
+  redeemCoupon,
+  redeemPoints,
+  restoreCoupon,
+  restorePoints,
+  topUp,
+  type By,
+} from '../ledger';
+import { formatFen } from '../money';
+import { providerFor, type PaymentFact } from './providers';
+import type { OrderCouponState, OrderState, PaymentChannel, UnmatchedReason, UnmatchedState } from './schema';
+
+/**
+ * Payment orders (支付订单): a driver buys a top-up or a prepaid package and pays through a gateway.
+ * The guarantees are listed in index.ts; this file is the code behind them.
+ *
+ * Ledger keys, all derived from the order number so every movement traces back to its order:
+ *   order:<no>:coupon          coupon_redeem at order time (coupon → compensation expense)
+ *   order:<no>:points          points_redeem at order time
+ *   order:<no>:coupon_restore  coupon_restore when the order is cancelled
+ *   order:<no>:points_restore  points_restore when the order is cancelled
+ *   pay:<no>                   topUp of the payable amount, gateway clearing → wallet
+ *   pay:<no>:bonus             what the wallet gets beyond the payable (coupon, points, package bonus),
+ *                              from compensation expense — where the coupon's value was parked
+ * A coupon's value thus passes through compensation expense and nets to zero there once the order
+ * is paid; a cancelled order gives it straight back to the coupon.
+ */
+
+export interface OrderRow {
+  id: string;
+  number: string;
+  requestKey: string | null;
+  driverId: string;
+  packageId: string | null;
+  amount: number;
+  credited: number;
+  couponFen: number;
+  points: number;
+  pointsFen: number;
+  pointsRedeemId: string | null;
+  payable: number;
+  channel: PaymentChannel;
+  provider: string;
+  codeUrl: string | null;
+  providerError: string | null;
+  state: OrderState;
+  providerTradeNo: string | null;
+  paidAt: number | null;
+  cancelledAt: number | null;
+  cancelReason: string | null;
+  createdAt: number;
+  createdBy: string | null;
+}
+
+export interface OrderCouponRow {
+  orderId: string;
+  couponId: string;
+  amount: number;
+  redeemTransferId: string;
+  status: OrderCouponState;
+  changedAt: number;
+}
+
+const ORDER_COLUMNS = `id, number, request_key AS requestKey, driver_id AS driverId, package_id AS packageId, amount, credited,
+  coupon_fen AS couponFen, points, points_fen AS pointsFen, points_redeem_id AS pointsRedeemId, payable, channel, provider,
+  code_url AS codeUrl, provider_error AS providerError, state, provider_trade_no AS providerTradeNo, paid_at AS paidAt,
+  cancelled_at AS cancelledAt, cancel_reason AS cancelReason, created_at AS createdAt, created_by AS createdBy`;
+
+type App = Pick<AppContext, 'sqlite' | 'clock' | 'ids' | 'config' | 'events'>;
+
+function announce(app: App, orderId: string | null, unmatchedId: string | null, reason: string, driverIds: string[] = []): void {
+  afterCommit(app.sqlite, () => {
+    app.events.emit('payments.changed', { orderId, unmatchedId, reason });
+    if (driverIds.length > 0) app.events.emit('ledger.changed', { driverIds, reason: `payments.${reason}` });
+    app.events.emit('dashboard.changed', { reason: `payments.${reason}` });
+  });
+}
+
+// --- packages ------------------------------------------------------------------------------------------
+
+export interface PackageRow {
+  id: string;
+  name: string;
+  price: number;
+  credited: number;
+  active: number;
+  createdAt: number;
+}
+
+const PACKAGE_COLUMNS = 'id, name, price, credited, active, created_at AS createdAt';
+
+export function listPackages(app: Pick<App, 'sqlite'>, opts: { includeInactive?: boolean } = {}): PackageRow[] {
+  return app.sqlite
+    .prepare(`SELECT ${PACKAGE_COLUMNS} FROM payment_packages ${opts.includeInactive ? '' : 'WHERE active = 1'} ORDER BY price, name`)
+    .all() as PackageRow[];
+}
+
+export function getPackage(app: Pick<App, 'sqlite'>, id: string): PackageRow {
+  const p = app.sqlite.prepare(`SELECT ${PACKAGE_COLUMNS} FROM payment_packages WHERE id = ? OR name = ?`).get(id, id) as PackageRow | undefined;
+  if (!p) throw new DepotError('not_found', `packageId: no package ${id}`, { field: 'packageId' });
+  return p;
+}
+
+export function createPackage(app: App, input: { name: string; priceFen: number; creditedFen: number }, by: By = {}): PackageRow {
+  const name = input.name.trim();
+  if (!name) throw new DepotError('invalid_input', 'name: a package needs a name', { field: 'name' });
+  if (!Number.isSafeInteger(input.priceFen) || input.priceFen <= 0) throw new DepotError('invalid_input', 'price: a positive amount', { field: 'price' });
+  if (!Number.isSafeInteger(input.creditedFen) || input.creditedFen < input.priceFen) {
+    throw new DepotError('invalid_input', `credited: at least the price (${formatFen(input.priceFen)})`, { field: 'credited' });
+  }
+  return writeTx(app.sqlite, () => {
+    if (app.sqlite.prepare('SELECT 1 FROM payment_packages WHERE name = ?').get(name)) {
+      throw new DepotError('conflict', `name: a package named ${name} already exists`, { field: 'name' });
+    }
+    const id = app.ids.next();
+    app.sqlite
+      .prepare('INSERT INTO payment_packages (id, name, price, credited, active, created_at, created_by) VALUES (?, ?, ?, ?, 1, ?, ?)')
+      .run(id, name, input.priceFen, input.creditedFen, app.clock.now(), by.operatorId ?? null);
+    return getPackage(app, id);
+  });
+}
+
+export function setPackageActive(app: App, id: string, active: boolean): PackageRow {
+  return writeTx(app.sqlite, () => {
+    const p = getPackage(app, id);
+    expectChanges(app.sqlite.prepare('UPDATE payment_packages SET active = ? WHERE id = ?').run(active ? 1 : 0, p.id), 1, `set package ${p.id} active`);
+    return getPackage(app, p.id);
+  });
+}
+
+// --- reading orders ------------------------------------------------------------------------------------
+
+export function findOrder(app: Pick<App, 'sqlite'>, idOrNumber: string): OrderRow | undefined {
+  return app.sqlite.prepare(`SELECT ${ORDER_COLUMNS} FROM payment_orders WHERE id = ? OR number = ?`).get(idOrNumber, idOrNumber) as OrderRow | undefined;
+}
+
+export function getOrder(app: Pick<App, 'sqlite'>, idOrNumber: string): OrderRow {
+  const o = findOrder(app, idOrNumber);
+  if (!o) throw new DepotError('not_found', `orderId: no payment order ${idOrNumber}`, { field: 'orderId' });
+  return o;
+}
+
+export function orderCoupon(app: Pick<App, 'sqlite'>, orderId: string): OrderCouponRow | undefined {
+  return app.sqlite
+    .prepare('SELECT order_id AS orderId, coupon_id AS couponId, amount, redeem_transfer_id AS redeemTransferId, status, changed_at AS changedAt FROM order_coupons WHERE order_id = ?')
+    .get(orderId) as OrderCouponRow | undefined;
+}
+
+export interface OrderFilter {
+  state?: OrderState;
+  driverId?: string;
+  channel?: PaymentChannel;
+  /** Business dates (yyyy-MM-dd, depot zone) of creation, inclusive. */
+  from?: number;
+  to?: number;
+  search?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export function listOrders(app: Pick<App, 'sqlite'>, f: OrderFilter = {}): { total: number; orders: (OrderRow & { driverName: string; driverPhone: string })[] } {
+  const where: string[] = [];
+  const args: Record<string, unknown> = {};
+  if (f.state) (where.push('o.state = @state'), (args.state = f.state));
+  if (f.driverId) (where.push('o.driver_id = @driverId'), (args.driverId = f.driverId));
+  if (f.channel) (where.push('o.channel = @channel'), (args.channel = f.channel));
+  if (f.from !== undefined) (where.push('o.created_at >= @from'), (args.from = f.from));
+  if (f.to !== undefined) (where.push('o.created_at < @to'), (args.to = f.to));
+  if (f.search) (where.push("(o.number LIKE @search OR d.name LIKE @search OR d.phone LIKE @search)"), (args.search = `%${f.search}%`));
+  const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const total = (app.sqlite.prepare(`SELECT count(*) AS n FROM payment_orders o JOIN drivers d ON d.id = o.driver_id ${w}`).get(args) as { n: number }).n;
+  const orders = app.sqlite
+    .prepare(
+      `SELECT ${ORDER_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1o.$2')}, d.name AS driverName, d.phone AS driverPhone
+       FROM payment_orders o JOIN drivers d ON d.id = o.driver_id ${w}
+       ORDER BY o.created_at DESC, o.id DESC LIMIT @limit OFFSET @offset`,
+    )
+    .all({ ...args, limit: f.limit ?? 100, offset: f.offset ?? 0 }) as (OrderRow & { driverName: string; driverPhone: string })[];
+  return { total, orders };
+}
+
+// --- creating an order ---------------------------------------------------------------------------------
+
+export interface CreateOrderInput {
+  driverId: string;
+  /** The plain top-up amount, or the package price (must then equal it). */
+  amountFen?: number;
+  packageId?: string;
+  couponId?: string;
+  /** How much of the coupon to apply; default: as much as the coupon has, up to the amount. */
+  couponFen?: number;
+  points?: number;
+  channel: PaymentChannel;
+  /** The caller's idempotency key: the same key returns the same order. */
+  key?: string;
+}
+
+/** The next 商户订单号 of the business day: DD<yyyyMMdd><4+ digit sequence>. Call inside the write transaction. */
+function nextOrderNumber(app: App, at: number): string {
+  const prefix = `DD${businessDate(at, app.clock.timeZone).replaceAll('-', '')}`;
+  const last = app.sqlite
+    .prepare('SELECT number FROM payment_orders WHERE number LIKE ? ORDER BY length(number) DESC, number DESC LIMIT 1')
+    .get(`${prefix}%`) as { number: string } | undefined;
+  const seq = last ? Number(last.number.slice(prefix.length)) + 1 : 1;
+  return `${prefix}${String(seq).padStart(4, '0')}`;
+}
+
+/**
+ * Creates the order and, in the same transaction, takes the coupon amount and the points from
+ * the driver's accounts (so they cannot be spent twice while the driver pays), then asks the
+ * gateway for a QR code. A gateway that refuses cancels the order at once (coupon and points back);
+ * a gateway that does not answer leaves it pending: the driver may still pay, and the timeout
+ * job cancels it otherwise.
+ */
+export async function createOrder(app: App, input: CreateOrderInput, by: By = {}): Promise<OrderRow> {
+  if (input.key) {
+    const existing = app.sqlite.prepare(`SELECT ${ORDER_COLUMNS} FROM payment_orders WHERE request_key = ?`).get(input.key) as OrderRow | undefined;
+    if (existing) return existing;
+  }
+  const order = writeTx(app.sqlite, () => insertOrder(app, input, by));
+  announce(app, order.id, null, 'order_created', order.couponFen > 0 || order.points > 0 ? [order.driverId] : []);
+  const provider = providerFor(app, order.channel);
+  try {
+    const r = await provider.createPayment({
+      orderNumber: order.number,
+      amountFen: order.payable,
+      description: order.packageId ? `DepotDesk 充值套餐 ${order.number}` : `DepotDesk 充值 ${order.number}`,
+      expiresAt: order.createdAt + app.config.payments.orderTimeoutMs,
+    });
+    writeTx(app.sqlite, () => {
+      expectChanges(app.sqlite.prepare('UPDATE payment_orders SET code_url = ? WHERE id = ? AND code_url IS NULL').run(r.codeUrl, order.id), 1, `store the QR code of order ${order.number}`);
+    });
+  } catch (e) {
+    if (!(e instanceof DepotError)) throw e;
+    const outcome = (e.details as { outcome?: string } | undefined)?.outcome;
+    writeTx(app.sqlite, () => {
+      expectChanges(app.sqlite.prepare('UPDATE payment_orders SET provider_error = ? WHERE id = ?').run(e.message, order.id), 1, `record the gateway error of ${order.number}`);
+      // A definite refusal: nothing can be paid, so the driver gets the coupon and points back now.
+      if (outcome === 'refused') cancelInTx(app, getOrder(app, order.id), 'provider_refused', by);
+    });
+    announce(app, order.id, null, outcome === 'refused' ? 'order_cancelled' : 'order_provider_error', [order.driverId]);
+  }
+  return getOrder(app, order.id);
+}
+
+function insertOrder(app: App, input: CreateOrderInput, by: By): OrderRow {
+  const driver = getDriver(app, input.driverId);
+  let amount: number;
+  let credited: number;
+  let packageId: string | null = null;
+  if (input.packageId) {
+    const p = getPackage(app, input.packageId);
+    if (!p.active) throw new DepotError('refused', `packageId: package ${p.name} is no longer sold`, { field: 'packageId' });
+    if (input.amountFen !== undefined && input.amountFen !== p.price) {
+      throw new DepotError('invalid_input', `amount: package ${p.name} costs ${formatFen(p.price)}, not ${formatFen(input.amountFen)}`, { field: 'amount' });
+    }
+    amount = p.price;
+    credited = p.credited;
+    packageId = p.id;
+  } else {
+    if (input.amountFen === undefined) throw new DepotError('invalid_input', 'amount: give an amount or a package', { field: 'amount' });
+    if (!Number.isSafeInteger(input.amountFen) || input.amountFen <= 0) throw new DepotError('invalid_input', 'amount: a positive amount', { field: 'amount' });
+    amount = input.amountFen;
+    credited = amount;
+  }
+  const points = input.points ?? 0;
+  if (!Number.isSafeInteger(points) || points < 0) throw new DepotError('invalid_input', 'points: a whole number of points', { field: 'points' });
+  const pointsFen = points * app.config.payments.fenPerPoint;
+  if (pointsFen >= amount) throw new DepotError('invalid_input', `points: ${points} points are worth ${formatFen(pointsFen)}, leaving nothing to pay`, { field: 'points' });
+
+  let couponFen = 0;
+  if (input.couponId) {
+    const c = listCoupons(app, driver.id).find((x) => x.couponId === input.couponId);
+    if (!c) throw new DepotError('not_found', `couponId: driver ${driver.name} has no coupon ${input.couponId}`, { field: 'couponId' });
+    if (c.status !== 'active') throw new DepotError('refused', `couponId: coupon ${c.couponId} is ${c.status}`, { field: 'couponId', status: c.status });
+    couponFen = input.couponFen ?? Math.min(c.remainingFen, amount - pointsFen);
+    if (!Number.isSafeInteger(couponFen) || couponFen <= 0) throw new DepotError('invalid_input', 'couponAmount: a positive amount', { field: 'couponAmount' });
+    if (couponFen > c.remainingFen) throw new DepotError('insufficient_funds', `couponAmount: coupon ${c.couponId} has ${formatFen(c.remainingFen)} left`, { field: 'couponAmount' });
+  } else if (input.couponFen !== undefined) {
+    throw new DepotError('invalid_input', 'couponAmount: given without a coupon', { field: 'couponAmount' });
+  }
+  const payable = amount - couponFen - pointsFen;
+  if (payable <= 0) {
+    throw new DepotError('invalid_input', `couponAmount: coupon and points cover the whole ${formatFen(amount)}; apply less so something is paid through the gateway`, {
+      field: 'couponAmount',
+    });
+  }
+
+  const now = app.clock.now();
+  const id = app.ids.next();
+  const number = nextOrderNumber(app, now);
+  app.sqlite
+    .prepare(
+      `INSERT INTO payment_orders (id, number, request_key, driver_id, package_id, amount, credited, coupon_fen, points, points_fen, payable,
+         channel, provider, state, created_at, created_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING_PAYMENT', ?, ?)`,
+    )
+    .run(id, number, input.key ?? null, driver.id, packageId, amount, credited, couponFen, points, pointsFen, payable, input.channel, providerFor(app, input.channel).name, now, by.operatorId ?? null);
+  if (couponFen > 0) {
+    const r = redeemCoupon(
+      app,
+      { key: `order:${number}:coupon`, couponId: input.couponId!, amountFen: couponFen, creditAccountId: DEPOT.compensationExpense, orderId: id, memo: `支付订单 ${number} 用券` },
+      by,
+    );
+    app.sqlite
+      .prepare("INSERT INTO order_coupons (order_id, coupon_id, amount, redeem_transfer_id, status, changed_at) VALUES (?, ?, ?, ?, 'applied', ?)")
+      .run(id, input.couponId!, couponFen, r.transferId, now);
+  }
+  if (points > 0) {
+    const r = redeemPoints(app, { key: `order:${number}:points`, driverId: driver.id, points, orderId: id, memo: `支付订单 ${number} 积分抵扣` }, by);
+    expectChanges(app.sqlite.prepare('UPDATE payment_orders SET points_redeem_id = ? WHERE id = ? AND points_redeem_id IS NULL').run(r.transferId, id), 1, `record the points of ${number}`);
+  }
+  return getOrder(app, id);
+}
+
+// --- cancelling ----------------------------------------------------------------------------------------
+
+export interface CancelResult {
+  order: OrderRow;
+  restoredCouponFen: number;
+  restoredPoints: number;
+  /** Where the coupon amount came from: the order's own record, or the coupon's ledger history. */
+  couponSource: 'order_record' | 'ledger_history' | null;
+}
+
+/**
+ * Finds what the order took from its coupon when its own record is gone: the coupon_redeem
+ * transfer on the driver's coupon accounts that names this order.
+ */
+function couponRedeemFromLedger(app: App, order: OrderRow): { transferId: string; amount: number } | null {
+  const st = driverStatement(app, {
+    driverId: order.driverId,
+    from: businessDate(order.createdAt, app.clock.timeZone),
+    accounts: ['coupon'],
+    codes: ['coupon_redeem'],
+    limit: 100_000,
+  });
+  const line = st.lines.find((l) => l.orderId === order.id);
+  return line ? { transferId: line.transferId, amount: Math.abs(line.amount) } : null;
+}
+
+/**
+ * Cancels a pending order and gives back its coupon amount and points, all inside the caller's
+ * transaction. Every UPDATE is guarded and checked: if the order is not pending, or its coupon
+ * record is not in the state that allows a restore, this throws and the caller's transaction
+ * rolls back whole — a cancel never commits without its restore.
+ */
+export function cancelInTx(app: App, order: OrderRow, reason: string, by: By = {}): CancelResult {
+  const now = app.clock.now();
+  expectChanges(
+    app.sqlite
+      .prepare("UPDATE payment_orders SET state = 'CANCELLED', cancelled_at = ?, cancel_reason = ? WHERE id = ? AND state = 'PENDING_PAYMENT'")
+      .run(now, reason, order.id),
+    1,
+    `cancel payment order ${order.number} (it is ${getOrder(app, order.id).state}, not PENDING_PAYMENT)`,
+  );
+  let restoredCouponFen = 0;
+  let couponSource: CancelResult['couponSource'] = null;
+  if (order.couponFen > 0) {
+    const record = orderCoupon(app, order.id);
+    let redeem: { transferId: string; amount: number } | null;
+    if (record) {
+      expectChanges(
+        app.sqlite.prepare("UPDATE order_coupons SET status = 'restored', changed_at = ? WHERE order_id = ? AND status = 'applied'").run(now, order.id),
+        1,
+        `restore the coupon of order ${order.number} (its coupon record is ${record.status}, not applied)`,
+      );
+      redeem = { transferId: record.redeemTransferId, amount: record.amount };
+      couponSource = 'order_record';
+    } else {
+      redeem = couponRedeemFromLedger(app, order);
+      couponSource = 'ledger_history';
+      if (!redeem) {
+        throw new DepotError('guard_failed', `order ${order.number} applied a coupon of ${formatFen(order.couponFen)} but neither its coupon record nor the ledger shows the redeem`, {
+          orderId: order.id,
+        });
+      }
+    }
+    const r = restoreCoupon(app, { key: `order:${order.number}:coupon_restore`, redeemId: redeem.transferId, amountFen: redeem.amount, memo: `支付订单 ${order.number} 取消，退回用券` }, by);
+    if (r.replayed) throw new DepotError('guard_failed', `the coupon of order ${order.number} was already restored`, { orderId: order.id });
+    restoredCouponFen = r.amountFen;
+  }
+  let restoredPoints = 0;
+  if (order.points > 0) {
+    if (!order.pointsRedeemId) throw new DepotError('guard_failed', `order ${order.number} redeemed ${order.points} points but has no record of the redeem`, { orderId: order.id });
+    const r = restorePoints(app, { key: `order:${order.number}:points_restore`, redeemId: order.pointsRedeemId, points: order.points, memo: `支付订单 ${order.number} 取消，退回积分` }, by);
+    if (r.replayed) throw new DepotError('guard_failed', `the points of order ${order.number} were already restored`, { orderId: order.id });
+    restoredPoints = r.points;
+  }
+  return { order: getOrder(app, order.id), restoredCouponFen, restoredPoints, couponSource };
+}
+
+/** An operator cancels a pending order (the driver walked away). */
+export function cancelOrder(app: App, idOrNumber: string, reason: string, by: By = {}): CancelResult {
+  const r = writeTx(app.sqlite, () => cancelInTx(app, getOrder(app, idOrNumber), reason, by));
+  announce(app, r.order.id, null, 'order_cancelled', [r.order.driverId]);
+  return r;
+}
+
+export interface ExpireResult {
+  cancelled: { orderId: string; number: string; restoredCouponFen: number; restoredPoints: number; couponSource: CancelResult['couponSource'] }[];
+  failed: { orderId: string; number: string; code: string; message: string }[];
+}
+
+/**
+ * The timeout job's body: cancels every order pending longer than payments.orderTimeoutMs, each
+ * in its own transaction with its restore. One order that cannot be restored does not keep the
+ * others pending; it is reported, and the job fails loudly so it is retried and alerted on.
+ */
+export function expireOrders(app: App, opts: { limit?: number } = {}): ExpireResult {
+  const cutoff = app.clock.now() - app.config.payments.orderTimeoutMs;
+  const due = app.sqlite
+    .prepare(`SELECT ${ORDER_COLUMNS} FROM payment_orders WHERE state = 'PENDING_PAYMENT' AND created_at <= ? ORDER BY created_at, id LIMIT ?`)
+    .all(cutoff, opts.limit ?? 1000) as OrderRow[];
+  const out: ExpireResult = { cancelled: [], failed: [] };
+  for (const o of due) {
+    try {
+      const r = writeTx(app.sqlite, () => cancelInTx(app, o, 'timeout'));
+      out.cancelled.push({ orderId: o.id, number: o.number, restoredCouponFen: r.restoredCouponFen, restoredPoints: r.restoredPoints, couponSource: r.couponSource });
+      announce(app, o.id, null, 'order_timeout', [o.driverId]);
+    } catch (e) {
+      if (!(e instanceof DepotError)) throw e;
+      out.failed.push({ orderId: o.id, number: o.number, code: String(e.code), message: e.message });
+    }
+  }
+  return out;
+}
+
+// --- confirming a payment ------------------------------------------------------------------------------
+
+export type ConfirmOutcome = 'paid' | 'duplicate' | 'unmatched' | 'duplicate_unmatched';
+
+export interface ConfirmResult {
+  outcome: ConfirmOutcome;
+  order: OrderRow | null;
+  unmatchedId: string | null;
+  reason: UnmatchedReason | null;
+}
+
+/**
+ * A gateway says money arrived (a notification or a query). Exactly one of: the pending order
+ * becomes PAID and the wallet is credited; a repeat of a payment already applied is acknowledged
+ * and changes nothing; anything else (order cancelled, unknown, amount differs, paid twice) is
+ * recorded as an unmatched payment (长款). A payment is never dropped.
+ */
+export function confirmPayment(app: App, fact: PaymentFact, by: By = {}): ConfirmResult {
+  const r = writeTx(app.sqlite, (): ConfirmResult => {
+    const seen = app.sqlite.prepare('SELECT id FROM unmatched_payments WHERE channel = ? AND provider_trade_no = ?').get(fact.channel, fact.providerTradeNo) as { id: string } | undefined;
+    if (seen) return { outcome: 'duplicate_unmatched', order: findOrder(app, fact.orderNumber) ?? null, unmatchedId: seen.id, reason: null };
+    const order = app.sqlite.prepare(`SELECT ${ORDER_COLUMNS} FROM payment_orders WHERE number = ?`).get(fact.orderNumber) as OrderRow | undefined;
+    const unmatched = (reason: UnmatchedReason): ConfirmResult => ({ outcome: 'unmatched', order: order ?? null, unmatchedId: recordUnmatched(app, fact, order ?? null, reason), reason });
+    if (!order) return unmatched('unknown_order');
+    if (order.state === 'PAID') {
+      return order.providerTradeNo === fact.providerTradeNo ? { outcome: 'duplicate', order, unmatchedId: null, reason: null } : unmatched('already_paid');
+    }
+    if (order.state === 'CANCELLED') return unmatched('order_cancelled');
+    if (fact.channel !== order.channel || fact.amountFen !== order.payable) return unmatched('amount_mismatch');
+    markPaid(app, order, fact, by);
+    return { outcome: 'paid', order: getOrder(app, order.id), unmatchedId: null, reason: null };
+  });
+  if (r.outcome === 'paid') announce(app, r.order!.id, null, 'order_paid', [r.order!.driverId]);
+  if (r.outcome === 'unmatched') announce(app, r.order?.id ?? null, r.unmatchedId, 'unmatched_payment');
+  return r;
+}
+
+function markPaid(app: App, order: OrderRow, fact: PaymentFact, by: By): void {
+  expectChanges(
+    app.sqlite
+      .prepare("UPDATE payment_orders SET state = 'PAID', paid_at = ?, provider_trade_no = ? WHERE id = ? AND state = 'PENDING_PAYMENT' AND provider_trade_no IS NULL")
+      .run(fact.paidAt, fact.providerTradeNo, order.id),
+    1,
+    `mark payment order ${order.number} paid`,
+  );
+  if (order.couponFen > 0 && orderCoupon(app, order.id)) {
+    expectChanges(
+      app.sqlite.prepare("UPDATE order_coupons SET status = 'consumed', changed_at = ? WHERE order_id = ? AND status = 'applied'").run(app.clock.now(), order.id),
+      1,
+      `consume the coupon of order ${order.number}`,
+    );
+  }
+  topUp(app, { key: `pay:${order.number}`, driverId: order.driverId, amountFen: order.payable, channel: order.channel, memo: `支付订单 ${order.number}`, statementRow: fact.providerTradeNo }, by);
+  const bonus = order.credited - order.payable;
+  if (bonus > 0) {
+    creditCompensation(app, { key: `pay:${order.number}:bonus`, driverId: order.driverId, amountFen: bonus, memo: `支付订单 ${order.number} 券/积分/套餐赠送` }, by);
+  }
+}
+
+// --- unmatched payments (长款) ---------------------------------------------------------------------------
+
+export interface UnmatchedRow {
+  id: string;
+  channel: PaymentChannel;
+  providerTradeNo: string;
+  orderNumber: string;
+  orderId: string | null;
+  driverId: string | null;
+  amount: number;
+  paidAt: number;
+  reason: UnmatchedReason;
+  status: UnmatchedState;
+  raw: string;
+  resolution: string | null;
+  topupKey: string | null;
+  refundTaskId: string | null;
+  resolvedBy: string | null;
+  resolvedAt: number | null;
+  createdAt: number;
+}
+
+const UNMATCHED_COLUMNS = `id, channel, provider_trade_no AS providerTradeNo, order_number AS orderNumber, order_id AS orderId, driver_id AS driverId,
+  amount, paid_at AS paidAt, reason, status, raw, resolution, topup_key AS topupKey, refund_task_id AS refundTaskId, resolved_by AS resolvedBy,
+  resolved_at AS resolvedAt, created_at AS createdAt`;
+
+function recordUnmatched(app: App, fact: PaymentFact, order: OrderRow | null, reason: UnmatchedReason): string {
+  const id = app.ids.next();
+  app.sqlite
+    .prepare(
+      `INSERT INTO unmatched_payments (id, channel, provider_trade_no, order_number, order_id, driver_id, amount, paid_at, reason, status, raw, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)`,
+    )
+    .run(id, fact.channel, fact.providerTradeNo, fact.orderNumber, order?.id ?? null, order?.driverId ?? null, fact.amountFen, fact.paidAt, reason, fact.raw, app.clock.now());
+  return id;
+}
+
+export function getUnmatched(app: Pick<App, 'sqlite'>, id: string): UnmatchedRow {
+  const u = app.sqlite.prepare(`SELECT ${UNMATCHED_COLUMNS} FROM unmatched_payments WHERE id = ?`).get(id) as UnmatchedRow | undefined;
+  if (!u) throw new DepotError('not_found', `unmatchedId: no unmatched payment ${id}`, { field: 'unmatchedId' });
+  return u;
+}
+
+export function listUnmatched(app: Pick<App, 'sqlite'>, opts: { status?: UnmatchedState; limit?: number } = {}): UnmatchedRow[] {
+  return app.sqlite
+    .prepare(`SELECT ${UNMATCHED_COLUMNS} FROM unmatched_payments ${opts.status ? 'WHERE status = @status' : ''} ORDER BY created_at DESC, id DESC LIMIT @limit`)
+    .all({ status: opts.status, limit: opts.limit ?? 200 }) as UnmatchedRow[];
+}
+
+export type Resolution = { action: 'credit_wallet'; driverId?: string; note: string } | { action: 'refund'; note: string };
+
+/**
+ * An operator decides what a 长款 becomes. credit_wallet: the money is booked as a top-up of the
+ * driver's wallet (gateway clearing → wallet, key unmatched:<id>). refund: the payment is marked
+ * for a refund through the gateway; the refund task (issue 7) picks up every payment in
+ * refund_requested without a refund_task_id and links itself with linkRefundTask.
+ */
+export function resolveUnmatched(app: App, id: string, resolution: Resolution, by: By = {}): UnmatchedRow {
+  const note = resolution.note.trim();
+  if (!note) throw new DepotError('invalid_input', 'note: say why (what the driver or the statement showed)', { field: 'note' });
+  const r = writeTx(app.sqlite, () => {
+    const u = getUnmatched(app, id);
+    if (u.status !== 'open') throw new DepotError('conflict', `unmatchedId: ${id} was already resolved (${u.status})`, { field: 'unmatchedId', status: u.status });
+    const now = app.clock.now();
+    if (resolution.action === 'credit_wallet') {
+      const driverId = resolution.driverId ?? u.driverId;
+      if (!driverId) throw new DepotError('invalid_input', 'driverId: the payment names no known order; say whose wallet to credit', { field: 'driverId' });
+      if (u.driverId && resolution.driverId && resolution.driverId !== u.driverId) {
+        throw new DepotError('invalid_input', `driverId: the payment belongs to order ${u.orderNumber} of driver ${u.driverId}`, { field: 'driverId' });
+      }
+      const key = `unmatched:${u.id}`;
+      topUp(app, { key, driverId, amountFen: u.amount, channel: u.channel, memo: `长款入账 ${u.orderNumber}: ${note}`, statementRow: u.providerTradeNo }, by);
+      expectChanges(
+        app.sqlite
+          .prepare("UPDATE unmatched_payments SET status = 'credited', driver_id = ?, resolution = ?, topup_key = ?, resolved_by = ?, resolved_at = ? WHERE id = ? AND status = 'open'")
+          .run(driverId, note, key, by.operatorId ?? null, now, u.id),
+        1,
+        `resolve unmatched payment ${u.id}`,
+      );
+    } else {
+      expectChanges(
+        app.sqlite
+          .prepare("UPDATE unmatched_payments SET status = 'refund_requested', resolution = ?, resolved_by = ?, resolved_at = ? WHERE id = ? AND status = 'open'")
+          .run(note, by.operatorId ?? null, now, u.id),
+        1,
+        `resolve unmatched payment ${u.id}`,
+      );
+    }
+    return getUnmatched(app, u.id);
+  });
+  announce(app, r.orderId, r.id, r.status === 'credited' ? 'unmatched_credited' : 'unmatched_refund_requested', r.driverId && r.status === 'credited' ? [r.driverId] : []);
+  return r;
+}
+
+/** Refund requests no refund task has taken yet: the hook for issue 7's refund tasks. */
+export function pendingRefundRequests(app: Pick<App, 'sqlite'>): UnmatchedRow[] {
+  return app.sqlite
+    .prepare(`SELECT ${UNMATCHED_COLUMNS} FROM unmatched_payments WHERE status = 'refund_requested' AND refund_task_id IS NULL ORDER BY resolved_at, id`)
+    .all() as UnmatchedRow[];
+}
+
+/** A refund task claims a refund request, once; call it in the transaction that creates the task. */
+export function linkRefundTask(app: Pick<App, 'sqlite'>, unmatchedId: string, refundTaskId: string): void {
+  expectChanges(
+    app.sqlite
+      .prepare("UPDATE unmatched_payments SET refund_task_id = ? WHERE id = ? AND status = 'refund_requested' AND refund_task_id IS NULL")
+      .run(refundTaskId, unmatchedId),
+    1,
+    `link refund task ${refundTaskId} to unmatched payment ${unmatchedId}`,
+  );
+}
+
+// --- figures -------------------------------------------------------------------------------------------
+
+export function paymentTotals(app: Pick<App, 'sqlite'>): { pendingOrders: number; pendingFen: number; unmatchedOpen: number; unmatchedOpenFen: number } {
+  const p = app.sqlite.prepare("SELECT count(*) AS n, coalesce(sum(payable), 0) AS v FROM payment_orders WHERE state = 'PENDING_PAYMENT'").get() as { n: number; v: number };
+  const u = app.sqlite.prepare("SELECT count(*) AS n, coalesce(sum(amount), 0) AS v FROM unmatched_payments WHERE status = 'open'").get() as { n: number; v: number };
+  return { pendingOrders: p.n, pendingFen: p.v, unmatchedOpen: u.n, unmatchedOpenFen: u.v };
+}

@@ -1,0 +1,189 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { DepotError } from '../../app/errors';
+import type { PaymentChannel } from '../schema';
+import {
+  ProviderRefused,
+  ProviderUnknown,
+  type CreatePaymentInput,
+  type CreatePaymentResult,
+  type Notification,
+  type PaymentFact,
+  type PaymentProvider,
+  type QueryResult,
+  type RefundInput,
+  type RefundResult,
+} from './types';
+
+/**
+ * A payment gateway in memory, for tests and the demo. It behaves like the real ones where it
+ * matters to DepotDesk: a QR code per order, a payment only the customer can make (`pay`), a
+ * signed notification, queries, idempotent refunds keyed by the caller's id, and the three
+ * outcomes of any call (success, refused, unknown), plus slow answers.
+ *
+ * The outcome of the next call is, in order: the per-call outcome given to the call, the next
+ * scripted one (`script`), DEPOTDESK_SIMULATED_PAYMENT_OUTCOME, the configured outcome.
+ * An "unknown" refund still happens at the simulated gateway (as a timeout after the gateway
+ * acted would), so a later query or a retry with the same key finds it done.
+ */
+
+export const SIM_OUTCOMES = ['success', 'failure', 'slow', 'unknown'] as const;
+export type SimOutcome = (typeof SIM_OUTCOMES)[number];
+
+export interface SimulatedOptions {
+  outcome: SimOutcome;
+  slowMs: number;
+  secret: string;
+  now: () => number;
+  env?: NodeJS.ProcessEnv;
+}
+
+interface SimTrade {
+  orderNumber: string;
+  amountFen: number;
+  state: 'NOTPAY' | 'SUCCESS' | 'CLOSED' | 'REFUND';
+  tradeNo: string | null;
+  paidAt: number | null;
+  refunds: Map<string, { amountFen: number; refundNo: string }>;
+}
+
+const SIGNATURE_HEADER = 'x-depotdesk-signature';
+
+export class SimulatedProvider implements PaymentProvider {
+  readonly name: string;
+  private readonly trades = new Map<string, SimTrade>();
+  private readonly scripted: SimOutcome[] = [];
+  private tradeSeq = 0;
+
+  constructor(
+    readonly channel: PaymentChannel,
+    private readonly opts: SimulatedOptions,
+  ) {
+    this.name = `simulated-${channel}`;
+  }
+
+  /** The outcomes of the next calls, in order (then back to the configured outcome). */
+  script(...outcomes: SimOutcome[]): void {
+    this.scripted.push(...outcomes);
+  }
+
+  private outcome(perCall?: SimOutcome): SimOutcome {
+    if (perCall) return perCall;
+    const next = this.scripted.shift();
+    if (next) return next;
+    const env = (this.opts.env ?? process.env).DEPOTDESK_SIMULATED_PAYMENT_OUTCOME;
+    if (env) {
+      if (!(SIM_OUTCOMES as readonly string[]).includes(env)) {
+        throw new DepotError('config_invalid', `DEPOTDESK_SIMULATED_PAYMENT_OUTCOME: one of ${SIM_OUTCOMES.join(', ')} (got ${JSON.stringify(env)})`, {
+          field: 'DEPOTDESK_SIMULATED_PAYMENT_OUTCOME',
+        });
+      }
+      return env as SimOutcome;
+    }
+    return this.opts.outcome;
+  }
+
+  /** Applies the outcome around `act`: refused before acting, unknown after acting, slow = late. */
+  private async run<T>(outcome: SimOutcome, what: string, act: () => T): Promise<T> {
+    if (outcome === 'failure') throw new ProviderRefused(this.name, 'SYSTEMERROR', `${what} refused by the simulated gateway`);
+    if (outcome === 'slow') await new Promise((r) => setTimeout(r, this.opts.slowMs));
+    const result = act();
+    if (outcome === 'unknown') throw new ProviderUnknown(this.name, `${what}: no answer from the simulated gateway`);
+    return result;
+  }
+
+  async createPayment(input: CreatePaymentInput, outcome?: SimOutcome): Promise<CreatePaymentResult> {
+    return this.run(this.outcome(outcome), `create payment ${input.orderNumber}`, () => {
+      const existing = this.trades.get(input.orderNumber);
+      if (existing && existing.amountFen !== input.amountFen) {
+        throw new ProviderRefused(this.name, 'OUT_TRADE_NO_USED', `order ${input.orderNumber} already exists with another amount`);
+      }
+      if (!existing) {
+        this.trades.set(input.orderNumber, { orderNumber: input.orderNumber, amountFen: input.amountFen, state: 'NOTPAY', tradeNo: null, paidAt: null, refunds: new Map() });
+      }
+      const scheme = this.channel === 'wechat' ? 'weixin://wxpay/bizpayurl?pr=' : 'https://qr.alipay.com/';
+      return { codeUrl: `${scheme}SIM-${input.orderNumber}` };
+    });
+  }
+
+  async query(orderNumber: string, outcome?: SimOutcome): Promise<QueryResult> {
+    return this.run(this.outcome(outcome), `query ${orderNumber}`, () => {
+      const t = this.trades.get(orderNumber);
+      if (!t) throw new ProviderRefused(this.name, 'ORDERNOTEXIST', `no order ${orderNumber} at the simulated gateway`);
+      return { state: t.state, payment: t.tradeNo ? this.fact(t, JSON.stringify({ query: orderNumber, state: t.state })) : null };
+    });
+  }
+
+  async refund(input: RefundInput, outcome?: SimOutcome): Promise<RefundResult> {
+    const request = JSON.stringify({ out_trade_no: input.orderNumber, out_refund_no: input.idempotencyKey, total: input.totalFen, refund: input.amountFen, reason: input.reason });
+    return this.run(this.outcome(outcome), `refund ${input.idempotencyKey}`, () => {
+      const t = this.trades.get(input.orderNumber);
+      if (!t || !t.tradeNo) throw new ProviderRefused(this.name, 'RESOURCE_NOT_EXISTS', `no paid order ${input.orderNumber}`);
+      const done = t.refunds.get(input.idempotencyKey);
+      if (done) {
+        if (done.amountFen !== input.amountFen) throw new ProviderRefused(this.name, 'INVALID_REQUEST', `refund ${input.idempotencyKey} was made for another amount`);
+        return { status: 'SUCCESS', providerRefundNo: done.refundNo, request, response: JSON.stringify({ status: 'SUCCESS', refund_id: done.refundNo, repeated: true }) };
+      }
+      const refunded = [...t.refunds.values()].reduce((s, r) => s + r.amountFen, 0);
+      if (refunded + input.amountFen > t.amountFen) throw new ProviderRefused(this.name, 'NOT_ENOUGH', `refunds would exceed the paid ${t.amountFen} fen`);
+      const refundNo = `SIMR${String(++this.tradeSeq).padStart(10, '0')}`;
+      t.refunds.set(input.idempotencyKey, { amountFen: input.amountFen, refundNo });
+      t.state = 'REFUND';
+      return { status: 'SUCCESS', providerRefundNo: refundNo, request, response: JSON.stringify({ status: 'SUCCESS', refund_id: refundNo }) };
+    });
+  }
+
+  /**
+   * The customer scans and pays (the demo's "customer paid" button, or a test). Returns the
+   * notification the gateway would send. Paying a trade twice returns the same notification,
+   * as a gateway retrying its callback does. The simulated gateway does not know the order was
+   * cancelled on our side: a QR code already shown can still be paid, which is what makes 长款.
+   */
+  pay(orderNumber: string, amountFen?: number): Notification {
+    let t = this.trades.get(orderNumber);
+    if (!t) {
+      if (amountFen === undefined) throw new DepotError('not_found', `orderNumber: no order ${orderNumber} at the simulated gateway`, { field: 'orderNumber' });
+      t = { orderNumber, amountFen, state: 'NOTPAY', tradeNo: null, paidAt: null, refunds: new Map() };
+      this.trades.set(orderNumber, t);
+    }
+    if (!t.tradeNo) {
+      t.tradeNo = `SIM${this.channel === 'wechat' ? 'WX' : 'ALI'}${String(++this.tradeSeq).padStart(10, '0')}`;
+      t.paidAt = this.opts.now();
+      t.state = 'SUCCESS';
+    }
+    return this.notification(t);
+  }
+
+  private fact(t: SimTrade, raw: string): PaymentFact {
+    return { channel: this.channel, orderNumber: t.orderNumber, providerTradeNo: t.tradeNo!, amountFen: t.amountFen, paidAt: t.paidAt!, raw };
+  }
+
+  private sign(body: string): string {
+    return createHmac('sha256', this.opts.secret).update(body).digest('hex');
+  }
+
+  private notification(t: SimTrade): Notification {
+    const body = JSON.stringify({ out_trade_no: t.orderNumber, transaction_id: t.tradeNo, trade_state: 'SUCCESS', amount: { total: t.amountFen }, success_time: t.paidAt, channel: this.channel });
+    return { headers: { [SIGNATURE_HEADER]: this.sign(body) }, body };
+  }
+
+  parseNotification(n: Notification): PaymentFact {
+    const given = Buffer.from(n.headers[SIGNATURE_HEADER] ?? '', 'utf8');
+    const expected = Buffer.from(this.sign(n.body), 'utf8');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new DepotError('refused', `${this.name}: notification signature does not verify; ignored`, { field: SIGNATURE_HEADER });
+    }
+    let b: { out_trade_no?: unknown; transaction_id?: unknown; trade_state?: unknown; amount?: { total?: unknown }; success_time?: unknown; channel?: unknown };
+    try {
+      b = JSON.parse(n.body) as typeof b;
+    } catch {
+      throw new DepotError('invalid_input', `${this.name}: notification body is not JSON`, { field: 'body' });
+    }
+    const total = b.amount?.total;
+    if (typeof b.out_trade_no !== 'string' || typeof b.transaction_id !== 'string' || typeof total !== 'number' || !Number.isSafeInteger(total) || total <= 0 || typeof b.success_time !== 'number') {
+      throw new DepotError('invalid_input', `${this.name}: notification lacks out_trade_no, transaction_id, amount.total or success_time`, { field: 'body' });
+    }
+    if (b.trade_state !== 'SUCCESS') throw new DepotError('invalid_input', `${this.name}: notification trade_state ${String(b.trade_state)} is not a payment`, { field: 'trade_state' });
+    if (b.channel !== this.channel) throw new DepotError('invalid_input', `${this.name}: notification is for channel ${String(b.channel)}`, { field: 'channel' });
+    return { channel: this.channel, orderNumber: b.out_trade_no, providerTradeNo: b.transaction_id, amountFen: total, paidAt: b.success_time, raw: n.body };
+  }
+}

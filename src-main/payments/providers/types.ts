@@ -1,0 +1,99 @@
+import { DepotError } from '../../app/errors';
+import type { PaymentChannel } from '../schema';
+
+/**
+ * The one interface every payment channel sits behind. Orders call createPayment and query;
+ * refund tasks (issue 7) call refund with their own task id as the idempotency key; the
+ * notification endpoint calls parseNotification. docs/payments.md maps each method to the
+ * WeChat Pay and Alipay APIs.
+ *
+ * Outcomes are three, never two: a call either succeeded, was refused (a definite "no": nothing
+ * happened at the gateway), or its outcome is unknown (timeout, connection reset, 5xx). An
+ * unknown outcome must never be treated as a refusal: the payment or refund may have happened,
+ * so the caller queries before it tries again.
+ */
+
+export interface CreatePaymentInput {
+  /** Our 商户订单号. */
+  orderNumber: string;
+  amountFen: number;
+  description: string;
+  /** When the gateway should stop accepting the payment (epoch ms). */
+  expiresAt: number;
+}
+
+export interface CreatePaymentResult {
+  /** What the QR code encodes (WeChat Native code_url, Alipay qr_code). */
+  codeUrl: string;
+}
+
+export type TradeState = 'NOTPAY' | 'SUCCESS' | 'CLOSED' | 'REFUND';
+
+export interface PaymentFact {
+  channel: PaymentChannel;
+  orderNumber: string;
+  /** The gateway's own transaction id (微信订单号 / 支付宝交易号). */
+  providerTradeNo: string;
+  amountFen: number;
+  paidAt: number;
+  /** The notification body or query answer as received, kept with the order for reconciliation. */
+  raw: string;
+}
+
+export interface QueryResult {
+  state: TradeState;
+  /** Set when state is SUCCESS (or REFUND: it was paid, then refunded). */
+  payment: PaymentFact | null;
+}
+
+export interface RefundInput {
+  /** The refund task id: a repeated call with the same key refunds once. */
+  idempotencyKey: string;
+  orderNumber: string;
+  /** The original payment's amount, which both gateways want alongside the refund amount. */
+  totalFen: number;
+  amountFen: number;
+  reason: string;
+}
+
+export interface RefundResult {
+  /** SUCCESS: money returned; PROCESSING: accepted, query later (both gateways refund asynchronously). */
+  status: 'SUCCESS' | 'PROCESSING';
+  providerRefundNo: string;
+  /** What was sent and received, for the refund task's record. */
+  request: string;
+  response: string;
+}
+
+export interface Notification {
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface PaymentProvider {
+  readonly name: string;
+  readonly channel: PaymentChannel;
+  createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult>;
+  query(orderNumber: string): Promise<QueryResult>;
+  refund(input: RefundInput): Promise<RefundResult>;
+  /** Verifies the signature and parses; a forged or garbled notification is refused, never half-read. */
+  parseNotification(n: Notification): PaymentFact;
+}
+
+/** The gateway said no. Nothing happened there; the caller may give up or try differently. */
+export class ProviderRefused extends DepotError {
+  constructor(provider: string, providerCode: string, message: string) {
+    super('refused', `${provider}: ${message} (${providerCode})`, { provider, providerCode, outcome: 'refused' });
+  }
+}
+
+/** Nobody knows what happened (timeout, reset): query before trying again, never assume failure. */
+export class ProviderUnknown extends DepotError {
+  constructor(provider: string, message: string) {
+    super('unavailable', `${provider}: outcome unknown: ${message}; query before retrying`, { provider, outcome: 'unknown' });
+  }
+}
+
+export function isProviderUnknown(e: unknown): e is ProviderUnknown {
+  return e instanceof ProviderUnknown;
+}
