@@ -1,0 +1,112 @@
+import { formatFen } from '../../money';
+import type { SessionView } from '../../sessions';
+import { UsageError, type Command, type CommandContext } from '../framework';
+
+function required(cx: CommandContext, name: string): string {
+  const v = cx.args[name];
+  if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`--${name} is required`, { field: `--${name}` });
+  return v.trim();
+}
+
+function positional(cx: CommandContext, what: string): string {
+  const id = cx.positionals[0] ?? (typeof cx.args.id === 'string' ? cx.args.id : undefined);
+  if (!id) throw new UsageError(`give the ${what}`, { field: 'ID' });
+  return id;
+}
+
+function line(s: SessionView): string {
+  return [
+    s.id,
+    s.state.padEnd(9),
+    `${s.chargerId}/${s.connectorId}`.padEnd(12),
+    (s.driverId ?? '(no driver)').padEnd(26),
+    s.energyWh === null ? '      -' : `${(s.energyWh / 1000).toFixed(3).padStart(8)} kWh`,
+    s.amount === null ? '' : ` ¥${s.amount}`,
+    s.reviewState === 'pending' ? `  [review: ${s.reviewReason}]` : '',
+  ].join(' ');
+}
+
+interface Detail {
+  session: SessionView;
+  quote: { periods: Record<string, { kwh: string; electricity: string; service: string }>; totals: { yuan: string } } | null;
+  timeline: { at: number; chargerAt: number | null; kind: string; detail: string }[];
+  transfers: { id: string; debitAccountId: string; creditAccountId: string; amountFen: number; phase: string }[];
+}
+
+export const sessionCommands: Command[] = [
+  {
+    name: 'session start',
+    summary: 'Start a charging session on the running instance: hold the prepay and send RemoteStartTransaction.',
+    usage: 'depotdesk session start --charger ID --connector N --driver ID|PHONE|CARD --prepay 100.00 --as OPERATOR [--json]',
+    options: { charger: { type: 'string' }, connector: { type: 'string' }, driver: { type: 'string' }, prepay: { type: 'string' } },
+    async run(cx) {
+      const connector = required(cx, 'connector');
+      if (!/^\d+$/.test(connector) || Number(connector) < 1) throw new UsageError(`--connector must be a whole number ≥ 1, got "${connector}"`, { field: '--connector' });
+      // Through the running instance: only it talks to the chargers.
+      const s = await (await cx.remote()).call<SessionView>('sessions.start', {
+        chargerId: required(cx, 'charger'),
+        connectorId: Number(connector),
+        driver: required(cx, 'driver'),
+        prepay: required(cx, 'prepay'),
+      });
+      cx.print(s, `session ${s.id} ${s.state} on ${s.chargerId}/${s.connectorId}, ¥${s.prepay} held${s.failureReason ? ` — ${s.failureReason}` : ''}`);
+      return s.state === 'FAILED' ? 1 : 0;
+    },
+  },
+  {
+    name: 'session stop',
+    summary: 'Stop a session on the running instance (RemoteStopTransaction; a start not yet confirmed is cancelled).',
+    usage: 'depotdesk session stop ID --as OPERATOR [--json]',
+    allowPositionals: true,
+    async run(cx) {
+      const s = await (await cx.remote()).call<SessionView>('sessions.stop', { id: positional(cx, 'session id') });
+      cx.print(s, `session ${s.id} ${s.state}`);
+    },
+  },
+  {
+    name: 'session show',
+    summary: 'One session: state, energy, per-period breakdown, amounts, ledger transfers and timeline.',
+    usage: 'depotdesk session show ID --as OPERATOR [--json]',
+    allowPositionals: true,
+    async run(cx) {
+      const d = await cx.call<Detail>('sessions.get', { id: positional(cx, 'session id') });
+      cx.print(d, () => {
+        const s = d.session;
+        const out = [line(s), `prepay ¥${s.prepay}  paid from hold ${s.paidHoldFen === null ? '-' : `¥${formatFen(s.paidHoldFen)}`}  wallet ${s.paidWalletFen === null ? '-' : `¥${formatFen(s.paidWalletFen)}`}  debt ${s.debtFen === null ? '-' : `¥${formatFen(s.debtFen)}`}`];
+        if (d.quote) {
+          for (const [p, l] of Object.entries(d.quote.periods)) if (l.kwh !== '0.000000') out.push(`  ${p.padEnd(7)} ${l.kwh} kWh  electricity ${l.electricity}  service ${l.service}`);
+          out.push(`  total ¥${d.quote.totals.yuan}`);
+        }
+        out.push('transfers:');
+        for (const t of d.transfers) out.push(`  ${t.id}  ${t.debitAccountId} → ${t.creditAccountId}  ¥${formatFen(t.amountFen)} (${t.phase})`);
+        out.push('timeline:');
+        for (const e of d.timeline) out.push(`  ${new Date(e.at).toISOString()}${e.chargerAt ? ` (charger ${new Date(e.chargerAt).toISOString()})` : ''}  ${e.kind}  ${e.detail}`);
+        return out.join('\n');
+      });
+    },
+  },
+  {
+    name: 'session list',
+    summary: 'Sessions, newest first, by state and creation date (depot dates, inclusive).',
+    usage: 'depotdesk session list [--state S] [--charger ID] [--driver ID] [--from yyyy-MM-dd] [--to yyyy-MM-dd] [--limit N] [--offset N] --as OPERATOR [--json]',
+    options: { state: { type: 'string' }, charger: { type: 'string' }, driver: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, limit: { type: 'string' }, offset: { type: 'string' } },
+    async run(cx) {
+      const num = (name: string) => {
+        const v = cx.args[name];
+        if (v === undefined) return undefined;
+        if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new UsageError(`--${name} must be a whole number`, { field: `--${name}` });
+        return Number(v);
+      };
+      const page = await cx.call<{ items: SessionView[]; total: number }>('sessions.list', {
+        state: typeof cx.args.state === 'string' ? cx.args.state.toUpperCase() : undefined,
+        chargerId: cx.args.charger,
+        driverId: cx.args.driver,
+        from: cx.args.from,
+        to: cx.args.to,
+        limit: num('limit'),
+        offset: num('offset'),
+      });
+      cx.print(page, () => [...page.items.map(line), `(${page.items.length} of ${page.total})`].join('\n'));
+    },
+  },
+];
