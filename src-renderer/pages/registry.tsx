@@ -50,7 +50,7 @@ function comingSoon(title: I18nKey, description: I18nKey): LazyExoticComponent<C
 export const pages: readonly PageEntry[] = [
   { key: 'dashboard', label: 'nav.dashboard', icon: <DashboardOutlined />, page: lazy(() => import('./dashboard')) },
   { key: 'sessions', label: 'nav.sessions', icon: <ThunderboltOutlined />, page: comingSoon('nav.sessions', 'soon.sessions') },
-  { key: 'chargers', label: 'nav.chargers', icon: <ApiOutlined />, page: comingSoon('nav.chargers', 'soon.chargers') },
+  { key: 'chargers', label: 'nav.chargers', icon: <ApiOutlined />, page: lazy(() => import('./chargers')) },
   { key: 'ledger', label: 'nav.ledger', icon: <WalletOutlined />, page: comingSoon('nav.ledger', 'soon.ledger') },
   { key: 'compensation', label: 'nav.compensation', icon: <GiftOutlined />, page: comingSoon('nav.compensation', 'soon.compensation') },
   { key: 'reconciliation', label: 'nav.reconciliation', icon: <InteractionOutlined />, page: comingSoon('nav.reconciliation', 'soon.reconciliation') },

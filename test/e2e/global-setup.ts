@@ -68,7 +68,8 @@ function waitForServe(child: ChildProcess, stderrTail: () => string): Promise<Se
 export default async function globalSetup(config: FullConfig): Promise<() => Promise<void>> {
   ensureRendererBuilt();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'depotdesk-e2e-'));
-  const child = spawn(process.execPath, ['bin/depotdesk.js', 'serve', '--data-dir', dataDir, '--port', '0', '--json'], {
+  // Broker on port 0 too: a fixed 1883 would collide with another running depot or test run.
+  const child = spawn(process.execPath, ['bin/depotdesk.js', 'serve', '--data-dir', dataDir, '--port', '0', '--set', 'broker.port=0', '--json'], {
     cwd: root,
     env: { ...process.env, DEPOTDESK_RENDERER_DIR: rendererDir },
     stdio: ['ignore', 'pipe', 'pipe'],

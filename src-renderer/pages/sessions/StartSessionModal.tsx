@@ -1,0 +1,160 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Alert, App, Form, Input, Modal, Select, Spin, Typography } from 'antd';
+import { api, isApiError } from '../../api';
+import type { MethodOutput } from '../../../src-main/contract/types';
+import { useI18n } from '../../i18n';
+import { applyFieldErrors, useReportError } from '../../lib/errors';
+import { connectorStartable, type Charger } from '../chargers/model';
+
+type DriverHit = MethodOutput<'drivers.list'>['drivers'][number];
+export interface StartTarget {
+  chargerId?: string;
+  connectorId?: number;
+}
+interface Values {
+  driver: string;
+  chargerId: string;
+  connectorId: number;
+  prepay: string;
+}
+
+const YUAN = /^\d{1,7}(\.\d{1,2})?$/;
+const SEARCH_DEBOUNCE_MS = 250;
+
+/** Why the core refused, in the operator's words; the core's own sentence stays as the detail. */
+function refusalKey(e: unknown): string | null {
+  if (!isApiError(e)) return null;
+  const reason = (e.details as { reason?: unknown } | undefined)?.reason;
+  return typeof reason === 'string' ? `sessions.refusal.${reason}` : null;
+}
+
+/**
+ * A walk-in driver's session: find the driver by phone or card, pick a charger and one of its
+ * free connectors, hold the prepay. A refusal (open debt, maintenance, offline, busy connector,
+ * not enough in the wallet) stays in the form with its reason, so the operator can tell the driver.
+ */
+export function StartSessionModal({ target, onClose, onStarted }: { target: StartTarget | null; onClose(): void; onStarted(sessionId: string): void }) {
+  const { t, maybe } = useI18n();
+  const { message } = App.useApp();
+  const report = useReportError();
+  const [form] = Form.useForm<Values>();
+  const [drivers, setDrivers] = useState<DriverHit[]>([]);
+  const [searching, setSearching] = useState(false);
+  const [chargers, setChargers] = useState<Charger[]>([]);
+  const [saving, setSaving] = useState(false);
+  const [refusal, setRefusal] = useState<{ title: string; detail: string } | null>(null);
+  const searchTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const searchSeq = useRef(0);
+  const open = target !== null;
+  const chargerId = Form.useWatch('chargerId', form);
+
+  useEffect(() => {
+    if (!open) return;
+    setRefusal(null);
+    form.resetFields();
+    form.setFieldsValue({ chargerId: target.chargerId, connectorId: target.connectorId });
+    api.chargers.list({}).then(setChargers, report);
+    // Each opening starts from the charger that was clicked.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [open, target?.chargerId, target?.connectorId]);
+
+  function search(text: string) {
+    if (searchTimer.current) clearTimeout(searchTimer.current);
+    const q = text.trim();
+    if (!q) return setDrivers([]);
+    searchTimer.current = setTimeout(() => {
+      const mine = ++searchSeq.current;
+      setSearching(true);
+      api.drivers
+        .list({ search: q, limit: 20 })
+        .then((r) => mine === searchSeq.current && setDrivers(r.drivers), report)
+        .finally(() => mine === searchSeq.current && setSearching(false));
+    }, SEARCH_DEBOUNCE_MS);
+  }
+
+  const startable = useMemo(() => chargers.filter((c) => c.connectors.length === 0 ? c.online && !c.maintenance : c.connectors.some((k) => connectorStartable(c, k))), [chargers]);
+  const charger = chargers.find((c) => c.id === chargerId);
+  const connectorOptions = useMemo(() => {
+    if (!charger) return [];
+    // A charger that has not reported its connectors yet: offer them all, the core checks.
+    const ids = charger.connectors.length > 0 ? charger.connectors.filter((k) => connectorStartable(charger, k)).map((k) => k.connectorId) : Array.from({ length: charger.connectorCount }, (_, i) => i + 1);
+    return ids.map((n) => ({ value: n, label: t('chargers.connectorN', { n }) }));
+  }, [charger, t]);
+
+  async function submit(v: Values) {
+    setSaving(true);
+    setRefusal(null);
+    try {
+      const s = await api.sessions.start({ chargerId: v.chargerId, connectorId: v.connectorId, driver: v.driver, prepay: v.prepay });
+      void message.success(t('sessions.started', { charger: s.chargerId, n: s.connectorId }));
+      onStarted(s.id);
+    } catch (e) {
+      const key = refusalKey(e);
+      if (key || (isApiError(e) && (e.code === 'refused' || e.code === 'insufficient_funds' || e.code === 'not_found'))) {
+        setRefusal({ title: (key && maybe(key)) ?? maybe(`error.${isApiError(e) ? e.code : ''}`) ?? t('error.generic'), detail: isApiError(e) ? e.message : String(e) });
+      } else if (!applyFieldErrors(form, e)) report(e);
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  const required = [{ required: true, message: t('common.required') }];
+  return (
+    <Modal
+      title={t('sessions.startTitle')}
+      open={open}
+      onCancel={onClose}
+      onOk={() => form.submit()}
+      okText={t('sessions.startSubmit')}
+      cancelText={t('common.cancel')}
+      confirmLoading={saving}
+      okButtonProps={{ 'data-testid': 'start-session-submit' }}
+      forceRender
+      data-testid="start-session"
+    >
+      {refusal && <Alert type="error" showIcon style={{ marginBottom: 16 }} message={refusal.title} description={refusal.detail} data-testid="start-refusal" />}
+      <Form form={form} layout="vertical" onFinish={(v) => void submit(v)} data-testid="start-session-form">
+        <Form.Item name="driver" label={t('sessions.driver')} rules={required} extra={t('sessions.driverHelp')}>
+          <Select
+            showSearch
+            filterOption={false}
+            onSearch={search}
+            data-testid="start-driver"
+            placeholder={t('sessions.driverPlaceholder')}
+            notFoundContent={searching ? <Spin size="small" /> : t('sessions.noDriver')}
+            options={drivers.map((d) => ({
+              value: d.id,
+              label: (
+                <span>
+                  {d.name} · {d.phone}{' '}
+                  <Typography.Text type={d.owed.fen > 0 ? 'danger' : 'secondary'}>
+                    {d.owed.fen > 0 ? t('sessions.driverOwes', { amount: d.owed.yuan }) : t('sessions.driverAvailable', { amount: d.available.yuan })}
+                  </Typography.Text>
+                </span>
+              ),
+            }))}
+          />
+        </Form.Item>
+        <Form.Item name="chargerId" label={t('sessions.charger')} rules={required}>
+          <Select
+            data-testid="start-charger"
+            showSearch
+            onChange={() => form.setFieldValue('connectorId', undefined)}
+            notFoundContent={t('sessions.noStartableCharger')}
+            options={startable.map((c) => ({ value: c.id, label: `${c.id}${c.stationName ? ` · ${c.stationName}` : ''}` }))}
+          />
+        </Form.Item>
+        <Form.Item name="connectorId" label={t('sessions.connector')} rules={required}>
+          <Select data-testid="start-connector" options={connectorOptions} notFoundContent={t('sessions.noFreeConnector')} />
+        </Form.Item>
+        <Form.Item
+          name="prepay"
+          label={t('sessions.prepay')}
+          rules={[...required, { pattern: YUAN, message: t('sessions.prepayFormat') }]}
+        >
+          <Input prefix="¥" autoComplete="off" inputMode="decimal" style={{ width: 200 }} data-testid="start-prepay" />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}

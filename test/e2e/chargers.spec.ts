@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { SimCharger } from '../../src-main/chargers/simulator';
+import { expect, signIn, test } from './fixtures';
+
+/**
+ * The Chargers page against the served depot and its embedded broker: a supervisor adds a
+ * station and a charger through the forms, a simulated charger (the same code as
+ * `depotdesk simulate`) logs in with the password typed there and shows up online without a
+ * reload, maintenance goes on and off, and the message log shows the frames, the refused one
+ * highlighted with its reason.
+ */
+function brokerUrl(): string {
+  const dir = process.env.DEPOTDESK_E2E_DATA_DIR;
+  if (!dir) throw new Error('DEPOTDESK_E2E_DATA_DIR is not set: run through playwright.config.ts');
+  const info = JSON.parse(fs.readFileSync(path.join(dir, 'instance.json'), 'utf8')) as { broker: string | null };
+  if (!info.broker) throw new Error(`the served depot reports no broker in ${dir}/instance.json: its charger link did not start`);
+  return info.broker;
+}
+
+test('a supervisor adds a station and a charger, sees it come online live, switches maintenance and reads its message log', async ({ page }) => {
+  const tag = Date.now().toString(36).toUpperCase();
+  const station = `北区站-${tag}`;
+  const chargerId = `E2E-CP-${tag}`;
+  const password = `pw-${tag}-secret`;
+
+  await signIn(page);
+  await page.getByRole('menuitem', { name: '充电桩' }).click();
+  await expect(page.getByTestId('chargers-page')).toBeVisible();
+
+  await page.getByTestId('add-station').click();
+  const stationForm = page.getByTestId('add-station-form');
+  await stationForm.locator('#name').fill(station);
+  await stationForm.locator('#address').fill('深圳市南山区科技园 1 号');
+  await page.getByTestId('add-station-submit').click();
+  await expect(page.getByTestId(`station-${station}`)).toBeVisible();
+
+  await page.getByTestId('add-charger').click();
+  const chargerForm = page.getByTestId('add-charger-form');
+  await chargerForm.locator('#id').fill(chargerId);
+  await chargerForm.locator('.ant-form-item').filter({ has: page.locator('#station') }).locator('.ant-select-selector').click();
+  await page.locator('.ant-select-dropdown:visible').getByTitle(station).click();
+  await chargerForm.locator('#password').fill(password);
+  await page.getByTestId('add-charger-submit').click();
+
+  const card = page.getByTestId(`station-${station}`).getByTestId(`charger-card-${chargerId}`);
+  await expect(card).toBeVisible();
+  await expect(card).toHaveAttribute('data-condition', 'offline');
+  await expect(card.getByTestId('charger-last-seen')).toHaveText('从未');
+
+  // Maintenance on and off (the charger is offline, so only the back office flag changes).
+  await card.getByTestId('charger-maintenance').click();
+  await expect(card).toHaveAttribute('data-condition', 'maintenance');
+  await card.getByTestId('charger-maintenance').click();
+  await expect(card).toHaveAttribute('data-condition', 'offline');
+
+  // A real MQTT charger logs in with the password typed above; the card follows the push events.
+  const sim = new SimCharger({ id: chargerId, password, brokerUrl: brokerUrl(), connectors: 2, vendor: 'DepotSim', model: 'DC-120', firmware: '2.4.1' });
+  try {
+    await sim.connect();
+    expect((await sim.boot()).status).toBe('Accepted');
+    await sim.status(1, 'Available');
+    await sim.status(2, 'Faulted', 'GroundFailure');
+    await expect(card).toHaveAttribute('data-condition', 'faulted');
+    await expect(card.getByTestId('connector-1').getByTestId('connector-status')).toHaveText('空闲');
+    await expect(card.getByTestId('connector-2').getByTestId('connector-status')).toHaveText('故障');
+    await expect(card.getByTestId('charger-faults')).toContainText('GroundFailure');
+    await expect(card).toContainText('DepotSim DC-120');
+    await expect(card).toContainText('2.4.1');
+
+    await sim.status(2, 'Available');
+    await expect(card).toHaveAttribute('data-condition', 'online');
+
+    // A frame that breaks the OCPP schema is refused and logged with the reason.
+    await sim.send('StatusNotification', { connectorId: 1, status: 'Sleeping', errorCode: 'NoError' });
+
+    await card.getByTestId('charger-messages').click();
+    const log = page.getByTestId('message-log');
+    await expect(log).toBeVisible();
+    const table = log.getByTestId('message-log-table');
+    await expect(table.getByRole('row').filter({ hasText: 'BootNotification' }).first()).toBeVisible();
+    await expect(table.getByTestId('message-invalid').first()).toBeVisible();
+    await table.getByRole('row').filter({ hasText: 'BootNotification' }).filter({ hasText: '上行' }).first().click();
+    await expect(log.getByTestId('message-payload').first()).toContainText('"chargePointVendor": "DepotSim"');
+    await log.locator('.ant-drawer-close').click();
+    await expect(log).toBeHidden();
+
+    // With the charger online, maintenance is also sent to it (ChangeAvailability).
+    await card.getByTestId('charger-maintenance').click();
+    await expect(card).toHaveAttribute('data-condition', 'maintenance');
+    await expect(page.locator('.ant-message')).toContainText('充电桩已确认');
+    await card.getByTestId('charger-maintenance').click();
+    await expect(card).toHaveAttribute('data-condition', 'online');
+  } finally {
+    await sim.close();
+  }
+  // The charger went away without a goodbye; the depot keeps it and the page stays usable.
+  await expect(page.getByTestId('broker-banner')).toHaveCount(0);
+});
