@@ -4,7 +4,8 @@ import { chargerCommands } from './chargers';
 import { jobCommands } from './jobs';
 import { tariffCommands } from './tariffs';
 import { ledgerCommands } from './ledger';
+import { paymentCommands } from './payments';
 import { sessionCommands } from './sessions';
 
 /** Every CLI command; domains add their list here. */
-export const commands: Command[] = [...foundationCommands, ...jobCommands, ...tariffCommands, ...chargerCommands, ...ledgerCommands, ...sessionCommands];
+export const commands: Command[] = [...foundationCommands, ...jobCommands, ...tariffCommands, ...chargerCommands, ...ledgerCommands, ...sessionCommands, ...paymentCommands];

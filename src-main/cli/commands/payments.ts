@@ -1,0 +1,102 @@
+import type { MethodOutput } from '../../contract/types';
+import { parsePositiveYuan } from '../../money';
+import { UsageError, type Command, type CommandContext } from '../framework';
+
+/**
+ * Payment-order commands. They go through cx.call, so the --as operator's role is checked and
+ * each order lands in the audit log as it does from the counter screen. Options are checked here
+ * first: a bad value is a usage error (exit 2) naming the option.
+ */
+
+function need(cx: CommandContext, option: string, what: string): string {
+  const v = cx.args[option];
+  if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`--${option} is required (${what})`, { field: `--${option}` });
+  return v.trim();
+}
+
+function optional(cx: CommandContext, option: string): string | undefined {
+  const v = cx.args[option];
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+}
+
+type Order = MethodOutput<'payments.getOrder'>;
+
+function describe(o: Order): string {
+  return [
+    `order ${o.number} (${o.id})  ${o.state}`,
+    `driver   ${o.driverName} (${o.driverPhone})`,
+    `amount   ${o.amount.yuan}  credited ${o.credited.yuan}`,
+    `coupon   ${o.coupon.amount.yuan}${o.coupon.couponId ? ` from ${o.coupon.couponId} (${o.coupon.status ?? 'record missing'})` : ''}`,
+    `points   ${o.points} (= ${o.pointsValue.yuan})`,
+    `payable  ${o.payable.yuan} via ${o.channel}${o.codeUrl ? `  QR ${o.codeUrl}` : ''}`,
+    ...(o.providerError ? [`gateway  ${o.providerError}`] : []),
+    ...(o.state === 'CANCELLED' ? [`cancelled: ${o.cancelReason ?? ''}`] : []),
+    ...(o.state === 'PAID' ? [`paid     trade ${o.providerTradeNo ?? ''}`] : []),
+  ].join('\n');
+}
+
+export const paymentCommands: Command[] = [
+  {
+    name: 'order create',
+    summary: 'Create a payment order (top-up or package) with its QR code; coupon and points are taken now.',
+    usage: 'depotdesk order create --driver ID --amount 200.00 [--package P] [--coupon ID] [--points N] --channel wechat|alipay --as OPERATOR [--json]',
+    options: { driver: { type: 'string' }, amount: { type: 'string' }, package: { type: 'string' }, coupon: { type: 'string' }, points: { type: 'string' }, channel: { type: 'string' }, key: { type: 'string' } },
+    async run(cx) {
+      const driverId = need(cx, 'driver', "the driver's id");
+      const amount = need(cx, 'amount', 'yuan, like 200.00');
+      // Same parser as the contract, so the message names the option the operator typed.
+      parsePositiveYuan(amount, '--amount');
+      const channel = need(cx, 'channel', 'wechat or alipay');
+      if (channel !== 'wechat' && channel !== 'alipay') throw new UsageError(`--channel must be wechat or alipay, got "${channel}"`, { field: '--channel' });
+      const pointsText = optional(cx, 'points');
+      if (pointsText !== undefined && !/^[1-9]\d{0,8}$/.test(pointsText)) {
+        throw new UsageError(`--points must be a whole number of points from 1, got "${pointsText}"`, { field: '--points' });
+      }
+      const o = await cx.call<Order>('payments.createOrder', {
+        driverId,
+        amount,
+        packageId: optional(cx, 'package'),
+        couponId: optional(cx, 'coupon'),
+        points: pointsText === undefined ? undefined : Number(pointsText),
+        channel,
+        key: optional(cx, 'key'),
+      });
+      cx.print(o, () => describe(o));
+      return o.state === 'CANCELLED' ? 1 : 0;
+    },
+  },
+  {
+    name: 'order show',
+    summary: 'Show a payment order by id or number (商户订单号).',
+    usage: 'depotdesk order show ID --as OPERATOR [--json]',
+    allowPositionals: true,
+    async run(cx) {
+      const id = cx.positionals[0];
+      if (!id) throw new UsageError('order show needs the order id or number', { field: 'ID' });
+      const o = await cx.call<Order>('payments.getOrder', { orderId: id });
+      cx.print(o, () => describe(o));
+    },
+  },
+  {
+    name: 'order list',
+    summary: 'List payment orders (newest first).',
+    usage: 'depotdesk order list [--state PENDING_PAYMENT|PAID|CANCELLED] [--driver ID] [--limit N] --as OPERATOR [--json]',
+    options: { state: { type: 'string' }, driver: { type: 'string' }, limit: { type: 'string' } },
+    async run(cx) {
+      const state = optional(cx, 'state');
+      if (state !== undefined && !['PENDING_PAYMENT', 'PAID', 'CANCELLED'].includes(state)) {
+        throw new UsageError(`--state must be PENDING_PAYMENT, PAID or CANCELLED, got "${state}"`, { field: '--state' });
+      }
+      const limit = optional(cx, 'limit');
+      if (limit !== undefined && !/^\d+$/.test(limit)) throw new UsageError(`--limit must be a whole number, got "${limit}"`, { field: '--limit' });
+      const r = await cx.call<MethodOutput<'payments.listOrders'>>('payments.listOrders', {
+        state,
+        driverId: optional(cx, 'driver'),
+        limit: limit ? Number(limit) : undefined,
+      });
+      cx.print(r, () =>
+        [`${r.total} order(s)`, ...r.orders.map((o) => `${o.number}  ${o.state.padEnd(15)} ${o.driverName.padEnd(10)} payable ${o.payable.yuan.padStart(9)} via ${o.channel}`)].join('\n'),
+      );
+    },
+  },
+];
