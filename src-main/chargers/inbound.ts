@@ -247,6 +247,19 @@ export interface InboundContext {
   forms: Map<string, FrameForm>;
 }
 
+type CallResult = { payload: Payload; transactionId: number | null };
+type SavepointCall = (ctx: InboundContext, s: Statements, chargerId: string, frame: CallFrame, at: number, out: BatchOutcome) => CallResult;
+// One savepoint wrapper per connection, built once: building it per message showed in profiles.
+const savepointCalls = new WeakMap<Sqlite, SavepointCall>();
+function inSavepoint(sqlite: Sqlite): SavepointCall {
+  let fn = savepointCalls.get(sqlite);
+  if (!fn) {
+    fn = sqlite.transaction(handleCall);
+    savepointCalls.set(sqlite, fn);
+  }
+  return fn;
+}
+
 /**
  * Handles one batch of received messages in one write transaction (group commit: the batch is
  * whatever arrived while the previous batch was being written). Returns what to publish and
@@ -374,13 +387,13 @@ function handleOne(ctx: InboundContext, s: Statements, msg: InboundMessage, out:
   }
 
   ctx.forms.set(chargerId, parsed.form);
-  let result: { payload: Payload; transactionId: number | null } | null = null;
+  let result: CallResult | null = null;
   let fault: OcppFault | null = null;
   const effects: BatchOutcome = { replies: [], statusEvents: [], records: [], alerts: [] };
   try {
     // A savepoint per CALL: a handler that fails leaves nothing behind (not even the events it
     // meant to announce), and the rest of the batch commits.
-    result = app.sqlite.transaction(() => handleCall(ctx, s, chargerId, frame, at, effects))();
+    result = inSavepoint(app.sqlite)(ctx, s, chargerId, frame, at, effects);
     out.statusEvents.push(...effects.statusEvents);
     out.records.push(...effects.records);
     out.alerts.push(...effects.alerts);
@@ -420,7 +433,7 @@ function handleCall(
   frame: CallFrame,
   at: number,
   out: BatchOutcome,
-): { payload: Payload; transactionId: number | null } {
+): CallResult {
   const { app } = ctx;
   const action = frame.action;
   if (!isKnownAction(action)) throw new Fault({ code: 'NotImplemented', description: `${action} is not an OCPP 1.6 action` });
@@ -538,7 +551,8 @@ interface RecordInput {
   idTag: string | null;
   chargerAt: number;
   meterWh: number | null;
-  dedupKey: string;
+  /** The record's identity; given the content hash for records identified by their content. */
+  dedupKey: string | ((contentHash: string) => string);
   payload: Payload;
   uniqueId: string;
   receivedAt: number;
@@ -547,7 +561,8 @@ interface RecordInput {
 function record(s: Statements, r: RecordInput, out: BatchOutcome): { duplicate: boolean; conflicting: boolean } {
   const payload = canonicalJson(r.payload);
   const contentHash = sha256(payload);
-  const row = s.record.get({ ...r, payload, contentHash }) as { id: number; copies: number; contentHash: string };
+  const dedupKey = typeof r.dedupKey === 'string' ? r.dedupKey : r.dedupKey(contentHash);
+  const row = s.record.get({ ...r, dedupKey, payload, contentHash }) as { id: number; copies: number; contentHash: string };
   const duplicate = row.copies > 1;
   out.records.push({ recordId: row.id, chargerId: r.chargerId, kind: r.kind, transactionId: r.transactionId, duplicate });
   return { duplicate, conflicting: duplicate && row.contentHash !== contentHash };
@@ -597,7 +612,8 @@ function meterValues(s: Statements, chargerId: string, frame: CallFrame, at: num
       idTag: null,
       chargerAt: chargerTime('MeterValues', p) ?? at,
       meterWh: lastEnergyRegisterWh(samples),
-      dedupKey: `meter|${connectorId}|${transactionId ?? '-'}|${sha256(canonicalJson(samples))}`,
+      // A meter record is its content: the same samples for the same connector and transaction.
+      dedupKey: (hash) => `meter|${connectorId}|${transactionId ?? '-'}|${hash}`,
       payload: p,
       uniqueId: frame.uniqueId,
       receivedAt: at,

@@ -270,11 +270,18 @@ export function validatePayload(action: string, kind: 'req' | 'conf', payload: u
   } catch (e) {
     const errors = (e as RpcValidationError).details?.errors ?? [];
     const first = errors[0];
-    const where = (err: AjvError) => (err.instancePath ? err.instancePath.slice(1).replace(/\//g, '.') : '(payload)');
-    const describe = (err: AjvError) =>
-      `${where(err)} ${err.message ?? err.keyword}${err.keyword === 'additionalProperties' ? ` (${String(err.params.additionalProperty)})` : ''}${
-        err.keyword === 'enum' ? ` (${(err.params.allowedValues as unknown[]).join(', ')})` : ''
-      }`;
+    // The field a person should look at: a missing property is named itself, not its parent.
+    const where = (err: AjvError) => {
+      const path = err.instancePath ? err.instancePath.slice(1).replace(/\//g, '.') : '';
+      const missing = err.keyword === 'required' ? String(err.params.missingProperty) : '';
+      return [path, missing].filter(Boolean).join('.') || '(payload)';
+    };
+    const describe = (err: AjvError) => {
+      if (err.keyword === 'required') return `${where(err)} is required`;
+      if (err.keyword === 'additionalProperties') return `${where(err)} has a field the schema does not allow (${String(err.params.additionalProperty)})`;
+      if (err.keyword === 'enum') return `${where(err)} must be one of ${(err.params.allowedValues as unknown[]).join(', ')}`;
+      return `${where(err)} ${err.message ?? err.keyword}`;
+    };
     if (!first) return { code: 'FormationViolation', description: `${action}.${kind}: ${(e as Error).message}` };
     return {
       code: faultForSchemaKeyword(first.keyword),
