@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { runDemo } from '../../src-main/system/demo';
+import { dashboardSummary } from '../../src-main/system/dashboard';
+import { addOperator, call, makeApp, ok } from '../helpers';
+import { expectLedgerValid, newDriver } from './fixtures';
+
+describe('payments over the contract', () => {
+  it('the counter sells a package and presses "customer paid"; only finance resolves a 长款', async () => {
+    const { app } = makeApp();
+    const counter = await addOperator(app, 'operator');
+    const finance = await addOperator(app, 'finance');
+    const d = newDriver(app);
+    expect((await call(app, counter, 'payments.createPackage', { name: 'p', price: '200.00', credited: '220.00' })).ok).toBe(false);
+    const pkg = await ok<{ id: string; bonus: { yuan: string } }>(app, finance, 'payments.createPackage', { name: '充200送20', price: '200.00', credited: '220.00' });
+    expect(pkg.bonus.yuan).toBe('20.00');
+    const bad = await call(app, counter, 'payments.createOrder', { driverId: d.id, amount: '1.234', channel: 'wechat' });
+    expect(bad.ok || bad.error.code).toBe('invalid_input');
+    const o = await ok<{ id: string; number: string; payable: { yuan: string } }>(app, counter, 'payments.createOrder', { driverId: d.id, packageId: pkg.id, channel: 'wechat' });
+    expect(o.payable.yuan).toBe('200.00');
+    expect((await ok<{ outcome: string }>(app, counter, 'payments.confirm', { orderId: o.id })).outcome).toBe('paid');
+    const listed = await ok<{ total: number; orders: { state: string }[] }>(app, counter, 'payments.listOrders', { state: 'PAID' });
+    expect(listed.total).toBe(1);
+
+    const late = await ok<{ id: string }>(app, counter, 'payments.createOrder', { driverId: d.id, amount: '50.00', channel: 'alipay' });
+    await ok(app, counter, 'payments.cancelOrder', { orderId: late.id, reason: 'walked away' });
+    const c = await ok<{ outcome: string; unmatchedId: string }>(app, counter, 'payments.confirm', { orderId: late.id });
+    expect(c.outcome).toBe('unmatched');
+    const denied = await call(app, counter, 'payments.resolveUnmatched', { unmatchedId: c.unmatchedId, action: 'credit_wallet', note: 'x' });
+    expect(denied.ok || denied.error.code).toBe('forbidden');
+    const done = await ok<{ status: string }>(app, finance, 'payments.resolveUnmatched', { unmatchedId: c.unmatchedId, action: 'credit_wallet', note: 'kept as balance' });
+    expect(done.status).toBe('credited');
+    const wallet = await ok<{ wallet: { balance: { yuan: string } } }>(app, counter, 'wallet.show', { driverId: d.id });
+    expect(wallet.wallet.balance.yuan).toBe('270.00');
+    expectLedgerValid(app);
+  });
+
+  it('the demo depot has packages and orders in every state, the dashboard counts them, and a second demo run changes nothing', async () => {
+    const { app } = makeApp();
+    await runDemo(app, { password: 'correct-horse' });
+    const states = app.sqlite.prepare('SELECT state, count(*) AS n FROM payment_orders GROUP BY state ORDER BY state').all();
+    expect(states).toEqual([
+      { state: 'CANCELLED', n: 2 },
+      { state: 'PAID', n: 1 },
+      { state: 'PENDING_PAYMENT', n: 1 },
+    ]);
+    const figures = Object.fromEntries(dashboardSummary(app).figures.map((f) => [f.key, f.value]));
+    expect(figures['payments.pendingOrders']).toBe(1);
+    expect(figures['payments.unmatched']).toBe(1);
+    await runDemo(app, { password: 'correct-horse' });
+    expect((app.sqlite.prepare('SELECT count(*) AS n FROM payment_orders').get() as { n: number }).n).toBe(4);
+    expectLedgerValid(app);
+  });
+});
