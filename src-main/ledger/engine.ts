@@ -1,6 +1,6 @@
 import type { AppContext } from '../app/context';
 import { DepotError, expectChanges } from '../app/errors';
-import { writeTx, type Sqlite } from '../db/connection';
+import type { Sqlite } from '../db/connection';
 import { MAX_AMOUNT_FEN, formatFen } from '../money';
 import { ACCOUNT_COLUMNS, type AccountRow } from './accounts';
 import {
@@ -102,6 +102,8 @@ export const HOLD_COLUMNS = `id, debit_account_id AS debitAccountId, credit_acco
   expires_at AS expiresAt, status, posted_amount AS postedAmount, resolved_by AS resolvedBy, resolved_at AS resolvedAt,
   session_id AS sessionId, created_at AS createdAt`;
 
+const KNOWN_CODES = new Set<string>(TRANSFER_CODES);
+
 /** Keys are what callers derive from business facts (`topup:…`, `settle:<session>`): printable, no blanks. */
 const KEY_PATTERN = /^[\x21-\x7e\u00a0-\uffff]{1,200}$/u;
 
@@ -117,7 +119,10 @@ export function assertKey(key: unknown, field = 'key'): asserts key is string {
 
 interface Statements {
   transferById: import('better-sqlite3').Statement<[string], TransferRow>;
+  transferExists: import('better-sqlite3').Statement<[string], number>;
   accountById: import('better-sqlite3').Statement<[string], AccountRow>;
+  accountRaw: import('better-sqlite3').Statement<[string], unknown[]>;
+  accountPairRaw: import('better-sqlite3').Statement<[string, string], unknown[]>;
   holdById: import('better-sqlite3').Statement<[string], HoldRow>;
   reversedSum: import('better-sqlite3').Statement<[string], { total: number | null }>;
   insertTransfer: import('better-sqlite3').Statement;
@@ -127,6 +132,24 @@ interface Statements {
   updateAccount: import('better-sqlite3').Statement;
   operationByKey: import('better-sqlite3').Statement<[string], OperationRow>;
   insertOperation: import('better-sqlite3').Statement;
+  immediate: (fn: () => unknown) => unknown;
+}
+
+const RAW_ACCOUNT_COLUMNS = 'id, type, unit, driver_id, flags, debits_pending, debits_posted, credits_pending, credits_posted, created_at';
+
+function accountFromRaw(r: unknown[]): AccountRow {
+  return {
+    id: r[0] as string,
+    type: r[1] as AccountRow['type'],
+    unit: r[2] as AccountRow['unit'],
+    driverId: r[3] as string | null,
+    flags: r[4] as number,
+    debitsPending: r[5] as number,
+    debitsPosted: r[6] as number,
+    creditsPending: r[7] as number,
+    creditsPosted: r[8] as number,
+    createdAt: r[9] as number,
+  };
 }
 
 const cache = new WeakMap<Sqlite, Statements>();
@@ -136,15 +159,23 @@ export function statements(sqlite: Sqlite): Statements {
   if (s) return s;
   s = {
     transferById: sqlite.prepare(`SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = ?`),
+    // The hot path reads plain arrays: better-sqlite3 building row objects column by column costs
+    // more than the lookups themselves.
+    transferExists: sqlite.prepare<[string], number>('SELECT seq FROM ledger_transfers WHERE id = ?').pluck(),
     accountById: sqlite.prepare(`SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ?`),
+    accountRaw: sqlite.prepare<[string], unknown[]>(`SELECT ${RAW_ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ?`).raw(),
+    accountPairRaw: sqlite.prepare<[string, string], unknown[]>(`SELECT ${RAW_ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN (?, ?)`).raw(),
     holdById: sqlite.prepare(`SELECT ${HOLD_COLUMNS} FROM ledger_holds WHERE id = ?`),
     reversedSum: sqlite.prepare('SELECT sum(amount) AS total FROM ledger_transfers WHERE reverses_id = ?'),
+    // Positional parameters: binding by name costs a lookup per column on the hot path.
     insertTransfer: sqlite.prepare(
       `INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount, code, phase, pending_id, expires_at,
          reverses_id, batch, memo, session_id, order_id, campaign_id, statement_row, debt_id, operator_id, created_at)
-       VALUES (@id, @debitAccountId, @creditAccountId, @amount, @code, @phase, @pendingId, @expiresAt,
-         @reversesId, @batch, @memo, @sessionId, @orderId, @campaignId, @statementRow, @debtId, @operatorId, @createdAt)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    // One transaction wrapper per connection: better-sqlite3 builds four functions for each
+    // db.transaction() call, which is most of a single transfer's JavaScript cost.
+    immediate: sqlite.transaction((fn: () => unknown) => fn()).immediate,
     insertBatch: sqlite.prepare('INSERT INTO ledger_batches (at, operator_id, operation_key) VALUES (?, ?, ?)'),
     insertHold: sqlite.prepare(
       `INSERT INTO ledger_holds (id, debit_account_id, credit_account_id, driver_id, amount, expires_at, status, session_id, created_at)
@@ -200,10 +231,20 @@ export class Batch {
   account(id: string, field = 'account'): AccountRow {
     const cached = this.accounts.get(id);
     if (cached) return cached.row;
-    const row = statements(this.sqlite).accountById.get(id);
-    if (!row) throw new DepotError('not_found', `${field}: no ledger account ${id}`, { field, account: id });
-    this.accounts.set(id, { row: { ...row }, orig: [row.debitsPending, row.debitsPosted, row.creditsPending, row.creditsPosted] });
-    return this.accounts.get(id)!.row;
+    const raw = statements(this.sqlite).accountRaw.get(id);
+    if (!raw) throw new DepotError('not_found', `${field}: no ledger account ${id}`, { field, account: id });
+    return this.remember(accountFromRaw(raw));
+  }
+
+  /** Reads both accounts of a transfer in one query when neither is known yet. */
+  prefetch(a: string, b: string): void {
+    if (this.accounts.has(a) || this.accounts.has(b)) return;
+    for (const raw of statements(this.sqlite).accountPairRaw.all(a, b)) this.remember(accountFromRaw(raw));
+  }
+
+  private remember(row: AccountRow): AccountRow {
+    this.accounts.set(row.id, { row, orig: [row.debitsPending, row.debitsPosted, row.creditsPending, row.creditsPosted] });
+    return row;
   }
 
   /** Writes every changed account back, each guarded by the counters it was read with. */
@@ -305,7 +346,7 @@ export function applyTransfers(batch: Batch, requests: readonly TransferRequest[
     assertKey(req.id, 'id');
     const phase: Phase = req.phase ?? 'single';
 
-    const existing = s.transferById.get(req.id);
+    const existing = s.transferExists.get(req.id) === undefined ? undefined : s.transferById.get(req.id);
     if (existing) {
       const pendingAmount = existing.pendingId ? (s.holdById.get(existing.pendingId)?.amount ?? null) : null;
       const diff = differences(req, existing, pendingAmount);
@@ -320,7 +361,7 @@ export function applyTransfers(batch: Batch, requests: readonly TransferRequest[
       continue;
     }
 
-    if (!(TRANSFER_CODES as readonly string[]).includes(req.code)) {
+    if (!KNOWN_CODES.has(req.code)) {
       throw new DepotError('invalid_input', `${where}: unknown transfer code ${JSON.stringify(req.code)}`, { field: 'code' });
     }
     if (!(PHASES as readonly string[]).includes(phase)) {
@@ -395,6 +436,7 @@ export function applyTransfers(batch: Batch, requests: readonly TransferRequest[
       if (!Number.isSafeInteger(amount) || amount <= 0 || amount > MAX_AMOUNT_FEN) throw badAmount('amount', req.amount);
     }
 
+    batch.prefetch(debitId, creditId);
     const debit = batch.account(debitId, 'debitAccountId');
     const credit = batch.account(creditId, 'creditAccountId');
     if (debit.unit !== credit.unit) {
@@ -440,7 +482,8 @@ export function applyTransfers(batch: Batch, requests: readonly TransferRequest[
     checkFlags(debit, amount);
     checkFlags(credit, amount);
 
-    const row: TransferRow = {
+    const row: TransferResult = {
+      status: 'created',
       seq: 0,
       id: req.id,
       debitAccountId: debitId,
@@ -461,8 +504,28 @@ export function applyTransfers(batch: Batch, requests: readonly TransferRequest[
       operatorId: batch.operatorId,
       createdAt: batch.at,
     };
-    const { seq: _seq, ...insertable } = row;
-    row.seq = Number(s.insertTransfer.run(insertable).lastInsertRowid);
+    row.seq = Number(
+      s.insertTransfer.run(
+        row.id,
+        row.debitAccountId,
+        row.creditAccountId,
+        row.amount,
+        row.code,
+        row.phase,
+        row.pendingId,
+        row.expiresAt,
+        row.reversesId,
+        row.batch,
+        row.memo,
+        row.sessionId,
+        row.orderId,
+        row.campaignId,
+        row.statementRow,
+        row.debtId,
+        row.operatorId,
+        row.createdAt,
+      ).lastInsertRowid,
+    );
 
     if (phase === 'pending') {
       s.insertHold.run(row.id, debitId, creditId, debit.driverId, amount, row.expiresAt, row.sessionId, batch.at);
@@ -474,7 +537,7 @@ export function applyTransfers(batch: Batch, requests: readonly TransferRequest[
         `resolve hold ${hold.id}`,
       );
     }
-    results.push({ ...row, status: 'created' });
+    results.push(row);
   }
   batch.flush();
   return results;
@@ -490,7 +553,15 @@ export function createTransfers(
   opts: { operatorId?: string | null } = {},
 ): TransferResult[] {
   if (requests.length === 0) return [];
-  return writeTx(app.sqlite, () => applyTransfers(new Batch(app.sqlite, app.clock.now(), opts.operatorId ?? null, null), requests));
+  return inWriteTx(app.sqlite, () => applyTransfers(new Batch(app.sqlite, app.clock.now(), opts.operatorId ?? null, null), requests));
+}
+
+/**
+ * db/connection's writeTx (BEGIN IMMEDIATE; a savepoint inside an outer transaction), through a
+ * wrapper made once per connection.
+ */
+export function inWriteTx<T>(sqlite: Sqlite, fn: () => T): T {
+  return statements(sqlite).immediate(fn) as T;
 }
 
 // --- idempotent business operations ----------------------------------------------------------------
@@ -544,7 +615,7 @@ export function runOperation<R>(
     throw new DepotError('invalid_input', `key: "#" is reserved for the transfers an operation derives from its key (got ${JSON.stringify(op.key)})`, { field: 'key' });
   }
   const request = canonicalJson(op.request);
-  return writeTx(app.sqlite, () => {
+  return inWriteTx(app.sqlite, () => {
     const s = statements(app.sqlite);
     const existing = s.operationByKey.get(op.key);
     if (existing) {
