@@ -1,0 +1,326 @@
+import { useMemo, useRef, useState } from 'react';
+import { App as AntApp, Button, Card, Descriptions, Flex, Form, Input, InputNumber, Modal, Radio, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
+import type { MethodOutput } from '../../../src-main/contract/types';
+import { api, useDepotEvents } from '../../api';
+import { useI18n, type I18nKey } from '../../i18n';
+import { useReportError } from '../../lib/errors';
+import { useHashParam } from '../../lib/route';
+import { formatTime } from '../../lib/time';
+import { useQuery } from '../../lib/useQuery';
+import { useSession, type Role } from '../../session';
+
+/**
+ * Payment orders (支付订单): the counter that sells top-ups and packages with a QR code, the
+ * orders with their state, and unmatched payments (长款) for finance to resolve. Shown in the
+ * Ledger area; when the ledger's own page arrives it can host this as one of its tabs.
+ */
+
+type Order = MethodOutput<'payments.getOrder'>;
+type Unmatched = MethodOutput<'payments.unmatched'>[number];
+type Channel = 'wechat' | 'alipay';
+
+const FINANCE: readonly Role[] = ['finance', 'supervisor', 'admin'];
+const STATE_COLOR: Record<Order['state'], string> = { PENDING_PAYMENT: 'gold', PAID: 'green', CANCELLED: 'default' };
+
+function newKey(): string {
+  return `counter-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+export default function PaymentsPage() {
+  const { t } = useI18n();
+  const [tab, setTab] = useHashParam('tab', 'counter');
+  const [version, setVersion] = useState(0);
+  useDepotEvents(['payments.changed'], () => setVersion((v) => v + 1));
+  return (
+    <Tabs
+      data-testid="payments-page"
+      activeKey={tab}
+      onChange={setTab}
+      items={[
+        { key: 'counter', label: t('payments.tab.counter'), children: <Counter version={version} /> },
+        { key: 'orders', label: t('payments.tab.orders'), children: <Orders version={version} /> },
+        { key: 'unmatched', label: t('payments.tab.unmatched'), children: <UnmatchedList version={version} /> },
+      ]}
+    />
+  );
+}
+
+function StateTag({ state }: { state: Order['state'] }) {
+  const { t } = useI18n();
+  return <Tag color={STATE_COLOR[state]}>{t(`payments.state.${state}` as I18nKey)}</Tag>;
+}
+
+function Counter({ version }: { version: number }) {
+  const { t } = useI18n();
+  const report = useReportError();
+  const { message } = AntApp.useApp();
+  const [search, setSearch] = useState('');
+  const [driverId, setDriverId] = useState<string | undefined>();
+  const [packageId, setPackageId] = useState<string | undefined>();
+  const [amount, setAmount] = useState<string>('');
+  const [channel, setChannel] = useState<Channel>('wechat');
+  const [couponId, setCouponId] = useState<string | undefined>();
+  const [points, setPoints] = useState<number | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [order, setOrder] = useState<Order | null>(null);
+  const key = useRef(newKey());
+  const drivers = useQuery(() => api.drivers.list({ search: search || undefined, limit: 20 }), [search]);
+  const packages = useQuery(() => api.payments.packages({}), [version]);
+  const wallet = useQuery(() => (driverId ? api.wallet.show({ driverId }) : Promise.resolve(null)), [driverId, version]);
+  const current = useQuery(() => (order ? api.payments.getOrder({ orderId: order.id }) : Promise.resolve(null)), [order?.id, version]);
+  const shown = current.data ?? order;
+
+  const coupons = useMemo(() => (wallet.data?.coupons ?? []).filter((c) => c.status === 'active'), [wallet.data]);
+
+  const submit = async () => {
+    if (!driverId) return;
+    setBusy(true);
+    try {
+      const o = await api.payments.createOrder({
+        driverId,
+        packageId,
+        amount: packageId ? undefined : amount,
+        couponId,
+        points: points ?? undefined,
+        channel,
+        key: key.current,
+      });
+      setOrder(o);
+      key.current = newKey();
+    } catch (e) {
+      report(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const simulatePaid = async () => {
+    if (!shown) return;
+    try {
+      const r = await api.payments.confirm({ orderId: shown.id, via: 'notification' });
+      message.info(t(`payments.confirm.${r.outcome}` as I18nKey));
+      current.reload();
+    } catch (e) {
+      report(e);
+    }
+  };
+
+  const cancel = async () => {
+    if (!shown) return;
+    try {
+      await api.payments.cancelOrder({ orderId: shown.id, reason: t('payments.cancelReason') });
+      current.reload();
+    } catch (e) {
+      report(e);
+    }
+  };
+
+  return (
+    <Flex gap="middle" wrap>
+      <Card title={t('payments.counter.title')} style={{ flex: '1 1 420px' }} data-testid="payments-counter">
+        <Form layout="vertical">
+          <Form.Item label={t('payments.field.driver')} required>
+            <Select
+              showSearch
+              filterOption={false}
+              onSearch={setSearch}
+              value={driverId}
+              onChange={(v: string) => {
+                setDriverId(v);
+                setCouponId(undefined);
+              }}
+              placeholder={t('payments.field.driverSearch')}
+              options={(drivers.data?.drivers ?? []).map((d) => ({ value: d.id, label: `${d.name} · ${d.phone}${d.tags.length ? ` · ${d.tags[0]}` : ''}` }))}
+              data-testid="payments-driver"
+            />
+          </Form.Item>
+          <Form.Item label={t('payments.field.package')}>
+            <Radio.Group value={packageId ?? ''} onChange={(e) => setPackageId(e.target.value || undefined)}>
+              <Radio.Button value="">{t('payments.field.plainAmount')}</Radio.Button>
+              {(packages.data ?? []).map((p) => (
+                <Radio.Button key={p.id} value={p.id}>
+                  {p.name} (¥{p.price.yuan} → ¥{p.credited.yuan})
+                </Radio.Button>
+              ))}
+            </Radio.Group>
+          </Form.Item>
+          {!packageId && (
+            <Form.Item label={t('payments.field.amount')} required>
+              <Input value={amount} onChange={(e) => setAmount(e.target.value)} placeholder="200.00" prefix="¥" data-testid="payments-amount" />
+            </Form.Item>
+          )}
+          <Form.Item label={t('payments.field.coupon')}>
+            <Select
+              allowClear
+              value={couponId}
+              onChange={(v: string | undefined) => setCouponId(v)}
+              options={coupons.map((c) => ({ value: c.couponId, label: `¥${c.remaining.yuan} / ¥${c.face.yuan}` }))}
+              placeholder={t('payments.field.noCoupon')}
+            />
+          </Form.Item>
+          <Form.Item label={t('payments.field.points', { balance: wallet.data?.points ?? 0 })}>
+            <InputNumber min={1} max={wallet.data?.points || undefined} value={points} onChange={(v) => setPoints(v)} style={{ width: '100%' }} />
+          </Form.Item>
+          <Form.Item label={t('payments.field.channel')}>
+            <Radio.Group value={channel} onChange={(e) => setChannel(e.target.value as Channel)}>
+              <Radio.Button value="wechat">{t('payments.channel.wechat')}</Radio.Button>
+              <Radio.Button value="alipay">{t('payments.channel.alipay')}</Radio.Button>
+            </Radio.Group>
+          </Form.Item>
+          <Button type="primary" loading={busy} disabled={!driverId || (!packageId && !amount)} onClick={submit} data-testid="payments-create">
+            {t('payments.counter.create')}
+          </Button>
+        </Form>
+      </Card>
+      {shown && (
+        <Card title={t('payments.counter.orderTitle', { number: shown.number })} style={{ flex: '1 1 360px' }} data-testid="payments-order">
+          <Flex vertical align="center" gap="small">
+            {/* A placeholder for the QR code: the real one encodes codeUrl; the payable is what the driver sees. */}
+            <div
+              aria-label={t('payments.qr')}
+              data-testid="payments-qr"
+              style={{ width: 180, height: 180, border: '2px dashed #999', display: 'flex', alignItems: 'center', justifyContent: 'center', textAlign: 'center', padding: 8, wordBreak: 'break-all' }}
+            >
+              <Typography.Text type="secondary" style={{ fontSize: 11 }}>
+                {shown.codeUrl ?? t('payments.noQr')}
+              </Typography.Text>
+            </div>
+            <Typography.Title level={3} style={{ margin: 0 }}>
+              ¥{shown.payable.yuan}
+            </Typography.Title>
+            <StateTag state={shown.state} />
+          </Flex>
+          <Descriptions size="small" column={1} style={{ marginTop: 12 }}>
+            <Descriptions.Item label={t('payments.col.amount')}>¥{shown.amount.yuan}</Descriptions.Item>
+            <Descriptions.Item label={t('payments.col.credited')}>¥{shown.credited.yuan}</Descriptions.Item>
+            <Descriptions.Item label={t('payments.col.coupon')}>¥{shown.coupon.amount.yuan}</Descriptions.Item>
+            <Descriptions.Item label={t('payments.col.points')}>
+              {shown.points} (¥{shown.pointsValue.yuan})
+            </Descriptions.Item>
+            <Descriptions.Item label={t('payments.col.expires')}>{formatTime(shown.expiresAt)}</Descriptions.Item>
+            {shown.providerError && <Descriptions.Item label={t('payments.col.gateway')}>{shown.providerError}</Descriptions.Item>}
+          </Descriptions>
+          {shown.state === 'PENDING_PAYMENT' && (
+            <Space>
+              <Button type="primary" onClick={simulatePaid} data-testid="payments-simulate-paid">
+                {t('payments.simulatePaid')}
+              </Button>
+              <Button danger onClick={cancel} data-testid="payments-cancel">
+                {t('payments.cancel')}
+              </Button>
+            </Space>
+          )}
+        </Card>
+      )}
+    </Flex>
+  );
+}
+
+function Orders({ version }: { version: number }) {
+  const { t } = useI18n();
+  const [state, setState] = useState<Order['state'] | undefined>();
+  const [search, setSearch] = useState('');
+  const [page, setPage] = useState(1);
+  const list = useQuery(() => api.payments.listOrders({ state, search: search || undefined, limit: 50, offset: (page - 1) * 50 }), [state, search, page, version]);
+  return (
+    <Flex vertical gap="small" data-testid="payments-orders">
+      <Space>
+        <Select
+          allowClear
+          style={{ width: 180 }}
+          placeholder={t('payments.col.state')}
+          value={state}
+          onChange={(v: Order['state'] | undefined) => (setState(v), setPage(1))}
+          options={(['PENDING_PAYMENT', 'PAID', 'CANCELLED'] as const).map((s) => ({ value: s, label: t(`payments.state.${s}` as I18nKey) }))}
+        />
+        <Input.Search allowClear placeholder={t('payments.searchOrders')} onSearch={(v) => (setSearch(v), setPage(1))} style={{ width: 260 }} />
+      </Space>
+      <Table<Order>
+        rowKey="id"
+        size="small"
+        loading={list.loading}
+        dataSource={list.data?.orders ?? []}
+        pagination={{ current: page, pageSize: 50, total: list.data?.total ?? 0, onChange: setPage }}
+        columns={[
+          { title: t('payments.col.number'), dataIndex: 'number' },
+          { title: t('payments.col.driver'), render: (_, o) => `${o.driverName} · ${o.driverPhone}` },
+          { title: t('payments.col.payable'), align: 'right', render: (_, o) => `¥${o.payable.yuan}` },
+          { title: t('payments.col.credited'), align: 'right', render: (_, o) => `¥${o.credited.yuan}` },
+          { title: t('payments.col.coupon'), align: 'right', render: (_, o) => (o.coupon.amount.fen ? `¥${o.coupon.amount.yuan}` : '') },
+          { title: t('payments.col.points'), align: 'right', render: (_, o) => o.points || '' },
+          { title: t('payments.field.channel'), render: (_, o) => t(`payments.channel.${o.channel}` as I18nKey) },
+          { title: t('payments.col.state'), render: (_, o) => <StateTag state={o.state} /> },
+          { title: t('payments.col.created'), render: (_, o) => formatTime(o.createdAt) },
+          { title: t('payments.col.note'), render: (_, o) => o.cancelReason ?? o.providerTradeNo ?? '' },
+        ]}
+      />
+    </Flex>
+  );
+}
+
+function UnmatchedList({ version }: { version: number }) {
+  const { t } = useI18n();
+  const report = useReportError();
+  const session = useSession();
+  const list = useQuery(() => api.payments.unmatched({}), [version]);
+  const [resolving, setResolving] = useState<Unmatched | null>(null);
+  const [form] = Form.useForm<{ action: 'credit_wallet' | 'refund'; note: string }>();
+
+  const resolve = async () => {
+    if (!resolving) return;
+    const v = await form.validateFields();
+    try {
+      await api.payments.resolveUnmatched({ unmatchedId: resolving.id, action: v.action, note: v.note });
+      setResolving(null);
+      list.reload();
+    } catch (e) {
+      report(e);
+    }
+  };
+
+  return (
+    <>
+      <Table<Unmatched>
+        rowKey="id"
+        size="small"
+        data-testid="payments-unmatched"
+        loading={list.loading}
+        dataSource={list.data ?? []}
+        pagination={false}
+        columns={[
+          { title: t('payments.col.number'), dataIndex: 'orderNumber' },
+          { title: t('payments.col.trade'), dataIndex: 'providerTradeNo' },
+          { title: t('payments.field.channel'), render: (_, u) => t(`payments.channel.${u.channel}` as I18nKey) },
+          { title: t('payments.col.amount'), align: 'right', render: (_, u) => `¥${u.amount.yuan}` },
+          { title: t('payments.col.reason'), render: (_, u) => t(`payments.reason.${u.reason}` as I18nKey) },
+          { title: t('payments.col.paidAt'), render: (_, u) => formatTime(u.paidAt) },
+          { title: t('payments.col.state'), render: (_, u) => <Tag color={u.status === 'open' ? 'red' : 'default'}>{t(`payments.unmatchedState.${u.status}` as I18nKey)}</Tag> },
+          {
+            title: '',
+            render: (_, u) =>
+              u.status === 'open' && session.can(FINANCE) ? (
+                <Button size="small" onClick={() => (form.resetFields(), setResolving(u))} data-testid={`payments-resolve-${u.id}`}>
+                  {t('payments.resolve')}
+                </Button>
+              ) : (
+                u.resolution ?? ''
+              ),
+          },
+        ]}
+      />
+      <Modal open={resolving !== null} title={t('payments.resolveTitle', { number: resolving?.orderNumber ?? '' })} onOk={resolve} onCancel={() => setResolving(null)} destroyOnHidden>
+        <Form form={form} layout="vertical" initialValues={{ action: 'credit_wallet' }}>
+          <Form.Item name="action" label={t('payments.resolveAction')}>
+            <Radio.Group>
+              <Radio value="credit_wallet">{t('payments.resolve.credit_wallet')}</Radio>
+              <Radio value="refund">{t('payments.resolve.refund')}</Radio>
+            </Radio.Group>
+          </Form.Item>
+          <Form.Item name="note" label={t('payments.col.note')} rules={[{ required: true, message: t('payments.noteRequired') }]}>
+            <Input.TextArea rows={2} />
+          </Form.Item>
+        </Form>
+      </Modal>
+    </>
+  );
+}
