@@ -101,6 +101,9 @@ export interface BatchOutcome {
   alerts: DepotEventMap['alert'][];
 }
 
+/** Actions whose handler writes at most one statement and calls no hook. */
+const SINGLE_STATEMENT = new Set(['Heartbeat', 'MeterValues', 'StatusNotification', 'DataTransfer']);
+
 /** A BootNotification from an unknown charger is told to come back in five minutes. */
 export const REJECTED_BOOT_RETRY_S = 300;
 
@@ -169,14 +172,14 @@ function stmts(sqlite: Sqlite): Statements {
 
 /** JSON with sorted keys, so the same content always hashes the same however it was written. */
 export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
+  return JSON.stringify(v, sortKeys);
+}
+
+function sortKeys(_key: string, value: unknown): unknown {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+  const sorted: Record<string, unknown> = {};
+  for (const k of Object.keys(value).sort()) sorted[k] = (value as Record<string, unknown>)[k];
+  return sorted;
 }
 
 function sha256(text: string): string {
@@ -393,7 +396,9 @@ function handleOne(ctx: InboundContext, s: Statements, msg: InboundMessage, out:
   try {
     // A savepoint per CALL: a handler that fails leaves nothing behind (not even the events it
     // meant to announce), and the rest of the batch commits.
-    result = inSavepoint(app.sqlite)(ctx, s, chargerId, frame, at, effects);
+    // A CALL whose handler runs one statement or none needs no savepoint (a statement is atomic);
+    // the rest get one, so a failure halfway (or in a hook) leaves nothing behind.
+    result = SINGLE_STATEMENT.has(frame.action) ? handleCall(ctx, s, chargerId, frame, at, effects) : inSavepoint(app.sqlite)(ctx, s, chargerId, frame, at, effects);
     out.statusEvents.push(...effects.statusEvents);
     out.records.push(...effects.records);
     out.alerts.push(...effects.alerts);
@@ -469,10 +474,10 @@ function handleCall(
       statusNotification(s, chargerId, charger, p, at, out);
       return { payload: {}, transactionId: null };
     case 'Authorize':
-      return { payload: { idTagInfo: ctx.hooks.authorizeIdTag(app, p.idTag as string) }, transactionId: null };
+      return { payload: checkedAnswer(action, { idTagInfo: ctx.hooks.authorizeIdTag(app, p.idTag as string) }), transactionId: null };
     case 'StartTransaction': {
       const transactionId = startTransaction(s, chargerId, frame, at, out);
-      return { payload: { transactionId, idTagInfo: ctx.hooks.authorizeIdTag(app, p.idTag as string) }, transactionId };
+      return { payload: checkedAnswer(action, { transactionId, idTagInfo: ctx.hooks.authorizeIdTag(app, p.idTag as string) }), transactionId };
     }
     case 'MeterValues':
       meterValues(s, chargerId, frame, at, out);
@@ -480,7 +485,7 @@ function handleCall(
     case 'StopTransaction': {
       stopTransaction(app, s, chargerId, frame, at, out);
       const idTag = typeof p.idTag === 'string' ? p.idTag : null;
-      return { payload: idTag ? { idTagInfo: ctx.hooks.authorizeIdTag(app, idTag) } : {}, transactionId: p.transactionId as number };
+      return { payload: checkedAnswer(action, idTag ? { idTagInfo: ctx.hooks.authorizeIdTag(app, idTag) } : {}), transactionId: p.transactionId as number };
     }
     case 'DataTransfer':
       return { payload: { status: 'UnknownVendorId' }, transactionId: null };
@@ -490,6 +495,13 @@ function handleCall(
       // Diagnostics/firmware/log status and security events: the message log is their record.
       return { payload: {}, transactionId: null };
   }
+}
+
+/** An answer built from a hook's output is checked against the .conf schema before it is sent. */
+function checkedAnswer(action: string, payload: Payload): Payload {
+  const fault = validatePayload(action, 'conf', payload);
+  if (fault) throw new Error(`our ${action} answer breaks the OCPP schema (${fault.description}); check the authorizeIdTag hook`);
+  return payload;
 }
 
 function boot(app: AppContext, s: Statements, chargerId: string, p: Payload, at: number): Payload {

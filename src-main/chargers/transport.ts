@@ -123,8 +123,23 @@ export function startTransport(app: AppContext, opts: TransportOptions): Transpo
 
   // Backpressure: mqtt.js handles one incoming packet at a time and acknowledges a QoS 1 message
   // when this callback runs, so holding it back stops reading from the socket.
+  // mqtt.js writes each acknowledgement as its own socket write (it handles one packet per tick).
+  // Corking the socket until the event loop comes round sends a burst's acknowledgements in one.
+  let corked = false;
+  const corkUntilNextTurn = () => {
+    const stream = client.stream;
+    if (corked || !stream) return;
+    corked = true;
+    stream.cork();
+    setImmediate(() => {
+      corked = false;
+      stream.uncork();
+    });
+  };
+
   client.handleMessage = (packet, callback) => {
     if (paused) return;
+    corkUntilNextTurn();
     const receivedAt = app.clock.now();
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     if (opts.onMessage(packet.topic, payload, receivedAt)) callback();

@@ -188,6 +188,16 @@ describe('bad messages are refused with a CALLERROR, logged raw, and change noth
     expect(businessState(depot)).toEqual(before);
   });
 
+  test('a hook that breaks the answer schema gets the charger an InternalError, and the start it half made is rolled back', async () => {
+    // A deliberately broken hook: the cast is the bug under test.
+    const depot = await startDepot({ hooks: { authorizeIdTag: () => ({ status: 'Maybe' as 'Accepted' }) } });
+    const cp = await bootedCharger(depot);
+    const before = businessState(depot);
+    const { frame } = await rawCall(depot, cp, '[2,"h1","StartTransaction",{"connectorId":1,"idTag":"T","meterStart":0,"timestamp":"2026-01-15T00:00:00Z"}]');
+    expect(frame).toMatchObject({ type: 4, uniqueId: 'h1', errorCode: 'InternalError' });
+    expect(businessState(depot)).toEqual(before);
+  });
+
   test('an unreadable answer (not a CALL) is logged but never answered', async () => {
     const depot = await startDepot();
     const cp = await bootedCharger(depot);
