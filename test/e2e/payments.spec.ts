@@ -34,7 +34,8 @@ test('the counter sells a package, the customer pays, and a late payment is reso
   await expect(page.getByTestId('payments-orders')).toContainText(late.number);
   await page.getByRole('tab', { name: '长款处理' }).click();
   const row = page.getByTestId('payments-unmatched').locator('tr', { hasText: late.number });
-  await row.getByRole('button', { name: '处理' }).click();
+  // antd spaces out two-character Chinese button labels ("处 理"), so the button is found by its test id.
+  await row.locator('[data-testid^="payments-resolve-"]').click();
   await page.getByLabel('备注').fill('顾客要求存入钱包');
   await page.getByRole('button', { name: /OK|确\s*定/ }).click();
   await expect(row).toContainText('已入钱包');
