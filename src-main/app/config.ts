@@ -66,6 +66,18 @@ export const configSchema = z
         holdTtlMs: z.number().int().min(60_000).default(7 * 24 * 3_600_000),
         /** A StartTransaction this long after a failed or cancelled start on the same connector and id tag reopens that session. */
         lateStartWindowMs: z.number().int().min(0).default(2 * 24 * 3_600_000),
+        /** The settlement sweeper runs when this many minutes have passed since the last sweep (checked every minute). */
+        sweepIntervalMinutes: z.number().int().min(1).max(24 * 60).default(10),
+        /** The sweeper settles sessions whose stop arrived within this many days; older ones are left to an operator. */
+        sweepWindowDays: z.number().int().min(1).max(366).default(7),
+        /** Sessions settled per transaction; the sweeper yields to the event loop between chunks. */
+        sweepChunkSize: z.number().int().min(1).max(10_000).default(200),
+        /** Alert when more finished sessions than this are unsettled after a sweep. */
+        unsettledAlertCount: z.number().int().min(0).default(100),
+        /** Alert when the estimated amount of unsettled finished sessions is above this (fen). */
+        unsettledAlertFen: z.number().int().min(0).default(100_000),
+        /** Price per kWh (fen) used to estimate the amount of a session nobody has priced yet. */
+        unsettledEstimateFenPerKwh: z.number().int().min(0).default(200),
       })
       .prefault({}),
     backup: z

@@ -7,7 +7,7 @@ import { tariffMethods } from '../tariffs';
 import { ledgerMethods } from '../ledger';
 import { chargerMethods } from '../chargers';
 import { paymentMethods } from '../payments';
-import { sessionMethods } from '../sessions';
+import { sessionMethods, sweeperMethods } from '../sessions';
 
 /**
  * The method registry: every operator action, one entry each. Domains declare their handlers as
@@ -23,6 +23,7 @@ export const methods = {
   ...chargerMethods,
   ...paymentMethods,
   ...sessionMethods,
+  ...sweeperMethods,
 } satisfies Record<string, MethodDef<any, any>>; // any: each entry keeps its own precise zod types
 
 export type Methods = typeof methods;

@@ -10,4 +10,5 @@ export * from '../alerts/schema';
 export * from '../tariffs/schema';
 export * from '../chargers/schema';
 export * from '../sessions/schema';
+export * from '../sessions/sweeper-schema';
 export * from '../payments/schema';

@@ -6,7 +6,7 @@ import { markOfflineChargers, pruneMessageLog } from '../chargers';
 import { backupDatabase } from '../db/backup';
 import { expireDueHolds } from '../ledger';
 import { paymentsExpireCron, paymentsExpireWorker } from '../payments';
-import { consumeInboxCron, consumeInboxWorker, startTimeoutWorker } from '../sessions';
+import { consumeInboxCron, consumeInboxWorker, startTimeoutWorker, sweepCron, sweepWorker } from '../sessions';
 import { backupFileName } from '../system';
 import { defineCron, type CronDef } from './cron';
 import { builtinCrons, builtinWorkers } from './maintenance';
@@ -91,6 +91,7 @@ export const workers: Worker[] = [
   paymentsExpireWorker,
   startTimeoutWorker,
   consumeInboxWorker,
+  sweepWorker,
 ];
 
 export const crons: CronDef[] = [
@@ -101,6 +102,7 @@ export const crons: CronDef[] = [
   defineCron({ name: 'system.nightlyBackup', expression: '30 2 * * *', kind: nightlyBackupWorker.kind }),
   paymentsExpireCron,
   consumeInboxCron,
+  sweepCron,
 ];
 
 export type { AppContext };

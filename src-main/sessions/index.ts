@@ -13,3 +13,5 @@ export { findSession, requireSession, listSessions, sessionTimeline, sessionSamp
 export { sessionMethods, sessionShape, sessionDetail, sessionDetailShape, sessionTransfers, toView, type SessionView } from './methods';
 export { consumeInboxWorker, consumeInboxCron } from './jobs';
 export { sessionFigures } from './figures';
+export { runSweep, scanUnsettled, scanPlan, unsettledSummary, listSweeps, sweepDue, sweepWorker, sweepCron, sweeperFigures, sweeperMethods, type SweepResult, type SweepRecord, type UnsettledSummary } from './sweeper';
+export * from './sweeper-schema';

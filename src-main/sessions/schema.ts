@@ -70,6 +70,8 @@ export const chargingSessions = sqliteTable(
     index('charging_sessions_driver').on(t.driverId, t.createdAt),
     index('charging_sessions_created').on(t.createdAt),
     index('charging_sessions_review').on(t.reviewState),
+    // The settlement sweeper's scan: only FINISHED sessions (a few) are in it, by when their stop arrived.
+    index('charging_sessions_unsettled').on(t.stopReceivedAt, t.id).where(sql`${t.state} = 'FINISHED'`),
     check('charging_sessions_state', sql`${t.state} in ('PLACED','STARTING','CHARGING','STOPPING','FINISHED','PAID','UNPAID','FAILED','CANCELLED')`),
     check('charging_sessions_prepay', sql`${t.prepayFen} >= 0`),
   ],

@@ -4,7 +4,7 @@ import { businessDate } from '../app/clock';
 import { jobFigures } from '../jobs';
 import { ledgerFigures } from '../ledger';
 import { paymentFigures } from '../payments';
-import { sessionFigures } from '../sessions';
+import { sessionFigures, sweeperFigures } from '../sessions';
 
 /**
  * Live figures for the dashboard, read straight from the database. Each domain contributes a
@@ -46,7 +46,7 @@ const foundationFigures: FigureProvider = (app, dayStart) => {
 };
 
 /** Later domains append their providers here. */
-export const figureProviders: FigureProvider[] = [foundationFigures, jobFigures, ledgerFigures, sessionFigures, paymentFigures];
+export const figureProviders: FigureProvider[] = [foundationFigures, jobFigures, ledgerFigures, sessionFigures, sweeperFigures, paymentFigures];
 
 export function dashboardSummary(app: AppContext): { at: number; businessDate: string; figures: Figure[] } {
   const dayStart = startOfBusinessDay(app);

@@ -6,6 +6,7 @@ import { tariffCommands } from './tariffs';
 import { ledgerCommands } from './ledger';
 import { paymentCommands } from './payments';
 import { sessionCommands } from './sessions';
+import { sweepCommands } from './sweep';
 
 /** Every CLI command; domains add their list here. */
-export const commands: Command[] = [...foundationCommands, ...jobCommands, ...tariffCommands, ...chargerCommands, ...ledgerCommands, ...sessionCommands, ...paymentCommands];
+export const commands: Command[] = [...foundationCommands, ...jobCommands, ...tariffCommands, ...chargerCommands, ...ledgerCommands, ...sessionCommands, ...sweepCommands, ...paymentCommands];

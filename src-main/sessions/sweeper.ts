@@ -1,0 +1,414 @@
+import { z } from 'zod';
+import { raiseAlert } from '../alerts';
+import type { AppContext } from '../app/context';
+import { DepotError } from '../app/errors';
+import { writeTx } from '../db/connection';
+import { FINANCE, method } from '../contract/define';
+import { defineCron, defineWorker } from '../jobs';
+import { formatFen } from '../money';
+import { BLOCKING_REVIEWS, settleSession } from './settle';
+import { requireSession } from './store';
+
+/**
+ * The settlement sweeper: the safety net under real-time settlement. A session can reach FINISHED
+ * and stay there — stopped at the charger's own button while the back office was busy, replayed
+ * offline, or the process died between the stop's commit and the settlement's.
+ *
+ * Guarantees:
+ * - Every sweep settles each FINISHED session whose stop arrived within `sessions.sweepWindowDays`
+ *   through settleSession, the real-time path itself: same pricing, same ledger operation keyed
+ *   `settle:<session>`. A session is never charged twice, whichever path gets there first; one the
+ *   real-time path settled meanwhile is found settled and counted as such, not settled again.
+ * - A shortfall becomes a debt (the session ends UNPAID), exactly as in real time.
+ * - A session older than the window is left alone (an operator settles it, see docs/sessions.md);
+ *   it still shows in the unsettled figures.
+ * - One session that fails does not stop the others: its settlement is rolled back whole (a
+ *   savepoint), its error is logged and recorded in the sweep with its reason.
+ * - Every sweep, dry or not, leaves one row in settlement_sweeps: window, found, settled, unpaid,
+ *   held for review, failed with reasons, total amount and debt. A sweep cut short (crash) keeps its
+ *   row with finished_at NULL; the next sweep simply does the rest.
+ * - A dry run runs the very same code in transactions that are rolled back: no money moves, no
+ *   session changes, no alert is raised; only its sweep row (dry_run = 1) is written, with what
+ *   would have been settled.
+ * - At most sessions.sweepChunkSize sessions are settled per transaction, and the sweep yields to
+ *   the event loop between chunks, so the app stays responsive during a large sweep.
+ * - After every real sweep the alert rules are evaluated: unsettled count above
+ *   sessions.unsettledAlertCount, estimated unsettled amount above sessions.unsettledAlertFen, and
+ *   any session the sweep failed to settle.
+ */
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface SweepFailure {
+  sessionId: string;
+  code: string;
+  message: string;
+}
+
+export interface SweepResult {
+  id: string;
+  trigger: 'cron' | 'operator';
+  dryRun: boolean;
+  startedAt: number;
+  finishedAt: number;
+  windowFrom: number;
+  found: number;
+  settled: number;
+  unpaid: number;
+  held: number;
+  /** Settled by someone else (the real-time path) between the scan and the sweep's turn. */
+  alreadySettled: number;
+  failed: number;
+  failures: SweepFailure[];
+  totalAmountFen: number;
+  debtFen: number;
+  /** The sessions settled (or, dry, that would be), with their amounts; at most 1,000 listed. */
+  sessions: { sessionId: string; state: 'PAID' | 'UNPAID'; amountFen: number; debtFen: number }[];
+  alerts: string[];
+}
+
+/**
+ * The scan's statement. The partial index charging_sessions_unsettled holds only FINISHED sessions
+ * (about 1 % of a busy depot's), ordered as the scan reads them. INDEXED BY because with no
+ * statistics the planner prefers charging_sessions_state and sorts; and should the index ever stop
+ * matching the query, preparing it fails loudly instead of silently scanning a million rows.
+ */
+const SCAN_SQL = `SELECT id, stop_received_at AS at FROM charging_sessions INDEXED BY charging_sessions_unsettled
+  WHERE state = 'FINISHED' AND stop_received_at >= @from AND stop_received_at <= @until
+    AND (stop_received_at, id) > (@afterAt, @afterId)
+  ORDER BY stop_received_at, id LIMIT @limit`;
+
+/**
+ * The finished sessions in [from, until] by when their stop arrived, a chunk at a time (keyset
+ * pagination, so settling a chunk — which removes its rows from the index — never skips or
+ * repeats one).
+ */
+export function* scanUnsettled(app: AppContext, opts: { from: number; until: number; chunkSize: number }): Generator<string[]> {
+  const stmt = app.sqlite.prepare(SCAN_SQL);
+  let afterAt = -1;
+  let afterId = '';
+  for (;;) {
+    const rows = stmt.all({ from: opts.from, until: opts.until, afterAt, afterId, limit: opts.chunkSize }) as { id: string; at: number }[];
+    if (rows.length === 0) return;
+    yield rows.map((r) => r.id);
+    const last = rows[rows.length - 1];
+    afterAt = last.at;
+    afterId = last.id;
+    if (rows.length < opts.chunkSize) return;
+  }
+}
+
+/** What EXPLAIN QUERY PLAN says about the scan (for the benchmark and the docs). */
+export function scanPlan(app: AppContext): string[] {
+  return (app.sqlite.prepare(`EXPLAIN QUERY PLAN ${SCAN_SQL}`).all({ from: 0, until: 0, afterAt: 0, afterId: '', limit: 1 }) as { detail: string }[]).map((r) => r.detail);
+}
+
+class DryRunRollback extends Error {}
+
+const LISTED = 1_000;
+
+/** Runs one sweep now. */
+export async function runSweep(app: AppContext, opts: { dryRun?: boolean; trigger?: 'cron' | 'operator'; operatorId?: string | null } = {}): Promise<SweepResult> {
+  const dryRun = opts.dryRun ?? false;
+  const trigger = opts.trigger ?? 'operator';
+  const cfg = app.config.sessions;
+  const startedAt = app.clock.now();
+  const windowFrom = startedAt - cfg.sweepWindowDays * DAY_MS;
+  const id = app.ids.next();
+  const r: SweepResult = {
+    id,
+    trigger,
+    dryRun,
+    startedAt,
+    finishedAt: startedAt,
+    windowFrom,
+    found: 0,
+    settled: 0,
+    unpaid: 0,
+    held: 0,
+    alreadySettled: 0,
+    failed: 0,
+    failures: [],
+    totalAmountFen: 0,
+    debtFen: 0,
+    sessions: [],
+    alerts: [],
+  };
+  // A real sweep is recorded before it starts, so one cut short is visible (finished_at NULL).
+  if (!dryRun) {
+    app.sqlite
+      .prepare('INSERT INTO settlement_sweeps (id, trigger, dry_run, started_at, window_from, operator_id) VALUES (?, ?, 0, ?, ?, ?)')
+      .run(id, trigger, startedAt, windowFrom, opts.operatorId ?? null);
+  }
+
+  for (const chunk of scanUnsettled(app, { from: windowFrom, until: startedAt, chunkSize: cfg.sweepChunkSize })) {
+    r.found += chunk.length;
+    const outcome = { settled: 0, unpaid: 0, held: 0, already: 0, amount: 0, debt: 0, listed: [] as SweepResult['sessions'], failures: [] as SweepFailure[] };
+    try {
+      writeTx(app.sqlite, () => {
+        for (const sessionId of chunk) {
+          // Re-read under the write lock: the real-time path may have settled it since the scan.
+          if (requireSession(app, sessionId).state !== 'FINISHED') {
+            outcome.already += 1;
+            continue;
+          }
+          try {
+            // settleSession's own transaction is a savepoint inside this one: a failure undoes only this session.
+            const s = settleSession(app, sessionId);
+            if (s.state === 'PAID' || s.state === 'UNPAID') {
+              outcome.settled += 1;
+              outcome.amount += s.amountFen ?? 0;
+              outcome.debt += s.debtFen ?? 0;
+              if (s.state === 'UNPAID') outcome.unpaid += 1;
+              outcome.listed.push({ sessionId, state: s.state, amountFen: s.amountFen ?? 0, debtFen: s.debtFen ?? 0 });
+            } else {
+              outcome.held += 1;
+            }
+          } catch (e) {
+            const code = e instanceof DepotError ? e.code : 'internal';
+            const message = (e as Error).message;
+            app.log.error({ err: e, sessionId, sweepId: id }, `the settlement sweep could not settle session ${sessionId}: ${message}`);
+            outcome.failures.push({ sessionId, code, message });
+          }
+        }
+        if (dryRun) throw new DryRunRollback();
+      });
+    } catch (e) {
+      if (!(e instanceof DryRunRollback)) throw e;
+    }
+    r.settled += outcome.settled;
+    r.unpaid += outcome.unpaid;
+    r.held += outcome.held;
+    r.alreadySettled += outcome.already;
+    r.totalAmountFen += outcome.amount;
+    r.debtFen += outcome.debt;
+    r.failures.push(...outcome.failures);
+    r.failed = r.failures.length;
+    for (const x of outcome.listed) if (r.sessions.length < LISTED) r.sessions.push(x);
+    // Let IPC, HTTP and the charger link in between chunks.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  r.finishedAt = app.clock.now();
+  const failuresJson = JSON.stringify(r.failures);
+  if (dryRun) {
+    app.sqlite
+      .prepare(
+        `INSERT INTO settlement_sweeps (id, trigger, dry_run, started_at, finished_at, window_from, found, settled, unpaid, held, failed, failures, total_amount_fen, debt_fen, operator_id)
+         VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(id, trigger, startedAt, r.finishedAt, windowFrom, r.found, r.settled, r.unpaid, r.held, r.failed, failuresJson, r.totalAmountFen, r.debtFen, opts.operatorId ?? null);
+  } else {
+    writeTx(app.sqlite, () => {
+      app.sqlite
+        .prepare(
+          `UPDATE settlement_sweeps SET finished_at = ?, found = ?, settled = ?, unpaid = ?, held = ?, failed = ?, failures = ?, total_amount_fen = ?, debt_fen = ?
+           WHERE id = ? AND finished_at IS NULL`,
+        )
+        .run(r.finishedAt, r.found, r.settled, r.unpaid, r.held, r.failed, failuresJson, r.totalAmountFen, r.debtFen, id);
+      r.alerts = evaluateSweepAlerts(app, r);
+    });
+    app.events.emit('dashboard.changed', { reason: 'sessions.sweep' });
+  }
+  const level = r.failed > 0 ? 'warn' : 'info';
+  if (r.found > 0 || dryRun) {
+    app.log[level](
+      { sweepId: id, dryRun, found: r.found, settled: r.settled, unpaid: r.unpaid, held: r.held, failed: r.failed, totalAmountFen: r.totalAmountFen },
+      `${dryRun ? 'dry-run ' : ''}settlement sweep: ${r.found} found, ${r.settled} ${dryRun ? 'would be ' : ''}settled (¥${formatFen(r.totalAmountFen)}), ${r.held} held for review, ${r.failed} failed`,
+    );
+  }
+  return r;
+}
+
+export interface UnsettledSummary {
+  /** FINISHED sessions not waiting for a supervisor (those are in the review queue). */
+  count: number;
+  /** Their amount: the priced amount where known, else energy × sessions.unsettledEstimateFenPerKwh. */
+  estimatedFen: number;
+  /** Of them, stopped before the sweep window: the sweeper leaves these to an operator. */
+  outsideWindow: number;
+}
+
+export function unsettledSummary(app: AppContext): UnsettledSummary {
+  const cfg = app.config.sessions;
+  const windowFrom = app.clock.now() - cfg.sweepWindowDays * DAY_MS;
+  const row = app.sqlite
+    .prepare(
+      `SELECT count(*) AS n,
+              coalesce(sum(coalesce(amount_fen, (max(coalesce(energy_wh, 0), 0) * CAST(@perKwh AS INTEGER) + 500) / 1000)), 0) AS fen,
+              coalesce(sum(coalesce(stop_received_at, 0) < @from), 0) AS old
+       FROM charging_sessions
+       WHERE state = 'FINISHED' AND NOT (coalesce(review_state, '') = 'pending' AND coalesce(review_reason, '') IN (${BLOCKING_REVIEWS.map((x) => `'${x}'`).join(', ')}))`,
+    )
+    // better-sqlite3 binds JS numbers as REAL; the CAST keeps the estimate in whole fen.
+    .get({ perKwh: cfg.unsettledEstimateFenPerKwh, from: windowFrom }) as { n: number; fen: number; old: number };
+  return { count: row.n, estimatedFen: row.fen, outsideWindow: row.old };
+}
+
+/** The sweeper's alert rules; runs in the sweep's closing transaction. Returns the alert subjects raised. */
+export function evaluateSweepAlerts(app: AppContext, sweep: Pick<SweepResult, 'id' | 'failed' | 'failures'>): string[] {
+  const cfg = app.config.sessions;
+  const u = unsettledSummary(app);
+  const raised: string[] = [];
+  if (u.count > cfg.unsettledAlertCount) {
+    raised.push(
+      raiseAlert(app, {
+        code: 'sessions_unsettled',
+        level: 'warning',
+        subject: 'sessions_unsettled:count',
+        message: `${u.count} finished sessions are still unsettled after the settlement sweep (alert above ${cfg.unsettledAlertCount})`,
+        details: { ...u, threshold: cfg.unsettledAlertCount, sweepId: sweep.id },
+      }).alert.subject,
+    );
+  }
+  if (u.estimatedFen > cfg.unsettledAlertFen) {
+    raised.push(
+      raiseAlert(app, {
+        code: 'sessions_unsettled_amount',
+        level: 'warning',
+        subject: 'sessions_unsettled:amount',
+        message: `about ¥${formatFen(u.estimatedFen)} of finished sessions is unsettled (alert above ¥${formatFen(cfg.unsettledAlertFen)})`,
+        details: { ...u, thresholdFen: cfg.unsettledAlertFen, sweepId: sweep.id },
+      }).alert.subject,
+    );
+  }
+  if (sweep.failed > 0) {
+    raised.push(
+      raiseAlert(app, {
+        code: 'sweep_failed',
+        level: 'error',
+        subject: 'sessions_sweep:failed',
+        message: `the settlement sweep could not settle ${sweep.failed} session(s); first: ${sweep.failures[0].sessionId}: ${sweep.failures[0].message}`,
+        details: { sweepId: sweep.id, failures: sweep.failures.slice(0, 20) },
+      }).alert.subject,
+    );
+  }
+  return raised;
+}
+
+export interface SweepRecord {
+  id: string;
+  trigger: 'cron' | 'operator';
+  dryRun: boolean;
+  startedAt: number;
+  finishedAt: number | null;
+  windowFrom: number;
+  found: number;
+  settled: number;
+  unpaid: number;
+  held: number;
+  failed: number;
+  failures: SweepFailure[];
+  totalAmountFen: number;
+  debtFen: number;
+  operatorId: string | null;
+}
+
+export function listSweeps(app: AppContext, q: { limit: number; offset: number; includeDryRuns?: boolean }): { total: number; items: SweepRecord[] } {
+  const where = q.includeDryRuns ? '' : 'WHERE dry_run = 0';
+  const total = (app.sqlite.prepare(`SELECT count(*) AS n FROM settlement_sweeps ${where}`).get() as { n: number }).n;
+  const rows = app.sqlite
+    .prepare(
+      `SELECT id, trigger, dry_run AS dryRun, started_at AS startedAt, finished_at AS finishedAt, window_from AS windowFrom, found, settled, unpaid, held, failed,
+              failures, total_amount_fen AS totalAmountFen, debt_fen AS debtFen, operator_id AS operatorId
+       FROM settlement_sweeps ${where} ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?`,
+    )
+    .all(q.limit, q.offset) as (Omit<SweepRecord, 'dryRun' | 'failures'> & { dryRun: number; failures: string })[];
+  return { total, items: rows.map((x) => ({ ...x, dryRun: x.dryRun === 1, failures: JSON.parse(x.failures) as SweepFailure[] })) };
+}
+
+/** Whether the scheduled sweep is due: sessions.sweepIntervalMinutes since the last real sweep began. */
+export function sweepDue(app: AppContext): boolean {
+  const last = app.sqlite.prepare('SELECT max(started_at) AS at FROM settlement_sweeps WHERE dry_run = 0').get() as { at: number | null };
+  if (last.at === null) return true;
+  // Half a minute of slack: the per-minute tick must not miss a slot by a few milliseconds.
+  return app.clock.now() - last.at >= app.config.sessions.sweepIntervalMinutes * 60_000 - 30_000;
+}
+
+/**
+ * The scheduled sweep. The cron ticks every minute and the worker sweeps only when
+ * sessions.sweepIntervalMinutes have passed: crons are fixed at build time, the interval is config.
+ */
+export const sweepWorker = defineWorker({
+  kind: 'sessions.sweep',
+  queue: 'maintenance',
+  args: z.object({}),
+  maxAttempts: 3,
+  // A large backlog (thousands of sessions) takes a while; the sweep is idempotent if cut short.
+  timeoutMs: 15 * 60_000,
+  async perform(app) {
+    if (!sweepDue(app)) return;
+    await runSweep(app, { trigger: 'cron' });
+  },
+});
+
+export const sweepCron = defineCron({ name: 'sessions.sweep', expression: '* * * * *', kind: sweepWorker.kind });
+
+/** Dashboard figures: unsettled finished sessions, their estimated amount, those outside the sweep window. */
+export function sweeperFigures(app: AppContext): { key: string; value: number; unit: 'count' | 'fen' }[] {
+  const u = unsettledSummary(app);
+  return [
+    { key: 'sessions.unsettled', value: u.count, unit: 'count' },
+    { key: 'sessions.unsettledAmount', value: u.estimatedFen, unit: 'fen' },
+    { key: 'sessions.unsettledOutsideWindow', value: u.outsideWindow, unit: 'count' },
+  ];
+}
+
+const failureShape = z.object({ sessionId: z.string(), code: z.string(), message: z.string() });
+
+export const sweepResultShape = z.object({
+  id: z.string(),
+  trigger: z.enum(['cron', 'operator']),
+  dryRun: z.boolean(),
+  startedAt: z.number(),
+  finishedAt: z.number(),
+  windowFrom: z.number(),
+  found: z.number(),
+  settled: z.number(),
+  unpaid: z.number(),
+  held: z.number(),
+  alreadySettled: z.number(),
+  failed: z.number(),
+  failures: z.array(failureShape),
+  totalAmountFen: z.number(),
+  debtFen: z.number(),
+  sessions: z.array(z.object({ sessionId: z.string(), state: z.enum(['PAID', 'UNPAID']), amountFen: z.number(), debtFen: z.number() })),
+  alerts: z.array(z.string()),
+});
+
+export const sweepRecordShape = z.object({
+  id: z.string(),
+  trigger: z.enum(['cron', 'operator']),
+  dryRun: z.boolean(),
+  startedAt: z.number(),
+  finishedAt: z.number().nullable(),
+  windowFrom: z.number(),
+  found: z.number(),
+  settled: z.number(),
+  unpaid: z.number(),
+  held: z.number(),
+  failed: z.number(),
+  failures: z.array(failureShape),
+  totalAmountFen: z.number(),
+  debtFen: z.number(),
+  operatorId: z.string().nullable(),
+});
+
+export const sweeperMethods = {
+  'sessions.sweep': method({
+    summary: 'Run the settlement sweep now: settle finished sessions of the sweep window through the real-time path; dryRun shows what it would settle and moves nothing.',
+    kind: 'command',
+    roles: FINANCE,
+    input: z.object({ dryRun: z.boolean().default(false) }),
+    output: sweepResultShape,
+    handler: ({ app, caller }, input) => runSweep(app, { dryRun: input.dryRun, trigger: 'operator', operatorId: caller.operator?.id ?? null }),
+  }),
+  'sessions.sweeps': method({
+    summary: 'Past settlement sweeps, newest first: found, settled, failed with reasons, amounts.',
+    kind: 'query',
+    roles: FINANCE,
+    input: z.object({ includeDryRuns: z.boolean().default(false), limit: z.number().int().min(1).max(500).default(20), offset: z.number().int().min(0).default(0) }),
+    output: z.object({ total: z.number(), items: z.array(sweepRecordShape) }),
+    handler: ({ app }, input) => listSweeps(app, input),
+  }),
+};
