@@ -45,3 +45,4 @@ export {
   type OfflineChange,
 } from './registry';
 export { ensureBackOfficeCredentials, BACK_OFFICE_USERNAME } from './broker';
+export { chargersDemoStep, DEMO_CHARGER_PASSWORD } from './demo';

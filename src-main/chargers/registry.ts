@@ -161,13 +161,14 @@ export function listStations(app: AppContext): Station[] {
   );
 }
 
-export function addStation(app: AppContext, input: { name: string; address?: string }): Station {
+/** `id` is for fixed, well-known stations (the demo); operators' stations get a ULID. */
+export function addStation(app: AppContext, input: { name: string; address?: string; id?: string }): Station {
   const name = input.name.trim();
   if (!name) throw new DepotError('invalid_input', 'a station needs a name', { field: 'name' });
   return writeTx(app.sqlite, () => {
     const taken = app.sqlite.prepare('SELECT id FROM stations WHERE name_key = ?').get(name.toLowerCase());
     if (taken) throw new DepotError('conflict', `a station named ${name} already exists`, { field: 'name' });
-    const row = { id: app.ids.next(), name, nameKey: name.toLowerCase(), address: input.address?.trim() ?? '', createdAt: app.clock.now() };
+    const row = { id: input.id ?? app.ids.next(), name, nameKey: name.toLowerCase(), address: input.address?.trim() ?? '', createdAt: app.clock.now() };
     app.sqlite
       .prepare('INSERT INTO stations (id, name, name_key, address, created_at) VALUES (@id, @name, @nameKey, @address, @createdAt)')
       .run(row);

@@ -3,6 +3,7 @@ import { createFirstAdmin, createOperator, operatorCount } from '../operators';
 import { ledgerDemoStep } from '../ledger';
 import { tariffsDemoStep } from '../tariffs';
 import { paymentsDemoStep } from '../payments';
+import { chargersDemoStep } from '../chargers';
 
 /**
  * `depotdesk demo`: a small demo depot to click around in. Each domain appends its step (drivers,
@@ -29,7 +30,7 @@ const operatorsStep: DemoStep = {
   },
 };
 
-export const demoSteps: DemoStep[] = [operatorsStep, ledgerDemoStep, tariffsDemoStep, paymentsDemoStep];
+export const demoSteps: DemoStep[] = [operatorsStep, ledgerDemoStep, tariffsDemoStep, chargersDemoStep, paymentsDemoStep];
 
 export async function runDemo(app: AppContext, opts: { password: string }): Promise<{ step: string; result: string }[]> {
   const out: { step: string; result: string }[] = [];

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { addCharger, addStation, markOfflineChargers, pruneMessageLog, type ChargerSummary } from '../../src-main/chargers';
+import { addCharger, addStation, chargersDemoStep, DEMO_CHARGER_PASSWORD, markOfflineChargers, pruneMessageLog, type ChargerSummary } from '../../src-main/chargers';
+import { DEMO_TARIFF_STATION } from '../../src-main/tariffs';
 import { addOperator, call, cli, makeApp, ok, tempDir } from '../helpers';
 import { count, rows, settle, startDepot } from './helpers';
 
@@ -165,4 +166,15 @@ test('registry functions used by the session step work without the contract', as
   const s = addStation(app, { name: 'South' });
   const c = await addCharger(app, { id: 'CP-S', station: s.id, connectors: 1, password: 'pw-123456' });
   expect(c.stationName).toBe('South');
+});
+
+test('the demo depot registers three simulated chargers at the tariff demo station, once', async () => {
+  const depot = await startDepot();
+  expect(await chargersDemoStep.run(depot.app)).toContain('SIM-001, SIM-002, SIM-003');
+  expect(await chargersDemoStep.run(depot.app)).toBe('demo chargers already registered');
+  expect(rows(depot.app, 'SELECT id, station_id FROM chargers ORDER BY id')).toEqual(
+    ['SIM-001', 'SIM-002', 'SIM-003'].map((id) => ({ id, station_id: DEMO_TARIFF_STATION })),
+  );
+  const sim = await depot.charger('SIM-002', { password: DEMO_CHARGER_PASSWORD });
+  expect(await sim.boot()).toMatchObject({ status: 'Accepted' });
 });
