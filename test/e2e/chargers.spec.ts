@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from '@playwright/test';
 import { SimCharger } from '../../src-main/chargers/simulator';
-import { expect, signIn, test } from './fixtures';
+import { expect, rpc, signIn, test } from './fixtures';
 
 /**
  * The Chargers page against the served depot and its embedded broker: a supervisor adds a
@@ -10,6 +12,15 @@ import { expect, signIn, test } from './fixtures';
  * reload, maintenance goes on and off, and the message log shows the frames, the refused one
  * highlighted with its reason.
  */
+/** docs/screenshots, written only with DEPOTDESK_SCREENSHOTS=1 (run this spec with it) so ordinary runs leave tracked images alone. */
+async function docsScreenshot(page: Page, name: string): Promise<void> {
+  if (process.env.DEPOTDESK_SCREENSHOTS !== '1') return;
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.mouse.move(0, 0);
+  await expect(page.locator('.ant-message-notice')).toHaveCount(0);
+  await page.screenshot({ path: path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots', name) });
+}
+
 function brokerUrl(): string {
   const dir = process.env.DEPOTDESK_E2E_DATA_DIR;
   if (!dir) throw new Error('DEPOTDESK_E2E_DATA_DIR is not set: run through playwright.config.ts');
@@ -70,6 +81,16 @@ test('a supervisor adds a station and a charger, sees it come online live, switc
 
     await sim.status(2, 'Available');
     await expect(card).toHaveAttribute('data-condition', 'online');
+
+    // Neighbours on the same station: one never seen, one taken out for maintenance.
+    const stationId = (await rpc<{ id: string; name: string }[]>(page, 'stations.list')).find((x) => x.name === station)!.id;
+    for (const n of ['B', 'C']) await rpc(page, 'chargers.add', { id: `${chargerId}-${n}`, station: stationId, connectors: 2, password });
+    await rpc(page, 'chargers.setMaintenance', { id: `${chargerId}-C`, maintenance: true, reason: '更换枪线' });
+    await page.getByRole('button', { name: /刷新/ }).click();
+    const group = page.getByTestId(`station-${station}`);
+    await expect(group.getByTestId(`charger-card-${chargerId}-B`)).toHaveAttribute('data-condition', 'offline');
+    await expect(group.getByTestId(`charger-card-${chargerId}-C`)).toHaveAttribute('data-condition', 'maintenance');
+    await docsScreenshot(page, 'chargers-zh.png');
 
     // A frame that breaks the OCPP schema is refused and logged with the reason.
     await sim.send('StatusNotification', { connectorId: 1, status: 'Sleeping', errorCode: 'NoError' });

@@ -75,7 +75,7 @@ export function ChargerCard({ charger, actions }: { charger: Charger; actions: C
             </Flex>
           ))}
         </Flex>
-        <Descriptions size="small" column={1} colon={false} labelStyle={{ width: 72, color: '#8c8c8c' }}>
+        <Descriptions size="small" column={1} colon={false} styles={{ label: { width: 72, color: '#8c8c8c' } }}>
           <Descriptions.Item label={t('chargers.model')}>
             {[charger.vendor, charger.model].filter(Boolean).join(' ') || <Typography.Text type="secondary">{t('chargers.notBooted')}</Typography.Text>}
           </Descriptions.Item>

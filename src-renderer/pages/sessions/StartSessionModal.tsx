@@ -1,12 +1,11 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { Alert, App, Form, Input, Modal, Select, Spin, Typography } from 'antd';
+import { useEffect, useMemo, useState } from 'react';
+import { Alert, App, Form, Input, Modal, Select } from 'antd';
 import { api, isApiError } from '../../api';
-import type { MethodOutput } from '../../../src-main/contract/types';
 import { useI18n } from '../../i18n';
 import { applyFieldErrors, useReportError } from '../../lib/errors';
 import { connectorStartable, type Charger } from '../chargers/model';
+import { DriverSelect } from './DriverSelect';
 
-type DriverHit = MethodOutput<'drivers.list'>['drivers'][number];
 export interface StartTarget {
   chargerId?: string;
   connectorId?: number;
@@ -19,7 +18,6 @@ interface Values {
 }
 
 const YUAN = /^\d{1,7}(\.\d{1,2})?$/;
-const SEARCH_DEBOUNCE_MS = 250;
 
 /** Why the core refused, in the operator's words; the core's own sentence stays as the detail. */
 function refusalKey(e: unknown): string | null {
@@ -38,13 +36,9 @@ export function StartSessionModal({ target, onClose, onStarted }: { target: Star
   const { message } = App.useApp();
   const report = useReportError();
   const [form] = Form.useForm<Values>();
-  const [drivers, setDrivers] = useState<DriverHit[]>([]);
-  const [searching, setSearching] = useState(false);
   const [chargers, setChargers] = useState<Charger[]>([]);
   const [saving, setSaving] = useState(false);
   const [refusal, setRefusal] = useState<{ title: string; detail: string } | null>(null);
-  const searchTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const searchSeq = useRef(0);
   const open = target !== null;
   const chargerId = Form.useWatch('chargerId', form);
 
@@ -57,20 +51,6 @@ export function StartSessionModal({ target, onClose, onStarted }: { target: Star
     // Each opening starts from the charger that was clicked.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [open, target?.chargerId, target?.connectorId]);
-
-  function search(text: string) {
-    if (searchTimer.current) clearTimeout(searchTimer.current);
-    const q = text.trim();
-    if (!q) return setDrivers([]);
-    searchTimer.current = setTimeout(() => {
-      const mine = ++searchSeq.current;
-      setSearching(true);
-      api.drivers
-        .list({ search: q, limit: 20 })
-        .then((r) => mine === searchSeq.current && setDrivers(r.drivers), report)
-        .finally(() => mine === searchSeq.current && setSearching(false));
-    }, SEARCH_DEBOUNCE_MS);
-  }
 
   const startable = useMemo(() => chargers.filter((c) => c.connectors.length === 0 ? c.online && !c.maintenance : c.connectors.some((k) => connectorStartable(c, k))), [chargers]);
   const charger = chargers.find((c) => c.id === chargerId);
@@ -115,25 +95,7 @@ export function StartSessionModal({ target, onClose, onStarted }: { target: Star
       {refusal && <Alert type="error" showIcon style={{ marginBottom: 16 }} message={refusal.title} description={refusal.detail} data-testid="start-refusal" />}
       <Form form={form} layout="vertical" onFinish={(v) => void submit(v)} data-testid="start-session-form">
         <Form.Item name="driver" label={t('sessions.driver')} rules={required} extra={t('sessions.driverHelp')}>
-          <Select
-            showSearch
-            filterOption={false}
-            onSearch={search}
-            data-testid="start-driver"
-            placeholder={t('sessions.driverPlaceholder')}
-            notFoundContent={searching ? <Spin size="small" /> : t('sessions.noDriver')}
-            options={drivers.map((d) => ({
-              value: d.id,
-              label: (
-                <span>
-                  {d.name} · {d.phone}{' '}
-                  <Typography.Text type={d.owed.fen > 0 ? 'danger' : 'secondary'}>
-                    {d.owed.fen > 0 ? t('sessions.driverOwes', { amount: d.owed.yuan }) : t('sessions.driverAvailable', { amount: d.available.yuan })}
-                  </Typography.Text>
-                </span>
-              ),
-            }))}
-          />
+          <DriverSelect testId="start-driver" />
         </Form.Item>
         <Form.Item name="chargerId" label={t('sessions.charger')} rules={required}>
           <Select

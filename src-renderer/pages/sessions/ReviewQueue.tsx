@@ -1,0 +1,114 @@
+import { useState } from 'react';
+import { App, Button, Form, Input, Modal, Table, Tag, Typography } from 'antd';
+import { CheckOutlined } from '@ant-design/icons';
+import { api } from '../../api';
+import { useI18n } from '../../i18n';
+import { applyFieldErrors, useReportError } from '../../lib/errors';
+import { formatFen } from '../../lib/format';
+import { formatTime } from '../../lib/time';
+import { useQuery } from '../../lib/useQuery';
+import { SUPERVISORS, useSession } from '../../session';
+import { DriverName, DriverSelect } from './DriverSelect';
+import { STATE_COLOR, stateLabel, type Session } from './model';
+
+/**
+ * Approve a session waiting for a supervisor; a finished one is settled on approval. A session
+ * started with an unknown card needs the driver who pays for it.
+ */
+export function ReviewButton({ session, onDone }: { session: Session; onDone(): void }) {
+  const { t } = useI18n();
+  const { can } = useSession();
+  const { message } = App.useApp();
+  const report = useReportError();
+  const [open, setOpen] = useState(false);
+  const [saving, setSaving] = useState(false);
+  const [form] = Form.useForm<{ driverId?: string; note?: string }>();
+  if (!can(SUPERVISORS)) return null;
+  const needsDriver = session.driverId === null;
+
+  async function submit(v: { driverId?: string; note?: string }) {
+    setSaving(true);
+    try {
+      const s = await api.sessions.approveReview({ sessionId: session.id, driverId: v.driverId, note: v.note || undefined });
+      void message.success(t('sessions.approved', { state: t(stateLabel(s.state)) }));
+      setOpen(false);
+      onDone();
+    } catch (e) {
+      applyFieldErrors(form, e);
+      report(e);
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  return (
+    <>
+      <Button type="primary" icon={<CheckOutlined />} onClick={() => setOpen(true)} data-testid="review-approve">
+        {t('sessions.approve')}
+      </Button>
+      <Modal
+        open={open}
+        title={t('sessions.approveTitle', { id: session.id })}
+        onCancel={() => setOpen(false)}
+        onOk={() => form.submit()}
+        okText={t('sessions.approve')}
+        cancelText={t('common.cancel')}
+        confirmLoading={saving}
+        okButtonProps={{ 'data-testid': 'review-approve-submit' }}
+        destroyOnHidden
+      >
+        <Typography.Paragraph type="secondary">{t('sessions.approveHint')}</Typography.Paragraph>
+        <Form form={form} layout="vertical" onFinish={(v) => void submit(v)}>
+          {needsDriver && (
+            <Form.Item name="driverId" label={t('sessions.driver')} rules={[{ required: true, message: t('common.required') }]} extra={t('sessions.approveDriverHelp')}>
+              <DriverSelect />
+            </Form.Item>
+          )}
+          <Form.Item name="note" label={t('sessions.note')}>
+            <Input.TextArea rows={2} maxLength={500} />
+          </Form.Item>
+        </Form>
+      </Modal>
+    </>
+  );
+}
+
+/** The review queue: large amounts not charged yet, late starts, unknown cards, readings that could not be priced. */
+export function ReviewQueue({ version, onOpen, onChanged }: { version: number; onOpen(id: string): void; onChanged(): void }) {
+  const { t, maybe } = useI18n();
+  const queue = useQuery(() => api.sessions.reviewQueue(), [version]);
+  return (
+    <Table<Session>
+      rowKey="id"
+      size="small"
+      data-testid="review-queue"
+      loading={queue.loading && !queue.data}
+      dataSource={queue.data ?? []}
+      pagination={false}
+      locale={{ emptyText: t('sessions.reviewEmpty') }}
+      onRow={(s) => ({ onClick: () => onOpen(s.id), style: { cursor: 'pointer' } })}
+      columns={[
+        {
+          title: t('sessions.reviewReason'),
+          dataIndex: 'reviewReason',
+          render: (r: string | null) => <Tag color="orange">{r ? (maybe(`sessions.reviewReason.${r}`) ?? r) : '—'}</Tag>,
+        },
+        { title: t('sessions.col.state'), dataIndex: 'state', width: 100, render: (s: Session['state']) => <Tag color={STATE_COLOR[s]}>{t(stateLabel(s))}</Tag> },
+        { title: t('sessions.col.charger'), key: 'charger', render: (_: unknown, s) => `${s.chargerId} / ${s.connectorId}` },
+        { title: t('sessions.col.driver'), dataIndex: 'driverId', render: (d: string | null, s) => (d ? <DriverName id={d} /> : <Typography.Text type="warning">{s.idTag}</Typography.Text>) },
+        { title: t('sessions.col.amount'), dataIndex: 'amountFen', align: 'right', render: (f: number | null) => (f === null ? '—' : formatFen(f)) },
+        { title: t('sessions.col.created'), dataIndex: 'createdAt', width: 170, render: (at: number) => formatTime(at) },
+        {
+          title: t('common.actions'),
+          key: 'actions',
+          width: 120,
+          render: (_: unknown, s) => (
+            <span onClick={(e) => e.stopPropagation()}>
+              <ReviewButton session={s} onDone={onChanged} />
+            </span>
+          ),
+        },
+      ]}
+    />
+  );
+}

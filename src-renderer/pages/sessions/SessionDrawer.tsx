@@ -1,0 +1,236 @@
+import { useState } from 'react';
+import { App, Button, Descriptions, Drawer, Empty, Flex, Popconfirm, Table, Tag, Timeline, Typography } from 'antd';
+import { StopOutlined } from '@ant-design/icons';
+import { api } from '../../api';
+import { useI18n } from '../../i18n';
+import { useReportError } from '../../lib/errors';
+import { formatFen, formatWh } from '../../lib/format';
+import { formatTime } from '../../lib/time';
+import { useQuery } from '../../lib/useQuery';
+import { DriverName } from './DriverSelect';
+import { ReviewButton } from './ReviewQueue';
+import { MeterChart } from './MeterChart';
+import { ACTIVE, PERIODS, STATE_COLOR, readQuote, sessionFlags, stateLabel, type SessionDetail, type StoredQuote } from './model';
+
+const time = (at: number | null) => (at === null ? '—' : formatTime(at));
+const fen = (f: number | null) => (f === null ? '—' : formatFen(f));
+
+/**
+ * One session in full: where it stands, what it cost and why (the price by period, the ledger
+ * transfers that moved the money), the meter readings on the charger's clock, and every step on
+ * the timeline with both our time and the charger's.
+ */
+export function SessionDrawer({ id, version, onClose, onChanged }: { id: string | null; version: number; onClose(): void; onChanged(): void }) {
+  const { t, maybe } = useI18n();
+  const { message } = App.useApp();
+  const report = useReportError();
+  const [stopping, setStopping] = useState(false);
+  const detail = useQuery(() => (id ? api.sessions.get({ id }) : Promise.resolve(null)), [id, version]);
+  const d = id && detail.data?.session.id === id ? detail.data : null;
+  const s = d?.session;
+
+  async function stop() {
+    if (!s) return;
+    setStopping(true);
+    try {
+      await api.sessions.stop({ id: s.id });
+      void message.success(t('sessions.stopSent'));
+      onChanged();
+    } catch (e) {
+      report(e);
+    } finally {
+      setStopping(false);
+    }
+  }
+
+  return (
+    <Drawer
+      open={id !== null}
+      onClose={onClose}
+      width={760}
+      title={s ? t('sessions.detailTitle', { charger: s.chargerId, n: s.connectorId }) : t('sessions.detail')}
+      loading={!d && detail.loading}
+      data-testid="session-drawer"
+      extra={
+        s && (
+          <Flex gap={8}>
+            {s.reviewState === 'pending' && <ReviewButton session={s} onDone={onChanged} />}
+            {ACTIVE.has(s.state) && (
+              <Popconfirm title={t('sessions.stopConfirm')} onConfirm={() => void stop()}>
+                <Button danger icon={<StopOutlined />} loading={stopping} data-testid="session-stop">
+                  {s.state === 'CHARGING' ? t('sessions.stop') : t('sessions.cancel')}
+                </Button>
+              </Popconfirm>
+            )}
+          </Flex>
+        )
+      }
+    >
+      {d && s && (
+        <Flex vertical gap="large">
+          <Flex gap={6} wrap align="center">
+            <Tag color={STATE_COLOR[s.state]} data-testid="session-state">
+              {t(stateLabel(s.state))}
+            </Tag>
+            {sessionFlags(s).map((f) => (
+              <Tag key={f.key} color={f.color}>
+                {t(f.key)}
+              </Tag>
+            ))}
+            {s.reviewReason && (
+              <Typography.Text type="warning">{maybe(`sessions.reviewReason.${s.reviewReason}`) ?? s.reviewReason}</Typography.Text>
+            )}
+          </Flex>
+          {s.failureReason && <Typography.Text type="danger">{s.failureReason}</Typography.Text>}
+          <Descriptions size="small" bordered column={2} styles={{ label: { whiteSpace: 'nowrap' } }}>
+            <Descriptions.Item label={t('sessions.col.id')} span={2}>
+              <Typography.Text copyable code>
+                {s.id}
+              </Typography.Text>
+            </Descriptions.Item>
+            <Descriptions.Item label={t('sessions.col.driver')}>{s.driverId ? <DriverName id={s.driverId} /> : <Typography.Text type="warning">{t('sessions.unknownDriver')}</Typography.Text>}</Descriptions.Item>
+            <Descriptions.Item label={t('sessions.idTag')}>
+              <Typography.Text code>{s.idTag}</Typography.Text>
+            </Descriptions.Item>
+            <Descriptions.Item label={t('sessions.transactionId')}>{s.transactionId ?? '—'}</Descriptions.Item>
+            <Descriptions.Item label={t('sessions.prepay')}>¥{s.prepay}</Descriptions.Item>
+            <Descriptions.Item label={t('sessions.col.energy')}>{s.energyWh === null ? '—' : formatWh(s.energyWh)}</Descriptions.Item>
+            <Descriptions.Item label={t('sessions.col.amount')}>
+              <Typography.Text strong>{fen(s.amountFen)}</Typography.Text>
+            </Descriptions.Item>
+            <Descriptions.Item label={t('sessions.paidHold')}>{fen(s.paidHoldFen)}</Descriptions.Item>
+            <Descriptions.Item label={t('sessions.paidWallet')}>{fen(s.paidWalletFen)}</Descriptions.Item>
+            <Descriptions.Item label={t('sessions.debt')}>
+              {s.debtFen ? <Typography.Text type="danger">{fen(s.debtFen)}</Typography.Text> : fen(s.debtFen)}
+            </Descriptions.Item>
+            <Descriptions.Item label={t('sessions.stopReason')}>{s.stopReason ?? '—'}</Descriptions.Item>
+            <Descriptions.Item label={t('sessions.startedAt')}>
+              {time(s.startedAt)}
+              <br />
+              <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                {t('sessions.receivedAt', { time: time(s.startReceivedAt) })}
+              </Typography.Text>
+            </Descriptions.Item>
+            <Descriptions.Item label={t('sessions.stoppedAt')}>
+              {time(s.stoppedAt)}
+              <br />
+              <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                {t('sessions.receivedAt', { time: time(s.stopReceivedAt) })}
+              </Typography.Text>
+            </Descriptions.Item>
+          </Descriptions>
+
+          <section>
+            <Typography.Title level={5}>{t('sessions.chart.title')}</Typography.Title>
+            <MeterChart samples={d.samples} />
+          </section>
+
+          <section>
+            <Typography.Title level={5}>{t('sessions.breakdown')}</Typography.Title>
+            <Breakdown quote={readQuote(d.quote)} />
+          </section>
+
+          <section>
+            <Typography.Title level={5}>{t('sessions.transfers')}</Typography.Title>
+            <Transfers transfers={d.transfers} />
+          </section>
+
+          <section>
+            <Typography.Title level={5}>{t('sessions.timeline')}</Typography.Title>
+            <SessionTimeline items={d.timeline} />
+          </section>
+        </Flex>
+      )}
+    </Drawer>
+  );
+}
+
+function Breakdown({ quote }: { quote: StoredQuote | null }) {
+  const { t } = useI18n();
+  if (!quote) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('sessions.notPriced')} />;
+  const rows = [
+    ...PERIODS.map((p) => ({ key: p, label: t(`sessions.period.${p}`), ...quote.periods[p] })),
+    { key: 'total', label: t('sessions.total'), kwh: quote.totals.kwh, electricity: quote.totals.electricity, service: quote.totals.service },
+  ];
+  return (
+    <Flex vertical gap={4}>
+      <Table
+        size="small"
+        pagination={false}
+        data-testid="session-breakdown"
+        dataSource={rows}
+        rowClassName={(r) => (r.key === 'total' ? 'ant-table-row-selected' : '')}
+        columns={[
+          { title: t('sessions.period'), dataIndex: 'label', width: 90 },
+          { title: 'kWh', dataIndex: 'kwh', align: 'right', render: (v: string) => Number(v).toFixed(3) },
+          { title: t('sessions.electricity'), dataIndex: 'electricity', align: 'right', render: (v: string) => `¥${v}` },
+          { title: t('sessions.service'), dataIndex: 'service', align: 'right', render: (v: string) => `¥${v}` },
+        ]}
+      />
+      <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+        {t('sessions.breakdownNote', { amount: quote.totals.amount, charge: quote.totals.yuan })}
+        {quote.versions.length > 1 && ` · ${t('sessions.versions', { list: quote.versions.map((v) => `${v.name} (${v.effectiveFrom})`).join(', ') })}`}
+      </Typography.Text>
+    </Flex>
+  );
+}
+
+function Transfers({ transfers }: { transfers: SessionDetail['transfers'] }) {
+  const { t } = useI18n();
+  return (
+    <Table
+      size="small"
+      rowKey="id"
+      pagination={false}
+      data-testid="session-transfers"
+      dataSource={transfers}
+      locale={{ emptyText: t('sessions.noTransfers') }}
+      columns={[
+        { title: t('sessions.transfer.at'), dataIndex: 'createdAt', width: 160, render: (at: number) => formatTime(at) },
+        { title: t('sessions.transfer.code'), dataIndex: 'code', render: (c: string) => <Typography.Text code>{c}</Typography.Text> },
+        { title: t('sessions.transfer.phase'), dataIndex: 'phase', width: 90 },
+        {
+          title: t('sessions.transfer.accounts'),
+          key: 'accounts',
+          ellipsis: true,
+          render: (_: unknown, r) => (
+            <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+              {r.debitAccountId} → {r.creditAccountId}
+            </Typography.Text>
+          ),
+        },
+        { title: t('sessions.transfer.amount'), dataIndex: 'amountFen', align: 'right', width: 110, render: (f: number) => formatFen(f) },
+      ]}
+    />
+  );
+}
+
+function SessionTimeline({ items }: { items: SessionDetail['timeline'] }) {
+  const { t } = useI18n();
+  if (items.length === 0) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />;
+  return (
+    <Timeline
+      data-testid="session-timeline"
+      items={items.map((e) => ({
+        color: e.kind.includes('fail') || e.kind === 'debt' ? 'red' : e.kind.startsWith('review') || e.kind.startsWith('late') ? 'orange' : e.toState ? 'blue' : 'gray',
+        children: (
+          <Flex vertical gap={2}>
+            <Flex gap={8} wrap align="center">
+              <Typography.Text code>{e.kind}</Typography.Text>
+              {e.toState && (
+                <Typography.Text type="secondary">
+                  {e.fromState ?? '∅'} → {e.toState}
+                </Typography.Text>
+              )}
+            </Flex>
+            <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+              {formatTime(e.at)}
+              {e.chargerAt !== null && ` · ${t('sessions.chargerTime', { time: formatTime(e.chargerAt) })}`}
+            </Typography.Text>
+            {e.detail && <Typography.Text style={{ fontSize: 13 }}>{e.detail}</Typography.Text>}
+          </Flex>
+        ),
+      }))}
+    />
+  );
+}

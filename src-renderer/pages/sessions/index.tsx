@@ -1,0 +1,204 @@
+import { useEffect, useRef, useState } from 'react';
+import { Badge, Button, DatePicker, Flex, Select, Table, Tabs, Tag, Typography } from 'antd';
+import { PlusOutlined, ReloadOutlined } from '@ant-design/icons';
+import type { Dayjs } from 'dayjs';
+import { api, useDepotEvents } from '../../api';
+import { useI18n } from '../../i18n';
+import { useReportError } from '../../lib/errors';
+import { formatFen, formatWh } from '../../lib/format';
+import { useHashParam } from '../../lib/route';
+import { formatTime } from '../../lib/time';
+import { useQuery } from '../../lib/useQuery';
+import { DriverName, DriverSelect } from './DriverSelect';
+import { ReviewQueue } from './ReviewQueue';
+import { SessionDrawer } from './SessionDrawer';
+import { StartSessionModal, type StartTarget } from './StartSessionModal';
+import { STATES, STATE_COLOR, sessionFlags, stateLabel, type Session, type SessionState } from './model';
+
+// Sessions change state several times each; a burst of session.updated costs one reload.
+const EVENT_DEBOUNCE_MS = 400;
+const PAGE = 200;
+
+interface Filter {
+  state?: SessionState;
+  chargerId?: string;
+  driverId?: string;
+  range?: [Dayjs, Dayjs];
+}
+
+/**
+ * The Sessions page: the filtered list (virtualised: a busy depot has thousands a week), a detail
+ * drawer, the walk-in start form, and the review queue for supervisors.
+ */
+export default function SessionsPage() {
+  const { t } = useI18n();
+  const [tab, setTab] = useHashParam('tab', 'list');
+  const [openId, setOpenId] = useState<string | null>(null);
+  const [starting, setStarting] = useState<StartTarget | null>(null);
+  const [version, setVersion] = useState(0);
+  const review = useQuery(() => api.sessions.reviewQueue(), [version]);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const bump = () => setVersion((v) => v + 1);
+
+  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
+  useDepotEvents(['session.updated'], () => {
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(bump, EVENT_DEBOUNCE_MS);
+  });
+
+  return (
+    <Flex vertical gap="middle" data-testid="sessions-page">
+      <Tabs
+        activeKey={tab}
+        onChange={setTab}
+        tabBarExtraContent={
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setStarting({})} data-testid="start-session-open">
+            {t('sessions.startTitle')}
+          </Button>
+        }
+        items={[
+          { key: 'list', label: t('sessions.tab.list'), children: <SessionList version={version} onOpen={setOpenId} /> },
+          {
+            key: 'review',
+            label: (
+              <Badge count={review.data?.length ?? 0} size="small" offset={[8, 0]}>
+                {t('sessions.tab.review')}
+              </Badge>
+            ),
+            children: <ReviewQueue version={version} onOpen={setOpenId} onChanged={bump} />,
+          },
+        ]}
+      />
+      <SessionDrawer id={openId} version={version} onClose={() => setOpenId(null)} onChanged={bump} />
+      <StartSessionModal
+        target={starting}
+        onClose={() => setStarting(null)}
+        onStarted={(id) => {
+          setStarting(null);
+          bump();
+          setOpenId(id);
+        }}
+      />
+    </Flex>
+  );
+}
+
+function SessionList({ version, onOpen }: { version: number; onOpen(id: string): void }) {
+  const { t } = useI18n();
+  const report = useReportError();
+  const [filter, setFilter] = useState<Filter>({});
+  const [items, setItems] = useState<Session[]>([]);
+  const [total, setTotal] = useState(0);
+  const [loading, setLoading] = useState(true);
+  const seq = useRef(0);
+  const chargers = useQuery(() => api.chargers.list({}));
+
+  const query = (offset: number, limit: number) =>
+    api.sessions.list({
+      state: filter.state,
+      chargerId: filter.chargerId,
+      driverId: filter.driverId,
+      from: filter.range?.[0].format('YYYY-MM-DD'),
+      to: filter.range?.[1].format('YYYY-MM-DD'),
+      offset,
+      limit,
+    });
+
+  async function load(append: boolean) {
+    const mine = ++seq.current;
+    setLoading(true);
+    try {
+      // A live refresh re-reads as many rows as are on screen (up to the contract's page limit), so the list does not jump back.
+      const page = await query(append ? items.length : 0, append ? PAGE : Math.min(Math.max(items.length, PAGE), 500));
+      if (mine !== seq.current) return;
+      setItems((prev) => (append ? [...prev, ...page.items] : page.items));
+      setTotal(page.total);
+    } catch (e) {
+      report(e);
+    } finally {
+      if (mine === seq.current) setLoading(false);
+    }
+  }
+
+  useEffect(() => {
+    void load(false);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- reload on filter change and live updates
+  }, [filter, version]);
+
+  return (
+    <Flex vertical gap="small">
+      <Flex gap="small" wrap align="center" data-testid="session-filters">
+        <Select<SessionState | ''>
+          style={{ width: 130 }}
+          value={filter.state ?? ''}
+          onChange={(v) => setFilter({ ...filter, state: v || undefined })}
+          data-testid="sessions-filter-state"
+          options={[{ value: '', label: t('sessions.filter.allStates') }, ...STATES.map((s) => ({ value: s, label: t(stateLabel(s)) }))]}
+        />
+        <Select<string>
+          style={{ width: 200 }}
+          showSearch
+          value={filter.chargerId ?? ''}
+          onChange={(v) => setFilter({ ...filter, chargerId: v || undefined })}
+          data-testid="sessions-filter-charger"
+          options={[{ value: '', label: t('sessions.filter.allChargers') }, ...(chargers.data ?? []).map((c) => ({ value: c.id, label: c.id }))]}
+        />
+        <DriverSelect allowClear style={{ width: 260 }} value={filter.driverId} onChange={(v) => setFilter({ ...filter, driverId: v })} testId="sessions-filter-driver" />
+        <DatePicker.RangePicker
+          value={filter.range ?? null}
+          onChange={(r) => setFilter({ ...filter, range: r && r[0] && r[1] ? [r[0], r[1]] : undefined })}
+          placeholder={[t('sessions.filter.from'), t('sessions.filter.to')]}
+          data-testid="sessions-filter-dates"
+        />
+        <Button icon={<ReloadOutlined />} onClick={() => void load(false)}>
+          {t('common.refresh')}
+        </Button>
+      </Flex>
+      <Table<Session>
+        rowKey="id"
+        size="small"
+        virtual
+        scroll={{ x: 1180, y: 540 }}
+        pagination={false}
+        data-testid="sessions-table"
+        loading={loading && items.length === 0}
+        dataSource={items}
+        locale={{ emptyText: t('sessions.empty') }}
+        onRow={(s) => ({ onClick: () => onOpen(s.id), style: { cursor: 'pointer' } })}
+        columns={[
+          { title: t('sessions.col.created'), dataIndex: 'createdAt', width: 160, render: (at: number) => formatTime(at) },
+          { title: t('sessions.col.state'), dataIndex: 'state', width: 96, render: (s: SessionState) => <Tag color={STATE_COLOR[s]}>{t(stateLabel(s))}</Tag> },
+          { title: t('sessions.col.charger'), key: 'charger', width: 210, render: (_: unknown, s) => `${s.chargerId} / ${s.connectorId}` },
+          { title: t('sessions.col.driver'), key: 'driver', width: 200, ellipsis: true, render: (_: unknown, s) => (s.driverId ? <DriverName id={s.driverId} /> : <Typography.Text type="warning">{s.idTag}</Typography.Text>) },
+          { title: t('sessions.col.energy'), dataIndex: 'energyWh', width: 110, align: 'right', render: (wh: number | null) => (wh === null ? '—' : formatWh(wh)) },
+          { title: t('sessions.col.prepay'), dataIndex: 'prepay', width: 100, align: 'right', render: (p: string) => `¥${p}` },
+          { title: t('sessions.col.amount'), dataIndex: 'amountFen', width: 100, align: 'right', render: (f: number | null) => (f === null ? '—' : formatFen(f)) },
+          {
+            title: t('sessions.col.flags'),
+            key: 'flags',
+            render: (_: unknown, s) => (
+              <Flex gap={4} wrap>
+                {sessionFlags(s).map((f) => (
+                  <Tag key={f.key} color={f.color} style={{ marginInlineEnd: 0 }}>
+                    {t(f.key)}
+                  </Tag>
+                ))}
+                {s.debtFen ? <Tag color="red">{t('sessions.debtTag', { amount: formatFen(s.debtFen) })}</Tag> : null}
+              </Flex>
+            ),
+          },
+        ]}
+      />
+      <Flex justify="space-between" align="center">
+        <Typography.Text type="secondary" data-testid="sessions-count">
+          {t('sessions.shown', { shown: items.length, total })}
+        </Typography.Text>
+        {items.length < total && (
+          <Button loading={loading} onClick={() => void load(true)} data-testid="sessions-more">
+            {t('common.loadMore')}
+          </Button>
+        )}
+      </Flex>
+    </Flex>
+  );
+}
