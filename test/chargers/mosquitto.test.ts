@@ -4,9 +4,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { ChargerTimeoutError } from '../../src-main/chargers';
+import { ChargerTimeoutError, startChargers } from '../../src-main/chargers';
 import { SimCharger } from '../../src-main/chargers/simulator';
-import { tempDir } from '../helpers';
+import { makeApp, tempDir } from '../helpers';
 import { count, onCleanup, rows, settle, startDepot, type Depot } from './helpers';
 
 /**
@@ -17,6 +17,8 @@ import { count, onCleanup, rows, settle, startDepot, type Depot } from './helper
 const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto', '/opt/homebrew/sbin/mosquitto'].find((p) => fs.existsSync(p)) ?? null;
 const MOSQUITTO_PASSWD = MOSQUITTO ? path.join(path.dirname(MOSQUITTO).replace(/sbin$/, 'bin'), 'mosquitto_passwd') : null;
 const available = MOSQUITTO !== null && MOSQUITTO_PASSWD !== null && fs.existsSync(MOSQUITTO_PASSWD);
+const opensslAvailable = spawnSync('openssl', ['version']).status === 0;
+if (available && !opensslAvailable) process.stdout.write('test/chargers/mosquitto.test.ts: the two mqtts:// tests are skipped, no openssl command to make certificates\n');
 if (!available) process.stdout.write('test/chargers/mosquitto.test.ts: skipped, no mosquitto binary (looked in /usr/sbin, /usr/bin, /usr/local/sbin, /opt/homebrew/sbin)\n');
 
 async function freePort(): Promise<number> {
@@ -33,12 +35,28 @@ const USERS: Record<string, string> = { depotdesk: 'backoffice-secret', 'CP-1': 
 
 interface Mosquitto {
   url: string;
+  /** mqtts:// listener (when started with tls), and the CA that signed its certificate. */
+  tlsUrl: string | null;
+  caFile: string | null;
   kill(): Promise<void>;
   /** Starts it again on the same port with the same logins and ACL. */
   restart(): Promise<void>;
 }
 
-async function startMosquitto(): Promise<Mosquitto> {
+/** A throw-away CA and a server certificate for 127.0.0.1, made with the openssl command. */
+function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
+  const run = (args: string[]) => {
+    const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
+  };
+  fs.writeFileSync(path.join(dir, 'san.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=DepotDesk test CA']);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
+  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.cnf']);
+  return { ca: path.join(dir, 'ca.crt'), cert: path.join(dir, 'server.crt'), key: path.join(dir, 'server.key') };
+}
+
+async function startMosquitto(opts: { tls?: boolean } = {}): Promise<Mosquitto> {
   const dir = tempDir('depotdesk-mosquitto-');
   const passwd = path.join(dir, 'passwd');
   fs.writeFileSync(passwd, '');
@@ -60,14 +78,22 @@ async function startMosquitto(): Promise<Mosquitto> {
     ].join('\n'),
   );
   const port = await freePort();
+  const tlsPort = opts.tls ? await freePort() : null;
+  const certs = opts.tls ? makeCertificates(dir) : null;
   const conf = path.join(dir, 'mosquitto.conf');
   fs.writeFileSync(
     conf,
     [
-      `listener ${port} 127.0.0.1`,
       // Started as root, mosquitto would switch to the user "mosquitto", who cannot read our temp dir.
       `user ${os.userInfo().username}`,
-      'allow_anonymous false', `password_file ${passwd}`, `acl_file ${path.join(dir, 'acl')}`, 'persistence false', ''].join('\n'),
+      'allow_anonymous false',
+      `password_file ${passwd}`,
+      `acl_file ${path.join(dir, 'acl')}`,
+      'persistence false',
+      `listener ${port} 127.0.0.1`,
+      ...(certs ? [`listener ${tlsPort} 127.0.0.1`, `cafile ${certs.ca}`, `certfile ${certs.cert}`, `keyfile ${certs.key}`] : []),
+      '',
+    ].join('\n'),
   );
   let proc: ChildProcess | null = null;
   const kill = () =>
@@ -99,7 +125,7 @@ async function startMosquitto(): Promise<Mosquitto> {
   };
   onCleanup(kill);
   await launch();
-  return { url: `mqtt://127.0.0.1:${port}`, kill, restart: launch };
+  return { url: `mqtt://127.0.0.1:${port}`, tlsUrl: tlsPort ? `mqtts://127.0.0.1:${tlsPort}` : null, caFile: certs?.ca ?? null, kill, restart: launch };
 }
 
 async function depotOnMosquitto(): Promise<{ depot: Depot; url: string }> {
@@ -180,6 +206,26 @@ describe.skipIf(!available)('against Mosquitto (broker.mode = external)', { time
     await expect(depot.rt.callCharger('CP-1', 'RemoteStartTransaction', { idTag: 'T', connectorId: 1 })).resolves.toEqual({ status: 'Accepted' });
     cp.onCall('RemoteStopTransaction', () => new Promise(() => undefined));
     await expect(depot.rt.callCharger('CP-1', 'RemoteStopTransaction', { transactionId: 1 }, { timeoutMs: 150, retries: 1 })).rejects.toBeInstanceOf(ChargerTimeoutError);
+  });
+
+  test.skipIf(!opensslAvailable)('over mqtts:// the back office checks the broker certificate against broker.tls.caFile', async () => {
+    const mosquitto = await startMosquitto({ tls: true });
+    const tls = { caFile: mosquitto.caFile! };
+    const depot = await startDepot({ overrides: { broker: { mode: 'external', url: mosquitto.tlsUrl, username: 'depotdesk', password: USERS.depotdesk, tls } } });
+    expect(depot.app.runtime.broker).toEqual({ state: 'connected', url: mosquitto.tlsUrl });
+    // A charger on the plain listener reaches the back office on the TLS one.
+    await depot.register('CP-1');
+    const cp = await chargerOn(mosquitto.url, 'CP-1', depot);
+    expect(await cp.boot()).toMatchObject({ status: 'Accepted' });
+  });
+
+  test.skipIf(!opensslAvailable)('a broker certificate the back office cannot verify keeps it disconnected, with the reason', async () => {
+    const mosquitto = await startMosquitto({ tls: true });
+    const { app } = makeApp({ overrides: { broker: { mode: 'external', url: mosquitto.tlsUrl, username: 'depotdesk', password: USERS.depotdesk } } });
+    const rt = await startChargers(app);
+    onCleanup(() => rt.stop());
+    await expect(rt.transport.connected(3_000)).rejects.toThrow(/certificate/i);
+    expect(app.runtime.broker.state).not.toBe('connected');
   });
 
   test('the back office reports the broker offline when it goes away and reconnects by itself when it is back', async () => {
