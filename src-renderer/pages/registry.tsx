@@ -51,8 +51,8 @@ export const pages: readonly PageEntry[] = [
   { key: 'dashboard', label: 'nav.dashboard', icon: <DashboardOutlined />, page: lazy(() => import('./dashboard')) },
   { key: 'sessions', label: 'nav.sessions', icon: <ThunderboltOutlined />, page: lazy(() => import('./sessions')) },
   { key: 'chargers', label: 'nav.chargers', icon: <ApiOutlined />, page: lazy(() => import('./chargers')) },
-  // Payment orders (counter, orders, 长款) live in the Ledger area until the ledger's own page hosts them as a tab.
-  { key: 'ledger', label: 'nav.ledger', icon: <WalletOutlined />, page: lazy(() => import('./payments')) },
+  // The Ledger page hosts the payments screens (counter, orders, 长款) as its Payment orders tab.
+  { key: 'ledger', label: 'nav.ledger', icon: <WalletOutlined />, page: lazy(() => import('./ledger')) },
   { key: 'compensation', label: 'nav.compensation', icon: <GiftOutlined />, page: comingSoon('nav.compensation', 'soon.compensation') },
   { key: 'reconciliation', label: 'nav.reconciliation', icon: <InteractionOutlined />, page: comingSoon('nav.reconciliation', 'soon.reconciliation') },
   { key: 'risk', label: 'nav.risk', icon: <AlertOutlined />, page: comingSoon('nav.risk', 'soon.risk') },

@@ -66,7 +66,7 @@ describe('depotdesk ledger commands', () => {
       { method: 'wallet.topup', who: 'counter.op', result: 'ok' },
       { method: 'wallet.topup', who: 'counter.op', result: 'idempotency_conflict' },
     ]);
-  }, 180_000);
+  }, 600_000);
 
   it('bad input exits 2 with a message naming the option, and changes nothing', async () => {
     const { app, dir } = makeApp();
@@ -92,7 +92,7 @@ describe('depotdesk ledger commands', () => {
     }
     expect(app.sqlite.prepare('SELECT count(*) AS n FROM ledger_transfers').get()).toEqual({ n: 0 });
     expect(app.sqlite.prepare('SELECT count(*) AS n FROM drivers').get()).toEqual({ n: 0 });
-  }, 180_000);
+  }, 600_000);
 
   it('roles apply: an operator cannot grant coupons, and commands need --as', async () => {
     const { app, dir } = makeApp();
@@ -104,7 +104,7 @@ describe('depotdesk ledger commands', () => {
     const anonymous = cli(['wallet', 'show', '--driver', 'D', '--data-dir', dir]);
     expect(anonymous.code).toBe(2);
     expect(anonymous.stderr).toMatch(/add --as NAME/);
-  }, 120_000);
+  }, 600_000);
 
   it('ledger verify exits 1 listing every violation', async () => {
     const { app, dir } = makeApp();
@@ -124,5 +124,5 @@ describe('depotdesk ledger commands', () => {
     const doctor = cli(['doctor', '--data-dir', dir]);
     expect(doctor.code).toBe(1);
     expect(doctor.stdout).toMatch(/FAIL ledger: 3 violation\(s\)/);
-  }, 120_000);
+  }, 600_000);
 });

@@ -1,0 +1,105 @@
+import { useState } from 'react';
+import { Alert, Button, Card, Col, Flex, Row, Statistic, Table, Tag, Typography } from 'antd';
+import { ArrowLeftOutlined, WalletOutlined } from '@ant-design/icons';
+import { api } from '../../api';
+import { useI18n } from '../../i18n';
+import { formatFen } from '../../lib/format';
+import { formatTime } from '../../lib/time';
+import { useQuery } from '../../lib/useQuery';
+import { HoldsList } from './DebtsHolds';
+import { StatementTable } from './StatementTable';
+import { TopUpModal } from './TopUpModal';
+import type { WalletShow } from './model';
+
+/** One driver: wallet figures, the counter top-up, coupons, open holds and the statement (流水). */
+export function DriverDetail({ driverId, version, onBack, onChanged }: { driverId: string; version: number; onBack(): void; onChanged(): void }) {
+  const { t } = useI18n();
+  const [topUp, setTopUp] = useState(false);
+  const wallet = useQuery(() => api.wallet.show({ driverId }), [driverId, version]);
+  const w = wallet.data;
+
+  return (
+    <Flex vertical gap="middle" data-testid="ledger-driver">
+      <Flex gap="small" align="center" wrap>
+        <Button icon={<ArrowLeftOutlined />} onClick={onBack} data-testid="ledger-back">
+          {t('ledger.backToList')}
+        </Button>
+        <Typography.Title level={4} style={{ margin: 0 }} data-testid="ledger-driver-name">
+          {w?.driver.name ?? '…'}
+        </Typography.Title>
+        {w && <Typography.Text type="secondary">{w.driver.phone}</Typography.Text>}
+        {w?.driver.tags.map((tag) => (
+          <Tag key={tag.tag}>{tag.tag}</Tag>
+        ))}
+        <Button type="primary" icon={<WalletOutlined />} disabled={!w} onClick={() => setTopUp(true)} data-testid="ledger-topup">
+          {t('ledger.topup')}
+        </Button>
+      </Flex>
+      {w?.hasOpenDebt && <Alert type="warning" showIcon message={t('ledger.openDebt', { amount: formatFen(w.debt.owed.fen) })} data-testid="ledger-open-debt" />}
+      <WalletFigures wallet={w} loading={wallet.loading && !w} />
+      <Card size="small" title={t('ledger.statement')}>
+        <StatementTable driverId={driverId} version={version} />
+      </Card>
+      {w && w.holds.length > 0 && (
+        <Card size="small" title={t('ledger.tab.holds')}>
+          <HoldsList holds={w.holds} onChanged={onChanged} showDriver={false} />
+        </Card>
+      )}
+      <Card size="small" title={t('ledger.coupons')}>
+        <Table
+          rowKey="couponId"
+          size="small"
+          pagination={false}
+          dataSource={w?.coupons ?? []}
+          locale={{ emptyText: t('ledger.noCoupons') }}
+          columns={[
+            { title: t('ledger.col.face'), key: 'face', render: (_, c) => formatFen(c.face.fen) },
+            { title: t('ledger.col.remaining'), key: 'remaining', render: (_, c) => formatFen(c.remaining.fen) },
+            { title: t('ledger.col.expiresAt'), dataIndex: 'expiresAt', render: (at: number | null) => (at ? formatTime(at) : '—') },
+            {
+              title: t('ledger.col.status'),
+              dataIndex: 'status',
+              render: (s: 'active' | 'used' | 'expired') => (
+                <Tag color={s === 'active' ? 'green' : undefined}>{t(s === 'active' ? 'ledger.couponStatus.active' : s === 'used' ? 'ledger.couponStatus.used' : 'ledger.couponStatus.expired')}</Tag>
+              ),
+            },
+            { title: t('ledger.col.reference'), dataIndex: 'campaignId', render: (c: string | null) => c ?? '' },
+          ]}
+        />
+      </Card>
+      {w && (
+        <TopUpModal
+          open={topUp}
+          driver={{ id: w.driver.id, name: w.driver.name, phone: w.driver.phone }}
+          onClose={() => setTopUp(false)}
+          onDone={onChanged}
+        />
+      )}
+    </Flex>
+  );
+}
+
+function WalletFigures({ wallet, loading }: { wallet: WalletShow | undefined; loading: boolean }) {
+  const { t } = useI18n();
+  const cards: { key: string; title: string; value: string; danger?: boolean }[] = wallet
+    ? [
+        { key: 'balance', title: t('ledger.wallet.balance'), value: formatFen(wallet.wallet.balance.fen) },
+        { key: 'held', title: t('ledger.wallet.held'), value: formatFen(wallet.wallet.held.fen) },
+        { key: 'available', title: t('ledger.wallet.available'), value: formatFen(wallet.wallet.available.fen) },
+        { key: 'debt', title: t('ledger.wallet.debt'), value: formatFen(wallet.debt.owed.fen), danger: wallet.debt.owed.fen > 0 },
+        { key: 'coupons', title: t('ledger.wallet.coupons'), value: formatFen(wallet.couponsAvailable.fen) },
+        { key: 'points', title: t('ledger.wallet.points'), value: String(wallet.points) },
+      ]
+    : [];
+  return (
+    <Row gutter={[12, 12]}>
+      {(loading ? Array.from({ length: 6 }, (_, i) => ({ key: String(i), title: '', value: '' })) : cards).map((c) => (
+        <Col key={c.key} xs={12} sm={8} lg={4}>
+          <Card size="small" loading={loading} data-testid={`ledger-wallet-${c.key}`}>
+            <Statistic title={c.title} value={c.value} valueStyle={'danger' in c && c.danger ? { color: '#cf1322' } : undefined} />
+          </Card>
+        </Col>
+      ))}
+    </Row>
+  );
+}

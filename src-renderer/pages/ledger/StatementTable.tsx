@@ -1,0 +1,119 @@
+import { useState } from 'react';
+import { Alert, DatePicker, Flex, Select, Table, Tag, Typography } from 'antd';
+import type { Dayjs } from 'dayjs';
+import { api } from '../../api';
+import { useI18n } from '../../i18n';
+import { formatFen } from '../../lib/format';
+import { formatTime } from '../../lib/time';
+import { useQuery } from '../../lib/useQuery';
+import { ACCOUNTS, ACCOUNT_LABEL, CODES, CODE_LABEL, signed, type StatementAccount, type StatementLine, type TransferCode } from './model';
+
+const LIMIT = 1000;
+
+/**
+ * A driver's statement like a bank's: every movement with its running balance. Filters narrow
+ * what is shown; the balances printed next to each line always count the whole history.
+ */
+export function StatementTable({ driverId, version }: { driverId: string; version: number }) {
+  const { t } = useI18n();
+  const [range, setRange] = useState<[Dayjs | null, Dayjs | null] | null>(null);
+  const [accounts, setAccounts] = useState<StatementAccount[]>([]);
+  const [codes, setCodes] = useState<TransferCode[]>([]);
+  const from = range?.[0]?.format('YYYY-MM-DD');
+  const to = range?.[1]?.format('YYYY-MM-DD');
+  const statement = useQuery(
+    () => api.ledger.statement({ driverId, from, to, accounts: accounts.length ? accounts : undefined, codes: codes.length ? codes : undefined, limit: LIMIT }),
+    [driverId, from, to, accounts.join(','), codes.join(','), version],
+  );
+  const s = statement.data;
+  const amountText = (l: StatementLine, n: number, text: string) => (l.unit === 'points' ? String(n) : text);
+  const balances = (b: NonNullable<typeof s>['opening']) => ({
+    balance: formatFen(b.wallet.balance.fen),
+    held: formatFen(b.wallet.held.fen),
+    debt: formatFen(b.debt.fen),
+    points: b.points,
+  });
+
+  return (
+    <Flex vertical gap="small" data-testid="ledger-statement">
+      <Flex gap="small" wrap>
+        <DatePicker.RangePicker allowEmpty={[true, true]} onChange={(v) => setRange(v)} placeholder={[t('ledger.statement.range'), t('ledger.statement.range')]} />
+        <Select
+          mode="multiple"
+          allowClear
+          style={{ minWidth: 200 }}
+          placeholder={t('ledger.statement.accounts')}
+          value={accounts}
+          onChange={setAccounts}
+          options={ACCOUNTS.map((a) => ({ value: a, label: t(ACCOUNT_LABEL[a]) }))}
+        />
+        <Select
+          mode="multiple"
+          allowClear
+          style={{ minWidth: 240 }}
+          placeholder={t('ledger.statement.codes')}
+          value={codes}
+          onChange={setCodes}
+          options={CODES.map((c) => ({ value: c, label: t(CODE_LABEL[c]) }))}
+        />
+      </Flex>
+      {s && <Typography.Text type="secondary">{t('ledger.statement.opening', balances(s.opening))}</Typography.Text>}
+      {s?.truncated && <Alert type="info" showIcon message={t('ledger.statement.truncated', { count: LIMIT })} />}
+      <Table<StatementLine>
+        rowKey={(l) => `${l.seq}:${l.accountId}`}
+        size="small"
+        loading={statement.loading}
+        dataSource={s?.lines ?? []}
+        pagination={{ pageSize: 50, showSizeChanger: false }}
+        locale={{ emptyText: t('ledger.statement.empty') }}
+        scroll={{ x: 1100 }}
+        columns={[
+          { title: t('ledger.col.time'), dataIndex: 'at', width: 160, render: (at: number) => formatTime(at) },
+          { title: t('ledger.col.batch'), dataIndex: 'batch', width: 80 },
+          { title: t('ledger.col.account'), dataIndex: 'account', width: 80, render: (a: StatementAccount) => t(ACCOUNT_LABEL[a]) },
+          { title: t('ledger.col.code'), dataIndex: 'code', width: 120, render: (c: TransferCode) => <Tag>{t(CODE_LABEL[c])}</Tag> },
+          {
+            title: t('ledger.col.amount'),
+            key: 'amount',
+            align: 'right',
+            width: 110,
+            render: (_, l) =>
+              l.amount === 0 ? (
+                ''
+              ) : (
+                <Typography.Text type={l.amount < 0 ? 'danger' : 'success'} style={{ fontVariantNumeric: 'tabular-nums' }}>
+                  {signed(amountText(l, l.amount, formatFen(l.amount)), l.amount)}
+                </Typography.Text>
+              ),
+          },
+          {
+            title: t('ledger.col.heldChange'),
+            key: 'held',
+            align: 'right',
+            width: 100,
+            render: (_, l) => (l.heldChange === 0 ? '' : signed(formatFen(l.heldChange), l.heldChange)),
+          },
+          {
+            title: t('ledger.col.balanceAfter'),
+            key: 'balance',
+            align: 'right',
+            width: 110,
+            render: (_, l) => <span style={{ fontVariantNumeric: 'tabular-nums' }}>{amountText(l, l.balanceAfter, formatFen(l.balanceAfter))}</span>,
+          },
+          {
+            title: t('ledger.col.reference'),
+            key: 'ref',
+            render: (_, l) => (
+              <Typography.Text code style={{ fontSize: 12 }}>
+                {l.sessionId ?? l.orderId ?? l.campaignId ?? l.statementRow ?? l.reversesId ?? l.transferId}
+              </Typography.Text>
+            ),
+          },
+          { title: t('ledger.col.memo'), dataIndex: 'memo', width: 160, render: (m: string | null) => m ?? '' },
+          { title: t('ledger.col.operator'), dataIndex: 'operatorName', width: 110, render: (o: string | null) => o ?? '' },
+        ]}
+      />
+      {s && <Typography.Text type="secondary">{t('ledger.statement.closing', balances(s.closing))}</Typography.Text>}
+    </Flex>
+  );
+}

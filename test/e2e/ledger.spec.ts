@@ -1,0 +1,43 @@
+import { expect, rpc, signIn, test } from './fixtures';
+
+/**
+ * The Ledger page at the counter: find a driver by card number, top up in cash, get the receipt,
+ * and see the movement in the driver's statement with its running balance. A mistyped amount is
+ * refused next to the field and books nothing.
+ */
+test('an operator finds a driver by card, tops up in cash, prints the receipt and sees the statement', async ({ page }) => {
+  await signIn(page);
+  const tag = String(Date.now()).slice(-7);
+  const driver = await rpc<{ id: string }>(page, 'drivers.add', { name: `钱包客户${tag}`, phone: `137${tag}1`, tags: [`C${tag}`] });
+
+  await page.getByRole('menuitem', { name: '钱包与账本' }).click();
+  await page.getByRole('tab', { name: '司机与钱包' }).click();
+  const search = page.getByPlaceholder('按姓名、手机号、卡号或 VIN 搜索');
+  await search.fill(`c${tag}`);
+  await search.press('Enter');
+  await page.getByTestId('ledger-drivers').getByText(`钱包客户${tag}`).click();
+  await expect(page.getByTestId('ledger-driver-name')).toHaveText(`钱包客户${tag}`);
+  await expect(page.getByTestId('ledger-wallet-balance')).toContainText('¥0.00');
+
+  await page.getByTestId('ledger-topup').click();
+  await page.getByTestId('ledger-topup-amount').fill('12.345');
+  await page.getByTestId('ledger-topup-submit').click();
+  await expect(page.getByTestId('ledger-topup-modal')).toContainText('more than 2 decimals');
+  const untouched = await rpc<{ wallet: { balance: { fen: number } } }>(page, 'wallet.show', { driverId: driver.id });
+  expect(untouched.wallet.balance.fen).toBe(0);
+
+  await page.getByTestId('ledger-topup-amount').fill('100.00');
+  await page.getByTestId('ledger-topup-submit').click();
+  const receipt = page.getByTestId('ledger-receipt');
+  await expect(receipt).toContainText('¥100.00');
+  await expect(receipt).toContainText('现金');
+  await expect(page.getByTestId('ledger-receipt-print')).toBeVisible();
+  await page.keyboard.press('Escape');
+
+  await expect(page.getByTestId('ledger-wallet-balance')).toContainText('¥100.00');
+  const statement = page.getByTestId('ledger-statement');
+  await expect(statement).toContainText('充值');
+  await expect(statement).toContainText('+¥100.00');
+  const after = await rpc<{ wallet: { balance: { yuan: string } } }>(page, 'wallet.show', { driverId: driver.id });
+  expect(after.wallet.balance.yuan).toBe('100.00');
+});
