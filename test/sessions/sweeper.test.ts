@@ -50,7 +50,8 @@ function sweepRows(depot: SessionDepot): { dry_run: number; found: number; settl
   return depot.app.sqlite.prepare('SELECT dry_run, found, settled, failed, total_amount_fen, finished_at FROM settlement_sweeps ORDER BY started_at, id').all() as never;
 }
 
-describe('the settlement sweeper', () => {
+// Each test takes about 2 s alone; the bound is for a machine kept busy by other test runs.
+describe('the settlement sweeper', { timeout: 90_000 }, () => {
   test('a session stopped at the charger whose settlement was lost is settled by the next scheduled sweep, through settle:<session>; the sweep after settles nothing', async () => {
     const depot = await startSessionDepot();
     const { app, clock } = depot;
