@@ -334,6 +334,19 @@ function driverHold(cx: OperationContext, holdId: string): DriverHold {
   return { ...hold, driverId: hold.driverId };
 }
 
+/**
+ * A hold of this driver that was already voided or expired, or null. A posted hold is not
+ * "released": settling against it again would charge twice, and driverHold refuses it.
+ */
+function releasedHold(cx: OperationContext, holdId: string, driverId: string): { id: string; status: string } | null {
+  const hold = statements(cx.batch.sqlite).holdById.get(holdId);
+  if (!hold || (hold.status !== 'voided' && hold.status !== 'expired')) return null;
+  if (hold.debitAccountId !== driverAccountId(driverId, 'wallet')) {
+    throw new DepotError('refused', `holdId: hold ${holdId} is not on driver ${driverId}'s wallet`, { field: 'holdId' });
+  }
+  return { id: hold.id, status: hold.status };
+}
+
 export const LEGS = [
   { name: 'electricity', account: DEPOT.electricityRevenue, code: 'settle_electricity' },
   { name: 'service', account: DEPOT.serviceRevenue, code: 'settle_service' },
@@ -589,6 +602,8 @@ export interface SettleResult {
  * transaction. Money is taken in this order: the chosen coupons, the session's hold (the unused
  * part of it is released), the wallet's available balance, and whatever is still missing becomes
  * a debt of the driver (a debt record plus its ledger entry). Each source pays electricity first.
+ * A hold that was already expired or released pays nothing and the rest follows; a hold that was
+ * already posted is a conflict (the session would be charged twice).
  */
 export function settleSession(app: LedgerApp, input: SettleInput, by: By = {}): Replayable<SettleResult> {
   const electricity = nonNegative(input.electricityFen, 'electricityFen');
@@ -641,7 +656,12 @@ export function settleSession(app: LedgerApp, input: SettleInput, by: By = {}): 
     }
 
     let hold: SettleResult['hold'] = null;
-    if (request.holdId) {
+    const released = request.holdId ? releasedHold(cx, request.holdId, driverId) : null;
+    if (released) {
+      // The expiry job or an operator released the hold before the session ended: the session
+      // is still owed, so the wallet (and, failing that, a debt) pays instead.
+      hold = { holdId: released.id, postedFen: 0, releasedFen: 0, expired: released.status === 'expired' };
+    } else if (request.holdId) {
       const h = driverHold(cx, request.holdId);
       if (h.driverId !== driverId) throw new DepotError('refused', `holdId: hold ${h.id} is not on driver ${driverId}'s wallet`, { field: 'holdId' });
       if (cx.now >= h.expiresAt) {

@@ -305,7 +305,8 @@ class Settle extends Step {
     const hold = this.holdPick !== null && m.holds.length > 0 ? m.holds[this.holdPick % m.holds.length] : null;
     const coupon = this.couponPick !== null && m.coupons.length > 0 ? m.coupons[this.couponPick % m.coupons.length] : null;
     let expected: Outcome = { ok: true };
-    if (hold && hold.status !== 'pending') expected = { error: 'conflict' };
+    // A hold already posted is a second charge; one already voided or expired simply pays nothing.
+    if (hold && hold.status === 'posted') expected = { error: 'conflict' };
     else if (hold && hold.driver !== this.driver) expected = { error: 'refused' };
     perform(
       m,
@@ -328,7 +329,7 @@ class Settle extends Step {
           coupon.remaining -= take;
           owing -= take;
         }
-        if (hold) {
+        if (hold && hold.status === 'pending') {
           d.held -= hold.amount;
           if (now >= hold.expiresAt) hold.status = 'expired';
           else {

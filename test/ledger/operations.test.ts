@@ -106,6 +106,24 @@ describe('settling a charging session', () => {
     expectLedgerValid(app);
   });
 
+  it('still settles after the expiry job released the hold: the wallet pays, then a debt', () => {
+    const { app, clock } = ledgerApp();
+    const d = newDriver(app);
+    topUp(app, { key: 't', driverId: d.id, amountFen: 1_000, channel: 'cash' });
+    const hold = placeHold(app, { key: 'hold:s8', driverId: d.id, amountFen: 1_000, expiresAt: clock.now() + 60_000, sessionId: 's8' });
+    clock.advance(60_000);
+    expect(expireDueHolds(app).expired.map((e) => e.holdId)).toEqual(['hold:s8']);
+    const r = settleSession(app, { key: 'settle:s8', driverId: d.id, sessionId: 's8', holdId: hold.holdId, electricityFen: 1_200, serviceFen: 0 });
+    expect(r.hold).toEqual({ holdId: 'hold:s8', postedFen: 0, releasedFen: 0, expired: true });
+    expect(r.paid).toEqual({ couponsFen: 0, holdFen: 0, walletFen: 1_000, debtFen: 200 });
+    // A hold that was posted, though, is a second charge.
+    topUp(app, { key: 't2', driverId: d.id, amountFen: 5_000, channel: 'cash' });
+    const h2 = placeHold(app, { key: 'hold:s9', driverId: d.id, amountFen: 1_000, expiresAt: clock.now() + HOUR, sessionId: 's9' });
+    postHold(app, { key: 'post:s9', holdId: h2.holdId, electricityFen: 500, serviceFen: 0 });
+    expect(depotError(() => settleSession(app, { key: 'settle:s9b', driverId: d.id, holdId: h2.holdId, electricityFen: 500, serviceFen: 0 })).code).toBe('conflict');
+    expectLedgerValid(app);
+  });
+
   it('voids the hold when a session costs nothing', () => {
     const { app } = ledgerApp();
     const d = newDriver(app);
