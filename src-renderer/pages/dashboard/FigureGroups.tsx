@@ -9,7 +9,15 @@ type Figure = MethodOutput<'dashboard.summary'>['figures'][number];
 // share one card instead of a card each.
 const GROUP_OF_PREFIX: Record<string, string> = { operators: 'system', audit: 'system', db: 'system', alerts: 'jobs' };
 // Figures that mean "someone should look" when above zero.
-const ATTENTION = new Set(['jobs.failing', 'jobs.discarded', 'alerts.open']);
+const ATTENTION = new Set([
+  'jobs.failing',
+  'jobs.discarded',
+  'alerts.open',
+  'sessions.awaitingReview',
+  'sessions.unsettled',
+  'sessions.unsettledOutsideWindow',
+  'payments.unmatched',
+]);
 
 function groupFigures(figures: readonly Figure[]): [string, Figure[]][] {
   const groups = new Map<string, Figure[]>();
