@@ -17,6 +17,7 @@ import {
   topics,
   validatePayload,
   type CallFrame,
+  type Frame,
   type FrameForm,
   type OcppFault,
   type Payload,
@@ -34,7 +35,9 @@ import type { TransactionRecordKind } from './schema';
  *   the same transaction as the change the message caused.
  * - A CALL that cannot be read, names an unknown action, breaks its OCPP 1.6 schema, or comes from
  *   a charger id the back office does not know (anything but BootNotification) changes nothing but
- *   the message log, and is answered with a CALLERROR carrying the OCPP error code.
+ *   the message log (and the sender's last-seen time: it is alive), and is answered with a
+ *   CALLERROR carrying the OCPP error code. So does a CALL whose handling fails, hook included:
+ *   its changes are rolled back and it is answered InternalError.
  * - A CALL's effects and its log rows commit before its answer is published, so a charger never
  *   holds an acknowledgement for something the back office could still lose.
  * - StartTransaction, MeterValues and StopTransaction land once each in the transaction inbox
@@ -212,14 +215,19 @@ export function lastEnergyRegisterWh(meterValue: MeterValue[]): number | null {
     for (const sv of mv.sampledValue) {
       // A sample without a measurand is, per OCPP 1.6, the energy register.
       if ((sv.measurand ?? 'Energy.Active.Import.Register') !== 'Energy.Active.Import.Register' || sv.phase) continue;
-      let d: Decimal;
-      try {
-        d = new Decimal(sv.value.trim());
-      } catch {
-        continue;
+      let wh: number;
+      if (sv.unit !== 'kWh' && /^\d{1,15}$/.test(sv.value)) {
+        wh = Number(sv.value); // the common case, whole Wh: no decimal arithmetic needed
+      } else {
+        let d: Decimal;
+        try {
+          d = new Decimal(sv.value.trim());
+        } catch {
+          continue;
+        }
+        if (!d.isFinite()) continue;
+        wh = (sv.unit === 'kWh' ? d.times(1000) : d).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber();
       }
-      if (!d.isFinite()) continue;
-      const wh = (sv.unit === 'kWh' ? d.times(1000) : d).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber();
       if (!best || at >= best.at) best = { at, wh };
     }
   }
@@ -310,6 +318,35 @@ function logMessage(
   );
 }
 
+/** Logs our answer to a charger's CALL and queues it for publishing after the commit. */
+function reply(
+  s: Statements,
+  out: BatchOutcome,
+  chargerId: string,
+  at: number,
+  frame: Frame,
+  form: FrameForm,
+  action: string | null,
+  transactionId: number | null,
+): void {
+  const topic = topics.downstream(chargerId);
+  const text = encodeFrame(frame, form);
+  s.insertMessage.run(
+    chargerId,
+    'out',
+    topic,
+    at,
+    null,
+    frame.type,
+    frame.uniqueId,
+    action,
+    transactionId,
+    text,
+    frame.type === CALLERROR ? `${frame.errorCode}: ${frame.errorDescription}` : null,
+  );
+  out.replies.push({ chargerId, topic, text });
+}
+
 function handleOne(ctx: InboundContext, s: Statements, msg: InboundMessage, out: BatchOutcome, touched: Set<string>): void {
   const { app } = ctx;
   const where = parseUpstreamTopic(msg.topic);
@@ -331,24 +368,6 @@ function handleOne(ctx: InboundContext, s: Statements, msg: InboundMessage, out:
     }
   }
 
-  const reply = (frame: Parameters<typeof encodeFrame>[0], form: FrameForm, action: string | null, transactionId: number | null = null) => {
-    const topic = topics.downstream(chargerId);
-    const replyText = encodeFrame(frame, form);
-    logMessage(s, {
-      chargerId,
-      direction: 'out',
-      topic,
-      at,
-      messageType: frame.type,
-      uniqueId: frame.uniqueId,
-      action,
-      transactionId,
-      payload: replyText,
-      error: frame.type === CALLERROR ? `${frame.errorCode}: ${frame.errorDescription}` : null,
-    });
-    out.replies.push({ chargerId, topic, text: replyText });
-  };
-
   const parsed = parseFrame(text);
   if (!parsed.ok) {
     logMessage(s, {
@@ -365,7 +384,7 @@ function handleOne(ctx: InboundContext, s: Statements, msg: InboundMessage, out:
     app.log.warn({ chargerId, topic: msg.topic, raw: text.slice(0, 2000), fault: parsed.fault }, 'unreadable charger message refused');
     // Answers are never answered; only something that may have been a CALL gets a CALLERROR.
     if (parsed.messageType !== CALLRESULT && parsed.messageType !== CALLERROR) {
-      reply(callError(parsed.uniqueId, parsed.fault), parsed.form, parsed.action);
+      reply(s, out, chargerId, at, callError(parsed.uniqueId, parsed.fault), parsed.form, parsed.action, null);
     }
     return;
   }
@@ -394,10 +413,9 @@ function handleOne(ctx: InboundContext, s: Statements, msg: InboundMessage, out:
   let fault: OcppFault | null = null;
   const effects: BatchOutcome = { replies: [], statusEvents: [], records: [], alerts: [] };
   try {
-    // A savepoint per CALL: a handler that fails leaves nothing behind (not even the events it
-    // meant to announce), and the rest of the batch commits.
-    // A CALL whose handler runs one statement or none needs no savepoint (a statement is atomic);
-    // the rest get one, so a failure halfway (or in a hook) leaves nothing behind.
+    // A handler that fails leaves nothing behind (not even the events it meant to announce) and
+    // the rest of the batch commits: multi-statement handlers run in a savepoint, and a handler
+    // that writes one statement or none needs none (a statement is atomic).
     result = SINGLE_STATEMENT.has(frame.action) ? handleCall(ctx, s, chargerId, frame, at, effects) : inSavepoint(app.sqlite)(ctx, s, chargerId, frame, at, effects);
     out.statusEvents.push(...effects.statusEvents);
     out.records.push(...effects.records);
@@ -425,10 +443,10 @@ function handleOne(ctx: InboundContext, s: Statements, msg: InboundMessage, out:
   });
   if (fault) {
     app.log.warn({ chargerId, action: frame.action, raw: text.slice(0, 2000), fault }, 'charger CALL refused');
-    reply(callError(frame.uniqueId, fault), parsed.form, frame.action);
+    reply(s, out, chargerId, at, callError(frame.uniqueId, fault), parsed.form, frame.action, null);
     return;
   }
-  reply({ type: CALLRESULT, uniqueId: frame.uniqueId, payload: result!.payload }, parsed.form, frame.action, result!.transactionId ?? payloadTxId);
+  reply(s, out, chargerId, at, { type: CALLRESULT, uniqueId: frame.uniqueId, payload: result!.payload }, parsed.form, frame.action, result!.transactionId ?? payloadTxId);
 }
 
 function handleCall(
@@ -574,7 +592,20 @@ function record(s: Statements, r: RecordInput, out: BatchOutcome): { duplicate: 
   const payload = canonicalJson(r.payload);
   const contentHash = sha256(payload);
   const dedupKey = typeof r.dedupKey === 'string' ? r.dedupKey : r.dedupKey(contentHash);
-  const row = s.record.get({ ...r, dedupKey, payload, contentHash }) as { id: number; copies: number; contentHash: string };
+  const row = s.record.get({
+    chargerId: r.chargerId,
+    kind: r.kind,
+    transactionId: r.transactionId,
+    connectorId: r.connectorId,
+    idTag: r.idTag,
+    chargerAt: r.chargerAt,
+    meterWh: r.meterWh,
+    dedupKey,
+    contentHash,
+    payload,
+    uniqueId: r.uniqueId,
+    receivedAt: r.receivedAt,
+  }) as { id: number; copies: number; contentHash: string };
   const duplicate = row.copies > 1;
   out.records.push({ recordId: row.id, chargerId: r.chargerId, kind: r.kind, transactionId: r.transactionId, duplicate });
   return { duplicate, conflicting: duplicate && row.contentHash !== contentHash };
