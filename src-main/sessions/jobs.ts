@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import { defineCron, defineWorker } from '../jobs';
 import { consumeInbox } from './inbox';
-import { settlePending } from './settle';
 
 export { startTimeoutWorker } from './start';
 
 /**
  * The safety net behind the real-time path: records left in the transaction inbox (the process
  * stopped between commit and hook, a record waiting for its start, one that failed) are applied,
- * and finished sessions not held for review are settled.
+ * and the sessions they finish are settled. Finished sessions whose settlement was lost some
+ * other way are the settlement sweeper's (sweeper.ts): it runs on its own schedule and records
+ * every sweep, so this job does not settle them behind its back.
  */
 export const consumeInboxWorker = defineWorker({
   kind: 'sessions.consumeInbox',
@@ -17,8 +18,7 @@ export const consumeInboxWorker = defineWorker({
   maxAttempts: 3,
   perform(app) {
     const r = consumeInbox(app);
-    const s = settlePending(app);
-    if (r.applied + s.settled > 0 || r.failed + s.failed > 0) app.log.info({ inbox: r, settlement: s }, 'sessions sweep');
+    if (r.applied + r.failed > 0) app.log.info({ inbox: r }, 'charger transaction inbox consumed');
   },
 });
 

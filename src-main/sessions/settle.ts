@@ -200,20 +200,3 @@ export function approveReview(app: AppContext, input: { sessionId: string; drive
   return s.state === 'FINISHED' ? settleSession(app, s.id) : requireSession(app, s.id);
 }
 
-/** Settles every FINISHED session not held for review (the sweep after a crash or a failed settlement). */
-export function settlePending(app: AppContext): { settled: number; held: number; failed: number } {
-  const ids = app.sqlite.prepare("SELECT id FROM charging_sessions WHERE state = 'FINISHED' ORDER BY updated_at, id").all() as { id: string }[];
-  const out = { settled: 0, held: 0, failed: 0 };
-  for (const { id } of ids) {
-    try {
-      const s = settleSession(app, id);
-      if (s.state === 'FINISHED') out.held += 1;
-      else out.settled += 1;
-    } catch (e) {
-      out.failed += 1;
-      app.log.error({ err: e, sessionId: id }, 'settling a finished session failed');
-    }
-  }
-  return out;
-}
-
