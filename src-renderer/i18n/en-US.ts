@@ -290,6 +290,8 @@ export const enUS: Dictionary = {
   'figure.payments.pendingAmount': 'Amount awaiting payment',
   'figure.payments.unmatched': 'Unmatched payments to resolve',
   'figure.payments.unmatchedAmount': 'Unmatched payments amount',
+  'alerts.banner': '{count} open alert(s): {message}',
+  'alerts.banner.open': 'View alerts',
   'figureGroup.sessions': 'Charging sessions',
   'figure.sessions.today': 'Sessions today',
   'figure.sessions.chargingNow': 'Charging now',

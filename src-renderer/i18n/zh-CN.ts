@@ -291,6 +291,8 @@ export const zhCN = {
   'figure.payments.pendingAmount': '待支付金额',
   'figure.payments.unmatched': '未处理长款（笔）',
   'figure.payments.unmatchedAmount': '未处理长款金额',
+  'alerts.banner': '有 {count} 条未处理告警：{message}',
+  'alerts.banner.open': '查看告警',
   'figureGroup.sessions': '充电订单',
   'figure.sessions.today': '今日充电订单',
   'figure.sessions.chargingNow': '正在充电',

@@ -2,6 +2,7 @@ import { Suspense, useEffect, useState } from 'react';
 import { api } from '../api';
 import { Button, Flex, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
 import { LogoutOutlined, ThunderboltFilled, UserOutlined } from '@ant-design/icons';
+import { AlertBanner } from '../components/AlertBanner';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { PageErrorBoundary } from '../components/PageErrorBoundary';
 import { useI18n } from '../i18n';
@@ -78,6 +79,7 @@ export function Shell({ onLogout }: { onLogout(): void }) {
             </Space>
           </Flex>
         </Layout.Header>
+        <AlertBanner />
         <Layout.Content style={{ padding: 16 }} data-testid={`page-${current.key}`}>
           <PageErrorBoundary key={`${current.key}:${zone === null || zone === DEFAULT_ZONE ? '' : zone}`}>
             <Suspense fallback={<Spin style={{ display: 'block', marginTop: 64 }} />}>

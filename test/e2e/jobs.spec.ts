@@ -38,6 +38,8 @@ function seed(): { failed: string; waiting: string; alert: string } {
 test('the admin finds the given-up job, reads its error history, retries it, cancels a waiting job and acknowledges the alert', async ({ page }) => {
   const ids = seed();
   await signIn(page);
+  // Browser mode has no desktop notifications: the open alert shows as a banner over every page.
+  await expect(page.getByTestId('alert-banner')).toContainText('payments.timeout jobs have failed 3 times in a row');
   await page.getByTestId('nav').getByText('任务', { exact: true }).click();
   const jobsPage = page.getByTestId('jobs-page');
   await expect(jobsPage).toBeVisible();
