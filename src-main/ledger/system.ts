@@ -15,11 +15,17 @@ export function ledgerFigures(app: AppContext, dayStart: number): Figure[] {
   const today = app.sqlite
     .prepare("SELECT coalesce(sum(amount), 0) AS v, count(*) AS n FROM ledger_transfers WHERE code = 'topup' AND created_at >= ?")
     .get(dayStart) as { v: number; n: number };
+  // Expiry is a job's work (ledger.expireHolds, every minute): a count above zero for long means
+  // that job is not running.
+  const pastExpiry = app.sqlite
+    .prepare("SELECT count(*) AS n FROM ledger_holds WHERE status = 'pending' AND expires_at <= ?")
+    .get(app.clock.now()) as { n: number };
   return [
     { key: 'ledger.drivers', value: t.drivers, unit: 'count' },
     { key: 'ledger.walletsBalance', value: t.walletsFen, unit: 'fen' },
     { key: 'ledger.walletsHeld', value: t.heldFen, unit: 'fen' },
     { key: 'ledger.openHolds', value: t.openHolds, unit: 'count' },
+    { key: 'ledger.holdsPastExpiry', value: pastExpiry.n, unit: 'count' },
     { key: 'ledger.openDebts', value: t.openDebts, unit: 'count' },
     { key: 'ledger.openDebtsAmount', value: t.openDebtsFen, unit: 'fen' },
     { key: 'ledger.topupsToday', value: today.v, unit: 'fen' },

@@ -279,6 +279,7 @@ export const enUS: Dictionary = {
   'figure.ledger.walletsBalance': 'Wallet balances',
   'figure.ledger.walletsHeld': 'Held by prepaid holds',
   'figure.ledger.openHolds': 'Open holds',
+  'figure.ledger.holdsPastExpiry': 'Holds past their expiry',
   'figure.ledger.openDebts': 'Open debts',
   'figure.ledger.openDebtsAmount': 'Open debt amount',
   'figure.ledger.topupsToday': 'Top-ups today',

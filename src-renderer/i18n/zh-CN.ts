@@ -280,6 +280,7 @@ export const zhCN = {
   'figure.ledger.walletsBalance': '钱包余额合计',
   'figure.ledger.walletsHeld': '预授权冻结金额',
   'figure.ledger.openHolds': '未结预授权',
+  'figure.ledger.holdsPastExpiry': '已过期未释放的预授权',
   'figure.ledger.openDebts': '未结欠款（笔）',
   'figure.ledger.openDebtsAmount': '未结欠款金额',
   'figure.ledger.topupsToday': '今日充值',

@@ -13,6 +13,7 @@ const ATTENTION = new Set([
   'jobs.failing',
   'jobs.discarded',
   'alerts.open',
+  'ledger.holdsPastExpiry',
   'sessions.awaitingReview',
   'sessions.unsettled',
   'sessions.unsettledOutsideWindow',
