@@ -97,4 +97,20 @@ describe('the depotdesk command', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already exists/);
   });
+
+  it('demo builds a demo depot with the default password, and a second run changes nothing', () => {
+    const dir = tempDir();
+    const first = cli(['demo', '--data-dir', dir, '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.json<{ steps: { step: string }[] }>().steps.map((s) => s.step)).toEqual(
+      expect.arrayContaining(['operators', 'ledger', 'tariffs', 'chargers', 'payments']),
+    );
+    const verify = cli(['audit', 'verify', '--data-dir', dir]);
+    expect(verify.code).toBe(0);
+    const list = cli(['operator', 'list', '--data-dir', dir, '--as', 'admin', '--json'], { DEPOTDESK_PASSWORD: 'depotdesk-demo' });
+    expect(list.code, list.stderr).toBe(0);
+    const again = cli(['demo', '--data-dir', dir, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/already exist/);
+  });
 });

@@ -134,7 +134,7 @@ export const foundationCommands: Command[] = [
       fs.mkdirSync(paths.dataDir, { recursive: true });
       const app = cx.openApp();
       ensureInstanceToken(app.paths.tokenFile);
-      const password = process.env.DEPOTDESK_PASSWORD ?? 'depotdesk-demo';
+      const password = process.env.DEPOTDESK_PASSWORD || 'depotdesk-demo';
       const steps = await runDemo(app, { password });
       cx.print({ dataDir: app.paths.dataDir, steps }, () => [`demo depot in ${app.paths.dataDir}`, ...steps.map((s) => `- ${s.step}: ${s.result}`)].join('\n'));
     },
