@@ -171,3 +171,18 @@ export function parseCommandArgs(command: Command, argv: string[]) {
     strict: true,
   });
 }
+
+/** A required string option, trimmed; missing or blank is a usage error naming it. */
+export function requireOption(cx: Pick<CommandContext, 'args'>, name: string, what?: string): string {
+  const v = cx.args[name];
+  if (typeof v !== 'string' || v.trim() === '') {
+    throw new UsageError(`--${name} is required${what ? ` (${what})` : ''}`, { field: `--${name}` });
+  }
+  return v.trim();
+}
+
+/** An optional string option, trimmed; blank counts as absent. */
+export function optionalOption(cx: Pick<CommandContext, 'args'>, name: string): string | undefined {
+  const v = cx.args[name];
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+}

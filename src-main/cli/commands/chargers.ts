@@ -2,7 +2,7 @@ import { readInstanceFile, resolveCoreConfig } from '../../app/core';
 import { DepotError } from '../../app/errors';
 import type { ChargerSummary, MessageLogEntry, Station } from '../../chargers';
 import { runSimulation, SCENARIOS, simChargerId, type Scenario } from '../../chargers/simulator';
-import { UsageError, type Command, type CommandContext } from '../framework';
+import { requireOption, UsageError, type Command, type CommandContext } from '../framework';
 
 function positiveInt(cx: CommandContext, name: string, fallback?: number): number {
   const raw = cx.args[name];
@@ -20,12 +20,6 @@ function positiveNumber(cx: CommandContext, name: string, fallback: number): num
   const n = Number(raw);
   if (typeof raw !== 'string' || !Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, got "${String(raw)}"`, { field: `--${name}` });
   return n;
-}
-
-function requiredString(cx: CommandContext, name: string): string {
-  const v = cx.args[name];
-  if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`--${name} is required`, { field: `--${name}` });
-  return v.trim();
 }
 
 /** Uses the running instance when there is one (it can talk to the chargers), else this process. */
@@ -55,7 +49,7 @@ export const chargerCommands: Command[] = [
     usage: 'depotdesk station add --name NAME [--address TEXT] --as OPERATOR [--json]',
     options: { name: { type: 'string' }, address: { type: 'string' } },
     async run(cx) {
-      const s = await cx.call<Station>('stations.add', { name: requiredString(cx, 'name'), address: cx.args.address });
+      const s = await cx.call<Station>('stations.add', { name: requireOption(cx, 'name'), address: cx.args.address });
       cx.print(s, `station ${s.name} added (id ${s.id})`);
     },
   },
@@ -77,8 +71,8 @@ export const chargerCommands: Command[] = [
       const password = (cx.args.password as string | undefined) ?? process.env.DEPOTDESK_CHARGER_PASSWORD;
       if (!password) throw new UsageError('give the charger MQTT password with --password or $DEPOTDESK_CHARGER_PASSWORD', { field: '--password' });
       const c = await cx.call<ChargerSummary>('chargers.add', {
-        id: requiredString(cx, 'id'),
-        station: requiredString(cx, 'station'),
+        id: requireOption(cx, 'id'),
+        station: requireOption(cx, 'station'),
         connectors: positiveInt(cx, 'connectors'),
         password,
       });
@@ -111,7 +105,7 @@ export const chargerCommands: Command[] = [
     async run(cx) {
       if (Boolean(cx.args.on) === Boolean(cx.args.off)) throw new UsageError('give exactly one of --on or --off', { field: '--on' });
       const r = await callLiveOrLocal<{ charger: ChargerSummary; availability: string }>(cx, 'chargers.setMaintenance', {
-        id: requiredString(cx, 'id'),
+        id: requireOption(cx, 'id'),
         maintenance: Boolean(cx.args.on),
         reason: cx.args.reason,
       });
@@ -125,7 +119,7 @@ export const chargerCommands: Command[] = [
     options: { id: { type: 'string' }, limit: { type: 'string' }, before: { type: 'string' } },
     async run(cx) {
       const page = await cx.call<{ items: MessageLogEntry[]; nextBeforeId: number | null }>('chargers.messages', {
-        chargerId: requiredString(cx, 'id'),
+        chargerId: requireOption(cx, 'id'),
         limit: positiveInt(cx, 'limit', 50),
         ...(cx.args.before ? { beforeId: positiveInt(cx, 'before') } : {}),
       });
@@ -182,7 +176,7 @@ export const chargerCommands: Command[] = [
         broker = config.broker.mode === 'external' && config.broker.url ? config.broker.url : `mqtt://${config.broker.host}:${config.broker.port}`;
       }
       if (cx.args.register) {
-        const station = requiredString(cx, 'station');
+        const station = requireOption(cx, 'station');
         const known = new Set((await cx.call<ChargerSummary[]>('chargers.list', {})).filter((c) => c.registered).map((c) => c.id));
         for (let i = 1; i <= n; i += 1) {
           const id = simChargerId(prefix, i);

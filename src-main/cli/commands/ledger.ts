@@ -2,7 +2,7 @@ import { businessDate } from '../../app/clock';
 import { CHANNELS, verifyLedger } from '../../ledger';
 import type { MethodOutput } from '../../contract/types';
 import { parsePositiveYuan } from '../../money';
-import { UsageError, type Command, type CommandContext } from '../framework';
+import { optionalOption, requireOption, UsageError, type Command, type CommandContext } from '../framework';
 
 /**
  * Ledger commands. Everything that reads or moves a driver's money goes through cx.call, so the
@@ -10,26 +10,15 @@ import { UsageError, type Command, type CommandContext } from '../framework';
  * Options are checked here first, so a bad value is a usage error (exit 2) naming the option.
  */
 
-function need(cx: CommandContext, option: string, what: string): string {
-  const v = cx.args[option];
-  if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`--${option} is required (${what})`, { field: `--${option}` });
-  return v.trim();
-}
-
-function optional(cx: CommandContext, option: string): string | undefined {
-  const v = cx.args[option];
-  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
-}
-
 function yuan(cx: CommandContext, option: string): string {
-  const text = need(cx, option, 'yuan, like 100.00');
+  const text = requireOption(cx, option, 'yuan, like 100.00');
   // Same parser as the contract, so the message names the option the operator typed.
   parsePositiveYuan(text, `--${option}`);
   return text;
 }
 
 function dateOption(cx: CommandContext, option: string): string | undefined {
-  const v = optional(cx, option);
+  const v = optionalOption(cx, option);
   if (v !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(v)) throw new UsageError(`--${option} must be a date yyyy-MM-dd, got "${v}"`, { field: `--${option}` });
   return v;
 }
@@ -53,11 +42,11 @@ export const ledgerCommands: Command[] = [
     options: { name: { type: 'string' }, phone: { type: 'string' }, tag: { type: 'string', multiple: true }, vin: { type: 'string', multiple: true }, note: { type: 'string' } },
     async run(cx) {
       const d = await cx.call<MethodOutput<'drivers.add'>>('drivers.add', {
-        name: need(cx, 'name', "the driver's name"),
-        phone: need(cx, 'phone', "the driver's phone number"),
+        name: requireOption(cx, 'name', "the driver's name"),
+        phone: requireOption(cx, 'phone', "the driver's phone number"),
         tags: list(cx, 'tag'),
         vins: list(cx, 'vin'),
-        note: optional(cx, 'note'),
+        note: optionalOption(cx, 'note'),
       });
       cx.print(d, `driver ${d.name} (${d.phone}) added: id ${d.id}${d.tags.length ? `, tags ${d.tags.map((t) => t.tag).join(', ')}` : ''}`);
     },
@@ -68,9 +57,9 @@ export const ledgerCommands: Command[] = [
     usage: 'depotdesk driver list [--search TEXT] [--limit N] --as OPERATOR [--json]',
     options: { search: { type: 'string' }, limit: { type: 'string' } },
     async run(cx) {
-      const limit = optional(cx, 'limit');
+      const limit = optionalOption(cx, 'limit');
       if (limit !== undefined && !/^\d+$/.test(limit)) throw new UsageError(`--limit must be a whole number, got "${limit}"`, { field: '--limit' });
-      const r = await cx.call<MethodOutput<'drivers.list'>>('drivers.list', { search: optional(cx, 'search'), limit: limit ? Number(limit) : undefined });
+      const r = await cx.call<MethodOutput<'drivers.list'>>('drivers.list', { search: optionalOption(cx, 'search'), limit: limit ? Number(limit) : undefined });
       cx.print(r, () =>
         [
           `${r.total} driver(s)`,
@@ -88,14 +77,14 @@ export const ledgerCommands: Command[] = [
     usage: 'depotdesk wallet topup --driver ID --amount 100.00 --key K [--channel cash|wechat|alipay] [--memo TEXT] --as OPERATOR [--json]',
     options: { driver: { type: 'string' }, amount: { type: 'string' }, key: { type: 'string' }, channel: { type: 'string' }, memo: { type: 'string' } },
     async run(cx) {
-      const driverId = need(cx, 'driver', 'the driver id');
+      const driverId = requireOption(cx, 'driver', 'the driver id');
       const amount = yuan(cx, 'amount');
-      const key = need(cx, 'key', 'an idempotency key, e.g. topup:<receipt number>');
-      const channel = optional(cx, 'channel') ?? 'cash';
+      const key = requireOption(cx, 'key', 'an idempotency key, e.g. topup:<receipt number>');
+      const channel = optionalOption(cx, 'channel') ?? 'cash';
       if (!(CHANNELS as readonly string[]).includes(channel)) {
         throw new UsageError(`--channel must be one of ${CHANNELS.join(', ')}, got "${channel}"`, { field: '--channel' });
       }
-      const r = await cx.call<MethodOutput<'wallet.topup'>>('wallet.topup', { driverId, amount, key, channel, memo: optional(cx, 'memo') });
+      const r = await cx.call<MethodOutput<'wallet.topup'>>('wallet.topup', { driverId, amount, key, channel, memo: optionalOption(cx, 'memo') });
       cx.print(r, () =>
         [
           `${r.replayed ? 'already done (same key, same top-up): ' : ''}topped up ${r.amount.yuan} yuan for ${r.driverName} by ${r.channel}, batch ${r.batch}`,
@@ -111,7 +100,7 @@ export const ledgerCommands: Command[] = [
     usage: 'depotdesk wallet show --driver ID --as OPERATOR [--json]',
     options: { driver: { type: 'string' } },
     async run(cx) {
-      const w = await cx.call<MethodOutput<'wallet.show'>>('wallet.show', { driverId: need(cx, 'driver', 'the driver id') });
+      const w = await cx.call<MethodOutput<'wallet.show'>>('wallet.show', { driverId: requireOption(cx, 'driver', 'the driver id') });
       const out = {
         driverId: w.driver.id,
         name: w.driver.name,
@@ -150,7 +139,7 @@ export const ledgerCommands: Command[] = [
         if (!['wallet', 'debt', 'points', 'coupon'].includes(a)) throw new UsageError(`--account must be wallet, debt, points or coupon, got "${a}"`, { field: '--account' });
       }
       const s = await cx.call<MethodOutput<'ledger.statement'>>('ledger.statement', {
-        driverId: need(cx, 'driver', 'the driver id'),
+        driverId: requireOption(cx, 'driver', 'the driver id'),
         from: dateOption(cx, 'from'),
         to: dateOption(cx, 'to'),
         accounts: accounts.length ? accounts : undefined,
@@ -196,15 +185,15 @@ export const ledgerCommands: Command[] = [
     usage: 'depotdesk coupon grant --driver ID --amount 20.00 --key K [--expires yyyy-MM-dd] [--campaign C] [--memo TEXT] --as FINANCE [--json]',
     options: { driver: { type: 'string' }, amount: { type: 'string' }, key: { type: 'string' }, expires: { type: 'string' }, campaign: { type: 'string' }, memo: { type: 'string' } },
     async run(cx) {
-      const driverId = need(cx, 'driver', 'the driver id');
+      const driverId = requireOption(cx, 'driver', 'the driver id');
       const amount = yuan(cx, 'amount');
       const r = await cx.call<MethodOutput<'coupons.grant'>>('coupons.grant', {
         driverId,
         amount,
-        key: need(cx, 'key', 'an idempotency key'),
+        key: requireOption(cx, 'key', 'an idempotency key'),
         expiresOn: dateOption(cx, 'expires'),
-        campaignId: optional(cx, 'campaign'),
-        memo: optional(cx, 'memo'),
+        campaignId: optionalOption(cx, 'campaign'),
+        memo: optionalOption(cx, 'memo'),
       });
       cx.print(r, `${r.replayed ? 'already done (same key): ' : ''}coupon ${r.couponId} worth ${r.face.yuan} yuan granted`);
     },
@@ -215,17 +204,17 @@ export const ledgerCommands: Command[] = [
     usage: 'depotdesk points grant --driver ID --points 100 --key K [--campaign C] [--memo TEXT] --as FINANCE [--json]',
     options: { driver: { type: 'string' }, points: { type: 'string' }, key: { type: 'string' }, campaign: { type: 'string' }, memo: { type: 'string' } },
     async run(cx) {
-      const driverId = need(cx, 'driver', 'the driver id');
-      const text = need(cx, 'points', 'a whole number of points');
+      const driverId = requireOption(cx, 'driver', 'the driver id');
+      const text = requireOption(cx, 'points', 'a whole number of points');
       if (!/^\d{1,10}$/.test(text) || Number(text) < 1 || Number(text) > 1_000_000_000) {
         throw new UsageError(`--points must be a whole number from 1 to 1000000000, got "${text}"`, { field: '--points' });
       }
       const r = await cx.call<MethodOutput<'points.grant'>>('points.grant', {
         driverId,
         points: Number(text),
-        key: need(cx, 'key', 'an idempotency key'),
-        campaignId: optional(cx, 'campaign'),
-        memo: optional(cx, 'memo'),
+        key: requireOption(cx, 'key', 'an idempotency key'),
+        campaignId: optionalOption(cx, 'campaign'),
+        memo: optionalOption(cx, 'memo'),
       });
       cx.print(r, `${r.replayed ? 'already done (same key): ' : ''}${r.points} points granted; balance ${r.balance}`);
     },

@@ -1,23 +1,12 @@
 import type { MethodOutput } from '../../contract/types';
 import { parsePositiveYuan } from '../../money';
-import { UsageError, type Command, type CommandContext } from '../framework';
+import { optionalOption, requireOption, UsageError, type Command, type CommandContext } from '../framework';
 
 /**
  * Payment-order commands. They go through cx.call, so the --as operator's role is checked and
  * each order lands in the audit log as it does from the counter screen. Options are checked here
  * first: a bad value is a usage error (exit 2) naming the option.
  */
-
-function need(cx: CommandContext, option: string, what: string): string {
-  const v = cx.args[option];
-  if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`--${option} is required (${what})`, { field: `--${option}` });
-  return v.trim();
-}
-
-function optional(cx: CommandContext, option: string): string | undefined {
-  const v = cx.args[option];
-  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
-}
 
 type Order = MethodOutput<'payments.getOrder'>;
 
@@ -42,24 +31,24 @@ export const paymentCommands: Command[] = [
     usage: 'depotdesk order create --driver ID --amount 200.00 [--package P] [--coupon ID] [--points N] --channel wechat|alipay --as OPERATOR [--json]',
     options: { driver: { type: 'string' }, amount: { type: 'string' }, package: { type: 'string' }, coupon: { type: 'string' }, points: { type: 'string' }, channel: { type: 'string' }, key: { type: 'string' } },
     async run(cx) {
-      const driverId = need(cx, 'driver', "the driver's id");
-      const amount = need(cx, 'amount', 'yuan, like 200.00');
+      const driverId = requireOption(cx, 'driver', "the driver's id");
+      const amount = requireOption(cx, 'amount', 'yuan, like 200.00');
       // Same parser as the contract, so the message names the option the operator typed.
       parsePositiveYuan(amount, '--amount');
-      const channel = need(cx, 'channel', 'wechat or alipay');
+      const channel = requireOption(cx, 'channel', 'wechat or alipay');
       if (channel !== 'wechat' && channel !== 'alipay') throw new UsageError(`--channel must be wechat or alipay, got "${channel}"`, { field: '--channel' });
-      const pointsText = optional(cx, 'points');
+      const pointsText = optionalOption(cx, 'points');
       if (pointsText !== undefined && !/^[1-9]\d{0,8}$/.test(pointsText)) {
         throw new UsageError(`--points must be a whole number of points from 1, got "${pointsText}"`, { field: '--points' });
       }
       const o = await cx.call<Order>('payments.createOrder', {
         driverId,
         amount,
-        packageId: optional(cx, 'package'),
-        couponId: optional(cx, 'coupon'),
+        packageId: optionalOption(cx, 'package'),
+        couponId: optionalOption(cx, 'coupon'),
         points: pointsText === undefined ? undefined : Number(pointsText),
         channel,
-        key: optional(cx, 'key'),
+        key: optionalOption(cx, 'key'),
       });
       cx.print(o, () => describe(o));
       return o.state === 'CANCELLED' ? 1 : 0;
@@ -83,15 +72,15 @@ export const paymentCommands: Command[] = [
     usage: 'depotdesk order list [--state PENDING_PAYMENT|PAID|CANCELLED] [--driver ID] [--limit N] --as OPERATOR [--json]',
     options: { state: { type: 'string' }, driver: { type: 'string' }, limit: { type: 'string' } },
     async run(cx) {
-      const state = optional(cx, 'state');
+      const state = optionalOption(cx, 'state');
       if (state !== undefined && !['PENDING_PAYMENT', 'PAID', 'CANCELLED'].includes(state)) {
         throw new UsageError(`--state must be PENDING_PAYMENT, PAID or CANCELLED, got "${state}"`, { field: '--state' });
       }
-      const limit = optional(cx, 'limit');
+      const limit = optionalOption(cx, 'limit');
       if (limit !== undefined && !/^\d+$/.test(limit)) throw new UsageError(`--limit must be a whole number, got "${limit}"`, { field: '--limit' });
       const r = await cx.call<MethodOutput<'payments.listOrders'>>('payments.listOrders', {
         state,
-        driverId: optional(cx, 'driver'),
+        driverId: optionalOption(cx, 'driver'),
         limit: limit ? Number(limit) : undefined,
       });
       cx.print(r, () =>

@@ -1,12 +1,6 @@
 import { formatFen } from '../../money';
 import type { SessionView } from '../../sessions';
-import { UsageError, type Command, type CommandContext } from '../framework';
-
-function required(cx: CommandContext, name: string): string {
-  const v = cx.args[name];
-  if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`--${name} is required`, { field: `--${name}` });
-  return v.trim();
-}
+import { requireOption, UsageError, type Command, type CommandContext } from '../framework';
 
 function positional(cx: CommandContext, what: string): string {
   const id = cx.positionals[0] ?? (typeof cx.args.id === 'string' ? cx.args.id : undefined);
@@ -40,14 +34,14 @@ export const sessionCommands: Command[] = [
     usage: 'depotdesk session start --charger ID --connector N --driver ID|PHONE|CARD --prepay 100.00 --as OPERATOR [--json]',
     options: { charger: { type: 'string' }, connector: { type: 'string' }, driver: { type: 'string' }, prepay: { type: 'string' } },
     async run(cx) {
-      const connector = required(cx, 'connector');
+      const connector = requireOption(cx, 'connector');
       if (!/^\d+$/.test(connector) || Number(connector) < 1) throw new UsageError(`--connector must be a whole number ≥ 1, got "${connector}"`, { field: '--connector' });
       // Through the running instance: only it talks to the chargers.
       const s = await (await cx.remote()).call<SessionView>('sessions.start', {
-        chargerId: required(cx, 'charger'),
+        chargerId: requireOption(cx, 'charger'),
         connectorId: Number(connector),
-        driver: required(cx, 'driver'),
-        prepay: required(cx, 'prepay'),
+        driver: requireOption(cx, 'driver'),
+        prepay: requireOption(cx, 'prepay'),
       });
       cx.print(s, `session ${s.id} ${s.state} on ${s.chargerId}/${s.connectorId}, ¥${s.prepay} held${s.failureReason ? ` — ${s.failureReason}` : ''}`);
       return s.state === 'FAILED' ? 1 : 0;
