@@ -18,7 +18,7 @@ export { defineWorker, type Worker, type WorkerDef, type JobRun, type PerformRes
 export { defineCron, type CronDef } from './cron';
 export { exponentialBackoff, BACKOFF } from './backoff';
 export { startScheduler, runDueJobs, type Scheduler, type SchedulerOptions, type DrainResult, type Outcome } from './scheduler';
-export { startJobs, pruneWorker, pruneCron, builtinWorkers, builtinCrons } from './maintenance';
+export { pruneWorker, pruneCron, builtinWorkers, builtinCrons } from './maintenance';
 export { listJobs, jobStats, type JobSummary, type JobStats } from './query';
 export { jobMethods } from './methods';
 export { jobFigures } from './figures';

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { AppContext } from '../app/context';
 import { defineCron } from './cron';
 import { pruneJobs } from './queue';
-import { startScheduler, type Scheduler } from './scheduler';
 import { defineWorker, type Worker } from './worker';
 import type { CronDef } from './cron';
 
@@ -26,17 +25,3 @@ export const pruneCron = defineCron({ name: 'jobs.prune', expression: '17 * * * 
 
 export const builtinWorkers: Worker[] = [pruneWorker];
 export const builtinCrons: CronDef[] = [pruneCron];
-
-/**
- * What app start calls: the scheduler with the built-in maintenance workers and crons plus the
- * ones each domain passes in (start timeouts, hold expiry, offline chargers, message-log retention …).
- */
-export function startJobs(
-  app: AppContext,
-  extra: { workers?: readonly Worker[]; crons?: readonly CronDef[] } = {},
-): Scheduler {
-  return startScheduler(app, {
-    workers: [...builtinWorkers, ...(extra.workers ?? [])],
-    crons: [...builtinCrons, ...(extra.crons ?? [])],
-  });
-}
