@@ -53,7 +53,7 @@ export const pages: readonly PageEntry[] = [
   { key: 'chargers', label: 'nav.chargers', icon: <ApiOutlined />, page: lazy(() => import('./chargers')) },
   // The Ledger page hosts the payments screens (counter, orders, 长款) as its Payment orders tab.
   { key: 'ledger', label: 'nav.ledger', icon: <WalletOutlined />, page: lazy(() => import('./ledger')) },
-  { key: 'compensation', label: 'nav.compensation', icon: <GiftOutlined />, page: comingSoon('nav.compensation', 'soon.compensation') },
+  { key: 'compensation', label: 'nav.compensation', icon: <GiftOutlined />, page: lazy(() => import('./compensation')) },
   { key: 'reconciliation', label: 'nav.reconciliation', icon: <InteractionOutlined />, page: comingSoon('nav.reconciliation', 'soon.reconciliation') },
   { key: 'risk', label: 'nav.risk', icon: <AlertOutlined />, page: comingSoon('nav.risk', 'soon.risk') },
   { key: 'jobs', label: 'nav.jobs', icon: <ScheduleOutlined />, page: lazy(() => import('./jobs')) },
