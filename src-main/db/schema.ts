@@ -12,3 +12,4 @@ export * from '../chargers/schema';
 export * from '../sessions/schema';
 export * from '../sessions/sweeper-schema';
 export * from '../payments/schema';
+export * from '../compensation/schema';

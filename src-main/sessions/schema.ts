@@ -4,6 +4,10 @@ import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-o
 export const SESSION_STATES = ['PLACED', 'STARTING', 'CHARGING', 'STOPPING', 'FINISHED', 'PAID', 'UNPAID', 'FAILED', 'CANCELLED'] as const;
 export type SessionState = (typeof SESSION_STATES)[number];
 
+/** How a session that never charged ended: the event that failed it, or the operator's cancel. */
+export const FAILURE_CODES = ['start_timeout', 'remote_start_refused', 'cancelled'] as const;
+export type FailureCode = (typeof FAILURE_CODES)[number];
+
 /** Why a session waits for (or was put before) a supervisor. */
 export const REVIEW_REASONS = ['large_amount', 'late_start', 'unknown_id_tag', 'no_tariff', 'bad_meter'] as const;
 export type ReviewReason = (typeof REVIEW_REASONS)[number];
@@ -53,6 +57,8 @@ export const chargingSessions = sqliteTable(
     settlementKey: text('settlement_key'),
     settledAt: integer('settled_at'),
     failureReason: text('failure_reason'),
+    /** Why a start failed, as a code compensation criteria can select on (FAILURE_CODES); the reason text says it in words. */
+    failureCode: text('failure_code', { enum: FAILURE_CODES }),
     /** Flagged for a supervisor: why, and whether it is still waiting (pending) or was approved. */
     reviewReason: text('review_reason', { enum: REVIEW_REASONS }),
     reviewState: text('review_state', { enum: ['pending', 'approved'] }),
@@ -69,6 +75,8 @@ export const chargingSessions = sqliteTable(
     index('charging_sessions_state').on(t.state),
     index('charging_sessions_driver').on(t.driverId, t.createdAt),
     index('charging_sessions_created').on(t.createdAt),
+    // Compensation criteria: failed starts in a time range.
+    index('charging_sessions_failed').on(t.createdAt).where(sql`${t.state} = 'FAILED'`),
     index('charging_sessions_review').on(t.reviewState),
     // The settlement sweeper's scan: only FINISHED sessions (a few) are in it, by when their stop arrived.
     index('charging_sessions_unsettled').on(t.stopReceivedAt, t.id).where(sql`${t.state} = 'FINISHED'`),
