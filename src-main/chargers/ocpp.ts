@@ -370,7 +370,7 @@ export class PendingCalls {
   }
 
   call(chargerId: string, action: string, payload: Payload, options: CallOptions = {}): Promise<Payload> {
-    if (this.closed) return Promise.reject(new DepotError('unavailable', `cannot send ${action} to ${chargerId}: the charger link is shut down`));
+    if (this.closed) return Promise.reject(new DepotError('unavailable', `cannot send ${action} to ${chargerId}: the charger link is shut down`, { reason: 'link_closed' }));
     const invalid = validatePayload(action, 'req', payload);
     if (invalid) {
       return Promise.reject(new DepotError('invalid_input', `${action} to ${chargerId} is not a valid OCPP 1.6 request: ${invalid.description}`, invalid));
@@ -439,7 +439,9 @@ export class PendingCalls {
   /** Fails every waiting call (shutdown); later calls are refused. */
   close(reason = 'the charger link is shutting down'): void {
     this.closed = true;
-    for (const [k, p] of [...this.table]) this.settle(k, p, () => p.reject(new DepotError('unavailable', `${p.action} to ${p.chargerId}: ${reason}`)));
+    // details.reason tells a caller that nobody will wait for this answer any more (the process is
+    // stopping) from a CALL that could not be sent: a start is then left to its durable timeout.
+    for (const [k, p] of [...this.table]) this.settle(k, p, () => p.reject(new DepotError('unavailable', `${p.action} to ${p.chargerId}: ${reason}`, { reason: 'link_closed' })));
   }
 }
 

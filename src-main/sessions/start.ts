@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AppContext } from '../app/context';
 import { DepotError } from '../app/errors';
-import { callCharger, getCharger } from '../chargers';
+import { callCharger, ChargerTimeoutError, getCharger } from '../chargers';
 import { writeTx } from '../db/connection';
 import { defineWorker } from '../jobs';
 import { findDriverByIdTag, getDriver, hasOpenDebt, listDrivers, normalizePhone, placeHold, voidHold, walletView, type Driver } from '../ledger';
@@ -19,7 +19,11 @@ import { announce, notifyDriver, requireSession, type SessionRow } from './store
  *   session still active on it); the prepay is more than the wallet has available.
  * - The session row (PLACED), its prepaid hold and its start-timeout job commit in one
  *   transaction: there is never a hold without a session, nor a session without its timeout.
- * - RemoteStartTransaction is sent after that transaction committed, never inside it.
+ * - RemoteStartTransaction is sent after that transaction committed, never inside it, and the
+ *   start does not wait for the charger's answer: it returns with the session STARTING at once.
+ *   A charger that stays silent therefore never holds the operator (or a CLI) for the CALL's
+ *   timeouts and retries; the session's own start timeout decides. A crash after the session was
+ *   written and before the CALL went out leaves a PLACED session whose timeout job still fails it.
  * - A start that the charger refuses, or that no StartTransaction confirms within
  *   sessions.startTimeoutMs, ends FAILED with its hold voided in full and a notification for the
  *   driver, in one transaction. The timeout job does nothing to a session that has moved on.
@@ -88,7 +92,7 @@ export function failStart(app: AppContext, sessionId: string, event: 'start_time
   const done = writeTx(app.sqlite, () => {
     const s = requireSession(app, sessionId);
     if (s.state !== 'PLACED' && s.state !== 'STARTING') return false;
-    transition(app, { sessionId, from: s.state, event, detail: reason, set: { failure_reason: reason } });
+    transition(app, { sessionId, from: s.state, event, detail: reason, set: { failure_reason: reason, failure_code: event } });
     releaseHold(app, s, `start failed: ${reason}`);
     if (s.driverId) {
       notifyDriver(app, {
@@ -151,7 +155,47 @@ function checkStart(app: AppContext, input: StartInput, driver: Driver, prepayFe
   return charger;
 }
 
-/** Places the hold, persists the session and its timeout, then asks the charger to start. */
+/**
+ * Sends the RemoteStartTransaction and handles the charger's answer when it comes, off the start's
+ * path. Accepted: noted, the session waits for its StartTransaction. Refused (Rejected, a
+ * CALLERROR, an invalid reply) or impossible to send: FAILED at once, hold released. No answer
+ * (the call timed out after its retries) or the link shutting down: left to the start-timeout job,
+ * which is durable and also covers the CALL that was never sent.
+ */
+function sendRemoteStart(app: AppContext, s: { sessionId: string; chargerId: string; connectorId: number; idTag: string }): void {
+  const { sessionId } = s;
+  const stillWaiting = () => {
+    const state = requireSession(app, sessionId).state;
+    return state === 'PLACED' || state === 'STARTING';
+  };
+  callCharger(app, s.chargerId, 'RemoteStartTransaction', { connectorId: s.connectorId, idTag: s.idTag })
+    .then(
+      (answer) => {
+        if (answer.status !== 'Accepted') {
+          failStart(app, sessionId, 'remote_start_refused', `the charger answered RemoteStartTransaction with ${String(answer.status)}`);
+          return;
+        }
+        writeTx(app.sqlite, () => addTimeline(app, sessionId, { kind: 'remote_start_accepted', detail: 'the charger accepted the RemoteStartTransaction' }));
+      },
+      (e: unknown) => {
+        const closing = e instanceof DepotError && (e.details as { reason?: unknown } | undefined)?.reason === 'link_closed';
+        if (e instanceof ChargerTimeoutError || closing) {
+          app.log.warn({ sessionId, err: (e as Error).message }, 'RemoteStartTransaction unanswered; the start timeout decides');
+          if (!closing && stillWaiting()) {
+            writeTx(app.sqlite, () => addTimeline(app, sessionId, { kind: 'remote_start_unanswered', detail: `${(e as Error).message}; the start timeout decides` }));
+          }
+          return;
+        }
+        failStart(app, sessionId, 'remote_start_refused', `RemoteStartTransaction failed: ${(e as Error).message}`);
+      },
+    )
+    .catch((e: unknown) => {
+      // Nothing above may escape as an unhandled rejection; the timeout job still covers the session.
+      app.log.error({ err: e, sessionId }, 'handling the answer to RemoteStartTransaction failed; the start timeout decides');
+    });
+}
+
+/** Places the hold, persists the session and its timeout, then asks the charger to start (without waiting for its answer). */
 export async function startSession(app: AppContext, input: StartInput, by: { operatorId?: string | null } = {}): Promise<SessionRow> {
   const prepayFen = parsePositiveYuan(input.prepay, 'prepay');
   const driver = resolveDriver(app, input.driver);
@@ -187,15 +231,7 @@ export async function startSession(app: AppContext, input: StartInput, by: { ope
     transition(app, { sessionId, from: 'PLACED', event: 'remote_start_sent', detail: `RemoteStartTransaction to ${input.chargerId} connector ${input.connectorId}` });
     announce(app, sessionId);
   });
-  try {
-    const answer = await callCharger(app, input.chargerId, 'RemoteStartTransaction', { connectorId: input.connectorId, idTag });
-    if (answer.status !== 'Accepted') failStart(app, sessionId, 'remote_start_refused', `the charger answered RemoteStartTransaction with ${String(answer.status)}`);
-    else {
-      writeTx(app.sqlite, () => addTimeline(app, sessionId, { kind: 'remote_start_accepted', detail: 'the charger accepted the RemoteStartTransaction' }));
-    }
-  } catch (e) {
-    failStart(app, sessionId, 'remote_start_refused', `RemoteStartTransaction failed: ${(e as Error).message}`);
-  }
+  sendRemoteStart(app, { sessionId, chargerId: input.chargerId, connectorId: input.connectorId, idTag });
   return requireSession(app, sessionId);
 }
 
@@ -208,7 +244,7 @@ export async function stopSession(app: AppContext, sessionId: string, by: { oper
   if (s.state === 'PLACED' || s.state === 'STARTING') {
     writeTx(app.sqlite, () => {
       const cur = requireSession(app, sessionId);
-      transition(app, { sessionId, from: cur.state, event: 'cancel', operatorId: by.operatorId, detail: 'cancelled by the operator before the charger confirmed the start', set: { failure_reason: 'cancelled by the operator' } });
+      transition(app, { sessionId, from: cur.state, event: 'cancel', operatorId: by.operatorId, detail: 'cancelled by the operator before the charger confirmed the start', set: { failure_reason: 'cancelled by the operator', failure_code: 'cancelled' } });
       releaseHold(app, cur, 'session cancelled before it started');
       announce(app, sessionId);
     });
