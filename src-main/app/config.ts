@@ -115,6 +115,16 @@ export const configSchema = z
           .prefault({}),
       })
       .prefault({}),
+    refunds: z
+      .object({
+        /** Calls to the gateway a refund task makes before it is failed and left for an operator. */
+        maxAttempts: z.number().int().min(1).max(20).default(3),
+        /** Wait after the first refused call; doubled after each further one. */
+        retryDelayMs: z.number().int().min(1000).max(86_400_000).default(5 * 60_000),
+        /** A task still processing after this long was cut off mid-call (a crash): it is queried, never re-sent. */
+        staleProcessingMs: z.number().int().min(60_000).max(86_400_000).default(10 * 60_000),
+      })
+      .prefault({}),
   })
   .strict();
 

@@ -7,6 +7,7 @@ import { tariffMethods } from '../tariffs';
 import { ledgerMethods } from '../ledger';
 import { chargerMethods } from '../chargers';
 import { paymentMethods } from '../payments';
+import { refundMethods } from '../refunds';
 import { sessionMethods, sweeperMethods } from '../sessions';
 
 /**
@@ -22,6 +23,7 @@ export const methods = {
   ...ledgerMethods,
   ...chargerMethods,
   ...paymentMethods,
+  ...refundMethods,
   ...sessionMethods,
   ...sweeperMethods,
 } satisfies Record<string, MethodDef<any, any>>; // any: each entry keeps its own precise zod types

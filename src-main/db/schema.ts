@@ -13,3 +13,4 @@ export * from '../sessions/schema';
 export * from '../sessions/sweeper-schema';
 export * from '../payments/schema';
 export * from '../compensation/schema';
+export * from '../refunds/schema';

@@ -6,6 +6,7 @@ import { markOfflineChargers, pruneMessageLog } from '../chargers';
 import { backupDatabase } from '../db/backup';
 import { expireDueHolds } from '../ledger';
 import { paymentsExpireCron, paymentsExpireWorker } from '../payments';
+import { refundsProcessCron, refundsProcessWorker } from '../refunds';
 import { consumeInboxCron, consumeInboxWorker, startTimeoutWorker, sweepCron, sweepWorker } from '../sessions';
 import { backupFileName } from '../system';
 import { defineCron, type CronDef } from './cron';
@@ -89,6 +90,7 @@ export const workers: Worker[] = [
   ledgerExpireHoldsWorker,
   nightlyBackupWorker,
   paymentsExpireWorker,
+  refundsProcessWorker,
   startTimeoutWorker,
   consumeInboxWorker,
   sweepWorker,
@@ -101,6 +103,7 @@ export const crons: CronDef[] = [
   defineCron({ name: 'ledger.expireHolds', expression: '* * * * *', kind: ledgerExpireHoldsWorker.kind }),
   defineCron({ name: 'system.nightlyBackup', expression: '30 2 * * *', kind: nightlyBackupWorker.kind }),
   paymentsExpireCron,
+  refundsProcessCron,
   consumeInboxCron,
   sweepCron,
 ];

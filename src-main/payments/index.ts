@@ -84,6 +84,7 @@ export {
   type Notification,
   type RefundInput,
   type RefundResult,
+  type RefundQueryResult,
   type QueryResult,
 } from './providers';
 export { paymentsExpireWorker, paymentsExpireCron } from './jobs';

@@ -1,4 +1,5 @@
 import type { AppContext } from '../../app/context';
+import type { Sqlite } from '../../db/connection';
 import type { PaymentChannel } from '../schema';
 import { SimulatedProvider } from './simulated';
 import type { PaymentProvider } from './types';
@@ -12,21 +13,48 @@ export { SimulatedProvider, SIM_OUTCOMES, type SimOutcome, type SimulatedOptions
  */
 const byApp = new WeakMap<object, Map<PaymentChannel, PaymentProvider>>();
 
-export function providerFor(app: Pick<AppContext, 'config' | 'clock'>, channel: PaymentChannel): PaymentProvider {
+type ProviderApp = Pick<AppContext, 'config' | 'clock'> & { sqlite?: Sqlite };
+
+/**
+ * The simulated gateway's seam to our own records (SimulatedOptions.knownPaidTrade): a trade is
+ * known as paid when a PAID order or an unmatched payment (长款) carries its order number on this
+ * channel. Its amount is all that was taken under that number, as one trade.
+ */
+function knownPaidTrade(sqlite: Sqlite, channel: PaymentChannel, orderNumber: string): { amountFen: number; tradeNo: string; paidAt: number } | null {
+  const rows = sqlite
+    .prepare(
+      `SELECT payable AS amount, provider_trade_no AS tradeNo, paid_at AS paidAt FROM payment_orders
+         WHERE number = ? AND channel = ? AND state = 'PAID' AND provider_trade_no IS NOT NULL
+       UNION ALL
+       SELECT amount, provider_trade_no, paid_at FROM unmatched_payments WHERE order_number = ? AND channel = ?`,
+    )
+    .all(orderNumber, channel, orderNumber, channel) as { amount: number; tradeNo: string; paidAt: number }[];
+  if (rows.length === 0) return null;
+  return { amountFen: rows.reduce((s, r) => s + r.amount, 0), tradeNo: rows[0].tradeNo, paidAt: rows[0].paidAt };
+}
+
+export function providerFor(app: ProviderApp, channel: PaymentChannel): PaymentProvider {
   let map = byApp.get(app);
   if (!map) byApp.set(app, (map = new Map()));
   let p = map.get(channel);
   if (!p) {
     const c = app.config.payments;
     // Only the simulated gateway ships; a real one is added here (docs/payments.md).
-    p = new SimulatedProvider(channel, { outcome: c.simulated.outcome, slowMs: c.simulated.slowMs, secret: c.simulated.secret, now: () => app.clock.now() });
+    const sqlite = app.sqlite;
+    p = new SimulatedProvider(channel, {
+      outcome: c.simulated.outcome,
+      slowMs: c.simulated.slowMs,
+      secret: c.simulated.secret,
+      now: () => app.clock.now(),
+      knownPaidTrade: sqlite ? (orderNumber) => knownPaidTrade(sqlite, channel, orderNumber) : undefined,
+    });
     map.set(channel, p);
   }
   return p;
 }
 
 /** The simulated gateway behind a channel, for the demo's "customer paid" button and tests. */
-export function simulatedProvider(app: Pick<AppContext, 'config' | 'clock'>, channel: PaymentChannel): SimulatedProvider | null {
+export function simulatedProvider(app: ProviderApp, channel: PaymentChannel): SimulatedProvider | null {
   const p = providerFor(app, channel);
   return p instanceof SimulatedProvider ? p : null;
 }

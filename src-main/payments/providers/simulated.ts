@@ -11,6 +11,7 @@ import {
   type PaymentProvider,
   type QueryResult,
   type RefundInput,
+  type RefundQueryResult,
   type RefundResult,
 } from './types';
 
@@ -24,6 +25,13 @@ import {
  * scripted one (`script`), DEPOTDESK_SIMULATED_PAYMENT_OUTCOME, the configured outcome.
  * An "unknown" refund still happens at the simulated gateway (as a timeout after the gateway
  * acted would), so a later query or a retry with the same key finds it done.
+ *
+ * Trades live in memory, per process. A refund task processed by another process (the CLI, a
+ * restarted app) asks about a trade this instance never saw; `knownPaidTrade` (wired to our own
+ * payment_orders and unmatched_payments by providerFor) lets it learn a trade DepotDesk knows was
+ * paid, so the demo and the CLI work. It only ever adds a paid trade the depot already booked;
+ * refunds made by another process are not learned (a query then says NOT_FOUND and the task is
+ * sent again, which a real gateway's memory would have answered; docs/refunds.md).
  */
 
 export const SIM_OUTCOMES = ['success', 'failure', 'slow', 'unknown'] as const;
@@ -35,6 +43,8 @@ export interface SimulatedOptions {
   secret: string;
   now: () => number;
   env?: NodeJS.ProcessEnv;
+  /** What DepotDesk knows was paid under an order number on this channel, or null. */
+  knownPaidTrade?: (orderNumber: string) => { amountFen: number; tradeNo: string; paidAt: number } | null;
 }
 
 interface SimTrade {
@@ -105,9 +115,20 @@ export class SimulatedProvider implements PaymentProvider {
     });
   }
 
+  /** The trade, or one learned from what DepotDesk booked as paid (see the class comment). */
+  private trade(orderNumber: string): SimTrade | undefined {
+    const seen = this.trades.get(orderNumber);
+    if (seen) return seen;
+    const known = this.opts.knownPaidTrade?.(orderNumber);
+    if (!known) return undefined;
+    const t: SimTrade = { orderNumber, amountFen: known.amountFen, state: 'SUCCESS', tradeNo: known.tradeNo, paidAt: known.paidAt, refunds: new Map() };
+    this.trades.set(orderNumber, t);
+    return t;
+  }
+
   async query(orderNumber: string, outcome?: SimOutcome): Promise<QueryResult> {
     return this.run(this.outcome(outcome), `query ${orderNumber}`, () => {
-      const t = this.trades.get(orderNumber);
+      const t = this.trade(orderNumber);
       if (!t) throw new ProviderRefused(this.name, 'ORDERNOTEXIST', `no order ${orderNumber} at the simulated gateway`);
       return { state: t.state, payment: t.tradeNo ? this.fact(t, JSON.stringify({ query: orderNumber, state: t.state })) : null };
     });
@@ -116,7 +137,7 @@ export class SimulatedProvider implements PaymentProvider {
   async refund(input: RefundInput, outcome?: SimOutcome): Promise<RefundResult> {
     const request = JSON.stringify({ out_trade_no: input.orderNumber, out_refund_no: input.idempotencyKey, total: input.totalFen, refund: input.amountFen, reason: input.reason });
     return this.run(this.outcome(outcome), `refund ${input.idempotencyKey}`, () => {
-      const t = this.trades.get(input.orderNumber);
+      const t = this.trade(input.orderNumber);
       if (!t || !t.tradeNo) throw new ProviderRefused(this.name, 'RESOURCE_NOT_EXISTS', `no paid order ${input.orderNumber}`);
       const done = t.refunds.get(input.idempotencyKey);
       if (done) {
@@ -129,6 +150,15 @@ export class SimulatedProvider implements PaymentProvider {
       t.refunds.set(input.idempotencyKey, { amountFen: input.amountFen, refundNo });
       t.state = 'REFUND';
       return { status: 'SUCCESS', providerRefundNo: refundNo, request, response: JSON.stringify({ status: 'SUCCESS', refund_id: refundNo }) };
+    });
+  }
+
+  async queryRefund(idempotencyKey: string, orderNumber: string, outcome?: SimOutcome): Promise<RefundQueryResult> {
+    const request = JSON.stringify({ out_refund_no: idempotencyKey, out_trade_no: orderNumber });
+    return this.run(this.outcome(outcome), `query refund ${idempotencyKey}`, () => {
+      const done = this.trade(orderNumber)?.refunds.get(idempotencyKey);
+      if (!done) return { status: 'NOT_FOUND', providerRefundNo: null, request, response: JSON.stringify({ code: 'RESOURCE_NOT_EXISTS', message: `no refund ${idempotencyKey}` }) };
+      return { status: 'SUCCESS', providerRefundNo: done.refundNo, request, response: JSON.stringify({ status: 'SUCCESS', refund_id: done.refundNo, amount: { refund: done.amountFen } }) };
     });
   }
 

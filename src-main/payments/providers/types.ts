@@ -65,6 +65,15 @@ export interface RefundResult {
   response: string;
 }
 
+/** What a refund query (查询单笔退款) found for our idempotency key. */
+export interface RefundQueryResult {
+  /** SUCCESS: money returned; PROCESSING: accepted, not yet done; NOT_FOUND: the gateway never took the refund. */
+  status: 'SUCCESS' | 'PROCESSING' | 'NOT_FOUND';
+  providerRefundNo: string | null;
+  request: string;
+  response: string;
+}
+
 export interface Notification {
   headers: Record<string, string>;
   body: string;
@@ -76,6 +85,8 @@ export interface PaymentProvider {
   createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult>;
   query(orderNumber: string): Promise<QueryResult>;
   refund(input: RefundInput): Promise<RefundResult>;
+  /** Asks what became of a refund sent with `idempotencyKey`: the only safe next step after an unknown outcome. */
+  queryRefund(idempotencyKey: string, orderNumber: string): Promise<RefundQueryResult>;
   /** Verifies the signature and parses; a forged or garbled notification is refused, never half-read. */
   parseNotification(n: Notification): PaymentFact;
 }
