@@ -5,8 +5,9 @@ import { jobCommands } from './jobs';
 import { tariffCommands } from './tariffs';
 import { ledgerCommands } from './ledger';
 import { paymentCommands } from './payments';
+import { refundCommands } from './refunds';
 import { sessionCommands } from './sessions';
 import { sweepCommands } from './sweep';
 
 /** Every CLI command; domains add their list here. */
-export const commands: Command[] = [...foundationCommands, ...jobCommands, ...tariffCommands, ...chargerCommands, ...ledgerCommands, ...sessionCommands, ...sweepCommands, ...paymentCommands];
+export const commands: Command[] = [...foundationCommands, ...jobCommands, ...tariffCommands, ...chargerCommands, ...ledgerCommands, ...sessionCommands, ...sweepCommands, ...paymentCommands, ...refundCommands];
