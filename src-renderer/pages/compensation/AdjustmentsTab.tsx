@@ -1,4 +1,226 @@
-// Being built; replaced before this lands (issue 7).
+import { useState } from 'react';
+import { App as AntApp, Alert, Button, Card, Flex, Form, Input, Modal, Radio, Select, Space, Table, Tag, Tooltip, Typography } from 'antd';
+import type { MethodOutput } from '../../../src-main/contract/types';
+import { api, useDepotEvents } from '../../api';
+import { useI18n, type I18nKey } from '../../i18n';
+import { useReportError } from '../../lib/errors';
+import { formatTime } from '../../lib/time';
+import { useQuery } from '../../lib/useQuery';
+import { SUPERVISORS, useSession } from '../../session';
+
+/**
+ * Manual adjustments (人工调账 / 售后退款): an operator opens one on a settled session or a paid
+ * order, within what is still refundable; a supervisor who did not create it approves or rejects
+ * it with a note. The core enforces both rules; the screen only explains them.
+ */
+
+type Adjustment = MethodOutput<'adjustments.get'>;
+type Limit = MethodOutput<'adjustments.limit'>;
+type State = Adjustment['state'];
+type Target = Adjustment['target'];
+
+const STATE_COLOR: Record<State, string> = { pending: 'gold', approved: 'green', rejected: 'default' };
+
 export default function AdjustmentsTab() {
-  return <div data-testid="comp-adjustments-tab" />;
+  const { t } = useI18n();
+  const [version, setVersion] = useState(0);
+  const [state, setState] = useState<State | undefined>('pending');
+  useDepotEvents(['refunds.changed'], () => setVersion((v) => v + 1));
+  const list = useQuery(() => api.adjustments.list({ state }), [state, version]);
+  return (
+    <Flex vertical gap="middle" data-testid="comp-adjustments-tab">
+      <CreateForm onCreated={() => setVersion((v) => v + 1)} />
+      <Space>
+        <Select<State | undefined>
+          allowClear
+          style={{ width: 160 }}
+          placeholder={t('refunds.adj.filterState')}
+          value={state}
+          onChange={setState}
+          data-testid="adj-state-filter"
+          options={(['pending', 'approved', 'rejected'] as const).map((s) => ({ value: s, label: t(`refunds.adj.state.${s}` as I18nKey) }))}
+        />
+      </Space>
+      <AdjustmentsTable rows={list.data ?? []} loading={list.loading} onChanged={list.reload} />
+    </Flex>
+  );
+}
+
+function CreateForm({ onCreated }: { onCreated: () => void }) {
+  const { t } = useI18n();
+  const report = useReportError();
+  const { message } = AntApp.useApp();
+  const [form] = Form.useForm<{ target: Target; ref: string; amount: string; reason: string }>();
+  const [limit, setLimit] = useState<Limit | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const refOf = (v: { target: Target; ref: string }) => (v.target === 'session' ? { sessionId: v.ref.trim() } : { orderId: v.ref.trim() });
+
+  const check = async () => {
+    const v = form.getFieldsValue();
+    if (!v.ref?.trim()) return;
+    try {
+      setLimit(await api.adjustments.limit(refOf(v)));
+    } catch (e) {
+      setLimit(null);
+      report(e);
+    }
+  };
+
+  const submit = async () => {
+    const v = await form.validateFields();
+    setBusy(true);
+    try {
+      await api.adjustments.create({ ...refOf(v), amount: v.amount.trim(), reason: v.reason.trim() });
+      message.success(t('refunds.adj.created'));
+      form.resetFields(['amount', 'reason']);
+      setLimit(await api.adjustments.limit(refOf(v)));
+      onCreated();
+    } catch (e) {
+      report(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Card size="small" title={t('refunds.adj.new')}>
+      <Form form={form} layout="inline" initialValues={{ target: 'session' }} onValuesChange={(changed) => ('ref' in changed || 'target' in changed) && setLimit(null)}>
+        <Form.Item name="target" label={t('refunds.adj.target')}>
+          <Radio.Group data-testid="adj-target">
+            <Radio.Button value="session">{t('refunds.adj.target.session')}</Radio.Button>
+            <Radio.Button value="order">{t('refunds.adj.target.order')}</Radio.Button>
+          </Radio.Group>
+        </Form.Item>
+        <Form.Item name="ref" label={t('refunds.adj.targetId')} rules={[{ required: true, message: t('refunds.adj.targetId') }]}>
+          <Input.Search style={{ width: 300 }} onSearch={check} enterButton={t('refunds.adj.check')} data-testid="adj-ref" />
+        </Form.Item>
+      </Form>
+      {limit && (
+        <Alert
+          style={{ margin: '12px 0' }}
+          type={limit.available.fen > 0 ? 'info' : 'warning'}
+          data-testid="adj-limit"
+          message={t('refunds.adj.limit', { driver: limit.driverName, paid: limit.paid.yuan, refunded: limit.refunded.yuan, claimed: limit.claimed.yuan, available: limit.available.yuan })}
+        />
+      )}
+      <Form form={form} layout="vertical" style={{ maxWidth: 520, marginTop: 12 }}>
+        <Form.Item name="amount" label={t('refunds.adj.amount')} rules={[{ required: true, pattern: /^\d+(\.\d{1,2})?$/, message: t('refunds.adj.amount') }]}>
+          <Input prefix="¥" placeholder="12.50" data-testid="adj-amount" />
+        </Form.Item>
+        <Form.Item name="reason" label={t('refunds.adj.reason')} rules={[{ required: true, whitespace: true, message: t('refunds.adj.reasonRequired') }]}>
+          <Input.TextArea rows={2} maxLength={200} data-testid="adj-reason" />
+        </Form.Item>
+        <Button type="primary" loading={busy} onClick={submit} data-testid="adj-create">
+          {t('refunds.adj.create')}
+        </Button>
+      </Form>
+    </Card>
+  );
+}
+
+function AdjustmentsTable({ rows, loading, onChanged }: { rows: Adjustment[]; loading: boolean; onChanged: () => void }) {
+  const { t } = useI18n();
+  const report = useReportError();
+  const session = useSession();
+  const [deciding, setDeciding] = useState<{ adjustment: Adjustment; action: 'approve' | 'reject' } | null>(null);
+  const [note, setNote] = useState('');
+  const [busy, setBusy] = useState(false);
+  const supervisor = session.can(SUPERVISORS);
+
+  const decide = async () => {
+    if (!deciding) return;
+    setBusy(true);
+    try {
+      if (deciding.action === 'approve') await api.adjustments.approve({ adjustmentId: deciding.adjustment.id, note: note.trim() || undefined });
+      else await api.adjustments.reject({ adjustmentId: deciding.adjustment.id, note: note.trim() });
+      setDeciding(null);
+      onChanged();
+    } catch (e) {
+      report(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <Table<Adjustment>
+        rowKey="id"
+        size="small"
+        data-testid="adj-table"
+        loading={loading}
+        dataSource={rows}
+        pagination={false}
+        columns={[
+          { title: t('refunds.adj.col.createdAt'), render: (_, a) => formatTime(a.createdAt) },
+          {
+            title: t('refunds.adj.col.target'),
+            render: (_, a) => (
+              <span>
+                <Tag>{t(`refunds.adj.target.${a.target}` as I18nKey)}</Tag>
+                {a.target === 'session' ? a.sessionId : a.orderNumber}
+              </span>
+            ),
+          },
+          { title: t('refunds.adj.col.driver'), dataIndex: 'driverName' },
+          {
+            title: t('refunds.adj.col.amount'),
+            align: 'right',
+            render: (_, a) => (
+              <Tooltip title={a.electricity && a.service ? t('refunds.adj.split', { electricity: a.electricity.yuan, service: a.service.yuan }) : undefined}>
+                ¥{a.amount.yuan}
+              </Tooltip>
+            ),
+          },
+          { title: t('refunds.adj.col.reason'), dataIndex: 'reason' },
+          { title: t('refunds.adj.col.state'), render: (_, a) => <Tag color={STATE_COLOR[a.state]}>{t(`refunds.adj.state.${a.state}` as I18nKey)}</Tag> },
+          { title: t('refunds.adj.col.createdBy'), render: (_, a) => a.createdBy?.name ?? '' },
+          {
+            title: t('refunds.adj.col.resolved'),
+            render: (_, a) =>
+              a.resolvedBy ? (
+                <Typography.Text type="secondary">
+                  {a.resolvedBy.name} · {formatTime(a.resolvedAt ?? 0)}
+                  {a.resolutionNote ? ` · ${a.resolutionNote}` : ''}
+                </Typography.Text>
+              ) : null,
+          },
+          {
+            title: '',
+            render: (_, a) => {
+              if (a.state !== 'pending' || !supervisor) return null;
+              const own = a.createdBy?.id === session.operator.id;
+              return (
+                <Space>
+                  <Tooltip title={own ? t('refunds.adj.ownNoApprove') : undefined}>
+                    <Button size="small" type="primary" disabled={own} onClick={() => (setNote(''), setDeciding({ adjustment: a, action: 'approve' }))} data-testid={`adj-approve-${a.id}`}>
+                      {t('refunds.adj.approve')}
+                    </Button>
+                  </Tooltip>
+                  <Tooltip title={own ? t('refunds.adj.ownNoApprove') : undefined}>
+                    <Button size="small" danger disabled={own} onClick={() => (setNote(''), setDeciding({ adjustment: a, action: 'reject' }))} data-testid={`adj-reject-${a.id}`}>
+                      {t('refunds.adj.reject')}
+                    </Button>
+                  </Tooltip>
+                </Space>
+              );
+            },
+          },
+        ]}
+      />
+      <Modal
+        open={deciding !== null}
+        title={deciding ? t(deciding.action === 'approve' ? 'refunds.adj.approveTitle' : 'refunds.adj.rejectTitle', { amount: deciding.adjustment.amount.yuan }) : ''}
+        onOk={decide}
+        okButtonProps={{ loading: busy, disabled: deciding?.action === 'reject' && !note.trim(), danger: deciding?.action === 'reject' }}
+        onCancel={() => setDeciding(null)}
+        destroyOnHidden
+      >
+        {deciding?.action === 'approve' && <Alert type="info" style={{ marginBottom: 12 }} message={t(`refunds.adj.approveHint.${deciding.adjustment.target}` as I18nKey)} />}
+        <Typography.Text>{t(deciding?.action === 'reject' ? 'refunds.adj.noteRequired' : 'refunds.adj.note')}</Typography.Text>
+        <Input.TextArea rows={2} maxLength={500} value={note} onChange={(e) => setNote(e.target.value)} data-testid="adj-note" />
+      </Modal>
+    </>
+  );
 }

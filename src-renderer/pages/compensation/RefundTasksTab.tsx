@@ -1,4 +1,208 @@
-// Being built; replaced before this lands (issue 7).
+import { useState } from 'react';
+import { App as AntApp, Alert, Button, Descriptions, Flex, Input, Modal, Radio, Select, Space, Table, Tag, Typography } from 'antd';
+import type { MethodOutput } from '../../../src-main/contract/types';
+import { api, useDepotEvents } from '../../api';
+import { useI18n, type I18nKey } from '../../i18n';
+import { useReportError } from '../../lib/errors';
+import { formatTime } from '../../lib/time';
+import { useQuery } from '../../lib/useQuery';
+import { useSession, type Role } from '../../session';
+
+/**
+ * Refund tasks (退款任务): money going back through WeChat Pay or Alipay. Failed tasks stay here
+ * until someone retries or resolves them; a task that needs a check is queried by the next run.
+ * Each row opens to the last request and response exchanged with the gateway.
+ */
+
+type Task = MethodOutput<'refundTasks.get'>;
+type State = Task['state'];
+type Outcome = 'paid_outside' | 'back_to_wallet';
+
+const FINANCE: readonly Role[] = ['finance', 'supervisor', 'admin'];
+const STATES = ['pending', 'processing', 'completed', 'failed', 'needs_check', 'cancelled'] as const;
+const STATE_COLOR: Record<State, string> = { pending: 'blue', processing: 'processing', completed: 'green', failed: 'red', needs_check: 'orange', cancelled: 'default' };
+
+function Json({ text }: { text: string | null }) {
+  if (!text) return <Typography.Text type="secondary">—</Typography.Text>;
+  let shown = text;
+  try {
+    shown = JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    // Not JSON (a gateway may answer in XML or plain text): shown as received.
+  }
+  return <pre style={{ margin: 0, maxHeight: 220, overflow: 'auto', fontSize: 12, whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>{shown}</pre>;
+}
+
 export default function RefundTasksTab() {
-  return <div data-testid="comp-refundtasks-tab" />;
+  const { t } = useI18n();
+  const report = useReportError();
+  const session = useSession();
+  const { message } = AntApp.useApp();
+  const [version, setVersion] = useState(0);
+  const [state, setState] = useState<State | undefined>();
+  const [running, setRunning] = useState(false);
+  const [resolving, setResolving] = useState<Task | null>(null);
+  useDepotEvents(['refunds.changed'], () => setVersion((v) => v + 1));
+  const list = useQuery(() => api.refundTasks.list({ state }), [state, version]);
+
+  const run = async () => {
+    setRunning(true);
+    try {
+      const r = await api.refundTasks.run({});
+      message.info(t('refunds.task.ran', { count: r.processed.length }));
+      list.reload();
+    } catch (e) {
+      report(e);
+    } finally {
+      setRunning(false);
+    }
+  };
+
+  const retry = async (task: Task) => {
+    try {
+      await api.refundTasks.retry({ taskId: task.id });
+      list.reload();
+    } catch (e) {
+      report(e);
+    }
+  };
+
+  const counts = list.data?.counts;
+  return (
+    <Flex vertical gap="middle" data-testid="comp-refundtasks-tab">
+      <Space wrap>
+        <Select<State | undefined>
+          allowClear
+          style={{ width: 180 }}
+          placeholder={t('refunds.task.col.state')}
+          value={state}
+          onChange={setState}
+          data-testid="task-state-filter"
+          options={STATES.map((s) => ({ value: s, label: `${t(`refunds.task.state.${s}` as I18nKey)}${counts ? ` (${counts[s]})` : ''}` }))}
+        />
+        {counts && (counts.failed > 0 || counts.needs_check > 0) && (
+          <Space size={4}>
+            {counts.failed > 0 && <Tag color="red">{`${t('refunds.task.state.failed')} ${counts.failed}`}</Tag>}
+            {counts.needs_check > 0 && <Tag color="orange">{`${t('refunds.task.state.needs_check')} ${counts.needs_check}`}</Tag>}
+          </Space>
+        )}
+        <Button onClick={run} loading={running} data-testid="task-run">
+          {t('refunds.task.run')}
+        </Button>
+      </Space>
+      <Table<Task>
+        rowKey="id"
+        size="small"
+        data-testid="task-table"
+        loading={list.loading}
+        dataSource={list.data?.tasks ?? []}
+        pagination={false}
+        expandable={{
+          expandedRowRender: (task) => (
+            <Descriptions size="small" column={1} bordered>
+              <Descriptions.Item label={t('refunds.task.idempotency')}>{task.id}</Descriptions.Item>
+              <Descriptions.Item label={t('refunds.task.endpoint')}>{task.requestEndpoint ?? '—'}</Descriptions.Item>
+              <Descriptions.Item label={t('refunds.task.request')}>
+                <Json text={task.requestBody} />
+              </Descriptions.Item>
+              <Descriptions.Item label={t('refunds.task.response')}>
+                <Json text={task.responseBody} />
+              </Descriptions.Item>
+              {task.providerRefundNo && <Descriptions.Item label={t('refunds.task.refundNo')}>{task.providerRefundNo}</Descriptions.Item>}
+              {task.resolution && (
+                <Descriptions.Item label={t('refunds.task.resolution')}>
+                  {t(`refunds.task.outcome.${task.resolution}` as I18nKey)} · {task.resolvedBy?.name ?? ''} · {formatTime(task.resolvedAt ?? 0)} · {task.resolutionNote}
+                </Descriptions.Item>
+              )}
+            </Descriptions>
+          ),
+        }}
+        columns={[
+          { title: t('refunds.task.col.createdAt'), render: (_, x) => formatTime(x.createdAt) },
+          {
+            title: t('refunds.task.col.order'),
+            render: (_, x) => (
+              <span>
+                <Tag>{t(`refunds.task.source.${x.source}` as I18nKey)}</Tag>
+                {x.orderNumber}
+              </span>
+            ),
+          },
+          { title: t('refunds.task.col.driver'), render: (_, x) => x.driverName ?? '—' },
+          { title: t('refunds.task.col.amount'), align: 'right', render: (_, x) => `¥${x.amount.yuan}` },
+          { title: t('refunds.task.col.channel'), render: (_, x) => t(`payments.channel.${x.channel}` as I18nKey) },
+          { title: t('refunds.task.col.state'), render: (_, x) => <Tag color={STATE_COLOR[x.state]} data-testid={`task-state-${x.id}`}>{t(`refunds.task.state.${x.state}` as I18nKey)}</Tag> },
+          { title: t('refunds.task.col.attempts'), align: 'right', render: (_, x) => `${x.attempts}/${x.maxAttempts}` },
+          { title: t('refunds.task.col.lastError'), render: (_, x) => <Typography.Text type={x.state === 'failed' ? 'danger' : 'secondary'}>{x.lastError ?? ''}</Typography.Text> },
+          { title: t('refunds.task.col.next'), render: (_, x) => (x.state === 'pending' || x.state === 'needs_check' ? formatTime(x.nextAttemptAt) : '') },
+          {
+            title: '',
+            render: (_, x) => (
+              <Space>
+                {x.state === 'failed' && (
+                  <Button size="small" onClick={() => retry(x)} data-testid={`task-retry-${x.id}`}>
+                    {t('refunds.task.retry')}
+                  </Button>
+                )}
+                {(x.state === 'failed' || x.state === 'needs_check') && session.can(FINANCE) && (
+                  <Button size="small" onClick={() => setResolving(x)} data-testid={`task-resolve-${x.id}`}>
+                    {t('refunds.task.resolve')}
+                  </Button>
+                )}
+              </Space>
+            ),
+          },
+        ]}
+      />
+      {resolving && <ResolveModal task={resolving} onClose={() => setResolving(null)} onDone={() => (setResolving(null), list.reload())} />}
+    </Flex>
+  );
+}
+
+function ResolveModal({ task, onClose, onDone }: { task: Task; onClose: () => void; onDone: () => void }) {
+  const { t } = useI18n();
+  const report = useReportError();
+  const [outcome, setOutcome] = useState<Outcome>('paid_outside');
+  const [via, setVia] = useState<'cash' | Task['channel']>(task.channel);
+  const [note, setNote] = useState('');
+  const [busy, setBusy] = useState(false);
+  const needsCheck = task.state === 'needs_check';
+
+  const submit = async () => {
+    setBusy(true);
+    try {
+      await api.refundTasks.resolve({ taskId: task.id, outcome, note: note.trim(), via: outcome === 'paid_outside' ? via : undefined });
+      onDone();
+    } catch (e) {
+      report(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal open title={t('refunds.task.resolveTitle', { amount: task.amount.yuan })} onOk={submit} okButtonProps={{ loading: busy, disabled: !note.trim() }} onCancel={onClose} destroyOnHidden>
+      <Flex vertical gap="small">
+        <Typography.Text>{t('refunds.task.outcome')}</Typography.Text>
+        <Radio.Group value={outcome} onChange={(e) => setOutcome(e.target.value as Outcome)} data-testid="task-outcome">
+          <Radio value="paid_outside">{t('refunds.task.outcome.paid_outside')}</Radio>
+          <Radio value="back_to_wallet" disabled={needsCheck || !task.driverId}>
+            {t('refunds.task.outcome.back_to_wallet')}
+          </Radio>
+        </Radio.Group>
+        {needsCheck && <Alert type="warning" message={t('refunds.task.backToWalletNeedsCheck')} />}
+        {outcome === 'paid_outside' && task.source === 'adjustment' && (
+          <>
+            <Typography.Text>{t('refunds.task.via')}</Typography.Text>
+            <Radio.Group value={via} onChange={(e) => setVia(e.target.value as typeof via)}>
+              <Radio.Button value={task.channel}>{t(`payments.channel.${task.channel}` as I18nKey)}</Radio.Button>
+              <Radio.Button value="cash">{t('refunds.task.via.cash')}</Radio.Button>
+            </Radio.Group>
+          </>
+        )}
+        <Typography.Text>{t('refunds.task.noteRequired')}</Typography.Text>
+        <Input.TextArea rows={2} maxLength={500} value={note} onChange={(e) => setNote(e.target.value)} data-testid="task-note" />
+      </Flex>
+    </Modal>
+  );
 }
