@@ -96,6 +96,12 @@ export const configSchema = z
         queues: z.record(z.string(), z.number().int().min(1).max(50)).default({ default: 2, maintenance: 1 }),
       })
       .prefault({}),
+    compensation: z
+      .object({
+        /** Drivers credited per transaction when a campaign executes (each chunk commits whole). */
+        chunkSize: z.number().int().min(1).max(10_000).default(1_000),
+      })
+      .prefault({}),
     payments: z
       .object({
         /** A payment order still unpaid after this long is cancelled and its coupon and points restored. */

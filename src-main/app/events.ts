@@ -15,6 +15,8 @@ export interface DepotEventMap {
   'job.progress': { id: string; kind: string; progress: number; message: string | null };
   'ledger.changed': { driverIds: string[]; reason: string };
   'payments.changed': { orderId: string | null; unmatchedId: string | null; reason: string };
+  'compensation.changed': { campaignId: string; reason: string };
+  'compensation.progress': { campaignId: string; done: number; drivers: number };
   'refunds.changed': { adjustmentId: string | null; taskId: string | null; reason: string };
   'broker.state': { state: 'not_started' | 'connecting' | 'connected' | 'offline'; url: string | null; error: string | null };
   'session.updated': { sessionId: string; state: import('../sessions/schema').SessionState; chargerId: string; connectorId: number; driverId: string | null };

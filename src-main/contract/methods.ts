@@ -7,6 +7,7 @@ import { tariffMethods } from '../tariffs';
 import { ledgerMethods } from '../ledger';
 import { chargerMethods } from '../chargers';
 import { paymentMethods } from '../payments';
+import { compensationMethods } from '../compensation';
 import { refundMethods } from '../refunds';
 import { sessionMethods, sweeperMethods } from '../sessions';
 
@@ -23,6 +24,7 @@ export const methods = {
   ...ledgerMethods,
   ...chargerMethods,
   ...paymentMethods,
+  ...compensationMethods,
   ...refundMethods,
   ...sessionMethods,
   ...sweeperMethods,

@@ -5,6 +5,7 @@ import type { AppContext } from '../app/context';
 import { markOfflineChargers, pruneMessageLog } from '../chargers';
 import { backupDatabase } from '../db/backup';
 import { expireDueHolds } from '../ledger';
+import { executeCampaignWorker } from '../compensation';
 import { paymentsExpireCron, paymentsExpireWorker } from '../payments';
 import { refundsProcessCron, refundsProcessWorker } from '../refunds';
 import { consumeInboxCron, consumeInboxWorker, startTimeoutWorker, sweepCron, sweepWorker } from '../sessions';
@@ -94,6 +95,7 @@ export const workers: Worker[] = [
   startTimeoutWorker,
   consumeInboxWorker,
   sweepWorker,
+  executeCampaignWorker,
 ];
 
 export const crons: CronDef[] = [

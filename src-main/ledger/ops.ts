@@ -1107,6 +1107,9 @@ export function restorePoints(
 // --- corrections ---------------------------------------------------------------------------------------
 
 /** Codes with their own way back; a correction would leave their side records (debts, holds, coupons) wrong. */
+/** Transfers a compensation campaign makes. */
+const CAMPAIGN_CODES: ReadonlySet<TransferCode> = new Set(['compensation', 'coupon_grant', 'points_grant']);
+
 const NOT_CORRECTABLE: Partial<Record<TransferCode, string>> = {
   hold: 'void the hold',
   hold_post: 'refund the session to the wallet (refundToWallet)',
@@ -1138,19 +1141,26 @@ export interface CorrectionResult {
  */
 export function correctTransfer(
   app: LedgerApp,
-  input: { key: string; transferId: string; amountFen?: number; memo: string },
+  input: { key: string; transferId: string; amountFen?: number; memo: string; reversalCampaignId?: string },
   by: By = {},
 ): Replayable<CorrectionResult> {
   const memo = memoOf(input.memo);
   if (!memo) throw new DepotError('invalid_input', 'memo: say what the correction is for', { field: 'memo' });
   if (input.amountFen !== undefined) positive(input.amountFen, 'amount');
-  const request = { transferId: input.transferId, amountFen: input.amountFen ?? null, memo };
+  const request = { transferId: input.transferId, amountFen: input.amountFen ?? null, memo, reversalCampaignId: input.reversalCampaignId };
   return runOperation(app, { key: input.key, kind: 'correction', request, operatorId: by.operatorId }, (cx) => {
     const s = statements(cx.batch.sqlite);
     const original = s.transferById.get(input.transferId);
     if (!original) throw new DepotError('not_found', `transferId: no transfer ${input.transferId}`, { field: 'transferId' });
     const instead = NOT_CORRECTABLE[original.code];
     if (instead) throw new DepotError('refused', `transferId: a ${original.code} transfer is not corrected directly; ${instead} instead`, { field: 'transferId', code: original.code });
+    // A campaign's credits were approved by a second supervisor; taking one back needs the same.
+    if (original.campaignId && CAMPAIGN_CODES.has(original.code) && !input.reversalCampaignId) {
+      throw new DepotError('refused', `transferId: ${original.id} is a credit of campaign ${original.campaignId}; it is taken back only by an approved reversal campaign`, {
+        field: 'transferId',
+        campaignId: original.campaignId,
+      });
+    }
     for (const accountId of [original.debitAccountId, original.creditAccountId]) {
       const type = cx.batch.account(accountId).type;
       if (type === 'held' || type === 'debt') {
@@ -1170,7 +1180,7 @@ export function correctTransfer(
         reversesId: original.id,
         sessionId: original.sessionId,
         orderId: original.orderId,
-        campaignId: original.campaignId,
+        campaignId: input.reversalCampaignId ?? original.campaignId,
         memo,
       },
     ]);

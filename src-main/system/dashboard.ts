@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { AppContext } from '../app/context';
 import { businessDate } from '../app/clock';
+import { compensationFigures } from '../compensation';
 import { jobFigures } from '../jobs';
 import { ledgerFigures } from '../ledger';
 import { paymentFigures } from '../payments';
@@ -46,7 +47,7 @@ const foundationFigures: FigureProvider = (app, dayStart) => {
 };
 
 /** Later domains append their providers here. */
-export const figureProviders: FigureProvider[] = [foundationFigures, jobFigures, ledgerFigures, sessionFigures, sweeperFigures, paymentFigures];
+export const figureProviders: FigureProvider[] = [foundationFigures, jobFigures, ledgerFigures, sessionFigures, sweeperFigures, paymentFigures, compensationFigures];
 
 export function dashboardSummary(app: AppContext): { at: number; businessDate: string; figures: Figure[] } {
   const dayStart = startOfBusinessDay(app);

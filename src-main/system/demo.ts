@@ -4,6 +4,7 @@ import { ledgerDemoStep } from '../ledger';
 import { tariffsDemoStep } from '../tariffs';
 import { paymentsDemoStep } from '../payments';
 import { chargersDemoStep } from '../chargers';
+import { compensationDemoStep } from '../compensation';
 
 /**
  * `depotdesk demo`: a small demo depot to click around in. Each domain appends its step (drivers,
@@ -30,7 +31,7 @@ const operatorsStep: DemoStep = {
   },
 };
 
-export const demoSteps: DemoStep[] = [operatorsStep, ledgerDemoStep, tariffsDemoStep, chargersDemoStep, paymentsDemoStep];
+export const demoSteps: DemoStep[] = [operatorsStep, ledgerDemoStep, tariffsDemoStep, chargersDemoStep, paymentsDemoStep, compensationDemoStep];
 
 export async function runDemo(app: AppContext, opts: { password: string }): Promise<{ step: string; result: string }[]> {
   const out: { step: string; result: string }[] = [];

@@ -48,4 +48,4 @@ export { tariffMethods } from './methods';
 export { tariffPlans, tariffVersions, tariffDateOverrides, tariffStationAssignments } from './schema';
 export { GUANGDONG_PLAN } from './guangdong';
 export { tariffsDemoStep, DEMO_TARIFF_STATION } from './demo';
-export { startOfDate, isoInZone, localTime, SLOTS_PER_DAY } from './zone';
+export { startOfDate, instantOf, isoInZone, localTime, SLOTS_PER_DAY } from './zone';

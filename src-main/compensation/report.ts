@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto';
+import type { AppContext } from '../app/context';
+import { DepotError } from '../app/errors';
+import { canonicalJson } from '../ledger';
+import { instantOf, startOfDate } from '../tariffs';
+import { amountFor, datesOf, minutes, type CampaignSpec, type CreditSpec, type ReversalSpec } from './spec';
+
+/**
+ * The dry run: which drivers a campaign would credit, how much, and why — computed by the same
+ * code the approval freezes and the execution credits, with nothing written.
+ *
+ * Guarantees:
+ * - The rows are a pure function of the spec and the database: the same data gives the same rows
+ *   in the same order (by driver id) and the same fingerprint.
+ * - The fingerprint covers the spec and every row (driver, failures, amount, and for a reversal the
+ *   transfer it takes back). Any new matching failure, any driver more or less, any amount changed
+ *   gives a different fingerprint; balances (which move all day) are shown but not covered.
+ * - Criteria select sessions by when the start was attempted (created_at), in the depot's time
+ *   zone: the date range inclusive, the time window start-inclusive, end-exclusive, every day.
+ * - A session an earlier campaign (approved, executing or completed, and not reversed) already
+ *   compensates is left out unless the criteria say includeCompensated.
+ */
+
+export interface ReportRow {
+  driverId: string;
+  name: string;
+  phone: string;
+  failures: number;
+  /** Fen for wallet and coupon campaigns, points for points campaigns. */
+  amount: number;
+  /** The driver's spendable wallet (fen) or points now; for information, not fingerprinted. */
+  balance: number;
+  /** Reversals only: the credit transfer to take back. */
+  reversesTransferId: string | null;
+}
+
+export const BUCKETS = [
+  { label: '1', min: 1, max: 1 },
+  { label: '2-3', min: 2, max: 3 },
+  { label: '4-6', min: 4, max: 6 },
+  { label: '7-10', min: 7, max: 10 },
+  { label: '>10', min: 11, max: Number.MAX_SAFE_INTEGER },
+] as const;
+
+export interface Report {
+  fingerprint: string;
+  /** Matching session records of the drivers in the report (a reversal: the credits taken back). */
+  records: number;
+  drivers: number;
+  total: number;
+  distribution: { bucket: string; drivers: number; records: number; amount: number }[];
+  rows: ReportRow[];
+  computedAt: number;
+}
+
+type App = Pick<AppContext, 'sqlite' | 'config' | 'clock'>;
+
+export function computeReport(app: App, spec: CampaignSpec): Report {
+  const rows = spec.kind === 'credit' ? creditRows(app, spec) : reversalRows(app, spec);
+  return summarize(app, spec, rows);
+}
+
+function summarize(app: App, spec: CampaignSpec, rows: ReportRow[]): Report {
+  const hash = createHash('sha256').update(canonicalJson(spec)).update('\n');
+  let total = 0;
+  let records = 0;
+  const distribution = BUCKETS.map((b) => ({ bucket: b.label, drivers: 0, records: 0, amount: 0 }));
+  for (const r of rows) {
+    hash.update(`${r.driverId}\t${r.failures}\t${r.amount}\t${r.reversesTransferId ?? ''}\n`);
+    total += r.amount;
+    records += r.failures;
+    const b = distribution[BUCKETS.findIndex((x) => r.failures >= x.min && r.failures <= x.max)];
+    if (b) {
+      b.drivers += 1;
+      b.records += r.failures;
+      b.amount += r.amount;
+    }
+  }
+  return { fingerprint: hash.digest('hex'), records, drivers: rows.length, total, distribution, rows, computedAt: app.clock.now() };
+}
+
+/** The [start, end) instants the criteria cover, one per day (one in all without a time window). */
+export function windowsOf(spec: CreditSpec, zone: string): [number, number][] {
+  const { from, to, timeWindow } = spec.criteria;
+  const days = datesOf(from, to);
+  const nextDay = datesOf(to, to).map((d) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10))[0];
+  if (!timeWindow) return [[startOfDate(from, zone), startOfDate(nextDay, zone)]];
+  const s = minutes(timeWindow.start) * 60_000;
+  const e = minutes(timeWindow.end) * 60_000;
+  return days.map((d, i) => [instantOf(d, s, zone), e === 24 * 3_600_000 ? startOfDate(days[i + 1] ?? nextDay, zone) : instantOf(d, e, zone)]);
+}
+
+/**
+ * The SQL that selects the matching sessions (id, driver_id), with its parameters. Used by the
+ * dry run (grouped by driver) and by the approval (which records the sessions it compensates).
+ */
+export function matchingSessionsSql(app: App, spec: CreditSpec): { sql: string; params: unknown[] } {
+  const c = spec.criteria;
+  const windows = windowsOf(spec, app.config.timeZone);
+  const params: unknown[] = [];
+  const values = windows.map(([s, e]) => {
+    params.push(s, e);
+    return '(?, ?)';
+  });
+  const where: string[] = ['cs.driver_id IS NOT NULL'];
+  // Written as a literal so the planner can use the partial index of failed starts.
+  if (c.states.length === 1 && c.states[0] === 'FAILED') where.push("cs.state = 'FAILED'");
+  else where.push(`cs.state IN (${c.states.map((s) => `'${s}'`).join(', ')})`);
+  const list = (column: string, items: readonly string[] | undefined) => {
+    if (!items || items.length === 0) return;
+    where.push(`${column} IN (${items.map(() => '?').join(', ')})`);
+    params.push(...items);
+  };
+  list('cs.failure_code', c.failureCodes);
+  list('cs.station_id', c.stationIds);
+  list('cs.charger_id', c.chargerIds);
+  if (!c.includeCompensated) {
+    where.push(`NOT EXISTS (
+      SELECT 1 FROM comp_campaign_sessions x JOIN comp_campaigns k ON k.id = x.campaign_id
+      WHERE x.session_id = cs.id AND k.state IN ('approved', 'executing', 'completed')
+        AND NOT EXISTS (SELECT 1 FROM comp_campaigns r WHERE r.reverses_id = k.id AND r.state = 'completed'))`);
+  }
+  const sql = `WITH w(s, e) AS (VALUES ${values.join(', ')})
+    SELECT cs.id AS sessionId, cs.driver_id AS driverId FROM w CROSS JOIN charging_sessions cs
+    WHERE cs.created_at >= w.s AND cs.created_at < w.e AND ${where.join(' AND ')}`;
+  return { sql, params };
+}
+
+function creditRows(app: App, spec: CreditSpec): ReportRow[] {
+  const { sql, params } = matchingSessionsSql(app, spec);
+  const balanceKind = spec.target === 'points' ? 'points' : 'wallet';
+  const grouped = app.sqlite
+    .prepare(
+      `WITH m AS (${sql}), g AS (SELECT driverId, count(*) AS failures FROM m GROUP BY driverId HAVING count(*) >= ?)
+       SELECT g.driverId, g.failures, d.name, d.phone,
+              coalesce(a.credits_posted - a.debits_posted - a.debits_pending, 0) AS balance
+       FROM g JOIN drivers d ON d.id = g.driverId
+       LEFT JOIN ledger_accounts a ON a.id = 'driver:' || g.driverId || ':${balanceKind}'
+       ORDER BY g.driverId`,
+    )
+    .raw()
+    .all(...params, spec.criteria.minFailures) as [string, number, string, string, number][];
+  return grouped.map(([driverId, failures, name, phone, balance]) => ({
+    driverId,
+    name,
+    phone,
+    failures,
+    amount: amountFor(spec.rule, failures),
+    balance,
+    reversesTransferId: null,
+  }));
+}
+
+function reversalRows(app: App, spec: ReversalSpec): ReportRow[] {
+  const original = app.sqlite.prepare('SELECT id, kind, state, target FROM comp_campaigns WHERE id = ?').get(spec.reverses) as
+    | { id: string; kind: string; state: string; target: string }
+    | undefined;
+  if (!original) throw new DepotError('not_found', `reverses: no campaign ${spec.reverses}`, { field: 'reverses' });
+  if (original.kind !== 'credit') throw new DepotError('refused', `reverses: ${spec.reverses} is itself a reversal`, { field: 'reverses' });
+  if (original.state !== 'completed') {
+    throw new DepotError('refused', `reverses: campaign ${spec.reverses} is ${original.state}; only a completed campaign is reversed (cancel one that has not run)`, { field: 'reverses' });
+  }
+  const balanceKind = original.target === 'points' ? 'points' : 'wallet';
+  // Credits another completed reversal already took back are not taken twice.
+  const rows = app.sqlite
+    .prepare(
+      `SELECT i.driver_id, i.failures, i.amount, i.transfer_id, d.name, d.phone,
+              coalesce(a.credits_posted - a.debits_posted - a.debits_pending, 0) AS balance
+       FROM comp_campaign_items i JOIN drivers d ON d.id = i.driver_id
+       LEFT JOIN ledger_accounts a ON a.id = 'driver:' || i.driver_id || ':${balanceKind}'
+       WHERE i.campaign_id = ? AND i.status IN ('credited', 'already')
+         AND NOT EXISTS (
+           SELECT 1 FROM comp_campaign_items ri JOIN comp_campaigns r ON r.id = ri.campaign_id
+           WHERE r.reverses_id = i.campaign_id AND ri.driver_id = i.driver_id AND ri.status IN ('credited', 'already'))
+       ORDER BY i.driver_id`,
+    )
+    .raw()
+    .all(spec.reverses) as [string, number, number, string, string, string, number][];
+  return rows.map(([driverId, failures, amount, transferId, name, phone, balance]) => ({ driverId, name, phone, failures, amount, balance, reversesTransferId: transferId }));
+}
+
+/** The drivers with the most failures, most first (ties by driver id). */
+export function topRows(rows: readonly ReportRow[], n: number): ReportRow[] {
+  return [...rows].sort((a, b) => b.failures - a.failures || (a.driverId < b.driverId ? -1 : 1)).slice(0, n);
+}
