@@ -288,11 +288,17 @@ export function consumeInbox(app: AppContext, opts: { limit?: number } = {}): Co
 
 /**
  * What the charger link asks the session step: id tags (a session's own tag is accepted while the
- * session exists and may still start), and every committed batch of transaction records.
+ * session is active, or failed/cancelled within the late-start window so a late start keeps the
+ * car charging; a finished session's tag is not, so a driver's own card used for a session that
+ * ended in debt is Blocked by the ledger right after it), and every committed batch of
+ * transaction records.
  */
 export function authorizeIdTag(app: AppContext, idTag: string): IdTagInfo {
   const own = app.sqlite
-    .prepare(`SELECT 1 FROM charging_sessions WHERE upper(id_tag) = ? AND origin = 'operator' AND (state IN (${ACTIVE_STATES.map(() => '?').join(', ')}) OR created_at >= ?) LIMIT 1`)
+    .prepare(
+      `SELECT 1 FROM charging_sessions WHERE upper(id_tag) = ? AND origin = 'operator'
+       AND (state IN (${ACTIVE_STATES.map(() => '?').join(', ')}) OR (state IN ('FAILED', 'CANCELLED') AND created_at >= ?)) LIMIT 1`,
+    )
     .get(idTag.trim().toUpperCase(), ...ACTIVE_STATES, app.clock.now() - app.config.sessions.lateStartWindowMs);
   if (own) return { status: 'Accepted' };
   return authorizeFromLedger(app, idTag);

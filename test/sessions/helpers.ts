@@ -41,8 +41,10 @@ export interface SessionDepot {
 
 let phone = 13800000000;
 
-export async function startSessionDepot(opts: { overrides?: Record<string, unknown> } = {}): Promise<SessionDepot> {
-  const overrides = { ...opts.overrides, broker: { port: 0 } };
+/** `external`: an external broker (Mosquitto) instead of the embedded one; its charger logins must use PASSWORD. */
+export async function startSessionDepot(opts: { overrides?: Record<string, unknown>; external?: { url: string; username: string; password: string } } = {}): Promise<SessionDepot> {
+  const broker = opts.external ? { mode: 'external', ...opts.external } : { port: 0 };
+  const overrides = { ...opts.overrides, broker };
   const { app, clock } = makeApp({ overrides });
   const services = await startServices(app, { poll: false, chargers: { waitConnected: true } });
   cleanups.push(() => services.stop());
@@ -51,7 +53,7 @@ export async function startSessionDepot(opts: { overrides?: Record<string, unkno
   assignTariff(app, { stationId, planId: plan.planId });
   const operator = await addOperator(app, 'operator');
   const supervisor = await addOperator(app, 'supervisor');
-  const url = services.chargers!.broker!.url;
+  const url = opts.external ? opts.external.url : services.chargers!.broker!.url;
   const depot: SessionDepot = {
     app,
     clock,

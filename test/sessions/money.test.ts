@@ -39,6 +39,26 @@ describe('settlement and the money it moves', () => {
     expectLedgerValid(app);
   });
 
+  test('a driver in debt is Blocked at the charger too: their card is refused by Authorize, also right after the session that left the debt', async () => {
+    const depot = await startSessionDepot();
+    const { app } = depot;
+    const cp = await depot.charger('CP-1');
+    const driver = depot.driver({ topUpYuan: 5, tag: 'CARD-DEBT-1' });
+    expect(await cp.authorize('CARD-DEBT-1')).toEqual({ idTagInfo: { status: 'Accepted' } });
+    const s = await ok<SessionView>(app, depot.operator, 'sessions.start', { chargerId: 'CP-1', connectorId: 1, driver: driver.id, prepay: '5.00' });
+    // The session runs on the driver's own card; while it is active the card is Accepted.
+    expect(s.idTag).toBe('CARD-DEBT-1');
+    const tx = await cp.startTransaction(1, s.idTag, 0, at('10:00'));
+    await depot.settle();
+    expect(await cp.authorize('CARD-DEBT-1')).toEqual({ idTagInfo: { status: 'Accepted' } });
+    await cp.stopTransaction(tx, 10_000, at('11:00'));
+    await depot.settle();
+    expect(depot.session(s.id).state).toBe('UNPAID');
+    expect(await cp.authorize('CARD-DEBT-1')).toEqual({ idTagInfo: { status: 'Blocked' } });
+    // A tag nobody owns stays Invalid.
+    expect(await cp.authorize('NOBODY-1')).toEqual({ idTagInfo: { status: 'Invalid' } });
+  });
+
   test('a session above ¥200 waits in the review queue, uncharged, until a supervisor approves it; then it is settled', async () => {
     const depot = await startSessionDepot();
     const { app } = depot;
