@@ -1,0 +1,67 @@
+import { expect, openApp, rpc, signIn, test } from './fixtures';
+
+/**
+ * The Compensation page's Adjustments and Refund tasks tabs. The admin opens an order refund at
+ * the counter and finds approve disabled on it (the creator may not approve); a second supervisor,
+ * signed in in another browser, opens one the admin approves; the refund task it creates goes
+ * through the simulated gateway with "process now", and its row opens to the request sent.
+ */
+test('an adjustment is approved by another supervisor and its refund task completes through the gateway', async ({ page, browser }) => {
+  await signIn(page);
+  const tag = String(Date.now()).slice(-7);
+  const supName = `sup${tag}`;
+  await rpc(page, 'operators.create', { name: supName, displayName: `李主管${tag}`, role: 'supervisor', password: 'depot-sup-2024' });
+  const driver = await rpc<{ id: string }>(page, 'drivers.add', { name: `退款客户${tag}`, phone: `136${tag}2` });
+  const order = await rpc<{ id: string; number: string }>(page, 'payments.createOrder', { driverId: driver.id, amount: '100.00', channel: 'wechat' });
+  await rpc(page, 'payments.confirm', { orderId: order.id });
+
+  await page.getByRole('menuitem', { name: '补偿' }).click();
+  await page.getByRole('tab', { name: '人工调账' }).click();
+  const tab = page.getByTestId('comp-adjustments-tab');
+  await tab.getByTestId('adj-target').getByText('支付订单').click();
+  await tab.getByTestId('adj-ref').fill(order.number);
+  await tab.getByTestId('adj-ref').press('Enter');
+  await expect(tab.getByTestId('adj-limit')).toContainText('可退 ¥100.00');
+  await tab.getByTestId('adj-amount').fill('12.50');
+  await tab.getByTestId('adj-reason').fill('多充退回');
+  await tab.getByTestId('adj-create').click();
+  const own = tab.getByTestId('adj-table').locator('tr', { hasText: '多充退回' });
+  await expect(own).toContainText('¥12.50');
+  await expect(own.locator('[data-testid^="adj-approve-"]')).toBeDisabled();
+
+  // A second supervisor, in their own browser, opens another adjustment on the same order.
+  const other = await browser.newContext();
+  const otherPage = await other.newPage();
+  await openApp(otherPage);
+  await rpc(otherPage, 'auth.login', { name: supName, password: 'depot-sup-2024' });
+  const theirs = await rpc<{ id: string }>(otherPage, 'adjustments.create', { orderId: order.id, amount: '20.00', reason: '桩故障补退' });
+  await other.close();
+
+  const row = tab.getByTestId('adj-table').locator('tr', { hasText: '桩故障补退' });
+  await expect(row).toBeVisible();
+  await row.getByTestId(`adj-approve-${theirs.id}`).click();
+  await page.getByTestId('adj-note').fill('核实无误');
+  await page.getByRole('button', { name: /OK|确\s*定/ }).click();
+  // The list opens on pending adjustments: the decided one leaves it and shows under 已批准.
+  await expect(row).toHaveCount(0);
+  await tab.getByTestId('adj-state-filter').click();
+  await page.locator('.ant-select-item-option', { hasText: '已批准' }).click();
+  const approved = tab.getByTestId('adj-table').locator('tr', { hasText: '桩故障补退' });
+  await expect(approved).toContainText('已批准');
+  await expect(approved).toContainText('核实无误');
+  await expect(approved).toContainText(`李主管${tag}`);
+
+  await page.getByRole('tab', { name: '退款任务' }).click();
+  const tasks = page.getByTestId('comp-refundtasks-tab');
+  const taskRow = tasks.getByTestId('task-table').locator('tr', { hasText: order.number }).first();
+  await expect(taskRow).toContainText('¥20.00');
+  await tasks.getByTestId('task-run').click();
+  await expect(taskRow).toContainText('已完成');
+  await expect(taskRow).toContainText('1/3');
+  await taskRow.locator('.ant-table-row-expand-icon').click();
+  await expect(tasks).toContainText('POST /v3/refund/domestic/refunds');
+  await expect(tasks).toContainText('"amountFen": 2000');
+
+  const wallet = await rpc<{ wallet: { balance: { yuan: string } } }>(page, 'wallet.show', { driverId: driver.id });
+  expect(wallet.wallet.balance.yuan).toBe('80.00');
+});
