@@ -46,3 +46,4 @@ export {
 } from './registry';
 export { ensureBackOfficeCredentials, BACK_OFFICE_USERNAME } from './broker';
 export { chargersDemoStep, DEMO_CHARGER_PASSWORD } from './demo';
+export { chargerFigures } from './figures';

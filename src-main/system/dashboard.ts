@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { AppContext } from '../app/context';
 import { businessDate } from '../app/clock';
 import { compensationFigures } from '../compensation';
+import { chargerFigures } from '../chargers';
 import { jobFigures } from '../jobs';
 import { ledgerFigures } from '../ledger';
 import { paymentFigures } from '../payments';
@@ -47,7 +48,7 @@ const foundationFigures: FigureProvider = (app, dayStart) => {
 };
 
 /** Later domains append their providers here. */
-export const figureProviders: FigureProvider[] = [foundationFigures, jobFigures, ledgerFigures, sessionFigures, sweeperFigures, paymentFigures, compensationFigures];
+export const figureProviders: FigureProvider[] = [foundationFigures, jobFigures, ledgerFigures, chargerFigures, sessionFigures, sweeperFigures, paymentFigures, compensationFigures];
 
 export function dashboardSummary(app: AppContext): { at: number; businessDate: string; figures: Figure[] } {
   const dayStart = startOfBusinessDay(app);

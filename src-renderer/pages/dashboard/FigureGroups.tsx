@@ -14,6 +14,8 @@ const ATTENTION = new Set([
   'jobs.discarded',
   'alerts.open',
   'ledger.holdsPastExpiry',
+  'chargers.offline',
+  'chargers.faulted',
   'sessions.awaitingReview',
   'sessions.unsettled',
   'sessions.unsettledOutsideWindow',
