@@ -73,5 +73,6 @@ describe('depotdesk adjustment and refund-task commands', () => {
     expect(over.code).toBe(1);
     expect(over.stderr).toMatch(/more than the ¥50.00 left/);
     expect((app.sqlite.prepare('SELECT count(*) AS n FROM refund_adjustments').get() as { n: number }).n).toBe(0);
+    expect(verifyLedger(app).violations).toEqual([]);
   }, CLI_TIMEOUT);
 });
