@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { ALL_ROLES, FINANCE, SUPERVISORS, method, type CallContext } from '../contract/define';
+import { ALL_ROLES, SUPERVISORS, method, type CallContext } from '../contract/define';
 import { findOperator } from '../operators';
 import {
   approveCampaign,
@@ -267,7 +267,7 @@ export const compensationMethods = {
   'compensation.exportFile': method({
     summary: "A campaign's Excel workbook (its dry run before approval, its results after), as base64 for the browser to save.",
     kind: 'query',
-    roles: FINANCE,
+    roles: ALL_ROLES,
     input: z.object({ campaignId: id, kind: z.enum(['dry_run', 'results']).optional() }),
     output: z.object({ fileName: z.string(), rows: z.number(), base64: z.string() }),
     handler: async (ctx, input) => {

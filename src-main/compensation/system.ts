@@ -30,7 +30,9 @@ export interface FailedStart {
  * prepaid hold, then failStart (FAILED, start_timeout, hold voided, driver notified), each with
  * the clock at the attempt's time. For the demo depot and for tests; one transaction in all.
  */
-export function recordFailedStarts(app: AppContext, starts: readonly FailedStart[], idPrefix: string): string[] {
+export function recordFailedStarts(base: AppContext, starts: readonly FailedStart[], idPrefix: string): string[] {
+  // Made-up history: its failures are not news for the log.
+  const app: AppContext = { ...base, log: base.log.child({ seeding: idPrefix }, { level: 'error' }) };
   return writeTx(app.sqlite, () =>
     starts.map((s, i) => {
       const id = `${idPrefix}${String(i + 1).padStart(5, '0')}`;

@@ -6,8 +6,9 @@ import { tariffCommands } from './tariffs';
 import { ledgerCommands } from './ledger';
 import { paymentCommands } from './payments';
 import { refundCommands } from './refunds';
+import { campaignCommands } from './campaigns';
 import { sessionCommands } from './sessions';
 import { sweepCommands } from './sweep';
 
 /** Every CLI command; domains add their list here. */
-export const commands: Command[] = [...foundationCommands, ...jobCommands, ...tariffCommands, ...chargerCommands, ...ledgerCommands, ...sessionCommands, ...sweepCommands, ...paymentCommands, ...refundCommands];
+export const commands: Command[] = [...foundationCommands, ...jobCommands, ...tariffCommands, ...chargerCommands, ...ledgerCommands, ...sessionCommands, ...sweepCommands, ...paymentCommands, ...refundCommands, ...campaignCommands];
