@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { App as AntApp, Alert, Button, Card, Flex, Form, Input, Modal, Radio, Select, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import type { MethodOutput } from '../../../src-main/contract/types';
 import { api, useDepotEvents } from '../../api';
@@ -29,7 +29,7 @@ export default function AdjustmentsTab() {
   const list = useQuery(() => api.adjustments.list({ state }), [state, version]);
   return (
     <Flex vertical gap="middle" data-testid="comp-adjustments-tab">
-      <CreateForm onCreated={() => setVersion((v) => v + 1)} />
+      <CreateForm version={version} onCreated={() => setVersion((v) => v + 1)} />
       <Space>
         <Select<State | undefined>
           allowClear
@@ -46,7 +46,7 @@ export default function AdjustmentsTab() {
   );
 }
 
-function CreateForm({ onCreated }: { onCreated: () => void }) {
+function CreateForm({ version, onCreated }: { version: number; onCreated: () => void }) {
   const { t } = useI18n();
   const report = useReportError();
   const { message } = AntApp.useApp();
@@ -55,6 +55,15 @@ function CreateForm({ onCreated }: { onCreated: () => void }) {
   const [busy, setBusy] = useState(false);
 
   const refOf = (v: { target: Target; ref: string }) => (v.target === 'session' ? { sessionId: v.ref.trim() } : { orderId: v.ref.trim() });
+  const shownRef = limit ? (limit.sessionId ?? limit.orderId) : null;
+
+  // Someone else's adjustment or approval changes what is refundable: the figure shown follows.
+  useEffect(() => {
+    if (!shownRef) return;
+    const ref = limit?.target === 'session' ? { sessionId: shownRef } : { orderId: shownRef };
+    api.adjustments.limit(ref).then(setLimit, () => setLimit(null));
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- refetch on a refunds.changed event only
+  }, [version]);
 
   const check = async () => {
     const v = form.getFieldsValue();
