@@ -305,7 +305,7 @@ export function summaryOf(app: Pick<App, 'sqlite'>, id: string): Summary {
 export interface ExecuteOptions {
   chunkSize?: number;
   /** After every committed chunk. */
-  onProgress?: (p: { done: number; drivers: number; summary: Summary }) => void;
+  onProgress?: (p: { done: number; drivers: number }) => void;
   /** Aborts between chunks (the scheduler stopping); what committed stays, a later run resumes. */
   signal?: AbortSignal;
   /** Failed items are tried again (after their cause was fixed). */
@@ -366,30 +366,41 @@ export async function runCampaign(app: App, id: string, by: By, opts: ExecuteOpt
     `SELECT driver_id AS driverId, failures, amount, transfer_id AS transferId, batch_no AS batchNo, reverses_transfer_id AS reversesTransferId
      FROM comp_campaign_items WHERE campaign_id = ? AND status = 'pending' AND driver_id > ? ORDER BY driver_id LIMIT ?`,
   );
-  const mark = app.sqlite.prepare("UPDATE comp_campaign_items SET status = ?, error = ?, done_at = ? WHERE campaign_id = ? AND driver_id = ? AND status = 'pending'");
-  const drivers = summaryOf(app, id).drivers;
+  const markOne = app.sqlite.prepare("UPDATE comp_campaign_items SET status = ?, error = ?, done_at = ? WHERE campaign_id = ? AND driver_id = ? AND status = 'pending'");
+  // One statement for a chunk's usual outcome: json_each walks the driver ids given as one JSON array.
+  const markMany = app.sqlite.prepare(
+    "UPDATE comp_campaign_items SET status = ?, done_at = ? WHERE campaign_id = ? AND status = 'pending' AND driver_id IN (SELECT value FROM json_each(?))",
+  );
+  const start = summaryOf(app, id);
+  const drivers = start.drivers;
+  let pending = start.pending;
   let after = '';
   for (;;) {
     if (opts.signal?.aborted) throw new DepotError('unavailable', `execution of campaign ${id} stopped; run it again to resume`, { campaignId: id });
     const items = next.all(id, after, chunkSize) as ItemRow[];
     if (items.length === 0) break;
     after = items[items.length - 1].driverId;
-    const credited = writeTx(app.sqlite, () => {
+    const moved = writeTx(app.sqlite, () => {
       const outcomes = creditChunk(app, c, spec, items, by);
       const now = app.clock.now();
-      const touched: string[] = [];
+      const byStatus: Record<'credited' | 'already', string[]> = { credited: [], already: [] };
+      let changes = 0;
       for (const item of items) {
         const o = outcomes.get(item.driverId)!;
-        // Another runner may have taken the item in the meantime: then this one changes nothing.
-        if (mark.run(o.status, o.error, now, id, item.driverId).changes === 1 && o.status !== 'failed') touched.push(item.driverId);
+        if (o.status === 'failed') changes += markOne.run('failed', o.error, now, id, item.driverId).changes;
+        else byStatus[o.status].push(item.driverId);
       }
-      return touched;
+      for (const status of ['credited', 'already'] as const) {
+        if (byStatus[status].length > 0) changes += markMany.run(status, now, id, JSON.stringify(byStatus[status])).changes;
+      }
+      // Fewer changes than items: another runner took some of them first; the ledger kept it to one credit each.
+      return { changes, driverIds: [...byStatus.credited, ...byStatus.already] };
     });
-    changed(app, id, 'progress', credited);
-    const summary = summaryOf(app, id);
-    const done = summary.drivers - summary.pending;
+    pending -= moved.changes;
+    changed(app, id, 'progress', moved.driverIds);
+    const done = drivers - Math.max(0, pending);
     app.events.emit('compensation.progress', { campaignId: id, done, drivers });
-    opts.onProgress?.({ done, drivers, summary });
+    opts.onProgress?.({ done, drivers });
     await new Promise((resolve) => setImmediate(resolve));
   }
   const finished = writeTx(app.sqlite, () => {

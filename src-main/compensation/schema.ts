@@ -87,7 +87,8 @@ export const compCampaignItems = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.campaignId, t.driverId] }),
-    index('comp_campaign_items_status').on(t.campaignId, t.status),
+    // Execution walks a campaign's pending drivers in driver order: (campaign, status, driver) serves it without a sort.
+    index('comp_campaign_items_pending').on(t.campaignId, t.status, t.driverId),
     check('comp_campaign_items_status_known', sql`${t.status} in (${inList(ITEM_STATES)})`),
     check('comp_campaign_items_amount', sql`${t.amount} > 0 and ${t.failures} >= 0`),
   ],
