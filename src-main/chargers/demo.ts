@@ -10,6 +10,13 @@ import { simChargerId } from './simulator';
  */
 export const DEMO_CHARGER_PASSWORD = 'sim-password';
 export const DEMO_CHARGERS = 3;
+/**
+ * The RFID cards of the demo depot's drivers (the ledger's demo step gives them out), used in turn
+ * by `depotdesk simulate --auto-start` when no --id-tag is given: the live demo sessions belong to
+ * drivers and are charged to their wallets instead of waiting in review as unknown cards. A test
+ * checks each still belongs to a demo driver.
+ */
+export const DEMO_ID_TAGS: readonly string[] = ['04A1B2C3D4', '04A1B2C3D5', '04A1B2C3D6', '04A1B2C3D7', '04A1B2C3D8', '04A1B2C3D9'];
 
 export const chargersDemoStep = {
   name: 'chargers',
@@ -25,6 +32,6 @@ export const chargersDemoStep = {
     }
     return added.length === 0
       ? 'demo chargers already registered'
-      : `station ${DEMO_TARIFF_STATION} with chargers ${added.join(', ')} (MQTT password "${DEMO_CHARGER_PASSWORD}"); run depotdesk simulate --chargers ${DEMO_CHARGERS} --auto-start`;
+      : `station ${DEMO_TARIFF_STATION} with chargers ${added.join(', ')} (MQTT password "${DEMO_CHARGER_PASSWORD}"); run depotdesk serve, then depotdesk simulate --chargers ${DEMO_CHARGERS} --auto-start (sessions on the demo drivers' cards)`;
   },
 };

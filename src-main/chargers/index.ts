@@ -45,5 +45,5 @@ export {
   type OfflineChange,
 } from './registry';
 export { ensureBackOfficeCredentials, BACK_OFFICE_USERNAME } from './broker';
-export { chargersDemoStep, DEMO_CHARGER_PASSWORD } from './demo';
+export { chargersDemoStep, DEMO_CHARGER_PASSWORD, DEMO_ID_TAGS } from './demo';
 export { chargerFigures } from './figures';

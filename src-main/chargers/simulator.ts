@@ -285,7 +285,10 @@ export interface SimulationOptions {
   connectors?: number;
   /** Start a local session on connector 1 of every charger right after boot (no back office needed). */
   autoStart?: boolean;
+  /** The id tag auto-started sessions use (idTags wins when both are given). */
   idTag?: string;
+  /** Id tags auto-started sessions use in turn: charger n starts with the n-th, then the next. */
+  idTags?: readonly string[];
   /** Length of an auto-started session, then a new one begins after a pause. */
   sessionSeconds?: number;
   /** Charging power in W, for the energy register. */
@@ -375,7 +378,7 @@ export function runSimulation(o: SimulationOptions): RunningSimulation {
     chargers.push(sim);
     let booted!: () => void;
     bootWaiters.push(new Promise<void>((r) => (booted = r)));
-    loops.push(runCharger(sim, o, stats, signal, log, booted));
+    loops.push(runCharger(sim, o, stats, signal, log, booted, n - 1));
   }
 
   return {
@@ -407,8 +410,12 @@ async function runCharger(
   signal: StopSignal,
   log: (line: string) => void,
   booted: () => void,
+  index: number,
 ): Promise<void> {
   const scenario = o.scenario;
+  const tags = o.idTags && o.idTags.length > 0 ? o.idTags : [o.idTag ?? 'SIMTAG'];
+  let autoStarts = 0;
+  const nextTag = () => tags[(index + autoStarts++) % tags.length];
   const powerW = o.powerW ?? 7_000;
   const meterEveryMs = Math.max(1, Math.round(1000 / Math.max(o.rate, 0.001)));
   const sessions = new Map<number, Session>();
@@ -553,7 +560,7 @@ async function runCharger(
     }
     booted();
     for (let c = 1; c <= sim.connectors; c += 1) await sim.status(c, 'Available');
-    if (o.autoStart) begin(1, o.idTag ?? 'SIMTAG');
+    if (o.autoStart) begin(1, nextTag());
     let faultAt = scenario === 'faults' ? Date.now() + 3_000 : Infinity;
     let recoverAt = Infinity;
     let lastBeat = Date.now();
@@ -577,7 +584,7 @@ async function runCharger(
           recoverAt = Infinity;
           await sim.status(sim.connectors, 'Available');
         }
-        if (o.autoStart && sessions.size === 0 && !signal.stopped) begin(1, o.idTag ?? 'SIMTAG');
+        if (o.autoStart && sessions.size === 0 && !signal.stopped) begin(1, nextTag());
       } catch (e) {
         stats.errors += 1;
         log(`${sim.id}: ${(e as Error).message}`);

@@ -1,6 +1,7 @@
 import { readInstanceFile, resolveCoreConfig } from '../../app/core';
 import { DepotError } from '../../app/errors';
 import type { ChargerSummary, MessageLogEntry, Station } from '../../chargers';
+import { DEMO_ID_TAGS } from '../../chargers';
 import { runSimulation, SCENARIOS, simChargerId, type Scenario } from '../../chargers/simulator';
 import { requireOption, UsageError, type Command, type CommandContext } from '../framework';
 
@@ -144,7 +145,7 @@ export const chargerCommands: Command[] = [
     summary: 'Run simulated OCPP chargers against a broker (the same protocol code as the back office).',
     usage:
       'depotdesk simulate [--broker mqtt://127.0.0.1:1883] [--chargers N] [--scenario normal|no-start|offline-replay|duplicates|meter-drift|faults] [--rate R] ' +
-      '[--prefix SIM-] [--password P] [--connectors N] [--auto-start] [--id-tag TAG] [--session-seconds S] [--offline-seconds S] [--heartbeat S] [--duration S] ' +
+      '[--prefix SIM-] [--password P] [--connectors N] [--auto-start] [--id-tag TAG[,TAG…]] [--session-seconds S] [--offline-seconds S] [--heartbeat S] [--duration S] ' +
       '[--register --station S --as OPERATOR]',
     options: {
       broker: { type: 'string' },
@@ -194,7 +195,8 @@ export const chargerCommands: Command[] = [
         password,
         connectors,
         autoStart: Boolean(cx.args['auto-start']),
-        idTag: cx.args['id-tag'] as string | undefined,
+        // A comma-separated list is used in turn; without one, the demo depot's driver cards.
+        idTags: typeof cx.args['id-tag'] === 'string' ? cx.args['id-tag'].split(',').map((t) => t.trim()).filter(Boolean) : DEMO_ID_TAGS,
         sessionSeconds: positiveNumber(cx, 'session-seconds', 60),
         offlineSeconds: positiveNumber(cx, 'offline-seconds', 20),
         heartbeatSeconds: cx.args.heartbeat === undefined ? undefined : positiveNumber(cx, 'heartbeat', 60),
