@@ -4,7 +4,7 @@ import type { AppContext } from '../../src-main/app/context';
 import { DepotError } from '../../src-main/app/errors';
 import type { OperatorIdentity } from '../../src-main/contract/define';
 import { approveCampaign, beginExecution, createCampaign, dryRunCampaign, getCampaign, runCampaign, summaryOf } from '../../src-main/compensation';
-import { correctTransfer, driverStatement, listCoupons, settleSession, verifyLedger, walletView } from '../../src-main/ledger';
+import { correctTransfer, driverStatement, listCoupons, settleSession, topUp, verifyLedger, walletView } from '../../src-main/ledger';
 import { runDueJobs } from '../../src-main/jobs';
 import { workers } from '../../src-main/jobs/registry';
 import { addOperator, call, makeApp, ok } from '../helpers';
@@ -295,5 +295,11 @@ describe('reversal', () => {
     expect(s.failures[0]).toMatchObject({ driverId: spender });
     expect(s.failures[0].error).toMatch(/insufficient_funds/);
     expect(summaryOf(app, rev.id).creditedTotal + summaryOf(app, rev.id).failedTotal).toBe(5_000);
+
+    // Once the driver has the money again, the failed reversal is retried and goes through.
+    topUp(app, { key: 'back', driverId: spender, amountFen: 1_000, channel: 'cash' });
+    expect(beginExecution(app, rev.id, as(creator), { retryFailed: true }).state).toBe('executing');
+    expect(await runCampaign(app, rev.id, as(creator))).toMatchObject({ drivers: 5, credited: 5, failed: 0, creditedTotal: 5_000 });
+    expect(walletView(app, spender).wallet.availableFen).toBe(0);
   });
 });
