@@ -1,0 +1,525 @@
+import { useEffect, useState, type ReactNode } from 'react';
+import { App as AntApp, Alert, Button, Card, Checkbox, Col, Descriptions, Empty, Flex, Input, Modal, Progress, Row, Segmented, Space, Statistic, Table, Tag, Tooltip, Typography } from 'antd';
+import { api, isApiError, useDepotEvents } from '../../api';
+import { useI18n } from '../../i18n';
+import { useReportError } from '../../lib/errors';
+import { formatTime } from '../../lib/time';
+import { useQuery } from '../../lib/useQuery';
+import { SUPERVISORS, useSession, type Role } from '../../session';
+import {
+  ITEM_COLOR,
+  ITEM_STATES,
+  STATE_COLOR,
+  downloadBase64,
+  formatQuantity,
+  itemLabel,
+  previewSpecOf,
+  stateLabel,
+  targetLabel,
+  type Campaign,
+  type Item,
+  type ItemState,
+} from './campaignModel';
+import { Distribution, DriverTable, ReportFigures } from './ReportView';
+
+/**
+ * One campaign, from draft to results. A draft shows its latest dry run and, to a supervisor who
+ * did not create it, the approval checklist bound to that dry run's fingerprint; an approved one
+ * the Execute button; an executing one its progress (pushed by compensation.progress, polled as a
+ * fallback); a completed one what happened to each driver. The core enforces every rule the
+ * screen explains (creator cannot approve, stale data refused, each driver credited once).
+ */
+
+const FINANCE: readonly Role[] = ['finance', 'supervisor', 'admin'];
+const PAGE = 20;
+const POLL_MS = 1_000;
+
+export default function CampaignDetail({ campaignId, onBack }: { campaignId: string; onBack: () => void }) {
+  const { t } = useI18n();
+  const report = useReportError();
+  const session = useSession();
+  const { message } = AntApp.useApp();
+  const [version, setVersion] = useState(0);
+  const [progress, setProgress] = useState<{ done: number; drivers: number } | null>(null);
+  const [cancelling, setCancelling] = useState(false);
+  const [busy, setBusy] = useState<string | null>(null);
+  const got = useQuery(() => api.compensation.get({ campaignId }), [campaignId, version]);
+  const c = got.data;
+
+  useDepotEvents(['compensation.changed', 'compensation.progress'], (e) => {
+    if (e.type === 'compensation.progress' && e.payload.campaignId === campaignId) setProgress({ done: e.payload.done, drivers: e.payload.drivers });
+    if (e.type === 'compensation.changed' && e.payload.campaignId === campaignId) setVersion((v) => v + 1);
+  });
+
+  // Events can be missed (a reconnecting stream); while executing, polling keeps the bar honest.
+  const executing = c?.state === 'executing';
+  useEffect(() => {
+    if (!executing) return;
+    const timer = setInterval(() => setVersion((v) => v + 1), POLL_MS);
+    return () => clearInterval(timer);
+  }, [executing]);
+
+  const act = async (name: string, fn: () => Promise<unknown>) => {
+    setBusy(name);
+    try {
+      await fn();
+      setVersion((v) => v + 1);
+    } catch (e) {
+      report(e);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const dryRun = () => act('dryRun', () => api.compensation.dryRun({ campaignId, limit: 0, top: 0 }));
+  const execute = () => act('execute', () => api.compensation.execute({ campaignId }));
+  const exportFile = (kind: 'dry_run' | 'results') =>
+    act(`export-${kind}`, async () => {
+      const f = await api.compensation.exportFile({ campaignId, kind });
+      downloadBase64(f.fileName, f.base64);
+      message.success(t('comp.detail.exported', { file: f.fileName, rows: f.rows }));
+    });
+
+  if (!c) return <Card loading={got.loading} data-testid="comp-detail" />;
+  const supervisor = session.can(SUPERVISORS);
+  const finance = session.can(FINANCE);
+  return (
+    <Flex vertical gap="middle" data-testid="comp-detail">
+      <Card
+        size="small"
+        title={
+          <Space wrap>
+            <Button size="small" onClick={onBack} data-testid="comp-detail-back">
+              {t('comp.detail.back')}
+            </Button>
+            <Typography.Text strong data-testid="comp-detail-name">
+              {c.name}
+            </Typography.Text>
+            <Tag color={STATE_COLOR[c.state]} data-testid="comp-detail-state">
+              {t(stateLabel(c.state))}
+            </Tag>
+            {c.kind === 'reversal' && <Tag color="magenta">{t('comp.kind.reversal')}</Tag>}
+          </Space>
+        }
+        extra={
+          <Space wrap>
+            {c.state === 'draft' && (
+              <Button onClick={dryRun} loading={busy === 'dryRun'} data-testid="comp-dry-run">
+                {c.dryRun ? t('comp.detail.dryRunAgain') : t('comp.detail.dryRun')}
+              </Button>
+            )}
+            {finance && (c.state === 'draft' ? c.dryRun !== null : c.state !== 'cancelled') && (
+              <Button
+                onClick={() => exportFile(c.state === 'draft' ? 'dry_run' : 'results')}
+                loading={busy?.startsWith('export') ?? false}
+                data-testid="comp-export"
+              >
+                {c.state === 'draft' ? t('comp.detail.exportDryRun') : t('comp.detail.exportResults')}
+              </Button>
+            )}
+            {supervisor && (c.state === 'draft' || c.state === 'approved') && (
+              <Button danger onClick={() => setCancelling(true)} data-testid="comp-cancel">
+                {t('comp.detail.cancel')}
+              </Button>
+            )}
+          </Space>
+        }
+      >
+        <Descriptions size="small" column={{ xs: 1, md: 2, xl: 3 }}>
+          <Descriptions.Item label={t('comp.col.target')}>{t(targetLabel(c.target))}</Descriptions.Item>
+          <Descriptions.Item label={t('comp.col.creator')}>
+            {c.createdBy.name} · {formatTime(c.createdAt)}
+          </Descriptions.Item>
+          {c.approvedBy && (
+            <Descriptions.Item label={t('comp.detail.approvedBy')}>
+              {c.approvedBy.name} · {formatTime(c.approvedAt ?? 0)}
+            </Descriptions.Item>
+          )}
+          {c.batchStamp && <Descriptions.Item label={t('comp.detail.batch')}>{`COMP-${c.batchStamp}-…`}</Descriptions.Item>}
+          <Descriptions.Item label="ID">
+            <Typography.Text copyable type="secondary">
+              {c.id}
+            </Typography.Text>
+          </Descriptions.Item>
+        </Descriptions>
+        {c.state === 'cancelled' && <Alert type="warning" showIcon message={t('comp.detail.cancelled', { when: formatTime(c.cancelledAt ?? 0), note: c.cancelNote ?? '' })} />}
+      </Card>
+
+      <Row gutter={16}>
+        <Col xs={24} xl={10}>
+          <Card size="small" title={t('comp.detail.spec')} data-testid="comp-description">
+            <Descriptions size="small" column={1} bordered labelStyle={{ width: 180 }}>
+              {c.description.map((d) => (
+                <Descriptions.Item key={d.label} label={d.label}>
+                  {d.value}
+                </Descriptions.Item>
+              ))}
+            </Descriptions>
+          </Card>
+        </Col>
+        <Col xs={24} xl={14}>
+          {c.state === 'draft' ? (
+            <Flex vertical gap="middle">
+              <ApprovalCard campaign={c} onChanged={() => setVersion((v) => v + 1)} onDryRun={dryRun} dryRunBusy={busy === 'dryRun'} />
+            </Flex>
+          ) : c.state === 'cancelled' ? (
+            <Card size="small">
+              <Empty description={t('comp.detail.cancelledNothing')} />
+            </Card>
+          ) : (
+            <ExecutionCard campaign={c} progress={progress} onExecute={execute} executeBusy={busy === 'execute'} canExecute={supervisor} />
+          )}
+        </Col>
+      </Row>
+
+      {c.state === 'draft' ? <DryRunReport campaign={c} version={version} /> : c.state !== 'cancelled' && <ItemsCard campaign={c} version={version} />}
+
+      <Modal
+        open={cancelling}
+        title={t('comp.detail.cancelTitle', { name: c.name })}
+        onCancel={() => setCancelling(false)}
+        destroyOnHidden
+        footer={null}
+      >
+        <CancelForm
+          onSubmit={async (note) => {
+            try {
+              await api.compensation.cancel({ campaignId, note });
+              setCancelling(false);
+              setVersion((v) => v + 1);
+            } catch (e) {
+              report(e);
+            }
+          }}
+        />
+      </Modal>
+    </Flex>
+  );
+}
+
+function CancelForm({ onSubmit }: { onSubmit: (note: string) => Promise<void> }) {
+  const { t } = useI18n();
+  const [note, setNote] = useState('');
+  const [busy, setBusy] = useState(false);
+  return (
+    <Flex vertical gap="small">
+      <Typography.Text>{t('comp.detail.cancelNote')}</Typography.Text>
+      <Input.TextArea rows={2} maxLength={500} value={note} onChange={(e) => setNote(e.target.value)} data-testid="comp-cancel-note" />
+      <Flex justify="flex-end">
+        <Button
+          danger
+          type="primary"
+          disabled={!note.trim()}
+          loading={busy}
+          onClick={async () => {
+            setBusy(true);
+            await onSubmit(note.trim());
+            setBusy(false);
+          }}
+          data-testid="comp-cancel-confirm"
+        >
+          {t('comp.detail.cancelConfirm')}
+        </Button>
+      </Flex>
+    </Flex>
+  );
+}
+
+/** The approval checklist, bound to the campaign's latest dry run. */
+function ApprovalCard({ campaign: c, onChanged, onDryRun, dryRunBusy }: { campaign: Campaign; onChanged: () => void; onDryRun: () => void; dryRunBusy: boolean }) {
+  const { t } = useI18n();
+  const report = useReportError();
+  const session = useSession();
+  const [checked, setChecked] = useState({ criteria: false, drivers: false, rule: false, total: false });
+  const [busy, setBusy] = useState(false);
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const fingerprint = c.dryRun?.fingerprint ?? '';
+  // A new dry run is a new thing to confirm: the ticks start over.
+  useEffect(() => {
+    setChecked({ criteria: false, drivers: false, rule: false, total: false });
+    setRefusal(null);
+  }, [fingerprint]);
+
+  if (!c.dryRun) {
+    return (
+      <Card size="small" title={t('comp.approve.title')} data-testid="comp-approval">
+        <Alert
+          type="info"
+          showIcon
+          message={t('comp.approve.noDryRun')}
+          action={
+            <Button size="small" onClick={onDryRun} loading={dryRunBusy}>
+              {t('comp.detail.dryRun')}
+            </Button>
+          }
+        />
+      </Card>
+    );
+  }
+  const dr = c.dryRun;
+  const supervisor = session.can(SUPERVISORS);
+  const own = c.createdBy.id === session.operator.id;
+  const all = checked.criteria && checked.drivers && checked.rule && checked.total;
+  const rule = c.description.find((d) => d.label.startsWith('规则'))?.value ?? '';
+  const disabledReason = !supervisor ? t('comp.approve.supervisorsOnly') : own ? t('comp.approve.ownNoApprove') : !all ? t('comp.approve.tickAll') : undefined;
+
+  const approve = async () => {
+    setBusy(true);
+    setRefusal(null);
+    try {
+      await api.compensation.approve({ campaignId: c.id, fingerprint: dr.fingerprint, drivers: dr.drivers, total: dr.total.value, criteriaChecked: checked.criteria });
+      onChanged();
+    } catch (e) {
+      const reason = isApiError(e) ? (e.details as { reason?: string } | undefined)?.reason : undefined;
+      if (reason === 'data_changed' || reason === 'stale_dry_run') setRefusal(isApiError(e) ? e.message : String(e));
+      else report(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const box = (key: keyof typeof checked, label: ReactNode) => (
+    <Checkbox checked={checked[key]} disabled={own || !supervisor} onChange={(e) => setChecked({ ...checked, [key]: e.target.checked })} data-testid={`comp-check-${key}`}>
+      {label}
+    </Checkbox>
+  );
+
+  return (
+    <Card size="small" title={t('comp.approve.title')} data-testid="comp-approval">
+      <Flex vertical gap="small">
+        <Typography.Text type="secondary">
+          {t('comp.approve.dryRunAt', { when: formatTime(dr.at), fp: dr.fingerprint.slice(0, 12) })}
+        </Typography.Text>
+        {box('criteria', t('comp.approve.criteria'))}
+        {box('drivers', t('comp.approve.drivers', { n: dr.drivers, records: dr.records }))}
+        {box('rule', t('comp.approve.rule', { rule }))}
+        {box('total', <span data-testid="comp-check-total-text">{t('comp.approve.total', { total: formatQuantity(c.target, dr.total.value, t) })}</span>)}
+        {refusal && (
+          <Alert
+            type="error"
+            showIcon
+            data-testid="comp-approve-refused"
+            message={t('comp.approve.refused')}
+            description={refusal}
+            action={
+              <Button size="small" onClick={onDryRun} loading={dryRunBusy} data-testid="comp-approve-new-dry-run">
+                {t('comp.approve.newDryRun')}
+              </Button>
+            }
+          />
+        )}
+        <Flex gap="small" align="center">
+          <Tooltip title={disabledReason}>
+            <Button type="primary" disabled={disabledReason !== undefined} loading={busy} onClick={approve} data-testid="comp-approve">
+              {t('comp.approve.button')}
+            </Button>
+          </Tooltip>
+          {own && supervisor && (
+            <Typography.Text type="secondary" data-testid="comp-approve-reason">
+              {t('comp.approve.ownNoApprove')}
+            </Typography.Text>
+          )}
+        </Flex>
+      </Flex>
+    </Card>
+  );
+}
+
+/**
+ * The rows of the latest dry run, paged. They are recomputed with compensation.preview (nothing
+ * recorded); the figures the approver confirms are the recorded dry run's, and when the preview's
+ * fingerprint differs the data moved since and the screen says so.
+ */
+function DryRunReport({ campaign: c, version }: { campaign: Campaign; version: number }) {
+  const { t } = useI18n();
+  const [page, setPage] = useState(1);
+  const spec = previewSpecOf(c);
+  const dr = c.dryRun;
+  const rows = useQuery(
+    async () => (spec && dr ? api.compensation.preview({ spec, limit: PAGE, offset: (page - 1) * PAGE, top: 10 }) : null),
+    [c.id, dr?.fingerprint, page, version],
+  );
+  if (!dr) return null;
+  const r = rows.data;
+  const moved = r && r.fingerprint !== dr.fingerprint;
+  return (
+    <Card size="small" title={t('comp.detail.dryRunTitle', { when: formatTime(dr.at) })} data-testid="comp-dry-run-report">
+      <Flex vertical gap="middle">
+        <ReportFigures report={dr} target={c.target} testId="comp-dry-run-figures" />
+        {moved && (
+          <Alert
+            type="warning"
+            showIcon
+            data-testid="comp-data-moved"
+            message={t('comp.detail.dataMoved', { drivers: r.drivers, records: r.records, total: formatQuantity(c.target, r.total.value, t) })}
+          />
+        )}
+        {r && (
+          <Row gutter={16}>
+            <Col xs={24} xl={10}>
+              <Typography.Title level={5}>{t('comp.report.distribution')}</Typography.Title>
+              <Distribution report={r} target={c.target} />
+            </Col>
+            <Col xs={24} xl={14}>
+              <Typography.Title level={5}>{t('comp.report.top')}</Typography.Title>
+              <DriverTable rows={r.top.slice(0, 5)} target={c.target} testId="comp-dry-run-top" />
+            </Col>
+          </Row>
+        )}
+        {r && (
+          <>
+            <Typography.Title level={5}>{t('comp.report.allDrivers', { n: r.drivers })}</Typography.Title>
+            <DriverTable rows={r.rows} target={c.target} testId="comp-dry-run-rows" total={r.drivers} page={page} onPage={setPage} loading={rows.loading} />
+          </>
+        )}
+      </Flex>
+    </Card>
+  );
+}
+
+function ExecutionCard({
+  campaign: c,
+  progress,
+  onExecute,
+  executeBusy,
+  canExecute,
+}: {
+  campaign: Campaign;
+  progress: { done: number; drivers: number } | null;
+  onExecute: () => void;
+  executeBusy: boolean;
+  canExecute: boolean;
+}) {
+  const { t } = useI18n();
+  const s = c.summary;
+  const drivers = s?.drivers ?? c.dryRun?.drivers ?? 0;
+  // The pushed figure can run ahead of the last poll, never behind a finished campaign.
+  const polled = s ? s.drivers - s.pending : 0;
+  const done = Math.max(polled, progress && progress.drivers === drivers ? progress.done : 0);
+  const percent = drivers > 0 ? Math.floor((done / drivers) * 100) : 0;
+  const q = (v: number) => formatQuantity(c.target, v, t);
+  const matches = s && s.creditedTotal.value + s.failedTotal.value === s.approvedTotal.value && s.credited + s.already + s.failed === s.drivers;
+
+  return (
+    <Card size="small" title={t('comp.exec.title')} data-testid="comp-execution">
+      <Flex vertical gap="middle">
+        {c.state === 'approved' && (
+          <Alert
+            type="info"
+            showIcon
+            message={t('comp.exec.ready', { drivers, total: q(s?.approvedTotal.value ?? 0) })}
+            action={
+              canExecute ? (
+                <Button type="primary" loading={executeBusy} onClick={onExecute} data-testid="comp-execute">
+                  {t('comp.exec.button')}
+                </Button>
+              ) : undefined
+            }
+          />
+        )}
+        {c.state !== 'approved' && (
+          <div data-testid="comp-progress">
+            <Progress percent={percent} status={c.state === 'executing' ? 'active' : s && s.failed > 0 ? 'exception' : 'success'} format={(p) => `${p}%`} />
+            <Typography.Text type="secondary" data-testid="comp-progress-text">
+              {t('comp.exec.progress', { done, drivers })}
+            </Typography.Text>
+          </div>
+        )}
+        {s && c.state !== 'approved' && (
+          <>
+            <Row gutter={16} data-testid="comp-results">
+              <Col span={6}>
+                <Statistic title={t('comp.item.credited')} value={s.credited} valueStyle={{ color: '#389e0d' }} data-testid="comp-result-credited" />
+              </Col>
+              <Col span={6}>
+                <Statistic title={t('comp.item.already')} value={s.already} data-testid="comp-result-already" />
+              </Col>
+              <Col span={6}>
+                <Statistic title={t('comp.item.failed')} value={s.failed} valueStyle={s.failed > 0 ? { color: '#cf1322' } : undefined} data-testid="comp-result-failed" />
+              </Col>
+              <Col span={6}>
+                <Statistic title={t('comp.item.pending')} value={s.pending} data-testid="comp-result-pending" />
+              </Col>
+            </Row>
+            <Descriptions size="small" column={1} bordered>
+              <Descriptions.Item label={t('comp.exec.creditedTotal')}>
+                <Typography.Text strong data-testid="comp-result-credited-total">
+                  {q(s.creditedTotal.value)}
+                </Typography.Text>
+              </Descriptions.Item>
+              <Descriptions.Item label={t('comp.exec.approvedTotal')}>
+                <span data-testid="comp-result-approved-total">{q(s.approvedTotal.value)}</span>
+              </Descriptions.Item>
+              {s.failed > 0 && <Descriptions.Item label={t('comp.exec.failedTotal')}>{q(s.failedTotal.value)}</Descriptions.Item>}
+            </Descriptions>
+            {c.state === 'completed' && (
+              <Alert
+                type={matches && s.failed === 0 ? 'success' : 'warning'}
+                showIcon
+                data-testid="comp-result-check"
+                message={matches ? t('comp.exec.matches', { drivers: s.drivers, total: q(s.approvedTotal.value) }) : t('comp.exec.mismatch')}
+              />
+            )}
+            {s.failures.length > 0 && (
+              <Table
+                size="small"
+                rowKey="driverId"
+                pagination={false}
+                data-testid="comp-failures"
+                dataSource={s.failures}
+                columns={[
+                  { title: t('comp.col.driverId'), dataIndex: 'driverId' },
+                  { title: t('comp.col.amount'), align: 'right', render: (_, f) => q(f.amount.value) },
+                  { title: t('comp.col.error'), dataIndex: 'error' },
+                ]}
+              />
+            )}
+          </>
+        )}
+      </Flex>
+    </Card>
+  );
+}
+
+function ItemsCard({ campaign: c, version }: { campaign: Campaign; version: number }) {
+  const { t } = useI18n();
+  const [status, setStatus] = useState<ItemState | 'all'>('all');
+  const [page, setPage] = useState(1);
+  const items = useQuery(() => api.compensation.items({ campaignId: c.id, status: status === 'all' ? undefined : status, limit: PAGE, offset: (page - 1) * PAGE }), [c.id, status, page, version]);
+  const q = (v: number) => formatQuantity(c.target, v, t);
+  return (
+    <Card
+      size="small"
+      title={t('comp.items.title')}
+      data-testid="comp-items"
+      extra={
+        <Segmented<ItemState | 'all'>
+          size="small"
+          value={status}
+          onChange={(v) => (setStatus(v), setPage(1))}
+          data-testid="comp-items-filter"
+          options={[{ value: 'all', label: t('comp.items.all') }, ...ITEM_STATES.map((s) => ({ value: s, label: t(itemLabel(s)) }))]}
+        />
+      }
+    >
+      <Table<Item>
+        size="small"
+        rowKey="driverId"
+        loading={items.loading}
+        dataSource={items.data?.items ?? []}
+        data-testid="comp-items-table"
+        pagination={{ current: page, pageSize: PAGE, total: items.data?.total ?? 0, onChange: setPage, showSizeChanger: false, size: 'small' }}
+        columns={[
+          { title: t('comp.col.driver'), dataIndex: 'name' },
+          { title: t('comp.col.phone'), dataIndex: 'phone' },
+          { title: t('comp.col.failures'), dataIndex: 'failures', align: 'right' },
+          { title: t('comp.col.amount'), align: 'right', render: (_, i) => q(i.amount.value) },
+          { title: t('comp.col.itemState'), render: (_, i) => <Tag color={ITEM_COLOR[i.status]}>{t(itemLabel(i.status))}</Tag> },
+          { title: t('comp.col.batchNo'), dataIndex: 'batchNo', render: (b: string) => <Typography.Text type="secondary">{b}</Typography.Text> },
+          { title: t('comp.col.doneAt'), render: (_, i) => (i.doneAt ? formatTime(i.doneAt) : '') },
+          { title: t('comp.col.error'), render: (_, i) => (i.error ? <Typography.Text type="danger">{i.error}</Typography.Text> : null) },
+        ]}
+      />
+    </Card>
+  );
+}

@@ -1,0 +1,106 @@
+import type { MethodInput, MethodOutput } from '../../../src-main/contract/types';
+import type { I18nKey } from '../../i18n';
+import { formatFen } from '../../lib/format';
+
+/**
+ * Types, labels and small helpers shared by the Campaigns tab's parts (list, wizard, detail,
+ * inbox). Quantities arrive as {value, text}: fen for wallet and coupon campaigns, points for
+ * points campaigns; the screen formats them itself so money is always ¥ with two decimals.
+ */
+export type Campaign = MethodOutput<'compensation.get'>;
+export type CampaignState = Campaign['state'];
+export type Target = Campaign['target'];
+export type Report = MethodOutput<'compensation.preview'>;
+export type ReportRow = Report['rows'][number];
+export type Item = MethodOutput<'compensation.items'>['items'][number];
+export type ItemState = Item['status'];
+export type PreviewSpec = MethodInput<'compensation.preview'>['spec'];
+export type Quantity = { value: number; text: string };
+
+export const STATES: readonly CampaignState[] = ['draft', 'approved', 'executing', 'completed', 'cancelled'];
+export const STATE_COLOR: Record<CampaignState, string> = { draft: 'gold', approved: 'blue', executing: 'processing', completed: 'green', cancelled: 'default' };
+export const ITEM_STATES: readonly ItemState[] = ['pending', 'credited', 'already', 'failed'];
+export const ITEM_COLOR: Record<ItemState, string> = { pending: 'default', credited: 'green', already: 'blue', failed: 'red' };
+
+export const stateLabel = (s: CampaignState): I18nKey => `comp.state.${s}` as I18nKey;
+export const targetLabel = (t: Target): I18nKey => `comp.target.${t}` as I18nKey;
+export const itemLabel = (s: ItemState): I18nKey => `comp.item.${s}` as I18nKey;
+
+/** ¥1,234.00 for money campaigns; "120 积分 / points" for points campaigns. */
+export function formatQuantity(target: Target, value: number, t: (k: I18nKey, p?: Record<string, string | number>) => string): string {
+  return target === 'points' ? t('comp.pointsValue', { n: value.toLocaleString('en-US') }) : formatFen(value);
+}
+
+/**
+ * The stored spec turned back into what compensation.preview takes (amounts as yuan text, or
+ * whole points), so the detail can show the rows of a campaign's dry run without recording a new
+ * one. The core normalizes it to the same spec, so an unchanged database gives the same
+ * fingerprint as the recorded dry run — and a different one says the data moved since.
+ */
+export function previewSpecOf(c: Campaign): PreviewSpec | null {
+  const s = c.spec as {
+    kind?: string;
+    name: string;
+    criteria: PreviewSpec['criteria'];
+    rule: { kind: 'fixed'; amount: number } | { kind: 'per_failure'; amount: number; cap: number | null };
+    target: Target;
+    couponValidDays: number;
+    memo: string;
+  };
+  if (s.kind !== 'credit') return null;
+  const unit = (n: number) => (s.target === 'points' ? String(n) : (n / 100).toFixed(2));
+  const rule: PreviewSpec['rule'] =
+    s.rule.kind === 'fixed'
+      ? { kind: 'fixed', amount: unit(s.rule.amount) }
+      : { kind: 'per_failure', amount: unit(s.rule.amount), ...(s.rule.cap !== null ? { cap: unit(s.rule.cap) } : {}) };
+  return { name: s.name, criteria: s.criteria, rule, target: s.target, couponValidDays: s.couponValidDays, memo: s.memo };
+}
+
+/** Saves a base64 workbook the contract returned as a file download. */
+export function downloadBase64(fileName: string, base64: string): void {
+  const bytes = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
+  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  // Revoked later: Chromium reads the blob after click() returns.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Maps a core field path (criteria.from, spec.rule.amount …) to the wizard's form field. */
+export function wizardField(path: string): string | null {
+  const p = path.replace(/^spec\./, '');
+  if (p === 'name') return 'name';
+  if (p.startsWith('criteria.from') || p.startsWith('criteria.to')) return 'dates';
+  if (p.startsWith('criteria.timeWindow')) return 'window';
+  const criteria = ['stationIds', 'chargerIds', 'states', 'failureCodes', 'minFailures', 'includeCompensated'];
+  for (const f of criteria) if (p.startsWith(`criteria.${f}`)) return f;
+  if (p === 'criteria') return 'dates';
+  if (p.startsWith('rule.cap')) return 'cap';
+  if (p.startsWith('rule')) return 'amount';
+  if (p.startsWith('target')) return 'target';
+  if (p.startsWith('couponValidDays')) return 'couponValidDays';
+  if (p.startsWith('memo')) return 'memo';
+  return null;
+}
+
+export const STEP_OF_FIELD: Record<string, number> = {
+  name: 0,
+  dates: 0,
+  window: 0,
+  stationIds: 0,
+  chargerIds: 0,
+  states: 0,
+  failureCodes: 0,
+  minFailures: 0,
+  includeCompensated: 0,
+  ruleKind: 1,
+  amount: 1,
+  cap: 1,
+  target: 1,
+  couponValidDays: 1,
+  memo: 1,
+};
