@@ -19,6 +19,7 @@ import { startTransport, type Transport } from './transport';
  */
 
 const MAX_BATCH = 500;
+const MAX_GATHER_TURNS = 8;
 const HIGH_WATER = 5_000;
 const LOW_WATER = 1_000;
 const STOP_GRACE_MS = 5_000;
@@ -173,10 +174,25 @@ export async function startChargers(app: AppContext, opts: StartChargersOptions 
     settleIdle();
   };
 
+  // Group commit: each commit waits on an fsync (synchronous=FULL) and blocks this thread, so the
+  // fewer commits the more messages per second. A burst reaches the queue over several turns of
+  // the event loop (through the embedded broker, which runs on this thread, it takes at least two
+  // socket hops), so the flush waits while the queue is still growing, up to MAX_GATHER_TURNS
+  // turns. A lone message (a charger at its normal pace) is written on the next turn, as before.
+  let gatherGeneration = 0;
+  const gather = (generation: number, seen: number, turns: number) => {
+    if (generation !== gatherGeneration || !scheduled) return;
+    if (queue.length > seen && queue.length < MAX_BATCH && turns < MAX_GATHER_TURNS) {
+      setImmediate(gather, generation, queue.length, turns + 1);
+      return;
+    }
+    flush();
+  };
   const schedule = () => {
     if (!scheduled) {
       scheduled = true;
-      setImmediate(flush);
+      gatherGeneration += 1;
+      setImmediate(gather, gatherGeneration, queue.length, 0);
     }
   };
 

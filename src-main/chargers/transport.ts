@@ -203,6 +203,8 @@ export function startTransport(app: AppContext, opts: TransportOptions): Transpo
     },
     publish(topic, text) {
       if (stopping) return Promise.reject(new DepotError('unavailable', 'the broker link is shutting down'));
+      // The answers to a committed batch are published in one loop: one socket write for all of them.
+      corkUntilNextTurn();
       return new Promise<void>((resolve, reject) => {
         client.publish(topic, text, { qos: 1 }, (err) => (err ? reject(new DepotError('unavailable', `publish to ${topic} failed: ${err.message}`)) : resolve()));
       });

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import Database from 'better-sqlite3';
 import { parseFrame, type Frame } from '../../src-main/chargers/ocpp';
 import { addDriver } from '../../src-main/ledger';
 import type { SimCharger } from '../../src-main/chargers/simulator';
@@ -296,5 +297,51 @@ describe('transaction messages land once in the inbox and are always acknowledge
     await o.heartbeat();
     expect(Array.isArray(JSON.parse(a.received.at(-1)!.text))).toBe(true);
     expect(JSON.parse(o.received.at(-1)!.text)).toMatchObject({ MessageTypeId: 3 });
+  });
+});
+
+describe('group commit and durability', () => {
+  test('a burst from several chargers: every answer a charger holds was committed before it was sent, and nothing is lost', async () => {
+    const depot = await startDepot();
+    const chargers = [await bootedCharger(depot, 'CP-1'), await bootedCharger(depot, 'CP-2'), await bootedCharger(depot, 'CP-3')];
+    // A second, read-only connection sees only what is committed (WAL): what a restart would find.
+    const reader = new Database(depot.app.paths.dbFile, { readonly: true });
+    try {
+      const committed = reader.prepare(
+        `SELECT (SELECT count(*) FROM charger_transactions WHERE charger_id = ? AND unique_id = ?) AS inbox,
+                (SELECT count(*) FROM charger_messages WHERE charger_id = ? AND unique_id = ? AND direction = 'in') AS logged`,
+      );
+      const perCharger = 60;
+      const notCommittedWhenAnswered: string[] = [];
+      await Promise.all(
+        chargers.map(async (cp, c) => {
+          const calls: Promise<void>[] = [];
+          for (let i = 0; i < perCharger; i += 1) {
+            const uniqueId = `burst-${c}-${i}`;
+            const payload = cp.meterPayload(1, null, 1_000 + i, Date.parse('2026-01-15T01:00:00Z') + i * 1_000);
+            const answered = new Promise<void>((resolve) => {
+              const before = cp.received.length;
+              const poll = () => {
+                const got = cp.received.slice(before).find((m) => m.text.includes(`"${uniqueId}"`));
+                if (!got) return void setTimeout(poll, 2);
+                const row = committed.get(cp.id, uniqueId, cp.id, uniqueId) as { inbox: number; logged: number };
+                if (row.inbox !== 1 || row.logged !== 1) notCommittedWhenAnswered.push(uniqueId);
+                resolve();
+              };
+              poll();
+            });
+            calls.push(cp.send('MeterValues', payload, uniqueId).then(() => answered));
+          }
+          await Promise.all(calls);
+        }),
+      );
+      expect(notCommittedWhenAnswered).toEqual([]);
+      await settle(depot);
+      expect(count(depot.app, "SELECT count(*) AS n FROM charger_transactions WHERE kind = 'meter'")).toBe(3 * perCharger);
+      expect(count(depot.app, "SELECT count(*) AS n FROM charger_messages WHERE action = 'MeterValues' AND direction = 'in'")).toBe(3 * perCharger);
+      expect(count(depot.app, "SELECT count(*) AS n FROM charger_messages WHERE action = 'MeterValues' AND direction = 'out'")).toBe(3 * perCharger);
+    } finally {
+      reader.close();
+    }
   });
 });
