@@ -26,6 +26,9 @@ const SUP_PASSWORD = 'depot-sup-2024';
 async function docsScreenshot(page: Page, name: string): Promise<void> {
   if (process.env.DEPOTDESK_SCREENSHOTS !== '1') return;
   await page.mouse.move(0, 0);
+  // No toast over the page and no segmented control mid-slide.
+  await expect(page.locator('.ant-message-notice')).toHaveCount(0);
+  await expect(page.locator('.ant-segmented-thumb')).toHaveCount(0);
   await page.screenshot({ path: path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots', name), fullPage: true });
 }
 
@@ -225,6 +228,14 @@ test('a campaign drafted in the wizard is approved by another supervisor, execut
   expect(wallet.wallet.balance.yuan).toBe('110.00');
   const outsider = await rpc<{ wallet: { balance: { yuan: string } } }>(page, 'wallet.show', { driverId: depot.outsider });
   expect(outsider.wallet.balance.yuan).toBe('100.00');
+  // The list in English: the same campaign, completed, with its drivers and total.
+  await theirs.getByTestId('comp-detail-back').click();
+  await sup.getByTestId('language-switch').getByText('English').click();
+  await sup.getByTestId('comp-list-switch').getByText('All campaigns').click();
+  const row = sup.getByTestId('comp-list').locator('tr', { hasText: name });
+  await expect(row).toContainText('Completed');
+  await expect(row).toContainText('¥60.00');
+  await docsScreenshot(sup, 'compensation-list-en.png');
   await sup.context().close();
 });
 

@@ -441,7 +441,7 @@ function ExecutionCard({
                 <Statistic title={t('comp.item.pending')} value={s.pending} data-testid="comp-result-pending" />
               </Col>
             </Row>
-            <Descriptions size="small" column={1} bordered>
+            <Descriptions size="small" column={1} bordered contentStyle={{ textAlign: 'right', fontVariantNumeric: 'tabular-nums' }}>
               <Descriptions.Item label={t('comp.exec.creditedTotal')}>
                 <Typography.Text strong data-testid="comp-result-credited-total">
                   {q(s.creditedTotal.value)}

@@ -342,7 +342,7 @@ export default function CampaignWizard({ onCancel, onCreated }: { onCancel: () =
                     {[...(spec.criteria.stationIds ?? []), ...(spec.criteria.chargerIds ?? [])].join(', ') || t('comp.wizard.all')}
                   </Descriptions.Item>
                   <Descriptions.Item label={t('comp.wizard.states')}>
-                    {(spec.criteria.states ?? []).join(', ')}
+                    {(spec.criteria.states ?? []).map((x) => t(`comp.sessionState.${x}` as I18nKey)).join(', ')}
                     {spec.criteria.failureCodes ? ` · ${spec.criteria.failureCodes.map((c) => t(`comp.failure.${c}` as I18nKey)).join(', ')}` : ''}
                     {` · ${t('comp.wizard.minFailuresShort', { n: spec.criteria.minFailures ?? 1 })}`}
                     {spec.criteria.includeCompensated ? ` · ${t('comp.wizard.includeCompensated')}` : ''}

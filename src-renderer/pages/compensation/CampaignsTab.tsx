@@ -45,7 +45,7 @@ export default function CampaignsTab() {
               label: (
                 <Space size={6}>
                   {t('comp.inbox.title')}
-                  {supervisor && <Badge count={mine.length} size="small" showZero={false} data-testid="comp-inbox-count" />}
+                  {supervisor && mine.length > 0 && <Badge count={mine.length} size="small" data-testid="comp-inbox-count" />}
                 </Space>
               ),
             },
@@ -82,7 +82,7 @@ function CampaignList({ version, draftCount, onOpen }: { version: number; draftC
               s === 'draft' ? (
                 <Space size={6}>
                   {t(stateLabel(s))}
-                  <Badge count={draftCount} size="small" data-testid="comp-draft-count" />
+                  {draftCount > 0 && <Badge count={draftCount} size="small" data-testid="comp-draft-count" />}
                 </Space>
               ) : (
                 t(stateLabel(s))
