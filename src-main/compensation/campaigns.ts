@@ -143,12 +143,16 @@ export function createCampaign(app: App, input: SpecInput | unknown, by: By): Ca
  * see showCampaign.
  */
 export function dryRunCampaign(app: App, id: string, by: By): Report {
+  const notDraft = (c: CampaignRow) =>
+    new DepotError('conflict', `campaignId: campaign ${id} is ${c.state}; its drivers were frozen at approval (campaign show lists them)`, { field: 'campaignId', state: c.state });
+  const before = getCampaign(app, id);
+  if (before.state !== 'draft') throw notDraft(before);
+  // Computed in a read transaction (one consistent snapshot) without holding the write lock, so a
+  // large dry run never makes the chargers' records wait; the approval recomputes under the lock.
+  const report = app.sqlite.transaction(() => computeReport(app, specOf(before))).deferred();
   return writeTx(app.sqlite, () => {
     const c = getCampaign(app, id);
-    if (c.state !== 'draft') {
-      throw new DepotError('conflict', `campaignId: campaign ${id} is ${c.state}; its drivers were frozen at approval (campaign show lists them)`, { field: 'campaignId', state: c.state });
-    }
-    const report = computeReport(app, specOf(c));
+    if (c.state !== 'draft') throw notDraft(c);
     expectChanges(
       app.sqlite
         .prepare(

@@ -75,8 +75,8 @@ export const chargingSessions = sqliteTable(
     index('charging_sessions_state').on(t.state),
     index('charging_sessions_driver').on(t.driverId, t.createdAt),
     index('charging_sessions_created').on(t.createdAt),
-    // Compensation criteria: failed starts in a time range.
-    index('charging_sessions_failed').on(t.createdAt).where(sql`${t.state} = 'FAILED'`),
+    // Compensation criteria: failed starts in a time range, covering what a dry run reads of them.
+    index('charging_sessions_failed_cover').on(t.createdAt, t.driverId, t.stationId, t.chargerId, t.failureCode, t.id).where(sql`${t.state} = 'FAILED'`),
     index('charging_sessions_review').on(t.reviewState),
     // The settlement sweeper's scan: only FINISHED sessions (a few) are in it, by when their stop arrived.
     index('charging_sessions_unsettled').on(t.stopReceivedAt, t.id).where(sql`${t.state} = 'FINISHED'`),

@@ -1,0 +1,2 @@
+DROP INDEX `charging_sessions_failed`;--> statement-breakpoint
+CREATE INDEX `charging_sessions_failed_cover` ON `charging_sessions` (`created_at`,`driver_id`,`station_id`,`charger_id`,`failure_code`,`id`) WHERE "charging_sessions"."state" = 'FAILED';
