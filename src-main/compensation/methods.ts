@@ -87,7 +87,8 @@ const reportSchema = z.object({
 });
 
 function person(ctx: CallContext, operatorId: string) {
-  return { id: operatorId, name: findOperator(ctx.app, operatorId)?.name ?? operatorId };
+  const op = findOperator(ctx.app, operatorId);
+  return { id: operatorId, name: op?.displayName || op?.name || operatorId };
 }
 
 function campaignOut(ctx: CallContext, c: CampaignRow) {
