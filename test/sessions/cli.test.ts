@@ -93,6 +93,8 @@ describe('depotdesk session', { timeout: 240_000 }, () => {
 
     const started = json<SessionView>(await depotdesk(['session', 'start', '--charger', 'CP-1', '--connector', '1', '--driver', '13900001111', '--prepay', '30.00', ...common]));
     expect(started).toMatchObject({ state: 'STARTING', chargerId: 'CP-1', connectorId: 1, driverId: d.driver.id, prepay: '30.00' });
+    // sessions.start does not wait for the charger: the RemoteStart reaches it a moment later.
+    for (let waited = 0; !d.cp.received.some((m) => m.text.includes('RemoteStartTransaction')) && waited < 15_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
     await d.idle();
     expect(d.cp.received.some((m) => m.text.includes('RemoteStartTransaction') && m.text.includes(started.idTag))).toBe(true);
 

@@ -36,6 +36,11 @@ export interface SessionDepot {
   driver(opts?: { topUpYuan?: number; tag?: string }): Driver;
   /** Waits until every message received so far is written, answered and consumed by the session step. */
   settle(ms?: number): Promise<void>;
+  /**
+   * Waits (at most 15 s) until `what` holds, then settles: for a round trip through the broker and
+   * a charger (a RemoteStart and its answer), which settle() alone cannot see coming.
+   */
+  until(what: () => boolean, description: string): Promise<void>;
   session(id: string): SessionRow;
 }
 
@@ -80,6 +85,13 @@ export async function startSessionDepot(opts: { overrides?: Record<string, unkno
     async settle(ms = 50) {
       await new Promise((r) => setTimeout(r, ms));
       await services.chargers!.idle();
+    },
+    async until(what, description) {
+      for (let waited = 0; !what(); waited += 20) {
+        if (waited >= 15_000) throw new Error(`still waiting after 15 s: ${description}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await depot.settle(0);
     },
     session: (id) => requireSession(app, id),
   };

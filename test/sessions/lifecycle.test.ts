@@ -15,7 +15,7 @@ describe('a session started from DepotDesk', () => {
     expect(started.state).toBe('STARTING');
     expect(wallet(app, driver.id)).toEqual({ balance: 30_000, held: 10_000, available: 20_000 });
     // The charger got the RemoteStart with the session's id tag (start does not wait for its answer).
-    await depot.settle();
+    await depot.until(() => timelineKinds(app, started.id).includes('remote_start_accepted'), 'the charger accepted');
     const remote = cp.received.map((m) => m.text).find((t) => t.includes('RemoteStartTransaction'));
     expect(remote).toContain(started.idTag);
 
@@ -57,7 +57,7 @@ describe('a session started from DepotDesk', () => {
     const driver = depot.driver({ topUpYuan: 100 });
     const s = await ok<SessionView>(app, depot.operator, 'sessions.start', { chargerId: 'CP-1', connectorId: 2, driver: driver.id, prepay: '80.00' });
     expect(wallet(app, driver.id).held).toBe(8_000);
-    await depot.settle();
+    await depot.until(() => timelineKinds(app, s.id).includes('remote_start_accepted'), 'the charger accepted');
 
     // Before the 60 s are up the timeout job is not due.
     clock.advance(59_000);

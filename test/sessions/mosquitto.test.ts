@@ -84,7 +84,7 @@ describe.skipIf(!available)('a session through Mosquitto', { timeout: 60_000 }, 
 
     const started = await ok<SessionView>(app, depot.operator, 'sessions.start', { chargerId: 'CP-1', connectorId: 1, driver: driver.id, prepay: '100.00' });
     expect(started.state).toBe('STARTING');
-    await depot.settle();
+    await depot.until(() => timelineKinds(app, started.id).includes('remote_start_accepted'), 'the charger accepted');
     expect(cp.received.map((m) => m.text).find((t) => t.includes('RemoteStartTransaction'))).toContain(started.idTag);
 
     // The same readings as the embedded-broker lifecycle test: 6 kWh 平 + 4 kWh 峰 → ¥15.92.
