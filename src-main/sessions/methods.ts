@@ -115,7 +115,7 @@ const dateText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date written yyyy-MM
 
 export const sessionMethods = {
   'sessions.start': method({
-    summary: 'Start a session: hold the prepay in the driver\'s wallet and ask the charger to start (RemoteStartTransaction).',
+    summary: 'Start a session: hold the prepay in the driver\'s wallet and ask the charger to start (RemoteStartTransaction); returns STARTING without waiting for the charger\'s answer.',
     kind: 'command',
     roles: ALL_ROLES,
     input: z.object({

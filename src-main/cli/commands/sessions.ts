@@ -30,7 +30,7 @@ interface Detail {
 export const sessionCommands: Command[] = [
   {
     name: 'session start',
-    summary: 'Start a charging session on the running instance: hold the prepay and send RemoteStartTransaction.',
+    summary: 'Start a charging session on the running instance: hold the prepay and send RemoteStartTransaction (answers STARTING at once; follow it with session show).',
     usage: 'depotdesk session start --charger ID --connector N --driver ID|PHONE|CARD --prepay 100.00 --as OPERATOR [--json]',
     options: { charger: { type: 'string' }, connector: { type: 'string' }, driver: { type: 'string' }, prepay: { type: 'string' } },
     async run(cx) {
