@@ -181,6 +181,14 @@ export function requireOption(cx: Pick<CommandContext, 'args'>, name: string, wh
   return v.trim();
 }
 
+/** The one id a command like `campaign show ID` takes; missing or more than one is a usage error. */
+export function requireId(cx: Pick<CommandContext, 'positionals'>, command: string, what = 'id'): string {
+  const id = cx.positionals[0];
+  if (!id) throw new UsageError(`${command} needs the ${what} (e.g. ${command} 01J…)`, { field: 'ID' });
+  if (cx.positionals.length > 1) throw new UsageError(`${command} takes one ${what}, got ${cx.positionals.length}`, { field: 'ID' });
+  return id;
+}
+
 /** An optional string option, trimmed; blank counts as absent. */
 export function optionalOption(cx: Pick<CommandContext, 'args'>, name: string): string | undefined {
   const v = cx.args[name];

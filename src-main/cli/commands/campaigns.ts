@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DepotError } from '../../app/errors';
 import type { MethodOutput } from '../../contract/types';
 import { parseYuan } from '../../money';
-import { optionalOption, requireOption, UsageError, type Command, type CommandContext } from '../framework';
+import { optionalOption, requireId, requireOption, UsageError, type Command, type CommandContext } from '../framework';
 
 /**
  * Compensation campaigns (批量补偿) from the command line: the same contract methods as the
@@ -14,12 +14,6 @@ import { optionalOption, requireOption, UsageError, type Command, type CommandCo
 type Campaign = MethodOutput<'compensation.get'>;
 type DryRun = MethodOutput<'compensation.dryRun'>;
 
-function idArg(cx: CommandContext, what: string): string {
-  const id = cx.positionals[0];
-  if (!id) throw new UsageError(`${what} needs the campaign id (e.g. ${what} 01J…)`, { field: 'ID' });
-  if (cx.positionals.length > 1) throw new UsageError(`${what} takes one campaign id, got ${cx.positionals.length}`, { field: 'ID' });
-  return id;
-}
 
 function readSpec(file: string): unknown {
   let text: string;
@@ -99,7 +93,7 @@ export const campaignCommands: Command[] = [
     allowPositionals: true,
     options: { export: { type: 'string' }, top: { type: 'string' } },
     async run(cx) {
-      const campaignId = idArg(cx, 'campaign dry-run');
+      const campaignId = requireId(cx, 'campaign dry-run', 'campaign id');
       const file = optionalOption(cx, 'export');
       if (file !== undefined && !file.toLowerCase().endsWith('.xlsx')) throw new UsageError(`--export: an Excel file ends in .xlsx (got "${file}")`, { field: '--export' });
       const topText = optionalOption(cx, 'top') ?? '10';
@@ -116,7 +110,7 @@ export const campaignCommands: Command[] = [
     allowPositionals: true,
     options: { 'expect-drivers': { type: 'string' }, 'expect-total': { type: 'string' } },
     async run(cx) {
-      const campaignId = idArg(cx, 'campaign approve');
+      const campaignId = requireId(cx, 'campaign approve', 'campaign id');
       const c = await cx.call<Campaign>('compensation.get', { campaignId });
       if (!c.dryRun) throw new DepotError('refused', `campaign ${campaignId} has no dry run yet: run depotdesk campaign dry-run ${campaignId} first`, { field: 'ID' });
       const expectDrivers = optionalOption(cx, 'expect-drivers');
@@ -142,7 +136,7 @@ export const campaignCommands: Command[] = [
     allowPositionals: true,
     options: { 'retry-failed': { type: 'boolean' } },
     async run(cx) {
-      const campaignId = idArg(cx, 'campaign execute');
+      const campaignId = requireId(cx, 'campaign execute', 'campaign id');
       const app = cx.openApp();
       let last = -1;
       const stop = app.events.subscribe((e) => {
@@ -166,7 +160,7 @@ export const campaignCommands: Command[] = [
     usage: 'depotdesk campaign show ID --as OPERATOR [--json]',
     allowPositionals: true,
     async run(cx) {
-      const c = await cx.call<Campaign>('compensation.get', { campaignId: idArg(cx, 'campaign show') });
+      const c = await cx.call<Campaign>('compensation.get', { campaignId: requireId(cx, 'campaign show', 'campaign id') });
       cx.print(c, () => describe(c));
     },
   },
@@ -192,7 +186,7 @@ export const campaignCommands: Command[] = [
     allowPositionals: true,
     options: { note: { type: 'string' } },
     async run(cx) {
-      const campaignId = idArg(cx, 'campaign cancel');
+      const campaignId = requireId(cx, 'campaign cancel', 'campaign id');
       const c = await cx.call<Campaign>('compensation.cancel', { campaignId, note: requireOption(cx, 'note', 'why it is cancelled') });
       cx.print(c, () => describe(c));
     },
@@ -204,7 +198,7 @@ export const campaignCommands: Command[] = [
     allowPositionals: true,
     options: { file: { type: 'string' }, kind: { type: 'string' } },
     async run(cx) {
-      const campaignId = idArg(cx, 'campaign export');
+      const campaignId = requireId(cx, 'campaign export', 'campaign id');
       const file = requireOption(cx, 'file', 'where to write the .xlsx');
       const kind = optionalOption(cx, 'kind');
       if (kind !== undefined && kind !== 'dry_run' && kind !== 'results') throw new UsageError(`--kind must be dry_run or results, got "${kind}"`, { field: '--kind' });

@@ -1,6 +1,6 @@
 import type { MethodOutput } from '../../contract/types';
 import { parsePositiveYuan } from '../../money';
-import { optionalOption, requireOption, UsageError, type Command, type CommandContext } from '../framework';
+import { optionalOption, requireId, requireOption, UsageError, type Command, type CommandContext } from '../framework';
 
 /**
  * Manual adjustments and refund tasks. Every command goes through cx.call, so the --as operator's
@@ -15,12 +15,6 @@ type Task = MethodOutput<'refundTasks.get'>;
 const ADJUSTMENT_STATES = ['pending', 'approved', 'rejected'];
 const TASK_STATES = ['pending', 'processing', 'completed', 'failed', 'needs_check', 'cancelled'];
 
-function idArg(cx: CommandContext, what: string): string {
-  const id = cx.positionals[0];
-  if (!id) throw new UsageError(`${what} needs the id (e.g. ${what} 01J…)`, { field: 'ID' });
-  if (cx.positionals.length > 1) throw new UsageError(`${what} takes one id, got ${cx.positionals.length}`, { field: 'ID' });
-  return id;
-}
 
 function stateOption(cx: CommandContext, allowed: string[]): string | undefined {
   const state = optionalOption(cx, 'state');
@@ -69,7 +63,7 @@ export const refundCommands: Command[] = [
     allowPositionals: true,
     options: { note: { type: 'string' } },
     async run(cx) {
-      const adjustmentId = idArg(cx, 'adjustment approve');
+      const adjustmentId = requireId(cx, 'adjustment approve');
       const r = await cx.call<MethodOutput<'adjustments.approve'>>('adjustments.approve', { adjustmentId, note: optionalOption(cx, 'note') });
       cx.print(r, () => [describeAdjustment(r.adjustment), ...(r.task ? [`refund task: ${taskLine(r.task)}`] : [])].join('\n'));
     },
@@ -81,7 +75,7 @@ export const refundCommands: Command[] = [
     allowPositionals: true,
     options: { note: { type: 'string' } },
     async run(cx) {
-      const adjustmentId = idArg(cx, 'adjustment reject');
+      const adjustmentId = requireId(cx, 'adjustment reject');
       const note = requireOption(cx, 'note', 'why it is rejected');
       const a = await cx.call<Adjustment>('adjustments.reject', { adjustmentId, note });
       cx.print(a, () => describeAdjustment(a));
@@ -127,7 +121,7 @@ export const refundCommands: Command[] = [
     usage: 'depotdesk refund-task retry ID --as OPERATOR [--json]',
     allowPositionals: true,
     async run(cx) {
-      const taskId = idArg(cx, 'refund-task retry');
+      const taskId = requireId(cx, 'refund-task retry');
       const t = await cx.call<Task>('refundTasks.retry', { taskId });
       cx.print(t, () => taskLine(t));
     },
@@ -139,7 +133,7 @@ export const refundCommands: Command[] = [
     allowPositionals: true,
     options: { outcome: { type: 'string' }, note: { type: 'string' }, via: { type: 'string' } },
     async run(cx) {
-      const taskId = idArg(cx, 'refund-task resolve');
+      const taskId = requireId(cx, 'refund-task resolve');
       const outcome = requireOption(cx, 'outcome', 'paid_outside or back_to_wallet');
       if (outcome !== 'paid_outside' && outcome !== 'back_to_wallet') throw new UsageError(`--outcome must be paid_outside or back_to_wallet, got "${outcome}"`, { field: '--outcome' });
       const note = requireOption(cx, 'note', 'how it was settled');
