@@ -179,6 +179,18 @@ export const compensationMethods = {
       return reportOut(input.spec.target, computeReport(ctx.app, spec), input);
     },
   }),
+  'compensation.report': method({
+    summary: "A campaign's dry run recomputed now (credit or reversal), paged; nothing is recorded. Its fingerprint differs from the recorded dry run's when the data moved.",
+    kind: 'query',
+    roles: ALL_ROLES,
+    input: z.object({ campaignId: id, ...page }),
+    output: reportSchema,
+    handler: (ctx, input) => {
+      const c = getCampaign(ctx.app, input.campaignId);
+      const report = ctx.app.sqlite.transaction(() => computeReport(ctx.app, specOf(c))).deferred();
+      return reportOut(c.target, report, input);
+    },
+  }),
   'compensation.create': method({
     summary: 'Draft a campaign from a spec (criteria, rule, target, memo) or a reversal of a completed one ({name, reverses}).',
     kind: 'command',

@@ -265,6 +265,10 @@ describe('reversal', () => {
     const rev = createCampaign(app, { name: 'undo', reverses: c.id }, as(approver));
     const report = dryRunCampaign(app, rev.id, as(approver));
     expect(report).toMatchObject({ drivers: 5, total: 5_000 });
+    // The page recomputes the recorded dry run's rows for a reversal too, recording nothing.
+    const shown = await ok<{ fingerprint: string; drivers: number; rows: { driverId: string }[] }>(app, creator, 'compensation.report', { campaignId: rev.id });
+    expect(shown).toMatchObject({ fingerprint: report.fingerprint, drivers: 5 });
+    expect(shown.rows.map((r) => r.driverId)).toEqual([spender.d, ...others.map((o) => o.d)]);
     expect(() => approveLatest(rev.id, approver)).toThrow(/creator of a campaign cannot approve/);
     approveLatest(rev.id, creator);
     beginExecution(app, rev.id, as(creator));

@@ -13,7 +13,6 @@ import {
   downloadBase64,
   formatQuantity,
   itemLabel,
-  previewSpecOf,
   stateLabel,
   targetLabel,
   type Campaign,
@@ -326,17 +325,16 @@ function ApprovalCard({ campaign: c, onChanged, onDryRun, dryRunBusy }: { campai
 }
 
 /**
- * The rows of the latest dry run, paged. They are recomputed with compensation.preview (nothing
- * recorded); the figures the approver confirms are the recorded dry run's, and when the preview's
+ * The rows of the latest dry run, paged. They are recomputed with compensation.report (nothing
+ * recorded); the figures the approver confirms are the recorded dry run's, and when the recomputed
  * fingerprint differs the data moved since and the screen says so.
  */
 function DryRunReport({ campaign: c, version }: { campaign: Campaign; version: number }) {
   const { t } = useI18n();
   const [page, setPage] = useState(1);
-  const spec = previewSpecOf(c);
   const dr = c.dryRun;
   const rows = useQuery(
-    async () => (spec && dr ? api.compensation.preview({ spec, limit: PAGE, offset: (page - 1) * PAGE, top: 10 }) : null),
+    async () => (dr ? api.compensation.report({ campaignId: c.id, limit: PAGE, offset: (page - 1) * PAGE, top: 10 }) : null),
     [c.id, dr?.fingerprint, page, version],
   );
   if (!dr) return null;

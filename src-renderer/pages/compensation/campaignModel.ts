@@ -31,31 +31,6 @@ export function formatQuantity(target: Target, value: number, t: (k: I18nKey, p?
   return target === 'points' ? t('comp.pointsValue', { n: value.toLocaleString('en-US') }) : formatFen(value);
 }
 
-/**
- * The stored spec turned back into what compensation.preview takes (amounts as yuan text, or
- * whole points), so the detail can show the rows of a campaign's dry run without recording a new
- * one. The core normalizes it to the same spec, so an unchanged database gives the same
- * fingerprint as the recorded dry run — and a different one says the data moved since.
- */
-export function previewSpecOf(c: Campaign): PreviewSpec | null {
-  const s = c.spec as {
-    kind?: string;
-    name: string;
-    criteria: PreviewSpec['criteria'];
-    rule: { kind: 'fixed'; amount: number } | { kind: 'per_failure'; amount: number; cap: number | null };
-    target: Target;
-    couponValidDays: number;
-    memo: string;
-  };
-  if (s.kind !== 'credit') return null;
-  const unit = (n: number) => (s.target === 'points' ? String(n) : (n / 100).toFixed(2));
-  const rule: PreviewSpec['rule'] =
-    s.rule.kind === 'fixed'
-      ? { kind: 'fixed', amount: unit(s.rule.amount) }
-      : { kind: 'per_failure', amount: unit(s.rule.amount), ...(s.rule.cap !== null ? { cap: unit(s.rule.cap) } : {}) };
-  return { name: s.name, criteria: s.criteria, rule, target: s.target, couponValidDays: s.couponValidDays, memo: s.memo };
-}
-
 /** Saves a base64 workbook the contract returned as a file download. */
 export function downloadBase64(fileName: string, base64: string): void {
   const bytes = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
