@@ -699,6 +699,8 @@ export const enUS: Dictionary = {
   'comp.exec.title': 'Execution',
   'comp.exec.ready': 'Approved: {drivers} drivers, {total} in all. Each driver is credited once, whatever double click or resume happens.',
   'comp.exec.button': 'Execute',
+  'comp.exec.resume': 'Resume (after an interruption)',
+  'comp.exec.retryFailed': 'Retry the {n} failed',
   'comp.exec.progress': '{done} of {drivers} drivers processed',
   'comp.exec.creditedTotal': 'Credited total',
   'comp.exec.approvedTotal': 'Approved total',

@@ -700,6 +700,8 @@ export const zhCN = {
   'comp.exec.title': '执行',
   'comp.exec.ready': '已批准：{drivers} 位司机，合计 {total}。执行后逐位发放，重复点击或中断后续跑都不会重复发放。',
   'comp.exec.button': '开始执行',
+  'comp.exec.resume': '继续执行（中断后恢复）',
+  'comp.exec.retryFailed': '重试失败的 {n} 笔',
   'comp.exec.progress': '已处理 {done} / {drivers} 位司机',
   'comp.exec.creditedTotal': '实际发放合计',
   'comp.exec.approvedTotal': '批准合计',

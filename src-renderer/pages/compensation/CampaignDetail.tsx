@@ -71,7 +71,8 @@ export default function CampaignDetail({ campaignId, onBack }: { campaignId: str
   };
 
   const dryRun = () => act('dryRun', () => api.compensation.dryRun({ campaignId, limit: 0, top: 0 }));
-  const execute = () => act('execute', () => api.compensation.execute({ campaignId }));
+  // Also resumes a run that stopped (the job is unique per campaign, so a second click adds nothing) and retries failed credits.
+  const execute = (retryFailed = false) => act('execute', () => api.compensation.execute({ campaignId, retryFailed }));
   const exportFile = (kind: 'dry_run' | 'results') =>
     act(`export-${kind}`, async () => {
       const f = await api.compensation.exportFile({ campaignId, kind });
@@ -384,7 +385,7 @@ function ExecutionCard({
 }: {
   campaign: Campaign;
   progress: { done: number; drivers: number } | null;
-  onExecute: () => void;
+  onExecute: (retryFailed?: boolean) => void;
   executeBusy: boolean;
   canExecute: boolean;
 }) {
@@ -408,12 +409,26 @@ function ExecutionCard({
             message={t('comp.exec.ready', { drivers, total: q(s?.approvedTotal.value ?? 0) })}
             action={
               canExecute ? (
-                <Button type="primary" loading={executeBusy} onClick={onExecute} data-testid="comp-execute">
+                <Button type="primary" loading={executeBusy} onClick={() => onExecute()} data-testid="comp-execute">
                   {t('comp.exec.button')}
                 </Button>
               ) : undefined
             }
           />
+        )}
+        {canExecute && c.state === 'executing' && (
+          <Flex justify="flex-end">
+            <Button size="small" loading={executeBusy} onClick={() => onExecute()} data-testid="comp-resume">
+              {t('comp.exec.resume')}
+            </Button>
+          </Flex>
+        )}
+        {canExecute && c.state === 'completed' && s && s.failed > 0 && (
+          <Flex justify="flex-end">
+            <Button size="small" loading={executeBusy} onClick={() => onExecute(true)} data-testid="comp-retry-failed">
+              {t('comp.exec.retryFailed', { n: s.failed })}
+            </Button>
+          </Flex>
         )}
         {c.state !== 'approved' && (
           <div data-testid="comp-progress">
