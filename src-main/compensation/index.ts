@@ -26,4 +26,4 @@ export {
 export { exportCampaign, describeSpec } from './export';
 export { executeCampaignWorker } from './jobs';
 export { compensationMethods } from './methods';
-export { compensationFigures, compensationDemoStep } from './system';
+export { compensationFigures, compensationDemoStep, compensationDoctorCheck } from './system';

@@ -1,9 +1,37 @@
 import { businessDate } from '../app/clock';
 import type { AppContext } from '../app/context';
+import type { DoctorCheck } from '../system/doctor';
 import { writeTx } from '../db/connection';
 import { addDriver, findDriverByIdTag, placeHold, topUp } from '../ledger';
 import { failStart } from '../sessions';
 import { DEMO_TARIFF_STATION, instantOf } from '../tariffs';
+
+/**
+ * `depotdesk doctor`: every item a campaign counts as credited has its ledger transfer for the same
+ * amount, and every campaign transfer in the ledger is counted by its item. A campaign left
+ * executing (a process stopped mid-run) is named so someone resumes it.
+ */
+export function compensationDoctorCheck(app: AppContext): DoctorCheck {
+  const one = (sql: string) => (app.sqlite.prepare(sql).get() as { n: number }).n;
+  const uncounted = one(
+    `SELECT count(*) AS n FROM comp_campaign_items i LEFT JOIN ledger_transfers t ON t.id = i.transfer_id
+     WHERE i.status IN ('credited', 'already') AND (t.id IS NULL OR t.amount <> i.amount OR t.campaign_id IS NOT i.campaign_id)`,
+  );
+  const unmarked = one(
+    `SELECT count(*) AS n FROM ledger_transfers t JOIN comp_campaign_items i ON i.transfer_id = t.id WHERE i.status NOT IN ('credited', 'already')`,
+  );
+  const executing = app.sqlite.prepare("SELECT id FROM comp_campaigns WHERE state = 'executing' ORDER BY created_at").all() as { id: string }[];
+  const items = one('SELECT count(*) AS n FROM comp_campaign_items');
+  if (uncounted + unmarked > 0) {
+    return {
+      name: 'compensation',
+      ok: false,
+      detail: `${uncounted} campaign credit(s) marked done without their ledger transfer, ${unmarked} transfer(s) whose item is not marked done (depotdesk campaign show names the campaign)`,
+    };
+  }
+  const running = executing.length > 0 ? `; executing: ${executing.map((c) => c.id).join(', ')} (resume with depotdesk campaign execute ID if no job runs it)` : '';
+  return { name: 'compensation', ok: true, detail: `${items} campaign item(s) agree with the ledger${running}` };
+}
 
 /** Dashboard figures: campaigns waiting for a dry run or an approval, and campaigns crediting now. */
 export function compensationFigures(app: AppContext): { key: string; value: number; unit: 'count' }[] {

@@ -7,6 +7,7 @@ import { readMigrations } from '../db/migrate';
 import { defaultMigrationsDir } from '../db/connection';
 import { verifyAudit } from '../operators';
 import { ledgerDoctorCheck } from '../ledger';
+import { compensationDoctorCheck } from '../compensation';
 
 /**
  * `depotdesk doctor`: the checks an operator (or support on the phone) runs when something feels
@@ -19,7 +20,7 @@ export interface DoctorCheck {
 }
 
 /** Domains with invariants of their own (the ledger) append checks here. */
-export const doctorChecks: ((app: AppContext) => DoctorCheck | Promise<DoctorCheck>)[] = [ledgerDoctorCheck];
+export const doctorChecks: ((app: AppContext) => DoctorCheck | Promise<DoctorCheck>)[] = [ledgerDoctorCheck, compensationDoctorCheck];
 
 function tcpReachable(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
   return new Promise((resolve) => {

@@ -3,7 +3,7 @@ import { FakeClock } from '../../src-main/app/clock';
 import type { AppContext } from '../../src-main/app/context';
 import { DepotError } from '../../src-main/app/errors';
 import type { OperatorIdentity } from '../../src-main/contract/define';
-import { approveCampaign, beginExecution, createCampaign, dryRunCampaign, getCampaign, runCampaign, summaryOf } from '../../src-main/compensation';
+import { approveCampaign, beginExecution, compensationDoctorCheck, createCampaign, dryRunCampaign, getCampaign, runCampaign, summaryOf } from '../../src-main/compensation';
 import { correctTransfer, driverStatement, listCoupons, settleSession, topUp, verifyLedger, walletView } from '../../src-main/ledger';
 import { runDueJobs } from '../../src-main/jobs';
 import { workers } from '../../src-main/jobs/registry';
@@ -305,5 +305,24 @@ describe('reversal', () => {
     expect(beginExecution(app, rev.id, as(creator), { retryFailed: true }).state).toBe('executing');
     expect(await runCampaign(app, rev.id, as(creator))).toMatchObject({ drivers: 5, credited: 5, failed: 0, creditedTotal: 5_000 });
     expect(walletView(app, spender).wallet.availableFen).toBe(0);
+  });
+});
+
+describe('doctor', () => {
+  it('says the campaign items agree with the ledger, and names an item marked credited without its transfer', async () => {
+    const c = createCampaign(app, burstSpec({ criteria: { ...burstSpec().criteria, minFailures: 7 } }), as(creator));
+    dryRunCampaign(app, c.id, as(creator));
+    approveLatest(c.id);
+    expect(compensationDoctorCheck(app)).toMatchObject({ ok: true, detail: '5 campaign item(s) agree with the ledger' });
+    beginExecution(app, c.id, as(approver));
+    expect(compensationDoctorCheck(app).detail).toContain(`executing: ${c.id}`);
+    await runCampaign(app, c.id, as(approver));
+    expect(compensationDoctorCheck(app).ok).toBe(true);
+    // A hand edit: an item of a new campaign marked credited though nothing was paid.
+    const other = createCampaign(app, burstSpec({ name: 'x', criteria: { ...burstSpec().criteria, minFailures: 4, includeCompensated: true } }), as(creator));
+    dryRunCampaign(app, other.id, as(creator));
+    approveLatest(other.id);
+    app.sqlite.prepare("UPDATE comp_campaign_items SET status = 'credited' WHERE campaign_id = ? AND driver_id = (SELECT min(driver_id) FROM comp_campaign_items WHERE campaign_id = ?)").run(other.id, other.id);
+    expect(compensationDoctorCheck(app)).toMatchObject({ ok: false, detail: expect.stringMatching(/^1 campaign credit\(s\) marked done without their ledger transfer, 0 transfer/) });
   });
 });
