@@ -9,7 +9,7 @@ import { ADJUSTMENT_STATES, ADJUSTMENT_TARGETS, REFUND_RESOLUTIONS, REFUND_TASK_
 import { getTask, listTasks, processDueTasks, resolveTask, retryTask, taskCounts, type RefundTaskRow } from './tasks';
 
 /**
- * Adjustments (adjustments.*) and refund tasks (refundTasks.*) over the contract. Amounts in as
+ * Adjustments (adjustments.*) and refund tasks (refunds.*) over the contract. Amounts in as
  * yuan text, out as {fen, yuan}. Anyone at the counter opens an adjustment; supervisors approve or
  * reject (never their own: the core refuses); finance and supervisors resolve a refund task by
  * hand. Every command is audited by the dispatcher.
@@ -212,7 +212,7 @@ export const refundMethods = {
     output: adjustmentSchema,
     handler: ({ app }, input) => adjustmentOut(app, getAdjustment(app, input.adjustmentId)),
   }),
-  'refundTasks.list': method({
+  'refunds.list': method({
     summary: 'Refund tasks (退款任务), newest first, optionally by state, with the count per state.',
     kind: 'query',
     roles: ALL_ROLES,
@@ -220,7 +220,7 @@ export const refundMethods = {
     output: z.object({ tasks: z.array(taskSchema), counts: countsSchema }),
     handler: ({ app }, input) => ({ tasks: listTasks(app, input).map((t) => taskOut(app, t)), counts: taskCounts(app) }),
   }),
-  'refundTasks.get': method({
+  'refunds.get': method({
     summary: 'One refund task with its last request and response.',
     kind: 'query',
     roles: ALL_ROLES,
@@ -228,7 +228,7 @@ export const refundMethods = {
     output: taskSchema,
     handler: ({ app }, input) => taskOut(app, getTask(app, input.taskId)),
   }),
-  'refundTasks.retry': method({
+  'refunds.retry': method({
     summary: 'Send a failed refund task again, with a fresh attempt budget.',
     kind: 'command',
     roles: ALL_ROLES,
@@ -236,7 +236,7 @@ export const refundMethods = {
     output: taskSchema,
     handler: ({ app }, input) => taskOut(app, retryTask(app, input.taskId)),
   }),
-  'refundTasks.resolve': method({
+  'refunds.resolve': method({
     summary: 'Resolve a failed refund task by hand: paid outside the system, or cancelled with the money back in the wallet.',
     kind: 'command',
     roles: FINANCE,
@@ -244,7 +244,7 @@ export const refundMethods = {
     output: taskSchema,
     handler: (ctx, input) => taskOut(ctx.app, resolveTask(ctx.app, input.taskId, { outcome: input.outcome, note: input.note, via: input.via }, by(ctx))),
   }),
-  'refundTasks.run': method({
+  'refunds.run': method({
     summary: 'Process due refund tasks now (what the 5-minute job does): 长款 requests picked up, due tasks sent or queried.',
     kind: 'command',
     roles: ALL_ROLES,

@@ -49,8 +49,8 @@ describe('depotdesk adjustment and refund-task commands', () => {
 
     expect(walletOf(app, d.id)).toBe(10000 - 1250);
     expect(refundsPayable(app)).toBe(0);
-    const audited = app.sqlite.prepare("SELECT method FROM audit_log WHERE method LIKE 'adjustments.%' OR method LIKE 'refundTasks.%' ORDER BY id").all() as { method: string }[];
-    expect(audited.map((x) => x.method)).toEqual(['adjustments.create', 'adjustments.approve', 'adjustments.approve', 'refundTasks.run', 'refundTasks.run']);
+    const audited = app.sqlite.prepare("SELECT method FROM audit_log WHERE method LIKE 'adjustments.%' OR method LIKE 'refunds.%' ORDER BY id").all() as { method: string }[];
+    expect(audited.map((x) => x.method)).toEqual(['adjustments.create', 'adjustments.approve', 'adjustments.approve', 'refunds.run', 'refunds.run']);
     expect(verifyLedger(app).violations).toEqual([]);
   }, CLI_TIMEOUT);
 

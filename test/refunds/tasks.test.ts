@@ -73,16 +73,16 @@ describe('3. refused calls: backoff, then failed; an operator retries', () => {
     expect((await processDueTasks(t.app)).processed).toEqual([]);
     expect(refundsPayable(t.app)).toBe(3000);
 
-    const tasks = await ok<{ tasks: { id: string }[]; counts: { failed: number } }>(t.app, t.clerk, 'refundTasks.list', { state: 'failed' });
+    const tasks = await ok<{ tasks: { id: string }[]; counts: { failed: number } }>(t.app, t.clerk, 'refunds.list', { state: 'failed' });
     expect(tasks.tasks.map((x) => x.id)).toEqual([task.id]);
     expect(tasks.counts.failed).toBe(1);
-    const retried = await ok<{ state: string; maxAttempts: number }>(t.app, t.clerk, 'refundTasks.retry', { taskId: task.id });
+    const retried = await ok<{ state: string; maxAttempts: number }>(t.app, t.clerk, 'refunds.retry', { taskId: task.id });
     expect(retried).toMatchObject({ state: 'pending', maxAttempts: 6 });
     await t.scheduler.drain();
     expect(getTask(t.app, task.id)).toMatchObject({ state: 'completed', attempts: 4 });
     expect(paidOut(t.app, task)).toHaveLength(1);
     expect(refundsPayable(t.app)).toBe(0);
-    const again = await call(t.app, t.clerk, 'refundTasks.retry', { taskId: task.id });
+    const again = await call(t.app, t.clerk, 'refunds.retry', { taskId: task.id });
     expect(again.ok || again.error.code).toBe('conflict');
   });
 });
@@ -170,7 +170,7 @@ describe('6. failed tasks wait for an operator', () => {
     t = await refundApp();
     const { task, driverId } = await failedTask();
     expect(walletOf(t.app, driverId)).toBe(7000);
-    const r = await ok<{ state: string; resolution: string; resolvedBy: { id: string } }>(t.app, t.sup1, 'refundTasks.resolve', { taskId: task.id, outcome: 'back_to_wallet', note: '司机要求退回余额' });
+    const r = await ok<{ state: string; resolution: string; resolvedBy: { id: string } }>(t.app, t.sup1, 'refunds.resolve', { taskId: task.id, outcome: 'back_to_wallet', note: '司机要求退回余额' });
     expect(r).toMatchObject({ state: 'cancelled', resolution: 'back_to_wallet', resolvedBy: { id: t.sup1.id } });
     expect(walletOf(t.app, driverId)).toBe(10000);
     expect(refundsPayable(t.app)).toBe(0);
@@ -183,12 +183,12 @@ describe('6. failed tasks wait for an operator', () => {
   it('paid_outside (cash from the drawer): completed, the payout booked from refunds payable to the cash drawer', async () => {
     t = await refundApp();
     const { task } = await failedTask();
-    const clerk = await call(t.app, t.clerk, 'refundTasks.resolve', { taskId: task.id, outcome: 'paid_outside', note: 'x' });
+    const clerk = await call(t.app, t.clerk, 'refunds.resolve', { taskId: task.id, outcome: 'paid_outside', note: 'x' });
     expect(clerk.ok || clerk.error.code).toBe('forbidden');
-    await ok(t.app, t.sup1, 'refundTasks.resolve', { taskId: task.id, outcome: 'paid_outside', note: '柜台现金退还，收据 #88', via: 'cash' });
+    await ok(t.app, t.sup1, 'refunds.resolve', { taskId: task.id, outcome: 'paid_outside', note: '柜台现金退还，收据 #88', via: 'cash' });
     expect(getTask(t.app, task.id)).toMatchObject({ state: 'completed', resolution: 'paid_outside', resolutionNote: '柜台现金退还，收据 #88' });
     expect(paidOut(t.app, task).map((x) => x.credit)).toEqual(['depot:cash_drawer']);
-    const twice = await call(t.app, t.sup1, 'refundTasks.resolve', { taskId: task.id, outcome: 'paid_outside', note: 'again' });
+    const twice = await call(t.app, t.sup1, 'refunds.resolve', { taskId: task.id, outcome: 'paid_outside', note: 'again' });
     expect(twice.ok || twice.error.code).toBe('conflict');
   });
 
@@ -197,7 +197,7 @@ describe('6. failed tasks wait for an operator', () => {
     const { task } = await orderRefund();
     simulatedProvider(t.app, 'wechat')!.script('unknown');
     await processTask(t.app, task.id);
-    const r = await call(t.app, t.sup1, 'refundTasks.resolve', { taskId: task.id, outcome: 'back_to_wallet', note: 'x' });
+    const r = await call(t.app, t.sup1, 'refunds.resolve', { taskId: task.id, outcome: 'back_to_wallet', note: 'x' });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.message).toMatch(/may have paid it/);
     expect(() => resolveTask(t.app, task.id, { outcome: 'back_to_wallet', note: 'x' }, { operatorId: t.sup1.id })).toThrow(/needs_check/);
@@ -243,9 +243,9 @@ describe('7. 长款 refund requests become tasks', () => {
       await processDueTasks(t.app);
     }
     expect(getTask(t.app, taskId).state).toBe('failed');
-    const badVia = await call(t.app, t.sup1, 'refundTasks.resolve', { taskId, outcome: 'paid_outside', note: 'x', via: 'cash' });
+    const badVia = await call(t.app, t.sup1, 'refunds.resolve', { taskId, outcome: 'paid_outside', note: 'x', via: 'cash' });
     expect(badVia.ok || badVia.error.code).toBe('refused');
-    await ok(t.app, t.sup1, 'refundTasks.resolve', { taskId, outcome: 'back_to_wallet', note: '司机同意转入余额' });
+    await ok(t.app, t.sup1, 'refunds.resolve', { taskId, outcome: 'back_to_wallet', note: '司机同意转入余额' });
     expect(walletOf(t.app, u.driverId)).toBe(8800);
     expect(transfersByKeyPrefix(t.app, `refund_task:${taskId}:wallet`).map((x) => [x.code, x.debit])).toEqual([['topup', 'depot:clearing:wechat']]);
   });

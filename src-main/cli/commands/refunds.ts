@@ -10,7 +10,7 @@ import { optionalOption, requireId, requireOption, UsageError, type Command, typ
  */
 
 type Adjustment = MethodOutput<'adjustments.get'>;
-type Task = MethodOutput<'refundTasks.get'>;
+type Task = MethodOutput<'refunds.get'>;
 
 const ADJUSTMENT_STATES = ['pending', 'approved', 'rejected'];
 const TASK_STATES = ['pending', 'processing', 'completed', 'failed', 'needs_check', 'cancelled'];
@@ -104,7 +104,7 @@ export const refundCommands: Command[] = [
     options: { state: { type: 'string' } },
     async run(cx) {
       const state = stateOption(cx, TASK_STATES);
-      const r = await cx.call<MethodOutput<'refundTasks.list'>>('refundTasks.list', { state });
+      const r = await cx.call<MethodOutput<'refunds.list'>>('refunds.list', { state });
       cx.print(r, () =>
         [
           Object.entries(r.counts)
@@ -122,7 +122,7 @@ export const refundCommands: Command[] = [
     allowPositionals: true,
     async run(cx) {
       const taskId = requireId(cx, 'refund-task retry');
-      const t = await cx.call<Task>('refundTasks.retry', { taskId });
+      const t = await cx.call<Task>('refunds.retry', { taskId });
       cx.print(t, () => taskLine(t));
     },
   },
@@ -140,7 +140,7 @@ export const refundCommands: Command[] = [
       const via = optionalOption(cx, 'via');
       if (via !== undefined && !['cash', 'wechat', 'alipay'].includes(via)) throw new UsageError(`--via must be cash, wechat or alipay, got "${via}"`, { field: '--via' });
       if (via !== undefined && outcome !== 'paid_outside') throw new UsageError('--via only goes with --outcome paid_outside', { field: '--via' });
-      const t = await cx.call<Task>('refundTasks.resolve', { taskId, outcome, note, via });
+      const t = await cx.call<Task>('refunds.resolve', { taskId, outcome, note, via });
       cx.print(t, () => `${taskLine(t)}\nresolved ${t.resolution} by ${t.resolvedBy?.name ?? '?'}: ${t.resolutionNote ?? ''}`);
     },
   },
@@ -149,7 +149,7 @@ export const refundCommands: Command[] = [
     summary: 'Process due refund tasks now, as the 5-minute job does (长款 requests picked up, due tasks sent or queried).',
     usage: 'depotdesk refund-task run --as OPERATOR [--json]',
     async run(cx) {
-      const r = await cx.call<MethodOutput<'refundTasks.run'>>('refundTasks.run', {});
+      const r = await cx.call<MethodOutput<'refunds.run'>>('refunds.run', {});
       cx.print(r, () =>
         [
           `picked up ${r.pickedUp.length} 长款 request(s), ${r.rescued.length} stale task(s) to needs_check, processed ${r.processed.length}`,

@@ -14,7 +14,7 @@ import { useSession, type Role } from '../../session';
  * Each row opens to the last request and response exchanged with the gateway.
  */
 
-type Task = MethodOutput<'refundTasks.get'>;
+type Task = MethodOutput<'refunds.get'>;
 type State = Task['state'];
 type Outcome = 'paid_outside' | 'back_to_wallet';
 
@@ -43,12 +43,12 @@ export default function RefundTasksTab() {
   const [running, setRunning] = useState(false);
   const [resolving, setResolving] = useState<Task | null>(null);
   useDepotEvents(['refunds.changed'], () => setVersion((v) => v + 1));
-  const list = useQuery(() => api.refundTasks.list({ state }), [state, version]);
+  const list = useQuery(() => api.refunds.list({ state }), [state, version]);
 
   const run = async () => {
     setRunning(true);
     try {
-      const r = await api.refundTasks.run({});
+      const r = await api.refunds.run({});
       message.info(t('refunds.task.ran', { count: r.processed.length }));
       list.reload();
     } catch (e) {
@@ -60,7 +60,7 @@ export default function RefundTasksTab() {
 
   const retry = async (task: Task) => {
     try {
-      await api.refundTasks.retry({ taskId: task.id });
+      await api.refunds.retry({ taskId: task.id });
       list.reload();
     } catch (e) {
       report(e);
@@ -171,7 +171,7 @@ function ResolveModal({ task, onClose, onDone }: { task: Task; onClose: () => vo
   const submit = async () => {
     setBusy(true);
     try {
-      await api.refundTasks.resolve({ taskId: task.id, outcome, note: note.trim(), via: outcome === 'paid_outside' ? via : undefined });
+      await api.refunds.resolve({ taskId: task.id, outcome, note: note.trim(), via: outcome === 'paid_outside' ? via : undefined });
       onDone();
     } catch (e) {
       report(e);
