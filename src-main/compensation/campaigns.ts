@@ -312,8 +312,6 @@ export interface ExecuteOptions {
   onProgress?: (p: { done: number; drivers: number }) => void;
   /** Aborts between chunks (the scheduler stopping); what committed stays, a later run resumes. */
   signal?: AbortSignal;
-  /** Failed items are tried again (after their cause was fixed). */
-  retryFailed?: boolean;
 }
 
 interface ItemRow {
@@ -453,9 +451,10 @@ function creditChunk(app: App, c: CampaignRow, spec: CampaignSpec, items: ItemRo
     return out;
   }
   if (spec.target === 'coupon') {
-    const expiresAt = app.clock.now() + spec.couponValidDays * 86_400_000;
+    // From when execution started, not from now: every chunk, resume and concurrent runner asks the
+    // ledger for the same grant, so a repeated one is a replay rather than a conflict.
+    const expiresAt = (c.executionStartedAt ?? app.clock.now()) + spec.couponValidDays * 86_400_000;
     for (const item of items) {
-      // A replay returns the first grant whatever the expiry given now, so a resume days later is still idempotent.
       attempt(item, () => grantCoupon(app, { key: item.transferId, driverId: item.driverId, amountFen: item.amount, expiresAt, campaignId: c.id, memo: `${memoFor(item)} (${item.batchNo})` }, by).replayed);
     }
     return out;
