@@ -1,132 +1,20 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ChargerTimeoutError, startChargers } from '../../src-main/chargers';
 import { SimCharger } from '../../src-main/chargers/simulator';
-import { makeApp, tempDir } from '../helpers';
+import { makeApp } from '../helpers';
+import { BACK_OFFICE, opensslAvailable, skipWithoutMosquitto, startMosquitto as startBroker } from '../mosquitto';
 import { count, onCleanup, rows, settle, startDepot, type Depot } from './helpers';
 
 /**
  * The same back office against Mosquitto, the broker a depot is most likely to run itself
  * (broker.mode = external). Mosquitto does the logins and the ACL here, configured the way
- * docs/charger-protocol.md tells a depot to configure it.
+ * docs/charger-protocol.md tells a depot to configure it (test/mosquitto.ts).
  */
-const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto', '/opt/homebrew/sbin/mosquitto'].find((p) => fs.existsSync(p)) ?? null;
-const MOSQUITTO_PASSWD = MOSQUITTO ? path.join(path.dirname(MOSQUITTO).replace(/sbin$/, 'bin'), 'mosquitto_passwd') : null;
-const available = MOSQUITTO !== null && MOSQUITTO_PASSWD !== null && fs.existsSync(MOSQUITTO_PASSWD);
-const opensslAvailable = spawnSync('openssl', ['version']).status === 0;
-if (available && !opensslAvailable) process.stdout.write('test/chargers/mosquitto.test.ts: the two mqtts:// tests are skipped, no openssl command to make certificates\n');
-if (!available) process.stdout.write('test/chargers/mosquitto.test.ts: skipped, no mosquitto binary (looked in /usr/sbin, /usr/bin, /usr/local/sbin, /opt/homebrew/sbin)\n');
+const missing = skipWithoutMosquitto('test/chargers/mosquitto.test.ts');
+if (!missing && !opensslAvailable) process.stdout.write('test/chargers/mosquitto.test.ts: the two mqtts:// tests are skipped, no openssl command to make certificates\n');
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const USERS: Record<string, string> = { depotdesk: 'backoffice-secret', 'CP-1': 'cp1-password', 'CP-2': 'cp2-password' };
-
-interface Mosquitto {
-  url: string;
-  /** mqtts:// listener (when started with tls), and the CA that signed its certificate. */
-  tlsUrl: string | null;
-  caFile: string | null;
-  kill(): Promise<void>;
-  /** Starts it again on the same port with the same logins and ACL. */
-  restart(): Promise<void>;
-}
-
-/** A throw-away CA and a server certificate for 127.0.0.1, made with the openssl command. */
-function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
-  const run = (args: string[]) => {
-    const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
-  };
-  fs.writeFileSync(path.join(dir, 'san.cnf'), 'subjectAltName=IP:127.0.0.1\n');
-  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=DepotDesk test CA']);
-  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
-  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.cnf']);
-  return { ca: path.join(dir, 'ca.crt'), cert: path.join(dir, 'server.crt'), key: path.join(dir, 'server.key') };
-}
-
-async function startMosquitto(opts: { tls?: boolean } = {}): Promise<Mosquitto> {
-  const dir = tempDir('depotdesk-mosquitto-');
-  const passwd = path.join(dir, 'passwd');
-  fs.writeFileSync(passwd, '');
-  for (const [user, pw] of Object.entries(USERS)) {
-    const r = spawnSync(MOSQUITTO_PASSWD!, ['-b', passwd, user, pw], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`mosquitto_passwd failed: ${r.stderr}`);
-  }
-  fs.writeFileSync(
-    path.join(dir, 'acl'),
-    [
-      'user depotdesk',
-      'topic readwrite ocpp/#',
-      '',
-      '# every other login is a charger, limited to its own topics',
-      'pattern write ocpp/cp/%u',
-      'pattern write ocpp/cp/%u/Reply',
-      'pattern read ocpp/cs/%u',
-      '',
-    ].join('\n'),
-  );
-  const port = await freePort();
-  const tlsPort = opts.tls ? await freePort() : null;
-  const certs = opts.tls ? makeCertificates(dir) : null;
-  const conf = path.join(dir, 'mosquitto.conf');
-  fs.writeFileSync(
-    conf,
-    [
-      // Started as root, mosquitto would switch to the user "mosquitto", who cannot read our temp dir.
-      `user ${os.userInfo().username}`,
-      'allow_anonymous false',
-      `password_file ${passwd}`,
-      `acl_file ${path.join(dir, 'acl')}`,
-      'persistence false',
-      `listener ${port} 127.0.0.1`,
-      ...(certs ? [`listener ${tlsPort} 127.0.0.1`, `cafile ${certs.ca}`, `certfile ${certs.cert}`, `keyfile ${certs.key}`] : []),
-      '',
-    ].join('\n'),
-  );
-  let proc: ChildProcess | null = null;
-  const kill = () =>
-    new Promise<void>((resolve) => {
-      const p = proc;
-      proc = null;
-      if (!p || p.exitCode !== null) return resolve();
-      p.once('exit', () => resolve());
-      p.kill('SIGTERM');
-    });
-  const launch = async () => {
-    const p = spawn(MOSQUITTO!, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-    proc = p;
-    let stderr = '';
-    p.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    for (let i = 0; i < 100; i += 1) {
-      const up = await new Promise<boolean>((resolve) => {
-        const sock = net.connect({ host: '127.0.0.1', port }, () => {
-          sock.destroy();
-          resolve(true);
-        });
-        sock.once('error', () => resolve(false));
-      });
-      if (up) return;
-      if (p.exitCode !== null) throw new Error(`mosquitto exited: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`mosquitto did not start: ${stderr}`);
-  };
-  onCleanup(kill);
-  await launch();
-  return { url: `mqtt://127.0.0.1:${port}`, tlsUrl: tlsPort ? `mqtts://127.0.0.1:${tlsPort}` : null, caFile: certs?.ca ?? null, kill, restart: launch };
-}
+const USERS: Record<string, string> = { depotdesk: BACK_OFFICE.password, 'CP-1': 'cp1-password', 'CP-2': 'cp2-password' };
+const startMosquitto = (opts: { tls?: boolean } = {}) => startBroker({ chargers: { 'CP-1': USERS['CP-1'], 'CP-2': USERS['CP-2'] }, ...opts });
 
 async function depotOnMosquitto(): Promise<{ depot: Depot; url: string }> {
   const { url } = await startMosquitto();
@@ -141,7 +29,7 @@ async function chargerOn(url: string, id: string, depot: Depot): Promise<SimChar
   return sim;
 }
 
-describe.skipIf(!available)('against Mosquitto (broker.mode = external)', { timeout: 60_000 }, () => {
+describe.skipIf(missing)('against Mosquitto (broker.mode = external)', { timeout: 60_000 }, () => {
   test('the back office connects with its own login and reports the external broker', async () => {
     const { depot, url } = await depotOnMosquitto();
     expect(depot.rt.broker).toBeNull();
