@@ -3,7 +3,7 @@ import { DepotError, expectChanges } from '../app/errors';
 import { writeTx } from '../db/connection';
 import { DEPOT, canonicalJson, correctTransfer, createTransfers, driverAccountId, grantCoupon, type TransferRequest } from '../ledger';
 import { formatFen } from '../money';
-import { localTime } from '../tariffs';
+import { isoInZone } from '../tariffs';
 import { computeReport, matchingSessionsSql, type Report } from './report';
 import type { CampaignState, CampaignTarget, ItemState } from './schema';
 import { creditSpecSchema, normalizeSpec, renderMemo, reversalSpecSchema, type CampaignSpec, type SpecInput } from './spec';
@@ -509,10 +509,5 @@ export function unitText(target: CampaignTarget, amount: number): string {
 
 /** yyyyMMddHHmmss in the depot's zone. */
 export function batchStamp(at: number, zone: string): string {
-  const lt = localTime(at, zone);
-  const s = Math.floor(lt.msOfDay / 1000);
-  const hh = String(Math.floor(s / 3600)).padStart(2, '0');
-  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
-  const ss = String(s % 60).padStart(2, '0');
-  return `${lt.date.replaceAll('-', '')}${hh}${mm}${ss}`;
+  return isoInZone(at, zone).slice(0, 19).replace(/[-T:]/g, '');
 }

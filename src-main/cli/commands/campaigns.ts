@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DepotError } from '../../app/errors';
 import type { MethodOutput } from '../../contract/types';
+import { isoInZone } from '../../tariffs';
 import { parseYuan } from '../../money';
 import { optionalOption, requireId, requireOption, UsageError, type Command, type CommandContext } from '../framework';
 
@@ -29,6 +30,11 @@ function readSpec(file: string): unknown {
   }
 }
 
+/** Times are shown on the depot's clock, as the page shows them. */
+function zoneOf(cx: CommandContext): string {
+  return cx.openApp().config.timeZone;
+}
+
 /** Writes the workbook the contract made next to `file`, then renames it into place: never a half-written file. */
 async function exportTo(cx: CommandContext, campaignId: string, file: string, kind?: 'dry_run' | 'results') {
   const target = path.resolve(file);
@@ -45,21 +51,22 @@ async function exportTo(cx: CommandContext, campaignId: string, file: string, ki
   return { file: target, rows: r.rows, kind: kind ?? (r.fileName.includes('dry-run') ? 'dry_run' : 'results') };
 }
 
-function describe(c: Campaign): string {
+function describe(c: Campaign, zone: string): string {
+  const when = (at: number) => isoInZone(at, zone).slice(0, 19).replace('T', ' ');
   const lines = [
     `campaign ${c.id}  ${c.state}  ${c.kind === 'reversal' ? `reversal of ${c.reversesId}` : c.target}`,
     `name     ${c.name}`,
     ...c.description.map((d) => `  ${d.label}: ${d.value}`),
-    `created  by ${c.createdBy.name} at ${new Date(c.createdAt).toISOString()}`,
+    `created  by ${c.createdBy.name} at ${when(c.createdAt)}`,
   ];
-  if (c.dryRun) lines.push(`dry run  ${c.dryRun.records} records, ${c.dryRun.drivers} drivers, total ${c.dryRun.total.text}  (fingerprint ${c.dryRun.fingerprint.slice(0, 16)}…, ${new Date(c.dryRun.at).toISOString()})`);
-  if (c.approvedBy) lines.push(`approved by ${c.approvedBy.name} at ${new Date(c.approvedAt ?? 0).toISOString()}, batch stamp ${c.batchStamp}`);
+  if (c.dryRun) lines.push(`dry run  ${c.dryRun.records} records, ${c.dryRun.drivers} drivers, total ${c.dryRun.total.text}  (fingerprint ${c.dryRun.fingerprint.slice(0, 16)}…, ${when(c.dryRun.at)})`);
+  if (c.approvedBy) lines.push(`approved by ${c.approvedBy.name} at ${when(c.approvedAt ?? 0)}, batch stamp ${c.batchStamp}`);
   if (c.summary) {
     const s = c.summary;
     lines.push(`result   credited ${s.credited}, already credited ${s.already}, failed ${s.failed}, pending ${s.pending} of ${s.drivers}; credited ${s.creditedTotal.text} of ${s.approvedTotal.text}`);
     for (const f of s.failures) lines.push(`  failed ${f.driverId} ${f.amount.text}: ${f.error}`);
   }
-  if (c.cancelledAt) lines.push(`cancelled at ${new Date(c.cancelledAt).toISOString()}: ${c.cancelNote ?? ''}`);
+  if (c.cancelledAt) lines.push(`cancelled at ${when(c.cancelledAt)}: ${c.cancelNote ?? ''}`);
   return lines.join('\n');
 }
 
@@ -83,7 +90,7 @@ export const campaignCommands: Command[] = [
     async run(cx) {
       const spec = readSpec(requireOption(cx, 'spec', 'the campaign spec, a JSON file'));
       const c = await cx.call<Campaign>('compensation.create', { spec });
-      cx.print(c, () => `${describe(c)}\nnext: depotdesk campaign dry-run ${c.id}`);
+      cx.print(c, () => `${describe(c, zoneOf(cx))}\nnext: depotdesk campaign dry-run ${c.id}`);
     },
   },
   {
@@ -126,7 +133,7 @@ export const campaignCommands: Command[] = [
       }
       cx.progress(`approving: ${c.dryRun.drivers} drivers, ${c.dryRun.records} records, total ${c.dryRun.total.text}, fingerprint ${c.dryRun.fingerprint.slice(0, 16)}…`);
       const approved = await cx.call<Campaign>('compensation.approve', { campaignId, fingerprint: c.dryRun.fingerprint, drivers: c.dryRun.drivers, total: c.dryRun.total.value, criteriaChecked: true });
-      cx.print(approved, () => `${describe(approved)}\nnext: depotdesk campaign execute ${campaignId}`);
+      cx.print(approved, () => `${describe(approved, zoneOf(cx))}\nnext: depotdesk campaign execute ${campaignId}`);
     },
   },
   {
@@ -147,7 +154,7 @@ export const campaignCommands: Command[] = [
       });
       try {
         const c = await cx.call<Campaign>('compensation.execute', { campaignId, wait: true, retryFailed: cx.args['retry-failed'] === true });
-        cx.print(c, () => describe(c));
+        cx.print(c, () => describe(c, zoneOf(cx)));
         return c.summary && c.summary.failed > 0 ? 1 : 0;
       } finally {
         stop();
@@ -161,7 +168,7 @@ export const campaignCommands: Command[] = [
     allowPositionals: true,
     async run(cx) {
       const c = await cx.call<Campaign>('compensation.get', { campaignId: requireId(cx, 'campaign show', 'campaign id') });
-      cx.print(c, () => describe(c));
+      cx.print(c, () => describe(c, zoneOf(cx)));
     },
   },
   {
@@ -188,7 +195,7 @@ export const campaignCommands: Command[] = [
     async run(cx) {
       const campaignId = requireId(cx, 'campaign cancel', 'campaign id');
       const c = await cx.call<Campaign>('compensation.cancel', { campaignId, note: requireOption(cx, 'note', 'why it is cancelled') });
-      cx.print(c, () => describe(c));
+      cx.print(c, () => describe(c, zoneOf(cx)));
     },
   },
   {

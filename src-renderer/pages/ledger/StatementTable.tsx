@@ -101,11 +101,12 @@ export function StatementTable({ driverId, version }: { driverId: string; versio
             render: (_, l) => <span style={{ fontVariantNumeric: 'tabular-nums' }}>{amountText(l, l.balanceAfter, formatFen(l.balanceAfter))}</span>,
           },
           {
+            // A campaign credit shows its batch number (COMP-…), the reference accountants quote.
             title: t('ledger.col.reference'),
             key: 'ref',
             render: (_, l) => (
               <Typography.Text code style={{ fontSize: 12 }}>
-                {l.sessionId ?? l.orderId ?? l.campaignId ?? l.statementRow ?? l.reversesId ?? l.transferId}
+                {l.sessionId ?? l.orderId ?? (l.campaignId && l.statementRow ? l.statementRow : null) ?? l.campaignId ?? l.statementRow ?? l.reversesId ?? l.transferId}
               </Typography.Text>
             ),
           },
