@@ -561,6 +561,8 @@ export const enUS: Dictionary = {
   'comp.tab.campaigns': 'Campaigns',
   'comp.tab.adjustments': 'Adjustments',
   'comp.tab.refundTasks': 'Refund tasks',
+  'sessions.adjust': 'Refund (adjustment)',
+  'payments.refund': 'Refund',
   'comp.list.all': 'All campaigns',
   'comp.list.allStates': 'All',
   'comp.list.new': 'New campaign',

@@ -562,6 +562,8 @@ export const zhCN = {
   'comp.tab.campaigns': '批量补偿',
   'comp.tab.adjustments': '人工调账',
   'comp.tab.refundTasks': '退款任务',
+  'sessions.adjust': '售后退款',
+  'payments.refund': '退款',
   'comp.list.all': '全部活动',
   'comp.list.allStates': '全部',
   'comp.list.new': '新建补偿活动',

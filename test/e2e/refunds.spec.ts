@@ -15,12 +15,12 @@ test('an adjustment is approved by another supervisor and its refund task comple
   const order = await rpc<{ id: string; number: string }>(page, 'payments.createOrder', { driverId: driver.id, amount: '100.00', channel: 'wechat' });
   await rpc(page, 'payments.confirm', { orderId: order.id });
 
-  await page.getByRole('menuitem', { name: '补偿' }).click();
-  await page.getByRole('tab', { name: '人工调账' }).click();
+  // From the order's own row in the payments list: 退款 opens the adjustment form on that order.
+  await page.getByRole('menuitem', { name: '钱包与账本' }).click();
+  await page.getByRole('tab', { name: '支付订单' }).click();
+  await page.getByTestId(`payments-refund-${order.number}`).click();
+  await expect(page).toHaveURL(/#\/compensation\?view=adjustments&order=/);
   const tab = page.getByTestId('comp-adjustments-tab');
-  await tab.getByTestId('adj-target').getByText('支付订单').click();
-  await tab.getByTestId('adj-ref').fill(order.number);
-  await tab.getByTestId('adj-ref').press('Enter');
   await expect(tab.getByTestId('adj-limit')).toContainText('可退 ¥100.00');
   await tab.getByTestId('adj-amount').fill('12.50');
   await tab.getByTestId('adj-reason').fill('多充退回');

@@ -147,6 +147,12 @@ test('a walk-in driver is refused a prepay the wallet cannot cover, then charges
     await expect(row).toHaveCount(0);
     await page.getByRole('tab', { name: /订单列表/ }).click();
     await expect(list.locator('.ant-table-row').filter({ hasText: chargerId }).first()).toContainText(/已支付|欠款/);
+
+    // After-sales: 售后退款 on the settled session opens the adjustment form on it, with what can be refunded.
+    await list.locator('.ant-table-row').filter({ hasText: chargerId }).first().click();
+    await drawer.getByTestId('session-adjust').click();
+    await expect(page).toHaveURL(/#\/compensation\?view=adjustments&session=/);
+    await expect(page.getByTestId('comp-adjustments-tab').getByTestId('adj-limit')).toContainText('可退');
   } finally {
     await sim.close();
   }

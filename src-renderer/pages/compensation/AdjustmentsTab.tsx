@@ -5,6 +5,7 @@ import { api, useDepotEvents } from '../../api';
 import { useI18n, type I18nKey } from '../../i18n';
 import { useReportError } from '../../lib/errors';
 import { formatTime } from '../../lib/time';
+import { useRoute } from '../../lib/route';
 import { useQuery } from '../../lib/useQuery';
 import { SUPERVISORS, useSession } from '../../session';
 
@@ -64,6 +65,19 @@ function CreateForm({ version, onCreated }: { version: number; onCreated: () => 
     api.adjustments.limit(ref).then(setLimit, () => setLimit(null));
     // eslint-disable-next-line react-hooks/exhaustive-deps -- refetch on a refunds.changed event only
   }, [version]);
+
+  // Opened from a session's or an order's own screen (#/compensation?view=adjustments&session=ID):
+  // the form starts on that session or order with its refundable amount shown.
+  const route = useRoute();
+  const fromSession = route.params.get('session');
+  const fromOrder = route.params.get('order');
+  useEffect(() => {
+    const ref = fromSession ?? fromOrder;
+    if (!ref) return;
+    form.setFieldsValue({ target: fromSession ? 'session' : 'order', ref });
+    void check();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- once per session or order opened
+  }, [fromSession, fromOrder]);
 
   const check = async () => {
     const v = form.getFieldsValue();

@@ -4,7 +4,7 @@ import type { MethodOutput } from '../../../src-main/contract/types';
 import { api, useDepotEvents } from '../../api';
 import { useI18n, type I18nKey } from '../../i18n';
 import { useReportError } from '../../lib/errors';
-import { useHashParam } from '../../lib/route';
+import { navigate, useHashParam } from '../../lib/route';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { useSession, type Role } from '../../session';
@@ -252,6 +252,15 @@ function Orders({ version }: { version: number }) {
           { title: t('payments.col.state'), render: (_, o) => <StateTag state={o.state} /> },
           { title: t('payments.col.created'), render: (_, o) => formatTime(o.createdAt) },
           { title: t('payments.col.note'), render: (_, o) => o.cancelReason ?? o.providerTradeNo ?? '' },
+          {
+            key: 'refund',
+            render: (_, o) =>
+              o.state === 'PAID' ? (
+                <Button size="small" onClick={() => navigate('compensation', { view: 'adjustments', order: o.id })} data-testid={`payments-refund-${o.number}`}>
+                  {t('payments.refund')}
+                </Button>
+              ) : null,
+          },
         ]}
       />
     </Flex>

@@ -5,6 +5,7 @@ import { api } from '../../api';
 import { useI18n } from '../../i18n';
 import { useReportError } from '../../lib/errors';
 import { formatFen, formatWh } from '../../lib/format';
+import { navigate } from '../../lib/route';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { DriverName } from './DriverSelect';
@@ -55,6 +56,11 @@ export function SessionDrawer({ id, version, onClose, onChanged }: { id: string 
         s && (
           <Flex gap={8}>
             {s.reviewState === 'pending' && <ReviewButton session={s} onDone={onChanged} />}
+            {(s.state === 'PAID' || s.state === 'UNPAID') && (
+              <Button onClick={() => navigate('compensation', { view: 'adjustments', session: s.id })} data-testid="session-adjust">
+                {t('sessions.adjust')}
+              </Button>
+            )}
             {ACTIVE.has(s.state) && (
               <Popconfirm title={t('sessions.stopConfirm')} onConfirm={() => void stop()}>
                 <Button danger icon={<StopOutlined />} loading={stopping} data-testid="session-stop">
