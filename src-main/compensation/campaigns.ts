@@ -198,7 +198,7 @@ export function approveCampaign(app: App, id: string, checklist: Checklist, by: 
       throw new DepotError('refused', 'fingerprint: this is not the latest dry run of the campaign; reload it and check again', { field: 'fingerprint', reason: 'stale_dry_run' });
     }
     const spec = specOf(c);
-    const report = computeReport(app, spec);
+    const report = computeReport(app, spec, { details: false });
     if (report.fingerprint !== c.dryRunFingerprint) {
       throw new DepotError(
         'refused',

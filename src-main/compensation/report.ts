@@ -55,8 +55,12 @@ export interface Report {
 
 type App = Pick<AppContext, 'sqlite' | 'config' | 'clock'>;
 
-export function computeReport(app: App, spec: CampaignSpec): Report {
-  const rows = spec.kind === 'credit' ? creditRows(app, spec) : reversalRows(app, spec);
+/**
+ * `details: false` leaves out each driver's name, phone and balance (empty and 0): the fingerprint
+ * does not cover them, and the approval, which recomputes under the write lock, has no use for them.
+ */
+export function computeReport(app: App, spec: CampaignSpec, opts: { details?: boolean } = {}): Report {
+  const rows = spec.kind === 'credit' ? creditRows(app, spec, opts.details ?? true) : reversalRows(app, spec);
   return summarize(app, spec, rows);
 }
 
@@ -130,8 +134,16 @@ export function matchingSessionsSql(app: App, spec: CreditSpec): { sql: string; 
   return { sql, params };
 }
 
-function creditRows(app: App, spec: CreditSpec): ReportRow[] {
+function creditRows(app: App, spec: CreditSpec, details: boolean): ReportRow[] {
   const { sql, params } = matchingSessionsSql(app, spec);
+  if (!details) {
+    // GROUP BY already yields the drivers in id order.
+    const lean = app.sqlite
+      .prepare(`WITH m AS (${sql}) SELECT driverId, count(*) AS failures FROM m GROUP BY driverId HAVING count(*) >= ? ORDER BY driverId`)
+      .raw()
+      .all(...params, spec.criteria.minFailures) as [string, number][];
+    return lean.map(([driverId, failures]) => ({ driverId, name: '', phone: '', failures, amount: amountFor(spec.rule, failures), balance: 0, reversesTransferId: null }));
+  }
   const balanceKind = spec.target === 'points' ? 'points' : 'wallet';
   const grouped = app.sqlite
     .prepare(
