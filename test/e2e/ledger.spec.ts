@@ -27,6 +27,9 @@ test('an operator finds a driver by card, tops up in cash, prints the receipt an
   expect(untouched.wallet.balance.fen).toBe(0);
 
   await page.getByTestId('ledger-topup-amount').fill('100.00');
+  // The field's error goes away as the amount is corrected, and the dialog shrinks under it: wait for
+  // that before pressing the button, or the click lands where the button was.
+  await expect(page.getByTestId('ledger-topup-modal')).not.toContainText('more than 2 decimals');
   await page.getByTestId('ledger-topup-submit').click();
   const receipt = page.getByTestId('ledger-receipt');
   await expect(receipt).toContainText('¥100.00');
