@@ -6,7 +6,7 @@ import { formatFen } from '../money';
 import { isoInZone } from '../tariffs';
 import { computeReport, matchingSessionsSql, type Report } from './report';
 import type { CampaignState, CampaignTarget, ItemState } from './schema';
-import { creditSpecSchema, normalizeSpec, renderMemo, reversalSpecSchema, type CampaignSpec, type SpecInput } from './spec';
+import { creditSpecSchema, normalizeSpec, renderMemo, reversalSpecSchema, type CampaignSpec } from './spec';
 
 /**
  * Compensation campaigns (批量补偿): criteria → dry run → approval by another supervisor →
@@ -106,7 +106,7 @@ function changed(app: App, campaignId: string, reason: string, driverIds: string
  * validated whole (every field named on error) and checked against the data it names: a reversal
  * must name a completed credit campaign.
  */
-export function createCampaign(app: App, input: SpecInput | unknown, by: By): CampaignRow {
+export function createCampaign(app: App, input: unknown, by: By): CampaignRow {
   // A reversal names the campaign it reverses; anything else is a credit spec (whose errors are the useful ones).
   const isReversal = typeof input === 'object' && input !== null && 'reverses' in input;
   const parsed = (isReversal ? reversalSpecSchema : creditSpecSchema).safeParse(input);

@@ -4,8 +4,8 @@ import ExcelJS from 'exceljs';
 import type { AppContext } from '../app/context';
 import { DepotError } from '../app/errors';
 import { isoInZone } from '../tariffs';
-import { getCampaign, specOf, summaryOf, type CampaignRow } from './campaigns';
-import { computeReport, type Report } from './report';
+import { getCampaign, specOf, summaryOf } from './campaigns';
+import { computeReport } from './report';
 import type { CampaignSpec } from './spec';
 
 /**
@@ -26,7 +26,7 @@ export interface ExportResult {
   kind: 'dry_run' | 'results';
 }
 
-export async function exportCampaign(app: AppContext, id: string, file: string, opts: { kind?: 'dry_run' | 'results'; report?: Report } = {}): Promise<ExportResult> {
+export async function exportCampaign(app: AppContext, id: string, file: string, opts: { kind?: 'dry_run' | 'results' } = {}): Promise<ExportResult> {
   const c = getCampaign(app, id);
   const kind = opts.kind ?? (c.state === 'draft' || c.state === 'cancelled' ? 'dry_run' : 'results');
   if (kind === 'results' && c.state === 'draft') throw new DepotError('conflict', `campaignId: campaign ${id} has not been approved; export its dry run instead`, { field: 'campaignId' });
@@ -43,7 +43,7 @@ export async function exportCampaign(app: AppContext, id: string, file: string, 
   const fmt = points ? '0' : MONEY;
   let rows = 0;
   try {
-    const report = kind === 'dry_run' ? (opts.report ?? computeReport(app, spec)) : null;
+    const report = kind === 'dry_run' ? computeReport(app, spec) : null;
     const summary = kind === 'results' ? summaryOf(app, id) : null;
 
     const s = wb.addWorksheet('汇总');
@@ -169,4 +169,3 @@ export function describeSpec(spec: CampaignSpec): [string, string][] {
   ];
 }
 
-export type { CampaignRow };

@@ -5,7 +5,7 @@
  * Manual adjustments and refund tasks are the refunds domain's (src-main/refunds).
  */
 export { compCampaigns, compCampaignItems, compCampaignSessions, CAMPAIGN_STATES, CAMPAIGN_TARGETS, ITEM_STATES, type CampaignState, type CampaignTarget, type ItemState } from './schema';
-export { DEFAULT_MEMO, creditSpecSchema, reversalSpecSchema, type SpecInput, type CampaignSpec } from './spec';
+export { DEFAULT_MEMO, creditSpecSchema, reversalSpecSchema, type CampaignSpec } from './spec';
 export { computeReport, BUCKETS, type Report, type ReportRow } from './report';
 export {
   createCampaign,

@@ -75,8 +75,6 @@ export const reversalSpecSchema = z.object({
   memo: memoSchema.default('撤销补偿：{name}'),
 });
 
-export const specSchema = z.union([reversalSpecSchema, creditSpecSchema]);
-export type SpecInput = z.input<typeof specSchema>;
 export type CreditSpecParsed = z.output<typeof creditSpecSchema>;
 export type ReversalSpecParsed = z.output<typeof reversalSpecSchema>;
 export type Criteria = z.output<typeof criteriaSchema>;
