@@ -1,15 +1,18 @@
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import type { AppContext } from '../src-main/app/context';
 import { openCore } from '../src-main/app/core';
 import { silentLogger } from '../src-main/app/logger';
 import { addCharger, addStation, startChargers } from '../src-main/chargers';
 import { ensureBackOfficeCredentials, startEmbeddedBroker } from '../src-main/chargers/broker';
+import { defaultHooks, processBatch, type InboundContext, type InboundMessage } from '../src-main/chargers/inbound';
 import { percentile, perSecond, ratio, type Benchmark, type BenchReport } from './harness';
 
 /**
@@ -21,6 +24,9 @@ import { percentile, perSecond, ratio, type Benchmark, type BenchReport } from '
  *
  *   persisted/s vs raw subscriber/s   goal ≥ 0.7
  *   round trip at 1,000 msg/s         goal p99 < 50 ms (publish → committed → answer at the charger)
+ *
+ * First the writes alone (no MQTT): processBatch against the same three writes done with bare
+ * better-sqlite3, which bounds what any single-threaded persisting subscriber can reach here.
  *
  * Run twice when Mosquitto is installed: on the embedded broker (aedes, inside the process, the
  * default deployment) and on Mosquitto (broker.mode = external).
@@ -88,7 +94,7 @@ async function startMosquitto(dir: string, users: Record<string, string>): Promi
   for (const [u, p] of Object.entries(users)) spawnSync(tool, ['-b', passwd, u, p]);
   const port = await freePort();
   const conf = path.join(dir, 'mosquitto.conf');
-  fs.writeFileSync(conf, [`user ${os.userInfo().username}`, 'allow_anonymous false', `password_file ${passwd}`, 'persistence false', `listener ${port} 127.0.0.1`, 'max_inflight_messages 0', 'max_queued_messages 100000', ''].join('\n'));
+  fs.writeFileSync(conf, [`user ${os.userInfo().username}`, 'allow_anonymous false', `password_file ${passwd}`, 'persistence false', `listener ${port} 127.0.0.1`, 'max_inflight_messages 0', 'set_tcp_nodelay true', 'max_queued_messages 100000', ''].join('\n'));
   const proc = spawn(MOSQUITTO!, ['-c', conf], { stdio: 'ignore' });
   for (let i = 0; i < 100; i += 1) {
     const up = await new Promise<boolean>((resolve) => {
@@ -145,6 +151,7 @@ async function measure(dir: string, url: string, login: { username: string; pass
 
     // --- baseline: a bare mqtt.js subscriber on the same broker ------------------------------
     const raw = await mqtt.connectAsync(url, { ...login, clientId: `$depotdesk:bench-raw-${process.pid}`, reconnectPeriod: 0, clean: true });
+    (raw.stream as unknown as net.Socket).setNoDelay(true);
     let rawCount = 0;
     let rawFirst = 0;
     let rawLast = 0;
@@ -234,6 +241,85 @@ async function measure(dir: string, url: string, login: { username: string; pass
   }
 }
 
+interface StorageFigures {
+  floorUsPerMsg: number;
+  oursUsPerMsg: number;
+}
+
+/**
+ * The writes alone, no MQTT: the back office's processBatch on MeterValues like the publisher's,
+ * against a raw baseline doing the same three writes with bare better-sqlite3 (the message in, the
+ * inbox row keyed by a SHA-256 of the payload, the answer out; no validation, no canonical form),
+ * on the same tables and indexes, in transactions of 500 (WAL, synchronous=FULL). Both are CPU +
+ * fsync on one thread, so they bound what any single-threaded persisting subscriber can do here.
+ */
+async function storage(dir: string, ids: string[], total: number): Promise<StorageFigures> {
+  const BATCH = 500;
+  const base = Date.now();
+  const texts = Array.from({ length: total }, (_, i) =>
+    JSON.stringify({
+      MessageTypeId: 2,
+      UniqueId: `st-${i}`,
+      Action: 'MeterValues',
+      Payload: {
+        connectorId: 1,
+        transactionId: 1,
+        meterValue: [{ timestamp: new Date(base + i * 1000).toISOString(), sampledValue: [{ value: String(i * 7), context: 'Sample.Periodic', measurand: 'Energy.Active.Import.Register', unit: 'Wh' }] }],
+      },
+    }),
+  );
+  const usPerMsg = (fn: () => void) => {
+    const t0 = performance.now();
+    fn();
+    return ((performance.now() - t0) * 1000) / total;
+  };
+
+  const coreDir = path.join(dir, 'storage-ours');
+  fs.mkdirSync(coreDir);
+  const core = openCore({ dataDir: coreDir, mode: 'test', log: silentLogger() });
+  const ddl = (
+    core.sqlite.prepare("SELECT sql FROM sqlite_master WHERE tbl_name IN ('charger_messages', 'charger_transactions') AND sql IS NOT NULL").all() as { sql: string }[]
+  ).map((r) => r.sql);
+  const station = addStation(core, { name: 'Storage' });
+  for (const id of ids) await addCharger(core, { id, station: station.id, connectors: 2, password: PASSWORD });
+  const ctx: InboundContext = { app: core, hooks: defaultHooks, pending: null as never, forms: new Map() };
+  const messages: InboundMessage[] = texts.map((t, i) => ({ topic: `ocpp/cp/${ids[i % ids.length]}`, payload: Buffer.from(t), receivedAt: base }));
+  const oursUsPerMsg = usPerMsg(() => {
+    for (let i = 0; i < total; i += BATCH) processBatch(ctx, messages.slice(i, i + BATCH));
+  });
+  const stored = (core.sqlite.prepare("SELECT count(*) AS n FROM charger_transactions WHERE kind = 'meter'").get() as { n: number }).n;
+  core.close();
+  if (stored !== total) throw new Error(`storage phase: ${stored} meter records for ${total} messages`);
+
+  const db = new Database(path.join(dir, 'storage-floor.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  for (const sql of ddl) db.exec(sql);
+  const log = db.prepare(
+    'INSERT INTO charger_messages (charger_id, direction, topic, received_at, charger_at, message_type, unique_id, action, transaction_id, payload, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const inbox = db.prepare(
+    `INSERT INTO charger_transactions (charger_id, kind, transaction_id, connector_id, id_tag, charger_at, meter_wh, dedup_key, content_hash, payload, unique_id, received_at, last_received_at)
+     VALUES (?, 'meter', 1, 1, NULL, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(charger_id, dedup_key) DO UPDATE SET copies = copies + 1 RETURNING id`,
+  );
+  const write = db.transaction((lo: number, hi: number) => {
+    for (let i = lo; i < hi; i += 1) {
+      const charger = ids[i % ids.length];
+      const frame = JSON.parse(texts[i]) as { UniqueId: string; Payload: unknown };
+      const payload = JSON.stringify(frame.Payload);
+      const hash = crypto.createHash('sha256').update(payload).digest('hex');
+      log.run(charger, 'in', `ocpp/cp/${charger}`, base, base, 2, frame.UniqueId, 'MeterValues', 1, texts[i], null);
+      inbox.get(charger, base, i * 7, `meter|1|1|${hash}`, hash, payload, frame.UniqueId, base, base);
+      log.run(charger, 'out', `ocpp/cs/${charger}`, base, null, 3, frame.UniqueId, 'MeterValues', 1, `{"MessageTypeId":3,"UniqueId":"${frame.UniqueId}","Payload":{}}`, null);
+    }
+  });
+  const floorUsPerMsg = usPerMsg(() => {
+    for (let i = 0; i < total; i += BATCH) write(i, Math.min(total, i + BATCH));
+  });
+  db.close();
+  return { floorUsPerMsg, oursUsPerMsg };
+}
+
 function figuresOf(prefix: string, f: PhaseFigures): Record<string, number> {
   return {
     [`${prefix}publisher_msgs_per_s_raw_phase`]: f.publisherRawPerS,
@@ -264,6 +350,8 @@ const bench: Benchmark = async ({ quick, dir }) => {
     ids: Array.from({ length: nChargers }, (_, i) => `B-${String(i + 1).padStart(3, '0')}`),
   };
 
+  const stored = await storage(dir, run.ids, run.total);
+
   // The embedded broker checks charger logins against the registry: a core of its own on the
   // same data directory, running for the whole embedded run.
   const brokerCore = openCore({ dataDir: dir, mode: 'test', log: silentLogger() });
@@ -291,7 +379,17 @@ const bench: Benchmark = async ({ quick, dir }) => {
 
   const report: BenchReport = {
     name: 'ingest',
-    figures: { chargers: nChargers, messages_per_phase: run.total, ...figuresOf('', embedded), ...(mosq ? figuresOf('mosquitto_', mosq) : {}) },
+    figures: {
+      chargers: nChargers,
+      messages_per_phase: run.total,
+      storage_floor_us_per_msg: stored.floorUsPerMsg,
+      storage_ours_us_per_msg: stored.oursUsPerMsg,
+      // What one thread doing nothing but our writes could persist, against each raw subscriber.
+      storage_alone_vs_raw_subscriber: 1e6 / stored.oursUsPerMsg / embedded.rawPerS,
+      ...(mosq ? { mosquitto_storage_alone_vs_raw_subscriber: 1e6 / stored.oursUsPerMsg / mosq.rawPerS } : {}),
+      ...figuresOf('', embedded),
+      ...(mosq ? figuresOf('mosquitto_', mosq) : {}),
+    },
     ratios: {
       persisted_vs_raw_subscriber: ratio(embedded.oursPerS / embedded.rawPerS, { atLeast: 0.7 }),
       p99_round_trip_ms_at_1000_per_s: ratio(percentile(embedded.roundTrip, 99), { atMost: 50 }),
@@ -307,6 +405,7 @@ const bench: Benchmark = async ({ quick, dir }) => {
         (f, i) =>
           `${i === 0 ? 'embedded' : 'mosquitto'}: ${f.stored} distinct meter records and ${f.logged} logged messages for ${run.total + f.sentPaced} sent to the back office`,
       ),
+      'storage_*: the writes alone, no MQTT, one thread: storage_ours is processBatch (validate, log in, inbox, log out, commit), storage_floor the same three writes with bare better-sqlite3; storage_alone_vs_raw_subscriber is the ratio a subscriber would reach if receiving and answering cost nothing',
       'figures without a prefix: the embedded broker (aedes) in this process, the default deployment; mosquitto_: Mosquitto in its own process (broker.mode = external)',
       'the p99 goal is absolute (ms), not a ratio; raw_echo_* is the same round trip with a subscriber that answers at once without validating or writing',
       MOSQUITTO ? 'Mosquitto found' : 'Mosquitto not installed: only the embedded broker was measured',

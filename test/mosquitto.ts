@@ -106,6 +106,8 @@ export async function startMosquitto(opts: { chargers: Record<string, string>; t
       `password_file ${passwd}`,
       `acl_file ${acl}`,
       'persistence false',
+      // As docs/charger-protocol.md recommends: small answers are not held back by Nagle's algorithm.
+      'set_tcp_nodelay true',
       `listener ${port} 127.0.0.1`,
       ...(certs ? [`listener ${tlsPort} 127.0.0.1`, `cafile ${certs.ca}`, `certfile ${certs.cert}`, `keyfile ${certs.key}`] : []),
       '',

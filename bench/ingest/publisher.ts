@@ -60,6 +60,7 @@ function publish(c: Charger, text: string): Promise<void> {
 async function connect(url: string, list: { id: string; password: string }[]): Promise<void> {
   for (const { id, password } of list) {
     const client = await mqtt.connectAsync(url, { clientId: id, username: id, password, reconnectPeriod: 0, clean: true });
+    (client.stream as unknown as import('node:net').Socket).setNoDelay(true);
     client.on('message', (_t, payload) => {
       // Answers carry our UniqueId; the round trip is publish → persisted → answer received.
       const m = /"UniqueId":"([^"]+)"/.exec(payload.toString('utf8')) ?? /^\[3,"([^"]+)"/.exec(payload.toString('utf8'));

@@ -203,6 +203,9 @@ export async function startEmbeddedBroker(app: AppContext, opts: EmbeddedBrokerO
   const server = net.createServer(aedes.handle);
   const sockets = new Set<net.Socket>();
   server.on('connection', (s) => {
+    // Every answer and acknowledgement is a small write; with Nagle's algorithm one waits behind
+    // the peer's delayed ACK (up to 40 ms on Linux) whenever an earlier one is still unacknowledged.
+    s.setNoDelay(true);
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });

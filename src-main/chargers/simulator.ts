@@ -1,3 +1,4 @@
+import type net from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
   CALL,
@@ -113,6 +114,8 @@ export class SimCharger {
         if (!client.connected) fail(new Error(`connection to ${this.opts.brokerUrl} closed before CONNACK`));
       });
       client.once('connect', () => {
+        // Like a well-behaved charger: no Nagle delay on its small publishes (see transport.ts).
+        (client.stream as Partial<net.Socket>).setNoDelay?.(true);
         client.off('error', fail);
         client.on('error', () => undefined);
         client.on('message', (topic, payload) => this.onMessage(topic, payload.toString('utf8')));

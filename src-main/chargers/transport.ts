@@ -1,3 +1,4 @@
+import type net from 'node:net';
 import fs from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { AppContext, RuntimeState } from '../app/context';
@@ -147,6 +148,9 @@ export function startTransport(app: AppContext, opts: TransportOptions): Transpo
   };
 
   client.on('connect', () => {
+    // No Nagle: an answer written while an earlier write is unacknowledged would wait for the
+    // broker's delayed ACK (up to 40 ms on Linux). A batch's answers are already one write (corked).
+    (client.stream as Partial<net.Socket>).setNoDelay?.(true);
     backoff = MIN_BACKOFF_MS;
     client.options.reconnectPeriod = backoff;
     lastError = null;
