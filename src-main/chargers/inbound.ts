@@ -63,19 +63,24 @@ export interface TransactionRecordNotice {
   duplicate: boolean;
 }
 
+/** Where an id tag is being checked: which charger asks, and in which message. */
+export interface AuthorizeContext {
+  chargerId: string;
+  action: 'Authorize' | 'StartTransaction' | 'StopTransaction';
+}
+
 /**
  * Seams the session step plugs into. authorizeIdTag runs inside the ingest transaction (it must be
  * synchronous and may read the database); onTransactionRecords runs after the batch committed.
  */
 export interface ChargerHooks {
-  authorizeIdTag(app: AppContext, idTag: string): IdTagInfo;
+  authorizeIdTag(app: AppContext, idTag: string, where: AuthorizeContext): IdTagInfo;
   onTransactionRecords?(app: AppContext, records: TransactionRecordNotice[]): void;
 }
 
 /**
  * An id tag is Accepted when it belongs to a driver in the ledger, Blocked while that driver has an
- * open debt, Invalid otherwise.
- * TODO(sessions): ConcurrentTx for a tag already charging elsewhere, and the risk blacklist.
+ * open debt, Invalid otherwise. (ConcurrentTx needs the sessions: see sessions/inbox.ts.)
  */
 export function authorizeFromLedger(app: AppContext, idTag: string): IdTagInfo {
   const driver = findDriverByIdTag(app, idTag);
@@ -492,10 +497,10 @@ function handleCall(
       statusNotification(s, chargerId, charger, p, at, out);
       return { payload: {}, transactionId: null };
     case 'Authorize':
-      return { payload: checkedAnswer(action, { idTagInfo: ctx.hooks.authorizeIdTag(app, p.idTag as string) }), transactionId: null };
+      return { payload: checkedAnswer(action, { idTagInfo: ctx.hooks.authorizeIdTag(app, p.idTag as string, { chargerId, action }) }), transactionId: null };
     case 'StartTransaction': {
       const transactionId = startTransaction(s, chargerId, frame, at, out);
-      return { payload: checkedAnswer(action, { transactionId, idTagInfo: ctx.hooks.authorizeIdTag(app, p.idTag as string) }), transactionId };
+      return { payload: checkedAnswer(action, { transactionId, idTagInfo: ctx.hooks.authorizeIdTag(app, p.idTag as string, { chargerId, action }) }), transactionId };
     }
     case 'MeterValues':
       meterValues(s, chargerId, frame, at, out);
@@ -503,7 +508,7 @@ function handleCall(
     case 'StopTransaction': {
       stopTransaction(app, s, chargerId, frame, at, out);
       const idTag = typeof p.idTag === 'string' ? p.idTag : null;
-      return { payload: checkedAnswer(action, idTag ? { idTagInfo: ctx.hooks.authorizeIdTag(app, idTag) } : {}), transactionId: p.transactionId as number };
+      return { payload: checkedAnswer(action, idTag ? { idTagInfo: ctx.hooks.authorizeIdTag(app, idTag, { chargerId, action }) } : {}), transactionId: p.transactionId as number };
     }
     case 'DataTransfer':
       return { payload: { status: 'UnknownVendorId' }, transactionId: null };

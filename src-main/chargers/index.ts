@@ -10,6 +10,7 @@ export {
 export {
   defaultHooks,
   authorizeFromLedger,
+  type AuthorizeContext,
   type ChargerHooks,
   type IdTagInfo,
   type TransactionRecordNotice,

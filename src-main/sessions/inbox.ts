@@ -1,6 +1,6 @@
 import type { AppContext } from '../app/context';
 import { DepotError } from '../app/errors';
-import { authorizeFromLedger, getCharger, type ChargerHooks, type IdTagInfo } from '../chargers';
+import { authorizeFromLedger, getCharger, type AuthorizeContext, type ChargerHooks, type IdTagInfo } from '../chargers';
 import { writeTx } from '../db/connection';
 import { findDriverByIdTag } from '../ledger';
 import { Decimal } from '../money';
@@ -287,19 +287,36 @@ export function consumeInbox(app: AppContext, opts: { limit?: number } = {}): Co
 }
 
 /**
- * What the charger link asks the session step: id tags (a session's own tag is accepted while the
- * session is active, or failed/cancelled within the late-start window so a late start keeps the
- * car charging; a finished session's tag is not, so a driver's own card used for a session that
- * ended in debt is Blocked by the ledger right after it), and every committed batch of
- * transaction records.
+ * What the charger link asks the session step: id tags, and every committed batch of transaction
+ * records. For an id tag, in this order:
+ * - ConcurrentTx, for Authorize only, when the tag is in an active session on another charger that
+ *   is online (OCPP: "already involved in another transaction"). Not for Start/StopTransaction:
+ *   those may be replays of what already happened, and an answer cannot undo a charge. Not when
+ *   that other charger is offline: it may have finished long ago without being able to say so, and
+ *   a driver must not be locked out by a charger that lost its network.
+ * - Accepted for a session's own tag while the session is active, or failed/cancelled within the
+ *   late-start window, so a late start keeps the car charging. A finished session's tag is not, so
+ *   a driver's own card used for a session that ended in debt is Blocked by the ledger right after.
+ * - Otherwise what the ledger says (Accepted, Blocked for an open debt, Invalid).
  */
-export function authorizeIdTag(app: AppContext, idTag: string): IdTagInfo {
+export function authorizeIdTag(app: AppContext, idTag: string, where?: AuthorizeContext): IdTagInfo {
+  const tag = idTag.trim().toUpperCase();
+  const states = ACTIVE_STATES.map(() => '?').join(', ');
+  if (where?.action === 'Authorize') {
+    const elsewhere = app.sqlite
+      .prepare(
+        `SELECT 1 FROM charging_sessions s JOIN chargers c ON c.id = s.charger_id
+         WHERE s.state IN (${states}) AND upper(s.id_tag) = ? AND s.charger_id <> ? AND c.online = 1 LIMIT 1`,
+      )
+      .get(...ACTIVE_STATES, tag, where.chargerId);
+    if (elsewhere) return { status: 'ConcurrentTx' };
+  }
   const own = app.sqlite
     .prepare(
       `SELECT 1 FROM charging_sessions WHERE upper(id_tag) = ? AND origin = 'operator'
-       AND (state IN (${ACTIVE_STATES.map(() => '?').join(', ')}) OR (state IN ('FAILED', 'CANCELLED') AND created_at >= ?)) LIMIT 1`,
+       AND (state IN (${states}) OR (state IN ('FAILED', 'CANCELLED') AND created_at >= ?)) LIMIT 1`,
     )
-    .get(idTag.trim().toUpperCase(), ...ACTIVE_STATES, app.clock.now() - app.config.sessions.lateStartWindowMs);
+    .get(tag, ...ACTIVE_STATES, app.clock.now() - app.config.sessions.lateStartWindowMs);
   if (own) return { status: 'Accepted' };
   return authorizeFromLedger(app, idTag);
 }

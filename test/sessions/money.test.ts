@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { call, ok } from '../helpers';
-import { setMaintenance } from '../../src-main/chargers';
+import { markOfflineChargers, setMaintenance } from '../../src-main/chargers';
 import type { SessionView } from '../../src-main/sessions';
 import { at, expectLedgerValid, startSessionDepot, wallet } from './helpers';
 
@@ -57,6 +57,57 @@ describe('settlement and the money it moves', () => {
     expect(await cp.authorize('CARD-DEBT-1')).toEqual({ idTagInfo: { status: 'Blocked' } });
     // A tag nobody owns stays Invalid.
     expect(await cp.authorize('NOBODY-1')).toEqual({ idTagInfo: { status: 'Invalid' } });
+  });
+
+  test('a card charging at one charger is ConcurrentTx at another while that charger is online, and Accepted again when it is offline or the session is over', async () => {
+    const depot = await startSessionDepot();
+    const { app } = depot;
+    const cp1 = await depot.charger('CP-1');
+    const cp2 = await depot.charger('CP-2');
+    const driver = depot.driver({ topUpYuan: 100, tag: 'CARD-CC-1' });
+    const s = await ok<SessionView>(app, depot.operator, 'sessions.start', { chargerId: 'CP-1', connectorId: 1, driver: driver.id, prepay: '50.00' });
+    expect(s.idTag).toBe('CARD-CC-1');
+    const tx = await cp1.startTransaction(1, s.idTag, 0, at('10:00'));
+    await depot.settle();
+    expect(depot.session(s.id).state).toBe('CHARGING');
+    expect(await cp2.authorize('card-cc-1')).toEqual({ idTagInfo: { status: 'ConcurrentTx' } });
+    // The charger the session runs on may ask about its own tag (AuthorizeRemoteTxRequests).
+    expect(await cp1.authorize('CARD-CC-1')).toEqual({ idTagInfo: { status: 'Accepted' } });
+
+    // CP-1 loses its network: it may have finished without being able to say so.
+    depot.clock.advance(10 * 60_000);
+    expect(markOfflineChargers(app).map((c) => c.chargerId).sort()).toEqual(['CP-1', 'CP-2']);
+    expect(await cp2.authorize('CARD-CC-1')).toEqual({ idTagInfo: { status: 'Accepted' } });
+
+    // CP-1 comes back and stops; the card is free everywhere.
+    await cp1.heartbeat();
+    await depot.settle();
+    expect(await cp2.authorize('CARD-CC-1')).toEqual({ idTagInfo: { status: 'ConcurrentTx' } });
+    await cp1.stopTransaction(tx, 5_000, at('10:30'));
+    await depot.settle();
+    expect(depot.session(s.id).state).toBe('PAID');
+    expect(await cp2.authorize('CARD-CC-1')).toEqual({ idTagInfo: { status: 'Accepted' } });
+    expectLedgerValid(app);
+  });
+
+  test('a StartTransaction is never answered ConcurrentTx: it may be a replay of a charge that already happened', async () => {
+    const depot = await startSessionDepot();
+    const { app } = depot;
+    const cp1 = await depot.charger('CP-1');
+    const cp2 = await depot.charger('CP-2');
+    const driver = depot.driver({ topUpYuan: 100, tag: 'CARD-CC-2' });
+    const s = await ok<SessionView>(app, depot.operator, 'sessions.start', { chargerId: 'CP-1', connectorId: 1, driver: driver.id, prepay: '50.00' });
+    await cp1.startTransaction(1, s.idTag, 0, at('10:00'));
+    await depot.settle();
+    expect(await cp2.authorize('CARD-CC-2')).toEqual({ idTagInfo: { status: 'ConcurrentTx' } });
+    // CP-2 replays a charge the same card made there earlier, offline.
+    await cp2.startTransaction(2, 'CARD-CC-2', 0, at('08:00'));
+    await depot.settle();
+    const answer = app.sqlite
+      .prepare("SELECT payload FROM charger_messages WHERE charger_id = 'CP-2' AND direction = 'out' AND action = 'StartTransaction'")
+      .get() as { payload: string };
+    expect(JSON.parse(answer.payload)).toMatchObject({ Payload: { idTagInfo: { status: 'Accepted' } } });
+    expectLedgerValid(app);
   });
 
   test('a session above ¥200 waits in the review queue, uncharged, until a supervisor approves it; then it is settled', async () => {
