@@ -8,6 +8,20 @@ function debts(app: Parameters<typeof wallet>[0], driverId: string): { amount: n
   return app.sqlite.prepare('SELECT amount, status FROM ledger_debts WHERE driver_id = ?').all(driverId) as { amount: number; status: string }[];
 }
 
+/** Chargers CP-1 and CP-2, and a driver whose own card `tag` is charging at CP-1 (a session started by an operator). */
+async function cardChargingAtCp1(tag: string) {
+  const depot = await startSessionDepot();
+  const cp1 = await depot.charger('CP-1');
+  const cp2 = await depot.charger('CP-2');
+  const driver = depot.driver({ topUpYuan: 100, tag });
+  const s = await ok<SessionView>(depot.app, depot.operator, 'sessions.start', { chargerId: 'CP-1', connectorId: 1, driver: driver.id, prepay: '50.00' });
+  expect(s.idTag).toBe(tag);
+  const tx = await cp1.startTransaction(1, s.idTag, 0, at('10:00'));
+  await depot.settle();
+  expect(depot.session(s.id).state).toBe('CHARGING');
+  return { depot, cp1, cp2, s, tx };
+}
+
 describe('settlement and the money it moves', () => {
   test('a session costing more than the hold and the wallet leaves a debt and ends UNPAID; that driver is then refused', async () => {
     const depot = await startSessionDepot();
@@ -60,16 +74,8 @@ describe('settlement and the money it moves', () => {
   });
 
   test('a card charging at one charger is ConcurrentTx at another while that charger is online, and Accepted again when it is offline or the session is over', async () => {
-    const depot = await startSessionDepot();
+    const { depot, cp1, cp2, s, tx } = await cardChargingAtCp1('CARD-CC-1');
     const { app } = depot;
-    const cp1 = await depot.charger('CP-1');
-    const cp2 = await depot.charger('CP-2');
-    const driver = depot.driver({ topUpYuan: 100, tag: 'CARD-CC-1' });
-    const s = await ok<SessionView>(app, depot.operator, 'sessions.start', { chargerId: 'CP-1', connectorId: 1, driver: driver.id, prepay: '50.00' });
-    expect(s.idTag).toBe('CARD-CC-1');
-    const tx = await cp1.startTransaction(1, s.idTag, 0, at('10:00'));
-    await depot.settle();
-    expect(depot.session(s.id).state).toBe('CHARGING');
     expect(await cp2.authorize('card-cc-1')).toEqual({ idTagInfo: { status: 'ConcurrentTx' } });
     // The charger the session runs on may ask about its own tag (AuthorizeRemoteTxRequests).
     expect(await cp1.authorize('CARD-CC-1')).toEqual({ idTagInfo: { status: 'Accepted' } });
@@ -91,14 +97,8 @@ describe('settlement and the money it moves', () => {
   });
 
   test('a StartTransaction is never answered ConcurrentTx: it may be a replay of a charge that already happened', async () => {
-    const depot = await startSessionDepot();
+    const { depot, cp2 } = await cardChargingAtCp1('CARD-CC-2');
     const { app } = depot;
-    const cp1 = await depot.charger('CP-1');
-    const cp2 = await depot.charger('CP-2');
-    const driver = depot.driver({ topUpYuan: 100, tag: 'CARD-CC-2' });
-    const s = await ok<SessionView>(app, depot.operator, 'sessions.start', { chargerId: 'CP-1', connectorId: 1, driver: driver.id, prepay: '50.00' });
-    await cp1.startTransaction(1, s.idTag, 0, at('10:00'));
-    await depot.settle();
     expect(await cp2.authorize('CARD-CC-2')).toEqual({ idTagInfo: { status: 'ConcurrentTx' } });
     // CP-2 replays a charge the same card made there earlier, offline.
     await cp2.startTransaction(2, 'CARD-CC-2', 0, at('08:00'));
