@@ -9,6 +9,7 @@ import { addDriver, topUp, verifyLedger, type Driver } from '../../src-main/ledg
 import { requireSession, type SessionRow } from '../../src-main/sessions';
 import { assignTariff, GUANGDONG_PLAN, importTariff } from '../../src-main/tariffs';
 import { addOperator, makeApp } from '../helpers';
+import { BACK_OFFICE, skipWithoutMosquitto, startMosquitto } from '../mosquitto';
 
 /**
  * A running depot for session tests: real SQLite with the real migrations, a fake clock, the job
@@ -126,4 +127,26 @@ export function revenue(app: AppContext): { electricity: number; service: number
 
 export function timelineKinds(app: AppContext, sessionId: string): string[] {
   return (app.sqlite.prepare('SELECT kind FROM session_events WHERE session_id = ? ORDER BY id').all(sessionId) as { kind: string }[]).map((r) => r.kind);
+}
+
+/** A depot on a throw-away Mosquitto (broker.mode = external) with logins for CP-1 and CP-2. */
+export async function startSessionDepotOnMosquitto(): Promise<SessionDepot> {
+  const { url } = await startMosquitto({ chargers: { 'CP-1': PASSWORD, 'CP-2': PASSWORD } });
+  const depot = await startSessionDepot({ external: { url, ...BACK_OFFICE } });
+  expect(depot.app.runtime.broker).toMatchObject({ state: 'connected', url });
+  return depot;
+}
+
+export interface BrokerCase {
+  broker: string;
+  start(): Promise<SessionDepot>;
+}
+
+/**
+ * The brokers the issue's session cases run on: the embedded one, and Mosquitto where it is
+ * installed (otherwise `testFile` prints that its Mosquitto cases are skipped, and why).
+ */
+export function brokerCases(testFile: string): BrokerCase[] {
+  const embedded: BrokerCase = { broker: 'the embedded broker', start: () => startSessionDepot() };
+  return skipWithoutMosquitto(testFile) ? [embedded] : [embedded, { broker: 'Mosquitto', start: startSessionDepotOnMosquitto }];
 }

@@ -1,11 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import { ok } from '../helpers';
 import type { SessionView } from '../../src-main/sessions';
-import { at, expectLedgerValid, revenue, startSessionDepot, T0, timelineKinds, wallet } from './helpers';
+import { at, brokerCases, expectLedgerValid, revenue, T0, timelineKinds, wallet } from './helpers';
 
-describe('a session started from DepotDesk', () => {
+describe.each(brokerCases('test/sessions/lifecycle.test.ts (its Mosquitto cases)'))('a session started from DepotDesk, through $broker', ({ start }) => {
   test('a normal session: hold, RemoteStart, start, readings, stop, settled to the fen by the tariff', async () => {
-    const depot = await startSessionDepot();
+    const depot = await start();
     const { app, clock } = depot;
     const cp = await depot.charger('CP-1');
     const driver = depot.driver({ topUpYuan: 300 });
@@ -51,7 +51,7 @@ describe('a session started from DepotDesk', () => {
   });
 
   test('a charger that never confirms the start gets the hold released after 60 s, and the driver is told', async () => {
-    const depot = await startSessionDepot();
+    const depot = await start();
     const { app, clock } = depot;
     await depot.charger('CP-1');
     const driver = depot.driver({ topUpYuan: 100 });
@@ -80,14 +80,16 @@ describe('a session started from DepotDesk', () => {
   });
 
   test('a StartTransaction after the timeout reopens the session, charges it from the wallet and flags it for review', async () => {
-    const depot = await startSessionDepot();
+    const depot = await start();
     const { app, clock } = depot;
     const cp = await depot.charger('CP-1');
     const driver = depot.driver({ topUpYuan: 100 });
     const s = await ok<SessionView>(app, depot.operator, 'sessions.start', { chargerId: 'CP-1', connectorId: 1, driver: driver.id, prepay: '50.00' });
+    await depot.until(() => timelineKinds(app, s.id).includes('remote_start_accepted'), 'the charger accepted');
     clock.advance(61_000);
     await depot.services.scheduler.drain({ crons: false });
     expect(depot.session(s.id).state).toBe('FAILED');
+    expect(wallet(app, driver.id).held).toBe(0);
 
     // The car did start, late: 09:01 to 09:31, 2 kWh at 平 × (0.62540 + 0.80000) = 2.8508 → ¥2.85.
     const tx = await cp.startTransaction(1, s.idTag, 50_000, at('09:01'));
@@ -104,6 +106,7 @@ describe('a session started from DepotDesk', () => {
     expect(paid.paidHoldFen).toBe(0);
     expect(paid.paidWalletFen).toBe(285);
     expect(wallet(app, driver.id)).toEqual({ balance: 10_000 - 285, held: 0, available: 10_000 - 285 });
+    expect(revenue(app)).toEqual({ electricity: 125, service: 160 });
     // Still in the queue for a supervisor to look at; approving only acknowledges it.
     const queue = await ok<SessionView[]>(app, depot.operator, 'sessions.reviewQueue');
     expect(queue.map((q) => q.id)).toEqual([s.id]);

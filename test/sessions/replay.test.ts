@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { ok } from '../helpers';
 import { GUANGDONG_PLAN, importTariff } from '../../src-main/tariffs';
 import { consumeInboxWorker, type SessionView } from '../../src-main/sessions';
-import { at, expectLedgerValid, revenue, startSessionDepot, timelineKinds, wallet } from './helpers';
+import { at, brokerCases, expectLedgerValid, revenue, timelineKinds, wallet } from './helpers';
 
 const DAY = 24 * 3_600_000;
 
@@ -10,9 +10,9 @@ function sessionsOf(app: Parameters<typeof wallet>[0]): { id: string; state: str
   return app.sqlite.prepare('SELECT id, state FROM charging_sessions ORDER BY created_at').all() as { id: string; state: string }[];
 }
 
-describe('records the charger replays late, out of order and more than once', () => {
+describe.each(brokerCases('test/sessions/replay.test.ts (its Mosquitto cases)'))('records the charger replays late, out of order and more than once, through $broker', ({ start }) => {
   test('a session started at the charger with a card, replayed two days late across a tariff change, is priced by the charger\'s times under each version', async () => {
-    const depot = await startSessionDepot();
+    const depot = await start();
     const { app, clock } = depot;
     const cp = await depot.charger('CP-1');
     const driver = depot.driver({ topUpYuan: 100, tag: 'CARD-7' });
@@ -31,8 +31,9 @@ describe('records the charger replays late, out of order and more than once', ()
     // By hand: 23:00–24:00 平 under version 1: 7 kWh × 0.62540 = 4.3778, × 0.80000 = 5.6000;
     // 00:00–01:00 谷 under version 2: 7 kWh × 0.30000 = 2.1000, × 0.60000 = 4.2000.
     // Electricity 6.4778, service 9.8000, total 16.2778 → ¥16.28 (electricity 648, service 980).
-    const [row] = sessionsOf(app);
-    const s = depot.session(row.id);
+    const rows = sessionsOf(app);
+    expect(rows).toHaveLength(1);
+    const s = depot.session(rows[0].id);
     expect(s.origin).toBe('charger');
     expect(s.driverId).toBe(driver.id);
     expect(s.state).toBe('PAID');
@@ -43,17 +44,19 @@ describe('records the charger replays late, out of order and more than once', ()
     expect(s.serviceFen).toBe(980);
     expect(s.paidWalletFen).toBe(1628);
     expect(JSON.parse(s.quote!).versions).toHaveLength(2);
-    expect(wallet(app, driver.id).balance).toBe(10_000 - 1628);
+    expect(wallet(app, driver.id)).toEqual({ balance: 10_000 - 1628, held: 0, available: 10_000 - 1628 });
+    expect(revenue(app)).toEqual({ electricity: 648, service: 980 });
     expect(timelineKinds(app, s.id)).toEqual(['charger_start', 'stop_transaction', 'settled_paid']);
     expectLedgerValid(app);
   });
 
   test('the same StopTransaction three times settles once, and every copy is acknowledged', async () => {
-    const depot = await startSessionDepot();
+    const depot = await start();
     const { app } = depot;
     const cp = await depot.charger('CP-1');
     const driver = depot.driver({ topUpYuan: 100 });
     const s = await ok<SessionView>(app, depot.operator, 'sessions.start', { chargerId: 'CP-1', connectorId: 1, driver: driver.id, prepay: '30.00' });
+    await depot.until(() => timelineKinds(app, s.id).includes('remote_start_accepted'), 'the charger accepted');
     const tx = await cp.startTransaction(1, s.idTag, 1_000, at('09:00'));
     // 1 kWh 平: 0.6254 + 0.8000 = 1.4254 → ¥1.43.
     const stop = cp.stopPayload(tx, 2_000, at('09:20'));
@@ -75,7 +78,7 @@ describe('records the charger replays late, out of order and more than once', ()
   });
 
   test('a start that delivered no energy is not billable: the hold is released whole and nothing is charged', async () => {
-    const depot = await startSessionDepot();
+    const depot = await start();
     const { app } = depot;
     const cp = await depot.charger('CP-1');
     const driver = depot.driver({ topUpYuan: 50 });
@@ -93,7 +96,7 @@ describe('records the charger replays late, out of order and more than once', ()
   });
 
   test('an id tag nobody owns still gets a session (the energy was delivered), held for review until a supervisor names the driver', async () => {
-    const depot = await startSessionDepot();
+    const depot = await start();
     const { app } = depot;
     const cp = await depot.charger('CP-1');
     const tx = await cp.startTransaction(2, 'STRANGER', 0, at('09:00'));
@@ -116,7 +119,7 @@ describe('records the charger replays late, out of order and more than once', ()
   });
 
   test('readings that arrive before their session\'s StartTransaction has been applied wait in the inbox, then apply', async () => {
-    const depot = await startSessionDepot();
+    const depot = await start();
     const { app } = depot;
     const cp = await depot.charger('CP-1');
     const driver = depot.driver({ topUpYuan: 100, tag: 'CARD-9' });
