@@ -1,8 +1,7 @@
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -13,6 +12,7 @@ import { silentLogger } from '../src-main/app/logger';
 import { addCharger, addStation, startChargers } from '../src-main/chargers';
 import { ensureBackOfficeCredentials, startEmbeddedBroker } from '../src-main/chargers/broker';
 import { defaultHooks, processBatch, type InboundContext, type InboundMessage } from '../src-main/chargers/inbound';
+import { launchMosquitto, mosquittoAvailable } from '../test/mosquitto-process';
 import { percentile, perSecond, ratio, type Benchmark, type BenchReport } from './harness';
 
 /**
@@ -34,7 +34,6 @@ import { percentile, perSecond, ratio, type Benchmark, type BenchReport } from '
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PASSWORD = 'bench-password';
-const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'].find((p) => fs.existsSync(p)) ?? null;
 
 interface Child {
   proc: ChildProcess;
@@ -74,48 +73,6 @@ function startPublisher(): Promise<Child> {
     proc.once('error', reject);
     proc.once('message', (m: { ev: string }) => (m.ev === 'started' ? resolve({ proc, request, quit }) : reject(new Error(`unexpected ${m.ev}`))));
   });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Mosquitto on a free port with a password file for the chargers and the back office. */
-async function startMosquitto(dir: string, users: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
-  const passwd = path.join(dir, 'mosquitto.passwd');
-  fs.writeFileSync(passwd, '');
-  const tool = path.join(path.dirname(MOSQUITTO!).replace(/sbin$/, 'bin'), 'mosquitto_passwd');
-  for (const [u, p] of Object.entries(users)) spawnSync(tool, ['-b', passwd, u, p]);
-  const port = await freePort();
-  const conf = path.join(dir, 'mosquitto.conf');
-  fs.writeFileSync(conf, [`user ${os.userInfo().username}`, 'allow_anonymous false', `password_file ${passwd}`, 'persistence false', `listener ${port} 127.0.0.1`, 'max_inflight_messages 0', 'set_tcp_nodelay true', 'max_queued_messages 100000', ''].join('\n'));
-  const proc = spawn(MOSQUITTO!, ['-c', conf], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i += 1) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (up) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
-        proc.once('exit', () => resolve());
-        proc.kill('SIGTERM');
-      }),
-  };
 }
 
 interface PhaseFigures {
@@ -367,12 +324,19 @@ const bench: Benchmark = async ({ quick, dir }) => {
   }
 
   let mosq: PhaseFigures | null = null;
-  if (MOSQUITTO) {
-    const m = await startMosquitto(dir, { depotdesk: creds.password, ...Object.fromEntries(run.ids.map((id) => [id, PASSWORD])) });
+  if (mosquittoAvailable) {
+    const mdir = path.join(dir, 'mosquitto');
+    fs.mkdirSync(mdir);
+    const m = await launchMosquitto({
+      dir: mdir,
+      users: { depotdesk: creds.password, ...Object.fromEntries(run.ids.map((id) => [id, PASSWORD])) },
+      // Every publish in flight and queued: the benchmark measures the subscribers, not the broker's limits.
+      conf: ['max_inflight_messages 0', 'max_queued_messages 100000'],
+    });
     try {
       mosq = await measure(dir, m.url, { username: 'depotdesk', password: creds.password }, run);
     } finally {
-      await m.stop();
+      await m.kill();
     }
   }
   brokerCore.close();
@@ -408,7 +372,7 @@ const bench: Benchmark = async ({ quick, dir }) => {
       'storage_*: the writes alone, no MQTT, one thread: storage_ours is processBatch (validate, log in, inbox, log out, commit), storage_floor the same three writes with bare better-sqlite3; storage_alone_vs_raw_subscriber is the ratio a subscriber would reach if receiving and answering cost nothing',
       'figures without a prefix: the embedded broker (aedes) in this process, the default deployment; mosquitto_: Mosquitto in its own process (broker.mode = external)',
       'the p99 goal is absolute (ms), not a ratio; raw_echo_* is the same round trip with a subscriber that answers at once without validating or writing',
-      MOSQUITTO ? 'Mosquitto found' : 'Mosquitto not installed: only the embedded broker was measured',
+      mosquittoAvailable ? 'Mosquitto found' : 'Mosquitto not installed: only the embedded broker was measured',
     ],
   };
   return report;
