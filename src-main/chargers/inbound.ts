@@ -3,7 +3,7 @@ import Decimal from 'decimal.js';
 import type { AppContext } from '../app/context';
 import type { DepotEventMap } from '../app/events';
 import { writeTx, type Sqlite } from '../db/connection';
-import { findDriverByIdTag, hasOpenDebt } from '../ledger';
+import { canonicalJson, findDriverByIdTag, hasOpenDebt } from '../ledger';
 import {
   CALL,
   CALLERROR,
@@ -178,20 +178,9 @@ function stmts(sqlite: Sqlite): Statements {
   return s;
 }
 
-/** JSON with sorted keys, so the same content always hashes the same however it was written. */
-export function canonicalJson(v: unknown): string {
-  return JSON.stringify(v, sortKeys);
-}
-
-function sortKeys(_key: string, value: unknown): unknown {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
-  const sorted: Record<string, unknown> = {};
-  for (const k of Object.keys(value).sort()) sorted[k] = (value as Record<string, unknown>)[k];
-  return sorted;
-}
-
+/** The payload's identity: SHA-256 of its canonical JSON (sorted keys), however it was written. */
 function sha256(text: string): string {
-  return crypto.createHash('sha256').update(text).digest('hex');
+  return crypto.hash('sha256', text, 'hex');
 }
 
 function parseTime(v: unknown): number | null {
