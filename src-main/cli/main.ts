@@ -23,15 +23,49 @@ function helpText(): string {
   ].join('\n');
 }
 
-/** Finds the command whose words match the start of argv, preferring the longest name. */
+/** Global options that take a value, so `--data-dir DIR` before the command skips DIR too. */
+const GLOBAL_WITH_VALUE = new Set(
+  Object.entries(GLOBAL_OPTIONS)
+    .filter(([, spec]) => spec.type === 'string')
+    .map(([name]) => `--${name}`),
+);
+
+/**
+ * Finds the command whose words match the start of argv, preferring the longest name. Global
+ * options may come before the command (`depotdesk --data-dir D session list`); they are passed on
+ * with the command's own arguments. Null when no command matches.
+ */
 export function findCommand(argv: string[]): { command: Command; rest: string[] } | null {
-  const words = argv.slice(0, 2).filter((w) => !w.startsWith('-'));
+  const leading: string[] = [];
+  let i = 0;
+  while (i < argv.length && argv[i].startsWith('-')) {
+    const [flag] = argv[i].split('=', 1);
+    const takesValue = GLOBAL_WITH_VALUE.has(flag) && !argv[i].includes('=');
+    leading.push(...argv.slice(i, takesValue ? i + 2 : i + 1));
+    i += takesValue ? 2 : 1;
+  }
+  const after = argv.slice(i);
+  const words = after.slice(0, 2).filter((w) => !w.startsWith('-'));
   for (let n = words.length; n >= 1; n -= 1) {
     const name = words.slice(0, n).join(' ');
     const command = commands.find((c) => c.name === name);
-    if (command) return { command, rest: argv.slice(n) };
+    if (command) return { command, rest: [...leading, ...after.slice(n)] };
   }
   return null;
+}
+
+/** The words a user typed as the command, global options before it left out (for the error). */
+function commandWords(argv: string[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length && out.length < 2; i += 1) {
+    const a = argv[i];
+    if (a.startsWith('-')) {
+      if (GLOBAL_WITH_VALUE.has(a)) i += 1;
+      continue;
+    }
+    out.push(a);
+  }
+  return out.join(' ');
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -42,7 +76,8 @@ export async function main(argv: string[]): Promise<number> {
   const found = findCommand(argv);
   if (!found) {
     const known = [...new Set(commands.map((c) => c.name.split(' ')[0]))].join(', ');
-    process.stderr.write(`depotdesk: unknown command "${argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')}" (commands: ${known}; see depotdesk --help)\n`);
+    const typed = commandWords(argv);
+    process.stderr.write(`depotdesk: ${typed ? `unknown command "${typed}"` : 'no command given'} (commands: ${known}; see depotdesk --help)\n`);
     return 2;
   }
   const { command, rest } = found;

@@ -1,5 +1,7 @@
+import net from 'node:net';
 import { describe, expect, test } from 'vitest';
 import { runSimulation, simChargerId, type SimulationOptions } from '../../src-main/chargers/simulator';
+import { cli, tempDir } from '../helpers';
 import { count, onCleanup, rows, settle, startDepot, type Depot } from './helpers';
 
 /** A fleet of simulated chargers registered at the depot and running one scenario. */
@@ -128,5 +130,28 @@ describe('the simulator drives the back office through each scenario', { timeout
     onCleanup(() => sim.stop());
     await sim.ready;
     expect(sim.stats).toMatchObject({ booted: 0, errors: 1 });
+  });
+});
+
+describe('depotdesk simulate', { timeout: 120_000 }, () => {
+  test('a --broker that is not an MQTT URL is a usage error naming it; a broker nobody listens on fails at once', async () => {
+    const dir = tempDir();
+    for (const bad of ['notaurl', 'http://127.0.0.1:1883']) {
+      const r = cli(['simulate', '--data-dir', dir, '--broker', bad, '--chargers', '1']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`--broker must be`);
+      expect(r.stderr).toContain(bad);
+    }
+    // A port that was free a moment ago: connection refused.
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const refused = cli(['simulate', '--data-dir', dir, '--broker', `mqtt://127.0.0.1:${port}`, '--chargers', '2']);
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stdout).toMatch(/SIM-001: connect ECONNREFUSED/);
+    expect(refused.stderr).toContain(`no simulated charger could connect to mqtt://127.0.0.1:${port}`);
   });
 });

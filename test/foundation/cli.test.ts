@@ -42,6 +42,13 @@ describe('the depotdesk command', { timeout: 240_000 }, () => {
     const badSet = cli(['doctor', '--data-dir', dir, '--set', 'timeZone=Nowhere/Land']);
     expect(badSet.code).toBe(1);
     expect(badSet.stderr).toMatch(/timeZone/);
+    // Global options may come first; the error then names the command that was typed, not the value.
+    const unknown = cli(['--data-dir', dir, 'frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command "frobnicate"/);
+    const leadingBad = cli(['--colour', 'doctor', '--data-dir', dir]);
+    expect(leadingBad.code).toBe(2);
+    expect(leadingBad.stderr).toMatch(/--colour/);
   });
 
   it('operator commands act as the --as operator and respect roles', () => {

@@ -43,6 +43,20 @@ function chargerLine(c: ChargerSummary): string {
   ].join(' ');
 }
 
+/** A --broker value mqtt.js can connect to, or a usage error naming what is wrong with it. */
+function brokerUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--broker must be a URL such as mqtt://127.0.0.1:1883, got "${raw}"`, { field: '--broker' });
+  }
+  if (!['mqtt:', 'mqtts:', 'ws:', 'wss:'].includes(url.protocol)) {
+    throw new UsageError(`--broker must be an mqtt://, mqtts://, ws:// or wss:// URL, got "${raw}"`, { field: '--broker' });
+  }
+  return raw;
+}
+
 export const chargerCommands: Command[] = [
   {
     name: 'station add',
@@ -171,7 +185,7 @@ export const chargerCommands: Command[] = [
       const prefix = (cx.args.prefix as string | undefined) ?? 'SIM-';
       const password = (cx.args.password as string | undefined) ?? process.env.DEPOTDESK_CHARGER_PASSWORD ?? 'sim-password';
       const connectors = positiveInt(cx, 'connectors', 2);
-      let broker = cx.args.broker as string | undefined;
+      let broker = cx.args.broker === undefined ? undefined : brokerUrl(String(cx.args.broker));
       if (!broker) {
         const { config } = resolveCoreConfig({ dataDir: cx.global.dataDir, db: cx.global.db, overrides: cx.global.set });
         broker = config.broker.mode === 'external' && config.broker.url ? config.broker.url : `mqtt://${config.broker.host}:${config.broker.port}`;
@@ -205,6 +219,11 @@ export const chargerCommands: Command[] = [
       cx.progress(`simulating ${n} charger(s) ${simChargerId(prefix, 1)}… (${scenario}) against ${broker}; Ctrl+C to stop`);
       await sim.ready;
       cx.progress(`booted ${sim.stats.booted}, rejected ${sim.stats.rejected}`);
+      if (sim.stats.booted === 0 && sim.stats.rejected === 0) {
+        // Not one charger reached the broker: nothing is running, so say so now rather than idle.
+        await sim.stop();
+        throw new DepotError('unavailable', `no simulated charger could connect to ${broker} (the reason is on the lines above)`, { broker });
+      }
       await new Promise<void>((resolve) => {
         const done = () => resolve();
         process.once('SIGINT', done);
