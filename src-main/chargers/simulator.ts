@@ -292,6 +292,13 @@ export interface SimulationOptions {
   idTag?: string;
   /** Id tags auto-started sessions use in turn: charger n starts with the n-th, then the next. */
   idTags?: readonly string[];
+  /**
+   * Like a charger with online authorization (the default): an auto-start Authorizes its card first
+   * and does not start unless it is Accepted, and a transaction whose StartTransaction answer is not
+   * Accepted is stopped at once with reason DeAuthorized (StopTransactionOnInvalidId). false starts
+   * any card, as a charger that trusts its local list does (unknown cards then reach the review queue).
+   */
+  authorize?: boolean;
   /** Length of an auto-started session, then a new one begins after a pause. */
   sessionSeconds?: number;
   /** Charging power in W, for the energy register. */
@@ -312,6 +319,10 @@ export interface SimulationStats {
   duplicatesSent: number;
   replayed: number;
   faults: number;
+  /** Auto-starts not made because Authorize did not accept the card. */
+  refusedCards: number;
+  /** Transactions stopped at once because their StartTransaction answer was not Accepted. */
+  deauthorized: number;
   errors: number;
 }
 
@@ -360,7 +371,19 @@ export function runSimulation(o: SimulationOptions): RunningSimulation {
   const prefix = o.prefix ?? 'SIM-';
   const log = o.log ?? (() => undefined);
   const signal: StopSignal = { stopped: false, wakers: new Set() };
-  const stats: SimulationStats = { booted: 0, rejected: 0, transactionsStarted: 0, transactionsStopped: 0, meterValuesSent: 0, duplicatesSent: 0, replayed: 0, faults: 0, errors: 0 };
+  const stats: SimulationStats = {
+    booted: 0,
+    rejected: 0,
+    transactionsStarted: 0,
+    transactionsStopped: 0,
+    meterValuesSent: 0,
+    duplicatesSent: 0,
+    replayed: 0,
+    faults: 0,
+    refusedCards: 0,
+    deauthorized: 0,
+    errors: 0,
+  };
   const chargers: SimCharger[] = [];
   const loops: Promise<void>[] = [];
   const bootWaiters: Promise<void>[] = [];
@@ -397,6 +420,9 @@ export function runSimulation(o: SimulationOptions): RunningSimulation {
   };
 }
 
+/** After a card is refused, an auto-starting charger waits this long before trying the next one. */
+const AUTO_START_RETRY_MS = 5_000;
+
 interface Session {
   connectorId: number;
   idTag: string;
@@ -404,6 +430,11 @@ interface Session {
   wh: number;
   startedAt: number;
   stopRequested: boolean;
+  deauthorized: boolean;
+}
+
+function idTagStatus(answer: Payload | null): string | undefined {
+  return (answer?.idTagInfo as { status?: string } | undefined)?.status;
 }
 
 async function runCharger(
@@ -447,6 +478,12 @@ async function runCharger(
       const started = await sendTx('StartTransaction', startPayload);
       if (started) s.transactionId = started.transactionId as number;
       stats.transactionsStarted += 1;
+      if (started && o.authorize !== false && idTagStatus(started) !== 'Accepted') {
+        s.stopRequested = true;
+        s.deauthorized = true;
+        stats.deauthorized += 1;
+        log(`${sim.id}: transaction ${String(s.transactionId)} of card ${s.idTag} is ${String(idTagStatus(started))}; stopping it (DeAuthorized)`);
+      }
       if (!offline) await sim.status(s.connectorId, 'Charging');
       let samples = 0;
       const beginSample = sim.meterPayload(s.connectorId, null, registerWh).meterValue as Payload[];
@@ -473,7 +510,8 @@ async function runCharger(
         if (o.autoStart && Date.now() - s.startedAt >= (o.sessionSeconds ?? 60) * 1000) s.stopRequested = true;
       }
       const endSample = sim.meterPayload(s.connectorId, null, registerWh).meterValue as Payload[];
-      const stop = sim.stopPayload(s.transactionId ?? -1, Math.round(registerWh), sim.now(), signal.stopped ? 'Local' : 'Remote', s.idTag, [
+      const reason = s.deauthorized ? 'DeAuthorized' : signal.stopped ? 'Local' : 'Remote';
+      const stop = sim.stopPayload(s.transactionId ?? -1, Math.round(registerWh), sim.now(), reason, s.idTag, [
         ...beginSample,
         ...endSample,
       ]);
@@ -521,9 +559,32 @@ async function runCharger(
     }
   };
 
+  /** The next local start on connector 1, after Authorize accepted its card (see `authorize`). */
+  let autoStartAfter = 0;
+  const autoStart = async () => {
+    if (!o.autoStart || sessions.size > 0 || signal.stopped || Date.now() < autoStartAfter) return;
+    const tag = nextTag();
+    if (o.authorize !== false) {
+      let status: string | undefined;
+      try {
+        status = idTagStatus(await sim.authorize(tag));
+      } catch (e) {
+        stats.errors += 1;
+        status = `not answered (${(e as Error).message})`;
+      }
+      if (status !== 'Accepted') {
+        stats.refusedCards += 1;
+        autoStartAfter = Date.now() + AUTO_START_RETRY_MS;
+        log(`${sim.id}: card ${tag} is ${String(status)}; not starting (the next card in ${AUTO_START_RETRY_MS / 1000} s)`);
+        return;
+      }
+    }
+    begin(1, tag);
+  };
+
   const begin = (connectorId: number, idTag: string) => {
     if (sessions.has(connectorId)) return false;
-    const s: Session = { connectorId, idTag, transactionId: null, wh: registerWh, startedAt: Date.now(), stopRequested: false };
+    const s: Session = { connectorId, idTag, transactionId: null, wh: registerWh, startedAt: Date.now(), stopRequested: false, deauthorized: false };
     sessions.set(connectorId, s);
     const p = runSession(s).finally(() => running.delete(p));
     running.add(p);
@@ -563,7 +624,7 @@ async function runCharger(
     }
     booted();
     for (let c = 1; c <= sim.connectors; c += 1) await sim.status(c, 'Available');
-    if (o.autoStart) begin(1, nextTag());
+    await autoStart();
     let faultAt = scenario === 'faults' ? Date.now() + 3_000 : Infinity;
     let recoverAt = Infinity;
     let lastBeat = Date.now();
@@ -587,7 +648,7 @@ async function runCharger(
           recoverAt = Infinity;
           await sim.status(sim.connectors, 'Available');
         }
-        if (o.autoStart && sessions.size === 0 && !signal.stopped) begin(1, nextTag());
+        await autoStart();
       } catch (e) {
         stats.errors += 1;
         log(`${sim.id}: ${(e as Error).message}`);

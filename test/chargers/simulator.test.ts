@@ -4,6 +4,14 @@ import { runSimulation, simChargerId, type SimulationOptions } from '../../src-m
 import { cli, tempDir } from '../helpers';
 import { count, onCleanup, rows, settle, startDepot, type Depot } from './helpers';
 
+/**
+ * A depot whose authorization accepts every card: these tests are about the scenarios, so the
+ * simulated chargers' cards (SIMTAG, TAG-R) need no drivers. Refused cards have their own tests.
+ */
+function acceptingDepot(): Promise<Depot> {
+  return startDepot({ hooks: { authorizeIdTag: () => ({ status: 'Accepted' }) } });
+}
+
 /** A fleet of simulated chargers registered at the depot and running one scenario. */
 async function fleet(depot: Depot, n: number, o: Partial<SimulationOptions> & Pick<SimulationOptions, 'scenario'>) {
   for (let i = 1; i <= n; i += 1) await depot.register(simChargerId('SIM-', i), { password: 'sim-password' });
@@ -31,7 +39,7 @@ function inboxPerTransaction(depot: Depot) {
 
 describe('the simulator drives the back office through each scenario', { timeout: 60_000 }, () => {
   test('normal: chargers boot, report status, charge, send meter values and stop; each transaction is in the inbox once', async () => {
-    const depot = await startDepot();
+    const depot = await acceptingDepot();
     const sim = await fleet(depot, 2, { scenario: 'normal', autoStart: true });
     await until('two finished sessions per charger', () => sim.stats.transactionsStopped >= 4);
     await sim.stop();
@@ -49,7 +57,7 @@ describe('the simulator drives the back office through each scenario', { timeout
   });
 
   test('duplicates: extra copies are acknowledged and counted, never stored twice, and starts keep their transaction id', async () => {
-    const depot = await startDepot();
+    const depot = await acceptingDepot();
     const sim = await fleet(depot, 2, { scenario: 'duplicates', autoStart: true });
     await until('sessions with duplicates', () => sim.stats.transactionsStopped >= 4 && sim.stats.duplicatesSent >= 5);
     await sim.stop();
@@ -63,7 +71,7 @@ describe('the simulator drives the back office through each scenario', { timeout
   });
 
   test('offline-replay: a charger that loses its network keeps charging and replays with the original times', async () => {
-    const depot = await startDepot();
+    const depot = await acceptingDepot();
     const sim = await fleet(depot, 1, { scenario: 'offline-replay', autoStart: true, sessionSeconds: 1.5, offlineSeconds: 1 });
     await until('a replayed session', () => sim.stats.replayed >= 3 && sim.stats.transactionsStopped >= 1);
     await until('the replayed stop in the inbox', () => count(depot.app, "SELECT count(*) AS n FROM charger_transactions WHERE kind = 'stop'") >= 1);
@@ -79,7 +87,7 @@ describe('the simulator drives the back office through each scenario', { timeout
   });
 
   test('faults: a connector reports Faulted and the registry flags it', async () => {
-    const depot = await startDepot();
+    const depot = await acceptingDepot();
     const sim = await fleet(depot, 1, { scenario: 'faults' });
     await until('a fault', () => sim.stats.faults >= 1);
     await settle(depot);
@@ -89,7 +97,7 @@ describe('the simulator drives the back office through each scenario', { timeout
   });
 
   test('no-start: the charger accepts a RemoteStart and never starts, so no transaction ever arrives', async () => {
-    const depot = await startDepot();
+    const depot = await acceptingDepot();
     await fleet(depot, 1, { scenario: 'no-start' });
     await expect(depot.rt.callCharger('SIM-001', 'RemoteStartTransaction', { connectorId: 1, idTag: 'TAG' })).resolves.toEqual({ status: 'Accepted' });
     await settle(depot, 1_000);
@@ -97,7 +105,7 @@ describe('the simulator drives the back office through each scenario', { timeout
   });
 
   test('normal with a remote start: RemoteStart leads to StartTransaction, RemoteStop to StopTransaction', async () => {
-    const depot = await startDepot();
+    const depot = await acceptingDepot();
     await fleet(depot, 1, { scenario: 'normal' });
     await depot.rt.callCharger('SIM-001', 'RemoteStartTransaction', { connectorId: 1, idTag: 'TAG-R' });
     await until('the start', () => count(depot.app, "SELECT count(*) AS n FROM charger_transactions WHERE kind = 'start'") === 1);
@@ -111,7 +119,7 @@ describe('the simulator drives the back office through each scenario', { timeout
   });
 
   test('meter-drift: the charger clock runs ahead and reports kWh; the charger time is kept as sent and energy read in Wh', async () => {
-    const depot = await startDepot();
+    const depot = await acceptingDepot();
     const sim = await fleet(depot, 1, { scenario: 'meter-drift', autoStart: true });
     await until('meter values', () => sim.stats.meterValuesSent >= 3);
     await settle(depot);
@@ -130,6 +138,36 @@ describe('the simulator drives the back office through each scenario', { timeout
     onCleanup(() => sim.stop());
     await sim.ready;
     expect(sim.stats).toMatchObject({ booted: 0, errors: 1 });
+  });
+});
+
+describe('a simulated charger authorizes like a real one', () => {
+  test('an auto-start Authorizes its card first and does not start when it is not Accepted; with authorize off it starts anyway', async () => {
+    const depot = await startDepot({ hooks: { authorizeIdTag: (_app, tag) => ({ status: tag === 'GOOD' ? 'Accepted' : 'Blocked' }) } });
+    const lines: string[] = [];
+    const sim = await fleet(depot, 1, { scenario: 'normal', autoStart: true, idTags: ['BAD'], log: (l) => lines.push(l) });
+    await settle(depot, 300);
+    expect(sim.stats).toMatchObject({ booted: 1, refusedCards: 1, transactionsStarted: 0 });
+    expect(lines).toContainEqual(expect.stringContaining('card BAD is Blocked; not starting'));
+    expect(count(depot.app, "SELECT count(*) AS n FROM charger_transactions WHERE kind = 'start'")).toBe(0);
+    await sim.stop();
+
+    const trusting = runSimulation({ brokerUrl: depot.url, chargers: 1, scenario: 'normal', rate: 20, sessionSeconds: 1, autoStart: true, idTags: ['BAD'], authorize: false });
+    onCleanup(() => trusting.stop());
+    await trusting.ready;
+    await settle(depot, 300);
+    expect(trusting.stats).toMatchObject({ refusedCards: 0, transactionsStarted: 1 });
+  });
+
+  test('a transaction whose StartTransaction answer is not Accepted is stopped at once with reason DeAuthorized', async () => {
+    // Authorize accepts, the StartTransaction answer does not (the driver was blocked in between).
+    const depot = await startDepot({ hooks: { authorizeIdTag: (_app, _tag, where) => ({ status: where.action === 'Authorize' ? 'Accepted' : 'Blocked' }) } });
+    const sim = await fleet(depot, 1, { scenario: 'normal', autoStart: true, idTags: ['CARD'] });
+    for (let waited = 0; sim.stats.transactionsStopped === 0 && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    await settle(depot);
+    expect(sim.stats).toMatchObject({ transactionsStarted: 1, deauthorized: 1, transactionsStopped: 1 });
+    const [stop] = rows<{ payload: string }>(depot.app, "SELECT payload FROM charger_transactions WHERE kind = 'stop'");
+    expect(JSON.parse(stop.payload)).toMatchObject({ reason: 'DeAuthorized', idTag: 'CARD' });
   });
 });
 

@@ -159,7 +159,7 @@ export const chargerCommands: Command[] = [
     summary: 'Run simulated OCPP chargers against a broker (the same protocol code as the back office).',
     usage:
       'depotdesk simulate [--broker mqtt://127.0.0.1:1883] [--chargers N] [--scenario normal|no-start|offline-replay|duplicates|meter-drift|faults] [--rate R] ' +
-      '[--prefix SIM-] [--password P] [--connectors N] [--auto-start] [--id-tag TAG[,TAG…]] [--session-seconds S] [--offline-seconds S] [--heartbeat S] [--duration S] ' +
+      '[--prefix SIM-] [--password P] [--connectors N] [--auto-start] [--id-tag TAG[,TAG…]] [--skip-authorize] [--session-seconds S] [--offline-seconds S] [--heartbeat S] [--duration S] ' +
       '[--register --station S --as OPERATOR]',
     options: {
       broker: { type: 'string' },
@@ -170,6 +170,7 @@ export const chargerCommands: Command[] = [
       password: { type: 'string' },
       connectors: { type: 'string' },
       'auto-start': { type: 'boolean' },
+      'skip-authorize': { type: 'boolean' },
       'id-tag': { type: 'string' },
       'session-seconds': { type: 'string' },
       'offline-seconds': { type: 'string' },
@@ -209,6 +210,7 @@ export const chargerCommands: Command[] = [
         password,
         connectors,
         autoStart: Boolean(cx.args['auto-start']),
+        authorize: !cx.args['skip-authorize'],
         // A comma-separated list is used in turn; without one, the demo depot's driver cards.
         idTags: typeof cx.args['id-tag'] === 'string' ? cx.args['id-tag'].split(',').map((t) => t.trim()).filter(Boolean) : DEMO_ID_TAGS,
         sessionSeconds: positiveNumber(cx, 'session-seconds', 60),
