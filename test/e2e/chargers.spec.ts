@@ -1,9 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Page } from '@playwright/test';
 import { SimCharger } from '../../src-main/chargers/simulator';
-import { expect, rpc, signIn, test } from './fixtures';
+import { brokerUrl, docsScreenshot, expect, rpc, signIn, test } from './fixtures';
 
 /**
  * The Chargers page against the served depot and its embedded broker: a supervisor adds a
@@ -12,22 +8,6 @@ import { expect, rpc, signIn, test } from './fixtures';
  * reload, maintenance goes on and off, and the message log shows the frames, the refused one
  * highlighted with its reason.
  */
-/** docs/screenshots, written only with DEPOTDESK_SCREENSHOTS=1 (run this spec with it) so ordinary runs leave tracked images alone. */
-async function docsScreenshot(page: Page, name: string): Promise<void> {
-  if (process.env.DEPOTDESK_SCREENSHOTS !== '1') return;
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.mouse.move(0, 0);
-  await expect(page.locator('.ant-message-notice')).toHaveCount(0);
-  await page.screenshot({ path: path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots', name) });
-}
-
-function brokerUrl(): string {
-  const dir = process.env.DEPOTDESK_E2E_DATA_DIR;
-  if (!dir) throw new Error('DEPOTDESK_E2E_DATA_DIR is not set: run through playwright.config.ts');
-  const info = JSON.parse(fs.readFileSync(path.join(dir, 'instance.json'), 'utf8')) as { broker: string | null };
-  if (!info.broker) throw new Error(`the served depot reports no broker in ${dir}/instance.json: its charger link did not start`);
-  return info.broker;
-}
 
 test('a supervisor adds a station and a charger, sees it come online live, switches maintenance and reads its message log', async ({ page }) => {
   const tag = Date.now().toString(36).toUpperCase();

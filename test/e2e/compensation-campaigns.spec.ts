@@ -1,12 +1,10 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from '@playwright/test';
 import { businessDate } from '../../src-main/app/clock';
 import { openCore } from '../../src-main/app/core';
 import { silentLogger } from '../../src-main/app/logger';
 import { recordFailedStarts, type FailedStart } from '../../src-main/compensation/system';
 import { instantOf } from '../../src-main/tariffs';
-import { expect, openApp, rpc, signIn, test } from './fixtures';
+import { docsScreenshot, expect, openApp, rpc, signIn, test } from './fixtures';
 
 /**
  * The Campaigns tab against the served depot. Yesterday between 09:00 and 12:00 one charger
@@ -21,16 +19,6 @@ import { expect, openApp, rpc, signIn, test } from './fixtures';
 
 const ZONE = 'Asia/Shanghai';
 const SUP_PASSWORD = 'depot-sup-2024';
-
-/** docs/screenshots, written only with DEPOTDESK_SCREENSHOTS=1 so ordinary runs leave tracked images alone. */
-async function docsScreenshot(page: Page, name: string): Promise<void> {
-  if (process.env.DEPOTDESK_SCREENSHOTS !== '1') return;
-  await page.mouse.move(0, 0);
-  // No toast over the page and no segmented control mid-slide.
-  await expect(page.locator('.ant-message-notice')).toHaveCount(0);
-  await expect(page.locator('.ant-segmented-thumb')).toHaveCount(0);
-  await page.screenshot({ path: path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots', name), fullPage: true });
-}
 
 function yesterday(): string {
   const today = businessDate(Date.now(), ZONE);
@@ -163,7 +151,7 @@ test('a campaign drafted in the wizard is approved by another supervisor, execut
 
   await page.getByTestId('comp-wizard-next').click();
   await expect(page.getByTestId('comp-review')).toContainText(name);
-  await docsScreenshot(page, 'compensation-wizard-preview.png');
+  await docsScreenshot(page, 'compensation-wizard-preview.png', { fullPage: true });
   await page.getByTestId('comp-wizard-submit').click();
 
   // The detail of the new draft: its dry run, and the creator cannot approve.
@@ -202,7 +190,7 @@ test('a campaign drafted in the wizard is approved by another supervisor, execut
   await expect(approve).toBeDisabled();
   await theirs.getByTestId('comp-check-total').check();
   await expect(approve).toBeEnabled();
-  await docsScreenshot(sup, 'compensation-approval.png');
+  await docsScreenshot(sup, 'compensation-approval.png', { fullPage: true });
   await approve.click();
   await expect(theirs.getByTestId('comp-detail-state')).toHaveText('已批准');
 
@@ -217,7 +205,7 @@ test('a campaign drafted in the wizard is approved by another supervisor, execut
   await expect(theirs.getByTestId('comp-result-check')).toContainText('结果与试算一致');
   await theirs.getByTestId('comp-items-filter').getByText('已发放', { exact: true }).click();
   await expect(theirs.getByTestId('comp-items-table').locator('tbody tr')).toHaveCount(6);
-  await docsScreenshot(sup, 'compensation-results.png');
+  await docsScreenshot(sup, 'compensation-results.png', { fullPage: true });
 
   const download = sup.waitForEvent('download');
   await theirs.getByTestId('comp-export').click();
@@ -235,7 +223,7 @@ test('a campaign drafted in the wizard is approved by another supervisor, execut
   const row = sup.getByTestId('comp-list').locator('tr', { hasText: name });
   await expect(row).toContainText('Completed');
   await expect(row).toContainText('¥60.00');
-  await docsScreenshot(sup, 'compensation-list-en.png');
+  await docsScreenshot(sup, 'compensation-list-en.png', { fullPage: true });
   await sup.context().close();
 });
 

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect, test as base, type Page } from '@playwright/test';
 
 /**
@@ -65,3 +68,27 @@ export const test = base.extend<{ consoleErrors: string[] }>({
 });
 
 export { expect };
+
+/** The served depot's MQTT broker (from its instance.json), for simulated chargers in a spec. */
+export function brokerUrl(): string {
+  const dir = process.env.DEPOTDESK_E2E_DATA_DIR;
+  if (!dir) throw new Error('DEPOTDESK_E2E_DATA_DIR is not set: run through playwright.config.ts');
+  const info = JSON.parse(fs.readFileSync(path.join(dir, 'instance.json'), 'utf8')) as { broker: string | null };
+  if (!info.broker) throw new Error(`the served depot reports no broker in ${dir}/instance.json: its charger link did not start`);
+  return info.broker;
+}
+
+/**
+ * docs/screenshots/<name>, written only with DEPOTDESK_SCREENSHOTS=1 (run the spec with it) so
+ * ordinary runs leave tracked images alone. At 1440×900 unless `fullPage` (the page as it is, whole).
+ */
+export async function docsScreenshot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<void> {
+  if (process.env.DEPOTDESK_SCREENSHOTS !== '1') return;
+  if (!opts.fullPage) await page.setViewportSize({ width: 1440, height: 900 });
+  await page.mouse.move(0, 0);
+  // No toast over the page and no segmented control mid-slide.
+  await expect(page.locator('.ant-message-notice')).toHaveCount(0);
+  await expect(page.locator('.ant-segmented-thumb')).toHaveCount(0);
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots', name);
+  await page.screenshot({ path: file, fullPage: opts.fullPage ?? false });
+}

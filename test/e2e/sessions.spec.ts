@@ -1,9 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Page } from '@playwright/test';
 import { SimCharger } from '../../src-main/chargers/simulator';
-import { expect, rpc, signIn, test } from './fixtures';
+import { brokerUrl, docsScreenshot, expect, rpc, signIn, test } from './fixtures';
 
 /**
  * The Sessions page against the served depot: a walk-in driver is found by phone, a prepay the
@@ -14,23 +12,6 @@ import { expect, rpc, signIn, test } from './fixtures';
  */
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const TARIFF = JSON.parse(fs.readFileSync(path.join(root, 'docs/examples/tariff-guangdong.json'), 'utf8')) as unknown;
-
-/** docs/screenshots, written only with DEPOTDESK_SCREENSHOTS=1 (run this spec with it) so ordinary runs leave tracked images alone. */
-async function docsScreenshot(page: Page, name: string): Promise<void> {
-  if (process.env.DEPOTDESK_SCREENSHOTS !== '1') return;
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.mouse.move(0, 0);
-  await expect(page.locator('.ant-message-notice')).toHaveCount(0);
-  await page.screenshot({ path: path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots', name) });
-}
-
-function brokerUrl(): string {
-  const dir = process.env.DEPOTDESK_E2E_DATA_DIR;
-  if (!dir) throw new Error('DEPOTDESK_E2E_DATA_DIR is not set: run through playwright.config.ts');
-  const info = JSON.parse(fs.readFileSync(path.join(dir, 'instance.json'), 'utf8')) as { broker: string | null };
-  if (!info.broker) throw new Error(`the served depot reports no broker in ${dir}/instance.json`);
-  return info.broker;
-}
 
 /** Resolves with each RemoteStartTransaction the charger receives, in order. */
 function remoteStarts(sim: SimCharger): () => Promise<{ connectorId: number; idTag: string }> {
