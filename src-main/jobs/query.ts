@@ -1,6 +1,7 @@
 import type { AppContext } from '../app/context';
 import { JOB_STATES, type JobState } from './states';
 import { toJob, type Job } from './queue';
+import { whereOf } from '../db/where';
 
 /** What the Jobs page and the CLI read. */
 
@@ -23,21 +24,11 @@ function summarize(job: Job): JobSummary {
 }
 
 export function listJobs(app: AppContext, q: JobListQuery): { total: number; items: JobSummary[] } {
-  const where: string[] = [];
-  const params: Record<string, unknown> = {};
-  if (q.state) {
-    where.push('state = @state');
-    params.state = q.state;
-  }
-  if (q.queue) {
-    where.push('queue = @queue');
-    params.queue = q.queue;
-  }
-  if (q.kind) {
-    where.push('kind = @kind');
-    params.kind = q.kind;
-  }
-  const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  const { clause, params } = whereOf([
+    ['state = @state', 'state', q.state],
+    ['queue = @queue', 'queue', q.queue],
+    ['kind = @kind', 'kind', q.kind],
+  ]);
   const total = (app.sqlite.prepare(`SELECT count(*) AS n FROM jobs ${clause}`).get(params) as { n: number }).n;
   // Newest first: ids are ULIDs, ordered by insertion time.
   const rows = app.sqlite

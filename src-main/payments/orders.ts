@@ -19,6 +19,7 @@ import {
 import { formatFen } from '../money';
 import { providerFor, type PaymentFact } from './providers';
 import type { OrderCouponState, OrderState, PaymentChannel, UnmatchedReason, UnmatchedState } from './schema';
+import { whereOf } from '../db/where';
 
 /**
  * Payment orders (支付订单): a driver buys a top-up or a prepaid package and pays through a gateway.
@@ -169,15 +170,14 @@ export interface OrderFilter {
 }
 
 export function listOrders(app: Pick<App, 'sqlite'>, f: OrderFilter = {}): { total: number; orders: (OrderRow & { driverName: string; driverPhone: string })[] } {
-  const where: string[] = [];
-  const args: Record<string, unknown> = {};
-  if (f.state) (where.push('o.state = @state'), (args.state = f.state));
-  if (f.driverId) (where.push('o.driver_id = @driverId'), (args.driverId = f.driverId));
-  if (f.channel) (where.push('o.channel = @channel'), (args.channel = f.channel));
-  if (f.from !== undefined) (where.push('o.created_at >= @from'), (args.from = f.from));
-  if (f.to !== undefined) (where.push('o.created_at < @to'), (args.to = f.to));
-  if (f.search) (where.push("(o.number LIKE @search OR d.name LIKE @search OR d.phone LIKE @search)"), (args.search = `%${f.search}%`));
-  const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const { clause: w, params: args } = whereOf([
+    ['o.state = @state', 'state', f.state],
+    ['o.driver_id = @driverId', 'driverId', f.driverId],
+    ['o.channel = @channel', 'channel', f.channel],
+    ['o.created_at >= @from', 'from', f.from],
+    ['o.created_at < @to', 'to', f.to],
+    ['(o.number LIKE @search OR d.name LIKE @search OR d.phone LIKE @search)', 'search', f.search ? `%${f.search}%` : undefined],
+  ]);
   const total = (app.sqlite.prepare(`SELECT count(*) AS n FROM payment_orders o JOIN drivers d ON d.id = o.driver_id ${w}`).get(args) as { n: number }).n;
   const orders = app.sqlite
     .prepare(

@@ -2,6 +2,7 @@ import type { AppContext } from '../app/context';
 import { DepotError } from '../app/errors';
 import { afterCommit } from '../db/after-commit';
 import type { ReviewReason, SessionState } from './schema';
+import { whereOf } from '../db/where';
 
 /** Reading sessions, their timelines and samples; the driver notifications. */
 
@@ -124,33 +125,17 @@ export interface ListQuery {
 }
 
 export function listSessions(app: AppContext, q: ListQuery): { items: SessionRow[]; total: number } {
-  const where: string[] = [];
-  const params: Record<string, string | number> = {};
-  if (q.state) {
-    where.push('state = @state');
-    params.state = q.state;
-  }
-  if (q.chargerId) {
-    where.push('charger_id = @chargerId');
-    params.chargerId = q.chargerId;
-  }
-  if (q.driverId) {
-    where.push('driver_id = @driverId');
-    params.driverId = q.driverId;
-  }
-  if (q.from !== undefined) {
-    where.push('created_at >= @from');
-    params.from = q.from;
-  }
-  if (q.to !== undefined) {
-    where.push('created_at < @to');
-    params.to = q.to;
-  }
-  const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+  const { clause, params } = whereOf([
+    ['state = @state', 'state', q.state],
+    ['charger_id = @chargerId', 'chargerId', q.chargerId],
+    ['driver_id = @driverId', 'driverId', q.driverId],
+    ['created_at >= @from', 'from', q.from],
+    ['created_at < @to', 'to', q.to],
+  ]);
   const items = app.sqlite
-    .prepare(`${SESSION_SELECT}${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`)
+    .prepare(`${SESSION_SELECT} ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`)
     .all({ ...params, limit: q.limit ?? 50, offset: q.offset ?? 0 }) as SessionRow[];
-  const total = (app.sqlite.prepare(`SELECT count(*) AS n FROM charging_sessions${clause}`).get(params) as { n: number }).n;
+  const total = (app.sqlite.prepare(`SELECT count(*) AS n FROM charging_sessions ${clause}`).get(params) as { n: number }).n;
   return { items, total };
 }
 
