@@ -201,7 +201,7 @@ export interface CreateOrderInput {
   couponFen?: number;
   points?: number;
   channel: PaymentChannel;
-  /** The caller's idempotency key: the same key returns the same order. */
+  /** The caller's idempotency key: the same key and content return the same order; other content with it is a conflict. */
   key?: string;
 }
 
@@ -223,11 +223,20 @@ function nextOrderNumber(app: App, at: number): string {
  * job cancels it otherwise.
  */
 export async function createOrder(app: App, input: CreateOrderInput, by: By = {}): Promise<OrderRow> {
-  if (input.key) {
-    const existing = app.sqlite.prepare(`SELECT ${ORDER_COLUMNS} FROM payment_orders WHERE request_key = ?`).get(input.key) as OrderRow | undefined;
-    if (existing) return existing;
-  }
-  const order = writeTx(app.sqlite, () => insertOrder(app, input, by));
+  // The key is looked up in the transaction that would insert, so two processes sending the same
+  // request at once get one order between them.
+  const made = writeTx(app.sqlite, () => {
+    const existing = input.key
+      ? (app.sqlite.prepare(`SELECT ${ORDER_COLUMNS} FROM payment_orders WHERE request_key = ?`).get(input.key) as OrderRow | undefined)
+      : undefined;
+    if (existing) {
+      requireSameRequest(app, existing, input);
+      return { order: existing, created: false };
+    }
+    return { order: insertOrder(app, input, by), created: true };
+  });
+  if (!made.created) return made.order;
+  const order = made.order;
   announce(app, order.id, null, 'order_created', order.couponFen > 0 || order.points > 0 ? [order.driverId] : []);
   const provider = providerFor(app, order.channel);
   try {
@@ -251,6 +260,30 @@ export async function createOrder(app: App, input: CreateOrderInput, by: By = {}
     announce(app, order.id, null, outcome === 'refused' ? 'order_cancelled' : 'order_provider_error', [order.driverId]);
   }
   return getOrder(app, order.id);
+}
+
+/**
+ * A request key names one request: repeated with the same content it returns the order it made;
+ * with other content it is an error naming what differs (a key reused by mistake must not hand
+ * back an order for another driver or amount). Fields the caller left out are not compared.
+ */
+function requireSameRequest(app: App, order: OrderRow, input: CreateOrderInput): void {
+  const coupon = app.sqlite.prepare('SELECT coupon_id AS couponId FROM order_coupons WHERE order_id = ?').get(order.id) as { couponId: string } | undefined;
+  const differs: string[] = [];
+  if (input.driverId !== order.driverId) differs.push('driver');
+  if (input.channel !== order.channel) differs.push('channel');
+  if ((input.packageId ?? null) !== order.packageId) differs.push('package');
+  if (input.amountFen !== undefined && input.amountFen !== order.amount) differs.push('amount');
+  if ((input.couponId ?? null) !== (coupon?.couponId ?? null)) differs.push('coupon');
+  if (input.couponFen !== undefined && input.couponFen !== order.couponFen) differs.push('coupon amount');
+  if ((input.points ?? 0) !== order.points) differs.push('points');
+  if (differs.length > 0) {
+    throw new DepotError(
+      'conflict',
+      `request key "${order.requestKey}" was already used for order ${order.number} with a different ${differs.join(', ')}; a new order needs a new key`,
+      { key: order.requestKey, orderId: order.id, differs },
+    );
+  }
 }
 
 function insertOrder(app: App, input: CreateOrderInput, by: By): OrderRow {

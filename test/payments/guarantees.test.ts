@@ -49,6 +49,26 @@ describe('payment orders', () => {
     expect((t.app.sqlite.prepare('SELECT count(*) AS n FROM payment_orders').get() as { n: number }).n).toBe(1);
   });
 
+  it('a request key reused with other content is a conflict naming what differs, and creates nothing', async () => {
+    t = payApp();
+    const d = newDriver(t.app);
+    const other = newDriver(t.app);
+    const a = await createOrder(t.app, { driverId: d.id, amountFen: 10000, channel: 'wechat', key: 'form-2' });
+    const reused = (input: Partial<Parameters<typeof createOrder>[1]>) =>
+      createOrder(t!.app, { driverId: d.id, amountFen: 10000, channel: 'wechat', key: 'form-2', ...input }).then(
+        () => null,
+        (e: DepotError) => e,
+      );
+    const amount = await reused({ amountFen: 20000 });
+    expect(amount).toMatchObject({ code: 'conflict', details: { orderId: a.id, differs: ['amount'] } });
+    expect(amount!.message).toContain(`order ${a.number}`);
+    expect(await reused({ driverId: other.id, channel: 'alipay' })).toMatchObject({ code: 'conflict', details: { differs: ['driver', 'channel'] } });
+    expect(await reused({ points: 10 })).toMatchObject({ code: 'conflict', details: { differs: ['points'] } });
+    expect((t.app.sqlite.prepare('SELECT count(*) AS n FROM payment_orders').get() as { n: number }).n).toBe(1);
+    // The same content still returns the order.
+    expect((await createOrder(t.app, { driverId: d.id, amountFen: 10000, channel: 'wechat', key: 'form-2' })).id).toBe(a.id);
+  });
+
   it('paying a ¥200-for-¥220 package with a coupon credits ¥220.00: the payable from gateway clearing, the rest from compensation expense', async () => {
     t = payApp();
     const { driver, couponId } = driverWithCouponAndPoints(t.app);
