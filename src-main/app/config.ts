@@ -54,6 +54,12 @@ export const configSchema = z
         callTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
         callRetries: z.number().int().min(0).max(10).default(2),
         messageLogRetentionDays: z.number().int().min(1).max(3650).default(180),
+        /** The largest charger message accepted, in bytes (OCPP messages are a few hundred bytes). Bigger ones are refused unread. */
+        maxPayloadBytes: z.number().int().min(1_024).max(16 * 1024 * 1024).default(64 * 1024),
+        /** A charger record that cannot be applied (parked) for this long raises an alert and needs an operator. */
+        parkedAttentionMs: z.number().int().min(60_000).default(24 * 3_600_000),
+        /** Inbox records applied per write transaction. */
+        inboxBatchSize: z.number().int().min(1).max(10_000).default(500),
       })
       .prefault({}),
     sessions: z
@@ -78,6 +84,8 @@ export const configSchema = z
         unsettledAlertFen: z.number().int().min(0).default(100_000),
         /** Price per kWh (fen) used to estimate the amount of a session nobody has priced yet. */
         unsettledEstimateFenPerKwh: z.number().int().min(0).default(200),
+        /** A charging session with no message for this long while its charger is offline is stuck: an alert, and a supervisor may force-close it. */
+        stuckAfterMs: z.number().int().min(60_000).default(6 * 3_600_000),
       })
       .prefault({}),
     backup: z

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { blob, check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** A place with chargers (one depot may have several yards). */
 export const stations = sqliteTable('stations', {
@@ -67,6 +67,11 @@ export const connectors = sqliteTable(
 /**
  * Every raw MQTT message in and out, as received or sent. No foreign key to chargers: messages
  * from unknown charger ids are exactly the ones worth keeping.
+ *
+ * `payload` (and `answer`) hold the text as received, or a BLOB: the same text deflated with the
+ * message-log dictionary (chargers/payload-codec.ts), which keeps a MeterValues at ~35 bytes
+ * instead of ~250. Read them through the codec, never directly. Our answer to a charger's CALL is
+ * stored on the CALL's own row (`answer`), not as a row of its own.
  */
 export const chargerMessages = sqliteTable(
   'charger_messages',
@@ -86,11 +91,12 @@ export const chargerMessages = sqliteTable(
     payload: text('payload').notNull(),
     /** Why the message was refused (OCPP error code and description), null when it was fine. */
     error: text('error'),
+    /** Our answer (CALLRESULT or CALLERROR frame, as published) to this CALL from a charger. */
+    answer: text('answer'),
   },
   (t) => [
     index('charger_messages_charger').on(t.chargerId, t.id),
     index('charger_messages_transaction').on(t.chargerId, t.transactionId),
-    index('charger_messages_received').on(t.receivedAt),
     check('charger_messages_direction', sql`${t.direction} in ('in','out')`),
   ],
 );
@@ -115,9 +121,17 @@ export const chargerTransactionIds = sqliteTable(
 export const TRANSACTION_RECORD_KINDS = ['start', 'meter', 'stop'] as const;
 export type TransactionRecordKind = (typeof TRANSACTION_RECORD_KINDS)[number];
 
+/** How an operator resolved a charger record that could not be applied by itself. */
+export const RECORD_RESOLUTIONS = ['attached', 'discarded'] as const;
+export type RecordResolution = (typeof RECORD_RESOLUTIONS)[number];
+
 /**
  * The transaction inbox: each distinct StartTransaction, MeterValues and StopTransaction once, in
  * arrival order, for the session state machine to consume. Repeats are counted, not stored again.
+ *
+ * The record's payload is not copied here: `message_id` points at the message-log row that carried
+ * it (rows from before migration 0015 keep their own `payload`). A record that cannot be applied
+ * yet is parked (`parked_at`, reason in `process_error`) and never holds up the records behind it.
  */
 export const chargerTransactions = sqliteTable(
   'charger_transactions',
@@ -132,9 +146,13 @@ export const chargerTransactions = sqliteTable(
     chargerAt: integer('charger_at').notNull(),
     /** meterStart, meterStop, or the last Energy.Active.Import.Register sample, in Wh. */
     meterWh: integer('meter_wh'),
-    dedupKey: text('dedup_key').notNull(),
-    contentHash: text('content_hash').notNull(),
-    payload: text('payload').notNull(),
+    /** The record's identity: `start|…`/`stop|…` text, or for a meter record the first 16 bytes of its content hash. */
+    dedupKey: blob('dedup_key', { mode: 'buffer' }).notNull(),
+    /** First 16 bytes of the SHA-256 of the canonical payload (start and stop records: repeats are compared with it). */
+    contentHash: blob('content_hash', { mode: 'buffer' }),
+    /** Only on records from before migration 0015; newer ones are read from their message. */
+    payload: text('payload'),
+    messageId: integer('message_id'),
     uniqueId: text('unique_id').notNull(),
     receivedAt: integer('received_at').notNull(),
     lastReceivedAt: integer('last_received_at').notNull(),
@@ -143,14 +161,28 @@ export const chargerTransactions = sqliteTable(
     conflictingCopies: integer('conflicting_copies').notNull().default(0),
     /** Set by the consumer (the session state machine) once it has applied the record. */
     processedAt: integer('processed_at'),
+    /** Why the record is parked (or was resolved by an operator). */
     processError: text('process_error'),
+    /** When the record was first found not applicable; null while it is new or once it is applied. */
+    parkedAt: integer('parked_at'),
+    /** When the parked record was raised to the operators (alert), after chargers.parkedAttentionMs. */
+    attentionAt: integer('attention_at'),
+    resolution: text('resolution', { enum: RECORD_RESOLUTIONS }),
+    resolvedBy: text('resolved_by'),
+    resolutionNote: text('resolution_note'),
+    /** The session an operator attached the record to. */
+    attachedSessionId: text('attached_session_id'),
   },
   (t) => [
     uniqueIndex('charger_transactions_dedup').on(t.chargerId, t.dedupKey),
     index('charger_transactions_tx').on(t.chargerId, t.transactionId, t.kind),
     index('charger_transactions_pending')
       .on(t.id)
-      .where(sql`${t.processedAt} is null`),
+      .where(sql`${t.processedAt} is null and ${t.parkedAt} is null`),
+    index('charger_transactions_parked')
+      .on(t.parkedAt)
+      .where(sql`${t.processedAt} is null and ${t.parkedAt} is not null`),
     check('charger_transactions_kind', sql`${t.kind} in ('start','meter','stop')`),
+    check('charger_transactions_resolution', sql`${t.resolution} is null or ${t.resolution} in ('attached','discarded')`),
   ],
 );

@@ -123,7 +123,45 @@ export const sessionMeterSamples = sqliteTable(
     source: text('source').notNull(),
     recordId: integer('record_id'),
   },
-  (t) => [uniqueIndex('session_meter_samples_reading').on(t.sessionId, t.chargerAt, t.wh), index('session_meter_samples_session').on(t.sessionId, t.chargerAt)],
+  (t) => [uniqueIndex('session_meter_samples_reading').on(t.sessionId, t.chargerAt, t.wh)],
+);
+
+export const FORCE_CLOSE_STATES = ['requested', 'approved', 'rejected'] as const;
+export type ForceCloseState = (typeof FORCE_CLOSE_STATES)[number];
+
+/**
+ * A supervisor's request to close a stuck session (no message for sessions.stuckAfterMs while its
+ * charger is offline) at its last meter reading, and a second supervisor's decision on it. At most
+ * one open (requested) request per session. When the charger's real StopTransaction arrives after
+ * an approved force-close, the session is re-settled at the true figures (`resettled_at`).
+ */
+export const sessionForceCloses = sqliteTable(
+  'session_force_closes',
+  {
+    id: text('id').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => chargingSessions.id),
+    state: text('state', { enum: FORCE_CLOSE_STATES }).notNull(),
+    reason: text('reason').notNull(),
+    /** The last meter reading when the request was made: the session closes at it. */
+    meterWh: integer('meter_wh').notNull(),
+    /** That reading's time on the charger's clock. */
+    readingAt: integer('reading_at').notNull(),
+    requestedBy: text('requested_by').notNull(),
+    requestedAt: integer('requested_at').notNull(),
+    decidedBy: text('decided_by'),
+    decidedAt: integer('decided_at'),
+    decisionNote: text('decision_note'),
+    /** The inbox record of the real StopTransaction that arrived after the force-close, and when it re-settled the session. */
+    stopRecordId: integer('stop_record_id'),
+    resettledAt: integer('resettled_at'),
+  },
+  (t) => [
+    index('session_force_closes_session').on(t.sessionId),
+    uniqueIndex('session_force_closes_open').on(t.sessionId).where(sql`${t.state} in ('requested','approved')`),
+    check('session_force_closes_state', sql`${t.state} in ('requested','approved','rejected')`),
+  ],
 );
 
 /** Messages for drivers (sent by SMS/app later; the record is what counts). */
