@@ -23,6 +23,7 @@ import {
   type Payload,
   type PendingCalls,
 } from './ocpp';
+import { encodePayload } from './payload-codec';
 import { recordSelfRegisteredCharger } from './registry';
 import type { TransactionRecordKind } from './schema';
 
@@ -30,9 +31,10 @@ import type { TransactionRecordKind } from './schema';
  * What the back office does with each message a charger publishes.
  *
  * Guarantees:
- * - Every message received is written to the message log, raw, with its receipt time and (when the
- *   payload has one) the charger's own time, and every answer we publish is logged too; both in
- *   the same transaction as the change the message caused.
+ * - Every message received is written to the message log as received (compressed, byte-exact:
+ *   payload-codec.ts), with its receipt time and (when the payload has one) the charger's own time,
+ *   and the answer we publish to it is kept on the same row; both in the same transaction as the
+ *   change the message caused.
  * - A CALL that cannot be read, names an unknown action, breaks its OCPP 1.6 schema, or comes from
  *   a charger id the back office does not know (anything but BootNotification) changes nothing but
  *   the message log (and the sender's last-seen time: it is alive), and is answered with a
@@ -42,7 +44,8 @@ import type { TransactionRecordKind } from './schema';
  *   holds an acknowledgement for something the back office could still lose.
  * - StartTransaction, MeterValues and StopTransaction land once each in the transaction inbox
  *   (charger_transactions), keyed by their identity; repeats are counted and acknowledged the same
- *   way. The same StartTransaction always gets the same transactionId back.
+ *   way. The same StartTransaction always gets the same transactionId back. The inbox row points
+ *   at the message that carried the record (message_id): the payload is stored once.
  * - An unknown charger's BootNotification is Rejected unless `chargers.autoRegister` is on.
  * - Answers to our CALLs settle the waiting call (see PendingCalls); answers nobody waits for are
  *   logged and otherwise ignored, and are never answered.
@@ -130,9 +133,10 @@ class Fault extends Error {
 function statements(sqlite: Sqlite) {
   return {
     insertMessage: sqlite.prepare(
-      `INSERT INTO charger_messages (charger_id, direction, topic, received_at, charger_at, message_type, unique_id, action, transaction_id, payload, error)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO charger_messages (charger_id, direction, topic, received_at, charger_at, message_type, unique_id, action, transaction_id, payload, error, answer)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    linkRecord: sqlite.prepare('UPDATE charger_transactions SET message_id = ? WHERE id = ? AND message_id IS NULL'),
     charger: sqlite.prepare('SELECT id, registered, connector_count FROM chargers WHERE id = ?'),
     wakeCharger: sqlite.prepare('UPDATE chargers SET online = 1, last_seen_at = ?, updated_at = ? WHERE id = ? AND online = 0'),
     touchCharger: sqlite.prepare('UPDATE chargers SET last_seen_at = ? WHERE id = ?'),
@@ -154,14 +158,15 @@ function statements(sqlite: Sqlite) {
     allocateTransactionId: sqlite.prepare(
       'INSERT INTO charger_transaction_ids (charger_id, start_key, connector_id, id_tag, created_at) VALUES (?, ?, ?, ?, ?)',
     ),
+    // A meter record's key is its content hash, so its content_hash is null and never conflicts.
     record: sqlite.prepare(
-      `INSERT INTO charger_transactions (charger_id, kind, transaction_id, connector_id, id_tag, charger_at, meter_wh, dedup_key, content_hash, payload,
+      `INSERT INTO charger_transactions (charger_id, kind, transaction_id, connector_id, id_tag, charger_at, meter_wh, dedup_key, content_hash,
          unique_id, received_at, last_received_at)
-       VALUES (@chargerId, @kind, @transactionId, @connectorId, @idTag, @chargerAt, @meterWh, @dedupKey, @contentHash, @payload, @uniqueId, @receivedAt, @receivedAt)
+       VALUES (@chargerId, @kind, @transactionId, @connectorId, @idTag, @chargerAt, @meterWh, @dedupKey, @contentHash, @uniqueId, @receivedAt, @receivedAt)
        ON CONFLICT(charger_id, dedup_key) DO UPDATE SET
          copies = copies + 1,
          last_received_at = max(last_received_at, excluded.last_received_at),
-         conflicting_copies = conflicting_copies + (excluded.content_hash <> charger_transactions.content_hash)
+         conflicting_copies = conflicting_copies + coalesce(excluded.content_hash <> charger_transactions.content_hash, 0)
        RETURNING id, copies, content_hash AS contentHash`,
     ),
   };
@@ -178,9 +183,14 @@ function stmts(sqlite: Sqlite): Statements {
   return s;
 }
 
-/** The payload's identity: SHA-256 of its canonical JSON (sorted keys), however it was written. */
-function sha256(text: string): string {
-  return crypto.hash('sha256', text, 'hex');
+/**
+ * The payload's identity: the first 16 bytes of the SHA-256 of its canonical JSON (sorted keys),
+ * however it was written. 128 bits keep accidental collisions out of reach for any depot's lifetime
+ * and halve the key the inbox's unique index stores. Rows from before migration 0015 were converted
+ * to the same form, so their replays are still recognised.
+ */
+function contentKey(text: string): Buffer {
+  return (crypto.hash('sha256', text, 'buffer') as Buffer).subarray(0, 16);
 }
 
 function parseTime(v: unknown): number | null {
@@ -295,50 +305,34 @@ function logMessage(
     transactionId?: number | null;
     payload: string;
     error?: string | null;
+    /** Our answer to this CALL, as published. */
+    answer?: string | null;
   },
-): void {
-  s.insertMessage.run(
-    m.chargerId,
-    m.direction,
-    m.topic,
-    m.at,
-    m.chargerAt ?? null,
-    m.messageType ?? null,
-    m.uniqueId ?? null,
-    m.action ?? null,
-    m.transactionId ?? null,
-    m.payload,
-    m.error ?? null,
+): number {
+  return Number(
+    s.insertMessage.run(
+      m.chargerId,
+      m.direction,
+      m.topic,
+      m.at,
+      m.chargerAt ?? null,
+      m.messageType ?? null,
+      m.uniqueId ?? null,
+      m.action ?? null,
+      m.transactionId ?? null,
+      encodePayload(m.payload),
+      m.error ?? null,
+      m.answer == null ? null : encodePayload(m.answer),
+    ).lastInsertRowid,
   );
 }
 
-/** Logs our answer to a charger's CALL and queues it for publishing after the commit. */
-function reply(
-  s: Statements,
-  out: BatchOutcome,
-  chargerId: string,
-  at: number,
-  frame: Frame,
-  form: FrameForm,
-  action: string | null,
-  transactionId: number | null,
-): void {
+/** Queues our answer to a charger's CALL for publishing after the commit; returns its text for the log. */
+function reply(out: BatchOutcome, chargerId: string, frame: Frame, form: FrameForm): string {
   const topic = topics.downstream(chargerId);
   const text = encodeFrame(frame, form);
-  s.insertMessage.run(
-    chargerId,
-    'out',
-    topic,
-    at,
-    null,
-    frame.type,
-    frame.uniqueId,
-    action,
-    transactionId,
-    text,
-    frame.type === CALLERROR ? `${frame.errorCode}: ${frame.errorDescription}` : null,
-  );
   out.replies.push({ chargerId, topic, text });
+  return text;
 }
 
 function handleOne(ctx: InboundContext, s: Statements, msg: InboundMessage, out: BatchOutcome, touched: Set<string>): void {
@@ -364,6 +358,9 @@ function handleOne(ctx: InboundContext, s: Statements, msg: InboundMessage, out:
 
   const parsed = parseFrame(text);
   if (!parsed.ok) {
+    app.log.warn({ chargerId, topic: msg.topic, raw: text.slice(0, 2000), fault: parsed.fault }, 'unreadable charger message refused');
+    // Answers are never answered; only something that may have been a CALL gets a CALLERROR.
+    const answerable = parsed.messageType !== CALLRESULT && parsed.messageType !== CALLERROR;
     logMessage(s, {
       chargerId,
       direction: 'in',
@@ -374,12 +371,8 @@ function handleOne(ctx: InboundContext, s: Statements, msg: InboundMessage, out:
       action: parsed.action,
       payload: text,
       error: faultText(parsed.fault),
+      answer: answerable ? reply(out, chargerId, callError(parsed.uniqueId, parsed.fault), parsed.form) : null,
     });
-    app.log.warn({ chargerId, topic: msg.topic, raw: text.slice(0, 2000), fault: parsed.fault }, 'unreadable charger message refused');
-    // Answers are never answered; only something that may have been a CALL gets a CALLERROR.
-    if (parsed.messageType !== CALLRESULT && parsed.messageType !== CALLERROR) {
-      reply(s, out, chargerId, at, callError(parsed.uniqueId, parsed.fault), parsed.form, parsed.action, null);
-    }
     return;
   }
 
@@ -422,7 +415,9 @@ function handleOne(ctx: InboundContext, s: Statements, msg: InboundMessage, out:
     }
   }
   const payloadTxId = typeof frame.payload.transactionId === 'number' ? frame.payload.transactionId : null;
-  logMessage(s, {
+  if (fault) app.log.warn({ chargerId, action: frame.action, raw: text.slice(0, 2000), fault }, 'charger CALL refused');
+  const answer = fault ? callError(frame.uniqueId, fault) : ({ type: CALLRESULT, uniqueId: frame.uniqueId, payload: result!.payload } satisfies Frame);
+  const messageId = logMessage(s, {
     chargerId,
     direction: 'in',
     topic: msg.topic,
@@ -434,13 +429,10 @@ function handleOne(ctx: InboundContext, s: Statements, msg: InboundMessage, out:
     transactionId: result?.transactionId ?? payloadTxId,
     payload: text,
     error: fault ? faultText(fault) : null,
+    answer: reply(out, chargerId, answer, parsed.form),
   });
-  if (fault) {
-    app.log.warn({ chargerId, action: frame.action, raw: text.slice(0, 2000), fault }, 'charger CALL refused');
-    reply(s, out, chargerId, at, callError(frame.uniqueId, fault), parsed.form, frame.action, null);
-    return;
-  }
-  reply(s, out, chargerId, at, { type: CALLRESULT, uniqueId: frame.uniqueId, payload: result!.payload }, parsed.form, frame.action, result!.transactionId ?? payloadTxId);
+  // The record this CALL put in the inbox points at the message that carries its payload.
+  for (const r of fault ? [] : effects.records) if (!r.duplicate) s.linkRecord.run(messageId, r.recordId);
 }
 
 function handleCall(
@@ -575,17 +567,16 @@ interface RecordInput {
   idTag: string | null;
   chargerAt: number;
   meterWh: number | null;
-  /** The record's identity; given the content hash for records identified by their content. */
-  dedupKey: string | ((contentHash: string) => string);
+  /** The record's identity; null for records identified by their content (the content hash). */
+  dedupKey: string | null;
   payload: Payload;
   uniqueId: string;
   receivedAt: number;
 }
 
 function record(s: Statements, r: RecordInput, out: BatchOutcome): { duplicate: boolean; conflicting: boolean } {
-  const payload = canonicalJson(r.payload);
-  const contentHash = sha256(payload);
-  const dedupKey = typeof r.dedupKey === 'string' ? r.dedupKey : r.dedupKey(contentHash);
+  const contentHash = contentKey(canonicalJson(r.payload));
+  const dedupKey = r.dedupKey ?? contentHash;
   const row = s.record.get({
     chargerId: r.chargerId,
     kind: r.kind,
@@ -595,14 +586,13 @@ function record(s: Statements, r: RecordInput, out: BatchOutcome): { duplicate: 
     chargerAt: r.chargerAt,
     meterWh: r.meterWh,
     dedupKey,
-    contentHash,
-    payload,
+    contentHash: r.dedupKey === null ? null : contentHash,
     uniqueId: r.uniqueId,
     receivedAt: r.receivedAt,
-  }) as { id: number; copies: number; contentHash: string };
+  }) as { id: number; copies: number; contentHash: Buffer | null };
   const duplicate = row.copies > 1;
   out.records.push({ recordId: row.id, chargerId: r.chargerId, kind: r.kind, transactionId: r.transactionId, duplicate });
-  return { duplicate, conflicting: duplicate && row.contentHash !== contentHash };
+  return { duplicate, conflicting: duplicate && row.contentHash !== null && !row.contentHash.equals(contentHash) };
 }
 
 function startTransaction(s: Statements, chargerId: string, frame: CallFrame, at: number, out: BatchOutcome): number {
@@ -649,8 +639,8 @@ function meterValues(s: Statements, chargerId: string, frame: CallFrame, at: num
       idTag: null,
       chargerAt: chargerTime('MeterValues', p) ?? at,
       meterWh: lastEnergyRegisterWh(samples),
-      // A meter record is its content: the same samples for the same connector and transaction.
-      dedupKey: (hash) => `meter|${connectorId}|${transactionId ?? '-'}|${hash}`,
+      // A meter record is its content (connector and transaction included): the same samples again are a repeat.
+      dedupKey: null,
       payload: p,
       uniqueId: frame.uniqueId,
       receivedAt: at,

@@ -46,5 +46,6 @@ export {
   type OfflineChange,
 } from './registry';
 export { ensureBackOfficeCredentials, BACK_OFFICE_USERNAME } from './broker';
+export { encodePayload, decodePayload, type StoredPayload } from './payload-codec';
 export { chargersDemoStep, DEMO_CHARGER_PASSWORD, DEMO_ID_TAGS } from './demo';
 export { chargerFigures } from './figures';

@@ -1,7 +1,9 @@
 import type { AppContext } from '../app/context';
 import { DepotError } from '../app/errors';
-import { authorizeFromLedger, getCharger, type AuthorizeContext, type ChargerHooks, type IdTagInfo } from '../chargers';
+import { authorizeFromLedger, decodePayload, getCharger, parseFrame, type AuthorizeContext, type ChargerHooks, type IdTagInfo } from '../chargers';
+import type { Sqlite } from '../db/connection';
 import { writeTx } from '../db/connection';
+import { raiseAlert } from '../alerts';
 import { findDriverByIdTag } from '../ledger';
 import { Decimal } from '../money';
 import { ACTIVE_STATES, addTimeline, transition } from './machine';
@@ -15,11 +17,22 @@ import { settleSession } from './settle';
  * Guarantees:
  * - Each record is applied at most once: applying it and marking it processed commit together.
  *   Duplicates never reach here twice (the inbox stores one row per identity), so a repeated
- *   StopTransaction changes nothing.
- * - No record is dropped. A MeterValues or StopTransaction whose session does not exist yet (its
- *   StartTransaction not applied: offline replay out of order) stays in the inbox, marked
- *   "waiting", and is applied once its start has been. A record that fails is logged, keeps its
- *   error in the inbox and is tried again by the next pass (sessions.consumeInbox runs every minute).
+ *   StopTransaction changes nothing; a record replayed after its inbox row was pruned finds its
+ *   session already started, finished or holding the reading, and changes nothing either.
+ * - Nothing waits behind anything. A record that cannot be applied yet (a MeterValues or
+ *   StopTransaction whose StartTransaction has not been applied: offline replay out of order, or
+ *   a transaction id nobody started) is parked with its reason and the time it was first parked,
+ *   and the consumer moves on: new records are read by id past the parked ones, so 2,000 orphans
+ *   cost 2,000 parkings once, never a delay to the records behind them. A record whose applying
+ *   throws is parked the same way (reason "error: …"), its changes rolled back alone.
+ * - A parked record is applied as soon as it can be: when its transaction's start is applied (in
+ *   the same pass), and by the minute job (sessions.consumeInbox), which also retries failed ones.
+ *   A record parked longer than chargers.parkedAttentionMs raises an alert and waits in the queue
+ *   of charger records needing attention, where a supervisor attaches it to a session or discards
+ *   it with a reason (parked.ts).
+ * - Records are applied in batches, one write transaction per batch (chargers.inboxBatchSize),
+ *   each record in its own savepoint; the sessions a batch finishes are settled in the same
+ *   transaction, each in its own savepoint (a settlement that fails is left to the sweeper).
  * - A StartTransaction is matched to the session DepotDesk started on that charger, connector and
  *   id tag (PLACED or STARTING). Failing that, to a session on the same charger, connector and id
  *   tag that failed or was cancelled within sessions.lateStartWindowMs: it is reopened, charged
@@ -30,7 +43,7 @@ import { settleSession } from './settle';
  * - A StopTransaction finishes the session and settles it at once (settle.ts).
  */
 
-interface RecordRow {
+export interface RecordRow {
   id: number;
   chargerId: string;
   kind: 'start' | 'meter' | 'stop';
@@ -39,16 +52,61 @@ interface RecordRow {
   idTag: string | null;
   chargerAt: number;
   meterWh: number | null;
-  payload: string;
+  /** Only on records from before migration 0015 (their canonical payload). */
+  legacyPayload: string | null;
+  /** The message that carried the record, as stored in the message log. */
+  message: string | Buffer | null;
   receivedAt: number;
   processError: string | null;
+  parkedAt: number | null;
 }
 
-type Outcome = { done: true; note?: string; settle?: string } | { done: false; wait: string };
+export type Outcome = { done: true; note?: string; settle?: string } | { done: false; wait: string };
 
-const RECORD_SELECT = `SELECT id, charger_id AS chargerId, kind, transaction_id AS transactionId, connector_id AS connectorId, id_tag AS idTag,
-  charger_at AS chargerAt, meter_wh AS meterWh, payload, received_at AS receivedAt, process_error AS processError
-  FROM charger_transactions`;
+const RECORD_COLUMNS = `t.id, t.charger_id AS chargerId, t.kind, t.transaction_id AS transactionId, t.connector_id AS connectorId, t.id_tag AS idTag,
+  t.charger_at AS chargerAt, t.meter_wh AS meterWh, t.payload AS legacyPayload, m.payload AS message, t.received_at AS receivedAt,
+  t.process_error AS processError, t.parked_at AS parkedAt`;
+const RECORD_FROM = 'charger_transactions t LEFT JOIN charger_messages m ON m.id = t.message_id';
+
+function statements(sqlite: Sqlite) {
+  return {
+    fresh: sqlite.prepare(`SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE t.processed_at IS NULL AND t.parked_at IS NULL AND t.id > ? ORDER BY t.id LIMIT ?`),
+    // Parked records whose transaction now has a session (or, on the minute job, that failed):
+    // read in id order past a cursor, so one pass never meets the same record twice.
+    retryable: sqlite.prepare(
+      `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM}
+       WHERE t.processed_at IS NULL AND t.parked_at IS NOT NULL AND t.id > ?
+         AND (EXISTS (SELECT 1 FROM charging_sessions s WHERE s.charger_id = t.charger_id AND s.transaction_id = t.transaction_id)
+              OR (? AND t.process_error LIKE 'error:%'))
+       ORDER BY t.id LIMIT ?`,
+    ),
+    markApplied: sqlite.prepare('UPDATE charger_transactions SET processed_at = ?, process_error = ?, parked_at = NULL WHERE id = ? AND processed_at IS NULL'),
+    park: sqlite.prepare('UPDATE charger_transactions SET parked_at = coalesce(parked_at, ?), process_error = ? WHERE id = ? AND processed_at IS NULL'),
+    parkedTransactions: sqlite.prepare(
+      'SELECT 1 FROM charger_transactions WHERE charger_id = ? AND transaction_id = ? AND processed_at IS NULL AND parked_at IS NOT NULL LIMIT 1',
+    ),
+    sessionByTransaction: sqlite.prepare('SELECT id FROM charging_sessions WHERE charger_id = ? AND transaction_id = ?'),
+  };
+}
+type Statements = ReturnType<typeof statements>;
+const statementCache = new WeakMap<Sqlite, Statements>();
+function stmts(sqlite: Sqlite): Statements {
+  let st = statementCache.get(sqlite);
+  if (!st) {
+    st = statements(sqlite);
+    statementCache.set(sqlite, st);
+  }
+  return st;
+}
+
+/** The record's OCPP payload: from its message (the frame as the charger sent it), or the copy older rows kept. */
+export function recordPayload(r: RecordRow): Record<string, unknown> {
+  if (r.legacyPayload !== null) return JSON.parse(r.legacyPayload) as Record<string, unknown>;
+  if (r.message === null) throw new DepotError('internal', `inbox record ${r.id} has neither a payload nor a message (was its message pruned?)`, { recordId: r.id });
+  const parsed = parseFrame(decodePayload(r.message));
+  if (!parsed.ok || parsed.frame.type !== 2) throw new DepotError('internal', `inbox record ${r.id}: its message is not a readable CALL`, { recordId: r.id });
+  return parsed.frame.payload;
+}
 
 interface SampledValue {
   value?: unknown;
@@ -83,12 +141,12 @@ export function energyReadings(meterValue: unknown): { at: number; wh: number }[
 }
 
 function sessionByTransaction(app: AppContext, chargerId: string, transactionId: number): SessionRow | null {
-  const row = app.sqlite.prepare('SELECT id FROM charging_sessions WHERE charger_id = ? AND transaction_id = ?').get(chargerId, transactionId) as { id: string } | undefined;
+  const row = stmts(app.sqlite).sessionByTransaction.get(chargerId, transactionId) as { id: string } | undefined;
   return row ? findSession(app, row.id) : null;
 }
 
 function applyStart(app: AppContext, r: RecordRow): Outcome {
-  const p = JSON.parse(r.payload) as { connectorId: number; idTag: string; meterStart: number; timestamp: string };
+  const p = recordPayload(r) as { connectorId: number; idTag: string; meterStart: number; timestamp: string };
   if (r.transactionId === null) throw new DepotError('invalid_input', `record ${r.id}: a StartTransaction without a transaction id`);
   if (sessionByTransaction(app, r.chargerId, r.transactionId)) return { done: true, note: 'already applied' };
   const tag = p.idTag.trim().toUpperCase();
@@ -170,7 +228,7 @@ function applyStart(app: AppContext, r: RecordRow): Outcome {
 }
 
 function applyMeter(app: AppContext, r: RecordRow): Outcome {
-  const p = JSON.parse(r.payload) as { connectorId: number; transactionId?: number; meterValue: unknown };
+  const p = recordPayload(r) as { connectorId: number; transactionId?: number; meterValue: unknown };
   let s: SessionRow | null = null;
   if (r.transactionId !== null) {
     s = sessionByTransaction(app, r.chargerId, r.transactionId);
@@ -183,20 +241,42 @@ function applyMeter(app: AppContext, r: RecordRow): Outcome {
     if (!row) return { done: true, note: 'no transaction: not a session reading' };
     s = findSession(app, row.id)!;
   }
+  return addMeterReadings(app, s, r, p.meterValue);
+}
+
+/** Adds a MeterValues record's energy readings to a session (the consumer's, or an operator's attach). */
+export function addMeterReadings(app: AppContext, s: SessionRow, r: RecordRow, meterValue: unknown): Outcome {
   let added = 0;
-  for (const reading of energyReadings(p.meterValue)) {
+  for (const reading of energyReadings(meterValue)) {
     if (addSample(app, s.id, { chargerAt: reading.at, receivedAt: r.receivedAt, wh: reading.wh, source: 'meter', recordId: r.id })) added += 1;
   }
-  if (s.state === 'PAID' || s.state === 'UNPAID') {
+  if (added > 0 && (s.state === 'PAID' || s.state === 'UNPAID')) {
     addTimeline(app, s.id, { kind: 'late_meter', chargerAt: r.chargerAt, recordId: r.id, detail: `${added} reading(s) arrived after settlement; kept, the settled amount is unchanged` });
   }
-  return { done: true };
+  return { done: true, note: added === 0 ? 'readings already recorded' : undefined };
 }
 
 function applyStop(app: AppContext, r: RecordRow): Outcome {
-  const p = JSON.parse(r.payload) as { transactionId: number; meterStop: number; timestamp: string; reason?: string; transactionData?: unknown };
+  const p = recordPayload(r) as unknown as StopPayload;
   const s = sessionByTransaction(app, r.chargerId, p.transactionId);
   if (!s) return { done: false, wait: `waiting for the StartTransaction of transaction ${p.transactionId}` };
+  return finishWithStop(app, s, r, p);
+}
+
+export interface StopPayload {
+  transactionId: number;
+  meterStop: number;
+  timestamp: string;
+  reason?: string;
+  transactionData?: unknown;
+}
+
+/** Applies a StopTransaction record to its session (the consumer's, or an operator's attach). */
+export function finishWithStop(app: AppContext, s: SessionRow, r: RecordRow, p: StopPayload): Outcome {
+  if (s.state === 'FINISHED' || s.state === 'PAID' || s.state === 'UNPAID') {
+    // Replayed after its inbox row was pruned: the session already has its stop.
+    return { done: true, note: `session ${s.id} is already ${s.state}` };
+  }
   for (const reading of energyReadings(p.transactionData)) {
     addSample(app, s.id, { chargerAt: reading.at, receivedAt: r.receivedAt, wh: reading.wh, source: 'transactionData', recordId: r.id });
   }
@@ -227,63 +307,140 @@ function applyRecord(app: AppContext, r: RecordRow): Outcome {
 }
 
 export interface ConsumeResult {
+  /** Records applied in this call. */
   applied: number;
-  waiting: number;
+  /** Records parked in this call (waiting for their start, or failed). */
+  parked: number;
+  /** Of those, records whose applying threw. */
   failed: number;
+  /** Sessions settled in this call. */
   settled: number;
+  /** Parked records newly past chargers.parkedAttentionMs (only with retryParked). */
+  needAttention: number;
+}
+
+export interface ConsumeOptions {
+  /** Records per write transaction (default chargers.inboxBatchSize). */
+  batchSize?: number;
+  /** Also retry every parked record that failed, and raise the attention alert (the minute job). */
+  retryParked?: boolean;
+}
+
+/** Applies one record in its own savepoint: a record that throws rolls back alone and is parked. */
+function applyInSavepoint(app: AppContext, r: RecordRow): Outcome | { done: false; error: string } {
+  try {
+    return app.sqlite.transaction(() => applyRecord(app, r))();
+  } catch (e) {
+    const message = (e as Error).message;
+    app.log.error({ err: e, recordId: r.id, chargerId: r.chargerId, kind: r.kind }, `applying charger transaction record ${r.id} failed; parked`);
+    return { done: false, error: `error: ${message}`.slice(0, 1000) };
+  }
+}
+
+/** Settles a session the batch finished, in its own savepoint; a failure is the sweeper's to retry. */
+function settleInSavepoint(app: AppContext, sessionId: string): boolean {
+  try {
+    const s = app.sqlite.transaction(() => settleSession(app, sessionId))();
+    return s.state === 'PAID' || s.state === 'UNPAID';
+  } catch (e) {
+    app.log.error({ err: e, sessionId }, 'settling a finished session failed; the settlement sweep will try again');
+    return false;
+  }
 }
 
 /**
- * Applies every unprocessed inbox record, oldest first, each in its own transaction; passes repeat
- * while records keep being applied (a start lets its waiting meter and stop records through).
+ * One batch in one write transaction: reads up to `limit` records past `cursor` (inside the
+ * transaction, so no other consumer can apply them in between), applies or parks each, settles
+ * what finished. Returns the last id read (the next cursor) and whether a start was applied for a
+ * transaction that has parked records.
  */
-export function consumeInbox(app: AppContext, opts: { limit?: number } = {}): ConsumeResult {
-  const out: ConsumeResult = { applied: 0, waiting: 0, failed: 0, settled: 0 };
-  const toSettle: string[] = [];
-  for (let pass = 0; pass < 10; pass += 1) {
-    const rows = app.sqlite.prepare(`${RECORD_SELECT} WHERE processed_at IS NULL ORDER BY id LIMIT ?`).all(opts.limit ?? 2_000) as RecordRow[];
-    let progress = 0;
-    out.waiting = 0;
-    out.failed = 0;
+function consumeBatch(app: AppContext, read: (cursor: number, limit: number) => RecordRow[], cursor: number, limit: number, out: ConsumeResult) {
+  const st = stmts(app.sqlite);
+  return writeTx(app.sqlite, () => {
+    const rows = read(cursor, limit);
+    const toSettle: string[] = [];
+    let unblocked = false;
+    const now = app.clock.now();
     for (const r of rows) {
-      try {
-        const outcome = writeTx(app.sqlite, (): Outcome => {
-          const o = applyRecord(app, r);
-          if (o.done) {
-            const u = app.sqlite
-              .prepare('UPDATE charger_transactions SET processed_at = ?, process_error = ? WHERE id = ? AND processed_at IS NULL')
-              .run(app.clock.now(), o.note ?? null, r.id);
-            // Another consumer got there first: roll this application back.
-            if (u.changes !== 1) throw new DepotError('guard_failed', `inbox record ${r.id} was applied by someone else`);
-          } else if (r.processError !== o.wait) {
-            app.sqlite.prepare('UPDATE charger_transactions SET process_error = ? WHERE id = ? AND processed_at IS NULL').run(o.wait, r.id);
-          }
-          return o;
-        });
-        if (outcome.done) {
-          progress += 1;
-          out.applied += 1;
-          if (outcome.settle) toSettle.push(outcome.settle);
-        } else out.waiting += 1;
-      } catch (e) {
-        if (e instanceof DepotError && e.code === 'guard_failed') continue;
-        out.failed += 1;
-        const message = (e as Error).message;
-        app.log.error({ err: e, recordId: r.id, chargerId: r.chargerId, kind: r.kind }, `applying charger transaction record ${r.id} failed; kept in the inbox`);
-        app.sqlite.prepare('UPDATE charger_transactions SET process_error = ? WHERE id = ? AND processed_at IS NULL').run(`error: ${message}`.slice(0, 1000), r.id);
+      const o = applyInSavepoint(app, r);
+      if (o.done) {
+        expectOne(st.markApplied.run(now, o.note ?? null, r.id).changes, r.id);
+        out.applied += 1;
+        if (o.settle) toSettle.push(o.settle);
+        if (r.kind === 'start' && r.transactionId !== null && st.parkedTransactions.get(r.chargerId, r.transactionId)) unblocked = true;
+      } else {
+        const reason = 'wait' in o ? o.wait : o.error;
+        expectOne(st.park.run(now, reason, r.id).changes, r.id);
+        out.parked += 1;
+        if ('error' in o) out.failed += 1;
       }
     }
-    if (progress === 0 || out.waiting + out.failed === 0) break;
+    for (const id of toSettle) if (settleInSavepoint(app, id)) out.settled += 1;
+    return { read: rows.length, cursor: rows.length > 0 ? rows[rows.length - 1].id : cursor, unblocked };
+  });
+}
+
+function expectOne(changes: number, recordId: number): void {
+  // The batch read the record inside this transaction, so it cannot have been applied since.
+  if (changes !== 1) throw new DepotError('guard_failed', `inbox record ${recordId} changed under the consumer`, { recordId });
+}
+
+/**
+ * Applies every new inbox record, oldest first, in batches; then the parked records that can now
+ * be applied (their start arrived), and with retryParked the failed ones too, and raises the
+ * attention alert for records parked too long.
+ */
+export function consumeInbox(app: AppContext, opts: ConsumeOptions = {}): ConsumeResult {
+  const out: ConsumeResult = { applied: 0, parked: 0, failed: 0, settled: 0, needAttention: 0 };
+  const limit = opts.batchSize ?? app.config.chargers.inboxBatchSize;
+  const st = stmts(app.sqlite);
+  let retry = opts.retryParked === true;
+  const fresh = (cursor: number, n: number) => st.fresh.all(cursor, n) as RecordRow[];
+  const retryable = (cursor: number, n: number) => st.retryable.all(cursor, opts.retryParked ? 1 : 0, n) as RecordRow[];
+  for (let cursor = 0; ; ) {
+    const b = consumeBatch(app, fresh, cursor, limit, out);
+    cursor = b.cursor;
+    retry ||= b.unblocked;
+    if (b.read < limit) break;
   }
-  for (const id of toSettle) {
-    try {
-      const s = settleSession(app, id);
-      if (s.state === 'PAID' || s.state === 'UNPAID') out.settled += 1;
-    } catch (e) {
-      app.log.error({ err: e, sessionId: id }, 'settling a finished session failed; the settlement sweep will try again');
+  if (retry) {
+    for (let cursor = 0; ; ) {
+      const b = consumeBatch(app, retryable, cursor, limit, out);
+      cursor = b.cursor;
+      if (b.read < limit) break;
     }
   }
+  if (opts.retryParked) out.needAttention = flagParkedForAttention(app);
   return out;
+}
+
+/**
+ * Marks the records parked longer than chargers.parkedAttentionMs as needing attention and raises
+ * one alert for them (the alert counts repeats while it is open). Returns how many were newly marked.
+ */
+function flagParkedForAttention(app: AppContext): number {
+  const now = app.clock.now();
+  return writeTx(app.sqlite, () => {
+    const marked = app.sqlite
+      .prepare(
+        `UPDATE charger_transactions SET attention_at = ?
+         WHERE processed_at IS NULL AND parked_at IS NOT NULL AND parked_at <= ? AND attention_at IS NULL`,
+      )
+      .run(now, now - app.config.chargers.parkedAttentionMs).changes;
+    if (marked > 0) {
+      const waiting = (
+        app.sqlite.prepare('SELECT count(*) AS n FROM charger_transactions WHERE processed_at IS NULL AND attention_at IS NOT NULL').get() as { n: number }
+      ).n;
+      raiseAlert(app, {
+        code: 'inbox.parked',
+        level: 'warning',
+        message: `${waiting} charger record(s) could not be applied for more than ${Math.round(app.config.chargers.parkedAttentionMs / 3_600_000)} h: attach each to its session or discard it (Sessions → charger records)`,
+        details: { waiting, newlyParked: marked },
+      });
+      app.log.warn({ waiting, marked }, 'charger records parked too long need an operator');
+    }
+    return marked;
+  });
 }
 
 /**

@@ -6,8 +6,8 @@ export { startTimeoutWorker } from './start';
 
 /**
  * The safety net behind the real-time path: records left in the transaction inbox (the process
- * stopped between commit and hook, a record waiting for its start, one that failed) are applied,
- * and the sessions they finish are settled. Finished sessions whose settlement was lost some
+ * stopped between commit and hook, a record parked waiting for its start, one that failed) are
+ * applied, the sessions they finish are settled, and records parked too long raise an alert. Finished sessions whose settlement was lost some
  * other way are the settlement sweeper's (sweeper.ts): it runs on its own schedule and records
  * every sweep, so this job does not settle them behind its back.
  */
@@ -17,8 +17,8 @@ export const consumeInboxWorker = defineWorker({
   args: z.object({}),
   maxAttempts: 3,
   perform(app) {
-    const r = consumeInbox(app);
-    if (r.applied + r.failed > 0) app.log.info({ inbox: r }, 'charger transaction inbox consumed');
+    const r = consumeInbox(app, { retryParked: true });
+    if (r.applied + r.parked + r.needAttention > 0) app.log.info({ inbox: r }, 'charger transaction inbox consumed');
   },
 });
 
