@@ -61,6 +61,8 @@ const message = z.object({
   transactionId: z.number().nullable(),
   payload: z.string(),
   error: z.string().nullable(),
+  /** Our answer to this CALL from a charger (decoded); null on older rows, whose answers are rows of their own. */
+  answer: z.string().nullable(),
 });
 
 const chargerId = z.string().trim().regex(CHARGER_ID_PATTERN, '1-48 letters, digits, dot, dash or underscore');

@@ -3,6 +3,7 @@ import { DepotError, expectChanges } from '../app/errors';
 import { writeTx } from '../db/connection';
 import { hashPassword } from '../operators';
 import { CHARGER_ID_PATTERN } from './ocpp';
+import { decodePayload } from './payload-codec';
 
 /**
  * The charger registry: stations, chargers, connectors and the message log's reading side.
@@ -14,7 +15,14 @@ import { CHARGER_ID_PATTERN } from './ocpp';
  * - A charger is online from any message it sends until it has been silent for
  *   `chargers.offlineAfterMissedHeartbeats` heartbeat intervals; markOfflineChargers is the only
  *   place that takes it offline, and it reports every charger it changed.
- * - pruneMessageLog deletes only message-log rows older than the cut-off, in bounded chunks.
+ * - The message log reads back every message in and out as it was received or sent, decoded from
+ *   its stored form (payload-codec.ts); our answer to a charger's CALL comes with the CALL (its
+ *   `answer`), and rows from before migration 0015 (plain text, answers as 'out' rows of their own)
+ *   read as they always did. A stored payload that does not decode is an integrity_failed error
+ *   naming the message, never a guess.
+ * - pruneMessageLog deletes only what is older than the retention, in bounded chunks: inbox
+ *   records that were applied or resolved (a record still waiting is never deleted), and message-log
+ *   rows, except a message that a record still waiting points at.
  */
 
 export const MIN_CHARGER_PASSWORD = 8;
@@ -355,13 +363,34 @@ export interface MessageLogEntry {
   uniqueId: string | null;
   action: string | null;
   transactionId: number | null;
+  /** The message as received or sent, decoded. */
   payload: string;
   error: string | null;
+  /**
+   * Our answer (CALLRESULT or CALLERROR, as published on ocpp/cs/{id}) to this CALL from a charger,
+   * decoded. Null on rows written before migration 0015: their answers are 'out' rows of their own.
+   */
+  answer: string | null;
 }
 
+type StoredMessageRow = Omit<MessageLogEntry, 'payload' | 'answer'> & { payload: string | Buffer; answer: string | Buffer | null };
+
 const MESSAGE_SELECT = `SELECT id, charger_id AS chargerId, direction, topic, received_at AS receivedAt, charger_at AS chargerAt,
-  message_type AS messageType, unique_id AS uniqueId, action, transaction_id AS transactionId, payload, error
+  message_type AS messageType, unique_id AS uniqueId, action, transaction_id AS transactionId, payload, error, answer
   FROM charger_messages`;
+
+/** A stored payload or answer as text; one the codec cannot read names its row instead of showing a guess. */
+function readStored(id: number, field: 'payload' | 'answer', stored: string | Buffer): string {
+  try {
+    return decodePayload(stored);
+  } catch (e) {
+    throw new DepotError('integrity_failed', `charger message ${id}: ${(e as Error).message}`, { field, messageId: id });
+  }
+}
+
+function toEntry(r: StoredMessageRow): MessageLogEntry {
+  return { ...r, payload: readStored(r.id, 'payload', r.payload), answer: r.answer === null ? null : readStored(r.id, 'answer', r.answer) };
+}
 
 /** One page of a charger's message log, newest first; pass `nextBeforeId` back for the next page. */
 export function listMessages(
@@ -369,33 +398,116 @@ export function listMessages(
   q: { chargerId: string; limit: number; beforeId?: number; transactionId?: number },
 ): { items: MessageLogEntry[]; nextBeforeId: number | null } {
   const before = q.beforeId ?? Number.MAX_SAFE_INTEGER;
-  const items = (
+  const rows = (
     q.transactionId === undefined
       ? app.sqlite.prepare(`${MESSAGE_SELECT} WHERE charger_id = ? AND id < ? ORDER BY id DESC LIMIT ?`).all(q.chargerId, before, q.limit)
       : app.sqlite
           .prepare(`${MESSAGE_SELECT} WHERE charger_id = ? AND transaction_id = ? AND id < ? ORDER BY id DESC LIMIT ?`)
           .all(q.chargerId, q.transactionId, before, q.limit)
-  ) as MessageLogEntry[];
+  ) as StoredMessageRow[];
+  const items = rows.map(toEntry);
   return { items, nextBeforeId: items.length === q.limit ? items[items.length - 1].id : null };
 }
 
+export interface PruneOutcome {
+  /** Message-log rows deleted. */
+  messages: number;
+  /** Transaction-inbox records deleted. */
+  records: number;
+}
+
+const PRUNE_CHUNK = 5_000;
+
 /**
- * Deletes message-log rows received before `now - olderThanMs`, a chunk per transaction so the
- * writer never holds the database for long. The transaction inbox keeps its own copy of each
- * record, so pruning the log never loses a transaction. Returns the number of rows deleted.
+ * Deletes what is older than `now - olderThanMs` (retention: chargers.messageLogRetentionDays):
+ * first the inbox records that are done with (processed, or resolved by an operator) and whose
+ * last copy arrived before the cut-off, then the message-log rows received before it, except a
+ * message that a record still waiting to be applied points at (its payload lives only there).
+ *
+ * Both tables are walked from their smallest id, a chunk per write transaction, with a turn of the
+ * event loop between chunks so chargers' messages keep being written and answered meanwhile.
+ *
+ * Why by id: ids grow with receipt (AUTOINCREMENT, rows written in arrival order), so the rows
+ * older than the cut-off are a prefix of the table and the walk stops at the first row received
+ * after it. That touches only what is deleted plus the few rows kept on purpose (waiting records
+ * and their messages), with no index on received_at to pay for on every insert. A row received
+ * out of order (the clock stepped back) merely waits for the next run.
  */
-export function pruneMessageLog(app: AppContext, olderThanMs: number, opts: { chunk?: number; now?: number } = {}): number {
+export async function pruneMessageLog(app: AppContext, olderThanMs: number, opts: { chunk?: number; now?: number } = {}): Promise<PruneOutcome> {
   const cutoff = (opts.now ?? app.clock.now()) - olderThanMs;
-  const chunk = opts.chunk ?? 5_000;
-  const del = app.sqlite.prepare(
-    'DELETE FROM charger_messages WHERE id IN (SELECT id FROM charger_messages WHERE received_at < ? ORDER BY received_at LIMIT ?)',
-  );
+  const chunk = opts.chunk ?? PRUNE_CHUNK;
+  // Records first: a finished record deleted here no longer holds on to its message below.
+  const records = await pruneByIdPrefix(app, cutoff, chunk, pruneRecordsChunk(app));
+  const messages = await pruneByIdPrefix(app, cutoff, chunk, pruneMessagesChunk(app));
+  if (messages + records > 0) app.log.info({ messages, records, cutoff }, 'message log and transaction inbox pruned');
+  return { messages, records };
+}
+
+interface ChunkResult {
+  deleted: number;
+  /** The last id looked at; the next chunk starts after it. */
+  lastId: number;
+  /** A row received at or after the cut-off was reached, or the table ended. */
+  done: boolean;
+}
+
+type PruneChunk = (afterId: number, cutoff: number, chunk: number) => ChunkResult;
+
+async function pruneByIdPrefix(app: AppContext, cutoff: number, chunk: number, step: PruneChunk): Promise<number> {
+  let afterId = 0;
   let total = 0;
   for (;;) {
-    const n = writeTx(app.sqlite, () => Number(del.run(cutoff, chunk).changes));
-    total += n;
-    if (n < chunk) break;
+    const r = writeTx(app.sqlite, () => step(afterId, cutoff, chunk));
+    total += r.deleted;
+    if (r.done) return total;
+    afterId = r.lastId;
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  if (total > 0) app.log.info({ deleted: total, cutoff }, 'message log pruned');
-  return total;
+}
+
+/** The rows of a page received before the cut-off, up to the first one that was not. */
+function oldPrefix<T extends { receivedAt: number }>(page: T[], cutoff: number): T[] {
+  const firstNew = page.findIndex((r) => r.receivedAt >= cutoff);
+  return firstNew === -1 ? page : page.slice(0, firstNew);
+}
+
+function pruneRecordsChunk(app: AppContext): PruneChunk {
+  const page = app.sqlite.prepare(
+    `SELECT id, received_at AS receivedAt, last_received_at AS lastReceivedAt, processed_at AS processedAt, resolution
+     FROM charger_transactions WHERE id > ? ORDER BY id LIMIT ?`,
+  );
+  const del = app.sqlite.prepare('DELETE FROM charger_transactions WHERE id = ? AND (processed_at IS NOT NULL OR resolution IS NOT NULL)');
+  return (afterId, cutoff, chunk) => {
+    const rows = page.all(afterId, chunk) as { id: number; receivedAt: number; lastReceivedAt: number; processedAt: number | null; resolution: string | null }[];
+    const old = oldPrefix(rows, cutoff);
+    let deleted = 0;
+    for (const r of old) {
+      // A record still waiting is never deleted, and neither is one a charger repeated (or the
+      // consumer applied) within the retention: while it is here, a replay is recognised as a repeat.
+      const finished = r.processedAt !== null || r.resolution !== null;
+      if (finished && r.lastReceivedAt < cutoff && (r.processedAt ?? 0) < cutoff) deleted += Number(del.run(r.id).changes);
+    }
+    return { deleted, lastId: old.at(-1)?.id ?? afterId, done: old.length < chunk };
+  };
+}
+
+function pruneMessagesChunk(app: AppContext): PruneChunk {
+  const page = app.sqlite.prepare('SELECT id, received_at AS receivedAt FROM charger_messages WHERE id > ? ORDER BY id LIMIT ?');
+  // The two halves match the inbox's partial indexes (waiting, parked), so this reads only the
+  // records not yet applied, never the whole inbox.
+  const needed = app.sqlite
+    .prepare(
+      `SELECT message_id FROM charger_transactions WHERE processed_at IS NULL AND parked_at IS NULL AND message_id BETWEEN @lo AND @hi
+       UNION SELECT message_id FROM charger_transactions WHERE processed_at IS NULL AND parked_at IS NOT NULL AND message_id BETWEEN @lo AND @hi`,
+    )
+    .pluck();
+  const del = app.sqlite.prepare('DELETE FROM charger_messages WHERE id = ?');
+  return (afterId, cutoff, chunk) => {
+    const old = oldPrefix(page.all(afterId, chunk) as { id: number; receivedAt: number }[], cutoff);
+    if (old.length === 0) return { deleted: 0, lastId: afterId, done: true };
+    const keep = new Set(needed.all({ lo: old[0].id, hi: old[old.length - 1].id }) as number[]);
+    let deleted = 0;
+    for (const r of old) if (!keep.has(r.id)) deleted += Number(del.run(r.id).changes);
+    return { deleted, lastId: old[old.length - 1].id, done: old.length < chunk };
+  };
 }

@@ -3,6 +3,7 @@ import { DepotError } from '../app/errors';
 import { ensureBackOfficeCredentials, startEmbeddedBroker, type EmbeddedBroker } from './broker';
 import { defaultHooks, processBatch, type BatchOutcome, type ChargerHooks, type InboundContext, type InboundMessage } from './inbound';
 import { encodeFrame, PendingCalls, topics, type CallOptions, type FrameForm, type Payload } from './ocpp';
+import { encodePayload } from './payload-codec';
 import { startTransport, type Transport } from './transport';
 
 /**
@@ -109,7 +110,7 @@ export async function startChargers(app: AppContext, opts: StartChargersOptions 
           frame.uniqueId,
           frame.action,
           typeof frame.payload.transactionId === 'number' ? frame.payload.transactionId : null,
-          text,
+          encodePayload(text),
           attempt > 1 ? `retry ${attempt - 1}` : null,
         );
       await transport.publish(topic, text);

@@ -34,16 +34,19 @@ export const chargersOfflineWorker = defineWorker({
   },
 });
 
-/** Raw charger messages are kept chargers.messageLogRetentionDays, then deleted in chunks. */
+/**
+ * Raw charger messages, and the inbox records already applied or resolved, are kept
+ * chargers.messageLogRetentionDays, then deleted in chunks; records still waiting and their
+ * messages stay. pruneMessageLog logs what it deleted.
+ */
 export const chargersPruneMessagesWorker = defineWorker({
   kind: 'chargers.pruneMessages',
   queue: 'maintenance',
   args: z.object({}),
   maxAttempts: 3,
   timeoutMs: 10 * 60_000,
-  perform(app) {
-    const deleted = pruneMessageLog(app, app.config.chargers.messageLogRetentionDays * DAY_MS);
-    if (deleted > 0) app.log.info({ deleted }, `pruned ${deleted} charger message(s)`);
+  async perform(app) {
+    await pruneMessageLog(app, app.config.chargers.messageLogRetentionDays * DAY_MS);
   },
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import Database from 'better-sqlite3';
 import { parseFrame, type Frame } from '../../src-main/chargers/ocpp';
+import { decodePayload } from '../../src-main/chargers/payload-codec';
 import { addDriver } from '../../src-main/ledger';
 import type { SimCharger } from '../../src-main/chargers/simulator';
 import { count, gatewayClient, rows, settle, startDepot, type Depot } from './helpers';
@@ -65,11 +66,9 @@ describe('BootNotification', () => {
     for (let i = 0; i < 100 && answers.length === 0; i += 1) await new Promise((r) => setTimeout(r, 20));
     expect(JSON.parse(answers[0])).toEqual([3, 'b1', { status: 'Rejected', currentTime: '2026-01-15T01:00:00.000Z', interval: 300 }]);
     expect(count(depot.app, 'SELECT count(*) AS n FROM chargers')).toBe(0);
-    // The attempt itself is in the message log, in and out.
-    expect(rows(depot.app, "SELECT direction, action FROM charger_messages WHERE charger_id = 'GHOST-1' ORDER BY id")).toEqual([
-      { direction: 'in', action: 'BootNotification' },
-      { direction: 'out', action: 'BootNotification' },
-    ]);
+    // The attempt itself is in the message log, in and out: our answer on the BootNotification's row.
+    const logged = rows<{ direction: string; action: string; answer: Buffer | string }>(depot.app, "SELECT direction, action, answer FROM charger_messages WHERE charger_id = 'GHOST-1' ORDER BY id");
+    expect(logged.map((m) => [m.direction, m.action, decodePayload(m.answer)])).toEqual([['in', 'BootNotification', answers[0]]]);
   });
 
   test('an unknown charger is anything but booted: its Heartbeat gets a SecurityError and changes nothing', async () => {
@@ -150,11 +149,16 @@ describe('bad messages are refused with a CALLERROR, logged raw, and change noth
     const depot = await startDepot();
     const cp = await bootedCharger(depot);
     const before = businessState(depot);
-    const { frame } = await rawCall(depot, cp, '{"MessageTypeId":2,"UniqueId":"m1","Action":"Heartbeat","Payload":{');
+    const { frame, text: answer } = await rawCall(depot, cp, '{"MessageTypeId":2,"UniqueId":"m1","Action":"Heartbeat","Payload":{');
     expect(frame).toMatchObject({ type: 4, uniqueId: '-1', errorCode: 'FormationViolation' });
     expect(businessState(depot)).toEqual(before);
-    const [logged] = rows(depot.app, "SELECT payload, error FROM charger_messages WHERE direction = 'in' ORDER BY id DESC LIMIT 1");
-    expect(logged).toEqual({ payload: '{"MessageTypeId":2,"UniqueId":"m1","Action":"Heartbeat","Payload":{', error: expect.stringMatching(/^FormationViolation: message is not JSON/) as unknown });
+    // One row: the raw text, why it was refused, and the CALLERROR we sent.
+    const [logged] = rows<{ payload: Buffer | string; error: string; answer: Buffer | string }>(depot.app, "SELECT payload, error, answer FROM charger_messages WHERE direction = 'in' ORDER BY id DESC LIMIT 1");
+    expect({ ...logged, payload: decodePayload(logged.payload), answer: decodePayload(logged.answer) }).toEqual({
+      payload: '{"MessageTypeId":2,"UniqueId":"m1","Action":"Heartbeat","Payload":{',
+      error: expect.stringMatching(/^FormationViolation: message is not JSON/) as unknown,
+      answer,
+    });
   });
 
   test.each([
@@ -172,9 +176,10 @@ describe('bad messages are refused with a CALLERROR, logged raw, and change noth
     // Answered in the form the charger used.
     expect(Array.isArray(JSON.parse(answer))).toBe(true);
     expect(businessState(depot)).toEqual(before);
-    const [logged] = rows<{ payload: string; error: string }>(depot.app, "SELECT payload, error FROM charger_messages WHERE direction = 'in' ORDER BY id DESC LIMIT 1");
-    expect(logged.payload).toBe(text);
+    const [logged] = rows<{ payload: Buffer | string; error: string; answer: Buffer | string }>(depot.app, "SELECT payload, error, answer FROM charger_messages WHERE direction = 'in' ORDER BY id DESC LIMIT 1");
+    expect(decodePayload(logged.payload)).toBe(text);
     expect(logged.error.startsWith(`${code}:`)).toBe(true);
+    expect(decodePayload(logged.answer)).toBe(answer);
   });
 
   test('an action OCPP 1.6 does not know is NotImplemented; a central-system action sent by a charger is NotSupported', async () => {
@@ -257,12 +262,14 @@ describe('transaction messages land once in the inbox and are always acknowledge
     const chargerClock = Date.parse('2026-01-14T23:00:00Z');
     const tx = await cp.startTransaction(1, 'TAG-A', 0, chargerClock);
     await cp.meterValues(1, tx, 100, chargerClock + 1000);
-    const log = rows(depot.app, "SELECT direction, action, received_at, charger_at, transaction_id FROM charger_messages WHERE action IN ('StartTransaction','MeterValues') ORDER BY id");
-    expect(log).toEqual([
-      { direction: 'in', action: 'StartTransaction', received_at: depot.clock.now(), charger_at: chargerClock, transaction_id: tx },
-      { direction: 'out', action: 'StartTransaction', received_at: depot.clock.now(), charger_at: null, transaction_id: tx },
-      { direction: 'in', action: 'MeterValues', received_at: depot.clock.now(), charger_at: chargerClock + 1000, transaction_id: tx },
-      { direction: 'out', action: 'MeterValues', received_at: depot.clock.now(), charger_at: null, transaction_id: tx },
+    const log = rows<{ answer: Buffer | string }>(
+      depot.app,
+      "SELECT direction, action, received_at, charger_at, transaction_id, answer FROM charger_messages WHERE action IN ('StartTransaction','MeterValues') ORDER BY id",
+    );
+    // Our answer is on the CALL's row, as published.
+    expect(log.map((m) => ({ ...m, answer: parseFrame(decodePayload(m.answer)) }))).toEqual([
+      { direction: 'in', action: 'StartTransaction', received_at: depot.clock.now(), charger_at: chargerClock, transaction_id: tx, answer: expect.objectContaining({ ok: true, frame: expect.objectContaining({ type: 3, payload: expect.objectContaining({ transactionId: tx }) }) }) },
+      { direction: 'in', action: 'MeterValues', received_at: depot.clock.now(), charger_at: chargerClock + 1000, transaction_id: tx, answer: expect.objectContaining({ ok: true, frame: expect.objectContaining({ type: 3, payload: {} }) }) },
     ]);
   });
 
@@ -309,7 +316,7 @@ describe('group commit and durability', () => {
     try {
       const committed = reader.prepare(
         `SELECT (SELECT count(*) FROM charger_transactions WHERE charger_id = ? AND unique_id = ?) AS inbox,
-                (SELECT count(*) FROM charger_messages WHERE charger_id = ? AND unique_id = ? AND direction = 'in') AS logged`,
+                (SELECT count(*) FROM charger_messages WHERE charger_id = ? AND unique_id = ? AND direction = 'in' AND answer IS NOT NULL) AS logged`,
       );
       const perCharger = 60;
       const notCommittedWhenAnswered: string[] = [];
@@ -338,8 +345,9 @@ describe('group commit and durability', () => {
       expect(notCommittedWhenAnswered).toEqual([]);
       await settle(depot);
       expect(count(depot.app, "SELECT count(*) AS n FROM charger_transactions WHERE kind = 'meter'")).toBe(3 * perCharger);
-      expect(count(depot.app, "SELECT count(*) AS n FROM charger_messages WHERE action = 'MeterValues' AND direction = 'in'")).toBe(3 * perCharger);
-      expect(count(depot.app, "SELECT count(*) AS n FROM charger_messages WHERE action = 'MeterValues' AND direction = 'out'")).toBe(3 * perCharger);
+      // Each message once, our answer on its row.
+      expect(count(depot.app, "SELECT count(*) AS n FROM charger_messages WHERE action = 'MeterValues' AND direction = 'in' AND answer IS NOT NULL")).toBe(3 * perCharger);
+      expect(count(depot.app, "SELECT count(*) AS n FROM charger_messages WHERE action = 'MeterValues' AND direction = 'out'")).toBe(0);
     } finally {
       reader.close();
     }

@@ -78,16 +78,19 @@ describe('stations and chargers through the contract', () => {
     await cp.boot();
     const tx = await cp.startTransaction(1, 'T', 0, Date.parse('2026-01-15T00:00:00Z'));
     for (let i = 1; i <= 3; i += 1) await cp.heartbeat();
-    type Page = { items: { id: number; action: string; direction: string }[]; nextBeforeId: number | null };
-    const first = await ok<Page>(depot.app, op, 'chargers.messages', { chargerId: 'CP-1', limit: 4 });
-    expect(first.items.map((m) => m.action)).toEqual(['Heartbeat', 'Heartbeat', 'Heartbeat', 'Heartbeat']);
-    const second = await ok<Page>(depot.app, op, 'chargers.messages', { chargerId: 'CP-1', limit: 4, beforeId: first.nextBeforeId! });
-    expect(second.items.map((m) => m.action)).toEqual(['Heartbeat', 'Heartbeat', 'StartTransaction', 'StartTransaction']);
-    const third = await ok<Page>(depot.app, op, 'chargers.messages', { chargerId: 'CP-1', limit: 4, beforeId: second.nextBeforeId! });
+    type Page = { items: { id: number; action: string; direction: string; answer: string | null }[]; nextBeforeId: number | null };
+    // One row per message from the charger, our answer on it.
+    const first = await ok<Page>(depot.app, op, 'chargers.messages', { chargerId: 'CP-1', limit: 2 });
+    expect(first.items.map((m) => m.action)).toEqual(['Heartbeat', 'Heartbeat']);
+    const second = await ok<Page>(depot.app, op, 'chargers.messages', { chargerId: 'CP-1', limit: 2, beforeId: first.nextBeforeId! });
+    expect(second.items.map((m) => m.action)).toEqual(['Heartbeat', 'StartTransaction']);
+    const third = await ok<Page>(depot.app, op, 'chargers.messages', { chargerId: 'CP-1', limit: 2, beforeId: second.nextBeforeId! });
     expect(third).toMatchObject({ nextBeforeId: null });
-    expect(third.items.map((m) => m.action)).toEqual(['BootNotification', 'BootNotification']);
+    expect(third.items.map((m) => m.action)).toEqual(['BootNotification']);
+    expect([...first.items, ...second.items, ...third.items].every((m) => m.direction === 'in' && m.answer !== null)).toBe(true);
     const ofTx = await ok<Page>(depot.app, op, 'chargers.messages', { chargerId: 'CP-1', transactionId: tx });
-    expect(ofTx.items.map((m) => m.direction)).toEqual(['out', 'in']);
+    expect(ofTx.items.map((m) => m.direction)).toEqual(['in']);
+    expect(JSON.parse(ofTx.items[0].answer!)).toMatchObject({ MessageTypeId: 3, Payload: { transactionId: tx } });
   });
 
   test('broker.status shows the embedded broker, who is connected and how many chargers are online', async () => {
@@ -127,19 +130,28 @@ describe('offline marking and message-log retention', () => {
     expect(depot.events.at(-1)).toMatchObject({ type: 'charger.status', payload: { chargerId: 'CP-1', online: true } });
   });
 
-  test('pruning deletes only log rows older than the cut-off, in chunks, and leaves the transaction inbox alone', async () => {
+  test('pruning deletes log rows older than the cut-off, in chunks, but keeps a start the session step has not applied yet, and its message', async () => {
     const depot = await startDepot();
     await depot.register('CP-1');
     const cp = await depot.charger('CP-1');
     await cp.boot();
     await cp.startTransaction(1, 'T', 0, depot.clock.now());
+    const startedAt = depot.clock.now();
     depot.clock.advance(10 * 86_400_000);
     await cp.heartbeat();
     await settle(depot);
-    expect(count(depot.app, 'SELECT count(*) AS n FROM charger_messages')).toBe(6);
-    expect(pruneMessageLog(depot.app, 5 * 86_400_000, { chunk: 3 })).toBe(4);
-    expect(rows(depot.app, 'SELECT action FROM charger_messages ORDER BY id')).toEqual([{ action: 'Heartbeat' }, { action: 'Heartbeat' }]);
-    expect(count(depot.app, 'SELECT count(*) AS n FROM charger_transactions')).toBe(1);
+    const old = count(depot.app, 'SELECT count(*) AS n FROM charger_messages WHERE received_at <= ?', startedAt);
+    const needed = count(depot.app, 'SELECT count(*) AS n FROM charger_transactions WHERE processed_at IS NULL AND message_id IS NOT NULL');
+    const outcome = await pruneMessageLog(depot.app, 5 * 86_400_000, { chunk: 3 });
+    expect(outcome).toEqual({ messages: old - needed, records: 0 });
+    // Left: the heartbeat (and our answer to it), and whatever message the waiting start points at.
+    const left = rows<{ action: string; kept: number }>(
+      depot.app,
+      `SELECT m.action, (SELECT count(*) FROM charger_transactions t WHERE t.message_id = m.id) AS kept FROM charger_messages m ORDER BY m.id`,
+    );
+    expect(new Set(left.filter((m) => m.kept === 0).map((m) => m.action))).toEqual(new Set(['Heartbeat']));
+    expect(left.filter((m) => m.kept === 1).map((m) => m.action)).toEqual(needed === 1 ? ['StartTransaction'] : []);
+    expect(rows(depot.app, 'SELECT kind, processed_at FROM charger_transactions')).toEqual([{ kind: 'start', processed_at: null }]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { call, ok } from '../helpers';
-import { markOfflineChargers, setMaintenance } from '../../src-main/chargers';
+import { decodePayload, markOfflineChargers, setMaintenance } from '../../src-main/chargers';
 import type { SessionView } from '../../src-main/sessions';
 import { at, expectLedgerValid, startSessionDepot, wallet } from './helpers';
 
@@ -103,10 +103,11 @@ describe('settlement and the money it moves', () => {
     // CP-2 replays a charge the same card made there earlier, offline.
     await cp2.startTransaction(2, 'CARD-CC-2', 0, at('08:00'));
     await depot.settle();
-    const answer = app.sqlite
-      .prepare("SELECT payload FROM charger_messages WHERE charger_id = 'CP-2' AND direction = 'out' AND action = 'StartTransaction'")
-      .get() as { payload: string };
-    expect(JSON.parse(answer.payload)).toMatchObject({ Payload: { idTagInfo: { status: 'Accepted' } } });
+    // Our answer is kept on the StartTransaction's own row in the message log.
+    const logged = app.sqlite
+      .prepare("SELECT answer FROM charger_messages WHERE charger_id = 'CP-2' AND direction = 'in' AND action = 'StartTransaction'")
+      .get() as { answer: Buffer | string };
+    expect(JSON.parse(decodePayload(logged.answer))).toMatchObject({ Payload: { idTagInfo: { status: 'Accepted' } } });
     expectLedgerValid(app);
   });
 

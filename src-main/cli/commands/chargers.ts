@@ -140,7 +140,12 @@ export const chargerCommands: Command[] = [
       });
       cx.print(page, () =>
         page.items
-          .map((m) => `${new Date(m.receivedAt).toISOString()} ${m.direction === 'in' ? '<-' : '->'} ${m.topic} ${m.payload}${m.error ? `   !! ${m.error}` : ''}`)
+          .flatMap((m) => {
+            const at = new Date(m.receivedAt).toISOString();
+            const line = `${at} ${m.direction === 'in' ? '<-' : '->'} ${m.topic} ${m.payload}${m.error ? `   !! ${m.error}` : ''}`;
+            // Our answer is stored on the charger's CALL; it went out on the charger's downstream topic.
+            return m.answer === null ? [line] : [line, `${at} -> ocpp/cs/${m.chargerId} ${m.answer}`];
+          })
           .join('\n') || '(no messages)',
       );
     },
