@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import Decimal from 'decimal.js';
 import type { AppContext } from '../app/context';
 import type { DepotEventMap } from '../app/events';
+import { afterCommit } from '../db/after-commit';
 import { writeTx, type Sqlite } from '../db/connection';
 import { canonicalJson, findDriverByIdTag, hasOpenDebt } from '../ledger';
 import {
@@ -10,6 +11,7 @@ import {
   CALLRESULT,
   CHARGER_ACTIONS,
   callError,
+  checkConnector,
   encodeFrame,
   isKnownAction,
   parseFrame,
@@ -17,6 +19,7 @@ import {
   topics,
   validatePayload,
   type CallFrame,
+  type ConnectorBound,
   type Frame,
   type FrameForm,
   type OcppFault,
@@ -24,7 +27,7 @@ import {
   type PendingCalls,
 } from './ocpp';
 import { encodePayload } from './payload-codec';
-import { recordSelfRegisteredCharger } from './registry';
+import { MAX_CONNECTORS, recordSelfRegisteredCharger } from './registry';
 import type { TransactionRecordKind } from './schema';
 
 /**
@@ -35,8 +38,10 @@ import type { TransactionRecordKind } from './schema';
  *   payload-codec.ts), with its receipt time and (when the payload has one) the charger's own time,
  *   and the answer we publish to it is kept on the same row; both in the same transaction as the
  *   change the message caused.
- * - A CALL that cannot be read, names an unknown action, breaks its OCPP 1.6 schema, or comes from
- *   a charger id the back office does not know (anything but BootNotification) changes nothing but
+ * - A CALL that cannot be read, names an unknown action, breaks its OCPP 1.6 schema or DepotDesk's
+ *   bounds (ocpp.ts LIMITS; a connector above the charger's registered count, which also raises
+ *   `charger.unknown_connector`), or comes from a charger id the back office does not know
+ *   (anything but BootNotification) changes nothing but
  *   the message log (and the sender's last-seen time: it is alive), and is answered with a
  *   CALLERROR carrying the OCPP error code. So does a CALL whose handling fails, hook included:
  *   its changes are rolled back and it is answered InternalError.
@@ -471,11 +476,16 @@ function handleCall(
   }
 
   const p = frame.payload;
+  const badConnector = checkConnector(action, p, connectorBound(chargerId, charger));
+  if (badConnector) {
+    if (charger.registered === 1) unknownConnectorAlert(app, chargerId, p.connectorId as number, charger.connector_count);
+    throw new Fault(badConnector);
+  }
   switch (action) {
     case 'Heartbeat':
       return { payload: { currentTime: new Date(at).toISOString() }, transactionId: null };
     case 'StatusNotification':
-      statusNotification(s, chargerId, charger, p, at, out);
+      statusNotification(s, chargerId, p, at, out);
       return { payload: {}, transactionId: null };
     case 'Authorize':
       return { payload: checkedAnswer(action, { idTagInfo: ctx.hooks.authorizeIdTag(app, p.idTag as string, { chargerId, action }) }), transactionId: null };
@@ -525,7 +535,32 @@ function boot(app: AppContext, s: Statements, chargerId: string, p: Payload, at:
   return { status: 'Accepted', currentTime: new Date(at).toISOString(), interval };
 }
 
-function statusNotification(s: Statements, chargerId: string, charger: ChargerRow, p: Payload, at: number, out: BatchOutcome): void {
+/**
+ * The highest connector a charger may name: its registered count, or for a charger that registered
+ * itself and is not confirmed yet (count unknown) the most `charger add` accepts.
+ */
+function connectorBound(chargerId: string, charger: ChargerRow): ConnectorBound {
+  return charger.registered === 1
+    ? { max: charger.connector_count, reason: `charger ${chargerId} is registered with ${charger.connector_count} connector(s)` }
+    : { max: MAX_CONNECTORS, reason: `charger ${chargerId} is not confirmed yet, and a charger has at most ${MAX_CONNECTORS}` };
+}
+
+/**
+ * A registered charger naming a connector above its count is refused, and the operators hear of it:
+ * either the count is wrong or the charger is. The alert is announced once the batch's transaction
+ * has ended, since the refusal throws away the handler's own events; it is about a message received,
+ * not a row written, so a rolled-back batch (the charger then sends it again) does not retract it.
+ */
+function unknownConnectorAlert(app: AppContext, chargerId: string, connectorId: number, count: number): void {
+  const alert: DepotEventMap['alert'] = {
+    level: 'warning',
+    code: 'charger.unknown_connector',
+    message: `charger ${chargerId} reported connector ${connectorId}, but is registered with ${count}; the message was refused (check the charger's connector count)`,
+  };
+  afterCommit(app.sqlite, () => app.events.emit('alert', alert));
+}
+
+function statusNotification(s: Statements, chargerId: string, p: Payload, at: number, out: BatchOutcome): void {
   const connectorId = p.connectorId as number;
   const status = p.status as string;
   const errorCode = p.errorCode as string;
@@ -544,10 +579,6 @@ function statusNotification(s: Statements, chargerId: string, charger: ChargerRo
       statusAt: parseTime(p.timestamp),
       updatedAt: at,
     });
-  }
-  if (connectorId > charger.connector_count && charger.registered === 1) {
-    // Kept anyway: losing a status is worse than a connector count that needs correcting.
-    out.alerts.push({ level: 'warning', code: 'charger.unknown_connector', message: `charger ${chargerId} reported connector ${connectorId}, but is registered with ${charger.connector_count}` });
   }
   out.statusEvents.push({ chargerId, online: true, status: connectorId === 0 ? status : null, connectorId, connectorStatus: status, errorCode, faulted });
   if (faulted) {

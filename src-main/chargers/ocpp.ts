@@ -114,6 +114,10 @@ function checkUniqueId(v: unknown): string | null {
   return typeof v === 'string' && v.length > 0 && v.length <= MAX_UNIQUE_ID ? v : null;
 }
 
+function checkAction(v: unknown): string | null {
+  return typeof v === 'string' && v.length > 0 && v.length <= LIMITS.maxActionLength ? v : null;
+}
+
 function parseArray(a: unknown[]): ParseResult {
   const type = typeof a[0] === 'number' ? a[0] : null;
   const uniqueId = checkUniqueId(a[1]);
@@ -123,9 +127,9 @@ function parseArray(a: unknown[]): ParseResult {
     return broken(form, type, null, null, 'FormationViolation', `element 1 (UniqueId) must be a string of 1 to ${MAX_UNIQUE_ID} characters`);
   }
   if (type === CALL) {
-    const action = typeof a[2] === 'string' && a[2].length > 0 ? a[2] : null;
+    const action = checkAction(a[2]);
     if (a.length !== 4) return broken(form, type, uniqueId, action, 'FormationViolation', `a CALL has 4 elements [2,"id","Action",{…}], this one has ${a.length}`);
-    if (action === null) return broken(form, type, uniqueId, null, 'FormationViolation', 'element 2 (Action) must be a non-empty string');
+    if (action === null) return broken(form, type, uniqueId, null, 'FormationViolation', `element 2 (Action) must be a string of 1 to ${LIMITS.maxActionLength} characters`);
     if (!isPlainObject(a[3])) return broken(form, type, uniqueId, action, 'FormationViolation', 'element 3 (Payload) must be a JSON object');
     return { ok: true, form, frame: { type: CALL, uniqueId, action, payload: a[3] } };
   }
@@ -146,12 +150,12 @@ function parseArray(a: unknown[]): ParseResult {
 function parseObject(o: Payload): ParseResult {
   const type = typeof o.MessageTypeId === 'number' ? o.MessageTypeId : null;
   const uniqueId = checkUniqueId(o.UniqueId);
-  const action = typeof o.Action === 'string' && o.Action.length > 0 ? o.Action : null;
+  const action = checkAction(o.Action);
   const form = 'object';
   if (type === null) return broken(form, null, uniqueId, action, 'FormationViolation', 'MessageTypeId must be 2, 3 or 4');
   if (uniqueId === null) return broken(form, type, null, action, 'FormationViolation', `UniqueId must be a string of 1 to ${MAX_UNIQUE_ID} characters`);
   if (type === CALL) {
-    if (action === null) return broken(form, type, uniqueId, null, 'FormationViolation', 'Action must be a non-empty string');
+    if (action === null) return broken(form, type, uniqueId, null, 'FormationViolation', `Action must be a string of 1 to ${LIMITS.maxActionLength} characters`);
     if (!isPlainObject(o.Payload)) return broken(form, type, uniqueId, action, 'FormationViolation', 'Payload must be a JSON object');
     return { ok: true, form, frame: { type: CALL, uniqueId, action, payload: o.Payload } };
   }
@@ -167,6 +171,34 @@ function parseObject(o: Payload): ParseResult {
     return { ok: true, form, frame: { type: CALLERROR, uniqueId, errorCode: o.ErrorCode, errorDescription: o.ErrorDescription, errorDetails: details } };
   }
   return broken(form, type, uniqueId, action, 'FormationViolation', `MessageTypeId ${type} is not 2 (CALL), 3 (CALLRESULT) or 4 (CALLERROR)`);
+}
+
+/** What can be read of a frame from its first bytes alone (a message too large to parse whole). */
+export interface FrameHead {
+  form: FrameForm;
+  messageType: number | null;
+  uniqueId: string | null;
+  action: string | null;
+}
+
+const ARRAY_HEAD = /^\s*\[\s*(\d)\s*,\s*"([^"\\]{1,36})"(?:\s*,\s*"([^"\\]{1,64})")?/;
+
+/**
+ * Reads MessageTypeId, UniqueId and Action from the start of a frame with three regular
+ * expressions, never parsing the rest. In the object form only what comes before "Payload" counts,
+ * so a key inside the payload is never taken for the frame's own.
+ */
+export function readFrameHead(prefix: string): FrameHead {
+  const text = prefix.trimStart();
+  if (text.startsWith('[')) {
+    const m = ARRAY_HEAD.exec(text);
+    return { form: 'array', messageType: m ? Number(m[1]) : null, uniqueId: m?.[2] ?? null, action: m?.[1] === '2' ? (m[3] ?? null) : null };
+  }
+  const head = text.split('"Payload"')[0];
+  const type = /"MessageTypeId"\s*:\s*(\d)\b/.exec(head);
+  const id = /"UniqueId"\s*:\s*"([^"\\]{1,36})"/.exec(head);
+  const action = /"Action"\s*:\s*"([^"\\]{1,64})"/.exec(head);
+  return { form: 'object', messageType: type ? Number(type[1]) : null, uniqueId: id?.[1] ?? null, action: action?.[1] ?? null };
 }
 
 /** Writes a frame in the given form (the gateway's object form unless the peer spoke arrays). */
@@ -260,13 +292,16 @@ export function faultForSchemaKeyword(keyword: string): OcppErrorCode {
   return KEYWORD_CODES[keyword] ?? 'PropertyConstraintViolation';
 }
 
-/** Checks a payload against `urn:<Action>.req` or `.conf`; null when valid. */
+/**
+ * Checks a payload against `urn:<Action>.req` or `.conf`, and a request against LIMITS too
+ * (checkBounds); null when valid.
+ */
 export function validatePayload(action: string, kind: 'req' | 'conf', payload: unknown): OcppFault | null {
   const id = `urn:${action}.${kind}`;
   if (!knownSchemas.has(id)) return { code: 'NotImplemented', description: `${action} is not an OCPP 1.6 action` };
   try {
     validator.validate(id, payload);
-    return null;
+    return kind === 'req' ? checkBounds(action, payload as Payload) : null;
   } catch (e) {
     const errors = (e as RpcValidationError).details?.errors ?? [];
     const first = errors[0];
@@ -289,6 +324,178 @@ export function validatePayload(action: string, kind: 'req' | 'conf', payload: u
       details: { field: where(first), keyword: first.keyword },
     };
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bounds
+
+/**
+ * The ranges DepotDesk holds a charger's fields to, on top of the OCPP 1.6 schemas: those give a
+ * maxLength for most strings but no range for any number, no window for a date-time and no length
+ * for a sampled value. docs/charger-protocol.md ("Limits") lists them with the error each earns.
+ */
+export const LIMITS = {
+  /** OCPP-J integers are 32-bit; a transaction id is ours, allocated from 1. */
+  maxInt32: 2_147_483_647,
+  /**
+   * meterStart, meterStop and energy samples, in Wh: 10^12 Wh (1 TWh) is a 350 kW charger at full
+   * power for 300 years. A reading beyond it is a broken meter or a broken charger, not a meter.
+   */
+  maxMeterWh: 999_999_999_999,
+  /** A charger's clock may be wrong, but not by decades: 2000-01-01T00:00:00Z up to 2100 (excluded). */
+  earliestTime: Date.UTC(2000, 0, 1),
+  latestTime: Date.UTC(2100, 0, 1),
+  /** "2026-01-15T08:00:00.123456789+08:00" is 35 characters. */
+  maxTimestampLength: 40,
+  /** A sampled value: a number, or a signed meter value (format SignedData: OCMF and the like). */
+  maxSampledValueLength: 2_500,
+  /** An Action name: the longest OCPP 1.6 action has 32 characters. */
+  maxActionLength: 64,
+} as const;
+
+/** The highest connectorId a charger may use in a message: set per charger by its registered count. */
+export interface ConnectorBound {
+  max: number;
+  /** Why that is the highest, for the description ("registered with 2 connectors"). */
+  reason: string;
+}
+
+function boundFault(action: string, code: OcppErrorCode, field: string, text: string, keyword: string, limit?: number | string): OcppFault {
+  return { code, description: `${action}.req: ${field} ${text}`, details: limit === undefined ? { field, keyword } : { field, keyword, limit } };
+}
+
+function integerIn(action: string, p: Payload, field: string, min: number, max: number): OcppFault | null {
+  const v = p[field];
+  if (typeof v !== 'number') return null; // absent (optional) or already refused by the schema
+  if (v < min) return boundFault(action, 'PropertyConstraintViolation', field, `${v} is below ${min}`, 'minimum', min);
+  if (v > max) return boundFault(action, 'PropertyConstraintViolation', field, `${v} is above ${max}`, 'maximum', max);
+  return null;
+}
+
+const TIME_WINDOW = `${new Date(LIMITS.earliestTime).toISOString()} to ${new Date(LIMITS.latestTime).toISOString()} (excluded)`;
+
+/** A date-time the schema accepted: short, readable by Date.parse, and within the window. */
+function timeIn(action: string, field: string, v: unknown): OcppFault | null {
+  if (typeof v !== 'string') return null;
+  if (v.length > LIMITS.maxTimestampLength) {
+    return boundFault(action, 'PropertyConstraintViolation', field, `is longer than ${LIMITS.maxTimestampLength} characters`, 'maxLength', LIMITS.maxTimestampLength);
+  }
+  const t = Date.parse(v);
+  if (!Number.isFinite(t)) return boundFault(action, 'PropertyConstraintViolation', field, `"${v}" is not a readable date-time`, 'format');
+  if (t < LIMITS.earliestTime || t >= LIMITS.latestTime) {
+    return boundFault(action, 'PropertyConstraintViolation', field, `${v} is outside ${TIME_WINDOW}`, 'range', TIME_WINDOW);
+  }
+  return null;
+}
+
+/** A plain decimal number, as OCPP writes a Raw sampled value ("1234", "12.5", "1.2e3"). */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+/** Units an energy sample comes in, and the factor to Wh (or varh). */
+const ENERGY_UNITS: Record<string, number> = { Wh: 1, kWh: 1000, varh: 1, kvarh: 1000 };
+
+interface SampledValueIn {
+  value?: unknown;
+  format?: unknown;
+  measurand?: unknown;
+  unit?: unknown;
+}
+
+/**
+ * Every sampled value is at most maxSampledValueLength characters. A Raw energy sample (a measurand
+ * `Energy.*`, or none: OCPP's default is the import register) must be a number from 0 to maxMeterWh
+ * once in Wh. Other measurands (power, temperature, SoC…) are never applied, only kept in the log.
+ */
+function samplesIn(action: string, list: unknown, listField: string): OcppFault | null {
+  if (!Array.isArray(list)) return null;
+  for (let i = 0; i < list.length; i += 1) {
+    const mv = list[i] as { timestamp?: unknown; sampledValue?: unknown };
+    const time = timeIn(action, `${listField}.${i}.timestamp`, mv.timestamp);
+    if (time) return time;
+    const samples = Array.isArray(mv.sampledValue) ? (mv.sampledValue as SampledValueIn[]) : [];
+    for (let j = 0; j < samples.length; j += 1) {
+      const sv = samples[j];
+      const field = `${listField}.${i}.sampledValue.${j}.value`;
+      if (typeof sv.value !== 'string') continue;
+      if (sv.value.length > LIMITS.maxSampledValueLength) {
+        return boundFault(action, 'PropertyConstraintViolation', field, `is longer than ${LIMITS.maxSampledValueLength} characters`, 'maxLength', LIMITS.maxSampledValueLength);
+      }
+      const measurand = typeof sv.measurand === 'string' ? sv.measurand : 'Energy.Active.Import.Register';
+      if (!measurand.startsWith('Energy.') || (sv.format ?? 'Raw') !== 'Raw') continue;
+      const shown = sv.value.length > 40 ? `${sv.value.slice(0, 40)}…` : sv.value;
+      if (!DECIMAL.test(sv.value.trim())) {
+        return boundFault(action, 'TypeConstraintViolation', field, `"${shown}" is not a number (${measurand})`, 'type');
+      }
+      const wh = Number(sv.value.trim()) * (ENERGY_UNITS[typeof sv.unit === 'string' ? sv.unit : 'Wh'] ?? 1);
+      if (!Number.isFinite(wh) || wh < 0 || wh > LIMITS.maxMeterWh) {
+        return boundFault(action, 'PropertyConstraintViolation', field, `${shown}${typeof sv.unit === 'string' ? ` ${sv.unit}` : ''} is outside 0 to ${LIMITS.maxMeterWh} Wh`, 'range', LIMITS.maxMeterWh);
+      }
+    }
+  }
+  return null;
+}
+
+type BoundCheck = (action: string, p: Payload) => OcppFault | null;
+
+const first = (...checks: (() => OcppFault | null)[]): OcppFault | null => {
+  for (const c of checks) {
+    const f = c();
+    if (f) return f;
+  }
+  return null;
+};
+
+/**
+ * Per action, the checks a schema-valid request must also pass. connectorId has only its lower
+ * bound here: its upper bound is the charger's registered count (see checkConnector).
+ */
+const BOUNDS: Record<string, BoundCheck> = {
+  StatusNotification: (a, p) =>
+    first(
+      () => integerIn(a, p, 'connectorId', 0, Infinity),
+      () => timeIn(a, 'timestamp', p.timestamp),
+    ),
+  StartTransaction: (a, p) =>
+    first(
+      () => integerIn(a, p, 'connectorId', 1, Infinity),
+      () => integerIn(a, p, 'meterStart', 0, LIMITS.maxMeterWh),
+      () => integerIn(a, p, 'reservationId', -LIMITS.maxInt32 - 1, LIMITS.maxInt32),
+      () => timeIn(a, 'timestamp', p.timestamp),
+    ),
+  MeterValues: (a, p) =>
+    first(
+      () => integerIn(a, p, 'connectorId', 0, Infinity),
+      () => integerIn(a, p, 'transactionId', 1, LIMITS.maxInt32),
+      () => samplesIn(a, p.meterValue, 'meterValue'),
+    ),
+  StopTransaction: (a, p) =>
+    first(
+      () => integerIn(a, p, 'transactionId', 1, LIMITS.maxInt32),
+      () => integerIn(a, p, 'meterStop', 0, LIMITS.maxMeterWh),
+      () => timeIn(a, 'timestamp', p.timestamp),
+      () => samplesIn(a, p.transactionData, 'transactionData'),
+    ),
+  SecurityEventNotification: (a, p) => timeIn(a, 'timestamp', p.timestamp),
+  LogStatusNotification: (a, p) => integerIn(a, p, 'requestId', -LIMITS.maxInt32 - 1, LIMITS.maxInt32),
+  SignedFirmwareStatusNotification: (a, p) => integerIn(a, p, 'requestId', -LIMITS.maxInt32 - 1, LIMITS.maxInt32),
+};
+
+/** The bounds of a request the schema already accepted (see LIMITS); null when it is within them. */
+export function checkBounds(action: string, payload: Payload): OcppFault | null {
+  return BOUNDS[action]?.(action, payload) ?? null;
+}
+
+/** Actions whose connectorId may be 0 (the charger as a whole, or its main meter). */
+const CONNECTOR_ZERO_ALLOWED = new Set(['StatusNotification', 'MeterValues']);
+
+/**
+ * A request's connectorId against the highest the charger has: PropertyConstraintViolation above
+ * it. (0, where OCPP allows it, and the lower bounds are checked by validatePayload.)
+ */
+export function checkConnector(action: string, payload: Payload, bound: ConnectorBound): OcppFault | null {
+  const v = payload.connectorId;
+  if (typeof v !== 'number' || v <= bound.max) return null;
+  const lowest = CONNECTOR_ZERO_ALLOWED.has(action) ? 0 : 1;
+  return boundFault(action, 'PropertyConstraintViolation', 'connectorId', `${v} is above ${bound.max} (${bound.reason}; ${lowest} to ${bound.max} allowed)`, 'maximum', bound.max);
 }
 
 // ---------------------------------------------------------------------------------------------

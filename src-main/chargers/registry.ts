@@ -2,6 +2,7 @@ import type { AppContext } from '../app/context';
 import { DepotError, expectChanges } from '../app/errors';
 import { writeTx } from '../db/connection';
 import { hashPassword } from '../operators';
+import type { DoctorCheck, DoctorOptions } from '../system/doctor';
 import { CHARGER_ID_PATTERN } from './ocpp';
 import { decodePayload } from './payload-codec';
 
@@ -12,6 +13,9 @@ import { decodePayload } from './payload-codec';
  * - A charger id is unique, matches CHARGER_ID_PATTERN (it is a topic level and an MQTT login), and
  *   belongs to an existing station when an operator adds it.
  * - Charger passwords are stored only as scrypt hashes (the operators' scheme).
+ * - Listing a charger lists one entry per registered connector plus the connector rows actually
+ *   stored, never more, whatever a stored connector id says; connector rows outside the count are
+ *   reported by `doctor` and deleted by `doctor --repair`.
  * - A charger is online from any message it sends until it has been silent for
  *   `chargers.offlineAfterMissedHeartbeats` heartbeat intervals; markOfflineChargers is the only
  *   place that takes it offline, and it reports every charger it changed.
@@ -26,6 +30,8 @@ import { decodePayload } from './payload-codec';
  */
 
 export const MIN_CHARGER_PASSWORD = 8;
+/** The most connectors a charger can be registered with. */
+export const MAX_CONNECTORS = 32;
 
 export interface Station {
   id: string;
@@ -119,17 +125,86 @@ function toConnector(r: ConnectorRow): ConnectorState {
   };
 }
 
-/** Connector rows for the charger, one per configured connector even before it reported anything. */
+/**
+ * The charger's connectors: one per registered connector even before it reported anything, then
+ * any row stored beyond the count (written before connector ids were bounded, or left by a lower
+ * count) as it is. Never more entries than the count (at most MAX_CONNECTORS) plus the rows
+ * themselves, whatever a stored connector id or count says: one connectorId 99999999999 once made
+ * this a loop of 10^11 steps and took the process down with it.
+ */
 function connectorStates(r: ChargerRow, reported: ConnectorRow[]): ConnectorState[] {
   const byId = new Map(reported.map((c) => [c.connector_id, toConnector(c)]));
-  const max = Math.max(r.connector_count, ...reported.map((c) => c.connector_id), 0);
+  const filled = Math.min(r.connector_count, MAX_CONNECTORS);
   const out: ConnectorState[] = [];
-  for (let n = 1; n <= max; n += 1) {
+  for (let n = 1; n <= filled; n += 1) {
     out.push(
       byId.get(n) ?? { connectorId: n, status: null, errorCode: null, info: null, vendorErrorCode: null, faulted: false, statusAt: null, updatedAt: null },
     );
   }
+  for (const c of reported) if (c.connector_id < 1 || c.connector_id > filled) out.push(toConnector(c));
   return out;
+}
+
+/** A connector row outside 1..its charger's count (the count a message may name: see inbound.ts). */
+export interface StrayConnector {
+  chargerId: string;
+  connectorId: number;
+  /** The highest connector the charger may have: its registered count, MAX_CONNECTORS if unconfirmed. */
+  allowed: number;
+  status: string | null;
+}
+
+/**
+ * Connector rows no message could write today: outside 1 to the charger's registered count (for a
+ * charger not confirmed yet, MAX_CONNECTORS). They come from before connector ids were bounded, or
+ * from a charger confirmed later with fewer connectors than it reported.
+ */
+export function strayConnectors(app: AppContext): StrayConnector[] {
+  return app.sqlite
+    .prepare(
+      `SELECT k.charger_id AS chargerId, k.connector_id AS connectorId, k.status,
+         CASE WHEN c.registered = 1 THEN c.connector_count ELSE ${MAX_CONNECTORS} END AS allowed
+       FROM connectors k JOIN chargers c ON c.id = k.charger_id
+       WHERE k.connector_id < 1 OR k.connector_id > (CASE WHEN c.registered = 1 THEN c.connector_count ELSE ${MAX_CONNECTORS} END)
+       ORDER BY k.charger_id, k.connector_id`,
+    )
+    .all() as StrayConnector[];
+}
+
+/** Deletes the stray connector rows (doctor --repair), each checked, and logs what it removed. */
+export function deleteStrayConnectors(app: AppContext): StrayConnector[] {
+  const removed = writeTx(app.sqlite, () => {
+    const stray = strayConnectors(app);
+    const del = app.sqlite.prepare('DELETE FROM connectors WHERE charger_id = ? AND connector_id = ?');
+    for (const k of stray) expectChanges(del.run(k.chargerId, k.connectorId), 1, `delete connector ${k.connectorId} of charger ${k.chargerId}`);
+    return stray;
+  });
+  if (removed.length > 0) app.log.warn({ removed }, 'doctor --repair deleted connector rows outside their charger\'s connector count');
+  return removed;
+}
+
+function strayText(list: StrayConnector[]): string {
+  const shown = list.slice(0, 5).map((k) => `${k.chargerId} connector ${k.connectorId} (allowed 1-${k.allowed})`);
+  return shown.join(', ') + (list.length > shown.length ? ` and ${list.length - shown.length} more` : '');
+}
+
+/**
+ * `depotdesk doctor`: connector rows outside their charger's count are a problem (they were written
+ * before bounds existed, or by a count lowered since); `doctor --repair` deletes them.
+ */
+export function connectorsDoctorCheck(app: AppContext, opts: DoctorOptions = {}): DoctorCheck {
+  const name = 'connectors';
+  if (opts.repair) {
+    const removed = deleteStrayConnectors(app);
+    if (removed.length > 0) return { name, ok: true, detail: `repaired: deleted ${removed.length} connector row(s) outside their charger's count: ${strayText(removed)}` };
+  }
+  const stray = strayConnectors(app);
+  if (stray.length === 0) return { name, ok: true, detail: 'every connector row is within its charger\'s connector count' };
+  return {
+    name,
+    ok: false,
+    detail: `${stray.length} connector row(s) outside their charger's count: ${strayText(stray)}; run depotdesk doctor --repair to delete them`,
+  };
 }
 
 function toSummary(r: ChargerRow, reported: ConnectorRow[]): ChargerSummary {
@@ -209,8 +284,8 @@ export async function addCharger(
   if (input.password.length < MIN_CHARGER_PASSWORD) {
     throw new DepotError('invalid_input', `a charger password needs at least ${MIN_CHARGER_PASSWORD} characters`, { field: 'password' });
   }
-  if (!Number.isInteger(input.connectors) || input.connectors < 1 || input.connectors > 32) {
-    throw new DepotError('invalid_input', 'connectors must be a whole number from 1 to 32', { field: 'connectors' });
+  if (!Number.isInteger(input.connectors) || input.connectors < 1 || input.connectors > MAX_CONNECTORS) {
+    throw new DepotError('invalid_input', `connectors must be a whole number from 1 to ${MAX_CONNECTORS}`, { field: 'connectors' });
   }
   const passwordHash = await hashPassword(input.password);
   writeTx(app.sqlite, () => {

@@ -8,10 +8,16 @@ import { defaultMigrationsDir } from '../db/connection';
 import { verifyAudit } from '../operators';
 import { ledgerDoctorCheck } from '../ledger';
 import { compensationDoctorCheck } from '../compensation';
+import { connectorsDoctorCheck } from '../chargers';
 
 /**
  * `depotdesk doctor`: the checks an operator (or support on the phone) runs when something feels
  * wrong. Each check says ok or not, and what to do when it is not.
+ *
+ * Guarantees:
+ * - Without `repair`, doctor changes nothing.
+ * - With `repair`, a check that knows a safe repair makes it (in one transaction, logging what it
+ *   changed), says what it did, and is ok afterwards; a check without one only reports.
  */
 export interface DoctorCheck {
   name: string;
@@ -19,8 +25,17 @@ export interface DoctorCheck {
   detail: string;
 }
 
+export interface DoctorOptions {
+  /** Make the repairs the checks know (`depotdesk doctor --repair`). */
+  repair?: boolean;
+}
+
 /** Domains with invariants of their own (the ledger) append checks here. */
-export const doctorChecks: ((app: AppContext) => DoctorCheck | Promise<DoctorCheck>)[] = [ledgerDoctorCheck, compensationDoctorCheck];
+export const doctorChecks: ((app: AppContext, opts: DoctorOptions) => DoctorCheck | Promise<DoctorCheck>)[] = [
+  ledgerDoctorCheck,
+  compensationDoctorCheck,
+  connectorsDoctorCheck,
+];
 
 function tcpReachable(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
   return new Promise((resolve) => {
@@ -81,7 +96,7 @@ export async function brokerCheck(app: AppContext): Promise<DoctorCheck> {
   };
 }
 
-export async function runDoctor(app: AppContext): Promise<{ ok: boolean; checks: DoctorCheck[] }> {
+export async function runDoctor(app: AppContext, opts: DoctorOptions = {}): Promise<{ ok: boolean; checks: DoctorCheck[] }> {
   const checks: DoctorCheck[] = [];
   try {
     fs.accessSync(app.paths.dataDir, fs.constants.W_OK);
@@ -116,6 +131,6 @@ export async function runDoctor(app: AppContext): Promise<{ ok: boolean; checks:
     });
   }
   checks.push(await brokerCheck(app));
-  for (const check of doctorChecks) checks.push(await check(app));
+  for (const check of doctorChecks) checks.push(await check(app, opts));
   return { ok: checks.every((c) => c.ok), checks };
 }

@@ -64,10 +64,12 @@ export const foundationCommands: Command[] = [
   },
   {
     name: 'doctor',
-    summary: 'Check the data directory, migrations, integrity, audit chain and broker reachability.',
+    summary: 'Check the data directory, migrations, integrity, audit chain and broker reachability; --repair fixes what has a safe fix.',
+    usage: 'depotdesk doctor [--repair] [--json]',
+    options: { repair: { type: 'boolean' } },
     async run(cx) {
       const app = cx.openApp();
-      const report = await runDoctor(app);
+      const report = await runDoctor(app, { repair: Boolean(cx.args.repair) });
       cx.print(report, () => report.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`).join('\n'));
       return report.ok ? 0 : 1;
     },
