@@ -34,7 +34,17 @@ export interface LaunchOptions {
   tls?: boolean;
   /** More mosquitto.conf lines (before the listeners). */
   conf?: string[];
+  /**
+   * The largest publish payload Mosquitto lets through (max_packet_size, which counts the whole
+   * packet, is this plus MQTT_PACKET_OVERHEAD); the default is chargers.maxPayloadBytes' default.
+   */
+  maxPayloadBytes?: number;
 }
+
+/** 64 KiB: chargers.maxPayloadBytes' default. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024;
+/** Header, topic and packet id around a charger's payload (src-main/chargers/broker.ts MQTT_PACKET_OVERHEAD). */
+export const MQTT_PACKET_OVERHEAD = 128;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -86,6 +96,8 @@ export async function launchMosquitto(opts: LaunchOptions): Promise<Mosquitto> {
       'persistence false',
       // As docs/charger-protocol.md recommends: small answers are not held back by Nagle's algorithm.
       'set_tcp_nodelay true',
+      // As docs/charger-protocol.md recommends ("Limits"): a larger packet closes the connection.
+      `max_packet_size ${(opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES) + MQTT_PACKET_OVERHEAD}`,
       ...(opts.conf ?? []),
       `listener ${port} 127.0.0.1`,
       ...(certs ? [`listener ${tlsPort} 127.0.0.1`, `cafile ${certs.ca}`, `certfile ${certs.cert}`, `keyfile ${certs.key}`] : []),

@@ -31,7 +31,7 @@ afterEach(async () => {
  * Starts Mosquitto with BACK_OFFICE and one login per charger (`chargers`: id → password), the
  * chargers limited by the ACL to their own topics. Resolves once it accepts connections.
  */
-export async function startMosquitto(opts: { chargers: Record<string, string>; tls?: boolean }): Promise<Mosquitto> {
+export async function startMosquitto(opts: { chargers: Record<string, string>; tls?: boolean; maxPayloadBytes?: number }): Promise<Mosquitto> {
   const m = await launchMosquitto({
     dir: tempDir('depotdesk-mosquitto-'),
     users: { [BACK_OFFICE.username]: BACK_OFFICE.password, ...opts.chargers },
@@ -45,6 +45,7 @@ export async function startMosquitto(opts: { chargers: Record<string, string>; t
       'pattern read ocpp/cs/%u',
     ],
     tls: opts.tls,
+    maxPayloadBytes: opts.maxPayloadBytes,
   });
   running.push(m);
   return m;

@@ -24,6 +24,9 @@ import { chargerCredentials, recordSelfRegisteredCharger } from './registry';
  *   only to ocpp/cs/{its id}. A publish elsewhere is refused and the connection closed (MQTT 3.1.1
  *   has no way to refuse one message); a subscription elsewhere is answered with failure (0x80).
  *   Nothing a charger publishes is retained.
+ * - No publish carries more than `chargers.maxPayloadBytes` of payload: a larger one is refused and
+ *   its connection closed, whoever sent it. A packet whose length (read from its first bytes) is
+ *   beyond any allowed publish is cut off there, before the broker has buffered it.
  * - It listens on loopback unless `broker.allowLan` is set, and close() stops listening, disconnects
  *   every client and resolves once the port is free.
  */
@@ -80,6 +83,57 @@ export interface EmbeddedBrokerOptions {
   port: number;
   allowLan: boolean;
   backOffice: BackOfficeCredentials;
+  /** The largest publish payload let through; `chargers.maxPayloadBytes` unless given. */
+  maxPayloadBytes?: number;
+}
+
+/**
+ * Room for the rest of a PUBLISH packet around its payload: fixed header (5), topic length (2),
+ * topic (`ocpp/cp/` + a 48-character charger id + `/Reply` is 62) and packet id (2), rounded up.
+ */
+export const MQTT_PACKET_OVERHEAD = 128;
+
+/**
+ * Follows the MQTT packets on a connection from their fixed headers alone (type byte, then the
+ * remaining length as a variable-byte integer) and reports the first packet longer than `limit`
+ * as soon as its length is known, so a 20 MB publish is refused after its first bytes instead of
+ * after the broker has buffered all of it. Feed it every chunk read from the socket, in order.
+ */
+export function packetLengthGuard(limit: number, onTooLong: (length: number) => void): (chunk: Buffer) => void {
+  let state: 'type' | 'length' | 'body' | 'stopped' = 'type';
+  let length = 0;
+  let multiplier = 1;
+  let left = 0;
+  return (chunk) => {
+    let i = 0;
+    while (i < chunk.length && state !== 'stopped') {
+      if (state === 'body') {
+        const skip = Math.min(left, chunk.length - i);
+        i += skip;
+        left -= skip;
+        if (left === 0) state = 'type';
+      } else if (state === 'type') {
+        i += 1;
+        state = 'length';
+        length = 0;
+        multiplier = 1;
+      } else {
+        const b = chunk[i];
+        i += 1;
+        length += (b & 0x7f) * multiplier;
+        multiplier *= 128;
+        if (length > limit) {
+          state = 'stopped';
+          onTooLong(length);
+        } else if ((b & 0x80) === 0) {
+          left = length;
+          state = left === 0 ? 'type' : 'body';
+        } else if (multiplier > 128 ** 3) {
+          state = 'stopped'; // more than 4 length bytes: malformed, and the broker's parser says so
+        }
+      }
+    }
+  };
 }
 
 function refusal(message: string, returnCode: 4 | 5): AuthenticateError {
@@ -103,6 +157,7 @@ export async function startEmbeddedBroker(app: AppContext, opts: EmbeddedBrokerO
     });
   }
   const log = app.log.child({ domain: 'broker' });
+  const maxPayloadBytes = opts.maxPayloadBytes ?? app.config.chargers.maxPayloadBytes;
   const identities = new WeakMap<Client, Identity>();
   // Chargers reconnect often; a verified password is remembered (as a digest, next to the hash it
   // matched) so a reconnect storm does not queue hundreds of scrypt runs. A changed hash misses.
@@ -168,6 +223,14 @@ export async function startEmbeddedBroker(app: AppContext, opts: EmbeddedBrokerO
     authorizePublish(client, packet, done) {
       const who = client ? identities.get(client) : undefined;
       if (!who) return done(new Error('not authenticated'));
+      const bytes = Buffer.byteLength(packet.payload);
+      if (bytes > maxPayloadBytes) {
+        log.warn(
+          { chargerId: who.kind === 'charger' ? who.id : null, clientId: client?.id, topic: packet.topic, bytes, limit: maxPayloadBytes },
+          'publish larger than chargers.maxPayloadBytes refused; connection closed',
+        );
+        return done(new Error(`a publish of ${bytes} bytes is larger than chargers.maxPayloadBytes (${maxPayloadBytes})`));
+      }
       if (packet.topic.startsWith('$SYS')) return done(new Error('$SYS topics are reserved'));
       if (who.kind === 'backoffice') return done(null);
       if (packet.topic === topics.requests(who.id) || packet.topic === topics.replies(who.id)) {
@@ -200,9 +263,22 @@ export async function startEmbeddedBroker(app: AppContext, opts: EmbeddedBrokerO
   aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'MQTT client error'));
   aedes.on('connectionError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'MQTT connection error'));
 
-  const server = net.createServer(aedes.handle);
   const sockets = new Set<net.Socket>();
-  server.on('connection', (s) => {
+  const server = net.createServer((s) => {
+    const client = aedes.handle(s);
+    // aedes reads the socket with read() on 'readable'; a 'data' listener then sees each chunk as
+    // it is read, before aedes parses it, without switching the socket to flowing mode.
+    s.on(
+      'data',
+      packetLengthGuard(maxPayloadBytes + MQTT_PACKET_OVERHEAD, (length) => {
+        const who = identities.get(client);
+        log.warn(
+          { chargerId: who?.kind === 'charger' ? who.id : null, clientId: client.id, packetBytes: length, limit: maxPayloadBytes },
+          'MQTT packet larger than chargers.maxPayloadBytes allows; connection closed before reading it',
+        );
+        s.destroy();
+      }),
+    );
     // Every answer and acknowledgement is a small write; with Nagle's algorithm one waits behind
     // the peer's delayed ACK (up to 40 ms on Linux) whenever an earlier one is still unacknowledged.
     s.setNoDelay(true);

@@ -1,8 +1,21 @@
 import type { AppContext } from '../app/context';
 import { DepotError } from '../app/errors';
 import { ensureBackOfficeCredentials, startEmbeddedBroker, type EmbeddedBroker } from './broker';
-import { defaultHooks, processBatch, type BatchOutcome, type ChargerHooks, type InboundContext, type InboundMessage } from './inbound';
-import { encodeFrame, PendingCalls, topics, type CallOptions, type FrameForm, type Payload } from './ocpp';
+import { defaultHooks, processBatch, type BatchOutcome, type ChargerHooks, type InboundContext, type InboundMessage, type OutgoingMessage } from './inbound';
+import {
+  CALLERROR,
+  CALLRESULT,
+  callError,
+  encodeFrame,
+  parseUpstreamTopic,
+  PendingCalls,
+  readFrameHead,
+  topics,
+  type CallOptions,
+  type FrameForm,
+  type OcppFault,
+  type Payload,
+} from './ocpp';
 import { encodePayload } from './payload-codec';
 import { startTransport, type Transport } from './transport';
 
@@ -17,6 +30,10 @@ import { startTransport, type Transport } from './transport';
  *   previous one was written (at most MAX_BATCH messages), answers published after each commit.
  * - At most HIGH_WATER messages wait in memory; beyond that the MQTT client stops reading (see
  *   transport.ts) until the queue is below LOW_WATER.
+ * - A message larger than `chargers.maxPayloadBytes` never reaches the batch and is never stored
+ *   whole: the message log keeps its size and its first OVERSIZE_PREFIX_BYTES with an error naming
+ *   the limit, nothing is applied, and it is answered FormationViolation only when its UniqueId can
+ *   be read from those first bytes (answers are never answered).
  */
 
 const MAX_BATCH = 500;
@@ -24,6 +41,66 @@ const MAX_GATHER_TURNS = 8;
 const HIGH_WATER = 5_000;
 const LOW_WATER = 1_000;
 const STOP_GRACE_MS = 5_000;
+/** How much of an oversized message the message log keeps. */
+export const OVERSIZE_PREFIX_BYTES = 1_024;
+
+/** The first `max` bytes of a buffer as text, cut before a UTF-8 sequence it would split. */
+function utf8Prefix(buf: Buffer, max: number): string {
+  if (buf.length <= max) return buf.toString('utf8');
+  let end = max;
+  while (end > 0 && (buf[end] & 0xc0) === 0x80) end -= 1;
+  return buf.subarray(0, end).toString('utf8');
+}
+
+/**
+ * Logs a message too large to handle (its size, its first bytes, the limit) and returns the
+ * FormationViolation to answer it with, when its UniqueId could be read from those bytes. Applies
+ * nothing. The message log row is written at once, on its own: such messages are rare, and the
+ * batch must never hold one.
+ */
+function refuseOversized(app: AppContext, msg: InboundMessage, limit: number): OutgoingMessage | null {
+  const log = app.log.child({ domain: 'chargers' });
+  const where = parseUpstreamTopic(msg.topic);
+  const bytes = msg.payload.length;
+  const prefix = utf8Prefix(msg.payload, OVERSIZE_PREFIX_BYTES);
+  if (!where) {
+    log.warn({ topic: msg.topic, bytes, limit }, 'oversized message on a topic that is not a charger topic ignored');
+    return null;
+  }
+  const head = readFrameHead(prefix);
+  const fault: OcppFault = {
+    code: 'FormationViolation',
+    description: `message of ${bytes} bytes is larger than the limit of ${limit} bytes (chargers.maxPayloadBytes); nothing of it was applied`,
+    details: { field: '(message)', keyword: 'maxLength', limit },
+  };
+  const answerable = where.kind === 'request' && head.uniqueId !== null && head.messageType !== CALLRESULT && head.messageType !== CALLERROR;
+  const answer = answerable ? encodeFrame(callError(head.uniqueId, fault), head.form) : null;
+  const error = `${fault.code}: message of ${bytes} bytes is larger than chargers.maxPayloadBytes (${limit}); only its first ${Buffer.byteLength(prefix)} bytes are kept`;
+  log.warn({ chargerId: where.chargerId, topic: msg.topic, bytes, limit, prefix, answered: answerable }, 'oversized charger message refused');
+  try {
+    app.sqlite
+      .prepare(
+        `INSERT INTO charger_messages (charger_id, direction, topic, received_at, message_type, unique_id, action, payload, error, answer)
+         VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        where.chargerId,
+        msg.topic,
+        msg.receivedAt,
+        head.messageType,
+        head.uniqueId,
+        head.action,
+        encodePayload(prefix),
+        error,
+        answer === null ? null : encodePayload(answer),
+      );
+  } catch (e) {
+    // Not logged in the database: then not answered either (the log row comes before the answer).
+    log.error({ err: e, chargerId: where.chargerId, bytes }, 'logging an oversized charger message failed');
+    return null;
+  }
+  return answer === null ? null : { chargerId: where.chargerId, topic: topics.downstream(where.chargerId), text: answer };
+}
 
 export interface ChargersRuntime {
   readonly broker: EmbeddedBroker | null;
@@ -64,6 +141,7 @@ export async function startChargers(app: AppContext, opts: StartChargersOptions 
   const log = app.log.child({ domain: 'chargers' });
   const hooks: ChargerHooks = { ...defaultHooks, ...opts.hooks };
   const cfg = app.config.broker;
+  const maxPayloadBytes = app.config.chargers.maxPayloadBytes;
 
   let broker: EmbeddedBroker | null = null;
   let url: string;
@@ -72,7 +150,7 @@ export async function startChargers(app: AppContext, opts: StartChargersOptions 
   let clientId: string;
   if (cfg.mode === 'embedded') {
     const creds = ensureBackOfficeCredentials(app.paths.dataDir);
-    broker = await startEmbeddedBroker(app, { host: cfg.host, port: cfg.port, allowLan: cfg.allowLan, backOffice: creds });
+    broker = await startEmbeddedBroker(app, { host: cfg.host, port: cfg.port, allowLan: cfg.allowLan, backOffice: creds, maxPayloadBytes });
     url = broker.url;
     username = creds.username;
     password = creds.password;
@@ -133,6 +211,17 @@ export async function startChargers(app: AppContext, opts: StartChargersOptions 
     }
   };
 
+  const publishReply = (r: OutgoingMessage) => {
+    inflightPublishes += 1;
+    transport!
+      .publish(r.topic, r.text)
+      .catch((e: unknown) => log.warn({ chargerId: r.chargerId, err: (e as Error).message }, 'publishing an answer to a charger failed'))
+      .finally(() => {
+        inflightPublishes -= 1;
+        settleIdle();
+      });
+  };
+
   const flush = () => {
     scheduled = false;
     while (queue.length > 0) {
@@ -146,16 +235,7 @@ export async function startChargers(app: AppContext, opts: StartChargersOptions 
         log.error({ err: e, messages: batch.length }, 'writing a batch of charger messages failed; none of it was answered');
         continue;
       }
-      for (const r of outcome.replies) {
-        inflightPublishes += 1;
-        transport!
-          .publish(r.topic, r.text)
-          .catch((e: unknown) => log.warn({ chargerId: r.chargerId, err: (e as Error).message }, 'publishing an answer to a charger failed'))
-          .finally(() => {
-            inflightPublishes -= 1;
-            settleIdle();
-          });
-      }
+      for (const r of outcome.replies) publishReply(r);
       for (const ev of outcome.statusEvents) app.events.emit('charger.status', ev);
       for (const a of outcome.alerts) app.events.emit('alert', a);
       if (outcome.records.length > 0 && hooks.onTransactionRecords) {
@@ -204,6 +284,11 @@ export async function startChargers(app: AppContext, opts: StartChargersOptions 
     clientId,
     tls: cfg.mode === 'external' ? cfg.tls : undefined,
     onMessage(topic, payload, receivedAt) {
+      if (payload.length > maxPayloadBytes) {
+        const answer = refuseOversized(app, { topic, payload, receivedAt }, maxPayloadBytes);
+        if (answer) publishReply(answer);
+        return queue.length < HIGH_WATER;
+      }
       queue.push({ topic, payload, receivedAt });
       schedule();
       return queue.length < HIGH_WATER;
