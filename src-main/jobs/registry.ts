@@ -8,7 +8,7 @@ import { expireDueHolds } from '../ledger';
 import { executeCampaignWorker } from '../compensation';
 import { paymentsExpireCron, paymentsExpireWorker } from '../payments';
 import { refundsProcessCron, refundsProcessWorker } from '../refunds';
-import { consumeInboxCron, consumeInboxWorker, startTimeoutWorker, sweepCron, sweepWorker } from '../sessions';
+import { consumeInboxCron, consumeInboxWorker, detectStuckCron, detectStuckWorker, startTimeoutWorker, sweepCron, sweepWorker } from '../sessions';
 import { backupFileName } from '../system';
 import { defineCron, type CronDef } from './cron';
 import { builtinCrons, builtinWorkers } from './maintenance';
@@ -98,6 +98,7 @@ export const workers: Worker[] = [
   startTimeoutWorker,
   consumeInboxWorker,
   sweepWorker,
+  detectStuckWorker,
   executeCampaignWorker,
 ];
 
@@ -111,6 +112,7 @@ export const crons: CronDef[] = [
   refundsProcessCron,
   consumeInboxCron,
   sweepCron,
+  detectStuckCron,
 ];
 
 export type { AppContext };

@@ -17,7 +17,9 @@ import type { Sqlite } from '../db/connection';
  *   post_exceeds_hold     a hold posted for more than it held
  *   over_reversed         corrections/restores of a transfer add up to more than it moved
  *   debt_mismatch         a debt record disagrees with its ledger entries, or with the driver's debt account
- *   settled_twice         one session's revenue booked by more than one settlement
+ *   settled_twice         one session's revenue booked by more than one settlement (its one
+ *                         re-settlement, resettle:<session>, corrects it and is not counted), or
+ *                         a re-settlement of a session that was never settled
  * Warnings (reported, not failures):
  *   hold_past_expiry      a pending hold past its expiry: releasing it is the expiry job's work
  */
@@ -260,12 +262,22 @@ export function verifyLedger(app: { sqlite: Sqlite; clock: { now(): number } }):
       violations.push({ kind: 'debt_mismatch', account: r.account, message: `${r.account} shows ${r.balance} owed but the open debts add up to ${r.owed}` });
     }
 
-    for (const r of all<{ sessionId: string; n: number }>(
-      `SELECT session_id AS sessionId, count(DISTINCT batch) AS n FROM ledger_transfers
-       WHERE session_id IS NOT NULL AND code IN ('settle_electricity', 'settle_service', 'debt')
-       GROUP BY session_id HAVING count(DISTINCT batch) > 1`,
+    // A re-settlement (resettle:<session>, its one key) corrects the settlement of that same
+    // session by the difference; it is not a second settlement. Any other batch booking a
+    // session's revenue again is, and so is a re-settlement of a session never settled.
+    const resettle = `b.operation_key IS NOT NULL AND b.operation_key = 'resettle:' || t.session_id`;
+    for (const r of all<{ sessionId: string; n: number; resettled: number }>(
+      `SELECT t.session_id AS sessionId, count(DISTINCT CASE WHEN ${resettle} THEN NULL ELSE t.batch END) AS n,
+              count(DISTINCT CASE WHEN ${resettle} THEN t.batch END) AS resettled
+       FROM ledger_transfers t JOIN ledger_batches b ON b.id = t.batch
+       WHERE t.session_id IS NOT NULL AND t.code IN ('settle_electricity', 'settle_service', 'debt')
+       GROUP BY t.session_id HAVING n > 1 OR (resettled > 0 AND n = 0)`,
     )) {
-      violations.push({ kind: 'settled_twice', session: r.sessionId, message: `session ${r.sessionId} was settled by ${r.n} different batches` });
+      violations.push({
+        kind: 'settled_twice',
+        session: r.sessionId,
+        message: r.n > 1 ? `session ${r.sessionId} was settled by ${r.n} different batches` : `session ${r.sessionId} was re-settled but never settled`,
+      });
     }
 
     const counts = {

@@ -9,6 +9,7 @@ import { Decimal } from '../money';
 import { ACTIVE_STATES, addTimeline, transition } from './machine';
 import { addSample, announce, findSession, type SessionRow } from './store';
 import { settleSession } from './settle';
+import { applyStopAfterForceClose, hasApprovedForceClose } from './force-close';
 
 /**
  * Consuming the chargers' transaction inbox (charger_transactions): StartTransaction,
@@ -273,6 +274,7 @@ export interface StopPayload {
 
 /** Applies a StopTransaction record to its session (the consumer's, or an operator's attach). */
 export function finishWithStop(app: AppContext, s: SessionRow, r: RecordRow, p: StopPayload): Outcome {
+  if (hasApprovedForceClose(app, s.id)) return applyStopAfterForceClose(app, s, { recordId: r.id, meterStopWh: p.meterStop, chargerAt: r.chargerAt, receivedAt: r.receivedAt, reason: p.reason ?? 'Local', readings: energyReadings(p.transactionData) });
   if (s.state === 'FINISHED' || s.state === 'PAID' || s.state === 'UNPAID') {
     // Replayed after its inbox row was pruned: the session already has its stop.
     return { done: true, note: `session ${s.id} is already ${s.state}` };

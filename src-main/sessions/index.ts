@@ -2,7 +2,8 @@
  * Charging sessions: the persisted state machine from the operator's start (or the charger's own)
  * to settlement. docs/sessions.md is the reference; each module opens with its guarantees:
  * machine.ts (transitions), start.ts (start, refusals, timeout), inbox.ts (charger records,
- * offline replay), settle.ts (pricing, ledger legs, review queue).
+ * offline replay), settle.ts (pricing, ledger legs, review queue), force-close.ts (stuck sessions,
+ * force-close, re-settlement at a late StopTransaction).
  */
 export * from './schema';
 export { TRANSITIONS, FINAL_STATES, ACTIVE_STATES, SESSION_EVENTS, nextState, transition, type SessionEvent, type Transition } from './machine';
@@ -11,7 +12,24 @@ export { consumeInbox, sessionHooks, authorizeIdTag, energyReadings, type Consum
 export { settleSession, approveReview, reviewQueue, priceSession, BLOCKING_REVIEWS, type Pricing } from './settle';
 export { findSession, requireSession, listSessions, sessionTimeline, sessionSamples, listNotifications, type SessionRow, type TimelineRow, type ListQuery } from './store';
 export { sessionMethods, sessionShape, sessionDetail, sessionDetailShape, sessionTransfers, toView, type SessionView } from './methods';
-export { consumeInboxWorker, consumeInboxCron } from './jobs';
+export { consumeInboxWorker, consumeInboxCron, detectStuckWorker, detectStuckCron } from './jobs';
+export {
+  stuckSessions,
+  stuckInfo,
+  detectStuckSessions,
+  requestForceClose,
+  approveForceClose,
+  rejectForceClose,
+  applyStopAfterForceClose,
+  hasApprovedForceClose,
+  openForceClose,
+  latestForceClose,
+  resettlementOf,
+  type ForceCloseRow,
+  type StuckSession,
+  type LateStop,
+  type LateStopOutcome,
+} from './force-close';
 export { sessionFigures } from './figures';
 export { runSweep, scanUnsettled, scanPlan, unsettledSummary, listSweeps, sweepDue, sweepWorker, sweepCron, sweeperFigures, sweeperMethods, type SweepResult, type SweepRecord, type UnsettledSummary } from './sweeper';
 export * from './sweeper-schema';

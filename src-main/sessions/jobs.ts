@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineCron, defineWorker } from '../jobs';
+import { detectStuckSessions } from './force-close';
 import { consumeInbox } from './inbox';
 
 export { startTimeoutWorker } from './start';
@@ -23,3 +24,21 @@ export const consumeInboxWorker = defineWorker({
 });
 
 export const consumeInboxCron = defineCron({ name: 'sessions.consumeInbox', expression: '* * * * *', kind: consumeInboxWorker.kind });
+
+/**
+ * Stuck sessions (force-close.ts): every five minutes, an alert for each CHARGING/STOPPING session
+ * whose charger is offline and silent for sessions.stuckAfterMs. Five minutes is plenty against a
+ * six-hour threshold; the list a supervisor sees (sessions.stuck) is computed when asked.
+ */
+export const detectStuckWorker = defineWorker({
+  kind: 'sessions.detectStuck',
+  queue: 'maintenance',
+  args: z.object({}),
+  maxAttempts: 3,
+  perform(app) {
+    const r = detectStuckSessions(app);
+    if (r.stuck > 0) app.log.warn({ stuck: r }, `${r.stuck} stuck session(s)`);
+  },
+});
+
+export const detectStuckCron = defineCron({ name: 'sessions.detectStuck', expression: '*/5 * * * *', kind: detectStuckWorker.kind });

@@ -26,6 +26,7 @@ export const SESSION_EVENTS = [
   'stop_requested',
   'stop_refused',
   'stop_transaction',
+  'force_close',
   'cancel',
   'settled_paid',
   'settled_unpaid',
@@ -55,6 +56,10 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: 'CHARGING', event: 'stop_transaction', to: 'FINISHED' },
   { from: 'STOPPING', event: 'stop_refused', to: 'CHARGING' },
   { from: 'STOPPING', event: 'stop_transaction', to: 'FINISHED' },
+  // A stuck session (its charger offline, silent for sessions.stuckAfterMs) closed at its last
+  // reading once a second supervisor approved it (force-close.ts).
+  { from: 'CHARGING', event: 'force_close', to: 'FINISHED' },
+  { from: 'STOPPING', event: 'force_close', to: 'FINISHED' },
   { from: 'FINISHED', event: 'settled_paid', to: 'PAID' },
   { from: 'FINISHED', event: 'settled_unpaid', to: 'UNPAID' },
 ];

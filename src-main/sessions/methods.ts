@@ -3,7 +3,8 @@ import type { AppContext } from '../app/context';
 import { ALL_ROLES, SUPERVISORS, method } from '../contract/define';
 import { dayStart } from '../ledger';
 import { formatFen } from '../money';
-import { SESSION_STATES } from './schema';
+import { approveForceClose, latestForceClose, rejectForceClose, requestForceClose, resettlementOf, stuckInfo, stuckSessions, type ForceCloseRow } from './force-close';
+import { FORCE_CLOSE_STATES, SESSION_STATES } from './schema';
 import { approveReview, reviewQueue } from './settle';
 import { startSession, stopSession } from './start';
 import { listNotifications, listSessions, requireSession, sessionSamples, sessionTimeline, type SessionRow } from './store';
@@ -89,6 +90,57 @@ export function sessionTransfers(app: AppContext, sessionId: string): z.infer<ty
     .all(sessionId) as z.infer<typeof transferShape>[];
 }
 
+const who = z.object({ id: z.string(), name: z.string() });
+
+function operatorRef(app: AppContext, operatorId: string | null): z.infer<typeof who> | null {
+  if (!operatorId) return null;
+  const o = app.sqlite.prepare('SELECT name, display_name AS displayName FROM operators WHERE id = ?').get(operatorId) as { name: string; displayName: string } | undefined;
+  return { id: operatorId, name: o ? o.displayName || o.name : operatorId };
+}
+
+/** A force-close request, its decision, and what a late StopTransaction re-settled. */
+export const forceCloseShape = z.object({
+  id: z.string(),
+  sessionId: z.string(),
+  state: z.enum(FORCE_CLOSE_STATES),
+  reason: z.string(),
+  /** The reading the session closes (closed) at, and its time on the charger's clock. */
+  meterWh: z.number(),
+  readingAt: z.number(),
+  requestedBy: who,
+  requestedAt: z.number(),
+  decidedBy: who.nullable(),
+  decidedAt: z.number().nullable(),
+  decisionNote: z.string().nullable(),
+  stopRecordId: z.number().nullable(),
+  resettledAt: z.number().nullable(),
+  /** The ledger's re-settlement (resettle:<session>), once the real StopTransaction arrived. */
+  resettle: z
+    .object({
+      beforeFen: z.number(),
+      afterFen: z.number(),
+      differenceFen: z.number(),
+      walletFen: z.number(),
+      debtFen: z.number(),
+      returnedFen: z.number(),
+    })
+    .nullable(),
+});
+
+export function forceCloseView(app: AppContext, fc: ForceCloseRow): z.infer<typeof forceCloseShape> {
+  const r = fc.resettledAt !== null ? resettlementOf(app, fc.sessionId) : null;
+  return {
+    ...fc,
+    requestedBy: operatorRef(app, fc.requestedBy)!,
+    decidedBy: operatorRef(app, fc.decidedBy),
+    resettle: r
+      ? { beforeFen: r.before.totalFen, afterFen: r.after.totalFen, differenceFen: r.differenceFen, walletFen: r.charged.walletFen, debtFen: r.charged.debtFen, returnedFen: r.returnedFen }
+      : null,
+  };
+}
+
+const stuckShape = z.object({ lastMessageAt: z.number(), silentForMs: z.number() });
+
 export const sessionDetailShape = z.object({
   session: sessionShape,
   /** The price breakdown by period (and by tariff version), once priced. */
@@ -97,10 +149,15 @@ export const sessionDetailShape = z.object({
   timeline: z.array(timelineShape),
   transfers: z.array(transferShape),
   notifications: z.array(z.object({ id: z.string(), sessionId: z.string().nullable(), kind: z.string(), text: z.string(), createdAt: z.number() })),
+  /** Set while the session is stuck (charger offline and silent for sessions.stuckAfterMs). */
+  stuck: stuckShape.nullable(),
+  /** The session's latest force-close request, whatever became of it. */
+  forceClose: forceCloseShape.nullable(),
 });
 
 export function sessionDetail(app: AppContext, id: string): z.infer<typeof sessionDetailShape> {
   const s = requireSession(app, id);
+  const fc = latestForceClose(app, id);
   return {
     session: toView(s),
     quote: s.quote ? (JSON.parse(s.quote) as unknown) : null,
@@ -108,6 +165,8 @@ export function sessionDetail(app: AppContext, id: string): z.infer<typeof sessi
     timeline: sessionTimeline(app, id),
     transfers: sessionTransfers(app, id),
     notifications: s.driverId ? listNotifications(app, s.driverId).filter((n) => n.sessionId === id) : [],
+    stuck: stuckInfo(app, s),
+    forceClose: fc ? forceCloseView(app, fc) : null,
   };
 }
 
@@ -186,6 +245,38 @@ export const sessionMethods = {
     input: z.object({}),
     output: z.array(sessionShape),
     handler: ({ app }) => reviewQueue(app).map(toView),
+  }),
+  'sessions.stuck': method({
+    summary: 'Stuck sessions: charging or stopping while their charger is offline and silent for sessions.stuckAfterMs, longest silent first, with any force-close request.',
+    kind: 'query',
+    roles: ALL_ROLES,
+    input: z.object({}),
+    output: z.array(z.object({ session: sessionShape, lastMessageAt: z.number(), silentForMs: z.number(), forceClose: forceCloseShape.nullable() })),
+    handler: ({ app }) => stuckSessions(app).map((x) => ({ ...x, session: toView(x.session), forceClose: x.forceClose ? forceCloseView(app, x.forceClose) : null })),
+  }),
+  'sessions.requestForceClose': method({
+    summary: 'Ask to close a stuck session at its last meter reading (a second supervisor approves); refused unless the session is stuck.',
+    kind: 'command',
+    roles: SUPERVISORS,
+    input: z.object({ sessionId: z.string().min(1), reason: z.string().trim().min(1, 'say why the session is to be closed without its charger').max(500) }),
+    output: forceCloseShape,
+    handler: ({ app, caller }, input) => forceCloseView(app, requestForceClose(app, input, { operatorId: caller.operator?.id ?? null })),
+  }),
+  'sessions.approveForceClose': method({
+    summary: 'Approve another supervisor\'s force-close: the session closes at the recorded reading and is settled through the normal path.',
+    kind: 'command',
+    roles: SUPERVISORS,
+    input: z.object({ sessionId: z.string().min(1), note: z.string().trim().max(500).optional() }),
+    output: sessionShape,
+    handler: ({ app, caller }, input) => toView(approveForceClose(app, input, { operatorId: caller.operator?.id ?? null })),
+  }),
+  'sessions.rejectForceClose': method({
+    summary: 'Reject another supervisor\'s force-close, with a note; the session is left as it is.',
+    kind: 'command',
+    roles: SUPERVISORS,
+    input: z.object({ sessionId: z.string().min(1), note: z.string().trim().min(1, 'say why the force-close is rejected').max(500) }),
+    output: forceCloseShape,
+    handler: ({ app, caller }, input) => forceCloseView(app, rejectForceClose(app, input, { operatorId: caller.operator?.id ?? null })),
   }),
   'sessions.approveReview': method({
     summary: 'Approve a session in the review queue; a finished one is then settled (name the driver for an unknown id tag).',

@@ -20,6 +20,23 @@ function line(s: SessionView): string {
   ].join(' ');
 }
 
+interface ForceCloseView {
+  id: string;
+  sessionId: string;
+  state: string;
+  reason: string;
+  meterWh: number;
+  readingAt: number;
+  requestedBy: { id: string; name: string };
+  decidedBy: { id: string; name: string } | null;
+  decisionNote: string | null;
+}
+
+function forceCloseLine(f: ForceCloseView): string {
+  const decided = f.decidedBy ? ` by ${f.decidedBy.name}${f.decisionNote ? ` (${f.decisionNote})` : ''}` : ' — another supervisor must approve or reject it';
+  return `force-close of ${f.sessionId} ${f.state}: at ${f.meterWh} Wh (charger time ${new Date(f.readingAt).toISOString()}), requested by ${f.requestedBy.name}: ${f.reason}${decided}`;
+}
+
 interface Detail {
   session: SessionView;
   quote: { periods: Record<string, { kwh: string; electricity: string; service: string }>; totals: { yuan: string } } | null;
@@ -101,6 +118,61 @@ export const sessionCommands: Command[] = [
         offset: num('offset'),
       });
       cx.print(page, () => [...page.items.map(line), `(${page.items.length} of ${page.total})`].join('\n'));
+    },
+  },
+  {
+    name: 'session stuck',
+    summary: 'Stuck sessions: charging or stopping while their charger is offline and silent for sessions.stuckAfterMs (6 h), with any force-close request.',
+    usage: 'depotdesk session stuck --as OPERATOR [--json]',
+    async run(cx) {
+      const items = await cx.call<{ session: SessionView; lastMessageAt: number; silentForMs: number; forceClose: ForceCloseView | null }[]>('sessions.stuck', {});
+      cx.print(items, () =>
+        [
+          ...items.map(
+            (x) =>
+              `${line(x.session)}  silent ${(x.silentForMs / 3_600_000).toFixed(1)} h (last heard ${new Date(x.lastMessageAt).toISOString()})` +
+              (x.forceClose ? `  [force-close ${x.forceClose.state} by ${x.forceClose.requestedBy.name}]` : ''),
+          ),
+          `(${items.length} stuck)`,
+        ].join('\n'),
+      );
+    },
+  },
+  {
+    name: 'session force-close',
+    summary: 'Ask to close a stuck session at its last meter reading; another supervisor approves (force-close-approve) or rejects it.',
+    usage: 'depotdesk session force-close ID --reason TEXT --as SUPERVISOR [--json]',
+    allowPositionals: true,
+    options: { reason: { type: 'string' } },
+    async run(cx) {
+      const id = positional(cx, 'session id');
+      const f = await cx.call<ForceCloseView>('sessions.requestForceClose', { sessionId: id, reason: requireOption(cx, 'reason', 'why the session is closed without its charger') });
+      cx.print(f, forceCloseLine(f));
+    },
+  },
+  {
+    name: 'session force-close-approve',
+    summary: "Approve another supervisor's force-close: the session closes at the recorded reading and is settled.",
+    usage: 'depotdesk session force-close-approve ID [--note TEXT] --as SUPERVISOR [--json]',
+    allowPositionals: true,
+    options: { note: { type: 'string' } },
+    async run(cx) {
+      const id = positional(cx, 'session id');
+      const note = typeof cx.args.note === 'string' && cx.args.note.trim() ? cx.args.note.trim() : undefined;
+      const s = await cx.call<SessionView>('sessions.approveForceClose', { sessionId: id, note });
+      cx.print(s, `session ${s.id} force-closed: ${s.state}${s.amount === null ? '' : ` ¥${s.amount}`}${s.reviewState === 'pending' ? ` (held for review: ${s.reviewReason})` : ''}`);
+    },
+  },
+  {
+    name: 'session force-close-reject',
+    summary: "Reject another supervisor's force-close, saying why; the session is left as it is.",
+    usage: 'depotdesk session force-close-reject ID --note TEXT --as SUPERVISOR [--json]',
+    allowPositionals: true,
+    options: { note: { type: 'string' } },
+    async run(cx) {
+      const id = positional(cx, 'session id');
+      const f = await cx.call<ForceCloseView>('sessions.rejectForceClose', { sessionId: id, note: requireOption(cx, 'note', 'why the force-close is rejected') });
+      cx.print(f, forceCloseLine(f));
     },
   },
 ];
