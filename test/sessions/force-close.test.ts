@@ -336,6 +336,27 @@ describe.each(brokerCases('test/sessions/force-close.test.ts (its Mosquitto case
   });
 });
 
+test('a session is not stuck while its charger counts as online, however long it is silent (a charger told to heartbeat once a day)', async () => {
+  const depot = await startSessionDepot({ overrides: { chargers: { heartbeatIntervalS: 86_400 } } });
+  const { app, clock } = depot;
+  const [a] = await twoSupervisors(app);
+  const cp = await depot.charger('CP-1');
+  const s = await charging(depot, cp, depot.driver({ topUpYuan: 100 }), '50.00', 100_000, at('09:00'));
+  await depot.services.scheduler.drain();
+  clock.advance(7 * HOUR);
+  await depot.services.scheduler.drain();
+  expect(app.sqlite.prepare("SELECT online FROM chargers WHERE id = 'CP-1'").get()).toEqual({ online: 1 });
+  expect(stuckAlerts(app)).toEqual([]);
+  expect(await ok<unknown[]>(app, depot.operator, 'sessions.stuck')).toEqual([]);
+  const refused = await call(app, a, 'sessions.requestForceClose', { sessionId: s.id, reason: 'silent for 7 h' });
+  expect(refused.ok || refused.error).toMatchObject({ code: 'refused', details: { reason: 'charger_online' } });
+
+  // Three missed daily heartbeats later it is offline, and the session is stuck.
+  clock.advance(3 * 24 * HOUR);
+  await depot.services.scheduler.drain();
+  expect(stuckAlerts(app)).toEqual([{ subject: `session.stuck:${s.id}`, count: 1 }]);
+});
+
 describe('depotdesk session stuck / force-close (the CLI on the depot file)', { timeout: 240_000 }, () => {
   test('a supervisor lists stuck sessions and requests a force-close, cannot approve it, and a second supervisor approves: PAID', async () => {
     const depot = await startSessionDepot();
