@@ -84,6 +84,7 @@ export const enUS: Dictionary = {
   'chargers.msg.action': 'Message',
   'chargers.msg.validation': 'Validation',
   'chargers.msg.ok': 'OK',
+  'chargers.msg.answer': 'our answer',
   'connector.Available': 'Available',
   'connector.Preparing': 'Preparing',
   'connector.Charging': 'Charging',

@@ -85,6 +85,7 @@ export const zhCN = {
   'chargers.msg.action': '消息',
   'chargers.msg.validation': '校验',
   'chargers.msg.ok': '通过',
+  'chargers.msg.answer': '我方应答',
   'connector.Available': '空闲',
   'connector.Preparing': '准备中',
   'connector.Charging': '充电中',

@@ -81,6 +81,16 @@ test('a supervisor adds a station and a charger, sees it come online live, switc
     const table = log.getByTestId('message-log-table');
     await expect(table.getByRole('row').filter({ hasText: 'BootNotification' }).first()).toBeVisible();
     await expect(table.getByTestId('message-invalid').first()).toBeVisible();
+    // Our answer is stored on the charger's CALL and shown right under it: out, at the same time.
+    const bootCall = table.locator('tr[data-testid="message-row"]').filter({ hasText: 'BootNotification' }).first();
+    const bootAnswer = table.locator('tr[data-testid="message-row"]:has-text("BootNotification") + tr[data-testid="message-answer"]').first();
+    await expect(bootAnswer).toContainText('下行');
+    await expect(bootAnswer).toContainText('我方应答');
+    await expect(bootAnswer).toContainText('CALLRESULT');
+    expect(await bootAnswer.locator('td').nth(2).textContent()).toBe(await bootCall.locator('td').nth(2).textContent());
+    await bootAnswer.click();
+    await expect(log.getByTestId('message-payload').first()).toContainText('"status": "Accepted"');
+    await bootAnswer.click();
     await table.getByRole('row').filter({ hasText: 'BootNotification' }).filter({ hasText: '上行' }).first().click();
     await expect(log.getByTestId('message-payload').first()).toContainText('"chargePointVendor": "DepotSim"');
     await log.locator('.ant-drawer-close').click();

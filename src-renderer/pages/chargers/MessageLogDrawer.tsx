@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type React from 'react';
 import { Button, Drawer, Flex, Table, Tag, Typography } from 'antd';
 import { ArrowDownOutlined, ArrowUpOutlined, ReloadOutlined } from '@ant-design/icons';
@@ -10,6 +10,7 @@ import type { ChargerMessage } from './model';
 
 const PAGE = 100;
 const PRE: React.CSSProperties = { margin: 0, whiteSpace: 'pre-wrap', wordBreak: 'break-all', fontSize: 12, maxHeight: 320, overflow: 'auto' };
+const NOWRAP: React.CSSProperties = { whiteSpace: 'nowrap' };
 const FRAME_TYPE: Record<number, string> = { 2: 'CALL', 3: 'CALLRESULT', 4: 'CALLERROR' };
 
 /** The payload as the charger sent it, indented when it is JSON; as is (it may be the very fault) when not. */
@@ -21,14 +22,53 @@ export function prettyPayload(raw: string): string {
   }
 }
 
+/** The frame type (2, 3, 4) of a frame in either form, or null when the text is not a frame. */
+export function frameTypeOf(raw: string): number | null {
+  try {
+    const f: unknown = JSON.parse(raw);
+    const type: unknown = Array.isArray(f) ? f[0] : f && typeof f === 'object' ? (f as { MessageTypeId?: unknown }).MessageTypeId : null;
+    return typeof type === 'number' ? type : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A line of the log: a stored message, or our answer to a charger's CALL (stored on the CALL's row). */
+export type LogLine = ChargerMessage & { key: string; answerTo: number | null };
+
+/**
+ * The messages as lines, each CALL from a charger followed by our answer to it: out, on the
+ * charger's downstream topic, at the time the CALL was received (it was sent in the same commit).
+ */
+export function logLines(items: ChargerMessage[]): LogLine[] {
+  return items.flatMap((m): LogLine[] => {
+    const line: LogLine = { ...m, key: String(m.id), answerTo: null };
+    if (m.answer === null) return [line];
+    const answer: LogLine = {
+      ...m,
+      key: `${m.id}-answer`,
+      answerTo: m.id,
+      direction: 'out',
+      topic: `ocpp/cs/${m.chargerId}`,
+      chargerAt: null,
+      messageType: frameTypeOf(m.answer),
+      payload: m.answer,
+      error: null,
+      answer: null,
+    };
+    return [line, answer];
+  });
+}
+
 /**
  * Every raw frame to and from one charger, newest first, a page at a time: what arrived, when we
- * received it, the time the charger put in it, and why a frame was refused.
+ * received it, the time the charger put in it, why a frame was refused, and what we answered.
  */
 export function MessageLogDrawer({ chargerId, version, onClose }: { chargerId: string | null; version: number; onClose(): void }) {
   const { t } = useI18n();
   const report = useReportError();
   const [items, setItems] = useState<ChargerMessage[]>([]);
+  const lines = useMemo(() => logLines(items), [items]);
   const [next, setNext] = useState<number | null>(null);
   const [loading, setLoading] = useState(false);
 
@@ -67,15 +107,18 @@ export function MessageLogDrawer({ chargerId, version, onClose }: { chargerId: s
       }
       data-testid="message-log"
     >
-      <Table<ChargerMessage>
-        rowKey="id"
+      <Table<LogLine>
+        rowKey="key"
         size="small"
         loading={loading && items.length === 0}
-        dataSource={items}
+        dataSource={lines}
         pagination={false}
         data-testid="message-log-table"
         locale={{ emptyText: t('chargers.noMessages') }}
-        onRow={(m) => ({ style: m.error ? { background: '#fff1f0' } : undefined })}
+        onRow={(m) => ({
+          style: m.error ? { background: '#fff1f0' } : m.answerTo !== null ? { background: '#fafafa' } : undefined,
+          'data-testid': m.answerTo !== null ? 'message-answer' : 'message-row',
+        })}
         expandable={{
           expandRowByClick: true,
           expandedRowRender: (m) => (
@@ -119,20 +162,38 @@ export function MessageLogDrawer({ chargerId, version, onClose }: { chargerId: s
           {
             title: t('chargers.msg.action'),
             key: 'action',
-            render: (_: unknown, m) => (
-              <Flex gap={6} align="center" wrap>
-                <Typography.Text code>{m.action ?? '—'}</Typography.Text>
-                {m.messageType !== null && <Typography.Text type="secondary">{FRAME_TYPE[m.messageType] ?? m.messageType}</Typography.Text>}
-                {m.transactionId !== null && <Tag>#{m.transactionId}</Tag>}
-              </Flex>
-            ),
+            render: (_: unknown, m) =>
+              m.answerTo !== null ? (
+                // Right under its CALL: the action and transaction are the CALL's, so only the kind of answer is new.
+                <Flex gap={6} align="center" wrap style={{ paddingLeft: 12 }}>
+                  <Typography.Text type="secondary" style={NOWRAP}>
+                    ↳ {t('chargers.msg.answer')}
+                  </Typography.Text>
+                  <Typography.Text type={m.messageType === 4 ? 'danger' : 'secondary'} style={NOWRAP}>
+                    {m.messageType === null ? '—' : (FRAME_TYPE[m.messageType] ?? m.messageType)}
+                  </Typography.Text>
+                </Flex>
+              ) : (
+                <Flex gap={6} align="center" wrap>
+                  <Typography.Text code>{m.action ?? '—'}</Typography.Text>
+                  {m.messageType !== null && (
+                    <Typography.Text type="secondary" style={NOWRAP}>
+                      {FRAME_TYPE[m.messageType] ?? m.messageType}
+                    </Typography.Text>
+                  )}
+                  {m.transactionId !== null && <Tag>#{m.transactionId}</Tag>}
+                </Flex>
+              ),
           },
           {
             title: t('chargers.msg.validation'),
             dataIndex: 'error',
+            width: 180,
             ellipsis: true,
-            render: (e: string | null) =>
-              e ? (
+            render: (e: string | null, m) =>
+              m.answerTo !== null ? (
+                <Typography.Text type="secondary">—</Typography.Text>
+              ) : e ? (
                 <Typography.Text type="danger" data-testid="message-invalid">
                   {e}
                 </Typography.Text>
