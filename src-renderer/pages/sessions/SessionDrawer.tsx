@@ -9,6 +9,7 @@ import { navigate } from '../../lib/route';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { DriverName } from './DriverSelect';
+import { ForceCloseButton, ForceClosePanel } from './ForceClose';
 import { ReviewButton } from './ReviewQueue';
 import { MeterChart } from './MeterChart';
 import { ACTIVE, PERIODS, STATE_COLOR, readQuote, sessionFlags, stateLabel, type SessionDetail, type StoredQuote } from './model';
@@ -56,6 +57,7 @@ export function SessionDrawer({ id, version, onClose, onChanged }: { id: string 
         s && (
           <Flex gap={8}>
             {s.reviewState === 'pending' && <ReviewButton session={s} onDone={onChanged} />}
+            <ForceCloseButton detail={d} onDone={onChanged} />
             {(s.state === 'PAID' || s.state === 'UNPAID') && (
               <Button onClick={() => navigate('compensation', { view: 'adjustments', session: s.id })} data-testid="session-adjust">
                 {t('sessions.adjust')}
@@ -83,11 +85,28 @@ export function SessionDrawer({ id, version, onClose, onChanged }: { id: string 
                 {t(f.key)}
               </Tag>
             ))}
+            {d.stuck && (
+              <Tag color="magenta" data-testid="session-stuck">
+                {t('sessions.flag.stuck')}
+              </Tag>
+            )}
             {s.reviewReason && (
               <Typography.Text type="warning">{maybe(`sessions.reviewReason.${s.reviewReason}`) ?? s.reviewReason}</Typography.Text>
             )}
           </Flex>
           {s.failureReason && <Typography.Text type="danger">{s.failureReason}</Typography.Text>}
+          {d.stuck && (
+            <Typography.Text type="danger" data-testid="session-stuck-hint">
+              {t('sessions.stuckHint', {
+                duration:
+                  d.stuck.silentForMs >= 3_600_000
+                    ? t('sessions.silentHours', { n: (d.stuck.silentForMs / 3_600_000).toFixed(1) })
+                    : t('sessions.silentMinutes', { n: Math.floor(d.stuck.silentForMs / 60_000) }),
+                time: formatTime(d.stuck.lastMessageAt),
+              })}
+            </Typography.Text>
+          )}
+          <ForceClosePanel detail={d} onDone={onChanged} />
           <Descriptions size="small" bordered column={2} styles={{ label: { whiteSpace: 'nowrap' } }}>
             <Descriptions.Item label={t('sessions.col.id')} span={2}>
               <Typography.Text copyable code>
@@ -143,7 +162,7 @@ export function SessionDrawer({ id, version, onClose, onChanged }: { id: string 
 
           <section>
             <Typography.Title level={5}>{t('sessions.timeline')}</Typography.Title>
-            <SessionTimeline items={d.timeline} />
+            <SessionTimeline items={d.timeline} resettle={d.forceClose?.resettle ?? null} />
           </section>
         </Flex>
       )}
@@ -211,17 +230,25 @@ function Transfers({ transfers }: { transfers: SessionDetail['transfers'] }) {
   );
 }
 
-function SessionTimeline({ items }: { items: SessionDetail['timeline'] }) {
-  const { t } = useI18n();
+function SessionTimeline({ items, resettle }: { items: SessionDetail['timeline']; resettle: NonNullable<SessionDetail['forceClose']>['resettle'] }) {
+  const { t, maybe } = useI18n();
   if (items.length === 0) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />;
   return (
     <Timeline
       data-testid="session-timeline"
       items={items.map((e) => ({
-        color: e.kind.includes('fail') || e.kind === 'debt' ? 'red' : e.kind.startsWith('review') || e.kind.startsWith('late') ? 'orange' : e.toState ? 'blue' : 'gray',
+        color:
+          e.kind.includes('fail') || e.kind === 'debt'
+            ? 'red'
+            : e.kind.startsWith('review') || e.kind.startsWith('late') || e.kind.startsWith('force_close') || e.kind === 'resettled'
+              ? 'orange'
+              : e.toState
+                ? 'blue'
+                : 'gray',
         children: (
           <Flex vertical gap={2}>
             <Flex gap={8} wrap align="center">
+              {maybe(`sessions.event.${e.kind}`) && <Typography.Text strong>{maybe(`sessions.event.${e.kind}`)}</Typography.Text>}
               <Typography.Text code>{e.kind}</Typography.Text>
               {e.toState && (
                 <Typography.Text type="secondary">
@@ -233,7 +260,15 @@ function SessionTimeline({ items }: { items: SessionDetail['timeline'] }) {
               {formatTime(e.at)}
               {e.chargerAt !== null && ` · ${t('sessions.chargerTime', { time: formatTime(e.chargerAt) })}`}
             </Typography.Text>
-            {e.detail && <Typography.Text style={{ fontSize: 13 }}>{e.detail}</Typography.Text>}
+            {e.kind === 'resettled' && resettle && (
+              <Typography.Text style={{ fontSize: 13 }} data-testid="timeline-resettled">
+                {t('sessions.fc.resettled', { before: formatFen(resettle.beforeFen), after: formatFen(resettle.afterFen) })}
+                {resettle.differenceFen > 0 && ` · ${t('sessions.fc.resettleMore', { amount: formatFen(resettle.differenceFen) })}`}
+                {resettle.debtFen > 0 && ` · ${t('sessions.fc.resettleDebt', { debt: formatFen(resettle.debtFen) })}`}
+                {resettle.returnedFen > 0 && ` · ${t('sessions.fc.resettleLess', { amount: formatFen(resettle.returnedFen) })}`}
+              </Typography.Text>
+            )}
+            {e.detail && <Typography.Text style={{ fontSize: 13 }} type={e.kind === 'resettled' && resettle ? 'secondary' : undefined}>{e.detail}</Typography.Text>}
           </Flex>
         ),
       }))}

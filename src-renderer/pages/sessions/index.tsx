@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { Badge, Button, DatePicker, Flex, Select, Table, Tabs, Tag, Typography } from 'antd';
+import { Badge, Button, Checkbox, DatePicker, Flex, Select, Table, Tabs, Tag, Typography } from 'antd';
 import { PlusOutlined, ReloadOutlined } from '@ant-design/icons';
 import type { Dayjs } from 'dayjs';
 import { api, useDepotEvents } from '../../api';
@@ -24,6 +24,8 @@ interface Filter {
   chargerId?: string;
   driverId?: string;
   range?: [Dayjs, Dayjs];
+  /** Only stuck sessions (charger offline and silent for sessions.stuckAfterMs). */
+  stuck?: boolean;
 }
 
 /**
@@ -92,6 +94,9 @@ function SessionList({ version, onOpen }: { version: number; onOpen(id: string):
   const [loading, setLoading] = useState(true);
   const seq = useRef(0);
   const chargers = useQuery(() => api.chargers.list({}));
+  const stuck = useQuery(() => api.sessions.stuck({}), [version]);
+  const stuckIds = new Set((stuck.data ?? []).map((x) => x.session.id));
+  const shown = filter.stuck ? (stuck.data ?? []).map((x) => x.session) : items;
 
   const query = (offset: number, limit: number) =>
     api.sessions.list({
@@ -150,6 +155,11 @@ function SessionList({ version, onOpen }: { version: number; onOpen(id: string):
           placeholder={[t('sessions.filter.from'), t('sessions.filter.to')]}
           data-testid="sessions-filter-dates"
         />
+        <Checkbox checked={filter.stuck ?? false} onChange={(e) => setFilter({ ...filter, stuck: e.target.checked || undefined })} data-testid="sessions-filter-stuck">
+          <Badge count={stuckIds.size} size="small" offset={[10, -2]}>
+            {t('sessions.filter.stuckOnly')}
+          </Badge>
+        </Checkbox>
         <Button icon={<ReloadOutlined />} onClick={() => void load(false)}>
           {t('common.refresh')}
         </Button>
@@ -161,8 +171,8 @@ function SessionList({ version, onOpen }: { version: number; onOpen(id: string):
         scroll={{ x: 1180, y: 540 }}
         pagination={false}
         data-testid="sessions-table"
-        loading={loading && items.length === 0}
-        dataSource={items}
+        loading={filter.stuck ? stuck.loading && !stuck.data : loading && items.length === 0}
+        dataSource={shown}
         locale={{ emptyText: t('sessions.empty') }}
         onRow={(s) => ({ onClick: () => onOpen(s.id), style: { cursor: 'pointer' } })}
         columns={[
@@ -178,6 +188,11 @@ function SessionList({ version, onOpen }: { version: number; onOpen(id: string):
             key: 'flags',
             render: (_: unknown, s) => (
               <Flex gap={4} wrap>
+                {stuckIds.has(s.id) && (
+                  <Tag color="magenta" style={{ marginInlineEnd: 0 }} data-testid="session-stuck-tag">
+                    {t('sessions.flag.stuck')}
+                  </Tag>
+                )}
                 {sessionFlags(s).map((f) => (
                   <Tag key={f.key} color={f.color} style={{ marginInlineEnd: 0 }}>
                     {t(f.key)}
@@ -191,9 +206,9 @@ function SessionList({ version, onOpen }: { version: number; onOpen(id: string):
       />
       <Flex justify="space-between" align="center">
         <Typography.Text type="secondary" data-testid="sessions-count">
-          {t('sessions.shown', { shown: items.length, total })}
+          {filter.stuck ? t('sessions.shown', { shown: shown.length, total: shown.length }) : t('sessions.shown', { shown: items.length, total })}
         </Typography.Text>
-        {items.length < total && (
+        {!filter.stuck && items.length < total && (
           <Button loading={loading} onClick={() => void load(true)} data-testid="sessions-more">
             {t('common.loadMore')}
           </Button>
