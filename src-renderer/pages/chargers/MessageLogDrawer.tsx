@@ -6,6 +6,7 @@ import { api } from '../../api';
 import { useI18n } from '../../i18n';
 import { useReportError } from '../../lib/errors';
 import { formatTime } from '../../lib/time';
+import { logLines, type LogLine } from './message-lines';
 import type { ChargerMessage } from './model';
 
 const PAGE = 100;
@@ -20,44 +21,6 @@ export function prettyPayload(raw: string): string {
   } catch {
     return raw;
   }
-}
-
-/** The frame type (2, 3, 4) of a frame in either form, or null when the text is not a frame. */
-export function frameTypeOf(raw: string): number | null {
-  try {
-    const f: unknown = JSON.parse(raw);
-    const type: unknown = Array.isArray(f) ? f[0] : f && typeof f === 'object' ? (f as { MessageTypeId?: unknown }).MessageTypeId : null;
-    return typeof type === 'number' ? type : null;
-  } catch {
-    return null;
-  }
-}
-
-/** A line of the log: a stored message, or our answer to a charger's CALL (stored on the CALL's row). */
-export type LogLine = ChargerMessage & { key: string; answerTo: number | null };
-
-/**
- * The messages as lines, each CALL from a charger followed by our answer to it: out, on the
- * charger's downstream topic, at the time the CALL was received (it was sent in the same commit).
- */
-export function logLines(items: ChargerMessage[]): LogLine[] {
-  return items.flatMap((m): LogLine[] => {
-    const line: LogLine = { ...m, key: String(m.id), answerTo: null };
-    if (m.answer === null) return [line];
-    const answer: LogLine = {
-      ...m,
-      key: `${m.id}-answer`,
-      answerTo: m.id,
-      direction: 'out',
-      topic: `ocpp/cs/${m.chargerId}`,
-      chargerAt: null,
-      messageType: frameTypeOf(m.answer),
-      payload: m.answer,
-      error: null,
-      answer: null,
-    };
-    return [line, answer];
-  });
 }
 
 /**
