@@ -357,6 +357,36 @@ test('a session is not stuck while its charger counts as online, however long it
   expect(stuckAlerts(app)).toEqual([{ subject: `session.stuck:${s.id}`, count: 1 }]);
 });
 
+test('a late StopTransaction whose readings contradict the force-close reading changes nothing and is parked with the reason', async () => {
+  const depot = await startSessionDepot();
+  const { app } = depot;
+  const [a, b] = await twoSupervisors(app);
+  const cp = await depot.charger('CP-1');
+  const driver = depot.driver({ topUpYuan: 300 });
+  const s = await charging(depot, cp, driver, '100.00', 100_000, at('09:00'));
+  await cp.meterValues(1, s.tx, 106_000, at('10:00'));
+  await depot.settle();
+  await silentFor(depot, cp, 6);
+  await ok(app, a, 'sessions.requestForceClose', { sessionId: s.id, reason: 'no stop' });
+  await ok(app, b, 'sessions.approveForceClose', { sessionId: s.id });
+  const before = { session: depot.session(s.id), wallet: wallet(app, driver.id), transfers: app.sqlite.prepare('SELECT count(*) AS n FROM ledger_transfers').get() };
+
+  // The meter goes backwards: 104 kWh at 10:30 after 106 kWh at 10:00.
+  await backOnline(depot, cp);
+  await cp.call('StopTransaction', cp.stopPayload(s.tx, 104_000, at('10:30')));
+  await depot.settle();
+  expect({ session: depot.session(s.id), wallet: wallet(app, driver.id), transfers: app.sqlite.prepare('SELECT count(*) AS n FROM ledger_transfers').get() }).toEqual(before);
+  const record = app.sqlite.prepare("SELECT parked_at AS parkedAt, processed_at AS processedAt, process_error AS error FROM charger_transactions WHERE kind = 'stop'").get() as {
+    parkedAt: number | null;
+    processedAt: number | null;
+    error: string;
+  };
+  expect(record).toMatchObject({ parkedAt: expect.any(Number), processedAt: null });
+  expect(record.error).toMatch(/cannot be priced for session .*not re-settled/);
+  expect(app.sqlite.prepare('SELECT count(*) AS n FROM session_meter_samples WHERE session_id = ? AND wh = 104000').get(s.id)).toEqual({ n: 0 });
+  expectLedgerValid(app);
+});
+
 describe('depotdesk session stuck / force-close (the CLI on the depot file)', { timeout: 240_000 }, () => {
   test('a supervisor lists stuck sessions and requests a force-close, cannot approve it, and a second supervisor approves: PAID', async () => {
     const depot = await startSessionDepot();
