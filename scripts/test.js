@@ -13,6 +13,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'depotdesk-test-reports-'));
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 const totals = { passed: 0, failed: 0, skipped: 0 };
+/** Names of failed tests, repeated at the very end so a truncated CI log still says which ones. */
+const failures = [];
 let failedStep = null;
 
 function run(label, cmd, args, env = {}) {
@@ -43,6 +45,12 @@ if (want('unit')) {
     totals.passed += v.numPassedTests ?? 0;
     totals.failed += v.numFailedTests ?? 0;
     totals.skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
+    for (const file of v.testResults ?? []) {
+      for (const t of file.assertionResults ?? []) {
+        if (t.status === 'failed') failures.push(`${path.relative(root, file.name)} › ${t.fullName}`);
+      }
+      if (file.status === 'failed' && (file.assertionResults ?? []).length === 0) failures.push(`${path.relative(root, file.name)}: ${file.message ?? 'failed to load'}`);
+    }
   } else if (!failedStep) {
     failedStep = 'vitest wrote no report';
   }
@@ -72,6 +80,7 @@ if (want('e2e')) {
 }
 
 fs.rmSync(reports, { recursive: true, force: true });
+if (failures.length > 0) process.stdout.write(`\nfailed vitest tests:\n${failures.map((f) => `  ✗ ${f}`).join('\n')}\n`);
 process.stdout.write(`\n${failedStep ? `FAILED at ${failedStep}\n` : ''}`);
 process.stdout.write(`tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
 process.exit(failedStep || totals.failed > 0 ? 1 : 0);

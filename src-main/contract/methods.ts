@@ -9,7 +9,7 @@ import { chargerMethods } from '../chargers';
 import { paymentMethods } from '../payments';
 import { compensationMethods } from '../compensation';
 import { refundMethods } from '../refunds';
-import { sessionMethods, sweeperMethods } from '../sessions';
+import { parkedRecordMethods, sessionMethods, sweeperMethods } from '../sessions';
 
 /**
  * The method registry: every operator action, one entry each. Domains declare their handlers as
@@ -28,6 +28,7 @@ export const methods = {
   ...refundMethods,
   ...sessionMethods,
   ...sweeperMethods,
+  ...parkedRecordMethods,
 } satisfies Record<string, MethodDef<any, any>>; // any: each entry keeps its own precise zod types
 
 export type Methods = typeof methods;

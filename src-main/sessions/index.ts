@@ -8,7 +8,9 @@
 export * from './schema';
 export { TRANSITIONS, FINAL_STATES, ACTIVE_STATES, SESSION_EVENTS, nextState, transition, type SessionEvent, type Transition } from './machine';
 export { startSession, stopSession, failStart, resolveDriver, startTimeoutWorker, type StartInput } from './start';
-export { consumeInbox, sessionHooks, authorizeIdTag, energyReadings, type ConsumeResult } from './inbox';
+export { consumeInbox, sessionHooks, authorizeIdTag, energyReadings, type ConsumeResult, type ConsumeOptions } from './inbox';
+export { listParkedRecords, parkedSummary, attachRecord, discardRecord, inboxDoctorCheck, type ParkedRecord, type ParkedQuery } from './parked';
+export { parkedRecordMethods, type ParkedRecordView } from './parked-methods';
 export { settleSession, approveReview, reviewQueue, priceSession, BLOCKING_REVIEWS, type Pricing } from './settle';
 export { findSession, requireSession, listSessions, sessionTimeline, sessionSamples, listNotifications, type SessionRow, type TimelineRow, type ListQuery } from './store';
 export { sessionMethods, sessionShape, sessionDetail, sessionDetailShape, sessionTransfers, toView, type SessionView } from './methods';

@@ -8,6 +8,7 @@ import { defaultMigrationsDir } from '../db/connection';
 import { verifyAudit } from '../operators';
 import { ledgerDoctorCheck } from '../ledger';
 import { compensationDoctorCheck } from '../compensation';
+import { inboxDoctorCheck } from '../sessions';
 import { connectorsDoctorCheck } from '../chargers';
 
 /**
@@ -35,6 +36,7 @@ export const doctorChecks: ((app: AppContext, opts: DoctorOptions) => DoctorChec
   ledgerDoctorCheck,
   compensationDoctorCheck,
   connectorsDoctorCheck,
+  inboxDoctorCheck,
 ];
 
 function tcpReachable(host: string, port: number, timeoutMs = 1500): Promise<boolean> {

@@ -5,6 +5,8 @@ import type { AppContext } from '../../src-main/app/context';
 import type { DepotEvent } from '../../src-main/app/events';
 import { addCharger, addStation, startChargers, type ChargerHooks, type ChargersRuntime } from '../../src-main/chargers';
 import { ensureBackOfficeCredentials } from '../../src-main/chargers/broker';
+import { parseFrame } from '../../src-main/chargers/ocpp';
+import { decodePayload } from '../../src-main/chargers/payload-codec';
 import { SimCharger, type SimChargerOptions } from '../../src-main/chargers/simulator';
 import { makeApp } from '../helpers';
 
@@ -86,6 +88,24 @@ export async function settle(depot: Depot, ms = 100): Promise<void> {
 
 export function rows<T = Record<string, unknown>>(app: AppContext, sql: string, ...args: unknown[]): T[] {
   return app.sqlite.prepare(sql).all(...args) as T[];
+}
+
+/**
+ * The OCPP payloads of the inbox records of one kind, oldest first, read the way the consumer reads
+ * them: from the message that carried each record (the inbox keeps no copy of its own).
+ */
+export function recordPayloads<T = Record<string, unknown>>(app: AppContext, kind: 'start' | 'meter' | 'stop'): T[] {
+  const found = rows<{ payload: string | null; message: string | Buffer | null }>(
+    app,
+    'SELECT t.payload, m.payload AS message FROM charger_transactions t LEFT JOIN charger_messages m ON m.id = t.message_id WHERE t.kind = ? ORDER BY t.id',
+    kind,
+  );
+  return found.map((r) => {
+    if (r.payload !== null) return JSON.parse(r.payload) as T;
+    const parsed = parseFrame(decodePayload(r.message));
+    if (!parsed.ok || parsed.frame.type !== 2) throw new Error(`a ${kind} record whose message is not a readable CALL`);
+    return parsed.frame.payload as T;
+  });
 }
 
 export function count(app: AppContext, sql: string, ...args: unknown[]): number {

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { describe, expect, test } from 'vitest';
 import { runSimulation, simChargerId, type SimulationOptions } from '../../src-main/chargers/simulator';
 import { cli, tempDir } from '../helpers';
-import { count, onCleanup, rows, settle, startDepot, type Depot } from './helpers';
+import { count, onCleanup, recordPayloads, rows, settle, startDepot, type Depot } from './helpers';
 
 /**
  * A depot whose authorization accepts every card: these tests are about the scenarios, so the
@@ -114,8 +114,8 @@ describe('the simulator drives the back office through each scenario', { timeout
     await until('a meter value', () => count(depot.app, "SELECT count(*) AS n FROM charger_transactions WHERE kind = 'meter'") >= 2);
     await expect(depot.rt.callCharger('SIM-001', 'RemoteStopTransaction', { transactionId: start.transaction_id })).resolves.toEqual({ status: 'Accepted' });
     await until('the stop', () => count(depot.app, "SELECT count(*) AS n FROM charger_transactions WHERE kind = 'stop'") === 1);
-    const [stop] = rows<{ payload: string }>(depot.app, "SELECT payload FROM charger_transactions WHERE kind = 'stop'");
-    expect(JSON.parse(stop.payload)).toMatchObject({ transactionId: start.transaction_id, reason: 'Remote', idTag: 'TAG-R' });
+    const [stop] = recordPayloads(depot.app, 'stop');
+    expect(stop).toMatchObject({ transactionId: start.transaction_id, reason: 'Remote', idTag: 'TAG-R' });
   });
 
   test('meter-drift: the charger clock runs ahead and reports kWh; the charger time is kept as sent and energy read in Wh', async () => {
@@ -123,9 +123,10 @@ describe('the simulator drives the back office through each scenario', { timeout
     const sim = await fleet(depot, 1, { scenario: 'meter-drift', autoStart: true });
     await until('meter values', () => sim.stats.meterValuesSent >= 3);
     await settle(depot);
-    const [m] = rows<{ payload: string; charger_at: number; meter_wh: number }>(depot.app, "SELECT payload, charger_at, meter_wh FROM charger_transactions WHERE kind = 'meter' ORDER BY id LIMIT 1");
+    const [m] = rows<{ charger_at: number; meter_wh: number }>(depot.app, "SELECT charger_at, meter_wh FROM charger_transactions WHERE kind = 'meter' ORDER BY id LIMIT 1");
     expect(m.charger_at - Date.now()).toBeGreaterThan(60_000);
-    const sample = (JSON.parse(m.payload) as { meterValue: { sampledValue: { value: string; unit: string }[] }[] }).meterValue[0].sampledValue[0];
+    const [first] = recordPayloads<{ meterValue: { sampledValue: { value: string; unit: string }[] }[] }>(depot.app, 'meter');
+    const sample = first.meterValue[0].sampledValue[0];
     expect(sample.unit).toBe('kWh');
     expect(m.meter_wh).toBe(Math.round(Number(sample.value) * 1000));
   });
@@ -166,8 +167,8 @@ describe('a simulated charger authorizes like a real one', () => {
     for (let waited = 0; sim.stats.transactionsStopped === 0 && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     await settle(depot);
     expect(sim.stats).toMatchObject({ transactionsStarted: 1, deauthorized: 1, transactionsStopped: 1 });
-    const [stop] = rows<{ payload: string }>(depot.app, "SELECT payload FROM charger_transactions WHERE kind = 'stop'");
-    expect(JSON.parse(stop.payload)).toMatchObject({ reason: 'DeAuthorized', idTag: 'CARD' });
+    const [stop] = recordPayloads(depot.app, 'stop');
+    expect(stop).toMatchObject({ reason: 'DeAuthorized', idTag: 'CARD' });
   });
 });
 

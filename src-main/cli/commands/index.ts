@@ -9,6 +9,7 @@ import { refundCommands } from './refunds';
 import { campaignCommands } from './campaigns';
 import { sessionCommands } from './sessions';
 import { sweepCommands } from './sweep';
+import { inboxCommands } from './inbox';
 
 /** Every CLI command; domains add their list here. */
-export const commands: Command[] = [...foundationCommands, ...jobCommands, ...tariffCommands, ...chargerCommands, ...ledgerCommands, ...sessionCommands, ...sweepCommands, ...paymentCommands, ...refundCommands, ...campaignCommands];
+export const commands: Command[] = [...foundationCommands, ...jobCommands, ...tariffCommands, ...chargerCommands, ...ledgerCommands, ...sessionCommands, ...sweepCommands, ...inboxCommands, ...paymentCommands, ...refundCommands, ...campaignCommands];
