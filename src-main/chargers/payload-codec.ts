@@ -7,8 +7,10 @@ import zlib from 'node:zlib';
  * keeps a 60-sample session's records in a few KB (docs/performance.md, storage).
  *
  * Guarantees:
- * - decodePayload(encodePayload(text)) === text, byte for byte, for any string (a property test
- *   holds it): the message log stays the charger's message as received.
+ * - decodePayload(encodePayload(text)) === text, byte for byte, for any well-formed string (a
+ *   property test holds it): the message log stays the charger's message as received. A lone
+ *   UTF-16 surrogate cannot survive UTF-8 and comes back as U+FFFD; texts from MQTT were decoded
+ *   from UTF-8, so they never contain one.
  * - A stored value is either TEXT (stored as is: short texts, and every row written before
  *   migration 0015) or a BLOB whose first byte names the format. DICTIONARY_V1 is never edited:
  *   rows written with it must decode forever. A better dictionary is a new format byte.
