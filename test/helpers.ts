@@ -25,7 +25,9 @@ export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).path
 
 export function tempDir(prefix = 'depotdesk-test-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // DEPOTDESK_KEEP_TEST_DIRS=1 keeps the depots the tests built, to run `depotdesk ledger verify` on them.
+  if (process.env.DEPOTDESK_KEEP_TEST_DIRS) console.log(`kept test directory ${dir}`);
+  else cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
