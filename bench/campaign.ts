@@ -1,6 +1,6 @@
-import { FakeClock } from '../src-main/app/clock';
-import { openCore } from '../src-main/app/core';
-import { silentLogger } from '../src-main/app/logger';
+import { FakeClock } from '../src-main/kernel/clock';
+import { openCore } from '../src-main/boot/core';
+import { silentLogger } from '../src-main/kernel/logger';
 import { approveCampaign, beginExecution, createCampaign, dryRunCampaign, runCampaign } from '../src-main/compensation';
 import { writeTx } from '../src-main/db/connection';
 import { DEPOT, addDriver, createTransfers, driverAccountId, verifyLedger, type TransferRequest } from '../src-main/ledger';

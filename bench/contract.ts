@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FakeClock } from '../src-main/app/clock';
-import { openCore } from '../src-main/app/core';
-import { silentLogger } from '../src-main/app/logger';
+import { FakeClock } from '../src-main/kernel/clock';
+import { openCore } from '../src-main/boot/core';
+import { silentLogger } from '../src-main/kernel/logger';
 import { startHttpServer } from '../src-main/contract/http';
 import { dispatch } from '../src-main/contract/dispatch';
 import type { Caller } from '../src-main/contract/define';

@@ -1,6 +1,6 @@
-import { FakeClock } from '../src-main/app/clock';
-import { openCore } from '../src-main/app/core';
-import { silentLogger } from '../src-main/app/logger';
+import { FakeClock } from '../src-main/kernel/clock';
+import { openCore } from '../src-main/boot/core';
+import { silentLogger } from '../src-main/kernel/logger';
 import {
   DEPOT,
   addDriver,

@@ -1,4 +1,4 @@
-import type { DepotEvent } from '../src-main/app/events';
+import type { DepotEvent } from '../src-main/kernel/events';
 import type { CallResult } from '../src-main/contract/types';
 
 /**

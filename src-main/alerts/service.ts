@@ -1,5 +1,5 @@
-import type { AppContext } from '../app/context';
-import { DepotError, expectChanges } from '../app/errors';
+import type { AppContext } from '../kernel/context';
+import { DepotError, expectChanges } from '../kernel/errors';
 import { afterCommit } from '../db/after-commit';
 import { writeTx } from '../db/connection';
 import type { AlertLevel } from './schema';

@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context';
+import type { AppContext } from '../kernel/context';
 import { DEMO_TARIFF_STATION } from '../tariffs';
 import { addCharger, addStation, getCharger } from './registry';
 import { simChargerId } from './simulator';

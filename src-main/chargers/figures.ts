@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context';
+import type { AppContext } from '../kernel/context';
 
 /**
  * Dashboard figures for the chargers registered with this depot: online now, offline (not counting

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import Decimal from 'decimal.js';
-import type { AppContext } from '../app/context';
-import type { DepotEventMap } from '../app/events';
+import type { AppContext } from '../kernel/context';
+import type { DepotEventMap } from '../kernel/events';
 import { afterCommit } from '../db/after-commit';
 import { writeTx, type Sqlite } from '../db/connection';
 import { canonicalJson, findDriverByIdTag, hasOpenDebt } from '../ledger';

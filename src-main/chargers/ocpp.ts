@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import { createValidator } from 'ocpp-rpc/lib/validator.js';
-import { DepotError } from '../app/errors';
+import { DepotError } from '../kernel/errors';
 
 /**
  * OCPP 1.6J frames as they travel over MQTT in the EMQX OCPP-gateway layout, shared by the back

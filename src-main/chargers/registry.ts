@@ -1,5 +1,5 @@
-import type { AppContext } from '../app/context';
-import { DepotError, expectChanges } from '../app/errors';
+import type { AppContext } from '../kernel/context';
+import { DepotError, expectChanges } from '../kernel/errors';
 import { writeTx } from '../db/connection';
 import { hashPassword } from '../operators';
 import type { DoctorCheck, DoctorOptions } from '../system/doctor';

@@ -1,5 +1,5 @@
-import type { AppContext } from '../app/context';
-import { DepotError } from '../app/errors';
+import type { AppContext } from '../kernel/context';
+import { DepotError } from '../kernel/errors';
 import { ensureBackOfficeCredentials, startEmbeddedBroker, type EmbeddedBroker } from './broker';
 import { defaultHooks, processBatch, type BatchOutcome, type ChargerHooks, type InboundContext, type InboundMessage, type OutgoingMessage } from './inbound';
 import {

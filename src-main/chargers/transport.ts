@@ -1,8 +1,8 @@
 import type net from 'node:net';
 import fs from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { AppContext, RuntimeState } from '../app/context';
-import { DepotError } from '../app/errors';
+import type { AppContext, RuntimeState } from '../kernel/context';
+import { DepotError } from '../kernel/errors';
 import { topics } from './ocpp';
 
 /**

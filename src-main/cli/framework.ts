@@ -1,9 +1,9 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import readline from 'node:readline';
-import type { AppContext } from '../app/context';
-import { openCore } from '../app/core';
-import { DepotError, type ErrorShape } from '../app/errors';
-import { createLogger } from '../app/logger';
+import type { AppContext } from '../kernel/context';
+import { openCore } from '../boot/core';
+import { DepotError, type ErrorShape } from '../kernel/errors';
+import { createLogger } from '../kernel/logger';
 import { dispatch } from '../contract/dispatch';
 import type { Caller, OperatorIdentity } from '../contract/define';
 import { authenticate } from '../operators';

@@ -1,4 +1,4 @@
-import { isDepotError } from '../app/errors';
+import { isDepotError } from '../kernel/errors';
 import { buildContext, exitCodeFor, GLOBAL_OPTIONS, parseCommandArgs, type Command } from './framework';
 import { commands } from './commands';
 

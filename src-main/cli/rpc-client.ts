@@ -1,7 +1,7 @@
-import { readInstanceFile } from '../app/core';
-import { resolvePaths } from '../app/config';
-import { DepotError } from '../app/errors';
-import { readInstanceToken } from '../app/token';
+import { readInstanceFile } from '../boot/core';
+import { resolvePaths } from '../kernel/config';
+import { DepotError } from '../kernel/errors';
+import { readInstanceToken } from '../kernel/token';
 import type { CallResult } from '../contract/types';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { AppContext } from '../app/context';
-import { DepotError } from '../app/errors';
+import type { AppContext } from '../kernel/context';
+import { DepotError } from '../kernel/errors';
 import { canonicalJson } from '../ledger';
 import { instantOf, startOfDate } from '../tariffs';
 import { amountFor, datesOf, minutes, type CampaignSpec, type CreditSpec, type ReversalSpec } from './spec';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DepotError } from '../app/errors';
+import { DepotError } from '../kernel/errors';
 import { MAX_AMOUNT_FEN, parseYuan } from '../money';
 import { FAILURE_CODES, SESSION_STATES } from '../sessions/schema';
 import { CAMPAIGN_TARGETS, type CampaignTarget } from './schema';

@@ -1,5 +1,5 @@
-import { businessDate } from '../app/clock';
-import type { AppContext } from '../app/context';
+import { businessDate } from '../kernel/clock';
+import type { AppContext } from '../kernel/context';
 import type { DoctorCheck } from '../system/doctor';
 import { writeTx } from '../db/connection';
 import { addDriver, findDriverByIdTag, placeHold, topUp } from '../ledger';

@@ -1,5 +1,5 @@
-import { DepotError, isDepotError, type ErrorShape } from '../app/errors';
-import type { AppContext } from '../app/context';
+import { DepotError, isDepotError, type ErrorShape } from '../kernel/errors';
+import type { AppContext } from '../kernel/context';
 import { appendAudit } from '../operators';
 import type { Caller, MethodDef } from './define';
 import { methods } from './methods';

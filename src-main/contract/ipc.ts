@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context';
+import type { AppContext } from '../kernel/context';
 import type { Caller, OperatorIdentity } from './define';
 import { dispatch } from './dispatch';
 import type { CallResult } from './types';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ErrorShape } from '../app/errors';
+import type { ErrorShape } from '../kernel/errors';
 import type { Methods } from './methods';
 
 /**
@@ -23,5 +23,5 @@ export type ApiClient = {
   };
 };
 
-export type { DepotEvent, DepotEventMap, DepotEventName } from '../app/events';
-export type { ErrorShape } from '../app/errors';
+export type { DepotEvent, DepotEventMap, DepotEventName } from '../kernel/events';
+export type { ErrorShape } from '../kernel/errors';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { DepotError } from '../app/errors';
+import { DepotError } from '../kernel/errors';
 import { migrate, type MigrationStatus } from './migrate';
 import * as schema from './schema';
 

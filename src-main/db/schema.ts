@@ -2,7 +2,7 @@
  * The whole schema, one domain per file. drizzle-kit reads this to generate migrations; each
  * domain re-exported here owns its own tables.
  */
-export * from '../app/meta-schema';
+export * from '../kernel/meta-schema';
 export * from '../operators/schema';
 export * from '../ledger/schema';
 export * from '../jobs/schema';

@@ -1,6 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
-import type { AppContext } from '../app/context';
-import { DepotError, expectChanges } from '../app/errors';
+import type { AppContext } from '../kernel/context';
+import { DepotError, expectChanges } from '../kernel/errors';
 import { writeTx } from '../db/connection';
 import { enqueue, type Enqueued } from './queue';
 import type { Worker } from './worker';

@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context';
+import type { AppContext } from '../kernel/context';
 import { openAlertCount } from '../alerts';
 
 /** Dashboard figures: jobs waiting to retry after a failure, jobs given up on, open alerts. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ALL_ROLES, SUPERVISORS, method } from '../contract/define';
-import { DepotError } from '../app/errors';
+import { DepotError } from '../kernel/errors';
 import { cronStatus } from './cron';
 import { cancelJob, getJob, retryJob } from './queue';
 import { jobStats, listJobs } from './query';

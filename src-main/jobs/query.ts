@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context';
+import type { AppContext } from '../kernel/context';
 import { JOB_STATES, type JobState } from './states';
 import { toJob, type Job } from './queue';
 import { whereOf } from '../db/where';

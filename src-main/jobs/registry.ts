@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { AppContext } from '../app/context';
+import type { AppContext } from '../kernel/context';
 import { markOfflineChargers, pruneMessageLog } from '../chargers';
 import { backupDatabase } from '../db/backup';
 import { expireDueHolds } from '../ledger';

@@ -1,5 +1,5 @@
-import type { AppContext } from '../app/context';
-import { DepotError, isDepotError } from '../app/errors';
+import type { AppContext } from '../kernel/context';
+import { DepotError, isDepotError } from '../kernel/errors';
 import { exponentialBackoff } from './backoff';
 import { defineCron, enqueueDueCrons, type CronDef } from './cron';
 import {

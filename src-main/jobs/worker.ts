@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { AppContext } from '../app/context';
-import { DepotError } from '../app/errors';
+import type { AppContext } from '../kernel/context';
+import { DepotError } from '../kernel/errors';
 import { DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, enqueue, type EnqueueInput, type Enqueued, type Job } from './queue';
 
 /**

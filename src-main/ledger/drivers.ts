@@ -1,5 +1,5 @@
-import type { AppContext } from '../app/context';
-import { DepotError } from '../app/errors';
+import type { AppContext } from '../kernel/context';
+import { DepotError } from '../kernel/errors';
 import { writeTx } from '../db/connection';
 import { openDriverAccounts } from './accounts';
 import type { LedgerApp } from './engine';

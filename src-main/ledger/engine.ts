@@ -1,5 +1,5 @@
-import type { AppContext } from '../app/context';
-import { DepotError, expectChanges } from '../app/errors';
+import type { AppContext } from '../kernel/context';
+import { DepotError, expectChanges } from '../kernel/errors';
 import type { Sqlite } from '../db/connection';
 import { MAX_AMOUNT_FEN, formatFen } from '../money';
 import { ACCOUNT_COLUMNS, type AccountRow } from './accounts';

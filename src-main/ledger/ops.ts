@@ -1,4 +1,4 @@
-import { DepotError, expectChanges } from '../app/errors';
+import { DepotError, expectChanges } from '../kernel/errors';
 import { assertFen } from '../money';
 import { CHANNEL_ACCOUNT, DEPOT, DEPOT_ACCOUNT_IDS, creditBalance, driverAccountId, openCouponAccount, type Channel } from './accounts';
 import { driverExists } from './drivers';

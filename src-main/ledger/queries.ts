@@ -1,4 +1,4 @@
-import { DepotError } from '../app/errors';
+import { DepotError } from '../kernel/errors';
 import type { Sqlite } from '../db/connection';
 import { ACCOUNT_COLUMNS, creditBalance, driverAccountId, type AccountRow } from './accounts';
 import { getDriver, type Driver } from './drivers';

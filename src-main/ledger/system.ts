@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context';
+import type { AppContext } from '../kernel/context';
 import type { Figure } from '../system/dashboard';
 import type { DoctorCheck } from '../system/doctor';
 import type { DemoStep } from '../system/demo';

@@ -1,6 +1,6 @@
 import DecimalJs from 'decimal.js';
 import { z } from 'zod';
-import { DepotError } from '../app/errors';
+import { DepotError } from '../kernel/errors';
 
 /**
  * Money in DepotDesk.

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { AppContext } from '../app/context';
+import type { AppContext } from '../kernel/context';
 import type { OperatorIdentity, Transport } from '../contract/define';
 
 /**

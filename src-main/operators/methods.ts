@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ADMINS, ALL_ROLES, SUPERVISORS, method } from '../contract/define';
-import { DepotError } from '../app/errors';
+import { DepotError } from '../kernel/errors';
 import { verifyAudit } from './audit';
 import { ROLES } from './schema';
 import {

@@ -1,5 +1,5 @@
-import type { AppContext } from '../app/context';
-import { DepotError } from '../app/errors';
+import type { AppContext } from '../kernel/context';
+import { DepotError } from '../kernel/errors';
 import type { By } from '../ledger';
 import { confirmPayment, getOrder, type ConfirmResult } from './orders';
 import { providerFor, simulatedProvider, type Notification } from './providers';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DepotError } from '../app/errors';
+import { DepotError } from '../kernel/errors';
 import { defineCron, defineWorker } from '../jobs';
 import { expireOrders } from './orders';
 

@@ -1,6 +1,6 @@
-import type { AppContext } from '../app/context';
-import { businessDate } from '../app/clock';
-import { DepotError, expectChanges } from '../app/errors';
+import type { AppContext } from '../kernel/context';
+import { businessDate } from '../kernel/clock';
+import { DepotError, expectChanges } from '../kernel/errors';
 import { afterCommit } from '../db/after-commit';
 import { writeTx } from '../db/connection';
 import {

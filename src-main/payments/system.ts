@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context';
+import type { AppContext } from '../kernel/context';
 import { findDriverByIdTag, grantCoupon, grantPoints, listCoupons, topUp } from '../ledger';
 import type { Figure } from '../system/dashboard';
 import type { DemoStep } from '../system/demo';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AppContext } from '../app/context';
+import type { AppContext } from '../kernel/context';
 import { ALL_ROLES, FINANCE, method, SUPERVISORS, type CallContext } from '../contract/define';
 import { CHANNELS } from '../ledger';
 import { amount, amountSchema, positiveYuanField } from '../money';

@@ -1,5 +1,5 @@
-import type { AppContext } from '../app/context';
-import { DepotError, expectChanges, isDepotError } from '../app/errors';
+import type { AppContext } from '../kernel/context';
+import { DepotError, expectChanges, isDepotError } from '../kernel/errors';
 import { afterCommit } from '../db/after-commit';
 import { writeTx } from '../db/connection';
 import { enqueue } from '../jobs';

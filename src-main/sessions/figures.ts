@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context';
+import type { AppContext } from '../kernel/context';
 
 /** Dashboard figures: sessions begun today, charging now, energy delivered and revenue settled today. */
 export function sessionFigures(app: AppContext, dayStart: number): { key: string; value: number; unit: 'count' | 'fen' | 'wh' }[] {

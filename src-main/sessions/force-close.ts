@@ -1,6 +1,6 @@
 import { raiseAlert } from '../alerts';
-import type { AppContext } from '../app/context';
-import { DepotError, expectChanges } from '../app/errors';
+import type { AppContext } from '../kernel/context';
+import { DepotError, expectChanges } from '../kernel/errors';
 import { writeTx } from '../db/connection';
 import { resettleSession, type ResettleResult } from '../ledger';
 import { formatFen } from '../money';

@@ -1,5 +1,5 @@
-import type { AppContext } from '../app/context';
-import { DepotError } from '../app/errors';
+import type { AppContext } from '../kernel/context';
+import { DepotError } from '../kernel/errors';
 import { authorizeFromLedger, decodePayload, getCharger, parseFrame, type AuthorizeContext, type ChargerHooks, type IdTagInfo } from '../chargers';
 import type { Sqlite } from '../db/connection';
 import { writeTx } from '../db/connection';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AppContext } from '../app/context';
+import type { AppContext } from '../kernel/context';
 import { ALL_ROLES, SUPERVISORS, method } from '../contract/define';
 import { dayStart } from '../ledger';
 import { formatFen } from '../money';

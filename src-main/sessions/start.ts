@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { AppContext } from '../app/context';
-import { DepotError } from '../app/errors';
+import type { AppContext } from '../kernel/context';
+import { DepotError } from '../kernel/errors';
 import { callCharger, ChargerTimeoutError, getCharger } from '../chargers';
 import { writeTx } from '../db/connection';
 import { defineWorker } from '../jobs';

@@ -1,5 +1,5 @@
-import type { AppContext } from '../app/context';
-import { DepotError } from '../app/errors';
+import type { AppContext } from '../kernel/context';
+import { DepotError } from '../kernel/errors';
 import { afterCommit } from '../db/after-commit';
 import type { ReviewReason, SessionState } from './schema';
 import { whereOf } from '../db/where';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { raiseAlert } from '../alerts';
-import type { AppContext } from '../app/context';
-import { DepotError } from '../app/errors';
+import type { AppContext } from '../kernel/context';
+import { DepotError } from '../kernel/errors';
 import { writeTx } from '../db/connection';
 import { FINANCE, method } from '../contract/define';
 import { defineCron, defineWorker } from '../jobs';

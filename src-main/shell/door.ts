@@ -1,5 +1,5 @@
-import type { AppContext } from '../app/context';
-import { startHttpDoor } from '../app/serve';
+import type { AppContext } from '../kernel/context';
+import { startHttpDoor } from '../boot/serve';
 
 /**
  * The Electron window also opens the HTTP door on loopback, so `depotdesk` CLI commands that

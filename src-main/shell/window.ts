@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { DepotEvent } from '../app/events';
+import type { DepotEvent } from '../kernel/events';
 import { methodsArgument } from '../../src-preload/bridge';
 import { APP_INDEX_URL } from './security';
 

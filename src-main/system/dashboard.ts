@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import type { AppContext } from '../app/context';
-import { businessDate } from '../app/clock';
+import type { AppContext } from '../kernel/context';
+import { businessDate } from '../kernel/clock';
 import { compensationFigures } from '../compensation';
 import { chargerFigures } from '../chargers';
 import { jobFigures } from '../jobs';

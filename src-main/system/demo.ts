@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context';
+import type { AppContext } from '../kernel/context';
 import { createFirstAdmin, createOperator, operatorCount } from '../operators';
 import { ledgerDemoStep } from '../ledger';
 import { tariffsDemoStep } from '../tariffs';

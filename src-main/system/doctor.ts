@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
-import type { AppContext } from '../app/context';
-import { readInstanceFile } from '../app/core';
+import type { AppContext } from '../kernel/context';
+import { readInstanceFile } from '../boot/core';
 import { quickCheck } from '../db/connection';
 import { readMigrations } from '../db/migrate';
 import { defaultMigrationsDir } from '../db/connection';

@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context';
+import type { AppContext } from '../kernel/context';
 import { GUANGDONG_PLAN } from './guangdong';
 import { assignTariff, importTariff, planAt } from './service';
 

@@ -1,5 +1,5 @@
-import { isValidTimeZone } from '../app/clock';
-import { DepotError, isDepotError } from '../app/errors';
+import { isValidTimeZone } from '../kernel/clock';
+import { DepotError, isDepotError } from '../kernel/errors';
 import { formatPricePerKwh, parsePricePerKwh } from '../money';
 import { isPeriod, PERIODS, type Period, type PeriodPrice, type SlotOverrides, type TariffPlan, type TariffRule } from './model';
 import { isCalendarDate, SLOTS_PER_DAY } from './zone';

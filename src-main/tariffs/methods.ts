@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DepotError } from '../app/errors';
+import { DepotError } from '../kernel/errors';
 import { ALL_ROLES, SUPERVISORS, method } from '../contract/define';
 import { parseTariffFile } from './format';
 import { PERIODS } from './model';

@@ -1,4 +1,4 @@
-import { DepotError } from '../app/errors';
+import { DepotError } from '../kernel/errors';
 import { Decimal, formatFen, roundHalfUpToFen, type Fen } from '../money';
 import { periodAt, PERIODS, type Period, type TariffPlan } from './model';
 import { isoInZone, nextSlotBoundary, startOfDate } from './zone';

@@ -1,6 +1,6 @@
 import { asc, eq } from 'drizzle-orm';
-import type { AppContext } from '../app/context';
-import { DepotError } from '../app/errors';
+import type { AppContext } from '../kernel/context';
+import { DepotError } from '../kernel/errors';
 import { writeTx } from '../db/connection';
 import { parseTariffFile, toTariffFile, type TariffFile, type TariffFileRule } from './format';
 import { isPeriod, PERIODS, type Period, type PeriodPrice, type SlotOverrides, type TariffPlan, type TariffRule } from './model';

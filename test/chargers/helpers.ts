@@ -1,8 +1,8 @@
 import { afterEach } from 'vitest';
 import mqtt from 'mqtt';
-import type { FakeClock } from '../../src-main/app/clock';
-import type { AppContext } from '../../src-main/app/context';
-import type { DepotEvent } from '../../src-main/app/events';
+import type { FakeClock } from '../../src-main/kernel/clock';
+import type { AppContext } from '../../src-main/kernel/context';
+import type { DepotEvent } from '../../src-main/kernel/events';
 import { addCharger, addStation, startChargers, type ChargerHooks, type ChargersRuntime } from '../../src-main/chargers';
 import { ensureBackOfficeCredentials } from '../../src-main/chargers/broker';
 import { parseFrame } from '../../src-main/chargers/ocpp';

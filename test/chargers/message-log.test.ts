@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { AppContext } from '../../src-main/app/context';
+import type { AppContext } from '../../src-main/kernel/context';
 import { listMessages, pruneMessageLog, type MessageLogEntry } from '../../src-main/chargers';
 import { encodePayload } from '../../src-main/chargers/payload-codec';
 import { runDueJobs } from '../../src-main/jobs';

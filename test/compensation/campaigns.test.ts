@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src-main/app/clock';
-import type { AppContext } from '../../src-main/app/context';
-import { DepotError } from '../../src-main/app/errors';
+import { FakeClock } from '../../src-main/kernel/clock';
+import type { AppContext } from '../../src-main/kernel/context';
+import { DepotError } from '../../src-main/kernel/errors';
 import type { OperatorIdentity } from '../../src-main/contract/define';
 import { approveCampaign, beginExecution, compensationDoctorCheck, createCampaign, dryRunCampaign, getCampaign, runCampaign, summaryOf } from '../../src-main/compensation';
 import { correctTransfer, driverStatement, listCoupons, settleSession, topUp, verifyLedger, walletView } from '../../src-main/ledger';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src-main/app/clock';
+import { FakeClock } from '../../src-main/kernel/clock';
 import { verifyLedger } from '../../src-main/ledger';
 import { addOperator, cli, makeApp } from '../helpers';
 import { burstSpec, seedBurst } from './fixtures';

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src-main/app/clock';
+import { FakeClock } from '../../src-main/kernel/clock';
 import { approveCampaign, beginExecution, createCampaign, dryRunCampaign, getCampaign, runCampaign } from '../../src-main/compensation';
 import { verifyLedger } from '../../src-main/ledger';
 import { REPO_ROOT, addOperator, makeApp } from '../helpers';

@@ -2,8 +2,8 @@
  * Run by crash.test.ts in a child process: executes a campaign one driver per transaction, so the
  * parent can kill it (SIGKILL, no cleanup) in the middle. Usage: execute-child.ts DATA_DIR CAMPAIGN OPERATOR
  */
-import { openCore } from '../../src-main/app/core';
-import { silentLogger } from '../../src-main/app/logger';
+import { openCore } from '../../src-main/boot/core';
+import { silentLogger } from '../../src-main/kernel/logger';
 import { beginExecution, runCampaign } from '../../src-main/compensation';
 
 const [dataDir, campaignId, operatorId] = process.argv.slice(2);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src-main/app/clock';
+import { FakeClock } from '../../src-main/kernel/clock';
 import { approveCampaign, beginExecution, createCampaign, dryRunCampaign, exportCampaign, runCampaign } from '../../src-main/compensation';
 import { addOperator, makeApp, ok, tempDir } from '../helpers';
 import { burstSpec, seedBurst } from './fixtures';

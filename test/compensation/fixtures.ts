@@ -1,4 +1,4 @@
-import type { AppContext } from '../../src-main/app/context';
+import type { AppContext } from '../../src-main/kernel/context';
 import { writeTx } from '../../src-main/db/connection';
 import { addDriver, topUp } from '../../src-main/ledger';
 import { recordFailedStarts, type FailedStart } from '../../src-main/compensation/system';

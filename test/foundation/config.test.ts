@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultDataDir, loadConfig, parseOverrides, resolvePaths } from '../../src-main/app/config';
-import { VERSION } from '../../src-main/app/version';
+import { defaultDataDir, loadConfig, parseOverrides, resolvePaths } from '../../src-main/kernel/config';
+import { VERSION } from '../../src-main/kernel/version';
 import { REPO_ROOT, tempDir } from '../helpers';
 
 describe('configuration', () => {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { startBrowserMode } from '../../src-main/app/serve';
-import { readInstanceToken } from '../../src-main/app/token';
+import { startBrowserMode } from '../../src-main/boot/serve';
+import { readInstanceToken } from '../../src-main/kernel/token';
 import { createFirstAdmin, createOperator } from '../../src-main/operators';
 import { tempDir } from '../helpers';
 

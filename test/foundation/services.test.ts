@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startServices } from '../../src-main/app/services';
+import { startServices } from '../../src-main/boot/services';
 import { crons, rotateBackups, workers } from '../../src-main/jobs/registry';
 import { makeApp, tempDir } from '../helpers';
 

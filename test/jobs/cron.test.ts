@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { defineCron, defineWorker, startScheduler } from '../../src-main/jobs';
 import { cronUniqueKey, enqueueDueCrons, latestSlot } from '../../src-main/jobs/cron';
 import { listJobs } from '../../src-main/jobs/query';
-import { FakeClock } from '../../src-main/app/clock';
-import { isDepotError } from '../../src-main/app/errors';
+import { FakeClock } from '../../src-main/kernel/clock';
+import { isDepotError } from '../../src-main/kernel/errors';
 import { makeApp } from '../helpers';
 
 const HOUR = 3600_000;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { isDepotError } from '../../src-main/app/errors';
+import { isDepotError } from '../../src-main/kernel/errors';
 import { writeTx } from '../../src-main/db/connection';
 import { listAlerts } from '../../src-main/alerts';
 import {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { afterEach } from 'vitest';
-import type { AppContext } from '../../src-main/app/context';
+import type { AppContext } from '../../src-main/kernel/context';
 import { REPO_ROOT } from '../helpers';
 
 /** A table only the tests have: a worker's visible effect, one row per performed attempt. */

@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src-main/app/clock';
+import { FakeClock } from '../../src-main/kernel/clock';
 import { placeHold, topUp, verifyLedger } from '../../src-main/ledger';
 import { REPO_ROOT, makeApp } from '../helpers';
 import { newDriver, walletOf } from './fixtures';

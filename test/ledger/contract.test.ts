@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DepotEvent } from '../../src-main/app/events';
+import type { DepotEvent } from '../../src-main/kernel/events';
 import { addOperator, call, makeApp, ok } from '../helpers';
 
 /** The ledger behind the contract: yuan text in, `{ fen, yuan }` out, roles, events, audit. */

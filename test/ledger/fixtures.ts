@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
-import type { AppContext } from '../../src-main/app/context';
-import { DepotError } from '../../src-main/app/errors';
+import type { AppContext } from '../../src-main/kernel/context';
+import { DepotError } from '../../src-main/kernel/errors';
 import { addDriver, verifyLedger, type Driver } from '../../src-main/ledger';
 import { makeApp, type TestApp } from '../helpers';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { AppContext } from '../../src-main/app/context';
-import type { FakeClock } from '../../src-main/app/clock';
-import { DepotError } from '../../src-main/app/errors';
+import type { AppContext } from '../../src-main/kernel/context';
+import type { FakeClock } from '../../src-main/kernel/clock';
+import { DepotError } from '../../src-main/kernel/errors';
 import {
   DEPOT,
   correctTransfer,

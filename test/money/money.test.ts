@@ -15,7 +15,7 @@ import {
   roundFenHalfUp,
   roundHalfUpToFen,
 } from '../../src-main/money';
-import { DepotError } from '../../src-main/app/errors';
+import { DepotError } from '../../src-main/kernel/errors';
 
 function errorOf(fn: () => unknown): DepotError {
   try {

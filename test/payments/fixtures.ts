@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { AppContext } from '../../src-main/app/context';
+import type { AppContext } from '../../src-main/kernel/context';
 import { startScheduler, type Scheduler } from '../../src-main/jobs';
 import { crons, workers } from '../../src-main/jobs/registry';
 import { addDriver, grantCoupon, grantPoints, verifyLedger, type Driver } from '../../src-main/ledger';

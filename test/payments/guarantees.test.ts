@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DepotError } from '../../src-main/app/errors';
+import { DepotError } from '../../src-main/kernel/errors';
 import { getTransfer } from '../../src-main/ledger';
 import {
   cancelOrder,

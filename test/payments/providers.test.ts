@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src-main/app/clock';
-import { DepotError } from '../../src-main/app/errors';
+import { FakeClock } from '../../src-main/kernel/clock';
+import { DepotError } from '../../src-main/kernel/errors';
 import { confirmByQuery, createOrder, getOrder, isProviderUnknown, ProviderRefused, SimulatedProvider } from '../../src-main/payments';
 import { simulatedProvider } from '../../src-main/payments';
 import { couponLeft, driverWithCouponAndPoints, expectLedgerValid, newDriver, payApp, points, wallet, type PayApp } from './fixtures';

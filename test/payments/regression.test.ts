@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src-main/app/context';
-import { DepotError } from '../../src-main/app/errors';
+import type { AppContext } from '../../src-main/kernel/context';
+import { DepotError } from '../../src-main/kernel/errors';
 import { writeTx } from '../../src-main/db/connection';
 import { restoreCoupon } from '../../src-main/ledger';
 import { cancelOrder, createOrder, getOrder, orderCoupon, type OrderRow } from '../../src-main/payments';

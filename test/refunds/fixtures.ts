@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { AppContext } from '../../src-main/app/context';
+import type { AppContext } from '../../src-main/kernel/context';
 import type { OperatorIdentity } from '../../src-main/contract/define';
 import { startScheduler, type Scheduler } from '../../src-main/jobs';
 import { crons, workers } from '../../src-main/jobs/registry';

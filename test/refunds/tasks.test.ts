@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src-main/app/context';
+import type { AppContext } from '../../src-main/kernel/context';
 import { cancelOrder, confirmPayment, createOrder, resolveUnmatched, simulatedProvider, type OrderRow } from '../../src-main/payments';
 import { approveAdjustment, createAdjustment, getTask, processDueTasks, processTask, resolveTask, retryTask, type RefundTaskRow } from '../../src-main/refunds';
 import { call, ok } from '../helpers';

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src-main/app/logger';
-import { startBrowserMode, type BrowserMode } from '../../src-main/app/serve';
+import { silentLogger } from '../../src-main/kernel/logger';
+import { startBrowserMode, type BrowserMode } from '../../src-main/boot/serve';
 import { addCharger, addStation } from '../../src-main/chargers';
 import { SimCharger } from '../../src-main/chargers/simulator';
 import { addDriver, topUp } from '../../src-main/ledger';

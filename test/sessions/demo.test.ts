@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { startServices } from '../../src-main/app/services';
+import { startServices } from '../../src-main/boot/services';
 import { chargersDemoStep, DEMO_CHARGER_PASSWORD, DEMO_ID_TAGS } from '../../src-main/chargers';
 import { runSimulation } from '../../src-main/chargers/simulator';
 import { findDriverByIdTag, ledgerDemoStep } from '../../src-main/ledger';

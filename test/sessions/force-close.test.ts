@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import type { AppContext } from '../../src-main/app/context';
+import type { AppContext } from '../../src-main/kernel/context';
 import type { SimCharger } from '../../src-main/chargers/simulator';
 import type { OperatorIdentity } from '../../src-main/contract/define';
 import { writeTx } from '../../src-main/db/connection';
-import type { DepotError } from '../../src-main/app/errors';
+import type { DepotError } from '../../src-main/kernel/errors';
 import {
   addDriver,
   applyTransfers,

@@ -1,7 +1,7 @@
 import { afterEach, expect } from 'vitest';
-import type { FakeClock } from '../../src-main/app/clock';
-import type { AppContext } from '../../src-main/app/context';
-import { startServices, type Services } from '../../src-main/app/services';
+import type { FakeClock } from '../../src-main/kernel/clock';
+import type { AppContext } from '../../src-main/kernel/context';
+import { startServices, type Services } from '../../src-main/boot/services';
 import { addCharger, addStation } from '../../src-main/chargers';
 import { SimCharger } from '../../src-main/chargers/simulator';
 import type { OperatorIdentity } from '../../src-main/contract/define';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { AppContext } from '../../src-main/app/context';
+import type { AppContext } from '../../src-main/kernel/context';
 import type { SessionView } from '../../src-main/sessions';
 import { ok } from '../helpers';
 import { skipWithoutMosquitto } from '../mosquitto';

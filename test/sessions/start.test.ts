@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { startServices } from '../../src-main/app/services';
+import { startServices } from '../../src-main/boot/services';
 import { SimFault } from '../../src-main/chargers/simulator';
 import type { SessionView } from '../../src-main/sessions';
 import { call, makeApp, ok } from '../helpers';

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readInstanceFile } from '../../src-main/app/core';
-import { readInstanceToken } from '../../src-main/app/token';
+import { readInstanceFile } from '../../src-main/boot/core';
+import { readInstanceToken } from '../../src-main/kernel/token';
 import { openDoorForWindow, type Door } from '../../src-main/shell/door';
 import { makeApp } from '../helpers';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { operatorCount } from '../../src-main/operators';
 import { CALL_CHANNEL, EVENT_CHANNEL, registerIpc, type IpcInvokeEventLike, type IpcMainLike, type WebContentsLike } from '../../src-main/contract/ipc';
 import type { CallResult } from '../../src-main/contract/types';
-import type { DepotEvent } from '../../src-main/app/events';
+import type { DepotEvent } from '../../src-main/kernel/events';
 import { CALL_CHANNEL as PRELOAD_CALL_CHANNEL, EVENT_CHANNEL as PRELOAD_EVENT_CHANNEL } from '../../src-preload/bridge';
 import { addOperator, makeApp } from '../helpers';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DepotError } from '../../src-main/app/errors';
+import { DepotError } from '../../src-main/kernel/errors';
 import {
   checkTariffFile,
   formatTariffFile,

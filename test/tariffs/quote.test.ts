@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DepotError } from '../../src-main/app/errors';
+import { DepotError } from '../../src-main/kernel/errors';
 import { parseTariffFile, periodAt, quoteSession, quoteToJson, timelineOf, type MeterSample, type Period } from '../../src-main/tariffs';
 import { at, fileWith, guangdong, samples } from './fixtures';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src-main/app/clock';
-import type { DepotEvent } from '../../src-main/app/events';
+import { FakeClock } from '../../src-main/kernel/clock';
+import type { DepotEvent } from '../../src-main/kernel/events';
 import {
   DEMO_TARIFF_STATION,
   GUANGDONG_PLAN,

@@ -1,5 +1,5 @@
-import { readInstanceFile, resolveCoreConfig } from '../../app/core';
-import { DepotError } from '../../app/errors';
+import { readInstanceFile, resolveCoreConfig } from '../../boot/core';
+import { DepotError } from '../../kernel/errors';
 import type { ChargerSummary, MessageLogEntry, Station } from '../../chargers';
 import { DEMO_ID_TAGS } from '../../chargers';
 import { runSimulation, SCENARIOS, simChargerId, type Scenario } from '../../chargers/simulator';

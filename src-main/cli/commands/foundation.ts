@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolveCoreConfig } from '../../app/core';
-import { ensureInstanceToken } from '../../app/token';
-import { startBrowserMode } from '../../app/serve';
-import { DepotError } from '../../app/errors';
+import { resolveCoreConfig } from '../../boot/core';
+import { ensureInstanceToken } from '../../kernel/token';
+import { startBrowserMode } from '../../boot/serve';
+import { DepotError } from '../../kernel/errors';
 import { backupDatabase } from '../../db/backup';
 import { ROLES, operatorCount, verifyAudit } from '../../operators';
 import { backupFileName, runDemo, runDoctor } from '../../system';

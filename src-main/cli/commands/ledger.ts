@@ -1,4 +1,4 @@
-import { businessDate } from '../../app/clock';
+import { businessDate } from '../../kernel/clock';
 import { CHANNELS, verifyLedger } from '../../ledger';
 import type { MethodOutput } from '../../contract/types';
 import { parsePositiveYuan } from '../../money';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DepotError } from '../../app/errors';
+import { DepotError } from '../../kernel/errors';
 import {
   formatTariffFile,
   parseSamplesCsv,

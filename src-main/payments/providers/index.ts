@@ -1,4 +1,4 @@
-import type { AppContext } from '../../app/context';
+import type { AppContext } from '../../kernel/context';
 import type { Sqlite } from '../../db/connection';
 import type { PaymentChannel } from '../schema';
 import { SimulatedProvider } from './simulated';

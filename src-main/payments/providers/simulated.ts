@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { DepotError } from '../../app/errors';
+import { DepotError } from '../../kernel/errors';
 import type { PaymentChannel } from '../schema';
 import {
   ProviderRefused,

@@ -1,4 +1,4 @@
-import { DepotError } from '../../app/errors';
+import { DepotError } from '../../kernel/errors';
 import type { PaymentChannel } from '../schema';
 
 /**

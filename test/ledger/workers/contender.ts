@@ -1,7 +1,7 @@
-import { FakeClock } from '../../../src-main/app/clock';
-import { openCore } from '../../../src-main/app/core';
-import { DepotError } from '../../../src-main/app/errors';
-import { silentLogger } from '../../../src-main/app/logger';
+import { FakeClock } from '../../../src-main/kernel/clock';
+import { openCore } from '../../../src-main/boot/core';
+import { DepotError } from '../../../src-main/kernel/errors';
+import { silentLogger } from '../../../src-main/kernel/logger';
 import { placeHold, postHold, topUp, voidHold } from '../../../src-main/ledger';
 
 /**

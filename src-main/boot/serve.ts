@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AppContext } from './context';
+import type { AppContext } from '../kernel/context';
 import { openCore, removeInstanceFile, writeInstanceFile, type CoreOptions } from './core';
-import { ensureInstanceToken } from './token';
+import { ensureInstanceToken } from '../kernel/token';
 import { startHttpServer, type RunningHttpServer } from '../contract/http';
 import { startServices, type Services, type ServicesOptions } from './services';
 

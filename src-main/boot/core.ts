@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import type { Clock } from './clock';
-import { loadConfig, parseOverrides, resolvePaths, type Config, type DataPaths } from './config';
-import { createAppContext, type AppContext, type RuntimeState } from './context';
-import type { Logger } from './logger';
+import type { Clock } from '../kernel/clock';
+import { loadConfig, parseOverrides, resolvePaths, type Config, type DataPaths } from '../kernel/config';
+import { createAppContext, type AppContext, type RuntimeState } from '../kernel/context';
+import type { Logger } from '../kernel/logger';
 
 /**
  * Start-up and shut-down order, the same for Electron, `serve` and the CLI:
