@@ -437,6 +437,27 @@ function idTagStatus(answer: Payload | null): string | undefined {
   return (answer?.idTagInfo as { status?: string } | undefined)?.status;
 }
 
+/** One fleet charger's running state: its energy register, its sessions and its network. */
+interface ChargerRun {
+  sim: SimCharger;
+  o: SimulationOptions;
+  stats: SimulationStats;
+  signal: StopSignal;
+  log: (line: string) => void;
+  index: number;
+  tags: readonly string[];
+  autoStarts: number;
+  /** The next local start on connector 1, after Authorize accepted its card (see `autoStart`). */
+  autoStartAfter: number;
+  powerW: number;
+  meterEveryMs: number;
+  sessions: Map<number, Session>;
+  running: Set<Promise<void>>;
+  registerWh: number;
+  offline: boolean;
+  buffer: { action: string; payload: Payload }[];
+}
+
 async function runCharger(
   sim: SimCharger,
   o: SimulationOptions,
@@ -446,219 +467,261 @@ async function runCharger(
   booted: () => void,
   index: number,
 ): Promise<void> {
-  const scenario = o.scenario;
-  const tags = o.idTags && o.idTags.length > 0 ? o.idTags : [o.idTag ?? 'SIMTAG'];
-  let autoStarts = 0;
-  const nextTag = () => tags[(index + autoStarts++) % tags.length];
-  const powerW = o.powerW ?? 7_000;
-  const meterEveryMs = Math.max(1, Math.round(1000 / Math.max(o.rate, 0.001)));
-  const sessions = new Map<number, Session>();
-  const running = new Set<Promise<void>>();
-  let registerWh = 100_000;
-  let offline = false;
-  const buffer: { action: string; payload: Payload }[] = [];
-
-  /** A transaction message: sent now (repeated until answered), or buffered while offline. */
-  const sendTx = async (action: string, payload: Payload): Promise<Payload | null> => {
-    if (offline) {
-      buffer.push({ action, payload });
-      return null;
-    }
-    if (scenario === 'duplicates' && Math.random() < 0.5) {
-      stats.duplicatesSent += 1;
-      void sim.send(action, payload).catch(() => undefined);
-    }
-    return sim.call(action, payload);
+  const run: ChargerRun = {
+    sim,
+    o,
+    stats,
+    signal,
+    log,
+    index,
+    tags: o.idTags && o.idTags.length > 0 ? o.idTags : [o.idTag ?? 'SIMTAG'],
+    autoStarts: 0,
+    autoStartAfter: 0,
+    powerW: o.powerW ?? 7_000,
+    meterEveryMs: Math.max(1, Math.round(1000 / Math.max(o.rate, 0.001))),
+    sessions: new Map(),
+    running: new Set(),
+    registerWh: 100_000,
+    offline: false,
+    buffer: [],
   };
-
-  const runSession = async (s: Session) => {
-    try {
-      await sim.status(s.connectorId, 'Preparing');
-      const startPayload = sim.startPayload(s.connectorId, s.idTag, Math.round(registerWh));
-      const started = await sendTx('StartTransaction', startPayload);
-      if (started) s.transactionId = started.transactionId as number;
-      stats.transactionsStarted += 1;
-      if (started && o.authorize !== false && idTagStatus(started) !== 'Accepted') {
-        s.stopRequested = true;
-        s.deauthorized = true;
-        stats.deauthorized += 1;
-        log(`${sim.id}: transaction ${String(s.transactionId)} of card ${s.idTag} is ${String(idTagStatus(started))}; stopping it (DeAuthorized)`);
-      }
-      if (!offline) await sim.status(s.connectorId, 'Charging');
-      let samples = 0;
-      const beginSample = sim.meterPayload(s.connectorId, null, registerWh).meterValue as Payload[];
-      while (!signal.stopped && !s.stopRequested) {
-        await sleep(meterEveryMs, signal);
-        if (signal.stopped) break;
-        registerWh += (powerW * meterEveryMs) / 3_600_000;
-        s.wh = registerWh;
-        const payload = sim.meterPayload(s.connectorId, s.transactionId, registerWh, sim.now(), scenario === 'meter-drift' ? 'kWh' : 'Wh');
-        await sendTx('MeterValues', payload);
-        stats.meterValuesSent += 1;
-        samples += 1;
-        if (scenario === 'offline-replay' && samples === 2 && !offline) {
-          offline = true;
-          log(`${sim.id}: network lost (buffering transaction messages)`);
-          sim.drop();
-          const back = sleep((o.offlineSeconds ?? 20) * 1000, signal).then(() => {
-            if (signal.stopped) log(`${sim.id}: stopped while offline; ${buffer.length} buffered message(s) never sent`);
-            else return reconnect();
-          });
-          running.add(back);
-          void back.finally(() => running.delete(back));
-        }
-        if (o.autoStart && Date.now() - s.startedAt >= (o.sessionSeconds ?? 60) * 1000) s.stopRequested = true;
-      }
-      const endSample = sim.meterPayload(s.connectorId, null, registerWh).meterValue as Payload[];
-      const reason = s.deauthorized ? 'DeAuthorized' : signal.stopped ? 'Local' : 'Remote';
-      const stop = sim.stopPayload(s.transactionId ?? -1, Math.round(registerWh), sim.now(), reason, s.idTag, [
-        ...beginSample,
-        ...endSample,
-      ]);
-      await sendTx('StopTransaction', stop);
-      stats.transactionsStopped += 1;
-      if (!offline) {
-        await sim.status(s.connectorId, 'Finishing');
-        await sim.status(s.connectorId, 'Available');
-      }
-    } catch (e) {
-      stats.errors += 1;
-      log(`${sim.id}: session on connector ${s.connectorId} failed: ${(e as Error).message}`);
-    } finally {
-      sessions.delete(s.connectorId);
-    }
-  };
-
-  const reconnect = async () => {
-    try {
-      await sim.connect();
-      offline = false;
-      log(`${sim.id}: back online, replaying ${buffer.length} message(s)`);
-      const queued = buffer.splice(0);
-      // The start goes first (its answer carries the transaction id the rest needs), then the
-      // rest in a shuffled order, as chargers do after a long outage.
-      const start = queued.find((m) => m.action === 'StartTransaction');
-      let txId: number | null = null;
-      if (start) {
-        txId = (await sim.call('StartTransaction', start.payload)).transactionId as number;
-        stats.replayed += 1;
-      }
-      const rest = shuffle(queued.filter((m) => m !== start));
-      await Promise.all(
-        rest.map(async (m) => {
-          const payload = { ...m.payload };
-          if (txId !== null && (payload.transactionId === undefined || payload.transactionId === -1)) payload.transactionId = txId;
-          if (payload.transactionId === -1) return;
-          await sim.call(m.action, payload);
-          stats.replayed += 1;
-        }),
-      );
-    } catch (e) {
-      stats.errors += 1;
-      log(`${sim.id}: reconnect/replay failed: ${(e as Error).message}`);
-    }
-  };
-
-  /** The next local start on connector 1, after Authorize accepted its card (see `authorize`). */
-  let autoStartAfter = 0;
-  const autoStart = async () => {
-    if (!o.autoStart || sessions.size > 0 || signal.stopped || Date.now() < autoStartAfter) return;
-    const tag = nextTag();
-    if (o.authorize !== false) {
-      let status: string | undefined;
-      try {
-        status = idTagStatus(await sim.authorize(tag));
-      } catch (e) {
-        stats.errors += 1;
-        status = `not answered (${(e as Error).message})`;
-      }
-      if (status !== 'Accepted') {
-        stats.refusedCards += 1;
-        autoStartAfter = Date.now() + AUTO_START_RETRY_MS;
-        log(`${sim.id}: card ${tag} is ${String(status)}; not starting (the next card in ${AUTO_START_RETRY_MS / 1000} s)`);
-        return;
-      }
-    }
-    begin(1, tag);
-  };
-
-  const begin = (connectorId: number, idTag: string) => {
-    if (sessions.has(connectorId)) return false;
-    const s: Session = { connectorId, idTag, transactionId: null, wh: registerWh, startedAt: Date.now(), stopRequested: false, deauthorized: false };
-    sessions.set(connectorId, s);
-    const p = runSession(s).finally(() => running.delete(p));
-    running.add(p);
-    return true;
-  };
-
-  sim.onCall('RemoteStartTransaction', (p) => {
-    const connectorId = typeof p.connectorId === 'number' ? p.connectorId : 1;
-    if (scenario === 'no-start') {
-      log(`${sim.id}: RemoteStart accepted and then ignored (no-start scenario)`);
-      return { status: 'Accepted' };
-    }
-    return { status: begin(connectorId, p.idTag as string) ? 'Accepted' : 'Rejected' };
-  });
-  sim.onCall('RemoteStopTransaction', (p) => {
-    const s = [...sessions.values()].find((x) => x.transactionId === p.transactionId);
-    if (!s) return { status: 'Rejected' };
-    s.stopRequested = true;
-    return { status: 'Accepted' };
-  });
-
+  answerRemoteCalls(run);
   try {
     await sim.connect();
-    let interval = o.heartbeatSeconds ?? 60;
-    for (;;) {
-      const r = await sim.boot();
-      if (r.status === 'Accepted') {
-        interval = o.heartbeatSeconds ?? (r.interval as number);
-        stats.booted += 1;
-        break;
-      }
-      stats.rejected += 1;
-      log(`${sim.id}: boot ${String(r.status)} (is the charger registered?); retrying in ${String(r.interval)} s`);
-      booted();
-      await sleep(Math.max(1, r.interval as number) * 1000, signal);
-      if (signal.stopped) return;
-    }
+    const interval = await bootUntilAccepted(run, booted);
+    if (interval === null) return;
     booted();
     for (let c = 1; c <= sim.connectors; c += 1) await sim.status(c, 'Available');
-    await autoStart();
-    let faultAt = scenario === 'faults' ? Date.now() + 3_000 : Infinity;
-    let recoverAt = Infinity;
-    let lastBeat = Date.now();
-    while (!signal.stopped) {
-      await sleep(250, signal);
-      if (offline || signal.stopped) continue;
-      const t = Date.now();
-      try {
-        if (t - lastBeat >= interval * 1000) {
-          lastBeat = t;
-          await sim.heartbeat();
-        }
-        if (t >= faultAt) {
-          faultAt = Infinity;
-          recoverAt = t + 30_000;
-          stats.faults += 1;
-          await sim.status(sim.connectors, 'Faulted', 'GroundFailure', { vendorErrorCode: 'E-GF-01', info: 'simulated ground fault' });
-          log(`${sim.id}: connector ${sim.connectors} Faulted (GroundFailure)`);
-        }
-        if (t >= recoverAt) {
-          recoverAt = Infinity;
-          await sim.status(sim.connectors, 'Available');
-        }
-        await autoStart();
-      } catch (e) {
-        stats.errors += 1;
-        log(`${sim.id}: ${(e as Error).message}`);
-      }
-    }
-    for (const s of sessions.values()) s.stopRequested = true;
-    await Promise.allSettled([...running]);
+    await autoStart(run);
+    await tickUntilStopped(run, interval);
+    for (const s of run.sessions.values()) s.stopRequested = true;
+    await Promise.allSettled([...run.running]);
   } catch (e) {
     stats.errors += 1;
     log(`${sim.id}: ${(e as Error).message}`);
     booted();
+  }
+}
+
+function nextTag(run: ChargerRun): string {
+  return run.tags[(run.index + run.autoStarts++) % run.tags.length];
+}
+
+/** A transaction message: sent now (repeated until answered), or buffered while offline. */
+async function sendTx(run: ChargerRun, action: string, payload: Payload): Promise<Payload | null> {
+  if (run.offline) {
+    run.buffer.push({ action, payload });
+    return null;
+  }
+  if (run.o.scenario === 'duplicates' && Math.random() < 0.5) {
+    run.stats.duplicatesSent += 1;
+    void run.sim.send(action, payload).catch(() => undefined);
+  }
+  return run.sim.call(action, payload);
+}
+
+async function runSession(run: ChargerRun, s: Session): Promise<void> {
+  const { sim, stats } = run;
+  try {
+    await sim.status(s.connectorId, 'Preparing');
+    await startSessionTransaction(run, s);
+    if (!run.offline) await sim.status(s.connectorId, 'Charging');
+    const beginSample = sim.meterPayload(s.connectorId, null, run.registerWh).meterValue as Payload[];
+    await meterUntilStopped(run, s);
+    const endSample = sim.meterPayload(s.connectorId, null, run.registerWh).meterValue as Payload[];
+    const reason = s.deauthorized ? 'DeAuthorized' : run.signal.stopped ? 'Local' : 'Remote';
+    const stop = sim.stopPayload(s.transactionId ?? -1, Math.round(run.registerWh), sim.now(), reason, s.idTag, [
+      ...beginSample,
+      ...endSample,
+    ]);
+    await sendTx(run, 'StopTransaction', stop);
+    stats.transactionsStopped += 1;
+    if (!run.offline) {
+      await sim.status(s.connectorId, 'Finishing');
+      await sim.status(s.connectorId, 'Available');
+    }
+  } catch (e) {
+    stats.errors += 1;
+    run.log(`${sim.id}: session on connector ${s.connectorId} failed: ${(e as Error).message}`);
+  } finally {
+    run.sessions.delete(s.connectorId);
+  }
+}
+
+/** StartTransaction; a card the answer does not accept is stopped at once (DeAuthorized). */
+async function startSessionTransaction(run: ChargerRun, s: Session): Promise<void> {
+  const { sim, stats } = run;
+  const startPayload = sim.startPayload(s.connectorId, s.idTag, Math.round(run.registerWh));
+  const started = await sendTx(run, 'StartTransaction', startPayload);
+  if (started) s.transactionId = started.transactionId as number;
+  stats.transactionsStarted += 1;
+  if (started && run.o.authorize !== false && idTagStatus(started) !== 'Accepted') {
+    s.stopRequested = true;
+    s.deauthorized = true;
+    stats.deauthorized += 1;
+    run.log(`${sim.id}: transaction ${String(s.transactionId)} of card ${s.idTag} is ${String(idTagStatus(started))}; stopping it (DeAuthorized)`);
+  }
+}
+
+/** MeterValues every meterEveryMs until the session is asked to stop or the simulation ends. */
+async function meterUntilStopped(run: ChargerRun, s: Session): Promise<void> {
+  const { sim, o, signal } = run;
+  let samples = 0;
+  while (!signal.stopped && !s.stopRequested) {
+    await sleep(run.meterEveryMs, signal);
+    if (signal.stopped) break;
+    run.registerWh += (run.powerW * run.meterEveryMs) / 3_600_000;
+    s.wh = run.registerWh;
+    const payload = sim.meterPayload(s.connectorId, s.transactionId, run.registerWh, sim.now(), o.scenario === 'meter-drift' ? 'kWh' : 'Wh');
+    await sendTx(run, 'MeterValues', payload);
+    run.stats.meterValuesSent += 1;
+    samples += 1;
+    if (o.scenario === 'offline-replay' && samples === 2 && !run.offline) goOffline(run);
+    if (o.autoStart && Date.now() - s.startedAt >= (o.sessionSeconds ?? 60) * 1000) s.stopRequested = true;
+  }
+}
+
+/** offline-replay: the network drops; transaction messages are buffered until it comes back. */
+function goOffline(run: ChargerRun): void {
+  const { sim, signal } = run;
+  run.offline = true;
+  run.log(`${sim.id}: network lost (buffering transaction messages)`);
+  sim.drop();
+  const back = sleep((run.o.offlineSeconds ?? 20) * 1000, signal).then(() => {
+    if (signal.stopped) run.log(`${sim.id}: stopped while offline; ${run.buffer.length} buffered message(s) never sent`);
+    else return reconnect(run);
+  });
+  run.running.add(back);
+  void back.finally(() => run.running.delete(back));
+}
+
+async function reconnect(run: ChargerRun): Promise<void> {
+  const { sim, stats } = run;
+  try {
+    await sim.connect();
+    run.offline = false;
+    run.log(`${sim.id}: back online, replaying ${run.buffer.length} message(s)`);
+    const queued = run.buffer.splice(0);
+    // The start goes first (its answer carries the transaction id the rest needs), then the
+    // rest in a shuffled order, as chargers do after a long outage.
+    const start = queued.find((m) => m.action === 'StartTransaction');
+    let txId: number | null = null;
+    if (start) {
+      txId = (await sim.call('StartTransaction', start.payload)).transactionId as number;
+      stats.replayed += 1;
+    }
+    const rest = shuffle(queued.filter((m) => m !== start));
+    await Promise.all(
+      rest.map(async (m) => {
+        const payload = { ...m.payload };
+        if (txId !== null && (payload.transactionId === undefined || payload.transactionId === -1)) payload.transactionId = txId;
+        if (payload.transactionId === -1) return;
+        await sim.call(m.action, payload);
+        stats.replayed += 1;
+      }),
+    );
+  } catch (e) {
+    stats.errors += 1;
+    run.log(`${sim.id}: reconnect/replay failed: ${(e as Error).message}`);
+  }
+}
+
+async function autoStart(run: ChargerRun): Promise<void> {
+  const { o, sim, stats } = run;
+  if (!o.autoStart || run.sessions.size > 0 || run.signal.stopped || Date.now() < run.autoStartAfter) return;
+  const tag = nextTag(run);
+  if (o.authorize !== false) {
+    let status: string | undefined;
+    try {
+      status = idTagStatus(await sim.authorize(tag));
+    } catch (e) {
+      stats.errors += 1;
+      status = `not answered (${(e as Error).message})`;
+    }
+    if (status !== 'Accepted') {
+      stats.refusedCards += 1;
+      run.autoStartAfter = Date.now() + AUTO_START_RETRY_MS;
+      run.log(`${sim.id}: card ${tag} is ${String(status)}; not starting (the next card in ${AUTO_START_RETRY_MS / 1000} s)`);
+      return;
+    }
+  }
+  begin(run, 1, tag);
+}
+
+function begin(run: ChargerRun, connectorId: number, idTag: string): boolean {
+  if (run.sessions.has(connectorId)) return false;
+  const s: Session = { connectorId, idTag, transactionId: null, wh: run.registerWh, startedAt: Date.now(), stopRequested: false, deauthorized: false };
+  run.sessions.set(connectorId, s);
+  const p = runSession(run, s).finally(() => run.running.delete(p));
+  run.running.add(p);
+  return true;
+}
+
+function answerRemoteCalls(run: ChargerRun): void {
+  const { sim } = run;
+  sim.onCall('RemoteStartTransaction', (p) => {
+    const connectorId = typeof p.connectorId === 'number' ? p.connectorId : 1;
+    if (run.o.scenario === 'no-start') {
+      run.log(`${sim.id}: RemoteStart accepted and then ignored (no-start scenario)`);
+      return { status: 'Accepted' };
+    }
+    return { status: begin(run, connectorId, p.idTag as string) ? 'Accepted' : 'Rejected' };
+  });
+  sim.onCall('RemoteStopTransaction', (p) => {
+    const s = [...run.sessions.values()].find((x) => x.transactionId === p.transactionId);
+    if (!s) return { status: 'Rejected' };
+    s.stopRequested = true;
+    return { status: 'Accepted' };
+  });
+}
+
+/** Boots until Accepted; the heartbeat interval in seconds, or null if stopped meanwhile. */
+async function bootUntilAccepted(run: ChargerRun, booted: () => void): Promise<number | null> {
+  const { sim, o, stats } = run;
+  for (;;) {
+    const r = await sim.boot();
+    if (r.status === 'Accepted') {
+      stats.booted += 1;
+      return o.heartbeatSeconds ?? (r.interval as number);
+    }
+    stats.rejected += 1;
+    run.log(`${sim.id}: boot ${String(r.status)} (is the charger registered?); retrying in ${String(r.interval)} s`);
+    booted();
+    await sleep(Math.max(1, r.interval as number) * 1000, run.signal);
+    if (run.signal.stopped) return null;
+  }
+}
+
+/** Every 250 ms while online: heartbeat when due, the faults scenario's fault and recovery, auto-starts. */
+async function tickUntilStopped(run: ChargerRun, interval: number): Promise<void> {
+  const { sim, stats, signal } = run;
+  let faultAt = run.o.scenario === 'faults' ? Date.now() + 3_000 : Infinity;
+  let recoverAt = Infinity;
+  let lastBeat = Date.now();
+  while (!signal.stopped) {
+    await sleep(250, signal);
+    if (run.offline || signal.stopped) continue;
+    const t = Date.now();
+    try {
+      if (t - lastBeat >= interval * 1000) {
+        lastBeat = t;
+        await sim.heartbeat();
+      }
+      if (t >= faultAt) {
+        faultAt = Infinity;
+        recoverAt = t + 30_000;
+        stats.faults += 1;
+        await sim.status(sim.connectors, 'Faulted', 'GroundFailure', { vendorErrorCode: 'E-GF-01', info: 'simulated ground fault' });
+        run.log(`${sim.id}: connector ${sim.connectors} Faulted (GroundFailure)`);
+      }
+      if (t >= recoverAt) {
+        recoverAt = Infinity;
+        await sim.status(sim.connectors, 'Available');
+      }
+      await autoStart(run);
+    } catch (e) {
+      stats.errors += 1;
+      run.log(`${sim.id}: ${(e as Error).message}`);
+    }
   }
 }
