@@ -103,216 +103,262 @@ function indexWorkers(workers: readonly Worker[], crons: readonly CronDef[]): Ma
   return byKind;
 }
 
+/** The runner's state: its configuration, what runs now, and whether it is stopping. */
+interface Runner {
+  app: AppContext;
+  crons: readonly CronDef[];
+  byKind: Map<string, Worker>;
+  kinds: string[];
+  queues: Readonly<Record<string, number>>;
+  pollIntervalMs: number;
+  random: () => number;
+  stopTimeoutMs: number;
+  polling: boolean;
+  log: AppContext['log'];
+  nextDue: Map<string, number>;
+  inFlight: Map<string, number>;
+  pending: Set<Promise<Outcome>>;
+  controllers: Map<string, AbortController>;
+  stopping: boolean;
+  /** stop() gave up waiting: attempts still running are left executing for rescue. */
+  abandoned: boolean;
+  timer: NodeJS.Timeout | null;
+  stopped: Promise<void> | null;
+  unsubscribe: () => void;
+}
+
 function createRunner(app: AppContext, opts: SchedulerOptions, rescued: readonly Job[]): Scheduler {
   const crons = opts.crons ?? [];
   const byKind = indexWorkers(opts.workers, crons);
-  const kinds = [...byKind.keys()];
-  const queues = opts.queues ?? app.config.jobs.queues;
-  const pollIntervalMs = opts.pollIntervalMs ?? app.config.jobs.pollIntervalMs;
-  const random = opts.random ?? Math.random;
-  const stopTimeoutMs = opts.stopTimeoutMs ?? 10_000;
-  const polling = opts.poll ?? true;
-  const log = app.log.child({ domain: 'jobs' });
+  const r: Runner = {
+    app,
+    crons,
+    byKind,
+    kinds: [...byKind.keys()],
+    queues: opts.queues ?? app.config.jobs.queues,
+    pollIntervalMs: opts.pollIntervalMs ?? app.config.jobs.pollIntervalMs,
+    random: opts.random ?? Math.random,
+    stopTimeoutMs: opts.stopTimeoutMs ?? 10_000,
+    polling: opts.poll ?? true,
+    log: app.log.child({ domain: 'jobs' }),
+    nextDue: new Map(),
+    inFlight: new Map(),
+    pending: new Set(),
+    controllers: new Map(),
+    stopping: false,
+    abandoned: false,
+    timer: null,
+    stopped: null,
+    unsubscribe: () => undefined,
+  };
+  r.unsubscribe = app.events.subscribe((event) => {
+    if (event.type !== 'job.changed') return;
+    if (event.payload.state === 'available') wakeSoon(r);
+    if (event.payload.state === 'cancelled') r.controllers.get(event.payload.id)?.abort(new Error('the job was cancelled'));
+  });
+  if (r.polling) wakeSoon(r);
+  return {
+    rescued,
+    tick: () => tick(r),
+    drain: (dopts) => drain(r, dopts),
+    idle: () => idle(r),
+    running: () => r.pending.size,
+    stop: () => stopRunner(r),
+  };
+}
 
-  const nextDue = new Map<string, number>();
-  const inFlight = new Map<string, number>();
-  const pending = new Set<Promise<Outcome>>();
-  const controllers = new Map<string, AbortController>();
-  let stopping = false;
-  let abandoned = false;
-  let timer: NodeJS.Timeout | null = null;
-  let stopped: Promise<void> | null = null;
+function concurrency(r: Runner, queue: string): number {
+  return r.queues[queue] ?? 1;
+}
 
-  const concurrency = (queue: string) => queues[queue] ?? 1;
-
-  function record(job: Job, fn: () => Outcome): Outcome {
-    try {
-      return fn();
-    } catch (e) {
-      if (isDepotError(e) && e.code === 'guard_failed') {
-        const now = getJob(app, job.id);
-        if (now?.state === 'cancelled') {
-          log.info({ job: job.id, kind: job.kind }, 'job was cancelled while it ran; its result is not recorded');
-          return 'cancelled';
-        }
-        log.error({ job: job.id, kind: job.kind, err: e, state: now?.state }, 'job changed under its runner; result not recorded');
-        return 'guard_failed';
-      }
-      throw e;
-    }
-  }
-
-  async function execute(job: Job): Promise<Outcome> {
-    const worker = byKind.get(job.kind);
-    if (!worker) throw new DepotError('internal', `claimed job ${job.id} of kind ${job.kind} without a worker`);
-    const parsed = worker.args.safeParse(job.args);
-    if (!parsed.success) {
-      const error = new DepotError(
-        'invalid_input',
-        `invalid arguments for ${job.kind}: ${describeIssues(parsed.error)}; discarded without retrying (they can never become valid)`,
-      );
-      return record(job, () => failJob(app, job, error, { backoffMs: 0, discard: true }));
-    }
-    const controller = new AbortController();
-    controllers.set(job.id, controller);
-    const run: JobRun = {
-      signal: controller.signal,
-      progress(fraction, message) {
-        const progress = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
-        app.events.emit('job.progress', { id: job.id, kind: job.kind, progress, message: message ?? null });
-      },
-    };
-    let timeoutTimer: NodeJS.Timeout | undefined;
-    let result: PerformResult = undefined;
-    let failure: { error: unknown } | null = null;
-    try {
-      const timeout = new Promise<never>((_, reject) => {
-        timeoutTimer = setTimeout(() => reject(new JobTimeoutError(worker.timeoutMs)), worker.timeoutMs);
-      });
-      result = await Promise.race([Promise.resolve().then(() => worker.perform(app, { ...job, args: parsed.data }, run)), timeout]);
-    } catch (e) {
-      failure = { error: e };
-      if (e instanceof JobTimeoutError) controller.abort(e);
-    } finally {
-      clearTimeout(timeoutTimer);
-      controllers.delete(job.id);
-    }
-    // After stop() gave up waiting the database may be closing: leave the job executing for rescue.
-    if (abandoned) return 'abandoned';
-    if (failure) {
-      const backoffMs = worker.backoff ? worker.backoff(job.attempt) : exponentialBackoff(job.attempt, random);
-      const error = failure.error;
-      return record(job, () => failJob(app, job, error, { backoffMs }));
-    }
-    if (result && typeof result === 'object' && 'snooze' in result) {
-      const ms = result.snooze;
-      return record(job, () => {
-        snoozeJob(app, job, ms);
-        return 'snoozed';
-      });
-    }
-    if (result && typeof result === 'object' && 'cancel' in result) {
-      const reason = result.cancel;
-      return record(job, () => {
-        cancelExecutingJob(app, job, reason);
+function record(r: Runner, job: Job, fn: () => Outcome): Outcome {
+  try {
+    return fn();
+  } catch (e) {
+    if (isDepotError(e) && e.code === 'guard_failed') {
+      const now = getJob(r.app, job.id);
+      if (now?.state === 'cancelled') {
+        r.log.info({ job: job.id, kind: job.kind }, 'job was cancelled while it ran; its result is not recorded');
         return 'cancelled';
-      });
+      }
+      r.log.error({ job: job.id, kind: job.kind, err: e, state: now?.state }, 'job changed under its runner; result not recorded');
+      return 'guard_failed';
     }
-    return record(job, () => {
-      completeJob(app, job);
-      return 'completed';
+    throw e;
+  }
+}
+
+async function execute(r: Runner, job: Job): Promise<Outcome> {
+  const { app } = r;
+  const worker = r.byKind.get(job.kind);
+  if (!worker) throw new DepotError('internal', `claimed job ${job.id} of kind ${job.kind} without a worker`);
+  const parsed = worker.args.safeParse(job.args);
+  if (!parsed.success) {
+    const error = new DepotError(
+      'invalid_input',
+      `invalid arguments for ${job.kind}: ${describeIssues(parsed.error)}; discarded without retrying (they can never become valid)`,
+    );
+    return record(r, job, () => failJob(app, job, error, { backoffMs: 0, discard: true }));
+  }
+  const attempt = await perform(r, worker, { ...job, args: parsed.data });
+  // After stop() gave up waiting the database may be closing: leave the job executing for rescue.
+  if (r.abandoned) return 'abandoned';
+  if ('failure' in attempt) {
+    const backoffMs = worker.backoff ? worker.backoff(job.attempt) : exponentialBackoff(job.attempt, r.random);
+    return record(r, job, () => failJob(app, job, attempt.failure, { backoffMs }));
+  }
+  return recordResult(r, job, attempt.result);
+}
+
+/** Runs one attempt of the worker, bounded by its timeout (which aborts the attempt's signal). */
+async function perform(r: Runner, worker: Worker, job: Job): Promise<{ result: PerformResult } | { failure: unknown }> {
+  const { app } = r;
+  const controller = new AbortController();
+  r.controllers.set(job.id, controller);
+  const run: JobRun = {
+    signal: controller.signal,
+    progress(fraction, message) {
+      const progress = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
+      app.events.emit('job.progress', { id: job.id, kind: job.kind, progress, message: message ?? null });
+    },
+  };
+  let timeoutTimer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timeoutTimer = setTimeout(() => reject(new JobTimeoutError(worker.timeoutMs)), worker.timeoutMs);
+    });
+    return { result: await Promise.race([Promise.resolve().then(() => worker.perform(app, job, run)), timeout]) };
+  } catch (e) {
+    if (e instanceof JobTimeoutError) controller.abort(e);
+    return { failure: e };
+  } finally {
+    clearTimeout(timeoutTimer);
+    r.controllers.delete(job.id);
+  }
+}
+
+/** Records what a finished attempt asked for: snooze, cancel, or (anything else) completion. */
+function recordResult(r: Runner, job: Job, result: PerformResult): Outcome {
+  const { app } = r;
+  if (result && typeof result === 'object' && 'snooze' in result) {
+    const ms = result.snooze;
+    return record(r, job, () => {
+      snoozeJob(app, job, ms);
+      return 'snoozed';
     });
   }
-
-  function launch(job: Job): Promise<Outcome> {
-    inFlight.set(job.queue, (inFlight.get(job.queue) ?? 0) + 1);
-    const p: Promise<Outcome> = execute(job)
-      .catch((e: unknown) => {
-        // Recording itself failed (the database is gone?): the job stays executing and is rescued.
-        log.error({ err: e, job: job.id, kind: job.kind }, 'could not record the outcome of a job');
-        return 'guard_failed' as const;
-      })
-      .finally(() => {
-        inFlight.set(job.queue, (inFlight.get(job.queue) ?? 1) - 1);
-        pending.delete(p);
-        wakeSoon();
-      });
-    pending.add(p);
-    return p;
+  if (result && typeof result === 'object' && 'cancel' in result) {
+    const reason = result.cancel;
+    return record(r, job, () => {
+      cancelExecutingJob(app, job, reason);
+      return 'cancelled';
+    });
   }
-
-  function dueQueues(now: number): string[] {
-    return (
-      app.sqlite
-        .prepare(
-          `SELECT DISTINCT queue FROM jobs
-           WHERE kind IN (SELECT value FROM json_each(?))
-             AND (state = 'available' OR (state IN ('scheduled', 'retryable') AND scheduled_at <= ?))`,
-        )
-        .all(JSON.stringify(kinds), now) as { queue: string }[]
-    ).map((r) => r.queue);
-  }
-
-  function tick(): void {
-    if (stopping) return;
-    if (crons.length > 0) enqueueDueCrons(app, crons, byKind, nextDue);
-    for (const queue of dueQueues(app.clock.now())) {
-      const free = concurrency(queue) - (inFlight.get(queue) ?? 0);
-      if (free <= 0) continue;
-      for (const job of claimJobs(app, { queue, limit: free, kinds })) void launch(job);
-    }
-  }
-
-  function schedule(ms: number): void {
-    if (!polling || stopping) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => {
-      timer = null;
-      try {
-        tick();
-      } catch (e) {
-        log.error({ err: e }, 'scheduler tick failed; trying again at the next poll');
-      }
-      schedule(pollIntervalMs);
-    }, ms);
-  }
-
-  function wakeSoon(): void {
-    schedule(0);
-  }
-
-  const unsubscribe = app.events.subscribe((event) => {
-    if (event.type !== 'job.changed') return;
-    if (event.payload.state === 'available') wakeSoon();
-    if (event.payload.state === 'cancelled') controllers.get(event.payload.id)?.abort(new Error('the job was cancelled'));
+  return record(r, job, () => {
+    completeJob(app, job);
+    return 'completed';
   });
+}
 
-  async function drain(dopts: DrainOptions = {}): Promise<DrainResult> {
-    if (stopping) throw new DepotError('unavailable', 'the scheduler is stopped');
-    const result = emptyResult();
-    if (dopts.crons ?? true) enqueueDueCrons(app, crons, byKind, nextDue);
-    const maxRuns = dopts.maxRuns ?? 10_000;
-    for (;;) {
-      const [job] = claimJobs(app, { queue: dopts.queue, limit: 1, kinds });
-      if (!job) break;
-      if (result.runs.length >= maxRuns) {
-        throw new DepotError('internal', `drain ran ${maxRuns} attempts and jobs keep coming due (a job that snoozes 0 ms?)`);
-      }
-      const outcome = await launch(job);
-      result[outcome] += 1;
-      result.runs.push({ id: job.id, kind: job.kind, attempt: job.attempt, outcome });
+function launch(r: Runner, job: Job): Promise<Outcome> {
+  r.inFlight.set(job.queue, (r.inFlight.get(job.queue) ?? 0) + 1);
+  const p: Promise<Outcome> = execute(r, job)
+    .catch((e: unknown) => {
+      // Recording itself failed (the database is gone?): the job stays executing and is rescued.
+      r.log.error({ err: e, job: job.id, kind: job.kind }, 'could not record the outcome of a job');
+      return 'guard_failed' as const;
+    })
+    .finally(() => {
+      r.inFlight.set(job.queue, (r.inFlight.get(job.queue) ?? 1) - 1);
+      r.pending.delete(p);
+      wakeSoon(r);
+    });
+  r.pending.add(p);
+  return p;
+}
+
+function dueQueues(r: Runner, now: number): string[] {
+  return (
+    r.app.sqlite
+      .prepare(
+        `SELECT DISTINCT queue FROM jobs
+         WHERE kind IN (SELECT value FROM json_each(?))
+           AND (state = 'available' OR (state IN ('scheduled', 'retryable') AND scheduled_at <= ?))`,
+      )
+      .all(JSON.stringify(r.kinds), now) as { queue: string }[]
+  ).map((row) => row.queue);
+}
+
+function tick(r: Runner): void {
+  if (r.stopping) return;
+  if (r.crons.length > 0) enqueueDueCrons(r.app, r.crons, r.byKind, r.nextDue);
+  for (const queue of dueQueues(r, r.app.clock.now())) {
+    const free = concurrency(r, queue) - (r.inFlight.get(queue) ?? 0);
+    if (free <= 0) continue;
+    for (const job of claimJobs(r.app, { queue, limit: free, kinds: r.kinds })) void launch(r, job);
+  }
+}
+
+function schedule(r: Runner, ms: number): void {
+  if (!r.polling || r.stopping) return;
+  if (r.timer) clearTimeout(r.timer);
+  r.timer = setTimeout(() => {
+    r.timer = null;
+    try {
+      tick(r);
+    } catch (e) {
+      r.log.error({ err: e }, 'scheduler tick failed; trying again at the next poll');
     }
-    return result;
-  }
+    schedule(r, r.pollIntervalMs);
+  }, ms);
+}
 
-  async function idle(): Promise<void> {
-    while (pending.size > 0) await Promise.allSettled([...pending]);
-  }
+function wakeSoon(r: Runner): void {
+  schedule(r, 0);
+}
 
-  function stop(): Promise<void> {
-    stopped ??= (async () => {
-      stopping = true;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      unsubscribe();
-      if (pending.size === 0) return;
-      let boundTimer: NodeJS.Timeout | undefined;
-      const bound = new Promise<'timeout'>((resolve) => {
-        boundTimer = setTimeout(() => resolve('timeout'), stopTimeoutMs);
-      });
-      const settled = await Promise.race([idle().then(() => 'idle' as const), bound]);
-      clearTimeout(boundTimer);
-      if (settled === 'timeout') {
-        abandoned = true;
-        for (const c of controllers.values()) c.abort(new DepotError('unavailable', 'the scheduler is stopping'));
-        log.warn({ running: pending.size }, `stopped with ${pending.size} job(s) still running; they will be rescued at the next start`);
-      }
-    })();
-    return stopped;
+async function drain(r: Runner, dopts: DrainOptions = {}): Promise<DrainResult> {
+  if (r.stopping) throw new DepotError('unavailable', 'the scheduler is stopped');
+  const result = emptyResult();
+  if (dopts.crons ?? true) enqueueDueCrons(r.app, r.crons, r.byKind, r.nextDue);
+  const maxRuns = dopts.maxRuns ?? 10_000;
+  for (;;) {
+    const [job] = claimJobs(r.app, { queue: dopts.queue, limit: 1, kinds: r.kinds });
+    if (!job) break;
+    if (result.runs.length >= maxRuns) {
+      throw new DepotError('internal', `drain ran ${maxRuns} attempts and jobs keep coming due (a job that snoozes 0 ms?)`);
+    }
+    const outcome = await launch(r, job);
+    result[outcome] += 1;
+    result.runs.push({ id: job.id, kind: job.kind, attempt: job.attempt, outcome });
   }
+  return result;
+}
 
-  if (polling) wakeSoon();
-  return { rescued, tick, drain, idle, running: () => pending.size, stop };
+async function idle(r: Runner): Promise<void> {
+  while (r.pending.size > 0) await Promise.allSettled([...r.pending]);
+}
+
+function stopRunner(r: Runner): Promise<void> {
+  r.stopped ??= (async () => {
+    r.stopping = true;
+    if (r.timer) clearTimeout(r.timer);
+    r.timer = null;
+    r.unsubscribe();
+    if (r.pending.size === 0) return;
+    let boundTimer: NodeJS.Timeout | undefined;
+    const bound = new Promise<'timeout'>((resolve) => {
+      boundTimer = setTimeout(() => resolve('timeout'), r.stopTimeoutMs);
+    });
+    const settled = await Promise.race([idle(r).then(() => 'idle' as const), bound]);
+    clearTimeout(boundTimer);
+    if (settled === 'timeout') {
+      r.abandoned = true;
+      for (const c of r.controllers.values()) c.abort(new DepotError('unavailable', 'the scheduler is stopping'));
+      r.log.warn({ running: r.pending.size }, `stopped with ${r.pending.size} job(s) still running; they will be rescued at the next start`);
+    }
+  })();
+  return r.stopped;
 }
 
 /**
