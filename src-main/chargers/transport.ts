@@ -70,7 +70,59 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** The link's state: what the client reports, and what it must remember between events. */
+interface LinkStatus {
+  app: AppContext;
+  log: AppContext['log'];
+  shownUrl: string;
+  backoff: number;
+  lastError: string | null;
+  stopping: boolean;
+  paused: boolean;
+  corked: boolean;
+}
+
+interface Link extends LinkStatus {
+  client: MqttClient;
+}
+
 export function startTransport(app: AppContext, opts: TransportOptions): Transport {
+  const options = clientOptions(opts);
+  const status: LinkStatus = {
+    app,
+    log: app.log.child({ domain: 'transport' }),
+    shownUrl: redactUrl(opts.url),
+    backoff: MIN_BACKOFF_MS,
+    lastError: null,
+    stopping: false,
+    paused: false,
+    corked: false,
+  };
+  setState(status, 'connecting');
+  const link: Link = Object.assign(status, { client: mqtt.connect(opts.url, options) });
+  link.client.handleMessage = (packet, callback) => {
+    if (link.paused) return;
+    corkUntilNextTurn(link);
+    const receivedAt = app.clock.now();
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    if (opts.onMessage(packet.topic, payload, receivedAt)) callback();
+    else opts.whenRoom().then(() => callback(), callback);
+  };
+  followConnection(link);
+  return {
+    url: link.shownUrl,
+    state: () => app.runtime.broker.state,
+    connected: (timeoutMs = 10_000) => waitConnected(link, timeoutMs),
+    publish: (topic, text) => publish(link, topic, text),
+    pause() {
+      link.paused = true;
+    },
+    stop: () => stopLink(link),
+  };
+}
+
+/** The mqtt.js options for the broker URL (which must be an MQTT URL), with TLS files read. */
+function clientOptions(opts: TransportOptions): IClientOptions {
   let parsed: URL;
   try {
     parsed = new URL(opts.url);
@@ -81,13 +133,6 @@ export function startTransport(app: AppContext, opts: TransportOptions): Transpo
     throw new DepotError('config_invalid', `broker URL must start with mqtt:// or mqtts://, got ${parsed.protocol}//`, { key: 'broker.url' });
   }
   const secure = ['mqtts:', 'tls:', 'ssl:'].includes(parsed.protocol);
-  const log = app.log.child({ domain: 'transport' });
-  const shownUrl = redactUrl(opts.url);
-  let backoff = MIN_BACKOFF_MS;
-  let lastError: string | null = null;
-  let stopping = false;
-  let paused = false;
-
   const options: IClientOptions = {
     clientId: opts.clientId,
     username: opts.username || undefined,
@@ -108,120 +153,115 @@ export function startTransport(app: AppContext, opts: TransportOptions): Transpo
     options.key = readPem(opts.tls.keyFile, 'keyFile');
     options.rejectUnauthorized = opts.tls.rejectUnauthorized;
   }
+  return options;
+}
 
-  const setState = (state: BrokerState) => {
-    const prev = app.runtime.broker.state;
-    app.runtime.broker.state = state;
-    app.runtime.broker.url = shownUrl;
-    if (prev !== state) {
-      app.events.emit('broker.state', { state, url: shownUrl, error: state === 'connected' ? null : lastError });
-      if (state === 'offline') log.warn({ url: shownUrl, error: lastError }, 'broker connection lost; reconnecting with backoff');
-    }
-  };
+function setState(link: LinkStatus, state: BrokerState): void {
+  const { app, shownUrl } = link;
+  const prev = app.runtime.broker.state;
+  app.runtime.broker.state = state;
+  app.runtime.broker.url = shownUrl;
+  if (prev !== state) {
+    app.events.emit('broker.state', { state, url: shownUrl, error: state === 'connected' ? null : link.lastError });
+    if (state === 'offline') link.log.warn({ url: shownUrl, error: link.lastError }, 'broker connection lost; reconnecting with backoff');
+  }
+}
 
-  setState('connecting');
-  const client: MqttClient = mqtt.connect(opts.url, options);
+// Backpressure: mqtt.js handles one incoming packet at a time and acknowledges a QoS 1 message
+// when handleMessage's callback runs, so holding it back stops reading from the socket.
+// mqtt.js writes each acknowledgement as its own socket write (it handles one packet per tick).
+// Corking the socket until the event loop comes round sends a burst's acknowledgements in one.
+function corkUntilNextTurn(link: Link): void {
+  const stream = link.client.stream;
+  if (link.corked || !stream) return;
+  link.corked = true;
+  stream.cork();
+  setImmediate(() => {
+    link.corked = false;
+    stream.uncork();
+  });
+}
 
-  // Backpressure: mqtt.js handles one incoming packet at a time and acknowledges a QoS 1 message
-  // when this callback runs, so holding it back stops reading from the socket.
-  // mqtt.js writes each acknowledgement as its own socket write (it handles one packet per tick).
-  // Corking the socket until the event loop comes round sends a burst's acknowledgements in one.
-  let corked = false;
-  const corkUntilNextTurn = () => {
-    const stream = client.stream;
-    if (corked || !stream) return;
-    corked = true;
-    stream.cork();
-    setImmediate(() => {
-      corked = false;
-      stream.uncork();
-    });
-  };
-
-  client.handleMessage = (packet, callback) => {
-    if (paused) return;
-    corkUntilNextTurn();
-    const receivedAt = app.clock.now();
-    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    if (opts.onMessage(packet.topic, payload, receivedAt)) callback();
-    else opts.whenRoom().then(() => callback(), callback);
-  };
-
+/** Connect, error, close and reconnect: the backoff, the last error, and the state they lead to. */
+function followConnection(link: Link): void {
+  const { client, log } = link;
   client.on('connect', () => {
     // No Nagle: an answer written while an earlier write is unacknowledged would wait for the
     // broker's delayed ACK (up to 40 ms on Linux). A batch's answers are already one write (corked).
     (client.stream as Partial<net.Socket>).setNoDelay?.(true);
-    backoff = MIN_BACKOFF_MS;
-    client.options.reconnectPeriod = backoff;
-    lastError = null;
-    client.subscribe(
-      { [topics.requests('+')]: { qos: 1 }, [topics.replies('+')]: { qos: 1 } },
-      (err, granted) => {
-        // mqtt.js 5 reports a SUBACK with 0x80 as an error that carries the packet.
-        const ackCodes = (err as { packet?: { granted?: number[] } } | null)?.packet?.granted ?? (granted ?? []).map((g) => g.qos);
-        if (err && !ackCodes.includes(128)) {
-          lastError = `subscribe failed: ${err.message}`;
-          log.error({ err: err.message }, 'subscribing to the charger topics failed');
-          return;
-        }
-        if (ackCodes.includes(128)) {
-          lastError = 'the broker refused the subscriptions to ocpp/cp/+ and ocpp/cp/+/Reply';
-          log.error('the broker refused the charger topics; check its ACL for the back-office login');
-          return;
-        }
-        setState('connected');
-      },
-    );
+    link.backoff = MIN_BACKOFF_MS;
+    client.options.reconnectPeriod = link.backoff;
+    link.lastError = null;
+    subscribeChargerTopics(link);
   });
   client.on('error', (err) => {
-    lastError = err.message;
-    log.warn({ url: shownUrl, err: err.message }, 'broker connection error');
+    link.lastError = err.message;
+    log.warn({ url: link.shownUrl, err: err.message }, 'broker connection error');
   });
   client.on('close', () => {
-    if (stopping) return;
+    if (link.stopping) return;
     // Exponential backoff with jitter, so a depot's worth of restarts do not reconnect in lockstep.
-    backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
-    client.options.reconnectPeriod = Math.round(backoff * (0.75 + Math.random() * 0.5));
-    setState('offline');
+    link.backoff = Math.min(MAX_BACKOFF_MS, link.backoff * 2);
+    client.options.reconnectPeriod = Math.round(link.backoff * (0.75 + Math.random() * 0.5));
+    setState(link, 'offline');
   });
-  client.on('reconnect', () => setState('connecting'));
+  client.on('reconnect', () => setState(link, 'connecting'));
+}
 
-  return {
-    url: shownUrl,
-    state: () => app.runtime.broker.state,
-    connected(timeoutMs = 10_000) {
-      if (app.runtime.broker.state === 'connected') return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          unsubscribe();
-          reject(new DepotError('unavailable', `no connection to the broker at ${shownUrl} after ${timeoutMs} ms${lastError ? `: ${lastError}` : ''}`));
-        }, timeoutMs);
-        const unsubscribe = app.events.subscribe((e) => {
-          if (e.type === 'broker.state' && e.payload.state === 'connected') {
-            clearTimeout(timer);
-            unsubscribe();
-            resolve();
-          }
-        });
-      });
+/** Subscribes the charger topics; only a granted subscription makes the link connected. */
+function subscribeChargerTopics(link: Link): void {
+  const { log } = link;
+  link.client.subscribe(
+    { [topics.requests('+')]: { qos: 1 }, [topics.replies('+')]: { qos: 1 } },
+    (err, granted) => {
+      // mqtt.js 5 reports a SUBACK with 0x80 as an error that carries the packet.
+      const ackCodes = (err as { packet?: { granted?: number[] } } | null)?.packet?.granted ?? (granted ?? []).map((g) => g.qos);
+      if (err && !ackCodes.includes(128)) {
+        link.lastError = `subscribe failed: ${err.message}`;
+        log.error({ err: err.message }, 'subscribing to the charger topics failed');
+        return;
+      }
+      if (ackCodes.includes(128)) {
+        link.lastError = 'the broker refused the subscriptions to ocpp/cp/+ and ocpp/cp/+/Reply';
+        log.error('the broker refused the charger topics; check its ACL for the back-office login');
+        return;
+      }
+      setState(link, 'connected');
     },
-    publish(topic, text) {
-      if (stopping) return Promise.reject(new DepotError('unavailable', 'the broker link is shutting down'));
-      // The answers to a committed batch are published in one loop: one socket write for all of them.
-      corkUntilNextTurn();
-      return new Promise<void>((resolve, reject) => {
-        client.publish(topic, text, { qos: 1 }, (err) => (err ? reject(new DepotError('unavailable', `publish to ${topic} failed: ${err.message}`)) : resolve()));
-      });
-    },
-    pause() {
-      paused = true;
-    },
-    async stop() {
-      paused = true;
-      stopping = true;
-      await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
-      app.runtime.broker.state = 'not_started';
-      app.events.emit('broker.state', { state: 'not_started', url: shownUrl, error: null });
-    },
-  };
+  );
+}
+
+function waitConnected(link: Link, timeoutMs: number): Promise<void> {
+  const { app } = link;
+  if (app.runtime.broker.state === 'connected') return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new DepotError('unavailable', `no connection to the broker at ${link.shownUrl} after ${timeoutMs} ms${link.lastError ? `: ${link.lastError}` : ''}`));
+    }, timeoutMs);
+    const unsubscribe = app.events.subscribe((e) => {
+      if (e.type === 'broker.state' && e.payload.state === 'connected') {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve();
+      }
+    });
+  });
+}
+
+function publish(link: Link, topic: string, text: string): Promise<void> {
+  if (link.stopping) return Promise.reject(new DepotError('unavailable', 'the broker link is shutting down'));
+  // The answers to a committed batch are published in one loop: one socket write for all of them.
+  corkUntilNextTurn(link);
+  return new Promise<void>((resolve, reject) => {
+    link.client.publish(topic, text, { qos: 1 }, (err) => (err ? reject(new DepotError('unavailable', `publish to ${topic} failed: ${err.message}`)) : resolve()));
+  });
+}
+
+async function stopLink(link: Link): Promise<void> {
+  link.paused = true;
+  link.stopping = true;
+  await new Promise<void>((resolve) => link.client.end(false, {}, () => resolve()));
+  link.app.runtime.broker.state = 'not_started';
+  link.app.events.emit('broker.state', { state: 'not_started', url: link.shownUrl, error: null });
 }
