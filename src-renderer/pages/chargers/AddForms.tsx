@@ -1,9 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { App, Form, Input, InputNumber, Modal, Select } from 'antd';
 import { api } from '../../api';
 import type { MethodInput } from '../../../src-main/contract/types';
 import { useI18n } from '../../i18n';
-import { applyFieldErrors, useReportError } from '../../lib/errors';
+import { useModalSubmit } from '../../lib/useModalSubmit';
 import type { Station } from './model';
 
 type NewStation = MethodInput<'stations.add'>;
@@ -13,24 +13,16 @@ type NewCharger = MethodInput<'chargers.add'>;
 export function AddStationModal({ open, onClose, onCreated }: { open: boolean; onClose(): void; onCreated(): void }) {
   const { t } = useI18n();
   const { message } = App.useApp();
-  const report = useReportError();
   const [form] = Form.useForm<NewStation>();
-  const [saving, setSaving] = useState(false);
-
-  async function submit(values: NewStation) {
-    setSaving(true);
-    try {
-      const s = await api.stations.add({ name: values.name, address: values.address || undefined });
+  const { submitting, submit } = useModalSubmit({
+    form,
+    run: (values: NewStation) => api.stations.add({ name: values.name, address: values.address || undefined }),
+    onDone: (s) => {
       void message.success(t('chargers.stationAdded', { name: s.name }));
       form.resetFields();
       onCreated();
-    } catch (e) {
-      applyFieldErrors(form, e);
-      report(e);
-    } finally {
-      setSaving(false);
-    }
-  }
+    },
+  });
 
   return (
     <Modal
@@ -40,7 +32,7 @@ export function AddStationModal({ open, onClose, onCreated }: { open: boolean; o
       onOk={() => form.submit()}
       okText={t('chargers.add')}
       cancelText={t('common.cancel')}
-      confirmLoading={saving}
+      confirmLoading={submitting}
       okButtonProps={{ 'data-testid': 'add-station-submit' }}
       forceRender
     >
@@ -75,28 +67,21 @@ export function AddChargerModal({
 }) {
   const { t } = useI18n();
   const { message } = App.useApp();
-  const report = useReportError();
   const [form] = Form.useForm<NewCharger>();
-  const [saving, setSaving] = useState(false);
   // The modal is rendered before the stations load; a single station is picked for the operator on opening.
   useEffect(() => {
     if (open && defaultStation && !form.getFieldValue('station')) form.setFieldValue('station', defaultStation);
   }, [open, defaultStation, form]);
 
-  async function submit(values: NewCharger) {
-    setSaving(true);
-    try {
-      const c = await api.chargers.add(values);
+  const { submitting, submit } = useModalSubmit({
+    form,
+    run: (values: NewCharger) => api.chargers.add(values),
+    onDone: (c) => {
       void message.success(t('chargers.chargerAdded', { id: c.id }));
       form.resetFields();
       onCreated();
-    } catch (e) {
-      applyFieldErrors(form, e);
-      report(e);
-    } finally {
-      setSaving(false);
-    }
-  }
+    },
+  });
 
   const required = [{ required: true, message: t('common.required') }];
   return (
@@ -107,7 +92,7 @@ export function AddChargerModal({
       onOk={() => form.submit()}
       okText={t('chargers.add')}
       cancelText={t('common.cancel')}
-      confirmLoading={saving}
+      confirmLoading={submitting}
       okButtonProps={{ 'data-testid': 'add-charger-submit' }}
       forceRender
     >

@@ -1,8 +1,7 @@
-import { useState } from 'react';
 import { App, Form, Input, Modal, Select } from 'antd';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
-import { applyFieldErrors, useReportError } from '../../lib/errors';
+import { useModalSubmit } from '../../lib/useModalSubmit';
 
 interface Values {
   name: string;
@@ -16,24 +15,18 @@ interface Values {
 export function AddDriverModal({ open, onClose, onAdded }: { open: boolean; onClose(): void; onAdded(id: string): void }) {
   const { t } = useI18n();
   const { message } = App.useApp();
-  const report = useReportError();
   const [form] = Form.useForm<Values>();
-  const [busy, setBusy] = useState(false);
-
-  async function submit(values: Values) {
-    setBusy(true);
-    try {
-      const d = await api.drivers.add({ ...values, note: values.note || undefined });
+  const { submitting, submit } = useModalSubmit({
+    form,
+    run: (values: Values) => api.drivers.add({ ...values, note: values.note || undefined }),
+    onDone: (d) => {
       message.success(t('ledger.addDriver.done', { name: d.name }));
       form.resetFields();
       onAdded(d.id);
-    } catch (e) {
-      // The offending field gets the message; anything else is reported.
-      if (!applyFieldErrors(form, e)) report(e);
-    } finally {
-      setBusy(false);
-    }
-  }
+    },
+    // The offending field gets the message; anything else is reported.
+    fieldErrors: 'instead',
+  });
 
   return (
     <Modal
@@ -41,11 +34,11 @@ export function AddDriverModal({ open, onClose, onAdded }: { open: boolean; onCl
       title={t('ledger.addDriver.title')}
       onCancel={onClose}
       onOk={() => form.submit()}
-      confirmLoading={busy}
+      confirmLoading={submitting}
       destroyOnHidden
       data-testid="ledger-add-driver-modal"
     >
-      <Form form={form} layout="vertical" onFinish={submit} initialValues={{ tags: [], vins: [] }}>
+      <Form form={form} layout="vertical" onFinish={(v) => void submit(v)} initialValues={{ tags: [], vins: [] }}>
         <Form.Item name="name" label={t('ledger.addDriver.name')} rules={[{ required: true, message: t('common.required') }]}>
           <Input maxLength={60} data-testid="ledger-driver-name" />
         </Form.Item>

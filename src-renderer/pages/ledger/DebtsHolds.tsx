@@ -3,6 +3,7 @@ import { App, Button, Flex, Form, Input, Modal, Table, Tag, Typography } from 'a
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
 import { useReportError } from '../../lib/errors';
+import { useModalSubmit } from '../../lib/useModalSubmit';
 import { formatFen } from '../../lib/format';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
@@ -146,26 +147,19 @@ export function HoldsList({
 function ReleaseModal({ hold, onClose, onDone }: { hold: HoldRow | null; onClose(): void; onDone(): void }) {
   const { t } = useI18n();
   const { message } = App.useApp();
-  const report = useReportError();
   const [form] = Form.useForm<{ memo: string }>();
-  const [busy, setBusy] = useState(false);
   const [key] = useState(() => newKey('release'));
-
-  async function submit({ memo }: { memo: string }) {
-    if (!hold) return;
-    setBusy(true);
-    try {
-      const r = await api.ledger.releaseHold({ holdId: hold.holdId, key: `${key}-${hold.holdId}`.replace(/[#\s]/g, '_'), memo });
+  const { submitting, submit } = useModalSubmit({
+    form,
+    run: ({ holdId, memo }: { holdId: string; memo: string }) => api.ledger.releaseHold({ holdId, key: `${key}-${holdId}`.replace(/[#\s]/g, '_'), memo }),
+    onDone: (r) => {
       message.success(t('ledger.holds.released', { amount: formatFen(r.released.fen) }));
       form.resetFields();
       onClose();
       onDone();
-    } catch (e) {
-      report(e);
-    } finally {
-      setBusy(false);
-    }
-  }
+    },
+    fieldErrors: 'ignore',
+  });
 
   return (
     <Modal
@@ -173,10 +167,12 @@ function ReleaseModal({ hold, onClose, onDone }: { hold: HoldRow | null; onClose
       title={hold ? t('ledger.holds.releaseTitle', { amount: formatFen(hold.amount.fen) }) : ''}
       onCancel={onClose}
       onOk={() => form.submit()}
-      confirmLoading={busy}
+      confirmLoading={submitting}
       destroyOnHidden
     >
-      <Form form={form} layout="vertical" onFinish={submit}>
+      <Form form={form} layout="vertical" onFinish={({ memo }: { memo: string }) => {
+          if (hold) void submit({ holdId: hold.holdId, memo });
+        }}>
         <Form.Item name="memo" label={t('ledger.holds.releaseReason')} rules={[{ required: true, message: t('common.required') }]}>
           <Input maxLength={500} />
         </Form.Item>

@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'react';
 import { Alert, Button, Descriptions, Form, Input, Modal, Radio, Result, Space } from 'antd';
+import type { FormInstance } from 'antd';
 import { PrinterOutlined } from '@ant-design/icons';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
-import { applyFieldErrors, useReportError } from '../../lib/errors';
+import { useModalSubmit } from '../../lib/useModalSubmit';
 import { formatFen } from '../../lib/format';
 import { formatTime } from '../../lib/time';
 import { CHANNELS, CHANNEL_LABEL, newKey, type Channel, type TopUpResult } from './model';
@@ -39,10 +40,8 @@ export function TopUpModal({
   onDone(): void;
 }) {
   const { t } = useI18n();
-  const report = useReportError();
   const [form] = Form.useForm<Values>();
   const [key, setKey] = useState(() => newKey('topup'));
-  const [busy, setBusy] = useState(false);
   const [receipt, setReceipt] = useState<TopUpResult | null>(null);
 
   useEffect(() => {
@@ -53,18 +52,15 @@ export function TopUpModal({
     }
   }, [open, form]);
 
-  async function submit(values: Values) {
-    setBusy(true);
-    try {
-      const r = await api.wallet.topup({ driverId: driver.id, amount: values.amount.trim(), channel: values.channel, memo: values.memo || undefined, key });
+  const { submitting, submit } = useModalSubmit({
+    form,
+    run: (values: Values) => api.wallet.topup({ driverId: driver.id, amount: values.amount.trim(), channel: values.channel, memo: values.memo || undefined, key }),
+    onDone: (r) => {
       setReceipt(r);
       onDone();
-    } catch (e) {
-      if (!applyFieldErrors(form, e)) report(e);
-    } finally {
-      setBusy(false);
-    }
-  }
+    },
+    fieldErrors: 'instead',
+  });
 
   function another() {
     setKey(newKey('topup'));
@@ -81,16 +77,11 @@ export function TopUpModal({
       data-testid="ledger-topup-modal"
       footer={
         receipt ? (
-          <Space>
-            <Button onClick={another}>{t('ledger.topup.another')}</Button>
-            <Button icon={<PrinterOutlined />} type="primary" onClick={() => window.print()} data-testid="ledger-receipt-print">
-              {t('ledger.receipt.print')}
-            </Button>
-          </Space>
+          <ReceiptFooter onAnother={another} />
         ) : (
           <Space>
             <Button onClick={onClose}>{t('common.cancel')}</Button>
-            <Button type="primary" loading={busy} onClick={() => form.submit()} data-testid="ledger-topup-submit">
+            <Button type="primary" loading={submitting} onClick={() => form.submit()} data-testid="ledger-topup-submit">
               {t('ledger.topup.submit')}
             </Button>
           </Space>
@@ -104,24 +95,43 @@ export function TopUpModal({
           <Receipt r={receipt} phone={driver.phone} />
         </>
       ) : (
-        <Form form={form} layout="vertical" onFinish={submit} initialValues={{ channel: 'cash' }}>
-          <Form.Item
-            name="amount"
-            label={t('ledger.topup.amount')}
-            extra={t('ledger.topup.amountHint')}
-            rules={[{ required: true, message: t('common.required') }]}
-          >
-            <Input inputMode="decimal" prefix="¥" autoFocus data-testid="ledger-topup-amount" />
-          </Form.Item>
-          <Form.Item name="channel" label={t('ledger.topup.channel')}>
-            <Radio.Group optionType="button" options={CHANNELS.map((c) => ({ value: c, label: t(CHANNEL_LABEL[c]) }))} />
-          </Form.Item>
-          <Form.Item name="memo" label={t('ledger.topup.memo')}>
-            <Input maxLength={500} />
-          </Form.Item>
-        </Form>
+        <TopUpForm form={form} onFinish={(v) => void submit(v)} />
       )}
     </Modal>
+  );
+}
+
+function ReceiptFooter({ onAnother }: { onAnother(): void }) {
+  const { t } = useI18n();
+  return (
+    <Space>
+      <Button onClick={onAnother}>{t('ledger.topup.another')}</Button>
+      <Button icon={<PrinterOutlined />} type="primary" onClick={() => window.print()} data-testid="ledger-receipt-print">
+        {t('ledger.receipt.print')}
+      </Button>
+    </Space>
+  );
+}
+
+function TopUpForm({ form, onFinish }: { form: FormInstance<Values>; onFinish(values: Values): void }) {
+  const { t } = useI18n();
+  return (
+    <Form form={form} layout="vertical" onFinish={onFinish} initialValues={{ channel: 'cash' }}>
+      <Form.Item
+        name="amount"
+        label={t('ledger.topup.amount')}
+        extra={t('ledger.topup.amountHint')}
+        rules={[{ required: true, message: t('common.required') }]}
+      >
+        <Input inputMode="decimal" prefix="¥" autoFocus data-testid="ledger-topup-amount" />
+      </Form.Item>
+      <Form.Item name="channel" label={t('ledger.topup.channel')}>
+        <Radio.Group optionType="button" options={CHANNELS.map((c) => ({ value: c, label: t(CHANNEL_LABEL[c]) }))} />
+      </Form.Item>
+      <Form.Item name="memo" label={t('ledger.topup.memo')}>
+        <Input maxLength={500} />
+      </Form.Item>
+    </Form>
   );
 }
 

@@ -3,7 +3,7 @@ import { App, Button, Form, Input, Modal, Table, Tag, Typography } from 'antd';
 import { CheckOutlined } from '@ant-design/icons';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
-import { applyFieldErrors, useReportError } from '../../lib/errors';
+import { useModalSubmit } from '../../lib/useModalSubmit';
 import { formatFen } from '../../lib/format';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
@@ -19,27 +19,19 @@ export function ReviewButton({ session, onDone }: { session: Session; onDone(): 
   const { t } = useI18n();
   const { can } = useSession();
   const { message } = App.useApp();
-  const report = useReportError();
   const [open, setOpen] = useState(false);
-  const [saving, setSaving] = useState(false);
   const [form] = Form.useForm<{ driverId?: string; note?: string }>();
-  if (!can(SUPERVISORS)) return null;
-  const needsDriver = session.driverId === null;
-
-  async function submit(v: { driverId?: string; note?: string }) {
-    setSaving(true);
-    try {
-      const s = await api.sessions.approveReview({ sessionId: session.id, driverId: v.driverId, note: v.note || undefined });
+  const { submitting, submit } = useModalSubmit({
+    form,
+    run: (v: { driverId?: string; note?: string }) => api.sessions.approveReview({ sessionId: session.id, driverId: v.driverId, note: v.note || undefined }),
+    onDone: (s) => {
       void message.success(t('sessions.approved', { state: t(stateLabel(s.state)) }));
       setOpen(false);
       onDone();
-    } catch (e) {
-      applyFieldErrors(form, e);
-      report(e);
-    } finally {
-      setSaving(false);
-    }
-  }
+    },
+  });
+  if (!can(SUPERVISORS)) return null;
+  const needsDriver = session.driverId === null;
 
   return (
     <>
@@ -53,7 +45,7 @@ export function ReviewButton({ session, onDone }: { session: Session; onDone(): 
         onOk={() => form.submit()}
         okText={t('sessions.approve')}
         cancelText={t('common.cancel')}
-        confirmLoading={saving}
+        confirmLoading={submitting}
         okButtonProps={{ 'data-testid': 'review-approve-submit' }}
         destroyOnHidden
       >

@@ -2,7 +2,8 @@ import { useEffect, useMemo, useState } from 'react';
 import { Alert, App, Form, Input, Modal, Select } from 'antd';
 import { api, isApiError } from '../../api';
 import { useI18n } from '../../i18n';
-import { applyFieldErrors, useReportError } from '../../lib/errors';
+import { useReportError } from '../../lib/errors';
+import { useModalSubmit } from '../../lib/useModalSubmit';
 import { connectorStartable, type Charger } from '../chargers/model';
 import { DriverSelect } from './DriverSelect';
 
@@ -18,12 +19,24 @@ interface Values {
 }
 
 const YUAN = /^\d{1,7}(\.\d{1,2})?$/;
+const REFUSAL_CODES = new Set(['refused', 'insufficient_funds', 'not_found']);
 
 /** Why the core refused, in the operator's words; the core's own sentence stays as the detail. */
 function refusalKey(e: unknown): string | null {
   if (!isApiError(e)) return null;
   const reason = (e.details as { reason?: unknown } | undefined)?.reason;
   return typeof reason === 'string' ? `sessions.refusal.${reason}` : null;
+}
+
+function canStartOn(c: Charger): boolean {
+  return c.connectors.length === 0 ? c.online && !c.maintenance : c.connectors.some((k) => connectorStartable(c, k));
+}
+
+/** The connectors a session can start on; one that has not reported its connectors yet offers them all, the core checks. */
+function freeConnectors(charger: Charger | undefined): number[] {
+  if (!charger) return [];
+  if (charger.connectors.length === 0) return Array.from({ length: charger.connectorCount }, (_, i) => i + 1);
+  return charger.connectors.filter((k) => connectorStartable(charger, k)).map((k) => k.connectorId);
 }
 
 /**
@@ -37,7 +50,6 @@ export function StartSessionModal({ target, onClose, onStarted }: { target: Star
   const report = useReportError();
   const [form] = Form.useForm<Values>();
   const [chargers, setChargers] = useState<Charger[]>([]);
-  const [saving, setSaving] = useState(false);
   const [refusal, setRefusal] = useState<{ title: string; detail: string } | null>(null);
   const open = target !== null;
   const chargerId = Form.useWatch('chargerId', form);
@@ -52,31 +64,29 @@ export function StartSessionModal({ target, onClose, onStarted }: { target: Star
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [open, target?.chargerId, target?.connectorId]);
 
-  const startable = useMemo(() => chargers.filter((c) => c.connectors.length === 0 ? c.online && !c.maintenance : c.connectors.some((k) => connectorStartable(c, k))), [chargers]);
+  const startable = useMemo(() => chargers.filter(canStartOn), [chargers]);
   const charger = chargers.find((c) => c.id === chargerId);
-  const connectorOptions = useMemo(() => {
-    if (!charger) return [];
-    // A charger that has not reported its connectors yet: offer them all, the core checks.
-    const ids = charger.connectors.length > 0 ? charger.connectors.filter((k) => connectorStartable(charger, k)).map((k) => k.connectorId) : Array.from({ length: charger.connectorCount }, (_, i) => i + 1);
-    return ids.map((n) => ({ value: n, label: t('chargers.connectorN', { n }) }));
-  }, [charger, t]);
+  const connectorOptions = useMemo(() => freeConnectors(charger).map((n) => ({ value: n, label: t('chargers.connectorN', { n }) })), [charger, t]);
 
-  async function submit(v: Values) {
-    setSaving(true);
-    setRefusal(null);
-    try {
-      const s = await api.sessions.start({ chargerId: v.chargerId, connectorId: v.connectorId, driver: v.driver, prepay: v.prepay });
+  const { submitting, submit } = useModalSubmit({
+    form,
+    run: (v: Values) => {
+      setRefusal(null);
+      return api.sessions.start({ chargerId: v.chargerId, connectorId: v.connectorId, driver: v.driver, prepay: v.prepay });
+    },
+    onDone: (s) => {
       void message.success(t('sessions.started', { charger: s.chargerId, n: s.connectorId }));
       onStarted(s.id);
-    } catch (e) {
+    },
+    // A refusal stays in the form with its reason, for the operator to tell the driver.
+    onError: (e) => {
       const key = refusalKey(e);
-      if (key || (isApiError(e) && (e.code === 'refused' || e.code === 'insufficient_funds' || e.code === 'not_found'))) {
-        setRefusal({ title: (key && maybe(key)) ?? maybe(`error.${isApiError(e) ? e.code : ''}`) ?? t('error.generic'), detail: isApiError(e) ? e.message : String(e) });
-      } else if (!applyFieldErrors(form, e)) report(e);
-    } finally {
-      setSaving(false);
-    }
-  }
+      if (!key && !(isApiError(e) && REFUSAL_CODES.has(e.code))) return false;
+      setRefusal({ title: (key && maybe(key)) ?? maybe(`error.${isApiError(e) ? e.code : ''}`) ?? t('error.generic'), detail: isApiError(e) ? e.message : String(e) });
+      return true;
+    },
+    fieldErrors: 'instead',
+  });
 
   const required = [{ required: true, message: t('common.required') }];
   return (
@@ -87,7 +97,7 @@ export function StartSessionModal({ target, onClose, onStarted }: { target: Star
       onOk={() => form.submit()}
       okText={t('sessions.startSubmit')}
       cancelText={t('common.cancel')}
-      confirmLoading={saving}
+      confirmLoading={submitting}
       okButtonProps={{ 'data-testid': 'start-session-submit' }}
       forceRender
       data-testid="start-session"

@@ -1,9 +1,8 @@
-import { useState } from 'react';
 import { App, Form, Input, Modal, Select } from 'antd';
 import { api } from '../../api';
 import type { MethodInput } from '../../../src-main/contract/types';
 import { useI18n } from '../../i18n';
-import { applyFieldErrors, useReportError } from '../../lib/errors';
+import { useModalSubmit } from '../../lib/useModalSubmit';
 import type { Role } from '../../session';
 
 type NewOperator = MethodInput<'operators.create'>;
@@ -16,24 +15,16 @@ const ROLES: readonly Role[] = ['operator', 'supervisor', 'finance', 'admin'];
 export function AddOperatorModal({ open, onClose, onCreated }: { open: boolean; onClose(): void; onCreated(): void }) {
   const { t } = useI18n();
   const { message } = App.useApp();
-  const report = useReportError();
   const [form] = Form.useForm<NewOperator>();
-  const [saving, setSaving] = useState(false);
-
-  async function submit(values: NewOperator) {
-    setSaving(true);
-    try {
-      const created = await api.operators.create({ ...values, displayName: values.displayName || undefined });
+  const { submitting, submit } = useModalSubmit({
+    form,
+    run: (values: NewOperator) => api.operators.create({ ...values, displayName: values.displayName || undefined }),
+    onDone: (created) => {
       message.success(t('operators.created', { name: created.name }));
       form.resetFields();
       onCreated();
-    } catch (e) {
-      applyFieldErrors(form, e);
-      report(e);
-    } finally {
-      setSaving(false);
-    }
-  }
+    },
+  });
 
   const required = [{ required: true, message: t('common.required') }];
   return (
@@ -44,7 +35,7 @@ export function AddOperatorModal({ open, onClose, onCreated }: { open: boolean; 
       onOk={() => form.submit()}
       okText={t('operators.create')}
       cancelText={t('common.cancel')}
-      confirmLoading={saving}
+      confirmLoading={submitting}
       okButtonProps={{ 'data-testid': 'add-operator-submit' }}
       forceRender
       destroyOnHidden={false}
