@@ -7,6 +7,8 @@ import { useI18n } from '../../i18n';
 import { useReportError } from '../../lib/errors';
 import { depotWallNow, PERIOD_COLOURS, PERIODS, type Period, type QuoteResult, type TariffFile } from './model';
 
+type Line = { key: string; period: Period | 'total'; kwh: string; electricity: string; service: string };
+
 interface Row {
   key: number;
   at: Dayjs | null;
@@ -46,14 +48,6 @@ export function QuoteCalculator({ source, timeZone }: { source: { planId: string
       setBusy(false);
     }
   }
-
-  type Line = { key: string; period: Period | 'total'; kwh: string; electricity: string; service: string };
-  const lines: Line[] = result
-    ? [
-        ...PERIODS.map((p) => ({ key: p, period: p, ...result.periods[p] })),
-        { key: 'total', period: 'total' as const, kwh: result.totals.kwh, electricity: result.totals.electricity, service: result.totals.service },
-      ]
-    : [];
 
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
@@ -98,35 +92,45 @@ export function QuoteCalculator({ source, timeZone }: { source: { planId: string
           {t('tariffs.quote.run')}
         </Button>
       </Space>
-      {result && (
-        <>
-          <Table<Line>
-            size="small"
-            pagination={false}
-            dataSource={lines}
-            data-testid="quote-result"
-            columns={[
-              {
-                title: t('tariffs.period'),
-                dataIndex: 'period',
-                render: (p: Line['period']) => (p === 'total' ? <b>{t('tariffs.quote.total')}</b> : <Tag color={PERIOD_COLOURS[p]}>{t(`tariffs.period.${p}`)}</Tag>),
-              },
-              { title: 'kWh', dataIndex: 'kwh', align: 'right' },
-              { title: t('tariffs.electricityAmount'), dataIndex: 'electricity', align: 'right' },
-              { title: t('tariffs.serviceAmount'), dataIndex: 'service', align: 'right' },
-            ]}
-          />
-          <Descriptions size="small" column={1} bordered styles={{ label: { width: 200 } }}>
-            <Descriptions.Item label={t('tariffs.quote.amount')}>{result.totals.amount}</Descriptions.Item>
-            <Descriptions.Item label={t('tariffs.quote.charge')}>
-              <b data-testid="quote-charge">¥{result.totals.yuan}</b>
-            </Descriptions.Item>
-          </Descriptions>
-          {result.versions.length > 1 && (
-            <Typography.Text type="secondary">{t('tariffs.quote.versions', { list: result.versions.map((v) => v.effectiveFrom).join(', ') })}</Typography.Text>
-          )}
-        </>
-      )}
+      {result && <QuoteBreakdown result={result} />}
     </Space>
+  );
+}
+
+/** Each period's energy and amounts, the total, and the charge as the driver would pay it. */
+function QuoteBreakdown({ result }: { result: QuoteResult }) {
+  const { t } = useI18n();
+  const lines: Line[] = [
+    ...PERIODS.map((p) => ({ key: p, period: p, ...result.periods[p] })),
+    { key: 'total', period: 'total' as const, kwh: result.totals.kwh, electricity: result.totals.electricity, service: result.totals.service },
+  ];
+  return (
+    <>
+      <Table<Line>
+        size="small"
+        pagination={false}
+        dataSource={lines}
+        data-testid="quote-result"
+        columns={[
+          {
+            title: t('tariffs.period'),
+            dataIndex: 'period',
+            render: (p: Line['period']) => (p === 'total' ? <b>{t('tariffs.quote.total')}</b> : <Tag color={PERIOD_COLOURS[p]}>{t(`tariffs.period.${p}`)}</Tag>),
+          },
+          { title: 'kWh', dataIndex: 'kwh', align: 'right' },
+          { title: t('tariffs.electricityAmount'), dataIndex: 'electricity', align: 'right' },
+          { title: t('tariffs.serviceAmount'), dataIndex: 'service', align: 'right' },
+        ]}
+      />
+      <Descriptions size="small" column={1} bordered styles={{ label: { width: 200 } }}>
+        <Descriptions.Item label={t('tariffs.quote.amount')}>{result.totals.amount}</Descriptions.Item>
+        <Descriptions.Item label={t('tariffs.quote.charge')}>
+          <b data-testid="quote-charge">¥{result.totals.yuan}</b>
+        </Descriptions.Item>
+      </Descriptions>
+      {result.versions.length > 1 && (
+        <Typography.Text type="secondary">{t('tariffs.quote.versions', { list: result.versions.map((v) => v.effectiveFrom).join(', ') })}</Typography.Text>
+      )}
+    </>
   );
 }

@@ -4,7 +4,7 @@ import { PlusOutlined } from '@ant-design/icons';
 import type { Dayjs } from 'dayjs';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
-import { useReportError } from '../../lib/errors';
+import { useModalSubmit } from '../../lib/useModalSubmit';
 import { formatTime } from '../../lib/time';
 import { depotWallNow, PERIOD_COLOURS, PERIODS, rangesOf, slotTime, SLOTS, type Override, type Period, type TariffFile } from './model';
 
@@ -75,29 +75,25 @@ interface OverrideForm {
 function AddOverrideModal({ open, planId, onClose, onAdded }: { open: boolean; planId: string; onClose(): void; onAdded(): void }) {
   const { t } = useI18n();
   const { message } = App.useApp();
-  const report = useReportError();
   const [form] = Form.useForm<OverrideForm>();
-  const [saving, setSaving] = useState(false);
   const times = Array.from({ length: SLOTS + 1 }, (_, i) => ({ value: i, label: slotTime(i) }));
-
-  async function submit(v: OverrideForm) {
-    if (v.to <= v.from) {
-      form.setFields([{ name: 'to', errors: [t('tariffs.override.toAfterFrom')] }]);
-      return;
-    }
-    const slots: Record<string, Period> = {};
-    for (let s = v.from; s < v.to; s += 1) slots[String(s)] = v.period;
-    setSaving(true);
-    try {
-      const date = v.date.format('YYYY-MM-DD');
-      await api.tariffs.addDateOverride({ planId, date, slots });
-      message.success(t('tariffs.override.added', { date }));
+  const { submitting, submit } = useModalSubmit({
+    form,
+    run: (v: OverrideForm) => {
+      const slots: Record<string, Period> = {};
+      for (let s = v.from; s < v.to; s += 1) slots[String(s)] = v.period;
+      return api.tariffs.addDateOverride({ planId, date: v.date.format('YYYY-MM-DD'), slots });
+    },
+    onDone: (_, v) => {
+      message.success(t('tariffs.override.added', { date: v.date.format('YYYY-MM-DD') }));
       onAdded();
-    } catch (e) {
-      report(e);
-    } finally {
-      setSaving(false);
-    }
+    },
+    fieldErrors: 'ignore',
+  });
+
+  function finish(v: OverrideForm) {
+    if (v.to <= v.from) form.setFields([{ name: 'to', errors: [t('tariffs.override.toAfterFrom')] }]);
+    else void submit(v);
   }
 
   return (
@@ -108,7 +104,7 @@ function AddOverrideModal({ open, planId, onClose, onAdded }: { open: boolean; p
       onOk={() => form.submit()}
       okText={t('tariffs.override.save')}
       cancelText={t('common.cancel')}
-      confirmLoading={saving}
+      confirmLoading={submitting}
       okButtonProps={{ 'data-testid': 'override-submit' }}
       forceRender
     >
@@ -116,7 +112,7 @@ function AddOverrideModal({ open, planId, onClose, onAdded }: { open: boolean; p
       <Form
         form={form}
         layout="vertical"
-        onFinish={(v) => void submit(v)}
+        onFinish={finish}
         initialValues={{ date: depotWallNow().add(1, 'day'), from: 30, to: 34, period: 'sharp' }}
         data-testid="override-form"
       >

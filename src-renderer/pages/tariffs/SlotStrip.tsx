@@ -37,19 +37,7 @@ export function SlotStrip({
 
   return (
     <div>
-      {editable && onBrush && (
-        <Flex align="center" gap="small" style={{ marginBottom: 8 }}>
-          <Typography.Text type="secondary">{t('tariffs.brush')}</Typography.Text>
-          <Radio.Group value={brush} onChange={(e) => onBrush(e.target.value as Period)} optionType="button" size="small" data-testid="period-brush">
-            {PERIODS.map((p) => (
-              <Radio.Button key={p} value={p} data-testid={`brush-${p}`}>
-                <span style={{ display: 'inline-block', width: 10, height: 10, background: PERIOD_COLOURS[p], marginRight: 6, borderRadius: 2 }} />
-                {t(`tariffs.period.${p}`)}
-              </Radio.Button>
-            ))}
-          </Radio.Group>
-        </Flex>
-      )}
+      {editable && onBrush && <BrushPicker brush={brush} onBrush={onBrush} />}
       <div
         data-testid={testId}
         role="group"
@@ -87,13 +75,37 @@ export function SlotStrip({
           );
         })}
       </div>
-      <div style={{ display: 'grid', gridTemplateColumns: `repeat(${slots.length / 4}, 1fr)`, marginTop: 2 }}>
-        {Array.from({ length: slots.length / 4 }, (_, h) => (
-          <Typography.Text key={h} type="secondary" style={{ fontSize: 11 }}>
-            {slotTime(h * 4)}
-          </Typography.Text>
+      <HourScale slots={slots.length} />
+    </div>
+  );
+}
+
+function BrushPicker({ brush, onBrush }: { brush?: Period; onBrush(p: Period): void }) {
+  const { t } = useI18n();
+  return (
+    <Flex align="center" gap="small" style={{ marginBottom: 8 }}>
+      <Typography.Text type="secondary">{t('tariffs.brush')}</Typography.Text>
+      <Radio.Group value={brush} onChange={(e) => onBrush(e.target.value as Period)} optionType="button" size="small" data-testid="period-brush">
+        {PERIODS.map((p) => (
+          <Radio.Button key={p} value={p} data-testid={`brush-${p}`}>
+            <span style={{ display: 'inline-block', width: 10, height: 10, background: PERIOD_COLOURS[p], marginRight: 6, borderRadius: 2 }} />
+            {t(`tariffs.period.${p}`)}
+          </Radio.Button>
         ))}
-      </div>
+      </Radio.Group>
+    </Flex>
+  );
+}
+
+/** Every second hour's time under the strip (a label per four half-hour cells). */
+function HourScale({ slots }: { slots: number }) {
+  return (
+    <div style={{ display: 'grid', gridTemplateColumns: `repeat(${slots / 4}, 1fr)`, marginTop: 2 }}>
+      {Array.from({ length: slots / 4 }, (_, h) => (
+        <Typography.Text key={h} type="secondary" style={{ fontSize: 11 }}>
+          {slotTime(h * 4)}
+        </Typography.Text>
+      ))}
     </div>
   );
 }
