@@ -1,5 +1,5 @@
 export { jobs, jobCrons, jobKindHealth } from './schema';
-export { JOB_STATES, LIVE_STATES, FINAL_STATES, type JobState } from './states';
+export { JOB_STATES, LIVE_STATES, FINAL_JOB_STATES, type JobState } from './states';
 export {
   enqueue,
   getJob,

@@ -5,7 +5,7 @@ import { afterCommit } from '../db/after-commit';
 import { writeTx } from '../db/connection';
 import {
   CANCELLABLE_STATES,
-  FINAL_STATES,
+  FINAL_JOB_STATES,
   LIVE_STATES_SQL,
   RETRYABLE_BY_HAND,
   type JobState,
@@ -452,7 +452,7 @@ export function rescueOrphans(app: AppContext): Job[] {
   return rescued;
 }
 
-const FINISHED_AT: Record<(typeof FINAL_STATES)[number], string> = {
+const FINISHED_AT: Record<(typeof FINAL_JOB_STATES)[number], string> = {
   completed: 'completed_at',
   cancelled: 'cancelled_at',
   discarded: 'discarded_at',
@@ -462,7 +462,7 @@ const FINISHED_AT: Record<(typeof FINAL_STATES)[number], string> = {
 export function pruneJobs(app: AppContext, opts: { before: number; batch?: number }): number {
   const batch = opts.batch ?? 1000;
   let deleted = 0;
-  for (const state of FINAL_STATES) {
+  for (const state of FINAL_JOB_STATES) {
     const stmt = app.sqlite.prepare(
       `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = ? AND ${FINISHED_AT[state]} < ? LIMIT ?)`,
     );

@@ -14,7 +14,7 @@ export type JobState = (typeof JOB_STATES)[number];
 /** States in which a job still has work ahead of it; a unique key is held only while live. */
 export const LIVE_STATES = ['scheduled', 'available', 'executing', 'retryable'] as const satisfies readonly JobState[];
 /** States a job never leaves by itself; pruned after jobs.pruneAfterDays. */
-export const FINAL_STATES = ['completed', 'discarded', 'cancelled'] as const satisfies readonly JobState[];
+export const FINAL_JOB_STATES = ['completed', 'discarded', 'cancelled'] as const satisfies readonly JobState[];
 
 export const CANCELLABLE_STATES = ['scheduled', 'available', 'executing', 'retryable'] as const satisfies readonly JobState[];
 /** A completed job is never re-run by hand: its effects happened; enqueue a new job instead. */

@@ -6,7 +6,7 @@
  * force-close, re-settlement at a late StopTransaction).
  */
 export * from './schema';
-export { TRANSITIONS, FINAL_STATES, ACTIVE_STATES, SESSION_EVENTS, nextState, transition, type SessionEvent, type Transition } from './machine';
+export { TRANSITIONS, FINAL_SESSION_STATES, ACTIVE_STATES, SESSION_EVENTS, nextState, transition, type SessionEvent, type Transition } from './machine';
 export { startSession, stopSession, failStart, resolveDriver, startTimeoutWorker, type StartInput } from './start';
 export { consumeInbox, sessionHooks, authorizeIdTag, energyReadings, type ConsumeResult, type ConsumeOptions } from './inbox';
 export { listParkedRecords, parkedSummary, attachRecord, discardRecord, inboxDoctorCheck, type ParkedRecord, type ParkedQuery } from './parked';

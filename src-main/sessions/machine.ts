@@ -64,7 +64,8 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: 'FINISHED', event: 'settled_unpaid', to: 'UNPAID' },
 ];
 
-export const FINAL_STATES: readonly SessionState[] = ['PAID', 'UNPAID', 'FAILED', 'CANCELLED'];
+/** States a session ends in: only a late start report (late_start) leads out of them. */
+export const FINAL_SESSION_STATES: readonly SessionState[] = ['PAID', 'UNPAID', 'FAILED', 'CANCELLED'];
 /** States in which a session occupies its connector. */
 export const ACTIVE_STATES: readonly SessionState[] = ['PLACED', 'STARTING', 'CHARGING', 'STOPPING'];
 

@@ -1,11 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import { makeApp } from '../helpers';
-import { nextState, transition, TRANSITIONS, FINAL_STATES } from '../../src-main/sessions';
+import { nextState, transition, TRANSITIONS, FINAL_SESSION_STATES } from '../../src-main/sessions';
 import { SESSION_STATES } from '../../src-main/sessions/schema';
 
 describe('the session state machine', () => {
   test('final states have no way out except a late start reopening FAILED or CANCELLED', () => {
-    for (const t of TRANSITIONS.filter((x) => FINAL_STATES.includes(x.from))) expect(t.event).toBe('late_start');
+    for (const t of TRANSITIONS.filter((x) => FINAL_SESSION_STATES.includes(x.from))) expect(t.event).toBe('late_start');
     expect(nextState('PAID', 'settled_paid')).toBeNull();
     expect(nextState('UNPAID', 'stop_transaction')).toBeNull();
   });
