@@ -17,7 +17,7 @@ import {
   type Payload,
 } from './ocpp';
 import { encodePayload } from './payload-codec';
-import { startTransport, type Transport } from './transport';
+import { startTransport, type ChargerTransport } from './transport';
 
 /**
  * The chargers' side of the core, started with the app and stopped before the database closes.
@@ -104,7 +104,7 @@ function refuseOversized(app: AppContext, msg: InboundMessage, limit: number): O
 
 export interface ChargersRuntime {
   readonly broker: EmbeddedBroker | null;
-  readonly transport: Transport;
+  readonly transport: ChargerTransport;
   /** Sends a CALL to a charger and resolves with its CALLRESULT payload (see PendingCalls). */
   callCharger(chargerId: string, action: string, payload: Payload, opts?: CallOptions): Promise<Payload>;
   /** Messages received and not yet committed. */
@@ -164,7 +164,7 @@ export async function startChargers(app: AppContext, opts: StartChargersOptions 
   }
 
   const forms = new Map<string, FrameForm>();
-  let transport: Transport | null = null;
+  let transport: ChargerTransport | null = null;
   const pending = new PendingCalls({
     defaultTimeoutMs: app.config.chargers.callTimeoutMs,
     defaultRetries: app.config.chargers.callRetries,

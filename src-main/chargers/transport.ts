@@ -36,7 +36,8 @@ export interface TransportOptions {
 const MIN_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 30_000;
 
-export interface Transport {
+/** The link to the broker that carries the chargers' OCPP messages (kernel/method.ts's `Transport` is a caller's: ipc, http, cli). */
+export interface ChargerTransport {
   readonly url: string;
   state(): BrokerState;
   /** Resolves once connected (or rejects after timeoutMs). */
@@ -86,7 +87,7 @@ interface Link extends LinkStatus {
   client: MqttClient;
 }
 
-export function startTransport(app: AppContext, opts: TransportOptions): Transport {
+export function startTransport(app: AppContext, opts: TransportOptions): ChargerTransport {
   const options = clientOptions(opts);
   const status: LinkStatus = {
     app,

@@ -5,7 +5,7 @@ import type { ApiClient, CallResult, DepotEvent } from '../../src-main/contract/
  * names and types come from the core's registry (type-only import), so a renamed method breaks
  * this build instead of failing at an operator's desk.
  */
-export interface Transport {
+export interface ApiTransport {
   call(method: string, params: unknown): Promise<CallResult>;
   /** Push events; the stream opens with the first subscriber. Returns the unsubscribe function. */
   subscribe(cb: (e: DepotEvent) => void): () => void;
@@ -34,7 +34,7 @@ export function isApiError(e: unknown): e is ApiError {
 // inspection probe these, and answering them with a function would make the proxy a thenable.
 const NOT_METHODS = new Set(['then', 'toJSON', '$$typeof', 'constructor', 'prototype']);
 
-export function createApi(transport: Transport): ApiClient {
+export function createApi(transport: ApiTransport): ApiClient {
   const namespaces = new Map<string, object>();
   const namespace = (ns: string): object =>
     new Proxy(

@@ -1,5 +1,5 @@
 import type { CallResult, DepotEvent } from '../../src-main/contract/types';
-import { ApiError, type Transport } from './client';
+import { ApiError, type ApiTransport } from './client';
 
 /**
  * Browser mode: POST /rpc and the SSE stream at /events, both guarded by the instance-token
@@ -10,7 +10,7 @@ export const NO_INSTANCE_TOKEN = 'no_instance_token';
 export const UNREACHABLE = 'unreachable';
 export const BAD_RESPONSE = 'bad_response';
 
-export function httpTransport(base = ''): Transport {
+export function httpTransport(base = ''): ApiTransport {
   const listeners = new Set<(e: DepotEvent) => void>();
   let source: EventSource | null = null;
 

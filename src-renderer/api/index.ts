@@ -1,10 +1,10 @@
 import { useEffect, useRef } from 'react';
 import type { DepotEvent, DepotEventName } from '../../src-main/contract/types';
-import { createApi, isApiError, type Transport } from './client';
+import { createApi, isApiError, type ApiTransport } from './client';
 import { httpTransport, NO_INSTANCE_TOKEN } from './http';
 import { ipcTransport } from './ipc';
 
-export { ApiError, createApi, isApiError, type Transport } from './client';
+export { ApiError, createApi, isApiError, type ApiTransport } from './client';
 export { NO_INSTANCE_TOKEN, UNREACHABLE, BAD_RESPONSE } from './http';
 
 /**
@@ -22,7 +22,7 @@ export function onConnectionProblem(cb: (p: ConnectionProblem) => void): () => v
 // auth.login answers `unauthenticated` for a wrong password: that is the form's business.
 const UNAUTHENTICATED_IS_NORMAL = new Set(['auth.login']);
 
-function watched(inner: Transport): Transport {
+function watched(inner: ApiTransport): ApiTransport {
   const report = (p: ConnectionProblem) => problemListeners.forEach((cb) => cb(p));
   return {
     async call(method, params) {

@@ -1,9 +1,9 @@
 import type { CallResult } from '../../src-main/contract/types';
 import type { DepotBridge } from './bridge';
-import type { Transport } from './client';
+import type { ApiTransport } from './client';
 
 /** Electron: the preload's one-function-per-method bridge. */
-export function ipcTransport(bridge: DepotBridge): Transport {
+export function ipcTransport(bridge: DepotBridge): ApiTransport {
   return {
     call(method, params): Promise<CallResult> {
       const fn = bridge.methods[method];

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, createApi, type Transport } from '../../src-renderer/api/client';
+import { ApiError, createApi, type ApiTransport } from '../../src-renderer/api/client';
 import type { CallResult } from '../../src-main/contract/types';
 
 function recordingTransport(answer: (method: string, params: unknown) => CallResult) {
   const calls: { method: string; params: unknown }[] = [];
-  const transport: Transport = {
+  const transport: ApiTransport = {
     call: async (method, params) => {
       calls.push({ method, params });
       return answer(method, params);
