@@ -1,7 +1,7 @@
 import { businessDate } from '../../kernel/clock';
 import { CHANNELS, verifyLedger } from '../../ledger';
 import type { MethodOutput } from '../../contract/types';
-import { parsePositiveYuan } from '../../money';
+import { formatFen, parsePositiveYuan } from '../../money';
 import { optionalOption, requireOption, UsageError, type Command, type CommandContext } from '../framework';
 
 /**
@@ -151,7 +151,7 @@ export const ledgerCommands: Command[] = [
           `opening wallet ${s.opening.wallet.balance.yuan} (held ${s.opening.wallet.held.yuan}), debt ${s.opening.debt.yuan}, points ${s.opening.points}`,
           ...s.lines.map(
             (l) =>
-              `${when(l.at, zone)}  #${String(l.batch).padEnd(5)} ${l.account.padEnd(7)} ${l.code.padEnd(18)} ${l.amountText.padStart(10)}${l.heldChange ? ` held ${l.heldChange > 0 ? '+' : ''}${(l.heldChange / 100).toFixed(2)}` : ''}  = ${l.balanceAfterText.padStart(10)}  ${l.operatorName ?? ''} ${l.sessionId ?? ''} ${l.memo ?? ''}`.trimEnd(),
+              `${when(l.at, zone)}  #${String(l.batch).padEnd(5)} ${l.account.padEnd(7)} ${l.code.padEnd(18)} ${l.amountText.padStart(10)}${l.heldChange ? ` held ${l.heldChange > 0 ? '+' : ''}${formatFen(l.heldChange)}` : ''}  = ${l.balanceAfterText.padStart(10)}  ${l.operatorName ?? ''} ${l.sessionId ?? ''} ${l.memo ?? ''}`.trimEnd(),
           ),
           `closing wallet ${s.closing.wallet.balance.yuan} (held ${s.closing.wallet.held.yuan}), debt ${s.closing.debt.yuan}, points ${s.closing.points}`,
         ].join('\n'),
