@@ -115,6 +115,39 @@ describe('campaign Excel export', () => {
     expect(app.sqlite.prepare('SELECT amount FROM ledger_transfers WHERE id = ?').get(first.getCell(8).value)).toEqual({ amount: 1_000 });
   }, 120_000);
 
+  it('amounts with fen land as exact yuan numbers: ¥0.07 per failure capped at ¥0.50 writes 0.07, 0.14 … 0.50 and a total of 67.04', async () => {
+    const { app } = makeApp({ clock: new FakeClock('2026-01-16T02:00:00Z') });
+    const creator = await addOperator(app, 'supervisor', 'li.na');
+    seedBurst(app);
+    const c = createCampaign(app, burstSpec({ rule: { kind: 'per_failure', amount: '0.07', cap: '0.50' } }), { operatorId: creator.id });
+    const report = dryRunCampaign(app, c.id, { operatorId: creator.id });
+    const file = path.join(tempDir(), 'cents.xlsx');
+    await exportCampaign(app, c.id, file);
+
+    const wb = await read(file);
+    const s = summaryMap(wb.getWorksheet('汇总')!);
+    expect(s.get('规则 Rule')!.value).toBe('每次 per failure ¥0.07, 封顶 cap ¥0.50');
+    expect(report.total).toBe(6704);
+    expect(s.get('合计金额 Total (¥)')!.value).toBe(67.04);
+    const rows = wb.getWorksheet('明细')!;
+    const seen = new Map<number, unknown>();
+    for (let i = 2; i <= rows.rowCount; i += 1) seen.set(rows.getRow(i).getCell(4).value as number, rows.getRow(i).getCell(5).value);
+    // The number an accountant would type for each amount, nothing near it.
+    expect([...seen].sort((a, b) => a[0] - b[0])).toEqual([
+      [1, 0.07],
+      [2, 0.14],
+      [3, 0.21],
+      [4, 0.28],
+      [5, 0.35],
+      [6, 0.42],
+      [7, 0.49],
+      [8, 0.5],
+      [9, 0.5],
+      [10, 0.5],
+    ].filter(([n]) => seen.has(n)));
+    expect(seen.size).toBeGreaterThan(3);
+  }, 120_000);
+
   it('a file name that is not .xlsx or a folder that does not exist is refused and nothing is written', async () => {
     const { app } = makeApp({ clock: new FakeClock('2026-01-16T02:00:00Z') });
     const creator = await addOperator(app, 'supervisor', 'li.na');
