@@ -6,11 +6,22 @@ export type FigureUnit = 'count' | 'fen' | 'bytes' | 'wh';
 
 const grouped = (n: number) => Math.trunc(n).toLocaleString('en-US');
 
-export function formatFen(fen: number): string {
+/**
+ * Fen as the operator reads it on screen: "¥1,234.56", "-¥10.50". Not the core's `formatFen`
+ * (src-main/money), which writes plain yuan text ("1234.56") that parses back: the renderer
+ * bundle takes only types from src-main, never its runtime (decimal.js, zod, kernel errors).
+ */
+export function displayFen(fen: number): string {
   const sign = fen < 0 ? '-' : '';
   const abs = Math.abs(Math.trunc(fen));
   return `${sign}¥${grouped(Math.floor(abs / 100))}.${String(abs % 100).padStart(2, '0')}`;
 }
+
+/**
+ * @deprecated The old name of `displayFen`, kept only until the pages under src-renderer/pages
+ * import `displayFen` (they belong to another change in flight); `formatFen` is the core's name.
+ */
+export { displayFen as formatFen };
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -28,7 +39,7 @@ export function formatWh(wh: number): string {
 export function formatFigure(value: number, unit: FigureUnit): string {
   switch (unit) {
     case 'fen':
-      return formatFen(value);
+      return displayFen(value);
     case 'bytes':
       return formatBytes(value);
     case 'wh':

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatFen, formatFigure, formatWh } from '../../src-renderer/lib/format';
+import { displayFen, formatBytes, formatFigure, formatWh } from '../../src-renderer/lib/format';
 
 describe('figures on the dashboard', () => {
   it('shows fen as yuan with exactly two decimals, digit for digit', () => {
-    expect(formatFen(0)).toBe('¥0.00');
-    expect(formatFen(5)).toBe('¥0.05');
-    expect(formatFen(123456789)).toBe('¥1,234,567.89');
-    expect(formatFen(-1050)).toBe('-¥10.50');
+    expect(displayFen(0)).toBe('¥0.00');
+    expect(displayFen(5)).toBe('¥0.05');
+    expect(displayFen(123456789)).toBe('¥1,234,567.89');
+    expect(displayFen(-1050)).toBe('-¥10.50');
     // Beyond float-safe cents arithmetic (0.1 + 0.2 style errors) the integer path stays exact.
-    expect(formatFen(9007199254740991)).toBe('¥90,071,992,547,409.91');
+    expect(displayFen(9007199254740991)).toBe('¥90,071,992,547,409.91');
   });
 
   it('shows bytes as B, KB or MB', () => {
