@@ -79,7 +79,8 @@ export interface AuthorizeContext {
 
 /**
  * Seams the session step plugs into. authorizeIdTag runs inside the ingest transaction (it must be
- * synchronous and may read the database); onTransactionRecords runs after the batch committed.
+ * synchronous and may read the database); onTransactionRecords runs after the batch committed,
+ * with the records of every batch committed since its last call (service.ts, CONSUME_DELAY_MS).
  */
 export interface ChargerHooks {
   authorizeIdTag(app: AppContext, idTag: string, where: AuthorizeContext): IdTagInfo;

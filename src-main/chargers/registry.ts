@@ -5,6 +5,7 @@ import { hashPassword } from '../operators';
 import type { DoctorCheck, DoctorOptions } from '../system/doctor';
 import { CHARGER_ID_PATTERN } from './ocpp';
 import { decodePayload } from './payload-codec';
+import { cachedStatement } from '../kernel/db/statements';
 
 /**
  * The charger registry: stations, chargers, connectors and the message log's reading side.
@@ -322,9 +323,9 @@ export async function addCharger(
 }
 
 export function getCharger(app: AppContext, id: string): ChargerSummary | null {
-  const row = app.sqlite.prepare(`${CHARGER_SELECT} WHERE c.id = ?`).get(id) as ChargerRow | undefined;
+  const row = cachedStatement(app.sqlite, `${CHARGER_SELECT} WHERE c.id = ?`).get(id) as ChargerRow | undefined;
   if (!row) return null;
-  const conns = app.sqlite.prepare('SELECT * FROM connectors WHERE charger_id = ? ORDER BY connector_id').all(id) as ConnectorRow[];
+  const conns = cachedStatement(app.sqlite, 'SELECT * FROM connectors WHERE charger_id = ? ORDER BY connector_id').all(id) as ConnectorRow[];
   return toSummary(row, conns);
 }
 

@@ -1,7 +1,16 @@
 import type { AppContext } from '../kernel/context';
 import { DepotError } from '../kernel/errors';
 import { ensureBackOfficeCredentials, startEmbeddedBroker, type EmbeddedBroker } from './broker';
-import { defaultHooks, processBatch, type BatchOutcome, type ChargerHooks, type InboundContext, type InboundMessage, type OutgoingMessage } from './inbound';
+import {
+  defaultHooks,
+  processBatch,
+  type BatchOutcome,
+  type ChargerHooks,
+  type InboundContext,
+  type InboundMessage,
+  type OutgoingMessage,
+  type TransactionRecordNotice,
+} from './inbound';
 import {
   CALLERROR,
   CALLRESULT,
@@ -28,6 +37,9 @@ import { startTransport, type ChargerTransport } from './transport';
  *   CALL still waiting for a charger.
  * - Received messages are written in group commits: one transaction for whatever arrived while the
  *   previous one was written (at most MAX_BATCH messages), answers published after each commit.
+ * - The transaction-record hook (the session consumer) hears of every committed record once, after
+ *   its commit, at most CONSUME_DELAY_MS later: the records of every batch committed meanwhile are
+ *   handed over together. idle() and stop() do not wait for the delay; they run the hook at once.
  * - At most HIGH_WATER messages wait in memory; beyond that the MQTT client stops reading (see
  *   transport.ts) until the queue is below LOW_WATER.
  * - A message larger than `chargers.maxPayloadBytes` never reaches the batch and is never stored
@@ -37,6 +49,10 @@ import { startTransport, type ChargerTransport } from './transport';
  */
 
 const MAX_BATCH = 500;
+// The consumer's pass is a write transaction of its own (an fsync): run after every batch, it
+// doubled the commits of a charger's message at a steady trickle, where every batch is one message.
+// Records wait this long to be applied instead; answers never wait for it.
+const CONSUME_DELAY_MS = 250;
 const MAX_GATHER_TURNS = 8;
 const HIGH_WATER = 5_000;
 const LOW_WATER = 1_000;
@@ -109,7 +125,7 @@ export interface ChargersRuntime {
   callCharger(chargerId: string, action: string, payload: Payload, opts?: CallOptions): Promise<Payload>;
   /** Messages received and not yet committed. */
   queued(): number;
-  /** Resolves once everything received so far is committed and answered. */
+  /** Resolves once everything received so far is committed, answered and handed to the transaction-record hook. */
   idle(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -202,9 +218,26 @@ export async function startChargers(app: AppContext, opts: StartChargersOptions 
   let roomWaiters: (() => void)[] = [];
   let idleWaiters: (() => void)[] = [];
   let inflightPublishes = 0;
+  let unconsumed: TransactionRecordNotice[] = [];
+  let consumeTimer: NodeJS.Timeout | null = null;
+
+  const consume = () => {
+    if (consumeTimer) clearTimeout(consumeTimer);
+    consumeTimer = null;
+    const records = unconsumed;
+    unconsumed = [];
+    if (records.length === 0 || !hooks.onTransactionRecords) return;
+    try {
+      hooks.onTransactionRecords(app, records);
+    } catch (e) {
+      log.error({ err: e }, 'the transaction-record hook failed (the records stay in the inbox)');
+    }
+  };
 
   const settleIdle = () => {
-    if (queue.length === 0 && !scheduled && inflightPublishes === 0) {
+    // Someone waits for idle (a test, the bench, stop): the records are applied now, not after the delay.
+    if (queue.length === 0 && !scheduled && inflightPublishes === 0 && consumeTimer !== null && idleWaiters.length > 0) consume();
+    if (queue.length === 0 && !scheduled && inflightPublishes === 0 && consumeTimer === null) {
       const w = idleWaiters;
       idleWaiters = [];
       for (const fn of w) fn();
@@ -239,11 +272,8 @@ export async function startChargers(app: AppContext, opts: StartChargersOptions 
       for (const ev of outcome.statusEvents) app.events.emit('charger.status', ev);
       for (const a of outcome.alerts) app.events.emit('alert', a);
       if (outcome.records.length > 0 && hooks.onTransactionRecords) {
-        try {
-          hooks.onTransactionRecords(app, outcome.records);
-        } catch (e) {
-          log.error({ err: e }, 'the transaction-record hook failed (the records stay in the inbox)');
-        }
+        unconsumed.push(...outcome.records);
+        consumeTimer ??= setTimeout(consume, CONSUME_DELAY_MS);
       }
       opts.onBatch?.(outcome, batch);
       if (queue.length < LOW_WATER && roomWaiters.length > 0) {
@@ -313,6 +343,7 @@ export async function startChargers(app: AppContext, opts: StartChargersOptions 
         if (scheduled || queue.length > 0) flush();
         // Answers still on their way get a few seconds; a broker that is down would hold them forever.
         await Promise.race([rt.idle(), new Promise<void>((r) => setTimeout(r, STOP_GRACE_MS).unref())]);
+        if (consumeTimer) consume();
         pending.close();
         await transport!.stop();
         if (broker) await broker.close();

@@ -3,6 +3,7 @@ import { DepotError } from '../kernel/errors';
 import { writeTx } from '../db/connection';
 import { openDriverAccounts } from './accounts';
 import type { LedgerApp } from './engine';
+import { cachedStatement } from '../kernel/db/statements';
 
 /**
  * Drivers: the people who charge at the depot and hold a wallet with it.
@@ -69,17 +70,15 @@ function assertName(name: string): string {
 }
 
 export function getDriver(app: Pick<LedgerApp, 'sqlite'>, id: string, field = 'driverId'): Driver {
-  const row = app.sqlite
-    .prepare('SELECT id, name, phone, note, created_at AS createdAt, created_by AS createdBy FROM drivers WHERE id = ?')
-    .get(id) as DriverRow | undefined;
+  const row = cachedStatement(app.sqlite, 'SELECT id, name, phone, note, created_at AS createdAt, created_by AS createdBy FROM drivers WHERE id = ?').get(id) as DriverRow | undefined;
   if (!row) throw new DepotError('not_found', `${field}: no driver with id ${id}`, { field, driverId: id });
-  const tags = app.sqlite.prepare('SELECT tag, kind FROM driver_id_tags WHERE driver_id = ? ORDER BY created_at, tag').all(id) as Driver['tags'];
-  const vehicles = app.sqlite.prepare('SELECT vin, plate FROM driver_vehicles WHERE driver_id = ? ORDER BY created_at, vin').all(id) as Driver['vehicles'];
+  const tags = cachedStatement(app.sqlite, 'SELECT tag, kind FROM driver_id_tags WHERE driver_id = ? ORDER BY created_at, tag').all(id) as Driver['tags'];
+  const vehicles = cachedStatement(app.sqlite, 'SELECT vin, plate FROM driver_vehicles WHERE driver_id = ? ORDER BY created_at, vin').all(id) as Driver['vehicles'];
   return { ...row, tags, vehicles };
 }
 
 export function driverExists(app: Pick<LedgerApp, 'sqlite'>, id: string): boolean {
-  return app.sqlite.prepare('SELECT 1 FROM drivers WHERE id = ?').get(id) !== undefined;
+  return cachedStatement(app.sqlite, 'SELECT 1 FROM drivers WHERE id = ?').get(id) !== undefined;
 }
 
 function claimTag(app: LedgerApp, driverId: string, raw: string): void {
@@ -148,7 +147,7 @@ export function findDriverByIdTag(app: Pick<AppContext, 'sqlite'>, tag: string):
   } catch {
     return null;
   }
-  const row = app.sqlite.prepare('SELECT driver_id AS driverId FROM driver_id_tags WHERE tag = ?').get(normalized) as { driverId: string } | undefined;
+  const row = cachedStatement(app.sqlite, 'SELECT driver_id AS driverId FROM driver_id_tags WHERE tag = ?').get(normalized) as { driverId: string } | undefined;
   return row ? getDriver(app, row.driverId) : null;
 }
 

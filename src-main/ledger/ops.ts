@@ -12,6 +12,7 @@ import {
   type TransferRequest,
 } from './engine';
 import type { TransferCode } from './schema';
+import { cachedStatement } from '../kernel/db/statements';
 
 /**
  * The business operations on the ledger: each is one idempotent operation (engine.runOperation)
@@ -113,7 +114,7 @@ function collectOpenDebts(cx: OperationContext, driverId: string): DebtCollectio
 
 /** Used by later issues to refuse a start: a driver who owes money has an open debt. */
 export function hasOpenDebt(app: Pick<LedgerApp, 'sqlite'>, driverId: string): boolean {
-  return app.sqlite.prepare("SELECT 1 FROM ledger_debts WHERE driver_id = ? AND status = 'open' LIMIT 1").get(driverId) !== undefined;
+  return cachedStatement(app.sqlite, "SELECT 1 FROM ledger_debts WHERE driver_id = ? AND status = 'open' LIMIT 1").get(driverId) !== undefined;
 }
 
 export interface CollectDebtsResult {

@@ -8,6 +8,7 @@ import { addTimeline, transition } from './machine';
 import type { ForceCloseState } from './schema';
 import { priceSession, settleSession, type Pricing } from './settle';
 import { addSample, announce, notifyDriver, requireSession, type SessionRow } from './store';
+import { cachedStatement } from '../kernel/db/statements';
 
 /**
  * Stuck sessions and force-close: a session whose StopTransaction never comes (its charger lost
@@ -74,7 +75,7 @@ export function latestForceClose(app: AppContext, sessionId: string): ForceClose
 }
 
 export function hasApprovedForceClose(app: AppContext, sessionId: string): boolean {
-  return app.sqlite.prepare("SELECT 1 FROM session_force_closes WHERE session_id = ? AND state = 'approved'").get(sessionId) !== undefined;
+  return cachedStatement(app.sqlite, "SELECT 1 FROM session_force_closes WHERE session_id = ? AND state = 'approved'").get(sessionId) !== undefined;
 }
 
 /** What the ledger's re-settlement of a session did, if it was re-settled. */

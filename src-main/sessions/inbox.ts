@@ -10,6 +10,7 @@ import { ACTIVE_STATES, addTimeline, transition } from './machine';
 import { addSample, announce, findSession, type SessionRow } from './store';
 import { settleSession } from './settle';
 import { applyStopAfterForceClose, hasApprovedForceClose } from './force-close';
+import { cachedStatement } from '../kernel/db/statements';
 
 /**
  * Consuming the chargers' transaction inbox (charger_transactions): StartTransaction,
@@ -155,12 +156,11 @@ function applyStart(app: AppContext, r: RecordRow): Outcome {
   const sample = { chargerAt: r.chargerAt, receivedAt: r.receivedAt, wh: p.meterStart, source: 'start', recordId: r.id };
   const detail = `StartTransaction: transaction ${r.transactionId}, meter ${p.meterStart} Wh, id tag ${p.idTag}`;
 
-  const waiting = app.sqlite
-    .prepare(
-      `SELECT id, state FROM charging_sessions WHERE charger_id = ? AND connector_id = ? AND upper(id_tag) = ? AND state IN ('PLACED', 'STARTING')
-       AND transaction_id IS NULL ORDER BY created_at DESC LIMIT 1`,
-    )
-    .get(r.chargerId, p.connectorId, tag) as { id: string; state: 'PLACED' | 'STARTING' } | undefined;
+  const waiting = cachedStatement(
+    app.sqlite,
+    `SELECT id, state FROM charging_sessions WHERE charger_id = ? AND connector_id = ? AND upper(id_tag) = ? AND state IN ('PLACED', 'STARTING')
+     AND transaction_id IS NULL ORDER BY created_at DESC LIMIT 1`,
+  ).get(r.chargerId, p.connectorId, tag) as { id: string; state: 'PLACED' | 'STARTING' } | undefined;
   if (waiting) {
     transition(app, { sessionId: waiting.id, from: waiting.state, event: 'start_transaction', chargerAt: r.chargerAt, recordId: r.id, detail, set });
     addSample(app, waiting.id, sample);
@@ -168,12 +168,11 @@ function applyStart(app: AppContext, r: RecordRow): Outcome {
     return { done: true };
   }
 
-  const late = app.sqlite
-    .prepare(
-      `SELECT id, state FROM charging_sessions WHERE charger_id = ? AND connector_id = ? AND upper(id_tag) = ? AND state IN ('FAILED', 'CANCELLED')
-       AND transaction_id IS NULL AND created_at >= ? ORDER BY created_at DESC LIMIT 1`,
-    )
-    .get(r.chargerId, p.connectorId, tag, r.receivedAt - app.config.sessions.lateStartWindowMs) as { id: string; state: 'FAILED' | 'CANCELLED' } | undefined;
+  const late = cachedStatement(
+    app.sqlite,
+    `SELECT id, state FROM charging_sessions WHERE charger_id = ? AND connector_id = ? AND upper(id_tag) = ? AND state IN ('FAILED', 'CANCELLED')
+     AND transaction_id IS NULL AND created_at >= ? ORDER BY created_at DESC LIMIT 1`,
+  ).get(r.chargerId, p.connectorId, tag, r.receivedAt - app.config.sessions.lateStartWindowMs) as { id: string; state: 'FAILED' | 'CANCELLED' } | undefined;
   if (late) {
     transition(app, {
       sessionId: late.id,
@@ -194,13 +193,12 @@ function applyStart(app: AppContext, r: RecordRow): Outcome {
   const charger = getCharger(app, r.chargerId);
   const id = app.ids.next();
   const now = app.clock.now();
-  app.sqlite
-    .prepare(
-      `INSERT INTO charging_sessions (id, state, origin, charger_id, connector_id, station_id, driver_id, id_tag, prepay_fen, transaction_id,
-         meter_start_wh, started_at, start_received_at, review_reason, review_state, created_at, updated_at)
-       VALUES (?, 'CHARGING', 'charger', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
+  cachedStatement(
+    app.sqlite,
+    `INSERT INTO charging_sessions (id, state, origin, charger_id, connector_id, station_id, driver_id, id_tag, prepay_fen, transaction_id,
+       meter_start_wh, started_at, start_received_at, review_reason, review_state, created_at, updated_at)
+     VALUES (?, 'CHARGING', 'charger', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
       id,
       r.chargerId,
       p.connectorId,
@@ -235,8 +233,7 @@ function applyMeter(app: AppContext, r: RecordRow): Outcome {
     s = sessionByTransaction(app, r.chargerId, r.transactionId);
     if (!s) return { done: false, wait: `waiting for the StartTransaction of transaction ${r.transactionId}` };
   } else {
-    const row = app.sqlite
-      .prepare(`SELECT id FROM charging_sessions WHERE charger_id = ? AND connector_id = ? AND state IN ('CHARGING', 'STOPPING') ORDER BY created_at DESC LIMIT 1`)
+    const row = cachedStatement(app.sqlite, `SELECT id FROM charging_sessions WHERE charger_id = ? AND connector_id = ? AND state IN ('CHARGING', 'STOPPING') ORDER BY created_at DESC LIMIT 1`)
       .get(r.chargerId, p.connectorId) as { id: string } | undefined;
     // Readings outside any transaction (an idle connector's register) price nothing.
     if (!row) return { done: true, note: 'no transaction: not a session reading' };
@@ -328,10 +325,22 @@ export interface ConsumeOptions {
   retryParked?: boolean;
 }
 
+// One savepoint runner per connection, built once: building a transaction function per record
+// showed in the catch-up's profiles. Inside the batch's transaction it runs fn in a savepoint.
+const savepointRunners = new WeakMap<Sqlite, <T>(fn: () => T) => T>();
+function inSavepoint<T>(sqlite: Sqlite, fn: () => T): T {
+  let run = savepointRunners.get(sqlite);
+  if (!run) {
+    run = sqlite.transaction(<U>(f: () => U): U => f()) as <U>(f: () => U) => U;
+    savepointRunners.set(sqlite, run);
+  }
+  return run(fn);
+}
+
 /** Applies one record in its own savepoint: a record that throws rolls back alone and is parked. */
 function applyInSavepoint(app: AppContext, r: RecordRow): Outcome | { done: false; error: string } {
   try {
-    return app.sqlite.transaction(() => applyRecord(app, r))();
+    return inSavepoint(app.sqlite, () => applyRecord(app, r));
   } catch (e) {
     const message = (e as Error).message;
     app.log.error({ err: e, recordId: r.id, chargerId: r.chargerId, kind: r.kind }, `applying charger transaction record ${r.id} failed; parked`);
@@ -342,7 +351,7 @@ function applyInSavepoint(app: AppContext, r: RecordRow): Outcome | { done: fals
 /** Settles a session the batch finished, in its own savepoint; a failure is the sweeper's to retry. */
 function settleInSavepoint(app: AppContext, sessionId: string): boolean {
   try {
-    const s = app.sqlite.transaction(() => settleSession(app, sessionId))();
+    const s = inSavepoint(app.sqlite, () => settleSession(app, sessionId));
     return s.state === 'PAID' || s.state === 'UNPAID';
   } catch (e) {
     app.log.error({ err: e, sessionId }, 'settling a finished session failed; the settlement sweep will try again');

@@ -1,6 +1,7 @@
 import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
 import type { SessionState } from './schema';
+import { cachedStatement } from '../kernel/db/statements';
 
 /**
  * The charging-session state machine.
@@ -85,12 +86,11 @@ export interface TimelineInput {
 
 /** Appends a row to a session's timeline (inside the caller's transaction). */
 export function addTimeline(app: AppContext, sessionId: string, e: TimelineInput): void {
-  app.sqlite
-    .prepare(
-      `INSERT INTO session_events (session_id, at, charger_at, kind, from_state, to_state, detail, record_id, operator_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(sessionId, app.clock.now(), e.chargerAt ?? null, e.kind, e.fromState ?? null, e.toState ?? null, e.detail ?? '', e.recordId ?? null, e.operatorId ?? null);
+  cachedStatement(
+    app.sqlite,
+    `INSERT INTO session_events (session_id, at, charger_at, kind, from_state, to_state, detail, record_id, operator_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(sessionId, app.clock.now(), e.chargerAt ?? null, e.kind, e.fromState ?? null, e.toState ?? null, e.detail ?? '', e.recordId ?? null, e.operatorId ?? null);
 }
 
 export interface TransitionInput {
@@ -130,7 +130,7 @@ export function transition(app: AppContext, t: TransitionInput): SessionState {
   const params: Record<string, string | number | null> = { to, now, id: t.sessionId, from: t.from };
   for (const c of cols) params[`c_${c}`] = set[c];
   expectChanges(
-    app.sqlite.prepare(`UPDATE charging_sessions SET ${assignments} WHERE id = @id AND state = @from`).run(params),
+    cachedStatement(app.sqlite, `UPDATE charging_sessions SET ${assignments} WHERE id = @id AND state = @from`).run(params),
     1,
     `session ${t.sessionId} ${t.from} → ${to} (${t.event})`,
   );

@@ -3,6 +3,7 @@ import { DepotError } from '../kernel/errors';
 import { afterCommit } from '../db/after-commit';
 import type { ReviewReason, SessionState } from './schema';
 import { whereOf } from '../db/where';
+import { cachedStatement } from '../kernel/db/statements';
 
 /** Reading sessions, their timelines and samples; the driver notifications. */
 
@@ -59,7 +60,7 @@ export const SESSION_SELECT = `SELECT id, state, origin, charger_id AS chargerId
   FROM charging_sessions`;
 
 export function findSession(app: AppContext, id: string): SessionRow | null {
-  return (app.sqlite.prepare(`${SESSION_SELECT} WHERE id = ?`).get(id) as SessionRow | undefined) ?? null;
+  return (cachedStatement(app.sqlite, `${SESSION_SELECT} WHERE id = ?`).get(id) as SessionRow | undefined) ?? null;
 }
 
 export function requireSession(app: AppContext, id: string): SessionRow {
@@ -97,19 +98,17 @@ export interface SampleRow {
 }
 
 export function sessionSamples(app: AppContext, id: string): SampleRow[] {
-  return app.sqlite
-    .prepare('SELECT charger_at AS chargerAt, received_at AS receivedAt, wh, source FROM session_meter_samples WHERE session_id = ? ORDER BY charger_at, id')
+  return cachedStatement(app.sqlite, 'SELECT charger_at AS chargerAt, received_at AS receivedAt, wh, source FROM session_meter_samples WHERE session_id = ? ORDER BY charger_at, id')
     .all(id) as SampleRow[];
 }
 
 /** Adds a reading; the same reading twice (a duplicate, or a Stop repeating a sample) is kept once. */
 export function addSample(app: AppContext, sessionId: string, s: { chargerAt: number; receivedAt: number; wh: number; source: string; recordId?: number | null }): boolean {
-  const r = app.sqlite
-    .prepare(
-      `INSERT INTO session_meter_samples (session_id, charger_at, received_at, wh, source, record_id) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT(session_id, charger_at, wh) DO NOTHING`,
-    )
-    .run(sessionId, s.chargerAt, s.receivedAt, s.wh, s.source, s.recordId ?? null);
+  const r = cachedStatement(
+    app.sqlite,
+    `INSERT INTO session_meter_samples (session_id, charger_at, received_at, wh, source, record_id) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT(session_id, charger_at, wh) DO NOTHING`,
+  ).run(sessionId, s.chargerAt, s.receivedAt, s.wh, s.source, s.recordId ?? null);
   return r.changes === 1;
 }
 

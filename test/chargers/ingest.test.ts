@@ -289,6 +289,8 @@ describe('transaction messages land once in the inbox and are always acknowledge
     const tx = await cp.startTransaction(1, 'T', 0, Date.parse('2026-01-15T00:00:00Z'));
     await cp.startTransaction(1, 'T', 0, Date.parse('2026-01-15T00:00:00Z'));
     await cp.stopTransaction(tx, 10, Date.parse('2026-01-15T00:10:00Z'));
+    // Records are handed over within CONSUME_DELAY_MS of their commit; idle() hands them over at once.
+    await depot.rt.idle();
     expect(heard).toEqual([
       { kind: 'start', duplicate: false, committed: true },
       { kind: 'start', duplicate: true, committed: true },
