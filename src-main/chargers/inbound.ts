@@ -167,8 +167,8 @@ function statements(sqlite: Sqlite) {
     // A meter record's key is its content hash, so its content_hash is null and never conflicts.
     record: sqlite.prepare(
       `INSERT INTO charger_transactions (charger_id, kind, transaction_id, connector_id, id_tag, charger_at, meter_wh, dedup_key, content_hash,
-         unique_id, received_at, last_received_at)
-       VALUES (@chargerId, @kind, @transactionId, @connectorId, @idTag, @chargerAt, @meterWh, @dedupKey, @contentHash, @uniqueId, @receivedAt, @receivedAt)
+         received_at, last_received_at)
+       VALUES (@chargerId, @kind, @transactionId, @connectorId, @idTag, @chargerAt, @meterWh, @dedupKey, @contentHash, @receivedAt, @receivedAt)
        ON CONFLICT(charger_id, dedup_key) DO UPDATE SET
          copies = copies + 1,
          last_received_at = max(last_received_at, excluded.last_received_at),
@@ -602,7 +602,6 @@ interface RecordInput {
   /** The record's identity; null for records identified by their content (the content hash). */
   dedupKey: string | null;
   payload: Payload;
-  uniqueId: string;
   receivedAt: number;
 }
 
@@ -619,7 +618,6 @@ function record(s: Statements, r: RecordInput, out: BatchOutcome): { duplicate: 
     meterWh: r.meterWh,
     dedupKey,
     contentHash: r.dedupKey === null ? null : contentHash,
-    uniqueId: r.uniqueId,
     receivedAt: r.receivedAt,
   }) as { id: number; copies: number; contentHash: Buffer | null };
   const duplicate = row.copies > 1;
@@ -648,7 +646,6 @@ function startTransaction(s: Statements, chargerId: string, frame: CallFrame, at
       meterWh: meterStart,
       dedupKey: `start|${startKey}`,
       payload: p,
-      uniqueId: frame.uniqueId,
       receivedAt: at,
     },
     out,
@@ -674,7 +671,6 @@ function meterValues(s: Statements, chargerId: string, frame: CallFrame, at: num
       // A meter record is its content (connector and transaction included): the same samples again are a repeat.
       dedupKey: null,
       payload: p,
-      uniqueId: frame.uniqueId,
       receivedAt: at,
     },
     out,
@@ -696,7 +692,6 @@ function stopTransaction(app: AppContext, s: Statements, chargerId: string, fram
       meterWh: p.meterStop as number,
       dedupKey: `stop|${transactionId}`,
       payload: p,
-      uniqueId: frame.uniqueId,
       receivedAt: at,
     },
     out,

@@ -152,8 +152,8 @@ export const chargerTransactions = sqliteTable(
     contentHash: blob('content_hash', { mode: 'buffer' }),
     /** Only on records from before migration 0015; newer ones are read from their message. */
     payload: text('payload'),
+    /** The message that carried the record (its UniqueId, action and payload are there). */
     messageId: integer('message_id'),
-    uniqueId: text('unique_id').notNull(),
     receivedAt: integer('received_at').notNull(),
     lastReceivedAt: integer('last_received_at').notNull(),
     copies: integer('copies').notNull().default(1),
@@ -175,7 +175,10 @@ export const chargerTransactions = sqliteTable(
   },
   (t) => [
     uniqueIndex('charger_transactions_dedup').on(t.chargerId, t.dedupKey),
-    index('charger_transactions_tx').on(t.chargerId, t.transactionId, t.kind),
+    // Only parked records are looked up by transaction (a start that was applied unblocks them).
+    index('charger_transactions_parked_tx')
+      .on(t.chargerId, t.transactionId)
+      .where(sql`${t.processedAt} is null and ${t.parkedAt} is not null`),
     index('charger_transactions_pending')
       .on(t.id)
       .where(sql`${t.processedAt} is null and ${t.parkedAt} is null`),

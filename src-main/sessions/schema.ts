@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const SESSION_STATES = ['PLACED', 'STARTING', 'CHARGING', 'STOPPING', 'FINISHED', 'PAID', 'UNPAID', 'FAILED', 'CANCELLED'] as const;
 export type SessionState = (typeof SESSION_STATES)[number];
@@ -108,11 +108,15 @@ export const sessionEvents = sqliteTable(
   (t) => [index('session_events_session').on(t.sessionId, t.id)],
 );
 
-/** Energy register readings of a session: charger time, receipt time, Wh. */
+/**
+ * Energy register readings of a session: charger time, receipt time, Wh. Keyed by the reading
+ * itself (session, charger time, Wh) and stored WITHOUT ROWID since migration 0016: the key is the
+ * table, so a reading's session id is stored once instead of in a row and again in a unique index
+ * (drizzle-kit cannot say WITHOUT ROWID; a migration that rebuilds this table must keep it).
+ */
 export const sessionMeterSamples = sqliteTable(
   'session_meter_samples',
   {
-    id: integer('id').primaryKey({ autoIncrement: true }),
     sessionId: text('session_id')
       .notNull()
       .references(() => chargingSessions.id),
@@ -123,7 +127,7 @@ export const sessionMeterSamples = sqliteTable(
     source: text('source').notNull(),
     recordId: integer('record_id'),
   },
-  (t) => [uniqueIndex('session_meter_samples_reading').on(t.sessionId, t.chargerAt, t.wh)],
+  (t) => [primaryKey({ name: 'session_meter_samples_reading', columns: [t.sessionId, t.chargerAt, t.wh] })],
 );
 
 export const FORCE_CLOSE_STATES = ['requested', 'approved', 'rejected'] as const;

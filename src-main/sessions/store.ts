@@ -98,7 +98,7 @@ export interface SampleRow {
 }
 
 export function sessionSamples(app: AppContext, id: string): SampleRow[] {
-  return cachedStatement(app.sqlite, 'SELECT charger_at AS chargerAt, received_at AS receivedAt, wh, source FROM session_meter_samples WHERE session_id = ? ORDER BY charger_at, id')
+  return cachedStatement(app.sqlite, 'SELECT charger_at AS chargerAt, received_at AS receivedAt, wh, source FROM session_meter_samples WHERE session_id = ? ORDER BY charger_at, wh')
     .all(id) as SampleRow[];
 }
 

@@ -317,7 +317,7 @@ describe('group commit and durability', () => {
     const reader = new Database(depot.app.paths.dbFile, { readonly: true });
     try {
       const committed = reader.prepare(
-        `SELECT (SELECT count(*) FROM charger_transactions WHERE charger_id = ? AND unique_id = ?) AS inbox,
+        `SELECT (SELECT count(*) FROM charger_transactions t JOIN charger_messages m ON m.id = t.message_id WHERE m.charger_id = ? AND m.unique_id = ?) AS inbox,
                 (SELECT count(*) FROM charger_messages WHERE charger_id = ? AND unique_id = ? AND direction = 'in' AND answer IS NOT NULL) AS logged`,
       );
       const perCharger = 60;

@@ -70,15 +70,14 @@ function recorded(app: AppContext, r: InboxRecord): number {
   key.writeUInt32BE((dedup += 1));
   const res = app.sqlite
     .prepare(
-      `INSERT INTO charger_transactions (charger_id, kind, transaction_id, connector_id, charger_at, meter_wh, dedup_key, message_id, unique_id,
+      `INSERT INTO charger_transactions (charger_id, kind, transaction_id, connector_id, charger_at, meter_wh, dedup_key, message_id,
          received_at, last_received_at, processed_at, parked_at, process_error, resolution)
-       VALUES ('CP-1', 'meter', 7, 1, ?, 1000, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES ('CP-1', 'meter', 7, 1, ?, 1000, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
       r.receivedAt,
       key,
       r.messageId,
-      `u-${dedup}`,
       r.receivedAt,
       r.lastReceivedAt ?? r.receivedAt,
       r.processedAt ?? null,
