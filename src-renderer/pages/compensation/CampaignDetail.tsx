@@ -3,6 +3,7 @@ import { App as AntApp, Alert, Button, Card, Checkbox, Col, Descriptions, Empty,
 import { api, isApiError, useDepotEvents } from '../../api';
 import { useI18n } from '../../i18n';
 import { useReportError } from '../../lib/errors';
+import { useModalSubmit } from '../../lib/useModalSubmit';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { SUPERVISORS, useSession, type Role } from '../../session';
@@ -82,68 +83,9 @@ export default function CampaignDetail({ campaignId, onBack }: { campaignId: str
 
   if (!c) return <Card loading={got.loading} data-testid="comp-detail" />;
   const supervisor = session.can(SUPERVISORS);
-  const finance = session.can(FINANCE);
   return (
     <Flex vertical gap="middle" data-testid="comp-detail">
-      <Card
-        size="small"
-        title={
-          <Space wrap>
-            <Button size="small" onClick={onBack} data-testid="comp-detail-back">
-              {t('comp.detail.back')}
-            </Button>
-            <Typography.Text strong data-testid="comp-detail-name">
-              {c.name}
-            </Typography.Text>
-            <Tag color={STATE_COLOR[c.state]} data-testid="comp-detail-state">
-              {t(stateLabel(c.state))}
-            </Tag>
-            {c.kind === 'reversal' && <Tag color="magenta">{t('comp.kind.reversal')}</Tag>}
-          </Space>
-        }
-        extra={
-          <Space wrap>
-            {c.state === 'draft' && (
-              <Button onClick={dryRun} loading={busy === 'dryRun'} data-testid="comp-dry-run">
-                {c.dryRun ? t('comp.detail.dryRunAgain') : t('comp.detail.dryRun')}
-              </Button>
-            )}
-            {finance && (c.state === 'draft' ? c.dryRun !== null : c.state !== 'cancelled') && (
-              <Button
-                onClick={() => exportFile(c.state === 'draft' ? 'dry_run' : 'results')}
-                loading={busy?.startsWith('export') ?? false}
-                data-testid="comp-export"
-              >
-                {c.state === 'draft' ? t('comp.detail.exportDryRun') : t('comp.detail.exportResults')}
-              </Button>
-            )}
-            {supervisor && (c.state === 'draft' || c.state === 'approved') && (
-              <Button danger onClick={() => setCancelling(true)} data-testid="comp-cancel">
-                {t('comp.detail.cancel')}
-              </Button>
-            )}
-          </Space>
-        }
-      >
-        <Descriptions size="small" column={{ xs: 1, md: 2, xl: 3 }}>
-          <Descriptions.Item label={t('comp.col.target')}>{t(targetLabel(c.target))}</Descriptions.Item>
-          <Descriptions.Item label={t('comp.col.creator')}>
-            {c.createdBy.name} · {formatTime(c.createdAt)}
-          </Descriptions.Item>
-          {c.approvedBy && (
-            <Descriptions.Item label={t('comp.detail.approvedBy')}>
-              {c.approvedBy.name} · {formatTime(c.approvedAt ?? 0)}
-            </Descriptions.Item>
-          )}
-          {c.batchStamp && <Descriptions.Item label={t('comp.detail.batch')}>{`COMP-${c.batchStamp}-…`}</Descriptions.Item>}
-          <Descriptions.Item label="ID">
-            <Typography.Text copyable type="secondary">
-              {c.id}
-            </Typography.Text>
-          </Descriptions.Item>
-        </Descriptions>
-        {c.state === 'cancelled' && <Alert type="warning" showIcon message={t('comp.detail.cancelled', { when: formatTime(c.cancelledAt ?? 0), note: c.cancelNote ?? '' })} />}
-      </Card>
+      <CampaignHeader campaign={c} busy={busy} onBack={onBack} onDryRun={dryRun} onExport={exportFile} onCancel={() => setCancelling(true)} />
 
       <Row gutter={16}>
         <Col xs={24} xl={10}>
@@ -174,50 +116,119 @@ export default function CampaignDetail({ campaignId, onBack }: { campaignId: str
 
       {c.state === 'draft' ? <DryRunReport campaign={c} version={version} /> : c.state !== 'cancelled' && <ItemsCard campaign={c} version={version} />}
 
-      <Modal
-        open={cancelling}
-        title={t('comp.detail.cancelTitle', { name: c.name })}
-        onCancel={() => setCancelling(false)}
-        destroyOnHidden
-        footer={null}
-      >
-        <CancelForm
-          onSubmit={async (note) => {
-            try {
-              await api.compensation.cancel({ campaignId, note });
-              setCancelling(false);
-              setVersion((v) => v + 1);
-            } catch (e) {
-              report(e);
-            }
-          }}
-        />
-      </Modal>
+      <CancelModal campaign={c} open={cancelling} onClose={() => setCancelling(false)} onCancelled={() => (setCancelling(false), setVersion((v) => v + 1))} />
     </Flex>
   );
 }
 
-function CancelForm({ onSubmit }: { onSubmit: (note: string) => Promise<void> }) {
+/** The campaign's name and state, who made and approved it, and what can be done to it now. */
+interface HeaderProps {
+  campaign: Campaign;
+  busy: string | null;
+  onBack(): void;
+  onDryRun(): void;
+  onExport(kind: 'dry_run' | 'results'): void;
+  onCancel(): void;
+}
+
+function CampaignHeader({ onBack, ...actions }: HeaderProps) {
+  const { t } = useI18n();
+  const c = actions.campaign;
+  return (
+    <Card
+      size="small"
+      title={
+        <Space wrap>
+          <Button size="small" onClick={onBack} data-testid="comp-detail-back">
+            {t('comp.detail.back')}
+          </Button>
+          <Typography.Text strong data-testid="comp-detail-name">
+            {c.name}
+          </Typography.Text>
+          <Tag color={STATE_COLOR[c.state]} data-testid="comp-detail-state">
+            {t(stateLabel(c.state))}
+          </Tag>
+          {c.kind === 'reversal' && <Tag color="magenta">{t('comp.kind.reversal')}</Tag>}
+        </Space>
+      }
+      extra={<HeaderActions {...actions} />}
+    >
+      <Descriptions size="small" column={{ xs: 1, md: 2, xl: 3 }}>
+        <Descriptions.Item label={t('comp.col.target')}>{t(targetLabel(c.target))}</Descriptions.Item>
+        <Descriptions.Item label={t('comp.col.creator')}>
+          {c.createdBy.name} · {formatTime(c.createdAt)}
+        </Descriptions.Item>
+        {c.approvedBy && (
+          <Descriptions.Item label={t('comp.detail.approvedBy')}>
+            {c.approvedBy.name} · {formatTime(c.approvedAt ?? 0)}
+          </Descriptions.Item>
+        )}
+        {c.batchStamp && <Descriptions.Item label={t('comp.detail.batch')}>{`COMP-${c.batchStamp}-…`}</Descriptions.Item>}
+        <Descriptions.Item label="ID">
+          <Typography.Text copyable type="secondary">
+            {c.id}
+          </Typography.Text>
+        </Descriptions.Item>
+      </Descriptions>
+      {c.state === 'cancelled' && <Alert type="warning" showIcon message={t('comp.detail.cancelled', { when: formatTime(c.cancelledAt ?? 0), note: c.cancelNote ?? '' })} />}
+    </Card>
+  );
+}
+
+/** Dry run, export and cancel, each shown to whom and when it applies. */
+function HeaderActions({ campaign: c, busy, onDryRun, onExport, onCancel }: Omit<HeaderProps, 'onBack'>) {
+  const { t } = useI18n();
+  const session = useSession();
+  const supervisor = session.can(SUPERVISORS);
+  const finance = session.can(FINANCE);
+  return (
+    <Space wrap>
+      {c.state === 'draft' && (
+        <Button onClick={onDryRun} loading={busy === 'dryRun'} data-testid="comp-dry-run">
+          {c.dryRun ? t('comp.detail.dryRunAgain') : t('comp.detail.dryRun')}
+        </Button>
+      )}
+      {finance && (c.state === 'draft' ? c.dryRun !== null : c.state !== 'cancelled') && (
+        <Button
+          onClick={() => onExport(c.state === 'draft' ? 'dry_run' : 'results')}
+          loading={busy?.startsWith('export') ?? false}
+          data-testid="comp-export"
+        >
+          {c.state === 'draft' ? t('comp.detail.exportDryRun') : t('comp.detail.exportResults')}
+        </Button>
+      )}
+      {supervisor && (c.state === 'draft' || c.state === 'approved') && (
+        <Button danger onClick={onCancel} data-testid="comp-cancel">
+          {t('comp.detail.cancel')}
+        </Button>
+      )}
+    </Space>
+  );
+}
+
+function CancelModal({ campaign: c, open, onClose, onCancelled }: { campaign: Campaign; open: boolean; onClose(): void; onCancelled(): void }) {
+  const { t } = useI18n();
+  return (
+    <Modal open={open} title={t('comp.detail.cancelTitle', { name: c.name })} onCancel={onClose} destroyOnHidden footer={null}>
+      <CancelForm campaignId={c.id} onCancelled={onCancelled} />
+    </Modal>
+  );
+}
+
+/** Inside the modal, so each opening starts with an empty note. */
+function CancelForm({ campaignId, onCancelled }: { campaignId: string; onCancelled(): void }) {
   const { t } = useI18n();
   const [note, setNote] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { submitting, submit } = useModalSubmit({
+    run: () => api.compensation.cancel({ campaignId, note: note.trim() }),
+    onDone: onCancelled,
+  });
   return (
     <Flex vertical gap="small">
       <Typography.Text>{t('comp.detail.cancelNote')}</Typography.Text>
       <Input.TextArea rows={2} maxLength={500} value={note} onChange={(e) => setNote(e.target.value)} data-testid="comp-cancel-note" />
       <Flex justify="flex-end">
-        <Button
-          danger
-          type="primary"
-          disabled={!note.trim()}
-          loading={busy}
-          onClick={async () => {
-            setBusy(true);
-            await onSubmit(note.trim());
-            setBusy(false);
-          }}
-          data-testid="comp-cancel-confirm"
-        >
+        <Button danger type="primary" disabled={!note.trim()} loading={submitting} onClick={() => void submit()} data-testid="comp-cancel-confirm">
           {t('comp.detail.cancelConfirm')}
         </Button>
       </Flex>
@@ -228,18 +239,6 @@ function CancelForm({ onSubmit }: { onSubmit: (note: string) => Promise<void> })
 /** The approval checklist, bound to the campaign's latest dry run. */
 function ApprovalCard({ campaign: c, onChanged, onDryRun, dryRunBusy }: { campaign: Campaign; onChanged: () => void; onDryRun: () => void; dryRunBusy: boolean }) {
   const { t } = useI18n();
-  const report = useReportError();
-  const session = useSession();
-  const [checked, setChecked] = useState({ criteria: false, drivers: false, rule: false, total: false });
-  const [busy, setBusy] = useState(false);
-  const [refusal, setRefusal] = useState<string | null>(null);
-  const fingerprint = c.dryRun?.fingerprint ?? '';
-  // A new dry run is a new thing to confirm: the ticks start over.
-  useEffect(() => {
-    setChecked({ criteria: false, drivers: false, rule: false, total: false });
-    setRefusal(null);
-  }, [fingerprint]);
-
   if (!c.dryRun) {
     return (
       <Card size="small" title={t('comp.approve.title')} data-testid="comp-approval">
@@ -256,28 +255,42 @@ function ApprovalCard({ campaign: c, onChanged, onDryRun, dryRunBusy }: { campai
       </Card>
     );
   }
-  const dr = c.dryRun;
+  return <ApprovalChecklist campaign={c} dryRun={c.dryRun} onChanged={onChanged} onDryRun={onDryRun} dryRunBusy={dryRunBusy} />;
+}
+
+type DryRun = NonNullable<Campaign['dryRun']>;
+const UNCHECKED = { criteria: false, drivers: false, rule: false, total: false };
+
+function ApprovalChecklist({ campaign: c, dryRun: dr, onChanged, onDryRun, dryRunBusy }: { campaign: Campaign; dryRun: DryRun; onChanged: () => void; onDryRun: () => void; dryRunBusy: boolean }) {
+  const { t } = useI18n();
+  const session = useSession();
+  const [checked, setChecked] = useState(UNCHECKED);
+  const [refusal, setRefusal] = useState<string | null>(null);
+  // A new dry run is a new thing to confirm: the ticks start over.
+  useEffect(() => {
+    setChecked(UNCHECKED);
+    setRefusal(null);
+  }, [dr.fingerprint]);
+  const { submitting, submit } = useModalSubmit({
+    run: () => {
+      setRefusal(null);
+      return api.compensation.approve({ campaignId: c.id, fingerprint: dr.fingerprint, drivers: dr.drivers, total: dr.total.value, criteriaChecked: checked.criteria });
+    },
+    onDone: onChanged,
+    // Data that moved since the dry run is refused in place, with a new dry run one click away.
+    onError: (e) => {
+      const reason = isApiError(e) ? (e.details as { reason?: string } | undefined)?.reason : undefined;
+      if (reason !== 'data_changed' && reason !== 'stale_dry_run') return false;
+      setRefusal(isApiError(e) ? e.message : String(e));
+      return true;
+    },
+  });
+
   const supervisor = session.can(SUPERVISORS);
   const own = c.createdBy.id === session.operator.id;
   const all = checked.criteria && checked.drivers && checked.rule && checked.total;
   const rule = c.description.find((d) => d.label.startsWith('规则'))?.value ?? '';
   const disabledReason = !supervisor ? t('comp.approve.supervisorsOnly') : own ? t('comp.approve.ownNoApprove') : !all ? t('comp.approve.tickAll') : undefined;
-
-  const approve = async () => {
-    setBusy(true);
-    setRefusal(null);
-    try {
-      await api.compensation.approve({ campaignId: c.id, fingerprint: dr.fingerprint, drivers: dr.drivers, total: dr.total.value, criteriaChecked: checked.criteria });
-      onChanged();
-    } catch (e) {
-      const reason = isApiError(e) ? (e.details as { reason?: string } | undefined)?.reason : undefined;
-      if (reason === 'data_changed' || reason === 'stale_dry_run') setRefusal(isApiError(e) ? e.message : String(e));
-      else report(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-
   const box = (key: keyof typeof checked, label: ReactNode) => (
     <Checkbox checked={checked[key]} disabled={own || !supervisor} onChange={(e) => setChecked({ ...checked, [key]: e.target.checked })} data-testid={`comp-check-${key}`}>
       {label}
@@ -294,23 +307,10 @@ function ApprovalCard({ campaign: c, onChanged, onDryRun, dryRunBusy }: { campai
         {box('drivers', t('comp.approve.drivers', { n: dr.drivers, records: dr.records }))}
         {box('rule', t('comp.approve.rule', { rule }))}
         {box('total', <span data-testid="comp-check-total-text">{t('comp.approve.total', { total: formatQuantity(c.target, dr.total.value, t) })}</span>)}
-        {refusal && (
-          <Alert
-            type="error"
-            showIcon
-            data-testid="comp-approve-refused"
-            message={t('comp.approve.refused')}
-            description={refusal}
-            action={
-              <Button size="small" onClick={onDryRun} loading={dryRunBusy} data-testid="comp-approve-new-dry-run">
-                {t('comp.approve.newDryRun')}
-              </Button>
-            }
-          />
-        )}
+        {refusal && <ApprovalRefused refusal={refusal} onDryRun={onDryRun} dryRunBusy={dryRunBusy} />}
         <Flex gap="small" align="center">
           <Tooltip title={disabledReason}>
-            <Button type="primary" disabled={disabledReason !== undefined} loading={busy} onClick={approve} data-testid="comp-approve">
+            <Button type="primary" disabled={disabledReason !== undefined} loading={submitting} onClick={() => void submit()} data-testid="comp-approve">
               {t('comp.approve.button')}
             </Button>
           </Tooltip>
@@ -322,6 +322,24 @@ function ApprovalCard({ campaign: c, onChanged, onDryRun, dryRunBusy }: { campai
         </Flex>
       </Flex>
     </Card>
+  );
+}
+
+function ApprovalRefused({ refusal, onDryRun, dryRunBusy }: { refusal: string; onDryRun: () => void; dryRunBusy: boolean }) {
+  const { t } = useI18n();
+  return (
+    <Alert
+      type="error"
+      showIcon
+      data-testid="comp-approve-refused"
+      message={t('comp.approve.refused')}
+      description={refusal}
+      action={
+        <Button size="small" onClick={onDryRun} loading={dryRunBusy} data-testid="comp-approve-new-dry-run">
+          {t('comp.approve.newDryRun')}
+        </Button>
+      }
+    />
   );
 }
 
@@ -376,19 +394,15 @@ function DryRunReport({ campaign: c, version }: { campaign: Campaign; version: n
   );
 }
 
-function ExecutionCard({
-  campaign: c,
-  progress,
-  onExecute,
-  executeBusy,
-  canExecute,
-}: {
+interface ExecutionProps {
   campaign: Campaign;
   progress: { done: number; drivers: number } | null;
   onExecute: (retryFailed?: boolean) => void;
   executeBusy: boolean;
   canExecute: boolean;
-}) {
+}
+
+function ExecutionCard({ campaign: c, progress, ...actions }: ExecutionProps) {
   const { t } = useI18n();
   const s = c.summary;
   const drivers = s?.drivers ?? c.dryRun?.drivers ?? 0;
@@ -396,40 +410,11 @@ function ExecutionCard({
   const polled = s ? s.drivers - s.pending : 0;
   const done = Math.max(polled, progress && progress.drivers === drivers ? progress.done : 0);
   const percent = drivers > 0 ? Math.floor((done / drivers) * 100) : 0;
-  const q = (v: number) => formatQuantity(c.target, v, t);
-  const matches = s && s.creditedTotal.value + s.failedTotal.value === s.approvedTotal.value && s.credited + s.already + s.failed === s.drivers;
 
   return (
     <Card size="small" title={t('comp.exec.title')} data-testid="comp-execution">
       <Flex vertical gap="middle">
-        {c.state === 'approved' && (
-          <Alert
-            type="info"
-            showIcon
-            message={t('comp.exec.ready', { drivers, total: q(s?.approvedTotal.value ?? 0) })}
-            action={
-              canExecute ? (
-                <Button type="primary" loading={executeBusy} onClick={() => onExecute()} data-testid="comp-execute">
-                  {t('comp.exec.button')}
-                </Button>
-              ) : undefined
-            }
-          />
-        )}
-        {canExecute && c.state === 'executing' && (
-          <Flex justify="flex-end">
-            <Button size="small" loading={executeBusy} onClick={() => onExecute()} data-testid="comp-resume">
-              {t('comp.exec.resume')}
-            </Button>
-          </Flex>
-        )}
-        {canExecute && c.state === 'completed' && s && s.failed > 0 && (
-          <Flex justify="flex-end">
-            <Button size="small" loading={executeBusy} onClick={() => onExecute(true)} data-testid="comp-retry-failed">
-              {t('comp.exec.retryFailed', { n: s.failed })}
-            </Button>
-          </Flex>
-        )}
+        <ExecutionActions campaign={c} drivers={drivers} {...actions} />
         {c.state !== 'approved' && (
           <div data-testid="comp-progress">
             <Progress percent={percent} status={c.state === 'executing' ? 'active' : s && s.failed > 0 ? 'exception' : 'success'} format={(p) => `${p}%`} />
@@ -438,59 +423,107 @@ function ExecutionCard({
             </Typography.Text>
           </div>
         )}
-        {s && c.state !== 'approved' && (
-          <>
-            <Row gutter={16} data-testid="comp-results">
-              <Col span={6}>
-                <Statistic title={t('comp.item.credited')} value={s.credited} valueStyle={{ color: '#389e0d' }} data-testid="comp-result-credited" />
-              </Col>
-              <Col span={6}>
-                <Statistic title={t('comp.item.already')} value={s.already} data-testid="comp-result-already" />
-              </Col>
-              <Col span={6}>
-                <Statistic title={t('comp.item.failed')} value={s.failed} valueStyle={s.failed > 0 ? { color: '#cf1322' } : undefined} data-testid="comp-result-failed" />
-              </Col>
-              <Col span={6}>
-                <Statistic title={t('comp.item.pending')} value={s.pending} data-testid="comp-result-pending" />
-              </Col>
-            </Row>
-            <Descriptions size="small" column={1} bordered contentStyle={{ textAlign: 'right', fontVariantNumeric: 'tabular-nums' }}>
-              <Descriptions.Item label={t('comp.exec.creditedTotal')}>
-                <Typography.Text strong data-testid="comp-result-credited-total">
-                  {q(s.creditedTotal.value)}
-                </Typography.Text>
-              </Descriptions.Item>
-              <Descriptions.Item label={t('comp.exec.approvedTotal')}>
-                <span data-testid="comp-result-approved-total">{q(s.approvedTotal.value)}</span>
-              </Descriptions.Item>
-              {s.failed > 0 && <Descriptions.Item label={t('comp.exec.failedTotal')}>{q(s.failedTotal.value)}</Descriptions.Item>}
-            </Descriptions>
-            {c.state === 'completed' && (
-              <Alert
-                type={matches && s.failed === 0 ? 'success' : 'warning'}
-                showIcon
-                data-testid="comp-result-check"
-                message={matches ? t('comp.exec.matches', { drivers: s.drivers, total: q(s.approvedTotal.value) }) : t('comp.exec.mismatch')}
-              />
-            )}
-            {s.failures.length > 0 && (
-              <Table
-                size="small"
-                rowKey="driverId"
-                pagination={false}
-                data-testid="comp-failures"
-                dataSource={s.failures}
-                columns={[
-                  { title: t('comp.col.driverId'), dataIndex: 'driverId' },
-                  { title: t('comp.col.amount'), align: 'right', render: (_, f) => q(f.amount.value) },
-                  { title: t('comp.col.error'), dataIndex: 'error' },
-                ]}
-              />
-            )}
-          </>
-        )}
+        {s && c.state !== 'approved' && <ExecutionResults campaign={c} summary={s} />}
       </Flex>
     </Card>
+  );
+}
+
+/** Execute an approved campaign, resume a run that stopped, or retry the credits that failed. */
+function ExecutionActions({ campaign: c, drivers, onExecute, executeBusy, canExecute }: Omit<ExecutionProps, 'progress'> & { drivers: number }) {
+  const { t } = useI18n();
+  const s = c.summary;
+  return (
+    <>
+      {c.state === 'approved' && (
+        <Alert
+          type="info"
+          showIcon
+          message={t('comp.exec.ready', { drivers, total: formatQuantity(c.target, s?.approvedTotal.value ?? 0, t) })}
+          action={
+            canExecute ? (
+              <Button type="primary" loading={executeBusy} onClick={() => onExecute()} data-testid="comp-execute">
+                {t('comp.exec.button')}
+              </Button>
+            ) : undefined
+          }
+        />
+      )}
+      {canExecute && c.state === 'executing' && (
+        <Flex justify="flex-end">
+          <Button size="small" loading={executeBusy} onClick={() => onExecute()} data-testid="comp-resume">
+            {t('comp.exec.resume')}
+          </Button>
+        </Flex>
+      )}
+      {canExecute && c.state === 'completed' && s && s.failed > 0 && (
+        <Flex justify="flex-end">
+          <Button size="small" loading={executeBusy} onClick={() => onExecute(true)} data-testid="comp-retry-failed">
+            {t('comp.exec.retryFailed', { n: s.failed })}
+          </Button>
+        </Flex>
+      )}
+    </>
+  );
+}
+
+type Summary = NonNullable<Campaign['summary']>;
+
+/** What happened to each driver, the totals, whether they add up to what was approved, and each failure. */
+function ExecutionResults({ campaign: c, summary: s }: { campaign: Campaign; summary: Summary }) {
+  const { t } = useI18n();
+  const q = (v: number) => formatQuantity(c.target, v, t);
+  const matches = s.creditedTotal.value + s.failedTotal.value === s.approvedTotal.value && s.credited + s.already + s.failed === s.drivers;
+  return (
+    <>
+      <Row gutter={16} data-testid="comp-results">
+        <Col span={6}>
+          <Statistic title={t('comp.item.credited')} value={s.credited} valueStyle={{ color: '#389e0d' }} data-testid="comp-result-credited" />
+        </Col>
+        <Col span={6}>
+          <Statistic title={t('comp.item.already')} value={s.already} data-testid="comp-result-already" />
+        </Col>
+        <Col span={6}>
+          <Statistic title={t('comp.item.failed')} value={s.failed} valueStyle={s.failed > 0 ? { color: '#cf1322' } : undefined} data-testid="comp-result-failed" />
+        </Col>
+        <Col span={6}>
+          <Statistic title={t('comp.item.pending')} value={s.pending} data-testid="comp-result-pending" />
+        </Col>
+      </Row>
+      <Descriptions size="small" column={1} bordered contentStyle={{ textAlign: 'right', fontVariantNumeric: 'tabular-nums' }}>
+        <Descriptions.Item label={t('comp.exec.creditedTotal')}>
+          <Typography.Text strong data-testid="comp-result-credited-total">
+            {q(s.creditedTotal.value)}
+          </Typography.Text>
+        </Descriptions.Item>
+        <Descriptions.Item label={t('comp.exec.approvedTotal')}>
+          <span data-testid="comp-result-approved-total">{q(s.approvedTotal.value)}</span>
+        </Descriptions.Item>
+        {s.failed > 0 && <Descriptions.Item label={t('comp.exec.failedTotal')}>{q(s.failedTotal.value)}</Descriptions.Item>}
+      </Descriptions>
+      {c.state === 'completed' && (
+        <Alert
+          type={matches && s.failed === 0 ? 'success' : 'warning'}
+          showIcon
+          data-testid="comp-result-check"
+          message={matches ? t('comp.exec.matches', { drivers: s.drivers, total: q(s.approvedTotal.value) }) : t('comp.exec.mismatch')}
+        />
+      )}
+      {s.failures.length > 0 && (
+        <Table
+          size="small"
+          rowKey="driverId"
+          pagination={false}
+          data-testid="comp-failures"
+          dataSource={s.failures}
+          columns={[
+            { title: t('comp.col.driverId'), dataIndex: 'driverId' },
+            { title: t('comp.col.amount'), align: 'right', render: (_, f) => q(f.amount.value) },
+            { title: t('comp.col.error'), dataIndex: 'error' },
+          ]}
+        />
+      )}
+    </>
   );
 }
 

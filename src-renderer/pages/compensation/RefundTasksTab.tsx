@@ -1,9 +1,11 @@
 import { useState } from 'react';
 import { App as AntApp, Alert, Button, Descriptions, Flex, Input, Modal, Radio, Select, Space, Table, Tag, Typography } from 'antd';
+import type { TableColumnsType } from 'antd';
 import type { MethodOutput } from '../../../src-main/contract/types';
 import { api, useDepotEvents } from '../../api';
 import { useI18n, type I18nKey } from '../../i18n';
 import { useReportError } from '../../lib/errors';
+import { useModalSubmit } from '../../lib/useModalSubmit';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { useSession, type Role } from '../../session';
@@ -36,7 +38,6 @@ function Json({ text }: { text: string | null }) {
 export default function RefundTasksTab() {
   const { t } = useI18n();
   const report = useReportError();
-  const session = useSession();
   const { message } = AntApp.useApp();
   const [version, setVersion] = useState(0);
   const [state, setState] = useState<State | undefined>();
@@ -66,6 +67,7 @@ export default function RefundTasksTab() {
       report(e);
     }
   };
+  const columns = useTaskColumns({ onRetry: retry, onResolve: setResolving });
 
   const counts = list.data?.counts;
   return (
@@ -97,91 +99,91 @@ export default function RefundTasksTab() {
         loading={list.loading}
         dataSource={list.data?.tasks ?? []}
         pagination={false}
-        expandable={{
-          expandedRowRender: (task) => (
-            <Descriptions size="small" column={1} bordered>
-              <Descriptions.Item label={t('refunds.task.idempotency')}>{task.id}</Descriptions.Item>
-              <Descriptions.Item label={t('refunds.task.endpoint')}>{task.requestEndpoint ?? '—'}</Descriptions.Item>
-              <Descriptions.Item label={t('refunds.task.request')}>
-                <Json text={task.requestBody} />
-              </Descriptions.Item>
-              <Descriptions.Item label={t('refunds.task.response')}>
-                <Json text={task.responseBody} />
-              </Descriptions.Item>
-              {task.providerRefundNo && <Descriptions.Item label={t('refunds.task.refundNo')}>{task.providerRefundNo}</Descriptions.Item>}
-              {task.resolution && (
-                <Descriptions.Item label={t('refunds.task.resolution')}>
-                  {t(`refunds.task.outcome.${task.resolution}` as I18nKey)} · {task.resolvedBy?.name ?? ''} · {formatTime(task.resolvedAt ?? 0)} · {task.resolutionNote}
-                </Descriptions.Item>
-              )}
-            </Descriptions>
-          ),
-        }}
-        columns={[
-          { title: t('refunds.task.col.createdAt'), render: (_, x) => formatTime(x.createdAt) },
-          {
-            title: t('refunds.task.col.order'),
-            render: (_, x) => (
-              <span>
-                <Tag>{t(`refunds.task.source.${x.source}` as I18nKey)}</Tag>
-                {x.orderNumber}
-              </span>
-            ),
-          },
-          { title: t('refunds.task.col.driver'), render: (_, x) => x.driverName ?? '—' },
-          { title: t('refunds.task.col.amount'), align: 'right', render: (_, x) => `¥${x.amount.yuan}` },
-          { title: t('refunds.task.col.channel'), render: (_, x) => t(`payments.channel.${x.channel}` as I18nKey) },
-          { title: t('refunds.task.col.state'), render: (_, x) => <Tag color={STATE_COLOR[x.state]} data-testid={`task-state-${x.id}`}>{t(`refunds.task.state.${x.state}` as I18nKey)}</Tag> },
-          { title: t('refunds.task.col.attempts'), align: 'right', render: (_, x) => `${x.attempts}/${x.maxAttempts}` },
-          { title: t('refunds.task.col.lastError'), render: (_, x) => <Typography.Text type={x.state === 'failed' ? 'danger' : 'secondary'}>{x.lastError ?? ''}</Typography.Text> },
-          { title: t('refunds.task.col.next'), render: (_, x) => (x.state === 'pending' || x.state === 'needs_check' ? formatTime(x.nextAttemptAt) : '') },
-          {
-            title: '',
-            render: (_, x) => (
-              <Space>
-                {x.state === 'failed' && (
-                  <Button size="small" onClick={() => retry(x)} data-testid={`task-retry-${x.id}`}>
-                    {t('refunds.task.retry')}
-                  </Button>
-                )}
-                {(x.state === 'failed' || x.state === 'needs_check') && session.can(FINANCE) && (
-                  <Button size="small" onClick={() => setResolving(x)} data-testid={`task-resolve-${x.id}`}>
-                    {t('refunds.task.resolve')}
-                  </Button>
-                )}
-              </Space>
-            ),
-          },
-        ]}
+        expandable={{ expandedRowRender: (task) => <TaskExchange task={task} /> }}
+        columns={columns}
       />
       {resolving && <ResolveModal task={resolving} onClose={() => setResolving(null)} onDone={() => (setResolving(null), list.reload())} />}
     </Flex>
   );
 }
 
+/** The last request and response exchanged with the gateway, and how the task was resolved. */
+function TaskExchange({ task }: { task: Task }) {
+  const { t } = useI18n();
+  return (
+    <Descriptions size="small" column={1} bordered>
+      <Descriptions.Item label={t('refunds.task.idempotency')}>{task.id}</Descriptions.Item>
+      <Descriptions.Item label={t('refunds.task.endpoint')}>{task.requestEndpoint ?? '—'}</Descriptions.Item>
+      <Descriptions.Item label={t('refunds.task.request')}>
+        <Json text={task.requestBody} />
+      </Descriptions.Item>
+      <Descriptions.Item label={t('refunds.task.response')}>
+        <Json text={task.responseBody} />
+      </Descriptions.Item>
+      {task.providerRefundNo && <Descriptions.Item label={t('refunds.task.refundNo')}>{task.providerRefundNo}</Descriptions.Item>}
+      {task.resolution && (
+        <Descriptions.Item label={t('refunds.task.resolution')}>
+          {t(`refunds.task.outcome.${task.resolution}` as I18nKey)} · {task.resolvedBy?.name ?? ''} · {formatTime(task.resolvedAt ?? 0)} · {task.resolutionNote}
+        </Descriptions.Item>
+      )}
+    </Descriptions>
+  );
+}
+
+function useTaskColumns({ onRetry, onResolve }: { onRetry(task: Task): void; onResolve(task: Task): void }): TableColumnsType<Task> {
+  const { t } = useI18n();
+  const session = useSession();
+  return [
+    { title: t('refunds.task.col.createdAt'), render: (_, x) => formatTime(x.createdAt) },
+    {
+      title: t('refunds.task.col.order'),
+      render: (_, x) => (
+        <span>
+          <Tag>{t(`refunds.task.source.${x.source}` as I18nKey)}</Tag>
+          {x.orderNumber}
+        </span>
+      ),
+    },
+    { title: t('refunds.task.col.driver'), render: (_, x) => x.driverName ?? '—' },
+    { title: t('refunds.task.col.amount'), align: 'right', render: (_, x) => `¥${x.amount.yuan}` },
+    { title: t('refunds.task.col.channel'), render: (_, x) => t(`payments.channel.${x.channel}` as I18nKey) },
+    { title: t('refunds.task.col.state'), render: (_, x) => <Tag color={STATE_COLOR[x.state]} data-testid={`task-state-${x.id}`}>{t(`refunds.task.state.${x.state}` as I18nKey)}</Tag> },
+    { title: t('refunds.task.col.attempts'), align: 'right', render: (_, x) => `${x.attempts}/${x.maxAttempts}` },
+    { title: t('refunds.task.col.lastError'), render: (_, x) => <Typography.Text type={x.state === 'failed' ? 'danger' : 'secondary'}>{x.lastError ?? ''}</Typography.Text> },
+    { title: t('refunds.task.col.next'), render: (_, x) => (x.state === 'pending' || x.state === 'needs_check' ? formatTime(x.nextAttemptAt) : '') },
+    {
+      title: '',
+      render: (_, x) => (
+        <Space>
+          {x.state === 'failed' && (
+            <Button size="small" onClick={() => onRetry(x)} data-testid={`task-retry-${x.id}`}>
+              {t('refunds.task.retry')}
+            </Button>
+          )}
+          {(x.state === 'failed' || x.state === 'needs_check') && session.can(FINANCE) && (
+            <Button size="small" onClick={() => onResolve(x)} data-testid={`task-resolve-${x.id}`}>
+              {t('refunds.task.resolve')}
+            </Button>
+          )}
+        </Space>
+      ),
+    },
+  ];
+}
+
 function ResolveModal({ task, onClose, onDone }: { task: Task; onClose: () => void; onDone: () => void }) {
   const { t } = useI18n();
-  const report = useReportError();
   const [outcome, setOutcome] = useState<Outcome>('paid_outside');
   const [via, setVia] = useState<'cash' | Task['channel']>(task.channel);
   const [note, setNote] = useState('');
-  const [busy, setBusy] = useState(false);
   const needsCheck = task.state === 'needs_check';
-
-  const submit = async () => {
-    setBusy(true);
-    try {
-      await api.refunds.resolve({ taskId: task.id, outcome, note: note.trim(), via: outcome === 'paid_outside' ? via : undefined });
-      onDone();
-    } catch (e) {
-      report(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submitting, submit } = useModalSubmit({
+    run: () => api.refunds.resolve({ taskId: task.id, outcome, note: note.trim(), via: outcome === 'paid_outside' ? via : undefined }),
+    onDone,
+  });
 
   return (
-    <Modal open title={t('refunds.task.resolveTitle', { amount: task.amount.yuan })} onOk={submit} okButtonProps={{ loading: busy, disabled: !note.trim() }} onCancel={onClose} destroyOnHidden>
+    <Modal open title={t('refunds.task.resolveTitle', { amount: task.amount.yuan })} onOk={() => void submit()} okButtonProps={{ loading: submitting, disabled: !note.trim() }} onCancel={onClose} destroyOnHidden>
       <Flex vertical gap="small">
         <Typography.Text>{t('refunds.task.outcome')}</Typography.Text>
         <Radio.Group value={outcome} onChange={(e) => setOutcome(e.target.value as Outcome)} data-testid="task-outcome">
