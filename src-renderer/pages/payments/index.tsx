@@ -4,6 +4,7 @@ import type { MethodOutput } from '../../../src-main/contract/types';
 import { api, useDepotEvents } from '../../api';
 import { useI18n, type I18nKey } from '../../i18n';
 import { useReportError } from '../../lib/errors';
+import { useModalSubmit } from '../../lib/useModalSubmit';
 import { navigate, useHashParam } from '../../lib/route';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
@@ -50,39 +51,36 @@ function StateTag({ state }: { state: Order['state'] }) {
   return <Tag color={STATE_COLOR[state]}>{t(`payments.state.${state}` as I18nKey)}</Tag>;
 }
 
+interface CounterForm {
+  driverId?: string;
+  packageId?: string;
+  amount: string;
+  channel: Channel;
+  couponId?: string;
+  points: number | null;
+}
+
+/**
+ * The counter: a driver, a package or a plain amount, a coupon and points, a channel; the order
+ * gets its idempotency key when the form is filled, so a second press books it once.
+ */
 function Counter({ version }: { version: number }) {
-  const { t } = useI18n();
   const report = useReportError();
-  const { message } = AntApp.useApp();
-  const [search, setSearch] = useState('');
-  const [driverId, setDriverId] = useState<string | undefined>();
-  const [packageId, setPackageId] = useState<string | undefined>();
-  const [amount, setAmount] = useState<string>('');
-  const [channel, setChannel] = useState<Channel>('wechat');
-  const [couponId, setCouponId] = useState<string | undefined>();
-  const [points, setPoints] = useState<number | null>(null);
-  const [busy, setBusy] = useState(false);
   const [order, setOrder] = useState<Order | null>(null);
+  const [busy, setBusy] = useState(false);
   const key = useRef(newKey());
-  const drivers = useQuery(() => api.drivers.list({ search: search || undefined, limit: 20 }), [search]);
-  const packages = useQuery(() => api.payments.packages({}), [version]);
-  const wallet = useQuery(() => (driverId ? api.wallet.show({ driverId }) : Promise.resolve(null)), [driverId, version]);
-  const current = useQuery(() => (order ? api.payments.getOrder({ orderId: order.id }) : Promise.resolve(null)), [order?.id, version]);
-  const shown = current.data ?? order;
 
-  const coupons = useMemo(() => (wallet.data?.coupons ?? []).filter((c) => c.status === 'active'), [wallet.data]);
-
-  const submit = async () => {
-    if (!driverId) return;
+  const submit = async (f: CounterForm) => {
+    if (!f.driverId) return;
     setBusy(true);
     try {
       const o = await api.payments.createOrder({
-        driverId,
-        packageId,
-        amount: packageId ? undefined : amount,
-        couponId,
-        points: points ?? undefined,
-        channel,
+        driverId: f.driverId,
+        packageId: f.packageId,
+        amount: f.packageId ? undefined : f.amount,
+        couponId: f.couponId,
+        points: f.points ?? undefined,
+        channel: f.channel,
         key: key.current,
       });
       setOrder(o);
@@ -94,8 +92,89 @@ function Counter({ version }: { version: number }) {
     }
   };
 
+  return (
+    <Flex gap="middle" wrap>
+      <OrderForm version={version} busy={busy} onSubmit={submit} />
+      {order && <OrderCard key={order.id} order={order} version={version} />}
+    </Flex>
+  );
+}
+
+function OrderForm({ version, busy, onSubmit }: { version: number; busy: boolean; onSubmit(f: CounterForm): void }) {
+  const { t } = useI18n();
+  const [search, setSearch] = useState('');
+  const [f, setF] = useState<CounterForm>({ amount: '', channel: 'wechat', points: null });
+  const set = (patch: Partial<CounterForm>) => setF((x) => ({ ...x, ...patch }));
+  const drivers = useQuery(() => api.drivers.list({ search: search || undefined, limit: 20 }), [search]);
+  const packages = useQuery(() => api.payments.packages({}), [version]);
+  const wallet = useQuery(() => (f.driverId ? api.wallet.show({ driverId: f.driverId }) : Promise.resolve(null)), [f.driverId, version]);
+  const coupons = useMemo(() => (wallet.data?.coupons ?? []).filter((c) => c.status === 'active'), [wallet.data]);
+
+  return (
+    <Card title={t('payments.counter.title')} style={{ flex: '1 1 420px' }} data-testid="payments-counter">
+      <Form layout="vertical">
+        <Form.Item label={t('payments.field.driver')} required>
+          <Select
+            showSearch
+            filterOption={false}
+            onSearch={setSearch}
+            value={f.driverId}
+            onChange={(v: string) => set({ driverId: v, couponId: undefined })}
+            placeholder={t('payments.field.driverSearch')}
+            options={(drivers.data?.drivers ?? []).map((d) => ({ value: d.id, label: `${d.name} · ${d.phone}${d.tags.length ? ` · ${d.tags[0]}` : ''}` }))}
+            data-testid="payments-driver"
+          />
+        </Form.Item>
+        <Form.Item label={t('payments.field.package')}>
+          <Radio.Group value={f.packageId ?? ''} onChange={(e) => set({ packageId: e.target.value || undefined })}>
+            <Radio.Button value="">{t('payments.field.plainAmount')}</Radio.Button>
+            {(packages.data ?? []).map((p) => (
+              <Radio.Button key={p.id} value={p.id}>
+                {p.name} (¥{p.price.yuan} → ¥{p.credited.yuan})
+              </Radio.Button>
+            ))}
+          </Radio.Group>
+        </Form.Item>
+        {!f.packageId && (
+          <Form.Item label={t('payments.field.amount')} required>
+            <Input value={f.amount} onChange={(e) => set({ amount: e.target.value })} placeholder="200.00" prefix="¥" data-testid="payments-amount" />
+          </Form.Item>
+        )}
+        <Form.Item label={t('payments.field.coupon')}>
+          <Select
+            allowClear
+            value={f.couponId}
+            onChange={(v: string | undefined) => set({ couponId: v })}
+            options={coupons.map((c) => ({ value: c.couponId, label: `¥${c.remaining.yuan} / ¥${c.face.yuan}` }))}
+            placeholder={t('payments.field.noCoupon')}
+          />
+        </Form.Item>
+        <Form.Item label={t('payments.field.points', { balance: wallet.data?.points ?? 0 })}>
+          <InputNumber min={1} max={wallet.data?.points || undefined} value={f.points} onChange={(v) => set({ points: v })} style={{ width: '100%' }} />
+        </Form.Item>
+        <Form.Item label={t('payments.field.channel')}>
+          <Radio.Group value={f.channel} onChange={(e) => set({ channel: e.target.value as Channel })}>
+            <Radio.Button value="wechat">{t('payments.channel.wechat')}</Radio.Button>
+            <Radio.Button value="alipay">{t('payments.channel.alipay')}</Radio.Button>
+          </Radio.Group>
+        </Form.Item>
+        <Button type="primary" loading={busy} disabled={!f.driverId || (!f.packageId && !f.amount)} onClick={() => onSubmit(f)} data-testid="payments-create">
+          {t('payments.counter.create')}
+        </Button>
+      </Form>
+    </Card>
+  );
+}
+
+/** The order just created: its QR code, what it costs and credits, and (while unpaid) a simulated payment or a cancel. */
+function OrderCard({ order, version }: { order: Order; version: number }) {
+  const { t } = useI18n();
+  const report = useReportError();
+  const { message } = AntApp.useApp();
+  const current = useQuery(() => api.payments.getOrder({ orderId: order.id }), [order.id, version]);
+  const shown = current.data ?? order;
+
   const simulatePaid = async () => {
-    if (!shown) return;
     try {
       const r = await api.payments.confirm({ orderId: shown.id, via: 'notification' });
       message.info(t(`payments.confirm.${r.outcome}` as I18nKey));
@@ -106,7 +185,6 @@ function Counter({ version }: { version: number }) {
   };
 
   const cancel = async () => {
-    if (!shown) return;
     try {
       await api.payments.cancelOrder({ orderId: shown.id, reason: t('payments.cancelReason') });
       current.reload();
@@ -116,103 +194,44 @@ function Counter({ version }: { version: number }) {
   };
 
   return (
-    <Flex gap="middle" wrap>
-      <Card title={t('payments.counter.title')} style={{ flex: '1 1 420px' }} data-testid="payments-counter">
-        <Form layout="vertical">
-          <Form.Item label={t('payments.field.driver')} required>
-            <Select
-              showSearch
-              filterOption={false}
-              onSearch={setSearch}
-              value={driverId}
-              onChange={(v: string) => {
-                setDriverId(v);
-                setCouponId(undefined);
-              }}
-              placeholder={t('payments.field.driverSearch')}
-              options={(drivers.data?.drivers ?? []).map((d) => ({ value: d.id, label: `${d.name} · ${d.phone}${d.tags.length ? ` · ${d.tags[0]}` : ''}` }))}
-              data-testid="payments-driver"
-            />
-          </Form.Item>
-          <Form.Item label={t('payments.field.package')}>
-            <Radio.Group value={packageId ?? ''} onChange={(e) => setPackageId(e.target.value || undefined)}>
-              <Radio.Button value="">{t('payments.field.plainAmount')}</Radio.Button>
-              {(packages.data ?? []).map((p) => (
-                <Radio.Button key={p.id} value={p.id}>
-                  {p.name} (¥{p.price.yuan} → ¥{p.credited.yuan})
-                </Radio.Button>
-              ))}
-            </Radio.Group>
-          </Form.Item>
-          {!packageId && (
-            <Form.Item label={t('payments.field.amount')} required>
-              <Input value={amount} onChange={(e) => setAmount(e.target.value)} placeholder="200.00" prefix="¥" data-testid="payments-amount" />
-            </Form.Item>
-          )}
-          <Form.Item label={t('payments.field.coupon')}>
-            <Select
-              allowClear
-              value={couponId}
-              onChange={(v: string | undefined) => setCouponId(v)}
-              options={coupons.map((c) => ({ value: c.couponId, label: `¥${c.remaining.yuan} / ¥${c.face.yuan}` }))}
-              placeholder={t('payments.field.noCoupon')}
-            />
-          </Form.Item>
-          <Form.Item label={t('payments.field.points', { balance: wallet.data?.points ?? 0 })}>
-            <InputNumber min={1} max={wallet.data?.points || undefined} value={points} onChange={(v) => setPoints(v)} style={{ width: '100%' }} />
-          </Form.Item>
-          <Form.Item label={t('payments.field.channel')}>
-            <Radio.Group value={channel} onChange={(e) => setChannel(e.target.value as Channel)}>
-              <Radio.Button value="wechat">{t('payments.channel.wechat')}</Radio.Button>
-              <Radio.Button value="alipay">{t('payments.channel.alipay')}</Radio.Button>
-            </Radio.Group>
-          </Form.Item>
-          <Button type="primary" loading={busy} disabled={!driverId || (!packageId && !amount)} onClick={submit} data-testid="payments-create">
-            {t('payments.counter.create')}
+    <Card title={t('payments.counter.orderTitle', { number: shown.number })} style={{ flex: '1 1 360px' }} data-testid="payments-order">
+      <Flex vertical align="center" gap="small">
+        {/* A placeholder for the QR code: the real one encodes codeUrl; the payable is what the driver sees. */}
+        <div
+          aria-label={t('payments.qr')}
+          data-testid="payments-qr"
+          style={{ width: 180, height: 180, border: '2px dashed #999', display: 'flex', alignItems: 'center', justifyContent: 'center', textAlign: 'center', padding: 8, wordBreak: 'break-all' }}
+        >
+          <Typography.Text type="secondary" style={{ fontSize: 11 }}>
+            {shown.codeUrl ?? t('payments.noQr')}
+          </Typography.Text>
+        </div>
+        <Typography.Title level={3} style={{ margin: 0 }}>
+          ¥{shown.payable.yuan}
+        </Typography.Title>
+        <StateTag state={shown.state} />
+      </Flex>
+      <Descriptions size="small" column={1} style={{ marginTop: 12 }}>
+        <Descriptions.Item label={t('payments.col.amount')}>¥{shown.amount.yuan}</Descriptions.Item>
+        <Descriptions.Item label={t('payments.col.credited')}>¥{shown.credited.yuan}</Descriptions.Item>
+        <Descriptions.Item label={t('payments.col.coupon')}>¥{shown.coupon.amount.yuan}</Descriptions.Item>
+        <Descriptions.Item label={t('payments.col.points')}>
+          {shown.points} (¥{shown.pointsValue.yuan})
+        </Descriptions.Item>
+        <Descriptions.Item label={t('payments.col.expires')}>{formatTime(shown.expiresAt)}</Descriptions.Item>
+        {shown.providerError && <Descriptions.Item label={t('payments.col.gateway')}>{shown.providerError}</Descriptions.Item>}
+      </Descriptions>
+      {shown.state === 'PENDING_PAYMENT' && (
+        <Space>
+          <Button type="primary" onClick={simulatePaid} data-testid="payments-simulate-paid">
+            {t('payments.simulatePaid')}
           </Button>
-        </Form>
-      </Card>
-      {shown && (
-        <Card title={t('payments.counter.orderTitle', { number: shown.number })} style={{ flex: '1 1 360px' }} data-testid="payments-order">
-          <Flex vertical align="center" gap="small">
-            {/* A placeholder for the QR code: the real one encodes codeUrl; the payable is what the driver sees. */}
-            <div
-              aria-label={t('payments.qr')}
-              data-testid="payments-qr"
-              style={{ width: 180, height: 180, border: '2px dashed #999', display: 'flex', alignItems: 'center', justifyContent: 'center', textAlign: 'center', padding: 8, wordBreak: 'break-all' }}
-            >
-              <Typography.Text type="secondary" style={{ fontSize: 11 }}>
-                {shown.codeUrl ?? t('payments.noQr')}
-              </Typography.Text>
-            </div>
-            <Typography.Title level={3} style={{ margin: 0 }}>
-              ¥{shown.payable.yuan}
-            </Typography.Title>
-            <StateTag state={shown.state} />
-          </Flex>
-          <Descriptions size="small" column={1} style={{ marginTop: 12 }}>
-            <Descriptions.Item label={t('payments.col.amount')}>¥{shown.amount.yuan}</Descriptions.Item>
-            <Descriptions.Item label={t('payments.col.credited')}>¥{shown.credited.yuan}</Descriptions.Item>
-            <Descriptions.Item label={t('payments.col.coupon')}>¥{shown.coupon.amount.yuan}</Descriptions.Item>
-            <Descriptions.Item label={t('payments.col.points')}>
-              {shown.points} (¥{shown.pointsValue.yuan})
-            </Descriptions.Item>
-            <Descriptions.Item label={t('payments.col.expires')}>{formatTime(shown.expiresAt)}</Descriptions.Item>
-            {shown.providerError && <Descriptions.Item label={t('payments.col.gateway')}>{shown.providerError}</Descriptions.Item>}
-          </Descriptions>
-          {shown.state === 'PENDING_PAYMENT' && (
-            <Space>
-              <Button type="primary" onClick={simulatePaid} data-testid="payments-simulate-paid">
-                {t('payments.simulatePaid')}
-              </Button>
-              <Button danger onClick={cancel} data-testid="payments-cancel">
-                {t('payments.cancel')}
-              </Button>
-            </Space>
-          )}
-        </Card>
+          <Button danger onClick={cancel} data-testid="payments-cancel">
+            {t('payments.cancel')}
+          </Button>
+        </Space>
       )}
-    </Flex>
+    </Card>
   );
 }
 
@@ -267,24 +286,27 @@ function Orders({ version }: { version: number }) {
   );
 }
 
+type ResolveValues = { action: 'credit_wallet' | 'refund'; note: string };
+
 function UnmatchedList({ version }: { version: number }) {
   const { t } = useI18n();
-  const report = useReportError();
   const session = useSession();
   const list = useQuery(() => api.payments.unmatched({}), [version]);
   const [resolving, setResolving] = useState<Unmatched | null>(null);
-  const [form] = Form.useForm<{ action: 'credit_wallet' | 'refund'; note: string }>();
-
-  const resolve = async () => {
-    if (!resolving) return;
-    const v = await form.validateFields();
-    try {
-      await api.payments.resolveUnmatched({ unmatchedId: resolving.id, action: v.action, note: v.note });
+  const [form] = Form.useForm<ResolveValues>();
+  const { submitting, submit } = useModalSubmit({
+    form,
+    run: (v: ResolveValues & { unmatchedId: string }) => api.payments.resolveUnmatched({ unmatchedId: v.unmatchedId, action: v.action, note: v.note }),
+    onDone: () => {
       setResolving(null);
       list.reload();
-    } catch (e) {
-      report(e);
-    }
+    },
+    fieldErrors: 'ignore',
+  });
+  const resolve = async () => {
+    if (!resolving) return;
+    const v = await form.validateFields().catch(() => null); // antd shows what is missing
+    if (v) await submit({ ...v, unmatchedId: resolving.id });
   };
 
   return (
@@ -317,7 +339,7 @@ function UnmatchedList({ version }: { version: number }) {
           },
         ]}
       />
-      <Modal open={resolving !== null} title={t('payments.resolveTitle', { number: resolving?.orderNumber ?? '' })} onOk={resolve} onCancel={() => setResolving(null)} destroyOnHidden>
+      <Modal open={resolving !== null} title={t('payments.resolveTitle', { number: resolving?.orderNumber ?? '' })} onOk={() => void resolve()} confirmLoading={submitting} onCancel={() => setResolving(null)} destroyOnHidden>
         <Form form={form} layout="vertical" initialValues={{ action: 'credit_wallet' }}>
           <Form.Item name="action" label={t('payments.resolveAction')}>
             <Radio.Group>
