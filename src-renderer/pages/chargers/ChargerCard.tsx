@@ -16,7 +16,7 @@ export interface CardActions {
 
 /** One charger: its condition, each connector's OCPP status, what it is, when it was last heard. */
 export function ChargerCard({ charger, actions }: { charger: Charger; actions: CardActions }) {
-  const { t, maybe } = useI18n();
+  const { t } = useI18n();
   const condition = chargerCondition(charger);
   const fault = realError(charger.errorCode);
   const connectorFaults = charger.connectors.filter((k) => k.faulted || realError(k.errorCode));
@@ -45,34 +45,7 @@ export function ChargerCard({ charger, actions }: { charger: Charger; actions: C
         <Flex vertical gap={4} data-testid="charger-connectors">
           {charger.connectors.length === 0 && <Typography.Text type="secondary">{t('chargers.noConnectorStatus')}</Typography.Text>}
           {charger.connectors.map((k) => (
-            <Flex key={k.connectorId} align="center" gap={6} data-testid={`connector-${k.connectorId}`}>
-              <Typography.Text type="secondary" style={{ width: 56, flex: 'none' }}>
-                {t('chargers.connectorN', { n: k.connectorId })}
-              </Typography.Text>
-              <Tag color={connectorColor(k.status)} style={{ marginInlineEnd: 0 }} data-testid="connector-status">
-                {k.status ? (maybe(`connector.${k.status}`) ?? k.status) : t('chargers.statusUnknown')}
-              </Tag>
-              {realError(k.errorCode) && (
-                <Tooltip title={[k.info, k.vendorErrorCode].filter(Boolean).join(' · ') || undefined}>
-                  <Typography.Text type="danger" style={{ fontSize: 12 }}>
-                    {k.errorCode}
-                  </Typography.Text>
-                </Tooltip>
-              )}
-              <span style={{ flex: 1 }} />
-              {actions.onStart && connectorStartable(charger, k) && (
-                <Button size="small" icon={<PlayCircleOutlined />} data-testid="connector-start" onClick={() => actions.onStart?.(charger, k)}>
-                  {t('chargers.remoteStart')}
-                </Button>
-              )}
-              {actions.onStop && connectorBusy(k) && (
-                <Popconfirm title={t('chargers.remoteStopConfirm', { charger: charger.id, n: k.connectorId })} onConfirm={() => actions.onStop?.(charger, k)}>
-                  <Button size="small" danger icon={<StopOutlined />} data-testid="connector-stop" disabled={actions.busy}>
-                    {t('chargers.remoteStop')}
-                  </Button>
-                </Popconfirm>
-              )}
-            </Flex>
+            <ConnectorRow key={k.connectorId} charger={charger} connector={k} actions={actions} />
           ))}
         </Flex>
         <Descriptions size="small" column={1} colon={false} styles={{ label: { width: 72, color: '#8c8c8c' } }}>
@@ -106,5 +79,40 @@ export function ChargerCard({ charger, actions }: { charger: Charger; actions: C
         </Flex>
       </Flex>
     </Card>
+  );
+}
+
+/** A connector's OCPP status and error, with a walk-in start when it is free or a remote stop when it is in use. */
+function ConnectorRow({ charger, connector: k, actions }: { charger: Charger; connector: Connector; actions: CardActions }) {
+  const { t, maybe } = useI18n();
+  return (
+    <Flex align="center" gap={6} data-testid={`connector-${k.connectorId}`}>
+      <Typography.Text type="secondary" style={{ width: 56, flex: 'none' }}>
+        {t('chargers.connectorN', { n: k.connectorId })}
+      </Typography.Text>
+      <Tag color={connectorColor(k.status)} style={{ marginInlineEnd: 0 }} data-testid="connector-status">
+        {k.status ? (maybe(`connector.${k.status}`) ?? k.status) : t('chargers.statusUnknown')}
+      </Tag>
+      {realError(k.errorCode) && (
+        <Tooltip title={[k.info, k.vendorErrorCode].filter(Boolean).join(' · ') || undefined}>
+          <Typography.Text type="danger" style={{ fontSize: 12 }}>
+            {k.errorCode}
+          </Typography.Text>
+        </Tooltip>
+      )}
+      <span style={{ flex: 1 }} />
+      {actions.onStart && connectorStartable(charger, k) && (
+        <Button size="small" icon={<PlayCircleOutlined />} data-testid="connector-start" onClick={() => actions.onStart?.(charger, k)}>
+          {t('chargers.remoteStart')}
+        </Button>
+      )}
+      {actions.onStop && connectorBusy(k) && (
+        <Popconfirm title={t('chargers.remoteStopConfirm', { charger: charger.id, n: k.connectorId })} onConfirm={() => actions.onStop?.(charger, k)}>
+          <Button size="small" danger icon={<StopOutlined />} data-testid="connector-stop" disabled={actions.busy}>
+            {t('chargers.remoteStop')}
+          </Button>
+        </Popconfirm>
+      )}
+    </Flex>
   );
 }

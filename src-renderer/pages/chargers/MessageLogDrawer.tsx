@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type React from 'react';
 import { Button, Drawer, Flex, Table, Tag, Typography } from 'antd';
+import type { TableColumnsType } from 'antd';
 import { ArrowDownOutlined, ArrowUpOutlined, ReloadOutlined } from '@ant-design/icons';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
@@ -34,6 +35,7 @@ export function MessageLogDrawer({ chargerId, version, onClose }: { chargerId: s
   const lines = useMemo(() => logLines(items), [items]);
   const [next, setNext] = useState<number | null>(null);
   const [loading, setLoading] = useState(false);
+  const columns = useLogColumns();
 
   async function load(beforeId?: number) {
     if (!chargerId) return;
@@ -82,89 +84,8 @@ export function MessageLogDrawer({ chargerId, version, onClose }: { chargerId: s
           style: m.error ? { background: '#fff1f0' } : m.answerTo !== null ? { background: '#fafafa' } : undefined,
           'data-testid': m.answerTo !== null ? 'message-answer' : 'message-row',
         })}
-        expandable={{
-          expandRowByClick: true,
-          expandedRowRender: (m) => (
-            <Flex vertical gap={6}>
-              {m.error && (
-                <Typography.Text type="danger" data-testid="message-error">
-                  {m.error}
-                </Typography.Text>
-              )}
-              <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                {m.topic}
-                {m.uniqueId ? ` · UniqueId ${m.uniqueId}` : ''}
-              </Typography.Text>
-              <pre style={PRE} data-testid="message-payload">
-                {prettyPayload(m.payload)}
-              </pre>
-            </Flex>
-          ),
-        }}
-        columns={[
-          {
-            title: t('chargers.msg.direction'),
-            dataIndex: 'direction',
-            width: 90,
-            render: (d: ChargerMessage['direction']) =>
-              d === 'in' ? (
-                <Tag icon={<ArrowDownOutlined />} color="blue">
-                  {t('chargers.msg.in')}
-                </Tag>
-              ) : (
-                <Tag icon={<ArrowUpOutlined />}>{t('chargers.msg.out')}</Tag>
-              ),
-          },
-          { title: t('chargers.msg.receivedAt'), dataIndex: 'receivedAt', width: 170, render: (at: number) => formatTime(at) },
-          {
-            title: t('chargers.msg.chargerAt'),
-            dataIndex: 'chargerAt',
-            width: 170,
-            render: (at: number | null) => (at === null ? '—' : formatTime(at)),
-          },
-          {
-            title: t('chargers.msg.action'),
-            key: 'action',
-            render: (_: unknown, m) =>
-              m.answerTo !== null ? (
-                // Right under its CALL: the action and transaction are the CALL's, so only the kind of answer is new.
-                <Flex gap={6} align="center" wrap style={{ paddingLeft: 12 }}>
-                  <Typography.Text type="secondary" style={NOWRAP}>
-                    ↳ {t('chargers.msg.answer')}
-                  </Typography.Text>
-                  <Typography.Text type={m.messageType === 4 ? 'danger' : 'secondary'} style={NOWRAP}>
-                    {m.messageType === null ? '—' : (FRAME_TYPE[m.messageType] ?? m.messageType)}
-                  </Typography.Text>
-                </Flex>
-              ) : (
-                <Flex gap={6} align="center" wrap>
-                  <Typography.Text code>{m.action ?? '—'}</Typography.Text>
-                  {m.messageType !== null && (
-                    <Typography.Text type="secondary" style={NOWRAP}>
-                      {FRAME_TYPE[m.messageType] ?? m.messageType}
-                    </Typography.Text>
-                  )}
-                  {m.transactionId !== null && <Tag>#{m.transactionId}</Tag>}
-                </Flex>
-              ),
-          },
-          {
-            title: t('chargers.msg.validation'),
-            dataIndex: 'error',
-            width: 180,
-            ellipsis: true,
-            render: (e: string | null, m) =>
-              m.answerTo !== null ? (
-                <Typography.Text type="secondary">—</Typography.Text>
-              ) : e ? (
-                <Typography.Text type="danger" data-testid="message-invalid">
-                  {e}
-                </Typography.Text>
-              ) : (
-                <Typography.Text type="secondary">{t('chargers.msg.ok')}</Typography.Text>
-              ),
-          },
-        ]}
+        expandable={{ expandRowByClick: true, expandedRowRender: (m) => <FrameDetail line={m} /> }}
+        columns={columns}
       />
       {next !== null && (
         <Flex justify="center" style={{ marginTop: 12 }}>
@@ -175,4 +96,91 @@ export function MessageLogDrawer({ chargerId, version, onClose }: { chargerId: s
       )}
     </Drawer>
   );
+}
+
+function FrameDetail({ line: m }: { line: LogLine }) {
+  return (
+    <Flex vertical gap={6}>
+      {m.error && (
+        <Typography.Text type="danger" data-testid="message-error">
+          {m.error}
+        </Typography.Text>
+      )}
+      <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+        {m.topic}
+        {m.uniqueId ? ` · UniqueId ${m.uniqueId}` : ''}
+      </Typography.Text>
+      <pre style={PRE} data-testid="message-payload">
+        {prettyPayload(m.payload)}
+      </pre>
+    </Flex>
+  );
+}
+
+function useLogColumns(): TableColumnsType<LogLine> {
+  const { t } = useI18n();
+  return [
+    {
+      title: t('chargers.msg.direction'),
+      dataIndex: 'direction',
+      width: 90,
+      render: (d: ChargerMessage['direction']) =>
+        d === 'in' ? (
+          <Tag icon={<ArrowDownOutlined />} color="blue">
+            {t('chargers.msg.in')}
+          </Tag>
+        ) : (
+          <Tag icon={<ArrowUpOutlined />}>{t('chargers.msg.out')}</Tag>
+        ),
+    },
+    { title: t('chargers.msg.receivedAt'), dataIndex: 'receivedAt', width: 170, render: (at: number) => formatTime(at) },
+    {
+      title: t('chargers.msg.chargerAt'),
+      dataIndex: 'chargerAt',
+      width: 170,
+      render: (at: number | null) => (at === null ? '—' : formatTime(at)),
+    },
+    {
+      title: t('chargers.msg.action'),
+      key: 'action',
+      render: (_: unknown, m) =>
+        m.answerTo !== null ? (
+          // Right under its CALL: the action and transaction are the CALL's, so only the kind of answer is new.
+          <Flex gap={6} align="center" wrap style={{ paddingLeft: 12 }}>
+            <Typography.Text type="secondary" style={NOWRAP}>
+              ↳ {t('chargers.msg.answer')}
+            </Typography.Text>
+            <Typography.Text type={m.messageType === 4 ? 'danger' : 'secondary'} style={NOWRAP}>
+              {m.messageType === null ? '—' : (FRAME_TYPE[m.messageType] ?? m.messageType)}
+            </Typography.Text>
+          </Flex>
+        ) : (
+          <Flex gap={6} align="center" wrap>
+            <Typography.Text code>{m.action ?? '—'}</Typography.Text>
+            {m.messageType !== null && (
+              <Typography.Text type="secondary" style={NOWRAP}>
+                {FRAME_TYPE[m.messageType] ?? m.messageType}
+              </Typography.Text>
+            )}
+            {m.transactionId !== null && <Tag>#{m.transactionId}</Tag>}
+          </Flex>
+        ),
+    },
+    {
+      title: t('chargers.msg.validation'),
+      dataIndex: 'error',
+      width: 180,
+      ellipsis: true,
+      render: (e: string | null, m) =>
+        m.answerTo !== null ? (
+          <Typography.Text type="secondary">—</Typography.Text>
+        ) : e ? (
+          <Typography.Text type="danger" data-testid="message-invalid">
+            {e}
+          </Typography.Text>
+        ) : (
+          <Typography.Text type="secondary">{t('chargers.msg.ok')}</Typography.Text>
+        ),
+    },
+  ];
 }
