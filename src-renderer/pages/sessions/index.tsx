@@ -9,6 +9,7 @@ import { formatFen, formatWh } from '../../lib/format';
 import { useHashParam } from '../../lib/route';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
+import { ChargerRecords } from './ChargerRecords';
 import { DriverName, DriverSelect } from './DriverSelect';
 import { ReviewQueue } from './ReviewQueue';
 import { SessionDrawer } from './SessionDrawer';
@@ -30,7 +31,8 @@ interface Filter {
 
 /**
  * The Sessions page: the filtered list (virtualised: a busy depot has thousands a week), a detail
- * drawer, the walk-in start form, and the review queue for supervisors.
+ * drawer, the walk-in start form, the review queue for supervisors, and the charger records that
+ * could not be applied by themselves (the attention queue).
  */
 export default function SessionsPage() {
   const { t } = useI18n();
@@ -39,6 +41,7 @@ export default function SessionsPage() {
   const [starting, setStarting] = useState<StartTarget | null>(null);
   const [version, setVersion] = useState(0);
   const review = useQuery(() => api.sessions.reviewQueue(), [version]);
+  const parked = useQuery(() => api.sessions.parkedRecords({ limit: 1 }), [version]);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const bump = () => setVersion((v) => v + 1);
 
@@ -46,6 +49,10 @@ export default function SessionsPage() {
   useDepotEvents(['session.updated'], () => {
     if (timer.current) clearTimeout(timer.current);
     timer.current = setTimeout(bump, EVENT_DEBOUNCE_MS);
+  });
+  // Parking a record announces nothing by itself; the alert for records parked too long does.
+  useDepotEvents(['alert'], (e) => {
+    if (e.type === 'alert' && e.payload.code === 'inbox.parked') bump();
   });
 
   return (
@@ -68,6 +75,15 @@ export default function SessionsPage() {
               </Badge>
             ),
             children: <ReviewQueue version={version} onOpen={setOpenId} onChanged={bump} />,
+          },
+          {
+            key: 'records',
+            label: (
+              <Badge count={parked.data?.total ?? 0} size="small" offset={[8, 0]} color={parked.data?.needsAttention ? undefined : 'orange'} data-testid="records-tab-count">
+                {t('sessions.tab.records')}
+              </Badge>
+            ),
+            children: <ChargerRecords version={version} onChanged={bump} />,
           },
         ]}
       />
