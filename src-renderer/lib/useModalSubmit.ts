@@ -27,6 +27,22 @@ export interface ModalSubmitOptions<V, R> {
 }
 
 /**
+ * Shows a failed submit exactly once: in the caller's own alert when `onError` takes it, else
+ * under the fields the core named and/or as a notification, as `fieldErrors` says.
+ */
+export function showFailure(
+  e: unknown,
+  { form, onError, fieldErrors = 'beside', report }: Pick<ModalSubmitOptions<never, never>, 'form' | 'onError' | 'fieldErrors'> & { report(e: unknown): void },
+): void {
+  if (onError?.(e)) return;
+  if (!form || fieldErrors === 'ignore') report(e);
+  else if (fieldErrors === 'beside') {
+    applyFieldErrors(form, e);
+    report(e);
+  } else if (!applyFieldErrors(form, e)) report(e);
+}
+
+/**
  * The renderer's one way for a modal (or a card's form) to submit to the core: validate, mark
  * the OK button busy, call, tell the operator, close and reload; on a failure keep the modal
  * open with the reason shown, and never leave the button spinning. Every failure reaches the
@@ -55,12 +71,7 @@ export function useModalSubmit<V, R>(options: ModalSubmitOptions<V, R>): { submi
       const result = await run(values);
       await onDone?.(result, values);
     } catch (e) {
-      if (onError?.(e)) return;
-      if (!form || fieldErrors === 'ignore') report(e);
-      else if (fieldErrors === 'beside') {
-        applyFieldErrors(form, e);
-        report(e);
-      } else if (!applyFieldErrors(form, e)) report(e);
+      showFailure(e, { form, onError, fieldErrors, report });
     } finally {
       setSubmitting(false);
     }
