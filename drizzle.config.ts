@@ -1,8 +1,8 @@
 import { defineConfig } from 'drizzle-kit';
 
-// The schema is split by domain; src-main/db/schema.ts re-exports every domain's tables.
+// The schema is split by domain; src-main/schema.ts re-exports every domain's tables.
 export default defineConfig({
   dialect: 'sqlite',
-  schema: './src-main/db/schema.ts',
+  schema: './src-main/schema.ts',
   out: './migrations',
 });

@@ -2,7 +2,7 @@ import { FakeClock } from '../src-main/kernel/clock';
 import { openCore } from '../src-main/boot/core';
 import { silentLogger } from '../src-main/kernel/logger';
 import { approveCampaign, beginExecution, createCampaign, dryRunCampaign, runCampaign } from '../src-main/compensation';
-import { writeTx } from '../src-main/db/connection';
+import { writeTx } from '../src-main/kernel/db/connection';
 import { DEPOT, addDriver, createTransfers, driverAccountId, verifyLedger, type TransferRequest } from '../src-main/ledger';
 import { perSecond, ratio, time, timeAsync, type Benchmark } from './harness';
 

@@ -5,7 +5,7 @@ import { openCore } from '../src-main/boot/core';
 import { silentLogger } from '../src-main/kernel/logger';
 import { startHttpServer } from '../src-main/contract/http';
 import { dispatch } from '../src-main/contract/dispatch';
-import type { Caller } from '../src-main/contract/define';
+import type { Caller } from '../src-main/kernel/method';
 import { methods } from '../src-main/contract/methods';
 import { perSecond, ratio, timeAsync, type Benchmark } from './harness';
 

@@ -7,7 +7,7 @@ import { FakeClock } from '../src-main/kernel/clock';
 import type { AppContext } from '../src-main/kernel/context';
 import { openCore } from '../src-main/boot/core';
 import { silentLogger } from '../src-main/kernel/logger';
-import type { Caller, OperatorIdentity } from '../src-main/contract/define';
+import type { Caller, OperatorIdentity } from '../src-main/kernel/method';
 import { dispatch } from '../src-main/contract/dispatch';
 import type { CallResult } from '../src-main/contract/types';
 import { createOperator, type Role } from '../src-main/operators';

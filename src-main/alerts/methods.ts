@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ALL_ROLES, SUPERVISORS, method } from '../contract/define';
+import { ALL_ROLES, SUPERVISORS, method } from '../kernel/method';
 import { ALERT_LEVELS } from './schema';
 import { acknowledgeAlert, listAlerts } from './service';
 

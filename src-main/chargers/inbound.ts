@@ -2,8 +2,8 @@ import crypto from 'node:crypto';
 import Decimal from 'decimal.js';
 import type { AppContext } from '../kernel/context';
 import type { DepotEventMap } from '../kernel/events';
-import { afterCommit } from '../db/after-commit';
-import { writeTx, type Sqlite } from '../db/connection';
+import { afterCommit } from '../kernel/db/after-commit';
+import { writeTx, type Sqlite } from '../kernel/db/connection';
 import { canonicalJson, findDriverByIdTag, hasOpenDebt } from '../ledger';
 import {
   CALL,

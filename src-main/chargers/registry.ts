@@ -1,6 +1,6 @@
 import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
-import { writeTx } from '../db/connection';
+import { writeTx } from '../kernel/db/connection';
 import { hashPassword } from '../operators';
 import type { DoctorCheck, DoctorOptions } from '../system/doctor';
 import { CHARGER_ID_PATTERN } from './ocpp';

@@ -5,7 +5,7 @@ import { openCore } from '../boot/core';
 import { DepotError, type ErrorShape } from '../kernel/errors';
 import { createLogger } from '../kernel/logger';
 import { dispatch } from '../contract/dispatch';
-import type { Caller, OperatorIdentity } from '../contract/define';
+import type { Caller, OperatorIdentity } from '../kernel/method';
 import { authenticate } from '../operators';
 import { RpcClient } from './rpc-client';
 

@@ -1,6 +1,6 @@
 import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
-import { writeTx } from '../db/connection';
+import { writeTx } from '../kernel/db/connection';
 import { DEPOT, canonicalJson, correctTransfer, createTransfers, driverAccountId, grantCoupon, type TransferRequest } from '../ledger';
 import { formatFen } from '../money';
 import { isoInZone } from '../tariffs';

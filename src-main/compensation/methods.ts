@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { ALL_ROLES, SUPERVISORS, method, type CallContext } from '../contract/define';
+import { ALL_ROLES, SUPERVISORS, method, type CallContext } from '../kernel/method';
 import { findOperator } from '../operators';
 import {
   approveCampaign,

@@ -1,7 +1,7 @@
 import { businessDate } from '../kernel/clock';
 import type { AppContext } from '../kernel/context';
 import type { DoctorCheck } from '../system/doctor';
-import { writeTx } from '../db/connection';
+import { writeTx } from '../kernel/db/connection';
 import { addDriver, findDriverByIdTag, placeHold, topUp } from '../ledger';
 import { failStart } from '../sessions';
 import { DEMO_TARIFF_STATION, instantOf } from '../tariffs';

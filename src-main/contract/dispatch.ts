@@ -1,7 +1,7 @@
 import { DepotError, isDepotError, type ErrorShape } from '../kernel/errors';
 import type { AppContext } from '../kernel/context';
 import { appendAudit } from '../operators';
-import type { Caller, MethodDef } from './define';
+import type { Caller, MethodDef } from '../kernel/method';
 import { methods } from './methods';
 import type { CallResult } from './types';
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { AppContext } from '../kernel/context';
 import { isLoopback } from '../kernel/config';
 import { tokensEqual } from '../kernel/token';
-import type { Caller, OperatorIdentity } from './define';
+import type { Caller, OperatorIdentity } from '../kernel/method';
 import { dispatch } from './dispatch';
 import { CONTENT_SECURITY_POLICY } from '../shell/security';
 

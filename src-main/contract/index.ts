@@ -1,5 +1,5 @@
-export { method, ALL_ROLES, SUPERVISORS, FINANCE, ADMINS } from './define';
-export type { MethodDef, CallContext, Caller, OperatorIdentity, Transport, Access } from './define';
+export { method, ALL_ROLES, SUPERVISORS, FINANCE, ADMINS } from '../kernel/method';
+export type { MethodDef, CallContext, Caller, OperatorIdentity, Transport, Access } from '../kernel/method';
 export { dispatch } from './dispatch';
 export { methods, methodNames, type Methods } from './methods';
 export { startHttpServer, type RunningHttpServer } from './http';

@@ -1,5 +1,5 @@
 import type { AppContext } from '../kernel/context';
-import type { Caller, OperatorIdentity } from './define';
+import type { Caller, OperatorIdentity } from '../kernel/method';
 import { dispatch } from './dispatch';
 import type { CallResult } from './types';
 

@@ -1,4 +1,4 @@
-import type { MethodDef } from './define';
+import type { MethodDef } from '../kernel/method';
 import { operatorMethods } from '../operators';
 import { systemMethods } from '../system';
 import { jobMethods } from '../jobs';

@@ -1,7 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
-import { writeTx } from '../db/connection';
+import { writeTx } from '../kernel/db/connection';
 import { enqueue, type Enqueued } from './queue';
 import type { Worker } from './worker';
 

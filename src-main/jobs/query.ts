@@ -1,7 +1,7 @@
 import type { AppContext } from '../kernel/context';
 import { JOB_STATES, type JobState } from './states';
 import { toJob, type Job } from './queue';
-import { whereOf } from '../db/where';
+import { whereOf } from '../kernel/db/where';
 
 /** What the Jobs page and the CLI read. */
 

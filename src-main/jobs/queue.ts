@@ -1,8 +1,8 @@
 import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
 import { raiseAlert } from '../alerts';
-import { afterCommit } from '../db/after-commit';
-import { writeTx } from '../db/connection';
+import { afterCommit } from '../kernel/db/after-commit';
+import { writeTx } from '../kernel/db/connection';
 import {
   CANCELLABLE_STATES,
   FINAL_JOB_STATES,

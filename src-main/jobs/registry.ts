@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { AppContext } from '../kernel/context';
 import { markOfflineChargers, pruneMessageLog } from '../chargers';
-import { backupDatabase } from '../db/backup';
+import { backupDatabase } from '../kernel/db/backup';
 import { expireDueHolds } from '../ledger';
 import { executeCampaignWorker } from '../compensation';
 import { paymentsExpireCron, paymentsExpireWorker } from '../payments';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { AppContext } from '../kernel/context';
+import type { AppContext } from './context';
 import type { Role } from '../operators/schema';
 
 /**

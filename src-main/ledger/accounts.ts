@@ -1,4 +1,4 @@
-import type { Sqlite } from '../db/connection';
+import type { Sqlite } from '../kernel/db/connection';
 import { CREDITS_MUST_NOT_EXCEED_DEBITS, DEBITS_MUST_NOT_EXCEED_CREDITS, type AccountType, type Unit } from './schema';
 
 /**

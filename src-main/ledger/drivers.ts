@@ -1,6 +1,6 @@
 import type { AppContext } from '../kernel/context';
 import { DepotError } from '../kernel/errors';
-import { writeTx } from '../db/connection';
+import { writeTx } from '../kernel/db/connection';
 import { openDriverAccounts } from './accounts';
 import type { LedgerApp } from './engine';
 import { cachedStatement } from '../kernel/db/statements';

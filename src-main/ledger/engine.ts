@@ -1,6 +1,6 @@
 import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
-import type { Sqlite } from '../db/connection';
+import type { Sqlite } from '../kernel/db/connection';
 import { MAX_AMOUNT_FEN, formatFen } from '../money';
 import { ACCOUNT_COLUMNS, type AccountRow } from './accounts';
 import {
@@ -15,7 +15,7 @@ import {
 
 /**
  * The transfer engine: TigerBeetle's accounts-and-transfers model on SQLite. Business operations
- * (ops.ts) build transfers and hand them here; nothing else writes ledger_transfers or an
+ * (ops/) build transfers and hand them here; nothing else writes ledger_transfers or an
  * account's counters.
  *
  * A batch is linked: all its transfers commit in one BEGIN IMMEDIATE transaction or none does.
@@ -343,204 +343,232 @@ export function applyTransfers(batch: Batch, requests: readonly TransferRequest[
   for (let i = 0; i < requests.length; i += 1) {
     const req = requests[i];
     const where = requests.length > 1 ? `transfer ${i + 1} (${req.id})` : `transfer ${req.id}`;
-    assertKey(req.id, 'id');
-    const phase: Phase = req.phase ?? 'single';
-
-    const existing = s.transferExists.get(req.id) === undefined ? undefined : s.transferById.get(req.id);
-    if (existing) {
-      const pendingAmount = existing.pendingId ? (s.holdById.get(existing.pendingId)?.amount ?? null) : null;
-      const diff = differences(req, existing, pendingAmount);
-      if (diff.length > 0) {
-        throw new DepotError(
-          'idempotency_conflict',
-          `${where}: the key ${req.id} was already used for a different transfer (differs in ${diff.join(', ')}); use a new key for a new movement`,
-          { key: req.id, fields: diff, original: existing },
-        );
-      }
-      results.push({ ...existing, status: 'exists' });
-      continue;
-    }
-
-    if (!KNOWN_CODES.has(req.code)) {
-      throw new DepotError('invalid_input', `${where}: unknown transfer code ${JSON.stringify(req.code)}`, { field: 'code' });
-    }
-    if (!(PHASES as readonly string[]).includes(phase)) {
-      throw new DepotError('invalid_input', `${where}: unknown phase ${JSON.stringify(phase)}`, { field: 'phase' });
-    }
-
-    let debitId: string;
-    let creditId: string;
-    let amount: number;
-    let hold: HoldRow | undefined;
-    if (phase === 'post' || phase === 'void') {
-      if (!req.pendingId) throw new DepotError('invalid_input', `${where}: a ${phase} names the pending transfer it resolves`, { field: 'pendingId' });
-      if (req.expiresAt !== undefined) throw new DepotError('invalid_input', `${where}: only a pending transfer has an expiry`, { field: 'expiresAt' });
-      hold = s.holdById.get(req.pendingId);
-      if (!hold) throw new DepotError('not_found', `${where}: no pending transfer ${req.pendingId}`, { field: 'pendingId', pendingId: req.pendingId });
-      if (hold.status !== 'pending') {
-        throw new DepotError('conflict', `${where}: hold ${hold.id} was already ${hold.status} (by ${hold.resolvedBy}); a hold resolves once`, {
-          field: 'pendingId',
-          hold: hold.id,
-          status: hold.status,
-          resolvedBy: hold.resolvedBy,
-        });
-      }
-      const expired = batch.at >= hold.expiresAt;
-      if (req.code === 'hold_expire') {
-        if (phase !== 'void') throw new DepotError('invalid_input', `${where}: expiry voids a hold; it never posts one`, { field: 'phase' });
-        if (!expired) {
-          throw new DepotError('refused', `${where}: hold ${hold.id} does not expire until ${new Date(hold.expiresAt).toISOString()}`, {
-            field: 'pendingId',
-            expiresAt: hold.expiresAt,
-          });
-        }
-      } else if (expired) {
-        throw new DepotError('refused', `${where}: hold ${hold.id} expired at ${new Date(hold.expiresAt).toISOString()}; it can only be expired now`, {
-          field: 'pendingId',
-          expiresAt: hold.expiresAt,
-        });
-      }
-      if (req.debitAccountId !== undefined && req.debitAccountId !== hold.debitAccountId) {
-        throw new DepotError('invalid_input', `${where}: debit account ${req.debitAccountId} is not the hold's (${hold.debitAccountId})`, { field: 'debitAccountId' });
-      }
-      if (req.creditAccountId !== undefined && req.creditAccountId !== hold.creditAccountId) {
-        throw new DepotError('invalid_input', `${where}: credit account ${req.creditAccountId} is not the hold's (${hold.creditAccountId})`, { field: 'creditAccountId' });
-      }
-      debitId = hold.debitAccountId;
-      creditId = hold.creditAccountId;
-      amount = req.amount ?? hold.amount;
-      if (!Number.isSafeInteger(amount) || amount <= 0) throw badAmount('amount', req.amount);
-      if (phase === 'post' && amount > hold.amount) {
-        throw new DepotError('invalid_input', `${where}: cannot post ${amount} of a hold of ${hold.amount}`, { field: 'amount', held: hold.amount });
-      }
-      if (phase === 'void' && amount !== hold.amount) {
-        throw new DepotError('invalid_input', `${where}: a void releases the whole hold (${hold.amount}), not ${amount}`, { field: 'amount' });
-      }
-    } else {
-      if (req.pendingId !== undefined) throw new DepotError('invalid_input', `${where}: only a post or void names a pending transfer`, { field: 'pendingId' });
-      if (!req.debitAccountId) throw new DepotError('invalid_input', `${where}: debit account missing`, { field: 'debitAccountId' });
-      if (!req.creditAccountId) throw new DepotError('invalid_input', `${where}: credit account missing`, { field: 'creditAccountId' });
-      if (req.debitAccountId === req.creditAccountId) {
-        throw new DepotError('invalid_input', `${where}: debit and credit are the same account ${req.debitAccountId}`, { field: 'creditAccountId' });
-      }
-      if (phase === 'pending') {
-        if (!Number.isSafeInteger(req.expiresAt) || (req.expiresAt as number) <= batch.at) {
-          throw new DepotError('invalid_input', `${where}: a hold needs an expiry in the future`, { field: 'expiresAt' });
-        }
-      } else if (req.expiresAt !== undefined) {
-        throw new DepotError('invalid_input', `${where}: only a pending transfer has an expiry`, { field: 'expiresAt' });
-      }
-      debitId = req.debitAccountId;
-      creditId = req.creditAccountId;
-      amount = req.amount as number;
-      if (!Number.isSafeInteger(amount) || amount <= 0 || amount > MAX_AMOUNT_FEN) throw badAmount('amount', req.amount);
-    }
-
-    batch.prefetch(debitId, creditId);
-    const debit = batch.account(debitId, 'debitAccountId');
-    const credit = batch.account(creditId, 'creditAccountId');
-    if (debit.unit !== credit.unit) {
-      throw new DepotError('invalid_input', `${where}: ${debit.id} counts ${debit.unit} and ${credit.id} counts ${credit.unit}; a transfer stays in one unit`, {
-        field: 'creditAccountId',
-      });
-    }
-
-    if (req.reversesId !== undefined) {
-      const original = s.transferById.get(req.reversesId);
-      if (!original) throw new DepotError('not_found', `${where}: no transfer ${req.reversesId} to reverse`, { field: 'reversesId' });
-      if (original.phase !== 'single' && original.phase !== 'post') {
-        throw new DepotError('refused', `${where}: ${original.id} is a ${original.phase} transfer; holds are voided, not reversed`, { field: 'reversesId' });
-      }
-      if (original.debitAccountId !== creditId || original.creditAccountId !== debitId) {
-        throw new DepotError('invalid_input', `${where}: a reversal moves money back between the original's two accounts`, { field: 'reversesId' });
-      }
-      const already = s.reversedSum.get(original.id)?.total ?? 0;
-      if (already + amount > original.amount) {
-        throw new DepotError('refused', `${where}: ${original.id} moved ${original.amount}, ${already} of it was already reversed; ${amount} more is too much`, {
-          field: 'amount',
-          original: original.amount,
-          reversed: already,
-        });
-      }
-    }
-
-    // Move the counters, then check the flags as they stand after this transfer.
-    if (phase === 'single') {
-      debit.debitsPosted += amount;
-      credit.creditsPosted += amount;
-    } else if (phase === 'pending') {
-      debit.debitsPending += amount;
-      credit.creditsPending += amount;
-    } else {
-      debit.debitsPending -= hold!.amount;
-      credit.creditsPending -= hold!.amount;
-      if (phase === 'post') {
-        debit.debitsPosted += amount;
-        credit.creditsPosted += amount;
-      }
-    }
-    checkFlags(debit, amount);
-    checkFlags(credit, amount);
-
-    const row: TransferResult = {
-      status: 'created',
-      seq: 0,
-      id: req.id,
-      debitAccountId: debitId,
-      creditAccountId: creditId,
-      amount,
-      code: req.code,
-      phase,
-      pendingId: req.pendingId ?? null,
-      expiresAt: req.expiresAt ?? null,
-      reversesId: req.reversesId ?? null,
-      batch: batch.takeNumber(),
-      memo: req.memo ?? null,
-      sessionId: req.sessionId ?? null,
-      orderId: req.orderId ?? null,
-      campaignId: req.campaignId ?? null,
-      statementRow: req.statementRow ?? null,
-      debtId: req.debtId ?? null,
-      operatorId: batch.operatorId,
-      createdAt: batch.at,
-    };
-    row.seq = Number(
-      s.insertTransfer.run(
-        row.id,
-        row.debitAccountId,
-        row.creditAccountId,
-        row.amount,
-        row.code,
-        row.phase,
-        row.pendingId,
-        row.expiresAt,
-        row.reversesId,
-        row.batch,
-        row.memo,
-        row.sessionId,
-        row.orderId,
-        row.campaignId,
-        row.statementRow,
-        row.debtId,
-        row.operatorId,
-        row.createdAt,
-      ).lastInsertRowid,
-    );
-
-    if (phase === 'pending') {
-      s.insertHold.run(row.id, debitId, creditId, debit.driverId, amount, row.expiresAt, row.sessionId, batch.at);
-    } else if (hold) {
-      const status: HoldStatus = phase === 'post' ? 'posted' : req.code === 'hold_expire' ? 'expired' : 'voided';
-      expectChanges(
-        s.resolveHold.run(status, phase === 'post' ? amount : null, row.id, batch.at, hold.id),
-        1,
-        `resolve hold ${hold.id}`,
-      );
-    }
-    results.push(row);
+    results.push(applyTransfer(batch, s, req, where));
   }
   batch.flush();
   return results;
+}
+
+/** The two accounts and the amount a transfer moves, and the hold it resolves (post, void). */
+interface Sides {
+  debitId: string;
+  creditId: string;
+  amount: number;
+  hold: HoldRow | undefined;
+}
+
+/** One transfer: replayed if its id exists, else checked, counted, checked against the flags and written. */
+function applyTransfer(batch: Batch, s: Statements, req: TransferRequest, where: string): TransferResult {
+  assertKey(req.id, 'id');
+  const phase: Phase = req.phase ?? 'single';
+  const existing = replayedTransfer(s, req, where);
+  if (existing) return existing;
+  if (!KNOWN_CODES.has(req.code)) {
+    throw new DepotError('invalid_input', `${where}: unknown transfer code ${JSON.stringify(req.code)}`, { field: 'code' });
+  }
+  if (!(PHASES as readonly string[]).includes(phase)) {
+    throw new DepotError('invalid_input', `${where}: unknown phase ${JSON.stringify(phase)}`, { field: 'phase' });
+  }
+  const sides = phase === 'post' || phase === 'void' ? resolvingSides(batch, s, req, phase, where) : newSides(batch, req, phase, where);
+  batch.prefetch(sides.debitId, sides.creditId);
+  const debit = batch.account(sides.debitId, 'debitAccountId');
+  const credit = batch.account(sides.creditId, 'creditAccountId');
+  if (debit.unit !== credit.unit) {
+    throw new DepotError('invalid_input', `${where}: ${debit.id} counts ${debit.unit} and ${credit.id} counts ${credit.unit}; a transfer stays in one unit`, {
+      field: 'creditAccountId',
+    });
+  }
+  if (req.reversesId !== undefined) checkReversal(s, req.reversesId, sides, where);
+  // Move the counters, then check the flags as they stand after this transfer.
+  moveCounters(debit, credit, phase, sides);
+  checkFlags(debit, sides.amount);
+  checkFlags(credit, sides.amount);
+  const row = insertTransfer(batch, s, req, phase, sides);
+  if (phase === 'pending') {
+    s.insertHold.run(row.id, sides.debitId, sides.creditId, debit.driverId, sides.amount, row.expiresAt, row.sessionId, batch.at);
+  } else if (sides.hold) {
+    const status: HoldStatus = phase === 'post' ? 'posted' : req.code === 'hold_expire' ? 'expired' : 'voided';
+    expectChanges(
+      s.resolveHold.run(status, phase === 'post' ? sides.amount : null, row.id, batch.at, sides.hold.id),
+      1,
+      `resolve hold ${sides.hold.id}`,
+    );
+  }
+  return row;
+}
+
+/** The stored transfer when this id was applied before with the same request; a different request is a conflict. */
+function replayedTransfer(s: Statements, req: TransferRequest, where: string): TransferResult | null {
+  const existing = s.transferExists.get(req.id) === undefined ? undefined : s.transferById.get(req.id);
+  if (!existing) return null;
+  const pendingAmount = existing.pendingId ? (s.holdById.get(existing.pendingId)?.amount ?? null) : null;
+  const diff = differences(req, existing, pendingAmount);
+  if (diff.length > 0) {
+    throw new DepotError(
+      'idempotency_conflict',
+      `${where}: the key ${req.id} was already used for a different transfer (differs in ${diff.join(', ')}); use a new key for a new movement`,
+      { key: req.id, fields: diff, original: existing },
+    );
+  }
+  return { ...existing, status: 'exists' };
+}
+
+/** A post or void: its accounts are the hold's, which must still be pending, and (unless this expires it) unexpired. */
+function resolvingSides(batch: Batch, s: Statements, req: TransferRequest, phase: 'post' | 'void', where: string): Sides {
+  if (!req.pendingId) throw new DepotError('invalid_input', `${where}: a ${phase} names the pending transfer it resolves`, { field: 'pendingId' });
+  if (req.expiresAt !== undefined) throw new DepotError('invalid_input', `${where}: only a pending transfer has an expiry`, { field: 'expiresAt' });
+  const hold = s.holdById.get(req.pendingId);
+  if (!hold) throw new DepotError('not_found', `${where}: no pending transfer ${req.pendingId}`, { field: 'pendingId', pendingId: req.pendingId });
+  if (hold.status !== 'pending') {
+    throw new DepotError('conflict', `${where}: hold ${hold.id} was already ${hold.status} (by ${hold.resolvedBy}); a hold resolves once`, {
+      field: 'pendingId',
+      hold: hold.id,
+      status: hold.status,
+      resolvedBy: hold.resolvedBy,
+    });
+  }
+  checkExpiry(batch, req, phase, hold, where);
+  if (req.debitAccountId !== undefined && req.debitAccountId !== hold.debitAccountId) {
+    throw new DepotError('invalid_input', `${where}: debit account ${req.debitAccountId} is not the hold's (${hold.debitAccountId})`, { field: 'debitAccountId' });
+  }
+  if (req.creditAccountId !== undefined && req.creditAccountId !== hold.creditAccountId) {
+    throw new DepotError('invalid_input', `${where}: credit account ${req.creditAccountId} is not the hold's (${hold.creditAccountId})`, { field: 'creditAccountId' });
+  }
+  const amount = req.amount ?? hold.amount;
+  if (!Number.isSafeInteger(amount) || amount <= 0) throw badAmount('amount', req.amount);
+  if (phase === 'post' && amount > hold.amount) {
+    throw new DepotError('invalid_input', `${where}: cannot post ${amount} of a hold of ${hold.amount}`, { field: 'amount', held: hold.amount });
+  }
+  if (phase === 'void' && amount !== hold.amount) {
+    throw new DepotError('invalid_input', `${where}: a void releases the whole hold (${hold.amount}), not ${amount}`, { field: 'amount' });
+  }
+  return { debitId: hold.debitAccountId, creditId: hold.creditAccountId, amount, hold };
+}
+
+/** A hold past its expiry can only be expired; one not yet past it cannot be. */
+function checkExpiry(batch: Batch, req: TransferRequest, phase: 'post' | 'void', hold: HoldRow, where: string): void {
+  const expired = batch.at >= hold.expiresAt;
+  if (req.code === 'hold_expire') {
+    if (phase !== 'void') throw new DepotError('invalid_input', `${where}: expiry voids a hold; it never posts one`, { field: 'phase' });
+    if (!expired) {
+      throw new DepotError('refused', `${where}: hold ${hold.id} does not expire until ${new Date(hold.expiresAt).toISOString()}`, {
+        field: 'pendingId',
+        expiresAt: hold.expiresAt,
+      });
+    }
+  } else if (expired) {
+    throw new DepotError('refused', `${where}: hold ${hold.id} expired at ${new Date(hold.expiresAt).toISOString()}; it can only be expired now`, {
+      field: 'pendingId',
+      expiresAt: hold.expiresAt,
+    });
+  }
+}
+
+/** A single or pending transfer: two different accounts named, a valid amount, an expiry only (and always) on a hold. */
+function newSides(batch: Batch, req: TransferRequest, phase: Phase, where: string): Sides {
+  if (req.pendingId !== undefined) throw new DepotError('invalid_input', `${where}: only a post or void names a pending transfer`, { field: 'pendingId' });
+  if (!req.debitAccountId) throw new DepotError('invalid_input', `${where}: debit account missing`, { field: 'debitAccountId' });
+  if (!req.creditAccountId) throw new DepotError('invalid_input', `${where}: credit account missing`, { field: 'creditAccountId' });
+  if (req.debitAccountId === req.creditAccountId) {
+    throw new DepotError('invalid_input', `${where}: debit and credit are the same account ${req.debitAccountId}`, { field: 'creditAccountId' });
+  }
+  if (phase === 'pending') {
+    if (!Number.isSafeInteger(req.expiresAt) || (req.expiresAt as number) <= batch.at) {
+      throw new DepotError('invalid_input', `${where}: a hold needs an expiry in the future`, { field: 'expiresAt' });
+    }
+  } else if (req.expiresAt !== undefined) {
+    throw new DepotError('invalid_input', `${where}: only a pending transfer has an expiry`, { field: 'expiresAt' });
+  }
+  const amount = req.amount as number;
+  if (!Number.isSafeInteger(amount) || amount <= 0 || amount > MAX_AMOUNT_FEN) throw badAmount('amount', req.amount);
+  return { debitId: req.debitAccountId, creditId: req.creditAccountId, amount, hold: undefined };
+}
+
+/** A reversal moves money back between the original's accounts, never more in all than the original moved. */
+function checkReversal(s: Statements, reversesId: string, sides: Sides, where: string): void {
+  const { debitId, creditId, amount } = sides;
+  const original = s.transferById.get(reversesId);
+  if (!original) throw new DepotError('not_found', `${where}: no transfer ${reversesId} to reverse`, { field: 'reversesId' });
+  if (original.phase !== 'single' && original.phase !== 'post') {
+    throw new DepotError('refused', `${where}: ${original.id} is a ${original.phase} transfer; holds are voided, not reversed`, { field: 'reversesId' });
+  }
+  if (original.debitAccountId !== creditId || original.creditAccountId !== debitId) {
+    throw new DepotError('invalid_input', `${where}: a reversal moves money back between the original's two accounts`, { field: 'reversesId' });
+  }
+  const already = s.reversedSum.get(original.id)?.total ?? 0;
+  if (already + amount > original.amount) {
+    throw new DepotError('refused', `${where}: ${original.id} moved ${original.amount}, ${already} of it was already reversed; ${amount} more is too much`, {
+      field: 'amount',
+      original: original.amount,
+      reversed: already,
+    });
+  }
+}
+
+function moveCounters(debit: AccountRow, credit: AccountRow, phase: Phase, sides: Sides): void {
+  const { amount, hold } = sides;
+  if (phase === 'single') {
+    debit.debitsPosted += amount;
+    credit.creditsPosted += amount;
+  } else if (phase === 'pending') {
+    debit.debitsPending += amount;
+    credit.creditsPending += amount;
+  } else {
+    debit.debitsPending -= hold!.amount;
+    credit.creditsPending -= hold!.amount;
+    if (phase === 'post') {
+      debit.debitsPosted += amount;
+      credit.creditsPosted += amount;
+    }
+  }
+}
+
+function insertTransfer(batch: Batch, s: Statements, req: TransferRequest, phase: Phase, sides: Sides): TransferResult {
+  const row: TransferResult = {
+    status: 'created',
+    seq: 0,
+    id: req.id,
+    debitAccountId: sides.debitId,
+    creditAccountId: sides.creditId,
+    amount: sides.amount,
+    code: req.code,
+    phase,
+    pendingId: req.pendingId ?? null,
+    expiresAt: req.expiresAt ?? null,
+    reversesId: req.reversesId ?? null,
+    batch: batch.takeNumber(),
+    memo: req.memo ?? null,
+    sessionId: req.sessionId ?? null,
+    orderId: req.orderId ?? null,
+    campaignId: req.campaignId ?? null,
+    statementRow: req.statementRow ?? null,
+    debtId: req.debtId ?? null,
+    operatorId: batch.operatorId,
+    createdAt: batch.at,
+  };
+  row.seq = Number(
+    s.insertTransfer.run(
+      row.id,
+      row.debitAccountId,
+      row.creditAccountId,
+      row.amount,
+      row.code,
+      row.phase,
+      row.pendingId,
+      row.expiresAt,
+      row.reversesId,
+      row.batch,
+      row.memo,
+      row.sessionId,
+      row.orderId,
+      row.campaignId,
+      row.statementRow,
+      row.debtId,
+      row.operatorId,
+      row.createdAt,
+    ).lastInsertRowid,
+  );
+  return row;
 }
 
 /**

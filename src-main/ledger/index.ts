@@ -68,50 +68,28 @@ export {
   type OperationContext,
   type Replayable,
 } from './engine';
+export { type By, type WalletBalances } from './ops/common';
+export { collectDebts, hasOpenDebt, writeOffDebt } from './ops/debts';
+export { topUp, type TopUpInput, type TopUpResult } from './ops/topups';
 export {
-  topUp,
   placeHold,
   postHold,
   voidHold,
   expireHold,
   expireDueHolds,
-  settleSession,
-  resettleSession,
-  collectDebts,
-  hasOpenDebt,
-  writeOffDebt,
-  creditCompensation,
-  refundToWallet,
-  refundFromWallet,
-  payRefund,
-  grantCoupon,
-  redeemCoupon,
-  restoreCoupon,
-  expireCoupon,
-  grantPoints,
-  redeemPoints,
-  restorePoints,
-  correctTransfer,
-  LEGS,
-  type By,
-  type WalletBalances,
-  type TopUpInput,
-  type TopUpResult,
   type PlaceHoldInput,
   type HoldResult,
   type PostHoldInput,
   type PostHoldResult,
   type ReleaseResult,
-  type SettleInput,
-  type SettleResult,
-  type ResettleInput,
-  type ResettleResult,
-  type CreditResult,
-  type CouponGrantResult,
-  type RedeemResult,
-  type PointsResult,
-  type CorrectionResult,
-} from './ops';
+} from './ops/holds';
+export { LEGS } from './ops/legs';
+export { postSessionCharge, type SettleInput, type SettleResult } from './ops/settlement';
+export { resettleSession, type ResettleInput, type ResettleResult } from './ops/resettlement';
+export { creditCompensation, refundToWallet, refundFromWallet, payRefund, type CreditResult } from './ops/compensation-refunds';
+export { grantCoupon, redeemCoupon, restoreCoupon, expireCoupon, type CouponGrantResult, type RedeemResult } from './ops/coupons';
+export { grantPoints, redeemPoints, restorePoints, type PointsResult } from './ops/points';
+export { correctTransfer, type CorrectionResult } from './ops/corrections';
 export {
   walletView,
   listDrivers,

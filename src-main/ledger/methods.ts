@@ -1,18 +1,15 @@
 import { z } from 'zod';
-import { ALL_ROLES, FINANCE, SUPERVISORS, method, type CallContext } from '../contract/define';
+import { ALL_ROLES, FINANCE, SUPERVISORS, method, type CallContext } from '../kernel/method';
 import { amount, amountSchema, formatFen, positiveYuanField } from '../money';
 import { CHANNELS } from './accounts';
 import { addDriver, addIdTag, addVehicle, getDriver, type Driver } from './drivers';
-import {
-  correctTransfer,
-  expireDueHolds,
-  grantCoupon,
-  grantPoints,
-  topUp,
-  voidHold,
-  writeOffDebt,
-  type WalletBalances,
-} from './ops';
+import type { WalletBalances } from './ops/common';
+import { grantCoupon } from './ops/coupons';
+import { correctTransfer } from './ops/corrections';
+import { writeOffDebt } from './ops/debts';
+import { expireDueHolds, voidHold } from './ops/holds';
+import { grantPoints } from './ops/points';
+import { topUp } from './ops/topups';
 import {
   STATEMENT_ACCOUNTS,
   dayStart,

@@ -1,5 +1,5 @@
 import { DepotError } from '../kernel/errors';
-import type { Sqlite } from '../db/connection';
+import type { Sqlite } from '../kernel/db/connection';
 import { ACCOUNT_COLUMNS, creditBalance, driverAccountId, type AccountRow } from './accounts';
 import { getDriver, type Driver } from './drivers';
 import { HOLD_COLUMNS, TRANSFER_COLUMNS, type HoldRow, type TransferRow } from './engine';
@@ -348,16 +348,55 @@ export function driverStatement(app: Reader, q: StatementQuery): Statement {
   const fromAt = q.from ? dayStart(q.from, zone, 'from') : -Infinity;
   const toAt = q.to ? dayStart(nextDate(q.to), zone, 'to') : Infinity;
   if (q.from && q.to && fromAt >= toAt) throw new DepotError('invalid_input', `to: ${q.to} is before ${q.from}`, { field: 'to' });
-  const wanted = new Set<StatementAccount>(q.accounts?.length ? q.accounts : STATEMENT_ACCOUNTS);
-  const codes = q.codes?.length ? new Set<string>(q.codes) : null;
   const limit = q.limit ?? 1000;
+  const w: StatementWalk = {
+    kindOf: statementAccounts(app, q.driverId),
+    state: new Map(),
+    fromAt,
+    wanted: new Set<StatementAccount>(q.accounts?.length ? q.accounts : STATEMENT_ACCOUNTS),
+    codes: q.codes?.length ? new Set<string>(q.codes) : null,
+    lines: [],
+  };
+  let opening: Balances | null = null;
+  for (const r of driverTransfers(app, q.driverId)) {
+    if (r.createdAt >= toAt) break;
+    if (opening === null && r.createdAt >= fromAt) opening = snapshot(w);
+    for (const side of ['debit', 'credit'] as const) walkSide(w, r, side);
+  }
+  const closing = snapshot(w);
+  if (opening === null) opening = closing;
+  let truncated = false;
+  let shown = w.lines;
+  if (w.lines.length > limit) {
+    truncated = true;
+    shown = w.lines.slice(w.lines.length - limit);
+  }
+  return { driver: { id: driver.id, name: driver.name, phone: driver.phone }, from: q.from ?? null, to: q.to ?? null, opening, closing, lines: shown, truncated };
+}
 
-  const accounts = app.sqlite.prepare('SELECT id, type FROM ledger_accounts WHERE driver_id = ?').all(q.driverId) as { id: string; type: AccountType }[];
+/** A statement being built: the running balance of each of the driver's accounts, and the lines shown. */
+interface StatementWalk {
+  kindOf: Map<string, StatementAccount>;
+  state: Map<string, { balance: number; held: number }>;
+  fromAt: number;
+  wanted: Set<StatementAccount>;
+  codes: Set<string> | null;
+  lines: StatementLine[];
+}
+
+/** The driver's accounts a statement shows, by id. */
+function statementAccounts(app: Reader, driverId: string): Map<string, StatementAccount> {
+  const accounts = app.sqlite.prepare('SELECT id, type FROM ledger_accounts WHERE driver_id = ?').all(driverId) as { id: string; type: AccountType }[];
   const kindOf = new Map<string, StatementAccount>();
   for (const a of accounts) {
     if (a.type === 'wallet' || a.type === 'debt' || a.type === 'points' || a.type === 'coupon') kindOf.set(a.id, a.type);
   }
-  const rows = app.sqlite
+  return kindOf;
+}
+
+/** Every transfer on any of the driver's accounts, oldest first, with its operator and its hold's amount. */
+function driverTransfers(app: Reader, driverId: string): StatementRow[] {
+  return app.sqlite
     .prepare(
       `SELECT ${T_COLUMNS}, o.name AS operatorName, h.amount AS holdAmount
        FROM ledger_transfers t
@@ -368,81 +407,66 @@ export function driverStatement(app: Reader, q: StatementQuery): Statement {
          UNION SELECT seq FROM ledger_transfers WHERE credit_account_id IN (SELECT id FROM ledger_accounts WHERE driver_id = @driverId))
        ORDER BY t.seq`,
     )
-    .all({ driverId: q.driverId }) as StatementRow[];
+    .all({ driverId }) as StatementRow[];
+}
 
-  const state = new Map<string, { balance: number; held: number }>();
-  const snapshot = (): Balances => {
-    const out: Balances = { wallet: { balance: 0, held: 0 }, debt: 0, points: 0, coupons: 0 };
-    for (const [id, s] of state) {
-      const kind = kindOf.get(id);
-      if (kind === 'wallet') out.wallet = { ...s };
-      else if (kind === 'debt') out.debt = s.balance;
-      else if (kind === 'points') out.points = s.balance;
-      else if (kind === 'coupon') out.coupons += s.balance;
-    }
-    return out;
-  };
+function snapshot(w: StatementWalk): Balances {
+  const out: Balances = { wallet: { balance: 0, held: 0 }, debt: 0, points: 0, coupons: 0 };
+  for (const [id, s] of w.state) {
+    const kind = w.kindOf.get(id);
+    if (kind === 'wallet') out.wallet = { ...s };
+    else if (kind === 'debt') out.debt = s.balance;
+    else if (kind === 'points') out.points = s.balance;
+    else if (kind === 'coupon') out.coupons += s.balance;
+  }
+  return out;
+}
 
-  let opening: Balances | null = null;
-  const lines: StatementLine[] = [];
-  for (const r of rows) {
-    if (r.createdAt >= toAt) break;
-    if (opening === null && r.createdAt >= fromAt) opening = snapshot();
-    for (const side of ['debit', 'credit'] as const) {
-      const accountId = side === 'debit' ? r.debitAccountId : r.creditAccountId;
-      const kind = kindOf.get(accountId);
-      if (!kind) continue;
-      const s = state.get(accountId) ?? { balance: 0, held: 0 };
-      // Debt grows by debits; everything else the driver holds grows by credits.
-      const sign = (kind === 'debt') === (side === 'debit') ? 1 : -1;
-      let amount = 0;
-      let heldChange = 0;
-      if (r.phase === 'single') amount = sign * r.amount;
-      else if (r.phase === 'pending') heldChange = side === 'debit' ? r.amount : 0;
-      else if (r.phase === 'post') {
-        amount = sign * r.amount;
-        heldChange = side === 'debit' ? -(r.holdAmount ?? 0) : 0;
-      } else heldChange = side === 'debit' ? -(r.holdAmount ?? 0) : 0;
-      s.balance += amount;
-      s.held += heldChange;
-      state.set(accountId, s);
-      if (r.createdAt < fromAt || !wanted.has(kind) || (codes && !codes.has(r.code))) continue;
-      lines.push({
-        seq: r.seq,
-        at: r.createdAt,
-        transferId: r.id,
-        batch: r.batch,
-        code: r.code,
-        phase: r.phase,
-        account: kind,
-        accountId,
-        unit: kind === 'points' ? 'points' : 'CNY',
-        amount,
-        heldChange,
-        balanceAfter: s.balance,
-        heldAfter: s.held,
-        counterpartyAccountId: side === 'debit' ? r.creditAccountId : r.debitAccountId,
-        memo: r.memo,
-        sessionId: r.sessionId,
-        orderId: r.orderId,
-        campaignId: r.campaignId,
-        statementRow: r.statementRow,
-        debtId: r.debtId,
-        reversesId: r.reversesId,
-        operatorId: r.operatorId,
-        operatorName: r.operatorName,
-      });
-    }
-  }
-  const closing = snapshot();
-  if (opening === null) opening = closing;
-  let truncated = false;
-  let shown = lines;
-  if (lines.length > limit) {
-    truncated = true;
-    shown = lines.slice(lines.length - limit);
-  }
-  return { driver: { id: driver.id, name: driver.name, phone: driver.phone }, from: q.from ?? null, to: q.to ?? null, opening, closing, lines: shown, truncated };
+/** One side of a transfer: moves that account's running balance, and adds a line if it is shown. */
+function walkSide(w: StatementWalk, r: StatementRow, side: 'debit' | 'credit'): void {
+  const accountId = side === 'debit' ? r.debitAccountId : r.creditAccountId;
+  const kind = w.kindOf.get(accountId);
+  if (!kind) return;
+  const s = w.state.get(accountId) ?? { balance: 0, held: 0 };
+  // Debt grows by debits; everything else the driver holds grows by credits.
+  const sign = (kind === 'debt') === (side === 'debit') ? 1 : -1;
+  let amount = 0;
+  let heldChange = 0;
+  if (r.phase === 'single') amount = sign * r.amount;
+  else if (r.phase === 'pending') heldChange = side === 'debit' ? r.amount : 0;
+  else if (r.phase === 'post') {
+    amount = sign * r.amount;
+    heldChange = side === 'debit' ? -(r.holdAmount ?? 0) : 0;
+  } else heldChange = side === 'debit' ? -(r.holdAmount ?? 0) : 0;
+  s.balance += amount;
+  s.held += heldChange;
+  w.state.set(accountId, s);
+  if (r.createdAt < w.fromAt || !w.wanted.has(kind) || (w.codes && !w.codes.has(r.code))) return;
+  w.lines.push({
+    seq: r.seq,
+    at: r.createdAt,
+    transferId: r.id,
+    batch: r.batch,
+    code: r.code,
+    phase: r.phase,
+    account: kind,
+    accountId,
+    unit: kind === 'points' ? 'points' : 'CNY',
+    amount,
+    heldChange,
+    balanceAfter: s.balance,
+    heldAfter: s.held,
+    counterpartyAccountId: side === 'debit' ? r.creditAccountId : r.debitAccountId,
+    memo: r.memo,
+    sessionId: r.sessionId,
+    orderId: r.orderId,
+    campaignId: r.campaignId,
+    statementRow: r.statementRow,
+    debtId: r.debtId,
+    reversesId: r.reversesId,
+    operatorId: r.operatorId,
+    operatorName: r.operatorName,
+  });
 }
 
 export interface LedgerTotals {

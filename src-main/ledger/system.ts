@@ -4,7 +4,13 @@ import type { DoctorCheck } from '../system/doctor';
 import type { DemoStep } from '../system/demo';
 import { addDriver, findDriverByIdTag } from './drivers';
 import type { LedgerApp } from './engine';
-import { correctTransfer, creditCompensation, grantCoupon, grantPoints, placeHold, settleSession, topUp, voidHold } from './ops';
+import { creditCompensation } from './ops/compensation-refunds';
+import { grantCoupon } from './ops/coupons';
+import { correctTransfer } from './ops/corrections';
+import { placeHold, voidHold } from './ops/holds';
+import { grantPoints } from './ops/points';
+import { postSessionCharge } from './ops/settlement';
+import { topUp } from './ops/topups';
 import { ledgerTotals } from './queries';
 import { verifyLedger } from './verify';
 
@@ -104,16 +110,16 @@ export const ledgerDemoStep: DemoStep = {
     ];
     for (const [driverId, sessionId, daysAgo, holdFen, electricityFen, serviceFen] of sessions) {
       const hold = placeHold(at(daysAgo, 1), { key: `demo:hold:${sessionId}`, driverId, amountFen: holdFen, expiresAt: now + DAY, sessionId }, by);
-      settleSession(at(daysAgo, 2), { key: `demo:settle:${sessionId}`, driverId, sessionId, holdId: hold.holdId, electricityFen, serviceFen }, by);
+      postSessionCharge(at(daysAgo, 2), { key: `demo:settle:${sessionId}`, driverId, sessionId, holdId: hold.holdId, electricityFen, serviceFen }, by);
     }
     // Sun charged on a coupon with no wallet money: the coupon pays part, the rest is a debt.
-    settleSession(
+    postSessionCharge(
       at(3, 5),
       { key: 'demo:settle:demo-s-006', driverId: sun, sessionId: 'demo-s-006', electricityFen: 2650, serviceFen: 800, couponIds: [sunCoupon.couponId] },
       by,
     );
     // Li's session cost more than his wallet: a debt, collected by his next top-up.
-    settleSession(at(2, 3), { key: 'demo:settle:demo-s-007', driverId: li, sessionId: 'demo-s-007', electricityFen: 3980, serviceFen: 1100 }, by);
+    postSessionCharge(at(2, 3), { key: 'demo:settle:demo-s-007', driverId: li, sessionId: 'demo-s-007', electricityFen: 3980, serviceFen: 1100 }, by);
     topUp(at(1, 2), { key: 'demo:topup:li:2', driverId: li, amountFen: 5000, channel: 'wechat' }, by);
     // A charger fault: a compensation credit, and a hold released by hand.
     creditCompensation(at(1, 4), { key: 'comp:demo-fault-0112:' + liu, driverId: liu, amountFen: 500, campaignId: 'demo-fault-0112', memo: '充电桩故障补偿' }, byFinance);

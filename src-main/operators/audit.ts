@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { AppContext } from '../kernel/context';
-import type { OperatorIdentity, Transport } from '../contract/define';
+import type { OperatorIdentity, Transport } from '../kernel/method';
 
 /**
  * The audit log.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ADMINS, ALL_ROLES, SUPERVISORS, method } from '../contract/define';
+import { ADMINS, ALL_ROLES, SUPERVISORS, method } from '../kernel/method';
 import { DepotError } from '../kernel/errors';
 import { verifyAudit } from './audit';
 import { ROLES } from './schema';

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
-import type { OperatorIdentity } from '../contract/define';
+import type { OperatorIdentity } from '../kernel/method';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords';
 import { operators, type Role } from './schema';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ALL_ROLES, FINANCE, method, type CallContext } from '../contract/define';
+import { ALL_ROLES, FINANCE, method, type CallContext } from '../kernel/method';
 import { amount, amountSchema, positiveYuanField } from '../money';
 import { dayStart, getDriver } from '../ledger';
 import { confirmByQuery, simulateCustomerPaid } from './confirm';

@@ -1,8 +1,8 @@
 import type { AppContext } from '../kernel/context';
 import { businessDate } from '../kernel/clock';
 import { DepotError, expectChanges } from '../kernel/errors';
-import { afterCommit } from '../db/after-commit';
-import { writeTx } from '../db/connection';
+import { afterCommit } from '../kernel/db/after-commit';
+import { writeTx } from '../kernel/db/connection';
 import {
   DEPOT,
   creditCompensation,
@@ -19,7 +19,7 @@ import {
 import { formatFen } from '../money';
 import { providerFor, type PaymentFact } from './providers';
 import type { OrderCouponState, OrderState, PaymentChannel, UnmatchedReason, UnmatchedState } from './schema';
-import { whereOf } from '../db/where';
+import { whereOf } from '../kernel/db/where';
 
 /**
  * Payment orders (支付订单): a driver buys a top-up or a prepaid package and pays through a gateway.

@@ -1,7 +1,7 @@
 import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
-import { afterCommit } from '../db/after-commit';
-import { writeTx } from '../db/connection';
+import { afterCommit } from '../kernel/db/after-commit';
+import { writeTx } from '../kernel/db/connection';
 import { refundFromWallet, refundToWallet, walletView } from '../ledger';
 import { Decimal, formatFen, roundFenHalfUp } from '../money';
 import { findOrder } from '../payments';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AppContext } from '../kernel/context';
-import { ALL_ROLES, FINANCE, method, SUPERVISORS, type CallContext } from '../contract/define';
+import { ALL_ROLES, FINANCE, method, SUPERVISORS, type CallContext } from '../kernel/method';
 import { CHANNELS } from '../ledger';
 import { amount, amountSchema, positiveYuanField } from '../money';
 import { PAYMENT_CHANNELS } from '../payments';

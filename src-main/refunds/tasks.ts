@@ -1,7 +1,7 @@
 import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges, isDepotError } from '../kernel/errors';
-import { afterCommit } from '../db/after-commit';
-import { writeTx } from '../db/connection';
+import { afterCommit } from '../kernel/db/after-commit';
+import { writeTx } from '../kernel/db/connection';
 import { enqueue } from '../jobs';
 import { correctTransfer, payRefund, topUp, type Channel } from '../ledger';
 import { formatFen } from '../money';

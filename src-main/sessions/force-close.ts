@@ -1,7 +1,7 @@
 import { raiseAlert } from '../alerts';
 import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
-import { writeTx } from '../db/connection';
+import { writeTx } from '../kernel/db/connection';
 import { resettleSession, type ResettleResult } from '../ledger';
 import { formatFen } from '../money';
 import { addTimeline, transition } from './machine';

@@ -1,8 +1,8 @@
 import type { AppContext } from '../kernel/context';
 import { DepotError } from '../kernel/errors';
 import { authorizeFromLedger, decodePayload, getCharger, parseFrame, type AuthorizeContext, type ChargerHooks, type IdTagInfo } from '../chargers';
-import type { Sqlite } from '../db/connection';
-import { writeTx } from '../db/connection';
+import type { Sqlite } from '../kernel/db/connection';
+import { writeTx } from '../kernel/db/connection';
 import { raiseAlert } from '../alerts';
 import { findDriverByIdTag } from '../ledger';
 import { Decimal } from '../money';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AppContext } from '../kernel/context';
-import { ALL_ROLES, SUPERVISORS, method } from '../contract/define';
+import { ALL_ROLES, SUPERVISORS, method } from '../kernel/method';
 import { dayStart } from '../ledger';
 import { formatFen } from '../money';
 import { approveForceClose, latestForceClose, rejectForceClose, requestForceClose, resettlementOf, stuckInfo, stuckSessions, type ForceCloseRow } from './force-close';

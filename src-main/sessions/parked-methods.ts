@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ALL_ROLES, SUPERVISORS, method } from '../contract/define';
+import { ALL_ROLES, SUPERVISORS, method } from '../kernel/method';
 import { attachRecord, discardRecord, listParkedRecords } from './parked';
 
 const parkedShape = z.object({

@@ -1,6 +1,6 @@
 import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
-import { writeTx } from '../db/connection';
+import { writeTx } from '../kernel/db/connection';
 import { addMeterReadings, finishWithStop, recordPayload, type RecordRow, type StopPayload } from './inbox';
 import { addTimeline } from './machine';
 import { settleSession } from './settle';

@@ -1,7 +1,7 @@
 import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
-import { writeTx } from '../db/connection';
-import { getHold, settleSession as ledgerSettle } from '../ledger';
+import { writeTx } from '../kernel/db/connection';
+import { getHold, postSessionCharge } from '../ledger';
 import { formatFen, roundHalfUpToFen } from '../money';
 import { quoteForStation, quoteToJson, type MeterSample, type QuoteJson } from '../tariffs';
 import { addTimeline, transition } from './machine';
@@ -114,7 +114,7 @@ export function settleSession(app: AppContext, sessionId: string): SessionRow {
     if (cur.state !== 'FINISHED') return;
     const holdId = cur.holdId && getHold(app, cur.holdId).status === 'pending' ? cur.holdId : null;
     const key = `settle:${sessionId}`;
-    const r = ledgerSettle(app, {
+    const r = postSessionCharge(app, {
       key,
       driverId,
       sessionId,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AppContext } from '../kernel/context';
 import { DepotError } from '../kernel/errors';
 import { callCharger, ChargerTimeoutError, getCharger } from '../chargers';
-import { writeTx } from '../db/connection';
+import { writeTx } from '../kernel/db/connection';
 import { defineWorker } from '../jobs';
 import { findDriverByIdTag, getDriver, hasOpenDebt, listDrivers, normalizePhone, placeHold, voidHold, walletView, type Driver } from '../ledger';
 import { formatFen, parsePositiveYuan } from '../money';

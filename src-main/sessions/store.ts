@@ -1,8 +1,8 @@
 import type { AppContext } from '../kernel/context';
 import { DepotError } from '../kernel/errors';
-import { afterCommit } from '../db/after-commit';
+import { afterCommit } from '../kernel/db/after-commit';
 import type { ReviewReason, SessionState } from './schema';
-import { whereOf } from '../db/where';
+import { whereOf } from '../kernel/db/where';
 import { cachedStatement } from '../kernel/db/statements';
 
 /** Reading sessions, their timelines and samples; the driver notifications. */

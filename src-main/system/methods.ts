@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { ALL_ROLES, SUPERVISORS, method } from '../contract/define';
-import { backupDatabase } from '../db/backup';
+import { ALL_ROLES, SUPERVISORS, method } from '../kernel/method';
+import { backupDatabase } from '../kernel/db/backup';
 import { dashboardSummary } from './dashboard';
 
 const figure = z.object({ key: z.string(), value: z.number(), unit: z.enum(['count', 'fen', 'bytes', 'wh']) });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DepotError } from '../kernel/errors';
-import { ALL_ROLES, SUPERVISORS, method } from '../contract/define';
+import { ALL_ROLES, SUPERVISORS, method } from '../kernel/method';
 import { parseTariffFile } from './format';
 import { PERIODS } from './model';
 import { quoteSession, quoteToJson, timelineOf, type MeterSample, type PlanTimeline } from './quote';

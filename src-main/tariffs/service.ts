@@ -1,7 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import type { AppContext } from '../kernel/context';
 import { DepotError } from '../kernel/errors';
-import { writeTx } from '../db/connection';
+import { writeTx } from '../kernel/db/connection';
 import { parseTariffFile, toTariffFile, type TariffFile, type TariffFileRule } from './format';
 import { isPeriod, PERIODS, type Period, type PeriodPrice, type SlotOverrides, type TariffPlan, type TariffRule } from './model';
 import { quoteSession, type MeterSample, type PlanTimeline, type Quote, type TimelineEntry } from './quote';

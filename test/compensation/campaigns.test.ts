@@ -2,9 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src-main/kernel/clock';
 import type { AppContext } from '../../src-main/kernel/context';
 import { DepotError } from '../../src-main/kernel/errors';
-import type { OperatorIdentity } from '../../src-main/contract/define';
+import type { OperatorIdentity } from '../../src-main/kernel/method';
 import { approveCampaign, beginExecution, compensationDoctorCheck, createCampaign, dryRunCampaign, getCampaign, runCampaign, summaryOf } from '../../src-main/compensation';
-import { correctTransfer, driverStatement, listCoupons, settleSession, topUp, verifyLedger, walletView } from '../../src-main/ledger';
+import { correctTransfer, driverStatement, listCoupons, postSessionCharge, topUp, verifyLedger, walletView } from '../../src-main/ledger';
 import { runDueJobs } from '../../src-main/jobs';
 import { workers } from '../../src-main/jobs/registry';
 import { addOperator, call, makeApp, ok } from '../helpers';
@@ -289,7 +289,7 @@ describe('reversal', () => {
     const spender = (app.sqlite.prepare('SELECT driver_id AS d FROM comp_campaign_items WHERE campaign_id = ? ORDER BY driver_id LIMIT 1').get(c.id) as { d: string }).d;
     correctTransfer(app, { key: 'spend', transferId: `seed:topup:${spender}`, memo: 'cash back' });
     // Spend the ¥10.00 compensation too, by a session settled from the wallet.
-    settleSession(app, { key: 'spend-session', driverId: spender, sessionId: 'x', electricityFen: 800, serviceFen: 200 });
+    postSessionCharge(app, { key: 'spend-session', driverId: spender, sessionId: 'x', electricityFen: 800, serviceFen: 200 });
     const rev = createCampaign(app, { name: 'undo', reverses: c.id }, as(approver));
     dryRunCampaign(app, rev.id, as(approver));
     approveLatest(rev.id, creator);

@@ -1,5 +1,5 @@
 import type { AppContext } from '../../src-main/kernel/context';
-import { writeTx } from '../../src-main/db/connection';
+import { writeTx } from '../../src-main/kernel/db/connection';
 import { addDriver, topUp } from '../../src-main/ledger';
 import { recordFailedStarts, type FailedStart } from '../../src-main/compensation/system';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { method } from '../../src-main/contract/define';
+import { method } from '../../src-main/kernel/method';
 import { methods } from '../../src-main/contract/methods';
 import { verifyAudit } from '../../src-main/operators';
 import { addOperator, call, makeApp } from '../helpers';

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src-main/db/connection';
-import { readMigrations } from '../../src-main/db/migrate';
+import { openDatabase } from '../../src-main/kernel/db/connection';
+import { readMigrations } from '../../src-main/kernel/db/migrate';
 import { REPO_ROOT, tempDir } from '../helpers';
 
 const MIGRATIONS = path.join(REPO_ROOT, 'migrations');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { whereOf } from '../../src-main/db/where';
+import { whereOf } from '../../src-main/kernel/db/where';
 import { makeApp } from '../helpers';
 
 describe('the WHERE clause of a filtered list', () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isDepotError } from '../../src-main/kernel/errors';
-import { writeTx } from '../../src-main/db/connection';
+import { writeTx } from '../../src-main/kernel/db/connection';
 import { listAlerts } from '../../src-main/alerts';
 import {
   cancelJob,

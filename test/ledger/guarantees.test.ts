@@ -10,9 +10,9 @@ import {
   hasOpenDebt,
   placeHold,
   postHold,
+  postSessionCharge,
   redeemCoupon,
   restoreCoupon,
-  settleSession,
   topUp,
   verifyLedger,
   voidHold,
@@ -30,7 +30,7 @@ describe('ledger guarantees', () => {
     const d = newDriver(app);
     topUp(app, { key: 'g1-top', driverId: d.id, amountFen: 10_000, channel: 'cash' });
     const hold = placeHold(app, { key: 'g1-hold', driverId: d.id, amountFen: 6_000, expiresAt: app.clock.now() + HOUR });
-    settleSession(app, { key: 'g1-settle', driverId: d.id, holdId: hold.holdId, electricityFen: 4_000, serviceFen: 1_234 });
+    postSessionCharge(app, { key: 'g1-settle', driverId: d.id, holdId: hold.holdId, electricityFen: 4_000, serviceFen: 1_234 });
     placeHold(app, { key: 'g1-hold2', driverId: d.id, amountFen: 1_000, expiresAt: app.clock.now() + HOUR });
     const totals = verifyLedger(app).totals.CNY;
     expect(totals.debitsPosted).toBe(totals.creditsPosted);
@@ -270,11 +270,11 @@ describe('ledger guarantees', () => {
     const { app, clock } = ledgerApp();
     const d = newDriver(app);
     topUp(app, { key: 'g11-top', driverId: d.id, amountFen: 1_000, channel: 'cash' });
-    const first = settleSession(app, { key: 'settle:s1', driverId: d.id, sessionId: 's1', electricityFen: 2_500, serviceFen: 500 });
+    const first = postSessionCharge(app, { key: 'settle:s1', driverId: d.id, sessionId: 's1', electricityFen: 2_500, serviceFen: 500 });
     expect(first.paid).toEqual({ couponsFen: 0, holdFen: 0, walletFen: 1_000, debtFen: 2_000 });
     expect(first.debtId).not.toBeNull();
     clock.advance(1_000);
-    const second = settleSession(app, { key: 'settle:s2', driverId: d.id, sessionId: 's2', electricityFen: 700, serviceFen: 0 });
+    const second = postSessionCharge(app, { key: 'settle:s2', driverId: d.id, sessionId: 's2', electricityFen: 700, serviceFen: 0 });
     expect(second.paid.debtFen).toBe(700);
     expect(debtOf(app, d.id)).toBe(2_700);
     expect(hasOpenDebt(app, d.id)).toBe(true);

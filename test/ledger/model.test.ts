@@ -11,11 +11,11 @@ import {
   grantPoints,
   placeHold,
   postHold,
+  postSessionCharge,
   redeemCoupon,
   redeemPoints,
   restoreCoupon,
   restorePoints,
-  settleSession,
   topUp,
   verifyLedger,
   voidHold,
@@ -313,7 +313,7 @@ class Settle extends Step {
       r,
       expected,
       () =>
-        settleSession(r.app, {
+        postSessionCharge(r.app, {
           key,
           driverId: d.id,
           sessionId: key,

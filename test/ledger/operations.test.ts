@@ -17,11 +17,11 @@ import {
   payRefund,
   placeHold,
   postHold,
+  postSessionCharge,
   redeemPoints,
   refundFromWallet,
   refundToWallet,
   restorePoints,
-  settleSession,
   topUp,
   walletView,
   writeOffDebt,
@@ -43,7 +43,7 @@ describe('settling a charging session', () => {
     const d = newDriver(app);
     topUp(app, { key: 't', driverId: d.id, amountFen: 10_000, channel: 'cash' });
     const hold = placeHold(app, { key: 'hold:s1', driverId: d.id, amountFen: 8_000, expiresAt: app.clock.now() + HOUR, sessionId: 's1' });
-    const r = settleSession(app, { key: 'settle:s1', driverId: d.id, sessionId: 's1', holdId: hold.holdId, electricityFen: 3_560, serviceFen: 1_200 });
+    const r = postSessionCharge(app, { key: 'settle:s1', driverId: d.id, sessionId: 's1', holdId: hold.holdId, electricityFen: 3_560, serviceFen: 1_200 });
     expect(r.paid).toEqual({ couponsFen: 0, holdFen: 4_760, walletFen: 0, debtFen: 0 });
     expect(r.hold).toEqual({ holdId: 'hold:s1', postedFen: 4_760, releasedFen: 3_240, expired: false });
     expect(r.transferIds).toEqual(['settle:s1#post', 'settle:s1#hold:electricity', 'settle:s1#hold:service']);
@@ -58,7 +58,7 @@ describe('settling a charging session', () => {
     const d = newDriver(app);
     topUp(app, { key: 't', driverId: d.id, amountFen: 5_000, channel: 'cash' });
     const hold = placeHold(app, { key: 'hold:s2', driverId: d.id, amountFen: 2_000, expiresAt: app.clock.now() + HOUR, sessionId: 's2' });
-    const r = settleSession(app, { key: 'settle:s2', driverId: d.id, sessionId: 's2', holdId: hold.holdId, electricityFen: 2_500, serviceFen: 500 });
+    const r = postSessionCharge(app, { key: 'settle:s2', driverId: d.id, sessionId: 's2', holdId: hold.holdId, electricityFen: 2_500, serviceFen: 500 });
     expect(r.paid).toEqual({ couponsFen: 0, holdFen: 2_000, walletFen: 1_000, debtFen: 0 });
     expect(r.transferIds).toEqual(['settle:s2#post', 'settle:s2#hold:electricity', 'settle:s2#wallet:electricity', 'settle:s2#wallet:service']);
     expect(walletOf(app, d.id).balance).toBe(2_000);
@@ -75,7 +75,7 @@ describe('settling a charging session', () => {
     const soon = grantCoupon(app, { key: 'c-soon', driverId: d.id, amountFen: 900, expiresAt: clock.now() + 1_000 });
     const foreign = grantCoupon(app, { key: 'c-foreign', driverId: other.id, amountFen: 900 });
     clock.advance(2_000);
-    const r = settleSession(app, {
+    const r = postSessionCharge(app, {
       key: 'settle:s3',
       driverId: d.id,
       sessionId: 's3',
@@ -99,7 +99,7 @@ describe('settling a charging session', () => {
     topUp(app, { key: 't', driverId: d.id, amountFen: 3_000, channel: 'cash' });
     const hold = placeHold(app, { key: 'hold:s4', driverId: d.id, amountFen: 3_000, expiresAt: clock.now() + 60_000, sessionId: 's4' });
     clock.advance(120_000);
-    const r = settleSession(app, { key: 'settle:s4', driverId: d.id, sessionId: 's4', holdId: hold.holdId, electricityFen: 1_000, serviceFen: 200 });
+    const r = postSessionCharge(app, { key: 'settle:s4', driverId: d.id, sessionId: 's4', holdId: hold.holdId, electricityFen: 1_000, serviceFen: 200 });
     expect(r.hold).toEqual({ holdId: 'hold:s4', postedFen: 0, releasedFen: 3_000, expired: true });
     expect(r.paid.walletFen).toBe(1_200);
     expect(app.sqlite.prepare("SELECT status FROM ledger_holds WHERE id = 'hold:s4'").get()).toEqual({ status: 'expired' });
@@ -113,14 +113,14 @@ describe('settling a charging session', () => {
     const hold = placeHold(app, { key: 'hold:s8', driverId: d.id, amountFen: 1_000, expiresAt: clock.now() + 60_000, sessionId: 's8' });
     clock.advance(60_000);
     expect(expireDueHolds(app).expired.map((e) => e.holdId)).toEqual(['hold:s8']);
-    const r = settleSession(app, { key: 'settle:s8', driverId: d.id, sessionId: 's8', holdId: hold.holdId, electricityFen: 1_200, serviceFen: 0 });
+    const r = postSessionCharge(app, { key: 'settle:s8', driverId: d.id, sessionId: 's8', holdId: hold.holdId, electricityFen: 1_200, serviceFen: 0 });
     expect(r.hold).toEqual({ holdId: 'hold:s8', postedFen: 0, releasedFen: 0, expired: true });
     expect(r.paid).toEqual({ couponsFen: 0, holdFen: 0, walletFen: 1_000, debtFen: 200 });
     // A hold that was posted, though, is a second charge.
     topUp(app, { key: 't2', driverId: d.id, amountFen: 5_000, channel: 'cash' });
     const h2 = placeHold(app, { key: 'hold:s9', driverId: d.id, amountFen: 1_000, expiresAt: clock.now() + HOUR, sessionId: 's9' });
     postHold(app, { key: 'post:s9', holdId: h2.holdId, electricityFen: 500, serviceFen: 0 });
-    expect(depotError(() => settleSession(app, { key: 'settle:s9b', driverId: d.id, holdId: h2.holdId, electricityFen: 500, serviceFen: 0 })).code).toBe('conflict');
+    expect(depotError(() => postSessionCharge(app, { key: 'settle:s9b', driverId: d.id, holdId: h2.holdId, electricityFen: 500, serviceFen: 0 })).code).toBe('conflict');
     expectLedgerValid(app);
   });
 
@@ -129,7 +129,7 @@ describe('settling a charging session', () => {
     const d = newDriver(app);
     topUp(app, { key: 't', driverId: d.id, amountFen: 3_000, channel: 'cash' });
     const hold = placeHold(app, { key: 'hold:s5', driverId: d.id, amountFen: 3_000, expiresAt: app.clock.now() + HOUR, sessionId: 's5' });
-    const r = settleSession(app, { key: 'settle:s5', driverId: d.id, sessionId: 's5', holdId: hold.holdId, electricityFen: 0, serviceFen: 0 });
+    const r = postSessionCharge(app, { key: 'settle:s5', driverId: d.id, sessionId: 's5', holdId: hold.holdId, electricityFen: 0, serviceFen: 0 });
     expect(r.hold?.releasedFen).toBe(3_000);
     expect(r.dueFen).toBe(0);
     expect(walletOf(app, d.id)).toEqual({ balance: 3_000, held: 0, available: 3_000 });
@@ -139,13 +139,13 @@ describe('settling a charging session', () => {
     const { app } = ledgerApp();
     const d = newDriver(app);
     topUp(app, { key: 't', driverId: d.id, amountFen: 9_000, channel: 'cash' });
-    settleSession(app, { key: 'settle:s6', driverId: d.id, sessionId: 's6', electricityFen: 1_000, serviceFen: 100 });
+    postSessionCharge(app, { key: 'settle:s6', driverId: d.id, sessionId: 's6', electricityFen: 1_000, serviceFen: 100 });
     const before = snapshot(app);
-    const e = depotError(() => settleSession(app, { key: 'settle:s6-again', driverId: d.id, sessionId: 's6', electricityFen: 1_000, serviceFen: 100 }));
+    const e = depotError(() => postSessionCharge(app, { key: 'settle:s6-again', driverId: d.id, sessionId: 's6', electricityFen: 1_000, serviceFen: 100 }));
     expect(e.code).toBe('conflict');
     expect(e.message).toMatch(/already settled \(by settle:s6\)/);
     expect(snapshot(app)).toBe(before);
-    expect(settleSession(app, { key: 'settle:s6', driverId: d.id, sessionId: 's6', electricityFen: 1_000, serviceFen: 100 }).replayed).toBe(true);
+    expect(postSessionCharge(app, { key: 'settle:s6', driverId: d.id, sessionId: 's6', electricityFen: 1_000, serviceFen: 100 }).replayed).toBe(true);
   });
 
   it('posting a hold more than it holds is refused; postHold alone splits into the two legs', () => {
@@ -165,7 +165,7 @@ describe('debts', () => {
   it('an explicit collection takes what the wallet has, and a write-off clears the rest', () => {
     const { app } = ledgerApp();
     const d = newDriver(app);
-    const s = settleSession(app, { key: 'settle:d1', driverId: d.id, sessionId: 'd1', electricityFen: 3_000, serviceFen: 0 });
+    const s = postSessionCharge(app, { key: 'settle:d1', driverId: d.id, sessionId: 'd1', electricityFen: 3_000, serviceFen: 0 });
     expect(debtOf(app, d.id)).toBe(3_000);
     creditCompensation(app, { key: `comp:fault:${d.id}`, driverId: d.id, amountFen: 1_000, campaignId: 'fault' });
     expect(walletOf(app, d.id).balance).toBe(1_000);
@@ -184,7 +184,7 @@ describe('debts', () => {
   it('a compensation can collect debts in the same transaction when asked', () => {
     const { app } = ledgerApp();
     const d = newDriver(app);
-    settleSession(app, { key: 'settle:d2', driverId: d.id, sessionId: 'd2', electricityFen: 400, serviceFen: 0 });
+    postSessionCharge(app, { key: 'settle:d2', driverId: d.id, sessionId: 'd2', electricityFen: 400, serviceFen: 0 });
     const r = creditCompensation(app, { key: `comp:c2:${d.id}`, driverId: d.id, amountFen: 1_000, campaignId: 'c2', collectDebts: true });
     expect(r.collected[0].amountFen).toBe(400);
     expect(r.wallet.availableFen).toBe(600);
@@ -237,7 +237,7 @@ describe('refunds, coupons, points and corrections', () => {
     const d = newDriver(app);
     topUp(app, { key: 't', driverId: d.id, amountFen: 5_000, channel: 'cash' });
     const hold = placeHold(app, { key: 'h', driverId: d.id, amountFen: 1_000, expiresAt: app.clock.now() + HOUR, sessionId: 'x1' });
-    settleSession(app, { key: 'settle:x1', driverId: d.id, sessionId: 'x1', holdId: hold.holdId, electricityFen: 900, serviceFen: 0 });
+    postSessionCharge(app, { key: 'settle:x1', driverId: d.id, sessionId: 'x1', holdId: hold.holdId, electricityFen: 900, serviceFen: 0 });
     expect(depotError(() => correctTransfer(app, { key: 'c1', transferId: 'h', memo: 'x' })).message).toMatch(/void the hold/);
     expect(depotError(() => correctTransfer(app, { key: 'c2', transferId: 'settle:x1#post', memo: 'x' })).message).toMatch(/refundToWallet/);
     expect(depotError(() => correctTransfer(app, { key: 'c3', transferId: 'settle:x1#hold:electricity', memo: 'x' })).message).toMatch(/held money/);
@@ -293,9 +293,9 @@ describe('the statement (流水)', () => {
     clock.set('2026-03-02T02:00:00Z');
     const hold = placeHold(app, { key: 'st-hold', driverId: d.id, amountFen: 5_000, expiresAt: clock.now() + HOUR, sessionId: 'st-s1' });
     clock.advance(30 * 60_000);
-    settleSession(app, { key: 'settle:st-s1', driverId: d.id, sessionId: 'st-s1', holdId: hold.holdId, electricityFen: 2_000, serviceFen: 600 });
+    postSessionCharge(app, { key: 'settle:st-s1', driverId: d.id, sessionId: 'st-s1', holdId: hold.holdId, electricityFen: 2_000, serviceFen: 600 });
     clock.set('2026-03-03T17:00:00Z'); // 01:00 on 03-04 in Shanghai
-    settleSession(app, { key: 'settle:st-s2', driverId: d.id, sessionId: 'st-s2', electricityFen: 8_000, serviceFen: 0 });
+    postSessionCharge(app, { key: 'settle:st-s2', driverId: d.id, sessionId: 'st-s2', electricityFen: 8_000, serviceFen: 0 });
     topUp(app, { key: 'st-2', driverId: d.id, amountFen: 1_000, channel: 'wechat' });
 
     const all = driverStatement(app, { driverId: d.id });

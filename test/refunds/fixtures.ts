@@ -1,9 +1,9 @@
 import { expect } from 'vitest';
 import type { AppContext } from '../../src-main/kernel/context';
-import type { OperatorIdentity } from '../../src-main/contract/define';
+import type { OperatorIdentity } from '../../src-main/kernel/method';
 import { startScheduler, type Scheduler } from '../../src-main/jobs';
 import { crons, workers } from '../../src-main/jobs/registry';
-import { addDriver, settleSession, topUp, verifyLedger, type Driver } from '../../src-main/ledger';
+import { addDriver, postSessionCharge, topUp, verifyLedger, type Driver } from '../../src-main/ledger';
 import { createOrder, simulateCustomerPaid, type OrderRow } from '../../src-main/payments';
 import { addOperator, makeApp, type TestApp } from '../helpers';
 
@@ -47,14 +47,14 @@ export const revenue = (app: AppContext) => ({ electricity: balance(app, 'depot:
 let sessionSeq = 0;
 
 /**
- * A session settled as sessions/settle.ts does it (ledger settleSession from the wallet, the row
+ * A session settled as sessions/settle.ts does it (ledger postSessionCharge from the wallet, the row
  * in PAID or UNPAID with what each source paid). The charging part is not what these tests are about.
  */
 export function settledSession(app: AppContext, driver: Driver, legs: { electricityFen: number; serviceFen: number; walletFen?: number }): string {
   const id = `S-${++sessionSeq}-${driver.id.slice(-6)}`;
   const walletFen = legs.walletFen ?? legs.electricityFen + legs.serviceFen;
   if (walletFen > 0) topUp(app, { key: `test:topup:${id}`, driverId: driver.id, amountFen: walletFen, channel: 'cash' });
-  const r = settleSession(app, { key: `settle:${id}`, driverId: driver.id, sessionId: id, electricityFen: legs.electricityFen, serviceFen: legs.serviceFen });
+  const r = postSessionCharge(app, { key: `settle:${id}`, driverId: driver.id, sessionId: id, electricityFen: legs.electricityFen, serviceFen: legs.serviceFen });
   const now = app.clock.now();
   app.sqlite
     .prepare(

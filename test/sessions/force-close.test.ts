@@ -1,17 +1,17 @@
 import { describe, expect, test } from 'vitest';
 import type { AppContext } from '../../src-main/kernel/context';
 import type { SimCharger } from '../../src-main/chargers/simulator';
-import type { OperatorIdentity } from '../../src-main/contract/define';
-import { writeTx } from '../../src-main/db/connection';
+import type { OperatorIdentity } from '../../src-main/kernel/method';
+import { writeTx } from '../../src-main/kernel/db/connection';
 import type { DepotError } from '../../src-main/kernel/errors';
 import {
   addDriver,
   applyTransfers,
   DEPOT,
   driverAccountId,
+  postSessionCharge,
   resettleSession,
   runOperation,
-  settleSession as ledgerSettle,
   topUp,
   verifyLedger,
   walletView,
@@ -472,7 +472,7 @@ describe('the ledger: re-settlement and verify', () => {
     })();
     expect(never).toMatchObject({ code: 'refused', details: { field: 'sessionId' } });
 
-    ledgerSettle(app, { key: 'settle:S1', driverId: d.id, sessionId: 'S1', electricityFen: 300, serviceFen: 200 });
+    postSessionCharge(app, { key: 'settle:S1', driverId: d.id, sessionId: 'S1', electricityFen: 300, serviceFen: 200 });
     const r = resettleSession(app, { key: 'resettle:S1', driverId: d.id, sessionId: 'S1', electricityFen: 350, serviceFen: 190 });
     expect(r).toMatchObject({ before: { totalFen: 500 }, after: { totalFen: 540 }, differenceFen: 40, charged: { walletFen: 50, debtFen: 0 }, returnedFen: 10, replayed: false });
     expect(walletView(app, d.id).wallet.balanceFen).toBe(10_000 - 540);

@@ -4,7 +4,7 @@ import type { AppContext } from '../../src-main/kernel/context';
 import { startServices, type Services } from '../../src-main/boot/services';
 import { addCharger, addStation } from '../../src-main/chargers';
 import { SimCharger } from '../../src-main/chargers/simulator';
-import type { OperatorIdentity } from '../../src-main/contract/define';
+import type { OperatorIdentity } from '../../src-main/kernel/method';
 import { addDriver, topUp, verifyLedger, type Driver } from '../../src-main/ledger';
 import { requireSession, type SessionRow } from '../../src-main/sessions';
 import { assignTariff, GUANGDONG_PLAN, importTariff } from '../../src-main/tariffs';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
 import { call, ok, REPO_ROOT, tempDir } from '../helpers';
-import { migrate } from '../../src-main/db/migrate';
+import { migrate } from '../../src-main/kernel/db/migrate';
 import { consumeInbox, consumeInboxWorker, inboxDoctorCheck } from '../../src-main/sessions';
 import { listAlerts } from '../../src-main/alerts';
 import { at, brokerCases, expectLedgerValid, startSessionDepot, timelineKinds, wallet, type SessionDepot } from './helpers';

@@ -4,7 +4,7 @@ import { resolveCoreConfig } from '../../boot/core';
 import { ensureInstanceToken } from '../../kernel/token';
 import { startBrowserMode } from '../../boot/serve';
 import { DepotError } from '../../kernel/errors';
-import { backupDatabase } from '../../db/backup';
+import { backupDatabase } from '../../kernel/db/backup';
 import { ROLES, operatorCount, verifyAudit } from '../../operators';
 import { backupFileName, runDemo, runDoctor } from '../../system';
 import { readPassword, UsageError, type Command } from '../framework';

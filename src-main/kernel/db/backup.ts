@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { DepotError } from '../kernel/errors';
+import { DepotError } from '../errors';
 import type { Sqlite } from './connection';
 
 export interface BackupResult {

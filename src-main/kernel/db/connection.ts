@@ -3,11 +3,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { DepotError } from '../kernel/errors';
+import { DepotError } from '../errors';
 import { migrate, type MigrationStatus } from './migrate';
-import * as schema from './schema';
-
-export type Db = BetterSQLite3Database<typeof schema>;
+// Queries use the tables each domain exports; the relational query API (db.query.*) is not used,
+// so the connection needs no schema and the kernel imports no domain.
+export type Db = BetterSQLite3Database;
 export type Sqlite = Database.Database;
 
 export interface OpenOptions {
@@ -62,7 +62,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): OpenedDataba
     const migrations = opts.readonly
       ? { applied: 0, known: 0, latest: null }
       : migrate(sqlite, opts.migrationsDir ?? defaultMigrationsDir(), opts.now);
-    const db = drizzle(sqlite, { schema });
+    const db = drizzle(sqlite);
     return { sqlite, db, migrations, file: path.resolve(file), close: () => sqlite.close() };
   } catch (e) {
     sqlite.close();

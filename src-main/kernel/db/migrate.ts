@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { DepotError } from '../kernel/errors';
+import { DepotError } from '../errors';
 
 /**
  * Migrations are the drizzle-kit SQL files in migrations/, applied in journal order.

@@ -1,5 +1,5 @@
 import type { AppContext } from '../../kernel/context';
-import type { Sqlite } from '../../db/connection';
+import type { Sqlite } from '../../kernel/db/connection';
 import type { PaymentChannel } from '../schema';
 import { SimulatedProvider } from './simulated';
 import type { PaymentProvider } from './types';

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { App, Button, Flex, Switch, Table, Tag, Typography } from 'antd';
+import type { TableColumnsType } from 'antd';
 import { CheckOutlined, ReloadOutlined } from '@ant-design/icons';
 import { api } from '../../api';
 import { useI18n, type I18nKey } from '../../i18n';
@@ -15,12 +16,12 @@ const levelLabel = (l: AlertRow['level']): I18nKey => `alerts.level.${l}`;
 /** Open alerts (or all of them), acknowledged by a supervisor. */
 export function AlertsPanel({ version, onChanged }: { version: number; onChanged(): void }) {
   const { t } = useI18n();
-  const { can } = useSession();
   const { message } = App.useApp();
   const report = useReportError();
   const [all, setAll] = useState(false);
   const [busy, setBusy] = useState<string | null>(null);
   const list = useQuery(() => api.alerts.list({ all, limit: 200 }), [all, version]);
+  const columns = useAlertColumns({ busy, onAcknowledge: (a) => void acknowledge(a) });
 
   async function acknowledge(a: AlertRow) {
     setBusy(a.id);
@@ -54,45 +55,51 @@ export function AlertsPanel({ version, onChanged }: { version: number; onChanged
         dataSource={list.data?.items ?? []}
         pagination={false}
         locale={{ emptyText: t(all ? 'alerts.noneAtAll' : 'alerts.none') }}
-        columns={[
-          {
-            title: t('alerts.col.level'),
-            dataIndex: 'level',
-            width: 90,
-            render: (l: AlertRow['level']) => <Tag color={LEVEL_COLOR[l]}>{t(levelLabel(l))}</Tag>,
-          },
-          { title: t('alerts.col.lastRaisedAt'), dataIndex: 'lastRaisedAt', width: 170, render: (at: number) => formatTime(at) },
-          {
-            title: t('alerts.col.message'),
-            dataIndex: 'message',
-            render: (m: string, a) => (
-              <Flex vertical gap={2}>
-                <Typography.Text>{m}</Typography.Text>
-                {a.count > 1 && (
-                  <Typography.Text type="secondary">{t('alerts.repeated', { count: a.count, since: formatTime(a.raisedAt) })}</Typography.Text>
-                )}
-              </Flex>
-            ),
-          },
-          {
-            title: t('alerts.col.status'),
-            key: 'status',
-            width: 220,
-            render: (_: unknown, a) =>
-              a.acknowledgedAt !== null ? (
-                <Typography.Text type="secondary">
-                  {t('alerts.ackBy', { name: a.acknowledgedBy ?? '?', time: formatTime(a.acknowledgedAt) })}
-                </Typography.Text>
-              ) : can(SUPERVISORS) ? (
-                <Button size="small" icon={<CheckOutlined />} loading={busy === a.id} onClick={() => void acknowledge(a)} data-testid={`alert-ack-${a.id}`}>
-                  {t('alerts.acknowledge')}
-                </Button>
-              ) : (
-                <Tag color="red">{t('alerts.open')}</Tag>
-              ),
-          },
-        ]}
+        columns={columns}
       />
     </Flex>
   );
+}
+
+function useAlertColumns({ busy, onAcknowledge }: { busy: string | null; onAcknowledge(a: AlertRow): void }): TableColumnsType<AlertRow> {
+  const { t } = useI18n();
+  const { can } = useSession();
+  return [
+    {
+      title: t('alerts.col.level'),
+      dataIndex: 'level',
+      width: 90,
+      render: (l: AlertRow['level']) => <Tag color={LEVEL_COLOR[l]}>{t(levelLabel(l))}</Tag>,
+    },
+    { title: t('alerts.col.lastRaisedAt'), dataIndex: 'lastRaisedAt', width: 170, render: (at: number) => formatTime(at) },
+    {
+      title: t('alerts.col.message'),
+      dataIndex: 'message',
+      render: (m: string, a) => (
+        <Flex vertical gap={2}>
+          <Typography.Text>{m}</Typography.Text>
+          {a.count > 1 && (
+            <Typography.Text type="secondary">{t('alerts.repeated', { count: a.count, since: formatTime(a.raisedAt) })}</Typography.Text>
+          )}
+        </Flex>
+      ),
+    },
+    {
+      title: t('alerts.col.status'),
+      key: 'status',
+      width: 220,
+      render: (_: unknown, a) =>
+        a.acknowledgedAt !== null ? (
+          <Typography.Text type="secondary">
+            {t('alerts.ackBy', { name: a.acknowledgedBy ?? '?', time: formatTime(a.acknowledgedAt) })}
+          </Typography.Text>
+        ) : can(SUPERVISORS) ? (
+          <Button size="small" icon={<CheckOutlined />} loading={busy === a.id} onClick={() => onAcknowledge(a)} data-testid={`alert-ack-${a.id}`}>
+            {t('alerts.acknowledge')}
+          </Button>
+        ) : (
+          <Tag color="red">{t('alerts.open')}</Tag>
+        ),
+    },
+  ];
 }

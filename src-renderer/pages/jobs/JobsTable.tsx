@@ -1,4 +1,5 @@
 import { Button, Flex, Input, Select, Table, Tag, Typography } from 'antd';
+import type { TableColumnsType } from 'antd';
 import { ReloadOutlined } from '@ant-design/icons';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
@@ -43,6 +44,7 @@ export function JobsTable({
       }),
     [filter.state, filter.queue, filter.kind, filter.page, filter.pageSize, version],
   );
+  const columns = useJobColumns(onChanged);
   const set = (patch: Partial<JobFilter>) => onFilter({ ...filter, page: 1, ...patch });
 
   return (
@@ -91,44 +93,49 @@ export function JobsTable({
           onChange: (page, pageSize) => onFilter({ ...filter, page: pageSize === filter.pageSize ? page : 1, pageSize }),
         }}
         locale={{ emptyText: t('jobs.empty') }}
-        columns={[
-          {
-            title: t('jobs.col.state'),
-            dataIndex: 'state',
-            width: 110,
-            render: (s: JobState) => <Tag color={STATE_COLOR[s]}>{t(stateLabel(s))}</Tag>,
-          },
-          { title: t('jobs.col.kind'), dataIndex: 'kind', width: 220, render: (k: string) => <Typography.Text code>{k}</Typography.Text> },
-          { title: t('jobs.col.queue'), dataIndex: 'queue', width: 110 },
-          {
-            title: t('jobs.col.attempt'),
-            key: 'attempt',
-            width: 90,
-            render: (_: unknown, j) => `${j.attempt}/${j.maxAttempts}`,
-          },
-          {
-            title: t('jobs.col.when'),
-            key: 'when',
-            width: 170,
-            render: (_: unknown, j) => {
-              const at = stateTime(j);
-              return at === null ? '—' : formatTime(at);
-            },
-          },
-          {
-            title: t('jobs.col.lastError'),
-            dataIndex: 'lastError',
-            ellipsis: true,
-            render: (e: string | null) => (e ? <Typography.Text type="danger">{e}</Typography.Text> : null),
-          },
-          {
-            title: t('common.actions'),
-            key: 'actions',
-            width: 190,
-            render: (_: unknown, j) => <JobActions job={j} onDone={onChanged} />,
-          },
-        ]}
+        columns={columns}
       />
     </Flex>
   );
+}
+
+function useJobColumns(onChanged: () => void): TableColumnsType<JobSummary> {
+  const { t } = useI18n();
+  return [
+    {
+      title: t('jobs.col.state'),
+      dataIndex: 'state',
+      width: 110,
+      render: (s: JobState) => <Tag color={STATE_COLOR[s]}>{t(stateLabel(s))}</Tag>,
+    },
+    { title: t('jobs.col.kind'), dataIndex: 'kind', width: 220, render: (k: string) => <Typography.Text code>{k}</Typography.Text> },
+    { title: t('jobs.col.queue'), dataIndex: 'queue', width: 110 },
+    {
+      title: t('jobs.col.attempt'),
+      key: 'attempt',
+      width: 90,
+      render: (_: unknown, j) => `${j.attempt}/${j.maxAttempts}`,
+    },
+    {
+      title: t('jobs.col.when'),
+      key: 'when',
+      width: 170,
+      render: (_: unknown, j) => {
+        const at = stateTime(j);
+        return at === null ? '—' : formatTime(at);
+      },
+    },
+    {
+      title: t('jobs.col.lastError'),
+      dataIndex: 'lastError',
+      ellipsis: true,
+      render: (e: string | null) => (e ? <Typography.Text type="danger">{e}</Typography.Text> : null),
+    },
+    {
+      title: t('common.actions'),
+      key: 'actions',
+      width: 190,
+      render: (_: unknown, j) => <JobActions job={j} onDone={onChanged} />,
+    },
+  ];
 }

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { Alert, DatePicker, Flex, Select, Table, Tag, Typography } from 'antd';
+import type { TableColumnsType } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
@@ -9,6 +10,9 @@ import { useQuery } from '../../lib/useQuery';
 import { ACCOUNTS, ACCOUNT_LABEL, CODES, CODE_LABEL, signed, type StatementAccount, type StatementLine, type TransferCode } from './model';
 
 const LIMIT = 1000;
+
+/** Points lines count points; every other line is money in fen. */
+const amountText = (l: StatementLine, n: number, text: string) => (l.unit === 'points' ? String(n) : text);
 
 /**
  * A driver's statement like a bank's: every movement with its running balance. Filters narrow
@@ -26,7 +30,7 @@ export function StatementTable({ driverId, version }: { driverId: string; versio
     [driverId, from, to, accounts.join(','), codes.join(','), version],
   );
   const s = statement.data;
-  const amountText = (l: StatementLine, n: number, text: string) => (l.unit === 'points' ? String(n) : text);
+  const columns = useStatementColumns();
   const balances = (b: NonNullable<typeof s>['opening']) => ({
     balance: formatFen(b.wallet.balance.fen),
     held: formatFen(b.wallet.held.fen),
@@ -67,54 +71,59 @@ export function StatementTable({ driverId, version }: { driverId: string; versio
         pagination={{ pageSize: 50, showSizeChanger: false }}
         locale={{ emptyText: t('ledger.statement.empty') }}
         scroll={{ x: 1100 }}
-        columns={[
-          { title: t('ledger.col.time'), dataIndex: 'at', width: 160, render: (at: number) => formatTime(at) },
-          { title: t('ledger.col.batch'), dataIndex: 'batch', width: 80 },
-          { title: t('ledger.col.account'), dataIndex: 'account', width: 80, render: (a: StatementAccount) => t(ACCOUNT_LABEL[a]) },
-          { title: t('ledger.col.code'), dataIndex: 'code', width: 120, render: (c: TransferCode) => <Tag>{t(CODE_LABEL[c])}</Tag> },
-          {
-            title: t('ledger.col.amount'),
-            key: 'amount',
-            align: 'right',
-            width: 110,
-            render: (_, l) =>
-              l.amount === 0 ? (
-                ''
-              ) : (
-                <Typography.Text type={l.amount < 0 ? 'danger' : 'success'} style={{ fontVariantNumeric: 'tabular-nums' }}>
-                  {signed(amountText(l, l.amount, formatFen(l.amount)), l.amount)}
-                </Typography.Text>
-              ),
-          },
-          {
-            title: t('ledger.col.heldChange'),
-            key: 'held',
-            align: 'right',
-            width: 100,
-            render: (_, l) => (l.heldChange === 0 ? '' : signed(formatFen(l.heldChange), l.heldChange)),
-          },
-          {
-            title: t('ledger.col.balanceAfter'),
-            key: 'balance',
-            align: 'right',
-            width: 110,
-            render: (_, l) => <span style={{ fontVariantNumeric: 'tabular-nums' }}>{amountText(l, l.balanceAfter, formatFen(l.balanceAfter))}</span>,
-          },
-          {
-            // A campaign credit shows its batch number (COMP-…), the reference accountants quote.
-            title: t('ledger.col.reference'),
-            key: 'ref',
-            render: (_, l) => (
-              <Typography.Text code style={{ fontSize: 12 }}>
-                {l.sessionId ?? l.orderId ?? (l.campaignId && l.statementRow ? l.statementRow : null) ?? l.campaignId ?? l.statementRow ?? l.reversesId ?? l.transferId}
-              </Typography.Text>
-            ),
-          },
-          { title: t('ledger.col.memo'), dataIndex: 'memo', width: 160, render: (m: string | null) => m ?? '' },
-          { title: t('ledger.col.operator'), dataIndex: 'operatorName', width: 110, render: (o: string | null) => o ?? '' },
-        ]}
+        columns={columns}
       />
       {s && <Typography.Text type="secondary">{t('ledger.statement.closing', balances(s.closing))}</Typography.Text>}
     </Flex>
   );
+}
+
+function useStatementColumns(): TableColumnsType<StatementLine> {
+  const { t } = useI18n();
+  return [
+    { title: t('ledger.col.time'), dataIndex: 'at', width: 160, render: (at: number) => formatTime(at) },
+    { title: t('ledger.col.batch'), dataIndex: 'batch', width: 80 },
+    { title: t('ledger.col.account'), dataIndex: 'account', width: 80, render: (a: StatementAccount) => t(ACCOUNT_LABEL[a]) },
+    { title: t('ledger.col.code'), dataIndex: 'code', width: 120, render: (c: TransferCode) => <Tag>{t(CODE_LABEL[c])}</Tag> },
+    {
+      title: t('ledger.col.amount'),
+      key: 'amount',
+      align: 'right',
+      width: 110,
+      render: (_, l) =>
+        l.amount === 0 ? (
+          ''
+        ) : (
+          <Typography.Text type={l.amount < 0 ? 'danger' : 'success'} style={{ fontVariantNumeric: 'tabular-nums' }}>
+            {signed(amountText(l, l.amount, formatFen(l.amount)), l.amount)}
+          </Typography.Text>
+        ),
+    },
+    {
+      title: t('ledger.col.heldChange'),
+      key: 'held',
+      align: 'right',
+      width: 100,
+      render: (_, l) => (l.heldChange === 0 ? '' : signed(formatFen(l.heldChange), l.heldChange)),
+    },
+    {
+      title: t('ledger.col.balanceAfter'),
+      key: 'balance',
+      align: 'right',
+      width: 110,
+      render: (_, l) => <span style={{ fontVariantNumeric: 'tabular-nums' }}>{amountText(l, l.balanceAfter, formatFen(l.balanceAfter))}</span>,
+    },
+    {
+      // A campaign credit shows its batch number (COMP-…), the reference accountants quote.
+      title: t('ledger.col.reference'),
+      key: 'ref',
+      render: (_, l) => (
+        <Typography.Text code style={{ fontSize: 12 }}>
+          {l.sessionId ?? l.orderId ?? (l.campaignId && l.statementRow ? l.statementRow : null) ?? l.campaignId ?? l.statementRow ?? l.reversesId ?? l.transferId}
+        </Typography.Text>
+      ),
+    },
+    { title: t('ledger.col.memo'), dataIndex: 'memo', width: 160, render: (m: string | null) => m ?? '' },
+    { title: t('ledger.col.operator'), dataIndex: 'operatorName', width: 110, render: (o: string | null) => o ?? '' },
+  ];
 }

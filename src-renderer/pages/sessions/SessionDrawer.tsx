@@ -23,27 +23,10 @@ const fen = (f: number | null) => (f === null ? '—' : formatFen(f));
  * the timeline with both our time and the charger's.
  */
 export function SessionDrawer({ id, version, onClose, onChanged }: { id: string | null; version: number; onClose(): void; onChanged(): void }) {
-  const { t, maybe } = useI18n();
-  const { message } = App.useApp();
-  const report = useReportError();
-  const [stopping, setStopping] = useState(false);
+  const { t } = useI18n();
   const detail = useQuery(() => (id ? api.sessions.get({ id }) : Promise.resolve(null)), [id, version]);
   const d = id && detail.data?.session.id === id ? detail.data : null;
   const s = d?.session;
-
-  async function stop() {
-    if (!s) return;
-    setStopping(true);
-    try {
-      await api.sessions.stop({ id: s.id });
-      void message.success(t('sessions.stopSent'));
-      onChanged();
-    } catch (e) {
-      report(e);
-    } finally {
-      setStopping(false);
-    }
-  }
 
   return (
     <Drawer
@@ -53,98 +36,13 @@ export function SessionDrawer({ id, version, onClose, onChanged }: { id: string 
       title={s ? t('sessions.detailTitle', { charger: s.chargerId, n: s.connectorId }) : t('sessions.detail')}
       loading={!d && detail.loading}
       data-testid="session-drawer"
-      extra={
-        s && (
-          <Flex gap={8}>
-            {s.reviewState === 'pending' && <ReviewButton session={s} onDone={onChanged} />}
-            <ForceCloseButton detail={d} onDone={onChanged} />
-            {(s.state === 'PAID' || s.state === 'UNPAID') && (
-              <Button onClick={() => navigate('compensation', { view: 'adjustments', session: s.id })} data-testid="session-adjust">
-                {t('sessions.adjust')}
-              </Button>
-            )}
-            {ACTIVE.has(s.state) && (
-              <Popconfirm title={t('sessions.stopConfirm')} onConfirm={() => void stop()}>
-                <Button danger icon={<StopOutlined />} loading={stopping} data-testid="session-stop">
-                  {s.state === 'CHARGING' ? t('sessions.stop') : t('sessions.cancel')}
-                </Button>
-              </Popconfirm>
-            )}
-          </Flex>
-        )
-      }
+      extra={d && <DrawerActions detail={d} onChanged={onChanged} />}
     >
       {d && s && (
         <Flex vertical gap="large">
-          <Flex gap={6} wrap align="center">
-            <Tag color={STATE_COLOR[s.state]} data-testid="session-state">
-              {t(stateLabel(s.state))}
-            </Tag>
-            {sessionFlags(s).map((f) => (
-              <Tag key={f.key} color={f.color}>
-                {t(f.key)}
-              </Tag>
-            ))}
-            {d.stuck && (
-              <Tag color="magenta" data-testid="session-stuck">
-                {t('sessions.flag.stuck')}
-              </Tag>
-            )}
-            {s.reviewReason && (
-              <Typography.Text type="warning">{maybe(`sessions.reviewReason.${s.reviewReason}`) ?? s.reviewReason}</Typography.Text>
-            )}
-          </Flex>
-          {s.failureReason && <Typography.Text type="danger">{s.failureReason}</Typography.Text>}
-          {d.stuck && (
-            <Typography.Text type="danger" data-testid="session-stuck-hint">
-              {t('sessions.stuckHint', {
-                duration:
-                  d.stuck.silentForMs >= 3_600_000
-                    ? t('sessions.silentHours', { n: (d.stuck.silentForMs / 3_600_000).toFixed(1) })
-                    : t('sessions.silentMinutes', { n: Math.floor(d.stuck.silentForMs / 60_000) }),
-                time: formatTime(d.stuck.lastMessageAt),
-              })}
-            </Typography.Text>
-          )}
+          <SessionStatus detail={d} />
           <ForceClosePanel detail={d} onDone={onChanged} />
-          <Descriptions size="small" bordered column={2} styles={{ label: { whiteSpace: 'nowrap' } }}>
-            <Descriptions.Item label={t('sessions.col.id')} span={2}>
-              <Typography.Text copyable code>
-                {s.id}
-              </Typography.Text>
-            </Descriptions.Item>
-            <Descriptions.Item label={t('sessions.col.driver')}>{s.driverId ? <DriverName id={s.driverId} /> : <Typography.Text type="warning">{t('sessions.unknownDriver')}</Typography.Text>}</Descriptions.Item>
-            <Descriptions.Item label={t('sessions.idTag')}>
-              <Typography.Text code>{s.idTag}</Typography.Text>
-            </Descriptions.Item>
-            <Descriptions.Item label={t('sessions.transactionId')}>{s.transactionId ?? '—'}</Descriptions.Item>
-            <Descriptions.Item label={t('sessions.prepay')}>¥{s.prepay}</Descriptions.Item>
-            <Descriptions.Item label={t('sessions.col.energy')}>{s.energyWh === null ? '—' : formatWh(s.energyWh)}</Descriptions.Item>
-            <Descriptions.Item label={t('sessions.col.amount')}>
-              <Typography.Text strong>{fen(s.amountFen)}</Typography.Text>
-            </Descriptions.Item>
-            <Descriptions.Item label={t('sessions.paidHold')}>{fen(s.paidHoldFen)}</Descriptions.Item>
-            <Descriptions.Item label={t('sessions.paidWallet')}>{fen(s.paidWalletFen)}</Descriptions.Item>
-            <Descriptions.Item label={t('sessions.debt')}>
-              {s.debtFen ? <Typography.Text type="danger">{fen(s.debtFen)}</Typography.Text> : fen(s.debtFen)}
-            </Descriptions.Item>
-            <Descriptions.Item label={t('sessions.stopReason')}>{s.stopReason ?? '—'}</Descriptions.Item>
-            <Descriptions.Item label={t('sessions.startedAt')}>
-              {time(s.startedAt)}
-              <br />
-              <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                {t('sessions.receivedAt', { time: time(s.startReceivedAt) })}
-              </Typography.Text>
-            </Descriptions.Item>
-            <Descriptions.Item label={t('sessions.stoppedAt')}>
-              {time(s.stoppedAt)}
-              <br />
-              <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                {t('sessions.receivedAt', { time: time(s.stopReceivedAt) })}
-              </Typography.Text>
-            </Descriptions.Item>
-          </Descriptions>
-
+          <SessionFacts session={s} />
           <section>
             <Typography.Title level={5}>{t('sessions.chart.title')}</Typography.Title>
             <MeterChart samples={d.samples} />
@@ -167,6 +65,130 @@ export function SessionDrawer({ id, version, onClose, onChanged }: { id: string 
         </Flex>
       )}
     </Drawer>
+  );
+}
+
+/** Review, force-close, adjustment and stop, each where it applies to the session's state. */
+function DrawerActions({ detail: d, onChanged }: { detail: SessionDetail; onChanged(): void }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const report = useReportError();
+  const [stopping, setStopping] = useState(false);
+  const s = d.session;
+
+  async function stop() {
+    setStopping(true);
+    try {
+      await api.sessions.stop({ id: s.id });
+      void message.success(t('sessions.stopSent'));
+      onChanged();
+    } catch (e) {
+      report(e);
+    } finally {
+      setStopping(false);
+    }
+  }
+
+  return (
+    <Flex gap={8}>
+      {s.reviewState === 'pending' && <ReviewButton session={s} onDone={onChanged} />}
+      <ForceCloseButton detail={d} onDone={onChanged} />
+      {(s.state === 'PAID' || s.state === 'UNPAID') && (
+        <Button onClick={() => navigate('compensation', { view: 'adjustments', session: s.id })} data-testid="session-adjust">
+          {t('sessions.adjust')}
+        </Button>
+      )}
+      {ACTIVE.has(s.state) && (
+        <Popconfirm title={t('sessions.stopConfirm')} onConfirm={() => void stop()}>
+          <Button danger icon={<StopOutlined />} loading={stopping} data-testid="session-stop">
+            {s.state === 'CHARGING' ? t('sessions.stop') : t('sessions.cancel')}
+          </Button>
+        </Popconfirm>
+      )}
+    </Flex>
+  );
+}
+
+/** The state and flags, why it failed, and how long a stuck session has been silent. */
+function SessionStatus({ detail: d }: { detail: SessionDetail }) {
+  const { t, maybe } = useI18n();
+  const s = d.session;
+  return (
+    <>
+      <Flex gap={6} wrap align="center">
+        <Tag color={STATE_COLOR[s.state]} data-testid="session-state">
+          {t(stateLabel(s.state))}
+        </Tag>
+        {sessionFlags(s).map((f) => (
+          <Tag key={f.key} color={f.color}>
+            {t(f.key)}
+          </Tag>
+        ))}
+        {d.stuck && (
+          <Tag color="magenta" data-testid="session-stuck">
+            {t('sessions.flag.stuck')}
+          </Tag>
+        )}
+        {s.reviewReason && (
+          <Typography.Text type="warning">{maybe(`sessions.reviewReason.${s.reviewReason}`) ?? s.reviewReason}</Typography.Text>
+        )}
+      </Flex>
+      {s.failureReason && <Typography.Text type="danger">{s.failureReason}</Typography.Text>}
+      {d.stuck && (
+        <Typography.Text type="danger" data-testid="session-stuck-hint">
+          {t('sessions.stuckHint', {
+            duration:
+              d.stuck.silentForMs >= 3_600_000
+                ? t('sessions.silentHours', { n: (d.stuck.silentForMs / 3_600_000).toFixed(1) })
+                : t('sessions.silentMinutes', { n: Math.floor(d.stuck.silentForMs / 60_000) }),
+            time: formatTime(d.stuck.lastMessageAt),
+          })}
+        </Typography.Text>
+      )}
+    </>
+  );
+}
+
+function SessionFacts({ session: s }: { session: SessionDetail['session'] }) {
+  const { t } = useI18n();
+  return (
+    <Descriptions size="small" bordered column={2} styles={{ label: { whiteSpace: 'nowrap' } }}>
+      <Descriptions.Item label={t('sessions.col.id')} span={2}>
+        <Typography.Text copyable code>
+          {s.id}
+        </Typography.Text>
+      </Descriptions.Item>
+      <Descriptions.Item label={t('sessions.col.driver')}>{s.driverId ? <DriverName id={s.driverId} /> : <Typography.Text type="warning">{t('sessions.unknownDriver')}</Typography.Text>}</Descriptions.Item>
+      <Descriptions.Item label={t('sessions.idTag')}>
+        <Typography.Text code>{s.idTag}</Typography.Text>
+      </Descriptions.Item>
+      <Descriptions.Item label={t('sessions.transactionId')}>{s.transactionId ?? '—'}</Descriptions.Item>
+      <Descriptions.Item label={t('sessions.prepay')}>¥{s.prepay}</Descriptions.Item>
+      <Descriptions.Item label={t('sessions.col.energy')}>{s.energyWh === null ? '—' : formatWh(s.energyWh)}</Descriptions.Item>
+      <Descriptions.Item label={t('sessions.col.amount')}>
+        <Typography.Text strong>{fen(s.amountFen)}</Typography.Text>
+      </Descriptions.Item>
+      <Descriptions.Item label={t('sessions.paidHold')}>{fen(s.paidHoldFen)}</Descriptions.Item>
+      <Descriptions.Item label={t('sessions.paidWallet')}>{fen(s.paidWalletFen)}</Descriptions.Item>
+      <Descriptions.Item label={t('sessions.debt')}>
+        {s.debtFen ? <Typography.Text type="danger">{fen(s.debtFen)}</Typography.Text> : fen(s.debtFen)}
+      </Descriptions.Item>
+      <Descriptions.Item label={t('sessions.stopReason')}>{s.stopReason ?? '—'}</Descriptions.Item>
+      <Descriptions.Item label={t('sessions.startedAt')}>
+        {time(s.startedAt)}
+        <br />
+        <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+          {t('sessions.receivedAt', { time: time(s.startReceivedAt) })}
+        </Typography.Text>
+      </Descriptions.Item>
+      <Descriptions.Item label={t('sessions.stoppedAt')}>
+        {time(s.stoppedAt)}
+        <br />
+        <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+          {t('sessions.receivedAt', { time: time(s.stopReceivedAt) })}
+        </Typography.Text>
+      </Descriptions.Item>
+    </Descriptions>
   );
 }
 

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { Alert, Button, Flex, Table, Tag, Typography } from 'antd';
+import type { TableColumnsType } from 'antd';
 import { ReloadOutlined, SafetyCertificateOutlined } from '@ant-design/icons';
 import { api, useDepotEvents } from '../../api';
 import type { MethodOutput } from '../../../src-main/contract/types';
@@ -23,6 +24,7 @@ export default function AuditTab() {
   const [verifying, setVerifying] = useState(false);
   const latest = useQuery(() => api.audit.list({ limit: PAGE }));
   useDepotEvents(['audit.appended'], () => void latest.reload());
+  const columns = useAuditColumns();
 
   const rows = [...(latest.data ?? []), ...older.filter((r) => !latest.data?.some((l) => l.id === r.id))];
 
@@ -61,19 +63,7 @@ export default function AuditTab() {
           </Button>
         )}
       </Flex>
-      {verdict && (
-        <Alert
-          style={{ marginBottom: 12 }}
-          showIcon
-          data-testid="audit-verdict"
-          type={verdict.ok ? 'success' : 'error'}
-          message={
-            verdict.ok || !verdict.broken
-              ? t('audit.verifyOk', { rows: verdict.rows })
-              : t('audit.verifyBroken', { id: verdict.broken.id, reason: verdict.broken.reason })
-          }
-        />
-      )}
+      {verdict && <VerdictAlert verdict={verdict} />}
       <Table<AuditRow>
         rowKey="id"
         size="small"
@@ -81,25 +71,7 @@ export default function AuditTab() {
         dataSource={rows}
         pagination={false}
         data-testid="audit-table"
-        columns={[
-          { title: '#', dataIndex: 'id', width: 70 },
-          { title: t('audit.at'), dataIndex: 'at', width: 170, render: (at: number) => formatTime(at) },
-          { title: t('audit.operator'), dataIndex: 'operatorName', width: 120, render: (n: string | null) => n ?? t('audit.system') },
-          { title: t('audit.transport'), dataIndex: 'transport', width: 80 },
-          { title: t('audit.method'), dataIndex: 'method', width: 190, render: (m: string) => <Typography.Text code>{m}</Typography.Text> },
-          {
-            title: t('audit.input'),
-            dataIndex: 'inputSummary',
-            ellipsis: true,
-            render: (s: string) => <Typography.Text type="secondary">{s}</Typography.Text>,
-          },
-          {
-            title: t('audit.result'),
-            dataIndex: 'result',
-            width: 130,
-            render: (r: string) => <Tag color={r === 'ok' ? 'green' : 'red'}>{r}</Tag>,
-          },
-        ]}
+        columns={columns}
       />
       {more && rows.length >= PAGE && (
         <Flex justify="center" style={{ marginTop: 12 }}>
@@ -108,4 +80,45 @@ export default function AuditTab() {
       )}
     </>
   );
+}
+
+/** Whether the audit log's hash chain holds, or the first row where it breaks and why. */
+function VerdictAlert({ verdict }: { verdict: Verdict }) {
+  const { t } = useI18n();
+  return (
+    <Alert
+      style={{ marginBottom: 12 }}
+      showIcon
+      data-testid="audit-verdict"
+      type={verdict.ok ? 'success' : 'error'}
+      message={
+        verdict.ok || !verdict.broken
+          ? t('audit.verifyOk', { rows: verdict.rows })
+          : t('audit.verifyBroken', { id: verdict.broken.id, reason: verdict.broken.reason })
+      }
+    />
+  );
+}
+
+function useAuditColumns(): TableColumnsType<AuditRow> {
+  const { t } = useI18n();
+  return [
+    { title: '#', dataIndex: 'id', width: 70 },
+    { title: t('audit.at'), dataIndex: 'at', width: 170, render: (at: number) => formatTime(at) },
+    { title: t('audit.operator'), dataIndex: 'operatorName', width: 120, render: (n: string | null) => n ?? t('audit.system') },
+    { title: t('audit.transport'), dataIndex: 'transport', width: 80 },
+    { title: t('audit.method'), dataIndex: 'method', width: 190, render: (m: string) => <Typography.Text code>{m}</Typography.Text> },
+    {
+      title: t('audit.input'),
+      dataIndex: 'inputSummary',
+      ellipsis: true,
+      render: (s: string) => <Typography.Text type="secondary">{s}</Typography.Text>,
+    },
+    {
+      title: t('audit.result'),
+      dataIndex: 'result',
+      width: 130,
+      render: (r: string) => <Tag color={r === 'ok' ? 'green' : 'red'}>{r}</Tag>,
+    },
+  ];
 }

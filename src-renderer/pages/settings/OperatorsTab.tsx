@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { App, Button, Flex, Popconfirm, Table, Tag } from 'antd';
+import type { TableColumnsType } from 'antd';
 import { ReloadOutlined, UserAddOutlined } from '@ant-design/icons';
 import { api } from '../../api';
 import type { MethodOutput } from '../../../src-main/contract/types';
@@ -17,12 +18,13 @@ const time = (ms: number) => formatTime(ms, 'YYYY-MM-DD HH:mm');
 export default function OperatorsTab() {
   const { t } = useI18n();
   const { message } = App.useApp();
-  const { can, operator: me } = useSession();
+  const { can } = useSession();
   const report = useReportError();
   const list = useQuery(() => api.operators.list({}));
   const [adding, setAdding] = useState(false);
   const [busyId, setBusyId] = useState<string | null>(null);
   const isAdmin = can(ADMINS);
+  const columns = useOperatorColumns({ isAdmin, busyId, onSetDisabled: setDisabled });
 
   async function setDisabled(row: OperatorRow, disabled: boolean) {
     setBusyId(row.id);
@@ -56,43 +58,7 @@ export default function OperatorsTab() {
         dataSource={list.data ?? []}
         pagination={false}
         data-testid="operators-table"
-        columns={[
-          { title: t('operators.name'), dataIndex: 'name' },
-          { title: t('operators.displayName'), dataIndex: 'displayName' },
-          { title: t('operators.role'), dataIndex: 'role', render: (role: OperatorRow['role']) => <Tag>{t(`role.${role}`)}</Tag> },
-          {
-            title: t('operators.status'),
-            dataIndex: 'disabled',
-            render: (disabled: boolean) =>
-              disabled ? <Tag color="default">{t('operators.disabled')}</Tag> : <Tag color="green">{t('operators.active')}</Tag>,
-          },
-          { title: t('operators.createdAt'), dataIndex: 'createdAt', render: time },
-          {
-            title: t('operators.lastLoginAt'),
-            dataIndex: 'lastLoginAt',
-            render: (at: number | null) => (at === null ? t('common.never') : time(at)),
-          },
-          ...(isAdmin
-            ? [
-                {
-                  title: t('common.actions'),
-                  key: 'actions',
-                  render: (_: unknown, row: OperatorRow) =>
-                    row.disabled ? (
-                      <Button size="small" loading={busyId === row.id} onClick={() => void setDisabled(row, false)}>
-                        {t('operators.enable')}
-                      </Button>
-                    ) : (
-                      <Popconfirm title={t('operators.confirmDisable', { name: row.name })} onConfirm={() => setDisabled(row, true)}>
-                        <Button size="small" danger disabled={row.id === me.id} loading={busyId === row.id}>
-                          {t('operators.disable')}
-                        </Button>
-                      </Popconfirm>
-                    ),
-                },
-              ]
-            : []),
-        ]}
+        columns={columns}
       />
       <AddOperatorModal
         open={adding}
@@ -104,4 +70,46 @@ export default function OperatorsTab() {
       />
     </>
   );
+}
+
+function useOperatorColumns({ isAdmin, busyId, onSetDisabled }: { isAdmin: boolean; busyId: string | null; onSetDisabled(row: OperatorRow, disabled: boolean): Promise<void> }): TableColumnsType<OperatorRow> {
+  const { t } = useI18n();
+  const { operator: me } = useSession();
+  return [
+    { title: t('operators.name'), dataIndex: 'name' },
+    { title: t('operators.displayName'), dataIndex: 'displayName' },
+    { title: t('operators.role'), dataIndex: 'role', render: (role: OperatorRow['role']) => <Tag>{t(`role.${role}`)}</Tag> },
+    {
+      title: t('operators.status'),
+      dataIndex: 'disabled',
+      render: (disabled: boolean) =>
+        disabled ? <Tag color="default">{t('operators.disabled')}</Tag> : <Tag color="green">{t('operators.active')}</Tag>,
+    },
+    { title: t('operators.createdAt'), dataIndex: 'createdAt', render: time },
+    {
+      title: t('operators.lastLoginAt'),
+      dataIndex: 'lastLoginAt',
+      render: (at: number | null) => (at === null ? t('common.never') : time(at)),
+    },
+    ...(isAdmin
+      ? [
+          {
+            title: t('common.actions'),
+            key: 'actions',
+            render: (_: unknown, row: OperatorRow) =>
+              row.disabled ? (
+                <Button size="small" loading={busyId === row.id} onClick={() => void onSetDisabled(row, false)}>
+                  {t('operators.enable')}
+                </Button>
+              ) : (
+                <Popconfirm title={t('operators.confirmDisable', { name: row.name })} onConfirm={() => onSetDisabled(row, true)}>
+                  <Button size="small" danger disabled={row.id === me.id} loading={busyId === row.id}>
+                    {t('operators.disable')}
+                  </Button>
+                </Popconfirm>
+              ),
+          },
+        ]
+      : []),
+  ];
 }
