@@ -38,8 +38,7 @@ export function App() {
 
   useEffect(() => {
     void load();
-    // Only once at start; later changes come from sign-in, sign-out and connection problems.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only once at start; later changes come from sign-in, sign-out and connection problems
   }, []);
 
   useEffect(

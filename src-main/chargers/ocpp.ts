@@ -300,7 +300,8 @@ export function validatePayload(action: string, kind: 'req' | 'conf', payload: u
   const id = `urn:${action}.${kind}`;
   if (!knownSchemas.has(id)) return { code: 'NotImplemented', description: `${action} is not an OCPP 1.6 action` };
   try {
-    validator.validate(id, payload);
+    // It throws on an invalid payload; the Promise in its return type is for $async schemas, and OCPP 1.6 has none.
+    void validator.validate(id, payload);
     return kind === 'req' ? checkBounds(action, payload as Payload) : null;
   } catch (e) {
     const errors = (e as RpcValidationError).details?.errors ?? [];

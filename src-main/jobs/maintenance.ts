@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { AppContext } from '../kernel/context';
 import { defineCron } from './cron';
 import { pruneJobs } from './queue';
 import { defineWorker, type Worker } from './worker';

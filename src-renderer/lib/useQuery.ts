@@ -2,8 +2,9 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useReportError } from './errors';
 
 /**
- * Loads data for a page: `reload()` re-runs the call; a failure is reported once and the last
- * good data stays on screen (a depot screen that blanks on a hiccup is worse than a stale one).
+ * Loads data for a page: `reload()` re-runs the call and never rejects; a failure is reported
+ * once and the last good data stays on screen (a depot screen that blanks on a hiccup is worse
+ * than a stale one).
  */
 export function useQuery<T>(load: () => Promise<T>, deps: readonly unknown[] = []) {
   const report = useReportError();

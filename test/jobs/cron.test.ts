@@ -7,8 +7,6 @@ import { FakeClock } from '../../src-main/kernel/clock';
 import { isDepotError } from '../../src-main/kernel/errors';
 import { makeApp } from '../helpers';
 
-const HOUR = 3600_000;
-
 function countingWorker(kind = 'test.cron') {
   const runs: { slotAt: unknown; missedSlots: unknown; catchUp: unknown }[] = [];
   const worker = defineWorker({

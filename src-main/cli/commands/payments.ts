@@ -1,6 +1,6 @@
 import type { MethodOutput } from '../../contract/types';
 import { parsePositiveYuan } from '../../money';
-import { optionalOption, requireOption, UsageError, type Command, type CommandContext } from '../framework';
+import { optionalOption, requireOption, UsageError, type Command } from '../framework';
 
 /**
  * Payment-order commands. They go through cx.call, so the --as operator's role is checked and

@@ -55,8 +55,7 @@ export function MessageLogDrawer({ chargerId, version, onClose }: { chargerId: s
     setItems([]);
     setNext(null);
     void load();
-    // A new charger or a live change reloads the first page; older pages are fetched on demand.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- a new charger or a live change reloads the first page; older pages are fetched on demand
   }, [chargerId, version]);
 
   return (

@@ -44,7 +44,7 @@ export default function AdjustmentsTab() {
           options={(['pending', 'approved', 'rejected'] as const).map((s) => ({ value: s, label: t(`refunds.adj.state.${s}` as I18nKey) }))}
         />
       </Space>
-      <AdjustmentsTable rows={list.data ?? []} loading={list.loading} onChanged={list.reload} />
+      <AdjustmentsTable rows={list.data ?? []} loading={list.loading} onChanged={() => void list.reload()} />
     </Flex>
   );
 }
@@ -81,7 +81,7 @@ function CreateForm({ version, onCreated }: { version: number; onCreated: () => 
           </Radio.Group>
         </Form.Item>
         <Form.Item name="ref" label={t('refunds.adj.targetId')} rules={[{ required: true, message: t('refunds.adj.targetId') }]}>
-          <Input.Search style={{ width: 300 }} onSearch={check} enterButton={t('refunds.adj.check')} data-testid="adj-ref" />
+          <Input.Search style={{ width: 300 }} onSearch={() => void check()} enterButton={t('refunds.adj.check')} data-testid="adj-ref" />
         </Form.Item>
       </Form>
       {limit && <LimitAlert limit={limit} />}

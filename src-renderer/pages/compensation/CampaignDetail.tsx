@@ -71,11 +71,12 @@ export default function CampaignDetail({ campaignId, onBack }: { campaignId: str
     }
   };
 
-  const dryRun = () => act('dryRun', () => api.compensation.dryRun({ campaignId, limit: 0, top: 0 }));
+  // act reports its own failure and never rejects, so the buttons start it and move on.
+  const dryRun = () => void act('dryRun', () => api.compensation.dryRun({ campaignId, limit: 0, top: 0 }));
   // Also resumes a run that stopped (the job is unique per campaign, so a second click adds nothing) and retries failed credits.
-  const execute = (retryFailed = false) => act('execute', () => api.compensation.execute({ campaignId, retryFailed }));
+  const execute = (retryFailed = false) => void act('execute', () => api.compensation.execute({ campaignId, retryFailed }));
   const exportFile = (kind: 'dry_run' | 'results') =>
-    act(`export-${kind}`, async () => {
+    void act(`export-${kind}`, async () => {
       const f = await api.compensation.exportFile({ campaignId, kind });
       downloadBase64(f.fileName, f.base64);
       message.success(t('comp.detail.exported', { file: f.fileName, rows: f.rows }));

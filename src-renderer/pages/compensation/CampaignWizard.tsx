@@ -88,7 +88,7 @@ export default function CampaignWizard({ onCancel, onCreated }: { onCancel: () =
             <RuleStep style={shown(1)} ruleKind={values?.ruleKind} target={target} example={example} />
             <ReviewStep style={shown(2)} spec={spec} target={target} memo={example?.text} />
           </Form>
-          <WizardNav step={step} onBack={() => setStep(step - 1)} onNext={next} onSubmit={submit} submitting={create.submitting} canSubmit={Boolean(preview.report && preview.report.drivers > 0)} />
+          <WizardNav step={step} onBack={() => setStep(step - 1)} onNext={() => void next()} onSubmit={() => void submit()} submitting={create.submitting} canSubmit={Boolean(preview.report && preview.report.drivers > 0)} />
         </Col>
         <Col xs={24} xl={11}>
           <PreviewCard preview={preview} target={target} />
@@ -169,7 +169,8 @@ function useLivePreview(spec: PreviewSpec | null, showIssues: ShowIssues): Previ
   useEffect(() => {
     if (!spec) return;
     const mine = ++seq.current;
-    const timer = setTimeout(async () => {
+    // Never rejects: a failed preview is shown in its place.
+    const load = async () => {
       setPreview((p) => ({ ...p, loading: true }));
       try {
         // The name does not change what matches; a placeholder lets the preview run before it is typed.
@@ -182,7 +183,8 @@ function useLivePreview(spec: PreviewSpec | null, showIssues: ShowIssues): Previ
         const rest = showIssues(e, { skipName: true });
         setPreview({ report: null, error: rest.length > 0 ? rest.join('; ') : t('comp.wizard.previewFix'), loading: false });
       }
-    }, PREVIEW_DEBOUNCE_MS);
+    };
+    const timer = setTimeout(() => void load(), PREVIEW_DEBOUNCE_MS);
     return () => clearTimeout(timer);
     // eslint-disable-next-line react-hooks/exhaustive-deps -- specKey is the spec's value
   }, [specKey]);

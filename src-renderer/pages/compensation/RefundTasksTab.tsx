@@ -51,7 +51,7 @@ export default function RefundTasksTab() {
     try {
       const r = await api.refunds.run({});
       message.info(t('refunds.task.ran', { count: r.processed.length }));
-      list.reload();
+      void list.reload();
     } catch (e) {
       report(e);
     } finally {
@@ -62,12 +62,12 @@ export default function RefundTasksTab() {
   const retry = async (task: Task) => {
     try {
       await api.refunds.retry({ taskId: task.id });
-      list.reload();
+      void list.reload();
     } catch (e) {
       report(e);
     }
   };
-  const columns = useTaskColumns({ onRetry: retry, onResolve: setResolving });
+  const columns = useTaskColumns({ onRetry: (task) => void retry(task), onResolve: setResolving });
 
   const counts = list.data?.counts;
   return (
@@ -88,7 +88,7 @@ export default function RefundTasksTab() {
             {counts.needs_check > 0 && <Tag color="orange">{`${t('refunds.task.state.needs_check')} ${counts.needs_check}`}</Tag>}
           </Space>
         )}
-        <Button onClick={run} loading={running} data-testid="task-run">
+        <Button onClick={() => void run()} loading={running} data-testid="task-run">
           {t('refunds.task.run')}
         </Button>
       </Space>
@@ -102,7 +102,16 @@ export default function RefundTasksTab() {
         expandable={{ expandedRowRender: (task) => <TaskExchange task={task} /> }}
         columns={columns}
       />
-      {resolving && <ResolveModal task={resolving} onClose={() => setResolving(null)} onDone={() => (setResolving(null), list.reload())} />}
+      {resolving && (
+        <ResolveModal
+          task={resolving}
+          onClose={() => setResolving(null)}
+          onDone={() => {
+            setResolving(null);
+            void list.reload();
+          }}
+        />
+      )}
     </Flex>
   );
 }

@@ -33,14 +33,14 @@ export function JobActions({ job, onDone, size = 'small' }: { job: Pick<JobSumma
   return (
     <Space size="small" onClick={(e) => e.stopPropagation()}>
       {CAN_RETRY.includes(job.state) && (
-        <Popconfirm title={t('jobs.confirmRetry', { kind: job.kind })} onConfirm={() => act('retry')} okText={t('jobs.retry')} cancelText={t('common.cancel')}>
+        <Popconfirm title={t('jobs.confirmRetry', { kind: job.kind })} onConfirm={() => void act('retry')} okText={t('jobs.retry')} cancelText={t('common.cancel')}>
           <Button size={size} icon={<RedoOutlined />} loading={busy === 'retry'} data-testid={`job-retry-${job.id}`}>
             {t('jobs.retry')}
           </Button>
         </Popconfirm>
       )}
       {CAN_CANCEL.includes(job.state) && (
-        <Popconfirm title={t('jobs.confirmCancel', { kind: job.kind })} onConfirm={() => act('cancel')} okText={t('jobs.cancel')} cancelText={t('common.cancel')} okButtonProps={{ danger: true }}>
+        <Popconfirm title={t('jobs.confirmCancel', { kind: job.kind })} onConfirm={() => void act('cancel')} okText={t('jobs.cancel')} cancelText={t('common.cancel')} okButtonProps={{ danger: true }}>
           <Button size={size} danger icon={<StopOutlined />} loading={busy === 'cancel'} data-testid={`job-cancel-${job.id}`}>
             {t('jobs.cancel')}
           </Button>

@@ -1,4 +1,4 @@
-import { Button, Flex, Input, Select, Table, Tag, Typography } from 'antd';
+import { Button, Flex, Select, Table, Tag, Typography } from 'antd';
 import type { TableColumnsType } from 'antd';
 import { ReloadOutlined } from '@ant-design/icons';
 import { api } from '../../api';

@@ -64,7 +64,7 @@ export function HoldsTable({ version, onOpen, onChanged }: { version: number; on
     <Flex vertical gap="small">
       {overdue > 0 && session.can(SUPERVISORS) && (
         <Flex>
-          <Button onClick={expireNow} data-testid="ledger-expire-holds">
+          <Button onClick={() => void expireNow()} data-testid="ledger-expire-holds">
             {t('ledger.holds.expireNow')}
           </Button>
         </Flex>

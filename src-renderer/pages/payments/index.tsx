@@ -94,7 +94,7 @@ function Counter({ version }: { version: number }) {
 
   return (
     <Flex gap="middle" wrap>
-      <OrderForm version={version} busy={busy} onSubmit={submit} />
+      <OrderForm version={version} busy={busy} onSubmit={(f) => void submit(f)} />
       {order && <OrderCard key={order.id} order={order} version={version} />}
     </Flex>
   );
@@ -178,7 +178,7 @@ function OrderCard({ order, version }: { order: Order; version: number }) {
     try {
       const r = await api.payments.confirm({ orderId: shown.id, via: 'notification' });
       message.info(t(`payments.confirm.${r.outcome}` as I18nKey));
-      current.reload();
+      void current.reload();
     } catch (e) {
       report(e);
     }
@@ -187,7 +187,7 @@ function OrderCard({ order, version }: { order: Order; version: number }) {
   const cancel = async () => {
     try {
       await api.payments.cancelOrder({ orderId: shown.id, reason: t('payments.cancelReason') });
-      current.reload();
+      void current.reload();
     } catch (e) {
       report(e);
     }
@@ -223,10 +223,10 @@ function OrderCard({ order, version }: { order: Order; version: number }) {
       </Descriptions>
       {shown.state === 'PENDING_PAYMENT' && (
         <Space>
-          <Button type="primary" onClick={simulatePaid} data-testid="payments-simulate-paid">
+          <Button type="primary" onClick={() => void simulatePaid()} data-testid="payments-simulate-paid">
             {t('payments.simulatePaid')}
           </Button>
-          <Button danger onClick={cancel} data-testid="payments-cancel">
+          <Button danger onClick={() => void cancel()} data-testid="payments-cancel">
             {t('payments.cancel')}
           </Button>
         </Space>
@@ -299,7 +299,7 @@ function UnmatchedList({ version }: { version: number }) {
     run: (v: ResolveValues & { unmatchedId: string }) => api.payments.resolveUnmatched({ unmatchedId: v.unmatchedId, action: v.action, note: v.note }),
     onDone: () => {
       setResolving(null);
-      list.reload();
+      void list.reload();
     },
     fieldErrors: 'ignore',
   });

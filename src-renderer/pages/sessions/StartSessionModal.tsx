@@ -60,8 +60,7 @@ export function StartSessionModal({ target, onClose, onStarted }: { target: Star
     form.resetFields();
     form.setFieldsValue({ chargerId: target.chargerId, connectorId: target.connectorId });
     api.chargers.list({}).then(setChargers, report);
-    // Each opening starts from the charger that was clicked.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- each opening starts from the charger that was clicked
   }, [open, target?.chargerId, target?.connectorId]);
 
   const startable = useMemo(() => chargers.filter(canStartOn), [chargers]);

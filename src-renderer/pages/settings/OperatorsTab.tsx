@@ -102,7 +102,7 @@ function useOperatorColumns({ isAdmin, busyId, onSetDisabled }: { isAdmin: boole
                   {t('operators.enable')}
                 </Button>
               ) : (
-                <Popconfirm title={t('operators.confirmDisable', { name: row.name })} onConfirm={() => onSetDisabled(row, true)}>
+                <Popconfirm title={t('operators.confirmDisable', { name: row.name })} onConfirm={() => void onSetDisabled(row, true)}>
                   <Button size="small" danger disabled={row.id === me.id} loading={busyId === row.id}>
                     {t('operators.disable')}
                   </Button>

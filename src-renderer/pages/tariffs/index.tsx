@@ -31,7 +31,7 @@ export default function TariffsTab() {
   const planFile = usePlanFile({ setIssues, onImported: (planId) => (plan.setPlanId(planId), reloadAll()) });
 
   // A fresh plan (or a reload after someone else's change) starts a clean draft.
-  useEffect(() => setDraft(version ? structuredClone(version.file) : null), [version?.id, d?.overrides.length]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => setDraft(version ? structuredClone(version.file) : null), [version?.id, d?.overrides.length]); // eslint-disable-line react-hooks/exhaustive-deps -- a new version or override, not every render's objects
 
   const dirty = Boolean(draft && version && JSON.stringify(draft) !== JSON.stringify(version.file));
   const uploadButton = canEdit && <ImportButton onFile={planFile.importFile} />;
