@@ -152,42 +152,43 @@ export function callCharger(app: AppContext, chargerId: string, action: string, 
   return rt.callCharger(chargerId, action, payload, opts);
 }
 
-export async function startChargers(app: AppContext, opts: StartChargersOptions = {}): Promise<ChargersRuntime> {
-  if (running.has(app)) throw new DepotError('conflict', 'the charger link is already running for this core');
-  const log = app.log.child({ domain: 'chargers' });
-  const hooks: ChargerHooks = { ...defaultHooks, ...opts.hooks };
-  const cfg = app.config.broker;
-  const maxPayloadBytes = app.config.chargers.maxPayloadBytes;
+interface BrokerEndpoint {
+  /** The embedded broker this core started, or null in external mode. */
+  broker: EmbeddedBroker | null;
+  url: string;
+  username: string | undefined;
+  password: string | undefined;
+  clientId: string;
+}
 
-  let broker: EmbeddedBroker | null = null;
-  let url: string;
-  let username: string | undefined;
-  let password: string | undefined;
-  let clientId: string;
+/** Where the back office's client connects: the embedded broker, started here, or the configured external one. */
+async function brokerEndpoint(app: AppContext, maxPayloadBytes: number): Promise<BrokerEndpoint> {
+  const cfg = app.config.broker;
   if (cfg.mode === 'embedded') {
     const creds = ensureBackOfficeCredentials(app.paths.dataDir);
-    broker = await startEmbeddedBroker(app, { host: cfg.host, port: cfg.port, allowLan: cfg.allowLan, backOffice: creds, maxPayloadBytes });
-    url = broker.url;
-    username = creds.username;
-    password = creds.password;
-    clientId = creds.clientId;
-  } else {
-    if (!cfg.url) throw new DepotError('config_invalid', 'broker.mode is external but broker.url is empty (mqtt://host:1883 or mqtts://host:8883)', { key: 'broker.url' });
-    url = cfg.url;
-    username = cfg.username || undefined;
-    password = cfg.password || undefined;
-    clientId = cfg.clientId || `depotdesk-${app.ids.next().slice(-10).toLowerCase()}`;
+    const broker = await startEmbeddedBroker(app, { host: cfg.host, port: cfg.port, allowLan: cfg.allowLan, backOffice: creds, maxPayloadBytes });
+    return { broker, url: broker.url, username: creds.username, password: creds.password, clientId: creds.clientId };
   }
+  if (!cfg.url) throw new DepotError('config_invalid', 'broker.mode is external but broker.url is empty (mqtt://host:1883 or mqtts://host:8883)', { key: 'broker.url' });
+  return {
+    broker: null,
+    url: cfg.url,
+    username: cfg.username || undefined,
+    password: cfg.password || undefined,
+    clientId: cfg.clientId || `depotdesk-${app.ids.next().slice(-10).toLowerCase()}`,
+  };
+}
 
-  const forms = new Map<string, FrameForm>();
-  let transport: ChargerTransport | null = null;
-  const pending = new PendingCalls({
+/** The CALLs the back office sends to chargers: each attempt logged, then published in the form the charger speaks. */
+function chargerCalls(app: AppContext, forms: Map<string, FrameForm>, transport: () => ChargerTransport | null): PendingCalls {
+  return new PendingCalls({
     defaultTimeoutMs: app.config.chargers.callTimeoutMs,
     defaultRetries: app.config.chargers.callRetries,
     async send(chargerId, frame, attempt) {
       // Never inside the caller's transaction: a rolled-back caller must not un-log a sent CALL.
       await null;
-      if (!transport || transport.state() !== 'connected') {
+      const link = transport();
+      if (!link || link.state() !== 'connected') {
         throw new DepotError('unavailable', `cannot send ${frame.action} to ${chargerId}: not connected to the broker`);
       }
       const topic = topics.downstream(chargerId);
@@ -207,23 +208,27 @@ export async function startChargers(app: AppContext, opts: StartChargersOptions 
           encodePayload(text),
           attempt > 1 ? `retry ${attempt - 1}` : null,
         );
-      await transport.publish(topic, text);
+      await link.publish(topic, text);
     },
   });
-  const ctx: InboundContext = { app, hooks, pending, forms };
+}
 
-  // --- the ingest queue ---------------------------------------------------------------------
-  const queue: InboundMessage[] = [];
-  let scheduled = false;
-  let roomWaiters: (() => void)[] = [];
-  let idleWaiters: (() => void)[] = [];
-  let inflightPublishes = 0;
+/** Calls every waiter once and empties the list (a waiter added meanwhile waits for the next call). */
+function wake(waiters: (() => void)[]): void {
+  for (const fn of waiters.splice(0)) fn();
+}
+
+/**
+ * Committed transaction records on their way to the hook: handed over together at most
+ * CONSUME_DELAY_MS after the first of them committed, or at once by consume().
+ */
+function recordConsumer(app: AppContext, hooks: ChargerHooks) {
+  const log = app.log.child({ domain: 'chargers' });
   let unconsumed: TransactionRecordNotice[] = [];
-  let consumeTimer: NodeJS.Timeout | null = null;
-
+  let timer: NodeJS.Timeout | null = null;
   const consume = () => {
-    if (consumeTimer) clearTimeout(consumeTimer);
-    consumeTimer = null;
+    if (timer) clearTimeout(timer);
+    timer = null;
     const records = unconsumed;
     unconsumed = [];
     if (records.length === 0 || !hooks.onTransactionRecords) return;
@@ -233,20 +238,58 @@ export async function startChargers(app: AppContext, opts: StartChargersOptions 
       log.error({ err: e }, 'the transaction-record hook failed (the records stay in the inbox)');
     }
   };
+  return {
+    add(records: TransactionRecordNotice[]) {
+      if (records.length === 0 || !hooks.onTransactionRecords) return;
+      unconsumed.push(...records);
+      timer ??= setTimeout(consume, CONSUME_DELAY_MS);
+    },
+    /** True while records wait for the delay. */
+    waiting: () => timer !== null,
+    consume,
+  };
+}
+
+type RecordConsumer = ReturnType<typeof recordConsumer>;
+
+interface IngestOptions {
+  maxPayloadBytes: number;
+  /** Publishes an answer to a charger (the transport's publish). */
+  publish(topic: string, text: string): Promise<void>;
+  onBatch?: StartChargersOptions['onBatch'];
+}
+
+/** What a committed batch leads to: its answers published, its events emitted, its records handed on. */
+function afterCommit(app: AppContext, outcome: BatchOutcome, publishReply: (r: OutgoingMessage) => void, consumer: RecordConsumer): void {
+  for (const r of outcome.replies) publishReply(r);
+  for (const ev of outcome.statusEvents) app.events.emit('charger.status', ev);
+  for (const a of outcome.alerts) app.events.emit('alert', a);
+  consumer.add(outcome.records);
+}
+
+/**
+ * The ingest queue: received messages written in group commits (see the guarantees above), their
+ * answers published, the transaction-record hook fed, and back-pressure on the MQTT client.
+ */
+function startIngest(ctx: InboundContext, opts: IngestOptions) {
+  const { app } = ctx;
+  const log = app.log.child({ domain: 'chargers' });
+  const consumer = recordConsumer(app, ctx.hooks);
+  const queue: InboundMessage[] = [];
+  let scheduled = false;
+  const roomWaiters: (() => void)[] = [];
+  const idleWaiters: (() => void)[] = [];
+  let inflightPublishes = 0;
 
   const settleIdle = () => {
     // Someone waits for idle (a test, the bench, stop): the records are applied now, not after the delay.
-    if (queue.length === 0 && !scheduled && inflightPublishes === 0 && consumeTimer !== null && idleWaiters.length > 0) consume();
-    if (queue.length === 0 && !scheduled && inflightPublishes === 0 && consumeTimer === null) {
-      const w = idleWaiters;
-      idleWaiters = [];
-      for (const fn of w) fn();
-    }
+    if (queue.length === 0 && !scheduled && inflightPublishes === 0 && consumer.waiting() && idleWaiters.length > 0) consumer.consume();
+    if (queue.length === 0 && !scheduled && inflightPublishes === 0 && !consumer.waiting()) wake(idleWaiters);
   };
 
   const publishReply = (r: OutgoingMessage) => {
     inflightPublishes += 1;
-    transport!
+    opts
       .publish(r.topic, r.text)
       .catch((e: unknown) => log.warn({ chargerId: r.chargerId, err: (e as Error).message }, 'publishing an answer to a charger failed'))
       .finally(() => {
@@ -268,19 +311,9 @@ export async function startChargers(app: AppContext, opts: StartChargersOptions 
         log.error({ err: e, messages: batch.length }, 'writing a batch of charger messages failed; none of it was answered');
         continue;
       }
-      for (const r of outcome.replies) publishReply(r);
-      for (const ev of outcome.statusEvents) app.events.emit('charger.status', ev);
-      for (const a of outcome.alerts) app.events.emit('alert', a);
-      if (outcome.records.length > 0 && hooks.onTransactionRecords) {
-        unconsumed.push(...outcome.records);
-        consumeTimer ??= setTimeout(consume, CONSUME_DELAY_MS);
-      }
+      afterCommit(app, outcome, publishReply, consumer);
       opts.onBatch?.(outcome, batch);
-      if (queue.length < LOW_WATER && roomWaiters.length > 0) {
-        const w = roomWaiters;
-        roomWaiters = [];
-        for (const fn of w) fn();
-      }
+      if (queue.length < LOW_WATER && roomWaiters.length > 0) wake(roomWaiters);
     }
     settleIdle();
   };
@@ -299,13 +332,58 @@ export async function startChargers(app: AppContext, opts: StartChargersOptions 
     }
     flush();
   };
-  const schedule = () => {
-    if (!scheduled) {
-      scheduled = true;
-      gatherGeneration += 1;
-      setImmediate(gather, gatherGeneration, queue.length, 0);
-    }
+
+  return {
+    /** The transport's onMessage: false asks it to stop reading until whenRoom resolves. */
+    receive(topic: string, payload: Buffer, receivedAt: number): boolean {
+      if (payload.length > opts.maxPayloadBytes) {
+        const answer = refuseOversized(app, { topic, payload, receivedAt }, opts.maxPayloadBytes);
+        if (answer) publishReply(answer);
+        return queue.length < HIGH_WATER;
+      }
+      queue.push({ topic, payload, receivedAt });
+      if (!scheduled) {
+        scheduled = true;
+        gatherGeneration += 1;
+        setImmediate(gather, gatherGeneration, queue.length, 0);
+      }
+      return queue.length < HIGH_WATER;
+    },
+    whenRoom: () => new Promise<void>((resolve) => roomWaiters.push(resolve)),
+    queued: () => queue.length,
+    idle: () =>
+      new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        settleIdle();
+      }),
+    /** Writes what is queued without waiting for the gather (stop). */
+    flushNow() {
+      if (scheduled || queue.length > 0) flush();
+    },
+    /** Hands records still waiting for the delay to the hook (stop). */
+    consumeNow() {
+      if (consumer.waiting()) consumer.consume();
+    },
+    /** Lets a paused transport go on: its reads are dropped by the stopped client. */
+    releaseRoom: () => wake(roomWaiters),
   };
+}
+
+export async function startChargers(app: AppContext, opts: StartChargersOptions = {}): Promise<ChargersRuntime> {
+  if (running.has(app)) throw new DepotError('conflict', 'the charger link is already running for this core');
+  const log = app.log.child({ domain: 'chargers' });
+  const hooks: ChargerHooks = { ...defaultHooks, ...opts.hooks };
+  const cfg = app.config.broker;
+  const maxPayloadBytes = app.config.chargers.maxPayloadBytes;
+  const { broker, url, username, password, clientId } = await brokerEndpoint(app, maxPayloadBytes);
+
+  const forms = new Map<string, FrameForm>();
+  let transport: ChargerTransport | null = null;
+  const pending = chargerCalls(app, forms, () => transport);
+  const ingest = startIngest(
+    { app, hooks, pending, forms },
+    { maxPayloadBytes, publish: (topic, text) => transport!.publish(topic, text), onBatch: opts.onBatch },
+  );
 
   transport = startTransport(app, {
     url,
@@ -313,17 +391,8 @@ export async function startChargers(app: AppContext, opts: StartChargersOptions 
     password,
     clientId,
     tls: cfg.mode === 'external' ? cfg.tls : undefined,
-    onMessage(topic, payload, receivedAt) {
-      if (payload.length > maxPayloadBytes) {
-        const answer = refuseOversized(app, { topic, payload, receivedAt }, maxPayloadBytes);
-        if (answer) publishReply(answer);
-        return queue.length < HIGH_WATER;
-      }
-      queue.push({ topic, payload, receivedAt });
-      schedule();
-      return queue.length < HIGH_WATER;
-    },
-    whenRoom: () => new Promise<void>((resolve) => roomWaiters.push(resolve)),
+    onMessage: ingest.receive,
+    whenRoom: ingest.whenRoom,
   });
 
   let stopped: Promise<void> | null = null;
@@ -331,25 +400,20 @@ export async function startChargers(app: AppContext, opts: StartChargersOptions 
     broker,
     transport,
     callCharger: (chargerId, action, payload, callOpts) => pending.call(chargerId, action, payload, callOpts),
-    queued: () => queue.length,
-    idle: () =>
-      new Promise<void>((resolve) => {
-        idleWaiters.push(resolve);
-        settleIdle();
-      }),
+    queued: ingest.queued,
+    idle: ingest.idle,
     stop() {
       stopped ??= (async () => {
         transport!.pause();
-        if (scheduled || queue.length > 0) flush();
+        ingest.flushNow();
         // Answers still on their way get a few seconds; a broker that is down would hold them forever.
         await Promise.race([rt.idle(), new Promise<void>((r) => setTimeout(r, STOP_GRACE_MS).unref())]);
-        if (consumeTimer) consume();
+        ingest.consumeNow();
         pending.close();
         await transport!.stop();
         if (broker) await broker.close();
         running.delete(app);
-        for (const fn of roomWaiters) fn();
-        roomWaiters = [];
+        ingest.releaseRoom();
         log.info('charger link stopped');
       })();
       return stopped;
