@@ -352,57 +352,44 @@ export function applyStopAfterForceClose(app: AppContext, session: SessionRow, s
   }
 }
 
-function applyLateStop(app: AppContext, sessionId: string, fc: ForceCloseRow, stop: LateStop): LateStopOutcome {
-  const s = requireSession(app, sessionId);
-  for (const r of stop.readings) addSample(app, s.id, { chargerAt: r.at, receivedAt: stop.receivedAt, wh: r.wh, source: 'transactionData', recordId: stop.recordId });
-  addSample(app, s.id, { chargerAt: stop.chargerAt, receivedAt: stop.receivedAt, wh: stop.meterStopWh, source: 'stop', recordId: stop.recordId });
-  const energy = s.meterStartWh === null ? null : stop.meterStopWh - s.meterStartWh;
-  const stopText = `StopTransaction after the force-close: meter ${stop.meterStopWh} Wh${energy === null ? '' : `, ${energy} Wh delivered`}, reason ${stop.reason}`;
-  const now = app.clock.now();
-  const markForceClose = (resettledAt: number | null) =>
-    expectChanges(
-      app.sqlite
-        .prepare("UPDATE session_force_closes SET stop_record_id = ?, resettled_at = ? WHERE id = ? AND state = 'approved' AND stop_record_id IS NULL")
-        .run(stop.recordId, resettledAt, fc.id),
-      1,
-      `record the late stop on force-close ${fc.id}`,
-    );
-  const stopColumns = { meter_stop_wh: stop.meterStopWh, stopped_at: stop.chargerAt, stop_received_at: stop.receivedAt, stop_reason: stop.reason };
+/** Records the late stop on its force-close, with when the session was re-settled (null: not yet). */
+function markForceClose(app: AppContext, fc: ForceCloseRow, stop: LateStop, resettledAt: number | null): void {
+  expectChanges(
+    app.sqlite
+      .prepare("UPDATE session_force_closes SET stop_record_id = ?, resettled_at = ? WHERE id = ? AND state = 'approved' AND stop_record_id IS NULL")
+      .run(stop.recordId, resettledAt, fc.id),
+    1,
+    `record the late stop on force-close ${fc.id}`,
+  );
+}
 
-  if (s.state === 'FINISHED') {
-    expectChanges(
-      app.sqlite
-        .prepare("UPDATE charging_sessions SET meter_stop_wh = ?, stopped_at = ?, stop_received_at = ?, stop_reason = ?, energy_wh = ?, updated_at = ? WHERE id = ? AND state = 'FINISHED'")
-        .run(stopColumns.meter_stop_wh, stopColumns.stopped_at, stopColumns.stop_received_at, stopColumns.stop_reason, energy, now, s.id),
-      1,
-      `record the late stop of session ${s.id}`,
-    );
-    markForceClose(null);
-    addTimeline(app, s.id, { kind: 'late_stop', chargerAt: stop.chargerAt, recordId: stop.recordId, detail: `${stopText}; not settled yet: its settlement will price these readings` });
-    announce(app, s.id);
-    return { done: true, note: `late stop recorded on ${s.id}, which waits for its settlement` };
-  }
-  if (s.state !== 'PAID' && s.state !== 'UNPAID') {
-    throw new DepotError('illegal_transition', `session ${s.id} is ${s.state}; a force-closed session is FINISHED, PAID or UNPAID`, { sessionId: s.id, state: s.state });
-  }
-  if (!s.driverId) throw new DepotError('internal', `settled session ${s.id} has no driver`, { sessionId: s.id });
+/** A force-closed session not settled yet takes the stop's figures; its settlement will price them. */
+function recordLateStopUnsettled(app: AppContext, s: SessionRow, fc: ForceCloseRow, stop: LateStop, energy: number | null, stopText: string): LateStopOutcome {
+  expectChanges(
+    app.sqlite
+      .prepare("UPDATE charging_sessions SET meter_stop_wh = ?, stopped_at = ?, stop_received_at = ?, stop_reason = ?, energy_wh = ?, updated_at = ? WHERE id = ? AND state = 'FINISHED'")
+      .run(stop.meterStopWh, stop.chargerAt, stop.receivedAt, stop.reason, energy, app.clock.now(), s.id),
+    1,
+    `record the late stop of session ${s.id}`,
+  );
+  markForceClose(app, fc, stop, null);
+  addTimeline(app, s.id, { kind: 'late_stop', chargerAt: stop.chargerAt, recordId: stop.recordId, detail: `${stopText}; not settled yet: its settlement will price these readings` });
+  announce(app, s.id);
+  return { done: true, note: `late stop recorded on ${s.id}, which waits for its settlement` };
+}
 
-  let pricing: Pricing;
+/** The session priced with the stop's readings; a pricing refusal waits for an operator (Unpriceable). */
+function priceLateStop(app: AppContext, s: SessionRow): Pricing {
   try {
-    pricing = priceSession(app, s);
+    return priceSession(app, s);
   } catch (e) {
     if (e instanceof DepotError) throw new Unpriceable(`the StopTransaction's readings cannot be priced for session ${s.id} (${e.message}); not re-settled, waiting for an operator`);
     throw e;
   }
-  const key = `resettle:${s.id}`;
-  const r = resettleSession(app, {
-    key,
-    driverId: s.driverId,
-    sessionId: s.id,
-    electricityFen: pricing.electricityFen,
-    serviceFen: pricing.serviceFen,
-    memo: `session ${s.id} re-settled at its real StopTransaction: ${pricing.quote.totals.kwh} kWh`,
-  });
+}
+
+/** The settled session's row at the true figures: amounts, what the ledger charged or returned, the stop. */
+function writeResettled(app: AppContext, s: SessionRow, pricing: Pricing, r: ResettleResult, stop: LateStop, now: number): void {
   expectChanges(
     app.sqlite
       .prepare(
@@ -432,7 +419,10 @@ function applyLateStop(app: AppContext, sessionId: string, fc: ForceCloseRow, st
     1,
     `re-settle session ${s.id}`,
   );
-  markForceClose(now);
+}
+
+/** The re-settlement told: on the session's timeline, and to its driver when the amount changed. */
+function tellResettled(app: AppContext, s: SessionRow & { driverId: string }, stop: LateStop, stopText: string, pricing: Pricing, r: ResettleResult, key: string): void {
   const diff = r.differenceFen;
   const moved =
     diff > 0
@@ -459,6 +449,36 @@ function applyLateStop(app: AppContext, sessionId: string, fc: ForceCloseRow, st
         (r.returnedFen > 0 ? ` ¥${formatFen(r.returnedFen)} is back in your wallet.` : ''),
     });
   }
+}
+
+function applyLateStop(app: AppContext, sessionId: string, fc: ForceCloseRow, stop: LateStop): LateStopOutcome {
+  const s = requireSession(app, sessionId);
+  for (const r of stop.readings) addSample(app, s.id, { chargerAt: r.at, receivedAt: stop.receivedAt, wh: r.wh, source: 'transactionData', recordId: stop.recordId });
+  addSample(app, s.id, { chargerAt: stop.chargerAt, receivedAt: stop.receivedAt, wh: stop.meterStopWh, source: 'stop', recordId: stop.recordId });
+  const energy = s.meterStartWh === null ? null : stop.meterStopWh - s.meterStartWh;
+  const stopText = `StopTransaction after the force-close: meter ${stop.meterStopWh} Wh${energy === null ? '' : `, ${energy} Wh delivered`}, reason ${stop.reason}`;
+
+  if (s.state === 'FINISHED') return recordLateStopUnsettled(app, s, fc, stop, energy, stopText);
+  if (s.state !== 'PAID' && s.state !== 'UNPAID') {
+    throw new DepotError('illegal_transition', `session ${s.id} is ${s.state}; a force-closed session is FINISHED, PAID or UNPAID`, { sessionId: s.id, state: s.state });
+  }
+  const driverId = s.driverId;
+  if (!driverId) throw new DepotError('internal', `settled session ${s.id} has no driver`, { sessionId: s.id });
+
+  const now = app.clock.now();
+  const pricing = priceLateStop(app, s);
+  const key = `resettle:${s.id}`;
+  const r = resettleSession(app, {
+    key,
+    driverId,
+    sessionId: s.id,
+    electricityFen: pricing.electricityFen,
+    serviceFen: pricing.serviceFen,
+    memo: `session ${s.id} re-settled at its real StopTransaction: ${pricing.quote.totals.kwh} kWh`,
+  });
+  writeResettled(app, s, pricing, r, stop, now);
+  markForceClose(app, fc, stop, now);
+  tellResettled(app, { ...s, driverId }, stop, stopText, pricing, r, key);
   announce(app, s.id);
   app.log.info({ sessionId: s.id, before: r.before.totalFen, after: r.after.totalFen }, 'force-closed session re-settled at its real StopTransaction');
   return { done: true, note: `re-settled ${s.id}: ¥${formatFen(r.before.totalFen)} → ¥${formatFen(r.after.totalFen)}` };

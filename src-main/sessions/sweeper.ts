@@ -111,6 +111,98 @@ class DryRunRollback extends Error {}
 
 const LISTED = 1_000;
 
+interface ChunkOutcome {
+  settled: number;
+  unpaid: number;
+  held: number;
+  already: number;
+  amount: number;
+  debt: number;
+  listed: SweepResult['sessions'];
+  failures: SweepFailure[];
+}
+
+/**
+ * Settles one chunk of sessions in one transaction (rolled back whole on a dry run), each in a
+ * savepoint of its own, so one that fails is logged, counted and leaves the others settled.
+ */
+function sweepChunk(app: AppContext, chunk: string[], sweepId: string, dryRun: boolean): ChunkOutcome {
+  const outcome: ChunkOutcome = { settled: 0, unpaid: 0, held: 0, already: 0, amount: 0, debt: 0, listed: [], failures: [] };
+  try {
+    writeTx(app.sqlite, () => {
+      for (const sessionId of chunk) {
+        // Re-read under the write lock: the real-time path may have settled it since the scan.
+        if (requireSession(app, sessionId).state !== 'FINISHED') {
+          outcome.already += 1;
+          continue;
+        }
+        try {
+          // settleSession's own transaction is a savepoint inside this one: a failure undoes only this session.
+          const s = settleSession(app, sessionId);
+          if (s.state === 'PAID' || s.state === 'UNPAID') {
+            outcome.settled += 1;
+            outcome.amount += s.amountFen ?? 0;
+            outcome.debt += s.debtFen ?? 0;
+            if (s.state === 'UNPAID') outcome.unpaid += 1;
+            outcome.listed.push({ sessionId, state: s.state, amountFen: s.amountFen ?? 0, debtFen: s.debtFen ?? 0 });
+          } else {
+            outcome.held += 1;
+          }
+        } catch (e) {
+          const code = e instanceof DepotError ? e.code : 'internal';
+          const message = (e as Error).message;
+          app.log.error({ err: e, sessionId, sweepId }, `the settlement sweep could not settle session ${sessionId}: ${message}`);
+          outcome.failures.push({ sessionId, code, message });
+        }
+      }
+      if (dryRun) throw new DryRunRollback();
+    });
+  } catch (e) {
+    if (!(e instanceof DryRunRollback)) throw e;
+  }
+  return outcome;
+}
+
+/** Adds a chunk's outcome to the sweep's totals. */
+function addChunk(r: SweepResult, outcome: ChunkOutcome): void {
+  r.settled += outcome.settled;
+  r.unpaid += outcome.unpaid;
+  r.held += outcome.held;
+  r.alreadySettled += outcome.already;
+  r.totalAmountFen += outcome.amount;
+  r.debtFen += outcome.debt;
+  r.failures.push(...outcome.failures);
+  r.failed = r.failures.length;
+  for (const x of outcome.listed) if (r.sessions.length < LISTED) r.sessions.push(x);
+}
+
+/**
+ * The sweep's row once it is done: a dry run's written now (dry_run = 1); a real one's completed,
+ * with the alert rules evaluated in the same transaction and the dashboard told.
+ */
+function recordSweep(app: AppContext, r: SweepResult, operatorId: string | null): void {
+  const failuresJson = JSON.stringify(r.failures);
+  if (r.dryRun) {
+    app.sqlite
+      .prepare(
+        `INSERT INTO settlement_sweeps (id, trigger, dry_run, started_at, finished_at, window_from, found, settled, unpaid, held, failed, failures, total_amount_fen, debt_fen, operator_id)
+         VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(r.id, r.trigger, r.startedAt, r.finishedAt, r.windowFrom, r.found, r.settled, r.unpaid, r.held, r.failed, failuresJson, r.totalAmountFen, r.debtFen, operatorId);
+    return;
+  }
+  writeTx(app.sqlite, () => {
+    app.sqlite
+      .prepare(
+        `UPDATE settlement_sweeps SET finished_at = ?, found = ?, settled = ?, unpaid = ?, held = ?, failed = ?, failures = ?, total_amount_fen = ?, debt_fen = ?
+         WHERE id = ? AND finished_at IS NULL`,
+      )
+      .run(r.finishedAt, r.found, r.settled, r.unpaid, r.held, r.failed, failuresJson, r.totalAmountFen, r.debtFen, r.id);
+    r.alerts = evaluateSweepAlerts(app, r);
+  });
+  app.events.emit('dashboard.changed', { reason: 'sessions.sweep' });
+}
+
 /** Runs one sweep now. */
 export async function runSweep(app: AppContext, opts: { dryRun?: boolean; trigger?: 'cron' | 'operator'; operatorId?: string | null } = {}): Promise<SweepResult> {
   const dryRun = opts.dryRun ?? false;
@@ -147,73 +239,13 @@ export async function runSweep(app: AppContext, opts: { dryRun?: boolean; trigge
 
   for (const chunk of scanUnsettled(app, { from: windowFrom, until: startedAt, chunkSize: cfg.sweepChunkSize })) {
     r.found += chunk.length;
-    const outcome = { settled: 0, unpaid: 0, held: 0, already: 0, amount: 0, debt: 0, listed: [] as SweepResult['sessions'], failures: [] as SweepFailure[] };
-    try {
-      writeTx(app.sqlite, () => {
-        for (const sessionId of chunk) {
-          // Re-read under the write lock: the real-time path may have settled it since the scan.
-          if (requireSession(app, sessionId).state !== 'FINISHED') {
-            outcome.already += 1;
-            continue;
-          }
-          try {
-            // settleSession's own transaction is a savepoint inside this one: a failure undoes only this session.
-            const s = settleSession(app, sessionId);
-            if (s.state === 'PAID' || s.state === 'UNPAID') {
-              outcome.settled += 1;
-              outcome.amount += s.amountFen ?? 0;
-              outcome.debt += s.debtFen ?? 0;
-              if (s.state === 'UNPAID') outcome.unpaid += 1;
-              outcome.listed.push({ sessionId, state: s.state, amountFen: s.amountFen ?? 0, debtFen: s.debtFen ?? 0 });
-            } else {
-              outcome.held += 1;
-            }
-          } catch (e) {
-            const code = e instanceof DepotError ? e.code : 'internal';
-            const message = (e as Error).message;
-            app.log.error({ err: e, sessionId, sweepId: id }, `the settlement sweep could not settle session ${sessionId}: ${message}`);
-            outcome.failures.push({ sessionId, code, message });
-          }
-        }
-        if (dryRun) throw new DryRunRollback();
-      });
-    } catch (e) {
-      if (!(e instanceof DryRunRollback)) throw e;
-    }
-    r.settled += outcome.settled;
-    r.unpaid += outcome.unpaid;
-    r.held += outcome.held;
-    r.alreadySettled += outcome.already;
-    r.totalAmountFen += outcome.amount;
-    r.debtFen += outcome.debt;
-    r.failures.push(...outcome.failures);
-    r.failed = r.failures.length;
-    for (const x of outcome.listed) if (r.sessions.length < LISTED) r.sessions.push(x);
+    addChunk(r, sweepChunk(app, chunk, id, dryRun));
     // Let IPC, HTTP and the charger link in between chunks.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   r.finishedAt = app.clock.now();
-  const failuresJson = JSON.stringify(r.failures);
-  if (dryRun) {
-    app.sqlite
-      .prepare(
-        `INSERT INTO settlement_sweeps (id, trigger, dry_run, started_at, finished_at, window_from, found, settled, unpaid, held, failed, failures, total_amount_fen, debt_fen, operator_id)
-         VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(id, trigger, startedAt, r.finishedAt, windowFrom, r.found, r.settled, r.unpaid, r.held, r.failed, failuresJson, r.totalAmountFen, r.debtFen, opts.operatorId ?? null);
-  } else {
-    writeTx(app.sqlite, () => {
-      app.sqlite
-        .prepare(
-          `UPDATE settlement_sweeps SET finished_at = ?, found = ?, settled = ?, unpaid = ?, held = ?, failed = ?, failures = ?, total_amount_fen = ?, debt_fen = ?
-           WHERE id = ? AND finished_at IS NULL`,
-        )
-        .run(r.finishedAt, r.found, r.settled, r.unpaid, r.held, r.failed, failuresJson, r.totalAmountFen, r.debtFen, id);
-      r.alerts = evaluateSweepAlerts(app, r);
-    });
-    app.events.emit('dashboard.changed', { reason: 'sessions.sweep' });
-  }
+  recordSweep(app, r, opts.operatorId ?? null);
   const level = r.failed > 0 ? 'warn' : 'info';
   if (r.found > 0 || dryRun) {
     app.log[level](
