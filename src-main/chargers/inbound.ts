@@ -341,67 +341,60 @@ function reply(out: BatchOutcome, chargerId: string, frame: Frame, form: FrameFo
   return text;
 }
 
-function handleOne(ctx: InboundContext, s: Statements, msg: InboundMessage, out: BatchOutcome, touched: Set<string>): void {
+/** The first message from a charger in a batch marks it seen, and online again if it was not. */
+function wakeOnce(s: Statements, chargerId: string, at: number, out: BatchOutcome, touched: Set<string>): void {
+  if (touched.has(chargerId)) return;
+  touched.add(chargerId);
+  if (s.wakeCharger.run(at, at, chargerId).changes === 1) {
+    const row = s.chargerStatus.get(chargerId) as { status: string | null };
+    out.statusEvents.push({ chargerId, online: true, status: row.status, connectorId: null, connectorStatus: null, errorCode: null, faulted: false });
+  } else {
+    s.touchCharger.run(at, chargerId);
+  }
+}
+
+type Unreadable = Extract<ReturnType<typeof parseFrame>, { ok: false }>;
+
+/** A message that is not a readable frame: logged, and refused with a CALLERROR when it may have been a CALL. */
+function refuseUnreadable(ctx: InboundContext, s: Statements, msg: InboundMessage, chargerId: string, text: string, parsed: Unreadable, out: BatchOutcome): void {
+  ctx.app.log.warn({ chargerId, topic: msg.topic, raw: text.slice(0, 2000), fault: parsed.fault }, 'unreadable charger message refused');
+  // Answers are never answered; only something that may have been a CALL gets a CALLERROR.
+  const answerable = parsed.messageType !== CALLRESULT && parsed.messageType !== CALLERROR;
+  logMessage(s, {
+    chargerId,
+    direction: 'in',
+    topic: msg.topic,
+    at: msg.receivedAt,
+    messageType: parsed.messageType,
+    uniqueId: parsed.uniqueId,
+    action: parsed.action,
+    payload: text,
+    error: faultText(parsed.fault),
+    answer: answerable ? reply(out, chargerId, callError(parsed.uniqueId, parsed.fault), parsed.form) : null,
+  });
+}
+
+/** A charger's CALLRESULT or CALLERROR: settles the CALL waiting for it, if any, and is logged either way. */
+function takeAnswer(ctx: InboundContext, s: Statements, msg: InboundMessage, chargerId: string, text: string, frame: Exclude<Frame, CallFrame>): void {
+  const settled = ctx.pending.answer(chargerId, frame);
+  const error = !settled ? 'no call is waiting for this answer (late or unsolicited); ignored' : settled.fault ? faultText(settled.fault) : null;
+  logMessage(s, {
+    chargerId,
+    direction: 'in',
+    topic: msg.topic,
+    at: msg.receivedAt,
+    messageType: frame.type,
+    uniqueId: frame.uniqueId,
+    action: settled?.action ?? null,
+    payload: text,
+    error: error ?? (frame.type === CALLERROR ? `${frame.errorCode}: ${frame.errorDescription}` : null),
+  });
+  if (!settled) ctx.app.log.info({ chargerId, uniqueId: frame.uniqueId }, 'charger answer with no waiting call ignored');
+}
+
+/** Runs a CALL's handler; its result and what it announces, or the fault to answer with. */
+function runCall(ctx: InboundContext, s: Statements, chargerId: string, frame: CallFrame, at: number, text: string, out: BatchOutcome) {
   const { app } = ctx;
-  const where = parseUpstreamTopic(msg.topic);
-  if (!where) {
-    app.log.warn({ topic: msg.topic }, 'message on a topic that is not a charger topic ignored');
-    return;
-  }
-  const { chargerId } = where;
-  const text = msg.payload.toString('utf8');
-  const at = msg.receivedAt;
-
-  if (!touched.has(chargerId)) {
-    touched.add(chargerId);
-    if (s.wakeCharger.run(at, at, chargerId).changes === 1) {
-      const row = s.chargerStatus.get(chargerId) as { status: string | null };
-      out.statusEvents.push({ chargerId, online: true, status: row.status, connectorId: null, connectorStatus: null, errorCode: null, faulted: false });
-    } else {
-      s.touchCharger.run(at, chargerId);
-    }
-  }
-
-  const parsed = parseFrame(text);
-  if (!parsed.ok) {
-    app.log.warn({ chargerId, topic: msg.topic, raw: text.slice(0, 2000), fault: parsed.fault }, 'unreadable charger message refused');
-    // Answers are never answered; only something that may have been a CALL gets a CALLERROR.
-    const answerable = parsed.messageType !== CALLRESULT && parsed.messageType !== CALLERROR;
-    logMessage(s, {
-      chargerId,
-      direction: 'in',
-      topic: msg.topic,
-      at,
-      messageType: parsed.messageType,
-      uniqueId: parsed.uniqueId,
-      action: parsed.action,
-      payload: text,
-      error: faultText(parsed.fault),
-      answer: answerable ? reply(out, chargerId, callError(parsed.uniqueId, parsed.fault), parsed.form) : null,
-    });
-    return;
-  }
-
-  const frame = parsed.frame;
-  if (frame.type !== CALL) {
-    const settled = ctx.pending.answer(chargerId, frame);
-    const error = !settled ? 'no call is waiting for this answer (late or unsolicited); ignored' : settled.fault ? faultText(settled.fault) : null;
-    logMessage(s, {
-      chargerId,
-      direction: 'in',
-      topic: msg.topic,
-      at,
-      messageType: frame.type,
-      uniqueId: frame.uniqueId,
-      action: settled?.action ?? null,
-      payload: text,
-      error: error ?? (frame.type === CALLERROR ? `${frame.errorCode}: ${frame.errorDescription}` : null),
-    });
-    if (!settled) app.log.info({ chargerId, uniqueId: frame.uniqueId }, 'charger answer with no waiting call ignored');
-    return;
-  }
-
-  ctx.forms.set(chargerId, parsed.form);
   let result: CallResult | null = null;
   let fault: OcppFault | null = null;
   const effects: BatchOutcome = { replies: [], statusEvents: [], records: [], alerts: [] };
@@ -420,6 +413,28 @@ function handleOne(ctx: InboundContext, s: Statements, msg: InboundMessage, out:
       fault = { code: 'InternalError', description: `the back office could not handle ${frame.action} (logged)` };
     }
   }
+  return { result, fault, effects };
+}
+
+function handleOne(ctx: InboundContext, s: Statements, msg: InboundMessage, out: BatchOutcome, touched: Set<string>): void {
+  const { app } = ctx;
+  const where = parseUpstreamTopic(msg.topic);
+  if (!where) {
+    app.log.warn({ topic: msg.topic }, 'message on a topic that is not a charger topic ignored');
+    return;
+  }
+  const { chargerId } = where;
+  const text = msg.payload.toString('utf8');
+  const at = msg.receivedAt;
+  wakeOnce(s, chargerId, at, out, touched);
+
+  const parsed = parseFrame(text);
+  if (!parsed.ok) return refuseUnreadable(ctx, s, msg, chargerId, text, parsed, out);
+  const frame = parsed.frame;
+  if (frame.type !== CALL) return takeAnswer(ctx, s, msg, chargerId, text, frame);
+
+  ctx.forms.set(chargerId, parsed.form);
+  const { result, fault, effects } = runCall(ctx, s, chargerId, frame, at, text, out);
   const payloadTxId = typeof frame.payload.transactionId === 'number' ? frame.payload.transactionId : null;
   if (fault) app.log.warn({ chargerId, action: frame.action, raw: text.slice(0, 2000), fault }, 'charger CALL refused');
   const answer = fault ? callError(frame.uniqueId, fault) : ({ type: CALLRESULT, uniqueId: frame.uniqueId, payload: result!.payload } satisfies Frame);
