@@ -67,178 +67,186 @@ export function parseCookies(header: string | undefined): Record<string, string>
   return out;
 }
 
+function hasInstanceToken(req: http.IncomingMessage, token: string): boolean {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ') && tokensEqual(auth.slice(7).trim(), token)) return true;
+  const cookie = parseCookies(req.headers.cookie)[TOKEN_COOKIE];
+  return cookie !== undefined && tokensEqual(cookie, token);
+}
+
+function sessionToken(req: http.IncomingMessage): string | undefined {
+  const header = req.headers['x-depot-session'];
+  if (typeof header === 'string' && header) return header;
+  return parseCookies(req.headers.cookie)[SESSION_COOKIE];
+}
+
+/** DNS-rebinding guard: on loopback, only loopback Host names are served. */
+function hostAllowed(req: http.IncomingMessage, allowLan: boolean | undefined): boolean {
+  if (allowLan) return true;
+  const host = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return isLoopback(host);
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.end(text);
+}
+
+async function readBody(req: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new Error('body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function handleRpc(app: AppContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  // A cross-site page cannot read our cookie-guarded answers, but it could still post; refuse
+  // any browser request whose Origin is not this server.
+  const origin = req.headers.origin;
+  if (origin && origin !== `http://${req.headers.host}`) {
+    send(res, 403, { ok: false, error: { code: 'forbidden', message: `cross-origin request from ${origin} refused` } });
+    return;
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(await readBody(req));
+  } catch (e) {
+    send(res, 400, {
+      ok: false,
+      error: { code: 'invalid_input', message: `request body must be JSON {"method": "...", "params": {...}}: ${(e as Error).message}` },
+    });
+    return;
+  }
+  const { method, params } = (body ?? {}) as { method?: unknown; params?: unknown };
+  const token = sessionToken(req);
+  let newSessionCookie: string | null = null;
+  const caller: Caller = {
+    operator: app.logins.resolve(app, token),
+    transport: 'http',
+    session: {
+      signIn: (op: OperatorIdentity) => {
+        const t = app.logins.create(op);
+        newSessionCookie = `${SESSION_COOKIE}=${t}; HttpOnly; SameSite=Strict; Path=/`;
+        return { token: t };
+      },
+      signOut: () => {
+        app.logins.revoke(token);
+        newSessionCookie = `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`;
+      },
+    },
+  };
+  const result = await dispatch(app, caller, method, params);
+  const headers: http.OutgoingHttpHeaders = newSessionCookie ? { 'set-cookie': newSessionCookie } : {};
+  send(res, 200, result, headers);
+}
+
+function handleEvents(req: http.IncomingMessage, res: http.ServerResponse, sseClients: Set<http.ServerResponse>): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+  });
+  res.write(': connected\n\n');
+  sseClients.add(res);
+  const keepAlive = setInterval(() => res.write(': ping\n\n'), 25_000);
+  req.on('close', () => {
+    clearInterval(keepAlive);
+    sseClients.delete(res);
+  });
+}
+
+function serveStatic(staticRoot: string | null, url: URL, res: http.ServerResponse): void {
+  if (!staticRoot) {
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('DepotDesk API is running. Build the renderer (npm run build) to get the operator screens here.\n');
+    return;
+  }
+  let rel = decodeURIComponent(url.pathname);
+  if (rel.endsWith('/')) rel += 'index.html';
+  const file = path.resolve(staticRoot, '.' + rel);
+  const inside = file.startsWith(staticRoot + path.sep);
+  const target = inside && fs.existsSync(file) && fs.statSync(file).isFile() ? file : path.join(staticRoot, 'index.html');
+  const ext = path.extname(target);
+  res.writeHead(200, {
+    'content-type': MIME[ext] ?? 'application/octet-stream',
+    'content-security-policy': CSP,
+    'x-content-type-options': 'nosniff',
+    'cache-control': ext === '.html' ? 'no-store' : 'public, max-age=3600',
+  });
+  fs.createReadStream(target).pipe(res);
+}
+
+/** What one server serves besides the contract: the renderer's files and the open event streams. */
+interface Door {
+  staticRoot: string | null;
+  sseClients: Set<http.ServerResponse>;
+}
+
+/** One request: the Host guard, the login URL, the token-guarded /rpc and /events, /healthz, then the renderer. */
+async function route(app: AppContext, opts: HttpServerOptions, door: Door, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  if (!hostAllowed(req, opts.allowLan)) {
+    send(res, 403, { ok: false, error: { code: 'forbidden', message: 'unexpected Host header' } });
+    return;
+  }
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const queryToken = url.searchParams.get('token');
+  if (req.method === 'GET' && queryToken !== null) {
+    if (!tokensEqual(queryToken, opts.token)) {
+      send(res, 401, { ok: false, error: { code: 'unauthenticated', message: 'wrong instance token' } });
+      return;
+    }
+    // The login URL: trade the token for a cookie and drop it from the address bar.
+    res.writeHead(302, {
+      'set-cookie': `${TOKEN_COOKIE}=${queryToken}; HttpOnly; SameSite=Strict; Path=/`,
+      location: url.pathname,
+    });
+    res.end();
+    return;
+  }
+  if (url.pathname === '/rpc' || url.pathname === '/events') {
+    if (!hasInstanceToken(req, opts.token)) {
+      send(res, 401, {
+        ok: false,
+        error: { code: 'unauthenticated', message: 'missing or wrong instance token: open the URL printed by `depotdesk serve`' },
+      });
+      return;
+    }
+    if (url.pathname === '/rpc' && req.method === 'POST') return await handleRpc(app, req, res);
+    if (url.pathname === '/events' && req.method === 'GET') return handleEvents(req, res, door.sseClients);
+    send(res, 405, { ok: false, error: { code: 'invalid_input', message: `${req.method} not allowed on ${url.pathname}` } });
+    return;
+  }
+  if (url.pathname === '/healthz') {
+    send(res, 200, { ok: true, data: { version: app.version } });
+    return;
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    send(res, 405, { ok: false, error: { code: 'invalid_input', message: `${req.method} not allowed` } });
+    return;
+  }
+  serveStatic(door.staticRoot, url, res);
+}
+
 export async function startHttpServer(app: AppContext, opts: HttpServerOptions): Promise<RunningHttpServer> {
-  const staticRoot = opts.staticDir ? path.resolve(opts.staticDir) : null;
-  const sseClients = new Set<http.ServerResponse>();
+  const door: Door = { staticRoot: opts.staticDir ? path.resolve(opts.staticDir) : null, sseClients: new Set<http.ServerResponse>() };
+  const { sseClients } = door;
   const unsubscribe = app.events.subscribe((event) => {
     const frame = `event: depot\ndata: ${JSON.stringify(event)}\n\n`;
     for (const res of sseClients) res.write(frame);
   });
 
-  function hasInstanceToken(req: http.IncomingMessage): boolean {
-    const auth = req.headers.authorization;
-    if (auth?.startsWith('Bearer ') && tokensEqual(auth.slice(7).trim(), opts.token)) return true;
-    const cookie = parseCookies(req.headers.cookie)[TOKEN_COOKIE];
-    return cookie !== undefined && tokensEqual(cookie, opts.token);
-  }
-
-  function sessionToken(req: http.IncomingMessage): string | undefined {
-    const header = req.headers['x-depot-session'];
-    if (typeof header === 'string' && header) return header;
-    return parseCookies(req.headers.cookie)[SESSION_COOKIE];
-  }
-
-  /** DNS-rebinding guard: on loopback, only loopback Host names are served. */
-  function hostAllowed(req: http.IncomingMessage): boolean {
-    if (opts.allowLan) return true;
-    const host = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    return isLoopback(host);
-  }
-
-  function send(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
-    res.end(text);
-  }
-
-  async function readBody(req: http.IncomingMessage): Promise<string> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_BODY) throw new Error('body too large');
-      chunks.push(chunk as Buffer);
-    }
-    return Buffer.concat(chunks).toString('utf8');
-  }
-
-  async function handleRpc(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    // A cross-site page cannot read our cookie-guarded answers, but it could still post; refuse
-    // any browser request whose Origin is not this server.
-    const origin = req.headers.origin;
-    if (origin && origin !== `http://${req.headers.host}`) {
-      send(res, 403, { ok: false, error: { code: 'forbidden', message: `cross-origin request from ${origin} refused` } });
-      return;
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(await readBody(req));
-    } catch (e) {
-      send(res, 400, {
-        ok: false,
-        error: { code: 'invalid_input', message: `request body must be JSON {"method": "...", "params": {...}}: ${(e as Error).message}` },
-      });
-      return;
-    }
-    const { method, params } = (body ?? {}) as { method?: unknown; params?: unknown };
-    const token = sessionToken(req);
-    let newSessionCookie: string | null = null;
-    const caller: Caller = {
-      operator: app.logins.resolve(app, token),
-      transport: 'http',
-      session: {
-        signIn: (op: OperatorIdentity) => {
-          const t = app.logins.create(op);
-          newSessionCookie = `${SESSION_COOKIE}=${t}; HttpOnly; SameSite=Strict; Path=/`;
-          return { token: t };
-        },
-        signOut: () => {
-          app.logins.revoke(token);
-          newSessionCookie = `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`;
-        },
-      },
-    };
-    const result = await dispatch(app, caller, method, params);
-    const headers: http.OutgoingHttpHeaders = newSessionCookie ? { 'set-cookie': newSessionCookie } : {};
-    send(res, 200, result, headers);
-  }
-
-  function handleEvents(req: http.IncomingMessage, res: http.ServerResponse): void {
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-    });
-    res.write(': connected\n\n');
-    sseClients.add(res);
-    const keepAlive = setInterval(() => res.write(': ping\n\n'), 25_000);
-    req.on('close', () => {
-      clearInterval(keepAlive);
-      sseClients.delete(res);
-    });
-  }
-
-  function serveStatic(url: URL, res: http.ServerResponse): void {
-    if (!staticRoot) {
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end('DepotDesk API is running. Build the renderer (npm run build) to get the operator screens here.\n');
-      return;
-    }
-    let rel = decodeURIComponent(url.pathname);
-    if (rel.endsWith('/')) rel += 'index.html';
-    const file = path.resolve(staticRoot, '.' + rel);
-    const inside = file.startsWith(staticRoot + path.sep);
-    const target = inside && fs.existsSync(file) && fs.statSync(file).isFile() ? file : path.join(staticRoot, 'index.html');
-    const ext = path.extname(target);
-    res.writeHead(200, {
-      'content-type': MIME[ext] ?? 'application/octet-stream',
-      'content-security-policy': CSP,
-      'x-content-type-options': 'nosniff',
-      'cache-control': ext === '.html' ? 'no-store' : 'public, max-age=3600',
-    });
-    fs.createReadStream(target).pipe(res);
-  }
-
   const server = http.createServer((req, res) => {
-    void (async () => {
-      try {
-        if (!hostAllowed(req)) {
-          send(res, 403, { ok: false, error: { code: 'forbidden', message: 'unexpected Host header' } });
-          return;
-        }
-        const url = new URL(req.url ?? '/', 'http://localhost');
-        const queryToken = url.searchParams.get('token');
-        if (req.method === 'GET' && queryToken !== null) {
-          if (!tokensEqual(queryToken, opts.token)) {
-            send(res, 401, { ok: false, error: { code: 'unauthenticated', message: 'wrong instance token' } });
-            return;
-          }
-          // The login URL: trade the token for a cookie and drop it from the address bar.
-          res.writeHead(302, {
-            'set-cookie': `${TOKEN_COOKIE}=${queryToken}; HttpOnly; SameSite=Strict; Path=/`,
-            location: url.pathname,
-          });
-          res.end();
-          return;
-        }
-        if (url.pathname === '/rpc' || url.pathname === '/events') {
-          if (!hasInstanceToken(req)) {
-            send(res, 401, {
-              ok: false,
-              error: { code: 'unauthenticated', message: 'missing or wrong instance token: open the URL printed by `depotdesk serve`' },
-            });
-            return;
-          }
-          if (url.pathname === '/rpc' && req.method === 'POST') return await handleRpc(req, res);
-          if (url.pathname === '/events' && req.method === 'GET') return handleEvents(req, res);
-          send(res, 405, { ok: false, error: { code: 'invalid_input', message: `${req.method} not allowed on ${url.pathname}` } });
-          return;
-        }
-        if (url.pathname === '/healthz') {
-          send(res, 200, { ok: true, data: { version: app.version } });
-          return;
-        }
-        if (req.method !== 'GET' && req.method !== 'HEAD') {
-          send(res, 405, { ok: false, error: { code: 'invalid_input', message: `${req.method} not allowed` } });
-          return;
-        }
-        serveStatic(url, res);
-      } catch (e) {
-        app.log.error({ err: e, url: req.url }, 'http request failed');
-        if (!res.headersSent) send(res, 500, { ok: false, error: { code: 'internal', message: 'request failed (logged)' } });
-        else res.end();
-      }
-    })();
+    // route's failures end here: logged, and answered 500 while the answer has not begun.
+    route(app, opts, door, req, res).catch((e: unknown) => {
+      app.log.error({ err: e, url: req.url }, 'http request failed');
+      if (!res.headersSent) send(res, 500, { ok: false, error: { code: 'internal', message: 'request failed (logged)' } });
+      else res.end();
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
