@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Badge, Button, Checkbox, Descriptions, Flex, Select, Table, Tag, Tooltip, Typography } from 'antd';
+import { Badge, Button, Checkbox, Descriptions, Flex, Select, Table, Tag, Tooltip, Typography, type TableColumnsType } from 'antd';
 import { DeleteOutlined, LinkOutlined, ReloadOutlined } from '@ant-design/icons';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
@@ -30,6 +30,7 @@ export function ChargerRecords({ version, onChanged }: { version: number; onChan
     () => api.sessions.parkedRecords({ chargerId, needsAttention: attentionOnly || undefined, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
     [chargerId, attentionOnly, page, version],
   );
+  const columns = useRecordColumns({ onAttach: setAttaching, onDiscard: setDiscarding });
   const done = () => {
     setAttaching(null);
     setDiscarding(null);
@@ -81,28 +82,33 @@ export function ChargerRecords({ version, onChanged }: { version: number; onChan
           onChange: setPage,
         }}
         expandable={{ expandedRowRender: (r) => <RecordDetail record={r} /> }}
-        columns={[
-          { title: t('sessions.records.col.id'), dataIndex: 'id', width: 70 },
-          { title: t('sessions.col.charger'), key: 'charger', width: 140, render: (_: unknown, r) => (r.connectorId === null ? r.chargerId : `${r.chargerId} / ${r.connectorId}`) },
-          { title: t('sessions.records.col.kind'), dataIndex: 'kind', width: 130, render: (k: ParkedRecord['kind']) => <Tag>{t(KIND_LABEL[k])}</Tag> },
-          { title: t('sessions.transactionId'), dataIndex: 'transactionId', width: 100, render: (tx: number | null) => tx ?? '—' },
-          { title: t('sessions.records.col.meter'), dataIndex: 'meterWh', width: 105, align: 'right', render: (wh: number | null) => (wh === null ? '—' : formatWh(wh)) },
-          { title: t('sessions.records.col.chargerAt'), dataIndex: 'chargerAt', width: 155, render: (at: number) => formatTime(at) },
-          { title: t('sessions.records.col.parked'), key: 'parked', width: 100, render: (_: unknown, r) => <ParkedAge record={r} /> },
-          { title: t('sessions.records.col.reason'), dataIndex: 'reason', render: (reason: string) => <Reason reason={reason} /> },
-          {
-            title: t('common.actions'),
-            key: 'actions',
-            width: 200,
-            fixed: 'right',
-            render: (_: unknown, r) => <RecordActions record={r} onAttach={() => setAttaching(r)} onDiscard={() => setDiscarding(r)} />,
-          },
-        ]}
+        columns={columns}
       />
       <AttachModal record={attaching} onClose={() => setAttaching(null)} onDone={done} />
       <DiscardModal record={discarding} onClose={() => setDiscarding(null)} onDone={done} />
     </Flex>
   );
+}
+
+function useRecordColumns({ onAttach, onDiscard }: { onAttach(r: ParkedRecord): void; onDiscard(r: ParkedRecord): void }): TableColumnsType<ParkedRecord> {
+  const { t } = useI18n();
+  return [
+    { title: t('sessions.records.col.id'), dataIndex: 'id', width: 70 },
+    { title: t('sessions.col.charger'), key: 'charger', width: 140, render: (_: unknown, r) => (r.connectorId === null ? r.chargerId : `${r.chargerId} / ${r.connectorId}`) },
+    { title: t('sessions.records.col.kind'), dataIndex: 'kind', width: 130, render: (k: ParkedRecord['kind']) => <Tag>{t(KIND_LABEL[k])}</Tag> },
+    { title: t('sessions.transactionId'), dataIndex: 'transactionId', width: 100, render: (tx: number | null) => tx ?? '—' },
+    { title: t('sessions.records.col.meter'), dataIndex: 'meterWh', width: 105, align: 'right', render: (wh: number | null) => (wh === null ? '—' : formatWh(wh)) },
+    { title: t('sessions.records.col.chargerAt'), dataIndex: 'chargerAt', width: 155, render: (at: number) => formatTime(at) },
+    { title: t('sessions.records.col.parked'), key: 'parked', width: 100, render: (_: unknown, r) => <ParkedAge record={r} /> },
+    { title: t('sessions.records.col.reason'), dataIndex: 'reason', render: (reason: string) => <Reason reason={reason} /> },
+    {
+      title: t('common.actions'),
+      key: 'actions',
+      width: 200,
+      fixed: 'right',
+      render: (_: unknown, r) => <RecordActions record={r} onAttach={() => onAttach(r)} onDiscard={() => onDiscard(r)} />,
+    },
+  ];
 }
 
 function ParkedAge({ record: r }: { record: ParkedRecord }) {

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { Badge, Button, Checkbox, DatePicker, Flex, Select, Table, Tabs, Tag, Typography } from 'antd';
+import { Badge, Button, Checkbox, DatePicker, Flex, Select, Table, Tabs, Tag, Typography, type TableColumnsType } from 'antd';
 import { PlusOutlined, ReloadOutlined } from '@ant-design/icons';
 import type { Dayjs } from 'dayjs';
 import { api, useDepotEvents } from '../../api';
@@ -101,18 +101,16 @@ export default function SessionsPage() {
   );
 }
 
-function SessionList({ version, onOpen }: { version: number; onOpen(id: string): void }) {
-  const { t } = useI18n();
+/**
+ * The list's pages for a filter: the first page again on a filter change or a live update (as many
+ * rows as are on screen, so the list does not jump back), the next one on "load more".
+ */
+function useSessionPages(filter: Filter, version: number) {
   const report = useReportError();
-  const [filter, setFilter] = useState<Filter>({});
   const [items, setItems] = useState<Session[]>([]);
   const [total, setTotal] = useState(0);
   const [loading, setLoading] = useState(true);
   const seq = useRef(0);
-  const chargers = useQuery(() => api.chargers.list({}));
-  const stuck = useQuery(() => api.sessions.stuck({}), [version]);
-  const stuckIds = new Set((stuck.data ?? []).map((x) => x.session.id));
-  const shown = filter.stuck ? (stuck.data ?? []).map((x) => x.session) : items;
 
   const query = (offset: number, limit: number) =>
     api.sessions.list({
@@ -146,40 +144,92 @@ function SessionList({ version, onOpen }: { version: number; onOpen(id: string):
     // eslint-disable-next-line react-hooks/exhaustive-deps -- reload on filter change and live updates
   }, [filter, version]);
 
+  return { items, total, loading, load };
+}
+
+function SessionFilters({ filter, onChange, stuckCount, onRefresh }: { filter: Filter; onChange(f: Filter): void; stuckCount: number; onRefresh(): void }) {
+  const { t } = useI18n();
+  const chargers = useQuery(() => api.chargers.list({}));
+  return (
+    <Flex gap="small" wrap align="center" data-testid="session-filters">
+      <Select<SessionState | ''>
+        style={{ width: 130 }}
+        value={filter.state ?? ''}
+        onChange={(v) => onChange({ ...filter, state: v || undefined })}
+        data-testid="sessions-filter-state"
+        options={[{ value: '', label: t('sessions.filter.allStates') }, ...STATES.map((s) => ({ value: s, label: t(stateLabel(s)) }))]}
+      />
+      <Select<string>
+        style={{ width: 200 }}
+        showSearch
+        value={filter.chargerId ?? ''}
+        onChange={(v) => onChange({ ...filter, chargerId: v || undefined })}
+        data-testid="sessions-filter-charger"
+        options={[{ value: '', label: t('sessions.filter.allChargers') }, ...(chargers.data ?? []).map((c) => ({ value: c.id, label: c.id }))]}
+      />
+      <DriverSelect allowClear style={{ width: 260 }} value={filter.driverId} onChange={(v) => onChange({ ...filter, driverId: v })} testId="sessions-filter-driver" />
+      <DatePicker.RangePicker
+        value={filter.range ?? null}
+        onChange={(r) => onChange({ ...filter, range: r && r[0] && r[1] ? [r[0], r[1]] : undefined })}
+        placeholder={[t('sessions.filter.from'), t('sessions.filter.to')]}
+        data-testid="sessions-filter-dates"
+      />
+      <Checkbox checked={filter.stuck ?? false} onChange={(e) => onChange({ ...filter, stuck: e.target.checked || undefined })} data-testid="sessions-filter-stuck">
+        <Badge count={stuckCount} size="small" offset={[10, -2]}>
+          {t('sessions.filter.stuckOnly')}
+        </Badge>
+      </Checkbox>
+      <Button icon={<ReloadOutlined />} onClick={onRefresh}>
+        {t('common.refresh')}
+      </Button>
+    </Flex>
+  );
+}
+
+function useSessionColumns(stuckIds: Set<string>): TableColumnsType<Session> {
+  const { t } = useI18n();
+  return [
+    { title: t('sessions.col.created'), dataIndex: 'createdAt', width: 160, render: (at: number) => formatTime(at) },
+    { title: t('sessions.col.state'), dataIndex: 'state', width: 96, render: (s: SessionState) => <Tag color={STATE_COLOR[s]}>{t(stateLabel(s))}</Tag> },
+    { title: t('sessions.col.charger'), key: 'charger', width: 210, render: (_: unknown, s) => `${s.chargerId} / ${s.connectorId}` },
+    { title: t('sessions.col.driver'), key: 'driver', width: 200, ellipsis: true, render: (_: unknown, s) => (s.driverId ? <DriverName id={s.driverId} /> : <Typography.Text type="warning">{s.idTag}</Typography.Text>) },
+    { title: t('sessions.col.energy'), dataIndex: 'energyWh', width: 110, align: 'right', render: (wh: number | null) => (wh === null ? '—' : formatWh(wh)) },
+    { title: t('sessions.col.prepay'), dataIndex: 'prepay', width: 100, align: 'right', render: (p: string) => `¥${p}` },
+    { title: t('sessions.col.amount'), dataIndex: 'amountFen', width: 100, align: 'right', render: (f: number | null) => (f === null ? '—' : formatFen(f)) },
+    {
+      title: t('sessions.col.flags'),
+      key: 'flags',
+      render: (_: unknown, s) => (
+        <Flex gap={4} wrap>
+          {stuckIds.has(s.id) && (
+            <Tag color="magenta" style={{ marginInlineEnd: 0 }} data-testid="session-stuck-tag">
+              {t('sessions.flag.stuck')}
+            </Tag>
+          )}
+          {sessionFlags(s).map((f) => (
+            <Tag key={f.key} color={f.color} style={{ marginInlineEnd: 0 }}>
+              {t(f.key)}
+            </Tag>
+          ))}
+          {s.debtFen ? <Tag color="red">{t('sessions.debtTag', { amount: formatFen(s.debtFen) })}</Tag> : null}
+        </Flex>
+      ),
+    },
+  ];
+}
+
+function SessionList({ version, onOpen }: { version: number; onOpen(id: string): void }) {
+  const { t } = useI18n();
+  const [filter, setFilter] = useState<Filter>({});
+  const { items, total, loading, load } = useSessionPages(filter, version);
+  const stuck = useQuery(() => api.sessions.stuck({}), [version]);
+  const stuckIds = new Set((stuck.data ?? []).map((x) => x.session.id));
+  const shown = filter.stuck ? (stuck.data ?? []).map((x) => x.session) : items;
+  const columns = useSessionColumns(stuckIds);
+
   return (
     <Flex vertical gap="small">
-      <Flex gap="small" wrap align="center" data-testid="session-filters">
-        <Select<SessionState | ''>
-          style={{ width: 130 }}
-          value={filter.state ?? ''}
-          onChange={(v) => setFilter({ ...filter, state: v || undefined })}
-          data-testid="sessions-filter-state"
-          options={[{ value: '', label: t('sessions.filter.allStates') }, ...STATES.map((s) => ({ value: s, label: t(stateLabel(s)) }))]}
-        />
-        <Select<string>
-          style={{ width: 200 }}
-          showSearch
-          value={filter.chargerId ?? ''}
-          onChange={(v) => setFilter({ ...filter, chargerId: v || undefined })}
-          data-testid="sessions-filter-charger"
-          options={[{ value: '', label: t('sessions.filter.allChargers') }, ...(chargers.data ?? []).map((c) => ({ value: c.id, label: c.id }))]}
-        />
-        <DriverSelect allowClear style={{ width: 260 }} value={filter.driverId} onChange={(v) => setFilter({ ...filter, driverId: v })} testId="sessions-filter-driver" />
-        <DatePicker.RangePicker
-          value={filter.range ?? null}
-          onChange={(r) => setFilter({ ...filter, range: r && r[0] && r[1] ? [r[0], r[1]] : undefined })}
-          placeholder={[t('sessions.filter.from'), t('sessions.filter.to')]}
-          data-testid="sessions-filter-dates"
-        />
-        <Checkbox checked={filter.stuck ?? false} onChange={(e) => setFilter({ ...filter, stuck: e.target.checked || undefined })} data-testid="sessions-filter-stuck">
-          <Badge count={stuckIds.size} size="small" offset={[10, -2]}>
-            {t('sessions.filter.stuckOnly')}
-          </Badge>
-        </Checkbox>
-        <Button icon={<ReloadOutlined />} onClick={() => void load(false)}>
-          {t('common.refresh')}
-        </Button>
-      </Flex>
+      <SessionFilters filter={filter} onChange={setFilter} stuckCount={stuckIds.size} onRefresh={() => void load(false)} />
       <Table<Session>
         rowKey="id"
         size="small"
@@ -191,34 +241,7 @@ function SessionList({ version, onOpen }: { version: number; onOpen(id: string):
         dataSource={shown}
         locale={{ emptyText: t('sessions.empty') }}
         onRow={(s) => ({ onClick: () => onOpen(s.id), style: { cursor: 'pointer' } })}
-        columns={[
-          { title: t('sessions.col.created'), dataIndex: 'createdAt', width: 160, render: (at: number) => formatTime(at) },
-          { title: t('sessions.col.state'), dataIndex: 'state', width: 96, render: (s: SessionState) => <Tag color={STATE_COLOR[s]}>{t(stateLabel(s))}</Tag> },
-          { title: t('sessions.col.charger'), key: 'charger', width: 210, render: (_: unknown, s) => `${s.chargerId} / ${s.connectorId}` },
-          { title: t('sessions.col.driver'), key: 'driver', width: 200, ellipsis: true, render: (_: unknown, s) => (s.driverId ? <DriverName id={s.driverId} /> : <Typography.Text type="warning">{s.idTag}</Typography.Text>) },
-          { title: t('sessions.col.energy'), dataIndex: 'energyWh', width: 110, align: 'right', render: (wh: number | null) => (wh === null ? '—' : formatWh(wh)) },
-          { title: t('sessions.col.prepay'), dataIndex: 'prepay', width: 100, align: 'right', render: (p: string) => `¥${p}` },
-          { title: t('sessions.col.amount'), dataIndex: 'amountFen', width: 100, align: 'right', render: (f: number | null) => (f === null ? '—' : formatFen(f)) },
-          {
-            title: t('sessions.col.flags'),
-            key: 'flags',
-            render: (_: unknown, s) => (
-              <Flex gap={4} wrap>
-                {stuckIds.has(s.id) && (
-                  <Tag color="magenta" style={{ marginInlineEnd: 0 }} data-testid="session-stuck-tag">
-                    {t('sessions.flag.stuck')}
-                  </Tag>
-                )}
-                {sessionFlags(s).map((f) => (
-                  <Tag key={f.key} color={f.color} style={{ marginInlineEnd: 0 }}>
-                    {t(f.key)}
-                  </Tag>
-                ))}
-                {s.debtFen ? <Tag color="red">{t('sessions.debtTag', { amount: formatFen(s.debtFen) })}</Tag> : null}
-              </Flex>
-            ),
-          },
-        ]}
+        columns={columns}
       />
       <Flex justify="space-between" align="center">
         <Typography.Text type="secondary" data-testid="sessions-count">
