@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// npm test: typecheck, then vitest (unit + integration on real SQLite files and a real broker),
-// then Playwright e2e of the renderer in Chromium against `depotdesk serve`.
+// npm test: typecheck, lint (eslint, then prettier --check, as `npm run lint`), then vitest (unit +
+// integration on real SQLite files and a real broker), then Playwright e2e of the renderer in
+// Chromium against `depotdesk serve`.
 // Ends with one summary line "tests: N passed, N failed, N skipped" counted from both runners.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -36,6 +37,11 @@ const only = process.argv.slice(2);
 const want = (step) => only.length === 0 || only.includes(step);
 
 if (want('typecheck')) run('typecheck (tsc --noEmit)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+
+if (want('lint')) {
+  run('lint (eslint)', bin('eslint'), ['.']);
+  run('lint (prettier --check)', bin('prettier'), ['--check', '.', '--log-level', 'warn']);
+}
 
 if (want('unit')) {
   const out = path.join(reports, 'vitest.json');
