@@ -15,7 +15,7 @@ async function serve() {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each test reads the reply's fields it expects; expect() judges them
+    // any: each test reads the reply's fields it expects, and expect() judges them.
     return { status: res.status, body: (await res.json()) as Record<string, any>, headers: res.headers };
   };
   return { mode, token, rpc, dir };
