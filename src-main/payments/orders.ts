@@ -286,42 +286,44 @@ function requireSameRequest(app: App, order: OrderRow, input: CreateOrderInput):
   }
 }
 
-function insertOrder(app: App, input: CreateOrderInput, by: By): OrderRow {
-  const driver = getDriver(app, input.driverId);
-  let amount: number;
-  let credited: number;
-  let packageId: string | null = null;
+/** What the order costs and credits: a package's price and credit, or a plain amount credited as paid. */
+function orderPrice(app: App, input: CreateOrderInput): { amount: number; credited: number; packageId: string | null } {
   if (input.packageId) {
     const p = getPackage(app, input.packageId);
     if (!p.active) throw new DepotError('refused', `packageId: package ${p.name} is no longer sold`, { field: 'packageId' });
     if (input.amountFen !== undefined && input.amountFen !== p.price) {
       throw new DepotError('invalid_input', `amount: package ${p.name} costs ${formatFen(p.price)}, not ${formatFen(input.amountFen)}`, { field: 'amount' });
     }
-    amount = p.price;
-    credited = p.credited;
-    packageId = p.id;
-  } else {
-    if (input.amountFen === undefined) throw new DepotError('invalid_input', 'amount: give an amount or a package', { field: 'amount' });
-    if (!Number.isSafeInteger(input.amountFen) || input.amountFen <= 0) throw new DepotError('invalid_input', 'amount: a positive amount', { field: 'amount' });
-    amount = input.amountFen;
-    credited = amount;
+    return { amount: p.price, credited: p.credited, packageId: p.id };
   }
+  if (input.amountFen === undefined) throw new DepotError('invalid_input', 'amount: give an amount or a package', { field: 'amount' });
+  if (!Number.isSafeInteger(input.amountFen) || input.amountFen <= 0) throw new DepotError('invalid_input', 'amount: a positive amount', { field: 'amount' });
+  return { amount: input.amountFen, credited: input.amountFen, packageId: null };
+}
+
+/** How much of the order the driver's coupon pays: what was asked, else as much as it has up to what is left after the points. */
+function couponShare(app: App, driver: { id: string; name: string }, input: CreateOrderInput, amount: number, pointsFen: number): number {
+  if (!input.couponId) {
+    if (input.couponFen !== undefined) throw new DepotError('invalid_input', 'couponAmount: given without a coupon', { field: 'couponAmount' });
+    return 0;
+  }
+  const c = listCoupons(app, driver.id).find((x) => x.couponId === input.couponId);
+  if (!c) throw new DepotError('not_found', `couponId: driver ${driver.name} has no coupon ${input.couponId}`, { field: 'couponId' });
+  if (c.status !== 'active') throw new DepotError('refused', `couponId: coupon ${c.couponId} is ${c.status}`, { field: 'couponId', status: c.status });
+  const couponFen = input.couponFen ?? Math.min(c.remainingFen, amount - pointsFen);
+  if (!Number.isSafeInteger(couponFen) || couponFen <= 0) throw new DepotError('invalid_input', 'couponAmount: a positive amount', { field: 'couponAmount' });
+  if (couponFen > c.remainingFen) throw new DepotError('insufficient_funds', `couponAmount: coupon ${c.couponId} has ${formatFen(c.remainingFen)} left`, { field: 'couponAmount' });
+  return couponFen;
+}
+
+function insertOrder(app: App, input: CreateOrderInput, by: By): OrderRow {
+  const driver = getDriver(app, input.driverId);
+  const { amount, credited, packageId } = orderPrice(app, input);
   const points = input.points ?? 0;
   if (!Number.isSafeInteger(points) || points < 0) throw new DepotError('invalid_input', 'points: a whole number of points', { field: 'points' });
   const pointsFen = points * app.config.payments.fenPerPoint;
   if (pointsFen >= amount) throw new DepotError('invalid_input', `points: ${points} points are worth ${formatFen(pointsFen)}, leaving nothing to pay`, { field: 'points' });
-
-  let couponFen = 0;
-  if (input.couponId) {
-    const c = listCoupons(app, driver.id).find((x) => x.couponId === input.couponId);
-    if (!c) throw new DepotError('not_found', `couponId: driver ${driver.name} has no coupon ${input.couponId}`, { field: 'couponId' });
-    if (c.status !== 'active') throw new DepotError('refused', `couponId: coupon ${c.couponId} is ${c.status}`, { field: 'couponId', status: c.status });
-    couponFen = input.couponFen ?? Math.min(c.remainingFen, amount - pointsFen);
-    if (!Number.isSafeInteger(couponFen) || couponFen <= 0) throw new DepotError('invalid_input', 'couponAmount: a positive amount', { field: 'couponAmount' });
-    if (couponFen > c.remainingFen) throw new DepotError('insufficient_funds', `couponAmount: coupon ${c.couponId} has ${formatFen(c.remainingFen)} left`, { field: 'couponAmount' });
-  } else if (input.couponFen !== undefined) {
-    throw new DepotError('invalid_input', 'couponAmount: given without a coupon', { field: 'couponAmount' });
-  }
+  const couponFen = couponShare(app, driver, input, amount, pointsFen);
   const payable = amount - couponFen - pointsFen;
   if (payable <= 0) {
     throw new DepotError('invalid_input', `couponAmount: coupon and points cover the whole ${formatFen(amount)}; apply less so something is paid through the gateway`, {

@@ -26,21 +26,7 @@ export default function CampaignWizard({ onCancel, onCreated }: { onCancel: () =
   const showIssues = useIssuesOnFields(form);
   const preview = useLivePreview(spec, showIssues);
   const { stationOptions, chargerOptions } = usePlaceOptions(values?.stationIds ?? []);
-  const create = useModalSubmit({
-    run: async (s: PreviewSpec) => {
-      const created = await api.compensation.create({ spec: s });
-      await api.compensation.dryRun({ campaignId: created.id, limit: 0, top: 0 });
-      return created.id;
-    },
-    onDone: onCreated,
-    // The core's complaints go beside their fields, and the wizard returns to the first step that has one.
-    onError: (e) => {
-      const rest = showIssues(e, { skipName: false });
-      const first = fieldIssues(e).map((i) => wizardField(i.field)).find((f): f is string => f !== null);
-      if (first) setStep(STEP_OF_FIELD[first] ?? 0);
-      return Boolean(first) && rest.length === 0;
-    },
-  });
+  const create = useCreateCampaign({ form, spec, showIssues, setStep, onCreated });
 
   const next = async () => {
     const names = Object.entries(STEP_OF_FIELD)
@@ -52,18 +38,6 @@ export default function CampaignWizard({ onCancel, onCreated }: { onCancel: () =
     } catch {
       // The form shows what is missing beside each field.
     }
-  };
-
-  const submit = async () => {
-    if (!spec) return;
-    try {
-      await form.validateFields();
-    } catch {
-      const firstBad = form.getFieldsError().find((f) => f.errors.length > 0);
-      if (firstBad) setStep(STEP_OF_FIELD[String(firstBad.name[0])] ?? 0);
-      return;
-    }
-    await create.submit(spec);
   };
 
   const target = values?.target ?? 'wallet';
@@ -88,7 +62,7 @@ export default function CampaignWizard({ onCancel, onCreated }: { onCancel: () =
             <RuleStep style={shown(1)} ruleKind={values?.ruleKind} target={target} example={example} />
             <ReviewStep style={shown(2)} spec={spec} target={target} memo={example?.text} />
           </Form>
-          <WizardNav step={step} onBack={() => setStep(step - 1)} onNext={() => void next()} onSubmit={() => void submit()} submitting={create.submitting} canSubmit={Boolean(preview.report && preview.report.drivers > 0)} />
+          <WizardNav step={step} onBack={() => setStep(step - 1)} onNext={() => void next()} onSubmit={() => void create.submit()} submitting={create.submitting} canSubmit={Boolean(preview.report && preview.report.drivers > 0)} />
         </Col>
         <Col xs={24} xl={11}>
           <PreviewCard preview={preview} target={target} />
@@ -96,6 +70,49 @@ export default function CampaignWizard({ onCancel, onCreated }: { onCancel: () =
       </Row>
     </Card>
   );
+}
+
+interface CreateCampaignOptions {
+  form: FormInstance<Values>;
+  spec: PreviewSpec | null;
+  showIssues: ShowIssues;
+  setStep(step: number): void;
+  onCreated(campaignId: string): void;
+}
+
+/**
+ * Submitting: the whole form validated (back to the first step with a missing field), then the
+ * campaign drafted with its first dry run. The core's complaints go beside their fields, and the
+ * wizard returns to the first step that has one.
+ */
+function useCreateCampaign({ form, spec, showIssues, setStep, onCreated }: CreateCampaignOptions) {
+  const create = useModalSubmit({
+    run: async (s: PreviewSpec) => {
+      const created = await api.compensation.create({ spec: s });
+      await api.compensation.dryRun({ campaignId: created.id, limit: 0, top: 0 });
+      return created.id;
+    },
+    onDone: onCreated,
+    onError: (e) => {
+      const rest = showIssues(e, { skipName: false });
+      const first = fieldIssues(e).map((i) => wizardField(i.field)).find((f): f is string => f !== null);
+      if (first) setStep(STEP_OF_FIELD[first] ?? 0);
+      return Boolean(first) && rest.length === 0;
+    },
+  });
+
+  const submit = async () => {
+    if (!spec) return;
+    try {
+      await form.validateFields();
+    } catch {
+      const firstBad = form.getFieldsError().find((f) => f.errors.length > 0);
+      if (firstBad) setStep(STEP_OF_FIELD[String(firstBad.name[0])] ?? 0);
+      return;
+    }
+    await create.submit(spec);
+  };
+  return { submit, submitting: create.submitting };
 }
 
 /** Where the supervisor is; an earlier step can be revisited, a later one only through Next. */
