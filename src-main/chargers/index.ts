@@ -49,6 +49,23 @@ export {
   type MessageLogEntry,
   type OfflineChange,
 } from './registry';
+export {
+  pendingRecords,
+  parkedRecords,
+  markRecordApplied,
+  parkRecord,
+  hasParkedRecords,
+  flagParkedRecords,
+  recordsNeedingAttention,
+  parkedRecordPage,
+  parkedRecordSummary,
+  unconsumedRecords,
+  findRecord,
+  resolveRecord,
+  type TransactionRecord,
+  type ParkedKey,
+  type ParkedFilter,
+} from './records';
 export { ensureBackOfficeCredentials, BACK_OFFICE_USERNAME } from './broker';
 export { encodePayload, decodePayload, type StoredPayload } from './payload-codec';
 export { chargersDemoStep, DEMO_CHARGER_PASSWORD, DEMO_ID_TAGS } from './demo';

@@ -1,6 +1,23 @@
 import type { AppContext } from '../kernel/context';
 import { DepotError } from '../kernel/errors';
-import { authorizeFromLedger, decodePayload, getCharger, parseFrame, type AuthorizeContext, type ChargerHooks, type IdTagInfo } from '../chargers';
+import {
+  authorizeFromLedger,
+  decodePayload,
+  flagParkedRecords,
+  getCharger,
+  hasParkedRecords,
+  markRecordApplied,
+  parkedRecords,
+  parkRecord,
+  parseFrame,
+  pendingRecords,
+  recordsNeedingAttention,
+  type AuthorizeContext,
+  type ChargerHooks,
+  type IdTagInfo,
+  type ParkedKey,
+  type TransactionRecord,
+} from '../chargers';
 import type { Sqlite } from '../kernel/db/connection';
 import { writeTx } from '../kernel/db/connection';
 import { raiseAlert } from '../alerts';
@@ -45,48 +62,13 @@ import { cachedStatement } from '../kernel/db/statements';
  * - A StopTransaction finishes the session and settles it at once (settle.ts).
  */
 
-export interface RecordRow {
-  id: number;
-  chargerId: string;
-  kind: 'start' | 'meter' | 'stop';
-  transactionId: number | null;
-  connectorId: number | null;
-  idTag: string | null;
-  chargerAt: number;
-  meterWh: number | null;
-  /** Only on records from before migration 0015 (their canonical payload). */
-  legacyPayload: string | null;
-  /** The message that carried the record, as stored in the message log. */
-  message: string | Buffer | null;
-  receivedAt: number;
-  processError: string | null;
-  parkedAt: number | null;
-}
+/** An inbox record, as the chargers domain stores it. */
+export type RecordRow = TransactionRecord;
 
 export type Outcome = { done: true; note?: string; settle?: string } | { done: false; wait: string };
 
-const RECORD_COLUMNS = `t.id, t.charger_id AS chargerId, t.kind, t.transaction_id AS transactionId, t.connector_id AS connectorId, t.id_tag AS idTag,
-  t.charger_at AS chargerAt, t.meter_wh AS meterWh, t.payload AS legacyPayload, m.payload AS message, t.received_at AS receivedAt,
-  t.process_error AS processError, t.parked_at AS parkedAt`;
-const RECORD_FROM = 'charger_transactions t LEFT JOIN charger_messages m ON m.id = t.message_id';
-
 function statements(sqlite: Sqlite) {
   return {
-    fresh: sqlite.prepare(`SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE t.processed_at IS NULL AND t.parked_at IS NULL AND t.id > ? ORDER BY t.id LIMIT ?`),
-    // Parked records whose transaction now has a session (or, on the minute job, that failed):
-    // read in id order past a cursor, so one pass never meets the same record twice.
-    retryable: sqlite.prepare(
-      `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM}
-       WHERE t.processed_at IS NULL AND t.parked_at IS NOT NULL AND t.id > ?
-         AND (EXISTS (SELECT 1 FROM charging_sessions s WHERE s.charger_id = t.charger_id AND s.transaction_id = t.transaction_id)
-              OR (? AND t.process_error LIKE 'error:%'))
-       ORDER BY t.id LIMIT ?`,
-    ),
-    markApplied: sqlite.prepare('UPDATE charger_transactions SET processed_at = ?, process_error = ?, parked_at = NULL WHERE id = ? AND processed_at IS NULL'),
-    park: sqlite.prepare('UPDATE charger_transactions SET parked_at = coalesce(parked_at, ?), process_error = ? WHERE id = ? AND processed_at IS NULL'),
-    parkedTransactions: sqlite.prepare(
-      'SELECT 1 FROM charger_transactions WHERE charger_id = ? AND transaction_id = ? AND processed_at IS NULL AND parked_at IS NOT NULL LIMIT 1',
-    ),
     sessionByTransaction: sqlite.prepare('SELECT id FROM charging_sessions WHERE charger_id = ? AND transaction_id = ?'),
   };
 }
@@ -366,7 +348,6 @@ function settleInSavepoint(app: AppContext, sessionId: string): boolean {
  * transaction that has parked records.
  */
 function consumeBatch(app: AppContext, read: (cursor: number, limit: number) => RecordRow[], cursor: number, limit: number, out: ConsumeResult) {
-  const st = stmts(app.sqlite);
   return writeTx(app.sqlite, () => {
     const rows = read(cursor, limit);
     const toSettle: string[] = [];
@@ -375,13 +356,13 @@ function consumeBatch(app: AppContext, read: (cursor: number, limit: number) => 
     for (const r of rows) {
       const o = applyInSavepoint(app, r);
       if (o.done) {
-        expectOne(st.markApplied.run(now, o.note ?? null, r.id).changes, r.id);
+        expectOne(markRecordApplied(app, r.id, now, o.note ?? null), r.id);
         out.applied += 1;
         if (o.settle) toSettle.push(o.settle);
-        if (r.kind === 'start' && r.transactionId !== null && st.parkedTransactions.get(r.chargerId, r.transactionId)) unblocked = true;
+        if (r.kind === 'start' && r.transactionId !== null && hasParkedRecords(app, r.chargerId, r.transactionId)) unblocked = true;
       } else {
         const reason = 'wait' in o ? o.wait : o.error;
-        expectOne(st.park.run(now, reason, r.id).changes, r.id);
+        expectOne(parkRecord(app, r.id, now, reason), r.id);
         out.parked += 1;
         if ('error' in o) out.failed += 1;
       }
@@ -404,10 +385,14 @@ function expectOne(changes: number, recordId: number): void {
 export function consumeInbox(app: AppContext, opts: ConsumeOptions = {}): ConsumeResult {
   const out: ConsumeResult = { applied: 0, parked: 0, failed: 0, settled: 0, needAttention: 0 };
   const limit = opts.batchSize ?? app.config.chargers.inboxBatchSize;
-  const st = stmts(app.sqlite);
   let retry = opts.retryParked === true;
-  const fresh = (cursor: number, n: number) => st.fresh.all(cursor, n) as RecordRow[];
-  const retryable = (cursor: number, n: number) => st.retryable.all(cursor, opts.retryParked ? 1 : 0, n) as RecordRow[];
+  const fresh = (cursor: number, n: number) => pendingRecords(app, cursor, n);
+  // Parked records whose transaction now has a session (or, on the minute job, that failed):
+  // read in id order past a cursor, so one pass never meets the same record twice.
+  const sessions = stmts(app.sqlite).sessionByTransaction;
+  const worthRetrying = (k: ParkedKey) =>
+    (k.transactionId !== null && sessions.get(k.chargerId, k.transactionId) !== undefined) || (opts.retryParked === true && /^error:/i.test(k.processError ?? ''));
+  const retryable = (cursor: number, n: number) => parkedRecords(app, cursor, n, worthRetrying);
   for (let cursor = 0; ; ) {
     const b = consumeBatch(app, fresh, cursor, limit, out);
     cursor = b.cursor;
@@ -432,16 +417,9 @@ export function consumeInbox(app: AppContext, opts: ConsumeOptions = {}): Consum
 function flagParkedForAttention(app: AppContext): number {
   const now = app.clock.now();
   return writeTx(app.sqlite, () => {
-    const marked = app.sqlite
-      .prepare(
-        `UPDATE charger_transactions SET attention_at = ?
-         WHERE processed_at IS NULL AND parked_at IS NOT NULL AND parked_at <= ? AND attention_at IS NULL`,
-      )
-      .run(now, now - app.config.chargers.parkedAttentionMs).changes;
+    const marked = flagParkedRecords(app, now, now - app.config.chargers.parkedAttentionMs);
     if (marked > 0) {
-      const waiting = (
-        app.sqlite.prepare('SELECT count(*) AS n FROM charger_transactions WHERE processed_at IS NULL AND attention_at IS NOT NULL').get() as { n: number }
-      ).n;
+      const waiting = recordsNeedingAttention(app);
       raiseAlert(app, {
         code: 'inbox.parked',
         level: 'warning',
@@ -471,13 +449,11 @@ export function authorizeIdTag(app: AppContext, idTag: string, where?: Authorize
   const tag = idTag.trim().toUpperCase();
   const states = ACTIVE_STATES.map(() => '?').join(', ');
   if (where?.action === 'Authorize') {
-    const elsewhere = app.sqlite
-      .prepare(
-        `SELECT 1 FROM charging_sessions s JOIN chargers c ON c.id = s.charger_id
-         WHERE s.state IN (${states}) AND upper(s.id_tag) = ? AND s.charger_id <> ? AND c.online = 1 LIMIT 1`,
-      )
-      .get(...ACTIVE_STATES, tag, where.chargerId);
-    if (elsewhere) return { status: 'ConcurrentTx' };
+    const others = app.sqlite
+      .prepare(`SELECT DISTINCT charger_id FROM charging_sessions WHERE state IN (${states}) AND upper(id_tag) = ? AND charger_id <> ?`)
+      .pluck()
+      .all(...ACTIVE_STATES, tag, where.chargerId) as string[];
+    if (others.some((id) => getCharger(app, id)?.online === true)) return { status: 'ConcurrentTx' };
   }
   const own = app.sqlite
     .prepare(

@@ -1,6 +1,7 @@
 import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
 import { writeTx } from '../kernel/db/connection';
+import { findRecord, parkedRecordPage, parkedRecordSummary, resolveRecord, unconsumedRecords } from '../chargers';
 import { addMeterReadings, finishWithStop, recordPayload, type RecordRow, type StopPayload } from './inbox';
 import { addTimeline } from './machine';
 import { settleSession } from './settle';
@@ -41,14 +42,7 @@ export interface ParkedRecord {
   payload: Record<string, unknown> | null;
 }
 
-const PARKED_COLUMNS = `t.id, t.charger_id AS chargerId, t.kind, t.transaction_id AS transactionId, t.connector_id AS connectorId, t.id_tag AS idTag,
-  t.charger_at AS chargerAt, t.meter_wh AS meterWh, t.payload AS legacyPayload, m.payload AS message, t.received_at AS receivedAt,
-  t.process_error AS processError, t.parked_at AS parkedAt, t.attention_at AS attentionAt`;
-const PARKED_FROM = 'charger_transactions t LEFT JOIN charger_messages m ON m.id = t.message_id';
-
-type ParkedRow = RecordRow & { attentionAt: number | null };
-
-function toParked(r: ParkedRow): ParkedRecord {
+function toParked(r: RecordRow): ParkedRecord {
   let payload: Record<string, unknown> | null = null;
   try {
     payload = recordPayload(r);
@@ -82,38 +76,17 @@ export interface ParkedQuery {
 
 /** Parked records, oldest first, with the total and how many need attention. */
 export function listParkedRecords(app: AppContext, q: ParkedQuery = {}): { items: ParkedRecord[]; total: number; needsAttention: number } {
-  const where = ['t.processed_at IS NULL', 't.parked_at IS NOT NULL'];
-  const params: (string | number)[] = [];
-  if (q.chargerId) {
-    where.push('t.charger_id = ?');
-    params.push(q.chargerId);
-  }
-  if (q.needsAttention) where.push('t.attention_at IS NOT NULL');
-  const clause = where.join(' AND ');
-  const rows = app.sqlite
-    .prepare(`SELECT ${PARKED_COLUMNS} FROM ${PARKED_FROM} WHERE ${clause} ORDER BY t.parked_at, t.id LIMIT ? OFFSET ?`)
-    .all(...params, q.limit ?? 100, q.offset ?? 0) as ParkedRow[];
-  const { total } = app.sqlite.prepare(`SELECT count(*) AS total FROM charger_transactions t WHERE ${clause}`).get(...params) as { total: number };
-  const { attention } = app.sqlite
-    .prepare('SELECT count(*) AS attention FROM charger_transactions WHERE processed_at IS NULL AND parked_at IS NOT NULL AND attention_at IS NOT NULL')
-    .get() as { attention: number };
-  return { items: rows.map(toParked), total, needsAttention: attention };
+  const page = parkedRecordPage(app, { chargerId: q.chargerId, needsAttention: q.needsAttention, limit: q.limit ?? 100, offset: q.offset ?? 0 });
+  return { items: page.rows.map(toParked), total: page.total, needsAttention: page.needsAttention };
 }
 
 /** How many records are parked, and how many of them need an operator now (for figures and doctor). */
 export function parkedSummary(app: AppContext): { parked: number; needsAttention: number; oldestParkedAt: number | null } {
-  return app.sqlite
-    .prepare(
-      `SELECT count(*) AS parked, count(attention_at) AS needsAttention, min(parked_at) AS oldestParkedAt
-       FROM charger_transactions WHERE processed_at IS NULL AND parked_at IS NOT NULL`,
-    )
-    .get() as { parked: number; needsAttention: number; oldestParkedAt: number | null };
+  return parkedRecordSummary(app);
 }
 
-function requireParked(app: AppContext, recordId: number): ParkedRow {
-  const r = app.sqlite.prepare(`SELECT ${PARKED_COLUMNS}, t.resolution, t.processed_at AS processedAt FROM ${PARKED_FROM} WHERE t.id = ?`).get(recordId) as
-    | (ParkedRow & { resolution: string | null; processedAt: number | null })
-    | undefined;
+function requireParked(app: AppContext, recordId: number): RecordRow {
+  const r = findRecord(app, recordId);
   if (!r) throw new DepotError('not_found', `no charger record ${recordId}`, { field: 'recordId' });
   if (r.resolution) throw new DepotError('conflict', `charger record ${recordId} was already ${r.resolution}`, { field: 'recordId' });
   if (r.processedAt !== null || r.parkedAt === null) {
@@ -127,16 +100,8 @@ interface By {
 }
 
 function markResolved(app: AppContext, recordId: number, resolution: 'attached' | 'discarded', note: string, by: By, sessionId: string | null): void {
-  expectChanges(
-    app.sqlite
-      .prepare(
-        `UPDATE charger_transactions SET processed_at = ?, resolution = ?, resolved_by = ?, resolution_note = ?, attached_session_id = ?
-         WHERE id = ? AND processed_at IS NULL AND resolution IS NULL`,
-      )
-      .run(app.clock.now(), resolution, by.operatorId, note, sessionId, recordId),
-    1,
-    `resolve charger record ${recordId}`,
-  );
+  const changes = resolveRecord(app, recordId, { at: app.clock.now(), resolution, by: by.operatorId, note, sessionId });
+  expectChanges({ changes }, 1, `resolve charger record ${recordId}`);
 }
 
 /**
@@ -205,9 +170,7 @@ const STALLED_AFTER_MS = 10 * 60_000;
  */
 export function inboxDoctorCheck(app: AppContext): { name: string; ok: boolean; detail: string } {
   const p = parkedSummary(app);
-  const stalled = app.sqlite
-    .prepare('SELECT count(*) AS n, min(received_at) AS oldest FROM charger_transactions WHERE processed_at IS NULL AND parked_at IS NULL AND received_at < ?')
-    .get(app.clock.now() - STALLED_AFTER_MS) as { n: number; oldest: number | null };
+  const stalled = unconsumedRecords(app, app.clock.now() - STALLED_AFTER_MS);
   const problems: string[] = [];
   if (stalled.n > 0) {
     problems.push(`${stalled.n} charger record(s) received since ${new Date(stalled.oldest!).toISOString()} were never consumed: is the app (its minute job) running?`);
