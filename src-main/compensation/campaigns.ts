@@ -1,7 +1,7 @@
 import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
 import { writeTx } from '../kernel/db/connection';
-import { DEPOT, canonicalJson, correctTransfer, createTransfers, driverAccountId, grantCoupon, type TransferRequest } from '../ledger';
+import { DEPOT, canonicalJson, correctTransfer, createTransfers, driverAccountId, driverContacts, grantCoupon, type TransferRequest } from '../ledger';
 import { formatFen } from '../money';
 import { isoInZone } from '../tariffs';
 import { computeReport, matchingSessionsSql, type Report } from './report';
@@ -492,13 +492,19 @@ export interface ItemView {
 export function listItems(app: Pick<App, 'sqlite'>, id: string, opts: { status?: ItemState; limit?: number; offset?: number } = {}): { total: number; items: ItemView[] } {
   const where = `campaign_id = @id ${opts.status ? 'AND status = @status' : ''}`;
   const total = (app.sqlite.prepare(`SELECT count(*) AS n FROM comp_campaign_items WHERE ${where}`).get({ id, status: opts.status }) as { n: number }).n;
-  const items = app.sqlite
+  const rows = app.sqlite
     .prepare(
-      `SELECT i.driver_id AS driverId, d.name, d.phone, i.failures, i.amount, i.status, i.transfer_id AS transferId, i.batch_no AS batchNo, i.error, i.done_at AS doneAt
-       FROM comp_campaign_items i JOIN drivers d ON d.id = i.driver_id WHERE ${where.replaceAll('campaign_id', 'i.campaign_id').replace('status =', 'i.status =')}
-       ORDER BY i.failures DESC, i.driver_id LIMIT @limit OFFSET @offset`,
+      `SELECT driver_id AS driverId, failures, amount, status, transfer_id AS transferId, batch_no AS batchNo, error, done_at AS doneAt
+       FROM comp_campaign_items WHERE ${where}
+       ORDER BY failures DESC, driver_id LIMIT @limit OFFSET @offset`,
     )
-    .all({ id, status: opts.status, limit: opts.limit ?? 100, offset: opts.offset ?? 0 }) as ItemView[];
+    .all({ id, status: opts.status, limit: opts.limit ?? 100, offset: opts.offset ?? 0 }) as Omit<ItemView, 'name' | 'phone'>[];
+  const contacts = driverContacts(app, rows.map((r) => r.driverId));
+  // A driver the ledger does not know is left out, as the join on drivers always did.
+  const items = rows.flatMap((r) => {
+    const c = contacts.get(r.driverId);
+    return c ? [{ driverId: r.driverId, name: c.name, phone: c.phone, failures: r.failures, amount: r.amount, status: r.status, transferId: r.transferId, batchNo: r.batchNo, error: r.error, doneAt: r.doneAt }] : [];
+  });
   return { total, items };
 }
 

@@ -4,6 +4,7 @@ import ExcelJS from 'exceljs';
 import type { AppContext } from '../kernel/context';
 import { DepotError } from '../kernel/errors';
 import { isoInZone } from '../tariffs';
+import { driverContacts } from '../ledger';
 import { fenToYuan, formatFen } from '../money';
 import { getCampaign, specOf, summaryOf, type CampaignRow, type Summary } from './campaigns';
 import { computeReport, type Report } from './report';
@@ -192,15 +193,20 @@ async function writeResultsDetail(app: AppContext, book: Book, id: string): Prom
     { header: '流水号 Transfer', width: 60 },
     { header: '原因 Error', width: 50 },
   ];
+  const contacts = driverContacts(app, app.sqlite.prepare('SELECT driver_id FROM comp_campaign_items WHERE campaign_id = ?').pluck().all(id) as string[]);
   const items = app.sqlite
     .prepare(
-      `SELECT i.driver_id, d.name, d.phone, i.failures, i.amount, i.status, i.batch_no, i.transfer_id, coalesce(i.error, '')
-       FROM comp_campaign_items i JOIN drivers d ON d.id = i.driver_id WHERE i.campaign_id = ? ORDER BY i.driver_id`,
+      `SELECT driver_id, failures, amount, status, batch_no, transfer_id, coalesce(error, '')
+       FROM comp_campaign_items WHERE campaign_id = ? ORDER BY driver_id`,
     )
     .raw()
-    .iterate(id) as Iterable<[string, string, string, number, number, string, string, string, string]>;
+    .iterate(id) as Iterable<[string, number, number, string, string, string, string]>;
   let rows = 0;
-  for (const [driverId, name, phone, failures, amount, status, batchNo, transferId, error] of items) {
+  for (const [driverId, failures, amount, status, batchNo, transferId, error] of items) {
+    const contact = contacts.get(driverId);
+    // A driver the ledger does not know is left out, as the join on drivers always did.
+    if (!contact) continue;
+    const { name, phone } = contact;
     const row = detail.addRow([driverId, name, phone, failures, figure(book, amount), status, batchNo, transferId, error]);
     row.getCell(5).numFmt = book.fmt;
     row.commit();

@@ -2,8 +2,9 @@ import { businessDate } from '../kernel/clock';
 import type { AppContext } from '../kernel/context';
 import type { DoctorCheck } from '../system/doctor';
 import { writeTx } from '../kernel/db/connection';
-import { addDriver, findDriverByIdTag, placeHold, topUp } from '../ledger';
-import { failStart } from '../sessions';
+import { addDriver, findDriverByIdTag, topUp, transferFacts } from '../ledger';
+import { recordFailedStarts, type FailedStart } from '../sessions';
+import { getCharger } from '../chargers';
 import { DEMO_TARIFF_STATION, instantOf } from '../tariffs';
 
 /**
@@ -12,16 +13,8 @@ import { DEMO_TARIFF_STATION, instantOf } from '../tariffs';
  * executing (a process stopped mid-run) is named so someone resumes it.
  */
 export function compensationDoctorCheck(app: AppContext): DoctorCheck {
-  const one = (sql: string) => (app.sqlite.prepare(sql).get() as { n: number }).n;
-  const uncounted = one(
-    `SELECT count(*) AS n FROM comp_campaign_items i LEFT JOIN ledger_transfers t ON t.id = i.transfer_id
-     WHERE i.status IN ('credited', 'already') AND (t.id IS NULL OR t.amount <> i.amount OR t.campaign_id IS NOT i.campaign_id)`,
-  );
-  const unmarked = one(
-    `SELECT count(*) AS n FROM ledger_transfers t JOIN comp_campaign_items i ON i.transfer_id = t.id WHERE i.status NOT IN ('credited', 'already')`,
-  );
+  const { items, uncounted, unmarked } = itemsAgainstLedger(app);
   const executing = app.sqlite.prepare("SELECT id FROM comp_campaigns WHERE state = 'executing' ORDER BY created_at").all() as { id: string }[];
-  const items = one('SELECT count(*) AS n FROM comp_campaign_items');
   if (uncounted + unmarked > 0) {
     return {
       name: 'compensation',
@@ -33,6 +26,33 @@ export function compensationDoctorCheck(app: AppContext): DoctorCheck {
   return { name: 'compensation', ok: true, detail: `${items} campaign item(s) agree with the ledger${running}` };
 }
 
+const CHECK_PAGE = 10_000;
+
+/**
+ * Every item against its ledger transfer, a page of items at a time: credited (or already) items
+ * whose transfer is missing or differs in amount or campaign, and items not marked done whose
+ * transfer exists.
+ */
+function itemsAgainstLedger(app: AppContext): { items: number; uncounted: number; unmarked: number } {
+  const page = app.sqlite.prepare('SELECT rowid, campaign_id, amount, status, transfer_id FROM comp_campaign_items WHERE rowid > ? ORDER BY rowid LIMIT ?').raw();
+  let items = 0;
+  let uncounted = 0;
+  let unmarked = 0;
+  for (let after = 0; ; ) {
+    const rows = page.all(after, CHECK_PAGE) as [number, string, number, string, string][];
+    const transfers = transferFacts(app, rows.map((r) => r[4]));
+    for (const [, campaignId, amount, status, transferId] of rows) {
+      const t = transfers.get(transferId);
+      const done = status === 'credited' || status === 'already';
+      if (done && (!t || t.amount !== amount || t.campaignId !== campaignId)) uncounted += 1;
+      if (!done && t) unmarked += 1;
+    }
+    items += rows.length;
+    if (rows.length < CHECK_PAGE) return { items, uncounted, unmarked };
+    after = rows[rows.length - 1][0];
+  }
+}
+
 /** Dashboard figures: campaigns waiting for a dry run or an approval, and campaigns crediting now. */
 export function compensationFigures(app: AppContext): { key: string; value: number; unit: 'count' }[] {
   const n = (state: string) => (app.sqlite.prepare('SELECT count(*) AS n FROM comp_campaigns WHERE state = ?').get(state) as { n: number }).n;
@@ -40,44 +60,6 @@ export function compensationFigures(app: AppContext): { key: string; value: numb
     { key: 'compensation.awaitingApproval', value: n('draft'), unit: 'count' },
     { key: 'compensation.executing', value: n('executing'), unit: 'count' },
   ];
-}
-
-export interface FailedStart {
-  driverId: string;
-  chargerId: string;
-  connectorId: number;
-  stationId: string | null;
-  /** When the start was attempted (epoch ms). */
-  at: number;
-  /** Held for the session, then released by the failure. */
-  prepayFen: number;
-}
-
-/**
- * Sessions whose start failed, made the way the live path makes them: the session row, the
- * prepaid hold, then failStart (FAILED, start_timeout, hold voided, driver notified), each with
- * the clock at the attempt's time. For the demo depot and for tests; one transaction in all.
- */
-export function recordFailedStarts(base: AppContext, starts: readonly FailedStart[], idPrefix: string): string[] {
-  // Made-up history: its failures are not news for the log.
-  const app: AppContext = { ...base, log: base.log.child({ seeding: idPrefix }, { level: 'error' }) };
-  return writeTx(app.sqlite, () =>
-    starts.map((s, i) => {
-      const id = `${idPrefix}${String(i + 1).padStart(5, '0')}`;
-      const at: AppContext = { ...app, clock: { ...app.clock, now: () => s.at } };
-      app.sqlite
-        .prepare(
-          `INSERT INTO charging_sessions (id, state, origin, charger_id, connector_id, station_id, driver_id, id_tag, prepay_fen, created_at, created_by, updated_at)
-           VALUES (?, 'PLACED', 'operator', ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
-        )
-        .run(id, s.chargerId, s.connectorId, s.stationId, s.driverId, `DD${id.slice(-18)}`, s.prepayFen, s.at, s.at);
-      const hold = placeHold(at, { key: `hold:${id}`, driverId: s.driverId, amountFen: s.prepayFen, expiresAt: s.at + 86_400_000, sessionId: id, memo: `prepay for session on ${s.chargerId}/${s.connectorId}` });
-      app.sqlite.prepare('UPDATE charging_sessions SET hold_id = ? WHERE id = ?').run(hold.holdId, id);
-      const late: AppContext = { ...app, clock: { ...app.clock, now: () => s.at + app.config.sessions.startTimeoutMs } };
-      failStart(late, id, 'start_timeout', `no StartTransaction within ${app.config.sessions.startTimeoutMs / 1000} s of the RemoteStart`);
-      return id;
-    }),
-  );
 }
 
 const BURST_DRIVERS = 24;
@@ -90,7 +72,7 @@ export const compensationDemoStep = {
   name: 'compensation',
   run(app: AppContext): string {
     if (findDriverByIdTag(app, 'DEMOBURST01')) return 'the failed-start burst already exists; left as it is';
-    const charger = app.sqlite.prepare("SELECT id, station_id AS stationId FROM chargers WHERE id = 'SIM-002'").get() as { id: string; stationId: string | null } | undefined;
+    const charger = getCharger(app, 'SIM-002');
     const chargerId = charger?.id ?? 'SIM-002';
     const stationId = charger?.stationId ?? DEMO_TARIFF_STATION;
     const zone = app.config.timeZone;

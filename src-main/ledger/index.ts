@@ -111,6 +111,17 @@ export {
   type LedgerTotals,
 } from './queries';
 export { verifyLedger, REQUIRED_TRIGGERS, type VerifyReport, type Finding } from './verify';
+export {
+  driverContacts,
+  driversMatching,
+  transfersOfSession,
+  transferFacts,
+  netRefundedFen,
+  debtCollected,
+  resettlementResult,
+  type DriverContact,
+  type SessionTransfer,
+} from './lookups';
 export { ledgerMethods } from './methods';
 export { ledgerFigures, ledgerDoctorCheck, ledgerDemoStep } from './system';
 export { TRANSFER_CODES, ACCOUNT_TYPES, type TransferCode, type AccountType } from './schema';

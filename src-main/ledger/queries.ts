@@ -4,6 +4,7 @@ import { ACCOUNT_COLUMNS, creditBalance, driverAccountId, type AccountRow } from
 import { getDriver, type Driver } from './drivers';
 import { HOLD_COLUMNS, TRANSFER_COLUMNS, type HoldRow, type TransferRow } from './engine';
 import type { AccountType, TransferCode, Unit } from './schema';
+import { operatorNames } from '../operators';
 
 /** Read-only views of the ledger: balances, a driver's wallet, the statement (流水), open holds and debts. */
 
@@ -223,14 +224,9 @@ export function listDrivers(app: Reader, opts: { search?: string; limit?: number
 }
 
 export function getTransfer(app: Pick<Reader, 'sqlite'>, id: string): TransferRow & { operatorName: string | null } {
-  const row = app.sqlite
-    .prepare(
-      `SELECT ${T_COLUMNS}, o.name AS operatorName
-       FROM ledger_transfers t LEFT JOIN operators o ON o.id = t.operator_id WHERE t.id = ?`,
-    )
-    .get(id) as (TransferRow & { operatorName: string | null }) | undefined;
+  const row = app.sqlite.prepare(`SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = ?`).get(id) as TransferRow | undefined;
   if (!row) throw new DepotError('not_found', `transferId: no transfer ${id}`, { field: 'transferId' });
-  return row;
+  return withOperatorNames(app, [row])[0];
 }
 
 export function getHold(app: Pick<Reader, 'sqlite'>, id: string): HoldRow {
@@ -396,18 +392,24 @@ function statementAccounts(app: Reader, driverId: string): Map<string, Statement
 
 /** Every transfer on any of the driver's accounts, oldest first, with its operator and its hold's amount. */
 function driverTransfers(app: Reader, driverId: string): StatementRow[] {
-  return app.sqlite
+  const rows = app.sqlite
     .prepare(
-      `SELECT ${T_COLUMNS}, o.name AS operatorName, h.amount AS holdAmount
+      `SELECT ${T_COLUMNS}, h.amount AS holdAmount
        FROM ledger_transfers t
-       LEFT JOIN operators o ON o.id = t.operator_id
        LEFT JOIN ledger_holds h ON h.id = t.pending_id
        WHERE t.seq IN (
          SELECT seq FROM ledger_transfers WHERE debit_account_id IN (SELECT id FROM ledger_accounts WHERE driver_id = @driverId)
          UNION SELECT seq FROM ledger_transfers WHERE credit_account_id IN (SELECT id FROM ledger_accounts WHERE driver_id = @driverId))
        ORDER BY t.seq`,
     )
-    .all({ driverId }) as StatementRow[];
+    .all({ driverId }) as Omit<StatementRow, 'operatorName'>[];
+  return withOperatorNames(app, rows);
+}
+
+/** Each transfer with the login name of the operator who made it (null: none, or no longer known). */
+function withOperatorNames<T extends Pick<TransferRow, 'operatorId'>>(app: Pick<Reader, 'sqlite'>, rows: T[]): (T & { operatorName: string | null })[] {
+  const names = operatorNames(app, [...new Set(rows.map((r) => r.operatorId).filter((id): id is string => id !== null))]);
+  return rows.map((r) => ({ ...r, operatorName: r.operatorId === null ? null : (names.get(r.operatorId) ?? null) }));
 }
 
 function snapshot(w: StatementWalk): Balances {

@@ -10,6 +10,7 @@ import { correctTransfer } from './ops/corrections';
 import { placeHold, voidHold } from './ops/holds';
 import { grantPoints } from './ops/points';
 import { postSessionCharge } from './ops/settlement';
+import { operatorIdByName } from '../operators';
 import { topUp } from './ops/topups';
 import { ledgerTotals } from './queries';
 import { verifyLedger } from './verify';
@@ -75,10 +76,10 @@ export const ledgerDemoStep: DemoStep = {
   name: 'ledger',
   run(app) {
     if (findDriverByIdTag(app, DEMO_DRIVERS[0].tags[0])) return 'demo drivers already exist; left as they are';
-    const operator = app.sqlite.prepare("SELECT id FROM operators WHERE name = 'zhang.wei'").get() as { id: string } | undefined;
-    const finance = app.sqlite.prepare("SELECT id FROM operators WHERE name = 'wang.fang'").get() as { id: string } | undefined;
-    const by = { operatorId: operator?.id ?? null };
-    const byFinance = { operatorId: finance?.id ?? null };
+    const operator = operatorIdByName(app, 'zhang.wei');
+    const finance = operatorIdByName(app, 'wang.fang');
+    const by = { operatorId: operator };
+    const byFinance = { operatorId: finance };
     const now = app.clock.now();
     // Operations dated in the past week: the same code, with the clock it reads moved back.
     const at = (daysAgo: number, hour: number): LedgerApp => ({

@@ -11,4 +11,5 @@ export {
   type OperatorSummary,
 } from './service';
 export { operatorMethods } from './methods';
+export { operatorIdByName, operatorNames } from './lookups';
 export { hashPassword, verifyPassword, DUMMY_HASH } from './passwords';

@@ -6,6 +6,8 @@ import { writeTx } from '../kernel/db/connection';
 import {
   DEPOT,
   creditCompensation,
+  driverContacts,
+  driversMatching,
   driverStatement,
   getDriver,
   listCoupons,
@@ -176,16 +178,21 @@ export function listOrders(app: Pick<App, 'sqlite'>, f: OrderFilter = {}): { tot
     ['o.channel = @channel', 'channel', f.channel],
     ['o.created_at >= @from', 'from', f.from],
     ['o.created_at < @to', 'to', f.to],
-    ['(o.number LIKE @search OR d.name LIKE @search OR d.phone LIKE @search)', 'search', f.search ? `%${f.search}%` : undefined],
+    ['(o.number LIKE @search OR o.driver_id IN (SELECT value FROM json_each(@drivers)))', 'search', f.search ? `%${f.search}%` : undefined],
   ]);
-  const total = (app.sqlite.prepare(`SELECT count(*) AS n FROM payment_orders o JOIN drivers d ON d.id = o.driver_id ${w}`).get(args) as { n: number }).n;
-  const orders = app.sqlite
+  // The search also matches the driver's name and phone: the ledger names the drivers that match.
+  if (f.search) args.drivers = JSON.stringify(driversMatching(app, f.search));
+  const total = (app.sqlite.prepare(`SELECT count(*) AS n FROM payment_orders o ${w}`).get(args) as { n: number }).n;
+  const rows = app.sqlite
     .prepare(
-      `SELECT ${ORDER_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1o.$2')}, d.name AS driverName, d.phone AS driverPhone
-       FROM payment_orders o JOIN drivers d ON d.id = o.driver_id ${w}
+      `SELECT ${ORDER_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1o.$2')}
+       FROM payment_orders o ${w}
        ORDER BY o.created_at DESC, o.id DESC LIMIT @limit OFFSET @offset`,
     )
-    .all({ ...args, limit: f.limit ?? 100, offset: f.offset ?? 0 }) as (OrderRow & { driverName: string; driverPhone: string })[];
+    .all({ ...args, limit: f.limit ?? 100, offset: f.offset ?? 0 }) as OrderRow[];
+  // Every order has its driver (a foreign key), so each finds its name and phone.
+  const contacts = driverContacts(app, [...new Set(rows.map((o) => o.driverId))]);
+  const orders = rows.map((o) => ({ ...o, driverName: contacts.get(o.driverId)?.name ?? '', driverPhone: contacts.get(o.driverId)?.phone ?? '' }));
   return { total, orders };
 }
 

@@ -4,6 +4,7 @@ import type { Figure } from '../system/dashboard';
 import type { DemoStep } from '../system/demo';
 import { simulateCustomerPaid } from './confirm';
 import { cancelOrder, createOrder, createPackage, listPackages, paymentTotals } from './orders';
+import { operatorIdByName } from '../operators';
 
 /** Payments' contributions to the dashboard and `depotdesk demo`. */
 
@@ -32,10 +33,10 @@ export const paymentsDemoStep: DemoStep = {
   name: 'payments',
   async run(app) {
     if (listPackages(app, { includeInactive: true }).length > 0) return 'packages already exist; left as they are';
-    const finance = app.sqlite.prepare("SELECT id FROM operators WHERE name = 'wang.fang'").get() as { id: string } | undefined;
-    const operator = app.sqlite.prepare("SELECT id FROM operators WHERE name = 'zhang.wei'").get() as { id: string } | undefined;
-    const byFinance = { operatorId: finance?.id ?? null };
-    const by = { operatorId: operator?.id ?? null };
+    const finance = operatorIdByName(app, 'wang.fang');
+    const operator = operatorIdByName(app, 'zhang.wei');
+    const byFinance = { operatorId: finance };
+    const by = { operatorId: operator };
     const packages = DEMO_PACKAGES.map((p) => createPackage(app, p, byFinance));
     const chen = findDriverByIdTag(app, '04A1B2C3D4');
     const wang = findDriverByIdTag(app, '04A1B2C3D6');

@@ -2,7 +2,7 @@ import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
 import { afterCommit } from '../kernel/db/after-commit';
 import { writeTx } from '../kernel/db/connection';
-import { refundFromWallet, refundToWallet, walletView } from '../ledger';
+import { debtCollected, netRefundedFen, refundFromWallet, refundToWallet, walletView } from '../ledger';
 import { Decimal, formatFen, roundFenHalfUp } from '../money';
 import { findOrder } from '../payments';
 import { findSession } from '../sessions';
@@ -108,18 +108,6 @@ function cleanText(value: string | undefined | null, field: string, opts: { requ
   return v;
 }
 
-/** Refunds of a session or order in the ledger, less the corrections that undid them. */
-function refundedInLedger(app: App, column: 'session_id' | 'order_id', id: string): number {
-  const r = app.sqlite
-    .prepare(
-      `SELECT coalesce((SELECT sum(amount) FROM ledger_transfers WHERE ${column} = @id AND code = 'refund'), 0)
-            - coalesce((SELECT sum(c.amount) FROM ledger_transfers c JOIN ledger_transfers r ON c.reverses_id = r.id
-                        WHERE c.code = 'correction' AND r.${column} = @id AND r.code = 'refund'), 0) AS v`,
-    )
-    .get({ id }) as { v: number };
-  return r.v;
-}
-
 function claimedByPending(app: App, column: 'session_id' | 'order_id', id: string, except: string | null): number {
   const r = app.sqlite
     .prepare(`SELECT coalesce(sum(amount), 0) AS v FROM refund_adjustments WHERE ${column} = ? AND state = 'pending' AND id IS NOT ?`)
@@ -137,11 +125,9 @@ export function adjustmentLimit(app: App, ref: AdjustmentRef, except: string | n
     }
     if (!s.driverId) throw new DepotError('refused', `sessionId: session ${s.id} has no driver to give money back to`, { field: 'sessionId' });
     // Money actually paid: the hold and the wallet at settlement, and what the session's debt has collected since.
-    const collected = s.debtId
-      ? ((app.sqlite.prepare('SELECT collected FROM ledger_debts WHERE id = ?').get(s.debtId) as { collected: number } | undefined)?.collected ?? 0)
-      : 0;
+    const collected = s.debtId ? (debtCollected(app, s.debtId) ?? 0) : 0;
     const paidFen = (s.paidHoldFen ?? 0) + (s.paidWalletFen ?? 0) + collected;
-    const refundedFen = refundedInLedger(app, 'session_id', s.id);
+    const refundedFen = netRefundedFen(app, { sessionId: s.id });
     const claimedFen = claimedByPending(app, 'session_id', s.id, except);
     return {
       target: 'session',
@@ -162,7 +148,7 @@ export function adjustmentLimit(app: App, ref: AdjustmentRef, except: string | n
   if (o.state !== 'PAID') throw new DepotError('refused', `orderId: order ${o.number} is ${o.state}; only a PAID order can be refunded`, { field: 'orderId', state: o.state });
   // What went through the gateway; the coupon, points and package bonus were never the driver's cash.
   const paidFen = o.payable;
-  const refundedFen = refundedInLedger(app, 'order_id', o.id);
+  const refundedFen = netRefundedFen(app, { orderId: o.id });
   const claimedFen = claimedByPending(app, 'order_id', o.id, except);
   return {
     target: 'order',

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { AppContext } from '../kernel/context';
 import { ALL_ROLES, FINANCE, method, SUPERVISORS, type CallContext } from '../kernel/method';
-import { CHANNELS } from '../ledger';
+import { CHANNELS, driverContacts } from '../ledger';
+import { findOperator } from '../operators';
 import { amount, amountSchema, positiveYuanField } from '../money';
-import { PAYMENT_CHANNELS } from '../payments';
+import { findOrder, PAYMENT_CHANNELS } from '../payments';
 import { adjustmentLimit, approveAdjustment, createAdjustment, getAdjustment, listAdjustments, rejectAdjustment, type AdjustmentLimit, type AdjustmentRow } from './adjustments';
 import { ADJUSTMENT_STATES, ADJUSTMENT_TARGETS, REFUND_RESOLUTIONS, REFUND_TASK_SOURCES, REFUND_TASK_STATES } from './schema';
 import { getTask, listTasks, processDueTasks, resolveTask, retryTask, taskCounts, type RefundTaskRow } from './tasks';
@@ -91,18 +92,18 @@ const countsSchema = z.object(Object.fromEntries(REFUND_TASK_STATES.map((s) => [
 
 function operatorName(app: AppContext, operatorId: string | null): z.infer<typeof who> {
   if (!operatorId) return null;
-  const o = app.sqlite.prepare('SELECT name, display_name AS displayName FROM operators WHERE id = ?').get(operatorId) as { name: string; displayName: string } | undefined;
+  const o = findOperator(app, operatorId);
   return { id: operatorId, name: o ? o.displayName || o.name : operatorId };
 }
 
 function driverName(app: AppContext, driverId: string | null): string | null {
   if (!driverId) return null;
-  return (app.sqlite.prepare('SELECT name FROM drivers WHERE id = ?').get(driverId) as { name: string } | undefined)?.name ?? driverId;
+  return driverContacts(app, [driverId]).get(driverId)?.name ?? driverId;
 }
 
 function orderNumber(app: AppContext, orderId: string | null): string | null {
   if (!orderId) return null;
-  return (app.sqlite.prepare('SELECT number FROM payment_orders WHERE id = ?').get(orderId) as { number: string } | undefined)?.number ?? null;
+  return findOrder(app, orderId)?.number ?? null;
 }
 
 export function adjustmentOut(app: AppContext, a: AdjustmentRow): z.input<typeof adjustmentSchema> {

@@ -2,7 +2,8 @@ import { raiseAlert } from '../alerts';
 import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
 import { writeTx } from '../kernel/db/connection';
-import { resettleSession, type ResettleResult } from '../ledger';
+import { resettlementResult, resettleSession, type ResettleResult } from '../ledger';
+import { getCharger } from '../chargers';
 import { formatFen } from '../money';
 import { addTimeline, transition } from './machine';
 import type { ForceCloseState } from './schema';
@@ -80,8 +81,7 @@ export function hasApprovedForceClose(app: AppContext, sessionId: string): boole
 
 /** What the ledger's re-settlement of a session did, if it was re-settled. */
 export function resettlementOf(app: AppContext, sessionId: string): ResettleResult | null {
-  const row = app.sqlite.prepare("SELECT result FROM ledger_operations WHERE key = ? AND kind = 'resettle'").get(`resettle:${sessionId}`) as { result: string } | undefined;
-  return row ? (JSON.parse(row.result) as ResettleResult) : null;
+  return resettlementResult(app, sessionId);
 }
 
 // --- stuck sessions ----------------------------------------------------------------------------
@@ -94,42 +94,45 @@ export interface StuckSession {
   forceClose: ForceCloseRow | null;
 }
 
-const LAST_MESSAGE = 'max(coalesce(c.last_seen_at, 0), coalesce(s.start_received_at, 0))';
-
-interface StuckRow {
-  id: string;
-  lastMessageAt: number;
+/**
+ * Whether the session's charger is online and when anything last came from it (our clock): the
+ * later of the charger's last message and the session's StartTransaction. Null for a charger that
+ * is not registered.
+ */
+function chargerSilence(app: AppContext, s: Pick<SessionRow, 'chargerId' | 'startReceivedAt'>): { online: boolean; lastMessageAt: number } | null {
+  const c = getCharger(app, s.chargerId);
+  if (!c) return null;
+  return { online: c.online, lastMessageAt: Math.max(c.lastSeenAt ?? 0, s.startReceivedAt ?? 0) };
 }
 
 /** Sessions that are stuck now, longest silent first. */
 export function stuckSessions(app: AppContext, now: number = app.clock.now()): StuckSession[] {
-  const rows = app.sqlite
-    .prepare(
-      `SELECT s.id, ${LAST_MESSAGE} AS lastMessageAt FROM charging_sessions s JOIN chargers c ON c.id = s.charger_id
-       WHERE s.state IN ('CHARGING', 'STOPPING') AND c.online = 0 AND ${LAST_MESSAGE} <= ?
-       ORDER BY lastMessageAt, s.id`,
-    )
-    .all(now - app.config.sessions.stuckAfterMs) as StuckRow[];
+  const active = app.sqlite
+    .prepare("SELECT id, charger_id AS chargerId, start_received_at AS startReceivedAt FROM charging_sessions WHERE state IN ('CHARGING', 'STOPPING')")
+    .all() as { id: string; chargerId: string; startReceivedAt: number | null }[];
+  const cutoff = now - app.config.sessions.stuckAfterMs;
+  const rows: { id: string; lastMessageAt: number }[] = [];
+  for (const s of active) {
+    const c = chargerSilence(app, s);
+    if (c && !c.online && c.lastMessageAt <= cutoff) rows.push({ id: s.id, lastMessageAt: c.lastMessageAt });
+  }
+  rows.sort((a, b) => a.lastMessageAt - b.lastMessageAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return rows.map((r) => ({ session: requireSession(app, r.id), lastMessageAt: r.lastMessageAt, silentForMs: now - r.lastMessageAt, forceClose: openForceClose(app, r.id) }));
 }
 
 /** When the session's charger was last heard from, if the session is stuck now. */
 export function stuckInfo(app: AppContext, s: SessionRow, now: number = app.clock.now()): { lastMessageAt: number; silentForMs: number } | null {
   if (notStuckBecause(app, s, now)) return null;
-  const r = app.sqlite
-    .prepare(`SELECT ${LAST_MESSAGE} AS lastMessageAt FROM charging_sessions s JOIN chargers c ON c.id = s.charger_id WHERE s.id = ?`)
-    .get(s.id) as { lastMessageAt: number };
-  return { lastMessageAt: r.lastMessageAt, silentForMs: now - r.lastMessageAt };
+  const { lastMessageAt } = chargerSilence(app, s)!;
+  return { lastMessageAt, silentForMs: now - lastMessageAt };
 }
 
 /** Why a session is not stuck now (null: it is), in words an operator acts on, with a code. */
 export function notStuckBecause(app: AppContext, s: SessionRow, now: number = app.clock.now()): { reason: string; message: string } | null {
   if (s.state !== 'CHARGING' && s.state !== 'STOPPING') return { reason: 'not_active', message: `session ${s.id} is ${s.state}, not charging` };
-  const c = app.sqlite
-    .prepare(`SELECT c.online, ${LAST_MESSAGE} AS lastMessageAt FROM charging_sessions s JOIN chargers c ON c.id = s.charger_id WHERE s.id = ?`)
-    .get(s.id) as { online: number; lastMessageAt: number } | undefined;
+  const c = chargerSilence(app, s);
   if (!c) return { reason: 'no_charger', message: `session ${s.id}: charger ${s.chargerId} is not registered` };
-  if (c.online === 1) return { reason: 'charger_online', message: `charger ${s.chargerId} is online: it will send the session's StopTransaction; stop the session instead` };
+  if (c.online) return { reason: 'charger_online', message: `charger ${s.chargerId} is online: it will send the session's StopTransaction; stop the session instead` };
   const limit = app.config.sessions.stuckAfterMs;
   if (now - c.lastMessageAt < limit) {
     return {

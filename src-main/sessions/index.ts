@@ -33,5 +33,6 @@ export {
   type LateStopOutcome,
 } from './force-close';
 export { sessionFigures } from './figures';
+export { recordFailedStarts, type FailedStart } from './seed';
 export { runSweep, scanUnsettled, scanPlan, unsettledSummary, listSweeps, sweepDue, sweepWorker, sweepCron, sweeperFigures, sweeperMethods, type SweepResult, type SweepRecord, type UnsettledSummary } from './sweeper';
 export * from './sweeper-schema';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { AppContext } from '../kernel/context';
 import { ALL_ROLES, SUPERVISORS, method } from '../kernel/method';
-import { dayStart } from '../ledger';
+import { dayStart, transfersOfSession } from '../ledger';
+import { findOperator } from '../operators';
 import { formatFen } from '../money';
 import { approveForceClose, latestForceClose, rejectForceClose, requestForceClose, resettlementOf, stuckInfo, stuckSessions, type ForceCloseRow } from './force-close';
 import { FORCE_CLOSE_STATES, SESSION_STATES } from './schema';
@@ -82,19 +83,14 @@ const transferShape = z.object({
 
 /** The ledger's transfers that name this session (hold, post, legs, release, debt), in order. */
 export function sessionTransfers(app: AppContext, sessionId: string): z.infer<typeof transferShape>[] {
-  return app.sqlite
-    .prepare(
-      `SELECT id, debit_account_id AS debitAccountId, credit_account_id AS creditAccountId, amount AS amountFen, code, phase, created_at AS createdAt
-       FROM ledger_transfers WHERE session_id = ? ORDER BY seq`,
-    )
-    .all(sessionId) as z.infer<typeof transferShape>[];
+  return transfersOfSession(app, sessionId);
 }
 
 const who = z.object({ id: z.string(), name: z.string() });
 
 function operatorRef(app: AppContext, operatorId: string | null): z.infer<typeof who> | null {
   if (!operatorId) return null;
-  const o = app.sqlite.prepare('SELECT name, display_name AS displayName FROM operators WHERE id = ?').get(operatorId) as { name: string; displayName: string } | undefined;
+  const o = findOperator(app, operatorId);
   return { id: operatorId, name: o ? o.displayName || o.name : operatorId };
 }
 

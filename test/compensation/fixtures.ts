@@ -1,7 +1,7 @@
 import type { AppContext } from '../../src-main/kernel/context';
 import { writeTx } from '../../src-main/kernel/db/connection';
 import { addDriver, topUp } from '../../src-main/ledger';
-import { recordFailedStarts, type FailedStart } from '../../src-main/compensation/system';
+import { recordFailedStarts, type FailedStart } from '../../src-main/sessions';
 
 /**
  * The issue's case, generated: on 2026-01-15 between 09:00 and 12:00 (Asia/Shanghai) station

@@ -2,7 +2,7 @@ import type { Browser, Page } from '@playwright/test';
 import { businessDate } from '../../src-main/kernel/clock';
 import { openCore } from '../../src-main/boot/core';
 import { silentLogger } from '../../src-main/kernel/logger';
-import { recordFailedStarts, type FailedStart } from '../../src-main/compensation/system';
+import { recordFailedStarts, type FailedStart } from '../../src-main/sessions';
 import { instantOf } from '../../src-main/tariffs';
 import { docsScreenshot, expect, openApp, rpc, signIn, test } from './fixtures';
 

@@ -1,0 +1,26 @@
+import type { AppContext } from '../kernel/context';
+import { normalizeName } from './service';
+
+/**
+ * Reads other domains make of the operator accounts: a name next to an id in their own rows, an
+ * account by name (the demo). This domain owns the table; nothing else names it in SQL.
+ */
+
+type Db = Pick<AppContext, 'sqlite'>;
+
+/** The id of the operator with this login name, if there is one. */
+export function operatorIdByName(app: Db, name: string): string | null {
+  return (app.sqlite.prepare('SELECT id FROM operators WHERE name = ?').pluck().get(normalizeName(name)) as string | undefined) ?? null;
+}
+
+/** The login name of each of these operators that exists. */
+export function operatorNames(app: Db, operatorIds: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  if (operatorIds.length === 0) return out;
+  const rows = app.sqlite.prepare('SELECT id, name FROM operators WHERE id IN (SELECT value FROM json_each(?))').raw().all(JSON.stringify(operatorIds)) as [
+    string,
+    string,
+  ][];
+  for (const [id, name] of rows) out.set(id, name);
+  return out;
+}

@@ -1,0 +1,49 @@
+import type { AppContext } from '../kernel/context';
+import { writeTx } from '../kernel/db/connection';
+import { placeHold } from '../ledger';
+import { failStart } from './start';
+
+export interface FailedStart {
+  driverId: string;
+  chargerId: string;
+  connectorId: number;
+  stationId: string | null;
+  /** When the start was attempted (epoch ms). */
+  at: number;
+  /** Held for the session, then released by the failure. */
+  prepayFen: number;
+}
+
+/**
+ * Sessions whose start failed, made the way the live path makes them: the session row, the
+ * prepaid hold, then failStart (FAILED, start_timeout, hold voided, driver notified), each with
+ * the clock at the attempt's time. For the demo depot and for tests; one transaction in all.
+ */
+export function recordFailedStarts(base: AppContext, starts: readonly FailedStart[], idPrefix: string): string[] {
+  // Made-up history: its failures are not news for the log.
+  const app: AppContext = { ...base, log: base.log.child({ seeding: idPrefix }, { level: 'error' }) };
+  return writeTx(app.sqlite, () =>
+    starts.map((s, i) => {
+      const id = `${idPrefix}${String(i + 1).padStart(5, '0')}`;
+      const at: AppContext = { ...app, clock: { ...app.clock, now: () => s.at } };
+      app.sqlite
+        .prepare(
+          `INSERT INTO charging_sessions (id, state, origin, charger_id, connector_id, station_id, driver_id, id_tag, prepay_fen, created_at, created_by, updated_at)
+           VALUES (?, 'PLACED', 'operator', ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+        )
+        .run(id, s.chargerId, s.connectorId, s.stationId, s.driverId, `DD${id.slice(-18)}`, s.prepayFen, s.at, s.at);
+      const hold = placeHold(at, {
+        key: `hold:${id}`,
+        driverId: s.driverId,
+        amountFen: s.prepayFen,
+        expiresAt: s.at + 86_400_000,
+        sessionId: id,
+        memo: `prepay for session on ${s.chargerId}/${s.connectorId}`,
+      });
+      app.sqlite.prepare('UPDATE charging_sessions SET hold_id = ? WHERE id = ?').run(hold.holdId, id);
+      const late: AppContext = { ...app, clock: { ...app.clock, now: () => s.at + app.config.sessions.startTimeoutMs } };
+      failStart(late, id, 'start_timeout', `no StartTransaction within ${app.config.sessions.startTimeoutMs / 1000} s of the RemoteStart`);
+      return id;
+    }),
+  );
+}
