@@ -68,11 +68,7 @@ function appliedMigrations(sqlite: Database.Database): { idx: number; tag: strin
     .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
     .get();
   if (!exists) return [];
-  return sqlite.prepare('SELECT idx, tag, hash FROM schema_migrations ORDER BY idx').all() as {
-    idx: number;
-    tag: string;
-    hash: string;
-  }[];
+  return sqlite.prepare<unknown[], { idx: number; tag: string; hash: string }>('SELECT idx, tag, hash FROM schema_migrations ORDER BY idx').all();
 }
 
 /** Compares the database with the files; throws before any write when they cannot be reconciled. */
