@@ -6,7 +6,7 @@ import { silentLogger } from '../src-main/kernel/logger';
 import { startHttpServer } from '../src-main/contract/http';
 import { dispatch } from '../src-main/contract/dispatch';
 import type { Caller } from '../src-main/kernel/method';
-import { methods } from '../src-main/contract/methods';
+import { depot } from '../src-main/modules';
 import { perSecond, ratio, timeAsync, type Benchmark } from './harness';
 
 /**
@@ -17,7 +17,7 @@ const bench: Benchmark = async ({ quick, dir }) => {
   const n = quick ? 2_000 : 20_000;
   const app = openCore({ dataDir: dir, mode: 'test', clock: new FakeClock(), log: silentLogger() });
   const caller: Caller = { operator: null, transport: 'test', session: { signIn: () => ({ token: '' }), signOut: () => {} } };
-  const handler = methods['auth.me'].handler;
+  const handler = depot.methods['auth.me'].handler;
 
   const direct = await timeAsync(async () => {
     for (let i = 0; i < n; i += 1) await handler({ app, caller }, {});

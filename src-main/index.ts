@@ -7,7 +7,7 @@ import { openCore } from './boot/core';
 import { startServices, type Services } from './boot/services';
 import { isDepotError } from './kernel/errors';
 import { registerIpc } from './contract/ipc';
-import { methodNames } from './contract/methods';
+import { methodNames } from './modules';
 import { openDoorForWindow, type Door } from './shell/door';
 import { electronNativeBinding } from './shell/native';
 import { resolveAppRequest } from './shell/protocol';

@@ -1,3 +1,15 @@
+import { defineModule, tablesOf } from '../kernel/module';
+import * as alertsSchema from './schema';
+import { alertMethods } from './methods';
+
 export { alerts, ALERT_LEVELS, type AlertLevel } from './schema';
 export { raiseAlert, listAlerts, getAlert, acknowledgeAlert, openAlertCount, type Alert, type RaiseAlertInput } from './service';
 export { alertMethods, alertShape } from './methods';
+
+// ── the module: what this domain plugs into the depot (src-main/modules.ts composes them) ──────
+
+export const alertsModule = defineModule({
+  name: 'alerts',
+  methods: alertMethods,
+  tables: tablesOf(alertsSchema),
+});

@@ -3,6 +3,7 @@ import { DepotError, expectChanges } from '../kernel/errors';
 import { afterCommit } from '../kernel/db/after-commit';
 import { writeTx } from '../kernel/db/connection';
 import type { AlertLevel } from './schema';
+import { countRows, expectRow } from '../kernel/db/rows';
 
 /**
  * Alerts.
@@ -75,16 +76,16 @@ export function raiseAlert(app: AppContext, input: RaiseAlertInput): { alert: Al
   const id = app.ids.next();
   const now = app.clock.now();
   const row = writeTx(app.sqlite, () =>
-    app.sqlite
-      .prepare(
+    expectRow<AlertRow>(
+      app.sqlite.prepare(
         `INSERT INTO alerts (id, code, level, message, subject, details, raised_at, last_raised_at, count)
          VALUES (@id, @code, @level, @message, @subject, @details, @now, @now, 1)
          ON CONFLICT (subject) WHERE acknowledged_at IS NULL DO UPDATE SET
            count = count + 1, last_raised_at = excluded.last_raised_at,
            level = excluded.level, message = excluded.message, details = excluded.details
          RETURNING *`,
-      )
-      .get({
+      ),
+      {
         id,
         code: input.code,
         level: input.level,
@@ -92,7 +93,8 @@ export function raiseAlert(app: AppContext, input: RaiseAlertInput): { alert: Al
         subject: input.subject ?? input.code,
         details: JSON.stringify(input.details ?? {}),
         now,
-      }) as AlertRow,
+      },
+    ),
   );
   const alert = toAlert(row);
   const created = alert.id === id;
@@ -109,7 +111,7 @@ export function raiseAlert(app: AppContext, input: RaiseAlertInput): { alert: Al
 }
 
 export function getAlert(app: AppContext, id: string): Alert | null {
-  const row = app.sqlite.prepare('SELECT * FROM alerts WHERE id = ?').get(id) as AlertRow | undefined;
+  const row = app.sqlite.prepare<unknown[], AlertRow>('SELECT * FROM alerts WHERE id = ?').get(id);
   return row ? toAlert(row) : null;
 }
 
@@ -122,15 +124,15 @@ export interface AlertListQuery {
 
 export function listAlerts(app: AppContext, q: AlertListQuery): { total: number; items: Alert[] } {
   const where = q.open === undefined ? '' : q.open ? 'WHERE acknowledged_at IS NULL' : 'WHERE acknowledged_at IS NOT NULL';
-  const total = (app.sqlite.prepare(`SELECT count(*) AS n FROM alerts ${where}`).get() as { n: number }).n;
+  const total = countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM alerts ${where}`));
   const rows = app.sqlite
-    .prepare(`SELECT * FROM alerts ${where} ORDER BY last_raised_at DESC, id DESC LIMIT ? OFFSET ?`)
-    .all(q.limit, q.offset) as AlertRow[];
+    .prepare<unknown[], AlertRow>(`SELECT * FROM alerts ${where} ORDER BY last_raised_at DESC, id DESC LIMIT ? OFFSET ?`)
+    .all(q.limit, q.offset);
   return { total, items: rows.map(toAlert) };
 }
 
 export function openAlertCount(app: AppContext): number {
-  return (app.sqlite.prepare('SELECT count(*) AS n FROM alerts WHERE acknowledged_at IS NULL').get() as { n: number }).n;
+  return countRows(app.sqlite.prepare('SELECT count(*) AS n FROM alerts WHERE acknowledged_at IS NULL'));
 }
 
 export function acknowledgeAlert(app: AppContext, id: string, by: string): Alert {

@@ -4,8 +4,7 @@ import type { AppContext } from '../kernel/context';
 import { DepotError } from '../kernel/errors';
 import { startChargers, type ChargersRuntime, type StartChargersOptions } from '../chargers';
 import { startScheduler, type Scheduler } from '../jobs';
-import { crons, workers } from '../jobs/registry';
-import { sessionHooks } from '../sessions';
+import { depot } from '../modules';
 
 /**
  * The long-running services of a core that serves a depot (Electron and `serve`; one-shot CLI
@@ -69,7 +68,7 @@ export async function startServices(app: AppContext, opts: ServicesOptions = {})
   const releaseLock = takeServingLock(app);
   let scheduler: Scheduler;
   try {
-    scheduler = startScheduler(app, { workers, crons, poll: opts.poll ?? true });
+    scheduler = startScheduler(app, { workers: depot.workers, crons: depot.crons, poll: opts.poll ?? true });
   } catch (e) {
     releaseLock();
     throw e;
@@ -78,8 +77,8 @@ export async function startServices(app: AppContext, opts: ServicesOptions = {})
   if (opts.chargers !== false) {
     try {
       const given = opts.chargers ?? {};
-      // The session step consumes the transaction inbox and knows the id tags of its own starts.
-      chargers = await startChargers(app, { ...given, hooks: { ...sessionHooks(), ...given.hooks } });
+      // The modules' hooks: the session step authorizes id tags and consumes the transaction inbox.
+      chargers = await startChargers(app, { ...given, hooks: { ...depot.chargerHooks, ...given.hooks } });
     } catch (e) {
       app.runtime.broker.state = 'offline';
       const message = `the charger link did not start: ${(e as Error).message}`;

@@ -4,7 +4,7 @@ import type { AppContext } from '../kernel/context';
 import type { DepotEventMap } from '../kernel/events';
 import { afterCommit } from '../kernel/db/after-commit';
 import { writeTx, type Sqlite } from '../kernel/db/connection';
-import { canonicalJson, findDriverByIdTag, hasOpenDebt } from '../ledger';
+import { canonicalJson } from '../kernel/json';
 import {
   CALL,
   CALLERROR,
@@ -29,6 +29,10 @@ import {
 import { encodePayload } from './payload-codec';
 import { MAX_CONNECTORS, recordSelfRegisteredCharger } from './registry';
 import type { TransactionRecordKind } from './schema';
+import type { AuthorizeContext, ChargerHooks, IdTagInfo, TransactionRecordNotice } from '../kernel/plugins';
+
+export type { AuthorizeContext, ChargerHooks, IdTagInfo, TransactionRecordNotice };
+
 
 /**
  * What the back office does with each message a charger publishes.
@@ -56,48 +60,15 @@ import type { TransactionRecordKind } from './schema';
  *   logged and otherwise ignored, and are never answered.
  */
 
-export interface IdTagInfo {
-  status: 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx';
-  expiryDate?: string;
-  parentIdTag?: string;
-}
 
-/** A new or repeated transaction-inbox record, reported after its batch committed. */
-export interface TransactionRecordNotice {
-  recordId: number;
-  chargerId: string;
-  kind: TransactionRecordKind;
-  transactionId: number | null;
-  duplicate: boolean;
-}
 
-/** Where an id tag is being checked: which charger asks, and in which message. */
-export interface AuthorizeContext {
-  chargerId: string;
-  action: 'Authorize' | 'StartTransaction' | 'StopTransaction';
-}
+
 
 /**
- * Seams the session step plugs into. authorizeIdTag runs inside the ingest transaction (it must be
- * synchronous and may read the database); onTransactionRecords runs after the batch committed,
- * with the records of every batch committed since its last call (service.ts, CONSUME_DELAY_MS).
+ * The charger link is transport only: who may charge is the sessions domain's answer, plugged in
+ * through its module's chargerHooks. Without it (a bare link in a test), no id tag is accepted.
  */
-export interface ChargerHooks {
-  authorizeIdTag(app: AppContext, idTag: string, where: AuthorizeContext): IdTagInfo;
-  onTransactionRecords?(app: AppContext, records: TransactionRecordNotice[]): void;
-}
-
-/**
- * An id tag is Accepted when it belongs to a driver in the ledger, Blocked while that driver has an
- * open debt, Invalid otherwise. (ConcurrentTx needs the sessions: see sessions/inbox.ts.)
- */
-export function authorizeFromLedger(app: AppContext, idTag: string): IdTagInfo {
-  const driver = findDriverByIdTag(app, idTag);
-  if (!driver) return { status: 'Invalid' };
-  return { status: hasOpenDebt(app, driver.id) ? 'Blocked' : 'Accepted' };
-}
-
-export const defaultHooks: ChargerHooks = { authorizeIdTag: authorizeFromLedger };
+export const defaultHooks: ChargerHooks = { authorizeIdTag: () => ({ status: 'Invalid' }) };
 
 export interface InboundMessage {
   topic: string;

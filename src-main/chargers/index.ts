@@ -1,3 +1,11 @@
+import { defineModule, tablesOf } from '../kernel/module';
+import * as chargersSchema from './schema';
+import { chargerMethods } from './methods';
+import { connectorsDoctorCheck } from './registry';
+import { chargersDemoStep } from './demo';
+import { chargerFigures } from './figures';
+import { chargersOfflineCron, chargersOfflineWorker, chargersPruneMessagesCron, chargersPruneMessagesWorker } from './jobs';
+
 export * from './schema';
 export { chargerMethods, chargerShape } from './methods';
 export {
@@ -9,7 +17,6 @@ export {
 } from './service';
 export {
   defaultHooks,
-  authorizeFromLedger,
   type AuthorizeContext,
   type ChargerHooks,
   type IdTagInfo,
@@ -70,3 +77,19 @@ export { ensureBackOfficeCredentials, BACK_OFFICE_USERNAME } from './broker';
 export { encodePayload, decodePayload, type StoredPayload } from './payload-codec';
 export { chargersDemoStep, DEMO_CHARGER_PASSWORD, DEMO_ID_TAGS } from './demo';
 export { chargerFigures } from './figures';
+export { runSimulation, SCENARIOS, simChargerId, type Scenario } from './simulator';
+
+// ── the module: what this domain plugs into the depot (src-main/modules.ts composes them) ──────
+
+export { chargersOfflineWorker, chargersOfflineCron, chargersPruneMessagesWorker, chargersPruneMessagesCron } from './jobs';
+
+export const chargersModule = defineModule({
+  name: 'chargers',
+  methods: chargerMethods,
+  workers: [chargersOfflineWorker, chargersPruneMessagesWorker],
+  crons: [chargersOfflineCron, chargersPruneMessagesCron],
+  figures: [chargerFigures],
+  doctorChecks: [{ name: 'connectors', run: connectorsDoctorCheck }],
+  demoSteps: [chargersDemoStep],
+  tables: tablesOf(chargersSchema),
+});

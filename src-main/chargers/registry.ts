@@ -2,7 +2,7 @@ import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
 import { writeTx } from '../kernel/db/connection';
 import { hashPassword } from '../operators';
-import type { DoctorCheck, DoctorOptions } from '../system/doctor';
+import type { DoctorCheck, DoctorOptions } from '../kernel/plugins';
 import { CHARGER_ID_PATTERN } from './ocpp';
 import { decodePayload } from './payload-codec';
 import { cachedStatement } from '../kernel/db/statements';

@@ -1,4 +1,4 @@
-import { readInstanceFile } from '../boot/core';
+import { readInstanceFile } from '../kernel/instance';
 import { resolvePaths } from '../kernel/config';
 import { DepotError } from '../kernel/errors';
 import { readInstanceToken } from '../kernel/token';

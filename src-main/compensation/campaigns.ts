@@ -1,7 +1,8 @@
 import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
 import { writeTx } from '../kernel/db/connection';
-import { DEPOT, canonicalJson, correctTransfer, createTransfers, driverAccountId, driverContacts, grantCoupon, type TransferRequest } from '../ledger';
+import { canonicalJson } from '../kernel/json';
+import { DEPOT, correctTransfer, createTransfers, driverAccountId, driverContacts, grantCoupon, type TransferRequest } from '../ledger';
 import { formatFen } from '../money';
 import { isoInZone } from '../tariffs';
 import { computeReport, matchingSessionsSql, type Report } from './report';

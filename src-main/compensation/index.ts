@@ -1,3 +1,9 @@
+import { defineModule, tablesOf } from '../kernel/module';
+import * as compensationSchema from './schema';
+import { compensationMethods } from './methods';
+import { compensationDemoStep, compensationDoctorCheck, compensationFigures } from './system';
+import { executeCampaignWorker } from './jobs';
+
 /**
  * Compensation campaigns (批量补偿): criteria over sessions → dry run → approval by another
  * supervisor → chunked, idempotent, resumable execution through the ledger. Guarantees are at the
@@ -27,3 +33,15 @@ export { exportCampaign, describeSpec } from './export';
 export { executeCampaignWorker } from './jobs';
 export { compensationMethods } from './methods';
 export { compensationFigures, compensationDemoStep, compensationDoctorCheck } from './system';
+
+// ── the module: what this domain plugs into the depot (src-main/modules.ts composes them) ──────
+
+export const compensationModule = defineModule({
+  name: 'compensation',
+  methods: compensationMethods,
+  workers: [executeCampaignWorker],
+  figures: [compensationFigures],
+  doctorChecks: [{ name: 'compensation', run: compensationDoctorCheck }],
+  demoSteps: [compensationDemoStep],
+  tables: tablesOf(compensationSchema),
+});

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../kernel/context';
 import { DepotError } from '../kernel/errors';
-import { canonicalJson } from '../ledger';
+import { canonicalJson } from '../kernel/json';
 import { instantOf, startOfDate } from '../tariffs';
 import { amountFor, datesOf, minutes, type CampaignSpec, type CreditSpec, type ReversalSpec } from './spec';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DepotError } from '../kernel/errors';
 import { MAX_AMOUNT_FEN, parseYuan } from '../money';
-import { FAILURE_CODES, SESSION_STATES } from '../sessions/schema';
+import { FAILURE_CODES, SESSION_STATES } from '../sessions';
 import { CAMPAIGN_TARGETS, type CampaignTarget } from './schema';
 
 /**

@@ -1,6 +1,6 @@
 import { businessDate } from '../kernel/clock';
 import type { AppContext } from '../kernel/context';
-import type { DoctorCheck } from '../system/doctor';
+import type { DoctorCheck } from '../kernel/plugins';
 import { writeTx } from '../kernel/db/connection';
 import { addDriver, findDriverByIdTag, topUp, transferFacts } from '../ledger';
 import { recordFailedStarts, type FailedStart } from '../sessions';

@@ -2,7 +2,7 @@ import { DepotError, isDepotError, type ErrorShape } from '../kernel/errors';
 import type { AppContext } from '../kernel/context';
 import { appendAudit } from '../operators';
 import type { Caller, MethodDef } from '../kernel/method';
-import { methods } from './methods';
+import { depot } from '../modules';
 import type { CallResult } from './types';
 
 /**
@@ -10,10 +10,10 @@ import type { CallResult } from './types';
  * errors that are not DepotErrors are logged with their stack and reported as `internal`.
  */
 export async function dispatch(app: AppContext, caller: Caller, name: unknown, params: unknown): Promise<CallResult> {
-  if (typeof name !== 'string' || !Object.hasOwn(methods, name)) {
+  if (typeof name !== 'string' || !Object.hasOwn(depot.methods, name)) {
     return fail({ code: 'unknown_method', message: `unknown method ${JSON.stringify(name)}`, details: { method: name } });
   }
-  const def = (methods as Record<string, MethodDef>)[name];
+  const def = (depot.methods as Record<string, MethodDef>)[name];
 
   if (def.roles !== 'public') {
     if (!caller.operator) {

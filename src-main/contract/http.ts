@@ -6,8 +6,9 @@ import type { AppContext } from '../kernel/context';
 import { isLoopback } from '../kernel/config';
 import { tokensEqual } from '../kernel/token';
 import type { Caller, OperatorIdentity } from '../kernel/method';
+import { signedInOperator } from '../operators';
 import { dispatch } from './dispatch';
-import { CONTENT_SECURITY_POLICY } from '../shell/security';
+import { CONTENT_SECURITY_POLICY } from './csp';
 
 /**
  * Browser mode: the contract over HTTP.
@@ -126,7 +127,7 @@ async function handleRpc(app: AppContext, req: http.IncomingMessage, res: http.S
   const token = sessionToken(req);
   let newSessionCookie: string | null = null;
   const caller: Caller = {
-    operator: app.logins.resolve(app, token),
+    operator: signedInOperator(app, token),
     transport: 'http',
     session: {
       signIn: (op: OperatorIdentity) => {

@@ -1,5 +1,6 @@
 import type { AppContext } from '../kernel/context';
 import type { Caller, OperatorIdentity } from '../kernel/method';
+import { signedInOperator } from '../operators';
 import { dispatch } from './dispatch';
 import type { CallResult } from './types';
 
@@ -74,7 +75,7 @@ export function registerIpc(app: AppContext, ipcMain: IpcMainLike, opts: IpcAdap
     const { method, params } = (request ?? {}) as { method?: unknown; params?: unknown };
     const windowId = event.sender.id;
     const caller: Caller = {
-      operator: app.logins.resolve(app, loginByWindow.get(windowId)),
+      operator: signedInOperator(app, loginByWindow.get(windowId)),
       transport: 'ipc',
       session: {
         signIn: (op: OperatorIdentity) => {

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { ErrorShape } from '../kernel/errors';
-import type { Methods } from './methods';
+import type { Methods } from '../modules';
 
 /**
  * Types that flow to the preload and the renderer with `import type`. A rename in a domain's

@@ -4,6 +4,9 @@ import { DepotError, expectChanges } from '../kernel/errors';
 import { writeTx } from '../kernel/db/connection';
 import { enqueue, type Enqueued } from './queue';
 import type { Worker } from './worker';
+import type { CronDef } from '../kernel/plugins';
+
+export type { CronDef };
 
 /**
  * Cron: jobs enqueued on a schedule in the depot's time zone ("0 2 * * *" is 02:00 in
@@ -19,14 +22,6 @@ import type { Worker } from './worker';
  *   next slot: installing or editing a schedule never fires it for the past.
  */
 
-export interface CronDef {
-  /** Stable name; the key of the entry's row in job_crons. */
-  name: string;
-  /** Five fields (or six with seconds), evaluated in the depot's time zone. */
-  expression: string;
-  kind: string;
-  args?: unknown;
-}
 
 export function defineCron(def: CronDef): CronDef {
   if (!def.name.trim()) throw new DepotError('invalid_input', 'a cron entry needs a name', { field: 'name' });
@@ -98,9 +93,7 @@ export function enqueueDueCrons(
     if (due !== undefined && now < due) continue;
     const latest = latestSlot(cron.expression, tz, now);
     writeTx(app.sqlite, () => {
-      const row = app.sqlite.prepare('SELECT name, expression, kind, last_slot_at FROM job_crons WHERE name = ?').get(cron.name) as
-        | CronRow
-        | undefined;
+      const row = app.sqlite.prepare<unknown[], CronRow>('SELECT name, expression, kind, last_slot_at FROM job_crons WHERE name = ?').get(cron.name);
       if (!row) {
         app.sqlite
           .prepare('INSERT INTO job_crons (name, expression, kind, last_slot_at, updated_at) VALUES (?, ?, ?, ?, ?)')
@@ -158,9 +151,7 @@ export interface CronStatus {
 }
 
 export function cronStatus(app: AppContext): CronStatus[] {
-  const rows = app.sqlite.prepare('SELECT name, expression, kind, last_slot_at, last_job_id FROM job_crons ORDER BY name').all() as (CronRow & {
-    last_job_id: string | null;
-  })[];
+  const rows = app.sqlite.prepare<unknown[], (CronRow & { last_job_id: string | null })>('SELECT name, expression, kind, last_slot_at, last_job_id FROM job_crons ORDER BY name').all();
   const now = app.clock.now();
   return rows.map((r) => ({
     name: r.name,

@@ -1,3 +1,9 @@
+import { defineModule, tablesOf } from '../kernel/module';
+import * as jobsSchema from './schema';
+import { jobMethods } from './methods';
+import { jobFigures } from './figures';
+import { pruneCron, pruneWorker } from './maintenance';
+
 export { jobs, jobCrons, jobKindHealth } from './schema';
 export { JOB_STATES, LIVE_STATES, FINAL_JOB_STATES, type JobState } from './states';
 export {
@@ -22,3 +28,14 @@ export { pruneWorker, pruneCron, builtinWorkers, builtinCrons } from './maintena
 export { listJobs, jobStats, type JobSummary, type JobStats } from './query';
 export { jobMethods } from './methods';
 export { jobFigures } from './figures';
+
+// ── the module: what this domain plugs into the depot (src-main/modules.ts composes them) ──────
+
+export const jobsModule = defineModule({
+  name: 'jobs',
+  methods: jobMethods,
+  workers: [pruneWorker],
+  crons: [pruneCron],
+  figures: [jobFigures],
+  tables: tablesOf(jobsSchema),
+});

@@ -2,6 +2,7 @@ import type { AppContext } from '../kernel/context';
 import { JOB_STATES, type JobState } from './states';
 import { toJob, type Job } from './queue';
 import { whereOf } from '../kernel/db/where';
+import { countRows } from '../kernel/db/rows';
 
 /** What the Jobs page and the CLI read. */
 
@@ -29,11 +30,11 @@ export function listJobs(app: AppContext, q: JobListQuery): { total: number; ite
     ['queue = @queue', 'queue', q.queue],
     ['kind = @kind', 'kind', q.kind],
   ]);
-  const total = (app.sqlite.prepare(`SELECT count(*) AS n FROM jobs ${clause}`).get(params) as { n: number }).n;
+  const total = countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM jobs ${clause}`), params);
   // Newest first: ids are ULIDs, ordered by insertion time.
   const rows = app.sqlite
-    .prepare(`SELECT * FROM jobs ${clause} ORDER BY id DESC LIMIT @limit OFFSET @offset`)
-    .all({ ...params, limit: q.limit, offset: q.offset }) as Parameters<typeof toJob>[0][];
+    .prepare<unknown[], Parameters<typeof toJob>[0]>(`SELECT * FROM jobs ${clause} ORDER BY id DESC LIMIT @limit OFFSET @offset`)
+    .all({ ...params, limit: q.limit, offset: q.offset });
   return { total, items: rows.map((r) => summarize(toJob(r))) };
 }
 
@@ -50,12 +51,7 @@ export interface JobStats {
 }
 
 export function jobStats(app: AppContext): JobStats {
-  const rows = app.sqlite.prepare('SELECT queue, kind, state, count(*) AS n FROM jobs GROUP BY queue, kind, state').all() as {
-    queue: string;
-    kind: string;
-    state: JobState;
-    n: number;
-  }[];
+  const rows = app.sqlite.prepare<unknown[], { queue: string; kind: string; state: JobState; n: number }>('SELECT queue, kind, state, count(*) AS n FROM jobs GROUP BY queue, kind, state').all();
   const states = zeroCounts();
   const queues = new Map<string, StateCounts>();
   const kinds = new Map<string, StateCounts>();
@@ -67,12 +63,7 @@ export function jobStats(app: AppContext): JobStats {
     if (!kinds.has(r.kind)) kinds.set(r.kind, zeroCounts());
     kinds.get(r.kind)![r.state] += r.n;
   }
-  const health = app.sqlite.prepare('SELECT kind, failure_streak, last_error, last_failure_at FROM job_kind_health').all() as {
-    kind: string;
-    failure_streak: number;
-    last_error: string | null;
-    last_failure_at: number | null;
-  }[];
+  const health = app.sqlite.prepare<unknown[], { kind: string; failure_streak: number; last_error: string | null; last_failure_at: number | null }>('SELECT kind, failure_streak, last_error, last_failure_at FROM job_kind_health').all();
   for (const h of health) if (!kinds.has(h.kind)) kinds.set(h.kind, zeroCounts());
   const healthByKind = new Map(health.map((h) => [h.kind, h]));
   return {

@@ -10,6 +10,10 @@ import {
   RETRYABLE_BY_HAND,
   type JobState,
 } from './states';
+import type { EnqueueInput, Enqueued, Job, JobErrorEntry } from '../kernel/plugins';
+import { expectRow } from '../kernel/db/rows';
+
+export type { EnqueueInput, Enqueued, Job, JobErrorEntry };
 
 /**
  * The durable job queue: every rule that depends on time is a row here, never a bare setTimeout.
@@ -34,47 +38,8 @@ import {
  * - Completed, cancelled and discarded jobs are deleted after jobs.pruneAfterDays, never earlier.
  */
 
-export interface JobErrorEntry {
-  attempt: number;
-  at: number;
-  error: string;
-  stack: string | null;
-}
 
-export interface Job<A = unknown> {
-  id: string;
-  kind: string;
-  queue: string;
-  args: A;
-  meta: Record<string, unknown>;
-  state: JobState;
-  priority: number;
-  attempt: number;
-  maxAttempts: number;
-  scheduledAt: number;
-  attemptedAt: number | null;
-  completedAt: number | null;
-  discardedAt: number | null;
-  cancelledAt: number | null;
-  errors: JobErrorEntry[];
-  uniqueKey: string | null;
-  insertedAt: number;
-}
 
-export type Enqueued<A = unknown> = Job<A> & { conflict: boolean };
-
-export interface EnqueueInput {
-  kind: string;
-  args?: unknown;
-  queue?: string;
-  /** When the job may run (epoch ms); in the past or omitted: as soon as a runner is free. */
-  scheduledAt?: number;
-  maxAttempts?: number;
-  uniqueKey?: string;
-  /** 0 (first) to 9 (last). */
-  priority?: number;
-  meta?: Record<string, unknown>;
-}
 
 export const DEFAULT_QUEUE = 'default';
 export const DEFAULT_MAX_ATTEMPTS = 10;
@@ -160,7 +125,7 @@ export function enqueue(app: AppContext, input: EnqueueInput): Enqueued {
   const result = writeTx(app.sqlite, (): Enqueued => {
     // No conflict target: the only uniqueness a fresh ULID can hit is the live unique key.
     const inserted = app.sqlite
-      .prepare(
+      .prepare<unknown[], JobRow>(
         `INSERT INTO jobs (id, kind, queue, args, meta, state, priority, attempt, max_attempts, scheduled_at, errors, unique_key, inserted_at)
          VALUES (@id, @kind, @queue, @args, @meta, @state, @priority, 0, @maxAttempts, @scheduledAt, '[]', @uniqueKey, @now)
          ON CONFLICT DO NOTHING
@@ -178,11 +143,11 @@ export function enqueue(app: AppContext, input: EnqueueInput): Enqueued {
         scheduledAt,
         uniqueKey: input.uniqueKey ?? null,
         now,
-      }) as JobRow | undefined;
+      });
     if (inserted) return { ...toJob(inserted), conflict: false };
     const existing = app.sqlite
-      .prepare(`SELECT * FROM jobs WHERE unique_key = ? AND state IN (${LIVE_STATES_SQL})`)
-      .get(input.uniqueKey ?? null) as JobRow | undefined;
+      .prepare<unknown[], JobRow>(`SELECT * FROM jobs WHERE unique_key = ? AND state IN (${LIVE_STATES_SQL})`)
+      .get(input.uniqueKey ?? null);
     if (!existing) throw new DepotError('internal', `job ${input.kind} was neither inserted nor found by its unique key`, { uniqueKey: input.uniqueKey });
     return { ...toJob(existing), conflict: true };
   });
@@ -191,7 +156,7 @@ export function enqueue(app: AppContext, input: EnqueueInput): Enqueued {
 }
 
 export function getJob(app: AppContext, id: string): Job | null {
-  const row = app.sqlite.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+  const row = app.sqlite.prepare<unknown[], JobRow>('SELECT * FROM jobs WHERE id = ?').get(id);
   return row ? toJob(row) : null;
 }
 
@@ -226,7 +191,7 @@ export function claimJobs(app: AppContext, opts: ClaimOptions): Job[] {
     stageDueJobs(app, now);
     const queueFilter = opts.queue === undefined ? '' : 'AND queue = @queue';
     return app.sqlite
-      .prepare(
+      .prepare<unknown[], JobRow>(
         `UPDATE jobs SET state = 'executing', attempt = attempt + 1, attempted_at = @now
          WHERE state = 'available' AND id IN (
            SELECT id FROM jobs
@@ -235,7 +200,7 @@ export function claimJobs(app: AppContext, opts: ClaimOptions): Job[] {
            LIMIT @limit)
          RETURNING *`,
       )
-      .all({ now, kinds: JSON.stringify(opts.kinds), limit: opts.limit, ...(opts.queue === undefined ? {} : { queue: opts.queue }) }) as JobRow[];
+      .all({ now, kinds: JSON.stringify(opts.kinds), limit: opts.limit, ...(opts.queue === undefined ? {} : { queue: opts.queue }) });
   });
   const claimed = rows.map(toJob).sort((a, b) => a.priority - b.priority || a.scheduledAt - b.scheduledAt || (a.id < b.id ? -1 : 1));
   for (const job of claimed) announce(app, job);
@@ -278,13 +243,12 @@ function resetStreak(app: AppContext, kind: string, now: number): void {
 }
 
 function countFailure(app: AppContext, job: Job, entry: JobErrorEntry): void {
-  const { failure_streak: streak } = app.sqlite
+  const { failure_streak: streak } = expectRow<{ failure_streak: number }>(app.sqlite
     .prepare(
       `INSERT INTO job_kind_health (kind, failure_streak, last_error, last_failure_at) VALUES (@kind, 1, @error, @at)
        ON CONFLICT (kind) DO UPDATE SET failure_streak = failure_streak + 1, last_error = excluded.last_error, last_failure_at = excluded.last_failure_at
        RETURNING failure_streak`,
-    )
-    .get({ kind: job.kind, error: entry.error, at: entry.at }) as { failure_streak: number };
+    ), { kind: job.kind, error: entry.error, at: entry.at });
   if (streak >= FAILING_STREAK_ALERT) {
     raiseAlert(app, {
       code: 'job_failing',
@@ -410,8 +374,8 @@ export function retryJob(app: AppContext, id: string): Job {
     } catch (e) {
       if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && current.uniqueKey) {
         const holder = app.sqlite
-          .prepare(`SELECT id, state FROM jobs WHERE unique_key = ? AND state IN (${LIVE_STATES_SQL})`)
-          .get(current.uniqueKey) as { id: string; state: string } | undefined;
+          .prepare<unknown[], { id: string; state: string }>(`SELECT id, state FROM jobs WHERE unique_key = ? AND state IN (${LIVE_STATES_SQL})`)
+          .get(current.uniqueKey);
         throw new DepotError(
           'conflict',
           `job ${id} cannot be retried: job ${holder?.id ?? '?'} with the same unique key ${current.uniqueKey} is ${holder?.state ?? 'live'}`,
@@ -435,7 +399,7 @@ export const RESCUE_MESSAGE = 'rescued after restart: the process running this a
 export function rescueOrphans(app: AppContext): Job[] {
   const now = app.clock.now();
   const rescued = writeTx(app.sqlite, () => {
-    const orphans = (app.sqlite.prepare("SELECT * FROM jobs WHERE state = 'executing' ORDER BY id").all() as JobRow[]).map(toJob);
+    const orphans = app.sqlite.prepare<unknown[], JobRow>("SELECT * FROM jobs WHERE state = 'executing' ORDER BY id").all().map(toJob);
     return orphans.map((job) => {
       const entry = JSON.stringify({ attempt: job.attempt, at: now, error: RESCUE_MESSAGE, stack: null } satisfies JobErrorEntry);
       const state: JobState = job.attempt >= job.maxAttempts ? 'discarded' : 'available';

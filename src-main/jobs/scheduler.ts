@@ -278,15 +278,13 @@ function launch(r: Runner, job: Job): Promise<Outcome> {
 }
 
 function dueQueues(r: Runner, now: number): string[] {
-  return (
-    r.app.sqlite
-      .prepare(
+  return r.app.sqlite
+      .prepare<unknown[], { queue: string }>(
         `SELECT DISTINCT queue FROM jobs
          WHERE kind IN (SELECT value FROM json_each(?))
            AND (state = 'available' OR (state IN ('scheduled', 'retryable') AND scheduled_at <= ?))`,
       )
-      .all(JSON.stringify(r.kinds), now) as { queue: string }[]
-  ).map((row) => row.queue);
+      .all(JSON.stringify(r.kinds), now).map((row) => row.queue);
 }
 
 function tick(r: Runner): void {

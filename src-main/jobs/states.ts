@@ -1,3 +1,7 @@
+import { JOB_STATES, type JobState } from '../kernel/plugins';
+
+export { JOB_STATES, type JobState };
+
 /**
  * The life of a job, as Oban draws it:
  *
@@ -8,8 +12,6 @@
  *                            │                        └──(error, no attempts left | bad args)──▶ discarded
  *   any state but completed ─┴── cancel ──▶ cancelled
  */
-export const JOB_STATES = ['scheduled', 'available', 'executing', 'retryable', 'completed', 'discarded', 'cancelled'] as const;
-export type JobState = (typeof JOB_STATES)[number];
 
 /** States in which a job still has work ahead of it; a unique key is held only while live. */
 export const LIVE_STATES = ['scheduled', 'available', 'executing', 'retryable'] as const satisfies readonly JobState[];

@@ -1,7 +1,9 @@
 import type { z } from 'zod';
-import type { AppContext } from '../kernel/context';
 import { DepotError } from '../kernel/errors';
-import { DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, enqueue, type EnqueueInput, type Enqueued, type Job } from './queue';
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, enqueue, type Enqueued } from './queue';
+import type { EnqueueOptions, JobRun, PerformResult, Worker, WorkerDef } from '../kernel/plugins';
+
+export type { EnqueueOptions, JobRun, PerformResult, Worker, WorkerDef };
 
 /**
  * A worker: the code behind one job kind. Domains define theirs with defineWorker and enqueue
@@ -12,45 +14,8 @@ import { DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, enqueue, type EnqueueInput, type E
  * perform must be idempotent: an attempt that was cut short (crash, timeout) runs again.
  */
 
-/** What a running attempt can do besides its work. */
-export interface JobRun {
-  /** Aborted when the attempt times out, the job is cancelled, or the scheduler stops. */
-  signal: AbortSignal;
-  /** Reports progress (0–1) to the Jobs page; not stored. */
-  progress(fraction: number, message?: string): void;
-}
 
-/**
- * Returning nothing completes the job. `{ snooze: ms }` runs it again later without using up an
- * attempt; `{ cancel: reason }` ends it as cancelled (there was nothing left to do). Throwing fails
- * the attempt.
- */
-export type PerformResult = void | undefined | { snooze: number } | { cancel: string };
 
-export interface WorkerDef<S extends z.ZodType> {
-  kind: string;
-  queue?: string;
-  args: S;
-  maxAttempts?: number;
-  /** Real elapsed time an attempt may take before it is failed (and its signal aborted). */
-  timeoutMs?: number;
-  priority?: number;
-  /** Milliseconds before the next attempt after attempt `attempt` failed; defaults to exponentialBackoff. */
-  backoff?: (attempt: number) => number;
-  // Method syntax on purpose: a Worker<S> must be storable in a Worker<ZodType> list.
-  perform(app: AppContext, job: Job<z.output<S>>, run: JobRun): Promise<PerformResult> | PerformResult;
-}
-
-export type EnqueueOptions = Omit<EnqueueInput, 'kind' | 'args'>;
-
-export interface Worker<S extends z.ZodType = z.ZodType> extends WorkerDef<S> {
-  queue: string;
-  maxAttempts: number;
-  timeoutMs: number;
-  priority: number;
-  /** Validates the arguments and enqueues (inside the caller's transaction, if one is open). */
-  enqueue(app: AppContext, args: z.input<S>, opts?: EnqueueOptions): Enqueued<z.input<S>>;
-}
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 

@@ -8,7 +8,7 @@ import { createLogger, type Logger } from './logger';
 import { openDatabase, quickCheck, type Db, type Sqlite } from './db/connection';
 import type { MigrationStatus } from './db/migrate';
 import { DepotError } from './errors';
-import { LoginSessions } from '../operators/service';
+import { LoginSessions } from './logins';
 import { VERSION } from './version';
 
 /**

@@ -2,8 +2,8 @@ import { EventEmitter } from 'node:events';
 
 /**
  * The one typed push channel. Every event the renderer can receive is named here, so the
- * renderer's handlers are type-checked against what the core emits. Domains add their events to
- * this map as they are built.
+ * renderer's handlers are type-checked against what the core emits. An event whose payload names a
+ * domain's own types is added by that domain, by declaration merging (see sessions/index.ts).
  */
 export interface DepotEventMap {
   'system.started': { at: number };
@@ -11,7 +11,7 @@ export interface DepotEventMap {
   'dashboard.changed': { reason: string };
   alert: { level: 'info' | 'warning' | 'error'; code: string; message: string };
   'tariffs.changed': { planId: string; change: 'imported' | 'assigned' | 'override' };
-  'job.changed': { id: string; kind: string; queue: string; state: import('../jobs/states').JobState; attempt: number };
+  'job.changed': { id: string; kind: string; queue: string; state: import('./plugins').JobState; attempt: number };
   'job.progress': { id: string; kind: string; progress: number; message: string | null };
   'ledger.changed': { driverIds: string[]; reason: string };
   'payments.changed': { orderId: string | null; unmatchedId: string | null; reason: string };
@@ -19,7 +19,6 @@ export interface DepotEventMap {
   'compensation.progress': { campaignId: string; done: number; drivers: number };
   'refunds.changed': { adjustmentId: string | null; taskId: string | null; reason: string };
   'broker.state': { state: 'not_started' | 'connecting' | 'connected' | 'offline'; url: string | null; error: string | null };
-  'session.updated': { sessionId: string; state: import('../sessions/schema').SessionState; chargerId: string; connectorId: number; driverId: string | null };
   'charger.status': { chargerId: string; online: boolean; status: string | null; connectorId: number | null; connectorStatus: string | null; errorCode: string | null; faulted: boolean };
 }
 

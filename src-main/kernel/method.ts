@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { AppContext } from './context';
-import type { Role } from '../operators/schema';
+import { ROLES, type Role } from './roles';
 
 /**
  * A contract method: one operator action or query, the same behind every door (Electron IPC,
@@ -48,7 +48,7 @@ export function method<I extends z.ZodType, O extends z.ZodType>(def: MethodDef<
   return def;
 }
 
-export const ALL_ROLES = ['operator', 'supervisor', 'finance', 'admin'] as const satisfies readonly Role[];
+export const ALL_ROLES = ROLES;
 export const SUPERVISORS = ['supervisor', 'admin'] as const satisfies readonly Role[];
 export const FINANCE = ['finance', 'supervisor', 'admin'] as const satisfies readonly Role[];
 export const ADMINS = ['admin'] as const satisfies readonly Role[];

@@ -12,6 +12,7 @@ import {
   type Phase,
   type TransferCode,
 } from './schema';
+import { canonicalJson } from '../kernel/json';
 
 /**
  * The transfer engine: TigerBeetle's accounts-and-transfers model on SQLite. Business operations
@@ -604,19 +605,6 @@ export interface OperationRow {
   createdAt: number;
 }
 
-/** JSON with sorted keys and no undefined, so the same request always reads the same. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(
-        Object.entries(v as Record<string, unknown>)
-          .filter(([, x]) => x !== undefined)
-          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-      );
-    }
-    return v;
-  });
-}
 
 export interface OperationContext {
   batch: Batch;

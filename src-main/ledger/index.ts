@@ -1,3 +1,9 @@
+import { defineModule, tablesOf } from '../kernel/module';
+import * as ledgerSchema from './schema';
+import { ledgerMethods } from './methods';
+import { ledgerDemoStep, ledgerDoctorCheck, ledgerFigures } from './system';
+import { ledgerExpireHoldsCron, ledgerExpireHoldsWorker } from './jobs';
+
 /**
  * The money ledger: double-entry, append-only, in integer fen, modelled on TigerBeetle's accounts
  * and transfers. Every movement of a driver's or the depot's money goes through this module.
@@ -58,7 +64,6 @@ export {
   createTransfers,
   applyTransfers,
   runOperation,
-  canonicalJson,
   Batch,
   type LedgerApp,
   type TransferRequest,
@@ -125,3 +130,18 @@ export {
 export { ledgerMethods } from './methods';
 export { ledgerFigures, ledgerDoctorCheck, ledgerDemoStep } from './system';
 export { TRANSFER_CODES, ACCOUNT_TYPES, type TransferCode, type AccountType } from './schema';
+
+// ── the module: what this domain plugs into the depot (src-main/modules.ts composes them) ──────
+
+export { ledgerExpireHoldsWorker, ledgerExpireHoldsCron } from './jobs';
+
+export const ledgerModule = defineModule({
+  name: 'ledger',
+  methods: ledgerMethods,
+  workers: [ledgerExpireHoldsWorker],
+  crons: [ledgerExpireHoldsCron],
+  figures: [ledgerFigures],
+  doctorChecks: [{ name: 'ledger', run: ledgerDoctorCheck }],
+  demoSteps: [ledgerDemoStep],
+  tables: tablesOf(ledgerSchema),
+});

@@ -1,7 +1,7 @@
 import type { AppContext } from '../kernel/context';
-import type { Figure } from '../system/dashboard';
-import type { DoctorCheck } from '../system/doctor';
-import type { DemoStep } from '../system/demo';
+import type { Figure } from '../kernel/plugins';
+import type { DoctorCheck } from '../kernel/plugins';
+import type { DemoStep } from '../kernel/plugins';
 import { addDriver, findDriverByIdTag } from './drivers';
 import type { LedgerApp } from './engine';
 import { creditCompensation } from './ops/compensation-refunds';

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { AppContext } from '../kernel/context';
 import type { OperatorIdentity, Transport } from '../kernel/method';
+import { iterateRows } from '../kernel/db/rows';
 
 /**
  * The audit log.
@@ -52,9 +53,7 @@ export function appendAudit(app: AppContext, entry: AuditEntry): AuditRow {
   const { sqlite } = app;
   const row = sqlite
     .transaction(() => {
-      const last = sqlite.prepare('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as
-        | { id: number; hash: string }
-        | undefined;
+      const last = sqlite.prepare<unknown[], { id: number; hash: string }>('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1').get();
       const base = {
         id: (last?.id ?? 0) + 1,
         at: app.clock.now(),
@@ -96,7 +95,7 @@ export function verifyAudit(app: Pick<AppContext, 'sqlite'>): AuditVerdict {
   let prev = GENESIS;
   let expectedId = 1;
   let rows = 0;
-  for (const r of stmt.iterate() as Iterable<AuditRow>) {
+  for (const r of iterateRows<AuditRow>(stmt)) {
     rows += 1;
     if (r.id !== expectedId) {
       return { ok: false, rows, broken: { id: r.id, reason: `row ${expectedId} is missing before row ${r.id}` } };

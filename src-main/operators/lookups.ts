@@ -10,17 +10,14 @@ type Db = Pick<AppContext, 'sqlite'>;
 
 /** The id of the operator with this login name, if there is one. */
 export function operatorIdByName(app: Db, name: string): string | null {
-  return (app.sqlite.prepare('SELECT id FROM operators WHERE name = ?').pluck().get(normalizeName(name)) as string | undefined) ?? null;
+  return app.sqlite.prepare<unknown[], string>('SELECT id FROM operators WHERE name = ?').pluck().get(normalizeName(name)) ?? null;
 }
 
 /** The login name of each of these operators that exists. */
 export function operatorNames(app: Db, operatorIds: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
   if (operatorIds.length === 0) return out;
-  const rows = app.sqlite.prepare('SELECT id, name FROM operators WHERE id IN (SELECT value FROM json_each(?))').raw().all(JSON.stringify(operatorIds)) as [
-    string,
-    string,
-  ][];
+  const rows = app.sqlite.prepare<unknown[], [ string, string, ]>('SELECT id, name FROM operators WHERE id IN (SELECT value FROM json_each(?))').raw().all(JSON.stringify(operatorIds));
   for (const [id, name] of rows) out.set(id, name);
   return out;
 }

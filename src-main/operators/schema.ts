@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
-export const ROLES = ['operator', 'supervisor', 'finance', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role } from '../kernel/roles';
+
+export { ROLES, type Role };
 
 export const operators = sqliteTable(
   'operators',

@@ -1,10 +1,10 @@
-import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
 import type { OperatorIdentity } from '../kernel/method';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords';
 import { operators, type Role } from './schema';
+import { countRows } from '../kernel/db/rows';
 
 /**
  * Operator accounts.
@@ -42,7 +42,7 @@ export function normalizeName(name: string): string {
 }
 
 export function operatorCount(app: AppContext): number {
-  return (app.sqlite.prepare('SELECT count(*) AS n FROM operators').get() as { n: number }).n;
+  return countRows(app.sqlite.prepare('SELECT count(*) AS n FROM operators'));
 }
 
 export async function createOperator(
@@ -114,9 +114,8 @@ export function setDisabled(app: AppContext, actor: OperatorIdentity, id: string
       const target = findOperator(app, id);
       if (!target) throw new DepotError('not_found', `no operator with id ${id}`, { field: 'id' });
       if (disabled && target.role === 'admin') {
-        const admins = (app.sqlite
-          .prepare("SELECT count(*) AS n FROM operators WHERE role = 'admin' AND disabled = 0")
-          .get() as { n: number }).n;
+        const admins = countRows(app.sqlite
+          .prepare("SELECT count(*) AS n FROM operators WHERE role = 'admin' AND disabled = 0"));
         if (admins <= 1) throw new DepotError('refused', 'the last active admin cannot be disabled', { field: 'id' });
       }
       expectChanges(app.db.update(operators).set({ disabled }).where(eq(operators.id, id)).run(), 1, `disable operator ${id}`);
@@ -134,41 +133,16 @@ export async function changePassword(app: AppContext, id: string, password: stri
 }
 
 /**
- * Signed-in operators, by an opaque random token. Kept in memory: a restart signs everyone out,
- * which on a depot PC is what an operator expects.
+ * The operator behind a login token, re-read so a disabled account or changed role takes effect
+ * now; a disabled operator's token is forgotten.
  */
-export class LoginSessions {
-  private readonly byToken = new Map<string, { operatorId: string; lastSeen: number }>();
-  constructor(
-    private readonly now: () => number,
-    private readonly idleMs = 12 * 60 * 60 * 1000,
-  ) {}
-
-  create(operator: OperatorIdentity): string {
-    const token = crypto.randomBytes(24).toString('base64url');
-    this.byToken.set(token, { operatorId: operator.id, lastSeen: this.now() });
-    return token;
+export function signedInOperator(app: AppContext, token: string | undefined | null): OperatorIdentity | null {
+  const operatorId = app.logins.touch(token);
+  if (!operatorId) return null;
+  const op = findOperator(app, operatorId);
+  if (!op || op.disabled) {
+    app.logins.revoke(token);
+    return null;
   }
-
-  /** The operator behind a token, re-read so a disabled account or changed role takes effect now. */
-  resolve(app: AppContext, token: string | undefined | null): OperatorIdentity | null {
-    if (!token) return null;
-    const s = this.byToken.get(token);
-    if (!s) return null;
-    if (this.now() - s.lastSeen > this.idleMs) {
-      this.byToken.delete(token);
-      return null;
-    }
-    const op = findOperator(app, s.operatorId);
-    if (!op || op.disabled) {
-      this.byToken.delete(token);
-      return null;
-    }
-    s.lastSeen = this.now();
-    return { id: op.id, name: op.name, displayName: op.displayName, role: op.role };
-  }
-
-  revoke(token: string | undefined | null): void {
-    if (token) this.byToken.delete(token);
-  }
+  return { id: op.id, name: op.name, displayName: op.displayName, role: op.role };
 }

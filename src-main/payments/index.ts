@@ -1,3 +1,9 @@
+import { defineModule, tablesOf } from '../kernel/module';
+import * as paymentsSchema from './schema';
+import { paymentMethods } from './methods';
+import { paymentFigures, paymentsDemoStep } from './system';
+import { paymentsExpireCron, paymentsExpireWorker } from './jobs';
+
 /**
  * Payment orders (支付订单): a driver buys a top-up or a prepaid package at the counter or in the
  * app and pays through WeChat Pay or Alipay.
@@ -90,3 +96,15 @@ export {
 export { paymentsExpireWorker, paymentsExpireCron } from './jobs';
 export { paymentMethods } from './methods';
 export { paymentFigures, paymentsDemoStep } from './system';
+
+// ── the module: what this domain plugs into the depot (src-main/modules.ts composes them) ──────
+
+export const paymentsModule = defineModule({
+  name: 'payments',
+  methods: paymentMethods,
+  workers: [paymentsExpireWorker],
+  crons: [paymentsExpireCron],
+  figures: [paymentFigures],
+  demoSteps: [paymentsDemoStep],
+  tables: tablesOf(paymentsSchema),
+});

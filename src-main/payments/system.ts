@@ -1,7 +1,7 @@
 import type { AppContext } from '../kernel/context';
 import { findDriverByIdTag, grantCoupon, grantPoints, listCoupons, topUp } from '../ledger';
-import type { Figure } from '../system/dashboard';
-import type { DemoStep } from '../system/demo';
+import type { Figure } from '../kernel/plugins';
+import type { DemoStep } from '../kernel/plugins';
 import { simulateCustomerPaid } from './confirm';
 import { cancelOrder, createOrder, createPackage, listPackages, paymentTotals } from './orders';
 import { operatorIdByName } from '../operators';

@@ -1,3 +1,8 @@
+import { defineModule, tablesOf } from '../kernel/module';
+import * as refundsSchema from './schema';
+import { refundMethods } from './methods';
+import { refundsProcessCron, refundsProcessWorker } from './jobs';
+
 /**
  * Refunds: manual adjustments (人工调账 / 售后退款) and refund tasks (退款任务).
  *
@@ -42,3 +47,13 @@ export {
 } from './tasks';
 export { refundsProcessWorker, refundsProcessCron } from './jobs';
 export { refundMethods } from './methods';
+
+// ── the module: what this domain plugs into the depot (src-main/modules.ts composes them) ──────
+
+export const refundsModule = defineModule({
+  name: 'refunds',
+  methods: refundMethods,
+  workers: [refundsProcessWorker],
+  crons: [refundsProcessCron],
+  tables: tablesOf(refundsSchema),
+});

@@ -1,7 +1,6 @@
 import type { AppContext } from '../kernel/context';
 import { DepotError } from '../kernel/errors';
 import {
-  authorizeFromLedger,
   decodePayload,
   flagParkedRecords,
   getCharger,
@@ -21,7 +20,7 @@ import {
 import type { Sqlite } from '../kernel/db/connection';
 import { writeTx } from '../kernel/db/connection';
 import { raiseAlert } from '../alerts';
-import { findDriverByIdTag } from '../ledger';
+import { findDriverByIdTag, hasOpenDebt } from '../ledger';
 import { Decimal } from '../money';
 import { ACTIVE_STATES, addTimeline, transition } from './machine';
 import { addSample, announce, findSession, type SessionRow } from './store';
@@ -445,6 +444,16 @@ function flagParkedForAttention(app: AppContext): number {
  *   a driver's own card used for a session that ended in debt is Blocked by the ledger right after.
  * - Otherwise what the ledger says (Accepted, Blocked for an open debt, Invalid).
  */
+/**
+ * An id tag is Accepted when it belongs to a driver in the ledger, Blocked while that driver has an
+ * open debt, Invalid otherwise. (ConcurrentTx: see authorizeIdTag.)
+ */
+function authorizeFromLedger(app: AppContext, idTag: string): IdTagInfo {
+  const driver = findDriverByIdTag(app, idTag);
+  if (!driver) return { status: 'Invalid' };
+  return { status: hasOpenDebt(app, driver.id) ? 'Blocked' : 'Accepted' };
+}
+
 export function authorizeIdTag(app: AppContext, idTag: string, where?: AuthorizeContext): IdTagInfo {
   const tag = idTag.trim().toUpperCase();
   const states = ACTIVE_STATES.map(() => '?').join(', ');

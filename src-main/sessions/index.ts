@@ -1,3 +1,16 @@
+import { defineModule, tablesOf } from '../kernel/module';
+import * as sessionsSchema from './schema';
+import * as sweeperSchema from './sweeper-schema';
+import type { SessionState } from './schema';
+import { sessionMethods } from './methods';
+import { parkedRecordMethods } from './parked-methods';
+import { inboxDoctorCheck } from './parked';
+import { sessionFigures } from './figures';
+import { startTimeoutWorker } from './start';
+import { consumeInboxCron, consumeInboxWorker, detectStuckCron, detectStuckWorker } from './jobs';
+import { sweepCron, sweepWorker, sweeperFigures, sweeperMethods } from './sweeper';
+import { sessionHooks } from './inbox';
+
 /**
  * Charging sessions: the persisted state machine from the operator's start (or the charger's own)
  * to settlement. docs/sessions.md is the reference; each module opens with its guarantees:
@@ -36,3 +49,22 @@ export { sessionFigures } from './figures';
 export { recordFailedStarts, type FailedStart } from './seed';
 export { runSweep, scanUnsettled, scanPlan, unsettledSummary, listSweeps, sweepDue, sweepWorker, sweepCron, sweeperFigures, sweeperMethods, type SweepResult, type SweepRecord, type UnsettledSummary } from './sweeper';
 export * from './sweeper-schema';
+
+declare module '../kernel/events' {
+  interface DepotEventMap {
+    'session.updated': { sessionId: string; state: SessionState; chargerId: string; connectorId: number; driverId: string | null };
+  }
+}
+
+// ── the module: what this domain plugs into the depot (src-main/modules.ts composes them) ──────
+
+export const sessionsModule = defineModule({
+  name: 'sessions',
+  methods: { ...sessionMethods, ...sweeperMethods, ...parkedRecordMethods },
+  workers: [startTimeoutWorker, consumeInboxWorker, sweepWorker, detectStuckWorker],
+  crons: [consumeInboxCron, sweepCron, detectStuckCron],
+  figures: [sessionFigures, sweeperFigures],
+  doctorChecks: [{ name: 'charger inbox', run: inboxDoctorCheck }],
+  tables: tablesOf(sessionsSchema, sweeperSchema),
+  chargerHooks: sessionHooks(),
+});

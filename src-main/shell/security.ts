@@ -1,4 +1,7 @@
 import { APP_ORIGIN } from '../contract/ipc';
+import { CONTENT_SECURITY_POLICY } from '../contract/csp';
+
+export { CONTENT_SECURITY_POLICY };
 
 /**
  * The security decisions of the Electron window, as plain functions so they are tested in plain
@@ -18,24 +21,6 @@ export const APP_INDEX_URL = `${APP_ORIGIN}/index.html`;
 /** Longest URL we hand to the operating system; anything longer is not a link a person clicked. */
 const MAX_EXTERNAL_URL = 2048;
 
-/**
- * Sent with every app:// response. antd writes its styles at run time, hence 'unsafe-inline' for
- * styles only; scripts come from our own files and nothing else (no eval, no inline script).
- * Browser mode (contract/http.ts) sends this same policy: forms and frames are never needed.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-src 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 function parse(value: unknown): URL | null {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_EXTERNAL_URL) return null;

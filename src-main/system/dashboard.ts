@@ -1,25 +1,13 @@
+import type { Figure, FigureProvider } from '../kernel/plugins';
 import fs from 'node:fs';
 import type { AppContext } from '../kernel/context';
 import { businessDate } from '../kernel/clock';
-import { compensationFigures } from '../compensation';
-import { chargerFigures } from '../chargers';
-import { jobFigures } from '../jobs';
-import { ledgerFigures } from '../ledger';
-import { paymentFigures } from '../payments';
-import { sessionFigures, sweeperFigures } from '../sessions';
 
 /**
- * Live figures for the dashboard, read straight from the database. Each domain contributes a
- * provider; the renderer shows each figure by its key (labels live in i18n) and formats it by
+ * Live figures for the dashboard, read straight from the database. Each domain's module contributes
+ * providers (src-main/modules.ts lists them); the renderer shows each figure by its key (labels live in i18n) and formats it by
  * its unit.
  */
-export type FigureUnit = 'count' | 'fen' | 'bytes' | 'wh';
-export interface Figure {
-  key: string;
-  value: number;
-  unit: FigureUnit;
-}
-export type FigureProvider = (app: AppContext, dayStart: number) => Figure[];
 
 function startOfBusinessDay(app: AppContext): number {
   const date = businessDate(app.clock.now(), app.clock.timeZone);
@@ -32,30 +20,25 @@ function startOfBusinessDay(app: AppContext): number {
   return base;
 }
 
-const foundationFigures: FigureProvider = (app, dayStart) => {
-  const one = (sql: string, ...args: unknown[]) => (app.sqlite.prepare(sql).get(...args) as { n: number }).n;
+const databaseFigures: FigureProvider = (app) => {
   let bytes = 0;
   try {
     bytes = fs.statSync(app.paths.dbFile).size;
   } catch {
     bytes = 0;
   }
-  return [
-    { key: 'operators.active', value: one('SELECT count(*) AS n FROM operators WHERE disabled = 0'), unit: 'count' },
-    { key: 'audit.actionsToday', value: one('SELECT count(*) AS n FROM audit_log WHERE at >= ?', dayStart), unit: 'count' },
-    { key: 'db.size', value: bytes, unit: 'bytes' },
-  ];
+  return [{ key: 'db.size', value: bytes, unit: 'bytes' }];
 };
 
-/** Later domains append their providers here. */
-export const figureProviders: FigureProvider[] = [foundationFigures, jobFigures, ledgerFigures, chargerFigures, sessionFigures, sweeperFigures, paymentFigures, compensationFigures];
+/** The system module's own figures; the domains' come from their modules. */
+export const systemFigures: FigureProvider[] = [databaseFigures];
 
-export function dashboardSummary(app: AppContext): { at: number; businessDate: string; figures: Figure[] } {
+export function dashboardSummary(app: AppContext, providers: readonly FigureProvider[]): { at: number; businessDate: string; figures: Figure[] } {
   const dayStart = startOfBusinessDay(app);
   return {
     at: app.clock.now(),
     businessDate: businessDate(app.clock.now(), app.clock.timeZone),
-    figures: figureProviders.flatMap((p) => p(app, dayStart)),
+    figures: providers.flatMap((p) => p(app, dayStart)),
   };
 }
 

@@ -1,15 +1,11 @@
+import type { DoctorCheck, DoctorCheckDef, DoctorOptions } from '../kernel/plugins';
 import fs from 'node:fs';
 import net from 'node:net';
 import type { AppContext } from '../kernel/context';
-import { readInstanceFile } from '../boot/core';
+import { readInstanceFile } from '../kernel/instance';
 import { quickCheck } from '../kernel/db/connection';
 import { readMigrations } from '../kernel/db/migrate';
 import { defaultMigrationsDir } from '../kernel/db/connection';
-import { verifyAudit } from '../operators';
-import { ledgerDoctorCheck } from '../ledger';
-import { compensationDoctorCheck } from '../compensation';
-import { inboxDoctorCheck } from '../sessions';
-import { connectorsDoctorCheck } from '../chargers';
 
 /**
  * `depotdesk doctor`: the checks an operator (or support on the phone) runs when something feels
@@ -20,24 +16,8 @@ import { connectorsDoctorCheck } from '../chargers';
  * - With `repair`, a check that knows a safe repair makes it (in one transaction, logging what it
  *   changed), says what it did, and is ok afterwards; a check without one only reports.
  */
-export interface DoctorCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
 
-export interface DoctorOptions {
-  /** Make the repairs the checks know (`depotdesk doctor --repair`). */
-  repair?: boolean;
-}
 
-/** Domains with invariants of their own (the ledger) append checks here. */
-export const doctorChecks: ((app: AppContext, opts: DoctorOptions) => DoctorCheck | Promise<DoctorCheck>)[] = [
-  ledgerDoctorCheck,
-  compensationDoctorCheck,
-  connectorsDoctorCheck,
-  inboxDoctorCheck,
-];
 
 function tcpReachable(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
   return new Promise((resolve) => {
@@ -98,7 +78,15 @@ export async function brokerCheck(app: AppContext): Promise<DoctorCheck> {
   };
 }
 
-export async function runDoctor(app: AppContext, opts: DoctorOptions = {}): Promise<{ ok: boolean; checks: DoctorCheck[] }> {
+/**
+ * The depot-wide checks (data folder, migrations, integrity, token file, broker), then each
+ * module's checks in the order src-main/modules.ts lists them.
+ */
+export async function runDoctor(
+  app: AppContext,
+  moduleChecks: readonly DoctorCheckDef[],
+  opts: DoctorOptions = {},
+): Promise<{ ok: boolean; checks: DoctorCheck[] }> {
   const checks: DoctorCheck[] = [];
   try {
     fs.accessSync(app.paths.dataDir, fs.constants.W_OK);
@@ -118,12 +106,6 @@ export async function runDoctor(app: AppContext, opts: DoctorOptions = {}): Prom
     ok: integrity.ok,
     detail: integrity.ok ? 'integrity_check ok, no foreign-key violations' : integrity.problems.slice(0, 5).join('; '),
   });
-  const audit = verifyAudit(app);
-  checks.push({
-    name: 'audit_chain',
-    ok: audit.ok,
-    detail: audit.ok ? `${audit.rows} audit rows, chain intact` : `audit row ${audit.broken!.id}: ${audit.broken!.reason}`,
-  });
   if (fs.existsSync(app.paths.tokenFile) && process.platform !== 'win32') {
     const mode = fs.statSync(app.paths.tokenFile).mode & 0o777;
     checks.push({
@@ -133,6 +115,6 @@ export async function runDoctor(app: AppContext, opts: DoctorOptions = {}): Prom
     });
   }
   checks.push(await brokerCheck(app));
-  for (const check of doctorChecks) checks.push(await check(app, opts));
+  for (const check of moduleChecks) checks.push(await check.run(app, opts));
   return { ok: checks.every((c) => c.ok), checks };
 }

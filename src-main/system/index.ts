@@ -1,4 +1,26 @@
+import { defineModule } from '../kernel/module';
+import type { FigureProvider } from '../kernel/plugins';
+import { systemFigures } from './dashboard';
+import { nightlyBackupCron, nightlyBackupWorker } from './jobs';
+import { systemMethods } from './methods';
+
 export { systemMethods, backupFileName } from './methods';
-export { dashboardSummary, figureProviders, startOfBusinessDay, type Figure, type FigureProvider } from './dashboard';
-export { runDoctor, doctorChecks, brokerCheck, type DoctorCheck, type DoctorOptions } from './doctor';
-export { demoSteps, runDemo, type DemoStep } from './demo';
+export { dashboardSummary, startOfBusinessDay } from './dashboard';
+export { runDoctor, brokerCheck } from './doctor';
+export { runDemo } from './demo';
+export { nightlyBackupWorker, nightlyBackupCron, rotateBackups } from './jobs';
+export type { Figure, FigureProvider, DoctorCheck, DoctorOptions, DemoStep } from '../kernel/plugins';
+
+/**
+ * The system module: about, the dashboard, backups. It is composed last because the dashboard
+ * shows every module's figures: `figures` is asked of the finished composition at call time.
+ */
+export function systemModule(figures: () => readonly FigureProvider[]) {
+  return defineModule({
+    name: 'system',
+    methods: systemMethods(figures),
+    workers: [nightlyBackupWorker],
+    crons: [nightlyBackupCron],
+    figures: systemFigures,
+  });
+}

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ALL_ROLES, SUPERVISORS, method } from '../kernel/method';
 import { backupDatabase } from '../kernel/db/backup';
+import type { FigureProvider } from '../kernel/plugins';
 import { dashboardSummary } from './dashboard';
 
 const figure = z.object({ key: z.string(), value: z.number(), unit: z.enum(['count', 'fen', 'bytes', 'wh']) });
@@ -10,7 +11,12 @@ export function backupFileName(at: number): string {
   return `depotdesk-${new Date(at).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}Z.sqlite`;
 }
 
-export const systemMethods = {
+/**
+ * The system's methods. The dashboard's figures come from every module, so they are asked of the
+ * composition when called (src-main/modules.ts builds it after this module).
+ */
+export function systemMethods(figures: () => readonly FigureProvider[]) {
+  return {
   'system.about': method({
     summary: 'Version, data path, schema version and broker state.',
     kind: 'query',
@@ -43,7 +49,7 @@ export const systemMethods = {
     roles: ALL_ROLES,
     input: z.object({}),
     output: z.object({ at: z.number(), businessDate: z.string(), figures: z.array(figure) }),
-    handler: ({ app }) => dashboardSummary(app),
+    handler: ({ app }) => dashboardSummary(app, figures()),
   }),
   'system.backup': method({
     summary: 'Write an online backup of the database into the backups folder.',
@@ -57,3 +63,4 @@ export const systemMethods = {
     },
   }),
 };
+}

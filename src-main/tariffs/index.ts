@@ -1,3 +1,8 @@
+import { defineModule, tablesOf } from '../kernel/module';
+import * as tariffsSchema from './schema';
+import { tariffMethods } from './methods';
+import { tariffsDemoStep } from './demo';
+
 /**
  * Time-of-use tariffs (尖峰平谷): plans, their dated rules and versions, station assignments, and
  * the quote that prices a charging session. docs/tariffs.md is the operator's and integrator's
@@ -49,3 +54,12 @@ export { tariffPlans, tariffVersions, tariffDateOverrides, tariffStationAssignme
 export { GUANGDONG_PLAN } from './guangdong';
 export { tariffsDemoStep, DEMO_TARIFF_STATION } from './demo';
 export { startOfDate, instantOf, isoInZone, localTime, SLOTS_PER_DAY } from './zone';
+
+// ── the module: what this domain plugs into the depot (src-main/modules.ts composes them) ──────
+
+export const tariffsModule = defineModule({
+  name: 'tariffs',
+  methods: tariffMethods,
+  demoSteps: [tariffsDemoStep],
+  tables: tablesOf(tariffsSchema),
+});

@@ -5,6 +5,7 @@ import { decodePayload } from '../../src-main/chargers/payload-codec';
 import { addDriver } from '../../src-main/ledger';
 import type { SimCharger } from '../../src-main/chargers/simulator';
 import { count, gatewayClient, rows, settle, startDepot, type Depot } from './helpers';
+import { depot as composedDepot } from '../../src-main/modules';
 
 /** Publishes raw text as the charger and returns the back office's answer frame (and its raw text). */
 async function rawCall(depot: Depot, cp: SimCharger, text: string): Promise<{ frame: Frame; text: string }> {
@@ -135,8 +136,14 @@ describe('Heartbeat, StatusNotification and Authorize', () => {
     expect(await cp.authorize('BAD')).toEqual({ idTagInfo: { status: 'Blocked' } });
   });
 
-  test("by default Authorize looks the tag up in the ledger's drivers: a driver's card is Accepted, an unknown tag Invalid", async () => {
-    const depot = await startDepot();
+  test("the bare link accepts no id tag: who may charge is the sessions module's answer, plugged in as a hook", async () => {
+    const bare = await startDepot();
+    addDriver(bare.app, { name: '王师傅', phone: '13800000001', tags: ['CARD-0001'] });
+    expect(await (await bootedCharger(bare)).authorize('card-0001')).toEqual({ idTagInfo: { status: 'Invalid' } });
+  });
+
+  test("with the depot's hooks, Authorize looks the tag up in the ledger's drivers: a driver's card is Accepted, an unknown tag Invalid", async () => {
+    const depot = await startDepot({ hooks: composedDepot.chargerHooks });
     addDriver(depot.app, { name: '王师傅', phone: '13800000001', tags: ['CARD-0001'] });
     const cp = await bootedCharger(depot);
     expect(await cp.authorize('card-0001')).toEqual({ idTagInfo: { status: 'Accepted' } });

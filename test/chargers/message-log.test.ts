@@ -3,7 +3,7 @@ import type { AppContext } from '../../src-main/kernel/context';
 import { listMessages, pruneMessageLog, type MessageLogEntry } from '../../src-main/chargers';
 import { encodePayload } from '../../src-main/chargers/payload-codec';
 import { runDueJobs } from '../../src-main/jobs';
-import { chargersPruneMessagesWorker } from '../../src-main/jobs/registry';
+import { chargersPruneMessagesWorker } from '../../src-main/chargers';
 import { addOperator, call, makeApp } from '../helpers';
 import { count, rows, settle, startDepot } from './helpers';
 

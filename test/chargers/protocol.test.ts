@@ -14,7 +14,7 @@ import {
   type CallFrame,
 } from '../../src-main/chargers/ocpp';
 import { lastEnergyRegisterWh } from '../../src-main/chargers/inbound';
-import { canonicalJson } from '../../src-main/ledger';
+import { canonicalJson } from '../../src-main/kernel/json';
 
 describe('OCPP frames in both payload forms', () => {
   test('the gateway object form and the plain OCPP-J array read as the same CALL', () => {

@@ -6,7 +6,7 @@ import type { OperatorIdentity } from '../../src-main/kernel/method';
 import { approveCampaign, beginExecution, compensationDoctorCheck, createCampaign, dryRunCampaign, getCampaign, runCampaign, summaryOf } from '../../src-main/compensation';
 import { correctTransfer, driverStatement, listCoupons, postSessionCharge, topUp, verifyLedger, walletView } from '../../src-main/ledger';
 import { runDueJobs } from '../../src-main/jobs';
-import { workers } from '../../src-main/jobs/registry';
+import { depot } from '../../src-main/modules';
 import { addOperator, call, makeApp, ok } from '../helpers';
 import { EXPECTED_DISTRIBUTION, burstSpec, lateFailure, seedBurst, type Burst } from './fixtures';
 
@@ -175,7 +175,7 @@ describe('campaign: the 2026-01-15 morning at ST-A', () => {
     // A second click while it runs enqueues nothing more (unique job per campaign).
     await ok(app, approver, 'compensation.execute', { campaignId: c.id });
     expect(app.sqlite.prepare("SELECT count(*) AS n FROM jobs WHERE kind = 'compensation.execute'").get()).toEqual({ n: 1 });
-    await runDueJobs(app, { workers });
+    await runDueJobs(app, { workers: depot.workers });
     expect(getCampaign(app, c.id).state).toBe('completed');
     expect(compensationCredits(c.id).n).toBe(595);
   });

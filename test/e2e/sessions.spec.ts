@@ -107,7 +107,8 @@ test('a walk-in driver is refused a prepay the wallet cannot cover, then charges
     const list = page.getByTestId('sessions-table');
     await expect(list.locator('.ant-table-row').filter({ hasText: chargerId }).first()).toContainText('已支付');
 
-    // 150 kWh is more than ¥200: settled only after a supervisor approves it.
+    // 200 kWh is more than ¥200 at any hour (the valley price is ¥1.1215/kWh with service): settled
+    // only after a supervisor approves it.
     await page.getByTestId('start-session-open').click();
     await fillStart('50.00');
     await expect(drawer.getByTestId('session-state')).toHaveText(/已下单|启动中/);
@@ -115,7 +116,7 @@ test('a walk-in driver is refused a prepay the wallet cannot cover, then charges
     const t1 = Date.now();
     const tx2 = await sim.startTransaction(rs2.connectorId, rs2.idTag, 200_000, t1);
     await expect(drawer.getByTestId('session-state')).toHaveText('充电中');
-    await sim.stopTransaction(tx2, 350_000, t1 + 3_000);
+    await sim.stopTransaction(tx2, 400_000, t1 + 3_000);
     await expect(drawer).toContainText('大额订单，复核后扣款');
     await drawer.locator('.ant-drawer-close').click();
 

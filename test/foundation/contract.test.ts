@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { method } from '../../src-main/kernel/method';
-import { methods } from '../../src-main/contract/methods';
+import { depot } from '../../src-main/modules';
+
+const methods = depot.methods;
 import { verifyAudit } from '../../src-main/operators';
 import { addOperator, call, makeApp } from '../helpers';
 

@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startServices } from '../../src-main/boot/services';
-import { crons, rotateBackups, workers } from '../../src-main/jobs/registry';
+import { depot } from '../../src-main/modules';
+import { rotateBackups } from '../../src-main/system';
+
+const { crons, workers } = depot;
 import { makeApp, tempDir } from '../helpers';
 
 describe('the services a serving core runs', () => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { listAlerts, raiseAlert } from '../../src-main/alerts';
 import { defineWorker, enqueue, startScheduler } from '../../src-main/jobs';
 import { dashboardSummary } from '../../src-main/system';
+import { depot } from '../../src-main/modules';
 import { addOperator, call, cli, makeApp, ok } from '../helpers';
 
 const failingWorker = defineWorker({
@@ -85,7 +86,7 @@ describe('the Jobs page contract', () => {
     expect(stats.kinds.find((k) => k.kind === 'payments.timeout')).toMatchObject({ failureStreak: 3, lastError: 'order table locked' });
     expect(stats.crons).toEqual([]);
 
-    const figures = Object.fromEntries(dashboardSummary(app).figures.map((f) => [f.key, f.value]));
+    const figures = Object.fromEntries(dashboardSummary(app, depot.figures).figures.map((f) => [f.key, f.value]));
     expect(figures).toMatchObject({ 'jobs.failing': 0, 'jobs.discarded': 3, 'alerts.open': 1 });
     await scheduler.stop();
   });

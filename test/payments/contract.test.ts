@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runDemo } from '../../src-main/system/demo';
-import { dashboardSummary } from '../../src-main/system/dashboard';
+import { dashboardSummary, runDemo } from '../../src-main/system';
+import { depot } from '../../src-main/modules';
 import { addOperator, call, makeApp, ok } from '../helpers';
 import { expectLedgerValid, newDriver } from './fixtures';
 
@@ -36,17 +36,17 @@ describe('payments over the contract', () => {
 
   it('the demo depot has packages and orders in every state, the dashboard counts them, and a second demo run changes nothing', async () => {
     const { app } = makeApp();
-    await runDemo(app, { password: 'correct-horse' });
+    await runDemo(app, depot.demoSteps, { password: 'correct-horse' });
     const states = app.sqlite.prepare('SELECT state, count(*) AS n FROM payment_orders GROUP BY state ORDER BY state').all();
     expect(states).toEqual([
       { state: 'CANCELLED', n: 2 },
       { state: 'PAID', n: 1 },
       { state: 'PENDING_PAYMENT', n: 1 },
     ]);
-    const figures = Object.fromEntries(dashboardSummary(app).figures.map((f) => [f.key, f.value]));
+    const figures = Object.fromEntries(dashboardSummary(app, depot.figures).figures.map((f) => [f.key, f.value]));
     expect(figures['payments.pendingOrders']).toBe(1);
     expect(figures['payments.unmatched']).toBe(1);
-    await runDemo(app, { password: 'correct-horse' });
+    await runDemo(app, depot.demoSteps, { password: 'correct-horse' });
     expect((app.sqlite.prepare('SELECT count(*) AS n FROM payment_orders').get() as { n: number }).n).toBe(4);
     expectLedgerValid(app);
   });

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { AppContext } from '../../src-main/kernel/context';
 import { startScheduler, type Scheduler } from '../../src-main/jobs';
-import { crons, workers } from '../../src-main/jobs/registry';
+import { depot } from '../../src-main/modules';
 import { addDriver, grantCoupon, grantPoints, verifyLedger, type Driver } from '../../src-main/ledger';
 import { makeApp, type TestApp } from '../helpers';
 
@@ -21,7 +21,7 @@ export interface PayApp extends TestApp {
 /** The app plus its real job registry, driven by scheduler.drain() against the fake clock. */
 export function payApp(overrides?: Record<string, unknown>): PayApp {
   const t = makeApp({ overrides });
-  const scheduler = startScheduler(t.app, { workers, crons, poll: false, random: () => 0.5 });
+  const scheduler = startScheduler(t.app, { workers: depot.workers, crons: depot.crons, poll: false, random: () => 0.5 });
   return { ...t, scheduler };
 }
 

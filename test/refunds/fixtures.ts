@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import type { AppContext } from '../../src-main/kernel/context';
 import type { OperatorIdentity } from '../../src-main/kernel/method';
 import { startScheduler, type Scheduler } from '../../src-main/jobs';
-import { crons, workers } from '../../src-main/jobs/registry';
+import { depot } from '../../src-main/modules';
 import { addDriver, postSessionCharge, topUp, verifyLedger, type Driver } from '../../src-main/ledger';
 import { createOrder, simulateCustomerPaid, type OrderRow } from '../../src-main/payments';
 import { addOperator, makeApp, type TestApp } from '../helpers';
@@ -26,7 +26,7 @@ export interface RefundApp extends TestApp {
 /** The app, its real job registry (driven by scheduler.drain()), a counter clerk and two supervisors. */
 export async function refundApp(overrides?: Record<string, unknown>): Promise<RefundApp> {
   const t = makeApp({ overrides });
-  const scheduler = startScheduler(t.app, { workers, crons, poll: false, random: () => 0.5 });
+  const scheduler = startScheduler(t.app, { workers: depot.workers, crons: depot.crons, poll: false, random: () => 0.5 });
   const clerk = await addOperator(t.app, 'operator');
   const sup1 = await addOperator(t.app, 'supervisor');
   const sup2 = await addOperator(t.app, 'supervisor');

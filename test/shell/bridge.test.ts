@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { methodNames } from '../../src-main/contract/methods';
+import { methodNames } from '../../src-main/modules';
 import type { DepotEvent } from '../../src-main/kernel/events';
 import { createBridge, methodsArgument, parseMethodNames, type RendererIpcLike } from '../../src-preload/bridge';
 import { mainWindowOptions } from '../../src-main/shell/window';

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readInstanceFile } from '../../src-main/boot/core';
+import { readInstanceFile } from '../../src-main/kernel/instance';
 import { readInstanceToken } from '../../src-main/kernel/token';
 import { openDoorForWindow, type Door } from '../../src-main/shell/door';
 import { makeApp } from '../helpers';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { methodNames } from '../../src-main/contract/methods';
+import { methodNames } from '../../src-main/modules';
 import { CONTENT_SECURITY_POLICY } from '../../src-main/shell/security';
 import { REPO_ROOT } from '../helpers';
 

@@ -1,8 +1,8 @@
-import { readInstanceFile, resolveCoreConfig } from '../../boot/core';
+import { resolveCoreConfig } from '../../boot/core';
+import { readInstanceFile } from '../../kernel/instance';
 import { DepotError } from '../../kernel/errors';
 import type { ChargerSummary, MessageLogEntry, Station } from '../../chargers';
-import { DEMO_ID_TAGS } from '../../chargers';
-import { runSimulation, SCENARIOS, simChargerId, type Scenario } from '../../chargers/simulator';
+import { DEMO_ID_TAGS, runSimulation, SCENARIOS, simChargerId, type Scenario } from '../../chargers';
 import { requireOption, UsageError, type Command, type CommandContext } from '../framework';
 
 function positiveInt(cx: CommandContext, name: string, fallback?: number): number {

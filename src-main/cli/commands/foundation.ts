@@ -7,6 +7,7 @@ import { DepotError } from '../../kernel/errors';
 import { backupDatabase } from '../../kernel/db/backup';
 import { ROLES, operatorCount, verifyAudit } from '../../operators';
 import { backupFileName, runDemo, runDoctor } from '../../system';
+import { depot } from '../../modules';
 import { readPassword, UsageError, type Command } from '../framework';
 
 export const foundationCommands: Command[] = [
@@ -69,7 +70,7 @@ export const foundationCommands: Command[] = [
     options: { repair: { type: 'boolean' } },
     async run(cx) {
       const app = cx.openApp();
-      const report = await runDoctor(app, { repair: Boolean(cx.args.repair) });
+      const report = await runDoctor(app, depot.doctorChecks, { repair: Boolean(cx.args.repair) });
       cx.print(report, () => report.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`).join('\n'));
       return report.ok ? 0 : 1;
     },
@@ -137,7 +138,7 @@ export const foundationCommands: Command[] = [
       const app = cx.openApp();
       ensureInstanceToken(app.paths.tokenFile);
       const password = process.env.DEPOTDESK_PASSWORD || 'depotdesk-demo';
-      const steps = await runDemo(app, { password });
+      const steps = await runDemo(app, depot.demoSteps, { password });
       cx.print({ dataDir: app.paths.dataDir, steps }, () => [`demo depot in ${app.paths.dataDir}`, ...steps.map((s) => `- ${s.step}: ${s.result}`)].join('\n'));
     },
   },

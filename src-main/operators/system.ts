@@ -1,0 +1,22 @@
+import type { AppContext } from '../kernel/context';
+import type { DoctorCheck, FigureProvider } from '../kernel/plugins';
+import { verifyAudit } from './audit';
+
+/** Operators who can sign in, and the audited actions since the business day began. */
+export const operatorFigures: FigureProvider = (app, dayStart) => {
+  const one = (sql: string, ...args: unknown[]) => (app.sqlite.prepare(sql).get(...args) as { n: number }).n;
+  return [
+    { key: 'operators.active', value: one('SELECT count(*) AS n FROM operators WHERE disabled = 0'), unit: 'count' },
+    { key: 'audit.actionsToday', value: one('SELECT count(*) AS n FROM audit_log WHERE at >= ?', dayStart), unit: 'count' },
+  ];
+};
+
+/** The audit log's hash chain is intact: no row was edited, removed or inserted by hand. */
+export function auditDoctorCheck(app: AppContext): DoctorCheck {
+  const audit = verifyAudit(app);
+  return {
+    name: 'audit_chain',
+    ok: audit.ok,
+    detail: audit.ok ? `${audit.rows} audit rows, chain intact` : `audit row ${audit.broken!.id}: ${audit.broken!.reason}`,
+  };
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { domainFolders, folderCycles, folderOf, importEdges, REPO_ROOT, type ImportEdge } from './graph';
+
+/**
+ * The shape of src-main, held by tests (docs/architecture.md draws it):
+ *
+ *   index.ts, cli/, shell/  →  boot/  →  contract/  →  modules.ts  →  domains  →  kernel/
+ *
+ * - A domain (a folder with an index.ts that is not one of the layers) is entered only through its
+ *   index.ts. The one exception: a schema file may import another domain's schema file for a
+ *   foreign key, and src-main/schema.ts gathers every schema file for drizzle-kit.
+ * - kernel/ imports nothing of the depot outside kernel/.
+ * - The folder import graph, counting type imports too, has no cycle.
+ * Each rule is first shown to catch a made-up offence, so a rule that cannot fail is noticed.
+ */
+
+const LAYERS = new Set(['kernel', 'contract', 'boot', 'cli', 'shell']);
+const domains = new Set(domainFolders().filter((d) => !LAYERS.has(d)));
+
+const isSchemaFile = (file: string) => /(^|\/)([\w-]*-)?schema(\.ts)?$/.test(file);
+
+function throughIndexOffences(edges: readonly ImportEdge[]): string[] {
+  return edges
+    .filter((e) => {
+      const from = folderOf(e.from);
+      const to = folderOf(e.to);
+      if (from === to || !domains.has(to) || e.to === `${to}/index`) return false;
+      return !(isSchemaFile(e.from) && isSchemaFile(e.to));
+    })
+    .map((e) => `src-main/${e.from}:${e.line} imports '${e.specifier}' (use '${indexSpecifier(e)}')`);
+}
+
+/** '../ledger/ops/holds' → '../ledger' */
+function indexSpecifier(e: ImportEdge): string {
+  const folder = folderOf(e.to);
+  return e.specifier.slice(0, e.specifier.lastIndexOf(`/${folder}`) + folder.length + 1);
+}
+
+function kernelOffences(edges: readonly ImportEdge[]): string[] {
+  return edges.filter((e) => folderOf(e.from) === 'kernel' && folderOf(e.to) !== 'kernel').map((e) => `src-main/${e.from}:${e.line} imports '${e.specifier}'`);
+}
+
+describe('the boundaries of src-main', () => {
+  const edges = importEdges();
+
+  it('finds the domains and the import edges it checks', () => {
+    expect([...domains]).toEqual(expect.arrayContaining(['ledger', 'sessions', 'chargers', 'tariffs', 'payments', 'system']));
+    expect(edges.length).toBeGreaterThan(300);
+    expect(edges).toContainEqual(expect.objectContaining({ from: 'sessions/settle.ts', to: 'ledger/index' }));
+  });
+
+  it('a domain is imported only through its index.ts', () => {
+    const made = importEdges(REPO_ROOT, { 'tariffs/zz-probe.ts': "import { postHold } from '../ledger/ops/holds';\n" });
+    expect(throughIndexOffences(made)).toEqual(["src-main/tariffs/zz-probe.ts:1 imports '../ledger/ops/holds' (use '../ledger')"]);
+    expect(throughIndexOffences(edges)).toEqual([]);
+  });
+
+  it('the kernel imports nothing outside the kernel', () => {
+    const made = importEdges(REPO_ROOT, { 'kernel/zz-probe.ts': "import type { SessionRow } from '../sessions';\n" });
+    expect(kernelOffences(made)).toEqual(["src-main/kernel/zz-probe.ts:1 imports '../sessions'"]);
+    expect(kernelOffences(edges)).toEqual([]);
+  });
+
+  it('the folder import graph has no cycle (type imports included)', () => {
+    const made = importEdges(REPO_ROOT, { 'ledger/zz-probe.ts': "import type { SessionRow } from '../sessions';\n" });
+    expect(folderCycles(made).flat()).toEqual(expect.arrayContaining(['ledger', 'sessions']));
+    expect(folderCycles(edges)).toEqual([]);
+  });
+});
