@@ -50,15 +50,7 @@ const anyNeedsReason = {
 };
 
 /** Code that TypeScript checks: type-aware rules run here (see the project service below). */
-const TYPED = [
-  'src-main/**/*.{ts,tsx}',
-  'src-renderer/**/*.{ts,tsx}',
-  'src-preload/**/*.ts',
-  'bench/**/*.ts',
-  'test/**/*.{ts,tsx}',
-  'bin/**/*.js',
-  'scripts/**/*.js',
-];
+const TYPED = ['src-main/**/*.{ts,tsx}', 'src-renderer/**/*.{ts,tsx}', 'src-preload/**/*.ts', 'bench/**/*.ts', 'test/**/*.{ts,tsx}', 'bin/**/*.js', 'scripts/**/*.js'];
 
 /** The app's own code (not tests, benchmarks or scripts): functions stay short. */
 const APP = ['src-main/**/*.{ts,tsx}', 'src-renderer/**/*.{ts,tsx}', 'src-preload/**/*.ts'];

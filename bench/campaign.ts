@@ -64,7 +64,16 @@ const bench: Benchmark = async ({ quick, dir }) => {
       for (let i = 0; i < drivers; i += CHUNK) {
         const batch: TransferRequest[] = [];
         for (let j = i; j < Math.min(drivers, i + CHUNK); j += 1) {
-          batch.push({ id: `bare:${r}:${ids[j]}`, debitAccountId: DEPOT.compensationExpense, creditAccountId: wallets[j], amount: 1_000, code: 'compensation', campaignId: `bare-${r}`, memo: '系统补偿：2026-01-15 启动失败补偿（共2次）', statementRow: `COMP-20260116100000-${ids[j]}` });
+          batch.push({
+            id: `bare:${r}:${ids[j]}`,
+            debitAccountId: DEPOT.compensationExpense,
+            creditAccountId: wallets[j],
+            amount: 1_000,
+            code: 'compensation',
+            campaignId: `bare-${r}`,
+            memo: '系统补偿：2026-01-15 启动失败补偿（共2次）',
+            statementRow: `COMP-20260116100000-${ids[j]}`,
+          });
         }
         createTransfers(app, batch, { operatorId: supervisorB });
       }
@@ -73,16 +82,29 @@ const bench: Benchmark = async ({ quick, dir }) => {
 
     const spec = {
       name: `bench round ${r}`,
-      criteria: { from: '2026-01-15', to: '2026-01-15', timeWindow: { start: '09:00', end: '12:00' }, stationIds: ['ST-A'], failureCodes: ['start_timeout'], includeCompensated: true },
+      criteria: {
+        from: '2026-01-15',
+        to: '2026-01-15',
+        timeWindow: { start: '09:00', end: '12:00' },
+        stationIds: ['ST-A'],
+        failureCodes: ['start_timeout'],
+        includeCompensated: true,
+      },
       rule: { kind: 'fixed', amount: '10.00' },
     };
     const c = createCampaign(app, spec, { operatorId: supervisorA });
     const dry = time(() => dryRunCampaign(app, c.id, { operatorId: supervisorA }));
-    if (dry.value.drivers !== drivers || dry.value.records !== sessions) throw new Error(`bench: the dry run found ${dry.value.drivers} drivers / ${dry.value.records} records`);
+    if (dry.value.drivers !== drivers || dry.value.records !== sessions)
+      throw new Error(`bench: the dry run found ${dry.value.drivers} drivers / ${dry.value.records} records`);
     dryMs += dry.ms;
     dryRuns.push(dry.ms);
     const approve = time(() =>
-      approveCampaign(app, c.id, { fingerprint: dry.value.fingerprint, drivers: dry.value.drivers, total: dry.value.total, criteriaChecked: true }, { operatorId: supervisorB }),
+      approveCampaign(
+        app,
+        c.id,
+        { fingerprint: dry.value.fingerprint, drivers: dry.value.drivers, total: dry.value.total, criteriaChecked: true },
+        { operatorId: supervisorB },
+      ),
     );
     approveMs += approve.ms;
     const exec = await timeAsync(async () => {

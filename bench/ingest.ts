@@ -228,7 +228,11 @@ async function stopBackOffice(b: BackOffice): Promise<void> {
 function unprocessed(core: AppContext): number {
   // Two queries so each is answered from its partial index.
   const q = (parked: string) =>
-    (core.sqlite.prepare(`SELECT count(*) AS n FROM charger_transactions WHERE processed_at IS NULL AND parked_at ${parked} AND charger_id <> ?`).get(LIVE) as { n: number }).n;
+    (
+      core.sqlite.prepare(`SELECT count(*) AS n FROM charger_transactions WHERE processed_at IS NULL AND parked_at ${parked} AND charger_id <> ?`).get(LIVE) as {
+        n: number;
+      }
+    ).n;
   return q('IS NULL') + q('IS NOT NULL');
 }
 
@@ -259,7 +263,10 @@ async function waitFor(done: () => boolean, t0: number, boundMs: number): Promis
 /** Bytes of database per table (its indexes included), from SQLite's dbstat. */
 function dbstat(sqlite: Database.Database | AppContext['sqlite']): Map<string, number> {
   const owner = new Map(
-    (sqlite.prepare("SELECT name, tbl_name AS tbl FROM sqlite_master WHERE type IN ('table', 'index')").all() as { name: string; tbl: string }[]).map((r) => [r.name, r.tbl]),
+    (sqlite.prepare("SELECT name, tbl_name AS tbl FROM sqlite_master WHERE type IN ('table', 'index')").all() as { name: string; tbl: string }[]).map((r) => [
+      r.name,
+      r.tbl,
+    ]),
   );
   const out = new Map<string, number>();
   for (const r of sqlite.prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name').all() as { name: string; bytes: number }[]) {
@@ -373,7 +380,13 @@ function bareApply(dbFile: string, plan: BacklogPlan): { ms: number; records: nu
       debit.run(electricity + service, wallet);
       credit.run(electricity, DEPOT.electricityRevenue);
       credit.run(service, DEPOT.serviceRevenue);
-      insOperation.run(opKey, JSON.stringify({ driverId, sessionId: key, electricityFen: electricity, serviceFen: service }), JSON.stringify({ paid: electricity + service }), batch, now);
+      insOperation.run(
+        opKey,
+        JSON.stringify({ driverId, sessionId: key, electricityFen: electricity, serviceFen: service }),
+        JSON.stringify({ paid: electricity + service }),
+        batch,
+        now,
+      );
       finish.run(r.wh, r.at, now, wh, electricity + service, electricity, service, electricity + service, opKey, now, now, key);
     }
   });
@@ -484,7 +497,11 @@ function catchUpNote(name: string, c: CatchUp): string {
     .map(([s, n]) => `${s} ${n}`)
     .join(', ');
   const p = c.publisher;
-  const start = p ? Object.entries(p.statuses).map(([s, n]) => `${s} ${n}`).join(', ') : '?';
+  const start = p
+    ? Object.entries(p.statuses)
+        .map(([s, n]) => `${s} ${n}`)
+        .join(', ')
+    : '?';
   const head = c.finished
     ? `${name}: ${c.messages.toLocaleString('en-US')} messages (${c.sessions.toLocaleString('en-US')} sessions) applied and settled in ${c.seconds.toFixed(1)} s`
     : `${name}: did not finish: ${c.applied.toLocaleString('en-US')} of ${c.messages.toLocaleString('en-US')} records applied ` +
@@ -554,7 +571,11 @@ const bench: Benchmark = async ({ quick, dir }) => {
     const s0 = performance.now();
     let storageDone: SessionsResult | null = null;
     void fleet.request<SessionsResult>({ cmd: 'sessions', plan: storage }, 'sessions').then((r) => (storageDone = r));
-    const sw = await waitFor(() => storageDone !== null && unprocessed(b.core) === 0 && settledOn(b.core, 2) >= storage.chargers.length, s0, Math.max(60_000, boundMs / 2));
+    const sw = await waitFor(
+      () => storageDone !== null && unprocessed(b.core) === 0 && settledOn(b.core, 2) >= storage.chargers.length,
+      s0,
+      Math.max(60_000, boundMs / 2),
+    );
     if (!sw.finished) {
       fleet.send({ cmd: 'abort' });
       await waitFor(() => storageDone !== null, performance.now(), 30_000);
@@ -640,7 +661,13 @@ const bench: Benchmark = async ({ quick, dir }) => {
     });
     try {
       copyDb(templateDb, path.join(dir, 'mosquitto'));
-      const mb = await startBackOffice(path.join(dir, 'mosquitto'), { mode: 'external', url: m.url, username: 'depotdesk', password: BACK_OFFICE_PASSWORD, clientId: 'depotdesk-bench' });
+      const mb = await startBackOffice(path.join(dir, 'mosquitto'), {
+        mode: 'external',
+        url: m.url,
+        username: 'depotdesk',
+        password: BACK_OFFICE_PASSWORD,
+        clientId: 'depotdesk-bench',
+      });
       const mfleet = await startPublisher();
       const mlive = await startPublisher();
       try {
@@ -661,7 +688,13 @@ const bench: Benchmark = async ({ quick, dir }) => {
 
   // --- report -----------------------------------------------------------------------------------
   const catchGoal = (c: CatchUp) =>
-    goal(c.seconds, '<=', Number(goalSeconds.toFixed(1)), ' s', c.finished ? '' : `; did not finish: ${c.applied.toLocaleString('en-US')} of ${c.messages.toLocaleString('en-US')} applied`);
+    goal(
+      c.seconds,
+      '<=',
+      Number(goalSeconds.toFixed(1)),
+      ' s',
+      c.finished ? '' : `; did not finish: ${c.applied.toLocaleString('en-US')} of ${c.messages.toLocaleString('en-US')} applied`,
+    );
   const ratioGoal = (c: CatchUp) => goal(c.seconds / (bare.ms / 1000), '<=', GOAL_RATIO, '', c.finished ? '' : '; a lower bound, it did not finish');
   const liveGoal = (c: CatchUp) => goal(percentile(c.live.rtts, 99), '<', GOAL_LIVE_P99_MS, ' ms');
   const ratios: BenchReport['ratios'] = {
@@ -670,9 +703,7 @@ const bench: Benchmark = async ({ quick, dir }) => {
     live_p99_ms_during_catchup: liveGoal(embedded),
     steady_cpu_share_pct: goal(steady.cpuPct, '<', GOAL_CPU_PCT, ' %'),
     storage_bytes_per_60_sample_session: goal(store.total, '<=', GOAL_BYTES, ' bytes'),
-    ...(mosq
-      ? { mosquitto_catchup_s: catchGoal(mosq), mosquitto_catchup_vs_bare_loop: ratioGoal(mosq), mosquitto_live_p99_ms_during_catchup: liveGoal(mosq) }
-      : {}),
+    ...(mosq ? { mosquitto_catchup_s: catchGoal(mosq), mosquitto_catchup_vs_bare_loop: ratioGoal(mosq), mosquitto_live_p99_ms_during_catchup: liveGoal(mosq) } : {}),
   };
   const pass = (g: Goal) => (g.met ? 'pass' : 'MISS');
   const fmt = (v: number, digits = 1) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -718,7 +749,8 @@ const bench: Benchmark = async ({ quick, dir }) => {
   notes.push(catchUpNote('catch-up, embedded broker', embedded));
   if (mosq) notes.push(catchUpNote('catch-up, Mosquitto', mosq));
   else notes.push('Mosquitto not installed: the catch-up ran on the embedded broker only');
-  if (!store.finished) notes.push(`storage: not every storage session settled within the wait (${store.settled} of ${storage.chargers.length}); the bytes include what was stored`);
+  if (!store.finished)
+    notes.push(`storage: not every storage session settled within the wait (${store.settled} of ${storage.chargers.length}); the bytes include what was stored`);
   notes.push(
     `the catch-up's goal is 60 s for 100,000 messages, held to the same rate (${Math.round(GOAL_MSGS / GOAL_S).toLocaleString('en-US')} msg/s) for other sizes; the bare loop does no MQTT, parsing, validation, message log, inbox or timeline, so the ratio charges all of those to the back office`,
     'CPU shares are of one core, for this process (back office + embedded broker), from process.cpuUsage; the simulated chargers run in child processes',

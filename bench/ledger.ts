@@ -1,16 +1,7 @@
 import { FakeClock } from '../src-main/kernel/clock';
 import { openCore } from '../src-main/boot/core';
 import { silentLogger } from '../src-main/kernel/logger';
-import {
-  DEPOT,
-  addDriver,
-  createTransfers,
-  driverAccountId,
-  driverStatement,
-  topUp,
-  verifyLedger,
-  type TransferRequest,
-} from '../src-main/ledger';
+import { DEPOT, addDriver, createTransfers, driverAccountId, driverStatement, topUp, verifyLedger, type TransferRequest } from '../src-main/ledger';
 import { perSecond, ratio, time, type Benchmark } from './harness';
 
 /**
@@ -56,9 +47,11 @@ const bench: Benchmark = async ({ quick, dir }) => {
   for (let r = 0; r < rounds; r += 1) {
     const batch = Array.from({ length: BATCH }, (_, i) => transfer(`b${r}`, i));
     const raw = time(() =>
-      db.transaction(() => {
-        for (const t of batch) rawInsert.run(`raw-${t.id}`, t.debitAccountId, t.creditAccountId, t.amount, t.code, rawBatch, 0);
-      }).immediate(),
+      db
+        .transaction(() => {
+          for (const t of batch) rawInsert.run(`raw-${t.id}`, t.debitAccountId, t.creditAccountId, t.amount, t.code, rawBatch, 0);
+        })
+        .immediate(),
     );
     rawRows += BATCH;
     rawMs += raw.ms;
@@ -68,7 +61,12 @@ const bench: Benchmark = async ({ quick, dir }) => {
   }
 
   // Replaying a whole batch: every key found, nothing moves.
-  const replay = time(() => createTransfers(app, Array.from({ length: BATCH }, (_, i) => transfer('b0', i))));
+  const replay = time(() =>
+    createTransfers(
+      app,
+      Array.from({ length: BATCH }, (_, i) => transfer('b0', i)),
+    ),
+  );
   if (replay.value.some((t) => t.status !== 'exists')) throw new Error('bench: a replayed transfer was created again');
 
   const singles = quick ? 60 : 400;

@@ -61,7 +61,7 @@ function rawRows(bytes: Buffer): number {
   const kept: Array<{ time: string; tradeNo: string; orderNo: string; payer: string; amount: string }> = [];
   const starts = new Int32Array(64);
   const ends = new Int32Array(64);
-  for (let pos = bytes.indexOf(0x0a) + 1; pos < bytes.length; ) {
+  for (let pos = bytes.indexOf(0x0a) + 1; pos < bytes.length;) {
     const nl = bytes.indexOf(0x0a, pos);
     const stop = nl === -1 ? bytes.length : nl - 1;
     let n = 0;
@@ -126,7 +126,7 @@ const bench: Benchmark = async ({ quick }) => {
     },
     notes: [
       'parse: detectAndParse on the plain bill — sha256, UTF-8 check, header → layout, every row split and its field count checked, every money column to fen, times to epoch ms, the summary checked against the sums',
-      'statement heap: heapUsed after a full GC with the Statement alive, minus before the parse; RSS is the whole process, the 1M-row bill (external memory) and the baseline\'s garbage included',
+      "statement heap: heapUsed after a full GC with the Statement alive, minus before the parse; RSS is the whole process, the 1M-row bill (external memory) and the baseline's garbage included",
       'gzip: the same bill gzipped, gunzip included',
     ],
   };

@@ -121,7 +121,7 @@ const abi = readNodeModuleVersion(fs.readFileSync(produced));
 if (abi !== expectedAbi) {
   fail(
     `the binary was built for NODE_MODULE_VERSION ${abi ?? 'unknown'}, not Electron's ${expectedAbi} ` +
-      '(node-gyp used Node headers instead of Electron\'s: check nodedir in your npmrc); nothing was installed',
+      "(node-gyp used Node headers instead of Electron's: check nodedir in your npmrc); nothing was installed",
   );
 }
 

@@ -13,7 +13,18 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SIZE = 512;
 const BG = { x: 32, y: 32, w: 448, h: 448, r: 96, color: [15, 118, 110] }; // #0f766e
-const BOLT = { points: [[280, 72], [140, 292], [236, 292], [204, 440], [372, 212], [276, 212], [344, 72]], color: [250, 250, 250] };
+const BOLT = {
+  points: [
+    [280, 72],
+    [140, 292],
+    [236, 292],
+    [204, 440],
+    [372, 212],
+    [276, 212],
+    [344, 72],
+  ],
+  color: [250, 250, 250],
+};
 const hex = ([r, g, b]) => `#${[r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('')}`;
 
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${SIZE}" height="${SIZE}" viewBox="0 0 ${SIZE} ${SIZE}">

@@ -28,9 +28,7 @@ const preloadPath = path.join(outDir, 'preload', 'index.cjs');
 const devServer = devServerUrl(process.env, app.isPackaged);
 
 // Must happen before `ready`: app://depotdesk is a standard, secure origin of its own.
-protocol.registerSchemesAsPrivileged([
-  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
-]);
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 app.enableSandbox();
 // Electron would name the folder after package.json's "name"; the CLI and `serve` use
 // <appData>/DepotDesk, and all three doors must open the same database.
@@ -91,9 +89,7 @@ function serveRenderer(): void {
 
 function createWindow(): BrowserWindow {
   const icon = app.isPackaged ? path.join(process.resourcesPath, 'icon.png') : path.join(projectDir, 'build', 'icon.png');
-  const win = new BrowserWindow(
-    mainWindowOptions({ preloadPath, methodNames, iconPath: fs.existsSync(icon) ? icon : undefined }),
-  );
+  const win = new BrowserWindow(mainWindowOptions({ preloadPath, methodNames, iconPath: fs.existsSync(icon) ? icon : undefined }));
   win.once('ready-to-show', () => win.show());
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null;

@@ -8,12 +8,7 @@ import { LoginScreen } from './screens/LoginScreen';
 import { TokenMissingScreen } from './screens/TokenMissingScreen';
 import { makeSession, SessionContext, type Operator } from './session';
 
-type AuthState =
-  | { kind: 'loading' }
-  | { kind: 'no-token' }
-  | { kind: 'setup' }
-  | { kind: 'login'; name?: string }
-  | { kind: 'ready'; operator: Operator };
+type AuthState = { kind: 'loading' } | { kind: 'no-token' } | { kind: 'setup' } | { kind: 'login'; name?: string } | { kind: 'ready'; operator: Operator };
 
 /** Decides which screen the operator sees from auth.me, and follows sign-in and sign-out. */
 export function App() {

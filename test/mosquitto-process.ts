@@ -133,7 +133,13 @@ export async function launchMosquitto(opts: LaunchOptions): Promise<Mosquitto> {
     }
     throw new Error(`mosquitto did not start: ${stderr}`);
   };
-  const mosquitto: Mosquitto = { url: `mqtt://127.0.0.1:${port}`, tlsUrl: tlsPort ? `mqtts://127.0.0.1:${tlsPort}` : null, caFile: certs?.ca ?? null, kill, restart: launch };
+  const mosquitto: Mosquitto = {
+    url: `mqtt://127.0.0.1:${port}`,
+    tlsUrl: tlsPort ? `mqtts://127.0.0.1:${tlsPort}` : null,
+    caFile: certs?.ca ?? null,
+    kill,
+    restart: launch,
+  };
   try {
     await launch();
   } catch (e) {

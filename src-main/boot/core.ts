@@ -24,9 +24,7 @@ export interface CoreOptions {
 
 export function resolveCoreConfig(opts: Pick<CoreOptions, 'dataDir' | 'db' | 'overrides'>): { paths: DataPaths; config: Config } {
   const paths = resolvePaths({ dataDir: opts.dataDir, db: opts.db });
-  const overrides = Array.isArray(opts.overrides)
-    ? parseOverrides(opts.overrides as readonly string[])
-    : ((opts.overrides as Record<string, unknown> | undefined) ?? {});
+  const overrides = Array.isArray(opts.overrides) ? parseOverrides(opts.overrides as readonly string[]) : ((opts.overrides as Record<string, unknown> | undefined) ?? {});
   return { paths, config: loadConfig(paths.configFile, overrides) };
 }
 
@@ -43,4 +41,3 @@ export function openCore(opts: CoreOptions): AppContext {
     migrationsDir: opts.migrationsDir,
   });
 }
-

@@ -56,9 +56,7 @@ export async function startHttpDoor(app: AppContext, opts: { staticDir?: string 
   };
 }
 
-export async function startBrowserMode(
-  opts: Omit<CoreOptions, 'mode'> & { staticDir?: string | null; services?: ServicesOptions },
-): Promise<BrowserMode> {
+export async function startBrowserMode(opts: Omit<CoreOptions, 'mode'> & { staticDir?: string | null; services?: ServicesOptions }): Promise<BrowserMode> {
   const app = openCore({ ...opts, mode: 'serve' });
   let services: Services | null = null;
   try {

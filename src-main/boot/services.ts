@@ -43,11 +43,9 @@ export function takeServingLock(app: AppContext): () => void {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const owner = Number(fs.readFileSync(file, 'utf8').trim());
       if (owner && owner !== process.pid && processAlive(owner)) {
-        throw new DepotError(
-          'conflict',
-          `DepotDesk is already running with the data directory ${app.paths.dataDir} (pid ${owner}); use that window or stop it first`,
-          { pid: owner },
-        );
+        throw new DepotError('conflict', `DepotDesk is already running with the data directory ${app.paths.dataDir} (pid ${owner}); use that window or stop it first`, {
+          pid: owner,
+        });
       }
       fs.rmSync(file, { force: true });
     }

@@ -302,16 +302,11 @@ function authorizePublish(gate: Gate, client: Client | null, packet: PublishPack
   done(new Error(`charger ${who.id} may not publish to ${packet.topic}`));
 }
 
-function authorizeSubscribe(
-  gate: Gate,
-  client: Client,
-  sub: Subscription,
-  done: (error: Error | null, subscription?: Subscription | null) => void,
-): void {
+function authorizeSubscribe(gate: Gate, client: Client, sub: Subscription, done: (error: Error | null, subscription?: Subscription | null) => void): void {
   const who = gate.identities.get(client);
   if (who?.kind === 'backoffice') return done(null, sub);
   if (who?.kind === 'charger' && sub.topic === topics.downstream(who.id)) return done(null, sub);
-  gate.log.warn({ chargerId: who?.kind === 'charger' ? who.id : null, topic: sub.topic }, 'subscription outside the charger\'s own topic refused');
+  gate.log.warn({ chargerId: who?.kind === 'charger' ? who.id : null, topic: sub.topic }, "subscription outside the charger's own topic refused");
   done(null, null);
 }
 

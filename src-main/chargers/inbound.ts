@@ -33,7 +33,6 @@ import type { AuthorizeContext, ChargerHooks, IdTagInfo, TransactionRecordNotice
 
 export type { AuthorizeContext, ChargerHooks, IdTagInfo, TransactionRecordNotice };
 
-
 /**
  * What the back office does with each message a charger publishes.
  *
@@ -59,10 +58,6 @@ export type { AuthorizeContext, ChargerHooks, IdTagInfo, TransactionRecordNotice
  * - Answers to our CALLs settle the waiting call (see PendingCalls); answers nobody waits for are
  *   logged and otherwise ignored, and are never answered.
  */
-
-
-
-
 
 /**
  * The charger link is transport only: who may charge is the sessions domain's answer, plugged in
@@ -132,9 +127,7 @@ function statements(sqlite: Sqlite) {
        WHERE excluded.status_at IS NULL OR connectors.status_at IS NULL OR excluded.status_at >= connectors.status_at`,
     ),
     findTransactionId: sqlite.prepare('SELECT transaction_id AS id FROM charger_transaction_ids WHERE charger_id = ? AND start_key = ?'),
-    allocateTransactionId: sqlite.prepare(
-      'INSERT INTO charger_transaction_ids (charger_id, start_key, connector_id, id_tag, created_at) VALUES (?, ?, ?, ?, ?)',
-    ),
+    allocateTransactionId: sqlite.prepare('INSERT INTO charger_transaction_ids (charger_id, start_key, connector_id, id_tag, created_at) VALUES (?, ?, ?, ?, ?)'),
     // A meter record's key is its content hash, so its content_hash is null and never conflicts.
     record: sqlite.prepare(
       `INSERT INTO charger_transactions (charger_id, kind, transaction_id, connector_id, id_tag, charger_at, meter_wh, dedup_key, content_hash,
@@ -219,9 +212,7 @@ export function lastEnergyRegisterWh(meterValue: MeterValue[]): number | null {
 function chargerTime(action: string, payload: Payload): number | null {
   if (action === 'MeterValues') {
     const list: unknown[] = Array.isArray(payload.meterValue) ? payload.meterValue : [];
-    const times = list
-      .map((m) => (m && typeof m === 'object' ? parseTime((m as { timestamp?: unknown }).timestamp) : null))
-      .filter((t): t is number => t !== null);
+    const times = list.map((m) => (m && typeof m === 'object' ? parseTime((m as { timestamp?: unknown }).timestamp) : null)).filter((t): t is number => t !== null);
     return times.length > 0 ? Math.min(...times) : null;
   }
   return parseTime(payload.timestamp);
@@ -427,14 +418,7 @@ function handleOne(ctx: InboundContext, s: Statements, msg: InboundMessage, out:
   for (const r of fault ? [] : effects.records) if (!r.duplicate) s.linkRecord.run(messageId, r.recordId);
 }
 
-function handleCall(
-  ctx: InboundContext,
-  s: Statements,
-  chargerId: string,
-  frame: CallFrame,
-  at: number,
-  out: BatchOutcome,
-): CallResult {
+function handleCall(ctx: InboundContext, s: Statements, chargerId: string, frame: CallFrame, at: number, out: BatchOutcome): CallResult {
   const { app } = ctx;
   const action = frame.action;
   if (!isKnownAction(action)) throw new Fault({ code: 'NotImplemented', description: `${action} is not an OCPP 1.6 action` });
@@ -486,7 +470,10 @@ function handleCall(
     case 'StopTransaction': {
       stopTransaction(app, s, chargerId, frame, at, out);
       const idTag = typeof p.idTag === 'string' ? p.idTag : null;
-      return { payload: checkedAnswer(action, idTag ? { idTagInfo: ctx.hooks.authorizeIdTag(app, idTag, { chargerId, action }) } : {}), transactionId: p.transactionId as number };
+      return {
+        payload: checkedAnswer(action, idTag ? { idTagInfo: ctx.hooks.authorizeIdTag(app, idTag, { chargerId, action }) } : {}),
+        transactionId: p.transactionId as number,
+      };
     }
     case 'DataTransfer':
       return { payload: { status: 'UnknownVendorId' }, transactionId: null };

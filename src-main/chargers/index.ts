@@ -8,20 +8,8 @@ import { chargersOfflineCron, chargersOfflineWorker, chargersPruneMessagesCron, 
 
 export * from './schema';
 export { chargerMethods, chargerShape } from './methods';
-export {
-  startChargers,
-  chargersRuntime,
-  callCharger,
-  type ChargersRuntime,
-  type StartChargersOptions,
-} from './service';
-export {
-  defaultHooks,
-  type AuthorizeContext,
-  type ChargerHooks,
-  type IdTagInfo,
-  type TransactionRecordNotice,
-} from './inbound';
+export { startChargers, chargersRuntime, callCharger, type ChargersRuntime, type StartChargersOptions } from './service';
+export { defaultHooks, type AuthorizeContext, type ChargerHooks, type IdTagInfo, type TransactionRecordNotice } from './inbound';
 export {
   ChargerCallError,
   ChargerTimeoutError,

@@ -1,16 +1,7 @@
 import { z } from 'zod';
 import { ALL_ROLES, SUPERVISORS, method } from '../kernel/method';
 import { CHARGER_ID_PATTERN } from './ocpp';
-import {
-  addCharger,
-  addStation,
-  listChargers,
-  listMessages,
-  listStations,
-  MIN_CHARGER_PASSWORD,
-  requireCharger,
-  setMaintenance,
-} from './registry';
+import { addCharger, addStation, listChargers, listMessages, listStations, MIN_CHARGER_PASSWORD, requireCharger, setMaintenance } from './registry';
 import { chargersRuntime } from './service';
 
 const station = z.object({ id: z.string(), name: z.string(), address: z.string(), createdAt: z.number(), chargerCount: z.number() });
@@ -128,7 +119,12 @@ export const chargerMethods = {
       const rt = chargersRuntime(app);
       if (!rt || !charger.online || rt.transport.state() !== 'connected') return { charger, availability: 'not_sent' as const };
       try {
-        const answer = await rt.callCharger(input.id, 'ChangeAvailability', { connectorId: 0, type: input.maintenance ? 'Inoperative' : 'Operative' }, { timeoutMs: 5_000, retries: 0 });
+        const answer = await rt.callCharger(
+          input.id,
+          'ChangeAvailability',
+          { connectorId: 0, type: input.maintenance ? 'Inoperative' : 'Operative' },
+          { timeoutMs: 5_000, retries: 0 },
+        );
         return { charger, availability: availabilityOutcome.parse(answer.status) };
       } catch (e) {
         app.log.warn({ chargerId: input.id, err: (e as Error).message }, 'ChangeAvailability after a maintenance switch failed');

@@ -99,14 +99,7 @@ export function parseFrame(text: string): ParseResult {
   return broken('object', null, null, null, 'FormationViolation', 'message must be a JSON array [2,"id","Action",{…}] or an object {"MessageTypeId":…}');
 }
 
-function broken(
-  form: FrameForm,
-  messageType: number | null,
-  uniqueId: string | null,
-  action: string | null,
-  code: OcppErrorCode,
-  description: string,
-): ParseResult {
+function broken(form: FrameForm, messageType: number | null, uniqueId: string | null, action: string | null, code: OcppErrorCode, description: string): ParseResult {
   return { ok: false, form, messageType, uniqueId, action, fault: { code, description } };
 }
 
@@ -129,7 +122,8 @@ function parseArray(a: unknown[]): ParseResult {
   if (type === CALL) {
     const action = checkAction(a[2]);
     if (a.length !== 4) return broken(form, type, uniqueId, action, 'FormationViolation', `a CALL has 4 elements [2,"id","Action",{…}], this one has ${a.length}`);
-    if (action === null) return broken(form, type, uniqueId, null, 'FormationViolation', `element 2 (Action) must be a string of 1 to ${LIMITS.maxActionLength} characters`);
+    if (action === null)
+      return broken(form, type, uniqueId, null, 'FormationViolation', `element 2 (Action) must be a string of 1 to ${LIMITS.maxActionLength} characters`);
     if (!isPlainObject(a[3])) return broken(form, type, uniqueId, action, 'FormationViolation', 'element 3 (Payload) must be a JSON object');
     return { ok: true, form, frame: { type: CALL, uniqueId, action, payload: a[3] } };
   }
@@ -418,7 +412,14 @@ function samplesIn(action: string, list: unknown, listField: string): OcppFault 
       const field = `${listField}.${i}.sampledValue.${j}.value`;
       if (typeof sv.value !== 'string') continue;
       if (sv.value.length > LIMITS.maxSampledValueLength) {
-        return boundFault(action, 'PropertyConstraintViolation', field, `is longer than ${LIMITS.maxSampledValueLength} characters`, 'maxLength', LIMITS.maxSampledValueLength);
+        return boundFault(
+          action,
+          'PropertyConstraintViolation',
+          field,
+          `is longer than ${LIMITS.maxSampledValueLength} characters`,
+          'maxLength',
+          LIMITS.maxSampledValueLength,
+        );
       }
       const measurand = typeof sv.measurand === 'string' ? sv.measurand : 'Energy.Active.Import.Register';
       if (!measurand.startsWith('Energy.') || (sv.format ?? 'Raw') !== 'Raw') continue;
@@ -428,7 +429,14 @@ function samplesIn(action: string, list: unknown, listField: string): OcppFault 
       }
       const wh = Number(sv.value.trim()) * (ENERGY_UNITS[typeof sv.unit === 'string' ? sv.unit : 'Wh'] ?? 1);
       if (!Number.isFinite(wh) || wh < 0 || wh > LIMITS.maxMeterWh) {
-        return boundFault(action, 'PropertyConstraintViolation', field, `${shown}${typeof sv.unit === 'string' ? ` ${sv.unit}` : ''} is outside 0 to ${LIMITS.maxMeterWh} Wh`, 'range', LIMITS.maxMeterWh);
+        return boundFault(
+          action,
+          'PropertyConstraintViolation',
+          field,
+          `${shown}${typeof sv.unit === 'string' ? ` ${sv.unit}` : ''} is outside 0 to ${LIMITS.maxMeterWh} Wh`,
+          'range',
+          LIMITS.maxMeterWh,
+        );
       }
     }
   }
@@ -496,7 +504,14 @@ export function checkConnector(action: string, payload: Payload, bound: Connecto
   const v = payload.connectorId;
   if (typeof v !== 'number' || v <= bound.max) return null;
   const lowest = CONNECTOR_ZERO_ALLOWED.has(action) ? 0 : 1;
-  return boundFault(action, 'PropertyConstraintViolation', 'connectorId', `${v} is above ${bound.max} (${bound.reason}; ${lowest} to ${bound.max} allowed)`, 'maximum', bound.max);
+  return boundFault(
+    action,
+    'PropertyConstraintViolation',
+    'connectorId',
+    `${v} is above ${bound.max} (${bound.reason}; ${lowest} to ${bound.max} allowed)`,
+    'maximum',
+    bound.max,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -578,7 +593,8 @@ export class PendingCalls {
   }
 
   call(chargerId: string, action: string, payload: Payload, options: CallOptions = {}): Promise<Payload> {
-    if (this.closed) return Promise.reject(new DepotError('unavailable', `cannot send ${action} to ${chargerId}: the charger link is shut down`, { reason: 'link_closed' }));
+    if (this.closed)
+      return Promise.reject(new DepotError('unavailable', `cannot send ${action} to ${chargerId}: the charger link is shut down`, { reason: 'link_closed' }));
     const invalid = validatePayload(action, 'req', payload);
     if (invalid) {
       return Promise.reject(new DepotError('invalid_input', `${action} to ${chargerId} is not a valid OCPP 1.6 request: ${invalid.description}`, invalid));
@@ -630,9 +646,7 @@ export class PendingCalls {
     const p = this.table.get(k);
     if (!p) return null;
     if (frame.type === CALLERROR) {
-      this.settle(k, p, () =>
-        p.reject(new ChargerCallError(chargerId, p.action, frame.errorCode, frame.errorDescription, 'charger', frame.errorDetails)),
-      );
+      this.settle(k, p, () => p.reject(new ChargerCallError(chargerId, p.action, frame.errorCode, frame.errorDescription, 'charger', frame.errorDetails)));
       return { action: p.action, fault: null };
     }
     const fault = validatePayload(p.action, 'conf', frame.payload);
@@ -649,7 +663,8 @@ export class PendingCalls {
     this.closed = true;
     // details.reason tells a caller that nobody will wait for this answer any more (the process is
     // stopping) from a CALL that could not be sent: a start is then left to its durable timeout.
-    for (const [k, p] of [...this.table]) this.settle(k, p, () => p.reject(new DepotError('unavailable', `${p.action} to ${p.chargerId}: ${reason}`, { reason: 'link_closed' })));
+    for (const [k, p] of [...this.table])
+      this.settle(k, p, () => p.reject(new DepotError('unavailable', `${p.action} to ${p.chargerId}: ${reason}`, { reason: 'link_closed' })));
   }
 }
 

@@ -138,9 +138,7 @@ function connectorStates(r: ChargerRow, reported: ConnectorRow[]): ConnectorStat
   const filled = Math.min(r.connector_count, MAX_CONNECTORS);
   const out: ConnectorState[] = [];
   for (let n = 1; n <= filled; n += 1) {
-    out.push(
-      byId.get(n) ?? { connectorId: n, status: null, errorCode: null, info: null, vendorErrorCode: null, faulted: false, statusAt: null, updatedAt: null },
-    );
+    out.push(byId.get(n) ?? { connectorId: n, status: null, errorCode: null, info: null, vendorErrorCode: null, faulted: false, statusAt: null, updatedAt: null });
   }
   for (const c of reported) if (c.connector_id < 1 || c.connector_id > filled) out.push(toConnector(c));
   return out;
@@ -180,7 +178,7 @@ export function deleteStrayConnectors(app: AppContext): StrayConnector[] {
     for (const k of stray) expectChanges(del.run(k.chargerId, k.connectorId), 1, `delete connector ${k.connectorId} of charger ${k.chargerId}`);
     return stray;
   });
-  if (removed.length > 0) app.log.warn({ removed }, 'doctor --repair deleted connector rows outside their charger\'s connector count');
+  if (removed.length > 0) app.log.warn({ removed }, "doctor --repair deleted connector rows outside their charger's connector count");
   return removed;
 }
 
@@ -197,10 +195,11 @@ export function connectorsDoctorCheck(app: AppContext, opts: DoctorOptions = {})
   const name = 'connectors';
   if (opts.repair) {
     const removed = deleteStrayConnectors(app);
-    if (removed.length > 0) return { name, ok: true, detail: `repaired: deleted ${removed.length} connector row(s) outside their charger's count: ${strayText(removed)}` };
+    if (removed.length > 0)
+      return { name, ok: true, detail: `repaired: deleted ${removed.length} connector row(s) outside their charger's count: ${strayText(removed)}` };
   }
   const stray = strayConnectors(app);
-  if (stray.length === 0) return { name, ok: true, detail: 'every connector row is within its charger\'s connector count' };
+  if (stray.length === 0) return { name, ok: true, detail: "every connector row is within its charger's connector count" };
   return {
     name,
     ok: false,
@@ -235,14 +234,12 @@ function toSummary(r: ChargerRow, reported: ConnectorRow[]): ChargerSummary {
 // --- stations ---------------------------------------------------------------------------------
 
 export function listStations(app: AppContext): Station[] {
-  return (
-    app.sqlite
-      .prepare(
-        `SELECT s.id, s.name, s.address, s.created_at AS createdAt, count(c.id) AS chargerCount
+  return app.sqlite
+    .prepare(
+      `SELECT s.id, s.name, s.address, s.created_at AS createdAt, count(c.id) AS chargerCount
          FROM stations s LEFT JOIN chargers c ON c.station_id = s.id GROUP BY s.id ORDER BY s.name`,
-      )
-      .all() as Station[]
-  );
+    )
+    .all() as Station[];
 }
 
 /** `id` is for fixed, well-known stations (the demo); operators' stations get a ULID. */
@@ -253,9 +250,7 @@ export function addStation(app: AppContext, input: { name: string; address?: str
     const taken = app.sqlite.prepare('SELECT id FROM stations WHERE name_key = ?').get(name.toLowerCase());
     if (taken) throw new DepotError('conflict', `a station named ${name} already exists`, { field: 'name' });
     const row = { id: input.id ?? app.ids.next(), name, nameKey: name.toLowerCase(), address: input.address?.trim() ?? '', createdAt: app.clock.now() };
-    app.sqlite
-      .prepare('INSERT INTO stations (id, name, name_key, address, created_at) VALUES (@id, @name, @nameKey, @address, @createdAt)')
-      .run(row);
+    app.sqlite.prepare('INSERT INTO stations (id, name, name_key, address, created_at) VALUES (@id, @name, @nameKey, @address, @createdAt)').run(row);
     return { id: row.id, name: row.name, address: row.address, createdAt: row.createdAt, chargerCount: 0 };
   });
 }
@@ -264,8 +259,7 @@ export function addStation(app: AppContext, input: { name: string; address?: str
 export function findStation(app: AppContext, idOrName: string): { id: string; name: string } | null {
   return (
     (app.sqlite.prepare('SELECT id, name FROM stations WHERE id = ? OR name_key = ?').get(idOrName, idOrName.trim().toLowerCase()) as
-      | { id: string; name: string }
-      | undefined) ?? null
+      { id: string; name: string } | undefined) ?? null
   );
 }
 
@@ -277,10 +271,7 @@ export function checkChargerId(id: string): void {
   }
 }
 
-export async function addCharger(
-  app: AppContext,
-  input: { id: string; station: string; connectors: number; password: string },
-): Promise<ChargerSummary> {
+export async function addCharger(app: AppContext, input: { id: string; station: string; connectors: number; password: string }): Promise<ChargerSummary> {
   checkChargerId(input.id);
   if (input.password.length < MIN_CHARGER_PASSWORD) {
     throw new DepotError('invalid_input', `a charger password needs at least ${MIN_CHARGER_PASSWORD} characters`, { field: 'password' });
@@ -357,7 +348,7 @@ export function setMaintenance(app: AppContext, id: string, maintenance: boolean
     expectChanges(
       app.sqlite
         .prepare('UPDATE chargers SET maintenance = ?, maintenance_reason = ?, updated_at = ? WHERE id = ?')
-        .run(maintenance ? 1 : 0, maintenance ? (reason?.trim() || null) : null, app.clock.now(), id),
+        .run(maintenance ? 1 : 0, maintenance ? reason?.trim() || null : null, app.clock.now(), id),
       1,
       `set maintenance of charger ${id}`,
     );
@@ -368,8 +359,7 @@ export function setMaintenance(app: AppContext, id: string, maintenance: boolean
 /** What the embedded broker needs to check a charger's login. */
 export function chargerCredentials(app: AppContext, id: string): { passwordHash: string | null; registered: boolean } | null {
   const row = app.sqlite.prepare('SELECT password_hash, registered FROM chargers WHERE id = ?').get(id) as
-    | { password_hash: string | null; registered: number }
-    | undefined;
+    { password_hash: string | null; registered: number } | undefined;
   return row ? { passwordHash: row.password_hash, registered: row.registered === 1 } : null;
 }
 

@@ -380,10 +380,7 @@ export async function startChargers(app: AppContext, opts: StartChargersOptions 
   const forms = new Map<string, FrameForm>();
   let transport: ChargerTransport | null = null;
   const pending = chargerCalls(app, forms, () => transport);
-  const ingest = startIngest(
-    { app, hooks, pending, forms },
-    { maxPayloadBytes, publish: (topic, text) => transport!.publish(topic, text), onBatch: opts.onBatch },
-  );
+  const ingest = startIngest({ app, hooks, pending, forms }, { maxPayloadBytes, publish: (topic, text) => transport!.publish(topic, text), onBatch: opts.onBatch });
 
   transport = startTransport(app, {
     url,

@@ -204,7 +204,8 @@ export class SimCharger {
       await reply({ type: CALLRESULT, uniqueId: frame.uniqueId, payload: await handler(frame.payload, frame) });
     } catch (e) {
       if (e instanceof SimFault) await reply(callError(frame.uniqueId, e.fault));
-      else await reply({ type: 4, uniqueId: frame.uniqueId, errorCode: 'InternalError', errorDescription: (e as Error).message, errorDetails: {} } satisfies CallErrorFrame);
+      else
+        await reply({ type: 4, uniqueId: frame.uniqueId, errorCode: 'InternalError', errorDescription: (e as Error).message, errorDetails: {} } satisfies CallErrorFrame);
     }
   }
 
@@ -530,10 +531,7 @@ async function runSession(run: ChargerRun, s: Session): Promise<void> {
     await meterUntilStopped(run, s);
     const endSample = sim.meterPayload(s.connectorId, null, run.registerWh).meterValue as Payload[];
     const reason = s.deauthorized ? 'DeAuthorized' : run.signal.stopped ? 'Local' : 'Remote';
-    const stop = sim.stopPayload(s.transactionId ?? -1, Math.round(run.registerWh), sim.now(), reason, s.idTag, [
-      ...beginSample,
-      ...endSample,
-    ]);
+    const stop = sim.stopPayload(s.transactionId ?? -1, Math.round(run.registerWh), sim.now(), reason, s.idTag, [...beginSample, ...endSample]);
     await sendTx(run, 'StopTransaction', stop);
     stats.transactionsStopped += 1;
     if (!run.offline) {

@@ -212,24 +212,21 @@ function followConnection(link: Link): void {
 /** Subscribes the charger topics; only a granted subscription makes the link connected. */
 function subscribeChargerTopics(link: Link): void {
   const { log } = link;
-  link.client.subscribe(
-    { [topics.requests('+')]: { qos: 1 }, [topics.replies('+')]: { qos: 1 } },
-    (err, granted) => {
-      // mqtt.js 5 reports a SUBACK with 0x80 as an error that carries the packet.
-      const ackCodes = (err as { packet?: { granted?: number[] } } | null)?.packet?.granted ?? (granted ?? []).map((g) => g.qos);
-      if (err && !ackCodes.includes(128)) {
-        link.lastError = `subscribe failed: ${err.message}`;
-        log.error({ err: err.message }, 'subscribing to the charger topics failed');
-        return;
-      }
-      if (ackCodes.includes(128)) {
-        link.lastError = 'the broker refused the subscriptions to ocpp/cp/+ and ocpp/cp/+/Reply';
-        log.error('the broker refused the charger topics; check its ACL for the back-office login');
-        return;
-      }
-      setState(link, 'connected');
-    },
-  );
+  link.client.subscribe({ [topics.requests('+')]: { qos: 1 }, [topics.replies('+')]: { qos: 1 } }, (err, granted) => {
+    // mqtt.js 5 reports a SUBACK with 0x80 as an error that carries the packet.
+    const ackCodes = (err as { packet?: { granted?: number[] } } | null)?.packet?.granted ?? (granted ?? []).map((g) => g.qos);
+    if (err && !ackCodes.includes(128)) {
+      link.lastError = `subscribe failed: ${err.message}`;
+      log.error({ err: err.message }, 'subscribing to the charger topics failed');
+      return;
+    }
+    if (ackCodes.includes(128)) {
+      link.lastError = 'the broker refused the subscriptions to ocpp/cp/+ and ocpp/cp/+/Reply';
+      log.error('the broker refused the charger topics; check its ACL for the back-office login');
+      return;
+    }
+    setState(link, 'connected');
+  });
 }
 
 function waitConnected(link: Link, timeoutMs: number): Promise<void> {

@@ -93,13 +93,7 @@ export async function readPassword(prompt: string): Promise<string> {
   return answer;
 }
 
-export function buildContext(
-  command: Command,
-  global: GlobalOptions,
-  args: CommandContext['args'],
-  positionals: string[],
-  cleanup: (() => void)[],
-): CommandContext {
+export function buildContext(command: Command, global: GlobalOptions, args: CommandContext['args'], positionals: string[], cleanup: (() => void)[]): CommandContext {
   let app: AppContext | null = null;
   let operator: OperatorIdentity | null = null;
   const openApp = (): AppContext => {

@@ -122,7 +122,8 @@ export function createCampaign(app: App, input: unknown, by: By): CampaignRow {
       // Computing the rows checks the original exists, is a credit campaign and has completed.
       computeReport(app, spec);
       target = getCampaign(app, spec.reverses).target;
-      const open = app.sqlite.prepare("SELECT id FROM comp_campaigns WHERE reverses_id = ? AND state IN ('draft', 'approved', 'executing')").get(spec.reverses) as { id: string } | undefined;
+      const open = app.sqlite.prepare("SELECT id FROM comp_campaigns WHERE reverses_id = ? AND state IN ('draft', 'approved', 'executing')").get(spec.reverses) as
+        { id: string } | undefined;
       if (open) throw new DepotError('conflict', `reverses: reversal ${open.id} of this campaign is still open; finish or cancel it first`, { field: 'reverses' });
     } else target = spec.target;
     const id = app.ids.next();
@@ -145,7 +146,10 @@ export function createCampaign(app: App, input: unknown, by: By): CampaignRow {
  */
 export function dryRunCampaign(app: App, id: string, by: By): Report {
   const notDraft = (c: CampaignRow) =>
-    new DepotError('conflict', `campaignId: campaign ${id} is ${c.state}; its drivers were frozen at approval (campaign show lists them)`, { field: 'campaignId', state: c.state });
+    new DepotError('conflict', `campaignId: campaign ${id} is ${c.state}; its drivers were frozen at approval (campaign show lists them)`, {
+      field: 'campaignId',
+      state: c.state,
+    });
   const before = getCampaign(app, id);
   if (before.state !== 'draft') throw notDraft(before);
   // Computed in a read transaction (one consistent snapshot) without holding the write lock, so a
@@ -189,14 +193,23 @@ export interface Checklist {
 export function approveCampaign(app: App, id: string, checklist: Checklist, by: By): CampaignRow {
   const r = writeTx(app.sqlite, () => {
     const c = getCampaign(app, id);
-    if (c.state !== 'draft') throw new DepotError('conflict', `campaignId: campaign ${id} is ${c.state}, not waiting for approval`, { field: 'campaignId', state: c.state });
+    if (c.state !== 'draft')
+      throw new DepotError('conflict', `campaignId: campaign ${id} is ${c.state}, not waiting for approval`, { field: 'campaignId', state: c.state });
     if (c.createdBy === by.operatorId) {
-      throw new DepotError('forbidden', 'campaignId: the creator of a campaign cannot approve it; another supervisor must', { field: 'campaignId', reason: 'creator_cannot_approve' });
+      throw new DepotError('forbidden', 'campaignId: the creator of a campaign cannot approve it; another supervisor must', {
+        field: 'campaignId',
+        reason: 'creator_cannot_approve',
+      });
     }
-    if (!c.dryRunFingerprint) throw new DepotError('refused', `campaignId: campaign ${id} has no dry run yet; run one and approve what it shows`, { field: 'campaignId', reason: 'no_dry_run' });
-    if (!checklist.criteriaChecked) throw new DepotError('invalid_input', 'criteriaChecked: confirm that the criteria and the amount rule are right', { field: 'criteriaChecked' });
+    if (!c.dryRunFingerprint)
+      throw new DepotError('refused', `campaignId: campaign ${id} has no dry run yet; run one and approve what it shows`, { field: 'campaignId', reason: 'no_dry_run' });
+    if (!checklist.criteriaChecked)
+      throw new DepotError('invalid_input', 'criteriaChecked: confirm that the criteria and the amount rule are right', { field: 'criteriaChecked' });
     if (checklist.fingerprint !== c.dryRunFingerprint) {
-      throw new DepotError('refused', 'fingerprint: this is not the latest dry run of the campaign; reload it and check again', { field: 'fingerprint', reason: 'stale_dry_run' });
+      throw new DepotError('refused', 'fingerprint: this is not the latest dry run of the campaign; reload it and check again', {
+        field: 'fingerprint',
+        reason: 'stale_dry_run',
+      });
     }
     const spec = specOf(c);
     const report = computeReport(app, spec, { details: false });
@@ -204,14 +217,21 @@ export function approveCampaign(app: App, id: string, checklist: Checklist, by: 
       throw new DepotError(
         'refused',
         `the data changed since the dry run (then ${c.dryRunDrivers} drivers, ${c.dryRunRecords} records, ${unitText(c.target, c.dryRunTotal ?? 0)}; now ${report.drivers} drivers, ${report.records} records, ${unitText(c.target, report.total)}): run a new dry run and approve that`,
-        { field: 'fingerprint', reason: 'data_changed', then: { drivers: c.dryRunDrivers, records: c.dryRunRecords, total: c.dryRunTotal }, now: { drivers: report.drivers, records: report.records, total: report.total } },
+        {
+          field: 'fingerprint',
+          reason: 'data_changed',
+          then: { drivers: c.dryRunDrivers, records: c.dryRunRecords, total: c.dryRunTotal },
+          now: { drivers: report.drivers, records: report.records, total: report.total },
+        },
       );
     }
     if (checklist.drivers !== report.drivers) {
       throw new DepotError('invalid_input', `drivers: the dry run has ${report.drivers} drivers, not ${checklist.drivers}`, { field: 'drivers' });
     }
     if (checklist.total !== report.total) {
-      throw new DepotError('invalid_input', `total: the dry run's total is ${unitText(c.target, report.total)}, not ${unitText(c.target, checklist.total)}`, { field: 'total' });
+      throw new DepotError('invalid_input', `total: the dry run's total is ${unitText(c.target, report.total)}, not ${unitText(c.target, checklist.total)}`, {
+        field: 'total',
+      });
     }
     if (report.drivers === 0) throw new DepotError('refused', 'campaignId: the campaign matches no driver; nothing to approve', { field: 'campaignId', reason: 'empty' });
     const now = app.clock.now();
@@ -228,12 +248,16 @@ export function approveCampaign(app: App, id: string, checklist: Checklist, by: 
     if (spec.kind === 'credit') {
       const m = matchingSessionsSql(app, spec);
       app.sqlite
-        .prepare(`INSERT INTO comp_campaign_sessions (campaign_id, session_id) SELECT ?, m.sessionId FROM (${m.sql}) m WHERE m.driverId IN (SELECT driver_id FROM comp_campaign_items WHERE campaign_id = ?)`)
+        .prepare(
+          `INSERT INTO comp_campaign_sessions (campaign_id, session_id) SELECT ?, m.sessionId FROM (${m.sql}) m WHERE m.driverId IN (SELECT driver_id FROM comp_campaign_items WHERE campaign_id = ?)`,
+        )
         .run(id, ...m.params, id);
     }
     expectChanges(
       app.sqlite
-        .prepare("UPDATE comp_campaigns SET state = 'approved', approved_by = ?, approved_at = ?, approval_checklist = ?, batch_stamp = ?, updated_at = ? WHERE id = ? AND state = 'draft'")
+        .prepare(
+          "UPDATE comp_campaigns SET state = 'approved', approved_by = ?, approved_at = ?, approval_checklist = ?, batch_stamp = ?, updated_at = ? WHERE id = ? AND state = 'draft'",
+        )
         .run(by.operatorId, now, canonicalJson({ ...checklist, records: report.records }), stamp, now, id),
       1,
       `approve campaign ${id}`,
@@ -252,14 +276,20 @@ export function cancelCampaign(app: App, id: string, note: string, by: By): Camp
   const r = writeTx(app.sqlite, () => {
     const c = getCampaign(app, id);
     if (c.state !== 'draft' && c.state !== 'approved') {
-      throw new DepotError('conflict', `campaignId: campaign ${id} is ${c.state}; only a draft or approved campaign is cancelled (a completed one is undone by a reversal campaign)`, {
-        field: 'campaignId',
-        state: c.state,
-      });
+      throw new DepotError(
+        'conflict',
+        `campaignId: campaign ${id} is ${c.state}; only a draft or approved campaign is cancelled (a completed one is undone by a reversal campaign)`,
+        {
+          field: 'campaignId',
+          state: c.state,
+        },
+      );
     }
     const now = app.clock.now();
     expectChanges(
-      app.sqlite.prepare("UPDATE comp_campaigns SET state = 'cancelled', cancelled_by = ?, cancelled_at = ?, cancel_note = ?, updated_at = ? WHERE id = ? AND state = ?").run(by.operatorId, now, text, now, id, c.state),
+      app.sqlite
+        .prepare("UPDATE comp_campaigns SET state = 'cancelled', cancelled_by = ?, cancelled_at = ?, cancel_note = ?, updated_at = ? WHERE id = ? AND state = ?")
+        .run(by.operatorId, now, text, now, id, c.state),
       1,
       `cancel campaign ${id}`,
     );
@@ -285,14 +315,18 @@ export interface Summary {
 }
 
 export function summaryOf(app: Pick<App, 'sqlite'>, id: string): Summary {
-  const rows = app.sqlite.prepare('SELECT status, count(*) AS n, coalesce(sum(amount), 0) AS total FROM comp_campaign_items WHERE campaign_id = ? GROUP BY status').all(id) as {
+  const rows = app.sqlite
+    .prepare('SELECT status, count(*) AS n, coalesce(sum(amount), 0) AS total FROM comp_campaign_items WHERE campaign_id = ? GROUP BY status')
+    .all(id) as {
     status: ItemState;
     n: number;
     total: number;
   }[];
   const by = Object.fromEntries(rows.map((r) => [r.status, r])) as Partial<Record<ItemState, { n: number; total: number }>>;
   const failures = app.sqlite
-    .prepare("SELECT driver_id AS driverId, amount, coalesce(error, '') AS error FROM comp_campaign_items WHERE campaign_id = ? AND status = 'failed' ORDER BY driver_id LIMIT 200")
+    .prepare(
+      "SELECT driver_id AS driverId, amount, coalesce(error, '') AS error FROM comp_campaign_items WHERE campaign_id = ? AND status = 'failed' ORDER BY driver_id LIMIT 200",
+    )
     .all(id) as Summary['failures'];
   return {
     drivers: rows.reduce((s, r) => s + r.n, 0),
@@ -334,7 +368,9 @@ export function beginExecution(app: App, id: string, by: By, opts: { retryFailed
     const now = app.clock.now();
     if (c.state === 'approved') {
       expectChanges(
-        app.sqlite.prepare("UPDATE comp_campaigns SET state = 'executing', executed_by = ?, execution_started_at = ?, updated_at = ? WHERE id = ? AND state = 'approved'").run(by.operatorId, now, now, id),
+        app.sqlite
+          .prepare("UPDATE comp_campaigns SET state = 'executing', executed_by = ?, execution_started_at = ?, updated_at = ? WHERE id = ? AND state = 'approved'")
+          .run(by.operatorId, now, now, id),
         1,
         `start executing campaign ${id}`,
       );
@@ -342,7 +378,9 @@ export function beginExecution(app: App, id: string, by: By, opts: { retryFailed
     } else if (c.state === 'completed' && opts.retryFailed && summaryOf(app, id).failed > 0) {
       app.sqlite.prepare("UPDATE comp_campaign_items SET status = 'pending', error = NULL WHERE campaign_id = ? AND status = 'failed'").run(id);
       expectChanges(
-        app.sqlite.prepare("UPDATE comp_campaigns SET state = 'executing', execution_finished_at = NULL, updated_at = ? WHERE id = ? AND state = 'completed'").run(now, id),
+        app.sqlite
+          .prepare("UPDATE comp_campaigns SET state = 'executing', execution_finished_at = NULL, updated_at = ? WHERE id = ? AND state = 'completed'")
+          .run(now, id),
         1,
         `retry the failed credits of campaign ${id}`,
       );
@@ -409,7 +447,11 @@ export async function runCampaign(app: App, id: string, by: By, opts: ExecuteOpt
   const finished = writeTx(app.sqlite, () => {
     if (summaryOf(app, id).pending > 0) return false;
     const now = app.clock.now();
-    return app.sqlite.prepare("UPDATE comp_campaigns SET state = 'completed', execution_finished_at = ?, updated_at = ? WHERE id = ? AND state = 'executing'").run(now, now, id).changes === 1;
+    return (
+      app.sqlite
+        .prepare("UPDATE comp_campaigns SET state = 'completed', execution_finished_at = ?, updated_at = ? WHERE id = ? AND state = 'executing'")
+        .run(now, now, id).changes === 1
+    );
   });
   const summary = summaryOf(app, id);
   if (finished) {
@@ -447,7 +489,12 @@ function creditChunk(app: App, c: CampaignRow, spec: CampaignSpec, items: ItemRo
 
   if (spec.kind === 'reversal') {
     for (const item of items) {
-      attempt(item, () => correctTransfer(app, { key: item.transferId, transferId: item.reversesTransferId!, memo: `${memoFor(item)} (${item.batchNo})`, reversalCampaignId: c.id }, by).replayed);
+      attempt(
+        item,
+        () =>
+          correctTransfer(app, { key: item.transferId, transferId: item.reversesTransferId!, memo: `${memoFor(item)} (${item.batchNo})`, reversalCampaignId: c.id }, by)
+            .replayed,
+      );
     }
     return out;
   }
@@ -456,14 +503,40 @@ function creditChunk(app: App, c: CampaignRow, spec: CampaignSpec, items: ItemRo
     // ledger for the same grant, so a repeated one is a replay rather than a conflict.
     const expiresAt = (c.executionStartedAt ?? app.clock.now()) + spec.couponValidDays * 86_400_000;
     for (const item of items) {
-      attempt(item, () => grantCoupon(app, { key: item.transferId, driverId: item.driverId, amountFen: item.amount, expiresAt, campaignId: c.id, memo: `${memoFor(item)} (${item.batchNo})` }, by).replayed);
+      attempt(
+        item,
+        () =>
+          grantCoupon(
+            app,
+            { key: item.transferId, driverId: item.driverId, amountFen: item.amount, expiresAt, campaignId: c.id, memo: `${memoFor(item)} (${item.batchNo})` },
+            by,
+          ).replayed,
+      );
     }
     return out;
   }
   const request = (item: ItemRow): TransferRequest =>
     spec.target === 'points'
-      ? { id: item.transferId, debitAccountId: DEPOT.pointsPool, creditAccountId: driverAccountId(item.driverId, 'points'), amount: item.amount, code: 'points_grant', campaignId: c.id, statementRow: item.batchNo, memo: memoFor(item) }
-      : { id: item.transferId, debitAccountId: DEPOT.compensationExpense, creditAccountId: driverAccountId(item.driverId, 'wallet'), amount: item.amount, code: 'compensation', campaignId: c.id, statementRow: item.batchNo, memo: memoFor(item) };
+      ? {
+          id: item.transferId,
+          debitAccountId: DEPOT.pointsPool,
+          creditAccountId: driverAccountId(item.driverId, 'points'),
+          amount: item.amount,
+          code: 'points_grant',
+          campaignId: c.id,
+          statementRow: item.batchNo,
+          memo: memoFor(item),
+        }
+      : {
+          id: item.transferId,
+          debitAccountId: DEPOT.compensationExpense,
+          creditAccountId: driverAccountId(item.driverId, 'wallet'),
+          amount: item.amount,
+          code: 'compensation',
+          campaignId: c.id,
+          statementRow: item.batchNo,
+          memo: memoFor(item),
+        };
   const requests = items.map(request);
   try {
     const results = createTransfers(app, requests, { operatorId: by.operatorId });
@@ -490,7 +563,11 @@ export interface ItemView {
   doneAt: number | null;
 }
 
-export function listItems(app: Pick<App, 'sqlite'>, id: string, opts: { status?: ItemState; limit?: number; offset?: number } = {}): { total: number; items: ItemView[] } {
+export function listItems(
+  app: Pick<App, 'sqlite'>,
+  id: string,
+  opts: { status?: ItemState; limit?: number; offset?: number } = {},
+): { total: number; items: ItemView[] } {
   const where = `campaign_id = @id ${opts.status ? 'AND status = @status' : ''}`;
   const total = (app.sqlite.prepare(`SELECT count(*) AS n FROM comp_campaign_items WHERE ${where}`).get({ id, status: opts.status }) as { n: number }).n;
   const rows = app.sqlite
@@ -500,11 +577,29 @@ export function listItems(app: Pick<App, 'sqlite'>, id: string, opts: { status?:
        ORDER BY failures DESC, driver_id LIMIT @limit OFFSET @offset`,
     )
     .all({ id, status: opts.status, limit: opts.limit ?? 100, offset: opts.offset ?? 0 }) as Omit<ItemView, 'name' | 'phone'>[];
-  const contacts = driverContacts(app, rows.map((r) => r.driverId));
+  const contacts = driverContacts(
+    app,
+    rows.map((r) => r.driverId),
+  );
   // A driver the ledger does not know is left out, as the join on drivers always did.
   const items = rows.flatMap((r) => {
     const c = contacts.get(r.driverId);
-    return c ? [{ driverId: r.driverId, name: c.name, phone: c.phone, failures: r.failures, amount: r.amount, status: r.status, transferId: r.transferId, batchNo: r.batchNo, error: r.error, doneAt: r.doneAt }] : [];
+    return c
+      ? [
+          {
+            driverId: r.driverId,
+            name: c.name,
+            phone: c.phone,
+            failures: r.failures,
+            amount: r.amount,
+            status: r.status,
+            transferId: r.transferId,
+            batchNo: r.batchNo,
+            error: r.error,
+            doneAt: r.doneAt,
+          },
+        ]
+      : [];
   });
   return { total, items };
 }

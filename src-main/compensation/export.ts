@@ -42,7 +42,8 @@ interface Book {
 export async function exportCampaign(app: AppContext, id: string, file: string, opts: { kind?: ExportKind } = {}): Promise<ExportResult> {
   const c = getCampaign(app, id);
   const kind = opts.kind ?? (c.state === 'draft' || c.state === 'cancelled' ? 'dry_run' : 'results');
-  if (kind === 'results' && c.state === 'draft') throw new DepotError('conflict', `campaignId: campaign ${id} has not been approved; export its dry run instead`, { field: 'campaignId' });
+  if (kind === 'results' && c.state === 'draft')
+    throw new DepotError('conflict', `campaignId: campaign ${id} has not been approved; export its dry run instead`, { field: 'campaignId' });
   const target = checkedTarget(file);
   const tmp = `${target}.${process.pid}.partial`;
   let rows: number;
@@ -60,7 +61,8 @@ export async function exportCampaign(app: AppContext, id: string, file: string, 
 
 function checkedTarget(file: string): string {
   const target = path.resolve(file);
-  if (!target.toLowerCase().endsWith('.xlsx')) throw new DepotError('invalid_input', `file: an Excel workbook ends in .xlsx (got ${JSON.stringify(file)})`, { field: 'file' });
+  if (!target.toLowerCase().endsWith('.xlsx'))
+    throw new DepotError('invalid_input', `file: an Excel workbook ends in .xlsx (got ${JSON.stringify(file)})`, { field: 'file' });
   if (!fs.existsSync(path.dirname(target))) throw new DepotError('invalid_input', `file: folder ${path.dirname(target)} does not exist`, { field: 'file' });
   return target;
 }
@@ -218,7 +220,11 @@ async function writeResultsDetail(app: AppContext, book: Book, id: string): Prom
 
 /** The spec in words, for the summary sheet and the approval checklist. */
 export function describeSpec(spec: CampaignSpec): [string, string][] {
-  if (spec.kind === 'reversal') return [['撤销 Reverses', spec.reverses], ['备注模板 Memo', spec.memo]];
+  if (spec.kind === 'reversal')
+    return [
+      ['撤销 Reverses', spec.reverses],
+      ['备注模板 Memo', spec.memo],
+    ];
   const c = spec.criteria;
   const unit = (n: number) => (spec.target === 'points' ? `${n} 积分` : `¥${formatFen(n)}`);
   return [
@@ -230,9 +236,13 @@ export function describeSpec(spec: CampaignSpec): [string, string][] {
     ['失败原因 Failure codes', c.failureCodes?.join(', ') || '全部 all'],
     ['最少失败次数 Min failures', String(c.minFailures)],
     ['含已补偿 Include compensated', c.includeCompensated ? 'yes' : 'no'],
-    ['规则 Rule', spec.rule.kind === 'fixed' ? `每人固定 fixed ${unit(spec.rule.amount)}` : `每次 per failure ${unit(spec.rule.amount)}${spec.rule.cap !== null ? `, 封顶 cap ${unit(spec.rule.cap)}` : ''}`],
+    [
+      '规则 Rule',
+      spec.rule.kind === 'fixed'
+        ? `每人固定 fixed ${unit(spec.rule.amount)}`
+        : `每次 per failure ${unit(spec.rule.amount)}${spec.rule.cap !== null ? `, 封顶 cap ${unit(spec.rule.cap)}` : ''}`,
+    ],
     ['去向 Target', spec.target + (spec.target === 'coupon' ? ` (${spec.couponValidDays} days)` : '')],
     ['备注模板 Memo', spec.memo],
   ];
 }
-

@@ -10,7 +10,17 @@ import { executeCampaignWorker } from './jobs';
  * top of campaigns.ts and report.ts; the spec file format is in spec.ts and docs/compensation.md.
  * Manual adjustments and refund tasks are the refunds domain's (src-main/refunds).
  */
-export { compCampaigns, compCampaignItems, compCampaignSessions, CAMPAIGN_STATES, CAMPAIGN_TARGETS, ITEM_STATES, type CampaignState, type CampaignTarget, type ItemState } from './schema';
+export {
+  compCampaigns,
+  compCampaignItems,
+  compCampaignSessions,
+  CAMPAIGN_STATES,
+  CAMPAIGN_TARGETS,
+  ITEM_STATES,
+  type CampaignState,
+  type CampaignTarget,
+  type ItemState,
+} from './schema';
 export { DEFAULT_MEMO, creditSpecSchema, reversalSpecSchema, type CampaignSpec } from './spec';
 export { computeReport, BUCKETS, type Report, type ReportRow } from './report';
 export {

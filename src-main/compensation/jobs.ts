@@ -13,9 +13,14 @@ export const executeCampaignWorker = defineWorker({
   maxAttempts: 5,
   timeoutMs: 60 * 60_000,
   async perform(app, job, run) {
-    await runCampaign(app, job.args.campaignId, { operatorId: job.args.operatorId }, {
-      signal: run.signal,
-      onProgress: ({ done, drivers }) => run.progress(drivers === 0 ? 1 : done / drivers, `${done} / ${drivers}`),
-    });
+    await runCampaign(
+      app,
+      job.args.campaignId,
+      { operatorId: job.args.operatorId },
+      {
+        signal: run.signal,
+        onProgress: ({ done, drivers }) => run.progress(drivers === 0 ? 1 : done / drivers, `${done} / ${drivers}`),
+      },
+    );
   },
 });

@@ -105,7 +105,14 @@ function campaignOut(ctx: CallContext, c: CampaignRow) {
     description: describeSpec(specOf(c)).map(([label, value]) => ({ label, value })),
     dryRun:
       c.dryRunFingerprint && c.dryRunAt !== null
-        ? { fingerprint: c.dryRunFingerprint, at: c.dryRunAt, by: c.dryRunBy, drivers: c.dryRunDrivers ?? 0, records: c.dryRunRecords ?? 0, total: q(t, c.dryRunTotal ?? 0) }
+        ? {
+            fingerprint: c.dryRunFingerprint,
+            at: c.dryRunAt,
+            by: c.dryRunBy,
+            drivers: c.dryRunDrivers ?? 0,
+            records: c.dryRunRecords ?? 0,
+            total: q(t, c.dryRunTotal ?? 0),
+          }
         : null,
     createdBy: person(ctx, c.createdBy),
     createdAt: c.createdAt,
@@ -131,7 +138,14 @@ function campaignOut(ctx: CallContext, c: CampaignRow) {
 }
 
 function reportOut(target: CampaignTarget, r: Report, page: { limit: number; offset: number; top: number }) {
-  const row = (x: Report['rows'][number]) => ({ driverId: x.driverId, name: x.name, phone: x.phone, failures: x.failures, amount: q(target, x.amount), balance: q(target, x.balance) });
+  const row = (x: Report['rows'][number]) => ({
+    driverId: x.driverId,
+    name: x.name,
+    phone: x.phone,
+    failures: x.failures,
+    amount: q(target, x.amount),
+    balance: q(target, x.balance),
+  });
   return {
     fingerprint: r.fingerprint,
     records: r.records,
@@ -180,7 +194,8 @@ export const compensationMethods = {
     },
   }),
   'compensation.report': method({
-    summary: "A campaign's dry run recomputed now (credit or reversal), paged; nothing is recorded. Its fingerprint differs from the recorded dry run's when the data moved.",
+    summary:
+      "A campaign's dry run recomputed now (credit or reversal), paged; nothing is recorded. Its fingerprint differs from the recorded dry run's when the data moved.",
     kind: 'query',
     roles: ALL_ROLES,
     input: z.object({ campaignId: id, ...page }),
@@ -253,7 +268,12 @@ export const compensationMethods = {
     summary: "An approved campaign's drivers with their amount and state (pending, credited, already, failed), most failures first.",
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ campaignId: id, status: z.enum(ITEM_STATES).optional(), limit: z.number().int().min(1).max(1000).default(50), offset: z.number().int().min(0).default(0) }),
+    input: z.object({
+      campaignId: id,
+      status: z.enum(ITEM_STATES).optional(),
+      limit: z.number().int().min(1).max(1000).default(50),
+      offset: z.number().int().min(0).default(0),
+    }),
     output: z.object({
       total: z.number(),
       items: z.array(

@@ -142,7 +142,15 @@ function creditRows(app: App, spec: CreditSpec, details: boolean): ReportRow[] {
       .prepare(`WITH m AS (${sql}) SELECT driverId, count(*) AS failures FROM m GROUP BY driverId HAVING count(*) >= ? ORDER BY driverId`)
       .raw()
       .all(...params, spec.criteria.minFailures) as [string, number][];
-    return lean.map(([driverId, failures]) => ({ driverId, name: '', phone: '', failures, amount: amountFor(spec.rule, failures), balance: 0, reversesTransferId: null }));
+    return lean.map(([driverId, failures]) => ({
+      driverId,
+      name: '',
+      phone: '',
+      failures,
+      amount: amountFor(spec.rule, failures),
+      balance: 0,
+      reversesTransferId: null,
+    }));
   }
   const balanceKind = spec.target === 'points' ? 'points' : 'wallet';
   const grouped = app.sqlite
@@ -169,12 +177,13 @@ function creditRows(app: App, spec: CreditSpec, details: boolean): ReportRow[] {
 
 function reversalRows(app: App, spec: ReversalSpec): ReportRow[] {
   const original = app.sqlite.prepare('SELECT id, kind, state, target FROM comp_campaigns WHERE id = ?').get(spec.reverses) as
-    | { id: string; kind: string; state: string; target: string }
-    | undefined;
+    { id: string; kind: string; state: string; target: string } | undefined;
   if (!original) throw new DepotError('not_found', `reverses: no campaign ${spec.reverses}`, { field: 'reverses' });
   if (original.kind !== 'credit') throw new DepotError('refused', `reverses: ${spec.reverses} is itself a reversal`, { field: 'reverses' });
   if (original.state !== 'completed') {
-    throw new DepotError('refused', `reverses: campaign ${spec.reverses} is ${original.state}; only a completed campaign is reversed (cancel one that has not run)`, { field: 'reverses' });
+    throw new DepotError('refused', `reverses: campaign ${spec.reverses} is ${original.state}; only a completed campaign is reversed (cancel one that has not run)`, {
+      field: 'reverses',
+    });
   }
   const balanceKind = original.target === 'points' ? 'points' : 'wallet';
   // Credits another completed reversal already took back are not taken twice.
@@ -192,7 +201,15 @@ function reversalRows(app: App, spec: ReversalSpec): ReportRow[] {
     )
     .raw()
     .all(spec.reverses) as [string, number, number, string, string, string, number][];
-  return rows.map(([driverId, failures, amount, transferId, name, phone, balance]) => ({ driverId, name, phone, failures, amount, balance, reversesTransferId: transferId }));
+  return rows.map(([driverId, failures, amount, transferId, name, phone, balance]) => ({
+    driverId,
+    name,
+    phone,
+    failures,
+    amount,
+    balance,
+    reversesTransferId: transferId,
+  }));
 }
 
 /** The drivers with the most failures, most first (ties by driver id). */

@@ -57,7 +57,9 @@ export const compCampaigns = sqliteTable(
   },
   (t) => [
     index('comp_campaigns_state').on(t.state, t.createdAt),
-    index('comp_campaigns_reverses').on(t.reversesId).where(sql`${t.reversesId} is not null`),
+    index('comp_campaigns_reverses')
+      .on(t.reversesId)
+      .where(sql`${t.reversesId} is not null`),
     check('comp_campaigns_state_known', sql`${t.state} in (${inList(CAMPAIGN_STATES)})`),
     check('comp_campaigns_kind_known', sql`${t.kind} in (${inList(CAMPAIGN_KINDS)})`),
     check('comp_campaigns_target_known', sql`${t.target} in (${inList(CAMPAIGN_TARGETS)})`),

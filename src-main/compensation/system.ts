@@ -38,9 +38,12 @@ function itemsAgainstLedger(app: AppContext): { items: number; uncounted: number
   let items = 0;
   let uncounted = 0;
   let unmarked = 0;
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const rows = page.all(after, CHECK_PAGE) as [number, string, number, string, string][];
-    const transfers = transferFacts(app, rows.map((r) => r[4]));
+    const transfers = transferFacts(
+      app,
+      rows.map((r) => r[4]),
+    );
     for (const [, campaignId, amount, status, transferId] of rows) {
       const t = transfers.get(transferId);
       const done = status === 'credited' || status === 'already';
@@ -84,7 +87,10 @@ export const compensationDemoStep = {
       for (let n = 1; n <= BURST_DRIVERS; n += 1) {
         const tag = `DEMOBURST${String(n).padStart(2, '0')}`;
         const d = addDriver(app, { name: `演示车主 ${String(n).padStart(2, '0')}`, phone: `1390000${String(n).padStart(4, '0')}`, tags: [tag] });
-        topUp({ ...app, clock: { ...app.clock, now: () => nineAm - 86_400_000 } }, { key: `demo:burst:topup:${n}`, driverId: d.id, amountFen: 10_000, channel: 'wechat' });
+        topUp(
+          { ...app, clock: { ...app.clock, now: () => nineAm - 86_400_000 } },
+          { key: `demo:burst:topup:${n}`, driverId: d.id, amountFen: 10_000, channel: 'wechat' },
+        );
         // 1 to 5 attempts, a few minutes apart, spread over the three hours.
         const attempts = 1 + ((n * 7) % 5);
         for (let k = 0; k < attempts; k += 1) {

@@ -22,7 +22,6 @@ export type { CronDef };
  *   next slot: installing or editing a schedule never fires it for the past.
  */
 
-
 export function defineCron(def: CronDef): CronDef {
   if (!def.name.trim()) throw new DepotError('invalid_input', 'a cron entry needs a name', { field: 'name' });
   try {
@@ -38,12 +37,16 @@ export function defineCron(def: CronDef): CronDef {
 /** The latest slot at or before `now`. */
 export function latestSlot(expression: string, timeZone: string, now: number): number {
   // cron-parser's prev() is strictly before currentDate; +1 ms makes a slot exactly at now count.
-  return CronExpressionParser.parse(expression, { tz: timeZone, currentDate: new Date(now + 1) }).prev().getTime();
+  return CronExpressionParser.parse(expression, { tz: timeZone, currentDate: new Date(now + 1) })
+    .prev()
+    .getTime();
 }
 
 /** The first slot strictly after `after`. */
 export function nextSlot(expression: string, timeZone: string, after: number): number {
-  return CronExpressionParser.parse(expression, { tz: timeZone, currentDate: new Date(after) }).next().getTime();
+  return CronExpressionParser.parse(expression, { tz: timeZone, currentDate: new Date(after) })
+    .next()
+    .getTime();
 }
 
 /** Slots strictly between `after` and `upTo`, counted up to `cap` (for the log and the job's meta). */
@@ -151,7 +154,9 @@ export interface CronStatus {
 }
 
 export function cronStatus(app: AppContext): CronStatus[] {
-  const rows = app.sqlite.prepare<unknown[], (CronRow & { last_job_id: string | null })>('SELECT name, expression, kind, last_slot_at, last_job_id FROM job_crons ORDER BY name').all();
+  const rows = app.sqlite
+    .prepare<unknown[], CronRow & { last_job_id: string | null }>('SELECT name, expression, kind, last_slot_at, last_job_id FROM job_crons ORDER BY name')
+    .all();
   const now = app.clock.now();
   return rows.map((r) => ({
     name: r.name,

@@ -88,9 +88,7 @@ export const jobMethods = {
     output: z.object({
       states: counts,
       queues: z.array(z.object({ queue: z.string(), concurrency: z.number(), counts })),
-      kinds: z.array(
-        z.object({ kind: z.string(), counts, failureStreak: z.number(), lastError: z.string().nullable(), lastFailureAt: z.number().nullable() }),
-      ),
+      kinds: z.array(z.object({ kind: z.string(), counts, failureStreak: z.number(), lastError: z.string().nullable(), lastFailureAt: z.number().nullable() })),
       crons: z.array(
         z.object({ name: z.string(), expression: z.string(), kind: z.string(), lastSlotAt: z.number(), lastJobId: z.string().nullable(), nextSlotAt: z.number() }),
       ),

@@ -14,9 +14,6 @@ export type { EnqueueOptions, JobRun, PerformResult, Worker, WorkerDef };
  * perform must be idempotent: an attempt that was cut short (crash, timeout) runs again.
  */
 
-
-
-
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
 export function describeIssues(error: z.ZodError): string {

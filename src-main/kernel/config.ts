@@ -11,10 +11,7 @@ import { isValidTimeZone } from './clock';
  */
 export const configSchema = z
   .object({
-    timeZone: z
-      .string()
-      .refine(isValidTimeZone, { message: 'not a known IANA time zone' })
-      .default('Asia/Shanghai'),
+    timeZone: z.string().refine(isValidTimeZone, { message: 'not a known IANA time zone' }).default('Asia/Shanghai'),
     locale: z.enum(['zh-CN', 'en-US']).default('zh-CN'),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     http: z
@@ -55,9 +52,18 @@ export const configSchema = z
         callRetries: z.number().int().min(0).max(10).default(2),
         messageLogRetentionDays: z.number().int().min(1).max(3650).default(180),
         /** The largest charger message accepted, in bytes (OCPP messages are a few hundred bytes). Bigger ones are refused unread. */
-        maxPayloadBytes: z.number().int().min(1_024).max(16 * 1024 * 1024).default(64 * 1024),
+        maxPayloadBytes: z
+          .number()
+          .int()
+          .min(1_024)
+          .max(16 * 1024 * 1024)
+          .default(64 * 1024),
         /** A charger record that cannot be applied (parked) for this long raises an alert and needs an operator. */
-        parkedAttentionMs: z.number().int().min(60_000).default(24 * 3_600_000),
+        parkedAttentionMs: z
+          .number()
+          .int()
+          .min(60_000)
+          .default(24 * 3_600_000),
         /** Inbox records applied per write transaction. */
         inboxBatchSize: z.number().int().min(1).max(10_000).default(500),
       })
@@ -69,11 +75,24 @@ export const configSchema = z
         /** Sessions costing more than this (fen) wait for a supervisor's approval before they are charged. */
         reviewAboveFen: z.number().int().min(0).default(20_000),
         /** How long a prepaid hold lives; a session still unsettled by then is paid from the wallet. */
-        holdTtlMs: z.number().int().min(60_000).default(7 * 24 * 3_600_000),
+        holdTtlMs: z
+          .number()
+          .int()
+          .min(60_000)
+          .default(7 * 24 * 3_600_000),
         /** A StartTransaction this long after a failed or cancelled start on the same connector and id tag reopens that session. */
-        lateStartWindowMs: z.number().int().min(0).default(2 * 24 * 3_600_000),
+        lateStartWindowMs: z
+          .number()
+          .int()
+          .min(0)
+          .default(2 * 24 * 3_600_000),
         /** The settlement sweeper runs when this many minutes have passed since the last sweep (checked every minute). */
-        sweepIntervalMinutes: z.number().int().min(1).max(24 * 60).default(10),
+        sweepIntervalMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 60)
+          .default(10),
         /** The sweeper settles sessions whose stop arrived within this many days; older ones are left to an operator. */
         sweepWindowDays: z.number().int().min(1).max(366).default(7),
         /** Sessions settled per transaction; the sweeper yields to the event loop between chunks. */
@@ -85,7 +104,11 @@ export const configSchema = z
         /** Price per kWh (fen) used to estimate the amount of a session nobody has priced yet. */
         unsettledEstimateFenPerKwh: z.number().int().min(0).default(200),
         /** A charging session with no message for this long while its charger is offline is stuck: an alert, and a supervisor may force-close it. */
-        stuckAfterMs: z.number().int().min(60_000).default(6 * 3_600_000),
+        stuckAfterMs: z
+          .number()
+          .int()
+          .min(60_000)
+          .default(6 * 3_600_000),
       })
       .prefault({}),
     backup: z
@@ -113,7 +136,12 @@ export const configSchema = z
     payments: z
       .object({
         /** A payment order still unpaid after this long is cancelled and its coupon and points restored. */
-        orderTimeoutMs: z.number().int().min(60_000).max(7 * 86_400_000).default(30 * 60_000),
+        orderTimeoutMs: z
+          .number()
+          .int()
+          .min(60_000)
+          .max(7 * 86_400_000)
+          .default(30 * 60_000),
         /** What one point is worth when redeemed towards an order, in fen. */
         fenPerPoint: z.number().int().min(1).max(10_000).default(1),
         /** The provider behind each channel; only the simulated one ships (docs/payments.md). */
@@ -134,9 +162,19 @@ export const configSchema = z
         /** Calls to the gateway a refund task makes before it is failed and left for an operator. */
         maxAttempts: z.number().int().min(1).max(20).default(3),
         /** Wait after the first refused call; doubled after each further one. */
-        retryDelayMs: z.number().int().min(1000).max(86_400_000).default(5 * 60_000),
+        retryDelayMs: z
+          .number()
+          .int()
+          .min(1000)
+          .max(86_400_000)
+          .default(5 * 60_000),
         /** A task still processing after this long was cut off mid-call (a crash): it is queried, never re-sent. */
-        staleProcessingMs: z.number().int().min(60_000).max(86_400_000).default(10 * 60_000),
+        staleProcessingMs: z
+          .number()
+          .int()
+          .min(60_000)
+          .max(86_400_000)
+          .default(10 * 60_000),
       })
       .prefault({}),
   })
@@ -228,19 +266,14 @@ export function loadConfig(configFile: string, overrides: Record<string, unknown
   const parsed = configSchema.safeParse(deepMerge(fromFile, overrides));
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({ key: i.path.join('.'), message: i.message }));
-    throw new DepotError(
-      'config_invalid',
-      `configuration is invalid: ${issues.map((i) => `${i.key || '(root)'}: ${i.message}`).join('; ')}`,
-      { file: configFile, issues },
-    );
+    throw new DepotError('config_invalid', `configuration is invalid: ${issues.map((i) => `${i.key || '(root)'}: ${i.message}`).join('; ')}`, {
+      file: configFile,
+      issues,
+    });
   }
   const config = parsed.data;
   if (!config.http.allowLan && !isLoopback(config.http.host)) {
-    throw new DepotError(
-      'config_invalid',
-      `http.host ${config.http.host} is not loopback; set http.allowLan=true to serve the depot LAN`,
-      { key: 'http.host' },
-    );
+    throw new DepotError('config_invalid', `http.host ${config.http.host} is not loopback; set http.allowLan=true to serve the depot LAN`, { key: 'http.host' });
   }
   return config;
 }

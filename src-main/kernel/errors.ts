@@ -39,9 +39,7 @@ export class DepotError extends Error {
   }
 
   toShape(): ErrorShape {
-    return this.details === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, details: this.details };
+    return this.details === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, details: this.details };
   }
 }
 
@@ -53,17 +51,9 @@ export function isDepotError(e: unknown): e is DepotError {
  * A guarded UPDATE/DELETE that must touch exactly `expected` rows. A status guard that silently
  * matches zero rows is how money goes missing, so the mismatch is an error, never a no-op.
  */
-export function expectChanges(
-  result: { changes: number | bigint },
-  expected: number,
-  what: string,
-): void {
+export function expectChanges(result: { changes: number | bigint }, expected: number, what: string): void {
   const changes = Number(result.changes);
   if (changes !== expected) {
-    throw new DepotError(
-      'guard_failed',
-      `${what}: expected ${expected} row(s) to change, ${changes} did`,
-      { expected, changes, what },
-    );
+    throw new DepotError('guard_failed', `${what}: expected ${expected} row(s) to change, ${changes} did`, { expected, changes, what });
   }
 }

@@ -19,7 +19,15 @@ export interface DepotEventMap {
   'compensation.progress': { campaignId: string; done: number; drivers: number };
   'refunds.changed': { adjustmentId: string | null; taskId: string | null; reason: string };
   'broker.state': { state: 'not_started' | 'connecting' | 'connected' | 'offline'; url: string | null; error: string | null };
-  'charger.status': { chargerId: string; online: boolean; status: string | null; connectorId: number | null; connectorStatus: string | null; errorCode: string | null; faulted: boolean };
+  'charger.status': {
+    chargerId: string;
+    online: boolean;
+    status: string | null;
+    connectorId: number | null;
+    connectorStatus: string | null;
+    errorCode: string | null;
+    faulted: boolean;
+  };
 }
 
 export type DepotEventName = keyof DepotEventMap;

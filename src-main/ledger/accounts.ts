@@ -56,9 +56,7 @@ const DRIVER_ACCOUNT_SPEC: Record<DriverAccountKind, { type: AccountType; unit: 
 };
 
 export function openDriverAccounts(sqlite: Sqlite, driverId: string, at: number): void {
-  const insert = sqlite.prepare(
-    'INSERT INTO ledger_accounts (id, type, unit, driver_id, flags, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-  );
+  const insert = sqlite.prepare('INSERT INTO ledger_accounts (id, type, unit, driver_id, flags, created_at) VALUES (?, ?, ?, ?, ?, ?)');
   for (const kind of DRIVER_ACCOUNT_KINDS) {
     const spec = DRIVER_ACCOUNT_SPEC[kind];
     insert.run(driverAccountId(driverId, kind), spec.type, spec.unit, driverId, spec.flags, at);

@@ -70,7 +70,8 @@ function assertName(name: string): string {
 }
 
 export function getDriver(app: Pick<LedgerApp, 'sqlite'>, id: string, field = 'driverId'): Driver {
-  const row = cachedStatement(app.sqlite, 'SELECT id, name, phone, note, created_at AS createdAt, created_by AS createdBy FROM drivers WHERE id = ?').get(id) as DriverRow | undefined;
+  const row = cachedStatement(app.sqlite, 'SELECT id, name, phone, note, created_at AS createdAt, created_by AS createdBy FROM drivers WHERE id = ?').get(id) as
+    DriverRow | undefined;
   if (!row) throw new DepotError('not_found', `${field}: no driver with id ${id}`, { field, driverId: id });
   const tags = cachedStatement(app.sqlite, 'SELECT tag, kind FROM driver_id_tags WHERE driver_id = ? ORDER BY created_at, tag').all(id) as Driver['tags'];
   const vehicles = cachedStatement(app.sqlite, 'SELECT vin, plate FROM driver_vehicles WHERE driver_id = ? ORDER BY created_at, vin').all(id) as Driver['vehicles'];
@@ -152,8 +153,6 @@ export function findDriverByIdTag(app: Pick<AppContext, 'sqlite'>, tag: string):
 }
 
 export function findDriverByVin(app: Pick<AppContext, 'sqlite'>, vin: string): Driver | null {
-  const row = app.sqlite.prepare('SELECT driver_id AS driverId FROM driver_vehicles WHERE vin = ?').get(vin.trim().toUpperCase()) as
-    | { driverId: string }
-    | undefined;
+  const row = app.sqlite.prepare('SELECT driver_id AS driverId FROM driver_vehicles WHERE vin = ?').get(vin.trim().toUpperCase()) as { driverId: string } | undefined;
   return row ? getDriver(app, row.driverId) : null;
 }

@@ -3,15 +3,7 @@ import { DepotError, expectChanges } from '../kernel/errors';
 import type { Sqlite } from '../kernel/db/connection';
 import { MAX_AMOUNT_FEN, formatFen } from '../money';
 import { ACCOUNT_COLUMNS, type AccountRow } from './accounts';
-import {
-  CREDITS_MUST_NOT_EXCEED_DEBITS,
-  DEBITS_MUST_NOT_EXCEED_CREDITS,
-  PHASES,
-  TRANSFER_CODES,
-  type HoldStatus,
-  type Phase,
-  type TransferCode,
-} from './schema';
+import { CREDITS_MUST_NOT_EXCEED_DEBITS, DEBITS_MUST_NOT_EXCEED_CREDITS, PHASES, TRANSFER_CODES, type HoldStatus, type Phase, type TransferCode } from './schema';
 import { canonicalJson } from '../kernel/json';
 
 /**
@@ -182,19 +174,13 @@ export function statements(sqlite: Sqlite): Statements {
       `INSERT INTO ledger_holds (id, debit_account_id, credit_account_id, driver_id, amount, expires_at, status, session_id, created_at)
        VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
     ),
-    resolveHold: sqlite.prepare(
-      `UPDATE ledger_holds SET status = ?, posted_amount = ?, resolved_by = ?, resolved_at = ? WHERE id = ? AND status = 'pending'`,
-    ),
+    resolveHold: sqlite.prepare(`UPDATE ledger_holds SET status = ?, posted_amount = ?, resolved_by = ?, resolved_at = ? WHERE id = ? AND status = 'pending'`),
     updateAccount: sqlite.prepare(
       `UPDATE ledger_accounts SET debits_pending = ?, debits_posted = ?, credits_pending = ?, credits_posted = ?
        WHERE id = ? AND debits_pending = ? AND debits_posted = ? AND credits_pending = ? AND credits_posted = ?`,
     ),
-    operationByKey: sqlite.prepare(
-      'SELECT key, kind, request, result, batch, operator_id AS operatorId, created_at AS createdAt FROM ledger_operations WHERE key = ?',
-    ),
-    insertOperation: sqlite.prepare(
-      'INSERT INTO ledger_operations (key, kind, request, result, batch, operator_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ),
+    operationByKey: sqlite.prepare('SELECT key, kind, request, result, batch, operator_id AS operatorId, created_at AS createdAt FROM ledger_operations WHERE key = ?'),
+    insertOperation: sqlite.prepare('INSERT INTO ledger_operations (key, kind, request, result, batch, operator_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
   };
   cache.set(sqlite, s);
   return s;
@@ -255,11 +241,7 @@ export class Batch {
       if (row.debitsPending === orig[0] && row.debitsPosted === orig[1] && row.creditsPending === orig[2] && row.creditsPosted === orig[3]) {
         continue;
       }
-      expectChanges(
-        updateAccount.run(row.debitsPending, row.debitsPosted, row.creditsPending, row.creditsPosted, row.id, ...orig),
-        1,
-        `update counters of ${row.id}`,
-      );
+      expectChanges(updateAccount.run(row.debitsPending, row.debitsPosted, row.creditsPending, row.creditsPosted, row.id, ...orig), 1, `update counters of ${row.id}`);
       orig[0] = row.debitsPending;
       orig[1] = row.debitsPosted;
       orig[2] = row.creditsPending;
@@ -389,11 +371,7 @@ function applyTransfer(batch: Batch, s: Statements, req: TransferRequest, where:
     s.insertHold.run(row.id, sides.debitId, sides.creditId, debit.driverId, sides.amount, row.expiresAt, row.sessionId, batch.at);
   } else if (sides.hold) {
     const status: HoldStatus = phase === 'post' ? 'posted' : req.code === 'hold_expire' ? 'expired' : 'voided';
-    expectChanges(
-      s.resolveHold.run(status, phase === 'post' ? sides.amount : null, row.id, batch.at, sides.hold.id),
-      1,
-      `resolve hold ${sides.hold.id}`,
-    );
+    expectChanges(s.resolveHold.run(status, phase === 'post' ? sides.amount : null, row.id, batch.at, sides.hold.id), 1, `resolve hold ${sides.hold.id}`);
   }
   return row;
 }
@@ -576,11 +554,7 @@ function insertTransfer(batch: Batch, s: Statements, req: TransferRequest, phase
  * A linked batch of low-level transfers in its own BEGIN IMMEDIATE transaction (or inside the
  * caller's, as a savepoint). All or nothing.
  */
-export function createTransfers(
-  app: LedgerApp,
-  requests: readonly TransferRequest[],
-  opts: { operatorId?: string | null } = {},
-): TransferResult[] {
+export function createTransfers(app: LedgerApp, requests: readonly TransferRequest[], opts: { operatorId?: string | null } = {}): TransferResult[] {
   if (requests.length === 0) return [];
   return inWriteTx(app.sqlite, () => applyTransfers(new Batch(app.sqlite, app.clock.now(), opts.operatorId ?? null, null), requests));
 }
@@ -604,7 +578,6 @@ export interface OperationRow {
   operatorId: string | null;
   createdAt: number;
 }
-
 
 export interface OperationContext {
   batch: Batch;

@@ -48,18 +48,7 @@ export {
   type DepotAccountId,
   type AccountRow,
 } from './accounts';
-export {
-  addDriver,
-  addIdTag,
-  addVehicle,
-  getDriver,
-  findDriverByIdTag,
-  findDriverByVin,
-  normalizeTag,
-  normalizePhone,
-  type Driver,
-  type NewDriver,
-} from './drivers';
+export { addDriver, addIdTag, addVehicle, getDriver, findDriverByIdTag, findDriverByVin, normalizeTag, normalizePhone, type Driver, type NewDriver } from './drivers';
 export {
   createTransfers,
   applyTransfers,

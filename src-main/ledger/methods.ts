@@ -250,7 +250,7 @@ export const ledgerMethods = {
     handler: ({ app }, input) => driverOut(getDriver(app, input.driverId)),
   }),
   'drivers.addTag': method({
-    summary: "Give a driver another id tag (RFID card number, or app:<id>).",
+    summary: 'Give a driver another id tag (RFID card number, or app:<id>).',
     kind: 'command',
     roles: ALL_ROLES,
     input: z.object({ driverId: id, tag: z.string().trim().min(1).max(64) }),
@@ -262,7 +262,7 @@ export const ledgerMethods = {
     },
   }),
   'drivers.addVehicle': method({
-    summary: "Add a vehicle (VIN, optional plate) to a driver.",
+    summary: 'Add a vehicle (VIN, optional plate) to a driver.',
     kind: 'command',
     roles: ALL_ROLES,
     input: z.object({ driverId: id, vin: z.string().trim().min(1).max(32), plate: z.string().trim().max(20).optional() }),
@@ -393,8 +393,7 @@ export const ledgerMethods = {
         points: b.points,
         coupons: amount(b.coupons),
       });
-      const text = (unit: 'CNY' | 'points', n: number, signed: boolean) =>
-        `${signed && n > 0 ? '+' : ''}${unit === 'points' ? String(n) : formatFen(n)}`;
+      const text = (unit: 'CNY' | 'points', n: number, signed: boolean) => `${signed && n > 0 ? '+' : ''}${unit === 'points' ? String(n) : formatFen(n)}`;
       return {
         ...s,
         opening: bal(s.opening),
@@ -478,7 +477,12 @@ export const ledgerMethods = {
     }),
     handler: (ctx, input) => {
       const r = expireDueHolds(ctx.app, input, { operatorId: operatorId(ctx) });
-      if (r.expired.length > 0) changed(ctx, r.expired.map((e) => e.driverId), 'holds_expired');
+      if (r.expired.length > 0)
+        changed(
+          ctx,
+          r.expired.map((e) => e.driverId),
+          'holds_expired',
+        );
       return { expired: r.expired.map((e) => ({ holdId: e.holdId, driverId: e.driverId, released: amount(e.releasedFen) })), skipped: r.skipped };
     },
   }),
@@ -523,7 +527,12 @@ export const ledgerMethods = {
       const owners = ctx.app.sqlite
         .prepare('SELECT DISTINCT driver_id AS d FROM ledger_accounts WHERE id IN (?, ?) AND driver_id IS NOT NULL')
         .all(t.debitAccountId, t.creditAccountId) as { d: string }[];
-      changed(ctx, owners.map((o) => o.d), 'correction', r.replayed);
+      changed(
+        ctx,
+        owners.map((o) => o.d),
+        'correction',
+        r.replayed,
+      );
       return { key: r.key, transferId: r.transferId, correctsId: r.correctsId, amount: amount(r.amountFen), batch: r.batch, replayed: r.replayed };
     },
   }),

@@ -96,7 +96,10 @@ export interface DebtView {
   closedAt: number | null;
 }
 
-export function listDebts(app: Pick<Reader, 'sqlite'>, opts: { driverId?: string; status?: 'open' | 'settled' | 'written_off' | 'all'; limit?: number } = {}): DebtView[] {
+export function listDebts(
+  app: Pick<Reader, 'sqlite'>,
+  opts: { driverId?: string; status?: 'open' | 'settled' | 'written_off' | 'all'; limit?: number } = {},
+): DebtView[] {
   const status = opts.status ?? 'open';
   return app.sqlite
     .prepare(
@@ -487,9 +490,7 @@ export function ledgerTotals(app: Pick<Reader, 'sqlite'>): LedgerTotals {
   const wallets = one<{ balance: number | null; held: number | null }>(
     "SELECT sum(credits_posted - debits_posted) AS balance, sum(debits_pending) AS held FROM ledger_accounts WHERE type = 'wallet'",
   );
-  const debts = one<{ n: number; owed: number | null }>(
-    "SELECT count(*) AS n, sum(amount - collected - written_off) AS owed FROM ledger_debts WHERE status = 'open'",
-  );
+  const debts = one<{ n: number; owed: number | null }>("SELECT count(*) AS n, sum(amount - collected - written_off) AS owed FROM ledger_debts WHERE status = 'open'");
   const coupons = one<{ v: number | null }>("SELECT sum(credits_posted - debits_posted - debits_pending) AS v FROM ledger_accounts WHERE type = 'coupon'");
   const points = one<{ v: number | null }>("SELECT sum(credits_posted - debits_posted) AS v FROM ledger_accounts WHERE type = 'points'");
   return {

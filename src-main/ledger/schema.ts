@@ -127,20 +127,11 @@ export const ledgerAccounts = sqliteTable(
     check('ledger_accounts_type_known', sql`${t.type} in (${inList(ACCOUNT_TYPES)})`),
     check('ledger_accounts_unit_known', sql`${t.unit} in (${inList(UNITS)})`),
     check('ledger_accounts_flags_known', sql`${t.flags} in (0, 1, 2)`),
-    check(
-      'ledger_accounts_counters_not_negative',
-      sql`${t.debitsPending} >= 0 and ${t.debitsPosted} >= 0 and ${t.creditsPending} >= 0 and ${t.creditsPosted} >= 0`,
-    ),
+    check('ledger_accounts_counters_not_negative', sql`${t.debitsPending} >= 0 and ${t.debitsPosted} >= 0 and ${t.creditsPending} >= 0 and ${t.creditsPosted} >= 0`),
     // The last line of defence for "a wallet never goes below zero": even a bug in the engine
     // cannot commit an overdrawn flagged account.
-    check(
-      'ledger_accounts_debits_within_credits',
-      sql`(${t.flags} & 1) = 0 or ${t.debitsPending} + ${t.debitsPosted} <= ${t.creditsPosted}`,
-    ),
-    check(
-      'ledger_accounts_credits_within_debits',
-      sql`(${t.flags} & 2) = 0 or ${t.creditsPending} + ${t.creditsPosted} <= ${t.debitsPosted}`,
-    ),
+    check('ledger_accounts_debits_within_credits', sql`(${t.flags} & 1) = 0 or ${t.debitsPending} + ${t.debitsPosted} <= ${t.creditsPosted}`),
+    check('ledger_accounts_credits_within_debits', sql`(${t.flags} & 2) = 0 or ${t.creditsPending} + ${t.creditsPosted} <= ${t.debitsPosted}`),
   ],
 );
 
@@ -189,9 +180,15 @@ export const ledgerTransfers = sqliteTable(
     index('ledger_transfers_debit').on(t.debitAccountId, t.seq),
     index('ledger_transfers_credit').on(t.creditAccountId, t.seq),
     // A pending transfer resolves at most once: at most one post or void names it.
-    uniqueIndex('ledger_transfers_pending_once').on(t.pendingId).where(sql`${t.pendingId} is not null`),
-    index('ledger_transfers_reverses').on(t.reversesId).where(sql`${t.reversesId} is not null`),
-    index('ledger_transfers_session').on(t.sessionId).where(sql`${t.sessionId} is not null`),
+    uniqueIndex('ledger_transfers_pending_once')
+      .on(t.pendingId)
+      .where(sql`${t.pendingId} is not null`),
+    index('ledger_transfers_reverses')
+      .on(t.reversesId)
+      .where(sql`${t.reversesId} is not null`),
+    index('ledger_transfers_session')
+      .on(t.sessionId)
+      .where(sql`${t.sessionId} is not null`),
     check('ledger_transfers_amount_positive', sql`${t.amount} > 0`),
     check('ledger_transfers_two_accounts', sql`${t.debitAccountId} <> ${t.creditAccountId}`),
     check('ledger_transfers_code_known', sql`${t.code} in (${inList(TRANSFER_CODES)})`),

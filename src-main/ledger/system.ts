@@ -24,9 +24,7 @@ export function ledgerFigures(app: AppContext, dayStart: number): Figure[] {
     .get(dayStart) as { v: number; n: number };
   // Expiry is a job's work (ledger.expireHolds, every minute): a count above zero for long means
   // that job is not running.
-  const pastExpiry = app.sqlite
-    .prepare("SELECT count(*) AS n FROM ledger_holds WHERE status = 'pending' AND expires_at <= ?")
-    .get(app.clock.now()) as { n: number };
+  const pastExpiry = app.sqlite.prepare("SELECT count(*) AS n FROM ledger_holds WHERE status = 'pending' AND expires_at <= ?").get(app.clock.now()) as { n: number };
   return [
     { key: 'ledger.drivers', value: t.drivers, unit: 'count' },
     { key: 'ledger.walletsBalance', value: t.walletsFen, unit: 'fen' },
@@ -52,7 +50,10 @@ export function ledgerDoctorCheck(app: AppContext): DoctorCheck {
   return {
     name: 'ledger',
     ok: false,
-    detail: `${r.violations.length} violation(s): ${r.violations.slice(0, 3).map((v) => v.message).join('; ')}${r.violations.length > 3 ? ' …' : ''} (run depotdesk ledger verify)`,
+    detail: `${r.violations.length} violation(s): ${r.violations
+      .slice(0, 3)
+      .map((v) => v.message)
+      .join('; ')}${r.violations.length > 3 ? ' …' : ''} (run depotdesk ledger verify)`,
   };
 }
 

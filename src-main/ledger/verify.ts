@@ -151,7 +151,8 @@ export function verifyLedger(app: { sqlite: Sqlite; clock: { now(): number } }):
 function checkTriggers(run: Run): void {
   const triggers = new Set(all<{ name: string }>(run, "SELECT name FROM sqlite_master WHERE type = 'trigger'").map((r) => r.name));
   for (const name of REQUIRED_TRIGGERS) {
-    if (!triggers.has(name)) run.violations.push({ kind: 'triggers_missing', message: `trigger ${name} is missing: the ledger is no longer protected against UPDATE/DELETE` });
+    if (!triggers.has(name))
+      run.violations.push({ kind: 'triggers_missing', message: `trigger ${name} is missing: the ledger is no longer protected against UPDATE/DELETE` });
   }
 }
 
@@ -270,7 +271,7 @@ function checkHolds(run: Run): { holds: number; openHolds: number } {
   }
   for (const r of all<{ id: string; pendingId: string }>(
     run,
-    "SELECT t.id, t.pending_id AS pendingId FROM ledger_transfers t WHERE t.pending_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ledger_holds h WHERE h.id = t.pending_id)",
+    'SELECT t.id, t.pending_id AS pendingId FROM ledger_transfers t WHERE t.pending_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ledger_holds h WHERE h.id = t.pending_id)',
   )) {
     run.violations.push({ kind: 'hold_mismatch', transfer: r.id, message: `${r.id} resolves ${r.pendingId}, which is not a hold` });
   }
@@ -288,7 +289,11 @@ function checkHold(run: Run, h: HoldFacts): boolean {
   if (h.status === 'pending') {
     if (h.rid) bad(`is pending but ${h.rid} resolved it`);
     else if (h.expiresAt <= run.now) {
-      run.warnings.push({ kind: 'hold_past_expiry', hold: h.id, message: `hold ${h.id} (${h.amount}) expired at ${new Date(h.expiresAt).toISOString()} and is still pending` });
+      run.warnings.push({
+        kind: 'hold_past_expiry',
+        hold: h.id,
+        message: `hold ${h.id} (${h.amount}) expired at ${new Date(h.expiresAt).toISOString()} and is still pending`,
+      });
     }
     return true;
   }

@@ -85,11 +85,7 @@ export function formatFen(fen: Fen): string {
 }
 
 /** Throws unless `value` is a safe integer of fen within the bounds. */
-export function assertFen(
-  value: unknown,
-  field = 'amount',
-  opts: { allowNegative?: boolean; allowZero?: boolean; maxFen?: number } = {},
-): asserts value is Fen {
+export function assertFen(value: unknown, field = 'amount', opts: { allowNegative?: boolean; allowZero?: boolean; maxFen?: number } = {}): asserts value is Fen {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
     throw bad(field, value, 'must be a whole number of fen');
   }

@@ -16,4 +16,3 @@ export const operatorsDemoStep: DemoStep = {
     return `admin + ${DEMO_OPERATORS.map((o) => `${o.name} (${o.role})`).join(', ')}, all with the given password`;
   },
 };
-

@@ -45,10 +45,7 @@ export function operatorCount(app: AppContext): number {
   return countRows(app.sqlite.prepare('SELECT count(*) AS n FROM operators'));
 }
 
-export async function createOperator(
-  app: AppContext,
-  input: { name: string; displayName?: string; role: Role; password: string },
-): Promise<OperatorSummary> {
+export async function createOperator(app: AppContext, input: { name: string; displayName?: string; role: Role; password: string }): Promise<OperatorSummary> {
   if (input.password.length < MIN_PASSWORD) {
     throw new DepotError('invalid_input', `password must have at least ${MIN_PASSWORD} characters`, { field: 'password' });
   }
@@ -75,10 +72,7 @@ export async function createOperator(
 }
 
 /** Creates the first admin; refused once any operator exists. */
-export async function createFirstAdmin(
-  app: AppContext,
-  input: { name: string; displayName?: string; password: string },
-): Promise<OperatorSummary> {
+export async function createFirstAdmin(app: AppContext, input: { name: string; displayName?: string; password: string }): Promise<OperatorSummary> {
   if (operatorCount(app) > 0) {
     throw new DepotError('conflict', 'this depot already has operators; an admin adds more from Settings', { field: 'name' });
   }
@@ -86,15 +80,15 @@ export async function createFirstAdmin(
 }
 
 export async function authenticate(app: AppContext, name: string, password: string): Promise<OperatorIdentity> {
-  const row = app.db.select().from(operators).where(eq(operators.name, normalizeName(name))).get();
+  const row = app.db
+    .select()
+    .from(operators)
+    .where(eq(operators.name, normalizeName(name)))
+    .get();
   const ok = await verifyPassword(password, row?.passwordHash ?? DUMMY_HASH);
   if (!row || !ok) throw new DepotError('unauthenticated', 'wrong operator name or password', { field: 'name' });
   if (row.disabled) throw new DepotError('forbidden', `operator ${row.name} is disabled`, { field: 'name' });
-  expectChanges(
-    app.db.update(operators).set({ lastLoginAt: app.clock.now() }).where(eq(operators.id, row.id)).run(),
-    1,
-    `record login of ${row.name}`,
-  );
+  expectChanges(app.db.update(operators).set({ lastLoginAt: app.clock.now() }).where(eq(operators.id, row.id)).run(), 1, `record login of ${row.name}`);
   return toSummary(row);
 }
 
@@ -114,8 +108,7 @@ export function setDisabled(app: AppContext, actor: OperatorIdentity, id: string
       const target = findOperator(app, id);
       if (!target) throw new DepotError('not_found', `no operator with id ${id}`, { field: 'id' });
       if (disabled && target.role === 'admin') {
-        const admins = countRows(app.sqlite
-          .prepare("SELECT count(*) AS n FROM operators WHERE role = 'admin' AND disabled = 0"));
+        const admins = countRows(app.sqlite.prepare("SELECT count(*) AS n FROM operators WHERE role = 'admin' AND disabled = 0"));
         if (admins <= 1) throw new DepotError('refused', 'the last active admin cannot be disabled', { field: 'id' });
       }
       expectChanges(app.db.update(operators).set({ disabled }).where(eq(operators.id, id)).run(), 1, `disable operator ${id}`);

@@ -31,7 +31,15 @@ import { ORDER_STATES, PAYMENT_CHANNELS, UNMATCHED_REASONS, UNMATCHED_STATES } f
 const id = z.string().trim().min(1).max(200);
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date is yyyy-MM-dd');
 
-const packageSchema = z.object({ id: z.string(), name: z.string(), price: amountSchema, credited: amountSchema, bonus: amountSchema, active: z.boolean(), createdAt: z.number() });
+const packageSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  price: amountSchema,
+  credited: amountSchema,
+  bonus: amountSchema,
+  active: z.boolean(),
+  createdAt: z.number(),
+});
 const orderSchema = z.object({
   id: z.string(),
   number: z.string(),
@@ -77,7 +85,15 @@ const unmatchedSchema = z.object({
 });
 
 function packageOut(p: PackageRow) {
-  return { id: p.id, name: p.name, price: amount(p.price), credited: amount(p.credited), bonus: amount(p.credited - p.price), active: p.active === 1, createdAt: p.createdAt };
+  return {
+    id: p.id,
+    name: p.name,
+    price: amount(p.price),
+    credited: amount(p.credited),
+    bonus: amount(p.credited - p.price),
+    active: p.active === 1,
+    createdAt: p.createdAt,
+  };
 }
 
 function orderOut(ctx: CallContext, o: OrderRow & { driverName?: string; driverPhone?: string }) {

@@ -155,7 +155,9 @@ export function getOrder(app: Pick<App, 'sqlite'>, idOrNumber: string): OrderRow
 
 export function orderCoupon(app: Pick<App, 'sqlite'>, orderId: string): OrderCouponRow | undefined {
   return app.sqlite
-    .prepare('SELECT order_id AS orderId, coupon_id AS couponId, amount, redeem_transfer_id AS redeemTransferId, status, changed_at AS changedAt FROM order_coupons WHERE order_id = ?')
+    .prepare(
+      'SELECT order_id AS orderId, coupon_id AS couponId, amount, redeem_transfer_id AS redeemTransferId, status, changed_at AS changedAt FROM order_coupons WHERE order_id = ?',
+    )
     .get(orderId) as OrderCouponRow | undefined;
 }
 
@@ -215,9 +217,8 @@ export interface CreateOrderInput {
 /** The next 商户订单号 of the business day: DD<yyyyMMdd><4+ digit sequence>. Call inside the write transaction. */
 function nextOrderNumber(app: App, at: number): string {
   const prefix = `DD${businessDate(at, app.clock.timeZone).replaceAll('-', '')}`;
-  const last = app.sqlite
-    .prepare('SELECT number FROM payment_orders WHERE number LIKE ? ORDER BY length(number) DESC, number DESC LIMIT 1')
-    .get(`${prefix}%`) as { number: string } | undefined;
+  const last = app.sqlite.prepare('SELECT number FROM payment_orders WHERE number LIKE ? ORDER BY length(number) DESC, number DESC LIMIT 1').get(`${prefix}%`) as
+    { number: string } | undefined;
   const seq = last ? Number(last.number.slice(prefix.length)) + 1 : 1;
   return `${prefix}${String(seq).padStart(4, '0')}`;
 }
@@ -254,13 +255,21 @@ export async function createOrder(app: App, input: CreateOrderInput, by: By = {}
       expiresAt: order.createdAt + app.config.payments.orderTimeoutMs,
     });
     writeTx(app.sqlite, () => {
-      expectChanges(app.sqlite.prepare('UPDATE payment_orders SET code_url = ? WHERE id = ? AND code_url IS NULL').run(r.codeUrl, order.id), 1, `store the QR code of order ${order.number}`);
+      expectChanges(
+        app.sqlite.prepare('UPDATE payment_orders SET code_url = ? WHERE id = ? AND code_url IS NULL').run(r.codeUrl, order.id),
+        1,
+        `store the QR code of order ${order.number}`,
+      );
     });
   } catch (e) {
     if (!(e instanceof DepotError)) throw e;
     const outcome = (e.details as { outcome?: string } | undefined)?.outcome;
     writeTx(app.sqlite, () => {
-      expectChanges(app.sqlite.prepare('UPDATE payment_orders SET provider_error = ? WHERE id = ?').run(e.message, order.id), 1, `record the gateway error of ${order.number}`);
+      expectChanges(
+        app.sqlite.prepare('UPDATE payment_orders SET provider_error = ? WHERE id = ?').run(e.message, order.id),
+        1,
+        `record the gateway error of ${order.number}`,
+      );
       // A definite refusal: nothing can be paid, so the driver gets the coupon and points back now.
       if (outcome === 'refused') cancelInTx(app, getOrder(app, order.id), 'provider_refused', by);
     });
@@ -319,7 +328,8 @@ function couponShare(app: App, driver: { id: string; name: string }, input: Crea
   if (c.status !== 'active') throw new DepotError('refused', `couponId: coupon ${c.couponId} is ${c.status}`, { field: 'couponId', status: c.status });
   const couponFen = input.couponFen ?? Math.min(c.remainingFen, amount - pointsFen);
   if (!Number.isSafeInteger(couponFen) || couponFen <= 0) throw new DepotError('invalid_input', 'couponAmount: a positive amount', { field: 'couponAmount' });
-  if (couponFen > c.remainingFen) throw new DepotError('insufficient_funds', `couponAmount: coupon ${c.couponId} has ${formatFen(c.remainingFen)} left`, { field: 'couponAmount' });
+  if (couponFen > c.remainingFen)
+    throw new DepotError('insufficient_funds', `couponAmount: coupon ${c.couponId} has ${formatFen(c.remainingFen)} left`, { field: 'couponAmount' });
   return couponFen;
 }
 
@@ -329,7 +339,8 @@ function insertOrder(app: App, input: CreateOrderInput, by: By): OrderRow {
   const points = input.points ?? 0;
   if (!Number.isSafeInteger(points) || points < 0) throw new DepotError('invalid_input', 'points: a whole number of points', { field: 'points' });
   const pointsFen = points * app.config.payments.fenPerPoint;
-  if (pointsFen >= amount) throw new DepotError('invalid_input', `points: ${points} points are worth ${formatFen(pointsFen)}, leaving nothing to pay`, { field: 'points' });
+  if (pointsFen >= amount)
+    throw new DepotError('invalid_input', `points: ${points} points are worth ${formatFen(pointsFen)}, leaving nothing to pay`, { field: 'points' });
   const couponFen = couponShare(app, driver, input, amount, pointsFen);
   const payable = amount - couponFen - pointsFen;
   if (payable <= 0) {
@@ -347,11 +358,34 @@ function insertOrder(app: App, input: CreateOrderInput, by: By): OrderRow {
          channel, provider, state, created_at, created_by)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING_PAYMENT', ?, ?)`,
     )
-    .run(id, number, input.key ?? null, driver.id, packageId, amount, credited, couponFen, points, pointsFen, payable, input.channel, providerFor(app, input.channel).name, now, by.operatorId ?? null);
+    .run(
+      id,
+      number,
+      input.key ?? null,
+      driver.id,
+      packageId,
+      amount,
+      credited,
+      couponFen,
+      points,
+      pointsFen,
+      payable,
+      input.channel,
+      providerFor(app, input.channel).name,
+      now,
+      by.operatorId ?? null,
+    );
   if (couponFen > 0) {
     const r = redeemCoupon(
       app,
-      { key: `order:${number}:coupon`, couponId: input.couponId!, amountFen: couponFen, creditAccountId: DEPOT.compensationExpense, orderId: id, memo: `支付订单 ${number} 用券` },
+      {
+        key: `order:${number}:coupon`,
+        couponId: input.couponId!,
+        amountFen: couponFen,
+        creditAccountId: DEPOT.compensationExpense,
+        orderId: id,
+        memo: `支付订单 ${number} 用券`,
+      },
       by,
     );
     app.sqlite
@@ -360,7 +394,11 @@ function insertOrder(app: App, input: CreateOrderInput, by: By): OrderRow {
   }
   if (points > 0) {
     const r = redeemPoints(app, { key: `order:${number}:points`, driverId: driver.id, points, orderId: id, memo: `支付订单 ${number} 积分抵扣` }, by);
-    expectChanges(app.sqlite.prepare('UPDATE payment_orders SET points_redeem_id = ? WHERE id = ? AND points_redeem_id IS NULL').run(r.transferId, id), 1, `record the points of ${number}`);
+    expectChanges(
+      app.sqlite.prepare('UPDATE payment_orders SET points_redeem_id = ? WHERE id = ? AND points_redeem_id IS NULL').run(r.transferId, id),
+      1,
+      `record the points of ${number}`,
+    );
   }
   return getOrder(app, id);
 }
@@ -423,19 +461,32 @@ export function cancelInTx(app: App, order: OrderRow, reason: string, by: By = {
       redeem = couponRedeemFromLedger(app, order);
       couponSource = 'ledger_history';
       if (!redeem) {
-        throw new DepotError('guard_failed', `order ${order.number} applied a coupon of ${formatFen(order.couponFen)} but neither its coupon record nor the ledger shows the redeem`, {
-          orderId: order.id,
-        });
+        throw new DepotError(
+          'guard_failed',
+          `order ${order.number} applied a coupon of ${formatFen(order.couponFen)} but neither its coupon record nor the ledger shows the redeem`,
+          {
+            orderId: order.id,
+          },
+        );
       }
     }
-    const r = restoreCoupon(app, { key: `order:${order.number}:coupon_restore`, redeemId: redeem.transferId, amountFen: redeem.amount, memo: `支付订单 ${order.number} 取消，退回用券` }, by);
+    const r = restoreCoupon(
+      app,
+      { key: `order:${order.number}:coupon_restore`, redeemId: redeem.transferId, amountFen: redeem.amount, memo: `支付订单 ${order.number} 取消，退回用券` },
+      by,
+    );
     if (r.replayed) throw new DepotError('guard_failed', `the coupon of order ${order.number} was already restored`, { orderId: order.id });
     restoredCouponFen = r.amountFen;
   }
   let restoredPoints = 0;
   if (order.points > 0) {
-    if (!order.pointsRedeemId) throw new DepotError('guard_failed', `order ${order.number} redeemed ${order.points} points but has no record of the redeem`, { orderId: order.id });
-    const r = restorePoints(app, { key: `order:${order.number}:points_restore`, redeemId: order.pointsRedeemId, points: order.points, memo: `支付订单 ${order.number} 取消，退回积分` }, by);
+    if (!order.pointsRedeemId)
+      throw new DepotError('guard_failed', `order ${order.number} redeemed ${order.points} points but has no record of the redeem`, { orderId: order.id });
+    const r = restorePoints(
+      app,
+      { key: `order:${order.number}:points_restore`, redeemId: order.pointsRedeemId, points: order.points, memo: `支付订单 ${order.number} 取消，退回积分` },
+      by,
+    );
     if (r.replayed) throw new DepotError('guard_failed', `the points of order ${order.number} were already restored`, { orderId: order.id });
     restoredPoints = r.points;
   }
@@ -497,10 +548,16 @@ export interface ConfirmResult {
  */
 export function confirmPayment(app: App, fact: PaymentFact, by: By = {}): ConfirmResult {
   const r = writeTx(app.sqlite, (): ConfirmResult => {
-    const seen = app.sqlite.prepare('SELECT id FROM unmatched_payments WHERE channel = ? AND provider_trade_no = ?').get(fact.channel, fact.providerTradeNo) as { id: string } | undefined;
+    const seen = app.sqlite.prepare('SELECT id FROM unmatched_payments WHERE channel = ? AND provider_trade_no = ?').get(fact.channel, fact.providerTradeNo) as
+      { id: string } | undefined;
     if (seen) return { outcome: 'duplicate_unmatched', order: findOrder(app, fact.orderNumber) ?? null, unmatchedId: seen.id, reason: null };
     const order = app.sqlite.prepare(`SELECT ${ORDER_COLUMNS} FROM payment_orders WHERE number = ?`).get(fact.orderNumber) as OrderRow | undefined;
-    const unmatched = (reason: UnmatchedReason): ConfirmResult => ({ outcome: 'unmatched', order: order ?? null, unmatchedId: recordUnmatched(app, fact, order ?? null, reason), reason });
+    const unmatched = (reason: UnmatchedReason): ConfirmResult => ({
+      outcome: 'unmatched',
+      order: order ?? null,
+      unmatchedId: recordUnmatched(app, fact, order ?? null, reason),
+      reason,
+    });
     if (!order) return unmatched('unknown_order');
     if (order.state === 'PAID') {
       return order.providerTradeNo === fact.providerTradeNo ? { outcome: 'duplicate', order, unmatchedId: null, reason: null } : unmatched('already_paid');
@@ -530,7 +587,18 @@ function markPaid(app: App, order: OrderRow, fact: PaymentFact, by: By): void {
       `consume the coupon of order ${order.number}`,
     );
   }
-  topUp(app, { key: `pay:${order.number}`, driverId: order.driverId, amountFen: order.payable, channel: order.channel, memo: `支付订单 ${order.number}`, statementRow: fact.providerTradeNo }, by);
+  topUp(
+    app,
+    {
+      key: `pay:${order.number}`,
+      driverId: order.driverId,
+      amountFen: order.payable,
+      channel: order.channel,
+      memo: `支付订单 ${order.number}`,
+      statementRow: fact.providerTradeNo,
+    },
+    by,
+  );
   const bonus = order.credited - order.payable;
   if (bonus > 0) {
     creditCompensation(app, { key: `pay:${order.number}:bonus`, driverId: order.driverId, amountFen: bonus, memo: `支付订单 ${order.number} 券/积分/套餐赠送` }, by);
@@ -570,7 +638,19 @@ function recordUnmatched(app: App, fact: PaymentFact, order: OrderRow | null, re
       `INSERT INTO unmatched_payments (id, channel, provider_trade_no, order_number, order_id, driver_id, amount, paid_at, reason, status, raw, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)`,
     )
-    .run(id, fact.channel, fact.providerTradeNo, fact.orderNumber, order?.id ?? null, order?.driverId ?? null, fact.amountFen, fact.paidAt, reason, fact.raw, app.clock.now());
+    .run(
+      id,
+      fact.channel,
+      fact.providerTradeNo,
+      fact.orderNumber,
+      order?.id ?? null,
+      order?.driverId ?? null,
+      fact.amountFen,
+      fact.paidAt,
+      reason,
+      fact.raw,
+      app.clock.now(),
+    );
   return id;
 }
 
@@ -611,7 +691,9 @@ export function resolveUnmatched(app: App, id: string, resolution: Resolution, b
       topUp(app, { key, driverId, amountFen: u.amount, channel: u.channel, memo: `长款入账 ${u.orderNumber}: ${note}`, statementRow: u.providerTradeNo }, by);
       expectChanges(
         app.sqlite
-          .prepare("UPDATE unmatched_payments SET status = 'credited', driver_id = ?, resolution = ?, topup_key = ?, resolved_by = ?, resolved_at = ? WHERE id = ? AND status = 'open'")
+          .prepare(
+            "UPDATE unmatched_payments SET status = 'credited', driver_id = ?, resolution = ?, topup_key = ?, resolved_by = ?, resolved_at = ? WHERE id = ? AND status = 'open'",
+          )
           .run(driverId, note, key, by.operatorId ?? null, now, u.id),
         1,
         `resolve unmatched payment ${u.id}`,
@@ -627,7 +709,13 @@ export function resolveUnmatched(app: App, id: string, resolution: Resolution, b
     }
     return getUnmatched(app, u.id);
   });
-  announce(app, r.orderId, r.id, r.status === 'credited' ? 'unmatched_credited' : 'unmatched_refund_requested', r.driverId && r.status === 'credited' ? [r.driverId] : []);
+  announce(
+    app,
+    r.orderId,
+    r.id,
+    r.status === 'credited' ? 'unmatched_credited' : 'unmatched_refund_requested',
+    r.driverId && r.status === 'credited' ? [r.driverId] : [],
+  );
   return r;
 }
 
@@ -652,7 +740,10 @@ export function linkRefundTask(app: Pick<App, 'sqlite'>, unmatchedId: string, re
 // --- figures -------------------------------------------------------------------------------------------
 
 export function paymentTotals(app: Pick<App, 'sqlite'>): { pendingOrders: number; pendingFen: number; unmatchedOpen: number; unmatchedOpenFen: number } {
-  const p = app.sqlite.prepare("SELECT count(*) AS n, coalesce(sum(payable), 0) AS v FROM payment_orders WHERE state = 'PENDING_PAYMENT'").get() as { n: number; v: number };
+  const p = app.sqlite.prepare("SELECT count(*) AS n, coalesce(sum(payable), 0) AS v FROM payment_orders WHERE state = 'PENDING_PAYMENT'").get() as {
+    n: number;
+    v: number;
+  };
   const u = app.sqlite.prepare("SELECT count(*) AS n, coalesce(sum(amount), 0) AS v FROM unmatched_payments WHERE status = 'open'").get() as { n: number; v: number };
   return { pendingOrders: p.n, pendingFen: p.v, unmatchedOpen: u.n, unmatchedOpenFen: u.v };
 }

@@ -36,10 +36,7 @@ export const paymentPackages = sqliteTable(
     createdAt: integer('created_at').notNull(),
     createdBy: text('created_by'),
   },
-  (t) => [
-    uniqueIndex('payment_packages_name').on(t.name),
-    check('payment_packages_amounts', sql`${t.price} > 0 and ${t.credited} >= ${t.price}`),
-  ],
+  (t) => [uniqueIndex('payment_packages_name').on(t.name), check('payment_packages_amounts', sql`${t.price} > 0 and ${t.credited} >= ${t.price}`)],
 );
 
 export const paymentOrders = sqliteTable(
@@ -78,7 +75,9 @@ export const paymentOrders = sqliteTable(
   },
   (t) => [
     uniqueIndex('payment_orders_number').on(t.number),
-    uniqueIndex('payment_orders_request_key').on(t.requestKey).where(sql`${t.requestKey} is not null`),
+    uniqueIndex('payment_orders_request_key')
+      .on(t.requestKey)
+      .where(sql`${t.requestKey} is not null`),
     index('payment_orders_state_created').on(t.state, t.createdAt),
     index('payment_orders_driver').on(t.driverId, t.createdAt),
     check('payment_orders_state_known', sql`${t.state} in (${inList(ORDER_STATES)})`),

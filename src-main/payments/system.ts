@@ -51,7 +51,15 @@ export const paymentsDemoStep: DemoStep = {
     const points = grantPoints(app, { key: 'demo:points:wang:order', driverId: wang.id, points: 300, campaignId: 'welcome' }, byFinance);
     await createOrder(
       app,
-      { driverId: wang.id, amountFen: 10000, couponId: coupon?.couponId, couponFen: coupon ? Math.min(1000, coupon.remainingFen) : undefined, points: Math.min(200, points.balance), channel: 'alipay', key: 'demo:order:wang:1' },
+      {
+        driverId: wang.id,
+        amountFen: 10000,
+        couponId: coupon?.couponId,
+        couponFen: coupon ? Math.min(1000, coupon.remainingFen) : undefined,
+        points: Math.min(200, points.balance),
+        channel: 'alipay',
+        key: 'demo:order:wang:1',
+      },
       by,
     );
 

@@ -121,7 +121,10 @@ export function adjustmentLimit(app: App, ref: AdjustmentRef, except: string | n
     const s = findSession(app, ref.sessionId);
     if (!s) throw new DepotError('not_found', `sessionId: no session ${ref.sessionId}`, { field: 'sessionId' });
     if (s.state !== 'PAID' && s.state !== 'UNPAID') {
-      throw new DepotError('refused', `sessionId: session ${s.id} is ${s.state}; only a settled session (PAID or UNPAID) was paid for`, { field: 'sessionId', state: s.state });
+      throw new DepotError('refused', `sessionId: session ${s.id} is ${s.state}; only a settled session (PAID or UNPAID) was paid for`, {
+        field: 'sessionId',
+        state: s.state,
+      });
     }
     if (!s.driverId) throw new DepotError('refused', `sessionId: session ${s.id} has no driver to give money back to`, { field: 'sessionId' });
     // Money actually paid: the hold and the wallet at settlement, and what the session's debt has collected since.
@@ -145,7 +148,8 @@ export function adjustmentLimit(app: App, ref: AdjustmentRef, except: string | n
   }
   const o = findOrder(app, ref.orderId);
   if (!o) throw new DepotError('not_found', `orderId: no payment order ${ref.orderId}`, { field: 'orderId' });
-  if (o.state !== 'PAID') throw new DepotError('refused', `orderId: order ${o.number} is ${o.state}; only a PAID order can be refunded`, { field: 'orderId', state: o.state });
+  if (o.state !== 'PAID')
+    throw new DepotError('refused', `orderId: order ${o.number} is ${o.state}; only a PAID order can be refunded`, { field: 'orderId', state: o.state });
   // What went through the gateway; the coupon, points and package bonus were never the driver's cash.
   const paidFen = o.payable;
   const refundedFen = netRefundedFen(app, { orderId: o.id });
@@ -260,7 +264,10 @@ export function approveAdjustment(app: App, id: string, input: { note?: string |
     const ref: AdjustmentRef = a.sessionId ? { sessionId: a.sessionId } : { orderId: a.orderId! };
     const limit = adjustmentLimit(app, ref, a.id);
     if (a.amount > limit.availableFen) {
-      throw new DepotError('refused', `adjustment ${a.id}: ¥${formatFen(a.amount)} is more than the ¥${formatFen(limit.availableFen)} left to refund`, { field: 'amount', limit });
+      throw new DepotError('refused', `adjustment ${a.id}: ¥${formatFen(a.amount)} is more than the ¥${formatFen(limit.availableFen)} left to refund`, {
+        field: 'amount',
+        limit,
+      });
     }
     const key = `adjust:${a.id}`;
     expectChanges(
@@ -276,9 +283,15 @@ export function approveAdjustment(app: App, id: string, input: { note?: string |
     const memo = memoFor(a.reason);
     if (a.target === 'session') {
       const split = sessionSplit(app, a, limit);
-      refundToWallet(app, { key, driverId: a.driverId, electricityFen: split.electricityFen, serviceFen: split.serviceFen, sessionId: a.sessionId, memo }, { operatorId: approver });
+      refundToWallet(
+        app,
+        { key, driverId: a.driverId, electricityFen: split.electricityFen, serviceFen: split.serviceFen, sessionId: a.sessionId, memo },
+        { operatorId: approver },
+      );
       expectChanges(
-        app.sqlite.prepare("UPDATE refund_adjustments SET electricity_fen = ?, service_fen = ? WHERE id = ? AND state = 'approved'").run(split.electricityFen, split.serviceFen, a.id),
+        app.sqlite
+          .prepare("UPDATE refund_adjustments SET electricity_fen = ?, service_fen = ? WHERE id = ? AND state = 'approved'")
+          .run(split.electricityFen, split.serviceFen, a.id),
         1,
         `record the split of adjustment ${a.id}`,
       );
@@ -329,7 +342,9 @@ export function rejectAdjustment(app: App, id: string, input: { note: string }, 
     const now = app.clock.now();
     expectChanges(
       app.sqlite
-        .prepare(`UPDATE refund_adjustments SET state = 'rejected', resolved_by = ?, resolved_at = ?, resolution_note = ?, updated_at = ? WHERE id = ? AND state = 'pending'`)
+        .prepare(
+          `UPDATE refund_adjustments SET state = 'rejected', resolved_by = ?, resolved_at = ?, resolution_note = ?, updated_at = ? WHERE id = ? AND state = 'pending'`,
+        )
         .run(rejecter, now, note, now, a.id),
       1,
       `reject adjustment ${a.id}`,

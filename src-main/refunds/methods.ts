@@ -5,7 +5,16 @@ import { CHANNELS, driverContacts } from '../ledger';
 import { findOperator } from '../operators';
 import { amount, amountSchema, positiveYuanField } from '../money';
 import { findOrder, PAYMENT_CHANNELS } from '../payments';
-import { adjustmentLimit, approveAdjustment, createAdjustment, getAdjustment, listAdjustments, rejectAdjustment, type AdjustmentLimit, type AdjustmentRow } from './adjustments';
+import {
+  adjustmentLimit,
+  approveAdjustment,
+  createAdjustment,
+  getAdjustment,
+  listAdjustments,
+  rejectAdjustment,
+  type AdjustmentLimit,
+  type AdjustmentRow,
+} from './adjustments';
 import { ADJUSTMENT_STATES, ADJUSTMENT_TARGETS, REFUND_RESOLUTIONS, REFUND_TASK_SOURCES, REFUND_TASK_STATES } from './schema';
 import { getTask, listTasks, processDueTasks, resolveTask, retryTask, taskCounts, type RefundTaskRow } from './tasks';
 
@@ -241,7 +250,12 @@ export const refundMethods = {
     summary: 'Resolve a failed refund task by hand: paid outside the system, or cancelled with the money back in the wallet.',
     kind: 'command',
     roles: FINANCE,
-    input: z.object({ taskId: id, outcome: z.enum(REFUND_RESOLUTIONS), note: z.string().trim().min(1, 'say how it was settled').max(500), via: z.enum(CHANNELS).optional() }),
+    input: z.object({
+      taskId: id,
+      outcome: z.enum(REFUND_RESOLUTIONS),
+      note: z.string().trim().min(1, 'say how it was settled').max(500),
+      via: z.enum(CHANNELS).optional(),
+    }),
     output: taskSchema,
     handler: (ctx, input) => taskOut(ctx.app, resolveTask(ctx.app, input.taskId, { outcome: input.outcome, note: input.note, via: input.via }, by(ctx))),
   }),

@@ -57,8 +57,12 @@ export const refundAdjustments = sqliteTable(
   },
   (t) => [
     index('refund_adjustments_state').on(t.state, t.createdAt),
-    index('refund_adjustments_session').on(t.sessionId).where(sql`${t.sessionId} is not null`),
-    index('refund_adjustments_order').on(t.orderId).where(sql`${t.orderId} is not null`),
+    index('refund_adjustments_session')
+      .on(t.sessionId)
+      .where(sql`${t.sessionId} is not null`),
+    index('refund_adjustments_order')
+      .on(t.orderId)
+      .where(sql`${t.orderId} is not null`),
     check('refund_adjustments_state_known', sql`${t.state} in (${inList(ADJUSTMENT_STATES)})`),
     check('refund_adjustments_target_known', sql`${t.target} in (${inList(ADJUSTMENT_TARGETS)})`),
     check(
@@ -111,8 +115,12 @@ export const refundTasks = sqliteTable(
   (t) => [
     index('refund_tasks_due').on(t.state, t.nextAttemptAt),
     index('refund_tasks_created').on(t.createdAt),
-    uniqueIndex('refund_tasks_adjustment').on(t.adjustmentId).where(sql`${t.adjustmentId} is not null`),
-    uniqueIndex('refund_tasks_unmatched').on(t.unmatchedId).where(sql`${t.unmatchedId} is not null`),
+    uniqueIndex('refund_tasks_adjustment')
+      .on(t.adjustmentId)
+      .where(sql`${t.adjustmentId} is not null`),
+    uniqueIndex('refund_tasks_unmatched')
+      .on(t.unmatchedId)
+      .where(sql`${t.unmatchedId} is not null`),
     check('refund_tasks_state_known', sql`${t.state} in (${inList(REFUND_TASK_STATES)})`),
     check('refund_tasks_source_known', sql`${t.source} in (${inList(REFUND_TASK_SOURCES)})`),
     check('refund_tasks_resolution_known', sql`${t.resolution} is null or ${t.resolution} in (${inList(REFUND_RESOLUTIONS)})`),

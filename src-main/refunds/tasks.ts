@@ -221,7 +221,12 @@ function claim(app: App, id: string, from: 'pending' | 'needs_check', endpoint: 
 }
 
 /** processing → another state, checked (guarantee 2). */
-function leaveProcessing(app: App, id: string, to: Exclude<RefundTaskState, 'processing'>, set: { lastError?: string | null; response?: string | null; nextAttemptAt?: number; providerRefundNo?: string | null }): void {
+function leaveProcessing(
+  app: App,
+  id: string,
+  to: Exclude<RefundTaskState, 'processing'>,
+  set: { lastError?: string | null; response?: string | null; nextAttemptAt?: number; providerRefundNo?: string | null },
+): void {
   const now = app.clock.now();
   expectChanges(
     app.sqlite
@@ -273,7 +278,12 @@ async function send(app: App, task: RefundTaskRow): Promise<void> {
     }
     // Accepted but not done (both gateways refund asynchronously): ask again on the next run.
     writeTx(app.sqlite, () =>
-      leaveProcessing(app, task.id, 'needs_check', { lastError: 'accepted by the gateway, not finished yet; querying on the next run', response: r.response, providerRefundNo: r.providerRefundNo, nextAttemptAt: app.clock.now() }),
+      leaveProcessing(app, task.id, 'needs_check', {
+        lastError: 'accepted by the gateway, not finished yet; querying on the next run',
+        response: r.response,
+        providerRefundNo: r.providerRefundNo,
+        nextAttemptAt: app.clock.now(),
+      }),
     );
   } catch (e) {
     if (e instanceof ProviderRefused) {
@@ -289,7 +299,11 @@ async function send(app: App, task: RefundTaskRow): Promise<void> {
     } else {
       // Unknown (timeout, reset, anything unexpected): the money may have left; never send again unasked.
       writeTx(app.sqlite, () =>
-        leaveProcessing(app, task.id, 'needs_check', { lastError: `outcome unknown: ${errorText(e)}`, response: isDepotError(e) ? JSON.stringify(e.toShape()) : null, nextAttemptAt: app.clock.now() }),
+        leaveProcessing(app, task.id, 'needs_check', {
+          lastError: `outcome unknown: ${errorText(e)}`,
+          response: isDepotError(e) ? JSON.stringify(e.toShape()) : null,
+          nextAttemptAt: app.clock.now(),
+        }),
       );
       app.log.warn({ taskId: task.id, err: errorText(e) }, `refund task ${task.id}: outcome unknown, will query`);
     }
@@ -309,7 +323,9 @@ async function check(app: App, task: RefundTaskRow): Promise<void> {
       return;
     }
     if (q.status === 'PROCESSING') {
-      writeTx(app.sqlite, () => leaveProcessing(app, task.id, 'needs_check', { lastError: 'the gateway is still processing the refund', response: q.response, nextAttemptAt: later }));
+      writeTx(app.sqlite, () =>
+        leaveProcessing(app, task.id, 'needs_check', { lastError: 'the gateway is still processing the refund', response: q.response, nextAttemptAt: later }),
+      );
     } else {
       // The gateway never took it: sending it again is safe, with the same key.
       const left = task.attempts < task.maxAttempts;
@@ -323,7 +339,11 @@ async function check(app: App, task: RefundTaskRow): Promise<void> {
     }
   } catch (e) {
     writeTx(app.sqlite, () =>
-      leaveProcessing(app, task.id, 'needs_check', { lastError: `query failed, outcome still unknown: ${errorText(e)}`, response: isDepotError(e) ? JSON.stringify(e.toShape()) : null, nextAttemptAt: later }),
+      leaveProcessing(app, task.id, 'needs_check', {
+        lastError: `query failed, outcome still unknown: ${errorText(e)}`,
+        response: isDepotError(e) ? JSON.stringify(e.toShape()) : null,
+        nextAttemptAt: later,
+      }),
     );
   }
   announce(app, task.id, 'task_checked', [task.driverId]);

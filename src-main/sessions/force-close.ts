@@ -72,7 +72,9 @@ export function openForceClose(app: AppContext, sessionId: string): ForceCloseRo
 
 /** The session's latest force-close, whatever its state (for the detail view). */
 export function latestForceClose(app: AppContext, sessionId: string): ForceCloseRow | null {
-  return (app.sqlite.prepare(`${FORCE_CLOSE_SELECT} WHERE session_id = ? ORDER BY requested_at DESC, id DESC LIMIT 1`).get(sessionId) as ForceCloseRow | undefined) ?? null;
+  return (
+    (app.sqlite.prepare(`${FORCE_CLOSE_SELECT} WHERE session_id = ? ORDER BY requested_at DESC, id DESC LIMIT 1`).get(sessionId) as ForceCloseRow | undefined) ?? null
+  );
 }
 
 export function hasApprovedForceClose(app: AppContext, sessionId: string): boolean {
@@ -117,7 +119,12 @@ export function stuckSessions(app: AppContext, now: number = app.clock.now()): S
     if (c && !c.online && c.lastMessageAt <= cutoff) rows.push({ id: s.id, lastMessageAt: c.lastMessageAt });
   }
   rows.sort((a, b) => a.lastMessageAt - b.lastMessageAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return rows.map((r) => ({ session: requireSession(app, r.id), lastMessageAt: r.lastMessageAt, silentForMs: now - r.lastMessageAt, forceClose: openForceClose(app, r.id) }));
+  return rows.map((r) => ({
+    session: requireSession(app, r.id),
+    lastMessageAt: r.lastMessageAt,
+    silentForMs: now - r.lastMessageAt,
+    forceClose: openForceClose(app, r.id),
+  }));
 }
 
 /** When the session's charger was last heard from, if the session is stuck now. */
@@ -191,8 +198,7 @@ function text(value: string | undefined, field: string, opts: { required: boolea
 function lastReading(app: AppContext, sessionId: string): { chargerAt: number; wh: number } | null {
   return (
     (app.sqlite.prepare('SELECT charger_at AS chargerAt, wh FROM session_meter_samples WHERE session_id = ? ORDER BY charger_at DESC, wh DESC LIMIT 1').get(sessionId) as
-      | { chargerAt: number; wh: number }
-      | undefined) ?? null
+      { chargerAt: number; wh: number } | undefined) ?? null
   );
 }
 
@@ -341,7 +347,10 @@ export function applyStopAfterForceClose(app: AppContext, session: SessionRow, s
   if (!fc) throw new DepotError('internal', `session ${session.id} has no approved force-close to apply a late StopTransaction to`, { sessionId: session.id });
   if (fc.stopRecordId !== null) {
     if (fc.stopRecordId !== stop.recordId) {
-      app.log.warn({ sessionId: session.id, recordId: stop.recordId, appliedRecordId: fc.stopRecordId }, 'another StopTransaction for a force-closed session that was already re-settled; ignored');
+      app.log.warn(
+        { sessionId: session.id, recordId: stop.recordId, appliedRecordId: fc.stopRecordId },
+        'another StopTransaction for a force-closed session that was already re-settled; ignored',
+      );
     }
     return { done: true, note: `session ${session.id} was already re-settled from record ${fc.stopRecordId}` };
   }
@@ -370,13 +379,20 @@ function markForceClose(app: AppContext, fc: ForceCloseRow, stop: LateStop, rese
 function recordLateStopUnsettled(app: AppContext, s: SessionRow, fc: ForceCloseRow, stop: LateStop, energy: number | null, stopText: string): LateStopOutcome {
   expectChanges(
     app.sqlite
-      .prepare("UPDATE charging_sessions SET meter_stop_wh = ?, stopped_at = ?, stop_received_at = ?, stop_reason = ?, energy_wh = ?, updated_at = ? WHERE id = ? AND state = 'FINISHED'")
+      .prepare(
+        "UPDATE charging_sessions SET meter_stop_wh = ?, stopped_at = ?, stop_received_at = ?, stop_reason = ?, energy_wh = ?, updated_at = ? WHERE id = ? AND state = 'FINISHED'",
+      )
       .run(stop.meterStopWh, stop.chargerAt, stop.receivedAt, stop.reason, energy, app.clock.now(), s.id),
     1,
     `record the late stop of session ${s.id}`,
   );
   markForceClose(app, fc, stop, null);
-  addTimeline(app, s.id, { kind: 'late_stop', chargerAt: stop.chargerAt, recordId: stop.recordId, detail: `${stopText}; not settled yet: its settlement will price these readings` });
+  addTimeline(app, s.id, {
+    kind: 'late_stop',
+    chargerAt: stop.chargerAt,
+    recordId: stop.recordId,
+    detail: `${stopText}; not settled yet: its settlement will price these readings`,
+  });
   announce(app, s.id);
   return { done: true, note: `late stop recorded on ${s.id}, which waits for its settlement` };
 }
@@ -386,7 +402,8 @@ function priceLateStop(app: AppContext, s: SessionRow): Pricing {
   try {
     return priceSession(app, s);
   } catch (e) {
-    if (e instanceof DepotError) throw new Unpriceable(`the StopTransaction's readings cannot be priced for session ${s.id} (${e.message}); not re-settled, waiting for an operator`);
+    if (e instanceof DepotError)
+      throw new Unpriceable(`the StopTransaction's readings cannot be priced for session ${s.id} (${e.message}); not re-settled, waiting for an operator`);
     throw e;
   }
 }

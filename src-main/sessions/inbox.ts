@@ -180,21 +180,21 @@ function applyStart(app: AppContext, r: RecordRow): Outcome {
        meter_start_wh, started_at, start_received_at, review_reason, review_state, created_at, updated_at)
      VALUES (?, 'CHARGING', 'charger', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
-      id,
-      r.chargerId,
-      p.connectorId,
-      charger?.stationId ?? null,
-      driver?.id ?? null,
-      p.idTag,
-      r.transactionId,
-      p.meterStart,
-      r.chargerAt,
-      r.receivedAt,
-      driver ? null : 'unknown_id_tag',
-      driver ? null : 'pending',
-      now,
-      now,
-    );
+    id,
+    r.chargerId,
+    p.connectorId,
+    charger?.stationId ?? null,
+    driver?.id ?? null,
+    p.idTag,
+    r.transactionId,
+    p.meterStart,
+    r.chargerAt,
+    r.receivedAt,
+    driver ? null : 'unknown_id_tag',
+    driver ? null : 'pending',
+    now,
+    now,
+  );
   addTimeline(app, id, {
     kind: 'charger_start',
     toState: 'CHARGING',
@@ -214,8 +214,10 @@ function applyMeter(app: AppContext, r: RecordRow): Outcome {
     s = sessionByTransaction(app, r.chargerId, r.transactionId);
     if (!s) return { done: false, wait: `waiting for the StartTransaction of transaction ${r.transactionId}` };
   } else {
-    const row = cachedStatement(app.sqlite, `SELECT id FROM charging_sessions WHERE charger_id = ? AND connector_id = ? AND state IN ('CHARGING', 'STOPPING') ORDER BY created_at DESC LIMIT 1`)
-      .get(r.chargerId, p.connectorId) as { id: string } | undefined;
+    const row = cachedStatement(
+      app.sqlite,
+      `SELECT id FROM charging_sessions WHERE charger_id = ? AND connector_id = ? AND state IN ('CHARGING', 'STOPPING') ORDER BY created_at DESC LIMIT 1`,
+    ).get(r.chargerId, p.connectorId) as { id: string } | undefined;
     // Readings outside any transaction (an idle connector's register) price nothing.
     if (!row) return { done: true, note: 'no transaction: not a session reading' };
     s = findSession(app, row.id)!;
@@ -230,7 +232,12 @@ export function addMeterReadings(app: AppContext, s: SessionRow, r: RecordRow, m
     if (addSample(app, s.id, { chargerAt: reading.at, receivedAt: r.receivedAt, wh: reading.wh, source: 'meter', recordId: r.id })) added += 1;
   }
   if (added > 0 && (s.state === 'PAID' || s.state === 'UNPAID')) {
-    addTimeline(app, s.id, { kind: 'late_meter', chargerAt: r.chargerAt, recordId: r.id, detail: `${added} reading(s) arrived after settlement; kept, the settled amount is unchanged` });
+    addTimeline(app, s.id, {
+      kind: 'late_meter',
+      chargerAt: r.chargerAt,
+      recordId: r.id,
+      detail: `${added} reading(s) arrived after settlement; kept, the settled amount is unchanged`,
+    });
   }
   return { done: true, note: added === 0 ? 'readings already recorded' : undefined };
 }
@@ -252,7 +259,15 @@ export interface StopPayload {
 
 /** Applies a StopTransaction record to its session (the consumer's, or an operator's attach). */
 export function finishWithStop(app: AppContext, s: SessionRow, r: RecordRow, p: StopPayload): Outcome {
-  if (hasApprovedForceClose(app, s.id)) return applyStopAfterForceClose(app, s, { recordId: r.id, meterStopWh: p.meterStop, chargerAt: r.chargerAt, receivedAt: r.receivedAt, reason: p.reason ?? 'Local', readings: energyReadings(p.transactionData) });
+  if (hasApprovedForceClose(app, s.id))
+    return applyStopAfterForceClose(app, s, {
+      recordId: r.id,
+      meterStopWh: p.meterStop,
+      chargerAt: r.chargerAt,
+      receivedAt: r.receivedAt,
+      reason: p.reason ?? 'Local',
+      readings: energyReadings(p.transactionData),
+    });
   if (s.state === 'FINISHED' || s.state === 'PAID' || s.state === 'UNPAID') {
     // Replayed after its inbox row was pruned: the session already has its stop.
     return { done: true, note: `session ${s.id} is already ${s.state}` };
@@ -392,14 +407,14 @@ export function consumeInbox(app: AppContext, opts: ConsumeOptions = {}): Consum
   const worthRetrying = (k: ParkedKey) =>
     (k.transactionId !== null && sessions.get(k.chargerId, k.transactionId) !== undefined) || (opts.retryParked === true && /^error:/i.test(k.processError ?? ''));
   const retryable = (cursor: number, n: number) => parkedRecords(app, cursor, n, worthRetrying);
-  for (let cursor = 0; ; ) {
+  for (let cursor = 0; ;) {
     const b = consumeBatch(app, fresh, cursor, limit, out);
     cursor = b.cursor;
     retry ||= b.unblocked;
     if (b.read < limit) break;
   }
   if (retry) {
-    for (let cursor = 0; ; ) {
+    for (let cursor = 0; ;) {
       const b = consumeBatch(app, retryable, cursor, limit, out);
       cursor = b.cursor;
       if (b.read < limit) break;

@@ -25,7 +25,17 @@ export { consumeInbox, sessionHooks, authorizeIdTag, energyReadings, type Consum
 export { listParkedRecords, parkedSummary, attachRecord, discardRecord, inboxDoctorCheck, type ParkedRecord, type ParkedQuery } from './parked';
 export { parkedRecordMethods, type ParkedRecordView } from './parked-methods';
 export { settleSession, approveReview, reviewQueue, priceSession, BLOCKING_REVIEWS, type Pricing } from './settle';
-export { findSession, requireSession, listSessions, sessionTimeline, sessionSamples, listNotifications, type SessionRow, type TimelineRow, type ListQuery } from './store';
+export {
+  findSession,
+  requireSession,
+  listSessions,
+  sessionTimeline,
+  sessionSamples,
+  listNotifications,
+  type SessionRow,
+  type TimelineRow,
+  type ListQuery,
+} from './store';
 export { sessionMethods, sessionShape, sessionDetail, sessionDetailShape, sessionTransfers, toView, type SessionView } from './methods';
 export { consumeInboxWorker, consumeInboxCron, detectStuckWorker, detectStuckCron } from './jobs';
 export {
@@ -47,7 +57,21 @@ export {
 } from './force-close';
 export { sessionFigures } from './figures';
 export { recordFailedStarts, type FailedStart } from './seed';
-export { runSweep, scanUnsettled, scanPlan, unsettledSummary, listSweeps, sweepDue, sweepWorker, sweepCron, sweeperFigures, sweeperMethods, type SweepResult, type SweepRecord, type UnsettledSummary } from './sweeper';
+export {
+  runSweep,
+  scanUnsettled,
+  scanPlan,
+  unsettledSummary,
+  listSweeps,
+  sweepDue,
+  sweepWorker,
+  sweepCron,
+  sweeperFigures,
+  sweeperMethods,
+  type SweepResult,
+  type SweepRecord,
+  type UnsettledSummary,
+} from './sweeper';
 export * from './sweeper-schema';
 
 declare module '../kernel/events' {

@@ -130,7 +130,14 @@ export function forceCloseView(app: AppContext, fc: ForceCloseRow): z.infer<type
     requestedBy: operatorRef(app, fc.requestedBy)!,
     decidedBy: operatorRef(app, fc.decidedBy),
     resettle: r
-      ? { beforeFen: r.before.totalFen, afterFen: r.after.totalFen, differenceFen: r.differenceFen, walletFen: r.charged.walletFen, debtFen: r.charged.debtFen, returnedFen: r.returnedFen }
+      ? {
+          beforeFen: r.before.totalFen,
+          afterFen: r.after.totalFen,
+          differenceFen: r.differenceFen,
+          walletFen: r.charged.walletFen,
+          debtFen: r.charged.debtFen,
+          returnedFen: r.returnedFen,
+        }
       : null,
   };
 }
@@ -170,7 +177,8 @@ const dateText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date written yyyy-MM
 
 export const sessionMethods = {
   'sessions.start': method({
-    summary: 'Start a session: hold the prepay in the driver\'s wallet and ask the charger to start (RemoteStartTransaction); returns STARTING without waiting for the charger\'s answer.',
+    summary:
+      "Start a session: hold the prepay in the driver's wallet and ask the charger to start (RemoteStartTransaction); returns STARTING without waiting for the charger's answer.",
     kind: 'command',
     roles: ALL_ROLES,
     input: z.object({
@@ -243,7 +251,8 @@ export const sessionMethods = {
     handler: ({ app }) => reviewQueue(app).map(toView),
   }),
   'sessions.stuck': method({
-    summary: 'Stuck sessions: charging or stopping while their charger is offline and silent for sessions.stuckAfterMs, longest silent first, with any force-close request.',
+    summary:
+      'Stuck sessions: charging or stopping while their charger is offline and silent for sessions.stuckAfterMs, longest silent first, with any force-close request.',
     kind: 'query',
     roles: ALL_ROLES,
     input: z.object({}),
@@ -259,7 +268,7 @@ export const sessionMethods = {
     handler: ({ app, caller }, input) => forceCloseView(app, requestForceClose(app, input, { operatorId: caller.operator?.id ?? null })),
   }),
   'sessions.approveForceClose': method({
-    summary: 'Approve another supervisor\'s force-close: the session closes at the recorded reading and is settled through the normal path.',
+    summary: "Approve another supervisor's force-close: the session closes at the recorded reading and is settled through the normal path.",
     kind: 'command',
     roles: SUPERVISORS,
     input: z.object({ sessionId: z.string().min(1), note: z.string().trim().max(500).optional() }),
@@ -267,7 +276,7 @@ export const sessionMethods = {
     handler: ({ app, caller }, input) => toView(approveForceClose(app, input, { operatorId: caller.operator?.id ?? null })),
   }),
   'sessions.rejectForceClose': method({
-    summary: 'Reject another supervisor\'s force-close, with a note; the session is left as it is.',
+    summary: "Reject another supervisor's force-close, with a note; the session is left as it is.",
     kind: 'command',
     roles: SUPERVISORS,
     input: z.object({ sessionId: z.string().min(1), note: z.string().trim().min(1, 'say why the force-close is rejected').max(500) }),

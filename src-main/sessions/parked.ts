@@ -90,7 +90,11 @@ function requireParked(app: AppContext, recordId: number): RecordRow {
   if (!r) throw new DepotError('not_found', `no charger record ${recordId}`, { field: 'recordId' });
   if (r.resolution) throw new DepotError('conflict', `charger record ${recordId} was already ${r.resolution}`, { field: 'recordId' });
   if (r.processedAt !== null || r.parkedAt === null) {
-    throw new DepotError('conflict', `charger record ${recordId} is not parked (${r.processedAt !== null ? 'it was applied' : 'it is still waiting for its first pass'})`, { field: 'recordId' });
+    throw new DepotError(
+      'conflict',
+      `charger record ${recordId} is not parked (${r.processedAt !== null ? 'it was applied' : 'it is still waiting for its first pass'})`,
+      { field: 'recordId' },
+    );
   }
   return r;
 }
@@ -108,18 +112,26 @@ function markResolved(app: AppContext, recordId: number, resolution: 'attached' 
  * Attaches a parked record to a session of the same charger: a StopTransaction finishes that
  * (charging) session at the record's meter reading and settles it; MeterValues add their readings.
  */
-export function attachRecord(app: AppContext, input: { recordId: number; sessionId: string; note: string }, by: By): { recordId: number; sessionId: string; settled: boolean } {
+export function attachRecord(
+  app: AppContext,
+  input: { recordId: number; sessionId: string; note: string },
+  by: By,
+): { recordId: number; sessionId: string; settled: boolean } {
   const finished = writeTx(app.sqlite, () => {
     const r = requireParked(app, input.recordId);
     const s = requireSession(app, input.sessionId);
     if (s.chargerId !== r.chargerId) {
-      throw new DepotError('invalid_input', `sessionId: session ${s.id} is on charger ${s.chargerId}, but record ${r.id} came from ${r.chargerId}`, { field: 'sessionId' });
+      throw new DepotError('invalid_input', `sessionId: session ${s.id} is on charger ${s.chargerId}, but record ${r.id} came from ${r.chargerId}`, {
+        field: 'sessionId',
+      });
     }
     const payload = recordPayload(r);
     let settle: string | undefined;
     if (r.kind === 'stop') {
       if (s.state !== 'CHARGING' && s.state !== 'STOPPING') {
-        throw new DepotError('conflict', `session ${s.id} is ${s.state}: a StopTransaction can only be attached to a session that is still charging`, { field: 'sessionId' });
+        throw new DepotError('conflict', `session ${s.id} is ${s.state}: a StopTransaction can only be attached to a session that is still charging`, {
+          field: 'sessionId',
+        });
       }
       const o = finishWithStop(app, s, r, payload as unknown as StopPayload);
       if (o.done) settle = o.settle;
@@ -129,7 +141,9 @@ export function attachRecord(app: AppContext, input: { recordId: number; session
       }
       addMeterReadings(app, s, r, payload.meterValue);
     } else {
-      throw new DepotError('conflict', `record ${r.id} is a StartTransaction: it makes its own session once it applies; discard it instead if it is wrong`, { field: 'recordId' });
+      throw new DepotError('conflict', `record ${r.id} is a StartTransaction: it makes its own session once it applies; discard it instead if it is wrong`, {
+        field: 'recordId',
+      });
     }
     addTimeline(app, s.id, {
       kind: 'record_attached',
@@ -176,7 +190,9 @@ export function inboxDoctorCheck(app: AppContext): { name: string; ok: boolean; 
     problems.push(`${stalled.n} charger record(s) received since ${new Date(stalled.oldest!).toISOString()} were never consumed: is the app (its minute job) running?`);
   }
   if (p.needsAttention > 0) {
-    problems.push(`${p.needsAttention} charger record(s) parked for over ${Math.round(app.config.chargers.parkedAttentionMs / 3_600_000)} h need an operator: depotdesk inbox list --attention`);
+    problems.push(
+      `${p.needsAttention} charger record(s) parked for over ${Math.round(app.config.chargers.parkedAttentionMs / 3_600_000)} h need an operator: depotdesk inbox list --attention`,
+    );
   }
   if (problems.length > 0) return { name: 'charger inbox', ok: false, detail: problems.join('; ') };
   return { name: 'charger inbox', ok: true, detail: p.parked > 0 ? `${p.parked} record(s) parked, none past the alert age yet` : 'every charger record applied' };

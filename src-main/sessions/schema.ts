@@ -70,16 +70,22 @@ export const chargingSessions = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [
-    uniqueIndex('charging_sessions_transaction').on(t.chargerId, t.transactionId).where(sql`${t.transactionId} is not null`),
+    uniqueIndex('charging_sessions_transaction')
+      .on(t.chargerId, t.transactionId)
+      .where(sql`${t.transactionId} is not null`),
     index('charging_sessions_connector').on(t.chargerId, t.connectorId, t.state),
     index('charging_sessions_state').on(t.state),
     index('charging_sessions_driver').on(t.driverId, t.createdAt),
     index('charging_sessions_created').on(t.createdAt),
     // Compensation criteria: failed starts in a time range, covering what a dry run reads of them.
-    index('charging_sessions_failed_cover').on(t.createdAt, t.driverId, t.stationId, t.chargerId, t.failureCode, t.id).where(sql`${t.state} = 'FAILED'`),
+    index('charging_sessions_failed_cover')
+      .on(t.createdAt, t.driverId, t.stationId, t.chargerId, t.failureCode, t.id)
+      .where(sql`${t.state} = 'FAILED'`),
     index('charging_sessions_review').on(t.reviewState),
     // The settlement sweeper's scan: only FINISHED sessions (a few) are in it, by when their stop arrived.
-    index('charging_sessions_unsettled').on(t.stopReceivedAt, t.id).where(sql`${t.state} = 'FINISHED'`),
+    index('charging_sessions_unsettled')
+      .on(t.stopReceivedAt, t.id)
+      .where(sql`${t.state} = 'FINISHED'`),
     check('charging_sessions_state', sql`${t.state} in ('PLACED','STARTING','CHARGING','STOPPING','FINISHED','PAID','UNPAID','FAILED','CANCELLED')`),
     check('charging_sessions_prepay', sql`${t.prepayFen} >= 0`),
   ],
@@ -163,7 +169,9 @@ export const sessionForceCloses = sqliteTable(
   },
   (t) => [
     index('session_force_closes_session').on(t.sessionId),
-    uniqueIndex('session_force_closes_open').on(t.sessionId).where(sql`${t.state} in ('requested','approved')`),
+    uniqueIndex('session_force_closes_open')
+      .on(t.sessionId)
+      .where(sql`${t.state} in ('requested','approved')`),
     check('session_force_closes_state', sql`${t.state} in ('requested','approved','rejected')`),
   ],
 );

@@ -199,4 +199,3 @@ export function approveReview(app: AppContext, input: { sessionId: string; drive
   });
   return s.state === 'FINISHED' ? settleSession(app, s.id) : requireSession(app, s.id);
 }
-

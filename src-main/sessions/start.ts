@@ -123,7 +123,10 @@ function checkStart(app: AppContext, input: StartInput, driver: Driver, prepayFe
   const charger = getCharger(app, input.chargerId);
   if (!charger || !charger.registered) throw refused(`charger ${input.chargerId} is not registered with this depot`, { field: 'charger', reason: 'unknown_charger' });
   if (charger.maintenance) {
-    throw refused(`charger ${charger.id} is in maintenance${charger.maintenanceReason ? ` (${charger.maintenanceReason})` : ''}`, { field: 'charger', reason: 'maintenance' });
+    throw refused(`charger ${charger.id} is in maintenance${charger.maintenanceReason ? ` (${charger.maintenanceReason})` : ''}`, {
+      field: 'charger',
+      reason: 'maintenance',
+    });
   }
   if (!charger.online) throw refused(`charger ${charger.id} is offline`, { field: 'charger', reason: 'offline' });
   if (charger.status && DOWN.has(charger.status)) throw refused(`charger ${charger.id} is ${charger.status}`, { field: 'charger', reason: 'charger_down' });
@@ -132,17 +135,25 @@ function checkStart(app: AppContext, input: StartInput, driver: Driver, prepayFe
   }
   const conn = charger.connectors.find((c) => c.connectorId === input.connectorId);
   if (conn && (conn.faulted || (conn.status && DOWN.has(conn.status)))) {
-    throw refused(`connector ${input.connectorId} of ${charger.id} is ${conn.status ?? 'faulted'}${conn.errorCode && conn.errorCode !== 'NoError' ? ` (${conn.errorCode})` : ''}`, {
-      field: 'connector',
-      reason: 'connector_faulted',
-    });
+    throw refused(
+      `connector ${input.connectorId} of ${charger.id} is ${conn.status ?? 'faulted'}${conn.errorCode && conn.errorCode !== 'NoError' ? ` (${conn.errorCode})` : ''}`,
+      {
+        field: 'connector',
+        reason: 'connector_faulted',
+      },
+    );
   }
-  if (conn?.status && BUSY.has(conn.status)) throw refused(`connector ${input.connectorId} of ${charger.id} is busy (${conn.status})`, { field: 'connector', reason: 'connector_busy' });
+  if (conn?.status && BUSY.has(conn.status))
+    throw refused(`connector ${input.connectorId} of ${charger.id} is busy (${conn.status})`, { field: 'connector', reason: 'connector_busy' });
   const active = app.sqlite
     .prepare(`SELECT id, state FROM charging_sessions WHERE charger_id = ? AND connector_id = ? AND state IN (${ACTIVE_STATES.map(() => '?').join(', ')}) LIMIT 1`)
     .get(charger.id, input.connectorId, ...ACTIVE_STATES) as { id: string; state: string } | undefined;
   if (active) {
-    throw refused(`connector ${input.connectorId} of ${charger.id} is busy: session ${active.id} is ${active.state}`, { field: 'connector', reason: 'connector_busy', sessionId: active.id });
+    throw refused(`connector ${input.connectorId} of ${charger.id} is busy: session ${active.id} is ${active.state}`, {
+      field: 'connector',
+      reason: 'connector_busy',
+      sessionId: active.id,
+    });
   }
   const available = walletView(app, driver.id).wallet.availableFen;
   if (prepayFen > available) {
@@ -213,7 +224,14 @@ export async function startSession(app: AppContext, input: StartInput, by: { ope
       .run(sessionId, charger.id, input.connectorId, charger.stationId, driver.id, idTag, prepayFen, now, by.operatorId ?? null, now);
     const hold = placeHold(
       app,
-      { key: `hold:${sessionId}`, driverId: driver.id, amountFen: prepayFen, expiresAt: now + app.config.sessions.holdTtlMs, sessionId, memo: `prepay for session on ${charger.id}/${input.connectorId}` },
+      {
+        key: `hold:${sessionId}`,
+        driverId: driver.id,
+        amountFen: prepayFen,
+        expiresAt: now + app.config.sessions.holdTtlMs,
+        sessionId,
+        memo: `prepay for session on ${charger.id}/${input.connectorId}`,
+      },
       by,
     );
     app.sqlite.prepare('UPDATE charging_sessions SET hold_id = ? WHERE id = ?').run(hold.holdId, sessionId);
@@ -244,7 +262,14 @@ export async function stopSession(app: AppContext, sessionId: string, by: { oper
   if (s.state === 'PLACED' || s.state === 'STARTING') {
     writeTx(app.sqlite, () => {
       const cur = requireSession(app, sessionId);
-      transition(app, { sessionId, from: cur.state, event: 'cancel', operatorId: by.operatorId, detail: 'cancelled by the operator before the charger confirmed the start', set: { failure_reason: 'cancelled by the operator', failure_code: 'cancelled' } });
+      transition(app, {
+        sessionId,
+        from: cur.state,
+        event: 'cancel',
+        operatorId: by.operatorId,
+        detail: 'cancelled by the operator before the charger confirmed the start',
+        set: { failure_reason: 'cancelled by the operator', failure_code: 'cancelled' },
+      });
       releaseHold(app, cur, 'session cancelled before it started');
       announce(app, sessionId);
     });
@@ -255,7 +280,13 @@ export async function stopSession(app: AppContext, sessionId: string, by: { oper
   }
   if (s.transactionId === null) throw new DepotError('internal', `session ${sessionId} is CHARGING without a transaction id`);
   writeTx(app.sqlite, () => {
-    transition(app, { sessionId, from: 'CHARGING', event: 'stop_requested', operatorId: by.operatorId, detail: `RemoteStopTransaction for transaction ${s.transactionId}` });
+    transition(app, {
+      sessionId,
+      from: 'CHARGING',
+      event: 'stop_requested',
+      operatorId: by.operatorId,
+      detail: `RemoteStopTransaction for transaction ${s.transactionId}`,
+    });
     announce(app, sessionId);
   });
   let why: string | null = null;

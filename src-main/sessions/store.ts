@@ -98,12 +98,18 @@ export interface SampleRow {
 }
 
 export function sessionSamples(app: AppContext, id: string): SampleRow[] {
-  return cachedStatement(app.sqlite, 'SELECT charger_at AS chargerAt, received_at AS receivedAt, wh, source FROM session_meter_samples WHERE session_id = ? ORDER BY charger_at, wh')
-    .all(id) as SampleRow[];
+  return cachedStatement(
+    app.sqlite,
+    'SELECT charger_at AS chargerAt, received_at AS receivedAt, wh, source FROM session_meter_samples WHERE session_id = ? ORDER BY charger_at, wh',
+  ).all(id) as SampleRow[];
 }
 
 /** Adds a reading; the same reading twice (a duplicate, or a Stop repeating a sample) is kept once. */
-export function addSample(app: AppContext, sessionId: string, s: { chargerAt: number; receivedAt: number; wh: number; source: string; recordId?: number | null }): boolean {
+export function addSample(
+  app: AppContext,
+  sessionId: string,
+  s: { chargerAt: number; receivedAt: number; wh: number; source: string; recordId?: number | null },
+): boolean {
   const r = cachedStatement(
     app.sqlite,
     `INSERT INTO session_meter_samples (session_id, charger_at, received_at, wh, source, record_id) VALUES (?, ?, ?, ?, ?, ?)

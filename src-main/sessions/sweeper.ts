@@ -188,7 +188,22 @@ function recordSweep(app: AppContext, r: SweepResult, operatorId: string | null)
         `INSERT INTO settlement_sweeps (id, trigger, dry_run, started_at, finished_at, window_from, found, settled, unpaid, held, failed, failures, total_amount_fen, debt_fen, operator_id)
          VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(r.id, r.trigger, r.startedAt, r.finishedAt, r.windowFrom, r.found, r.settled, r.unpaid, r.held, r.failed, failuresJson, r.totalAmountFen, r.debtFen, operatorId);
+      .run(
+        r.id,
+        r.trigger,
+        r.startedAt,
+        r.finishedAt,
+        r.windowFrom,
+        r.found,
+        r.settled,
+        r.unpaid,
+        r.held,
+        r.failed,
+        failuresJson,
+        r.totalAmountFen,
+        r.debtFen,
+        operatorId,
+      );
     return;
   }
   writeTx(app.sqlite, () => {
@@ -432,7 +447,8 @@ export const sweepRecordShape = z.object({
 
 export const sweeperMethods = {
   'sessions.sweep': method({
-    summary: 'Run the settlement sweep now: settle finished sessions of the sweep window through the real-time path; dryRun shows what it would settle and moves nothing.',
+    summary:
+      'Run the settlement sweep now: settle finished sessions of the sweep window through the real-time path; dryRun shows what it would settle and moves nothing.',
     kind: 'command',
     roles: FINANCE,
     input: z.object({ dryRun: z.boolean().default(false) }),

@@ -25,9 +25,7 @@ export interface NativeLocation {
 }
 
 export function electronNativePath(where: NativeLocation): string {
-  return where.packaged
-    ? path.join(where.resourcesDir, 'native', NATIVE_FILE)
-    : path.join(where.projectDir, 'native', 'electron', NATIVE_FILE);
+  return where.packaged ? path.join(where.resourcesDir, 'native', NATIVE_FILE) : path.join(where.projectDir, 'native', 'electron', NATIVE_FILE);
 }
 
 const MARKER = Buffer.from('node_register_module_v', 'latin1');
@@ -49,9 +47,7 @@ export function readNodeModuleVersion(binary: Buffer): number | null {
   return found.size === 1 ? [...found][0] : null;
 }
 
-export type NativeBindingChoice =
-  | { ok: true; path: string }
-  | { ok: false; path: string; reason: 'missing' | 'unreadable' | 'wrong_abi'; message: string };
+export type NativeBindingChoice = { ok: true; path: string } | { ok: false; path: string; reason: 'missing' | 'unreadable' | 'wrong_abi'; message: string };
 
 /**
  * Picks the Electron build of better-sqlite3 for this runtime. `expectedAbi` is

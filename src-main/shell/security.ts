@@ -21,7 +21,6 @@ export const APP_INDEX_URL = `${APP_ORIGIN}/index.html`;
 /** Longest URL we hand to the operating system; anything longer is not a link a person clicked. */
 const MAX_EXTERNAL_URL = 2048;
 
-
 function parse(value: unknown): URL | null {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_EXTERNAL_URL) return null;
   // URL() silently strips tabs and newlines and trims control characters; a link that needs that
@@ -38,14 +37,7 @@ function parse(value: unknown): URL | null {
 /** True for our own renderer: app://depotdesk exactly (no port, no credentials). */
 export function isAppUrl(value: unknown): boolean {
   const url = parse(value);
-  return (
-    url !== null &&
-    url.protocol === `${APP_SCHEME}:` &&
-    url.hostname === APP_HOST &&
-    url.port === '' &&
-    url.username === '' &&
-    url.password === ''
-  );
+  return url !== null && url.protocol === `${APP_SCHEME}:` && url.hostname === APP_HOST && url.port === '' && url.username === '' && url.password === '';
 }
 
 function isDevServerUrl(value: unknown, devServerUrl: string | null | undefined): boolean {

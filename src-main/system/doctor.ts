@@ -17,8 +17,6 @@ import { defaultMigrationsDir } from '../kernel/db/connection';
  *   changed), says what it did, and is ok afterwards; a check without one only reports.
  */
 
-
-
 function tcpReachable(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
@@ -82,11 +80,7 @@ export async function brokerCheck(app: AppContext): Promise<DoctorCheck> {
  * The depot-wide checks (data folder, migrations, integrity, token file, broker), then each
  * module's checks in the order src-main/modules.ts lists them.
  */
-export async function runDoctor(
-  app: AppContext,
-  moduleChecks: readonly DoctorCheckDef[],
-  opts: DoctorOptions = {},
-): Promise<{ ok: boolean; checks: DoctorCheck[] }> {
+export async function runDoctor(app: AppContext, moduleChecks: readonly DoctorCheckDef[], opts: DoctorOptions = {}): Promise<{ ok: boolean; checks: DoctorCheck[] }> {
   const checks: DoctorCheck[] = [];
   try {
     fs.accessSync(app.paths.dataDir, fs.constants.W_OK);

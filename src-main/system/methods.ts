@@ -17,50 +17,50 @@ export function backupFileName(at: number): string {
  */
 export function systemMethods(figures: () => readonly FigureProvider[]) {
   return {
-  'system.about': method({
-    summary: 'Version, data path, schema version and broker state.',
-    kind: 'query',
-    roles: ALL_ROLES,
-    input: z.object({}),
-    output: z.object({
-      version: z.string(),
-      dataDir: z.string(),
-      dbFile: z.string(),
-      schema: z.object({ applied: z.number(), latest: z.string().nullable() }),
-      timeZone: z.string(),
-      mode: z.string(),
-      broker: z.object({ state: z.string(), url: z.string().nullable() }),
-      startedAt: z.number(),
+    'system.about': method({
+      summary: 'Version, data path, schema version and broker state.',
+      kind: 'query',
+      roles: ALL_ROLES,
+      input: z.object({}),
+      output: z.object({
+        version: z.string(),
+        dataDir: z.string(),
+        dbFile: z.string(),
+        schema: z.object({ applied: z.number(), latest: z.string().nullable() }),
+        timeZone: z.string(),
+        mode: z.string(),
+        broker: z.object({ state: z.string(), url: z.string().nullable() }),
+        startedAt: z.number(),
+      }),
+      handler: ({ app }) => ({
+        version: app.version,
+        dataDir: app.paths.dataDir,
+        dbFile: app.paths.dbFile,
+        schema: { applied: app.migrations.applied, latest: app.migrations.latest },
+        timeZone: app.clock.timeZone,
+        mode: app.runtime.mode,
+        broker: app.runtime.broker,
+        startedAt: app.startedAt,
+      }),
     }),
-    handler: ({ app }) => ({
-      version: app.version,
-      dataDir: app.paths.dataDir,
-      dbFile: app.paths.dbFile,
-      schema: { applied: app.migrations.applied, latest: app.migrations.latest },
-      timeZone: app.clock.timeZone,
-      mode: app.runtime.mode,
-      broker: app.runtime.broker,
-      startedAt: app.startedAt,
+    'dashboard.summary': method({
+      summary: 'Live figures for the dashboard.',
+      kind: 'query',
+      roles: ALL_ROLES,
+      input: z.object({}),
+      output: z.object({ at: z.number(), businessDate: z.string(), figures: z.array(figure) }),
+      handler: ({ app }) => dashboardSummary(app, figures()),
     }),
-  }),
-  'dashboard.summary': method({
-    summary: 'Live figures for the dashboard.',
-    kind: 'query',
-    roles: ALL_ROLES,
-    input: z.object({}),
-    output: z.object({ at: z.number(), businessDate: z.string(), figures: z.array(figure) }),
-    handler: ({ app }) => dashboardSummary(app, figures()),
-  }),
-  'system.backup': method({
-    summary: 'Write an online backup of the database into the backups folder.',
-    kind: 'command',
-    roles: SUPERVISORS,
-    input: z.object({}),
-    output: z.object({ file: z.string(), bytes: z.number(), pages: z.number() }),
-    handler: ({ app }) => {
-      const dir = app.config.backup.dir || app.paths.backupDir;
-      return backupDatabase(app.sqlite, path.join(dir, backupFileName(app.clock.now())));
-    },
-  }),
-};
+    'system.backup': method({
+      summary: 'Write an online backup of the database into the backups folder.',
+      kind: 'command',
+      roles: SUPERVISORS,
+      input: z.object({}),
+      output: z.object({ file: z.string(), bytes: z.number(), pages: z.number() }),
+      handler: ({ app }) => {
+        const dir = app.config.backup.dir || app.paths.backupDir;
+        return backupDatabase(app.sqlite, path.join(dir, backupFileName(app.clock.now())));
+      },
+    }),
+  };
 }

@@ -15,9 +15,7 @@ export interface TariffFilePrice {
   service: string;
 }
 
-export type TariffFileRule =
-  | { months: number[]; slots: Record<string, Period> }
-  | { dates: string[]; slots: Record<string, Period> };
+export type TariffFileRule = { months: number[]; slots: Record<string, Period> } | { dates: string[]; slots: Record<string, Period> };
 
 export interface TariffFile {
   name: string;
@@ -85,7 +83,10 @@ function validateRule(v: unknown, field: string, issues: FileIssue[]): TariffRul
   const hasDates = v.dates !== undefined;
   const before = issues.length;
   if (hasMonths === hasDates) {
-    issues.push({ field, reason: hasMonths ? 'names both "months" and "dates"; make them two rules' : 'needs "months" (e.g. [7, 8, 9]) or "dates" (e.g. ["2024-08-01"])' });
+    issues.push({
+      field,
+      reason: hasMonths ? 'names both "months" and "dates"; make them two rules' : 'needs "months" (e.g. [7, 8, 9]) or "dates" (e.g. ["2024-08-01"])',
+    });
   }
   const months: number[] = [];
   if (hasMonths) {
@@ -156,7 +157,8 @@ export function checkTariffFile(input: unknown): { plan: TariffPlan | null; issu
   else if (!isValidTimeZone(zone)) issues.push({ field: 'timezone', reason: `"${zone}" is not a known IANA time zone (e.g. "Asia/Shanghai")` });
   // Abbreviations are refused even where the runtime knows them: "CST" is China Standard Time to
   // a depot in Guangzhou and US Central to ICU, which would shift every slot by 14 hours.
-  else if (!zone.includes('/') && zone !== 'UTC') issues.push({ field: 'timezone', reason: `"${zone}" is an abbreviation or alias; use a region name such as "Asia/Shanghai"` });
+  else if (!zone.includes('/') && zone !== 'UTC')
+    issues.push({ field: 'timezone', reason: `"${zone}" is an abbreviation or alias; use a region name such as "Asia/Shanghai"` });
 
   if (!isCalendarDate(input.effectiveFrom)) {
     issues.push({ field: 'effectiveFrom', reason: `must be the first day the plan applies, a date written yyyy-MM-dd; got ${describe(input.effectiveFrom)}` });
@@ -293,6 +295,13 @@ export function formatTariffFile(file: TariffFile): string {
     json
       .replace(/"slots": \[\n(?:\s+"[a-z]+",?\n)+\s+\]/, compactSlots)
       // months and dates read best on one line: "months": [7, 8, 9]
-      .replace(/"(months|dates)": \[\n([^\]]*)\n\s*\]/g, (_m, key: string, body: string) => `"${key}": [${body.split(',').map((x) => x.trim()).join(', ')}]`) + '\n'
+      .replace(
+        /"(months|dates)": \[\n([^\]]*)\n\s*\]/g,
+        (_m, key: string, body: string) =>
+          `"${key}": [${body
+            .split(',')
+            .map((x) => x.trim())
+            .join(', ')}]`,
+      ) + '\n'
   );
 }

@@ -18,17 +18,19 @@ import { tariffsDemoStep } from './demo';
  * - Versions, overrides and assignments are append-only and only ever take effect in the future.
  */
 export { PERIODS, isPeriod, periodAt, periodOn, dayPeriods, type Period, type PeriodPrice, type TariffPlan, type TariffRule, type SlotOverrides } from './model';
+export { checkTariffFile, parseTariffFile, parseTariffJson, toTariffFile, formatTariffFile, type TariffFile, type TariffFileRule, type FileIssue } from './format';
 export {
-  checkTariffFile,
-  parseTariffFile,
-  parseTariffJson,
-  toTariffFile,
-  formatTariffFile,
-  type TariffFile,
-  type TariffFileRule,
-  type FileIssue,
-} from './format';
-export { quoteSession, quoteToJson, normalizeSamples, timelineOf, type MeterSample, type PlanTimeline, type TimelineEntry, type Quote, type QuoteLine, type QuoteJson } from './quote';
+  quoteSession,
+  quoteToJson,
+  normalizeSamples,
+  timelineOf,
+  type MeterSample,
+  type PlanTimeline,
+  type TimelineEntry,
+  type Quote,
+  type QuoteLine,
+  type QuoteJson,
+} from './quote';
 export { parseKwh, parseTimestamp, parseSamplesCsv } from './samples';
 export {
   importTariff,

@@ -5,17 +5,7 @@ import { parseTariffFile } from './format';
 import { PERIODS } from './model';
 import { quoteSession, quoteToJson, timelineOf, type MeterSample, type PlanTimeline } from './quote';
 import { parseKwh, parseTimestamp } from './samples';
-import {
-  addDateOverride,
-  assignTariff,
-  exportTariff,
-  getTariff,
-  importTariff,
-  listTariffs,
-  planTimeline,
-  stationTimeline,
-  versionTimeline,
-} from './service';
+import { addDateOverride, assignTariff, exportTariff, getTariff, importTariff, listTariffs, planTimeline, stationTimeline, versionTimeline } from './service';
 
 const period = z.enum(PERIODS);
 const slotMap = z.record(z.string(), period);

@@ -256,14 +256,15 @@ export function quoteSession(tariff: TariffPlan | PlanTimeline, samples: readonl
 
   const periods = {} as Record<Period, QuoteLine>;
   for (const p of PERIODS) {
-    periods[p] = versions.length === 0
-      ? zeroLine()
-      : {
-          wh: new Decimal(totalMwh[p].toString()).dividedBy(1000),
-          kwh: new Decimal(totalMwh[p].toString()).dividedBy(1_000_000),
-          electricity: new Decimal(e4Total[p].toString()).dividedBy(10_000),
-          service: new Decimal(s4Total[p].toString()).dividedBy(10_000),
-        };
+    periods[p] =
+      versions.length === 0
+        ? zeroLine()
+        : {
+            wh: new Decimal(totalMwh[p].toString()).dividedBy(1000),
+            kwh: new Decimal(totalMwh[p].toString()).dividedBy(1_000_000),
+            electricity: new Decimal(e4Total[p].toString()).dividedBy(10_000),
+            service: new Decimal(s4Total[p].toString()).dividedBy(10_000),
+          };
   }
   const mwh = PERIODS.reduce((s, p) => s + totalMwh[p], 0n);
   const e4 = PERIODS.reduce((s, p) => s + e4Total[p], 0n);

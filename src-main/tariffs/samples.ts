@@ -35,8 +35,7 @@ const ISO_TEXT = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))
 export function parseTimestamp(text: string, field: string, wallClockZone?: string): number {
   const t = typeof text === 'string' ? text.trim() : '';
   const m = ISO_TEXT.exec(t);
-  const fail = (why: string) =>
-    new DepotError('invalid_input', `${field}: ${why}; got ${JSON.stringify(text)}`, { field });
+  const fail = (why: string) => new DepotError('invalid_input', `${field}: ${why}; got ${JSON.stringify(text)}`, { field });
   if (!m) throw fail('timestamp must be ISO 8601 with a UTC offset, like 2024-07-15T10:30:00+08:00');
   const [, date, hh, mm, ss = '00', frac = '', offset] = m;
   if (!isCalendarDate(date)) throw fail(`${date} is not a calendar date`);

@@ -81,7 +81,9 @@ function slotsFromJson(obj: Record<string, Period>): SlotOverrides {
 }
 
 function rulesFromJson(text: string): TariffRule[] {
-  return (JSON.parse(text) as TariffFileRule[]).map((r) => ('months' in r ? { months: r.months, slots: slotsFromJson(r.slots) } : { dates: r.dates, slots: slotsFromJson(r.slots) }));
+  return (JSON.parse(text) as TariffFileRule[]).map((r) =>
+    'months' in r ? { months: r.months, slots: slotsFromJson(r.slots) } : { dates: r.dates, slots: slotsFromJson(r.slots) },
+  );
 }
 
 /** The version as stored, without the plan's date overrides. */
@@ -298,10 +300,7 @@ export function assignTariff(
  * An operator's single-date override (e.g. 尖 hours on a heat-wave day announced the day before).
  * Every slot it changes must still lie in the future.
  */
-export function addDateOverride(
-  app: AppContext,
-  input: { planId: string; date: string; slots: Record<string, string>; operatorId?: string | null },
-): DateOverride {
+export function addDateOverride(app: AppContext, input: { planId: string; date: string; slots: Record<string, string>; operatorId?: string | null }): DateOverride {
   const row = writeTx(app.sqlite, () => {
     const plan = planRow(app, input.planId);
     if (!isCalendarDate(input.date)) {
@@ -326,7 +325,9 @@ export function addDateOverride(
       throw new DepotError('refused', `date: "${plan.name}" has no version in force on ${input.date}`, { field: 'date' });
     }
     const now = app.clock.now();
-    for (const key of Object.keys(slots).map(Number).sort((a, b) => a - b)) {
+    for (const key of Object.keys(slots)
+      .map(Number)
+      .sort((a, b) => a - b)) {
       const start = instantOf(input.date, key * SLOT_MS, inForce.timeZone);
       if (start < now) {
         throw new DepotError(
@@ -337,7 +338,10 @@ export function addDateOverride(
       }
     }
     const override: DateOverride = { id: app.ids.next(), planId: plan.id, date: input.date, slots, createdAt: now, createdBy: input.operatorId ?? null };
-    app.db.insert(tariffDateOverrides).values({ ...override, slots: JSON.stringify(slots) }).run();
+    app.db
+      .insert(tariffDateOverrides)
+      .values({ ...override, slots: JSON.stringify(slots) })
+      .run();
     return override;
   });
   app.events.emit('tariffs.changed', { planId: row.planId, change: 'override' });

@@ -18,11 +18,14 @@ export const enUS: Dictionary = {
   'nav.settings': 'Settings',
 
   'soon.title': '{area}: coming soon',
-  'soon.sessions': 'Charging sessions with filters (charger, status, date), a timeline of each session and its time-of-use price breakdown. Arriving with the charging-session work.',
-  'soon.chargers': 'Chargers and connectors with live status, heartbeat and firmware, plus remote start and stop. Arriving with the charger connection (MQTT / OCPP) work.',
+  'soon.sessions':
+    'Charging sessions with filters (charger, status, date), a timeline of each session and its time-of-use price breakdown. Arriving with the charging-session work.',
+  'soon.chargers':
+    'Chargers and connectors with live status, heartbeat and firmware, plus remote start and stop. Arriving with the charger connection (MQTT / OCPP) work.',
   'soon.ledger': 'Wallet balances, prepaid holds, debts, coupons and points, and every double-entry transfer behind them. Arriving with the ledger work.',
   'soon.compensation': 'Compensation campaigns, manual adjustments awaiting approval and the progress of refund tasks. Arriving with the compensation work.',
-  'soon.reconciliation': 'Import payment-gateway statements and meter readings, match them automatically and work through the breaks one by one. Arriving with the reconciliation work.',
+  'soon.reconciliation':
+    'Import payment-gateway statements and meter readings, match them automatically and work through the breaks one by one. Arriving with the reconciliation work.',
   'soon.risk': 'Blacklist, device health alerts and the review queue for large orders. Arriving with the risk work.',
   'soon.jobs': 'The background job queue: scheduled runs, retries, and failed jobs with their reasons. Arriving with the job scheduler.',
   'soon.reports': 'Excel reports for the accountants, exported by date range. Arriving with the reports work.',
@@ -210,7 +213,8 @@ export const enUS: Dictionary = {
   'sessions.forceClose': 'Force close',
   'sessions.forceCloseTitle': 'Force close session {id}',
   'sessions.forceCloseSubmit': 'Request',
-  'sessions.forceCloseHint': 'The session is settled at its last meter reading and its connector released, once another supervisor approves. If the charger later sends its real StopTransaction, the session is re-settled at the true figures and only the difference is charged or given back.',
+  'sessions.forceCloseHint':
+    'The session is settled at its last meter reading and its connector released, once another supervisor approves. If the charger later sends its real StopTransaction, the session is re-settled at the true figures and only the difference is charged or given back.',
   'sessions.forceCloseReason': 'Reason',
   'sessions.forceCloseReasonRequired': 'Say why the session is to be force-closed',
   'sessions.forceCloseRequested': 'Force-close requested; another supervisor must approve it',
@@ -223,7 +227,7 @@ export const enUS: Dictionary = {
   'sessions.fc.approvedBy': 'Approved by {name} at {time}',
   'sessions.fc.rejectedBy': 'Rejected by {name} at {time}',
   'sessions.fc.note': 'Note: {note}',
-  'sessions.fc.waitingStop': "If the charger later sends its real StopTransaction, the session is re-settled at the true figures (only the difference moves)",
+  'sessions.fc.waitingStop': 'If the charger later sends its real StopTransaction, the session is re-settled at the true figures (only the difference moves)',
   'sessions.fc.resettled': "The charger's real StopTransaction arrived; re-settled at the true figures: {before} → {after}",
   'sessions.fc.resettleMore': '{amount} more from the wallet',
   'sessions.fc.resettleDebt': 'the wallet was short: {debt} is owed',
@@ -244,7 +248,8 @@ export const enUS: Dictionary = {
   'sessions.event.late_stop': 'Late StopTransaction',
   'sessions.event.record_attached': 'Charger record attached',
   'sessions.tab.records': 'Charger records',
-  'sessions.records.hint': 'Records a charger sent that could not be applied by themselves (a StopTransaction for a transaction nobody started, a record whose applying failed). They hold nothing up; those parked too long are marked "needs attention" and raise an alert. A supervisor attaches each to a session of the same charger, or discards it with a reason.',
+  'sessions.records.hint':
+    'Records a charger sent that could not be applied by themselves (a StopTransaction for a transaction nobody started, a record whose applying failed). They hold nothing up; those parked too long are marked "needs attention" and raise an alert. A supervisor attaches each to a session of the same charger, or discards it with a reason.',
   'sessions.records.attentionOnly': 'Needs attention only',
   'sessions.records.needsAttention': 'Needs attention',
   'sessions.records.empty': 'No charger records waiting',
@@ -272,7 +277,8 @@ export const enUS: Dictionary = {
   'sessions.records.startNoAttach': 'A StartTransaction makes its own session once it applies; discard it if it is wrong',
   'sessions.records.attach': 'Attach',
   'sessions.records.attachTitle': 'Attach record {id} to a session',
-  'sessions.records.attachHint.stop': 'The session you choose finishes at this StopTransaction\'s reading ({meter}) and is settled at once. Only a session of {charger} that is still charging can take it.',
+  'sessions.records.attachHint.stop':
+    "The session you choose finishes at this StopTransaction's reading ({meter}) and is settled at once. Only a session of {charger} that is still charging can take it.",
   'sessions.records.attachHint.meter': 'These readings are added to the session you choose. Only a session of {charger} that has charged can take them.',
   'sessions.records.session': 'Session',
   'sessions.records.sessionHelp': 'Choose one of the sessions of {charger}, or type a session id',
@@ -455,7 +461,7 @@ export const enUS: Dictionary = {
   'payments.resolve': 'Resolve',
   'payments.resolveTitle': 'Resolve unmatched payment {number}',
   'payments.resolveAction': 'Resolution',
-  'payments.resolve.credit_wallet': 'Credit the driver\'s wallet',
+  'payments.resolve.credit_wallet': "Credit the driver's wallet",
   'payments.resolve.refund': 'Refund through the gateway',
   'payments.noteRequired': 'Say why',
 
@@ -605,7 +611,8 @@ export const enUS: Dictionary = {
   'tariffs.draft.discard': 'Discard changes',
   'tariffs.draft.save': 'Save as new version',
   'tariffs.draft.saveOk': 'Save',
-  'tariffs.draft.saveHint': 'The same name adds a version to this plan, from a date after its latest version and no earlier than tomorrow, so charging already done keeps its price. A new name creates a new plan.',
+  'tariffs.draft.saveHint':
+    'The same name adds a version to this plan, from a date after its latest version and no earlier than tomorrow, so charging already done keeps its price. A new name creates a new plan.',
   'tariffs.name': 'Plan name',
   'tariffs.effectiveFrom': 'In force from',
   'tariffs.rules': 'Dated rules',
@@ -628,7 +635,8 @@ export const enUS: Dictionary = {
   'tariffs.override.save': 'Add',
   'tariffs.override.added': 'Override for {date} added',
   'tariffs.quote': 'Quote calculator',
-  'tariffs.quote.hint': 'Enter cumulative meter readings (kWh) and their times (wall clock in the plan\'s zone, {zone}); energy is spread linearly in time across the periods.',
+  'tariffs.quote.hint':
+    "Enter cumulative meter readings (kWh) and their times (wall clock in the plan's zone, {zone}); energy is spread linearly in time across the periods.",
   'tariffs.quote.reading': 'Cumulative reading',
   'tariffs.quote.addRow': 'Add reading',
   'tariffs.quote.removeRow': 'Remove this reading',

@@ -245,7 +245,8 @@ export const zhCN = {
   'sessions.event.late_stop': '补报停止记录',
   'sessions.event.record_attached': '关联充电桩记录',
   'sessions.tab.records': '充电桩记录',
-  'sessions.records.hint': '充电桩上报、但无法自动入账的记录（例如找不到对应交易的停止记录，或处理时出错）。它们不会阻塞其他记录；搁置过久的会标记为“需处理”并告警。主管可将记录关联到同一充电桩的订单，或写明原因后丢弃。',
+  'sessions.records.hint':
+    '充电桩上报、但无法自动入账的记录（例如找不到对应交易的停止记录，或处理时出错）。它们不会阻塞其他记录；搁置过久的会标记为“需处理”并告警。主管可将记录关联到同一充电桩的订单，或写明原因后丢弃。',
   'sessions.records.attentionOnly': '只看需处理',
   'sessions.records.needsAttention': '需处理',
   'sessions.records.empty': '没有待处理的充电桩记录',

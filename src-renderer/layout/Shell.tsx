@@ -57,9 +57,7 @@ export function Shell({ onLogout }: { onLogout(): void }) {
         />
       </Layout.Sider>
       <Layout>
-        <Layout.Header
-          style={{ background: '#fff', padding: '0 20px', height: 56, lineHeight: '56px', borderBottom: '1px solid #f0f0f0' }}
-        >
+        <Layout.Header style={{ background: '#fff', padding: '0 20px', height: 56, lineHeight: '56px', borderBottom: '1px solid #f0f0f0' }}>
           <Flex justify="space-between" align="center" style={{ height: '100%' }}>
             <Typography.Title level={4} style={{ margin: 0 }} data-testid="page-title">
               {t(current.label)}

@@ -47,9 +47,7 @@ export function fieldIssues(e: unknown): Issue[] {
   if (!isApiError(e) || typeof e.details !== 'object' || e.details === null) return [];
   const d = e.details as { issues?: unknown; field?: unknown };
   if (Array.isArray(d.issues)) {
-    return d.issues.filter(
-      (i): i is Issue => typeof i === 'object' && i !== null && typeof i.field === 'string' && typeof i.message === 'string',
-    );
+    return d.issues.filter((i): i is Issue => typeof i === 'object' && i !== null && typeof i.field === 'string' && typeof i.message === 'string');
   }
   if (typeof d.field === 'string') return [{ field: d.field, message: e.message }];
   return [];

@@ -19,17 +19,7 @@ import type { Role } from '../session';
  * code (and its failures) stay out of the others. A domain replaces its placeholder here with
  * one line: `page: lazy(() => import('./ledger'))`.
  */
-export type NavKey =
-  | 'dashboard'
-  | 'sessions'
-  | 'chargers'
-  | 'ledger'
-  | 'compensation'
-  | 'reconciliation'
-  | 'risk'
-  | 'jobs'
-  | 'reports'
-  | 'settings';
+export type NavKey = 'dashboard' | 'sessions' | 'chargers' | 'ledger' | 'compensation' | 'reconciliation' | 'risk' | 'jobs' | 'reports' | 'settings';
 
 export interface PageEntry {
   key: NavKey;
@@ -42,9 +32,7 @@ export interface PageEntry {
 
 /** A placeholder that says what will come, loaded like any other page. */
 function comingSoon(title: I18nKey, description: I18nKey): LazyExoticComponent<ComponentType> {
-  return lazy(() =>
-    import('../components/ComingSoon').then((m) => ({ default: () => <m.ComingSoon title={title} description={description} /> })),
-  );
+  return lazy(() => import('../components/ComingSoon').then((m) => ({ default: () => <m.ComingSoon title={title} description={description} /> })));
 }
 
 export const pages: readonly PageEntry[] = [

@@ -62,8 +62,7 @@ export function FirstRunScreen({ onSignedIn }: { onSignedIn(op: Operator): void 
           rules={[
             required,
             ({ getFieldValue }) => ({
-              validator: (_, value) =>
-                !value || value === getFieldValue('password') ? Promise.resolve() : Promise.reject(new Error(t('setup.mismatch'))),
+              validator: (_, value) => (!value || value === getFieldValue('password') ? Promise.resolve() : Promise.reject(new Error(t('setup.mismatch')))),
             }),
           ]}
         >

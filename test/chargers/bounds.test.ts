@@ -90,7 +90,9 @@ function call(uniqueId: string, action: string, payload: Payload): string {
 function businessState(depot: Depot): unknown {
   const q = (sql: string) => depot.app.sqlite.prepare(sql).all();
   return {
-    chargers: q('SELECT id, status, error_code, vendor, model, firmware_version, online, maintenance, connector_count, registered, last_boot_at FROM chargers ORDER BY id'),
+    chargers: q(
+      'SELECT id, status, error_code, vendor, model, firmware_version, online, maintenance, connector_count, registered, last_boot_at FROM chargers ORDER BY id',
+    ),
     connectors: q('SELECT * FROM connectors ORDER BY charger_id, connector_id'),
     inbox: q('SELECT * FROM charger_transactions ORDER BY id'),
     txIds: q('SELECT * FROM charger_transaction_ids ORDER BY transaction_id'),
@@ -150,40 +152,176 @@ interface OutOfRange {
 
 /** Each field out of its range, on a charger registered with 2 connectors. */
 const OUT_OF_RANGE: OutOfRange[] = [
-  { name: 'a status for connector 99999999999', action: 'StatusNotification', payload: status({ connectorId: 99_999_999_999 }), code: 'PropertyConstraintViolation', field: 'connectorId', alert: true },
-  { name: 'a status for connector 3 of 2', action: 'StatusNotification', payload: status({ connectorId: 3 }), code: 'PropertyConstraintViolation', field: 'connectorId', alert: true },
+  {
+    name: 'a status for connector 99999999999',
+    action: 'StatusNotification',
+    payload: status({ connectorId: 99_999_999_999 }),
+    code: 'PropertyConstraintViolation',
+    field: 'connectorId',
+    alert: true,
+  },
+  {
+    name: 'a status for connector 3 of 2',
+    action: 'StatusNotification',
+    payload: status({ connectorId: 3 }),
+    code: 'PropertyConstraintViolation',
+    field: 'connectorId',
+    alert: true,
+  },
   { name: 'a status for connector -1', action: 'StatusNotification', payload: status({ connectorId: -1 }), code: 'PropertyConstraintViolation', field: 'connectorId' },
-  { name: 'a status from 1999', action: 'StatusNotification', payload: status({ timestamp: '1999-12-31T23:59:59Z' }), code: 'PropertyConstraintViolation', field: 'timestamp' },
-  { name: 'a status from 2100', action: 'StatusNotification', payload: status({ timestamp: '2100-01-01T00:00:00Z' }), code: 'PropertyConstraintViolation', field: 'timestamp' },
-  { name: 'a status with a 60-character timestamp', action: 'StatusNotification', payload: status({ timestamp: `2026-01-15T01:00:00.${'0'.repeat(39)}Z` }), code: 'PropertyConstraintViolation', field: 'timestamp' },
-  { name: 'a status with 51 characters of info', action: 'StatusNotification', payload: status({ info: 'i'.repeat(51) }), code: 'PropertyConstraintViolation', field: 'info' },
+  {
+    name: 'a status from 1999',
+    action: 'StatusNotification',
+    payload: status({ timestamp: '1999-12-31T23:59:59Z' }),
+    code: 'PropertyConstraintViolation',
+    field: 'timestamp',
+  },
+  {
+    name: 'a status from 2100',
+    action: 'StatusNotification',
+    payload: status({ timestamp: '2100-01-01T00:00:00Z' }),
+    code: 'PropertyConstraintViolation',
+    field: 'timestamp',
+  },
+  {
+    name: 'a status with a 60-character timestamp',
+    action: 'StatusNotification',
+    payload: status({ timestamp: `2026-01-15T01:00:00.${'0'.repeat(39)}Z` }),
+    code: 'PropertyConstraintViolation',
+    field: 'timestamp',
+  },
+  {
+    name: 'a status with 51 characters of info',
+    action: 'StatusNotification',
+    payload: status({ info: 'i'.repeat(51) }),
+    code: 'PropertyConstraintViolation',
+    field: 'info',
+  },
   { name: 'a start on connector 0', action: 'StartTransaction', payload: start({ connectorId: 0 }), code: 'PropertyConstraintViolation', field: 'connectorId' },
-  { name: 'a start on connector 3 of 2', action: 'StartTransaction', payload: start({ connectorId: 3 }), code: 'PropertyConstraintViolation', field: 'connectorId', alert: true },
+  {
+    name: 'a start on connector 3 of 2',
+    action: 'StartTransaction',
+    payload: start({ connectorId: 3 }),
+    code: 'PropertyConstraintViolation',
+    field: 'connectorId',
+    alert: true,
+  },
   { name: 'a start at meter -1 Wh', action: 'StartTransaction', payload: start({ meterStart: -1 }), code: 'PropertyConstraintViolation', field: 'meterStart' },
   { name: 'a start at meter 10^12 Wh', action: 'StartTransaction', payload: start({ meterStart: 1e12 }), code: 'PropertyConstraintViolation', field: 'meterStart' },
   { name: 'a start at meter 10^20 Wh', action: 'StartTransaction', payload: start({ meterStart: 1e20 }), code: 'PropertyConstraintViolation', field: 'meterStart' },
   { name: 'a start at meter 1.5 Wh', action: 'StartTransaction', payload: start({ meterStart: 1.5 }), code: 'TypeConstraintViolation', field: 'meterStart' },
-  { name: 'a start with a 21-character idTag', action: 'StartTransaction', payload: start({ idTag: 'T'.repeat(21) }), code: 'PropertyConstraintViolation', field: 'idTag' },
+  {
+    name: 'a start with a 21-character idTag',
+    action: 'StartTransaction',
+    payload: start({ idTag: 'T'.repeat(21) }),
+    code: 'PropertyConstraintViolation',
+    field: 'idTag',
+  },
   { name: 'a start at "yesterday"', action: 'StartTransaction', payload: start({ timestamp: 'yesterday' }), code: 'PropertyConstraintViolation', field: 'timestamp' },
   { name: 'a start in 1970', action: 'StartTransaction', payload: start({ timestamp: '1970-01-01T00:00:00Z' }), code: 'PropertyConstraintViolation', field: 'timestamp' },
-  { name: 'a start with reservation 2^31', action: 'StartTransaction', payload: start({ reservationId: 2 ** 31 }), code: 'PropertyConstraintViolation', field: 'reservationId' },
-  { name: 'meter values of connector 3 of 2', action: 'MeterValues', payload: meter({ connectorId: 3 }), code: 'PropertyConstraintViolation', field: 'connectorId', alert: true },
+  {
+    name: 'a start with reservation 2^31',
+    action: 'StartTransaction',
+    payload: start({ reservationId: 2 ** 31 }),
+    code: 'PropertyConstraintViolation',
+    field: 'reservationId',
+  },
+  {
+    name: 'meter values of connector 3 of 2',
+    action: 'MeterValues',
+    payload: meter({ connectorId: 3 }),
+    code: 'PropertyConstraintViolation',
+    field: 'connectorId',
+    alert: true,
+  },
   { name: 'meter values of transaction 0', action: 'MeterValues', payload: meter({ transactionId: 0 }), code: 'PropertyConstraintViolation', field: 'transactionId' },
-  { name: 'meter values of transaction 2^31', action: 'MeterValues', payload: meter({ transactionId: 2 ** 31 }), code: 'PropertyConstraintViolation', field: 'transactionId' },
-  { name: 'an energy sample of -5 Wh', action: 'MeterValues', payload: meter({}, { value: '-5' }), code: 'PropertyConstraintViolation', field: 'meterValue.0.sampledValue.0.value' },
-  { name: 'an energy sample of 1e13 Wh', action: 'MeterValues', payload: meter({}, { value: '1e13' }), code: 'PropertyConstraintViolation', field: 'meterValue.0.sampledValue.0.value' },
-  { name: 'an energy sample of 10^9 kWh', action: 'MeterValues', payload: meter({}, { value: '1000000000', unit: 'kWh' }), code: 'PropertyConstraintViolation', field: 'meterValue.0.sampledValue.0.value' },
-  { name: 'an energy sample "abc"', action: 'MeterValues', payload: meter({}, { value: 'abc' }), code: 'TypeConstraintViolation', field: 'meterValue.0.sampledValue.0.value' },
-  { name: 'an energy sample "Infinity"', action: 'MeterValues', payload: meter({}, { value: 'Infinity' }), code: 'TypeConstraintViolation', field: 'meterValue.0.sampledValue.0.value' },
-  { name: 'a register sample without measurand "NaN"', action: 'MeterValues', payload: meter({}, { value: 'NaN', measurand: undefined }), code: 'TypeConstraintViolation', field: 'meterValue.0.sampledValue.0.value' },
-  { name: 'a signed sample of 2,501 characters', action: 'MeterValues', payload: meter({}, { value: 'S'.repeat(2501), format: 'SignedData' }), code: 'PropertyConstraintViolation', field: 'meterValue.0.sampledValue.0.value' },
-  { name: 'a sample taken in 1970', action: 'MeterValues', payload: meter({}, {}, '1970-01-01T00:00:00Z'), code: 'PropertyConstraintViolation', field: 'meterValue.0.timestamp' },
+  {
+    name: 'meter values of transaction 2^31',
+    action: 'MeterValues',
+    payload: meter({ transactionId: 2 ** 31 }),
+    code: 'PropertyConstraintViolation',
+    field: 'transactionId',
+  },
+  {
+    name: 'an energy sample of -5 Wh',
+    action: 'MeterValues',
+    payload: meter({}, { value: '-5' }),
+    code: 'PropertyConstraintViolation',
+    field: 'meterValue.0.sampledValue.0.value',
+  },
+  {
+    name: 'an energy sample of 1e13 Wh',
+    action: 'MeterValues',
+    payload: meter({}, { value: '1e13' }),
+    code: 'PropertyConstraintViolation',
+    field: 'meterValue.0.sampledValue.0.value',
+  },
+  {
+    name: 'an energy sample of 10^9 kWh',
+    action: 'MeterValues',
+    payload: meter({}, { value: '1000000000', unit: 'kWh' }),
+    code: 'PropertyConstraintViolation',
+    field: 'meterValue.0.sampledValue.0.value',
+  },
+  {
+    name: 'an energy sample "abc"',
+    action: 'MeterValues',
+    payload: meter({}, { value: 'abc' }),
+    code: 'TypeConstraintViolation',
+    field: 'meterValue.0.sampledValue.0.value',
+  },
+  {
+    name: 'an energy sample "Infinity"',
+    action: 'MeterValues',
+    payload: meter({}, { value: 'Infinity' }),
+    code: 'TypeConstraintViolation',
+    field: 'meterValue.0.sampledValue.0.value',
+  },
+  {
+    name: 'a register sample without measurand "NaN"',
+    action: 'MeterValues',
+    payload: meter({}, { value: 'NaN', measurand: undefined }),
+    code: 'TypeConstraintViolation',
+    field: 'meterValue.0.sampledValue.0.value',
+  },
+  {
+    name: 'a signed sample of 2,501 characters',
+    action: 'MeterValues',
+    payload: meter({}, { value: 'S'.repeat(2501), format: 'SignedData' }),
+    code: 'PropertyConstraintViolation',
+    field: 'meterValue.0.sampledValue.0.value',
+  },
+  {
+    name: 'a sample taken in 1970',
+    action: 'MeterValues',
+    payload: meter({}, {}, '1970-01-01T00:00:00Z'),
+    code: 'PropertyConstraintViolation',
+    field: 'meterValue.0.timestamp',
+  },
   { name: 'a stop of transaction -1', action: 'StopTransaction', payload: stop({ transactionId: -1 }), code: 'PropertyConstraintViolation', field: 'transactionId' },
-  { name: 'a stop of transaction 2^31', action: 'StopTransaction', payload: stop({ transactionId: 2 ** 31 }), code: 'PropertyConstraintViolation', field: 'transactionId' },
+  {
+    name: 'a stop of transaction 2^31',
+    action: 'StopTransaction',
+    payload: stop({ transactionId: 2 ** 31 }),
+    code: 'PropertyConstraintViolation',
+    field: 'transactionId',
+  },
   { name: 'a stop at meter 10^15 Wh', action: 'StopTransaction', payload: stop({ meterStop: 1e15 }), code: 'PropertyConstraintViolation', field: 'meterStop' },
   { name: 'a stop in 2150', action: 'StopTransaction', payload: stop({ timestamp: '2150-06-01T00:00:00Z' }), code: 'PropertyConstraintViolation', field: 'timestamp' },
-  { name: 'a stop whose transaction data says -1 Wh', action: 'StopTransaction', payload: stop({}, { value: '-1' }), code: 'PropertyConstraintViolation', field: 'transactionData.0.sampledValue.0.value' },
-  { name: 'a boot with a 21-character vendor', action: 'BootNotification', payload: { chargePointVendor: 'V'.repeat(21), chargePointModel: 'M' }, code: 'PropertyConstraintViolation', field: 'chargePointVendor' },
+  {
+    name: 'a stop whose transaction data says -1 Wh',
+    action: 'StopTransaction',
+    payload: stop({}, { value: '-1' }),
+    code: 'PropertyConstraintViolation',
+    field: 'transactionData.0.sampledValue.0.value',
+  },
+  {
+    name: 'a boot with a 21-character vendor',
+    action: 'BootNotification',
+    payload: { chargePointVendor: 'V'.repeat(21), chargePointModel: 'M' },
+    code: 'PropertyConstraintViolation',
+    field: 'chargePointVendor',
+  },
   { name: 'an Authorize with a 21-character idTag', action: 'Authorize', payload: { idTag: 'T'.repeat(21) }, code: 'PropertyConstraintViolation', field: 'idTag' },
 ];
 
@@ -194,28 +332,39 @@ const AT_THE_EDGE: { name: string; action: string; payload: Payload }[] = [
   { name: 'a status at 2000-01-01T00:00:00Z', action: 'StatusNotification', payload: status({ timestamp: '2000-01-01T00:00:00Z' }) },
   { name: 'a start on the last connector at 0 Wh', action: 'StartTransaction', payload: start({ connectorId: 2, meterStart: 0 }) },
   { name: 'a start at the largest meter reading', action: 'StartTransaction', payload: start({ meterStart: LIMITS.maxMeterWh, timestamp: '2099-12-31T23:59:59.999Z' }) },
-  { name: 'main-meter values of the largest transaction id', action: 'MeterValues', payload: meter({ connectorId: 0, transactionId: LIMITS.maxInt32 }, { value: String(LIMITS.maxMeterWh) }) },
+  {
+    name: 'main-meter values of the largest transaction id',
+    action: 'MeterValues',
+    payload: meter({ connectorId: 0, transactionId: LIMITS.maxInt32 }, { value: String(LIMITS.maxMeterWh) }),
+  },
   { name: 'a sample of 999,999,999.999 kWh', action: 'MeterValues', payload: meter({}, { value: '999999999.999', unit: 'kWh' }) },
   { name: 'a signed sample of 2,500 characters', action: 'MeterValues', payload: meter({}, { value: 'S'.repeat(2500), format: 'SignedData' }) },
   { name: 'a temperature below zero (not an energy sample)', action: 'MeterValues', payload: meter({}, { value: '-12.5', measurand: 'Temperature', unit: 'Celsius' }) },
-  { name: 'a stop of the largest transaction id at the largest reading', action: 'StopTransaction', payload: stop({ transactionId: LIMITS.maxInt32, meterStop: LIMITS.maxMeterWh }, { value: '0' }) },
+  {
+    name: 'a stop of the largest transaction id at the largest reading',
+    action: 'StopTransaction',
+    payload: stop({ transactionId: LIMITS.maxInt32, meterStop: LIMITS.maxMeterWh }, { value: '0' }),
+  },
 ];
 
 describe('the bounds (validatePayload, no broker)', () => {
-  test.each(OUT_OF_RANGE.filter((c) => !c.alert))(
-    '$name is refused as $code naming $field',
-    ({ action, payload, code, field }) => {
-      expect(validatePayload(action, 'req', payload)).toMatchObject({ code, details: { field } });
-    },
-  );
+  test.each(OUT_OF_RANGE.filter((c) => !c.alert))('$name is refused as $code naming $field', ({ action, payload, code, field }) => {
+    expect(validatePayload(action, 'req', payload)).toMatchObject({ code, details: { field } });
+  });
 
   test.each(AT_THE_EDGE)('$name is accepted', ({ action, payload }) => {
     expect(validatePayload(action, 'req', payload)).toBeNull();
   });
 
   test('a connector below what the action allows is refused; above, only the charger knows its count', () => {
-    expect(validatePayload('StatusNotification', 'req', status({ connectorId: -1 }))).toMatchObject({ code: 'PropertyConstraintViolation', details: { field: 'connectorId' } });
-    expect(validatePayload('StartTransaction', 'req', start({ connectorId: 0 }))).toMatchObject({ code: 'PropertyConstraintViolation', details: { field: 'connectorId' } });
+    expect(validatePayload('StatusNotification', 'req', status({ connectorId: -1 }))).toMatchObject({
+      code: 'PropertyConstraintViolation',
+      details: { field: 'connectorId' },
+    });
+    expect(validatePayload('StartTransaction', 'req', start({ connectorId: 0 }))).toMatchObject({
+      code: 'PropertyConstraintViolation',
+      details: { field: 'connectorId' },
+    });
     expect(validatePayload('MeterValues', 'req', meter({ connectorId: 0 }))).toBeNull();
     expect(validatePayload('StatusNotification', 'req', status({ connectorId: 99_999_999_999 }))).toBeNull();
   });
@@ -229,7 +378,10 @@ describe('the bounds (validatePayload, no broker)', () => {
 describe('reading the head of a frame too large to parse', () => {
   test.each([
     { text: '[2,"big-1","DataTransfer",{"data":"xxxx', head: { form: 'array', messageType: 2, uniqueId: 'big-1', action: 'DataTransfer' } },
-    { text: ' {"MessageTypeId":2,"UniqueId":"big-2","Action":"StopTransaction","Payload":{"idTag":"xx', head: { form: 'object', messageType: 2, uniqueId: 'big-2', action: 'StopTransaction' } },
+    {
+      text: ' {"MessageTypeId":2,"UniqueId":"big-2","Action":"StopTransaction","Payload":{"idTag":"xx',
+      head: { form: 'object', messageType: 2, uniqueId: 'big-2', action: 'StopTransaction' },
+    },
     { text: '{"Payload":{"UniqueId":"inner"},"UniqueId":"late"', head: { form: 'object', messageType: null, uniqueId: null, action: null } },
     { text: '[3,"r-1",{"status":"Accepted","x":"xxxx', head: { form: 'array', messageType: 3, uniqueId: 'r-1', action: null } },
     { text: 'xxxxxxxxxxxxxxxxxxxxxxxx', head: { form: 'object', messageType: null, uniqueId: null, action: null } },
@@ -329,7 +481,10 @@ describe.each(BROKERS)('through $broker', ({ start: startOn, startPermissive }) 
     expect(await cp.boot()).toMatchObject({ status: 'Accepted' });
     expect(rows(depot.app, "SELECT registered, connector_count FROM chargers WHERE id = 'CP-2'")).toEqual([{ registered: 0, connector_count: 0 }]);
     expect(await rawCall(depot, cp, call('u-32', 'StatusNotification', status({ connectorId: 32 })))).toMatchObject({ type: 3 });
-    expect(await rawCall(depot, cp, call('u-33', 'StatusNotification', status({ connectorId: 33 })))).toMatchObject({ type: 4, errorCode: 'PropertyConstraintViolation' });
+    expect(await rawCall(depot, cp, call('u-33', 'StatusNotification', status({ connectorId: 33 })))).toMatchObject({
+      type: 4,
+      errorCode: 'PropertyConstraintViolation',
+    });
     expect(rows(depot.app, "SELECT connector_id FROM connectors WHERE charger_id = 'CP-2'")).toEqual([{ connector_id: 32 }]);
     expect(alertCodes(depot)).not.toContain('charger.unknown_connector');
   });
@@ -343,7 +498,7 @@ describe.each(BROKERS)('through $broker', ({ start: startOn, startPermissive }) 
 
     // Not JSON, 20 MB: the broker cuts the connection (MQTT 3.1.1 cannot refuse one message).
     void cp1.publishRaw('ocpp/cp/CP-1', 'x'.repeat(MB20)).catch(() => undefined);
-    await until(() => !cp1.connected, 'the broker closes the charger\'s connection');
+    await until(() => !cp1.connected, "the broker closes the charger's connection");
     await settle(depot, 200);
     expect(count(depot.app, "SELECT count(*) AS n FROM charger_messages WHERE charger_id = 'CP-1'")).toBe(logged);
     expect(largestLoggedMessage(depot)).toBeLessThan(4_096);
@@ -355,43 +510,56 @@ describe.each(BROKERS)('through $broker', ({ start: startOn, startPermissive }) 
     expect(await cp1.heartbeat()).toHaveProperty('currentTime');
   });
 
-  test('defect 3: behind a broker that lets 20 MB through, the back office refuses it itself: logged by size and first KB, answered FormationViolation, nothing applied', { timeout: 60_000 }, async () => {
-    const depot = await startPermissive();
-    const cp1 = await bootedCharger(depot, 'CP-1');
-    const cp2 = await bootedCharger(depot, 'CP-2');
-    const before = businessState(depot);
+  test(
+    'defect 3: behind a broker that lets 20 MB through, the back office refuses it itself: logged by size and first KB, answered FormationViolation, nothing applied',
+    { timeout: 60_000 },
+    async () => {
+      const depot = await startPermissive();
+      const cp1 = await bootedCharger(depot, 'CP-1');
+      const cp2 = await bootedCharger(depot, 'CP-2');
+      const before = businessState(depot);
 
-    // A StopTransaction padded to 20 MB: its UniqueId is in its first bytes, so it is answered.
-    const stopText = `[2,"big-stop","StopTransaction",{"transactionId":1,"meterStop":5,"timestamp":"${T}","idTag":"${'x'.repeat(MB20)}"}]`;
-    const answer = await rawCall(depot, cp1, stopText);
-    expect(answer).toMatchObject({ type: 4, uniqueId: 'big-stop', errorCode: 'FormationViolation', errorDetails: { limit: 65_536 } });
-    expect(answer.type === 4 && answer.errorDescription).toMatch(new RegExp(`message of ${Buffer.byteLength(stopText)} bytes is larger than the limit of 65536 bytes`));
+      // A StopTransaction padded to 20 MB: its UniqueId is in its first bytes, so it is answered.
+      const stopText = `[2,"big-stop","StopTransaction",{"transactionId":1,"meterStop":5,"timestamp":"${T}","idTag":"${'x'.repeat(MB20)}"}]`;
+      const answer = await rawCall(depot, cp1, stopText);
+      expect(answer).toMatchObject({ type: 4, uniqueId: 'big-stop', errorCode: 'FormationViolation', errorDetails: { limit: 65_536 } });
+      expect(answer.type === 4 && answer.errorDescription).toMatch(new RegExp(`message of ${Buffer.byteLength(stopText)} bytes is larger than the limit of 65536 bytes`));
 
-    // 20 MB of garbage: no UniqueId to answer, so only logged.
-    const received = cp1.received.length;
-    await cp1.publishRaw('ocpp/cp/CP-1', 'y'.repeat(MB20));
-    await until(() => count(depot.app, "SELECT count(*) AS n FROM charger_messages WHERE charger_id = 'CP-1' AND unique_id IS NULL AND error LIKE 'FormationViolation: message of%'") === 1, 'the garbage is logged');
-    await settle(depot, 200);
-    expect(cp1.received.length).toBe(received);
+      // 20 MB of garbage: no UniqueId to answer, so only logged.
+      const received = cp1.received.length;
+      await cp1.publishRaw('ocpp/cp/CP-1', 'y'.repeat(MB20));
+      await until(
+        () =>
+          count(
+            depot.app,
+            "SELECT count(*) AS n FROM charger_messages WHERE charger_id = 'CP-1' AND unique_id IS NULL AND error LIKE 'FormationViolation: message of%'",
+          ) === 1,
+        'the garbage is logged',
+      );
+      await settle(depot, 200);
+      expect(cp1.received.length).toBe(received);
 
-    expect(businessState(depot)).toEqual(before);
-    const refused = rows<{ payload: string | Buffer; error: string; unique_id: string | null; answer: string | Buffer | null }>(
-      depot.app,
-      "SELECT payload, error, unique_id, answer FROM charger_messages WHERE charger_id = 'CP-1' AND error LIKE 'FormationViolation: message of%' ORDER BY id",
-    );
-    expect(refused.map((r) => r.unique_id)).toEqual(['big-stop', null]);
-    for (const r of refused) {
-      expect(Buffer.byteLength(decodePayload(r.payload))).toBeLessThanOrEqual(1_024);
-      expect(r.error).toMatch(/^FormationViolation: message of 2097\d{4} bytes is larger than chargers\.maxPayloadBytes \(65536\); only its first 1024 bytes are kept$/);
-    }
-    expect(decodePayload(refused[0].payload)).toBe(stopText.slice(0, 1_024));
-    expect(refused[1].answer).toBeNull();
-    expect(largestLoggedMessage(depot)).toBeLessThan(4_096);
+      expect(businessState(depot)).toEqual(before);
+      const refused = rows<{ payload: string | Buffer; error: string; unique_id: string | null; answer: string | Buffer | null }>(
+        depot.app,
+        "SELECT payload, error, unique_id, answer FROM charger_messages WHERE charger_id = 'CP-1' AND error LIKE 'FormationViolation: message of%' ORDER BY id",
+      );
+      expect(refused.map((r) => r.unique_id)).toEqual(['big-stop', null]);
+      for (const r of refused) {
+        expect(Buffer.byteLength(decodePayload(r.payload))).toBeLessThanOrEqual(1_024);
+        expect(r.error).toMatch(
+          /^FormationViolation: message of 2097\d{4} bytes is larger than chargers\.maxPayloadBytes \(65536\); only its first 1024 bytes are kept$/,
+        );
+      }
+      expect(decodePayload(refused[0].payload)).toBe(stopText.slice(0, 1_024));
+      expect(refused[1].answer).toBeNull();
+      expect(largestLoggedMessage(depot)).toBeLessThan(4_096);
 
-    // The same charger and the others are still served.
-    expect(await cp1.heartbeat()).toHaveProperty('currentTime');
-    expect(await cp2.heartbeat()).toHaveProperty('currentTime');
-  });
+      // The same charger and the others are still served.
+      expect(await cp1.heartbeat()).toHaveProperty('currentTime');
+      expect(await cp2.heartbeat()).toHaveProperty('currentTime');
+    },
+  );
 });
 
 // --- a database poisoned before the fix -----------------------------------------------------------
@@ -415,18 +583,26 @@ describe('a database poisoned before connector ids were bounded', () => {
     expect(list.json<{ id: string; connectors: unknown[] }[]>()[0].connectors).toHaveLength(4);
 
     const doctor = cli(['doctor', '--data-dir', dir]);
-    expect(doctor.stdout).toMatch(/FAIL connectors: 2 connector row\(s\) outside their charger's count: CP-1 connector 3 \(allowed 1-2\), CP-1 connector 99999999999 \(allowed 1-2\); run depotdesk doctor --repair/);
+    expect(doctor.stdout).toMatch(
+      /FAIL connectors: 2 connector row\(s\) outside their charger's count: CP-1 connector 3 \(allowed 1-2\), CP-1 connector 99999999999 \(allowed 1-2\); run depotdesk doctor --repair/,
+    );
     expect(doctor.code).toBe(1);
     expect(count(app, 'SELECT count(*) AS n FROM connectors')).toBe(3);
 
     const repair = cli(['doctor', '--repair', '--data-dir', dir]);
-    expect(repair.stdout).toMatch(/ok {3}connectors: repaired: deleted 2 connector row\(s\) outside their charger's count: CP-1 connector 3 \(allowed 1-2\), CP-1 connector 99999999999/);
+    expect(repair.stdout).toMatch(
+      /ok {3}connectors: repaired: deleted 2 connector row\(s\) outside their charger's count: CP-1 connector 3 \(allowed 1-2\), CP-1 connector 99999999999/,
+    );
     expect(repair.code).toBe(0);
     expect(rows(app, 'SELECT connector_id FROM connectors')).toEqual([{ connector_id: 1 }]);
     expect(listChargers(app)[0].connectors.map((k) => k.connectorId)).toEqual([1, 2]);
 
     // Afterwards doctor is content, and changes nothing without --repair.
     const again = await runDoctor(app, depot.doctorChecks);
-    expect(again.checks.find((c) => c.name === 'connectors')).toEqual({ name: 'connectors', ok: true, detail: "every connector row is within its charger's connector count" });
+    expect(again.checks.find((c) => c.name === 'connectors')).toEqual({
+      name: 'connectors',
+      ok: true,
+      detail: "every connector row is within its charger's connector count",
+    });
   });
 });

@@ -29,7 +29,7 @@ describe('the embedded broker', () => {
     expect(depot.events.some((e) => e.type === 'broker.state' && e.payload.state === 'connected')).toBe(true);
   });
 
-  test('keeps the back office\'s generated credentials in the data directory, readable by this user only', async () => {
+  test("keeps the back office's generated credentials in the data directory, readable by this user only", async () => {
     const depot = await startDepot();
     const file = path.join(depot.dir, 'broker-credentials.json');
     const creds = JSON.parse(fs.readFileSync(file, 'utf8')) as { username: string; password: string };
@@ -78,13 +78,13 @@ describe('the embedded broker', () => {
     await closed;
     await settle(depot);
     // The first (own-topic) message may or may not have made it before the spoof; the spoof never does.
-    const stored = depot.app.sqlite.prepare("SELECT charger_id AS c FROM charger_messages WHERE id > ?").all(before) as { c: string }[];
+    const stored = depot.app.sqlite.prepare('SELECT charger_id AS c FROM charger_messages WHERE id > ?').all(before) as { c: string }[];
     expect(stored.every((r) => r.c === 'CP-1')).toBe(true);
     expect(count(depot.app, "SELECT count(*) AS n FROM charger_messages WHERE charger_id = 'CP-2'")).toBe(0);
     expect(count(depot.app, "SELECT count(*) AS n FROM chargers WHERE id = 'CP-2' AND last_seen_at IS NOT NULL")).toBe(0);
   });
 
-  test("a charger may subscribe only to its own downstream topic", async () => {
+  test('a charger may subscribe only to its own downstream topic', async () => {
     const depot = await startDepot();
     await depot.register('CP-1');
     const cp1 = await depot.charger('CP-1');
@@ -123,7 +123,10 @@ describe('the embedded broker', () => {
     await depot.rt.stop();
     expect(depot.app.runtime.broker.state).toBe('not_started');
     await new Promise<void>((resolve, reject) => {
-      const s = net.createServer().once('error', reject).listen(port, '127.0.0.1', () => s.close(() => resolve()));
+      const s = net
+        .createServer()
+        .once('error', reject)
+        .listen(port, '127.0.0.1', () => s.close(() => resolve()));
     });
   });
 

@@ -75,7 +75,12 @@ export async function startDepot(opts: { overrides?: Record<string, unknown>; ho
 /** A raw client with the back office's own login: stands in for an OCPP gateway publishing for any charger id. */
 export async function gatewayClient(depot: Depot): Promise<mqtt.MqttClient> {
   const creds = ensureBackOfficeCredentials(depot.app.paths.dataDir);
-  const client = await mqtt.connectAsync(depot.url, { username: creds.username, password: creds.password, clientId: `$depotdesk:test-${Math.random().toString(16).slice(2, 8)}`, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(depot.url, {
+    username: creds.username,
+    password: creds.password,
+    clientId: `$depotdesk:test-${Math.random().toString(16).slice(2, 8)}`,
+    reconnectPeriod: 0,
+  });
   onCleanup(() => client.endAsync());
   return client;
 }

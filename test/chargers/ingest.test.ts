@@ -68,7 +68,10 @@ describe('BootNotification', () => {
     expect(JSON.parse(answers[0])).toEqual([3, 'b1', { status: 'Rejected', currentTime: '2026-01-15T01:00:00.000Z', interval: 300 }]);
     expect(count(depot.app, 'SELECT count(*) AS n FROM chargers')).toBe(0);
     // The attempt itself is in the message log, in and out: our answer on the BootNotification's row.
-    const logged = rows<{ direction: string; action: string; answer: Buffer | string }>(depot.app, "SELECT direction, action, answer FROM charger_messages WHERE charger_id = 'GHOST-1' ORDER BY id");
+    const logged = rows<{ direction: string; action: string; answer: Buffer | string }>(
+      depot.app,
+      "SELECT direction, action, answer FROM charger_messages WHERE charger_id = 'GHOST-1' ORDER BY id",
+    );
     expect(logged.map((m) => [m.direction, m.action, decodePayload(m.answer)])).toEqual([['in', 'BootNotification', answers[0]]]);
   });
 
@@ -104,7 +107,7 @@ describe('Heartbeat, StatusNotification and Authorize', () => {
     expect(rows(depot.app, 'SELECT online, last_seen_at FROM chargers')).toEqual([{ online: 1, last_seen_at: depot.clock.now() }]);
   });
 
-  test('connector statuses are kept with the charger\'s time; a Faulted connector is flagged, announced and alerted', async () => {
+  test("connector statuses are kept with the charger's time; a Faulted connector is flagged, announced and alerted", async () => {
     const depot = await startDepot();
     const cp = await bootedCharger(depot);
     await cp.status(0, 'Available');
@@ -160,7 +163,10 @@ describe('bad messages are refused with a CALLERROR, logged raw, and change noth
     expect(frame).toMatchObject({ type: 4, uniqueId: '-1', errorCode: 'FormationViolation' });
     expect(businessState(depot)).toEqual(before);
     // One row: the raw text, why it was refused, and the CALLERROR we sent.
-    const [logged] = rows<{ payload: Buffer | string; error: string; answer: Buffer | string }>(depot.app, "SELECT payload, error, answer FROM charger_messages WHERE direction = 'in' ORDER BY id DESC LIMIT 1");
+    const [logged] = rows<{ payload: Buffer | string; error: string; answer: Buffer | string }>(
+      depot.app,
+      "SELECT payload, error, answer FROM charger_messages WHERE direction = 'in' ORDER BY id DESC LIMIT 1",
+    );
     expect({ ...logged, payload: decodePayload(logged.payload), answer: decodePayload(logged.answer) }).toEqual({
       payload: '{"MessageTypeId":2,"UniqueId":"m1","Action":"Heartbeat","Payload":{',
       error: expect.stringMatching(/^FormationViolation: message is not JSON/) as unknown,
@@ -169,11 +175,27 @@ describe('bad messages are refused with a CALLERROR, logged raw, and change noth
   });
 
   test.each([
-    { name: 'a StartTransaction without idTag', text: '[2,"s1","StartTransaction",{"connectorId":1,"meterStart":0,"timestamp":"2026-01-15T01:00:00Z"}]', code: 'OccurenceConstraintViolation' },
-    { name: 'a StartTransaction with a string connectorId', text: '[2,"s2","StartTransaction",{"connectorId":"1","idTag":"T","meterStart":0,"timestamp":"2026-01-15T01:00:00Z"}]', code: 'TypeConstraintViolation' },
-    { name: 'a StatusNotification with an unknown status', text: '[2,"s3","StatusNotification",{"connectorId":1,"errorCode":"NoError","status":"Napping"}]', code: 'PropertyConstraintViolation' },
+    {
+      name: 'a StartTransaction without idTag',
+      text: '[2,"s1","StartTransaction",{"connectorId":1,"meterStart":0,"timestamp":"2026-01-15T01:00:00Z"}]',
+      code: 'OccurenceConstraintViolation',
+    },
+    {
+      name: 'a StartTransaction with a string connectorId',
+      text: '[2,"s2","StartTransaction",{"connectorId":"1","idTag":"T","meterStart":0,"timestamp":"2026-01-15T01:00:00Z"}]',
+      code: 'TypeConstraintViolation',
+    },
+    {
+      name: 'a StatusNotification with an unknown status',
+      text: '[2,"s3","StatusNotification",{"connectorId":1,"errorCode":"NoError","status":"Napping"}]',
+      code: 'PropertyConstraintViolation',
+    },
     { name: 'a MeterValues with an extra field', text: '[2,"s4","MeterValues",{"connectorId":1,"meterValue":[],"x":1}]', code: 'PropertyConstraintViolation' },
-    { name: 'a StopTransaction with a bad timestamp', text: '[2,"s5","StopTransaction",{"transactionId":1,"meterStop":5,"timestamp":"now"}]', code: 'PropertyConstraintViolation' },
+    {
+      name: 'a StopTransaction with a bad timestamp',
+      text: '[2,"s5","StopTransaction",{"transactionId":1,"meterStop":5,"timestamp":"now"}]',
+      code: 'PropertyConstraintViolation',
+    },
   ])('$name is refused as $code', async ({ text, code }) => {
     const depot = await startDepot();
     const cp = await bootedCharger(depot, 'CP-1', 'array');
@@ -183,7 +205,10 @@ describe('bad messages are refused with a CALLERROR, logged raw, and change noth
     // Answered in the form the charger used.
     expect(Array.isArray(JSON.parse(answer))).toBe(true);
     expect(businessState(depot)).toEqual(before);
-    const [logged] = rows<{ payload: Buffer | string; error: string; answer: Buffer | string }>(depot.app, "SELECT payload, error, answer FROM charger_messages WHERE direction = 'in' ORDER BY id DESC LIMIT 1");
+    const [logged] = rows<{ payload: Buffer | string; error: string; answer: Buffer | string }>(
+      depot.app,
+      "SELECT payload, error, answer FROM charger_messages WHERE direction = 'in' ORDER BY id DESC LIMIT 1",
+    );
     expect(decodePayload(logged.payload)).toBe(text);
     expect(logged.error.startsWith(`${code}:`)).toBe(true);
     expect(decodePayload(logged.answer)).toBe(answer);
@@ -237,7 +262,7 @@ describe('transaction messages land once in the inbox and are always acknowledge
     const other = await cp.startTransaction(2, 'TAG-B', 5000, at);
     expect([again, third]).toEqual([first, first]);
     expect(other).not.toBe(first);
-    expect(rows(depot.app, "SELECT kind, transaction_id, connector_id, id_tag, charger_at, meter_wh, copies FROM charger_transactions ORDER BY id")).toEqual([
+    expect(rows(depot.app, 'SELECT kind, transaction_id, connector_id, id_tag, charger_at, meter_wh, copies FROM charger_transactions ORDER BY id')).toEqual([
       { kind: 'start', transaction_id: first, connector_id: 1, id_tag: 'TAG-A', charger_at: at, meter_wh: 1000, copies: 3 },
       { kind: 'start', transaction_id: other, connector_id: 2, id_tag: 'TAG-B', charger_at: at, meter_wh: 5000, copies: 1 },
     ]);
@@ -275,8 +300,22 @@ describe('transaction messages land once in the inbox and are always acknowledge
     );
     // Our answer is on the CALL's row, as published.
     expect(log.map((m) => ({ ...m, answer: parseFrame(decodePayload(m.answer)) }))).toEqual([
-      { direction: 'in', action: 'StartTransaction', received_at: depot.clock.now(), charger_at: chargerClock, transaction_id: tx, answer: expect.objectContaining({ ok: true, frame: expect.objectContaining({ type: 3, payload: expect.objectContaining({ transactionId: tx }) }) }) },
-      { direction: 'in', action: 'MeterValues', received_at: depot.clock.now(), charger_at: chargerClock + 1000, transaction_id: tx, answer: expect.objectContaining({ ok: true, frame: expect.objectContaining({ type: 3, payload: {} }) }) },
+      {
+        direction: 'in',
+        action: 'StartTransaction',
+        received_at: depot.clock.now(),
+        charger_at: chargerClock,
+        transaction_id: tx,
+        answer: expect.objectContaining({ ok: true, frame: expect.objectContaining({ type: 3, payload: expect.objectContaining({ transactionId: tx }) }) }),
+      },
+      {
+        direction: 'in',
+        action: 'MeterValues',
+        received_at: depot.clock.now(),
+        charger_at: chargerClock + 1000,
+        transaction_id: tx,
+        answer: expect.objectContaining({ ok: true, frame: expect.objectContaining({ type: 3, payload: {} }) }),
+      },
     ]);
   });
 
@@ -355,7 +394,9 @@ describe('group commit and durability', () => {
       await settle(depot);
       expect(count(depot.app, "SELECT count(*) AS n FROM charger_transactions WHERE kind = 'meter'")).toBe(3 * perCharger);
       // Each message once, our answer on its row.
-      expect(count(depot.app, "SELECT count(*) AS n FROM charger_messages WHERE action = 'MeterValues' AND direction = 'in' AND answer IS NOT NULL")).toBe(3 * perCharger);
+      expect(count(depot.app, "SELECT count(*) AS n FROM charger_messages WHERE action = 'MeterValues' AND direction = 'in' AND answer IS NOT NULL")).toBe(
+        3 * perCharger,
+      );
       expect(count(depot.app, "SELECT count(*) AS n FROM charger_messages WHERE action = 'MeterValues' AND direction = 'out'")).toBe(0);
     } finally {
       reader.close();

@@ -101,8 +101,7 @@ const meterValues = (n: number) =>
   });
 const emptyResult = (n: number) => JSON.stringify({ MessageTypeId: 3, UniqueId: `mv-${n}`, Payload: {} });
 
-const ids = (app: AppContext, table: 'charger_messages' | 'charger_transactions') =>
-  rows<{ id: number }>(app, `SELECT id FROM ${table} ORDER BY id`).map((r) => r.id);
+const ids = (app: AppContext, table: 'charger_messages' | 'charger_transactions') => rows<{ id: number }>(app, `SELECT id FROM ${table} ORDER BY id`).map((r) => r.id);
 
 describe('reading the message log', () => {
   test("a charger's CALL lists with our answer, both stored compressed and read back exactly as sent", async () => {
@@ -117,9 +116,7 @@ describe('reading the message log', () => {
     const r = await call(app, op, 'chargers.messages', { chargerId: 'CP-1' });
     expect(r.ok).toBe(true);
     const items = (r as { data: { items: MessageLogEntry[] } }).data.items;
-    expect(items).toEqual([
-      expect.objectContaining({ id, direction: 'in', action: 'MeterValues', uniqueId: 'mv-1', payload: call1, answer, error: null }),
-    ]);
+    expect(items).toEqual([expect.objectContaining({ id, direction: 'in', action: 'MeterValues', uniqueId: 'mv-1', payload: call1, answer, error: null })]);
     // One transaction's messages carry their answers too.
     expect(listMessages(app, { chargerId: 'CP-1', limit: 10, transactionId: 7 }).items.map((m) => m.answer)).toEqual([answer]);
   });
@@ -132,7 +129,12 @@ describe('reading the message log', () => {
     logged(app, { stored: 'text', direction: 'out', messageType: 3, receivedAt: t0, action: 'MeterValues', uniqueId: 'mv-1', payload: emptyResult(1) });
     // After: one row each, answer on the CALL; our own CALL is still an 'out' row.
     for (let n = 2; n <= 4; n += 1) logged(app, { receivedAt: t0 + n, action: 'MeterValues', uniqueId: `mv-${n}`, payload: meterValues(n), answer: emptyResult(n) });
-    logged(app, { direction: 'out', receivedAt: t0 + 5, action: 'RemoteStopTransaction', payload: '{"MessageTypeId":2,"UniqueId":"rs-1","Action":"RemoteStopTransaction","Payload":{"transactionId":7}}' });
+    logged(app, {
+      direction: 'out',
+      receivedAt: t0 + 5,
+      action: 'RemoteStopTransaction',
+      payload: '{"MessageTypeId":2,"UniqueId":"rs-1","Action":"RemoteStopTransaction","Payload":{"transactionId":7}}',
+    });
 
     const seen: MessageLogEntry[] = [];
     let beforeId: number | undefined;
@@ -161,7 +163,11 @@ describe('reading the message log', () => {
     const r = await call(app, op, 'chargers.messages', { chargerId: 'CP-1' });
     expect(r).toMatchObject({
       ok: false,
-      error: { code: 'integrity_failed', message: `charger message ${bad}: stored message payload has unknown format byte 9`, details: { field: 'answer', messageId: bad } },
+      error: {
+        code: 'integrity_failed',
+        message: `charger message ${bad}: stored message payload has unknown format byte 9`,
+        details: { field: 'answer', messageId: bad },
+      },
     });
   });
 
@@ -183,7 +189,8 @@ describe('retention of the message log and the transaction inbox', () => {
   test('messages received before the cut-off go and later ones stay, oldest first, in chunks with the event loop turning between them', async () => {
     const { app, clock } = makeApp();
     const now = clock.now();
-    for (let n = 0; n < 10; n += 1) logged(app, { stored: n % 2 === 0 ? 'text' : 'codec', receivedAt: now - 40 * DAY + n, payload: meterValues(n), answer: emptyResult(n) });
+    for (let n = 0; n < 10; n += 1)
+      logged(app, { stored: n % 2 === 0 ? 'text' : 'codec', receivedAt: now - 40 * DAY + n, payload: meterValues(n), answer: emptyResult(n) });
     const recent = [logged(app, { receivedAt: now - 29 * DAY, payload: meterValues(10) }), logged(app, { receivedAt: now, payload: meterValues(11) })];
 
     const pruning = pruneMessageLog(app, 30 * DAY, { chunk: 3 });

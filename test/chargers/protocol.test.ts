@@ -104,7 +104,13 @@ describe('meter readings and canonical content', () => {
   test('the last energy register sample is read in whole Wh, kWh converted half-up', () => {
     const wh = lastEnergyRegisterWh([
       { timestamp: '2026-01-15T08:00:00Z', sampledValue: [{ value: '1000', measurand: 'Energy.Active.Import.Register', unit: 'Wh' }] },
-      { timestamp: '2026-01-15T08:05:00Z', sampledValue: [{ value: '1.2345', unit: 'kWh' }, { value: '7000', measurand: 'Power.Active.Import', unit: 'W' }] },
+      {
+        timestamp: '2026-01-15T08:05:00Z',
+        sampledValue: [
+          { value: '1.2345', unit: 'kWh' },
+          { value: '7000', measurand: 'Power.Active.Import', unit: 'W' },
+        ],
+      },
     ]);
     expect(wh).toBe(1235);
     expect(lastEnergyRegisterWh([{ timestamp: '2026-01-15T08:00:00Z', sampledValue: [{ value: '7', measurand: 'Voltage' }] }])).toBeNull();
@@ -159,7 +165,7 @@ describe('outgoing calls are correlated by UniqueId, with timeouts and bounded r
     expect(pending.answer('CP-1', { type: CALLRESULT, uniqueId: id, payload: { status: 'Accepted' } })).toBeNull();
   });
 
-  test('a CALLERROR rejects with a typed error carrying the charger\'s code', async () => {
+  test("a CALLERROR rejects with a typed error carrying the charger's code", async () => {
     const { pending, sent } = table();
     const p = pending.call('CP-1', 'RemoteStopTransaction', { transactionId: 5 });
     await Promise.resolve();

@@ -162,12 +162,18 @@ describe('the CLI', { timeout: 180_000 }, () => {
     expect(cli(['init', '--admin', 'boss', '--data-dir', dir], env).code).toBe(0);
     const station = cli(['station', 'add', '--name', 'Yard A', '--data-dir', dir, '--as', 'boss', '--json'], env);
     expect(station.code, station.stderr).toBe(0);
-    const added = cli(['charger', 'add', '--id', 'CP-7', '--station', 'Yard A', '--connectors', '2', '--password', 'cp7-password', '--data-dir', dir, '--as', 'boss', '--json'], env);
+    const added = cli(
+      ['charger', 'add', '--id', 'CP-7', '--station', 'Yard A', '--connectors', '2', '--password', 'cp7-password', '--data-dir', dir, '--as', 'boss', '--json'],
+      env,
+    );
     expect(added.code, added.stderr).toBe(0);
     expect(added.json()).toMatchObject({ id: 'CP-7', stationName: 'Yard A', connectorCount: 2, registered: true });
     const list = cli(['charger', 'list', '--data-dir', dir, '--as', 'boss', '--json'], env);
     expect(list.json<ChargerSummary[]>().map((c) => c.id)).toEqual(['CP-7']);
-    const bad = cli(['charger', 'add', '--id', 'CP-8', '--station', 'Yard A', '--connectors', 'two', '--password', 'cp8-password', '--data-dir', dir, '--as', 'boss'], env);
+    const bad = cli(
+      ['charger', 'add', '--id', 'CP-8', '--station', 'Yard A', '--connectors', 'two', '--password', 'cp8-password', '--data-dir', dir, '--as', 'boss'],
+      env,
+    );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--connectors');
   });

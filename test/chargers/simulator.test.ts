@@ -53,7 +53,7 @@ describe('the simulator drives the back office through each scenario', { timeout
     expect(perTx.length).toBe(sim.stats.transactionsStarted);
     for (const t of perTx) expect(t).toMatchObject({ starts: 1, stops: 1 });
     expect(perTx.reduce((a, t) => a + t.meters, 0)).toBe(sim.stats.meterValuesSent);
-    expect(count(depot.app, "SELECT count(*) AS n FROM charger_messages WHERE error IS NOT NULL")).toBe(0);
+    expect(count(depot.app, 'SELECT count(*) AS n FROM charger_messages WHERE error IS NOT NULL')).toBe(0);
   });
 
   test('duplicates: extra copies are acknowledged and counted, never stored twice, and starts keep their transaction id', async () => {
@@ -80,9 +80,17 @@ describe('the simulator drives the back office through each scenario', { timeout
     const [first] = inboxPerTransaction(depot);
     expect(first).toMatchObject({ starts: 1, stops: 1 });
     // Meter values taken while offline arrived later than they were taken, with the charger's own times.
-    const meters = rows<{ charger_at: number; id: number }>(depot.app, "SELECT id, charger_at FROM charger_transactions WHERE kind = 'meter' AND transaction_id = ? ORDER BY charger_at", first.transaction_id);
+    const meters = rows<{ charger_at: number; id: number }>(
+      depot.app,
+      "SELECT id, charger_at FROM charger_transactions WHERE kind = 'meter' AND transaction_id = ? ORDER BY charger_at",
+      first.transaction_id,
+    );
     expect(meters.length).toBe(first.meters);
-    const [stop] = rows<{ charger_at: number }>(depot.app, "SELECT charger_at FROM charger_transactions WHERE kind = 'stop' AND transaction_id = ?", first.transaction_id);
+    const [stop] = rows<{ charger_at: number }>(
+      depot.app,
+      "SELECT charger_at FROM charger_transactions WHERE kind = 'stop' AND transaction_id = ?",
+      first.transaction_id,
+    );
     expect(stop.charger_at).toBeGreaterThanOrEqual(meters.at(-1)!.charger_at - 1_000);
   });
 
@@ -91,7 +99,7 @@ describe('the simulator drives the back office through each scenario', { timeout
     const sim = await fleet(depot, 1, { scenario: 'faults' });
     await until('a fault', () => sim.stats.faults >= 1);
     await settle(depot);
-    expect(rows(depot.app, "SELECT connector_id, status, error_code, faulted FROM connectors WHERE faulted = 1")).toEqual([
+    expect(rows(depot.app, 'SELECT connector_id, status, error_code, faulted FROM connectors WHERE faulted = 1')).toEqual([
       { connector_id: 2, status: 'Faulted', error_code: 'GroundFailure', faulted: 1 },
     ]);
   });
@@ -123,7 +131,10 @@ describe('the simulator drives the back office through each scenario', { timeout
     const sim = await fleet(depot, 1, { scenario: 'meter-drift', autoStart: true });
     await until('meter values', () => sim.stats.meterValuesSent >= 3);
     await settle(depot);
-    const [m] = rows<{ charger_at: number; meter_wh: number }>(depot.app, "SELECT charger_at, meter_wh FROM charger_transactions WHERE kind = 'meter' ORDER BY id LIMIT 1");
+    const [m] = rows<{ charger_at: number; meter_wh: number }>(
+      depot.app,
+      "SELECT charger_at, meter_wh FROM charger_transactions WHERE kind = 'meter' ORDER BY id LIMIT 1",
+    );
     expect(m.charger_at - Date.now()).toBeGreaterThan(60_000);
     const [first] = recordPayloads<{ meterValue: { sampledValue: { value: string; unit: string }[] }[] }>(depot.app, 'meter');
     const sample = first.meterValue[0].sampledValue[0];
@@ -153,7 +164,16 @@ describe('a simulated charger authorizes like a real one', () => {
     expect(count(depot.app, "SELECT count(*) AS n FROM charger_transactions WHERE kind = 'start'")).toBe(0);
     await sim.stop();
 
-    const trusting = runSimulation({ brokerUrl: depot.url, chargers: 1, scenario: 'normal', rate: 20, sessionSeconds: 1, autoStart: true, idTags: ['BAD'], authorize: false });
+    const trusting = runSimulation({
+      brokerUrl: depot.url,
+      chargers: 1,
+      scenario: 'normal',
+      rate: 20,
+      sessionSeconds: 1,
+      autoStart: true,
+      idTags: ['BAD'],
+      authorize: false,
+    });
     onCleanup(() => trusting.stop());
     await trusting.ready;
     await settle(depot, 300);

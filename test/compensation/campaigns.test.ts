@@ -3,7 +3,16 @@ import { FakeClock } from '../../src-main/kernel/clock';
 import type { AppContext } from '../../src-main/kernel/context';
 import { DepotError } from '../../src-main/kernel/errors';
 import type { OperatorIdentity } from '../../src-main/kernel/method';
-import { approveCampaign, beginExecution, compensationDoctorCheck, createCampaign, dryRunCampaign, getCampaign, runCampaign, summaryOf } from '../../src-main/compensation';
+import {
+  approveCampaign,
+  beginExecution,
+  compensationDoctorCheck,
+  createCampaign,
+  dryRunCampaign,
+  getCampaign,
+  runCampaign,
+  summaryOf,
+} from '../../src-main/compensation';
 import { correctTransfer, driverStatement, listCoupons, postSessionCharge, topUp, verifyLedger, walletView } from '../../src-main/ledger';
 import { runDueJobs } from '../../src-main/jobs';
 import { depot } from '../../src-main/modules';
@@ -36,7 +45,10 @@ afterEach(() => {
 const as = (op: OperatorIdentity) => ({ operatorId: op.id, role: op.role });
 const transfers = () => (app.sqlite.prepare('SELECT count(*) AS n FROM ledger_transfers').get() as { n: number }).n;
 const compensationCredits = (campaignId: string) =>
-  app.sqlite.prepare("SELECT count(*) AS n, coalesce(sum(amount), 0) AS total FROM ledger_transfers WHERE campaign_id = ? AND code = 'compensation'").get(campaignId) as { n: number; total: number };
+  app.sqlite.prepare("SELECT count(*) AS n, coalesce(sum(amount), 0) AS total FROM ledger_transfers WHERE campaign_id = ? AND code = 'compensation'").get(campaignId) as {
+    n: number;
+    total: number;
+  };
 
 function approveLatest(id: string, by = approver) {
   const c = getCampaign(app, id);
@@ -75,16 +87,26 @@ describe('campaign: the 2026-01-15 morning at ST-A', () => {
     dryRunCampaign(app, c.id, as(creator));
     expect(() => approveLatest(c.id, creator)).toThrow(/creator of a campaign cannot approve it/);
     const r = getCampaign(app, c.id);
-    const viaContract = await call(app, creator, 'compensation.approve', { campaignId: c.id, fingerprint: r.dryRunFingerprint, drivers: 595, total: 595_000, criteriaChecked: true });
+    const viaContract = await call(app, creator, 'compensation.approve', {
+      campaignId: c.id,
+      fingerprint: r.dryRunFingerprint,
+      drivers: 595,
+      total: 595_000,
+      criteriaChecked: true,
+    });
     expect(viaContract).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     // An operator is not a supervisor: refused by role before the core is asked.
     const op = await addOperator(app, 'operator', 'zhang.wei');
-    expect(await call(app, op, 'compensation.approve', { campaignId: c.id, fingerprint: r.dryRunFingerprint, drivers: 595, total: 595_000, criteriaChecked: true })).toMatchObject({
+    expect(
+      await call(app, op, 'compensation.approve', { campaignId: c.id, fingerprint: r.dryRunFingerprint, drivers: 595, total: 595_000, criteriaChecked: true }),
+    ).toMatchObject({
       ok: false,
       error: { code: 'forbidden' },
     });
     expect(getCampaign(app, c.id).state).toBe('draft');
-    expect(() => app.sqlite.prepare('UPDATE comp_campaigns SET approved_by = created_by WHERE id = ?').run(c.id)).toThrow(/CHECK constraint failed: comp_campaigns_approver/);
+    expect(() => app.sqlite.prepare('UPDATE comp_campaigns SET approved_by = created_by WHERE id = ?').run(c.id)).toThrow(
+      /CHECK constraint failed: comp_campaigns_approver/,
+    );
   });
 
   it('approval is refused when a new failure arrived after the dry run; a new dry run can then be approved', () => {
@@ -136,7 +158,12 @@ describe('campaign: the 2026-01-15 morning at ST-A', () => {
     const tenTimes = burst.driverIds[burst.driverIds.length - 1];
     expect(walletView(app, tenTimes).wallet.availableFen).toBe(11_000);
     const line = driverStatement(app, { driverId: tenTimes }).lines.find((l) => l.code === 'compensation')!;
-    expect(line).toMatchObject({ amount: 1_000, memo: '系统补偿：2026-01-15 启动失败补偿（共10次）', campaignId: c.id, statementRow: `COMP-${approved.batchStamp}-${tenTimes}` });
+    expect(line).toMatchObject({
+      amount: 1_000,
+      memo: '系统补偿：2026-01-15 启动失败补偿（共10次）',
+      campaignId: c.id,
+      statementRow: `COMP-${approved.batchStamp}-${tenTimes}`,
+    });
     expect(approved.batchStamp).toBe('20260116100000');
 
     // Executing again, through the contract as a double click would: nothing new.
@@ -208,7 +235,11 @@ describe('campaign rules and targets', () => {
   });
 
   it('a points campaign credits whole points', async () => {
-    const c = createCampaign(app, burstSpec({ target: 'points', rule: { kind: 'fixed', amount: '100' }, criteria: { ...burstSpec().criteria, minFailures: 7 } }), as(creator));
+    const c = createCampaign(
+      app,
+      burstSpec({ target: 'points', rule: { kind: 'fixed', amount: '100' }, criteria: { ...burstSpec().criteria, minFailures: 7 } }),
+      as(creator),
+    );
     expect(dryRunCampaign(app, c.id, as(creator)).total).toBe(500);
     approveLatest(c.id);
     await execute(c.id);
@@ -255,7 +286,9 @@ describe('reversal', () => {
     dryRunCampaign(app, c.id, as(creator));
     approveLatest(c.id);
     await execute(c.id);
-    const [spender, ...others] = app.sqlite.prepare("SELECT driver_id AS d, transfer_id AS t FROM comp_campaign_items WHERE campaign_id = ? ORDER BY driver_id").all(c.id) as { d: string; t: string }[];
+    const [spender, ...others] = app.sqlite
+      .prepare('SELECT driver_id AS d, transfer_id AS t FROM comp_campaign_items WHERE campaign_id = ? ORDER BY driver_id')
+      .all(c.id) as { d: string; t: string }[];
     expect(() => correctTransfer(app, { key: 'fix-1', transferId: spender.t, memo: 'oops' })).toThrow(/taken back only by an approved reversal campaign/);
 
     // The spender's ¥100.00 top-up is given back at the counter; ¥10.00 of compensation is left.
@@ -322,7 +355,14 @@ describe('doctor', () => {
     const other = createCampaign(app, burstSpec({ name: 'x', criteria: { ...burstSpec().criteria, minFailures: 4, includeCompensated: true } }), as(creator));
     dryRunCampaign(app, other.id, as(creator));
     approveLatest(other.id);
-    app.sqlite.prepare("UPDATE comp_campaign_items SET status = 'credited' WHERE campaign_id = ? AND driver_id = (SELECT min(driver_id) FROM comp_campaign_items WHERE campaign_id = ?)").run(other.id, other.id);
-    expect(compensationDoctorCheck(app)).toMatchObject({ ok: false, detail: expect.stringMatching(/^1 campaign credit\(s\) marked done without their ledger transfer, 0 transfer/) });
+    app.sqlite
+      .prepare(
+        "UPDATE comp_campaign_items SET status = 'credited' WHERE campaign_id = ? AND driver_id = (SELECT min(driver_id) FROM comp_campaign_items WHERE campaign_id = ?)",
+      )
+      .run(other.id, other.id);
+    expect(compensationDoctorCheck(app)).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/^1 campaign credit\(s\) marked done without their ledger transfer, 0 transfer/),
+    });
   });
 });

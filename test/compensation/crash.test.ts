@@ -53,7 +53,10 @@ describe('campaign execution survives a crash', () => {
     beginExecution(app, c.id, { operatorId: approver.id });
     const summary = await runCampaign(app, c.id, { operatorId: approver.id });
     expect(summary).toMatchObject({ drivers: 595, credited: 595, already: 0, failed: 0, pending: 0, creditedTotal: 595_000 });
-    expect(app.sqlite.prepare("SELECT count(*) AS n, sum(amount) AS total FROM ledger_transfers WHERE campaign_id = ? AND code = 'compensation'").get(c.id)).toEqual({ n: 595, total: 595_000 });
+    expect(app.sqlite.prepare("SELECT count(*) AS n, sum(amount) AS total FROM ledger_transfers WHERE campaign_id = ? AND code = 'compensation'").get(c.id)).toEqual({
+      n: 595,
+      total: 595_000,
+    });
     expect(getCampaign(app, c.id).state).toBe('completed');
     expect(verifyLedger(app).violations).toEqual([]);
   }, 180_000);

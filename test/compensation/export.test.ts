@@ -61,7 +61,14 @@ describe('campaign Excel export', () => {
 
     const rows = wb.getWorksheet('明细')!;
     expect(rows.rowCount).toBe(596);
-    expect((rows.getRow(1).values as unknown[]).slice(1)).toEqual(['用户ID Driver', '姓名 Name', '手机 Phone', '失败次数 Failures', '补偿金额 Amount (¥)', '当前余额 Balance (¥)']);
+    expect((rows.getRow(1).values as unknown[]).slice(1)).toEqual([
+      '用户ID Driver',
+      '姓名 Name',
+      '手机 Phone',
+      '失败次数 Failures',
+      '补偿金额 Amount (¥)',
+      '当前余额 Balance (¥)',
+    ]);
     const sorted = [...driverIds].sort();
     let sumAmount = 0;
     let sumFailures = 0;
@@ -87,7 +94,11 @@ describe('campaign Excel export', () => {
     const creator = await addOperator(app, 'supervisor', 'li.na');
     const approver = await addOperator(app, 'supervisor', 'zhou.qiang');
     seedBurst(app);
-    const c = createCampaign(app, burstSpec({ criteria: { from: '2026-01-15', to: '2026-01-15', timeWindow: { start: '09:00', end: '12:00' }, stationIds: ['ST-A'], minFailures: 4 } }), { operatorId: creator.id });
+    const c = createCampaign(
+      app,
+      burstSpec({ criteria: { from: '2026-01-15', to: '2026-01-15', timeWindow: { start: '09:00', end: '12:00' }, stationIds: ['ST-A'], minFailures: 4 } }),
+      { operatorId: creator.id },
+    );
     const r = dryRunCampaign(app, c.id, { operatorId: creator.id });
     const approved = approveCampaign(app, c.id, { fingerprint: r.fingerprint, drivers: r.drivers, total: r.total, criteriaChecked: true }, { operatorId: approver.id });
     beginExecution(app, c.id, { operatorId: approver.id });
@@ -133,18 +144,20 @@ describe('campaign Excel export', () => {
     const seen = new Map<number, unknown>();
     for (let i = 2; i <= rows.rowCount; i += 1) seen.set(rows.getRow(i).getCell(4).value as number, rows.getRow(i).getCell(5).value);
     // The number an accountant would type for each amount, nothing near it.
-    expect([...seen].sort((a, b) => a[0] - b[0])).toEqual([
-      [1, 0.07],
-      [2, 0.14],
-      [3, 0.21],
-      [4, 0.28],
-      [5, 0.35],
-      [6, 0.42],
-      [7, 0.49],
-      [8, 0.5],
-      [9, 0.5],
-      [10, 0.5],
-    ].filter(([n]) => seen.has(n)));
+    expect([...seen].sort((a, b) => a[0] - b[0])).toEqual(
+      [
+        [1, 0.07],
+        [2, 0.14],
+        [3, 0.21],
+        [4, 0.28],
+        [5, 0.35],
+        [6, 0.42],
+        [7, 0.49],
+        [8, 0.5],
+        [9, 0.5],
+        [10, 0.5],
+      ].filter(([n]) => seen.has(n)),
+    );
     expect(seen.size).toBeGreaterThan(3);
   }, 120_000);
 

@@ -87,5 +87,9 @@ export function seedBurst(app: AppContext): Burst {
 
 /** One more failed start in the window, as if a charger replayed it late. */
 export function lateFailure(app: AppContext, driverId: string, tag: string): string {
-  return recordFailedStarts(app, [{ driverId, chargerId: 'CP-A3', connectorId: 2, stationId: 'ST-A', at: WINDOW_START + 30 * 60_000 + 17, prepayFen: 3_000 }], `late-${tag}-`)[0];
+  return recordFailedStarts(
+    app,
+    [{ driverId, chargerId: 'CP-A3', connectorId: 2, stationId: 'ST-A', at: WINDOW_START + 30 * 60_000 + 17, prepayFen: 3_000 }],
+    `late-${tag}-`,
+  )[0];
 }

@@ -29,7 +29,11 @@ test('a supervisor adds a station and a charger, sees it come online live, switc
   await page.getByTestId('add-charger').click();
   const chargerForm = page.getByTestId('add-charger-form');
   await chargerForm.locator('#id').fill(chargerId);
-  await chargerForm.locator('.ant-form-item').filter({ has: page.locator('#station') }).locator('.ant-select-selector').click();
+  await chargerForm
+    .locator('.ant-form-item')
+    .filter({ has: page.locator('#station') })
+    .locator('.ant-select-selector')
+    .click();
   await page.locator('.ant-select-dropdown:visible').getByTitle(station).click();
   await chargerForm.locator('#password').fill(password);
   await page.getByTestId('add-charger-submit').click();

@@ -23,18 +23,16 @@ export function chromiumPath(): string {
     if (isExecutable(fromEnv)) return fromEnv;
     throw new Error(`CHROMIUM_PATH=${fromEnv} is not an executable file`);
   }
-  const onPath = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).flatMap((dir) => NAMES.map((n) => path.join(dir, n)));
+  const onPath = (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter(Boolean)
+    .flatMap((dir) => NAMES.map((n) => path.join(dir, n)));
   const found = [...KNOWN, ...onPath].find(isExecutable);
   if (found) return found;
-  throw new Error(`no system Chromium found for the e2e tests: install the "chromium" package or set CHROMIUM_PATH (tried ${KNOWN.join(', ')} and ${NAMES.join('/')} on PATH)`);
+  throw new Error(
+    `no system Chromium found for the e2e tests: install the "chromium" package or set CHROMIUM_PATH (tried ${KNOWN.join(', ')} and ${NAMES.join('/')} on PATH)`,
+  );
 }
 
 /** Quiet, deterministic Chromium: no sandbox (containers, root), no GPU, no background traffic. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];

@@ -67,7 +67,8 @@ async function seedOutage(page: Page, failures: number[]): Promise<Depot> {
   const nine = instantOf(day, 9 * 3_600_000, ZONE);
   const starts: FailedStart[] = [];
   failures.forEach((n, i) => {
-    for (let k = 0; k < n; k += 1) starts.push({ driverId: drivers[i].id, chargerId, connectorId: 1 + (k % 2), stationId: station.id, at: nine + (i * 17 + k * 7) * 60_000, prepayFen: 5_000 });
+    for (let k = 0; k < n; k += 1)
+      starts.push({ driverId: drivers[i].id, chargerId, connectorId: 1 + (k % 2), stationId: station.id, at: nine + (i * 17 + k * 7) * 60_000, prepayFen: 5_000 });
   });
   // Exactly at 12:00: outside a 09:00–12:00 window (its end is excluded).
   const outsider = drivers[failures.length];
@@ -254,7 +255,10 @@ test('a failure that arrives after the dry run gets the approval refused until a
   // A third driver's failed start is recorded late, inside the window.
   const late = await rpc<{ id: string }>(page, 'drivers.add', { name: `迟到车主${depot.tag}`, phone: `135${String(Date.now()).slice(-8)}` });
   await rpc(page, 'wallet.topup', { driverId: late.id, amount: '100.00', key: `e2e-comp-late-${depot.tag}` });
-  seedFailures([{ driverId: late.id, chargerId: depot.chargerId, connectorId: 1, stationId: depot.stationId, at: instantOf(yesterday(), 10 * 3_600_000, ZONE), prepayFen: 5_000 }], `e2e-comp-late-${depot.tag}-`);
+  seedFailures(
+    [{ driverId: late.id, chargerId: depot.chargerId, connectorId: 1, stationId: depot.stationId, at: instantOf(yesterday(), 10 * 3_600_000, ZONE), prepayFen: 5_000 }],
+    `e2e-comp-late-${depot.tag}-`,
+  );
 
   await detail.getByTestId('comp-approve').click();
   await expect(detail.getByTestId('comp-approve-refused')).toContainText('now 3 drivers');

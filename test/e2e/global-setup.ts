@@ -112,7 +112,6 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
 
 /** This run's output folder, once it holds no failure artifacts (only empty folders). */
 function removeIfNoFiles(dir: string): void {
-  const hasFiles = (d: string): boolean =>
-    fs.readdirSync(d, { withFileTypes: true }).some((e) => !e.isDirectory() || hasFiles(path.join(d, e.name)));
+  const hasFiles = (d: string): boolean => fs.readdirSync(d, { withFileTypes: true }).some((e) => !e.isDirectory() || hasFiles(path.join(d, e.name)));
   if (fs.existsSync(dir) && !hasFiles(dir)) fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -40,7 +40,10 @@ async function openRecords(page: Page, chargerId: string) {
   return records;
 }
 
-test('a supervisor discards one parked StopTransaction with a reason and attaches the other to its charging session, which is PAID; an operator only looks', async ({ page, browser }) => {
+test('a supervisor discards one parked StopTransaction with a reason and attaches the other to its charging session, which is PAID; an operator only looks', async ({
+  page,
+  browser,
+}) => {
   // About 30 s on a quiet machine; three sign-ins (a deliberate scrypt each) and three page loads
   // on a shared, busy two-core box have taken three times that. An upper bound, not a speed claim.
   test.setTimeout(180_000);
@@ -51,7 +54,11 @@ test('a supervisor discards one parked StopTransaction with a reason and attache
   const op = { name: `inop${tag.toLowerCase()}`, displayName: `吴值班${tag}` };
 
   await signIn(page);
-  for (const [who, role] of [[sup, 'supervisor'], [op, 'operator']] as const) await rpc(page, 'operators.create', { ...who, role, password: PASSWORD });
+  for (const [who, role] of [
+    [sup, 'supervisor'],
+    [op, 'operator'],
+  ] as const)
+    await rpc(page, 'operators.create', { ...who, role, password: PASSWORD });
   const station = await rpc<{ id: string }>(page, 'stations.add', { name: `搁置站-${tag}` });
   await rpc(page, 'chargers.add', { id: chargerId, station: station.id, connectors: 2, password: PASSWORD });
   const plan = await rpc<{ planId: string }>(page, 'tariffs.import', { file: TARIFF });

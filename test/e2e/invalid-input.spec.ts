@@ -15,6 +15,9 @@ test('a too-short password is refused with a message naming the field, shown und
   // The core's reason sits under the password field, and nothing was created.
   const passwordItem = form.locator('.ant-form-item').filter({ has: page.locator('#password') });
   await expect(passwordItem.locator('.ant-form-item-explain-error')).toContainText('8');
-  await page.locator('.ant-modal').getByRole('button', { name: /取\s*消/ }).click();
+  await page
+    .locator('.ant-modal')
+    .getByRole('button', { name: /取\s*消/ })
+    .click();
   await expect(page.getByTestId('operators-table')).not.toContainText('lisi');
 });

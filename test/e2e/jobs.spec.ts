@@ -21,16 +21,40 @@ function seed(): { failed: string; waiting: string; alert: string } {
      VALUES (@id, @kind, @queue, @args, @state, @attempt, @max, @scheduledAt, @attemptedAt, @discardedAt, @errors, @now)`,
   );
   insert.run({
-    id: ids.failed, kind: 'payments.timeout', queue: 'payments', args: JSON.stringify({ orderId: `PO-${tag}` }), state: 'discarded',
-    attempt: 3, max: 3, scheduledAt: now - 60_000, attemptedAt: now - 60_000, discardedAt: now - 60_000, errors: JSON.stringify(errors), now,
+    id: ids.failed,
+    kind: 'payments.timeout',
+    queue: 'payments',
+    args: JSON.stringify({ orderId: `PO-${tag}` }),
+    state: 'discarded',
+    attempt: 3,
+    max: 3,
+    scheduledAt: now - 60_000,
+    attemptedAt: now - 60_000,
+    discardedAt: now - 60_000,
+    errors: JSON.stringify(errors),
+    now,
   });
   insert.run({
-    id: ids.waiting, kind: 'sessions.startTimeout', queue: 'sessions', args: JSON.stringify({ sessionId: `S-${tag}` }), state: 'scheduled',
-    attempt: 0, max: 5, scheduledAt: now + 3_600_000, attemptedAt: null, discardedAt: null, errors: '[]', now,
+    id: ids.waiting,
+    kind: 'sessions.startTimeout',
+    queue: 'sessions',
+    args: JSON.stringify({ sessionId: `S-${tag}` }),
+    state: 'scheduled',
+    attempt: 0,
+    max: 5,
+    scheduledAt: now + 3_600_000,
+    attemptedAt: null,
+    discardedAt: null,
+    errors: '[]',
+    now,
   });
-  db.prepare(
-    `INSERT INTO alerts (id, code, level, message, subject, raised_at, last_raised_at) VALUES (?, 'job_failing', 'error', ?, ?, ?, ?)`,
-  ).run(ids.alert, `payments.timeout jobs have failed 3 times in a row (${tag})`, `job_failing:e2e-${tag}`, now, now);
+  db.prepare(`INSERT INTO alerts (id, code, level, message, subject, raised_at, last_raised_at) VALUES (?, 'job_failing', 'error', ?, ?, ?, ?)`).run(
+    ids.alert,
+    `payments.timeout jobs have failed 3 times in a row (${tag})`,
+    `job_failing:e2e-${tag}`,
+    now,
+    now,
+  );
   db.close();
   return ids;
 }

@@ -65,9 +65,17 @@ test('a walk-in driver is refused a prepay the wallet cannot cover, then charges
       await driverField.locator('.ant-select-selector').click();
       await driverField.locator('input').fill(phone);
       await page.locator('.ant-select-dropdown:visible').getByText(phone).click();
-      await form.locator('.ant-form-item').filter({ has: page.locator('#chargerId') }).locator('.ant-select-selector').click();
+      await form
+        .locator('.ant-form-item')
+        .filter({ has: page.locator('#chargerId') })
+        .locator('.ant-select-selector')
+        .click();
       await page.locator('.ant-select-dropdown:visible').getByTitle(new RegExp(chargerId)).click();
-      await form.locator('.ant-form-item').filter({ has: page.locator('#connectorId') }).locator('.ant-select-selector').click();
+      await form
+        .locator('.ant-form-item')
+        .filter({ has: page.locator('#connectorId') })
+        .locator('.ant-select-selector')
+        .click();
       await page.locator('.ant-select-dropdown:visible').getByTitle('1 号枪').click();
       await form.locator('#prepay').fill(prepay);
       await page.getByTestId('start-session-submit').click();

@@ -51,7 +51,10 @@ describe('the contract dispatcher', () => {
       expect(def.roles === 'public' || def.roles.length > 0, name).toBe(true);
       expect(typeof def.input.safeParse, name).toBe('function');
     }
-    const publicOnes = Object.entries(methods).filter(([, d]) => d.roles === 'public').map(([n]) => n).sort();
+    const publicOnes = Object.entries(methods)
+      .filter(([, d]) => d.roles === 'public')
+      .map(([n]) => n)
+      .sort();
     expect(publicOnes).toEqual(['auth.login', 'auth.me', 'setup.createAdmin']);
   });
 });

@@ -5,16 +5,7 @@ import { z } from 'zod';
 import { isDepotError } from '../../src-main/kernel/errors';
 import { writeTx } from '../../src-main/kernel/db/connection';
 import { listAlerts } from '../../src-main/alerts';
-import {
-  cancelJob,
-  claimJobs,
-  completeJob,
-  enqueue,
-  failJob,
-  getJob,
-  pruneJobs,
-  retryJob,
-} from '../../src-main/jobs/queue';
+import { cancelJob, claimJobs, completeJob, enqueue, failJob, getJob, pruneJobs, retryJob } from '../../src-main/jobs/queue';
 import { defineWorker, exponentialBackoff, pruneWorker, startScheduler, type Worker } from '../../src-main/jobs';
 import { listJobs } from '../../src-main/jobs/query';
 import { makeApp } from '../helpers';
@@ -124,7 +115,7 @@ describe('claiming', () => {
     expect(ranOne.filter((id) => ranTwo.includes(id))).toEqual([]);
     expect(ranOne.length + ranTwo.length).toBe(300);
     expect(listJobs(app, { state: 'completed', limit: 1, offset: 0 }).total).toBe(300);
-    expect(app.sqlite.prepare("SELECT count(*) AS n FROM jobs WHERE attempt <> 1").get()).toEqual({ n: 0 });
+    expect(app.sqlite.prepare('SELECT count(*) AS n FROM jobs WHERE attempt <> 1').get()).toEqual({ n: 0 });
     // Proof that they ran side by side: each performed a share of the jobs.
     expect(ranOne.length, 'runner one performed no job').toBeGreaterThan(0);
     expect(ranTwo.length, 'runner two performed no job').toBeGreaterThan(0);

@@ -10,9 +10,11 @@ export function createSideEffects(app: AppContext): void {
 }
 
 export function sideEffects(app: AppContext, jobId?: string): { job_id: string; attempt: number; label: string }[] {
-  return (jobId
-    ? app.sqlite.prepare('SELECT * FROM side_effects WHERE job_id = ? ORDER BY rowid').all(jobId)
-    : app.sqlite.prepare('SELECT * FROM side_effects ORDER BY rowid').all()) as { job_id: string; attempt: number; label: string }[];
+  return (
+    jobId
+      ? app.sqlite.prepare('SELECT * FROM side_effects WHERE job_id = ? ORDER BY rowid').all(jobId)
+      : app.sqlite.prepare('SELECT * FROM side_effects ORDER BY rowid').all()
+  ) as { job_id: string; attempt: number; label: string }[];
 }
 
 const children: ChildProcessWithoutNullStreams[] = [];
@@ -59,9 +61,7 @@ export function runFixture(name: string, args: string[]): Fixture {
       }
     }
   });
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return {
     child,
     line(re, timeoutMs = 30_000) {

@@ -19,9 +19,7 @@ export function ledgerApp(): TestApp {
 
 /** Every account's counters and every row count: equal snapshots mean nothing moved. */
 export function snapshot(app: AppContext): string {
-  const accounts = app.sqlite
-    .prepare('SELECT id, debits_pending, debits_posted, credits_pending, credits_posted FROM ledger_accounts ORDER BY id')
-    .all();
+  const accounts = app.sqlite.prepare('SELECT id, debits_pending, debits_posted, credits_pending, credits_posted FROM ledger_accounts ORDER BY id').all();
   const counts = app.sqlite
     .prepare(
       `SELECT (SELECT count(*) FROM ledger_transfers) AS transfers, (SELECT count(*) FROM ledger_batches) AS batches,

@@ -154,9 +154,7 @@ describe('ledger guarantees', () => {
     const d = newDriver(app);
     const wallet = driverAccountId(d.id, 'wallet');
     topUp(app, { key: 'g6-top', driverId: d.id, amountFen: 1_000, channel: 'cash' });
-    const e = depotError(() =>
-      createTransfers(app, [{ id: 'g6-over', debitAccountId: wallet, creditAccountId: DEPOT.serviceRevenue, amount: 1_001, code: 'transfer' }]),
-    );
+    const e = depotError(() => createTransfers(app, [{ id: 'g6-over', debitAccountId: wallet, creditAccountId: DEPOT.serviceRevenue, amount: 1_001, code: 'transfer' }]));
     expect(e.code).toBe('insufficient_funds');
     expect(e.details).toMatchObject({ account: wallet, needed: 1_001, available: 1_000 });
 
@@ -177,9 +175,8 @@ describe('ledger guarantees', () => {
     ).toBe('insufficient_funds');
     // A debt account is never credited beyond what it was debited (a debt paid back twice).
     expect(
-      depotError(() =>
-        createTransfers(app, [{ id: 'g6-debt', debitAccountId: wallet, creditAccountId: driverAccountId(d.id, 'debt'), amount: 1, code: 'debt_collect' }]),
-      ).code,
+      depotError(() => createTransfers(app, [{ id: 'g6-debt', debitAccountId: wallet, creditAccountId: driverAccountId(d.id, 'debt'), amount: 1, code: 'debt_collect' }]))
+        .code,
     ).toBe('refused');
     // The last line of defence: the table itself refuses an overdrawn flagged account.
     expect(() => app.sqlite.prepare('UPDATE ledger_accounts SET debits_posted = credits_posted + 1 WHERE id = ?').run(wallet)).toThrow(
@@ -195,9 +192,7 @@ describe('ledger guarantees', () => {
     topUp(app, { key: 'g7-top', driverId: d.id, amountFen: 10_000, channel: 'cash' });
     placeHold(app, { key: 'g7-hold', driverId: d.id, amountFen: 8_000, expiresAt: app.clock.now() + HOUR });
     expect(walletOf(app, d.id)).toEqual({ balance: 10_000, held: 8_000, available: 2_000 });
-    expect(depotError(() => placeHold(app, { key: 'g7-hold2', driverId: d.id, amountFen: 2_001, expiresAt: app.clock.now() + HOUR })).code).toBe(
-      'insufficient_funds',
-    );
+    expect(depotError(() => placeHold(app, { key: 'g7-hold2', driverId: d.id, amountFen: 2_001, expiresAt: app.clock.now() + HOUR })).code).toBe('insufficient_funds');
     const e = depotError(() =>
       createTransfers(app, [{ id: 'g7-spend', debitAccountId: driverAccountId(d.id, 'wallet'), creditAccountId: DEPOT.serviceRevenue, amount: 2_001, code: 'transfer' }]),
     );
@@ -321,7 +316,9 @@ describe('ledger guarantees', () => {
     const d = newDriver(app);
     grantPoints(app, { key: 'g13-points', driverId: d.id, points: 500 });
     const e = depotError(() =>
-      createTransfers(app, [{ id: 'g13-mix', debitAccountId: driverAccountId(d.id, 'points'), creditAccountId: driverAccountId(d.id, 'wallet'), amount: 100, code: 'transfer' }]),
+      createTransfers(app, [
+        { id: 'g13-mix', debitAccountId: driverAccountId(d.id, 'points'), creditAccountId: driverAccountId(d.id, 'wallet'), amount: 100, code: 'transfer' },
+      ]),
     );
     expect(e.code).toBe('invalid_input');
     expect(e.message).toMatch(/counts points .* counts CNY/);

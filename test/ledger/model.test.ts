@@ -173,12 +173,18 @@ class TopUp extends Step {
   exec(m: Model, r: Real) {
     const key = `k${m.seq++}`;
     const d = m.drivers[this.driver];
-    perform(m, r, { ok: true }, () => topUp(r.app, { key, driverId: d.id, amountFen: this.amount, channel: 'cash' }), () => {
-      d.wallet += this.amount;
-      collect(m, this.driver);
-      m.topups.push({ id: key, amount: this.amount, reversed: 0, target: this.driver });
-      m.topupRequests.push({ key, driver: this.driver, amount: this.amount });
-    });
+    perform(
+      m,
+      r,
+      { ok: true },
+      () => topUp(r.app, { key, driverId: d.id, amountFen: this.amount, channel: 'cash' }),
+      () => {
+        d.wallet += this.amount;
+        collect(m, this.driver);
+        m.topups.push({ id: key, amount: this.amount, reversed: 0, target: this.driver });
+        m.topupRequests.push({ key, driver: this.driver, amount: this.amount });
+      },
+    );
   }
   toString() {
     return `topUp(${this.driver}, ${this.amount})`;
@@ -198,10 +204,16 @@ class PlaceHold extends Step {
     const d = m.drivers[this.driver];
     const expiresAt = r.clock.now() + this.ttl;
     const ok = this.amount <= available(d);
-    perform(m, r, ok ? { ok: true } : { error: 'insufficient_funds' }, () => placeHold(r.app, { key, driverId: d.id, amountFen: this.amount, expiresAt }), () => {
-      d.held += this.amount;
-      m.holds.push({ id: key, driver: this.driver, amount: this.amount, expiresAt, status: 'pending' });
-    });
+    perform(
+      m,
+      r,
+      ok ? { ok: true } : { error: 'insufficient_funds' },
+      () => placeHold(r.app, { key, driverId: d.id, amountFen: this.amount, expiresAt }),
+      () => {
+        d.held += this.amount;
+        m.holds.push({ id: key, driver: this.driver, amount: this.amount, expiresAt, status: 'pending' });
+      },
+    );
   }
   toString() {
     return `placeHold(${this.driver}, ${this.amount}, ttl ${this.ttl})`;
@@ -231,15 +243,22 @@ class PostHold extends Step {
     const s = Math.floor((h.amount - e) * this.fs);
     const state = holdState(h, r.clock.now());
     // Input is checked before the hold is looked at.
-    const expected: Outcome = e + s === 0 ? { error: 'invalid_input' } : state === 'resolved' ? { error: 'conflict' } : state === 'expired_now' ? { error: 'refused' } : { ok: true };
-    perform(m, r, expected, () => postHold(r.app, { key, holdId: h.id, electricityFen: e, serviceFen: s }), () => {
-      const d = m.drivers[h.driver];
-      d.held -= h.amount;
-      d.wallet -= e + s;
-      h.status = 'posted';
-      m.revenue.electricity += e;
-      m.revenue.service += s;
-    });
+    const expected: Outcome =
+      e + s === 0 ? { error: 'invalid_input' } : state === 'resolved' ? { error: 'conflict' } : state === 'expired_now' ? { error: 'refused' } : { ok: true };
+    perform(
+      m,
+      r,
+      expected,
+      () => postHold(r.app, { key, holdId: h.id, electricityFen: e, serviceFen: s }),
+      () => {
+        const d = m.drivers[h.driver];
+        d.held -= h.amount;
+        d.wallet -= e + s;
+        h.status = 'posted';
+        m.revenue.electricity += e;
+        m.revenue.service += s;
+      },
+    );
   }
   toString() {
     return `postHold(#${this.pick}, ${this.fe.toFixed(2)}, ${this.fs.toFixed(2)})`;
@@ -258,10 +277,16 @@ class VoidHold extends Step {
     const h = m.holds[this.pick % m.holds.length];
     const state = holdState(h, r.clock.now());
     const expected: Outcome = state === 'resolved' ? { error: 'conflict' } : state === 'expired_now' ? { error: 'refused' } : { ok: true };
-    perform(m, r, expected, () => voidHold(r.app, { key, holdId: h.id }), () => {
-      m.drivers[h.driver].held -= h.amount;
-      h.status = 'voided';
-    });
+    perform(
+      m,
+      r,
+      expected,
+      () => voidHold(r.app, { key, holdId: h.id }),
+      () => {
+        m.drivers[h.driver].held -= h.amount;
+        h.status = 'voided';
+      },
+    );
   }
   toString() {
     return `voidHold(#${this.pick})`;
@@ -367,9 +392,15 @@ class GrantCoupon extends Step {
   exec(m: Model, r: Real) {
     const key = `k${m.seq++}`;
     const expiresAt = this.ttl === null ? null : r.clock.now() + this.ttl;
-    perform(m, r, { ok: true }, () => grantCoupon(r.app, { key, driverId: m.drivers[this.driver].id, amountFen: this.amount, expiresAt }), (c) => {
-      m.coupons.push({ id: c.couponId, driver: this.driver, remaining: this.amount, expiresAt });
-    });
+    perform(
+      m,
+      r,
+      { ok: true },
+      () => grantCoupon(r.app, { key, driverId: m.drivers[this.driver].id, amountFen: this.amount, expiresAt }),
+      (c) => {
+        m.coupons.push({ id: c.couponId, driver: this.driver, remaining: this.amount, expiresAt });
+      },
+    );
   }
   toString() {
     return `grantCoupon(${this.driver}, ${this.amount}, ttl ${this.ttl})`;
@@ -392,11 +423,17 @@ class RedeemCoupon extends Step {
     const index = this.pick % m.coupons.length;
     const expired = c.expiresAt !== null && r.clock.now() >= c.expiresAt;
     const expected: Outcome = expired ? { error: 'refused' } : this.amount > c.remaining ? { error: 'insufficient_funds' } : { ok: true };
-    perform(m, r, expected, () => redeemCoupon(r.app, { key, couponId: c.id, amountFen: this.amount, creditAccountId: DEPOT.serviceRevenue, orderId: key }), () => {
-      c.remaining -= this.amount;
-      m.revenue.service += this.amount;
-      m.redeems.push({ id: key, amount: this.amount, reversed: 0, target: index });
-    });
+    perform(
+      m,
+      r,
+      expected,
+      () => redeemCoupon(r.app, { key, couponId: c.id, amountFen: this.amount, creditAccountId: DEPOT.serviceRevenue, orderId: key }),
+      () => {
+        c.remaining -= this.amount;
+        m.revenue.service += this.amount;
+        m.redeems.push({ id: key, amount: this.amount, reversed: 0, target: index });
+      },
+    );
   }
   toString() {
     return `redeemCoupon(#${this.pick}, ${this.amount})`;
@@ -419,11 +456,17 @@ class RestoreCoupon extends Step {
     const left = x.amount - x.reversed;
     const amount = this.amount ?? left;
     const expected: Outcome = amount <= 0 ? { error: 'conflict' } : amount > left ? { error: 'refused' } : { ok: true };
-    perform(m, r, expected, () => restoreCoupon(r.app, { key, redeemId: x.id, amountFen: this.amount ?? undefined }), () => {
-      x.reversed += amount;
-      m.coupons[x.target].remaining += amount;
-      m.revenue.service -= amount;
-    });
+    perform(
+      m,
+      r,
+      expected,
+      () => restoreCoupon(r.app, { key, redeemId: x.id, amountFen: this.amount ?? undefined }),
+      () => {
+        x.reversed += amount;
+        m.coupons[x.target].remaining += amount;
+        m.revenue.service -= amount;
+      },
+    );
   }
   toString() {
     return `restoreCoupon(#${this.pick}, ${this.amount})`;
@@ -439,9 +482,15 @@ class GrantPoints extends Step {
   }
   exec(m: Model, r: Real) {
     const key = `k${m.seq++}`;
-    perform(m, r, { ok: true }, () => grantPoints(r.app, { key, driverId: m.drivers[this.driver].id, points: this.points }), () => {
-      m.drivers[this.driver].points += this.points;
-    });
+    perform(
+      m,
+      r,
+      { ok: true },
+      () => grantPoints(r.app, { key, driverId: m.drivers[this.driver].id, points: this.points }),
+      () => {
+        m.drivers[this.driver].points += this.points;
+      },
+    );
   }
   toString() {
     return `grantPoints(${this.driver}, ${this.points})`;
@@ -458,10 +507,16 @@ class RedeemPoints extends Step {
   exec(m: Model, r: Real) {
     const key = `k${m.seq++}`;
     const d = m.drivers[this.driver];
-    perform(m, r, this.points > d.points ? { error: 'insufficient_funds' } : { ok: true }, () => redeemPoints(r.app, { key, driverId: d.id, points: this.points }), () => {
-      d.points -= this.points;
-      m.pointRedeems.push({ id: key, amount: this.points, reversed: 0, target: this.driver });
-    });
+    perform(
+      m,
+      r,
+      this.points > d.points ? { error: 'insufficient_funds' } : { ok: true },
+      () => redeemPoints(r.app, { key, driverId: d.id, points: this.points }),
+      () => {
+        d.points -= this.points;
+        m.pointRedeems.push({ id: key, amount: this.points, reversed: 0, target: this.driver });
+      },
+    );
   }
   toString() {
     return `redeemPoints(${this.driver}, ${this.points})`;
@@ -479,10 +534,16 @@ class RestorePoints extends Step {
     const key = `k${m.seq++}`;
     const x = m.pointRedeems[this.pick % m.pointRedeems.length];
     const left = x.amount - x.reversed;
-    perform(m, r, left <= 0 ? { error: 'conflict' } : { ok: true }, () => restorePoints(r.app, { key, redeemId: x.id }), () => {
-      x.reversed += left;
-      m.drivers[x.target].points += left;
-    });
+    perform(
+      m,
+      r,
+      left <= 0 ? { error: 'conflict' } : { ok: true },
+      () => restorePoints(r.app, { key, redeemId: x.id }),
+      () => {
+        x.reversed += left;
+        m.drivers[x.target].points += left;
+      },
+    );
   }
   toString() {
     return `restorePoints(#${this.pick})`;
@@ -507,10 +568,16 @@ class Correct extends Step {
     const amount = this.amount ?? left;
     const expected: Outcome =
       amount <= 0 ? { error: 'conflict' } : amount > left ? { error: 'refused' } : amount > available(d) ? { error: 'insufficient_funds' } : { ok: true };
-    perform(m, r, expected, () => correctTransfer(r.app, { key, transferId: t.id, amountFen: this.amount ?? undefined, memo: 'model' }), () => {
-      t.reversed += amount;
-      d.wallet -= amount;
-    });
+    perform(
+      m,
+      r,
+      expected,
+      () => correctTransfer(r.app, { key, transferId: t.id, amountFen: this.amount ?? undefined, memo: 'model' }),
+      () => {
+        t.reversed += amount;
+        d.wallet -= amount;
+      },
+    );
   }
   toString() {
     return `correct(#${this.pick}, ${this.amount})`;

@@ -272,7 +272,11 @@ describe('drivers', () => {
     expect(a.phone).toBe('13800000001');
     expect(a.tags).toEqual([{ tag: '04A1B2C3', kind: 'rfid' }]);
     expect(findDriverByIdTag(app, '04a1b2c3')?.id).toBe(a.id);
-    for (const search of ['陈', '0001', 'a1b2', 'M0000001']) expect(listDrivers(app, { search }).drivers.map((x) => x.id), search).toEqual([a.id]);
+    for (const search of ['陈', '0001', 'a1b2', 'M0000001'])
+      expect(
+        listDrivers(app, { search }).drivers.map((x) => x.id),
+        search,
+      ).toEqual([a.id]);
     expect(listDrivers(app, {}).total).toBe(2);
     expect(listDrivers(app, { search: '%' }).total).toBe(0);
     expect(depotError(() => addDriver(app, { name: 'X', phone: '13800000001' })).details).toMatchObject({ field: 'phone' });

@@ -10,50 +10,62 @@ const env = { DEPOTDESK_PASSWORD: 'correct-horse' };
 const CLI_TIMEOUT = 120_000;
 
 describe('depotdesk order commands', () => {
-  it('an operator creates an order with a coupon and points, and shows it by number', async () => {
-    const { app, dir } = makeApp();
-    await addOperator(app, 'operator', 'counter.op');
-    const d = newDriver(app, '陈师傅');
-    const c = grantCoupon(app, { key: 'cli:coupon', driverId: d.id, amountFen: 2000 });
-    grantPoints(app, { key: 'cli:points', driverId: d.id, points: 300 });
-    const as = ['--data-dir', dir, '--as', 'counter.op', '--json'];
+  it(
+    'an operator creates an order with a coupon and points, and shows it by number',
+    async () => {
+      const { app, dir } = makeApp();
+      await addOperator(app, 'operator', 'counter.op');
+      const d = newDriver(app, '陈师傅');
+      const c = grantCoupon(app, { key: 'cli:coupon', driverId: d.id, amountFen: 2000 });
+      grantPoints(app, { key: 'cli:points', driverId: d.id, points: 300 });
+      const as = ['--data-dir', dir, '--as', 'counter.op', '--json'];
 
-    const created = cli(['order', 'create', '--driver', d.id, '--amount', '200.00', '--coupon', c.couponId, '--points', '300', '--channel', 'wechat', ...as], env);
-    expect(created.stderr).toBe('');
-    expect(created.code).toBe(0);
-    const o = created.json<{ id: string; number: string; state: string; payable: { yuan: string }; coupon: { amount: { yuan: string } }; codeUrl: string }>();
-    expect(o).toMatchObject({ state: 'PENDING_PAYMENT', payable: { yuan: '177.00' }, coupon: { amount: { yuan: '20.00' } } });
-    expect(o.number).toMatch(/^DD\d{8}\d{4}$/);
-    expect(o.codeUrl).toContain(o.number);
+      const created = cli(['order', 'create', '--driver', d.id, '--amount', '200.00', '--coupon', c.couponId, '--points', '300', '--channel', 'wechat', ...as], env);
+      expect(created.stderr).toBe('');
+      expect(created.code).toBe(0);
+      const o = created.json<{ id: string; number: string; state: string; payable: { yuan: string }; coupon: { amount: { yuan: string } }; codeUrl: string }>();
+      expect(o).toMatchObject({ state: 'PENDING_PAYMENT', payable: { yuan: '177.00' }, coupon: { amount: { yuan: '20.00' } } });
+      expect(o.number).toMatch(/^DD\d{8}\d{4}$/);
+      expect(o.codeUrl).toContain(o.number);
 
-    const shown = cli(['order', 'show', o.number, ...as], env);
-    expect(shown.code).toBe(0);
-    expect(shown.json<{ id: string }>().id).toBe(o.id);
-    const audit = app.sqlite.prepare("SELECT count(*) AS n FROM audit_log WHERE method = 'payments.createOrder'").get() as { n: number };
-    expect(audit.n).toBe(1);
-    expect(verifyLedger(app).violations).toEqual([]);
-  }, CLI_TIMEOUT);
+      const shown = cli(['order', 'show', o.number, ...as], env);
+      expect(shown.code).toBe(0);
+      expect(shown.json<{ id: string }>().id).toBe(o.id);
+      const audit = app.sqlite.prepare("SELECT count(*) AS n FROM audit_log WHERE method = 'payments.createOrder'").get() as { n: number };
+      expect(audit.n).toBe(1);
+      expect(verifyLedger(app).violations).toEqual([]);
+    },
+    CLI_TIMEOUT,
+  );
 
-  it('a bad amount is a usage error (exit 2) naming --amount, and nothing is created', async () => {
-    const { app, dir } = makeApp();
-    await addOperator(app, 'operator', 'counter.op');
-    const d = newDriver(app);
-    for (const bad of ['200.001', 'abc']) {
-      const r = cli(['order', 'create', '--driver', d.id, '--amount', bad, '--channel', 'wechat', '--data-dir', dir, '--as', 'counter.op', '--json'], env);
-      expect(r.code, `${bad}: ${r.stderr}`).toBe(2);
-      expect(r.stderr).toMatch(/--amount/);
-    }
-    const noChannel = cli(['order', 'create', '--driver', d.id, '--amount', '10.00', '--channel', 'paypal', '--data-dir', dir, '--as', 'counter.op'], env);
-    expect(noChannel.code).toBe(2);
-    expect(noChannel.stderr).toMatch(/--channel/);
-    expect((app.sqlite.prepare('SELECT count(*) AS n FROM payment_orders').get() as { n: number }).n).toBe(0);
-  }, CLI_TIMEOUT);
+  it(
+    'a bad amount is a usage error (exit 2) naming --amount, and nothing is created',
+    async () => {
+      const { app, dir } = makeApp();
+      await addOperator(app, 'operator', 'counter.op');
+      const d = newDriver(app);
+      for (const bad of ['200.001', 'abc']) {
+        const r = cli(['order', 'create', '--driver', d.id, '--amount', bad, '--channel', 'wechat', '--data-dir', dir, '--as', 'counter.op', '--json'], env);
+        expect(r.code, `${bad}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toMatch(/--amount/);
+      }
+      const noChannel = cli(['order', 'create', '--driver', d.id, '--amount', '10.00', '--channel', 'paypal', '--data-dir', dir, '--as', 'counter.op'], env);
+      expect(noChannel.code).toBe(2);
+      expect(noChannel.stderr).toMatch(/--channel/);
+      expect((app.sqlite.prepare('SELECT count(*) AS n FROM payment_orders').get() as { n: number }).n).toBe(0);
+    },
+    CLI_TIMEOUT,
+  );
 
-  it('an unknown order is a refused lookup (exit 1)', async () => {
-    const { app, dir } = makeApp();
-    await addOperator(app, 'operator', 'counter.op');
-    const r = cli(['order', 'show', 'DD209901010001', '--data-dir', dir, '--as', 'counter.op', '--json'], env);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/no payment order/);
-  }, CLI_TIMEOUT);
+  it(
+    'an unknown order is a refused lookup (exit 1)',
+    async () => {
+      const { app, dir } = makeApp();
+      await addOperator(app, 'operator', 'counter.op');
+      const r = cli(['order', 'show', 'DD209901010001', '--data-dir', dir, '--as', 'counter.op', '--json'], env);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/no payment order/);
+    },
+    CLI_TIMEOUT,
+  );
 });

@@ -15,7 +15,11 @@ describe('payments over the contract', () => {
     expect(pkg.bonus.yuan).toBe('20.00');
     const bad = await call(app, counter, 'payments.createOrder', { driverId: d.id, amount: '1.234', channel: 'wechat' });
     expect(bad.ok || bad.error.code).toBe('invalid_input');
-    const o = await ok<{ id: string; number: string; payable: { yuan: string } }>(app, counter, 'payments.createOrder', { driverId: d.id, packageId: pkg.id, channel: 'wechat' });
+    const o = await ok<{ id: string; number: string; payable: { yuan: string } }>(app, counter, 'payments.createOrder', {
+      driverId: d.id,
+      packageId: pkg.id,
+      channel: 'wechat',
+    });
     expect(o.payable.yuan).toBe('200.00');
     expect((await ok<{ outcome: string }>(app, counter, 'payments.confirm', { orderId: o.id })).outcome).toBe('paid');
     const listed = await ok<{ total: number; orders: { state: string }[] }>(app, counter, 'payments.listOrders', { state: 'PAID' });
@@ -27,7 +31,11 @@ describe('payments over the contract', () => {
     expect(c.outcome).toBe('unmatched');
     const denied = await call(app, counter, 'payments.resolveUnmatched', { unmatchedId: c.unmatchedId, action: 'credit_wallet', note: 'x' });
     expect(denied.ok || denied.error.code).toBe('forbidden');
-    const done = await ok<{ status: string }>(app, finance, 'payments.resolveUnmatched', { unmatchedId: c.unmatchedId, action: 'credit_wallet', note: 'kept as balance' });
+    const done = await ok<{ status: string }>(app, finance, 'payments.resolveUnmatched', {
+      unmatchedId: c.unmatchedId,
+      action: 'credit_wallet',
+      note: 'kept as balance',
+    });
     expect(done.status).toBe('credited');
     const wallet = await ok<{ wallet: { balance: { yuan: string } } }>(app, counter, 'wallet.show', { driverId: d.id });
     expect(wallet.wallet.balance.yuan).toBe('270.00');

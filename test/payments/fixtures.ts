@@ -51,7 +51,11 @@ export function expectLedgerValid(app: AppContext): void {
 }
 
 export function transfersOfOrder(app: AppContext, orderId: string): { id: string; code: string; amount: number }[] {
-  return app.sqlite.prepare('SELECT id, code, amount FROM ledger_transfers WHERE order_id = ? ORDER BY seq').all(orderId) as { id: string; code: string; amount: number }[];
+  return app.sqlite.prepare('SELECT id, code, amount FROM ledger_transfers WHERE order_id = ? ORDER BY seq').all(orderId) as {
+    id: string;
+    code: string;
+    amount: number;
+  }[];
 }
 
 export const MINUTE = 60_000;

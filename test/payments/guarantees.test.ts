@@ -166,7 +166,11 @@ describe('payment orders', () => {
     expect(confirmPayment(t.app, { ...fact, providerTradeNo: 'WX-B', amountFen: 5000 }).outcome).toBe('paid');
     expect(confirmPayment(t.app, { ...fact, providerTradeNo: 'WX-C', amountFen: 5000 })).toMatchObject({ outcome: 'unmatched', reason: 'already_paid' });
     expect(confirmPayment(t.app, { ...fact, orderNumber: 'DD209901010001', providerTradeNo: 'WX-D' })).toMatchObject({ outcome: 'unmatched', reason: 'unknown_order' });
-    expect(listUnmatched(t.app).map((u) => u.reason).sort()).toEqual(['already_paid', 'amount_mismatch', 'unknown_order']);
+    expect(
+      listUnmatched(t.app)
+        .map((u) => u.reason)
+        .sort(),
+    ).toEqual(['already_paid', 'amount_mismatch', 'unknown_order']);
     expect(wallet(t.app, d.id)).toBe(5000);
   });
 });

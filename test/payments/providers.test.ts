@@ -42,7 +42,9 @@ describe('the simulated provider', () => {
     const r1 = await p.refund({ idempotencyKey: 'task-1', orderNumber: 'DD202601150001', totalFen: 20000, amountFen: 5000, reason: 'r' });
     const r2 = await p.refund({ idempotencyKey: 'task-1', orderNumber: 'DD202601150001', totalFen: 20000, amountFen: 5000, reason: 'r' });
     expect(r2.providerRefundNo).toBe(r1.providerRefundNo);
-    expect((await rejection(p.refund({ idempotencyKey: 'task-2', orderNumber: 'DD202601150001', totalFen: 20000, amountFen: 15001, reason: 'r' }))).message).toMatch(/exceed/);
+    expect((await rejection(p.refund({ idempotencyKey: 'task-2', orderNumber: 'DD202601150001', totalFen: 20000, amountFen: 15001, reason: 'r' }))).message).toMatch(
+      /exceed/,
+    );
   });
 
   it('failure is a refusal, unknown is not: an unknown refund still happened and the retry with the same key finds it', async () => {
@@ -63,7 +65,13 @@ describe('the simulated provider', () => {
     const started = Date.now();
     await sim('slow').createPayment({ orderNumber: 'DD2', amountFen: 100, description: 'x', expiresAt: 0 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(25);
-    expect(isProviderUnknown(await rejection(sim('success', { DEPOTDESK_SIMULATED_PAYMENT_OUTCOME: 'unknown' }).createPayment({ orderNumber: 'DD2', amountFen: 100, description: 'x', expiresAt: 0 })))).toBe(true);
+    expect(
+      isProviderUnknown(
+        await rejection(
+          sim('success', { DEPOTDESK_SIMULATED_PAYMENT_OUTCOME: 'unknown' }).createPayment({ orderNumber: 'DD2', amountFen: 100, description: 'x', expiresAt: 0 }),
+        ),
+      ),
+    ).toBe(true);
     expect((await rejection(sim('success', { DEPOTDESK_SIMULATED_PAYMENT_OUTCOME: 'sometimes' }).query('DD2'))).code).toBe('config_invalid');
     expect((await sim('failure').createPayment({ orderNumber: 'DD3', amountFen: 1, description: 'x', expiresAt: 0 }, 'success')).codeUrl).toMatch(/DD3/);
   });

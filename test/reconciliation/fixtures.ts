@@ -12,9 +12,12 @@ import iconv from 'iconv-lite';
 
 export const WECHAT_HEADERS = {
   all: '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注',
-  success: '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,商品名称,商户数据包,手续费,费率,订单金额,费率备注',
-  refund: '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,退款申请时间,退款成功时间,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注',
-  legacy: '交易时间,公众账号ID,商户号,子商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,总金额,代金券或立减优惠金额,微信退款单号,商户退款单号,退款金额,代金券或立减优惠退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率',
+  success:
+    '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,商品名称,商户数据包,手续费,费率,订单金额,费率备注',
+  refund:
+    '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,退款申请时间,退款成功时间,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注',
+  legacy:
+    '交易时间,公众账号ID,商户号,子商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,总金额,代金券或立减优惠金额,微信退款单号,商户退款单号,退款金额,代金券或立减优惠退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率',
 } as const;
 export type WechatKind = keyof typeof WECHAT_HEADERS;
 
@@ -208,10 +211,31 @@ function alipayLine(r: AlipayRow): string {
   const text = (v: string | undefined) => `${v ?? ''}${T}`;
   const product = r.rawProduct ?? text(r.product);
   return [
-    text(r.tradeNo), text(r.orderNo), text(r.type), product, text(r.created), text(r.finished),
-    text(''), text(''), text(''), text(''), text(r.payer),
-    r.orderAmount, r.received, '0.00', '0.00', '0.00', r.discount ?? '0.00', '0.00', text(''), '0.00', '0.00',
-    text(r.refundNo), r.fee ?? '', '0.00', text(''),
+    text(r.tradeNo),
+    text(r.orderNo),
+    text(r.type),
+    product,
+    text(r.created),
+    text(r.finished),
+    text(''),
+    text(''),
+    text(''),
+    text(''),
+    text(r.payer),
+    r.orderAmount,
+    r.received,
+    '0.00',
+    '0.00',
+    '0.00',
+    r.discount ?? '0.00',
+    '0.00',
+    text(''),
+    '0.00',
+    '0.00',
+    text(r.refundNo),
+    r.fee ?? '',
+    '0.00',
+    text(''),
   ].join(',');
 }
 
@@ -286,7 +310,18 @@ export function zip(entries: ZipEntrySpec[]): Buffer {
     const utf8 = e.nameEncoding === 'utf-8';
     const name = utf8 ? Buffer.from(e.name, 'utf8') : iconv.encode(e.name, 'gbk');
     const packed = deflateRawSync(e.data);
-    const common = [u16(20), u16(utf8 ? 0x800 : 0), u16(8), u16(0x4800), u16(0x5861), u32(crc32(e.data)), u32(packed.length), u32(e.data.length), u16(name.length), u16(0)];
+    const common = [
+      u16(20),
+      u16(utf8 ? 0x800 : 0),
+      u16(8),
+      u16(0x4800),
+      u16(0x5861),
+      u32(crc32(e.data)),
+      u32(packed.length),
+      u32(e.data.length),
+      u16(name.length),
+      u16(0),
+    ];
     const local = Buffer.concat([u32(0x04034b50), ...common, name, packed]);
     centrals.push(Buffer.concat([u32(0x02014b50), u16(20), ...common, u16(0), u16(0), u16(0), u32(0), u32(offset), name]));
     locals.push(local);

@@ -98,7 +98,9 @@ describe('WeChat Pay trade bill', () => {
     const e = await refusal(wechat({ rows: [wechatPayment(), wechatPayment({ 商品名称: '充电费,`A区' })] }));
     expect(e.code).toBe('invalid_input');
     expect(e.details).toMatchObject({ reason: 'field_count', line: 3, fields: 28, expected: 27 });
-    expect(e.message).toBe('wechat-20240301.csv line 3: the detail row has 28 fields, the header has 27 (a value probably contains ",`", which the bill does not escape)');
+    expect(e.message).toBe(
+      'wechat-20240301.csv line 3: the detail row has 28 fields, the header has 27 (a value probably contains ",`", which the bill does not escape)',
+    );
   });
 
   it('reads a BOM and LF line ends exactly as it reads CRLF without a BOM', async () => {
@@ -363,7 +365,16 @@ const MAPPING: GenericMappingInput = {
   merchantId: 'AGG-001',
   skipLines: 2,
   commentPrefix: '#',
-  columns: { orderNo: '商户单号', amount: '交易金额', time: '交易时间', type: '交易类型', fee: '手续费', refundNo: '退款单号', gatewayTradeNo: '平台流水号', payer: '付款人' },
+  columns: {
+    orderNo: '商户单号',
+    amount: '交易金额',
+    time: '交易时间',
+    type: '交易类型',
+    fee: '手续费',
+    refundNo: '退款单号',
+    gatewayTradeNo: '平台流水号',
+    payer: '付款人',
+  },
   types: { payment: ['消费'], refund: ['退款'] },
   timeFormat: 'yyyy/MM/dd HH:mm:ss',
 };
@@ -394,7 +405,9 @@ describe('generic CSV through a column mapping', () => {
 
   it('without a type column, a negative amount is a refund; amounts may be in fen; times may carry their own zone', async () => {
     const csv = 'order,amount,at\r\nA1,1500,2024-03-01T10:00:00+08:00\r\nA1,-500,2024-03-01T02:00:00Z\r\n';
-    const s = await detectAndParse(Buffer.from(csv), 'x.csv', { mapping: { name: 'x', columns: { orderNo: 'order', amount: 'amount', time: 'at' }, amountUnit: 'fen', timeFormat: 'iso8601' } });
+    const s = await detectAndParse(Buffer.from(csv), 'x.csv', {
+      mapping: { name: 'x', columns: { orderNo: 'order', amount: 'amount', time: 'at' }, amountUnit: 'fen', timeFormat: 'iso8601' },
+    });
     expect(s.rows.map((r) => [r.kind, r.amountFen, r.time])).toEqual([
       ['payment', 1500, cn('2024-03-01 10:00:00')],
       ['refund', -500, cn('2024-03-01 10:00:00')],
@@ -411,7 +424,9 @@ describe('generic CSV through a column mapping', () => {
 
   it('refuses a mapping that is incomplete, naming the field', () => {
     expect(() => parseGenericMapping({ name: 'x', columns: { amount: 'a', time: 't' } })).toThrow(/mapping\.columns\.orderNo/);
-    expect(() => parseGenericMapping({ name: 'x', columns: { orderNo: 'o', amount: 'a', time: 't', type: 'k' } })).toThrow(/mapping\.types: columns\.type and types go together/);
+    expect(() => parseGenericMapping({ name: 'x', columns: { orderNo: 'o', amount: 'a', time: 't', type: 'k' } })).toThrow(
+      /mapping\.types: columns\.type and types go together/,
+    );
   });
 
   it('refuses a header without a mapped column, a bad amount, a bad time, a wrong field count and an unknown type, each at its line', async () => {

@@ -5,7 +5,16 @@ import { expectLedgerValid, newDriver, paidOrder, refundApp, refundsPayable, rev
 
 /** Guarantees of src-main/refunds/adjustments.ts, one block each, told as the counter's story. */
 
-type Adjustment = { id: string; state: string; amount: { fen: number }; electricity: { fen: number } | null; service: { fen: number } | null; resolvedBy: { id: string } | null; resolutionNote: string | null; resolvedAt: number | null };
+type Adjustment = {
+  id: string;
+  state: string;
+  amount: { fen: number };
+  electricity: { fen: number } | null;
+  service: { fen: number } | null;
+  resolvedBy: { id: string } | null;
+  resolutionNote: string | null;
+  resolvedAt: number | null;
+};
 
 let t: RefundApp;
 afterEach(async () => {
@@ -90,7 +99,10 @@ describe('2. the creator can neither approve nor reject', () => {
     expect(getAdjustment(t.app, a.id).state).toBe('pending');
     const r = await ok<{ adjustment: Adjustment }>(t.app, t.sup2, 'adjustments.approve', { adjustmentId: a.id, note: '核实无误' });
     expect(r.adjustment).toMatchObject({ state: 'approved', resolvedBy: { id: t.sup2.id }, resolutionNote: '核实无误', resolvedAt: t.clock.now() });
-    const audited = t.app.sqlite.prepare("SELECT method, result FROM audit_log WHERE method LIKE 'adjustments.%' ORDER BY id").all() as { method: string; result: string }[];
+    const audited = t.app.sqlite.prepare("SELECT method, result FROM audit_log WHERE method LIKE 'adjustments.%' ORDER BY id").all() as {
+      method: string;
+      result: string;
+    }[];
     expect(audited).toEqual([
       { method: 'adjustments.create', result: 'ok' },
       { method: 'adjustments.approve', result: 'forbidden' },
@@ -179,9 +191,14 @@ describe('6. an approved order adjustment moves the money to refunds payable and
     const d = newDriver(t.app);
     const o = await paidOrder(t.app, d, 10000, 'alipay');
     const a = await ok<Adjustment>(t.app, t.clerk, 'adjustments.create', { orderId: o.id, amount: '30.00', reason: '多充退回' });
-    const r = await ok<{ adjustment: Adjustment & { refundTaskId: string }; task: { id: string; state: string; channel: string; amount: { fen: number } } }>(t.app, t.sup1, 'adjustments.approve', {
-      adjustmentId: a.id,
-    });
+    const r = await ok<{ adjustment: Adjustment & { refundTaskId: string }; task: { id: string; state: string; channel: string; amount: { fen: number } } }>(
+      t.app,
+      t.sup1,
+      'adjustments.approve',
+      {
+        adjustmentId: a.id,
+      },
+    );
     expect(walletOf(t.app, d.id)).toBe(7000);
     expect(refundsPayable(t.app)).toBe(3000);
     expect(r.task).toMatchObject({ state: 'pending', channel: 'alipay', amount: { fen: 3000 } });

@@ -94,7 +94,10 @@ export function expectLedgerValid(app: AppContext): void {
   expect(r.violations, r.violations.map((v) => v.message).join('\n')).toEqual([]);
 }
 
-export function transfersByKeyPrefix(app: AppContext, prefix: string): { id: string; code: string; amount: number; memo: string | null; debit: string; credit: string }[] {
+export function transfersByKeyPrefix(
+  app: AppContext,
+  prefix: string,
+): { id: string; code: string; amount: number; memo: string | null; debit: string; credit: string }[] {
   return app.sqlite
     .prepare('SELECT id, code, amount, memo, debit_account_id AS debit, credit_account_id AS credit FROM ledger_transfers WHERE id LIKE ? ORDER BY seq')
     .all(`${prefix}%`) as { id: string; code: string; amount: number; memo: string | null; debit: string; credit: string }[];

@@ -63,7 +63,7 @@ describe('3. refused calls: backoff, then failed; an operator retries', () => {
     // Not due yet: a run now does nothing.
     expect((await processDueTasks(t.app)).processed).toEqual([]);
     t.clock.advance(5 * MINUTE);
-    s = (await processTask(t.app, task.id));
+    s = await processTask(t.app, task.id);
     expect(s).toMatchObject({ state: 'pending', attempts: 2, nextAttemptAt: t.clock.now() + 10 * MINUTE });
     t.clock.advance(10 * MINUTE);
     s = await processTask(t.app, task.id);
@@ -170,7 +170,11 @@ describe('6. failed tasks wait for an operator', () => {
     t = await refundApp();
     const { task, driverId } = await failedTask();
     expect(walletOf(t.app, driverId)).toBe(7000);
-    const r = await ok<{ state: string; resolution: string; resolvedBy: { id: string } }>(t.app, t.sup1, 'refunds.resolve', { taskId: task.id, outcome: 'back_to_wallet', note: '司机要求退回余额' });
+    const r = await ok<{ state: string; resolution: string; resolvedBy: { id: string } }>(t.app, t.sup1, 'refunds.resolve', {
+      taskId: task.id,
+      outcome: 'back_to_wallet',
+      note: '司机要求退回余额',
+    });
     expect(r).toMatchObject({ state: 'cancelled', resolution: 'back_to_wallet', resolvedBy: { id: t.sup1.id } });
     expect(walletOf(t.app, driverId)).toBe(10000);
     expect(refundsPayable(t.app)).toBe(0);
@@ -226,7 +230,15 @@ describe('7. 长款 refund requests become tasks', () => {
     const r = await processDueTasks(t.app);
     expect(r.pickedUp).toHaveLength(1);
     const task = getTask(t.app, r.pickedUp[0]);
-    expect(task).toMatchObject({ source: 'unmatched', unmatchedId: u.unmatchedId, amount: 8800, totalFen: 8800, orderNumber: u.number, state: 'completed', refundKey: null });
+    expect(task).toMatchObject({
+      source: 'unmatched',
+      unmatchedId: u.unmatchedId,
+      amount: 8800,
+      totalFen: 8800,
+      orderNumber: u.number,
+      state: 'completed',
+      refundKey: null,
+    });
     expect((t.app.sqlite.prepare('SELECT refund_task_id AS id FROM unmatched_payments WHERE id = ?').get(u.unmatchedId) as { id: string }).id).toBe(task.id);
     expect((t.app.sqlite.prepare('SELECT count(*) AS n FROM ledger_transfers').get() as { n: number }).n).toBe(transfers);
     expect((await processDueTasks(t.app)).pickedUp).toEqual([]);
@@ -263,7 +275,10 @@ describe('the job scheduler runs refund tasks', () => {
     await t.scheduler.drain();
     expect(getTask(t.app, task.id).state).toBe('completed');
     expect(paidOut(t.app, task)).toHaveLength(1);
-    const jobs = t.app.sqlite.prepare("SELECT state, unique_key AS uniqueKey FROM jobs WHERE kind = 'refunds.process' ORDER BY inserted_at").all() as { state: string; uniqueKey: string }[];
+    const jobs = t.app.sqlite.prepare("SELECT state, unique_key AS uniqueKey FROM jobs WHERE kind = 'refunds.process' ORDER BY inserted_at").all() as {
+      state: string;
+      uniqueKey: string;
+    }[];
     expect(jobs.map((j) => j.state)).toEqual(['completed', 'completed']);
     expect(jobs[0].uniqueKey).toBe(`refunds.process:${task.id}`);
   });

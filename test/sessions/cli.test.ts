@@ -91,10 +91,13 @@ describe('depotdesk session', { timeout: 240_000 }, () => {
     const d = await runningDepot();
     const common = ['--data-dir', d.dir, '--as', 'li', '--json'];
 
-    const started = json<SessionView>(await depotdesk(['session', 'start', '--charger', 'CP-1', '--connector', '1', '--driver', '13900001111', '--prepay', '30.00', ...common]));
+    const started = json<SessionView>(
+      await depotdesk(['session', 'start', '--charger', 'CP-1', '--connector', '1', '--driver', '13900001111', '--prepay', '30.00', ...common]),
+    );
     expect(started).toMatchObject({ state: 'STARTING', chargerId: 'CP-1', connectorId: 1, driverId: d.driver.id, prepay: '30.00' });
     // sessions.start does not wait for the charger: the RemoteStart reaches it a moment later.
-    for (let waited = 0; !d.cp.received.some((m) => m.text.includes('RemoteStartTransaction')) && waited < 15_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    for (let waited = 0; !d.cp.received.some((m) => m.text.includes('RemoteStartTransaction')) && waited < 15_000; waited += 20)
+      await new Promise((r) => setTimeout(r, 20));
     await d.idle();
     expect(d.cp.received.some((m) => m.text.includes('RemoteStartTransaction') && m.text.includes(started.idTag))).toBe(true);
 
@@ -103,10 +106,7 @@ describe('depotdesk session', { timeout: 240_000 }, () => {
     const t0 = Date.now() + 1_000;
     const tx = await d.cp.startTransaction(1, started.idTag, 10_000, t0);
     await d.idle();
-    const [shown, listed] = await Promise.all([
-      depotdesk(['session', 'show', started.id, ...common]),
-      depotdesk(['session', 'list', '--state', 'charging', ...common]),
-    ]);
+    const [shown, listed] = await Promise.all([depotdesk(['session', 'show', started.id, ...common]), depotdesk(['session', 'list', '--state', 'charging', ...common])]);
     expect(json<{ session: SessionView }>(shown).session).toMatchObject({ id: started.id, state: 'CHARGING', transactionId: tx });
     expect(json<{ items: SessionView[]; total: number }>(listed).items.map((s) => s.id)).toEqual([started.id]);
 

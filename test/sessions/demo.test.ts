@@ -12,7 +12,7 @@ import { makeApp } from '../helpers';
  * cards, so the sessions belong to drivers and are settled to their wallets.
  */
 describe('the demo depot, live', () => {
-  test('simulated demo chargers boot, charge on the demo drivers\' cards, and the sessions are settled to those drivers', { timeout: 90_000 }, async () => {
+  test("simulated demo chargers boot, charge on the demo drivers' cards, and the sessions are settled to those drivers", { timeout: 90_000 }, async () => {
     const { app } = makeApp({ overrides: { broker: { port: 0 } } });
     for (const step of [ledgerDemoStep, tariffsDemoStep, chargersDemoStep]) await step.run(app, { password: 'demo-password-1' });
     // Every default auto-start card is a demo driver's.
@@ -34,7 +34,9 @@ describe('the demo depot, live', () => {
       expect(sim.stats).toMatchObject({ booted: 3, rejected: 0 });
       const settledOf = () =>
         app.sqlite
-          .prepare("SELECT charger_id AS chargerId, driver_id AS driverId, id_tag AS idTag, state, review_reason AS review FROM charging_sessions WHERE origin = 'charger' AND state IN ('PAID', 'UNPAID')")
+          .prepare(
+            "SELECT charger_id AS chargerId, driver_id AS driverId, id_tag AS idTag, state, review_reason AS review FROM charging_sessions WHERE origin = 'charger' AND state IN ('PAID', 'UNPAID')",
+          )
           .all() as { chargerId: string; driverId: string | null; idTag: string; state: string; review: string | null }[];
       for (let i = 0; i < 300 && new Set(settledOf().map((s) => s.chargerId)).size < 3; i += 1) await new Promise((r) => setTimeout(r, 100));
       const settled = settledOf();

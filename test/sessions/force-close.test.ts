@@ -178,7 +178,17 @@ describe.each(brokerCases('test/sessions/force-close.test.ts (its Mosquitto case
 
     // 09:00 → 10:00, 6 kWh at 平: 3.7524 + 4.8000 = ¥8.5524 → ¥8.55 (electricity 375, service 480).
     const closed = await ok<SessionView>(app, approver, 'sessions.approveForceClose', { sessionId: s.id, note: 'checked the car is gone' });
-    expect(closed).toMatchObject({ state: 'PAID', meterStopWh: 106_000, stoppedAt: at('10:00'), stopReason: 'ForceClosed', energyWh: 6_000, amountFen: 855, electricityFen: 375, serviceFen: 480, paidHoldFen: 855 });
+    expect(closed).toMatchObject({
+      state: 'PAID',
+      meterStopWh: 106_000,
+      stoppedAt: at('10:00'),
+      stopReason: 'ForceClosed',
+      energyWh: 6_000,
+      amountFen: 855,
+      electricityFen: 375,
+      serviceFen: 480,
+      paidHoldFen: 855,
+    });
     expect(wallet(app, driver.id)).toEqual({ balance: 30_000 - 855, held: 0, available: 30_000 - 855 });
     expect(revenue(app)).toEqual({ electricity: 375, service: 480 });
     expect(timelineKinds(app, s.id).slice(-3)).toEqual(['force_close_requested', 'force_close', 'settled_paid']);
@@ -205,7 +215,10 @@ describe.each(brokerCases('test/sessions/force-close.test.ts (its Mosquitto case
     await ok(app, requester, 'sessions.requestForceClose', { sessionId: s.id, reason: 'stuck' });
     const noNote = await call(app, other, 'sessions.rejectForceClose', { sessionId: s.id, note: '' });
     expect(noNote.ok || noNote.error).toMatchObject({ code: 'invalid_input' });
-    const rejected = await ok<{ state: string; decidedBy: { id: string }; decisionNote: string }>(app, other, 'sessions.rejectForceClose', { sessionId: s.id, note: 'the site says the car is still plugged in' });
+    const rejected = await ok<{ state: string; decidedBy: { id: string }; decisionNote: string }>(app, other, 'sessions.rejectForceClose', {
+      sessionId: s.id,
+      note: 'the site says the car is still plugged in',
+    });
     expect(rejected).toMatchObject({ state: 'rejected', decidedBy: { id: other.id }, decisionNote: 'the site says the car is still plugged in' });
     expect(depot.session(s.id).state).toBe('CHARGING');
     expect(timelineKinds(app, s.id).slice(-2)).toEqual(['force_close_requested', 'force_close_rejected']);
@@ -227,9 +240,9 @@ describe.each(brokerCases('test/sessions/force-close.test.ts (its Mosquitto case
     await ok(app, a, 'sessions.requestForceClose', { sessionId: s.id, reason: 'no stop from the charger' });
     await ok(app, b, 'sessions.approveForceClose', { sessionId: s.id });
     expect(depot.session(s.id).amountFen).toBe(855);
-    const settleTransfers = (app.sqlite.prepare('SELECT id, amount FROM ledger_transfers WHERE session_id = ? ORDER BY seq').all(s.id) as { id: string; amount: number }[]).filter((t) =>
-      t.id.startsWith('settle:'),
-    );
+    const settleTransfers = (
+      app.sqlite.prepare('SELECT id, amount FROM ledger_transfers WHERE session_id = ? ORDER BY seq').all(s.id) as { id: string; amount: number }[]
+    ).filter((t) => t.id.startsWith('settle:'));
 
     // The charger comes back and replays the stop it kept: the car went on to 110 kWh at 10:30.
     // By hand (as in lifecycle.test.ts): 平 6 kWh + 峰 4 kWh = ¥15.9160 → ¥15.92 (electricity 792, service 800).
@@ -238,27 +251,51 @@ describe.each(brokerCases('test/sessions/force-close.test.ts (its Mosquitto case
     await cp.call('StopTransaction', stop);
     await depot.settle();
     const after = depot.session(s.id);
-    expect(after).toMatchObject({ state: 'PAID', meterStopWh: 110_000, stoppedAt: at('10:30'), stopReason: 'EVDisconnected', energyWh: 10_000, amountFen: 1592, electricityFen: 792, serviceFen: 800 });
+    expect(after).toMatchObject({
+      state: 'PAID',
+      meterStopWh: 110_000,
+      stoppedAt: at('10:30'),
+      stopReason: 'EVDisconnected',
+      energyWh: 10_000,
+      amountFen: 1592,
+      electricityFen: 792,
+      serviceFen: 800,
+    });
     // Only the difference moved: ¥7.37 from the wallet (the hold paid ¥8.55 and was resolved at the force-close).
     expect(after.paidHoldFen).toBe(855);
     expect(after.paidWalletFen).toBe(737);
     expect(wallet(app, driver.id)).toEqual({ balance: 30_000 - 1592, held: 0, available: 30_000 - 1592 });
     expect(revenue(app)).toEqual({ electricity: 792, service: 800 });
-    const resettle = app.sqlite.prepare("SELECT id, amount, code FROM ledger_transfers WHERE id LIKE 'resettle:%' ORDER BY seq").all() as { id: string; amount: number; code: string }[];
+    const resettle = app.sqlite.prepare("SELECT id, amount, code FROM ledger_transfers WHERE id LIKE 'resettle:%' ORDER BY seq").all() as {
+      id: string;
+      amount: number;
+      code: string;
+    }[];
     expect(resettle).toEqual([
       { id: `resettle:${s.id}#wallet:electricity`, amount: 792 - 375, code: 'settle_electricity' },
       { id: `resettle:${s.id}#wallet:service`, amount: 800 - 480, code: 'settle_service' },
     ]);
     // The settlement's own transfers are untouched.
     expect(
-      (app.sqlite.prepare('SELECT id, amount FROM ledger_transfers WHERE session_id = ? ORDER BY seq').all(s.id) as { id: string; amount: number }[]).filter((t) => t.id.startsWith('settle:')),
+      (app.sqlite.prepare('SELECT id, amount FROM ledger_transfers WHERE session_id = ? ORDER BY seq').all(s.id) as { id: string; amount: number }[]).filter((t) =>
+        t.id.startsWith('settle:'),
+      ),
     ).toEqual(settleTransfers);
-    const detail = await ok<{ timeline: { kind: string; detail: string }[]; forceClose: { stopRecordId: number | null; resettledAt: number | null; resettle: unknown } }>(app, depot.operator, 'sessions.get', {
-      id: s.id,
-    });
+    const detail = await ok<{ timeline: { kind: string; detail: string }[]; forceClose: { stopRecordId: number | null; resettledAt: number | null; resettle: unknown } }>(
+      app,
+      depot.operator,
+      'sessions.get',
+      {
+        id: s.id,
+      },
+    );
     expect(detail.timeline.at(-1)).toMatchObject({ kind: 'resettled' });
     expect(detail.timeline.at(-1)!.detail).toMatch(/¥8\.55 → ¥15\.92/);
-    expect(detail.forceClose).toMatchObject({ stopRecordId: expect.any(Number), resettledAt: expect.any(Number), resettle: { beforeFen: 855, afterFen: 1592, differenceFen: 737, walletFen: 737, debtFen: 0, returnedFen: 0 } });
+    expect(detail.forceClose).toMatchObject({
+      stopRecordId: expect.any(Number),
+      resettledAt: expect.any(Number),
+      resettle: { beforeFen: 855, afterFen: 1592, differenceFen: 737, walletFen: 737, debtFen: 0, returnedFen: 0 },
+    });
     expectFiguresMatchLedger(app, depot, s.id);
     expectLedgerValid(app);
 
@@ -273,7 +310,14 @@ describe.each(brokerCases('test/sessions/force-close.test.ts (its Mosquitto case
     await cp.call('StopTransaction', stop);
     await depot.settle();
     const outcome = writeTx(app.sqlite, () =>
-      applyStopAfterForceClose(app, depot.session(s.id), { recordId: detail.forceClose.stopRecordId!, meterStopWh: 110_000, chargerAt: at('10:30'), receivedAt: depot.clock.now(), reason: 'EVDisconnected', readings: [] }),
+      applyStopAfterForceClose(app, depot.session(s.id), {
+        recordId: detail.forceClose.stopRecordId!,
+        meterStopWh: 110_000,
+        chargerAt: at('10:30'),
+        receivedAt: depot.clock.now(),
+        reason: 'EVDisconnected',
+        readings: [],
+      }),
     );
     expect(outcome).toMatchObject({ done: true, note: expect.stringMatching(/already re-settled/) });
     expect(snapshot()).toEqual(before);
@@ -310,12 +354,22 @@ describe.each(brokerCases('test/sessions/force-close.test.ts (its Mosquitto case
     // The real stop of the first: its transactionData holds the 10:00 reading the charger could not
     // send, 109 kWh, so 9 kWh were 平 and 1 kWh 峰: 12.8286 + 1.8409 = ¥14.6695 → ¥14.67 (667 + 800).
     await backOnline(depot, cp1);
-    const reading = (wh: number, t: number) => ({ timestamp: new Date(t).toISOString(), sampledValue: [{ value: String(wh), measurand: 'Energy.Active.Import.Register', unit: 'Wh' }] });
-    await cp1.call('StopTransaction', cp1.stopPayload(low.tx, 110_000, at('11:00'), 'EVDisconnected', undefined, [reading(100_000, at('09:30')), reading(109_000, at('10:00')), reading(110_000, at('10:30'))]));
+    const reading = (wh: number, t: number) => ({
+      timestamp: new Date(t).toISOString(),
+      sampledValue: [{ value: String(wh), measurand: 'Energy.Active.Import.Register', unit: 'Wh' }],
+    });
+    await cp1.call(
+      'StopTransaction',
+      cp1.stopPayload(low.tx, 110_000, at('11:00'), 'EVDisconnected', undefined, [
+        reading(100_000, at('09:30')),
+        reading(109_000, at('10:00')),
+        reading(110_000, at('10:30')),
+      ]),
+    );
     await depot.settle();
     expect(depot.session(low.id)).toMatchObject({ state: 'PAID', amountFen: 1467, electricityFen: 667, serviceFen: 800, meterStopWh: 110_000 });
     expect(wallet(app, richer.id)).toEqual({ balance: 30_000 - 1467, held: 0, available: 30_000 - 1467 });
-    expect(app.sqlite.prepare("SELECT id, amount, code, debit_account_id AS debit FROM ledger_transfers WHERE id LIKE ?").all(`resettle:${low.id}%`)).toEqual([
+    expect(app.sqlite.prepare('SELECT id, amount, code, debit_account_id AS debit FROM ledger_transfers WHERE id LIKE ?').all(`resettle:${low.id}%`)).toEqual([
       { id: `resettle:${low.id}#return:electricity`, amount: 166, code: 'refund', debit: DEPOT.electricityRevenue },
     ]);
     expectFiguresMatchLedger(app, depot, low.id);
@@ -328,7 +382,9 @@ describe.each(brokerCases('test/sessions/force-close.test.ts (its Mosquitto case
     const owed = depot.session(high.id);
     expect(owed).toMatchObject({ state: 'PAID', amountFen: 1592, paidHoldFen: 855, paidWalletFen: 145, debtFen: 592, debtId: expect.any(String) });
     expect(wallet(app, poorer.id)).toEqual({ balance: 0, held: 0, available: 0 });
-    expect(app.sqlite.prepare("SELECT amount, status, session_id AS sessionId FROM ledger_debts WHERE driver_id = ?").all(poorer.id)).toEqual([{ amount: 592, status: 'open', sessionId: high.id }]);
+    expect(app.sqlite.prepare('SELECT amount, status, session_id AS sessionId FROM ledger_debts WHERE driver_id = ?').all(poorer.id)).toEqual([
+      { amount: 592, status: 'open', sessionId: high.id },
+    ]);
     const notes = app.sqlite.prepare("SELECT text FROM notifications WHERE driver_id = ? AND kind = 'resettled'").all(poorer.id) as { text: string }[];
     expect(notes[0].text).toMatch(/¥5\.92 could not be paid/);
     expectFiguresMatchLedger(app, depot, high.id);
@@ -375,8 +431,12 @@ test('a late StopTransaction whose readings contradict the force-close reading c
   await backOnline(depot, cp);
   await cp.call('StopTransaction', cp.stopPayload(s.tx, 104_000, at('10:30')));
   await depot.settle();
-  expect({ session: depot.session(s.id), wallet: wallet(app, driver.id), transfers: app.sqlite.prepare('SELECT count(*) AS n FROM ledger_transfers').get() }).toEqual(before);
-  const record = app.sqlite.prepare("SELECT parked_at AS parkedAt, processed_at AS processedAt, process_error AS error FROM charger_transactions WHERE kind = 'stop'").get() as {
+  expect({ session: depot.session(s.id), wallet: wallet(app, driver.id), transfers: app.sqlite.prepare('SELECT count(*) AS n FROM ledger_transfers').get() }).toEqual(
+    before,
+  );
+  const record = app.sqlite
+    .prepare("SELECT parked_at AS parkedAt, processed_at AS processedAt, process_error AS error FROM charger_transactions WHERE kind = 'stop'")
+    .get() as {
     parkedAt: number | null;
     processedAt: number | null;
     error: string;
@@ -474,22 +534,35 @@ describe('the ledger: re-settlement and verify', () => {
 
     postSessionCharge(app, { key: 'settle:S1', driverId: d.id, sessionId: 'S1', electricityFen: 300, serviceFen: 200 });
     const r = resettleSession(app, { key: 'resettle:S1', driverId: d.id, sessionId: 'S1', electricityFen: 350, serviceFen: 190 });
-    expect(r).toMatchObject({ before: { totalFen: 500 }, after: { totalFen: 540 }, differenceFen: 40, charged: { walletFen: 50, debtFen: 0 }, returnedFen: 10, replayed: false });
+    expect(r).toMatchObject({
+      before: { totalFen: 500 },
+      after: { totalFen: 540 },
+      differenceFen: 40,
+      charged: { walletFen: 50, debtFen: 0 },
+      returnedFen: 10,
+      replayed: false,
+    });
     expect(walletView(app, d.id).wallet.balanceFen).toBe(10_000 - 540);
     // Again with the same figures: the first result, nothing moved; with other figures: refused.
     expect(resettleSession(app, { key: 'resettle:S1', driverId: d.id, sessionId: 'S1', electricityFen: 350, serviceFen: 190 }).replayed).toBe(true);
-    expect(() => resettleSession(app, { key: 'resettle:S1', driverId: d.id, sessionId: 'S1', electricityFen: 400, serviceFen: 190 })).toThrow(/already used for a different resettle/);
+    expect(() => resettleSession(app, { key: 'resettle:S1', driverId: d.id, sessionId: 'S1', electricityFen: 400, serviceFen: 190 })).toThrow(
+      /already used for a different resettle/,
+    );
     expect(() => resettleSession(app, { key: 'resettle:S9', driverId: d.id, sessionId: 'S1', electricityFen: 1, serviceFen: 1 })).toThrow(/keyed resettle:<session>/);
     expect(walletView(app, d.id).wallet.balanceFen).toBe(10_000 - 540);
     expect(verifyLedger(app).violations).toEqual([]);
 
     // Revenue of S1 booked by a batch that is not S1's own re-settlement is a second settlement.
     runOperation(app, { key: 'resettle:S2', kind: 'resettle', request: {} }, (cx) =>
-      applyTransfers(cx.batch, [{ id: 'resettle:S2#x', debitAccountId: wallet, creditAccountId: DEPOT.electricityRevenue, amount: 10, code: 'settle_electricity', sessionId: 'S1' }]),
+      applyTransfers(cx.batch, [
+        { id: 'resettle:S2#x', debitAccountId: wallet, creditAccountId: DEPOT.electricityRevenue, amount: 10, code: 'settle_electricity', sessionId: 'S1' },
+      ]),
     );
     // And a "re-settlement" of a session nothing ever settled.
     runOperation(app, { key: 'resettle:S3', kind: 'resettle', request: {} }, (cx) =>
-      applyTransfers(cx.batch, [{ id: 'resettle:S3#x', debitAccountId: wallet, creditAccountId: DEPOT.serviceRevenue, amount: 10, code: 'settle_service', sessionId: 'S3' }]),
+      applyTransfers(cx.batch, [
+        { id: 'resettle:S3#x', debitAccountId: wallet, creditAccountId: DEPOT.serviceRevenue, amount: 10, code: 'settle_service', sessionId: 'S3' },
+      ]),
     );
     expect(verifyLedger(app).violations.map((v) => [v.kind, v.session, v.message])).toEqual([
       ['settled_twice', 'S1', 'session S1 was settled by 2 different batches'],

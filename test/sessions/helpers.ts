@@ -48,7 +48,9 @@ export interface SessionDepot {
 let phone = 13800000000;
 
 /** `external`: an external broker (Mosquitto) instead of the embedded one; its charger logins must use PASSWORD. */
-export async function startSessionDepot(opts: { overrides?: Record<string, unknown>; external?: { url: string; username: string; password: string } } = {}): Promise<SessionDepot> {
+export async function startSessionDepot(
+  opts: { overrides?: Record<string, unknown>; external?: { url: string; username: string; password: string } } = {},
+): Promise<SessionDepot> {
   const broker = opts.external ? { mode: 'external', ...opts.external } : { port: 0 };
   const overrides = { ...opts.overrides, broker };
   const { app, clock } = makeApp({ overrides });

@@ -50,7 +50,9 @@ async function depotWithParkedStops() {
 
 function record(depot: SessionDepot, id: number) {
   return depot.app.sqlite
-    .prepare('SELECT resolution, resolved_by AS resolvedBy, resolution_note AS note, attached_session_id AS sessionId, processed_at AS processedAt FROM charger_transactions WHERE id = ?')
+    .prepare(
+      'SELECT resolution, resolved_by AS resolvedBy, resolution_note AS note, attached_session_id AS sessionId, processed_at AS processedAt FROM charger_transactions WHERE id = ?',
+    )
     .get(id) as { resolution: string | null; resolvedBy: string | null; note: string | null; sessionId: string | null; processedAt: number | null };
 }
 
@@ -63,7 +65,9 @@ describe('depotdesk inbox (the CLI on the depot file)', { timeout: 240_000 }, ()
     expect(text.code, text.stderr).toBe(0);
     const lines = text.stdout.trim().split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(new RegExp(`^ *${a} CP-1 +stop +tx 900001 +1000 Wh +charger 2026-01-15T02:00:00Z +parked [\\d.]+ h +waiting for the StartTransaction of transaction 900001`));
+    expect(lines[0]).toMatch(
+      new RegExp(`^ *${a} CP-1 +stop +tx 900001 +1000 Wh +charger 2026-01-15T02:00:00Z +parked [\\d.]+ h +waiting for the StartTransaction of transaction 900001`),
+    );
     expect(lines[2]).toMatch(new RegExp(`^ *${c} CP-2 +stop +tx 900003 +3000 Wh`));
     expect(lines[3]).toBe('(3 of 3 parked; 0 need attention)');
     expect(text.stdout).not.toContain('[needs attention]');
@@ -211,7 +215,13 @@ describe('depotdesk inbox (the CLI on the depot file)', { timeout: 240_000 }, ()
     const done = discard(String(b), ['--reason', 'test publish from the installer', '--json']);
     expect(done.code, done.stderr).toBe(0);
     expect(done.json()).toEqual({ recordId: b });
-    expect(record(depot, b)).toMatchObject({ resolution: 'discarded', resolvedBy: supervisor.id, note: 'test publish from the installer', sessionId: null, processedAt: expect.any(Number) });
+    expect(record(depot, b)).toMatchObject({
+      resolution: 'discarded',
+      resolvedBy: supervisor.id,
+      note: 'test publish from the installer',
+      sessionId: null,
+      processedAt: expect.any(Number),
+    });
     const listed = cli(['inbox', 'list', '--charger', 'CP-1', ...as('inbox-op'), '--json'], ENV).json<Page>();
     expect(listed.items.map((x) => x.id)).toEqual([a]);
 

@@ -12,7 +12,9 @@ const HOUR = 3_600_000;
 
 function parked(depot: SessionDepot): { id: number; kind: string; transactionId: number; reason: string }[] {
   return depot.app.sqlite
-    .prepare('SELECT id, kind, transaction_id AS transactionId, process_error AS reason FROM charger_transactions WHERE processed_at IS NULL AND parked_at IS NOT NULL ORDER BY id')
+    .prepare(
+      'SELECT id, kind, transaction_id AS transactionId, process_error AS reason FROM charger_transactions WHERE processed_at IS NULL AND parked_at IS NOT NULL ORDER BY id',
+    )
     .all() as { id: number; kind: string; transactionId: number; reason: string }[];
 }
 
@@ -21,36 +23,39 @@ function orphanStop(i: number): string {
   return JSON.stringify([2, `o${i}`, 'StopTransaction', { transactionId: 100_000 + i, meterStop: 1000, timestamp: '2026-01-15T02:00:00Z' }]);
 }
 
-describe.each(brokerCases('test/sessions/inbox-parking.test.ts (its Mosquitto cases)'))('charger records that cannot be applied never hold up the others, through $broker', ({ start }) => {
-  test('2,000 StopTransactions for transactions nobody started are parked, and a normal session on another charger after them is applied and settled', async () => {
-    const depot = await start();
-    const { app } = depot;
-    const flooder = await depot.charger('CP-1');
-    const cp = await depot.charger('CP-2');
-    const driver = depot.driver({ topUpYuan: 100, tag: 'CARD-1' });
+describe.each(brokerCases('test/sessions/inbox-parking.test.ts (its Mosquitto cases)'))(
+  'charger records that cannot be applied never hold up the others, through $broker',
+  ({ start }) => {
+    test('2,000 StopTransactions for transactions nobody started are parked, and a normal session on another charger after them is applied and settled', async () => {
+      const depot = await start();
+      const { app } = depot;
+      const flooder = await depot.charger('CP-1');
+      const cp = await depot.charger('CP-2');
+      const driver = depot.driver({ topUpYuan: 100, tag: 'CARD-1' });
 
-    for (let i = 0; i < 2_000; i += 1) await flooder.publishRaw('ocpp/cp/CP-1', orphanStop(i));
-    await depot.until(() => parked(depot).length === 2_000, 'the 2,000 orphan stops are parked');
+      for (let i = 0; i < 2_000; i += 1) await flooder.publishRaw('ocpp/cp/CP-1', orphanStop(i));
+      await depot.until(() => parked(depot).length === 2_000, 'the 2,000 orphan stops are parked');
 
-    const tx = await cp.startTransaction(1, 'CARD-1', 5_000, at('09:00'));
-    await cp.meterValues(1, tx, 6_000, at('09:30'));
-    await cp.stopTransaction(tx, 7_000, at('10:00'));
-    await depot.settle();
+      const tx = await cp.startTransaction(1, 'CARD-1', 5_000, at('09:00'));
+      await cp.meterValues(1, tx, 6_000, at('09:30'));
+      await cp.stopTransaction(tx, 7_000, at('10:00'));
+      await depot.settle();
 
-    const [session] = app.sqlite.prepare("SELECT id FROM charging_sessions WHERE charger_id = 'CP-2'").all() as { id: string }[];
-    expect(session, 'the session behind the orphans was applied').toBeDefined();
-    const s = depot.session(session.id);
-    expect(s.state).toBe('PAID');
-    // 2 kWh 平 (09:00–10:00): 2 × (0.62540 + 0.80000) = 2.85080 → ¥2.85.
-    expect(s.amountFen).toBe(285);
-    expect(wallet(app, driver.id).balance).toBe(10_000 - 285);
-    const orphans = parked(depot);
-    expect(orphans).toHaveLength(2_000);
-    expect(orphans.every((r) => r.kind === 'stop' && /waiting for the StartTransaction of transaction 1\d{5}/.test(r.reason))).toBe(true);
-    expect(inboxDoctorCheck(app)).toMatchObject({ ok: true, detail: '2000 record(s) parked, none past the alert age yet' });
-    expectLedgerValid(app);
-  });
-});
+      const [session] = app.sqlite.prepare("SELECT id FROM charging_sessions WHERE charger_id = 'CP-2'").all() as { id: string }[];
+      expect(session, 'the session behind the orphans was applied').toBeDefined();
+      const s = depot.session(session.id);
+      expect(s.state).toBe('PAID');
+      // 2 kWh 平 (09:00–10:00): 2 × (0.62540 + 0.80000) = 2.85080 → ¥2.85.
+      expect(s.amountFen).toBe(285);
+      expect(wallet(app, driver.id).balance).toBe(10_000 - 285);
+      const orphans = parked(depot);
+      expect(orphans).toHaveLength(2_000);
+      expect(orphans.every((r) => r.kind === 'stop' && /waiting for the StartTransaction of transaction 1\d{5}/.test(r.reason))).toBe(true);
+      expect(inboxDoctorCheck(app)).toMatchObject({ ok: true, detail: '2000 record(s) parked, none past the alert age yet' });
+      expectLedgerValid(app);
+    });
+  },
+);
 
 describe('the queue of charger records needing attention', () => {
   async function depotWithOrphan() {
@@ -105,7 +110,11 @@ describe('the queue of charger records needing attention', () => {
     const wrongCharger = await call(app, depot.supervisor, 'sessions.attachRecord', { recordId, sessionId: 'no-such-session', note: 'x' });
     expect(wrongCharger).toMatchObject({ ok: false, error: { code: 'not_found' } });
 
-    const r = await ok<{ settled: boolean }>(app, depot.supervisor, 'sessions.attachRecord', { recordId, sessionId: row.id, note: 'charger lost its numbering after a reboot' });
+    const r = await ok<{ settled: boolean }>(app, depot.supervisor, 'sessions.attachRecord', {
+      recordId,
+      sessionId: row.id,
+      note: 'charger lost its numbering after a reboot',
+    });
     const settled = depot.session(row.id);
     expect(timelineKinds(app, row.id)).toEqual(['charger_start', 'stop_transaction', 'record_attached', 'settled_paid']);
     expect(r.settled).toBe(true);
@@ -115,7 +124,9 @@ describe('the queue of charger records needing attention', () => {
     expect(settled.amountFen).toBe(143);
     expect(wallet(app, driver.id).balance).toBe(10_000 - 143);
     expect(timelineKinds(app, row.id)).toEqual(['charger_start', 'stop_transaction', 'record_attached', 'settled_paid']);
-    const rec = app.sqlite.prepare('SELECT resolution, resolved_by AS by, attached_session_id AS sessionId, processed_at AS processedAt FROM charger_transactions WHERE id = ?').get(recordId);
+    const rec = app.sqlite
+      .prepare('SELECT resolution, resolved_by AS by, attached_session_id AS sessionId, processed_at AS processedAt FROM charger_transactions WHERE id = ?')
+      .get(recordId);
     expect(rec).toMatchObject({ resolution: 'attached', by: depot.supervisor.id, sessionId: row.id });
     expect(parked(depot)).toHaveLength(0);
 
@@ -197,7 +208,11 @@ describe('records from before the upgrade', () => {
       insert.run('CP-1', 'meter', 3, `meter|1|3|${hash}`, hash, 9, null);
       insert.run('CP-1', 'stop', 4, 'stop|4', 'cd'.repeat(32), null, 'waiting for the StartTransaction of transaction 4');
       migrate(db, full);
-      const rows = db.prepare('SELECT kind, hex(dedup_key) AS key, CASE WHEN content_hash IS NULL THEN NULL ELSE hex(content_hash) END AS hash, parked_at AS parkedAt, payload FROM charger_transactions ORDER BY id').all();
+      const rows = db
+        .prepare(
+          'SELECT kind, hex(dedup_key) AS key, CASE WHEN content_hash IS NULL THEN NULL ELSE hex(content_hash) END AS hash, parked_at AS parkedAt, payload FROM charger_transactions ORDER BY id',
+        )
+        .all();
       expect(rows).toEqual([
         { kind: 'meter', key: 'AB'.repeat(16), hash: null, parkedAt: null, payload: '{}' },
         { kind: 'stop', key: Buffer.from('stop|4').toString('hex').toUpperCase(), hash: 'CD'.repeat(16), parkedAt: 5, payload: '{}' },

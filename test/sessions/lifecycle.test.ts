@@ -43,7 +43,12 @@ describe.each(brokerCases('test/sessions/lifecycle.test.ts (its Mosquitto cases)
     expect(revenue(app)).toEqual({ electricity: 792, service: 800 });
     expect(timelineKinds(app, s.id)).toEqual(['placed', 'remote_start_sent', 'remote_start_accepted', 'start_transaction', 'stop_transaction', 'settled_paid']);
 
-    const detail = await ok<{ quote: { periods: Record<string, { kwh: string }> }; transfers: { id: string; amountFen: number }[] }>(app, depot.operator, 'sessions.get', { id: s.id });
+    const detail = await ok<{ quote: { periods: Record<string, { kwh: string }> }; transfers: { id: string; amountFen: number }[] }>(
+      app,
+      depot.operator,
+      'sessions.get',
+      { id: s.id },
+    );
     expect(detail.quote.periods.flat.kwh).toBe('6.000000');
     expect(detail.quote.periods.peak.kwh).toBe('4.000000');
     expect(detail.transfers.map((t) => t.id)).toEqual(expect.arrayContaining([`hold:${s.id}`, `settle:${s.id}#post`]));

@@ -21,7 +21,9 @@ describe('the session state machine', () => {
     const { app } = makeApp();
     const now = app.clock.now();
     app.sqlite
-      .prepare("INSERT INTO charging_sessions (id, state, origin, charger_id, connector_id, id_tag, created_at, updated_at) VALUES ('S1', 'CHARGING', 'charger', 'CP', 1, 'T', ?, ?)")
+      .prepare(
+        "INSERT INTO charging_sessions (id, state, origin, charger_id, connector_id, id_tag, created_at, updated_at) VALUES ('S1', 'CHARGING', 'charger', 'CP', 1, 'T', ?, ?)",
+      )
       .run(now, now);
     expect(() => transition(app, { sessionId: 'S1', from: 'CHARGING', event: 'settled_paid' })).toThrow(expect.objectContaining({ code: 'illegal_transition' }));
     // The caller believed the session was STOPPING: the guarded UPDATE matches no row.

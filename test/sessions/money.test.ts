@@ -82,7 +82,11 @@ describe('settlement and the money it moves', () => {
 
     // CP-1 loses its network: it may have finished without being able to say so.
     depot.clock.advance(10 * 60_000);
-    expect(markOfflineChargers(app).map((c) => c.chargerId).sort()).toEqual(['CP-1', 'CP-2']);
+    expect(
+      markOfflineChargers(app)
+        .map((c) => c.chargerId)
+        .sort(),
+    ).toEqual(['CP-1', 'CP-2']);
     expect(await cp2.authorize('CARD-CC-1')).toEqual({ idTagInfo: { status: 'Accepted' } });
 
     // CP-1 comes back and stops; the card is free everywhere.
@@ -104,9 +108,9 @@ describe('settlement and the money it moves', () => {
     await cp2.startTransaction(2, 'CARD-CC-2', 0, at('08:00'));
     await depot.settle();
     // Our answer is kept on the StartTransaction's own row in the message log.
-    const logged = app.sqlite
-      .prepare("SELECT answer FROM charger_messages WHERE charger_id = 'CP-2' AND direction = 'in' AND action = 'StartTransaction'")
-      .get() as { answer: Buffer | string };
+    const logged = app.sqlite.prepare("SELECT answer FROM charger_messages WHERE charger_id = 'CP-2' AND direction = 'in' AND action = 'StartTransaction'").get() as {
+      answer: Buffer | string;
+    };
     expect(JSON.parse(decodePayload(logged.answer))).toMatchObject({ Payload: { idTagInfo: { status: 'Accepted' } } });
     expectLedgerValid(app);
   });
@@ -150,7 +154,8 @@ describe('starts the operator cannot make, and why', () => {
     const { app } = depot;
     const cp = await depot.charger('CP-1');
     const driver = depot.driver({ topUpYuan: 50 });
-    const start = (p: Record<string, unknown>) => call(app, depot.operator, 'sessions.start', { chargerId: 'CP-1', connectorId: 1, driver: driver.id, prepay: '10.00', ...p });
+    const start = (p: Record<string, unknown>) =>
+      call(app, depot.operator, 'sessions.start', { chargerId: 'CP-1', connectorId: 1, driver: driver.id, prepay: '10.00', ...p });
     const reason = async (p: Record<string, unknown>) => {
       const r = await start(p);
       if (r.ok) throw new Error('expected a refusal');

@@ -38,7 +38,10 @@ describe.skipIf(missing)('a session through Mosquitto', { timeout: 60_000 }, () 
     // CP-1 (logged in as CP-1) stops CP-2's session with an inflated meter, and starts one with a driver's card.
     const spoofedStop = { ...cp2.stopPayload(tx, 900_000, at('09:10')) };
     await cp1.publishRaw('ocpp/cp/CP-2', JSON.stringify([2, 'spoof-stop', 'StopTransaction', spoofedStop]));
-    await cp1.publishRaw('ocpp/cp/CP-2', JSON.stringify([2, 'spoof-start', 'StartTransaction', { connectorId: 2, idTag: 'CARD-8', meterStart: 0, timestamp: new Date(at('09:05')).toISOString() }]));
+    await cp1.publishRaw(
+      'ocpp/cp/CP-2',
+      JSON.stringify([2, 'spoof-start', 'StartTransaction', { connectorId: 2, idTag: 'CARD-8', meterStart: 0, timestamp: new Date(at('09:05')).toISOString() }]),
+    );
     // CP-1's own round trip after the spoofs: Mosquitto forwards one client's messages in order,
     // so had it let the spoofs through, the back office would have them by the time this is answered.
     await cp1.heartbeat();

@@ -26,7 +26,10 @@ vi.mock('../../src-main/sessions/settle', async (importOriginal) => {
 const DAY = 24 * 3_600_000;
 
 /** A driver charges at the charger with a card and presses its stop button; settlement is lost. */
-async function stoppedAtChargerUnsettled(depot: SessionDepot, opts: { topUpYuan: number; tag: string; kwh: number; connector?: number; chargerId?: string }): Promise<{ sessionId: string; driverId: string }> {
+async function stoppedAtChargerUnsettled(
+  depot: SessionDepot,
+  opts: { topUpYuan: number; tag: string; kwh: number; connector?: number; chargerId?: string },
+): Promise<{ sessionId: string; driverId: string }> {
   const cp = await depot.charger(opts.chargerId ?? `CP-${opts.tag}`);
   const driver = depot.driver({ topUpYuan: opts.topUpYuan, tag: opts.tag });
   crash.on = true;

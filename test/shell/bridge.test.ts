@@ -21,7 +21,10 @@ class FakeIpcRenderer implements RendererIpcLike {
     return this;
   }
   removeListener(channel: string, listener: Listener): this {
-    this.listeners.set(channel, (this.listeners.get(channel) ?? []).filter((l) => l !== listener));
+    this.listeners.set(
+      channel,
+      (this.listeners.get(channel) ?? []).filter((l) => l !== listener),
+    );
     return this;
   }
   /** What Electron does on webContents.send: the IpcRendererEvent first, its `sender` is ipcRenderer. */

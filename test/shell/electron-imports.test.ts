@@ -33,7 +33,7 @@ describe('only the Electron entry points import electron', () => {
     ]) {
       expect(line).toMatch(ELECTRON_IMPORT);
     }
-    for (const line of ["import x from 'electron-vite';", "import { rebuild } from '@electron/rebuild';", "// the electron window"]) {
+    for (const line of ["import x from 'electron-vite';", "import { rebuild } from '@electron/rebuild';", '// the electron window']) {
       expect(line).not.toMatch(ELECTRON_IMPORT);
     }
   });

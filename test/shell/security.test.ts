@@ -12,12 +12,7 @@ import { devServerUrl, electronDataDir, mainWindowOptions, startUrl, alertNotifi
 import { isTrustedSender } from '../../src-main/contract/ipc';
 
 describe('links the operator clicks open in the system browser only when they are ordinary public web pages', () => {
-  it.each([
-    'https://www.95598.cn/',
-    'https://docs.depotdesk.example/tariffs#peak',
-    'http://example.com/path?q=1',
-    'https://example.com:8443/',
-  ])('opens %s', (url) => {
+  it.each(['https://www.95598.cn/', 'https://docs.depotdesk.example/tariffs#peak', 'http://example.com/path?q=1', 'https://example.com:8443/'])('opens %s', (url) => {
     expect(isTrustedExternalUrl(url)).toBe(true);
   });
 
@@ -79,11 +74,7 @@ describe('links the operator clicks open in the system browser only when they ar
 });
 
 describe('the window only ever shows our own origin', () => {
-  it.each([
-    'app://depotdesk/index.html',
-    'app://depotdesk/',
-    'app://depotdesk/index.html#/sessions/42',
-  ])('allows navigating to %s', (to) => {
+  it.each(['app://depotdesk/index.html', 'app://depotdesk/', 'app://depotdesk/index.html#/sessions/42'])('allows navigating to %s', (to) => {
     expect(shouldAllowNavigation('app://depotdesk/index.html', to)).toBe(true);
   });
 
@@ -148,13 +139,23 @@ describe('the dev server is honoured only in an unpackaged run on loopback', () 
 });
 
 describe('browser permissions', () => {
-  it.each(['media', 'geolocation', 'notifications', 'clipboard-read', 'clipboard-sanitized-write', 'openExternal', 'hid', 'serial', 'usb', 'midiSysex', 'fullscreen', 'unknown'])(
-    'are all refused, even for our own page: %s',
-    (permission) => {
-      expect(permissionDecision(permission, 'app://depotdesk/index.html')).toBe(false);
-      expect(permissionDecision(permission, 'https://evil.example/')).toBe(false);
-    },
-  );
+  it.each([
+    'media',
+    'geolocation',
+    'notifications',
+    'clipboard-read',
+    'clipboard-sanitized-write',
+    'openExternal',
+    'hid',
+    'serial',
+    'usb',
+    'midiSysex',
+    'fullscreen',
+    'unknown',
+  ])('are all refused, even for our own page: %s', (permission) => {
+    expect(permissionDecision(permission, 'app://depotdesk/index.html')).toBe(false);
+    expect(permissionDecision(permission, 'https://evil.example/')).toBe(false);
+  });
 });
 
 describe('the content security policy on app:// responses', () => {
@@ -171,7 +172,7 @@ describe('the content security policy on app:// responses', () => {
     expect(directives.get('default-src')).toEqual(["'self'"]);
   });
 
-  it("allows inline styles only (antd writes its styles at run time)", () => {
+  it('allows inline styles only (antd writes its styles at run time)', () => {
     expect(directives.get('style-src')).toEqual(["'self'", "'unsafe-inline'"]);
     const unsafe = [...directives].filter(([, v]) => v.includes("'unsafe-inline'")).map(([k]) => k);
     expect(unsafe).toEqual(['style-src']);

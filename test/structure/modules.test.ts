@@ -81,7 +81,9 @@ describe('the depot', () => {
     const schema = (await import('../../src-main/schema')) as Record<string, unknown>;
     const { getTableName, is } = await import('drizzle-orm');
     const { SQLiteTable } = await import('drizzle-orm/sqlite-core');
-    const all = Object.values(schema).filter((v) => is(v, SQLiteTable)).map((t) => getTableName(t as InstanceType<typeof SQLiteTable>));
+    const all = Object.values(schema)
+      .filter((v) => is(v, SQLiteTable))
+      .map((t) => getTableName(t as InstanceType<typeof SQLiteTable>));
     const owned = [...depot.tableOwners.keys()];
     expect(owned.sort()).toEqual(all.filter((n) => n !== 'app_meta').sort());
   });

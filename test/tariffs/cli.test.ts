@@ -55,7 +55,11 @@ describe('depotdesk tariff', { timeout: 180_000 }, () => {
     const dir = tempDir();
     expect(cli(['init', '--admin', 'boss', '--data-dir', dir], PW).code).toBe(0);
 
-    const badFile = write(dir, 'bad.json', JSON.stringify({ ...GUANGDONG_PLAN, prices: { ...GUANGDONG_PLAN.prices, peak: { electricity: '1.040901', service: '0.8' } } }));
+    const badFile = write(
+      dir,
+      'bad.json',
+      JSON.stringify({ ...GUANGDONG_PLAN, prices: { ...GUANGDONG_PLAN.prices, peak: { electricity: '1.040901', service: '0.8' } } }),
+    );
     const bad = cli(['tariff', 'import', badFile, '--station', 'depot-1', '--data-dir', dir, '--as', 'boss', '--json'], PW);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/prices\.peak\.electricity: has more than 5 decimals/);

@@ -32,7 +32,9 @@ function errorOf(fn: () => unknown): DepotError {
 
 describe('tariff file validation names the field and the reason', () => {
   it('47 slots: "slots: must have 48 entries"', () => {
-    expect(issuesOf(fileWith({ slots: GUANGDONG_PLAN.slots.slice(1) }))).toEqual([{ field: 'slots', reason: 'must have 48 entries (one per half hour from 00:00); got 47' }]);
+    expect(issuesOf(fileWith({ slots: GUANGDONG_PLAN.slots.slice(1) }))).toEqual([
+      { field: 'slots', reason: 'must have 48 entries (one per half hour from 00:00); got 47' },
+    ]);
   });
 
   it('an unknown period names its slot', () => {
@@ -60,7 +62,14 @@ describe('tariff file validation names the field and the reason', () => {
   });
 
   it('months and dates must be real', () => {
-    const issues = issuesOf(fileWith({ rules: [{ months: [7, 13, 7], slots: { '22': 'sharp' } }, { dates: ['2024-02-30', '2024-08-01'], slots: { '30': 'sharp' } }] }));
+    const issues = issuesOf(
+      fileWith({
+        rules: [
+          { months: [7, 13, 7], slots: { '22': 'sharp' } },
+          { dates: ['2024-02-30', '2024-08-01'], slots: { '30': 'sharp' } },
+        ],
+      }),
+    );
     expect(issues.map((i) => i.field)).toEqual(['rules[0].months[1]', 'rules[0].months[2]', 'rules[1].dates[0]']);
     expect(issues[0].reason).toBe('must be a month number 1..12; got 13');
     expect(issues[1].reason).toBe('month 7 is listed twice');
@@ -68,14 +77,23 @@ describe('tariff file validation names the field and the reason', () => {
   });
 
   it('a rule needs months or dates, not both, and at least one valid slot', () => {
-    expect(issuesOf(fileWith({ rules: [{ slots: { '22': 'sharp' } }] }))[0]).toEqual({ field: 'rules[0]', reason: 'needs "months" (e.g. [7, 8, 9]) or "dates" (e.g. ["2024-08-01"])' });
+    expect(issuesOf(fileWith({ rules: [{ slots: { '22': 'sharp' } }] }))[0]).toEqual({
+      field: 'rules[0]',
+      reason: 'needs "months" (e.g. [7, 8, 9]) or "dates" (e.g. ["2024-08-01"])',
+    });
     expect(issuesOf(fileWith({ rules: [{ months: [7], dates: ['2024-07-01'], slots: { '1': 'peak' } }] }))[0].field).toBe('rules[0]');
-    expect(issuesOf(fileWith({ rules: [{ months: [7], slots: {} }] }))[0]).toEqual({ field: 'rules[0].slots', reason: 'names no slot; a rule must change at least one slot' });
+    expect(issuesOf(fileWith({ rules: [{ months: [7], slots: {} }] }))[0]).toEqual({
+      field: 'rules[0].slots',
+      reason: 'names no slot; a rule must change at least one slot',
+    });
     expect(issuesOf(fileWith({ rules: [{ months: [7], slots: { '48': 'peak' } }] }))[0].field).toBe('rules[0].slots.48');
   });
 
   it('the time zone must be a region name the runtime knows; abbreviations like CST are refused', () => {
-    expect(issuesOf(fileWith({ timezone: 'Asia/Beijing' }))[0]).toEqual({ field: 'timezone', reason: '"Asia/Beijing" is not a known IANA time zone (e.g. "Asia/Shanghai")' });
+    expect(issuesOf(fileWith({ timezone: 'Asia/Beijing' }))[0]).toEqual({
+      field: 'timezone',
+      reason: '"Asia/Beijing" is not a known IANA time zone (e.g. "Asia/Shanghai")',
+    });
     expect(issuesOf(fileWith({ timezone: 'CST' }))[0].reason).toMatch(/abbreviation/);
     expect(issuesOf(fileWith({ timezone: 'UTC' }))).toEqual([]);
   });

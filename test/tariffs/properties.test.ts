@@ -149,7 +149,15 @@ describe('quote properties', () => {
   it('a plan with the same prices in every period charges price × kWh to within the 4-decimal cuts', () => {
     fc.assert(
       fc.property(tariffFile, price, price, session, (f, e, sv, s) => {
-        const file: TariffFile = { ...f, prices: { sharp: { electricity: e, service: sv }, peak: { electricity: e, service: sv }, flat: { electricity: e, service: sv }, valley: { electricity: e, service: sv } } };
+        const file: TariffFile = {
+          ...f,
+          prices: {
+            sharp: { electricity: e, service: sv },
+            peak: { electricity: e, service: sv },
+            flat: { electricity: e, service: sv },
+            valley: { electricity: e, service: sv },
+          },
+        };
         const q = quoteSession(parseTariffFile(file), s);
         const exact = new Decimal(s.at(-1)!.wh - s[0].wh).dividedBy(1000).times(new Decimal(e).plus(sv));
         const gap = exact.minus(q.totals.amount);
@@ -203,14 +211,21 @@ describe('tariff file properties', () => {
   const corruptions: { field: string | RegExp; apply(f: Record<string, unknown>, n: number): void }[] = [
     { field: 'slots', apply: (f, n) => void (f.slots = (f.slots as string[]).slice(0, n % 48)) },
     { field: /^slots\[\d+\]$/, apply: (f, n) => void ((f.slots as string[])[n % 48] = ['deep-valley', 'Peak', '', 'noon'][n % 4]) },
-    { field: /^prices\.(sharp|peak|flat|valley)\.(electricity|service)$/, apply: (f, n) => void (((f.prices as Record<string, Record<string, string>>)[PERIODS[n % 4]])[n % 2 ? 'service' : 'electricity'] = ['-0.10000', '0.123456', '1,5', 'abc'][n % 4]) },
+    {
+      field: /^prices\.(sharp|peak|flat|valley)\.(electricity|service)$/,
+      apply: (f, n) =>
+        void ((f.prices as Record<string, Record<string, string>>)[PERIODS[n % 4]][n % 2 ? 'service' : 'electricity'] = ['-0.10000', '0.123456', '1,5', 'abc'][n % 4]),
+    },
     { field: /^prices\.(sharp|peak|flat|valley)$/, apply: (f, n) => void delete (f.prices as Record<string, unknown>)[PERIODS[n % 4]] },
     { field: 'timezone', apply: (f, n) => void (f.timezone = ['Asia/Beijing', 'CST', '+08:00', ''][n % 4]) },
     { field: 'effectiveFrom', apply: (f, n) => void (f.effectiveFrom = ['2024-02-30', '2024-13-01', '20240101', 'tomorrow'][n % 4]) },
     { field: 'currency', apply: (f) => void (f.currency = 'USD') },
     { field: 'name', apply: (f) => void (f.name = '  ') },
     { field: /^rules\[0\]\.months\[0\]$/, apply: (f, n) => void (f.rules = [{ months: [[0, 13, 7.5, -1][n % 4]], slots: { '1': 'peak' } }]) },
-    { field: /^rules\[0\]\.dates\[0\]$/, apply: (f, n) => void (f.rules = [{ dates: [['2024-8-1', '2024-02-30', '08/01/2024', '2024-00-10'][n % 4]], slots: { '1': 'peak' } }]) },
+    {
+      field: /^rules\[0\]\.dates\[0\]$/,
+      apply: (f, n) => void (f.rules = [{ dates: [['2024-8-1', '2024-02-30', '08/01/2024', '2024-00-10'][n % 4]], slots: { '1': 'peak' } }]),
+    },
     { field: /^rules\[0\]\.slots\.\S+$/, apply: (f, n) => void (f.rules = [{ months: [7], slots: { [['48', '-1', '07', 'x'][n % 4]]: 'peak' } }]) },
     { field: /^rules\[0\]\.slots\.\d+$/, apply: (f) => void (f.rules = [{ months: [7], slots: { '3': 'super-peak' } }]) },
     { field: 'rules[0]', apply: (f) => void (f.rules = [{ slots: { '3': 'peak' } }]) },

@@ -47,7 +47,9 @@ describe('quote: samples as they come from a charger', () => {
   });
 
   it('two different readings at the same instant are an error naming both samples', () => {
-    const e = errorOf(() => quoteSession(guangdong, samples(['2024-03-05T10:00:00+08:00', '1.000'], ['2024-03-05T10:30:00+08:00', '2.000'], ['2024-03-05T10:00:00+08:00', '1.500'])));
+    const e = errorOf(() =>
+      quoteSession(guangdong, samples(['2024-03-05T10:00:00+08:00', '1.000'], ['2024-03-05T10:30:00+08:00', '2.000'], ['2024-03-05T10:00:00+08:00', '1.500'])),
+    );
     expect(e.code).toBe('invalid_input');
     expect(e.message).toMatch(/line 3: same timestamp 2024-03-05T10:00:00\+08:00 as line 1/);
     expect(e.details).toMatchObject({ field: 'line 3', other: 'line 1' });
@@ -86,7 +88,9 @@ describe('quote: samples as they come from a charger', () => {
   });
 
   it('a boundary exactly on a sample needs no interpolation', () => {
-    const q = quoteToJson(quoteSession(guangdong, samples(['2024-03-05T09:30:00+08:00', '0'], ['2024-03-05T10:00:00+08:00', '7.001'], ['2024-03-05T10:30:00+08:00', '9.000'])));
+    const q = quoteToJson(
+      quoteSession(guangdong, samples(['2024-03-05T09:30:00+08:00', '0'], ['2024-03-05T10:00:00+08:00', '7.001'], ['2024-03-05T10:30:00+08:00', '9.000'])),
+    );
     expect(q.periods.flat.wh).toBe('7001.000');
     expect(q.periods.peak.wh).toBe('1999.000');
   });
@@ -103,7 +107,16 @@ describe('quote: samples as they come from a charger', () => {
 
   it('the total is rounded once, half-up, to the fen', () => {
     // flat 1.00000 + 0.00500 per kWh: 1 kWh costs 1.0050 → 1.01 (half-up), never 1.00.
-    const plan = parseTariffFile(fileWith({ prices: { sharp: { electricity: '1', service: '0.005' }, peak: { electricity: '1', service: '0.005' }, flat: { electricity: '1', service: '0.005' }, valley: { electricity: '1', service: '0.005' } } }));
+    const plan = parseTariffFile(
+      fileWith({
+        prices: {
+          sharp: { electricity: '1', service: '0.005' },
+          peak: { electricity: '1', service: '0.005' },
+          flat: { electricity: '1', service: '0.005' },
+          valley: { electricity: '1', service: '0.005' },
+        },
+      }),
+    );
     const q = quoteToJson(quoteSession(plan, samples(['2024-03-05T09:00:00+08:00', '0'], ['2024-03-05T09:10:00+08:00', '1.000'])));
     expect(q.totals).toMatchObject({ amount: '1.0050', fen: 101, yuan: '1.01' });
   });
@@ -151,7 +164,10 @@ describe('quote: slots follow the plan’s wall clock', () => {
 
   it('a quote across two versions lists each version that priced energy', () => {
     const later = parseTariffFile(fileWith({ effectiveFrom: '2024-03-06' }));
-    const q = quoteSession([...timelineOf(guangdong, 'a'), ...timelineOf(later, 'b')], samples(['2024-03-05T23:00:00+08:00', '0'], ['2024-03-06T01:00:00+08:00', '2.000']));
+    const q = quoteSession(
+      [...timelineOf(guangdong, 'a'), ...timelineOf(later, 'b')],
+      samples(['2024-03-05T23:00:00+08:00', '0'], ['2024-03-06T01:00:00+08:00', '2.000']),
+    );
     expect(q.versions.map((v) => [v.versionId, v.periods.flat.wh.toFixed(0), v.periods.valley.wh.toFixed(0)])).toEqual([
       ['a', '1000', '0'],
       ['b', '0', '1000'],

@@ -57,7 +57,7 @@ describe('tariff plans in the database', () => {
     const attempts = [
       'UPDATE tariff_versions SET peak_electricity = 1',
       'DELETE FROM tariff_versions',
-      'UPDATE tariff_date_overrides SET date = \'2024-06-22\'',
+      "UPDATE tariff_date_overrides SET date = '2024-06-22'",
       'DELETE FROM tariff_date_overrides',
       'UPDATE tariff_station_assignments SET plan_id = plan_id',
       'DELETE FROM tariff_station_assignments',
@@ -76,7 +76,11 @@ describe('tariff plans in the database', () => {
     expect(again).toMatchObject({ planId: first.planId, versionId: first.versionId, unchanged: true });
     expect(count(app, 'tariff_versions')).toBe(1);
 
-    const cheaper = (effectiveFrom: string): TariffFile => ({ ...structuredClone(GUANGDONG_PLAN), effectiveFrom, prices: { ...GUANGDONG_PLAN.prices, valley: { electricity: '0.29870', service: '0.80000' } } });
+    const cheaper = (effectiveFrom: string): TariffFile => ({
+      ...structuredClone(GUANGDONG_PLAN),
+      effectiveFrom,
+      prices: { ...GUANGDONG_PLAN.prices, valley: { electricity: '0.29870', service: '0.80000' } },
+    });
     const sameDay = await call(app, supervisor, 'tariffs.import', { file: cheaper('2024-01-01') });
     expect(sameDay.ok ? null : sameDay.error).toMatchObject({ code: 'conflict', details: { field: 'effectiveFrom' } });
     const today = await call(app, supervisor, 'tariffs.import', { file: cheaper('2024-06-20') });
@@ -100,7 +104,9 @@ describe('tariff plans in the database', () => {
     const plan = await ok<ImportResult>(app, supervisor, 'tariffs.import', { file: GUANGDONG_PLAN });
     const past = await call(app, supervisor, 'tariffs.assign', { stationId: 'depot-1', planId: plan.planId, at: app.clock.now() - 1 });
     expect(past.ok ? null : past.error).toMatchObject({ code: 'refused', details: { field: 'effectiveFrom' } });
-    const future = await ok<ImportResult>(app, supervisor, 'tariffs.import', { file: { ...structuredClone(GUANGDONG_PLAN), name: 'next year', effectiveFrom: '2025-01-01' } });
+    const future = await ok<ImportResult>(app, supervisor, 'tariffs.import', {
+      file: { ...structuredClone(GUANGDONG_PLAN), name: 'next year', effectiveFrom: '2025-01-01' },
+    });
     const early = await call(app, supervisor, 'tariffs.assign', { stationId: 'depot-1', planId: future.planId, effectiveFrom: '2024-12-01' });
     expect(early.ok ? null : early.error).toMatchObject({ code: 'refused', details: { field: 'planId' } });
     const onTime = await ok<{ effectiveFromAt: number }>(app, supervisor, 'tariffs.assign', { stationId: 'depot-1', planId: future.planId, effectiveFrom: '2025-01-01' });
@@ -137,7 +143,9 @@ describe('tariff plans in the database', () => {
     const { app, clock, supervisor } = await depot();
     const a = await ok<ImportResult>(app, supervisor, 'tariffs.import', { file: GUANGDONG_PLAN, stationId: 'depot-1' });
     const a2 = await ok<ImportResult>(app, supervisor, 'tariffs.import', { file: { ...structuredClone(GUANGDONG_PLAN), effectiveFrom: '2024-07-01' } });
-    const b = await ok<ImportResult>(app, supervisor, 'tariffs.import', { file: { ...structuredClone(GUANGDONG_PLAN), name: 'night fleet', effectiveFrom: '2024-01-01' } });
+    const b = await ok<ImportResult>(app, supervisor, 'tariffs.import', {
+      file: { ...structuredClone(GUANGDONG_PLAN), name: 'night fleet', effectiveFrom: '2024-01-01' },
+    });
     await ok(app, supervisor, 'tariffs.assign', { stationId: 'depot-1', planId: b.planId, effectiveFrom: '2024-07-10' });
     const startedAt = app.clock.now();
     clock.set('2024-08-01T00:00:00Z');
@@ -152,7 +160,13 @@ describe('tariff plans in the database', () => {
   it('a session replayed offline is priced by what was in force at the station when the energy was delivered', async () => {
     const { app, clock, supervisor, operator } = await depot();
     await ok(app, supervisor, 'tariffs.import', { file: GUANGDONG_PLAN, stationId: 'depot-1' });
-    const v2 = await ok<ImportResult>(app, supervisor, 'tariffs.import', { file: { ...structuredClone(GUANGDONG_PLAN), effectiveFrom: '2024-07-01', prices: { ...GUANGDONG_PLAN.prices, valley: { electricity: '0.29870', service: '0.80000' } } } });
+    const v2 = await ok<ImportResult>(app, supervisor, 'tariffs.import', {
+      file: {
+        ...structuredClone(GUANGDONG_PLAN),
+        effectiveFrom: '2024-07-01',
+        prices: { ...GUANGDONG_PLAN.prices, valley: { electricity: '0.29870', service: '0.80000' } },
+      },
+    });
     // The record arrives on 3 July; the charger's timestamps say 30 June 23:00 to 1 July 01:00.
     clock.set('2024-07-03T02:00:00Z');
     const q = await ok<QuoteJson>(app, operator, 'tariffs.quote', {
@@ -166,7 +180,11 @@ describe('tariff plans in the database', () => {
     expect(q.versions.map((v) => v.effectiveFrom)).toEqual(['2024-01-01', '2024-07-01']);
     expect(q.versions[1].versionId).toBe(v2.versionId);
     expect(q.totals).toMatchObject({ electricity: '11.0892', service: '19.2000', yuan: '30.29' }); // worked example 6
-    expect(quoteToJson(quoteForStation(app, 'depot-1', samples(['2024-06-30T23:00:00+08:00', '0'], ['2024-07-01T00:20:00+08:00', '16.000'], ['2024-07-01T01:00:00+08:00', '24.000']))).totals).toEqual(q.totals);
+    expect(
+      quoteToJson(
+        quoteForStation(app, 'depot-1', samples(['2024-06-30T23:00:00+08:00', '0'], ['2024-07-01T00:20:00+08:00', '16.000'], ['2024-07-01T01:00:00+08:00', '24.000'])),
+      ).totals,
+    ).toEqual(q.totals);
   });
 
   it('export then import gives a plan that prices every slot of every day the same, overrides included', async () => {
@@ -208,16 +226,34 @@ describe('tariff plans in the database', () => {
     expect(await ok<unknown[]>(app, operator, 'tariffs.list')).toHaveLength(1);
     await ok(app, operator, 'tariffs.get', { id: plan.planId });
     await ok(app, operator, 'tariffs.export', { id: plan.versionId });
-    const q = await ok<QuoteJson>(app, operator, 'tariffs.quote', { planId: plan.planId, samples: [{ at: '2024-06-20T10:00', kwh: '0' }, { at: '2024-06-20T10:30', kwh: '10' }] });
+    const q = await ok<QuoteJson>(app, operator, 'tariffs.quote', {
+      planId: plan.planId,
+      samples: [
+        { at: '2024-06-20T10:00', kwh: '0' },
+        { at: '2024-06-20T10:30', kwh: '10' },
+      ],
+    });
     expect(q.periods.peak.kwh).toBe('10.000000');
     expect((await call(app, null, 'tariffs.quote', { planId: plan.planId, samples: [] })).ok).toBe(false);
   });
 
   it('a quote names the bad sample field, and needs exactly one tariff', async () => {
     const { app, operator } = await depot();
-    const r = await call(app, operator, 'tariffs.quote', { file: GUANGDONG_PLAN, samples: [{ at: '2024-06-20T10:00+08:00', kwh: '1' }, { at: '2024-06-20T10:30+08:00', kwh: '1.23456' }] });
+    const r = await call(app, operator, 'tariffs.quote', {
+      file: GUANGDONG_PLAN,
+      samples: [
+        { at: '2024-06-20T10:00+08:00', kwh: '1' },
+        { at: '2024-06-20T10:30+08:00', kwh: '1.23456' },
+      ],
+    });
     expect(r.ok ? null : r.error).toMatchObject({ code: 'invalid_input', details: { field: 'samples[1].kwh' } });
-    const back = await call(app, operator, 'tariffs.quote', { file: GUANGDONG_PLAN, samples: [{ at: '2024-06-20T10:00+08:00', kwh: '2' }, { at: '2024-06-20T10:30+08:00', kwh: '1' }] });
+    const back = await call(app, operator, 'tariffs.quote', {
+      file: GUANGDONG_PLAN,
+      samples: [
+        { at: '2024-06-20T10:00+08:00', kwh: '2' },
+        { at: '2024-06-20T10:30+08:00', kwh: '1' },
+      ],
+    });
     expect(back.ok ? null : back.error).toMatchObject({ code: 'invalid_input', details: { field: 'samples[1]' } });
     const two = await call(app, operator, 'tariffs.quote', { file: GUANGDONG_PLAN, planId: 'x', samples: [] });
     expect(two.ok ? null : two.error.message).toMatch(/exactly one of stationId, planId, versionId or file/);

@@ -57,7 +57,9 @@ describe('worked examples (docs/tariffs.md)', () => {
   });
 
   it('example 5: an operator override makes 15:00–17:00 尖 on a June heat-wave day', () => {
-    const hot = parseTariffFile(fileWith({ rules: [...GUANGDONG_PLAN.rules, { dates: ['2024-06-20'], slots: { '30': 'sharp', '31': 'sharp', '32': 'sharp', '33': 'sharp' } }] }));
+    const hot = parseTariffFile(
+      fileWith({ rules: [...GUANGDONG_PLAN.rules, { dates: ['2024-06-20'], slots: { '30': 'sharp', '31': 'sharp', '32': 'sharp', '33': 'sharp' } }] }),
+    );
     const rows = samples(['2024-06-20T14:30:00+08:00', '200.000'], ['2024-06-20T15:00:00+08:00', '215.000'], ['2024-06-20T15:30:00+08:00', '230.000']);
     const q = quoteToJson(quoteSession(hot, rows));
     expect(q.periods.peak).toEqual({ kwh: '15.000000', wh: '15000.000', electricity: '15.6135', service: '12.0000' });

@@ -15,7 +15,6 @@ import { optionalOption, requireId, requireOption, UsageError, type Command, typ
 type Campaign = MethodOutput<'compensation.get'>;
 type DryRun = MethodOutput<'compensation.dryRun'>;
 
-
 function readSpec(file: string): unknown {
   let text: string;
   try {
@@ -59,11 +58,16 @@ function describe(c: Campaign, zone: string): string {
     ...c.description.map((d) => `  ${d.label}: ${d.value}`),
     `created  by ${c.createdBy.name} at ${when(c.createdAt)}`,
   ];
-  if (c.dryRun) lines.push(`dry run  ${c.dryRun.records} records, ${c.dryRun.drivers} drivers, total ${c.dryRun.total.text}  (fingerprint ${c.dryRun.fingerprint.slice(0, 16)}…, ${when(c.dryRun.at)})`);
+  if (c.dryRun)
+    lines.push(
+      `dry run  ${c.dryRun.records} records, ${c.dryRun.drivers} drivers, total ${c.dryRun.total.text}  (fingerprint ${c.dryRun.fingerprint.slice(0, 16)}…, ${when(c.dryRun.at)})`,
+    );
   if (c.approvedBy) lines.push(`approved by ${c.approvedBy.name} at ${when(c.approvedAt ?? 0)}, batch stamp ${c.batchStamp}`);
   if (c.summary) {
     const s = c.summary;
-    lines.push(`result   credited ${s.credited}, already credited ${s.already}, failed ${s.failed}, pending ${s.pending} of ${s.drivers}; credited ${s.creditedTotal.text} of ${s.approvedTotal.text}`);
+    lines.push(
+      `result   credited ${s.credited}, already credited ${s.already}, failed ${s.failed}, pending ${s.pending} of ${s.drivers}; credited ${s.creditedTotal.text} of ${s.approvedTotal.text}`,
+    );
     for (const f of s.failures) lines.push(`  failed ${f.driverId} ${f.amount.text}: ${f.error}`);
   }
   if (c.cancelledAt) lines.push(`cancelled at ${when(c.cancelledAt)}: ${c.cancelNote ?? ''}`);
@@ -75,7 +79,9 @@ function describeReport(r: DryRun['report']): string {
     `dry run: ${r.records} records, ${r.drivers} drivers, total ${r.total.text}`,
     `fingerprint ${r.fingerprint}`,
     'by failures per driver:',
-    ...r.distribution.map((d) => `  ${d.bucket.padEnd(5)} ${String(d.drivers).padStart(7)} drivers ${String(d.records).padStart(8)} records ${d.amount.text.padStart(14)}`),
+    ...r.distribution.map(
+      (d) => `  ${d.bucket.padEnd(5)} ${String(d.drivers).padStart(7)} drivers ${String(d.records).padStart(8)} records ${d.amount.text.padStart(14)}`,
+    ),
     'most failures:',
     ...r.top.map((t) => `  ${t.driverId}  ${t.name}  ${t.phone}  ${t.failures}×  ${t.amount.text}  (balance ${t.balance.text})`),
   ].join('\n');
@@ -102,12 +108,17 @@ export const campaignCommands: Command[] = [
     async run(cx) {
       const campaignId = requireId(cx, 'campaign dry-run', 'campaign id');
       const file = optionalOption(cx, 'export');
-      if (file !== undefined && !file.toLowerCase().endsWith('.xlsx')) throw new UsageError(`--export: an Excel file ends in .xlsx (got "${file}")`, { field: '--export' });
+      if (file !== undefined && !file.toLowerCase().endsWith('.xlsx'))
+        throw new UsageError(`--export: an Excel file ends in .xlsx (got "${file}")`, { field: '--export' });
       const topText = optionalOption(cx, 'top') ?? '10';
       if (!/^\d{1,3}$/.test(topText) || Number(topText) > 100) throw new UsageError(`--top: a number from 0 to 100 (got "${topText}")`, { field: '--top' });
       const r = await cx.call<DryRun>('compensation.dryRun', { campaignId, top: Number(topText), limit: 0 });
       const exported = file ? await exportTo(cx, campaignId, file, 'dry_run') : null;
-      cx.print({ ...r, exported }, () => `${describeReport(r.report)}${exported ? `\nexported ${exported.rows} rows to ${exported.file}` : ''}\nnext: another supervisor runs depotdesk campaign approve ${campaignId}`);
+      cx.print(
+        { ...r, exported },
+        () =>
+          `${describeReport(r.report)}${exported ? `\nexported ${exported.rows} rows to ${exported.file}` : ''}\nnext: another supervisor runs depotdesk campaign approve ${campaignId}`,
+      );
     },
   },
   {
@@ -123,16 +134,24 @@ export const campaignCommands: Command[] = [
       const expectDrivers = optionalOption(cx, 'expect-drivers');
       if (expectDrivers !== undefined) {
         if (!/^\d+$/.test(expectDrivers)) throw new UsageError(`--expect-drivers: a whole number (got "${expectDrivers}")`, { field: '--expect-drivers' });
-        if (Number(expectDrivers) !== c.dryRun.drivers) throw new DepotError('refused', `--expect-drivers: the dry run has ${c.dryRun.drivers} drivers, not ${expectDrivers}`, { field: '--expect-drivers' });
+        if (Number(expectDrivers) !== c.dryRun.drivers)
+          throw new DepotError('refused', `--expect-drivers: the dry run has ${c.dryRun.drivers} drivers, not ${expectDrivers}`, { field: '--expect-drivers' });
       }
       const expectTotal = optionalOption(cx, 'expect-total');
       if (expectTotal !== undefined) {
         const value = c.target === 'points' ? (/^\d+$/.test(expectTotal) ? Number(expectTotal) : NaN) : parseYuan(expectTotal, '--expect-total');
         if (Number.isNaN(value)) throw new UsageError(`--expect-total: whole points (got "${expectTotal}")`, { field: '--expect-total' });
-        if (value !== c.dryRun.total.value) throw new DepotError('refused', `--expect-total: the dry run's total is ${c.dryRun.total.text}, not ${expectTotal}`, { field: '--expect-total' });
+        if (value !== c.dryRun.total.value)
+          throw new DepotError('refused', `--expect-total: the dry run's total is ${c.dryRun.total.text}, not ${expectTotal}`, { field: '--expect-total' });
       }
       cx.progress(`approving: ${c.dryRun.drivers} drivers, ${c.dryRun.records} records, total ${c.dryRun.total.text}, fingerprint ${c.dryRun.fingerprint.slice(0, 16)}…`);
-      const approved = await cx.call<Campaign>('compensation.approve', { campaignId, fingerprint: c.dryRun.fingerprint, drivers: c.dryRun.drivers, total: c.dryRun.total.value, criteriaChecked: true });
+      const approved = await cx.call<Campaign>('compensation.approve', {
+        campaignId,
+        fingerprint: c.dryRun.fingerprint,
+        drivers: c.dryRun.drivers,
+        total: c.dryRun.total.value,
+        criteriaChecked: true,
+      });
       cx.print(approved, () => `${describe(approved, zoneOf(cx))}\nnext: depotdesk campaign execute ${campaignId}`);
     },
   },
@@ -182,7 +201,13 @@ export const campaignCommands: Command[] = [
       if (state !== undefined && !states.includes(state)) throw new UsageError(`--state must be one of ${states.join(', ')}, got "${state}"`, { field: '--state' });
       const list = await cx.call<Campaign[]>('compensation.list', { state });
       cx.print(list, () =>
-        [`${list.length} campaign(s)`, ...list.map((c) => `${c.id}  ${c.state.padEnd(9)} ${c.target.padEnd(6)} ${(c.dryRun ? `${c.dryRun.drivers} drivers ${c.dryRun.total.text}` : 'no dry run').padEnd(28)} ${c.name}`)].join('\n'),
+        [
+          `${list.length} campaign(s)`,
+          ...list.map(
+            (c) =>
+              `${c.id}  ${c.state.padEnd(9)} ${c.target.padEnd(6)} ${(c.dryRun ? `${c.dryRun.drivers} drivers ${c.dryRun.total.text}` : 'no dry run').padEnd(28)} ${c.name}`,
+          ),
+        ].join('\n'),
       );
     },
   },

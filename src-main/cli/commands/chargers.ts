@@ -11,7 +11,8 @@ function positiveInt(cx: CommandContext, name: string, fallback?: number): numbe
     if (fallback === undefined) throw new UsageError(`--${name} is required`, { field: `--${name}` });
     return fallback;
   }
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`--${name} must be a whole number ≥ 1, got "${String(raw)}"`, { field: `--${name}` });
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) < 1)
+    throw new UsageError(`--${name} must be a whole number ≥ 1, got "${String(raw)}"`, { field: `--${name}` });
   return Number(raw);
 }
 
@@ -138,25 +139,31 @@ export const chargerCommands: Command[] = [
         limit: positiveInt(cx, 'limit', 50),
         ...(cx.args.before ? { beforeId: positiveInt(cx, 'before') } : {}),
       });
-      cx.print(page, () =>
-        page.items
-          .flatMap((m) => {
-            const at = new Date(m.receivedAt).toISOString();
-            const line = `${at} ${m.direction === 'in' ? '<-' : '->'} ${m.topic} ${m.payload}${m.error ? `   !! ${m.error}` : ''}`;
-            // Our answer is stored on the charger's CALL; it went out on the charger's downstream topic.
-            return m.answer === null ? [line] : [line, `${at} -> ocpp/cs/${m.chargerId} ${m.answer}`];
-          })
-          .join('\n') || '(no messages)',
+      cx.print(
+        page,
+        () =>
+          page.items
+            .flatMap((m) => {
+              const at = new Date(m.receivedAt).toISOString();
+              const line = `${at} ${m.direction === 'in' ? '<-' : '->'} ${m.topic} ${m.payload}${m.error ? `   !! ${m.error}` : ''}`;
+              // Our answer is stored on the charger's CALL; it went out on the charger's downstream topic.
+              return m.answer === null ? [line] : [line, `${at} -> ocpp/cs/${m.chargerId} ${m.answer}`];
+            })
+            .join('\n') || '(no messages)',
       );
     },
   },
   {
     name: 'broker status',
-    summary: 'The running instance\'s MQTT link: state, address, connected chargers.',
+    summary: "The running instance's MQTT link: state, address, connected chargers.",
     usage: 'depotdesk broker status --as OPERATOR [--json]',
     async run(cx) {
       const s = await (await cx.remote()).call<Record<string, unknown>>('broker.status', {});
-      cx.print(s, () => Object.entries(s).map(([k, v]) => `${k.padEnd(18)} ${JSON.stringify(v)}`).join('\n'));
+      cx.print(s, () =>
+        Object.entries(s)
+          .map(([k, v]) => `${k.padEnd(18)} ${JSON.stringify(v)}`)
+          .join('\n'),
+      );
     },
   },
   {
@@ -217,7 +224,13 @@ export const chargerCommands: Command[] = [
         autoStart: Boolean(cx.args['auto-start']),
         authorize: !cx.args['skip-authorize'],
         // A comma-separated list is used in turn; without one, the demo depot's driver cards.
-        idTags: typeof cx.args['id-tag'] === 'string' ? cx.args['id-tag'].split(',').map((t) => t.trim()).filter(Boolean) : DEMO_ID_TAGS,
+        idTags:
+          typeof cx.args['id-tag'] === 'string'
+            ? cx.args['id-tag']
+                .split(',')
+                .map((t) => t.trim())
+                .filter(Boolean)
+            : DEMO_ID_TAGS,
         sessionSeconds: positiveNumber(cx, 'session-seconds', 60),
         offlineSeconds: positiveNumber(cx, 'offline-seconds', 20),
         heartbeatSeconds: cx.args.heartbeat === undefined ? undefined : positiveNumber(cx, 'heartbeat', 60),
@@ -238,7 +251,11 @@ export const chargerCommands: Command[] = [
         if (cx.args.duration !== undefined) setTimeout(done, positiveNumber(cx, 'duration', 1) * 1000).unref();
       });
       await sim.stop();
-      cx.print(sim.stats, () => Object.entries(sim.stats).map(([k, v]) => `${k.padEnd(20)} ${v}`).join('\n'));
+      cx.print(sim.stats, () =>
+        Object.entries(sim.stats)
+          .map(([k, v]) => `${k.padEnd(20)} ${v}`)
+          .join('\n'),
+      );
       return sim.stats.booted === 0 && n > 0 ? 1 : 0;
     },
   },

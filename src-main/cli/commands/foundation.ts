@@ -49,11 +49,7 @@ export const foundationCommands: Command[] = [
       const mode = await startBrowserMode({ dataDir: cx.global.dataDir, db: cx.global.db, overrides: set });
       cx.print(
         { url: mode.http.url, loginUrl: mode.http.loginUrl, dataDir: mode.app.paths.dataDir, pid: process.pid },
-        [
-          `DepotDesk is serving ${mode.app.paths.dataDir}`,
-          `Open this URL in a browser: ${mode.http.loginUrl}`,
-          'Press Ctrl+C to stop.',
-        ].join('\n'),
+        [`DepotDesk is serving ${mode.app.paths.dataDir}`, `Open this URL in a browser: ${mode.http.loginUrl}`, 'Press Ctrl+C to stop.'].join('\n'),
       );
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
@@ -111,7 +107,7 @@ export const foundationCommands: Command[] = [
         throw new UsageError(`--role must be one of ${ROLES.join(', ')}`, { field: '--role' });
       }
       const password = process.env.DEPOTDESK_NEW_PASSWORD;
-      if (!password) throw new UsageError('set DEPOTDESK_NEW_PASSWORD to the new operator\'s password', { field: 'DEPOTDESK_NEW_PASSWORD' });
+      if (!password) throw new UsageError("set DEPOTDESK_NEW_PASSWORD to the new operator's password", { field: 'DEPOTDESK_NEW_PASSWORD' });
       const op = await cx.call<{ name: string; role: string }>('operators.create', {
         name: cx.args.name,
         role,

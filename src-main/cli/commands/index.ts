@@ -12,4 +12,16 @@ import { sweepCommands } from './sweep';
 import { inboxCommands } from './inbox';
 
 /** Every CLI command; domains add their list here. */
-export const commands: Command[] = [...foundationCommands, ...jobCommands, ...tariffCommands, ...chargerCommands, ...ledgerCommands, ...sessionCommands, ...sweepCommands, ...inboxCommands, ...paymentCommands, ...refundCommands, ...campaignCommands];
+export const commands: Command[] = [
+  ...foundationCommands,
+  ...jobCommands,
+  ...tariffCommands,
+  ...chargerCommands,
+  ...ledgerCommands,
+  ...sessionCommands,
+  ...sweepCommands,
+  ...inboxCommands,
+  ...paymentCommands,
+  ...refundCommands,
+  ...campaignCommands,
+];

@@ -41,11 +41,7 @@ export const jobCommands: Command[] = [
         limit: wholeNumber(cx.args.limit, '--limit', 50),
         offset: wholeNumber(cx.args.offset, '--offset', 0, 0),
       });
-      cx.print(page, () =>
-        page.items.length === 0
-          ? 'no jobs match'
-          : [...page.items.map(jobLine), `${page.items.length} of ${page.total} job(s)`].join('\n'),
-      );
+      cx.print(page, () => (page.items.length === 0 ? 'no jobs match' : [...page.items.map(jobLine), `${page.items.length} of ${page.total} job(s)`].join('\n')));
     },
   },
   {
@@ -95,7 +91,14 @@ export const jobCommands: Command[] = [
       cx.print(stats, () =>
         [
           JOB_STATES.map((s) => `${s} ${stats.states[s]}`).join(', '),
-          ...stats.queues.map((q) => `queue ${q.queue} (concurrency ${q.concurrency}): ${JOB_STATES.filter((s) => q.counts[s] > 0).map((s) => `${s} ${q.counts[s]}`).join(', ') || 'empty'}`),
+          ...stats.queues.map(
+            (q) =>
+              `queue ${q.queue} (concurrency ${q.concurrency}): ${
+                JOB_STATES.filter((s) => q.counts[s] > 0)
+                  .map((s) => `${s} ${q.counts[s]}`)
+                  .join(', ') || 'empty'
+              }`,
+          ),
           ...stats.kinds.filter((k) => k.failureStreak > 0).map((k) => `FAILING ${k.kind}: ${k.failureStreak} in a row, last: ${k.lastError ?? ''}`),
           ...stats.crons.map((c) => `cron ${c.name} "${c.expression}" next ${iso(c.nextSlotAt)}`),
         ].join('\n'),
@@ -116,7 +119,10 @@ export const jobCommands: Command[] = [
         page.items.length === 0
           ? 'no open alerts'
           : page.items
-              .map((a) => `${a.id}  ${a.level.padEnd(7)}  ${iso(a.lastRaisedAt)}  ${a.count > 1 ? `(×${a.count}) ` : ''}${a.message}${a.acknowledgedBy ? `  [acknowledged by ${a.acknowledgedBy}]` : ''}`)
+              .map(
+                (a) =>
+                  `${a.id}  ${a.level.padEnd(7)}  ${iso(a.lastRaisedAt)}  ${a.count > 1 ? `(×${a.count}) ` : ''}${a.message}${a.acknowledgedBy ? `  [acknowledged by ${a.acknowledgedBy}]` : ''}`,
+              )
               .join('\n'),
       );
     },

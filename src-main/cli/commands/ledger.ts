@@ -39,7 +39,13 @@ export const ledgerCommands: Command[] = [
     name: 'driver add',
     summary: 'Register a driver with a wallet.',
     usage: 'depotdesk driver add --name N --phone P [--tag CARD]... [--vin VIN]... [--note TEXT] --as OPERATOR [--json]',
-    options: { name: { type: 'string' }, phone: { type: 'string' }, tag: { type: 'string', multiple: true }, vin: { type: 'string', multiple: true }, note: { type: 'string' } },
+    options: {
+      name: { type: 'string' },
+      phone: { type: 'string' },
+      tag: { type: 'string', multiple: true },
+      vin: { type: 'string', multiple: true },
+      note: { type: 'string' },
+    },
     async run(cx) {
       const d = await cx.call<MethodOutput<'drivers.add'>>('drivers.add', {
         name: requireOption(cx, 'name', "the driver's name"),
@@ -136,7 +142,8 @@ export const ledgerCommands: Command[] = [
     async run(cx) {
       const accounts = list(cx, 'account');
       for (const a of accounts) {
-        if (!['wallet', 'debt', 'points', 'coupon'].includes(a)) throw new UsageError(`--account must be wallet, debt, points or coupon, got "${a}"`, { field: '--account' });
+        if (!['wallet', 'debt', 'points', 'coupon'].includes(a))
+          throw new UsageError(`--account must be wallet, debt, points or coupon, got "${a}"`, { field: '--account' });
       }
       const s = await cx.call<MethodOutput<'ledger.statement'>>('ledger.statement', {
         driverId: requireOption(cx, 'driver', 'the driver id'),
@@ -149,9 +156,8 @@ export const ledgerCommands: Command[] = [
         [
           `statement of ${s.driver.name} (${s.driver.phone})${s.from || s.to ? ` ${s.from ?? '…'} to ${s.to ?? '…'}` : ''}`,
           `opening wallet ${s.opening.wallet.balance.yuan} (held ${s.opening.wallet.held.yuan}), debt ${s.opening.debt.yuan}, points ${s.opening.points}`,
-          ...s.lines.map(
-            (l) =>
-              `${when(l.at, zone)}  #${String(l.batch).padEnd(5)} ${l.account.padEnd(7)} ${l.code.padEnd(18)} ${l.amountText.padStart(10)}${l.heldChange ? ` held ${l.heldChange > 0 ? '+' : ''}${formatFen(l.heldChange)}` : ''}  = ${l.balanceAfterText.padStart(10)}  ${l.operatorName ?? ''} ${l.sessionId ?? ''} ${l.memo ?? ''}`.trimEnd(),
+          ...s.lines.map((l) =>
+            `${when(l.at, zone)}  #${String(l.batch).padEnd(5)} ${l.account.padEnd(7)} ${l.code.padEnd(18)} ${l.amountText.padStart(10)}${l.heldChange ? ` held ${l.heldChange > 0 ? '+' : ''}${formatFen(l.heldChange)}` : ''}  = ${l.balanceAfterText.padStart(10)}  ${l.operatorName ?? ''} ${l.sessionId ?? ''} ${l.memo ?? ''}`.trimEnd(),
           ),
           `closing wallet ${s.closing.wallet.balance.yuan} (held ${s.closing.wallet.held.yuan}), debt ${s.closing.debt.yuan}, points ${s.closing.points}`,
         ].join('\n'),
@@ -183,7 +189,14 @@ export const ledgerCommands: Command[] = [
     name: 'coupon grant',
     summary: 'Grant an amount coupon to a driver.',
     usage: 'depotdesk coupon grant --driver ID --amount 20.00 --key K [--expires yyyy-MM-dd] [--campaign C] [--memo TEXT] --as FINANCE [--json]',
-    options: { driver: { type: 'string' }, amount: { type: 'string' }, key: { type: 'string' }, expires: { type: 'string' }, campaign: { type: 'string' }, memo: { type: 'string' } },
+    options: {
+      driver: { type: 'string' },
+      amount: { type: 'string' },
+      key: { type: 'string' },
+      expires: { type: 'string' },
+      campaign: { type: 'string' },
+      memo: { type: 'string' },
+    },
     async run(cx) {
       const driverId = requireOption(cx, 'driver', 'the driver id');
       const amount = yuan(cx, 'amount');

@@ -29,7 +29,15 @@ export const paymentCommands: Command[] = [
     name: 'order create',
     summary: 'Create a payment order (top-up or package) with its QR code; coupon and points are taken now.',
     usage: 'depotdesk order create --driver ID --amount 200.00 [--package P] [--coupon ID] [--points N] --channel wechat|alipay --as OPERATOR [--json]',
-    options: { driver: { type: 'string' }, amount: { type: 'string' }, package: { type: 'string' }, coupon: { type: 'string' }, points: { type: 'string' }, channel: { type: 'string' }, key: { type: 'string' } },
+    options: {
+      driver: { type: 'string' },
+      amount: { type: 'string' },
+      package: { type: 'string' },
+      coupon: { type: 'string' },
+      points: { type: 'string' },
+      channel: { type: 'string' },
+      key: { type: 'string' },
+    },
     async run(cx) {
       const driverId = requireOption(cx, 'driver', "the driver's id");
       const amount = requireOption(cx, 'amount', 'yuan, like 200.00');
@@ -84,7 +92,10 @@ export const paymentCommands: Command[] = [
         limit: limit ? Number(limit) : undefined,
       });
       cx.print(r, () =>
-        [`${r.total} order(s)`, ...r.orders.map((o) => `${o.number}  ${o.state.padEnd(15)} ${o.driverName.padEnd(10)} payable ${o.payable.yuan.padStart(9)} via ${o.channel}`)].join('\n'),
+        [
+          `${r.total} order(s)`,
+          ...r.orders.map((o) => `${o.number}  ${o.state.padEnd(15)} ${o.driverName.padEnd(10)} payable ${o.payable.yuan.padStart(9)} via ${o.channel}`),
+        ].join('\n'),
       );
     },
   },

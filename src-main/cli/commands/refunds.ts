@@ -15,7 +15,6 @@ type Task = MethodOutput<'refunds.get'>;
 const ADJUSTMENT_STATES = ['pending', 'approved', 'rejected'];
 const TASK_STATES = ['pending', 'processing', 'completed', 'failed', 'needs_check', 'cancelled'];
 
-
 function stateOption(cx: CommandContext, allowed: string[]): string | undefined {
   const state = optionalOption(cx, 'state');
   if (state !== undefined && !allowed.includes(state)) throw new UsageError(`--state must be one of ${allowed.join(', ')}, got "${state}"`, { field: '--state' });
@@ -30,7 +29,9 @@ function describeAdjustment(a: Adjustment): string {
     `amount   ${a.amount.yuan}${a.electricity && a.service ? ` (electricity ${a.electricity.yuan}, service ${a.service.yuan})` : ''}`,
     `reason   ${a.reason}`,
     `created  by ${a.createdBy?.name ?? '?'} at ${new Date(a.createdAt).toISOString()}`,
-    ...(a.resolvedBy ? [`${a.state.padEnd(8)} by ${a.resolvedBy.name} at ${new Date(a.resolvedAt ?? 0).toISOString()}${a.resolutionNote ? `: ${a.resolutionNote}` : ''}`] : []),
+    ...(a.resolvedBy
+      ? [`${a.state.padEnd(8)} by ${a.resolvedBy.name} at ${new Date(a.resolvedAt ?? 0).toISOString()}${a.resolutionNote ? `: ${a.resolutionNote}` : ''}`]
+      : []),
     ...(a.refundTaskId ? [`task     ${a.refundTaskId}`] : []),
   ].join('\n');
 }
@@ -92,7 +93,10 @@ export const refundCommands: Command[] = [
       cx.print(list, () =>
         [
           `${list.length} adjustment(s)`,
-          ...list.map((a) => `${a.id}  ${a.state.padEnd(8)} ${a.amount.yuan.padStart(9)}  ${a.target === 'session' ? `session ${a.sessionId}` : `order ${a.orderNumber}`}  ${a.driverName}  ${a.reason}`),
+          ...list.map(
+            (a) =>
+              `${a.id}  ${a.state.padEnd(8)} ${a.amount.yuan.padStart(9)}  ${a.target === 'session' ? `session ${a.sessionId}` : `order ${a.orderNumber}`}  ${a.driverName}  ${a.reason}`,
+          ),
         ].join('\n'),
       );
     },
@@ -135,10 +139,12 @@ export const refundCommands: Command[] = [
     async run(cx) {
       const taskId = requireId(cx, 'refund-task resolve');
       const outcome = requireOption(cx, 'outcome', 'paid_outside or back_to_wallet');
-      if (outcome !== 'paid_outside' && outcome !== 'back_to_wallet') throw new UsageError(`--outcome must be paid_outside or back_to_wallet, got "${outcome}"`, { field: '--outcome' });
+      if (outcome !== 'paid_outside' && outcome !== 'back_to_wallet')
+        throw new UsageError(`--outcome must be paid_outside or back_to_wallet, got "${outcome}"`, { field: '--outcome' });
       const note = requireOption(cx, 'note', 'how it was settled');
       const via = optionalOption(cx, 'via');
-      if (via !== undefined && !['cash', 'wechat', 'alipay'].includes(via)) throw new UsageError(`--via must be cash, wechat or alipay, got "${via}"`, { field: '--via' });
+      if (via !== undefined && !['cash', 'wechat', 'alipay'].includes(via))
+        throw new UsageError(`--via must be cash, wechat or alipay, got "${via}"`, { field: '--via' });
       if (via !== undefined && outcome !== 'paid_outside') throw new UsageError('--via only goes with --outcome paid_outside', { field: '--via' });
       const t = await cx.call<Task>('refunds.resolve', { taskId, outcome, note, via });
       cx.print(t, () => `${taskLine(t)}\nresolved ${t.resolution} by ${t.resolvedBy?.name ?? '?'}: ${t.resolutionNote ?? ''}`);

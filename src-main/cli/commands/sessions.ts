@@ -54,7 +54,9 @@ export const sessionCommands: Command[] = [
       const connector = requireOption(cx, 'connector');
       if (!/^\d+$/.test(connector) || Number(connector) < 1) throw new UsageError(`--connector must be a whole number ≥ 1, got "${connector}"`, { field: '--connector' });
       // Through the running instance: only it talks to the chargers.
-      const s = await (await cx.remote()).call<SessionView>('sessions.start', {
+      const s = await (
+        await cx.remote()
+      ).call<SessionView>('sessions.start', {
         chargerId: requireOption(cx, 'charger'),
         connectorId: Number(connector),
         driver: requireOption(cx, 'driver'),
@@ -83,15 +85,20 @@ export const sessionCommands: Command[] = [
       const d = await cx.call<Detail>('sessions.get', { id: positional(cx, 'session id') });
       cx.print(d, () => {
         const s = d.session;
-        const out = [line(s), `prepay ¥${s.prepay}  paid from hold ${s.paidHoldFen === null ? '-' : `¥${formatFen(s.paidHoldFen)}`}  wallet ${s.paidWalletFen === null ? '-' : `¥${formatFen(s.paidWalletFen)}`}  debt ${s.debtFen === null ? '-' : `¥${formatFen(s.debtFen)}`}`];
+        const out = [
+          line(s),
+          `prepay ¥${s.prepay}  paid from hold ${s.paidHoldFen === null ? '-' : `¥${formatFen(s.paidHoldFen)}`}  wallet ${s.paidWalletFen === null ? '-' : `¥${formatFen(s.paidWalletFen)}`}  debt ${s.debtFen === null ? '-' : `¥${formatFen(s.debtFen)}`}`,
+        ];
         if (d.quote) {
-          for (const [p, l] of Object.entries(d.quote.periods)) if (l.kwh !== '0.000000') out.push(`  ${p.padEnd(7)} ${l.kwh} kWh  electricity ${l.electricity}  service ${l.service}`);
+          for (const [p, l] of Object.entries(d.quote.periods))
+            if (l.kwh !== '0.000000') out.push(`  ${p.padEnd(7)} ${l.kwh} kWh  electricity ${l.electricity}  service ${l.service}`);
           out.push(`  total ¥${d.quote.totals.yuan}`);
         }
         out.push('transfers:');
         for (const t of d.transfers) out.push(`  ${t.id}  ${t.debitAccountId} → ${t.creditAccountId}  ¥${formatFen(t.amountFen)} (${t.phase})`);
         out.push('timeline:');
-        for (const e of d.timeline) out.push(`  ${new Date(e.at).toISOString()}${e.chargerAt ? ` (charger ${new Date(e.chargerAt).toISOString()})` : ''}  ${e.kind}  ${e.detail}`);
+        for (const e of d.timeline)
+          out.push(`  ${new Date(e.at).toISOString()}${e.chargerAt ? ` (charger ${new Date(e.chargerAt).toISOString()})` : ''}  ${e.kind}  ${e.detail}`);
         return out.join('\n');
       });
     },
@@ -100,7 +107,15 @@ export const sessionCommands: Command[] = [
     name: 'session list',
     summary: 'Sessions, newest first, by state and creation date (depot dates, inclusive).',
     usage: 'depotdesk session list [--state S] [--charger ID] [--driver ID] [--from yyyy-MM-dd] [--to yyyy-MM-dd] [--limit N] [--offset N] --as OPERATOR [--json]',
-    options: { state: { type: 'string' }, charger: { type: 'string' }, driver: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, limit: { type: 'string' }, offset: { type: 'string' } },
+    options: {
+      state: { type: 'string' },
+      charger: { type: 'string' },
+      driver: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      limit: { type: 'string' },
+      offset: { type: 'string' },
+    },
     async run(cx) {
       const num = (name: string) => {
         const v = cx.args[name];
@@ -146,7 +161,10 @@ export const sessionCommands: Command[] = [
     options: { reason: { type: 'string' } },
     async run(cx) {
       const id = positional(cx, 'session id');
-      const f = await cx.call<ForceCloseView>('sessions.requestForceClose', { sessionId: id, reason: requireOption(cx, 'reason', 'why the session is closed without its charger') });
+      const f = await cx.call<ForceCloseView>('sessions.requestForceClose', {
+        sessionId: id,
+        reason: requireOption(cx, 'reason', 'why the session is closed without its charger'),
+      });
       cx.print(f, forceCloseLine(f));
     },
   },
@@ -160,7 +178,10 @@ export const sessionCommands: Command[] = [
       const id = positional(cx, 'session id');
       const note = typeof cx.args.note === 'string' && cx.args.note.trim() ? cx.args.note.trim() : undefined;
       const s = await cx.call<SessionView>('sessions.approveForceClose', { sessionId: id, note });
-      cx.print(s, `session ${s.id} force-closed: ${s.state}${s.amount === null ? '' : ` ¥${s.amount}`}${s.reviewState === 'pending' ? ` (held for review: ${s.reviewReason})` : ''}`);
+      cx.print(
+        s,
+        `session ${s.id} force-closed: ${s.state}${s.amount === null ? '' : ` ¥${s.amount}`}${s.reviewState === 'pending' ? ` (held for review: ${s.reviewReason})` : ''}`,
+      );
     },
   },
   {

@@ -19,7 +19,8 @@ export const sweepCommands: Command[] = [
           `${dryRun ? 'dry run: ' : ''}sweep ${r.id}, sessions stopped since ${iso(r.windowFrom)}: ${r.found} found, ${r.settled} ${would} (¥${formatFen(r.totalAmountFen)}` +
             `${r.unpaid > 0 ? `, ${r.unpaid} as debt ¥${formatFen(r.debtFen)}` : ''}), ${r.held} held for review, ${r.alreadySettled} already settled, ${r.failed} failed`,
         ];
-        for (const s of r.sessions) out.push(`  ${s.sessionId}  ${s.state.padEnd(6)}  ¥${formatFen(s.amountFen)}${s.debtFen > 0 ? `  debt ¥${formatFen(s.debtFen)}` : ''}`);
+        for (const s of r.sessions)
+          out.push(`  ${s.sessionId}  ${s.state.padEnd(6)}  ¥${formatFen(s.amountFen)}${s.debtFen > 0 ? `  debt ¥${formatFen(s.debtFen)}` : ''}`);
         for (const f of r.failures) out.push(`  FAILED ${f.sessionId}: [${f.code}] ${f.message}`);
         for (const a of r.alerts) out.push(`  alert raised: ${a}`);
         return out.join('\n');
@@ -37,10 +38,16 @@ export const sweepCommands: Command[] = [
       if (limit !== undefined && (typeof limit !== 'string' || !/^\d+$/.test(limit) || Number(limit) < 1)) {
         throw new UsageError(`--limit must be a whole number ≥ 1, got "${String(limit)}"`, { field: '--limit' });
       }
-      const page = await cx.call<{ total: number; items: SweepRecord[] }>('sessions.sweeps', { includeDryRuns: cx.args.all === true, limit: limit === undefined ? 20 : Number(limit) });
+      const page = await cx.call<{ total: number; items: SweepRecord[] }>('sessions.sweeps', {
+        includeDryRuns: cx.args.all === true,
+        limit: limit === undefined ? 20 : Number(limit),
+      });
       cx.print(page, () =>
         page.items
-          .map((s) => `${s.id}  ${iso(s.startedAt)}  ${s.dryRun ? 'dry-run ' : ''}${s.trigger.padEnd(8)} found ${s.found}, settled ${s.settled} (¥${formatFen(s.totalAmountFen)}), held ${s.held}, failed ${s.failed}${s.finishedAt === null ? '  [did not finish]' : ''}`)
+          .map(
+            (s) =>
+              `${s.id}  ${iso(s.startedAt)}  ${s.dryRun ? 'dry-run ' : ''}${s.trigger.padEnd(8)} found ${s.found}, settled ${s.settled} (¥${formatFen(s.totalAmountFen)}), held ${s.held}, failed ${s.failed}${s.finishedAt === null ? '  [did not finish]' : ''}`,
+          )
           .concat(`(${page.items.length} of ${page.total})`)
           .join('\n'),
       );

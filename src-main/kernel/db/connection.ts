@@ -59,9 +59,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): OpenedDataba
   });
   try {
     applyPragmas(sqlite);
-    const migrations = opts.readonly
-      ? { applied: 0, known: 0, latest: null }
-      : migrate(sqlite, opts.migrationsDir ?? defaultMigrationsDir(), opts.now);
+    const migrations = opts.readonly ? { applied: 0, known: 0, latest: null } : migrate(sqlite, opts.migrationsDir ?? defaultMigrationsDir(), opts.now);
     const db = drizzle(sqlite);
     return { sqlite, db, migrations, file: path.resolve(file), close: () => sqlite.close() };
   } catch (e) {

@@ -64,9 +64,7 @@ const LEDGER_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
 )`;
 
 function appliedMigrations(sqlite: Database.Database): { idx: number; tag: string; hash: string }[] {
-  const exists = sqlite
-    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
-    .get();
+  const exists = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
   if (!exists) return [];
   return sqlite.prepare<unknown[], { idx: number; tag: string; hash: string }>('SELECT idx, tag, hash FROM schema_migrations ORDER BY idx').all();
 }
@@ -113,9 +111,7 @@ export function migrate(sqlite: Database.Database, dir: string, now: () => numbe
             violations: violations.slice(0, 20),
           });
         }
-        sqlite
-          .prepare('INSERT INTO schema_migrations (idx, tag, hash, applied_at) VALUES (?, ?, ?, ?)')
-          .run(m.idx, m.tag, m.hash, now());
+        sqlite.prepare('INSERT INTO schema_migrations (idx, tag, hash, applied_at) VALUES (?, ?, ?, ?)').run(m.idx, m.tag, m.hash, now());
       });
       apply.immediate();
     }

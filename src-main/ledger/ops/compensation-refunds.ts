@@ -59,13 +59,21 @@ export function refundToWallet(
   const service = nonNegative(input.serviceFen, 'serviceFen');
   if (electricity + service <= 0) throw new DepotError('invalid_input', 'amount: nothing to refund', { field: 'amount' });
   const memo = memoOf(input.memo);
-  const request = { driverId: input.driverId, electricityFen: electricity, serviceFen: service, sessionId: input.sessionId ?? null, orderId: input.orderId ?? null, memo };
+  const request = {
+    driverId: input.driverId,
+    electricityFen: electricity,
+    serviceFen: service,
+    sessionId: input.sessionId ?? null,
+    orderId: input.orderId ?? null,
+    memo,
+  };
   return runOperation(app, { key: input.key, kind: 'refund_to_wallet', request, operatorId: by.operatorId }, (cx) => {
     requireDriver(app, input.driverId);
     const wallet = driverAccountId(input.driverId, 'wallet');
     const parts: TransferRequest[] = [];
     const refs = { sessionId: request.sessionId, orderId: request.orderId, memo };
-    if (electricity > 0) parts.push({ id: `${cx.key}#electricity`, debitAccountId: DEPOT.electricityRevenue, creditAccountId: wallet, amount: electricity, code: 'refund', ...refs });
+    if (electricity > 0)
+      parts.push({ id: `${cx.key}#electricity`, debitAccountId: DEPOT.electricityRevenue, creditAccountId: wallet, amount: electricity, code: 'refund', ...refs });
     if (service > 0) parts.push({ id: `${cx.key}#service`, debitAccountId: DEPOT.serviceRevenue, creditAccountId: wallet, amount: service, code: 'refund', ...refs });
     applyTransfers(cx.batch, parts);
     return {

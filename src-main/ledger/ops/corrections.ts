@@ -55,18 +55,28 @@ export function correctTransfer(
     const original = s.transferById.get(input.transferId);
     if (!original) throw new DepotError('not_found', `transferId: no transfer ${input.transferId}`, { field: 'transferId' });
     const instead = NOT_CORRECTABLE[original.code];
-    if (instead) throw new DepotError('refused', `transferId: a ${original.code} transfer is not corrected directly; ${instead} instead`, { field: 'transferId', code: original.code });
+    if (instead)
+      throw new DepotError('refused', `transferId: a ${original.code} transfer is not corrected directly; ${instead} instead`, {
+        field: 'transferId',
+        code: original.code,
+      });
     // A campaign's credits were approved by a second supervisor; taking one back needs the same.
     if (original.campaignId && CAMPAIGN_CODES.has(original.code) && !input.reversalCampaignId) {
-      throw new DepotError('refused', `transferId: ${original.id} is a credit of campaign ${original.campaignId}; it is taken back only by an approved reversal campaign`, {
-        field: 'transferId',
-        campaignId: original.campaignId,
-      });
+      throw new DepotError(
+        'refused',
+        `transferId: ${original.id} is a credit of campaign ${original.campaignId}; it is taken back only by an approved reversal campaign`,
+        {
+          field: 'transferId',
+          campaignId: original.campaignId,
+        },
+      );
     }
     for (const accountId of [original.debitAccountId, original.creditAccountId]) {
       const type = cx.batch.account(accountId).type;
       if (type === 'held' || type === 'debt') {
-        throw new DepotError('refused', `transferId: ${original.id} moves ${type} money; its hold or debt records would disagree with a correction`, { field: 'transferId' });
+        throw new DepotError('refused', `transferId: ${original.id} moves ${type} money; its hold or debt records would disagree with a correction`, {
+          field: 'transferId',
+        });
       }
     }
     const left = original.amount - (s.reversedSum.get(original.id)?.total ?? 0);

@@ -35,9 +35,7 @@ export function grantCoupon(
     const couponId = app.ids.next();
     const accountId = openCouponAccount(cx.batch.sqlite, couponId, input.driverId, cx.now);
     cx.batch.sqlite
-      .prepare(
-        'INSERT INTO ledger_coupons (id, driver_id, account_id, face, expires_at, campaign_id, grant_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      )
+      .prepare('INSERT INTO ledger_coupons (id, driver_id, account_id, face, expires_at, campaign_id, grant_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(couponId, input.driverId, accountId, amount, expiresAt, request.campaignId, cx.key, cx.now);
     applyTransfers(cx.batch, [
       { id: cx.key, debitAccountId: DEPOT.couponExpense, creditAccountId: accountId, amount, code: 'coupon_grant', campaignId: request.campaignId, memo },
@@ -75,25 +73,37 @@ export function redeemCoupon(
     throw new DepotError('invalid_input', `creditAccountId: a coupon pays into a depot account (got ${input.creditAccountId})`, { field: 'creditAccountId' });
   }
   const memo = memoOf(input.memo);
-  const request = { couponId: input.couponId, amountFen: amount, creditAccountId: input.creditAccountId, orderId: input.orderId ?? null, sessionId: input.sessionId ?? null, memo };
+  const request = {
+    couponId: input.couponId,
+    amountFen: amount,
+    creditAccountId: input.creditAccountId,
+    orderId: input.orderId ?? null,
+    sessionId: input.sessionId ?? null,
+    memo,
+  };
   return runOperation(app, { key: input.key, kind: 'coupon_redeem', request, operatorId: by.operatorId }, (cx) => {
     const c = couponRow(cx, input.couponId);
     if (c.expiresAt !== null && cx.now >= c.expiresAt) {
       throw new DepotError('refused', `couponId: coupon ${c.id} expired at ${new Date(c.expiresAt).toISOString()}`, { field: 'couponId' });
     }
     applyTransfers(cx.batch, [
-      { id: cx.key, debitAccountId: c.accountId, creditAccountId: input.creditAccountId, amount, code: 'coupon_redeem', orderId: request.orderId, sessionId: request.sessionId, memo },
+      {
+        id: cx.key,
+        debitAccountId: c.accountId,
+        creditAccountId: input.creditAccountId,
+        amount,
+        code: 'coupon_redeem',
+        orderId: request.orderId,
+        sessionId: request.sessionId,
+        memo,
+      },
     ]);
     return { key: cx.key, transferId: cx.key, amountFen: amount, batch: cx.batch.number, remainingFen: creditBalance(cx.batch.account(c.accountId)).available };
   });
 }
 
 /** Gives back to a coupon what a redeem took (a payment order that was cancelled or timed out). */
-export function restoreCoupon(
-  app: LedgerApp,
-  input: { key: string; redeemId: string; amountFen?: number; memo?: string | null },
-  by: By = {},
-): Replayable<RedeemResult> {
+export function restoreCoupon(app: LedgerApp, input: { key: string; redeemId: string; amountFen?: number; memo?: string | null }, by: By = {}): Replayable<RedeemResult> {
   if (input.amountFen !== undefined) positive(input.amountFen, 'amount');
   const memo = memoOf(input.memo);
   const request = { redeemId: input.redeemId, amountFen: input.amountFen ?? null, memo };

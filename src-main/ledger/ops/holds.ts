@@ -36,7 +36,14 @@ export interface HoldResult {
 export function placeHold(app: LedgerApp, input: PlaceHoldInput, by: By = {}): Replayable<HoldResult> {
   const requested = positive(input.amountFen, 'amount');
   const memo = memoOf(input.memo);
-  const request = { driverId: input.driverId, amountFen: requested, expiresAt: input.expiresAt, sessionId: input.sessionId ?? null, partial: Boolean(input.partial), memo };
+  const request = {
+    driverId: input.driverId,
+    amountFen: requested,
+    expiresAt: input.expiresAt,
+    sessionId: input.sessionId ?? null,
+    partial: Boolean(input.partial),
+    memo,
+  };
   return runOperation(app, { key: input.key, kind: 'hold', request, operatorId: by.operatorId }, (cx) => {
     requireDriver(app, input.driverId);
     const wallet = driverAccountId(input.driverId, 'wallet');
@@ -155,9 +162,7 @@ export function postHold(app: LedgerApp, input: PostHoldInput, by: By = {}): Rep
       });
     }
     const transferIds: string[] = [];
-    for (const r of applyTransfers(cx.batch, [
-      { id: cx.key, phase: 'post', pendingId: hold.id, amount: due, code: 'hold_post', sessionId: hold.sessionId, memo },
-    ])) {
+    for (const r of applyTransfers(cx.batch, [{ id: cx.key, phase: 'post', pendingId: hold.id, amount: due, code: 'hold_post', sessionId: hold.sessionId, memo }])) {
       transferIds.push(r.id);
     }
     payLegs(

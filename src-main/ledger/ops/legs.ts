@@ -71,8 +71,10 @@ export const SETTLEMENT_CODES = ['settle_electricity', 'settle_service', 'debt']
  */
 export function refuseSecondSettlement(cx: OperationContext, sessionId: string): void {
   const earlier = cx.batch.sqlite
-    .prepare(`SELECT b.operation_key AS key FROM ledger_transfers t JOIN ledger_batches b ON b.id = t.batch
-              WHERE t.session_id = ? AND t.code IN (${SETTLEMENT_CODES.map(() => '?').join(', ')}) LIMIT 1`)
+    .prepare(
+      `SELECT b.operation_key AS key FROM ledger_transfers t JOIN ledger_batches b ON b.id = t.batch
+              WHERE t.session_id = ? AND t.code IN (${SETTLEMENT_CODES.map(() => '?').join(', ')}) LIMIT 1`,
+    )
     .get(sessionId, ...SETTLEMENT_CODES) as { key: string | null } | undefined;
   if (earlier) {
     throw new DepotError('conflict', `sessionId: session ${sessionId} was already settled (by ${earlier.key ?? 'an earlier batch'})`, {

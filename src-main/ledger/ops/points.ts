@@ -81,11 +81,7 @@ export function redeemPoints(
   });
 }
 
-export function restorePoints(
-  app: LedgerApp,
-  input: { key: string; redeemId: string; points?: number; memo?: string | null },
-  by: By = {},
-): Replayable<PointsResult> {
+export function restorePoints(app: LedgerApp, input: { key: string; redeemId: string; points?: number; memo?: string | null }, by: By = {}): Replayable<PointsResult> {
   if (input.points !== undefined) positivePoints(input.points);
   const memo = memoOf(input.memo);
   const request = { redeemId: input.redeemId, points: input.points ?? null, memo };

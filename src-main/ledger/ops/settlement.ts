@@ -115,10 +115,7 @@ function owing(p: Payment): number {
 }
 
 /** The chosen coupons first, in the driver's order; one that cannot pay is skipped, with the reason. */
-function payFromCoupons(
-  p: Payment,
-  couponIds: string[],
-): { paidFen: number; coupons: SettleResult['coupons']; skipped: SettleResult['couponsSkipped'] } {
+function payFromCoupons(p: Payment, couponIds: string[]): { paidFen: number; coupons: SettleResult['coupons']; skipped: SettleResult['couponsSkipped'] } {
   const { cx } = p;
   const out = { paidFen: 0, coupons: [] as SettleResult['coupons'], skipped: [] as SettleResult['couponsSkipped'] };
   for (const couponId of new Set(couponIds)) {
@@ -200,12 +197,6 @@ function bookShortfall(app: LedgerApp, p: Payment): { debtId: string | null; deb
        VALUES (?, ?, ?, 0, 0, 'open', ?, ?, ?, ?)`,
     )
     .run(debtId, driverId, shortfall, refs.sessionId, refs.orderId, cx.key, cx.now);
-  const debtFen = payLegs(
-    cx,
-    p.legs,
-    { account: driverAccountId(driverId, 'debt'), label: 'debt', amount: shortfall, code: 'debt', debtId },
-    refs,
-    p.transferIds,
-  );
+  const debtFen = payLegs(cx, p.legs, { account: driverAccountId(driverId, 'debt'), label: 'debt', amount: shortfall, code: 'debt', debtId }, refs, p.transferIds);
   return { debtId, debtFen };
 }

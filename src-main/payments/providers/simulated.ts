@@ -108,7 +108,14 @@ export class SimulatedProvider implements PaymentProvider {
         throw new ProviderRefused(this.name, 'OUT_TRADE_NO_USED', `order ${input.orderNumber} already exists with another amount`);
       }
       if (!existing) {
-        this.trades.set(input.orderNumber, { orderNumber: input.orderNumber, amountFen: input.amountFen, state: 'NOTPAY', tradeNo: null, paidAt: null, refunds: new Map() });
+        this.trades.set(input.orderNumber, {
+          orderNumber: input.orderNumber,
+          amountFen: input.amountFen,
+          state: 'NOTPAY',
+          tradeNo: null,
+          paidAt: null,
+          refunds: new Map(),
+        });
       }
       const scheme = this.channel === 'wechat' ? 'weixin://wxpay/bizpayurl?pr=' : 'https://qr.alipay.com/';
       return { codeUrl: `${scheme}SIM-${input.orderNumber}` };
@@ -135,7 +142,13 @@ export class SimulatedProvider implements PaymentProvider {
   }
 
   async refund(input: RefundInput, outcome?: SimOutcome): Promise<RefundResult> {
-    const request = JSON.stringify({ out_trade_no: input.orderNumber, out_refund_no: input.idempotencyKey, total: input.totalFen, refund: input.amountFen, reason: input.reason });
+    const request = JSON.stringify({
+      out_trade_no: input.orderNumber,
+      out_refund_no: input.idempotencyKey,
+      total: input.totalFen,
+      refund: input.amountFen,
+      reason: input.reason,
+    });
     return this.run(this.outcome(outcome), `refund ${input.idempotencyKey}`, () => {
       const t = this.trade(input.orderNumber);
       if (!t || !t.tradeNo) throw new ProviderRefused(this.name, 'RESOURCE_NOT_EXISTS', `no paid order ${input.orderNumber}`);
@@ -157,8 +170,19 @@ export class SimulatedProvider implements PaymentProvider {
     const request = JSON.stringify({ out_refund_no: idempotencyKey, out_trade_no: orderNumber });
     return this.run(this.outcome(outcome), `query refund ${idempotencyKey}`, () => {
       const done = this.trade(orderNumber)?.refunds.get(idempotencyKey);
-      if (!done) return { status: 'NOT_FOUND', providerRefundNo: null, request, response: JSON.stringify({ code: 'RESOURCE_NOT_EXISTS', message: `no refund ${idempotencyKey}` }) };
-      return { status: 'SUCCESS', providerRefundNo: done.refundNo, request, response: JSON.stringify({ status: 'SUCCESS', refund_id: done.refundNo, amount: { refund: done.amountFen } }) };
+      if (!done)
+        return {
+          status: 'NOT_FOUND',
+          providerRefundNo: null,
+          request,
+          response: JSON.stringify({ code: 'RESOURCE_NOT_EXISTS', message: `no refund ${idempotencyKey}` }),
+        };
+      return {
+        status: 'SUCCESS',
+        providerRefundNo: done.refundNo,
+        request,
+        response: JSON.stringify({ status: 'SUCCESS', refund_id: done.refundNo, amount: { refund: done.amountFen } }),
+      };
     });
   }
 
@@ -192,7 +216,14 @@ export class SimulatedProvider implements PaymentProvider {
   }
 
   private notification(t: SimTrade): Notification {
-    const body = JSON.stringify({ out_trade_no: t.orderNumber, transaction_id: t.tradeNo, trade_state: 'SUCCESS', amount: { total: t.amountFen }, success_time: t.paidAt, channel: this.channel });
+    const body = JSON.stringify({
+      out_trade_no: t.orderNumber,
+      transaction_id: t.tradeNo,
+      trade_state: 'SUCCESS',
+      amount: { total: t.amountFen },
+      success_time: t.paidAt,
+      channel: this.channel,
+    });
     return { headers: { [SIGNATURE_HEADER]: this.sign(body) }, body };
   }
 
@@ -209,10 +240,18 @@ export class SimulatedProvider implements PaymentProvider {
       throw new DepotError('invalid_input', `${this.name}: notification body is not JSON`, { field: 'body' });
     }
     const total = b.amount?.total;
-    if (typeof b.out_trade_no !== 'string' || typeof b.transaction_id !== 'string' || typeof total !== 'number' || !Number.isSafeInteger(total) || total <= 0 || typeof b.success_time !== 'number') {
+    if (
+      typeof b.out_trade_no !== 'string' ||
+      typeof b.transaction_id !== 'string' ||
+      typeof total !== 'number' ||
+      !Number.isSafeInteger(total) ||
+      total <= 0 ||
+      typeof b.success_time !== 'number'
+    ) {
       throw new DepotError('invalid_input', `${this.name}: notification lacks out_trade_no, transaction_id, amount.total or success_time`, { field: 'body' });
     }
-    if (b.trade_state !== 'SUCCESS') throw new DepotError('invalid_input', `${this.name}: notification trade_state ${String(b.trade_state)} is not a payment`, { field: 'trade_state' });
+    if (b.trade_state !== 'SUCCESS')
+      throw new DepotError('invalid_input', `${this.name}: notification trade_state ${String(b.trade_state)} is not a payment`, { field: 'trade_state' });
     if (b.channel !== this.channel) throw new DepotError('invalid_input', `${this.name}: notification is for channel ${String(b.channel)}`, { field: 'channel' });
     return { channel: this.channel, orderNumber: b.out_trade_no, providerTradeNo: b.transaction_id, amountFen: total, paidAt: b.success_time, raw: n.body };
   }

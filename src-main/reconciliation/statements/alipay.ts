@@ -39,10 +39,15 @@ const REQUIRED: ColumnKey[] = ['tradeNo', 'orderNo', 'type', 'finished', 'orderA
  */
 export function checkAlipayEncoding(bytes: Buffer, file: string): void {
   if (hasUtf8Bom(bytes) || (!isAscii(bytes) && isValidUtf8(bytes))) {
-    throw refuse({ file, line: 1 }, 'wrong_encoding', 'the file is UTF-8, but Alipay statements are GB18030 (GBK): it was re-saved by another program; import the original download', {
-      expected: 'gb18030',
-      found: 'utf-8',
-    });
+    throw refuse(
+      { file, line: 1 },
+      'wrong_encoding',
+      'the file is UTF-8, but Alipay statements are GB18030 (GBK): it was re-saved by another program; import the original download',
+      {
+        expected: 'gb18030',
+        found: 'utf-8',
+      },
+    );
   }
 }
 
@@ -131,16 +136,31 @@ function checkTotals(t: FooterTotals, rows: StatementRow[], discounts: number, f
   for (const [a, actual] of checks) {
     if (a === undefined) continue;
     if (a.fen !== actual) {
-      throw refuse(place, 'summary_mismatch', `${what} ${a.label} says ${a.printed} but the rows add up to ${formatFen(actual)}`, { label: a.label, printed: a.printed, actual: formatFen(actual) });
+      throw refuse(place, 'summary_mismatch', `${what} ${a.label} says ${a.printed} but the rows add up to ${formatFen(actual)}`, {
+        label: a.label,
+        printed: a.printed,
+        actual: formatFen(actual),
+      });
     }
     figures.push({ label: `${what} ${a.label}`, printed: a.printed, value: a.fen });
   }
   return figures;
 }
 
-function checkFooter(footer: AlipayFooter, rows: StatementRow[], discounts: { payment: number; refund: number }, file: string, lastLine: number): { declared: DeclaredFigure[]; notes: string[] } {
+function checkFooter(
+  footer: AlipayFooter,
+  rows: StatementRow[],
+  discounts: { payment: number; refund: number },
+  file: string,
+  lastLine: number,
+): { declared: DeclaredFigure[]; notes: string[] } {
   if (!footer.payments) throw refuse({ file, line: lastLine }, 'truncated', 'the file has no "#交易合计" line: it is truncated');
-  const declared = checkTotals(footer.payments, rows.filter((r) => r.kind === 'payment'), discounts.payment, file);
+  const declared = checkTotals(
+    footer.payments,
+    rows.filter((r) => r.kind === 'payment'),
+    discounts.payment,
+    file,
+  );
   const refunds = rows.filter((r) => r.kind === 'refund');
   const notes: string[] = ['服务费 is reported as printed; its sign is not documented, so fees are not reconciled for Alipay'];
   if (footer.refunds) declared.push(...checkTotals(footer.refunds, refunds, discounts.refund, file));

@@ -40,7 +40,11 @@ function parseText(content: Buffer, file: string, opts: ParseOptions): ParsedSta
   if (channel === 'alipay') return parseAlipayCsv(content, file);
   if (channel === 'generic') return parseGenericCsv(content, file, parseGenericMapping(opts.mapping));
   const first = decode(firstLineBytes(content), 0, Math.min(firstLineBytes(content).length, 120), 'utf-8');
-  throw refuse({ file, line: 1 }, 'unknown_format', `not a WeChat Pay bill or an Alipay statement, and no column mapping was given for an aggregator CSV; the first line is ${JSON.stringify(first)}`);
+  throw refuse(
+    { file, line: 1 },
+    'unknown_format',
+    `not a WeChat Pay bill or an Alipay statement, and no column mapping was given for an aggregator CSV; the first line is ${JSON.stringify(first)}`,
+  );
 }
 
 /** A date in the file name (…20240301… or …2024-03-01…), for a statement without rows. */
@@ -55,7 +59,10 @@ function finish(parsed: ParsedStatement, facts: FileFacts, opts: ParseOptions): 
   const statement = buildStatement(parsed, facts);
   const expected = opts.expectMerchantId;
   if (expected !== undefined && statement.merchantId !== '' && statement.merchantId !== expected) {
-    throw refuse({ file: facts.fileName }, 'merchant_mismatch', `the statement is for merchant ${statement.merchantId}, not ${expected}`, { found: statement.merchantId, expected });
+    throw refuse({ file: facts.fileName }, 'merchant_mismatch', `the statement is for merchant ${statement.merchantId}, not ${expected}`, {
+      found: statement.merchantId,
+      expected,
+    });
   }
   if (statement.merchantId === '' && expected !== undefined) statement.merchantId = expected;
   const named = statement.billDates.length === 0 ? dateInName(facts.fileName) : undefined;

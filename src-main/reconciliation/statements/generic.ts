@@ -95,11 +95,15 @@ function readMoney(text: string, m: GenericMapping, column: string, place: Place
 
 function decodeText(bytes: Buffer, encoding: TextEncoding, file: string): string {
   if (encoding === 'utf-8') {
-    if (!isValidUtf8(bytes)) throw refuse({ file, line: firstNonUtf8Line(bytes) }, 'wrong_encoding', 'is not valid UTF-8; if the file is GBK, set the mapping\'s encoding to gb18030');
+    if (!isValidUtf8(bytes))
+      throw refuse({ file, line: firstNonUtf8Line(bytes) }, 'wrong_encoding', "is not valid UTF-8; if the file is GBK, set the mapping's encoding to gb18030");
     return bytes.toString('utf8');
   }
   if (!isAscii(bytes) && isValidUtf8(bytes)) {
-    throw refuse({ file, line: 1 }, 'wrong_encoding', 'the file is UTF-8 but the mapping says gb18030; fix the mapping\'s encoding', { expected: 'gb18030', found: 'utf-8' });
+    throw refuse({ file, line: 1 }, 'wrong_encoding', "the file is UTF-8 but the mapping says gb18030; fix the mapping's encoding", {
+      expected: 'gb18030',
+      found: 'utf-8',
+    });
   }
   return iconv.decode(bytes, 'gb18030');
 }
@@ -179,7 +183,10 @@ export function parseGenericCsv(bytes: Buffer, file: string, mapping: GenericMap
   const rows = body.map((rec) => {
     const place = { file, line: rec.line };
     if (rec.values.length !== head.values.length) {
-      throw refuse(place, 'field_count', `the row has ${rec.values.length} fields, the header has ${head.values.length}`, { fields: rec.values.length, expected: head.values.length });
+      throw refuse(place, 'field_count', `the row has ${rec.values.length} fields, the header has ${head.values.length}`, {
+        fields: rec.values.length,
+        expected: head.values.length,
+      });
     }
     return readRow(rec.values, at, mapping, place);
   });
@@ -192,7 +199,7 @@ export function parseGenericCsv(bytes: Buffer, file: string, mapping: GenericMap
     period: undefined,
     rows,
     declared: [],
-    notes: ['an aggregator CSV has no summary of its own: the totals are the rows\' sums, unchecked'],
+    notes: ["an aggregator CSV has no summary of its own: the totals are the rows' sums, unchecked"],
     feesReconcilable: true,
   };
 }

@@ -4,13 +4,7 @@ import { DepotError } from '../../kernel/errors';
 
 export type StatementChannel = 'wechat' | 'alipay' | 'generic';
 
-export type StatementLayout =
-  | 'wechat-all'
-  | 'wechat-success'
-  | 'wechat-refund'
-  | 'wechat-legacy'
-  | 'alipay-business'
-  | 'generic-csv';
+export type StatementLayout = 'wechat-all' | 'wechat-success' | 'wechat-refund' | 'wechat-legacy' | 'alipay-business' | 'generic-csv';
 
 export type StatementRowKind = 'payment' | 'refund';
 

@@ -1,27 +1,9 @@
 import { formatFen } from '../../money';
-import {
-  atEnd,
-  decode,
-  firstLineBytes,
-  firstNonUtf8Line,
-  isValidUtf8,
-  lineCursor,
-  nextLine,
-  nextLineRange,
-  type LineCursor,
-  type TextEncoding,
-} from './bytes';
+import { atEnd, decode, firstLineBytes, firstNonUtf8Line, isValidUtf8, lineCursor, nextLine, nextLineRange, type LineCursor, type TextEncoding } from './bytes';
 import { refuse, type DeclaredFigure, type Place, type StatementRow } from './types';
 import { yuanToFen } from './values';
 import { readRow, type Columns, type MoneyColumn, type RowPlace, type RowReader } from './wechat-row';
-import {
-  WECHAT_KEY_COLUMNS,
-  WECHAT_MONEY_COLUMNS,
-  WECHAT_SUMMARY_COLUMNS,
-  WECHAT_SUMMARY_FIRST_COLUMN,
-  matchWechatLayout,
-  type WechatLayout,
-} from './wechat-layouts';
+import { WECHAT_KEY_COLUMNS, WECHAT_MONEY_COLUMNS, WECHAT_SUMMARY_COLUMNS, WECHAT_SUMMARY_FIRST_COLUMN, matchWechatLayout, type WechatLayout } from './wechat-layouts';
 
 /**
  * The WeChat Pay trade bill reader: header → detail rows → summary header → one summary line.
@@ -105,15 +87,29 @@ function makeReader(buf: Buffer, file: string): Reader {
     refundRequestedAt: at('退款申请时间'),
     refundedAt: at('退款成功时间'),
   };
-  const money = names
-    .map((name, index) => ({ name, index, rules: WECHAT_MONEY_COLUMNS[name], total: 0 }))
-    .filter((m): m is MoneyColumn => m.rules !== undefined);
+  const money = names.map((name, index) => ({ name, index, rules: WECHAT_MONEY_COLUMNS[name], total: 0 })).filter((m): m is MoneyColumn => m.rules !== undefined);
   const slotOf = (name: string) => money.findIndex((m) => m.name === name);
   const slot = { settlement: slotOf(layout.settlementColumn), refund: slotOf('退款金额'), fee: slotOf('手续费'), order: slotOf('订单金额') };
   const bounds = new Int32Array(2 * names.length);
   const fen = new Float64Array(money.length);
   const { buf: bytes, encoding } = cursor;
-  return { file, buf: bytes, encoding, cursor, layout, fieldCount: names.length, col, money, slot, bounds, fen, merchant: undefined, interned: new Map(), last: [], rows: [] };
+  return {
+    file,
+    buf: bytes,
+    encoding,
+    cursor,
+    layout,
+    fieldCount: names.length,
+    col,
+    money,
+    slot,
+    bounds,
+    fen,
+    merchant: undefined,
+    interned: new Map(),
+    last: [],
+    rows: [],
+  };
 }
 
 /** Strips the leading backtick and splits on ",`"; the count must be the summary header's. */
@@ -163,7 +159,11 @@ function checkFigure(r: Reader, name: string, printed: string, place: Place): De
     if (!/^\d+$/.test(printed)) throw refuse(place, 'bad_value', `${name} ${JSON.stringify(printed)} is not a count`);
     const value = Number(printed);
     if (value !== r.rows.length) {
-      throw refuse(place, 'summary_mismatch', `${name} says ${value} rows but the bill has ${r.rows.length} detail rows`, { label: name, printed, actual: r.rows.length });
+      throw refuse(place, 'summary_mismatch', `${name} says ${value} rows but the bill has ${r.rows.length} detail rows`, {
+        label: name,
+        printed,
+        actual: r.rows.length,
+      });
     }
     return { label: name, printed, value };
   }
@@ -202,5 +202,12 @@ export function parseWechatBill(buf: Buffer, file: string): WechatBill {
   const declared = readSummary(r, summaryHeader);
   const notes = r.cursor.encoding === 'gb18030' ? ['read as GBK: a historical bill (WeChat bills are UTF-8 today)'] : [];
   if (r.layout.layout === 'wechat-legacy') notes.push('legacy 24-column layout: payment amounts are 总金额, there is no 订单金额');
-  return { layout: r.layout, encoding: r.cursor.encoding, merchantId: r.merchant === undefined ? '' : decode(r.merchant, 0, r.merchant.length, r.encoding), rows: r.rows, declared, notes };
+  return {
+    layout: r.layout,
+    encoding: r.cursor.encoding,
+    merchantId: r.merchant === undefined ? '' : decode(r.merchant, 0, r.merchant.length, r.encoding),
+    rows: r.rows,
+    declared,
+    notes,
+  };
 }

@@ -96,22 +96,12 @@ export function AddChargerModal({
       okButtonProps={{ 'data-testid': 'add-charger-submit' }}
       forceRender
     >
-      <Form
-        form={form}
-        layout="vertical"
-        onFinish={(v) => void submit(v)}
-        initialValues={{ connectors: 2 }}
-        data-testid="add-charger-form"
-      >
+      <Form form={form} layout="vertical" onFinish={(v) => void submit(v)} initialValues={{ connectors: 2 }} data-testid="add-charger-form">
         <Form.Item name="id" label={t('chargers.chargerId')} rules={required} extra={t('chargers.chargerIdHelp')}>
           <Input autoComplete="off" maxLength={48} style={{ fontFamily: 'monospace' }} />
         </Form.Item>
         <Form.Item name="station" label={t('chargers.station')} rules={required}>
-          <Select
-            data-testid="add-charger-station"
-            options={stations.map((s) => ({ value: s.id, label: s.name }))}
-            notFoundContent={t('chargers.noStations')}
-          />
+          <Select data-testid="add-charger-station" options={stations.map((s) => ({ value: s.id, label: s.name }))} notFoundContent={t('chargers.noStations')} />
         </Form.Item>
         <Form.Item name="connectors" label={t('chargers.connectorCount')} rules={required}>
           <InputNumber min={1} max={32} precision={0} style={{ width: 120 }} />

@@ -37,7 +37,14 @@ export function ChargerCard({ charger, actions }: { charger: Charger; actions: C
       }
       extra={
         <Tooltip title={t('chargers.messages')}>
-          <Button size="small" type="text" icon={<FileTextOutlined />} aria-label={t('chargers.messages')} data-testid="charger-messages" onClick={() => actions.onMessages(charger)} />
+          <Button
+            size="small"
+            type="text"
+            icon={<FileTextOutlined />}
+            aria-label={t('chargers.messages')}
+            data-testid="charger-messages"
+            onClick={() => actions.onMessages(charger)}
+          />
         </Tooltip>
       }
     >

@@ -38,7 +38,10 @@ export default function ChargersPage() {
   const [adding, setAdding] = useState<'station' | 'charger' | null>(null);
   const [startAt, setStartAt] = useState<StartTarget | null>(null);
   const supervisor = can(SUPERVISORS);
-  const logVersion = useLiveReload(() => void chargers.reload(), () => void broker.reload());
+  const logVersion = useLiveReload(
+    () => void chargers.reload(),
+    () => void broker.reload(),
+  );
   const actions = useCardActions({ supervisor, reload: chargers.reload, onMessages: (c) => setLogOf(c.id), onStart: setStartAt });
 
   const groups = stationGroups(stations.data ?? [], chargers.data ?? [], t('chargers.noStation'));

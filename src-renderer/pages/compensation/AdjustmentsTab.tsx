@@ -151,7 +151,13 @@ function LimitAlert({ limit }: { limit: Limit }) {
       style={{ margin: '12px 0' }}
       type={limit.available.fen > 0 ? 'info' : 'warning'}
       data-testid="adj-limit"
-      message={t('refunds.adj.limit', { driver: limit.driverName, paid: limit.paid.yuan, refunded: limit.refunded.yuan, claimed: limit.claimed.yuan, available: limit.available.yuan })}
+      message={t('refunds.adj.limit', {
+        driver: limit.driverName,
+        paid: limit.paid.yuan,
+        refunded: limit.refunded.yuan,
+        claimed: limit.claimed.yuan,
+        available: limit.available.yuan,
+      })}
     />
   );
 }
@@ -208,7 +214,8 @@ function useAdjustmentColumns(onDecide: (d: Decision) => void): TableColumnsType
     },
     {
       title: '',
-      render: (_, a) => (a.state === 'pending' && supervisor ? <DecisionButtons adjustment={a} own={a.createdBy?.id === session.operator.id} onDecide={onDecide} /> : null),
+      render: (_, a) =>
+        a.state === 'pending' && supervisor ? <DecisionButtons adjustment={a} own={a.createdBy?.id === session.operator.id} onDecide={onDecide} /> : null,
     },
   ];
 }
@@ -232,7 +239,19 @@ function DecisionButtons({ adjustment: a, own, onDecide }: { adjustment: Adjustm
   );
 }
 
-function DecideModal({ deciding, note, onNote, onClose, onDone }: { deciding: Decision | null; note: string; onNote(note: string): void; onClose(): void; onDone(): void }) {
+function DecideModal({
+  deciding,
+  note,
+  onNote,
+  onClose,
+  onDone,
+}: {
+  deciding: Decision | null;
+  note: string;
+  onNote(note: string): void;
+  onClose(): void;
+  onDone(): void;
+}) {
   const { t } = useI18n();
   const { submitting, submit } = useModalSubmit({
     run: async ({ adjustment, action }: Decision) => {
@@ -255,7 +274,9 @@ function DecideModal({ deciding, note, onNote, onClose, onDone }: { deciding: De
       onCancel={onClose}
       destroyOnHidden
     >
-      {deciding?.action === 'approve' && <Alert type="info" style={{ marginBottom: 12 }} message={t(`refunds.adj.approveHint.${deciding.adjustment.target}` as I18nKey)} />}
+      {deciding?.action === 'approve' && (
+        <Alert type="info" style={{ marginBottom: 12 }} message={t(`refunds.adj.approveHint.${deciding.adjustment.target}` as I18nKey)} />
+      )}
       <Typography.Text>{t(deciding?.action === 'reject' ? 'refunds.adj.noteRequired' : 'refunds.adj.note')}</Typography.Text>
       <Input.TextArea rows={2} maxLength={500} value={note} onChange={(e) => onNote(e.target.value)} data-testid="adj-note" />
     </Modal>

@@ -1,5 +1,26 @@
 import { useEffect, useState, type ReactNode } from 'react';
-import { App as AntApp, Alert, Button, Card, Checkbox, Col, Descriptions, Empty, Flex, Input, Modal, Progress, Row, Segmented, Space, Statistic, Table, Tag, Tooltip, Typography } from 'antd';
+import {
+  App as AntApp,
+  Alert,
+  Button,
+  Card,
+  Checkbox,
+  Col,
+  Descriptions,
+  Empty,
+  Flex,
+  Input,
+  Modal,
+  Progress,
+  Row,
+  Segmented,
+  Space,
+  Statistic,
+  Table,
+  Tag,
+  Tooltip,
+  Typography,
+} from 'antd';
 import { api, isApiError, useDepotEvents } from '../../api';
 import { useI18n } from '../../i18n';
 import { useReportError } from '../../lib/errors';
@@ -171,7 +192,9 @@ function CampaignHeader({ onBack, ...actions }: HeaderProps) {
           </Typography.Text>
         </Descriptions.Item>
       </Descriptions>
-      {c.state === 'cancelled' && <Alert type="warning" showIcon message={t('comp.detail.cancelled', { when: formatTime(c.cancelledAt ?? 0), note: c.cancelNote ?? '' })} />}
+      {c.state === 'cancelled' && (
+        <Alert type="warning" showIcon message={t('comp.detail.cancelled', { when: formatTime(c.cancelledAt ?? 0), note: c.cancelNote ?? '' })} />
+      )}
     </Card>
   );
 }
@@ -190,11 +213,7 @@ function HeaderActions({ campaign: c, busy, onDryRun, onExport, onCancel }: Omit
         </Button>
       )}
       {finance && (c.state === 'draft' ? c.dryRun !== null : c.state !== 'cancelled') && (
-        <Button
-          onClick={() => onExport(c.state === 'draft' ? 'dry_run' : 'results')}
-          loading={busy?.startsWith('export') ?? false}
-          data-testid="comp-export"
-        >
+        <Button onClick={() => onExport(c.state === 'draft' ? 'dry_run' : 'results')} loading={busy?.startsWith('export') ?? false} data-testid="comp-export">
           {c.state === 'draft' ? t('comp.detail.exportDryRun') : t('comp.detail.exportResults')}
         </Button>
       )}
@@ -262,7 +281,19 @@ function ApprovalCard({ campaign: c, onChanged, onDryRun, dryRunBusy }: { campai
 type DryRun = NonNullable<Campaign['dryRun']>;
 const UNCHECKED = { criteria: false, drivers: false, rule: false, total: false };
 
-function ApprovalChecklist({ campaign: c, dryRun: dr, onChanged, onDryRun, dryRunBusy }: { campaign: Campaign; dryRun: DryRun; onChanged: () => void; onDryRun: () => void; dryRunBusy: boolean }) {
+function ApprovalChecklist({
+  campaign: c,
+  dryRun: dr,
+  onChanged,
+  onDryRun,
+  dryRunBusy,
+}: {
+  campaign: Campaign;
+  dryRun: DryRun;
+  onChanged: () => void;
+  onDryRun: () => void;
+  dryRunBusy: boolean;
+}) {
   const { t } = useI18n();
   const session = useSession();
   const [checked, setChecked] = useState(UNCHECKED);
@@ -293,7 +324,12 @@ function ApprovalChecklist({ campaign: c, dryRun: dr, onChanged, onDryRun, dryRu
   const rule = c.description.find((d) => d.label.startsWith('规则'))?.value ?? '';
   const disabledReason = !supervisor ? t('comp.approve.supervisorsOnly') : own ? t('comp.approve.ownNoApprove') : !all ? t('comp.approve.tickAll') : undefined;
   const box = (key: keyof typeof checked, label: ReactNode) => (
-    <Checkbox checked={checked[key]} disabled={own || !supervisor} onChange={(e) => setChecked({ ...checked, [key]: e.target.checked })} data-testid={`comp-check-${key}`}>
+    <Checkbox
+      checked={checked[key]}
+      disabled={own || !supervisor}
+      onChange={(e) => setChecked({ ...checked, [key]: e.target.checked })}
+      data-testid={`comp-check-${key}`}
+    >
       {label}
     </Checkbox>
   );
@@ -301,9 +337,7 @@ function ApprovalChecklist({ campaign: c, dryRun: dr, onChanged, onDryRun, dryRu
   return (
     <Card size="small" title={t('comp.approve.title')} data-testid="comp-approval">
       <Flex vertical gap="small">
-        <Typography.Text type="secondary">
-          {t('comp.approve.dryRunAt', { when: formatTime(dr.at), fp: dr.fingerprint.slice(0, 12) })}
-        </Typography.Text>
+        <Typography.Text type="secondary">{t('comp.approve.dryRunAt', { when: formatTime(dr.at), fp: dr.fingerprint.slice(0, 12) })}</Typography.Text>
         {box('criteria', t('comp.approve.criteria'))}
         {box('drivers', t('comp.approve.drivers', { n: dr.drivers, records: dr.records }))}
         {box('rule', t('comp.approve.rule', { rule }))}
@@ -532,7 +566,10 @@ function ItemsCard({ campaign: c, version }: { campaign: Campaign; version: numb
   const { t } = useI18n();
   const [status, setStatus] = useState<ItemState | 'all'>('all');
   const [page, setPage] = useState(1);
-  const items = useQuery(() => api.compensation.items({ campaignId: c.id, status: status === 'all' ? undefined : status, limit: PAGE, offset: (page - 1) * PAGE }), [c.id, status, page, version]);
+  const items = useQuery(
+    () => api.compensation.items({ campaignId: c.id, status: status === 'all' ? undefined : status, limit: PAGE, offset: (page - 1) * PAGE }),
+    [c.id, status, page, version],
+  );
   const q = (v: number) => formatQuantity(c.target, v, t);
   return (
     <Card

@@ -62,7 +62,14 @@ export default function CampaignWizard({ onCancel, onCreated }: { onCancel: () =
             <RuleStep style={shown(1)} ruleKind={values?.ruleKind} target={target} example={example} />
             <ReviewStep style={shown(2)} spec={spec} target={target} memo={example?.text} />
           </Form>
-          <WizardNav step={step} onBack={() => setStep(step - 1)} onNext={() => void next()} onSubmit={() => void create.submit()} submitting={create.submitting} canSubmit={Boolean(preview.report && preview.report.drivers > 0)} />
+          <WizardNav
+            step={step}
+            onBack={() => setStep(step - 1)}
+            onNext={() => void next()}
+            onSubmit={() => void create.submit()}
+            submitting={create.submitting}
+            canSubmit={Boolean(preview.report && preview.report.drivers > 0)}
+          />
         </Col>
         <Col xs={24} xl={11}>
           <PreviewCard preview={preview} target={target} />
@@ -95,7 +102,9 @@ function useCreateCampaign({ form, spec, showIssues, setStep, onCreated }: Creat
     onDone: onCreated,
     onError: (e) => {
       const rest = showIssues(e, { skipName: false });
-      const first = fieldIssues(e).map((i) => wizardField(i.field)).find((f): f is string => f !== null);
+      const first = fieldIssues(e)
+        .map((i) => wizardField(i.field))
+        .find((f): f is string => f !== null);
       if (first) setStep(STEP_OF_FIELD[first] ?? 0);
       return Boolean(first) && rest.length === 0;
     },
@@ -129,7 +138,21 @@ function WizardProgress({ step, onBack }: { step: number; onBack(step: number): 
   );
 }
 
-function WizardNav({ step, onBack, onNext, onSubmit, submitting, canSubmit }: { step: number; onBack(): void; onNext(): void; onSubmit(): void; submitting: boolean; canSubmit: boolean }) {
+function WizardNav({
+  step,
+  onBack,
+  onNext,
+  onSubmit,
+  submitting,
+  canSubmit,
+}: {
+  step: number;
+  onBack(): void;
+  onNext(): void;
+  onSubmit(): void;
+  submitting: boolean;
+  canSubmit: boolean;
+}) {
   const { t } = useI18n();
   return (
     <Flex gap="small" justify="flex-end" style={{ marginTop: 16 }}>
@@ -171,7 +194,9 @@ function useIssuesOnFields(form: FormInstance<Values>): ShowIssues {
       byField.set(f, [...(byField.get(f) ?? []), issue.message]);
     }
     const clear = [...flagged.current].filter((f) => !byField.has(f));
-    form.setFields([...clear.map((name) => ({ name, errors: [] as string[] })), ...[...byField].map(([name, errors]) => ({ name, errors }))] as Parameters<typeof form.setFields>[0]);
+    form.setFields([...clear.map((name) => ({ name, errors: [] as string[] })), ...[...byField].map(([name, errors]) => ({ name, errors }))] as Parameters<
+      typeof form.setFields
+    >[0]);
     flagged.current = new Set(byField.keys());
     return rest;
   };

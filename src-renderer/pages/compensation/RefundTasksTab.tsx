@@ -156,9 +156,19 @@ function useTaskColumns({ onRetry, onResolve }: { onRetry(task: Task): void; onR
     { title: t('refunds.task.col.driver'), render: (_, x) => x.driverName ?? '—' },
     { title: t('refunds.task.col.amount'), align: 'right', render: (_, x) => `¥${x.amount.yuan}` },
     { title: t('refunds.task.col.channel'), render: (_, x) => t(`payments.channel.${x.channel}` as I18nKey) },
-    { title: t('refunds.task.col.state'), render: (_, x) => <Tag color={STATE_COLOR[x.state]} data-testid={`task-state-${x.id}`}>{t(`refunds.task.state.${x.state}` as I18nKey)}</Tag> },
+    {
+      title: t('refunds.task.col.state'),
+      render: (_, x) => (
+        <Tag color={STATE_COLOR[x.state]} data-testid={`task-state-${x.id}`}>
+          {t(`refunds.task.state.${x.state}` as I18nKey)}
+        </Tag>
+      ),
+    },
     { title: t('refunds.task.col.attempts'), align: 'right', render: (_, x) => `${x.attempts}/${x.maxAttempts}` },
-    { title: t('refunds.task.col.lastError'), render: (_, x) => <Typography.Text type={x.state === 'failed' ? 'danger' : 'secondary'}>{x.lastError ?? ''}</Typography.Text> },
+    {
+      title: t('refunds.task.col.lastError'),
+      render: (_, x) => <Typography.Text type={x.state === 'failed' ? 'danger' : 'secondary'}>{x.lastError ?? ''}</Typography.Text>,
+    },
     { title: t('refunds.task.col.next'), render: (_, x) => (x.state === 'pending' || x.state === 'needs_check' ? formatTime(x.nextAttemptAt) : '') },
     {
       title: '',
@@ -192,7 +202,14 @@ function ResolveModal({ task, onClose, onDone }: { task: Task; onClose: () => vo
   });
 
   return (
-    <Modal open title={t('refunds.task.resolveTitle', { amount: task.amount.yuan })} onOk={() => void submit()} okButtonProps={{ loading: submitting, disabled: !note.trim() }} onCancel={onClose} destroyOnHidden>
+    <Modal
+      open
+      title={t('refunds.task.resolveTitle', { amount: task.amount.yuan })}
+      onOk={() => void submit()}
+      okButtonProps={{ loading: submitting, disabled: !note.trim() }}
+      onCancel={onClose}
+      destroyOnHidden
+    >
       <Flex vertical gap="small">
         <Typography.Text>{t('refunds.task.outcome')}</Typography.Text>
         <Radio.Group value={outcome} onChange={(e) => setOutcome(e.target.value as Outcome)} data-testid="task-outcome">

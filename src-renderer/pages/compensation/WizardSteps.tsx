@@ -50,12 +50,22 @@ export function CriteriaStep({ style, stationOptions, chargerOptions }: { style:
       <Row gutter={12}>
         <Col span={12}>
           <Form.Item name="states" label={t('comp.wizard.states')} rules={[{ required: true, type: 'array', min: 1, message: t('comp.wizard.statesRequired') }]}>
-            <Select mode="multiple" options={SESSION_STATES.map((s) => ({ value: s, label: `${t(`comp.sessionState.${s}` as I18nKey)} (${s})` }))} data-testid="comp-states" />
+            <Select
+              mode="multiple"
+              options={SESSION_STATES.map((s) => ({ value: s, label: `${t(`comp.sessionState.${s}` as I18nKey)} (${s})` }))}
+              data-testid="comp-states"
+            />
           </Form.Item>
         </Col>
         <Col span={12}>
           <Form.Item name="failureCodes" label={t('comp.wizard.failureCodes')}>
-            <Select mode="multiple" allowClear placeholder={t('comp.wizard.all')} options={FAILURE_CODES.map((c) => ({ value: c, label: t(`comp.failure.${c}` as I18nKey) }))} data-testid="comp-failure-codes" />
+            <Select
+              mode="multiple"
+              allowClear
+              placeholder={t('comp.wizard.all')}
+              options={FAILURE_CODES.map((c) => ({ value: c, label: t(`comp.failure.${c}` as I18nKey) }))}
+              data-testid="comp-failure-codes"
+            />
           </Form.Item>
         </Col>
       </Row>
@@ -75,13 +85,27 @@ export function CriteriaStep({ style, stationOptions, chargerOptions }: { style:
   );
 }
 
-export function RuleStep({ style, ruleKind, target, example }: { style: CSSProperties; ruleKind: Values['ruleKind'] | undefined; target: Target; example: { who: string; text: string } | null }) {
+export function RuleStep({
+  style,
+  ruleKind,
+  target,
+  example,
+}: {
+  style: CSSProperties;
+  ruleKind: Values['ruleKind'] | undefined;
+  target: Target;
+  example: { who: string; text: string } | null;
+}) {
   const { t } = useI18n();
   const money = target !== 'points';
   return (
     <div style={style} data-testid="comp-step-rule">
       <Form.Item name="target" label={t('comp.wizard.target')}>
-        <Radio.Group data-testid="comp-target" optionType="button" options={(['wallet', 'coupon', 'points'] as const).map((x) => ({ value: x, label: t(targetLabel(x)) }))} />
+        <Radio.Group
+          data-testid="comp-target"
+          optionType="button"
+          options={(['wallet', 'coupon', 'points'] as const).map((x) => ({ value: x, label: t(targetLabel(x)) }))}
+        />
       </Form.Item>
       <Form.Item name="ruleKind" label={t('comp.wizard.rule')}>
         <Radio.Group data-testid="comp-rule-kind">
@@ -104,7 +128,12 @@ export function RuleStep({ style, ruleKind, target, example }: { style: CSSPrope
         </Col>
         <Col span={12}>
           {ruleKind === 'per_failure' && (
-            <Form.Item name="cap" label={t('comp.wizard.cap')} extra={t('comp.wizard.capHint')} rules={[{ pattern: money ? /^\d+(\.\d{1,2})?$/ : /^\d+$/, message: money ? t('comp.wizard.amountYuan') : t('comp.wizard.amountPoints') }]}>
+            <Form.Item
+              name="cap"
+              label={t('comp.wizard.cap')}
+              extra={t('comp.wizard.capHint')}
+              rules={[{ pattern: money ? /^\d+(\.\d{1,2})?$/ : /^\d+$/, message: money ? t('comp.wizard.amountYuan') : t('comp.wizard.amountPoints') }]}
+            >
               <Input prefix={money ? '¥' : undefined} suffix={money ? undefined : t('comp.points')} data-testid="comp-cap" />
             </Form.Item>
           )}
@@ -115,7 +144,12 @@ export function RuleStep({ style, ruleKind, target, example }: { style: CSSPrope
           )}
         </Col>
       </Row>
-      <Form.Item name="memo" label={t('comp.wizard.memo')} extra={t('comp.wizard.memoHint')} rules={[{ required: true, whitespace: true, message: t('comp.wizard.memoRequired') }]}>
+      <Form.Item
+        name="memo"
+        label={t('comp.wizard.memo')}
+        extra={t('comp.wizard.memoHint')}
+        rules={[{ required: true, whitespace: true, message: t('comp.wizard.memoRequired') }]}
+      >
         <Input maxLength={200} data-testid="comp-memo" />
       </Form.Item>
       {example && (
@@ -163,7 +197,10 @@ function ReviewList({ spec, target, memo }: { spec: PreviewSpec; target: Target;
       </Descriptions.Item>
       <Descriptions.Item label={t('comp.wizard.rule')}>
         {spec.rule?.kind === 'per_failure'
-          ? t('comp.rule.perFailureText', { amount: money ? `¥${spec.rule.amount}` : `${spec.rule.amount}`, cap: spec.rule.cap ? (money ? `¥${spec.rule.cap}` : spec.rule.cap) : t('comp.rule.noCap') })
+          ? t('comp.rule.perFailureText', {
+              amount: money ? `¥${spec.rule.amount}` : `${spec.rule.amount}`,
+              cap: spec.rule.cap ? (money ? `¥${spec.rule.cap}` : spec.rule.cap) : t('comp.rule.noCap'),
+            })
           : t('comp.rule.fixedText', { amount: money ? `¥${spec.rule?.amount ?? ''}` : `${spec.rule?.amount ?? ''} ${t('comp.points')}` })}
         {' → '}
         {t(targetLabel(target))}

@@ -57,7 +57,11 @@ export function memoExample(spec: PreviewSpec, report: Report | null, t: (k: I18
   const count = row?.failures ?? 3;
   const { from, to } = spec.criteria;
   const stamp = formatTime(Date.now(), 'YYYYMMDDHHmmss');
-  const amount = row ? formatQuantity(spec.target ?? 'wallet', row.amount.value, t) : spec.target === 'points' ? `${spec.rule?.amount ?? ''} 积分` : `¥${spec.rule?.amount ?? ''}`;
+  const amount = row
+    ? formatQuantity(spec.target ?? 'wallet', row.amount.value, t)
+    : spec.target === 'points'
+      ? `${spec.rule?.amount ?? ''} 积分`
+      : `¥${spec.rule?.amount ?? ''}`;
   const values: Record<string, string> = {
     date: from === to ? from : `${from}至${to}`,
     count: String(count),

@@ -78,9 +78,7 @@ function useAlertColumns({ busy, onAcknowledge }: { busy: string | null; onAckno
       render: (m: string, a) => (
         <Flex vertical gap={2}>
           <Typography.Text>{m}</Typography.Text>
-          {a.count > 1 && (
-            <Typography.Text type="secondary">{t('alerts.repeated', { count: a.count, since: formatTime(a.raisedAt) })}</Typography.Text>
-          )}
+          {a.count > 1 && <Typography.Text type="secondary">{t('alerts.repeated', { count: a.count, since: formatTime(a.raisedAt) })}</Typography.Text>}
         </Flex>
       ),
     },
@@ -90,9 +88,7 @@ function useAlertColumns({ busy, onAcknowledge }: { busy: string | null; onAckno
       width: 220,
       render: (_: unknown, a) =>
         a.acknowledgedAt !== null ? (
-          <Typography.Text type="secondary">
-            {t('alerts.ackBy', { name: a.acknowledgedBy ?? '?', time: formatTime(a.acknowledgedAt) })}
-          </Typography.Text>
+          <Typography.Text type="secondary">{t('alerts.ackBy', { name: a.acknowledgedBy ?? '?', time: formatTime(a.acknowledgedAt) })}</Typography.Text>
         ) : can(SUPERVISORS) ? (
           <Button size="small" icon={<CheckOutlined />} loading={busy === a.id} onClick={() => onAcknowledge(a)} data-testid={`alert-ack-${a.id}`}>
             {t('alerts.acknowledge')}

@@ -40,7 +40,13 @@ export function JobActions({ job, onDone, size = 'small' }: { job: Pick<JobSumma
         </Popconfirm>
       )}
       {CAN_CANCEL.includes(job.state) && (
-        <Popconfirm title={t('jobs.confirmCancel', { kind: job.kind })} onConfirm={() => void act('cancel')} okText={t('jobs.cancel')} cancelText={t('common.cancel')} okButtonProps={{ danger: true }}>
+        <Popconfirm
+          title={t('jobs.confirmCancel', { kind: job.kind })}
+          onConfirm={() => void act('cancel')}
+          okText={t('jobs.cancel')}
+          cancelText={t('common.cancel')}
+          okButtonProps={{ danger: true }}
+        >
           <Button size={size} danger icon={<StopOutlined />} loading={busy === 'cancel'} data-testid={`job-cancel-${job.id}`}>
             {t('jobs.cancel')}
           </Button>

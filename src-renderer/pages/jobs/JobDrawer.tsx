@@ -72,9 +72,7 @@ export function JobDrawer({ id, version, onClose, onChanged }: { id: string | nu
                 color: 'red',
                 children: (
                   <Flex vertical gap={4}>
-                    <Typography.Text type="secondary">
-                      {t('jobs.detail.errorAt', { attempt: e.attempt, time: formatTime(e.at) })}
-                    </Typography.Text>
+                    <Typography.Text type="secondary">{t('jobs.detail.errorAt', { attempt: e.attempt, time: formatTime(e.at) })}</Typography.Text>
                     <Typography.Text>{e.error}</Typography.Text>
                     {e.stack && <pre style={{ ...PRE, color: '#8c8c8c' }}>{e.stack}</pre>}
                   </Flex>

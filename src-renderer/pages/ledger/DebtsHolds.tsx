@@ -170,9 +170,13 @@ function ReleaseModal({ hold, onClose, onDone }: { hold: HoldRow | null; onClose
       confirmLoading={submitting}
       destroyOnHidden
     >
-      <Form form={form} layout="vertical" onFinish={({ memo }: { memo: string }) => {
+      <Form
+        form={form}
+        layout="vertical"
+        onFinish={({ memo }: { memo: string }) => {
           if (hold) void submit({ holdId: hold.holdId, memo });
-        }}>
+        }}
+      >
         <Form.Item name="memo" label={t('ledger.holds.releaseReason')} rules={[{ required: true, message: t('common.required') }]}>
           <Input maxLength={500} />
         </Form.Item>

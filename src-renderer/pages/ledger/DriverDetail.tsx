@@ -60,21 +60,16 @@ export function DriverDetail({ driverId, version, onBack, onChanged }: { driverI
               title: t('ledger.col.status'),
               dataIndex: 'status',
               render: (s: 'active' | 'used' | 'expired') => (
-                <Tag color={s === 'active' ? 'green' : undefined}>{t(s === 'active' ? 'ledger.couponStatus.active' : s === 'used' ? 'ledger.couponStatus.used' : 'ledger.couponStatus.expired')}</Tag>
+                <Tag color={s === 'active' ? 'green' : undefined}>
+                  {t(s === 'active' ? 'ledger.couponStatus.active' : s === 'used' ? 'ledger.couponStatus.used' : 'ledger.couponStatus.expired')}
+                </Tag>
               ),
             },
             { title: t('ledger.col.reference'), dataIndex: 'campaignId', render: (c: string | null) => c ?? '' },
           ]}
         />
       </Card>
-      {w && (
-        <TopUpModal
-          open={topUp}
-          driver={{ id: w.driver.id, name: w.driver.name, phone: w.driver.phone }}
-          onClose={() => setTopUp(false)}
-          onDone={onChanged}
-        />
-      )}
+      {w && <TopUpModal open={topUp} driver={{ id: w.driver.id, name: w.driver.name, phone: w.driver.phone }} onClose={() => setTopUp(false)} onDone={onChanged} />}
     </Flex>
   );
 }

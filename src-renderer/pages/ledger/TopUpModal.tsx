@@ -28,17 +28,7 @@ const PRINT_CSS = `@media print {
  * press with the first result, marked as a replay. Amounts are typed in yuan and parsed by the
  * core, which names the field when the text is not an amount.
  */
-export function TopUpModal({
-  open,
-  driver,
-  onClose,
-  onDone,
-}: {
-  open: boolean;
-  driver: { id: string; name: string; phone: string };
-  onClose(): void;
-  onDone(): void;
-}) {
+export function TopUpModal({ open, driver, onClose, onDone }: { open: boolean; driver: { id: string; name: string; phone: string }; onClose(): void; onDone(): void }) {
   const { t } = useI18n();
   const [form] = Form.useForm<Values>();
   const [key, setKey] = useState(() => newKey('topup'));
@@ -117,12 +107,7 @@ function TopUpForm({ form, onFinish }: { form: FormInstance<Values>; onFinish(va
   const { t } = useI18n();
   return (
     <Form form={form} layout="vertical" onFinish={onFinish} initialValues={{ channel: 'cash' }}>
-      <Form.Item
-        name="amount"
-        label={t('ledger.topup.amount')}
-        extra={t('ledger.topup.amountHint')}
-        rules={[{ required: true, message: t('common.required') }]}
-      >
+      <Form.Item name="amount" label={t('ledger.topup.amount')} extra={t('ledger.topup.amountHint')} rules={[{ required: true, message: t('common.required') }]}>
         <Input inputMode="decimal" prefix="¥" autoFocus data-testid="ledger-topup-amount" />
       </Form.Item>
       <Form.Item name="channel" label={t('ledger.topup.channel')}>

@@ -200,7 +200,17 @@ function OrderCard({ order, version }: { order: Order; version: number }) {
         <div
           aria-label={t('payments.qr')}
           data-testid="payments-qr"
-          style={{ width: 180, height: 180, border: '2px dashed #999', display: 'flex', alignItems: 'center', justifyContent: 'center', textAlign: 'center', padding: 8, wordBreak: 'break-all' }}
+          style={{
+            width: 180,
+            height: 180,
+            border: '2px dashed #999',
+            display: 'flex',
+            alignItems: 'center',
+            justifyContent: 'center',
+            textAlign: 'center',
+            padding: 8,
+            wordBreak: 'break-all',
+          }}
         >
           <Typography.Text type="secondary" style={{ fontSize: 11 }}>
             {shown.codeUrl ?? t('payments.noQr')}
@@ -325,7 +335,10 @@ function UnmatchedList({ version }: { version: number }) {
           { title: t('payments.col.amount'), align: 'right', render: (_, u) => `¥${u.amount.yuan}` },
           { title: t('payments.col.reason'), render: (_, u) => t(`payments.reason.${u.reason}` as I18nKey) },
           { title: t('payments.col.paidAt'), render: (_, u) => formatTime(u.paidAt) },
-          { title: t('payments.col.state'), render: (_, u) => <Tag color={u.status === 'open' ? 'red' : 'default'}>{t(`payments.unmatchedState.${u.status}` as I18nKey)}</Tag> },
+          {
+            title: t('payments.col.state'),
+            render: (_, u) => <Tag color={u.status === 'open' ? 'red' : 'default'}>{t(`payments.unmatchedState.${u.status}` as I18nKey)}</Tag>,
+          },
           {
             title: '',
             render: (_, u) =>
@@ -334,12 +347,19 @@ function UnmatchedList({ version }: { version: number }) {
                   {t('payments.resolve')}
                 </Button>
               ) : (
-                u.resolution ?? ''
+                (u.resolution ?? '')
               ),
           },
         ]}
       />
-      <Modal open={resolving !== null} title={t('payments.resolveTitle', { number: resolving?.orderNumber ?? '' })} onOk={() => void resolve()} confirmLoading={submitting} onCancel={() => setResolving(null)} destroyOnHidden>
+      <Modal
+        open={resolving !== null}
+        title={t('payments.resolveTitle', { number: resolving?.orderNumber ?? '' })}
+        onOk={() => void resolve()}
+        confirmLoading={submitting}
+        onCancel={() => setResolving(null)}
+        destroyOnHidden
+      >
         <Form form={form} layout="vertical" initialValues={{ action: 'credit_wallet' }}>
           <Form.Item name="action" label={t('payments.resolveAction')}>
             <Radio.Group>

@@ -55,7 +55,12 @@ export function ChargerRecords({ version, onChanged }: { version: number; onChan
           data-testid="records-filter-charger"
           options={[{ value: '', label: t('sessions.filter.allChargers') }, ...(chargers.data ?? []).map((c) => ({ value: c.id, label: c.id }))]}
         />
-        <Checkbox checked={attentionOnly} onChange={(e) => filter(() => setAttentionOnly(e.target.checked))} style={{ marginInlineEnd: 8 }} data-testid="records-filter-attention">
+        <Checkbox
+          checked={attentionOnly}
+          onChange={(e) => filter(() => setAttentionOnly(e.target.checked))}
+          style={{ marginInlineEnd: 8 }}
+          data-testid="records-filter-attention"
+        >
           <Badge count={list.data?.needsAttention ?? 0} size="small" offset={[10, -2]}>
             {t('sessions.records.attentionOnly')}
           </Badge>
@@ -94,7 +99,12 @@ function useRecordColumns({ onAttach, onDiscard }: { onAttach(r: ParkedRecord): 
   const { t } = useI18n();
   return [
     { title: t('sessions.records.col.id'), dataIndex: 'id', width: 70 },
-    { title: t('sessions.col.charger'), key: 'charger', width: 140, render: (_: unknown, r) => (r.connectorId === null ? r.chargerId : `${r.chargerId} / ${r.connectorId}`) },
+    {
+      title: t('sessions.col.charger'),
+      key: 'charger',
+      width: 140,
+      render: (_: unknown, r) => (r.connectorId === null ? r.chargerId : `${r.chargerId} / ${r.connectorId}`),
+    },
     { title: t('sessions.records.col.kind'), dataIndex: 'kind', width: 130, render: (k: ParkedRecord['kind']) => <Tag>{t(KIND_LABEL[k])}</Tag> },
     { title: t('sessions.transactionId'), dataIndex: 'transactionId', width: 100, render: (tx: number | null) => tx ?? '—' },
     { title: t('sessions.records.col.meter'), dataIndex: 'meterWh', width: 105, align: 'right', render: (wh: number | null) => (wh === null ? '—' : formatWh(wh)) },

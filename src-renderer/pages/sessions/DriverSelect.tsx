@@ -9,10 +9,22 @@ type DriverHit = MethodOutput<'drivers.list'>['drivers'][number];
 const SEARCH_DEBOUNCE_MS = 250;
 
 /** Finds a driver by phone, card (id tag), VIN or name as the operator types; the value is the driver id. */
-export function DriverSelect({ id, value, onChange, testId, allowClear, style }: {
+export function DriverSelect({
+  id,
+  value,
+  onChange,
+  testId,
+  allowClear,
+  style,
+}: {
   /** Set by Form.Item so its label and errors point at this control. */
   id?: string;
-  value?: string; onChange?(v: string | undefined): void; testId?: string; allowClear?: boolean; style?: CSSProperties }) {
+  value?: string;
+  onChange?(v: string | undefined): void;
+  testId?: string;
+  allowClear?: boolean;
+  style?: CSSProperties;
+}) {
   const { t } = useI18n();
   const report = useReportError();
   const [drivers, setDrivers] = useState<DriverHit[]>([]);

@@ -51,10 +51,7 @@ export function AttachModal({ record, onClose, onDone }: { record: ParkedRecord 
   const { t } = useI18n();
   const { message } = App.useApp();
   const [form] = Form.useForm<{ sessionId: string; note: string }>();
-  const sessions = useQuery(
-    () => (record ? api.sessions.list({ chargerId: record.chargerId, limit: 100 }) : Promise.resolve(null)),
-    [record?.id],
-  );
+  const sessions = useQuery(() => (record ? api.sessions.list({ chargerId: record.chargerId, limit: 100 }) : Promise.resolve(null)), [record?.id]);
   const candidates = record ? (sessions.data?.items ?? []).filter((s) => attachableTo(record.kind, s.state)) : [];
   const { submitting, submit } = useModalSubmit({
     form,
@@ -112,7 +109,11 @@ export function AttachModal({ record, onClose, onDone }: { record: ParkedRecord 
                         {t(stateLabel(s.state))}
                       </Tag>
                       <Typography.Text type="secondary">
-                        {t('sessions.records.sessionOption', { n: s.connectorId, time: s.startedAt === null ? '—' : formatTime(s.startedAt, 'MM-DD HH:mm'), tag: s.idTag })}
+                        {t('sessions.records.sessionOption', {
+                          n: s.connectorId,
+                          time: s.startedAt === null ? '—' : formatTime(s.startedAt, 'MM-DD HH:mm'),
+                          tag: s.idTag,
+                        })}
                       </Typography.Text>
                     </Flex>
                   ),
@@ -167,7 +168,12 @@ export function DiscardModal({ record, onClose, onDone }: { record: ParkedRecord
               label={t('sessions.records.discardReason')}
               required
               // The core wants at least 3 characters once trimmed; say so before the round trip.
-              rules={[{ validator: (_, v: unknown) => (typeof v === 'string' && v.trim().length >= 3 ? Promise.resolve() : Promise.reject(new Error(t('sessions.records.discardReasonRequired')))) }]}
+              rules={[
+                {
+                  validator: (_, v: unknown) =>
+                    typeof v === 'string' && v.trim().length >= 3 ? Promise.resolve() : Promise.reject(new Error(t('sessions.records.discardReasonRequired'))),
+                },
+              ]}
             >
               <Input.TextArea rows={3} maxLength={500} />
             </Form.Item>

@@ -87,7 +87,11 @@ export function ReviewQueue({ version, onOpen, onChanged }: { version: number; o
         },
         { title: t('sessions.col.state'), dataIndex: 'state', width: 100, render: (s: Session['state']) => <Tag color={STATE_COLOR[s]}>{t(stateLabel(s))}</Tag> },
         { title: t('sessions.col.charger'), key: 'charger', render: (_: unknown, s) => `${s.chargerId} / ${s.connectorId}` },
-        { title: t('sessions.col.driver'), dataIndex: 'driverId', render: (d: string | null, s) => (d ? <DriverName id={d} /> : <Typography.Text type="warning">{s.idTag}</Typography.Text>) },
+        {
+          title: t('sessions.col.driver'),
+          dataIndex: 'driverId',
+          render: (d: string | null, s) => (d ? <DriverName id={d} /> : <Typography.Text type="warning">{s.idTag}</Typography.Text>),
+        },
         { title: t('sessions.col.amount'), dataIndex: 'amountFen', align: 'right', render: (f: number | null) => (f === null ? '—' : formatFen(f)) },
         { title: t('sessions.col.created'), dataIndex: 'createdAt', width: 170, render: (at: number) => formatTime(at) },
         {

@@ -129,9 +129,7 @@ function SessionStatus({ detail: d }: { detail: SessionDetail }) {
             {t('sessions.flag.stuck')}
           </Tag>
         )}
-        {s.reviewReason && (
-          <Typography.Text type="warning">{maybe(`sessions.reviewReason.${s.reviewReason}`) ?? s.reviewReason}</Typography.Text>
-        )}
+        {s.reviewReason && <Typography.Text type="warning">{maybe(`sessions.reviewReason.${s.reviewReason}`) ?? s.reviewReason}</Typography.Text>}
       </Flex>
       {s.failureReason && <Typography.Text type="danger">{s.failureReason}</Typography.Text>}
       {d.stuck && (
@@ -158,7 +156,9 @@ function SessionFacts({ session: s }: { session: SessionDetail['session'] }) {
           {s.id}
         </Typography.Text>
       </Descriptions.Item>
-      <Descriptions.Item label={t('sessions.col.driver')}>{s.driverId ? <DriverName id={s.driverId} /> : <Typography.Text type="warning">{t('sessions.unknownDriver')}</Typography.Text>}</Descriptions.Item>
+      <Descriptions.Item label={t('sessions.col.driver')}>
+        {s.driverId ? <DriverName id={s.driverId} /> : <Typography.Text type="warning">{t('sessions.unknownDriver')}</Typography.Text>}
+      </Descriptions.Item>
       <Descriptions.Item label={t('sessions.idTag')}>
         <Typography.Text code>{s.idTag}</Typography.Text>
       </Descriptions.Item>
@@ -170,9 +170,7 @@ function SessionFacts({ session: s }: { session: SessionDetail['session'] }) {
       </Descriptions.Item>
       <Descriptions.Item label={t('sessions.paidHold')}>{fen(s.paidHoldFen)}</Descriptions.Item>
       <Descriptions.Item label={t('sessions.paidWallet')}>{fen(s.paidWalletFen)}</Descriptions.Item>
-      <Descriptions.Item label={t('sessions.debt')}>
-        {s.debtFen ? <Typography.Text type="danger">{fen(s.debtFen)}</Typography.Text> : fen(s.debtFen)}
-      </Descriptions.Item>
+      <Descriptions.Item label={t('sessions.debt')}>{s.debtFen ? <Typography.Text type="danger">{fen(s.debtFen)}</Typography.Text> : fen(s.debtFen)}</Descriptions.Item>
       <Descriptions.Item label={t('sessions.stopReason')}>{s.stopReason ?? '—'}</Descriptions.Item>
       <Descriptions.Item label={t('sessions.startedAt')}>
         {time(s.startedAt)}
@@ -290,7 +288,11 @@ function SessionTimeline({ items, resettle }: { items: SessionDetail['timeline']
                 {resettle.returnedFen > 0 && ` · ${t('sessions.fc.resettleLess', { amount: formatFen(resettle.returnedFen) })}`}
               </Typography.Text>
             )}
-            {e.detail && <Typography.Text style={{ fontSize: 13 }} type={e.kind === 'resettled' && resettle ? 'secondary' : undefined}>{e.detail}</Typography.Text>}
+            {e.detail && (
+              <Typography.Text style={{ fontSize: 13 }} type={e.kind === 'resettled' && resettle ? 'secondary' : undefined}>
+                {e.detail}
+              </Typography.Text>
+            )}
           </Flex>
         ),
       }))}

@@ -118,11 +118,7 @@ export function StartSessionModal({ target, onClose, onStarted }: { target: Star
         <Form.Item name="connectorId" label={t('sessions.connector')} rules={required}>
           <Select data-testid="start-connector" options={connectorOptions} notFoundContent={t('sessions.noFreeConnector')} />
         </Form.Item>
-        <Form.Item
-          name="prepay"
-          label={t('sessions.prepay')}
-          rules={[...required, { pattern: YUAN, message: t('sessions.prepayFormat') }]}
-        >
+        <Form.Item name="prepay" label={t('sessions.prepay')} rules={[...required, { pattern: YUAN, message: t('sessions.prepayFormat') }]}>
           <Input prefix="¥" autoComplete="off" inputMode="decimal" style={{ width: 200 }} data-testid="start-prepay" />
         </Form.Item>
       </Form>

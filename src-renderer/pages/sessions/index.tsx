@@ -79,7 +79,13 @@ export default function SessionsPage() {
           {
             key: 'records',
             label: (
-              <Badge count={parked.data?.total ?? 0} size="small" offset={[8, 0]} color={parked.data?.needsAttention ? undefined : 'orange'} data-testid="records-tab-count">
+              <Badge
+                count={parked.data?.total ?? 0}
+                size="small"
+                offset={[8, 0]}
+                color={parked.data?.needsAttention ? undefined : 'orange'}
+                data-testid="records-tab-count"
+              >
                 {t('sessions.tab.records')}
               </Badge>
             ),
@@ -192,7 +198,13 @@ function useSessionColumns(stuckIds: Set<string>): TableColumnsType<Session> {
     { title: t('sessions.col.created'), dataIndex: 'createdAt', width: 160, render: (at: number) => formatTime(at) },
     { title: t('sessions.col.state'), dataIndex: 'state', width: 96, render: (s: SessionState) => <Tag color={STATE_COLOR[s]}>{t(stateLabel(s))}</Tag> },
     { title: t('sessions.col.charger'), key: 'charger', width: 210, render: (_: unknown, s) => `${s.chargerId} / ${s.connectorId}` },
-    { title: t('sessions.col.driver'), key: 'driver', width: 200, ellipsis: true, render: (_: unknown, s) => (s.driverId ? <DriverName id={s.driverId} /> : <Typography.Text type="warning">{s.idTag}</Typography.Text>) },
+    {
+      title: t('sessions.col.driver'),
+      key: 'driver',
+      width: 200,
+      ellipsis: true,
+      render: (_: unknown, s) => (s.driverId ? <DriverName id={s.driverId} /> : <Typography.Text type="warning">{s.idTag}</Typography.Text>),
+    },
     { title: t('sessions.col.energy'), dataIndex: 'energyWh', width: 110, align: 'right', render: (wh: number | null) => (wh === null ? '—' : formatWh(wh)) },
     { title: t('sessions.col.prepay'), dataIndex: 'prepay', width: 100, align: 'right', render: (p: string) => `¥${p}` },
     { title: t('sessions.col.amount'), dataIndex: 'amountFen', width: 100, align: 'right', render: (f: number | null) => (f === null ? '—' : formatFen(f)) },

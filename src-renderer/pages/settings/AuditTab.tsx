@@ -92,9 +92,7 @@ function VerdictAlert({ verdict }: { verdict: Verdict }) {
       data-testid="audit-verdict"
       type={verdict.ok ? 'success' : 'error'}
       message={
-        verdict.ok || !verdict.broken
-          ? t('audit.verifyOk', { rows: verdict.rows })
-          : t('audit.verifyBroken', { id: verdict.broken.id, reason: verdict.broken.reason })
+        verdict.ok || !verdict.broken ? t('audit.verifyOk', { rows: verdict.rows }) : t('audit.verifyBroken', { id: verdict.broken.id, reason: verdict.broken.reason })
       }
     />
   );

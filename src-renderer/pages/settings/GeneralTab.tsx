@@ -68,12 +68,7 @@ export default function GeneralTab() {
               {t('about.backup')}
             </Button>
             {backup && (
-              <Alert
-                type="success"
-                showIcon
-                data-testid="backup-result"
-                message={t('about.backupDone', { file: backup.file, size: formatBytes(backup.bytes) })}
-              />
+              <Alert type="success" showIcon data-testid="backup-result" message={t('about.backupDone', { file: backup.file, size: formatBytes(backup.bytes) })} />
             )}
           </Space>
         </Card>

@@ -72,7 +72,15 @@ export default function OperatorsTab() {
   );
 }
 
-function useOperatorColumns({ isAdmin, busyId, onSetDisabled }: { isAdmin: boolean; busyId: string | null; onSetDisabled(row: OperatorRow, disabled: boolean): Promise<void> }): TableColumnsType<OperatorRow> {
+function useOperatorColumns({
+  isAdmin,
+  busyId,
+  onSetDisabled,
+}: {
+  isAdmin: boolean;
+  busyId: string | null;
+  onSetDisabled(row: OperatorRow, disabled: boolean): Promise<void>;
+}): TableColumnsType<OperatorRow> {
   const { t } = useI18n();
   const { operator: me } = useSession();
   return [
@@ -82,8 +90,7 @@ function useOperatorColumns({ isAdmin, busyId, onSetDisabled }: { isAdmin: boole
     {
       title: t('operators.status'),
       dataIndex: 'disabled',
-      render: (disabled: boolean) =>
-        disabled ? <Tag color="default">{t('operators.disabled')}</Tag> : <Tag color="green">{t('operators.active')}</Tag>,
+      render: (disabled: boolean) => (disabled ? <Tag color="default">{t('operators.disabled')}</Tag> : <Tag color="green">{t('operators.active')}</Tag>),
     },
     { title: t('operators.createdAt'), dataIndex: 'createdAt', render: time },
     {

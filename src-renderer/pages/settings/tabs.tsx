@@ -14,7 +14,6 @@ export interface SettingsTab {
   roles?: readonly Role[];
 }
 
-
 export const settingsTabs: readonly SettingsTab[] = [
   { key: 'general', label: 'settings.general', page: lazy(() => import('./GeneralTab')) },
   { key: 'operators', label: 'settings.operators', page: lazy(() => import('./OperatorsTab')), roles: SUPERVISORS },

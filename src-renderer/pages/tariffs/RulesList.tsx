@@ -17,7 +17,19 @@ interface RuleRow {
 }
 
 /** The file's month and date rules, then the operator's date overrides (which win: they came later). */
-export function RulesList({ file, overrides, planId, canEdit, onChanged }: { file: TariffFile; overrides: readonly Override[]; planId: string | null; canEdit: boolean; onChanged(): void }) {
+export function RulesList({
+  file,
+  overrides,
+  planId,
+  canEdit,
+  onChanged,
+}: {
+  file: TariffFile;
+  overrides: readonly Override[];
+  planId: string | null;
+  canEdit: boolean;
+  onChanged(): void;
+}) {
   const { t } = useI18n();
   const [adding, setAdding] = useState(false);
   const rows: RuleRow[] = [
@@ -60,7 +72,17 @@ export function RulesList({ file, overrides, planId, canEdit, onChanged }: { fil
           {t('tariffs.override.add')}
         </Button>
       )}
-      {planId && <AddOverrideModal open={adding} planId={planId} onClose={() => setAdding(false)} onAdded={() => { setAdding(false); onChanged(); }} />}
+      {planId && (
+        <AddOverrideModal
+          open={adding}
+          planId={planId}
+          onClose={() => setAdding(false)}
+          onAdded={() => {
+            setAdding(false);
+            onChanged();
+          }}
+        />
+      )}
     </Space>
   );
 }

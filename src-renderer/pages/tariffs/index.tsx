@@ -87,7 +87,17 @@ export default function TariffsTab() {
         onSaved={(planId) => (plan.setPlanId(planId), reloadAll())}
         onIssues={setIssues}
       />
-      {d && <AssignModal open={assigning} planId={d.id} onClose={() => setAssigning(false)} onDone={() => { setAssigning(false); reloadAll(); }} />}
+      {d && (
+        <AssignModal
+          open={assigning}
+          planId={d.id}
+          onClose={() => setAssigning(false)}
+          onDone={() => {
+            setAssigning(false);
+            reloadAll();
+          }}
+        />
+      )}
     </Space>
   );
 }

@@ -88,9 +88,7 @@ export function fileIssues(details: unknown): { field: string; reason: string }[
   if (typeof details !== 'object' || details === null) return [];
   const issues = (details as { issues?: unknown }).issues;
   if (!Array.isArray(issues)) return [];
-  return issues.filter(
-    (i): i is { field: string; reason: string } => typeof i === 'object' && i !== null && typeof i.field === 'string' && typeof i.reason === 'string',
-  );
+  return issues.filter((i): i is { field: string; reason: string } => typeof i === 'object' && i !== null && typeof i.field === 'string' && typeof i.reason === 'string');
 }
 
 /**

@@ -41,7 +41,12 @@ export const app = {
   whenReady: () => Promise.resolve(),
   quit() {
     state.quitRequested += 1;
-    const event = { prevented: false, preventDefault() { this.prevented = true; } };
+    const event = {
+      prevented: false,
+      preventDefault() {
+        this.prevented = true;
+      },
+    };
     app.emit('before-quit', event);
     if (!event.prevented) state.quit = true;
   },
