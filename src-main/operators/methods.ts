@@ -28,6 +28,16 @@ const operatorName = z
   .regex(/^[\p{L}\p{N}._-]+$/u, 'letters, digits, dot, dash or underscore only');
 const password = z.string().min(8, 'at least 8 characters').max(200);
 
+interface AuditListRow {
+  id: number;
+  at: number;
+  operatorName: string | null;
+  transport: string;
+  method: string;
+  inputSummary: string;
+  result: string;
+}
+
 export const operatorMethods = {
   'auth.me': method({
     summary: 'Who is signed in here, and whether the depot still needs its first admin.',
@@ -127,11 +137,11 @@ export const operatorMethods = {
     ),
     handler: ({ app }, input) =>
       app.sqlite
-        .prepare(
+        .prepare<unknown[], AuditListRow>(
           `SELECT id, at, operator_name AS operatorName, transport, method, input_summary AS inputSummary, result
            FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?`,
         )
-        .all(input.beforeId ?? Number.MAX_SAFE_INTEGER, input.limit) as never,
+        .all(input.beforeId ?? Number.MAX_SAFE_INTEGER, input.limit),
   }),
   'audit.verify': method({
     summary: 'Walk the audit hash chain and report the first broken row.',
