@@ -125,9 +125,7 @@ export interface AlertListQuery {
 export function listAlerts(app: AppContext, q: AlertListQuery): { total: number; items: Alert[] } {
   const where = q.open === undefined ? '' : q.open ? 'WHERE acknowledged_at IS NULL' : 'WHERE acknowledged_at IS NOT NULL';
   const total = countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM alerts ${where}`));
-  const rows = app.sqlite
-    .prepare<unknown[], AlertRow>(`SELECT * FROM alerts ${where} ORDER BY last_raised_at DESC, id DESC LIMIT ? OFFSET ?`)
-    .all(q.limit, q.offset);
+  const rows = app.sqlite.prepare<unknown[], AlertRow>(`SELECT * FROM alerts ${where} ORDER BY last_raised_at DESC, id DESC LIMIT ? OFFSET ?`).all(q.limit, q.offset);
   return { total, items: rows.map(toAlert) };
 }
 
@@ -144,9 +142,7 @@ export function acknowledgeAlert(app: AppContext, id: string, by: string): Alert
     }
     const now = app.clock.now();
     expectChanges(
-      app.sqlite
-        .prepare('UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL')
-        .run(now, by, id),
+      app.sqlite.prepare('UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL').run(now, by, id),
       1,
       `acknowledge alert ${id}`,
     );

@@ -4,6 +4,9 @@ import { DepotError, expectChanges } from '../kernel/errors';
 import { writeTx } from '../kernel/db/connection';
 import { enqueue, type Enqueued } from './queue';
 import type { Worker } from './worker';
+import type { CronDef } from '../kernel/plugins';
+
+export type { CronDef };
 
 /**
  * Cron: jobs enqueued on a schedule in the depot's time zone ("0 2 * * *" is 02:00 in
@@ -18,15 +21,6 @@ import type { Worker } from './worker';
  * - A schedule seen for the first time, or whose expression or kind changed, starts from the
  *   next slot: installing or editing a schedule never fires it for the past.
  */
-
-export interface CronDef {
-  /** Stable name; the key of the entry's row in job_crons. */
-  name: string;
-  /** Five fields (or six with seconds), evaluated in the depot's time zone. */
-  expression: string;
-  kind: string;
-  args?: unknown;
-}
 
 export function defineCron(def: CronDef): CronDef {
   if (!def.name.trim()) throw new DepotError('invalid_input', 'a cron entry needs a name', { field: 'name' });
@@ -43,12 +37,16 @@ export function defineCron(def: CronDef): CronDef {
 /** The latest slot at or before `now`. */
 export function latestSlot(expression: string, timeZone: string, now: number): number {
   // cron-parser's prev() is strictly before currentDate; +1 ms makes a slot exactly at now count.
-  return CronExpressionParser.parse(expression, { tz: timeZone, currentDate: new Date(now + 1) }).prev().getTime();
+  return CronExpressionParser.parse(expression, { tz: timeZone, currentDate: new Date(now + 1) })
+    .prev()
+    .getTime();
 }
 
 /** The first slot strictly after `after`. */
 export function nextSlot(expression: string, timeZone: string, after: number): number {
-  return CronExpressionParser.parse(expression, { tz: timeZone, currentDate: new Date(after) }).next().getTime();
+  return CronExpressionParser.parse(expression, { tz: timeZone, currentDate: new Date(after) })
+    .next()
+    .getTime();
 }
 
 /** Slots strictly between `after` and `upTo`, counted up to `cap` (for the log and the job's meta). */
@@ -156,7 +154,9 @@ export interface CronStatus {
 }
 
 export function cronStatus(app: AppContext): CronStatus[] {
-  const rows = app.sqlite.prepare<unknown[], (CronRow & { last_job_id: string | null })>('SELECT name, expression, kind, last_slot_at, last_job_id FROM job_crons ORDER BY name').all();
+  const rows = app.sqlite
+    .prepare<unknown[], CronRow & { last_job_id: string | null }>('SELECT name, expression, kind, last_slot_at, last_job_id FROM job_crons ORDER BY name')
+    .all();
   const now = app.clock.now();
   return rows.map((r) => ({
     name: r.name,

@@ -51,7 +51,9 @@ export interface JobStats {
 }
 
 export function jobStats(app: AppContext): JobStats {
-  const rows = app.sqlite.prepare<unknown[], { queue: string; kind: string; state: JobState; n: number }>('SELECT queue, kind, state, count(*) AS n FROM jobs GROUP BY queue, kind, state').all();
+  const rows = app.sqlite
+    .prepare<unknown[], { queue: string; kind: string; state: JobState; n: number }>('SELECT queue, kind, state, count(*) AS n FROM jobs GROUP BY queue, kind, state')
+    .all();
   const states = zeroCounts();
   const queues = new Map<string, StateCounts>();
   const kinds = new Map<string, StateCounts>();
@@ -63,15 +65,21 @@ export function jobStats(app: AppContext): JobStats {
     if (!kinds.has(r.kind)) kinds.set(r.kind, zeroCounts());
     kinds.get(r.kind)![r.state] += r.n;
   }
-  const health = app.sqlite.prepare<unknown[], { kind: string; failure_streak: number; last_error: string | null; last_failure_at: number | null }>('SELECT kind, failure_streak, last_error, last_failure_at FROM job_kind_health').all();
+  const health = app.sqlite
+    .prepare<unknown[], { kind: string; failure_streak: number; last_error: string | null; last_failure_at: number | null }>(
+      'SELECT kind, failure_streak, last_error, last_failure_at FROM job_kind_health',
+    )
+    .all();
   for (const h of health) if (!kinds.has(h.kind)) kinds.set(h.kind, zeroCounts());
   const healthByKind = new Map(health.map((h) => [h.kind, h]));
   return {
     states,
     queues: [...queues].sort(([a], [b]) => a.localeCompare(b)).map(([queue, counts]) => ({ queue, concurrency: app.config.jobs.queues[queue] ?? 1, counts })),
-    kinds: [...kinds].sort(([a], [b]) => a.localeCompare(b)).map(([kind, counts]) => {
-      const h = healthByKind.get(kind);
-      return { kind, counts, failureStreak: h?.failure_streak ?? 0, lastError: h?.last_error ?? null, lastFailureAt: h?.last_failure_at ?? null };
-    }),
+    kinds: [...kinds]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([kind, counts]) => {
+        const h = healthByKind.get(kind);
+        return { kind, counts, failureStreak: h?.failure_streak ?? 0, lastError: h?.last_error ?? null, lastFailureAt: h?.last_failure_at ?? null };
+      }),
   };
 }

@@ -3,14 +3,11 @@ import { DepotError, expectChanges } from '../kernel/errors';
 import { raiseAlert } from '../alerts';
 import { afterCommit } from '../kernel/db/after-commit';
 import { writeTx } from '../kernel/db/connection';
-import {
-  CANCELLABLE_STATES,
-  FINAL_JOB_STATES,
-  LIVE_STATES_SQL,
-  RETRYABLE_BY_HAND,
-  type JobState,
-} from './states';
+import { CANCELLABLE_STATES, FINAL_JOB_STATES, LIVE_STATES_SQL, RETRYABLE_BY_HAND, type JobState } from './states';
+import type { EnqueueInput, Enqueued, Job, JobErrorEntry } from '../kernel/plugins';
 import { expectRow } from '../kernel/db/rows';
+
+export type { EnqueueInput, Enqueued, Job, JobErrorEntry };
 
 /**
  * The durable job queue: every rule that depends on time is a row here, never a bare setTimeout.
@@ -34,48 +31,6 @@ import { expectRow } from '../kernel/db/rows';
  *   the scheduler): they are rescued, the lost attempt counted and recorded as "rescued after restart".
  * - Completed, cancelled and discarded jobs are deleted after jobs.pruneAfterDays, never earlier.
  */
-
-export interface JobErrorEntry {
-  attempt: number;
-  at: number;
-  error: string;
-  stack: string | null;
-}
-
-export interface Job<A = unknown> {
-  id: string;
-  kind: string;
-  queue: string;
-  args: A;
-  meta: Record<string, unknown>;
-  state: JobState;
-  priority: number;
-  attempt: number;
-  maxAttempts: number;
-  scheduledAt: number;
-  attemptedAt: number | null;
-  completedAt: number | null;
-  discardedAt: number | null;
-  cancelledAt: number | null;
-  errors: JobErrorEntry[];
-  uniqueKey: string | null;
-  insertedAt: number;
-}
-
-export type Enqueued<A = unknown> = Job<A> & { conflict: boolean };
-
-export interface EnqueueInput {
-  kind: string;
-  args?: unknown;
-  queue?: string;
-  /** When the job may run (epoch ms); in the past or omitted: as soon as a runner is free. */
-  scheduledAt?: number;
-  maxAttempts?: number;
-  uniqueKey?: string;
-  /** 0 (first) to 9 (last). */
-  priority?: number;
-  meta?: Record<string, unknown>;
-}
 
 export const DEFAULT_QUEUE = 'default';
 export const DEFAULT_MAX_ATTEMPTS = 10;
@@ -181,9 +136,7 @@ export function enqueue(app: AppContext, input: EnqueueInput): Enqueued {
         now,
       });
     if (inserted) return { ...toJob(inserted), conflict: false };
-    const existing = app.sqlite
-      .prepare<unknown[], JobRow>(`SELECT * FROM jobs WHERE unique_key = ? AND state IN (${LIVE_STATES_SQL})`)
-      .get(input.uniqueKey ?? null);
+    const existing = app.sqlite.prepare<unknown[], JobRow>(`SELECT * FROM jobs WHERE unique_key = ? AND state IN (${LIVE_STATES_SQL})`).get(input.uniqueKey ?? null);
     if (!existing) throw new DepotError('internal', `job ${input.kind} was neither inserted nor found by its unique key`, { uniqueKey: input.uniqueKey });
     return { ...toJob(existing), conflict: true };
   });
@@ -206,9 +159,7 @@ export function requireJob(app: AppContext, id: string): Job {
 export function stageDueJobs(app: AppContext, now: number): number {
   // A bulk transition with no expected count: it only ever moves rows whose time has come, and
   // the claim that follows guards each row it takes.
-  return app.sqlite
-    .prepare("UPDATE jobs SET state = 'available' WHERE state IN ('scheduled', 'retryable') AND scheduled_at <= ?")
-    .run(now).changes;
+  return app.sqlite.prepare("UPDATE jobs SET state = 'available' WHERE state IN ('scheduled', 'retryable') AND scheduled_at <= ?").run(now).changes;
 }
 
 export interface ClaimOptions {
@@ -250,9 +201,15 @@ export function errorEntry(attempt: number, at: number, error: unknown): JobErro
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     message = typeof code === 'string' ? `[${code}] ${error.message}` : error.message;
-    stack = error.stack ? error.stack.split('\n').slice(1, 6).map((l) => l.trim()).join('\n') || null : null;
+    stack = error.stack
+      ? error.stack
+          .split('\n')
+          .slice(1, 6)
+          .map((l) => l.trim())
+          .join('\n') || null
+      : null;
   } else {
-    message = typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
+    message = typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error));
   }
   return { attempt, at, error: message.slice(0, 2000) || '(empty error message)', stack: stack?.slice(0, 1000) ?? null };
 }
@@ -261,9 +218,7 @@ const APPEND_ERROR = "errors = json_insert(errors, '$[#]', json(@entry))";
 
 function guardExecuting(app: AppContext, job: Job, set: string, params: Record<string, unknown>, what: string): void {
   expectChanges(
-    app.sqlite
-      .prepare(`UPDATE jobs SET ${set} WHERE id = @id AND state = 'executing' AND attempt = @attempt`)
-      .run({ ...params, id: job.id, attempt: job.attempt }),
+    app.sqlite.prepare(`UPDATE jobs SET ${set} WHERE id = @id AND state = 'executing' AND attempt = @attempt`).run({ ...params, id: job.id, attempt: job.attempt }),
     1,
     `${what} job ${job.id} (${job.kind}, attempt ${job.attempt})`,
   );
@@ -279,12 +234,14 @@ function resetStreak(app: AppContext, kind: string, now: number): void {
 }
 
 function countFailure(app: AppContext, job: Job, entry: JobErrorEntry): void {
-  const { failure_streak: streak } = expectRow<{ failure_streak: number }>(app.sqlite
-    .prepare(
+  const { failure_streak: streak } = expectRow<{ failure_streak: number }>(
+    app.sqlite.prepare(
       `INSERT INTO job_kind_health (kind, failure_streak, last_error, last_failure_at) VALUES (@kind, 1, @error, @at)
        ON CONFLICT (kind) DO UPDATE SET failure_streak = failure_streak + 1, last_error = excluded.last_error, last_failure_at = excluded.last_failure_at
        RETURNING failure_streak`,
-    ), { kind: job.kind, error: entry.error, at: entry.at });
+    ),
+    { kind: job.kind, error: entry.error, at: entry.at },
+  );
   if (streak >= FAILING_STREAK_ALERT) {
     raiseAlert(app, {
       code: 'job_failing',
@@ -368,9 +325,7 @@ export function cancelJob(app: AppContext, id: string): Job {
     }
     const now = app.clock.now();
     expectChanges(
-      app.sqlite
-        .prepare("UPDATE jobs SET state = 'cancelled', cancelled_at = ? WHERE id = ? AND state = ? AND attempt = ?")
-        .run(now, id, current.state, current.attempt),
+      app.sqlite.prepare("UPDATE jobs SET state = 'cancelled', cancelled_at = ? WHERE id = ? AND state = ? AND attempt = ?").run(now, id, current.state, current.attempt),
       1,
       `cancel job ${id}`,
     );
@@ -463,9 +418,7 @@ export function pruneJobs(app: AppContext, opts: { before: number; batch?: numbe
   const batch = opts.batch ?? 1000;
   let deleted = 0;
   for (const state of FINAL_JOB_STATES) {
-    const stmt = app.sqlite.prepare(
-      `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = ? AND ${FINISHED_AT[state]} < ? LIMIT ?)`,
-    );
+    const stmt = app.sqlite.prepare(`DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = ? AND ${FINISHED_AT[state]} < ? LIMIT ?)`);
     for (;;) {
       const n = writeTx(app.sqlite, () => stmt.run(state, opts.before, batch).changes);
       deleted += n;

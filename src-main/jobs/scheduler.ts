@@ -2,16 +2,7 @@ import type { AppContext } from '../kernel/context';
 import { DepotError, isDepotError } from '../kernel/errors';
 import { exponentialBackoff } from './backoff';
 import { defineCron, enqueueDueCrons, type CronDef } from './cron';
-import {
-  cancelExecutingJob,
-  claimJobs,
-  completeJob,
-  failJob,
-  getJob,
-  rescueOrphans,
-  snoozeJob,
-  type Job,
-} from './queue';
+import { cancelExecutingJob, claimJobs, completeJob, failJob, getJob, rescueOrphans, snoozeJob, type Job } from './queue';
 import { describeIssues, type JobRun, type PerformResult, type Worker } from './worker';
 
 /**
@@ -279,12 +270,13 @@ function launch(r: Runner, job: Job): Promise<Outcome> {
 
 function dueQueues(r: Runner, now: number): string[] {
   return r.app.sqlite
-      .prepare<unknown[], { queue: string }>(
-        `SELECT DISTINCT queue FROM jobs
+    .prepare<unknown[], { queue: string }>(
+      `SELECT DISTINCT queue FROM jobs
          WHERE kind IN (SELECT value FROM json_each(?))
            AND (state = 'available' OR (state IN ('scheduled', 'retryable') AND scheduled_at <= ?))`,
-      )
-      .all(JSON.stringify(r.kinds), now).map((row) => row.queue);
+    )
+    .all(JSON.stringify(r.kinds), now)
+    .map((row) => row.queue);
 }
 
 function tick(r: Runner): void {
@@ -374,10 +366,7 @@ export function startScheduler(app: AppContext, opts: SchedulerOptions): Schedul
  * tests, and for one-shot runs (`depotdesk` commands) that must not touch another process's
  * executing jobs.
  */
-export async function runDueJobs(
-  app: AppContext,
-  opts: Pick<SchedulerOptions, 'workers' | 'crons' | 'random' | 'queues'> & DrainOptions,
-): Promise<DrainResult> {
+export async function runDueJobs(app: AppContext, opts: Pick<SchedulerOptions, 'workers' | 'crons' | 'random' | 'queues'> & DrainOptions): Promise<DrainResult> {
   const runner = createRunner(app, { ...opts, poll: false }, []);
   try {
     return await runner.drain(opts);

@@ -17,7 +17,10 @@ export function operatorIdByName(app: Db, name: string): string | null {
 export function operatorNames(app: Db, operatorIds: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
   if (operatorIds.length === 0) return out;
-  const rows = app.sqlite.prepare<unknown[], [ string, string, ]>('SELECT id, name FROM operators WHERE id IN (SELECT value FROM json_each(?))').raw().all(JSON.stringify(operatorIds));
+  const rows = app.sqlite
+    .prepare<unknown[], [string, string]>('SELECT id, name FROM operators WHERE id IN (SELECT value FROM json_each(?))')
+    .raw()
+    .all(JSON.stringify(operatorIds));
   for (const [id, name] of rows) out.set(id, name);
   return out;
 }

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
@@ -46,10 +45,7 @@ export function operatorCount(app: AppContext): number {
   return countRows(app.sqlite.prepare('SELECT count(*) AS n FROM operators'));
 }
 
-export async function createOperator(
-  app: AppContext,
-  input: { name: string; displayName?: string; role: Role; password: string },
-): Promise<OperatorSummary> {
+export async function createOperator(app: AppContext, input: { name: string; displayName?: string; role: Role; password: string }): Promise<OperatorSummary> {
   if (input.password.length < MIN_PASSWORD) {
     throw new DepotError('invalid_input', `password must have at least ${MIN_PASSWORD} characters`, { field: 'password' });
   }
@@ -76,10 +72,7 @@ export async function createOperator(
 }
 
 /** Creates the first admin; refused once any operator exists. */
-export async function createFirstAdmin(
-  app: AppContext,
-  input: { name: string; displayName?: string; password: string },
-): Promise<OperatorSummary> {
+export async function createFirstAdmin(app: AppContext, input: { name: string; displayName?: string; password: string }): Promise<OperatorSummary> {
   if (operatorCount(app) > 0) {
     throw new DepotError('conflict', 'this depot already has operators; an admin adds more from Settings', { field: 'name' });
   }
@@ -87,15 +80,15 @@ export async function createFirstAdmin(
 }
 
 export async function authenticate(app: AppContext, name: string, password: string): Promise<OperatorIdentity> {
-  const row = app.db.select().from(operators).where(eq(operators.name, normalizeName(name))).get();
+  const row = app.db
+    .select()
+    .from(operators)
+    .where(eq(operators.name, normalizeName(name)))
+    .get();
   const ok = await verifyPassword(password, row?.passwordHash ?? DUMMY_HASH);
   if (!row || !ok) throw new DepotError('unauthenticated', 'wrong operator name or password', { field: 'name' });
   if (row.disabled) throw new DepotError('forbidden', `operator ${row.name} is disabled`, { field: 'name' });
-  expectChanges(
-    app.db.update(operators).set({ lastLoginAt: app.clock.now() }).where(eq(operators.id, row.id)).run(),
-    1,
-    `record login of ${row.name}`,
-  );
+  expectChanges(app.db.update(operators).set({ lastLoginAt: app.clock.now() }).where(eq(operators.id, row.id)).run(), 1, `record login of ${row.name}`);
   return toSummary(row);
 }
 
@@ -115,8 +108,7 @@ export function setDisabled(app: AppContext, actor: OperatorIdentity, id: string
       const target = findOperator(app, id);
       if (!target) throw new DepotError('not_found', `no operator with id ${id}`, { field: 'id' });
       if (disabled && target.role === 'admin') {
-        const admins = countRows(app.sqlite
-          .prepare("SELECT count(*) AS n FROM operators WHERE role = 'admin' AND disabled = 0"));
+        const admins = countRows(app.sqlite.prepare("SELECT count(*) AS n FROM operators WHERE role = 'admin' AND disabled = 0"));
         if (admins <= 1) throw new DepotError('refused', 'the last active admin cannot be disabled', { field: 'id' });
       }
       expectChanges(app.db.update(operators).set({ disabled }).where(eq(operators.id, id)).run(), 1, `disable operator ${id}`);
@@ -134,41 +126,16 @@ export async function changePassword(app: AppContext, id: string, password: stri
 }
 
 /**
- * Signed-in operators, by an opaque random token. Kept in memory: a restart signs everyone out,
- * which on a depot PC is what an operator expects.
+ * The operator behind a login token, re-read so a disabled account or changed role takes effect
+ * now; a disabled operator's token is forgotten.
  */
-export class LoginSessions {
-  private readonly byToken = new Map<string, { operatorId: string; lastSeen: number }>();
-  constructor(
-    private readonly now: () => number,
-    private readonly idleMs = 12 * 60 * 60 * 1000,
-  ) {}
-
-  create(operator: OperatorIdentity): string {
-    const token = crypto.randomBytes(24).toString('base64url');
-    this.byToken.set(token, { operatorId: operator.id, lastSeen: this.now() });
-    return token;
+export function signedInOperator(app: AppContext, token: string | undefined | null): OperatorIdentity | null {
+  const operatorId = app.logins.touch(token);
+  if (!operatorId) return null;
+  const op = findOperator(app, operatorId);
+  if (!op || op.disabled) {
+    app.logins.revoke(token);
+    return null;
   }
-
-  /** The operator behind a token, re-read so a disabled account or changed role takes effect now. */
-  resolve(app: AppContext, token: string | undefined | null): OperatorIdentity | null {
-    if (!token) return null;
-    const s = this.byToken.get(token);
-    if (!s) return null;
-    if (this.now() - s.lastSeen > this.idleMs) {
-      this.byToken.delete(token);
-      return null;
-    }
-    const op = findOperator(app, s.operatorId);
-    if (!op || op.disabled) {
-      this.byToken.delete(token);
-      return null;
-    }
-    s.lastSeen = this.now();
-    return { id: op.id, name: op.name, displayName: op.displayName, role: op.role };
-  }
-
-  revoke(token: string | undefined | null): void {
-    if (token) this.byToken.delete(token);
-  }
+  return { id: op.id, name: op.name, displayName: op.displayName, role: op.role };
 }
