@@ -3,15 +3,7 @@ import { ADMINS, ALL_ROLES, SUPERVISORS, method } from '../kernel/method';
 import { DepotError } from '../kernel/errors';
 import { verifyAudit } from './audit';
 import { ROLES } from './schema';
-import {
-  authenticate,
-  changePassword,
-  createFirstAdmin,
-  createOperator,
-  listOperators,
-  operatorCount,
-  setDisabled,
-} from './service';
+import { authenticate, changePassword, createFirstAdmin, createOperator, listOperators, operatorCount, setDisabled } from './service';
 
 const identity = z.object({
   id: z.string(),
