@@ -4,6 +4,7 @@ import { writeTx } from '../kernel/db/connection';
 import { openDriverAccounts } from './accounts';
 import type { LedgerApp } from './engine';
 import { cachedStatement } from '../kernel/db/statements';
+import { allRows, getRow } from '../kernel/db/rows';
 
 /**
  * Drivers: the people who charge at the depot and hold a wallet with it.
@@ -70,11 +71,16 @@ function assertName(name: string): string {
 }
 
 export function getDriver(app: Pick<LedgerApp, 'sqlite'>, id: string, field = 'driverId'): Driver {
-  const row = cachedStatement(app.sqlite, 'SELECT id, name, phone, note, created_at AS createdAt, created_by AS createdBy FROM drivers WHERE id = ?').get(id) as
-    DriverRow | undefined;
+  const row = getRow<DriverRow>(
+    cachedStatement(app.sqlite, 'SELECT id, name, phone, note, created_at AS createdAt, created_by AS createdBy FROM drivers WHERE id = ?'),
+    id,
+  );
   if (!row) throw new DepotError('not_found', `${field}: no driver with id ${id}`, { field, driverId: id });
-  const tags = cachedStatement(app.sqlite, 'SELECT tag, kind FROM driver_id_tags WHERE driver_id = ? ORDER BY created_at, tag').all(id) as Driver['tags'];
-  const vehicles = cachedStatement(app.sqlite, 'SELECT vin, plate FROM driver_vehicles WHERE driver_id = ? ORDER BY created_at, vin').all(id) as Driver['vehicles'];
+  const tags = allRows<Driver['tags'][number]>(cachedStatement(app.sqlite, 'SELECT tag, kind FROM driver_id_tags WHERE driver_id = ? ORDER BY created_at, tag'), id);
+  const vehicles = allRows<Driver['vehicles'][number]>(
+    cachedStatement(app.sqlite, 'SELECT vin, plate FROM driver_vehicles WHERE driver_id = ? ORDER BY created_at, vin'),
+    id,
+  );
   return { ...row, tags, vehicles };
 }
 
@@ -84,7 +90,7 @@ export function driverExists(app: Pick<LedgerApp, 'sqlite'>, id: string): boolea
 
 function claimTag(app: LedgerApp, driverId: string, raw: string): void {
   const { tag, kind } = normalizeTag(raw);
-  const owner = app.sqlite.prepare('SELECT driver_id AS driverId FROM driver_id_tags WHERE tag = ?').get(tag) as { driverId: string } | undefined;
+  const owner = app.sqlite.prepare<unknown[], { driverId: string }>('SELECT driver_id AS driverId FROM driver_id_tags WHERE tag = ?').get(tag);
   if (owner) {
     if (owner.driverId === driverId) return;
     throw new DepotError('conflict', `tag: ${tag} already belongs to driver ${owner.driverId}`, { field: 'tag', owner: owner.driverId });
@@ -94,7 +100,7 @@ function claimTag(app: LedgerApp, driverId: string, raw: string): void {
 
 function claimVin(app: LedgerApp, driverId: string, raw: string, plate: string | null = null): void {
   const vin = normalizeVin(raw);
-  const owner = app.sqlite.prepare('SELECT driver_id AS driverId FROM driver_vehicles WHERE vin = ?').get(vin) as { driverId: string } | undefined;
+  const owner = app.sqlite.prepare<unknown[], { driverId: string }>('SELECT driver_id AS driverId FROM driver_vehicles WHERE vin = ?').get(vin);
   if (owner) {
     if (owner.driverId === driverId) return;
     throw new DepotError('conflict', `vin: ${vin} already belongs to driver ${owner.driverId}`, { field: 'vin', owner: owner.driverId });
@@ -111,7 +117,7 @@ export function addDriver(app: LedgerApp, input: NewDriver, by: { operatorId?: s
   vins.forEach((v) => normalizeVin(v));
   const id = app.ids.next();
   writeTx(app.sqlite, () => {
-    const taken = app.sqlite.prepare('SELECT id FROM drivers WHERE phone = ?').get(phone) as { id: string } | undefined;
+    const taken = app.sqlite.prepare<unknown[], { id: string }>('SELECT id FROM drivers WHERE phone = ?').get(phone);
     if (taken) throw new DepotError('conflict', `phone: ${phone} already belongs to driver ${taken.id}`, { field: 'phone', owner: taken.id });
     const now = app.clock.now();
     app.sqlite
@@ -148,11 +154,11 @@ export function findDriverByIdTag(app: Pick<AppContext, 'sqlite'>, tag: string):
   } catch {
     return null;
   }
-  const row = cachedStatement(app.sqlite, 'SELECT driver_id AS driverId FROM driver_id_tags WHERE tag = ?').get(normalized) as { driverId: string } | undefined;
+  const row = getRow<{ driverId: string }>(cachedStatement(app.sqlite, 'SELECT driver_id AS driverId FROM driver_id_tags WHERE tag = ?'), normalized);
   return row ? getDriver(app, row.driverId) : null;
 }
 
 export function findDriverByVin(app: Pick<AppContext, 'sqlite'>, vin: string): Driver | null {
-  const row = app.sqlite.prepare('SELECT driver_id AS driverId FROM driver_vehicles WHERE vin = ?').get(vin.trim().toUpperCase()) as { driverId: string } | undefined;
+  const row = app.sqlite.prepare<unknown[], { driverId: string }>('SELECT driver_id AS driverId FROM driver_vehicles WHERE vin = ?').get(vin.trim().toUpperCase());
   return row ? getDriver(app, row.driverId) : null;
 }

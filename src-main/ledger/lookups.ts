@@ -1,5 +1,6 @@
 import type { Sqlite } from '../kernel/db/connection';
 import type { ResettleResult } from './ops/resettlement';
+import { expectRow } from '../kernel/db/rows';
 
 /**
  * Reads other domains make of the ledger's tables (drivers, transfers, debts, operations), each
@@ -20,18 +21,17 @@ export interface DriverContact {
 export function driverContacts(app: Db, driverIds: readonly string[]): Map<string, DriverContact> {
   const out = new Map<string, DriverContact>();
   if (driverIds.length === 0) return out;
-  const rows = app.sqlite.prepare('SELECT d.id, d.name, d.phone FROM drivers d WHERE d.id IN (SELECT value FROM json_each(?))').raw().all(JSON.stringify(driverIds)) as [
-    string,
-    string,
-    string,
-  ][];
+  const rows = app.sqlite
+    .prepare<unknown[], [string, string, string]>('SELECT d.id, d.name, d.phone FROM drivers d WHERE d.id IN (SELECT value FROM json_each(?))')
+    .raw()
+    .all(JSON.stringify(driverIds));
   for (const [id, name, phone] of rows) out.set(id, { name, phone });
   return out;
 }
 
 /** The ids of the drivers whose name or phone contains `text` (SQL LIKE, so case-insensitive for ASCII). */
 export function driversMatching(app: Db, text: string): string[] {
-  return app.sqlite.prepare('SELECT id FROM drivers WHERE name LIKE ? OR phone LIKE ?').pluck().all(`%${text}%`, `%${text}%`) as string[];
+  return app.sqlite.prepare<unknown[], string>('SELECT id FROM drivers WHERE name LIKE ? OR phone LIKE ?').pluck().all(`%${text}%`, `%${text}%`);
 }
 
 export interface SessionTransfer {
@@ -47,11 +47,11 @@ export interface SessionTransfer {
 /** The transfers that name this session (hold, post, legs, release, debt), in ledger order. */
 export function transfersOfSession(app: Db, sessionId: string): SessionTransfer[] {
   return app.sqlite
-    .prepare(
+    .prepare<unknown[], SessionTransfer>(
       `SELECT id, debit_account_id AS debitAccountId, credit_account_id AS creditAccountId, amount AS amountFen, code, phase, created_at AS createdAt
        FROM ledger_transfers WHERE session_id = ? ORDER BY seq`,
     )
-    .all(sessionId) as SessionTransfer[];
+    .all(sessionId);
 }
 
 /** Amount and campaign of each of these transfers that exists (for checks that compare with them). */
@@ -59,9 +59,9 @@ export function transferFacts(app: Db, transferIds: readonly string[]): Map<stri
   const out = new Map<string, { amount: number; campaignId: string | null }>();
   if (transferIds.length === 0) return out;
   const rows = app.sqlite
-    .prepare('SELECT t.id, t.amount, t.campaign_id FROM ledger_transfers t WHERE t.id IN (SELECT value FROM json_each(?))')
+    .prepare<unknown[], [string, number, string | null]>('SELECT t.id, t.amount, t.campaign_id FROM ledger_transfers t WHERE t.id IN (SELECT value FROM json_each(?))')
     .raw()
-    .all(JSON.stringify(transferIds)) as [string, number, string | null][];
+    .all(JSON.stringify(transferIds));
   for (const [id, amount, campaignId] of rows) out.set(id, { amount, campaignId });
   return out;
 }
@@ -69,25 +69,25 @@ export function transferFacts(app: Db, transferIds: readonly string[]): Map<stri
 /** Refunds the ledger paid for a session or a payment order, less the corrections that undid them (fen). */
 export function netRefundedFen(app: Db, of: { sessionId: string } | { orderId: string }): number {
   const [column, id] = 'sessionId' in of ? (['session_id', of.sessionId] as const) : (['order_id', of.orderId] as const);
-  const r = app.sqlite
-    .prepare(
+  const r = expectRow<{ v: number }>(
+    app.sqlite.prepare(
       `SELECT coalesce((SELECT sum(amount) FROM ledger_transfers WHERE ${column} = @id AND code = 'refund'), 0)
             - coalesce((SELECT sum(c.amount) FROM ledger_transfers c JOIN ledger_transfers r ON c.reverses_id = r.id
                         WHERE c.code = 'correction' AND r.${column} = @id AND r.code = 'refund'), 0) AS v`,
-    )
-    .get({ id }) as { v: number };
+    ),
+    { id },
+  );
   return r.v;
 }
 
 /** What a debt has collected so far (fen), or null for no such debt. */
 export function debtCollected(app: Db, debtId: string): number | null {
-  const r = app.sqlite.prepare('SELECT collected FROM ledger_debts WHERE id = ?').get(debtId) as { collected: number } | undefined;
+  const r = app.sqlite.prepare<unknown[], { collected: number }>('SELECT collected FROM ledger_debts WHERE id = ?').get(debtId);
   return r ? r.collected : null;
 }
 
 /** What the re-settlement of a session did, if it was re-settled. */
 export function resettlementResult(app: Db, sessionId: string): ResettleResult | null {
-  const row = app.sqlite.prepare("SELECT result FROM ledger_operations WHERE key = ? AND kind = 'resettle'").get(`resettle:${sessionId}`) as
-    { result: string } | undefined;
+  const row = app.sqlite.prepare<unknown[], { result: string }>("SELECT result FROM ledger_operations WHERE key = ? AND kind = 'resettle'").get(`resettle:${sessionId}`);
   return row ? (JSON.parse(row.result) as ResettleResult) : null;
 }

@@ -525,8 +525,8 @@ export const ledgerMethods = {
       const r = correctTransfer(ctx.app, { key: input.key, transferId: input.transferId, amountFen: input.amount, memo: input.memo }, { operatorId: operatorId(ctx) });
       const t = getTransfer(ctx.app, r.transferId);
       const owners = ctx.app.sqlite
-        .prepare('SELECT DISTINCT driver_id AS d FROM ledger_accounts WHERE id IN (?, ?) AND driver_id IS NOT NULL')
-        .all(t.debitAccountId, t.creditAccountId) as { d: string }[];
+        .prepare<unknown[], { d: string }>('SELECT DISTINCT driver_id AS d FROM ledger_accounts WHERE id IN (?, ?) AND driver_id IS NOT NULL')
+        .all(t.debitAccountId, t.creditAccountId);
       changed(
         ctx,
         owners.map((o) => o.d),

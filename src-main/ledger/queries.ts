@@ -5,6 +5,7 @@ import { getDriver, type Driver } from './drivers';
 import { HOLD_COLUMNS, TRANSFER_COLUMNS, type HoldRow, type TransferRow } from './engine';
 import type { AccountType, TransferCode, Unit } from './schema';
 import { operatorNames } from '../operators';
+import { countRows, expectRow } from '../kernel/db/rows';
 
 /** Read-only views of the ledger: balances, a driver's wallet, the statement (流水), open holds and debts. */
 
@@ -26,7 +27,7 @@ export function postedBalance(a: Pick<AccountRow, 'type' | 'debitsPosted' | 'cre
 }
 
 export function getAccount(app: Pick<Reader, 'sqlite'>, id: string): AccountRow {
-  const row = app.sqlite.prepare(`SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ?`).get(id) as AccountRow | undefined;
+  const row = app.sqlite.prepare<unknown[], AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ?`).get(id);
   if (!row) throw new DepotError('not_found', `no ledger account ${id}`, { account: id });
   return row;
 }
@@ -43,7 +44,7 @@ export interface DepotAccountView {
 }
 
 export function depotAccounts(app: Pick<Reader, 'sqlite'>): DepotAccountView[] {
-  const rows = app.sqlite.prepare(`SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE driver_id IS NULL ORDER BY id`).all() as AccountRow[];
+  const rows = app.sqlite.prepare<unknown[], AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE driver_id IS NULL ORDER BY id`).all();
   return rows.map((a) => ({
     id: a.id,
     type: a.type,
@@ -69,14 +70,14 @@ export interface OpenHold {
 
 export function openHolds(app: Reader, opts: { driverId?: string; limit?: number } = {}): OpenHold[] {
   const rows = app.sqlite
-    .prepare(
+    .prepare<unknown[], Omit<OpenHold, 'overdue'>>(
       `SELECT h.id AS holdId, h.driver_id AS driverId, d.name AS driverName, h.amount AS amountFen, h.expires_at AS expiresAt,
               h.session_id AS sessionId, h.created_at AS createdAt
        FROM ledger_holds h LEFT JOIN drivers d ON d.id = h.driver_id
        WHERE h.status = 'pending' AND (? IS NULL OR h.driver_id = ?)
        ORDER BY h.expires_at, h.id LIMIT ?`,
     )
-    .all(opts.driverId ?? null, opts.driverId ?? null, opts.limit ?? 500) as Omit<OpenHold, 'overdue'>[];
+    .all(opts.driverId ?? null, opts.driverId ?? null, opts.limit ?? 500);
   const now = app.clock.now();
   return rows.map((h) => ({ ...h, overdue: h.expiresAt <= now }));
 }
@@ -102,7 +103,7 @@ export function listDebts(
 ): DebtView[] {
   const status = opts.status ?? 'open';
   return app.sqlite
-    .prepare(
+    .prepare<unknown[], DebtView>(
       `SELECT x.id AS debtId, x.driver_id AS driverId, d.name AS driverName, x.amount AS amountFen, x.collected AS collectedFen,
               x.written_off AS writtenOffFen, x.amount - x.collected - x.written_off AS owedFen, x.status,
               x.session_id AS sessionId, x.order_id AS orderId, x.created_at AS createdAt, x.closed_at AS closedAt
@@ -110,7 +111,7 @@ export function listDebts(
        WHERE (? IS NULL OR x.driver_id = ?) AND (? = 'all' OR x.status = ?)
        ORDER BY x.created_at, x.id LIMIT ?`,
     )
-    .all(opts.driverId ?? null, opts.driverId ?? null, status, status, opts.limit ?? 500) as DebtView[];
+    .all(opts.driverId ?? null, opts.driverId ?? null, status, status, opts.limit ?? 500);
 }
 
 export interface CouponView {
@@ -125,13 +126,13 @@ export interface CouponView {
 
 export function listCoupons(app: Reader, driverId: string): CouponView[] {
   const rows = app.sqlite
-    .prepare(
+    .prepare<unknown[], Omit<CouponView, 'status'>>(
       `SELECT c.id AS couponId, c.face AS faceFen, a.credits_posted - a.debits_posted - a.debits_pending AS remainingFen,
               c.expires_at AS expiresAt, c.campaign_id AS campaignId, c.created_at AS createdAt
        FROM ledger_coupons c JOIN ledger_accounts a ON a.id = c.account_id
        WHERE c.driver_id = ? ORDER BY c.created_at, c.id`,
     )
-    .all(driverId) as Omit<CouponView, 'status'>[];
+    .all(driverId);
   const now = app.clock.now();
   return rows.map((c) => ({
     ...c,
@@ -193,7 +194,7 @@ export function listDrivers(app: Reader, opts: { search?: string; limit?: number
       OR EXISTS (SELECT 1 FROM driver_id_tags t WHERE t.driver_id = d.id AND t.tag LIKE @search ESCAPE '\\')
       OR EXISTS (SELECT 1 FROM driver_vehicles v WHERE v.driver_id = d.id AND v.vin LIKE @search ESCAPE '\\'))`;
   const rows = app.sqlite
-    .prepare(
+    .prepare<unknown[], Omit<DriverListItem, 'tags' | 'vins' | 'availableFen'> & { tags: string | null; vins: string | null }>(
       `SELECT d.id, d.name, d.phone, d.created_at AS createdAt,
               (SELECT group_concat(tag, ' ') FROM driver_id_tags WHERE driver_id = d.id) AS tags,
               (SELECT group_concat(vin, ' ') FROM driver_vehicles WHERE driver_id = d.id) AS vins,
@@ -210,11 +211,8 @@ export function listDrivers(app: Reader, opts: { search?: string; limit?: number
        WHERE ${where}
        ORDER BY d.name, d.id LIMIT @limit OFFSET @offset`,
     )
-    .all({ search, now: app.clock.now(), limit: opts.limit ?? 100, offset: opts.offset ?? 0 }) as (Omit<DriverListItem, 'tags' | 'vins' | 'availableFen'> & {
-    tags: string | null;
-    vins: string | null;
-  })[];
-  const total = (app.sqlite.prepare(`SELECT count(*) AS n FROM drivers d WHERE ${where}`).get({ search }) as { n: number }).n;
+    .all({ search, now: app.clock.now(), limit: opts.limit ?? 100, offset: opts.offset ?? 0 });
+  const total = countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM drivers d WHERE ${where}`), { search });
   return {
     total,
     drivers: rows.map((r) => ({
@@ -227,13 +225,13 @@ export function listDrivers(app: Reader, opts: { search?: string; limit?: number
 }
 
 export function getTransfer(app: Pick<Reader, 'sqlite'>, id: string): TransferRow & { operatorName: string | null } {
-  const row = app.sqlite.prepare(`SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = ?`).get(id) as TransferRow | undefined;
+  const row = app.sqlite.prepare<unknown[], TransferRow>(`SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = ?`).get(id);
   if (!row) throw new DepotError('not_found', `transferId: no transfer ${id}`, { field: 'transferId' });
   return withOperatorNames(app, [row])[0];
 }
 
 export function getHold(app: Pick<Reader, 'sqlite'>, id: string): HoldRow {
-  const row = app.sqlite.prepare(`SELECT ${HOLD_COLUMNS} FROM ledger_holds WHERE id = ?`).get(id) as HoldRow | undefined;
+  const row = app.sqlite.prepare<unknown[], HoldRow>(`SELECT ${HOLD_COLUMNS} FROM ledger_holds WHERE id = ?`).get(id);
   if (!row) throw new DepotError('not_found', `holdId: no hold ${id}`, { field: 'holdId' });
   return row;
 }
@@ -385,7 +383,7 @@ interface StatementWalk {
 
 /** The driver's accounts a statement shows, by id. */
 function statementAccounts(app: Reader, driverId: string): Map<string, StatementAccount> {
-  const accounts = app.sqlite.prepare('SELECT id, type FROM ledger_accounts WHERE driver_id = ?').all(driverId) as { id: string; type: AccountType }[];
+  const accounts = app.sqlite.prepare<unknown[], { id: string; type: AccountType }>('SELECT id, type FROM ledger_accounts WHERE driver_id = ?').all(driverId);
   const kindOf = new Map<string, StatementAccount>();
   for (const a of accounts) {
     if (a.type === 'wallet' || a.type === 'debt' || a.type === 'points' || a.type === 'coupon') kindOf.set(a.id, a.type);
@@ -396,7 +394,7 @@ function statementAccounts(app: Reader, driverId: string): Map<string, Statement
 /** Every transfer on any of the driver's accounts, oldest first, with its operator and its hold's amount. */
 function driverTransfers(app: Reader, driverId: string): StatementRow[] {
   const rows = app.sqlite
-    .prepare(
+    .prepare<unknown[], Omit<StatementRow, 'operatorName'>>(
       `SELECT ${T_COLUMNS}, h.amount AS holdAmount
        FROM ledger_transfers t
        LEFT JOIN ledger_holds h ON h.id = t.pending_id
@@ -405,7 +403,7 @@ function driverTransfers(app: Reader, driverId: string): StatementRow[] {
          UNION SELECT seq FROM ledger_transfers WHERE credit_account_id IN (SELECT id FROM ledger_accounts WHERE driver_id = @driverId))
        ORDER BY t.seq`,
     )
-    .all({ driverId }) as Omit<StatementRow, 'operatorName'>[];
+    .all({ driverId });
   return withOperatorNames(app, rows);
 }
 
@@ -486,7 +484,7 @@ export interface LedgerTotals {
 }
 
 export function ledgerTotals(app: Pick<Reader, 'sqlite'>): LedgerTotals {
-  const one = <T>(sql: string, ...args: unknown[]) => app.sqlite.prepare(sql).get(...args) as T;
+  const one = <T>(sql: string, ...args: unknown[]) => expectRow<T>(app.sqlite.prepare(sql), ...args);
   const wallets = one<{ balance: number | null; held: number | null }>(
     "SELECT sum(credits_posted - debits_posted) AS balance, sum(debits_pending) AS held FROM ledger_accounts WHERE type = 'wallet'",
   );

@@ -14,17 +14,19 @@ import { operatorIdByName } from '../operators';
 import { topUp } from './ops/topups';
 import { ledgerTotals } from './queries';
 import { verifyLedger } from './verify';
+import { expectRow } from '../kernel/db/rows';
 
 /** The ledger's contributions to the dashboard, `depotdesk doctor` and `depotdesk demo`. */
 
 export function ledgerFigures(app: AppContext, dayStart: number): Figure[] {
   const t = ledgerTotals(app);
-  const today = app.sqlite
-    .prepare("SELECT coalesce(sum(amount), 0) AS v, count(*) AS n FROM ledger_transfers WHERE code = 'topup' AND created_at >= ?")
-    .get(dayStart) as { v: number; n: number };
+  const today = expectRow<{ v: number; n: number }>(
+    app.sqlite.prepare("SELECT coalesce(sum(amount), 0) AS v, count(*) AS n FROM ledger_transfers WHERE code = 'topup' AND created_at >= ?"),
+    dayStart,
+  );
   // Expiry is a job's work (ledger.expireHolds, every minute): a count above zero for long means
   // that job is not running.
-  const pastExpiry = app.sqlite.prepare("SELECT count(*) AS n FROM ledger_holds WHERE status = 'pending' AND expires_at <= ?").get(app.clock.now()) as { n: number };
+  const pastExpiry = expectRow<{ n: number }>(app.sqlite.prepare("SELECT count(*) AS n FROM ledger_holds WHERE status = 'pending' AND expires_at <= ?"), app.clock.now());
   return [
     { key: 'ledger.drivers', value: t.drivers, unit: 'count' },
     { key: 'ledger.walletsBalance', value: t.walletsFen, unit: 'fen' },

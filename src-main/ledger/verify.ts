@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Sqlite } from '../kernel/db/connection';
+import { expectRow } from '../kernel/db/rows';
 
 /**
  * `depotdesk ledger verify`: recomputes what the ledger promises from its own history and lists
@@ -101,11 +102,11 @@ interface Run {
 }
 
 function all<T>(run: Run, sql: string, ...args: unknown[]): T[] {
-  return run.db.prepare(sql).all(...args) as T[];
+  return run.db.prepare<unknown[], T>(sql).all(...args);
 }
 
 function one<T>(run: Run, sql: string, ...args: unknown[]): T {
-  return run.db.prepare(sql).get(...args) as T;
+  return expectRow<T>(run.db.prepare(sql), ...args);
 }
 
 export function verifyLedger(app: { sqlite: Sqlite; clock: { now(): number } }): VerifyReport {

@@ -46,8 +46,10 @@ export function grantCoupon(
 
 function couponRow(cx: OperationContext, couponId: string) {
   const c = cx.batch.sqlite
-    .prepare('SELECT id, driver_id AS driverId, account_id AS accountId, face, expires_at AS expiresAt FROM ledger_coupons WHERE id = ?')
-    .get(couponId) as { id: string; driverId: string; accountId: string; face: number; expiresAt: number | null } | undefined;
+    .prepare<unknown[], { id: string; driverId: string; accountId: string; face: number; expiresAt: number | null }>(
+      'SELECT id, driver_id AS driverId, account_id AS accountId, face, expires_at AS expiresAt FROM ledger_coupons WHERE id = ?',
+    )
+    .get(couponId);
   if (!c) throw new DepotError('not_found', `couponId: no coupon ${couponId}`, { field: 'couponId' });
   return c;
 }

@@ -20,11 +20,11 @@ interface OpenDebt {
 
 function openDebtsOf(cx: OperationContext, driverId: string): OpenDebt[] {
   return cx.batch.sqlite
-    .prepare(
+    .prepare<unknown[], OpenDebt>(
       `SELECT id, amount, collected, written_off AS writtenOff, created_at AS createdAt FROM ledger_debts
        WHERE driver_id = ? AND status = 'open' ORDER BY created_at, id`,
     )
-    .all(driverId) as OpenDebt[];
+    .all(driverId);
 }
 
 /** Takes what the wallet has available towards the driver's open debts, oldest first. */
@@ -101,8 +101,10 @@ export function writeOffDebt(app: LedgerApp, input: { key: string; debtId: strin
   if (!memo) throw new DepotError('invalid_input', 'memo: say why the debt is written off', { field: 'memo' });
   return runOperation(app, { key: input.key, kind: 'debt_write_off', request: { debtId: input.debtId, memo }, operatorId: by.operatorId }, (cx) => {
     const d = cx.batch.sqlite
-      .prepare('SELECT id, driver_id AS driverId, amount, collected, written_off AS writtenOff, status FROM ledger_debts WHERE id = ?')
-      .get(input.debtId) as (OpenDebt & { driverId: string; status: string }) | undefined;
+      .prepare<unknown[], OpenDebt & { driverId: string; status: string }>(
+        'SELECT id, driver_id AS driverId, amount, collected, written_off AS writtenOff, status FROM ledger_debts WHERE id = ?',
+      )
+      .get(input.debtId);
     if (!d) throw new DepotError('not_found', `debtId: no debt ${input.debtId}`, { field: 'debtId' });
     if (d.status !== 'open') throw new DepotError('conflict', `debtId: debt ${d.id} is already ${d.status}`, { field: 'debtId', status: d.status });
     const amount = d.amount - d.collected - d.writtenOff;

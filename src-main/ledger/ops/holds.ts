@@ -244,8 +244,8 @@ export interface ExpireDueResult {
 /** Expires every hold past its expiry, each in its own short transaction, oldest expiry first. */
 export function expireDueHolds(app: LedgerApp, opts: { limit?: number } = {}, by: By = {}): ExpireDueResult {
   const due = app.sqlite
-    .prepare("SELECT id FROM ledger_holds WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at, id LIMIT ?")
-    .all(app.clock.now(), opts.limit ?? 1000) as { id: string }[];
+    .prepare<unknown[], { id: string }>("SELECT id FROM ledger_holds WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at, id LIMIT ?")
+    .all(app.clock.now(), opts.limit ?? 1000);
   const out: ExpireDueResult = { expired: [], skipped: [] };
   for (const { id } of due) {
     try {

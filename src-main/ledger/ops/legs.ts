@@ -71,11 +71,11 @@ export const SETTLEMENT_CODES = ['settle_electricity', 'settle_service', 'debt']
  */
 export function refuseSecondSettlement(cx: OperationContext, sessionId: string): void {
   const earlier = cx.batch.sqlite
-    .prepare(
+    .prepare<unknown[], { key: string | null }>(
       `SELECT b.operation_key AS key FROM ledger_transfers t JOIN ledger_batches b ON b.id = t.batch
               WHERE t.session_id = ? AND t.code IN (${SETTLEMENT_CODES.map(() => '?').join(', ')}) LIMIT 1`,
     )
-    .get(sessionId, ...SETTLEMENT_CODES) as { key: string | null } | undefined;
+    .get(sessionId, ...SETTLEMENT_CODES);
   if (earlier) {
     throw new DepotError('conflict', `sessionId: session ${sessionId} was already settled (by ${earlier.key ?? 'an earlier batch'})`, {
       field: 'sessionId',

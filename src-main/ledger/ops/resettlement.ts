@@ -48,11 +48,11 @@ const BOOKING_CODES = [...SETTLEMENT_CODES, 'coupon_redeem'] as const;
 /** Revenue the settlement of a session booked, by leg (its legs and coupons; not this re-settlement's own batch). */
 function settledRevenue(cx: OperationContext, sessionId: string, driverId: string): { electricity: number; service: number; batches: number } {
   const rows = cx.batch.sqlite
-    .prepare(
+    .prepare<unknown[], { credit: string; debit: string; amount: number; batch: number }>(
       `SELECT t.credit_account_id AS credit, t.debit_account_id AS debit, t.amount, t.batch FROM ledger_transfers t JOIN ledger_batches b ON b.id = t.batch
        WHERE t.session_id = ? AND t.code IN (${BOOKING_CODES.map(() => '?').join(', ')}) AND (b.operation_key IS NULL OR b.operation_key <> ?)`,
     )
-    .all(sessionId, ...BOOKING_CODES, cx.key) as { credit: string; debit: string; amount: number; batch: number }[];
+    .all(sessionId, ...BOOKING_CODES, cx.key);
   const out = { electricity: 0, service: 0, batches: new Set(rows.map((r) => r.batch)).size };
   for (const r of rows) {
     if (!r.debit.startsWith(`driver:${driverId}:`) && !r.debit.startsWith('coupon:')) {

@@ -121,8 +121,10 @@ function payFromCoupons(p: Payment, couponIds: string[]): { paidFen: number; cou
   for (const couponId of new Set(couponIds)) {
     if (owing(p) <= 0) break;
     const coupon = cx.batch.sqlite
-      .prepare('SELECT driver_id AS driverId, account_id AS accountId, expires_at AS expiresAt FROM ledger_coupons WHERE id = ?')
-      .get(couponId) as { driverId: string; accountId: string; expiresAt: number | null } | undefined;
+      .prepare<unknown[], { driverId: string; accountId: string; expiresAt: number | null }>(
+        'SELECT driver_id AS driverId, account_id AS accountId, expires_at AS expiresAt FROM ledger_coupons WHERE id = ?',
+      )
+      .get(couponId);
     if (!coupon || coupon.driverId !== p.driverId) {
       out.skipped.push({ couponId, reason: 'not a coupon of this driver' });
       continue;
