@@ -30,6 +30,7 @@ import { encodePayload } from './payload-codec';
 import { MAX_CONNECTORS, recordSelfRegisteredCharger } from './registry';
 import type { TransactionRecordKind } from './schema';
 import type { AuthorizeContext, ChargerHooks, IdTagInfo, TransactionRecordNotice } from '../kernel/plugins';
+import { expectRow, getRow } from '../kernel/db/rows';
 
 export type { AuthorizeContext, ChargerHooks, IdTagInfo, TransactionRecordNotice };
 
@@ -308,7 +309,7 @@ function wakeOnce(s: Statements, chargerId: string, at: number, out: BatchOutcom
   if (touched.has(chargerId)) return;
   touched.add(chargerId);
   if (s.wakeCharger.run(at, at, chargerId).changes === 1) {
-    const row = s.chargerStatus.get(chargerId) as { status: string | null };
+    const row = expectRow<{ status: string | null }>(s.chargerStatus, chargerId);
     out.statusEvents.push({ chargerId, online: true, status: row.status, connectorId: null, connectorStatus: null, errorCode: null, faulted: false });
   } else {
     s.touchCharger.run(at, chargerId);
@@ -428,12 +429,12 @@ function handleCall(ctx: InboundContext, s: Statements, chargerId: string, frame
   const invalid = validatePayload(action, 'req', frame.payload);
   if (invalid) throw new Fault(invalid);
 
-  let charger = s.charger.get(chargerId) as ChargerRow | undefined;
+  let charger = getRow<ChargerRow>(s.charger, chargerId);
   const autoRegister = app.config.chargers.autoRegister;
   if (action === 'BootNotification') {
     if (!charger && autoRegister) {
       recordSelfRegisteredCharger(app, chargerId, null);
-      charger = s.charger.get(chargerId) as ChargerRow;
+      charger = expectRow<ChargerRow>(s.charger, chargerId);
       app.log.warn({ chargerId }, 'unknown charger booted and registered itself (auto-registration is on)');
     }
     if (!charger || (charger.registered === 0 && !autoRegister)) {
@@ -581,7 +582,7 @@ interface RecordInput {
 function record(s: Statements, r: RecordInput, out: BatchOutcome): { duplicate: boolean; conflicting: boolean } {
   const contentHash = contentKey(canonicalJson(r.payload));
   const dedupKey = r.dedupKey ?? contentHash;
-  const row = s.record.get({
+  const row = expectRow<{ id: number; copies: number; contentHash: Buffer | null }>(s.record, {
     chargerId: r.chargerId,
     kind: r.kind,
     transactionId: r.transactionId,
@@ -592,7 +593,7 @@ function record(s: Statements, r: RecordInput, out: BatchOutcome): { duplicate: 
     dedupKey,
     contentHash: r.dedupKey === null ? null : contentHash,
     receivedAt: r.receivedAt,
-  }) as { id: number; copies: number; contentHash: Buffer | null };
+  });
   const duplicate = row.copies > 1;
   out.records.push({ recordId: row.id, chargerId: r.chargerId, kind: r.kind, transactionId: r.transactionId, duplicate });
   return { duplicate, conflicting: duplicate && row.contentHash !== null && !row.contentHash.equals(contentHash) };
@@ -605,7 +606,7 @@ function startTransaction(s: Statements, chargerId: string, frame: CallFrame, at
   const timestamp = parseTime(p.timestamp)!;
   const meterStart = p.meterStart as number;
   const startKey = `${connectorId}|${idTag}|${timestamp}|${meterStart}`;
-  const found = s.findTransactionId.get(chargerId, startKey) as { id: number } | undefined;
+  const found = getRow<{ id: number }>(s.findTransactionId, chargerId, startKey);
   const transactionId = found?.id ?? Number(s.allocateTransactionId.run(chargerId, startKey, connectorId, idTag, at).lastInsertRowid);
   record(
     s,

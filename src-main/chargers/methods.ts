@@ -3,6 +3,7 @@ import { ALL_ROLES, SUPERVISORS, method } from '../kernel/method';
 import { CHARGER_ID_PATTERN } from './ocpp';
 import { addCharger, addStation, listChargers, listMessages, listStations, MIN_CHARGER_PASSWORD, requireCharger, setMaintenance } from './registry';
 import { chargersRuntime } from './service';
+import { expectRow } from '../kernel/db/rows';
 
 const station = z.object({ id: z.string(), name: z.string(), address: z.string(), createdAt: z.number(), chargerCount: z.number() });
 
@@ -163,10 +164,10 @@ export const chargerMethods = {
     }),
     handler: ({ app }) => {
       const rt = chargersRuntime(app);
-      const counts = app.sqlite.prepare('SELECT count(*) AS total, coalesce(sum(online), 0) AS online FROM chargers').get() as {
+      const counts = expectRow<{
         total: number;
         online: number;
-      };
+      }>(app.sqlite.prepare('SELECT count(*) AS total, coalesce(sum(online), 0) AS online FROM chargers'));
       return {
         mode: app.config.broker.mode,
         state: app.runtime.broker.state,

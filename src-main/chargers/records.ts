@@ -1,6 +1,7 @@
 import type { AppContext } from '../kernel/context';
 import { cachedStatement } from '../kernel/db/statements';
 import type { RecordResolution, TransactionRecordKind } from './schema';
+import { allRows, countRows, expectRow } from '../kernel/db/rows';
 
 /**
  * The transaction inbox (charger_transactions) as its consumer sees it. The charger link writes
@@ -51,7 +52,7 @@ const FLAG_SQL = `UPDATE charger_transactions SET attention_at = ? WHERE ${PARKE
 
 /** Records not yet applied nor parked, past `afterId`, in id (arrival) order. */
 export function pendingRecords(app: Db, afterId: number, limit: number): TransactionRecord[] {
-  return cachedStatement(app.sqlite, PENDING_SQL).all(afterId, limit) as TransactionRecord[];
+  return allRows<TransactionRecord>(cachedStatement(app.sqlite, PENDING_SQL), afterId, limit);
 }
 
 /** What the consumer needs to decide whether a parked record is worth another try. */
@@ -72,7 +73,7 @@ export function parkedRecords(app: Db, afterId: number, limit: number, wanted: (
   const keys = cachedStatement(app.sqlite, PARKED_KEYS_SQL);
   const chosen: number[] = [];
   for (let cursor = afterId; chosen.length < limit;) {
-    const page = keys.all(cursor, KEY_PAGE) as ParkedKey[];
+    const page = allRows<ParkedKey>(keys, cursor, KEY_PAGE);
     for (const k of page) {
       if (wanted(k)) chosen.push(k.id);
       if (chosen.length === limit) break;
@@ -81,7 +82,7 @@ export function parkedRecords(app: Db, afterId: number, limit: number, wanted: (
     cursor = page[page.length - 1].id;
   }
   if (chosen.length === 0) return [];
-  return cachedStatement(app.sqlite, BY_IDS_SQL).all(JSON.stringify(chosen)) as TransactionRecord[];
+  return allRows<TransactionRecord>(cachedStatement(app.sqlite, BY_IDS_SQL), JSON.stringify(chosen));
 }
 
 /** Marks a record applied (with the consumer's note); returns the rows changed (0 if it already was). */
@@ -114,7 +115,7 @@ export function flagParkedRecords(app: Db, at: number, parkedBefore: number): nu
 
 /** Records not applied that were raised to the operators. */
 export function recordsNeedingAttention(app: Db): number {
-  return (cachedStatement(app.sqlite, 'SELECT count(*) AS n FROM charger_transactions WHERE processed_at IS NULL AND attention_at IS NOT NULL').get() as { n: number }).n;
+  return countRows(cachedStatement(app.sqlite, 'SELECT count(*) AS n FROM charger_transactions WHERE processed_at IS NULL AND attention_at IS NOT NULL'));
 }
 
 export interface ParkedFilter {
@@ -135,33 +136,37 @@ export function parkedRecordPage(app: Db, f: ParkedFilter): { rows: TransactionR
   if (f.needsAttention) where.push('t.attention_at IS NOT NULL');
   const clause = where.join(' AND ');
   const rows = app.sqlite
-    .prepare(`SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE ${clause} ORDER BY t.parked_at, t.id LIMIT ? OFFSET ?`)
-    .all(...params, f.limit, f.offset) as TransactionRecord[];
-  const { total } = app.sqlite.prepare(`SELECT count(*) AS total FROM charger_transactions t WHERE ${clause}`).get(...params) as { total: number };
-  const { attention } = app.sqlite.prepare(`SELECT count(*) AS attention FROM charger_transactions WHERE ${PARKED} AND attention_at IS NOT NULL`).get() as {
+    .prepare<unknown[], TransactionRecord>(`SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE ${clause} ORDER BY t.parked_at, t.id LIMIT ? OFFSET ?`)
+    .all(...params, f.limit, f.offset);
+  const { total } = expectRow<{ total: number }>(app.sqlite.prepare(`SELECT count(*) AS total FROM charger_transactions t WHERE ${clause}`), ...params);
+  const { attention } = expectRow<{
     attention: number;
-  };
+  }>(app.sqlite.prepare(`SELECT count(*) AS attention FROM charger_transactions WHERE ${PARKED} AND attention_at IS NOT NULL`));
   return { rows, total, needsAttention: attention };
 }
 
 /** How many records are parked, how many of them need an operator, and since when the oldest waits. */
 export function parkedRecordSummary(app: Db): { parked: number; needsAttention: number; oldestParkedAt: number | null } {
-  return app.sqlite
-    .prepare(`SELECT count(*) AS parked, count(attention_at) AS needsAttention, min(parked_at) AS oldestParkedAt FROM charger_transactions WHERE ${PARKED}`)
-    .get() as { parked: number; needsAttention: number; oldestParkedAt: number | null };
+  return expectRow<{ parked: number; needsAttention: number; oldestParkedAt: number | null }>(
+    app.sqlite.prepare(`SELECT count(*) AS parked, count(attention_at) AS needsAttention, min(parked_at) AS oldestParkedAt FROM charger_transactions WHERE ${PARKED}`),
+  );
 }
 
 /** Records neither applied nor parked that arrived before `receivedBefore`: the consumer has not run since. */
 export function unconsumedRecords(app: Db, receivedBefore: number): { n: number; oldest: number | null } {
-  return app.sqlite
-    .prepare('SELECT count(*) AS n, min(received_at) AS oldest FROM charger_transactions WHERE processed_at IS NULL AND parked_at IS NULL AND received_at < ?')
-    .get(receivedBefore) as { n: number; oldest: number | null };
+  return expectRow<{ n: number; oldest: number | null }>(
+    app.sqlite.prepare('SELECT count(*) AS n, min(received_at) AS oldest FROM charger_transactions WHERE processed_at IS NULL AND parked_at IS NULL AND received_at < ?'),
+    receivedBefore,
+  );
 }
 
 /** One record, whatever its state, with how it was resolved and when it was applied. */
 export function findRecord(app: Db, id: number): (TransactionRecord & { resolution: RecordResolution | null; processedAt: number | null }) | null {
-  const r = app.sqlite.prepare(`SELECT ${RECORD_COLUMNS}, t.resolution, t.processed_at AS processedAt FROM ${RECORD_FROM} WHERE t.id = ?`).get(id) as
-    (TransactionRecord & { resolution: RecordResolution | null; processedAt: number | null }) | undefined;
+  const r = app.sqlite
+    .prepare<unknown[], TransactionRecord & { resolution: RecordResolution | null; processedAt: number | null }>(
+      `SELECT ${RECORD_COLUMNS}, t.resolution, t.processed_at AS processedAt FROM ${RECORD_FROM} WHERE t.id = ?`,
+    )
+    .get(id);
   return r ?? null;
 }
 

@@ -6,6 +6,7 @@ import type { DoctorCheck, DoctorOptions } from '../kernel/plugins';
 import { CHARGER_ID_PATTERN } from './ocpp';
 import { decodePayload } from './payload-codec';
 import { cachedStatement } from '../kernel/db/statements';
+import { allRows, getRow } from '../kernel/db/rows';
 
 /**
  * The charger registry: stations, chargers, connectors and the message log's reading side.
@@ -160,14 +161,14 @@ export interface StrayConnector {
  */
 export function strayConnectors(app: AppContext): StrayConnector[] {
   return app.sqlite
-    .prepare(
+    .prepare<unknown[], StrayConnector>(
       `SELECT k.charger_id AS chargerId, k.connector_id AS connectorId, k.status,
          CASE WHEN c.registered = 1 THEN c.connector_count ELSE ${MAX_CONNECTORS} END AS allowed
        FROM connectors k JOIN chargers c ON c.id = k.charger_id
        WHERE k.connector_id < 1 OR k.connector_id > (CASE WHEN c.registered = 1 THEN c.connector_count ELSE ${MAX_CONNECTORS} END)
        ORDER BY k.charger_id, k.connector_id`,
     )
-    .all() as StrayConnector[];
+    .all();
 }
 
 /** Deletes the stray connector rows (doctor --repair), each checked, and logs what it removed. */
@@ -235,11 +236,11 @@ function toSummary(r: ChargerRow, reported: ConnectorRow[]): ChargerSummary {
 
 export function listStations(app: AppContext): Station[] {
   return app.sqlite
-    .prepare(
+    .prepare<unknown[], Station>(
       `SELECT s.id, s.name, s.address, s.created_at AS createdAt, count(c.id) AS chargerCount
          FROM stations s LEFT JOIN chargers c ON c.station_id = s.id GROUP BY s.id ORDER BY s.name`,
     )
-    .all() as Station[];
+    .all();
 }
 
 /** `id` is for fixed, well-known stations (the demo); operators' stations get a ULID. */
@@ -258,8 +259,9 @@ export function addStation(app: AppContext, input: { name: string; address?: str
 /** A station by id or (case-insensitive) name. */
 export function findStation(app: AppContext, idOrName: string): { id: string; name: string } | null {
   return (
-    (app.sqlite.prepare('SELECT id, name FROM stations WHERE id = ? OR name_key = ?').get(idOrName, idOrName.trim().toLowerCase()) as
-      { id: string; name: string } | undefined) ?? null
+    app.sqlite
+      .prepare<unknown[], { id: string; name: string }>('SELECT id, name FROM stations WHERE id = ? OR name_key = ?')
+      .get(idOrName, idOrName.trim().toLowerCase()) ?? null
   );
 }
 
@@ -283,7 +285,7 @@ export async function addCharger(app: AppContext, input: { id: string; station: 
   writeTx(app.sqlite, () => {
     const station = findStation(app, input.station);
     if (!station) throw new DepotError('not_found', `no station "${input.station}"; add it first (station add)`, { field: 'station' });
-    const existing = app.sqlite.prepare('SELECT registered FROM chargers WHERE id = ?').get(input.id) as { registered: number } | undefined;
+    const existing = app.sqlite.prepare<unknown[], { registered: number }>('SELECT registered FROM chargers WHERE id = ?').get(input.id);
     const now = app.clock.now();
     if (existing && existing.registered === 1) {
       throw new DepotError('conflict', `charger ${input.id} is already registered`, { field: 'id' });
@@ -314,9 +316,9 @@ export async function addCharger(app: AppContext, input: { id: string; station: 
 }
 
 export function getCharger(app: AppContext, id: string): ChargerSummary | null {
-  const row = cachedStatement(app.sqlite, `${CHARGER_SELECT} WHERE c.id = ?`).get(id) as ChargerRow | undefined;
+  const row = getRow<ChargerRow>(cachedStatement(app.sqlite, `${CHARGER_SELECT} WHERE c.id = ?`), id);
   if (!row) return null;
-  const conns = cachedStatement(app.sqlite, 'SELECT * FROM connectors WHERE charger_id = ? ORDER BY connector_id').all(id) as ConnectorRow[];
+  const conns = allRows<ConnectorRow>(cachedStatement(app.sqlite, 'SELECT * FROM connectors WHERE charger_id = ? ORDER BY connector_id'), id);
   return toSummary(row, conns);
 }
 
@@ -332,7 +334,7 @@ export function listChargers(app: AppContext, filter: { stationId?: string } = {
       ? app.sqlite.prepare(`${CHARGER_SELECT} WHERE c.station_id = ? ORDER BY c.id`).all(filter.stationId)
       : app.sqlite.prepare(`${CHARGER_SELECT} ORDER BY c.id`).all()
   ) as ChargerRow[];
-  const conns = app.sqlite.prepare('SELECT * FROM connectors ORDER BY charger_id, connector_id').all() as ConnectorRow[];
+  const conns = app.sqlite.prepare<unknown[], ConnectorRow>('SELECT * FROM connectors ORDER BY charger_id, connector_id').all();
   const byCharger = new Map<string, ConnectorRow[]>();
   for (const c of conns) {
     const list = byCharger.get(c.charger_id) ?? [];
@@ -358,8 +360,7 @@ export function setMaintenance(app: AppContext, id: string, maintenance: boolean
 
 /** What the embedded broker needs to check a charger's login. */
 export function chargerCredentials(app: AppContext, id: string): { passwordHash: string | null; registered: boolean } | null {
-  const row = app.sqlite.prepare('SELECT password_hash, registered FROM chargers WHERE id = ?').get(id) as
-    { password_hash: string | null; registered: number } | undefined;
+  const row = app.sqlite.prepare<unknown[], { password_hash: string | null; registered: number }>('SELECT password_hash, registered FROM chargers WHERE id = ?').get(id);
   return row ? { passwordHash: row.password_hash, registered: row.registered === 1 } : null;
 }
 
@@ -391,11 +392,11 @@ export function markOfflineChargers(app: AppContext, now: number = app.clock.now
   const missed = app.config.chargers.offlineAfterMissedHeartbeats;
   const changed = writeTx(app.sqlite, () => {
     const due = app.sqlite
-      .prepare(
+      .prepare<unknown[], OfflineChange>(
         `SELECT id AS chargerId, last_seen_at AS lastSeenAt FROM chargers
          WHERE online = 1 AND (last_seen_at IS NULL OR last_seen_at + heartbeat_interval_s * 1000 * ? < ?)`,
       )
-      .all(missed, now) as OfflineChange[];
+      .all(missed, now);
     const update = app.sqlite.prepare('UPDATE chargers SET online = 0, updated_at = ? WHERE id = ? AND online = 1');
     for (const c of due) expectChanges(update.run(now, c.chargerId), 1, `mark charger ${c.chargerId} offline`);
     return due;
@@ -544,7 +545,7 @@ function pruneRecordsChunk(app: AppContext): PruneChunk {
   );
   const del = app.sqlite.prepare('DELETE FROM charger_transactions WHERE id = ? AND (processed_at IS NOT NULL OR resolution IS NOT NULL)');
   return (afterId, cutoff, chunk) => {
-    const rows = page.all(afterId, chunk) as { id: number; receivedAt: number; lastReceivedAt: number; processedAt: number | null; resolution: string | null }[];
+    const rows = allRows<{ id: number; receivedAt: number; lastReceivedAt: number; processedAt: number | null; resolution: string | null }>(page, afterId, chunk);
     const old = oldPrefix(rows, cutoff);
     let deleted = 0;
     for (const r of old) {
@@ -569,9 +570,9 @@ function pruneMessagesChunk(app: AppContext): PruneChunk {
     .pluck();
   const del = app.sqlite.prepare('DELETE FROM charger_messages WHERE id = ?');
   return (afterId, cutoff, chunk) => {
-    const old = oldPrefix(page.all(afterId, chunk) as { id: number; receivedAt: number }[], cutoff);
+    const old = oldPrefix(allRows<{ id: number; receivedAt: number }>(page, afterId, chunk), cutoff);
     if (old.length === 0) return { deleted: 0, lastId: afterId, done: true };
-    const keep = new Set(needed.all({ lo: old[0].id, hi: old[old.length - 1].id }) as number[]);
+    const keep = new Set(allRows<number>(needed, { lo: old[0].id, hi: old[old.length - 1].id }));
     let deleted = 0;
     for (const r of old) if (!keep.has(r.id)) deleted += Number(del.run(r.id).changes);
     return { deleted, lastId: old[old.length - 1].id, done: old.length < chunk };
