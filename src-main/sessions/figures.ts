@@ -1,8 +1,9 @@
 import type { AppContext } from '../kernel/context';
+import { expectRow } from '../kernel/db/rows';
 
 /** Dashboard figures: sessions begun today, charging now, energy delivered and revenue settled today. */
 export function sessionFigures(app: AppContext, dayStart: number): { key: string; value: number; unit: 'count' | 'fen' | 'wh' }[] {
-  const one = (sql: string, ...args: unknown[]) => (app.sqlite.prepare(sql).get(...args) as { n: number | null }).n ?? 0;
+  const one = (sql: string, ...args: unknown[]) => expectRow<{ n: number | null }>(app.sqlite.prepare(sql), ...args).n ?? 0;
   return [
     { key: 'sessions.today', value: one('SELECT count(*) AS n FROM charging_sessions WHERE created_at >= ?', dayStart), unit: 'count' },
     { key: 'sessions.chargingNow', value: one("SELECT count(*) AS n FROM charging_sessions WHERE state IN ('CHARGING', 'STOPPING')"), unit: 'count' },

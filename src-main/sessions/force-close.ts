@@ -10,6 +10,7 @@ import type { ForceCloseState } from './schema';
 import { priceSession, settleSession, type Pricing } from './settle';
 import { addSample, announce, notifyDriver, requireSession, type SessionRow } from './store';
 import { cachedStatement } from '../kernel/db/statements';
+import { expectRow } from '../kernel/db/rows';
 
 /**
  * Stuck sessions and force-close: a session whose StopTransaction never comes (its charger lost
@@ -67,14 +68,12 @@ const FORCE_CLOSE_SELECT = `SELECT id, session_id AS sessionId, state, reason, m
 
 /** The session's open force-close (requested or approved), if any. */
 export function openForceClose(app: AppContext, sessionId: string): ForceCloseRow | null {
-  return (app.sqlite.prepare(`${FORCE_CLOSE_SELECT} WHERE session_id = ? AND state IN ('requested', 'approved')`).get(sessionId) as ForceCloseRow | undefined) ?? null;
+  return app.sqlite.prepare<unknown[], ForceCloseRow>(`${FORCE_CLOSE_SELECT} WHERE session_id = ? AND state IN ('requested', 'approved')`).get(sessionId) ?? null;
 }
 
 /** The session's latest force-close, whatever its state (for the detail view). */
 export function latestForceClose(app: AppContext, sessionId: string): ForceCloseRow | null {
-  return (
-    (app.sqlite.prepare(`${FORCE_CLOSE_SELECT} WHERE session_id = ? ORDER BY requested_at DESC, id DESC LIMIT 1`).get(sessionId) as ForceCloseRow | undefined) ?? null
-  );
+  return app.sqlite.prepare<unknown[], ForceCloseRow>(`${FORCE_CLOSE_SELECT} WHERE session_id = ? ORDER BY requested_at DESC, id DESC LIMIT 1`).get(sessionId) ?? null;
 }
 
 export function hasApprovedForceClose(app: AppContext, sessionId: string): boolean {
@@ -110,8 +109,10 @@ function chargerSilence(app: AppContext, s: Pick<SessionRow, 'chargerId' | 'star
 /** Sessions that are stuck now, longest silent first. */
 export function stuckSessions(app: AppContext, now: number = app.clock.now()): StuckSession[] {
   const active = app.sqlite
-    .prepare("SELECT id, charger_id AS chargerId, start_received_at AS startReceivedAt FROM charging_sessions WHERE state IN ('CHARGING', 'STOPPING')")
-    .all() as { id: string; chargerId: string; startReceivedAt: number | null }[];
+    .prepare<unknown[], { id: string; chargerId: string; startReceivedAt: number | null }>(
+      "SELECT id, charger_id AS chargerId, start_received_at AS startReceivedAt FROM charging_sessions WHERE state IN ('CHARGING', 'STOPPING')",
+    )
+    .all();
   const cutoff = now - app.config.sessions.stuckAfterMs;
   const rows: { id: string; lastMessageAt: number }[] = [];
   for (const s of active) {
@@ -197,8 +198,11 @@ function text(value: string | undefined, field: string, opts: { required: boolea
 /** The session's last meter reading: its largest charger-time sample. */
 function lastReading(app: AppContext, sessionId: string): { chargerAt: number; wh: number } | null {
   return (
-    (app.sqlite.prepare('SELECT charger_at AS chargerAt, wh FROM session_meter_samples WHERE session_id = ? ORDER BY charger_at DESC, wh DESC LIMIT 1').get(sessionId) as
-      { chargerAt: number; wh: number } | undefined) ?? null
+    app.sqlite
+      .prepare<unknown[], { chargerAt: number; wh: number }>(
+        'SELECT charger_at AS chargerAt, wh FROM session_meter_samples WHERE session_id = ? ORDER BY charger_at DESC, wh DESC LIMIT 1',
+      )
+      .get(sessionId) ?? null
   );
 }
 
@@ -308,7 +312,7 @@ export function rejectForceClose(app: AppContext, input: { sessionId: string; no
     decide(app, fc, 'rejected', operatorId, note);
     addTimeline(app, fc.sessionId, { kind: 'force_close_rejected', operatorId, detail: `force-close rejected: ${note}` });
     announce(app, fc.sessionId);
-    return app.sqlite.prepare(`${FORCE_CLOSE_SELECT} WHERE id = ?`).get(fc.id) as ForceCloseRow;
+    return expectRow<ForceCloseRow>(app.sqlite.prepare(`${FORCE_CLOSE_SELECT} WHERE id = ?`), fc.id);
   });
 }
 
@@ -343,7 +347,7 @@ class Unpriceable extends Error {}
  * - Already re-settled (a repeated late stop): nothing changes.
  */
 export function applyStopAfterForceClose(app: AppContext, session: SessionRow, stop: LateStop): LateStopOutcome {
-  const fc = app.sqlite.prepare(`${FORCE_CLOSE_SELECT} WHERE session_id = ? AND state = 'approved'`).get(session.id) as ForceCloseRow | undefined;
+  const fc = app.sqlite.prepare<unknown[], ForceCloseRow>(`${FORCE_CLOSE_SELECT} WHERE session_id = ? AND state = 'approved'`).get(session.id);
   if (!fc) throw new DepotError('internal', `session ${session.id} has no approved force-close to apply a late StopTransaction to`, { sessionId: session.id });
   if (fc.stopRecordId !== null) {
     if (fc.stopRecordId !== stop.recordId) {

@@ -27,6 +27,7 @@ import { addSample, announce, findSession, type SessionRow } from './store';
 import { settleSession } from './settle';
 import { applyStopAfterForceClose, hasApprovedForceClose } from './force-close';
 import { cachedStatement } from '../kernel/db/statements';
+import { getRow } from '../kernel/db/rows';
 
 /**
  * Consuming the chargers' transaction inbox (charger_transactions): StartTransaction,
@@ -124,7 +125,7 @@ export function energyReadings(meterValue: unknown): { at: number; wh: number }[
 }
 
 function sessionByTransaction(app: AppContext, chargerId: string, transactionId: number): SessionRow | null {
-  const row = stmts(app.sqlite).sessionByTransaction.get(chargerId, transactionId) as { id: string } | undefined;
+  const row = getRow<{ id: string }>(stmts(app.sqlite).sessionByTransaction, chargerId, transactionId);
   return row ? findSession(app, row.id) : null;
 }
 
@@ -137,11 +138,11 @@ function applyStart(app: AppContext, r: RecordRow): Outcome {
   const sample = { chargerAt: r.chargerAt, receivedAt: r.receivedAt, wh: p.meterStart, source: 'start', recordId: r.id };
   const detail = `StartTransaction: transaction ${r.transactionId}, meter ${p.meterStart} Wh, id tag ${p.idTag}`;
 
-  const waiting = cachedStatement(
+  const waiting = cachedStatement<{ id: string; state: 'PLACED' | 'STARTING' }>(
     app.sqlite,
     `SELECT id, state FROM charging_sessions WHERE charger_id = ? AND connector_id = ? AND upper(id_tag) = ? AND state IN ('PLACED', 'STARTING')
      AND transaction_id IS NULL ORDER BY created_at DESC LIMIT 1`,
-  ).get(r.chargerId, p.connectorId, tag) as { id: string; state: 'PLACED' | 'STARTING' } | undefined;
+  ).get(r.chargerId, p.connectorId, tag);
   if (waiting) {
     transition(app, { sessionId: waiting.id, from: waiting.state, event: 'start_transaction', chargerAt: r.chargerAt, recordId: r.id, detail, set });
     addSample(app, waiting.id, sample);
@@ -149,11 +150,11 @@ function applyStart(app: AppContext, r: RecordRow): Outcome {
     return { done: true };
   }
 
-  const late = cachedStatement(
+  const late = cachedStatement<{ id: string; state: 'FAILED' | 'CANCELLED' }>(
     app.sqlite,
     `SELECT id, state FROM charging_sessions WHERE charger_id = ? AND connector_id = ? AND upper(id_tag) = ? AND state IN ('FAILED', 'CANCELLED')
      AND transaction_id IS NULL AND created_at >= ? ORDER BY created_at DESC LIMIT 1`,
-  ).get(r.chargerId, p.connectorId, tag, r.receivedAt - app.config.sessions.lateStartWindowMs) as { id: string; state: 'FAILED' | 'CANCELLED' } | undefined;
+  ).get(r.chargerId, p.connectorId, tag, r.receivedAt - app.config.sessions.lateStartWindowMs);
   if (late) {
     transition(app, {
       sessionId: late.id,
@@ -214,10 +215,10 @@ function applyMeter(app: AppContext, r: RecordRow): Outcome {
     s = sessionByTransaction(app, r.chargerId, r.transactionId);
     if (!s) return { done: false, wait: `waiting for the StartTransaction of transaction ${r.transactionId}` };
   } else {
-    const row = cachedStatement(
+    const row = cachedStatement<{ id: string }>(
       app.sqlite,
       `SELECT id FROM charging_sessions WHERE charger_id = ? AND connector_id = ? AND state IN ('CHARGING', 'STOPPING') ORDER BY created_at DESC LIMIT 1`,
-    ).get(r.chargerId, p.connectorId) as { id: string } | undefined;
+    ).get(r.chargerId, p.connectorId);
     // Readings outside any transaction (an idle connector's register) price nothing.
     if (!row) return { done: true, note: 'no transaction: not a session reading' };
     s = findSession(app, row.id)!;
@@ -474,9 +475,9 @@ export function authorizeIdTag(app: AppContext, idTag: string, where?: Authorize
   const states = ACTIVE_STATES.map(() => '?').join(', ');
   if (where?.action === 'Authorize') {
     const others = app.sqlite
-      .prepare(`SELECT DISTINCT charger_id FROM charging_sessions WHERE state IN (${states}) AND upper(id_tag) = ? AND charger_id <> ?`)
+      .prepare<unknown[], string>(`SELECT DISTINCT charger_id FROM charging_sessions WHERE state IN (${states}) AND upper(id_tag) = ? AND charger_id <> ?`)
       .pluck()
-      .all(...ACTIVE_STATES, tag, where.chargerId) as string[];
+      .all(...ACTIVE_STATES, tag, where.chargerId);
     if (others.some((id) => getCharger(app, id)?.online === true)) return { status: 'ConcurrentTx' };
   }
   const own = app.sqlite

@@ -162,7 +162,7 @@ export function settleSession(app: AppContext, sessionId: string): SessionRow {
 
 /** Sessions waiting for a supervisor, oldest first. */
 export function reviewQueue(app: AppContext): SessionRow[] {
-  const rows = app.sqlite.prepare("SELECT id FROM charging_sessions WHERE review_state = 'pending' ORDER BY updated_at, id").all() as { id: string }[];
+  const rows = app.sqlite.prepare<unknown[], { id: string }>("SELECT id FROM charging_sessions WHERE review_state = 'pending' ORDER BY updated_at, id").all();
   return rows.map((r) => requireSession(app, r.id));
 }
 

@@ -146,8 +146,10 @@ function checkStart(app: AppContext, input: StartInput, driver: Driver, prepayFe
   if (conn?.status && BUSY.has(conn.status))
     throw refused(`connector ${input.connectorId} of ${charger.id} is busy (${conn.status})`, { field: 'connector', reason: 'connector_busy' });
   const active = app.sqlite
-    .prepare(`SELECT id, state FROM charging_sessions WHERE charger_id = ? AND connector_id = ? AND state IN (${ACTIVE_STATES.map(() => '?').join(', ')}) LIMIT 1`)
-    .get(charger.id, input.connectorId, ...ACTIVE_STATES) as { id: string; state: string } | undefined;
+    .prepare<unknown[], { id: string; state: string }>(
+      `SELECT id, state FROM charging_sessions WHERE charger_id = ? AND connector_id = ? AND state IN (${ACTIVE_STATES.map(() => '?').join(', ')}) LIMIT 1`,
+    )
+    .get(charger.id, input.connectorId, ...ACTIVE_STATES);
   if (active) {
     throw refused(`connector ${input.connectorId} of ${charger.id} is busy: session ${active.id} is ${active.state}`, {
       field: 'connector',

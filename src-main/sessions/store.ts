@@ -4,6 +4,7 @@ import { afterCommit } from '../kernel/db/after-commit';
 import type { ReviewReason, SessionState } from './schema';
 import { whereOf } from '../kernel/db/where';
 import { cachedStatement } from '../kernel/db/statements';
+import { countRows } from '../kernel/db/rows';
 
 /** Reading sessions, their timelines and samples; the driver notifications. */
 
@@ -60,7 +61,7 @@ export const SESSION_SELECT = `SELECT id, state, origin, charger_id AS chargerId
   FROM charging_sessions`;
 
 export function findSession(app: AppContext, id: string): SessionRow | null {
-  return (cachedStatement(app.sqlite, `${SESSION_SELECT} WHERE id = ?`).get(id) as SessionRow | undefined) ?? null;
+  return cachedStatement<SessionRow>(app.sqlite, `${SESSION_SELECT} WHERE id = ?`).get(id) ?? null;
 }
 
 export function requireSession(app: AppContext, id: string): SessionRow {
@@ -83,11 +84,11 @@ export interface TimelineRow {
 
 export function sessionTimeline(app: AppContext, id: string): TimelineRow[] {
   return app.sqlite
-    .prepare(
+    .prepare<unknown[], TimelineRow>(
       `SELECT id, at, charger_at AS chargerAt, kind, from_state AS fromState, to_state AS toState, detail, record_id AS recordId, operator_id AS operatorId
        FROM session_events WHERE session_id = ? ORDER BY id`,
     )
-    .all(id) as TimelineRow[];
+    .all(id);
 }
 
 export interface SampleRow {
@@ -98,10 +99,10 @@ export interface SampleRow {
 }
 
 export function sessionSamples(app: AppContext, id: string): SampleRow[] {
-  return cachedStatement(
+  return cachedStatement<SampleRow>(
     app.sqlite,
     'SELECT charger_at AS chargerAt, received_at AS receivedAt, wh, source FROM session_meter_samples WHERE session_id = ? ORDER BY charger_at, wh',
-  ).all(id) as SampleRow[];
+  ).all(id);
 }
 
 /** Adds a reading; the same reading twice (a duplicate, or a Stop repeating a sample) is kept once. */
@@ -138,9 +139,9 @@ export function listSessions(app: AppContext, q: ListQuery): { items: SessionRow
     ['created_at < @to', 'to', q.to],
   ]);
   const items = app.sqlite
-    .prepare(`${SESSION_SELECT} ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`)
-    .all({ ...params, limit: q.limit ?? 50, offset: q.offset ?? 0 }) as SessionRow[];
-  const total = (app.sqlite.prepare(`SELECT count(*) AS n FROM charging_sessions ${clause}`).get(params) as { n: number }).n;
+    .prepare<unknown[], SessionRow>(`${SESSION_SELECT} ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`)
+    .all({ ...params, limit: q.limit ?? 50, offset: q.offset ?? 0 });
+  const total = countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM charging_sessions ${clause}`), params);
   return { items, total };
 }
 
@@ -153,8 +154,10 @@ export function notifyDriver(app: AppContext, n: { driverId: string; sessionId: 
 
 export function listNotifications(app: AppContext, driverId: string): { id: string; sessionId: string | null; kind: string; text: string; createdAt: number }[] {
   return app.sqlite
-    .prepare('SELECT id, session_id AS sessionId, kind, text, created_at AS createdAt FROM notifications WHERE driver_id = ? ORDER BY created_at, id')
-    .all(driverId) as { id: string; sessionId: string | null; kind: string; text: string; createdAt: number }[];
+    .prepare<unknown[], { id: string; sessionId: string | null; kind: string; text: string; createdAt: number }>(
+      'SELECT id, session_id AS sessionId, kind, text, created_at AS createdAt FROM notifications WHERE driver_id = ? ORDER BY created_at, id',
+    )
+    .all(driverId);
 }
 
 /** Announces a session change once the surrounding transaction has committed (re-reading the row). */

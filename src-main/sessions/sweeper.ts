@@ -8,6 +8,7 @@ import { defineCron, defineWorker } from '../jobs';
 import { formatFen } from '../money';
 import { BLOCKING_REVIEWS, settleSession } from './settle';
 import { requireSession } from './store';
+import { allRows, countRows, expectRow } from '../kernel/db/rows';
 
 /**
  * The settlement sweeper: the safety net under real-time settlement. A session can reach FINISHED
@@ -92,7 +93,7 @@ export function* scanUnsettled(app: AppContext, opts: { from: number; until: num
     // SQLite seeks the index on the plain lower bound only, not on the row value: without max()
     // each chunk would walk again every entry the previous chunks returned (quadratic in the backlog).
     const lo = Math.max(opts.from, afterAt);
-    const rows = stmt.all({ lo, until: opts.until, afterAt, afterId, limit: opts.chunkSize }) as [string, number][];
+    const rows = allRows<[string, number]>(stmt, { lo, until: opts.until, afterAt, afterId, limit: opts.chunkSize });
     if (rows.length === 0) return;
     yield rows.map((r) => r[0]);
     const last = rows[rows.length - 1];
@@ -104,7 +105,10 @@ export function* scanUnsettled(app: AppContext, opts: { from: number; until: num
 
 /** What EXPLAIN QUERY PLAN says about the scan (for the benchmark and the docs). */
 export function scanPlan(app: AppContext): string[] {
-  return (app.sqlite.prepare(`EXPLAIN QUERY PLAN ${SCAN_SQL}`).all({ lo: 0, until: 0, afterAt: 0, afterId: '', limit: 1 }) as { detail: string }[]).map((r) => r.detail);
+  return app.sqlite
+    .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${SCAN_SQL}`)
+    .all({ lo: 0, until: 0, afterAt: 0, afterId: '', limit: 1 })
+    .map((r) => r.detail);
 }
 
 class DryRunRollback extends Error {}
@@ -283,16 +287,16 @@ export interface UnsettledSummary {
 export function unsettledSummary(app: AppContext): UnsettledSummary {
   const cfg = app.config.sessions;
   const windowFrom = app.clock.now() - cfg.sweepWindowDays * DAY_MS;
-  const row = app.sqlite
-    .prepare(
+  const row = expectRow<{ n: number; fen: number; old: number }>(
+    app.sqlite.prepare(
       `SELECT count(*) AS n,
               coalesce(sum(coalesce(amount_fen, (max(coalesce(energy_wh, 0), 0) * CAST(@perKwh AS INTEGER) + 500) / 1000)), 0) AS fen,
               coalesce(sum(coalesce(stop_received_at, 0) < @from), 0) AS old
        FROM charging_sessions
        WHERE state = 'FINISHED' AND NOT (coalesce(review_state, '') = 'pending' AND coalesce(review_reason, '') IN (${BLOCKING_REVIEWS.map((x) => `'${x}'`).join(', ')}))`,
-    )
-    // better-sqlite3 binds JS numbers as REAL; the CAST keeps the estimate in whole fen.
-    .get({ perKwh: cfg.unsettledEstimateFenPerKwh, from: windowFrom }) as { n: number; fen: number; old: number };
+    ),
+    { perKwh: cfg.unsettledEstimateFenPerKwh, from: windowFrom },
+  );
   return { count: row.n, estimatedFen: row.fen, outsideWindow: row.old };
 }
 
@@ -357,20 +361,20 @@ export interface SweepRecord {
 
 export function listSweeps(app: AppContext, q: { limit: number; offset: number; includeDryRuns?: boolean }): { total: number; items: SweepRecord[] } {
   const where = q.includeDryRuns ? '' : 'WHERE dry_run = 0';
-  const total = (app.sqlite.prepare(`SELECT count(*) AS n FROM settlement_sweeps ${where}`).get() as { n: number }).n;
+  const total = countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM settlement_sweeps ${where}`));
   const rows = app.sqlite
-    .prepare(
+    .prepare<unknown[], Omit<SweepRecord, 'dryRun' | 'failures'> & { dryRun: number; failures: string }>(
       `SELECT id, trigger, dry_run AS dryRun, started_at AS startedAt, finished_at AS finishedAt, window_from AS windowFrom, found, settled, unpaid, held, failed,
               failures, total_amount_fen AS totalAmountFen, debt_fen AS debtFen, operator_id AS operatorId
        FROM settlement_sweeps ${where} ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?`,
     )
-    .all(q.limit, q.offset) as (Omit<SweepRecord, 'dryRun' | 'failures'> & { dryRun: number; failures: string })[];
+    .all(q.limit, q.offset);
   return { total, items: rows.map((x) => ({ ...x, dryRun: x.dryRun === 1, failures: JSON.parse(x.failures) as SweepFailure[] })) };
 }
 
 /** Whether the scheduled sweep is due: sessions.sweepIntervalMinutes since the last real sweep began. */
 export function sweepDue(app: AppContext): boolean {
-  const last = app.sqlite.prepare('SELECT max(started_at) AS at FROM settlement_sweeps WHERE dry_run = 0').get() as { at: number | null };
+  const last = expectRow<{ at: number | null }>(app.sqlite.prepare('SELECT max(started_at) AS at FROM settlement_sweeps WHERE dry_run = 0'));
   if (last.at === null) return true;
   // Half a minute of slack: the per-minute tick must not miss a slot by a few milliseconds.
   return app.clock.now() - last.at >= app.config.sessions.sweepIntervalMinutes * 60_000 - 30_000;

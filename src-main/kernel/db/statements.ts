@@ -15,7 +15,8 @@ import type { Sqlite } from './connection';
 const MAX_PER_HANDLE = 1_000;
 const byHandle = new WeakMap<Sqlite, Map<string, Statement>>();
 
-export function cachedStatement(sqlite: Sqlite, sql: string): Statement {
+/** `Row` is what a row of `sql` looks like (its SELECT list), as in better-sqlite3's `prepare<unknown[], Row>(sql)`. */
+export function cachedStatement<Row = unknown>(sqlite: Sqlite, sql: string): Statement<unknown[], Row> {
   let cache = byHandle.get(sqlite);
   if (!cache) {
     cache = new Map();
@@ -26,5 +27,6 @@ export function cachedStatement(sqlite: Sqlite, sql: string): Statement {
     st = sqlite.prepare(sql);
     if (cache.size < MAX_PER_HANDLE) cache.set(sql, st);
   }
-  return st;
+  // The cache holds statements of every row type; the caller names the one its SQL gives.
+  return st as Statement<unknown[], Row>;
 }
