@@ -22,6 +22,7 @@ import { formatFen } from '../money';
 import { providerFor, type PaymentFact } from './providers';
 import type { OrderCouponState, OrderState, PaymentChannel, UnmatchedReason, UnmatchedState } from './schema';
 import { whereOf } from '../kernel/db/where';
+import { countRows, expectRow } from '../kernel/db/rows';
 
 /**
  * Payment orders (支付订单): a driver buys a top-up or a prepaid package and pays through a gateway.
@@ -104,12 +105,12 @@ const PACKAGE_COLUMNS = 'id, name, price, credited, active, created_at AS create
 
 export function listPackages(app: Pick<App, 'sqlite'>, opts: { includeInactive?: boolean } = {}): PackageRow[] {
   return app.sqlite
-    .prepare(`SELECT ${PACKAGE_COLUMNS} FROM payment_packages ${opts.includeInactive ? '' : 'WHERE active = 1'} ORDER BY price, name`)
-    .all() as PackageRow[];
+    .prepare<unknown[], PackageRow>(`SELECT ${PACKAGE_COLUMNS} FROM payment_packages ${opts.includeInactive ? '' : 'WHERE active = 1'} ORDER BY price, name`)
+    .all();
 }
 
 export function getPackage(app: Pick<App, 'sqlite'>, id: string): PackageRow {
-  const p = app.sqlite.prepare(`SELECT ${PACKAGE_COLUMNS} FROM payment_packages WHERE id = ? OR name = ?`).get(id, id) as PackageRow | undefined;
+  const p = app.sqlite.prepare<unknown[], PackageRow>(`SELECT ${PACKAGE_COLUMNS} FROM payment_packages WHERE id = ? OR name = ?`).get(id, id);
   if (!p) throw new DepotError('not_found', `packageId: no package ${id}`, { field: 'packageId' });
   return p;
 }
@@ -144,7 +145,7 @@ export function setPackageActive(app: App, id: string, active: boolean): Package
 // --- reading orders ------------------------------------------------------------------------------------
 
 export function findOrder(app: Pick<App, 'sqlite'>, idOrNumber: string): OrderRow | undefined {
-  return app.sqlite.prepare(`SELECT ${ORDER_COLUMNS} FROM payment_orders WHERE id = ? OR number = ?`).get(idOrNumber, idOrNumber) as OrderRow | undefined;
+  return app.sqlite.prepare<unknown[], OrderRow>(`SELECT ${ORDER_COLUMNS} FROM payment_orders WHERE id = ? OR number = ?`).get(idOrNumber, idOrNumber);
 }
 
 export function getOrder(app: Pick<App, 'sqlite'>, idOrNumber: string): OrderRow {
@@ -155,10 +156,10 @@ export function getOrder(app: Pick<App, 'sqlite'>, idOrNumber: string): OrderRow
 
 export function orderCoupon(app: Pick<App, 'sqlite'>, orderId: string): OrderCouponRow | undefined {
   return app.sqlite
-    .prepare(
+    .prepare<unknown[], OrderCouponRow>(
       'SELECT order_id AS orderId, coupon_id AS couponId, amount, redeem_transfer_id AS redeemTransferId, status, changed_at AS changedAt FROM order_coupons WHERE order_id = ?',
     )
-    .get(orderId) as OrderCouponRow | undefined;
+    .get(orderId);
 }
 
 export interface OrderFilter {
@@ -184,14 +185,14 @@ export function listOrders(app: Pick<App, 'sqlite'>, f: OrderFilter = {}): { tot
   ]);
   // The search also matches the driver's name and phone: the ledger names the drivers that match.
   if (f.search) args.drivers = JSON.stringify(driversMatching(app, f.search));
-  const total = (app.sqlite.prepare(`SELECT count(*) AS n FROM payment_orders o ${w}`).get(args) as { n: number }).n;
+  const total = countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM payment_orders o ${w}`), args);
   const rows = app.sqlite
-    .prepare(
+    .prepare<unknown[], OrderRow>(
       `SELECT ${ORDER_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1o.$2')}
        FROM payment_orders o ${w}
        ORDER BY o.created_at DESC, o.id DESC LIMIT @limit OFFSET @offset`,
     )
-    .all({ ...args, limit: f.limit ?? 100, offset: f.offset ?? 0 }) as OrderRow[];
+    .all({ ...args, limit: f.limit ?? 100, offset: f.offset ?? 0 });
   // Every order has its driver (a foreign key), so each finds its name and phone.
   const contacts = driverContacts(app, [...new Set(rows.map((o) => o.driverId))]);
   const orders = rows.map((o) => ({ ...o, driverName: contacts.get(o.driverId)?.name ?? '', driverPhone: contacts.get(o.driverId)?.phone ?? '' }));
@@ -217,8 +218,9 @@ export interface CreateOrderInput {
 /** The next 商户订单号 of the business day: DD<yyyyMMdd><4+ digit sequence>. Call inside the write transaction. */
 function nextOrderNumber(app: App, at: number): string {
   const prefix = `DD${businessDate(at, app.clock.timeZone).replaceAll('-', '')}`;
-  const last = app.sqlite.prepare('SELECT number FROM payment_orders WHERE number LIKE ? ORDER BY length(number) DESC, number DESC LIMIT 1').get(`${prefix}%`) as
-    { number: string } | undefined;
+  const last = app.sqlite
+    .prepare<unknown[], { number: string }>('SELECT number FROM payment_orders WHERE number LIKE ? ORDER BY length(number) DESC, number DESC LIMIT 1')
+    .get(`${prefix}%`);
   const seq = last ? Number(last.number.slice(prefix.length)) + 1 : 1;
   return `${prefix}${String(seq).padStart(4, '0')}`;
 }
@@ -234,9 +236,7 @@ export async function createOrder(app: App, input: CreateOrderInput, by: By = {}
   // The key is looked up in the transaction that would insert, so two processes sending the same
   // request at once get one order between them.
   const made = writeTx(app.sqlite, () => {
-    const existing = input.key
-      ? (app.sqlite.prepare(`SELECT ${ORDER_COLUMNS} FROM payment_orders WHERE request_key = ?`).get(input.key) as OrderRow | undefined)
-      : undefined;
+    const existing = input.key ? app.sqlite.prepare<unknown[], OrderRow>(`SELECT ${ORDER_COLUMNS} FROM payment_orders WHERE request_key = ?`).get(input.key) : undefined;
     if (existing) {
       requireSameRequest(app, existing, input);
       return { order: existing, created: false };
@@ -284,7 +284,7 @@ export async function createOrder(app: App, input: CreateOrderInput, by: By = {}
  * back an order for another driver or amount). Fields the caller left out are not compared.
  */
 function requireSameRequest(app: App, order: OrderRow, input: CreateOrderInput): void {
-  const coupon = app.sqlite.prepare('SELECT coupon_id AS couponId FROM order_coupons WHERE order_id = ?').get(order.id) as { couponId: string } | undefined;
+  const coupon = app.sqlite.prepare<unknown[], { couponId: string }>('SELECT coupon_id AS couponId FROM order_coupons WHERE order_id = ?').get(order.id);
   const differs: string[] = [];
   if (input.driverId !== order.driverId) differs.push('driver');
   if (input.channel !== order.channel) differs.push('channel');
@@ -513,8 +513,8 @@ export interface ExpireResult {
 export function expireOrders(app: App, opts: { limit?: number } = {}): ExpireResult {
   const cutoff = app.clock.now() - app.config.payments.orderTimeoutMs;
   const due = app.sqlite
-    .prepare(`SELECT ${ORDER_COLUMNS} FROM payment_orders WHERE state = 'PENDING_PAYMENT' AND created_at <= ? ORDER BY created_at, id LIMIT ?`)
-    .all(cutoff, opts.limit ?? 1000) as OrderRow[];
+    .prepare<unknown[], OrderRow>(`SELECT ${ORDER_COLUMNS} FROM payment_orders WHERE state = 'PENDING_PAYMENT' AND created_at <= ? ORDER BY created_at, id LIMIT ?`)
+    .all(cutoff, opts.limit ?? 1000);
   const out: ExpireResult = { cancelled: [], failed: [] };
   for (const o of due) {
     try {
@@ -548,10 +548,11 @@ export interface ConfirmResult {
  */
 export function confirmPayment(app: App, fact: PaymentFact, by: By = {}): ConfirmResult {
   const r = writeTx(app.sqlite, (): ConfirmResult => {
-    const seen = app.sqlite.prepare('SELECT id FROM unmatched_payments WHERE channel = ? AND provider_trade_no = ?').get(fact.channel, fact.providerTradeNo) as
-      { id: string } | undefined;
+    const seen = app.sqlite
+      .prepare<unknown[], { id: string }>('SELECT id FROM unmatched_payments WHERE channel = ? AND provider_trade_no = ?')
+      .get(fact.channel, fact.providerTradeNo);
     if (seen) return { outcome: 'duplicate_unmatched', order: findOrder(app, fact.orderNumber) ?? null, unmatchedId: seen.id, reason: null };
-    const order = app.sqlite.prepare(`SELECT ${ORDER_COLUMNS} FROM payment_orders WHERE number = ?`).get(fact.orderNumber) as OrderRow | undefined;
+    const order = app.sqlite.prepare<unknown[], OrderRow>(`SELECT ${ORDER_COLUMNS} FROM payment_orders WHERE number = ?`).get(fact.orderNumber);
     const unmatched = (reason: UnmatchedReason): ConfirmResult => ({
       outcome: 'unmatched',
       order: order ?? null,
@@ -655,15 +656,17 @@ function recordUnmatched(app: App, fact: PaymentFact, order: OrderRow | null, re
 }
 
 export function getUnmatched(app: Pick<App, 'sqlite'>, id: string): UnmatchedRow {
-  const u = app.sqlite.prepare(`SELECT ${UNMATCHED_COLUMNS} FROM unmatched_payments WHERE id = ?`).get(id) as UnmatchedRow | undefined;
+  const u = app.sqlite.prepare<unknown[], UnmatchedRow>(`SELECT ${UNMATCHED_COLUMNS} FROM unmatched_payments WHERE id = ?`).get(id);
   if (!u) throw new DepotError('not_found', `unmatchedId: no unmatched payment ${id}`, { field: 'unmatchedId' });
   return u;
 }
 
 export function listUnmatched(app: Pick<App, 'sqlite'>, opts: { status?: UnmatchedState; limit?: number } = {}): UnmatchedRow[] {
   return app.sqlite
-    .prepare(`SELECT ${UNMATCHED_COLUMNS} FROM unmatched_payments ${opts.status ? 'WHERE status = @status' : ''} ORDER BY created_at DESC, id DESC LIMIT @limit`)
-    .all({ status: opts.status, limit: opts.limit ?? 200 }) as UnmatchedRow[];
+    .prepare<unknown[], UnmatchedRow>(
+      `SELECT ${UNMATCHED_COLUMNS} FROM unmatched_payments ${opts.status ? 'WHERE status = @status' : ''} ORDER BY created_at DESC, id DESC LIMIT @limit`,
+    )
+    .all({ status: opts.status, limit: opts.limit ?? 200 });
 }
 
 export type Resolution = { action: 'credit_wallet'; driverId?: string; note: string } | { action: 'refund'; note: string };
@@ -722,8 +725,10 @@ export function resolveUnmatched(app: App, id: string, resolution: Resolution, b
 /** Refund requests no refund task has taken yet: the hook for issue 7's refund tasks. */
 export function pendingRefundRequests(app: Pick<App, 'sqlite'>): UnmatchedRow[] {
   return app.sqlite
-    .prepare(`SELECT ${UNMATCHED_COLUMNS} FROM unmatched_payments WHERE status = 'refund_requested' AND refund_task_id IS NULL ORDER BY resolved_at, id`)
-    .all() as UnmatchedRow[];
+    .prepare<unknown[], UnmatchedRow>(
+      `SELECT ${UNMATCHED_COLUMNS} FROM unmatched_payments WHERE status = 'refund_requested' AND refund_task_id IS NULL ORDER BY resolved_at, id`,
+    )
+    .all();
 }
 
 /** A refund task claims a refund request, once; call it in the transaction that creates the task. */
@@ -740,10 +745,9 @@ export function linkRefundTask(app: Pick<App, 'sqlite'>, unmatchedId: string, re
 // --- figures -------------------------------------------------------------------------------------------
 
 export function paymentTotals(app: Pick<App, 'sqlite'>): { pendingOrders: number; pendingFen: number; unmatchedOpen: number; unmatchedOpenFen: number } {
-  const p = app.sqlite.prepare("SELECT count(*) AS n, coalesce(sum(payable), 0) AS v FROM payment_orders WHERE state = 'PENDING_PAYMENT'").get() as {
-    n: number;
-    v: number;
-  };
-  const u = app.sqlite.prepare("SELECT count(*) AS n, coalesce(sum(amount), 0) AS v FROM unmatched_payments WHERE status = 'open'").get() as { n: number; v: number };
+  const p = expectRow<{ n: number; v: number }>(
+    app.sqlite.prepare("SELECT count(*) AS n, coalesce(sum(payable), 0) AS v FROM payment_orders WHERE state = 'PENDING_PAYMENT'"),
+  );
+  const u = expectRow<{ n: number; v: number }>(app.sqlite.prepare("SELECT count(*) AS n, coalesce(sum(amount), 0) AS v FROM unmatched_payments WHERE status = 'open'"));
   return { pendingOrders: p.n, pendingFen: p.v, unmatchedOpen: u.n, unmatchedOpenFen: u.v };
 }

@@ -22,13 +22,13 @@ type ProviderApp = Pick<AppContext, 'config' | 'clock'> & { sqlite?: Sqlite };
  */
 function knownPaidTrade(sqlite: Sqlite, channel: PaymentChannel, orderNumber: string): { amountFen: number; tradeNo: string; paidAt: number } | null {
   const rows = sqlite
-    .prepare(
+    .prepare<unknown[], { amount: number; tradeNo: string; paidAt: number }>(
       `SELECT payable AS amount, provider_trade_no AS tradeNo, paid_at AS paidAt FROM payment_orders
          WHERE number = ? AND channel = ? AND state = 'PAID' AND provider_trade_no IS NOT NULL
        UNION ALL
        SELECT amount, provider_trade_no, paid_at FROM unmatched_payments WHERE order_number = ? AND channel = ?`,
     )
-    .all(orderNumber, channel, orderNumber, channel) as { amount: number; tradeNo: string; paidAt: number }[];
+    .all(orderNumber, channel, orderNumber, channel);
   if (rows.length === 0) return null;
   return { amountFen: rows.reduce((s, r) => s + r.amount, 0), tradeNo: rows[0].tradeNo, paidAt: rows[0].paidAt };
 }
