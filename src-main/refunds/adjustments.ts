@@ -8,6 +8,7 @@ import { findOrder } from '../payments';
 import { findSession } from '../sessions';
 import type { AdjustmentState, AdjustmentTarget } from './schema';
 import { createTaskInTx } from './tasks';
+import { expectRow } from '../kernel/db/rows';
 
 /**
  * Manual adjustments (人工调账 / 售后退款): an operator gives back money a driver paid for one
@@ -109,9 +110,11 @@ function cleanText(value: string | undefined | null, field: string, opts: { requ
 }
 
 function claimedByPending(app: App, column: 'session_id' | 'order_id', id: string, except: string | null): number {
-  const r = app.sqlite
-    .prepare(`SELECT coalesce(sum(amount), 0) AS v FROM refund_adjustments WHERE ${column} = ? AND state = 'pending' AND id IS NOT ?`)
-    .get(id, except) as { v: number };
+  const r = expectRow<{ v: number }>(
+    app.sqlite.prepare(`SELECT coalesce(sum(amount), 0) AS v FROM refund_adjustments WHERE ${column} = ? AND state = 'pending' AND id IS NOT ?`),
+    id,
+    except,
+  );
   return r.v;
 }
 
@@ -170,15 +173,17 @@ export function adjustmentLimit(app: App, ref: AdjustmentRef, except: string | n
 }
 
 export function getAdjustment(app: Pick<App, 'sqlite'>, id: string): AdjustmentRow {
-  const a = app.sqlite.prepare(`SELECT ${COLUMNS} FROM refund_adjustments WHERE id = ?`).get(id) as AdjustmentRow | undefined;
+  const a = app.sqlite.prepare<unknown[], AdjustmentRow>(`SELECT ${COLUMNS} FROM refund_adjustments WHERE id = ?`).get(id);
   if (!a) throw new DepotError('not_found', `adjustmentId: no adjustment ${id}`, { field: 'adjustmentId' });
   return a;
 }
 
 export function listAdjustments(app: Pick<App, 'sqlite'>, opts: { state?: AdjustmentState; limit?: number } = {}): AdjustmentRow[] {
   return app.sqlite
-    .prepare(`SELECT ${COLUMNS} FROM refund_adjustments ${opts.state ? 'WHERE state = @state' : ''} ORDER BY created_at DESC, id DESC LIMIT @limit`)
-    .all({ state: opts.state, limit: opts.limit ?? 200 }) as AdjustmentRow[];
+    .prepare<unknown[], AdjustmentRow>(
+      `SELECT ${COLUMNS} FROM refund_adjustments ${opts.state ? 'WHERE state = @state' : ''} ORDER BY created_at DESC, id DESC LIMIT @limit`,
+    )
+    .all({ state: opts.state, limit: opts.limit ?? 200 });
 }
 
 export interface CreateAdjustmentInput {
@@ -238,11 +243,13 @@ function requirePending(a: AdjustmentRow): void {
 function sessionSplit(app: App, a: AdjustmentRow, limit: AdjustmentLimit): { electricityFen: number; serviceFen: number } {
   const e = limit.electricityFen ?? 0;
   const s = limit.serviceFen ?? 0;
-  const before = app.sqlite
-    .prepare(
+  const before = expectRow<{ total: number; electricity: number }>(
+    app.sqlite.prepare(
       "SELECT coalesce(sum(amount), 0) AS total, coalesce(sum(electricity_fen), 0) AS electricity FROM refund_adjustments WHERE session_id = ? AND state = 'approved' AND id != ?",
-    )
-    .get(a.sessionId, a.id) as { total: number; electricity: number };
+    ),
+    a.sessionId,
+    a.id,
+  );
   if (e + s <= 0) return { electricityFen: 0, serviceFen: a.amount };
   const cumulative = roundFenHalfUp(new Decimal(before.total + a.amount).times(e).dividedBy(e + s));
   const electricityFen = Math.min(Math.max(cumulative - before.electricity, 0), a.amount);

@@ -102,20 +102,21 @@ function announce(app: App, taskId: string, reason: string, driverIds: (string |
 }
 
 export function getTask(app: Pick<App, 'sqlite'>, id: string): RefundTaskRow {
-  const t = app.sqlite.prepare(`SELECT ${COLUMNS} FROM refund_tasks WHERE id = ?`).get(id) as RefundTaskRow | undefined;
+  const t = app.sqlite.prepare<unknown[], RefundTaskRow>(`SELECT ${COLUMNS} FROM refund_tasks WHERE id = ?`).get(id);
   if (!t) throw new DepotError('not_found', `taskId: no refund task ${id}`, { field: 'taskId' });
   return t;
 }
 
 export function listTasks(app: Pick<App, 'sqlite'>, opts: { state?: RefundTaskState; limit?: number } = {}): RefundTaskRow[] {
   return app.sqlite
-    .prepare(`SELECT ${COLUMNS} FROM refund_tasks ${opts.state ? 'WHERE state = @state' : ''} ORDER BY created_at DESC, id DESC LIMIT @limit`)
-    .all({ state: opts.state, limit: opts.limit ?? 200 }) as RefundTaskRow[];
+    .prepare<unknown[], RefundTaskRow>(`SELECT ${COLUMNS} FROM refund_tasks ${opts.state ? 'WHERE state = @state' : ''} ORDER BY created_at DESC, id DESC LIMIT @limit`)
+    .all({ state: opts.state, limit: opts.limit ?? 200 });
 }
 
 export function taskCounts(app: Pick<App, 'sqlite'>): Record<RefundTaskState, number> {
   const out: Record<RefundTaskState, number> = { pending: 0, processing: 0, completed: 0, failed: 0, needs_check: 0, cancelled: 0 };
-  for (const r of app.sqlite.prepare('SELECT state, count(*) AS n FROM refund_tasks GROUP BY state').all() as { state: RefundTaskState; n: number }[]) out[r.state] = r.n;
+  for (const r of app.sqlite.prepare<unknown[], { state: RefundTaskState; n: number }>('SELECT state, count(*) AS n FROM refund_tasks GROUP BY state').all())
+    out[r.state] = r.n;
   return out;
 }
 
@@ -367,7 +368,7 @@ export async function processTask(app: App, id: string): Promise<RefundTaskRow> 
 /** Tasks left processing longer than refunds.staleProcessingMs (a crash mid-call) are queried, never re-sent. */
 export function rescueStale(app: App): string[] {
   const cutoff = app.clock.now() - app.config.refunds.staleProcessingMs;
-  const stale = app.sqlite.prepare("SELECT id FROM refund_tasks WHERE state = 'processing' AND updated_at < ?").all(cutoff) as { id: string }[];
+  const stale = app.sqlite.prepare<unknown[], { id: string }>("SELECT id FROM refund_tasks WHERE state = 'processing' AND updated_at < ?").all(cutoff);
   for (const { id } of stale) {
     writeTx(app.sqlite, () =>
       leaveProcessing(app, id, 'needs_check', { lastError: 'left processing (the app stopped mid-call?); querying the gateway', nextAttemptAt: app.clock.now() }),
@@ -387,8 +388,10 @@ export async function processDueTasks(app: App, opts: { limit?: number } = {}): 
   const pickedUp = pickUpRefundRequests(app);
   const rescued = rescueStale(app);
   const due = app.sqlite
-    .prepare("SELECT id FROM refund_tasks WHERE state IN ('pending', 'needs_check') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?")
-    .all(app.clock.now(), opts.limit ?? 200) as { id: string }[];
+    .prepare<unknown[], { id: string }>(
+      "SELECT id FROM refund_tasks WHERE state IN ('pending', 'needs_check') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+    )
+    .all(app.clock.now(), opts.limit ?? 200);
   const processed: RunResult['processed'] = [];
   for (const { id } of due) {
     const t = await processTask(app, id);
