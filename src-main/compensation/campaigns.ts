@@ -8,6 +8,7 @@ import { isoInZone } from '../tariffs';
 import { computeReport, matchingSessionsSql, type Report } from './report';
 import type { CampaignState, CampaignTarget, ItemState } from './schema';
 import { creditSpecSchema, normalizeSpec, renderMemo, reversalSpecSchema, type CampaignSpec } from './spec';
+import { allRows, countRows } from '../kernel/db/rows';
 
 /**
  * Compensation campaigns (批量补偿): criteria → dry run → approval by another supervisor →
@@ -79,7 +80,7 @@ const COLUMNS = `id, name, kind, reverses_id AS reversesId, target, spec, state,
   created_by AS createdBy, created_at AS createdAt, updated_at AS updatedAt`;
 
 export function getCampaign(app: Pick<App, 'sqlite'>, id: string): CampaignRow {
-  const c = app.sqlite.prepare(`SELECT ${COLUMNS} FROM comp_campaigns WHERE id = ?`).get(id) as CampaignRow | undefined;
+  const c = app.sqlite.prepare<unknown[], CampaignRow>(`SELECT ${COLUMNS} FROM comp_campaigns WHERE id = ?`).get(id);
   if (!c) throw new DepotError('not_found', `campaignId: no campaign ${id}`, { field: 'campaignId' });
   return c;
 }
@@ -90,8 +91,8 @@ export function specOf(c: CampaignRow): CampaignSpec {
 
 export function listCampaigns(app: Pick<App, 'sqlite'>, opts: { state?: CampaignState; limit?: number } = {}): CampaignRow[] {
   return app.sqlite
-    .prepare(`SELECT ${COLUMNS} FROM comp_campaigns ${opts.state ? 'WHERE state = @state' : ''} ORDER BY created_at DESC, id DESC LIMIT @limit`)
-    .all({ state: opts.state, limit: opts.limit ?? 200 }) as CampaignRow[];
+    .prepare<unknown[], CampaignRow>(`SELECT ${COLUMNS} FROM comp_campaigns ${opts.state ? 'WHERE state = @state' : ''} ORDER BY created_at DESC, id DESC LIMIT @limit`)
+    .all({ state: opts.state, limit: opts.limit ?? 200 });
 }
 
 function changed(app: App, campaignId: string, reason: string, driverIds: string[] = []): void {
@@ -122,8 +123,9 @@ export function createCampaign(app: App, input: unknown, by: By): CampaignRow {
       // Computing the rows checks the original exists, is a credit campaign and has completed.
       computeReport(app, spec);
       target = getCampaign(app, spec.reverses).target;
-      const open = app.sqlite.prepare("SELECT id FROM comp_campaigns WHERE reverses_id = ? AND state IN ('draft', 'approved', 'executing')").get(spec.reverses) as
-        { id: string } | undefined;
+      const open = app.sqlite
+        .prepare<unknown[], { id: string }>("SELECT id FROM comp_campaigns WHERE reverses_id = ? AND state IN ('draft', 'approved', 'executing')")
+        .get(spec.reverses);
       if (open) throw new DepotError('conflict', `reverses: reversal ${open.id} of this campaign is still open; finish or cancel it first`, { field: 'reverses' });
     } else target = spec.target;
     const id = app.ids.next();
@@ -316,18 +318,16 @@ export interface Summary {
 
 export function summaryOf(app: Pick<App, 'sqlite'>, id: string): Summary {
   const rows = app.sqlite
-    .prepare('SELECT status, count(*) AS n, coalesce(sum(amount), 0) AS total FROM comp_campaign_items WHERE campaign_id = ? GROUP BY status')
-    .all(id) as {
-    status: ItemState;
-    n: number;
-    total: number;
-  }[];
+    .prepare<unknown[], { status: ItemState; n: number; total: number }>(
+      'SELECT status, count(*) AS n, coalesce(sum(amount), 0) AS total FROM comp_campaign_items WHERE campaign_id = ? GROUP BY status',
+    )
+    .all(id);
   const by = Object.fromEntries(rows.map((r) => [r.status, r])) as Partial<Record<ItemState, { n: number; total: number }>>;
   const failures = app.sqlite
-    .prepare(
+    .prepare<unknown[], Summary['failures'][number]>(
       "SELECT driver_id AS driverId, amount, coalesce(error, '') AS error FROM comp_campaign_items WHERE campaign_id = ? AND status = 'failed' ORDER BY driver_id LIMIT 200",
     )
-    .all(id) as Summary['failures'];
+    .all(id);
   return {
     drivers: rows.reduce((s, r) => s + r.n, 0),
     credited: by.credited?.n ?? 0,
@@ -418,7 +418,7 @@ export async function runCampaign(app: App, id: string, by: By, opts: ExecuteOpt
   let after = '';
   for (;;) {
     if (opts.signal?.aborted) throw new DepotError('unavailable', `execution of campaign ${id} stopped; run it again to resume`, { campaignId: id });
-    const items = next.all(id, after, chunkSize) as ItemRow[];
+    const items = allRows<ItemRow>(next, id, after, chunkSize);
     if (items.length === 0) break;
     after = items[items.length - 1].driverId;
     const moved = writeTx(app.sqlite, () => {
@@ -569,14 +569,14 @@ export function listItems(
   opts: { status?: ItemState; limit?: number; offset?: number } = {},
 ): { total: number; items: ItemView[] } {
   const where = `campaign_id = @id ${opts.status ? 'AND status = @status' : ''}`;
-  const total = (app.sqlite.prepare(`SELECT count(*) AS n FROM comp_campaign_items WHERE ${where}`).get({ id, status: opts.status }) as { n: number }).n;
+  const total = countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM comp_campaign_items WHERE ${where}`), { id, status: opts.status });
   const rows = app.sqlite
-    .prepare(
+    .prepare<unknown[], Omit<ItemView, 'name' | 'phone'>>(
       `SELECT driver_id AS driverId, failures, amount, status, transfer_id AS transferId, batch_no AS batchNo, error, done_at AS doneAt
        FROM comp_campaign_items WHERE ${where}
        ORDER BY failures DESC, driver_id LIMIT @limit OFFSET @offset`,
     )
-    .all({ id, status: opts.status, limit: opts.limit ?? 100, offset: opts.offset ?? 0 }) as Omit<ItemView, 'name' | 'phone'>[];
+    .all({ id, status: opts.status, limit: opts.limit ?? 100, offset: opts.offset ?? 0 });
   const contacts = driverContacts(
     app,
     rows.map((r) => r.driverId),

@@ -195,14 +195,14 @@ async function writeResultsDetail(app: AppContext, book: Book, id: string): Prom
     { header: '流水号 Transfer', width: 60 },
     { header: '原因 Error', width: 50 },
   ];
-  const contacts = driverContacts(app, app.sqlite.prepare('SELECT driver_id FROM comp_campaign_items WHERE campaign_id = ?').pluck().all(id) as string[]);
+  const contacts = driverContacts(app, app.sqlite.prepare<unknown[], string>('SELECT driver_id FROM comp_campaign_items WHERE campaign_id = ?').pluck().all(id));
   const items = app.sqlite
-    .prepare(
+    .prepare<unknown[], [string, number, number, string, string, string, string]>(
       `SELECT driver_id, failures, amount, status, batch_no, transfer_id, coalesce(error, '')
        FROM comp_campaign_items WHERE campaign_id = ? ORDER BY driver_id`,
     )
     .raw()
-    .iterate(id) as Iterable<[string, number, number, string, string, string, string]>;
+    .iterate(id);
   let rows = 0;
   for (const [driverId, failures, amount, status, batchNo, transferId, error] of items) {
     const contact = contacts.get(driverId);

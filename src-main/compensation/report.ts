@@ -139,9 +139,9 @@ function creditRows(app: App, spec: CreditSpec, details: boolean): ReportRow[] {
   if (!details) {
     // GROUP BY already yields the drivers in id order.
     const lean = app.sqlite
-      .prepare(`WITH m AS (${sql}) SELECT driverId, count(*) AS failures FROM m GROUP BY driverId HAVING count(*) >= ? ORDER BY driverId`)
+      .prepare<unknown[], [string, number]>(`WITH m AS (${sql}) SELECT driverId, count(*) AS failures FROM m GROUP BY driverId HAVING count(*) >= ? ORDER BY driverId`)
       .raw()
-      .all(...params, spec.criteria.minFailures) as [string, number][];
+      .all(...params, spec.criteria.minFailures);
     return lean.map(([driverId, failures]) => ({
       driverId,
       name: '',
@@ -154,7 +154,7 @@ function creditRows(app: App, spec: CreditSpec, details: boolean): ReportRow[] {
   }
   const balanceKind = spec.target === 'points' ? 'points' : 'wallet';
   const grouped = app.sqlite
-    .prepare(
+    .prepare<unknown[], [string, number, string, string, number]>(
       `WITH m AS (${sql}), g AS (SELECT driverId, count(*) AS failures FROM m GROUP BY driverId HAVING count(*) >= ?)
        SELECT g.driverId, g.failures, d.name, d.phone,
               coalesce(a.credits_posted - a.debits_posted - a.debits_pending, 0) AS balance
@@ -163,7 +163,7 @@ function creditRows(app: App, spec: CreditSpec, details: boolean): ReportRow[] {
        ORDER BY g.driverId`,
     )
     .raw()
-    .all(...params, spec.criteria.minFailures) as [string, number, string, string, number][];
+    .all(...params, spec.criteria.minFailures);
   return grouped.map(([driverId, failures, name, phone, balance]) => ({
     driverId,
     name,
@@ -176,8 +176,9 @@ function creditRows(app: App, spec: CreditSpec, details: boolean): ReportRow[] {
 }
 
 function reversalRows(app: App, spec: ReversalSpec): ReportRow[] {
-  const original = app.sqlite.prepare('SELECT id, kind, state, target FROM comp_campaigns WHERE id = ?').get(spec.reverses) as
-    { id: string; kind: string; state: string; target: string } | undefined;
+  const original = app.sqlite
+    .prepare<unknown[], { id: string; kind: string; state: string; target: string }>('SELECT id, kind, state, target FROM comp_campaigns WHERE id = ?')
+    .get(spec.reverses);
   if (!original) throw new DepotError('not_found', `reverses: no campaign ${spec.reverses}`, { field: 'reverses' });
   if (original.kind !== 'credit') throw new DepotError('refused', `reverses: ${spec.reverses} is itself a reversal`, { field: 'reverses' });
   if (original.state !== 'completed') {
@@ -188,7 +189,7 @@ function reversalRows(app: App, spec: ReversalSpec): ReportRow[] {
   const balanceKind = original.target === 'points' ? 'points' : 'wallet';
   // Credits another completed reversal already took back are not taken twice.
   const rows = app.sqlite
-    .prepare(
+    .prepare<unknown[], [string, number, number, string, string, string, number]>(
       `SELECT i.driver_id, i.failures, i.amount, i.transfer_id, d.name, d.phone,
               coalesce(a.credits_posted - a.debits_posted - a.debits_pending, 0) AS balance
        FROM comp_campaign_items i JOIN drivers d ON d.id = i.driver_id
@@ -200,7 +201,7 @@ function reversalRows(app: App, spec: ReversalSpec): ReportRow[] {
        ORDER BY i.driver_id`,
     )
     .raw()
-    .all(spec.reverses) as [string, number, number, string, string, string, number][];
+    .all(spec.reverses);
   return rows.map(([driverId, failures, amount, transferId, name, phone, balance]) => ({
     driverId,
     name,

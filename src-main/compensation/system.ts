@@ -6,6 +6,7 @@ import { addDriver, findDriverByIdTag, topUp, transferFacts } from '../ledger';
 import { recordFailedStarts, type FailedStart } from '../sessions';
 import { getCharger } from '../chargers';
 import { DEMO_TARIFF_STATION, instantOf } from '../tariffs';
+import { allRows, countRows } from '../kernel/db/rows';
 
 /**
  * `depotdesk doctor`: every item a campaign counts as credited has its ledger transfer for the same
@@ -14,7 +15,7 @@ import { DEMO_TARIFF_STATION, instantOf } from '../tariffs';
  */
 export function compensationDoctorCheck(app: AppContext): DoctorCheck {
   const { items, uncounted, unmarked } = itemsAgainstLedger(app);
-  const executing = app.sqlite.prepare("SELECT id FROM comp_campaigns WHERE state = 'executing' ORDER BY created_at").all() as { id: string }[];
+  const executing = app.sqlite.prepare<unknown[], { id: string }>("SELECT id FROM comp_campaigns WHERE state = 'executing' ORDER BY created_at").all();
   if (uncounted + unmarked > 0) {
     return {
       name: 'compensation',
@@ -39,7 +40,7 @@ function itemsAgainstLedger(app: AppContext): { items: number; uncounted: number
   let uncounted = 0;
   let unmarked = 0;
   for (let after = 0; ;) {
-    const rows = page.all(after, CHECK_PAGE) as [number, string, number, string, string][];
+    const rows = allRows<[number, string, number, string, string]>(page, after, CHECK_PAGE);
     const transfers = transferFacts(
       app,
       rows.map((r) => r[4]),
@@ -58,7 +59,7 @@ function itemsAgainstLedger(app: AppContext): { items: number; uncounted: number
 
 /** Dashboard figures: campaigns waiting for a dry run or an approval, and campaigns crediting now. */
 export function compensationFigures(app: AppContext): { key: string; value: number; unit: 'count' }[] {
-  const n = (state: string) => (app.sqlite.prepare('SELECT count(*) AS n FROM comp_campaigns WHERE state = ?').get(state) as { n: number }).n;
+  const n = (state: string) => countRows(app.sqlite.prepare('SELECT count(*) AS n FROM comp_campaigns WHERE state = ?'), state);
   return [
     { key: 'compensation.awaitingApproval', value: n('draft'), unit: 'count' },
     { key: 'compensation.executing', value: n('executing'), unit: 'count' },
