@@ -52,7 +52,7 @@ const FLAG_SQL = `UPDATE charger_transactions SET attention_at = ? WHERE ${PARKE
 
 /** Records not yet applied nor parked, past `afterId`, in id (arrival) order. */
 export function pendingRecords(app: Db, afterId: number, limit: number): TransactionRecord[] {
-  return allRows<TransactionRecord>(cachedStatement(app.sqlite, PENDING_SQL), afterId, limit);
+  return cachedStatement<TransactionRecord>(app.sqlite, PENDING_SQL).all(afterId, limit);
 }
 
 /** What the consumer needs to decide whether a parked record is worth another try. */
@@ -82,7 +82,7 @@ export function parkedRecords(app: Db, afterId: number, limit: number, wanted: (
     cursor = page[page.length - 1].id;
   }
   if (chosen.length === 0) return [];
-  return allRows<TransactionRecord>(cachedStatement(app.sqlite, BY_IDS_SQL), JSON.stringify(chosen));
+  return cachedStatement<TransactionRecord>(app.sqlite, BY_IDS_SQL).all(JSON.stringify(chosen));
 }
 
 /** Marks a record applied (with the consumer's note); returns the rows changed (0 if it already was). */

@@ -6,7 +6,7 @@ import type { DoctorCheck, DoctorOptions } from '../kernel/plugins';
 import { CHARGER_ID_PATTERN } from './ocpp';
 import { decodePayload } from './payload-codec';
 import { cachedStatement } from '../kernel/db/statements';
-import { allRows, getRow } from '../kernel/db/rows';
+import { allRows } from '../kernel/db/rows';
 
 /**
  * The charger registry: stations, chargers, connectors and the message log's reading side.
@@ -316,9 +316,9 @@ export async function addCharger(app: AppContext, input: { id: string; station: 
 }
 
 export function getCharger(app: AppContext, id: string): ChargerSummary | null {
-  const row = getRow<ChargerRow>(cachedStatement(app.sqlite, `${CHARGER_SELECT} WHERE c.id = ?`), id);
+  const row = cachedStatement<ChargerRow>(app.sqlite, `${CHARGER_SELECT} WHERE c.id = ?`).get(id);
   if (!row) return null;
-  const conns = allRows<ConnectorRow>(cachedStatement(app.sqlite, 'SELECT * FROM connectors WHERE charger_id = ? ORDER BY connector_id'), id);
+  const conns = cachedStatement<ConnectorRow>(app.sqlite, 'SELECT * FROM connectors WHERE charger_id = ? ORDER BY connector_id').all(id);
   return toSummary(row, conns);
 }
 

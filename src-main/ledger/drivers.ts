@@ -4,7 +4,6 @@ import { writeTx } from '../kernel/db/connection';
 import { openDriverAccounts } from './accounts';
 import type { LedgerApp } from './engine';
 import { cachedStatement } from '../kernel/db/statements';
-import { allRows, getRow } from '../kernel/db/rows';
 
 /**
  * Drivers: the people who charge at the depot and hold a wallet with it.
@@ -71,16 +70,10 @@ function assertName(name: string): string {
 }
 
 export function getDriver(app: Pick<LedgerApp, 'sqlite'>, id: string, field = 'driverId'): Driver {
-  const row = getRow<DriverRow>(
-    cachedStatement(app.sqlite, 'SELECT id, name, phone, note, created_at AS createdAt, created_by AS createdBy FROM drivers WHERE id = ?'),
-    id,
-  );
+  const row = cachedStatement<DriverRow>(app.sqlite, 'SELECT id, name, phone, note, created_at AS createdAt, created_by AS createdBy FROM drivers WHERE id = ?').get(id);
   if (!row) throw new DepotError('not_found', `${field}: no driver with id ${id}`, { field, driverId: id });
-  const tags = allRows<Driver['tags'][number]>(cachedStatement(app.sqlite, 'SELECT tag, kind FROM driver_id_tags WHERE driver_id = ? ORDER BY created_at, tag'), id);
-  const vehicles = allRows<Driver['vehicles'][number]>(
-    cachedStatement(app.sqlite, 'SELECT vin, plate FROM driver_vehicles WHERE driver_id = ? ORDER BY created_at, vin'),
-    id,
-  );
+  const tags = cachedStatement<Driver['tags'][number]>(app.sqlite, 'SELECT tag, kind FROM driver_id_tags WHERE driver_id = ? ORDER BY created_at, tag').all(id);
+  const vehicles = cachedStatement<Driver['vehicles'][number]>(app.sqlite, 'SELECT vin, plate FROM driver_vehicles WHERE driver_id = ? ORDER BY created_at, vin').all(id);
   return { ...row, tags, vehicles };
 }
 
@@ -154,7 +147,7 @@ export function findDriverByIdTag(app: Pick<AppContext, 'sqlite'>, tag: string):
   } catch {
     return null;
   }
-  const row = getRow<{ driverId: string }>(cachedStatement(app.sqlite, 'SELECT driver_id AS driverId FROM driver_id_tags WHERE tag = ?'), normalized);
+  const row = cachedStatement<{ driverId: string }>(app.sqlite, 'SELECT driver_id AS driverId FROM driver_id_tags WHERE tag = ?').get(normalized);
   return row ? getDriver(app, row.driverId) : null;
 }
 

@@ -1,10 +1,11 @@
 import type { AppContext } from '../kernel/context';
 import type { DoctorCheck, FigureProvider } from '../kernel/plugins';
 import { verifyAudit } from './audit';
+import { countRows } from '../kernel/db/rows';
 
 /** Operators who can sign in, and the audited actions since the business day began. */
 export const operatorFigures: FigureProvider = (app, dayStart) => {
-  const one = (sql: string, ...args: unknown[]) => (app.sqlite.prepare(sql).get(...args) as { n: number }).n;
+  const one = (sql: string, ...args: unknown[]) => countRows(app.sqlite.prepare(sql), ...args);
   return [
     { key: 'operators.active', value: one('SELECT count(*) AS n FROM operators WHERE disabled = 0'), unit: 'count' },
     { key: 'audit.actionsToday', value: one('SELECT count(*) AS n FROM audit_log WHERE at >= ?', dayStart), unit: 'count' },
