@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm test: typecheck, lint (eslint, then prettier --check, as `npm run lint`), then vitest (unit +
+// npm test: typecheck, lint (eslint and prettier --check, as `npm run lint`), then vitest (unit +
 // integration on real SQLite files and a real broker), then Playwright e2e of the renderer in
 // Chromium against `depotdesk serve`.
 // Ends with one summary line "tests: N passed, N failed, N skipped" counted from both runners.
@@ -39,8 +39,7 @@ const want = (step) => only.length === 0 || only.includes(step);
 if (want('typecheck')) run('typecheck (tsc --noEmit)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
 
 if (want('lint')) {
-  run('lint (eslint)', bin('eslint'), ['.']);
-  run('lint (prettier --check)', bin('prettier'), ['--check', '.', '--log-level', 'warn']);
+  run('lint (eslint + prettier --check, side by side)', process.execPath, [path.join(root, 'scripts', 'lint.js')]);
 }
 
 if (want('unit')) {
