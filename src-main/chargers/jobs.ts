@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { defineCron, defineWorker } from '../jobs';
 import { markOfflineChargers, pruneMessageLog } from './registry';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY_MS } from '../kernel/clock';
 
 /** Chargers silent for offlineAfterMissedHeartbeats intervals are marked offline. */
 export const chargersOfflineWorker = defineWorker({

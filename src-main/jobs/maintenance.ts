@@ -3,8 +3,7 @@ import { defineCron } from './cron';
 import { pruneJobs } from './queue';
 import { defineWorker, type Worker } from './worker';
 import type { CronDef } from './cron';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY_MS } from '../kernel/clock';
 
 /** Deletes completed, cancelled and discarded jobs older than jobs.pruneAfterDays. */
 export const pruneWorker = defineWorker({

@@ -57,3 +57,6 @@ export function isValidTimeZone(zone: string): boolean {
     return false;
   }
 }
+
+/** One day in milliseconds (a UTC day; business days follow the depot's zone, see businessDate). */
+export const DAY_MS = 86_400_000;

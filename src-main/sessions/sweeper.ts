@@ -9,6 +9,7 @@ import { formatFen } from '../money';
 import { BLOCKING_REVIEWS, settleSession } from './settle';
 import { requireSession } from './store';
 import { allRows, countRows, expectRow } from '../kernel/db/rows';
+import { DAY_MS } from '../kernel/clock';
 
 /**
  * The settlement sweeper: the safety net under real-time settlement. A session can reach FINISHED
@@ -37,8 +38,6 @@ import { allRows, countRows, expectRow } from '../kernel/db/rows';
  *   sessions.unsettledAlertCount, estimated unsettled amount above sessions.unsettledAlertFen, and
  *   any session the sweep failed to settle.
  */
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface SweepFailure {
   sessionId: string;

@@ -1,5 +1,6 @@
 import { refuse, type Place } from './types';
 import { CHINA_OFFSET_MS, chinaDate, wallClockToEpoch, yuanToFen } from './values';
+import { DAY_MS } from '../../kernel/clock';
 
 /**
  * The `#` lines around Alipay's 业务明细 rows: the title, account and period above, the totals
@@ -60,7 +61,7 @@ export function readPreamble(lines: readonly string[], file: string): AlipayPrea
 export function periodDates(period: { start: number; end: number }): string[] {
   const dates: string[] = [];
   const last = chinaDate(Math.max(period.start, period.end - 1000));
-  for (let t = period.start; dates.length < 400; t += 86_400_000) {
+  for (let t = period.start; dates.length < 400; t += DAY_MS) {
     const d = chinaDate(t);
     dates.push(d);
     if (d >= last) break;

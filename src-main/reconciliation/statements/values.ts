@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { MAX_AMOUNT_FEN } from '../../money';
 import { refuse, type Place } from './types';
+import { DAY_MS } from '../../kernel/clock';
 
 /**
  * Field values as the gateways print them. Money is read digit by digit into integer fen (the
@@ -113,7 +114,7 @@ export function chinaDates(times: Iterable<number>): string[] {
   const days = new Set<string>();
   let lastDay = -1;
   for (const t of times) {
-    const day = Math.floor((t + CHINA_OFFSET_MS) / 86_400_000);
+    const day = Math.floor((t + CHINA_OFFSET_MS) / DAY_MS);
     if (day === lastDay) continue; // rows come in runs of one day; skip the formatting
     lastDay = day;
     days.add(chinaDate(t));
