@@ -10,6 +10,7 @@ import { sessionsModule } from './sessions';
 import { paymentsModule } from './payments';
 import { compensationModule } from './compensation';
 import { refundsModule } from './refunds';
+import { reconciliationModule } from './reconciliation';
 import { systemModule } from './system';
 
 /**
@@ -33,6 +34,7 @@ export const depot = composeModules([
   paymentsModule,
   compensationModule,
   refundsModule,
+  reconciliationModule,
   systemModule(allFigures),
 ]);
 

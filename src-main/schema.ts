@@ -14,3 +14,4 @@ export * from './sessions/sweeper-schema';
 export * from './payments/schema';
 export * from './compensation/schema';
 export * from './refunds/schema';
+export * from './reconciliation/schema';

@@ -177,6 +177,16 @@ export const configSchema = z
           .default(10 * 60_000),
       })
       .prefault({}),
+    reconciliation: z
+      .object({
+        /** Days an unmatched payment or refund waits for its counterpart (late files, day boundaries) before it is a break. */
+        windowDays: z.number().int().min(1).max(30).default(3),
+        /** A charger's day whose billed energy differs from its register's advance by more than this (basis points: 100 = 1 %) is a metering anomaly. */
+        energyThresholdBp: z.number().int().min(1).max(10_000).default(100),
+        /** Days the daily run looks back on its first run, when there is no earlier run to catch up from. */
+        firstRunDays: z.number().int().min(1).max(366).default(7),
+      })
+      .prefault({}),
   })
   .strict();
 

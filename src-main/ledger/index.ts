@@ -65,6 +65,7 @@ export {
 export { type By, type WalletBalances } from './ops/common';
 export { collectDebts, hasOpenDebt, writeOffDebt } from './ops/debts';
 export { topUp, type TopUpInput, type TopUpResult } from './ops/topups';
+export { writeOffClearing, type ClearingWriteOffInput, type ClearingWriteOffResult } from './ops/clearing';
 export {
   placeHold,
   postHold,

@@ -75,6 +75,7 @@ export {
   type ConfirmResult,
   type Resolution,
 } from './orders';
+export { orderForMatching, paidOrdersBetween, unmatchedByTrade, unmatchedByTradeAnyChannel, type OrderForMatching, type UnmatchedForMatching } from './lookups';
 export { handleNotification, confirmByQuery, simulateCustomerPaid } from './confirm';
 export {
   providerFor,

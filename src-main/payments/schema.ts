@@ -80,6 +80,10 @@ export const paymentOrders = sqliteTable(
       .where(sql`${t.requestKey} is not null`),
     index('payment_orders_state_created').on(t.state, t.createdAt),
     index('payment_orders_driver').on(t.driverId, t.createdAt),
+    // Reconciliation: the orders paid in a day, in order of payment.
+    index('payment_orders_paid')
+      .on(t.paidAt)
+      .where(sql`${t.paidAt} is not null`),
     check('payment_orders_state_known', sql`${t.state} in (${inList(ORDER_STATES)})`),
     check('payment_orders_channel_known', sql`${t.channel} in (${inList(PAYMENT_CHANNELS)})`),
     check(

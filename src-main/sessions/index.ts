@@ -56,6 +56,7 @@ export {
   type LateStopOutcome,
 } from './force-close';
 export { sessionFigures } from './figures';
+export { energyByCharger, type ChargerEnergy } from './energy';
 export { recordFailedStarts, type FailedStart } from './seed';
 export {
   runSweep,

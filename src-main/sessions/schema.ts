@@ -82,6 +82,10 @@ export const chargingSessions = sqliteTable(
       .on(t.createdAt, t.driverId, t.stationId, t.chargerId, t.failureCode, t.id)
       .where(sql`${t.state} = 'FAILED'`),
     index('charging_sessions_review').on(t.reviewState),
+    // Reconciliation's energy check: each charger's sessions that stopped in a day, in register order.
+    index('charging_sessions_stopped')
+      .on(t.stoppedAt, t.chargerId, t.connectorId)
+      .where(sql`${t.stoppedAt} is not null`),
     // The settlement sweeper's scan: only FINISHED sessions (a few) are in it, by when their stop arrived.
     index('charging_sessions_unsettled')
       .on(t.stopReceivedAt, t.id)

@@ -1,0 +1,57 @@
+import type { AppContext } from '../kernel/context';
+import { cachedStatement } from '../kernel/db/statements';
+import type { OrderState, PaymentChannel, UnmatchedState } from './schema';
+
+/**
+ * What reconciliation reads of payments, by key or by day, through prepared statements it can run a
+ * million times: a statement row's order by number, the orders paid in a period, and the 长款 a
+ * gateway trade was already recorded as. Read-only; nothing here changes an order.
+ */
+
+export interface OrderForMatching {
+  id: string;
+  number: string;
+  driverId: string;
+  state: OrderState;
+  channel: PaymentChannel;
+  payable: number;
+  providerTradeNo: string | null;
+  paidAt: number | null;
+}
+
+const ORDER = `SELECT id, number, driver_id AS driverId, state, channel, payable, provider_trade_no AS providerTradeNo, paid_at AS paidAt FROM payment_orders`;
+
+export function orderForMatching(app: Pick<AppContext, 'sqlite'>, number: string): OrderForMatching | undefined {
+  return cachedStatement<OrderForMatching>(app.sqlite, `${ORDER} WHERE number = ?`).get(number);
+}
+
+/** Orders paid in [from, to), oldest payment first. */
+export function paidOrdersBetween(app: Pick<AppContext, 'sqlite'>, from: number, to: number): IterableIterator<OrderForMatching> {
+  return cachedStatement<OrderForMatching>(
+    app.sqlite,
+    `${ORDER} WHERE paid_at IS NOT NULL AND paid_at >= ? AND paid_at < ? AND state = 'PAID' ORDER BY paid_at, id`,
+  ).iterate(from, to);
+}
+
+export interface UnmatchedForMatching {
+  id: string;
+  status: UnmatchedState;
+  amount: number;
+  driverId: string | null;
+}
+
+/** The 长款 record of a gateway trade, if a notification or a 补单 already recorded it. */
+export function unmatchedByTrade(app: Pick<AppContext, 'sqlite'>, channel: PaymentChannel, tradeNo: string): UnmatchedForMatching | undefined {
+  return cachedStatement<UnmatchedForMatching>(
+    app.sqlite,
+    'SELECT id, status, amount, driver_id AS driverId FROM unmatched_payments WHERE channel = ? AND provider_trade_no = ?',
+  ).get(channel, tradeNo);
+}
+
+/** A trade's 长款 record under any channel (a generic statement does not say which gateway). */
+export function unmatchedByTradeAnyChannel(app: Pick<AppContext, 'sqlite'>, tradeNo: string): (UnmatchedForMatching & { channel: PaymentChannel }) | undefined {
+  return cachedStatement<UnmatchedForMatching & { channel: PaymentChannel }>(
+    app.sqlite,
+    'SELECT id, channel, status, amount, driver_id AS driverId FROM unmatched_payments WHERE provider_trade_no = ? ORDER BY channel LIMIT 1',
+  ).get(tradeNo);
+}

@@ -1,0 +1,188 @@
+import type { AppContext } from '../kernel/context';
+import { businessDate } from '../kernel/clock';
+import { writeTx } from '../kernel/db/connection';
+import { cachedStatement } from '../kernel/db/statements';
+import { allRows, getRow } from '../kernel/db/rows';
+import { DepotError } from '../kernel/errors';
+import { canonicalJson } from '../kernel/json';
+import type { By } from '../ledger';
+import { detectAndParse, parseGenericMapping, type GenericMapping, type Statement, type StatementChannel } from './statements';
+import { sha256Hex } from './statements/values';
+
+/**
+ * Importing a statement file: parse and check it (statements/), then keep it and its rows.
+ *
+ * Guarantees (test/reconciliation/import.test.ts):
+ * - Idempotent by content: the same bytes imported again (the same download, under any name)
+ *   import nothing and answer with the statement already kept (`imported: false`).
+ * - All or nothing: a file is parsed and checked completely before anything is written, and its
+ *   statement and rows are written in one transaction; a bad file writes nothing and is refused
+ *   with the file, the line and what is wrong (statements/ DepotError, details.reason).
+ * - A gateway fact is stored once: a payment or refund that a second file repeats (the ALL and the
+ *   SUCCESS bill of one day, an Alipay range overlapping another) is counted as repeated, not stored
+ *   again, so it can never match twice.
+ * - Statements and their rows are append-only (triggers): what the gateway said is kept as said.
+ */
+
+export interface ImportOptions {
+  /** A saved generic-CSV mapping's name (recon_mappings), for an aggregator's file. */
+  mapping?: string;
+  format?: StatementChannel;
+  expectMerchantId?: string;
+}
+
+export interface StatementRecord {
+  id: string;
+  fileSha256: string;
+  fileName: string;
+  channel: StatementChannel;
+  layout: string;
+  source: string;
+  merchantId: string;
+  billDates: string[];
+  rowCount: number;
+  repeatedRows: number;
+  paymentCount: number;
+  refundCount: number;
+  paymentTotalFen: number;
+  refundTotalFen: number;
+  netFen: number;
+  feeTotalFen: number;
+  details: { declared: Statement['summary']['declared']; notes: string[]; feesReconcilable: boolean; layoutNotes?: string[] };
+  importedAt: number;
+  importedBy: string | null;
+}
+
+export interface ImportResult {
+  imported: boolean;
+  statement: StatementRecord;
+  /** Days (depot zone) the file's rows fall on: the days a run should look at again. */
+  days: string[];
+}
+
+const STATEMENT_COLUMNS = `id, file_sha256 AS fileSha256, file_name AS fileName, channel, layout, source, merchant_id AS merchantId, bill_dates AS billDates,
+  row_count AS rowCount, row_count - (SELECT count(*) FROM recon_statement_rows r WHERE r.statement_id = recon_statements.id) AS repeatedRows, payment_count AS paymentCount, refund_count AS refundCount, payment_total_fen AS paymentTotalFen,
+  refund_total_fen AS refundTotalFen, net_fen AS netFen, fee_total_fen AS feeTotalFen, details, imported_at AS importedAt, imported_by AS importedBy`;
+
+type StoredStatement = Omit<StatementRecord, 'billDates' | 'details'> & { billDates: string; details: string };
+
+function toRecord(r: StoredStatement): StatementRecord {
+  return { ...r, billDates: JSON.parse(r.billDates) as string[], details: JSON.parse(r.details) as StatementRecord['details'] };
+}
+
+export function getStatement(app: Pick<AppContext, 'sqlite'>, id: string): StatementRecord {
+  const r = getRow<StoredStatement>(app.sqlite.prepare(`SELECT ${STATEMENT_COLUMNS} FROM recon_statements WHERE id = ? OR file_sha256 = ?`), id, id);
+  if (!r) throw new DepotError('not_found', `statementId: no statement ${id}`, { field: 'statementId' });
+  return toRecord(r);
+}
+
+export function listStatements(app: Pick<AppContext, 'sqlite'>, opts: { limit?: number } = {}): StatementRecord[] {
+  return allRows<StoredStatement>(
+    app.sqlite.prepare(`SELECT ${STATEMENT_COLUMNS} FROM recon_statements ORDER BY imported_at DESC, id DESC LIMIT ?`),
+    opts.limit ?? 200,
+  ).map(toRecord);
+}
+
+/** The days whose rows a statement holds (depot zone), for the runs an import should trigger. */
+export function statementDays(app: Pick<AppContext, 'sqlite'>, statementId: string): string[] {
+  return cachedStatement<{ day: string }>(app.sqlite, 'SELECT DISTINCT day FROM recon_statement_rows WHERE statement_id = ? ORDER BY day')
+    .all(statementId)
+    .map((r) => r.day);
+}
+
+// ── generic CSV mappings ─────────────────────────────────────────────────────────────────────────
+
+export function saveMapping(app: AppContext, input: unknown, by: By = {}): GenericMapping {
+  const mapping = parseGenericMapping(input);
+  app.sqlite
+    .prepare(
+      `INSERT INTO recon_mappings (name, mapping, created_at, created_by) VALUES (?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET mapping = excluded.mapping, created_at = excluded.created_at, created_by = excluded.created_by`,
+    )
+    .run(mapping.name, canonicalJson(mapping), app.clock.now(), by.operatorId ?? null);
+  return mapping;
+}
+
+export function getMapping(app: Pick<AppContext, 'sqlite'>, name: string): GenericMapping {
+  const r = getRow<{ mapping: string }>(app.sqlite.prepare('SELECT mapping FROM recon_mappings WHERE name = ?'), name);
+  if (!r) throw new DepotError('not_found', `mapping: no saved column mapping named ${JSON.stringify(name)} (save one first: recon mapping)`, { field: 'mapping' });
+  return parseGenericMapping(JSON.parse(r.mapping));
+}
+
+export function listMappings(app: Pick<AppContext, 'sqlite'>): GenericMapping[] {
+  return allRows<{ mapping: string }>(app.sqlite.prepare('SELECT mapping FROM recon_mappings ORDER BY name')).map((r) => parseGenericMapping(JSON.parse(r.mapping)));
+}
+
+// ── import ───────────────────────────────────────────────────────────────────────────────────────
+
+/** A depot-zone day for each instant, cached per hour (a million rows, a few dozen hours). */
+function dayOfFn(zone: string): (at: number) => string {
+  const cache = new Map<number, string>();
+  return (at) => {
+    const hour = Math.floor(at / 3_600_000);
+    let d = cache.get(hour);
+    if (d === undefined) {
+      // Zones with offsets off the hour (+05:45) get the exact answer.
+      d = businessDate(at, zone);
+      if (businessDate(hour * 3_600_000, zone) !== d || businessDate(hour * 3_600_000 + 3_599_999, zone) !== d) return d;
+      cache.set(hour, d);
+    }
+    return d;
+  };
+}
+
+export async function importStatement(app: AppContext, bytes: Buffer, fileName: string, opts: ImportOptions = {}, by: By = {}): Promise<ImportResult> {
+  const sha = sha256Hex(bytes);
+  const seen = getRow<{ id: string }>(app.sqlite.prepare('SELECT id FROM recon_statements WHERE file_sha256 = ?'), sha);
+  if (seen) return { imported: false, statement: getStatement(app, seen.id), days: statementDays(app, seen.id) };
+  const mapping = opts.mapping === undefined ? undefined : getMapping(app, opts.mapping);
+  const parsed = await detectAndParse(bytes, fileName, { mapping, format: opts.format ?? (mapping ? 'generic' : undefined), expectMerchantId: opts.expectMerchantId });
+  return store(app, parsed, by);
+}
+
+function store(app: AppContext, s: Statement, by: By): ImportResult {
+  const dayOf = dayOfFn(app.clock.timeZone);
+  const id = app.ids.next();
+  const now = app.clock.now();
+  return writeTx(app.sqlite, () => {
+    // A second import racing this one (two windows): the hash is unique, the second one answers with the first.
+    const raced = getRow<{ id: string }>(app.sqlite.prepare('SELECT id FROM recon_statements WHERE file_sha256 = ?'), s.fileSha256);
+    if (raced) return { imported: false, statement: getStatement(app, raced.id), days: statementDays(app, raced.id) };
+    app.sqlite
+      .prepare(
+        `INSERT INTO recon_statements (id, file_sha256, file_name, channel, layout, source, merchant_id, bill_dates, row_count, payment_count,
+           refund_count, payment_total_fen, refund_total_fen, net_fen, fee_total_fen, details, imported_at, imported_by)
+         VALUES (@id, @sha, @fileName, @channel, @layout, @source, @merchantId, @billDates, @rowCount, @paymentCount, @refundCount, @paymentTotal,
+           @refundTotal, @net, @fees, @details, @now, @by)`,
+      )
+      .run({
+        id,
+        sha: s.fileSha256,
+        fileName: s.fileName,
+        channel: s.channel,
+        layout: s.layout,
+        source: s.source,
+        merchantId: s.merchantId,
+        billDates: JSON.stringify(s.billDates),
+        rowCount: s.rows.length,
+        paymentCount: s.summary.paymentCount,
+        refundCount: s.summary.refundCount,
+        paymentTotal: s.summary.paymentTotalFen,
+        refundTotal: s.summary.refundTotalFen,
+        net: s.summary.netFen,
+        fees: s.fees.totalFen,
+        details: canonicalJson({ declared: s.summary.declared, notes: s.notes, feesReconcilable: s.fees.reconcilable }),
+        now,
+        by: by.operatorId ?? null,
+      });
+    const insert = app.sqlite.prepare(
+      `INSERT INTO recon_statement_rows (statement_id, line, channel, kind, trade_no, order_no, refund_no, amount_fen, fee_fen, at, day, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    );
+    for (const r of s.rows) {
+      const refundNo = r.kind === 'refund' ? (r.merchantRefundNo ?? r.gatewayRefundNo ?? '') : '';
+      insert.run(id, r.line, s.channel, r.kind, r.gatewayTradeNo, r.merchantOrderNo, refundNo, Math.abs(r.amountFen), r.feeFen, r.time, dayOf(r.time), r.status);
+    }
+    return { imported: true, statement: getStatement(app, id), days: statementDays(app, id) };
+  });
+}

@@ -1,0 +1,408 @@
+import type { AppContext } from '../kernel/context';
+import { businessDate, DAY_MS } from '../kernel/clock';
+import { writeTx } from '../kernel/db/connection';
+import { cachedStatement } from '../kernel/db/statements';
+import { DepotError } from '../kernel/errors';
+import { canonicalJson } from '../kernel/json';
+import { dayStart } from '../ledger';
+import { orderForMatching, paidOrdersBetween, unmatchedByTrade, unmatchedByTradeAnyChannel, type PaymentChannel } from '../payments';
+import { gatewayRefundsBetween, refundForMatching } from '../refunds';
+import { checkEnergy, type EnergyOutcome } from './energy';
+import { recordBreaks, type BreakCandidate } from './breaks';
+import type { BreakKind, DayState } from './schema';
+
+/**
+ * The daily match (对账): one depot-zone day's gateway statement rows against our paid orders and
+ * completed refunds, then the energy check of each charger's day.
+ *
+ * Guarantees (test/reconciliation/match.test.ts):
+ * - Matching is by key, never by position or amount: a payment by 商户订单号 and the gateway's trade
+ *   number, a refund by 商户退款单号 / 退款批次号 (our refund task's id). A record matches its
+ *   counterpart whatever day the counterpart fell on, so a payment at 23:59:59 that the gateway
+ *   dates the next day matches.
+ * - An item whose counterpart is missing (长款, 短款, a refund only one side has) waits `windowDays`
+ *   (default 3) as pending, carried over with its age; only then is it a break. An item whose
+ *   counterpart is there but differs (amount mismatch, a second payment of a paid order) is a
+ *   break at once.
+ * - A 长款 that payments already recorded and an operator resolved (credited or refund requested)
+ *   is matched: the books hold it.
+ * - Running a day again (a late file, a re-run) gives the same figures and opens nothing twice: a
+ *   break is found by its natural key; a resolved break never reopens; an open break whose
+ *   counterpart arrived is closed as matched_late, with its history.
+ * - A signed-off day is not run again; a day not yet over cannot be run.
+ * - Each day's run is one transaction: its figures, breaks and energy check commit together.
+ */
+
+export interface Tally {
+  count: number;
+  fen: number;
+}
+
+export interface ChannelFigures {
+  gatewayPayments: Tally;
+  gatewayRefunds: Tally;
+  /** Sum of the statement rows' fees (WeChat: net of fees returned on refunds). */
+  feesFen: number;
+  /** gateway payments − gateway refunds − fees: what the gateway should settle to the merchant. */
+  netSettlementFen: number;
+  ourPayments: Tally;
+  ourRefunds: Tally;
+}
+
+export interface PendingItem {
+  kind: BreakKind;
+  key: string;
+  channel: string;
+  orderNumber: string | null;
+  tradeNo: string | null;
+  refundNo: string | null;
+  gatewayFen: number;
+  oursFen: number;
+  /** Days since the item's day. */
+  ageDays: number;
+}
+
+export interface DayFigures {
+  channels: Record<string, ChannelFigures>;
+  matchedPayments: number;
+  matchedRefunds: number;
+  /** Refund rows the gateway still showed as processing: not facts yet, not matched. */
+  processingRefunds: number;
+  /** The first PENDING_LIMIT pending items (the count is in pendingCount). */
+  pending: PendingItem[];
+  pendingCount: number;
+  windowDays: number;
+}
+
+export interface DayResult {
+  day: string;
+  state: DayState;
+  skipped: 'signed_off' | null;
+  figures: DayFigures;
+  breaksOpened: number;
+  breaksOpen: number;
+  breaksTotal: number;
+  matchedLate: number;
+  energy: EnergyOutcome;
+}
+
+const PENDING_LIMIT = 500;
+
+/** yyyy-MM-dd → the next day. */
+export function nextDay(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
+}
+
+export function addDays(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
+}
+
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+}
+
+export function dayBounds(day: string, zone: string, field = 'date'): { from: number; to: number } {
+  return { from: dayStart(day, zone, field), to: dayStart(nextDay(day), zone, field) };
+}
+
+export function today(app: Pick<AppContext, 'clock'>): string {
+  return businessDate(app.clock.now(), app.clock.timeZone);
+}
+
+/** Collects one day's figures, pending items and break candidates. */
+class DayMatch {
+  readonly figures: DayFigures;
+  readonly breaks = new Map<string, BreakCandidate>();
+  readonly pendingKeys = new Set<string>();
+
+  constructor(
+    readonly day: string,
+    readonly ageDays: number,
+    readonly windowDays: number,
+  ) {
+    this.figures = { channels: {}, matchedPayments: 0, matchedRefunds: 0, processingRefunds: 0, pending: [], pendingCount: 0, windowDays };
+  }
+
+  channel(name: string): ChannelFigures {
+    let c = this.figures.channels[name];
+    if (!c) {
+      const zero = (): Tally => ({ count: 0, fen: 0 });
+      c = { gatewayPayments: zero(), gatewayRefunds: zero(), feesFen: 0, netSettlementFen: 0, ourPayments: zero(), ourRefunds: zero() };
+      this.figures.channels[name] = c;
+    }
+    return c;
+  }
+
+  /** A difference both sides show: a break now. */
+  breakNow(c: BreakCandidate): void {
+    if (!this.breaks.has(c.naturalKey)) this.breaks.set(c.naturalKey, c);
+  }
+
+  /** A counterpart missing: pending inside the window, a break after it. */
+  missing(c: BreakCandidate): void {
+    if (this.ageDays >= this.windowDays) return this.breakNow(c);
+    if (this.pendingKeys.has(c.naturalKey)) return;
+    this.pendingKeys.add(c.naturalKey);
+    this.figures.pendingCount += 1;
+    if (this.figures.pending.length < PENDING_LIMIT) {
+      this.figures.pending.push({
+        kind: c.kind,
+        key: c.naturalKey,
+        channel: c.channel,
+        orderNumber: c.orderNumber,
+        tradeNo: c.tradeNo,
+        refundNo: c.refundNo,
+        gatewayFen: c.gatewayFen,
+        oursFen: c.oursFen,
+        ageDays: this.ageDays,
+      });
+    }
+  }
+}
+
+interface StatementRowLite {
+  id: number;
+  channel: string;
+  tradeNo: string;
+  orderNo: string;
+  refundNo: string;
+  amountFen: number;
+  feeFen: number;
+  at: number;
+  status: string;
+}
+
+const ROWS_OF_DAY = `SELECT id, channel, trade_no AS tradeNo, order_no AS orderNo, refund_no AS refundNo, amount_fen AS amountFen, fee_fen AS feeFen, at, status
+  FROM recon_statement_rows WHERE day = ? AND kind = ?`;
+
+function matchGatewayPayments(app: AppContext, m: DayMatch): void {
+  for (const row of cachedStatement<StatementRowLite>(app.sqlite, ROWS_OF_DAY).iterate(m.day, 'payment')) {
+    const order = orderForMatching(app, row.orderNo);
+    const channel = order?.channel ?? row.channel;
+    const c = m.channel(channel);
+    c.gatewayPayments.count += 1;
+    c.gatewayPayments.fen += row.amountFen;
+    c.feesFen += row.feeFen;
+    const base = {
+      day: m.day,
+      channel,
+      orderNumber: row.orderNo,
+      tradeNo: row.tradeNo,
+      refundNo: null,
+      statementRowId: row.id,
+      orderId: order?.id ?? null,
+      refundTaskId: null,
+    };
+    if (order && order.state === 'PAID' && order.providerTradeNo === row.tradeNo) {
+      if (order.payable === row.amountFen) m.figures.matchedPayments += 1;
+      else m.breakNow({ ...base, kind: 'amount_mismatch', naturalKey: `amount:${row.tradeNo}`, gatewayFen: row.amountFen, oursFen: order.payable });
+      continue;
+    }
+    const recorded = isGatewayChannel(channel) ? unmatchedByTrade(app, channel, row.tradeNo) : unmatchedByTradeAnyChannel(app, row.tradeNo);
+    if (recorded && recorded.status !== 'open') {
+      m.figures.matchedPayments += 1;
+      continue;
+    }
+    if (order && order.state === 'PAID') m.breakNow({ ...base, kind: 'duplicate', naturalKey: `duplicate:${row.tradeNo}`, gatewayFen: row.amountFen, oursFen: 0 });
+    else m.missing({ ...base, kind: 'long', naturalKey: `long:${row.tradeNo}`, gatewayFen: row.amountFen, oursFen: 0 });
+  }
+}
+
+const PAYMENTS_OF_ORDER = "SELECT trade_no AS tradeNo FROM recon_statement_rows WHERE order_no = ? AND kind = 'payment'";
+
+function matchOurPayments(app: AppContext, m: DayMatch, from: number, to: number): void {
+  const gatewayRows = cachedStatement<{ tradeNo: string }>(app.sqlite, PAYMENTS_OF_ORDER);
+  for (const o of paidOrdersBetween(app, from, to)) {
+    const c = m.channel(o.channel);
+    c.ourPayments.count += 1;
+    c.ourPayments.fen += o.payable;
+    if (gatewayRows.all(o.number).some((r) => r.tradeNo === o.providerTradeNo)) continue;
+    m.missing({
+      kind: 'short',
+      naturalKey: `short:${o.number}`,
+      day: m.day,
+      channel: o.channel,
+      orderNumber: o.number,
+      tradeNo: o.providerTradeNo,
+      refundNo: null,
+      statementRowId: null,
+      orderId: o.id,
+      refundTaskId: null,
+      gatewayFen: 0,
+      oursFen: o.payable,
+    });
+  }
+}
+
+function matchGatewayRefunds(app: AppContext, m: DayMatch): void {
+  for (const row of cachedStatement<StatementRowLite>(app.sqlite, ROWS_OF_DAY).iterate(m.day, 'refund')) {
+    const task = refundForMatching(app, row.refundNo);
+    const channel = task?.channel ?? row.channel;
+    if (row.status !== 'SUCCESS') {
+      m.figures.processingRefunds += 1;
+      continue;
+    }
+    const c = m.channel(channel);
+    c.gatewayRefunds.count += 1;
+    c.gatewayRefunds.fen += row.amountFen;
+    c.feesFen += row.feeFen;
+    const base = {
+      day: m.day,
+      channel,
+      orderNumber: row.orderNo,
+      tradeNo: row.tradeNo,
+      refundNo: row.refundNo,
+      statementRowId: row.id,
+      orderId: null,
+      refundTaskId: task?.id ?? null,
+    };
+    const key = `refund:${row.refundNo}`;
+    if (task && task.state === 'completed') {
+      if (task.amount === row.amountFen) m.figures.matchedRefunds += 1;
+      else m.breakNow({ ...base, kind: 'refund_mismatch', naturalKey: key, gatewayFen: row.amountFen, oursFen: task.amount });
+    } else {
+      m.missing({ ...base, kind: 'refund_mismatch', naturalKey: key, gatewayFen: row.amountFen, oursFen: 0 });
+    }
+  }
+}
+
+const REFUND_ROW = "SELECT id FROM recon_statement_rows WHERE refund_no = ? AND kind = 'refund' AND status = 'SUCCESS'";
+
+function matchOurRefunds(app: AppContext, m: DayMatch, from: number, to: number): void {
+  const gatewayRow = cachedStatement<{ id: number }>(app.sqlite, REFUND_ROW);
+  for (const t of gatewayRefundsBetween(app, from, to)) {
+    const c = m.channel(t.channel);
+    c.ourRefunds.count += 1;
+    c.ourRefunds.fen += t.amount;
+    if (gatewayRow.get(t.id)) continue;
+    m.missing({
+      kind: 'refund_mismatch',
+      naturalKey: `refund:${t.id}`,
+      day: m.day,
+      channel: t.channel,
+      orderNumber: t.orderNumber,
+      tradeNo: null,
+      refundNo: t.id,
+      statementRowId: null,
+      orderId: null,
+      refundTaskId: t.id,
+      gatewayFen: 0,
+      oursFen: t.amount,
+    });
+  }
+}
+
+function isGatewayChannel(channel: string): channel is PaymentChannel {
+  return channel === 'wechat' || channel === 'alipay';
+}
+
+interface DayRow {
+  state: DayState;
+}
+
+/** Reconciles one finished day (its own transaction). */
+export function runDay(app: AppContext, day: string): DayResult {
+  const { from, to } = dayBounds(day, app.clock.timeZone);
+  const now = today(app);
+  if (day >= now) throw new DepotError('invalid_input', `date: ${day} is not over yet (today is ${now}); a day is reconciled once it has ended`, { field: 'date' });
+  const windowDays = app.config.reconciliation.windowDays;
+  return writeTx(app.sqlite, () => {
+    const existing = cachedStatement<DayRow>(app.sqlite, 'SELECT state FROM recon_days WHERE day = ?').get(day);
+    const m = new DayMatch(day, daysBetween(day, now), windowDays);
+    if (existing?.state === 'signed_off') return signedOff(app, day, m);
+    matchGatewayPayments(app, m);
+    matchOurPayments(app, m, from, to);
+    matchGatewayRefunds(app, m);
+    matchOurRefunds(app, m, from, to);
+    for (const c of Object.values(m.figures.channels)) c.netSettlementFen = c.gatewayPayments.fen - c.gatewayRefunds.fen - c.feesFen;
+    const recorded = recordBreaks(app, day, [...m.breaks.values()], m.pendingKeys);
+    const energy = checkEnergy(app, day, from, to);
+    const state: DayState = recorded.open > 0 ? 'breaks' : m.figures.pendingCount > 0 ? 'pending' : 'matched';
+    saveDay(app, day, state, m.figures, recorded.open, recorded.total, energy.anomalies);
+    return {
+      day,
+      state,
+      skipped: null,
+      figures: m.figures,
+      breaksOpened: recorded.opened,
+      breaksOpen: recorded.open,
+      breaksTotal: recorded.total,
+      matchedLate: recorded.matchedLate,
+      energy,
+    };
+  });
+}
+
+function signedOff(app: AppContext, day: string, m: DayMatch): DayResult {
+  const row = cachedStatement<{ figures: string; breaksOpen: number; breaksTotal: number; energyAnomalies: number }>(
+    app.sqlite,
+    'SELECT figures, breaks_open AS breaksOpen, breaks_total AS breaksTotal, energy_anomalies AS energyAnomalies FROM recon_days WHERE day = ?',
+  ).get(day)!;
+  return {
+    day,
+    state: 'signed_off',
+    skipped: 'signed_off',
+    figures: { ...m.figures, ...(JSON.parse(row.figures) as DayFigures) },
+    breaksOpened: 0,
+    breaksOpen: row.breaksOpen,
+    breaksTotal: row.breaksTotal,
+    matchedLate: 0,
+    energy: { checked: 0, anomalies: row.energyAnomalies, newAnomalies: 0 },
+  };
+}
+
+function saveDay(app: AppContext, day: string, state: DayState, figures: DayFigures, open: number, total: number, anomalies: number): void {
+  app.sqlite
+    .prepare(
+      `INSERT INTO recon_days (day, state, figures, matched, pending, breaks_open, breaks_total, energy_anomalies, last_run_at)
+       VALUES (@day, @state, @figures, @matched, @pending, @open, @total, @anomalies, @now)
+       ON CONFLICT (day) DO UPDATE SET state = excluded.state, figures = excluded.figures, matched = excluded.matched, pending = excluded.pending,
+         breaks_open = excluded.breaks_open, breaks_total = excluded.breaks_total, energy_anomalies = excluded.energy_anomalies, last_run_at = excluded.last_run_at
+       WHERE recon_days.state <> 'signed_off'`,
+    )
+    .run({
+      day,
+      state,
+      figures: canonicalJson(figures),
+      matched: figures.matchedPayments + figures.matchedRefunds,
+      pending: figures.pendingCount,
+      open,
+      total,
+      anomalies,
+      now: app.clock.now(),
+    });
+}
+
+export interface RangeResult {
+  from: string;
+  to: string;
+  days: DayResult[];
+}
+
+const MAX_RANGE_DAYS = 366;
+
+/** Reconciles every day from `from` to `to` (inclusive), each in its own transaction. */
+export function runRange(app: AppContext, from: string, to: string = from): RangeResult {
+  dayStart(from, app.clock.timeZone, 'date');
+  dayStart(to, app.clock.timeZone, 'to');
+  if (to < from) throw new DepotError('invalid_input', `to: ${to} is before ${from}`, { field: 'to' });
+  if (daysBetween(from, to) >= MAX_RANGE_DAYS) throw new DepotError('invalid_input', `to: at most ${MAX_RANGE_DAYS} days at a time`, { field: 'to' });
+  const days: DayResult[] = [];
+  for (let d = from; d <= to; d = nextDay(d)) days.push(runDay(app, d));
+  return { from, to, days };
+}
+
+/**
+ * The daily run (cron at 01:00): every day since the last one reconciled, up to yesterday, and the
+ * days still inside the window again (their pending items may have matched or become breaks).
+ * A depot PC that was off for a week catches up the whole week in one run.
+ */
+export function runDue(app: AppContext): RangeResult {
+  const yesterday = addDays(today(app), -1);
+  const last = cachedStatement<{ day: string | null }>(app.sqlite, 'SELECT max(day) AS day FROM recon_days').get()?.day ?? null;
+  const windowStart = addDays(yesterday, -app.config.reconciliation.windowDays);
+  const firstMissing = last ? nextDay(last) : addDays(yesterday, -(app.config.reconciliation.firstRunDays - 1));
+  const from = firstMissing < windowStart ? firstMissing : windowStart;
+  const earliest = addDays(yesterday, -(MAX_RANGE_DAYS - 1));
+  return runRange(app, from < earliest ? earliest : from, yesterday);
+}
