@@ -3,7 +3,9 @@ import { openCore } from '../src-main/boot/core';
 import { silentLogger } from '../src-main/kernel/logger';
 import { approveCampaign, beginExecution, createCampaign, dryRunCampaign, runCampaign } from '../src-main/compensation';
 import { writeTx } from '../src-main/kernel/db/connection';
-import { DEPOT, addDriver, createTransfers, driverAccountId, verifyLedger, type TransferRequest } from '../src-main/ledger';
+import { DEPOT, addDriver, driverAccountId, verifyLedger } from '../src-main/ledger';
+// The raw baseline writes plain transfers through the engine, below the named operations.
+import { createTransfers, type TransferRequest } from '../src-main/ledger/engine';
 import { perSecond, ratio, time, timeAsync, type Benchmark } from './harness';
 
 /**

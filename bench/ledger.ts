@@ -1,7 +1,9 @@
 import { FakeClock } from '../src-main/kernel/clock';
 import { openCore } from '../src-main/boot/core';
 import { silentLogger } from '../src-main/kernel/logger';
-import { DEPOT, addDriver, createTransfers, driverAccountId, driverStatement, topUp, verifyLedger, type TransferRequest } from '../src-main/ledger';
+import { DEPOT, addDriver, driverAccountId, driverStatement, topUp, verifyLedger } from '../src-main/ledger';
+// The raw baseline writes plain transfers through the engine, below the named operations.
+import { createTransfers, type TransferRequest } from '../src-main/ledger/engine';
 import { perSecond, ratio, time, type Benchmark } from './harness';
 
 /**

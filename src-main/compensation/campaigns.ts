@@ -2,7 +2,7 @@ import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
 import { writeTx } from '../kernel/db/connection';
 import { canonicalJson } from '../kernel/json';
-import { DEPOT, correctTransfer, createTransfers, driverAccountId, driverContacts, grantCoupon, type TransferRequest } from '../ledger';
+import { correctTransfer, creditCampaign, driverContacts, grantCoupon } from '../ledger';
 import { formatFen } from '../money';
 import { isoInZone } from '../tariffs';
 import { computeReport, matchingSessionsSql, type Report } from './report';
@@ -515,35 +515,14 @@ function creditChunk(app: App, c: CampaignRow, spec: CampaignSpec, items: ItemRo
     }
     return out;
   }
-  const request = (item: ItemRow): TransferRequest =>
-    spec.target === 'points'
-      ? {
-          id: item.transferId,
-          debitAccountId: DEPOT.pointsPool,
-          creditAccountId: driverAccountId(item.driverId, 'points'),
-          amount: item.amount,
-          code: 'points_grant',
-          campaignId: c.id,
-          statementRow: item.batchNo,
-          memo: memoFor(item),
-        }
-      : {
-          id: item.transferId,
-          debitAccountId: DEPOT.compensationExpense,
-          creditAccountId: driverAccountId(item.driverId, 'wallet'),
-          amount: item.amount,
-          code: 'compensation',
-          campaignId: c.id,
-          statementRow: item.batchNo,
-          memo: memoFor(item),
-        };
-  const requests = items.map(request);
+  const unit = spec.target === 'points' ? ('points' as const) : ('money' as const);
+  const credit = (item: ItemRow) => ({ key: item.transferId, driverId: item.driverId, amount: item.amount, memo: memoFor(item), batchNo: item.batchNo });
   try {
-    const results = createTransfers(app, requests, { operatorId: by.operatorId });
-    items.forEach((item, i) => out.set(item.driverId, { status: results[i].status === 'exists' ? 'already' : 'credited', error: null }));
+    const results = creditCampaign(app, { campaignId: c.id, unit, credits: items.map(credit) }, by);
+    items.forEach((item, i) => out.set(item.driverId, { status: results[i], error: null }));
   } catch (e) {
     if (!(e instanceof DepotError)) throw e;
-    for (const [i, item] of items.entries()) attempt(item, () => createTransfers(app, [requests[i]], { operatorId: by.operatorId })[0].status === 'exists');
+    for (const item of items) attempt(item, () => creditCampaign(app, { campaignId: c.id, unit, credits: [credit(item)] }, by)[0] === 'already');
   }
   return out;
 }

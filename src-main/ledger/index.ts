@@ -49,19 +49,9 @@ export {
   type AccountRow,
 } from './accounts';
 export { addDriver, addIdTag, addVehicle, getDriver, findDriverByIdTag, findDriverByVin, normalizeTag, normalizePhone, type Driver, type NewDriver } from './drivers';
-export {
-  createTransfers,
-  applyTransfers,
-  runOperation,
-  Batch,
-  type LedgerApp,
-  type TransferRequest,
-  type TransferResult,
-  type TransferRow,
-  type HoldRow,
-  type OperationContext,
-  type Replayable,
-} from './engine';
+// The engine's write primitives (createTransfers, applyTransfers, runOperation, Batch) stay inside
+// the ledger: other domains move money only through the named operations below.
+export { type TransferRow, type TransferResult, type HoldRow, type Replayable } from './engine';
 export { type By, type WalletBalances } from './ops/common';
 export { collectDebts, hasOpenDebt, writeOffDebt } from './ops/debts';
 export { topUp, type TopUpInput, type TopUpResult } from './ops/topups';
@@ -81,6 +71,7 @@ export {
 export { LEGS } from './ops/legs';
 export { postSessionCharge, type SettleInput, type SettleResult } from './ops/settlement';
 export { resettleSession, type ResettleInput, type ResettleResult } from './ops/resettlement';
+export { creditCampaign, type CampaignCredit } from './ops/campaign-credits';
 export { creditCompensation, refundToWallet, refundFromWallet, payRefund, type CreditResult } from './ops/compensation-refunds';
 export { grantCoupon, redeemCoupon, restoreCoupon, expireCoupon, type CouponGrantResult, type RedeemResult } from './ops/coupons';
 export { grantPoints, redeemPoints, restorePoints, type PointsResult } from './ops/points';

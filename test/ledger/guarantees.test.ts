@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   DEPOT,
   correctTransfer,
-  createTransfers,
   driverAccountId,
   expireHold,
   grantCoupon,
@@ -16,8 +15,8 @@ import {
   topUp,
   verifyLedger,
   voidHold,
-  type TransferRequest,
 } from '../../src-main/ledger';
+import { createTransfers, type TransferRequest } from '../../src-main/ledger/engine';
 import { debtOf, depotError, expectLedgerValid, ledgerApp, newDriver, snapshot, walletOf } from './fixtures';
 
 /** One test per guarantee written at the top of src-main/ledger/index.ts, in the same order. */

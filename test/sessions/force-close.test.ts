@@ -4,19 +4,8 @@ import type { SimCharger } from '../../src-main/chargers/simulator';
 import type { OperatorIdentity } from '../../src-main/kernel/method';
 import { writeTx } from '../../src-main/kernel/db/connection';
 import type { DepotError } from '../../src-main/kernel/errors';
-import {
-  addDriver,
-  applyTransfers,
-  DEPOT,
-  driverAccountId,
-  postSessionCharge,
-  resettleSession,
-  runOperation,
-  topUp,
-  verifyLedger,
-  walletView,
-  type Driver,
-} from '../../src-main/ledger';
+import { addDriver, DEPOT, driverAccountId, postSessionCharge, resettleSession, topUp, verifyLedger, walletView, type Driver } from '../../src-main/ledger';
+import { applyTransfers, runOperation } from '../../src-main/ledger/engine';
 import { applyStopAfterForceClose, type SessionView } from '../../src-main/sessions';
 import { addOperator, call, cli, makeApp, ok } from '../helpers';
 import { at, brokerCases, expectLedgerValid, revenue, startSessionDepot, timelineKinds, wallet, type SessionDepot } from './helpers';

@@ -66,4 +66,14 @@ describe('the boundaries of src-main', () => {
     expect(folderCycles(made).flat()).toEqual(expect.arrayContaining(['ledger', 'sessions']));
     expect(folderCycles(edges)).toEqual([]);
   });
+
+  it("the ledger's public face has its named operations, not the engine's write primitives", async () => {
+    // Other domains move money through topUp, postSessionCharge, creditCampaign…: each names its
+    // accounts and codes inside the ledger. A raw transfer from outside would bypass that.
+    const ledger = await import('../../src-main/ledger');
+    const engine = await import('../../src-main/ledger/engine');
+    const primitives = ['createTransfers', 'applyTransfers', 'runOperation', 'Batch', 'inWriteTx'];
+    expect(primitives.filter((name) => name in engine)).toEqual(primitives);
+    expect(primitives.filter((name) => name in ledger)).toEqual([]);
+  });
 });
