@@ -35,86 +35,46 @@ import { ledgerExpireHoldsCron, ledgerExpireHoldsWorker } from './jobs';
  *
  * Other domains import only from here.
  */
-export {
-  DEPOT,
-  DEPOT_ACCOUNT_IDS,
-  CHANNELS,
-  CHANNEL_ACCOUNT,
-  driverAccountId,
-  couponAccountId,
-  creditBalance,
-  debitBalance,
-  type Channel,
-  type DepotAccountId,
-  type AccountRow,
-} from './accounts';
-export { addDriver, addIdTag, addVehicle, getDriver, findDriverByIdTag, findDriverByVin, normalizeTag, normalizePhone, type Driver, type NewDriver } from './drivers';
+export { DEPOT, CHANNELS, driverAccountId, type Channel } from './accounts';
+export { addDriver, getDriver, findDriverByIdTag, normalizePhone, type Driver } from './drivers';
 // The engine's write primitives (createTransfers, applyTransfers, runOperation, Batch) stay inside
 // the ledger: other domains move money only through the named operations below.
-export { type TransferRow, type TransferResult, type HoldRow, type Replayable } from './engine';
-export { type By, type WalletBalances } from './ops/common';
+export { type HoldRow } from './engine';
+export { type By } from './ops/common';
 export { collectDebts, hasOpenDebt, writeOffDebt } from './ops/debts';
-export { topUp, type TopUpInput, type TopUpResult } from './ops/topups';
-export { writeOffClearing, type ClearingWriteOffInput, type ClearingWriteOffResult } from './ops/clearing';
-export {
-  placeHold,
-  postHold,
-  voidHold,
-  expireHold,
-  expireDueHolds,
-  type PlaceHoldInput,
-  type HoldResult,
-  type PostHoldInput,
-  type PostHoldResult,
-  type ReleaseResult,
-} from './ops/holds';
-export { LEGS } from './ops/legs';
-export { postSessionCharge, type SettleInput, type SettleResult } from './ops/settlement';
-export { resettleSession, type ResettleInput, type ResettleResult } from './ops/resettlement';
-export { creditCampaign, type CampaignCredit } from './ops/campaign-credits';
-export { creditCompensation, refundToWallet, refundFromWallet, payRefund, type CreditResult } from './ops/compensation-refunds';
-export { grantCoupon, redeemCoupon, restoreCoupon, expireCoupon, type CouponGrantResult, type RedeemResult } from './ops/coupons';
-export { grantPoints, redeemPoints, restorePoints, type PointsResult } from './ops/points';
-export { correctTransfer, type CorrectionResult } from './ops/corrections';
+export { topUp, type TopUpResult } from './ops/topups';
+export { writeOffClearing } from './ops/clearing';
+export { placeHold, postHold, voidHold, expireHold, expireDueHolds } from './ops/holds';
+export { postSessionCharge } from './ops/settlement';
+export { resettleSession, type ResettleResult } from './ops/resettlement';
+export { creditCampaign } from './ops/campaign-credits';
+export { creditCompensation, refundToWallet, refundFromWallet, payRefund } from './ops/compensation-refunds';
+export { grantCoupon, redeemCoupon, restoreCoupon, expireCoupon } from './ops/coupons';
+export { grantPoints, redeemPoints, restorePoints } from './ops/points';
+export { correctTransfer } from './ops/corrections';
 export {
   walletView,
   listDrivers,
-  listDebts,
   listCoupons,
   openHolds,
   driverStatement,
   depotAccounts,
-  getAccount,
   getTransfer,
   getHold,
+  getAccount,
+  listDebts,
   ledgerTotals,
-  postedBalance,
+  type LedgerTotals,
   dayStart,
-  type WalletView,
   type Statement,
   type StatementLine,
-  type StatementQuery,
-  type LedgerTotals,
 } from './queries';
-export { verifyLedger, REQUIRED_TRIGGERS, type VerifyReport, type Finding } from './verify';
-export {
-  driverContacts,
-  driversMatching,
-  transfersOfSession,
-  transferFacts,
-  netRefundedFen,
-  debtCollected,
-  resettlementResult,
-  type DriverContact,
-  type SessionTransfer,
-} from './lookups';
-export { ledgerMethods } from './methods';
-export { ledgerFigures, ledgerDoctorCheck, ledgerDemoStep } from './system';
-export { TRANSFER_CODES, ACCOUNT_TYPES, type TransferCode, type AccountType } from './schema';
+export { verifyLedger } from './verify';
+export { driverContacts, driversMatching, transfersOfSession, transferFacts, netRefundedFen, debtCollected, resettlementResult } from './lookups';
+export { ledgerFigures, ledgerDemoStep } from './system';
+export { type TransferCode } from './schema';
 
 // ── the module: what this domain plugs into the depot (src-main/modules.ts composes them) ──────
-
-export { ledgerExpireHoldsWorker, ledgerExpireHoldsCron } from './jobs';
 
 export const ledgerModule = defineModule({
   name: 'ledger',
