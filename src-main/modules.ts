@@ -11,6 +11,7 @@ import { paymentsModule } from './payments';
 import { compensationModule } from './compensation';
 import { refundsModule } from './refunds';
 import { reconciliationModule } from './reconciliation';
+import { riskModule } from './risk';
 import { systemModule } from './system';
 
 /**
@@ -35,6 +36,7 @@ export const depot = composeModules([
   compensationModule,
   refundsModule,
   reconciliationModule,
+  riskModule,
   systemModule(allFigures),
 ]);
 

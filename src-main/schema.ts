@@ -15,3 +15,4 @@ export * from './payments/schema';
 export * from './compensation/schema';
 export * from './refunds/schema';
 export * from './reconciliation/schema';
+export * from './risk/schema';

@@ -119,6 +119,11 @@ function statements(sqlite: Sqlite) {
          online = 1, last_seen_at = ?, updated_at = ? WHERE id = ?`,
     ),
     chargerLevelStatus: sqlite.prepare('UPDATE chargers SET status = ?, error_code = ?, updated_at = ? WHERE id = ?'),
+    chargerErrorCode: sqlite.prepare<unknown[], { errorCode: string | null }>('SELECT error_code AS errorCode FROM chargers WHERE id = ?'),
+    connectorErrorCode: sqlite.prepare<unknown[], { errorCode: string | null }>(
+      'SELECT error_code AS errorCode FROM connectors WHERE charger_id = ? AND connector_id = ?',
+    ),
+    healthEvent: sqlite.prepare("INSERT INTO charger_health_events (charger_id, kind, connector_id, detail, at) VALUES (?, 'fault', ?, ?, ?)"),
     connectorStatus: sqlite.prepare(
       `INSERT INTO connectors (charger_id, connector_id, status, error_code, info, vendor_error_code, faulted, status_at, updated_at)
        VALUES (@chargerId, @connectorId, @status, @errorCode, @info, @vendorErrorCode, @faulted, @statusAt, @updatedAt)
@@ -463,7 +468,11 @@ function handleCall(ctx: InboundContext, s: Statements, chargerId: string, frame
       return { payload: checkedAnswer(action, { idTagInfo: ctx.hooks.authorizeIdTag(app, p.idTag as string, { chargerId, action }) }), transactionId: null };
     case 'StartTransaction': {
       const transactionId = startTransaction(s, chargerId, frame, at, out);
-      return { payload: checkedAnswer(action, { transactionId, idTagInfo: ctx.hooks.authorizeIdTag(app, p.idTag as string, { chargerId, action }) }), transactionId };
+      const chargerAt = parseTime(p.timestamp);
+      return {
+        payload: checkedAnswer(action, { transactionId, idTagInfo: ctx.hooks.authorizeIdTag(app, p.idTag as string, { chargerId, action, chargerAt }) }),
+        transactionId,
+      };
     }
     case 'MeterValues':
       meterValues(s, chargerId, frame, at, out);
@@ -540,6 +549,12 @@ function statusNotification(s: Statements, chargerId: string, p: Payload, at: nu
   const status = p.status as string;
   const errorCode = p.errorCode as string;
   const faulted = status === 'Faulted';
+  const before = (connectorId === 0 ? s.chargerErrorCode.get(chargerId) : s.connectorErrorCode.get(chargerId, connectorId))?.errorCode ?? 'NoError';
+  if (errorCode !== 'NoError' && errorCode !== before) {
+    // A new fault episode (a repeated report of the same code is not a second one).
+    const vendor = typeof p.vendorErrorCode === 'string' && p.vendorErrorCode ? ` (${p.vendorErrorCode})` : '';
+    s.healthEvent.run(chargerId, connectorId === 0 ? null : connectorId, `${errorCode}${vendor}`, at);
+  }
   if (connectorId === 0) {
     s.chargerLevelStatus.run(status, errorCode, at, chargerId);
   } else {

@@ -65,6 +65,7 @@ export { ensureBackOfficeCredentials, BACK_OFFICE_USERNAME } from './broker';
 export { encodePayload, decodePayload, type StoredPayload } from './payload-codec';
 export { chargersDemoStep, DEMO_CHARGER_PASSWORD, DEMO_ID_TAGS } from './demo';
 export { chargerFigures } from './figures';
+export { healthEventsSince, switchMaintenance, tellAvailability, type HealthEvent, type AvailabilityOutcome } from './health';
 export { runSimulation, SCENARIOS, simChargerId, type Scenario } from './simulator';
 
 // ── the module: what this domain plugs into the depot (src-main/modules.ts composes them) ──────

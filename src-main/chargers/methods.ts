@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ALL_ROLES, SUPERVISORS, method } from '../kernel/method';
 import { CHARGER_ID_PATTERN } from './ocpp';
-import { addCharger, addStation, listChargers, listMessages, listStations, MIN_CHARGER_PASSWORD, requireCharger, setMaintenance } from './registry';
+import { addCharger, addStation, listChargers, listMessages, listStations, MIN_CHARGER_PASSWORD, requireCharger } from './registry';
+import { switchMaintenance } from './health';
 import { chargersRuntime } from './service';
 import { expectRow } from '../kernel/db/rows';
 
@@ -114,24 +115,7 @@ export const chargerMethods = {
     roles: SUPERVISORS,
     input: z.object({ id: z.string().min(1), maintenance: z.boolean(), reason: z.string().trim().max(200).optional() }),
     output: z.object({ charger: chargerShape, availability: availabilityOutcome }),
-    handler: async ({ app }, input) => {
-      const charger = setMaintenance(app, input.id, input.maintenance, input.reason);
-      // Tell the charger too, best effort: it shows itself out of order and refuses local starts.
-      const rt = chargersRuntime(app);
-      if (!rt || !charger.online || rt.transport.state() !== 'connected') return { charger, availability: 'not_sent' as const };
-      try {
-        const answer = await rt.callCharger(
-          input.id,
-          'ChangeAvailability',
-          { connectorId: 0, type: input.maintenance ? 'Inoperative' : 'Operative' },
-          { timeoutMs: 5_000, retries: 0 },
-        );
-        return { charger, availability: availabilityOutcome.parse(answer.status) };
-      } catch (e) {
-        app.log.warn({ chargerId: input.id, err: (e as Error).message }, 'ChangeAvailability after a maintenance switch failed');
-        return { charger, availability: 'failed' as const };
-      }
-    },
+    handler: ({ app }, input) => switchMaintenance(app, input.id, input.maintenance, input.reason),
   }),
   'chargers.messages': method({
     summary: "A charger's message log, newest first, a page at a time (optionally one transaction's).",

@@ -398,7 +398,11 @@ export function markOfflineChargers(app: AppContext, now: number = app.clock.now
       )
       .all(missed, now);
     const update = app.sqlite.prepare('UPDATE chargers SET online = 0, updated_at = ? WHERE id = ? AND online = 1');
-    for (const c of due) expectChanges(update.run(now, c.chargerId), 1, `mark charger ${c.chargerId} offline`);
+    const episode = app.sqlite.prepare("INSERT INTO charger_health_events (charger_id, kind, connector_id, detail, at) VALUES (?, 'offline', NULL, '', ?)");
+    for (const c of due) {
+      expectChanges(update.run(now, c.chargerId), 1, `mark charger ${c.chargerId} offline`);
+      episode.run(c.chargerId, now);
+    }
     return due;
   });
   for (const c of changed) {

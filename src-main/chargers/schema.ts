@@ -189,3 +189,26 @@ export const chargerTransactions = sqliteTable(
     check('charger_transactions_resolution', sql`${t.resolution} is null or ${t.resolution} in ('attached','discarded')`),
   ],
 );
+
+/**
+ * Device health facts, one row per episode: a fault (a StatusNotification whose errorCode turned
+ * from NoError, or from another code, to this one, for the charger or a connector) or going offline
+ * (missed heartbeats). Written in the transaction that learns the fact; risk control counts them.
+ */
+export const chargerHealthEvents = sqliteTable(
+  'charger_health_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    chargerId: text('charger_id').notNull(),
+    kind: text('kind', { enum: ['fault', 'offline'] }).notNull(),
+    connectorId: integer('connector_id'),
+    /** The OCPP errorCode (and vendor code) of a fault; empty for offline. */
+    detail: text('detail').notNull().default(''),
+    at: integer('at').notNull(),
+  },
+  (t) => [
+    index('charger_health_events_charger').on(t.chargerId, t.at),
+    index('charger_health_events_at').on(t.at),
+    check('charger_health_events_kind', sql`${t.kind} in ('fault','offline')`),
+  ],
+);

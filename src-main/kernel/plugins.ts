@@ -157,6 +157,8 @@ export interface TransactionRecordNotice {
 export interface AuthorizeContext {
   chargerId: string;
   action: 'Authorize' | 'StartTransaction' | 'StopTransaction';
+  /** The message's own timestamp (StartTransaction, StopTransaction), when it has one: an old one is a replay. */
+  chargerAt?: number | null;
 }
 
 /**

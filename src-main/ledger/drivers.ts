@@ -1,5 +1,5 @@
 import type { AppContext } from '../kernel/context';
-import { DepotError } from '../kernel/errors';
+import { DepotError, expectChanges } from '../kernel/errors';
 import { writeTx } from '../kernel/db/connection';
 import { openDriverAccounts } from './accounts';
 import type { LedgerApp } from './engine';
@@ -154,4 +154,41 @@ export function findDriverByIdTag(app: Pick<AppContext, 'sqlite'>, tag: string):
 export function findDriverByVin(app: Pick<AppContext, 'sqlite'>, vin: string): Driver | null {
   const row = app.sqlite.prepare<unknown[], { driverId: string }>('SELECT driver_id AS driverId FROM driver_vehicles WHERE vin = ?').get(vin.trim().toUpperCase());
   return row ? getDriver(app, row.driverId) : null;
+}
+
+// ── blocks (risk control's blacklist, enforced where drivers are looked up) ─────────────────────
+
+export interface DriverBlock {
+  reason: string;
+  /** Epoch ms; null: until lifted. */
+  until: number | null;
+  /** The listing that set it. */
+  ref: string | null;
+}
+
+/**
+ * Whether a driver is blocked now: a start, an Authorize and a payment order ask this. A block
+ * whose time has passed no longer counts, whether or not anyone has cleared it yet.
+ */
+export function driverBlock(app: Pick<LedgerApp, 'sqlite' | 'clock'>, driverId: string): DriverBlock | null {
+  const r = cachedStatement<DriverBlock>(
+    app.sqlite,
+    'SELECT blocked_reason AS reason, blocked_until AS until, blocked_ref AS ref FROM drivers WHERE id = ? AND blocked_reason IS NOT NULL',
+  ).get(driverId);
+  if (!r || (r.until !== null && r.until <= app.clock.now())) return null;
+  return r;
+}
+
+/**
+ * Sets or clears a driver's block (risk control calls it in the transaction that lists or lifts).
+ * Clearing names the listing it clears, so a stale lift never clears a newer listing.
+ */
+export function setDriverBlock(app: Pick<LedgerApp, 'sqlite'>, driverId: string, block: DriverBlock | { clear: string }): void {
+  const r =
+    'clear' in block
+      ? app.sqlite
+          .prepare('UPDATE drivers SET blocked_reason = NULL, blocked_until = NULL, blocked_ref = NULL WHERE id = ? AND blocked_ref = ?')
+          .run(driverId, block.clear)
+      : app.sqlite.prepare('UPDATE drivers SET blocked_reason = ?, blocked_until = ?, blocked_ref = ? WHERE id = ?').run(block.reason, block.until, block.ref, driverId);
+  if (!('clear' in block)) expectChanges(r, 1, `block driver ${driverId}`);
 }

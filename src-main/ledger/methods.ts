@@ -6,7 +6,6 @@ import { addDriver, addIdTag, addVehicle, getDriver, type Driver } from './drive
 import type { WalletBalances } from './ops/common';
 import { grantCoupon } from './ops/coupons';
 import { correctTransfer } from './ops/corrections';
-import { writeOffDebt } from './ops/debts';
 import { expireDueHolds, voidHold } from './ops/holds';
 import { grantPoints } from './ops/points';
 import { topUp } from './ops/topups';
@@ -498,18 +497,7 @@ export const ledgerMethods = {
     output: z.array(debtSchema),
     handler: ({ app }, input) => listDebts(app, input).map(debtOut),
   }),
-  'ledger.writeOffDebt': method({
-    summary: 'Write off what is left of a debt (the depot gives up on it).',
-    kind: 'command',
-    roles: FINANCE,
-    input: z.object({ debtId: id, key, memo: z.string().trim().min(1, 'say why the debt is written off').max(500) }),
-    output: z.object({ key: z.string(), debtId: z.string(), driverId: z.string(), amount: amountSchema, batch: z.number().nullable(), replayed: z.boolean() }),
-    handler: (ctx, input) => {
-      const r = writeOffDebt(ctx.app, input, { operatorId: operatorId(ctx) });
-      changed(ctx, [r.driverId], 'debt_written_off', r.replayed);
-      return { key: r.key, debtId: r.debtId, driverId: r.driverId, amount: amount(r.amountFen), batch: r.batch, replayed: r.replayed };
-    },
-  }),
+  // A debt write-off is a request and a second person's approval: risk.requestDebtWriteOff / risk.approveDebtWriteOff.
   'ledger.correct': method({
     summary: 'Reverse all or part of a transfer with a correcting transfer that references it.',
     kind: 'command',

@@ -114,6 +114,18 @@ export function listDebts(
     .all(opts.driverId ?? null, opts.driverId ?? null, status, status, opts.limit ?? 500);
 }
 
+/** One debt by id, as listDebts shows it; undefined when there is none. */
+export function findDebt(app: Pick<Reader, 'sqlite'>, debtId: string): DebtView | undefined {
+  return app.sqlite
+    .prepare<unknown[], DebtView>(
+      `SELECT x.id AS debtId, x.driver_id AS driverId, d.name AS driverName, x.amount AS amountFen, x.collected AS collectedFen,
+              x.written_off AS writtenOffFen, x.amount - x.collected - x.written_off AS owedFen, x.status,
+              x.session_id AS sessionId, x.order_id AS orderId, x.created_at AS createdAt, x.closed_at AS closedAt
+       FROM ledger_debts x JOIN drivers d ON d.id = x.driver_id WHERE x.id = ?`,
+    )
+    .get(debtId);
+}
+
 export interface CouponView {
   couponId: string;
   faceFen: number;

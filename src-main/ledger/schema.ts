@@ -76,6 +76,14 @@ export const drivers = sqliteTable(
     note: text('note'),
     createdAt: integer('created_at').notNull(),
     createdBy: text('created_by'),
+    /**
+     * Set while the driver is on risk control's blacklist (risk/), cleared when lifted: what a
+     * start, an Authorize or a payment order is refused with. blockedUntil null = until lifted.
+     */
+    blockedReason: text('blocked_reason'),
+    blockedUntil: integer('blocked_until'),
+    /** The listing that set it (risk_blacklist.id). */
+    blockedRef: text('blocked_ref'),
   },
   (t) => [uniqueIndex('drivers_phone_unique').on(t.phone), index('drivers_name').on(t.name)],
 );

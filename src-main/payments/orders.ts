@@ -9,6 +9,7 @@ import {
   driverContacts,
   driversMatching,
   driverStatement,
+  driverBlock,
   getDriver,
   listCoupons,
   redeemCoupon,
@@ -335,6 +336,8 @@ function couponShare(app: App, driver: { id: string; name: string }, input: Crea
 
 function insertOrder(app: App, input: CreateOrderInput, by: By): OrderRow {
   const driver = getDriver(app, input.driverId);
+  const block = driverBlock(app, driver.id);
+  if (block) throw new DepotError('refused', `driver ${driver.name} is blacklisted: ${block.reason}`, { field: 'driverId', reason: 'blacklisted', listingId: block.ref });
   const { amount, credited, packageId } = orderPrice(app, input);
   const points = input.points ?? 0;
   if (!Number.isSafeInteger(points) || points < 0) throw new DepotError('invalid_input', 'points: a whole number of points', { field: 'points' });

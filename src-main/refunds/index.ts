@@ -45,7 +45,7 @@ export {
   type ResolveInput,
   type RunResult,
 } from './tasks';
-export { refundForMatching, gatewayRefundsBetween, type RefundForMatching } from './lookups';
+export { refundForMatching, gatewayRefundsBetween, adjustmentsSince, type RefundForMatching, type AdjustmentFact } from './lookups';
 export { refundsProcessWorker, refundsProcessCron } from './jobs';
 export { refundMethods } from './methods';
 

@@ -35,3 +35,19 @@ export function gatewayRefundsBetween(app: Pick<AppContext, 'sqlite'>, from: num
     `${TASK} WHERE state = 'completed' AND resolution IS NULL AND completed_at >= ? AND completed_at < ? ORDER BY completed_at, id`,
   ).all(from, to);
 }
+
+export interface AdjustmentFact {
+  id: string;
+  driverId: string;
+  state: string;
+  amount: number;
+  createdAt: number;
+}
+
+/** Manual adjustments (售后退款: a driver disputing a charge) opened since `since`, oldest first: risk control counts them per driver. */
+export function adjustmentsSince(app: Pick<AppContext, 'sqlite'>, since: number): AdjustmentFact[] {
+  return cachedStatement<AdjustmentFact>(
+    app.sqlite,
+    'SELECT id, driver_id AS driverId, state, amount, created_at AS createdAt FROM refund_adjustments WHERE created_at >= ? ORDER BY created_at, id',
+  ).all(since);
+}

@@ -20,7 +20,7 @@ import {
 import type { Sqlite } from '../kernel/db/connection';
 import { writeTx } from '../kernel/db/connection';
 import { raiseAlert } from '../alerts';
-import { findDriverByIdTag, hasOpenDebt } from '../ledger';
+import { driverBlock, findDriverByIdTag, hasOpenDebt } from '../ledger';
 import { Decimal } from '../money';
 import { ACTIVE_STATES, addTimeline, transition } from './machine';
 import { addSample, announce, findSession, type SessionRow } from './store';
@@ -203,9 +203,25 @@ function applyStart(app: AppContext, r: RecordRow): Outcome {
     recordId: r.id,
     detail: driver ? `${detail}; started at the charger by ${driver.name}'s id tag` : `${detail}; started at the charger with an id tag no driver owns: held for review`,
   });
+  flagBlacklisted(app, id, driver, r);
   addSample(app, id, sample);
   announce(app, id);
   return { done: true };
+}
+
+/**
+ * A charge by a blacklisted driver that happened anyway (a charger's own start, often replayed
+ * after an outage) is settled as any other and flagged, so the operator sees who charged.
+ */
+function flagBlacklisted(app: AppContext, sessionId: string, driver: { id: string; name: string } | null | undefined, r: RecordRow): void {
+  const block = driver ? driverBlock(app, driver.id) : null;
+  if (!block || !driver) return;
+  addTimeline(app, sessionId, {
+    kind: 'blacklisted_driver',
+    chargerAt: r.chargerAt,
+    recordId: r.id,
+    detail: `${driver.name} is blacklisted (${block.reason}); charged at the charger`,
+  });
 }
 
 function applyMeter(app: AppContext, r: RecordRow): Outcome {
@@ -462,12 +478,22 @@ function flagParkedForAttention(app: AppContext): number {
  */
 /**
  * An id tag is Accepted when it belongs to a driver in the ledger, Blocked while that driver has an
- * open debt, Invalid otherwise. (ConcurrentTx: see authorizeIdTag.)
+ * open debt or is blacklisted (risk control), Invalid otherwise. (ConcurrentTx: see authorizeIdTag.)
  */
-function authorizeFromLedger(app: AppContext, idTag: string): IdTagInfo {
+/**
+ * A StartTransaction stamped this long before it reached us is a record the charger kept while
+ * offline (a live start is stamped within seconds; chargers' clocks are set by Heartbeat).
+ */
+const REPLAY_AFTER_MS = 10 * 60_000;
+
+function authorizeFromLedger(app: AppContext, idTag: string, where?: AuthorizeContext): IdTagInfo {
   const driver = findDriverByIdTag(app, idTag);
   if (!driver) return { status: 'Invalid' };
-  return { status: hasOpenDebt(app, driver.id) ? 'Blocked' : 'Accepted' };
+  if (hasOpenDebt(app, driver.id)) return { status: 'Blocked' };
+  // A blacklisted driver is Blocked, except in the answer to a StartTransaction replayed from the
+  // past: that charge already happened, and the session is settled and flagged instead.
+  const replay = where?.action === 'StartTransaction' && where.chargerAt != null && app.clock.now() - where.chargerAt > REPLAY_AFTER_MS;
+  return { status: driverBlock(app, driver.id) && !replay ? 'Blocked' : 'Accepted' };
 }
 
 export function authorizeIdTag(app: AppContext, idTag: string, where?: AuthorizeContext): IdTagInfo {
@@ -487,7 +513,7 @@ export function authorizeIdTag(app: AppContext, idTag: string, where?: Authorize
     )
     .get(tag, ...ACTIVE_STATES, app.clock.now() - app.config.sessions.lateStartWindowMs);
   if (own) return { status: 'Accepted' };
-  return authorizeFromLedger(app, idTag);
+  return authorizeFromLedger(app, idTag, where);
 }
 
 export function sessionHooks(): ChargerHooks {

@@ -179,6 +179,9 @@ export function approveReview(app: AppContext, input: { sessionId: string; drive
   if (!s.driverId && !input.driverId) {
     throw new DepotError('invalid_input', `driverId: session ${s.id} has no driver (id tag ${s.idTag}); name the driver who pays`, { field: 'driverId' });
   }
+  if (by.operatorId && s.createdBy === by.operatorId) {
+    throw new DepotError('forbidden', `sessionId: session ${s.id} was started by you; someone else approves its review`, { field: 'sessionId' });
+  }
   writeTx(app.sqlite, () => {
     expectChanges(
       app.sqlite

@@ -4,7 +4,7 @@ import { DepotError } from '../kernel/errors';
 import { callCharger, ChargerTimeoutError, getCharger } from '../chargers';
 import { writeTx } from '../kernel/db/connection';
 import { defineWorker } from '../jobs';
-import { findDriverByIdTag, getDriver, hasOpenDebt, listDrivers, normalizePhone, placeHold, voidHold, walletView, type Driver } from '../ledger';
+import { driverBlock, findDriverByIdTag, getDriver, hasOpenDebt, listDrivers, normalizePhone, placeHold, voidHold, walletView, type Driver } from '../ledger';
 import { formatFen, parsePositiveYuan } from '../money';
 import { ACTIVE_STATES, addTimeline, transition } from './machine';
 import { announce, notifyDriver, requireSession, type SessionRow } from './store';
@@ -117,6 +117,10 @@ function releaseHold(app: AppContext, s: SessionRow, memo: string): void {
 
 /** Checks a start would be allowed; throws the refusal the operator sees. */
 function checkStart(app: AppContext, input: StartInput, driver: Driver, prepayFen: number) {
+  const block = driverBlock(app, driver.id);
+  if (block) {
+    throw refused(`driver ${driver.name} is blacklisted: ${block.reason}`, { field: 'driver', reason: 'blacklisted', listingId: block.ref });
+  }
   if (hasOpenDebt(app, driver.id)) {
     throw refused(`driver ${driver.name} has an open debt; it must be paid (top up) before a new session`, { field: 'driver', reason: 'open_debt' });
   }
