@@ -12,6 +12,7 @@ import { compensationModule } from './compensation';
 import { refundsModule } from './refunds';
 import { reconciliationModule } from './reconciliation';
 import { riskModule } from './risk';
+import { reportsModule } from './reports';
 import { systemModule } from './system';
 
 /**
@@ -37,6 +38,7 @@ export const depot = composeModules([
   refundsModule,
   reconciliationModule,
   riskModule,
+  reportsModule,
   systemModule(allFigures),
 ]);
 

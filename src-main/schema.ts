@@ -16,3 +16,4 @@ export * from './compensation/schema';
 export * from './refunds/schema';
 export * from './reconciliation/schema';
 export * from './risk/schema';
+export * from './reports/schema';

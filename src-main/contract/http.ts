@@ -9,12 +9,14 @@ import type { Caller, OperatorIdentity } from '../kernel/method';
 import { signedInOperator } from '../operators';
 import { dispatch } from './dispatch';
 import { CONTENT_SECURITY_POLICY } from './csp';
+import { handleDownload } from './download';
 
 /**
  * Browser mode: the contract over HTTP.
  *
  * - `POST /rpc` with `{"method": "...", "params": {...}}` answers a CallResult as JSON.
  * - `GET /events` streams the event bus as server-sent events.
+ * - `GET /download/<provider>/<id>` streams a file a module wrote for the signed-in operator (download.ts).
  * - Everything else serves the built renderer.
  *
  * Two secrets, two purposes. The instance token (a file in the data directory, mode 0600) proves
@@ -209,7 +211,7 @@ async function route(app: AppContext, opts: HttpServerOptions, door: Door, req: 
     res.end();
     return;
   }
-  if (url.pathname === '/rpc' || url.pathname === '/events') {
+  if (url.pathname === '/rpc' || url.pathname === '/events' || url.pathname.startsWith('/download/')) {
     if (!hasInstanceToken(req, opts.token)) {
       send(res, 401, {
         ok: false,
@@ -219,6 +221,7 @@ async function route(app: AppContext, opts: HttpServerOptions, door: Door, req: 
     }
     if (url.pathname === '/rpc' && req.method === 'POST') return await handleRpc(app, req, res);
     if (url.pathname === '/events' && req.method === 'GET') return handleEvents(req, res, door.sseClients);
+    if (req.method === 'GET' && url.pathname.startsWith('/download/')) return handleDownload(app, signedInOperator(app, sessionToken(req)), url.pathname, res);
     send(res, 405, { ok: false, error: { code: 'invalid_input', message: `${req.method} not allowed on ${url.pathname}` } });
     return;
   }

@@ -1,7 +1,7 @@
 import { getTableName, is } from 'drizzle-orm';
 import { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { MethodDef } from './method';
-import type { ChargerHooks, CronDef, DemoStep, DoctorCheckDef, FigureProvider, Worker } from './plugins';
+import type { ChargerHooks, CronDef, DemoStep, DoctorCheckDef, DownloadProvider, FigureProvider, Worker } from './plugins';
 
 /**
  * A domain module: everything one domain plugs into the depot, in one descriptor exported by its
@@ -33,6 +33,8 @@ export interface DomainModule<M extends MethodMap = MethodMap> {
   /** The tables this domain owns; no other domain's SQL names them (test/structure). */
   tables?: readonly SQLiteTable[];
   chargerHooks?: Partial<ChargerHooks>;
+  /** Files the module offers for download, by provider name (GET /download/<name>/<id>). */
+  downloads?: Record<string, DownloadProvider>;
 }
 
 export function defineModule<M extends MethodMap>(module: DomainModule<M>): DomainModule<M> {
@@ -62,6 +64,7 @@ export interface Composition<M = MethodMap> {
   /** Which module owns each table, by table name. */
   tableOwners: ReadonlyMap<string, string>;
   chargerHooks: Partial<ChargerHooks>;
+  downloads: Readonly<Record<string, DownloadProvider>>;
 }
 
 export class CompositionError extends Error {
@@ -103,6 +106,7 @@ export function composeModules<const T extends readonly DomainModule<MethodMap>[
   const steps = new Claims('demo step');
   const tableNames = new Claims('table');
   const hooks = new Claims('charger hook');
+  const downloadNames = new Claims('download');
   const out = {
     methods: {} as MethodMap,
     // any: as in DomainModule.workers.
@@ -113,6 +117,7 @@ export function composeModules<const T extends readonly DomainModule<MethodMap>[
     demoSteps: [] as DemoStep[],
     tables: [] as SQLiteTable[],
     chargerHooks: {} as Record<string, unknown>,
+    downloads: {} as Record<string, DownloadProvider>,
   };
   for (const m of modules) {
     names.claim(m.name, m.name);
@@ -128,6 +133,10 @@ export function composeModules<const T extends readonly DomainModule<MethodMap>[
     for (const [name, hook] of Object.entries(m.chargerHooks ?? {})) {
       hooks.claim(name, m.name);
       out.chargerHooks[name] = hook;
+    }
+    for (const [name, provider] of Object.entries(m.downloads ?? {})) {
+      downloadNames.claim(name, m.name);
+      out.downloads[name] = provider;
     }
     out.workers.push(...(m.workers ?? []));
     out.crons.push(...(m.crons ?? []));

@@ -170,3 +170,21 @@ export interface ChargerHooks {
   authorizeIdTag(app: AppContext, idTag: string, where: AuthorizeContext): IdTagInfo;
   onTransactionRecords?(app: AppContext, records: TransactionRecordNotice[]): void;
 }
+
+// ── downloads ───────────────────────────────────────────────────────────────────────────────────
+
+/** A file a module offers for download (an export it wrote), found by its id. */
+export interface DownloadFile {
+  /** Absolute path of the finished file. */
+  path: string;
+  /** The name the browser or the save dialog proposes. */
+  fileName: string;
+  contentType: string;
+}
+
+/**
+ * Resolves a download id to its file, for the signed-in operator; null when there is no such
+ * finished file. HTTP serves it at GET /download/<name>/<id>; the desktop shell copies it to where
+ * the operator chose in the save dialog. Never base64 in a JSON answer.
+ */
+export type DownloadProvider = (app: AppContext, id: string, operator: { id: string; role: string }) => DownloadFile | null;

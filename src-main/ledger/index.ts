@@ -72,6 +72,7 @@ export {
   type StatementLine,
 } from './queries';
 export { verifyLedger } from './verify';
+export { trialBalance, driverMovements, couponsOutstanding, type TrialLine, type MovementByCode, type CouponOutstanding } from './reporting';
 export { driverContacts, driversMatching, transfersOfSession, transferFacts, netRefundedFen, debtCollected, resettlementResult } from './lookups';
 export { ledgerFigures, ledgerDemoStep } from './system';
 export { type TransferCode } from './schema';

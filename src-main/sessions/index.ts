@@ -57,7 +57,7 @@ export {
 } from './force-close';
 export { sessionFigures } from './figures';
 export { energyByCharger, type ChargerEnergy } from './energy';
-export { failedStartsSince, type FailedStartFact } from './lookups';
+export { failedStartsSince, settledSessionsBetween, type FailedStartFact, type SettledSessionFact } from './lookups';
 export { recordFailedStarts, type FailedStart } from './seed';
 export {
   runSweep,

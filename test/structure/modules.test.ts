@@ -75,7 +75,7 @@ describe('composeModules', () => {
 
 describe('the depot', () => {
   it('composes every domain folder, and every table of the schema has one owner', async () => {
-    const layers = new Set(['kernel', 'contract', 'boot', 'cli', 'shell', 'money']);
+    const layers = new Set(['kernel', 'contract', 'boot', 'cli', 'shell', 'money', 'excel']);
     const names = depot.modules.map((m) => m.name).sort();
     expect(names).toEqual(domainFolders().filter((d) => !layers.has(d)));
     const schema = (await import('../../src-main/schema')) as Record<string, unknown>;
