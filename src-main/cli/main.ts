@@ -45,7 +45,12 @@ export function findCommand(argv: string[]): { command: Command; rest: string[] 
     i += takesValue ? 2 : 1;
   }
   const after = argv.slice(i);
-  const words = after.slice(0, 2).filter((w) => !w.startsWith('-'));
+  // The command's words come before its first option: at most three (`risk rule set`).
+  const words: string[] = [];
+  for (const w of after.slice(0, 3)) {
+    if (w.startsWith('-')) break;
+    words.push(w);
+  }
   for (let n = words.length; n >= 1; n -= 1) {
     const name = words.slice(0, n).join(' ');
     const command = commands.find((c) => c.name === name);
@@ -57,7 +62,7 @@ export function findCommand(argv: string[]): { command: Command; rest: string[] 
 /** The words a user typed as the command, global options before it left out (for the error). */
 function commandWords(argv: string[]): string {
   const out: string[] = [];
-  for (let i = 0; i < argv.length && out.length < 2; i += 1) {
+  for (let i = 0; i < argv.length && out.length < 3; i += 1) {
     const a = argv[i];
     if (a.startsWith('-')) {
       if (GLOBAL_WITH_VALUE.has(a)) i += 1;

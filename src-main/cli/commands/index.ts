@@ -10,6 +10,7 @@ import { campaignCommands } from './campaigns';
 import { sessionCommands } from './sessions';
 import { sweepCommands } from './sweep';
 import { inboxCommands } from './inbox';
+import { riskCommands } from './risk';
 
 /** Every CLI command; domains add their list here. */
 export const commands: Command[] = [
@@ -24,4 +25,5 @@ export const commands: Command[] = [
   ...paymentCommands,
   ...refundCommands,
   ...campaignCommands,
+  ...riskCommands,
 ];
