@@ -10,7 +10,7 @@ import { formatReport, machine, tempDir, type Benchmark, type BenchReport } from
 const here = path.dirname(fileURLToPath(import.meta.url));
 const available = fs
   .readdirSync(here)
-  .filter((f) => f.endsWith('.ts') && !['run.ts', 'harness.ts'].includes(f))
+  .filter((f) => f.endsWith('.ts') && !f.endsWith('-child.ts') && !['run.ts', 'harness.ts'].includes(f))
   .map((f) => f.replace(/\.ts$/, ''))
   .sort();
 

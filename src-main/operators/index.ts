@@ -8,7 +8,7 @@ export { ROLES, type Role, operators, auditLog } from './schema';
 export { appendAudit, verifyAudit, summarizeInput, type AuditVerdict } from './audit';
 export { authenticate, createOperator, createFirstAdmin, listOperators, operatorCount, findOperator, signedInOperator, type OperatorSummary } from './service';
 export { operatorMethods } from './methods';
-export { operatorIdByName, operatorNames } from './lookups';
+export { operatorIdByName, operatorNames, iterateAudit, type AuditEntry } from './lookups';
 export { hashPassword, verifyPassword, DUMMY_HASH } from './passwords';
 
 // ── the module: what this domain plugs into the depot (src-main/modules.ts composes them) ──────

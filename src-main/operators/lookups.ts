@@ -24,3 +24,29 @@ export function operatorNames(app: Db, operatorIds: readonly string[]): Map<stri
   for (const [id, name] of rows) out.set(id, name);
   return out;
 }
+
+export interface AuditEntry {
+  id: number;
+  at: number;
+  operatorName: string | null;
+  transport: string;
+  method: string;
+  inputSummary: string;
+  result: string;
+}
+
+/** The audit log, newest first, a page at a time by id (what an export of the Audit page writes). */
+export function* iterateAudit(app: Db, opts: { from?: number; to?: number } = {}, pageSize = 1000): Generator<AuditEntry> {
+  let before = Number.MAX_SAFE_INTEGER;
+  for (;;) {
+    const page = app.sqlite
+      .prepare<unknown[], AuditEntry>(
+        `SELECT id, at, operator_name AS operatorName, transport, method, input_summary AS inputSummary, result
+         FROM audit_log WHERE id < ? AND at >= ? AND at < ? ORDER BY id DESC LIMIT ?`,
+      )
+      .all(before, opts.from ?? 0, opts.to ?? Number.MAX_SAFE_INTEGER, pageSize);
+    yield* page;
+    if (page.length < pageSize) return;
+    before = page[page.length - 1].id;
+  }
+}

@@ -51,6 +51,8 @@ export {
   getOrder,
   findOrder,
   listOrders,
+  iterateOrders,
+  type OrderFilter,
   orderCoupon,
   cancelOrder,
   cancelInTx,

@@ -532,6 +532,40 @@ export function expireOrders(app: App, opts: { limit?: number } = {}): ExpireRes
   return out;
 }
 
+/**
+ * Every order a list filter matches, newest first, with the driver's name and phone, read a page at
+ * a time by key (no OFFSET, no cursor held between pages): what an export of the list writes.
+ */
+export function* iterateOrders(
+  app: Pick<App, 'sqlite'>,
+  f: Omit<OrderFilter, 'limit' | 'offset'> = {},
+  pageSize = 1000,
+): Generator<OrderRow & { driverName: string; driverPhone: string }> {
+  let after: { createdAt: number; id: string } | null = null;
+  for (;;) {
+    const { clause: w, params: args } = whereOf([
+      ['o.state = @state', 'state', f.state],
+      ['o.driver_id = @driverId', 'driverId', f.driverId],
+      ['o.channel = @channel', 'channel', f.channel],
+      ['o.created_at >= @from', 'from', f.from],
+      ['o.created_at < @to', 'to', f.to],
+      ['(o.number LIKE @search OR o.driver_id IN (SELECT value FROM json_each(@drivers)))', 'search', f.search ? `%${f.search}%` : undefined],
+      ['(o.created_at < @afterAt OR (o.created_at = @afterAt AND o.id < @afterId))', 'afterAt', after?.createdAt],
+    ]);
+    if (f.search) args.drivers = JSON.stringify(driversMatching(app, f.search));
+    if (after) args.afterId = after.id;
+    const rows = app.sqlite
+      .prepare<unknown[], OrderRow>(
+        `SELECT ${ORDER_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1o.$2')} FROM payment_orders o ${w} ORDER BY o.created_at DESC, o.id DESC LIMIT @limit`,
+      )
+      .all({ ...args, limit: pageSize });
+    const contacts = driverContacts(app, [...new Set(rows.map((o) => o.driverId))]);
+    for (const o of rows) yield { ...o, driverName: contacts.get(o.driverId)?.name ?? '', driverPhone: contacts.get(o.driverId)?.phone ?? '' };
+    if (rows.length < pageSize) return;
+    after = { createdAt: rows[rows.length - 1].createdAt, id: rows[rows.length - 1].id };
+  }
+}
+
 // --- confirming a payment ------------------------------------------------------------------------------
 
 export type ConfirmOutcome = 'paid' | 'duplicate' | 'unmatched' | 'duplicate_unmatched';

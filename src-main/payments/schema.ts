@@ -80,6 +80,8 @@ export const paymentOrders = sqliteTable(
       .where(sql`${t.requestKey} is not null`),
     index('payment_orders_state_created').on(t.state, t.createdAt),
     index('payment_orders_driver').on(t.driverId, t.createdAt),
+    // Newest-first lists and exports page by (created_at, id).
+    index('payment_orders_created').on(t.createdAt, t.id),
     // Reconciliation: the orders paid in a day, in order of payment.
     index('payment_orders_paid')
       .on(t.paidAt)

@@ -11,6 +11,8 @@ import { defineWorker } from '../jobs';
 import { dayStart } from '../ledger';
 import type { ExportState } from './schema';
 import { REPORT_KINDS, reportFileName, writeReport, type Locale, type ReportKind, type ReportParams } from './workbooks';
+import { LIST_KINDS, listExport, type ListKind } from './lists';
+import { businessDate } from '../kernel/clock';
 
 /**
  * Report exports: a workbook is asked for, written by a background job (with progress on the Jobs
@@ -62,14 +64,19 @@ const MAX_DAYS = 366;
 
 export interface ExportRequest {
   kind: ReportKind;
-  from: string;
+  /** Reports: the period (depot days). A list: optional, its dates are in the filter. */
+  from?: string;
   to?: string;
   stationId?: string | null;
   locale?: Locale;
+  list?: ListKind;
+  filter?: Record<string, unknown>;
 }
 
 function resolve(app: AppContext, req: ExportRequest): ReportParams {
   if (!REPORT_KINDS.includes(req.kind)) throw new DepotError('invalid_input', `kind: one of ${REPORT_KINDS.join(', ')}`, { field: 'kind' });
+  if (req.kind === 'list') return resolveList(app, req);
+  if (!req.from) throw new DepotError('invalid_input', 'from: a report needs its first day (yyyy-MM-dd)', { field: 'from' });
   const to = req.to ?? req.from;
   const fromMs = dayStart(req.from, app.clock.timeZone, 'from');
   const toStart = dayStart(to, app.clock.timeZone, 'to');
@@ -77,6 +84,18 @@ function resolve(app: AppContext, req: ExportRequest): ReportParams {
   if ((toStart - fromMs) / 86_400_000 >= MAX_DAYS) throw new DepotError('invalid_input', `to: at most ${MAX_DAYS} days in one report`, { field: 'to' });
   const next = new Date(Date.parse(`${to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
   return { kind: req.kind, from: req.from, to, fromMs, toMs: dayStart(next, app.clock.timeZone, 'to'), stationId: req.stationId ?? null, locale: req.locale ?? 'zh-CN' };
+}
+
+function resolveList(app: AppContext, req: ExportRequest): ReportParams {
+  if (!req.list || !LIST_KINDS.includes(req.list)) throw new DepotError('invalid_input', `list: one of ${LIST_KINDS.join(', ')}`, { field: 'list' });
+  try {
+    // Checked now, so a misspelt filter is refused to the operator, not found failed in the job.
+    listExport(app, req.list, req.filter ?? {}, req.locale ?? 'zh-CN');
+  } catch (e) {
+    throw new DepotError('invalid_input', (e as Error).message, { field: 'filter' });
+  }
+  const today = businessDate(app.clock.now(), app.clock.timeZone);
+  return { kind: 'list', list: req.list, filter: req.filter ?? {}, from: today, to: today, fromMs: 0, toMs: 0, locale: req.locale ?? 'zh-CN' };
 }
 
 /** Records the export and enqueues its job, in one transaction. */

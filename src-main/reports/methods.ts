@@ -7,6 +7,7 @@ import { liabilitiesReport } from './liabilities';
 import { revenueReport } from './revenue';
 import { EXPORT_STATES } from './schema';
 import { REPORT_KINDS } from './workbooks';
+import { LIST_KINDS, type ListKind } from './lists';
 import { trialBalance } from '../ledger';
 import { DepotError } from '../kernel/errors';
 
@@ -123,12 +124,31 @@ export const reportMethods = {
     },
   }),
   'reports.export': method({
-    summary: 'Ask for a report as an Excel workbook; a background job writes it (progress on the Jobs page); fetch it from downloadUrl when done.',
+    summary:
+      'Ask for a report, or a list with its filters (kind list: sessions, orders, statement, refund_tasks, adjustments, alerts, jobs, audit), as an Excel workbook; a background job writes it (progress on the Jobs page); fetch it from downloadUrl when done.',
     kind: 'command',
-    roles: FINANCE,
-    input: z.object({ kind: z.enum(REPORT_KINDS), ...period, stationId: z.string().optional(), locale: z.enum(['zh-CN', 'en-US']).optional() }).strict(),
+    roles: ALL_ROLES,
+    input: z
+      .object({
+        kind: z.enum(REPORT_KINDS),
+        from: date.optional(),
+        to: date.optional(),
+        stationId: z.string().optional(),
+        locale: z.enum(['zh-CN', 'en-US']).optional(),
+        list: z.enum(LIST_KINDS as [ListKind, ...ListKind[]]).optional(),
+        filter: z.record(z.string(), z.unknown()).optional(),
+      })
+      .strict(),
     output: exportSchema,
-    handler: (ctx, input) => exportOut(requestExport(ctx.app, input, { operatorId: ctx.caller.operator!.id })),
+    handler: (ctx, input) => {
+      // The money reports are finance's; a list export is for whoever may read that list.
+      const role = ctx.caller.operator!.role;
+      if (input.kind !== 'list' && !(FINANCE as readonly string[]).includes(role))
+        throw new DepotError('forbidden', `kind: the ${input.kind} report is for finance`, { field: 'kind' });
+      if (input.kind === 'list' && input.list === 'audit' && role !== 'admin' && role !== 'supervisor')
+        throw new DepotError('forbidden', 'list: the audit log is for supervisors', { field: 'list' });
+      return exportOut(requestExport(ctx.app, input, { operatorId: ctx.caller.operator!.id }));
+    },
   }),
   'reports.exports': method({
     summary: 'Your exports, newest first.',

@@ -4,13 +4,14 @@ import { trialBalance, type TrialLine } from '../ledger';
 import { adjustmentsReport, namesOf, type AdjustmentLine } from './adjustments';
 import { liabilitiesReport } from './liabilities';
 import { revenueReport, type RevenueLine } from './revenue';
+import { LIST_TITLES, listExport, type ListKind } from './lists';
 
 /**
  * The reports as Excel workbooks, written streaming to a file (exports.ts puts it in place). Sheet
  * and column names in Chinese, or English for en-US; names, not ids.
  */
 
-export const REPORT_KINDS = ['revenue', 'liabilities', 'adjustments', 'trial_balance'] as const;
+export const REPORT_KINDS = ['revenue', 'liabilities', 'adjustments', 'trial_balance', 'list'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 export type Locale = 'zh-CN' | 'en-US';
 
@@ -23,10 +24,14 @@ export interface ReportParams {
   toMs: number;
   stationId?: string | null;
   locale: Locale;
+  /** kind 'list': which list, and its filter (the list method's own). */
+  list?: ListKind;
+  filter?: Record<string, unknown>;
 }
 
 const T = {
   'zh-CN': {
+    list: '列表',
     revenue: '营收报表',
     liabilities: '余额与负债',
     adjustments: '调账与核销',
@@ -61,6 +66,7 @@ const T = {
     value: '金额/数量',
   },
   'en-US': {
+    list: 'List',
     revenue: 'Revenue',
     liabilities: 'Wallets and liabilities',
     adjustments: 'Adjustments',
@@ -101,8 +107,8 @@ const PERIOD_NAMES: Record<Locale, Record<string, string>> = {
   'en-US': { sharp: 'sharp', peak: 'peak', flat: 'flat', valley: 'valley', unallocated: 'unallocated' },
 };
 
-export function reportFileName(p: Pick<ReportParams, 'kind' | 'from' | 'to' | 'locale'>): string {
-  const title = T[p.locale][p.kind];
+export function reportFileName(p: Pick<ReportParams, 'kind' | 'from' | 'to' | 'locale' | 'list'>): string {
+  const title = p.kind === 'list' ? LIST_TITLES[p.list!][p.locale] : T[p.locale][p.kind];
   const period = p.from === p.to ? p.from : p.locale === 'zh-CN' ? `${p.from}至${p.to}` : `${p.from}-to-${p.to}`;
   return `${title}-${period}.xlsx`.replace(/[\\/:*?"<>|]/g, '_');
 }
@@ -110,13 +116,17 @@ export function reportFileName(p: Pick<ReportParams, 'kind' | 'from' | 'to' | 'l
 export async function writeReport(app: AppContext, p: ReportParams, file: string, onRows?: (n: number) => void): Promise<number> {
   const wb = newWorkbook(file);
   const t = T[p.locale];
+  const title = p.kind === 'list' ? LIST_TITLES[p.list!][p.locale] : t[p.kind];
   await writeInfoSheet(wb, t.info, [
-    [t[p.kind], p.from === p.to ? p.from : `${p.from} — ${p.to}`],
+    [title, p.kind === 'list' ? JSON.stringify(p.filter ?? {}) : p.from === p.to ? p.from : `${p.from} — ${p.to}`],
     [t.made, new Date(app.clock.now()).toISOString()],
   ]);
   const opts = { zone: app.clock.timeZone, totalsLabel: t.total, onRows };
   let rows = 0;
-  if (p.kind === 'revenue') {
+  if (p.kind === 'list') {
+    const x = listExport(app, p.list!, p.filter, p.locale);
+    rows = await writeSheet(wb, title, x.columns, x.rows, opts);
+  } else if (p.kind === 'revenue') {
     const r = revenueReport(app, { from: p.fromMs, to: p.toMs, stationId: p.stationId });
     const cols: Column<RevenueLine>[] = [
       { header: t.station, kind: 'text', value: (l) => l.stationName },

@@ -29,6 +29,8 @@ export {
   findSession,
   requireSession,
   listSessions,
+  iterateSessions,
+  type SessionListRow,
   sessionTimeline,
   sessionSamples,
   listNotifications,

@@ -76,7 +76,8 @@ export const chargingSessions = sqliteTable(
     index('charging_sessions_connector').on(t.chargerId, t.connectorId, t.state),
     index('charging_sessions_state').on(t.state),
     index('charging_sessions_driver').on(t.driverId, t.createdAt),
-    index('charging_sessions_created').on(t.createdAt),
+    // Newest-first lists and exports page by (created_at, id): the key a page starts after.
+    index('charging_sessions_created').on(t.createdAt, t.id),
     // Compensation criteria: failed starts in a time range, covering what a dry run reads of them.
     index('charging_sessions_failed_cover')
       .on(t.createdAt, t.driverId, t.stationId, t.chargerId, t.failureCode, t.id)

@@ -145,6 +145,56 @@ export function listSessions(app: AppContext, q: ListQuery): { items: SessionRow
   return { items, total };
 }
 
+/**
+ * Every session a list filter matches, newest first, read a page at a time by key (never OFFSET,
+ * never an open cursor between pages): an export of a million sessions can yield to the event
+ * loop between pages while other work writes to the database.
+ */
+export type SessionListRow = Pick<
+  SessionRow,
+  | 'id'
+  | 'state'
+  | 'chargerId'
+  | 'connectorId'
+  | 'driverId'
+  | 'startedAt'
+  | 'stoppedAt'
+  | 'energyWh'
+  | 'amountFen'
+  | 'electricityFen'
+  | 'serviceFen'
+  | 'debtFen'
+  | 'createdAt'
+>;
+
+/** The columns a list export writes (not the quote or the review fields): a million rows read fast. */
+const LIST_SELECT = `SELECT id, state, charger_id AS chargerId, connector_id AS connectorId, driver_id AS driverId, started_at AS startedAt, stopped_at AS stoppedAt,
+  energy_wh AS energyWh, amount_fen AS amountFen, electricity_fen AS electricityFen, service_fen AS serviceFen, debt_fen AS debtFen, created_at AS createdAt
+  FROM charging_sessions`;
+
+export function* iterateSessions(app: AppContext, q: Omit<ListQuery, 'limit' | 'offset'>, pageSize = 1000): Generator<SessionListRow> {
+  let after: { createdAt: number; id: string } | null = null;
+  for (;;) {
+    const { clause, params } = whereOf([
+      ['state = @state', 'state', q.state],
+      ['charger_id = @chargerId', 'chargerId', q.chargerId],
+      ['driver_id = @driverId', 'driverId', q.driverId],
+      ['created_at >= @from', 'from', q.from],
+      ['created_at < @to', 'to', q.to],
+      ['(created_at < @afterAt OR (created_at = @afterAt AND id < @afterId))', 'afterAt', after?.createdAt],
+    ]);
+    const page = cachedStatement<SessionListRow>(app.sqlite, `${LIST_SELECT} ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit`).all({
+      ...params,
+      ...(after ? { afterId: after.id } : {}),
+      limit: pageSize,
+    });
+    yield* page;
+    if (page.length < pageSize) return;
+    const last = page[page.length - 1];
+    after = { createdAt: last.createdAt, id: last.id };
+  }
+}
+
 /** A record for the driver (the SMS/app push is a later step; the row is what counts). */
 export function notifyDriver(app: AppContext, n: { driverId: string; sessionId: string | null; kind: string; text: string }): void {
   app.sqlite

@@ -1,0 +1,236 @@
+import { z } from 'zod';
+import type { AppContext } from '../kernel/context';
+import type { Column } from '../excel';
+import { listAlerts, type Alert } from '../alerts';
+import { listJobs, JOB_STATES, type JobSummary } from '../jobs';
+import { dayStart, driverContacts, driverStatement, type StatementLine } from '../ledger';
+import { iterateAudit, operatorNames, type AuditEntry } from '../operators';
+import { iterateOrders, ORDER_STATES, PAYMENT_CHANNELS, type OrderRow } from '../payments';
+import { listAdjustments, listTasks, ADJUSTMENT_STATES, REFUND_TASK_STATES, type AdjustmentRow, type RefundTaskRow } from '../refunds';
+import { iterateSessions, SESSION_STATES, type SessionListRow } from '../sessions';
+import type { Locale } from './workbooks';
+
+/**
+ * Export on every list: what a list page shows with its current filters, every matching row (not
+ * the page on screen), through the same streaming writer as the reports. Each list's filter is the
+ * list method's own (dates as yyyy-MM-dd, depot days); an unknown filter key is refused, naming it.
+ */
+
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date is yyyy-MM-dd');
+const range = { from: date.optional(), to: date.optional() };
+
+export const LIST_FILTERS = {
+  sessions: z.object({ state: z.enum(SESSION_STATES).optional(), chargerId: z.string().optional(), driverId: z.string().optional(), ...range }).strict(),
+  orders: z
+    .object({
+      state: z.enum(ORDER_STATES).optional(),
+      channel: z.enum(PAYMENT_CHANNELS).optional(),
+      driverId: z.string().optional(),
+      search: z.string().optional(),
+      ...range,
+    })
+    .strict(),
+  statement: z.object({ driverId: z.string().min(1), ...range }).strict(),
+  refund_tasks: z.object({ state: z.enum(REFUND_TASK_STATES).optional() }).strict(),
+  adjustments: z.object({ state: z.enum(ADJUSTMENT_STATES).optional() }).strict(),
+  alerts: z.object({ open: z.boolean().optional() }).strict(),
+  jobs: z.object({ state: z.enum(JOB_STATES).optional(), queue: z.string().optional(), kind: z.string().optional() }).strict(),
+  audit: z.object(range).strict(),
+} as const;
+
+export type ListKind = keyof typeof LIST_FILTERS;
+export const LIST_KINDS = Object.keys(LIST_FILTERS) as ListKind[];
+
+export const LIST_TITLES: Record<ListKind, Record<Locale, string>> = {
+  sessions: { 'zh-CN': '充电会话', 'en-US': 'Sessions' },
+  orders: { 'zh-CN': '支付订单', 'en-US': 'Payment orders' },
+  statement: { 'zh-CN': '司机账单', 'en-US': 'Driver statement' },
+  refund_tasks: { 'zh-CN': '退款任务', 'en-US': 'Refund tasks' },
+  adjustments: { 'zh-CN': '售后退款', 'en-US': 'Manual refunds' },
+  alerts: { 'zh-CN': '告警', 'en-US': 'Alerts' },
+  jobs: { 'zh-CN': '任务', 'en-US': 'Jobs' },
+  audit: { 'zh-CN': '审计日志', 'en-US': 'Audit log' },
+};
+
+export interface ListExport<R = unknown> {
+  columns: Column<R>[];
+  rows: Iterable<R>;
+}
+
+const BIG = 1_000_000;
+
+function bounds(app: AppContext, f: { from?: string; to?: string }): { from?: number; to?: number } {
+  const zone = app.clock.timeZone;
+  const next = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  return { from: f.from ? dayStart(f.from, zone, 'from') : undefined, to: f.to ? dayStart(next(f.to), zone, 'to') : undefined };
+}
+
+/** Masked the way the screens show it: 138****5678. */
+export function maskPhone(phone: string): string {
+  return phone.length >= 7 ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : phone;
+}
+
+const H = (locale: Locale, zh: string, en: string) => (locale === 'zh-CN' ? zh : en);
+
+function sessionsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.sessions>, l: Locale): ListExport<SessionListRow> {
+  const contacts = new Map<string, { name: string; phone: string }>();
+  const who = (id: string | null) => {
+    if (!id) return '';
+    if (!contacts.has(id)) contacts.set(id, driverContacts(app, [id]).get(id) ?? { name: id, phone: '' });
+    const c = contacts.get(id)!;
+    return `${c.name} ${maskPhone(c.phone)}`.trim();
+  };
+  return {
+    rows: iterateSessions(app, { state: f.state, chargerId: f.chargerId, driverId: f.driverId, ...bounds(app, f) }),
+    columns: [
+      { header: H(l, '会话', 'Session'), kind: 'text', value: (s) => s.id, width: 28 },
+      { header: H(l, '状态', 'State'), kind: 'text', value: (s) => s.state },
+      { header: H(l, '充电桩', 'Charger'), kind: 'text', value: (s) => `${s.chargerId}/${s.connectorId}` },
+      { header: H(l, '司机', 'Driver'), kind: 'text', value: (s) => who(s.driverId), width: 24 },
+      { header: H(l, '开始', 'Started'), kind: 'datetime', value: (s) => s.startedAt, width: 20 },
+      { header: H(l, '结束', 'Stopped'), kind: 'datetime', value: (s) => s.stoppedAt, width: 20 },
+      { header: H(l, '电量 (kWh)', 'Energy (kWh)'), kind: 'kwh', value: (s) => s.energyWh, total: true },
+      { header: H(l, '金额', 'Amount'), kind: 'money', value: (s) => s.amountFen, total: true },
+      { header: H(l, '电费', 'Electricity'), kind: 'money', value: (s) => s.electricityFen, total: true },
+      { header: H(l, '服务费', 'Service'), kind: 'money', value: (s) => s.serviceFen, total: true },
+      { header: H(l, '欠费', 'Debt'), kind: 'money', value: (s) => s.debtFen, total: true },
+    ],
+  };
+}
+
+function ordersExport(app: AppContext, f: z.output<typeof LIST_FILTERS.orders>, l: Locale): ListExport<OrderRow & { driverName: string; driverPhone: string }> {
+  return {
+    rows: iterateOrders(app, { state: f.state, channel: f.channel, driverId: f.driverId, search: f.search, ...bounds(app, f) }),
+    columns: [
+      { header: H(l, '订单号', 'Order'), kind: 'text', value: (o) => o.number, width: 22 },
+      { header: H(l, '状态', 'State'), kind: 'text', value: (o) => o.state },
+      { header: H(l, '渠道', 'Channel'), kind: 'text', value: (o) => o.channel },
+      { header: H(l, '司机', 'Driver'), kind: 'text', value: (o) => `${o.driverName} ${maskPhone(o.driverPhone)}`, width: 24 },
+      { header: H(l, '创建时间', 'Created'), kind: 'datetime', value: (o) => o.createdAt, width: 20 },
+      { header: H(l, '支付时间', 'Paid'), kind: 'datetime', value: (o) => o.paidAt, width: 20 },
+      { header: H(l, '面额', 'Amount'), kind: 'money', value: (o) => o.amount, total: true },
+      { header: H(l, '应付', 'Payable'), kind: 'money', value: (o) => o.payable, total: true },
+      { header: H(l, '到账', 'Credited'), kind: 'money', value: (o) => o.credited, total: true },
+      { header: H(l, '渠道交易号', 'Gateway trade'), kind: 'text', value: (o) => o.providerTradeNo, width: 30 },
+    ],
+  };
+}
+
+function statementExport(app: AppContext, f: z.output<typeof LIST_FILTERS.statement>, l: Locale): ListExport<StatementLine> {
+  const s = driverStatement(app, { driverId: f.driverId, from: f.from, to: f.to, limit: BIG });
+  return {
+    rows: s.lines,
+    columns: [
+      { header: H(l, '时间', 'At'), kind: 'datetime', value: (x) => x.at, width: 20 },
+      { header: H(l, '类型', 'Code'), kind: 'text', value: (x) => x.code },
+      { header: H(l, '账户', 'Account'), kind: 'text', value: (x) => x.account },
+      { header: H(l, '变动', 'Change'), kind: 'money', value: (x) => (x.unit === 'CNY' ? x.amount : null), total: true },
+      { header: H(l, '余额', 'Balance'), kind: 'money', value: (x) => (x.unit === 'CNY' ? x.balanceAfter : null) },
+      { header: H(l, '批次', 'Batch'), kind: 'int', value: (x) => x.batch },
+      { header: H(l, '流水号', 'Transfer'), kind: 'text', value: (x) => x.transferId, width: 30 },
+    ],
+  };
+}
+
+function refundTasksExport(app: AppContext, f: z.output<typeof LIST_FILTERS.refund_tasks>, l: Locale): ListExport<RefundTaskRow> {
+  return {
+    rows: listTasks(app, { state: f.state, limit: BIG }),
+    columns: [
+      { header: H(l, '任务', 'Task'), kind: 'text', value: (t) => t.id, width: 28 },
+      { header: H(l, '状态', 'State'), kind: 'text', value: (t) => t.state },
+      { header: H(l, '渠道', 'Channel'), kind: 'text', value: (t) => t.channel },
+      { header: H(l, '订单号', 'Order'), kind: 'text', value: (t) => t.orderNumber, width: 22 },
+      { header: H(l, '金额', 'Amount'), kind: 'money', value: (t) => t.amount, total: true },
+      { header: H(l, '尝试', 'Attempts'), kind: 'int', value: (t) => t.attempts },
+      { header: H(l, '创建时间', 'Created'), kind: 'datetime', value: (t) => t.createdAt, width: 20 },
+      { header: H(l, '完成时间', 'Completed'), kind: 'datetime', value: (t) => t.completedAt, width: 20 },
+      { header: H(l, '原因', 'Reason'), kind: 'text', value: (t) => t.reason, width: 30 },
+    ],
+  };
+}
+
+function adjustmentsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.adjustments>, l: Locale): ListExport<AdjustmentRow> {
+  const rows = listAdjustments(app, { state: f.state, limit: BIG });
+  const names = operatorNames(app, [...new Set(rows.flatMap((a) => [a.createdBy, a.resolvedBy]).filter((x): x is string => Boolean(x)))]);
+  const who = (id: string | null) => (id ? (names.get(id) ?? id) : '');
+  return {
+    rows,
+    columns: [
+      { header: H(l, '编号', 'Number'), kind: 'text', value: (a) => a.id, width: 28 },
+      { header: H(l, '状态', 'State'), kind: 'text', value: (a) => a.state },
+      { header: H(l, '对象', 'For'), kind: 'text', value: (a) => a.sessionId ?? a.orderId, width: 28 },
+      { header: H(l, '金额', 'Amount'), kind: 'money', value: (a) => a.amount, total: true },
+      { header: H(l, '原因', 'Reason'), kind: 'text', value: (a) => a.reason, width: 30 },
+      { header: H(l, '创建人', 'Created by'), kind: 'text', value: (a) => who(a.createdBy) },
+      { header: H(l, '创建时间', 'Created'), kind: 'datetime', value: (a) => a.createdAt, width: 20 },
+      { header: H(l, '处理人', 'Decided by'), kind: 'text', value: (a) => who(a.resolvedBy) },
+      { header: H(l, '处理时间', 'Decided'), kind: 'datetime', value: (a) => a.resolvedAt, width: 20 },
+    ],
+  };
+}
+
+function alertsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.alerts>, l: Locale): ListExport<Alert> {
+  return {
+    rows: listAlerts(app, { open: f.open, limit: BIG, offset: 0 }).items,
+    columns: [
+      { header: H(l, '级别', 'Level'), kind: 'text', value: (a) => a.level },
+      { header: H(l, '代码', 'Code'), kind: 'text', value: (a) => a.code, width: 26 },
+      { header: H(l, '内容', 'Message'), kind: 'text', value: (a) => a.message, width: 60 },
+      { header: H(l, '次数', 'Count'), kind: 'int', value: (a) => a.count },
+      { header: H(l, '首次', 'First'), kind: 'datetime', value: (a) => a.raisedAt, width: 20 },
+      { header: H(l, '最近', 'Last'), kind: 'datetime', value: (a) => a.lastRaisedAt, width: 20 },
+      { header: H(l, '确认时间', 'Acknowledged'), kind: 'datetime', value: (a) => a.acknowledgedAt, width: 20 },
+    ],
+  };
+}
+
+function jobsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.jobs>, l: Locale): ListExport<JobSummary> {
+  return {
+    rows: listJobs(app, { ...f, limit: BIG, offset: 0 }).items,
+    columns: [
+      { header: H(l, '任务', 'Job'), kind: 'text', value: (j) => j.id, width: 28 },
+      { header: H(l, '类型', 'Kind'), kind: 'text', value: (j) => j.kind, width: 24 },
+      { header: H(l, '状态', 'State'), kind: 'text', value: (j) => j.state },
+      { header: H(l, '尝试', 'Attempt'), kind: 'int', value: (j) => j.attempt },
+      { header: H(l, '计划时间', 'Scheduled'), kind: 'datetime', value: (j) => j.scheduledAt, width: 20 },
+      { header: H(l, '最近错误', 'Last error'), kind: 'text', value: (j) => j.lastError, width: 40 },
+    ],
+  };
+}
+
+function auditExport(app: AppContext, f: z.output<typeof LIST_FILTERS.audit>, l: Locale): ListExport<AuditEntry> {
+  return {
+    rows: iterateAudit(app, bounds(app, f)),
+    columns: [
+      { header: H(l, '序号', 'Id'), kind: 'int', value: (a) => a.id },
+      { header: H(l, '时间', 'At'), kind: 'datetime', value: (a) => a.at, width: 20 },
+      { header: H(l, '操作员', 'Operator'), kind: 'text', value: (a) => a.operatorName },
+      { header: H(l, '来源', 'Transport'), kind: 'text', value: (a) => a.transport },
+      { header: H(l, '操作', 'Method'), kind: 'text', value: (a) => a.method, width: 26 },
+      { header: H(l, '输入', 'Input'), kind: 'text', value: (a) => a.inputSummary, width: 50 },
+      { header: H(l, '结果', 'Result'), kind: 'text', value: (a) => a.result },
+    ],
+  };
+}
+
+/** The rows and columns of one list export; the filter is checked against the list's schema (unknown keys refused). */
+export function listExport(app: AppContext, kind: ListKind, filter: unknown, locale: Locale): ListExport<never> {
+  const parsed = LIST_FILTERS[kind].safeParse(filter ?? {});
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${['filter', ...i.path].join('.')}: ${i.message}${'keys' in i ? ` (${(i.keys as string[]).join(', ')})` : ''}`);
+    throw Object.assign(new Error(issues.join('; ')), { issues });
+  }
+  const f = parsed.data as never;
+  const make = {
+    sessions: sessionsExport,
+    orders: ordersExport,
+    statement: statementExport,
+    refund_tasks: refundTasksExport,
+    adjustments: adjustmentsExport,
+    alerts: alertsExport,
+    jobs: jobsExport,
+    audit: auditExport,
+  }[kind];
+  // Each maker checks its own filter type; the union is erased here, where the filter was parsed by the kind's schema.
+  return (make as unknown as (a: AppContext, f: never, l: Locale) => ListExport<never>)(app, f, locale);
+}

@@ -1,0 +1,69 @@
+import ExcelJS from 'exceljs';
+import { describe, expect, test } from 'vitest';
+import { listSessions, type SessionView } from '../../src-main/sessions';
+import { requestExport, runExport } from '../../src-main/reports';
+import { addOperator, call, ok } from '../helpers';
+import { at, startSessionDepot } from '../sessions/helpers';
+
+async function read(file: string): Promise<ExcelJS.Worksheet> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(file);
+  return wb.worksheets[1];
+}
+
+describe('export on every list', () => {
+  test('the Sessions list exports every row its filter matches, with names and masked phones, money as numbers and a totals row', async () => {
+    const depot = await startSessionDepot();
+    const { app } = depot;
+    const cp = await depot.charger('CP-1');
+    const driver = depot.driver({ topUpYuan: 100 });
+    for (const [start, stop] of [
+      ['10:00', '10:30'],
+      ['11:00', '11:45'],
+    ] as const) {
+      const s = await ok<SessionView>(app, depot.operator, 'sessions.start', { chargerId: 'CP-1', connectorId: 1, driver: driver.id, prepay: '5.00' });
+      const tx = await cp.startTransaction(1, s.idTag, 0, at(start));
+      await cp.stopTransaction(tx, 6_000, at(stop));
+      await depot.settle();
+    }
+    // A third, failed one: the filter leaves it out.
+    await ok(app, depot.operator, 'sessions.start', { chargerId: 'CP-1', connectorId: 2, driver: driver.id, prepay: '5.00' });
+    depot.clock.advance(61_000);
+    await depot.services.scheduler.drain();
+    const paid = listSessions(app, { state: 'PAID' });
+    expect(paid.total).toBe(2);
+
+    const asked = await ok<{ id: string; fileName: string }>(app, depot.operator, 'reports.export', { kind: 'list', list: 'sessions', filter: { state: 'PAID' } });
+    expect(asked.fileName).toMatch(/^充电会话-\d{4}-\d{2}-\d{2}\.xlsx$/);
+    const done = await runExport(app, asked.id);
+    const ws = await read(`${app.paths.dataDir}/${done.path}`);
+    expect(ws.name).toBe('充电会话');
+    expect(ws.rowCount).toBe(1 + 2 + 1);
+    const row = ws.getRow(2);
+    expect(row.getCell(4).value).toBe(`${driver.name} ${driver.phone.slice(0, 3)}****${driver.phone.slice(-4)}`);
+    expect(row.getCell(8).numFmt).toBe('#,##0.00');
+    expect(row.getCell(8).value).toBe(paid.items[0].amountFen! / 100);
+    expect(row.getCell(5).value).toBeInstanceOf(Date);
+    expect(ws.getRow(4).getCell(8).value).toMatchObject({ formula: 'SUM(H2:H3)' });
+  });
+
+  test('a misspelt filter key is refused naming it, before any job; the audit log is for supervisors', async () => {
+    const depot = await startSessionDepot();
+    const { app } = depot;
+    const bad = await call(app, depot.operator, 'reports.export', { kind: 'list', list: 'sessions', filter: { stationID: 'NO-SUCH' } });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) {
+      expect(bad.error.code).toBe('invalid_input');
+      expect(bad.error.message).toContain('stationID');
+    }
+    const audit = await call(app, depot.operator, 'reports.export', { kind: 'list', list: 'audit' });
+    expect(audit.ok || audit.error.code).toBe('forbidden');
+    const money = await call(app, depot.operator, 'reports.export', { kind: 'revenue', from: '2026-01-15' });
+    expect(money.ok || money.error.code).toBe('forbidden');
+    const sup = await addOperator(app, 'supervisor', 'sup-audit');
+    const e = await ok<{ id: string }>(app, sup, 'reports.export', { kind: 'list', list: 'audit' });
+    const ws = await read(`${app.paths.dataDir}/${(await runExport(app, e.id)).path}`);
+    expect(ws.name).toBe('审计日志');
+    expect(ws.rowCount).toBeGreaterThan(1);
+  });
+});
