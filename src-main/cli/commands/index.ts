@@ -11,6 +11,7 @@ import { sessionCommands } from './sessions';
 import { sweepCommands } from './sweep';
 import { inboxCommands } from './inbox';
 import { riskCommands } from './risk';
+import { reconCommands } from './recon';
 
 /** Every CLI command; domains add their list here. */
 export const commands: Command[] = [
@@ -26,4 +27,5 @@ export const commands: Command[] = [
   ...refundCommands,
   ...campaignCommands,
   ...riskCommands,
+  ...reconCommands,
 ];
