@@ -14,7 +14,9 @@ import type { BreakKind, BreakResolution, BreakState } from './schema';
  *
  * Guarantees (test/reconciliation/breaks.test.ts):
  * - A break is opened once per natural key (the trade, the order, the refund); a run or an import
- *   that finds it again changes nothing, and a resolved or written-off break never reopens.
+ *   that finds it again changes nothing, and a resolved or written-off break never reopens. A break
+ *   whose counterpart arrives (a late statement) is closed as matched_late by the next run, also
+ *   while a write-off of it awaits approval: there is no loss left to approve.
  * - Resolutions go through the paths that already move money, never a raw balance change:
  *   credit (补单): a 长款 or a second payment is confirmed through payments (recorded as an unmatched
  *   payment, then credited to the driver's wallet: gateway clearing → wallet, idempotent by the
@@ -84,8 +86,9 @@ export interface Recorded {
 }
 
 /**
- * A day's run hands over its breaks: new ones are opened; open ones the run no longer finds (nor
- * holds as pending) are closed as matched_late. Runs inside the day's transaction.
+ * A day's run hands over its breaks: new ones are opened; unresolved ones (open, or awaiting a
+ * write-off's approval) the run no longer finds (nor holds as pending) are closed as matched_late.
+ * Runs inside the day's transaction.
  */
 export function recordBreaks(app: AppContext, day: string, found: BreakCandidate[], pendingKeys: ReadonlySet<string>): Recorded {
   const now = app.clock.now();
@@ -107,17 +110,21 @@ export function recordBreaks(app: AppContext, day: string, found: BreakCandidate
   }
   const keys = new Set(found.map((c) => c.naturalKey));
   let matchedLate = 0;
-  const openOfDay = allRows<{ id: string; naturalKey: string }>(
-    app.sqlite.prepare("SELECT id, natural_key AS naturalKey FROM recon_breaks WHERE day = ? AND state = 'open'"),
+  // A break awaiting write-off approval is closed too: once the counterpart is there, there is no loss to approve.
+  const unresolvedOfDay = allRows<{ id: string; naturalKey: string; state: BreakState }>(
+    app.sqlite.prepare("SELECT id, natural_key AS naturalKey, state FROM recon_breaks WHERE day = ? AND state IN ('open', 'write_off_requested')"),
     day,
   );
-  for (const b of openOfDay) {
+  for (const b of unresolvedOfDay) {
     if (keys.has(b.naturalKey) || pendingKeys.has(b.naturalKey)) continue;
-    const note = 'both sides now show it (a late statement, or resolved on the payments page)';
+    const note =
+      b.state === 'open'
+        ? 'both sides now show it (a late statement, or resolved on the payments page)'
+        : 'both sides now show it (a late statement, or resolved on the payments page); the write-off asked for is no longer needed';
     expectChanges(
       app.sqlite
-        .prepare("UPDATE recon_breaks SET state = 'resolved', resolution = 'matched_late', note = ?, resolved_at = ?, updated_at = ? WHERE id = ? AND state = 'open'")
-        .run(note, now, now, b.id),
+        .prepare("UPDATE recon_breaks SET state = 'resolved', resolution = 'matched_late', note = ?, resolved_at = ?, updated_at = ? WHERE id = ? AND state = ?")
+        .run(note, now, now, b.id, b.state),
       1,
       `close break ${b.id} as matched late`,
     );

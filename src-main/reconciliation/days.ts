@@ -1,6 +1,6 @@
 import type { AppContext } from '../kernel/context';
 import { writeTx } from '../kernel/db/connection';
-import { allRows, getRow } from '../kernel/db/rows';
+import { allRows, countRows, getRow } from '../kernel/db/rows';
 import { DepotError, expectChanges } from '../kernel/errors';
 import type { By } from '../ledger';
 import type { DayFigures } from './match';
@@ -10,8 +10,9 @@ import type { DayState } from './schema';
  * A reconciled day and finance's sign-off (日结签字).
  *
  * Guarantees (test/reconciliation/breaks.test.ts, "sign-off"):
- * - A day can be signed off only when it has been run, has no pending item (its window has passed)
- *   and every break of it is resolved or written off; otherwise the refusal names what is left.
+ * - A day can be signed off only when it has been run since its last statement rows were imported,
+ *   has no pending item (its window has passed) and every break of it is resolved or written off;
+ *   otherwise the refusal names what is left.
  * - Signing off is once: a second sign-off is refused, and a signed-off day is not run again.
  */
 
@@ -58,6 +59,15 @@ export function listDays(app: Pick<AppContext, 'sqlite'>, from: string, to: stri
   return allRows<Stored>(app.sqlite.prepare(`SELECT ${COLUMNS} FROM recon_days WHERE day >= ? AND day <= ? ORDER BY day DESC`), from, to).map(toRecord);
 }
 
+/** Statement rows of the day kept after its last run (a file imported without running its days). */
+function rowsImportedSince(app: Pick<AppContext, 'sqlite'>, day: string, lastRunAt: number): number {
+  return countRows(
+    app.sqlite.prepare('SELECT count(*) AS n FROM recon_statement_rows r JOIN recon_statements s ON s.id = r.statement_id WHERE r.day = ? AND s.imported_at > ?'),
+    day,
+    lastRunAt,
+  );
+}
+
 export function signOff(app: AppContext, day: string, note: string | undefined, by: By = {}): DayRecord {
   return writeTx(app.sqlite, () => {
     const d = getDay(app, day);
@@ -74,6 +84,17 @@ export function signOff(app: AppContext, day: string, note: string | undefined, 
     }
     const open = d.breaksOpen;
     if (open > 0) throw new DepotError('conflict', `date: ${day} has ${open} break(s) not yet resolved`, { field: 'date', breaksOpen: open });
+    const unrun = rowsImportedSince(app, day, d.lastRunAt);
+    if (unrun > 0) {
+      throw new DepotError(
+        'conflict',
+        `date: ${day} has ${unrun} statement row(s) imported since its last run; run it again (recon run --date ${day}) before signing off`,
+        {
+          field: 'date',
+          rowsSinceRun: unrun,
+        },
+      );
+    }
     const now = app.clock.now();
     expectChanges(
       app.sqlite

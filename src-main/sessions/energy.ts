@@ -8,7 +8,9 @@ import { cachedStatement } from '../kernel/db/statements';
  * - billedWh: the energy the sessions were priced on (energy_wh), sessions stopped in [from, to)
  *   and settled (PAID / UNPAID) or finished and awaiting settlement.
  * - registerWh: per connector, the register's advance from the first session's meterStart to the
- *   last one's meterStop, in start order: energy the connector delivered over the sessions' span.
+ *   last one's meterStop, in start order (by time, never by register: a replaced meter starts low
+ *   again, and sorting by reading would put its sessions first and count the old register's span
+ *   as a gap): energy the connector delivered over the sessions' span.
  * - gapWh: register advance between one session's meterStop and the next one's meterStart, energy
  *   that left the connector while no session was billing it (a reset register counts nothing).
  */
@@ -31,7 +33,7 @@ interface Row {
 const SQL = `SELECT charger_id AS chargerId, connector_id AS connectorId, meter_start_wh AS meterStartWh, meter_stop_wh AS meterStopWh, energy_wh AS energyWh
   FROM charging_sessions
   WHERE stopped_at IS NOT NULL AND stopped_at >= ? AND stopped_at < ? AND state IN ('FINISHED', 'PAID', 'UNPAID')
-  ORDER BY charger_id, connector_id, coalesce(meter_start_wh, 0), started_at`;
+  ORDER BY charger_id, connector_id, coalesce(started_at, stopped_at), id`;
 
 export function energyByCharger(app: Pick<AppContext, 'sqlite'>, from: number, to: number): ChargerEnergy[] {
   const out = new Map<string, ChargerEnergy>();
