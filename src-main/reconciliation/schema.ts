@@ -65,7 +65,8 @@ export const reconStatements = sqliteTable(
 
 /**
  * The rows of every statement, one per gateway fact: a payment (kind payment, its trade number) or a
- * refund (kind refund, its refund number). A fact seen in a second file is not stored twice.
+ * refund (kind refund, its refund number), in one status. A fact seen in a second file in the same
+ * status is not stored twice.
  */
 export const reconStatementRows = sqliteTable(
   'recon_statement_rows',
@@ -90,7 +91,9 @@ export const reconStatementRows = sqliteTable(
     status: text('status').notNull(),
   },
   (t) => [
-    uniqueIndex('recon_statement_rows_fact').on(t.channel, t.kind, t.tradeNo, t.refundNo),
+    // A fact is stored once per status: a refund a first file showed PROCESSING and a later one
+    // SUCCESS is kept both ways (the match reads only SUCCESS), never dropped as a repeat.
+    uniqueIndex('recon_statement_rows_fact').on(t.channel, t.kind, t.tradeNo, t.refundNo, t.status),
     index('recon_statement_rows_statement').on(t.statementId),
     index('recon_statement_rows_order').on(t.orderNo, t.kind),
     index('recon_statement_rows_refund')

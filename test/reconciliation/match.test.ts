@@ -159,6 +159,19 @@ describe('the daily match', () => {
     expect(listBreaks(t.app).breaks).toMatchObject([{ kind: 'refund_mismatch', refundNo: refund.id, gatewayFen: 0, oursFen: 2500 }]);
   });
 
+  it('a refund a first file shows PROCESSING and a later one SUCCESS is kept both ways, and matches once', async () => {
+    t = await reconApp();
+    const a = await paidOrder(t.app, 10000);
+    const refund = await completedRefund(t, a, 2500);
+    await importWechat(t, [wechatRowOf(a), wechatRefundRowOf(a, refund, { 退款状态: 'PROCESSING', 退款成功时间: '' })]);
+    await importWechat(t, [wechatRefundRowOf(a, refund)]);
+    dayAfter(t, 3);
+    const r = runDay(t.app, DAY);
+    expect(r).toMatchObject({ state: 'matched', breaksOpen: 0 });
+    expect(r.figures).toMatchObject({ matchedRefunds: 1, processingRefunds: 1 });
+    expect(r.figures.channels.wechat.gatewayRefunds).toEqual({ count: 1, fen: 2500 });
+  });
+
   it('a day not over yet cannot be run; the daily run catches up every missed day up to yesterday', async () => {
     t = await reconApp();
     expect(() => runDay(t!.app, DAY)).toThrow(/not over yet/);
