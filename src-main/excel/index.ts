@@ -103,6 +103,20 @@ function columnLetter(i: number): string {
 /** Rows written between two turns of the event loop (a few ms of work on this machine). */
 const YIELD_EVERY = 250;
 
+/**
+ * Backpressure. exceljs hands the sheet's XML to the zip without waiting for it to be compressed,
+ * so rows produced faster than zlib deflates them pile up in memory (600 MB for a million rows).
+ * Wait while the zip entry's input has more than its buffer's worth: memory stays flat. (The
+ * sheet's stream and its pipes are exceljs internals, looked up defensively: if they are not
+ * there, no wait.)
+ */
+async function drained(ws: ExcelJS.Worksheet): Promise<void> {
+  type Sink = NodeJS.WritableStream & { writableNeedDrain?: boolean; _writableState?: { needDrain?: boolean } };
+  const sink = (ws as unknown as { stream?: { pipes?: unknown[] } }).stream?.pipes?.[0] as Sink | undefined;
+  // archiver's PassThrough comes from readable-stream 2, whose state is not exposed as writableNeedDrain.
+  if (sink && (sink.writableNeedDrain ?? sink._writableState?.needDrain)) await new Promise((r) => sink.once('drain', r));
+}
+
 export interface SheetOptions {
   zone: string;
   /** Label of the totals row's first cell; no totals row when no column asks for one. */
@@ -143,6 +157,7 @@ export async function writeSheet<R>(
       // Let the event loop breathe: the window, the chargers and the scheduler stay served while a
       // million-row export runs in the same process.
       await new Promise((r) => setImmediate(r));
+      await drained(ws);
     }
   }
   if (columns.some((c) => c.total)) {
