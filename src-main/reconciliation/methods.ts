@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { z } from 'zod';
 import { ALL_ROLES, FINANCE, method, type CallContext } from '../kernel/method';
 import { DepotError } from '../kernel/errors';
@@ -8,6 +11,7 @@ import { findDay, getDay, listDays, signOff, type DayRecord } from './days';
 import { energyOfDay, meteringAnomalies } from './energy';
 import { getStatement, importStatement, listMappings, listStatements, saveMapping, type StatementRecord } from './import';
 import { addDays, runRange, today, type DayResult } from './match';
+import { checkReportRange, reconReportFileName, writeReconReport } from './report';
 import { BREAK_KINDS, BREAK_RESOLUTIONS, BREAK_STATES, DAY_STATES } from './schema';
 import { genericMappingSchema } from './statements';
 
@@ -428,5 +432,26 @@ export const reconMethods = {
     input: z.object({ mapping: genericMappingSchema }),
     output: z.record(z.string(), z.unknown()),
     handler: (ctx, input) => saveMapping(ctx.app, input.mapping, by(ctx)),
+  }),
+  'recon.reportFile': method({
+    summary:
+      'The daily finance report (对账报表) of a day or a range (at most 366 days) as an Excel workbook — summary per day and channel, breaks, energy check, statements — as base64 for the browser to save.',
+    kind: 'query',
+    roles: ALL_ROLES,
+    input: z.object({ date, to: date.optional(), locale: z.enum(['zh-CN', 'en-US']).optional() }),
+    output: z.object({ fileName: z.string(), base64: z.string(), rows: z.number() }),
+    handler: async (ctx, input) => {
+      const to = input.to ?? input.date;
+      const locale = input.locale ?? 'zh-CN';
+      checkReportRange(ctx.app, input.date, to);
+      const fileName = reconReportFileName(input.date, to, locale);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'depotdesk-recon-report-'));
+      try {
+        const r = await writeReconReport(ctx.app, { from: input.date, to, file: path.join(dir, fileName), locale });
+        return { fileName, base64: fs.readFileSync(r.file).toString('base64'), rows: r.rows };
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
   }),
 };
