@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import ExcelJS from 'exceljs';
 import { describe, expect, test, vi } from 'vitest';
 import { main } from '../../src-main/cli/main';
 import { makeApp, REPO_ROOT } from '../helpers';
@@ -134,7 +135,7 @@ describe('depotdesk recon (the CLI on the depot file)', { timeout: 900_000 }, ()
     const imported = await cli(as('fin-a', 'recon', 'import', files.wechat, files.alipay, files.bad, '--no-run'));
     expect(imported.code, imported.stderr).toBe(1);
     expect(imported.stdout).toMatch(/wechat-0301\.csv: imported\n {2}statement \w+ {2}wechat .* merchant 1900000109 {2}bill dates 2026-03-01/);
-    expect(imported.stdout).toMatch(/rows 6 \(repeated 0\) {2}payments 4 ¥338\.10 {2}refunds 2 ¥40\.00/);
+    expect(imported.stdout).toMatch(/rows 6 \(repeated 0\) {2}payments 4 ¥338\.10 {2}refunds 2 ¥40\.00 {2}fees ¥2\.10 {2}net of refunds ¥298\.10/);
     expect(imported.stdout).toMatch(/alipay-0301\.zip: imported/);
     expect(imported.stdout).toMatch(/days: 2026-03-01 \(not run\)/);
     expect(imported.stdout).toMatch(/2 imported, 0 already imported, 1 refused/);
@@ -154,7 +155,7 @@ describe('depotdesk recon (the CLI on the depot file)', { timeout: 900_000 }, ()
     const again = await cli(as('fin-a', 'recon', 'import', copy));
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/wechat-again\.csv: already imported \(same file\), nothing new/);
-    expect(again.stdout).toMatch(/days run:\n {4}2026-03-01 {2}breaks {5}matched 3 {2}pending 0 {2}breaks opened 0, open 5 of 5 {2}energy anomalies 0/);
+    expect(again.stdout).toMatch(/days run:\n {4}2026-03-01 {2}breaks {6}matched 3 {2}pending 0 {2}breaks opened 0, open 5 of 5 {2}energy anomalies 0/);
 
     const open = await cli(as('sup-a', 'recon', 'breaks', '--state', 'open', '--json'));
     expect(open.code, open.stderr).toBe(0);
@@ -184,6 +185,8 @@ describe('depotdesk recon (the CLI on the depot file)', { timeout: 900_000 }, ()
     expect(credited.stdout).toMatch(
       /resolved \(credit\)[\s\S]*gateway ¥88\.00 {2}ours ¥0\.00[\s\S]*closed {3}by fin-b at 20\d\d-\d\d-\d\d \d\d:\d\d:\d\d {2}ref unmatched:/,
     );
+    // A 长款 is money the gateway holds above our books: no loss to write off.
+    expect(credited.stdout).not.toMatch(/loss if written off/);
     const topped = await cli(as('fin-a', 'recon', 'resolve', by.amount_mismatch.id, '--action', 'credit', '--note', '网关多收 0.10', '--json'));
     expect(topped.code, topped.stderr).toBe(0);
     expect(topped.json()).toMatchObject({ state: 'resolved', resolution: 'credit', reference: `recon:${by.amount_mismatch.id}` });
@@ -229,6 +232,7 @@ describe('depotdesk recon (the CLI on the depot file)', { timeout: 900_000 }, ()
       .map((l) => l.trim().split(/\s+/)[2]);
     expect(actions).toEqual(['opened', 'write_off_requested', 'write_off_rejected', 'write_off_requested', 'written_off']);
     expect(history.stdout).toMatch(/write_off_rejected +fin-b +先查渠道对账单/);
+    expect(history.stdout).toMatch(/^break +\w+ {2}written_off\n[\s\S]*diff -¥20\.00 {2}loss if written off ¥20\.00\n/);
 
     const signed = await cli(as('fin-b', 'recon', 'signoff', '--date', DAY, '--note', '3 月 1 日对账完成'));
     expect(signed.code, signed.stderr).toBe(0);
@@ -246,6 +250,28 @@ describe('depotdesk recon (the CLI on the depot file)', { timeout: 900_000 }, ()
     const days = await cli(as('sup-a', 'recon', 'days', '--from', '2026-02-28', '--to', '2026-03-02'));
     expect(days.code, days.stderr).toBe(0);
     expect(days.stdout).toMatch(/^2 day\(s\)\n2026-03-02 {2}matched .*\n2026-03-01 {2}signed_off .*signed off by fin-b/);
+
+    // The finance report: an Excel workbook at the path asked for, that exceljs opens.
+    const xlsx = path.join(dir, 'report-0301.xlsx');
+    const report = await cli(as('sup-a', 'recon', 'report', '--date', DAY, '--to', '2026-03-02', '--file', xlsx, '--locale', 'en-US', '--json'));
+    expect(report.code, report.stderr).toBe(0);
+    const written = report.json<{ file: string; fileName: string; rows: number; bytes: number }>();
+    expect(written).toMatchObject({ file: xlsx, fileName: `reconciliation-${DAY}-to-2026-03-02.xlsx` });
+    expect(fs.statSync(xlsx).size).toBe(written.bytes);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.partial'))).toEqual([]);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(xlsx);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['Summary', 'Breaks', 'Energy', 'Statements']);
+    const texts = (name: string) => {
+      const lines: string[] = [];
+      wb.getWorksheet(name)!.eachRow((row) => lines.push((row.values as unknown[]).map((v) => (v instanceof Date ? v.toISOString() : String(v ?? ''))).join('|')));
+      return lines;
+    };
+    const shortRow = texts('Breaks').find((l) => l.includes(orders.missing.number));
+    expect(shortRow).toMatch(/short \(ours only\).*written off.*fin-b/);
+    expect(texts('Breaks').filter((l) => /\|(resolved|written off)\|/.test(l))).toHaveLength(5);
+    expect(texts('Statements').filter((l) => /wechat-0301\.csv|alipay-0301\.zip/.test(l))).toHaveLength(2);
+    expect(texts('Summary').some((l) => l.includes('2026-03-02'))).toBe(true);
 
     const statements = await inProcess(as('sup-a', 'recon', 'statements', '--json'));
     expect(statements.code, statements.stderr).toBe(0);
@@ -321,6 +347,9 @@ describe('depotdesk recon (the CLI on the depot file)', { timeout: 900_000 }, ()
       [as('fin-a', 'recon', 'reject', 'B1'), /--note is required/],
       [as('fin-a', 'recon', 'signoff', '--date', '01/03/2026'), /--date must be a date/],
       [as('fin-a', 'recon', 'mapping', 'save', '--file', path.join(dir, 'none.json')), /--file: cannot read/],
+      [as('fin-a', 'recon', 'report', '--date', DAY, '--file', path.join(dir, 'no-folder', 'r.xlsx')), /--file: folder .*no-folder does not exist/],
+      [as('fin-a', 'recon', 'report', '--date', DAY, '--file', path.join(dir, 'r.xlsx'), '--locale', 'fr-FR'), /--locale must be one of zh-CN, en-US/],
+      [as('fin-a', 'recon', 'report', '--date', '2026-03-32', '--file', path.join(dir, 'r.xlsx')), /--date must be a date/],
     ];
     for (const [argv, message] of cases) {
       const r = await inProcess(argv);

@@ -99,7 +99,7 @@ function timeFn(cx: CommandContext): (ms: number | null) => string {
 function statementLines(s: Statement): string[] {
   return [
     `  statement ${s.id}  ${s.channel} (${s.layout}${s.source && s.source !== s.channel ? `, ${s.source}` : ''})  merchant ${s.merchantId || '-'}  bill dates ${s.billDates.join(', ') || '-'}`,
-    `  rows ${s.rowCount} (repeated ${s.repeatedRows})  payments ${s.paymentCount} ${money(s.paymentTotal)}  refunds ${s.refundCount} ${money(s.refundTotal)}  fees ${money(s.fees)}  net ${money(s.net)}`,
+    `  rows ${s.rowCount} (repeated ${s.repeatedRows})  payments ${s.paymentCount} ${money(s.paymentTotal)}  refunds ${s.refundCount} ${money(s.refundTotal)}  fees ${money(s.fees)}  net of refunds ${money(s.net)}`,
     ...s.notes.map((n) => `  note: ${n}`),
   ];
 }
@@ -107,7 +107,7 @@ function statementLines(s: Statement): string[] {
 function runLine(d: Run | Day): string {
   const opened = 'breaksOpened' in d ? `opened ${d.breaksOpened}, ` : '';
   const late = 'matchedLate' in d && d.matchedLate > 0 ? `, matched late ${d.matchedLate}` : '';
-  return `${d.day}  ${d.state.padEnd(10)} matched ${d.matchedPayments + d.matchedRefunds}  pending ${d.pendingCount}  breaks ${opened}open ${d.breaksOpen} of ${d.breaksTotal}${late}  energy anomalies ${d.energyAnomalies}`;
+  return `${d.day}  ${d.state.padEnd(11)} matched ${d.matchedPayments + d.matchedRefunds}  pending ${d.pendingCount}  breaks ${opened}open ${d.breaksOpen} of ${d.breaksTotal}${late}  energy anomalies ${d.energyAnomalies}`;
 }
 
 function breakLine(b: Break): string {
@@ -118,10 +118,10 @@ function breakLine(b: Break): string {
 
 function describeBreak(b: Break, when: (ms: number | null) => string): string {
   return [
-    `break    ${b.id}  ${b.state}${b.resolution ? ` (${b.resolution})` : ''}`,
+    `break    ${b.id}  ${b.state}${b.resolution && b.resolution !== b.state ? ` (${b.resolution})` : ''}`,
     `kind     ${b.kind} on ${b.day}, ${b.channel}`,
     `refs     order ${b.orderNumber ?? '-'}  trade ${b.tradeNo ?? '-'}  refund ${b.refundNo ?? '-'}`,
-    `amounts  gateway ${money(b.gateway)}  ours ${money(b.ours)}  diff ${money(b.diff)}  loss if written off ${money(b.loss)}`,
+    `amounts  gateway ${money(b.gateway)}  ours ${money(b.ours)}  diff ${money(b.diff)}${b.loss.fen > 0 ? `  loss if written off ${money(b.loss)}` : ''}`,
     `owner    ${b.owner?.name ?? '-'}`,
     ...(b.requestedBy ? [`write-off asked by ${b.requestedBy.name} at ${when(b.requestedAt)}`] : []),
     ...(b.resolvedBy || b.resolvedAt ? [`closed   by ${b.resolvedBy?.name ?? 'the run'} at ${when(b.resolvedAt)}${b.reference ? `  ref ${b.reference}` : ''}`] : []),
@@ -473,4 +473,45 @@ const statementCommands: Command[] = [
   },
 ];
 
-export const reconCommands: Command[] = [importCommand, ...dayCommands, ...breakCommands, ...statementCommands];
+// ── the finance report ───────────────────────────────────────────────────────────────────────────
+
+const LOCALES = ['zh-CN', 'en-US'];
+
+/** --file as given, or the report's own name inside it when it names a folder; the folder must exist. */
+function reportTarget(file: string): { target: string; isFolder: boolean } {
+  const target = path.resolve(file);
+  if (fs.existsSync(target) && fs.statSync(target).isDirectory()) return { target, isFolder: true };
+  if (!fs.existsSync(path.dirname(target))) throw new UsageError(`--file: folder ${path.dirname(target)} does not exist`, { field: '--file' });
+  return { target, isFolder: false };
+}
+
+/** Writes the workbook next to its place, then renames it in: never a half-written file. */
+function writeReport(target: string, base64: string): void {
+  const tmp = `${target}.${process.pid}.partial`;
+  try {
+    fs.writeFileSync(tmp, Buffer.from(base64, 'base64'));
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw new DepotError('unavailable', `could not write ${target}: ${(e as Error).message}`, { field: '--file' });
+  }
+}
+
+const reportCommand: Command = {
+  name: 'recon report',
+  summary: 'The finance report (对账报表) of a day or a range as an Excel workbook: summary per day and channel, breaks, energy, statements.',
+  usage: 'depotdesk recon report --date yyyy-MM-dd [--to yyyy-MM-dd] --file X.xlsx|FOLDER [--locale zh-CN|en-US] --as OPERATOR [--json]',
+  options: { date: { type: 'string' }, to: { type: 'string' }, file: { type: 'string' }, locale: { type: 'string' } },
+  async run(cx) {
+    const range = rangeOptions(cx);
+    const where = reportTarget(requireOption(cx, 'file', 'where to write the .xlsx, or a folder'));
+    const locale = oneOf(cx, 'locale', LOCALES);
+    const r = await recon<MethodOutput<'recon.reportFile'>>(cx, 'recon.reportFile', { ...range, locale });
+    const file = where.isFolder ? path.join(where.target, r.fileName) : where.target;
+    writeReport(file, r.base64);
+    const out = { file, fileName: r.fileName, rows: r.rows, bytes: fs.statSync(file).size };
+    cx.print(out, `wrote ${file} (${r.rows} rows, ${out.bytes} bytes)`);
+  },
+};
+
+export const reconCommands: Command[] = [importCommand, ...dayCommands, ...breakCommands, ...statementCommands, reportCommand];
