@@ -32,6 +32,7 @@ export {
 } from './breaks';
 export { getDay, findDay, listDays, signOff, type DayRecord } from './days';
 export { energyOfDay, meteringAnomalies, differenceBp, type EnergyCheck } from './energy';
+export { writeReconReport, reconReportFileName, type ReconReportResult } from './report';
 export { reconMethods } from './methods';
 export { reconDailyWorker, reconDailyCron, RECON_JOB_KIND } from './jobs';
 

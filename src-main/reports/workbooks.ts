@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import type { AppContext } from '../kernel/context';
+import { reconReportFileName, writeReconReport } from '../reconciliation';
 import { newWorkbook, writeInfoSheet, writeSheet, type Column } from '../excel';
 import { trialBalance, type TrialLine } from '../ledger';
 import { adjustmentsReport, namesOf, type AdjustmentLine } from './adjustments';
@@ -11,7 +13,7 @@ import { LIST_TITLES, listExport, type ListKind } from './lists';
  * and column names in Chinese, or English for en-US; names, not ids.
  */
 
-export const REPORT_KINDS = ['revenue', 'liabilities', 'adjustments', 'trial_balance', 'list'] as const;
+export const REPORT_KINDS = ['revenue', 'liabilities', 'adjustments', 'trial_balance', 'reconciliation', 'list'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 export type Locale = 'zh-CN' | 'en-US';
 
@@ -32,6 +34,7 @@ export interface ReportParams {
 const T = {
   'zh-CN': {
     list: '列表',
+    reconciliation: '对账报表',
     revenue: '营收报表',
     liabilities: '余额与负债',
     adjustments: '调账与核销',
@@ -67,6 +70,7 @@ const T = {
   },
   'en-US': {
     list: 'List',
+    reconciliation: 'Reconciliation',
     revenue: 'Revenue',
     liabilities: 'Wallets and liabilities',
     adjustments: 'Adjustments',
@@ -108,12 +112,20 @@ const PERIOD_NAMES: Record<Locale, Record<string, string>> = {
 };
 
 export function reportFileName(p: Pick<ReportParams, 'kind' | 'from' | 'to' | 'locale' | 'list'>): string {
+  if (p.kind === 'reconciliation') return reconReportFileName(p.from, p.to, p.locale);
   const title = p.kind === 'list' ? LIST_TITLES[p.list!][p.locale] : T[p.locale][p.kind];
   const period = p.from === p.to ? p.from : p.locale === 'zh-CN' ? `${p.from}至${p.to}` : `${p.from}-to-${p.to}`;
   return `${title}-${period}.xlsx`.replace(/[\\/:*?"<>|]/g, '_');
 }
 
 export async function writeReport(app: AppContext, p: ReportParams, file: string, onRows?: (n: number) => void): Promise<number> {
+  if (p.kind === 'reconciliation') {
+    // The finance reconciliation report is reconciliation's own workbook (its summary, breaks, energy
+    // check and statements sheets); here it only gains the job, the progress and the download.
+    const r = await writeReconReport(app, { from: p.from, to: p.to, file: `${file}.xlsx`, locale: p.locale });
+    fs.renameSync(r.file, file);
+    return r.rows;
+  }
   const wb = newWorkbook(file);
   const t = T[p.locale];
   const title = p.kind === 'list' ? LIST_TITLES[p.list!][p.locale] : t[p.kind];
