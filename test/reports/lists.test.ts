@@ -66,4 +66,22 @@ describe('export on every list', () => {
     expect(ws.name).toBe('审计日志');
     expect(ws.rowCount).toBeGreaterThan(1);
   });
+
+  test('the reconciliation finance report exports through the same job and download, a day not yet reconciled named as such', async () => {
+    const depot = await startSessionDepot();
+    const { app } = depot;
+    const fin = await addOperator(app, 'finance', 'fin-recon');
+    const e = await ok<{ id: string; fileName: string }>(app, fin, 'reports.export', { kind: 'reconciliation', from: '2026-01-14' });
+    expect(e.fileName).toBe('对账报表-2026-01-14.xlsx');
+    const done = await runExport(app, e.id);
+    expect(done.state).toBe('done');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(`${app.paths.dataDir}/${done.path}`);
+    const summary = wb.worksheets[0];
+    const cells = summary
+      .getSheetValues()
+      .flat()
+      .filter((v) => typeof v === 'string');
+    expect(cells.some((v) => (v as string).includes('未对账'))).toBe(true);
+  });
 });
