@@ -1010,4 +1010,10 @@ export const enUS: Dictionary = {
   'ledger.holds.released': 'Released {amount}',
   'ledger.holds.expireNow': 'Release all expired holds',
   'ledger.holds.expired': 'Released {count} expired hold(s)',
+  'listExport.button': 'Export Excel',
+  'listExport.running': 'Exporting {percent}%',
+  'listExport.done': 'Exported {rows} rows: {file}',
+  'listExport.cancelled': 'Not saved: {file}',
+  'listExport.failed': 'Export failed: {error}',
+  'listExport.unsupported': 'The "{filter}" filter cannot be exported; clear it to export',
 };

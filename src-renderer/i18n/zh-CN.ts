@@ -1004,6 +1004,12 @@ export const zhCN = {
   'ledger.holds.released': '已释放 {amount}',
   'ledger.holds.expireNow': '释放所有过期冻结',
   'ledger.holds.expired': '已释放 {count} 笔过期冻结',
+  'listExport.button': '导出 Excel',
+  'listExport.running': '导出中 {percent}%',
+  'listExport.done': '已导出 {rows} 行：{file}',
+  'listExport.cancelled': '已取消保存 {file}',
+  'listExport.failed': '导出失败：{error}',
+  'listExport.unsupported': '「{filter}」筛选不能导出，清除后再导出',
 } as const;
 
 export type I18nKey = keyof typeof zhCN;

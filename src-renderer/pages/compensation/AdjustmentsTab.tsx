@@ -9,6 +9,7 @@ import { useModalSubmit } from '../../lib/useModalSubmit';
 import { formatTime } from '../../lib/time';
 import { useRoute } from '../../lib/route';
 import { useQuery } from '../../lib/useQuery';
+import { ExportButton } from '../../components/ExportButton';
 import { SUPERVISORS, useSession } from '../../session';
 
 /**
@@ -43,6 +44,7 @@ export default function AdjustmentsTab() {
           data-testid="adj-state-filter"
           options={(['pending', 'approved', 'rejected'] as const).map((s) => ({ value: s, label: t(`refunds.adj.state.${s}` as I18nKey) }))}
         />
+        <ExportButton list="adjustments" filter={{ state }} />
       </Space>
       <AdjustmentsTable rows={list.data ?? []} loading={list.loading} onChanged={() => void list.reload()} />
     </Flex>

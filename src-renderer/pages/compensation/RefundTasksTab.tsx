@@ -9,6 +9,7 @@ import { useModalSubmit } from '../../lib/useModalSubmit';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { useSession, type Role } from '../../session';
+import { ExportButton } from '../../components/ExportButton';
 
 /**
  * Refund tasks (退款任务): money going back through WeChat Pay or Alipay. Failed tasks stay here
@@ -91,6 +92,7 @@ export default function RefundTasksTab() {
         <Button onClick={() => void run()} loading={running} data-testid="task-run">
           {t('refunds.task.run')}
         </Button>
+        <ExportButton list="refund_tasks" filter={{ state }} />
       </Space>
       <Table<Task>
         rowKey="id"

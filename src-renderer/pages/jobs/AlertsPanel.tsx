@@ -7,6 +7,7 @@ import { useI18n, type I18nKey } from '../../i18n';
 import { useReportError } from '../../lib/errors';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
+import { ExportButton } from '../../components/ExportButton';
 import { SUPERVISORS, useSession } from '../../session';
 import type { AlertRow } from './model';
 
@@ -46,6 +47,7 @@ export function AlertsPanel({ version, onChanged }: { version: number; onChanged
         <Button icon={<ReloadOutlined />} onClick={() => void list.reload()}>
           {t('common.refresh')}
         </Button>
+        <ExportButton list="alerts" filter={{ open: all ? undefined : true }} />
       </Flex>
       <Table<AlertRow>
         rowKey="id"

@@ -5,6 +5,7 @@ import { api } from '../../api';
 import { useI18n } from '../../i18n';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
+import { ExportButton } from '../../components/ExportButton';
 import { JobActions } from './JobActions';
 import { STATES, STATE_COLOR, stateLabel, stateTime, type JobState, type JobStats, type JobSummary } from './model';
 
@@ -33,15 +34,9 @@ export function JobsTable({
   onChanged(): void;
 }) {
   const { t } = useI18n();
+  const narrow = { state: filter.state, queue: filter.queue, kind: filter.kind };
   const list = useQuery(
-    () =>
-      api.jobs.list({
-        state: filter.state,
-        queue: filter.queue,
-        kind: filter.kind,
-        limit: filter.pageSize,
-        offset: (filter.page - 1) * filter.pageSize,
-      }),
+    () => api.jobs.list({ ...narrow, limit: filter.pageSize, offset: (filter.page - 1) * filter.pageSize }),
     [filter.state, filter.queue, filter.kind, filter.page, filter.pageSize, version],
   );
   const columns = useJobColumns(onChanged);
@@ -75,6 +70,7 @@ export function JobsTable({
         <Button icon={<ReloadOutlined />} onClick={() => void list.reload()}>
           {t('common.refresh')}
         </Button>
+        <ExportButton list="jobs" filter={narrow} />
       </Flex>
       <Table<JobSummary>
         rowKey="id"

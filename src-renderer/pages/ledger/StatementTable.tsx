@@ -7,12 +7,19 @@ import { useI18n } from '../../i18n';
 import { formatFen } from '../../lib/format';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
+import { ExportButton } from '../../components/ExportButton';
 import { ACCOUNTS, ACCOUNT_LABEL, CODES, CODE_LABEL, signed, type StatementAccount, type StatementLine, type TransferCode } from './model';
 
 const LIMIT = 1000;
 
 /** Points lines count points; every other line is money in fen. */
 const amountText = (l: StatementLine, n: number, text: string) => (l.unit === 'points' ? String(n) : text);
+
+/** The statement's export takes a period only: an account or movement filter on screen is named, and the export waits for it to be cleared. */
+function unexportable(t: ReturnType<typeof useI18n>['t'], accounts: boolean, codes: boolean): string | undefined {
+  const named = [accounts && t('ledger.statement.accounts'), codes && t('ledger.statement.codes')].filter(Boolean);
+  return named.length ? named.join(', ') : undefined;
+}
 
 /**
  * A driver's statement like a bank's: every movement with its running balance. Filters narrow
@@ -60,6 +67,7 @@ export function StatementTable({ driverId, version }: { driverId: string; versio
           onChange={setCodes}
           options={CODES.map((c) => ({ value: c, label: t(CODE_LABEL[c]) }))}
         />
+        <ExportButton list="statement" filter={{ driverId, from, to }} unsupported={unexportable(t, accounts.length > 0, codes.length > 0)} />
       </Flex>
       {s && <Typography.Text type="secondary">{t('ledger.statement.opening', balances(s.opening))}</Typography.Text>}
       {s?.truncated && <Alert type="info" showIcon message={t('ledger.statement.truncated', { count: LIMIT })} />}

@@ -9,6 +9,7 @@ import { navigate, useHashParam } from '../../lib/route';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { useSession, type Role } from '../../session';
+import { ExportButton } from '../../components/ExportButton';
 
 /**
  * Payment orders (支付订单): the counter that sells top-ups and packages with a QR code, the
@@ -263,6 +264,7 @@ function Orders({ version }: { version: number }) {
           options={(['PENDING_PAYMENT', 'PAID', 'CANCELLED'] as const).map((s) => ({ value: s, label: t(`payments.state.${s}` as I18nKey) }))}
         />
         <Input.Search allowClear placeholder={t('payments.searchOrders')} onSearch={(v) => (setSearch(v), setPage(1))} style={{ width: 260 }} />
+        <ExportButton list="orders" filter={{ state, search: search.trim() }} />
       </Space>
       <Table<Order>
         rowKey="id"

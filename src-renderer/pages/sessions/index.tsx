@@ -8,6 +8,7 @@ import { useReportError } from '../../lib/errors';
 import { formatFen, formatWh } from '../../lib/format';
 import { useHashParam } from '../../lib/route';
 import { formatTime } from '../../lib/time';
+import { ExportButton } from '../../components/ExportButton';
 import { useQuery } from '../../lib/useQuery';
 import { ChargerRecords } from './ChargerRecords';
 import { DriverName, DriverSelect } from './DriverSelect';
@@ -188,6 +189,17 @@ function SessionFilters({ filter, onChange, stuckCount, onRefresh }: { filter: F
       <Button icon={<ReloadOutlined />} onClick={onRefresh}>
         {t('common.refresh')}
       </Button>
+      <ExportButton
+        list="sessions"
+        filter={{
+          state: filter.state,
+          chargerId: filter.chargerId,
+          driverId: filter.driverId,
+          from: filter.range?.[0].format('YYYY-MM-DD'),
+          to: filter.range?.[1].format('YYYY-MM-DD'),
+        }}
+        unsupported={filter.stuck ? t('sessions.filter.stuckOnly') : undefined}
+      />
     </Flex>
   );
 }

@@ -6,9 +6,10 @@ import { api, useDepotEvents } from '../../api';
 import type { MethodOutput } from '../../../src-main/contract/types';
 import { useI18n } from '../../i18n';
 import { useReportError } from '../../lib/errors';
-import { ADMINS, useSession } from '../../session';
+import { ADMINS, SUPERVISORS, useSession } from '../../session';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
+import { ExportButton } from '../../components/ExportButton';
 
 type AuditRow = MethodOutput<'audit.list'>[number];
 type Verdict = MethodOutput<'audit.verify'>;
@@ -57,6 +58,7 @@ export default function AuditTab() {
         <Button icon={<ReloadOutlined />} onClick={() => void latest.reload()}>
           {t('common.refresh')}
         </Button>
+        {can(SUPERVISORS) && <ExportButton list="audit" filter={{}} />}
         {can(ADMINS) && (
           <Button icon={<SafetyCertificateOutlined />} loading={verifying} onClick={() => void verify()} data-testid="verify-audit">
             {t('audit.verify')}
