@@ -308,7 +308,7 @@ describe('depotdesk recon (the CLI on the depot file)', { timeout: 900_000 }, ()
     ]);
   });
 
-  test('mappings: saved from a JSON file and listed', async () => {
+  test('mappings saved from a JSON file and listed; a report into a folder takes its own name', async () => {
     const { dir, as } = await reconDepot();
     const file = path.join(dir, 'lakala.json');
     fs.writeFileSync(file, JSON.stringify({ name: '拉卡拉', columns: { orderNo: '商户订单号', amount: '交易金额', time: '交易时间', fee: '手续费' } }));
@@ -322,6 +322,15 @@ describe('depotdesk recon (the CLI on the depot file)', { timeout: 900_000 }, ()
     const incomplete = await inProcess(as('fin-a', 'recon', 'mapping', 'save', '--file', file));
     expect(incomplete.code).toBe(2);
     expect(incomplete.stderr).toMatch(/columns\.orderNo/);
+
+    // --file naming a folder: the report's own name inside it (a day not reconciled yet is in it as such).
+    const intoFolder = await inProcess(as('sup-a', 'recon', 'report', '--date', DAY, '--file', dir));
+    expect(intoFolder.code, intoFolder.stderr).toBe(0);
+    const named = path.join(dir, `对账报表-${DAY}.xlsx`);
+    expect(intoFolder.stdout).toContain(`wrote ${named} (`);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(named);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['汇总', '差错', '电量核对', '对账单']);
   });
 
   test('bad input is a usage error (exit 2) naming the problem, before anything is done', async () => {
