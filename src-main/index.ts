@@ -108,6 +108,14 @@ async function start(): Promise<void> {
   unregisterIpc = registerIpc(opened, ipcMain, {
     devServerUrl: devServer,
     windows: () => BrowserWindow.getAllWindows().map((w) => w.webContents),
+    saveDialog: (windowId, file) => {
+      const options = {
+        defaultPath: path.join(app.getPath('downloads'), file.fileName),
+        filters: file.fileName.endsWith('.xlsx') ? [{ name: 'Excel', extensions: ['xlsx'] }] : [],
+      };
+      const win = BrowserWindow.getAllWindows().find((w) => w.webContents.id === windowId);
+      return win ? dialog.showSaveDialog(win, options) : dialog.showSaveDialog(options);
+    },
   });
   opened.events.subscribe((event) => {
     const note = alertNotification(event, opened.config.locale);

@@ -12,10 +12,13 @@ import type { CallResult } from '../src-main/contract/types';
  *   frame and the operator's role, so the bridge itself trusts nothing it is given.
  * - Event listeners receive the event only, never Electron's IpcRendererEvent (whose `sender`
  *   is ipcRenderer itself, the very object the bridge exists to hide).
+ * - `saveDownload` asks the main process to save a finished download (a report export) where the
+ *   operator chooses in the native save dialog; the file never passes through the page.
  */
 
 export const CALL_CHANNEL = 'depot:call';
 export const EVENT_CHANNEL = 'depot:event';
+export const SAVE_DOWNLOAD_CHANNEL = 'depot:saveDownload';
 /** How the main process hands the method list to the preload (webPreferences.additionalArguments). */
 export const METHODS_ARG = '--depot-methods=';
 
@@ -25,10 +28,19 @@ export interface DepotPlatform {
   versions: { electron: string | null; chrome: string | null; node: string | null };
 }
 
+/** What a saved download answers: whether the operator saved it (or cancelled), and where. */
+export interface SavedDownload {
+  saved: boolean;
+  path: string | null;
+  fileName: string;
+}
+
 /** `window.depot`. The renderer's api/ layer wraps it into the typed client. */
 export interface DepotBridge {
   methods: Record<string, (params?: unknown) => Promise<CallResult>>;
   onEvent(cb: (e: DepotEvent) => void): () => void;
+  /** A method's downloadUrl (/download/<provider>/<id>) or its parts, saved through the save dialog. */
+  saveDownload(target: string | { provider: string; id: string }): Promise<CallResult<SavedDownload>>;
   platform: DepotPlatform;
 }
 
@@ -75,6 +87,15 @@ export function createBridge(ipc: RendererIpcLike, names: readonly string[], pla
 
   return Object.freeze({
     methods,
+    async saveDownload(target: string | { provider: string; id: string }): Promise<CallResult<SavedDownload>> {
+      // Only the two shapes the main process accepts cross; it checks them again.
+      const arg = typeof target === 'string' ? target : { provider: String(target?.provider), id: String(target?.id) };
+      try {
+        return (await ipc.invoke(SAVE_DOWNLOAD_CHANNEL, arg)) as CallResult<SavedDownload>;
+      } catch (e) {
+        return { ok: false, error: { code: 'unavailable', message: `DepotDesk core did not answer: ${(e as Error)?.message ?? String(e)}` } };
+      }
+    },
     onEvent(cb: (e: DepotEvent) => void): () => void {
       if (typeof cb !== 'function') throw new TypeError('depot.onEvent needs a function');
       const listener = (_event: unknown, payload?: unknown): void => cb(payload as DepotEvent);

@@ -1,6 +1,7 @@
 import { defineModule, tablesOf } from '../kernel/module';
 import * as ledgerSchema from './schema';
 import { ledgerMethods } from './methods';
+import { debtAgeingMethods } from './ageing';
 import { ledgerDemoStep, ledgerDoctorCheck, ledgerFigures } from './system';
 import { ledgerExpireHoldsCron, ledgerExpireHoldsWorker } from './jobs';
 
@@ -76,12 +77,13 @@ export { trialBalance, driverMovements, couponsOutstanding, type TrialLine, type
 export { driverContacts, driversMatching, transfersOfSession, transferFacts, netRefundedFen, debtCollected, resettlementResult } from './lookups';
 export { ledgerFigures, ledgerDemoStep } from './system';
 export { type TransferCode } from './schema';
+export { openDebtAgeing, DEBT_AGE_BUCKETS, type DebtAgeing, type DebtAgeBucket } from './ageing';
 
 // ── the module: what this domain plugs into the depot (src-main/modules.ts composes them) ──────
 
 export const ledgerModule = defineModule({
   name: 'ledger',
-  methods: ledgerMethods,
+  methods: { ...ledgerMethods, ...debtAgeingMethods },
   workers: [ledgerExpireHoldsWorker],
   crons: [ledgerExpireHoldsCron],
   figures: [ledgerFigures],

@@ -1,6 +1,7 @@
 import { defineModule, tablesOf } from '../kernel/module';
 import * as reconSchema from './schema';
 import { reconMethods } from './methods';
+import { reconSummaryMethods } from './summary';
 import { reconDailyCron, reconDailyWorker } from './jobs';
 
 /**
@@ -34,11 +35,12 @@ export { getDay, findDay, listDays, signOff, type DayRecord } from './days';
 export { energyOfDay, meteringAnomalies, differenceBp, type EnergyCheck } from './energy';
 export { writeReconReport, reconReportFileName, type ReconReportResult } from './report';
 export { reconMethods } from './methods';
+export { openBreakSummary, reconSummaryMethods, type OpenBreakSummary } from './summary';
 export { reconDailyWorker, reconDailyCron, RECON_JOB_KIND } from './jobs';
 
 export const reconciliationModule = defineModule({
   name: 'reconciliation',
-  methods: reconMethods,
+  methods: { ...reconMethods, ...reconSummaryMethods },
   workers: [reconDailyWorker],
   crons: [reconDailyCron],
   tables: tablesOf(reconSchema),

@@ -4,6 +4,7 @@ import * as sweeperSchema from './sweeper-schema';
 import type { SessionState } from './schema';
 import { sessionMethods } from './methods';
 import { parkedRecordMethods } from './parked-methods';
+import { sessionChartMethods } from './chart-methods';
 import { inboxDoctorCheck } from './parked';
 import { sessionFigures } from './figures';
 import { startTimeoutWorker } from './start';
@@ -58,6 +59,7 @@ export {
   type LateStopOutcome,
 } from './force-close';
 export { sessionFigures } from './figures';
+export { settledPerBucket, activityByCharger, type HourBucket, type ChargerActivity } from './charts';
 export { energyByCharger, type ChargerEnergy } from './energy';
 export { failedStartsSince, settledSessionsBetween, type FailedStartFact, type SettledSessionFact } from './lookups';
 export { recordFailedStarts, type FailedStart } from './seed';
@@ -88,7 +90,7 @@ declare module '../kernel/events' {
 
 export const sessionsModule = defineModule({
   name: 'sessions',
-  methods: { ...sessionMethods, ...sweeperMethods, ...parkedRecordMethods },
+  methods: { ...sessionMethods, ...sweeperMethods, ...parkedRecordMethods, ...sessionChartMethods },
   workers: [startTimeoutWorker, consumeInboxWorker, sweepWorker, detectStuckWorker],
   crons: [consumeInboxCron, sweepCron, detectStuckCron],
   figures: [sessionFigures, sweeperFigures],

@@ -20,3 +20,13 @@ export function setDepotZone(zone: string): void {
 export function formatTime(ms: number, pattern = 'YYYY-MM-DD HH:mm:ss'): string {
   return dayjs(ms).tz(depotZone).format(pattern);
 }
+
+/** Midnight that begins a depot day (yyyy-MM-dd) in the depot's zone, as an instant (ms). */
+export function depotDayStart(date: string): number {
+  return dayjs.tz(date, depotZone).valueOf();
+}
+
+/** The depot day (yyyy-MM-dd) an instant falls in, `days` later (negative: earlier). */
+export function depotDate(ms: number, days = 0): string {
+  return dayjs(ms).tz(depotZone).add(days, 'day').format('YYYY-MM-DD');
+}

@@ -45,7 +45,7 @@ export const pages: readonly PageEntry[] = [
   { key: 'reconciliation', label: 'nav.reconciliation', icon: <InteractionOutlined />, page: comingSoon('nav.reconciliation', 'soon.reconciliation') },
   { key: 'risk', label: 'nav.risk', icon: <AlertOutlined />, page: comingSoon('nav.risk', 'soon.risk') },
   { key: 'jobs', label: 'nav.jobs', icon: <ScheduleOutlined />, page: lazy(() => import('./jobs')) },
-  { key: 'reports', label: 'nav.reports', icon: <FileExcelOutlined />, page: comingSoon('nav.reports', 'soon.reports') },
+  { key: 'reports', label: 'nav.reports', icon: <FileExcelOutlined />, page: lazy(() => import('./reports')) },
   { key: 'settings', label: 'nav.settings', icon: <SettingOutlined />, page: lazy(() => import('./settings')) },
 ];
 

@@ -38,7 +38,7 @@ const platform = { os: 'linux', arch: 'x64', versions: { electron: '45.4.1', chr
 describe('the preload bridge (window.depot)', () => {
   it('exposes exactly the methods the main process listed, and nothing else', () => {
     const bridge = createBridge(new FakeIpcRenderer(), ['auth.me', 'sessions.start'], platform);
-    expect(Object.keys(bridge).sort()).toEqual(['methods', 'onEvent', 'platform']);
+    expect(Object.keys(bridge).sort()).toEqual(['methods', 'onEvent', 'platform', 'saveDownload']);
     expect(Object.keys(bridge.methods)).toEqual(['auth.me', 'sessions.start']);
     expect(Object.getOwnPropertyNames(bridge.methods)).toEqual(['auth.me', 'sessions.start']);
     expect(Object.values(bridge.methods).every((f) => typeof f === 'function')).toBe(true);
@@ -61,6 +61,21 @@ describe('the preload bridge (window.depot)', () => {
     const bridge = createBridge(ipc, ['auth.login'], platform);
     await expect(bridge.methods['auth.login']({ name: 'wang.li', password: 'pw' })).resolves.toEqual({ ok: true, data: 'answer' });
     expect(ipc.invoked).toEqual([{ channel: 'depot:call', args: [{ method: 'auth.login', params: { name: 'wang.li', password: 'pw' } }] }]);
+  });
+
+  it('saves a download over depot:saveDownload with only the target, by URL or by its two parts; a silent main process is "unavailable"', async () => {
+    const ipc = new FakeIpcRenderer();
+    ipc.answer = async () => ({ ok: true, data: { saved: true, path: '/home/op/营收.xlsx', fileName: '营收.xlsx' } });
+    const bridge = createBridge(ipc, [], platform);
+    await expect(bridge.saveDownload('/download/reports/01J')).resolves.toEqual({ ok: true, data: { saved: true, path: '/home/op/营收.xlsx', fileName: '营收.xlsx' } });
+    // Extra properties of an object the page passes are not sent on.
+    await bridge.saveDownload({ provider: 'reports', id: '01J', extra: 'x' } as { provider: string; id: string });
+    expect(ipc.invoked).toEqual([
+      { channel: 'depot:saveDownload', args: ['/download/reports/01J'] },
+      { channel: 'depot:saveDownload', args: [{ provider: 'reports', id: '01J' }] },
+    ]);
+    ipc.answer = () => Promise.reject(new Error("No handler registered for 'depot:saveDownload'"));
+    await expect(bridge.saveDownload('/download/reports/01J')).resolves.toMatchObject({ ok: false, error: { code: 'unavailable' } });
   });
 
   it('turns a main process that does not answer into an "unavailable" result instead of a throw', async () => {

@@ -1,10 +1,27 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { operatorCount } from '../../src-main/operators';
-import { CALL_CHANNEL, EVENT_CHANNEL, registerIpc, type IpcInvokeEventLike, type IpcMainLike, type WebContentsLike } from '../../src-main/contract/ipc';
+import {
+  CALL_CHANNEL,
+  EVENT_CHANNEL,
+  SAVE_DOWNLOAD_CHANNEL,
+  registerIpc,
+  type IpcInvokeEventLike,
+  type IpcMainLike,
+  type SaveDialogLike,
+  type WebContentsLike,
+} from '../../src-main/contract/ipc';
 import type { CallResult } from '../../src-main/contract/types';
 import type { DepotEvent } from '../../src-main/kernel/events';
-import { CALL_CHANNEL as PRELOAD_CALL_CHANNEL, EVENT_CHANNEL as PRELOAD_EVENT_CHANNEL } from '../../src-preload/bridge';
-import { addOperator, makeApp } from '../helpers';
+import type { DownloadFile } from '../../src-main/kernel/plugins';
+import { requestExport, runExport } from '../../src-main/reports';
+import {
+  CALL_CHANNEL as PRELOAD_CALL_CHANNEL,
+  EVENT_CHANNEL as PRELOAD_EVENT_CHANNEL,
+  SAVE_DOWNLOAD_CHANNEL as PRELOAD_SAVE_DOWNLOAD_CHANNEL,
+} from '../../src-preload/bridge';
+import { addOperator, makeApp, tempDir } from '../helpers';
 
 /** ipcMain as the adapter sees it: one handler per channel, invoked the way Electron would. */
 class FakeIpcMain implements IpcMainLike {
@@ -21,6 +38,11 @@ class FakeIpcMain implements IpcMainLike {
     if (!handler) throw new Error(`No handler registered for '${CALL_CHANNEL}'`);
     const event: IpcInvokeEventLike = { sender: { id: windowId }, senderFrame: frameUrl === null ? null : { url: frameUrl } };
     return (await handler(event, request)) as CallResult;
+  }
+  async invokeOn(channel: string, frameUrl: string | null, windowId: number, arg: unknown): Promise<CallResult> {
+    const handler = this.handlers.get(channel);
+    if (!handler) throw new Error(`No handler registered for '${channel}'`);
+    return (await handler({ sender: { id: windowId }, senderFrame: frameUrl === null ? null : { url: frameUrl } }, arg)) as CallResult;
   }
 }
 
@@ -39,11 +61,11 @@ class FakeWindow implements WebContentsLike {
 
 const OUR_PAGE = 'app://depotdesk/index.html';
 
-function setup(opts: { devServerUrl?: string | null } = {}) {
+function setup(opts: { devServerUrl?: string | null; saveDialog?: SaveDialogLike } = {}) {
   const { app } = makeApp();
   const ipc = new FakeIpcMain();
   const windows: FakeWindow[] = [];
-  const unregister = registerIpc(app, ipc, { devServerUrl: opts.devServerUrl, windows: () => windows });
+  const unregister = registerIpc(app, ipc, { devServerUrl: opts.devServerUrl, windows: () => windows, saveDialog: opts.saveDialog });
   return { app, ipc, windows, unregister };
 }
 
@@ -51,6 +73,7 @@ describe('the contract over Electron IPC', () => {
   it('uses the same channel names as the preload', () => {
     expect(PRELOAD_CALL_CHANNEL).toBe(CALL_CHANNEL);
     expect(PRELOAD_EVENT_CHANNEL).toBe(EVENT_CHANNEL);
+    expect(PRELOAD_SAVE_DOWNLOAD_CHANNEL).toBe(SAVE_DOWNLOAD_CHANNEL);
   });
 
   it.each([
@@ -149,5 +172,63 @@ describe('the contract over Electron IPC', () => {
     app.events.emit('dashboard.changed', { reason: 'test' });
     expect(w.sent).toHaveLength(0);
     await expect(ipc.invoke(OUR_PAGE, 1, { method: 'auth.me', params: {} })).rejects.toThrow(/No handler/);
+    await expect(ipc.invokeOn(SAVE_DOWNLOAD_CHANNEL, OUR_PAGE, 1, '/download/reports/x')).rejects.toThrow(/No handler/);
+  });
+});
+
+describe('saving a download through the native save dialog (depot:saveDownload)', () => {
+  /** A finished revenue export by a finance operator signed in on window 1, and the dialog's answers. */
+  async function withExport(answer: (file: DownloadFile) => { canceled: boolean; filePath?: string }) {
+    const asked: { windowId: number; fileName: string }[] = [];
+    const t = setup({
+      saveDialog: (windowId, file) => {
+        asked.push({ windowId, fileName: file.fileName });
+        return Promise.resolve(answer(file));
+      },
+    });
+    const fin = await addOperator(t.app, 'finance', 'li.kuaiji');
+    const other = await addOperator(t.app, 'finance', 'zhao.kuaiji');
+    await t.ipc.invoke(OUR_PAGE, 1, { method: 'auth.login', params: { name: 'li.kuaiji', password: 'correct-horse' } });
+    await t.ipc.invoke(OUR_PAGE, 2, { method: 'auth.login', params: { name: 'zhao.kuaiji', password: 'correct-horse' } });
+    const e = requestExport(t.app, { kind: 'revenue', from: '2026-01-14' }, { operatorId: fin.id });
+    const done = await runExport(t.app, e.id);
+    return { ...t, asked, exportId: e.id, source: path.join(t.app.paths.dataDir, done.path!), other };
+  }
+
+  it('copies the export where the operator chose, by downloadUrl or by { provider, id }', async () => {
+    const dir = tempDir();
+    let n = 0;
+    const t = await withExport((file) => ({ canceled: false, filePath: path.join(dir, `${++n}-${file.fileName}`) }));
+    const byUrl = await t.ipc.invokeOn(SAVE_DOWNLOAD_CHANNEL, OUR_PAGE, 1, `/download/reports/${t.exportId}`);
+    expect(byUrl).toEqual({ ok: true, data: { saved: true, path: path.join(dir, '1-营收报表-2026-01-14.xlsx'), fileName: '营收报表-2026-01-14.xlsx' } });
+    expect(fs.readFileSync(path.join(dir, '1-营收报表-2026-01-14.xlsx')).equals(fs.readFileSync(t.source))).toBe(true);
+    const byParts = await t.ipc.invokeOn(SAVE_DOWNLOAD_CHANNEL, OUR_PAGE, 1, { provider: 'reports', id: t.exportId });
+    expect(byParts).toMatchObject({ ok: true, data: { saved: true } });
+    expect(t.asked).toEqual([
+      { windowId: 1, fileName: '营收报表-2026-01-14.xlsx' },
+      { windowId: 1, fileName: '营收报表-2026-01-14.xlsx' },
+    ]);
+  });
+
+  it('a cancelled dialog saves nothing and says so', async () => {
+    const t = await withExport(() => ({ canceled: true }));
+    expect(await t.ipc.invokeOn(SAVE_DOWNLOAD_CHANNEL, OUR_PAGE, 1, `/download/reports/${t.exportId}`)).toEqual({
+      ok: true,
+      data: { saved: false, path: null, fileName: '营收报表-2026-01-14.xlsx' },
+    });
+  });
+
+  it('refuses what HTTP refuses, without opening the dialog: another operator, no login, a foreign frame, an unknown provider or id, a malformed target', async () => {
+    const t = await withExport(() => ({ canceled: false, filePath: path.join(tempDir(), 'never.xlsx') }));
+    const url = `/download/reports/${t.exportId}`;
+    expect(await t.ipc.invokeOn(SAVE_DOWNLOAD_CHANNEL, OUR_PAGE, 2, url)).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await t.ipc.invokeOn(SAVE_DOWNLOAD_CHANNEL, OUR_PAGE, 3, url)).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
+    expect(await t.ipc.invokeOn(SAVE_DOWNLOAD_CHANNEL, 'https://evil.example/', 1, url)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await t.ipc.invokeOn(SAVE_DOWNLOAD_CHANNEL, OUR_PAGE, 1, '/download/nothing/x')).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await t.ipc.invokeOn(SAVE_DOWNLOAD_CHANNEL, OUR_PAGE, 1, '/download/reports/nope')).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    for (const bad of ['/download/reports/../../etc/passwd', 'reports/x', 42, null, { provider: 'reports' }, { provider: '../x', id: 'y' }]) {
+      expect(await t.ipc.invokeOn(SAVE_DOWNLOAD_CHANNEL, OUR_PAGE, 1, bad)).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    }
+    expect(t.asked).toEqual([]);
   });
 });

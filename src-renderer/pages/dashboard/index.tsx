@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { lazy, Suspense, useEffect, useRef } from 'react';
 import { Button, Card, Descriptions, Flex, Space, Typography } from 'antd';
 import { ReloadOutlined } from '@ant-design/icons';
 import { api, useDepotEvents } from '../../api';
@@ -7,6 +7,9 @@ import { useI18n } from '../../i18n';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { FigureGroups } from './FigureGroups';
+
+// The charts bring ECharts (most of this page's code): loaded after the figures, never in their way.
+const DashboardCharts = lazy(() => import('./Charts').then((m) => ({ default: m.DashboardCharts })));
 
 const REFRESH_MS = 30_000;
 // Every audited command emits audit.appended; a burst of them should cost one reload, not ten.
@@ -48,6 +51,12 @@ export default function DashboardPage() {
       </Flex>
 
       <FigureGroups figures={data?.figures} loading={summary.loading} />
+
+      {data && (
+        <Suspense fallback={<Card size="small" loading />}>
+          <DashboardCharts businessDate={data.businessDate} at={data.at} />
+        </Suspense>
+      )}
 
       <Card title={t('dashboard.broker')} size="small" loading={!broker && about.loading}>
         {broker && (

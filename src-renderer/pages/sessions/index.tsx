@@ -1,12 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
 import { Badge, Button, Checkbox, DatePicker, Flex, Select, Table, Tabs, Tag, Typography, type TableColumnsType } from 'antd';
 import { PlusOutlined, ReloadOutlined } from '@ant-design/icons';
-import type { Dayjs } from 'dayjs';
+import dayjs, { type Dayjs } from 'dayjs';
 import { api, useDepotEvents } from '../../api';
 import { useI18n } from '../../i18n';
 import { useReportError } from '../../lib/errors';
 import { formatFen, formatWh } from '../../lib/format';
-import { useHashParam } from '../../lib/route';
+import { parseHash, useHashParam } from '../../lib/route';
 import { formatTime } from '../../lib/time';
 import { ExportButton } from '../../components/ExportButton';
 import { useQuery } from '../../lib/useQuery';
@@ -242,9 +242,29 @@ function useSessionColumns(stuckIds: Set<string>): TableColumnsType<Session> {
   ];
 }
 
+/**
+ * The filter a link opened the list with (#/sessions?state=FAILED&charger=CP-1&from=…&to=…, as the
+ * dashboard's charts link here); anything not understood is left out.
+ */
+function filterFromHash(hash: string): Filter {
+  const p = parseHash(hash).params;
+  const state = p.get('state') as SessionState | null;
+  const day = (name: string) => {
+    const v = p.get(name);
+    return v && /^\d{4}-\d{2}-\d{2}$/.test(v) ? dayjs(v) : null;
+  };
+  const from = day('from');
+  const to = day('to') ?? from;
+  return {
+    state: state && STATES.includes(state) ? state : undefined,
+    chargerId: p.get('charger') || undefined,
+    range: from && to ? [from, to] : undefined,
+  };
+}
+
 function SessionList({ version, onOpen }: { version: number; onOpen(id: string): void }) {
   const { t } = useI18n();
-  const [filter, setFilter] = useState<Filter>({});
+  const [filter, setFilter] = useState<Filter>(() => filterFromHash(window.location.hash));
   const { items, total, loading, load } = useSessionPages(filter, version);
   const stuck = useQuery(() => api.sessions.stuck({}), [version]);
   const stuckIds = new Set((stuck.data ?? []).map((x) => x.session.id));
