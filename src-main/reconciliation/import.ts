@@ -136,7 +136,8 @@ export async function importStatement(app: AppContext, bytes: Buffer, fileName: 
   const seen = getRow<{ id: string }>(app.sqlite.prepare('SELECT id FROM recon_statements WHERE file_sha256 = ?'), sha);
   if (seen) return { imported: false, statement: getStatement(app, seen.id), days: statementDays(app, seen.id) };
   const mapping = opts.mapping === undefined ? undefined : getMapping(app, opts.mapping);
-  const parsed = await detectAndParse(bytes, fileName, { mapping, format: opts.format ?? (mapping ? 'generic' : undefined), expectMerchantId: opts.expectMerchantId });
+  const format = opts.format ?? (mapping ? 'generic' : undefined);
+  const parsed = await detectAndParse(bytes, fileName, { mapping, format, expectMerchantId: opts.expectMerchantId, fileSha256: sha });
   return store(app, parsed, by);
 }
 

@@ -15,6 +15,11 @@ export interface ParseOptions {
   format?: StatementChannel;
   /** When given, a file naming another merchant is refused. */
   expectMerchantId?: string;
+  /**
+   * The sha256 (hex) of these very bytes, when the caller has already computed it (the import
+   * hashes first to recognise a file it already kept): a 280 MB bill is then hashed once, not twice.
+   */
+  fileSha256?: string;
 }
 
 function looksLikeAlipay(buf: Buffer): boolean {
@@ -80,7 +85,7 @@ function finish(parsed: ParsedStatement, facts: FileFacts, opts: ParseOptions): 
  */
 export async function detectAndParse(bytes: Buffer, fileName: string, opts: ParseOptions = {}): Promise<Statement> {
   if (bytes.length === 0) throw refuse({ file: fileName }, 'truncated', 'the file is empty');
-  const facts: FileFacts = { fileName, fileSha256: sha256Hex(bytes), compression: 'none', entryName: undefined };
+  const facts: FileFacts = { fileName, fileSha256: opts.fileSha256 ?? sha256Hex(bytes), compression: 'none', entryName: undefined };
   let content = bytes;
   if (startsWith(content, GZIP_MAGIC)) {
     content = gunzip(content, { file: fileName });
