@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import { describe, expect, test } from 'vitest';
 import { listSessions, type SessionView } from '../../src-main/sessions';
-import { requestExport, runExport } from '../../src-main/reports';
+import { runExport } from '../../src-main/reports';
 import { addOperator, call, ok } from '../helpers';
 import { at, startSessionDepot } from '../sessions/helpers';
 
