@@ -28,7 +28,19 @@ import { handleDownload } from './download';
 
 const TOKEN_COOKIE = 'depotdesk_token';
 const SESSION_COOKIE = 'depotdesk_session';
-const MAX_BODY = 1024 * 1024;
+const MB = 1024 * 1024;
+/** A request body's limit: 1 MB, or more for the methods that carry a file. */
+const MAX_BODY = MB;
+/**
+ * Methods whose input is a file as base64: a statement upload (recon.import takes files up to 64 MB,
+ * which is 4/3 of that as base64, plus the rest of the request). Read from the body's leading
+ * `{"method": "…"` once the body passes 1 MB, and checked against the parsed method afterwards.
+ */
+const LARGE_BODY_METHODS: ReadonlyMap<string, number> = new Map([['recon.import', 88 * MB]]);
+
+function bodyLimit(method: string | null): number {
+  return (method !== null && LARGE_BODY_METHODS.get(method)) || MAX_BODY;
+}
 
 export interface HttpServerOptions {
   host: string;
@@ -96,15 +108,46 @@ function send(res: http.ServerResponse, status: number, body: unknown, headers: 
   res.end(text);
 }
 
-async function readBody(req: http.IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new Error('body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+class BodyTooLarge extends Error {}
+
+/** The method a JSON-RPC body names first (`{"method": "recon.import", …`), from its first bytes. */
+function leadingMethod(head: Buffer): string | null {
+  return /^\s*\{\s*"method"\s*:\s*"([A-Za-z0-9_.]{1,100})"/.exec(head.toString('utf8'))?.[1] ?? null;
+}
+
+/**
+ * Reads the body within its limit (bodyLimit: 1 MB unless the body's leading method takes more).
+ * A body over its limit is refused once it has been read to its end (and dropped), so the client,
+ * still sending, receives the answer instead of a reset connection. Returns the text and the
+ * method the limit was widened for, if it was.
+ */
+function readBody(req: http.IncomingMessage): Promise<{ text: string; widenedFor: string | null }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let limit = MAX_BODY;
+    let widenedFor: string | null = null;
+    let refused: BodyTooLarge | null = null;
+    req.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.length;
+      chunks.push(chunk);
+      if (size <= limit) return;
+      const method = widenedFor === null ? leadingMethod(Buffer.concat(chunks).subarray(0, 512)) : null;
+      if (method !== null && bodyLimit(method) > limit) {
+        widenedFor = method;
+        limit = bodyLimit(method);
+        if (size <= limit) return;
+      }
+      const allowed = widenedFor ? `${widenedFor} takes at most ${limit / MB} MB` : `at most ${MAX_BODY / MB} MB (a statement file goes through recon.import)`;
+      refused = new BodyTooLarge(`request body too large: ${allowed}`);
+      chunks.length = 0;
+    });
+    req.on('end', () => (refused ? reject(refused) : resolve({ text: Buffer.concat(chunks).toString('utf8'), widenedFor })));
+    req.on('error', reject);
+    // A client gone before the end: nothing to answer (a settled promise ignores this).
+    req.on('close', () => reject(new Error('the client closed the request before its end')));
+  });
 }
 
 async function handleRpc(app: AppContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -117,8 +160,17 @@ async function handleRpc(app: AppContext, req: http.IncomingMessage, res: http.S
   }
   let body: unknown;
   try {
-    body = JSON.parse(await readBody(req));
+    const read = await readBody(req);
+    body = JSON.parse(read.text);
+    // A body let past 1 MB for its leading method must be a call of that method (JSON keeps a repeated key's last value).
+    if (read.widenedFor !== null && (body as { method?: unknown } | null)?.method !== read.widenedFor) {
+      throw new BodyTooLarge(`request body too large: only ${read.widenedFor} takes more than ${MAX_BODY / MB} MB`);
+    }
   } catch (e) {
+    if (e instanceof BodyTooLarge) {
+      send(res, 413, { ok: false, error: { code: 'invalid_input', message: e.message } });
+      return;
+    }
     send(res, 400, {
       ok: false,
       error: { code: 'invalid_input', message: `request body must be JSON {"method": "...", "params": {...}}: ${(e as Error).message}` },
@@ -181,7 +233,10 @@ function serveStatic(staticRoot: string | null, url: URL, res: http.ServerRespon
     'x-content-type-options': 'nosniff',
     'cache-control': ext === '.html' ? 'no-store' : 'public, max-age=3600',
   });
-  fs.createReadStream(target).pipe(res);
+  // A file gone between the check and the read (the renderer being rebuilt) ends this answer, not the server.
+  fs.createReadStream(target)
+    .on('error', () => res.destroy())
+    .pipe(res);
 }
 
 /** What one server serves besides the contract: the renderer's files and the open event streams. */

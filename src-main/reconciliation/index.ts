@@ -3,6 +3,7 @@ import * as reconSchema from './schema';
 import { reconMethods } from './methods';
 import { reconSummaryMethods } from './summary';
 import { reconDailyCron, reconDailyWorker } from './jobs';
+import { reconciliationDemoStep } from './demo';
 
 /**
  * Reconciliation (对账): proves the ledger against the outside world every day. Gateway statements
@@ -37,11 +38,13 @@ export { writeReconReport, reconReportFileName, type ReconReportResult } from '.
 export { reconMethods } from './methods';
 export { openBreakSummary, reconSummaryMethods, type OpenBreakSummary } from './summary';
 export { reconDailyWorker, reconDailyCron, RECON_JOB_KIND } from './jobs';
+export { reconciliationDemoStep } from './demo';
 
 export const reconciliationModule = defineModule({
   name: 'reconciliation',
   methods: { ...reconMethods, ...reconSummaryMethods },
   workers: [reconDailyWorker],
   crons: [reconDailyCron],
+  demoSteps: [reconciliationDemoStep],
   tables: tablesOf(reconSchema),
 });

@@ -42,7 +42,7 @@ export const pages: readonly PageEntry[] = [
   // The Ledger page hosts the payments screens (counter, orders, 长款) as its Payment orders tab.
   { key: 'ledger', label: 'nav.ledger', icon: <WalletOutlined />, page: lazy(() => import('./ledger')) },
   { key: 'compensation', label: 'nav.compensation', icon: <GiftOutlined />, page: lazy(() => import('./compensation')) },
-  { key: 'reconciliation', label: 'nav.reconciliation', icon: <InteractionOutlined />, page: comingSoon('nav.reconciliation', 'soon.reconciliation') },
+  { key: 'reconciliation', label: 'nav.reconciliation', icon: <InteractionOutlined />, page: lazy(() => import('./reconciliation')) },
   { key: 'risk', label: 'nav.risk', icon: <AlertOutlined />, page: comingSoon('nav.risk', 'soon.risk') },
   { key: 'jobs', label: 'nav.jobs', icon: <ScheduleOutlined />, page: lazy(() => import('./jobs')) },
   { key: 'reports', label: 'nav.reports', icon: <FileExcelOutlined />, page: lazy(() => import('./reports')) },

@@ -33,5 +33,5 @@ test('an area opened by its address survives a reload', async ({ page }) => {
   await page.getByTestId('nav').getByText('对账', { exact: true }).click();
   await page.reload();
   await expect(page.getByTestId('page-title')).toHaveText('对账');
-  await expect(page.getByTestId('coming-soon')).toContainText('对账单');
+  await expect(page.getByTestId('recon-calendar')).toBeVisible();
 });

@@ -4,6 +4,7 @@ import { startBrowserMode } from '../../src-main/boot/serve';
 import { readInstanceToken } from '../../src-main/kernel/token';
 import { createFirstAdmin, createOperator } from '../../src-main/operators';
 import { tempDir } from '../helpers';
+import { wechatBytes, wechatPayment } from '../reconciliation/fixtures';
 
 async function serve() {
   const dir = tempDir();
@@ -109,6 +110,44 @@ describe('browser mode over HTTP', () => {
         req.end();
       });
       expect(status).toBe(403);
+    } finally {
+      await mode.stop();
+    }
+  });
+
+  it('a request body is at most 1 MB, except a statement upload: a 2 MB recon.import is imported, 2 MB to another method is refused', async () => {
+    const { mode, rpc } = await serve();
+    try {
+      await createFirstAdmin(mode.app, { name: 'root', password: 'root-password' });
+      const login = await rpc({ method: 'auth.login', params: { name: 'root', password: 'root-password' } });
+      const as = { 'x-depot-session': login.body.data.token as string };
+      // A WeChat bill of 7,000 payments: about 1.7 MB of CSV, 2.3 MB as base64 in the request.
+      const rows = Array.from({ length: 7000 }, (_, i) =>
+        wechatPayment({
+          微信订单号: `42000012342024030${String(i).padStart(11, '0')}`,
+          商户订单号: `DD2024030${String(i).padStart(7, '0')}`,
+          应结订单金额: '10.00',
+          订单金额: '10.00',
+        }),
+      );
+      const base64 = wechatBytes({ kind: 'all', rows }).toString('base64');
+      const upload = { method: 'recon.import', params: { fileName: 'big-wechat-ALL.csv', base64, run: false } };
+      expect(JSON.stringify(upload).length).toBeGreaterThan(2 * 1024 * 1024);
+      const imported = await rpc(upload, as);
+      expect(imported.status).toBe(200);
+      expect(imported.body).toMatchObject({ ok: true, data: { imported: true, statement: { rowCount: 7000, paymentTotal: { yuan: '70000.00' } } } });
+
+      const padding = 'x'.repeat(2 * 1024 * 1024);
+      const other = await rpc({ method: 'auth.login', params: { name: 'root', password: padding } }, as);
+      expect(other.status).toBe(413);
+      expect(other.body).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+      expect(other.body.error.message).toMatch(/at most 1 MB/);
+      // Naming recon.import first and another method last (JSON keeps the last) gains nothing.
+      const disguised = await rpc(`{"method":"recon.import","params":{"pad":"${padding}"},"method":"auth.me"}`, as);
+      expect(disguised.status).toBe(413);
+      expect(disguised.body.error.message).toMatch(/only recon.import/);
+      // The connection is still usable, and a small call works as before.
+      expect((await rpc({ method: 'auth.me' }, as)).body.ok).toBe(true);
     } finally {
       await mode.stop();
     }

@@ -45,7 +45,8 @@ describe('payments over the contract', () => {
   it('the demo depot has packages and orders in every state, the dashboard counts them, and a second demo run changes nothing', async () => {
     const { app } = makeApp();
     await runDemo(app, depot.demoSteps, { password: 'correct-horse' });
-    const states = app.sqlite.prepare('SELECT state, count(*) AS n FROM payment_orders GROUP BY state ORDER BY state').all();
+    // The payments step's own orders (the reconciliation step adds its days of orders, keyed demo:recon:…).
+    const states = app.sqlite.prepare("SELECT state, count(*) AS n FROM payment_orders WHERE request_key LIKE 'demo:order:%' GROUP BY state ORDER BY state").all();
     expect(states).toEqual([
       { state: 'CANCELLED', n: 2 },
       { state: 'PAID', n: 1 },
@@ -54,8 +55,10 @@ describe('payments over the contract', () => {
     const figures = Object.fromEntries(dashboardSummary(app, depot.figures).figures.map((f) => [f.key, f.value]));
     expect(figures['payments.pendingOrders']).toBe(1);
     expect(figures['payments.unmatched']).toBe(1);
+    const count = () => (app.sqlite.prepare('SELECT count(*) AS n FROM payment_orders').get() as { n: number }).n;
+    const before = count();
     await runDemo(app, depot.demoSteps, { password: 'correct-horse' });
-    expect((app.sqlite.prepare('SELECT count(*) AS n FROM payment_orders').get() as { n: number }).n).toBe(4);
+    expect(count()).toBe(before);
     expectLedgerValid(app);
   });
 });
