@@ -1171,7 +1171,8 @@ export const enUS: Dictionary = {
   'recon.kind.refund_mismatch': 'Refund mismatch',
   'recon.kind.duplicate': 'Duplicate payment',
   'recon.kindHelp': 'What it means',
-  'recon.kindHelp.long': 'The gateway took money that no paid order of ours accounts for (typically: the driver paid a QR code after the order was cancelled at 30 minutes).',
+  'recon.kindHelp.long':
+    'The gateway took money that no paid order of ours accounts for (typically: the driver paid a QR code after the order was cancelled at 30 minutes).',
   'recon.kindHelp.short': 'Our order shows paid; the gateway statement does not have the payment.',
   'recon.kindHelp.amount_mismatch': 'Both sides have the payment, for different amounts.',
   'recon.kindHelp.refund_mismatch': 'A refund one side shows and the other does not, or for another amount.',
@@ -1217,7 +1218,8 @@ export const enUS: Dictionary = {
   'recon.day.breaks': 'Breaks of the day ({count})',
   'recon.day.energy': 'Energy check',
   'recon.pending.age': '{age} day(s) (window {window} days)',
-  'recon.pending.hint': 'An item whose counterpart is missing waits {window} days (a late statement, a refund in progress, a day boundary); only then does it become a break.',
+  'recon.pending.hint':
+    'An item whose counterpart is missing waits {window} days (a late statement, a refund in progress, a day boundary); only then does it become a break.',
   'recon.energy.charger': 'Charger',
   'recon.energy.sessions': 'Sessions',
   'recon.energy.billed': 'Billed',
@@ -1261,10 +1263,13 @@ export const enUS: Dictionary = {
   'recon.action.requestWriteOff.title': 'Request a write-off of {amount}',
   'recon.action.approve.title': 'Approve the write-off of {amount}',
   'recon.action.reject.title': 'Reject the write-off request',
-  'recon.action.credit.effect': "{amount} the gateway took goes to the driver's wallet (order {order}): payments records the payment and moves it from gateway clearing to the wallet, once per gateway trade.",
-  'recon.action.refund.effect': "{amount} goes back to the payer (order {order}): a refund task pays it back through the gateway and it will appear on a later statement. No wallet moves.",
+  'recon.action.credit.effect':
+    "{amount} the gateway took goes to the driver's wallet (order {order}): payments records the payment and moves it from gateway clearing to the wallet, once per gateway trade.",
+  'recon.action.refund.effect':
+    '{amount} goes back to the payer (order {order}): a refund task pays it back through the gateway and it will appear on a later statement. No wallet moves.',
   'recon.action.explain.effect': 'A note only; no money moves (a test payment made by staff, for example).',
-  'recon.action.requestWriteOff.effect': "Ask to write off {amount} as a loss (order {order}). Another finance user must approve; the ledger then books write-offs (debit) ← gateway clearing (credit). No driver's wallet moves.",
+  'recon.action.requestWriteOff.effect':
+    "Ask to write off {amount} as a loss (order {order}). Another finance user must approve; the ledger then books write-offs (debit) ← gateway clearing (credit). No driver's wallet moves.",
   'recon.action.approve.effect': "The ledger books a loss of {amount}: write-offs (debit) ← gateway clearing (credit). No driver's wallet moves.",
   'recon.action.reject.effect': 'The break is open again, with your reason in its history. No money moves.',
   'recon.action.credit.done': 'Credited {amount}',
@@ -1276,7 +1281,7 @@ export const enUS: Dictionary = {
   'recon.action.refused': 'Refused',
   'recon.approve.asked': 'Asked by {requester} · reason: {reason}',
   'recon.approve.own': 'You asked for this write-off; another finance user must approve it.',
-  'recon.credit.driver': "Whose wallet (needed when we do not know the order number; otherwise leave empty)",
+  'recon.credit.driver': 'Whose wallet (needed when we do not know the order number; otherwise leave empty)',
   'recon.note.required': 'Note (required)',
   'recon.note.optional': 'Note (optional)',
   'recon.filter.unresolved': 'Unresolved',

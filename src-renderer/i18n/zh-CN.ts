@@ -1258,7 +1258,8 @@ export const zhCN = {
   'recon.action.credit.effect': '将渠道收到的 {amount} 记入司机钱包（订单 {order}）：支付模块登记这笔收款，并从网关清算账户转入钱包。同一笔交易只会入账一次。',
   'recon.action.refund.effect': '将 {amount} 原路退回付款人（订单 {order}）：生成退款任务，通过支付渠道退款，之后会出现在对账单上。不动司机钱包。',
   'recon.action.explain.effect': '只记录说明，不产生任何资金变动（例如员工测试支付）。',
-  'recon.action.requestWriteOff.effect': '申请把 {amount} 作为损失核销（订单 {order}）。需由另一位财务人员批准；批准后账本记一笔：核销损失（借）← 网关清算（贷），不动司机钱包。',
+  'recon.action.requestWriteOff.effect':
+    '申请把 {amount} 作为损失核销（订单 {order}）。需由另一位财务人员批准；批准后账本记一笔：核销损失（借）← 网关清算（贷），不动司机钱包。',
   'recon.action.approve.effect': '批准后账本记一笔 {amount} 的损失：核销损失（借）← 网关清算（贷）。不动司机钱包。',
   'recon.action.reject.effect': '驳回后差错回到“待处理”，驳回理由记入处理记录。不产生资金变动。',
   'recon.action.credit.done': '已补单 {amount}',
