@@ -5,7 +5,7 @@ import { cachedStatement } from '../kernel/db/statements';
 import { DepotError } from '../kernel/errors';
 import { canonicalJson } from '../kernel/json';
 import { dayStart } from '../ledger';
-import { orderForMatching, paidOrdersBetween, unmatchedByTrade, unmatchedByTradeAnyChannel, type PaymentChannel } from '../payments';
+import { orderForMatching, paidOrdersBetween, unmatchedByTrade, unmatchedByTradeAnyChannel, type OrderForMatching, type PaymentChannel } from '../payments';
 import { gatewayRefundsBetween, refundForMatching } from '../refunds';
 import { checkEnergy, type EnergyOutcome } from './energy';
 import { recordBreaks, type BreakCandidate } from './breaks';
@@ -175,37 +175,57 @@ interface StatementRowLite {
 const ROWS_OF_DAY = `SELECT id, channel, trade_no AS tradeNo, order_no AS orderNo, refund_no AS refundNo, amount_fen AS amountFen, fee_fen AS feeFen, at, status
   FROM recon_statement_rows WHERE day = ? AND kind = ?`;
 
+/** A payment row of the day, as an array: what the payment pass reads of a million rows. */
+type PaymentRow = [id: number, channel: string, tradeNo: string, orderNo: string, amountFen: number, feeFen: number];
+
+const PAYMENT_PAGE = 2_000;
+
+/** A page of the day's payment rows after a row id, in id order (the order the (day, kind) index holds them in). */
+const PAYMENT_ROWS_OF_DAY = `SELECT id, channel, trade_no, order_no, amount_fen, fee_fen FROM recon_statement_rows
+  WHERE day = ? AND kind = 'payment' AND id > ? ORDER BY id LIMIT ${PAYMENT_PAGE}`;
+
+/**
+ * The day's gateway payments against our orders. A day's bill can hold a million rows, so they are
+ * read a page at a time as arrays (a statement of this run's own: raw mode is never shared through
+ * the cache), and a break's fields are built only for a break.
+ */
 function matchGatewayPayments(app: AppContext, m: DayMatch): void {
-  for (const row of cachedStatement<StatementRowLite>(app.sqlite, ROWS_OF_DAY).iterate(m.day, 'payment')) {
-    const order = orderForMatching(app, row.orderNo);
-    const channel = order?.channel ?? row.channel;
-    const c = m.channel(channel);
-    c.gatewayPayments.count += 1;
-    c.gatewayPayments.fen += row.amountFen;
-    c.feesFen += row.feeFen;
-    const base = {
-      day: m.day,
-      channel,
-      orderNumber: row.orderNo,
-      tradeNo: row.tradeNo,
-      refundNo: null,
-      statementRowId: row.id,
-      orderId: order?.id ?? null,
-      refundTaskId: null,
-    };
-    if (order && order.state === 'PAID' && order.providerTradeNo === row.tradeNo) {
-      if (order.payable === row.amountFen) m.figures.matchedPayments += 1;
-      else m.breakNow({ ...base, kind: 'amount_mismatch', naturalKey: `amount:${row.tradeNo}`, gatewayFen: row.amountFen, oursFen: order.payable });
-      continue;
-    }
-    const recorded = isGatewayChannel(channel) ? unmatchedByTrade(app, channel, row.tradeNo) : unmatchedByTradeAnyChannel(app, row.tradeNo);
-    if (recorded && recorded.status !== 'open') {
-      m.figures.matchedPayments += 1;
-      continue;
-    }
-    if (order && order.state === 'PAID') m.breakNow({ ...base, kind: 'duplicate', naturalKey: `duplicate:${row.tradeNo}`, gatewayFen: row.amountFen, oursFen: 0 });
-    else m.missing({ ...base, kind: 'long', naturalKey: `long:${row.tradeNo}`, gatewayFen: row.amountFen, oursFen: 0 });
+  const page = app.sqlite.prepare<unknown[], PaymentRow>(PAYMENT_ROWS_OF_DAY).raw();
+  for (let after = 0; ;) {
+    const rows = page.all(m.day, after);
+    for (const row of rows) matchGatewayPayment(app, m, row);
+    if (rows.length < PAYMENT_PAGE) return;
+    after = rows[rows.length - 1][0];
   }
+}
+
+function matchGatewayPayment(app: AppContext, m: DayMatch, row: PaymentRow): void {
+  const [, rowChannel, tradeNo, orderNo, amountFen, feeFen] = row;
+  const order = orderForMatching(app, orderNo);
+  const channel = order?.channel ?? rowChannel;
+  const c = m.channel(channel);
+  c.gatewayPayments.count += 1;
+  c.gatewayPayments.fen += amountFen;
+  c.feesFen += feeFen;
+  if (order && order.state === 'PAID' && order.providerTradeNo === tradeNo) {
+    if (order.payable === amountFen) m.figures.matchedPayments += 1;
+    else m.breakNow({ ...paymentBreak(m, row, channel, order), kind: 'amount_mismatch', naturalKey: `amount:${tradeNo}`, gatewayFen: amountFen, oursFen: order.payable });
+    return;
+  }
+  const recorded = isGatewayChannel(channel) ? unmatchedByTrade(app, channel, tradeNo) : unmatchedByTradeAnyChannel(app, tradeNo);
+  if (recorded && recorded.status !== 'open') {
+    m.figures.matchedPayments += 1;
+    return;
+  }
+  const base = paymentBreak(m, row, channel, order);
+  if (order && order.state === 'PAID') m.breakNow({ ...base, kind: 'duplicate', naturalKey: `duplicate:${tradeNo}`, gatewayFen: amountFen, oursFen: 0 });
+  else m.missing({ ...base, kind: 'long', naturalKey: `long:${tradeNo}`, gatewayFen: amountFen, oursFen: 0 });
+}
+
+/** What a break of a gateway payment row says about the row and its order. */
+function paymentBreak(m: DayMatch, row: PaymentRow, channel: string, order: OrderForMatching | undefined) {
+  const [statementRowId, , tradeNo, orderNumber] = row;
+  return { day: m.day, channel, orderNumber, tradeNo, refundNo: null, statementRowId, orderId: order?.id ?? null, refundTaskId: null };
 }
 
 const PAYMENTS_OF_ORDER = "SELECT trade_no AS tradeNo FROM recon_statement_rows WHERE order_no = ? AND kind = 'payment'";
