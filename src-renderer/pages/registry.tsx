@@ -16,8 +16,8 @@ import type { Role } from '../session';
 
 /**
  * The side navigation, one entry per area, in menu order. Each page loads lazily so an area's
- * code (and its failures) stay out of the others. A domain replaces its placeholder here with
- * one line: `page: lazy(() => import('./ledger'))`.
+ * code (and its failures) stay out of the others. An area is one line here:
+ * `page: lazy(() => import('./ledger'))`.
  */
 export type NavKey = 'dashboard' | 'sessions' | 'chargers' | 'ledger' | 'compensation' | 'reconciliation' | 'risk' | 'jobs' | 'reports' | 'settings';
 
@@ -30,11 +30,6 @@ export interface PageEntry {
   roles?: readonly Role[];
 }
 
-/** A placeholder that says what will come, loaded like any other page. */
-function comingSoon(title: I18nKey, description: I18nKey): LazyExoticComponent<ComponentType> {
-  return lazy(() => import('../components/ComingSoon').then((m) => ({ default: () => <m.ComingSoon title={title} description={description} /> })));
-}
-
 export const pages: readonly PageEntry[] = [
   { key: 'dashboard', label: 'nav.dashboard', icon: <DashboardOutlined />, page: lazy(() => import('./dashboard')) },
   { key: 'sessions', label: 'nav.sessions', icon: <ThunderboltOutlined />, page: lazy(() => import('./sessions')) },
@@ -43,7 +38,7 @@ export const pages: readonly PageEntry[] = [
   { key: 'ledger', label: 'nav.ledger', icon: <WalletOutlined />, page: lazy(() => import('./ledger')) },
   { key: 'compensation', label: 'nav.compensation', icon: <GiftOutlined />, page: lazy(() => import('./compensation')) },
   { key: 'reconciliation', label: 'nav.reconciliation', icon: <InteractionOutlined />, page: lazy(() => import('./reconciliation')) },
-  { key: 'risk', label: 'nav.risk', icon: <AlertOutlined />, page: comingSoon('nav.risk', 'soon.risk') },
+  { key: 'risk', label: 'nav.risk', icon: <AlertOutlined />, page: lazy(() => import('./risk')) },
   { key: 'jobs', label: 'nav.jobs', icon: <ScheduleOutlined />, page: lazy(() => import('./jobs')) },
   { key: 'reports', label: 'nav.reports', icon: <FileExcelOutlined />, page: lazy(() => import('./reports')) },
   { key: 'settings', label: 'nav.settings', icon: <SettingOutlined />, page: lazy(() => import('./settings')) },

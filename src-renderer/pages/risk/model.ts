@@ -1,0 +1,71 @@
+import type { MethodOutput } from '../../../src-main/contract/types';
+import type { I18nKey } from '../../i18n';
+
+export type Rule = MethodOutput<'risk.rules'>[number];
+export type RuleVersion = MethodOutput<'risk.ruleHistory'>[number];
+export type Listing = MethodOutput<'risk.blacklist'>['listings'][number];
+export type ListingState = Listing['state'];
+export type Health = MethodOutput<'risk.chargerHealth'>[number];
+export type ChargerAction = NonNullable<Health['openAction']>;
+export type ReviewSession = MethodOutput<'risk.reviews'>[number];
+export type WriteOff = MethodOutput<'risk.debtWriteOffs'>['requests'][number];
+export type WriteOffState = WriteOff['state'];
+export type Debt = MethodOutput<'ledger.debts'>[number];
+
+export const LISTING_STATES: readonly ListingState[] = ['active', 'lifted', 'expired'];
+export const LISTING_COLOR: Record<ListingState, string> = { active: 'red', lifted: 'default', expired: 'default' };
+export const WRITE_OFF_STATES: readonly WriteOffState[] = ['pending', 'approved', 'rejected'];
+export const WRITE_OFF_COLOR: Record<WriteOffState, string> = { pending: 'gold', approved: 'green', rejected: 'default' };
+
+/** A phone number as lists show it: the first three and last four digits (138****0001). */
+export function maskPhone(phone: string): string {
+  const p = phone.trim();
+  if (p.length < 8) return p;
+  return `${p.slice(0, 3)}${'*'.repeat(p.length - 7)}${p.slice(-4)}`;
+}
+
+/** The rule's name on screen; a code the dictionary does not know yet shows as itself. */
+export function ruleName(maybe: (key: string) => string | undefined, code: string): string {
+  return maybe(`risk.rule.${code}`) ?? code;
+}
+
+/** What the rule decides, in the operator's language, with its current parameters filled in. */
+export function ruleDescription(
+  maybe: (key: string, params?: Record<string, string | number>) => string | undefined,
+  rule: Pick<Rule, 'code' | 'summary' | 'params'>,
+): string {
+  const params: Record<string, string | number> = Object.fromEntries(
+    Object.entries(rule.params).map(([k, v]) => [k, typeof v === 'number' || typeof v === 'string' ? v : JSON.stringify(v)]),
+  );
+  // How long a driver rule's listing lasts, in words: 0 days means until a supervisor lifts it.
+  if (typeof rule.params.listDays === 'number') {
+    params.listFor =
+      (rule.params.listDays === 0 ? maybe('risk.listFor.lifted') : maybe('risk.listFor.days', { n: rule.params.listDays })) ?? String(rule.params.listDays);
+  }
+  return maybe(`risk.ruleDesc.${rule.code}`, params) ?? rule.summary;
+}
+
+export const paramLabel = (maybe: (key: string) => string | undefined, name: string): string => maybe(`risk.param.${name}`) ?? name;
+
+/** "count=3 windowHours=24" in the operator's words: 次数 3 · 窗口（小时）24. */
+export function paramsText(maybe: (key: string) => string | undefined, params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${paramLabel(maybe, k)} ${String(v)}`)
+    .join(' · ');
+}
+
+export const listingStateLabel = (s: ListingState): I18nKey => `risk.bl.state.${s}`;
+export const writeOffStateLabel = (s: WriteOffState): I18nKey => `risk.wo.state.${s}`;
+
+/** The records a rule counted, as the listing keeps them (debt or adjustment ids). */
+export function listingRecords(l: Pick<Listing, 'facts'>): string[] {
+  const r = l.facts.records;
+  return Array.isArray(r) ? r.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** The figures a rule counted (e.g. writtenOffDebts=2), without the records and parameters. */
+export function listingFigures(l: Pick<Listing, 'facts'>): [string, unknown][] {
+  return Object.entries(l.facts).filter(([k]) => k !== 'records' && k !== 'params');
+}
+
+export const DRIVER_DEBT_RULES: ReadonlySet<string> = new Set(['driver.written_off_debts', 'driver.unpaid_debt']);
