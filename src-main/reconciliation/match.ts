@@ -228,15 +228,17 @@ function paymentBreak(m: DayMatch, row: PaymentRow, channel: string, order: Orde
   return { day: m.day, channel, orderNumber, tradeNo, refundNo: null, statementRowId, orderId: order?.id ?? null, refundTaskId: null };
 }
 
-const PAYMENTS_OF_ORDER = "SELECT trade_no AS tradeNo FROM recon_statement_rows WHERE order_no = ? AND kind = 'payment'";
+/** Whether any statement shows the order paid by its trade (1 or nothing; a null trade number finds nothing). */
+const PAYMENT_OF_ORDER = "SELECT 1 FROM recon_statement_rows WHERE order_no = ? AND kind = 'payment' AND trade_no = ? LIMIT 1";
 
 function matchOurPayments(app: AppContext, m: DayMatch, from: number, to: number): void {
-  const gatewayRows = cachedStatement<{ tradeNo: string }>(app.sqlite, PAYMENTS_OF_ORDER);
+  // One existence probe per paid order, as a plucked value (a statement of this run's own: pluck mode is never shared).
+  const onStatement = app.sqlite.prepare<unknown[], 1>(PAYMENT_OF_ORDER).pluck();
   for (const o of paidOrdersBetween(app, from, to)) {
     const c = m.channel(o.channel);
     c.ourPayments.count += 1;
     c.ourPayments.fen += o.payable;
-    if (gatewayRows.all(o.number).some((r) => r.tradeNo === o.providerTradeNo)) continue;
+    if (onStatement.get(o.number, o.providerTradeNo) !== undefined) continue;
     m.missing({
       kind: 'short',
       naturalKey: `short:${o.number}`,
