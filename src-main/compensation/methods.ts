@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { ALL_ROLES, SUPERVISORS, method, type CallContext } from '../kernel/method';
-import { findOperator } from '../operators';
+import { operatorRef } from '../operators';
 import {
   approveCampaign,
   beginExecution,
@@ -87,8 +87,7 @@ const reportSchema = z.object({
 });
 
 function person(ctx: CallContext, operatorId: string) {
-  const op = findOperator(ctx.app, operatorId);
-  return { id: operatorId, name: op?.displayName || op?.name || operatorId };
+  return operatorRef(ctx.app, operatorId);
 }
 
 function campaignOut(ctx: CallContext, c: CampaignRow) {

@@ -1,4 +1,5 @@
 import ExcelJS from 'exceljs';
+import { localTime } from '../tariffs';
 
 /**
  * Workbooks accountants keep: streaming sheets (exceljs WorkbookWriter, rows committed as they are
@@ -6,7 +7,7 @@ import ExcelJS from 'exceljs';
  * as numbers formatted #,##0.00, times as real Excel dates showing the depot's wall clock, and a
  * totals row of SUM formulas (with their values, so a reader that does not calculate sees them).
  *
- * A leaf utility like money/: it knows cells, not domains.
+ * A utility like money/: it knows cells, and reads the wall clock through tariffs' zone arithmetic.
  */
 
 export const MONEY_FORMAT = '#,##0.00';
@@ -24,50 +25,25 @@ export interface Column<R> {
   total?: boolean;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
 const offsets = new Map<string, Map<number, number>>();
 
-/** The zone's offset from UTC at an instant (ms), computed once per zone and hour. */
+/**
+ * The zone's offset from UTC at an instant (tariffs' localTime reads the wall clock), looked up
+ * once per zone and hour: a million date cells cost a few thousand reads, not a million.
+ */
 function offsetAt(at: number, zone: string): number {
   let byHour = offsets.get(zone);
   if (!byHour) offsets.set(zone, (byHour = new Map()));
   const hour = Math.floor(at / 3_600_000);
   let offset = byHour.get(hour);
   if (offset === undefined) {
-    let f = formatters.get(zone);
-    if (!f) {
-      f = new Intl.DateTimeFormat('en-US', {
-        timeZone: zone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit',
-      });
-      formatters.set(zone, f);
-    }
-    const start = hour * 3_600_000;
-    const parts = f.formatToParts(new Date(start));
-    const n = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
-    offset = Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second')) - start;
-    // Offsets change on the hour or half hour; an hour whose end differs is not cached.
-    const endParts = f.formatToParts(new Date(start + 3_599_999));
-    const m = (t: string) => Number(endParts.find((p) => p.type === t)?.value ?? 0);
-    const endOffset = Date.UTC(m('year'), m('month') - 1, m('day'), m('hour'), m('minute'), m('second')) - (start + 3_599_000);
-    if (endOffset !== offset) return exactOffset(f, at);
+    offset = localTime(hour * 3_600_000, zone).offsetMs;
+    // Offsets change on the hour or half hour: an hour whose end has another offset is not cached.
+    if (localTime(hour * 3_600_000 + 3_599_999, zone).offsetMs !== offset) return localTime(at, zone).offsetMs;
     if (byHour.size > 100_000) byHour.clear();
     byHour.set(hour, offset);
   }
   return offset;
-}
-
-function exactOffset(f: Intl.DateTimeFormat, at: number): number {
-  const whole = at - (((at % 1000) + 1000) % 1000);
-  const parts = f.formatToParts(new Date(whole));
-  const n = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
-  return Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second')) - whole;
 }
 
 /** An instant as an Excel date: a Date whose UTC fields are the wall clock in `zone` (Excel has no zones). */

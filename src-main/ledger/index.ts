@@ -69,6 +69,7 @@ export {
   ledgerTotals,
   type LedgerTotals,
   dayStart,
+  dayEnd,
   type Statement,
   type StatementLine,
 } from './queries';

@@ -335,6 +335,12 @@ export function dayStart(date: string, zone: string, field = 'from'): number {
   return base;
 }
 
+/** The first instant after `date` (yyyy-MM-dd) in the zone: the end, exclusive, of that local day. */
+export function dayEnd(date: string, zone: string, field = 'to'): number {
+  dayStart(date, zone, field);
+  return dayStart(nextDate(date), zone, field);
+}
+
 function nextDate(date: string): string {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + 1);

@@ -6,7 +6,17 @@ import { auditDoctorCheck, operatorFigures } from './system';
 
 export { ROLES, type Role, operators, auditLog } from './schema';
 export { appendAudit, verifyAudit, summarizeInput, type AuditVerdict } from './audit';
-export { authenticate, createOperator, createFirstAdmin, listOperators, operatorCount, findOperator, signedInOperator, type OperatorSummary } from './service';
+export {
+  authenticate,
+  createOperator,
+  createFirstAdmin,
+  listOperators,
+  operatorCount,
+  findOperator,
+  signedInOperator,
+  operatorRef,
+  type OperatorSummary,
+} from './service';
 export { operatorMethods } from './methods';
 export { operatorIdByName, operatorNames, iterateAudit, type AuditEntry } from './lookups';
 export { hashPassword, verifyPassword, DUMMY_HASH } from './passwords';

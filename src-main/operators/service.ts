@@ -139,3 +139,9 @@ export function signedInOperator(app: AppContext, token: string | undefined | nu
   }
   return { id: op.id, name: op.name, displayName: op.displayName, role: op.role };
 }
+
+/** An operator as a list or a decision shows them: id and display name (the login name, or the id, when there is none). */
+export function operatorRef(app: AppContext, operatorId: string): { id: string; name: string } {
+  const op = findOperator(app, operatorId);
+  return { id: operatorId, name: op?.displayName || op?.name || operatorId };
+}

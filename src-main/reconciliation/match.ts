@@ -4,7 +4,7 @@ import { writeTx } from '../kernel/db/connection';
 import { cachedStatement } from '../kernel/db/statements';
 import { DepotError } from '../kernel/errors';
 import { canonicalJson } from '../kernel/json';
-import { dayStart } from '../ledger';
+import { dayEnd, dayStart } from '../ledger';
 import { orderForMatching, paidOrdersBetween, unmatchedByTrade, unmatchedByTradeAnyChannel, type OrderForMatching, type PaymentChannel } from '../payments';
 import { gatewayRefundsBetween, refundForMatching } from '../refunds';
 import { checkEnergy, type EnergyOutcome } from './energy';
@@ -102,7 +102,7 @@ export function daysBetween(from: string, to: string): number {
 }
 
 export function dayBounds(day: string, zone: string, field = 'date'): { from: number; to: number } {
-  return { from: dayStart(day, zone, field), to: dayStart(nextDay(day), zone, field) };
+  return { from: dayStart(day, zone, field), to: dayEnd(day, zone, field) };
 }
 
 export function today(app: Pick<AppContext, 'clock'>): string {

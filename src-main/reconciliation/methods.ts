@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ALL_ROLES, FINANCE, method, type CallContext } from '../kernel/method';
 import { DepotError } from '../kernel/errors';
 import { amount, amountSchema } from '../money';
-import { findOperator } from '../operators';
+import { findOperator, operatorRef } from '../operators';
 import { approveWriteOff, assignBreak, breakHistory, getBreak, listBreaks, lossFen, rejectWriteOff, requestWriteOff, resolveBreak, type BreakRow } from './breaks';
 import { findDay, getDay, listDays, signOff, type DayRecord } from './days';
 import { energyOfDay, meteringAnomalies } from './energy';
@@ -30,9 +30,7 @@ const MAX_FILE_BYTES = 64 * 1024 * 1024;
 const who = z.object({ id: z.string(), name: z.string() }).nullable();
 
 function person(ctx: CallContext, operatorId: string | null) {
-  if (!operatorId) return null;
-  const op = findOperator(ctx.app, operatorId);
-  return { id: operatorId, name: op?.displayName || op?.name || operatorId };
+  return operatorId ? operatorRef(ctx.app, operatorId) : null;
 }
 
 function by(ctx: CallContext) {

@@ -8,7 +8,7 @@ import { DepotError } from '../kernel/errors';
 import { canonicalJson } from '../kernel/json';
 import type { DownloadFile } from '../kernel/plugins';
 import { defineWorker } from '../jobs';
-import { dayStart } from '../ledger';
+import { dayEnd, dayStart } from '../ledger';
 import type { ExportState } from './schema';
 import { REPORT_KINDS, reportFileName, writeReport, type Locale, type ReportKind, type ReportParams } from './workbooks';
 import { LIST_KINDS, listExport, type ListKind } from './lists';
@@ -82,8 +82,7 @@ function resolve(app: AppContext, req: ExportRequest): ReportParams {
   const toStart = dayStart(to, app.clock.timeZone, 'to');
   if (toStart < fromMs) throw new DepotError('invalid_input', `to: ${to} is before ${req.from}`, { field: 'to' });
   if ((toStart - fromMs) / 86_400_000 >= MAX_DAYS) throw new DepotError('invalid_input', `to: at most ${MAX_DAYS} days in one report`, { field: 'to' });
-  const next = new Date(Date.parse(`${to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-  return { kind: req.kind, from: req.from, to, fromMs, toMs: dayStart(next, app.clock.timeZone, 'to'), stationId: req.stationId ?? null, locale: req.locale ?? 'zh-CN' };
+  return { kind: req.kind, from: req.from, to, fromMs, toMs: dayEnd(to, app.clock.timeZone, 'to'), stationId: req.stationId ?? null, locale: req.locale ?? 'zh-CN' };
 }
 
 function resolveList(app: AppContext, req: ExportRequest): ReportParams {

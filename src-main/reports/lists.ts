@@ -3,7 +3,7 @@ import type { AppContext } from '../kernel/context';
 import type { Column } from '../excel';
 import { listAlerts, type Alert } from '../alerts';
 import { listJobs, JOB_STATES, type JobSummary } from '../jobs';
-import { dayStart, driverContacts, driverStatement, type StatementLine } from '../ledger';
+import { dayEnd, dayStart, driverContacts, driverStatement, type StatementLine } from '../ledger';
 import { iterateAudit, operatorNames, type AuditEntry } from '../operators';
 import { iterateOrders, ORDER_STATES, PAYMENT_CHANNELS, type OrderRow } from '../payments';
 import { listAdjustments, listTasks, ADJUSTMENT_STATES, REFUND_TASK_STATES, type AdjustmentRow, type RefundTaskRow } from '../refunds';
@@ -61,8 +61,7 @@ const BIG = 1_000_000;
 
 function bounds(app: AppContext, f: { from?: string; to?: string }): { from?: number; to?: number } {
   const zone = app.clock.timeZone;
-  const next = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-  return { from: f.from ? dayStart(f.from, zone, 'from') : undefined, to: f.to ? dayStart(next(f.to), zone, 'to') : undefined };
+  return { from: f.from ? dayStart(f.from, zone, 'from') : undefined, to: f.to ? dayEnd(f.to, zone, 'to') : undefined };
 }
 
 /** Masked the way the screens show it: 138****5678. */

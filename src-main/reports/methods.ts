@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ALL_ROLES, FINANCE, method, type CallContext } from '../kernel/method';
-import { dayStart } from '../ledger';
+import { dayEnd, dayStart } from '../ledger';
 import { adjustmentsReport, namesOf } from './adjustments';
 import { getExport, listExports, requestExport, type ExportRow } from './exports';
 import { liabilitiesReport } from './liabilities';
@@ -25,8 +25,7 @@ function bounds(ctx: CallContext, input: { from: string; to?: string }): { from:
   const to = input.to ?? input.from;
   const from = dayStart(input.from, zone, 'from');
   if (to < input.from) throw new DepotError('invalid_input', `to: ${to} is before ${input.from}`, { field: 'to' });
-  const next = new Date(Date.parse(`${to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-  return { from, to: dayStart(next, zone, 'to') };
+  return { from, to: dayEnd(to, zone, 'to') };
 }
 
 const exportSchema = z.object({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ALL_ROLES, FINANCE, SUPERVISORS, method, type CallContext } from '../kernel/method';
 import { amount, amountSchema } from '../money';
-import { findOperator } from '../operators';
+import { operatorRef } from '../operators';
 import { driverContacts } from '../ledger';
 import { sessionShape, toView } from '../sessions';
 import { addListing, getListing, liftListing, listBlacklist, type Listing } from './blacklist';
@@ -24,9 +24,7 @@ const note = z.string().trim().min(1).max(1000);
 const who = z.object({ id: z.string(), name: z.string() }).nullable();
 
 function person(ctx: CallContext, operatorId: string | null) {
-  if (!operatorId) return null;
-  const op = findOperator(ctx.app, operatorId);
-  return { id: operatorId, name: op?.displayName || op?.name || operatorId };
+  return operatorId ? operatorRef(ctx.app, operatorId) : null;
 }
 
 const by = (ctx: CallContext) => ({ operatorId: ctx.caller.operator!.id });

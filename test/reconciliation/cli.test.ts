@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import ExcelJS from 'exceljs';
-import { describe, expect, test, vi } from 'vitest';
-import { main } from '../../src-main/cli/main';
-import { makeApp, REPO_ROOT } from '../helpers';
+import { describe, expect, test } from 'vitest';
+import { cliInProcess, cliProcess } from '../cli-runs';
+import { makeApp } from '../helpers';
 import { expectLedgerValid, wallet } from '../payments/fixtures';
 import { alipayBytes, alipayZip, wechatBytes, wechatPayment } from './fixtures';
 import { DAY, alipayRowOf, cancelledButPaid, chinaTime, completedRefund, paidOrder, reconApp, wechatRefundRowOf, wechatRowOf, yuan } from './scenario';
@@ -23,47 +22,9 @@ import { DAY, alipayRowOf, cancelledButPaid, chinaTime, completedRefund, paidOrd
 
 const PASSWORD = 'correct-horse';
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  json<T>(): T;
-}
-
-/** One CLI process; no timeout of its own (a slow machine makes it slow, not wrong). */
-function cli(args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'depotdesk.js'), ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, DEPOTDESK_PASSWORD: PASSWORD },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T }));
-  });
-}
-
-/** The CLI's main() in this process, its output captured. */
-async function inProcess(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  const before = process.env.DEPOTDESK_PASSWORD;
-  process.env.DEPOTDESK_PASSWORD = PASSWORD;
-  try {
-    const code = await main(argv);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-    if (before === undefined) delete process.env.DEPOTDESK_PASSWORD;
-    else process.env.DEPOTDESK_PASSWORD = before;
-  }
-}
+/** One CLI process (no timeout of its own), and main() in this process: test/cli-runs.ts. */
+const cli = (args: string[]) => cliProcess(args, PASSWORD);
+const inProcess = (argv: string[]) => cliInProcess(argv, PASSWORD);
 
 interface BreakJson {
   id: string;
