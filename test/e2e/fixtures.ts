@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, test as base, type Page } from '@playwright/test';
+import { expect, test as base, type Browser, type Page } from '@playwright/test';
 
 /**
  * Shared pieces of the e2e specs: the depot started by the global setup, the admin the first-run
@@ -50,6 +50,29 @@ export async function signIn(page: Page): Promise<void> {
     await form.getByRole('button').click();
   }
   await expect(page.getByTestId('operator')).toContainText(ADMIN.displayName);
+}
+
+/**
+ * Another operator in a browser context of their own (signed in through the contract); its
+ * console errors fail the test as the main page's do, when `done` is called.
+ */
+export async function signInAs(browser: Browser, who: { name: string; displayName: string }, password: string): Promise<{ page: Page; done(): Promise<void> }> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  await openApp(page);
+  await rpc(page, 'auth.login', { name: who.name, password });
+  await page.reload();
+  await expect(page.getByTestId('operator')).toContainText(who.displayName);
+  return {
+    page,
+    done: async () => {
+      await context.close();
+      expect(errors, `${who.name}'s page logged errors`).toEqual([]);
+    },
+  };
 }
 
 export const test = base.extend<{ consoleErrors: string[] }>({

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Locator, Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { SimCharger } from '../../src-main/chargers/simulator';
-import { brokerUrl, docsScreenshot, expect, loginUrl, openApp, rpc, signIn, test } from './fixtures';
+import { brokerUrl, docsScreenshot, expect, loginUrl, rpc, signIn, signInAs, test } from './fixtures';
 
 /**
  * The Risk page (风控) against the served depot, with its state made the way the depot makes it:
@@ -68,26 +68,6 @@ async function refusal(page: Page, method: string, params: unknown): Promise<str
   const body = (await res.json()) as { ok: boolean; error?: { code: string; message: string } };
   expect(body.ok, `${method} should have been refused`).toBe(false);
   return `${body.error?.code}: ${body.error?.message}`;
-}
-
-/** Another operator in a browser of their own; its console errors fail the test as the main page's do. */
-async function signInAs(browser: Browser, who: { name: string; displayName: string }): Promise<{ page: Page; done(): Promise<void> }> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  page.on('pageerror', (e) => errors.push(e.message));
-  await openApp(page);
-  await rpc(page, 'auth.login', { name: who.name, password: PASSWORD });
-  await page.reload();
-  await expect(page.getByTestId('operator')).toContainText(who.displayName);
-  return {
-    page,
-    done: async () => {
-      await context.close();
-      expect(errors, `${who.name}'s page logged errors`).toEqual([]);
-    },
-  };
 }
 
 /**
@@ -236,7 +216,7 @@ test('a large session started by one supervisor is approved by another; the admi
   const name = `大额司机${depot.tag}`;
   const driver = await rpc<{ id: string }>(page, 'drivers.add', { name, phone: `136${String(Date.now()).slice(-8)}` });
   await rpc(page, 'wallet.topup', { driverId: driver.id, amount: '1000.00', key: `e2e-risk-rv-${depot.tag}` });
-  const other = await signInAs(browser, sup);
+  const other = await signInAs(browser, sup, PASSWORD);
   try {
     // 200 kWh is more than ¥200 at any hour: both sessions are held for review, not charged.
     const bySup = await depot.charge(other.page, { driverId: driver.id, connectorId: 1, prepay: '50.00', fromWh: 100_000, toWh: 300_000 });
@@ -305,8 +285,8 @@ test("a debt write-off is asked for by one finance user, refused to them, approv
   const [debt] = await rpc<{ debtId: string; owed: { yuan: string } }[]>(page, 'ledger.debts', { driverId: driver.id });
   expect(Number(debt.owed.yuan)).toBeGreaterThan(0);
 
-  const a = await signInAs(browser, finA);
-  const b = await signInAs(browser, finB);
+  const a = await signInAs(browser, finA, PASSWORD);
+  const b = await signInAs(browser, finB, PASSWORD);
   try {
     await openRisk(a.page, '坏账核销');
     await a.page.getByTestId('wo-request-open').click();

@@ -1,14 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SimCharger } from '../../src-main/chargers/simulator';
-import { brokerUrl, docsScreenshot, expect, rpc, signIn, test } from './fixtures';
+import { brokerUrl, docsScreenshot, expect, rpc, signIn, signInAs, test } from './fixtures';
 
 /**
  * The Sessions page against the served depot: a walk-in driver is found by phone, a prepay the
  * wallet cannot cover is refused with the reason on the form, the next one starts a session on a
  * simulated charger; the charger's StartTransaction, MeterValues and StopTransaction move it to
  * PAID live, and the drawer shows the price by period, the ledger transfers, the meter chart and
- * the timeline. A large session waits in the review queue until a supervisor approves it.
+ * the timeline. A large session waits in the review queue until another supervisor approves it (the
+ * operator who started it may not decide it).
  */
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const TARIFF = JSON.parse(fs.readFileSync(path.join(root, 'docs/examples/tariff-guangdong.json'), 'utf8')) as unknown;
@@ -30,7 +31,10 @@ function remoteStarts(sim: SimCharger): () => Promise<{ connectorId: number; idT
   };
 }
 
-test('a walk-in driver is refused a prepay the wallet cannot cover, then charges to PAID; a large session waits for review until approved', async ({ page }) => {
+test('a walk-in driver is refused a prepay the wallet cannot cover, then charges to PAID; a large session waits for review until another supervisor approves it', async ({
+  page,
+  browser,
+}) => {
   // A whole story (two sessions, a refusal, a review) over the real broker: on a shared two-core
   // machine it can pass the suite's 90 s default; this is an upper bound, not a speed claim.
   test.setTimeout(240_000);
@@ -128,13 +132,21 @@ test('a walk-in driver is refused a prepay the wallet cannot cover, then charges
     await expect(drawer).toContainText('大额订单，复核后扣款');
     await drawer.locator('.ant-drawer-close').click();
 
-    await page.getByRole('tab', { name: /待复核/ }).click();
-    const queue = page.getByTestId('review-queue');
-    const row = queue.getByRole('row').filter({ hasText: chargerId });
-    await expect(row).toContainText('大额订单');
-    await row.getByTestId('review-approve').click();
-    await page.getByTestId('review-approve-submit').click();
-    await expect(row).toHaveCount(0);
+    // The admin started it, so the admin may not decide it: a second supervisor does, in a browser of their own.
+    const sup = { name: `sssup${tag.toLowerCase()}`, displayName: `审核员${tag}` };
+    await rpc(page, 'operators.create', { ...sup, role: 'supervisor', password });
+    const other = await signInAs(browser, sup, password);
+    try {
+      await other.page.getByTestId('nav').getByText('充电订单', { exact: true }).click();
+      await other.page.getByRole('tab', { name: /待复核/ }).click();
+      const row = other.page.getByTestId('review-queue').getByRole('row').filter({ hasText: chargerId });
+      await expect(row).toContainText('大额订单');
+      await row.getByTestId('review-approve').click();
+      await other.page.getByTestId('review-approve-submit').click();
+      await expect(row).toHaveCount(0);
+    } finally {
+      await other.done();
+    }
     await page.getByRole('tab', { name: /订单列表/ }).click();
     await expect(list.locator('.ant-table-row').filter({ hasText: chargerId }).first()).toContainText(/已支付|欠款/);
 
