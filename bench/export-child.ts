@@ -11,7 +11,7 @@ import { runExport } from '../src-main/reports';
  */
 const [dir, exportId] = process.argv.slice(2);
 const app = openCore({ dataDir: dir, mode: 'test', clock: new FakeClock('2026-06-01T00:00:00Z'), log: silentLogger() });
-// Opening runs the integrity checks over the whole file (issue 18): measured apart from the export.
+// RSS after opening, measured apart from the export's.
 const rssAfterOpen = process.memoryUsage().rss;
 let exportPeak = rssAfterOpen;
 const sampler = setInterval(() => (exportPeak = Math.max(exportPeak, process.memoryUsage().rss)), 20);

@@ -25,7 +25,7 @@ import { perSecond, ratio, timeAsync, type Benchmark } from './harness';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const mb = (bytes: number) => Number((bytes / 2 ** 20).toFixed(1));
 
-function seed(app: ReturnType<typeof openCore>, rows: number): void {
+export function seedSessions(app: ReturnType<typeof openCore>, rows: number): void {
   const drivers = Array.from({ length: 1000 }, (_, i) => addDriver(app, { name: `司机${i}`, phone: String(13900000000 + i) }).id);
   const insert = app.sqlite.prepare(
     `INSERT INTO charging_sessions (id, state, origin, charger_id, connector_id, driver_id, id_tag, prepay_fen, transaction_id, meter_start_wh, meter_stop_wh,
@@ -85,7 +85,7 @@ const bench: Benchmark = async ({ quick, dir }) => {
   const rows = quick ? 100_000 : 1_000_000;
   const app = openCore({ dataDir: dir, mode: 'test', clock: new FakeClock('2026-06-01T00:00:00Z'), log: silentLogger() });
   try {
-    seed(app, rows);
+    seedSessions(app, rows);
     const raw = await timeAsync(() => baseline(app, path.join(dir, 'baseline.xlsx')));
     const e = requestExport(app, { kind: 'list', list: 'sessions', filter: {} }, { operatorId: 'bench' });
     app.close();
@@ -130,7 +130,7 @@ const bench: Benchmark = async ({ quick, dir }) => {
       notes: [
         'export: runExport of the Sessions list with no filter — keyset pages of 1,000 (no cursor held across yields), driver name + masked phone, formats, totals row',
         'baseline: the same rows by one SELECT … iterate() into a bare exceljs WorkbookWriter (no styles, no lookups, no yields)',
-        'the export runs in a child process that opens the seeded depot, as the app would: peak RSS is the most the process held while the export ran (sampled every 20 ms; process_max_rss also counts opening the depot, whose integrity check reads the whole file); event-loop delay from monitorEventLoopDelay (10 ms resolution) in it',
+        'the export runs in a child process that opens the seeded depot, as the app would: peak RSS is the most the process held while the export ran (sampled every 20 ms; process_max_rss also counts opening the depot); event-loop delay from monitorEventLoopDelay (10 ms resolution) in it',
       ],
     };
   } finally {

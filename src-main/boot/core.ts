@@ -7,7 +7,8 @@ import type { Logger } from '../kernel/logger';
 /**
  * Start-up and shut-down order, the same for Electron, `serve` and the CLI:
  *   1. resolve the data directory and read config (+ one-run overrides)
- *   2. open SQLite, apply pragmas, migrate (refusing a newer or edited schema), quick_check
+ *   2. open SQLite, apply pragmas, migrate (refusing a newer or edited schema); the full integrity
+ *      check is doctor's and each backup's, not every start's
  *   3. start the services the mode needs (HTTP, IPC, later: jobs, broker) — done by the caller
  * Stop runs the reverse: services first, the database last.
  */

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startServices } from '../../src-main/boot/services';
 import { depot } from '../../src-main/modules';
-import { rotateBackups } from '../../src-main/system';
+import { backupDatabase } from '../../src-main/kernel/db/backup';
+import { rotateBackups, runDoctor } from '../../src-main/system';
 
 const { crons, workers } = depot;
 import { makeApp, tempDir } from '../helpers';
@@ -68,6 +69,25 @@ describe('the services a serving core runs', () => {
     } finally {
       await services.stop();
     }
+  });
+
+  it('a damaged depot still opens (no integrity check on open); doctor names the damage, and the backup refuses to keep a copy of it', async () => {
+    const { app, dir } = makeApp();
+    // A connector of a charger that does not exist: a foreign-key violation written behind the app's back.
+    app.sqlite.pragma('foreign_keys = OFF');
+    app.sqlite.prepare("INSERT INTO connectors (charger_id, connector_id, status) VALUES ('NO-SUCH-CHARGER', 1, 'Available')").run();
+    app.close();
+
+    const reopened = makeApp({ dir }).app;
+    const report = await runDoctor(reopened, depot.doctorChecks);
+    const integrity = report.checks.find((c) => c.name === 'integrity');
+    expect(integrity?.ok).toBe(false);
+    expect(integrity?.detail).toContain('foreign key: connectors');
+
+    const target = path.join(tempDir(), 'depotdesk-copy.sqlite');
+    await expect(backupDatabase(reopened.sqlite, target)).rejects.toMatchObject({ code: 'integrity_failed', message: expect.stringContaining('connectors') });
+    expect(fs.existsSync(target)).toBe(false);
+    expect(fs.existsSync(`${target}.partial`)).toBe(true);
   });
 
   it('rotation deletes the oldest backups by name and leaves other files alone', () => {
