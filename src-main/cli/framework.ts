@@ -1,13 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import readline from 'node:readline';
 import type { AppContext } from '../kernel/context';
-import { openCore } from '../boot/core';
 import { DepotError, type ErrorShape } from '../kernel/errors';
-import { createLogger } from '../kernel/logger';
-import { dispatch } from '../contract/dispatch';
-import type { Caller, OperatorIdentity } from '../kernel/method';
-import { authenticate } from '../operators';
-import { RpcClient } from './rpc-client';
+import type { RpcClient } from './rpc-client';
 
 /**
  * The CLI's conventions, in one place:
@@ -16,7 +11,10 @@ import { RpcClient } from './rpc-client';
  * - exit 0 ok, 1 a failed check or a refused business action, 2 a usage error;
  * - errors go to stderr and name the problem; --json output goes to stdout only.
  * Commands that act as an operator go through the same contract dispatcher as the app, so roles
- * and the audit log apply to the CLI too.
+ * and the audit log apply to the CLI too (cli/context.ts).
+ *
+ * This file is loaded for every command and for `--help`, so it imports no domain and not the core:
+ * the command context that opens the core lives in context.ts, loaded once a command runs.
  */
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -91,70 +89,6 @@ export async function readPassword(prompt: string): Promise<string> {
   rl.close();
   process.stderr.write('\n');
   return answer;
-}
-
-export function buildContext(command: Command, global: GlobalOptions, args: CommandContext['args'], positionals: string[], cleanup: (() => void)[]): CommandContext {
-  let app: AppContext | null = null;
-  let operator: OperatorIdentity | null = null;
-  const openApp = (): AppContext => {
-    if (!app) {
-      app = openCore({
-        dataDir: global.dataDir,
-        db: global.db,
-        overrides: global.set,
-        mode: 'cli',
-        log: createLogger({ level: 'warn' }),
-      });
-      const opened = app;
-      cleanup.push(() => opened.close());
-    }
-    return app;
-  };
-  return {
-    args,
-    positionals,
-    global,
-    openApp,
-    async call<T>(method: string, params?: unknown): Promise<T> {
-      const a = openApp();
-      if (!operator && global.as) operator = await authenticate(a, global.as, await readPassword(`password for ${global.as}: `));
-      const caller: Caller = {
-        operator,
-        transport: 'cli',
-        session: {
-          signIn: (op) => {
-            operator = op;
-            return { token: '' };
-          },
-          signOut: () => {
-            operator = null;
-          },
-        },
-      };
-      const result = await dispatch(a, caller, method, params ?? {});
-      if (!result.ok) {
-        if (result.error.code === 'unauthenticated' && !global.as) {
-          throw new UsageError(`${command.name} acts as an operator: add --as NAME (password from DEPOTDESK_PASSWORD)`, { field: '--as' });
-        }
-        throw new DepotError(result.error.code, result.error.message, result.error.details);
-      }
-      return result.data as T;
-    },
-    async remote() {
-      const client = RpcClient.forDataDir({ dataDir: global.dataDir, db: global.db });
-      if (global.as) await client.login(global.as, await readPassword(`password for ${global.as}: `));
-      return client;
-    },
-    print(data, human) {
-      if (global.json) process.stdout.write(JSON.stringify(data, null, 2) + '\n');
-      else if (human !== undefined) process.stdout.write((typeof human === 'function' ? human() : human) + '\n');
-      else process.stdout.write(JSON.stringify(data, null, 2) + '\n');
-    },
-    progress(line) {
-      // Progress is for people; under --json it goes to stderr so stdout stays one JSON document.
-      (global.json ? process.stderr : process.stdout).write(line + '\n');
-    },
-  };
 }
 
 export function parseCommandArgs(command: Command, argv: string[]) {

@@ -1,6 +1,6 @@
 import { isDepotError } from '../kernel/errors';
-import { buildContext, exitCodeFor, GLOBAL_OPTIONS, parseCommandArgs, type Command } from './framework';
-import { commands } from './commands';
+import { exitCodeFor, GLOBAL_OPTIONS, parseCommandArgs, type Command, type CommandContext, type GlobalOptions } from './framework';
+import { commands, type CommandEntry } from './commands';
 
 function helpText(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -35,7 +35,7 @@ const GLOBAL_WITH_VALUE = new Set(
  * options may come before the command (`depotdesk --data-dir D session list`); they are passed on
  * with the command's own arguments. Null when no command matches.
  */
-export function findCommand(argv: string[]): { command: Command; rest: string[] } | null {
+export function findCommand(argv: string[]): { command: CommandEntry; rest: string[] } | null {
   const leading: string[] = [];
   let i = 0;
   while (i < argv.length && argv[i].startsWith('-')) {
@@ -73,6 +73,13 @@ function commandWords(argv: string[]): string {
   return out.join(' ');
 }
 
+/** The command's implementation, from its module (loaded now, and only now). */
+export async function loadCommand(entry: CommandEntry): Promise<Command> {
+  const command = (await entry.load()).find((c) => c.name === entry.name);
+  if (!command) throw new Error(`the command table names "${entry.name}" but its module does not define it`);
+  return command;
+}
+
 export async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     process.stdout.write(helpText() + '\n');
@@ -85,10 +92,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`depotdesk: ${typed ? `unknown command "${typed}"` : 'no command given'} (commands: ${known}; see depotdesk --help)\n`);
     return 2;
   }
-  const { command, rest } = found;
+  const command = await loadCommand(found.command);
   let parsed: ReturnType<typeof parseCommandArgs>;
   try {
-    parsed = parseCommandArgs(command, rest);
+    parsed = parseCommandArgs(command, found.rest);
   } catch (e) {
     process.stderr.write(`depotdesk ${command.name}: ${(e as Error).message}\n${command.usage ? `usage: ${command.usage}\n` : ''}`);
     return 2;
@@ -106,9 +113,15 @@ export async function main(argv: string[]): Promise<number> {
     as: values.as as string | undefined,
   };
   for (const k of Object.keys(GLOBAL_OPTIONS)) delete values[k];
+  return runCommand(command, global, values, parsed.positionals);
+}
+
+async function runCommand(command: Command, global: GlobalOptions, values: CommandContext['args'], positionals: string[]): Promise<number> {
   const cleanup: (() => void)[] = [];
   try {
-    const cx = buildContext(command, global, values, parsed.positionals, cleanup);
+    // The core and every domain come in here, once a command is sure to run.
+    const { buildContext } = await import('./context');
+    const cx = buildContext(command, global, values, positionals, cleanup);
     const code = await command.run(cx);
     return typeof code === 'number' ? code : 0;
   } catch (e) {
