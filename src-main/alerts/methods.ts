@@ -22,7 +22,7 @@ export const alertMethods = {
     summary: 'Alerts, newest first; open ones only unless `open` says otherwise.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({
+    input: z.strictObject({
       open: z.boolean().optional().default(true),
       all: z.boolean().optional().default(false),
       limit: z.number().int().min(1).max(500).default(100),
@@ -35,7 +35,7 @@ export const alertMethods = {
     summary: 'Acknowledge an open alert: it leaves the open list, with who and when kept.',
     kind: 'command',
     roles: SUPERVISORS,
-    input: z.object({ id: z.string().min(1) }),
+    input: z.strictObject({ id: z.string().min(1) }),
     output: alertShape,
     handler: ({ app, caller }, input) => acknowledgeAlert(app, input.id, caller.operator!.name),
   }),

@@ -169,7 +169,7 @@ export const compensationMethods = {
     summary: 'Campaigns, newest first, optionally in one state (draft = waiting for a dry run and approval).',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ state: z.enum(CAMPAIGN_STATES).optional(), limit: z.number().int().min(1).max(500).default(100) }),
+    input: z.strictObject({ state: z.enum(CAMPAIGN_STATES).optional(), limit: z.number().int().min(1).max(500).default(100) }),
     output: z.array(campaignSchema),
     handler: (ctx, input) => listCampaigns(ctx.app, input).map((c) => campaignOut(ctx, c)),
   }),
@@ -177,7 +177,7 @@ export const compensationMethods = {
     summary: 'One campaign: its spec in words, latest dry run, approval and execution summary.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ campaignId: id }),
+    input: z.strictObject({ campaignId: id }),
     output: campaignSchema,
     handler: (ctx, input) => campaignOut(ctx, getCampaign(ctx.app, input.campaignId)),
   }),
@@ -185,7 +185,7 @@ export const compensationMethods = {
     summary: 'The live preview of the wizard: what a credit spec would match now. Nothing is stored.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ spec: creditSpecSchema, ...page }),
+    input: z.strictObject({ spec: creditSpecSchema, ...page }),
     output: reportSchema,
     handler: (ctx, input) => {
       const spec = normalizeSpec(input.spec);
@@ -197,7 +197,7 @@ export const compensationMethods = {
       "A campaign's dry run recomputed now (credit or reversal), paged; nothing is recorded. Its fingerprint differs from the recorded dry run's when the data moved.",
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ campaignId: id, ...page }),
+    input: z.strictObject({ campaignId: id, ...page }),
     output: reportSchema,
     handler: (ctx, input) => {
       const c = getCampaign(ctx.app, input.campaignId);
@@ -209,7 +209,7 @@ export const compensationMethods = {
     summary: 'Draft a campaign from a spec (criteria, rule, target, memo) or a reversal of a completed one ({name, reverses}).',
     kind: 'command',
     roles: ALL_ROLES,
-    input: z.object({ spec: z.record(z.string(), z.unknown()) }),
+    input: z.strictObject({ spec: z.record(z.string(), z.unknown()) }),
     output: campaignSchema,
     handler: (ctx, input) => campaignOut(ctx, createCampaign(ctx.app, input.spec, by(ctx))),
   }),
@@ -217,7 +217,7 @@ export const compensationMethods = {
     summary: 'Run a draft campaign without writing anything to the ledger; the report is what an approver confirms.',
     kind: 'command',
     roles: ALL_ROLES,
-    input: z.object({ campaignId: id, ...page }),
+    input: z.strictObject({ campaignId: id, ...page }),
     output: z.object({ campaign: campaignSchema, report: reportSchema }),
     handler: (ctx, input) => {
       const report = dryRunCampaign(ctx.app, input.campaignId, by(ctx));
@@ -229,7 +229,7 @@ export const compensationMethods = {
     summary: 'Approve a campaign someone else created, confirming the dry run (fingerprint, driver count, total) it was shown.',
     kind: 'command',
     roles: SUPERVISORS,
-    input: z.object({
+    input: z.strictObject({
       campaignId: id,
       fingerprint: z.string().min(1),
       drivers: z.number().int().min(0),
@@ -244,7 +244,7 @@ export const compensationMethods = {
     summary: 'Credit an approved campaign (or resume one). By default it runs as a job and this returns at once; wait: run to the end first.',
     kind: 'command',
     roles: SUPERVISORS,
-    input: z.object({ campaignId: id, wait: z.boolean().default(false), retryFailed: z.boolean().default(false) }),
+    input: z.strictObject({ campaignId: id, wait: z.boolean().default(false), retryFailed: z.boolean().default(false) }),
     output: campaignSchema,
     handler: async (ctx, input) => {
       const c = beginExecution(ctx.app, input.campaignId, by(ctx), input);
@@ -259,7 +259,7 @@ export const compensationMethods = {
     summary: 'Cancel a draft or approved campaign before it credits anyone.',
     kind: 'command',
     roles: SUPERVISORS,
-    input: z.object({ campaignId: id, note: z.string().trim().min(1, 'say why the campaign is cancelled').max(500) }),
+    input: z.strictObject({ campaignId: id, note: z.string().trim().min(1, 'say why the campaign is cancelled').max(500) }),
     output: campaignSchema,
     handler: (ctx, input) => campaignOut(ctx, cancelCampaign(ctx.app, input.campaignId, input.note, by(ctx))),
   }),
@@ -267,7 +267,7 @@ export const compensationMethods = {
     summary: "An approved campaign's drivers with their amount and state (pending, credited, already, failed), most failures first.",
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({
+    input: z.strictObject({
       campaignId: id,
       status: z.enum(ITEM_STATES).optional(),
       limit: z.number().int().min(1).max(1000).default(50),
@@ -300,7 +300,7 @@ export const compensationMethods = {
     summary: "A campaign's Excel workbook (its dry run before approval, its results after), as base64 for the browser to save.",
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ campaignId: id, kind: z.enum(['dry_run', 'results']).optional() }),
+    input: z.strictObject({ campaignId: id, kind: z.enum(['dry_run', 'results']).optional() }),
     output: z.object({ fileName: z.string(), rows: z.number(), base64: z.string() }),
     handler: async (ctx, input) => {
       const c = getCampaign(ctx.app, input.campaignId);

@@ -27,11 +27,11 @@ const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'a time 
 const idList = z.array(z.string().trim().min(1).max(100)).max(500);
 
 export const criteriaSchema = z
-  .object({
+  .strictObject({
     from: calendarDate,
     to: calendarDate,
     timeWindow: z
-      .object({ start: clockTime, end: clockTime })
+      .strictObject({ start: clockTime, end: clockTime })
       .refine((w) => minutes(w.start) < minutes(w.end), { message: 'the window ends after it starts (same day)', path: ['end'] })
       .optional(),
     stationIds: idList.optional(),
@@ -48,8 +48,8 @@ export const criteriaSchema = z
 const amountText = z.union([z.string(), z.number()]).transform((v) => String(v));
 
 export const ruleSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('fixed'), amount: amountText }),
-  z.object({ kind: z.literal('per_failure'), amount: amountText, cap: amountText.optional() }),
+  z.strictObject({ kind: z.literal('fixed'), amount: amountText }),
+  z.strictObject({ kind: z.literal('per_failure'), amount: amountText, cap: amountText.optional() }),
 ]);
 
 const memoSchema = z
@@ -59,7 +59,7 @@ const memoSchema = z
   .max(200)
   .refine((m) => unknownFields(m).length === 0, { message: `a memo may use ${MEMO_FIELDS.map((f) => `{${f}}`).join(' ')} only` });
 
-export const creditSpecSchema = z.object({
+export const creditSpecSchema = z.strictObject({
   name: z.string().trim().min(1, 'a name is required').max(100),
   criteria: criteriaSchema,
   rule: ruleSchema.default({ kind: 'fixed', amount: '10.00' }),
@@ -69,7 +69,7 @@ export const creditSpecSchema = z.object({
   memo: memoSchema.default(DEFAULT_MEMO),
 });
 
-export const reversalSpecSchema = z.object({
+export const reversalSpecSchema = z.strictObject({
   name: z.string().trim().min(1, 'a name is required').max(100),
   reverses: z.string().trim().min(1).max(100),
   memo: memoSchema.default('撤销补偿：{name}'),

@@ -35,14 +35,14 @@ export const jobDetailShape = z.object({
   errors: z.array(jobErrorShape),
 });
 
-const jobId = z.object({ id: z.string().trim().min(1) });
+const jobId = z.strictObject({ id: z.string().trim().min(1) });
 
 export const jobMethods = {
   'jobs.list': method({
     summary: 'Jobs, newest first, filtered by state, queue and kind.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({
+    input: z.strictObject({
       state: state.optional(),
       queue: z.string().trim().min(1).optional(),
       kind: z.string().trim().min(1).optional(),
@@ -84,7 +84,7 @@ export const jobMethods = {
     summary: 'Job counts by state, queue and kind, failure streaks and cron schedules, for the dashboard and the Jobs page.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({}),
+    input: z.strictObject({}),
     output: z.object({
       states: counts,
       queues: z.array(z.object({ queue: z.string(), concurrency: z.number(), counts })),

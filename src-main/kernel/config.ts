@@ -10,12 +10,12 @@ import { isValidTimeZone } from './clock';
  * directory needs no file at all; any key can be overridden for one run with `--set key=value`.
  */
 export const configSchema = z
-  .object({
+  .strictObject({
     timeZone: z.string().refine(isValidTimeZone, { message: 'not a known IANA time zone' }).default('Asia/Shanghai'),
     locale: z.enum(['zh-CN', 'en-US']).default('zh-CN'),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     http: z
-      .object({
+      .strictObject({
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(4820),
         /** Binding to anything but loopback must be switched on deliberately. */
@@ -23,7 +23,7 @@ export const configSchema = z
       })
       .prefault({}),
     broker: z
-      .object({
+      .strictObject({
         /** 'embedded' starts aedes inside the app; otherwise an mqtt:// or mqtts:// URL. */
         mode: z.enum(['embedded', 'external']).default('embedded'),
         host: z.string().default('127.0.0.1'),
@@ -37,12 +37,17 @@ export const configSchema = z
         clientId: z.string().default(''),
         /** External mqtts:// only: PEM files and whether to check the broker's certificate. */
         tls: z
-          .object({ caFile: z.string().default(''), certFile: z.string().default(''), keyFile: z.string().default(''), rejectUnauthorized: z.boolean().default(true) })
+          .strictObject({
+            caFile: z.string().default(''),
+            certFile: z.string().default(''),
+            keyFile: z.string().default(''),
+            rejectUnauthorized: z.boolean().default(true),
+          })
           .prefault({}),
       })
       .prefault({}),
     chargers: z
-      .object({
+      .strictObject({
         /** Accept a BootNotification from an unknown charger id and register it (unconfirmed). */
         autoRegister: z.boolean().default(false),
         heartbeatIntervalS: z.number().int().min(10).max(86_400).default(60),
@@ -69,7 +74,7 @@ export const configSchema = z
       })
       .prefault({}),
     sessions: z
-      .object({
+      .strictObject({
         /** A RemoteStart not confirmed by a StartTransaction within this time fails and its hold is released. */
         startTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
         /** Sessions costing more than this (fen) wait for a supervisor's approval before they are charged. */
@@ -112,13 +117,13 @@ export const configSchema = z
       })
       .prefault({}),
     backup: z
-      .object({
+      .strictObject({
         dir: z.string().default(''),
         keep: z.number().int().min(1).default(14),
       })
       .prefault({}),
     jobs: z
-      .object({
+      .strictObject({
         /** How often the scheduler looks for due jobs and cron slots. */
         pollIntervalMs: z.number().int().min(20).max(60_000).default(1000),
         /** Completed, cancelled and discarded jobs are deleted after this many days. */
@@ -128,13 +133,13 @@ export const configSchema = z
       })
       .prefault({}),
     compensation: z
-      .object({
+      .strictObject({
         /** Drivers credited per transaction when a campaign executes (each chunk commits whole). */
         chunkSize: z.number().int().min(1).max(10_000).default(1_000),
       })
       .prefault({}),
     payments: z
-      .object({
+      .strictObject({
         /** A payment order still unpaid after this long is cancelled and its coupon and points restored. */
         orderTimeoutMs: z
           .number()
@@ -147,7 +152,7 @@ export const configSchema = z
         /** The provider behind each channel; only the simulated one ships (docs/payments.md). */
         provider: z.enum(['simulated']).default('simulated'),
         simulated: z
-          .object({
+          .strictObject({
             /** success | failure | slow | unknown; DEPOTDESK_SIMULATED_PAYMENT_OUTCOME overrides. */
             outcome: z.enum(['success', 'failure', 'slow', 'unknown']).default('success'),
             slowMs: z.number().int().min(0).max(60_000).default(1500),
@@ -158,7 +163,7 @@ export const configSchema = z
       })
       .prefault({}),
     refunds: z
-      .object({
+      .strictObject({
         /** Calls to the gateway a refund task makes before it is failed and left for an operator. */
         maxAttempts: z.number().int().min(1).max(20).default(3),
         /** Wait after the first refused call; doubled after each further one. */
@@ -178,7 +183,7 @@ export const configSchema = z
       })
       .prefault({}),
     reconciliation: z
-      .object({
+      .strictObject({
         /** Days an unmatched payment or refund waits for its counterpart (late files, day boundaries) before it is a break. */
         windowDays: z.number().int().min(1).max(30).default(3),
         /** A charger's day whose billed energy differs from its register's advance by more than this (basis points: 100 = 1 %) is a metering anomaly. */

@@ -51,7 +51,7 @@ export const debtAgeingMethods = {
     summary: 'Open debts (欠费) by age since recorded: 0–7, 8–30, 31–90, >90 days, with the count and the amount owed in fen.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({}),
+    input: z.strictObject({}),
     output: z.object({
       at: z.number(),
       buckets: z.array(

@@ -183,7 +183,7 @@ export const ledgerMethods = {
     summary: 'Register a driver (name, phone, id tags, VINs) with their wallet.',
     kind: 'command',
     roles: ALL_ROLES,
-    input: z.object({
+    input: z.strictObject({
       name: z.string().trim().min(1, 'a name is required').max(60),
       phone: z.string().trim().min(1, 'a phone number is required').max(30),
       tags: z.array(z.string().trim().min(1)).max(20).optional(),
@@ -201,7 +201,7 @@ export const ledgerMethods = {
     summary: 'Drivers with their balances; search by name, phone, card number (id tag) or VIN.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({
+    input: z.strictObject({
       search: z.string().trim().max(100).optional(),
       limit: z.number().int().min(1).max(500).default(100),
       offset: z.number().int().min(0).default(0),
@@ -244,7 +244,7 @@ export const ledgerMethods = {
     summary: 'One driver with id tags and vehicles.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ driverId: id }),
+    input: z.strictObject({ driverId: id }),
     output: driverSchema,
     handler: ({ app }, input) => driverOut(getDriver(app, input.driverId)),
   }),
@@ -252,7 +252,7 @@ export const ledgerMethods = {
     summary: 'Give a driver another id tag (RFID card number, or app:<id>).',
     kind: 'command',
     roles: ALL_ROLES,
-    input: z.object({ driverId: id, tag: z.string().trim().min(1).max(64) }),
+    input: z.strictObject({ driverId: id, tag: z.string().trim().min(1).max(64) }),
     output: driverSchema,
     handler: (ctx, input) => {
       const d = addIdTag(ctx.app, input.driverId, input.tag);
@@ -264,7 +264,7 @@ export const ledgerMethods = {
     summary: 'Add a vehicle (VIN, optional plate) to a driver.',
     kind: 'command',
     roles: ALL_ROLES,
-    input: z.object({ driverId: id, vin: z.string().trim().min(1).max(32), plate: z.string().trim().max(20).optional() }),
+    input: z.strictObject({ driverId: id, vin: z.string().trim().min(1).max(32), plate: z.string().trim().max(20).optional() }),
     output: driverSchema,
     handler: (ctx, input) => {
       const d = addVehicle(ctx.app, input.driverId, input.vin, input.plate);
@@ -276,7 +276,7 @@ export const ledgerMethods = {
     summary: "A driver's wallet: balance, held, available, debts, coupons, points and open holds.",
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ driverId: id }),
+    input: z.strictObject({ driverId: id }),
     output: walletShowSchema,
     handler: (ctx, input) => walletShow(ctx, input.driverId),
   }),
@@ -284,7 +284,7 @@ export const ledgerMethods = {
     summary: 'Top up a wallet at the counter (cash) or from a gateway payment; open debts are collected first.',
     kind: 'command',
     roles: ALL_ROLES,
-    input: z.object({
+    input: z.strictObject({
       driverId: id,
       amount: positiveYuanField(),
       key,
@@ -337,7 +337,7 @@ export const ledgerMethods = {
     summary: "A driver's statement (流水): every movement with its running balance.",
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({
+    input: z.strictObject({
       driverId: id,
       from: date.optional(),
       to: date.optional(),
@@ -405,7 +405,7 @@ export const ledgerMethods = {
     summary: 'One transfer by its id (idempotency key).',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ transferId: id }),
+    input: z.strictObject({ transferId: id }),
     output: transferSchema,
     handler: ({ app }, input) => getTransfer(app, input.transferId),
   }),
@@ -413,7 +413,7 @@ export const ledgerMethods = {
     summary: 'Check the ledger invariants (debits = credits, counters = history, no overdrawn wallet, holds, debts, keys).',
     kind: 'query',
     roles: FINANCE,
-    input: z.object({}),
+    input: z.strictObject({}),
     output: z.object({
       ok: z.boolean(),
       at: z.number(),
@@ -429,7 +429,7 @@ export const ledgerMethods = {
     summary: "The depot's own accounts (revenue, cash drawer, clearing, payables, expenses) with balances.",
     kind: 'query',
     roles: FINANCE,
-    input: z.object({}),
+    input: z.strictObject({}),
     output: z.array(
       z.object({
         id: z.string(),
@@ -449,7 +449,7 @@ export const ledgerMethods = {
     summary: 'Open holds (frozen wallet money), soonest expiry first.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ driverId: id.optional(), limit: z.number().int().min(1).max(1000).default(500) }),
+    input: z.strictObject({ driverId: id.optional(), limit: z.number().int().min(1).max(1000).default(500) }),
     output: z.array(holdSchema),
     handler: ({ app }, input) => openHolds(app, input).map(holdOut),
   }),
@@ -457,7 +457,7 @@ export const ledgerMethods = {
     summary: 'Release a whole hold back to the wallet by hand (a stuck session).',
     kind: 'command',
     roles: SUPERVISORS,
-    input: z.object({ holdId: id, key, memo: z.string().trim().min(1, 'say why the hold is released').max(500) }),
+    input: z.strictObject({ holdId: id, key, memo: z.string().trim().min(1, 'say why the hold is released').max(500) }),
     output: z.object({ key: z.string(), holdId: z.string(), driverId: z.string(), released: amountSchema, wallet: walletSchema, replayed: z.boolean() }),
     handler: (ctx, input) => {
       const r = voidHold(ctx.app, input, { operatorId: operatorId(ctx) });
@@ -469,7 +469,7 @@ export const ledgerMethods = {
     summary: 'Expire every hold past its expiry now (the hold-expiry job does this on its own).',
     kind: 'command',
     roles: SUPERVISORS,
-    input: z.object({ limit: z.number().int().min(1).max(10_000).default(1000) }),
+    input: z.strictObject({ limit: z.number().int().min(1).max(10_000).default(1000) }),
     output: z.object({
       expired: z.array(z.object({ holdId: z.string(), driverId: z.string(), released: amountSchema })),
       skipped: z.array(z.object({ holdId: z.string(), reason: z.string() })),
@@ -489,7 +489,7 @@ export const ledgerMethods = {
     summary: 'Debts (欠费), open ones by default, oldest first.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({
+    input: z.strictObject({
       driverId: id.optional(),
       status: z.enum(['open', 'settled', 'written_off', 'all']).default('open'),
       limit: z.number().int().min(1).max(1000).default(500),
@@ -502,7 +502,7 @@ export const ledgerMethods = {
     summary: 'Reverse all or part of a transfer with a correcting transfer that references it.',
     kind: 'command',
     roles: FINANCE,
-    input: z.object({
+    input: z.strictObject({
       transferId: id,
       key,
       amount: positiveYuanField().optional(),
@@ -528,7 +528,7 @@ export const ledgerMethods = {
     summary: 'Grant an amount coupon (金额券) to a driver.',
     kind: 'command',
     roles: FINANCE,
-    input: z.object({
+    input: z.strictObject({
       driverId: id,
       amount: positiveYuanField(),
       key,
@@ -562,7 +562,7 @@ export const ledgerMethods = {
     summary: "A driver's coupons with what is left on each.",
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ driverId: id }),
+    input: z.strictObject({ driverId: id }),
     output: z.array(couponSchema),
     handler: ({ app }, input) => {
       getDriver(app, input.driverId);
@@ -573,7 +573,7 @@ export const ledgerMethods = {
     summary: 'Grant points (积分) to a driver.',
     kind: 'command',
     roles: FINANCE,
-    input: z.object({
+    input: z.strictObject({
       driverId: id,
       points: z.number().int('whole points only').min(1, 'at least 1 point').max(1_000_000_000),
       key,

@@ -35,7 +35,7 @@ export const operatorMethods = {
     summary: 'Who is signed in here, and whether the depot still needs its first admin.',
     kind: 'query',
     roles: 'public',
-    input: z.object({}),
+    input: z.strictObject({}),
     output: z.object({ operator: identity.nullable(), setupRequired: z.boolean() }),
     handler: ({ app, caller }) => ({ operator: caller.operator, setupRequired: operatorCount(app) === 0 }),
   }),
@@ -43,7 +43,7 @@ export const operatorMethods = {
     summary: 'Sign in with operator name and password.',
     kind: 'command',
     roles: 'public',
-    input: z.object({ name: z.string().trim().min(1), password: z.string().min(1) }),
+    input: z.strictObject({ name: z.string().trim().min(1), password: z.string().min(1) }),
     output: z.object({ operator: identity, token: z.string() }),
     handler: async ({ app, caller }, input) => {
       const op = await authenticate(app, input.name, input.password);
@@ -57,7 +57,7 @@ export const operatorMethods = {
     summary: 'Sign out.',
     kind: 'command',
     roles: ALL_ROLES,
-    input: z.object({}),
+    input: z.strictObject({}),
     output: z.object({ ok: z.literal(true) }),
     handler: ({ caller }) => {
       caller.session.signOut();
@@ -68,7 +68,7 @@ export const operatorMethods = {
     summary: 'First run: create the admin account (refused once any operator exists).',
     kind: 'command',
     roles: 'public',
-    input: z.object({ name: operatorName, displayName: z.string().trim().max(60).optional(), password }),
+    input: z.strictObject({ name: operatorName, displayName: z.string().trim().max(60).optional(), password }),
     output: summary,
     handler: ({ app }, input) => createFirstAdmin(app, input),
   }),
@@ -76,7 +76,7 @@ export const operatorMethods = {
     summary: 'All operator accounts.',
     kind: 'query',
     roles: SUPERVISORS,
-    input: z.object({}),
+    input: z.strictObject({}),
     output: z.array(summary),
     handler: ({ app }) => listOperators(app),
   }),
@@ -84,7 +84,7 @@ export const operatorMethods = {
     summary: 'Add an operator account.',
     kind: 'command',
     roles: ADMINS,
-    input: z.object({ name: operatorName, displayName: z.string().trim().max(60).optional(), role: z.enum(ROLES), password }),
+    input: z.strictObject({ name: operatorName, displayName: z.string().trim().max(60).optional(), role: z.enum(ROLES), password }),
     output: summary,
     handler: ({ app }, input) => createOperator(app, input),
   }),
@@ -92,7 +92,7 @@ export const operatorMethods = {
     summary: 'Disable or re-enable an operator account.',
     kind: 'command',
     roles: ADMINS,
-    input: z.object({ id: z.string().min(1), disabled: z.boolean() }),
+    input: z.strictObject({ id: z.string().min(1), disabled: z.boolean() }),
     output: summary,
     handler: ({ app, caller }, input) => setDisabled(app, caller.operator!, input.id, input.disabled),
   }),
@@ -100,7 +100,7 @@ export const operatorMethods = {
     summary: "Change one's own password (admins may change anyone's).",
     kind: 'command',
     roles: ALL_ROLES,
-    input: z.object({ id: z.string().min(1), password }),
+    input: z.strictObject({ id: z.string().min(1), password }),
     output: z.object({ ok: z.literal(true) }),
     handler: async ({ app, caller }, input) => {
       const me = caller.operator!;
@@ -115,7 +115,7 @@ export const operatorMethods = {
     summary: 'The audit log, newest first.',
     kind: 'query',
     roles: SUPERVISORS,
-    input: z.object({ limit: z.number().int().min(1).max(500).default(100), beforeId: z.number().int().optional() }),
+    input: z.strictObject({ limit: z.number().int().min(1).max(500).default(100), beforeId: z.number().int().optional() }),
     output: z.array(
       z.object({
         id: z.number(),
@@ -139,7 +139,7 @@ export const operatorMethods = {
     summary: 'Walk the audit hash chain and report the first broken row.',
     kind: 'query',
     roles: ADMINS,
-    input: z.object({}),
+    input: z.strictObject({}),
     output: z.object({ ok: z.boolean(), rows: z.number(), broken: z.object({ id: z.number(), reason: z.string() }).nullable() }),
     handler: ({ app }) => verifyAudit(app),
   }),

@@ -152,7 +152,7 @@ export const paymentMethods = {
     summary: 'Prepaid packages sold at the counter (pay the price, get the credited amount).',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ includeInactive: z.boolean().default(false) }),
+    input: z.strictObject({ includeInactive: z.boolean().default(false) }),
     output: z.array(packageSchema),
     handler: ({ app }, input) => listPackages(app, input).map(packageOut),
   }),
@@ -160,7 +160,7 @@ export const paymentMethods = {
     summary: 'Create a prepaid package, e.g. pay ¥200.00 for ¥220.00 of charging.',
     kind: 'command',
     roles: FINANCE,
-    input: z.object({ name: z.string().trim().min(1, 'a name is required').max(60), price: positiveYuanField(), credited: positiveYuanField() }),
+    input: z.strictObject({ name: z.string().trim().min(1, 'a name is required').max(60), price: positiveYuanField(), credited: positiveYuanField() }),
     output: packageSchema,
     handler: (ctx, input) => packageOut(createPackage(ctx.app, { name: input.name, priceFen: input.price, creditedFen: input.credited }, by(ctx))),
   }),
@@ -168,7 +168,7 @@ export const paymentMethods = {
     summary: 'Stop or resume selling a package.',
     kind: 'command',
     roles: FINANCE,
-    input: z.object({ packageId: id, active: z.boolean() }),
+    input: z.strictObject({ packageId: id, active: z.boolean() }),
     output: packageSchema,
     handler: (ctx, input) => packageOut(setPackageActive(ctx.app, input.packageId, input.active)),
   }),
@@ -177,7 +177,7 @@ export const paymentMethods = {
     kind: 'command',
     roles: ALL_ROLES,
     input: z
-      .object({
+      .strictObject({
         driverId: id,
         amount: positiveYuanField().optional(),
         packageId: id.optional(),
@@ -211,7 +211,7 @@ export const paymentMethods = {
     summary: 'One payment order by id or number (商户订单号).',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ orderId: id }),
+    input: z.strictObject({ orderId: id }),
     output: orderSchema,
     handler: (ctx, input) => orderOut(ctx, getOrder(ctx.app, input.orderId)),
   }),
@@ -219,7 +219,7 @@ export const paymentMethods = {
     summary: 'Payment orders, newest first; filter by state, driver, channel, dates or a search (number, name, phone).',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({
+    input: z.strictObject({
       state: z.enum(ORDER_STATES).optional(),
       driverId: id.optional(),
       channel: z.enum(PAYMENT_CHANNELS).optional(),
@@ -244,7 +244,7 @@ export const paymentMethods = {
     summary: 'Confirm a payment: "notification" simulates the customer paying (demo); "query" asks the gateway.',
     kind: 'command',
     roles: ALL_ROLES,
-    input: z.object({ orderId: id, via: z.enum(['notification', 'query']).default('notification') }),
+    input: z.strictObject({ orderId: id, via: z.enum(['notification', 'query']).default('notification') }),
     output: confirmSchema,
     handler: async (ctx, input) =>
       confirmOut(ctx, input.via === 'query' ? await confirmByQuery(ctx.app, input.orderId, by(ctx)) : simulateCustomerPaid(ctx.app, input.orderId, by(ctx))),
@@ -253,7 +253,7 @@ export const paymentMethods = {
     summary: 'Cancel a pending payment order; its coupon amount and points go back to the driver.',
     kind: 'command',
     roles: ALL_ROLES,
-    input: z.object({ orderId: id, reason: z.string().trim().min(1, 'say why').max(200).default('cancelled at the counter') }),
+    input: z.strictObject({ orderId: id, reason: z.string().trim().min(1, 'say why').max(200).default('cancelled at the counter') }),
     output: z.object({ order: orderSchema, restoredCoupon: amountSchema, restoredPoints: z.number() }),
     handler: (ctx, input) => {
       const r = cancelOrder(ctx.app, input.orderId, input.reason, by(ctx));
@@ -264,7 +264,7 @@ export const paymentMethods = {
     summary: 'Unmatched payments (长款): money the gateway took that no pending order could accept.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ status: z.enum(UNMATCHED_STATES).optional(), limit: z.number().int().min(1).max(500).default(200) }),
+    input: z.strictObject({ status: z.enum(UNMATCHED_STATES).optional(), limit: z.number().int().min(1).max(500).default(200) }),
     output: z.array(unmatchedSchema),
     handler: ({ app }, input) => listUnmatched(app, input).map(unmatchedOut),
   }),
@@ -272,7 +272,7 @@ export const paymentMethods = {
     summary: "Resolve an unmatched payment: credit the driver's wallet, or request a refund through the gateway.",
     kind: 'command',
     roles: FINANCE,
-    input: z.object({
+    input: z.strictObject({
       unmatchedId: id,
       action: z.enum(['credit_wallet', 'refund']),
       driverId: id.optional(),

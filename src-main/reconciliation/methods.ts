@@ -228,7 +228,7 @@ const energySchema = z.object({
 
 const eventSchema = z.object({ id: z.number(), at: z.number(), by: who, action: z.string(), note: z.string() });
 
-const importInput = z.object({
+const importInput = z.strictObject({
   fileName: z.string().trim().min(1).max(255),
   base64: z.string().min(1),
   /** A saved column mapping's name, for an aggregator's CSV. */
@@ -278,7 +278,7 @@ export const reconMethods = {
     summary: 'Imported statements, newest first: file, merchant, dates, counts and totals.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ limit: z.number().int().min(1).max(1000).default(100) }),
+    input: z.strictObject({ limit: z.number().int().min(1).max(1000).default(100) }),
     output: z.array(statementSchema),
     handler: (ctx, input) => listStatements(ctx.app, input).map((s) => statementOut(ctx, s)),
   }),
@@ -286,7 +286,7 @@ export const reconMethods = {
     summary: 'One imported statement, by id or file sha256.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ statementId: id }),
+    input: z.strictObject({ statementId: id }),
     output: statementSchema,
     handler: (ctx, input) => statementOut(ctx, getStatement(ctx.app, input.statementId)),
   }),
@@ -294,7 +294,7 @@ export const reconMethods = {
     summary: 'Reconcile a finished day, or every day of a range (at most 366): gateway ↔ orders ↔ meters. Signed-off days are left as they are.',
     kind: 'command',
     roles: FINANCE,
-    input: z.object({ date, to: date.optional() }),
+    input: z.strictObject({ date, to: date.optional() }),
     output: z.array(daySchema.extend({ breaksOpened: z.number(), matchedLate: z.number() })),
     handler: (ctx, input) => runRange(ctx.app, input.date, input.to ?? input.date).days.map((d) => resultOut(ctx, d)),
   }),
@@ -302,7 +302,7 @@ export const reconMethods = {
     summary: 'Reconciled days in a range (default: the last 35 days), newest first: the calendar of the 对账 page.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ from: date.optional(), to: date.optional() }),
+    input: z.strictObject({ from: date.optional(), to: date.optional() }),
     output: z.array(daySchema),
     handler: (ctx, input) => {
       const to = input.to ?? today(ctx.app);
@@ -313,7 +313,7 @@ export const reconMethods = {
     summary: 'One day: its figures per channel, pending items, breaks and energy check.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ date }),
+    input: z.strictObject({ date }),
     output: z.object({ day: daySchema, breaks: z.array(breakSchema), energy: z.array(energySchema) }),
     handler: (ctx, input) => ({
       day: dayOut(ctx, getDay(ctx.app, input.date)),
@@ -325,7 +325,7 @@ export const reconMethods = {
     summary: 'Breaks (差错), by state (unresolved = open or awaiting write-off approval), kind and day range; paged.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({
+    input: z.strictObject({
       state: z.enum([...BREAK_STATES, 'unresolved']).optional(),
       kind: z.enum(BREAK_KINDS).optional(),
       date: date.optional(),
@@ -344,7 +344,7 @@ export const reconMethods = {
     summary: 'One break with its history: who did what, when.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ breakId: id }),
+    input: z.strictObject({ breakId: id }),
     output: z.object({ break: breakSchema, history: z.array(eventSchema) }),
     handler: (ctx, input) => ({
       break: breakOut(ctx, getBreak(ctx.app, input.breakId)),
@@ -355,7 +355,7 @@ export const reconMethods = {
     summary: 'Take a break, or hand it to someone (owner: an operator id; omit to take it yourself).',
     kind: 'command',
     roles: FINANCE,
-    input: z.object({ breakId: id, owner: id.optional() }),
+    input: z.strictObject({ breakId: id, owner: id.optional() }),
     output: breakSchema,
     handler: (ctx, input) => {
       const owner = input.owner ?? ctx.caller.operator!.id;
@@ -368,7 +368,7 @@ export const reconMethods = {
       'Resolve an open break: credit (补单: the 长款 to the driver’s wallet, or the amount the gateway took above the order), refund (the payer, through a refund task) or explain (a note, no money).',
     kind: 'command',
     roles: FINANCE,
-    input: z.object({ breakId: id, action: z.enum(['credit', 'refund', 'explain']), note, driverId: id.optional() }),
+    input: z.strictObject({ breakId: id, action: z.enum(['credit', 'refund', 'explain']), note, driverId: id.optional() }),
     output: breakSchema,
     handler: (ctx, input) => {
       const action = input.action === 'credit' ? { action: 'credit' as const, note: input.note, driverId: input.driverId } : { action: input.action, note: input.note };
@@ -379,7 +379,7 @@ export const reconMethods = {
     summary: 'Ask to write off a break the depot cannot recover (a 短款, a refund the gateway paid above ours); another finance user approves.',
     kind: 'command',
     roles: FINANCE,
-    input: z.object({ breakId: id, note }),
+    input: z.strictObject({ breakId: id, note }),
     output: breakSchema,
     handler: (ctx, input) => breakOut(ctx, requestWriteOff(ctx.app, input.breakId, input.note, by(ctx))),
   }),
@@ -387,7 +387,7 @@ export const reconMethods = {
     summary: 'Approve a write-off someone else asked for: the ledger books the loss (write-offs ← gateway clearing).',
     kind: 'command',
     roles: FINANCE,
-    input: z.object({ breakId: id, note: note.optional() }),
+    input: z.strictObject({ breakId: id, note: note.optional() }),
     output: breakSchema,
     handler: (ctx, input) => breakOut(ctx, approveWriteOff(ctx.app, input.breakId, input.note, by(ctx))),
   }),
@@ -395,7 +395,7 @@ export const reconMethods = {
     summary: 'Refuse a write-off with a note; the break is open again.',
     kind: 'command',
     roles: FINANCE,
-    input: z.object({ breakId: id, note }),
+    input: z.strictObject({ breakId: id, note }),
     output: breakSchema,
     handler: (ctx, input) => breakOut(ctx, rejectWriteOff(ctx.app, input.breakId, input.note, by(ctx))),
   }),
@@ -403,7 +403,7 @@ export const reconMethods = {
     summary: 'Finance signs off a day whose window has passed and whose breaks are all resolved; once.',
     kind: 'command',
     roles: FINANCE,
-    input: z.object({ date, note: note.optional() }),
+    input: z.strictObject({ date, note: note.optional() }),
     output: daySchema,
     handler: (ctx, input) => dayOut(ctx, signOff(ctx.app, input.date, input.note, by(ctx))),
   }),
@@ -411,7 +411,7 @@ export const reconMethods = {
     summary: "Metering anomalies (billed energy vs. the meters' advance over 1 %), for one charger or all, newest first.",
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ chargerId: id.optional(), since: date.optional(), limit: z.number().int().min(1).max(1000).default(100) }),
+    input: z.strictObject({ chargerId: id.optional(), since: date.optional(), limit: z.number().int().min(1).max(1000).default(100) }),
     output: z.array(energySchema),
     handler: (ctx, input) => meteringAnomalies(ctx.app, input),
   }),
@@ -419,7 +419,7 @@ export const reconMethods = {
     summary: "Saved column mappings for aggregators' CSV statements.",
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({}),
+    input: z.strictObject({}),
     output: z.array(z.record(z.string(), z.unknown())),
     handler: (ctx) => listMappings(ctx.app),
   }),
@@ -427,7 +427,7 @@ export const reconMethods = {
     summary: "Save (or replace) an aggregator's column mapping: which column is the order number, amount, time, type and fee.",
     kind: 'command',
     roles: FINANCE,
-    input: z.object({ mapping: genericMappingSchema }),
+    input: z.strictObject({ mapping: genericMappingSchema }),
     output: z.record(z.string(), z.unknown()),
     handler: (ctx, input) => saveMapping(ctx.app, input.mapping, by(ctx)),
   }),
@@ -436,7 +436,7 @@ export const reconMethods = {
       'The daily finance report (对账报表) of a day or a range (at most 366 days) as an Excel workbook — summary per day and channel, breaks, energy check, statements — as base64 for the browser to save.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ date, to: date.optional(), locale: z.enum(['zh-CN', 'en-US']).optional() }),
+    input: z.strictObject({ date, to: date.optional(), locale: z.enum(['zh-CN', 'en-US']).optional() }),
     output: z.object({ fileName: z.string(), base64: z.string(), rows: z.number() }),
     handler: async (ctx, input) => {
       const to = input.to ?? input.date;

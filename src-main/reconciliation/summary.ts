@@ -47,7 +47,7 @@ export const reconSummaryMethods = {
     summary: 'Unresolved breaks (open or awaiting write-off approval) per kind: count, money at stake (sum of |gateway − ours| in fen), oldest day.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({}),
+    input: z.strictObject({}),
     output: z.object({
       kinds: z.array(
         z.object({ kind: z.enum(BREAK_KINDS), breaks: z.number(), awaitingApproval: z.number(), amountFen: z.number().int(), oldestDay: z.string().nullable() }),

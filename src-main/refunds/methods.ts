@@ -164,7 +164,7 @@ function by(ctx: CallContext) {
 }
 
 const target = z
-  .object({ sessionId: id.optional(), orderId: id.optional() })
+  .strictObject({ sessionId: id.optional(), orderId: id.optional() })
   .refine((v) => (v.sessionId ? 1 : 0) + (v.orderId ? 1 : 0) === 1, { message: 'name exactly one: a session id or a payment order id', path: ['sessionId'] });
 
 export const refundMethods = {
@@ -181,7 +181,12 @@ export const refundMethods = {
     kind: 'command',
     roles: ALL_ROLES,
     input: z
-      .object({ sessionId: id.optional(), orderId: id.optional(), amount: positiveYuanField(), reason: z.string().trim().min(1, 'say why the money goes back').max(200) })
+      .strictObject({
+        sessionId: id.optional(),
+        orderId: id.optional(),
+        amount: positiveYuanField(),
+        reason: z.string().trim().min(1, 'say why the money goes back').max(200),
+      })
       .refine((v) => (v.sessionId ? 1 : 0) + (v.orderId ? 1 : 0) === 1, { message: 'name exactly one: a session id or a payment order id', path: ['sessionId'] }),
     output: adjustmentSchema,
     handler: (ctx, input) =>
@@ -191,7 +196,7 @@ export const refundMethods = {
     summary: 'Approve an adjustment (not your own): a session refund credits the wallet; an order refund goes back through the channel as a refund task.',
     kind: 'command',
     roles: SUPERVISORS,
-    input: z.object({ adjustmentId: id, note: z.string().trim().max(500).optional() }),
+    input: z.strictObject({ adjustmentId: id, note: z.string().trim().max(500).optional() }),
     output: z.object({ adjustment: adjustmentSchema, task: taskSchema.nullable() }),
     handler: (ctx, input) => {
       const r = approveAdjustment(ctx.app, input.adjustmentId, { note: input.note }, by(ctx));
@@ -202,7 +207,7 @@ export const refundMethods = {
     summary: 'Reject an adjustment (not your own), with a note; nothing moves.',
     kind: 'command',
     roles: SUPERVISORS,
-    input: z.object({ adjustmentId: id, note: z.string().trim().min(1, 'say why it is rejected').max(500) }),
+    input: z.strictObject({ adjustmentId: id, note: z.string().trim().min(1, 'say why it is rejected').max(500) }),
     output: adjustmentSchema,
     handler: (ctx, input) => adjustmentOut(ctx.app, rejectAdjustment(ctx.app, input.adjustmentId, { note: input.note }, by(ctx))),
   }),
@@ -210,7 +215,7 @@ export const refundMethods = {
     summary: 'Manual adjustments, newest first, optionally by state.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ state: z.enum(ADJUSTMENT_STATES).optional(), limit: z.number().int().min(1).max(500).default(200) }),
+    input: z.strictObject({ state: z.enum(ADJUSTMENT_STATES).optional(), limit: z.number().int().min(1).max(500).default(200) }),
     output: z.array(adjustmentSchema),
     handler: ({ app }, input) => listAdjustments(app, input).map((a) => adjustmentOut(app, a)),
   }),
@@ -218,7 +223,7 @@ export const refundMethods = {
     summary: 'One manual adjustment.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ adjustmentId: id }),
+    input: z.strictObject({ adjustmentId: id }),
     output: adjustmentSchema,
     handler: ({ app }, input) => adjustmentOut(app, getAdjustment(app, input.adjustmentId)),
   }),
@@ -226,7 +231,7 @@ export const refundMethods = {
     summary: 'Refund tasks (退款任务), newest first, optionally by state, with the count per state.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ state: z.enum(REFUND_TASK_STATES).optional(), limit: z.number().int().min(1).max(500).default(200) }),
+    input: z.strictObject({ state: z.enum(REFUND_TASK_STATES).optional(), limit: z.number().int().min(1).max(500).default(200) }),
     output: z.object({ tasks: z.array(taskSchema), counts: countsSchema }),
     handler: ({ app }, input) => ({ tasks: listTasks(app, input).map((t) => taskOut(app, t)), counts: taskCounts(app) }),
   }),
@@ -234,7 +239,7 @@ export const refundMethods = {
     summary: 'One refund task with its last request and response.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ taskId: id }),
+    input: z.strictObject({ taskId: id }),
     output: taskSchema,
     handler: ({ app }, input) => taskOut(app, getTask(app, input.taskId)),
   }),
@@ -242,7 +247,7 @@ export const refundMethods = {
     summary: 'Send a failed refund task again, with a fresh attempt budget.',
     kind: 'command',
     roles: ALL_ROLES,
-    input: z.object({ taskId: id }),
+    input: z.strictObject({ taskId: id }),
     output: taskSchema,
     handler: ({ app }, input) => taskOut(app, retryTask(app, input.taskId)),
   }),
@@ -250,7 +255,7 @@ export const refundMethods = {
     summary: 'Resolve a failed refund task by hand: paid outside the system, or cancelled with the money back in the wallet.',
     kind: 'command',
     roles: FINANCE,
-    input: z.object({
+    input: z.strictObject({
       taskId: id,
       outcome: z.enum(REFUND_RESOLUTIONS),
       note: z.string().trim().min(1, 'say how it was settled').max(500),
@@ -263,7 +268,7 @@ export const refundMethods = {
     summary: 'Process due refund tasks now (what the 5-minute job does): 长款 requests picked up, due tasks sent or queried.',
     kind: 'command',
     roles: ALL_ROLES,
-    input: z.object({}),
+    input: z.strictObject({}),
     output: z.object({
       pickedUp: z.array(z.string()),
       rescued: z.array(z.string()),

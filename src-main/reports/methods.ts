@@ -56,7 +56,7 @@ export const reportMethods = {
     summary: 'Revenue of the sessions settled in a period, by station, charger and time-of-use period (尖峰平谷), electricity and service apart, in fen.',
     kind: 'query',
     roles: FINANCE,
-    input: z.object({ ...period, stationId: z.string().optional() }),
+    input: z.strictObject({ ...period, stationId: z.string().optional() }),
     output: z.object({
       lines: z.array(
         z.object({
@@ -80,7 +80,7 @@ export const reportMethods = {
     summary: 'Wallets and liabilities for a period: wallet movements, held money, coupons and points outstanding, debts with ageing and collections.',
     kind: 'query',
     roles: FINANCE,
-    input: z.object(period),
+    input: z.strictObject(period),
     output: z.record(z.string(), z.unknown()),
     handler: (ctx, input) => liabilitiesReport(ctx.app, bounds(ctx, input)) as unknown as Record<string, unknown>,
   }),
@@ -88,7 +88,7 @@ export const reportMethods = {
     summary: 'Campaigns, manual refunds, refund tasks and write-offs created in a period, with who created and who approved each.',
     kind: 'query',
     roles: FINANCE,
-    input: z.object(period),
+    input: z.strictObject(period),
     output: z.array(
       z.object({
         kind: z.string(),
@@ -113,7 +113,7 @@ export const reportMethods = {
     summary: "The trial balance of the depot's accounts for a period (driver accounts summed by kind): opening, debits, credits, closing.",
     kind: 'query',
     roles: FINANCE,
-    input: z.object(period),
+    input: z.strictObject(period),
     output: z.array(
       z.object({ account: z.string(), type: z.string(), unit: z.string(), opening: money, debits: money, credits: money, closing: money, accounts: z.number() }),
     ),
@@ -128,7 +128,7 @@ export const reportMethods = {
     kind: 'command',
     roles: ALL_ROLES,
     input: z
-      .object({
+      .strictObject({
         kind: z.enum(REPORT_KINDS),
         from: date.optional(),
         to: date.optional(),
@@ -153,7 +153,7 @@ export const reportMethods = {
     summary: 'Your exports, newest first.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ limit: z.number().int().min(1).max(200).default(50) }),
+    input: z.strictObject({ limit: z.number().int().min(1).max(200).default(50) }),
     output: z.array(exportSchema),
     handler: (ctx, input) => listExports(ctx.app, ctx.caller.operator!.id, input.limit).map(exportOut),
   }),
@@ -161,7 +161,7 @@ export const reportMethods = {
     summary: 'One export: queued, running, done (with its download) or failed (with the error).',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ exportId: z.string().min(1) }),
+    input: z.strictObject({ exportId: z.string().min(1) }),
     output: exportSchema,
     handler: (ctx, input) => {
       const e = getExport(ctx.app, input.exportId);

@@ -12,7 +12,7 @@ import { activityByCharger, settledPerBucket } from './charts';
  */
 
 const MAX_SPAN_MS = 31 * DAY_MS;
-const instants = z.object({ from: z.number().int().min(0), to: z.number().int().min(0) });
+const instants = z.strictObject({ from: z.number().int().min(0), to: z.number().int().min(0) });
 
 function checkWindow(input: { from: number; to: number }): void {
   if (input.to <= input.from) throw new DepotError('invalid_input', 'to: must be after from', { field: 'to' });

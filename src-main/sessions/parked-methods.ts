@@ -25,7 +25,7 @@ export const parkedRecordMethods = {
     summary: 'Charger records that could not be applied by themselves (parked), oldest first, with why; needsAttention for those parked past the alert age.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({
+    input: z.strictObject({
       chargerId: z.string().min(1).optional(),
       needsAttention: z.boolean().optional(),
       limit: z.number().int().min(1).max(500).default(100),
@@ -38,7 +38,7 @@ export const parkedRecordMethods = {
     summary: 'Attach a parked charger record to a session of the same charger: a StopTransaction finishes and settles it, MeterValues add readings.',
     kind: 'command',
     roles: SUPERVISORS,
-    input: z.object({ recordId: z.number().int().min(1), sessionId: z.string().min(1), note: z.string().trim().min(1).max(500) }),
+    input: z.strictObject({ recordId: z.number().int().min(1), sessionId: z.string().min(1), note: z.string().trim().min(1).max(500) }),
     output: z.object({ recordId: z.number(), sessionId: z.string(), settled: z.boolean() }),
     handler: ({ app, caller }, input) => attachRecord(app, input, { operatorId: caller.operator?.id ?? null }),
   }),
@@ -46,7 +46,7 @@ export const parkedRecordMethods = {
     summary: 'Discard a parked charger record with a reason (kept and marked, never applied).',
     kind: 'command',
     roles: SUPERVISORS,
-    input: z.object({ recordId: z.number().int().min(1), reason: z.string().trim().min(3).max(500) }),
+    input: z.strictObject({ recordId: z.number().int().min(1), reason: z.string().trim().min(3).max(500) }),
     output: z.object({ recordId: z.number() }),
     handler: ({ app, caller }, input) => discardRecord(app, input, { operatorId: caller.operator?.id ?? null }),
   }),

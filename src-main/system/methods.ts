@@ -21,7 +21,7 @@ export function systemMethods(figures: () => readonly FigureProvider[]) {
       summary: 'Version, data path, schema version and broker state.',
       kind: 'query',
       roles: ALL_ROLES,
-      input: z.object({}),
+      input: z.strictObject({}),
       output: z.object({
         version: z.string(),
         dataDir: z.string(),
@@ -47,7 +47,7 @@ export function systemMethods(figures: () => readonly FigureProvider[]) {
       summary: 'Live figures for the dashboard.',
       kind: 'query',
       roles: ALL_ROLES,
-      input: z.object({}),
+      input: z.strictObject({}),
       output: z.object({ at: z.number(), businessDate: z.string(), figures: z.array(figure) }),
       handler: ({ app }) => dashboardSummary(app, figures()),
     }),
@@ -55,7 +55,7 @@ export function systemMethods(figures: () => readonly FigureProvider[]) {
       summary: 'Write an online backup of the database into the backups folder.',
       kind: 'command',
       roles: SUPERVISORS,
-      input: z.object({}),
+      input: z.strictObject({}),
       output: z.object({ file: z.string(), bytes: z.number(), pages: z.number() }),
       handler: ({ app }) => {
         const dir = app.config.backup.dir || app.paths.backupDir;

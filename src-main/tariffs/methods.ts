@@ -64,7 +64,7 @@ export const tariffMethods = {
     summary: 'Tariff plans with their versions, the version in force now and the stations using each.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({}),
+    input: z.strictObject({}),
     output: z.array(
       z.object({
         id: z.string(),
@@ -82,7 +82,7 @@ export const tariffMethods = {
     summary: 'One plan: every version as a tariff file, its date overrides and station assignments.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ id }),
+    input: z.strictObject({ id }),
     output: z.object({
       id: z.string(),
       name: z.string(),
@@ -100,7 +100,7 @@ export const tariffMethods = {
     roles: SUPERVISORS,
     // The file is checked by parseTariffFile, which names every bad field with a reason an
     // operator can act on; a zod schema here would report the same problems less helpfully.
-    input: z.object({ file: z.unknown(), stationId: stationId.optional() }),
+    input: z.strictObject({ file: z.unknown(), stationId: stationId.optional() }),
     output: z.object({
       planId: z.string(),
       versionId: z.string(),
@@ -117,7 +117,7 @@ export const tariffMethods = {
     summary: 'The tariff file of a version (by version id) or of a plan (by plan id: the version in force now).',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.object({ id }),
+    input: z.strictObject({ id }),
     output: z.object({ planId: z.string(), versionId: z.string(), file: tariffFileSchema }),
     handler: ({ app }, input) => exportTariff(app, input.id),
   }),
@@ -126,7 +126,7 @@ export const tariffMethods = {
     kind: 'command',
     roles: SUPERVISORS,
     input: z
-      .object({ stationId, planId: id, at: z.number().int().optional(), effectiveFrom: z.string().optional() })
+      .strictObject({ stationId, planId: id, at: z.number().int().optional(), effectiveFrom: z.string().optional() })
       .refine((v) => v.at === undefined || v.effectiveFrom === undefined, { message: 'give either at or effectiveFrom, not both', path: ['effectiveFrom'] }),
     output: assignment,
     handler: ({ app, caller }, input) => assignTariff(app, { ...input, operatorId: caller.operator?.id ?? null }),
@@ -135,7 +135,7 @@ export const tariffMethods = {
     summary: 'Change some slots of one future date (e.g. 尖 hours on an announced heat-wave day).',
     kind: 'command',
     roles: SUPERVISORS,
-    input: z.object({ planId: id, date: z.string(), slots: z.record(z.string(), z.string()) }),
+    input: z.strictObject({ planId: id, date: z.string(), slots: z.record(z.string(), z.string()) }),
     output: dateOverride,
     handler: ({ app, caller }, input) => addDateOverride(app, { ...input, operatorId: caller.operator?.id ?? null }),
   }),
@@ -144,13 +144,13 @@ export const tariffMethods = {
     kind: 'query',
     roles: ALL_ROLES,
     input: z
-      .object({
+      .strictObject({
         stationId: stationId.optional(),
         planId: id.optional(),
         versionId: id.optional(),
         file: z.unknown().optional(),
         /** at: epoch ms, or ISO 8601 (without offset = wall time in the tariff's zone); kwh: cumulative reading. */
-        samples: z.array(z.object({ at: z.union([z.number().int(), z.string()]), kwh: z.string() })).max(100_000),
+        samples: z.array(z.strictObject({ at: z.union([z.number().int(), z.string()]), kwh: z.string() })).max(100_000),
       })
       .refine((v) => [v.stationId, v.planId, v.versionId, v.file].filter((x) => x !== undefined).length === 1, {
         message: 'give exactly one of stationId, planId, versionId or file',

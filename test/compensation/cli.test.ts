@@ -10,7 +10,7 @@ import { burstSpec, seedBurst } from './fixtures';
 /** `depotdesk campaign …` through the real CLI (child processes), against a data dir with the 2026-01-15 case. */
 
 const env = { DEPOTDESK_PASSWORD: 'correct-horse' };
-// Each command is a child process loading the core through tsx: seconds each on a busy machine.
+// Each command is a child process loading the core (the bundled CLI): a second or more each on a busy machine.
 const CLI_TIMEOUT = 240_000;
 
 describe('depotdesk campaign commands', () => {
@@ -72,7 +72,7 @@ describe('depotdesk campaign commands', () => {
   );
 
   it(
-    'a spec file with a mistake is a usage error naming the field, and a missing file names --spec; nothing is created',
+    'a spec file with a mistake or an unknown key is a usage error naming the field or key, and a missing file names --spec; nothing is created',
     async () => {
       const { app, dir } = makeApp();
       await addOperator(app, 'operator', 'zhang.wei');
@@ -81,6 +81,13 @@ describe('depotdesk campaign commands', () => {
       const bad = cli(['campaign', 'create', '--spec', specFile, '--as', 'zhang.wei', '--data-dir', dir], env);
       expect(bad.code).toBe(2);
       expect(bad.stderr).toMatch(/criteria\.timeWindow\.start: a time is HH:mm/);
+      // A misspelt key used to be dropped, widening the campaign to every station (issue 19): refused, named.
+      const spec = burstSpec();
+      fs.writeFileSync(specFile, JSON.stringify({ ...spec, criteria: { ...spec.criteria, stationID: ['NO-SUCH'] }, note: 'x' }));
+      const misspelt = cli(['campaign', 'create', '--spec', specFile, '--as', 'zhang.wei', '--data-dir', dir], env);
+      expect(misspelt.code).toBe(2);
+      expect(misspelt.stderr).toMatch(/criteria: Unrecognized key: "stationID"/);
+      expect(misspelt.stderr).toMatch(/Unrecognized key: "note"/);
       fs.writeFileSync(specFile, '{ "name": ');
       const broken = cli(['campaign', 'create', '--spec', specFile, '--as', 'zhang.wei', '--data-dir', dir], env);
       expect(broken.code).toBe(2);

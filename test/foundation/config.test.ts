@@ -30,6 +30,13 @@ describe('configuration', () => {
     expect(() => parseOverrides(['novalue'])).toThrowError(/key=value/);
   });
 
+  it('a misspelt key inside a section is refused, named, not silently ignored (issue 19)', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ sessions: { startTimeoutSecs: 5 } }));
+    expect(() => loadConfig(path.join(dir, 'config.json'))).toThrowError(/sessions: Unrecognized key: "startTimeoutSecs"/);
+    expect(() => loadConfig(path.join(tempDir(), 'config.json'), parseOverrides(['reconciliation.windowDay=5']))).toThrowError(/reconciliation: Unrecognized key: "windowDay"/);
+  });
+
   it('a broken config file is reported with its path', () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'config.json'), '{ not json');

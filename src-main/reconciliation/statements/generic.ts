@@ -16,7 +16,7 @@ import { wallClockToEpoch, yuanToFen } from './values';
 const header = z.string().trim().min(1).max(100);
 
 export const genericMappingSchema = z
-  .object({
+  .strictObject({
     /** The aggregator, e.g. "拉卡拉"; becomes Statement.source. */
     name: z.string().trim().min(1).max(60),
     merchantId: z.string().trim().max(64).default(''),
@@ -26,7 +26,7 @@ export const genericMappingSchema = z
     skipLines: z.number().int().min(0).max(50).default(0),
     /** Lines starting with this are skipped wherever they are (footers such as "#合计"). */
     commentPrefix: z.string().min(1).max(3).optional(),
-    columns: z.object({
+    columns: z.strictObject({
       orderNo: header,
       amount: header,
       time: header,
@@ -39,7 +39,7 @@ export const genericMappingSchema = z
       product: header.optional(),
     }),
     /** Values of the type column; without a type column, a negative amount is a refund. */
-    types: z.object({ payment: z.array(z.string().min(1)).min(1), refund: z.array(z.string().min(1)).min(1) }).optional(),
+    types: z.strictObject({ payment: z.array(z.string().min(1)).min(1), refund: z.array(z.string().min(1)).min(1) }).optional(),
     amountUnit: z.enum(['yuan', 'fen']).default('yuan'),
     timeFormat: z.enum(['yyyy-MM-dd HH:mm:ss', 'yyyy/MM/dd HH:mm:ss', 'yyyyMMddHHmmss', 'iso8601']).default('yyyy-MM-dd HH:mm:ss'),
     /** The zone the file's wall-clock times are in (ignored for iso8601, which carries its own). */
