@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { Aedes, type AedesOptions, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
+import type { Aedes, AedesOptions, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import type { AppContext } from '../kernel/context';
 import { isLoopback } from '../kernel/config';
 import { DepotError } from '../kernel/errors';
@@ -177,7 +177,9 @@ export async function startEmbeddedBroker(app: AppContext, opts: EmbeddedBrokerO
     verified: new Map(),
   };
   const { log } = gate;
-  const aedes = await Aedes.createBroker({
+  // Loaded here, not at the top: only a process that runs the broker pays for aedes (kernel/lazy-require.ts says why).
+  const { Aedes: AedesBroker } = await import('aedes');
+  const aedes = await AedesBroker.createBroker({
     // The broker's $SYS heartbeat is noise for a one-node broker.
     heartbeatInterval: 10 * 60_000,
     ...gateHooks(gate),

@@ -1,5 +1,5 @@
 import type net from 'node:net';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import {
   CALL,
   CALLRESULT,
@@ -17,6 +17,9 @@ import {
   type OcppFault,
   type Payload,
 } from './ocpp';
+import { lazyRequire } from '../kernel/lazy-require';
+
+const mqttLib = lazyRequire<typeof import('mqtt')>('mqtt');
 
 /**
  * Simulated chargers: real MQTT clients speaking OCPP 1.6J in the EMQX gateway layout, built on the
@@ -95,7 +98,7 @@ export class SimCharger {
   connect(): Promise<void> {
     if (this.client?.connected) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const client = mqtt.connect(this.opts.brokerUrl, {
+      const client = mqttLib().connect(this.opts.brokerUrl, {
         clientId: this.opts.clientId ?? this.id,
         username: this.id,
         password: this.opts.password,

@@ -1,9 +1,12 @@
 import type net from 'node:net';
 import fs from 'node:fs';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import type { AppContext, RuntimeState } from '../kernel/context';
 import { DepotError } from '../kernel/errors';
+import { lazyRequire } from '../kernel/lazy-require';
 import { topics } from './ocpp';
+
+const mqttLib = lazyRequire<typeof import('mqtt')>('mqtt');
 
 /**
  * The back office's MQTT client (mqtt.js), the same code path for the embedded broker and an
@@ -100,7 +103,7 @@ export function startTransport(app: AppContext, opts: TransportOptions): Charger
     corked: false,
   };
   setState(status, 'connecting');
-  const link: Link = Object.assign(status, { client: mqtt.connect(opts.url, options) });
+  const link: Link = Object.assign(status, { client: mqttLib().connect(opts.url, options) });
   link.client.handleMessage = (packet, callback) => {
     if (link.paused) return;
     corkUntilNextTurn(link);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import type { AppContext } from '../kernel/context';
 import { DepotError } from '../kernel/errors';
 import { isoInZone } from '../tariffs';
@@ -9,6 +9,9 @@ import { fenToYuan, formatFen } from '../money';
 import { getCampaign, specOf, summaryOf, type CampaignRow, type Summary } from './campaigns';
 import { computeReport, type Report } from './report';
 import type { CampaignSpec } from './spec';
+import { lazyRequire } from '../kernel/lazy-require';
+
+const exceljs = lazyRequire<typeof ExcelJS>('exceljs');
 
 /**
  * Excel workbooks for the accountants: a campaign's dry run (before approval) or its results
@@ -69,7 +72,7 @@ function checkedTarget(file: string): string {
 
 /** Writes the whole workbook to `tmp`; returns the number of driver rows. */
 async function writeWorkbook(app: AppContext, c: CampaignRow, kind: ExportKind, tmp: string): Promise<number> {
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: tmp, useStyles: true, useSharedStrings: false });
+  const wb = new (exceljs().stream.xlsx.WorkbookWriter)({ filename: tmp, useStyles: true, useSharedStrings: false });
   wb.creator = 'DepotDesk';
   const points = c.target === 'points';
   const book: Book = { wb, points, fmt: points ? '0' : MONEY, zone: app.config.timeZone };

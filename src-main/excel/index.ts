@@ -1,5 +1,8 @@
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { lazyRequire } from '../kernel/lazy-require';
 import { localTime } from '../tariffs';
+
+const exceljs = lazyRequire<typeof ExcelJS>('exceljs');
 
 /**
  * Workbooks accountants keep: streaming sheets (exceljs WorkbookWriter, rows committed as they are
@@ -163,7 +166,7 @@ export async function writeInfoSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, nam
 }
 
 export function newWorkbook(file: string): ExcelJS.stream.xlsx.WorkbookWriter {
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useStyles: true, useSharedStrings: false });
+  const wb = new (exceljs().stream.xlsx.WorkbookWriter)({ filename: file, useStyles: true, useSharedStrings: false });
   wb.creator = 'DepotDesk';
   return wb;
 }

@@ -209,7 +209,7 @@ export function createAdjustment(app: App, input: CreateAdjustmentInput, by: { o
         'refused',
         `amount: ¥${formatFen(input.amountFen)} is more than the ¥${formatFen(limit.availableFen)} left ` +
           `(paid ¥${formatFen(limit.paidFen)}, refunded ¥${formatFen(limit.refundedFen)}, waiting for approval ¥${formatFen(limit.claimedFen)})`,
-        { field: 'amount', limit },
+        { field: 'amount', reason: 'over_refundable', amountFen: input.amountFen, limit },
       );
     }
     const now = app.clock.now();
@@ -273,6 +273,8 @@ export function approveAdjustment(app: App, id: string, input: { note?: string |
     if (a.amount > limit.availableFen) {
       throw new DepotError('refused', `adjustment ${a.id}: ¥${formatFen(a.amount)} is more than the ¥${formatFen(limit.availableFen)} left to refund`, {
         field: 'amount',
+        reason: 'over_refundable',
+        amountFen: a.amount,
         limit,
       });
     }
