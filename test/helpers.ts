@@ -74,16 +74,30 @@ export interface CliResult {
   json<T = unknown>(): T;
 }
 
-/** Runs the real CLI (bin/depotdesk.js) in a child process. */
-export function cli(args: string[], env: Record<string, string> = {}): CliResult {
+/**
+ * How long one CLI process may take before cli() gives up on it: far above the second or so a
+ * command takes (the bundled CLI), so only a hung command reaches it, even on a busy machine.
+ */
+export const CLI_LIMIT_S = 300;
+
+/**
+ * Runs the real CLI (bin/depotdesk.js, the bundle) in a child process. A command still running
+ * after limitS seconds is killed and the test fails saying so, rather than with a made-up exit code.
+ */
+export function cli(args: string[], env: Record<string, string> = {}, limitS = CLI_LIMIT_S): CliResult {
   const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'depotdesk.js'), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, DEPOTDESK_PASSWORD: '', ...env },
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: limitS * 1000,
   });
+  if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') {
+    throw new Error(`depotdesk ${args.join(' ')} timed out after ${limitS} s (killed); its output so far:\n${r.stdout}${r.stderr}`);
+  }
+  if (r.error) throw new Error(`depotdesk ${args.join(' ')} could not run: ${r.error.message}`);
+  if (r.status === null) throw new Error(`depotdesk ${args.join(' ')} was killed by ${r.signal}; its output so far:\n${r.stdout}${r.stderr}`);
   return {
-    code: r.status ?? -1,
+    code: r.status,
     stdout: r.stdout,
     stderr: r.stderr,
     json<T>() {

@@ -6,8 +6,9 @@ import { cli, tempDir } from '../helpers';
 
 const PW = { DEPOTDESK_PASSWORD: 'admin-password' };
 
-// Each case spawns the real CLI several times; a cold tsx cache on a busy 2-core machine makes one
-// spawn take seconds, so the bound is per case and generous (it is a bound, not a timing assertion).
+// Each case spawns the real CLI several times; a busy 2-core machine (or a rebuild of the bundle
+// after a source changed) makes one spawn take seconds, so the bound is per case and generous (it
+// is a bound, not a timing assertion).
 describe('the depotdesk command', { timeout: 240_000 }, () => {
   it('init creates the data directory and the admin without a prompt; a second init is refused', () => {
     const dir = tempDir();

@@ -6,7 +6,7 @@ import { newDriver } from './fixtures';
 /** `depotdesk order …` through the real CLI (node bin/depotdesk.js), as an operator, through the contract. */
 
 const env = { DEPOTDESK_PASSWORD: 'correct-horse' };
-// Each command is a child process that loads the whole core through tsx: seconds each on a busy two-core machine.
+// Each command is a child process that loads the whole core (the bundled CLI): a second or more each on a busy two-core machine.
 const CLI_TIMEOUT = 120_000;
 
 describe('depotdesk order commands', () => {

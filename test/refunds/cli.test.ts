@@ -10,7 +10,7 @@ import { newDriver, paidOrder, refundsPayable, walletOf } from './fixtures';
  */
 
 const env = { DEPOTDESK_PASSWORD: 'correct-horse' };
-// Each command is a child process that loads the whole core through tsx: seconds each on a busy two-core machine.
+// Each command is a child process that loads the whole core (the bundled CLI): a second or more each on a busy two-core machine.
 const CLI_TIMEOUT = 240_000;
 
 describe('depotdesk adjustment and refund-task commands', () => {

@@ -84,7 +84,7 @@ async function runningDepot(): Promise<Running> {
   return { dir, serve, cp, driver, idle };
 }
 
-// Each case spawns the real CLI several times through tsx; on a busy 2-core machine one spawn takes
+// Each case spawns the real CLI (the bundle) several times; on a busy 2-core machine one spawn takes
 // seconds, so the bound is per case and generous (a bound, not a timing assertion).
 describe('depotdesk session', { timeout: 240_000 }, () => {
   it('an operator starts, follows, lists and stops a session from the command line; it ends settled', async () => {

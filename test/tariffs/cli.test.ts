@@ -14,7 +14,7 @@ function write(dir: string, name: string, text: string): string {
   return file;
 }
 
-// Each case spawns the real CLI (tsx start-up is seconds on a busy 2-core machine).
+// Each case spawns the real CLI (seconds per process on a busy 2-core machine; a bound, not a timing).
 describe('depotdesk tariff', { timeout: 180_000 }, () => {
   it('quote prices the example July session from files, with decimal strings in the JSON', () => {
     const r = cli(['tariff', 'quote', '--tariff', EXAMPLE_PLAN, '--samples', EXAMPLE_SAMPLES, '--json']);
