@@ -7,7 +7,7 @@ import type { Command } from '../framework';
  * command loads its own module, then the core.
  *
  * Adding a command: add it to its module's list and a line here (same name and summary);
- * test/foundation/cli-table.test.ts compares the two.
+ * test/foundation/cli-bundle.test.ts compares the two.
  */
 export interface CommandEntry {
   name: string;
