@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import type { Clock } from '../kernel/clock';
 import { loadConfig, parseOverrides, resolvePaths, type Config, type DataPaths } from '../kernel/config';
 import { createAppContext, type AppContext, type RuntimeState } from '../kernel/context';
 import type { Logger } from '../kernel/logger';
+import { privateDir } from '../kernel/private-files';
 
 /**
  * Start-up and shut-down order, the same for Electron, `serve` and the CLI:
@@ -31,7 +31,7 @@ export function resolveCoreConfig(opts: Pick<CoreOptions, 'dataDir' | 'db' | 'ov
 
 export function openCore(opts: CoreOptions): AppContext {
   const { paths, config } = resolveCoreConfig(opts);
-  fs.mkdirSync(paths.dataDir, { recursive: true });
+  privateDir(paths.dataDir);
   return createAppContext({
     paths,
     config,

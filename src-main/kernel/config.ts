@@ -304,6 +304,6 @@ export function saveConfig(configFile: string, patch: Record<string, unknown>): 
   configSchema.parse(next);
   fs.mkdirSync(path.dirname(configFile), { recursive: true });
   const tmp = `${configFile}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(next, null, 2) + '\n');
+  fs.writeFileSync(tmp, JSON.stringify(next, null, 2) + '\n', { mode: 0o600 });
   fs.renameSync(tmp, configFile);
 }

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import type { Clock } from './clock';
 import { systemClock } from './clock';
 import type { Config, DataPaths } from './config';
@@ -8,6 +7,7 @@ import { createLogger, type Logger } from './logger';
 import { openDatabase, type Db, type Sqlite } from './db/connection';
 import type { MigrationStatus } from './db/migrate';
 import { LoginSessions } from './logins';
+import { privateDir } from './private-files';
 import { VERSION } from './version';
 
 /**
@@ -50,7 +50,7 @@ export interface ContextOptions {
 export function createAppContext(opts: ContextOptions): AppContext {
   const clock = opts.clock ?? systemClock(opts.config.timeZone);
   const log = opts.log ?? createLogger({ level: opts.config.logLevel, dir: opts.paths.logDir });
-  fs.mkdirSync(opts.paths.dataDir, { recursive: true });
+  privateDir(opts.paths.dataDir);
   const opened = openDatabase(opts.paths.dbFile, {
     migrationsDir: opts.migrationsDir,
     nativeBinding: opts.nativeBinding,

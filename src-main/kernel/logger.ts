@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
+import { privateDir, privateFile } from './private-files';
 
 /**
  * Structured logs: one JSON object per line in <data dir>/logs/depotdesk.log. The logger is the
@@ -20,7 +20,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? 'info';
   const streams: pino.StreamEntry[] = [];
   if (opts.dir) {
-    fs.mkdirSync(opts.dir, { recursive: true });
+    privateDir(opts.dir);
+    privateFile(path.join(opts.dir, 'depotdesk.log'));
     // sync: a crash must not lose the lines that explain it.
     streams.push({ level: level as pino.Level, stream: pino.destination({ dest: path.join(opts.dir, 'depotdesk.log'), sync: true, mkdir: true }) });
   }

@@ -6,6 +6,7 @@ import { writeTx } from '../kernel/db/connection';
 import { allRows, getRow } from '../kernel/db/rows';
 import { DepotError } from '../kernel/errors';
 import { canonicalJson } from '../kernel/json';
+import { privateDir, tighten } from '../kernel/private-files';
 import type { DownloadFile } from '../kernel/plugins';
 import { defineWorker } from '../jobs';
 import { dayEnd, dayStart } from '../ledger';
@@ -114,7 +115,7 @@ export function requestExport(app: AppContext, req: ExportRequest, by: { operato
 
 function exportsDir(app: AppContext): string {
   const dir = path.join(app.paths.dataDir, 'exports');
-  fs.mkdirSync(dir, { recursive: true });
+  privateDir(dir);
   return dir;
 }
 
@@ -131,6 +132,7 @@ export async function runExport(app: AppContext, id: string, progress: (fraction
   try {
     progress(0, e.fileName);
     const rows = await writeReport(app, p, tmp, (n) => progress(0.5, `${n} rows`));
+    tighten(tmp);
     fs.renameSync(tmp, target);
     const bytes = fs.statSync(target).size;
     app.sqlite

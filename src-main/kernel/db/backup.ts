@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DepotError } from '../errors';
+import { privateDir, tighten } from '../private-files';
 import { quickCheck, type Sqlite } from './connection';
 
 export interface BackupResult {
@@ -23,7 +24,7 @@ export async function backupDatabase(sqlite: Sqlite, out: string): Promise<Backu
   if (fs.existsSync(target)) {
     throw new DepotError('conflict', `${target} already exists; choose another file name`, { field: 'out' });
   }
-  fs.mkdirSync(path.dirname(target), { recursive: true });
+  privateDir(path.dirname(target));
   const partial = `${target}.partial`;
   fs.rmSync(partial, { force: true });
   let pages = 0;
@@ -46,6 +47,8 @@ export async function backupDatabase(sqlite: Sqlite, out: string): Promise<Backu
   } finally {
     check.close();
   }
+  tighten(partial);
+  for (const side of ['-wal', '-shm']) fs.rmSync(`${partial}${side}`, { force: true });
   fs.renameSync(partial, target);
   return { file: target, bytes: fs.statSync(target).size, pages };
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { DepotError } from '../errors';
+import { privateDir, privateFile, tighten } from '../private-files';
 import { migrate, type MigrationStatus } from './migrate';
 // Queries use the tables each domain exports; the relational query API (db.query.*) is not used,
 // so the connection needs no schema and the kernel imports no domain.
@@ -52,7 +53,12 @@ export function applyPragmas(sqlite: Sqlite): void {
 }
 
 export function openDatabase(file: string, opts: OpenOptions = {}): OpenedDatabase {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  privateDir(path.dirname(path.resolve(file)));
+  // SQLite gives the -wal and -shm files the database file's permissions: 0600 for all three.
+  if (!opts.readonly) {
+    privateFile(file);
+    for (const side of ['-wal', '-shm']) tighten(`${file}${side}`);
+  }
   const sqlite = new Database(file, {
     readonly: opts.readonly ?? false,
     ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}),
