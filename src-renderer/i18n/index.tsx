@@ -1,19 +1,17 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 import { App as AntApp, ConfigProvider } from 'antd';
-import antdZhCN from 'antd/locale/zh_CN';
-import antdEnUS from 'antd/locale/en_US';
 import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
 import 'dayjs/locale/en';
 import { zhCN, type Dictionary, type I18nKey } from './zh-CN';
 import { enUS } from './en-US';
+import { ANTD_LOCALES } from './antd-locales';
 
 export type { I18nKey } from './zh-CN';
 export type Locale = 'zh-CN' | 'en-US';
 export const LOCALES: readonly Locale[] = ['zh-CN', 'en-US'];
 
 const dictionaries: Record<Locale, Dictionary> = { 'zh-CN': zhCN, 'en-US': enUS };
-const antdLocales = { 'zh-CN': antdZhCN, 'en-US': antdEnUS } as const;
 const dayjsLocales = { 'zh-CN': 'zh-cn', 'en-US': 'en' } as const;
 const STORAGE_KEY = 'depotdesk.locale';
 
@@ -30,6 +28,15 @@ export interface I18n {
 function interpolate(text: string, params?: Params): string {
   if (!params) return text;
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
+/** The dictionary lookups of one language, outside React (tests, and the provider below). */
+export function wordingFor(locale: Locale): Pick<I18n, 't' | 'maybe'> {
+  const dict = dictionaries[locale];
+  return {
+    t: (key, params) => interpolate(dict[key], params),
+    maybe: (key, params) => (Object.hasOwn(dict, key) ? interpolate(dict[key as I18nKey], params) : undefined),
+  };
 }
 
 function initialLocale(): Locale {
@@ -62,19 +69,11 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     setLocaleState(next);
   }, []);
 
-  const value = useMemo<I18n>(() => {
-    const dict = dictionaries[locale];
-    return {
-      locale,
-      setLocale,
-      t: (key, params) => interpolate(dict[key], params),
-      maybe: (key, params) => (Object.hasOwn(dict, key) ? interpolate(dict[key as I18nKey], params) : undefined),
-    };
-  }, [locale, setLocale]);
+  const value = useMemo<I18n>(() => ({ locale, setLocale, ...wordingFor(locale) }), [locale, setLocale]);
 
   return (
     <I18nContext.Provider value={value}>
-      <ConfigProvider locale={antdLocales[locale]} theme={{ token: { colorPrimary: '#1668dc', borderRadius: 4 } }} componentSize="middle">
+      <ConfigProvider locale={ANTD_LOCALES[locale]} theme={{ token: { colorPrimary: '#1668dc', borderRadius: 4 } }} componentSize="middle">
         <AntApp>{children}</AntApp>
       </ConfigProvider>
     </I18nContext.Provider>
