@@ -119,13 +119,20 @@ function releaseHold(app: AppContext, s: SessionRow, memo: string): void {
 function checkStart(app: AppContext, input: StartInput, driver: Driver, prepayFen: number) {
   const block = driverBlock(app, driver.id);
   if (block) {
-    throw refused(`driver ${driver.name} is blacklisted: ${block.reason}`, { field: 'driver', reason: 'blacklisted', listingId: block.ref, driver: driver.name, why: block.reason });
+    throw refused(`driver ${driver.name} is blacklisted: ${block.reason}`, {
+      field: 'driver',
+      reason: 'blacklisted',
+      listingId: block.ref,
+      driver: driver.name,
+      why: block.reason,
+    });
   }
   if (hasOpenDebt(app, driver.id)) {
     throw refused(`driver ${driver.name} has an open debt; it must be paid (top up) before a new session`, { field: 'driver', reason: 'open_debt', driver: driver.name });
   }
   const charger = getCharger(app, input.chargerId);
-  if (!charger || !charger.registered) throw refused(`charger ${input.chargerId} is not registered with this depot`, { field: 'charger', reason: 'unknown_charger', charger: input.chargerId });
+  if (!charger || !charger.registered)
+    throw refused(`charger ${input.chargerId} is not registered with this depot`, { field: 'charger', reason: 'unknown_charger', charger: input.chargerId });
   if (charger.maintenance) {
     throw refused(`charger ${charger.id} is in maintenance${charger.maintenanceReason ? ` (${charger.maintenanceReason})` : ''}`, {
       field: 'charger',
@@ -134,7 +141,8 @@ function checkStart(app: AppContext, input: StartInput, driver: Driver, prepayFe
     });
   }
   if (!charger.online) throw refused(`charger ${charger.id} is offline`, { field: 'charger', reason: 'offline', charger: charger.id });
-  if (charger.status && DOWN.has(charger.status)) throw refused(`charger ${charger.id} is ${charger.status}`, { field: 'charger', reason: 'charger_down', charger: charger.id, status: charger.status });
+  if (charger.status && DOWN.has(charger.status))
+    throw refused(`charger ${charger.id} is ${charger.status}`, { field: 'charger', reason: 'charger_down', charger: charger.id, status: charger.status });
   if (!Number.isInteger(input.connectorId) || input.connectorId < 1 || input.connectorId > charger.connectorCount) {
     throw new DepotError('invalid_input', `connector: charger ${charger.id} has connectors 1 to ${charger.connectorCount}`, { field: 'connector' });
   }
@@ -151,7 +159,12 @@ function checkStart(app: AppContext, input: StartInput, driver: Driver, prepayFe
     );
   }
   if (conn?.status && BUSY.has(conn.status))
-    throw refused(`connector ${input.connectorId} of ${charger.id} is busy (${conn.status})`, { field: 'connector', reason: 'connector_busy', charger: charger.id, connector: input.connectorId });
+    throw refused(`connector ${input.connectorId} of ${charger.id} is busy (${conn.status})`, {
+      field: 'connector',
+      reason: 'connector_busy',
+      charger: charger.id,
+      connector: input.connectorId,
+    });
   const active = app.sqlite
     .prepare<unknown[], { id: string; state: string }>(
       `SELECT id, state FROM charging_sessions WHERE charger_id = ? AND connector_id = ? AND state IN (${ACTIVE_STATES.map(() => '?').join(', ')}) LIMIT 1`,

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { FormInstance } from 'antd';
-import { applyFieldErrors, useReportError } from './errors';
+import { useI18n } from '../i18n';
+import { applyFieldErrors, useReportError, wordError } from './errors';
 
 /**
  * Where the core's complaints about named fields go when a submit fails:
@@ -32,14 +33,20 @@ export interface ModalSubmitOptions<V, R> {
  */
 export function showFailure(
   e: unknown,
-  { form, onError, fieldErrors = 'beside', report }: Pick<ModalSubmitOptions<never, never>, 'form' | 'onError' | 'fieldErrors'> & { report(e: unknown): void },
+  {
+    form,
+    onError,
+    fieldErrors = 'beside',
+    report,
+    word,
+  }: Pick<ModalSubmitOptions<never, never>, 'form' | 'onError' | 'fieldErrors'> & { report(e: unknown): void; word?(e: unknown): string },
 ): void {
   if (onError?.(e)) return;
   if (!form || fieldErrors === 'ignore') report(e);
   else if (fieldErrors === 'beside') {
-    applyFieldErrors(form, e);
+    applyFieldErrors(form, e, word);
     report(e);
-  } else if (!applyFieldErrors(form, e)) report(e);
+  } else if (!applyFieldErrors(form, e, word)) report(e);
 }
 
 /**
@@ -54,6 +61,8 @@ export function showFailure(
  */
 export function useModalSubmit<V, R>(options: ModalSubmitOptions<V, R>): { submitting: boolean; submit(values?: V): Promise<void> } {
   const report = useReportError();
+  const i18n = useI18n();
+  const word = (e: unknown) => wordError(i18n, e).detail;
   const [submitting, setSubmitting] = useState(false);
   const { form, run, onDone, onError, fieldErrors = 'beside' } = options;
 
@@ -71,7 +80,7 @@ export function useModalSubmit<V, R>(options: ModalSubmitOptions<V, R>): { submi
       const result = await run(values);
       await onDone?.(result, values);
     } catch (e) {
-      showFailure(e, { form, onError, fieldErrors, report });
+      showFailure(e, { form, onError, fieldErrors, report, word });
     } finally {
       setSubmitting(false);
     }

@@ -73,7 +73,7 @@ test('the admin finds the given-up job, reads its error history, retries it, can
   await page.getByTestId('jobs-count-discarded').click();
   const table = page.getByTestId('jobs-table');
   await expect(table.locator('tr', { hasText: 'payments.timeout' })).toContainText('gateway timeout (3)');
-  await expect(table).not.toContainText('sessions.startTimeout');
+  await expect(table).not.toContainText('启动超时检查');
 
   await table.locator('tr', { hasText: 'payments.timeout' }).first().click();
   const drawer = page.getByTestId('job-drawer');
@@ -89,11 +89,11 @@ test('the admin finds the given-up job, reads its error history, retries it, can
   await expect(drawer).toBeHidden();
 
   await page.getByTestId('jobs-count-scheduled').click();
-  await expect(table).toContainText('sessions.startTimeout');
+  await expect(table).toContainText('启动超时检查');
   await table.getByTestId(`job-cancel-${ids.waiting}`).click();
   await page.locator('.ant-popconfirm:visible .ant-btn-primary').click();
-  await expect(page.locator('.ant-message')).toContainText('sessions.startTimeout 已取消');
-  await expect(table).not.toContainText('sessions.startTimeout');
+  await expect(page.locator('.ant-message')).toContainText('启动超时检查 已取消');
+  await expect(table).not.toContainText('启动超时检查');
 
   await page.getByRole('tab', { name: /告警/ }).click();
   const alerts = page.getByTestId('alerts-table');

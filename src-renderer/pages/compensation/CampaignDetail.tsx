@@ -23,7 +23,7 @@ import {
 } from 'antd';
 import { api, isApiError, useDepotEvents } from '../../api';
 import { useI18n } from '../../i18n';
-import { useReportError } from '../../lib/errors';
+import { useReportError, wordError } from '../../lib/errors';
 import { useModalSubmit } from '../../lib/useModalSubmit';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
@@ -42,6 +42,7 @@ import {
   type ItemState,
 } from './campaignModel';
 import { Distribution, DriverTable, ReportFigures } from './ReportView';
+import { describeSpec } from './specText';
 
 /**
  * One campaign, from draft to results. A draft shows its latest dry run and, to a supervisor who
@@ -113,7 +114,7 @@ export default function CampaignDetail({ campaignId, onBack }: { campaignId: str
         <Col xs={24} xl={10}>
           <Card size="small" title={t('comp.detail.spec')} data-testid="comp-description">
             <Descriptions size="small" column={1} bordered labelStyle={{ width: 180 }}>
-              {c.description.map((d) => (
+              {describeSpec(c.spec, t).map((d) => (
                 <Descriptions.Item key={d.label} label={d.label}>
                   {d.value}
                 </Descriptions.Item>
@@ -186,7 +187,7 @@ function CampaignHeader({ onBack, ...actions }: HeaderProps) {
           </Descriptions.Item>
         )}
         {c.batchStamp && <Descriptions.Item label={t('comp.detail.batch')}>{`COMP-${c.batchStamp}-…`}</Descriptions.Item>}
-        <Descriptions.Item label="ID">
+        <Descriptions.Item label={t('comp.detail.id')}>
           <Typography.Text copyable type="secondary">
             {c.id}
           </Typography.Text>
@@ -294,7 +295,7 @@ function ApprovalChecklist({
   onDryRun: () => void;
   dryRunBusy: boolean;
 }) {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   const session = useSession();
   const [checked, setChecked] = useState(UNCHECKED);
   const [refusal, setRefusal] = useState<string | null>(null);
@@ -313,7 +314,7 @@ function ApprovalChecklist({
     onError: (e) => {
       const reason = isApiError(e) ? (e.details as { reason?: string } | undefined)?.reason : undefined;
       if (reason !== 'data_changed' && reason !== 'stale_dry_run') return false;
-      setRefusal(isApiError(e) ? e.message : String(e));
+      setRefusal(wordError({ t, maybe }, e).detail);
       return true;
     },
   });

@@ -2,6 +2,7 @@ import type React from 'react';
 import { Descriptions, Drawer, Empty, Flex, Tag, Timeline, Typography } from 'antd';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
+import { kindName, queueName } from './names';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { JobActions } from './JobActions';
@@ -13,7 +14,7 @@ const time = (t: number | null | undefined) => (t === null || t === undefined ? 
 
 /** One job: what it is, when it ran, and every failed attempt with its error. */
 export function JobDrawer({ id, version, onClose, onChanged }: { id: string | null; version: number; onClose(): void; onChanged(): void }) {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   const detail = useQuery(() => (id ? api.jobs.get({ id }) : Promise.resolve(null)), [id, version]);
   const job = id && detail.data?.id === id ? detail.data : null;
   return (
@@ -21,7 +22,7 @@ export function JobDrawer({ id, version, onClose, onChanged }: { id: string | nu
       open={id !== null}
       onClose={onClose}
       width={640}
-      title={job ? job.kind : t('jobs.detail.title')}
+      title={job ? kindName(maybe, job.kind) : t('jobs.detail.title')}
       loading={!job && detail.loading}
       extra={job && <JobActions job={job} size="middle" onDone={onChanged} />}
       data-testid="job-drawer"
@@ -40,7 +41,7 @@ export function JobDrawer({ id, version, onClose, onChanged }: { id: string | nu
               </Tag>
               {time(stateTime(job))}
             </Descriptions.Item>
-            <Descriptions.Item label={t('jobs.col.queue')}>{job.queue}</Descriptions.Item>
+            <Descriptions.Item label={t('jobs.col.queue')}>{queueName(maybe, job.queue)}</Descriptions.Item>
             <Descriptions.Item label={t('jobs.col.attempt')}>{t('jobs.attemptOf', { attempt: job.attempt, max: job.maxAttempts })}</Descriptions.Item>
             <Descriptions.Item label={t('jobs.detail.priority')}>{job.priority}</Descriptions.Item>
             <Descriptions.Item label={t('jobs.detail.insertedAt')}>{time(job.insertedAt)}</Descriptions.Item>

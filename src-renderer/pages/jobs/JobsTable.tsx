@@ -3,6 +3,7 @@ import type { TableColumnsType } from 'antd';
 import { ReloadOutlined } from '@ant-design/icons';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
+import { kindName, queueName } from './names';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { ExportButton } from '../../components/ExportButton';
@@ -33,7 +34,7 @@ export function JobsTable({
   onOpen(id: string): void;
   onChanged(): void;
 }) {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   const narrow = { state: filter.state, queue: filter.queue, kind: filter.kind };
   const list = useQuery(
     () => api.jobs.list({ ...narrow, limit: filter.pageSize, offset: (filter.page - 1) * filter.pageSize }),
@@ -57,7 +58,7 @@ export function JobsTable({
           value={filter.queue ?? ''}
           onChange={(v) => set({ queue: v || undefined })}
           data-testid="jobs-filter-queue"
-          options={[{ value: '', label: t('jobs.filter.allQueues') }, ...(stats?.queues ?? []).map((q) => ({ value: q.queue, label: q.queue }))]}
+          options={[{ value: '', label: t('jobs.filter.allQueues') }, ...(stats?.queues ?? []).map((q) => ({ value: q.queue, label: queueName(maybe, q.queue) }))]}
         />
         <Select<string>
           style={{ width: 240 }}
@@ -65,7 +66,7 @@ export function JobsTable({
           value={filter.kind ?? ''}
           onChange={(v) => set({ kind: v || undefined })}
           data-testid="jobs-filter-kind"
-          options={[{ value: '', label: t('jobs.filter.allKinds') }, ...(stats?.kinds ?? []).map((k) => ({ value: k.kind, label: k.kind }))]}
+          options={[{ value: '', label: t('jobs.filter.allKinds') }, ...(stats?.kinds ?? []).map((k) => ({ value: k.kind, label: kindName(maybe, k.kind) }))]}
         />
         <Button icon={<ReloadOutlined />} onClick={() => void list.reload()}>
           {t('common.refresh')}
@@ -96,7 +97,7 @@ export function JobsTable({
 }
 
 function useJobColumns(onChanged: () => void): TableColumnsType<JobSummary> {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   return [
     {
       title: t('jobs.col.state'),
@@ -104,8 +105,8 @@ function useJobColumns(onChanged: () => void): TableColumnsType<JobSummary> {
       width: 110,
       render: (s: JobState) => <Tag color={STATE_COLOR[s]}>{t(stateLabel(s))}</Tag>,
     },
-    { title: t('jobs.col.kind'), dataIndex: 'kind', width: 220, render: (k: string) => <Typography.Text code>{k}</Typography.Text> },
-    { title: t('jobs.col.queue'), dataIndex: 'queue', width: 110 },
+    { title: t('jobs.col.kind'), dataIndex: 'kind', width: 220, render: (k: string) => kindName(maybe, k) },
+    { title: t('jobs.col.queue'), dataIndex: 'queue', width: 110, render: (q: string) => queueName(maybe, q) },
     {
       title: t('jobs.col.attempt'),
       key: 'attempt',

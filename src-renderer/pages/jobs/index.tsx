@@ -2,6 +2,7 @@ import { useRef, useState } from 'react';
 import { Alert, Badge, Card, Col, Flex, Row, Statistic, Table, Tabs, Tag, Typography } from 'antd';
 import { api, useDepotEvents } from '../../api';
 import { useI18n } from '../../i18n';
+import { kindName } from './names';
 import { useHashParam } from '../../lib/route';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
@@ -18,7 +19,7 @@ const EVENT_DEBOUNCE_MS = 500;
  * filters and a detail drawer (error history, retry/cancel); alerts; the cron schedules.
  */
 export default function JobsPage() {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   const [tab, setTab] = useHashParam('tab', 'jobs');
   const [filter, setFilter] = useState<JobFilter>({ page: 1, pageSize: 50 });
   const [openId, setOpenId] = useState<string | null>(null);
@@ -48,7 +49,7 @@ export default function JobsPage() {
           type={k.failureStreak >= 3 ? 'error' : 'warning'}
           showIcon
           data-testid={`jobs-failing-${k.kind}`}
-          message={t('jobs.failingKind', { kind: k.kind, count: k.failureStreak })}
+          message={t('jobs.failingKind', { kind: kindName(maybe, k.kind), count: k.failureStreak })}
           description={k.lastError ?? undefined}
         />
       ))}
@@ -131,7 +132,7 @@ function QueuesTable({ stats, loading }: { stats: JobStats | undefined; loading:
 }
 
 function CronTable({ stats, loading }: { stats: JobStats | undefined; loading: boolean }) {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   return (
     <Table
       rowKey="name"
@@ -144,7 +145,7 @@ function CronTable({ stats, loading }: { stats: JobStats | undefined; loading: b
       columns={[
         { title: t('jobs.cron.name'), dataIndex: 'name', render: (n: string) => <Typography.Text code>{n}</Typography.Text> },
         { title: t('jobs.cron.expression'), dataIndex: 'expression', width: 140, render: (e: string) => <Typography.Text code>{e}</Typography.Text> },
-        { title: t('jobs.col.kind'), dataIndex: 'kind' },
+        { title: t('jobs.col.kind'), dataIndex: 'kind', render: (k: string) => kindName(maybe, k) },
         { title: t('jobs.cron.last'), dataIndex: 'lastSlotAt', width: 170, render: (at: number) => formatTime(at) },
         { title: t('jobs.cron.next'), dataIndex: 'nextSlotAt', width: 170, render: (at: number) => formatTime(at) },
       ]}

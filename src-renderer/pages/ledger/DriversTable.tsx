@@ -5,6 +5,7 @@ import { api } from '../../api';
 import { useI18n } from '../../i18n';
 import { formatFen } from '../../lib/format';
 import { useQuery } from '../../lib/useQuery';
+import { CommandText } from '../../components/CommandText';
 import { AddDriverModal } from './AddDriverModal';
 import type { DriverRow } from './model';
 
@@ -46,7 +47,7 @@ export function DriversTable({ version, onOpen, onChanged }: { version: number; 
         loading={list.loading}
         dataSource={list.data?.drivers ?? []}
         data-testid="ledger-drivers"
-        locale={{ emptyText: search ? undefined : t('ledger.noDrivers') }}
+        locale={{ emptyText: search ? undefined : <CommandText text={t('ledger.noDrivers')} command="depotdesk demo" /> }}
         onRow={(d) => ({ onClick: () => onOpen(d.id), style: { cursor: 'pointer' } })}
         pagination={{ current: page, pageSize: PAGE_SIZE, total: list.data?.total ?? 0, onChange: setPage, showSizeChanger: false }}
         columns={[

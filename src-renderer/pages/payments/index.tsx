@@ -247,7 +247,7 @@ function OrderCard({ order, version }: { order: Order; version: number }) {
 }
 
 function Orders({ version }: { version: number }) {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   const [state, setState] = useState<Order['state'] | undefined>();
   const [search, setSearch] = useState('');
   const [page, setPage] = useState(1);
@@ -282,7 +282,10 @@ function Orders({ version }: { version: number }) {
           { title: t('payments.field.channel'), render: (_, o) => t(`payments.channel.${o.channel}` as I18nKey) },
           { title: t('payments.col.state'), render: (_, o) => <StateTag state={o.state} /> },
           { title: t('payments.col.created'), render: (_, o) => formatTime(o.createdAt) },
-          { title: t('payments.col.note'), render: (_, o) => o.cancelReason ?? o.providerTradeNo ?? '' },
+          {
+            title: t('payments.col.note'),
+            render: (_, o) => (o.cancelReason ? (maybe(`payments.cancel.${o.cancelReason}`) ?? o.cancelReason) : (o.providerTradeNo ?? '')),
+          },
           {
             key: 'refund',
             render: (_, o) =>

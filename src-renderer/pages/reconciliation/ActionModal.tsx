@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { App as AntApp, Alert, Flex, Input, Modal, Typography } from 'antd';
 import { api } from '../../api';
 import { useI18n, type I18nKey } from '../../i18n';
+import { wordError } from '../../lib/errors';
 import { displayFen } from '../../lib/format';
 import { useModalSubmit } from '../../lib/useModalSubmit';
 import { useSession } from '../../session';
@@ -34,7 +35,7 @@ function callFor(b: Break, action: BreakAction, note: string, driverId: string |
  * in place (a write-off approved by the person who asked for it, a break someone else closed).
  */
 export function ActionModal({ b, action, onClose, onDone }: { b: Break; action: BreakAction; onClose(): void; onDone(): void }) {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   const { message } = AntApp.useApp();
   const session = useSession();
   const [note, setNote] = useState('');
@@ -51,7 +52,7 @@ export function ActionModal({ b, action, onClose, onDone }: { b: Break; action: 
       onDone();
     },
     onError: (e) => {
-      setRefusal(e instanceof Error ? e.message : String(e));
+      setRefusal(wordError({ t, maybe }, e).detail);
       return true;
     },
   });

@@ -54,7 +54,7 @@ function useColumns(onChange: (c: Change) => void, onHistory: (r: Rule) => void)
       render: (_, r) => (
         <Flex vertical>
           <Typography.Text strong>{ruleName(maybe, r.code)}</Typography.Text>
-          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+          <Typography.Text type="secondary" code style={{ fontSize: 12 }}>
             {r.code}
           </Typography.Text>
         </Flex>

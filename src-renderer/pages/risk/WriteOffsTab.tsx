@@ -4,6 +4,7 @@ import type { TableColumnsType } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { api, isApiError } from '../../api';
 import { useI18n } from '../../i18n';
+import { wordError } from '../../lib/errors';
 import { formatTime } from '../../lib/time';
 import { useModalSubmit } from '../../lib/useModalSubmit';
 import { useQuery } from '../../lib/useQuery';
@@ -193,7 +194,8 @@ function DecideModal({ deciding, onClose, onDone }: { deciding: Deciding | null;
     },
     onError: (e) => {
       if (!isApiError(e) || (e.code !== 'forbidden' && e.code !== 'conflict')) return false;
-      setRefusal(`${maybe(`error.${e.code}`) ?? ''}: ${e.message}`);
+      const worded = wordError({ t, maybe }, e);
+      setRefusal(`${worded.title}: ${worded.detail}`);
       return true;
     },
   });

@@ -268,11 +268,15 @@ function SessionTimeline({ items, resettle }: { items: SessionDetail['timeline']
         children: (
           <Flex vertical gap={2}>
             <Flex gap={8} wrap align="center">
-              {maybe(`sessions.event.${e.kind}`) && <Typography.Text strong>{maybe(`sessions.event.${e.kind}`)}</Typography.Text>}
-              <Typography.Text code>{e.kind}</Typography.Text>
+              {/* Worded by its kind; a kind the dictionaries do not know yet shows its code. */}
+              {maybe(`sessions.event.${e.kind}`) ? (
+                <Typography.Text strong>{maybe(`sessions.event.${e.kind}`)}</Typography.Text>
+              ) : (
+                <Typography.Text code>{e.kind}</Typography.Text>
+              )}
               {e.toState && (
                 <Typography.Text type="secondary">
-                  {e.fromState ?? '∅'} → {e.toState}
+                  {e.fromState ? (maybe(`sessions.state.${e.fromState}`) ?? e.fromState) : '∅'} → {maybe(`sessions.state.${e.toState}`) ?? e.toState}
                 </Typography.Text>
               )}
             </Flex>
@@ -288,8 +292,9 @@ function SessionTimeline({ items, resettle }: { items: SessionDetail['timeline']
                 {resettle.returnedFen > 0 && ` · ${t('sessions.fc.resettleLess', { amount: formatFen(resettle.returnedFen) })}`}
               </Typography.Text>
             )}
+            {/* The core's note as recorded (English, with its figures): kept as a record, not as the wording. */}
             {e.detail && (
-              <Typography.Text style={{ fontSize: 13 }} type={e.kind === 'resettled' && resettle ? 'secondary' : undefined}>
+              <Typography.Text code type="secondary" style={{ fontSize: 12 }}>
                 {e.detail}
               </Typography.Text>
             )}

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { Alert, App, Form, Input, Modal, Select } from 'antd';
 import { api, isApiError } from '../../api';
 import { useI18n } from '../../i18n';
-import { useReportError } from '../../lib/errors';
+import { useReportError, wordError } from '../../lib/errors';
 import { useModalSubmit } from '../../lib/useModalSubmit';
 import { connectorStartable, type Charger } from '../chargers/model';
 import { DriverSelect } from './DriverSelect';
@@ -81,7 +81,8 @@ export function StartSessionModal({ target, onClose, onStarted }: { target: Star
     onError: (e) => {
       const key = refusalKey(e);
       if (!key && !(isApiError(e) && REFUSAL_CODES.has(e.code))) return false;
-      setRefusal({ title: (key && maybe(key)) ?? maybe(`error.${isApiError(e) ? e.code : ''}`) ?? t('error.generic'), detail: isApiError(e) ? e.message : String(e) });
+      const worded = wordError({ t, maybe }, e);
+      setRefusal({ title: (key && maybe(key)) ?? worded.title, detail: worded.detail });
       return true;
     },
     fieldErrors: 'instead',

@@ -101,24 +101,29 @@ function VerdictAlert({ verdict }: { verdict: Verdict }) {
 }
 
 function useAuditColumns(): TableColumnsType<AuditRow> {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   return [
     { title: '#', dataIndex: 'id', width: 70 },
     { title: t('audit.at'), dataIndex: 'at', width: 170, render: (at: number) => formatTime(at) },
     { title: t('audit.operator'), dataIndex: 'operatorName', width: 120, render: (n: string | null) => n ?? t('audit.system') },
-    { title: t('audit.transport'), dataIndex: 'transport', width: 80 },
+    { title: t('audit.transport'), dataIndex: 'transport', width: 80, render: (tr: string) => maybe(`audit.transport.${tr}`) ?? tr },
     { title: t('audit.method'), dataIndex: 'method', width: 190, render: (m: string) => <Typography.Text code>{m}</Typography.Text> },
     {
       title: t('audit.input'),
       dataIndex: 'inputSummary',
       ellipsis: true,
-      render: (s: string) => <Typography.Text type="secondary">{s}</Typography.Text>,
+      // The input as recorded (field names and values), a literal record like the method name.
+      render: (s: string) => (
+        <Typography.Text type="secondary" code>
+          {s}
+        </Typography.Text>
+      ),
     },
     {
       title: t('audit.result'),
       dataIndex: 'result',
       width: 130,
-      render: (r: string) => <Tag color={r === 'ok' ? 'green' : 'red'}>{r}</Tag>,
+      render: (r: string) => <Tag color={r === 'ok' ? 'green' : 'red'}>{maybe(r === 'ok' ? 'audit.result.ok' : `error.${r}`) ?? r}</Tag>,
     },
   ];
 }

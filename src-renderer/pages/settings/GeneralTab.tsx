@@ -14,7 +14,7 @@ import { SUPERVISORS, useSession } from '../../session';
 type Backup = MethodOutput<'system.backup'>;
 
 export default function GeneralTab() {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   const { can } = useSession();
   const report = useReportError();
   const about = useQuery(() => api.system.about({}));
@@ -49,7 +49,7 @@ export default function GeneralTab() {
               {t('about.schemaValue', { applied: a.schema.applied, latest: a.schema.latest ?? t('common.none') })}
             </Descriptions.Item>
             <Descriptions.Item label={t('about.timeZone')}>{a.timeZone}</Descriptions.Item>
-            <Descriptions.Item label={t('about.mode')}>{a.mode}</Descriptions.Item>
+            <Descriptions.Item label={t('about.mode')}>{maybe(`about.mode.${a.mode}`) ?? a.mode}</Descriptions.Item>
             <Descriptions.Item label={t('about.broker')}>
               <Space>
                 <BrokerBadge state={a.broker.state} />

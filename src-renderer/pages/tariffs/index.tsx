@@ -3,6 +3,7 @@ import { Alert, App, Button, Card, Empty, Flex, Form, Select, Space, Typography,
 import { DownloadOutlined, ReloadOutlined, UploadOutlined } from '@ant-design/icons';
 import { api, isApiError, useDepotEvents } from '../../api';
 import { useI18n } from '../../i18n';
+import { CommandText } from '../../components/CommandText';
 import { useReportError } from '../../lib/errors';
 import { useQuery } from '../../lib/useQuery';
 import { SUPERVISORS, useSession } from '../../session';
@@ -41,7 +42,7 @@ export default function TariffsTab() {
     return (
       <Space direction="vertical" style={{ width: '100%' }}>
         {issueList}
-        <Empty description={t('tariffs.none')} data-testid="tariffs-empty">
+        <Empty description={<CommandText text={t('tariffs.none')} command="depotdesk demo" />} data-testid="tariffs-empty">
           {uploadButton}
         </Empty>
       </Space>

@@ -1,0 +1,16 @@
+import { Typography } from 'antd';
+
+/**
+ * A sentence with a command in it (`{command}` in the dictionary text): the command is shown as
+ * code, the same in every language, because the operator types it as it stands.
+ */
+export function CommandText({ text, command }: { text: string; command: string }) {
+  const [before, after = ''] = text.split('{command}');
+  return (
+    <>
+      {before}
+      <Typography.Text code>{command}</Typography.Text>
+      {after}
+    </>
+  );
+}
