@@ -216,12 +216,18 @@ function handleEvents(req: http.IncomingMessage, res: http.ServerResponse, sseCl
 }
 
 function serveStatic(staticRoot: string | null, url: URL, res: http.ServerResponse): void {
+  let rel: string;
+  try {
+    rel = decodeURIComponent(url.pathname);
+  } catch {
+    send(res, 400, { ok: false, error: { code: 'invalid_input', message: `the path ${url.pathname} is not valid percent-encoding` } });
+    return;
+  }
   if (!staticRoot) {
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
     res.end('DepotDesk API is running. Build the renderer (npm run build) to get the operator screens here.\n');
     return;
   }
-  let rel = decodeURIComponent(url.pathname);
   if (rel.endsWith('/')) rel += 'index.html';
   const file = path.resolve(staticRoot, '.' + rel);
   const inside = file.startsWith(staticRoot + path.sep);

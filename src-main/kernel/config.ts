@@ -293,8 +293,11 @@ export function loadConfig(configFile: string, overrides: Record<string, unknown
   return config;
 }
 
+/** localhost, ::1 or an IPv4 literal 127.x.y.z — never a name that merely starts with "127." (127.attacker.example). */
 export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+  if (host === 'localhost' || host === '::1') return true;
+  const octets = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return octets !== null && octets.slice(1).every((o) => Number(o) <= 255);
 }
 
 export function saveConfig(configFile: string, patch: Record<string, unknown>): void {

@@ -101,15 +101,23 @@ describe('browser mode over HTTP', () => {
       const cross = await rpc({ method: 'auth.me' }, { origin: 'http://evil.example' });
       expect(cross.status).toBe(403);
       const port = new URL(mode.http.url).port;
-      const status = await new Promise<number>((resolve, reject) => {
-        const req = http.request({ host: '127.0.0.1', port, path: '/healthz', headers: { host: `attacker.example:${port}` } }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
+      const statusFor = (host: string, p = '/healthz') =>
+        new Promise<number>((resolve, reject) => {
+          const req = http.request({ host: '127.0.0.1', port, path: p, headers: { host } }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on('error', reject);
+          req.end();
         });
-        req.on('error', reject);
-        req.end();
-      });
-      expect(status).toBe(403);
+      expect(await statusFor(`attacker.example:${port}`)).toBe(403);
+      // A name that only starts like a loopback address is a foreign name (issue 19).
+      expect(await statusFor(`127.attacker.example:${port}`)).toBe(403);
+      expect(await statusFor(`127.0.0.1.nip.io:${port}`)).toBe(403);
+      expect(await statusFor(`127.0.0.2:${port}`)).toBe(200);
+      expect(await statusFor(`localhost:${port}`)).toBe(200);
+      // A path that is not valid percent-encoding is the client's mistake, not a 500.
+      expect(await statusFor(`127.0.0.1:${port}`, '/%E0%A4%A')).toBe(400);
     } finally {
       await mode.stop();
     }
