@@ -122,13 +122,19 @@ describe('meter readings and canonical content', () => {
 
   test('the canonical text of any JSON value is the one inbox dedup keys were first made with', () => {
     // Inbox records keep SHA-256 of this text as their identity: a replay after an upgrade must
-    // hash the same. This is the form the first version wrote (its own copy, now the ledger's).
+    // hash the same. This is the form the first version wrote (its own copy, now the ledger's), with
+    // one deliberate difference: a "__proto__" key. The first version assigned keys into a new
+    // object, so `sorted['__proto__'] = v` set a prototype and the key vanished from the text (two
+    // payloads differing only there hashed alike); it is kept now, as any other key. Only a forged
+    // payload carries such a key, so no real record's identity changed. (fast-check's jsonValue
+    // found it: { seed: -268231507 }.)
     const sortKeys = (_k: string, v: unknown): unknown => {
       if (!v || typeof v !== 'object' || Array.isArray(v)) return v;
       const sorted: Record<string, unknown> = {};
-      for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+      for (const k of Object.keys(v).sort()) Object.defineProperty(sorted, k, { value: (v as Record<string, unknown>)[k], enumerable: true });
       return sorted;
     };
+    expect(canonicalJson(JSON.parse('{"b":1,"__proto__":[2]}'))).toBe('{"__proto__":[2],"b":1}');
     fc.assert(
       fc.property(fc.jsonValue(), (v) => {
         const parsed: unknown = JSON.parse(JSON.stringify(v)); // as a payload reaches us: parsed JSON

@@ -53,7 +53,9 @@ describe.each(brokerCases('test/sessions/inbox-parking.test.ts (its Mosquitto ca
       expect(orphans.every((r) => r.kind === 'stop' && /waiting for the StartTransaction of transaction 1\d{5}/.test(r.reason))).toBe(true);
       expect(inboxDoctorCheck(app)).toMatchObject({ ok: true, detail: '2000 record(s) parked, none past the alert age yet' });
       expectLedgerValid(app);
-    });
+      // 2,000 messages through a real broker and the inbox: seconds on a quiet machine, over 30 s on
+      // two cores shared with a full test run. An upper bound for a hung broker, not a speed claim.
+    }, 300_000);
   },
 );
 
