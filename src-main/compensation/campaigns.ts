@@ -3,7 +3,9 @@ import { DepotError, expectChanges } from '../kernel/errors';
 import { writeTx } from '../kernel/db/connection';
 import { canonicalJson } from '../kernel/json';
 import { correctTransfer, creditCampaign, driverContacts, grantCoupon } from '../ledger';
+import type { Transport } from '../kernel/method';
 import { formatFen } from '../money';
+import { appendAudit, findOperator } from '../operators';
 import { isoInZone } from '../tariffs';
 import { computeReport, matchingSessionsSql, type Report } from './report';
 import type { CampaignState, CampaignTarget, ItemState } from './schema';
@@ -40,6 +42,8 @@ type App = AppContext;
 interface By {
   operatorId: string;
   role?: string;
+  /** The door the action came through, for the audit rows of an execution's chunks (default `job`). */
+  transport?: Transport;
 }
 
 export interface CampaignRow {
@@ -434,6 +438,7 @@ export async function runCampaign(app: App, id: string, by: By, opts: ExecuteOpt
       for (const status of ['credited', 'already'] as const) {
         if (byStatus[status].length > 0) changes += markMany.run(status, now, id, JSON.stringify(byStatus[status])).changes;
       }
+      auditChunk(app, id, by, items, { ...countOutcomes(outcomes), marked: changes });
       // Fewer changes than items: another runner took some of them first; the ledger kept it to one credit each.
       return { changes, driverIds: [...byStatus.credited, ...byStatus.already] };
     });
@@ -462,6 +467,28 @@ export async function runCampaign(app: App, id: string, by: By, opts: ExecuteOpt
 }
 
 type Outcome = { status: 'credited' | 'already' | 'failed'; error: string | null };
+
+function countOutcomes(outcomes: Map<string, Outcome>): { credited: number; already: number; failed: number } {
+  const n = { credited: 0, already: 0, failed: 0 };
+  for (const o of outcomes.values()) n[o.status] += 1;
+  return n;
+}
+
+/**
+ * The audit row of one credited chunk, written in the chunk's own transaction (issue 19): a run
+ * killed part-way leaves an audit row for every chunk it committed, and none for one it did not.
+ * The command's own row (compensation.execute) is still written when the command returns.
+ */
+function auditChunk(app: App, campaignId: string, by: By, items: ItemRow[], counts: Record<string, number>): void {
+  const op = findOperator(app, by.operatorId);
+  appendAudit(app, {
+    operator: op ? { id: op.id, name: op.name, displayName: op.displayName, role: op.role } : null,
+    transport: by.transport ?? 'job',
+    method: 'compensation.credit',
+    input: { campaignId, firstDriverId: items[0].driverId, lastDriverId: items[items.length - 1].driverId, items: items.length, ...counts },
+    result: 'ok',
+  });
+}
 
 /**
  * Credits one chunk inside the caller's transaction. Wallet and points credits go to the ledger as

@@ -159,7 +159,7 @@ function reportOut(target: CampaignTarget, r: Report, page: { limit: number; off
 }
 
 function by(ctx: CallContext) {
-  return { operatorId: ctx.caller.operator!.id, role: ctx.caller.operator!.role };
+  return { operatorId: ctx.caller.operator!.id, role: ctx.caller.operator!.role, transport: ctx.caller.transport };
 }
 
 const page = { limit: z.number().int().min(0).max(1000).default(50), offset: z.number().int().min(0).default(0), top: z.number().int().min(0).max(100).default(10) };

@@ -8,7 +8,8 @@ import { ROLES, type Role } from './roles';
  * output and, for commands, appends to the audit log.
  */
 export type Access = 'public' | readonly Role[];
-export type Transport = 'ipc' | 'http' | 'cli' | 'test';
+/** The door a call came through; `job` for work the scheduler runs on an operator's behalf. */
+export type Transport = 'ipc' | 'http' | 'cli' | 'test' | 'job';
 
 export interface OperatorIdentity {
   id: string;

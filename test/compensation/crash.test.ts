@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src-main/kernel/clock';
 import { approveCampaign, beginExecution, createCampaign, dryRunCampaign, getCampaign, runCampaign } from '../../src-main/compensation';
 import { verifyLedger } from '../../src-main/ledger';
+import { verifyAudit } from '../../src-main/operators';
 import { REPO_ROOT, addOperator, makeApp } from '../helpers';
 import { burstSpec, seedBurst } from './fixtures';
 
@@ -49,6 +50,19 @@ describe('campaign execution survives a crash', () => {
     const transfers = (app.sqlite.prepare("SELECT count(*) AS n FROM ledger_transfers WHERE campaign_id = ? AND code = 'compensation'").get(c.id) as { n: number }).n;
     expect(transfers).toBe(afterKill);
     expect(getCampaign(app, c.id).state).toBe('executing');
+    // Every committed chunk left its audit row in its own transaction (issue 19: 22 killed runs used
+    // to leave 0 audit rows for 11,050 credits), naming the approver, and the chain is intact.
+    const audited = () =>
+      (
+        app.sqlite.prepare("SELECT input_summary AS s, operator_name AS who FROM audit_log WHERE method = 'compensation.credit'").all() as { s: string; who: string }[]
+      ).map((r) => ({
+        ...(JSON.parse(r.s) as { campaignId: string; credited: number; marked: number }),
+        who: r.who,
+      }));
+    expect(audited().length).toBeGreaterThan(0);
+    expect(audited().every((a) => a.campaignId === c.id && a.who === 'zhou.qiang')).toBe(true);
+    expect(audited().reduce((n, a) => n + a.credited, 0)).toBe(afterKill);
+    expect(verifyAudit(app).ok).toBe(true);
 
     beginExecution(app, c.id, { operatorId: approver.id });
     const summary = await runCampaign(app, c.id, { operatorId: approver.id });
@@ -58,6 +72,7 @@ describe('campaign execution survives a crash', () => {
       total: 595_000,
     });
     expect(getCampaign(app, c.id).state).toBe('completed');
+    expect(audited().reduce((n, a) => n + a.credited, 0)).toBe(595);
     expect(verifyLedger(app).violations).toEqual([]);
   }, 180_000);
 });
