@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'config_invalid'
   | 'usage'
   | 'unavailable'
+  | 'rate_limited'
   | 'internal';
 
 export interface ErrorShape {

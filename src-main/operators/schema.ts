@@ -16,6 +16,9 @@ export const operators = sqliteTable(
     disabled: integer('disabled', { mode: 'boolean' }).notNull().default(false),
     createdAt: integer('created_at').notNull(),
     lastLoginAt: integer('last_login_at'),
+    /** Wrong passwords since the last sign-in (issue 19): from the 5th, sign-in waits (service.ts). */
+    failedLogins: integer('failed_logins').notNull().default(0),
+    lastFailedLoginAt: integer('last_failed_login_at'),
   },
   (t) => [check('operators_role_known', sql`${t.role} in ('operator','supervisor','finance','admin')`)],
 );

@@ -5,6 +5,7 @@ import type { OperatorIdentity } from '../kernel/method';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords';
 import { operators, type Role } from './schema';
 import { countRows } from '../kernel/db/rows';
+import { raiseAlert } from '../alerts';
 
 /**
  * Operator accounts.
@@ -15,6 +16,12 @@ import { countRows } from '../kernel/db/rows';
  *   to the caller and take the same time.
  * - The first account is created only while there is none, and is an admin.
  * - A disabled operator cannot sign in, and their open logins stop working at the next call.
+ * - Guessing is slow (issue 19): after 5 wrong passwords in a row for a name, a sign-in is refused
+ *   without checking the password (`rate_limited`, saying how long) until 30 s after the last
+ *   failure, doubling with each further failure up to 15 minutes; a right password afterwards
+ *   resets it. Counted on the operator's row, so CLI attempts count as screen ones; an unknown name
+ *   is counted the same way in the process, so the refusal does not tell which names exist. From
+ *   the 5th failure a warning alert names the operator.
  */
 
 export const MIN_PASSWORD = 8;
@@ -60,6 +67,8 @@ export async function createOperator(app: AppContext, input: { name: string; dis
     disabled: false,
     createdAt: app.clock.now(),
     lastLoginAt: null,
+    failedLogins: 0,
+    lastFailedLoginAt: null,
   };
   app.sqlite
     .transaction(() => {
@@ -79,17 +88,61 @@ export async function createFirstAdmin(app: AppContext, input: { name: string; d
   return createOperator(app, { ...input, role: 'admin' });
 }
 
+/** Wrong passwords in a row before sign-in waits; then 30 s after the last one, doubling, at most 15 min. */
+export const FREE_LOGIN_FAILURES = 5;
+const FIRST_WAIT_MS = 30_000;
+const MAX_WAIT_MS = 15 * 60_000;
+
+export function loginWaitMs(failures: number): number {
+  return failures < FREE_LOGIN_FAILURES ? 0 : Math.min(MAX_WAIT_MS, FIRST_WAIT_MS * 2 ** (failures - FREE_LOGIN_FAILURES));
+}
+
+/** Failures of names no operator has, per open depot (the process's memory): the same answers as a real name's. */
+const unknownNames = new WeakMap<AppContext, Map<string, { failures: number; lastAt: number }>>();
+
 export async function authenticate(app: AppContext, name: string, password: string): Promise<OperatorIdentity> {
-  const row = app.db
-    .select()
-    .from(operators)
-    .where(eq(operators.name, normalizeName(name)))
-    .get();
+  const key = normalizeName(name);
+  const row = app.db.select().from(operators).where(eq(operators.name, key)).get();
+  if (!unknownNames.has(app)) unknownNames.set(app, new Map());
+  const ghosts = unknownNames.get(app)!;
+  const tally = row ? { failures: row.failedLogins, lastAt: row.lastFailedLoginAt ?? 0 } : (ghosts.get(key) ?? { failures: 0, lastAt: 0 });
+  const wait = tally.lastAt + loginWaitMs(tally.failures) - app.clock.now();
+  if (tally.failures >= FREE_LOGIN_FAILURES && wait > 0) {
+    throw new DepotError('rate_limited', `too many wrong passwords for ${key}: try again in ${Math.ceil(wait / 1000)} s`, { field: 'name', retryAfterMs: wait });
+  }
   const ok = await verifyPassword(password, row?.passwordHash ?? DUMMY_HASH);
-  if (!row || !ok) throw new DepotError('unauthenticated', 'wrong operator name or password', { field: 'name' });
+  if (!row || !ok) {
+    const failures = tally.failures + 1;
+    if (row) {
+      const now = app.clock.now();
+      expectChanges(
+        app.db.update(operators).set({ failedLogins: failures, lastFailedLoginAt: now }).where(eq(operators.id, row.id)).run(),
+        1,
+        `count a failed login of ${row.name}`,
+      );
+      if (failures >= FREE_LOGIN_FAILURES) warnThrottled(app, row.name, failures);
+    } else {
+      ghosts.set(key, { failures, lastAt: app.clock.now() });
+    }
+    throw new DepotError('unauthenticated', 'wrong operator name or password', { field: 'name' });
+  }
   if (row.disabled) throw new DepotError('forbidden', `operator ${row.name} is disabled`, { field: 'name' });
-  expectChanges(app.db.update(operators).set({ lastLoginAt: app.clock.now() }).where(eq(operators.id, row.id)).run(), 1, `record login of ${row.name}`);
+  expectChanges(
+    app.db.update(operators).set({ lastLoginAt: app.clock.now(), failedLogins: 0, lastFailedLoginAt: null }).where(eq(operators.id, row.id)).run(),
+    1,
+    `record login of ${row.name}`,
+  );
   return toSummary(row);
+}
+
+function warnThrottled(app: AppContext, name: string, failures: number): void {
+  raiseAlert(app, {
+    level: 'warning',
+    code: 'auth.throttled',
+    subject: `auth.throttled:${name}`,
+    message: `${failures} wrong passwords in a row for operator ${name}: sign-in waits ${loginWaitMs(failures) / 1000} s after each further failure`,
+    details: { operator: name, failures },
+  });
 }
 
 export function findOperator(app: AppContext, id: string): OperatorSummary | null {
