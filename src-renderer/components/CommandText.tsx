@@ -1,8 +1,8 @@
 import { Typography } from 'antd';
 
 /**
- * A sentence with a command in it (`{command}` in the dictionary text): the command is shown as
- * code, the same in every language, because the operator types it as it stands.
+ * A sentence with a command or code in it (`{command}` in the dictionary text): it is shown as
+ * code, the same in every language, because the operator types or reads it as it stands.
  */
 export function CommandText({ text, command }: { text: string; command: string }) {
   const [before, after = ''] = text.split('{command}');

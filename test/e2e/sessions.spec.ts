@@ -112,7 +112,7 @@ test('a walk-in driver is refused a prepay the wallet cannot cover, then charges
     await expect(breakdown.getByRole('row').filter({ hasText: '合计' })).toContainText('12.000');
     await expect(drawer.getByTestId('session-transfers').getByRole('row')).not.toHaveCount(1);
     await expect(drawer.getByTestId('meter-chart').locator('circle')).toHaveCount(3);
-    await expect(drawer.getByTestId('session-timeline')).toContainText('CHARGING');
+    await expect(drawer.getByTestId('session-timeline')).toContainText('启动中 → 充电中');
     await docsScreenshot(page, 'sessions-zh.png');
     await drawer.locator('.ant-drawer-close').click();
 

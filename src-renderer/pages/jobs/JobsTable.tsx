@@ -3,7 +3,7 @@ import type { TableColumnsType } from 'antd';
 import { ReloadOutlined } from '@ant-design/icons';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
-import { kindName, queueName } from './names';
+import { KindLabel, kindName, QueueLabel, queueName } from './names';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { ExportButton } from '../../components/ExportButton';
@@ -105,8 +105,8 @@ function useJobColumns(onChanged: () => void): TableColumnsType<JobSummary> {
       width: 110,
       render: (s: JobState) => <Tag color={STATE_COLOR[s]}>{t(stateLabel(s))}</Tag>,
     },
-    { title: t('jobs.col.kind'), dataIndex: 'kind', width: 220, render: (k: string) => kindName(maybe, k) },
-    { title: t('jobs.col.queue'), dataIndex: 'queue', width: 110, render: (q: string) => queueName(maybe, q) },
+    { title: t('jobs.col.kind'), dataIndex: 'kind', width: 220, render: (k: string) => <KindLabel maybe={maybe} kind={k} /> },
+    { title: t('jobs.col.queue'), dataIndex: 'queue', width: 110, render: (q: string) => <QueueLabel maybe={maybe} queue={q} /> },
     {
       title: t('jobs.col.attempt'),
       key: 'attempt',
@@ -126,7 +126,13 @@ function useJobColumns(onChanged: () => void): TableColumnsType<JobSummary> {
       title: t('jobs.col.lastError'),
       dataIndex: 'lastError',
       ellipsis: true,
-      render: (e: string | null) => (e ? <Typography.Text type="danger">{e}</Typography.Text> : null),
+      // The handler's own error, as it was recorded: a technical record, shown as such.
+      render: (e: string | null) =>
+        e ? (
+          <Typography.Text type="danger" code>
+            {e}
+          </Typography.Text>
+        ) : null,
     },
     {
       title: t('common.actions'),

@@ -2,6 +2,7 @@ import { useRef, useState } from 'react';
 import { Alert, Badge, Card, Col, Flex, Row, Statistic, Table, Tabs, Tag, Typography } from 'antd';
 import { api, useDepotEvents } from '../../api';
 import { useI18n } from '../../i18n';
+import { CommandText } from '../../components/CommandText';
 import { kindName } from './names';
 import { useHashParam } from '../../lib/route';
 import { formatTime } from '../../lib/time';
@@ -49,8 +50,14 @@ export default function JobsPage() {
           type={k.failureStreak >= 3 ? 'error' : 'warning'}
           showIcon
           data-testid={`jobs-failing-${k.kind}`}
-          message={t('jobs.failingKind', { kind: kindName(maybe, k.kind), count: k.failureStreak })}
-          description={k.lastError ?? undefined}
+          message={
+            maybe(`jobs.kind.${k.kind}`) ? (
+              t('jobs.failingKind', { kind: kindName(maybe, k.kind), count: k.failureStreak })
+            ) : (
+              <CommandText text={t('jobs.failingKind', { kind: '{command}', count: k.failureStreak })} command={k.kind} />
+            )
+          }
+          description={k.lastError ? <Typography.Text code>{k.lastError}</Typography.Text> : undefined}
         />
       ))}
       <Tabs
