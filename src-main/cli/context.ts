@@ -1,4 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { openCore } from '../boot/core';
+import { loadConfig, parseOverrides } from '../kernel/config';
 import type { AppContext } from '../kernel/context';
 import { DepotError } from '../kernel/errors';
 import { createLogger } from '../kernel/logger';
@@ -9,6 +13,24 @@ import { readPassword, UsageError, type Command, type CommandContext, type Globa
 import { RpcClient } from './rpc-client';
 
 /**
+ * Mistakes in where and how to open, as usage errors (exit 2) before anything is created: a --db in
+ * a folder that does not exist is a mistyped path (opening would make a new, empty depot there), and
+ * a --set value the config refuses is the command line's fault, not the config file's.
+ */
+function checkPlaces(global: GlobalOptions, create: boolean): void {
+  if (!create && global.db && !fs.existsSync(path.dirname(path.resolve(global.db)))) {
+    throw new UsageError(`--db: the folder ${path.dirname(path.resolve(global.db))} does not exist (a mistyped path?); no database was created`, { field: '--db' });
+  }
+  if (global.set.length === 0) return;
+  try {
+    loadConfig(path.join(os.tmpdir(), `depotdesk-no-such-config-${process.pid}.json`), parseOverrides(global.set));
+  } catch (e) {
+    if (e instanceof DepotError && (e.code === 'config_invalid' || e.code === 'invalid_input')) throw new UsageError(`--set: ${e.message}`, { field: '--set' });
+    throw e;
+  }
+}
+
+/**
  * What a running command gets: the core opened on demand, contract calls as the --as operator,
  * the live instance over /rpc, and printing. Imported by main only once a command is about to run
  * (it pulls in the core and every domain), never for `--help` or a usage error.
@@ -16,8 +38,9 @@ import { RpcClient } from './rpc-client';
 export function buildContext(command: Command, global: GlobalOptions, args: CommandContext['args'], positionals: string[], cleanup: (() => void)[]): CommandContext {
   let app: AppContext | null = null;
   let operator: OperatorIdentity | null = null;
-  const openApp = (): AppContext => {
+  const openApp = (opts: { create?: boolean } = {}): AppContext => {
     if (!app) {
+      checkPlaces(global, opts.create ?? false);
       app = openCore({
         dataDir: global.dataDir,
         db: global.db,

@@ -32,7 +32,8 @@ export interface CommandContext {
   positionals: string[];
   global: GlobalOptions;
   /** Open the core on the database file (migrating it). Closed when the command ends. */
-  openApp(): AppContext;
+  /** Opens the depot; `create` (init, demo) may make a --db's missing folder, other commands refuse it as a mistyped path. */
+  openApp(opts?: { create?: boolean }): AppContext;
   /** Call a contract method as the --as operator, in this process. Throws a DepotError on failure. */
   call<T = unknown>(method: string, params?: unknown): Promise<T>;
   /** Call a method on the running instance over its /rpc (for commands that need the live core). */
@@ -92,12 +93,33 @@ export async function readPassword(prompt: string): Promise<string> {
 }
 
 export function parseCommandArgs(command: Command, argv: string[]) {
+  const options = { ...GLOBAL_OPTIONS, ...(command.options ?? {}) };
   return parseArgs({
-    args: argv,
-    options: { ...GLOBAL_OPTIONS, ...(command.options ?? {}) },
+    args: joinNegativeValues(argv, options),
+    options,
     allowPositionals: command.allowPositionals ?? false,
     strict: true,
   });
+}
+
+/**
+ * `--amount -5` is written `--amount=-5` before parsing: node's parser would call it "ambiguous"
+ * and never let the command say what is wrong with a negative amount. Only a value that reads as a
+ * number is joined; `--note --json` stays a missing value.
+ */
+function joinNegativeValues(argv: string[], options: OptionSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const name = /^--([^=]+)$/.exec(argv[i])?.[1];
+    const next = argv[i + 1];
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${argv[i]}=${next}`);
+      i += 1;
+    } else {
+      out.push(argv[i]);
+    }
+  }
+  return out;
 }
 
 /** A required string option, trimmed; missing or blank is a usage error naming it. */

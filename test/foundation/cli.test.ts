@@ -40,9 +40,21 @@ describe('the depotdesk command', { timeout: 240_000 }, () => {
     const noAdmin = cli(['init', '--data-dir', dir]);
     expect(noAdmin.code).toBe(2);
     expect(noAdmin.stderr).toMatch(/--admin/);
+    // A --set value the config refuses is the command line's mistake (issue 19: it exited 1).
     const badSet = cli(['doctor', '--data-dir', dir, '--set', 'timeZone=Nowhere/Land']);
-    expect(badSet.code).toBe(1);
-    expect(badSet.stderr).toMatch(/timeZone/);
+    expect(badSet.code).toBe(2);
+    expect(badSet.stderr).toMatch(/--set: .*timeZone/);
+    // A --db in a folder that does not exist is a mistyped path, not a new depot.
+    const typo = path.join(dir, 'no-such-folder', 'depotdesk.sqlite');
+    const badDb = cli(['doctor', '--db', typo]);
+    expect(badDb.code).toBe(2);
+    expect(badDb.stderr).toMatch(/--db: the folder .*no-such-folder does not exist/);
+    expect(fs.existsSync(path.dirname(typo))).toBe(false);
+    // A negative number reaches the command, which says what is wrong with it (not node's "ambiguous").
+    const negative = cli(['wallet', 'topup', '--driver', 'D1', '--amount', '-5', '--key', 'k1', '--data-dir', dir]);
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).toMatch(/--amount/);
+    expect(negative.stderr).not.toMatch(/ambiguous/);
     // Global options may come first; the error then names the command that was typed, not the value.
     const unknown = cli(['--data-dir', dir, 'frobnicate']);
     expect(unknown.code).toBe(2);

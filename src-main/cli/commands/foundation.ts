@@ -19,7 +19,7 @@ export const foundationCommands: Command[] = [
     async run(cx) {
       const name = cx.args.admin as string | undefined;
       if (!name) throw new UsageError('init needs --admin NAME (the first admin account)', { field: '--admin' });
-      const app = cx.openApp();
+      const app = cx.openApp({ create: true });
       ensureInstanceToken(app.paths.tokenFile);
       if (operatorCount(app) > 0) {
         throw new DepotError('refused', `${app.paths.dataDir} is already initialised (it has operators); use operator add`);
@@ -131,7 +131,7 @@ export const foundationCommands: Command[] = [
     async run(cx) {
       const { paths } = resolveCoreConfig({ dataDir: cx.global.dataDir, db: cx.global.db, overrides: cx.global.set });
       fs.mkdirSync(paths.dataDir, { recursive: true });
-      const app = cx.openApp();
+      const app = cx.openApp({ create: true });
       ensureInstanceToken(app.paths.tokenFile);
       const password = process.env.DEPOTDESK_PASSWORD || 'depotdesk-demo';
       const steps = await runDemo(app, depot.demoSteps, { password });
