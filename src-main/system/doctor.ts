@@ -6,6 +6,7 @@ import { readInstanceFile } from '../kernel/instance';
 import { quickCheck } from '../kernel/db/connection';
 import { readMigrations } from '../kernel/db/migrate';
 import { defaultMigrationsDir } from '../kernel/db/connection';
+import { triggersCheck } from './triggers';
 
 /**
  * `depotdesk doctor`: the checks an operator (or support on the phone) runs when something feels
@@ -94,6 +95,7 @@ export async function runDoctor(app: AppContext, moduleChecks: readonly DoctorCh
     ok: app.migrations.applied === known,
     detail: `${app.migrations.applied} of ${known} migrations applied (latest ${app.migrations.latest ?? 'none'})`,
   });
+  checks.push(triggersCheck(app));
   const integrity = quickCheck(app.sqlite, true);
   checks.push({
     name: 'integrity',
