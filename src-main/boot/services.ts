@@ -80,6 +80,7 @@ export async function startServices(app: AppContext, opts: ServicesOptions = {})
     } catch (e) {
       app.runtime.broker.state = 'offline';
       const message = `the charger link did not start: ${(e as Error).message}`;
+      app.runtime.broker.error = message;
       app.log.error({ err: e }, message);
       app.events.emit('alert', { level: 'error', code: 'broker_start_failed', message });
     }

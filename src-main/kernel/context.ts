@@ -33,7 +33,8 @@ export interface AppContext {
 }
 
 export interface RuntimeState {
-  broker: { state: 'not_started' | 'connecting' | 'connected' | 'offline'; url: string | null };
+  /** `error`: why the charger link did not start, when it did not (serve prints it). */
+  broker: { state: 'not_started' | 'connecting' | 'connected' | 'offline'; url: string | null; error?: string };
   mode: 'electron' | 'serve' | 'cli' | 'test';
 }
 

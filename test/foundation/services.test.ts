@@ -45,6 +45,8 @@ describe('the services a serving core runs', () => {
       expect(s2.chargers).toBeNull();
       expect(app.runtime.broker.state).toBe('offline');
       expect(alerts).toContain('broker_start_failed');
+      // The reason is kept for serve to print, not only logged (issue 19).
+      expect(app.runtime.broker.error).toMatch(/^the charger link did not start: /);
     } finally {
       await s2.stop();
       await s1.stop();

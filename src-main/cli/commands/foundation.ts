@@ -47,8 +47,11 @@ export const foundationCommands: Command[] = [
       }
       if (cx.args.host !== undefined) set.push(`http.host=${JSON.stringify(cx.args.host)}`);
       const mode = await startBrowserMode({ dataDir: cx.global.dataDir, db: cx.global.db, overrides: set });
+      // Serving without chargers is allowed (the books stay usable), but never silently.
+      const brokerError = mode.app.runtime.broker.error;
+      if (brokerError) process.stderr.write(`depotdesk serve: WARNING: ${brokerError}; chargers cannot connect until it is fixed (depotdesk doctor)\n`);
       cx.print(
-        { url: mode.http.url, loginUrl: mode.http.loginUrl, dataDir: mode.app.paths.dataDir, pid: process.pid },
+        { url: mode.http.url, loginUrl: mode.http.loginUrl, dataDir: mode.app.paths.dataDir, pid: process.pid, broker: { ...mode.app.runtime.broker } },
         [`DepotDesk is serving ${mode.app.paths.dataDir}`, `Open this URL in a browser: ${mode.http.loginUrl}`, 'Press Ctrl+C to stop.'].join('\n'),
       );
       await new Promise<void>((resolve) => {
