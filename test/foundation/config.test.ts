@@ -34,7 +34,9 @@ describe('configuration', () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ sessions: { startTimeoutSecs: 5 } }));
     expect(() => loadConfig(path.join(dir, 'config.json'))).toThrowError(/sessions: Unrecognized key: "startTimeoutSecs"/);
-    expect(() => loadConfig(path.join(tempDir(), 'config.json'), parseOverrides(['reconciliation.windowDay=5']))).toThrowError(/reconciliation: Unrecognized key: "windowDay"/);
+    expect(() => loadConfig(path.join(tempDir(), 'config.json'), parseOverrides(['reconciliation.windowDay=5']))).toThrowError(
+      /reconciliation: Unrecognized key: "windowDay"/,
+    );
   });
 
   it('a broken config file is reported with its path', () => {
