@@ -208,6 +208,11 @@ describe('depotdesk simulate', { timeout: 120_000 }, () => {
         s.close(() => resolve(p));
       });
     });
+    // Without --broker it uses the broker of the DepotDesk serving the data directory, and none serves
+    // this one: refused, rather than connecting to whatever broker holds the configured port.
+    const nobody = cli(['simulate', '--data-dir', dir, '--chargers', '1']);
+    expect(nobody.code, nobody.stderr).toBe(2);
+    expect(nobody.stderr).toContain(`no DepotDesk with a charger link is serving ${dir}`);
     const refused = cli(['simulate', '--data-dir', dir, '--broker', `mqtt://127.0.0.1:${port}`, '--chargers', '2']);
     expect(refused.code, refused.stderr).toBe(1);
     expect(refused.stdout).toMatch(/SIM-001: connect ECONNREFUSED/);

@@ -58,6 +58,33 @@ function brokerUrl(raw: string): string {
   return raw;
 }
 
+/**
+ * The broker of the DepotDesk serving this data directory (its instance.json names the real port).
+ * Without one and without --broker, simulated chargers would connect to whatever broker holds the
+ * configured port (issue 19: another depot's), so that is refused.
+ */
+function runningBroker(cx: CommandContext): string {
+  const { paths } = resolveCoreConfig({ dataDir: cx.global.dataDir, db: cx.global.db, overrides: cx.global.set });
+  const info = readInstanceFile(paths);
+  const alive = info !== null && isAlive(info.pid);
+  if (!alive || !info?.broker) {
+    throw new UsageError(
+      `no DepotDesk with a charger link is serving ${paths.dataDir}${alive ? ' (its charger link is not running)' : ''}: start it (npm start, or depotdesk serve --data-dir ${paths.dataDir}), or name the broker with --broker URL`,
+      { field: '--broker' },
+    );
+  }
+  return info.broker;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export const chargerCommands: Command[] = [
   {
     name: 'station add',
@@ -198,11 +225,7 @@ export const chargerCommands: Command[] = [
       const prefix = (cx.args.prefix as string | undefined) ?? 'SIM-';
       const password = (cx.args.password as string | undefined) ?? process.env.DEPOTDESK_CHARGER_PASSWORD ?? 'sim-password';
       const connectors = positiveInt(cx, 'connectors', 2);
-      let broker = cx.args.broker === undefined ? undefined : brokerUrl(String(cx.args.broker));
-      if (!broker) {
-        const { config } = resolveCoreConfig({ dataDir: cx.global.dataDir, db: cx.global.db, overrides: cx.global.set });
-        broker = config.broker.mode === 'external' && config.broker.url ? config.broker.url : `mqtt://${config.broker.host}:${config.broker.port}`;
-      }
+      const broker = cx.args.broker === undefined ? runningBroker(cx) : brokerUrl(String(cx.args.broker));
       if (cx.args.register) {
         const station = requireOption(cx, 'station');
         const known = new Set((await cx.call<ChargerSummary[]>('chargers.list', {})).filter((c) => c.registered).map((c) => c.id));
