@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { listAlerts, raiseAlert } from '../../src-main/alerts';
 import { defineWorker, enqueue, startScheduler } from '../../src-main/jobs';
 import { dashboardSummary } from '../../src-main/system';
+import { isoInZone } from '../../src-main/tariffs';
 import { depot } from '../../src-main/modules';
 import { addOperator, call, cli, makeApp, ok } from '../helpers';
 
@@ -148,9 +149,15 @@ describe('the depotdesk jobs and alerts commands', () => {
 
     const list = cli(['jobs', 'list', '--state', 'discarded', '--json', ...as('zhang.wei')], pw);
     expect(list.code, list.stderr).toBe(0);
-    expect(list.json<Page<{ id: string }>>().items.map((j) => j.id)).toEqual([failed.id]);
+    const listed = list.json<Page<{ id: string; discardedAt: number }>>().items;
+    expect(listed.map((j) => j.id)).toEqual([failed.id]);
+    // --json keeps the instant as epoch ms; the text reads it on the depot's clock (Asia/Shanghai), not as UTC "Z".
+    expect(typeof listed[0].discardedAt).toBe('number');
     const human = cli(['jobs', 'list', ...as('zhang.wei')], pw);
-    expect(human.stdout).toMatch(new RegExp(`${failed.id}\\s+discarded\\s+1/1\\s+payments\\s+payments.timeout .* order table locked`));
+    const shanghai = isoInZone(listed[0].discardedAt, 'Asia/Shanghai').slice(0, 19).replace('T', ' ');
+    expect(human.stdout).toMatch(new RegExp(`${failed.id}\\s+discarded\\s+1/1\\s+payments\\s+payments.timeout\\s+${shanghai}  .*order table locked`));
+    expect(human.stdout).toMatch(/job\(s\), times in Asia\/Shanghai\n$/);
+    expect(human.stdout).not.toMatch(/\dZ\b/);
 
     const badState = cli(['jobs', 'list', '--state', 'exploded', ...as('zhang.wei')], pw);
     expect(badState.code).toBe(2);

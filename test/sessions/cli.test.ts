@@ -8,7 +8,7 @@ import { SimCharger } from '../../src-main/chargers/simulator';
 import { addDriver, topUp } from '../../src-main/ledger';
 import { createOperator } from '../../src-main/operators';
 import type { SessionView } from '../../src-main/sessions';
-import { assignTariff, GUANGDONG_PLAN, importTariff } from '../../src-main/tariffs';
+import { assignTariff, GUANGDONG_PLAN, importTariff, isoInZone } from '../../src-main/tariffs';
 import { REPO_ROOT, tempDir } from '../helpers';
 
 /**
@@ -122,6 +122,13 @@ describe('depotdesk session', { timeout: 240_000 }, () => {
     expect(human.stdout).toContain('2.000 kWh');
     expect(human.stdout).toMatch(/transfers:\n {2}hold:/);
     expect(human.stdout).toMatch(/stop_transaction/);
+    // Times read on the depot's clock (Asia/Shanghai, said once), the charger's own time included; no UTC "Z".
+    const stoppedAt = isoInZone(t0 + 30 * 60_000, 'Asia/Shanghai')
+      .slice(0, 19)
+      .replace('T', ' ');
+    expect(human.stdout).toContain('timeline (Asia/Shanghai):');
+    expect(human.stdout).toMatch(new RegExp(`\\n  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\(charger ${stoppedAt}\\)  stop_transaction`));
+    expect(human.stdout).not.toMatch(/\dZ\b/);
     const detail = json<{ session: SessionView; transfers: { id: string }[] }>(await depotdesk(['session', 'show', started.id, ...common]));
     expect(detail.session.state).toBe('PAID');
     expect(detail.session.energyWh).toBe(2_000);

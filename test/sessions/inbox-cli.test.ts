@@ -66,7 +66,7 @@ describe('depotdesk inbox (the CLI on the depot file)', { timeout: 240_000 }, ()
     const lines = text.stdout.trim().split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[0]).toMatch(
-      new RegExp(`^ *${a} CP-1 +stop +tx 900001 +1000 Wh +charger 2026-01-15T02:00:00Z +parked [\\d.]+ h +waiting for the StartTransaction of transaction 900001`),
+      new RegExp(`^ *${a} CP-1 +stop +tx 900001 +1000 Wh +charger 2026-01-15 10:00:00 +parked [\\d.]+ h +waiting for the StartTransaction of transaction 900001`),
     );
     expect(lines[2]).toMatch(new RegExp(`^ *${c} CP-2 +stop +tx 900003 +3000 Wh`));
     expect(lines[3]).toBe('(3 of 3 parked; 0 need attention)');

@@ -3,6 +3,7 @@ import { readInstanceFile } from '../../kernel/instance';
 import { DepotError } from '../../kernel/errors';
 import type { ChargerSummary, MessageLogEntry, Station } from '../../chargers';
 import { DEMO_ID_TAGS, runSimulation, SCENARIOS, simChargerId, type Scenario } from '../../chargers';
+import { depotClock } from '../depot-time';
 import { requireOption, UsageError, type Command, type CommandContext } from '../framework';
 
 function positiveInt(cx: CommandContext, name: string, fallback?: number): number {
@@ -166,12 +167,13 @@ export const chargerCommands: Command[] = [
         limit: positiveInt(cx, 'limit', 50),
         ...(cx.args.before ? { beforeId: positiveInt(cx, 'before') } : {}),
       });
+      const iso = depotClock(cx).at;
       cx.print(
         page,
         () =>
           page.items
             .flatMap((m) => {
-              const at = new Date(m.receivedAt).toISOString();
+              const at = iso(m.receivedAt);
               const line = `${at} ${m.direction === 'in' ? '<-' : '->'} ${m.topic} ${m.payload}${m.error ? `   !! ${m.error}` : ''}`;
               // Our answer is stored on the charger's CALL; it went out on the charger's downstream topic.
               return m.answer === null ? [line] : [line, `${at} -> ocpp/cs/${m.chargerId} ${m.answer}`];

@@ -1,7 +1,6 @@
 import type { ParkedRecordView } from '../../sessions';
+import { depotClock, type TimeText } from '../depot-time';
 import { requireOption, UsageError, type Command, type CommandContext } from '../framework';
-
-const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
 
 function recordId(cx: CommandContext): number {
   const raw = cx.positionals[0];
@@ -14,7 +13,7 @@ function ageHours(now: number, t: number): string {
   return `${((now - t) / 3_600_000).toFixed(1)} h`;
 }
 
-function line(r: ParkedRecordView, now: number): string {
+function line(r: ParkedRecordView, now: number, iso: TimeText): string {
   return [
     String(r.id).padStart(7),
     r.chargerId.padEnd(12),
@@ -44,9 +43,10 @@ export const inboxCommands: Command[] = [
         limit: limit === undefined ? 100 : Number(limit),
       });
       const now = Date.now();
+      const iso = depotClock(cx).at;
       cx.print(page, () =>
         page.items
-          .map((r) => line(r, now))
+          .map((r) => line(r, now, iso))
           .concat(`(${page.items.length} of ${page.total} parked; ${page.needsAttention} need attention)`)
           .join('\n'),
       );

@@ -1,5 +1,6 @@
 import { JOB_STATES, type JobState, type JobStats, type JobSummary } from '../../jobs';
 import type { Alert } from '../../alerts';
+import { depotClock, type TimeText } from '../depot-time';
 import { UsageError, type Command, type CommandContext } from '../framework';
 
 function oneId(cx: CommandContext, command: string): string {
@@ -16,9 +17,7 @@ function wholeNumber(value: unknown, flag: string, fallback: number, min = 1): n
   return Number(value);
 }
 
-const iso = (t: number | null) => (t === null ? '-' : new Date(t).toISOString().replace('.000Z', 'Z'));
-
-function jobLine(j: JobSummary): string {
+function jobLine(j: JobSummary, iso: TimeText): string {
   const when = j.state === 'completed' ? j.completedAt : j.state === 'discarded' ? j.discardedAt : j.state === 'cancelled' ? j.cancelledAt : j.scheduledAt;
   return [j.id, j.state.padEnd(10), `${j.attempt}/${j.maxAttempts}`.padEnd(6), j.queue.padEnd(12), j.kind.padEnd(28), iso(when), j.lastError ?? ''].join('  ').trimEnd();
 }
@@ -41,7 +40,11 @@ export const jobCommands: Command[] = [
         limit: wholeNumber(cx.args.limit, '--limit', 50),
         offset: wholeNumber(cx.args.offset, '--offset', 0, 0),
       });
-      cx.print(page, () => (page.items.length === 0 ? 'no jobs match' : [...page.items.map(jobLine), `${page.items.length} of ${page.total} job(s)`].join('\n')));
+      cx.print(page, () => {
+        if (page.items.length === 0) return 'no jobs match';
+        const clock = depotClock(cx);
+        return [...page.items.map((j) => jobLine(j, clock.at)), `${page.items.length} of ${page.total} job(s), times in ${clock.zone}`].join('\n');
+      });
     },
   },
   {
@@ -53,9 +56,10 @@ export const jobCommands: Command[] = [
       const job = await cx.call<JobSummary & { args: unknown; errors: { attempt: number; at: number; error: string }[] }>('jobs.get', {
         id: oneId(cx, 'jobs show'),
       });
+      const iso = depotClock(cx).at;
       cx.print(job, () =>
         [
-          jobLine({ ...job, lastError: null, errorCount: job.errors.length }),
+          jobLine({ ...job, lastError: null, errorCount: job.errors.length }, iso),
           `args: ${JSON.stringify(job.args)}`,
           ...job.errors.map((e) => `  attempt ${e.attempt} at ${iso(e.at)}: ${e.error}`),
         ].join('\n'),
@@ -88,6 +92,7 @@ export const jobCommands: Command[] = [
     usage: 'depotdesk jobs stats --as NAME [--json]',
     async run(cx) {
       const stats = await cx.call<JobStats & { crons: { name: string; expression: string; nextSlotAt: number }[] }>('jobs.stats');
+      const iso = depotClock(cx).at;
       cx.print(stats, () =>
         [
           JOB_STATES.map((s) => `${s} ${stats.states[s]}`).join(', '),
@@ -115,6 +120,7 @@ export const jobCommands: Command[] = [
         all: Boolean(cx.args.all),
         limit: wholeNumber(cx.args.limit, '--limit', 100),
       });
+      const iso = depotClock(cx).at;
       cx.print(page, () =>
         page.items.length === 0
           ? 'no open alerts'

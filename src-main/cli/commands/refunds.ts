@@ -1,5 +1,6 @@
 import type { MethodOutput } from '../../contract/types';
 import { parsePositiveYuan } from '../../money';
+import { depotClock, type TimeText } from '../depot-time';
 import { optionalOption, requireId, requireOption, UsageError, type Command, type CommandContext } from '../framework';
 
 /**
@@ -21,17 +22,15 @@ function stateOption(cx: CommandContext, allowed: string[]): string | undefined 
   return state;
 }
 
-function describeAdjustment(a: Adjustment): string {
+function describeAdjustment(a: Adjustment, iso: TimeText): string {
   const on = a.target === 'session' ? `session ${a.sessionId}` : `order ${a.orderNumber ?? a.orderId}`;
   return [
     `adjustment ${a.id}  ${a.state}`,
     `for      ${on}, driver ${a.driverName}`,
     `amount   ${a.amount.yuan}${a.electricity && a.service ? ` (electricity ${a.electricity.yuan}, service ${a.service.yuan})` : ''}`,
     `reason   ${a.reason}`,
-    `created  by ${a.createdBy?.name ?? '?'} at ${new Date(a.createdAt).toISOString()}`,
-    ...(a.resolvedBy
-      ? [`${a.state.padEnd(8)} by ${a.resolvedBy.name} at ${new Date(a.resolvedAt ?? 0).toISOString()}${a.resolutionNote ? `: ${a.resolutionNote}` : ''}`]
-      : []),
+    `created  by ${a.createdBy?.name ?? '?'} at ${iso(a.createdAt)}`,
+    ...(a.resolvedBy ? [`${a.state.padEnd(8)} by ${a.resolvedBy.name} at ${iso(a.resolvedAt)}${a.resolutionNote ? `: ${a.resolutionNote}` : ''}`] : []),
     ...(a.refundTaskId ? [`task     ${a.refundTaskId}`] : []),
   ].join('\n');
 }
@@ -54,7 +53,7 @@ export const refundCommands: Command[] = [
       parsePositiveYuan(amount, '--amount');
       const reason = requireOption(cx, 'reason', 'why the money goes back; the driver sees it on the statement');
       const a = await cx.call<Adjustment>('adjustments.create', { sessionId, orderId, amount, reason });
-      cx.print(a, () => describeAdjustment(a));
+      cx.print(a, () => describeAdjustment(a, depotClock(cx).at));
     },
   },
   {
@@ -66,7 +65,7 @@ export const refundCommands: Command[] = [
     async run(cx) {
       const adjustmentId = requireId(cx, 'adjustment approve');
       const r = await cx.call<MethodOutput<'adjustments.approve'>>('adjustments.approve', { adjustmentId, note: optionalOption(cx, 'note') });
-      cx.print(r, () => [describeAdjustment(r.adjustment), ...(r.task ? [`refund task: ${taskLine(r.task)}`] : [])].join('\n'));
+      cx.print(r, () => [describeAdjustment(r.adjustment, depotClock(cx).at), ...(r.task ? [`refund task: ${taskLine(r.task)}`] : [])].join('\n'));
     },
   },
   {
@@ -79,7 +78,7 @@ export const refundCommands: Command[] = [
       const adjustmentId = requireId(cx, 'adjustment reject');
       const note = requireOption(cx, 'note', 'why it is rejected');
       const a = await cx.call<Adjustment>('adjustments.reject', { adjustmentId, note });
-      cx.print(a, () => describeAdjustment(a));
+      cx.print(a, () => describeAdjustment(a, depotClock(cx).at));
     },
   },
   {

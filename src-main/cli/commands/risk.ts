@@ -3,6 +3,7 @@ import { resolveCoreConfig } from '../../boot/core';
 import { readInstanceFile } from '../../kernel/instance';
 import { DepotError } from '../../kernel/errors';
 import { parseYuan } from '../../money';
+import { depotClock, type TimeText } from '../depot-time';
 import { optionalOption, requireId, requireOption, UsageError, type Command, type CommandContext } from '../framework';
 
 /**
@@ -26,7 +27,6 @@ type DriverRef = { id: string; name: string; phone: string };
 const LISTING_STATES = ['active', 'lifted', 'expired'];
 const WRITE_OFF_STATES = ['pending', 'approved', 'rejected'];
 
-const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? '-' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
 const yuan = (fen: number) => `¥${(fen / 100).toFixed(2)}`;
 const params = (p: Record<string, unknown>) =>
   Object.entries(p)
@@ -99,17 +99,17 @@ function ruleLine(r: Rule): string {
   return `${r.code.padEnd(26)} ${r.target.padEnd(8)} ${(r.enabled ? 'on' : 'off').padEnd(4)} v${String(r.version).padEnd(3)} ${params(r.params)}`;
 }
 
-function versionLine(v: RuleVersion): string {
+function versionLine(v: RuleVersion, iso: TimeText): string {
   return `v${v.version}  ${v.enabled ? 'on ' : 'off'}  ${params(v.params)}  by ${v.changedBy?.name ?? '?'} at ${iso(v.changedAt)}${v.note ? `  ${v.note}` : ''}`;
 }
 
-function listingLine(l: Listing): string {
+function listingLine(l: Listing, iso: TimeText): string {
   const by = l.source === 'rule' ? `rule ${l.ruleCode} v${l.ruleVersion}` : `by ${l.listedBy?.name ?? '?'}`;
   const until = l.state === 'active' ? (l.expiresAt ? `until ${iso(l.expiresAt)}` : 'until lifted') : `${l.state} ${iso(l.endedAt)}`;
   return `${l.id}  ${l.state.padEnd(7)} ${l.driverName} (${l.driverPhone})  ${by}  since ${iso(l.listedAt)}  ${until}  ${l.reason}`;
 }
 
-function describeListing(l: Listing): string {
+function describeListing(l: Listing, iso: TimeText): string {
   return [
     `listing  ${l.id}  ${l.state}`,
     `driver   ${l.driverName} (${l.driverPhone}) ${l.driverId}`,
@@ -154,7 +154,9 @@ const ruleCommands: Command[] = [
     async run(cx) {
       const code = ruleCode(cx, 'risk rule history');
       const list = await cx.call<RuleVersion[]>('risk.ruleHistory', { code });
-      cx.print(list, () => (list.length ? list.map(versionLine).join('\n') : `${code} was never changed: it runs as its default (version 0); see risk rules`));
+      cx.print(list, () =>
+        list.length ? list.map((v) => versionLine(v, depotClock(cx).at)).join('\n') : `${code} was never changed: it runs as its default (version 0); see risk rules`,
+      );
     },
   },
   {
@@ -181,7 +183,7 @@ const blacklistCommands: Command[] = [
       const state = stateOption(cx, LISTING_STATES);
       const driver = await driverOption(cx, false);
       const r = await cx.call<MethodOutput<'risk.blacklist'>>('risk.blacklist', { state, driverId: driver?.id, limit: 1000 });
-      cx.print(r, () => [`${r.total} listing(s)`, ...r.listings.map(listingLine)].join('\n'));
+      cx.print(r, () => [`${r.total} listing(s)`, ...r.listings.map((l) => listingLine(l, depotClock(cx).at))].join('\n'));
     },
   },
   {
@@ -194,7 +196,7 @@ const blacklistCommands: Command[] = [
       const reason = requireOption(cx, 'reason', 'why; the driver is told it when refused');
       const driver = (await driverOption(cx, true))!;
       const l = await cx.call<Listing>('risk.blacklistAdd', { driverId: driver.id, reason, days: days || undefined });
-      cx.print(l, () => describeListing(l));
+      cx.print(l, () => describeListing(l, depotClock(cx).at));
     },
   },
   {
@@ -207,7 +209,7 @@ const blacklistCommands: Command[] = [
       const listingId = requireId(cx, 'risk blacklist lift', 'listing id');
       const note = requireOption(cx, 'note', 'why the driver may charge again');
       const l = await cx.call<Listing>('risk.blacklistLift', { listingId, note });
-      cx.print(l, () => describeListing(l));
+      cx.print(l, () => describeListing(l, depotClock(cx).at));
     },
   },
   {
@@ -221,7 +223,7 @@ const blacklistCommands: Command[] = [
       const listing = active.listings[0] ?? null;
       const last = listing ? null : ((await cx.call<MethodOutput<'risk.blacklist'>>('risk.blacklist', { driverId: driver.id, limit: 1 })).listings[0] ?? null);
       const rule = listing?.ruleCode ? await ruleAt(cx, listing.ruleCode, listing.ruleVersion ?? 0) : null;
-      cx.print({ driver, blacklisted: listing !== null, listing, rule, lastListing: last }, () => explain(driver, listing, rule, last));
+      cx.print({ driver, blacklisted: listing !== null, listing, rule, lastListing: last }, () => explain(driver, listing, rule, last, depotClock(cx).at));
     },
   },
 ];
@@ -240,7 +242,7 @@ async function ruleAt(cx: CommandContext, code: string, version: number): Promis
   return { code, summary: rule?.summary ?? '', version, change: history.find((v) => v.version === version) ?? null };
 }
 
-function explain(driver: DriverRef, l: Listing | null, rule: RuleAt | null, last: Listing | null): string {
+function explain(driver: DriverRef, l: Listing | null, rule: RuleAt | null, last: Listing | null, iso: TimeText): string {
   const who = `${driver.name} (${driver.phone}) ${driver.id}`;
   if (!l) {
     const before = last ? `; last listing ${last.id} was ${last.state} ${iso(last.endedAt)}${last.endNote ? `: ${last.endNote}` : ''} (${last.reason})` : '';
@@ -298,13 +300,13 @@ const chargerCommands: Command[] = [
       cx.print(
         a,
         () =>
-          `charger ${a.chargerId} returned to service by ${a.returnedBy?.name ?? '?'} at ${iso(a.returnedAt)}: ${a.returnNote ?? ''}\n(it was put in maintenance by ${a.ruleCode} v${a.ruleVersion}: ${a.reason})`,
+          `charger ${a.chargerId} returned to service by ${a.returnedBy?.name ?? '?'} at ${depotClock(cx).at(a.returnedAt)}: ${a.returnNote ?? ''}\n(it was put in maintenance by ${a.ruleCode} v${a.ruleVersion}: ${a.reason})`,
       );
     },
   },
 ];
 
-function reviewLine(s: Review): string {
+function reviewLine(s: Review, iso: TimeText): string {
   const kwh = s.energyWh === null ? '-' : `${(s.energyWh / 1000).toFixed(3)} kWh`;
   return `${s.id}  ${`${s.chargerId}/${s.connectorId}`.padEnd(10)} ${(s.driverId ?? `(no driver, tag ${s.idTag})`).padEnd(26)} ${kwh.padStart(12)} ${s.amountFen === null ? '' : yuan(s.amountFen).padStart(10)}  ${s.reviewReason ?? ''}  waiting since ${iso(s.updatedAt)}`;
 }
@@ -316,7 +318,7 @@ const reviewCommands: Command[] = [
     usage: 'depotdesk risk reviews --as OPERATOR [--json]',
     async run(cx) {
       const list = await cx.call<Review[]>('risk.reviews', {});
-      cx.print(list, () => [`${list.length} session(s) waiting for review`, ...list.map(reviewLine)].join('\n'));
+      cx.print(list, () => [`${list.length} session(s) waiting for review`, ...list.map((s) => reviewLine(s, depotClock(cx).at))].join('\n'));
     },
   },
   {
@@ -358,7 +360,7 @@ const reviewCommands: Command[] = [
   },
 ];
 
-function writeOffLine(w: WriteOff): string {
+function writeOffLine(w: WriteOff, iso: TimeText): string {
   const decided = w.decidedBy ? `  ${w.state} by ${w.decidedBy.name} at ${iso(w.decidedAt)}${w.decisionNote ? `: ${w.decisionNote}` : ''}` : '';
   return `${w.id}  ${w.state.padEnd(8)} ${yuan(w.amount.fen).padStart(10)}  ${w.driverName}  debt ${w.debtId}  asked by ${w.requestedBy?.name ?? '?'} at ${iso(w.requestedAt)}: ${w.reason}${decided}`;
 }
@@ -372,7 +374,7 @@ const writeOffCommands: Command[] = [
     async run(cx) {
       const state = stateOption(cx, WRITE_OFF_STATES);
       const r = await cx.call<MethodOutput<'risk.debtWriteOffs'>>('risk.debtWriteOffs', { state, limit: 1000 });
-      cx.print(r, () => [`${r.total} request(s)`, ...r.requests.map(writeOffLine)].join('\n'));
+      cx.print(r, () => [`${r.total} request(s)`, ...r.requests.map((w) => writeOffLine(w, depotClock(cx).at))].join('\n'));
     },
   },
   {
@@ -384,7 +386,7 @@ const writeOffCommands: Command[] = [
       const debtId = requireOption(cx, 'debt', 'the debt id');
       const reason = requireOption(cx, 'reason', 'why the debt cannot be collected');
       const w = await cx.call<WriteOff>('risk.requestDebtWriteOff', { debtId, reason });
-      cx.print(w, () => `${writeOffLine(w)}\nsomeone other than you approves it: depotdesk risk writeoff approve ${w.id}`);
+      cx.print(w, () => `${writeOffLine(w, depotClock(cx).at)}\nsomeone other than you approves it: depotdesk risk writeoff approve ${w.id}`);
     },
   },
   {
@@ -396,7 +398,7 @@ const writeOffCommands: Command[] = [
     async run(cx) {
       const requestId = requireId(cx, 'risk writeoff approve', 'request id');
       const w = await cx.call<WriteOff>('risk.approveDebtWriteOff', { requestId, note: optionalOption(cx, 'note') });
-      cx.print(w, () => writeOffLine(w));
+      cx.print(w, () => writeOffLine(w, depotClock(cx).at));
     },
   },
   {
@@ -409,7 +411,7 @@ const writeOffCommands: Command[] = [
       const requestId = requireId(cx, 'risk writeoff reject', 'request id');
       const note = requireOption(cx, 'note', 'why the debt stays');
       const w = await cx.call<WriteOff>('risk.rejectDebtWriteOff', { requestId, note });
-      cx.print(w, () => writeOffLine(w));
+      cx.print(w, () => writeOffLine(w, depotClock(cx).at));
     },
   },
 ];

@@ -1,5 +1,6 @@
 import { formatFen } from '../../money';
 import type { SessionView } from '../../sessions';
+import { depotClock, type TimeText } from '../depot-time';
 import { requireOption, UsageError, type Command, type CommandContext } from '../framework';
 
 function positional(cx: CommandContext, what: string): string {
@@ -32,9 +33,9 @@ interface ForceCloseView {
   decisionNote: string | null;
 }
 
-function forceCloseLine(f: ForceCloseView): string {
+function forceCloseLine(f: ForceCloseView, iso: TimeText): string {
   const decided = f.decidedBy ? ` by ${f.decidedBy.name}${f.decisionNote ? ` (${f.decisionNote})` : ''}` : ' — another supervisor must approve or reject it';
-  return `force-close of ${f.sessionId} ${f.state}: at ${f.meterWh} Wh (charger time ${new Date(f.readingAt).toISOString()}), requested by ${f.requestedBy.name}: ${f.reason}${decided}`;
+  return `force-close of ${f.sessionId} ${f.state}: at ${f.meterWh} Wh (charger time ${iso(f.readingAt)}), requested by ${f.requestedBy.name}: ${f.reason}${decided}`;
 }
 
 interface Detail {
@@ -96,9 +97,9 @@ export const sessionCommands: Command[] = [
         }
         out.push('transfers:');
         for (const t of d.transfers) out.push(`  ${t.id}  ${t.debitAccountId} → ${t.creditAccountId}  ¥${formatFen(t.amountFen)} (${t.phase})`);
-        out.push('timeline:');
-        for (const e of d.timeline)
-          out.push(`  ${new Date(e.at).toISOString()}${e.chargerAt ? ` (charger ${new Date(e.chargerAt).toISOString()})` : ''}  ${e.kind}  ${e.detail}`);
+        const clock = depotClock(cx);
+        out.push(`timeline (${clock.zone}):`);
+        for (const e of d.timeline) out.push(`  ${clock.at(e.at)}${e.chargerAt ? ` (charger ${clock.at(e.chargerAt)})` : ''}  ${e.kind}  ${e.detail}`);
         return out.join('\n');
       });
     },
@@ -141,11 +142,12 @@ export const sessionCommands: Command[] = [
     usage: 'depotdesk session stuck --as OPERATOR [--json]',
     async run(cx) {
       const items = await cx.call<{ session: SessionView; lastMessageAt: number; silentForMs: number; forceClose: ForceCloseView | null }[]>('sessions.stuck', {});
+      const iso = depotClock(cx).at;
       cx.print(items, () =>
         [
           ...items.map(
             (x) =>
-              `${line(x.session)}  silent ${(x.silentForMs / 3_600_000).toFixed(1)} h (last heard ${new Date(x.lastMessageAt).toISOString()})` +
+              `${line(x.session)}  silent ${(x.silentForMs / 3_600_000).toFixed(1)} h (last heard ${iso(x.lastMessageAt)})` +
               (x.forceClose ? `  [force-close ${x.forceClose.state} by ${x.forceClose.requestedBy.name}]` : ''),
           ),
           `(${items.length} stuck)`,
@@ -165,7 +167,7 @@ export const sessionCommands: Command[] = [
         sessionId: id,
         reason: requireOption(cx, 'reason', 'why the session is closed without its charger'),
       });
-      cx.print(f, forceCloseLine(f));
+      cx.print(f, forceCloseLine(f, depotClock(cx).at));
     },
   },
   {
@@ -193,7 +195,7 @@ export const sessionCommands: Command[] = [
     async run(cx) {
       const id = positional(cx, 'session id');
       const f = await cx.call<ForceCloseView>('sessions.rejectForceClose', { sessionId: id, note: requireOption(cx, 'note', 'why the force-close is rejected') });
-      cx.print(f, forceCloseLine(f));
+      cx.print(f, forceCloseLine(f, depotClock(cx).at));
     },
   },
 ];

@@ -1,8 +1,7 @@
 import { formatFen } from '../../money';
 import type { SweepRecord, SweepResult } from '../../sessions';
+import { depotClock } from '../depot-time';
 import { UsageError, type Command } from '../framework';
-
-const iso = (t: number | null) => (t === null ? '-' : new Date(t).toISOString().replace('.000Z', 'Z'));
 
 export const sweepCommands: Command[] = [
   {
@@ -13,6 +12,7 @@ export const sweepCommands: Command[] = [
     async run(cx) {
       const dryRun = cx.args['dry-run'] === true;
       const r = await cx.call<SweepResult>('sessions.sweep', { dryRun });
+      const iso = depotClock(cx).at;
       cx.print(r, () => {
         const would = dryRun ? 'would settle' : 'settled';
         const out = [
@@ -42,6 +42,7 @@ export const sweepCommands: Command[] = [
         includeDryRuns: cx.args.all === true,
         limit: limit === undefined ? 20 : Number(limit),
       });
+      const iso = depotClock(cx).at;
       cx.print(page, () =>
         page.items
           .map(

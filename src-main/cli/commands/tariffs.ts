@@ -14,6 +14,7 @@ import {
   type StationAssignment,
   type TariffFile,
 } from '../../tariffs';
+import { depotClock } from '../depot-time';
 import { UsageError, type Command } from '../framework';
 
 function readText(file: string, field: string): string {
@@ -54,7 +55,7 @@ export const tariffCommands: Command[] = [
         const what = result.unchanged
           ? `plan "${result.name}" already has this version from ${result.effectiveFrom}; nothing changed`
           : `${result.newPlan ? 'new plan' : 'new version of plan'} "${result.name}" from ${result.effectiveFrom} (plan ${result.planId}, version ${result.versionId})`;
-        const station = result.assignment ? `\nstation ${result.assignment.stationId} uses it from ${new Date(result.assignment.effectiveFromAt).toISOString()}` : '';
+        const station = result.assignment ? `\nstation ${result.assignment.stationId} uses it from ${depotClock(cx).at(result.assignment.effectiveFromAt)}` : '';
         return what + station;
       });
     },
@@ -110,6 +111,7 @@ export const tariffCommands: Command[] = [
     usage: 'depotdesk tariff list --as NAME [--json]',
     async run(cx) {
       const list = await cx.call<PlanSummary[]>('tariffs.list');
+      const iso = depotClock(cx).at;
       cx.print(list, () =>
         list.length === 0
           ? 'no tariff plans; import one with depotdesk tariff import FILE'
@@ -118,7 +120,7 @@ export const tariffCommands: Command[] = [
                 [
                   `${p.id}  ${p.name}`,
                   ...p.versions.map((v) => `  version ${v.id} from ${v.effectiveFrom} (${v.timeZone})${v.id === p.currentVersionId ? '  ← in force' : ''}`),
-                  ...p.stations.map((s) => `  station ${s.stationId} from ${new Date(s.from).toISOString()}`),
+                  ...p.stations.map((s) => `  station ${s.stationId} from ${iso(s.from)}`),
                 ].join('\n'),
               )
               .join('\n'),
@@ -138,7 +140,7 @@ export const tariffCommands: Command[] = [
         planId: cx.args.plan,
         effectiveFrom: cx.args.from as string | undefined,
       });
-      cx.print(a, `station ${a.stationId} uses plan ${a.planId} from ${new Date(a.effectiveFromAt).toISOString()}`);
+      cx.print(a, `station ${a.stationId} uses plan ${a.planId} from ${depotClock(cx).at(a.effectiveFromAt)}`);
     },
   },
   {
