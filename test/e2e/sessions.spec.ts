@@ -159,3 +159,50 @@ test('a walk-in driver is refused a prepay the wallet cannot cover, then charges
     await sim.close();
   }
 });
+
+test('售后退款 is offered only on a session that took money: not on an UNPAID session nobody has paid towards, and once a top-up has collected part of its debt', async ({
+  page,
+}) => {
+  // A charge over the real broker and two drawer loads: an upper bound for a busy two-core machine.
+  test.setTimeout(180_000);
+  const tag = Date.now().toString(36).toUpperCase();
+  const chargerId = `E2E-UP-${tag}`;
+  const password = `pw-${tag}-secret`;
+  await signIn(page);
+  const station = await rpc<{ id: string }>(page, 'stations.add', { name: `欠款站-${tag}` });
+  await rpc(page, 'chargers.add', { id: chargerId, station: station.id, connectors: 1, password });
+  const plan = await rpc<{ planId: string }>(page, 'tariffs.import', { file: TARIFF });
+  await rpc(page, 'tariffs.assign', { stationId: station.id, planId: plan.planId });
+  // An empty wallet and a card: a charge started at the charger is settled wholly as debt.
+  const driver = await rpc<{ id: string }>(page, 'drivers.add', { name: `欠款司机${tag}`, phone: `137${String(Date.now()).slice(-8)}`, tags: [`CARD${tag}`] });
+
+  const sim = new SimCharger({ id: chargerId, password, brokerUrl: brokerUrl(), connectors: 1 });
+  try {
+    await sim.connect();
+    expect((await sim.boot()).status).toBe('Accepted');
+    await sim.status(1, 'Available');
+    const t0 = Date.now();
+    const tx = await sim.startTransaction(1, `CARD${tag}`, 0, t0);
+    await sim.stopTransaction(tx, 10_000, t0 + 60_000);
+    await expect
+      .poll(async () => (await rpc<{ items: { state: string }[] }>(page, 'sessions.list', { driverId: driver.id })).items.map((s) => s.state), { timeout: 60_000 })
+      .toEqual(['UNPAID']);
+
+    await page.getByTestId('nav').getByText('充电订单', { exact: true }).click();
+    const row = page.getByTestId('sessions-table').locator('.ant-table-row').filter({ hasText: chargerId });
+    const drawer = page.getByTestId('session-drawer');
+    await row.click();
+    await expect(drawer.getByTestId('session-state')).toHaveText('欠款');
+    await expect(drawer.getByTestId('session-transfers')).toBeVisible();
+    await expect(drawer.getByTestId('session-adjust')).toHaveCount(0);
+    await drawer.locator('.ant-drawer-close').click();
+
+    // ¥1.00 topped up is collected against the debt at once: that much was paid, so it can be given back.
+    await rpc(page, 'wallet.topup', { driverId: driver.id, amount: '1.00', key: `e2e-topup-${tag}` });
+    await row.click();
+    await expect(drawer.getByTestId('session-state')).toHaveText('欠款');
+    await expect(drawer.getByTestId('session-adjust')).toBeVisible();
+  } finally {
+    await sim.close();
+  }
+});

@@ -93,11 +93,7 @@ function DrawerActions({ detail: d, onChanged }: { detail: SessionDetail; onChan
     <Flex gap={8}>
       {s.reviewState === 'pending' && <ReviewButton session={s} onDone={onChanged} />}
       <ForceCloseButton detail={d} onDone={onChanged} />
-      {(s.state === 'PAID' || s.state === 'UNPAID') && (
-        <Button onClick={() => navigate('compensation', { view: 'adjustments', session: s.id })} data-testid="session-adjust">
-          {t('sessions.adjust')}
-        </Button>
-      )}
+      {(s.state === 'PAID' || s.state === 'UNPAID') && s.driverId && <AdjustButton sessionId={s.id} detail={d} />}
       {ACTIVE.has(s.state) && (
         <Popconfirm title={t('sessions.stopConfirm')} onConfirm={() => void stop()}>
           <Button danger icon={<StopOutlined />} loading={stopping} data-testid="session-stop">
@@ -106,6 +102,23 @@ function DrawerActions({ detail: d, onChanged }: { detail: SessionDetail; onChan
         </Popconfirm>
       )}
     </Flex>
+  );
+}
+
+/**
+ * 售后退款, offered only where money was taken: the core's limit counts the hold and wallet paid at
+ * settlement and what the session's debt has collected since, so an UNPAID session nobody has paid
+ * anything towards shows no refund (there is nothing to give back).
+ */
+function AdjustButton({ sessionId, detail }: { sessionId: string; detail: SessionDetail }) {
+  const { t } = useI18n();
+  // Asked again whenever the drawer reloads the session (a top-up may have collected its debt).
+  const limit = useQuery(() => api.adjustments.limit({ sessionId }), [sessionId, detail]);
+  if (!limit.data || limit.data.sessionId !== sessionId || limit.data.paid.fen <= 0) return null;
+  return (
+    <Button onClick={() => navigate('compensation', { view: 'adjustments', session: sessionId })} data-testid="session-adjust">
+      {t('sessions.adjust')}
+    </Button>
   );
 }
 
