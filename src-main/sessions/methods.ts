@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AppContext } from '../kernel/context';
 import { ALL_ROLES, SUPERVISORS, method } from '../kernel/method';
-import { dayStart, transfersOfSession } from '../ledger';
+import { dayEnd, dayStart, transfersOfSession } from '../ledger';
 import { findOperator } from '../operators';
 import { formatFen } from '../money';
 import { approveForceClose, latestForceClose, rejectForceClose, requestForceClose, resettlementOf, stuckInfo, stuckSessions, type ForceCloseRow } from './force-close';
@@ -225,8 +225,8 @@ export const sessionMethods = {
     handler: ({ app }, input) => {
       const zone = app.clock.timeZone;
       const from = input.from ? dayStart(input.from, zone, 'from') : undefined;
-      // "to" is inclusive: everything before the start of the next day.
-      const to = input.to ? dayStart(input.to, zone, 'to') + 24 * 3_600_000 : undefined;
+      // "to" is inclusive: everything before the start of the next day (not +24 h: a day with a clock change is not 24 h).
+      const to = input.to ? dayEnd(input.to, zone, 'to') : undefined;
       const page = listSessions(app, { ...input, from, to });
       return { items: page.items.map(toView), total: page.total };
     },

@@ -74,7 +74,9 @@ export const chargingSessions = sqliteTable(
       .on(t.chargerId, t.transactionId)
       .where(sql`${t.transactionId} is not null`),
     index('charging_sessions_connector').on(t.chargerId, t.connectorId, t.state),
+    // A state's count reads the narrow index; a state's page reads the next one in the list's order (issue 18).
     index('charging_sessions_state').on(t.state),
+    index('charging_sessions_state_created').on(t.state, t.createdAt, t.id),
     index('charging_sessions_driver').on(t.driverId, t.createdAt),
     // Newest-first lists and exports page by (created_at, id): the key a page starts after.
     index('charging_sessions_created').on(t.createdAt, t.id),

@@ -1,0 +1,1 @@
+CREATE INDEX `charging_sessions_state_created` ON `charging_sessions` (`state`,`created_at`,`id`);
