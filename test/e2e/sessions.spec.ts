@@ -160,7 +160,7 @@ test('a walk-in driver is refused a prepay the wallet cannot cover, then charges
   }
 });
 
-test('售后退款 is offered only on a session that took money: not on an UNPAID session nobody has paid towards, and once a top-up has collected part of its debt', async ({
+test('an UNPAID session nobody has paid towards: the statement shows its debt as owed (red, no "+"), 售后退款 is not offered until a top-up has collected part of it', async ({
   page,
 }) => {
   // A charge over the real broker and two drawer loads: an upper bound for a busy two-core machine.
@@ -187,6 +187,17 @@ test('售后退款 is offered only on a session that took money: not on an UNPAI
     await expect
       .poll(async () => (await rpc<{ items: { state: string }[] }>(page, 'sessions.list', { driverId: driver.id })).items.map((s) => s.state), { timeout: 60_000 })
       .toEqual(['UNPAID']);
+
+    // The statement: the debt grew — money owed, in the danger colour, not a green "+" like money in.
+    await page.getByRole('menuitem', { name: '钱包与账本' }).click();
+    await page.getByRole('tab', { name: '司机与钱包' }).click();
+    const search = page.getByPlaceholder('按姓名、手机号、卡号或 VIN 搜索');
+    await search.fill(`card${tag}`);
+    await search.press('Enter');
+    await page.getByTestId('ledger-drivers').getByText(`欠款司机${tag}`).click();
+    const owed = page.getByTestId('ledger-statement').getByTestId('statement-amount-debt');
+    await expect(owed.first()).toHaveText(/^¥\d+\.\d\d$/);
+    for (const cell of await owed.all()) await expect(cell).toHaveClass(/ant-typography-danger/);
 
     await page.getByTestId('nav').getByText('充电订单', { exact: true }).click();
     const row = page.getByTestId('sessions-table').locator('.ant-table-row').filter({ hasText: chargerId });

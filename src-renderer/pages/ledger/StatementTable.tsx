@@ -8,7 +8,7 @@ import { formatFen } from '../../lib/format';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { ExportButton } from '../../components/ExportButton';
-import { ACCOUNTS, ACCOUNT_LABEL, CODES, CODE_LABEL, signed, type StatementAccount, type StatementLine, type TransferCode } from './model';
+import { ACCOUNTS, ACCOUNT_LABEL, CODES, CODE_LABEL, signed, statementTone, type StatementAccount, type StatementLine, type TransferCode } from './model';
 
 const LIMIT = 1000;
 
@@ -98,14 +98,16 @@ function useStatementColumns(): TableColumnsType<StatementLine> {
       key: 'amount',
       align: 'right',
       width: 110,
-      render: (_, l) =>
-        l.amount === 0 ? (
-          ''
-        ) : (
-          <Typography.Text type={l.amount < 0 ? 'danger' : 'success'} style={{ fontVariantNumeric: 'tabular-nums' }}>
-            {signed(amountText(l, l.amount, formatFen(l.amount)), l.amount)}
+      render: (_, l) => {
+        if (l.amount === 0) return '';
+        const tone = statementTone(l);
+        const text = amountText(l, l.amount, formatFen(l.amount));
+        return (
+          <Typography.Text type={tone.type} style={{ fontVariantNumeric: 'tabular-nums' }} data-testid={`statement-amount-${l.account}`}>
+            {tone.plus ? signed(text, l.amount) : text}
           </Typography.Text>
-        ),
+        );
+      },
     },
     {
       title: t('ledger.col.heldChange'),

@@ -63,3 +63,14 @@ export function newKey(prefix: string): string {
 export function signed(text: string, n: number): string {
   return n > 0 ? `+${text}` : text;
 }
+
+/**
+ * How a statement amount reads. On the wallet, points and coupons a positive amount is money in
+ * (green, "+"). The debt account counts what the driver owes: there a positive amount is more owed —
+ * danger, and no "+" (a green "+¥12.00" on a debt read as money received) — and a negative one is
+ * the debt paid down.
+ */
+export function statementTone(l: Pick<StatementLine, 'account' | 'amount'>): { type: 'danger' | 'success'; plus: boolean } {
+  if (l.account === 'debt') return { type: l.amount > 0 ? 'danger' : 'success', plus: false };
+  return { type: l.amount < 0 ? 'danger' : 'success', plus: l.amount > 0 };
+}
