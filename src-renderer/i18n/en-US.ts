@@ -17,20 +17,6 @@ export const enUS: Dictionary = {
   'nav.reports': 'Reports',
   'nav.settings': 'Settings',
 
-  'soon.title': '{area}: coming soon',
-  'soon.sessions':
-    'Charging sessions with filters (charger, status, date), a timeline of each session and its time-of-use price breakdown. Arriving with the charging-session work.',
-  'soon.chargers':
-    'Chargers and connectors with live status, heartbeat and firmware, plus remote start and stop. Arriving with the charger connection (MQTT / OCPP) work.',
-  'soon.ledger': 'Wallet balances, prepaid holds, debts, coupons and points, and every double-entry transfer behind them. Arriving with the ledger work.',
-  'soon.compensation': 'Compensation campaigns, manual adjustments awaiting approval and the progress of refund tasks. Arriving with the compensation work.',
-  'soon.reconciliation':
-    'Import payment-gateway statements and meter readings, match them automatically and work through the breaks one by one. Arriving with the reconciliation work.',
-  'soon.risk': 'Blacklist, device health alerts and the review queue for large orders. Arriving with the risk work.',
-  'soon.jobs': 'The background job queue: scheduled runs, retries, and failed jobs with their reasons. Arriving with the job scheduler.',
-  'soon.reports': 'Excel reports for the accountants, exported by date range. Arriving with the reports work.',
-  'soon.hint': 'Nothing to show here yet; every other area works as usual.',
-
   'chargers.condition.online': 'Online',
   'chargers.condition.offline': 'Offline',
   'chargers.condition.faulted': 'Faulted',

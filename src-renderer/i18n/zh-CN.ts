@@ -18,17 +18,6 @@ export const zhCN = {
   'nav.reports': '报表',
   'nav.settings': '设置',
 
-  'soon.title': '{area}：即将上线',
-  'soon.sessions': '充电订单列表（按桩、状态、日期筛选），每笔订单的状态时间线和分时电价明细。将随充电订单功能一起上线。',
-  'soon.chargers': '充电桩与枪口的在线状态、心跳、固件版本，以及远程启动/停止。将随充电桩接入（MQTT / OCPP）功能一起上线。',
-  'soon.ledger': '用户钱包余额、预授权冻结、欠款、优惠券与积分，以及每一笔复式记账流水。将随账本功能一起上线。',
-  'soon.compensation': '补偿活动、人工调账审批和退款任务的进度。将随补偿功能一起上线。',
-  'soon.reconciliation': '导入支付渠道对账单和电表读数，自动匹配，列出差异并逐条处理。将随对账功能一起上线。',
-  'soon.risk': '黑名单、设备健康告警和大额订单复核。将随风控功能一起上线。',
-  'soon.jobs': '后台任务队列：定时任务、重试、失败任务及其原因。将随任务调度功能一起上线。',
-  'soon.reports': '按日期范围导出给财务的 Excel 报表。将随报表功能一起上线。',
-  'soon.hint': '这里暂时没有数据，其他页面照常可用。',
-
   'chargers.condition.online': '在线',
   'chargers.condition.offline': '离线',
   'chargers.condition.faulted': '故障',
