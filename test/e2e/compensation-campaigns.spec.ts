@@ -261,7 +261,8 @@ test('a failure that arrives after the dry run gets the approval refused until a
   );
 
   await detail.getByTestId('comp-approve').click();
-  await expect(detail.getByTestId('comp-approve-refused')).toContainText('now 3 drivers');
+  // Worded by the renderer from the refusal's code and figures (issue 16).
+  await expect(detail.getByTestId('comp-approve-refused')).toContainText('现在 3 位司机');
   await detail.getByTestId('comp-approve-new-dry-run').click();
   await expect(detail.getByTestId('comp-check-total-text')).toHaveText('合计 ¥24.00');
   await expect(detail.getByTestId('comp-approve')).toBeDisabled();

@@ -88,7 +88,7 @@ async function rpc<T = unknown>(page: Page, d: Depot, method: string, params: un
 async function signInAs(page: Page, d: Depot, who: { name: string; password: string }, displayName: string): Promise<void> {
   await page.goto(d.loginUrl);
   await expect(page.getByTestId('app-ready')).toBeVisible();
-  await rpc(page, d, 'auth.login', who);
+  await rpc(page, d, 'auth.login', { name: who.name, password: who.password });
   await page.reload();
   await expect(page.getByTestId('operator')).toContainText(displayName);
 }
@@ -108,7 +108,7 @@ test('a stuck session is force-closed by one supervisor and approved by another;
     await page.goto(d.loginUrl);
     await expect(page.getByTestId('app-ready')).toBeVisible();
     await rpc(page, d, 'setup.createAdmin', ADMIN);
-    await rpc(page, d, 'auth.login', ADMIN);
+    await rpc(page, d, 'auth.login', { name: ADMIN.name, password: ADMIN.password });
     for (const s of [SUP_A, SUP_B]) await rpc(page, d, 'operators.create', { ...s, role: 'supervisor' });
     const station = await rpc<{ id: string }>(page, d, 'stations.add', { name: '强制结束站' });
     await rpc(page, d, 'chargers.add', { id: 'FC-1', station: station.id, connectors: 2, password: 'fc-charger-secret' });
