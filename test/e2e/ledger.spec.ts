@@ -1,4 +1,5 @@
-import { expect, rpc, signIn, test } from './fixtures';
+import type { Page } from '@playwright/test';
+import { expect, rpc, signIn, signInAs, test } from './fixtures';
 
 /**
  * The Ledger page at the counter: find a driver by card number, top up in cash, get the receipt,
@@ -43,4 +44,48 @@ test('an operator finds a driver by card, tops up in cash, prints the receipt an
   await expect(statement).toContainText('+¥100.00');
   const after = await rpc<{ wallet: { balance: { yuan: string } } }>(page, 'wallet.show', { driverId: driver.id });
   expect(after.wallet.balance.yuan).toBe('100.00');
+});
+
+/** Finds the driver by the full phone number on 司机与钱包 and opens them. */
+async function openDriverByPhone(page: Page, phone: string, name: string) {
+  await page.getByRole('menuitem', { name: '钱包与账本' }).click();
+  await page.getByRole('tab', { name: '司机与钱包' }).click();
+  const search = page.getByPlaceholder('按姓名、手机号、卡号或 VIN 搜索');
+  await search.fill(phone);
+  await search.press('Enter');
+  const row = page.getByTestId('ledger-drivers').locator('.ant-table-row').filter({ hasText: name });
+  await expect(row).toHaveCount(1);
+  return row;
+}
+
+test('phone numbers are masked (138****5678) in the drivers list and on the driver page; a supervisor or admin sees the full number there; search by the full number still finds the driver', async ({
+  page,
+  browser,
+}) => {
+  await signIn(page);
+  const tag = String(Date.now()).slice(-7);
+  const phone = `138${tag}8`;
+  const masked = `${phone.slice(0, 3)}****${phone.slice(-4)}`;
+  const name = `掩码客户${tag}`;
+  await rpc(page, 'drivers.add', { name, phone });
+
+  // The admin: masked in the list, the full number on the driver page.
+  const row = await openDriverByPhone(page, phone, name);
+  await expect(row).toContainText(masked);
+  await expect(row).not.toContainText(phone);
+  await row.click();
+  await expect(page.getByTestId('ledger-driver-phone')).toHaveText(phone);
+
+  // A counter operator: masked on the driver page too.
+  const op = { name: `maskop${tag}`, displayName: `收银员${tag}` };
+  await rpc(page, 'operators.create', { ...op, role: 'operator', password: `pw-${tag}-secret` });
+  const other = await signInAs(browser, op, `pw-${tag}-secret`);
+  try {
+    const theirRow = await openDriverByPhone(other.page, phone, name);
+    await expect(theirRow).toContainText(masked);
+    await theirRow.click();
+    await expect(other.page.getByTestId('ledger-driver-phone')).toHaveText(masked);
+  } finally {
+    await other.done();
+  }
 });

@@ -23,6 +23,7 @@ import {
 } from 'antd';
 import { api, isApiError, useDepotEvents } from '../../api';
 import { useI18n } from '../../i18n';
+import { maskPhone } from '../../lib/phone';
 import { useReportError, wordError } from '../../lib/errors';
 import { useModalSubmit } from '../../lib/useModalSubmit';
 import { formatTime } from '../../lib/time';
@@ -596,7 +597,7 @@ function ItemsCard({ campaign: c, version }: { campaign: Campaign; version: numb
         pagination={{ current: page, pageSize: PAGE, total: items.data?.total ?? 0, onChange: setPage, showSizeChanger: false, size: 'small' }}
         columns={[
           { title: t('comp.col.driver'), dataIndex: 'name' },
-          { title: t('comp.col.phone'), dataIndex: 'phone' },
+          { title: t('comp.col.phone'), dataIndex: 'phone', render: (p: string) => maskPhone(p) },
           { title: t('comp.col.failures'), dataIndex: 'failures', align: 'right' },
           { title: t('comp.col.amount'), align: 'right', render: (_, i) => q(i.amount.value) },
           { title: t('comp.col.itemState'), render: (_, i) => <Tag color={ITEM_COLOR[i.status]}>{t(itemLabel(i.status))}</Tag> },

@@ -1,5 +1,6 @@
 import { Col, Progress, Row, Statistic, Table, Typography } from 'antd';
 import { useI18n } from '../../i18n';
+import { maskPhone } from '../../lib/phone';
 import { formatQuantity, type Report, type ReportRow, type Target } from './campaignModel';
 
 /**
@@ -78,7 +79,7 @@ export function DriverTable({
       pagination={onPage ? { current: page, pageSize: 20, total, onChange: onPage, showSizeChanger: false, size: 'small' } : false}
       columns={[
         { title: t('comp.col.driver'), render: (_, r) => r.name },
-        { title: t('comp.col.phone'), dataIndex: 'phone' },
+        { title: t('comp.col.phone'), dataIndex: 'phone', render: (p: string) => maskPhone(p) },
         { title: t('comp.col.failures'), dataIndex: 'failures', align: 'right' },
         { title: t('comp.col.balance'), align: 'right', render: (_, r) => formatQuantity(target, r.balance.value, t) },
         { title: t('comp.col.amount'), align: 'right', render: (_, r) => <Typography.Text strong>{formatQuantity(target, r.amount.value, t)}</Typography.Text> },

@@ -4,8 +4,10 @@ import { ArrowLeftOutlined, WalletOutlined } from '@ant-design/icons';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
 import { formatFen } from '../../lib/format';
+import { maskPhone } from '../../lib/phone';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
+import { SUPERVISORS, useSession } from '../../session';
 import { HoldsList } from './DebtsHolds';
 import { StatementTable } from './StatementTable';
 import { TopUpModal } from './TopUpModal';
@@ -14,6 +16,7 @@ import type { WalletShow } from './model';
 /** One driver: wallet figures, the counter top-up, coupons, open holds and the statement (流水). */
 export function DriverDetail({ driverId, version, onBack, onChanged }: { driverId: string; version: number; onBack(): void; onChanged(): void }) {
   const { t } = useI18n();
+  const { can } = useSession();
   const [topUp, setTopUp] = useState(false);
   const wallet = useQuery(() => api.wallet.show({ driverId }), [driverId, version]);
   const w = wallet.data;
@@ -27,7 +30,11 @@ export function DriverDetail({ driverId, version, onBack, onChanged }: { driverI
         <Typography.Title level={4} style={{ margin: 0 }} data-testid="ledger-driver-name">
           {w?.driver.name ?? '…'}
         </Typography.Title>
-        {w && <Typography.Text type="secondary">{w.driver.phone}</Typography.Text>}
+        {w && (
+          <Typography.Text type="secondary" data-testid="ledger-driver-phone">
+            {can(SUPERVISORS) ? w.driver.phone : maskPhone(w.driver.phone)}
+          </Typography.Text>
+        )}
         {w?.driver.tags.map((tag) => (
           <Tag key={tag.tag}>{tag.tag}</Tag>
         ))}

@@ -3,6 +3,7 @@ import { Button, Flex, Input, Table, Tag, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
+import { maskPhone } from '../../lib/phone';
 import { formatFen } from '../../lib/format';
 import { useQuery } from '../../lib/useQuery';
 import { CommandText } from '../../components/CommandText';
@@ -52,7 +53,7 @@ export function DriversTable({ version, onOpen, onChanged }: { version: number; 
         pagination={{ current: page, pageSize: PAGE_SIZE, total: list.data?.total ?? 0, onChange: setPage, showSizeChanger: false }}
         columns={[
           { title: t('ledger.col.name'), dataIndex: 'name' },
-          { title: t('ledger.col.phone'), dataIndex: 'phone', width: 140 },
+          { title: t('ledger.col.phone'), dataIndex: 'phone', width: 140, render: (p: string) => maskPhone(p) },
           {
             title: t('ledger.col.tags'),
             dataIndex: 'tags',

@@ -4,6 +4,7 @@ import type { FormInstance } from 'antd';
 import { PrinterOutlined } from '@ant-design/icons';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
+import { maskPhone } from '../../lib/phone';
 import { useModalSubmit } from '../../lib/useModalSubmit';
 import { formatFen } from '../../lib/format';
 import { formatTime } from '../../lib/time';
@@ -131,7 +132,7 @@ function Receipt({ r, phone }: { r: TopUpResult; phone: string }) {
         bordered
         title={`${t('ledger.receipt.depot')} · ${t('ledger.receipt.title')}`}
         items={[
-          { key: 'driver', label: t('ledger.receipt.driver'), children: `${r.driverName} (${phone})` },
+          { key: 'driver', label: t('ledger.receipt.driver'), children: `${r.driverName} (${maskPhone(phone)})` },
           { key: 'amount', label: t('ledger.receipt.amount'), children: formatFen(r.amount.fen) },
           { key: 'channel', label: t('ledger.receipt.channel'), children: t(CHANNEL_LABEL[r.channel]) },
           ...(r.collectedTotal.fen > 0

@@ -17,12 +17,8 @@ export const LISTING_COLOR: Record<ListingState, string> = { active: 'red', lift
 export const WRITE_OFF_STATES: readonly WriteOffState[] = ['pending', 'approved', 'rejected'];
 export const WRITE_OFF_COLOR: Record<WriteOffState, string> = { pending: 'gold', approved: 'green', rejected: 'default' };
 
-/** A phone number as lists show it: the first three and last four digits (138****0001). */
-export function maskPhone(phone: string): string {
-  const p = phone.trim();
-  if (p.length < 8) return p;
-  return `${p.slice(0, 3)}${'*'.repeat(p.length - 7)}${p.slice(-4)}`;
-}
+/** The renderer's one phone mask (138****0001), kept importable from here for the risk pages. */
+export { maskPhone } from '../../lib/phone';
 
 /** The rule's name on screen; a code the dictionary does not know yet shows as itself. */
 export function ruleName(maybe: (key: string) => string | undefined, code: string): string {

@@ -3,6 +3,7 @@ import { Select, Spin, Typography } from 'antd';
 import { api } from '../../api';
 import type { MethodOutput } from '../../../src-main/contract/types';
 import { useI18n } from '../../i18n';
+import { maskPhone } from '../../lib/phone';
 import { useReportError } from '../../lib/errors';
 
 type DriverHit = MethodOutput<'drivers.list'>['drivers'][number];
@@ -81,7 +82,7 @@ function driverName(id: string): Promise<string> {
   let p = names.get(id);
   if (!p) {
     p = api.drivers.get({ driverId: id }).then(
-      (d) => `${d.name} · ${d.phone}`,
+      (d) => `${d.name} · ${maskPhone(d.phone)}`,
       () => {
         // Forget the failure so a later render asks again; the id itself is still shown.
         names.delete(id);

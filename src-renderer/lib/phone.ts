@@ -1,0 +1,12 @@
+/**
+ * A driver's phone number as screens show it: the first three and last four digits (138****5678),
+ * as on the exports (src-main/reports maskPhone). Tables, pickers and drawers are read at the
+ * counter and over shoulders; the full number is shown only where a role needs it to call the
+ * driver (the driver page, to supervisors and admins). Search still takes the full number: the
+ * core matches on the stored one.
+ */
+export function maskPhone(phone: string | null | undefined): string {
+  const p = (phone ?? '').trim();
+  if (p.length < 8) return p;
+  return `${p.slice(0, 3)}${'*'.repeat(p.length - 7)}${p.slice(-4)}`;
+}
