@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from '@playwright/test';
 import { SimCharger } from '../../src-main/chargers/simulator';
 import { docsScreenshot, expect, test } from './fixtures';
+import { rpc, startDepot, stopDepot, type Depot } from './own-depot';
 
 /**
  * Force-closing a stuck session in the browser. A session is stuck only after its charger has
@@ -26,63 +26,7 @@ const TARIFF = JSON.parse(fs.readFileSync(path.join(root, 'docs/examples/tariff-
 const ADMIN = { name: 'fcadmin', password: 'force-close-admin-1' };
 const SUP_A = { name: 'sup-a', displayName: '王主管', password: 'force-close-sup-a-1' };
 const SUP_B = { name: 'sup-b', displayName: '李主管', password: 'force-close-sup-b-1' };
-const START_TIMEOUT_MS = 60_000;
-
-interface Depot {
-  child: ChildProcess;
-  dataDir: string;
-  loginUrl: string;
-  broker: string;
-}
-
-async function startDepot(): Promise<Depot> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'depotdesk-e2e-fc-'));
-  const settings = ['broker.port=0', 'sessions.stuckAfterMs=60000', 'chargers.heartbeatIntervalS=10', 'chargers.offlineAfterMissedHeartbeats=1'];
-  const child = spawn(process.execPath, ['bin/depotdesk.js', 'serve', '--data-dir', dataDir, '--port', '0', ...settings.flatMap((s) => ['--set', s]), '--json'], {
-    cwd: root,
-    env: { ...process.env, DEPOTDESK_RENDERER_DIR: path.join(root, 'out', 'renderer') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-4_000)));
-  const info = await new Promise<{ loginUrl: string }>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`serve printed nothing within ${START_TIMEOUT_MS} ms: ${stderr}`)), START_TIMEOUT_MS);
-    child.stdout?.setEncoding('utf8').on('data', (c: string) => {
-      out += c;
-      try {
-        const parsed = JSON.parse(out) as { loginUrl: string };
-        clearTimeout(timer);
-        resolve(parsed);
-      } catch {
-        // Not complete yet.
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited (${code}): ${stderr}`));
-    });
-  });
-  const instance = JSON.parse(fs.readFileSync(path.join(dataDir, 'instance.json'), 'utf8')) as { broker: string };
-  return { child, dataDir, loginUrl: info.loginUrl, broker: instance.broker };
-}
-
-async function stopDepot(d: Depot): Promise<void> {
-  const exited = new Promise<void>((resolve) => (d.child.exitCode !== null ? resolve() : d.child.once('exit', () => resolve())));
-  d.child.kill('SIGTERM');
-  // Bounded: a server that hangs while closing must not hang the run.
-  const timer = setTimeout(() => d.child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-  fs.rmSync(d.dataDir, { recursive: true, force: true });
-}
-
-async function rpc<T = unknown>(page: Page, d: Depot, method: string, params: unknown = {}): Promise<T> {
-  const res = await page.request.post(new URL('/rpc', d.loginUrl).toString(), { data: { method, params } });
-  const body = (await res.json()) as { ok: boolean; data?: T; error?: { message: string } };
-  if (!body.ok) throw new Error(`${method} failed: ${body.error?.message}`);
-  return body.data as T;
-}
+const SETTINGS = ['broker.port=0', 'sessions.stuckAfterMs=60000', 'chargers.heartbeatIntervalS=10', 'chargers.offlineAfterMissedHeartbeats=1'];
 
 /** Opens this depot's app in `page` (its instance cookie) and signs `who` in. */
 async function signInAs(page: Page, d: Depot, who: { name: string; password: string }, displayName: string): Promise<void> {
@@ -100,7 +44,7 @@ async function newPage(browser: Browser): Promise<Page> {
 test('a stuck session is force-closed by one supervisor and approved by another; it is PAID, then re-settled at the real stop', async ({ page, browser }) => {
   // Waits on the real clock: the charger must be marked offline (a minute cron) and silent for a minute.
   test.setTimeout(300_000);
-  const d = await startDepot();
+  const d = await startDepot(SETTINGS);
   const sim = new SimCharger({ id: 'FC-1', password: 'fc-charger-secret', brokerUrl: d.broker, connectors: 2 });
   const pages: Page[] = [];
   try {

@@ -189,7 +189,8 @@ test('three fault episodes put a charger in maintenance by the faults rule; the 
 
     await row.getByTestId(`health-return-${depot.chargerId}`).click();
     const back = await modal(page, '检修说明');
-    await expect(back).toContainText('ChangeAvailability Operative');
+    // The OCPP call is named in the operator's words (issue 16).
+    await expect(back).toContainText('恢复可用');
     await back.getByTestId('health-return-note').fill('更换漏电保护器，测试绝缘正常');
     await back.getByTestId('health-return-submit').click();
     await expect(row.getByTestId(`health-state-${depot.chargerId}`)).toHaveText('正常运行');
