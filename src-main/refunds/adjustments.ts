@@ -4,6 +4,7 @@ import { afterCommit } from '../kernel/db/after-commit';
 import { writeTx } from '../kernel/db/connection';
 import { debtCollected, netRefundedFen, refundFromWallet, refundToWallet, walletView } from '../ledger';
 import { Decimal, formatFen, roundFenHalfUp } from '../money';
+import { operatorRef } from '../operators';
 import { findOrder } from '../payments';
 import { findSession } from '../sessions';
 import type { AdjustmentState, AdjustmentTarget } from './schema';
@@ -233,9 +234,11 @@ function refuseCreator(a: AdjustmentRow, operatorId: string | null, what: 'appro
   return operatorId;
 }
 
-function requirePending(a: AdjustmentRow): void {
+/** A decided adjustment is refused naming who decided it, by name (an operator id means nothing to the one who lost the race). */
+function requirePending(app: App, a: AdjustmentRow): void {
   if (a.state !== 'pending') {
-    throw new DepotError('conflict', `adjustment ${a.id} was already ${a.state}${a.resolvedBy ? ` by ${a.resolvedBy}` : ''}`, { field: 'adjustmentId', state: a.state });
+    const by = a.resolvedBy ? operatorRef(app, a.resolvedBy).name : null;
+    throw new DepotError('conflict', `adjustment ${a.id} was already ${a.state}${by ? ` by ${by}` : ''}`, { field: 'adjustmentId', state: a.state, by });
   }
 }
 
@@ -266,7 +269,7 @@ export function approveAdjustment(app: App, id: string, input: { note?: string |
   const r = writeTx(app.sqlite, (): ApproveResult => {
     const a = getAdjustment(app, id);
     const approver = refuseCreator(a, by.operatorId, 'approve');
-    requirePending(a);
+    requirePending(app, a);
     const now = app.clock.now();
     const ref: AdjustmentRef = a.sessionId ? { sessionId: a.sessionId } : { orderId: a.orderId! };
     const limit = adjustmentLimit(app, ref, a.id);
@@ -347,7 +350,7 @@ export function rejectAdjustment(app: App, id: string, input: { note: string }, 
   const r = writeTx(app.sqlite, () => {
     const a = getAdjustment(app, id);
     const rejecter = refuseCreator(a, by.operatorId, 'reject');
-    requirePending(a);
+    requirePending(app, a);
     const now = app.clock.now();
     expectChanges(
       app.sqlite

@@ -121,7 +121,8 @@ describe('3. an adjustment resolves once', () => {
     const a = createAdjustment(t.app, { sessionId: s, amountFen: 500, reason: '补偿' }, { operatorId: t.clerk.id });
     approveAdjustment(t.app, a.id, {}, { operatorId: t.sup1.id });
     const wallet = walletOf(t.app, d.id);
-    expect(() => approveAdjustment(t.app, a.id, {}, { operatorId: t.sup2.id })).toThrow(/already approved/);
+    // The one who lost the race reads who won it by name, not by operator id (issue 16).
+    expect(() => approveAdjustment(t.app, a.id, {}, { operatorId: t.sup2.id })).toThrow(`already approved by ${t.sup1.displayName}`);
     expect(() => rejectAdjustment(t.app, a.id, { note: 'no' }, { operatorId: t.sup2.id })).toThrow(/already approved/);
     expect(walletOf(t.app, d.id)).toBe(wallet);
     expect(transfersByKeyPrefix(t.app, `adjust:${a.id}`)).toHaveLength(1);
