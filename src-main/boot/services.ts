@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AppContext } from '../kernel/context';
 import { DepotError } from '../kernel/errors';
+import { processAlive } from '../kernel/instance';
 import { startChargers, type ChargersRuntime, type StartChargersOptions } from '../chargers';
 import { startScheduler, type Scheduler } from '../jobs';
 import { depot } from '../modules';
@@ -51,15 +52,6 @@ export function takeServingLock(app: AppContext): () => void {
     }
   }
   throw new DepotError('conflict', `could not take ${file}`);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export async function startServices(app: AppContext, opts: ServicesOptions = {}): Promise<Services> {

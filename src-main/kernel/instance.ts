@@ -27,6 +27,16 @@ export function removeInstanceFile(paths: DataPaths, pid = process.pid): void {
   if (info && info.pid === pid) fs.rmSync(instanceFilePath(paths), { force: true });
 }
 
+/** Whether a process with this pid runs (EPERM: it runs, as another user). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export function readInstanceFile(paths: DataPaths): InstanceFile | null {
   try {
     return JSON.parse(fs.readFileSync(instanceFilePath(paths), 'utf8')) as InstanceFile;

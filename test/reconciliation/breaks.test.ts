@@ -5,9 +5,9 @@ import { confirmPayment, createOrder, getOrder, getUnmatched } from '../../src-m
 import { getTask, processDueTasks } from '../../src-main/refunds';
 import { breakHistory, getBreak, getDay, listBreaks, runDay, signOff, type BreakRow } from '../../src-main/reconciliation';
 import { addOperator, call, ok } from '../helpers';
-import { account, expectLedgerValid, newDriver, wallet } from '../payments/fixtures';
+import { account, newDriver, wallet } from '../payments/fixtures';
 import { gzip, wechatBytes, wechatPayment, type WechatRow } from './fixtures';
-import { cancelledButPaid, DAY, dayAfter, importWechat, paidOrder, reconApp, wechatRowOf, type ReconApp } from './scenario';
+import { cancelledButPaid, DAY, dayAfter, importWechat, paidOrder, reconApp, wechatRowOf, type ReconApp, endReconApp } from './scenario';
 
 /**
  * The guarantees of src-main/reconciliation/breaks.ts and days.ts: breaks are resolved through the
@@ -17,11 +17,8 @@ import { cancelledButPaid, DAY, dayAfter, importWechat, paidOrder, reconApp, wec
 
 let t: ReconApp | undefined;
 afterEach(async () => {
-  if (t) {
-    expectLedgerValid(t.app);
-    await t.scheduler.stop();
-    t = undefined;
-  }
+  await endReconApp(t);
+  t = undefined;
 });
 
 interface BreakOut {

@@ -3,9 +3,8 @@ import { isDepotError, type DepotError } from '../../src-main/kernel/errors';
 import { getDay, getMapping, getStatement, importStatement, listStatements, saveMapping } from '../../src-main/reconciliation';
 import type { GenericMappingInput } from '../../src-main/reconciliation/statements';
 import { call, ok } from '../helpers';
-import { expectLedgerValid } from '../payments/fixtures';
 import { gzip, wechatBytes, wechatText, type WechatRow } from './fixtures';
-import { chinaTime, completedRefund, DAY, dayAfter, paidOrder, reconApp, wechatRefundRowOf, wechatRowOf, type ReconApp } from './scenario';
+import { chinaTime, completedRefund, DAY, dayAfter, paidOrder, reconApp, wechatRefundRowOf, wechatRowOf, type ReconApp, endReconApp } from './scenario';
 
 /**
  * The guarantees of src-main/reconciliation/import.ts: a statement file is kept once by its bytes,
@@ -14,11 +13,8 @@ import { chinaTime, completedRefund, DAY, dayAfter, paidOrder, reconApp, wechatR
 
 let t: ReconApp | undefined;
 afterEach(async () => {
-  if (t) {
-    expectLedgerValid(t.app);
-    await t.scheduler.stop();
-    t = undefined;
-  }
+  await endReconApp(t);
+  t = undefined;
 });
 
 const counts = (app: ReconApp['app']) =>

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { getDay, listBreaks, runDay, runDue } from '../../src-main/reconciliation';
-import { expectLedgerValid } from '../payments/fixtures';
 import {
   cancelledButPaid,
   completedRefund,
@@ -15,17 +14,15 @@ import {
   wechatRowOf,
   yuan,
   type ReconApp,
+  endReconApp,
 } from './scenario';
 import { wechatPayment } from './fixtures';
 import { alipayRowOf } from './scenario';
 
 let t: ReconApp | undefined;
 afterEach(async () => {
-  if (t) {
-    expectLedgerValid(t.app);
-    await t.scheduler.stop();
-    t = undefined;
-  }
+  await endReconApp(t);
+  t = undefined;
 });
 
 describe('the daily match', () => {

@@ -6,7 +6,7 @@ import { cancelOrder, createOrder, getOrder, simulateCustomerPaid, simulatedProv
 import { approveAdjustment, createAdjustment, getTask, processTask, type RefundTaskRow } from '../../src-main/refunds';
 import { importStatement, type ImportResult } from '../../src-main/reconciliation';
 import { addOperator } from '../helpers';
-import { newDriver, payApp, type PayApp } from '../payments/fixtures';
+import { expectLedgerValid, newDriver, payApp, type PayApp } from '../payments/fixtures';
 import { alipayBytes, alipayPayment, alipayRefund, alipayZip, wechatBytes, wechatPayment, wechatRefund, type AlipayRow, type WechatRow } from './fixtures';
 
 /**
@@ -22,6 +22,13 @@ export interface ReconApp extends PayApp {
   finance: OperatorIdentity;
   finance2: OperatorIdentity;
   supervisor: OperatorIdentity;
+}
+
+/** After each test: the ledger the test left is valid, and the depot's scheduler is stopped. */
+export async function endReconApp(t: ReconApp | undefined): Promise<void> {
+  if (!t) return;
+  expectLedgerValid(t.app);
+  await t.scheduler.stop();
 }
 
 export async function reconApp(overrides?: Record<string, unknown>): Promise<ReconApp> {

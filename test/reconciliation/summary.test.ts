@@ -1,17 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { listBreaks, openBreakSummary, requestWriteOff, resolveBreak, runDay } from '../../src-main/reconciliation';
 import { ok } from '../helpers';
-import { expectLedgerValid } from '../payments/fixtures';
-import { cancelledButPaid, DAY, dayAfter, importWechat, paidOrder, reconApp, wechatRowOf, type ReconApp } from './scenario';
+import { cancelledButPaid, DAY, dayAfter, importWechat, paidOrder, reconApp, wechatRowOf, type ReconApp, endReconApp } from './scenario';
 import { wechatPayment } from './fixtures';
 
 let t: ReconApp | undefined;
 afterEach(async () => {
-  if (t) {
-    expectLedgerValid(t.app);
-    await t.scheduler.stop();
-    t = undefined;
-  }
+  await endReconApp(t);
+  t = undefined;
 });
 
 describe('the open breaks at a glance (recon.openBreaks, for the dashboard)', () => {

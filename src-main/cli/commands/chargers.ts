@@ -1,5 +1,5 @@
 import { resolveCoreConfig } from '../../boot/core';
-import { readInstanceFile } from '../../kernel/instance';
+import { processAlive, readInstanceFile } from '../../kernel/instance';
 import { DepotError } from '../../kernel/errors';
 import type { ChargerSummary, MessageLogEntry, Station } from '../../chargers';
 import { DEMO_ID_TAGS, runSimulation, SCENARIOS, simChargerId, type Scenario } from '../../chargers';
@@ -67,7 +67,7 @@ function brokerUrl(raw: string): string {
 function runningBroker(cx: CommandContext): string {
   const { paths } = resolveCoreConfig({ dataDir: cx.global.dataDir, db: cx.global.db, overrides: cx.global.set });
   const info = readInstanceFile(paths);
-  const alive = info !== null && isAlive(info.pid);
+  const alive = info !== null && processAlive(info.pid);
   if (!alive || !info?.broker) {
     throw new UsageError(
       `no DepotDesk with a charger link is serving ${paths.dataDir}${alive ? ' (its charger link is not running)' : ''}: start it (npm start, or depotdesk serve --data-dir ${paths.dataDir}), or name the broker with --broker URL`,
@@ -75,15 +75,6 @@ function runningBroker(cx: CommandContext): string {
     );
   }
   return info.broker;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export const chargerCommands: Command[] = [
