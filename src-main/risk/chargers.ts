@@ -182,10 +182,23 @@ export async function evaluateChargers(app: AppContext, now: number): Promise<Ch
     });
     if (!made) continue;
     const availability = await tellAvailability(app, made.summary, true);
-    app.sqlite.prepare('UPDATE risk_charger_actions SET availability = ? WHERE id = ?').run(availability, made.id);
+    recordAvailability(app, chargerId, made.id, availability);
     decisions.push({ chargerId, rule: v.rule, actionId: made.id, availability });
   }
   return decisions;
+}
+
+/**
+ * The charger's answer, recorded after the decision committed (the call waits on the charger);
+ * the screens showed the decision already, so they are told to look again.
+ */
+function recordAvailability(app: AppContext, chargerId: string, actionId: string, availability: string): void {
+  expectChanges(
+    app.sqlite.prepare('UPDATE risk_charger_actions SET availability = ? WHERE id = ?').run(availability, actionId),
+    1,
+    `record charger ${chargerId}'s answer`,
+  );
+  app.events.emit('risk.changed', { chargerId, reason: 'charger_told' });
 }
 
 export async function returnToService(app: AppContext, chargerId: string, note: string, by: { operatorId?: string | null } = {}): Promise<ChargerAction> {

@@ -21,6 +21,16 @@ export { evaluate, type Evaluation } from './evaluate';
 export { riskMethods } from './methods';
 export { riskEvaluateWorker, riskEvaluateCron, RISK_JOB_KIND } from './jobs';
 
+declare module '../kernel/events' {
+  interface DepotEventMap {
+    /**
+     * Something the risk screens show changed outside a risk.* command's own transaction: a
+     * charger's answer to ChangeAvailability recorded after the decision was committed.
+     */
+    'risk.changed': { chargerId: string | null; reason: 'charger_told' };
+  }
+}
+
 export const riskModule = defineModule({
   name: 'risk',
   methods: riskMethods,

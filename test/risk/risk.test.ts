@@ -3,7 +3,7 @@ import { listAlerts } from '../../src-main/alerts';
 import { getCharger } from '../../src-main/chargers';
 import { findDebt, listDebts } from '../../src-main/ledger';
 import { createOrder } from '../../src-main/payments';
-import { evaluate, getRule, listBlacklist, ruleHistory } from '../../src-main/risk';
+import { chargerActions, evaluate, getRule, listBlacklist, ruleHistory } from '../../src-main/risk';
 import type { SessionView } from '../../src-main/sessions';
 import { addOperator, call, ok } from '../helpers';
 import { at, expectLedgerValid, startSessionDepot, timelineKinds, type SessionDepot } from '../sessions/helpers';
@@ -174,7 +174,16 @@ describe('device health', () => {
     expect((await evaluate(app)).maintenance).toEqual([]);
     await cp.status(0, 'Faulted', 'PowerMeterFailure');
     await depot.settle();
+    // The screens hear of the decision (its alert) before the charger has answered; they are told
+    // again once the answer is recorded, so a health table never keeps showing "—".
+    const seen: string[] = [];
+    const unsubscribe = app.events.subscribe((e) => {
+      if (e.type === 'alert' && e.payload.code === 'risk.charger_maintenance') seen.push('decided');
+      if (e.type === 'risk.changed' && e.payload.chargerId === 'CP-F') seen.push(`told: ${chargerActions(app, { chargerId: 'CP-F' })[0]?.availability}`);
+    });
     const r = await evaluate(app);
+    unsubscribe();
+    expect(seen).toEqual(['decided', 'told: Accepted']);
     expect(r.maintenance).toMatchObject([{ chargerId: 'CP-F', rule: 'charger.faults' }]);
     const c = getCharger(app, 'CP-F')!;
     expect(c.maintenance).toBe(true);

@@ -54,14 +54,14 @@ export default function RiskPage() {
 
 /**
  * A number that grows whenever something the page shows may have changed: any risk.* command
- * (by anyone, through the audit log's event), a rule's alert (the 5-minute evaluation), a session
- * or the ledger moving. Bursts are folded into one reload.
+ * (by anyone, through the audit log's event), a rule's alert (the 5-minute evaluation), a charger's
+ * answer recorded after a decision, a session or the ledger moving. Bursts are folded into one reload.
  */
 function useRiskVersion(): number {
   const [version, setVersion] = useState(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
-  useDepotEvents(['audit.appended', 'alert', 'session.updated', 'ledger.changed', 'refunds.changed'], (e) => {
+  useDepotEvents(['audit.appended', 'alert', 'session.updated', 'ledger.changed', 'refunds.changed', 'risk.changed'], (e) => {
     if (e.type === 'audit.appended' && !e.payload.method.startsWith('risk.')) return;
     if (e.type === 'alert' && !e.payload.code.startsWith('risk.')) return;
     if (timer.current) clearTimeout(timer.current);
