@@ -12,7 +12,8 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       externalizeDeps: true,
-      rolldownOptions: { input: { index: resolve(__dirname, 'src-main/index.ts') } },
+      // The export worker thread's entry is a file of its own beside index.js (src-main/reports/export-thread.ts).
+      rolldownOptions: { input: { index: resolve(__dirname, 'src-main/index.ts'), 'export-worker': resolve(__dirname, 'src-main/reports/export-worker.ts') } },
     },
   },
   preload: {

@@ -20,6 +20,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ENTRY = 'src-main/cli/run.ts';
+/** Worker threads' entries, each its own file beside run.js (src-main/reports/export-thread.ts finds it there). */
+const WORKERS = { 'export-worker': 'src-main/reports/export-worker.ts' };
 /** Files that shape the bundle without being imported by it. */
 const CONFIG_INPUTS = ['package.json', 'tsconfig.json', 'scripts/build-cli.js'];
 const KEEP_OLD_BUILDS_MS = 60 * 60_000;
@@ -64,7 +66,7 @@ export function cliEntry(root) {
 function buildOptions(root, outdir) {
   return {
     absWorkingDir: root,
-    entryPoints: { run: ENTRY },
+    entryPoints: { run: ENTRY, ...WORKERS },
     outdir,
     bundle: true,
     splitting: true,

@@ -29,6 +29,8 @@ export interface AppContext {
   readonly startedAt: number;
   /** Live state that is not in the database (broker connection etc.), filled in by start-up. */
   readonly runtime: RuntimeState;
+  /** better-sqlite3's addon this process loaded, when not the default (the desktop app's Electron build): worker threads open their own connections with it. */
+  readonly nativeBinding: string | null;
   close(): void;
 }
 
@@ -75,6 +77,7 @@ export function createAppContext(opts: ContextOptions): AppContext {
     logins: new LoginSessions(() => clock.now()),
     startedAt: clock.now(),
     runtime: { broker: { state: 'not_started', url: null }, mode: opts.mode ?? 'cli' },
+    nativeBinding: opts.nativeBinding ?? null,
     close: () => {
       if (opened.sqlite.open) opened.close();
     },

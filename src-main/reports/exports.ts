@@ -11,7 +11,8 @@ import type { DownloadFile } from '../kernel/plugins';
 import { defineWorker } from '../jobs';
 import { dayEnd, dayStart } from '../ledger';
 import type { ExportState } from './schema';
-import { REPORT_KINDS, reportFileName, writeReport, type Locale, type ReportKind, type ReportParams } from './workbooks';
+import { writeReportOffThread } from './export-thread';
+import { REPORT_KINDS, reportFileName, type Locale, type ReportKind, type ReportParams } from './workbooks';
 import { LIST_KINDS, listExport, type ListKind } from './lists';
 import { businessDate } from '../kernel/clock';
 
@@ -131,7 +132,7 @@ export async function runExport(app: AppContext, id: string, progress: (fraction
   const p = resolve(app, { ...e.params, kind: e.kind });
   try {
     progress(0, e.fileName);
-    const rows = await writeReport(app, p, tmp, (n) => progress(0.5, `${n} rows`));
+    const { rows } = await writeReportOffThread(app, p, tmp, (n) => progress(0.5, `${n} rows`));
     tighten(tmp);
     fs.renameSync(tmp, target);
     const bytes = fs.statSync(target).size;
