@@ -1138,6 +1138,7 @@ export const enUS: Dictionary = {
   'refunds.adj.note': 'Note',
   'refunds.adj.noteRequired': 'Say why it is rejected',
   'refunds.task.state.pending': 'Pending',
+  'refunds.task.state.retrying': 'Retrying at {at}',
   'refunds.task.state.processing': 'Processing',
   'refunds.task.state.completed': 'Completed',
   'refunds.task.state.failed': 'Failed',

@@ -1127,6 +1127,7 @@ export const zhCN = {
   'refunds.adj.note': '备注',
   'refunds.adj.noteRequired': '请说明驳回原因',
   'refunds.task.state.pending': '待处理',
+  'refunds.task.state.retrying': '等待重试 {at}',
   'refunds.task.state.processing': '处理中',
   'refunds.task.state.completed': '已完成',
   'refunds.task.state.failed': '失败',

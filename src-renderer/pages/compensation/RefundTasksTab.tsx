@@ -10,6 +10,7 @@ import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { useSession, type Role } from '../../session';
 import { ExportButton } from '../../components/ExportButton';
+import { taskStateTag } from './taskState';
 
 /**
  * Refund tasks (退款任务): money going back through WeChat Pay or Alipay. Failed tasks stay here
@@ -23,7 +24,6 @@ type Outcome = 'paid_outside' | 'back_to_wallet';
 
 const FINANCE: readonly Role[] = ['finance', 'supervisor', 'admin'];
 const STATES = ['pending', 'processing', 'completed', 'failed', 'needs_check', 'cancelled'] as const;
-const STATE_COLOR: Record<State, string> = { pending: 'blue', processing: 'processing', completed: 'green', failed: 'red', needs_check: 'orange', cancelled: 'default' };
 
 function Json({ text }: { text: string | null }) {
   if (!text) return <Typography.Text type="secondary">—</Typography.Text>;
@@ -160,18 +160,24 @@ function useTaskColumns({ onRetry, onResolve }: { onRetry(task: Task): void; onR
     { title: t('refunds.task.col.channel'), render: (_, x) => t(`payments.channel.${x.channel}` as I18nKey) },
     {
       title: t('refunds.task.col.state'),
-      render: (_, x) => (
-        <Tag color={STATE_COLOR[x.state]} data-testid={`task-state-${x.id}`}>
-          {t(`refunds.task.state.${x.state}` as I18nKey)}
-        </Tag>
-      ),
+      render: (_, x) => {
+        const tag = taskStateTag(x, t);
+        return (
+          <Tag color={tag.color} data-testid={`task-state-${x.id}`}>
+            {tag.text}
+          </Tag>
+        );
+      },
     },
     { title: t('refunds.task.col.attempts'), align: 'right', render: (_, x) => `${x.attempts}/${x.maxAttempts}` },
     {
       title: t('refunds.task.col.lastError'),
       render: (_, x) => <Typography.Text type={x.state === 'failed' ? 'danger' : 'secondary'}>{x.lastError ?? ''}</Typography.Text>,
     },
-    { title: t('refunds.task.col.next'), render: (_, x) => (x.state === 'pending' || x.state === 'needs_check' ? formatTime(x.nextAttemptAt) : '') },
+    {
+      title: t('refunds.task.col.next'),
+      render: (_, x) => (x.state === 'needs_check' || (x.state === 'pending' && x.attempts === 0) ? formatTime(x.nextAttemptAt) : ''),
+    },
     {
       title: '',
       render: (_, x) => (
