@@ -25,6 +25,36 @@ function run(label, cmd, args, env = {}) {
   return r.status === 0;
 }
 
+/** The first lines of a failure's message, without colour codes, indented under its test's name. */
+function why(message) {
+  if (!message) return '';
+  const lines = String(message)
+    // eslint-disable-next-line no-control-regex -- the runners colour their messages with ANSI escapes
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
+  return `\n      ${lines.slice(0, 8).join('\n      ')}`;
+}
+
+/** "file:line › title" and why, for every Playwright test whose last attempt did not pass. */
+function playwrightFailures(suites) {
+  const out = [];
+  const walk = (suite) => {
+    for (const spec of suite.specs ?? []) {
+      for (const t of spec.tests ?? []) {
+        const last = t.results?.[t.results.length - 1];
+        if (!last || last.status === 'passed' || last.status === 'skipped') continue;
+        const err = last.errors?.[0] ?? last.error;
+        const at = err?.location ? ` (at ${path.relative(root, err.location.file)}:${err.location.line})` : '';
+        out.push(`${spec.file}:${spec.line} › ${spec.title} [${last.status}]${at}${why(err?.message)}`);
+      }
+    }
+    for (const child of suite.suites ?? []) walk(child);
+  };
+  for (const s of suites) walk(s);
+  return out;
+}
+
 function readJson(file) {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -52,7 +82,7 @@ if (want('unit')) {
     totals.skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
     for (const file of v.testResults ?? []) {
       for (const t of file.assertionResults ?? []) {
-        if (t.status === 'failed') failures.push(`${path.relative(root, file.name)} › ${t.fullName}`);
+        if (t.status === 'failed') failures.push(`${path.relative(root, file.name)} › ${t.fullName}${why(t.failureMessages?.[0])}`);
       }
       if (file.status === 'failed' && (file.assertionResults ?? []).length === 0) failures.push(`${path.relative(root, file.name)}: ${file.message ?? 'failed to load'}`);
     }
@@ -78,6 +108,7 @@ if (want('e2e')) {
       totals.passed += p.stats.expected ?? 0;
       totals.failed += (p.stats.unexpected ?? 0) + (p.stats.flaky ?? 0);
       totals.skipped += p.stats.skipped ?? 0;
+      for (const f of playwrightFailures(p.suites ?? [])) failures.push(f);
     } else if (!failedStep) {
       failedStep = 'playwright wrote no report';
     }
@@ -85,7 +116,7 @@ if (want('e2e')) {
 }
 
 fs.rmSync(reports, { recursive: true, force: true });
-if (failures.length > 0) process.stdout.write(`\nfailed vitest tests:\n${failures.map((f) => `  ✗ ${f}`).join('\n')}\n`);
+if (failures.length > 0) process.stdout.write(`\nfailed tests:\n${failures.map((f) => `  ✗ ${f}`).join('\n')}\n`);
 process.stdout.write(`\n${failedStep ? `FAILED at ${failedStep}\n` : ''}`);
 process.stdout.write(`tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
 process.exit(failedStep || totals.failed > 0 ? 1 : 0);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, test as base, type Browser, type Page } from '@playwright/test';
+import { expect, test as base, type Browser, type Locator, type Page } from '@playwright/test';
 
 /**
  * Shared pieces of the e2e specs: the depot started by the global setup, the admin the first-run
@@ -114,4 +114,15 @@ export async function docsScreenshot(page: Page, name: string, opts: { fullPage?
   await expect(page.locator('.ant-segmented-thumb')).toHaveCount(0);
   const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots', name);
   await page.screenshot({ path: file, fullPage: opts.fullPage ?? false });
+}
+
+/**
+ * The open dialog with this text, once its opening animation has ended: a click on a button still
+ * zooming in can land beside it on a loaded two-core machine.
+ */
+export async function modal(page: Page, hasText: string): Promise<Locator> {
+  const dialog = page.locator('.ant-modal').filter({ hasText });
+  await expect(dialog).toBeVisible();
+  await expect(dialog).not.toHaveClass(/zoom-(appear|enter)/);
+  return dialog;
 }

@@ -1,4 +1,4 @@
-import { expect, rpc, signIn, test } from './fixtures';
+import { expect, modal, rpc, signIn, test } from './fixtures';
 
 /**
  * The counter sells a package through the simulated gateway: pick the driver by phone, pick the
@@ -36,8 +36,9 @@ test('the counter sells a package, the customer pays, and a late payment is reso
   const row = page.getByTestId('payments-unmatched').locator('tr', { hasText: late.number });
   // antd spaces out two-character Chinese button labels ("处 理"), so the button is found by its test id.
   await row.locator('[data-testid^="payments-resolve-"]').click();
-  await page.getByLabel('备注').fill('顾客要求存入钱包');
-  await page.getByRole('button', { name: /OK|确\s*定/ }).click();
+  const resolve = await modal(page, late.number);
+  await resolve.getByLabel('备注').fill('顾客要求存入钱包');
+  await resolve.getByRole('button', { name: /OK|确\s*定/ }).click();
   await expect(row).toContainText('已入钱包');
   const after = await rpc<{ wallet: { balance: { yuan: string } } }>(page, 'wallet.show', { driverId: driver.id });
   expect(after.wallet.balance.yuan).toBe('270.00');

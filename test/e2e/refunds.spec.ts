@@ -1,4 +1,4 @@
-import { expect, openApp, rpc, signIn, test } from './fixtures';
+import { expect, modal, openApp, rpc, signIn, test } from './fixtures';
 
 /**
  * The Compensation page's Adjustments and Refund tasks tabs. The admin opens an order refund at
@@ -40,8 +40,9 @@ test('an adjustment is approved by another supervisor and its refund task comple
   const row = tab.getByTestId('adj-table').locator('tr', { hasText: '桩故障补退' });
   await expect(row).toBeVisible();
   await row.getByTestId(`adj-approve-${theirs.id}`).click();
-  await page.getByTestId('adj-note').fill('核实无误');
-  await page.getByRole('button', { name: /OK|确\s*定/ }).click();
+  const decide = await modal(page, '批准调账 ¥20.00');
+  await decide.getByTestId('adj-note').fill('核实无误');
+  await decide.getByRole('button', { name: /OK|确\s*定/ }).click();
   // The list opens on pending adjustments: the decided one leaves it and shows under 已批准.
   await expect(row).toHaveCount(0);
   await tab.getByTestId('adj-state-filter').click();

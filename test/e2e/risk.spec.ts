@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Locator, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { SimCharger } from '../../src-main/chargers/simulator';
-import { brokerUrl, docsScreenshot, expect, loginUrl, rpc, signIn, signInAs, test } from './fixtures';
+import { brokerUrl, docsScreenshot, expect, loginUrl, modal, rpc, signIn, signInAs, test } from './fixtures';
 
 /**
  * The Risk page (风控) against the served depot, with its state made the way the depot makes it:
@@ -68,17 +68,6 @@ async function refusal(page: Page, method: string, params: unknown): Promise<str
   const body = (await res.json()) as { ok: boolean; error?: { code: string; message: string } };
   expect(body.ok, `${method} should have been refused`).toBe(false);
   return `${body.error?.code}: ${body.error?.message}`;
-}
-
-/**
- * The open dialog with this text, once its opening animation has ended: a click on a button still
- * zooming in can land beside it on a loaded two-core machine.
- */
-async function modal(page: Page, hasText: string): Promise<Locator> {
-  const dialog = page.locator('.ant-modal').filter({ hasText });
-  await expect(dialog).toBeVisible();
-  await expect(dialog).not.toHaveClass(/zoom-(appear|enter)/);
-  return dialog;
 }
 
 async function openRisk(page: Page, tab: string | RegExp) {
