@@ -77,7 +77,17 @@ export {
   type ConfirmResult,
   type Resolution,
 } from './orders';
-export { orderForMatching, paidOrdersBetween, unmatchedByTrade, unmatchedByTradeAnyChannel, type OrderForMatching, type UnmatchedForMatching } from './lookups';
+export {
+  orderForMatching,
+  ordersForMatchingByNumbers,
+  paidOrderPagesBetween,
+  unmatchedByTrade,
+  unmatchedByTradeAnyChannel,
+  type OrderForMatching,
+  type OrderMatchRow,
+  type PaidOrderRow,
+  type UnmatchedForMatching,
+} from './lookups';
 export { handleNotification, confirmByQuery, simulateCustomerPaid } from './confirm';
 export {
   providerFor,

@@ -1,11 +1,13 @@
+import type { Statement } from 'better-sqlite3';
 import type { AppContext } from '../kernel/context';
 import { cachedStatement } from '../kernel/db/statements';
 import type { OrderState, PaymentChannel, UnmatchedState } from './schema';
 
 /**
  * What reconciliation reads of payments, by key or by day, through prepared statements it can run a
- * million times: a statement row's order by number, the orders paid in a period, and the 长款 a
- * gateway trade was already recorded as. Read-only; nothing here changes an order.
+ * million times: a statement row's order by number (one, or a statement page's at once), the orders
+ * paid in a period (in pages), and the 长款 a gateway trade was already recorded as.
+ * Read-only; nothing here changes an order.
  */
 
 export interface OrderForMatching {
@@ -25,12 +27,67 @@ export function orderForMatching(app: Pick<AppContext, 'sqlite'>, number: string
   return cachedStatement<OrderForMatching>(app.sqlite, `${ORDER} WHERE number = ?`).get(number);
 }
 
-/** Orders paid in [from, to), oldest payment first. */
-export function paidOrdersBetween(app: Pick<AppContext, 'sqlite'>, from: number, to: number): IterableIterator<OrderForMatching> {
-  return cachedStatement<OrderForMatching>(
-    app.sqlite,
-    `${ORDER} WHERE paid_at IS NOT NULL AND paid_at >= ? AND paid_at < ? AND state = 'PAID' ORDER BY paid_at, id`,
-  ).iterate(from, to);
+// `+state`: the period is read through payment_orders_paid's paid_at range. Without the `+` SQLite
+// plans over payment_orders_state_created (state = 'PAID') and sorts every PAID order ever made.
+const PAID_BETWEEN = `WHERE paid_at IS NOT NULL AND paid_at >= @from AND paid_at < @to AND +state = 'PAID'`;
+
+/**
+ * An order as a statement page's match reads it, as an array: the position of its number in the
+ * numbers asked for; the order's key (its row number: an integer unique to the order, for sets of
+ * orders inside one transaction — a VACUUM may renumber it); its id, state, channel, payable and
+ * gateway trade number.
+ */
+export type OrderMatchRow = [at: number, key: number, id: string, state: OrderState, channel: PaymentChannel, payable: number, providerTradeNo: string | null];
+
+const ORDERS_BY_NUMBER = `SELECT j.key, o.rowid, o.id, o.state, o.channel, o.payable, o.provider_trade_no
+  FROM json_each(?) j JOIN payment_orders o ON o.number = j.value`;
+
+/** Raw-mode statements of a handle (raw mode is never shared through cachedStatement). */
+const rawStatements = new WeakMap<AppContext['sqlite'], Map<string, Statement<unknown[], unknown[]>>>();
+
+function rawStatement<Row extends unknown[]>(sqlite: AppContext['sqlite'], sql: string): Statement<unknown[], Row> {
+  let byHandle = rawStatements.get(sqlite);
+  if (!byHandle) rawStatements.set(sqlite, (byHandle = new Map()));
+  let st = byHandle.get(sql);
+  if (!st) byHandle.set(sql, (st = sqlite.prepare<unknown[], unknown[]>(sql).raw()));
+  // Each SQL text here is prepared for one row type: the caller's, named beside its SQL.
+  return st as Statement<unknown[], Row>;
+}
+
+/**
+ * The orders of many numbers at once (a page of a statement, a few thousand at most): one query
+ * through the unique number index instead of one per number. A number with no order gives no row;
+ * the rows come in no promised order (each names its number's position).
+ */
+export function ordersForMatchingByNumbers(app: Pick<AppContext, 'sqlite'>, numbers: readonly string[]): OrderMatchRow[] {
+  if (numbers.length === 0) return [];
+  return rawStatement<OrderMatchRow>(app.sqlite, ORDERS_BY_NUMBER).all(JSON.stringify(numbers));
+}
+
+/** A paid order as paidOrderPagesBetween gives it: its key (as in OrderMatchRow), id, number, channel, payable, gateway trade number, paid_at. */
+export type PaidOrderRow = [key: number, id: string, number: string, channel: PaymentChannel, payable: number, providerTradeNo: string | null, paidAt: number];
+
+const PAID_COLUMNS = 'SELECT rowid, id, number, channel, payable, provider_trade_no, paid_at FROM payment_orders';
+const PAID_FIRST_PAGE = `${PAID_COLUMNS} ${PAID_BETWEEN} ORDER BY paid_at, id LIMIT @limit`;
+// After the last (paid_at, id) of a page. Spelled out: SQLite does not start an index range at a row value, so
+// `(paid_at, id) > (?, ?)` walked every earlier page again.
+const PAID_NEXT_PAGE = `${PAID_COLUMNS} WHERE paid_at IS NOT NULL AND paid_at >= @afterAt AND (paid_at > @afterAt OR id > @afterId)
+  AND paid_at < @to AND +state = 'PAID' ORDER BY paid_at, id LIMIT @limit`;
+
+/**
+ * The orders paid in [from, to), oldest payment first (then by id), a keyset page of arrays at a
+ * time: what a day of a million payments is read as, with no statement left open while the caller
+ * works on a page.
+ */
+export function* paidOrderPagesBetween(app: Pick<AppContext, 'sqlite'>, from: number, to: number, pageSize = 2_000): Generator<PaidOrderRow[]> {
+  let rows = rawStatement<PaidOrderRow>(app.sqlite, PAID_FIRST_PAGE).all({ from, to, limit: pageSize });
+  const next = rawStatement<PaidOrderRow>(app.sqlite, PAID_NEXT_PAGE);
+  for (;;) {
+    if (rows.length > 0) yield rows;
+    if (rows.length < pageSize) return;
+    const [, afterId, , , , , afterAt] = rows[rows.length - 1];
+    rows = next.all({ to, afterAt, afterId, limit: pageSize });
+  }
 }
 
 export interface UnmatchedForMatching {
