@@ -5,7 +5,7 @@ import { cachedStatement } from '../kernel/db/statements';
 import { DepotError } from '../kernel/errors';
 import { canonicalJson } from '../kernel/json';
 import { dayEnd, dayStart } from '../ledger';
-import { orderForMatching, paidOrdersBetween, unmatchedByTrade, unmatchedByTradeAnyChannel, type OrderForMatching, type PaymentChannel } from '../payments';
+import { ordersForMatchingByNumbers, paidOrderPagesBetween, unmatchedByTrade, unmatchedByTradeAnyChannel, type OrderMatchRow, type PaymentChannel } from '../payments';
 import { gatewayRefundsBetween, refundForMatching } from '../refunds';
 import { checkEnergy, type EnergyOutcome } from './energy';
 import { recordBreaks, type BreakCandidate } from './breaks';
@@ -187,29 +187,35 @@ const PAYMENT_ROWS_OF_DAY = `SELECT id, channel, trade_no, order_no, amount_fen,
 /**
  * The day's gateway payments against our orders. A day's bill can hold a million rows, so they are
  * read a page at a time as arrays (a statement of this run's own: raw mode is never shared through
- * the cache), and a break's fields are built only for a break.
+ * the cache), each page's orders are read in one lookup by their numbers, and a break's fields are
+ * built only for a break. The paid orders a row shows paid by their own trade are remembered for
+ * matchOurPayments.
  */
-function matchGatewayPayments(app: AppContext, m: DayMatch): void {
+function matchGatewayPayments(app: AppContext, m: DayMatch, paidOnStatement: Set<number>): void {
   const page = app.sqlite.prepare<unknown[], PaymentRow>(PAYMENT_ROWS_OF_DAY).raw();
   for (let after = 0; ;) {
     const rows = page.all(m.day, after);
-    for (const row of rows) matchGatewayPayment(app, m, row);
+    const orders = new Array<OrderMatchRow | undefined>(rows.length);
+    const numbers = rows.map((r) => r[3]);
+    for (const o of ordersForMatchingByNumbers(app, numbers)) orders[o[0]] = o;
+    for (let i = 0; i < rows.length; i++) matchGatewayPayment(app, m, rows[i], orders[i], paidOnStatement);
     if (rows.length < PAYMENT_PAGE) return;
     after = rows[rows.length - 1][0];
   }
 }
 
-function matchGatewayPayment(app: AppContext, m: DayMatch, row: PaymentRow): void {
-  const [, rowChannel, tradeNo, orderNo, amountFen, feeFen] = row;
-  const order = orderForMatching(app, orderNo);
-  const channel = order?.channel ?? rowChannel;
+function matchGatewayPayment(app: AppContext, m: DayMatch, row: PaymentRow, order: OrderMatchRow | undefined, paidOnStatement: Set<number>): void {
+  const [, rowChannel, tradeNo, , amountFen, feeFen] = row;
+  const channel = order ? order[4] : rowChannel;
   const c = m.channel(channel);
   c.gatewayPayments.count += 1;
   c.gatewayPayments.fen += amountFen;
   c.feesFen += feeFen;
-  if (order && order.state === 'PAID' && order.providerTradeNo === tradeNo) {
-    if (order.payable === amountFen) m.figures.matchedPayments += 1;
-    else m.breakNow({ ...paymentBreak(m, row, channel, order), kind: 'amount_mismatch', naturalKey: `amount:${tradeNo}`, gatewayFen: amountFen, oursFen: order.payable });
+  const paid = order !== undefined && order[3] === 'PAID';
+  if (paid && order[6] === tradeNo) {
+    paidOnStatement.add(order[1]);
+    if (order[5] === amountFen) m.figures.matchedPayments += 1;
+    else m.breakNow({ ...paymentBreak(m, row, channel, order), kind: 'amount_mismatch', naturalKey: `amount:${tradeNo}`, gatewayFen: amountFen, oursFen: order[5] });
     return;
   }
   const recorded = isGatewayChannel(channel) ? unmatchedByTrade(app, channel, tradeNo) : unmatchedByTradeAnyChannel(app, tradeNo);
@@ -218,41 +224,47 @@ function matchGatewayPayment(app: AppContext, m: DayMatch, row: PaymentRow): voi
     return;
   }
   const base = paymentBreak(m, row, channel, order);
-  if (order && order.state === 'PAID') m.breakNow({ ...base, kind: 'duplicate', naturalKey: `duplicate:${tradeNo}`, gatewayFen: amountFen, oursFen: 0 });
+  if (paid) m.breakNow({ ...base, kind: 'duplicate', naturalKey: `duplicate:${tradeNo}`, gatewayFen: amountFen, oursFen: 0 });
   else m.missing({ ...base, kind: 'long', naturalKey: `long:${tradeNo}`, gatewayFen: amountFen, oursFen: 0 });
 }
 
 /** What a break of a gateway payment row says about the row and its order. */
-function paymentBreak(m: DayMatch, row: PaymentRow, channel: string, order: OrderForMatching | undefined) {
+function paymentBreak(m: DayMatch, row: PaymentRow, channel: string, order: OrderMatchRow | undefined) {
   const [statementRowId, , tradeNo, orderNumber] = row;
-  return { day: m.day, channel, orderNumber, tradeNo, refundNo: null, statementRowId, orderId: order?.id ?? null, refundTaskId: null };
+  return { day: m.day, channel, orderNumber, tradeNo, refundNo: null, statementRowId, orderId: order?.[2] ?? null, refundTaskId: null };
 }
 
 /** Whether any statement shows the order paid by its trade (1 or nothing; a null trade number finds nothing). */
 const PAYMENT_OF_ORDER = "SELECT 1 FROM recon_statement_rows WHERE order_no = ? AND kind = 'payment' AND trade_no = ? LIMIT 1";
 
-function matchOurPayments(app: AppContext, m: DayMatch, from: number, to: number): void {
-  // One existence probe per paid order, as a plucked value (a statement of this run's own: pluck mode is never shared).
+/**
+ * Our orders paid in the day against the statements, in pages of arrays. An order the gateway pass
+ * saw paid by its own trade on the day's rows is on a statement; any other is probed, on any day.
+ */
+function matchOurPayments(app: AppContext, m: DayMatch, from: number, to: number, paidOnStatement: Set<number>): void {
+  // One existence probe per order not seen, as a plucked value (a statement of this run's own: pluck mode is never shared).
   const onStatement = app.sqlite.prepare<unknown[], 1>(PAYMENT_OF_ORDER).pluck();
-  for (const o of paidOrdersBetween(app, from, to)) {
-    const c = m.channel(o.channel);
-    c.ourPayments.count += 1;
-    c.ourPayments.fen += o.payable;
-    if (onStatement.get(o.number, o.providerTradeNo) !== undefined) continue;
-    m.missing({
-      kind: 'short',
-      naturalKey: `short:${o.number}`,
-      day: m.day,
-      channel: o.channel,
-      orderNumber: o.number,
-      tradeNo: o.providerTradeNo,
-      refundNo: null,
-      statementRowId: null,
-      orderId: o.id,
-      refundTaskId: null,
-      gatewayFen: 0,
-      oursFen: o.payable,
-    });
+  for (const page of paidOrderPagesBetween(app, from, to)) {
+    for (const [key, orderId, orderNumber, channel, payable, tradeNo] of page) {
+      const c = m.channel(channel);
+      c.ourPayments.count += 1;
+      c.ourPayments.fen += payable;
+      if (paidOnStatement.has(key) || onStatement.get(orderNumber, tradeNo) !== undefined) continue;
+      m.missing({
+        kind: 'short',
+        naturalKey: `short:${orderNumber}`,
+        day: m.day,
+        channel,
+        orderNumber,
+        tradeNo,
+        refundNo: null,
+        statementRowId: null,
+        orderId,
+        refundTaskId: null,
+        gatewayFen: 0,
+        oursFen: payable,
+      });
+    }
   }
 }
 
@@ -332,8 +344,9 @@ export function runDay(app: AppContext, day: string): DayResult {
     const existing = cachedStatement<DayRow>(app.sqlite, 'SELECT state FROM recon_days WHERE day = ?').get(day);
     const m = new DayMatch(day, daysBetween(day, now), windowDays);
     if (existing?.state === 'signed_off') return signedOff(app, day, m);
-    matchGatewayPayments(app, m);
-    matchOurPayments(app, m, from, to);
+    const paidOnStatement = new Set<number>();
+    matchGatewayPayments(app, m, paidOnStatement);
+    matchOurPayments(app, m, from, to, paidOnStatement);
     matchGatewayRefunds(app, m);
     matchOurRefunds(app, m, from, to);
     for (const c of Object.values(m.figures.channels)) c.netSettlementFen = c.gatewayPayments.fen - c.gatewayRefunds.fen - c.feesFen;
