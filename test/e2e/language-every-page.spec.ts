@@ -76,6 +76,10 @@ async function walk(page: Page, check: (text: string) => string[]): Promise<Reco
   return found;
 }
 
+// Each walk opens every page and tab: about 30 s on a quiet machine, 90 s and more on a loaded one
+// (a run beside other work reached the default 90 s bound). An upper bound, not a speed claim.
+test.describe.configure({ timeout: 240_000 });
+
 test('in zh-CN no page shows a stray English word', async ({ page }) => {
   await signIn(page);
   await page.getByTestId('language-switch').getByText('中文').click();
