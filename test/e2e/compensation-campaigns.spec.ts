@@ -4,7 +4,7 @@ import { openCore } from '../../src-main/boot/core';
 import { silentLogger } from '../../src-main/kernel/logger';
 import { recordFailedStarts, type FailedStart } from '../../src-main/sessions';
 import { instantOf } from '../../src-main/tariffs';
-import { docsScreenshot, expect, openApp, rpc, signIn, test } from './fixtures';
+import { docsScreenshot, expect, modal, openApp, rpc, signIn, test } from './fixtures';
 
 /**
  * The Campaigns tab against the served depot. Yesterday between 09:00 and 12:00 one charger
@@ -195,7 +195,10 @@ test('a campaign drafted in the wizard is approved by another supervisor, execut
   await approve.click();
   await expect(theirs.getByTestId('comp-detail-state')).toHaveText('已批准');
 
+  // Executing asks first, saying what will move and how much.
   await theirs.getByTestId('comp-execute').click();
+  await expect(sup.locator('.ant-popconfirm')).toContainText('将向 6 位司机发放合计 ¥60.00');
+  await sup.getByTestId('comp-execute-confirm').click();
   await expect(theirs.getByTestId('comp-detail-state')).toHaveText('已完成');
   await expect(theirs.getByTestId('comp-progress')).toContainText('100%');
   await expect(theirs.getByTestId('comp-progress-text')).toContainText('6 / 6');
@@ -225,6 +228,16 @@ test('a campaign drafted in the wizard is approved by another supervisor, execut
   await expect(row).toContainText('Completed');
   await expect(row).toContainText('¥60.00');
   await docsScreenshot(sup, 'compensation-list-en.png', { fullPage: true });
+
+  // A completed campaign is reversed from its page: a draft that must be dry-run and approved like any other.
+  await sup.getByTestId(`comp-open-${campaignId}`).click();
+  await sup.getByTestId('comp-reverse').click();
+  const reverse = await modal(sup, 'Reverse campaign');
+  await expect(reverse.getByTestId('comp-reverse-effect')).toContainText('takes back ¥60.00 from the 6 drivers credited');
+  await expect(reverse.getByTestId('comp-reverse-name')).toHaveValue(`Reversal: ${name}`);
+  await reverse.getByTestId('comp-reverse-confirm').click();
+  await expect(sup.getByTestId('comp-detail-name')).toHaveText(`Reversal: ${name}`);
+  await expect(sup.getByTestId('comp-detail-state')).toHaveText('Awaiting approval');
   await sup.context().close();
 });
 

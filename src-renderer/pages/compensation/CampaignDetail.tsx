@@ -11,6 +11,7 @@ import {
   Flex,
   Input,
   Modal,
+  Popconfirm,
   Progress,
   Row,
   Segmented,
@@ -57,15 +58,13 @@ const FINANCE: readonly Role[] = ['finance', 'supervisor', 'admin'];
 const PAGE = 20;
 const POLL_MS = 1_000;
 
-export default function CampaignDetail({ campaignId, onBack }: { campaignId: string; onBack: () => void }) {
+export default function CampaignDetail({ campaignId, onBack, onOpen }: { campaignId: string; onBack: () => void; onOpen: (id: string) => void }) {
   const { t } = useI18n();
-  const report = useReportError();
   const session = useSession();
-  const { message } = AntApp.useApp();
   const [version, setVersion] = useState(0);
   const [progress, setProgress] = useState<{ done: number; drivers: number } | null>(null);
   const [cancelling, setCancelling] = useState(false);
-  const [busy, setBusy] = useState<string | null>(null);
+  const [reversing, setReversing] = useState(false);
   const got = useQuery(() => api.compensation.get({ campaignId }), [campaignId, version]);
   const c = got.data;
 
@@ -82,34 +81,21 @@ export default function CampaignDetail({ campaignId, onBack }: { campaignId: str
     return () => clearInterval(timer);
   }, [executing]);
 
-  const act = async (name: string, fn: () => Promise<unknown>) => {
-    setBusy(name);
-    try {
-      await fn();
-      setVersion((v) => v + 1);
-    } catch (e) {
-      report(e);
-    } finally {
-      setBusy(null);
-    }
-  };
-
-  // act reports its own failure and never rejects, so the buttons start it and move on.
-  const dryRun = () => void act('dryRun', () => api.compensation.dryRun({ campaignId, limit: 0, top: 0 }));
-  // Also resumes a run that stopped (the job is unique per campaign, so a second click adds nothing) and retries failed credits.
-  const execute = (retryFailed = false) => void act('execute', () => api.compensation.execute({ campaignId, retryFailed }));
-  const exportFile = (kind: 'dry_run' | 'results') =>
-    void act(`export-${kind}`, async () => {
-      const f = await api.compensation.exportFile({ campaignId, kind });
-      downloadBase64(f.fileName, f.base64);
-      message.success(t('comp.detail.exported', { file: f.fileName, rows: f.rows }));
-    });
+  const { busy, dryRun, execute, exportFile } = useCampaignActions(campaignId, () => setVersion((v) => v + 1));
 
   if (!c) return <Card loading={got.loading} data-testid="comp-detail" />;
   const supervisor = session.can(SUPERVISORS);
   return (
     <Flex vertical gap="middle" data-testid="comp-detail">
-      <CampaignHeader campaign={c} busy={busy} onBack={onBack} onDryRun={dryRun} onExport={exportFile} onCancel={() => setCancelling(true)} />
+      <CampaignHeader
+        campaign={c}
+        busy={busy}
+        onBack={onBack}
+        onDryRun={dryRun}
+        onExport={exportFile}
+        onCancel={() => setCancelling(true)}
+        onReverse={() => setReversing(true)}
+      />
 
       <Row gutter={16}>
         <Col xs={24} xl={10}>
@@ -141,8 +127,41 @@ export default function CampaignDetail({ campaignId, onBack }: { campaignId: str
       {c.state === 'draft' ? <DryRunReport campaign={c} version={version} /> : c.state !== 'cancelled' && <ItemsCard campaign={c} version={version} />}
 
       <CancelModal campaign={c} open={cancelling} onClose={() => setCancelling(false)} onCancelled={() => (setCancelling(false), setVersion((v) => v + 1))} />
+      <ReversalModal campaign={c} open={reversing} onClose={() => setReversing(false)} onCreated={(id) => (setReversing(false), onOpen(id))} />
     </Flex>
   );
+}
+
+/** The page's buttons that call the core: each shows busy while it runs and reports its own failure. */
+function useCampaignActions(campaignId: string, onChanged: () => void) {
+  const { t } = useI18n();
+  const report = useReportError();
+  const { message } = AntApp.useApp();
+  const [busy, setBusy] = useState<string | null>(null);
+  const act = async (name: string, fn: () => Promise<unknown>) => {
+    setBusy(name);
+    try {
+      await fn();
+      onChanged();
+    } catch (e) {
+      report(e);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  // act reports its own failure and never rejects, so the buttons start it and move on.
+  const dryRun = () => void act('dryRun', () => api.compensation.dryRun({ campaignId, limit: 0, top: 0 }));
+  // Also resumes a run that stopped (the job is unique per campaign, so a second click adds nothing) and retries failed credits.
+  const execute = (retryFailed = false) => void act('execute', () => api.compensation.execute({ campaignId, retryFailed }));
+  const exportFile = (kind: 'dry_run' | 'results') =>
+    void act(`export-${kind}`, async () => {
+      const f = await api.compensation.exportFile({ campaignId, kind });
+      downloadBase64(f.fileName, f.base64);
+      message.success(t('comp.detail.exported', { file: f.fileName, rows: f.rows }));
+    });
+
+  return { busy, dryRun, execute, exportFile };
 }
 
 /** The campaign's name and state, who made and approved it, and what can be done to it now. */
@@ -153,6 +172,7 @@ interface HeaderProps {
   onDryRun(): void;
   onExport(kind: 'dry_run' | 'results'): void;
   onCancel(): void;
+  onReverse(): void;
 }
 
 function CampaignHeader({ onBack, ...actions }: HeaderProps) {
@@ -202,7 +222,7 @@ function CampaignHeader({ onBack, ...actions }: HeaderProps) {
 }
 
 /** Dry run, export and cancel, each shown to whom and when it applies. */
-function HeaderActions({ campaign: c, busy, onDryRun, onExport, onCancel }: Omit<HeaderProps, 'onBack'>) {
+function HeaderActions({ campaign: c, busy, onDryRun, onExport, onCancel, onReverse }: Omit<HeaderProps, 'onBack'>) {
   const { t } = useI18n();
   const session = useSession();
   const supervisor = session.can(SUPERVISORS);
@@ -222,6 +242,11 @@ function HeaderActions({ campaign: c, busy, onDryRun, onExport, onCancel }: Omit
       {supervisor && (c.state === 'draft' || c.state === 'approved') && (
         <Button danger onClick={onCancel} data-testid="comp-cancel">
           {t('comp.detail.cancel')}
+        </Button>
+      )}
+      {supervisor && c.state === 'completed' && c.kind !== 'reversal' && (c.summary?.credited ?? 0) > 0 && (
+        <Button danger onClick={onReverse} data-testid="comp-reverse">
+          {t('comp.reverse.button')}
         </Button>
       )}
     </Space>
@@ -255,6 +280,46 @@ function CancelForm({ campaignId, onCancelled }: { campaignId: string; onCancell
         </Button>
       </Flex>
     </Flex>
+  );
+}
+
+/**
+ * Drafting the reversal of a completed campaign: it takes back what each driver was credited (what
+ * they have not spent). The draft goes the way of every campaign: dry run, then another supervisor
+ * approves, then it is executed; nothing moves when it is drafted.
+ */
+function ReversalModal({ campaign: c, open, onClose, onCreated }: { campaign: Campaign; open: boolean; onClose(): void; onCreated(id: string): void }) {
+  const { t } = useI18n();
+  const [name, setName] = useState('');
+  const { submitting, submit } = useModalSubmit({
+    run: () => api.compensation.create({ spec: { name: name.trim(), reverses: c.id } }),
+    onDone: (created: Campaign) => onCreated(created.id),
+  });
+  useEffect(() => {
+    if (open) setName(t('comp.reverse.defaultName', { name: c.name }));
+  }, [open, c.name, t]);
+  const s = c.summary;
+  return (
+    <Modal
+      open={open}
+      title={t('comp.reverse.title', { name: c.name })}
+      onCancel={onClose}
+      onOk={() => void submit()}
+      okText={t('comp.reverse.confirm')}
+      okButtonProps={{ danger: true, loading: submitting, disabled: !name.trim(), 'data-testid': 'comp-reverse-confirm' }}
+      destroyOnHidden
+    >
+      <Flex vertical gap="small">
+        <Alert
+          type="warning"
+          showIcon
+          message={t('comp.reverse.effect', { drivers: s?.credited ?? 0, total: s?.creditedTotal.text ?? '' })}
+          data-testid="comp-reverse-effect"
+        />
+        <Typography.Text>{t('comp.reverse.name')}</Typography.Text>
+        <Input value={name} maxLength={100} onChange={(e) => setName(e.target.value)} data-testid="comp-reverse-name" />
+      </Flex>
+    </Modal>
   );
 }
 
@@ -479,9 +544,18 @@ function ExecutionActions({ campaign: c, drivers, onExecute, executeBusy, canExe
           message={t('comp.exec.ready', { drivers, total: formatQuantity(c.target, s?.approvedTotal.value ?? 0, t) })}
           action={
             canExecute ? (
-              <Button type="primary" loading={executeBusy} onClick={() => onExecute()} data-testid="comp-execute">
-                {t('comp.exec.button')}
-              </Button>
+              <Popconfirm
+                title={t('comp.exec.confirmTitle')}
+                description={t('comp.exec.confirm', { drivers, total: formatQuantity(c.target, s?.approvedTotal.value ?? 0, t) })}
+                okText={t('comp.exec.button')}
+                cancelText={t('common.cancel')}
+                okButtonProps={{ 'data-testid': 'comp-execute-confirm' }}
+                onConfirm={() => onExecute()}
+              >
+                <Button type="primary" loading={executeBusy} data-testid="comp-execute">
+                  {t('comp.exec.button')}
+                </Button>
+              </Popconfirm>
             ) : undefined
           }
         />

@@ -29,7 +29,7 @@ export default function CampaignsTab() {
   const supervisor = session.can(SUPERVISORS);
 
   if (open === 'new') return <CampaignWizard onCancel={() => setOpen('')} onCreated={(id) => setOpen(id)} />;
-  if (open) return <CampaignDetail campaignId={open} onBack={() => setOpen('')} />;
+  if (open) return <CampaignDetail key={open} campaignId={open} onBack={() => setOpen('')} onOpen={setOpen} />;
 
   return (
     <Flex vertical gap="middle" data-testid="comp-campaigns-tab">
