@@ -42,9 +42,12 @@ export type ExportThreadMessage =
 /**
  * The worker's entry: the bundles (the CLI's esbuild bundle, the desktop app's main build) put
  * export-worker.js beside the entry or one folder up from a split chunk; from the sources (tests,
- * tsx) the .ts file is loaded through tsx.
+ * tsx) the .ts file is loaded through tsx. DEPOTDESK_EXPORT_WORKER names another entry file.
  */
 function startWorker(input: ExportThreadInput): Worker | null {
+  // The benchmark runs the core from the sources but times the worker the app ships (the bundle's).
+  const given = process.env.DEPOTDESK_EXPORT_WORKER;
+  if (given) return new Worker(given, { workerData: input });
   for (const rel of ['./export-worker.js', '../export-worker.js']) {
     const url = new URL(rel, import.meta.url);
     if (fs.existsSync(fileURLToPath(url))) return new Worker(url, { workerData: input });
