@@ -80,7 +80,8 @@ export {
 export {
   orderForMatching,
   ordersForMatchingByNumbers,
-  paidOrderPagesBetween,
+  paidOrdersBetweenExcept,
+  paidTotalsBetween,
   unmatchedByTrade,
   unmatchedByTradeAnyChannel,
   type OrderForMatching,

@@ -6,7 +6,7 @@ import type { OrderState, PaymentChannel, UnmatchedState } from './schema';
 /**
  * What reconciliation reads of payments, by key or by day, through prepared statements it can run a
  * million times: a statement row's order by number (one, or a statement page's at once), the orders
- * paid in a period (in pages), and the 长款 a gateway trade was already recorded as.
+ * paid in a period (their totals, and all but those a statement already showed), and the 长款 a gateway trade was already recorded as.
  * Read-only; nothing here changes an order.
  */
 
@@ -64,30 +64,28 @@ export function ordersForMatchingByNumbers(app: Pick<AppContext, 'sqlite'>, numb
   return rawStatement<OrderMatchRow>(app.sqlite, ORDERS_BY_NUMBER).all(JSON.stringify(numbers));
 }
 
-/** A paid order as paidOrderPagesBetween gives it: its key (as in OrderMatchRow), id, number, channel, payable, gateway trade number, paid_at. */
-export type PaidOrderRow = [key: number, id: string, number: string, channel: PaymentChannel, payable: number, providerTradeNo: string | null, paidAt: number];
+/** A paid order as paidOrdersBetweenExcept gives it: its id, number, channel, payable and gateway trade number. */
+export type PaidOrderRow = [id: string, number: string, channel: PaymentChannel, payable: number, providerTradeNo: string | null];
 
-const PAID_COLUMNS = 'SELECT rowid, id, number, channel, payable, provider_trade_no, paid_at FROM payment_orders';
-const PAID_FIRST_PAGE = `${PAID_COLUMNS} ${PAID_BETWEEN} ORDER BY paid_at, id LIMIT @limit`;
-// After the last (paid_at, id) of a page. Spelled out: SQLite does not start an index range at a row value, so
-// `(paid_at, id) > (?, ?)` walked every earlier page again.
-const PAID_NEXT_PAGE = `${PAID_COLUMNS} WHERE paid_at IS NOT NULL AND paid_at >= @afterAt AND (paid_at > @afterAt OR id > @afterId)
-  AND paid_at < @to AND +state = 'PAID' ORDER BY paid_at, id LIMIT @limit`;
+/** What the orders paid in [from, to) add up to, per channel. */
+export function paidTotalsBetween(app: Pick<AppContext, 'sqlite'>, from: number, to: number): { channel: PaymentChannel; count: number; fen: number }[] {
+  return cachedStatement<{ channel: PaymentChannel; count: number; fen: number }>(
+    app.sqlite,
+    `SELECT channel, count(*) AS count, sum(payable) AS fen FROM payment_orders ${PAID_BETWEEN} GROUP BY channel ORDER BY channel`,
+  ).all({ from, to });
+}
+
+// SQLite reads the keys into a temporary index once, when the statement starts.
+const PAID_EXCEPT = `SELECT id, number, channel, payable, provider_trade_no FROM payment_orders ${PAID_BETWEEN}
+  AND rowid NOT IN (SELECT value FROM json_each(@keys)) ORDER BY paid_at, id`;
 
 /**
- * The orders paid in [from, to), oldest payment first (then by id), a keyset page of arrays at a
- * time: what a day of a million payments is read as, with no statement left open while the caller
- * works on a page.
+ * The orders paid in [from, to), oldest payment first (then by id), except those whose keys (as
+ * OrderMatchRow gives them, in the same transaction) are given: for a day of a million payments of
+ * which the statement pages already showed nearly all. One statement, read one order at a time.
  */
-export function* paidOrderPagesBetween(app: Pick<AppContext, 'sqlite'>, from: number, to: number, pageSize = 2_000): Generator<PaidOrderRow[]> {
-  let rows = rawStatement<PaidOrderRow>(app.sqlite, PAID_FIRST_PAGE).all({ from, to, limit: pageSize });
-  const next = rawStatement<PaidOrderRow>(app.sqlite, PAID_NEXT_PAGE);
-  for (;;) {
-    if (rows.length > 0) yield rows;
-    if (rows.length < pageSize) return;
-    const [, afterId, , , , , afterAt] = rows[rows.length - 1];
-    rows = next.all({ to, afterAt, afterId, limit: pageSize });
-  }
+export function paidOrdersBetweenExcept(app: Pick<AppContext, 'sqlite'>, from: number, to: number, keys: readonly number[]): IterableIterator<PaidOrderRow> {
+  return rawStatement<PaidOrderRow>(app.sqlite, PAID_EXCEPT).iterate({ from, to, keys: JSON.stringify(keys) });
 }
 
 export interface UnmatchedForMatching {

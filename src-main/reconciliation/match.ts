@@ -5,7 +5,15 @@ import { cachedStatement } from '../kernel/db/statements';
 import { DepotError } from '../kernel/errors';
 import { canonicalJson } from '../kernel/json';
 import { dayEnd, dayStart } from '../ledger';
-import { ordersForMatchingByNumbers, paidOrderPagesBetween, unmatchedByTrade, unmatchedByTradeAnyChannel, type OrderMatchRow, type PaymentChannel } from '../payments';
+import {
+  ordersForMatchingByNumbers,
+  paidOrdersBetweenExcept,
+  paidTotalsBetween,
+  unmatchedByTrade,
+  unmatchedByTradeAnyChannel,
+  type OrderMatchRow,
+  type PaymentChannel,
+} from '../payments';
 import { gatewayRefundsBetween, refundForMatching } from '../refunds';
 import { checkEnergy, type EnergyOutcome } from './energy';
 import { recordBreaks, type BreakCandidate } from './breaks';
@@ -191,7 +199,7 @@ const PAYMENT_ROWS_OF_DAY = `SELECT id, channel, trade_no, order_no, amount_fen,
  * built only for a break. The paid orders a row shows paid by their own trade are remembered for
  * matchOurPayments.
  */
-function matchGatewayPayments(app: AppContext, m: DayMatch, paidOnStatement: Set<number>): void {
+function matchGatewayPayments(app: AppContext, m: DayMatch, paidOnStatement: number[]): void {
   const page = app.sqlite.prepare<unknown[], PaymentRow>(PAYMENT_ROWS_OF_DAY).raw();
   for (let after = 0; ;) {
     const rows = page.all(m.day, after);
@@ -204,7 +212,7 @@ function matchGatewayPayments(app: AppContext, m: DayMatch, paidOnStatement: Set
   }
 }
 
-function matchGatewayPayment(app: AppContext, m: DayMatch, row: PaymentRow, order: OrderMatchRow | undefined, paidOnStatement: Set<number>): void {
+function matchGatewayPayment(app: AppContext, m: DayMatch, row: PaymentRow, order: OrderMatchRow | undefined, paidOnStatement: number[]): void {
   const [, rowChannel, tradeNo, , amountFen, feeFen] = row;
   const channel = order ? order[4] : rowChannel;
   const c = m.channel(channel);
@@ -213,7 +221,7 @@ function matchGatewayPayment(app: AppContext, m: DayMatch, row: PaymentRow, orde
   c.feesFen += feeFen;
   const paid = order !== undefined && order[3] === 'PAID';
   if (paid && order[6] === tradeNo) {
-    paidOnStatement.add(order[1]);
+    paidOnStatement.push(order[1]);
     if (order[5] === amountFen) m.figures.matchedPayments += 1;
     else m.breakNow({ ...paymentBreak(m, row, channel, order), kind: 'amount_mismatch', naturalKey: `amount:${tradeNo}`, gatewayFen: amountFen, oursFen: order[5] });
     return;
@@ -238,33 +246,33 @@ function paymentBreak(m: DayMatch, row: PaymentRow, channel: string, order: Orde
 const PAYMENT_OF_ORDER = "SELECT 1 FROM recon_statement_rows WHERE order_no = ? AND kind = 'payment' AND trade_no = ? LIMIT 1";
 
 /**
- * Our orders paid in the day against the statements, in pages of arrays. An order the gateway pass
- * saw paid by its own trade on the day's rows is on a statement; any other is probed, on any day.
+ * Our orders paid in the day against the statements: their totals per channel, then each order the
+ * gateway pass did not see paid by its own trade on the day's rows, probed on any day.
  */
-function matchOurPayments(app: AppContext, m: DayMatch, from: number, to: number, paidOnStatement: Set<number>): void {
+function matchOurPayments(app: AppContext, m: DayMatch, from: number, to: number, paidOnStatement: number[]): void {
+  for (const t of paidTotalsBetween(app, from, to)) {
+    const c = m.channel(t.channel);
+    c.ourPayments.count += t.count;
+    c.ourPayments.fen += t.fen;
+  }
   // One existence probe per order not seen, as a plucked value (a statement of this run's own: pluck mode is never shared).
   const onStatement = app.sqlite.prepare<unknown[], 1>(PAYMENT_OF_ORDER).pluck();
-  for (const page of paidOrderPagesBetween(app, from, to)) {
-    for (const [key, orderId, orderNumber, channel, payable, tradeNo] of page) {
-      const c = m.channel(channel);
-      c.ourPayments.count += 1;
-      c.ourPayments.fen += payable;
-      if (paidOnStatement.has(key) || onStatement.get(orderNumber, tradeNo) !== undefined) continue;
-      m.missing({
-        kind: 'short',
-        naturalKey: `short:${orderNumber}`,
-        day: m.day,
-        channel,
-        orderNumber,
-        tradeNo,
-        refundNo: null,
-        statementRowId: null,
-        orderId,
-        refundTaskId: null,
-        gatewayFen: 0,
-        oursFen: payable,
-      });
-    }
+  for (const [orderId, orderNumber, channel, payable, tradeNo] of paidOrdersBetweenExcept(app, from, to, paidOnStatement)) {
+    if (onStatement.get(orderNumber, tradeNo) !== undefined) continue;
+    m.missing({
+      kind: 'short',
+      naturalKey: `short:${orderNumber}`,
+      day: m.day,
+      channel,
+      orderNumber,
+      tradeNo,
+      refundNo: null,
+      statementRowId: null,
+      orderId,
+      refundTaskId: null,
+      gatewayFen: 0,
+      oursFen: payable,
+    });
   }
 }
 
@@ -344,7 +352,7 @@ export function runDay(app: AppContext, day: string): DayResult {
     const existing = cachedStatement<DayRow>(app.sqlite, 'SELECT state FROM recon_days WHERE day = ?').get(day);
     const m = new DayMatch(day, daysBetween(day, now), windowDays);
     if (existing?.state === 'signed_off') return signedOff(app, day, m);
-    const paidOnStatement = new Set<number>();
+    const paidOnStatement: number[] = [];
     matchGatewayPayments(app, m, paidOnStatement);
     matchOurPayments(app, m, from, to, paidOnStatement);
     matchGatewayRefunds(app, m);
