@@ -1,5 +1,5 @@
 import { SimCharger } from '../../src-main/chargers/simulator';
-import { brokerUrl, docsScreenshot, expect, rpc, signIn, test } from './fixtures';
+import { brokerUrl, docsScreenshot, expect, modal, rpc, signIn, test } from './fixtures';
 
 /**
  * The Chargers page against the served depot and its embedded broker: a supervisor adds a
@@ -43,10 +43,18 @@ test('a supervisor adds a station and a charger, sees it come online live, switc
   await expect(card).toHaveAttribute('data-condition', 'offline');
   await expect(card.getByTestId('charger-last-seen')).toHaveText('从未');
 
-  // Maintenance on and off (the charger is offline, so only the back office flag changes).
+  // Maintenance on and off (the charger is offline, so only the back office flag changes). Each
+  // switch is confirmed, saying what it does; going in needs a reason, which the card then shows.
   await card.getByTestId('charger-maintenance').click();
+  const into = await modal(page, `${chargerId} 转入维护`);
+  await expect(into.getByTestId('maintenance-effect')).toContainText('不能再开始新的充电');
+  await expect(into.getByTestId('maintenance-confirm')).toBeDisabled();
+  await into.getByTestId('maintenance-reason').fill('更换枪线');
+  await into.getByTestId('maintenance-confirm').click();
   await expect(card).toHaveAttribute('data-condition', 'maintenance');
+  await expect(card).toContainText('更换枪线');
   await card.getByTestId('charger-maintenance').click();
+  await (await modal(page, `${chargerId} 恢复可用`)).getByTestId('maintenance-confirm').click();
   await expect(card).toHaveAttribute('data-condition', 'offline');
 
   // A real MQTT charger logs in with the password typed above; the card follows the push events.
@@ -102,9 +110,13 @@ test('a supervisor adds a station and a charger, sees it come online live, switc
 
     // With the charger online, maintenance is also sent to it (ChangeAvailability).
     await card.getByTestId('charger-maintenance').click();
+    const again = await modal(page, `${chargerId} 转入维护`);
+    await again.getByTestId('maintenance-reason').fill('检查绝缘');
+    await again.getByTestId('maintenance-confirm').click();
     await expect(card).toHaveAttribute('data-condition', 'maintenance');
     await expect(page.locator('.ant-message')).toContainText('充电桩已确认');
     await card.getByTestId('charger-maintenance').click();
+    await (await modal(page, `${chargerId} 恢复可用`)).getByTestId('maintenance-confirm').click();
     await expect(card).toHaveAttribute('data-condition', 'online');
   } finally {
     await sim.close();

@@ -10,6 +10,7 @@ import { SUPERVISORS, useSession } from '../../session';
 import { StartSessionModal, type StartTarget } from '../sessions/StartSessionModal';
 import { AddChargerModal, AddStationModal } from './AddForms';
 import { ChargerCard, type CardActions } from './ChargerCard';
+import { MaintenanceModal, type MaintenanceTarget } from './MaintenanceModal';
 import { MessageLogDrawer } from './MessageLogDrawer';
 import { chargerCondition, type BrokerStatus, type Charger, type ChargerCondition, type Station } from './model';
 
@@ -37,12 +38,13 @@ export default function ChargersPage() {
   const [logOf, setLogOf] = useState<string | null>(null);
   const [adding, setAdding] = useState<'station' | 'charger' | null>(null);
   const [startAt, setStartAt] = useState<StartTarget | null>(null);
+  const [switching, setSwitching] = useState<MaintenanceTarget | null>(null);
   const supervisor = can(SUPERVISORS);
   const logVersion = useLiveReload(
     () => void chargers.reload(),
     () => void broker.reload(),
   );
-  const actions = useCardActions({ supervisor, reload: chargers.reload, onMessages: (c) => setLogOf(c.id), onStart: setStartAt });
+  const actions = useCardActions({ supervisor, onMaintenance: (charger, on) => setSwitching({ charger, on }), onMessages: (c) => setLogOf(c.id), onStart: setStartAt });
 
   const groups = stationGroups(stations.data ?? [], chargers.data ?? [], t('chargers.noStation'));
   const loading = (stations.loading && !stations.data) || (chargers.loading && !chargers.data);
@@ -91,6 +93,7 @@ export default function ChargersPage() {
       />
       <MessageLogDrawer chargerId={logOf} version={logVersion} onClose={() => setLogOf(null)} />
       <StartSessionModal target={startAt} onClose={() => setStartAt(null)} onStarted={() => setStartAt(null)} />
+      <MaintenanceModal target={switching} onClose={() => setSwitching(null)} onDone={() => (setSwitching(null), void chargers.reload())} />
     </Flex>
   );
 }
@@ -138,12 +141,12 @@ function useLiveReload(reloadChargers: () => void, reloadBroker: () => void): nu
 /** What a card can do: maintenance (supervisors), the message log, a walk-in start, a remote stop. */
 function useCardActions({
   supervisor,
-  reload,
+  onMaintenance,
   onMessages,
   onStart,
 }: {
   supervisor: boolean;
-  reload: () => Promise<void>;
+  onMaintenance: (c: Charger, on: boolean) => void;
   onMessages: (c: Charger) => void;
   onStart: (target: StartTarget) => void;
 }): CardActions {
@@ -163,13 +166,6 @@ function useCardActions({
     }
   }
 
-  const setMaintenance = (charger: Charger, on: boolean) =>
-    guarded(charger, async () => {
-      const r = await api.chargers.setMaintenance({ id: charger.id, maintenance: on });
-      void message.success(t(on ? 'chargers.maintenanceOn' : 'chargers.maintenanceOff', { id: charger.id }) + ' · ' + t(`chargers.availability.${r.availability}`));
-      await reload();
-    });
-
   const remoteStop = (charger: Charger, connectorId: number) =>
     guarded(charger, async () => {
       const page = await api.sessions.list({ chargerId: charger.id, limit: 20 });
@@ -185,7 +181,7 @@ function useCardActions({
   return {
     busy: busy !== null,
     onMessages,
-    onMaintenance: supervisor ? (c, on) => void setMaintenance(c, on) : undefined,
+    onMaintenance: supervisor ? onMaintenance : undefined,
     onStart: (c, k) => onStart({ chargerId: c.id, connectorId: k.connectorId }),
     onStop: (c, k) => void remoteStop(c, k.connectorId),
   };
