@@ -470,6 +470,8 @@ export const enUS: Dictionary = {
   'payments.noQr': 'The gateway returned no QR code',
   'payments.simulatePaid': 'Simulate: customer paid',
   'payments.cancel': 'Cancel order',
+  'payments.cancelTitle': 'Cancel order {number}?',
+  'payments.cancelEffect': 'Its QR code stops being payable; the coupon (¥{coupon}) and {points} points go back to the driver.',
   'payments.cancelReason': 'cancelled at the counter',
   'payments.confirm.paid': 'Paid: the wallet is credited',
   'payments.confirm.duplicate': 'This payment was already applied',

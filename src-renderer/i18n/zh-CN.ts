@@ -467,6 +467,8 @@ export const zhCN = {
   'payments.noQr': '支付渠道未返回二维码',
   'payments.simulatePaid': '模拟顾客已支付',
   'payments.cancel': '取消订单',
+  'payments.cancelTitle': '取消订单 {number}？',
+  'payments.cancelEffect': '二维码随即作废，顾客不能再支付；退回优惠券 ¥{coupon} 和积分 {points}。',
   'payments.cancelReason': '柜台取消',
   'payments.confirm.paid': '已收款，钱包已入账',
   'payments.confirm.duplicate': '该笔支付已处理过',

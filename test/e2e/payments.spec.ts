@@ -26,6 +26,14 @@ test('the counter sells a package, the customer pays, and a late payment is reso
   const wallet = await rpc<{ wallet: { balance: { yuan: string } } }>(page, 'wallet.show', { driverId: driver.id });
   expect(wallet.wallet.balance.yuan).toBe('220.00');
 
+  // A second order, not paid: cancelling it asks first, saying what it does and what comes back.
+  await page.getByTestId('payments-create').click();
+  await expect(page.getByTestId('payments-order')).toContainText('待支付');
+  await page.getByTestId('payments-cancel').click();
+  await expect(page.locator('.ant-popconfirm')).toContainText('二维码随即作废');
+  await page.getByTestId('payments-cancel-confirm').click();
+  await expect(page.getByTestId('payments-order')).toContainText('已取消');
+
   const late = await rpc<{ id: string; number: string }>(page, 'payments.createOrder', { driverId: driver.id, amount: '50.00', channel: 'alipay' });
   await rpc(page, 'payments.cancelOrder', { orderId: late.id, reason: 'walked away' });
   await rpc(page, 'payments.confirm', { orderId: late.id });

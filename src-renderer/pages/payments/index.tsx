@@ -1,5 +1,5 @@
 import { useMemo, useRef, useState } from 'react';
-import { App as AntApp, Button, Card, Descriptions, Flex, Form, Input, InputNumber, Modal, Radio, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
+import { App as AntApp, Button, Card, Descriptions, Flex, Form, Input, InputNumber, Modal, Popconfirm, Radio, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
 import type { MethodOutput } from '../../../src-main/contract/types';
 import { api, useDepotEvents } from '../../api';
 import { useI18n, type I18nKey } from '../../i18n';
@@ -232,17 +232,32 @@ function OrderCard({ order, version }: { order: Order; version: number }) {
         <Descriptions.Item label={t('payments.col.expires')}>{formatTime(shown.expiresAt)}</Descriptions.Item>
         {shown.providerError && <Descriptions.Item label={t('payments.col.gateway')}>{shown.providerError}</Descriptions.Item>}
       </Descriptions>
-      {shown.state === 'PENDING_PAYMENT' && (
-        <Space>
-          <Button type="primary" onClick={() => void simulatePaid()} data-testid="payments-simulate-paid">
-            {t('payments.simulatePaid')}
-          </Button>
-          <Button danger onClick={() => void cancel()} data-testid="payments-cancel">
-            {t('payments.cancel')}
-          </Button>
-        </Space>
-      )}
+      {shown.state === 'PENDING_PAYMENT' && <PendingActions order={shown} onPaid={() => void simulatePaid()} onCancel={() => void cancel()} />}
     </Card>
+  );
+}
+
+/** A pending order's buttons: the simulated payment (demo gateway), and cancelling, confirmed with what it gives back. */
+function PendingActions({ order, onPaid, onCancel }: { order: Order; onPaid(): void; onCancel(): void }) {
+  const { t } = useI18n();
+  return (
+    <Space>
+      <Button type="primary" onClick={onPaid} data-testid="payments-simulate-paid">
+        {t('payments.simulatePaid')}
+      </Button>
+      <Popconfirm
+        title={t('payments.cancelTitle', { number: order.number })}
+        description={t('payments.cancelEffect', { coupon: order.coupon.amount.yuan, points: order.points })}
+        okText={t('payments.cancel')}
+        cancelText={t('common.cancel')}
+        okButtonProps={{ danger: true, 'data-testid': 'payments-cancel-confirm' }}
+        onConfirm={onCancel}
+      >
+        <Button danger data-testid="payments-cancel">
+          {t('payments.cancel')}
+        </Button>
+      </Popconfirm>
+    </Space>
   );
 }
 
