@@ -62,11 +62,14 @@ export function cliEntry(root) {
   return path.join(cliOutDir(root), build.dir, 'run.js');
 }
 
+/** The worker entries this tree has (a project without a worker, like the bundle tests' own, builds without one). */
+const presentWorkers = (root) => Object.fromEntries(Object.entries(WORKERS).filter(([, file]) => fs.existsSync(path.join(root, file))));
+
 /** esbuild's settings: one ESM bundle for Node 20, every package left in node_modules. */
 function buildOptions(root, outdir) {
   return {
     absWorkingDir: root,
-    entryPoints: { run: ENTRY, ...WORKERS },
+    entryPoints: { run: ENTRY, ...presentWorkers(root) },
     outdir,
     bundle: true,
     splitting: true,
