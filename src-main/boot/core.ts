@@ -3,12 +3,16 @@ import { loadConfig, parseOverrides, resolvePaths, type Config, type DataPaths }
 import { createAppContext, type AppContext, type RuntimeState } from '../kernel/context';
 import type { Logger } from '../kernel/logger';
 import { privateDir } from '../kernel/private-files';
+import { isDepotError } from '../kernel/errors';
+import { sealAuditChain } from '../operators';
+import { sealLedgerChain } from '../ledger';
 
 /**
  * Start-up and shut-down order, the same for Electron, `serve` and the CLI:
  *   1. resolve the data directory and read config (+ one-run overrides)
  *   2. open SQLite, apply pragmas, migrate (refusing a newer or edited schema); the full integrity
- *      check is doctor's and each backup's, not every start's
+ *      check is doctor's and each backup's, not every start's; seal the rows written before the
+ *      keyed chains existed (once, kernel/chain.ts)
  *   3. start the services the mode needs (HTTP, IPC, later: jobs, broker) — done by the caller
  * Stop runs the reverse: services first, the database last.
  */
@@ -32,7 +36,7 @@ export function resolveCoreConfig(opts: Pick<CoreOptions, 'dataDir' | 'db' | 'ov
 export function openCore(opts: CoreOptions): AppContext {
   const { paths, config } = resolveCoreConfig(opts);
   privateDir(paths.dataDir);
-  return createAppContext({
+  const app = createAppContext({
     paths,
     config,
     mode: opts.mode,
@@ -41,4 +45,13 @@ export function openCore(opts: CoreOptions): AppContext {
     nativeBinding: opts.nativeBinding,
     migrationsDir: opts.migrationsDir,
   });
+  try {
+    sealAuditChain(app);
+    sealLedgerChain(app);
+  } catch (e) {
+    // A depot whose key is missing still opens, so `doctor` and the verifiers can say so.
+    if (!isDepotError(e)) throw e;
+    app.log.error({ err: e }, 'could not seal the keyed chains');
+  }
+  return app;
 }

@@ -5,6 +5,8 @@ import { MAX_AMOUNT_FEN, formatFen } from '../money';
 import { ACCOUNT_COLUMNS, type AccountRow } from './accounts';
 import { CREDITS_MUST_NOT_EXCEED_DEBITS, DEBITS_MUST_NOT_EXCEED_CREDITS, PHASES, TRANSFER_CODES, type HoldStatus, type Phase, type TransferCode } from './schema';
 import { canonicalJson } from '../kernel/json';
+import { chainMac, writerChainKey } from '../kernel/chain';
+import { ledgerChainTip, transferContent } from './chain';
 
 /**
  * The transfer engine: TigerBeetle's accounts-and-transfers model on SQLite. Business operations
@@ -14,6 +16,10 @@ import { canonicalJson } from '../kernel/json';
  * A batch is linked: all its transfers commit in one BEGIN IMMEDIATE transaction or none does.
  * Within a batch transfers apply in order, each seeing the balances the earlier ones left, and
  * each is checked against its accounts' balance flags at that point.
+ *
+ * Every transfer is chained: it carries the HMAC of the previous transfer's mac and its own
+ * content, under the chain key kept outside the database (ledger/chain.ts). A batch reads the
+ * chain's tip once, inside its transaction, when it writes its first transfer.
  *
  * The hot path is hand-written SQL through prepared statements cached per connection: the
  * benchmark (bench/ledger.ts) holds it to a ratio of a raw insert.
@@ -163,8 +169,8 @@ export function statements(sqlite: Sqlite): Statements {
     // Positional parameters: binding by name costs a lookup per column on the hot path.
     insertTransfer: sqlite.prepare(
       `INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount, code, phase, pending_id, expires_at,
-         reverses_id, batch, memo, session_id, order_id, campaign_id, statement_row, debt_id, operator_id, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         reverses_id, batch, memo, session_id, order_id, campaign_id, statement_row, debt_id, operator_id, created_at, mac)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     // One transaction wrapper per connection: better-sqlite3 builds four functions for each
     // db.transaction() call, which is most of a single transfer's JavaScript cost.
@@ -194,6 +200,8 @@ export function statements(sqlite: Sqlite): Statements {
  */
 export class Batch {
   private batchId: number | null = null;
+  /** The ledger chain's tip as this batch has extended it; read when the batch writes its first transfer. */
+  private tip: { key: import('node:crypto').KeyObject; mac: string } | null = null;
   private readonly accounts = new Map<string, { row: AccountRow; orig: [number, number, number, number] }>();
 
   constructor(
@@ -212,6 +220,16 @@ export class Batch {
       this.batchId = Number(statements(this.sqlite).insertBatch.run(this.at, this.operatorId, this.operationKey).lastInsertRowid);
     }
     return this.batchId;
+  }
+
+  /** The mac of a transfer this batch is about to write: chained from the previous one. */
+  chain(content: string): string {
+    if (this.tip === null) {
+      const key = writerChainKey(this.sqlite);
+      this.tip = { key, mac: ledgerChainTip(this.sqlite, key) };
+    }
+    this.tip.mac = chainMac(this.tip.key, this.tip.mac, content);
+    return this.tip.mac;
   }
 
   /** The account as this batch sees it (earlier transfers in the batch applied). */
@@ -545,6 +563,7 @@ function insertTransfer(batch: Batch, s: Statements, req: TransferRequest, phase
       row.debtId,
       row.operatorId,
       row.createdAt,
+      batch.chain(transferContent(row, batch.operationKey)),
     ).lastInsertRowid,
   );
   return row;

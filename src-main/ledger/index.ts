@@ -74,6 +74,7 @@ export {
   type StatementLine,
 } from './queries';
 export { verifyLedger } from './verify';
+export { sealLedgerChain, ledgerHead } from './chain';
 export { trialBalance, driverMovements, couponsOutstanding, type TrialLine, type MovementByCode, type CouponOutstanding } from './reporting';
 export { driverContacts, driversMatching, transfersOfSession, transferFacts, netRefundedFen, debtCollected, resettlementResult } from './lookups';
 export { ledgerFigures, ledgerDemoStep } from './system';

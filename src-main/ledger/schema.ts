@@ -182,6 +182,8 @@ export const ledgerTransfers = sqliteTable(
     debtId: text('debt_id'),
     operatorId: text('operator_id'),
     createdAt: integer('created_at').notNull(),
+    /** The keyed chain value (ledger/chain.ts): HMAC over the previous transfer's mac and this one's content. Null only for transfers sealed at the upgrade. */
+    mac: text('mac'),
   },
   (t) => [
     uniqueIndex('ledger_transfers_id_unique').on(t.id),

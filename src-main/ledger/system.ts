@@ -39,6 +39,12 @@ export function ledgerFigures(app: AppContext, dayStart: number): Figure[] {
   ];
 }
 
+function warningText(warnings: readonly { kind: string; message: string }[]): string {
+  const holds = warnings.filter((w) => w.kind === 'hold_past_expiry').length;
+  const rest = warnings.filter((w) => w.kind !== 'hold_past_expiry').map((w) => w.message);
+  return [...(holds > 0 ? [`${holds} hold(s) past expiry wait for the expiry job`] : []), ...rest].join('; ');
+}
+
 export function ledgerDoctorCheck(app: AppContext): DoctorCheck {
   const r = verifyLedger(app);
   const summary = `${r.counts.transfers} transfers, ${r.counts.accounts} accounts, ${r.counts.openHolds} open holds, checked in ${r.durationMs} ms`;
@@ -46,7 +52,7 @@ export function ledgerDoctorCheck(app: AppContext): DoctorCheck {
     return {
       name: 'ledger',
       ok: true,
-      detail: r.warnings.length > 0 ? `${summary}; ${r.warnings.length} hold(s) past expiry wait for the expiry job` : `${summary}; all invariants hold`,
+      detail: r.warnings.length > 0 ? `${summary}; all invariants hold; ${warningText(r.warnings)}` : `${summary}; all invariants hold`,
     };
   }
   return {

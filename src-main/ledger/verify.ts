@@ -1,6 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { Sqlite } from '../kernel/db/connection';
 import { expectRow } from '../kernel/db/rows';
+import { keyMissing, readChainKey, readCheckpoints, readSeal, trustedHeads, walkChain, type ChainRow, type Head } from '../kernel/chain';
+import { lastAuditByOperator } from '../operators';
+import { CHAIN_COLUMNS, rawTransferContent } from './chain';
 
 /**
  * `depotdesk ledger verify`: recomputes what the ledger promises from its own history and lists
@@ -21,8 +24,26 @@ import { expectRow } from '../kernel/db/rows';
  *   settled_twice         one session's revenue booked by more than one settlement (its one
  *                         re-settlement, resettle:<session>, corrects it and is not counted), or
  *                         a re-settlement of a session that was never settled
+ *   chain_key_missing     the chain key file beside the database is gone: nothing below can be checked
+ *   chain_broken          the keyed chain breaks at a transfer: it was inserted (a forged transfer,
+ *                         even one that balances), edited or removed by hand; or a signed
+ *                         checkpoint recorded a head the chain no longer has (the last transfers
+ *                         were removed)
+ *   checkpoint_forged     a checkpoint whose signature does not hold
+ *   batch_mismatch        a transfer whose batch is missing, or whose operator or time differ from its batch's
+ *
+ * Which transfers are legitimate (issue 19): every transfer belongs to a batch in the keyed
+ * chain, which only the engine extends (the key is outside the database): that is what proves a
+ * transfer was written by DepotDesk, not by someone with the file, and it is a violation when it
+ * fails. A batch names the operator it was made for, or nobody for a system path (charger
+ * settlement, the sweeper, the expiry and order-timeout jobs). An operator's batches come from
+ * audited commands — the command's row is written when it returns, a job's batch (a refund payout,
+ * a campaign run) follows the audited approval, a campaign chunk writes its row in its own
+ * transaction — so an operator with batches and no audit row at all is reported (a warning: a
+ * command killed between its commit and its audit row leaves exactly that, legitimately).
  * Warnings (reported, not failures):
  *   hold_past_expiry      a pending hold past its expiry: releasing it is the expiry job's work
+ *   unaudited_batch       a batch made for an operator who has no row at all in the audit log
  */
 
 export const REQUIRED_TRIGGERS = [
@@ -55,6 +76,8 @@ export interface VerifyReport {
   at: number;
   durationMs: number;
   counts: { accounts: number; transfers: number; holds: number; openHolds: number; debts: number; operations: number };
+  /** The keyed chain: its key file, its head, and how many signed checkpoints it was held to. */
+  chain: { keyFile: string; key: 'ok' | 'missing'; head: Head | null; checkpoints: number };
   totals: Record<string, { debitsPosted: number; creditsPosted: number; debitsPending: number; creditsPending: number }>;
   violations: Finding[];
   warnings: Finding[];
@@ -128,6 +151,8 @@ export function verifyLedger(app: { sqlite: Sqlite; clock: { now(): number } }):
     checkReversals(run);
     checkDebts(run);
     checkSettledOnce(run);
+    const chain = checkChain(run);
+    checkBatches(run);
     const counts = {
       accounts: accounts.length,
       transfers: one<{ n: number }>(run, 'SELECT count(*) AS n FROM ledger_transfers').n,
@@ -141,6 +166,7 @@ export function verifyLedger(app: { sqlite: Sqlite; clock: { now(): number } }):
       at: run.now,
       durationMs: Math.round((performance.now() - t0) * 10) / 10,
       counts,
+      chain,
       totals,
       violations: run.violations,
       warnings: run.warnings,
@@ -371,6 +397,64 @@ function checkSettledOnce(run: Run): void {
       kind: 'settled_twice',
       session: r.sessionId,
       message: r.n > 1 ? `session ${r.sessionId} was settled by ${r.n} different batches` : `session ${r.sessionId} was re-settled but never settled`,
+    });
+  }
+}
+
+/** chain_key_missing, chain_broken, checkpoint_forged: the keyed chain from its genesis, held to every signed checkpoint. */
+function checkChain(run: Run): VerifyReport['chain'] {
+  const found = readChainKey(run.db);
+  if (found.state === 'missing') {
+    run.violations.push({ kind: 'chain_key_missing', message: keyMissing(found.file).message });
+    return { keyFile: found.file, key: 'missing', head: null, checkpoints: 0 };
+  }
+  const trusted = trustedHeads(found.key, 'ledger', readCheckpoints(run.db));
+  for (const where of trusted.forged) {
+    run.violations.push({ kind: 'checkpoint_forged', message: `checkpoint ${where}: its signature does not hold (edited, or not made with this depot's key)` });
+  }
+  const st = run.db
+    .prepare<[], unknown[]>(`SELECT t.seq, t.mac, ${CHAIN_COLUMNS}, b.operation_key FROM ledger_transfers t LEFT JOIN ledger_batches b ON b.id = t.batch ORDER BY t.seq`)
+    .raw();
+  function* rows(): Generator<ChainRow> {
+    for (const raw of st.iterate()) yield { id: raw[0] as number, mac: raw[1] as string | null, content: rawTransferContent(raw.slice(2)) };
+  }
+  const walk = walkChain(found.key, 'ledger', readSeal(run.db, 'ledger'), rows(), trusted.heads);
+  if (walk.broken) {
+    const id = run.db.prepare<[number], string>('SELECT id FROM ledger_transfers WHERE seq = ?').pluck().get(walk.broken.id);
+    run.violations.push({
+      kind: 'chain_broken',
+      ...(id ? { transfer: id } : {}),
+      message: `ledger chain at ${id ? `transfer ${id} (seq ${walk.broken.id})` : `seq ${walk.broken.id}`}: ${walk.broken.reason}`,
+    });
+  }
+  return { keyFile: found.file, key: 'ok', head: walk.head, checkpoints: trusted.heads.length };
+}
+
+/** batch_mismatch and unaudited_batch: each transfer against its batch, each operator batch against the audit log. */
+function checkBatches(run: Run): void {
+  for (const r of all<{ id: string; batch: number; found: number | null }>(
+    run,
+    `SELECT t.id, t.batch, b.id AS found FROM ledger_transfers t LEFT JOIN ledger_batches b ON b.id = t.batch
+     WHERE b.id IS NULL OR b.at <> t.created_at OR b.operator_id IS NOT t.operator_id`,
+  )) {
+    run.violations.push({
+      kind: 'batch_mismatch',
+      transfer: r.id,
+      message:
+        r.found === null ? `transfer ${r.id} names batch ${r.batch}, which does not exist` : `transfer ${r.id}: its operator or time differ from batch ${r.batch}'s`,
+    });
+  }
+  const audited = lastAuditByOperator({ sqlite: run.db });
+  for (const b of all<{ operatorId: string; batches: number; first: number; firstKey: string | null }>(
+    run,
+    `WITH per AS (SELECT operator_id, count(*) AS batches, min(id) AS first FROM ledger_batches WHERE operator_id IS NOT NULL GROUP BY operator_id)
+     SELECT per.operator_id AS operatorId, per.batches, per.first, x.operation_key AS firstKey
+     FROM per JOIN ledger_batches x ON x.id = per.first`,
+  )) {
+    if (audited.has(b.operatorId)) continue;
+    run.warnings.push({
+      kind: 'unaudited_batch',
+      message: `${b.batches} batch(es) from ${b.first}${b.firstKey ? ` (${b.firstKey})` : ''} on were made for operator ${b.operatorId}, who has no row in the audit log`,
     });
   }
 }

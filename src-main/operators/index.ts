@@ -5,7 +5,7 @@ import { operatorsDemoStep } from './demo';
 import { auditDoctorCheck, operatorFigures } from './system';
 
 export { ROLES, type Role, operators, auditLog } from './schema';
-export { appendAudit, verifyAudit, summarizeInput, type AuditVerdict } from './audit';
+export { appendAudit, verifyAudit, summarizeInput, sealAuditChain, auditHead, lastAuditByOperator, type AuditVerdict } from './audit';
 export {
   authenticate,
   createOperator,

@@ -41,6 +41,8 @@ export const auditLog = sqliteTable(
     result: text('result').notNull(),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
+    /** The keyed chain value (kernel/chain.ts): HMAC over the previous row's mac and this row's hash. Null only for rows sealed at the upgrade. */
+    mac: text('mac'),
   },
   (t) => [index('audit_log_at').on(t.at), index('audit_log_operator').on(t.operatorId)],
 );

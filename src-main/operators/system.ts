@@ -12,12 +12,17 @@ export const operatorFigures: FigureProvider = (app, dayStart) => {
   ];
 };
 
-/** The audit log's hash chain is intact: no row was edited, removed or inserted by hand. */
+/** The audit log's chains are intact and hold every signed checkpoint: no row was edited, removed or inserted by hand. */
 export function auditDoctorCheck(app: AppContext): DoctorCheck {
   const audit = verifyAudit(app);
+  const problem = audit.broken
+    ? audit.broken.id > 0
+      ? `audit row ${audit.broken.id}: ${audit.broken.reason}`
+      : audit.broken.reason
+    : `checkpoint ${audit.checkpoints.forged.join(', ')}: its signature does not hold`;
   return {
     name: 'audit_chain',
     ok: audit.ok,
-    detail: audit.ok ? `${audit.rows} audit rows, chain intact` : `audit row ${audit.broken!.id}: ${audit.broken!.reason}`,
+    detail: audit.ok ? `${audit.rows} audit rows, keyed chain intact, held to ${audit.checkpoints.checked} checkpoint(s)` : problem,
   };
 }

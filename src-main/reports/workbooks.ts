@@ -1,3 +1,4 @@
+import { checkpointLine, latestCheckpoint } from '../kernel/chain';
 import fs from 'node:fs';
 import type { AppContext } from '../kernel/context';
 import { reconReportFileName, writeReconReport } from '../reconciliation';
@@ -42,6 +43,8 @@ const T = {
     info: '说明',
     period: '期间',
     made: '生成时间',
+    checkpoint: '账本与审计链校验点',
+    noCheckpoint: '尚无（每日 23:55 及每次备份时生成）',
     station: '站点',
     charger: '充电桩',
     tou: '时段',
@@ -78,6 +81,8 @@ const T = {
     info: 'About',
     period: 'Period',
     made: 'Made at',
+    checkpoint: 'Ledger and audit chain checkpoint',
+    noCheckpoint: 'none yet (taken daily at 23:55 and with every backup)',
     station: 'Station',
     charger: 'Charger',
     tou: 'Period (TOU)',
@@ -118,6 +123,11 @@ export function reportFileName(p: Pick<ReportParams, 'kind' | 'from' | 'to' | 'l
   return `${title}-${period}.xlsx`.replace(/[\\/:*?"<>|]/g, '_');
 }
 
+function checkpointText(app: AppContext, none: string): string {
+  const c = latestCheckpoint(app.sqlite);
+  return c ? checkpointLine(c) : none;
+}
+
 export async function writeReport(app: AppContext, p: ReportParams, file: string, onRows?: (n: number) => void): Promise<number> {
   if (p.kind === 'reconciliation') {
     // The finance reconciliation report is reconciliation's own workbook (its summary, breaks, energy
@@ -132,6 +142,8 @@ export async function writeReport(app: AppContext, p: ReportParams, file: string
   await writeInfoSheet(wb, t.info, [
     [title, p.kind === 'list' ? JSON.stringify(p.filter ?? {}) : p.from === p.to ? p.from : `${p.from} — ${p.to}`],
     [t.made, new Date(app.clock.now()).toISOString()],
+    // The signed chain heads, on paper: a later truncation of the books shows against them (kernel/chain.ts).
+    ...(p.kind === 'list' ? [] : [[t.checkpoint, checkpointText(app, t.noCheckpoint)] as [string, string]]),
   ]);
   const opts = { zone: app.clock.timeZone, totalsLabel: t.total, onRows };
   let rows = 0;

@@ -3,24 +3,27 @@ import type { FigureProvider } from '../kernel/plugins';
 import { systemFigures } from './dashboard';
 import { nightlyBackupCron, nightlyBackupWorker } from './jobs';
 import { systemMethods } from './methods';
+import { chainCheckpointCron, chainCheckpointWorker } from './checkpoints';
 
 export { systemMethods, backupFileName } from './methods';
 export { dashboardSummary, startOfBusinessDay } from './dashboard';
 export { runDoctor, brokerCheck } from './doctor';
 export { runDemo } from './demo';
 export { nightlyBackupWorker, nightlyBackupCron, rotateBackups } from './jobs';
+export { latestCheckpoint, checkpointLine } from '../kernel/chain';
+export { takeCheckpoint, backupWithCheckpoint, chainCheckpointWorker, chainCheckpointCron } from './checkpoints';
 export type { Figure, FigureProvider, DoctorCheck, DoctorOptions, DemoStep } from '../kernel/plugins';
 
 /**
- * The system module: about, the dashboard, backups. It is composed last because the dashboard
+ * The system module: about, the dashboard, backups and chain checkpoints. It is composed last because the dashboard
  * shows every module's figures: `figures` is asked of the finished composition at call time.
  */
 export function systemModule(figures: () => readonly FigureProvider[]) {
   return defineModule({
     name: 'system',
     methods: systemMethods(figures),
-    workers: [nightlyBackupWorker],
-    crons: [nightlyBackupCron],
+    workers: [nightlyBackupWorker, chainCheckpointWorker],
+    crons: [nightlyBackupCron, chainCheckpointCron],
     figures: systemFigures,
   });
 }

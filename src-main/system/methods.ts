@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ALL_ROLES, SUPERVISORS, method } from '../kernel/method';
-import { backupDatabase } from '../kernel/db/backup';
+import { backupWithCheckpoint } from './checkpoints';
 import type { FigureProvider } from '../kernel/plugins';
 import { dashboardSummary } from './dashboard';
 
@@ -52,14 +52,15 @@ export function systemMethods(figures: () => readonly FigureProvider[]) {
       handler: ({ app }) => dashboardSummary(app, figures()),
     }),
     'system.backup': method({
-      summary: 'Write an online backup of the database into the backups folder.',
+      summary: 'Write an online backup of the database into the backups folder, with a signed checkpoint of the audit and ledger chains beside it.',
       kind: 'command',
       roles: SUPERVISORS,
       input: z.strictObject({}),
       output: z.object({ file: z.string(), bytes: z.number(), pages: z.number() }),
-      handler: ({ app }) => {
+      handler: async ({ app }) => {
         const dir = app.config.backup.dir || app.paths.backupDir;
-        return backupDatabase(app.sqlite, path.join(dir, backupFileName(app.clock.now())));
+        const { file, bytes, pages } = await backupWithCheckpoint(app, path.join(dir, backupFileName(app.clock.now())));
+        return { file, bytes, pages };
       },
     }),
   };

@@ -1,6 +1,40 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src-main/operators';
+import { rowHash } from '../../src-main/operators/audit';
+import type { AppContext } from '../../src-main/kernel/context';
+import { runDoctor } from '../../src-main/system';
+import { depot } from '../../src-main/modules';
 import { addOperator, call, makeApp, ok } from '../helpers';
+
+type Row = { id: number; at: number; operatorId: string | null; operatorName: string | null; transport: string; method: string; inputSummary: string; result: string };
+
+/** What someone with the file and no key does: edits row `id` and recomputes the unkeyed SHA-256 chain from there on. */
+function editAndRechain(app: AppContext, id: number, inputSummary: string): void {
+  const db = app.sqlite;
+  db.exec('DROP TRIGGER IF EXISTS audit_log_no_update');
+  const rows = db
+    .prepare(
+      `SELECT id, at, operator_id AS operatorId, operator_name AS operatorName, transport, method, input_summary AS inputSummary, result
+       FROM audit_log WHERE id >= ? ORDER BY id`,
+    )
+    .all(id) as Row[];
+  let prev = id === 1 ? '0'.repeat(64) : (db.prepare('SELECT hash FROM audit_log WHERE id = ?').get(id - 1) as { hash: string }).hash;
+  for (const r of rows) {
+    const row = r.id === id ? { ...r, inputSummary } : r;
+    const hash = rowHash(prev, row);
+    db.prepare('UPDATE audit_log SET input_summary = ?, prev_hash = ?, hash = ? WHERE id = ?').run(row.inputSummary, prev, hash, r.id);
+    prev = hash;
+  }
+}
+
+async function auditedDepot(rows: number) {
+  const t = makeApp();
+  const admin = await addOperator(t.app, 'admin');
+  for (let i = 0; i < rows; i += 1) await ok(t.app, admin, 'operators.create', { name: `op${i}x`, role: 'operator', password: 'longenough' });
+  return { ...t, admin };
+}
 
 describe('the audit log', () => {
   it('every command appends who, when, what and the result, with secrets removed', async () => {
@@ -46,7 +80,7 @@ describe('the audit log', () => {
     for (const name of ['aa', 'bb', 'cc', 'dd']) {
       await ok(app, admin, 'operators.create', { name, role: 'operator', password: 'longenough' });
     }
-    expect(verifyAudit(app)).toEqual({ ok: true, rows: 4, broken: null });
+    expect(verifyAudit(app)).toMatchObject({ ok: true, rows: 4, broken: null });
     // Whoever tampers must first drop the trigger; the chain still catches them.
     app.sqlite.exec('DROP TRIGGER audit_log_no_update');
     app.sqlite.prepare("UPDATE audit_log SET input_summary = '{}' WHERE id = 3").run();
@@ -62,5 +96,40 @@ describe('the audit log', () => {
     app.sqlite.exec('DROP TRIGGER audit_log_no_delete');
     app.sqlite.prepare('DELETE FROM audit_log WHERE id = 2').run();
     expect(verifyAudit(app)).toMatchObject({ ok: false, broken: { id: 3, reason: 'row 2 is missing before row 3' } });
+  });
+
+  it('an edited row whose SHA-256 chain was recomputed still breaks the keyed chain at that row', async () => {
+    const { app } = await auditedDepot(5);
+    editAndRechain(app, 3, '{"name":"nobody"}');
+    expect(verifyAudit(app)).toMatchObject({ ok: false, broken: { id: 3, reason: expect.stringMatching(/edited or inserted by hand/) } });
+  });
+
+  it('the last rows removed show against the checkpoint each backup records, beside the database and beside the copy', async () => {
+    const { app, admin } = await auditedDepot(3);
+    const backup = await ok<{ file: string }>(app, admin, 'system.backup');
+    const sidecar = `${backup.file}.checkpoint.json`;
+    expect(fs.statSync(sidecar).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(fs.readFileSync(sidecar, 'utf8'))).toMatchObject({ audit: { id: 3 }, sig: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    // The backup itself is audited (row 4); removing rows 3 and 4 leaves a chain valid on its own.
+    app.sqlite.exec('DROP TRIGGER audit_log_no_delete');
+    app.sqlite.prepare('DELETE FROM audit_log WHERE id >= 3').run();
+    expect(verifyAudit(app)).toMatchObject({ ok: false, broken: { id: 2, reason: expect.stringMatching(/recorded 3: the last rows were removed/) } });
+    // Someone who also empties the checkpoint file beside the database: the copy's checkpoint still holds them.
+    fs.rmSync(path.join(path.dirname(app.paths.dbFile), 'chain-checkpoints.jsonl'));
+    expect(verifyAudit(app).ok).toBe(true);
+    fs.copyFileSync(sidecar, path.join(path.dirname(app.paths.dbFile), 'chain-checkpoints.jsonl'));
+    expect(verifyAudit(app).ok).toBe(false);
+  });
+
+  it('without its key file the log is reported, not re-keyed, and doctor says so', async () => {
+    const { app, admin } = await auditedDepot(2);
+    const keyFile = path.join(path.dirname(app.paths.dbFile), 'chain-key');
+    fs.rmSync(keyFile);
+    expect(verifyAudit(app)).toMatchObject({ ok: false, key: { state: 'missing' }, broken: { reason: expect.stringContaining(keyFile) } });
+    const doctor = await runDoctor(app, depot.doctorChecks);
+    expect(doctor.checks.find((c) => c.name === 'audit_chain')).toMatchObject({ ok: false, detail: expect.stringMatching(/chain key .* is missing/) });
+    expect(doctor.checks.find((c) => c.name === 'ledger')).toMatchObject({ ok: false });
+    expect(fs.existsSync(keyFile)).toBe(false);
+    void admin;
   });
 });

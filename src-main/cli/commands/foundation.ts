@@ -4,9 +4,8 @@ import { resolveCoreConfig } from '../../boot/core';
 import { ensureInstanceToken } from '../../kernel/token';
 import { startBrowserMode } from '../../boot/serve';
 import { DepotError } from '../../kernel/errors';
-import { backupDatabase } from '../../kernel/db/backup';
-import { ROLES, operatorCount, verifyAudit } from '../../operators';
-import { backupFileName, runDemo, runDoctor } from '../../system';
+import { ROLES, operatorCount, verifyAudit, type AuditVerdict } from '../../operators';
+import { backupFileName, backupWithCheckpoint, checkpointLine, runDemo, runDoctor } from '../../system';
 import { depot } from '../../modules';
 import { readPassword, UsageError, type Command } from '../framework';
 
@@ -82,19 +81,25 @@ export const foundationCommands: Command[] = [
     async run(cx) {
       const app = cx.openApp();
       const out = (cx.args.out as string | undefined) ?? path.join(app.config.backup.dir || app.paths.backupDir, backupFileName(app.clock.now()));
-      const result = await backupDatabase(app.sqlite, out);
-      cx.print(result, `backup written to ${result.file} (${result.bytes} bytes)`);
+      const result = await backupWithCheckpoint(app, out);
+      cx.print(
+        result,
+        `backup written to ${result.file} (${result.bytes} bytes)\nchain checkpoint ${checkpointLine(result.checkpoint)} (also in ${result.file}.checkpoint.json)`,
+      );
     },
   },
   {
     name: 'audit verify',
-    summary: 'Walk the audit hash chain; exit 1 naming the first broken row.',
+    summary: "Walk the audit log's SHA-256 and keyed chains and hold them to every signed checkpoint; exit 1 naming the first broken row.",
     async run(cx) {
       const verdict = verifyAudit(cx.openApp());
+      const problem = auditProblem(verdict);
       cx.print(verdict, () =>
-        verdict.ok ? `audit log ok: ${verdict.rows} rows, chain intact` : `audit log BROKEN at row ${verdict.broken!.id}: ${verdict.broken!.reason}`,
+        problem === null
+          ? `audit log ok: ${verdict.rows} rows, keyed chain intact, held to ${verdict.checkpoints.checked} checkpoint(s) (key ${verdict.key.file})`
+          : `audit log BROKEN: ${problem}`,
       );
-      if (!verdict.ok && !cx.global.json) process.stderr.write(`audit row ${verdict.broken!.id}: ${verdict.broken!.reason}\n`);
+      if (problem !== null && !cx.global.json) process.stderr.write(`${problem}\n`);
       return verdict.ok ? 0 : 1;
     },
   },
@@ -142,3 +147,10 @@ export const foundationCommands: Command[] = [
     },
   },
 ];
+
+/** What is wrong with an audit verdict, in one line; null when nothing is. */
+function auditProblem(v: AuditVerdict): string | null {
+  if (v.broken) return v.broken.id > 0 ? `row ${v.broken.id}: ${v.broken.reason}` : v.broken.reason;
+  if (v.checkpoints.forged.length > 0) return `checkpoint ${v.checkpoints.forged.join(', ')}: its signature does not hold (edited, or not made with this depot's key)`;
+  return null;
+}

@@ -39,7 +39,11 @@ export const commands: readonly CommandEntry[] = [
     load: foundation,
   },
   { name: 'backup', summary: 'Write an online, checked backup of the database.', load: foundation },
-  { name: 'audit verify', summary: 'Walk the audit hash chain; exit 1 naming the first broken row.', load: foundation },
+  {
+    name: 'audit verify',
+    summary: "Walk the audit log's SHA-256 and keyed chains and hold them to every signed checkpoint; exit 1 naming the first broken row.",
+    load: foundation,
+  },
   { name: 'operator add', summary: 'Add an operator account (as an admin; the new password from DEPOTDESK_NEW_PASSWORD).', load: foundation },
   { name: 'operator list', summary: 'List operator accounts.', load: foundation },
   { name: 'demo', summary: 'Create a small demo depot in the data directory (password from DEPOTDESK_PASSWORD, default "depotdesk-demo").', load: foundation },
