@@ -124,7 +124,9 @@ function exportsDir(app: AppContext): string {
 export async function runExport(app: AppContext, id: string, progress: (fraction: number, message?: string) => void = () => undefined): Promise<ExportRow> {
   const e = getExport(app, id);
   if (e.state === 'done') return e;
-  app.sqlite.prepare("UPDATE report_exports SET state = 'running', error = NULL WHERE id = ? AND state IN ('queued', 'running', 'failed')").run(id);
+  const started = app.sqlite.prepare("UPDATE report_exports SET state = 'running', error = NULL WHERE id = ? AND state IN ('queued', 'running', 'failed')").run(id);
+  // Only 'done' is left out, and another attempt may have finished between the read and here.
+  if (started.changes !== 1) return finishedElsewhere(app, id);
   const rel = path.join('exports', `${id}.xlsx`);
   const target = path.join(app.paths.dataDir, rel);
   // Each attempt its own temporary file: a retry never writes into another attempt's.
@@ -136,9 +138,11 @@ export async function runExport(app: AppContext, id: string, progress: (fraction
     tighten(tmp);
     fs.renameSync(tmp, target);
     const bytes = fs.statSync(target).size;
-    app.sqlite
-      .prepare("UPDATE report_exports SET state = 'done', rows = ?, path = ?, bytes = ?, error = NULL, finished_at = ? WHERE id = ? AND state = 'running'")
+    // A whole file is in place: done, even if an attempt that gave up meanwhile marked it failed.
+    const done = app.sqlite
+      .prepare("UPDATE report_exports SET state = 'done', rows = ?, path = ?, bytes = ?, error = NULL, finished_at = ? WHERE id = ? AND state IN ('running', 'failed')")
       .run(rows, rel, bytes, app.clock.now(), id);
+    if (done.changes !== 1) return finishedElsewhere(app, id);
     progress(1, e.fileName);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
@@ -149,6 +153,13 @@ export async function runExport(app: AppContext, id: string, progress: (fraction
     throw err;
   }
   return getExport(app, id);
+}
+
+/** The row another attempt finished (done); any other state here is an error that names it. */
+function finishedElsewhere(app: AppContext, id: string): ExportRow {
+  const now = getExport(app, id);
+  if (now.state === 'done') return now;
+  throw new DepotError('conflict', `export ${id} is ${now.state}, not one an attempt can run or finish: it was changed outside DepotDesk`, { exportId: id });
 }
 
 export const reportExportWorker = defineWorker({

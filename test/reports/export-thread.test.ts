@@ -70,4 +70,28 @@ describe('exports are written off the main thread', () => {
     expect(written.threadId).not.toBe(threadId);
     expect(seen.slice(0, 2)).toEqual([250, 500]);
   });
+  test('an attempt that finishes its file ends done even when a lapsed attempt marked the export failed meanwhile; one finished by another attempt is left as it is', async () => {
+    const depot = await depotWithSessions();
+    const { app } = depot;
+    const asked = await ok<{ id: string }>(app, depot.operator, 'reports.export', { kind: 'list', list: 'sessions', filter: { state: 'PAID' } });
+    const markFailed = app.sqlite.prepare("UPDATE report_exports SET state = 'failed', error = 'timed out' WHERE id = ?");
+    // While this attempt writes, a lapsed one gives up and marks the export failed.
+    const done = await runExport(app, asked.id, (fraction) => {
+      if (fraction === 0) expect(markFailed.run(asked.id).changes).toBe(1);
+    });
+    expect(done).toMatchObject({ state: 'done', rows: 2, error: null });
+    expect(fs.existsSync(path.join(app.paths.dataDir, done.path!))).toBe(true);
+
+    // A second export that another attempt finishes while this one starts: this one returns that result.
+    const other = await ok<{ id: string }>(app, depot.operator, 'reports.export', { kind: 'list', list: 'sessions', filter: { state: 'PAID' } });
+    const finished = await runExport(app, other.id);
+    app.sqlite.prepare("UPDATE report_exports SET state = 'running' WHERE id = ?").run(other.id);
+    let again = 0;
+    const retried = await runExport(app, other.id, (fraction) => {
+      again += 1;
+      if (fraction === 0) app.sqlite.prepare("UPDATE report_exports SET state = 'done' WHERE id = ?").run(other.id);
+    });
+    expect(retried).toMatchObject({ state: 'done', rows: finished.rows, path: finished.path });
+    expect(again).toBe(1);
+  });
 });
