@@ -3,9 +3,13 @@ import { CHROMIUM_ARGS, chromiumPath } from './test/e2e/chromium';
 
 /**
  * End to end: the real renderer in the system Chromium against `depotdesk serve` on a temp data
- * directory (started by the global setup). One worker: every spec shares that one depot, and the
- * first-run project must create its admin before the others sign in.
+ * directory (started by the global setup). The specs of the shared depot run one at a time (the
+ * `app` project has one worker): they share that one depot, and the first-run project must create
+ * its admin before the others sign in. The force-close story starts a depot of its own and spends
+ * most of its 1.5 minutes waiting on the real clock for a charger to go silent, so it runs beside
+ * them on the second worker.
  */
+const OWN_DEPOT_WAITING = /force-close\.spec\.ts$/;
 // Several people (or agents) may run the suite in one checkout at once; Playwright empties its
 // output folder when a run starts, so each run gets its own (the runner sets this once and its
 // workers inherit it). The global teardown removes the folder again when nothing failed.
@@ -14,7 +18,7 @@ process.env.DEPOTDESK_E2E_RUN ??= `${Date.now().toString(36)}-${process.pid}`;
 export default defineConfig({
   testDir: 'test/e2e',
   globalSetup: './test/e2e/global-setup.ts',
-  workers: 1,
+  workers: 2,
   fullyParallel: false,
   // Upper bounds, not performance claims: several helpers and a build can share two cores, and a
   // sign-in costs a deliberate scrypt; a slow machine must not turn into a red test.
@@ -31,7 +35,8 @@ export default defineConfig({
   },
   projects: [
     { name: 'first-run', testMatch: /first-run\.spec\.ts$/ },
-    { name: 'app', testIgnore: /first-run\.spec\.ts$/, dependencies: ['first-run'] },
+    { name: 'app', testIgnore: [/first-run\.spec\.ts$/, OWN_DEPOT_WAITING], dependencies: ['first-run'], workers: 1 },
+    { name: 'own-depot', testMatch: OWN_DEPOT_WAITING, workers: 1 },
     // The desktop window (Playwright's _electron); skips with a printed reason where no Electron binary exists.
     { name: 'electron', testDir: 'test/electron', timeout: 120_000 },
   ],

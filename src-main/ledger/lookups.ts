@@ -54,6 +54,43 @@ export function transfersOfSession(app: Db, sessionId: string): SessionTransfer[
     .all(sessionId);
 }
 
+export interface KeyedTransfer {
+  id: string;
+  code: string;
+  phase: string;
+  debitAccountId: string;
+  creditAccountId: string;
+  /** In the debit account's unit: fen, or points. */
+  amount: number;
+  unit: string;
+  memo: string | null;
+  createdAt: number;
+}
+
+/** A GLOB pattern matching `text` literally (its *, ? and [ each in brackets). */
+const globLiteral = (text: string) => text.replace(/[*?[]/g, (c) => `[${c}]`);
+
+/**
+ * The transfers an operation key made, for each key: the transfer whose id is the key, and those
+ * whose id continues it after ':' or '#' (`pay:DD1`, `pay:DD1:bonus`, `pay:DD1#collect:…`), in
+ * ledger order. Each key is one range of the transfers' id index.
+ */
+export function transfersUnderKeys(app: Db, keys: readonly string[]): KeyedTransfer[] {
+  if (keys.length === 0) return [];
+  const st = app.sqlite.prepare<[string, string], KeyedTransfer & { seq: number }>(
+    `SELECT t.seq, t.id, t.code, t.phase, t.debit_account_id AS debitAccountId, t.credit_account_id AS creditAccountId, t.amount,
+            a.unit, t.memo, t.created_at AS createdAt
+     FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.debit_account_id
+     WHERE t.id = ? OR t.id GLOB ?`,
+  );
+  const rows = keys.flatMap((key) => st.all(key, `${globLiteral(key)}[:#]*`));
+  const seen = new Set<string>();
+  return rows
+    .filter((r) => !seen.has(r.id) && seen.add(r.id))
+    .sort((a, b) => a.seq - b.seq)
+    .map(({ seq: _seq, ...t }) => t);
+}
+
 /** Amount and campaign of each of these transfers that exists (for checks that compare with them). */
 export function transferFacts(app: Db, transferIds: readonly string[]): Map<string, { amount: number; campaignId: string | null }> {
   const out = new Map<string, { amount: number; campaignId: string | null }>();

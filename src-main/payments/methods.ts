@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ALL_ROLES, FINANCE, method, type CallContext } from '../kernel/method';
 import { amount, amountSchema, positiveYuanField } from '../money';
-import { dayStart, getDriver } from '../ledger';
+import { dayStart, getDriver, transfersUnderKeys } from '../ledger';
 import { confirmByQuery, simulateCustomerPaid } from './confirm';
 import {
   cancelOrder,
@@ -13,6 +13,7 @@ import {
   listPackages,
   listUnmatched,
   orderCoupon,
+  orderLedgerKeys,
   resolveUnmatched,
   setPackageActive,
   type ConfirmResult,
@@ -63,6 +64,18 @@ const orderSchema = z.object({
   cancelledAt: z.number().nullable(),
   cancelReason: z.string().nullable(),
   expiresAt: z.number(),
+  createdAt: z.number(),
+});
+const orderTransferSchema = z.object({
+  id: z.string(),
+  code: z.string(),
+  phase: z.string(),
+  debitAccountId: z.string(),
+  creditAccountId: z.string(),
+  /** Fen, or points when unit is 'points'. */
+  amount: z.number(),
+  unit: z.string(),
+  memo: z.string().nullable(),
   createdAt: z.number(),
 });
 const unmatchedSchema = z.object({
@@ -214,6 +227,18 @@ export const paymentMethods = {
     input: z.strictObject({ orderId: id }),
     output: orderSchema,
     handler: (ctx, input) => orderOut(ctx, getOrder(ctx.app, input.orderId)),
+  }),
+  'payments.orderDetail': method({
+    summary:
+      "One payment order with the ledger transfers it made: the payment and its bonus, the debt it paid off, the coupon and points it took and gave back (refunds are the adjustments').",
+    kind: 'query',
+    roles: ALL_ROLES,
+    input: z.strictObject({ orderId: id }),
+    output: z.object({ order: orderSchema, transfers: z.array(orderTransferSchema) }),
+    handler: (ctx, input) => {
+      const o = getOrder(ctx.app, input.orderId);
+      return { order: orderOut(ctx, o), transfers: transfersUnderKeys(ctx.app, orderLedgerKeys(o.number)) };
+    },
   }),
   'payments.listOrders': method({
     summary: 'Payment orders, newest first; filter by state, driver, channel, dates or a search (number, name, phone).',

@@ -149,6 +149,15 @@ export function findOrder(app: Pick<App, 'sqlite'>, idOrNumber: string): OrderRo
   return app.sqlite.prepare<unknown[], OrderRow>(`SELECT ${ORDER_COLUMNS} FROM payment_orders WHERE id = ? OR number = ?`).get(idOrNumber, idOrNumber);
 }
 
+/**
+ * The ledger operation keys an order's money moves under, each continued by ':' or '#': `pay:N`
+ * (the payment, `:bonus`, `#collect:` of a debt it paid), `order:N` (`:coupon`, `:points`, and
+ * their `_restore` on a cancel). The order detail lists the transfers under them.
+ */
+export function orderLedgerKeys(number: string): string[] {
+  return [`pay:${number}`, `order:${number}`];
+}
+
 export function getOrder(app: Pick<App, 'sqlite'>, idOrNumber: string): OrderRow {
   const o = findOrder(app, idOrNumber);
   if (!o) throw new DepotError('not_found', `orderId: no payment order ${idOrNumber}`, { field: 'orderId' });

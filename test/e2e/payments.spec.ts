@@ -40,6 +40,19 @@ test('the counter sells a package, the customer pays, and a late payment is reso
 
   await page.getByRole('tab', { name: '支付订单' }).click();
   await expect(page.getByTestId('payments-orders')).toContainText(late.number);
+
+  // The paid order's detail names its transfers in words: the payment into the wallet and the package's bonus.
+  const mine = await rpc<{ orders: { number: string; state: string }[] }>(page, 'payments.listOrders', { search: phone, state: 'PAID' });
+  expect(mine.orders).toHaveLength(1);
+  await page.getByTestId(`payments-order-${mine.orders[0].number}`).click();
+  const drawer = page.getByTestId('payments-order-drawer');
+  await expect(drawer).toContainText(`支付订单 ${mine.orders[0].number}`);
+  const transfers = drawer.getByTestId('payments-order-transfers');
+  await expect(transfers.locator('tr', { hasText: '充值' })).toContainText('微信支付待清算 → 钱包');
+  await expect(transfers.locator('tr', { hasText: '充值' })).toContainText('¥200.00');
+  await expect(transfers.locator('tr', { hasText: '补偿' })).toContainText('¥20.00');
+  await page.keyboard.press('Escape');
+  await expect(drawer).toBeHidden();
   await page.getByRole('tab', { name: '长款处理' }).click();
   const row = page.getByTestId('payments-unmatched').locator('tr', { hasText: late.number });
   // antd spaces out two-character Chinese button labels ("处 理"), so the button is found by its test id.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dashboardSummary, runDemo } from '../../src-main/system';
 import { depot } from '../../src-main/modules';
 import { addOperator, call, makeApp, ok } from '../helpers';
-import { expectLedgerValid, newDriver } from './fixtures';
+import { driverWithCouponAndPoints, expectLedgerValid, newDriver } from './fixtures';
 
 describe('payments over the contract', () => {
   it('the counter sells a package and presses "customer paid"; only finance resolves a 长款', async () => {
@@ -59,6 +59,55 @@ describe('payments over the contract', () => {
     const before = count();
     await runDemo(app, depot.demoSteps, { password: 'correct-horse' });
     expect(count()).toBe(before);
+    expectLedgerValid(app);
+  });
+  it("an order's detail lists the transfers it made: coupon and points taken, the payment; and on a cancel, both given back", async () => {
+    const { app } = makeApp();
+    const counter = await addOperator(app, 'operator');
+    const { driver, couponId } = driverWithCouponAndPoints(app);
+    type Detail = { order: { number: string; state: string }; transfers: { id: string; code: string; amount: number; unit: string; creditAccountId: string }[] };
+    const brief = (d: Detail) => d.transfers.map((x) => [x.code, x.amount, x.unit]);
+
+    type Out = { id: string; number: string; payable: { fen: number }; pointsValue: { fen: number } };
+    const paid = await ok<Out>(app, counter, 'payments.createOrder', {
+      driverId: driver.id,
+      amount: '100.00',
+      couponId,
+      couponAmount: '10.00',
+      points: 200,
+      channel: 'wechat',
+    });
+    await ok(app, counter, 'payments.confirm', { orderId: paid.id });
+    const p = await ok<Detail>(app, counter, 'payments.orderDetail', { orderId: paid.number });
+    expect(p.order).toMatchObject({ number: paid.number, state: 'PAID' });
+    expect(brief(p)).toEqual([
+      ['coupon_redeem', 1000, 'CNY'],
+      ['points_redeem', 200, 'points'],
+      ['topup', paid.payable.fen, 'CNY'],
+      ['compensation', 1000 + paid.pointsValue.fen, 'CNY'],
+    ]);
+    expect(p.transfers.find((x) => x.code === 'topup')?.creditAccountId).toBe(`driver:${driver.id}:wallet`);
+
+    const cancelled = await ok<{ id: string; number: string }>(app, counter, 'payments.createOrder', {
+      driverId: driver.id,
+      amount: '50.00',
+      couponId,
+      couponAmount: '5.00',
+      points: 100,
+      channel: 'alipay',
+    });
+    await ok(app, counter, 'payments.cancelOrder', { orderId: cancelled.id, reason: 'walked away' });
+    const c = await ok<Detail>(app, counter, 'payments.orderDetail', { orderId: cancelled.id });
+    expect(brief(c)).toEqual([
+      ['coupon_redeem', 500, 'CNY'],
+      ['points_redeem', 100, 'points'],
+      ['coupon_restore', 500, 'CNY'],
+      ['points_restore', 100, 'points'],
+    ]);
+    // Each order shows only its own transfers.
+    expect(c.transfers.every((x) => x.id.includes(cancelled.number))).toBe(true);
+    const missing = await call(app, counter, 'payments.orderDetail', { orderId: 'DD0' });
+    expect(missing.ok || missing.error.code).toBe('not_found');
     expectLedgerValid(app);
   });
 });

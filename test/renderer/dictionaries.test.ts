@@ -5,6 +5,7 @@ import { zhCN } from '../../src-renderer/i18n/zh-CN';
 import { enUS } from '../../src-renderer/i18n/en-US';
 import { CJK, strayEnglish } from '../language-words';
 import { REPO_ROOT } from '../helpers';
+import { depot } from '../../src-main/modules';
 
 const placeholders = (text: string) => [...new Set(text.match(/\{\w+\}/g) ?? [])].sort();
 // Each language names itself in its own script on the language switch.
@@ -25,6 +26,11 @@ describe('the zh-CN and en-US dictionaries are complete and each in its own lang
       .filter((k) => placeholders(zhCN[k as keyof typeof zhCN]).join() !== placeholders(enUS[k as keyof typeof enUS] ?? '').join())
       .map((k) => `${k}: zh ${placeholders(zhCN[k as keyof typeof zhCN]).join()} / en ${placeholders(enUS[k as keyof typeof enUS] ?? '').join()}`);
     expect(differ).toEqual([]);
+  });
+
+  it('name every job kind the depot registers (the Jobs page words them; a new worker without a name showed its code)', () => {
+    const unnamed = depot.workers.map((w) => `jobs.kind.${w.kind}`).filter((k) => !(k in zhCN) || !(k in enUS));
+    expect(unnamed).toEqual([]);
   });
 
   it('en-US has no Chinese character', () => {

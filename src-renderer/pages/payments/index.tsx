@@ -10,6 +10,7 @@ import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { useSession, type Role } from '../../session';
 import { ExportButton } from '../../components/ExportButton';
+import { OrderDrawer } from './OrderDrawer';
 
 /**
  * Payment orders (支付订单): the counter that sells top-ups and packages with a QR code, the
@@ -266,6 +267,7 @@ function Orders({ version }: { version: number }) {
   const [state, setState] = useState<Order['state'] | undefined>();
   const [search, setSearch] = useState('');
   const [page, setPage] = useState(1);
+  const [open, setOpen] = useState<string | null>(null);
   const list = useQuery(() => api.payments.listOrders({ state, search: search || undefined, limit: 50, offset: (page - 1) * 50 }), [state, search, page, version]);
   return (
     <Flex vertical gap="small" data-testid="payments-orders">
@@ -288,7 +290,15 @@ function Orders({ version }: { version: number }) {
         dataSource={list.data?.orders ?? []}
         pagination={{ current: page, pageSize: 50, total: list.data?.total ?? 0, onChange: setPage }}
         columns={[
-          { title: t('payments.col.number'), dataIndex: 'number' },
+          {
+            title: t('payments.col.number'),
+            dataIndex: 'number',
+            render: (n: string, o) => (
+              <Button type="link" size="small" style={{ padding: 0 }} onClick={() => setOpen(o.id)} data-testid={`payments-order-${n}`}>
+                {n}
+              </Button>
+            ),
+          },
           { title: t('payments.col.driver'), render: (_, o) => `${o.driverName} · ${o.driverPhone}` },
           { title: t('payments.col.payable'), align: 'right', render: (_, o) => `¥${o.payable.yuan}` },
           { title: t('payments.col.credited'), align: 'right', render: (_, o) => `¥${o.credited.yuan}` },
@@ -312,6 +322,7 @@ function Orders({ version }: { version: number }) {
           },
         ]}
       />
+      <OrderDrawer orderId={open} version={version} onClose={() => setOpen(null)} />
     </Flex>
   );
 }

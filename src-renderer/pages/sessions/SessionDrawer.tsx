@@ -4,6 +4,7 @@ import { StopOutlined } from '@ant-design/icons';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
 import { useReportError } from '../../lib/errors';
+import { accountLabel, phaseLabel, transferCodeLabel } from '../../lib/accounts';
 import { formatFen, formatWh } from '../../lib/format';
 import { navigate } from '../../lib/route';
 import { formatTime } from '../../lib/time';
@@ -234,7 +235,8 @@ function Breakdown({ quote }: { quote: StoredQuote | null }) {
 }
 
 function Transfers({ transfers }: { transfers: SessionDetail['transfers'] }) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   return (
     <Table
       size="small"
@@ -245,15 +247,15 @@ function Transfers({ transfers }: { transfers: SessionDetail['transfers'] }) {
       locale={{ emptyText: t('sessions.noTransfers') }}
       columns={[
         { title: t('sessions.transfer.at'), dataIndex: 'createdAt', width: 160, render: (at: number) => formatTime(at) },
-        { title: t('sessions.transfer.code'), dataIndex: 'code', render: (c: string) => <Typography.Text code>{c}</Typography.Text> },
-        { title: t('sessions.transfer.phase'), dataIndex: 'phase', width: 90 },
+        { title: t('sessions.transfer.code'), dataIndex: 'code', render: (c: string) => transferCodeLabel(c, i18n) },
+        { title: t('sessions.transfer.phase'), dataIndex: 'phase', width: 90, render: (p: string) => phaseLabel(p, i18n) },
         {
           title: t('sessions.transfer.accounts'),
           key: 'accounts',
           ellipsis: true,
           render: (_: unknown, r) => (
-            <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-              {r.debitAccountId} → {r.creditAccountId}
+            <Typography.Text type="secondary" title={`${r.debitAccountId} → ${r.creditAccountId}`}>
+              {accountLabel(r.debitAccountId, i18n)} → {accountLabel(r.creditAccountId, i18n)}
             </Typography.Text>
           ),
         },

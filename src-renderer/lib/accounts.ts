@@ -1,0 +1,25 @@
+import type { I18n } from '../i18n';
+
+/**
+ * Ledger accounts and transfers in the operator's words: `driver:01M…:wallet` is 钱包,
+ * `depot:clearing:wechat` 微信支付待清算, a transfer's code and phase their labels. An id the
+ * dictionary does not know is shown as it is (never hidden), so a new account kind stays visible.
+ */
+
+const DRIVER_ACCOUNT = /^driver:[^:]+:(wallet|held|debt|points)$/;
+
+export function accountLabel(id: string, i18n: Pick<I18n, 't' | 'maybe'>): string {
+  if (id.startsWith('depot:')) return i18n.maybe(`reports.account.${id.slice('depot:'.length).replace(':', '_')}`) ?? id;
+  const driver = DRIVER_ACCOUNT.exec(id);
+  if (driver) return i18n.maybe(`ledger.account.${driver[1]}`) ?? id;
+  if (id.startsWith('coupon:')) return i18n.t('ledger.account.coupon');
+  return id;
+}
+
+export function transferCodeLabel(code: string, i18n: Pick<I18n, 'maybe'>): string {
+  return i18n.maybe(`ledger.code.${code}`) ?? code;
+}
+
+export function phaseLabel(phase: string, i18n: Pick<I18n, 'maybe'>): string {
+  return i18n.maybe(`ledger.phase.${phase}`) ?? phase;
+}
