@@ -3,7 +3,18 @@ import * as alertsSchema from './schema';
 import { alertMethods } from './methods';
 
 export { alerts, ALERT_LEVELS, type AlertLevel } from './schema';
-export { raiseAlert, listAlerts, getAlert, acknowledgeAlert, openAlertCount, type Alert, type RaiseAlertInput } from './service';
+export {
+  raiseAlert,
+  resolveAlert,
+  listAlerts,
+  getAlert,
+  acknowledgeAlert,
+  openAlertCount,
+  openAlertOf,
+  SYSTEM_RESOLVER,
+  type Alert,
+  type RaiseAlertInput,
+} from './service';
 export { alertMethods, alertShape } from './methods';
 
 // ── the module: what this domain plugs into the depot (src-main/modules.ts composes them) ──────

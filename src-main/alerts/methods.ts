@@ -15,11 +15,15 @@ export const alertShape = z.object({
   count: z.number(),
   acknowledgedAt: z.number().nullable(),
   acknowledgedBy: z.string().nullable(),
+  /** Set when the alert's condition cleared by itself; resolvedBy is then 'system'. */
+  resolvedAt: z.number().nullable(),
+  resolvedBy: z.string().nullable(),
+  resolution: z.string().nullable(),
 });
 
 export const alertMethods = {
   'alerts.list': method({
-    summary: 'Alerts, newest first; open ones only unless `open` says otherwise.',
+    summary: 'Alerts, newest first; open ones (neither acknowledged nor resolved) only unless `open` or `all` says otherwise.',
     kind: 'query',
     roles: ALL_ROLES,
     input: z.strictObject({

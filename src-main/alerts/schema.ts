@@ -1,12 +1,20 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
-export const ALERT_LEVELS = ['info', 'warning', 'error'] as const;
+/**
+ * What a level means (docs/alerts.md):
+ * - info: worth knowing, nothing to do now; stays in the app (no desktop notification).
+ * - warning: someone should look today; money or chargers are not at risk yet.
+ * - urgent: someone must act now: money is piling up unsettled, or the depot's own machinery
+ *   (a job, the sweep, a charger) has stopped working.
+ */
+export const ALERT_LEVELS = ['info', 'warning', 'urgent'] as const;
 export type AlertLevel = (typeof ALERT_LEVELS)[number];
 
 /**
  * Alerts an operator must see: raised by rules (a job kind failing again and again, too many
- * unsettled sessions …), open until someone acknowledges them.
+ * unsettled sessions …), open until someone acknowledges them or, for a rule that watches a
+ * condition, until the rule finds the condition cleared (resolved by 'system').
  */
 export const alerts = sqliteTable(
   'alerts',
@@ -25,10 +33,18 @@ export const alerts = sqliteTable(
     count: integer('count').notNull().default(1),
     acknowledgedAt: integer('acknowledged_at'),
     acknowledgedBy: text('acknowledged_by'),
+    /** Set when the alert's condition cleared by itself (a later sweep found it under its threshold). */
+    resolvedAt: integer('resolved_at'),
+    /** Who resolved it: 'system' for a rule that found its condition cleared. */
+    resolvedBy: text('resolved_by'),
+    /** Why it was resolved, in words an operator reads in the history. */
+    resolution: text('resolution'),
   },
   (t) => [
-    check('alerts_level_known', sql`${t.level} in ('info','warning','error')`),
-    uniqueIndex('alerts_open_subject').on(t.subject).where(sql.raw('"acknowledged_at" is null')),
+    check('alerts_level_known', sql`${t.level} in ('info','warning','urgent')`),
+    check('alerts_resolved_whole', sql`(${t.resolvedAt} is null) = (${t.resolvedBy} is null)`),
+    // Open = neither acknowledged nor resolved; raiseAlert's ON CONFLICT names this very predicate.
+    uniqueIndex('alerts_open_subject').on(t.subject).where(sql.raw('"acknowledged_at" is null and "resolved_at" is null')),
     index('alerts_raised').on(t.acknowledgedAt, t.raisedAt),
   ],
 );

@@ -9,14 +9,19 @@ import { countRows, expectRow } from '../kernel/db/rows';
  * Alerts.
  *
  * Guarantees:
- * - There is at most one open (unacknowledged) alert per subject: raising the same problem again
- *   counts it on the open alert instead of adding a row, so a rule firing every minute does not
- *   bury the list.
- * - raiseAlert works inside the caller's transaction: the alert and the fact that caused it commit
- *   together, and the `alert` event is emitted only once the new alert is committed.
- * - An alert is acknowledged at most once, by a named operator; acknowledging it again is refused,
- *   not silently ignored.
- * - Once acknowledged, the same subject raised again opens a new alert.
+ * - An alert is open while it is neither acknowledged nor resolved. There is at most one open alert
+ *   per subject: raising the same problem again counts it on the open alert (count, last_raised_at)
+ *   instead of adding a row, so a rule firing every minute does not bury the list.
+ * - raiseAlert and resolveAlert work inside the caller's transaction: the alert and the fact that
+ *   raised or cleared it commit together, and their events are emitted only once that is committed
+ *   (a rolled-back raise or resolve announces nothing).
+ * - An alert is acknowledged at most once, by a named operator; acknowledging it again, or
+ *   acknowledging one that already resolved itself, is refused, not silently ignored.
+ * - An alert is resolved at most once, and only while open: resolveAlert records when, by whom
+ *   ('system' for a rule that found its condition cleared) and why. With nothing open for the
+ *   subject it changes nothing and says so ({ resolved: null }); it never touches a closed alert.
+ * - Acknowledged or resolved, an alert leaves the open list (and the open count) and stays in the
+ *   history; the same subject raised again opens a new alert.
  */
 
 export interface Alert {
@@ -31,6 +36,9 @@ export interface Alert {
   count: number;
   acknowledgedAt: number | null;
   acknowledgedBy: string | null;
+  resolvedAt: number | null;
+  resolvedBy: string | null;
+  resolution: string | null;
 }
 
 export interface RaiseAlertInput {
@@ -54,6 +62,9 @@ interface AlertRow {
   count: number;
   acknowledged_at: number | null;
   acknowledged_by: string | null;
+  resolved_at: number | null;
+  resolved_by: string | null;
+  resolution: string | null;
 }
 
 function toAlert(r: AlertRow): Alert {
@@ -69,6 +80,9 @@ function toAlert(r: AlertRow): Alert {
     count: r.count,
     acknowledgedAt: r.acknowledged_at,
     acknowledgedBy: r.acknowledged_by,
+    resolvedAt: r.resolved_at,
+    resolvedBy: r.resolved_by,
+    resolution: r.resolution,
   };
 }
 
@@ -80,7 +94,7 @@ export function raiseAlert(app: AppContext, input: RaiseAlertInput): { alert: Al
       app.sqlite.prepare(
         `INSERT INTO alerts (id, code, level, message, subject, details, raised_at, last_raised_at, count)
          VALUES (@id, @code, @level, @message, @subject, @details, @now, @now, 1)
-         ON CONFLICT (subject) WHERE acknowledged_at IS NULL DO UPDATE SET
+         ON CONFLICT (subject) WHERE acknowledged_at IS NULL AND resolved_at IS NULL DO UPDATE SET
            count = count + 1, last_raised_at = excluded.last_raised_at,
            level = excluded.level, message = excluded.message, details = excluded.details
          RETURNING *`,
@@ -115,22 +129,60 @@ export function getAlert(app: AppContext, id: string): Alert | null {
   return row ? toAlert(row) : null;
 }
 
+/** Open: neither acknowledged nor resolved (the predicate of the alerts_open_subject index). */
+const OPEN = 'acknowledged_at IS NULL AND resolved_at IS NULL';
+
 export interface AlertListQuery {
-  /** true: open only; false: acknowledged only; undefined: both. */
+  /** true: open only; false: closed (acknowledged or resolved) only; undefined: both. */
   open?: boolean;
   limit: number;
   offset: number;
 }
 
 export function listAlerts(app: AppContext, q: AlertListQuery): { total: number; items: Alert[] } {
-  const where = q.open === undefined ? '' : q.open ? 'WHERE acknowledged_at IS NULL' : 'WHERE acknowledged_at IS NOT NULL';
+  const where = q.open === undefined ? '' : q.open ? `WHERE ${OPEN}` : `WHERE NOT (${OPEN})`;
   const total = countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM alerts ${where}`));
   const rows = app.sqlite.prepare<unknown[], AlertRow>(`SELECT * FROM alerts ${where} ORDER BY last_raised_at DESC, id DESC LIMIT ? OFFSET ?`).all(q.limit, q.offset);
   return { total, items: rows.map(toAlert) };
 }
 
 export function openAlertCount(app: AppContext): number {
-  return countRows(app.sqlite.prepare('SELECT count(*) AS n FROM alerts WHERE acknowledged_at IS NULL'));
+  return countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM alerts WHERE ${OPEN}`));
+}
+
+/** The open alert of a subject, if any. */
+export function openAlertOf(app: AppContext, subject: string): Alert | null {
+  const row = app.sqlite.prepare<unknown[], AlertRow>(`SELECT * FROM alerts WHERE subject = ? AND ${OPEN}`).get(subject);
+  return row ? toAlert(row) : null;
+}
+
+/** Who resolves an alert whose rule found its condition cleared. */
+export const SYSTEM_RESOLVER = 'system';
+
+/**
+ * Resolves the open alert of `subject`: its condition cleared. Runs inside the caller's
+ * transaction; `{ resolved: null }` when nothing was open for the subject (nothing changes).
+ */
+export function resolveAlert(app: AppContext, subject: string, reason: string, by: string = SYSTEM_RESOLVER): { resolved: Alert | null } {
+  const resolved = writeTx(app.sqlite, () => {
+    const current = openAlertOf(app, subject);
+    if (!current) return null;
+    const now = app.clock.now();
+    expectChanges(
+      app.sqlite.prepare(`UPDATE alerts SET resolved_at = ?, resolved_by = ?, resolution = ? WHERE id = ? AND ${OPEN}`).run(now, by, reason, current.id),
+      1,
+      `resolve alert ${current.id} (${subject})`,
+    );
+    return { ...current, resolvedAt: now, resolvedBy: by, resolution: reason };
+  });
+  if (resolved) {
+    afterCommit(app.sqlite, () => {
+      const committed = app.sqlite.prepare('SELECT 1 FROM alerts WHERE id = ? AND resolved_at IS NOT NULL').get(resolved.id);
+      if (committed) app.events.emit('dashboard.changed', { reason: 'alerts' });
+    });
+    app.log.info({ alert: subject, by }, `alert resolved: ${reason}`);
+  }
+  return { resolved };
 }
 
 export function acknowledgeAlert(app: AppContext, id: string, by: string): Alert {
@@ -139,6 +191,11 @@ export function acknowledgeAlert(app: AppContext, id: string, by: string): Alert
     if (!current) throw new DepotError('not_found', `no alert with id ${id}`, { field: 'id' });
     if (current.acknowledgedAt !== null) {
       throw new DepotError('conflict', `alert ${id} was already acknowledged by ${current.acknowledgedBy ?? 'someone'}`, { field: 'id' });
+    }
+    if (current.resolvedAt !== null) {
+      throw new DepotError('conflict', `alert ${id} already resolved itself (${current.resolution ?? 'its condition cleared'}); it is in the history`, {
+        field: 'id',
+      });
     }
     const now = app.clock.now();
     expectChanges(

@@ -74,7 +74,7 @@ export async function startServices(app: AppContext, opts: ServicesOptions = {})
       const message = `the charger link did not start: ${(e as Error).message}`;
       app.runtime.broker.error = message;
       app.log.error({ err: e }, message);
-      app.events.emit('alert', { level: 'error', code: 'broker_start_failed', message });
+      app.events.emit('alert', { level: 'urgent', code: 'broker_start_failed', message });
     }
   }
   return {

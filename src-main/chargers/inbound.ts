@@ -573,7 +573,7 @@ function statusNotification(s: Statements, chargerId: string, p: Payload, at: nu
   out.statusEvents.push({ chargerId, online: true, status: connectorId === 0 ? status : null, connectorId, connectorStatus: status, errorCode, faulted });
   if (faulted) {
     out.alerts.push({
-      level: 'error',
+      level: 'urgent',
       code: 'charger.faulted',
       message: `charger ${chargerId}${connectorId === 0 ? '' : ` connector ${connectorId}`} is Faulted (${errorCode}${typeof p.vendorErrorCode === 'string' ? `, vendor ${p.vendorErrorCode}` : ''})`,
     });

@@ -245,7 +245,7 @@ function countFailure(app: AppContext, job: Job, entry: JobErrorEntry): void {
   if (streak >= FAILING_STREAK_ALERT) {
     raiseAlert(app, {
       code: 'job_failing',
-      level: 'error',
+      level: 'urgent',
       subject: `job_failing:${job.kind}`,
       message: `${job.kind} jobs have failed ${streak} times in a row; last error: ${entry.error}`,
       details: { kind: job.kind, streak, jobId: job.id, error: entry.error },

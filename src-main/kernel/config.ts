@@ -104,8 +104,10 @@ export const configSchema = z
         sweepChunkSize: z.number().int().min(1).max(10_000).default(200),
         /** Alert when more finished sessions than this are unsettled after a sweep. */
         unsettledAlertCount: z.number().int().min(0).default(100),
-        /** Alert when the estimated amount of unsettled finished sessions is above this (fen). */
+        /** Urgent alert when the estimated amount of unsettled finished sessions is above this (fen). */
         unsettledAlertFen: z.number().int().min(0).default(100_000),
+        /** Urgent alert when this many settlement sweeps in a row failed as a whole (threw, or were cut short). */
+        sweepFailingAlertStreak: z.number().int().min(1).max(100).default(3),
         /** Price per kWh (fen) used to estimate the amount of a session nobody has priced yet. */
         unsettledEstimateFenPerKwh: z.number().int().min(0).default(200),
         /** A charging session with no message for this long while its charger is offline is stuck: an alert, and a supervisor may force-close it. */

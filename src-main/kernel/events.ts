@@ -9,7 +9,8 @@ export interface DepotEventMap {
   'system.started': { at: number };
   'audit.appended': { id: number; method: string; operator: string | null; result: string };
   'dashboard.changed': { reason: string };
-  alert: { level: 'info' | 'warning' | 'error'; code: string; message: string };
+  /** level: see ALERT_LEVELS in alerts/schema.ts (info, warning, urgent). */
+  alert: { level: 'info' | 'warning' | 'urgent'; code: string; message: string };
   'tariffs.changed': { planId: string; change: 'imported' | 'assigned' | 'override' };
   'job.changed': { id: string; kind: string; queue: string; state: import('./plugins').JobState; attempt: number };
   'job.progress': { id: string; kind: string; progress: number; message: string | null };

@@ -106,7 +106,8 @@ export interface CronDef {
 
 // ── the dashboard, the doctor and the demo ──────────────────────────────────────────────────────
 
-export type FigureUnit = 'count' | 'fen' | 'bytes' | 'wh';
+/** 'time': an instant, epoch ms. */
+export type FigureUnit = 'count' | 'fen' | 'bytes' | 'wh' | 'time';
 export interface Figure {
   key: string;
   value: number;

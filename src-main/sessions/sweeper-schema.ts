@@ -29,6 +29,8 @@ export const settlementSweeps = sqliteTable(
     totalAmountFen: integer('total_amount_fen').notNull().default(0),
     debtFen: integer('debt_fen').notNull().default(0),
     operatorId: text('operator_id'),
+    /** Set when the sweep itself failed (threw) rather than a session in it: `[code] message`. */
+    error: text('error'),
   },
   (t) => [index('settlement_sweeps_started').on(t.startedAt), check('settlement_sweeps_dry_run', sql`${t.dryRun} in (0, 1)`)],
 );

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { raiseAlert } from '../alerts';
+import { raiseAlert, resolveAlert } from '../alerts';
 import type { AppContext } from '../kernel/context';
-import { DepotError } from '../kernel/errors';
+import { DepotError, expectChanges } from '../kernel/errors';
 import { writeTx } from '../kernel/db/connection';
 import { FINANCE, method } from '../kernel/method';
 import { defineCron, defineWorker } from '../jobs';
@@ -34,9 +34,23 @@ import { DAY_MS } from '../kernel/clock';
  *   would have been settled.
  * - At most sessions.sweepChunkSize sessions are settled per transaction, and the sweep yields to
  *   the event loop between chunks, so the app stays responsive during a large sweep.
- * - After every real sweep the alert rules are evaluated: unsettled count above
- *   sessions.unsettledAlertCount, estimated unsettled amount above sessions.unsettledAlertFen, and
- *   any session the sweep failed to settle.
+ * - A sweep that fails as a whole (throws: the scan, a chunk's transaction) completes its row with
+ *   the error and what it did until then, and the error goes on to its caller (the job retries).
+ *
+ * The settlement monitor (docs/alerts.md), evaluated after every real sweep in the transaction
+ * that completes its row; a dry run raises and resolves nothing:
+ * - more unsettled finished sessions than sessions.unsettledAlertCount → warning
+ *   `sessions_unsettled:count`; an estimated unsettled amount above sessions.unsettledAlertFen →
+ *   urgent `sessions_unsettled:amount`; a session the sweep could not settle → urgent
+ *   `sessions_sweep:failed`.
+ * - the last sessions.sweepFailingAlertStreak real sweeps all failed as a whole → urgent
+ *   `sessions_sweep:failing`. A sweep failed as a whole when its row holds an error, or when it was
+ *   cut short (no finished_at) and began longer ago than the sweep job may run; one still running
+ *   neither counts nor breaks the streak. A sweep that merely could not settle some sessions did
+ *   not fail as a whole (that is `sessions_sweep:failed`).
+ * - A rule whose condition is found cleared resolves its open alert (by 'system', with the figures
+ *   that cleared it): the count or amount back at or under its threshold, a sweep that settled every
+ *   session it tried, a sweep that ran through. The same condition coming back opens a new alert.
  */
 
 export interface SweepFailure {
@@ -64,7 +78,10 @@ export interface SweepResult {
   debtFen: number;
   /** The sessions settled (or, dry, that would be), with their amounts; at most 1,000 listed. */
   sessions: { sessionId: string; state: 'PAID' | 'UNPAID'; amountFen: number; debtFen: number }[];
+  /** Subjects of the alerts this sweep raised (or counted again). */
   alerts: string[];
+  /** Subjects of the open alerts this sweep found cleared and resolved. */
+  resolved: string[];
 }
 
 /**
@@ -216,8 +233,40 @@ function recordSweep(app: AppContext, r: SweepResult, operatorId: string | null)
          WHERE id = ? AND finished_at IS NULL`,
       )
       .run(r.finishedAt, r.found, r.settled, r.unpaid, r.held, r.failed, failuresJson, r.totalAmountFen, r.debtFen, r.id);
-    r.alerts = evaluateSweepAlerts(app, r);
+    const verdict = evaluateSweepAlerts(app, r);
+    r.alerts = verdict.raised;
+    r.resolved = verdict.resolved;
   });
+  app.events.emit('dashboard.changed', { reason: 'sessions.sweep' });
+}
+
+/**
+ * A real sweep that threw: its row is completed with the error and what it did until then, and the
+ * failing-streak rule is evaluated. Should the database refuse even that, the failure is logged and
+ * the row stays unfinished (it then counts as cut short once stale).
+ */
+function recordSweepFailure(app: AppContext, r: SweepResult, error: unknown): void {
+  const code = error instanceof DepotError ? error.code : 'internal';
+  const message = `[${code}] ${error instanceof Error ? error.message : String(error)}`.slice(0, 2000);
+  r.finishedAt = app.clock.now();
+  try {
+    writeTx(app.sqlite, () => {
+      expectChanges(
+        app.sqlite
+          .prepare(
+            `UPDATE settlement_sweeps SET finished_at = ?, error = ?, found = ?, settled = ?, unpaid = ?, held = ?, failed = ?, failures = ?, total_amount_fen = ?, debt_fen = ?
+             WHERE id = ? AND finished_at IS NULL`,
+          )
+          .run(r.finishedAt, message, r.found, r.settled, r.unpaid, r.held, r.failed, JSON.stringify(r.failures), r.totalAmountFen, r.debtFen, r.id),
+        1,
+        `record the failure of settlement sweep ${r.id}`,
+      );
+      r.alerts = evaluateFailingStreak(app, r.id).raised;
+    });
+  } catch (e) {
+    app.log.error({ err: e, sweepId: r.id }, `could not record the failure of settlement sweep ${r.id}`);
+  }
+  app.log.error({ err: error, sweepId: r.id }, `the settlement sweep failed: ${message}`);
   app.events.emit('dashboard.changed', { reason: 'sessions.sweep' });
 }
 
@@ -247,6 +296,7 @@ export async function runSweep(app: AppContext, opts: { dryRun?: boolean; trigge
     debtFen: 0,
     sessions: [],
     alerts: [],
+    resolved: [],
   };
   // A real sweep is recorded before it starts, so one cut short is visible (finished_at NULL).
   if (!dryRun) {
@@ -255,11 +305,16 @@ export async function runSweep(app: AppContext, opts: { dryRun?: boolean; trigge
       .run(id, trigger, startedAt, windowFrom, opts.operatorId ?? null);
   }
 
-  for (const chunk of scanUnsettled(app, { from: windowFrom, until: startedAt, chunkSize: cfg.sweepChunkSize })) {
-    r.found += chunk.length;
-    addChunk(r, sweepChunk(app, chunk, id, dryRun));
-    // Let IPC, HTTP and the charger link in between chunks.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+  try {
+    for (const chunk of scanUnsettled(app, { from: windowFrom, until: startedAt, chunkSize: cfg.sweepChunkSize })) {
+      r.found += chunk.length;
+      addChunk(r, sweepChunk(app, chunk, id, dryRun));
+      // Let IPC, HTTP and the charger link in between chunks.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  } catch (e) {
+    if (!dryRun) recordSweepFailure(app, r, e);
+    throw e;
   }
 
   r.finishedAt = app.clock.now();
@@ -299,45 +354,127 @@ export function unsettledSummary(app: AppContext): UnsettledSummary {
   return { count: row.n, estimatedFen: row.fen, outsideWindow: row.old };
 }
 
-/** The sweeper's alert rules; runs in the sweep's closing transaction. Returns the alert subjects raised. */
-export function evaluateSweepAlerts(app: AppContext, sweep: Pick<SweepResult, 'id' | 'failed' | 'failures'>): string[] {
+/** What one rule of the monitor did: the subjects it raised and those it resolved. */
+export interface MonitorVerdict {
+  raised: string[];
+  resolved: string[];
+}
+
+/**
+ * One rule of the monitor: raise its alert while the condition holds, resolve the open one (if
+ * any) once it is found cleared.
+ */
+function watch(app: AppContext, v: MonitorVerdict, holds: boolean, alert: Parameters<typeof raiseAlert>[1] & { subject: string }, cleared: string): void {
+  if (holds) v.raised.push(raiseAlert(app, alert).alert.subject);
+  else if (resolveAlert(app, alert.subject, cleared).resolved) v.resolved.push(alert.subject);
+}
+
+/**
+ * The monitor's rules after a sweep that ran through; runs in the transaction that completes its
+ * row. Returns the alert subjects raised and resolved.
+ */
+export function evaluateSweepAlerts(app: AppContext, sweep: Pick<SweepResult, 'id' | 'failed' | 'failures'>): MonitorVerdict {
   const cfg = app.config.sessions;
   const u = unsettledSummary(app);
-  const raised: string[] = [];
-  if (u.count > cfg.unsettledAlertCount) {
-    raised.push(
-      raiseAlert(app, {
-        code: 'sessions_unsettled',
-        level: 'warning',
-        subject: 'sessions_unsettled:count',
-        message: `${u.count} finished sessions are still unsettled after the settlement sweep (alert above ${cfg.unsettledAlertCount})`,
-        details: { ...u, threshold: cfg.unsettledAlertCount, sweepId: sweep.id },
-      }).alert.subject,
-    );
+  const v: MonitorVerdict = { raised: [], resolved: [] };
+  watch(
+    app,
+    v,
+    u.count > cfg.unsettledAlertCount,
+    {
+      code: 'sessions_unsettled',
+      level: 'warning',
+      subject: 'sessions_unsettled:count',
+      message: `${u.count} finished sessions are still unsettled after the settlement sweep (alert above ${cfg.unsettledAlertCount})`,
+      details: { ...u, threshold: cfg.unsettledAlertCount, sweepId: sweep.id },
+    },
+    `sweep ${sweep.id} found ${u.count} unsettled finished session(s), not above ${cfg.unsettledAlertCount}`,
+  );
+  watch(
+    app,
+    v,
+    u.estimatedFen > cfg.unsettledAlertFen,
+    {
+      code: 'sessions_unsettled_amount',
+      level: 'urgent',
+      subject: 'sessions_unsettled:amount',
+      message: `about ¥${formatFen(u.estimatedFen)} of finished sessions is unsettled (alert above ¥${formatFen(cfg.unsettledAlertFen)})`,
+      details: { ...u, thresholdFen: cfg.unsettledAlertFen, sweepId: sweep.id },
+    },
+    `sweep ${sweep.id} found about ¥${formatFen(u.estimatedFen)} unsettled, not above ¥${formatFen(cfg.unsettledAlertFen)}`,
+  );
+  watch(
+    app,
+    v,
+    sweep.failed > 0,
+    {
+      code: 'sweep_failed',
+      level: 'urgent',
+      subject: 'sessions_sweep:failed',
+      message:
+        sweep.failed > 0 ? `the settlement sweep could not settle ${sweep.failed} session(s); first: ${sweep.failures[0].sessionId}: ${sweep.failures[0].message}` : '',
+      details: { sweepId: sweep.id, failures: sweep.failures.slice(0, 20) },
+    },
+    `sweep ${sweep.id} settled every session it tried`,
+  );
+  const streak = evaluateFailingStreak(app, sweep.id);
+  v.raised.push(...streak.raised);
+  v.resolved.push(...streak.resolved);
+  return v;
+}
+
+/** How a recorded sweep ended, as the monitor and the dashboard read it. */
+export type SweepOutcome = 'ok' | 'partial' | 'failed' | 'cut_short' | 'running';
+
+/** A real sweep unfinished for longer than its job may run was cut short (a crash, a kill). */
+const SWEEP_STALE_MS = 15 * 60_000;
+
+function outcomeOf(row: { finished_at: number | null; error: string | null; failed: number; started_at: number }, now: number): SweepOutcome {
+  if (row.error !== null) return 'failed';
+  if (row.finished_at === null) return now - row.started_at > SWEEP_STALE_MS ? 'cut_short' : 'running';
+  return row.failed > 0 ? 'partial' : 'ok';
+}
+
+/**
+ * How many of the latest real sweeps in a row failed as a whole (recorded error, or cut short);
+ * sweeps still running are skipped. Looks no further back than `limit` sweeps.
+ */
+export function sweepFailingStreak(app: AppContext, limit = 100): number {
+  const now = app.clock.now();
+  const rows = app.sqlite
+    .prepare<unknown[], { finished_at: number | null; error: string | null; failed: number; started_at: number }>(
+      'SELECT finished_at, error, failed, started_at FROM settlement_sweeps WHERE dry_run = 0 ORDER BY started_at DESC, id DESC LIMIT ?',
+    )
+    .all(limit);
+  let streak = 0;
+  for (const row of rows) {
+    const outcome = outcomeOf(row, now);
+    if (outcome === 'running') continue;
+    if (outcome !== 'failed' && outcome !== 'cut_short') break;
+    streak += 1;
   }
-  if (u.estimatedFen > cfg.unsettledAlertFen) {
-    raised.push(
-      raiseAlert(app, {
-        code: 'sessions_unsettled_amount',
-        level: 'warning',
-        subject: 'sessions_unsettled:amount',
-        message: `about ¥${formatFen(u.estimatedFen)} of finished sessions is unsettled (alert above ¥${formatFen(cfg.unsettledAlertFen)})`,
-        details: { ...u, thresholdFen: cfg.unsettledAlertFen, sweepId: sweep.id },
-      }).alert.subject,
-    );
-  }
-  if (sweep.failed > 0) {
-    raised.push(
-      raiseAlert(app, {
-        code: 'sweep_failed',
-        level: 'error',
-        subject: 'sessions_sweep:failed',
-        message: `the settlement sweep could not settle ${sweep.failed} session(s); first: ${sweep.failures[0].sessionId}: ${sweep.failures[0].message}`,
-        details: { sweepId: sweep.id, failures: sweep.failures.slice(0, 20) },
-      }).alert.subject,
-    );
-  }
-  return raised;
+  return streak;
+}
+
+/** The failing-streak rule: urgent once sessions.sweepFailingAlertStreak sweeps in a row failed. */
+function evaluateFailingStreak(app: AppContext, sweepId: string): MonitorVerdict {
+  const threshold = app.config.sessions.sweepFailingAlertStreak;
+  const streak = sweepFailingStreak(app, threshold + 20);
+  const v: MonitorVerdict = { raised: [], resolved: [] };
+  watch(
+    app,
+    v,
+    streak >= threshold,
+    {
+      code: 'sweep_failing',
+      level: 'urgent',
+      subject: 'sessions_sweep:failing',
+      message: `the settlement sweep has failed ${streak} times in a row; finished sessions are not being settled (alert at ${threshold})`,
+      details: { streak, threshold, sweepId },
+    },
+    `sweep ${sweepId} ran through`,
+  );
+  return v;
 }
 
 export interface SweepRecord {
@@ -356,6 +493,8 @@ export interface SweepRecord {
   totalAmountFen: number;
   debtFen: number;
   operatorId: string | null;
+  /** Set when the sweep failed as a whole (threw): `[code] message`. */
+  error: string | null;
 }
 
 export function listSweeps(app: AppContext, q: { limit: number; offset: number; includeDryRuns?: boolean }): { total: number; items: SweepRecord[] } {
@@ -364,7 +503,7 @@ export function listSweeps(app: AppContext, q: { limit: number; offset: number; 
   const rows = app.sqlite
     .prepare<unknown[], Omit<SweepRecord, 'dryRun' | 'failures'> & { dryRun: number; failures: string }>(
       `SELECT id, trigger, dry_run AS dryRun, started_at AS startedAt, finished_at AS finishedAt, window_from AS windowFrom, found, settled, unpaid, held, failed,
-              failures, total_amount_fen AS totalAmountFen, debt_fen AS debtFen, operator_id AS operatorId
+              failures, total_amount_fen AS totalAmountFen, debt_fen AS debtFen, operator_id AS operatorId, error
        FROM settlement_sweeps ${where} ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?`,
     )
     .all(q.limit, q.offset);
@@ -398,14 +537,53 @@ export const sweepWorker = defineWorker({
 
 export const sweepCron = defineCron({ name: 'sessions.sweep', expression: '* * * * *', kind: sweepWorker.kind });
 
-/** Dashboard figures: unsettled finished sessions, their estimated amount, those outside the sweep window. */
-export function sweeperFigures(app: AppContext): { key: string; value: number; unit: 'count' | 'fen' }[] {
+/** The latest real sweep that is not still running, and how it ended. */
+export function lastSweep(app: AppContext): { id: string; startedAt: number; finishedAt: number | null; outcome: SweepOutcome; failed: number } | null {
+  const now = app.clock.now();
+  const rows = app.sqlite
+    .prepare<unknown[], { id: string; started_at: number; finished_at: number | null; error: string | null; failed: number }>(
+      'SELECT id, started_at, finished_at, error, failed FROM settlement_sweeps WHERE dry_run = 0 ORDER BY started_at DESC, id DESC LIMIT 20',
+    )
+    .all();
+  for (const row of rows) {
+    const outcome = outcomeOf(row, now);
+    if (outcome !== 'running') return { id: row.id, startedAt: row.started_at, finishedAt: row.finished_at, outcome, failed: row.failed };
+  }
+  return null;
+}
+
+/** The result of a sweep as one dashboard number: 0 ran through, 1 some sessions failed, 2 failed as a whole or cut short. */
+const OUTCOME_FIGURE: Record<Exclude<SweepOutcome, 'running'>, number> = { ok: 0, partial: 1, failed: 2, cut_short: 2 };
+
+/**
+ * Dashboard figures of the settlement monitor: unsettled finished sessions, their estimated amount,
+ * those outside the sweep window; what real sweeps settled since the business day began; and the
+ * last sweep that is not still running — when it began, its result (sessions.lastSweepResult: 0 ran
+ * through, 1 could not settle some sessions, 2 failed as a whole) and the failing streak. With no
+ * sweep yet, the last-sweep figures are left out.
+ */
+export function sweeperFigures(app: AppContext, dayStart: number): { key: string; value: number; unit: 'count' | 'fen' | 'time' }[] {
   const u = unsettledSummary(app);
-  return [
+  const today = expectRow<{ n: number; fen: number }>(
+    app.sqlite.prepare('SELECT coalesce(sum(settled), 0) AS n, coalesce(sum(total_amount_fen), 0) AS fen FROM settlement_sweeps WHERE dry_run = 0 AND started_at >= ?'),
+    dayStart,
+  );
+  const figures: { key: string; value: number; unit: 'count' | 'fen' | 'time' }[] = [
     { key: 'sessions.unsettled', value: u.count, unit: 'count' },
     { key: 'sessions.unsettledAmount', value: u.estimatedFen, unit: 'fen' },
     { key: 'sessions.unsettledOutsideWindow', value: u.outsideWindow, unit: 'count' },
+    { key: 'sessions.settledBySweepToday', value: today.n, unit: 'count' },
+    { key: 'sessions.settledBySweepTodayAmount', value: today.fen, unit: 'fen' },
   ];
+  const last = lastSweep(app);
+  if (last && last.outcome !== 'running') {
+    figures.push(
+      { key: 'sessions.lastSweepAt', value: last.startedAt, unit: 'time' },
+      { key: 'sessions.lastSweepResult', value: OUTCOME_FIGURE[last.outcome], unit: 'count' },
+      { key: 'sessions.sweepFailingStreak', value: sweepFailingStreak(app), unit: 'count' },
+    );
+  }
+  return figures;
 }
 
 const failureShape = z.object({ sessionId: z.string(), code: z.string(), message: z.string() });
@@ -428,6 +606,7 @@ export const sweepResultShape = z.object({
   debtFen: z.number(),
   sessions: z.array(z.object({ sessionId: z.string(), state: z.enum(['PAID', 'UNPAID']), amountFen: z.number(), debtFen: z.number() })),
   alerts: z.array(z.string()),
+  resolved: z.array(z.string()),
 });
 
 export const sweepRecordShape = z.object({
@@ -446,6 +625,7 @@ export const sweepRecordShape = z.object({
   totalAmountFen: z.number(),
   debtFen: z.number(),
   operatorId: z.string().nullable(),
+  error: z.string().nullable(),
 });
 
 export const sweeperMethods = {

@@ -76,11 +76,11 @@ export function mainWindowOptions(s: WindowSettings) {
 }
 
 const ALERT_TITLES = {
-  'zh-CN': { info: 'DepotDesk 提示', warning: 'DepotDesk 警告', error: 'DepotDesk 故障' },
-  'en-US': { info: 'DepotDesk notice', warning: 'DepotDesk warning', error: 'DepotDesk fault' },
+  'zh-CN': { info: 'DepotDesk 提示', warning: 'DepotDesk 警告', urgent: 'DepotDesk 紧急' },
+  'en-US': { info: 'DepotDesk notice', warning: 'DepotDesk warning', urgent: 'DepotDesk urgent' },
 } as const;
 
-/** A desktop notification for `alert` events (warnings and errors only: notices stay in the app). */
+/** A desktop notification for `alert` events (warnings and urgent ones only: notices stay in the app). */
 export function alertNotification(event: DepotEvent, locale: keyof typeof ALERT_TITLES): { title: string; body: string } | null {
   if (event.type !== 'alert' || event.payload.level === 'info') return null;
   return { title: ALERT_TITLES[locale][event.payload.level], body: event.payload.message };

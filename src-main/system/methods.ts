@@ -5,7 +5,8 @@ import { backupWithCheckpoint } from './checkpoints';
 import type { FigureProvider } from '../kernel/plugins';
 import { dashboardSummary } from './dashboard';
 
-const figure = z.object({ key: z.string(), value: z.number(), unit: z.enum(['count', 'fen', 'bytes', 'wh']) });
+// unit 'time': value is an instant (epoch ms).
+const figure = z.strictObject({ key: z.string(), value: z.number(), unit: z.enum(['count', 'fen', 'bytes', 'wh', 'time']) });
 
 export function backupFileName(at: number): string {
   return `depotdesk-${new Date(at).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}Z.sqlite`;

@@ -26,7 +26,7 @@ export function AlertBanner() {
     <Alert
       banner
       showIcon
-      type={latest.level === 'error' ? 'error' : latest.level === 'warning' ? 'warning' : 'info'}
+      type={latest.level === 'urgent' ? 'error' : latest.level === 'warning' ? 'warning' : 'info'}
       data-testid="alert-banner"
       message={t('alerts.banner', { count: open.total, message: latest.message })}
       action={

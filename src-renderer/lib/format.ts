@@ -2,7 +2,10 @@
  * Display formatting. Money arrives as integer fen and is formatted with integer arithmetic, so
  * a displayed amount is exactly the stored one (no floating-point rounding on the way).
  */
-export type FigureUnit = 'count' | 'fen' | 'bytes' | 'wh';
+import { formatTime } from './time';
+
+/** 'time': an instant, epoch ms. */
+export type FigureUnit = 'count' | 'fen' | 'bytes' | 'wh' | 'time';
 
 const grouped = (n: number) => Math.trunc(n).toLocaleString('en-US');
 
@@ -46,5 +49,7 @@ export function formatFigure(value: number, unit: FigureUnit): string {
       return formatWh(value);
     case 'count':
       return grouped(value);
+    case 'time':
+      return formatTime(value, 'MM-DD HH:mm');
   }
 }

@@ -98,7 +98,7 @@ describe('the Jobs page contract', () => {
     const supervisor = await addOperator(app, 'supervisor');
     const { alert } = raiseAlert(app, { code: 'unsettled_sessions', level: 'warning', message: '120 finished sessions are not settled' });
     clock.advance(1000);
-    raiseAlert(app, { code: 'job_failing', level: 'error', subject: 'job_failing:x', message: 'x failing' });
+    raiseAlert(app, { code: 'job_failing', level: 'urgent', subject: 'job_failing:x', message: 'x failing' });
 
     const open = await ok<Page<{ id: string; code: string }>>(app, operator, 'alerts.list');
     expect(open.items.map((a) => a.code)).toEqual(['job_failing', 'unsettled_sessions']);

@@ -278,7 +278,7 @@ describe('failures, retries and discards', () => {
     await scheduler.drain();
     const open = listAlerts(app, { open: true, limit: 10, offset: 0 });
     expect(open.total).toBe(1);
-    expect(open.items[0]).toMatchObject({ code: 'job_failing', level: 'error', subject: 'job_failing:test.sync', count: 1 });
+    expect(open.items[0]).toMatchObject({ code: 'job_failing', level: 'urgent', subject: 'job_failing:test.sync', count: 1 });
     expect(open.items[0].message).toMatch(/test.sync jobs have failed 3 times in a row; last error: statement server said 503/);
 
     // Still failing: the same open alert counts it instead of piling up new ones.

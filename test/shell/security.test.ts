@@ -229,8 +229,8 @@ describe('start-up choices', () => {
 
   it('raises a desktop notification for warnings and faults, not for notices', () => {
     const at = 0;
-    expect(alertNotification({ type: 'alert', at, payload: { level: 'error', code: 'x', message: 'broker down' } }, 'en-US')).toEqual({
-      title: 'DepotDesk fault',
+    expect(alertNotification({ type: 'alert', at, payload: { level: 'urgent', code: 'x', message: 'broker down' } }, 'en-US')).toEqual({
+      title: 'DepotDesk urgent',
       body: 'broker down',
     });
     expect(alertNotification({ type: 'alert', at, payload: { level: 'warning', code: 'x', message: '桩离线' } }, 'zh-CN')).toEqual({

@@ -52,7 +52,7 @@ export const commands: readonly CommandEntry[] = [
   { name: 'jobs retry', summary: 'Run a discarded, cancelled, retryable or scheduled job again now (supervisor or admin).', load: jobs },
   { name: 'jobs cancel', summary: 'Cancel a job that has not finished (supervisor or admin).', load: jobs },
   { name: 'jobs stats', summary: 'Job counts by state and queue, failing kinds and cron schedules.', load: jobs },
-  { name: 'alerts list', summary: 'Open alerts, newest first (--all includes acknowledged ones).', load: jobs },
+  { name: 'alerts list', summary: 'Open alerts, newest first (--all includes acknowledged and resolved ones).', load: jobs },
   { name: 'alerts ack', summary: 'Acknowledge an open alert (supervisor or admin).', load: jobs },
   {
     name: 'tariff import',

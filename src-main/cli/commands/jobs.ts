@@ -112,7 +112,7 @@ export const jobCommands: Command[] = [
   },
   {
     name: 'alerts list',
-    summary: 'Open alerts, newest first (--all includes acknowledged ones).',
+    summary: 'Open alerts, newest first (--all includes acknowledged and resolved ones).',
     usage: 'depotdesk alerts list [--all] [--limit N] --as NAME [--json]',
     options: { all: { type: 'boolean' }, limit: { type: 'string' } },
     async run(cx) {
@@ -127,7 +127,7 @@ export const jobCommands: Command[] = [
           : page.items
               .map(
                 (a) =>
-                  `${a.id}  ${a.level.padEnd(7)}  ${iso(a.lastRaisedAt)}  ${a.count > 1 ? `(×${a.count}) ` : ''}${a.message}${a.acknowledgedBy ? `  [acknowledged by ${a.acknowledgedBy}]` : ''}`,
+                  `${a.id}  ${a.level.padEnd(7)}  ${iso(a.lastRaisedAt)}  ${a.count > 1 ? `(×${a.count}) ` : ''}${a.message}${a.acknowledgedBy ? `  [acknowledged by ${a.acknowledgedBy}]` : ''}${a.resolvedBy ? `  [resolved by ${a.resolvedBy}: ${a.resolution ?? ''}]` : ''}`,
               )
               .join('\n'),
       );

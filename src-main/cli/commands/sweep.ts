@@ -23,6 +23,7 @@ export const sweepCommands: Command[] = [
           out.push(`  ${s.sessionId}  ${s.state.padEnd(6)}  ¥${formatFen(s.amountFen)}${s.debtFen > 0 ? `  debt ¥${formatFen(s.debtFen)}` : ''}`);
         for (const f of r.failures) out.push(`  FAILED ${f.sessionId}: [${f.code}] ${f.message}`);
         for (const a of r.alerts) out.push(`  alert raised: ${a}`);
+        for (const a of r.resolved) out.push(`  alert resolved: ${a}`);
         return out.join('\n');
       });
       return r.failed > 0 ? 1 : 0;

@@ -19,6 +19,8 @@ const ATTENTION = new Set([
   'sessions.awaitingReview',
   'sessions.unsettled',
   'sessions.unsettledOutsideWindow',
+  'sessions.lastSweepResult',
+  'sessions.sweepFailingStreak',
   'payments.unmatched',
 ]);
 

@@ -11,7 +11,7 @@ import { ExportButton } from '../../components/ExportButton';
 import { SUPERVISORS, useSession } from '../../session';
 import type { AlertRow } from './model';
 
-const LEVEL_COLOR: Record<AlertRow['level'], string> = { info: 'blue', warning: 'orange', error: 'red' };
+const LEVEL_COLOR: Record<AlertRow['level'], string> = { info: 'blue', warning: 'orange', urgent: 'red' };
 const levelLabel = (l: AlertRow['level']): I18nKey => `alerts.level.${l}`;
 
 /** Open alerts (or all of them), acknowledged by a supervisor. */
@@ -91,6 +91,10 @@ function useAlertColumns({ busy, onAcknowledge }: { busy: string | null; onAckno
       render: (_: unknown, a) =>
         a.acknowledgedAt !== null ? (
           <Typography.Text type="secondary">{t('alerts.ackBy', { name: a.acknowledgedBy ?? '?', time: formatTime(a.acknowledgedAt) })}</Typography.Text>
+        ) : a.resolvedAt !== null ? (
+          <Typography.Text type="secondary" title={a.resolution ?? undefined}>
+            {t('alerts.resolvedAt', { time: formatTime(a.resolvedAt) })}
+          </Typography.Text>
         ) : can(SUPERVISORS) ? (
           <Button size="small" icon={<CheckOutlined />} loading={busy === a.id} onClick={() => onAcknowledge(a)} data-testid={`alert-ack-${a.id}`}>
             {t('alerts.acknowledge')}
