@@ -432,6 +432,8 @@ export const enUS: Dictionary = {
   'figureGroup.compensation': 'Compensation',
   'alerts.banner': '{count} open alert(s): {message}',
   'alerts.banner.open': 'View alerts',
+  'alerts.notify.enable': 'Turn on alert notifications',
+  'alerts.notify.hint': 'A system notification for each new alert (the browser asks once); urgent alerts also sound a tone.',
   'figureGroup.sessions': 'Charging sessions',
   'figureGroup.chargers': 'Chargers',
   'figure.chargers.online': 'Online',

@@ -429,6 +429,8 @@ export const zhCN = {
   'figureGroup.compensation': '补偿',
   'alerts.banner': '有 {count} 条未处理告警：{message}',
   'alerts.banner.open': '查看告警',
+  'alerts.notify.enable': '开启告警通知',
+  'alerts.notify.hint': '新告警出现时由系统弹出通知（浏览器只会询问一次）；紧急告警另有提示音。',
   'figureGroup.sessions': '充电订单',
   'figureGroup.chargers': '充电桩',
   'figure.chargers.online': '在线',

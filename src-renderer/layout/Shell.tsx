@@ -1,14 +1,15 @@
 import { Suspense, useEffect, useState } from 'react';
 import { api } from '../api';
-import { Button, Flex, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
+import { Badge, Button, Flex, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
 import { LogoutOutlined, ThunderboltFilled, UserOutlined } from '@ant-design/icons';
 import { AlertBanner } from '../components/AlertBanner';
+import { NotificationPrompt, useAlertDelivery, useOpenAlerts } from '../components/AlertDelivery';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { PageErrorBoundary } from '../components/PageErrorBoundary';
 import { useI18n } from '../i18n';
 import { navigate, useRoute } from '../lib/route';
 import { DEFAULT_ZONE, setDepotZone } from '../lib/time';
-import { DEFAULT_PAGE, pages } from '../pages/registry';
+import { DEFAULT_PAGE, pages, type PageEntry } from '../pages/registry';
 import { useSession } from '../session';
 
 const SIDER_WIDTH = 188;
@@ -20,6 +21,8 @@ export function Shell({ onLogout }: { onLogout(): void }) {
   const route = useRoute();
   const [collapsed, setCollapsed] = useState(false);
   const visible = pages.filter((p) => can(p.roles));
+  const openAlerts = useOpenAlerts();
+  useAlertDelivery();
   const current = visible.find((p) => p.key === route.page) ?? visible.find((p) => p.key === DEFAULT_PAGE) ?? visible[0];
 
   // The depot's zone for every time shown; pages re-render (key) only if it is not the default.
@@ -47,14 +50,7 @@ export function Shell({ onLogout }: { onLogout(): void }) {
           <ThunderboltFilled style={{ fontSize: 20, color: '#4096ff' }} />
           {!collapsed && <span style={{ fontWeight: 600, fontSize: 16 }}>{t('app.name')}</span>}
         </Flex>
-        <Menu
-          theme="dark"
-          mode="inline"
-          data-testid="nav"
-          selectedKeys={[current.key]}
-          onClick={({ key }) => navigate(key)}
-          items={visible.map((p) => ({ key: p.key, icon: p.icon, label: t(p.label), 'data-testid': `nav-${p.key}` }))}
-        />
+        <NavMenu entries={visible} current={current.key} alertCount={openAlerts?.total ?? 0} />
       </Layout.Sider>
       <Layout>
         <Layout.Header style={{ background: '#fff', padding: '0 20px', height: 56, lineHeight: '56px', borderBottom: '1px solid #f0f0f0' }}>
@@ -70,6 +66,7 @@ export function Shell({ onLogout }: { onLogout(): void }) {
                   {t(`role.${operator.role}`)}
                 </Tag>
               </Space>
+              <NotificationPrompt />
               <LanguageSwitch />
               <Button icon={<LogoutOutlined />} onClick={onLogout} data-testid="logout">
                 {t('header.logout')}
@@ -77,7 +74,7 @@ export function Shell({ onLogout }: { onLogout(): void }) {
             </Space>
           </Flex>
         </Layout.Header>
-        <AlertBanner />
+        <AlertBanner open={openAlerts} />
         <Layout.Content style={{ padding: 16 }} data-testid={`page-${current.key}`}>
           <PageErrorBoundary key={`${current.key}:${zone === null || zone === DEFAULT_ZONE ? '' : zone}`}>
             <Suspense fallback={<Spin style={{ display: 'block', marginTop: 64 }} />}>
@@ -87,5 +84,33 @@ export function Shell({ onLogout }: { onLogout(): void }) {
         </Layout.Content>
       </Layout>
     </Layout>
+  );
+}
+
+/** The side navigation; the 任务 entry carries the count of open alerts (they are on its 告警 tab). */
+function NavMenu({ entries, current, alertCount }: { entries: readonly PageEntry[]; current: string; alertCount: number }) {
+  const { t } = useI18n();
+  return (
+    <Menu
+      theme="dark"
+      mode="inline"
+      data-testid="nav"
+      selectedKeys={[current]}
+      onClick={({ key }) => navigate(key)}
+      items={entries.map((p) => ({
+        key: p.key,
+        icon: p.icon,
+        // The open alerts are on the 任务 page's 告警 tab: its entry carries their count.
+        label:
+          p.key === 'jobs' && alertCount > 0 ? (
+            <Badge count={alertCount} size="small" offset={[10, 0]} data-testid="nav-alerts-badge">
+              <span>{t(p.label)}</span>
+            </Badge>
+          ) : (
+            t(p.label)
+          ),
+        'data-testid': `nav-${p.key}`,
+      }))}
+    />
   );
 }

@@ -48,7 +48,7 @@ function seed(): { failed: string; waiting: string; alert: string } {
     errors: '[]',
     now,
   });
-  db.prepare(`INSERT INTO alerts (id, code, level, message, subject, raised_at, last_raised_at) VALUES (?, 'job_failing', 'error', ?, ?, ?, ?)`).run(
+  db.prepare(`INSERT INTO alerts (id, code, level, message, subject, raised_at, last_raised_at) VALUES (?, 'job_failing', 'urgent', ?, ?, ?, ?)`).run(
     ids.alert,
     `payments.timeout jobs have failed 3 times in a row (${tag})`,
     `job_failing:e2e-${tag}`,

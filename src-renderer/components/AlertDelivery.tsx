@@ -1,0 +1,81 @@
+import { useCallback, useEffect, useState } from 'react';
+import { Button, Tooltip } from 'antd';
+import { BellOutlined } from '@ant-design/icons';
+import { api, useDepotEvents } from '../api';
+import { useI18n } from '../i18n';
+
+/**
+ * Alerts that reach an operator who is not looking at the Alerts page (issue 21):
+ * - the open alerts, shared by the banner over every page and the badge on the 任务 menu entry;
+ * - in browser mode, a system notification for each warning or urgent alert raised while the page is open, once the
+ *   operator allowed it (asked once, from the bell in the header: browsers only ask on a click);
+ *   the desktop app notifies from its main process instead (src-main/shell/window.ts), so the
+ *   window does not notify twice;
+ * - a short tone for an urgent alert, in both.
+ * Repeats of an open alert are counted on it by the core and announced once, so none of this floods.
+ */
+
+export type OpenAlerts = Awaited<ReturnType<typeof api.alerts.list>>;
+
+/** The open alerts (the newest first, one item) and their count, reloaded when any alert changes. */
+export function useOpenAlerts(): OpenAlerts | null {
+  const [open, setOpen] = useState<OpenAlerts | null>(null);
+  const load = useCallback(() => {
+    api.alerts.list({ limit: 1 }).then(setOpen, () => setOpen(null));
+  }, []);
+  useEffect(load, [load]);
+  useDepotEvents(['alert', 'dashboard.changed'], load);
+  return open;
+}
+
+const inBrowser = () => typeof window !== 'undefined' && !window.depot && typeof Notification !== 'undefined';
+
+/** Notifies (browser mode, when allowed) and sounds (urgent) each alert the core raises. */
+export function useAlertDelivery(): void {
+  const { t } = useI18n();
+  useDepotEvents(['alert'], (e) => {
+    if (e.type !== 'alert') return;
+    const { level, code, message } = e.payload;
+    // Notices stay in the app, as in the desktop app's notifications (alertNotification in shell/window.ts).
+    if (level !== 'info' && inBrowser() && Notification.permission === 'granted') {
+      // One notification per alert code on screen at a time: a newer one replaces it.
+      new Notification(`${t('app.name')} · ${t(`alerts.level.${level}`)}`, { body: message, tag: code });
+    }
+    if (level === 'urgent') urgentTone();
+  });
+}
+
+/** The header's bell: asks once for permission to notify, in browser mode, until answered. */
+export function NotificationPrompt() {
+  const { t } = useI18n();
+  const [permission, setPermission] = useState(() => (inBrowser() ? Notification.permission : 'unsupported'));
+  if (permission !== 'default') return null;
+  return (
+    <Tooltip title={t('alerts.notify.hint')}>
+      <Button icon={<BellOutlined />} data-testid="alerts-notify" onClick={() => void Notification.requestPermission().then(setPermission)}>
+        {t('alerts.notify.enable')}
+      </Button>
+    </Tooltip>
+  );
+}
+
+let audio: AudioContext | null = null;
+
+/** Two short beeps. A page the operator never clicked may not play sound (browser policy); then it stays silent. */
+function urgentTone(): void {
+  try {
+    audio ??= new AudioContext();
+    const ctx = audio;
+    for (const start of [0, 0.25]) {
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.frequency.value = 880;
+      gain.gain.value = 0.15;
+      osc.connect(gain).connect(ctx.destination);
+      osc.start(ctx.currentTime + start);
+      osc.stop(ctx.currentTime + start + 0.15);
+    }
+  } catch {
+    // No audio device, or sound not allowed yet: the banner and the notification still tell.
+  }
+}
