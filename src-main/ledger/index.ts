@@ -76,7 +76,17 @@ export {
 export { verifyLedger } from './verify';
 export { sealLedgerChain, ledgerHead } from './chain';
 export { trialBalance, driverMovements, couponsOutstanding, type TrialLine, type MovementByCode, type CouponOutstanding } from './reporting';
-export { driverContacts, driversMatching, transfersOfSession, transfersUnderKeys, type KeyedTransfer, transferFacts, netRefundedFen, debtCollected, resettlementResult } from './lookups';
+export {
+  driverContacts,
+  driversMatching,
+  transfersOfSession,
+  transfersUnderKeys,
+  type KeyedTransfer,
+  transferFacts,
+  netRefundedFen,
+  debtCollected,
+  resettlementResult,
+} from './lookups';
 export { ledgerFigures, ledgerDemoStep } from './system';
 export { type TransferCode } from './schema';
 export { openDebtAgeing, DEBT_AGE_BUCKETS, type DebtAgeing, type DebtAgeBucket } from './ageing';

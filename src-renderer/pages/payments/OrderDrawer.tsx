@@ -1,14 +1,12 @@
-import { Alert, Descriptions, Drawer, Flex, Table, Tag, Typography } from 'antd';
+import { Alert, Descriptions, Drawer, Flex, Tag, Typography } from 'antd';
 import type { MethodOutput } from '../../../src-main/contract/types';
 import { api } from '../../api';
 import { useI18n, type I18nKey } from '../../i18n';
-import { accountLabel, phaseLabel, transferCodeLabel } from '../../lib/accounts';
-import { displayFen } from '../../lib/format';
+import { TransfersTable } from '../../components/TransfersTable';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 
 type Detail = MethodOutput<'payments.orderDetail'>;
-type Transfer = Detail['transfers'][number];
 
 const STATE_COLOR: Record<Detail['order']['state'], string> = { PENDING_PAYMENT: 'gold', PAID: 'green', CANCELLED: 'default' };
 const time = (at: number | null) => (at === null ? '—' : formatTime(at));
@@ -36,7 +34,7 @@ export function OrderDrawer({ orderId, version, onClose }: { orderId: string | n
           <OrderFacts order={d.order} />
           <section>
             <Typography.Title level={5}>{t('payments.detail.transfers')}</Typography.Title>
-            <OrderTransfers transfers={d.transfers} />
+            <TransfersTable transfers={d.transfers} empty={t('payments.detail.noTransfers')} testId="payments-order-transfers" />
           </section>
           <Alert type="info" showIcon message={t('payments.detail.refundsHint')} />
         </Flex>
@@ -85,41 +83,5 @@ function OrderFacts({ order: o }: { order: Detail['order'] }) {
         </Descriptions.Item>
       )}
     </Descriptions>
-  );
-}
-
-function OrderTransfers({ transfers }: { transfers: Transfer[] }) {
-  const i18n = useI18n();
-  const { t } = i18n;
-  return (
-    <Table<Transfer>
-      size="small"
-      rowKey="id"
-      pagination={false}
-      data-testid="payments-order-transfers"
-      dataSource={transfers}
-      locale={{ emptyText: t('payments.detail.noTransfers') }}
-      columns={[
-        { title: t('sessions.transfer.at'), dataIndex: 'createdAt', width: 150, render: (at: number) => formatTime(at) },
-        { title: t('sessions.transfer.code'), dataIndex: 'code', render: (c: string) => transferCodeLabel(c, i18n) },
-        { title: t('sessions.transfer.phase'), dataIndex: 'phase', width: 70, render: (p: string) => phaseLabel(p, i18n) },
-        {
-          title: t('sessions.transfer.accounts'),
-          key: 'accounts',
-          render: (_, r) => (
-            <Typography.Text type="secondary" title={`${r.debitAccountId} → ${r.creditAccountId}`}>
-              {accountLabel(r.debitAccountId, i18n)} → {accountLabel(r.creditAccountId, i18n)}
-            </Typography.Text>
-          ),
-        },
-        {
-          title: t('sessions.transfer.amount'),
-          key: 'amount',
-          align: 'right',
-          width: 110,
-          render: (_, r) => (r.unit === 'points' ? t('comp.pointsValue', { n: r.amount }) : displayFen(r.amount)),
-        },
-      ]}
-    />
   );
 }

@@ -4,7 +4,7 @@ import { StopOutlined } from '@ant-design/icons';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
 import { useReportError } from '../../lib/errors';
-import { accountLabel, phaseLabel, transferCodeLabel } from '../../lib/accounts';
+import { TransfersTable } from '../../components/TransfersTable';
 import { formatFen, formatWh } from '../../lib/format';
 import { navigate } from '../../lib/route';
 import { formatTime } from '../../lib/time';
@@ -56,7 +56,7 @@ export function SessionDrawer({ id, version, onClose, onChanged }: { id: string 
 
           <section>
             <Typography.Title level={5}>{t('sessions.transfers')}</Typography.Title>
-            <Transfers transfers={d.transfers} />
+            <TransfersTable transfers={d.transfers.map((x) => ({ ...x, amount: x.amountFen }))} empty={t('sessions.noTransfers')} testId="session-transfers" />
           </section>
 
           <section>
@@ -231,37 +231,6 @@ function Breakdown({ quote }: { quote: StoredQuote | null }) {
         {quote.versions.length > 1 && ` · ${t('sessions.versions', { list: quote.versions.map((v) => `${v.name} (${v.effectiveFrom})`).join(', ') })}`}
       </Typography.Text>
     </Flex>
-  );
-}
-
-function Transfers({ transfers }: { transfers: SessionDetail['transfers'] }) {
-  const i18n = useI18n();
-  const { t } = i18n;
-  return (
-    <Table
-      size="small"
-      rowKey="id"
-      pagination={false}
-      data-testid="session-transfers"
-      dataSource={transfers}
-      locale={{ emptyText: t('sessions.noTransfers') }}
-      columns={[
-        { title: t('sessions.transfer.at'), dataIndex: 'createdAt', width: 160, render: (at: number) => formatTime(at) },
-        { title: t('sessions.transfer.code'), dataIndex: 'code', render: (c: string) => transferCodeLabel(c, i18n) },
-        { title: t('sessions.transfer.phase'), dataIndex: 'phase', width: 90, render: (p: string) => phaseLabel(p, i18n) },
-        {
-          title: t('sessions.transfer.accounts'),
-          key: 'accounts',
-          ellipsis: true,
-          render: (_: unknown, r) => (
-            <Typography.Text type="secondary" title={`${r.debitAccountId} → ${r.creditAccountId}`}>
-              {accountLabel(r.debitAccountId, i18n)} → {accountLabel(r.creditAccountId, i18n)}
-            </Typography.Text>
-          ),
-        },
-        { title: t('sessions.transfer.amount'), dataIndex: 'amountFen', align: 'right', width: 110, render: (f: number) => formatFen(f) },
-      ]}
-    />
   );
 }
 

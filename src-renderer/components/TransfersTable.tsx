@@ -1,0 +1,58 @@
+import { Table, Typography } from 'antd';
+import { useI18n } from '../i18n';
+import { accountLabel, phaseLabel, transferCodeLabel } from '../lib/accounts';
+import { displayFen } from '../lib/format';
+import { formatTime } from '../lib/time';
+
+/** A ledger transfer as a drawer lists it; `amount` is fen, or points when `unit` is 'points'. */
+export interface TransferLine {
+  id: string;
+  createdAt: number;
+  code: string;
+  phase: string;
+  debitAccountId: string;
+  creditAccountId: string;
+  amount: number;
+  unit?: string;
+}
+
+/**
+ * The ledger transfers behind a session or an order, in words: the kind (充值, 使用优惠券 …), the
+ * phase, the accounts by meaning (微信支付待清算 → 钱包; the ids on hover) and the amount.
+ */
+export function TransfersTable({ transfers, empty, testId }: { transfers: readonly TransferLine[]; empty: string; testId: string }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  return (
+    <Table<TransferLine>
+      size="small"
+      rowKey="id"
+      pagination={false}
+      data-testid={testId}
+      dataSource={[...transfers]}
+      locale={{ emptyText: empty }}
+      columns={[
+        { title: t('sessions.transfer.at'), dataIndex: 'createdAt', width: 160, render: (at: number) => formatTime(at) },
+        { title: t('sessions.transfer.code'), dataIndex: 'code', render: (c: string) => transferCodeLabel(c, i18n) },
+        { title: t('sessions.transfer.phase'), dataIndex: 'phase', width: 80, render: (p: string) => phaseLabel(p, i18n) },
+        {
+          title: t('sessions.transfer.accounts'),
+          key: 'accounts',
+          ellipsis: true,
+          render: (_, r) => (
+            <Typography.Text type="secondary" title={`${r.debitAccountId} → ${r.creditAccountId}`}>
+              {accountLabel(r.debitAccountId, i18n)} → {accountLabel(r.creditAccountId, i18n)}
+            </Typography.Text>
+          ),
+        },
+        {
+          title: t('sessions.transfer.amount'),
+          key: 'amount',
+          align: 'right',
+          width: 110,
+          render: (_, r) => (r.unit === 'points' ? t('comp.pointsValue', { n: r.amount }) : displayFen(r.amount)),
+        },
+      ]}
+    />
+  );
+}
