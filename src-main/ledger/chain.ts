@@ -2,6 +2,7 @@ import type crypto from 'node:crypto';
 import type { Sqlite } from '../kernel/db/connection';
 import { DepotError } from '../kernel/errors';
 import { readSeal, sealChain, writerChainKey, type Head } from '../kernel/chain';
+import type { TransferRow } from './engine';
 
 /**
  * The ledger's keyed chain (kernel/chain.ts holds the key, the seal and the walk).
@@ -22,26 +23,8 @@ import { readSeal, sealChain, writerChainKey, type Head } from '../kernel/chain'
 export const CHAIN_COLUMNS = `t.id, t.debit_account_id, t.credit_account_id, t.amount, t.code, t.phase, t.pending_id, t.expires_at,
   t.reverses_id, t.batch, t.memo, t.session_id, t.order_id, t.campaign_id, t.statement_row, t.debt_id, t.operator_id, t.created_at`;
 
-export interface ChainedTransfer {
-  id: string;
-  debitAccountId: string;
-  creditAccountId: string;
-  amount: number;
-  code: string;
-  phase: string;
-  pendingId: string | null;
-  expiresAt: number | null;
-  reversesId: string | null;
-  batch: number;
-  memo: string | null;
-  sessionId: string | null;
-  orderId: string | null;
-  campaignId: string | null;
-  statementRow: string | null;
-  debtId: string | null;
-  operatorId: string | null;
-  createdAt: number;
-}
+/** A transfer as the chain hashes it: every column the engine writes (the seq is the chain's order, not its content). */
+export type ChainedTransfer = Omit<TransferRow, 'seq'>;
 
 export function transferContent(t: ChainedTransfer, operationKey: string | null): string {
   return JSON.stringify([

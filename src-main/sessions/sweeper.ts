@@ -426,12 +426,12 @@ export function evaluateSweepAlerts(app: AppContext, sweep: Pick<SweepResult, 'i
 /** How a recorded sweep ended, as the monitor and the dashboard read it. */
 export type SweepOutcome = 'ok' | 'partial' | 'failed' | 'cut_short' | 'running';
 
-/** A real sweep unfinished for longer than its job may run was cut short (a crash, a kill). */
-const SWEEP_STALE_MS = 15 * 60_000;
+/** How long the sweep job may run; a real sweep unfinished for longer was cut short (a crash, a kill). */
+const SWEEP_TIMEOUT_MS = 15 * 60_000;
 
 function outcomeOf(row: { finished_at: number | null; error: string | null; failed: number; started_at: number }, now: number): SweepOutcome {
   if (row.error !== null) return 'failed';
-  if (row.finished_at === null) return now - row.started_at > SWEEP_STALE_MS ? 'cut_short' : 'running';
+  if (row.finished_at === null) return now - row.started_at > SWEEP_TIMEOUT_MS ? 'cut_short' : 'running';
   return row.failed > 0 ? 'partial' : 'ok';
 }
 
@@ -528,7 +528,7 @@ export const sweepWorker = defineWorker({
   args: z.object({}),
   maxAttempts: 3,
   // A large backlog (thousands of sessions) takes a while; the sweep is idempotent if cut short.
-  timeoutMs: 15 * 60_000,
+  timeoutMs: SWEEP_TIMEOUT_MS,
   async perform(app) {
     if (!sweepDue(app)) return;
     await runSweep(app, { trigger: 'cron' });

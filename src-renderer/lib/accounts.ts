@@ -8,8 +8,14 @@ import type { I18n } from '../i18n';
 
 const DRIVER_ACCOUNT = /^driver:[^:]+:(wallet|held|debt|points)$/;
 
+/** The dictionary key of a depot account or a trial balance line: depot:cash_drawer → 'reports.account.cash_drawer', drivers:wallet → 'reports.account.drivers.wallet'. */
+export function accountKey(account: string): string {
+  if (account.startsWith('drivers:')) return `reports.account.drivers.${account.slice('drivers:'.length)}`;
+  return `reports.account.${account.replace(/^depot:/, '').replace(/:/g, '_')}`;
+}
+
 export function accountLabel(id: string, i18n: Pick<I18n, 't' | 'maybe'>): string {
-  if (id.startsWith('depot:')) return i18n.maybe(`reports.account.${id.slice('depot:'.length).replace(':', '_')}`) ?? id;
+  if (id.startsWith('depot:')) return i18n.maybe(accountKey(id)) ?? id;
   const driver = DRIVER_ACCOUNT.exec(id);
   if (driver) return i18n.maybe(`ledger.account.${driver[1]}`) ?? id;
   if (id.startsWith('coupon:')) return i18n.t('ledger.account.coupon');

@@ -9,6 +9,12 @@ import { useQuery } from '../../lib/useQuery';
 type Detail = MethodOutput<'payments.orderDetail'>;
 
 const STATE_COLOR: Record<Detail['order']['state'], string> = { PENDING_PAYMENT: 'gold', PAID: 'green', CANCELLED: 'default' };
+
+/** An order's state as a coloured tag (the list and the drawer). */
+export function StateTag({ state }: { state: Detail['order']['state'] }) {
+  const { t } = useI18n();
+  return <Tag color={STATE_COLOR[state]}>{t(`payments.state.${state}` as I18nKey)}</Tag>;
+}
 const time = (at: number | null) => (at === null ? '—' : formatTime(at));
 
 /**
@@ -49,7 +55,7 @@ function OrderFacts({ order: o }: { order: Detail['order'] }) {
   return (
     <Descriptions size="small" column={2} bordered data-testid="payments-order-facts">
       <Descriptions.Item label={t('payments.col.state')}>
-        <Tag color={STATE_COLOR[o.state]}>{t(`payments.state.${o.state}` as I18nKey)}</Tag>
+        <StateTag state={o.state} />
       </Descriptions.Item>
       <Descriptions.Item label={t('payments.col.driver')}>{`${o.driverName} · ${o.driverPhone}`}</Descriptions.Item>
       <Descriptions.Item label={t('payments.col.amount')}>¥{o.amount.yuan}</Descriptions.Item>

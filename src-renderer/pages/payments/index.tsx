@@ -10,7 +10,7 @@ import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { useSession, type Role } from '../../session';
 import { ExportButton } from '../../components/ExportButton';
-import { OrderDrawer } from './OrderDrawer';
+import { OrderDrawer, StateTag } from './OrderDrawer';
 
 /**
  * Payment orders (支付订单): the counter that sells top-ups and packages with a QR code, the
@@ -23,7 +23,6 @@ type Unmatched = MethodOutput<'payments.unmatched'>[number];
 type Channel = 'wechat' | 'alipay';
 
 const FINANCE: readonly Role[] = ['finance', 'supervisor', 'admin'];
-const STATE_COLOR: Record<Order['state'], string> = { PENDING_PAYMENT: 'gold', PAID: 'green', CANCELLED: 'default' };
 
 function newKey(): string {
   return `counter-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
@@ -46,11 +45,6 @@ export default function PaymentsPage() {
       ]}
     />
   );
-}
-
-function StateTag({ state }: { state: Order['state'] }) {
-  const { t } = useI18n();
-  return <Tag color={STATE_COLOR[state]}>{t(`payments.state.${state}` as I18nKey)}</Tag>;
 }
 
 interface CounterForm {

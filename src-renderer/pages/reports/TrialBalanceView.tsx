@@ -2,7 +2,8 @@ import { Alert, Flex, Table, Tag, Typography } from 'antd';
 import { CheckCircleOutlined, CloseCircleOutlined } from '@ant-design/icons';
 import { useI18n } from '../../i18n';
 import { displayFen } from '../../lib/format';
-import { accountKey, trialTotals, type TrialLine } from './model';
+import { accountKey } from '../../lib/accounts';
+import { trialTotals, type TrialLine } from './model';
 
 const grouped = (n: number) => n.toLocaleString('en-US');
 

@@ -61,10 +61,4 @@ export function trialTotals(lines: readonly TrialLine[]): { unit: string; debits
   });
 }
 
-/** The account's name for a trial balance line: depot:cash_drawer → 'reports.account.cash_drawer', drivers:wallet → 'reports.account.drivers.wallet'. */
-export function accountKey(account: string): string {
-  if (account.startsWith('drivers:')) return `reports.account.drivers.${account.slice('drivers:'.length)}`;
-  return `reports.account.${account.replace(/^depot:/, '').replace(/:/g, '_')}`;
-}
-
 export const EXPORT_STATE_COLOR: Record<ExportRow['state'], string> = { queued: 'default', running: 'processing', done: 'success', failed: 'error' };
