@@ -14,7 +14,22 @@ export {
   SYSTEM_RESOLVER,
   type Alert,
   type RaiseAlertInput,
+  type AlertListQuery,
 } from './service';
+export {
+  announceAlert,
+  deliveryOf,
+  inQuietHours,
+  getDeliverySettings,
+  setDeliverySettings,
+  DEFAULT_DELIVERY,
+  DELIVERY_LEVELS,
+  type DeliveryLevel,
+  type DeliveryRules,
+  type DeliverySettings,
+  type QuietHours,
+  type RoleLevels,
+} from './delivery';
 export { alertMethods, alertShape } from './methods';
 
 // ── the module: what this domain plugs into the depot (src-main/modules.ts composes them) ──────

@@ -48,3 +48,32 @@ export const alerts = sqliteTable(
     index('alerts_raised').on(t.acknowledgedAt, t.raisedAt),
   ],
 );
+
+/**
+ * Who is notified of what, and when not (docs/alerts.md, alerts/delivery.ts): one row, id 1, absent
+ * until a supervisor first saves the settings (absent = the defaults: no quiet hours, every role
+ * notified of warning and urgent). `version` grows by one on every save; a save made against an
+ * older version is refused.
+ */
+export const alertDelivery = sqliteTable(
+  'alert_delivery',
+  {
+    id: integer('id').primaryKey(),
+    version: integer('version').notNull(),
+    quietEnabled: integer('quiet_enabled', { mode: 'boolean' }).notNull(),
+    /** HH:MM in the depot's time zone; from > to crosses midnight. */
+    quietFrom: text('quiet_from').notNull(),
+    quietTo: text('quiet_to').notNull(),
+    /** JSON: { role: lowest level notified ('info' | 'warning' | 'urgent' | 'none') }. */
+    roleLevels: text('role_levels').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    updatedBy: text('updated_by').notNull(),
+  },
+  (t) => [
+    check('alert_delivery_one_row', sql`${t.id} = 1`),
+    check('alert_delivery_version', sql`${t.version} >= 1`),
+    check('alert_delivery_quiet_from', sql`${t.quietFrom} glob '[0-2][0-9]:[0-5][0-9]'`),
+    check('alert_delivery_quiet_to', sql`${t.quietTo} glob '[0-2][0-9]:[0-5][0-9]'`),
+    check('alert_delivery_role_levels', sql`json_valid(${t.roleLevels})`),
+  ],
+);

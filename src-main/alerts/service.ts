@@ -4,6 +4,8 @@ import { afterCommit } from '../kernel/db/after-commit';
 import { writeTx } from '../kernel/db/connection';
 import type { AlertLevel } from './schema';
 import { countRows, expectRow } from '../kernel/db/rows';
+import { whereOf } from '../kernel/db/where';
+import { announceAlert } from './delivery';
 
 /**
  * Alerts.
@@ -116,7 +118,7 @@ export function raiseAlert(app: AppContext, input: RaiseAlertInput): { alert: Al
     afterCommit(app.sqlite, () => {
       const committed = app.sqlite.prepare('SELECT 1 FROM alerts WHERE id = ?').get(id);
       if (!committed) return;
-      app.events.emit('alert', { level: alert.level, code: alert.code, message: alert.message });
+      announceAlert(app, { level: alert.level, code: alert.code, message: alert.message });
       app.events.emit('dashboard.changed', { reason: 'alerts' });
     });
   }
@@ -135,14 +137,34 @@ const OPEN = 'acknowledged_at IS NULL AND resolved_at IS NULL';
 export interface AlertListQuery {
   /** true: open only; false: closed (acknowledged or resolved) only; undefined: both. */
   open?: boolean;
+  /** Part of the code, message or subject (case-insensitive for ASCII); % and _ match themselves. */
+  search?: string;
+  level?: AlertLevel;
+  /** raisedAt from (included) … to (excluded), epoch ms. */
+  from?: number;
+  to?: number;
   limit: number;
   offset: number;
 }
 
+/** A LIKE pattern matching `text` anywhere, its own \ % _ taken literally (ESCAPE '\'). */
+function containing(text: string | undefined): string | undefined {
+  const t = text?.trim();
+  return t ? `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
+}
+
 export function listAlerts(app: AppContext, q: AlertListQuery): { total: number; items: Alert[] } {
-  const where = q.open === undefined ? '' : q.open ? `WHERE ${OPEN}` : `WHERE NOT (${OPEN})`;
-  const total = countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM alerts ${where}`));
-  const rows = app.sqlite.prepare<unknown[], AlertRow>(`SELECT * FROM alerts ${where} ORDER BY last_raised_at DESC, id DESC LIMIT ? OFFSET ?`).all(q.limit, q.offset);
+  const { clause, params } = whereOf([
+    [`(${OPEN}) = @open`, 'open', q.open === undefined ? undefined : q.open ? 1 : 0],
+    ["(code LIKE @search ESCAPE '\\' OR message LIKE @search ESCAPE '\\' OR subject LIKE @search ESCAPE '\\')", 'search', containing(q.search)],
+    ['level = @level', 'level', q.level],
+    ['raised_at >= @from', 'from', q.from],
+    ['raised_at < @to', 'to', q.to],
+  ]);
+  const total = countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM alerts ${clause}`), params);
+  const rows = app.sqlite
+    .prepare<unknown[], AlertRow>(`SELECT * FROM alerts ${clause} ORDER BY last_raised_at DESC, id DESC LIMIT @limit OFFSET @offset`)
+    .all({ ...params, limit: q.limit, offset: q.offset });
   return { total, items: rows.map(toAlert) };
 }
 

@@ -5,6 +5,7 @@ import { DepotError } from '../kernel/errors';
 import { processAlive } from '../kernel/instance';
 import { startChargers, type ChargersRuntime, type StartChargersOptions } from '../chargers';
 import { startScheduler, type Scheduler } from '../jobs';
+import { announceAlert } from '../alerts';
 import { depot } from '../modules';
 
 /**
@@ -74,7 +75,7 @@ export async function startServices(app: AppContext, opts: ServicesOptions = {})
       const message = `the charger link did not start: ${(e as Error).message}`;
       app.runtime.broker.error = message;
       app.log.error({ err: e }, message);
-      app.events.emit('alert', { level: 'urgent', code: 'broker_start_failed', message });
+      announceAlert(app, { level: 'urgent', code: 'broker_start_failed', message });
     }
   }
   return {

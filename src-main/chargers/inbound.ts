@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import Decimal from 'decimal.js';
 import type { AppContext } from '../kernel/context';
-import type { DepotEventMap } from '../kernel/events';
+import type { AlertNotice, DepotEventMap } from '../kernel/events';
+import { announceAlert } from '../alerts';
 import { afterCommit } from '../kernel/db/after-commit';
 import { writeTx, type Sqlite } from '../kernel/db/connection';
 import { canonicalJson } from '../kernel/json';
@@ -82,7 +83,7 @@ export interface BatchOutcome {
   replies: OutgoingMessage[];
   statusEvents: DepotEventMap['charger.status'][];
   records: TransactionRecordNotice[];
-  alerts: DepotEventMap['alert'][];
+  alerts: AlertNotice[];
 }
 
 /** Actions whose handler writes at most one statement and calls no hook. */
@@ -536,12 +537,12 @@ function connectorBound(chargerId: string, charger: ChargerRow): ConnectorBound 
  * not a row written, so a rolled-back batch (the charger then sends it again) does not retract it.
  */
 function unknownConnectorAlert(app: AppContext, chargerId: string, connectorId: number, count: number): void {
-  const alert: DepotEventMap['alert'] = {
+  const alert: AlertNotice = {
     level: 'warning',
     code: 'charger.unknown_connector',
     message: `charger ${chargerId} reported connector ${connectorId}, but is registered with ${count}; the message was refused (check the charger's connector count)`,
   };
-  afterCommit(app.sqlite, () => app.events.emit('alert', alert));
+  afterCommit(app.sqlite, () => announceAlert(app, alert));
 }
 
 function statusNotification(s: Statements, chargerId: string, p: Payload, at: number, out: BatchOutcome): void {

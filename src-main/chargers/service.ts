@@ -1,5 +1,6 @@
 import type { AppContext } from '../kernel/context';
 import { DepotError } from '../kernel/errors';
+import { announceAlert } from '../alerts';
 import { ensureBackOfficeCredentials, startEmbeddedBroker, type EmbeddedBroker } from './broker';
 import {
   defaultHooks,
@@ -263,7 +264,7 @@ interface IngestOptions {
 function afterCommit(app: AppContext, outcome: BatchOutcome, publishReply: (r: OutgoingMessage) => void, consumer: RecordConsumer): void {
   for (const r of outcome.replies) publishReply(r);
   for (const ev of outcome.statusEvents) app.events.emit('charger.status', ev);
-  for (const a of outcome.alerts) app.events.emit('alert', a);
+  for (const a of outcome.alerts) announceAlert(app, a);
   consumer.add(outcome.records);
 }
 

@@ -14,7 +14,6 @@ export {
   pruneJobs,
   DEFAULT_QUEUE,
   DEFAULT_MAX_ATTEMPTS,
-  FAILING_STREAK_ALERT,
   type Job,
   type Enqueued,
   type EnqueueInput,

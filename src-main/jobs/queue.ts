@@ -34,9 +34,6 @@ export type { EnqueueInput, Enqueued, Job, JobErrorEntry };
 
 export const DEFAULT_QUEUE = 'default';
 export const DEFAULT_MAX_ATTEMPTS = 10;
-/** Consecutive failed attempts of one job kind that raise the `job_failing` alert. */
-export const FAILING_STREAK_ALERT = 3;
-
 interface JobRow {
   id: string;
   kind: string;
@@ -242,7 +239,7 @@ function countFailure(app: AppContext, job: Job, entry: JobErrorEntry): void {
     ),
     { kind: job.kind, error: entry.error, at: entry.at },
   );
-  if (streak >= FAILING_STREAK_ALERT) {
+  if (streak >= app.config.jobs.failingAlertStreak) {
     raiseAlert(app, {
       code: 'job_failing',
       level: 'urgent',

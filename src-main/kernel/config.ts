@@ -132,6 +132,22 @@ export const configSchema = z
         pruneAfterDays: z.number().int().min(1).max(3650).default(7),
         /** Jobs run at once per queue; a queue not named here runs one at a time. */
         queues: z.record(z.string(), z.number().int().min(1).max(50)).default({ default: 2, maintenance: 1 }),
+        /** Failed attempts in a row of one job kind that raise the urgent `job_failing` alert (a success resets the count). */
+        failingAlertStreak: z
+          .number({ error: 'must be a whole number, at least 1' })
+          .int('must be a whole number, at least 1')
+          .min(1, 'must be a whole number, at least 1')
+          .default(3),
+      })
+      .prefault({}),
+    operators: z
+      .strictObject({
+        /** Wrong passwords in a row for one operator before sign-in waits (30 s, doubling) and the `auth.throttled` alert is raised. */
+        freeLoginFailures: z
+          .number({ error: 'must be a whole number, at least 1' })
+          .int('must be a whole number, at least 1')
+          .min(1, 'must be a whole number, at least 1')
+          .default(5),
       })
       .prefault({}),
     compensation: z
@@ -149,6 +165,12 @@ export const configSchema = z
           .min(60_000)
           .max(7 * 86_400_000)
           .default(30 * 60_000),
+        /**
+         * Refused cancels of one expired order (a guard: its coupon record not in the state a
+         * restore needs …) after which the timeout job parks it for a supervisor's repair, with an
+         * urgent alert, instead of failing again every minute (payments/stuck.ts).
+         */
+        stuckCancelAttempts: z.number().int().min(1).max(100).default(3),
         /** What one point is worth when redeemed towards an order, in fen. */
         fenPerPoint: z.number().int().min(1).max(10_000).default(1),
         /** The provider behind each channel; only the simulated one ships (docs/payments.md). */

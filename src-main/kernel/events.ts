@@ -1,16 +1,27 @@
 import { EventEmitter } from 'node:events';
+import type { Role } from './roles';
 
 /**
  * The one typed push channel. Every event the renderer can receive is named here, so the
  * renderer's handlers are type-checked against what the core emits. An event whose payload names a
  * domain's own types is added by that domain, by declaration merging (see sessions/index.ts).
  */
+/** What an alert announcement says, before its delivery is decided. level: see ALERT_LEVELS in alerts/schema.ts. */
+export interface AlertNotice {
+  level: 'info' | 'warning' | 'urgent';
+  code: string;
+  message: string;
+}
+
 export interface DepotEventMap {
   'system.started': { at: number };
   'audit.appended': { id: number; method: string; operator: string | null; result: string };
   'dashboard.changed': { reason: string };
-  /** level: see ALERT_LEVELS in alerts/schema.ts (info, warning, urgent). */
-  alert: { level: 'info' | 'warning' | 'urgent'; code: string; message: string };
+  /**
+   * An alert announced, with its delivery decision (alerts/delivery.ts announceAlert): `notify`,
+   * the roles whose operators get a notification; `sound`, whether those operators hear the tone.
+   */
+  alert: AlertNotice & { notify: Role[]; sound: boolean };
   'tariffs.changed': { planId: string; change: 'imported' | 'assigned' | 'override' };
   'job.changed': { id: string; kind: string; queue: string; state: import('./plugins').JobState; attempt: number };
   'job.progress': { id: string; kind: string; progress: number; message: string | null };

@@ -88,13 +88,15 @@ export async function createFirstAdmin(app: AppContext, input: { name: string; d
   return createOperator(app, { ...input, role: 'admin' });
 }
 
-/** Wrong passwords in a row before sign-in waits; then 30 s after the last one, doubling, at most 15 min. */
-export const FREE_LOGIN_FAILURES = 5;
+/**
+ * Wrong passwords in a row before sign-in waits (config `operators.freeLoginFailures`, default 5);
+ * then 30 s after the last one, doubling, at most 15 min.
+ */
 const FIRST_WAIT_MS = 30_000;
 const MAX_WAIT_MS = 15 * 60_000;
 
-export function loginWaitMs(failures: number): number {
-  return failures < FREE_LOGIN_FAILURES ? 0 : Math.min(MAX_WAIT_MS, FIRST_WAIT_MS * 2 ** (failures - FREE_LOGIN_FAILURES));
+export function loginWaitMs(failures: number, freeFailures: number): number {
+  return failures < freeFailures ? 0 : Math.min(MAX_WAIT_MS, FIRST_WAIT_MS * 2 ** (failures - freeFailures));
 }
 
 /** Failures of names no operator has, per open depot (the process's memory): the same answers as a real name's. */
@@ -106,8 +108,9 @@ export async function authenticate(app: AppContext, name: string, password: stri
   if (!unknownNames.has(app)) unknownNames.set(app, new Map());
   const ghosts = unknownNames.get(app)!;
   const tally = row ? { failures: row.failedLogins, lastAt: row.lastFailedLoginAt ?? 0 } : (ghosts.get(key) ?? { failures: 0, lastAt: 0 });
-  const wait = tally.lastAt + loginWaitMs(tally.failures) - app.clock.now();
-  if (tally.failures >= FREE_LOGIN_FAILURES && wait > 0) {
+  const free = app.config.operators.freeLoginFailures;
+  const wait = tally.lastAt + loginWaitMs(tally.failures, free) - app.clock.now();
+  if (tally.failures >= free && wait > 0) {
     throw new DepotError('rate_limited', `too many wrong passwords for ${key}: try again in ${Math.ceil(wait / 1000)} s`, { field: 'name', retryAfterMs: wait });
   }
   const ok = await verifyPassword(password, row?.passwordHash ?? DUMMY_HASH);
@@ -120,7 +123,7 @@ export async function authenticate(app: AppContext, name: string, password: stri
         1,
         `count a failed login of ${row.name}`,
       );
-      if (failures >= FREE_LOGIN_FAILURES) warnThrottled(app, row.name, failures);
+      if (failures >= free) warnThrottled(app, row.name, failures);
     } else {
       ghosts.set(key, { failures, lastAt: app.clock.now() });
     }
@@ -140,7 +143,7 @@ function warnThrottled(app: AppContext, name: string, failures: number): void {
     level: 'warning',
     code: 'auth.throttled',
     subject: `auth.throttled:${name}`,
-    message: `${failures} wrong passwords in a row for operator ${name}: sign-in waits ${loginWaitMs(failures) / 1000} s after each further failure`,
+    message: `${failures} wrong passwords in a row for operator ${name}: sign-in waits ${loginWaitMs(failures, app.config.operators.freeLoginFailures) / 1000} s after each further failure`,
     details: { operator: name, failures },
   });
 }

@@ -30,7 +30,10 @@ import { paymentsExpireCron, paymentsExpireWorker } from './jobs';
  *     unknown, amount differs, paid twice) is recorded once as an unmatched payment (长款) for an
  *     operator to resolve by crediting the wallet or requesting a refund; each resolves once.
  *  7. A notification whose signature does not verify changes nothing.
- *  8. The gateway's three outcomes stay distinct: a refusal when creating a payment cancels the
+ *  8. An expired order whose cancel keeps being refused is parked after
+ *     payments.stuckCancelAttempts refusals, with an urgent alert, and waits for a supervisor's
+ *     repair instead of failing the timeout job every minute (stuck.ts, test/payments/stuck.test.ts).
+ *  9. The gateway's three outcomes stay distinct: a refusal when creating a payment cancels the
  *     order at once (coupon and points back); an unknown outcome leaves it pending, payable, and
  *     for the timeout job (test/payments/providers.test.ts).
  *
@@ -108,6 +111,7 @@ export {
   type QueryResult,
 } from './providers';
 export { paymentsExpireWorker, paymentsExpireCron } from './jobs';
+export { parkedOrders, stuckOrderOf, repairStuckOrder, recordRefusedCancel, type StuckOrder, type RepairInput, type RepairResult } from './stuck';
 export { paymentMethods } from './methods';
 export { paymentFigures, paymentsDemoStep } from './system';
 

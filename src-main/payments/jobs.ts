@@ -6,8 +6,9 @@ import { expireOrders } from './orders';
 /**
  * The payment timeout: every minute, orders pending longer than payments.orderTimeoutMs are
  * cancelled with their coupon and points restored. An order that cannot be cancelled cleanly
- * fails the job (after the others were handled), so it is retried, then discarded and alerted
- * on: a stuck restore is never swallowed.
+ * fails the job (after the others were handled), so it is retried; once its refusals reach
+ * payments.stuckCancelAttempts it is parked with an urgent alert for a supervisor's repair
+ * (stuck.ts) and no longer fails the job: a stuck restore is never swallowed, nor retried forever.
  */
 export const paymentsExpireWorker = defineWorker({
   kind: 'payments.expireOrders',
@@ -17,9 +18,12 @@ export const paymentsExpireWorker = defineWorker({
   perform(app) {
     const r = expireOrders(app);
     if (r.cancelled.length > 0) app.log.info({ cancelled: r.cancelled.map((c) => c.number) }, `cancelled ${r.cancelled.length} unpaid payment order(s)`);
-    if (r.failed.length > 0) {
-      throw new DepotError('guard_failed', `${r.failed.length} payment order(s) could not be cancelled: ${r.failed.map((f) => `${f.number}: ${f.message}`).join('; ')}`, {
-        failed: r.failed,
+    const parked = r.failed.filter((f) => f.parked);
+    if (parked.length > 0) app.log.error({ parked: parked.map((f) => f.number) }, `parked ${parked.length} payment order(s) whose cancel keeps being refused`);
+    const failing = r.failed.filter((f) => !f.parked);
+    if (failing.length > 0) {
+      throw new DepotError('guard_failed', `${failing.length} payment order(s) could not be cancelled: ${failing.map((f) => `${f.number}: ${f.message}`).join('; ')}`, {
+        failed: failing,
       });
     }
   },

@@ -22,6 +22,8 @@ import {
   type UnmatchedRow,
 } from './orders';
 import { ORDER_STATES, PAYMENT_CHANNELS, UNMATCHED_REASONS, UNMATCHED_STATES } from './schema';
+import { stuckMethods, stuckSchema } from './stuck-methods';
+import { stuckOrderOf } from './stuck';
 
 /**
  * Payment orders over the contract (payments.*). Amounts in as yuan text, out as {fen, yuan}.
@@ -161,6 +163,7 @@ function confirmOut(ctx: CallContext, r: ConfirmResult & { tradeState?: string }
 }
 
 export const paymentMethods = {
+  ...stuckMethods,
   'payments.packages': method({
     summary: 'Prepaid packages sold at the counter (pay the price, get the credited amount).',
     kind: 'query',
@@ -230,14 +233,14 @@ export const paymentMethods = {
   }),
   'payments.orderDetail': method({
     summary:
-      "One payment order with the ledger transfers it made: the payment and its bonus, the debt it paid off, the coupon and points it took and gave back (refunds are the adjustments').",
+      "One payment order with the ledger transfers it made: the payment and its bonus, the debt it paid off, the coupon and points it took and gave back (refunds are the adjustments'), and its refused cancels if the timeout job counted any.",
     kind: 'query',
     roles: ALL_ROLES,
     input: z.strictObject({ orderId: id }),
-    output: z.object({ order: orderSchema, transfers: z.array(orderTransferSchema) }),
+    output: z.object({ order: orderSchema, transfers: z.array(orderTransferSchema), stuck: stuckSchema.nullable() }),
     handler: (ctx, input) => {
       const o = getOrder(ctx.app, input.orderId);
-      return { order: orderOut(ctx, o), transfers: transfersUnderKeys(ctx.app, orderLedgerKeys(o.number)) };
+      return { order: orderOut(ctx, o), transfers: transfersUnderKeys(ctx.app, orderLedgerKeys(o.number)), stuck: stuckOrderOf(ctx.app, o.id) };
     },
   }),
   'payments.listOrders': method({

@@ -24,6 +24,7 @@ import { providerFor, type PaymentFact } from './providers';
 import type { OrderCouponState, OrderState, PaymentChannel, UnmatchedReason, UnmatchedState } from './schema';
 import { whereOf } from '../kernel/db/where';
 import { countRows, expectRow } from '../kernel/db/rows';
+import { closePaidParked, NOT_PARKED, recordRefusedCancel } from './stuck';
 
 /**
  * Payment orders (支付订单): a driver buys a top-up or a prepaid package and pays through a gateway.
@@ -514,20 +515,27 @@ export function cancelOrder(app: App, idOrNumber: string, reason: string, by: By
 
 export interface ExpireResult {
   cancelled: { orderId: string; number: string; restoredCouponFen: number; restoredPoints: number; couponSource: CancelResult['couponSource'] }[];
-  failed: { orderId: string; number: string; code: string; message: string }[];
+  /** Refused cancels; `parked` when this refusal parked the order for a supervisor (stuck.ts). */
+  failed: { orderId: string; number: string; code: string; message: string; attempts: number; parked: boolean }[];
+  /** Parked orders a payment took meanwhile, closed by this run. */
+  closedPaid: string[];
 }
 
 /**
  * The timeout job's body: cancels every order pending longer than payments.orderTimeoutMs, each
  * in its own transaction with its restore. One order that cannot be restored does not keep the
- * others pending; it is reported, and the job fails loudly so it is retried and alerted on.
+ * others pending; it is reported, and the job fails loudly so it is retried and alerted on —
+ * until the order's refusals reach payments.stuckCancelAttempts and it is parked for a
+ * supervisor's repair (stuck.ts), after which the job leaves it alone.
  */
-export function expireOrders(app: App, opts: { limit?: number } = {}): ExpireResult {
+export function expireOrders(app: AppContext, opts: { limit?: number } = {}): ExpireResult {
   const cutoff = app.clock.now() - app.config.payments.orderTimeoutMs;
   const due = app.sqlite
-    .prepare<unknown[], OrderRow>(`SELECT ${ORDER_COLUMNS} FROM payment_orders WHERE state = 'PENDING_PAYMENT' AND created_at <= ? ORDER BY created_at, id LIMIT ?`)
+    .prepare<unknown[], OrderRow>(
+      `SELECT ${ORDER_COLUMNS} FROM payment_orders WHERE state = 'PENDING_PAYMENT' AND created_at <= ? AND ${NOT_PARKED} ORDER BY created_at, id LIMIT ?`,
+    )
     .all(cutoff, opts.limit ?? 1000);
-  const out: ExpireResult = { cancelled: [], failed: [] };
+  const out: ExpireResult = { cancelled: [], failed: [], closedPaid: closePaidParked(app) };
   for (const o of due) {
     try {
       const r = writeTx(app.sqlite, () => cancelInTx(app, o, 'timeout'));
@@ -535,7 +543,8 @@ export function expireOrders(app: App, opts: { limit?: number } = {}): ExpireRes
       announce(app, o.id, null, 'order_timeout', [o.driverId]);
     } catch (e) {
       if (!(e instanceof DepotError)) throw e;
-      out.failed.push({ orderId: o.id, number: o.number, code: String(e.code), message: e.message });
+      const stuck = recordRefusedCancel(app, o, e);
+      out.failed.push({ orderId: o.id, number: o.number, code: String(e.code), message: e.message, ...stuck });
     }
   }
   return out;

@@ -144,3 +144,43 @@ export const unmatchedPayments = sqliteTable(
     check('unmatched_payments_amount', sql`${t.amount} > 0`),
   ],
 );
+
+export const STUCK_REPAIR_ACTIONS = ['restore_from_ledger', 'mark_resolved', 'paid'] as const;
+export type StuckRepairAction = (typeof STUCK_REPAIR_ACTIONS)[number];
+
+/**
+ * An expired order whose cancel the timeout job could not commit (a guard refused it), counted
+ * per order; at payments.stuckCancelAttempts it is parked (the job skips it) until a supervisor
+ * repairs it, or a payment that arrives meanwhile closes it ('paid'). payments/stuck.ts.
+ */
+export const paymentOrderStuck = sqliteTable(
+  'payment_order_stuck',
+  {
+    orderId: text('order_id')
+      .primaryKey()
+      .references(() => paymentOrders.id),
+    attempts: integer('attempts').notNull(),
+    firstFailedAt: integer('first_failed_at').notNull(),
+    lastFailedAt: integer('last_failed_at').notNull(),
+    /** The refused cancel's error code and message, as the last attempt saw them. */
+    lastErrorCode: text('last_error_code').notNull(),
+    lastError: text('last_error').notNull(),
+    parkedAt: integer('parked_at'),
+    repairedAt: integer('repaired_at'),
+    /** Operator display name, or 'system' when a payment closed it. */
+    repairedBy: text('repaired_by'),
+    repairAction: text('repair_action', { enum: STUCK_REPAIR_ACTIONS }),
+    repairNote: text('repair_note'),
+  },
+  (t) => [
+    index('payment_order_stuck_parked')
+      .on(t.parkedAt)
+      .where(sql`${t.parkedAt} is not null and ${t.repairedAt} is null`),
+    check('payment_order_stuck_attempts', sql`${t.attempts} >= 1`),
+    check('payment_order_stuck_action_known', sql`${t.repairAction} is null or ${t.repairAction} in (${inList(STUCK_REPAIR_ACTIONS)})`),
+    check(
+      'payment_order_stuck_repair_whole',
+      sql`(${t.repairedAt} is null) = (${t.repairAction} is null) and (${t.repairedAt} is null) = (${t.repairedBy} is null) and (${t.repairedAt} is null or ${t.parkedAt} is not null)`,
+    ),
+  ],
+);

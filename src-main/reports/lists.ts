@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AppContext } from '../kernel/context';
 import type { Column } from '../excel';
-import { listAlerts, type Alert } from '../alerts';
+import { ALERT_LEVELS, listAlerts, type Alert } from '../alerts';
 import { listJobs, JOB_STATES, type JobSummary } from '../jobs';
 import { dayEnd, dayStart, driverContacts, driverStatement, type StatementLine } from '../ledger';
 import { iterateAudit, operatorNames, type AuditEntry } from '../operators';
@@ -33,7 +33,7 @@ export const LIST_FILTERS = {
   statement: z.object({ driverId: z.string().min(1), ...range }).strict(),
   refund_tasks: z.object({ state: z.enum(REFUND_TASK_STATES).optional() }).strict(),
   adjustments: z.object({ state: z.enum(ADJUSTMENT_STATES).optional() }).strict(),
-  alerts: z.object({ open: z.boolean().optional() }).strict(),
+  alerts: z.object({ open: z.boolean().optional(), search: z.string().optional(), level: z.enum(ALERT_LEVELS).optional(), ...range }).strict(),
   jobs: z.object({ state: z.enum(JOB_STATES).optional(), queue: z.string().optional(), kind: z.string().optional() }).strict(),
   audit: z.object(range).strict(),
 } as const;
@@ -170,7 +170,7 @@ function adjustmentsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.adju
 
 function alertsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.alerts>, l: Locale): ListExport<Alert> {
   return {
-    rows: listAlerts(app, { open: f.open, limit: BIG, offset: 0 }).items,
+    rows: listAlerts(app, { open: f.open, search: f.search, level: f.level, ...bounds(app, f), limit: BIG, offset: 0 }).items,
     columns: [
       { header: H(l, '级别', 'Level'), kind: 'text', value: (a) => a.level },
       { header: H(l, '代码', 'Code'), kind: 'text', value: (a) => a.code, width: 26 },

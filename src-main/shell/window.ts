@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { DepotEvent } from '../kernel/events';
+import type { Role } from '../kernel/roles';
 import { methodsArgument } from '../../src-preload/bridge';
 import { APP_INDEX_URL } from './security';
 
@@ -80,8 +81,17 @@ const ALERT_TITLES = {
   'en-US': { info: 'DepotDesk notice', warning: 'DepotDesk warning', urgent: 'DepotDesk urgent' },
 } as const;
 
-/** A desktop notification for `alert` events (warnings and urgent ones only: notices stay in the app). */
-export function alertNotification(event: DepotEvent, locale: keyof typeof ALERT_TITLES): { title: string; body: string } | null {
-  if (event.type !== 'alert' || event.payload.level === 'info') return null;
+/**
+ * A desktop notification for an `alert` event whose delivery decision (alerts/delivery.ts, made by
+ * the core) notifies at least one role. The main process does not know which operator is signed in
+ * to a window (the IPC door keeps that to itself), so it notifies when anyone is to be notified;
+ * `signedIn`, when a caller knows the roles signed in to its windows, narrows it to those. The
+ * window's own tone follows the signed-in operator's role (src-renderer/components/AlertDelivery.tsx).
+ */
+export function alertNotification(event: DepotEvent, locale: keyof typeof ALERT_TITLES, signedIn?: readonly Role[]): { title: string; body: string } | null {
+  if (event.type !== 'alert') return null;
+  const { notify } = event.payload;
+  if (notify.length === 0) return null;
+  if (signedIn && !signedIn.some((r) => notify.includes(r))) return null;
   return { title: ALERT_TITLES[locale][event.payload.level], body: event.payload.message };
 }

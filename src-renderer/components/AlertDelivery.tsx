@@ -3,15 +3,17 @@ import { Button, Tooltip } from 'antd';
 import { BellOutlined } from '@ant-design/icons';
 import { api, useDepotEvents } from '../api';
 import { useI18n } from '../i18n';
+import { useSession } from '../session';
 
 /**
  * Alerts that reach an operator who is not looking at the Alerts page (issue 21):
  * - the open alerts, shared by the banner over every page and the badge on the 任务 menu entry;
- * - in browser mode, a system notification for each warning or urgent alert raised while the page is open, once the
- *   operator allowed it (asked once, from the bell in the header: browsers only ask on a click);
- *   the desktop app notifies from its main process instead (src-main/shell/window.ts), so the
- *   window does not notify twice;
- * - a short tone for an urgent alert, in both.
+ * - in browser mode, a system notification for each alert raised while the page is open whose
+ *   delivery (decided by the core: Settings → 告警, roles and quiet hours) names the operator's role,
+ *   once the operator allowed it (asked once, from the bell in the header: browsers only ask on a
+ *   click); the desktop app notifies from its main process instead (src-main/shell/window.ts), so
+ *   the window does not notify twice;
+ * - a short tone for an alert the core says sounds (urgent ones), for a notified role, in both.
  * Repeats of an open alert are counted on it by the core and announced once, so none of this floods.
  */
 
@@ -30,18 +32,23 @@ export function useOpenAlerts(): OpenAlerts | null {
 
 const inBrowser = () => typeof window !== 'undefined' && !window.depot && typeof Notification !== 'undefined';
 
-/** Notifies (browser mode, when allowed) and sounds (urgent) each alert the core raises. */
+/**
+ * Applies the core's delivery decision (alerts/delivery.ts: `notify`, `sound` on each alert event)
+ * for the signed-in operator: a notification (browser mode, when allowed) only if their role is in
+ * `notify`, the tone only if the alert sounds and their role is notified. Nothing is decided here.
+ */
 export function useAlertDelivery(): void {
   const { t } = useI18n();
+  const { operator } = useSession();
   useDepotEvents(['alert'], (e) => {
     if (e.type !== 'alert') return;
-    const { level, code, message } = e.payload;
-    // Notices stay in the app, as in the desktop app's notifications (alertNotification in shell/window.ts).
-    if (level !== 'info' && inBrowser() && Notification.permission === 'granted') {
+    const { level, code, message, notify, sound } = e.payload;
+    if (!notify.includes(operator.role)) return;
+    if (inBrowser() && Notification.permission === 'granted') {
       // One notification per alert code on screen at a time: a newer one replaces it.
       new Notification(`${t('app.name')} · ${t(`alerts.level.${level}`)}`, { body: message, tag: code });
     }
-    if (level === 'urgent') urgentTone();
+    if (sound) urgentTone();
   });
 }
 

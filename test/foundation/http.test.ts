@@ -167,7 +167,7 @@ describe('browser mode over HTTP', () => {
       const res = await fetch(new URL('/events', mode.http.url), { headers: { authorization: `Bearer ${token}` } });
       expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
       const reader = res.body!.getReader();
-      mode.app.events.emit('alert', { level: 'warning', code: 'test', message: 'hello operators' });
+      mode.app.events.emit('alert', { level: 'warning', code: 'test', message: 'hello operators', notify: ['operator'], sound: false });
       let text = '';
       while (!text.includes('hello operators')) {
         const { value, done } = await reader.read();

@@ -152,7 +152,7 @@ describe('the contract over Electron IPC', () => {
     closed.destroyed = true;
     windows.push(a, b, closed);
 
-    app.events.emit('alert', { level: 'warning', code: 'charger_offline', message: 'CP-07 went offline' });
+    app.events.emit('alert', { level: 'warning', code: 'charger_offline', message: 'CP-07 went offline', notify: ['operator'], sound: false });
 
     for (const w of [a, b]) {
       expect(w.sent).toHaveLength(1);

@@ -227,17 +227,21 @@ describe('start-up choices', () => {
     expect(electronDataDir({ DEPOTDESK_DATA_DIR: '/srv/depot' }, '/home/op/.config')).toBe('/srv/depot');
   });
 
-  it('raises a desktop notification for warnings and faults, not for notices', () => {
+  it('raises a desktop notification when the core decided someone is notified, not otherwise', () => {
     const at = 0;
-    expect(alertNotification({ type: 'alert', at, payload: { level: 'urgent', code: 'x', message: 'broker down' } }, 'en-US')).toEqual({
+    expect(
+      alertNotification({ type: 'alert', at, payload: { level: 'urgent', code: 'x', message: 'broker down', notify: ['supervisor'], sound: true } }, 'en-US'),
+    ).toEqual({
       title: 'DepotDesk urgent',
       body: 'broker down',
     });
-    expect(alertNotification({ type: 'alert', at, payload: { level: 'warning', code: 'x', message: '桩离线' } }, 'zh-CN')).toEqual({
+    expect(
+      alertNotification({ type: 'alert', at, payload: { level: 'warning', code: 'x', message: '桩离线', notify: ['operator', 'admin'], sound: false } }, 'zh-CN'),
+    ).toEqual({
       title: 'DepotDesk 警告',
       body: '桩离线',
     });
-    expect(alertNotification({ type: 'alert', at, payload: { level: 'info', code: 'x', message: 'hi' } }, 'en-US')).toBeNull();
+    expect(alertNotification({ type: 'alert', at, payload: { level: 'info', code: 'x', message: 'hi', notify: [], sound: false } }, 'en-US')).toBeNull();
     expect(alertNotification({ type: 'dashboard.changed', at, payload: { reason: 'x' } }, 'en-US')).toBeNull();
   });
 });

@@ -120,6 +120,16 @@ export const commands: readonly CommandEntry[] = [
   { name: 'order create', summary: 'Create a payment order (top-up or package) with its QR code; coupon and points are taken now.', load: payments },
   { name: 'order show', summary: 'Show a payment order by id or number (商户订单号).', load: payments },
   { name: 'order list', summary: 'List payment orders (newest first).', load: payments },
+  {
+    name: 'order parked',
+    summary: 'Expired orders the timeout job parked because their cancel kept being refused (issue 21): each waits for `order repair`.',
+    load: payments,
+  },
+  {
+    name: 'order repair',
+    summary: "Finish a parked order's cancel: restore_from_ledger gives back its coupon and points as the ledger recorded them; mark_resolved restores nothing.",
+    load: payments,
+  },
   { name: 'adjustment create', summary: 'Open a manual adjustment (售后退款) on a settled session or a paid order; another supervisor approves it.', load: refunds },
   {
     name: 'adjustment approve',

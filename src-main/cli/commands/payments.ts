@@ -1,6 +1,6 @@
 import type { MethodOutput } from '../../contract/types';
 import { parsePositiveYuan } from '../../money';
-import { optionalOption, requireOption, UsageError, type Command } from '../framework';
+import { optionalOption, requireId, requireOption, UsageError, type Command } from '../framework';
 
 /**
  * Payment-order commands. They go through cx.call, so the --as operator's role is checked and
@@ -95,6 +95,46 @@ export const paymentCommands: Command[] = [
         [
           `${r.total} order(s)`,
           ...r.orders.map((o) => `${o.number}  ${o.state.padEnd(15)} ${o.driverName.padEnd(10)} payable ${o.payable.yuan.padStart(9)} via ${o.channel}`),
+        ].join('\n'),
+      );
+    },
+  },
+  {
+    name: 'order parked',
+    summary: 'Expired orders the timeout job parked because their cancel kept being refused (issue 21): each waits for `order repair`.',
+    usage: 'depotdesk order parked --as OPERATOR [--json]',
+    async run(cx) {
+      const parked = await cx.call<MethodOutput<'payments.parkedOrders'>>('payments.parkedOrders', {});
+      cx.print(parked, () =>
+        parked.length === 0
+          ? 'no parked orders'
+          : [
+              `${parked.length} parked order(s)`,
+              ...parked.map((p) => `${p.number}  ${p.attempts} refused cancel(s), last: ${p.lastErrorCode}: ${p.lastError}`),
+              'repair each with: depotdesk order repair NUMBER --action restore_from_ledger|mark_resolved --note "…" --as SUPERVISOR',
+            ].join('\n'),
+      );
+    },
+  },
+  {
+    name: 'order repair',
+    summary: "Finish a parked order's cancel: restore_from_ledger gives back its coupon and points as the ledger recorded them; mark_resolved restores nothing.",
+    usage: 'depotdesk order repair ORDER --action restore_from_ledger|mark_resolved --note TEXT --as SUPERVISOR [--json]',
+    allowPositionals: true,
+    options: { action: { type: 'string' }, note: { type: 'string' } },
+    async run(cx) {
+      const orderId = requireId(cx, 'order repair', 'order id or number');
+      const action = requireOption(cx, 'action', 'restore_from_ledger or mark_resolved');
+      if (action !== 'restore_from_ledger' && action !== 'mark_resolved') {
+        throw new UsageError(`--action must be restore_from_ledger or mark_resolved, got "${action}"`, { field: '--action' });
+      }
+      const note = requireOption(cx, 'note', 'what you found and why this action');
+      const r = await cx.call<MethodOutput<'payments.repairStuckOrder'>>('payments.repairStuckOrder', { orderId, action, note });
+      cx.print(r, () =>
+        [
+          `order ${r.number} ${r.state} (${action}, by ${r.stuck.repairedBy ?? ''})`,
+          `coupon restored ${r.restoredCoupon.yuan}, points restored ${r.restoredPoints}`,
+          ...(r.alreadyRestored.length > 0 ? [`already given back before: ${r.alreadyRestored.join(', ')}`] : []),
         ].join('\n'),
       );
     },

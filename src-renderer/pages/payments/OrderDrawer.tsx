@@ -5,6 +5,9 @@ import { useI18n, type I18nKey } from '../../i18n';
 import { TransfersTable } from '../../components/TransfersTable';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
+import { StuckPanel } from './StuckPanel';
+import { maskPhone } from '../../lib/phone';
+import { SUPERVISORS, useSession } from '../../session';
 
 type Detail = MethodOutput<'payments.orderDetail'>;
 
@@ -38,6 +41,7 @@ export function OrderDrawer({ orderId, version, onClose }: { orderId: string | n
       {d && (
         <Flex vertical gap="large">
           <OrderFacts order={d.order} />
+          {d.stuck && <StuckPanel order={d.order} stuck={d.stuck} onRepaired={() => void detail.reload()} />}
           <section>
             <Typography.Title level={5}>{t('payments.detail.transfers')}</Typography.Title>
             <TransfersTable transfers={d.transfers} empty={t('payments.detail.noTransfers')} testId="payments-order-transfers" />
@@ -51,13 +55,15 @@ export function OrderDrawer({ orderId, version, onClose }: { orderId: string | n
 
 function OrderFacts({ order: o }: { order: Detail['order'] }) {
   const { t, maybe } = useI18n();
+  // The full number only for supervisors, as on the driver's own page (lib/phone.ts).
+  const { can } = useSession();
   const couponStatus = o.coupon.status ? (maybe(`payments.detail.couponStatus.${o.coupon.status}`) ?? o.coupon.status) : null;
   return (
     <Descriptions size="small" column={2} bordered data-testid="payments-order-facts">
       <Descriptions.Item label={t('payments.col.state')}>
         <StateTag state={o.state} />
       </Descriptions.Item>
-      <Descriptions.Item label={t('payments.col.driver')}>{`${o.driverName} · ${o.driverPhone}`}</Descriptions.Item>
+      <Descriptions.Item label={t('payments.col.driver')}>{`${o.driverName} · ${can(SUPERVISORS) ? o.driverPhone : maskPhone(o.driverPhone)}`}</Descriptions.Item>
       <Descriptions.Item label={t('payments.col.amount')}>¥{o.amount.yuan}</Descriptions.Item>
       <Descriptions.Item label={t('payments.col.credited')}>¥{o.credited.yuan}</Descriptions.Item>
       <Descriptions.Item label={t('payments.col.coupon')}>

@@ -11,6 +11,8 @@ import { useQuery } from '../../lib/useQuery';
 import { useSession, type Role } from '../../session';
 import { ExportButton } from '../../components/ExportButton';
 import { OrderDrawer, StateTag } from './OrderDrawer';
+import { ParkedNotice } from './StuckPanel';
+import { maskPhone } from '../../lib/phone';
 
 /**
  * Payment orders (支付订单): the counter that sells top-ups and packages with a QR code, the
@@ -265,6 +267,7 @@ function Orders({ version }: { version: number }) {
   const list = useQuery(() => api.payments.listOrders({ state, search: search || undefined, limit: 50, offset: (page - 1) * 50 }), [state, search, page, version]);
   return (
     <Flex vertical gap="small" data-testid="payments-orders">
+      <ParkedNotice version={version} onOpen={setOpen} />
       <Space>
         <Select
           allowClear
@@ -293,7 +296,7 @@ function Orders({ version }: { version: number }) {
               </Button>
             ),
           },
-          { title: t('payments.col.driver'), render: (_, o) => `${o.driverName} · ${o.driverPhone}` },
+          { title: t('payments.col.driver'), render: (_, o) => `${o.driverName} · ${maskPhone(o.driverPhone)}` },
           { title: t('payments.col.payable'), align: 'right', render: (_, o) => `¥${o.payable.yuan}` },
           { title: t('payments.col.credited'), align: 'right', render: (_, o) => `¥${o.credited.yuan}` },
           { title: t('payments.col.coupon'), align: 'right', render: (_, o) => (o.coupon.amount.fen ? `¥${o.coupon.amount.yuan}` : '') },

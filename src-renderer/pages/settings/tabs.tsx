@@ -19,4 +19,5 @@ export const settingsTabs: readonly SettingsTab[] = [
   { key: 'operators', label: 'settings.operators', page: lazy(() => import('./OperatorsTab')), roles: SUPERVISORS },
   { key: 'audit', label: 'settings.audit', page: lazy(() => import('./AuditTab')), roles: SUPERVISORS },
   { key: 'tariffs', label: 'settings.tariffs', page: lazy(() => import('../tariffs')) },
+  { key: 'alerts', label: 'settings.alerts', page: lazy(() => import('./AlertDeliveryTab')) },
 ];

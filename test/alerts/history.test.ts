@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { acknowledgeAlert, raiseAlert, type Alert } from '../../src-main/alerts';
+import { addOperator, call, makeApp, ok } from '../helpers';
+
+/** The alert history is searchable (alerts.list: search, level, from/to on raisedAt). */
+
+async function depotWithHistory() {
+  const t = makeApp(); // 2026-01-15T01:00Z
+  const { app, clock } = t;
+  const raise = (code: string, level: Alert['level'], subject: string, message: string) => {
+    const { alert } = raiseAlert(app, { code, level, subject, message });
+    clock.advance(3_600_000);
+    return alert;
+  };
+  const a = raise('job_failing', 'urgent', 'job_failing:payments.timeout', 'payments.timeout jobs have failed 3 times in a row');
+  const b = raise('auth.throttled', 'warning', 'auth.throttled:li_na', '5 wrong passwords in a row for operator li_na');
+  const c = raise('session.stuck', 'warning', 'session.stuck:S-100%', 'session S-100% is stuck at 100% on CP-07');
+  const d = raise('inbox.parked', 'info', 'inbox.parked', 'charger records wait for an operator');
+  acknowledgeAlert(app, b.id, 'boss');
+  const viewer = await addOperator(app, 'operator');
+  const list = async (params: Record<string, unknown>) =>
+    (await ok<{ total: number; items: Alert[] }>(app, viewer, 'alerts.list', { all: true, ...params })).items.map((x) => x.id);
+  return { ...t, viewer, a, b, c, d, list };
+}
+
+describe('searching the alert history', () => {
+  it('search matches the code, the message or the subject, ignoring ASCII case, over open and closed alerts', async () => {
+    const { a, b, c, list } = await depotWithHistory();
+    expect(await list({ search: 'JOB_FAILING' })).toEqual([a.id]); // code
+    expect(await list({ search: 'li_na' })).toEqual([b.id]); // subject and message; acknowledged, still found with all
+    expect(await list({ search: 'cp-07' })).toEqual([c.id]); // message only
+    expect(await list({ search: 'li_na', open: true, all: false })).toEqual([]); // the open list leaves the acknowledged one out
+  });
+
+  it('% and _ in the search are the characters themselves, not wildcards', async () => {
+    const { a, b, c, list } = await depotWithHistory();
+    expect(await list({ search: '100%' })).toEqual([c.id]);
+    expect(await list({ search: '%' })).toEqual([c.id]);
+    expect(await list({ search: 'li_' })).toEqual([b.id]); // as a wildcard it would match job_fai-li-ng too
+    expect(await list({ search: '_' })).toEqual([b.id, a.id]); // li_na, job_failing: the only underscores
+  });
+
+  it('level and raisedAt from (included) / to (excluded) narrow it, and combine with search; total counts the matches', async () => {
+    const { app, viewer, a, b, c, d, list } = await depotWithHistory();
+    expect(await list({ level: 'warning' })).toEqual([c.id, b.id]);
+    expect(await list({ level: 'info' })).toEqual([d.id]);
+    expect(await list({ from: b.raisedAt })).toEqual([d.id, c.id, b.id]);
+    expect(await list({ to: b.raisedAt })).toEqual([a.id]);
+    expect(await list({ from: b.raisedAt, to: d.raisedAt })).toEqual([c.id, b.id]);
+    expect(await list({ from: b.raisedAt, to: d.raisedAt, level: 'warning', search: 'stuck' })).toEqual([c.id]);
+    const page = await ok<{ total: number; items: Alert[] }>(app, viewer, 'alerts.list', { all: true, level: 'warning', limit: 1 });
+    expect(page).toMatchObject({ total: 2, items: [{ id: c.id }] });
+  });
+
+  it('refuses filters it cannot apply, naming them', async () => {
+    const { app, viewer } = await depotWithHistory();
+    expect(await call(app, viewer, 'alerts.list', { level: 'error' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', message: expect.stringContaining('level') },
+    });
+    expect(await call(app, viewer, 'alerts.list', { from: 10, to: 5 })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', message: expect.stringContaining('from must be before to') },
+    });
+    expect(await call(app, viewer, 'alerts.list', { text: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', message: expect.stringContaining('text') },
+    });
+  });
+});
