@@ -3,7 +3,7 @@ import { ALL_ROLES, SUPERVISORS, method } from '../kernel/method';
 import { DepotError } from '../kernel/errors';
 import { cronStatus } from './cron';
 import { cancelJob, getJob, retryJob } from './queue';
-import { jobStats, listJobs } from './query';
+import { jobStats, listJobs, routineRunsSince } from './query';
 import { JOB_STATES } from './states';
 
 const state = z.enum(JOB_STATES);
@@ -39,17 +39,19 @@ const jobId = z.strictObject({ id: z.string().trim().min(1) });
 
 export const jobMethods = {
   'jobs.list': method({
-    summary: 'Jobs, newest first, filtered by state, queue and kind.',
+    summary: "Jobs, newest first, filtered by state, queue and kind; `routine: 'fold'` leaves out the crons' routine runs and counts them.",
     kind: 'query',
     roles: ALL_ROLES,
     input: z.strictObject({
       state: state.optional(),
       queue: z.string().trim().min(1).optional(),
       kind: z.string().trim().min(1).optional(),
+      /** 'fold': leave out the crons' routine runs (completed at the first attempt), counted in routineFolded. */
+      routine: z.enum(['show', 'fold']).optional(),
       limit: z.number().int().min(1).max(500).default(50),
       offset: z.number().int().min(0).default(0),
     }),
-    output: z.object({ total: z.number(), items: z.array(jobSummaryShape) }),
+    output: z.object({ total: z.number(), items: z.array(jobSummaryShape), routineFolded: z.number() }),
     handler: ({ app }, input) => listJobs(app, input),
   }),
   'jobs.get': method({
@@ -90,9 +92,21 @@ export const jobMethods = {
       queues: z.array(z.object({ queue: z.string(), concurrency: z.number(), counts })),
       kinds: z.array(z.object({ kind: z.string(), counts, failureStreak: z.number(), lastError: z.string().nullable(), lastFailureAt: z.number().nullable() })),
       crons: z.array(
-        z.object({ name: z.string(), expression: z.string(), kind: z.string(), lastSlotAt: z.number(), lastJobId: z.string().nullable(), nextSlotAt: z.number() }),
+        z.object({
+          name: z.string(),
+          expression: z.string(),
+          kind: z.string(),
+          lastSlotAt: z.number(),
+          lastJobId: z.string().nullable(),
+          nextSlotAt: z.number(),
+          /** Its routine runs (completed at the first attempt) in the last 24 hours. */
+          runs24h: z.number(),
+        }),
       ),
     }),
-    handler: ({ app }) => ({ ...jobStats(app), crons: cronStatus(app) }),
+    handler: ({ app }) => {
+      const runs = routineRunsSince(app, app.clock.now() - 86_400_000);
+      return { ...jobStats(app), crons: cronStatus(app).map((c) => ({ ...c, runs24h: runs.get(c.name) ?? 0 })) };
+    },
   }),
 };

@@ -15,27 +15,54 @@ export interface JobListQuery {
   state?: JobState;
   queue?: string;
   kind?: string;
+  /**
+   * Routine runs are the jobs a cron made that completed on their first attempt: a per-minute cron
+   * makes 1,440 a day, all alike. 'fold' leaves them out of the items and counts them in
+   * `routineFolded` (the cron schedules say when each last ran); 'show' (the default) lists them.
+   */
+  routine?: 'show' | 'fold';
   limit: number;
   offset: number;
 }
+
+// coalesce: a job without a unique key is never routine (NULL would drop it from a folded list).
+const ROUTINE = "state = 'completed' AND coalesce(unique_key, '') LIKE 'cron:%' AND attempt <= 1";
 
 function summarize(job: Job): JobSummary {
   const { args: _a, meta: _m, errors, ...rest } = job;
   return { ...rest, lastError: errors.at(-1)?.error ?? null, errorCount: errors.length };
 }
 
-export function listJobs(app: AppContext, q: JobListQuery): { total: number; items: JobSummary[] } {
-  const { clause, params } = whereOf([
+export function listJobs(app: AppContext, q: JobListQuery): { total: number; items: JobSummary[]; routineFolded: number } {
+  const narrow: [string, string, unknown][] = [
     ['state = @state', 'state', q.state],
     ['queue = @queue', 'queue', q.queue],
     ['kind = @kind', 'kind', q.kind],
-  ]);
+  ];
+  const fold = q.routine === 'fold';
+  const { clause, params } = whereOf([...narrow, [`NOT (${ROUTINE} AND @fold)`, 'fold', fold ? 1 : undefined]]);
   const total = countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM jobs ${clause}`), params);
   // Newest first: ids are ULIDs, ordered by insertion time.
   const rows = app.sqlite
     .prepare<unknown[], Parameters<typeof toJob>[0]>(`SELECT * FROM jobs ${clause} ORDER BY id DESC LIMIT @limit OFFSET @offset`)
     .all({ ...params, limit: q.limit, offset: q.offset });
-  return { total, items: rows.map((r) => summarize(toJob(r))) };
+  let routineFolded = 0;
+  if (fold) {
+    const w = whereOf(narrow);
+    routineFolded = countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM jobs ${w.clause ? `${w.clause} AND` : 'WHERE'} ${ROUTINE}`), w.params);
+  }
+  return { total, items: rows.map((r) => summarize(toJob(r))), routineFolded };
+}
+
+/** Routine runs (see JobListQuery.routine) of each cron completed since `since`, by cron name. */
+export function routineRunsSince(app: AppContext, since: number): Map<string, number> {
+  const rows = app.sqlite
+    .prepare<unknown[], { name: string; n: number }>(
+      `SELECT substr(unique_key, 6, instr(substr(unique_key, 6), ':') - 1) AS name, count(*) AS n
+         FROM jobs WHERE ${ROUTINE} AND completed_at >= ? GROUP BY name`,
+    )
+    .all(since);
+  return new Map(rows.map((r) => [r.name, r.n]));
 }
 
 export type StateCounts = Record<JobState, number>;

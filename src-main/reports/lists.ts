@@ -34,7 +34,9 @@ export const LIST_FILTERS = {
   refund_tasks: z.object({ state: z.enum(REFUND_TASK_STATES).optional() }).strict(),
   adjustments: z.object({ state: z.enum(ADJUSTMENT_STATES).optional() }).strict(),
   alerts: z.object({ open: z.boolean().optional(), search: z.string().optional(), level: z.enum(ALERT_LEVELS).optional(), ...range }).strict(),
-  jobs: z.object({ state: z.enum(JOB_STATES).optional(), queue: z.string().optional(), kind: z.string().optional() }).strict(),
+  jobs: z
+    .object({ state: z.enum(JOB_STATES).optional(), queue: z.string().optional(), kind: z.string().optional(), routine: z.enum(['show', 'fold']).optional() })
+    .strict(),
   audit: z.object(range).strict(),
 } as const;
 

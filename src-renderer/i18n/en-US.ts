@@ -639,6 +639,9 @@ export const enUS: Dictionary = {
   'jobs.cron.last': 'Last slot',
   'jobs.cron.next': 'Next slot',
   'jobs.cron.none': 'No schedules yet (they appear once the app has run)',
+  'jobs.cron.runs24h': 'Routine runs, 24 h',
+  'jobs.routine.show': 'Show routine runs',
+  'jobs.routine.folded': '{n} routine runs folded (cron jobs that completed at the first attempt; counts under Schedules)',
 
   'alerts.level.info': 'Info',
   'alerts.level.warning': 'Warning',

@@ -636,6 +636,9 @@ export const zhCN = {
   'jobs.cron.last': '最近一次',
   'jobs.cron.next': '下一次',
   'jobs.cron.none': '还没有定时计划（应用运行后出现）',
+  'jobs.cron.runs24h': '24 小时内例行运行',
+  'jobs.routine.show': '显示例行运行',
+  'jobs.routine.folded': '已折叠 {n} 次例行运行（定时计划首次即成功完成的任务，次数见 定时计划）',
 
   'alerts.level.info': '提示',
   'alerts.level.warning': '警告',

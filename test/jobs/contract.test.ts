@@ -38,7 +38,7 @@ describe('the Jobs page contract', () => {
     const byQueue = await ok<Page<{ id: string }>>(app, operator, 'jobs.list', { queue: 'payments', limit: 1 });
     expect(byQueue.total).toBe(2);
     expect(byQueue.items).toHaveLength(1);
-    expect(await ok<Page<unknown>>(app, operator, 'jobs.list', { kind: 'nothing.like.this' })).toEqual({ total: 0, items: [] });
+    expect(await ok<Page<unknown>>(app, operator, 'jobs.list', { kind: 'nothing.like.this' })).toEqual({ total: 0, items: [], routineFolded: 0 });
 
     const detail = await ok<{ args: unknown; errors: { attempt: number; error: string }[] }>(app, operator, 'jobs.get', { id: job.id });
     expect(detail.args).toEqual({ orderId: 'PO-1' });

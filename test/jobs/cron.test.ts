@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineCron, defineWorker, startScheduler } from '../../src-main/jobs';
+import { defineCron, defineWorker, enqueue, startScheduler } from '../../src-main/jobs';
 import { cronUniqueKey, enqueueDueCrons, latestSlot } from '../../src-main/jobs/cron';
 import { listJobs } from '../../src-main/jobs/query';
 import { FakeClock } from '../../src-main/kernel/clock';
@@ -113,5 +113,51 @@ describe('cron', () => {
     expect(refusal(() => startScheduler(app, { workers: [], crons: [{ name: 'lonely', expression: '* * * * *', kind: 'nobody' }], poll: false }))).toMatch(
       /cron lonely enqueues nobody, which has no worker/,
     );
+  });
+});
+
+describe('routine runs in the job list', () => {
+  it("folds a cron's clean runs out of the list and counts them; a cron run that failed, and jobs no cron made, stay listed", async () => {
+    const { app, clock } = makeApp({ clock: new FakeClock('2026-01-15T00:00:30Z') });
+    let failNext = false;
+    const worker = defineWorker({
+      kind: 'test.minutely',
+      args: z.object({}),
+      maxAttempts: 3,
+      perform() {
+        if (failNext) {
+          failNext = false;
+          throw new Error('meter bus busy');
+        }
+      },
+    });
+    const other = defineWorker({ kind: 'test.once', args: z.object({}), perform() {} });
+    const minutely = defineCron({ name: 'minutely', expression: '* * * * *', kind: worker.kind });
+    const s = startScheduler(app, { workers: [worker, other], crons: [minutely], poll: false, random: () => 0.5 });
+    await s.drain();
+    for (let i = 0; i < 5; i++) {
+      clock.advance(60_000);
+      await s.drain();
+    }
+    failNext = true;
+    clock.advance(60_000);
+    await s.drain(); // this slot's first attempt fails…
+    clock.advance(60_000);
+    await s.drain(); // …and its retry completes (attempt 2: not routine), with the next slot's run
+    enqueue(app, { kind: other.kind, args: {} });
+    await s.drain();
+
+    const all = listJobs(app, { limit: 100, offset: 0 });
+    const folded = listJobs(app, { routine: 'fold', limit: 100, offset: 0 });
+    const routine = all.items.filter((j) => j.kind === worker.kind && j.state === 'completed' && j.attempt === 1);
+    expect(routine.length).toBeGreaterThanOrEqual(5);
+    expect(folded.routineFolded).toBe(routine.length);
+    expect(folded.total).toBe(all.total - routine.length);
+    expect(folded.items.map((j) => j.kind).sort()).toEqual([other.kind, worker.kind].sort());
+    expect(folded.items.find((j) => j.kind === worker.kind)!.attempt).toBe(2);
+    // Narrowed by kind, the count is of that kind only.
+    expect(listJobs(app, { kind: other.kind, routine: 'fold', limit: 100, offset: 0 })).toMatchObject({ total: 1, routineFolded: 0 });
+    expect(all.routineFolded).toBe(0);
+    await s.stop();
   });
 });

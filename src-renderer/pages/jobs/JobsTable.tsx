@@ -1,4 +1,4 @@
-import { Button, Flex, Select, Table, Tag, Typography } from 'antd';
+import { Button, Checkbox, Flex, Select, Table, Tag, Typography } from 'antd';
 import type { TableColumnsType } from 'antd';
 import { ReloadOutlined } from '@ant-design/icons';
 import { api } from '../../api';
@@ -14,6 +14,8 @@ export interface JobFilter {
   state?: JobState;
   queue?: string;
   kind?: string;
+  /** 'fold' (the page's default): the crons' routine runs are counted, not listed one per minute. */
+  routine: 'show' | 'fold';
   page: number;
   pageSize: number;
 }
@@ -35,11 +37,12 @@ export function JobsTable({
   onChanged(): void;
 }) {
   const { t, maybe } = useI18n();
-  const narrow = { state: filter.state, queue: filter.queue, kind: filter.kind };
+  const narrow = { state: filter.state, queue: filter.queue, kind: filter.kind, routine: filter.routine };
   const list = useQuery(
     () => api.jobs.list({ ...narrow, limit: filter.pageSize, offset: (filter.page - 1) * filter.pageSize }),
-    [filter.state, filter.queue, filter.kind, filter.page, filter.pageSize, version],
+    [filter.state, filter.queue, filter.kind, filter.routine, filter.page, filter.pageSize, version],
   );
+  const folded = list.data?.routineFolded ?? 0;
   const columns = useJobColumns(onChanged);
   const set = (patch: Partial<JobFilter>) => onFilter({ ...filter, page: 1, ...patch });
 
@@ -72,6 +75,14 @@ export function JobsTable({
           {t('common.refresh')}
         </Button>
         <ExportButton list="jobs" filter={narrow} />
+        <Checkbox checked={filter.routine === 'show'} onChange={(e) => set({ routine: e.target.checked ? 'show' : 'fold' })} data-testid="jobs-show-routine">
+          {t('jobs.routine.show')}
+        </Checkbox>
+        {filter.routine === 'fold' && folded > 0 && (
+          <Typography.Text type="secondary" data-testid="jobs-routine-folded">
+            {t('jobs.routine.folded', { n: folded })}
+          </Typography.Text>
+        )}
       </Flex>
       <Table<JobSummary>
         rowKey="id"

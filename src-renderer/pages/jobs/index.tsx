@@ -22,7 +22,7 @@ const EVENT_DEBOUNCE_MS = 500;
 export default function JobsPage() {
   const { t, maybe } = useI18n();
   const [tab, setTab] = useHashParam('tab', 'jobs');
-  const [filter, setFilter] = useState<JobFilter>({ page: 1, pageSize: 50 });
+  const [filter, setFilter] = useState<JobFilter>({ page: 1, pageSize: 50, routine: 'fold' });
   const [openId, setOpenId] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
   const stats = useQuery(() => api.jobs.stats({}), [version]);
@@ -155,6 +155,7 @@ function CronTable({ stats, loading }: { stats: JobStats | undefined; loading: b
         { title: t('jobs.col.kind'), dataIndex: 'kind', render: (k: string) => kindName(maybe, k) },
         { title: t('jobs.cron.last'), dataIndex: 'lastSlotAt', width: 170, render: (at: number) => formatTime(at) },
         { title: t('jobs.cron.next'), dataIndex: 'nextSlotAt', width: 170, render: (at: number) => formatTime(at) },
+        { title: t('jobs.cron.runs24h'), dataIndex: 'runs24h', width: 130, align: 'right' as const },
       ]}
     />
   );
