@@ -118,7 +118,7 @@ export function raiseAlert(app: AppContext, input: RaiseAlertInput): { alert: Al
     afterCommit(app.sqlite, () => {
       const committed = app.sqlite.prepare('SELECT 1 FROM alerts WHERE id = ?').get(id);
       if (!committed) return;
-      announceAlert(app, { level: alert.level, code: alert.code, message: alert.message });
+      announceAlert(app, { level: alert.level, code: alert.code, message: alert.message, details: alert.details });
       app.events.emit('dashboard.changed', { reason: 'alerts' });
     });
   }

@@ -11,6 +11,8 @@ export interface AlertNotice {
   level: 'info' | 'warning' | 'urgent';
   code: string;
   message: string;
+  /** A stored alert's details: what the renderer words the notice from, in the operator's language. */
+  details?: Record<string, unknown>;
 }
 
 export interface DepotEventMap {

@@ -144,7 +144,7 @@ function warnThrottled(app: AppContext, name: string, failures: number): void {
     code: 'auth.throttled',
     subject: `auth.throttled:${name}`,
     message: `${failures} wrong passwords in a row for operator ${name}: sign-in waits ${loginWaitMs(failures, app.config.operators.freeLoginFailures) / 1000} s after each further failure`,
-    details: { operator: name, failures },
+    details: { operator: name, failures, waitS: loginWaitMs(failures, app.config.operators.freeLoginFailures) / 1000 },
   });
 }
 

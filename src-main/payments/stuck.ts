@@ -109,7 +109,7 @@ export function recordRefusedCancel(app: AppContext, order: OrderRow, error: Dep
       code: 'payments.cancel_stuck',
       level: 'urgent',
       subject: stuckSubject(order.number),
-      message: `支付订单 ${order.number} 超时后取消 ${row.attempts} 次被拒，已停止自动取消，等待主管修复 (钱包与账本 → 支付订单): ${error.message}`,
+      message: `支付订单 ${order.number} 超时后取消 ${row.attempts} 次被拒，已停止自动取消，等待主管修复 (钱包与账本 → 收款与订单 → 支付订单): ${error.message}`,
       details: { orderId: order.id, number: order.number, attempts: row.attempts, code: error.code, error: error.message },
     });
     return { parked: true, attempts: row.attempts };

@@ -135,6 +135,9 @@ interface Verdict {
   version: number;
   reason: string;
   evidence: unknown[];
+  /** The rule's threshold and window, for the alert's details (the renderer words them). */
+  min: number;
+  window: { hours: number } | { days: number };
 }
 
 /** The first enabled charger rule this evidence breaks, if any. */
@@ -144,14 +147,28 @@ function verdictFor(app: AppContext, e: Evidence, now: number): Verdict | null {
   const starts = getRule(app, 'charger.failed_starts');
   const offline = getRule(app, 'charger.offline_episodes');
   const meter = getRule(app, 'charger.metering_anomalies');
-  const candidates: [typeof faults | typeof starts | typeof offline | typeof meter, unknown[], number, string][] = [
-    [faults, within(e.faults, faults.params.windowHours), faults.params.count, `故障 ${faults.params.windowHours} 小时内 faults`],
-    [starts, within(e.failedStarts, starts.params.windowHours), starts.params.count, `启动失败 ${starts.params.windowHours} 小时内 failed starts`],
-    [offline, within(e.offline, offline.params.windowHours), offline.params.count, `离线 ${offline.params.windowHours} 小时内 offline episodes`],
-    [meter, e.meteringAnomalies, meter.params.count, `计量异常 ${meter.params.windowDays} 天内 metering anomalies`],
+  type Candidate = [typeof faults | typeof starts | typeof offline | typeof meter, unknown[], number, string, Verdict['window']];
+  const candidates: Candidate[] = [
+    [faults, within(e.faults, faults.params.windowHours), faults.params.count, `故障 ${faults.params.windowHours} 小时内 faults`, { hours: faults.params.windowHours }],
+    [
+      starts,
+      within(e.failedStarts, starts.params.windowHours),
+      starts.params.count,
+      `启动失败 ${starts.params.windowHours} 小时内 failed starts`,
+      { hours: starts.params.windowHours },
+    ],
+    [
+      offline,
+      within(e.offline, offline.params.windowHours),
+      offline.params.count,
+      `离线 ${offline.params.windowHours} 小时内 offline episodes`,
+      { hours: offline.params.windowHours },
+    ],
+    [meter, e.meteringAnomalies, meter.params.count, `计量异常 ${meter.params.windowDays} 天内 metering anomalies`, { days: meter.params.windowDays }],
   ];
-  for (const [rule, evidence, min, words] of candidates) {
-    if (rule.enabled && evidence.length >= min) return { rule: rule.code, version: rule.version, reason: `${evidence.length} ${words} (≥ ${min})`, evidence };
+  for (const [rule, evidence, min, words, window] of candidates) {
+    if (rule.enabled && evidence.length >= min)
+      return { rule: rule.code, version: rule.version, reason: `${evidence.length} ${words} (≥ ${min})`, evidence, min, window };
   }
   return null;
 }
@@ -176,7 +193,7 @@ export async function evaluateChargers(app: AppContext, now: number): Promise<Ch
         level: 'warning',
         subject: `risk.charger_maintenance:${chargerId}`,
         message: `充电桩 ${chargerId} 已自动转入维护: ${v.reason}`,
-        details: { chargerId, actionId: id, rule: v.rule, ruleVersion: v.version, evidence: v.evidence },
+        details: { chargerId, actionId: id, rule: v.rule, ruleVersion: v.version, count: v.evidence.length, min: v.min, ...v.window, evidence: v.evidence },
       });
       return { id, summary };
     });

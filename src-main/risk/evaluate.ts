@@ -109,7 +109,15 @@ function evaluateReviews(app: AppContext, now: number): number {
       level: 'warning',
       subject: `risk.review_aging:${s.id}`,
       message: `会话 ${s.id} 待审核已超过 ${rule.params.hours} 小时 (${s.reviewReason ?? 'review'}, ¥${((s.amountFen ?? 0) / 100).toFixed(2)})`,
-      details: { sessionId: s.id, reviewReason: s.reviewReason, waitingSince: s.updatedAt, rule: 'review.aging', ruleVersion: rule.version },
+      details: {
+        sessionId: s.id,
+        reviewReason: s.reviewReason,
+        waitingSince: s.updatedAt,
+        hours: rule.params.hours,
+        amountFen: s.amountFen ?? 0,
+        rule: 'review.aging',
+        ruleVersion: rule.version,
+      },
     });
   }
   return old.length;

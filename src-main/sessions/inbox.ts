@@ -455,7 +455,7 @@ function flagParkedForAttention(app: AppContext): number {
         code: 'inbox.parked',
         level: 'warning',
         message: `${waiting} charger record(s) could not be applied for more than ${Math.round(app.config.chargers.parkedAttentionMs / 3_600_000)} h: attach each to its session or discard it (Sessions → charger records)`,
-        details: { waiting, newlyParked: marked },
+        details: { waiting, newlyParked: marked, hours: Math.round(app.config.chargers.parkedAttentionMs / 3_600_000) },
       });
       app.log.warn({ waiting, marked }, 'charger records parked too long need an operator');
     }

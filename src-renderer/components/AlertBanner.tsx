@@ -1,6 +1,7 @@
 import { Alert, Button } from 'antd';
 import { useI18n } from '../i18n';
 import { navigate } from '../lib/route';
+import { alertText } from '../lib/alertText';
 import type { OpenAlerts } from './AlertDelivery';
 
 /**
@@ -9,7 +10,7 @@ import type { OpenAlerts } from './AlertDelivery';
  * top of it (AlertDelivery.tsx); the banner is what stays.
  */
 export function AlertBanner({ open }: { open: OpenAlerts | null }) {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
 
   if (!open || open.total === 0) return null;
   const latest = open.items[0];
@@ -19,7 +20,7 @@ export function AlertBanner({ open }: { open: OpenAlerts | null }) {
       showIcon
       type={latest.level === 'urgent' ? 'error' : latest.level === 'warning' ? 'warning' : 'info'}
       data-testid="alert-banner"
-      message={t('alerts.banner', { count: open.total, message: latest.message })}
+      message={t('alerts.banner', { count: open.total, message: alertText({ maybe }, latest) })}
       action={
         <Button size="small" type="link" onClick={() => navigate('jobs', { tab: 'alerts' })}>
           {t('alerts.banner.open')}

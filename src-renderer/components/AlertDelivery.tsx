@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { Button, Tooltip } from 'antd';
 import { BellOutlined } from '@ant-design/icons';
 import { api, useDepotEvents } from '../api';
+import { alertText } from '../lib/alertText';
 import { useI18n } from '../i18n';
 import { useSession } from '../session';
 
@@ -38,15 +39,15 @@ const inBrowser = () => typeof window !== 'undefined' && !window.depot && typeof
  * `notify`, the tone only if the alert sounds and their role is notified. Nothing is decided here.
  */
 export function useAlertDelivery(): void {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   const { operator } = useSession();
   useDepotEvents(['alert'], (e) => {
     if (e.type !== 'alert') return;
-    const { level, code, message, notify, sound } = e.payload;
+    const { level, code, notify, sound } = e.payload;
     if (!notify.includes(operator.role)) return;
     if (inBrowser() && Notification.permission === 'granted') {
       // One notification per alert code on screen at a time: a newer one replaces it.
-      new Notification(`${t('app.name')} · ${t(`alerts.level.${level}`)}`, { body: message, tag: code });
+      new Notification(`${t('app.name')} · ${t(`alerts.level.${level}`)}`, { body: alertText({ maybe }, e.payload), tag: code });
     }
     if (sound) urgentTone();
   });

@@ -37,20 +37,20 @@ test('an alert raised while the page is open: banner, badge on 任务, and a sys
   }
 
   const banner = page.getByTestId('alert-banner');
-  await expect(banner).toContainText(`operator ${name}`);
+  await expect(banner).toContainText(`操作员 ${name}`);
   await expect(page.getByTestId('nav-alerts-badge')).toBeVisible();
   await expect
     .poll(() => page.evaluate(() => (window as unknown as { __shown: { title: string; body: string }[] }).__shown))
-    .toContainEqual({ title: 'DepotDesk · 警告', body: expect.stringContaining(`operator ${name}`) });
+    .toContainEqual({ title: 'DepotDesk · 警告', body: expect.stringContaining(`操作员 ${name}`) });
 
   // Acknowledged on the Alerts tab, it leaves the banner (other open alerts of the shared depot may remain).
   await page.getByTestId('nav-jobs').click();
   await page.getByRole('tab', { name: /告警/ }).click();
-  const row = page.getByTestId('alerts-table').locator('tr', { hasText: `operator ${name}` });
+  const row = page.getByTestId('alerts-table').locator('tr', { hasText: `操作员 ${name}` });
   await row.locator('[data-testid^="alert-ack-"]').click();
   await expect(page.locator('.ant-message')).toContainText('告警已确认');
   await expect(row.locator('[data-testid^="alert-ack-"]')).toHaveCount(0);
-  await expect(banner.filter({ hasText: `operator ${name}` })).toHaveCount(0);
+  await expect(banner.filter({ hasText: `操作员 ${name}` })).toHaveCount(0);
 });
 
 /** Five wrong passwords in a row for a new operator: a real auth.throttled warning naming them. */
@@ -130,7 +130,7 @@ test('the alert history: searched by the operator’s name, narrowed by level, a
   await search.fill(name);
   await search.press('Enter');
   await expect(table.locator('tbody tr.ant-table-row')).toHaveCount(1);
-  await expect(table).toContainText(`operator ${name}`);
+  await expect(table).toContainText(`操作员 ${name}`);
   // The export writes what the list shows: the search is applied to the workbook too.
   const downloaded = page.waitForEvent('download', { timeout: 60_000 });
   await page.getByTestId('export-alerts').click();
@@ -148,7 +148,7 @@ test('the alert history: searched by the operator’s name, narrowed by level, a
   await expect(table.locator('tbody tr.ant-table-row')).toHaveCount(0);
   await page.getByTestId('alerts-show-all').click();
   await expect(table.locator('tbody tr.ant-table-row')).toHaveCount(1);
-  await expect(table).toContainText(`operator ${name}`);
+  await expect(table).toContainText(`操作员 ${name}`);
 
   // It is a warning: the urgent filter leaves it out, the warning filter keeps it.
   await page.getByTestId('alerts-filter-level').click();

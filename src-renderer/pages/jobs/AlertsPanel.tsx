@@ -4,6 +4,7 @@ import type { Dayjs } from 'dayjs';
 import type { TableColumnsType } from 'antd';
 import { CheckOutlined, ReloadOutlined } from '@ant-design/icons';
 import { api } from '../../api';
+import { alertText } from '../../lib/alertText';
 import { useI18n, type I18nKey } from '../../i18n';
 import { useReportError } from '../../lib/errors';
 import { depotDayStart, formatTime } from '../../lib/time';
@@ -95,7 +96,7 @@ export function AlertsPanel({ version, onChanged }: { version: number; onChanged
 }
 
 function useAlertColumns({ busy, onAcknowledge }: { busy: string | null; onAcknowledge(a: AlertRow): void }): TableColumnsType<AlertRow> {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   const { can } = useSession();
   return [
     {
@@ -108,9 +109,9 @@ function useAlertColumns({ busy, onAcknowledge }: { busy: string | null; onAckno
     {
       title: t('alerts.col.message'),
       dataIndex: 'message',
-      render: (m: string, a) => (
+      render: (_: string, a) => (
         <Flex vertical gap={2}>
-          <Typography.Text>{m}</Typography.Text>
+          <Typography.Text>{alertText({ maybe }, a)}</Typography.Text>
           {a.count > 1 && <Typography.Text type="secondary">{t('alerts.repeated', { count: a.count, since: formatTime(a.raisedAt) })}</Typography.Text>}
         </Flex>
       ),

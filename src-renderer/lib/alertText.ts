@@ -1,0 +1,86 @@
+import type { I18n } from '../i18n';
+
+/**
+ * An alert in the operator's language (issue 16: messages from the core carry a code and
+ * parameters; the renderer words them). The core's `message` is the log's and the CLI's text; the
+ * screens word each alert from its code and details with `alerts.msg.<code>`. An alert whose code
+ * has no wording here, or whose details lack what the wording needs (an alert raised by an older
+ * build), shows the core's message unchanged: nothing is ever hidden.
+ */
+
+type Wording = Pick<I18n, 'maybe'>;
+type Params = Record<string, string | number>;
+type Details = Record<string, unknown>;
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const yuan = (fen: number) => (fen / 100).toFixed(2);
+const kwh = (wh: number) => (wh / 1000).toFixed(3);
+
+/** Every value present, or null: a wording never shows a hole. */
+function all(params: Record<string, string | number | undefined>): Params | null {
+  return Object.values(params).every((v) => v !== undefined) ? (params as Params) : null;
+}
+
+const PARAMS: Record<string, (d: Details, w: Wording) => Params | null> = {
+  job_failing: (d, w) => all({ kind: str(d.kind) && (w.maybe(`jobs.kind.${String(d.kind)}`) ?? str(d.kind)), streak: num(d.streak), error: str(d.error) }),
+  sessions_unsettled: (d) => all({ count: num(d.count), threshold: num(d.threshold) }),
+  sessions_unsettled_amount: (d) => {
+    const est = num(d.estimatedFen);
+    const limit = num(d.thresholdFen);
+    return all({ amount: est === undefined ? undefined : yuan(est), threshold: limit === undefined ? undefined : yuan(limit), count: num(d.count) });
+  },
+  sweep_failed: (d) => {
+    const failures = Array.isArray(d.failures) ? (d.failures as { sessionId?: unknown; message?: unknown }[]) : [];
+    return failures.length > 0 ? all({ count: failures.length, session: str(failures[0].sessionId), error: str(failures[0].message) }) : null;
+  },
+  sweep_failing: (d) => all({ streak: num(d.streak) }),
+  'session.stuck': (d, w) =>
+    all({
+      session: str(d.sessionId),
+      charger: str(d.chargerId),
+      connector: num(d.connectorId),
+      state: str(d.state) && (w.maybe(`sessions.state.${String(d.state)}`) ?? str(d.state)),
+      hours: num(d.hours),
+    }),
+  'inbox.parked': (d) => all({ count: num(d.waiting), hours: num(d.hours) }),
+  'recon.metering_anomaly': (d) => {
+    const billed = num(d.billedWh);
+    const register = num(d.registerWh);
+    const bp = num(d.diffBp);
+    return all({
+      charger: str(d.chargerId),
+      day: str(d.day),
+      billed: billed === undefined ? undefined : kwh(billed),
+      register: register === undefined ? undefined : kwh(register),
+      percent: bp === undefined ? undefined : (bp / 100).toFixed(2),
+    });
+  },
+  'risk.charger_maintenance': (d, w) => {
+    const hours = num(d.hours);
+    const days = num(d.days);
+    const within = hours !== undefined ? w.maybe('alerts.window.hours', { n: hours }) : days !== undefined ? w.maybe('alerts.window.days', { n: days }) : undefined;
+    return all({ charger: str(d.chargerId), count: num(d.count), min: num(d.min), within, what: str(d.rule) && w.maybe(`alerts.evidence.${String(d.rule)}`) });
+  },
+  'risk.review_aging': (d, w) => {
+    const amount = num(d.amountFen);
+    const reason = str(d.reviewReason);
+    return all({
+      session: str(d.sessionId),
+      hours: num(d.hours),
+      amount: amount === undefined ? undefined : yuan(amount),
+      reason: reason === undefined ? '' : (w.maybe(`sessions.reviewReason.${reason}`) ?? reason),
+    });
+  },
+  'auth.throttled': (d) => all({ operator: str(d.operator), failures: num(d.failures), wait: num(d.waitS) }),
+  'payments.cancel_stuck': (d) => all({ number: str(d.number), attempts: num(d.attempts) }),
+};
+
+/** The alert's text for the screen: worded from its code and details, else the core's message. */
+export function alertText(w: Wording, a: { code: string; message: string; details?: Details }): string {
+  const params = a.details ? PARAMS[a.code]?.(a.details, w) : null;
+  return (params && w.maybe(`alerts.msg.${a.code}`, params)) ?? a.message;
+}
+
+/** The codes worded here (the dictionary test holds both languages to every one). */
+export const WORDED_ALERT_CODES = Object.keys(PARAMS);
