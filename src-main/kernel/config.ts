@@ -5,6 +5,49 @@ import { z } from 'zod';
 import { DepotError } from './errors';
 import { isValidTimeZone } from './clock';
 
+/** payments.wechat: what a WeChat Pay merchant (商户号) needs; docs/payments.md "WeChat Pay (API v3)". */
+const wechatConfigSchema = z
+  .strictObject({
+    /** 商户号 */
+    mchid: z.string().default(''),
+    /** The APPID bound to the merchant (公众号/小程序/开放平台). */
+    appid: z.string().default(''),
+    apiBaseUrl: z.url({ protocol: /^https$/ }).default('https://api.mch.weixin.qq.com'),
+    /** Where WeChat Pay posts 支付结果通知 (https, reachable from the internet); required by the API even when we confirm by query. */
+    notifyUrl: z.string().default(''),
+    /** The merchant API certificate's serial number (商户API证书序列号). */
+    merchantSerial: z.string().default(''),
+    /** PEM file of the merchant API private key (apiclient_key.pem). */
+    merchantKeyFile: z.string().default(''),
+    /** The platform certificate's serial, or the WeChat Pay public key id (PUB_KEY_ID_…). */
+    platformSerial: z.string().default(''),
+    /** PEM file of the platform certificate or of the WeChat Pay public key. */
+    platformCertFile: z.string().default(''),
+    /** A file holding the 32-character API v3 key (mode 0600)… */
+    apiV3KeyFile: z.string().default(''),
+    /** …or the environment variable holding it (used when apiV3KeyFile is empty). */
+    apiV3KeyEnv: z.string().default('DEPOTDESK_WECHATPAY_APIV3_KEY'),
+    /** An extra CA (PEM) to trust for apiBaseUrl, besides the system's (a test stub, a TLS-inspecting proxy). */
+    caFile: z.string().default(''),
+    /** A call not answered within this long has an unknown outcome (queried later, never assumed failed). */
+    timeoutMs: z.number().int().min(100).max(120_000).default(15_000),
+  })
+  .prefault({});
+
+/** With payments.provider.wechat = 'wechat', every key WeChat Pay needs must be set; the error names the missing one. */
+function requireWechatSetup(p: { provider: 'simulated' | { wechat: string }; wechat: Record<string, unknown> }, ctx: z.RefinementCtx): void {
+  if (p.provider === 'simulated' || p.provider.wechat !== 'wechat') return;
+  for (const key of ['mchid', 'appid', 'notifyUrl', 'merchantSerial', 'merchantKeyFile', 'platformSerial', 'platformCertFile'] as const) {
+    if (!p.wechat[key]) ctx.addIssue({ code: 'custom', path: ['wechat', key], message: `required when payments.provider.wechat is "wechat"` });
+  }
+  if (!p.wechat.apiV3KeyFile && !p.wechat.apiV3KeyEnv) {
+    ctx.addIssue({ code: 'custom', path: ['wechat', 'apiV3KeyFile'], message: 'the API v3 key needs apiV3KeyFile or apiV3KeyEnv' });
+  }
+  if (typeof p.wechat.notifyUrl === 'string' && p.wechat.notifyUrl && !p.wechat.notifyUrl.startsWith('https://')) {
+    ctx.addIssue({ code: 'custom', path: ['wechat', 'notifyUrl'], message: 'must be an https:// URL' });
+  }
+}
+
 /**
  * Configuration lives in <data dir>/config.json. Every key has a default, so a fresh data
  * directory needs no file at all; any key can be overridden for one run with `--set key=value`.
@@ -173,8 +216,21 @@ export const configSchema = z
         stuckCancelAttempts: z.number().int().min(1).max(100).default(3),
         /** What one point is worth when redeemed towards an order, in fen. */
         fenPerPoint: z.number().int().min(1).max(10_000).default(1),
-        /** The provider behind each channel; only the simulated one ships (docs/payments.md). */
-        provider: z.enum(['simulated']).default('simulated'),
+        /**
+         * The provider behind each channel (docs/payments.md): 'simulated' for both, or per channel,
+         * e.g. { "wechat": "wechat" } (WeChat Pay API v3, set up in payments.wechat).
+         */
+        provider: z
+          .union([
+            z.literal('simulated'),
+            z.strictObject({ wechat: z.enum(['simulated', 'wechat']).default('simulated'), alipay: z.enum(['simulated']).default('simulated') }),
+          ])
+          .default('simulated'),
+        /**
+         * WeChat Pay API v3 (payments/providers/wechat.ts). Only paths and names of secrets live
+         * here: the API v3 key comes from apiV3KeyFile or the environment variable apiV3KeyEnv names.
+         */
+        wechat: wechatConfigSchema,
         simulated: z
           .strictObject({
             /** success | failure | slow | unknown; DEPOTDESK_SIMULATED_PAYMENT_OUTCOME overrides. */
@@ -185,6 +241,7 @@ export const configSchema = z
           })
           .prefault({}),
       })
+      .superRefine(requireWechatSetup)
       .prefault({}),
     refunds: z
       .strictObject({

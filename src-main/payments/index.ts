@@ -109,6 +109,9 @@ export {
   type RefundResult,
   type RefundQueryResult,
   type QueryResult,
+  WechatPayProvider,
+  providerKind,
+  type CloseResult,
 } from './providers';
 export { paymentsExpireWorker, paymentsExpireCron } from './jobs';
 export { parkedOrders, stuckOrderOf, repairStuckOrder, recordRefusedCancel, type StuckOrder, type RepairInput, type RepairResult } from './stuck';

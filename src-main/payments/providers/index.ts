@@ -3,9 +3,13 @@ import type { Sqlite } from '../../kernel/db/connection';
 import type { PaymentChannel } from '../schema';
 import { SimulatedProvider } from './simulated';
 import type { PaymentProvider } from './types';
+import { WechatPayProvider } from './wechat';
+import { loadCredentials } from './wechat-crypto';
 
 export * from './types';
 export { SimulatedProvider, SIM_OUTCOMES, type SimOutcome, type SimulatedOptions } from './simulated';
+export { WechatPayProvider, wechatTime } from './wechat';
+export { loadCredentials as loadWechatCredentials, type WechatCredentials } from './wechat-crypto';
 
 /**
  * One provider per channel per core. The simulated gateway keeps its trades in memory, so it
@@ -14,6 +18,12 @@ export { SimulatedProvider, SIM_OUTCOMES, type SimOutcome, type SimulatedOptions
 const byApp = new WeakMap<object, Map<PaymentChannel, PaymentProvider>>();
 
 type ProviderApp = Pick<AppContext, 'config' | 'clock'> & { sqlite?: Sqlite };
+
+/** Which provider config.payments.provider picks for a channel: 'simulated' for all, or one per channel. */
+export function providerKind(app: Pick<AppContext, 'config'>, channel: PaymentChannel): 'simulated' | 'wechat' {
+  const p = app.config.payments.provider;
+  return p === 'simulated' ? 'simulated' : p[channel];
+}
 
 /**
  * The simulated gateway's seam to our own records (SimulatedOptions.knownPaidTrade): a trade is
@@ -39,15 +49,18 @@ export function providerFor(app: ProviderApp, channel: PaymentChannel): PaymentP
   let p = map.get(channel);
   if (!p) {
     const c = app.config.payments;
-    // Only the simulated gateway ships; a real one is added here (docs/payments.md).
     const sqlite = app.sqlite;
-    p = new SimulatedProvider(channel, {
-      outcome: c.simulated.outcome,
-      slowMs: c.simulated.slowMs,
-      secret: c.simulated.secret,
-      now: () => app.clock.now(),
-      knownPaidTrade: sqlite ? (orderNumber) => knownPaidTrade(sqlite, channel, orderNumber) : undefined,
-    });
+    // A real gateway where configured (a missing key or file is a config_invalid error naming it); the simulated one otherwise.
+    p =
+      channel === 'wechat' && providerKind(app, channel) === 'wechat'
+        ? new WechatPayProvider(loadCredentials(c.wechat))
+        : new SimulatedProvider(channel, {
+            outcome: c.simulated.outcome,
+            slowMs: c.simulated.slowMs,
+            secret: c.simulated.secret,
+            now: () => app.clock.now(),
+            knownPaidTrade: sqlite ? (orderNumber) => knownPaidTrade(sqlite, channel, orderNumber) : undefined,
+          });
     map.set(channel, p);
   }
   return p;

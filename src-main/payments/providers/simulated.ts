@@ -4,6 +4,7 @@ import type { PaymentChannel } from '../schema';
 import {
   ProviderRefused,
   ProviderUnknown,
+  type CloseResult,
   type CreatePaymentInput,
   type CreatePaymentResult,
   type Notification,
@@ -22,7 +23,8 @@ import {
  * outcomes of any call (success, refused, unknown), plus slow answers.
  *
  * The outcome of the next call is, in order: the per-call outcome given to the call, the next
- * scripted one (`script`), DEPOTDESK_SIMULATED_PAYMENT_OUTCOME, the configured outcome.
+ * scripted one (`script`), the chooser's (`choose`), DEPOTDESK_SIMULATED_PAYMENT_OUTCOME, the
+ * configured outcome.
  * An "unknown" refund still happens at the simulated gateway (as a timeout after the gateway
  * acted would), so a later query or a retry with the same key finds it done.
  *
@@ -36,6 +38,15 @@ import {
 
 export const SIM_OUTCOMES = ['success', 'failure', 'slow', 'unknown'] as const;
 export type SimOutcome = (typeof SIM_OUTCOMES)[number];
+
+/** A call to the simulated gateway, as a chooser (`choose`) sees it: which call, and its key (order number or refund key). */
+export interface SimCall {
+  call: 'createPayment' | 'query' | 'refund' | 'queryRefund' | 'close';
+  key: string;
+}
+
+/** Picks the outcome of a call, or leaves it to the env and config (undefined). The seeded simulation's seam. */
+export type SimChooser = (call: SimCall) => SimOutcome | undefined;
 
 export interface SimulatedOptions {
   outcome: SimOutcome;
@@ -62,6 +73,7 @@ export class SimulatedProvider implements PaymentProvider {
   readonly name: string;
   private readonly trades = new Map<string, SimTrade>();
   private readonly scripted: SimOutcome[] = [];
+  private chooser: SimChooser | null = null;
   private tradeSeq = 0;
 
   constructor(
@@ -76,10 +88,20 @@ export class SimulatedProvider implements PaymentProvider {
     this.scripted.push(...outcomes);
   }
 
-  private outcome(perCall?: SimOutcome): SimOutcome {
+  /**
+   * Outcomes chosen per call, after the per-call and scripted ones (null: none). Deterministic
+   * when the chooser is: the seeded simulation draws refund outcomes from its seed with it.
+   */
+  choose(chooser: SimChooser | null): void {
+    this.chooser = chooser;
+  }
+
+  private outcome(perCall: SimOutcome | undefined, call: SimCall): SimOutcome {
     if (perCall) return perCall;
     const next = this.scripted.shift();
     if (next) return next;
+    const chosen = this.chooser?.(call);
+    if (chosen) return chosen;
     const env = (this.opts.env ?? process.env).DEPOTDESK_SIMULATED_PAYMENT_OUTCOME;
     if (env) {
       if (!(SIM_OUTCOMES as readonly string[]).includes(env)) {
@@ -102,7 +124,7 @@ export class SimulatedProvider implements PaymentProvider {
   }
 
   async createPayment(input: CreatePaymentInput, outcome?: SimOutcome): Promise<CreatePaymentResult> {
-    return this.run(this.outcome(outcome), `create payment ${input.orderNumber}`, () => {
+    return this.run(this.outcome(outcome, { call: 'createPayment', key: input.orderNumber }), `create payment ${input.orderNumber}`, () => {
       const existing = this.trades.get(input.orderNumber);
       if (existing && existing.amountFen !== input.amountFen) {
         throw new ProviderRefused(this.name, 'OUT_TRADE_NO_USED', `order ${input.orderNumber} already exists with another amount`);
@@ -134,7 +156,7 @@ export class SimulatedProvider implements PaymentProvider {
   }
 
   async query(orderNumber: string, outcome?: SimOutcome): Promise<QueryResult> {
-    return this.run(this.outcome(outcome), `query ${orderNumber}`, () => {
+    return this.run(this.outcome(outcome, { call: 'query', key: orderNumber }), `query ${orderNumber}`, () => {
       const t = this.trade(orderNumber);
       if (!t) throw new ProviderRefused(this.name, 'ORDERNOTEXIST', `no order ${orderNumber} at the simulated gateway`);
       return { state: t.state, payment: t.tradeNo ? this.fact(t, JSON.stringify({ query: orderNumber, state: t.state })) : null };
@@ -149,7 +171,7 @@ export class SimulatedProvider implements PaymentProvider {
       refund: input.amountFen,
       reason: input.reason,
     });
-    return this.run(this.outcome(outcome), `refund ${input.idempotencyKey}`, () => {
+    return this.run(this.outcome(outcome, { call: 'refund', key: input.idempotencyKey }), `refund ${input.idempotencyKey}`, () => {
       const t = this.trade(input.orderNumber);
       if (!t || !t.tradeNo) throw new ProviderRefused(this.name, 'RESOURCE_NOT_EXISTS', `no paid order ${input.orderNumber}`);
       const done = t.refunds.get(input.idempotencyKey);
@@ -168,7 +190,7 @@ export class SimulatedProvider implements PaymentProvider {
 
   async queryRefund(idempotencyKey: string, orderNumber: string, outcome?: SimOutcome): Promise<RefundQueryResult> {
     const request = JSON.stringify({ out_refund_no: idempotencyKey, out_trade_no: orderNumber });
-    return this.run(this.outcome(outcome), `query refund ${idempotencyKey}`, () => {
+    return this.run(this.outcome(outcome, { call: 'queryRefund', key: idempotencyKey }), `query refund ${idempotencyKey}`, () => {
       const done = this.trade(orderNumber)?.refunds.get(idempotencyKey);
       if (!done)
         return {
@@ -186,6 +208,17 @@ export class SimulatedProvider implements PaymentProvider {
     });
   }
 
+  /** Closes an unpaid trade (a closed one cannot be paid); a paid one comes back as paid, with its payment. */
+  async close(orderNumber: string, outcome?: SimOutcome): Promise<CloseResult> {
+    return this.run(this.outcome(outcome, { call: 'close', key: orderNumber }), `close ${orderNumber}`, () => {
+      const t = this.trade(orderNumber);
+      if (!t) return { state: 'CLOSED', payment: null };
+      if (t.tradeNo) return { state: t.state === 'REFUND' ? 'REFUND' : 'SUCCESS', payment: this.fact(t, JSON.stringify({ close: orderNumber, state: t.state })) };
+      t.state = 'CLOSED';
+      return { state: 'CLOSED', payment: null };
+    });
+  }
+
   /**
    * The customer scans and pays (the demo's "customer paid" button, or a test). Returns the
    * notification the gateway would send. Paying a trade twice returns the same notification,
@@ -199,6 +232,7 @@ export class SimulatedProvider implements PaymentProvider {
       t = { orderNumber, amountFen, state: 'NOTPAY', tradeNo: null, paidAt: null, refunds: new Map() };
       this.trades.set(orderNumber, t);
     }
+    if (t.state === 'CLOSED') throw new DepotError('refused', `orderNumber: order ${orderNumber} was closed at the simulated gateway`, { field: 'orderNumber' });
     if (!t.tradeNo) {
       t.tradeNo = `SIM${this.channel === 'wechat' ? 'WX' : 'ALI'}${String(++this.tradeSeq).padStart(10, '0')}`;
       t.paidAt = this.opts.now();

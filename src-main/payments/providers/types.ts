@@ -74,6 +74,16 @@ export interface RefundQueryResult {
   response: string;
 }
 
+/** What closing an order at the gateway (关闭订单) found. */
+export interface CloseResult {
+  /**
+   * CLOSED: the QR code can no longer be paid (or the gateway never had the order). SUCCESS or
+   * REFUND: it was paid before the close arrived: book `payment` (confirmPayment) instead of cancelling.
+   */
+  state: 'CLOSED' | 'SUCCESS' | 'REFUND';
+  payment: PaymentFact | null;
+}
+
 export interface Notification {
   headers: Record<string, string>;
   body: string;
@@ -89,6 +99,11 @@ export interface PaymentProvider {
   queryRefund(idempotencyKey: string, orderNumber: string): Promise<RefundQueryResult>;
   /** Verifies the signature and parses; a forged or garbled notification is refused, never half-read. */
   parseNotification(n: Notification): PaymentFact;
+  /**
+   * Closes the order at the gateway so its QR code stops working (the timeout, before coupon and
+   * points are restored). Optional while not every provider has it.
+   */
+  close?(orderNumber: string): Promise<CloseResult>;
 }
 
 /** The gateway said no. Nothing happened there; the caller may give up or try differently. */
