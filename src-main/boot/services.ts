@@ -26,6 +26,8 @@ export interface ServicesOptions {
   chargers?: false | StartChargersOptions;
   /** Run the polling loop (default true); tests drive the scheduler with drain(). */
   poll?: boolean;
+  /** The scheduler's source of chance for its retry backoff jitter (default Math.random); the seeded simulation passes its own. */
+  random?: () => number;
 }
 
 /**
@@ -59,7 +61,7 @@ export async function startServices(app: AppContext, opts: ServicesOptions = {})
   const releaseLock = takeServingLock(app);
   let scheduler: Scheduler;
   try {
-    scheduler = startScheduler(app, { workers: depot.workers, crons: depot.crons, poll: opts.poll ?? true });
+    scheduler = startScheduler(app, { workers: depot.workers, crons: depot.crons, poll: opts.poll ?? true, random: opts.random });
   } catch (e) {
     releaseLock();
     throw e;

@@ -12,9 +12,10 @@ import { addCharger, addStation } from '../chargers';
 import { addDriver, depotAccounts, topUp, walletView } from '../ledger';
 import { createOperator } from '../operators';
 import { assignTariff, GUANGDONG_PLAN, importTariff } from '../tariffs';
-import { listSessions } from '../sessions';
-import { iterateOrders } from '../payments';
+import { latestForceClose, listSessions } from '../sessions';
+import { iterateOrders, simulatedProvider, type SimOutcome } from '../payments';
 import { listCampaigns, summaryOf } from '../compensation';
+import { taskCounts } from '../refunds';
 import { Prng } from './prng';
 import { checkInvariants, type InvariantOptions } from './invariants';
 import { STEP_WEIGHTS, runStep, type StepKind } from './steps';
@@ -30,7 +31,8 @@ import { CHARGER_PASSWORD, connectCharger } from './link';
  *
  * Guarantees:
  * - A run is a function of its seed and length: every decision (which step, which driver, how
- *   much, which fault) comes from the seeded PRNG (prng.ts), and every time the depot sees is the
+ *   much, which fault) comes from the seeded PRNG (prng.ts) — the gateway's refund answers and the
+ *   scheduler's backoff jitter from streams of their own — and every time the depot sees is the
  *   fake clock's. Two runs of one seed end with the same fingerprint (a hash of every ledger
  *   balance, keyed by names the seed fixes, and the sessions', orders' and campaigns' states).
  *   Real time only paces the wait for a message's round trip through the broker; it never
@@ -39,8 +41,10 @@ import { CHARGER_PASSWORD, connectCharger } from './link';
  *   `ledger verify` (the same check `depotdesk ledger verify` runs), every finished session settled
  *   exactly once, every pending hold belonging to a live session, every payment order terminal or
  *   pending within its timeout (and credited once if paid), every campaign item credited at most
- *   once. The first step that breaks one ends the run with the seed, the step number, the step's
- *   description and what was found; the runner exits 1.
+ *   once (exactly once when the campaign completed; a reversal netting its credits to zero), every
+ *   refund task's money moved at most once (nothing paid out unless completed). The first step
+ *   that breaks one ends the run with the seed, the step number, the step's description and what
+ *   was found; the runner exits 1.
  * - Steps go through the domains' own public functions, as the app's doors do; charger messages
  *   go through the real broker and the real inbox. A refusal by the domain (an offline charger, a
  *   wallet too small) is a normal outcome of a step, counted, never a failure of the run.
@@ -100,6 +104,13 @@ export const SIM_OVERRIDES = {
   chargers: { callTimeoutMs: ROUND_TRIP_LIMIT_MS, callRetries: 0, heartbeatIntervalS: 900 },
 };
 
+/**
+ * How the gateway treats one refund task: healthy answers every call, down refuses every refund
+ * (the task fails after refunds.maxAttempts and waits for an operator), flaky refuses or times out
+ * some calls (the task retries, or is queried after an unknown outcome).
+ */
+export type RefundFate = 'healthy' | 'flaky' | 'down';
+
 export interface SimDriver {
   /** d1, d2…: the name the seed gives it (its row id is random). */
   name: string;
@@ -110,6 +121,14 @@ export interface SimDriver {
 /** The depot being simulated: its core, services and the world around it. */
 export class SimDepot {
   readonly prng: Prng;
+  /** The gateway's refund outcomes: a stream of its own, so they never shift the steps the seed chooses. */
+  readonly gateway: Prng;
+  /** The job scheduler's retry backoff jitter: another stream of the seed. */
+  readonly jitter: Prng;
+  /** Each refund task's fate at the gateway, drawn when the task is created (its id is random, its order of creation is not). */
+  readonly refundFates = new Map<string, { fate: RefundFate; prng: Prng }>();
+  /** Sessions a supervisor force-closed (for the run's figures). */
+  readonly forceClosed: string[] = [];
   readonly clock = new FakeClock(SIM_START);
   app!: AppContext;
   services!: Services;
@@ -129,6 +148,29 @@ export class SimDepot {
     readonly factory: ChargerFactory,
   ) {
     this.prng = new Prng(seed);
+    this.gateway = Prng.stream(seed, 1);
+    this.jitter = Prng.stream(seed, 2);
+  }
+
+  /** Draws how the gateway will treat a refund task (from the gateway's stream) and returns it. */
+  assignRefundFate(taskId: string): RefundFate {
+    const fate = this.gateway.weighted({ healthy: 40, flaky: 35, down: 25 });
+    this.refundFates.set(taskId, { fate, prng: new Prng(this.gateway.int(0, 2 ** 31 - 1)) });
+    this.count(`refundFate:${fate}`);
+    return fate;
+  }
+
+  /** The simulated gateway's chooser: refund calls of a task with a fate get it; every other call is left to the gateway's own outcome. */
+  private gatewayOutcome(call: { call: string; key: string }): SimOutcome | undefined {
+    if (call.call !== 'refund' && call.call !== 'queryRefund') return undefined;
+    const f = this.refundFates.get(call.key);
+    if (!f) return undefined;
+    let outcome: SimOutcome;
+    if (call.call === 'queryRefund') outcome = f.fate === 'flaky' && f.prng.chance(0.2) ? 'unknown' : 'success';
+    else if (f.fate === 'flaky') outcome = f.prng.weighted({ success: 35, failure: 45, unknown: 20 });
+    else outcome = f.fate === 'down' ? 'failure' : 'success';
+    this.count(`gateway:${call.call}:${outcome}`);
+    return outcome;
   }
 
   count(what: string): void {
@@ -147,7 +189,9 @@ export class SimDepot {
 
   async open(): Promise<void> {
     this.app = openCore({ dataDir: this.dir, mode: 'test', clock: this.clock, log: silentLogger(), overrides: SIM_OVERRIDES });
-    this.services = await startServices(this.app, { poll: false, chargers: { waitConnected: true } });
+    this.services = await startServices(this.app, { poll: false, chargers: { waitConnected: true }, random: () => this.jitter.next() });
+    // The gateway is per core: a restarted depot has a new one, told the same fates.
+    for (const channel of ['wechat', 'alipay'] as const) simulatedProvider(this.app, channel)?.choose((call) => this.gatewayOutcome(call));
   }
 
   async setUp(): Promise<void> {
@@ -251,7 +295,10 @@ export class SimDepot {
       add('campaignItem:failed', sum.failed);
       add('campaignItem:pending', sum.pending);
       add('campaignFen:credited', sum.creditedTotal);
+      add(`campaign:${c.kind}:${c.state}`);
     }
+    for (const [state, n] of Object.entries(taskCounts(this.app))) if (n > 0) add(`refundTask:${state}`, n);
+    for (const id of this.forceClosed) if (latestForceClose(this.app, id)?.resettledAt) add('forceClose:resettled');
     return out;
   }
 
@@ -273,7 +320,8 @@ export class SimDepot {
         return [c.state, JSON.stringify([drivers, credited, already, failed, pending, creditedTotal, failedTotal, approvedTotal])];
       })
       .sort();
-    const text = JSON.stringify({ wallets, depot, sessions, orders, campaigns });
+    const refundTasks = Object.entries(taskCounts(app));
+    const text = JSON.stringify({ wallets, depot, sessions, orders, campaigns, refundTasks });
     return crypto.createHash('sha256').update(text).digest('hex');
   }
 }

@@ -14,6 +14,14 @@ export class Prng {
     this.state = (z ^ (z >>> 16)) >>> 0;
   }
 
+  /**
+   * Another stream of the same seed (1, 2…), independent of the seed's own: draws made from it
+   * (the gateway's refund outcomes, the scheduler's jitter) never shift the steps the seed chooses.
+   */
+  static stream(seed: number, stream: number): Prng {
+    return new Prng((seed ^ Math.imul(stream, 0x27d4eb2d)) | 0);
+  }
+
   /** A float in [0, 1). */
   next(): number {
     this.state = (this.state + 0x6d2b79f5) >>> 0;

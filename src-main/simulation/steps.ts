@@ -1,12 +1,11 @@
-import { isDepotError } from '../kernel/errors';
-import { businessDate } from '../kernel/clock';
 import { grantCoupon, grantPoints, listCoupons, topUp, walletView } from '../ledger';
 import { approveReview, listSessions, requireSession, reviewQueue, startSession, stopSession } from '../sessions';
 import { createOrder, iterateOrders, simulateCustomerPaid, simulatedProvider, type PaymentChannel } from '../payments';
-import { approveCampaign, beginExecution, createCampaign, dryRunCampaign, getCampaign, runCampaign } from '../compensation';
 import { formatFen } from '../money';
 import { adjustmentLimit, approveAdjustment, createAdjustment, rejectAdjustment } from '../refunds';
 import type { SimDepot } from './depot-sim';
+import { refusedOr } from './outcome';
+import { campaignReversalStep, campaignStep, forceCloseStep, refundTaskStep } from './supervisor';
 import { chargerNow, connectCharger, deliver, dropCharger, replayOutbox, sendWithoutWaiting } from './link';
 import { meterPayload, newTx, startPayload, stopPayload, type ChargerModel, type OutboxEntry, type SimTx } from './world';
 
@@ -31,8 +30,11 @@ export const STEP_WEIGHTS = {
   orderPay: 6,
   grant: 2,
   campaign: 1,
+  campaignReversal: 0.5,
   adjustment: 2,
+  refundTask: 0.5,
   review: 2,
+  forceClose: 1,
   crash: 1.5,
   quiet: 5,
 } as const;
@@ -47,18 +49,6 @@ async function until(what: () => boolean, description: string): Promise<void> {
   for (let waited = 0; !what(); waited += 2) {
     if (waited >= ROUND_TRIP_LIMIT_MS) throw new Error(`still waiting after ${ROUND_TRIP_LIMIT_MS / 1000} s (real time): ${description}`);
     await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
-/** A refusal by the domain is an outcome of the step; anything else is thrown on. */
-async function refusedOr<T>(sim: SimDepot, kind: string, fn: () => Promise<T> | T): Promise<{ ok: true; value: T } | { ok: false; why: string }> {
-  try {
-    return { ok: true, value: await fn() };
-  } catch (e) {
-    if (!isDepotError(e)) throw e;
-    sim.count(`${kind}:refused`);
-    sim.count(`${kind}:refused:${e.code}`);
-    return { ok: false, why: `${e.code}: ${e.message}` };
   }
 }
 
@@ -309,30 +299,17 @@ const STEPS: Record<StepKind, (sim: SimDepot) => Promise<string>> = {
     return `${d.name} gets ${points} points`;
   },
 
-  async campaign(sim) {
-    // Today's failed starts so far: those an earlier campaign already compensates are left out (includeCompensated is false).
-    const date = businessDate(sim.clock.now(), sim.clock.timeZone);
-    const [creator, approver] = sim.supervisors;
-    const spec = { name: `sim ${date}`, criteria: { from: date, to: date, stationIds: ['ST-SIM'] }, rule: { kind: 'fixed', amount: '5.00' }, target: 'wallet' };
-    const made = await refusedOr(sim, 'campaign', () => createCampaign(sim.app, spec, creator));
-    if (!made.ok) return `campaign for ${date}: create refused (${made.why})`;
-    const id = made.value.id;
-    const dry = await refusedOr(sim, 'campaign', () => dryRunCampaign(sim.app, id, creator));
-    if (!dry.ok) return `campaign for ${date}: dry run refused (${dry.why})`;
-    const c = getCampaign(sim.app, id);
-    if (!c.dryRunDrivers) return `campaign for ${date}: no failed start to compensate`;
-    const checklist = { fingerprint: c.dryRunFingerprint!, drivers: c.dryRunDrivers, total: c.dryRunTotal!, criteriaChecked: true };
-    const approved = await refusedOr(sim, 'campaign', () => approveCampaign(sim.app, id, checklist, approver));
-    if (!approved.ok) return `campaign for ${date}: approval refused (${approved.why})`;
-    const begun = await refusedOr(sim, 'campaign', () => beginExecution(sim.app, id, approver));
-    if (!begun.ok) return `campaign for ${date}: execution refused (${begun.why})`;
-    const ran = await refusedOr(sim, 'campaign', () => runCampaign(sim.app, id, approver, { chunkSize: 2 }));
-    return `campaign for ${date}: ${c.dryRunDrivers} driver(s), ¥${yuan(c.dryRunTotal ?? 0)}: ${ran.ok ? JSON.stringify(ran.value) : `refused (${ran.why})`}`;
-  },
+  campaign: campaignStep,
+
+  campaignReversal: campaignReversalStep,
+
+  forceClose: forceCloseStep,
+
+  refundTask: refundTaskStep,
 
   async adjustment(sim) {
     // A refund (售后退款) of part of a settled session or a paid order, raised by the operator; a supervisor approves or rejects it.
-    const onOrder = sim.prng.chance(0.3);
+    const onOrder = sim.prng.chance(0.5);
     const sessions = onOrder ? [] : listSessions(sim.app, { state: 'PAID', limit: 1_000_000, offset: 0 }).items;
     const orders = onOrder ? [...iterateOrders(sim.app, { state: 'PAID' })] : [];
     type Ref = ({ orderId: string } | { sessionId: string }) & { label: string };
@@ -358,7 +335,10 @@ const STEPS: Record<StepKind, (sim: SimDepot) => Promise<string>> = {
       return `${what}: rejected${r.ok ? '' : `, refused (${r.why})`}`;
     }
     const r = await refusedOr(sim, 'adjustment', () => approveAdjustment(sim.app, made.value.id, { note: null }, supervisor));
-    return `${what}: ${r.ok ? `approved${r.value.taskId ? ', a refund task goes to the gateway' : ''}` : `approval refused (${r.why})`}`;
+    if (!r.ok) return `${what}: approval refused (${r.why})`;
+    // The gateway's answers to this task's calls, drawn now from the gateway's own stream (the task id is random, the order of creation is not).
+    const fate = r.value.taskId ? sim.assignRefundFate(r.value.taskId) : null;
+    return `${what}: approved${fate ? `, a refund task goes to the gateway (${fate})` : ''}`;
   },
 
   async review(sim) {

@@ -75,6 +75,21 @@ describe('the seeded depot simulation', () => {
   );
 
   it(
+    'seed 19: campaigns cut by a crash mid-execution resume after the restart, and a reversal nets the credits to zero',
+    async () => {
+      // By step 72 (under 11 h): a campaign and its reversal, each executed with a crash after
+      // beginExecution and resumed; the campaign invariants (credited exactly once, reversal net zero) hold after every step.
+      const r = await simulateDepot({ seed: 19, days: 0.45, chargers: simChargers });
+      noViolation(r);
+      expect(r.counts['campaign:crashMidExecution'] ?? 0).toBeGreaterThanOrEqual(2);
+      expect(r.counts['campaign:resumed'] ?? 0).toBeGreaterThanOrEqual(2);
+      expect(r.finalStates['campaign:credit:completed'] ?? 0).toBeGreaterThanOrEqual(1);
+      expect(r.finalStates['campaign:reversal:completed'] ?? 0).toBeGreaterThanOrEqual(1);
+    },
+    LIMIT_MS,
+  );
+
+  it(
     'a balance corrupted by hand is found by ledger verify at that step, and reported with the seed and step',
     async () => {
       const r = await simulateDepot({
