@@ -91,9 +91,9 @@ describe('the alert event carries the core’s decision', () => {
 
     const alerts = events.filter((e) => e.type === 'alert').map((e) => e.payload);
     expect(alerts).toEqual([
-      { level: 'warning', code: 'x.warn', message: 'a warning before the settings', notify: ['operator', 'supervisor', 'finance', 'admin'], sound: false },
-      { level: 'warning', code: 'x.warn', message: 'a warning in quiet hours', notify: [], sound: false },
-      { level: 'urgent', code: 'x.urgent', message: 'urgent in quiet hours', notify: ['operator', 'supervisor', 'admin'], sound: true },
+      { level: 'warning', code: 'x.warn', message: 'a warning before the settings', details: {}, notify: ['operator', 'supervisor', 'finance', 'admin'], sound: false },
+      { level: 'warning', code: 'x.warn', message: 'a warning in quiet hours', details: {}, notify: [], sound: false },
+      { level: 'urgent', code: 'x.urgent', message: 'urgent in quiet hours', details: {}, notify: ['operator', 'supervisor', 'admin'], sound: true },
     ]);
   });
 

@@ -137,7 +137,8 @@ test('the alert history: searched by the operator’s name, narrowed by level, a
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.readFile(await (await downloaded).path());
   const lines: string[] = [];
-  for (const ws of wb.worksheets) ws.eachRow((row) => lines.push(`${ws.name}: ${(row.values as unknown[]).map((v) => (v instanceof Date ? v.toISOString() : String(v ?? ''))).join(' | ')}`));
+  for (const ws of wb.worksheets)
+    ws.eachRow((row) => lines.push(`${ws.name}: ${(row.values as unknown[]).map((v) => (v instanceof Date ? v.toISOString() : String(v ?? ''))).join(' | ')}`));
   const messages = lines.filter((r) => r.includes('wrong passwords'));
   expect(messages, lines.join('\n')).toHaveLength(1);
   expect(messages[0]).toContain(`operator ${name}`);

@@ -30,7 +30,12 @@ test('a parked order is listed above the orders and a supervisor restores its co
   const tag = String(Date.now()).slice(-7);
   const driver = await rpc<{ id: string }>(page, 'drivers.add', { name: `卡单客户${tag}`, phone: `137${tag}1` });
   const coupon = await rpc<{ couponId: string }>(page, 'coupons.grant', { driverId: driver.id, amount: '30.00', key: `e2e:stuck:${tag}` });
-  const order = await rpc<{ id: string; number: string }>(page, 'payments.createOrder', { driverId: driver.id, amount: '200.00', couponId: coupon.couponId, channel: 'wechat' });
+  const order = await rpc<{ id: string; number: string }>(page, 'payments.createOrder', {
+    driverId: driver.id,
+    amount: '200.00',
+    couponId: coupon.couponId,
+    channel: 'wechat',
+  });
   park(order.id);
 
   await page.getByRole('menuitem', { name: '钱包与账本' }).click();

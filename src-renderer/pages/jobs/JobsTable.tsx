@@ -36,7 +36,7 @@ export function JobsTable({
   onOpen(id: string): void;
   onChanged(): void;
 }) {
-  const { t, maybe } = useI18n();
+  const { t } = useI18n();
   const narrow = { state: filter.state, queue: filter.queue, kind: filter.kind, routine: filter.routine };
   const list = useQuery(
     () => api.jobs.list({ ...narrow, limit: filter.pageSize, offset: (filter.page - 1) * filter.pageSize }),
@@ -48,42 +48,7 @@ export function JobsTable({
 
   return (
     <Flex vertical gap="small">
-      <Flex gap="small" wrap align="center">
-        <Select<JobState | ''>
-          style={{ width: 150 }}
-          value={filter.state ?? ''}
-          onChange={(v) => set({ state: v || undefined })}
-          data-testid="jobs-filter-state"
-          options={[{ value: '', label: t('jobs.filter.allStates') }, ...STATES.map((s) => ({ value: s, label: t(stateLabel(s)) }))]}
-        />
-        <Select<string>
-          style={{ width: 150 }}
-          value={filter.queue ?? ''}
-          onChange={(v) => set({ queue: v || undefined })}
-          data-testid="jobs-filter-queue"
-          options={[{ value: '', label: t('jobs.filter.allQueues') }, ...(stats?.queues ?? []).map((q) => ({ value: q.queue, label: queueName(maybe, q.queue) }))]}
-        />
-        <Select<string>
-          style={{ width: 240 }}
-          showSearch
-          value={filter.kind ?? ''}
-          onChange={(v) => set({ kind: v || undefined })}
-          data-testid="jobs-filter-kind"
-          options={[{ value: '', label: t('jobs.filter.allKinds') }, ...(stats?.kinds ?? []).map((k) => ({ value: k.kind, label: kindName(maybe, k.kind) }))]}
-        />
-        <Button icon={<ReloadOutlined />} onClick={() => void list.reload()}>
-          {t('common.refresh')}
-        </Button>
-        <ExportButton list="jobs" filter={narrow} />
-        <Checkbox checked={filter.routine === 'show'} onChange={(e) => set({ routine: e.target.checked ? 'show' : 'fold' })} data-testid="jobs-show-routine">
-          {t('jobs.routine.show')}
-        </Checkbox>
-        {filter.routine === 'fold' && folded > 0 && (
-          <Typography.Text type="secondary" data-testid="jobs-routine-folded">
-            {t('jobs.routine.folded', { n: folded })}
-          </Typography.Text>
-        )}
-      </Flex>
+      <JobsFilterBar filter={filter} set={set} stats={stats} folded={folded} onReload={() => void list.reload()} />
       <Table<JobSummary>
         rowKey="id"
         size="small"
@@ -103,6 +68,62 @@ export function JobsTable({
         locale={{ emptyText: t('jobs.empty') }}
         columns={columns}
       />
+    </Flex>
+  );
+}
+
+/** The list's filters, its export and the routine-runs switch. */
+function JobsFilterBar({
+  filter,
+  set,
+  stats,
+  folded,
+  onReload,
+}: {
+  filter: JobFilter;
+  set(patch: Partial<JobFilter>): void;
+  stats: JobStats | undefined;
+  folded: number;
+  onReload(): void;
+}) {
+  const { t, maybe } = useI18n();
+  const narrow = { state: filter.state, queue: filter.queue, kind: filter.kind, routine: filter.routine };
+  return (
+    <Flex gap="small" wrap align="center">
+      <Select<JobState | ''>
+        style={{ width: 150 }}
+        value={filter.state ?? ''}
+        onChange={(v) => set({ state: v || undefined })}
+        data-testid="jobs-filter-state"
+        options={[{ value: '', label: t('jobs.filter.allStates') }, ...STATES.map((s) => ({ value: s, label: t(stateLabel(s)) }))]}
+      />
+      <Select<string>
+        style={{ width: 150 }}
+        value={filter.queue ?? ''}
+        onChange={(v) => set({ queue: v || undefined })}
+        data-testid="jobs-filter-queue"
+        options={[{ value: '', label: t('jobs.filter.allQueues') }, ...(stats?.queues ?? []).map((q) => ({ value: q.queue, label: queueName(maybe, q.queue) }))]}
+      />
+      <Select<string>
+        style={{ width: 240 }}
+        showSearch
+        value={filter.kind ?? ''}
+        onChange={(v) => set({ kind: v || undefined })}
+        data-testid="jobs-filter-kind"
+        options={[{ value: '', label: t('jobs.filter.allKinds') }, ...(stats?.kinds ?? []).map((k) => ({ value: k.kind, label: kindName(maybe, k.kind) }))]}
+      />
+      <Button icon={<ReloadOutlined />} onClick={onReload}>
+        {t('common.refresh')}
+      </Button>
+      <ExportButton list="jobs" filter={narrow} />
+      <Checkbox checked={filter.routine === 'show'} onChange={(e) => set({ routine: e.target.checked ? 'show' : 'fold' })} data-testid="jobs-show-routine">
+        {t('jobs.routine.show')}
+      </Checkbox>
+      {filter.routine === 'fold' && folded > 0 && (
+        <Typography.Text type="secondary" data-testid="jobs-routine-folded">
+          {t('jobs.routine.folded', { n: folded })}
+        </Typography.Text>
+      )}
     </Flex>
   );
 }
