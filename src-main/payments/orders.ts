@@ -84,7 +84,8 @@ const ORDER_COLUMNS = `id, number, request_key AS requestKey, driver_id AS drive
 
 type App = Pick<AppContext, 'sqlite' | 'clock' | 'ids' | 'config' | 'events'>;
 
-function announce(app: App, orderId: string | null, unmatchedId: string | null, reason: string, driverIds: string[] = []): void {
+/** After the commit: the payments screens, the drivers' wallets and the dashboard reload. */
+export function announce(app: App, orderId: string | null, unmatchedId: string | null, reason: string, driverIds: string[] = []): void {
   afterCommit(app.sqlite, () => {
     app.events.emit('payments.changed', { orderId, unmatchedId, reason });
     if (driverIds.length > 0) app.events.emit('ledger.changed', { driverIds, reason: `payments.${reason}` });
@@ -450,13 +451,7 @@ function couponRedeemFromLedger(app: App, order: OrderRow): { transferId: string
  */
 export function cancelInTx(app: App, order: OrderRow, reason: string, by: By = {}): CancelResult {
   const now = app.clock.now();
-  expectChanges(
-    app.sqlite
-      .prepare("UPDATE payment_orders SET state = 'CANCELLED', cancelled_at = ?, cancel_reason = ? WHERE id = ? AND state = 'PENDING_PAYMENT'")
-      .run(now, reason, order.id),
-    1,
-    `cancel payment order ${order.number} (it is ${getOrder(app, order.id).state}, not PENDING_PAYMENT)`,
-  );
+  markCancelled(app, order, reason);
   let restoredCouponFen = 0;
   let couponSource: CancelResult['couponSource'] = null;
   if (order.couponFen > 0) {
@@ -504,6 +499,17 @@ export function cancelInTx(app: App, order: OrderRow, reason: string, by: By = {
     restoredPoints = r.points;
   }
   return { order: getOrder(app, order.id), restoredCouponFen, restoredPoints, couponSource };
+}
+
+/** The guarded PENDING_PAYMENT → CANCELLED change itself, nothing given back (the caller's transaction does that). */
+export function markCancelled(app: App, order: OrderRow, reason: string): void {
+  expectChanges(
+    app.sqlite
+      .prepare("UPDATE payment_orders SET state = 'CANCELLED', cancelled_at = ?, cancel_reason = ? WHERE id = ? AND state = 'PENDING_PAYMENT'")
+      .run(app.clock.now(), reason, order.id),
+    1,
+    `cancel payment order ${order.number} (it is ${getOrder(app, order.id).state}, not PENDING_PAYMENT)`,
+  );
 }
 
 /** An operator cancels a pending order (the driver walked away). */

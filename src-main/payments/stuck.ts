@@ -4,7 +4,7 @@ import { writeTx } from '../kernel/db/connection';
 import { expectRow } from '../kernel/db/rows';
 import { raiseAlert, resolveAlert } from '../alerts';
 import { restoreCoupon, restorePoints, transfersUnderKeys } from '../ledger';
-import { getOrder, orderCoupon, orderLedgerKeys, type OrderRow } from './orders';
+import { announce, getOrder, markCancelled, orderCoupon, orderLedgerKeys, type OrderRow } from './orders';
 import type { StuckRepairAction } from './schema';
 
 /**
@@ -173,14 +173,7 @@ export function repairStuckOrder(app: AppContext, input: RepairInput, by: { oper
     if (stuck.repairedAt !== null) {
       throw new DepotError('conflict', `order ${order.number} was already repaired (${stuck.repairAction} by ${stuck.repairedBy})`, { field: 'order' });
     }
-    const now = app.clock.now();
-    expectChanges(
-      app.sqlite
-        .prepare("UPDATE payment_orders SET state = 'CANCELLED', cancelled_at = ?, cancel_reason = ? WHERE id = ? AND state = 'PENDING_PAYMENT'")
-        .run(now, `timeout; repaired by ${by.name} (${input.action}): ${input.note}`, order.id),
-      1,
-      `cancel payment order ${order.number} (it is ${order.state}, not PENDING_PAYMENT)`,
-    );
+    markCancelled(app, order, `timeout; repaired by ${by.name} (${input.action}): ${input.note}`);
     const restored = input.action === 'restore_from_ledger' ? restoreFromLedger(app, order, by) : { couponFen: 0, points: 0, already: [] };
     closeStuck(app, order.id, { action: input.action, by: by.name, note: input.note });
     resolveAlert(app, stuckSubject(order.number), `repaired by ${by.name}: ${input.action} — ${input.note}`, by.name);
@@ -192,9 +185,7 @@ export function repairStuckOrder(app: AppContext, input: RepairInput, by: { oper
       alreadyRestored: restored.already,
     };
   });
-  app.events.emit('payments.changed', { orderId: r.order.id, unmatchedId: null, reason: 'order_repaired' });
-  app.events.emit('ledger.changed', { driverIds: [r.order.driverId], reason: 'payments.order_repaired' });
-  app.events.emit('dashboard.changed', { reason: 'payments.order_repaired' });
+  announce(app, r.order.id, null, 'order_repaired', [r.order.driverId]);
   return r;
 }
 

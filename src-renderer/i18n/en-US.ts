@@ -433,16 +433,16 @@ export const enUS: Dictionary = {
   'alerts.banner': '{count} open alert(s): {message}',
   'alerts.msg.job_failing': '{kind} jobs have failed {streak} times in a row; last error: {error}',
   'alerts.msg.sessions_unsettled': '{count} finished sessions are still unsettled after the settlement sweep (alert above {threshold})',
-  'alerts.msg.sessions_unsettled_amount': 'About ¥{amount} of finished sessions is unsettled ({count} sessions; alert above ¥{threshold})',
+  'alerts.msg.sessions_unsettled_amount': 'About {amount} of finished sessions is unsettled ({count} sessions; alert above {threshold})',
   'alerts.msg.sweep_failed': 'The settlement sweep could not settle {count} session(s); first {session}: {error}',
   'alerts.msg.sweep_failing': 'The settlement sweep has failed {streak} times in a row: finished sessions are not being settled',
   'alerts.msg.session.stuck':
     'Session {session} on {charger} / connector {connector} is stuck in "{state}": its charger has been offline and silent for {hours} h; a supervisor can force-close it at its last reading',
   'alerts.msg.inbox.parked':
     '{count} charger record(s) could not be applied for more than {hours} h: attach each to its session or discard it (Sessions → charger records)',
-  'alerts.msg.recon.metering_anomaly': 'Metering anomaly: charger {charger} on {day} billed {billed} kWh while its meter advanced {register} kWh ({percent} % apart)',
+  'alerts.msg.recon.metering_anomaly': 'Metering anomaly: charger {charger} on {day} billed {billed} while its meter advanced {register} ({percent} % apart)',
   'alerts.msg.risk.charger_maintenance': 'Charger {charger} was put in maintenance: {count} {what} {within} (rule threshold {min})',
-  'alerts.msg.risk.review_aging': 'Session {session} has waited in review for more than {hours} h ({reason}, ¥{amount})',
+  'alerts.msg.risk.review_aging': 'Session {session} has waited in review for more than {hours} h ({reason}, {amount})',
   'alerts.msg.auth.throttled': '{failures} wrong passwords in a row for operator {operator}: sign-in waits {wait} s after each further failure',
   'alerts.msg.payments.cancel_stuck':
     'The timeout cancel of payment order {number} was refused {attempts} times; automatic cancelling stopped, waiting for a supervisor to repair it (Ledger → Payments → Payment orders)',

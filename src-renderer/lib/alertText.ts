@@ -1,4 +1,5 @@
 import type { I18n } from '../i18n';
+import { displayFen, formatWh } from './format';
 
 /**
  * An alert in the operator's language (issue 16: messages from the core carry a code and
@@ -14,8 +15,6 @@ type Details = Record<string, unknown>;
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const yuan = (fen: number) => (fen / 100).toFixed(2);
-const kwh = (wh: number) => (wh / 1000).toFixed(3);
 
 /** Every value present, or null: a wording never shows a hole. */
 function all(params: Record<string, string | number | undefined>): Params | null {
@@ -28,7 +27,7 @@ const PARAMS: Record<string, (d: Details, w: Wording) => Params | null> = {
   sessions_unsettled_amount: (d) => {
     const est = num(d.estimatedFen);
     const limit = num(d.thresholdFen);
-    return all({ amount: est === undefined ? undefined : yuan(est), threshold: limit === undefined ? undefined : yuan(limit), count: num(d.count) });
+    return all({ amount: est === undefined ? undefined : displayFen(est), threshold: limit === undefined ? undefined : displayFen(limit), count: num(d.count) });
   },
   sweep_failed: (d) => {
     const failures = Array.isArray(d.failures) ? (d.failures as { sessionId?: unknown; message?: unknown }[]) : [];
@@ -51,8 +50,8 @@ const PARAMS: Record<string, (d: Details, w: Wording) => Params | null> = {
     return all({
       charger: str(d.chargerId),
       day: str(d.day),
-      billed: billed === undefined ? undefined : kwh(billed),
-      register: register === undefined ? undefined : kwh(register),
+      billed: billed === undefined ? undefined : formatWh(billed),
+      register: register === undefined ? undefined : formatWh(register),
       percent: bp === undefined ? undefined : (bp / 100).toFixed(2),
     });
   },
@@ -68,7 +67,7 @@ const PARAMS: Record<string, (d: Details, w: Wording) => Params | null> = {
     return all({
       session: str(d.sessionId),
       hours: num(d.hours),
-      amount: amount === undefined ? undefined : yuan(amount),
+      amount: amount === undefined ? undefined : displayFen(amount),
       reason: reason === undefined ? '' : (w.maybe(`sessions.reviewReason.${reason}`) ?? reason),
     });
   },
