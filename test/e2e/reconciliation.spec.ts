@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from '@playwright/test';
-import { docsScreenshot, expect, test } from './fixtures';
+import { docsScreenshot, expect, modal, test } from './fixtures';
 import { wechatBytes, wechatPayment } from '../reconciliation/fixtures';
 
 /**
@@ -314,8 +314,11 @@ test('a statement uploaded twice imports once, a broken one shows its line and r
   const detail = page.getByTestId('recon-day-detail');
   await expect(detail.getByTestId('recon-signoff-why')).toHaveCount(0);
   await detail.getByTestId('recon-signoff').click();
-  await page.getByTestId('recon-signoff-note').fill('已核对');
-  await page.getByTestId('recon-signoff-ok').click();
+  // The dialog first, settled: a click on its OK while antd still zooms it in can land on nothing (a fresh-clone run saw it stay open).
+  const signoff = await modal(page, `签字确认 ${matched}`);
+  await signoff.getByTestId('recon-signoff-note').fill('已核对');
+  await signoff.getByTestId('recon-signoff-ok').click();
+  await expect(signoff).toBeHidden();
   await expect(cell(page, matched)).toHaveAttribute('data-state', 'signed_off');
   await expect(detail.getByTestId('recon-signed-off')).toContainText('王芳 已于');
   await expect(detail.getByTestId('recon-signed-off')).toContainText('已核对');
