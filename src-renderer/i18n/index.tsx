@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { App as AntApp, ConfigProvider } from 'antd';
 import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
@@ -51,6 +51,22 @@ function initialLocale(): Locale {
 
 const I18nContext = createContext<I18n | null>(null);
 
+const REDUCED_MOTION = '(prefers-reduced-motion: reduce)';
+
+/** The system's "reduce motion" setting, followed live: antd's zooms and slides are switched off
+ * for operators who asked for less motion (and for the e2e browser, which asks the same). */
+function useReducedMotion(): boolean {
+  const query = useMemo(() => (typeof window !== 'undefined' && typeof window.matchMedia === 'function' ? window.matchMedia(REDUCED_MOTION) : null), []);
+  const [reduced, setReduced] = useState(() => query?.matches ?? false);
+  useEffect(() => {
+    if (!query) return;
+    const onChange = (e: MediaQueryListEvent) => setReduced(e.matches);
+    query.addEventListener('change', onChange);
+    return () => query.removeEventListener('change', onChange);
+  }, [query]);
+  return reduced;
+}
+
 export function I18nProvider({ children }: { children: ReactNode }) {
   const [locale, setLocaleState] = useState<Locale>(() => {
     const l = initialLocale();
@@ -70,10 +86,12 @@ export function I18nProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const value = useMemo<I18n>(() => ({ locale, setLocale, ...wordingFor(locale) }), [locale, setLocale]);
+  const reducedMotion = useReducedMotion();
+  const theme = useMemo(() => ({ token: { colorPrimary: '#1668dc', borderRadius: 4, motion: !reducedMotion } }), [reducedMotion]);
 
   return (
     <I18nContext.Provider value={value}>
-      <ConfigProvider locale={ANTD_LOCALES[locale]} theme={{ token: { colorPrimary: '#1668dc', borderRadius: 4 } }} componentSize="middle">
+      <ConfigProvider locale={ANTD_LOCALES[locale]} theme={theme} componentSize="middle">
         <AntApp>{children}</AntApp>
       </ConfigProvider>
     </I18nContext.Provider>
