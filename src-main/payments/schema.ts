@@ -184,3 +184,66 @@ export const paymentOrderStuck = sqliteTable(
     ),
   ],
 );
+
+/**
+ * Confirm by query (issue 20): the depot PC cannot count on receiving a gateway's notification,
+ * so every open order on a real gateway is asked about with backoff while it is pending
+ * (payments/polling.ts). One row per order polled; the order's state stays in payment_orders.
+ */
+export const paymentOrderPolls = sqliteTable(
+  'payment_order_polls',
+  {
+    orderId: text('order_id')
+      .primaryKey()
+      .references(() => paymentOrders.id),
+    polls: integer('polls').notNull().default(0),
+    nextPollAt: integer('next_poll_at').notNull(),
+    lastPolledAt: integer('last_polled_at'),
+    /** NOTPAY, SUCCESS, CLOSED, REFUND, or unknown (the gateway could not be reached). */
+    lastResult: text('last_result'),
+  },
+  (t) => [index('payment_order_polls_due').on(t.nextPollAt), check('payment_order_polls_count', sql`${t.polls} >= 0`)],
+);
+
+export const CREDENTIAL_PROVIDERS = ['wechat', 'alipay'] as const;
+export type CredentialProvider = (typeof CREDENTIAL_PROVIDERS)[number];
+
+/**
+ * A merchant's gateway credentials (商户号/APPID, keys, certificates), entered in Settings by an
+ * admin: `sealed` is AES-256-GCM ciphertext under the depot's secrets key, which never lives in the
+ * database (payments/credentials.ts). `summary` holds only what may be shown (merchant id, app id,
+ * certificate serial), never a key. Versioned: a save against an older version is refused.
+ */
+export const paymentCredentials = sqliteTable(
+  'payment_credentials',
+  {
+    channel: text('channel', { enum: PAYMENT_CHANNELS }).primaryKey(),
+    provider: text('provider', { enum: CREDENTIAL_PROVIDERS }).notNull(),
+    sealed: text('sealed').notNull(),
+    summary: text('summary').notNull(),
+    version: integer('version').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    updatedBy: text('updated_by').notNull(),
+    testedAt: integer('tested_at'),
+    testOk: integer('test_ok', { mode: 'boolean' }),
+    testMessage: text('test_message'),
+  },
+  (t) => [
+    check('payment_credentials_channel_known', sql`${t.channel} in (${inList(PAYMENT_CHANNELS)})`),
+    check('payment_credentials_provider_known', sql`${t.provider} in (${inList(CREDENTIAL_PROVIDERS)})`),
+    check('payment_credentials_version', sql`${t.version} >= 1`),
+  ],
+);
+
+/**
+ * Whether each channel's gateway answered lately (the operator's "offline" indicator): written
+ * when a call's reachability changes, and its time on every call at most once a minute.
+ */
+export const paymentChannelHealth = sqliteTable('payment_channel_health', {
+  channel: text('channel', { enum: PAYMENT_CHANNELS }).primaryKey(),
+  online: integer('online', { mode: 'boolean' }).notNull(),
+  lastOkAt: integer('last_ok_at'),
+  lastErrorAt: integer('last_error_at'),
+  lastError: text('last_error'),
+  changedAt: integer('changed_at').notNull(),
+});

@@ -84,6 +84,18 @@ export interface CloseResult {
   payment: PaymentFact | null;
 }
 
+/** A day's statement fetched from the gateway, as the reconciliation importers take a file. */
+export interface StatementDownload {
+  /** A name the importers recognise (…​.csv.gz for a WeChat trade bill, …​.zip for Alipay). */
+  fileName: string;
+  bytes: Buffer;
+}
+
+/** What a "test connection" call proved: the credentials sign, the gateway answers and its signature verifies. */
+export interface ConnectionTest {
+  detail: string;
+}
+
 export interface Notification {
   headers: Record<string, string>;
   body: string;
@@ -104,6 +116,13 @@ export interface PaymentProvider {
    * points are restored). Optional while not every provider has it.
    */
   close?(orderNumber: string): Promise<CloseResult>;
+  /**
+   * The trade statement of one depot day (yyyy-MM-dd), or null when the gateway has none for it
+   * (no trades that day). Real gateways only; the reconciliation domain's daily job calls it.
+   */
+  downloadStatement?(day: string): Promise<StatementDownload | null>;
+  /** A harmless signed call (a query for an order number that does not exist) for Settings' "test connection". */
+  testConnection?(): Promise<ConnectionTest>;
 }
 
 /** The gateway said no. Nothing happened there; the caller may give up or try differently. */
