@@ -91,6 +91,7 @@ export const jobMethods = {
       states: counts,
       queues: z.array(z.object({ queue: z.string(), concurrency: z.number(), counts })),
       kinds: z.array(z.object({ kind: z.string(), counts, failureStreak: z.number(), lastError: z.string().nullable(), lastFailureAt: z.number().nullable() })),
+      failingAlertStreak: z.number(),
       crons: z.array(
         z.object({
           name: z.string(),

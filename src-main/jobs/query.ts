@@ -75,6 +75,8 @@ export interface JobStats {
   states: StateCounts;
   queues: { queue: string; concurrency: number; counts: StateCounts }[];
   kinds: { kind: string; counts: StateCounts; failureStreak: number; lastError: string | null; lastFailureAt: number | null }[];
+  /** config jobs.failingAlertStreak: the streak at which a kind raises its alert (the Jobs page shows it red from there). */
+  failingAlertStreak: number;
 }
 
 export function jobStats(app: AppContext): JobStats {
@@ -101,6 +103,7 @@ export function jobStats(app: AppContext): JobStats {
   const healthByKind = new Map(health.map((h) => [h.kind, h]));
   return {
     states,
+    failingAlertStreak: app.config.jobs.failingAlertStreak,
     queues: [...queues].sort(([a], [b]) => a.localeCompare(b)).map(([queue, counts]) => ({ queue, concurrency: app.config.jobs.queues[queue] ?? 1, counts })),
     kinds: [...kinds]
       .sort(([a], [b]) => a.localeCompare(b))

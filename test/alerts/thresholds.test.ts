@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { listAlerts } from '../../src-main/alerts';
-import { defineWorker, startScheduler } from '../../src-main/jobs';
+import { defineWorker, jobStats, startScheduler } from '../../src-main/jobs';
 import { loadConfig } from '../../src-main/kernel/config';
 import { addOperator, call, makeApp, tempDir } from '../helpers';
 
@@ -30,6 +30,8 @@ describe('jobs.failingAlertStreak', () => {
       await scheduler.drain();
       const [alert] = listAlerts(app, { open: true, limit: 50, offset: 0 }).items.filter((a) => a.code === 'job_failing');
       expect(alert).toMatchObject({ subject: 'job_failing:test.flaky', level: 'urgent', message: expect.stringContaining('failed 2 times in a row') });
+      // The Jobs page paints a kind red from the same threshold, which jobs.stats carries.
+      expect(jobStats(app)).toMatchObject({ failingAlertStreak: 2, kinds: expect.arrayContaining([expect.objectContaining({ kind: 'test.flaky', failureStreak: 2 })]) });
     } finally {
       await scheduler.stop();
     }

@@ -47,7 +47,7 @@ export default function JobsPage() {
       {failing.map((k) => (
         <Alert
           key={k.kind}
-          type={k.failureStreak >= 3 ? 'error' : 'warning'}
+          type={k.failureStreak >= (stats.data?.failingAlertStreak ?? Number.POSITIVE_INFINITY) ? 'error' : 'warning'}
           showIcon
           data-testid={`jobs-failing-${k.kind}`}
           message={
