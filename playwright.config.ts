@@ -9,7 +9,7 @@ import { CHROMIUM_ARGS, chromiumPath } from './test/e2e/chromium';
  * most of its 1.5 minutes waiting on the real clock for a charger to go silent, so it runs beside
  * them on the second worker.
  */
-const OWN_DEPOT_WAITING = /force-close\.spec\.ts$/;
+const OWN_DEPOT_WAITING = /(force-close|payment-channels)\.spec\.ts$/;
 // Several people (or agents) may run the suite in one checkout at once; Playwright empties its
 // output folder when a run starts, so each run gets its own (the runner sets this once and its
 // workers inherit it). The global teardown removes the folder again when nothing failed.

@@ -1,16 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, safeStorage, session, shell } from 'electron';
 import type { AppContext } from './kernel/context';
 import { openCore } from './boot/core';
 import { startServices, type Services } from './boot/services';
 import { isDepotError } from './kernel/errors';
+import { secretsKeyFile, useSecretKeeper } from './kernel/secret-box';
 import { registerIpc } from './contract/ipc';
 import { methodNames } from './modules';
 import { openDoorForWindow, type Door } from './shell/door';
 import { electronNativeBinding } from './shell/native';
 import { resolveAppRequest } from './shell/protocol';
+import { safeStorageKeeper } from './shell/secret-keeper';
 import { APP_SCHEME, appResponseHeaders, externalUrlToOpen, permissionDecision, shouldAllowNavigation } from './shell/security';
 import { alertNotification, devServerUrl, electronDataDir, mainWindowOptions, startUrl } from './shell/window';
 
@@ -105,6 +107,11 @@ async function start(): Promise<void> {
   const opened = openCoreForElectron();
   if (!opened) return;
   core = opened;
+  // The gateway credentials' key is wrapped by the system keychain on the desktop (docs/payments.md).
+  useSecretKeeper(
+    opened.sqlite,
+    safeStorageKeeper(secretsKeyFile(opened.sqlite), safeStorage, (m) => opened.log.warn(m)),
+  );
   unregisterIpc = registerIpc(opened, ipcMain, {
     devServerUrl: devServer,
     windows: () => BrowserWindow.getAllWindows().map((w) => w.webContents),

@@ -10,6 +10,7 @@ import { signedInOperator } from '../operators';
 import { dispatch } from './dispatch';
 import { CONTENT_SECURITY_POLICY } from './csp';
 import { handleDownload } from './download';
+import { answerNotification, type PaymentChannel } from '../payments';
 
 /**
  * Browser mode: the contract over HTTP.
@@ -17,6 +18,10 @@ import { handleDownload } from './download';
  * - `POST /rpc` with `{"method": "...", "params": {...}}` answers a CallResult as JSON.
  * - `GET /events` streams the event bus as server-sent events.
  * - `GET /download/<provider>/<id>` streams a file a module wrote for the signed-in operator (download.ts).
+ * - `POST /notify/wechat` and `POST /notify/alipay` take a gateway's payment notification
+ *   (handleNotifyRoute below): the only paths served without the instance token, and whatever the
+ *   Host header, because the gateway cannot send either; the notification's own signature is its
+ *   credential.
  * - Everything else serves the built renderer.
  *
  * Two secrets, two purposes. The instance token (a file in the data directory, mode 0600) proves
@@ -251,8 +256,58 @@ interface Door {
   sseClients: Set<http.ServerResponse>;
 }
 
-/** One request: the Host guard, the login URL, the token-guarded /rpc and /events, /healthz, then the renderer. */
+/** The gateways' notification paths and their channels: exact paths, nothing else under /notify/. */
+const NOTIFY_PATHS: ReadonlyMap<string, PaymentChannel> = new Map([
+  ['/notify/wechat', 'wechat'],
+  ['/notify/alipay', 'alipay'],
+]);
+/** A notification is a few kB (WeChat's encrypted resource, Alipay's form); anything far larger is not one. */
+const MAX_NOTIFY_BODY = 64 * 1024;
+
+/** The raw body, up to `max` bytes; a larger one is read to its end and dropped (BodyTooLarge). */
+function readSmallBody(req: http.IncomingMessage, max: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= max) chunks.push(chunk);
+    });
+    req.on('end', () => (size > max ? reject(new BodyTooLarge(`request body too large: at most ${max / 1024} kB`)) : resolve(Buffer.concat(chunks).toString('utf8'))));
+    req.on('error', reject);
+    req.on('close', () => reject(new Error('the client closed the request before its end')));
+  });
+}
+
+/**
+ * POST /notify/<channel>: the raw body and the headers go to the channel's provider, which
+ * verifies the signature before anything is read (payments answerNotification); the answer is in
+ * the gateway's own words. Not guarded by the instance token: a forged notification is refused by
+ * its signature and changes nothing; a replayed one is a duplicate and books nothing.
+ */
+async function handleNotifyRoute(app: AppContext, pathname: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const channel = NOTIFY_PATHS.get(pathname);
+  if (!channel) return send(res, 404, { ok: false, error: { code: 'not_found', message: `no notification endpoint ${pathname}` } });
+  if (req.method !== 'POST') return send(res, 405, { ok: false, error: { code: 'invalid_input', message: `${req.method} not allowed on ${pathname}` } });
+  let body: string;
+  try {
+    body = await readSmallBody(req, MAX_NOTIFY_BODY);
+  } catch (e) {
+    if (!(e instanceof BodyTooLarge)) throw e;
+    return send(res, 413, { code: 'FAIL', message: e.message });
+  }
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  const answer = answerNotification(app, channel, { headers, body });
+  res.writeHead(answer.status, { 'content-type': answer.contentType, 'cache-control': 'no-store' });
+  res.end(answer.body);
+}
+
+/** One request: the notification paths, the Host guard, the login URL, the token-guarded /rpc and /events, /healthz, then the renderer. */
 async function route(app: AppContext, opts: HttpServerOptions, door: Door, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+  // Before the Host guard: a gateway reaches us through a reverse proxy or tunnel under its own host name.
+  if (pathname.startsWith('/notify/')) return await handleNotifyRoute(app, pathname, req, res);
   if (!hostAllowed(req, opts.allowLan)) {
     send(res, 403, { ok: false, error: { code: 'forbidden', message: 'unexpected Host header' } });
     return;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DepotError } from './errors';
 import type { Sqlite } from './db/connection';
-import { PRIVATE_FILE, tighten } from './private-files';
+import { createPrivateOnce, PRIVATE_FILE, tighten } from './private-files';
 
 /**
  * Keyed hash chains: what makes the audit log and the ledger tamper-evident against someone who
@@ -131,17 +131,8 @@ function createKey(sqlite: Sqlite): crypto.KeyObject {
     return key;
   }
   const file = chainKeyFile(sqlite);
-  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
-  fs.writeFileSync(tmp, `${bytes.toString('hex')}\n`, { mode: PRIVATE_FILE, flag: 'wx' });
-  tighten(tmp);
-  try {
-    // link() fails if another process made the key first; then that one is the key.
-    fs.linkSync(tmp, file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
+  // If another process made the key first, that one is the key.
+  createPrivateOnce(file, `${bytes.toString('hex')}\n`);
   return parseKey(file);
 }
 

@@ -214,16 +214,26 @@ export const configSchema = z
          * urgent alert, instead of failing again every minute (payments/stuck.ts).
          */
         stuckCancelAttempts: z.number().int().min(1).max(100).default(3),
+        /**
+         * Confirm by query (payments/polling.ts): the waits between the gateway queries of an open
+         * order, the first counted from its creation; the last wait repeats until the timeout, whose
+         * close at the gateway is the last question. Default 5 s, 10 s, 30 s, 1 min, 2 min, then every 5 min.
+         */
+        pollDelaysMs: z.array(z.number().int().min(1000).max(3_600_000)).min(1).max(20).default([5_000, 10_000, 30_000, 60_000, 120_000, 300_000]),
+        /** Orders one polling run asks the gateway about at most, the most overdue first; the rest wait for the next run. */
+        pollBatch: z.number().int().min(1).max(500).default(20),
         /** What one point is worth when redeemed towards an order, in fen. */
         fenPerPoint: z.number().int().min(1).max(10_000).default(1),
         /**
          * The provider behind each channel (docs/payments.md): 'simulated' for both, or per channel,
-         * e.g. { "wechat": "wechat" } (WeChat Pay API v3, set up in payments.wechat).
+         * e.g. { "wechat": "wechat" } (WeChat Pay API v3, set up in payments.wechat). 'alipay' needs the
+         * Alipay credentials entered in Settings → 支付渠道. Credentials saved in Settings win over
+         * this key: a channel with stored credentials uses its real gateway (payments/providers/index.ts).
          */
         provider: z
           .union([
             z.literal('simulated'),
-            z.strictObject({ wechat: z.enum(['simulated', 'wechat']).default('simulated'), alipay: z.enum(['simulated']).default('simulated') }),
+            z.strictObject({ wechat: z.enum(['simulated', 'wechat']).default('simulated'), alipay: z.enum(['simulated', 'alipay']).default('simulated') }),
           ])
           .default('simulated'),
         /**
@@ -231,6 +241,16 @@ export const configSchema = z
          * here: the API v3 key comes from apiV3KeyFile or the environment variable apiV3KeyEnv names.
          */
         wechat: wechatConfigSchema,
+        /** Alipay (open platform): where its gateway is; the app id and keys are entered in Settings (payments/credentials.ts). */
+        alipay: z
+          .strictObject({
+            /** Used when the credentials saved in Settings name no gateway. */
+            gateway: z.url({ protocol: /^https$/ }).default('https://openapi.alipay.com/gateway.do'),
+            /** An extra CA (PEM) to trust for the gateway, besides the system's (a test stub, a TLS-inspecting proxy). */
+            caFile: z.string().default(''),
+            timeoutMs: z.number().int().min(100).max(120_000).default(15_000),
+          })
+          .prefault({}),
         simulated: z
           .strictObject({
             /** success | failure | slow | unknown; DEPOTDESK_SIMULATED_PAYMENT_OUTCOME overrides. */
@@ -271,6 +291,8 @@ export const configSchema = z
         energyThresholdBp: z.number().int().min(1).max(10_000).default(100),
         /** Days the daily run looks back on its first run, when there is no earlier run to catch up from. */
         firstRunDays: z.number().int().min(1).max(366).default(7),
+        /** Days back the daily statement download looks for a gateway statement not yet imported (WeChat Pay keeps bills three months). */
+        downloadDays: z.number().int().min(1).max(90).default(3),
       })
       .prefault({}),
   })

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 
 /**
@@ -29,4 +30,22 @@ export function tighten(file: string): void {
   if (process.platform === 'win32' || !fs.existsSync(file)) return;
   const mode = fs.statSync(file).mode & 0o777;
   if ((mode & 0o077) !== 0) fs.chmodSync(file, mode & 0o700);
+}
+
+/**
+ * Writes a new 0600 `file` once: written aside, then linked into place, so when two processes race
+ * to create it the first one's file is kept (link() fails on an existing file) and nobody ever
+ * reads it half-written. The keys beside the database (chain-key, secrets-key) are made this way.
+ */
+export function createPrivateOnce(file: string, content: string | Buffer): void {
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+  fs.writeFileSync(tmp, content, { mode: PRIVATE_FILE, flag: 'wx' });
+  tighten(tmp);
+  try {
+    fs.linkSync(tmp, file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
 }

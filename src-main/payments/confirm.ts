@@ -25,6 +25,46 @@ export async function confirmByQuery(app: App, idOrNumber: string, by: By = {}):
   return { outcome: 'duplicate', order: getOrder(app, order.id), unmatchedId: null, reason: null, tradeState: q.state };
 }
 
+/** The HTTP answer a gateway's notification gets (contract/http.ts sends it as it is). */
+export interface NotificationAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/**
+ * What each gateway takes as "received, stop sending": WeChat Pay API v3 an HTTP 200/204 (a
+ * failure is 4xx/5xx with {"code":"FAIL","message":…}); Alipay the plain text `success` (anything
+ * else and it sends again, on its retry schedule).
+ */
+function notificationAnswer(channel: PaymentChannel, ok: boolean, status: number, message: string): NotificationAnswer {
+  if (channel === 'alipay') return { status, contentType: 'text/plain; charset=utf-8', body: ok ? 'success' : 'fail' };
+  if (ok) return { status: 204, contentType: 'text/plain; charset=utf-8', body: '' };
+  return { status, contentType: 'application/json; charset=utf-8', body: JSON.stringify({ code: 'FAIL', message }) };
+}
+
+/**
+ * The notification endpoint (POST /notify/<channel>): verify, book, and answer in the gateway's
+ * own words. A notification that does not verify or cannot be read is refused with a 4xx and
+ * changes nothing (the gateway would send the same again; ours is a final no). A duplicate is
+ * acknowledged and books nothing (confirmPayment). Anything else (the database, a provider that is
+ * not configured) is a 5xx so the gateway sends it again later; polling will have booked the
+ * payment meanwhile. The message sent back names the problem, never a key or the body.
+ */
+export function answerNotification(app: AppContext, channel: PaymentChannel, n: Notification): NotificationAnswer {
+  try {
+    const r = handleNotification(app, channel, n);
+    app.log.info({ channel, order: r.order?.number ?? null, outcome: r.outcome, unmatchedId: r.unmatchedId }, `payment notification from ${channel}: ${r.outcome}`);
+    return notificationAnswer(channel, true, 200, 'OK');
+  } catch (e) {
+    const refused = e instanceof DepotError && (e.code === 'refused' || e.code === 'invalid_input');
+    const message = refused ? e.message : 'the notification could not be processed; send it again later';
+    if (refused) app.log.warn({ channel, error: message }, `payment notification from ${channel} refused`);
+    else app.log.error({ err: e, channel }, `payment notification from ${channel} failed`);
+    return notificationAnswer(channel, false, refused ? 400 : 500, message);
+  }
+}
+
 /**
  * The demo's "customer paid" button: the simulated gateway takes the payment and sends its
  * signed notification, which goes through the same verification and confirmation as a real one.

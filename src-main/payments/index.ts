@@ -1,8 +1,9 @@
 import { defineModule, tablesOf } from '../kernel/module';
 import * as paymentsSchema from './schema';
 import { paymentMethods } from './methods';
+import { credentialMethods } from './credentials-methods';
 import { paymentFigures, paymentsDemoStep } from './system';
-import { paymentsExpireCron, paymentsExpireWorker } from './jobs';
+import { paymentsExpireCron, paymentsExpireWorker, paymentsPollCron, paymentsPollWorker } from './jobs';
 
 /**
  * Payment orders (支付订单): a driver buys a top-up or a prepaid package at the counter or in the
@@ -36,6 +37,18 @@ import { paymentsExpireCron, paymentsExpireWorker } from './jobs';
  *  9. The gateway's three outcomes stay distinct: a refusal when creating a payment cancels the
  *     order at once (coupon and points back); an unknown outcome leaves it pending, payable, and
  *     for the timeout job (test/payments/providers.test.ts).
+ * 10. The timeout closes an order at the gateway before it restores anything, with no transaction
+ *     open during the call: closed → cancelled as in 4; paid meanwhile → booked as paid, the coupon
+ *     staying consumed (a payment the order cannot take is 长款, and the order is cancelled);
+ *     gateway unreachable → left pending, nothing restored, closed at a later run (orders.ts
+ *     expireOrders, test/payments/lifecycle.test.ts).
+ * 11. An open order is confirmed by query on a backoff schedule (polling.ts), and the gateways'
+ *     notifications are taken at POST /notify/<channel> (answerNotification); whichever sees a
+ *     payment first books it, the others book nothing (test/payments/lifecycle.test.ts).
+ * 12. A merchant's gateway credentials entered in Settings are stored only sealed, under a key
+ *     outside the database; nothing secret is returned, logged or audited; a save or removal
+ *     takes effect at the next provider call; every real gateway call records whether the
+ *     channel is online (credentials.ts, providers/health.ts, test/payments/credentials.test.ts).
  *
  * Other domains import only from here.
  */
@@ -57,6 +70,7 @@ export {
   iterateOrders,
   type OrderFilter,
   orderCoupon,
+  cancelAtCounter,
   cancelOrder,
   cancelInTx,
   expireOrders,
@@ -92,7 +106,8 @@ export {
   type PaidOrderRow,
   type UnmatchedForMatching,
 } from './lookups';
-export { handleNotification, confirmByQuery, simulateCustomerPaid } from './confirm';
+export { handleNotification, answerNotification, confirmByQuery, simulateCustomerPaid, type NotificationAnswer } from './confirm';
+export { pollDueOrders, pollStateOf, pollDelay, type PollResult, type PollAnswer } from './polling';
 export {
   providerFor,
   simulatedProvider,
@@ -113,18 +128,22 @@ export {
   providerKind,
   type CloseResult,
 } from './providers';
-export { paymentsExpireWorker, paymentsExpireCron } from './jobs';
+export { paymentsExpireWorker, paymentsExpireCron, paymentsPollWorker, paymentsPollCron } from './jobs';
 export { parkedOrders, stuckOrderOf, repairStuckOrder, recordRefusedCancel, type StuckOrder, type RepairInput, type RepairResult } from './stuck';
 export { paymentMethods } from './methods';
+export { getCredentials, saveCredentials, removeCredentials, type CredentialsInput, type CredentialsRow } from './credentials';
+export { channelsOverview, testChannel, type ChannelView } from './channels';
+export { channelHealth, recordReachability, type ChannelHealth } from './providers/health';
+export { credentialMethods } from './credentials-methods';
 export { paymentFigures, paymentsDemoStep } from './system';
 
 // ── the module: what this domain plugs into the depot (src-main/modules.ts composes them) ──────
 
 export const paymentsModule = defineModule({
   name: 'payments',
-  methods: paymentMethods,
-  workers: [paymentsExpireWorker],
-  crons: [paymentsExpireCron],
+  methods: { ...paymentMethods, ...credentialMethods },
+  workers: [paymentsExpireWorker, paymentsPollWorker],
+  crons: [paymentsExpireCron, paymentsPollCron],
   figures: [paymentFigures],
   demoSteps: [paymentsDemoStep],
   tables: tablesOf(paymentsSchema),

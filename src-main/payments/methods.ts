@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { ALL_ROLES, FINANCE, method, type CallContext } from '../kernel/method';
+import { ALL_ROLES, FINANCE, method, SUPERVISORS, type CallContext } from '../kernel/method';
 import { amount, amountSchema, positiveYuanField } from '../money';
 import { dayStart, getDriver, transfersUnderKeys } from '../ledger';
 import { confirmByQuery, simulateCustomerPaid } from './confirm';
 import {
-  cancelOrder,
+  cancelAtCounter,
   createOrder,
+  expireOrders,
   createPackage,
   getOrder,
   getUnmatched,
@@ -278,14 +279,38 @@ export const paymentMethods = {
       confirmOut(ctx, input.via === 'query' ? await confirmByQuery(ctx.app, input.orderId, by(ctx)) : simulateCustomerPaid(ctx.app, input.orderId, by(ctx))),
   }),
   'payments.cancelOrder': method({
-    summary: 'Cancel a pending payment order; its coupon amount and points go back to the driver.',
+    summary: 'Cancel a pending payment order: closed at the gateway first, then its coupon amount and points go back to the driver.',
     kind: 'command',
     roles: ALL_ROLES,
     input: z.strictObject({ orderId: id, reason: z.string().trim().min(1, 'say why').max(200).default('cancelled at the counter') }),
     output: z.object({ order: orderSchema, restoredCoupon: amountSchema, restoredPoints: z.number() }),
-    handler: (ctx, input) => {
-      const r = cancelOrder(ctx.app, input.orderId, input.reason, by(ctx));
+    handler: async (ctx, input) => {
+      const r = await cancelAtCounter(ctx.app, input.orderId, input.reason, by(ctx));
       return { order: orderOut(ctx, r.order), restoredCoupon: amount(r.restoredCouponFen), restoredPoints: r.restoredPoints };
+    },
+  }),
+  'payments.expireNow': method({
+    summary:
+      'Run the payment timeout now, as the minute job does: orders pending past payments.orderTimeoutMs are closed at the gateway, then cancelled with coupon and points restored.',
+    kind: 'command',
+    roles: SUPERVISORS,
+    input: z.strictObject({}),
+    output: z.object({
+      cancelled: z.array(
+        z.object({ number: z.string(), gateway: z.enum(['closed', 'refused', 'paid_unmatched']), restoredCouponFen: z.number(), restoredPoints: z.number() }),
+      ),
+      paid: z.array(z.string()),
+      offline: z.array(z.object({ number: z.string(), channel: z.enum(PAYMENT_CHANNELS), message: z.string() })),
+      failed: z.array(z.object({ number: z.string(), code: z.string(), message: z.string(), parked: z.boolean() })),
+    }),
+    handler: async ({ app }) => {
+      const r = await expireOrders(app);
+      return {
+        cancelled: r.cancelled.map((c) => ({ number: c.number, gateway: c.gateway, restoredCouponFen: c.restoredCouponFen, restoredPoints: c.restoredPoints })),
+        paid: r.paid,
+        offline: r.offline,
+        failed: r.failed.map((f) => ({ number: f.number, code: f.code, message: f.message, parked: f.parked })),
+      };
     },
   }),
   'payments.unmatched': method({

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { AppContext } from '../kernel/context';
 import { businessDate } from '../kernel/clock';
 import { DepotError, expectChanges } from '../kernel/errors';
@@ -20,7 +21,8 @@ import {
   type By,
 } from '../ledger';
 import { formatFen } from '../money';
-import { providerFor, type PaymentFact } from './providers';
+import { isProviderUnknown, providerFor, ProviderRefused, type PaymentFact } from './providers';
+import { RUN_BUDGET_MS, schedulePollRun, pollDelay } from './polling';
 import type { OrderCouponState, OrderState, PaymentChannel, UnmatchedReason, UnmatchedState } from './schema';
 import { whereOf } from '../kernel/db/where';
 import { countRows, expectRow } from '../kernel/db/rows';
@@ -242,9 +244,10 @@ function nextOrderNumber(app: App, at: number): string {
  * the driver's accounts (so they cannot be spent twice while the driver pays), then asks the
  * gateway for a QR code. A gateway that refuses cancels the order at once (coupon and points back);
  * a gateway that does not answer leaves it pending: the driver may still pay, and the timeout
- * job cancels it otherwise.
+ * job cancels it otherwise. A pending order is then polled at the gateway (polling.ts) until it is
+ * paid or the timeout closes it.
  */
-export async function createOrder(app: App, input: CreateOrderInput, by: By = {}): Promise<OrderRow> {
+export async function createOrder(app: AppContext, input: CreateOrderInput, by: By = {}): Promise<OrderRow> {
   // The key is looked up in the transaction that would insert, so two processes sending the same
   // request at once get one order between them.
   const made = writeTx(app.sqlite, () => {
@@ -287,7 +290,10 @@ export async function createOrder(app: App, input: CreateOrderInput, by: By = {}
     });
     announce(app, order.id, null, outcome === 'refused' ? 'order_cancelled' : 'order_provider_error', [order.driverId]);
   }
-  return getOrder(app, order.id);
+  const now = getOrder(app, order.id);
+  // Confirm by query (polling.ts): the first poll is due a few seconds after the QR code is shown.
+  if (now.state === 'PENDING_PAYMENT') schedulePollRun(app, now.createdAt + pollDelay(app, 0));
+  return now;
 }
 
 /**
@@ -519,39 +525,208 @@ export function cancelOrder(app: App, idOrNumber: string, reason: string, by: By
   return r;
 }
 
+/**
+ * An operator cancels a pending order at the counter, as the timeout does: closed at the gateway
+ * first, so no payable QR code is left behind an order shown cancelled, then cancelled with coupon
+ * and points back. If the gateway says it was paid meanwhile, the payment is booked and the cancel
+ * refused (conflict: the driver paid). A gateway that cannot be reached refuses the cancel
+ * (unavailable), nothing given back: the operator tries again, or the timeout closes it later.
+ * A refused close (a definite no) cancels all the same, as at the timeout.
+ */
+export async function cancelAtCounter(app: AppContext, idOrNumber: string, reason: string, by: By = {}): Promise<CancelResult> {
+  const o = getOrder(app, idOrNumber);
+  // Not pending, or refused by its own guards: cancelOrder says why, nothing asked of the gateway.
+  if (o.state !== 'PENDING_PAYMENT' || cancelRefusal(app, o)) return cancelOrder(app, o.id, reason, by);
+  const closed = await closeAtGateway(app, o);
+  if (closed.kind === 'error') throw closed.error;
+  if (closed.kind === 'unknown') {
+    throw new DepotError(
+      'unavailable',
+      `order ${o.number}: the ${o.channel} gateway could not be reached to close its QR code (${closed.message}); nothing was cancelled: try again, or the timeout closes it`,
+      { orderId: o.id, number: o.number, channel: o.channel, reason: 'gateway_unreachable_on_cancel' },
+    );
+  }
+  if (closed.kind === 'paid') {
+    confirmPayment(app, closed.payment, by);
+    if (getOrder(app, o.id).state === 'PAID') {
+      throw new DepotError('conflict', `order ${o.number} was paid at the gateway before it could be closed: it is booked as paid, not cancelled`, {
+        orderId: o.id,
+        number: o.number,
+        reason: 'paid_before_close',
+      });
+    }
+  }
+  return cancelOrder(app, o.id, reason, by);
+}
+
 export interface ExpireResult {
-  cancelled: { orderId: string; number: string; restoredCouponFen: number; restoredPoints: number; couponSource: CancelResult['couponSource'] }[];
+  cancelled: {
+    orderId: string;
+    number: string;
+    restoredCouponFen: number;
+    restoredPoints: number;
+    couponSource: CancelResult['couponSource'];
+    /**
+     * What the gateway said to the close: closed (or the provider has no close); refused (cancelled
+     * all the same); paid_unmatched (paid, but not by a payment this order can take: it is 长款).
+     */
+    gateway: 'closed' | 'refused' | 'paid_unmatched';
+  }[];
+  /** Orders the close found paid at the gateway: booked as paid (confirmPayment), not cancelled. */
+  paid: string[];
+  /** Orders left pending because their gateway could not be reached (or was not tried after one that could not): the next run tries again. */
+  offline: { number: string; channel: PaymentChannel; message: string }[];
   /** Refused cancels; `parked` when this refusal parked the order for a supervisor (stuck.ts). */
   failed: { orderId: string; number: string; code: string; message: string; attempts: number; parked: boolean }[];
   /** Parked orders a payment took meanwhile, closed by this run. */
   closedPaid: string[];
 }
 
+/** What closing an expired order at the gateway came to. */
+type CloseOutcome =
+  | { kind: 'closed' }
+  | { kind: 'paid'; payment: PaymentFact }
+  | { kind: 'unknown'; message: string }
+  | { kind: 'refused'; message: string }
+  | { kind: 'error'; error: DepotError };
+
 /**
- * The timeout job's body: cancels every order pending longer than payments.orderTimeoutMs, each
- * in its own transaction with its restore. One order that cannot be restored does not keep the
- * others pending; it is reported, and the job fails loudly so it is retried and alerted on —
- * until the order's refusals reach payments.stuckCancelAttempts and it is parked for a
- * supervisor's repair (stuck.ts), after which the job leaves it alone.
+ * 关闭订单 before anything is given back, with no transaction open while the gateway answers. A
+ * provider without close() counts as closed (the order's time-expire, equal to our timeout, stops
+ * the gateway taking a payment).
  */
-export function expireOrders(app: AppContext, opts: { limit?: number } = {}): ExpireResult {
+async function closeAtGateway(app: AppContext, o: OrderRow): Promise<CloseOutcome> {
+  try {
+    const provider = providerFor(app, o.channel);
+    if (!provider.close) return { kind: 'closed' };
+    const r = await provider.close(o.number);
+    if (r.state === 'CLOSED') return { kind: 'closed' };
+    if (r.payment) return { kind: 'paid', payment: r.payment };
+    return { kind: 'unknown', message: `the gateway says ${r.state} but sent no payment to book` };
+  } catch (e) {
+    if (isProviderUnknown(e)) return { kind: 'unknown', message: e.message };
+    if (e instanceof ProviderRefused) return { kind: 'refused', message: e.message };
+    if (e instanceof DepotError) return { kind: 'error', error: e };
+    throw e;
+  }
+}
+
+/**
+ * The cancel after the close, in one transaction with its restore. An order no longer pending (a
+ * notification booked it, an operator cancelled it, while the gateway answered) is left as it is.
+ */
+function cancelExpired(app: AppContext, o: OrderRow, reason: string): CancelResult | null {
+  const r = writeTx(app.sqlite, () => {
+    const now = getOrder(app, o.id);
+    return now.state === 'PENDING_PAYMENT' ? cancelInTx(app, now, reason) : null;
+  });
+  if (r) announce(app, o.id, null, 'order_timeout', [o.driverId]);
+  return r;
+}
+
+class DryRun extends Error {}
+
+/**
+ * What the cancel's own guards say, tried in a transaction that is always rolled back: the exact
+ * checks of cancelInTx, nothing written. Null when the cancel would go through.
+ */
+function cancelRefusal(app: AppContext, o: OrderRow): DepotError | null {
+  try {
+    writeTx(app.sqlite, () => {
+      cancelInTx(app, o, 'timeout');
+      throw new DryRun();
+    });
+  } catch (e) {
+    if (e instanceof DryRun) return null;
+    if (e instanceof DepotError) return e;
+    throw e;
+  }
+  return null;
+}
+
+function countRefusal(app: AppContext, o: OrderRow, e: DepotError, out: ExpireResult): void {
+  const stuck = recordRefusedCancel(app, o, e);
+  out.failed.push({ orderId: o.id, number: o.number, code: String(e.code), message: e.message, ...stuck });
+}
+
+/**
+ * One expired order: close at the gateway, then cancel (closed, refused) or book (paid), or leave
+ * it pending (unknown). An order whose cancel its guards would refuse is not closed: it would stay
+ * pending with its coupon and points held and nothing left to settle it, so its QR code stays
+ * payable (stuck.ts guarantee 4: a payment for it is still taken) while its refusals are counted.
+ */
+async function expireOne(app: AppContext, due: OrderRow, out: ExpireResult): Promise<void> {
+  // Read again: a notification may have booked it while an earlier order's close was awaited.
+  const o = getOrder(app, due.id);
+  if (o.state !== 'PENDING_PAYMENT') return;
+  const refusal = cancelRefusal(app, o);
+  if (refusal) return countRefusal(app, o, refusal, out);
+  const closed = await closeAtGateway(app, o);
+  if (closed.kind === 'unknown') {
+    out.offline.push({ number: o.number, channel: o.channel, message: closed.message });
+    return;
+  }
+  // A misconfigured provider (config_invalid …): the order stays pending and the job fails loudly; not a refused cancel.
+  if (closed.kind === 'error') {
+    out.failed.push({ orderId: o.id, number: o.number, code: String(closed.error.code), message: closed.error.message, attempts: 0, parked: false });
+    return;
+  }
+  try {
+    let reason = 'timeout';
+    if (closed.kind === 'paid') {
+      const booked = confirmPayment(app, closed.payment);
+      const state = getOrder(app, o.id).state;
+      if (state === 'PAID') return void out.paid.push(o.number);
+      // Cancelled meanwhile (an operator): confirmPayment recorded the payment as 长款.
+      if (state === 'CANCELLED') return;
+      // The gateway's payment is not this order's to take (amount or channel differs, or it is an
+      // unmatched payment already): it waits as 长款 for an operator, and the order ends unpaid.
+      reason = `timeout; the gateway's payment ${closed.payment.providerTradeNo} did not match the order (unmatched payment ${booked.unmatchedId ?? '?'})`;
+    }
+    // A refused close is a definite no (bad signature, no permission): nothing changed there, and the order's time-expire already stops a payment; one that slips through is 长款, never dropped.
+    if (closed.kind === 'refused') reason = `timeout; the gateway refused the close: ${closed.message}`.slice(0, 300);
+    const r = cancelExpired(app, o, reason);
+    if (!r) return;
+    const { restoredCouponFen, restoredPoints, couponSource } = r;
+    out.cancelled.push({
+      orderId: o.id,
+      number: o.number,
+      restoredCouponFen,
+      restoredPoints,
+      couponSource,
+      gateway: closed.kind === 'closed' ? 'closed' : closed.kind === 'refused' ? 'refused' : 'paid_unmatched',
+    });
+  } catch (e) {
+    if (!(e instanceof DepotError)) throw e;
+    countRefusal(app, o, e, out);
+  }
+}
+
+/**
+ * The timeout job's body: every order pending longer than payments.orderTimeoutMs is first closed
+ * at the gateway (so its QR code stops working), then cancelled in its own transaction with its
+ * restore — or booked as paid when the close finds the payment. An order whose gateway cannot be
+ * reached stays pending, nothing restored, for the next run; the other orders of that channel are
+ * not tried in this run (one timed-out call per run for an offline gateway). One order that cannot
+ * be restored does not keep the others pending; it is reported, and the job fails loudly so it is
+ * retried and alerted on — until the order's refusals reach payments.stuckCancelAttempts and it is
+ * parked for a supervisor's repair (stuck.ts), after which the job leaves it alone. No run starts a
+ * gateway call after polling.ts RUN_BUDGET_MS of real time; what is left waits for the next run.
+ */
+export async function expireOrders(app: AppContext, opts: { limit?: number } = {}): Promise<ExpireResult> {
   const cutoff = app.clock.now() - app.config.payments.orderTimeoutMs;
   const due = app.sqlite
     .prepare<unknown[], OrderRow>(
       `SELECT ${ORDER_COLUMNS} FROM payment_orders WHERE state = 'PENDING_PAYMENT' AND created_at <= ? AND ${NOT_PARKED} ORDER BY created_at, id LIMIT ?`,
     )
     .all(cutoff, opts.limit ?? 1000);
-  const out: ExpireResult = { cancelled: [], failed: [], closedPaid: closePaidParked(app) };
+  const out: ExpireResult = { cancelled: [], paid: [], offline: [], failed: [], closedPaid: closePaidParked(app) };
+  const stopAt = performance.now() + RUN_BUDGET_MS;
   for (const o of due) {
-    try {
-      const r = writeTx(app.sqlite, () => cancelInTx(app, o, 'timeout'));
-      out.cancelled.push({ orderId: o.id, number: o.number, restoredCouponFen: r.restoredCouponFen, restoredPoints: r.restoredPoints, couponSource: r.couponSource });
-      announce(app, o.id, null, 'order_timeout', [o.driverId]);
-    } catch (e) {
-      if (!(e instanceof DepotError)) throw e;
-      const stuck = recordRefusedCancel(app, o, e);
-      out.failed.push({ orderId: o.id, number: o.number, code: String(e.code), message: e.message, ...stuck });
-    }
+    if (performance.now() > stopAt) break;
+    const offline = out.offline.find((x) => x.channel === o.channel);
+    if (offline) out.offline.push({ number: o.number, channel: o.channel, message: `not tried: ${offline.number}'s close found the gateway unreachable` });
+    else await expireOne(app, o, out);
   }
   return out;
 }

@@ -125,6 +125,10 @@ export class SimDepot {
   readonly gateway: Prng;
   /** The job scheduler's retry backoff jitter: another stream of the seed. */
   readonly jitter: Prng;
+  /** Whether a payment's notification reaches the depot: a stream of its own, so the steps the seed chooses stay where they were. */
+  readonly notifications: Prng;
+  /** The gateway's answer to the next order's createPayment (the orderCreate step draws it); every other order call is answered normally. */
+  nextOrderOutcome: SimOutcome | null = null;
   /** Each refund task's fate at the gateway, drawn when the task is created (its id is random, its order of creation is not). */
   readonly refundFates = new Map<string, { fate: RefundFate; prng: Prng }>();
   /** Sessions a supervisor force-closed (for the run's figures). */
@@ -150,6 +154,7 @@ export class SimDepot {
     this.prng = new Prng(seed);
     this.gateway = Prng.stream(seed, 1);
     this.jitter = Prng.stream(seed, 2);
+    this.notifications = Prng.stream(seed, 3);
   }
 
   /** Draws how the gateway will treat a refund task (from the gateway's stream) and returns it. */
@@ -160,8 +165,18 @@ export class SimDepot {
     return fate;
   }
 
-  /** The simulated gateway's chooser: refund calls of a task with a fate get it; every other call is left to the gateway's own outcome. */
+  /**
+   * The simulated gateway's chooser: the next createPayment gets the outcome its step drew, refund
+   * calls of a task with a fate get it; every other call (the polls, the close at the timeout) is
+   * left to the gateway's own outcome. A chooser, not a script: an outcome drawn for an order whose
+   * creation was refused before it reached the gateway must not fall to the next poll or close.
+   */
   private gatewayOutcome(call: { call: string; key: string }): SimOutcome | undefined {
+    if (call.call === 'createPayment') {
+      const outcome = this.nextOrderOutcome ?? undefined;
+      this.nextOrderOutcome = null;
+      return outcome;
+    }
     if (call.call !== 'refund' && call.call !== 'queryRefund') return undefined;
     const f = this.refundFates.get(call.key);
     if (!f) return undefined;

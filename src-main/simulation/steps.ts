@@ -263,11 +263,12 @@ const STEPS: Record<StepKind, (sim: SimDepot) => Promise<string>> = {
     const coupons = listCoupons(sim.app, d.id).filter((c) => c.status === 'active');
     const couponId = coupons.length > 0 && sim.prng.chance(0.5) ? coupons[0].couponId : undefined;
     const points = walletView(sim.app, d.id).points >= 100 && sim.prng.chance(0.4) ? 100 : undefined;
-    simulatedProvider(sim.app, channel)!.script(outcome);
+    sim.nextOrderOutcome = outcome;
     const what = `${d.name} orders a ¥${yuan(amountFen)} top-up by ${channel}${couponId ? ' with a coupon' : ''}${points ? ' and 100 points' : ''}, gateway ${outcome}`;
     const r = await refusedOr(sim, 'orderCreate', () =>
       createOrder(sim.app, { driverId: d.id, amountFen, channel, couponId, points, key: `sim:order:${sim.step}` }, { operatorId: sim.operator.id }),
     );
+    sim.nextOrderOutcome = null;
     if (!r.ok) return `${what}: refused (${r.why})`;
     const order = r.value;
     // The customer pays at once, later (an orderPay step, if before the timeout), or walks away.
@@ -279,10 +280,20 @@ const STEPS: Record<StepKind, (sim: SimDepot) => Promise<string>> = {
   },
 
   async orderPay(sim) {
+    // Late: a QR code kept from a cancelled order. The timeout closed it at the gateway, which refuses
+    // the payment; one the gateway never knew (lost with a crashed depot's simulated gateway, or
+    // refused at creation) still takes it, and it becomes an unmatched payment (长款).
     const late = sim.prng.chance(0.1);
     const orders = [...iterateOrders(sim.app, { state: late ? 'CANCELLED' : 'PENDING_PAYMENT' })].sort((a, b) => a.number.localeCompare(b.number));
     if (orders.length === 0) return late ? 'no cancelled order to pay late' : 'no order waiting for payment';
     const o = sim.prng.pick(orders);
+    // The depot PC cannot count on the notification: a fifth of payments are taken at the gateway
+    // and never announced; polling, or the close at the timeout, finds and books them.
+    if (!late && sim.notifications.chance(0.2)) {
+      const r = await refusedOr(sim, 'orderPay', () => simulatedProvider(sim.app, o.channel)!.pay(o.number, o.payable));
+      if (r.ok) sim.count('orderPay:notificationLost');
+      return `the customer pays order ${o.number}; the notification is lost: ${r.ok ? 'polling or the close will book it' : `refused (${r.why})`}`;
+    }
     const r = await refusedOr(sim, 'orderPay', () => simulateCustomerPaid(sim.app, o.id));
     return `the customer pays order ${o.number}${late ? ' after it was cancelled' : ''}: ${r.ok ? r.value.outcome : `refused (${r.why})`}`;
   },

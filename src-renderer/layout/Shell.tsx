@@ -3,6 +3,7 @@ import { api } from '../api';
 import { Badge, Button, Flex, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
 import { LogoutOutlined, ThunderboltFilled, UserOutlined } from '@ant-design/icons';
 import { AlertBanner } from '../components/AlertBanner';
+import { ChannelOfflineTag } from '../components/ChannelOfflineTag';
 import { NotificationPrompt, useAlertDelivery, useOpenAlerts } from '../components/AlertDelivery';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { PageErrorBoundary } from '../components/PageErrorBoundary';
@@ -66,6 +67,7 @@ export function Shell({ onLogout }: { onLogout(): void }) {
                   {t(`role.${operator.role}`)}
                 </Tag>
               </Space>
+              <ChannelOfflineTag />
               <NotificationPrompt />
               <LanguageSwitch />
               <Button icon={<LogoutOutlined />} onClick={onLogout} data-testid="logout">

@@ -25,6 +25,14 @@ describe('payments over the contract', () => {
     const listed = await ok<{ total: number; orders: { state: string }[] }>(app, counter, 'payments.listOrders', { state: 'PAID' });
     expect(listed.total).toBe(1);
 
+    // Cancelled at the counter: closed at the gateway first, so its QR code no longer pays.
+    const walked = await ok<{ id: string }>(app, counter, 'payments.createOrder', { driverId: d.id, amount: '30.00', channel: 'wechat' });
+    await ok(app, counter, 'payments.cancelOrder', { orderId: walked.id, reason: 'walked away' });
+    const refused = await call(app, counter, 'payments.confirm', { orderId: walked.id });
+    expect(refused.ok || refused.error).toMatchObject({ code: 'refused', message: expect.stringContaining('closed at the simulated gateway') });
+
+    // An Alipay code nobody scanned has no trade to close (ACQ.TRADE_NOT_EXIST): it stays payable
+    // until its time_expire, and a payment made after the cancel waits as 长款.
     const late = await ok<{ id: string }>(app, counter, 'payments.createOrder', { driverId: d.id, amount: '50.00', channel: 'alipay' });
     await ok(app, counter, 'payments.cancelOrder', { orderId: late.id, reason: 'walked away' });
     const c = await ok<{ outcome: string; unmatchedId: string }>(app, counter, 'payments.confirm', { orderId: late.id });

@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { createCipheriv, createSign, createVerify, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, createHash, createSign, createVerify, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { Notification } from '../../src-main/payments';
+import { wechatAllBill, type DemoPayment, type DemoRefund } from '../../src-main/reconciliation/demo-statements';
 
 /**
  * A local WeChat Pay API v3 gateway, written from the public API documentation with Node's own
@@ -18,7 +20,20 @@ import type { Notification } from '../../src-main/payments';
  * signs every answer with its platform key, and sends signed, AES-256-GCM encrypted
  * notifications. `next(...)` scripts the next answers: 500 before or after acting, a hang, a
  * reset, a forged signature, or a refusal with a given code.
+ *
+ * The trade bill (申请交易账单 / 下载账单): a day's ALL bill is built from the stub's own paid orders
+ * and successful refunds of that China day (reconciliation/demo-statements.ts writes the layout),
+ * answered with the SHA1 of the unpacked bill and a download_url on the stub, whose GET (signed by
+ * us, answered unsigned, as WeChat Pay does) serves the gzip. Before 10:00 China time the next day
+ * the bill is STATEMENT_CREATING; a day without trades is NO_STATEMENT_EXIST; `corruptDownloads`
+ * serves the next downloads with content that does not match the signed hash.
  */
+
+/**
+ * How long the provider waits for the stub: an upper bound for a stalled call, not a speed claim.
+ * Tests share 2 loaded cores, where a signed HTTPS round trip took over 400 ms; a 'hang' test waits this long.
+ */
+export const STUB_TIMEOUT_MS = 3_000;
 
 export const MCHID = '1900000109';
 export const APPID = 'wx8888888888888888';
@@ -128,6 +143,12 @@ export class WechatStub {
   readonly requests: { method: string; path: string; signed: boolean }[] = [];
   /** How new refunds end: SUCCESS at once, or PROCESSING until finishRefunds(). */
   refundStatus: 'SUCCESS' | 'PROCESSING' = 'SUCCESS';
+  /** When each refund was taken (stub clock), for the trade bill's refund rows. */
+  readonly refundTimes = new Map<string, number>();
+  /** How many of the next bill downloads serve a file that does not match the signed hash. */
+  corruptDownloads = 0;
+  /** Bill files waiting behind a download_url token. */
+  private readonly billFiles = new Map<string, Buffer>();
   private readonly modes: StubMode[] = [];
   private seq = 0;
 
@@ -167,7 +188,7 @@ export class WechatStub {
         platformCertFile: this.keys.platformCertFile,
         apiV3KeyFile: this.keys.apiV3KeyFile,
         caFile: this.keys.caFile,
-        timeoutMs: 400,
+        timeoutMs: STUB_TIMEOUT_MS,
         ...extra,
       },
     };
@@ -265,6 +286,7 @@ export class WechatStub {
       if (mode === '500') return this.send(res, { status: 500, body: { code: 'SYSTEM_ERROR', message: '系统错误' } });
       if (typeof mode === 'object')
         return this.send(res, { status: mode.refuse.status, body: { code: mode.refuse.code, message: mode.refuse.message ?? mode.refuse.code } });
+      if (req.method === 'GET' && (req.url ?? '').startsWith('/v3/billdownload/file?')) return mode === 'hang' ? undefined : this.sendBill(res, req.url ?? '');
       const reply = this.route(req.method ?? '', new URL(req.url ?? '/', 'https://stub'), body);
       if (mode === 'hang') return;
       if (mode === '500-after') return this.send(res, { status: 500, body: { code: 'SYSTEM_ERROR', message: '系统错误' } });
@@ -297,6 +319,7 @@ export class WechatStub {
       return { status: 204 };
     }
     if (method === 'POST' && p === '/v3/refund/domestic/refunds') return this.refund(json);
+    if (method === 'GET' && p === '/v3/bill/tradebill') return this.tradeBill(url);
     if (method === 'GET' && (m = /^\/v3\/refund\/domestic\/refunds\/([^/]+)$/.exec(p))) {
       const r = this.refunds.get(decodeURIComponent(m[1]));
       return r ? { status: 200, body: this.refundBody(r) } : refuse(404, 'RESOURCE_NOT_EXISTS', '退款单不存在');
@@ -336,8 +359,54 @@ export class WechatStub {
     if (refunded + amount.refund > o.amount) return refuse(400, 'INVALID_REQUEST', '申请退款金额超过订单可退金额');
     const r: StubRefund = { outRefundNo: key, outTradeNo: o.outTradeNo, refundId: `50300${String(++this.seq).padStart(24, '0')}`, refund: amount.refund, total: o.amount, status: this.refundStatus }; // prettier-ignore
     this.refunds.set(key, r);
+    this.refundTimes.set(key, this.now());
     o.state = 'REFUND';
     return { status: 200, body: this.refundBody(r) };
+  }
+
+  /** The ALL trade bill of a China day: its paid orders and successful refunds; null when it has none. */
+  billOf(day: string): Buffer | null {
+    const payments: DemoPayment[] = [];
+    for (const o of this.orders.values()) {
+      if (!o.transactionId || !o.successTime || chinaDay(Date.parse(o.successTime)) !== day) continue;
+      payments.push({ at: Date.parse(o.successTime), tradeNo: o.transactionId, orderNumber: o.outTradeNo, amountFen: o.amount });
+    }
+    const refunds: DemoRefund[] = [];
+    for (const r of this.refunds.values()) {
+      const at = this.refundTimes.get(r.outRefundNo);
+      if (r.status !== 'SUCCESS' || at === undefined || chinaDay(at) !== day) continue;
+      const o = this.orders.get(r.outTradeNo)!;
+      refunds.push({ at, tradeNo: o.transactionId!, orderNumber: r.outTradeNo, refundNo: r.outRefundNo, gatewayRefundNo: r.refundId, amountFen: r.refund });
+    }
+    return payments.length + refunds.length === 0 ? null : wechatAllBill(payments, refunds);
+  }
+
+  /** 申请交易账单: made after 10:00 China time the next day; the hash is of the unpacked bill, as documented. */
+  private tradeBill(url: URL): Reply {
+    const day = url.searchParams.get('bill_date') ?? '';
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || url.searchParams.get('bill_type') !== 'ALL' || url.searchParams.get('tar_type') !== 'GZIP') {
+      return refuse(400, 'PARAM_ERROR', '参数错误');
+    }
+    if (this.now() < Date.parse(`${day}T10:00:00+08:00`) + 86_400_000) return refuse(400, 'STATEMENT_CREATING', '账单生成中');
+    const bill = this.billOf(day);
+    if (!bill) return refuse(400, 'NO_STATEMENT_EXIST', '请求的账单文件不存在');
+    const token = randomBytes(16).toString('hex');
+    const corrupt = this.corruptDownloads > 0;
+    if (corrupt) this.corruptDownloads--;
+    // A corrupted download: still a readable bill, one byte of text changed, so only the hash can tell.
+    const served = corrupt ? Buffer.from(bill.toString('utf8').replace('充电钱包充值', '充电钱包充植')) : bill;
+    this.billFiles.set(token, gzipSync(served));
+    return { status: 200, body: { hash_type: 'SHA1', hash_value: sha1(bill), download_url: `${this.url}/v3/billdownload/file?token=${token}` } };
+  }
+
+  /** 下载账单: the gzip itself, unsigned; a token serves once (the real URL lives a few minutes). */
+  private sendBill(res: ServerResponse, pathAndQuery: string): void {
+    const token = new URL(pathAndQuery, 'https://stub').searchParams.get('token') ?? '';
+    const file = this.billFiles.get(token);
+    if (!file) return this.send(res, refuse(400, 'INVALID_REQUEST', '下载链接已失效'));
+    this.billFiles.delete(token);
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(file.length) });
+    res.end(file);
   }
 
   private refundBody(r: StubRefund): Record<string, unknown> {
@@ -356,6 +425,10 @@ export class WechatStub {
     };
   }
 }
+
+/** China day (yyyy-MM-dd) of an instant. */
+const chinaDay = (ms: number) => cst(ms).slice(0, 10);
+const sha1 = (b: Buffer) => createHash('sha1').update(b).digest('hex');
 
 function refuse(status: number, code: string, message: string): Reply {
   return { status, body: { code, message } };

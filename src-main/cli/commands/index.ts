@@ -29,6 +29,8 @@ const refunds = async (): Promise<readonly Command[]> => (await import('./refund
 const campaigns = async (): Promise<readonly Command[]> => (await import('./campaigns')).campaignCommands;
 const risk = async (): Promise<readonly Command[]> => (await import('./risk')).riskCommands;
 const recon = async (): Promise<readonly Command[]> => (await import('./recon')).reconCommands;
+const paymentChannels = async (): Promise<readonly Command[]> => (await import('./payment-channels')).paymentChannelCommands;
+const reconDownload = async (): Promise<readonly Command[]> => (await import('./recon-download')).reconDownloadCommands;
 
 export const commands: readonly CommandEntry[] = [
   { name: 'init', summary: 'Create the data directory, the database and the first admin (password from DEPOTDESK_PASSWORD).', load: foundation },
@@ -130,6 +132,33 @@ export const commands: readonly CommandEntry[] = [
     summary: "Finish a parked order's cancel: restore_from_ledger gives back its coupon and points as the ledger recorded them; mark_resolved restores nothing.",
     load: payments,
   },
+  {
+    name: 'payments channel show',
+    summary: 'The payment channels: the gateway behind each, the summary of its stored credentials (never a key), its last test and whether it answered lately.',
+    load: paymentChannels,
+  },
+  {
+    name: 'payments channel set',
+    summary: "Store a channel's merchant credentials from a JSON file (settings and secrets, as entered in Settings → 支付渠道), sealed; every key is checked first.",
+    load: paymentChannels,
+  },
+  {
+    name: 'payments channel test',
+    summary: "Make one harmless signed call to a channel's gateway with its stored credentials and record the outcome; exit 1 when it failed.",
+    load: paymentChannels,
+  },
+  {
+    name: 'order confirm',
+    summary:
+      'Ask the gateway about a pending order now (查询订单; --via query, the default): a payment found is booked once. --via notification is the simulated gateway’s demo payment.',
+    load: paymentChannels,
+  },
+  {
+    name: 'order expire',
+    summary:
+      'Run the payment timeout now, as the minute job does: orders pending past payments.orderTimeoutMs are closed at the gateway, then cancelled with coupon and points restored.',
+    load: paymentChannels,
+  },
   { name: 'adjustment create', summary: 'Open a manual adjustment (售后退款) on a settled session or a paid order; another supervisor approves it.', load: refunds },
   {
     name: 'adjustment approve',
@@ -230,5 +259,10 @@ export const commands: readonly CommandEntry[] = [
     name: 'recon report',
     summary: 'The finance report (对账报表) of a day or a range as an Excel workbook: summary per day and channel, breaks, energy, statements.',
     load: recon,
+  },
+  {
+    name: 'recon download',
+    summary: "Download the gateways' statements now and import them: the last days not yet in (reconciliation.downloadDays), or one --day.",
+    load: reconDownload,
   },
 ];

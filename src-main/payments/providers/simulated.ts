@@ -74,7 +74,6 @@ export class SimulatedProvider implements PaymentProvider {
   private readonly trades = new Map<string, SimTrade>();
   private readonly scripted: SimOutcome[] = [];
   private chooser: SimChooser | null = null;
-  private tradeSeq = 0;
 
   constructor(
     readonly channel: PaymentChannel,
@@ -181,7 +180,8 @@ export class SimulatedProvider implements PaymentProvider {
       }
       const refunded = [...t.refunds.values()].reduce((s, r) => s + r.amountFen, 0);
       if (refunded + input.amountFen > t.amountFen) throw new ProviderRefused(this.name, 'NOT_ENOUGH', `refunds would exceed the paid ${t.amountFen} fen`);
-      const refundNo = `SIMR${String(++this.tradeSeq).padStart(10, '0')}`;
+      // Named after the refund's key, as the trade is after its order: unique across restarts of the simulated gateway.
+      const refundNo = `SIMR${input.idempotencyKey}`;
       t.refunds.set(input.idempotencyKey, { amountFen: input.amountFen, refundNo });
       t.state = 'REFUND';
       return { status: 'SUCCESS', providerRefundNo: refundNo, request, response: JSON.stringify({ status: 'SUCCESS', refund_id: refundNo }) };
@@ -208,12 +208,18 @@ export class SimulatedProvider implements PaymentProvider {
     });
   }
 
-  /** Closes an unpaid trade (a closed one cannot be paid); a paid one comes back as paid, with its payment. */
+  /**
+   * Closes an unpaid trade (a closed one cannot be paid); a paid one comes back as paid, with its
+   * payment. Alipay as it is: a precreated QR code nobody scanned is no trade yet, so its close
+   * answers ACQ.TRADE_NOT_EXIST (closed, for us) and the code stays payable until its time_expire;
+   * a payment made in between is the 长款 of a cancelled order (docs/payments.md, Alipay).
+   */
   async close(orderNumber: string, outcome?: SimOutcome): Promise<CloseResult> {
     return this.run(this.outcome(outcome, { call: 'close', key: orderNumber }), `close ${orderNumber}`, () => {
       const t = this.trade(orderNumber);
       if (!t) return { state: 'CLOSED', payment: null };
       if (t.tradeNo) return { state: t.state === 'REFUND' ? 'REFUND' : 'SUCCESS', payment: this.fact(t, JSON.stringify({ close: orderNumber, state: t.state })) };
+      if (this.channel === 'alipay') return { state: 'CLOSED', payment: null };
       t.state = 'CLOSED';
       return { state: 'CLOSED', payment: null };
     });
@@ -222,8 +228,9 @@ export class SimulatedProvider implements PaymentProvider {
   /**
    * The customer scans and pays (the demo's "customer paid" button, or a test). Returns the
    * notification the gateway would send. Paying a trade twice returns the same notification,
-   * as a gateway retrying its callback does. The simulated gateway does not know the order was
-   * cancelled on our side: a QR code already shown can still be paid, which is what makes 长款.
+   * as a gateway retrying its callback does. A closed trade takes no payment; an Alipay code whose
+   * close found no trade still does. (Unlike a real gateway, time_expire is not enforced here: a
+   * payment arriving late is how the tests and the simulation make the 长款 and parked-order cases.)
    */
   pay(orderNumber: string, amountFen?: number): Notification {
     let t = this.trades.get(orderNumber);
@@ -234,7 +241,9 @@ export class SimulatedProvider implements PaymentProvider {
     }
     if (t.state === 'CLOSED') throw new DepotError('refused', `orderNumber: order ${orderNumber} was closed at the simulated gateway`, { field: 'orderNumber' });
     if (!t.tradeNo) {
-      t.tradeNo = `SIM${this.channel === 'wechat' ? 'WX' : 'ALI'}${String(++this.tradeSeq).padStart(10, '0')}`;
+      // One trade per order number, as at a real gateway; a sequence would restart with the process
+      // (a crash in the simulation) and hand a new payment an old trade's number.
+      t.tradeNo = `SIM${this.channel === 'wechat' ? 'WX' : 'ALI'}${orderNumber}`;
       t.paidAt = this.opts.now();
       t.state = 'SUCCESS';
     }

@@ -37,6 +37,81 @@ export interface WechatCredentials {
 
 type WechatConfig = Config['payments']['wechat'];
 
+/**
+ * A merchant's WeChat Pay credentials as text, wherever they came from (the files config names,
+ * or the fields an admin entered in Settings, payments/credentials.ts). `fail` names the field in
+ * the caller's words (payments.wechat.merchantKeyFile, merchantPrivateKey …).
+ */
+export interface WechatSecrets {
+  mchid: string;
+  appid: string;
+  notifyUrl: string;
+  merchantSerial: string;
+  /** PEM of the merchant API private key (apiclient_key.pem). */
+  merchantPrivateKey: string;
+  /** The platform certificate's serial, or the WeChat Pay public key id (PUB_KEY_ID_…). */
+  platformSerial: string;
+  /** PEM of the platform certificate or of the WeChat Pay public key. */
+  platformKey: string;
+  apiV3Key: string;
+}
+
+export type WechatField = keyof WechatSecrets;
+type Fail = (field: WechatField, message: string) => never;
+
+/** Parses a PEM private key; the error names the field, never echoes the text. */
+export function parsePrivateKey(pem: string, onBad: () => never): KeyObject {
+  try {
+    return createPrivateKey(pem);
+  } catch {
+    return onBad();
+  }
+}
+
+/** Parses a PEM public key or certificate (its public key); the error names the field. */
+export function parsePublicKey(pem: string, onBad: () => never): KeyObject {
+  try {
+    return createPublicKey(pem);
+  } catch {
+    return onBad();
+  }
+}
+
+/** The API v3 key as bytes: exactly 32 (never echoed, not even in part). */
+export function parseApiV3Key(raw: string, onBad: (message: string) => never): Buffer {
+  const key = Buffer.from(raw.trim(), 'utf8');
+  if (key.length !== 32) onBad(`the API v3 key must be 32 characters (got ${key.length})`);
+  return key;
+}
+
+/** The validation both paths share: every text field present, the keys parse, the API v3 key is 32 bytes. */
+export function wechatKeys(s: WechatSecrets, fail: Fail): Pick<WechatCredentials, 'merchantKey' | 'platformKey' | 'apiV3Key'> {
+  for (const f of ['mchid', 'appid', 'notifyUrl', 'merchantSerial', 'platformSerial'] as const) {
+    if (!s[f].trim()) fail(f, 'required');
+  }
+  if (!s.notifyUrl.startsWith('https://')) fail('notifyUrl', 'must be an https:// URL');
+  return {
+    merchantKey: parsePrivateKey(s.merchantPrivateKey, () => fail('merchantPrivateKey', 'is not a PEM private key (apiclient_key.pem)')),
+    platformKey: parsePublicKey(s.platformKey, () => fail('platformKey', 'is neither a PEM certificate nor a PEM public key')),
+    apiV3Key: parseApiV3Key(s.apiV3Key, (m) => fail('apiV3Key', m)),
+  };
+}
+
+/** Credentials from text fields (payments/credentials.ts); the gateway's address, CA and timeout come from config. */
+export function wechatCredentialsFrom(s: WechatSecrets, c: Pick<WechatConfig, 'apiBaseUrl' | 'caFile' | 'timeoutMs'>, fail: Fail): WechatCredentials {
+  return {
+    mchid: s.mchid.trim(),
+    appid: s.appid.trim(),
+    notifyUrl: s.notifyUrl.trim(),
+    baseUrl: new URL(c.apiBaseUrl),
+    merchantSerial: s.merchantSerial.trim(),
+    platformSerial: s.platformSerial.trim(),
+    ...wechatKeys(s, fail),
+    ca: c.caFile ? readFile('caFile', c.caFile) : undefined,
+    timeoutMs: c.timeoutMs,
+  };
+}
+
 function fail(key: string, message: string): never {
   throw new DepotError('config_invalid', `payments.wechat.${key}: ${message}`, { key: `payments.wechat.${key}` });
 }
@@ -50,16 +125,23 @@ function readFile(key: string, file: string): string {
   }
 }
 
-function apiV3Key(c: WechatConfig, env: NodeJS.ProcessEnv): Buffer {
+function apiV3KeyText(c: WechatConfig, env: NodeJS.ProcessEnv): string {
   const from = c.apiV3KeyFile ? 'apiV3KeyFile' : 'apiV3KeyEnv';
   const raw = c.apiV3KeyFile ? readFile('apiV3KeyFile', c.apiV3KeyFile) : c.apiV3KeyEnv ? env[c.apiV3KeyEnv] : undefined;
   if (raw === undefined || raw.trim() === '') {
     fail(from, c.apiV3KeyFile ? 'the file is empty' : `the environment variable ${c.apiV3KeyEnv || '(none named)'} is not set`);
   }
-  const key = Buffer.from(raw.trim(), 'utf8');
-  // Never echo the key itself, not even part of it.
-  if (key.length !== 32) fail(from, `the API v3 key must be 32 characters (got ${key.length})`);
-  return key;
+  return raw;
+}
+
+/** Config's name for each field: a bad merchant key is reported as payments.wechat.merchantKeyFile. */
+function configKey(c: WechatConfig, field: WechatField): string {
+  const keys: Partial<Record<WechatField, string>> = {
+    merchantPrivateKey: 'merchantKeyFile',
+    platformKey: 'platformCertFile',
+    apiV3Key: c.apiV3KeyFile ? 'apiV3KeyFile' : 'apiV3KeyEnv',
+  };
+  return keys[field] ?? field;
 }
 
 /** Reads the merchant's keys and certificates named by config; any missing or unreadable one is a config_invalid error naming its key. */
@@ -67,34 +149,21 @@ export function loadCredentials(c: WechatConfig, env: NodeJS.ProcessEnv = proces
   for (const key of ['mchid', 'appid', 'notifyUrl', 'merchantSerial', 'platformSerial'] as const) {
     if (!c[key]) fail(key, 'required when payments.provider.wechat is "wechat"');
   }
-  let merchantKey: KeyObject;
-  try {
-    merchantKey = createPrivateKey(readFile('merchantKeyFile', c.merchantKeyFile));
-  } catch (e) {
-    if (e instanceof DepotError) throw e;
-    fail('merchantKeyFile', `${c.merchantKeyFile} is not a PEM private key (apiclient_key.pem)`);
-  }
-  let platformKey: KeyObject;
-  try {
-    // A platform certificate (-----BEGIN CERTIFICATE-----) or a WeChat Pay public key (-----BEGIN PUBLIC KEY-----).
-    platformKey = createPublicKey(readFile('platformCertFile', c.platformCertFile));
-  } catch (e) {
-    if (e instanceof DepotError) throw e;
-    fail('platformCertFile', `${c.platformCertFile} is neither a PEM certificate nor a PEM public key`);
-  }
-  return {
-    mchid: c.mchid,
-    appid: c.appid,
-    notifyUrl: c.notifyUrl,
-    baseUrl: new URL(c.apiBaseUrl),
-    merchantSerial: c.merchantSerial,
-    merchantKey,
-    platformSerial: c.platformSerial,
-    platformKey,
-    apiV3Key: apiV3Key(c, env),
-    ca: c.caFile ? readFile('caFile', c.caFile) : undefined,
-    timeoutMs: c.timeoutMs,
+  const files = {
+    merchantPrivateKey: readFile('merchantKeyFile', c.merchantKeyFile),
+    platformKey: readFile('platformCertFile', c.platformCertFile),
+    apiV3Key: apiV3KeyText(c, env),
   };
+  const failFile: Fail = (field, message) => {
+    const key = configKey(c, field);
+    const file = field === 'merchantPrivateKey' ? c.merchantKeyFile : field === 'platformKey' ? c.platformCertFile : '';
+    return fail(key, file ? `${file} ${message}` : message);
+  };
+  return wechatCredentialsFrom(
+    { mchid: c.mchid, appid: c.appid, notifyUrl: c.notifyUrl, merchantSerial: c.merchantSerial, platformSerial: c.platformSerial, ...files },
+    c,
+    failFile,
+  );
 }
 
 /** The Authorization header of a request: WECHATPAY2-SHA256-RSA2048 over METHOD\nURL\ntimestamp\nnonce\nbody\n. */

@@ -1,10 +1,13 @@
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { DepotError } from '../../kernel/errors';
 import { authorization, decryptResource, signatureProblem, type WechatCredentials } from './wechat-crypto';
-import { httpsExchange, NoAnswer, type HttpAnswer } from './wechat-http';
+import { httpsBytes, httpsExchange, NoAnswer, type HttpAnswer } from './wechat-http';
 import {
   ProviderRefused,
   ProviderUnknown,
   type CloseResult,
+  type ConnectionTest,
   type CreatePaymentInput,
   type CreatePaymentResult,
   type Notification,
@@ -14,6 +17,7 @@ import {
   type RefundInput,
   type RefundQueryResult,
   type RefundResult,
+  type StatementDownload,
   type TradeState,
 } from './types';
 
@@ -27,6 +31,15 @@ import {
  * WeChat's code), except the codes that say the order exists and may be paid (ORDERPAID,
  * OUT_TRADE_NO_USED on create), which are unknown so the caller queries; a 5xx, a timeout, a reset
  * or an unverified answer is ProviderUnknown.
+ *
+ * The trade bill (申请交易账单 → 下载账单): the signed, verified answer names the file and its SHA1;
+ * the file itself comes unsigned (as WeChat Pay documents), so it is believed only when the SHA1
+ * of the bill, unpacked from its gzip (the documented 原始账单(gzip需要解压缩)的摘要值), equals that
+ * signed hash; anything else is an integrity_failed error and nothing is returned. The download
+ * URL must be on the gateway's own host: our signed Authorization never goes anywhere else. No
+ * trades that day (NO_STATEMENT_EXIST) is null; a bill not made yet (STATEMENT_CREATING, before
+ * about 10:00 China time the next day) is an `unavailable` error with details.outcome
+ * 'not_ready': try again later, like an unknown outcome.
  */
 
 const NAME = 'wechatpay';
@@ -74,6 +87,31 @@ function parseJson(text: string): Record<string, unknown> | null {
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** The bill is gzip; unpacked, a depot's day is a few MB at most: anything larger is not a bill (or a gzip bomb). */
+const MAX_BILL_BYTES = 256 * 1024 * 1024;
+
+/** Where a download_url may point: the gateway's main and backup API hosts, or the configured base (a test stub). */
+const BILL_HOSTS = /^api2?\.mch\.weixin\.qq\.com$/;
+
+/** A trade bill as StatementDownload, with the merchant it must be for (the importer refuses another). */
+export interface WechatStatementDownload extends StatementDownload {
+  merchantId: string;
+}
+
+/** "Not made yet, ask later": the same code as an unknown outcome (`unavailable`), told apart by details.outcome. */
+export function statementNotReady(provider: string, day: string, providerCode: string, hint: string): DepotError {
+  return new DepotError('unavailable', `${provider}: the statement of ${day} is not ready yet (${providerCode}): ${hint}; try again later`, {
+    provider,
+    providerCode,
+    day,
+    outcome: 'not_ready',
+  });
+}
+
+function sha1Hex(bytes: Buffer): string {
+  return createHash('sha1').update(bytes).digest('hex');
+}
 
 export class WechatPayProvider implements PaymentProvider {
   readonly name = NAME;
@@ -235,5 +273,102 @@ export class WechatPayProvider implements PaymentProvider {
     const fact = this.fact(t, plain);
     if (typeof fact === 'string') throw new DepotError('invalid_input', `${NAME}: notification refused: ${fact}`, { field: 'resource' });
     return fact;
+  }
+
+  /**
+   * The ALL trade bill of one day (bill_date, China time), gzip: 申请交易账单, the signed GET of its
+   * download_url, then the SHA1 check (the class comment has the outcomes).
+   */
+  async downloadStatement(day: string): Promise<WechatStatementDownload | null> {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new DepotError('invalid_input', `${NAME}: statement day ${JSON.stringify(day)} is not yyyy-MM-dd`, { field: 'day' });
+    const what = `statement ${day}`;
+    const a = await this.call(what, 'GET', `/v3/bill/tradebill?bill_date=${day}&bill_type=ALL&tar_type=GZIP`);
+    if (a.code === 'NO_STATEMENT_EXIST') return null;
+    if (a.code === 'STATEMENT_CREATING') throw statementNotReady(NAME, day, a.code, "WeChat Pay makes a day's trade bill after about 10:00 China time the next day");
+    if (a.status >= 400) throw this.refused(what, a);
+    const downloadUrl = str(a.json.download_url).trim();
+    const hashValue = str(a.json.hash_value).toLowerCase();
+    if (!downloadUrl || a.json.hash_type !== 'SHA1' || !/^[0-9a-f]{40}$/.test(hashValue)) {
+      throw new ProviderUnknown(NAME, `${what}: the answer has no download_url or no SHA1 hash_value`);
+    }
+    const bytes = await this.fetchBill(what, downloadUrl);
+    this.checkBill(what, day, bytes, hashValue);
+    return { fileName: `wechat-tradebill-${this.cr.mchid}-${day}.csv.gz`, bytes, merchantId: this.cr.mchid };
+  }
+
+  /** 下载账单: a signed GET, only on the gateway's own host; the answer is the file itself, unsigned. */
+  private async fetchBill(what: string, downloadUrl: string): Promise<Buffer> {
+    let url: URL;
+    try {
+      url = new URL(downloadUrl);
+    } catch {
+      throw new ProviderUnknown(NAME, `${what}: the download_url is not a URL`);
+    }
+    const gateway = url.origin === this.cr.baseUrl.origin || (url.protocol === 'https:' && url.port === '' && BILL_HOSTS.test(url.hostname));
+    if (!gateway) throw new ProviderRefused(NAME, 'DOWNLOAD_URL_HOST', `${what}: the download_url points at ${url.host}, not the gateway; not followed`);
+    const headers = {
+      Authorization: authorization(this.cr, 'GET', url.pathname + url.search, ''),
+      Accept: '*/*',
+      'User-Agent': 'DepotDesk (wechatpay-axios-plugin signing)',
+    };
+    let a: Awaited<ReturnType<typeof httpsBytes>>;
+    try {
+      a = await httpsBytes({ method: 'GET', url, headers, body: '', timeoutMs: this.cr.timeoutMs, ca: this.cr.ca }, MAX_BILL_BYTES);
+    } catch (e) {
+      if (e instanceof NoAnswer) throw new ProviderUnknown(NAME, `${what}: download: ${e.message}`);
+      throw e;
+    }
+    if (a.status === 200) return a.bytes;
+    const code = str(parseJson(a.bytes.toString('utf8'))?.code);
+    if (a.status >= 400 && a.status < 500) throw new ProviderRefused(NAME, code || `HTTP_${a.status}`, `${what}: the download was refused with HTTP ${a.status}`);
+    throw new ProviderUnknown(NAME, `${what}: the download answered HTTP ${a.status} ${code}`.trim());
+  }
+
+  /** The bill is believed only when the SHA1 of its unpacked text is the hash_value the gateway signed. */
+  private checkBill(what: string, day: string, gz: Buffer, expected: string): void {
+    let bill: Buffer;
+    try {
+      bill = gunzipSync(gz, { maxOutputLength: MAX_BILL_BYTES });
+    } catch (e) {
+      throw new DepotError(
+        'integrity_failed',
+        `${NAME}: ${what}: the downloaded bill is not a readable gzip file (${(e as Error).message}); nothing imported, download it again`,
+        {
+          provider: NAME,
+          day,
+          reason: 'bad_gzip',
+        },
+      );
+    }
+    const got = sha1Hex(bill);
+    if (got !== expected) {
+      throw new DepotError(
+        'integrity_failed',
+        `${NAME}: ${what}: hash mismatch: the downloaded bill's SHA1 is ${got}, the hash_value the gateway signed is ${expected}; nothing imported, download it again`,
+        { provider: NAME, day, reason: 'hash_mismatch', expected, got },
+      );
+    }
+  }
+
+  /**
+   * Settings' "test connection": a signed query for an order number ours never take (DDPROBE…; ours
+   * are DD + date + sequence). ORDER_NOT_EXIST in an answer whose signature verifies proves the
+   * merchant key signs, the gateway answers and the platform key is the right one.
+   */
+  async testConnection(): Promise<ConnectionTest> {
+    const what = 'test connection';
+    const probe = `DDPROBE${Date.now()}`;
+    const a = await this.call(what, 'GET', `/v3/pay/transactions/out-trade-no/${probe}?mchid=${encodeURIComponent(this.cr.mchid)}`);
+    if (a.status === 401) {
+      throw new ProviderRefused(
+        NAME,
+        a.code,
+        `${what}: the gateway refused our signature: check merchantSerial and the merchant API key (apiclient_key.pem) of merchant ${this.cr.mchid}`,
+      );
+    }
+    if (a.status >= 400 && a.code !== 'ORDER_NOT_EXIST') throw this.refused(what, a);
+    return {
+      detail: `merchant ${this.cr.mchid}: the gateway took a signed query (probe ${probe}: ${a.code || 'found'}) and its answer verified with platform key ${this.cr.platformSerial}`,
+    };
   }
 }

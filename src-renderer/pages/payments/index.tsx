@@ -234,14 +234,19 @@ function OrderCard({ order, version }: { order: Order; version: number }) {
   );
 }
 
-/** A pending order's buttons: the simulated payment (demo gateway), and cancelling, confirmed with what it gives back. */
+/**
+ * A pending order's buttons: the simulated payment (only where the order went to the demo
+ * gateway: a real one is paid by the driver's phone), and cancelling, confirmed with what it gives back.
+ */
 function PendingActions({ order, onPaid, onCancel }: { order: Order; onPaid(): void; onCancel(): void }) {
   const { t } = useI18n();
   return (
     <Space>
-      <Button type="primary" onClick={onPaid} data-testid="payments-simulate-paid">
-        {t('payments.simulatePaid')}
-      </Button>
+      {order.provider.startsWith('simulated') && (
+        <Button type="primary" onClick={onPaid} data-testid="payments-simulate-paid">
+          {t('payments.simulatePaid')}
+        </Button>
+      )}
       <Popconfirm
         title={t('payments.cancelTitle', { number: order.number })}
         description={t('payments.cancelEffect', { coupon: order.coupon.amount.yuan, points: order.points })}

@@ -20,4 +20,5 @@ export const settingsTabs: readonly SettingsTab[] = [
   { key: 'audit', label: 'settings.audit', page: lazy(() => import('./AuditTab')), roles: SUPERVISORS },
   { key: 'tariffs', label: 'settings.tariffs', page: lazy(() => import('../tariffs')) },
   { key: 'alerts', label: 'settings.alerts', page: lazy(() => import('./AlertDeliveryTab')) },
+  { key: 'paymentChannels', label: 'settings.paymentChannels', page: lazy(() => import('./PaymentChannelsTab')) },
 ];

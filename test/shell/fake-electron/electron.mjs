@@ -170,3 +170,18 @@ export class Notification {
     state.notifications.push(this.options);
   }
 }
+
+/** A stand-in keychain: reversible, marked so a test can tell a wrapped file from a plain one. */
+export const safeStorage = {
+  isEncryptionAvailable() {
+    return true;
+  },
+  encryptString(plain) {
+    return Buffer.from(`fake-keychain:${Buffer.from(plain, 'utf8').toString('base64')}`, 'utf8');
+  },
+  decryptString(encrypted) {
+    const text = encrypted.toString('utf8');
+    if (!text.startsWith('fake-keychain:')) throw new Error('not wrapped by this keychain');
+    return Buffer.from(text.slice('fake-keychain:'.length), 'base64').toString('utf8');
+  },
+};
