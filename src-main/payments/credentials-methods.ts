@@ -55,7 +55,7 @@ export const credentialMethods = {
     roles: ADMINS,
     input: credentialsInput,
     output: credentialsSchema,
-    handler: ({ app, caller }, input) => saveCredentials(app, input, caller.operator!.name),
+    handler: ({ app, caller }, input) => saveCredentials(app, input, caller.operator!.displayName),
   }),
   'payments.removeCredentials': method({
     summary: "Forget a channel's stored credentials: it falls back to the config file's gateway, or the simulated one.",

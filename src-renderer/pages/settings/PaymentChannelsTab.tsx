@@ -160,6 +160,7 @@ function CredentialsForm({ view, busy, onSave }: { view: ChannelView; busy: bool
     <Form
       form={form}
       layout="vertical"
+      requiredMark="optional"
       initialValues={start.values}
       style={{ marginTop: 12 }}
       data-testid="credentials-form"
