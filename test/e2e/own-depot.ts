@@ -20,8 +20,10 @@ export interface Depot {
   broker: string;
 }
 
-export async function startDepot(settings: readonly string[] = ['broker.port=0']): Promise<Depot> {
+/** `prepare` runs on the new data directory before serve starts (e.g. `depotdesk demo` into it). */
+export async function startDepot(settings: readonly string[] = ['broker.port=0'], prepare?: (dataDir: string) => void): Promise<Depot> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'depotdesk-e2e-fc-'));
+  prepare?.(dataDir);
   const child = spawn(process.execPath, ['bin/depotdesk.js', 'serve', '--data-dir', dataDir, '--port', '0', ...settings.flatMap((s) => ['--set', s]), '--json'], {
     cwd: root,
     env: { ...process.env, DEPOTDESK_RENDERER_DIR: path.join(root, 'out', 'renderer') },
