@@ -21,8 +21,11 @@ import { rpc, startDepot, stopDepot, type Depot } from './own-depot';
  * polling finds the payment; a refund goes from the order's row through the adjustment and its
  * refund task to the gateway. A second order left unpaid is closed at the gateway by the minute
  * job once payments.orderTimeoutMs (1 min, the least allowed) has passed, and cancelled with its
- * coupon and points back. Last, the gateway becomes unreachable: the header says 微信支付离线
- * after a failed call, and the tag goes once the gateway answers again.
+ * coupon and points back. Alipay runs the same in the same minutes: an order made at the counter
+ * on 支付宝 is scanned and paid at its gateway and booked by polling, and a scanned order left
+ * unpaid (a trade at Alipay, which only alipay.trade.close ends) is closed by the same minute job.
+ * Last, the gateway becomes unreachable: the header says 微信支付离线 after a failed call, and the
+ * tag goes once the gateway answers again.
  *
  * The WeChat Pay stub is reached through a TCP relay of this spec (`Link`): taking the link down
  * is the depot losing the gateway, with the stub's orders kept and the same address back later.
@@ -82,12 +85,43 @@ async function enterCredentials(card: Locator, fields: Record<string, string>): 
   await expect(form).toBeHidden();
 }
 
+/**
+ * The counter sells ¥100.00 with a ¥30.00 coupon and 200 points on 支付宝 to 吴师傅 (13900000004);
+ * the customer scans and pays at the Alipay gateway, no notification reaches the depot, and the
+ * depot's own polling (alipay.trade.query) books it.
+ */
+async function sellOnAlipayAndFindByPolling(page: Page, d: Depot, alipay: AlipayStub): Promise<void> {
+  const counter = page.getByTestId('payments-counter');
+  await counter.getByTestId('payments-driver').locator('input').fill('13900000004');
+  await page.locator('.ant-select-item-option', { hasText: '13900000004' }).click();
+  await counter.getByTestId('payments-amount').fill('100.00');
+  await counter.locator('.ant-form-item', { hasText: '使用金额券' }).locator('.ant-select').click();
+  await page.locator('.ant-select-item-option', { hasText: '¥30.00 / ¥30.00' }).click();
+  await counter.locator('.ant-form-item', { hasText: '积分抵扣' }).locator('input').fill('200');
+  await counter.locator('.ant-radio-button-wrapper', { hasText: '支付宝' }).click();
+  await counter.getByTestId('payments-create').click();
+  const card = page.getByTestId('payments-order');
+  await expect(card.getByTestId('payments-qr')).toContainText('https://qr.alipay.com/stub');
+  await expect(card).toContainText('¥68.00');
+  await expect(card.getByText('待支付', { exact: true })).toBeVisible();
+  const mine = await rpc<{ orders: { number: string }[] }>(page, d, 'payments.listOrders', { search: '13900000004' });
+  expect(mine.orders).toHaveLength(1);
+  const order = mine.orders[0];
+  expect(alipay.trades.get(order.number)).toMatchObject({ amountFen: 6800, state: 'PRECREATED' });
+  alipay.scan(order.number);
+  alipay.pay(order.number);
+  await expect(card.getByText('已支付', { exact: true })).toBeVisible({ timeout: 60_000 });
+  const queried = alipay.requests.filter((r) => r.method === 'alipay.trade.query' && r.biz.out_trade_no === order.number);
+  expect(queried.length, alipay.requests.map((r) => r.method).join('\n')).toBeGreaterThan(0);
+  expect(queried.every((r) => r.signed)).toBe(true);
+}
+
 async function testConnection(card: Locator, outcome: '成功' | '失败'): Promise<void> {
   await card.getByTestId('credentials-test').click();
   await expect(card.getByTestId('payment-channel-summary').locator('tr', { hasText: '上次测试' })).toContainText(outcome);
 }
 
-test('both channels are set up in Settings; a WeChat Pay order is paid, found by polling and refunded; an unpaid one is closed at the timeout; the offline tag follows the gateway', async ({
+test('both channels are set up in Settings; a WeChat Pay order is paid, found by polling and refunded; an Alipay one is paid and found by polling; an unpaid one on each is closed at the timeout; the offline tag follows the gateway', async ({
   page,
   browser,
 }) => {
@@ -169,11 +203,25 @@ test('both channels are set up in Settings; a WeChat Pay order is paid, found by
       channel: 'wechat',
     });
     expect(wechat.orders.get(unpaid.number)).toMatchObject({ amount: 1900, state: 'NOTPAY' });
+    // The same on Alipay, scanned by the customer: now a trade at Alipay that only a close ends.
+    const lateAli = await rpc<{ id: string }>(page, d, 'drivers.add', { name: '周师傅', phone: '13900000003' });
+    const lateAliCoupon = await rpc<{ couponId: string }>(page, d, 'coupons.grant', { driverId: lateAli.id, amount: '30.00', key: 'e2e:pc:late-ali-coupon' });
+    const unpaidAli = await rpc<{ id: string; number: string }>(page, d, 'payments.createOrder', {
+      driverId: lateAli.id,
+      amount: '50.00',
+      couponId: lateAliCoupon.couponId,
+      channel: 'alipay',
+    });
+    expect(alipay.trades.get(unpaidAli.number)).toMatchObject({ amountFen: 2000, state: 'PRECREATED' });
+    alipay.scan(unpaidAli.number);
 
     // ── b. the counter sells ¥100.00 with a ¥30.00 coupon and 200 points on WeChat Pay ────────
     const buyer = await rpc<{ id: string }>(page, d, 'drivers.add', { name: '陈师傅', phone: '13900000001' });
     await rpc(page, d, 'coupons.grant', { driverId: buyer.id, amount: '30.00', key: 'e2e:pc:coupon' });
     await rpc(page, d, 'points.grant', { driverId: buyer.id, points: 500, key: 'e2e:pc:points' });
+    const aliBuyer = await rpc<{ id: string }>(page, d, 'drivers.add', { name: '吴师傅', phone: '13900000004' });
+    await rpc(page, d, 'coupons.grant', { driverId: aliBuyer.id, amount: '30.00', key: 'e2e:pc:ali-coupon' });
+    await rpc(page, d, 'points.grant', { driverId: aliBuyer.id, points: 500, key: 'e2e:pc:ali-points' });
     await page.getByRole('menuitem', { name: '钱包与账本' }).click();
     const counter = page.getByTestId('payments-counter');
     await expect(counter).toBeVisible();
@@ -201,6 +249,7 @@ test('both channels are set up in Settings; a WeChat Pay order is paid, found by
     const queried = wechat.requests.filter((r) => r.method === 'GET' && r.path.startsWith(`/v3/pay/transactions/out-trade-no/${order.number}`));
     expect(queried.length, wechat.requests.map((r) => `${r.method} ${r.path}`).join('\n')).toBeGreaterThan(0);
     expect(queried.every((r) => r.signed)).toBe(true);
+    await sellOnAlipayAndFindByPolling(page, d, alipay);
     await page.getByRole('tab', { name: '支付订单' }).click();
     const paidRow = page.getByTestId('payments-orders').locator('tr', { hasText: order.number });
     await expect(paidRow).toContainText('已支付');
@@ -246,6 +295,14 @@ test('both channels are set up in Settings; a WeChat Pay order is paid, found by
     await expect(drawer.getByTestId('payments-order-facts')).toContainText('已取消');
     await page.keyboard.press('Escape');
     await expect(drawer).toBeHidden();
+    // The scanned Alipay order went in the same minute job: closed by alipay.trade.close, its coupon back.
+    const unpaidAliRow = page.getByTestId('payments-orders').locator('tr', { hasText: unpaidAli.number });
+    await expect(unpaidAliRow).toContainText('已取消', { timeout: 60_000 });
+    expect(alipay.trades.get(unpaidAli.number)?.state).toBe('TRADE_CLOSED');
+    expect(alipay.requests.some((r) => r.method === 'alipay.trade.close' && r.biz.out_trade_no === unpaidAli.number && r.signed)).toBe(true);
+    expect(() => alipay.pay(unpaidAli.number)).toThrow(/closed/);
+    const lateAliWallet = await rpc<{ coupons: { couponId: string; remaining: { yuan: string } }[] }>(page, d, 'wallet.show', { driverId: lateAli.id });
+    expect(lateAliWallet.coupons.find((c) => c.couponId === lateAliCoupon.couponId)?.remaining.yuan).toBe('30.00');
 
     // ── d. the gateway becomes unreachable: the header says so after a failed call, and stops once it answers ──
     await expect(page.getByTestId('channel-offline-tag')).toHaveCount(0);

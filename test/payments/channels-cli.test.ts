@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, tempDir } from '../helpers';
+import { AlipayStub, APP_ID, makeAlipayKeys, type AlipayStubKeys } from './alipay-stub';
 import { APPID, MCHID, MERCHANT_SERIAL, makeStubKeys, PLATFORM_SERIAL, WechatStub, type StubKeys } from './wechat-stub';
 
 /**
@@ -13,7 +15,9 @@ import { APPID, MCHID, MERCHANT_SERIAL, makeStubKeys, PLATFORM_SERIAL, WechatStu
  * with no notification reaching the depot, and `order confirm` (查询订单) books it once; a refund
  * goes through the adjustment and refund task to the gateway; an order left unpaid past
  * payments.orderTimeoutMs (1 min, the least the config allows) is closed at the gateway by the
- * timeout run and cancelled with its coupon and points back. No secret is ever printed.
+ * timeout run and cancelled with its coupon and points back. No secret is ever printed. The same
+ * cycle runs again on the alipay channel against the local Alipay gateway (alipay-stub.ts), whose
+ * unpaid order is scanned first so that a trade exists for the timeout to close.
  *
  * The stub answers on this process's event loop, so the CLI is run asynchronously here (helpers'
  * cli() blocks the loop while its child runs, and the child would wait on the stub forever).
@@ -61,13 +65,21 @@ function depotdesk(args: string[]): Promise<Run> {
 let keys: StubKeys;
 let keyDir: string;
 let stub: WechatStub;
+let alipayKeys: AlipayStubKeys;
+let alipay: AlipayStub;
 beforeAll(async () => {
-  keyDir = tempDir('depotdesk-channels-cli-keys-');
+  // The stubs' keys live as long as the file's tests (tempDir's folders go after each test).
+  keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'depotdesk-channels-cli-keys-'));
   keys = makeStubKeys(keyDir);
   stub = await WechatStub.start(keys);
+  fs.mkdirSync(path.join(keyDir, 'alipay'));
+  alipayKeys = makeAlipayKeys(path.join(keyDir, 'alipay'));
+  alipay = await AlipayStub.start(alipayKeys);
 });
 afterAll(async () => {
   await stub.stop();
+  await alipay.stop();
+  fs.rmSync(keyDir, { recursive: true, force: true });
 });
 
 const pem = (file: string) => fs.readFileSync(file, 'utf8');
@@ -89,13 +101,17 @@ interface Wallet {
   coupons: { couponId: string; remaining: { yuan: string } }[];
 }
 
-/** A depot set up through the CLI: config pointing WeChat Pay at the stub, an admin, a second supervisor. */
+/** A depot set up through the CLI: config pointing WeChat Pay at its stub and trusting the Alipay stub's CA, an admin, a second supervisor. */
 async function setUpDepot(): Promise<{ dir: string; as: (who: string) => string[] }> {
   const dir = tempDir('depotdesk-channels-cli-');
+  const alipayCa = path.join(keyDir, 'alipay_ca.pem');
+  if (!fs.existsSync(alipayCa)) fs.writeFileSync(alipayCa, alipayKeys.tlsCert);
   const config = {
     payments: {
       orderTimeoutMs: ORDER_TIMEOUT_MS,
       wechat: { apiBaseUrl: stub.url, caFile: keys.caFile, notifyUrl: 'https://depot.example.com/notify/wechat', timeoutMs: 10_000 },
+      // Alipay's gateway address comes with the credentials; the config only trusts the stub's certificate.
+      alipay: { caFile: alipayCa, timeoutMs: 10_000 },
     },
   };
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
@@ -109,7 +125,7 @@ async function setUpDepot(): Promise<{ dir: string; as: (who: string) => string[
 
 async function ok<T>(args: string[]): Promise<T> {
   const r = await depotdesk(args);
-  expect(r.code, `depotdesk ${args.join(' ')}: ${r.stderr}`).toBe(0);
+  expect(r.code, `depotdesk ${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(0);
   return r.json<T>();
 }
 
@@ -213,3 +229,94 @@ describe('the full payment cycle through the depotdesk CLI against the WeChat Pa
     expect(everything.includes(pemBody(pem(keys.merchantKeyFile))), 'a command printed the merchant private key').toBe(false);
   }, 300_000);
 });
+
+async function storeAndTestAlipayCredentials(dir: string, as: string[]): Promise<void> {
+  const file = path.join(dir, 'alipay-credentials.json');
+  const creds = {
+    settings: { appId: APP_ID, gateway: `${alipay.url}/gateway.do` },
+    // The private key as Alipay's key tool writes it (bare base64), Alipay's public key as PEM.
+    secrets: { appPrivateKey: alipayKeys.appPrivateBare, alipayPublicKey: alipayKeys.alipayPublicPem },
+  };
+  fs.writeFileSync(file, JSON.stringify(creds), { mode: 0o600 });
+  const saved = await ok<{ version: number; summary: Record<string, string> }>(['payments', 'channel', 'set', 'alipay', '--from-file', file, ...as]);
+  expect(saved).toMatchObject({ version: 1, summary: { appId: APP_ID, gateway: `${alipay.url}/gateway.do` } });
+  fs.rmSync(file);
+
+  const before = alipay.requests.length;
+  const tested = await ok<{ testOk: boolean; testMessage: string }>(['payments', 'channel', 'test', 'alipay', ...as]);
+  expect(tested.testOk, tested.testMessage).toBe(true);
+  // The test was a signed call the gateway verified (app_id, timestamp and RSA2 signature), not a guess.
+  expect(alipay.requests.slice(before).length).toBeGreaterThan(0);
+  expect(alipay.requests.slice(before).every((r) => r.signed)).toBe(true);
+  const shown = await depotdesk(['payments', 'channel', 'show', '--data-dir', dir, '--as', 'cw.admin']);
+  expect(shown.code, shown.stderr).toBe(0);
+  expect(shown.stdout).toMatch(/alipay: alipay \(settings\)\s+online/);
+}
+
+describe('the full payment cycle through the depotdesk CLI against the Alipay stub', () => {
+  it('credentials stored and tested; paid → confirmed by query once → refunded at the gateway; scanned but unpaid → closed at the gateway at the timeout → coupon and points restored', async () => {
+    const { dir, as } = await setUpDepot();
+    const admin = as('cw.admin');
+    await storeAndTestAlipayCredentials(dir, admin);
+
+    // The order left unpaid is made first and scanned (now a trade at Alipay, which only a close ends).
+    const late = await driverWithCoupon(admin, '周师傅', '13800000012');
+    const unpaid = await ok<Order>(['order', 'create', '--driver', late.driverId, '--amount', '100.00', '--coupon', late.couponId, '--points', '200', '--channel', 'alipay', ...admin]); // prettier-ignore
+    const unpaidAt = Date.now();
+    expect(alipay.trades.get(unpaid.number)).toMatchObject({ amountFen: 6800, state: 'PRECREATED' });
+    alipay.scan(unpaid.number);
+
+    // Scanned and paid at the gateway; no notification reaches the depot. Asking the gateway books it, once.
+    const buyer = await driverWithCoupon(admin, '吴师傅', '13800000011');
+    const order = await ok<Order>(['order', 'create', '--driver', buyer.driverId, '--amount', '100.00', '--coupon', buyer.couponId, '--points', '200', '--channel', 'alipay', ...admin]); // prettier-ignore
+    expect(order).toMatchObject({ state: 'PENDING_PAYMENT', payable: { yuan: '68.00' }, coupon: { amount: { yuan: '30.00' } }, points: 200 });
+    expect(alipay.trades.get(order.number)).toMatchObject({ amountFen: 6800, state: 'PRECREATED' });
+    alipay.scan(order.number);
+    alipay.pay(order.number);
+    const first = await ok<{ outcome: string; order: Order }>(['order', 'confirm', order.number, '--via', 'query', ...admin]);
+    expect(first).toMatchObject({ outcome: 'paid', order: { state: 'PAID' } });
+    expect(alipay.requests.some((r) => r.method === 'alipay.trade.query' && r.biz.out_trade_no === order.number && r.signed)).toBe(true);
+    const again = await ok<{ outcome: string; order: Order }>(['order', 'confirm', order.number, ...admin]);
+    expect(again).toMatchObject({ outcome: 'duplicate', order: { state: 'PAID' } });
+    expect((await ok<Wallet>(['wallet', 'show', '--driver', buyer.driverId, ...admin])).balance.yuan).toBe('100.00');
+
+    // A refund of ¥20.00: opened by the admin, approved by another supervisor, sent by the refund task.
+    const adj = await ok<{ id: string }>(['adjustment', 'create', '--order', order.id, '--amount', '20.00', '--reason', '多充退回', ...admin]);
+    await ok(['adjustment', 'approve', adj.id, '--note', '核实无误', ...as('cw.sup')]);
+    const run = await ok<{ processed: { id: string; state: string }[] }>(['refund-task', 'run', ...admin]);
+    expect(run.processed.map((p) => p.state)).toEqual(['completed']);
+    expect([...alipay.refunds.values()]).toEqual([expect.objectContaining({ outTradeNo: order.number, amountFen: 2000 })]);
+    expect(alipay.trades.get(order.number)).toMatchObject({ state: 'TRADE_SUCCESS', refundedFen: 2000 });
+    expect((await ok<Wallet>(['wallet', 'show', '--driver', buyer.driverId, ...admin])).balance.yuan).toBe('80.00');
+
+    await expireAtTheGateway(as, { number: unpaid.number, driverId: late.driverId, couponId: late.couponId, at: unpaidAt });
+    // The paid order is untouched by the timeout.
+    expect((await ok<Order>(['order', 'show', order.number, ...admin])).state).toBe('PAID');
+
+    const verify = await depotdesk(['ledger', 'verify', '--data-dir', dir]);
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    expect(printed.join('\n').includes(alipayKeys.appPrivateBare.slice(40, 120)), 'a command printed the app private key').toBe(false);
+  }, 300_000);
+});
+
+/** The scanned, unpaid Alipay order: left alone before its minute, then closed at the gateway and cancelled by a supervisor's `order expire`. */
+async function expireAtTheGateway(as: (who: string) => string[], unpaid: { number: string; driverId: string; couponId: string; at: number }): Promise<void> {
+  const sup = as('cw.sup');
+  if (Date.now() - unpaid.at < ORDER_TIMEOUT_MS - 15_000) {
+    const early = await ok<{ cancelled: unknown[] }>(['order', 'expire', ...sup]);
+    expect(early.cancelled).toEqual([]);
+    expect(alipay.trades.get(unpaid.number)?.state).toBe('WAIT_BUYER_PAY');
+  }
+  await new Promise((r) => setTimeout(r, Math.max(0, unpaid.at + ORDER_TIMEOUT_MS + 2_000 - Date.now())));
+  const expired = await ok<{ cancelled: { number: string; gateway: string; restoredCouponFen: number; restoredPoints: number }[] }>(['order', 'expire', ...sup]); // prettier-ignore
+  expect(expired.cancelled).toEqual([expect.objectContaining({ number: unpaid.number, gateway: 'closed', restoredCouponFen: 3000, restoredPoints: 200 })]);
+  // Closed by alipay.trade.close (a scanned QR is a trade; ACQ.TRADE_NOT_EXIST would leave it WAIT_BUYER_PAY).
+  expect(alipay.trades.get(unpaid.number)?.state).toBe('TRADE_CLOSED');
+  expect(alipay.requests.some((r) => r.method === 'alipay.trade.close' && r.biz.out_trade_no === unpaid.number && r.signed)).toBe(true);
+  expect(() => alipay.pay(unpaid.number)).toThrow(/closed/);
+  expect((await ok<Order>(['order', 'show', unpaid.number, ...sup])).state).toBe('CANCELLED');
+  const back = await ok<Wallet>(['wallet', 'show', '--driver', unpaid.driverId, ...sup]);
+  expect(back.points).toBe(500);
+  expect(back.coupons.find((c) => c.couponId === unpaid.couponId)?.remaining.yuan).toBe('30.00');
+  expect(back.balance.yuan).toBe('0.00');
+}
