@@ -86,7 +86,7 @@ export interface CloseResult {
 
 /** A day's statement fetched from the gateway, as the reconciliation importers take a file. */
 export interface StatementDownload {
-  /** A name the importers recognise (…​.csv.gz for a WeChat trade bill, …​.zip for Alipay). */
+  /** A name the importers recognise (….csv.gz for a WeChat trade bill, ….zip for Alipay). */
   fileName: string;
   bytes: Buffer;
 }
