@@ -121,16 +121,17 @@ function leadingMethod(head: Buffer): string | null {
 }
 
 /**
- * Reads the body within its limit (bodyLimit: 1 MB unless the body's leading method takes more).
- * A body over its limit is refused once it has been read to its end (and dropped), so the client,
- * still sending, receives the answer instead of a reset connection. Returns the text and the
- * method the limit was widened for, if it was.
+ * Reads the body within its limit (bodyLimit: 1 MB unless the body's leading method takes more;
+ * `fixed`: exactly that many bytes, for a body that is not a contract call). A body over its limit
+ * is refused once it has been read to its end (and dropped), so the client, still sending,
+ * receives the answer instead of a reset connection. Returns the text and the method the limit was
+ * widened for, if it was.
  */
-function readBody(req: http.IncomingMessage): Promise<{ text: string; widenedFor: string | null }> {
+function readBody(req: http.IncomingMessage, fixed?: number): Promise<{ text: string; widenedFor: string | null }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let limit = MAX_BODY;
+    let limit = fixed ?? MAX_BODY;
     let widenedFor: string | null = null;
     let refused: BodyTooLarge | null = null;
     req.on('data', (chunk: Buffer) => {
@@ -138,13 +139,18 @@ function readBody(req: http.IncomingMessage): Promise<{ text: string; widenedFor
       size += chunk.length;
       chunks.push(chunk);
       if (size <= limit) return;
-      const method = widenedFor === null ? leadingMethod(Buffer.concat(chunks).subarray(0, 512)) : null;
+      const method = widenedFor === null && fixed === undefined ? leadingMethod(Buffer.concat(chunks).subarray(0, 512)) : null;
       if (method !== null && bodyLimit(method) > limit) {
         widenedFor = method;
         limit = bodyLimit(method);
         if (size <= limit) return;
       }
-      const allowed = widenedFor ? `${widenedFor} takes at most ${limit / MB} MB` : `at most ${MAX_BODY / MB} MB (a statement file goes through recon.import)`;
+      const allowed =
+        fixed !== undefined
+          ? `at most ${fixed / 1024} kB`
+          : widenedFor
+            ? `${widenedFor} takes at most ${limit / MB} MB`
+            : `at most ${MAX_BODY / MB} MB (a statement file goes through recon.import)`;
       refused = new BodyTooLarge(`request body too large: ${allowed}`);
       chunks.length = 0;
     });
@@ -264,21 +270,6 @@ const NOTIFY_PATHS: ReadonlyMap<string, PaymentChannel> = new Map([
 /** A notification is a few kB (WeChat's encrypted resource, Alipay's form); anything far larger is not one. */
 const MAX_NOTIFY_BODY = 64 * 1024;
 
-/** The raw body, up to `max` bytes; a larger one is read to its end and dropped (BodyTooLarge). */
-function readSmallBody(req: http.IncomingMessage, max: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= max) chunks.push(chunk);
-    });
-    req.on('end', () => (size > max ? reject(new BodyTooLarge(`request body too large: at most ${max / 1024} kB`)) : resolve(Buffer.concat(chunks).toString('utf8'))));
-    req.on('error', reject);
-    req.on('close', () => reject(new Error('the client closed the request before its end')));
-  });
-}
-
 /**
  * POST /notify/<channel>: the raw body and the headers go to the channel's provider, which
  * verifies the signature before anything is read (payments answerNotification); the answer is in
@@ -291,7 +282,7 @@ async function handleNotifyRoute(app: AppContext, pathname: string, req: http.In
   if (req.method !== 'POST') return send(res, 405, { ok: false, error: { code: 'invalid_input', message: `${req.method} not allowed on ${pathname}` } });
   let body: string;
   try {
-    body = await readSmallBody(req, MAX_NOTIFY_BODY);
+    body = (await readBody(req, MAX_NOTIFY_BODY)).text;
   } catch (e) {
     if (!(e instanceof BodyTooLarge)) throw e;
     return send(res, 413, { code: 'FAIL', message: e.message });

@@ -1,4 +1,4 @@
-import { exchange, NoAnswer, type ByteAnswer } from './gateway-http';
+import { exchange, NoAnswer, type ByteAnswer, type ByteRequest } from './gateway-http';
 
 export { NoAnswer };
 
@@ -14,15 +14,8 @@ export interface HttpAnswer {
   body: string;
 }
 
-export interface HttpOptions {
-  method: 'GET' | 'POST';
-  url: URL;
-  headers: Record<string, string>;
-  body: string;
-  timeoutMs: number;
-  /** Extra trusted CA certificate(s), PEM. */
-  ca?: string;
-}
+/** A request to WeChat Pay: gateway-http's, with this module's answer size limit. */
+export type HttpOptions = Omit<ByteRequest, 'maxBytes'>;
 
 const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
