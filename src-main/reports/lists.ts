@@ -9,6 +9,7 @@ import { iterateOrders, ORDER_STATES, PAYMENT_CHANNELS, type OrderRow } from '..
 import { listAdjustments, listTasks, ADJUSTMENT_STATES, REFUND_TASK_STATES, type AdjustmentRow, type RefundTaskRow } from '../refunds';
 import { iterateSessions, SESSION_STATES, type SessionListRow } from '../sessions';
 import type { Locale } from './workbooks';
+import { exportWording } from './wording';
 
 /**
  * Export on every list: what a list page shows with its current filters, every matching row (not
@@ -74,6 +75,7 @@ export function maskPhone(phone: string): string {
 const H = (locale: Locale, zh: string, en: string) => (locale === 'zh-CN' ? zh : en);
 
 function sessionsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.sessions>, l: Locale): ListExport<SessionListRow> {
+  const w = exportWording(l);
   const contacts = new Map<string, { name: string; phone: string }>();
   const who = (id: string | null) => {
     if (!id) return '';
@@ -85,7 +87,7 @@ function sessionsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.session
     rows: iterateSessions(app, { state: f.state, chargerId: f.chargerId, driverId: f.driverId, ...bounds(app, f) }),
     columns: [
       { header: H(l, '会话', 'Session'), kind: 'text', value: (s) => s.id, width: 28 },
-      { header: H(l, '状态', 'State'), kind: 'text', value: (s) => s.state },
+      { header: H(l, '状态', 'State'), kind: 'text', value: (s) => w.label('sessions.state.', s.state) },
       { header: H(l, '充电桩', 'Charger'), kind: 'text', value: (s) => `${s.chargerId}/${s.connectorId}` },
       { header: H(l, '司机', 'Driver'), kind: 'text', value: (s) => who(s.driverId), width: 24 },
       { header: H(l, '开始', 'Started'), kind: 'datetime', value: (s) => s.startedAt, width: 20 },
@@ -100,12 +102,13 @@ function sessionsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.session
 }
 
 function ordersExport(app: AppContext, f: z.output<typeof LIST_FILTERS.orders>, l: Locale): ListExport<OrderRow & { driverName: string; driverPhone: string }> {
+  const w = exportWording(l);
   return {
     rows: iterateOrders(app, { state: f.state, channel: f.channel, driverId: f.driverId, search: f.search, ...bounds(app, f) }),
     columns: [
       { header: H(l, '订单号', 'Order'), kind: 'text', value: (o) => o.number, width: 22 },
-      { header: H(l, '状态', 'State'), kind: 'text', value: (o) => o.state },
-      { header: H(l, '渠道', 'Channel'), kind: 'text', value: (o) => o.channel },
+      { header: H(l, '状态', 'State'), kind: 'text', value: (o) => w.label('payments.state.', o.state) },
+      { header: H(l, '渠道', 'Channel'), kind: 'text', value: (o) => w.label('payments.channel.', o.channel) },
       { header: H(l, '司机', 'Driver'), kind: 'text', value: (o) => `${o.driverName} ${maskPhone(o.driverPhone)}`, width: 24 },
       { header: H(l, '创建时间', 'Created'), kind: 'datetime', value: (o) => o.createdAt, width: 20 },
       { header: H(l, '支付时间', 'Paid'), kind: 'datetime', value: (o) => o.paidAt, width: 20 },
@@ -119,12 +122,13 @@ function ordersExport(app: AppContext, f: z.output<typeof LIST_FILTERS.orders>, 
 
 function statementExport(app: AppContext, f: z.output<typeof LIST_FILTERS.statement>, l: Locale): ListExport<StatementLine> {
   const s = driverStatement(app, { driverId: f.driverId, from: f.from, to: f.to, limit: BIG });
+  const w = exportWording(l);
   return {
     rows: s.lines,
     columns: [
       { header: H(l, '时间', 'At'), kind: 'datetime', value: (x) => x.at, width: 20 },
-      { header: H(l, '类型', 'Code'), kind: 'text', value: (x) => x.code },
-      { header: H(l, '账户', 'Account'), kind: 'text', value: (x) => x.account },
+      { header: H(l, '类型', 'Code'), kind: 'text', value: (x) => w.transferCode(x.code) },
+      { header: H(l, '账户', 'Account'), kind: 'text', value: (x) => w.account(x.account) },
       { header: H(l, '变动', 'Change'), kind: 'money', value: (x) => (x.unit === 'CNY' ? x.amount : null), total: true },
       { header: H(l, '余额', 'Balance'), kind: 'money', value: (x) => (x.unit === 'CNY' ? x.balanceAfter : null) },
       { header: H(l, '批次', 'Batch'), kind: 'int', value: (x) => x.batch },
@@ -134,12 +138,13 @@ function statementExport(app: AppContext, f: z.output<typeof LIST_FILTERS.statem
 }
 
 function refundTasksExport(app: AppContext, f: z.output<typeof LIST_FILTERS.refund_tasks>, l: Locale): ListExport<RefundTaskRow> {
+  const w = exportWording(l);
   return {
     rows: listTasks(app, { state: f.state, limit: BIG }),
     columns: [
       { header: H(l, '任务', 'Task'), kind: 'text', value: (t) => t.id, width: 28 },
-      { header: H(l, '状态', 'State'), kind: 'text', value: (t) => t.state },
-      { header: H(l, '渠道', 'Channel'), kind: 'text', value: (t) => t.channel },
+      { header: H(l, '状态', 'State'), kind: 'text', value: (t) => w.label('refunds.task.state.', t.state) },
+      { header: H(l, '渠道', 'Channel'), kind: 'text', value: (t) => w.label('payments.channel.', t.channel) },
       { header: H(l, '订单号', 'Order'), kind: 'text', value: (t) => t.orderNumber, width: 22 },
       { header: H(l, '金额', 'Amount'), kind: 'money', value: (t) => t.amount, total: true },
       { header: H(l, '尝试', 'Attempts'), kind: 'int', value: (t) => t.attempts },
@@ -154,11 +159,12 @@ function adjustmentsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.adju
   const rows = listAdjustments(app, { state: f.state, limit: BIG });
   const names = operatorNames(app, [...new Set(rows.flatMap((a) => [a.createdBy, a.resolvedBy]).filter((x): x is string => Boolean(x)))]);
   const who = (id: string | null) => (id ? (names.get(id) ?? id) : '');
+  const w = exportWording(l);
   return {
     rows,
     columns: [
       { header: H(l, '编号', 'Number'), kind: 'text', value: (a) => a.id, width: 28 },
-      { header: H(l, '状态', 'State'), kind: 'text', value: (a) => a.state },
+      { header: H(l, '状态', 'State'), kind: 'text', value: (a) => w.label('refunds.adj.state.', a.state) },
       { header: H(l, '对象', 'For'), kind: 'text', value: (a) => a.sessionId ?? a.orderId, width: 28 },
       { header: H(l, '金额', 'Amount'), kind: 'money', value: (a) => a.amount, total: true },
       { header: H(l, '原因', 'Reason'), kind: 'text', value: (a) => a.reason, width: 30 },
@@ -171,12 +177,13 @@ function adjustmentsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.adju
 }
 
 function alertsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.alerts>, l: Locale): ListExport<Alert> {
+  const w = exportWording(l);
   return {
     rows: listAlerts(app, { open: f.open, search: f.search, level: f.level, ...bounds(app, f), limit: BIG, offset: 0 }).items,
     columns: [
-      { header: H(l, '级别', 'Level'), kind: 'text', value: (a) => a.level },
+      { header: H(l, '级别', 'Level'), kind: 'text', value: (a) => w.label('alerts.level.', a.level) },
       { header: H(l, '代码', 'Code'), kind: 'text', value: (a) => a.code, width: 26 },
-      { header: H(l, '内容', 'Message'), kind: 'text', value: (a) => a.message, width: 60 },
+      { header: H(l, '内容', 'Message'), kind: 'text', value: (a) => w.alert(a), width: 60 },
       { header: H(l, '次数', 'Count'), kind: 'int', value: (a) => a.count },
       { header: H(l, '首次', 'First'), kind: 'datetime', value: (a) => a.raisedAt, width: 20 },
       { header: H(l, '最近', 'Last'), kind: 'datetime', value: (a) => a.lastRaisedAt, width: 20 },
@@ -189,12 +196,13 @@ function alertsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.alerts>, 
 }
 
 function jobsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.jobs>, l: Locale): ListExport<JobSummary> {
+  const w = exportWording(l);
   return {
     rows: listJobs(app, { ...f, limit: BIG, offset: 0 }).items,
     columns: [
       { header: H(l, '任务', 'Job'), kind: 'text', value: (j) => j.id, width: 28 },
-      { header: H(l, '类型', 'Kind'), kind: 'text', value: (j) => j.kind, width: 24 },
-      { header: H(l, '状态', 'State'), kind: 'text', value: (j) => j.state },
+      { header: H(l, '类型', 'Kind'), kind: 'text', value: (j) => w.label('jobs.kind.', j.kind), width: 24 },
+      { header: H(l, '状态', 'State'), kind: 'text', value: (j) => w.label('jobs.state.', j.state) },
       { header: H(l, '尝试', 'Attempt'), kind: 'int', value: (j) => j.attempt },
       { header: H(l, '计划时间', 'Scheduled'), kind: 'datetime', value: (j) => j.scheduledAt, width: 20 },
       { header: H(l, '最近错误', 'Last error'), kind: 'text', value: (j) => j.lastError, width: 40 },
@@ -203,16 +211,17 @@ function jobsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.jobs>, l: L
 }
 
 function auditExport(app: AppContext, f: z.output<typeof LIST_FILTERS.audit>, l: Locale): ListExport<AuditEntry> {
+  const w = exportWording(l);
   return {
     rows: iterateAudit(app, bounds(app, f)),
     columns: [
       { header: H(l, '序号', 'Id'), kind: 'int', value: (a) => a.id },
       { header: H(l, '时间', 'At'), kind: 'datetime', value: (a) => a.at, width: 20 },
-      { header: H(l, '操作员', 'Operator'), kind: 'text', value: (a) => a.operatorName },
-      { header: H(l, '来源', 'Transport'), kind: 'text', value: (a) => a.transport },
+      { header: H(l, '操作员', 'Operator'), kind: 'text', value: (a) => a.operatorName ?? w.label('audit.', 'system') },
+      { header: H(l, '来源', 'Transport'), kind: 'text', value: (a) => w.label('audit.transport.', a.transport) },
       { header: H(l, '操作', 'Method'), kind: 'text', value: (a) => a.method, width: 26 },
       { header: H(l, '输入', 'Input'), kind: 'text', value: (a) => a.inputSummary, width: 50 },
-      { header: H(l, '结果', 'Result'), kind: 'text', value: (a) => a.result },
+      { header: H(l, '结果', 'Result'), kind: 'text', value: (a) => (a.result === 'ok' ? w.label('audit.result.', 'ok') : w.label('error.', a.result)) },
     ],
   };
 }

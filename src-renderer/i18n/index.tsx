@@ -3,40 +3,18 @@ import { App as AntApp, ConfigProvider } from 'antd';
 import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
 import 'dayjs/locale/en';
-import { zhCN, type Dictionary, type I18nKey } from './zh-CN';
-import { enUS } from './en-US';
+import { LOCALES, wordingFor, type Locale, type Wording } from './wording';
 import { ANTD_LOCALES } from './antd-locales';
 
-export type { I18nKey } from './zh-CN';
-export type Locale = 'zh-CN' | 'en-US';
-export const LOCALES: readonly Locale[] = ['zh-CN', 'en-US'];
+export type { I18nKey, Locale } from './wording';
+export { LOCALES, wordingFor } from './wording';
 
-const dictionaries: Record<Locale, Dictionary> = { 'zh-CN': zhCN, 'en-US': enUS };
 const dayjsLocales = { 'zh-CN': 'zh-cn', 'en-US': 'en' } as const;
 const STORAGE_KEY = 'depotdesk.locale';
 
-type Params = Record<string, string | number>;
-
-export interface I18n {
+export interface I18n extends Wording {
   locale: Locale;
   setLocale(locale: Locale): void;
-  t(key: I18nKey, params?: Params): string;
-  /** For keys built at run time (figure labels, error codes): the text, or undefined if absent. */
-  maybe(key: string, params?: Params): string | undefined;
-}
-
-function interpolate(text: string, params?: Params): string {
-  if (!params) return text;
-  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
-}
-
-/** The dictionary lookups of one language, outside React (tests, and the provider below). */
-export function wordingFor(locale: Locale): Pick<I18n, 't' | 'maybe'> {
-  const dict = dictionaries[locale];
-  return {
-    t: (key, params) => interpolate(dict[key], params),
-    maybe: (key, params) => (Object.hasOwn(dict, key) ? interpolate(dict[key as I18nKey], params) : undefined),
-  };
 }
 
 function initialLocale(): Locale {

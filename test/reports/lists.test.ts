@@ -1,6 +1,7 @@
 import ExcelJS from 'exceljs';
 import { describe, expect, test } from 'vitest';
 import { listSessions, type SessionView } from '../../src-main/sessions';
+import { raiseAlert } from '../../src-main/alerts';
 import { runExport } from '../../src-main/reports';
 import { addOperator, call, ok } from '../helpers';
 import { at, startSessionDepot } from '../sessions/helpers';
@@ -45,6 +46,38 @@ describe('export on every list', () => {
     expect(row.getCell(8).value).toBe(paid.items[0].amountFen! / 100);
     expect(row.getCell(5).value).toBeInstanceOf(Date);
     expect(ws.getRow(4).getCell(8).value).toMatchObject({ formula: 'SUM(H2:H3)' });
+  });
+
+  test('an export says what the list on screen says, in the language asked: states, channels, alerts and audit results in words', async () => {
+    const depot = await startSessionDepot();
+    const { app } = depot;
+    const cp = await depot.charger('CP-1');
+    const driver = depot.driver({ topUpYuan: 100 });
+    const s = await ok<SessionView>(app, depot.operator, 'sessions.start', { chargerId: 'CP-1', connectorId: 1, driver: driver.id, prepay: '5.00' });
+    const tx = await cp.startTransaction(1, s.idTag, 0, at('10:00'));
+    await cp.stopTransaction(tx, 6_000, at('10:30'));
+    await depot.settle();
+    raiseAlert(app, {
+      code: 'sessions_unsettled',
+      level: 'warning',
+      message: '3 finished sessions are still unsettled after the sweep (threshold 2)',
+      subject: 'sessions:unsettled',
+      details: { count: 3, threshold: 2 },
+    });
+    const sheet = async (list: string, locale: 'zh-CN' | 'en-US', who = depot.operator) => {
+      const e = await ok<{ id: string }>(app, who, 'reports.export', { kind: 'list', list, locale });
+      return read(`${app.paths.dataDir}/${(await runExport(app, e.id)).path}`);
+    };
+    expect((await sheet('sessions', 'zh-CN')).getRow(2).getCell(2).value).toBe('已支付');
+    expect((await sheet('sessions', 'en-US')).getRow(2).getCell(2).value).toBe('Paid');
+    const alerts = await sheet('alerts', 'zh-CN');
+    expect(alerts.getRow(2).getCell(1).value).toBe('警告');
+    expect(alerts.getRow(2).getCell(3).value).toBe('结算清扫后仍有 3 笔已结束的充电订单未结算（告警阈值 2 笔）');
+    const sup = await addOperator(app, 'supervisor', 'sup-words');
+    const audit = await sheet('audit', 'zh-CN', sup);
+    const results = audit.getColumn(7).values.slice(2);
+    expect(results).toContain('成功');
+    expect(results).not.toContain('ok');
   });
 
   test('a misspelt filter key is refused naming it, before any job; the audit log is for supervisors', async () => {

@@ -1,5 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { domainFolders, folderCycles, folderOf, importEdges, REPO_ROOT, type ImportEdge } from './graph';
+import { domainFolders, folderCycles, folderOf, importEdges, mainSources, REPO_ROOT, type ImportEdge } from './graph';
 
 /**
  * The shape of src-main, held by tests (docs/architecture.md draws it):
@@ -76,4 +78,58 @@ describe('the boundaries of src-main', () => {
     expect(primitives.filter((name) => name in engine)).toEqual(primitives);
     expect(primitives.filter((name) => name in ledger)).toEqual([]);
   });
+
+  it('the core takes from the renderer only its wording (dictionaries and wording helpers), and that wording needs no React, antd or browser', () => {
+    const ALLOWED = ['src-renderer/i18n/wording.ts', 'src-renderer/lib/alertText.ts', 'src-renderer/lib/accounts.ts'];
+    // The scan sees what the rule forbids: the provider beside the dictionaries loads antd and React.
+    expect(runtimeImports(path.join(REPO_ROOT, 'src-renderer/i18n/index.tsx'))).toEqual(expect.arrayContaining(['antd', 'react', 'src-renderer/i18n/wording.ts']));
+    const taken = new Set<string>();
+    for (const file of mainSources()) {
+      for (const dep of runtimeImports(path.join(REPO_ROOT, 'src-main', file))) if (dep.startsWith('src-renderer/')) taken.add(`${dep} (from src-main/${file})`);
+    }
+    const offences = [...taken].filter((t) => !ALLOWED.includes(t.split(' ')[0]));
+    expect(offences).toEqual([]);
+    expect([...taken].length).toBeGreaterThan(0);
+    // What those modules load at run time, followed through the renderer: plain modules and dayjs only.
+    const seen = new Set<string>();
+    const queue = [...ALLOWED];
+    const packages = new Set<string>();
+    while (queue.length > 0) {
+      const next = queue.pop()!;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      for (const dep of runtimeImports(path.join(REPO_ROOT, next))) {
+        if (dep.startsWith('src-')) queue.push(dep);
+        else packages.add(dep.split('/')[0]);
+      }
+    }
+    expect([...packages].filter((p) => p !== 'dayjs')).toEqual([]);
+    expect([...seen].every((f) => f.endsWith('.ts'))).toBe(true);
+  });
 });
+
+/**
+ * The modules a file loads at run time (type-only imports are erased): repository paths for relative
+ * imports ('src-renderer/lib/format.ts'), package specifiers otherwise.
+ */
+function runtimeImports(file: string): string[] {
+  const source = fs.readFileSync(file, 'utf8');
+  const out: string[] = [];
+  for (const m of source.matchAll(/^(?:import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?'([^']+)'/gm)) {
+    if (m[1]) continue;
+    const spec = m[2];
+    if (!spec.startsWith('.')) {
+      out.push(spec);
+      continue;
+    }
+    const base = path.resolve(path.dirname(file), spec.replace(/\.js$/, ''));
+    const found = ['.ts', '.tsx', '/index.ts', '/index.tsx'].map((ext) => base + ext).find((f) => fs.existsSync(f));
+    out.push(
+      path
+        .relative(REPO_ROOT, found ?? base)
+        .split(path.sep)
+        .join('/'),
+    );
+  }
+  return out;
+}

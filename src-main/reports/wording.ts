@@ -1,0 +1,42 @@
+import { wordingFor, type Wording } from '../../src-renderer/i18n/wording';
+import { alertText } from '../../src-renderer/lib/alertText';
+import { accountLabel, transferCodeLabel } from '../../src-renderer/lib/accounts';
+import type { Locale } from './workbooks';
+
+/**
+ * The screens' words in the exports (issue 16): an exported list says 已支付, 微信支付, 钱包 and
+ * the alert's sentence where the list on screen does, in the language of the export, from the same
+ * dictionaries and wording helpers as the screens (src-renderer/i18n/wording.ts,
+ * src-renderer/lib/alertText.ts, src-renderer/lib/accounts.ts) — one wording, not a copy that
+ * drifts. These are the only renderer modules the core may import; they are plain data and
+ * functions (test/structure/boundaries.test.ts). A code the dictionary does not know is written as
+ * it is, never hidden.
+ */
+
+export interface ExportWording {
+  /** The label of `code` under a dictionary prefix ('sessions.state.' + 'PAID' → 已支付), else the code. */
+  label(prefix: string, code: string | null | undefined): string;
+  /** An alert as the alerts list words it (its code and details), else the core's message. */
+  alert(a: { code: string; message: string; details?: Record<string, unknown> }): string;
+  /** A ledger account by its meaning (driver:…:wallet → 钱包), else its id. */
+  account(id: string): string;
+  /** A transfer code's label (topup → 充值), else the code. */
+  transferCode(code: string): string;
+}
+
+const cache = new Map<Locale, ExportWording>();
+
+function make(w: Wording): ExportWording {
+  return {
+    label: (prefix, code) => (code ? (w.maybe(`${prefix}${code}`) ?? code) : ''),
+    alert: (a) => alertText(w, a),
+    account: (id) => accountLabel(id, w),
+    transferCode: (code) => transferCodeLabel(code, w),
+  };
+}
+
+export function exportWording(locale: Locale): ExportWording {
+  let made = cache.get(locale);
+  if (!made) cache.set(locale, (made = make(wordingFor(locale))));
+  return made;
+}
