@@ -13,7 +13,17 @@ export default defineConfig({
       outDir: 'out/main',
       externalizeDeps: true,
       // The export worker thread's entry is a file of its own beside index.js (src-main/reports/export-thread.ts).
-      rolldownOptions: { input: { index: resolve(__dirname, 'src-main/index.ts'), 'export-worker': resolve(__dirname, 'src-main/reports/export-worker.ts') } },
+      rolldownOptions: {
+        input: {
+          index: resolve(__dirname, 'src-main/index.ts'),
+          // The core process the window forks (src-main/core-process.ts, shell/core-relay.ts).
+          'core-process': resolve(__dirname, 'src-main/core-process.ts'),
+          'export-worker': resolve(__dirname, 'src-main/reports/export-worker.ts'),
+          // Long reads off the main thread (src-main/kernel/read-thread.ts).
+          'verify-worker': resolve(__dirname, 'src-main/ledger/verify-worker.ts'),
+          'report-worker': resolve(__dirname, 'src-main/compensation/report-worker.ts'),
+        },
+      },
     },
   },
   preload: {

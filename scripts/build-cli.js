@@ -21,7 +21,12 @@ import { fileURLToPath } from 'node:url';
 
 const ENTRY = 'src-main/cli/run.ts';
 /** Worker threads' entries, each its own file beside run.js (src-main/reports/export-thread.ts finds it there). */
-const WORKERS = { 'export-worker': 'src-main/reports/export-worker.ts' };
+const WORKERS = {
+  'export-worker': 'src-main/reports/export-worker.ts',
+  // Long reads off the main thread (src-main/kernel/read-thread.ts finds them beside run.js).
+  'verify-worker': 'src-main/ledger/verify-worker.ts',
+  'report-worker': 'src-main/compensation/report-worker.ts',
+};
 /** Files that shape the bundle without being imported by it. */
 const CONFIG_INPUTS = ['package.json', 'tsconfig.json', 'scripts/build-cli.js'];
 const KEEP_OLD_BUILDS_MS = 60 * 60_000;

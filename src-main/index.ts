@@ -1,18 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, safeStorage, session, shell } from 'electron';
-import type { AppContext } from './kernel/context';
-import { openCore } from './boot/core';
-import { startServices, type Services } from './boot/services';
+import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, safeStorage, session, shell, utilityProcess } from 'electron';
 import { isDepotError } from './kernel/errors';
-import { secretsKeyFile, useSecretKeeper } from './kernel/secret-box';
-import { registerIpc } from './contract/ipc';
+import { createLogger, type Logger } from './kernel/logger';
+import { relayIpc } from './contract/ipc';
 import { methodNames } from './modules';
-import { openDoorForWindow, type Door } from './shell/door';
+import { startCoreProcess, type CoreProcess } from './shell/core-relay';
 import { electronNativeBinding } from './shell/native';
 import { resolveAppRequest } from './shell/protocol';
-import { safeStorageKeeper } from './shell/secret-keeper';
+import { prepareSecretsKey } from './shell/secret-keeper';
 import { APP_SCHEME, appResponseHeaders, externalUrlToOpen, permissionDecision, shouldAllowNavigation } from './shell/security';
 import { alertNotification, devServerUrl, electronDataDir, mainWindowOptions, startUrl } from './shell/window';
 
@@ -20,6 +17,11 @@ import { alertNotification, devServerUrl, electronDataDir, mainWindowOptions, st
  * The Electron shell: the only main-process file that imports `electron`. Every decision it
  * applies (which URLs, which files, which permissions, which native build) lives in ./shell as
  * plain functions with tests; this file only connects them to Electron's hooks.
+ *
+ * The core (database, scheduler, charger link, HTTP door) runs in a utility process of its own
+ * (core-process.ts, driven through shell/core-relay.ts); this process keeps the window, the app://
+ * protocol, the IPC relay with its checks, and what only it can do: safeStorage, dialogs and
+ * notifications (docs/architecture.md, "Processes").
  */
 
 const here = path.dirname(fileURLToPath(import.meta.url)); // out/main
@@ -27,6 +29,7 @@ const outDir = path.resolve(here, '..');
 const projectDir = path.resolve(outDir, '..'); // the repository (dev) or app.asar (packaged)
 const rendererDir = path.join(outDir, 'renderer');
 const preloadPath = path.join(outDir, 'preload', 'index.cjs');
+const coreEntry = path.join(here, 'core-process.js');
 const devServer = devServerUrl(process.env, app.isPackaged);
 
 // Must happen before `ready`: app://depotdesk is a standard, secure origin of its own.
@@ -36,23 +39,44 @@ app.enableSandbox();
 // <appData>/DepotDesk, and all three doors must open the same database.
 app.setPath('userData', electronDataDir(process.env, app.getPath('appData')));
 
-let core: AppContext | null = null;
-let door: Door | null = null;
-let services: Services | null = null;
+let core: CoreProcess | null = null;
 let unregisterIpc: (() => void) | null = null;
 let mainWindow: BrowserWindow | null = null;
+let log: Logger | null = null;
 
 function fatal(title: string, message: string): void {
   dialog.showErrorBox(title, message);
   app.exit(1);
 }
 
-function openCoreForElectron(): AppContext | null {
+function saveDialog(windowId: number, fileName: string): Promise<{ canceled: boolean; filePath?: string }> {
+  const options = {
+    defaultPath: path.join(app.getPath('downloads'), fileName),
+    filters: fileName.endsWith('.xlsx') ? [{ name: 'Excel', extensions: ['xlsx'] }] : [],
+  };
+  const win = BrowserWindow.getAllWindows().find((w) => w.webContents.id === windowId);
+  return win ? dialog.showSaveDialog(win, options) : dialog.showSaveDialog(options);
+}
+
+/** Forks the core process and opens the database there; null (after the fatal dialog) when it cannot. */
+async function startCore(mainLog: Logger): Promise<CoreProcess | null> {
   const native = electronNativeBinding({ packaged: app.isPackaged, resourcesDir: process.resourcesPath, projectDir }, process.versions.modules);
   try {
     // Without our own build, better-sqlite3 falls back to node_modules, which works only if
     // someone rebuilt that one for Electron; if not, the error below says which file to build.
-    return openCore({ mode: 'electron', dataDir: app.getPath('userData'), nativeBinding: native.ok ? native.path : undefined });
+    return await startCoreProcess({
+      fork: (entry, args, options) => utilityProcess.fork(entry, args, options),
+      entry: coreEntry,
+      dataDir: app.getPath('userData'),
+      nativeBinding: native.ok ? native.path : null,
+      // The gateway credentials' key is wrapped by the system keychain on the desktop (docs/payments.md).
+      secretsKey: (plainFile) => prepareSecretsKey(plainFile, safeStorage),
+      saveDialog,
+      log: mainLog,
+      // No restart: the window's logins lived in the dead process, and a core that crashes again at
+      // once would hide its fault behind a loop. The database is safe (WAL); the next start recovers.
+      onUnexpectedExit: (why) => fatal('DepotDesk stopped working', `${why}\n\nStart DepotDesk again; the log is in ${path.join(app.getPath('userData'), 'logs')}.`),
+    });
   } catch (e) {
     const why = isDepotError(e) ? e.message : String((e as Error)?.message ?? e);
     fatal('DepotDesk cannot open its database', native.ok ? why : `${why}\n\n${native.message}`);
@@ -104,44 +128,33 @@ async function start(): Promise<void> {
   await app.whenReady();
   hardenContents();
   serveRenderer();
-  const opened = openCoreForElectron();
-  if (!opened) return;
-  core = opened;
-  // The gateway credentials' key is wrapped by the system keychain on the desktop (docs/payments.md).
-  useSecretKeeper(
-    opened.sqlite,
-    safeStorageKeeper(secretsKeyFile(opened.sqlite), safeStorage, (m) => opened.log.warn(m)),
-  );
-  unregisterIpc = registerIpc(opened, ipcMain, {
+  const mainLog = createLogger({ dir: path.join(app.getPath('userData'), 'logs') }).child({ process: 'main' });
+  log = mainLog;
+  const started = await startCore(mainLog);
+  if (!started) return;
+  core = started;
+  unregisterIpc = relayIpc(ipcMain, started.backend, {
     devServerUrl: devServer,
     windows: () => BrowserWindow.getAllWindows().map((w) => w.webContents),
-    saveDialog: (windowId, file) => {
-      const options = {
-        defaultPath: path.join(app.getPath('downloads'), file.fileName),
-        filters: file.fileName.endsWith('.xlsx') ? [{ name: 'Excel', extensions: ['xlsx'] }] : [],
-      };
-      const win = BrowserWindow.getAllWindows().find((w) => w.webContents.id === windowId);
-      return win ? dialog.showSaveDialog(win, options) : dialog.showSaveDialog(options);
-    },
+    methods: methodNames,
+    warn: (fields, message) => mainLog.warn(fields, message),
   });
-  opened.events.subscribe((event) => {
-    const note = alertNotification(event, opened.config.locale);
+  started.backend.subscribe((event) => {
+    const note = alertNotification(event, started.locale);
     if (note && Notification.isSupported()) new Notification(note).show();
   });
-  services = await startServices(opened);
-  door = await openDoorForWindow(opened);
   mainWindow = createWindow();
-  opened.events.emit('system.started', { at: opened.clock.now() });
+  await started.started();
 }
 
-// Stop in the reverse order of start: doors first, the database last, each step at most once.
+// Stop in the reverse order of start: the relay first, then the core process (door, services,
+// database, in that order, inside it), each step at most once.
 let stopping: Promise<void> | null = null;
 function stop(): Promise<void> {
   stopping ??= (async () => {
     unregisterIpc?.();
-    await door?.stop().catch((e: unknown) => core?.log.error({ err: e }, 'HTTP door did not close cleanly'));
-    await services?.stop().catch((e: unknown) => core?.log.error({ err: e }, 'services did not stop cleanly'));
-    core?.close();
+    const result = await core?.stop();
+    if (result && !result.closed) log?.error({ exitCode: result.exitCode }, 'the core process ended before it closed the database');
   })();
   return stopping;
 }

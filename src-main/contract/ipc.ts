@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import type { AppContext } from '../kernel/context';
+import { isDepotError } from '../kernel/errors';
+import type { DepotEvent } from '../kernel/events';
 import type { Caller, OperatorIdentity } from '../kernel/method';
 import type { DownloadFile } from '../kernel/plugins';
 import { depot } from '../modules';
@@ -19,8 +21,11 @@ import type { CallResult } from './types';
  * - Logins are per window (webContents id), so two windows can be two operators.
  * - One more invoke channel, `depot:saveDownload`, saves a file a module offers for download (a
  *   report export) where the operator chooses in the native save dialog: the same providers and
- *   the same who-may-have-it rule as GET /download/<provider>/<id>, the file copied by the main
- *   process, never sent through the renderer.
+ *   the same who-may-have-it rule as GET /download/<provider>/<id>, the file copied by the process
+ *   that holds the core, never sent through the renderer.
+ * - The checks (trusted sender, known method name, every failure shaped as a CallResult) run in
+ *   the main process (relayIpc); what answers behind them is an IpcBackend: the core in this
+ *   process (coreIpcBackend) or, in the desktop app, the core process (shell/core-relay.ts).
  */
 
 export const CALL_CHANNEL = 'depot:call';
@@ -100,7 +105,13 @@ export function parseDownloadTarget(target: unknown): { provider: string; id: st
 }
 
 /** Resolves the file for the window's operator, asks where to put it, copies it there. */
-async function saveDownload(app: AppContext, operator: OperatorIdentity | null, target: unknown, windowId: number, opts: IpcAdapterOptions): Promise<CallResult> {
+async function saveDownload(
+  app: AppContext,
+  operator: OperatorIdentity | null,
+  target: unknown,
+  windowId: number,
+  opts: Pick<IpcAdapterOptions, 'saveDialog'>,
+): Promise<CallResult> {
   if (!operator) return { ok: false, error: { code: 'unauthenticated', message: 'sign in first' } };
   const t = parseDownloadTarget(target);
   if (!t) return { ok: false, error: { code: 'invalid_input', message: 'target: a downloadUrl (/download/<provider>/<id>) or { provider, id }' } };
@@ -120,43 +131,61 @@ async function saveDownload(app: AppContext, operator: OperatorIdentity | null, 
   }
 }
 
-export function registerIpc(app: AppContext, ipcMain: IpcMainLike, opts: IpcAdapterOptions): () => void {
-  const loginByWindow = new Map<number, string>();
+/**
+ * What answers a window once the main process has checked the sender and the method name: the
+ * core in this process (coreIpcBackend, used by the tests and by anything embedding the core), or
+ * the core process behind the relay (shell/core-relay.ts) in the desktop app.
+ */
+export interface IpcBackend {
+  call(windowId: number, method: string, params: unknown): Promise<CallResult>;
+  saveDownload(windowId: number, target: unknown): Promise<CallResult>;
+  /** Every core event, for the windows; returns the unsubscribe function. */
+  subscribe(listener: (event: DepotEvent) => void): () => void;
+}
 
+export interface IpcRelayOptions extends Pick<IpcAdapterOptions, 'devServerUrl' | 'windows'> {
+  /** The contract's method names: anything else is refused here, before it reaches the core. */
+  methods: readonly string[];
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+/** A backend that failed (the core process gone) still answers the window with a CallResult. */
+async function shaped(run: () => Promise<CallResult>): Promise<CallResult> {
+  try {
+    return await run();
+  } catch (e) {
+    if (isDepotError(e)) return { ok: false, error: e.toShape() };
+    return { ok: false, error: { code: 'internal', message: String((e as Error)?.message ?? e) } };
+  }
+}
+
+/**
+ * The main-process half: the channels, the sender checks, the method allow-list and the error
+ * shaping. These hold whatever backend answers, so they are the same in-process and relayed.
+ */
+export function relayIpc(ipcMain: IpcMainLike, backend: IpcBackend, opts: IpcRelayOptions): () => void {
+  const allowed = new Set(opts.methods);
   ipcMain.handle(CALL_CHANNEL, async (event, request): Promise<CallResult> => {
     if (!isTrustedSender(event.senderFrame?.url, opts.devServerUrl)) {
-      app.log.warn({ url: event.senderFrame?.url }, 'IPC call from an untrusted frame refused');
+      opts.warn({ url: event.senderFrame?.url }, 'IPC call from an untrusted frame refused');
       return { ok: false, error: { code: 'forbidden', message: 'calls are accepted only from the DepotDesk window' } };
     }
     const { method, params } = (request ?? {}) as { method?: unknown; params?: unknown };
-    const windowId = event.sender.id;
-    const caller: Caller = {
-      operator: signedInOperator(app, loginByWindow.get(windowId)),
-      transport: 'ipc',
-      session: {
-        signIn: (op: OperatorIdentity) => {
-          const token = app.logins.create(op);
-          loginByWindow.set(windowId, token);
-          return { token };
-        },
-        signOut: () => {
-          app.logins.revoke(loginByWindow.get(windowId));
-          loginByWindow.delete(windowId);
-        },
-      },
-    };
-    return dispatch(app, caller, method, params);
+    if (typeof method !== 'string' || !allowed.has(method)) {
+      return { ok: false, error: { code: 'unknown_method', message: `unknown method ${JSON.stringify(method)}`, details: { method } } };
+    }
+    return shaped(() => backend.call(event.sender.id, method, params));
   });
 
   ipcMain.handle(SAVE_DOWNLOAD_CHANNEL, async (event, target): Promise<CallResult> => {
     if (!isTrustedSender(event.senderFrame?.url, opts.devServerUrl)) {
-      app.log.warn({ url: event.senderFrame?.url }, 'IPC download from an untrusted frame refused');
+      opts.warn({ url: event.senderFrame?.url }, 'IPC download from an untrusted frame refused');
       return { ok: false, error: { code: 'forbidden', message: 'downloads are saved only for the DepotDesk window' } };
     }
-    return saveDownload(app, signedInOperator(app, loginByWindow.get(event.sender.id)), target, event.sender.id, opts);
+    return shaped(() => backend.saveDownload(event.sender.id, target));
   });
 
-  const unsubscribe = app.events.subscribe((event) => {
+  const unsubscribe = backend.subscribe((event) => {
     for (const wc of opts.windows()) if (!wc.isDestroyed()) wc.send(EVENT_CHANNEL, event);
   });
 
@@ -165,4 +194,41 @@ export function registerIpc(app: AppContext, ipcMain: IpcMainLike, opts: IpcAdap
     ipcMain.removeHandler(CALL_CHANNEL);
     ipcMain.removeHandler(SAVE_DOWNLOAD_CHANNEL);
   };
+}
+
+/** The core's half: logins per window, the dispatcher, saveDownload. Runs where the database is. */
+export function coreIpcBackend(app: AppContext, opts: Pick<IpcAdapterOptions, 'saveDialog'>): IpcBackend {
+  const loginByWindow = new Map<number, string>();
+  return {
+    call(windowId, method, params) {
+      const caller: Caller = {
+        operator: signedInOperator(app, loginByWindow.get(windowId)),
+        transport: 'ipc',
+        session: {
+          signIn: (op: OperatorIdentity) => {
+            const token = app.logins.create(op);
+            loginByWindow.set(windowId, token);
+            return { token };
+          },
+          signOut: () => {
+            app.logins.revoke(loginByWindow.get(windowId));
+            loginByWindow.delete(windowId);
+          },
+        },
+      };
+      return dispatch(app, caller, method, params);
+    },
+    saveDownload: (windowId, target) => saveDownload(app, signedInOperator(app, loginByWindow.get(windowId)), target, windowId, opts),
+    subscribe: (listener) => app.events.subscribe(listener),
+  };
+}
+
+/** The whole adapter in one process: the relay's checks in front of the core's backend. */
+export function registerIpc(app: AppContext, ipcMain: IpcMainLike, opts: IpcAdapterOptions): () => void {
+  return relayIpc(ipcMain, coreIpcBackend(app, opts), {
+    devServerUrl: opts.devServerUrl,
+    windows: opts.windows,
+    methods: Object.keys(depot.methods),
+    warn: (fields, message) => app.log.warn(fields, message),
+  });
 }

@@ -65,6 +65,16 @@ describe('the built main process, wired to a stand-in Electron', () => {
     expect(run.out.errors).toEqual([]);
   });
 
+  it('runs the core in a utility process of its own, forked from the built core-process.js', () => {
+    expect(run.out.core).toMatchObject({
+      forks: 1,
+      entry: 'core-process.js',
+      entryExists: true,
+      options: { serviceName: 'DepotDesk core', stdio: 'pipe' },
+      separate: true,
+    });
+  });
+
   it('opens the data directory the CLI would open', () => {
     expect(run.out.userData).toBe(run.dataDir);
     expect(run.out.dbCreated).toBe(true);
@@ -111,14 +121,15 @@ describe('the built main process, wired to a stand-in Electron', () => {
     expect(run.out.focusedAfterSecondInstance).toBe(1);
   });
 
-  it('shuts down in order on quit: door closed and instance.json gone, IPC removed, database closed', () => {
-    expect(run.out.afterQuit).toEqual({ quitRequested: 2, instanceFile: false, ipcHandlers: [], walLeft: false });
+  it('shuts down in order on quit: IPC removed, then the core process closes the door (instance.json gone), the services and the database, and ends', () => {
+    expect(run.out.afterQuit).toMatchObject({ quitRequested: 2, instanceFile: false, ipcHandlers: [], walLeft: false, servingLock: false });
+    expect(typeof run.out.afterQuit.coreExitCode).toBe('number');
   });
 });
 
 describe('a second launch of the built main process', () => {
-  it('quits at once without opening the database when another instance holds the lock', () => {
+  it('quits at once without forking the core or opening the database when another instance holds the lock', () => {
     const { out } = runMain({ FAKE_SINGLE_INSTANCE_LOCK: 'taken' });
-    expect(out).toEqual({ lock: 'taken', windows: 0, quitRequested: 1, dataDirEntries: [] });
+    expect(out).toEqual({ lock: 'taken', windows: 0, quitRequested: 1, coreForks: 0, dataDirEntries: [] });
   });
 });

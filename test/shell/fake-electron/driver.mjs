@@ -25,6 +25,7 @@ if (process.env.FAKE_SINGLE_INSTANCE_LOCK === 'taken') {
   await new Promise((r) => setTimeout(r, 200));
   out.windows = BrowserWindow.all.length;
   out.quitRequested = state.quitRequested;
+  out.coreForks = state.utilityForks.length;
   out.dataDirEntries = fs.existsSync(dataDir) ? fs.readdirSync(dataDir) : [];
   console.log(JSON.stringify(out));
   process.exit(0);
@@ -33,6 +34,17 @@ if (process.env.FAKE_SINGLE_INSTANCE_LOCK === 'taken') {
 await waitFor('the window', () => BrowserWindow.all.length > 0 && fs.existsSync(instanceFile));
 const win = BrowserWindow.all[0];
 const contents = win.webContents;
+await waitFor('system.started at the window', () => contents.sent.some(([channel, event]) => channel === 'depot:event' && event.type === 'system.started'));
+
+const fork = state.utilityForks[0];
+out.core = {
+  forks: state.utilityForks.length,
+  entry: path.basename(fork.modulePath),
+  entryExists: fs.existsSync(fork.modulePath),
+  options: fork.options,
+  pid: fork.child.pid,
+  separate: fork.child.pid !== process.pid,
+};
 
 out.schemes = state.schemes;
 out.sandbox = state.sandbox;
@@ -95,6 +107,8 @@ out.afterQuit = {
   instanceFile: fs.existsSync(instanceFile),
   ipcHandlers: [...state.ipcHandlers.keys()],
   walLeft: fs.existsSync(path.join(dataDir, 'depotdesk.sqlite-wal')),
+  coreExitCode: fork.child.exitCode ?? null,
+  servingLock: fs.existsSync(path.join(dataDir, 'serving.lock')),
 };
 console.log(JSON.stringify(out));
 process.exit(0);

@@ -1,5 +1,7 @@
 // A stand-in for the few Electron APIs src-main/index.ts uses. It records what the shell asks
 // of Electron so the smoke test can check the wiring; it decides nothing itself.
+import { forkUtility } from './utility-process.mjs';
+
 export const state = {
   schemes: null,
   sandbox: false,
@@ -11,6 +13,8 @@ export const state = {
   opened: [],
   errors: [],
   notifications: [],
+  utilityForks: [],
+  saveDialogs: [],
   quitRequested: 0,
   quit: false,
   exitCode: null,
@@ -156,6 +160,20 @@ export const dialog = {
   showErrorBox(title, message) {
     state.errors.push({ title, message });
     process.stderr.write(`${title}: ${message}\n`);
+  },
+  showSaveDialog(...args) {
+    const options = args[args.length - 1];
+    state.saveDialogs.push(options);
+    return Promise.resolve({ canceled: true });
+  },
+};
+
+/** A real child process for the core (utility-process.mjs), as Electron's utility process would be. */
+export const utilityProcess = {
+  fork(modulePath, args, options) {
+    const child = forkUtility(modulePath, args, options);
+    state.utilityForks.push({ modulePath, args, options, child });
+    return child;
   },
 };
 
