@@ -7,10 +7,11 @@ import type { Transport } from '../kernel/method';
 import { formatFen } from '../money';
 import { appendAudit, findOperator } from '../operators';
 import { isoInZone } from '../tariffs';
-import { computeReport, matchingSessionsSql, type Report } from './report';
+import { computeReport, computeReportOffThread, matchingSessionsSql, type Report, type ReportRow } from './report';
 import type { CampaignState, CampaignTarget, ItemState } from './schema';
 import { creditSpecSchema, normalizeSpec, renderMemo, reversalSpecSchema, type CampaignSpec } from './spec';
 import { allRows, countRows } from '../kernel/db/rows';
+import { pace } from './pace';
 
 /**
  * Compensation campaigns (批量补偿): criteria → dry run → approval by another supervisor →
@@ -24,7 +25,10 @@ import { allRows, countRows } from '../kernel/db/rows';
  *     its fingerprint. If the data changed since that dry run (a new failure arrived, a driver
  *     dropped out), the approval is refused and a new dry run is needed.
  *  3. The approval freezes the rows: execution credits exactly the approved drivers and amounts,
- *     whatever arrives later.
+ *     whatever arrives later. approveCampaign freezes them in one transaction (the simulator,
+ *     the tests, bench/campaign.ts); the `compensation.approve` method (the app, the CLI)
+ *     freezes the same rows in chunks that yield (approval.ts, with its own guarantees), and a
+ *     campaign whose freeze has not ended (`approved` without an approval time) is not executed.
  *  4. Each driver is credited at most once per campaign: the ledger transfer's id is
  *     comp:<campaign>:<driver>, and the ledger refuses a second transfer with that id. A double
  *     click, a second process, a resume after a crash: none credits anyone twice.
@@ -39,7 +43,7 @@ import { allRows, countRows } from '../kernel/db/rows';
  */
 
 type App = AppContext;
-interface By {
+export interface By {
   operatorId: string;
   role?: string;
   /** The door the action came through, for the audit rows of an execution's chunks (default `job`). */
@@ -99,7 +103,7 @@ export function listCampaigns(app: Pick<App, 'sqlite'>, opts: { state?: Campaign
     .all({ state: opts.state, limit: opts.limit ?? 200 });
 }
 
-function changed(app: App, campaignId: string, reason: string, driverIds: string[] = []): void {
+export function changed(app: App, campaignId: string, reason: string, driverIds: string[] = []): void {
   app.events.emit('compensation.changed', { campaignId, reason });
   if (driverIds.length > 0) app.events.emit('ledger.changed', { driverIds, reason: `compensation:${reason}` });
   app.events.emit('dashboard.changed', { reason: 'compensation' });
@@ -151,19 +155,40 @@ export function createCampaign(app: App, input: unknown, by: By): CampaignRow {
  * see showCampaign.
  */
 export function dryRunCampaign(app: App, id: string, by: By): Report {
-  const notDraft = (c: CampaignRow) =>
-    new DepotError('conflict', `campaignId: campaign ${id} is ${c.state}; its drivers were frozen at approval (campaign show lists them)`, {
-      field: 'campaignId',
-      state: c.state,
-    });
-  const before = getCampaign(app, id);
-  if (before.state !== 'draft') throw notDraft(before);
+  const before = draftOf(app, id);
   // Computed in a read transaction (one consistent snapshot) without holding the write lock, so a
   // large dry run never makes the chargers' records wait; the approval recomputes under the lock.
   const report = app.sqlite.transaction(() => computeReport(app, specOf(before))).deferred();
+  return recordDryRun(app, id, report, by);
+}
+
+/**
+ * The dry run as the app runs it (the `compensation.dryRun` method): the report is computed by a
+ * worker thread on a read-only connection (about a second at 100,000 drivers, which must not hold
+ * the thread that answers the operator), then recorded here as dryRunCampaign records it.
+ */
+export async function dryRunCampaignOffThread(app: App, id: string, by: By): Promise<Report> {
+  const before = draftOf(app, id);
+  const report = await computeReportOffThread(app, specOf(before));
+  return recordDryRun(app, id, report, by);
+}
+
+function notDraft(c: CampaignRow): DepotError {
+  return new DepotError('conflict', `campaignId: campaign ${c.id} is ${c.state}; its drivers were frozen at approval (campaign show lists them)`, {
+    field: 'campaignId',
+    state: c.state,
+  });
+}
+
+function draftOf(app: App, id: string): CampaignRow {
+  const c = getCampaign(app, id);
+  if (c.state !== 'draft') throw notDraft(c);
+  return c;
+}
+
+function recordDryRun(app: App, id: string, report: Report, by: By): Report {
   return writeTx(app.sqlite, () => {
-    const c = getCampaign(app, id);
-    if (c.state !== 'draft') throw notDraft(c);
+    draftOf(app, id);
     expectChanges(
       app.sqlite
         .prepare(
@@ -199,58 +224,13 @@ export interface Checklist {
 export function approveCampaign(app: App, id: string, checklist: Checklist, by: By): CampaignRow {
   const r = writeTx(app.sqlite, () => {
     const c = getCampaign(app, id);
-    if (c.state !== 'draft')
-      throw new DepotError('conflict', `campaignId: campaign ${id} is ${c.state}, not waiting for approval`, { field: 'campaignId', state: c.state });
-    if (c.createdBy === by.operatorId) {
-      throw new DepotError('forbidden', 'campaignId: the creator of a campaign cannot approve it; another supervisor must', {
-        field: 'campaignId',
-        reason: 'creator_cannot_approve',
-      });
-    }
-    if (!c.dryRunFingerprint)
-      throw new DepotError('refused', `campaignId: campaign ${id} has no dry run yet; run one and approve what it shows`, { field: 'campaignId', reason: 'no_dry_run' });
-    if (!checklist.criteriaChecked)
-      throw new DepotError('invalid_input', 'criteriaChecked: confirm that the criteria and the amount rule are right', { field: 'criteriaChecked' });
-    if (checklist.fingerprint !== c.dryRunFingerprint) {
-      throw new DepotError('refused', 'fingerprint: this is not the latest dry run of the campaign; reload it and check again', {
-        field: 'fingerprint',
-        reason: 'stale_dry_run',
-      });
-    }
+    checkApproval(c, checklist, by);
     const spec = specOf(c);
     const report = computeReport(app, spec, { details: false });
-    if (report.fingerprint !== c.dryRunFingerprint) {
-      throw new DepotError(
-        'refused',
-        `the data changed since the dry run (then ${c.dryRunDrivers} drivers, ${c.dryRunRecords} records, ${unitText(c.target, c.dryRunTotal ?? 0)}; now ${report.drivers} drivers, ${report.records} records, ${unitText(c.target, report.total)}): run a new dry run and approve that`,
-        {
-          field: 'fingerprint',
-          reason: 'data_changed',
-          then: { drivers: c.dryRunDrivers, records: c.dryRunRecords, total: c.dryRunTotal },
-          now: { drivers: report.drivers, records: report.records, total: report.total },
-        },
-      );
-    }
-    if (checklist.drivers !== report.drivers) {
-      throw new DepotError('invalid_input', `drivers: the dry run has ${report.drivers} drivers, not ${checklist.drivers}`, { field: 'drivers' });
-    }
-    if (checklist.total !== report.total) {
-      throw new DepotError('invalid_input', `total: the dry run's total is ${unitText(c.target, report.total)}, not ${unitText(c.target, checklist.total)}`, {
-        field: 'total',
-      });
-    }
-    if (report.drivers === 0) throw new DepotError('refused', 'campaignId: the campaign matches no driver; nothing to approve', { field: 'campaignId', reason: 'empty' });
+    checkStillTheDryRun(c, checklist, report);
     const now = app.clock.now();
     const stamp = batchStamp(now, app.config.timeZone);
-    const prefix = spec.kind === 'reversal' ? 'comp-rev' : 'comp';
-    const batchPrefix = spec.kind === 'reversal' ? 'COMPR' : 'COMP';
-    const insert = app.sqlite.prepare(
-      `INSERT INTO comp_campaign_items (campaign_id, driver_id, failures, amount, status, transfer_id, batch_no, reverses_transfer_id)
-       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`,
-    );
-    for (const row of report.rows) {
-      insert.run(id, row.driverId, row.failures, row.amount, `${prefix}:${id}:${row.driverId}`, `${batchPrefix}-${stamp}-${row.driverId}`, row.reversesTransferId);
-    }
+    insertItems(app, id, spec, stamp, report.rows);
     if (spec.kind === 'credit') {
       const m = matchingSessionsSql(app, spec);
       app.sqlite
@@ -273,6 +253,69 @@ export function approveCampaign(app: App, id: string, checklist: Checklist, by: 
   changed(app, id, 'approved');
   app.log.info({ campaignId: id, approvedBy: by.operatorId, drivers: r.dryRunDrivers, total: r.dryRunTotal }, 'compensation campaign approved');
   return r;
+}
+
+/** Who may approve, and what they must confirm: checked before anything is computed. */
+export function checkApproval(c: CampaignRow, checklist: Checklist, by: By): void {
+  const id = c.id;
+  if (c.state !== 'draft')
+    throw new DepotError('conflict', `campaignId: campaign ${id} is ${c.state}, not waiting for approval`, { field: 'campaignId', state: c.state });
+  if (c.createdBy === by.operatorId) {
+    throw new DepotError('forbidden', 'campaignId: the creator of a campaign cannot approve it; another supervisor must', {
+      field: 'campaignId',
+      reason: 'creator_cannot_approve',
+    });
+  }
+  if (!c.dryRunFingerprint)
+    throw new DepotError('refused', `campaignId: campaign ${id} has no dry run yet; run one and approve what it shows`, { field: 'campaignId', reason: 'no_dry_run' });
+  if (!checklist.criteriaChecked)
+    throw new DepotError('invalid_input', 'criteriaChecked: confirm that the criteria and the amount rule are right', { field: 'criteriaChecked' });
+  if (checklist.fingerprint !== c.dryRunFingerprint) {
+    throw new DepotError('refused', 'fingerprint: this is not the latest dry run of the campaign; reload it and check again', {
+      field: 'fingerprint',
+      reason: 'stale_dry_run',
+    });
+  }
+}
+
+/** The data, recomputed at approval, still gives the dry run the approver confirmed. */
+export function checkStillTheDryRun(c: CampaignRow, checklist: Checklist, report: Report): void {
+  if (report.fingerprint !== c.dryRunFingerprint) throw dataChanged(c, report);
+  if (checklist.drivers !== report.drivers) {
+    throw new DepotError('invalid_input', `drivers: the dry run has ${report.drivers} drivers, not ${checklist.drivers}`, { field: 'drivers' });
+  }
+  if (checklist.total !== report.total) {
+    throw new DepotError('invalid_input', `total: the dry run's total is ${unitText(c.target, report.total)}, not ${unitText(c.target, checklist.total)}`, {
+      field: 'total',
+    });
+  }
+  if (report.drivers === 0) throw new DepotError('refused', 'campaignId: the campaign matches no driver; nothing to approve', { field: 'campaignId', reason: 'empty' });
+}
+
+export function dataChanged(c: CampaignRow, now: { drivers: number; records: number; total: number }): DepotError {
+  return new DepotError(
+    'refused',
+    `the data changed since the dry run (then ${c.dryRunDrivers} drivers, ${c.dryRunRecords} records, ${unitText(c.target, c.dryRunTotal ?? 0)}; now ${now.drivers} drivers, ${now.records} records, ${unitText(c.target, now.total)}): run a new dry run and approve that`,
+    {
+      field: 'fingerprint',
+      reason: 'data_changed',
+      then: { drivers: c.dryRunDrivers, records: c.dryRunRecords, total: c.dryRunTotal },
+      now: { drivers: now.drivers, records: now.records, total: now.total },
+    },
+  );
+}
+
+/** The frozen rows as pending items, each with its transfer id (the ledger's idempotency key) and batch number. */
+export function insertItems(app: App, id: string, spec: CampaignSpec, stamp: string, rows: readonly ReportRow[]): void {
+  const prefix = spec.kind === 'reversal' ? 'comp-rev' : 'comp';
+  const batchPrefix = spec.kind === 'reversal' ? 'COMPR' : 'COMP';
+  const insert = app.sqlite.prepare(
+    `INSERT INTO comp_campaign_items (campaign_id, driver_id, failures, amount, status, transfer_id, batch_no, reverses_transfer_id)
+     VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`,
+  );
+  for (const row of rows) {
+    insert.run(id, row.driverId, row.failures, row.amount, `${prefix}:${id}:${row.driverId}`, `${batchPrefix}-${stamp}-${row.driverId}`, row.reversesTransferId);
+  }
 }
 
 /** Cancels a campaign that has not started crediting. Its sessions become available to other campaigns. */
@@ -351,6 +394,8 @@ export interface ExecuteOptions {
   onProgress?: (p: { done: number; drivers: number }) => void;
   /** Aborts between chunks (the scheduler stopping); what committed stays, a later run resumes. */
   signal?: AbortSignal;
+  /** Sizes each chunk to take about this long, up to chunkSize (pace.ts); without it every chunk is chunkSize. */
+  budgetMs?: number;
 }
 
 interface ItemRow {
@@ -370,6 +415,15 @@ export function beginExecution(app: App, id: string, by: By, opts: { retryFailed
   return writeTx(app.sqlite, () => {
     const c = getCampaign(app, id);
     const now = app.clock.now();
+    if (c.state === 'approved' && c.approvedAt === null) {
+      // Its approval is freezing the rows in chunks (approval.ts), or stopped part-way: nothing is credited before all are frozen.
+      const frozen = summaryOf(app, id).drivers;
+      throw new DepotError(
+        'conflict',
+        `campaignId: campaign ${id} is still being approved (${frozen} of ${c.dryRunDrivers ?? '?'} drivers frozen); wait for the approval to end, or approve it again to resume an interrupted one`,
+        { field: 'campaignId', state: c.state, reason: 'freezing' },
+      );
+    }
     if (c.state === 'approved') {
       expectChanges(
         app.sqlite
@@ -406,7 +460,7 @@ export async function runCampaign(app: App, id: string, by: By, opts: ExecuteOpt
   if (c.state === 'completed') return summaryOf(app, id);
   if (c.state !== 'executing') throw new DepotError('conflict', `campaignId: campaign ${id} is ${c.state}, not executing`, { field: 'campaignId', state: c.state });
   const spec = specOf(c);
-  const chunkSize = opts.chunkSize ?? app.config.compensation.chunkSize;
+  const chunks = pace(opts.chunkSize ?? app.config.compensation.chunkSize, opts.budgetMs);
   const next = app.sqlite.prepare(
     `SELECT driver_id AS driverId, failures, amount, transfer_id AS transferId, batch_no AS batchNo, reverses_transfer_id AS reversesTransferId
      FROM comp_campaign_items WHERE campaign_id = ? AND status = 'pending' AND driver_id > ? ORDER BY driver_id LIMIT ?`,
@@ -416,32 +470,36 @@ export async function runCampaign(app: App, id: string, by: By, opts: ExecuteOpt
   const markMany = app.sqlite.prepare(
     "UPDATE comp_campaign_items SET status = ?, done_at = ? WHERE campaign_id = ? AND status = 'pending' AND driver_id IN (SELECT value FROM json_each(?))",
   );
-  const start = summaryOf(app, id);
-  const drivers = start.drivers;
-  let pending = start.pending;
+  // Counted from the (campaign, status, driver) index alone: the full summary reads every item's
+  // amount, a long task at 100,000 items, and the thread running this also answers the operator.
+  const drivers = countRows(app.sqlite.prepare('SELECT count(*) AS n FROM comp_campaign_items WHERE campaign_id = ?'), id);
+  const pendingNow = () => countRows(app.sqlite.prepare("SELECT count(*) AS n FROM comp_campaign_items WHERE campaign_id = ? AND status = 'pending'"), id);
+  let pending = pendingNow();
   let after = '';
   for (;;) {
     if (opts.signal?.aborted) throw new DepotError('unavailable', `execution of campaign ${id} stopped; run it again to resume`, { campaignId: id });
-    const items = allRows<ItemRow>(next, id, after, chunkSize);
+    const items = allRows<ItemRow>(next, id, after, chunks.size());
     if (items.length === 0) break;
     after = items[items.length - 1].driverId;
-    const moved = writeTx(app.sqlite, () => {
-      const outcomes = creditChunk(app, c, spec, items, by);
-      const now = app.clock.now();
-      const byStatus: Record<'credited' | 'already', string[]> = { credited: [], already: [] };
-      let changes = 0;
-      for (const item of items) {
-        const o = outcomes.get(item.driverId)!;
-        if (o.status === 'failed') changes += markOne.run('failed', o.error, now, id, item.driverId).changes;
-        else byStatus[o.status].push(item.driverId);
-      }
-      for (const status of ['credited', 'already'] as const) {
-        if (byStatus[status].length > 0) changes += markMany.run(status, now, id, JSON.stringify(byStatus[status])).changes;
-      }
-      auditChunk(app, id, by, items, { ...countOutcomes(outcomes), marked: changes });
-      // Fewer changes than items: another runner took some of them first; the ledger kept it to one credit each.
-      return { changes, driverIds: [...byStatus.credited, ...byStatus.already] };
-    });
+    const moved = chunks.time(() =>
+      writeTx(app.sqlite, () => {
+        const outcomes = creditChunk(app, c, spec, items, by);
+        const now = app.clock.now();
+        const byStatus: Record<'credited' | 'already', string[]> = { credited: [], already: [] };
+        let changes = 0;
+        for (const item of items) {
+          const o = outcomes.get(item.driverId)!;
+          if (o.status === 'failed') changes += markOne.run('failed', o.error, now, id, item.driverId).changes;
+          else byStatus[o.status].push(item.driverId);
+        }
+        for (const status of ['credited', 'already'] as const) {
+          if (byStatus[status].length > 0) changes += markMany.run(status, now, id, JSON.stringify(byStatus[status])).changes;
+        }
+        auditChunk(app, id, by, items, { ...countOutcomes(outcomes), marked: changes });
+        // Fewer changes than items: another runner took some of them first; the ledger kept it to one credit each.
+        return { changes, driverIds: [...byStatus.credited, ...byStatus.already] };
+      }),
+    );
     pending -= moved.changes;
     changed(app, id, 'progress', moved.driverIds);
     const done = drivers - Math.max(0, pending);
@@ -450,7 +508,7 @@ export async function runCampaign(app: App, id: string, by: By, opts: ExecuteOpt
     await new Promise((resolve) => setImmediate(resolve));
   }
   const finished = writeTx(app.sqlite, () => {
-    if (summaryOf(app, id).pending > 0) return false;
+    if (pendingNow() > 0) return false;
     const now = app.clock.now();
     return (
       app.sqlite

@@ -39,6 +39,9 @@ export {
   type Checklist,
   type Summary,
 } from './campaigns';
+export { approveCampaignInChunks, isFreezing, type FreezeOptions } from './approval';
+export { dryRunCampaignOffThread } from './campaigns';
+export { computeReportOffThread } from './report';
 export { exportCampaign, describeSpec } from './export';
 export { executeCampaignWorker } from './jobs';
 export { compensationMethods } from './methods';

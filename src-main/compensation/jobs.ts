@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineWorker } from '../jobs';
 import { runCampaign } from './campaigns';
+import { APP_CHUNK_BUDGET_MS } from './pace';
 
 /**
  * A campaign started from the app executes as a job: it survives a restart (the scheduler rescues
@@ -19,6 +20,8 @@ export const executeCampaignWorker = defineWorker({
       { operatorId: job.args.operatorId },
       {
         signal: run.signal,
+        // Chunks sized to the time budget: the thread that runs the job also answers the operator.
+        budgetMs: APP_CHUNK_BUDGET_MS,
         onProgress: ({ done, drivers }) => run.progress(drivers === 0 ? 1 : done / drivers, `${done} / ${drivers}`),
       },
     );

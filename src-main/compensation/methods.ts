@@ -4,12 +4,13 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ALL_ROLES, SUPERVISORS, method, type CallContext } from '../kernel/method';
 import { operatorRef } from '../operators';
+import { approveCampaignInChunks } from './approval';
+import { APP_CHUNK_BUDGET_MS } from './pace';
 import {
-  approveCampaign,
   beginExecution,
   cancelCampaign,
   createCampaign,
-  dryRunCampaign,
+  dryRunCampaignOffThread,
   getCampaign,
   listCampaigns,
   listItems,
@@ -21,7 +22,7 @@ import {
 } from './campaigns';
 import { describeSpec, exportCampaign } from './export';
 import { executeCampaignWorker } from './jobs';
-import { computeReport, topRows, type Report } from './report';
+import { computeReportOffThread, topRows, type Report } from './report';
 import { CAMPAIGN_KINDS, CAMPAIGN_STATES, CAMPAIGN_TARGETS, ITEM_STATES, type CampaignTarget } from './schema';
 import { creditSpecSchema, normalizeSpec } from './spec';
 
@@ -187,9 +188,9 @@ export const compensationMethods = {
     roles: ALL_ROLES,
     input: z.strictObject({ spec: creditSpecSchema, ...page }),
     output: reportSchema,
-    handler: (ctx, input) => {
+    handler: async (ctx, input) => {
       const spec = normalizeSpec(input.spec);
-      return reportOut(input.spec.target, computeReport(ctx.app, spec), input);
+      return reportOut(input.spec.target, await computeReportOffThread(ctx.app, spec), input);
     },
   }),
   'compensation.report': method({
@@ -199,9 +200,9 @@ export const compensationMethods = {
     roles: ALL_ROLES,
     input: z.strictObject({ campaignId: id, ...page }),
     output: reportSchema,
-    handler: (ctx, input) => {
+    handler: async (ctx, input) => {
       const c = getCampaign(ctx.app, input.campaignId);
-      const report = ctx.app.sqlite.transaction(() => computeReport(ctx.app, specOf(c))).deferred();
+      const report = await computeReportOffThread(ctx.app, specOf(c));
       return reportOut(c.target, report, input);
     },
   }),
@@ -219,8 +220,8 @@ export const compensationMethods = {
     roles: ALL_ROLES,
     input: z.strictObject({ campaignId: id, ...page }),
     output: z.object({ campaign: campaignSchema, report: reportSchema }),
-    handler: (ctx, input) => {
-      const report = dryRunCampaign(ctx.app, input.campaignId, by(ctx));
+    handler: async (ctx, input) => {
+      const report = await dryRunCampaignOffThread(ctx.app, input.campaignId, by(ctx));
       const c = getCampaign(ctx.app, input.campaignId);
       return { campaign: campaignOut(ctx, c), report: reportOut(c.target, report, input) };
     },
@@ -238,7 +239,8 @@ export const compensationMethods = {
       criteriaChecked: z.boolean(),
     }),
     output: campaignSchema,
-    handler: (ctx, input) => campaignOut(ctx, approveCampaign(ctx.app, input.campaignId, input, by(ctx))),
+    // Frozen in chunks that yield (approval.ts): the thread keeps answering during a large approval.
+    handler: async (ctx, input) => campaignOut(ctx, await approveCampaignInChunks(ctx.app, input.campaignId, input, by(ctx), { budgetMs: APP_CHUNK_BUDGET_MS })),
   }),
   'compensation.execute': method({
     summary: 'Credit an approved campaign (or resume one). By default it runs as a job and this returns at once; wait: run to the end first.',

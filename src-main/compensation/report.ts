@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../kernel/context';
 import { DepotError } from '../kernel/errors';
+import { runReadThread } from '../kernel/read-thread';
 import { canonicalJson } from '../kernel/json';
 import { instantOf, startOfDate } from '../tariffs';
 import { amountFor, datesOf, minutes, type CampaignSpec, type CreditSpec, type ReversalSpec } from './spec';
@@ -64,13 +65,28 @@ export function computeReport(app: App, spec: CampaignSpec, opts: { details?: bo
   return summarize(app, spec, rows);
 }
 
-function summarize(app: App, spec: CampaignSpec, rows: ReportRow[]): Report {
+/**
+ * The fingerprint of a spec and its rows, fed row by row in driver order: the dry run hashes its
+ * report with it, and an approval in chunks hashes the items it froze to prove they are that report.
+ */
+export function fingerprinter(spec: CampaignSpec): {
+  add(r: Pick<ReportRow, 'driverId' | 'failures' | 'amount' | 'reversesTransferId'>): void;
+  digest(): string;
+} {
   const hash = createHash('sha256').update(canonicalJson(spec)).update('\n');
+  return {
+    add: (r) => hash.update(`${r.driverId}\t${r.failures}\t${r.amount}\t${r.reversesTransferId ?? ''}\n`),
+    digest: () => hash.digest('hex'),
+  };
+}
+
+function summarize(app: App, spec: CampaignSpec, rows: ReportRow[]): Report {
+  const hash = fingerprinter(spec);
   let total = 0;
   let records = 0;
   const distribution = BUCKETS.map((b) => ({ bucket: b.label, drivers: 0, records: 0, amount: 0 }));
   for (const r of rows) {
-    hash.update(`${r.driverId}\t${r.failures}\t${r.amount}\t${r.reversesTransferId ?? ''}\n`);
+    hash.add(r);
     total += r.amount;
     records += r.failures;
     const b = distribution[BUCKETS.findIndex((x) => r.failures >= x.min && r.failures <= x.max)];
@@ -80,7 +96,7 @@ function summarize(app: App, spec: CampaignSpec, rows: ReportRow[]): Report {
       b.amount += r.amount;
     }
   }
-  return { fingerprint: hash.digest('hex'), records, drivers: rows.length, total, distribution, rows, computedAt: app.clock.now() };
+  return { fingerprint: hash.digest(), records, drivers: rows.length, total, distribution, rows, computedAt: app.clock.now() };
 }
 
 /** The [start, end) instants the criteria cover, one per day (one in all without a time window). */
@@ -98,7 +114,7 @@ export function windowsOf(spec: CreditSpec, zone: string): [number, number][] {
  * The SQL that selects the matching sessions (id, driver_id), with its parameters. Used by the
  * dry run (grouped by driver) and by the approval (which records the sessions it compensates).
  */
-export function matchingSessionsSql(app: App, spec: CreditSpec): { sql: string; params: unknown[] } {
+export function matchingSessionsSql(app: App, spec: CreditSpec, opts: { drivers?: readonly string[] } = {}): { sql: string; params: unknown[] } {
   const c = spec.criteria;
   const windows = windowsOf(spec, app.config.timeZone);
   const params: unknown[] = [];
@@ -121,6 +137,13 @@ export function matchingSessionsSql(app: App, spec: CreditSpec): { sql: string; 
   list('cs.failure_code', c.failureCodes);
   list('cs.station_id', c.stationIds);
   list('cs.charger_id', c.chargerIds);
+  // Some drivers only (an approval freezing a chunk): their sessions are read through the driver
+  // index, a few lookups per driver, instead of every matching session of the window.
+  const byDriver = opts.drivers !== undefined;
+  if (byDriver) {
+    where.push('cs.driver_id IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(opts.drivers));
+  }
   if (!c.includeCompensated) {
     where.push(`NOT EXISTS (
       SELECT 1 FROM comp_campaign_sessions x JOIN comp_campaigns k ON k.id = x.campaign_id
@@ -129,13 +152,18 @@ export function matchingSessionsSql(app: App, spec: CreditSpec): { sql: string; 
   }
   const sql = `WITH w(s, e) AS (VALUES ${values.join(', ')})
     SELECT cs.id AS sessionId, cs.driver_id AS driverId
-    FROM w CROSS JOIN charging_sessions cs INDEXED BY ${onlyFailed ? 'charging_sessions_failed_cover' : 'charging_sessions_created'}
+    FROM w CROSS JOIN charging_sessions cs INDEXED BY ${byDriver ? 'charging_sessions_driver' : onlyFailed ? 'charging_sessions_failed_cover' : 'charging_sessions_created'}
     WHERE cs.created_at >= w.s AND cs.created_at < w.e AND ${where.join(' AND ')}`;
   return { sql, params };
 }
 
-function creditRows(app: App, spec: CreditSpec, details: boolean): ReportRow[] {
-  const { sql, params } = matchingSessionsSql(app, spec);
+/** The rows of some drivers of a credit campaign, names and balances left out (an approval's chunk). */
+export function creditRowsOf(app: App, spec: CreditSpec, drivers: readonly string[]): ReportRow[] {
+  return creditRows(app, spec, false, drivers);
+}
+
+function creditRows(app: App, spec: CreditSpec, details: boolean, drivers?: readonly string[]): ReportRow[] {
+  const { sql, params } = matchingSessionsSql(app, spec, { drivers });
   if (!details) {
     // GROUP BY already yields the drivers in id order.
     const lean = app.sqlite
@@ -213,7 +241,76 @@ function reversalRows(app: App, spec: ReversalSpec): ReportRow[] {
   }));
 }
 
-/** The drivers with the most failures, most first (ties by driver id). */
+/**
+ * The drivers with the most failures, most first (ties by driver id). One pass keeping the best n:
+ * sorting 100,000 rows for the ten the page shows was a long task on the thread that answers.
+ */
 export function topRows(rows: readonly ReportRow[], n: number): ReportRow[] {
-  return [...rows].sort((a, b) => b.failures - a.failures || (a.driverId < b.driverId ? -1 : 1)).slice(0, n);
+  const before = (a: ReportRow, b: ReportRow) => b.failures - a.failures || (a.driverId < b.driverId ? -1 : 1);
+  const top: ReportRow[] = [];
+  if (n <= 0) return top;
+  for (const r of rows) {
+    if (top.length === n && before(r, top[n - 1]) >= 0) continue;
+    let i = top.length;
+    while (i > 0 && before(r, top[i - 1]) < 0) i -= 1;
+    top.splice(i, 0, r);
+    if (top.length > n) top.pop();
+  }
+  return top;
+}
+
+// --- off the main thread ----------------------------------------------------------------------------
+
+/**
+ * A report as the worker posts it: its rows as columns, because 100,000 row objects cost the main
+ * thread a long task to receive and 100,000-long arrays of strings and numbers do not.
+ */
+export interface PackedReport extends Omit<Report, 'rows'> {
+  columns: { driverId: string[]; name: string[]; phone: string[]; failures: number[]; amount: number[]; balance: number[]; reversesTransferId: (string | null)[] };
+}
+
+export function packReport(r: Report): PackedReport {
+  const { rows, ...rest } = r;
+  return {
+    ...rest,
+    columns: {
+      driverId: rows.map((x) => x.driverId),
+      name: rows.map((x) => x.name),
+      phone: rows.map((x) => x.phone),
+      failures: rows.map((x) => x.failures),
+      amount: rows.map((x) => x.amount),
+      balance: rows.map((x) => x.balance),
+      reversesTransferId: rows.map((x) => x.reversesTransferId),
+    },
+  };
+}
+
+function unpackReport(p: PackedReport): Report {
+  const { columns: c, ...rest } = p;
+  const rows = c.driverId.map((driverId, i) => ({
+    driverId,
+    name: c.name[i],
+    phone: c.phone[i],
+    failures: c.failures[i],
+    amount: c.amount[i],
+    balance: c.balance[i],
+    reversesTransferId: c.reversesTransferId[i],
+  }));
+  return { ...rest, rows };
+}
+
+export interface ReportTask {
+  spec: CampaignSpec;
+  details: boolean;
+}
+
+/**
+ * computeReport in a worker thread with a read-only connection (issue 18): at 100,000 drivers the
+ * dry run is one read of about a second, which must not hold the thread that answers the operator.
+ * The same rows and fingerprint as computeReport at this instant, from one snapshot.
+ */
+export async function computeReportOffThread(app: AppContext, spec: CampaignSpec, opts: { details?: boolean } = {}): Promise<Report> {
+  const task: ReportTask = { spec, details: opts.details ?? true };
+  const here = () => packReport(app.sqlite.transaction(() => computeReport(app, spec, opts)).deferred());
+  return unpackReport(await runReadThread(app, { name: 'report-worker', source: new URL('./report-worker.ts', import.meta.url) }, task, here));
 }

@@ -23,7 +23,13 @@ export function compensationDoctorCheck(app: AppContext): DoctorCheck {
       detail: `${uncounted} campaign credit(s) marked done without their ledger transfer, ${unmarked} transfer(s) whose item is not marked done (depotdesk campaign show names the campaign)`,
     };
   }
-  const running = executing.length > 0 ? `; executing: ${executing.map((c) => c.id).join(', ')} (resume with depotdesk campaign execute ID if no job runs it)` : '';
+  // An approval freezing its rows in chunks (approval.ts) that stopped part-way is named too: approving it again resumes it.
+  const freezing = app.sqlite
+    .prepare<unknown[], { id: string }>("SELECT id FROM comp_campaigns WHERE state = 'approved' AND approved_at IS NULL ORDER BY created_at")
+    .all();
+  const running =
+    (executing.length > 0 ? `; executing: ${executing.map((c) => c.id).join(', ')} (resume with depotdesk campaign execute ID if no job runs it)` : '') +
+    (freezing.length > 0 ? `; being approved: ${freezing.map((c) => c.id).join(', ')} (if no approval is running, approve it again to resume)` : '');
   return { name: 'compensation', ok: true, detail: `${items} campaign item(s) agree with the ledger${running}` };
 }
 

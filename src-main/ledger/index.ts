@@ -73,7 +73,7 @@ export {
   type Statement,
   type StatementLine,
 } from './queries';
-export { verifyLedger } from './verify';
+export { verifyLedger, verifyLedgerOffThread } from './verify';
 export { sealLedgerChain, ledgerHead } from './chain';
 export { trialBalance, driverMovements, couponsOutstanding, type TrialLine, type MovementByCode, type CouponOutstanding } from './reporting';
 export {

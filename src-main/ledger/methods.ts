@@ -24,7 +24,7 @@ import {
   type OpenHold,
 } from './queries';
 import { TRANSFER_CODES } from './schema';
-import { verifyLedger } from './verify';
+import { verifyLedgerOffThread } from './verify';
 
 /**
  * The ledger over the contract (drivers.*, wallet.*, ledger.*, coupons.*, points.*).
@@ -423,7 +423,8 @@ export const ledgerMethods = {
       violations: z.array(findingSchema),
       warnings: z.array(findingSchema),
     }),
-    handler: ({ app }) => verifyLedger(app),
+    // A worker thread with a read-only connection: the one long read never holds the thread that answers (issue 18).
+    handler: ({ app }) => verifyLedgerOffThread(app),
   }),
   'ledger.accounts': method({
     summary: "The depot's own accounts (revenue, cash drawer, clearing, payables, expenses) with balances.",

@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Sqlite } from '../kernel/db/connection';
+import type { AppContext } from '../kernel/context';
+import { runReadThread } from '../kernel/read-thread';
 import { expectRow } from '../kernel/db/rows';
 import { keyMissing, readChainKey, readCheckpoints, readSeal, trustedHeads, walkChain, type ChainRow, type Head } from '../kernel/chain';
 import { lastAuditByOperator } from '../operators';
@@ -457,4 +459,14 @@ function checkBatches(run: Run): void {
       message: `${b.batches} batch(es) from ${b.first}${b.firstKey ? ` (${b.firstKey})` : ''} on were made for operator ${b.operatorId}, who has no row in the audit log`,
     });
   }
+}
+
+/**
+ * The verification the app runs (the `ledger.verify` method, the doctor from the app): the same
+ * report, computed by a worker thread on a read-only connection of its own, so the one read
+ * transaction over every transfer never holds the thread that answers the operator (issue 18). The
+ * CLI's own `ledger verify` stays on its thread: nothing else waits on it there.
+ */
+export function verifyLedgerOffThread(app: AppContext): Promise<VerifyReport> {
+  return runReadThread(app, { name: 'verify-worker', source: new URL('./verify-worker.ts', import.meta.url) }, null, () => verifyLedger(app));
 }
