@@ -46,6 +46,13 @@ export const alerts = sqliteTable(
     // Open = neither acknowledged nor resolved; raiseAlert's ON CONFLICT names this very predicate.
     uniqueIndex('alerts_open_subject').on(t.subject).where(sql.raw('"acknowledged_at" is null and "resolved_at" is null')),
     index('alerts_raised').on(t.acknowledgedAt, t.raisedAt),
+    // The alerts list, newest first by last_raised_at (then id): all, a level, the open ones (the
+    // default view; a partial index of the few open alerts, its WHERE the very terms the list names),
+    // and a day's range of raised_at (issue 18).
+    index('alerts_list').on(t.lastRaisedAt, t.id),
+    index('alerts_list_level').on(t.level, t.lastRaisedAt, t.id),
+    index('alerts_list_open').on(t.lastRaisedAt, t.id).where(sql.raw('"acknowledged_at" is null and "resolved_at" is null')),
+    index('alerts_raised_at').on(t.raisedAt),
   ],
 );
 

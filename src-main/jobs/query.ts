@@ -3,6 +3,7 @@ import { JOB_STATES, type JobState } from './states';
 import { toJob, type Job } from './queue';
 import { whereOf } from '../kernel/db/where';
 import { countRows } from '../kernel/db/rows';
+import { ROUTINE_SQL } from './schema';
 
 /** What the Jobs page and the CLI read. */
 
@@ -25,14 +26,20 @@ export interface JobListQuery {
   offset: number;
 }
 
-// coalesce: a job without a unique key is never routine (NULL would drop it from a folded list).
-const ROUTINE = "state = 'completed' AND coalesce(unique_key, '') LIKE 'cron:%' AND attempt <= 1";
+// A routine run (see JobListQuery.routine); the folded list's partial indexes carry `NOT (ROUTINE)`.
+const ROUTINE = ROUTINE_SQL;
 
 function summarize(job: Job): JobSummary {
   const { args: _a, meta: _m, errors, ...rest } = job;
   return { ...rest, lastError: errors.at(-1)?.error ?? null, errorCount: errors.length };
 }
 
+/**
+ * A page of jobs, newest first (ids are ULIDs: unique, ordered by insertion time), with its total.
+ * Every filter reads an index in the list's order (jobs_list_*; folded, the partial jobs_listed_*
+ * whose WHERE is the very `NOT (ROUTINE)` term written here), so a page and its count never sort or
+ * read the routine runs they leave out.
+ */
 export function listJobs(app: AppContext, q: JobListQuery): { total: number; items: JobSummary[]; routineFolded: number } {
   const narrow: [string, string, unknown][] = [
     ['state = @state', 'state', q.state],
@@ -40,16 +47,17 @@ export function listJobs(app: AppContext, q: JobListQuery): { total: number; ite
     ['kind = @kind', 'kind', q.kind],
   ];
   const fold = q.routine === 'fold';
-  const { clause, params } = whereOf([...narrow, [`NOT (${ROUTINE} AND @fold)`, 'fold', fold ? 1 : undefined]]);
+  const w = whereOf(narrow);
+  const clause = fold ? `${w.clause ? `${w.clause} AND` : 'WHERE'} NOT (${ROUTINE})` : w.clause;
+  const params = w.params;
   const total = countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM jobs ${clause}`), params);
-  // Newest first: ids are ULIDs, ordered by insertion time.
   const rows = app.sqlite
     .prepare<unknown[], Parameters<typeof toJob>[0]>(`SELECT * FROM jobs ${clause} ORDER BY id DESC LIMIT @limit OFFSET @offset`)
     .all({ ...params, limit: q.limit, offset: q.offset });
   let routineFolded = 0;
-  if (fold) {
-    const w = whereOf(narrow);
-    routineFolded = countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM jobs ${w.clause ? `${w.clause} AND` : 'WHERE'} ${ROUTINE}`), w.params);
+  // Only a completed job is routine; otherwise: every job the filter matches less the ones listed.
+  if (fold && (q.state === undefined || q.state === 'completed')) {
+    routineFolded = countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM jobs ${w.clause}`), params) - total;
   }
   return { total, items: rows.map((r) => summarize(toJob(r))), routineFolded };
 }

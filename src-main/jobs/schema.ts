@@ -3,6 +3,14 @@ import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-o
 import { JOB_STATES, JOB_STATES_SQL, LIVE_STATES_SQL } from './states';
 
 /**
+ * A routine run: a job a cron made that completed on its first attempt (jobs/query.ts folds them).
+ * The folded list's partial indexes carry `NOT (this)` as their WHERE, and the list's query names the
+ * same text, so SQLite can use them (a partial index is used only for a query whose WHERE has its term).
+ * coalesce: a job without a unique key is never routine (NULL would drop it from a folded list).
+ */
+export const ROUTINE_SQL = `"state" = 'completed' AND coalesce("unique_key", '') LIKE 'cron:%' AND "attempt" <= 1`;
+
+/**
  * Durable jobs (see jobs/queue.ts for the guarantees and docs/jobs.md for the design).
  * Times are UTC epoch ms; args, meta and errors are JSON text.
  */
@@ -39,6 +47,23 @@ export const jobs = sqliteTable(
     // Staging (scheduled/retryable whose time has come), rescue and pruning by state.
     index('jobs_state_scheduled').on(t.state, t.scheduledAt),
     index('jobs_kind').on(t.kind, t.state),
+    // The Jobs page's list, newest first (ids are ULIDs): each filter reads its index in the list's order (issue 18).
+    index('jobs_list_state').on(t.state, t.id),
+    index('jobs_list_kind').on(t.kind, t.id),
+    index('jobs_list_queue').on(t.queue, t.id),
+    // The same with the crons' routine runs folded (the page's default): only the other jobs, about a tenth.
+    index('jobs_listed')
+      .on(t.id)
+      .where(sql.raw(`NOT (${ROUTINE_SQL})`)),
+    index('jobs_listed_state')
+      .on(t.state, t.id)
+      .where(sql.raw(`NOT (${ROUTINE_SQL})`)),
+    index('jobs_listed_kind')
+      .on(t.kind, t.id)
+      .where(sql.raw(`NOT (${ROUTINE_SQL})`)),
+    index('jobs_listed_queue')
+      .on(t.queue, t.id)
+      .where(sql.raw(`NOT (${ROUTINE_SQL})`)),
     // A unique key is held while the job is live; once it is completed, discarded or cancelled
     // the same key may be enqueued again (cron slots are protected by job_crons as well).
     uniqueIndex('jobs_unique_live')

@@ -356,6 +356,12 @@ interface StatementRow extends TransferRow {
  * A driver's statement, like a bank's: every movement on their wallet, debt, points and coupons
  * with its running balance. Running balances always count the whole history, so a window or a
  * code filter never changes the balances printed next to a line.
+ *
+ * It is read backwards, newest first, from the accounts' counters (the balances now: the ledger
+ * keeps them equal to the history, and `ledger verify` checks it), undoing each transfer to find
+ * the balance before it. So the newest `limit` lines cost what they show, not the driver's whole
+ * history: the walk stops once it has one line more than it shows (the statement is truncated)
+ * — with a `from` date, once it has passed the window's first transfer (the opening balance).
  */
 export function driverStatement(app: Reader, q: StatementQuery): Statement {
   const driver = getDriver(app, q.driverId);
@@ -366,27 +372,51 @@ export function driverStatement(app: Reader, q: StatementQuery): Statement {
   const limit = q.limit ?? 1000;
   const w: StatementWalk = {
     kindOf: statementAccounts(app, q.driverId),
-    state: new Map(),
+    state: balancesNow(app, q.driverId),
     fromAt,
     wanted: new Set<StatementAccount>(q.accounts?.length ? q.accounts : STATEMENT_ACCOUNTS),
     codes: q.codes?.length ? new Set<string>(q.codes) : null,
     lines: [],
   };
-  let opening: Balances | null = null;
-  for (const r of driverTransfers(app, q.driverId)) {
-    if (r.createdAt >= toAt) break;
-    if (opening === null && r.createdAt >= fromAt) opening = snapshot(w);
-    for (const side of ['debit', 'credit'] as const) walkSide(w, r, side);
-  }
-  const closing = snapshot(w);
-  if (opening === null) opening = closing;
+  let closing: Balances | null = null;
   let truncated = false;
-  let shown = w.lines;
-  if (w.lines.length > limit) {
-    truncated = true;
-    shown = w.lines.slice(w.lines.length - limit);
+  walk: for (const r of driverTransfersNewestFirst(app, q.driverId)) {
+    if (r.createdAt < toAt) {
+      closing ??= snapshot(w);
+      if (r.createdAt < fromAt) break;
+    }
+    for (const side of ['credit', 'debit'] as const) {
+      const line = undoSide(w, r, side);
+      if (!line || r.createdAt >= toAt) continue;
+      if (w.lines.length < limit) w.lines.push(line);
+      else truncated = true;
+    }
+    // Without a from date the opening is before the first transfer (nothing): no need to walk there.
+    if (truncated && fromAt === -Infinity) break walk;
   }
-  return { driver: { id: driver.id, name: driver.name, phone: driver.phone }, from: q.from ?? null, to: q.to ?? null, opening, closing, lines: shown, truncated };
+  closing ??= snapshot(w);
+  // No from date: the opening is the start of the history (every balance 0); otherwise the balances before the window's first transfer.
+  const opening = fromAt === -Infinity ? snapshot({ ...w, state: new Map() }) : snapshot(w);
+  return {
+    driver: { id: driver.id, name: driver.name, phone: driver.phone },
+    from: q.from ?? null,
+    to: q.to ?? null,
+    opening,
+    closing,
+    lines: w.lines.reverse(),
+    truncated,
+  };
+}
+
+/** The driver's statement accounts as they stand now: the posted balance on their own side, and what is held on them. */
+function balancesNow(app: Reader, driverId: string): Map<string, { balance: number; held: number }> {
+  const rows = app.sqlite
+    .prepare<unknown[], { id: string; type: AccountType; debitsPosted: number; creditsPosted: number; debitsPending: number }>(
+      'SELECT id, type, debits_posted AS debitsPosted, credits_posted AS creditsPosted, debits_pending AS debitsPending FROM ledger_accounts WHERE driver_id = ?',
+    )
+    .all(driverId);
+  // Debt grows by debits; everything else the driver holds grows by credits (as undoSide's sign).
+  return new Map(rows.map((a) => [a.id, { balance: a.type === 'debt' ? a.debitsPosted - a.creditsPosted : a.creditsPosted - a.debitsPosted, held: a.debitsPending }]));
 }
 
 /** A statement being built: the running balance of each of the driver's accounts, and the lines shown. */
@@ -409,20 +439,29 @@ function statementAccounts(app: Reader, driverId: string): Map<string, Statement
   return kindOf;
 }
 
-/** Every transfer on any of the driver's accounts, oldest first, with its operator and its hold's amount. */
-function driverTransfers(app: Reader, driverId: string): StatementRow[] {
-  const rows = app.sqlite
-    .prepare<unknown[], Omit<StatementRow, 'operatorName'>>(
-      `SELECT ${T_COLUMNS}, h.amount AS holdAmount
-       FROM ledger_transfers t
-       LEFT JOIN ledger_holds h ON h.id = t.pending_id
-       WHERE t.seq IN (
-         SELECT seq FROM ledger_transfers WHERE debit_account_id IN (SELECT id FROM ledger_accounts WHERE driver_id = @driverId)
-         UNION SELECT seq FROM ledger_transfers WHERE credit_account_id IN (SELECT id FROM ledger_accounts WHERE driver_id = @driverId))
-       ORDER BY t.seq`,
+/**
+ * Every transfer on any of the driver's accounts, newest first, with its operator and its hold's
+ * amount: their seqs from the two account indexes at once (integers only), the rows a page at a time.
+ */
+function* driverTransfersNewestFirst(app: Reader, driverId: string, pageSize = 256): Generator<StatementRow> {
+  const seqs = app.sqlite
+    .prepare<unknown[], number>(
+      `SELECT seq FROM ledger_transfers WHERE debit_account_id IN (SELECT id FROM ledger_accounts WHERE driver_id = @driverId)
+       UNION SELECT seq FROM ledger_transfers WHERE credit_account_id IN (SELECT id FROM ledger_accounts WHERE driver_id = @driverId)
+       ORDER BY seq DESC`,
     )
+    .pluck()
     .all({ driverId });
-  return withOperatorNames(app, rows);
+  const page = app.sqlite.prepare<unknown[], Omit<StatementRow, 'operatorName'>>(
+    `SELECT ${T_COLUMNS}, h.amount AS holdAmount
+     FROM ledger_transfers t
+     LEFT JOIN ledger_holds h ON h.id = t.pending_id
+     WHERE t.seq IN (SELECT value FROM json_each(?))
+     ORDER BY t.seq DESC`,
+  );
+  for (let i = 0; i < seqs.length; i += pageSize) {
+    yield* withOperatorNames(app, page.all(JSON.stringify(seqs.slice(i, i + pageSize))));
+  }
 }
 
 /** Each transfer with the login name of the operator who made it (null: none, or no longer known). */
@@ -443,11 +482,14 @@ function snapshot(w: StatementWalk): Balances {
   return out;
 }
 
-/** One side of a transfer: moves that account's running balance, and adds a line if it is shown. */
-function walkSide(w: StatementWalk, r: StatementRow, side: 'debit' | 'credit'): void {
+/**
+ * One side of a transfer, read backwards: the line it makes if it is shown (its balance after is
+ * the account's balance now, in the walk), then the account's balance is set back to before it.
+ */
+function undoSide(w: StatementWalk, r: StatementRow, side: 'debit' | 'credit'): StatementLine | null {
   const accountId = side === 'debit' ? r.debitAccountId : r.creditAccountId;
   const kind = w.kindOf.get(accountId);
-  if (!kind) return;
+  if (!kind) return null;
   const s = w.state.get(accountId) ?? { balance: 0, held: 0 };
   // Debt grows by debits; everything else the driver holds grows by credits.
   const sign = (kind === 'debt') === (side === 'debit') ? 1 : -1;
@@ -459,11 +501,10 @@ function walkSide(w: StatementWalk, r: StatementRow, side: 'debit' | 'credit'): 
     amount = sign * r.amount;
     heldChange = side === 'debit' ? -(r.holdAmount ?? 0) : 0;
   } else heldChange = side === 'debit' ? -(r.holdAmount ?? 0) : 0;
-  s.balance += amount;
-  s.held += heldChange;
-  w.state.set(accountId, s);
-  if (r.createdAt < w.fromAt || !w.wanted.has(kind) || (w.codes && !w.codes.has(r.code))) return;
-  w.lines.push({
+  const after = { ...s };
+  w.state.set(accountId, { balance: s.balance - amount, held: s.held - heldChange });
+  if (r.createdAt < w.fromAt || !w.wanted.has(kind) || (w.codes && !w.codes.has(r.code))) return null;
+  return {
     seq: r.seq,
     at: r.createdAt,
     transferId: r.id,
@@ -475,8 +516,8 @@ function walkSide(w: StatementWalk, r: StatementRow, side: 'debit' | 'credit'): 
     unit: kind === 'points' ? 'points' : 'CNY',
     amount,
     heldChange,
-    balanceAfter: s.balance,
-    heldAfter: s.held,
+    balanceAfter: after.balance,
+    heldAfter: after.held,
     counterpartyAccountId: side === 'debit' ? r.creditAccountId : r.debitAccountId,
     memo: r.memo,
     sessionId: r.sessionId,
@@ -487,7 +528,7 @@ function walkSide(w: StatementWalk, r: StatementRow, side: 'debit' | 'credit'): 
     reversesId: r.reversesId,
     operatorId: r.operatorId,
     operatorName: r.operatorName,
-  });
+  };
 }
 
 export interface LedgerTotals {

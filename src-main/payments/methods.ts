@@ -245,7 +245,8 @@ export const paymentMethods = {
     },
   }),
   'payments.listOrders': method({
-    summary: 'Payment orders, newest first; filter by state, driver, channel, dates or a search (number, name, phone).',
+    summary:
+      'Payment orders, newest first; filter by state, driver, channel, dates or a search (an order number from its start, part of a name or phone); a page by offset or after a cursor (the nextCursor of the page before).',
     kind: 'query',
     roles: ALL_ROLES,
     input: z.strictObject({
@@ -254,11 +255,15 @@ export const paymentMethods = {
       channel: z.enum(PAYMENT_CHANNELS).optional(),
       from: date.optional(),
       to: date.optional(),
+      /** An order number from its start (DD…, or the date and sequence after DD), or part of the driver's name or phone. */
       search: z.string().trim().max(100).optional(),
       limit: z.number().int().min(1).max(500).default(100),
+      /** Rows to skip: from the top, or after `after`. */
       offset: z.number().int().min(0).default(0),
+      /** Keyset paging: start after this order (the previous page's nextCursor). */
+      after: z.strictObject({ createdAt: z.number().int(), id }).optional(),
     }),
-    output: z.object({ total: z.number(), orders: z.array(orderSchema) }),
+    output: z.object({ total: z.number(), orders: z.array(orderSchema), nextCursor: z.object({ createdAt: z.number(), id: z.string() }).nullable() }),
     handler: (ctx, input) => {
       const zone = ctx.app.clock.timeZone;
       const r = listOrders(ctx.app, {
@@ -266,7 +271,7 @@ export const paymentMethods = {
         from: input.from ? dayStart(input.from, zone, 'from') : undefined,
         to: input.to ? dayStart(input.to, zone, 'to') + 86_400_000 : undefined,
       });
-      return { total: r.total, orders: r.orders.map((o) => orderOut(ctx, o)) };
+      return { total: r.total, orders: r.orders.map((o) => orderOut(ctx, o)), nextCursor: r.nextCursor };
     },
   }),
   'payments.confirm': method({

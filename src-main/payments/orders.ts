@@ -183,34 +183,108 @@ export interface OrderFilter {
   /** Business dates (yyyy-MM-dd, depot zone) of creation, inclusive. */
   from?: number;
   to?: number;
+  /** An order number from its start (DD…, or the date and sequence after DD), or part of the driver's name or phone. */
   search?: string;
   limit?: number;
+  /** Rows to skip: from the top, or after `after` when it is given. */
   offset?: number;
+  /** Keyset paging: the page starts after this order (the previous page's nextCursor). */
+  after?: OrderCursor;
 }
 
-export function listOrders(app: Pick<App, 'sqlite'>, f: OrderFilter = {}): { total: number; orders: (OrderRow & { driverName: string; driverPhone: string })[] } {
-  const { clause: w, params: args } = whereOf([
-    ['o.state = @state', 'state', f.state],
+/** Where a page starts: the sort key (created_at, id) of the last order of the page before. */
+export interface OrderCursor {
+  createdAt: number;
+  id: string;
+}
+
+/** After the cursor in the list's order (created_at DESC, id DESC: ids are unique, so the order is total). */
+const ORDER_AFTER = '(o.created_at < @afterAt OR (o.created_at = @afterAt AND o.id < @afterId))';
+
+/**
+ * A list filter's conditions and parameters. The search reads two indexes, never the whole table:
+ * the number's as a range (numbers starting with the text; "20260412…" is read as "DD20260412…"),
+ * and the driver's for the drivers whose name or phone contains it (the ledger names them).
+ */
+function orderWhere(app: Pick<App, 'sqlite'>, f: Omit<OrderFilter, 'limit' | 'offset'>): { clause: string; params: Record<string, unknown> } {
+  const text = f.search?.trim().toUpperCase();
+  const lo = text ? (/^\d/.test(text) ? `DD${text}` : text) : undefined;
+  // With a search, the search's two indexes lead (a few rows); the state's would walk nearly every order ('+' keeps it off).
+  const plus = lo ? '+' : '';
+  const w = whereOf([
+    [`${plus}o.state = @state`, 'state', f.state],
     ['o.driver_id = @driverId', 'driverId', f.driverId],
-    ['o.channel = @channel', 'channel', f.channel],
+    [`${plus}o.channel = @channel`, 'channel', f.channel],
     ['o.created_at >= @from', 'from', f.from],
     ['o.created_at < @to', 'to', f.to],
-    ['(o.number LIKE @search OR o.driver_id IN (SELECT value FROM json_each(@drivers)))', 'search', f.search ? `%${f.search}%` : undefined],
+    ['((o.number >= @lo AND o.number < @hi) OR o.driver_id IN (SELECT value FROM json_each(@drivers)))', 'lo', lo],
+    [ORDER_AFTER, 'afterAt', f.after?.createdAt],
   ]);
-  // The search also matches the driver's name and phone: the ledger names the drivers that match.
-  if (f.search) args.drivers = JSON.stringify(driversMatching(app, f.search));
-  const total = countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM payment_orders o ${w}`), args);
-  const rows = app.sqlite
-    .prepare<unknown[], OrderRow>(
-      `SELECT ${ORDER_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1o.$2')}
-       FROM payment_orders o ${w}
-       ORDER BY o.created_at DESC, o.id DESC LIMIT @limit OFFSET @offset`,
-    )
-    .all({ ...args, limit: f.limit ?? 100, offset: f.offset ?? 0 });
-  // Every order has its driver (a foreign key), so each finds its name and phone.
+  if (lo && f.search) {
+    w.params.hi = `${lo.slice(0, -1)}${String.fromCharCode(lo.charCodeAt(lo.length - 1) + 1)}`;
+    w.params.drivers = JSON.stringify(driversMatching(app, f.search.trim()));
+  }
+  if (f.after) w.params.afterId = f.after.id;
+  return w;
+}
+
+const ORDER_SELECT = `SELECT ${ORDER_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1o.$2')} FROM payment_orders o`;
+
+type ListedOrder = OrderRow & { driverName: string; driverPhone: string };
+
+/** Each order with its driver's name and phone (every order has its driver: a foreign key). */
+function withContacts(app: Pick<App, 'sqlite'>, rows: OrderRow[]): ListedOrder[] {
   const contacts = driverContacts(app, [...new Set(rows.map((o) => o.driverId))]);
-  const orders = rows.map((o) => ({ ...o, driverName: contacts.get(o.driverId)?.name ?? '', driverPhone: contacts.get(o.driverId)?.phone ?? '' }));
-  return { total, orders };
+  return rows.map((o) => ({ ...o, driverName: contacts.get(o.driverId)?.name ?? '', driverPhone: contacts.get(o.driverId)?.phone ?? '' }));
+}
+
+/** Past this many, a state's orders are counted as the whole table less the other states'. */
+const STATE_COUNT_CAP = 50_000;
+
+/**
+ * How many orders are in a state, through the narrow (state) index: at most STATE_COUNT_CAP are
+ * stepped through; a state with more (PAID: nearly every order) is the table's count (read from the
+ * smallest index's pages) less the states before and after it, which are few.
+ */
+function countOfState(app: Pick<App, 'sqlite'>, state: OrderState): number {
+  const n = (sql: string) => countRows(app.sqlite.prepare(sql), { state, cap: STATE_COUNT_CAP });
+  const some = n('SELECT count(*) AS n FROM (SELECT 1 FROM payment_orders WHERE state = @state LIMIT @cap)');
+  if (some < STATE_COUNT_CAP) return some;
+  const others = n('SELECT count(*) AS n FROM payment_orders WHERE state < @state') + n('SELECT count(*) AS n FROM payment_orders WHERE state > @state');
+  return n('SELECT count(*) AS n FROM payment_orders') - others;
+}
+
+/**
+ * A page of orders, newest first, with the filter's total and the cursor of the page after it (null
+ * on the last page). Each filter reads an index in the list's order ((created_at, id), (state|
+ * driver_id, created_at, id)); a page starts at the top, after a cursor, or at an offset, and an
+ * offset past the middle is read from the oldest end and turned around.
+ */
+export function listOrders(app: Pick<App, 'sqlite'>, f: OrderFilter = {}): { total: number; orders: ListedOrder[]; nextCursor: OrderCursor | null } {
+  const base = orderWhere(app, { ...f, after: undefined });
+  const onlyState = f.state !== undefined && Object.keys(base.params).length === 1;
+  const total = onlyState ? countOfState(app, f.state!) : countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM payment_orders o ${base.clause}`), base.params);
+  const limit = f.limit ?? 100;
+  const offset = f.offset ?? 0;
+  let rows: OrderRow[];
+  if (!f.after && offset > total / 2) {
+    const take = Math.min(limit, total - offset);
+    rows =
+      take <= 0
+        ? []
+        : app.sqlite
+            .prepare<unknown[], OrderRow>(`${ORDER_SELECT} ${base.clause} ORDER BY o.created_at ASC, o.id ASC LIMIT @take OFFSET @skip`)
+            .all({ ...base.params, take, skip: total - offset - take })
+            .reverse();
+  } else {
+    const w = f.after ? orderWhere(app, f) : base;
+    rows = app.sqlite
+      .prepare<unknown[], OrderRow>(`${ORDER_SELECT} ${w.clause} ORDER BY o.created_at DESC, o.id DESC LIMIT @limit OFFSET @offset`)
+      .all({ ...w.params, limit, offset });
+  }
+  const last = rows.at(-1);
+  const more = f.after ? rows.length === limit : offset + rows.length < total;
+  return { total, orders: withContacts(app, rows), nextCursor: last && more ? { createdAt: last.createdAt, id: last.id } : null };
 }
 
 // --- creating an order ---------------------------------------------------------------------------------
@@ -735,31 +809,14 @@ export async function expireOrders(app: AppContext, opts: { limit?: number } = {
  * Every order a list filter matches, newest first, with the driver's name and phone, read a page at
  * a time by key (no OFFSET, no cursor held between pages): what an export of the list writes.
  */
-export function* iterateOrders(
-  app: Pick<App, 'sqlite'>,
-  f: Omit<OrderFilter, 'limit' | 'offset'> = {},
-  pageSize = 1000,
-): Generator<OrderRow & { driverName: string; driverPhone: string }> {
-  let after: { createdAt: number; id: string } | null = null;
+export function* iterateOrders(app: Pick<App, 'sqlite'>, f: Omit<OrderFilter, 'limit' | 'offset' | 'after'> = {}, pageSize = 1000): Generator<ListedOrder> {
+  let after: OrderCursor | undefined;
   for (;;) {
-    const { clause: w, params: args } = whereOf([
-      ['o.state = @state', 'state', f.state],
-      ['o.driver_id = @driverId', 'driverId', f.driverId],
-      ['o.channel = @channel', 'channel', f.channel],
-      ['o.created_at >= @from', 'from', f.from],
-      ['o.created_at < @to', 'to', f.to],
-      ['(o.number LIKE @search OR o.driver_id IN (SELECT value FROM json_each(@drivers)))', 'search', f.search ? `%${f.search}%` : undefined],
-      ['(o.created_at < @afterAt OR (o.created_at = @afterAt AND o.id < @afterId))', 'afterAt', after?.createdAt],
-    ]);
-    if (f.search) args.drivers = JSON.stringify(driversMatching(app, f.search));
-    if (after) args.afterId = after.id;
+    const w = orderWhere(app, { ...f, after });
     const rows = app.sqlite
-      .prepare<unknown[], OrderRow>(
-        `SELECT ${ORDER_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1o.$2')} FROM payment_orders o ${w} ORDER BY o.created_at DESC, o.id DESC LIMIT @limit`,
-      )
-      .all({ ...args, limit: pageSize });
-    const contacts = driverContacts(app, [...new Set(rows.map((o) => o.driverId))]);
-    for (const o of rows) yield { ...o, driverName: contacts.get(o.driverId)?.name ?? '', driverPhone: contacts.get(o.driverId)?.phone ?? '' };
+      .prepare<unknown[], OrderRow>(`${ORDER_SELECT} ${w.clause} ORDER BY o.created_at DESC, o.id DESC LIMIT @limit`)
+      .all({ ...w.params, limit: pageSize });
+    yield* withContacts(app, rows);
     if (rows.length < pageSize) return;
     after = { createdAt: rows[rows.length - 1].createdAt, id: rows[rows.length - 1].id };
   }

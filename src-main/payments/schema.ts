@@ -78,8 +78,11 @@ export const paymentOrders = sqliteTable(
     uniqueIndex('payment_orders_request_key')
       .on(t.requestKey)
       .where(sql`${t.requestKey} is not null`),
-    index('payment_orders_state_created').on(t.state, t.createdAt),
-    index('payment_orders_driver').on(t.driverId, t.createdAt),
+    // A state's or a driver's page reads its index in the list's order (created_at, id), never sorting them (issue 18).
+    index('payment_orders_state_created').on(t.state, t.createdAt, t.id),
+    index('payment_orders_driver').on(t.driverId, t.createdAt, t.id),
+    // A state's count reads the narrow index (the wide one is twice the pages to step through).
+    index('payment_orders_state').on(t.state),
     // Newest-first lists and exports page by (created_at, id).
     index('payment_orders_created').on(t.createdAt, t.id),
     // Reconciliation: the orders paid in a day, in order of payment.

@@ -95,7 +95,8 @@ export const reconStatementRows = sqliteTable(
     // SUCCESS is kept both ways (the match reads only SUCCESS), never dropped as a repeat.
     uniqueIndex('recon_statement_rows_fact').on(t.channel, t.kind, t.tradeNo, t.refundNo, t.status),
     index('recon_statement_rows_statement').on(t.statementId),
-    index('recon_statement_rows_order').on(t.orderNo, t.kind),
+    // Covering for our side's check (a paid order no statement shows paid reads only this index).
+    index('recon_statement_rows_order').on(t.orderNo, t.kind, t.tradeNo),
     index('recon_statement_rows_refund')
       .on(t.refundNo)
       .where(sql`${t.kind} = 'refund'`),

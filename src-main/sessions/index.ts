@@ -38,6 +38,7 @@ export {
   type SessionRow,
   type TimelineRow,
   type ListQuery,
+  type SessionCursor,
 } from './store';
 export { sessionMethods, sessionShape, sessionDetail, sessionDetailShape, sessionTransfers, toView, type SessionView } from './methods';
 export { consumeInboxWorker, consumeInboxCron, detectStuckWorker, detectStuckCron } from './jobs';

@@ -14,6 +14,8 @@ const yuan = (fen: number | null) => (fen === null ? null : formatFen(fen));
 
 export const sessionShape = z.object({
   id: z.string(),
+  /** For people: CD + 8 digits (receipts, exports, the phone call about it). */
+  number: z.string(),
   state: z.enum(SESSION_STATES),
   origin: z.enum(['operator', 'charger']),
   chargerId: z.string(),
@@ -174,6 +176,12 @@ export function sessionDetail(app: AppContext, id: string): z.infer<typeof sessi
 }
 
 const dateText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date written yyyy-MM-dd');
+const sessionNumberText = z
+  .string()
+  .transform((v) => v.replace(/\s+/g, '').toUpperCase())
+  .pipe(z.string().regex(/^CD\d{8,}$/, 'a session number is CD and 8 digits, e.g. CD00001234'));
+/** A row's place in the list (its sort key): where the next page starts. */
+const sessionCursor = z.strictObject({ createdAt: z.number().int(), id: z.string().min(1) });
 
 export const sessionMethods = {
   'sessions.start': method({
@@ -209,26 +217,32 @@ export const sessionMethods = {
     handler: ({ app }, input) => sessionDetail(app, input.id),
   }),
   'sessions.list': method({
-    summary: 'Sessions, newest first, filtered by state, charger, driver and creation date (depot dates, inclusive), a page at a time.',
+    summary:
+      'Sessions, newest first, filtered by state, charger, driver, number and creation date (depot dates, inclusive), a page at a time: by offset, or after a cursor (the nextCursor of the page before).',
     kind: 'query',
     roles: ALL_ROLES,
     input: z.strictObject({
       state: z.enum(SESSION_STATES).optional(),
       chargerId: z.string().optional(),
       driverId: z.string().optional(),
+      /** A session's number as people quote it: CD00001234 (case and spaces forgiven). */
+      number: sessionNumberText.optional(),
       from: dateText.optional(),
       to: dateText.optional(),
       limit: z.number().int().min(1).max(500).default(50),
+      /** Rows to skip: from the top, or after `after`. */
       offset: z.number().int().min(0).default(0),
+      /** Keyset paging: start after this row (the previous page's nextCursor). */
+      after: sessionCursor.optional(),
     }),
-    output: z.object({ items: z.array(sessionShape), total: z.number() }),
+    output: z.object({ items: z.array(sessionShape), total: z.number(), nextCursor: sessionCursor.nullable() }),
     handler: ({ app }, input) => {
       const zone = app.clock.timeZone;
       const from = input.from ? dayStart(input.from, zone, 'from') : undefined;
       // "to" is inclusive: everything before the start of the next day (not +24 h: a day with a clock change is not 24 h).
       const to = input.to ? dayEnd(input.to, zone, 'to') : undefined;
       const page = listSessions(app, { ...input, from, to });
-      return { items: page.items.map(toView), total: page.total };
+      return { items: page.items.map(toView), total: page.total, nextCursor: page.nextCursor };
     },
   }),
   'sessions.timeline': method({

@@ -68,8 +68,15 @@ export const chargingSessions = sqliteTable(
     createdAt: integer('created_at').notNull(),
     createdBy: text('created_by'),
     updatedAt: integer('updated_at').notNull(),
+    /**
+     * The session's number for people (issue 16): CD + an 8-digit depot-wide sequence (CD00001234),
+     * given by the database in the insert's own transaction (trigger charging_sessions_numbered,
+     * migration 0030) whatever path inserted the row, and never changed after.
+     */
+    number: text('number'),
   },
   (t) => [
+    uniqueIndex('charging_sessions_number').on(t.number),
     uniqueIndex('charging_sessions_transaction')
       .on(t.chargerId, t.transactionId)
       .where(sql`${t.transactionId} is not null`),
@@ -77,7 +84,9 @@ export const chargingSessions = sqliteTable(
     // A state's count reads the narrow index; a state's page reads the next one in the list's order (issue 18).
     index('charging_sessions_state').on(t.state),
     index('charging_sessions_state_created').on(t.state, t.createdAt, t.id),
-    index('charging_sessions_driver').on(t.driverId, t.createdAt),
+    // A driver's or a charger's page reads its index in the list's order (created_at, id), never sorting them (issue 18).
+    index('charging_sessions_driver').on(t.driverId, t.createdAt, t.id),
+    index('charging_sessions_charger_created').on(t.chargerId, t.createdAt, t.id),
     // Newest-first lists and exports page by (created_at, id): the key a page starts after.
     index('charging_sessions_created').on(t.createdAt, t.id),
     // Compensation criteria: failed starts in a time range, covering what a dry run reads of them.
@@ -195,4 +204,14 @@ export const notifications = sqliteTable(
     createdAt: integer('created_at').notNull(),
   },
   (t) => [index('notifications_driver').on(t.driverId, t.createdAt)],
+);
+
+/** The last session number given (one row): the charging_sessions_numbered trigger takes the next. */
+export const sessionNumberSeq = sqliteTable(
+  'session_number_seq',
+  {
+    id: integer('id').primaryKey(),
+    last: integer('last').notNull(),
+  },
+  (t) => [check('session_number_seq_one', sql`${t.id} = 1`), check('session_number_seq_last', sql`${t.last} >= 0`)],
 );

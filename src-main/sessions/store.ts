@@ -10,6 +10,8 @@ import { countRows } from '../kernel/db/rows';
 
 export interface SessionRow {
   id: string;
+  /** For people: CD + 8 digits, given by the database at insert (migration 0030). */
+  number: string;
   state: SessionState;
   origin: 'operator' | 'charger';
   chargerId: string;
@@ -49,7 +51,7 @@ export interface SessionRow {
   updatedAt: number;
 }
 
-export const SESSION_SELECT = `SELECT id, state, origin, charger_id AS chargerId, connector_id AS connectorId, station_id AS stationId,
+export const SESSION_SELECT = `SELECT id, number, state, origin, charger_id AS chargerId, connector_id AS connectorId, station_id AS stationId,
   driver_id AS driverId, id_tag AS idTag, prepay_fen AS prepayFen, hold_id AS holdId, transaction_id AS transactionId,
   meter_start_wh AS meterStartWh, meter_stop_wh AS meterStopWh, started_at AS startedAt, start_received_at AS startReceivedAt,
   stopped_at AS stoppedAt, stop_received_at AS stopReceivedAt, stop_reason AS stopReason, energy_wh AS energyWh,
@@ -119,30 +121,92 @@ export function addSample(
   return r.changes === 1;
 }
 
+/** Where a page starts: the sort key (created_at, id) of the last row of the page before it. */
+export interface SessionCursor {
+  createdAt: number;
+  id: string;
+}
+
 export interface ListQuery {
   state?: SessionState;
   chargerId?: string;
   driverId?: string;
+  /** One session by its number (CD00001234). */
+  number?: string;
   /** created_at range, epoch ms, [from, to). */
   from?: number;
   to?: number;
   limit?: number;
+  /** Rows to skip: from the top, or after `after` when it is given. */
   offset?: number;
+  /** Keyset paging: the page starts after this row (the previous page's nextCursor). */
+  after?: SessionCursor;
 }
 
-export function listSessions(app: AppContext, q: ListQuery): { items: SessionRow[]; total: number } {
-  const { clause, params } = whereOf([
+function listFilters(q: Omit<ListQuery, 'limit' | 'offset' | 'after'>): [string, string, unknown][] {
+  return [
     ['state = @state', 'state', q.state],
     ['charger_id = @chargerId', 'chargerId', q.chargerId],
     ['driver_id = @driverId', 'driverId', q.driverId],
+    ['number = @number', 'number', q.number],
     ['created_at >= @from', 'from', q.from],
     ['created_at < @to', 'to', q.to],
-  ]);
-  const items = app.sqlite
-    .prepare<unknown[], SessionRow>(`${SESSION_SELECT} ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`)
-    .all({ ...params, limit: q.limit ?? 50, offset: q.offset ?? 0 });
-  const total = countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM charging_sessions ${clause}`), params);
-  return { items, total };
+  ];
+}
+
+/** After the cursor in the list's order (created_at DESC, id DESC: ids are unique, so the order is total). */
+const AFTER = '(created_at < @afterAt OR (created_at = @afterAt AND id < @afterId))';
+
+/** Past this many, a state's sessions are counted as the whole table less the other states'. */
+const STATE_COUNT_CAP = 50_000;
+
+/**
+ * How many sessions are in a state, through the narrow (state) index. Counting steps through the
+ * state's entries: cheap for a rare state, not for the one nearly every session ends in (PAID,
+ * 970,000 of a million). So at most STATE_COUNT_CAP are counted; a state with more is the table's
+ * count (which reads the smallest index's pages, not its entries) less the states before and after it.
+ */
+function countOfState(app: AppContext, state: SessionState): number {
+  const n = (sql: string) => countRows(app.sqlite.prepare(sql), { state, cap: STATE_COUNT_CAP });
+  const some = n('SELECT count(*) AS n FROM (SELECT 1 FROM charging_sessions WHERE state = @state LIMIT @cap)');
+  if (some < STATE_COUNT_CAP) return some;
+  const others = n('SELECT count(*) AS n FROM charging_sessions WHERE state < @state') + n('SELECT count(*) AS n FROM charging_sessions WHERE state > @state');
+  return n('SELECT count(*) AS n FROM charging_sessions') - others;
+}
+
+/**
+ * A page of sessions, newest first, with the filter's total and the cursor of the page after it
+ * (null when this page is the last). Every filter reads an index in the list's order — (created_at,
+ * id), (state|charger_id|driver_id, created_at, id) — so a page never sorts. A page starts at the
+ * top, after a cursor (keyset: as fast at the millionth row as at the first), or at an offset; an
+ * offset past the middle is read from the oldest end and turned around, so no walk is longer than
+ * half the list.
+ */
+export function listSessions(app: AppContext, q: ListQuery): { items: SessionRow[]; total: number; nextCursor: SessionCursor | null } {
+  const { clause, params } = whereOf(listFilters(q));
+  const onlyState = q.state !== undefined && Object.keys(params).length === 1;
+  const total = onlyState ? countOfState(app, q.state!) : countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM charging_sessions ${clause}`), params);
+  const limit = q.limit ?? 50;
+  const offset = q.offset ?? 0;
+  let items: SessionRow[];
+  if (!q.after && offset > total / 2) {
+    const take = Math.min(limit, total - offset);
+    items =
+      take <= 0
+        ? []
+        : app.sqlite
+            .prepare<unknown[], SessionRow>(`${SESSION_SELECT} ${clause} ORDER BY created_at ASC, id ASC LIMIT @take OFFSET @skip`)
+            .all({ ...params, take, skip: total - offset - take })
+            .reverse();
+  } else {
+    const w = whereOf([...listFilters(q), [AFTER, 'afterAt', q.after?.createdAt]]);
+    items = app.sqlite
+      .prepare<unknown[], SessionRow>(`${SESSION_SELECT} ${w.clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`)
+      .all({ ...w.params, ...(q.after ? { afterId: q.after.id } : {}), limit, offset });
+  }
+  const last = items.at(-1);
+  const more = q.after ? items.length === limit : offset + items.length < total;
+  return { items, total, nextCursor: last && more ? { createdAt: last.createdAt, id: last.id } : null };
 }
 
 /**
@@ -153,6 +217,7 @@ export function listSessions(app: AppContext, q: ListQuery): { items: SessionRow
 export type SessionListRow = Pick<
   SessionRow,
   | 'id'
+  | 'number'
   | 'state'
   | 'chargerId'
   | 'connectorId'
@@ -168,21 +233,14 @@ export type SessionListRow = Pick<
 >;
 
 /** The columns a list export writes (not the quote or the review fields): a million rows read fast. */
-const LIST_SELECT = `SELECT id, state, charger_id AS chargerId, connector_id AS connectorId, driver_id AS driverId, started_at AS startedAt, stopped_at AS stoppedAt,
+const LIST_SELECT = `SELECT id, number, state, charger_id AS chargerId, connector_id AS connectorId, driver_id AS driverId, started_at AS startedAt, stopped_at AS stoppedAt,
   energy_wh AS energyWh, amount_fen AS amountFen, electricity_fen AS electricityFen, service_fen AS serviceFen, debt_fen AS debtFen, created_at AS createdAt
   FROM charging_sessions`;
 
-export function* iterateSessions(app: AppContext, q: Omit<ListQuery, 'limit' | 'offset'>, pageSize = 1000): Generator<SessionListRow> {
-  let after: { createdAt: number; id: string } | null = null;
+export function* iterateSessions(app: AppContext, q: Omit<ListQuery, 'limit' | 'offset' | 'after'>, pageSize = 1000): Generator<SessionListRow> {
+  let after: SessionCursor | null = null;
   for (;;) {
-    const { clause, params } = whereOf([
-      ['state = @state', 'state', q.state],
-      ['charger_id = @chargerId', 'chargerId', q.chargerId],
-      ['driver_id = @driverId', 'driverId', q.driverId],
-      ['created_at >= @from', 'from', q.from],
-      ['created_at < @to', 'to', q.to],
-      ['(created_at < @afterAt OR (created_at = @afterAt AND id < @afterId))', 'afterAt', after?.createdAt],
-    ]);
+    const { clause, params } = whereOf([...listFilters(q), [AFTER, 'afterAt', after?.createdAt]]);
     const page = cachedStatement<SessionListRow>(app.sqlite, `${LIST_SELECT} ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit`).all({
       ...params,
       ...(after ? { afterId: after.id } : {}),

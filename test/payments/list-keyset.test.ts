@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { addDriver } from '../../src-main/ledger';
+import { listOrders } from '../../src-main/payments';
+import type { AppContext } from '../../src-main/kernel/context';
+import { makeApp } from '../helpers';
+
+/**
+ * The orders list's order is total (created_at DESC, id DESC): pages by cursor, by offset (the later
+ * half read from the oldest end) and by a cursor plus an offset give every order once, across
+ * orders sharing a created_at at page boundaries; the search reads the number from its start and
+ * the driver's name or phone. Real SQLite file.
+ */
+const T = Date.parse('2026-03-05T02:00:00Z');
+
+function seed(app: AppContext): { wang: string; li: string } {
+  const wang = addDriver(app, { name: '王师傅', phone: '13800000001' }).id;
+  const li = addDriver(app, { name: '李师傅', phone: '13900000002' }).id;
+  const ins = app.sqlite.prepare(
+    `INSERT INTO payment_orders (id, number, driver_id, amount, credited, payable, channel, provider, state, created_at) VALUES (?, ?, ?, 1000, 1000, 1000, 'wechat', 'wechat', ?, ?)`,
+  );
+  for (let i = 0; i < 90; i += 1) {
+    const day = i < 45 ? '20260305' : '20260306';
+    ins.run(
+      `ord_${String((i * 41) % 90).padStart(3, '0')}`,
+      `DD${day}${String(i).padStart(4, '0')}`,
+      i % 4 ? wang : li,
+      i % 5 ? 'PAID' : 'CANCELLED',
+      T + Math.floor(i / 6) * 1000,
+    );
+  }
+  return { wang, li };
+}
+
+function expected(app: AppContext, where = ''): string[] {
+  return app.sqlite.prepare(`SELECT id FROM payment_orders ${where} ORDER BY created_at DESC, id DESC`).pluck().all() as string[];
+}
+
+function walk(app: AppContext, f: Parameters<typeof listOrders>[1], limit: number): string[] {
+  const ids: string[] = [];
+  let after: ReturnType<typeof listOrders>['nextCursor'] = null;
+  for (let guard = 0; guard <= 90; guard += 1) {
+    const page = listOrders(app, { ...f, limit, ...(after ? { after } : {}) });
+    ids.push(...page.orders.map((o) => o.id));
+    if (!page.nextCursor) return ids;
+    after = page.nextCursor;
+  }
+  throw new Error('the cursor walk did not end');
+}
+
+describe('payment orders list pages', () => {
+  it('by cursor, by offset and by a cursor plus an offset: every order once, in the list order', () => {
+    const { app } = makeApp();
+    const { li } = seed(app);
+    for (const limit of [10, 6, 1]) expect(walk(app, {}, limit)).toEqual(expected(app));
+    expect(walk(app, { state: 'PAID' }, 7)).toEqual(expected(app, "WHERE state = 'PAID'"));
+    expect(walk(app, { driverId: li }, 4)).toEqual(expected(app, `WHERE driver_id = '${li}'`));
+    const all = expected(app);
+    const byOffset: string[] = [];
+    for (let offset = 0; offset < 90; offset += 20) {
+      const page = listOrders(app, { limit: 20, offset });
+      expect(page.total).toBe(90);
+      byOffset.push(...page.orders.map((o) => o.id));
+    }
+    expect(byOffset).toEqual(all);
+    const p1 = listOrders(app, { limit: 10 });
+    expect(listOrders(app, { limit: 10, offset: 20, after: p1.nextCursor! }).orders.map((o) => o.id)).toEqual(all.slice(30, 40));
+    expect(listOrders(app, { limit: 50, offset: 80 }).nextCursor).toBeNull();
+  });
+
+  it('the search: a number from its start (with or without DD), a name, a phone', () => {
+    const { app } = makeApp();
+    const { li } = seed(app);
+    const numbers = (search: string) => walk(app, { search }, 25);
+    expect(numbers('DD202603060050')).toEqual(expected(app, "WHERE number = 'DD202603060050'"));
+    expect(numbers('20260306')).toEqual(expected(app, "WHERE number LIKE 'DD20260306%'"));
+    expect(numbers('dd2026030500')).toEqual(expected(app, "WHERE number LIKE 'DD2026030500%'"));
+    expect(numbers('李')).toEqual(expected(app, `WHERE driver_id = '${li}'`));
+    expect(numbers('13900000002')).toEqual(expected(app, `WHERE driver_id = '${li}'`));
+    expect(listOrders(app, { search: '李', state: 'CANCELLED' }).total).toBe(
+      app.sqlite.prepare(`SELECT count(*) FROM payment_orders WHERE driver_id = ? AND state = 'CANCELLED'`).pluck().get(li),
+    );
+  });
+});
