@@ -47,7 +47,19 @@ async function phase<T>(phases: Record<string, Phase>, name: string, fn: () => T
   return value;
 }
 
+/**
+ * DEPOTDESK_BENCH_RECON_DROP_INDEXES=a,b: those indexes of recon_statement_rows dropped from this
+ * copy of the depot before the import, to measure what each costs (a measurement, not a schema).
+ */
+function dropIndexes(app: AppContext): void {
+  for (const name of (process.env.DEPOTDESK_BENCH_RECON_DROP_INDEXES ?? '').split(',').filter(Boolean)) {
+    if (!/^recon_statement_rows_\w+$/.test(name)) throw new Error(`bench: ${name} is not an index of recon_statement_rows`);
+    app.sqlite.exec(`DROP INDEX ${name}`);
+  }
+}
+
 async function ours(app: AppContext, bytes: Buffer, phases: Record<string, Phase>): Promise<Checks> {
+  dropIndexes(app);
   const imported = await phase(phases, 'import', () => importStatement(app, bytes, 'bench-wechat-all.csv'));
   const day = await phase(phases, 'match', () => runDay(app, BENCH_DAY));
   const breaks: Record<string, number> = {};

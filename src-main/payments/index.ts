@@ -69,6 +69,7 @@ export {
   listOrders,
   iterateOrders,
   type OrderFilter,
+  type OrderCursor,
   orderCoupon,
   cancelAtCounter,
   cancelOrder,
@@ -96,9 +97,6 @@ export {
 } from './orders';
 export {
   orderForMatching,
-  ordersForMatchingByNumbers,
-  paidOrdersBetweenExcept,
-  paidTotalsBetween,
   unmatchedByTrade,
   unmatchedByTradeAnyChannel,
   type OrderForMatching,

@@ -6,7 +6,17 @@ import { allRows, getRow } from '../kernel/db/rows';
 import { DepotError } from '../kernel/errors';
 import { canonicalJson } from '../kernel/json';
 import type { By } from '../ledger';
-import { detectAndParse, parseGenericMapping, type GenericMapping, type Statement, type StatementChannel } from './statements';
+import {
+  parseGenericMapping,
+  parseUnpacked,
+  unpackStatement,
+  type GenericMapping,
+  type ParseOptions,
+  type Statement,
+  type StatementChannel,
+  type StatementRow,
+  type Unpacked,
+} from './statements';
 import { sha256Hex } from './statements/values';
 
 /**
@@ -15,9 +25,11 @@ import { sha256Hex } from './statements/values';
  * Guarantees (test/reconciliation/import.test.ts):
  * - Idempotent by content: the same bytes imported again (the same download, under any name)
  *   import nothing and answer with the statement already kept (`imported: false`).
- * - All or nothing: a file is parsed and checked completely before anything is written, and its
- *   statement and rows are written in one transaction; a bad file writes nothing and is refused
- *   with the file, the line and what is wrong (statements/ DepotError, details.reason).
+ * - All or nothing: a file's rows are written as they are parsed, inside one transaction that also
+ *   writes its statement after the last row and the summary's check; a bad file (a bad line, a
+ *   wrong summary or total, another merchant) rolls that transaction back, so nothing of it is
+ *   kept, and is refused with the file, the line and what is wrong (statements/ DepotError,
+ *   details.reason).
  * - A gateway fact is stored once: a payment or refund that a second file repeats (the ALL and the
  *   SUCCESS bill of one day, an Alipay range overlapping another) is counted as repeated, not stored
  *   again, so it can never match twice.
@@ -137,57 +149,69 @@ export async function importStatement(app: AppContext, bytes: Buffer, fileName: 
   if (seen) return { imported: false, statement: getStatement(app, seen.id), days: statementDays(app, seen.id) };
   const mapping = opts.mapping === undefined ? undefined : getMapping(app, opts.mapping);
   const format = opts.format ?? (mapping ? 'generic' : undefined);
-  const parsed = await detectAndParse(bytes, fileName, { mapping, format, expectMerchantId: opts.expectMerchantId, fileSha256: sha });
-  return store(app, parsed, by);
+  const parseOpts: ParseOptions = { mapping, format, expectMerchantId: opts.expectMerchantId, fileSha256: sha };
+  return store(app, await unpackStatement(bytes, fileName, parseOpts), parseOpts, by);
 }
 
-function store(app: AppContext, s: Statement, by: By): ImportResult {
+const INSERT_ROW = `INSERT INTO recon_statement_rows (statement_id, line, channel, kind, trade_no, order_no, refund_no, amount_fen, fee_fen, at, day, status)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
+
+/**
+ * Parses the file inside one write transaction, each row inserted as it is read (one prepared
+ * statement, values as arguments), and the statement last, once its counts are known: the rows'
+ * foreign key to it is deferred to the commit. A refusal anywhere, the summary included, rolls
+ * back every row.
+ */
+function store(app: AppContext, unpacked: Unpacked, parseOpts: ParseOptions, by: By): ImportResult {
   const dayOf = dayOfFn(app.clock.timeZone);
   const id = app.ids.next();
   const now = app.clock.now();
   return writeTx(app.sqlite, () => {
     // A second import racing this one (two windows): the hash is unique, the second one answers with the first.
-    const raced = getRow<{ id: string }>(app.sqlite.prepare('SELECT id FROM recon_statements WHERE file_sha256 = ?'), s.fileSha256);
+    const raced = getRow<{ id: string }>(app.sqlite.prepare('SELECT id FROM recon_statements WHERE file_sha256 = ?'), unpacked.facts.fileSha256);
     if (raced) return { imported: false, statement: getStatement(app, raced.id), days: statementDays(app, raced.id) };
-    app.sqlite
-      .prepare(
-        `INSERT INTO recon_statements (id, file_sha256, file_name, channel, layout, source, merchant_id, bill_dates, row_count, payment_count,
-           refund_count, payment_total_fen, refund_total_fen, net_fen, fee_total_fen, details, imported_at, imported_by)
-         VALUES (@id, @sha, @fileName, @channel, @layout, @source, @merchantId, @billDates, @rowCount, @paymentCount, @refundCount, @paymentTotal,
-           @refundTotal, @net, @fees, @details, @now, @by)`,
-      )
-      .run({
-        id,
-        sha: s.fileSha256,
-        fileName: s.fileName,
-        channel: s.channel,
-        layout: s.layout,
-        source: s.source,
-        merchantId: s.merchantId,
-        billDates: JSON.stringify(s.billDates),
-        rowCount: s.rows.length,
-        paymentCount: s.summary.paymentCount,
-        refundCount: s.summary.refundCount,
-        paymentTotal: s.summary.paymentTotalFen,
-        refundTotal: s.summary.refundTotalFen,
-        net: s.summary.netFen,
-        fees: s.fees.totalFen,
-        details: canonicalJson({ declared: s.summary.declared, notes: s.notes, feesReconcilable: s.fees.reconcilable }),
-        now,
-        by: by.operatorId ?? null,
-      });
-    const insert = app.sqlite.prepare(
-      `INSERT INTO recon_statement_rows (statement_id, line, channel, kind, trade_no, order_no, refund_no, amount_fen, fee_fen, at, day, status)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-    );
+    // Reset by SQLite at the end of this transaction.
+    app.sqlite.pragma('defer_foreign_keys = ON');
+    const insert = app.sqlite.prepare(INSERT_ROW);
     // The days of the rows stored (a repeated fact is not): what statementDays would read back, without a pass over a million rows.
     const days = new Set<string>();
-    for (const r of s.rows) {
+    const s = parseUnpacked(unpacked, parseOpts, (r: StatementRow, channel: StatementChannel) => {
       const refundNo = r.kind === 'refund' ? (r.merchantRefundNo ?? r.gatewayRefundNo ?? '') : '';
       const day = dayOf(r.time);
-      const stored = insert.run(id, r.line, s.channel, r.kind, r.gatewayTradeNo, r.merchantOrderNo, refundNo, Math.abs(r.amountFen), r.feeFen, r.time, day, r.status);
+      const stored = insert.run(id, r.line, channel, r.kind, r.gatewayTradeNo, r.merchantOrderNo, refundNo, Math.abs(r.amountFen), r.feeFen, r.time, day, r.status);
       if (stored.changes === 1) days.add(day);
-    }
+    });
+    insertStatement(app, id, s, now, by);
     return { imported: true, statement: getStatement(app, id), days: [...days].sort() };
   });
+}
+
+function insertStatement(app: AppContext, id: string, s: Statement, now: number, by: By): void {
+  app.sqlite
+    .prepare(
+      `INSERT INTO recon_statements (id, file_sha256, file_name, channel, layout, source, merchant_id, bill_dates, row_count, payment_count,
+         refund_count, payment_total_fen, refund_total_fen, net_fen, fee_total_fen, details, imported_at, imported_by)
+       VALUES (@id, @sha, @fileName, @channel, @layout, @source, @merchantId, @billDates, @rowCount, @paymentCount, @refundCount, @paymentTotal,
+         @refundTotal, @net, @fees, @details, @now, @by)`,
+    )
+    .run({
+      id,
+      sha: s.fileSha256,
+      fileName: s.fileName,
+      channel: s.channel,
+      layout: s.layout,
+      source: s.source,
+      merchantId: s.merchantId,
+      billDates: JSON.stringify(s.billDates),
+      rowCount: s.summary.count,
+      paymentCount: s.summary.paymentCount,
+      refundCount: s.summary.refundCount,
+      paymentTotal: s.summary.paymentTotalFen,
+      refundTotal: s.summary.refundTotalFen,
+      net: s.summary.netFen,
+      fees: s.fees.totalFen,
+      details: canonicalJson({ declared: s.summary.declared, notes: s.notes, feesReconcilable: s.fees.reconcilable }),
+      now,
+      by: by.operatorId ?? null,
+    });
 }

@@ -5,15 +5,7 @@ import { cachedStatement } from '../kernel/db/statements';
 import { DepotError } from '../kernel/errors';
 import { canonicalJson } from '../kernel/json';
 import { dayEnd, dayStart } from '../ledger';
-import {
-  ordersForMatchingByNumbers,
-  paidOrdersBetweenExcept,
-  paidTotalsBetween,
-  unmatchedByTrade,
-  unmatchedByTradeAnyChannel,
-  type OrderMatchRow,
-  type PaymentChannel,
-} from '../payments';
+import { PAYMENT_CHANNELS, unmatchedByTrade, unmatchedByTradeAnyChannel, type OrderMatchRow, type PaidOrderRow, type PaymentChannel } from '../payments';
 import { gatewayRefundsBetween, refundForMatching } from '../refunds';
 import { checkEnergy, type EnergyOutcome } from './energy';
 import { recordBreaks, type BreakCandidate } from './breaks';
@@ -186,33 +178,51 @@ const ROWS_OF_DAY = `SELECT id, channel, trade_no AS tradeNo, order_no AS orderN
 /** A payment row of the day, as an array: what the payment pass reads of a million rows. */
 type PaymentRow = [id: number, channel: string, tradeNo: string, orderNo: string, amountFen: number, feeFen: number];
 
-const PAYMENT_PAGE = 2_000;
+/**
+ * The day's gateway payments joined to our orders inside SQLite (reading payments' table through the
+ * sql-ownership allowance). A row matches when its order is paid, by the row's own trade, for the
+ * row's amount; per order channel, the matched rows' count, amount and fees (no GROUP BY: sorting a
+ * million rows cost as much as the join), and the rows that did not match as JSON arrays, with their
+ * order's fields when there is one. A day's bill can hold a million rows: none of the matched ones
+ * crosses into JavaScript.
+ */
+const GATEWAY_PAYMENTS = `SELECT ${PAYMENT_CHANNELS.map((c) => `count(*) FILTER (WHERE ok = '${c}'), sum(amount_fen) FILTER (WHERE ok = '${c}'), sum(fee_fen) FILTER (WHERE ok = '${c}'),`).join(' ')}
+    json_group_array(json_array(id, row_channel, trade_no, order_no, amount_fen, fee_fen, order_id, state, order_channel, payable, provider_trade_no))
+      FILTER (WHERE ok IS NULL)
+  FROM (SELECT r.id, r.channel AS row_channel, r.trade_no, r.order_no, r.amount_fen, r.fee_fen,
+          o.id AS order_id, o.state, o.channel AS order_channel, o.payable, o.provider_trade_no,
+          iif(o.state = 'PAID' AND o.provider_trade_no = r.trade_no AND o.payable = r.amount_fen, o.channel, NULL) AS ok
+        FROM recon_statement_rows r LEFT JOIN payment_orders o ON o.number = r.order_no
+        WHERE r.day = ? AND r.kind = 'payment')`;
 
-/** A page of the day's payment rows after a row id, in id order (the order the (day, kind) index holds them in). */
-const PAYMENT_ROWS_OF_DAY = `SELECT id, channel, trade_no, order_no, amount_fen, fee_fen FROM recon_statement_rows
-  WHERE day = ? AND kind = 'payment' AND id > ? ORDER BY id LIMIT ${PAYMENT_PAGE}`;
+/** A row that did not match, as GATEWAY_PAYMENTS gives it: the row, then its order's fields (null without an order). */
+type OtherRow = [...PaymentRow, orderId: string | null, state: OrderMatchRow[3] | null, channel: PaymentChannel | null, payable: number | null, tradeNo: string | null];
 
 /**
- * The day's gateway payments against our orders. A day's bill can hold a million rows, so they are
- * read a page at a time as arrays (a statement of this run's own: raw mode is never shared through
- * the cache), each page's orders are read in one lookup by their numbers, and a break's fields are
- * built only for a break. The paid orders a row shows paid by their own trade are remembered for
- * matchOurPayments.
+ * The day's gateway payments against our orders: the matched ones counted in SQL, the others
+ * (mismatch, 长款, a second payment) one by one in row order, as before.
  */
-function matchGatewayPayments(app: AppContext, m: DayMatch, paidOnStatement: number[]): void {
-  const page = app.sqlite.prepare<unknown[], PaymentRow>(PAYMENT_ROWS_OF_DAY).raw();
-  for (let after = 0; ;) {
-    const rows = page.all(m.day, after);
-    const orders = new Array<OrderMatchRow | undefined>(rows.length);
-    const numbers = rows.map((r) => r[3]);
-    for (const o of ordersForMatchingByNumbers(app, numbers)) orders[o[0]] = o;
-    for (let i = 0; i < rows.length; i++) matchGatewayPayment(app, m, rows[i], orders[i], paidOnStatement);
-    if (rows.length < PAYMENT_PAGE) return;
-    after = rows[rows.length - 1][0];
+function matchGatewayPayments(app: AppContext, m: DayMatch): void {
+  // A statement of this run's own: raw mode is never shared through the cache.
+  const figures = app.sqlite.prepare<unknown[], (number | string | null)[]>(GATEWAY_PAYMENTS).raw().get(m.day)!;
+  PAYMENT_CHANNELS.forEach((channel, k) => {
+    const count = Number(figures[3 * k]);
+    if (count === 0) return;
+    const c = m.channel(channel);
+    c.gatewayPayments.count += count;
+    c.gatewayPayments.fen += Number(figures[3 * k + 1]);
+    c.feesFen += Number(figures[3 * k + 2]);
+    m.figures.matchedPayments += count;
+  });
+  for (const o of JSON.parse(String(figures[3 * PAYMENT_CHANNELS.length])) as OtherRow[]) {
+    const [id, rowChannel, tradeNo, orderNo, amountFen, feeFen, orderId, state, channel, payable, orderTradeNo] = o;
+    const order: OrderMatchRow | undefined = orderId === null ? undefined : [0, 0, orderId, state!, channel!, payable!, orderTradeNo];
+    matchOtherPayment(app, m, [id, rowChannel, tradeNo, orderNo, amountFen, feeFen], order);
   }
 }
 
-function matchGatewayPayment(app: AppContext, m: DayMatch, row: PaymentRow, order: OrderMatchRow | undefined, paidOnStatement: number[]): void {
+/** A gateway payment row that did not match its order: counted in its channel's totals, then a break or a recorded 长款. */
+function matchOtherPayment(app: AppContext, m: DayMatch, row: PaymentRow, order: OrderMatchRow | undefined): void {
   const [, rowChannel, tradeNo, , amountFen, feeFen] = row;
   const channel = order ? order[4] : rowChannel;
   const c = m.channel(channel);
@@ -221,9 +231,7 @@ function matchGatewayPayment(app: AppContext, m: DayMatch, row: PaymentRow, orde
   c.feesFen += feeFen;
   const paid = order !== undefined && order[3] === 'PAID';
   if (paid && order[6] === tradeNo) {
-    paidOnStatement.push(order[1]);
-    if (order[5] === amountFen) m.figures.matchedPayments += 1;
-    else m.breakNow({ ...paymentBreak(m, row, channel, order), kind: 'amount_mismatch', naturalKey: `amount:${tradeNo}`, gatewayFen: amountFen, oursFen: order[5] });
+    m.breakNow({ ...paymentBreak(m, row, channel, order), kind: 'amount_mismatch', naturalKey: `amount:${tradeNo}`, gatewayFen: amountFen, oursFen: order[5] });
     return;
   }
   const recorded = isGatewayChannel(channel) ? unmatchedByTrade(app, channel, tradeNo) : unmatchedByTradeAnyChannel(app, tradeNo);
@@ -242,23 +250,37 @@ function paymentBreak(m: DayMatch, row: PaymentRow, channel: string, order: Orde
   return { day: m.day, channel, orderNumber, tradeNo, refundNo: null, statementRowId, orderId: order?.[2] ?? null, refundTaskId: null };
 }
 
-/** Whether any statement shows the order paid by its trade (1 or nothing; a null trade number finds nothing). */
-const PAYMENT_OF_ORDER = "SELECT 1 FROM recon_statement_rows WHERE order_no = ? AND kind = 'payment' AND trade_no = ? LIMIT 1";
+/** The channels sorted, as our side's totals were always added (GROUP BY channel ORDER BY channel). */
+const OUR_CHANNELS = [...PAYMENT_CHANNELS].sort();
 
 /**
- * Our orders paid in the day against the statements: their totals per channel, then each order the
- * gateway pass did not see paid by its own trade on the day's rows, probed on any day.
+ * Our orders paid in [from, to), in one pass over payments' paid index (read through the
+ * allowance, as GATEWAY_PAYMENTS): per channel their count and payable, and as JSON the orders no
+ * statement (any day's) shows paid by their own trade — each probed against the statement rows'
+ * order index inside SQLite; a null trade number finds nothing.
  */
-function matchOurPayments(app: AppContext, m: DayMatch, from: number, to: number, paidOnStatement: number[]): void {
-  for (const t of paidTotalsBetween(app, from, to)) {
-    const c = m.channel(t.channel);
-    c.ourPayments.count += t.count;
-    c.ourPayments.fen += t.fen;
-  }
-  // One existence probe per order not seen, as a plucked value (a statement of this run's own: pluck mode is never shared).
-  const onStatement = app.sqlite.prepare<unknown[], 1>(PAYMENT_OF_ORDER).pluck();
-  for (const [orderId, orderNumber, channel, payable, tradeNo] of paidOrdersBetweenExcept(app, from, to, paidOnStatement)) {
-    if (onStatement.get(orderNumber, tradeNo) !== undefined) continue;
+const OUR_PAYMENTS = `SELECT ${OUR_CHANNELS.map((c) => `count(*) FILTER (WHERE o.channel = '${c}'), sum(o.payable) FILTER (WHERE o.channel = '${c}'),`).join(' ')}
+    json_group_array(json_array(o.paid_at, o.id, o.number, o.channel, o.payable, o.provider_trade_no)) FILTER (WHERE NOT EXISTS
+      (SELECT 1 FROM recon_statement_rows r WHERE r.order_no = o.number AND r.kind = 'payment' AND r.trade_no = o.provider_trade_no))
+  FROM payment_orders o
+  WHERE o.paid_at IS NOT NULL AND o.paid_at >= @from AND o.paid_at < @to AND +o.state = 'PAID'`;
+
+type NotOnStatement = [paidAt: number, ...PaidOrderRow];
+
+/** Our orders paid in the day against the statements: their totals per channel, then each order no statement shows paid (oldest payment first). */
+function matchOurPayments(app: AppContext, m: DayMatch, from: number, to: number): void {
+  // A statement of this run's own: raw mode is never shared through the cache.
+  const figures = app.sqlite.prepare<unknown[], (number | string | null)[]>(OUR_PAYMENTS).raw().get({ from, to })!;
+  OUR_CHANNELS.forEach((channel, k) => {
+    const count = Number(figures[2 * k]);
+    if (count === 0) return;
+    const c = m.channel(channel);
+    c.ourPayments.count += count;
+    c.ourPayments.fen += Number(figures[2 * k + 1]);
+  });
+  const missing = JSON.parse(String(figures[2 * OUR_CHANNELS.length])) as NotOnStatement[];
+  missing.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  for (const [, orderId, orderNumber, channel, payable, tradeNo] of missing) {
     m.missing({
       kind: 'short',
       naturalKey: `short:${orderNumber}`,
@@ -352,9 +374,8 @@ export function runDay(app: AppContext, day: string): DayResult {
     const existing = cachedStatement<DayRow>(app.sqlite, 'SELECT state FROM recon_days WHERE day = ?').get(day);
     const m = new DayMatch(day, daysBetween(day, now), windowDays);
     if (existing?.state === 'signed_off') return signedOff(app, day, m);
-    const paidOnStatement: number[] = [];
-    matchGatewayPayments(app, m, paidOnStatement);
-    matchOurPayments(app, m, from, to, paidOnStatement);
+    matchGatewayPayments(app, m);
+    matchOurPayments(app, m, from, to);
     matchGatewayRefunds(app, m);
     matchOurRefunds(app, m, from, to);
     for (const c of Object.values(m.figures.channels)) c.netSettlementFen = c.gatewayPayments.fen - c.gatewayRefunds.fen - c.feesFen;

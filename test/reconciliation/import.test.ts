@@ -1,9 +1,10 @@
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isDepotError, type DepotError } from '../../src-main/kernel/errors';
 import { getDay, getMapping, getStatement, importStatement, listStatements, saveMapping } from '../../src-main/reconciliation';
 import type { GenericMappingInput } from '../../src-main/reconciliation/statements';
 import { call, ok } from '../helpers';
-import { gzip, wechatBytes, wechatText, type WechatRow } from './fixtures';
+import { gzip, wechatBytes, wechatPayment, wechatText, type WechatRow } from './fixtures';
 import { chinaTime, completedRefund, DAY, dayAfter, paidOrder, reconApp, wechatRefundRowOf, wechatRowOf, type ReconApp, endReconApp } from './scenario';
 
 /**
@@ -130,6 +131,53 @@ describe('a bad file writes nothing', () => {
     }
     expect(counts(t.app)).toEqual({ statements: 0, rows: 0 });
     expect((await importStatement(t.app, Buffer.from(text), 'whole.csv', {}, by(t))).statement.rowCount).toBe(3);
+  });
+});
+
+describe('a bill refused at its end, after its rows were written', () => {
+  it('a summary wrong in its last figure, or another merchant, leaves no row and no statement in the database file', async () => {
+    t = await reconApp();
+    expect(t.app.sqlite.name).not.toBe(':memory:');
+    // 2,000 rows, each a payment of its own trade: the import writes them as it reads them.
+    const rows = Array.from({ length: 2000 }, (_, i) =>
+      wechatPayment({
+        交易时间: '2026-03-01 09:15:00',
+        微信订单号: `42000012342026030100${String(i).padStart(8, '0')}`,
+        商户订单号: `DD2026030199${String(i).padStart(6, '0')}`,
+      }),
+    );
+    // Each row inserted is seen by a JavaScript function called from a trigger: the count survives the rollback.
+    let inserted = 0;
+    t.app.sqlite.function('import_test_seen_row', () => {
+      inserted++;
+      return null;
+    });
+    t.app.sqlite.exec('CREATE TEMP TRIGGER import_test_seen AFTER INSERT ON main.recon_statement_rows BEGIN SELECT import_test_seen_row(); END');
+    // 申请退款总金额 is the summary's last figure: checked after every row was read and written.
+    const wrongLast = wechatBytes({ kind: 'all', rows, summary: { 申请退款总金额: '0.01' } });
+    const e = await refusal(importStatement(t.app, wrongLast, 'wrong-last.csv', {}, by(t)));
+    expect(e.details).toMatchObject({ reason: 'summary_mismatch', line: 2003, label: '申请退款总金额' });
+    expect(inserted).toBe(2000);
+    expect(counts(t.app)).toEqual({ statements: 0, rows: 0 });
+    const good = wechatBytes({ kind: 'all', rows });
+    const merchant = await refusal(importStatement(t.app, good, 'other-merchant.csv', { expectMerchantId: '1900000999' }, by(t)));
+    expect(merchant.details).toMatchObject({ reason: 'merchant_mismatch' });
+    expect(inserted).toBe(4000);
+    expect(counts(t.app)).toEqual({ statements: 0, rows: 0 });
+    // What is on disk agrees (a second connection to the same file), and the good bill imports afterwards, whole.
+    const other = new Database(t.app.sqlite.name, { readonly: true });
+    try {
+      expect(other.prepare('SELECT (SELECT count(*) FROM recon_statements) AS statements, (SELECT count(*) FROM recon_statement_rows) AS rows').get()).toEqual({
+        statements: 0,
+        rows: 0,
+      });
+      const imported = await importStatement(t.app, good, 'good.csv', {}, by(t));
+      expect(imported.statement).toMatchObject({ rowCount: 2000, repeatedRows: 0, paymentCount: 2000 });
+      expect(other.prepare('SELECT count(*) AS n FROM recon_statement_rows WHERE statement_id = ?').get(imported.statement.id)).toEqual({ n: 2000 });
+      expect(t.app.sqlite.pragma('foreign_key_check')).toEqual([]);
+    } finally {
+      other.close();
+    }
   });
 });
 

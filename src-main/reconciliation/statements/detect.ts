@@ -3,10 +3,10 @@ import { ALIPAY_TITLE } from './alipay-frame';
 import { readAlipayZip } from './alipay-zip';
 import { GZIP_MAGIC, ZIP_MAGIC, decode, firstLineBytes, gunzip, startsWith } from './bytes';
 import { parseGenericCsv, parseGenericMapping } from './generic';
-import { buildStatement, type FileFacts, type ParsedStatement } from './summary';
-import { refuse, type Statement, type StatementChannel } from './types';
+import { buildStatement, RowTally, type FileFacts, type ParsedStatement } from './summary';
+import { refuse, type Statement, type StatementChannel, type StatementRow } from './types';
 import { sha256Hex, wallClockToEpoch } from './values';
-import { looksLikeWechat, parseWechatBill } from './wechat';
+import { looksLikeWechat, parseWechatBill, type RowSink } from './wechat';
 
 export interface ParseOptions {
   /** The channel's saved column mapping; needed for an aggregator CSV (validated here). */
@@ -35,10 +35,10 @@ function sniff(content: Buffer, opts: ParseOptions): StatementChannel | undefine
   return opts.mapping === undefined ? undefined : 'generic';
 }
 
-function parseText(content: Buffer, file: string, opts: ParseOptions): ParsedStatement {
+function parseText(content: Buffer, file: string, opts: ParseOptions, sink: RowSink | undefined): ParsedStatement {
   const channel = sniff(content, opts);
   if (channel === 'wechat') {
-    const bill = parseWechatBill(content, file);
+    const bill = parseWechatBill(content, file, sink);
     const { layout, ...rest } = bill;
     return { ...rest, channel: 'wechat', layout: layout.layout, source: 'wechat', period: undefined, feesReconcilable: true };
   }
@@ -60,8 +60,8 @@ function dateInName(fileName: string): string | undefined {
   return undefined;
 }
 
-function finish(parsed: ParsedStatement, facts: FileFacts, opts: ParseOptions): Statement {
-  const statement = buildStatement(parsed, facts);
+function finish(parsed: ParsedStatement, facts: FileFacts, opts: ParseOptions, tally: RowTally | undefined): Statement {
+  const statement = buildStatement(parsed, facts, tally);
   const expected = opts.expectMerchantId;
   if (expected !== undefined && statement.merchantId !== '' && statement.merchantId !== expected) {
     throw refuse({ file: facts.fileName }, 'merchant_mismatch', `the statement is for merchant ${statement.merchantId}, not ${expected}`, {
@@ -78,12 +78,19 @@ function finish(parsed: ParsedStatement, facts: FileFacts, opts: ParseOptions): 
   return statement;
 }
 
-/**
- * Recognises a statement file by its bytes (gzip or ZIP magic, then the WeChat or Alipay header,
- * else the caller's column mapping) and returns it parsed and checked, with the sha256 of the
- * bytes as given. A file it cannot vouch for is refused (`invalid_input`, details.reason).
- */
-export async function detectAndParse(bytes: Buffer, fileName: string, opts: ParseOptions = {}): Promise<Statement> {
+/** A statement file unpacked (gzip, the ZIP's 业务明细 entry) and ready to be parsed synchronously. */
+export interface Unpacked {
+  content: Buffer;
+  facts: FileFacts;
+  /** The name a ZIP entry's problems are reported under; undefined for a plain or gzip file. */
+  entryFile: string | undefined;
+}
+
+/** What a streamed import does with each row, told the statement's channel (known before the first row). */
+export type StatementRowSink = (row: StatementRow, channel: StatementChannel) => void;
+
+/** The asynchronous half of detectAndParse: the gzip or ZIP unpacked, nothing parsed yet. */
+export async function unpackStatement(bytes: Buffer, fileName: string, opts: ParseOptions = {}): Promise<Unpacked> {
   if (bytes.length === 0) throw refuse({ file: fileName }, 'truncated', 'the file is empty');
   const facts: FileFacts = { fileName, fileSha256: opts.fileSha256 ?? sha256Hex(bytes), compression: 'none', entryName: undefined };
   let content = bytes;
@@ -95,8 +102,42 @@ export async function detectAndParse(bytes: Buffer, fileName: string, opts: Pars
     const entry = await readAlipayZip(content, fileName);
     facts.compression = 'zip';
     facts.entryName = entry.entryName;
-    return finish(parseAlipayCsv(entry.bytes, `${fileName}:${entry.entryName}`), facts, opts);
+    return { content: entry.bytes, facts, entryFile: `${fileName}:${entry.entryName}` };
   }
   if (content.length === 0) throw refuse({ file: fileName }, 'truncated', 'the file is empty');
-  return finish(parseText(content, fileName, opts), facts, opts);
+  return { content, facts, entryFile: undefined };
+}
+
+/**
+ * The synchronous half: parses and checks an unpacked file. With a sink, each row goes to it as it
+ * is read (a WeChat bill's million rows are never held at once; an Alipay or mapped CSV's after
+ * its own reading) and the Statement's `rows` is empty; the file may still be refused after its
+ * last row (its summary, its merchant), so a sink writes where a refusal undoes it.
+ */
+export function parseUnpacked(u: Unpacked, opts: ParseOptions = {}, sink?: StatementRowSink): Statement {
+  if (!sink) return finish(parseFile(u, opts, undefined), u.facts, opts, undefined);
+  const tally = new RowTally();
+  const take = (row: StatementRow, channel: StatementChannel) => {
+    tally.add(row);
+    sink(row, channel);
+  };
+  const parsed = parseFile(u, opts, (row) => take(row, 'wechat'));
+  // The readers that do not stream (Alipay, a mapped CSV: a few thousand rows a day) hand their rows over here.
+  for (const row of parsed.rows) take(row, parsed.channel);
+  parsed.rows = [];
+  return finish(parsed, u.facts, opts, tally);
+}
+
+/** The file read by its reader; only the WeChat reader takes the sink (its rows then are not collected). */
+function parseFile(u: Unpacked, opts: ParseOptions, wechatSink: RowSink | undefined): ParsedStatement {
+  return u.entryFile !== undefined ? parseAlipayCsv(u.content, u.entryFile) : parseText(u.content, u.facts.fileName, opts, wechatSink);
+}
+
+/**
+ * Recognises a statement file by its bytes (gzip or ZIP magic, then the WeChat or Alipay header,
+ * else the caller's column mapping) and returns it parsed and checked, with the sha256 of the
+ * bytes as given. A file it cannot vouch for is refused (`invalid_input`, details.reason).
+ */
+export async function detectAndParse(bytes: Buffer, fileName: string, opts: ParseOptions = {}): Promise<Statement> {
+  return parseUnpacked(await unpackStatement(bytes, fileName, opts), opts);
 }

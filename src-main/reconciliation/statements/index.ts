@@ -9,6 +9,10 @@
  *   whose message names the file, the line and what is wrong, and whose details carry `reason`
  *   (truncated, summary_mismatch, wrong_encoding, unknown_header, field_count, bad_amount,
  *   bad_time, …) and `line`. There is never a partial Statement.
+ * - Streaming (parseUnpacked with a row sink, for the import): the rows go to the sink as they are
+ *   read and the Statement's `rows` is empty; a file refused after some rows (a bad later line, its
+ *   summary, its merchant) has already handed those over, so a sink writes only where the refusal
+ *   undoes them (the import: one transaction, rolled back). detectAndParse collects them as before.
  * - Columns are found by their header names, never by position. A WeChat header that is not
  *   exactly one of the known layouts (ALL, SUCCESS, REFUND, legacy 24-column) is refused naming
  *   the unknown and missing columns; an Alipay or mapped CSV header missing a needed column too.
@@ -26,7 +30,7 @@
  *   download is recognisable however often it is imported.
  * - The same bytes and options always give the same Statement.
  */
-export { detectAndParse, type ParseOptions } from './detect';
+export { detectAndParse, parseUnpacked, unpackStatement, type ParseOptions, type StatementRowSink, type Unpacked } from './detect';
 export { parseWechatBill, type WechatBill } from './wechat';
 export { parseAlipayCsv, checkAlipayEncoding } from './alipay';
 export { readAlipayZip, type AlipayZipEntry } from './alipay-zip';

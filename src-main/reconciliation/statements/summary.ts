@@ -1,6 +1,7 @@
 import { DepotError } from '../../kernel/errors';
 import type { DeclaredFigure, Statement, StatementFees, StatementRow, StatementSummary } from './types';
-import { chinaDates } from './values';
+import { DAY_MS } from '../../kernel/clock';
+import { CHINA_OFFSET_MS, chinaDate } from './values';
 
 /** What a format reader hands over; the file-level facts (hash, compression) are added by detect.ts. */
 export type ParsedStatement = Omit<Statement, 'fileName' | 'fileSha256' | 'compression' | 'entryName' | 'summary' | 'fees' | 'billDates'> & {
@@ -15,41 +16,68 @@ function safe(total: number): number {
   return total;
 }
 
-/** Counts and totals of the rows; the readers have already checked them against the file's own. */
-export function summarize(rows: readonly StatementRow[], declared: DeclaredFigure[], feesReconcilable: boolean): { summary: StatementSummary; fees: StatementFees } {
-  let paymentCount = 0;
-  let paymentTotal = 0;
-  let refundTotal = 0;
-  let refundOut = 0;
-  let paymentFees = 0;
-  let refundFees = 0;
-  for (const row of rows) {
+/**
+ * Counts, totals and China dates of rows added one at a time: what a streamed import knows of a
+ * file's rows once they have gone to the database (a million of them are never held at once).
+ */
+export class RowTally {
+  count = 0;
+  private paymentCount = 0;
+  private paymentTotal = 0;
+  private refundTotal = 0;
+  private refundOut = 0;
+  private paymentFees = 0;
+  private refundFees = 0;
+  private readonly days = new Set<string>();
+  private lastDay = Number.NaN;
+
+  add(row: StatementRow): void {
+    this.count++;
     if (row.kind === 'payment') {
-      paymentCount++;
-      paymentTotal += row.amountFen;
-      paymentFees += row.feeFen;
+      this.paymentCount++;
+      this.paymentTotal += row.amountFen;
+      this.paymentFees += row.feeFen;
     } else {
-      refundTotal += row.amountFen;
-      refundOut += Math.abs(row.amountFen);
-      refundFees += row.feeFen;
+      this.refundTotal += row.amountFen;
+      this.refundOut += Math.abs(row.amountFen);
+      this.refundFees += row.feeFen;
     }
+    const day = Math.floor((row.time + CHINA_OFFSET_MS) / DAY_MS);
+    if (day === this.lastDay) return; // rows come in runs of one day; skip the formatting
+    this.lastDay = day;
+    this.days.add(chinaDate(row.time));
   }
-  const summary: StatementSummary = {
-    count: rows.length,
-    paymentCount,
-    refundCount: rows.length - paymentCount,
-    paymentTotalFen: safe(paymentTotal),
-    refundTotalFen: safe(refundTotal),
-    netFen: safe(paymentTotal - refundOut),
-    declared,
-  };
-  const fees: StatementFees = {
-    totalFen: safe(paymentFees + refundFees),
-    paymentFeesFen: safe(paymentFees),
-    refundFeesFen: safe(refundFees),
-    reconcilable: feesReconcilable,
-  };
-  return { summary, fees };
+
+  /** The rows' China dates (yyyy-MM-dd), sorted. */
+  dates(): string[] {
+    return [...this.days].sort();
+  }
+
+  /** Counts and totals of the rows; the readers have already checked them against the file's own. */
+  result(declared: DeclaredFigure[], feesReconcilable: boolean): { summary: StatementSummary; fees: StatementFees } {
+    const summary: StatementSummary = {
+      count: this.count,
+      paymentCount: this.paymentCount,
+      refundCount: this.count - this.paymentCount,
+      paymentTotalFen: safe(this.paymentTotal),
+      refundTotalFen: safe(this.refundTotal),
+      netFen: safe(this.paymentTotal - this.refundOut),
+      declared,
+    };
+    const fees: StatementFees = {
+      totalFen: safe(this.paymentFees + this.refundFees),
+      paymentFeesFen: safe(this.paymentFees),
+      refundFeesFen: safe(this.refundFees),
+      reconcilable: feesReconcilable,
+    };
+    return { summary, fees };
+  }
+}
+
+export function tallyOf(rows: readonly StatementRow[]): RowTally {
+  const tally = new RowTally();
+  for (const row of rows) tally.add(row);
+  return tally;
 }
 
 export interface FileFacts {
@@ -59,13 +87,14 @@ export interface FileFacts {
   entryName: string | undefined;
 }
 
-export function buildStatement(parsed: ParsedStatement, file: FileFacts): Statement {
+/** The statement of a parsed file; `tally` holds its rows' figures when they were streamed (parsed.rows is then empty). */
+export function buildStatement(parsed: ParsedStatement, file: FileFacts, tally: RowTally = tallyOf(parsed.rows)): Statement {
   const { declared, feesReconcilable, billDates, ...rest } = parsed;
-  const { summary, fees } = summarize(parsed.rows, declared, feesReconcilable);
+  const { summary, fees } = tally.result(declared, feesReconcilable);
   return {
     ...rest,
     ...file,
-    billDates: billDates ?? chinaDates(parsed.rows.map((r) => r.time)),
+    billDates: billDates ?? tally.dates(),
     summary,
     fees,
   };

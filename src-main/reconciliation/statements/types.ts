@@ -91,6 +91,7 @@ export interface Statement {
   billDates: string[];
   /** Alipay 起始日期 / 终止日期 (epoch ms). */
   period: { start: number; end: number } | undefined;
+  /** The rows; empty when a row sink took them as they were read (statements/detect.ts parseUnpacked). */
   rows: StatementRow[];
   summary: StatementSummary;
   fees: StatementFees;

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MAX_AMOUNT_FEN } from '../../money';
 import { refuse, type Place } from './types';
-import { DAY_MS } from '../../kernel/clock';
 
 /**
  * Field values as the gateways print them. Money is read digit by digit into integer fen (the
@@ -107,19 +106,6 @@ export function chinaTimeFromBytes(buf: Uint8Array, a: number, b: number): numbe
 /** The China-time calendar date of an epoch ms, "yyyy-MM-dd". */
 export function chinaDate(epochMs: number): string {
   return new Date(epochMs + CHINA_OFFSET_MS).toISOString().slice(0, 10);
-}
-
-/** Sorted distinct China dates of some times. */
-export function chinaDates(times: Iterable<number>): string[] {
-  const days = new Set<string>();
-  let lastDay = -1;
-  for (const t of times) {
-    const day = Math.floor((t + CHINA_OFFSET_MS) / DAY_MS);
-    if (day === lastDay) continue; // rows come in runs of one day; skip the formatting
-    lastDay = day;
-    days.add(chinaDate(t));
-  }
-  return [...days].sort();
 }
 
 export function sha256Hex(bytes: Uint8Array): string {

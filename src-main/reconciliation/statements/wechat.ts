@@ -47,9 +47,15 @@ function chooseEncoding(buf: Buffer, file: string): TextEncoding {
   throw refuse({ file, line: 1 }, 'wrong_encoding', 'is neither UTF-8 nor GBK text with a WeChat bill header (交易时间,…)');
 }
 
+/** Where a reader hands each row as it is read (a streamed import); without one the rows are collected. */
+export type RowSink = (row: StatementRow) => void;
+
 interface Reader extends RowReader {
   cursor: LineCursor;
   rows: StatementRow[];
+  sink: RowSink | undefined;
+  /** Detail rows read so far (handed to the sink or collected). */
+  count: number;
 }
 
 function readHeader(cursor: LineCursor, file: string): { layout: WechatLayout; names: string[] } {
@@ -68,7 +74,7 @@ function readHeader(cursor: LineCursor, file: string): { layout: WechatLayout; n
   return { layout: m.layout, names };
 }
 
-function makeReader(buf: Buffer, file: string): Reader {
+function makeReader(buf: Buffer, file: string, sink: RowSink | undefined): Reader {
   const cursor = lineCursor(buf, chooseEncoding(buf, file));
   const { layout, names } = readHeader(cursor, file);
   const at = (name: string) => names.indexOf(name);
@@ -109,6 +115,8 @@ function makeReader(buf: Buffer, file: string): Reader {
     interned: new Map(),
     last: [],
     rows: [],
+    sink,
+    count: 0,
   };
 }
 
@@ -135,7 +143,10 @@ function readRows(r: Reader): string {
     }
     place.line = c.lineNo;
     if (c.buf[c.start] === BACKTICK) {
-      r.rows.push(readRow(r, c.start, c.stop, place, atEnd(c)));
+      const row = readRow(r, c.start, c.stop, place, atEnd(c));
+      r.count++;
+      if (r.sink) r.sink(row);
+      else r.rows.push(row);
       continue;
     }
     const line = decode(c.buf, c.start, c.stop, c.encoding);
@@ -158,11 +169,11 @@ function checkFigure(r: Reader, name: string, printed: string, place: Place): De
   if (target === 'count') {
     if (!/^\d+$/.test(printed)) throw refuse(place, 'bad_value', `${name} ${JSON.stringify(printed)} is not a count`);
     const value = Number(printed);
-    if (value !== r.rows.length) {
-      throw refuse(place, 'summary_mismatch', `${name} says ${value} rows but the bill has ${r.rows.length} detail rows`, {
+    if (value !== r.count) {
+      throw refuse(place, 'summary_mismatch', `${name} says ${value} rows but the bill has ${r.count} detail rows`, {
         label: name,
         printed,
-        actual: r.rows.length,
+        actual: r.count,
       });
     }
     return { label: name, printed, value };
@@ -196,8 +207,13 @@ function readSummary(r: Reader, summaryHeader: string): DeclaredFigure[] {
   return declared;
 }
 
-export function parseWechatBill(buf: Buffer, file: string): WechatBill {
-  const r = makeReader(buf, file);
+/**
+ * The bill's rows, checked against its summary. With a sink, each row goes to it as it is read and
+ * `rows` is empty: a bill refused at its summary has then already handed over every row, so the
+ * caller writes them where a refusal undoes them (import.ts: one transaction, rolled back).
+ */
+export function parseWechatBill(buf: Buffer, file: string, sink?: RowSink): WechatBill {
+  const r = makeReader(buf, file, sink);
   const summaryHeader = readRows(r);
   const declared = readSummary(r, summaryHeader);
   const notes = r.cursor.encoding === 'gb18030' ? ['read as GBK: a historical bill (WeChat bills are UTF-8 today)'] : [];
