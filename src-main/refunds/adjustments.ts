@@ -179,12 +179,19 @@ export function getAdjustment(app: Pick<App, 'sqlite'>, id: string): AdjustmentR
   return a;
 }
 
-export function listAdjustments(app: Pick<App, 'sqlite'>, opts: { state?: AdjustmentState; limit?: number } = {}): AdjustmentRow[] {
+export function listAdjustments(app: Pick<App, 'sqlite'>, opts: { state?: AdjustmentState; limit?: number; offset?: number } = {}): AdjustmentRow[] {
   return app.sqlite
     .prepare<unknown[], AdjustmentRow>(
-      `SELECT ${COLUMNS} FROM refund_adjustments ${opts.state ? 'WHERE state = @state' : ''} ORDER BY created_at DESC, id DESC LIMIT @limit`,
+      `SELECT ${COLUMNS} FROM refund_adjustments ${opts.state ? 'WHERE state = @state' : ''} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`,
     )
-    .all({ state: opts.state, limit: opts.limit ?? 200 });
+    .all({ state: opts.state, limit: opts.limit ?? 200, offset: opts.offset ?? 0 });
+}
+
+/** How many adjustments a list with the same state filter holds in all (for its pager). */
+export function countAdjustments(app: Pick<App, 'sqlite'>, opts: { state?: AdjustmentState } = {}): number {
+  return app.sqlite
+    .prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM refund_adjustments ${opts.state ? 'WHERE state = @state' : ''}`)
+    .get({ state: opts.state })!.n;
 }
 
 export interface CreateAdjustmentInput {

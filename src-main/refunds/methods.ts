@@ -8,6 +8,7 @@ import { findOrder, PAYMENT_CHANNELS } from '../payments';
 import {
   adjustmentLimit,
   approveAdjustment,
+  countAdjustments,
   createAdjustment,
   getAdjustment,
   listAdjustments,
@@ -212,12 +213,19 @@ export const refundMethods = {
     handler: (ctx, input) => adjustmentOut(ctx.app, rejectAdjustment(ctx.app, input.adjustmentId, { note: input.note }, by(ctx))),
   }),
   'adjustments.list': method({
-    summary: 'Manual adjustments, newest first, optionally by state.',
+    summary: 'Manual adjustments, newest first, optionally by state: one page (limit, offset) and the total of the filtered list.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.strictObject({ state: z.enum(ADJUSTMENT_STATES).optional(), limit: z.number().int().min(1).max(500).default(200) }),
-    output: z.array(adjustmentSchema),
-    handler: ({ app }, input) => listAdjustments(app, input).map((a) => adjustmentOut(app, a)),
+    input: z.strictObject({
+      state: z.enum(ADJUSTMENT_STATES).optional(),
+      limit: z.number().int().min(1).max(500).default(200),
+      offset: z.number().int().min(0).default(0),
+    }),
+    output: z.object({ total: z.number(), adjustments: z.array(adjustmentSchema) }),
+    handler: ({ app }, input) => ({
+      total: countAdjustments(app, input),
+      adjustments: listAdjustments(app, input).map((a) => adjustmentOut(app, a)),
+    }),
   }),
   'adjustments.get': method({
     summary: 'One manual adjustment.',
@@ -228,12 +236,20 @@ export const refundMethods = {
     handler: ({ app }, input) => adjustmentOut(app, getAdjustment(app, input.adjustmentId)),
   }),
   'refunds.list': method({
-    summary: 'Refund tasks (退款任务), newest first, optionally by state, with the count per state.',
+    summary: 'Refund tasks (退款任务), newest first, optionally by state: one page (limit, offset), the total of the filtered list and the count per state.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.strictObject({ state: z.enum(REFUND_TASK_STATES).optional(), limit: z.number().int().min(1).max(500).default(200) }),
-    output: z.object({ tasks: z.array(taskSchema), counts: countsSchema }),
-    handler: ({ app }, input) => ({ tasks: listTasks(app, input).map((t) => taskOut(app, t)), counts: taskCounts(app) }),
+    input: z.strictObject({
+      state: z.enum(REFUND_TASK_STATES).optional(),
+      limit: z.number().int().min(1).max(500).default(200),
+      offset: z.number().int().min(0).default(0),
+    }),
+    output: z.object({ total: z.number(), tasks: z.array(taskSchema), counts: countsSchema }),
+    handler: ({ app }, input) => {
+      const counts = taskCounts(app);
+      const total = input.state ? counts[input.state] : Object.values(counts).reduce((a, b) => a + b, 0);
+      return { total, tasks: listTasks(app, input).map((t) => taskOut(app, t)), counts };
+    },
   }),
   'refunds.get': method({
     summary: 'One refund task with its last request and response.',

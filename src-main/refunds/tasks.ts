@@ -107,10 +107,12 @@ export function getTask(app: Pick<App, 'sqlite'>, id: string): RefundTaskRow {
   return t;
 }
 
-export function listTasks(app: Pick<App, 'sqlite'>, opts: { state?: RefundTaskState; limit?: number } = {}): RefundTaskRow[] {
+export function listTasks(app: Pick<App, 'sqlite'>, opts: { state?: RefundTaskState; limit?: number; offset?: number } = {}): RefundTaskRow[] {
   return app.sqlite
-    .prepare<unknown[], RefundTaskRow>(`SELECT ${COLUMNS} FROM refund_tasks ${opts.state ? 'WHERE state = @state' : ''} ORDER BY created_at DESC, id DESC LIMIT @limit`)
-    .all({ state: opts.state, limit: opts.limit ?? 200 });
+    .prepare<unknown[], RefundTaskRow>(
+      `SELECT ${COLUMNS} FROM refund_tasks ${opts.state ? 'WHERE state = @state' : ''} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`,
+    )
+    .all({ state: opts.state, limit: opts.limit ?? 200, offset: opts.offset ?? 0 });
 }
 
 export function taskCounts(app: Pick<App, 'sqlite'>): Record<RefundTaskState, number> {

@@ -21,7 +21,9 @@ const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date is yyyy-MM-dd');
 const range = { from: date.optional(), to: date.optional() };
 
 export const LIST_FILTERS = {
-  sessions: z.object({ state: z.enum(SESSION_STATES).optional(), chargerId: z.string().optional(), driverId: z.string().optional(), ...range }).strict(),
+  sessions: z
+    .object({ state: z.enum(SESSION_STATES).optional(), chargerId: z.string().optional(), driverId: z.string().optional(), number: z.string().optional(), ...range })
+    .strict(),
   orders: z
     .object({
       state: z.enum(ORDER_STATES).optional(),
@@ -84,9 +86,9 @@ function sessionsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.session
     return `${c.name} ${maskPhone(c.phone)}`.trim();
   };
   return {
-    rows: iterateSessions(app, { state: f.state, chargerId: f.chargerId, driverId: f.driverId, ...bounds(app, f) }),
+    rows: iterateSessions(app, { state: f.state, chargerId: f.chargerId, driverId: f.driverId, number: f.number, ...bounds(app, f) }),
     columns: [
-      { header: H(l, '会话', 'Session'), kind: 'text', value: (s) => s.id, width: 28 },
+      { header: H(l, '订单编号', 'Number'), kind: 'text', value: (s) => s.number, width: 14 },
       { header: H(l, '状态', 'State'), kind: 'text', value: (s) => w.label('sessions.state.', s.state) },
       { header: H(l, '充电桩', 'Charger'), kind: 'text', value: (s) => `${s.chargerId}/${s.connectorId}` },
       { header: H(l, '司机', 'Driver'), kind: 'text', value: (s) => who(s.driverId), width: 24 },

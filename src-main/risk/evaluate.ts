@@ -108,9 +108,10 @@ function evaluateReviews(app: AppContext, now: number): number {
       code: 'risk.review_aging',
       level: 'warning',
       subject: `risk.review_aging:${s.id}`,
-      message: `会话 ${s.id} 待审核已超过 ${rule.params.hours} 小时 (${s.reviewReason ?? 'review'}, ¥${((s.amountFen ?? 0) / 100).toFixed(2)})`,
+      message: `session ${s.number} waiting for review for over ${rule.params.hours} h; 会话 ${s.number} 待审核已超过 ${rule.params.hours} 小时 (${s.reviewReason ?? 'review'}, ¥${((s.amountFen ?? 0) / 100).toFixed(2)})`,
       details: {
         sessionId: s.id,
+        sessionNumber: s.number,
         reviewReason: s.reviewReason,
         waitingSince: s.updatedAt,
         hours: rule.params.hours,

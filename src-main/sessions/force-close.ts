@@ -166,8 +166,8 @@ export function detectStuckSessions(app: AppContext): { stuck: number; alerted: 
       code: 'session.stuck',
       level: 'warning',
       subject: `session.stuck:${s.id}`,
-      message: `session ${s.id} on ${s.chargerId}/${s.connectorId} is stuck: ${s.state}, and its charger has been offline and silent for ${hours} h; a supervisor can force-close it at its last reading`,
-      details: { sessionId: s.id, chargerId: s.chargerId, connectorId: s.connectorId, state: s.state, hours, lastMessageAt: x.lastMessageAt },
+      message: `session ${s.number} on ${s.chargerId}/${s.connectorId} is stuck: ${s.state}, and its charger has been offline and silent for ${hours} h; a supervisor can force-close it at its last reading`,
+      details: { sessionId: s.id, sessionNumber: s.number, chargerId: s.chargerId, connectorId: s.connectorId, state: s.state, hours, lastMessageAt: x.lastMessageAt },
     });
     alerted += 1;
   }

@@ -3,6 +3,7 @@ import { api } from '../api';
 import { Badge, Button, Flex, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
 import { LogoutOutlined, ThunderboltFilled, UserOutlined } from '@ant-design/icons';
 import { AlertBanner } from '../components/AlertBanner';
+import { PageBreadcrumb } from '../components/Breadcrumbs';
 import { ChannelOfflineTag } from '../components/ChannelOfflineTag';
 import { NotificationPrompt, useAlertDelivery, useOpenAlerts } from '../components/AlertDelivery';
 import { LanguageSwitch } from '../components/LanguageSwitch';
@@ -78,6 +79,7 @@ export function Shell({ onLogout }: { onLogout(): void }) {
         </Layout.Header>
         <AlertBanner open={openAlerts} />
         <Layout.Content style={{ padding: 16 }} data-testid={`page-${current.key}`}>
+          <PageBreadcrumb page={current.key} label={current.label} />
           <PageErrorBoundary key={`${current.key}:${zone === null || zone === DEFAULT_ZONE ? '' : zone}`}>
             <Suspense fallback={<Spin style={{ display: 'block', marginTop: 64 }} />}>
               <Page />

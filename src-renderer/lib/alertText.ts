@@ -36,7 +36,7 @@ const PARAMS: Record<string, (d: Details, w: Wording) => Params | null> = {
   sweep_failing: (d) => all({ streak: num(d.streak) }),
   'session.stuck': (d, w) =>
     all({
-      session: str(d.sessionId),
+      session: str(d.sessionNumber) ?? str(d.sessionId),
       charger: str(d.chargerId),
       connector: num(d.connectorId),
       state: str(d.state) && (w.maybe(`sessions.state.${String(d.state)}`) ?? str(d.state)),
@@ -65,7 +65,7 @@ const PARAMS: Record<string, (d: Details, w: Wording) => Params | null> = {
     const amount = num(d.amountFen);
     const reason = str(d.reviewReason);
     return all({
-      session: str(d.sessionId),
+      session: str(d.sessionNumber) ?? str(d.sessionId),
       hours: num(d.hours),
       amount: amount === undefined ? undefined : displayFen(amount),
       reason: reason === undefined ? '' : (w.maybe(`sessions.reviewReason.${reason}`) ?? reason),

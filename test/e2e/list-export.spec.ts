@@ -57,13 +57,13 @@ async function chargerWithSessions(page: Page, tag: string) {
   await sim.status(2, 'Available');
 
   const sessionState = async (id: string) => (await rpc<{ session: { state: string } }>(page, 'sessions.get', { id })).session.state;
-  /** A session started through the contract and charged on connector 1 from `fromWh` to `toWh`; or refused by the charger (FAILED). */
+  /** A session started through the contract and charged on connector 1 from `fromWh` to `toWh`; or refused by the charger (FAILED). Its number. */
   const session = async (o: { fromWh: number; toWh: number } | 'refused'): Promise<string> => {
     state.refuse = o === 'refused';
-    const s = await rpc<{ id: string }>(page, 'sessions.start', { chargerId, connectorId: 1, driver: driver.id, prepay: '50.00' });
+    const s = await rpc<{ id: string; number: string }>(page, 'sessions.start', { chargerId, connectorId: 1, driver: driver.id, prepay: '50.00' });
     if (o === 'refused') {
       await expect.poll(() => sessionState(s.id), { message: `session ${s.id} refused` }).toBe('FAILED');
-      return s.id;
+      return s.number;
     }
     await expect.poll(() => state.starts.length, { message: 'the charger is asked to start' }).toBeGreaterThan(0);
     const rs = state.starts.shift()!;
@@ -73,7 +73,7 @@ async function chargerWithSessions(page: Page, tag: string) {
     await sim.stopTransaction(tx, o.toWh, t0 + 2_000);
     await sim.status(1, 'Available');
     await expect.poll(() => sessionState(s.id), { message: `session ${s.id} paid` }).toBe('PAID');
-    return s.id;
+    return s.number;
   };
   return { chargerId, sim, session };
 }
@@ -107,12 +107,12 @@ test('Sessions: 导出 Excel with a charger and state filter downloads exactly t
   const download = await exportList(page, 'export-sessions');
   expect(download.suggestedFilename()).toMatch(/^充电会话-.*\.xlsx$/);
   const x = await readExport(download, '充电会话');
-  expect(x.header).toEqual(['会话', '状态', '充电桩', '司机', '开始', '结束', '电量 (kWh)', '金额', '电费', '服务费', '欠费']);
+  expect(x.header).toEqual(['订单编号', '状态', '充电桩', '司机', '开始', '结束', '电量 (kWh)', '金额', '电费', '服务费', '欠费']);
   expect(x.rows).toHaveLength(total);
   expect(x.rows.map((r) => r[0]).sort()).toEqual([...paid].sort());
   expect(x.rows.map((r) => [r[1], r[2]])).toEqual([
-    ['PAID', `${depot.chargerId}/1`],
-    ['PAID', `${depot.chargerId}/1`],
+    ['已支付', `${depot.chargerId}/1`],
+    ['已支付', `${depot.chargerId}/1`],
   ]);
   expect(x.rows.map((r) => r[6]).sort()).toEqual([3.5, 5]);
   expect(x.totals).toBe('合计');
@@ -153,7 +153,7 @@ test('Payment orders: Export Excel in English with a search and state filter dow
   expect(x.header).toEqual(['Order', 'State', 'Channel', 'Driver', 'Created', 'Paid', 'Amount', 'Payable', 'Credited', 'Gateway trade']);
   expect(x.rows).toHaveLength(listed.total);
   expect(x.rows.map((r) => r[0]).sort()).toEqual(paid.map((o) => o.number).sort());
-  for (const r of x.rows) expect(r.slice(1, 4)).toEqual(['PAID', 'wechat', `Export ${tag} ${phone.slice(0, 3)}****${phone.slice(-4)}`]);
+  for (const r of x.rows) expect(r.slice(1, 4)).toEqual(['Paid', 'WeChat Pay', `Export ${tag} ${phone.slice(0, 3)}****${phone.slice(-4)}`]);
   expect(x.rows.map((r) => r[6]).sort((a, b) => Number(a) - Number(b))).toEqual([30, 100]);
   expect(x.totals).toBe('Total');
 });

@@ -252,9 +252,11 @@ test('a large session started by one supervisor is approved by another; the admi
     await reject.getByTestId('rv-decide-submit').click();
     await expect(other.page.getByTestId(`rv-reject-${byAdmin}`)).toHaveCount(0);
     await expect(adminRow).toHaveCount(0);
-    const adjustments = await rpc<{ sessionId: string | null; amount: { yuan: string }; state: string; createdBy: { name: string } | null }[]>(page, 'adjustments.list', {
-      state: 'pending',
-    });
+    const { adjustments } = await rpc<{ adjustments: { sessionId: string | null; amount: { yuan: string }; state: string; createdBy: { name: string } | null }[] }>(
+      page,
+      'adjustments.list',
+      { state: 'pending' },
+    );
     expect(adjustments.find((a) => a.sessionId === byAdmin)).toMatchObject({ amount: { yuan: '10.00' }, state: 'pending', createdBy: { name: sup.displayName } });
   } finally {
     await other.done();

@@ -119,3 +119,31 @@ describe('payments over the contract', () => {
     expectLedgerValid(app);
   });
 });
+
+describe('the payment-order list filters by channel and by business date', () => {
+  it('wechat and alipay orders on two days: each filter, and both together, list only their orders; total follows', async () => {
+    const { app, clock } = makeApp();
+    const counter = await addOperator(app, 'operator');
+    const d = newDriver(app);
+    const order = (channel: 'wechat' | 'alipay') => ok<{ id: string }>(app, counter, 'payments.createOrder', { driverId: d.id, amount: '10.00', channel });
+    // 2026-01-15 09:00 in the depot's zone (Asia/Shanghai): one of each channel; the next day one WeChat order.
+    const w15 = await order('wechat');
+    const a15 = await order('alipay');
+    clock.advance(86_400_000);
+    const w16 = await order('wechat');
+    type Listed = { total: number; orders: { id: string }[] };
+    const ids = async (f: Record<string, unknown>) => {
+      const r = await ok<Listed>(app, counter, 'payments.listOrders', f);
+      expect(r.total).toBe(r.orders.length);
+      return r.orders.map((o) => o.id).sort();
+    };
+    expect(await ids({ channel: 'wechat' })).toEqual([w15.id, w16.id].sort());
+    expect(await ids({ channel: 'alipay' })).toEqual([a15.id]);
+    expect(await ids({ from: '2026-01-16' })).toEqual([w16.id]);
+    expect(await ids({ to: '2026-01-15' })).toEqual([w15.id, a15.id].sort());
+    expect(await ids({ from: '2026-01-15', to: '2026-01-15', channel: 'wechat' })).toEqual([w15.id]);
+    expect(await ids({ from: '2026-01-17' })).toEqual([]);
+    const bad = await call(app, counter, 'payments.listOrders', { channel: 'cash' });
+    expect(bad.ok || bad.error.code).toBe('invalid_input');
+  });
+});

@@ -229,3 +229,37 @@ describe('6. an approved order adjustment moves the money to refunds payable and
     expect((t.app.sqlite.prepare("SELECT count(*) AS n FROM jobs WHERE kind = 'refunds.process'").get() as { n: number }).n).toBe(0);
   });
 });
+
+describe('the adjustments list pages on the server', () => {
+  it('three adjustments, pages of two: the first page holds the newest two, the second the last one; total counts the filtered list', async () => {
+    t = await refundApp();
+    const d = newDriver(t.app);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = settledSession(t.app, d, { electricityFen: 1000, serviceFen: 1000 });
+      ids.push(createAdjustment(t.app, { sessionId: s, amountFen: 100 + i, reason: `第${i}笔` }, { operatorId: t.clerk.id }).id);
+      t.clock.advance(1000);
+    }
+    rejectAdjustment(t.app, ids[0], { note: '不退' }, { operatorId: t.sup1.id });
+    type Page = { total: number; adjustments: { id: string }[] };
+    const first = await ok<Page>(t.app, t.clerk, 'adjustments.list', { limit: 2, offset: 0 });
+    expect(first.total).toBe(3);
+    expect(first.adjustments.map((a) => a.id)).toEqual([ids[2], ids[1]]);
+    const second = await ok<Page>(t.app, t.clerk, 'adjustments.list', { limit: 2, offset: 2 });
+    expect(second).toEqual({ total: 3, adjustments: [expect.objectContaining({ id: ids[0] })] });
+    const pending = await ok<Page>(t.app, t.clerk, 'adjustments.list', { state: 'pending', limit: 1 });
+    expect(pending.total).toBe(2);
+    expect(pending.adjustments.map((a) => a.id)).toEqual([ids[2]]);
+    const beyond = await ok<Page>(t.app, t.clerk, 'adjustments.list', { limit: 2, offset: 10 });
+    expect(beyond).toEqual({ total: 3, adjustments: [] });
+  });
+
+  it('the list input is strict: an unknown key or a negative offset is refused', async () => {
+    t = await refundApp();
+    for (const params of [{ page: 2 }, { offset: -1 }, { limit: 0 }]) {
+      const r = await call(t.app, t.clerk, 'adjustments.list', params);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.code).toBe('invalid_input');
+    }
+  });
+});

@@ -283,3 +283,29 @@ describe('the job scheduler runs refund tasks', () => {
     expect(jobs[0].uniqueKey).toBe(`refunds.process:${task.id}`);
   });
 });
+
+describe('the refund-task list pages on the server', () => {
+  it('three tasks, pages of two: newest first, total of the filtered list, counts per state unchanged by paging', async () => {
+    t = await refundApp();
+    const tasks: RefundTaskRow[] = [];
+    for (let i = 0; i < 3; i++) {
+      tasks.push((await orderRefund(1000 + i)).task);
+      t.clock.advance(1000);
+    }
+    type Page = { total: number; tasks: { id: string }[]; counts: { pending: number } };
+    const first = await ok<Page>(t.app, t.clerk, 'refunds.list', { limit: 2 });
+    expect(first.total).toBe(3);
+    expect(first.tasks.map((x) => x.id)).toEqual([tasks[2].id, tasks[1].id]);
+    expect(first.counts.pending).toBe(3);
+    const second = await ok<Page>(t.app, t.clerk, 'refunds.list', { limit: 2, offset: 2 });
+    expect(second.total).toBe(3);
+    expect(second.tasks.map((x) => x.id)).toEqual([tasks[0].id]);
+    const failed = await ok<Page>(t.app, t.clerk, 'refunds.list', { state: 'failed', limit: 2 });
+    expect(failed).toMatchObject({ total: 0, tasks: [] });
+    for (const params of [{ page: 1 }, { offset: -1 }]) {
+      const r = await call(t.app, t.clerk, 'refunds.list', params);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.code).toBe('invalid_input');
+    }
+  });
+});

@@ -88,10 +88,11 @@ export const refundCommands: Command[] = [
     options: { state: { type: 'string' } },
     async run(cx) {
       const state = stateOption(cx, ADJUSTMENT_STATES);
-      const list = await cx.call<Adjustment[]>('adjustments.list', { state });
-      cx.print(list, () =>
+      const r = await cx.call<{ total: number; adjustments: Adjustment[] }>('adjustments.list', { state });
+      const list = r.adjustments;
+      cx.print(r, () =>
         [
-          `${list.length} adjustment(s)`,
+          list.length < r.total ? `${list.length} of ${r.total} adjustment(s)` : `${list.length} adjustment(s)`,
           ...list.map(
             (a) =>
               `${a.id}  ${a.state.padEnd(8)} ${a.amount.yuan.padStart(9)}  ${a.target === 'session' ? `session ${a.sessionId}` : `order ${a.orderNumber}`}  ${a.driverName}  ${a.reason}`,

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import { App as AntApp, Alert, Button, Card, Flex, Form, Input, Modal, Radio, Select, Space, Table, Tag, Tooltip, Typography } from 'antd';
-import type { FormInstance, TableColumnsType } from 'antd';
+import { App as AntApp, Alert, Button, Card, Flex, Form, Input, Modal, Radio, Select, Space, Tag, Tooltip, Typography } from 'antd';
+import type { FormInstance } from 'antd';
 import type { MethodOutput } from '../../../src-main/contract/types';
 import { api, useDepotEvents } from '../../api';
 import { useI18n, type I18nKey } from '../../i18n';
@@ -8,8 +8,9 @@ import { useReportError } from '../../lib/errors';
 import { useModalSubmit } from '../../lib/useModalSubmit';
 import { formatTime } from '../../lib/time';
 import { useRoute } from '../../lib/route';
-import { useQuery } from '../../lib/useQuery';
 import { ExportButton } from '../../components/ExportButton';
+import { DataTable, useList, type DataColumn, type ListHandle } from '../../components/DataTable';
+import { StateTag, type Tone } from '../../components/StateTag';
 import { SUPERVISORS, useSession } from '../../session';
 
 /**
@@ -23,30 +24,25 @@ type Limit = MethodOutput<'adjustments.limit'>;
 type State = Adjustment['state'];
 type Target = Adjustment['target'];
 
-const STATE_COLOR: Record<State, string> = { pending: 'gold', approved: 'green', rejected: 'default' };
+const STATE_TONE: Record<State, Tone> = { pending: 'warning', approved: 'success', rejected: 'default' };
+
+type Filters = { state?: State };
 
 export default function AdjustmentsTab() {
-  const { t } = useI18n();
   const [version, setVersion] = useState(0);
-  const [state, setState] = useState<State | undefined>('pending');
   useDepotEvents(['refunds.changed'], () => setVersion((v) => v + 1));
-  const list = useQuery(() => api.adjustments.list({ state }), [state, version]);
+  const list = useList<Filters, Adjustment>(
+    {
+      id: 'compensation.adjustments',
+      defaults: { state: 'pending' },
+      load: ({ filters, limit, offset }) => api.adjustments.list({ state: filters.state, limit, offset }).then((r) => ({ rows: r.adjustments, total: r.total })),
+    },
+    [version],
+  );
   return (
     <Flex vertical gap="middle" data-testid="comp-adjustments-tab">
       <CreateForm version={version} onCreated={() => setVersion((v) => v + 1)} />
-      <Space>
-        <Select<State | undefined>
-          allowClear
-          style={{ width: 160 }}
-          placeholder={t('refunds.adj.filterState')}
-          value={state}
-          onChange={setState}
-          data-testid="adj-state-filter"
-          options={(['pending', 'approved', 'rejected'] as const).map((s) => ({ value: s, label: t(`refunds.adj.state.${s}` as I18nKey) }))}
-        />
-        <ExportButton list="adjustments" filter={{ state }} />
-      </Space>
-      <AdjustmentsTable rows={list.data ?? []} loading={list.loading} onChanged={() => void list.reload()} />
+      <AdjustmentsTable list={list} onChanged={() => void list.controller.reload()} />
     </Flex>
   );
 }
@@ -164,25 +160,45 @@ function LimitAlert({ limit }: { limit: Limit }) {
   );
 }
 
-function AdjustmentsTable({ rows, loading, onChanged }: { rows: Adjustment[]; loading: boolean; onChanged: () => void }) {
+function AdjustmentsTable({ list, onChanged }: { list: ListHandle<Filters, Adjustment>; onChanged: () => void }) {
+  const { t } = useI18n();
   const [deciding, setDeciding] = useState<Decision | null>(null);
   const [note, setNote] = useState('');
   const columns = useAdjustmentColumns((d) => (setNote(''), setDeciding(d)));
   return (
     <>
-      <Table<Adjustment> rowKey="id" size="small" data-testid="adj-table" loading={loading} dataSource={rows} pagination={false} columns={columns} />
+      <DataTable<Filters, Adjustment>
+        list={list}
+        rowKey="id"
+        testId="adj-table"
+        columns={columns}
+        empty={{ none: t('list.empty.adjustments'), filtered: t('list.empty.adjustments.filtered') }}
+        filters={
+          <Form.Item name="state">
+            <Select<State | undefined>
+              allowClear
+              style={{ width: 160 }}
+              placeholder={t('refunds.adj.filterState')}
+              data-testid="adj-state-filter"
+              options={(['pending', 'approved', 'rejected'] as const).map((s) => ({ value: s, label: t(`refunds.adj.state.${s}` as I18nKey) }))}
+            />
+          </Form.Item>
+        }
+        toolbar={<ExportButton list="adjustments" filter={{ state: list.state.filters.state }} />}
+      />
       <DecideModal deciding={deciding} note={note} onNote={setNote} onClose={() => setDeciding(null)} onDone={onChanged} />
     </>
   );
 }
 
-function useAdjustmentColumns(onDecide: (d: Decision) => void): TableColumnsType<Adjustment> {
+function useAdjustmentColumns(onDecide: (d: Decision) => void): DataColumn<Adjustment>[] {
   const { t } = useI18n();
   const session = useSession();
   const supervisor = session.can(SUPERVISORS);
   return [
-    { title: t('refunds.adj.col.createdAt'), render: (_, a) => formatTime(a.createdAt) },
+    { key: 'createdAt', title: t('refunds.adj.col.createdAt'), render: (_, a) => formatTime(a.createdAt) },
     {
+      key: 'target',
       title: t('refunds.adj.col.target'),
       render: (_, a) => (
         <span>
@@ -191,8 +207,9 @@ function useAdjustmentColumns(onDecide: (d: Decision) => void): TableColumnsType
         </span>
       ),
     },
-    { title: t('refunds.adj.col.driver'), dataIndex: 'driverName' },
+    { key: 'driver', title: t('refunds.adj.col.driver'), dataIndex: 'driverName' },
     {
+      key: 'amount',
       title: t('refunds.adj.col.amount'),
       align: 'right',
       render: (_, a) => (
@@ -201,10 +218,11 @@ function useAdjustmentColumns(onDecide: (d: Decision) => void): TableColumnsType
         </Tooltip>
       ),
     },
-    { title: t('refunds.adj.col.reason'), dataIndex: 'reason' },
-    { title: t('refunds.adj.col.state'), render: (_, a) => <Tag color={STATE_COLOR[a.state]}>{t(`refunds.adj.state.${a.state}` as I18nKey)}</Tag> },
-    { title: t('refunds.adj.col.createdBy'), render: (_, a) => a.createdBy?.name ?? '' },
+    { key: 'reason', title: t('refunds.adj.col.reason'), dataIndex: 'reason' },
+    { key: 'state', title: t('refunds.adj.col.state'), render: (_, a) => <StateTag tone={STATE_TONE[a.state]}>{t(`refunds.adj.state.${a.state}` as I18nKey)}</StateTag> },
+    { key: 'createdBy', title: t('refunds.adj.col.createdBy'), render: (_, a) => a.createdBy?.name ?? '' },
     {
+      key: 'resolved',
       title: t('refunds.adj.col.resolved'),
       render: (_, a) =>
         a.resolvedBy ? (
@@ -215,6 +233,7 @@ function useAdjustmentColumns(onDecide: (d: Decision) => void): TableColumnsType
         ) : null,
     },
     {
+      key: 'actions',
       title: '',
       render: (_, a) =>
         a.state === 'pending' && supervisor ? <DecisionButtons adjustment={a} own={a.createdBy?.id === session.operator.id} onDecide={onDecide} /> : null,

@@ -1,15 +1,15 @@
 import { useState } from 'react';
-import { App as AntApp, Alert, Button, Descriptions, Flex, Input, Modal, Radio, Select, Space, Table, Tag, Typography } from 'antd';
-import type { TableColumnsType } from 'antd';
+import { App as AntApp, Alert, Button, Descriptions, Flex, Form, Input, Modal, Radio, Select, Space, Tag, Typography } from 'antd';
 import type { MethodOutput } from '../../../src-main/contract/types';
 import { api, useDepotEvents } from '../../api';
 import { useI18n, type I18nKey } from '../../i18n';
 import { useReportError } from '../../lib/errors';
 import { useModalSubmit } from '../../lib/useModalSubmit';
 import { formatTime } from '../../lib/time';
-import { useQuery } from '../../lib/useQuery';
 import { useSession, type Role } from '../../session';
 import { ExportButton } from '../../components/ExportButton';
+import { DataTable, useList, type DataColumn } from '../../components/DataTable';
+import { StateTag } from '../../components/StateTag';
 import { taskStateTag } from './taskState';
 
 /**
@@ -36,23 +36,37 @@ function Json({ text }: { text: string | null }) {
   return <pre style={{ margin: 0, maxHeight: 220, overflow: 'auto', fontSize: 12, whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>{shown}</pre>;
 }
 
+type Filters = { state?: State };
+
 export default function RefundTasksTab() {
   const { t } = useI18n();
   const report = useReportError();
   const { message } = AntApp.useApp();
   const [version, setVersion] = useState(0);
-  const [state, setState] = useState<State | undefined>();
+  const [counts, setCounts] = useState<Record<State, number> | null>(null);
   const [running, setRunning] = useState(false);
   const [resolving, setResolving] = useState<Task | null>(null);
   useDepotEvents(['refunds.changed'], () => setVersion((v) => v + 1));
-  const list = useQuery(() => api.refunds.list({ state }), [state, version]);
+  const list = useList<Filters, Task>(
+    {
+      id: 'compensation.refundTasks',
+      defaults: {},
+      load: async ({ filters, limit, offset }) => {
+        const r = await api.refunds.list({ state: filters.state, limit, offset });
+        setCounts(r.counts);
+        return { rows: r.tasks, total: r.total };
+      },
+    },
+    [version],
+  );
+  const reload = () => void list.controller.reload();
 
   const run = async () => {
     setRunning(true);
     try {
       const r = await api.refunds.run({});
       message.info(t('refunds.task.ran', { count: r.processed.length }));
-      void list.reload();
+      reload();
     } catch (e) {
       report(e);
     } finally {
@@ -63,46 +77,34 @@ export default function RefundTasksTab() {
   const retry = async (task: Task) => {
     try {
       await api.refunds.retry({ taskId: task.id });
-      void list.reload();
+      reload();
     } catch (e) {
       report(e);
     }
   };
   const columns = useTaskColumns({ onRetry: (task) => void retry(task), onResolve: setResolving });
 
-  const counts = list.data?.counts;
   return (
     <Flex vertical gap="middle" data-testid="comp-refundtasks-tab">
-      <Space wrap>
-        <Select<State | undefined>
-          allowClear
-          style={{ width: 180 }}
-          placeholder={t('refunds.task.col.state')}
-          value={state}
-          onChange={setState}
-          data-testid="task-state-filter"
-          options={STATES.map((s) => ({ value: s, label: `${t(`refunds.task.state.${s}` as I18nKey)}${counts ? ` (${counts[s]})` : ''}` }))}
-        />
-        {counts && (counts.failed > 0 || counts.needs_check > 0) && (
-          <Space size={4}>
-            {counts.failed > 0 && <Tag color="red">{`${t('refunds.task.state.failed')} ${counts.failed}`}</Tag>}
-            {counts.needs_check > 0 && <Tag color="orange">{`${t('refunds.task.state.needs_check')} ${counts.needs_check}`}</Tag>}
-          </Space>
-        )}
-        <Button onClick={() => void run()} loading={running} data-testid="task-run">
-          {t('refunds.task.run')}
-        </Button>
-        <ExportButton list="refund_tasks" filter={{ state }} />
-      </Space>
-      <Table<Task>
+      <DataTable<Filters, Task>
+        list={list}
         rowKey="id"
-        size="small"
-        data-testid="task-table"
-        loading={list.loading}
-        dataSource={list.data?.tasks ?? []}
-        pagination={false}
-        expandable={{ expandedRowRender: (task) => <TaskExchange task={task} /> }}
+        testId="task-table"
         columns={columns}
+        empty={{ none: t('list.empty.refundTasks'), filtered: t('list.empty.refundTasks.filtered') }}
+        table={{ expandable: { expandedRowRender: (task) => <TaskExchange task={task} /> } }}
+        filters={
+          <Form.Item name="state">
+            <Select<State | undefined>
+              allowClear
+              style={{ width: 180 }}
+              placeholder={t('refunds.task.col.state')}
+              data-testid="task-state-filter"
+              options={STATES.map((s) => ({ value: s, label: `${t(`refunds.task.state.${s}` as I18nKey)}${counts ? ` (${counts[s]})` : ''}` }))}
+            />
+          </Form.Item>
+        }
+        toolbar={<TaskToolbar counts={counts} running={running} onRun={() => void run()} state={list.state.filters.state} />}
       />
       {resolving && (
         <ResolveModal
@@ -110,11 +112,30 @@ export default function RefundTasksTab() {
           onClose={() => setResolving(null)}
           onDone={() => {
             setResolving(null);
-            void list.reload();
+            reload();
           }}
         />
       )}
     </Flex>
+  );
+}
+
+/** The failed and needs-check counts, the "run now" button and the export. */
+function TaskToolbar({ counts, running, onRun, state }: { counts: Record<State, number> | null; running: boolean; onRun(): void; state?: State }) {
+  const { t } = useI18n();
+  return (
+    <>
+      {counts && (counts.failed > 0 || counts.needs_check > 0) && (
+        <Space size={4}>
+          {counts.failed > 0 && <StateTag tone="error">{`${t('refunds.task.state.failed')} ${counts.failed}`}</StateTag>}
+          {counts.needs_check > 0 && <StateTag tone="warning">{`${t('refunds.task.state.needs_check')} ${counts.needs_check}`}</StateTag>}
+        </Space>
+      )}
+      <Button onClick={onRun} loading={running} data-testid="task-run">
+        {t('refunds.task.run')}
+      </Button>
+      <ExportButton list="refund_tasks" filter={{ state }} />
+    </>
   );
 }
 
@@ -141,12 +162,13 @@ function TaskExchange({ task }: { task: Task }) {
   );
 }
 
-function useTaskColumns({ onRetry, onResolve }: { onRetry(task: Task): void; onResolve(task: Task): void }): TableColumnsType<Task> {
+function useTaskColumns({ onRetry, onResolve }: { onRetry(task: Task): void; onResolve(task: Task): void }): DataColumn<Task>[] {
   const { t } = useI18n();
   const session = useSession();
   return [
-    { title: t('refunds.task.col.createdAt'), render: (_, x) => formatTime(x.createdAt) },
+    { key: 'createdAt', title: t('refunds.task.col.createdAt'), render: (_, x) => formatTime(x.createdAt) },
     {
+      key: 'order',
       title: t('refunds.task.col.order'),
       render: (_, x) => (
         <span>
@@ -155,30 +177,34 @@ function useTaskColumns({ onRetry, onResolve }: { onRetry(task: Task): void; onR
         </span>
       ),
     },
-    { title: t('refunds.task.col.driver'), render: (_, x) => x.driverName ?? '—' },
-    { title: t('refunds.task.col.amount'), align: 'right', render: (_, x) => `¥${x.amount.yuan}` },
-    { title: t('refunds.task.col.channel'), render: (_, x) => t(`payments.channel.${x.channel}` as I18nKey) },
+    { key: 'driver', title: t('refunds.task.col.driver'), render: (_, x) => x.driverName ?? '—' },
+    { key: 'amount', title: t('refunds.task.col.amount'), align: 'right', render: (_, x) => `¥${x.amount.yuan}` },
+    { key: 'channel', title: t('refunds.task.col.channel'), render: (_, x) => t(`payments.channel.${x.channel}` as I18nKey) },
     {
+      key: 'state',
       title: t('refunds.task.col.state'),
       render: (_, x) => {
         const tag = taskStateTag(x, t);
         return (
-          <Tag color={tag.color} data-testid={`task-state-${x.id}`}>
+          <StateTag tone={tag.tone} testId={`task-state-${x.id}`}>
             {tag.text}
-          </Tag>
+          </StateTag>
         );
       },
     },
-    { title: t('refunds.task.col.attempts'), align: 'right', render: (_, x) => `${x.attempts}/${x.maxAttempts}` },
+    { key: 'attempts', title: t('refunds.task.col.attempts'), align: 'right', render: (_, x) => `${x.attempts}/${x.maxAttempts}` },
     {
+      key: 'lastError',
       title: t('refunds.task.col.lastError'),
       render: (_, x) => <Typography.Text type={x.state === 'failed' ? 'danger' : 'secondary'}>{x.lastError ?? ''}</Typography.Text>,
     },
     {
+      key: 'next',
       title: t('refunds.task.col.next'),
       render: (_, x) => (x.state === 'needs_check' || (x.state === 'pending' && x.attempts === 0) ? formatTime(x.nextAttemptAt) : ''),
     },
     {
+      key: 'actions',
       title: '',
       render: (_, x) => (
         <Space>

@@ -1,6 +1,7 @@
 import type { MethodInput, MethodOutput } from '../../../src-main/contract/types';
 import type { I18nKey } from '../../i18n';
 import { formatFen } from '../../lib/format';
+import { toneColors } from '../../components/tones';
 
 /**
  * Types, labels and small helpers shared by the Campaigns tab's parts (list, wizard, detail,
@@ -18,9 +19,15 @@ export type PreviewSpec = MethodInput<'compensation.preview'>['spec'];
 export type Quantity = { value: number; text: string };
 
 export const STATES: readonly CampaignState[] = ['draft', 'approved', 'executing', 'completed', 'cancelled'];
-export const STATE_COLOR: Record<CampaignState, string> = { draft: 'gold', approved: 'blue', executing: 'processing', completed: 'green', cancelled: 'default' };
+export const STATE_COLOR: Record<CampaignState, string> = toneColors<CampaignState>({
+  draft: 'warning',
+  approved: 'processing',
+  executing: 'processing',
+  completed: 'success',
+  cancelled: 'default',
+});
 export const ITEM_STATES: readonly ItemState[] = ['pending', 'credited', 'already', 'failed'];
-export const ITEM_COLOR: Record<ItemState, string> = { pending: 'default', credited: 'green', already: 'blue', failed: 'red' };
+export const ITEM_COLOR: Record<ItemState, string> = toneColors<ItemState>({ pending: 'processing', credited: 'success', already: 'success', failed: 'error' });
 
 export const stateLabel = (s: CampaignState): I18nKey => `comp.state.${s}` as I18nKey;
 export const targetLabel = (t: Target): I18nKey => `comp.target.${t}` as I18nKey;

@@ -4,6 +4,7 @@ import { useHashParam } from '../../lib/route';
 import AdjustmentsTab from './AdjustmentsTab';
 import CampaignsTab from './CampaignsTab';
 import RefundTasksTab from './RefundTasksTab';
+import { useCrumb } from '../../components/Breadcrumbs';
 
 /**
  * The Compensation page (补偿): batch campaigns (wizard, approvals inbox, execution, results),
@@ -12,6 +13,7 @@ import RefundTasksTab from './RefundTasksTab';
 export default function CompensationPage() {
   const { t } = useI18n();
   const [tab, setTab] = useHashParam('view', 'campaigns');
+  useCrumb(t(tab === 'adjustments' ? 'comp.tab.adjustments' : tab === 'refunds' ? 'comp.tab.refundTasks' : 'comp.tab.campaigns'));
   return (
     <div data-testid="compensation-page">
       <Tabs

@@ -12,8 +12,9 @@ import { useQuery } from '../../lib/useQuery';
 import { ExportButton } from '../../components/ExportButton';
 import { SUPERVISORS, useSession } from '../../session';
 import type { AlertRow } from './model';
+import { TONE_COLOR, toneColors } from '../../components/StateTag';
 
-const LEVEL_COLOR: Record<AlertRow['level'], string> = { info: 'blue', warning: 'orange', urgent: 'red' };
+const LEVEL_COLOR: Record<AlertRow['level'], string> = toneColors<AlertRow['level']>({ info: 'processing', warning: 'warning', urgent: 'error' });
 const LEVELS: readonly AlertRow['level'][] = ['urgent', 'warning', 'info'];
 const levelLabel = (l: AlertRow['level']): I18nKey => `alerts.level.${l}`;
 
@@ -132,7 +133,7 @@ function useAlertColumns({ busy, onAcknowledge }: { busy: string | null; onAckno
             {t('alerts.acknowledge')}
           </Button>
         ) : (
-          <Tag color="red">{t('alerts.open')}</Tag>
+          <Tag color={TONE_COLOR.error}>{t('alerts.open')}</Tag>
         ),
     },
   ];

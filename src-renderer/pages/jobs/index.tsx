@@ -11,6 +11,7 @@ import { AlertsPanel } from './AlertsPanel';
 import { JobDrawer } from './JobDrawer';
 import { JobsTable, type JobFilter } from './JobsTable';
 import { STATES, STATE_COLOR, stateLabel, type JobStats, type JobState } from './model';
+import { useCrumb } from '../../components/Breadcrumbs';
 
 // A busy queue changes state many times a second; one reload per burst is plenty.
 const EVENT_DEBOUNCE_MS = 500;
@@ -22,6 +23,7 @@ const EVENT_DEBOUNCE_MS = 500;
 export default function JobsPage() {
   const { t, maybe } = useI18n();
   const [tab, setTab] = useHashParam('tab', 'jobs');
+  useCrumb(maybe(`jobs.tab.${tab}`) ?? null);
   const [filter, setFilter] = useState<JobFilter>({ page: 1, pageSize: 50, routine: 'fold' });
   const [openId, setOpenId] = useState<string | null>(null);
   const [version, setVersion] = useState(0);

@@ -1,5 +1,6 @@
 import type { MethodOutput } from '../../../src-main/contract/types';
 import type { I18nKey } from '../../i18n';
+import { toneColors } from '../../components/tones';
 
 export type JobStats = MethodOutput<'jobs.stats'>;
 export type JobSummary = MethodOutput<'jobs.list'>['items'][number];
@@ -10,15 +11,16 @@ export type AlertRow = MethodOutput<'alerts.list'>['items'][number];
 /** In the order an operator reads them: work waiting, running, in trouble, finished. */
 export const STATES: readonly JobState[] = ['available', 'scheduled', 'executing', 'retryable', 'discarded', 'completed', 'cancelled'];
 
-export const STATE_COLOR: Record<JobState, string> = {
-  scheduled: 'default',
-  available: 'blue',
+/** The shared scheme (components/StateTag): waiting to run and running are blue, a retry waits (gold). */
+export const STATE_COLOR: Record<JobState, string> = toneColors<JobState>({
+  scheduled: 'processing',
+  available: 'processing',
   executing: 'processing',
-  retryable: 'orange',
-  completed: 'green',
-  discarded: 'red',
+  retryable: 'warning',
+  completed: 'success',
+  discarded: 'error',
   cancelled: 'default',
-};
+});
 
 export const stateLabel = (s: JobState): I18nKey => `jobs.state.${s}`;
 

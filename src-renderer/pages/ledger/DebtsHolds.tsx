@@ -9,6 +9,7 @@ import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { SUPERVISORS, useSession } from '../../session';
 import { newKey, type DebtRow, type HoldRow } from './model';
+import { TONE_COLOR } from '../../components/StateTag';
 
 /** Open debts (欠费), oldest first: the order a top-up collects them in. */
 export function DebtsTable({ version, onOpen }: { version: number; onOpen(driverId: string): void }) {
@@ -35,7 +36,7 @@ export function DebtsTable({ version, onOpen }: { version: number; onOpen(driver
           align: 'right',
           render: (_, d) => <Typography.Text type="danger">{formatFen(d.owed.fen)}</Typography.Text>,
         },
-        { title: t('ledger.col.status'), dataIndex: 'status', width: 90, render: () => <Tag color="red">{t('ledger.debtStatus.open')}</Tag> },
+        { title: t('ledger.col.status'), dataIndex: 'status', width: 90, render: () => <Tag color={TONE_COLOR.error}>{t('ledger.debtStatus.open')}</Tag> },
       ]}
     />
   );
@@ -112,7 +113,7 @@ export function HoldsList({
             width: 230,
             render: (_: unknown, h: HoldRow) => (
               <>
-                {formatTime(h.expiresAt)} {h.overdue && <Tag color="orange">{t('ledger.holds.overdue')}</Tag>}
+                {formatTime(h.expiresAt)} {h.overdue && <Tag color={TONE_COLOR.warning}>{t('ledger.holds.overdue')}</Tag>}
               </>
             ),
           },

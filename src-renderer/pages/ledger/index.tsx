@@ -6,6 +6,7 @@ import { useHashParam } from '../../lib/route';
 import { DebtsTable, HoldsTable } from './DebtsHolds';
 import { DriverDetail } from './DriverDetail';
 import { DriversTable } from './DriversTable';
+import { useCrumb } from '../../components/Breadcrumbs';
 
 // Payment orders (the QR counter, orders, 长款) are the payments domain's screen, hosted here.
 const PaymentsPage = lazy(() => import('../payments'));
@@ -19,10 +20,11 @@ const EVENT_DEBOUNCE_MS = 300;
  * page reloads when the core announces `ledger.changed`.
  */
 export default function LedgerPage() {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   // `view`, not `tab`: the hosted payments screen keeps its own `tab` parameter. The area opens
   // on the payments counter, the front desk's most frequent job.
   const [tab, setTab] = useHashParam('view', 'payments');
+  useCrumb(maybe(`ledger.tab.${tab}`) ?? null);
   const [driverId, setDriverId] = useHashParam('driver', '');
   const [version, setVersion] = useState(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);

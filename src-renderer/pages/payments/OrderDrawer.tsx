@@ -3,6 +3,7 @@ import type { MethodOutput } from '../../../src-main/contract/types';
 import { api } from '../../api';
 import { useI18n, type I18nKey } from '../../i18n';
 import { TransfersTable } from '../../components/TransfersTable';
+import { StateTag as ToneTag, type Tone } from '../../components/StateTag';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { StuckPanel } from './StuckPanel';
@@ -11,12 +12,12 @@ import { SUPERVISORS, useSession } from '../../session';
 
 type Detail = MethodOutput<'payments.orderDetail'>;
 
-const STATE_COLOR: Record<Detail['order']['state'], string> = { PENDING_PAYMENT: 'gold', PAID: 'green', CANCELLED: 'default' };
+const STATE_TONE: Record<Detail['order']['state'], Tone> = { PENDING_PAYMENT: 'processing', PAID: 'success', CANCELLED: 'default' };
 
 /** An order's state as a coloured tag (the list and the drawer). */
 export function StateTag({ state }: { state: Detail['order']['state'] }) {
   const { t } = useI18n();
-  return <Tag color={STATE_COLOR[state]}>{t(`payments.state.${state}` as I18nKey)}</Tag>;
+  return <ToneTag tone={STATE_TONE[state]}>{t(`payments.state.${state}` as I18nKey)}</ToneTag>;
 }
 const time = (at: number | null) => (at === null ? '—' : formatTime(at));
 

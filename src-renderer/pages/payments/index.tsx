@@ -1,5 +1,6 @@
 import { useMemo, useRef, useState } from 'react';
-import { App as AntApp, Button, Card, Descriptions, Flex, Form, Input, InputNumber, Modal, Popconfirm, Radio, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
+import { App as AntApp, Button, Card, DatePicker, Descriptions, Flex, Form, Input, InputNumber, Modal, Popconfirm, Radio, Select, Space, Tabs, Typography } from 'antd';
+import type { Dayjs } from 'dayjs';
 import type { MethodOutput } from '../../../src-main/contract/types';
 import { api, useDepotEvents } from '../../api';
 import { useI18n, type I18nKey } from '../../i18n';
@@ -11,6 +12,9 @@ import { useQuery } from '../../lib/useQuery';
 import { useSession, type Role } from '../../session';
 import { ExportButton } from '../../components/ExportButton';
 import { OrderDrawer, StateTag } from './OrderDrawer';
+import { DataTable, useList, type DataColumn } from '../../components/DataTable';
+import { pageOf } from '../../components/listController';
+import { StateTag as ToneTag, type Tone } from '../../components/StateTag';
 import { ParkedNotice } from './StuckPanel';
 import { maskPhone } from '../../lib/phone';
 
@@ -263,78 +267,124 @@ function PendingActions({ order, onPaid, onCancel }: { order: Order; onPaid(): v
   );
 }
 
+type OrderFilters = { state?: Order['state']; search?: string; channel?: Channel; dates?: [Dayjs, Dayjs] };
+
+/** The filters as payments.listOrders and the orders export take them (dates as business days). */
+function orderQuery(f: OrderFilters) {
+  return { state: f.state, search: f.search, channel: f.channel, from: f.dates?.[0].format('YYYY-MM-DD'), to: f.dates?.[1].format('YYYY-MM-DD') };
+}
+
 function Orders({ version }: { version: number }) {
-  const { t, maybe } = useI18n();
-  const [state, setState] = useState<Order['state'] | undefined>();
-  const [search, setSearch] = useState('');
-  const [page, setPage] = useState(1);
+  const { t } = useI18n();
   const [open, setOpen] = useState<string | null>(null);
-  const list = useQuery(() => api.payments.listOrders({ state, search: search || undefined, limit: 50, offset: (page - 1) * 50 }), [state, search, page, version]);
+  const list = useList<OrderFilters, Order>(
+    {
+      id: 'payments.orders',
+      defaults: {},
+      load: ({ filters, limit, offset }) => api.payments.listOrders({ ...orderQuery(filters), limit, offset }).then((r) => ({ rows: r.orders, total: r.total })),
+    },
+    [version],
+  );
   return (
     <Flex vertical gap="small" data-testid="payments-orders">
       <ParkedNotice version={version} onOpen={setOpen} />
-      <Space>
-        <Select
-          allowClear
-          style={{ width: 180 }}
-          placeholder={t('payments.col.state')}
-          value={state}
-          onChange={(v: Order['state'] | undefined) => (setState(v), setPage(1))}
-          options={(['PENDING_PAYMENT', 'PAID', 'CANCELLED'] as const).map((s) => ({ value: s, label: t(`payments.state.${s}` as I18nKey) }))}
-        />
-        <Input.Search allowClear placeholder={t('payments.searchOrders')} onSearch={(v) => (setSearch(v), setPage(1))} style={{ width: 260 }} />
-        <ExportButton list="orders" filter={{ state, search: search.trim() }} />
-      </Space>
-      <Table<Order>
+      <DataTable<OrderFilters, Order>
+        list={list}
         rowKey="id"
-        size="small"
-        loading={list.loading}
-        dataSource={list.data?.orders ?? []}
-        pagination={{ current: page, pageSize: 50, total: list.data?.total ?? 0, onChange: setPage }}
-        columns={[
-          {
-            title: t('payments.col.number'),
-            dataIndex: 'number',
-            render: (n: string, o) => (
-              <Button type="link" size="small" style={{ padding: 0 }} onClick={() => setOpen(o.id)} data-testid={`payments-order-${n}`}>
-                {n}
-              </Button>
-            ),
-          },
-          { title: t('payments.col.driver'), render: (_, o) => `${o.driverName} · ${maskPhone(o.driverPhone)}` },
-          { title: t('payments.col.payable'), align: 'right', render: (_, o) => `¥${o.payable.yuan}` },
-          { title: t('payments.col.credited'), align: 'right', render: (_, o) => `¥${o.credited.yuan}` },
-          { title: t('payments.col.coupon'), align: 'right', render: (_, o) => (o.coupon.amount.fen ? `¥${o.coupon.amount.yuan}` : '') },
-          { title: t('payments.col.points'), align: 'right', render: (_, o) => o.points || '' },
-          { title: t('payments.field.channel'), render: (_, o) => t(`payments.channel.${o.channel}` as I18nKey) },
-          { title: t('payments.col.state'), render: (_, o) => <StateTag state={o.state} /> },
-          { title: t('payments.col.created'), render: (_, o) => formatTime(o.createdAt) },
-          {
-            title: t('payments.col.note'),
-            render: (_, o) => (o.cancelReason ? (maybe(`payments.cancel.${o.cancelReason}`) ?? o.cancelReason) : (o.providerTradeNo ?? '')),
-          },
-          {
-            key: 'refund',
-            render: (_, o) =>
-              o.state === 'PAID' ? (
-                <Button size="small" onClick={() => navigate('compensation', { view: 'adjustments', order: o.id })} data-testid={`payments-refund-${o.number}`}>
-                  {t('payments.refund')}
-                </Button>
-              ) : null,
-          },
-        ]}
+        testId="payments-orders-table"
+        columns={useOrderColumns(setOpen)}
+        typed={['search']}
+        empty={{ none: t('list.empty.orders'), filtered: t('list.empty.orders.filtered') }}
+        filters={
+          <>
+            <Form.Item name="state">
+              <Select
+                allowClear
+                style={{ width: 150 }}
+                placeholder={t('payments.col.state')}
+                options={(['PENDING_PAYMENT', 'PAID', 'CANCELLED'] as const).map((s) => ({ value: s, label: t(`payments.state.${s}` as I18nKey) }))}
+              />
+            </Form.Item>
+            <Form.Item name="channel">
+              <Select
+                allowClear
+                style={{ width: 130 }}
+                placeholder={t('list.filter.channel')}
+                data-testid="payments-filter-channel"
+                options={(['wechat', 'alipay'] as const).map((c) => ({ value: c, label: t(`payments.channel.${c}`) }))}
+              />
+            </Form.Item>
+            <Form.Item name="dates">
+              <DatePicker.RangePicker allowClear style={{ width: 250 }} data-testid="payments-filter-dates" />
+            </Form.Item>
+            <Form.Item name="search">
+              <Input allowClear placeholder={t('payments.searchOrders')} style={{ width: 240 }} />
+            </Form.Item>
+          </>
+        }
+        toolbar={<ExportButton list="orders" filter={orderQuery(list.state.filters)} />}
       />
       <OrderDrawer orderId={open} version={version} onClose={() => setOpen(null)} />
     </Flex>
   );
 }
 
+function useOrderColumns(onOpen: (orderId: string) => void): DataColumn<Order>[] {
+  const { t, maybe } = useI18n();
+  return [
+    {
+      key: 'number',
+      title: t('payments.col.number'),
+      dataIndex: 'number',
+      render: (n: string, o) => (
+        <Button type="link" size="small" style={{ padding: 0 }} onClick={() => onOpen(o.id)} data-testid={`payments-order-${n}`}>
+          {n}
+        </Button>
+      ),
+    },
+    { key: 'driver', title: t('payments.col.driver'), render: (_, o) => `${o.driverName} · ${maskPhone(o.driverPhone)}` },
+    { key: 'payable', title: t('payments.col.payable'), align: 'right', render: (_, o) => `¥${o.payable.yuan}` },
+    { key: 'credited', title: t('payments.col.credited'), align: 'right', render: (_, o) => `¥${o.credited.yuan}` },
+    { key: 'coupon', title: t('payments.col.coupon'), align: 'right', render: (_, o) => (o.coupon.amount.fen ? `¥${o.coupon.amount.yuan}` : '') },
+    { key: 'points', title: t('payments.col.points'), align: 'right', render: (_, o) => o.points || '' },
+    { key: 'channel', title: t('payments.field.channel'), render: (_, o) => t(`payments.channel.${o.channel}` as I18nKey) },
+    { key: 'state', title: t('payments.col.state'), render: (_, o) => <StateTag state={o.state} /> },
+    { key: 'created', title: t('payments.col.created'), render: (_, o) => formatTime(o.createdAt) },
+    {
+      key: 'note',
+      title: t('payments.col.note'),
+      render: (_, o) => (o.cancelReason ? (maybe(`payments.cancel.${o.cancelReason}`) ?? o.cancelReason) : (o.providerTradeNo ?? '')),
+    },
+    {
+      key: 'refund',
+      title: '',
+      render: (_, o) =>
+        o.state === 'PAID' ? (
+          <Button size="small" onClick={() => navigate('compensation', { view: 'adjustments', order: o.id })} data-testid={`payments-refund-${o.number}`}>
+            {t('payments.refund')}
+          </Button>
+        ) : null,
+    },
+  ];
+}
+
 type ResolveValues = { action: 'credit_wallet' | 'refund'; note: string };
+const UNMATCHED_STATES = ['open', 'credited', 'refund_requested'] as const;
+type UnmatchedFilters = { status?: Unmatched['status'] };
+/** An open 长款 is money someone must act on; a resolved one is done (credited) or on its way back. */
+const UNMATCHED_TONE: Record<Unmatched['status'], Tone> = { open: 'error', credited: 'success', refund_requested: 'processing' };
 
 function UnmatchedList({ version }: { version: number }) {
   const { t } = useI18n();
-  const session = useSession();
-  const list = useQuery(() => api.payments.unmatched({}), [version]);
+  const list = useList<UnmatchedFilters, Unmatched>(
+    {
+      id: 'payments.unmatched',
+      defaults: {},
+      // A short list (open 长款 are resolved daily): fetched whole, paged here the same way.
+      load: async (q) => pageOf(await api.payments.unmatched({ status: q.filters.status, limit: 500 }), q),
+    },
+    [version],
+  );
   const [resolving, setResolving] = useState<Unmatched | null>(null);
   const [form] = Form.useForm<ResolveValues>();
   const { submitting, submit } = useModalSubmit({
@@ -342,7 +392,7 @@ function UnmatchedList({ version }: { version: number }) {
     run: (v: ResolveValues & { unmatchedId: string }) => api.payments.resolveUnmatched({ unmatchedId: v.unmatchedId, action: v.action, note: v.note }),
     onDone: () => {
       setResolving(null);
-      void list.reload();
+      void list.controller.reload();
     },
     fieldErrors: 'ignore',
   });
@@ -354,36 +404,22 @@ function UnmatchedList({ version }: { version: number }) {
 
   return (
     <>
-      <Table<Unmatched>
+      <DataTable<UnmatchedFilters, Unmatched>
+        list={list}
         rowKey="id"
-        size="small"
-        data-testid="payments-unmatched"
-        loading={list.loading}
-        dataSource={list.data ?? []}
-        pagination={false}
-        columns={[
-          { title: t('payments.col.number'), dataIndex: 'orderNumber' },
-          { title: t('payments.col.trade'), dataIndex: 'providerTradeNo' },
-          { title: t('payments.field.channel'), render: (_, u) => t(`payments.channel.${u.channel}` as I18nKey) },
-          { title: t('payments.col.amount'), align: 'right', render: (_, u) => `¥${u.amount.yuan}` },
-          { title: t('payments.col.reason'), render: (_, u) => t(`payments.reason.${u.reason}` as I18nKey) },
-          { title: t('payments.col.paidAt'), render: (_, u) => formatTime(u.paidAt) },
-          {
-            title: t('payments.col.state'),
-            render: (_, u) => <Tag color={u.status === 'open' ? 'red' : 'default'}>{t(`payments.unmatchedState.${u.status}` as I18nKey)}</Tag>,
-          },
-          {
-            title: '',
-            render: (_, u) =>
-              u.status === 'open' && session.can(FINANCE) ? (
-                <Button size="small" onClick={() => (form.resetFields(), setResolving(u))} data-testid={`payments-resolve-${u.id}`}>
-                  {t('payments.resolve')}
-                </Button>
-              ) : (
-                (u.resolution ?? '')
-              ),
-          },
-        ]}
+        testId="payments-unmatched"
+        empty={{ none: t('list.empty.unmatched'), filtered: t('list.empty.unmatched.filtered') }}
+        filters={
+          <Form.Item name="status">
+            <Select
+              allowClear
+              style={{ width: 150 }}
+              placeholder={t('payments.col.state')}
+              options={UNMATCHED_STATES.map((u) => ({ value: u, label: t(`payments.unmatchedState.${u}`) }))}
+            />
+          </Form.Item>
+        }
+        columns={useUnmatchedColumns((u) => (form.resetFields(), setResolving(u)))}
       />
       <Modal
         open={resolving !== null}
@@ -407,4 +443,34 @@ function UnmatchedList({ version }: { version: number }) {
       </Modal>
     </>
   );
+}
+
+function useUnmatchedColumns(onResolve: (u: Unmatched) => void): DataColumn<Unmatched>[] {
+  const { t } = useI18n();
+  const session = useSession();
+  return [
+    { key: 'number', title: t('payments.col.number'), dataIndex: 'orderNumber' },
+    { key: 'trade', title: t('payments.col.trade'), dataIndex: 'providerTradeNo' },
+    { key: 'channel', title: t('payments.field.channel'), render: (_, u) => t(`payments.channel.${u.channel}` as I18nKey) },
+    { key: 'amount', title: t('payments.col.amount'), align: 'right', render: (_, u) => `¥${u.amount.yuan}` },
+    { key: 'reason', title: t('payments.col.reason'), render: (_, u) => t(`payments.reason.${u.reason}` as I18nKey) },
+    { key: 'paidAt', title: t('payments.col.paidAt'), render: (_, u) => formatTime(u.paidAt) },
+    {
+      key: 'state',
+      title: t('payments.col.state'),
+      render: (_, u) => <ToneTag tone={UNMATCHED_TONE[u.status]}>{t(`payments.unmatchedState.${u.status}` as I18nKey)}</ToneTag>,
+    },
+    {
+      key: 'actions',
+      title: '',
+      render: (_, u) =>
+        u.status === 'open' && session.can(FINANCE) ? (
+          <Button size="small" onClick={() => onResolve(u)} data-testid={`payments-resolve-${u.id}`}>
+            {t('payments.resolve')}
+          </Button>
+        ) : (
+          (u.resolution ?? '')
+        ),
+    },
+  ];
 }

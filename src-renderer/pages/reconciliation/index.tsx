@@ -18,6 +18,7 @@ import { RunRange } from './DayActions';
 import { DayDetailCard } from './DayDetail';
 import { ImportButton, ImportOutcomeAlert, useStatementImport } from './ImportStatement';
 import { addDays, calendarWeeks, channelKey, FINANCE, type Break, type Statement } from './model';
+import { useCrumb } from '../../components/Breadcrumbs';
 
 /**
  * 对账 Reconciliation: the recent days at a glance (a calendar coloured by each day's state), one
@@ -26,10 +27,11 @@ import { addDays, calendarWeeks, channelKey, FINANCE, type Break, type Statement
  * core (src-main/reconciliation); the page shows them and asks before money moves.
  */
 export default function ReconciliationPage() {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   const session = useSession();
   const today = formatTime(Date.now(), 'YYYY-MM-DD');
   const [view, setView] = useHashParam('view', 'days');
+  useCrumb(maybe(`recon.tab.${view}`) ?? null);
   const [selected, setSelected] = useHashParam('day', addDays(today, -1));
   const [openBreak, setOpenBreak] = useState<string | null>(null);
   const [version, setVersion] = useState(0);

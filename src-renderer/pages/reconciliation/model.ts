@@ -1,6 +1,7 @@
 import type { MethodOutput } from '../../../src-main/contract/types';
 import type { I18nKey } from '../../i18n';
 import type { Role } from '../../session';
+import { toneColors } from '../../components/tones';
 
 /**
  * The 对账 page's shapes and rules, kept apart from the screens: day states for the calendar, the
@@ -36,14 +37,15 @@ export const CELL_STYLE: Record<CellState, { bg: string; border: string; fg: str
   not_over: { bg: '#ffffff', border: '#f0f0f0', fg: '#bfbfbf' },
 };
 
-export const DAY_TAG_COLOR: Record<CellState, string> = {
-  matched: 'green',
-  pending: 'gold',
-  breaks: 'red',
-  signed_off: 'blue',
+/** The shared scheme (components/StateTag): a day waiting for its sign-off is gold, a signed-off day done. */
+export const DAY_TAG_COLOR: Record<CellState, string> = toneColors<CellState>({
+  matched: 'success',
+  pending: 'warning',
+  breaks: 'error',
+  signed_off: 'success',
   not_run: 'default',
   not_over: 'default',
-};
+});
 
 export const KIND_COLOR: Record<BreakKind, string> = {
   long: 'volcano',
@@ -53,7 +55,12 @@ export const KIND_COLOR: Record<BreakKind, string> = {
   duplicate: 'magenta',
 };
 
-export const BREAK_STATE_COLOR: Record<BreakState, string> = { open: 'red', write_off_requested: 'gold', resolved: 'green', written_off: 'default' };
+export const BREAK_STATE_COLOR: Record<BreakState, string> = toneColors<BreakState>({
+  open: 'error',
+  write_off_requested: 'warning',
+  resolved: 'success',
+  written_off: 'default',
+});
 
 export const channelKey = (c: string) => (c === 'wechat' || c === 'alipay' ? (`payments.channel.${c}` as I18nKey) : ('recon.channel.generic' as I18nKey));
 export const dayStateKey = (s: CellState) => `recon.dayState.${s}` as I18nKey;

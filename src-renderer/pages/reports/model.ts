@@ -3,6 +3,7 @@ import type { MethodOutput } from '../../../src-main/contract/types';
 import type { LiabilitiesReport } from '../../../src-main/reports';
 import type { I18nKey } from '../../i18n';
 import type { Role } from '../../session';
+import { toneColors } from '../../components/tones';
 
 /** The four reports of the 报表 page, in menu order, and who may read them (the contract's FINANCE). */
 export const REPORT_KINDS = ['revenue', 'liabilities', 'adjustments', 'trial_balance'] as const;
@@ -61,4 +62,9 @@ export function trialTotals(lines: readonly TrialLine[]): { unit: string; debits
   });
 }
 
-export const EXPORT_STATE_COLOR: Record<ExportRow['state'], string> = { queued: 'default', running: 'processing', done: 'success', failed: 'error' };
+export const EXPORT_STATE_COLOR: Record<ExportRow['state'], string> = toneColors<ExportRow['state']>({
+  queued: 'processing',
+  running: 'processing',
+  done: 'success',
+  failed: 'error',
+});

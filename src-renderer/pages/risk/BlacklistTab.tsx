@@ -1,6 +1,5 @@
 import { useState } from 'react';
-import { App, Alert, Button, Flex, Form, Input, InputNumber, Modal, Radio, Select, Space, Table, Tag, Tooltip, Typography } from 'antd';
-import type { TableColumnsType } from 'antd';
+import { App, Alert, Button, Flex, Form, Input, InputNumber, Modal, Radio, Select, Space, Tag, Tooltip, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import dayjs from 'dayjs';
 import { api } from '../../api';
@@ -11,55 +10,64 @@ import { useQuery } from '../../lib/useQuery';
 import { SUPERVISORS, useSession } from '../../session';
 import { DriverSelect } from '../sessions/DriverSelect';
 import { ListingDrawer } from './ListingDrawer';
-import { LISTING_COLOR, LISTING_STATES, listingStateLabel, maskPhone, ruleName, type Listing, type ListingState } from './model';
+import { DataTable, useList, type DataColumn } from '../../components/DataTable';
+import { StateTag, type Tone } from '../../components/StateTag';
+
+const LISTING_TONE: Record<ListingState, Tone> = { active: 'error', lifted: 'default', expired: 'default' };
+import { LISTING_STATES, listingStateLabel, maskPhone, ruleName, type Listing, type ListingState } from './model';
 
 /**
  * The blacklist (黑名单): who is listed, why, by whom or by which rule and version, until when.
  * Supervisors list a driver by hand and lift a listing with a note; a row opens the listing's
  * "why" drawer.
  */
+type Filters = { state?: ListingState };
+
 export default function BlacklistTab({ version }: { version: number }) {
   const { t } = useI18n();
   const { can } = useSession();
-  const [state, setState] = useState<ListingState | undefined>(undefined);
   const [mine, setMine] = useState(0);
   const [adding, setAdding] = useState(false);
   const [lifting, setLifting] = useState<Listing | null>(null);
   const [openId, setOpenId] = useState<string | null>(null);
-  const list = useQuery(() => api.risk.blacklist({ state, limit: 200 }), [state, version, mine]);
+  const list = useList<Filters, Listing>(
+    {
+      id: 'risk.blacklist',
+      defaults: {},
+      load: ({ filters, limit, offset }) => api.risk.blacklist({ state: filters.state, limit, offset }).then((r) => ({ rows: r.listings, total: r.total })),
+    },
+    [version, mine],
+  );
   const changed = () => setMine((v) => v + 1);
   const columns = useColumns(setOpenId, setLifting);
   return (
     <Flex vertical gap="middle" data-testid="risk-blacklist-tab">
-      <Flex justify="space-between" align="center">
-        <Space>
-          <Select<ListingState | undefined>
-            allowClear
-            style={{ width: 160 }}
-            placeholder={t('risk.bl.filterState')}
-            value={state}
-            onChange={setState}
-            data-testid="bl-state-filter"
-            options={LISTING_STATES.map((s) => ({ value: s, label: t(listingStateLabel(s)) }))}
-          />
-          <Typography.Text type="secondary">{t('risk.bl.total', { total: list.data?.total ?? 0 })}</Typography.Text>
-        </Space>
-        {can(SUPERVISORS) && (
-          <Button type="primary" danger icon={<PlusOutlined />} onClick={() => setAdding(true)} data-testid="bl-add-open">
-            {t('risk.bl.add')}
-          </Button>
-        )}
-      </Flex>
-      <Table<Listing>
+      <DataTable<Filters, Listing>
+        list={list}
         rowKey="id"
-        size="small"
-        data-testid="bl-table"
-        loading={list.loading && !list.data}
-        dataSource={list.data?.listings ?? []}
-        pagination={false}
-        locale={{ emptyText: t('risk.bl.empty') }}
-        onRow={(l) => ({ onClick: () => setOpenId(l.id), style: { cursor: 'pointer' } })}
+        testId="bl-table"
         columns={columns}
+        totalText={(total) => t('risk.bl.total', { total })}
+        empty={{ none: t('risk.bl.empty'), filtered: t('list.empty.blacklist.filtered') }}
+        table={{ onRow: (l) => ({ onClick: () => setOpenId(l.id), style: { cursor: 'pointer' } }) }}
+        filters={
+          <Form.Item name="state">
+            <Select<ListingState | undefined>
+              allowClear
+              style={{ width: 160 }}
+              placeholder={t('risk.bl.filterState')}
+              data-testid="bl-state-filter"
+              options={LISTING_STATES.map((s) => ({ value: s, label: t(listingStateLabel(s)) }))}
+            />
+          </Form.Item>
+        }
+        toolbar={
+          can(SUPERVISORS) && (
+            <Button type="primary" danger icon={<PlusOutlined />} onClick={() => setAdding(true)} data-testid="bl-add-open">
+              {t('risk.bl.add')}
+            </Button>
+          )
+        }
       />
       <AddModal open={adding} onClose={() => setAdding(false)} onDone={changed} />
       <LiftModal listing={lifting} onClose={() => setLifting(null)} onDone={changed} />
@@ -84,11 +92,12 @@ export function ExpiresText({ listing: l }: { listing: Pick<Listing, 'expiresAt'
   return l.expiresAt === null ? <Typography.Text type="danger">{t('risk.bl.permanent')}</Typography.Text> : <span>{formatTime(l.expiresAt, 'YYYY-MM-DD HH:mm')}</span>;
 }
 
-function useColumns(onOpen: (id: string) => void, onLift: (l: Listing) => void): TableColumnsType<Listing> {
+function useColumns(onOpen: (id: string) => void, onLift: (l: Listing) => void): DataColumn<Listing>[] {
   const { t } = useI18n();
   const { can } = useSession();
   return [
     {
+      key: 'driver',
       title: t('risk.bl.col.driver'),
       render: (_, l) => (
         <span>
@@ -96,9 +105,10 @@ function useColumns(onOpen: (id: string) => void, onLift: (l: Listing) => void):
         </span>
       ),
     },
-    { title: t('risk.bl.col.reason'), dataIndex: 'reason', ellipsis: true },
-    { title: t('risk.bl.col.source'), render: (_, l) => <SourceTag listing={l} /> },
+    { key: 'reason', title: t('risk.bl.col.reason'), dataIndex: 'reason', ellipsis: true },
+    { key: 'source', title: t('risk.bl.col.source'), render: (_, l) => <SourceTag listing={l} /> },
     {
+      key: 'listed',
       title: t('risk.bl.col.listed'),
       render: (_, l) => (
         <Typography.Text type="secondary">
@@ -106,18 +116,19 @@ function useColumns(onOpen: (id: string) => void, onLift: (l: Listing) => void):
         </Typography.Text>
       ),
     },
-    { title: t('risk.bl.col.expires'), render: (_, l) => <ExpiresText listing={l} /> },
+    { key: 'expires', title: t('risk.bl.col.expires'), render: (_, l) => <ExpiresText listing={l} /> },
     {
+      key: 'state',
       title: t('risk.bl.col.state'),
       render: (_, l) => (
         <Tooltip title={l.endNote ? `${l.endedBy?.name ?? ''} · ${l.endNote}` : undefined}>
-          <Tag color={LISTING_COLOR[l.state]}>{t(listingStateLabel(l.state))}</Tag>
+          <StateTag tone={LISTING_TONE[l.state]}>{t(listingStateLabel(l.state))}</StateTag>
         </Tooltip>
       ),
     },
     {
-      title: t('common.actions'),
       key: 'actions',
+      title: t('common.actions'),
       render: (_, l) => (
         <Space onClick={(e) => e.stopPropagation()}>
           <Button size="small" type="link" onClick={() => onOpen(l.id)} data-testid={`bl-why-${l.id}`}>

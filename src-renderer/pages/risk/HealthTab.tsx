@@ -8,6 +8,7 @@ import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { SUPERVISORS, useSession } from '../../session';
 import { ruleName, type ChargerAction, type Health, type Rule } from './model';
+import { TONE_COLOR } from '../../components/StateTag';
 
 /**
  * Device health (设备健康): every charger's faults, offline episodes, failed starts and metering
@@ -109,7 +110,7 @@ function MaintenanceState({ health: h }: { health: Health }) {
     return (
       <Flex vertical gap={2} data-testid={`health-state-${h.chargerId}`}>
         <span>
-          <Tag color="orange">{t('risk.health.byRule')}</Tag>
+          <Tag color={TONE_COLOR.warning}>{t('risk.health.byRule')}</Tag>
           {t('risk.health.ruleVersion', { rule: ruleName(maybe, a.ruleCode), version: a.ruleVersion })}
         </span>
         <Typography.Text type="secondary" style={{ fontSize: 12 }}>

@@ -13,6 +13,7 @@ import { SUPERVISORS, useSession } from '../../session';
 import { DriverSelect } from '../sessions/DriverSelect';
 import { SessionDrawer } from '../sessions/SessionDrawer';
 import { maskPhone, type ReviewSession } from './model';
+import { TONE_COLOR } from '../../components/StateTag';
 
 dayjs.extend(relativeTime);
 
@@ -102,7 +103,7 @@ function useColumns(onDecide: (d: Deciding) => void): TableColumnsType<ReviewSes
     { title: t('risk.rv.col.amount'), align: 'right', render: (_, s) => <Typography.Text strong>{amountText(s)}</Typography.Text> },
     {
       title: t('risk.rv.col.reason'),
-      render: (_, s) => <Tag color="orange">{s.reviewReason ? (maybe(`sessions.reviewReason.${s.reviewReason}`) ?? s.reviewReason) : '—'}</Tag>,
+      render: (_, s) => <Tag color={TONE_COLOR.warning}>{s.reviewReason ? (maybe(`sessions.reviewReason.${s.reviewReason}`) ?? s.reviewReason) : '—'}</Tag>,
     },
     {
       title: t('risk.rv.col.waiting'),

@@ -1,6 +1,5 @@
 import { useState } from 'react';
-import { App, Alert, Button, Flex, Form, Input, Modal, Select, Space, Table, Tag, Typography } from 'antd';
-import type { TableColumnsType } from 'antd';
+import { App, Alert, Button, Flex, Form, Input, Modal, Select, Space, Tag, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { api, isApiError } from '../../api';
 import { useI18n } from '../../i18n';
@@ -9,12 +8,15 @@ import { formatTime } from '../../lib/time';
 import { useModalSubmit } from '../../lib/useModalSubmit';
 import { useQuery } from '../../lib/useQuery';
 import { useSession, type Role } from '../../session';
+import { DataTable, useList, type DataColumn } from '../../components/DataTable';
+import { pageOf } from '../../components/listController';
 import { WRITE_OFF_COLOR, WRITE_OFF_STATES, writeOffStateLabel, type Debt, type WriteOff, type WriteOffState } from './model';
 
 /** Who may ask for and decide a write-off (the contract's FINANCE set). */
 const FINANCE: readonly Role[] = ['finance', 'supervisor', 'admin'];
 
 type Deciding = { request: WriteOff; action: 'approve' | 'reject' };
+type Filters = { state?: WriteOffState };
 
 /**
  * Debt write-offs (坏账核销): finance asks to write off one of the ledger's open debts, with a
@@ -25,43 +27,50 @@ type Deciding = { request: WriteOff; action: 'approve' | 'reject' };
 export default function WriteOffsTab({ version }: { version: number }) {
   const { t } = useI18n();
   const { can } = useSession();
-  const [state, setState] = useState<WriteOffState | undefined>(undefined);
   const [mine, setMine] = useState(0);
   const [requesting, setRequesting] = useState(false);
   const [deciding, setDeciding] = useState<Deciding | null>(null);
-  const list = useQuery(() => api.risk.debtWriteOffs({ state, limit: 200 }), [state, version, mine]);
+  const list = useList<Filters, WriteOff>(
+    {
+      id: 'risk.writeOffs',
+      defaults: {},
+      // The core lists up to 1000 requests with their total (no offset): paged here.
+      load: async (q) => {
+        const r = await api.risk.debtWriteOffs({ state: q.filters.state, limit: 1000 });
+        return { rows: pageOf(r.requests, q).rows, total: r.total };
+      },
+    },
+    [version, mine],
+  );
   const changed = () => setMine((v) => v + 1);
   const columns = useColumns(setDeciding);
   return (
     <Flex vertical gap="middle" data-testid="risk-writeoffs-tab">
-      <Flex justify="space-between" align="center">
-        <Space>
-          <Select<WriteOffState | undefined>
-            allowClear
-            style={{ width: 160 }}
-            placeholder={t('risk.wo.filterState')}
-            value={state}
-            onChange={setState}
-            data-testid="wo-state-filter"
-            options={WRITE_OFF_STATES.map((s) => ({ value: s, label: t(writeOffStateLabel(s)) }))}
-          />
-          <Typography.Text type="secondary">{t('risk.wo.hint')}</Typography.Text>
-        </Space>
-        {can(FINANCE) && (
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => setRequesting(true)} data-testid="wo-request-open">
-            {t('risk.wo.request')}
-          </Button>
-        )}
-      </Flex>
-      <Table<WriteOff>
+      <Typography.Text type="secondary">{t('risk.wo.hint')}</Typography.Text>
+      <DataTable<Filters, WriteOff>
+        list={list}
         rowKey="id"
-        size="small"
-        data-testid="wo-table"
-        loading={list.loading && !list.data}
-        dataSource={list.data?.requests ?? []}
-        pagination={false}
-        locale={{ emptyText: t('risk.wo.empty') }}
+        testId="wo-table"
         columns={columns}
+        empty={{ none: t('risk.wo.empty'), filtered: t('list.empty.writeOffs.filtered') }}
+        filters={
+          <Form.Item name="state">
+            <Select<WriteOffState | undefined>
+              allowClear
+              style={{ width: 160 }}
+              placeholder={t('risk.wo.filterState')}
+              data-testid="wo-state-filter"
+              options={WRITE_OFF_STATES.map((s) => ({ value: s, label: t(writeOffStateLabel(s)) }))}
+            />
+          </Form.Item>
+        }
+        toolbar={
+          can(FINANCE) && (
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => setRequesting(true)} data-testid="wo-request-open">
+              {t('risk.wo.request')}
+            </Button>
+          )
+        }
       />
       <RequestModal open={requesting} version={version + mine} onClose={() => setRequesting(false)} onDone={changed} />
       <DecideModal deciding={deciding} onClose={() => setDeciding(null)} onDone={changed} />
@@ -69,16 +78,17 @@ export default function WriteOffsTab({ version }: { version: number }) {
   );
 }
 
-function useColumns(onDecide: (d: Deciding) => void): TableColumnsType<WriteOff> {
+function useColumns(onDecide: (d: Deciding) => void): DataColumn<WriteOff>[] {
   const { t } = useI18n();
   const session = useSession();
   return [
-    { title: t('risk.wo.col.requested'), render: (_, w) => `${w.requestedBy?.name ?? '—'} · ${formatTime(w.requestedAt, 'YYYY-MM-DD HH:mm')}` },
-    { title: t('risk.wo.col.driver'), dataIndex: 'driverName' },
-    { title: t('risk.wo.col.amount'), align: 'right', render: (_, w) => <Typography.Text strong>¥{w.amount.yuan}</Typography.Text> },
-    { title: t('risk.wo.col.reason'), dataIndex: 'reason', ellipsis: true },
-    { title: t('risk.wo.col.state'), render: (_, w) => <Tag color={WRITE_OFF_COLOR[w.state]}>{t(writeOffStateLabel(w.state))}</Tag> },
+    { key: 'requested', title: t('risk.wo.col.requested'), render: (_, w) => `${w.requestedBy?.name ?? '—'} · ${formatTime(w.requestedAt, 'YYYY-MM-DD HH:mm')}` },
+    { key: 'driver', title: t('risk.wo.col.driver'), dataIndex: 'driverName' },
+    { key: 'amount', title: t('risk.wo.col.amount'), align: 'right', render: (_, w) => <Typography.Text strong>¥{w.amount.yuan}</Typography.Text> },
+    { key: 'reason', title: t('risk.wo.col.reason'), dataIndex: 'reason', ellipsis: true },
+    { key: 'state', title: t('risk.wo.col.state'), render: (_, w) => <Tag color={WRITE_OFF_COLOR[w.state]}>{t(writeOffStateLabel(w.state))}</Tag> },
     {
+      key: 'decided',
       title: t('risk.wo.col.decided'),
       render: (_, w) =>
         w.decidedBy ? (
@@ -89,8 +99,8 @@ function useColumns(onDecide: (d: Deciding) => void): TableColumnsType<WriteOff>
         ) : null,
     },
     {
-      title: t('common.actions'),
       key: 'actions',
+      title: t('common.actions'),
       render: (_, w) =>
         w.state === 'pending' && session.can(FINANCE) ? (
           <Space>

@@ -12,6 +12,7 @@ import HealthTab from './HealthTab';
 import ReviewsTab from './ReviewsTab';
 import RulesTab from './RulesTab';
 import WriteOffsTab from './WriteOffsTab';
+import { useCrumb } from '../../components/Breadcrumbs';
 
 const EVENT_DEBOUNCE_MS = 300;
 
@@ -22,8 +23,9 @@ const EVENT_DEBOUNCE_MS = 300;
  * core holds who may do what, the screen offers the actions to those roles and says what each does.
  */
 export default function RiskPage() {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   const [tab, setTab] = useHashParam('view', 'blacklist');
+  useCrumb(maybe(`risk.tab.${tab}`) ?? null);
   const version = useRiskVersion();
   const reviews = useQuery(() => api.risk.reviews({}), [version]);
   return (

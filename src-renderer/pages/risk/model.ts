@@ -1,5 +1,6 @@
 import type { MethodOutput } from '../../../src-main/contract/types';
 import type { I18nKey } from '../../i18n';
+import { toneColors } from '../../components/tones';
 
 export type Rule = MethodOutput<'risk.rules'>[number];
 export type RuleVersion = MethodOutput<'risk.ruleHistory'>[number];
@@ -13,9 +14,9 @@ export type WriteOffState = WriteOff['state'];
 export type Debt = MethodOutput<'ledger.debts'>[number];
 
 export const LISTING_STATES: readonly ListingState[] = ['active', 'lifted', 'expired'];
-export const LISTING_COLOR: Record<ListingState, string> = { active: 'red', lifted: 'default', expired: 'default' };
+export const LISTING_COLOR: Record<ListingState, string> = toneColors<ListingState>({ active: 'error', lifted: 'default', expired: 'default' });
 export const WRITE_OFF_STATES: readonly WriteOffState[] = ['pending', 'approved', 'rejected'];
-export const WRITE_OFF_COLOR: Record<WriteOffState, string> = { pending: 'gold', approved: 'green', rejected: 'default' };
+export const WRITE_OFF_COLOR: Record<WriteOffState, string> = toneColors<WriteOffState>({ pending: 'warning', approved: 'success', rejected: 'default' });
 
 /** The renderer's one phone mask (138****0001), kept importable from here for the risk pages. */
 export { maskPhone } from '../../lib/phone';

@@ -34,7 +34,7 @@ export function SessionDrawer({ id, version, onClose, onChanged }: { id: string 
       open={id !== null}
       onClose={onClose}
       width={760}
-      title={s ? t('sessions.detailTitle', { charger: s.chargerId, n: s.connectorId }) : t('sessions.detail')}
+      title={s ? t('sessions.detailTitle', { number: s.number, charger: s.chargerId, n: s.connectorId }) : t('sessions.detail')}
       loading={!d && detail.loading}
       data-testid="session-drawer"
       extra={d && <DrawerActions detail={d} onChanged={onChanged} />}

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { Badge, Button, Checkbox, DatePicker, Flex, Select, Table, Tabs, Tag, Typography, type TableColumnsType } from 'antd';
+import { Badge, Button, Checkbox, DatePicker, Flex, Input, Select, Table, Tabs, Tag, Typography, type TableColumnsType } from 'antd';
 import { PlusOutlined, ReloadOutlined } from '@ant-design/icons';
 import dayjs, { type Dayjs } from 'dayjs';
 import { api, useDepotEvents } from '../../api';
@@ -8,6 +8,7 @@ import { useReportError } from '../../lib/errors';
 import { formatFen, formatWh } from '../../lib/format';
 import { parseHash, useHashParam } from '../../lib/route';
 import { formatTime } from '../../lib/time';
+import { useCrumb } from '../../components/Breadcrumbs';
 import { ExportButton } from '../../components/ExportButton';
 import { useQuery } from '../../lib/useQuery';
 import { ChargerRecords } from './ChargerRecords';
@@ -19,10 +20,12 @@ import { STATES, STATE_COLOR, sessionFlags, stateLabel, type Session, type Sessi
 
 // Sessions change state several times each; a burst of session.updated costs one reload.
 const EVENT_DEBOUNCE_MS = 400;
-const PAGE = 200;
+const PAGE = 50;
 
 interface Filter {
   state?: SessionState;
+  /** One session by its number (CD00001234). */
+  number?: string;
   chargerId?: string;
   driverId?: string;
   range?: [Dayjs, Dayjs];
@@ -36,8 +39,9 @@ interface Filter {
  * could not be applied by themselves (the attention queue).
  */
 export default function SessionsPage() {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   const [tab, setTab] = useHashParam('tab', 'list');
+  useCrumb(maybe(`sessions.tab.${tab}`) ?? null);
   const [openId, setOpenId] = useState<string | null>(null);
   const [starting, setStarting] = useState<StartTarget | null>(null);
   const [version, setVersion] = useState(0);
@@ -108,37 +112,45 @@ export default function SessionsPage() {
   );
 }
 
+type Cursor = NonNullable<Awaited<ReturnType<typeof api.sessions.list>>['nextCursor']>;
+
 /**
- * The list's pages for a filter: the first page again on a filter change or a live update (as many
- * rows as are on screen, so the list does not jump back), the next one on "load more".
+ * The list's numbered pages for a filter (antd pagination, the total from the core). A page is read
+ * after the cursor of the nearest page before it that was read (keyset: a page deep in a million
+ * sessions costs what the first does), skipping the pages between; with no cursor known it is read
+ * by offset (the core reads the later half from the oldest end). A filter or page-size change starts
+ * again at page 1; a live update re-reads the page on screen.
  */
 function useSessionPages(filter: Filter, version: number) {
   const report = useReportError();
   const [items, setItems] = useState<Session[]>([]);
   const [total, setTotal] = useState(0);
   const [loading, setLoading] = useState(true);
+  const [at, setAt] = useState({ page: 1, pageSize: PAGE });
   const seq = useRef(0);
+  // The cursor after each page read (its last row's key), for this filter and page size.
+  const cursors = useRef(new Map<number, Cursor>());
 
-  const query = (offset: number, limit: number) =>
-    api.sessions.list({
-      state: filter.state,
-      chargerId: filter.chargerId,
-      driverId: filter.driverId,
-      from: filter.range?.[0].format('YYYY-MM-DD'),
-      to: filter.range?.[1].format('YYYY-MM-DD'),
-      offset,
-      limit,
-    });
-
-  async function load(append: boolean) {
+  async function load(page: number, pageSize: number) {
     const mine = ++seq.current;
     setLoading(true);
+    const before = [...cursors.current.keys()].filter((k) => k < page).sort((a, b) => b - a)[0];
+    const after = before === undefined ? undefined : cursors.current.get(before);
     try {
-      // A live refresh re-reads as many rows as are on screen (up to the contract's page limit), so the list does not jump back.
-      const page = await query(append ? items.length : 0, append ? PAGE : Math.min(Math.max(items.length, PAGE), 500));
+      const r = await api.sessions.list({
+        state: filter.state,
+        chargerId: filter.chargerId,
+        driverId: filter.driverId,
+        number: filter.number,
+        from: filter.range?.[0].format('YYYY-MM-DD'),
+        to: filter.range?.[1].format('YYYY-MM-DD'),
+        limit: pageSize,
+        ...(after && before !== undefined ? { after, offset: (page - 1 - before) * pageSize } : { offset: (page - 1) * pageSize }),
+      });
       if (mine !== seq.current) return;
-      setItems((prev) => (append ? [...prev, ...page.items] : page.items));
-      setTotal(page.total);
+      if (r.nextCursor) cursors.current.set(page, r.nextCursor);
+      setItems(r.items);
+      setTotal(r.total);
     } catch (e) {
       report(e);
     } finally {
@@ -147,11 +159,25 @@ function useSessionPages(filter: Filter, version: number) {
   }
 
   useEffect(() => {
-    void load(false);
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- reload on filter change and live updates
-  }, [filter, version]);
+    cursors.current.clear();
+    setAt((a) => ({ ...a, page: 1 }));
+    void load(1, at.pageSize);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- a new filter starts again at page 1
+  }, [filter]);
 
-  return { items, total, loading, load };
+  useEffect(() => {
+    if (version > 0) void load(at.page, at.pageSize);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- live updates re-read the page on screen
+  }, [version]);
+
+  function go(page: number, pageSize: number) {
+    if (pageSize !== at.pageSize) cursors.current.clear();
+    const next = { page: pageSize === at.pageSize ? page : 1, pageSize };
+    setAt(next);
+    void load(next.page, next.pageSize);
+  }
+
+  return { items, total, loading, page: at.page, pageSize: at.pageSize, go, reload: () => void load(at.page, at.pageSize) };
 }
 
 function SessionFilters({ filter, onChange, stuckCount, onRefresh }: { filter: Filter; onChange(f: Filter): void; stuckCount: number; onRefresh(): void }) {
@@ -174,6 +200,14 @@ function SessionFilters({ filter, onChange, stuckCount, onRefresh }: { filter: F
         data-testid="sessions-filter-charger"
         options={[{ value: '', label: t('sessions.filter.allChargers') }, ...(chargers.data ?? []).map((c) => ({ value: c.id, label: c.id }))]}
       />
+      <Input.Search
+        allowClear
+        style={{ width: 200 }}
+        placeholder={t('sessions.filter.number')}
+        defaultValue={filter.number}
+        onSearch={(v) => onChange({ ...filter, number: v.replace(/\s+/g, '').toUpperCase() || undefined })}
+        data-testid="sessions-filter-number"
+      />
       <DriverSelect allowClear style={{ width: 260 }} value={filter.driverId} onChange={(v) => onChange({ ...filter, driverId: v })} testId="sessions-filter-driver" />
       <DatePicker.RangePicker
         value={filter.range ?? null}
@@ -195,6 +229,7 @@ function SessionFilters({ filter, onChange, stuckCount, onRefresh }: { filter: F
           state: filter.state,
           chargerId: filter.chargerId,
           driverId: filter.driverId,
+          number: filter.number,
           from: filter.range?.[0].format('YYYY-MM-DD'),
           to: filter.range?.[1].format('YYYY-MM-DD'),
         }}
@@ -207,6 +242,12 @@ function SessionFilters({ filter, onChange, stuckCount, onRefresh }: { filter: F
 function useSessionColumns(stuckIds: Set<string>): TableColumnsType<Session> {
   const { t } = useI18n();
   return [
+    {
+      title: t('sessions.col.number'),
+      dataIndex: 'number',
+      width: 120,
+      render: (n: string) => <Typography.Text style={{ fontFamily: 'monospace' }}>{n}</Typography.Text>,
+    },
     { title: t('sessions.col.created'), dataIndex: 'createdAt', width: 160, render: (at: number) => formatTime(at) },
     { title: t('sessions.col.state'), dataIndex: 'state', width: 96, render: (s: SessionState) => <Tag color={STATE_COLOR[s]}>{t(stateLabel(s))}</Tag> },
     { title: t('sessions.col.charger'), key: 'charger', width: 210, render: (_: unknown, s) => `${s.chargerId} / ${s.connectorId}` },
@@ -265,7 +306,7 @@ function filterFromHash(hash: string): Filter {
 function SessionList({ version, onOpen }: { version: number; onOpen(id: string): void }) {
   const { t } = useI18n();
   const [filter, setFilter] = useState<Filter>(() => filterFromHash(window.location.hash));
-  const { items, total, loading, load } = useSessionPages(filter, version);
+  const { items, total, loading, page, pageSize, go, reload } = useSessionPages(filter, version);
   const stuck = useQuery(() => api.sessions.stuck({}), [version]);
   const stuckIds = new Set((stuck.data ?? []).map((x) => x.session.id));
   const shown = filter.stuck ? (stuck.data ?? []).map((x) => x.session) : items;
@@ -273,30 +314,23 @@ function SessionList({ version, onOpen }: { version: number; onOpen(id: string):
 
   return (
     <Flex vertical gap="small">
-      <SessionFilters filter={filter} onChange={setFilter} stuckCount={stuckIds.size} onRefresh={() => void load(false)} />
+      <SessionFilters filter={filter} onChange={setFilter} stuckCount={stuckIds.size} onRefresh={reload} />
       <Table<Session>
         rowKey="id"
         size="small"
         virtual
         scroll={{ x: 1180, y: 540 }}
-        pagination={false}
+        pagination={filter.stuck ? false : { current: page, pageSize, total, showSizeChanger: true, pageSizeOptions: [20, 50, 100, 200], onChange: go }}
         data-testid="sessions-table"
-        loading={filter.stuck ? stuck.loading && !stuck.data : loading && items.length === 0}
+        loading={filter.stuck ? stuck.loading && !stuck.data : loading}
         dataSource={shown}
         locale={{ emptyText: t('sessions.empty') }}
         onRow={(s) => ({ onClick: () => onOpen(s.id), style: { cursor: 'pointer' } })}
         columns={columns}
       />
-      <Flex justify="space-between" align="center">
-        <Typography.Text type="secondary" data-testid="sessions-count">
-          {filter.stuck ? t('sessions.shown', { shown: shown.length, total: shown.length }) : t('sessions.shown', { shown: items.length, total })}
-        </Typography.Text>
-        {!filter.stuck && items.length < total && (
-          <Button loading={loading} onClick={() => void load(true)} data-testid="sessions-more">
-            {t('common.loadMore')}
-          </Button>
-        )}
-      </Flex>
+      <Typography.Text type="secondary" data-testid="sessions-count">
+        {filter.stuck ? t('sessions.shown', { shown: shown.length, total: shown.length }) : t('sessions.shown', { shown: items.length, total })}
+      </Typography.Text>
     </Flex>
   );
 }

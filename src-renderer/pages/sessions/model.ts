@@ -1,5 +1,6 @@
 import type { MethodOutput } from '../../../src-main/contract/types';
 import type { I18nKey } from '../../i18n';
+import { toneColors } from '../../components/tones';
 
 export type Session = MethodOutput<'sessions.list'>['items'][number];
 export type SessionState = Session['state'];
@@ -8,17 +9,18 @@ export type SessionDetail = MethodOutput<'sessions.get'>;
 export const STATES: readonly SessionState[] = ['PLACED', 'STARTING', 'CHARGING', 'STOPPING', 'FINISHED', 'PAID', 'UNPAID', 'FAILED', 'CANCELLED'];
 export const ACTIVE: ReadonlySet<SessionState> = new Set(['PLACED', 'STARTING', 'CHARGING']);
 
-export const STATE_COLOR: Record<SessionState, string> = {
-  PLACED: 'default',
-  STARTING: 'cyan',
+/** The shared scheme (components/tones.ts): under way blue, paid green, owed or failed red, cancelled grey. */
+export const STATE_COLOR: Record<SessionState, string> = toneColors<SessionState>({
+  PLACED: 'processing',
+  STARTING: 'processing',
   CHARGING: 'processing',
-  STOPPING: 'purple',
-  FINISHED: 'geekblue',
+  STOPPING: 'processing',
+  FINISHED: 'processing',
   PAID: 'success',
   UNPAID: 'error',
-  FAILED: 'volcano',
+  FAILED: 'error',
   CANCELLED: 'default',
-};
+});
 
 export const stateLabel = (s: SessionState): I18nKey => `sessions.state.${s}`;
 

@@ -1,17 +1,21 @@
 import { useState } from 'react';
-import { App, Button, Flex, Popconfirm, Table, Tag } from 'antd';
-import type { TableColumnsType } from 'antd';
-import { ReloadOutlined, UserAddOutlined } from '@ant-design/icons';
+import { App, Button, Form, Input, Popconfirm, Select, Tag } from 'antd';
+import { UserAddOutlined } from '@ant-design/icons';
 import { api } from '../../api';
 import type { MethodOutput } from '../../../src-main/contract/types';
 import { useI18n } from '../../i18n';
 import { useReportError } from '../../lib/errors';
 import { formatTime } from '../../lib/time';
-import { useQuery } from '../../lib/useQuery';
 import { ADMINS, useSession } from '../../session';
 import { AddOperatorModal } from './AddOperatorModal';
+import { DataTable, useList, type DataColumn } from '../../components/DataTable';
+import { pageOf } from '../../components/listController';
+import { StateTag } from '../../components/StateTag';
 
 type OperatorRow = MethodOutput<'operators.list'>[number];
+
+type Filters = { search?: string; role?: OperatorRow['role'] };
+const ROLES: readonly OperatorRow['role'][] = ['operator', 'finance', 'supervisor', 'admin'];
 
 const time = (ms: number) => formatTime(ms, 'YYYY-MM-DD HH:mm');
 
@@ -20,7 +24,20 @@ export default function OperatorsTab() {
   const { message } = App.useApp();
   const { can } = useSession();
   const report = useReportError();
-  const list = useQuery(() => api.operators.list({}));
+  const list = useList<Filters, OperatorRow>({
+    id: 'settings.operators',
+    defaults: {},
+    // A depot has a handful of operators: the core returns them all; the filters apply here.
+    load: async ({ filters: f, ...page }) => {
+      const all = await api.operators.list({});
+      const q = f.search?.toLowerCase();
+      return pageOf(
+        all.filter((o) => (!f.role || o.role === f.role) && (!q || o.name.toLowerCase().includes(q) || o.displayName.toLowerCase().includes(q))),
+        page,
+      );
+    },
+  });
+  const reload = () => list.controller.reload();
   const [adding, setAdding] = useState(false);
   const [busyId, setBusyId] = useState<string | null>(null);
   const isAdmin = can(ADMINS);
@@ -31,7 +48,7 @@ export default function OperatorsTab() {
     try {
       await api.operators.setDisabled({ id: row.id, disabled });
       message.success(t('operators.updated', { name: row.name, state: t(disabled ? 'operators.disabled' : 'operators.active') }));
-      await list.reload();
+      await reload();
     } catch (e) {
       report(e);
     } finally {
@@ -41,31 +58,37 @@ export default function OperatorsTab() {
 
   return (
     <>
-      <Flex justify="flex-end" gap="small" style={{ marginBottom: 12 }}>
-        <Button icon={<ReloadOutlined />} onClick={() => void list.reload()}>
-          {t('common.refresh')}
-        </Button>
-        {isAdmin && (
-          <Button type="primary" icon={<UserAddOutlined />} onClick={() => setAdding(true)} data-testid="add-operator">
-            {t('operators.add')}
-          </Button>
-        )}
-      </Flex>
-      <Table<OperatorRow>
+      <DataTable<Filters, OperatorRow>
+        list={list}
         rowKey="id"
-        size="small"
-        loading={list.loading}
-        dataSource={list.data ?? []}
-        pagination={false}
-        data-testid="operators-table"
+        testId="operators-table"
         columns={columns}
+        typed={['search']}
+        empty={{ none: t('list.empty.operators'), filtered: t('list.empty.operators.filtered') }}
+        filters={
+          <>
+            <Form.Item name="search">
+              <Input allowClear placeholder={t('list.empty.operators.search')} style={{ width: 200 }} />
+            </Form.Item>
+            <Form.Item name="role">
+              <Select allowClear style={{ width: 140 }} placeholder={t('operators.role')} options={ROLES.map((r) => ({ value: r, label: t(`role.${r}`) }))} />
+            </Form.Item>
+          </>
+        }
+        toolbar={
+          isAdmin && (
+            <Button type="primary" icon={<UserAddOutlined />} onClick={() => setAdding(true)} data-testid="add-operator">
+              {t('operators.add')}
+            </Button>
+          )
+        }
       />
       <AddOperatorModal
         open={adding}
         onClose={() => setAdding(false)}
         onCreated={() => {
           setAdding(false);
-          void list.reload();
+          void reload();
         }}
       />
     </>
@@ -80,20 +103,23 @@ function useOperatorColumns({
   isAdmin: boolean;
   busyId: string | null;
   onSetDisabled(row: OperatorRow, disabled: boolean): Promise<void>;
-}): TableColumnsType<OperatorRow> {
+}): DataColumn<OperatorRow>[] {
   const { t } = useI18n();
   const { operator: me } = useSession();
   return [
-    { title: t('operators.name'), dataIndex: 'name' },
-    { title: t('operators.displayName'), dataIndex: 'displayName' },
-    { title: t('operators.role'), dataIndex: 'role', render: (role: OperatorRow['role']) => <Tag>{t(`role.${role}`)}</Tag> },
+    { key: 'name', title: t('operators.name'), dataIndex: 'name' },
+    { key: 'displayName', title: t('operators.displayName'), dataIndex: 'displayName' },
+    { key: 'role', title: t('operators.role'), dataIndex: 'role', render: (role: OperatorRow['role']) => <Tag>{t(`role.${role}`)}</Tag> },
     {
+      key: 'status',
       title: t('operators.status'),
       dataIndex: 'disabled',
-      render: (disabled: boolean) => (disabled ? <Tag color="default">{t('operators.disabled')}</Tag> : <Tag color="green">{t('operators.active')}</Tag>),
+      render: (disabled: boolean) =>
+        disabled ? <StateTag tone="default">{t('operators.disabled')}</StateTag> : <StateTag tone="success">{t('operators.active')}</StateTag>,
     },
-    { title: t('operators.createdAt'), dataIndex: 'createdAt', render: time },
+    { key: 'createdAt', title: t('operators.createdAt'), dataIndex: 'createdAt', render: time },
     {
+      key: 'lastLoginAt',
       title: t('operators.lastLoginAt'),
       dataIndex: 'lastLoginAt',
       render: (at: number | null) => (at === null ? t('common.never') : time(at)),
