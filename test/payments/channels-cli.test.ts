@@ -166,9 +166,7 @@ async function storeAndTestCredentials(dir: string, as: string[]): Promise<void>
   expect(shown.stdout).toContain(`mchid          ${MCHID}`);
 }
 
-// The two cycles run side by side (each its own depot and its own gateway stub): each spends most of
-// its time waiting on the real clock for its unpaid order's minute, and the minutes overlap.
-describe.concurrent('the full payment cycle through the depotdesk CLI against the WeChat Pay stub', () => {
+describe('the full payment cycle through the depotdesk CLI against the WeChat Pay stub', () => {
   it('credentials stored and tested; paid → confirmed by query once → refunded at the gateway; unpaid → closed at the gateway at the timeout → coupon and points restored', async () => {
     const { dir, as } = await setUpDepot();
     const admin = as('cw.admin');
@@ -255,7 +253,7 @@ async function storeAndTestAlipayCredentials(dir: string, as: string[]): Promise
   expect(shown.stdout).toMatch(/alipay: alipay \(settings\)\s+online/);
 }
 
-describe.concurrent('the full payment cycle through the depotdesk CLI against the Alipay stub', () => {
+describe('the full payment cycle through the depotdesk CLI against the Alipay stub', () => {
   it('credentials stored and tested; paid → confirmed by query once → refunded at the gateway; scanned but unpaid → closed at the gateway at the timeout → coupon and points restored', async () => {
     const { dir, as } = await setUpDepot();
     const admin = as('cw.admin');
