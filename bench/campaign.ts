@@ -1,5 +1,6 @@
 import { FakeClock } from '../src-main/kernel/clock';
 import { openCore } from '../src-main/boot/core';
+import type { AppContext } from '../src-main/kernel/context';
 import { silentLogger } from '../src-main/kernel/logger';
 import { approveCampaign, beginExecution, createCampaign, dryRunCampaign, runCampaign } from '../src-main/compensation';
 import { writeTx } from '../src-main/kernel/db/connection';
@@ -24,32 +25,39 @@ import { perSecond, ratio, time, timeAsync, type Benchmark } from './harness';
 
 const CHUNK = 1_000;
 
+/**
+ * 1–3 failed starts per driver in the 09:00–12:00 window of 2026-01-15 at ST-A (drivers through
+ * addDriver, sessions inserted directly), one transaction; the drivers' ids are pushed to `ids`.
+ * Returns the number of sessions. Shared with bench/responsiveness.ts.
+ */
+export function seedFailedStarts(app: AppContext, drivers: number, ids: string[] = []): number {
+  return writeTx(app.sqlite, () => {
+    const insert = app.sqlite.prepare(
+      `INSERT INTO charging_sessions (id, state, origin, charger_id, connector_id, station_id, driver_id, id_tag, prepay_fen, created_at, updated_at, failure_code, failure_reason)
+       VALUES (?, 'FAILED', 'operator', ?, 1, 'ST-A', ?, ?, 3000, ?, ?, 'start_timeout', 'no StartTransaction within 60 s')`,
+    );
+    const windowStart = Date.parse('2026-01-15T01:00:00Z');
+    let n = 0;
+    for (let i = 0; i < drivers; i += 1) {
+      const id = addDriver(app, { name: `bench ${i}`, phone: String(13_000_000_000 + i) }).id;
+      ids.push(id);
+      for (let k = 0; k <= i % 3; k += 1) {
+        n += 1;
+        const at = windowStart + ((n * 7_919) % (3 * 3_600_000));
+        insert.run(`bench-s-${n}`, `CP-${n % 8}`, id, `TAG${n}`, at, at);
+      }
+    }
+    return n;
+  });
+}
+
 const bench: Benchmark = async ({ quick, dir }) => {
   const drivers = quick ? 10_000 : 100_000;
   const rounds = quick ? 2 : 3;
   const clock = new FakeClock('2026-01-16T02:00:00Z');
   const app = openCore({ dataDir: dir, mode: 'test', clock, log: silentLogger(), overrides: { compensation: { chunkSize: CHUNK } } });
   const ids: string[] = [];
-  const setup = time(() =>
-    writeTx(app.sqlite, () => {
-      const insert = app.sqlite.prepare(
-        `INSERT INTO charging_sessions (id, state, origin, charger_id, connector_id, station_id, driver_id, id_tag, prepay_fen, created_at, updated_at, failure_code, failure_reason)
-         VALUES (?, 'FAILED', 'operator', ?, 1, 'ST-A', ?, ?, 3000, ?, ?, 'start_timeout', 'no StartTransaction within 60 s')`,
-      );
-      const windowStart = Date.parse('2026-01-15T01:00:00Z');
-      let n = 0;
-      for (let i = 0; i < drivers; i += 1) {
-        const id = addDriver(app, { name: `bench ${i}`, phone: String(13_000_000_000 + i) }).id;
-        ids.push(id);
-        for (let k = 0; k <= i % 3; k += 1) {
-          n += 1;
-          const at = windowStart + ((n * 7_919) % (3 * 3_600_000));
-          insert.run(`bench-s-${n}`, `CP-${n % 8}`, id, `TAG${n}`, at, at);
-        }
-      }
-      return n;
-    }),
-  );
+  const setup = time(() => seedFailedStarts(app, drivers, ids));
   const sessions = setup.value;
   const supervisorA = 'bench-supervisor-a';
   const supervisorB = 'bench-supervisor-b';

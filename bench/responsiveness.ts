@@ -6,17 +6,17 @@ import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:pe
 import { openCore } from '../src-main/boot/core';
 import { FakeClock } from '../src-main/kernel/clock';
 import type { AppContext } from '../src-main/kernel/context';
-import { writeTx } from '../src-main/kernel/db/connection';
 import { silentLogger } from '../src-main/kernel/logger';
 import type { Caller, OperatorIdentity } from '../src-main/kernel/method';
 import { dispatch } from '../src-main/contract/dispatch';
 import { approveCampaign, createCampaign, dryRunCampaign, getCampaign } from '../src-main/compensation';
-import { addDriver, verifyLedger } from '../src-main/ledger';
+import { verifyLedger } from '../src-main/ledger';
 import { createOperator } from '../src-main/operators';
 import { runDueJobs } from '../src-main/jobs';
 import { depot } from '../src-main/modules';
 import { requestExport, runExport } from '../src-main/reports';
 import { importStatement, runDay } from '../src-main/reconciliation';
+import { seedFailedStarts } from './campaign';
 import { seedSessions } from './export';
 import { BENCH_DAY, BENCH_NOW, breakPlan, seed as seedRecon, writeBill } from './recon';
 import { ratio, time, type Benchmark, type BenchReport } from './harness';
@@ -98,27 +98,6 @@ async function call<T>(app: AppContext, who: OperatorIdentity, method: string, p
 async function supervisor(app: AppContext, name: string): Promise<OperatorIdentity> {
   const op = await createOperator(app, { name, role: 'supervisor', password: 'bench-password-1' });
   return { id: op.id, name: op.name, displayName: op.displayName, role: op.role };
-}
-
-/** 1–3 failed starts per driver in the 09:00–12:00 window of 2026-01-15 at ST-A, as bench/campaign.ts seeds them. */
-function seedCampaign(app: AppContext, drivers: number): number {
-  return writeTx(app.sqlite, () => {
-    const insert = app.sqlite.prepare(
-      `INSERT INTO charging_sessions (id, state, origin, charger_id, connector_id, station_id, driver_id, id_tag, prepay_fen, created_at, updated_at, failure_code, failure_reason)
-       VALUES (?, 'FAILED', 'operator', ?, 1, 'ST-A', ?, ?, 3000, ?, ?, 'start_timeout', 'no StartTransaction within 60 s')`,
-    );
-    const windowStart = Date.parse('2026-01-15T01:00:00Z');
-    let n = 0;
-    for (let i = 0; i < drivers; i += 1) {
-      const id = addDriver(app, { name: `bench ${i}`, phone: String(13_000_000_000 + i) }).id;
-      for (let k = 0; k <= i % 3; k += 1) {
-        n += 1;
-        const at = windowStart + ((n * 7_919) % (3 * 3_600_000));
-        insert.run(`bench-s-${n}`, `CP-${n % 8}`, id, `TAG${n}`, at, at);
-      }
-    }
-    return n;
-  });
 }
 
 const spec = (name: string, includeCompensated: boolean) => ({
@@ -226,7 +205,7 @@ const bench: Benchmark = async ({ quick, dir }) => {
     const b = await supervisor(app, 'bench.approver');
     const setup = time(() => {
       seedSessions(app, exportRows);
-      return seedCampaign(app, drivers);
+      return seedFailedStarts(app, drivers);
     });
     // The machine's own floor: nothing running but the watchers (other processes share the 2 cores).
     phases.push(await measure('idle_machine', () => new Promise((resolve) => setTimeout(resolve, 3_000))));
