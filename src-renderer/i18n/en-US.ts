@@ -851,6 +851,7 @@ export const enUS: Dictionary = {
   'comp.list.empty': 'No campaigns yet',
   'comp.list.noDryRun': 'no dry run',
   'comp.state.draft': 'Awaiting approval',
+  'comp.state.approving': 'Being approved (freezing the list)',
   'comp.state.approved': 'Approved',
   'comp.state.executing': 'Executing',
   'comp.state.completed': 'Completed',

@@ -841,6 +841,7 @@ export const zhCN = {
   'comp.list.empty': '还没有补偿活动',
   'comp.list.noDryRun': '未试算',
   'comp.state.draft': '待审批',
+  'comp.state.approving': '审批中（正在冻结名单）',
   'comp.state.approved': '已批准',
   'comp.state.executing': '执行中',
   'comp.state.completed': '已完成',

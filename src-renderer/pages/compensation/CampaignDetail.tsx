@@ -37,7 +37,7 @@ import {
   downloadBase64,
   formatQuantity,
   itemLabel,
-  stateLabel,
+  campaignStateLabel,
   targetLabel,
   type Campaign,
   type Item,
@@ -190,7 +190,7 @@ function CampaignHeader({ onBack, ...actions }: HeaderProps) {
             {c.name}
           </Typography.Text>
           <Tag color={STATE_COLOR[c.state]} data-testid="comp-detail-state">
-            {t(stateLabel(c.state))}
+            {t(campaignStateLabel(c))}
           </Tag>
           {c.kind === 'reversal' && <Tag color="magenta">{t('comp.kind.reversal')}</Tag>}
         </Space>
@@ -204,7 +204,7 @@ function CampaignHeader({ onBack, ...actions }: HeaderProps) {
         </Descriptions.Item>
         {c.approvedBy && (
           <Descriptions.Item label={t('comp.detail.approvedBy')}>
-            {c.approvedBy.name} · {formatTime(c.approvedAt ?? 0)}
+            {c.approvedBy.name} · {c.approvedAt === null ? t('comp.state.approving') : formatTime(c.approvedAt)}
           </Descriptions.Item>
         )}
         {c.batchStamp && <Descriptions.Item label={t('comp.detail.batch')}>{`COMP-${c.batchStamp}-…`}</Descriptions.Item>}

@@ -1,7 +1,7 @@
 import { Space, Table, Tag, Typography } from 'antd';
 import { useI18n } from '../../i18n';
 import { formatTime } from '../../lib/time';
-import { STATE_COLOR, formatQuantity, stateLabel, targetLabel, type Campaign } from './campaignModel';
+import { STATE_COLOR, campaignStateLabel, formatQuantity, targetLabel, type Campaign } from './campaignModel';
 
 /** Campaigns as rows: name, target, drivers, total, creator, state, created; a click opens one. */
 export function CampaignTable({ rows, loading, onOpen, testId }: { rows: Campaign[]; loading: boolean; onOpen: (id: string) => void; testId: string }) {
@@ -37,7 +37,7 @@ export function CampaignTable({ rows, loading, onOpen, testId }: { rows: Campaig
           },
         },
         { title: t('comp.col.creator'), render: (_, c) => c.createdBy.name },
-        { title: t('comp.col.state'), render: (_, c) => <Tag color={STATE_COLOR[c.state]}>{t(stateLabel(c.state))}</Tag> },
+        { title: t('comp.col.state'), render: (_, c) => <Tag color={STATE_COLOR[c.state]}>{t(campaignStateLabel(c))}</Tag> },
         { title: t('comp.col.createdAt'), render: (_, c) => formatTime(c.createdAt) },
       ]}
     />

@@ -30,6 +30,12 @@ export const ITEM_STATES: readonly ItemState[] = ['pending', 'credited', 'alread
 export const ITEM_COLOR: Record<ItemState, string> = toneColors<ItemState>({ pending: 'processing', credited: 'success', already: 'success', failed: 'error' });
 
 export const stateLabel = (s: CampaignState): I18nKey => `comp.state.${s}` as I18nKey;
+/**
+ * A campaign's state as people should read it: an approval freezes its items in chunks (issue 18),
+ * and until the last chunk is in, the campaign is approved with no approval time — 审批中, not 已批准.
+ */
+export const campaignStateLabel = (c: { state: CampaignState; approvedAt: number | null }): I18nKey =>
+  c.state === 'approved' && c.approvedAt === null ? 'comp.state.approving' : stateLabel(c.state);
 export const targetLabel = (t: Target): I18nKey => `comp.target.${t}` as I18nKey;
 export const itemLabel = (s: ItemState): I18nKey => `comp.item.${s}` as I18nKey;
 
