@@ -299,7 +299,7 @@ export const enUS: Dictionary = {
   'sessions.records.attachHint.meter': 'These readings are added to the session you choose. Only a session of {charger} that has charged can take them.',
   'sessions.records.session': 'Session',
   'sessions.records.sessionHelp': 'Choose one of the sessions of {charger}, or type a session id',
-  'sessions.records.sessionPlaceholder': 'Session id',
+  'sessions.records.sessionPlaceholder': 'Session number, e.g. CD00001234',
   'sessions.records.sessionRequired': 'Choose or type a session id',
   'sessions.records.sessionOption': 'connector {n} · started {time} · {tag}',
   'sessions.records.noSession': '{charger} has no session this record can be attached to',

@@ -298,7 +298,7 @@ export const zhCN = {
   'sessions.records.attachHint.meter': '这些电表读数将加入所选订单。只能关联到 {charger} 上已开始充电的订单。',
   'sessions.records.session': '订单',
   'sessions.records.sessionHelp': '从 {charger} 的订单中选择，或直接输入订单号',
-  'sessions.records.sessionPlaceholder': '订单号',
+  'sessions.records.sessionPlaceholder': '订单编号，如 CD00001234',
   'sessions.records.sessionRequired': '请选择或输入订单号',
   'sessions.records.sessionOption': '{n} 号枪 · 开始于 {time} · {tag}',
   'sessions.records.noSession': '{charger} 没有可关联的订单',

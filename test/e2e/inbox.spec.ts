@@ -81,7 +81,7 @@ test('a supervisor discards one parked StopTransaction with a reason and attache
     await expect.poll(async () => (await rpc<Parked>(page, 'sessions.parkedRecords', { chargerId })).total).toBe(2);
     const parked = (await rpc<Parked>(page, 'sessions.parkedRecords', { chargerId })).items;
     const [toAttach, toDiscard] = [777_001, 777_002].map((t) => parked.find((r) => r.transactionId === t)!.id);
-    const sessions = await rpc<{ items: { id: string; state: string; transactionId: number | null }[] }>(page, 'sessions.list', { chargerId });
+    const sessions = await rpc<{ items: { id: string; number: string; state: string; transactionId: number | null }[] }>(page, 'sessions.list', { chargerId });
     const charging = sessions.items.find((s) => s.transactionId === tx)!;
     expect(charging.state).toBe('CHARGING');
 
@@ -128,12 +128,12 @@ test('a supervisor discards one parked StopTransaction with a reason and attache
     await expect(form).toContainText('请选择或输入订单号');
     await expect(form).toContainText('请说明为什么关联到这笔订单');
     await form.locator('#sessionId').click();
-    await s.locator('.ant-select-dropdown:visible').getByTestId('record-attach-option').filter({ hasText: charging.id }).click();
-    await expect(form.locator('#sessionId')).toHaveValue(charging.id);
+    await s.locator('.ant-select-dropdown:visible').getByTestId('record-attach-option').filter({ hasText: charging.number }).click();
+    await expect(form.locator('#sessionId')).toHaveValue(charging.number);
     await form.locator('#note').fill('充电桩重启后交易号错乱，属于此订单');
     await s.screenshot({ path: path.join(os.tmpdir(), 'inbox-attach-zh.png') });
     await s.getByTestId('record-attach-submit').click();
-    await expect(s.locator('.ant-message')).toContainText(`记录 ${toAttach} 已关联到订单 ${charging.id}，订单已结算`);
+    await expect(s.locator('.ant-message')).toContainText(`记录 ${toAttach} 已关联到订单 ${charging.number}，订单已结算`);
     await expect(records.getByTestId('records-table')).toContainText('没有待处理的充电桩记录');
     expect((await rpc<Parked>(s, 'sessions.parkedRecords', { chargerId })).total).toBe(0);
 

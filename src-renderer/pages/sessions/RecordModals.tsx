@@ -47,6 +47,15 @@ function RecordSummary({ record: r }: { record: ParkedRecord }) {
  * 关联到订单: the sessions of the record's charger the core would accept are offered (newest
  * first); an older one can be given by its id. The note says why, for the timeline and the audit.
  */
+/**
+ * People pick or type a session's number (CD…); the core is told its id. Anything typed that is not
+ * one of the charger's sessions goes as typed, and the core's refusal names it.
+ */
+function sessionIdOf(candidates: readonly { id: string; number: string }[], typed: string): string {
+  const number = typed.replace(/\s+/g, '').toUpperCase();
+  return candidates.find((s) => s.number === number || s.id === typed.trim())?.id ?? typed.trim();
+}
+
 export function AttachModal({ record, onClose, onDone }: { record: ParkedRecord | null; onClose(): void; onDone(): void }) {
   const { t } = useI18n();
   const { message } = App.useApp();
@@ -56,9 +65,10 @@ export function AttachModal({ record, onClose, onDone }: { record: ParkedRecord 
   const { submitting, submit } = useModalSubmit({
     form,
     // The form is rendered only while there is a record, so a submit always has one.
-    run: (v: { sessionId: string; note: string }) => api.sessions.attachRecord({ recordId: record!.id, sessionId: v.sessionId.trim(), note: v.note.trim() }),
+    run: (v: { sessionId: string; note: string }) =>
+      api.sessions.attachRecord({ recordId: record!.id, sessionId: sessionIdOf(candidates, v.sessionId), note: v.note.trim() }),
     onDone: (r) => {
-      const said = { id: r.recordId, session: r.sessionId };
+      const said = { id: r.recordId, session: candidates.find((s) => s.id === r.sessionId)?.number ?? r.sessionId };
       // A stop finishes the session; when it is not settled too, it waits for review (or the sweeper).
       if (r.settled) void message.success(t('sessions.records.attachedSettled', said));
       else if (record?.kind === 'stop') void message.warning(t('sessions.records.attachedNotSettled', said));
@@ -98,13 +108,13 @@ export function AttachModal({ record, onClose, onDone }: { record: ParkedRecord 
               <AutoComplete
                 data-testid="record-attach-session"
                 placeholder={t('sessions.records.sessionPlaceholder')}
-                filterOption={(input, option) => String(option?.value ?? '').includes(input.trim())}
+                filterOption={(input, option) => String(option?.value ?? '').includes(input.replace(/\s+/g, '').toUpperCase())}
                 notFoundContent={sessions.loading ? null : t('sessions.records.noSession', { charger: record.chargerId })}
                 options={candidates.map((s) => ({
-                  value: s.id,
+                  value: s.number,
                   label: (
                     <Flex gap={6} align="center" data-testid="record-attach-option">
-                      <Typography.Text code>{s.id}</Typography.Text>
+                      <Typography.Text code>{s.number}</Typography.Text>
                       <Tag color={STATE_COLOR[s.state]} style={{ marginInlineEnd: 0 }}>
                         {t(stateLabel(s.state))}
                       </Tag>
