@@ -37,6 +37,15 @@ export type OrderMatchRow = [at: number, key: number, id: string, state: OrderSt
 /** A paid order as the match reads it: its id, number, channel, payable and gateway trade number. */
 export type PaidOrderRow = [id: string, number: string, channel: PaymentChannel, payable: number, providerTradeNo: string | null];
 
+/** The numbers of the orders among `ids` (ids that are no order are left out): one indexed read. */
+export function orderNumbersOf(app: Pick<AppContext, 'sqlite'>, ids: readonly string[]): Record<string, string> {
+  if (ids.length === 0) return {};
+  const rows = cachedStatement<{ id: string; number: string }>(app.sqlite, 'SELECT o.id, o.number FROM json_each(?) j JOIN payment_orders o ON o.id = j.value').all(
+    JSON.stringify(ids),
+  );
+  return Object.fromEntries(rows.map((r) => [r.id, r.number]));
+}
+
 export interface UnmatchedForMatching {
   id: string;
   status: UnmatchedState;

@@ -25,6 +25,7 @@ import {
 import { ORDER_STATES, PAYMENT_CHANNELS, UNMATCHED_REASONS, UNMATCHED_STATES } from './schema';
 import { stuckMethods, stuckSchema } from './stuck-methods';
 import { stuckOrderOf } from './stuck';
+import { orderNumbersOf } from './lookups';
 
 /**
  * Payment orders over the contract (payments.*). Amounts in as yuan text, out as {fen, yuan}.
@@ -223,6 +224,15 @@ export const paymentMethods = {
       );
       return orderOut(ctx, o);
     },
+  }),
+  'payments.orderNumbers': method({
+    summary:
+      'The numbers (商户订单号, DD…) of up to 500 payment orders by id, for screens that hold only ids (a ledger line, a debt); an id that is no order is left out.',
+    kind: 'query',
+    roles: ALL_ROLES,
+    input: z.strictObject({ ids: z.array(z.string().min(1)).max(500) }),
+    output: z.record(z.string(), z.string()),
+    handler: ({ app }, input) => orderNumbersOf(app, input.ids),
   }),
   'payments.getOrder': method({
     summary: 'One payment order by id or number (商户订单号).',

@@ -8,7 +8,7 @@ import { approveForceClose, latestForceClose, rejectForceClose, requestForceClos
 import { FORCE_CLOSE_STATES, SESSION_STATES } from './schema';
 import { approveReview, reviewQueue } from './settle';
 import { startSession, stopSession } from './start';
-import { listNotifications, listSessions, requireSession, sessionSamples, sessionTimeline, type SessionRow } from './store';
+import { listNotifications, listSessions, requireSession, sessionNumbers, sessionSamples, sessionTimeline, type SessionRow } from './store';
 
 const yuan = (fen: number | null) => (fen === null ? null : formatFen(fen));
 
@@ -215,6 +215,14 @@ export const sessionMethods = {
     input: z.strictObject({ id: z.string().min(1) }),
     output: sessionDetailShape,
     handler: ({ app }, input) => sessionDetail(app, input.id),
+  }),
+  'sessions.numbers': method({
+    summary: 'The numbers (CD…) of up to 500 sessions by id, for screens that hold only ids (a ledger line, a debt); an id that is no session is left out.',
+    kind: 'query',
+    roles: ALL_ROLES,
+    input: z.strictObject({ ids: z.array(z.string().min(1)).max(500) }),
+    output: z.record(z.string(), z.string()),
+    handler: ({ app }, input) => sessionNumbers(app, input.ids),
   }),
   'sessions.list': method({
     summary:

@@ -253,6 +253,15 @@ export function* iterateSessions(app: AppContext, q: Omit<ListQuery, 'limit' | '
   }
 }
 
+/** The numbers of the sessions among `ids` (ids that are no session are left out): one indexed read. */
+export function sessionNumbers(app: AppContext, ids: readonly string[]): Record<string, string> {
+  if (ids.length === 0) return {};
+  const rows = cachedStatement<{ id: string; number: string }>(app.sqlite, 'SELECT s.id, s.number FROM json_each(?) j JOIN charging_sessions s ON s.id = j.value').all(
+    JSON.stringify(ids),
+  );
+  return Object.fromEntries(rows.map((r) => [r.id, r.number]));
+}
+
 /** A record for the driver (the SMS/app push is a later step; the row is what counts). */
 export function notifyDriver(app: AppContext, n: { driverId: string; sessionId: string | null; kind: string; text: string }): void {
   app.sqlite

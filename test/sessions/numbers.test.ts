@@ -34,6 +34,11 @@ describe('session numbers', () => {
     expect(refused.ok).toBe(false);
     if (!refused.ok) expect(refused.error.message).toContain('a session number is CD and 8 digits');
 
+    // Screens that hold only ids (a ledger line, a debt) ask for the numbers: unknown ids are left out.
+    expect(await ok(app, depot.operator, 'sessions.numbers', { ids: [first.id, byCard.id, 'NO-SUCH'] })).toEqual({ [first.id]: 'CD00000001', [byCard.id]: 'CD00000002' });
+    expect(await ok(app, depot.operator, 'payments.orderNumbers', { ids: ['NO-SUCH'] })).toEqual({});
+    const tooMany = await call(app, depot.operator, 'sessions.numbers', { ids: Array.from({ length: 501 }, (_, i) => `S${i}`) });
+    expect(tooMany.ok).toBe(false);
     expect(() => app.sqlite.prepare("UPDATE charging_sessions SET number = 'CD99999999' WHERE id = ?").run(first.id)).toThrowError(/never changes/);
     expect(() => app.sqlite.prepare('DELETE FROM session_number_seq').run()).toThrowError(/numbers twice/);
     expect(app.sqlite.prepare('SELECT last FROM session_number_seq').pluck().get()).toBe(2);

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { App, Button, Flex, Form, Input, Modal, Table, Tag, Typography } from 'antd';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
+import { useRefNumbers } from '../../lib/refNumbers';
 import { useReportError } from '../../lib/errors';
 import { useModalSubmit } from '../../lib/useModalSubmit';
 import { formatFen } from '../../lib/format';
@@ -15,6 +16,7 @@ import { TONE_COLOR } from '../../components/StateTag';
 export function DebtsTable({ version, onOpen }: { version: number; onOpen(driverId: string): void }) {
   const { t } = useI18n();
   const debts = useQuery(() => api.ledger.debts({ status: 'open' }), [version]);
+  const refs = useRefNumbers(debts.data ?? []);
   return (
     <Table<DebtRow>
       rowKey="debtId"
@@ -27,7 +29,11 @@ export function DebtsTable({ version, onOpen }: { version: number; onOpen(driver
       columns={[
         { title: t('ledger.col.createdAt'), dataIndex: 'createdAt', width: 170, render: (at: number) => formatTime(at) },
         { title: t('ledger.col.driver'), dataIndex: 'driverName' },
-        { title: t('ledger.col.session'), key: 'ref', render: (_, d) => <Typography.Text code>{d.sessionId ?? d.orderId ?? ''}</Typography.Text> },
+        {
+          title: t('ledger.col.session'),
+          key: 'ref',
+          render: (_, d) => <Typography.Text code>{d.sessionId ? refs.session(d.sessionId) : d.orderId ? refs.order(d.orderId) : ''}</Typography.Text>,
+        },
         { title: t('ledger.col.amount'), key: 'amount', align: 'right', render: (_, d) => formatFen(d.amount.fen) },
         { title: t('ledger.col.collected'), key: 'collected', align: 'right', render: (_, d) => formatFen(d.collected.fen) },
         {
@@ -91,6 +97,7 @@ export function HoldsList({
   const { t } = useI18n();
   const session = useSession();
   const [releasing, setReleasing] = useState<HoldRow | null>(null);
+  const refs = useRefNumbers(holds);
   return (
     <>
       <Table<HoldRow>
@@ -105,7 +112,7 @@ export function HoldsList({
         columns={[
           { title: t('ledger.col.createdAt'), dataIndex: 'createdAt', width: 170, render: (at: number) => formatTime(at) },
           ...(showDriver ? [{ title: t('ledger.col.driver'), dataIndex: 'driverName', render: (n: string | null) => n ?? '' }] : []),
-          { title: t('ledger.col.session'), dataIndex: 'sessionId', render: (s: string | null) => <Typography.Text code>{s ?? ''}</Typography.Text> },
+          { title: t('ledger.col.session'), dataIndex: 'sessionId', render: (s: string | null) => <Typography.Text code>{s ? refs.session(s) : ''}</Typography.Text> },
           { title: t('ledger.col.amount'), key: 'amount', align: 'right' as const, render: (_: unknown, h: HoldRow) => formatFen(h.amount.fen) },
           {
             title: t('ledger.col.expiresAt'),

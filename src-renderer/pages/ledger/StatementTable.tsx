@@ -4,6 +4,7 @@ import type { TableColumnsType } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
+import { useRefNumbers, type RefNumbers } from '../../lib/refNumbers';
 import { formatFen } from '../../lib/format';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
@@ -37,7 +38,8 @@ export function StatementTable({ driverId, version }: { driverId: string; versio
     [driverId, from, to, accounts.join(','), codes.join(','), version],
   );
   const s = statement.data;
-  const columns = useStatementColumns();
+  const refs = useRefNumbers(statement.data?.lines ?? []);
+  const columns = useStatementColumns(refs);
   const balances = (b: NonNullable<typeof s>['opening']) => ({
     balance: formatFen(b.wallet.balance.fen),
     held: formatFen(b.wallet.held.fen),
@@ -86,7 +88,7 @@ export function StatementTable({ driverId, version }: { driverId: string; versio
   );
 }
 
-function useStatementColumns(): TableColumnsType<StatementLine> {
+function useStatementColumns(refs: RefNumbers): TableColumnsType<StatementLine> {
   const { t } = useI18n();
   return [
     { title: t('ledger.col.time'), dataIndex: 'at', width: 160, render: (at: number) => formatTime(at) },
@@ -129,7 +131,13 @@ function useStatementColumns(): TableColumnsType<StatementLine> {
       key: 'ref',
       render: (_, l) => (
         <Typography.Text code style={{ fontSize: 12 }}>
-          {l.sessionId ?? l.orderId ?? (l.campaignId && l.statementRow ? l.statementRow : null) ?? l.campaignId ?? l.statementRow ?? l.reversesId ?? l.transferId}
+          {(l.sessionId && refs.session(l.sessionId)) ??
+            (l.orderId && refs.order(l.orderId)) ??
+            (l.campaignId && l.statementRow ? l.statementRow : null) ??
+            l.campaignId ??
+            l.statementRow ??
+            l.reversesId ??
+            l.transferId}
         </Typography.Text>
       ),
     },
