@@ -4,6 +4,7 @@ import type { FormInstance } from 'antd';
 import type { MethodOutput } from '../../../src-main/contract/types';
 import { api, useDepotEvents } from '../../api';
 import { useI18n, type I18nKey } from '../../i18n';
+import { useRefNumbers, type RefNumbers } from '../../lib/refNumbers';
 import { useReportError } from '../../lib/errors';
 import { useModalSubmit } from '../../lib/useModalSubmit';
 import { formatTime } from '../../lib/time';
@@ -164,7 +165,8 @@ function AdjustmentsTable({ list, onChanged }: { list: ListHandle<Filters, Adjus
   const { t } = useI18n();
   const [deciding, setDeciding] = useState<Decision | null>(null);
   const [note, setNote] = useState('');
-  const columns = useAdjustmentColumns((d) => (setNote(''), setDeciding(d)));
+  const refs = useRefNumbers(list.state.rows);
+  const columns = useAdjustmentColumns(refs, (d) => (setNote(''), setDeciding(d)));
   return (
     <>
       <DataTable<Filters, Adjustment>
@@ -191,7 +193,7 @@ function AdjustmentsTable({ list, onChanged }: { list: ListHandle<Filters, Adjus
   );
 }
 
-function useAdjustmentColumns(onDecide: (d: Decision) => void): DataColumn<Adjustment>[] {
+function useAdjustmentColumns(refs: RefNumbers, onDecide: (d: Decision) => void): DataColumn<Adjustment>[] {
   const { t } = useI18n();
   const session = useSession();
   const supervisor = session.can(SUPERVISORS);
@@ -203,7 +205,7 @@ function useAdjustmentColumns(onDecide: (d: Decision) => void): DataColumn<Adjus
       render: (_, a) => (
         <span>
           <Tag>{t(`refunds.adj.target.${a.target}` as I18nKey)}</Tag>
-          {a.target === 'session' ? a.sessionId : a.orderNumber}
+          {a.target === 'session' ? a.sessionId && refs.session(a.sessionId) : a.orderNumber}
         </span>
       ),
     },
