@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { addOperator, makeApp, ok } from '../helpers';
 import type { AppContext } from '../../src-main/kernel/context';
 import type { OperatorIdentity } from '../../src-main/kernel/method';
+import { iterateSessions } from '../../src-main/sessions';
 
 /**
  * The Sessions list's order is total (created_at DESC, id DESC): pages read by cursor, by offset
@@ -107,5 +108,18 @@ describe('sessions.list pages', () => {
       const page = await ok<Page>(app, op, 'sessions.list', { state, limit: 5 });
       expect(page.total).toBe(app.sqlite.prepare('SELECT count(*) FROM charging_sessions WHERE state = ?').pluck().get(state));
     }
+  });
+
+  it("an export's walk (iterateSessions: pages read as arrays, rows built in one shape) gives every session once, in order, with every field the list reads", () => {
+    const { app } = makeApp();
+    seed(app);
+    const fields = `id, number, state, charger_id AS chargerId, connector_id AS connectorId, driver_id AS driverId, started_at AS startedAt, stopped_at AS stoppedAt,
+      energy_wh AS energyWh, amount_fen AS amountFen, electricity_fen AS electricityFen, service_fen AS serviceFen, debt_fen AS debtFen, created_at AS createdAt`;
+    app.sqlite.prepare("UPDATE charging_sessions SET energy_wh = 1500, amount_fen = 321, debt_fen = 21 WHERE state = 'PAID'").run();
+    const rows = (where: string) => app.sqlite.prepare(`SELECT ${fields} FROM charging_sessions ${where} ORDER BY created_at DESC, id DESC`).all();
+    // Pages of 6 end inside the groups of 7 sharing a created_at.
+    expect([...iterateSessions(app, {}, 6)]).toEqual(rows(''));
+    expect([...iterateSessions(app, { state: 'FAILED', chargerId: 'CP-1' }, 4)]).toEqual(rows("WHERE state = 'FAILED' AND charger_id = 'CP-1'"));
+    expect([...iterateSessions(app, { state: 'FAILED' }, 1000)]).toHaveLength(44);
   });
 });
