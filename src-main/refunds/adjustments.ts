@@ -73,6 +73,8 @@ export type AdjustmentRef = { sessionId: string; orderId?: undefined } | { order
 export interface AdjustmentLimit {
   target: AdjustmentTarget;
   sessionId: string | null;
+  /** The session's number as people quote it (CD…), for a session. */
+  sessionNumber: string | null;
   orderId: string | null;
   orderNumber: string | null;
   driverId: string;
@@ -123,14 +125,23 @@ function claimedByPending(app: App, column: 'session_id' | 'order_id', id: strin
 export function adjustmentLimit(app: App, ref: AdjustmentRef, except: string | null = null): AdjustmentLimit {
   if (ref.sessionId !== undefined) {
     const s = findSession(app, ref.sessionId);
-    if (!s) throw new DepotError('not_found', `sessionId: no session ${ref.sessionId}`, { field: 'sessionId' });
+    if (!s) throw new DepotError('not_found', `sessionId: no session ${ref.sessionId}`, { field: 'sessionId', reason: 'no_session', ref: ref.sessionId });
+    // The reasons and the number let the screens word these refusals as people know the session.
     if (s.state !== 'PAID' && s.state !== 'UNPAID') {
-      throw new DepotError('refused', `sessionId: session ${s.id} is ${s.state}; only a settled session (PAID or UNPAID) was paid for`, {
+      throw new DepotError('refused', `sessionId: session ${s.number} is ${s.state}; only a settled session (PAID or UNPAID) was paid for`, {
         field: 'sessionId',
+        reason: 'session_not_settled',
+        number: s.number,
         state: s.state,
       });
     }
-    if (!s.driverId) throw new DepotError('refused', `sessionId: session ${s.id} has no driver to give money back to`, { field: 'sessionId' });
+    if (!s.driverId) {
+      throw new DepotError('refused', `sessionId: session ${s.number} has no driver to give money back to`, {
+        field: 'sessionId',
+        reason: 'session_no_driver',
+        number: s.number,
+      });
+    }
     // Money actually paid: the hold and the wallet at settlement, and what the session's debt has collected since.
     const collected = s.debtId ? (debtCollected(app, s.debtId) ?? 0) : 0;
     const paidFen = (s.paidHoldFen ?? 0) + (s.paidWalletFen ?? 0) + collected;
@@ -139,6 +150,7 @@ export function adjustmentLimit(app: App, ref: AdjustmentRef, except: string | n
     return {
       target: 'session',
       sessionId: s.id,
+      sessionNumber: s.number,
       orderId: null,
       orderNumber: null,
       driverId: s.driverId,
@@ -151,9 +163,15 @@ export function adjustmentLimit(app: App, ref: AdjustmentRef, except: string | n
     };
   }
   const o = findOrder(app, ref.orderId);
-  if (!o) throw new DepotError('not_found', `orderId: no payment order ${ref.orderId}`, { field: 'orderId' });
-  if (o.state !== 'PAID')
-    throw new DepotError('refused', `orderId: order ${o.number} is ${o.state}; only a PAID order can be refunded`, { field: 'orderId', state: o.state });
+  if (!o) throw new DepotError('not_found', `orderId: no payment order ${ref.orderId}`, { field: 'orderId', reason: 'no_order', ref: ref.orderId });
+  if (o.state !== 'PAID') {
+    throw new DepotError('refused', `orderId: order ${o.number} is ${o.state}; only a PAID order can be refunded`, {
+      field: 'orderId',
+      reason: 'order_not_paid',
+      number: o.number,
+      state: o.state,
+    });
+  }
   // What went through the gateway; the coupon, points and package bonus were never the driver's cash.
   const paidFen = o.payable;
   const refundedFen = netRefundedFen(app, { orderId: o.id });
@@ -161,6 +179,7 @@ export function adjustmentLimit(app: App, ref: AdjustmentRef, except: string | n
   return {
     target: 'order',
     sessionId: null,
+    sessionNumber: null,
     orderId: o.id,
     orderNumber: o.number,
     driverId: o.driverId,
@@ -236,7 +255,11 @@ export function createAdjustment(app: App, input: CreateAdjustmentInput, by: { o
 function refuseCreator(a: AdjustmentRow, operatorId: string | null, what: 'approve' | 'reject'): string {
   if (!operatorId) throw new DepotError('unauthenticated', `a signed-in supervisor ${what}s an adjustment`, { field: 'operator' });
   if (operatorId === a.createdBy) {
-    throw new DepotError('forbidden', `adjustment ${a.id}: you created it, so another supervisor must ${what} it`, { field: 'adjustmentId', createdBy: a.createdBy });
+    throw new DepotError('forbidden', `adjustment ${a.id}: you created it, so another supervisor must ${what} it`, {
+      field: 'adjustmentId',
+      reason: 'requester_cannot_decide',
+      createdBy: a.createdBy,
+    });
   }
   return operatorId;
 }
@@ -245,7 +268,12 @@ function refuseCreator(a: AdjustmentRow, operatorId: string | null, what: 'appro
 function requirePending(app: App, a: AdjustmentRow): void {
   if (a.state !== 'pending') {
     const by = a.resolvedBy ? operatorRef(app, a.resolvedBy).name : null;
-    throw new DepotError('conflict', `adjustment ${a.id} was already ${a.state}${by ? ` by ${by}` : ''}`, { field: 'adjustmentId', state: a.state, by });
+    throw new DepotError('conflict', `adjustment ${a.id} was already ${a.state}${by ? ` by ${by}` : ''}`, {
+      field: 'adjustmentId',
+      reason: by ? `already_${a.state}` : undefined,
+      state: a.state,
+      by,
+    });
   }
 }
 
@@ -323,7 +351,7 @@ export function approveAdjustment(app: App, id: string, input: { note?: string |
         'insufficient_funds',
         `adjustment ${a.id}: the driver's wallet has ¥${formatFen(available)} available, less than the ¥${formatFen(a.amount)} to send back through ${order.channel}; ` +
           'the top-up was partly spent, so refund a session instead or ask the driver to top up',
-        { field: 'amount', availableFen: available },
+        { field: 'amount', reason: 'wallet_spent', availableFen: available, amountFen: a.amount },
       );
     }
     refundFromWallet(app, { key, driverId: a.driverId, amountFen: a.amount, orderId: order.id, memo }, { operatorId: approver });

@@ -55,6 +55,7 @@ const adjustmentSchema = z.object({
 const limitSchema = z.object({
   target: z.enum(ADJUSTMENT_TARGETS),
   sessionId: z.string().nullable(),
+  sessionNumber: z.string().nullable(),
   orderId: z.string().nullable(),
   orderNumber: z.string().nullable(),
   driverId: z.string(),
@@ -144,6 +145,7 @@ function limitOut(app: AppContext, l: AdjustmentLimit): z.input<typeof limitSche
   return {
     target: l.target,
     sessionId: l.sessionId,
+    sessionNumber: l.sessionNumber,
     orderId: l.orderId,
     orderNumber: l.orderNumber,
     driverId: l.driverId,

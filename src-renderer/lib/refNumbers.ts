@@ -1,4 +1,5 @@
 import { api } from '../api';
+import { isSessionNumber, typedNumber } from './typedNumber';
 import { useQuery } from './useQuery';
 
 /**
@@ -38,4 +39,14 @@ export function useRefNumbers(items: readonly { sessionId?: string | null; order
     session: (id) => q.data?.sessions[id] ?? id,
     order: (id) => q.data?.orders[id] ?? id,
   };
+}
+
+/**
+ * The session a person gave by its number (CD…): one lookup by number; undefined when the text is
+ * no session number or the depot has no such session. The core is then told the session's id.
+ */
+export async function sessionByNumber(typed: string): Promise<{ id: string; number: string } | undefined> {
+  if (!isSessionNumber(typed)) return undefined;
+  const page = await api.sessions.list({ number: typedNumber(typed), limit: 1 });
+  return page.items[0];
 }

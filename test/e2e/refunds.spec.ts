@@ -22,9 +22,12 @@ test('an adjustment is approved by another supervisor and its refund task comple
   await expect(page).toHaveURL(/#\/compensation\?view=adjustments&order=/);
   const tab = page.getByTestId('comp-adjustments-tab');
   await expect(tab.getByTestId('adj-limit')).toContainText('可退 ¥100.00');
+  // The form names the order by its number (商户订单号), never its internal id.
+  await expect(tab.getByTestId('adj-ref')).toHaveValue(order.number);
   await tab.getByTestId('adj-amount').fill('12.50');
   await tab.getByTestId('adj-reason').fill('多充退回');
   await tab.getByTestId('adj-create').click();
+  await expect(page.locator('.ant-message')).toContainText(`已提交 ${order.number} 的退款 ¥12.50`);
   const own = tab.getByTestId('adj-table').locator('tr', { hasText: '多充退回' });
   await expect(own).toContainText('¥12.50');
   await expect(own.locator('[data-testid^="adj-approve-"]')).toBeDisabled();
@@ -41,6 +44,8 @@ test('an adjustment is approved by another supervisor and its refund task comple
   await expect(row).toBeVisible();
   await row.getByTestId(`adj-approve-${theirs.id}`).click();
   const decide = await modal(page, '批准调账 ¥20.00');
+  await expect(decide.getByTestId('adj-approve-hint')).toContainText(`从 退款客户${tag} 的钱包扣回 ¥20.00`);
+  await expect(decide.getByTestId('adj-approve-hint')).toContainText(`支付订单 ${order.number}`);
   await decide.getByTestId('adj-note').fill('核实无误');
   await decide.getByRole('button', { name: /OK|确\s*定/ }).click();
   // The list opens on pending adjustments: the decided one leaves it and shows under 已批准.

@@ -150,11 +150,26 @@ test('a walk-in driver is refused a prepay the wallet cannot cover, then charges
     await page.getByRole('tab', { name: /订单列表/ }).click();
     await expect(list.locator('.ant-table-row').filter({ hasText: chargerId }).first()).toContainText(/已支付|欠款/);
 
-    // After-sales: 售后退款 on the settled session opens the adjustment form on it, with what can be refunded.
+    // After-sales: 售后退款 on the settled session opens the adjustment form on it, by its number, with what can be refunded.
     await list.locator('.ant-table-row').filter({ hasText: chargerId }).first().click();
     await drawer.getByTestId('session-adjust').click();
     await expect(page).toHaveURL(/#\/compensation\?view=adjustments&session=/);
-    await expect(page.getByTestId('comp-adjustments-tab').getByTestId('adj-limit')).toContainText('可退');
+    const [large, first] = (await rpc<{ items: { number: string }[] }>(page, 'sessions.list', { chargerId })).items;
+    const adj = page.getByTestId('comp-adjustments-tab');
+    await expect(adj.getByTestId('adj-ref')).toHaveValue(large.number);
+    await expect(adj.getByTestId('adj-limit')).toContainText(`${large.number} · 王师傅${tag}`);
+    await expect(adj.getByTestId('adj-limit')).toContainText('可退');
+
+    // The driver's first session, picked by its number as it is read out: lower case and a space forgiven.
+    await adj.getByTestId('adj-ref').fill(`${first.number.slice(0, 6).toLowerCase()} ${first.number.slice(6)}`);
+    await page.locator('.ant-select-dropdown:visible').getByTestId('adj-session-option').filter({ hasText: first.number }).click();
+    await expect(adj.getByTestId('adj-ref')).toHaveValue(first.number);
+    await expect(adj.getByTestId('adj-limit')).toContainText(`${first.number} · 王师傅${tag}：已付 ¥`);
+    await adj.getByTestId('adj-amount').fill('1.00');
+    await adj.getByTestId('adj-reason').fill('计费异常退回');
+    await adj.getByTestId('adj-create').click();
+    await expect(page.locator('.ant-message')).toContainText(`已提交 ${first.number} 的退款 ¥1.00，等待另一位主管审批`);
+    await expect(adj.getByTestId('adj-table').locator('tr', { hasText: '计费异常退回' })).toContainText(first.number);
   } finally {
     await sim.close();
   }
@@ -208,11 +223,25 @@ test('an UNPAID session nobody has paid towards: the statement shows its debt as
     await expect(drawer.getByTestId('session-adjust')).toHaveCount(0);
     await drawer.locator('.ant-drawer-close').click();
 
+    // Typed into the adjustment form, the session is named, and nothing is offered: nothing was paid for it.
+    const [unpaid] = (await rpc<{ items: { number: string }[] }>(page, 'sessions.list', { driverId: driver.id })).items;
+    await page.getByRole('menuitem', { name: '补偿' }).click();
+    await page.getByRole('tab', { name: '人工调账' }).click();
+    const adj = page.getByTestId('comp-adjustments-tab');
+    await adj.getByTestId('adj-ref').fill(unpaid.number.toLowerCase());
+    await adj.getByRole('button', { name: '查询可退金额' }).click();
+    await expect(adj.getByTestId('adj-limit')).toContainText(`${unpaid.number} 没有付过款`);
+    await expect(adj.getByTestId('adj-create')).toBeDisabled();
+    await page.getByTestId('nav').getByText('充电订单', { exact: true }).click();
+
     // ¥1.00 topped up is collected against the debt at once: that much was paid, so it can be given back.
     await rpc(page, 'wallet.topup', { driverId: driver.id, amount: '1.00', key: `e2e-topup-${tag}` });
     await row.click();
     await expect(drawer.getByTestId('session-state')).toHaveText('欠款');
-    await expect(drawer.getByTestId('session-adjust')).toBeVisible();
+    await drawer.getByTestId('session-adjust').click();
+    await expect(adj.getByTestId('adj-ref')).toHaveValue(unpaid.number);
+    await expect(adj.getByTestId('adj-limit')).toContainText('可退 ¥1.00');
+    await expect(adj.getByTestId('adj-create')).toBeEnabled();
   } finally {
     await sim.close();
   }

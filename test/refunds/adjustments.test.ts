@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { createOrder } from '../../src-main/payments';
 import { approveAdjustment, createAdjustment, getAdjustment, getTask, rejectAdjustment } from '../../src-main/refunds';
 import { call, ok } from '../helpers';
 import { expectLedgerValid, newDriver, paidOrder, refundApp, refundsPayable, revenue, settledSession, transfersByKeyPrefix, walletOf, type RefundApp } from './fixtures';
@@ -75,6 +76,47 @@ describe('1. an adjustment never asks for more than is left', () => {
     await ok(t.app, t.clerk, 'adjustments.create', { orderId: o.id, amount: '100.00', reason: '重复支付' });
     const both = await call(t.app, t.clerk, 'adjustments.create', { sessionId: 'x', orderId: o.id, amount: '1.00', reason: 'x' });
     expect(both.ok || both.error.code).toBe('invalid_input');
+  });
+});
+
+describe('the screens can word every refusal about what was named (issue 16)', () => {
+  it('the limit names the session by its number; no such session, an unsettled one and an unpaid order are refused with a reason and the number, never only an id', async () => {
+    t = await refundApp();
+    const d = newDriver(t.app);
+    const s = settledSession(t.app, d, { electricityFen: 1000, serviceFen: 1000 });
+    const number = (t.app.sqlite.prepare('SELECT number FROM charging_sessions WHERE id = ?').get(s) as { number: string }).number;
+    expect(number).toMatch(/^CD\d{8}$/);
+    expect(await ok(t.app, t.clerk, 'adjustments.limit', { sessionId: s })).toMatchObject({ target: 'session', sessionId: s, sessionNumber: number });
+
+    const none = await call(t.app, t.clerk, 'adjustments.limit', { sessionId: 'CD99999999' });
+    expect(none.ok || none.error).toMatchObject({ code: 'not_found', details: { field: 'sessionId', reason: 'no_session', ref: 'CD99999999' } });
+
+    const now = t.clock.now();
+    t.app.sqlite
+      .prepare(
+        "INSERT INTO charging_sessions (id, state, origin, charger_id, connector_id, driver_id, id_tag, created_at, updated_at) VALUES ('S-CHARGING', 'CHARGING', 'operator', 'CP-1', 1, ?, 'TAG', ?, ?)",
+      )
+      .run(d.id, now, now);
+    const charging = (t.app.sqlite.prepare("SELECT number FROM charging_sessions WHERE id = 'S-CHARGING'").get() as { number: string }).number;
+    const unsettled = await call(t.app, t.clerk, 'adjustments.create', { sessionId: 'S-CHARGING', amount: '1.00', reason: 'x' });
+    expect(unsettled.ok || unsettled.error).toMatchObject({ code: 'refused', details: { reason: 'session_not_settled', number: charging } });
+    if (!unsettled.ok) expect(unsettled.error.message).toContain(charging);
+
+    const o = await createOrder(t.app, { driverId: d.id, amountFen: 5000, channel: 'wechat' });
+    const unpaid = await call(t.app, t.clerk, 'adjustments.limit', { orderId: o.id });
+    expect(unpaid.ok || unpaid.error).toMatchObject({ code: 'refused', details: { reason: 'order_not_paid', number: o.number } });
+  });
+
+  it('the loser of an approval race and the creator are refused with a reason the screens word (by name, not operator id)', async () => {
+    t = await refundApp();
+    const d = newDriver(t.app);
+    const s = settledSession(t.app, d, { electricityFen: 1000, serviceFen: 0 });
+    const a = await ok<Adjustment>(t.app, t.sup1, 'adjustments.create', { sessionId: s, amount: '1.00', reason: '补偿' });
+    const own = await call(t.app, t.sup1, 'adjustments.approve', { adjustmentId: a.id });
+    expect(own.ok || own.error).toMatchObject({ code: 'forbidden', details: { reason: 'requester_cannot_decide' } });
+    await ok(t.app, t.sup2, 'adjustments.approve', { adjustmentId: a.id });
+    const again = await call(t.app, t.sup2, 'adjustments.approve', { adjustmentId: a.id });
+    expect(again.ok || again.error).toMatchObject({ code: 'conflict', details: { reason: 'already_approved', by: t.sup2.displayName } });
   });
 });
 

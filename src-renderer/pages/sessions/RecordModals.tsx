@@ -3,6 +3,7 @@ import { api } from '../../api';
 import { useI18n } from '../../i18n';
 import { formatWh } from '../../lib/format';
 import { formatTime } from '../../lib/time';
+import { byNumber, numberMatches } from '../../lib/typedNumber';
 import { useModalSubmit } from '../../lib/useModalSubmit';
 import { useQuery } from '../../lib/useQuery';
 import { STATE_COLOR, stateLabel } from './model';
@@ -52,8 +53,7 @@ function RecordSummary({ record: r }: { record: ParkedRecord }) {
  * one of the charger's sessions goes as typed, and the core's refusal names it.
  */
 function sessionIdOf(candidates: readonly { id: string; number: string }[], typed: string): string {
-  const number = typed.replace(/\s+/g, '').toUpperCase();
-  return candidates.find((s) => s.number === number || s.id === typed.trim())?.id ?? typed.trim();
+  return byNumber(candidates, typed)?.id ?? typed.trim();
 }
 
 export function AttachModal({ record, onClose, onDone }: { record: ParkedRecord | null; onClose(): void; onDone(): void }) {
@@ -108,7 +108,7 @@ export function AttachModal({ record, onClose, onDone }: { record: ParkedRecord 
               <AutoComplete
                 data-testid="record-attach-session"
                 placeholder={t('sessions.records.sessionPlaceholder')}
-                filterOption={(input, option) => String(option?.value ?? '').includes(input.replace(/\s+/g, '').toUpperCase())}
+                filterOption={(input, option) => numberMatches(String(option?.value ?? ''), input)}
                 notFoundContent={sessions.loading ? null : t('sessions.records.noSession', { charger: record.chargerId })}
                 options={candidates.map((s) => ({
                   value: s.number,
