@@ -284,7 +284,17 @@ type Cursor = { createdAt: number; id: string };
 
 function cases(
   rows: number,
-  ids: { driverId: string; orderNumber: string; driverName: string; phone: string; auditDeep: number; sessionMid: Cursor; orderMid: Cursor },
+  ids: {
+    driverId: string;
+    orderNumber: string;
+    driverName: string;
+    phone: string;
+    auditDeep: number;
+    sessionMid: Cursor;
+    orderMid: Cursor;
+    statementMid: { seq: number; accountId: string };
+    statementOld: { seq: number; accountId: string };
+  },
 ): Case[] {
   const deep = (n: number) => Math.floor(n / 2 / 50) * 50;
   const day = { from: '2026-04-11', to: '2026-04-11' };
@@ -318,10 +328,17 @@ function cases(
     ['orders', 'search: driver name', 'payments.listOrders', { search: ids.driverName, limit: 50 }],
     ['orders', 'search: phone', 'payments.listOrders', { search: ids.phone, limit: 50 }],
     ['orders', 'state + search', 'payments.listOrders', { state: 'PAID', search: ids.driverName, limit: 50 }],
-    ['statement', 'whole history (1,000 lines)', 'ledger.statement', { driverId: ids.driverId }],
-    ['statement', 'one month', 'ledger.statement', { driverId: ids.driverId, from: '2026-03-01', to: '2026-03-31' }],
-    ['statement', 'wallet only', 'ledger.statement', { driverId: ids.driverId, accounts: ['wallet'] }],
-    ['statement', 'top-ups only', 'ledger.statement', { driverId: ids.driverId, codes: ['topup'] }],
+    // The Ledger page asks a page of 50 (or 100, 200) lines, then the page before the first line shown.
+    ['statement', 'newest 1,000 lines (the CLI)', 'ledger.statement', { driverId: ids.driverId }],
+    ['statement', 'first page', 'ledger.statement', { driverId: ids.driverId, limit: 50 }],
+    ['statement', 'first page of 200', 'ledger.statement', { driverId: ids.driverId, limit: 200 }],
+    ['statement', 'page before the middle line', 'ledger.statement', { driverId: ids.driverId, limit: 50, before: ids.statementMid }],
+    ['statement', 'one month', 'ledger.statement', { driverId: ids.driverId, from: '2026-03-01', to: '2026-03-31', limit: 50 }],
+    ['statement', 'wallet only', 'ledger.statement', { driverId: ids.driverId, accounts: ['wallet'], limit: 50 }],
+    ['statement', 'top-ups only', 'ledger.statement', { driverId: ids.driverId, codes: ['topup'], limit: 50 }],
+    ['statement', 'top-ups only, page of 200', 'ledger.statement', { driverId: ids.driverId, codes: ['topup'], limit: 200 }],
+    ['statement', 'top-ups only, page before the middle one', 'ledger.statement', { driverId: ids.driverId, codes: ['topup'], limit: 50, before: ids.statementMid }],
+    ['statement', 'top-ups only, oldest page', 'ledger.statement', { driverId: ids.driverId, codes: ['topup'], limit: 50, before: ids.statementOld }],
     ['jobs', 'first page (routine folded)', 'jobs.list', { routine: 'fold', limit: 50 }],
     ['jobs', 'deep page (routine folded)', 'jobs.list', { routine: 'fold', limit: 50, offset: deep(rows / 20) }],
     ['jobs', 'first page (routine shown)', 'jobs.list', { routine: 'show', limit: 50 }],
@@ -402,6 +419,12 @@ const bench: Benchmark = async ({ quick, dir }) => {
     const driver = one<{ id: string; name: string; phone: string }>('SELECT id, name, phone FROM drivers WHERE id = ?', drivers[17]);
     const orderNumber = one<{ number: string }>('SELECT number FROM payment_orders ORDER BY created_at LIMIT 1 OFFSET ?', Math.floor(rows / 3)).number;
     const auditDeep = one<{ id: number }>('SELECT max(id) AS id FROM audit_log').id - Math.floor(rows / 2);
+    // The driver's middle top-up and the 51st: a statement page's cursor (the wallet line of the transfer).
+    const wallet = driverAccountId(driver.id, 'wallet');
+    const topup = (n: number) => ({
+      seq: one<{ seq: number }>("SELECT seq FROM ledger_transfers WHERE credit_account_id = ? AND code = 'topup' ORDER BY seq LIMIT 1 OFFSET ?", wallet, n).seq,
+      accountId: wallet,
+    });
     const mid = (table: string) => one<Cursor>(`SELECT created_at AS createdAt, id FROM ${table} ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?`, rows / 2 - 1);
     const list = cases(rows, {
       driverId: driver.id,
@@ -411,6 +434,8 @@ const bench: Benchmark = async ({ quick, dir }) => {
       auditDeep,
       sessionMid: mid('charging_sessions'),
       orderMid: mid('payment_orders'),
+      statementMid: topup(Math.floor(rows / 1000 / 2)),
+      statementOld: topup(50),
     });
     const base = await median(() => app.sqlite.prepare('SELECT * FROM charging_sessions ORDER BY created_at DESC, id DESC LIMIT 50').all());
     const figures: Record<string, number> = {

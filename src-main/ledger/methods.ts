@@ -343,7 +343,10 @@ export const ledgerMethods = {
       to: date.optional(),
       accounts: z.array(z.enum(STATEMENT_ACCOUNTS)).optional(),
       codes: z.array(z.enum(TRANSFER_CODES)).optional(),
+      /** The Ledger page asks a page (50–200 lines); the CLI and other callers the newest 1,000. */
       limit: z.number().int().min(1).max(10_000).default(1000),
+      /** The page before this line (the previous answer's nextCursor): older lines, their balances as the whole history gives them. */
+      before: z.strictObject({ seq: z.number().int().positive(), accountId: z.string().min(1) }).optional(),
     }),
     output: z.object({
       driver: z.object({ id: z.string(), name: z.string(), phone: z.string() }),
@@ -381,6 +384,7 @@ export const ledgerMethods = {
         }),
       ),
       truncated: z.boolean(),
+      nextCursor: z.object({ seq: z.number(), accountId: z.string() }).nullable(),
     }),
     handler: ({ app }, input) => {
       if (input.from) dayStart(input.from, app.clock.timeZone, 'from');

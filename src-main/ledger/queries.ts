@@ -288,7 +288,16 @@ export interface StatementQuery {
   to?: string;
   accounts?: StatementAccount[];
   codes?: TransferCode[];
+  /** How many lines: the page (the Ledger page asks 50–200), or the newest 1,000. */
   limit?: number;
+  /** The page before this line: the lines older than the first line of the page already shown. */
+  before?: StatementCursor;
+}
+
+/** A statement line's place: its transfer and the driver's account it is on (a transfer can make two lines). */
+export interface StatementCursor {
+  seq: number;
+  accountId: string;
 }
 
 export interface Balances {
@@ -307,6 +316,8 @@ export interface Statement {
   lines: StatementLine[];
   /** More lines matched than `limit`; the earliest were left out (opening is before the first shown). */
   truncated: boolean;
+  /** When truncated: the first line shown, to ask for the page before it (`before`). */
+  nextCursor: StatementCursor | null;
 }
 
 const dayFormatters = new Map<string, Intl.DateTimeFormat>();
@@ -352,6 +363,9 @@ interface StatementRow extends TransferRow {
   holdAmount: number | null;
 }
 
+/** What undoing a transfer needs: its accounts, amount, phase and its hold's amount — not what a line shows. */
+type MovementRow = Pick<StatementRow, 'seq' | 'debitAccountId' | 'creditAccountId' | 'amount' | 'code' | 'phase' | 'createdAt' | 'holdAmount'>;
+
 /**
  * A driver's statement, like a bank's: every movement on their wallet, debt, points and coupons
  * with its running balance. Running balances always count the whole history, so a window or a
@@ -362,6 +376,14 @@ interface StatementRow extends TransferRow {
  * the balance before it. So the newest `limit` lines cost what they show, not the driver's whole
  * history: the walk stops once it has one line more than it shows (the statement is truncated)
  * — with a `from` date, once it has passed the window's first transfer (the opening balance).
+ *
+ * A page before a cursor (`before`: the first line of the page shown) walks the same way: the
+ * transfers after the cursor's (and after a window's end) are undone from their amounts alone, no
+ * line made of them, so every page's balances are the ones the whole history gives. With no dates
+ * and the cursor in the older half of the history, the balances at the cursor are added up from
+ * the start instead (every balance 0, as the opening): a page costs at most half the history's
+ * amounts plus its own lines. Both ways agree while the counters equal the history, which
+ * `ledger verify` checks.
  */
 export function driverStatement(app: Reader, q: StatementQuery): Statement {
   const driver = getDriver(app, q.driverId);
@@ -380,13 +402,47 @@ export function driverStatement(app: Reader, q: StatementQuery): Statement {
   };
   let closing: Balances | null = null;
   let truncated = false;
-  walk: for (const r of driverTransfersNewestFirst(app, q.driverId)) {
+  const seqs = driverSeqsNewestFirst(app, q.driverId);
+  // The cursor's transfer: the ones after it were on the pages before (none without a cursor).
+  const found = q.before ? seqs.findIndex((seq) => seq <= q.before!.seq) : 0;
+  const cut = found < 0 ? seqs.length : found;
+  // Where lines may begin: the walk reads whole rows from here on.
+  let start = 0;
+  let reachedFrom = false;
+  if (q.before && fromAt === -Infinity && toAt === Infinity && cut > seqs.length / 2) {
+    // Nearer the start of the history than now: the balances at the cursor are the transfers up to
+    // it added from the start (every balance 0, the opening), not now less every transfer after it.
+    closing = snapshot(w);
+    w.state = new Map();
+    for (const r of movementsNewestFirst(app, seqs.slice(cut))) {
+      redoMovement(w, r, 'credit');
+      redoMovement(w, r, 'debit');
+    }
+    start = cut;
+  } else if (q.before || toAt !== Infinity) {
+    // No line comes of a transfer after the cursor's or after the window: undone from its amounts alone.
+    for (const r of movementsNewestFirst(app, seqs)) {
+      if (start >= cut && r.createdAt < toAt) break;
+      if (r.createdAt < toAt) {
+        closing ??= snapshot(w);
+        if (r.createdAt < fromAt) {
+          reachedFrom = true;
+          break;
+        }
+      }
+      undoMovement(w, r, 'credit');
+      undoMovement(w, r, 'debit');
+      start += 1;
+    }
+  }
+  const rows = reachedFrom ? [] : driverTransfersNewestFirst(app, seqs.slice(start));
+  walk: for (const r of rows) {
     if (r.createdAt < toAt) {
       closing ??= snapshot(w);
       if (r.createdAt < fromAt) break;
     }
     for (const side of ['credit', 'debit'] as const) {
-      const line = undoSide(w, r, side);
+      const line = undoSide(w, r, side, q.before);
       if (!line || r.createdAt >= toAt) continue;
       if (w.lines.length < limit) w.lines.push(line);
       else truncated = true;
@@ -397,6 +453,7 @@ export function driverStatement(app: Reader, q: StatementQuery): Statement {
   closing ??= snapshot(w);
   // No from date: the opening is the start of the history (every balance 0); otherwise the balances before the window's first transfer.
   const opening = fromAt === -Infinity ? snapshot({ ...w, state: new Map() }) : snapshot(w);
+  const first = w.lines.at(-1);
   return {
     driver: { id: driver.id, name: driver.name, phone: driver.phone },
     from: q.from ?? null,
@@ -405,6 +462,7 @@ export function driverStatement(app: Reader, q: StatementQuery): Statement {
     closing,
     lines: w.lines.reverse(),
     truncated,
+    nextCursor: truncated && first ? { seq: first.seq, accountId: first.accountId } : null,
   };
 }
 
@@ -439,12 +497,9 @@ function statementAccounts(app: Reader, driverId: string): Map<string, Statement
   return kindOf;
 }
 
-/**
- * Every transfer on any of the driver's accounts, newest first, with its operator and its hold's
- * amount: their seqs from the two account indexes at once (integers only), the rows a page at a time.
- */
-function* driverTransfersNewestFirst(app: Reader, driverId: string, pageSize = 256): Generator<StatementRow> {
-  const seqs = app.sqlite
+/** The seqs of every transfer on any of the driver's accounts, newest first: from the two account indexes at once (integers only). */
+function driverSeqsNewestFirst(app: Reader, driverId: string): number[] {
+  return app.sqlite
     .prepare<unknown[], number>(
       `SELECT seq FROM ledger_transfers WHERE debit_account_id IN (SELECT id FROM ledger_accounts WHERE driver_id = @driverId)
        UNION SELECT seq FROM ledger_transfers WHERE credit_account_id IN (SELECT id FROM ledger_accounts WHERE driver_id = @driverId)
@@ -452,6 +507,10 @@ function* driverTransfersNewestFirst(app: Reader, driverId: string, pageSize = 2
     )
     .pluck()
     .all({ driverId });
+}
+
+/** The transfers of these seqs (newest first) with their operator and their hold's amount, the rows a page at a time. */
+function* driverTransfersNewestFirst(app: Reader, seqs: number[], pageSize = 256): Generator<StatementRow> {
   const page = app.sqlite.prepare<unknown[], Omit<StatementRow, 'operatorName'>>(
     `SELECT ${T_COLUMNS}, h.amount AS holdAmount
      FROM ledger_transfers t
@@ -462,6 +521,19 @@ function* driverTransfersNewestFirst(app: Reader, driverId: string, pageSize = 2
   for (let i = 0; i < seqs.length; i += pageSize) {
     yield* withOperatorNames(app, page.all(JSON.stringify(seqs.slice(i, i + pageSize))));
   }
+}
+
+/** The same transfers with only what undoing them needs (no line is made of them), read until the caller stops. */
+function* movementsNewestFirst(app: Reader, seqs: number[], pageSize = 512): Generator<MovementRow> {
+  const page = app.sqlite.prepare<unknown[], MovementRow>(
+    `SELECT t.seq, t.debit_account_id AS debitAccountId, t.credit_account_id AS creditAccountId, t.amount, t.code, t.phase,
+       t.created_at AS createdAt, h.amount AS holdAmount
+     FROM ledger_transfers t
+     LEFT JOIN ledger_holds h ON h.id = t.pending_id
+     WHERE t.seq IN (SELECT value FROM json_each(?))
+     ORDER BY t.seq DESC`,
+  );
+  for (let i = 0; i < seqs.length; i += pageSize) yield* page.all(JSON.stringify(seqs.slice(i, i + pageSize)));
 }
 
 /** Each transfer with the login name of the operator who made it (null: none, or no longer known). */
@@ -482,15 +554,19 @@ function snapshot(w: StatementWalk): Balances {
   return out;
 }
 
-/**
- * One side of a transfer, read backwards: the line it makes if it is shown (its balance after is
- * the account's balance now, in the walk), then the account's balance is set back to before it.
- */
-function undoSide(w: StatementWalk, r: StatementRow, side: 'debit' | 'credit'): StatementLine | null {
+interface Movement {
+  accountId: string;
+  kind: StatementAccount;
+  /** Signed change of the balance as the driver sees it. */
+  amount: number;
+  heldChange: number;
+}
+
+/** What one side of a transfer changed on one of the driver's statement accounts (null: not one of them). */
+function movementOf(w: Pick<StatementWalk, 'kindOf'>, r: MovementRow, side: 'debit' | 'credit'): Movement | null {
   const accountId = side === 'debit' ? r.debitAccountId : r.creditAccountId;
   const kind = w.kindOf.get(accountId);
   if (!kind) return null;
-  const s = w.state.get(accountId) ?? { balance: 0, held: 0 };
   // Debt grows by debits; everything else the driver holds grows by credits.
   const sign = (kind === 'debt') === (side === 'debit') ? 1 : -1;
   let amount = 0;
@@ -501,9 +577,40 @@ function undoSide(w: StatementWalk, r: StatementRow, side: 'debit' | 'credit'): 
     amount = sign * r.amount;
     heldChange = side === 'debit' ? -(r.holdAmount ?? 0) : 0;
   } else heldChange = side === 'debit' ? -(r.holdAmount ?? 0) : 0;
-  const after = { ...s };
-  w.state.set(accountId, { balance: s.balance - amount, held: s.held - heldChange });
-  if (r.createdAt < w.fromAt || !w.wanted.has(kind) || (w.codes && !w.codes.has(r.code))) return null;
+  return { accountId, kind, amount, heldChange };
+}
+
+/** One side of a transfer, read backwards: the account's balance is set back to before it. */
+function undoMovement(w: StatementWalk, r: MovementRow, side: 'debit' | 'credit'): (Movement & { after: { balance: number; held: number } }) | null {
+  const m = movementOf(w, r, side);
+  if (!m) return null;
+  const s = w.state.get(m.accountId) ?? { balance: 0, held: 0 };
+  w.state.set(m.accountId, { balance: s.balance - m.amount, held: s.held - m.heldChange });
+  return { ...m, after: { ...s } };
+}
+
+/** One side of a transfer, read forwards (from the start of the history): the account's balance after it. */
+function redoMovement(w: StatementWalk, r: MovementRow, side: 'debit' | 'credit'): void {
+  const m = movementOf(w, r, side);
+  if (!m) return;
+  const s = w.state.get(m.accountId) ?? { balance: 0, held: 0 };
+  w.state.set(m.accountId, { balance: s.balance + m.amount, held: s.held + m.heldChange });
+}
+
+/** Whether a side of a transfer comes before the cursor's line in the statement's order (seq, then the debit side's line). */
+function isBefore(r: Pick<StatementRow, 'seq'>, side: 'debit' | 'credit', accountId: string, c: StatementCursor | undefined): boolean {
+  return !c || r.seq < c.seq || (r.seq === c.seq && side === 'debit' && accountId !== c.accountId);
+}
+
+/**
+ * One side of a transfer, read backwards: the line it makes if it is shown (its balance after is
+ * the account's balance now, in the walk), then the account's balance is set back to before it.
+ */
+function undoSide(w: StatementWalk, r: StatementRow, side: 'debit' | 'credit', before?: StatementCursor): StatementLine | null {
+  const m = undoMovement(w, r, side);
+  if (!m) return null;
+  const { accountId, kind, amount, heldChange, after } = m;
+  if (r.createdAt < w.fromAt || !w.wanted.has(kind) || (w.codes && !w.codes.has(r.code)) || !isBefore(r, side, accountId, before)) return null;
   return {
     seq: r.seq,
     at: r.createdAt,

@@ -1400,7 +1400,7 @@ export const enUS: Dictionary = {
   'ledger.statement.codes': 'Types',
   'ledger.statement.opening': 'Opening: balance {balance}, held {held}, debt {debt}, points {points}',
   'ledger.statement.closing': 'Closing: balance {balance}, held {held}, debt {debt}, points {points}',
-  'ledger.statement.truncated': 'Showing the latest {count} lines; narrow the dates to see earlier ones.',
+  'ledger.statement.pages': 'Page 1 holds the latest lines; each page after it goes further back.',
   'ledger.statement.empty': 'No movements in these dates',
   'ledger.account.wallet': 'Wallet',
   'ledger.account.debt': 'Debt',

@@ -1384,7 +1384,7 @@ export const zhCN = {
   'ledger.statement.codes': '类型',
   'ledger.statement.opening': '期初：余额 {balance}，冻结 {held}，欠款 {debt}，积分 {points}',
   'ledger.statement.closing': '期末：余额 {balance}，冻结 {held}，欠款 {debt}，积分 {points}',
-  'ledger.statement.truncated': '只显示最近 {count} 条；缩小日期范围可查看更早的流水。',
+  'ledger.statement.pages': '第 1 页是最近的流水，往后每页更早。',
   'ledger.statement.empty': '这段时间没有流水',
   'ledger.account.wallet': '钱包',
   'ledger.account.debt': '欠款',

@@ -37,6 +37,19 @@ function history() {
 
 const key = (l: { seq: number; accountId: string }) => `${l.seq}:${l.accountId}`;
 
+/** Every page of a statement, newest page first, each asked before the first line of the one before (as the Ledger page asks). */
+function pages(app: ReturnType<typeof history>['app'], q: Parameters<typeof driverStatement>[1], limit: number) {
+  const out: ReturnType<typeof driverStatement>[] = [];
+  let before: ReturnType<typeof driverStatement>['nextCursor'] = null;
+  for (let guard = 0; guard < 1_000; guard += 1) {
+    const page = driverStatement(app, { ...q, limit, ...(before ? { before } : {}) });
+    out.push(page);
+    if (!page.nextCursor) return out;
+    before = page.nextCursor;
+  }
+  throw new Error('the page walk did not end');
+}
+
 describe('the statement read newest first', () => {
   it('the newest lines, the truncation and the balances agree with the whole history', () => {
     const { app, driverId } = history();
@@ -94,5 +107,67 @@ describe('the statement read newest first', () => {
       const wallet = driverStatement(app, { driverId, from, to, accounts: ['wallet'], codes: ['topup', 'hold_post'] });
       expect(wallet.lines).toEqual(inWindow.filter((l) => l.account === 'wallet' && ['topup', 'hold_post'].includes(l.code)));
     }
+  });
+
+  it('page by page before a cursor: every line once, in order, with the balances the whole history gives, whatever the filter', () => {
+    const { app, driverId } = history();
+    const whole = driverStatement(app, { driverId, limit: 10_000 });
+    // debt_collect moves money wallet → debt: two lines of one transfer, which a page boundary may split.
+    expect(new Set(whole.lines.map((l) => l.seq)).size).toBeLessThan(whole.lines.length);
+    const filters: { q: Omit<Parameters<typeof driverStatement>[1], 'driverId'>; keep: (l: (typeof whole.lines)[number]) => boolean }[] = [
+      { q: {}, keep: () => true },
+      { q: { codes: ['topup'] }, keep: (l) => l.code === 'topup' },
+      { q: { accounts: ['wallet'] }, keep: (l) => l.account === 'wallet' },
+      { q: { accounts: ['debt', 'points'] }, keep: (l) => l.account === 'debt' || l.account === 'points' },
+    ];
+    for (const { q, keep } of filters) {
+      const wanted = whole.lines.filter(keep);
+      for (const limit of [1, 2, 7, 50]) {
+        const walked = pages(app, { driverId, ...q }, limit);
+        // Newest page first, each page in the statement's order (oldest line first): read back to front they are the statement.
+        expect(
+          walked
+            .slice()
+            .reverse()
+            .flatMap((p) => p.lines),
+        ).toEqual(wanted);
+        expect(walked.map((p) => p.lines.length)).toEqual(walked.map((_, i) => (i < walked.length - 1 ? limit : wanted.length - limit * i)));
+        for (const [i, p] of walked.entries()) {
+          expect(p.truncated).toBe(i < walked.length - 1);
+          expect(p.nextCursor).toEqual(p.truncated ? { seq: p.lines[0].seq, accountId: p.lines[0].accountId } : null);
+          expect([p.opening, p.closing]).toEqual([whole.opening, whole.closing]);
+        }
+      }
+    }
+  });
+
+  it("a window paged before a cursor: the window's lines once, its opening and closing on every page", () => {
+    const { app, driverId } = history();
+    for (const window of [{ from: '2026-03-10', to: '2026-03-25' }, { to: '2026-03-25' }, { from: '2026-03-10' }]) {
+      const inWindow = driverStatement(app, { driverId, ...window, limit: 10_000 });
+      expect(inWindow.lines.length).toBeGreaterThan(40);
+      for (const limit of [3, 16]) {
+        const walked = pages(app, { driverId, ...window }, limit);
+        expect(
+          walked
+            .slice()
+            .reverse()
+            .flatMap((p) => p.lines),
+        ).toEqual(inWindow.lines);
+        for (const p of walked) expect([p.opening, p.closing]).toEqual([inWindow.opening, inWindow.closing]);
+      }
+    }
+  });
+
+  it("a cursor on a transfer's second line (debt_collect: wallet, then debt): the page before it ends with the transfer's first line", () => {
+    const { app, driverId } = history();
+    const whole = driverStatement(app, { driverId, limit: 10_000 });
+    const i = whole.lines.findIndex((l, n) => n > 0 && whole.lines[n - 1].seq === l.seq);
+    expect(i).toBeGreaterThan(6);
+    const credit = whole.lines[i];
+    const page = driverStatement(app, { driverId, limit: 5, before: { seq: credit.seq, accountId: credit.accountId } });
+    expect(page.lines).toEqual(whole.lines.slice(i - 5, i));
+    const debit = whole.lines[i - 1];
+    expect(driverStatement(app, { driverId, limit: 5, before: { seq: debit.seq, accountId: debit.accountId } }).lines).toEqual(whole.lines.slice(i - 6, i - 1));
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { addDriver } from '../../src-main/ledger';
 import { listOrders } from '../../src-main/payments';
 import type { AppContext } from '../../src-main/kernel/context';
@@ -79,5 +79,30 @@ describe('payment orders list pages', () => {
     expect(listOrders(app, { search: '李', state: 'CANCELLED' }).total).toBe(
       app.sqlite.prepare(`SELECT count(*) FROM payment_orders WHERE driver_id = ? AND state = 'CANCELLED'`).pluck().get(li),
     );
+  });
+
+  it("a name search with a state: the page and the total from the driver index alone, only the page's rows read", () => {
+    const { app } = makeApp();
+    const { wang } = seed(app);
+    const paid = expected(app, `WHERE driver_id = '${wang}' AND state = 'PAID'`);
+    expect(walk(app, { search: '王', state: 'PAID' }, 7)).toEqual(paid);
+    const byOffset: string[] = [];
+    for (let offset = 0; offset < paid.length; offset += 10) {
+      const page = listOrders(app, { search: '王', state: 'PAID', limit: 10, offset });
+      expect(page.total).toBe(paid.length);
+      byOffset.push(...page.orders.map((o) => o.id));
+    }
+    expect(byOffset).toEqual(paid);
+    // The plans of what listOrders asked: the driver index covers the state, the table is read by rowid only.
+    const prepare = vi.spyOn(app.sqlite, 'prepare');
+    listOrders(app, { search: '王', state: 'PAID', limit: 10 });
+    const asked = prepare.mock.calls.map(([sql]) => String(sql)).filter((sql) => sql.includes('FROM payment_orders'));
+    prepare.mockRestore();
+    expect(asked).toHaveLength(2);
+    for (const sql of asked) {
+      const unbound = Object.fromEntries([...sql.matchAll(/@(\w+)/g)].map((m) => [m[1], null]));
+      const plan = (app.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(unbound) as { detail: string }[]).map((r) => r.detail);
+      expect(plan.filter((d) => / o /.test(`${d} `) && !/INTEGER PRIMARY KEY/.test(d))).toEqual([expect.stringContaining('COVERING INDEX payment_orders_driver')]);
+    }
   });
 });

@@ -160,6 +160,7 @@ export const ledgerCommands: Command[] = [
             `${when(l.at, zone)}  #${String(l.batch).padEnd(5)} ${l.account.padEnd(7)} ${l.code.padEnd(18)} ${l.amountText.padStart(10)}${l.heldChange ? ` held ${l.heldChange > 0 ? '+' : ''}${formatFen(l.heldChange)}` : ''}  = ${l.balanceAfterText.padStart(10)}  ${l.operatorName ?? ''} ${l.sessionId ?? ''} ${l.memo ?? ''}`.trimEnd(),
           ),
           `closing wallet ${s.closing.wallet.balance.yuan} (held ${s.closing.wallet.held.yuan}), debt ${s.closing.debt.yuan}, points ${s.closing.points}`,
+          ...(s.truncated ? [`(the newest ${s.lines.length} lines; earlier ones are left out: narrow with --from/--to)`] : []),
         ].join('\n'),
       );
     },

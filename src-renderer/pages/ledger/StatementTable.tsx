@@ -1,17 +1,31 @@
-import { useState } from 'react';
-import { Alert, DatePicker, Flex, Select, Table, Tag, Typography } from 'antd';
+import { useEffect, useState } from 'react';
+import { DatePicker, Flex, Select, Table, Tag, Typography } from 'antd';
 import type { TableColumnsType } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
+import { RefText } from '../../components/RefText';
 import { useRefNumbers, type RefNumbers } from '../../lib/refNumbers';
 import { formatFen } from '../../lib/format';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { ExportButton } from '../../components/ExportButton';
-import { ACCOUNTS, ACCOUNT_LABEL, CODES, CODE_LABEL, signed, statementTone, type StatementAccount, type StatementLine, type TransferCode } from './model';
+import {
+  ACCOUNTS,
+  ACCOUNT_LABEL,
+  CODES,
+  CODE_LABEL,
+  signed,
+  statementTone,
+  type StatementAccount,
+  type StatementCursor,
+  type StatementLine,
+  type StatementOut,
+  type TransferCode,
+} from './model';
 
-const LIMIT = 1000;
+/** Lines per page: the core reads a page at a time (issue 18), newest page first. */
+const PAGE_SIZES = [50, 100, 200];
 
 /** Points lines count points; every other line is money in fen. */
 const amountText = (l: StatementLine, n: number, text: string) => (l.unit === 'points' ? String(n) : text);
@@ -20,6 +34,38 @@ const amountText = (l: StatementLine, n: number, text: string) => (l.unit === 'p
 function unexportable(t: ReturnType<typeof useI18n>['t'], accounts: boolean, codes: boolean): string | undefined {
   const named = [accounts && t('ledger.statement.accounts'), codes && t('ledger.statement.codes')].filter(Boolean);
   return named.length ? named.join(', ') : undefined;
+}
+
+/** The opening or closing balances as the sentence above and below the lines words them. */
+const balances = (b: StatementOut['opening']) => ({
+  balance: formatFen(b.wallet.balance.fen),
+  held: formatFen(b.wallet.held.fen),
+  debt: formatFen(b.debt.fen),
+  points: b.points,
+});
+
+/**
+ * The statement's pages, read one at a time from the core: page 1 is the newest lines, each page
+ * after it the lines before the first one of the page before (its cursor, learnt as that page is
+ * read), so the pager knows the pages read so far and one more while the core says there are older
+ * lines. Another query (a filter, the page size, a movement pushed in) starts again at page 1.
+ */
+function useStatementPages(query: string) {
+  const [page, setPage] = useState(1);
+  /** cursors[i]: where page i + 1 starts (before that line); none for the first. */
+  const [cursors, setCursors] = useState<(StatementCursor | undefined)[]>([undefined]);
+  const [shownQuery, setShownQuery] = useState(query);
+  if (shownQuery !== query) {
+    setShownQuery(query);
+    setPage(1);
+    setCursors([undefined]);
+  }
+  /** A page read for `query`: the cursor of the page after it, if it is not known yet. */
+  const learn = (read: { query: string; page: number; nextCursor: StatementCursor | null } | undefined) => {
+    const next = read?.nextCursor;
+    if (next && read.query === query) setCursors((c) => (c.length === read.page ? [...c, next] : c));
+  };
+  return { page, setPage, known: cursors.length, before: cursors[page - 1], learn };
 }
 
 /**
@@ -31,21 +77,31 @@ export function StatementTable({ driverId, version }: { driverId: string; versio
   const [range, setRange] = useState<[Dayjs | null, Dayjs | null] | null>(null);
   const [accounts, setAccounts] = useState<StatementAccount[]>([]);
   const [codes, setCodes] = useState<TransferCode[]>([]);
+  const [pageSize, setPageSize] = useState(PAGE_SIZES[0]);
   const from = range?.[0]?.format('YYYY-MM-DD');
   const to = range?.[1]?.format('YYYY-MM-DD');
+  const query = [driverId, from, to, accounts.join(','), codes.join(','), pageSize, version].join('|');
+  const { page, setPage, known, before, learn } = useStatementPages(query);
   const statement = useQuery(
-    () => api.ledger.statement({ driverId, from, to, accounts: accounts.length ? accounts : undefined, codes: codes.length ? codes : undefined, limit: LIMIT }),
-    [driverId, from, to, accounts.join(','), codes.join(','), version],
+    async () => ({
+      query,
+      page,
+      ...(await api.ledger.statement({
+        driverId,
+        from,
+        to,
+        accounts: accounts.length ? accounts : undefined,
+        codes: codes.length ? codes : undefined,
+        limit: pageSize,
+        before,
+      })),
+    }),
+    [query, page, before?.seq, before?.accountId],
   );
   const s = statement.data;
+  useEffect(() => learn(s), [s]); // eslint-disable-line react-hooks/exhaustive-deps -- a page read teaches its cursor once
   const refs = useRefNumbers(statement.data?.lines ?? []);
   const columns = useStatementColumns(refs);
-  const balances = (b: NonNullable<typeof s>['opening']) => ({
-    balance: formatFen(b.wallet.balance.fen),
-    held: formatFen(b.wallet.held.fen),
-    debt: formatFen(b.debt.fen),
-    points: b.points,
-  });
 
   return (
     <Flex vertical gap="small" data-testid="ledger-statement">
@@ -72,13 +128,21 @@ export function StatementTable({ driverId, version }: { driverId: string; versio
         <ExportButton list="statement" filter={{ driverId, from, to }} unsupported={unexportable(t, accounts.length > 0, codes.length > 0)} />
       </Flex>
       {s && <Typography.Text type="secondary">{t('ledger.statement.opening', balances(s.opening))}</Typography.Text>}
-      {s?.truncated && <Alert type="info" showIcon message={t('ledger.statement.truncated', { count: LIMIT })} />}
+      {known > 1 && <Typography.Text type="secondary">{t('ledger.statement.pages')}</Typography.Text>}
       <Table<StatementLine>
         rowKey={(l) => `${l.seq}:${l.accountId}`}
         size="small"
         loading={statement.loading}
         dataSource={s?.lines ?? []}
-        pagination={{ pageSize: 50, showSizeChanger: false }}
+        pagination={{
+          current: page,
+          pageSize,
+          // The pages known so far: the next appears once this one says there are older lines.
+          total: known * pageSize,
+          showSizeChanger: true,
+          pageSizeOptions: PAGE_SIZES,
+          onChange: (p, size) => (size !== pageSize ? setPageSize(size) : setPage(p)),
+        }}
         locale={{ emptyText: t('ledger.statement.empty') }}
         scroll={{ x: 1100 }}
         columns={columns}
@@ -129,16 +193,19 @@ function useStatementColumns(refs: RefNumbers): TableColumnsType<StatementLine> 
       // A campaign credit shows its batch number (COMP-…), the reference accountants quote.
       title: t('ledger.col.reference'),
       key: 'ref',
+      width: 200,
       render: (_, l) => (
-        <Typography.Text code style={{ fontSize: 12 }}>
-          {(l.sessionId && refs.session(l.sessionId)) ??
+        <RefText
+          text={
+            (l.sessionId && refs.session(l.sessionId)) ??
             (l.orderId && refs.order(l.orderId)) ??
             (l.campaignId && l.statementRow ? l.statementRow : null) ??
             l.campaignId ??
             l.statementRow ??
             l.reversesId ??
-            l.transferId}
-        </Typography.Text>
+            l.transferId
+          }
+        />
       ),
     },
     { title: t('ledger.col.memo'), dataIndex: 'memo', width: 160, render: (m: string | null) => m ?? '' },

@@ -6,6 +6,7 @@ export type DriverRow = MethodOutput<'drivers.list'>['drivers'][number];
 export type WalletShow = MethodOutput<'wallet.show'>;
 export type StatementOut = MethodOutput<'ledger.statement'>;
 export type StatementLine = StatementOut['lines'][number];
+export type StatementCursor = NonNullable<StatementOut['nextCursor']>;
 export type TransferCode = StatementLine['code'];
 export type StatementAccount = StatementLine['account'];
 export type TopUpResult = MethodOutput<'wallet.topup'>;
