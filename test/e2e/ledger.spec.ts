@@ -89,3 +89,30 @@ test('phone numbers are masked (138****5678) in the drivers list and on the driv
     await other.done();
   }
 });
+
+test('a long statement is read a page at a time: page 1 holds the newest lines, page 2 the ones before them, each with its running balance', async ({ page }) => {
+  await signIn(page);
+  const tag = String(Date.now()).slice(-7);
+  const phone = `136${tag}6`;
+  const name = `流水客户${tag}`;
+  const driver = await rpc<{ id: string }>(page, 'drivers.add', { name, phone });
+  // 55 top-ups of ¥1, ¥2 … ¥55: the running balance after the n-th is n(n+1)/2 yuan.
+  for (let n = 1; n <= 55; n += 1) await rpc(page, 'wallet.topup', { driverId: driver.id, amount: `${n}.00`, key: `page-${tag}-${n}`, channel: 'cash' });
+
+  await (await openDriverByPhone(page, phone, name)).click();
+  const statement = page.getByTestId('ledger-statement');
+  const rows = statement.locator('.ant-table-tbody .ant-table-row');
+  // Page 1: the newest 50 (the 6th to the 55th), oldest first: ¥21.00 after the 6th, ¥1,540.00 after the 55th.
+  await expect(rows).toHaveCount(50);
+  await expect(rows.first()).toContainText('+¥6.00');
+  await expect(rows.first()).toContainText('¥21.00');
+  await expect(rows.last()).toContainText('+¥55.00');
+  await expect(rows.last()).toContainText('¥1,540.00');
+  // Page 2, asked before page 1's first line: the first five, ¥1.00 … ¥15.00.
+  await statement.locator('.ant-pagination-item-2').click();
+  await expect(rows).toHaveCount(5);
+  await expect(rows.first()).toContainText('+¥1.00');
+  await expect(rows.last()).toContainText('+¥5.00');
+  await expect(rows.last()).toContainText('¥15.00');
+  await expect(statement.locator('.ant-pagination-item-3')).toHaveCount(0);
+});
