@@ -13,12 +13,15 @@ export function operatorIdByName(app: Db, name: string): string | null {
   return app.sqlite.prepare<unknown[], string>('SELECT id FROM operators WHERE name = ?').pluck().get(normalizeName(name)) ?? null;
 }
 
-/** The login name of each of these operators that exists. */
+/**
+ * The name people know each of these operators by (that exists): the display name (张伟), the
+ * login name only where none was given. Screens, statements and exports show it (issue 16).
+ */
 export function operatorNames(app: Db, operatorIds: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
   if (operatorIds.length === 0) return out;
   const rows = app.sqlite
-    .prepare<unknown[], [string, string]>('SELECT id, name FROM operators WHERE id IN (SELECT value FROM json_each(?))')
+    .prepare<unknown[], [string, string]>("SELECT id, coalesce(nullif(display_name, ''), name) FROM operators WHERE id IN (SELECT value FROM json_each(?))")
     .raw()
     .all(JSON.stringify(operatorIds));
   for (const [id, name] of rows) out.set(id, name);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DepotEvent } from '../../src-main/kernel/events';
+import { createOperator } from '../../src-main/operators';
 import { addOperator, call, makeApp, ok } from '../helpers';
 
 /** The ledger behind the contract: yuan text in, `{ fen, yuan }` out, roles, events, audit. */
@@ -93,5 +94,15 @@ describe('the ledger over the contract', () => {
     expect(statement.lines).toMatchObject([{ code: 'topup', amountText: '+88.80', balanceAfterText: '88.80' }]);
     const badDate = await call(app, op, 'ledger.statement', { driverId: d.id, from: '2026-02-30' });
     expect(badDate.ok || badDate.error).toMatchObject({ code: 'invalid_input', details: { field: 'from' } });
+  });
+
+  it('a statement line names the operator as people know them (张伟), not by login name (issue 16)', async () => {
+    const { app } = makeApp();
+    const created = await createOperator(app, { name: 'zhang.wei', displayName: '张伟', role: 'operator', password: 'correct-horse' });
+    const op = { id: created.id, name: created.name, displayName: created.displayName, role: created.role };
+    const d = await ok<{ id: string }>(app, op, 'drivers.add', { name: '王丽', phone: '13800000005' });
+    await ok(app, op, 'wallet.topup', { driverId: d.id, amount: '10.00', key: 'w-name', channel: 'cash' });
+    const statement = await ok<{ lines: { operatorName: string | null }[] }>(app, op, 'ledger.statement', { driverId: d.id });
+    expect(statement.lines.map((l) => l.operatorName)).toEqual(['张伟']);
   });
 });

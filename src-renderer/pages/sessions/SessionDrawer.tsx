@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { App, Button, Descriptions, Drawer, Empty, Flex, Popconfirm, Table, Tag, Timeline, Typography } from 'antd';
+import { App, Button, Descriptions, Drawer, Empty, Flex, Popconfirm, Table, Tag, Timeline, Tooltip, Typography } from 'antd';
 import { StopOutlined } from '@ant-design/icons';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
@@ -123,6 +123,15 @@ function AdjustButton({ sessionId, detail }: { sessionId: string; detail: Sessio
   );
 }
 
+/**
+ * Why a session never charged, in the operator's language: the event that failed or cancelled it,
+ * worded like the timeline. The core's own (English) reason stays beside it as the tooltip.
+ */
+function failureText(d: SessionDetail, maybe: (key: string) => string | undefined): string | undefined {
+  const ended = [...d.timeline].reverse().find((e) => e.toState === 'FAILED' || e.toState === 'CANCELLED');
+  return ended ? maybe(`sessions.event.${ended.kind}`) : undefined;
+}
+
 /** The state and flags, why it failed, and how long a stuck session has been silent. */
 function SessionStatus({ detail: d }: { detail: SessionDetail }) {
   const { t, maybe } = useI18n();
@@ -145,7 +154,13 @@ function SessionStatus({ detail: d }: { detail: SessionDetail }) {
         )}
         {s.reviewReason && <Typography.Text type="warning">{maybe(`sessions.reviewReason.${s.reviewReason}`) ?? s.reviewReason}</Typography.Text>}
       </Flex>
-      {s.failureReason && <Typography.Text type="danger">{s.failureReason}</Typography.Text>}
+      {s.failureReason && (
+        <Tooltip title={s.failureReason}>
+          <Typography.Text type="danger" data-testid="session-failure">
+            {failureText(d, maybe) ?? s.failureReason}
+          </Typography.Text>
+        </Tooltip>
+      )}
       {d.stuck && (
         <Typography.Text type="danger" data-testid="session-stuck-hint">
           {t('sessions.stuckHint', {
@@ -162,12 +177,12 @@ function SessionStatus({ detail: d }: { detail: SessionDetail }) {
 }
 
 function SessionFacts({ session: s }: { session: SessionDetail['session'] }) {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   return (
     <Descriptions size="small" bordered column={2} styles={{ label: { whiteSpace: 'nowrap' } }}>
       <Descriptions.Item label={t('sessions.col.id')} span={2}>
-        <Typography.Text copyable code>
-          {s.id}
+        <Typography.Text copyable code data-testid="session-number">
+          {s.number}
         </Typography.Text>
       </Descriptions.Item>
       <Descriptions.Item label={t('sessions.col.driver')}>
@@ -185,7 +200,7 @@ function SessionFacts({ session: s }: { session: SessionDetail['session'] }) {
       <Descriptions.Item label={t('sessions.paidHold')}>{fen(s.paidHoldFen)}</Descriptions.Item>
       <Descriptions.Item label={t('sessions.paidWallet')}>{fen(s.paidWalletFen)}</Descriptions.Item>
       <Descriptions.Item label={t('sessions.debt')}>{s.debtFen ? <Typography.Text type="danger">{fen(s.debtFen)}</Typography.Text> : fen(s.debtFen)}</Descriptions.Item>
-      <Descriptions.Item label={t('sessions.stopReason')}>{s.stopReason ?? '—'}</Descriptions.Item>
+      <Descriptions.Item label={t('sessions.stopReason')}>{s.stopReason ? (maybe(`sessions.stopReason.${s.stopReason}`) ?? s.stopReason) : '—'}</Descriptions.Item>
       <Descriptions.Item label={t('sessions.startedAt')}>
         {time(s.startedAt)}
         <br />
