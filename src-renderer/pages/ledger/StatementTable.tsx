@@ -5,6 +5,7 @@ import type { Dayjs } from 'dayjs';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
 import { RefText } from '../../components/RefText';
+import { memoText } from '../../lib/memoText';
 import { useRefNumbers, type RefNumbers } from '../../lib/refNumbers';
 import { formatFen } from '../../lib/format';
 import { formatTime } from '../../lib/time';
@@ -208,7 +209,7 @@ function useStatementColumns(refs: RefNumbers): TableColumnsType<StatementLine> 
         />
       ),
     },
-    { title: t('ledger.col.memo'), dataIndex: 'memo', width: 160, render: (m: string | null) => m ?? '' },
+    { title: t('ledger.col.memo'), dataIndex: 'memo', width: 160, render: (m: string | null) => memoText(m, { t }, refs.session) },
     { title: t('ledger.col.operator'), dataIndex: 'operatorName', width: 110, render: (o: string | null) => o ?? '' },
   ];
 }

@@ -1,0 +1,36 @@
+import type { I18n } from '../i18n';
+
+/**
+ * A ledger memo in the operator's language. The memos the sessions write are English and name the
+ * session by its internal id ("session 01M… on SIM-003/1: 0.039000 kWh"); a ledger line is never
+ * rewritten, so the screens word them here, the session by its number (CD…). Every other memo —
+ * the ones people type, the Chinese ones the payments and refunds write — shows as written.
+ */
+
+type Wording = Pick<I18n, 't'>;
+
+const kwh = (text: string) => Number(text).toFixed(3);
+
+const MEMOS: { pattern: RegExp; word(m: RegExpMatchArray, w: Wording, session: (id: string) => string): string }[] = [
+  {
+    pattern: /^session (\S+) on (\S+): ([\d.]+) kWh$/,
+    word: (m, w, session) => w.t('ledger.memo.settle', { session: session(m[1]), charger: m[2], kwh: kwh(m[3]) }),
+  },
+  {
+    pattern: /^session (\S+) re-settled at its real StopTransaction: ([\d.]+) kWh$/,
+    word: (m, w, session) => w.t('ledger.memo.resettle', { session: session(m[1]), kwh: kwh(m[2]) }),
+  },
+  { pattern: /^prepay for session on (\S+)$/, word: (m, w) => w.t('ledger.memo.prepay', { charger: m[1] }) },
+  { pattern: /^start failed: no StartTransaction within (\d+) s of the RemoteStart$/, word: (m, w) => w.t('ledger.memo.startTimeout', { seconds: m[1] }) },
+  { pattern: /^start failed: (?:the charger answered RemoteStartTransaction with|RemoteStartTransaction failed:) .*$/, word: (_, w) => w.t('ledger.memo.startRefused') },
+  { pattern: /^session cancelled before it started$/, word: (_, w) => w.t('ledger.memo.cancelled') },
+];
+
+export function memoText(memo: string | null | undefined, w: Wording, session: (id: string) => string): string {
+  if (!memo) return '';
+  for (const { pattern, word } of MEMOS) {
+    const m = memo.match(pattern);
+    if (m) return word(m, w, session);
+  }
+  return memo;
+}
