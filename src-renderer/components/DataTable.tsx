@@ -1,10 +1,10 @@
 import { useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
-import { Button, Checkbox, Empty, Flex, Form, Popover, Space, Table, Tooltip, Typography } from 'antd';
-import type { TableColumnType, TableProps } from 'antd';
-import { ReloadOutlined, SettingOutlined } from '@ant-design/icons';
+import { Button, Checkbox, Empty, Flex, Form, Popover, Select, Space, Table, Tooltip, Typography } from 'antd';
+import type { FormInstance, TableColumnType, TableProps } from 'antd';
+import { LeftOutlined, ReloadOutlined, RightOutlined, SettingOutlined } from '@ant-design/icons';
 import { useI18n } from '../i18n';
 import { useReportError } from '../lib/errors';
-import { ListController, PAGE_SIZES, type KeyValueStore, type ListOptions, type ListState } from './listController';
+import { cleanFilters, ListController, PAGE_SIZES, type KeyValueStore, type ListOptions, type ListState } from './listController';
 
 /**
  * The frame of every back-office list, in the ProTable manner over antd's Table (no extra
@@ -12,6 +12,8 @@ import { ListController, PAGE_SIZES, type KeyValueStore, type ListOptions, type 
  * used here): a filter bar with 查询 and 重置, a toolbar with the page's own buttons, reload and
  * column settings, server-side pages with a page-size changer and "共 N 条", and an empty state
  * that says what to do. The state lives in a ListController (listController.ts, tested alone).
+ * A list the core pages by cursor, without a total (the audit log), gets 上一页 / 第 N 页 / 下一页
+ * instead of numbered pages: there is no count to number them by.
  */
 
 export interface ListHandle<F extends object, R> {
@@ -60,8 +62,11 @@ export interface DataTableProps<F extends object, R> {
   typed?: readonly (keyof F & string)[];
   /** The page's own buttons (export, run…), left of reload and column settings. */
   toolbar?: ReactNode;
-  /** What to do when the list is empty: with the default filters, and with filters set (a general sentence if absent). */
-  empty?: { none: string; filtered: string };
+  /**
+   * What to do when the list is empty: with the default filters, and with filters set (a general
+   * sentence if absent). `none` may carry a command to type (CommandText).
+   */
+  empty?: { none: ReactNode; filtered: string };
   testId?: string;
   /** The pager's total in the list's own words; "共 N 条" by default. */
   totalText?: (count: number) => string;
@@ -113,21 +118,59 @@ export function DataTable<F extends object, R extends object>({
         locale={{
           emptyText: state.loaded ? <EmptyState text={emptyText} onReset={state.filtered ? () => void controller.reset() : undefined} /> : ' ',
         }}
-        pagination={{
-          current: state.page,
-          pageSize: state.pageSize,
-          total: state.total,
-          showSizeChanger: true,
-          pageSizeOptions: PAGE_SIZES.map(String),
-          showTotal: (n) => (totalText ? totalText(n) : t('list.total', { count: n })),
-          onChange: (page, size) => void controller.setPage(page, size),
-        }}
+        pagination={
+          state.total === null
+            ? false
+            : {
+                current: state.page,
+                pageSize: state.pageSize,
+                total: state.total,
+                showSizeChanger: true,
+                pageSizeOptions: PAGE_SIZES.map(String),
+                showTotal: (n) => (totalText ? totalText(n) : t('list.total', { count: n })),
+                onChange: (page, size) => void controller.setPage(page, size),
+              }
+        }
+      />
+      {state.total === null && (state.page > 1 || state.more) && <CursorPager list={list} testId={testId} />}
+    </Flex>
+  );
+}
+
+/** The pager of a list without a total: back, the page number, on; and the page size. */
+function CursorPager<F extends object, R>({ list, testId }: { list: ListHandle<F, R>; testId?: string }) {
+  const { t } = useI18n();
+  const { controller, state } = list;
+  return (
+    <Flex justify="flex-end" align="center" gap="small" data-testid={testId && `${testId}-pager`}>
+      <Button
+        size="small"
+        icon={<LeftOutlined />}
+        disabled={state.page <= 1 || state.loading}
+        onClick={() => void controller.setPage(state.page - 1)}
+        data-testid={testId && `${testId}-prev`}
+      >
+        {t('list.prevPage')}
+      </Button>
+      <Typography.Text type="secondary" data-testid={testId && `${testId}-page`}>
+        {t('list.pageNumber', { page: state.page })}
+      </Typography.Text>
+      <Button size="small" disabled={!state.more || state.loading} onClick={() => void controller.setPage(state.page + 1)} data-testid={testId && `${testId}-next`}>
+        {t('list.nextPage')}
+        <RightOutlined />
+      </Button>
+      <Select<number>
+        size="small"
+        value={state.pageSize}
+        style={{ width: 110 }}
+        onChange={(size) => void controller.setPage(1, size)}
+        options={PAGE_SIZES.map((n) => ({ value: n, label: t('list.perPage', { count: n }) }))}
       />
     </Flex>
   );
 }
 
-export function EmptyState({ text, onReset }: { text: string; onReset?: () => void }) {
+export function EmptyState({ text, onReset }: { text: ReactNode; onReset?: () => void }) {
   const { t } = useI18n();
   return (
     <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={<Typography.Text type="secondary">{text}</Typography.Text>}>
@@ -143,7 +186,17 @@ export function EmptyState({ text, onReset }: { text: string; onReset?: () => vo
 function FilterBar<F extends object, R>({ list, typed, testId, fields }: { list: ListHandle<F, R>; typed: readonly string[]; testId?: string; fields: ReactNode }) {
   const { t } = useI18n();
   const [form] = Form.useForm<F>();
-  const { controller } = list;
+  const { controller, state } = list;
+  // A filter set from outside the bar (a count card, a link) shows in the bar too, so 查询 and the
+  // next change keep it rather than quietly dropping it.
+  useEffect(() => {
+    const shown = cleanFilters(form.getFieldsValue(true) as F) as Record<string, unknown>;
+    const applied = state.filters as Record<string, unknown>;
+    for (const key of new Set([...Object.keys(shown), ...Object.keys(applied)])) {
+      // A filter key is one field name; the form's typed path would not take a plain string.
+      if (JSON.stringify(shown[key]) !== JSON.stringify(applied[key])) (form as FormInstance).setFieldValue(key, applied[key]);
+    }
+  }, [form, state.filters]);
   return (
     <Form<F>
       form={form}

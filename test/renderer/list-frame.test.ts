@@ -109,6 +109,112 @@ describe('the list controller asks the core for what the filter bar and pager sa
   });
 });
 
+/** A loader in the manner of audit.list: newest first, the rows before an id, no total; one row more tells whether a next page exists. */
+function beforeId(ids: number[]) {
+  const asked: PageQuery<Filters>[] = [];
+  const load = (q: PageQuery<Filters>) => {
+    asked.push(q);
+    const older = ids.filter((id) => q.cursor === undefined || id < Number(q.cursor)).slice(0, q.limit + 1);
+    const rows = older.slice(0, q.limit).map((id) => ({ id: String(id), driver: '', amount: '' }));
+    return Promise.resolve({ rows, next: older.length > q.limit ? Number(rows[rows.length - 1].id) : null });
+  };
+  return { asked, load };
+}
+
+describe('a list without a total goes back and forth by cursor', () => {
+  const newestFirst = (n: number) => Array.from({ length: n }, (_, i) => n - i);
+
+  it('下一页 goes on after the last row shown, 上一页 returns to the same rows, the last page has no next', async () => {
+    const { asked, load } = beforeId(newestFirst(45));
+    const c = new ListController<Filters, Row>({ id: 'audit', defaults: {}, load, storage: null });
+    await c.reload();
+    expect(asked.at(-1)?.cursor).toBeUndefined();
+    expect(c.getState()).toMatchObject({ total: null, more: true, page: 1 });
+    expect(
+      c
+        .getState()
+        .rows.map((r) => r.id)
+        .slice(0, 2),
+    ).toEqual(['45', '44']);
+
+    await c.setPage(2);
+    expect(asked.at(-1)?.cursor).toBe(26);
+    expect(c.getState().rows.map((r) => r.id)[0]).toBe('25');
+    await c.setPage(3);
+    expect(c.getState()).toMatchObject({ page: 3, more: false });
+    expect(c.getState().rows.map((r) => r.id)).toEqual(['5', '4', '3', '2', '1']);
+
+    await c.setPage(2);
+    expect(asked.at(-1)?.cursor).toBe(26);
+    expect(c.getState()).toMatchObject({ page: 2, more: true });
+    expect(c.getState().rows.map((r) => r.id)[0]).toBe('25');
+  });
+
+  it('a page whose start is not known yet is not asked for: the furthest reachable is one past the last seen', async () => {
+    const { asked, load } = beforeId(newestFirst(100));
+    const c = new ListController<Filters, Row>({ id: 'audit', defaults: {}, load, storage: null });
+    await c.reload();
+    await c.setPage(4);
+    expect(c.getState().page).toBe(2);
+    expect(asked.at(-1)?.cursor).toBe(81);
+  });
+
+  it('a search, a reset or a new page size forget the cursors and start from the newest', async () => {
+    const { asked, load } = beforeId(newestFirst(100));
+    const c = new ListController<Filters, Row>({ id: 'audit', defaults: {}, load, storage: null });
+    await c.reload();
+    await c.setPage(2);
+    await c.setPage(2, 50);
+    expect(asked.at(-1)).toMatchObject({ page: 1, limit: 50, cursor: undefined });
+    await c.setPage(2);
+    expect(asked.at(-1)?.cursor).toBe(51);
+    await c.search({ search: 'x' });
+    expect(asked.at(-1)).toMatchObject({ page: 1, cursor: undefined });
+    await c.setPage(2);
+    await c.reset();
+    expect(asked.at(-1)).toMatchObject({ page: 1, cursor: undefined });
+    // Only page 2 is known again after the reset, not the old page 3.
+    await c.setPage(3);
+    expect(c.getState().page).toBe(2);
+  });
+
+  it('a page emptied under it (rows went away) goes back to the page before', async () => {
+    let ids = newestFirst(30);
+    const c = new ListController<Filters, Row>({
+      id: 'audit',
+      defaults: {},
+      storage: null,
+      load: (q) => beforeId(ids).load(q),
+    });
+    await c.reload();
+    await c.setPage(2);
+    expect(c.getState().rows).toHaveLength(10);
+    ids = ids.filter((id) => id > 10);
+    await c.reload();
+    expect(c.getState()).toMatchObject({ page: 1, more: false });
+    expect(c.getState().rows).toHaveLength(20);
+  });
+
+  it('shows 上一页 / 第 N 页 / 下一页 instead of a total', async () => {
+    const { load } = beforeId(newestFirst(45));
+    const c = new ListController<Filters, Row>({ id: 'audit', defaults: {}, load, storage: null });
+    await c.reload();
+    await c.setPage(2);
+    const html = render(c);
+    expect(html).not.toContain('共 ');
+    expect(html).toContain('data-testid="demo-pager"');
+    expect(html).toMatch(/data-testid="demo-prev".*上一页/s);
+    expect(html).toContain('第 2 页');
+    expect(html).toMatch(/data-testid="demo-next".*下一页/s);
+    const nextButton = (h: string) => /<button[^>]*data-testid="demo-next"[^>]*>/.exec(h)?.[0] ?? '';
+    expect(nextButton(html)).not.toBe('');
+    expect(nextButton(html)).not.toContain('disabled');
+    await c.setPage(3);
+    expect(nextButton(render(c))).toContain('disabled');
+    expect(wordingFor('en-US').t('list.pageNumber', { page: 3 })).toBe('Page 3');
+  });
+});
+
 describe('column settings', () => {
   it('hiding a column takes it off the table and is remembered for that list only', async () => {
     const storage = memoryStorage();

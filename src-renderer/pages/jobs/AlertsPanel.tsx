@@ -1,37 +1,54 @@
 import { useState } from 'react';
-import { App, Button, DatePicker, Flex, Input, Select, Switch, Table, Tag, Typography } from 'antd';
+import { App, Button, DatePicker, Flex, Form, Input, Select, Switch, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
-import type { TableColumnsType } from 'antd';
-import { CheckOutlined, ReloadOutlined } from '@ant-design/icons';
+import { CheckOutlined } from '@ant-design/icons';
 import { api } from '../../api';
 import { alertText } from '../../lib/alertText';
 import { useI18n, type I18nKey } from '../../i18n';
 import { useReportError } from '../../lib/errors';
 import { depotDayStart, formatTime } from '../../lib/time';
-import { useQuery } from '../../lib/useQuery';
+import { DataTable, useList, type DataColumn } from '../../components/DataTable';
 import { ExportButton } from '../../components/ExportButton';
 import { SUPERVISORS, useSession } from '../../session';
 import type { AlertRow } from './model';
-import { TONE_COLOR, toneColors } from '../../components/StateTag';
+import { StateTag, type Tone } from '../../components/StateTag';
 
-const LEVEL_COLOR: Record<AlertRow['level'], string> = toneColors<AlertRow['level']>({ info: 'processing', warning: 'warning', urgent: 'error' });
+const LEVEL_TONE: Record<AlertRow['level'], Tone> = { info: 'processing', warning: 'warning', urgent: 'error' };
 const LEVELS: readonly AlertRow['level'][] = ['urgent', 'warning', 'info'];
 const levelLabel = (l: AlertRow['level']): I18nKey => `alerts.level.${l}`;
+
+type AlertFilters = { all: boolean; level?: AlertRow['level']; search?: string; dates?: [Dayjs, Dayjs] };
+
+/** The filters as alerts.list takes them: depot days, from the first day's midnight to the midnight after the last (excluded). */
+function alertQuery(f: AlertFilters) {
+  return {
+    all: f.all,
+    search: f.search,
+    level: f.level,
+    from: f.dates ? depotDayStart(f.dates[0].format('YYYY-MM-DD')) : undefined,
+    to: f.dates ? depotDayStart(f.dates[1].add(1, 'day').format('YYYY-MM-DD')) : undefined,
+  };
+}
+
+/** The same filters as the alerts export takes them (days as dates). */
+function exportFilter(f: AlertFilters) {
+  return { open: f.all ? undefined : true, search: f.search, level: f.level, from: f.dates?.[0].format('YYYY-MM-DD'), to: f.dates?.[1].format('YYYY-MM-DD') };
+}
 
 /** Open alerts (or all of them), searched and filtered by level and day raised; acknowledged by a supervisor. */
 export function AlertsPanel({ version, onChanged }: { version: number; onChanged(): void }) {
   const { t } = useI18n();
   const { message } = App.useApp();
   const report = useReportError();
-  const [all, setAll] = useState(false);
-  const [search, setSearch] = useState('');
-  const [level, setLevel] = useState<AlertRow['level'] | undefined>(undefined);
-  const [range, setRange] = useState<[Dayjs, Dayjs] | undefined>(undefined);
   const [busy, setBusy] = useState<string | null>(null);
-  // Depot days: from the first day's midnight to the midnight after the last day (excluded).
-  const from = range ? depotDayStart(range[0].format('YYYY-MM-DD')) : undefined;
-  const to = range ? depotDayStart(range[1].add(1, 'day').format('YYYY-MM-DD')) : undefined;
-  const list = useQuery(() => api.alerts.list({ all, search: search || undefined, level, from, to, limit: 200 }), [all, search, level, from, to, version]);
+  const list = useList<AlertFilters, AlertRow>(
+    {
+      id: 'jobs.alerts',
+      defaults: { all: false },
+      load: ({ filters, limit, offset }) => api.alerts.list({ ...alertQuery(filters), limit, offset }).then((r) => ({ rows: r.items, total: r.total })),
+    },
+    [version],
+  );
   const columns = useAlertColumns({ busy, onAcknowledge: (a) => void acknowledge(a) });
 
   async function acknowledge(a: AlertRow) {
@@ -48,66 +65,64 @@ export function AlertsPanel({ version, onChanged }: { version: number; onChanged
   }
 
   return (
-    <Flex vertical gap="small">
-      <Flex gap="middle" align="center" wrap>
-        <Flex gap="small" align="center">
-          <Switch checked={all} onChange={setAll} size="small" data-testid="alerts-show-all" />
-          <Typography.Text>{t('alerts.showAll')}</Typography.Text>
-        </Flex>
-        <Input.Search allowClear style={{ width: 280 }} placeholder={t('alerts.filter.search')} onSearch={(v) => setSearch(v.trim())} data-testid="alerts-search" />
-        <Select<AlertRow['level'] | ''>
-          style={{ width: 140 }}
-          value={level ?? ''}
-          onChange={(v) => setLevel(v || undefined)}
-          data-testid="alerts-filter-level"
-          options={[{ value: '', label: t('alerts.filter.allLevels') }, ...LEVELS.map((l) => ({ value: l, label: t(levelLabel(l)) }))]}
-        />
-        <DatePicker.RangePicker
-          value={range ?? null}
-          onChange={(r) => setRange(r && r[0] && r[1] ? [r[0], r[1]] : undefined)}
-          placeholder={[t('alerts.filter.from'), t('alerts.filter.to')]}
-          data-testid="alerts-filter-dates"
-        />
-        <Button icon={<ReloadOutlined />} onClick={() => void list.reload()}>
-          {t('common.refresh')}
-        </Button>
-        <ExportButton
-          list="alerts"
-          filter={{
-            open: all ? undefined : true,
-            search: search || undefined,
-            level,
-            from: range?.[0].format('YYYY-MM-DD'),
-            to: range?.[1].format('YYYY-MM-DD'),
-          }}
-        />
-      </Flex>
-      <Table<AlertRow>
-        rowKey="id"
-        size="small"
-        data-testid="alerts-table"
-        loading={list.loading && !list.data}
-        dataSource={list.data?.items ?? []}
-        pagination={false}
-        locale={{ emptyText: t(all ? 'alerts.noneAtAll' : 'alerts.none') }}
-        columns={columns}
-      />
+    <DataTable<AlertFilters, AlertRow>
+      list={list}
+      rowKey="id"
+      testId="alerts-table"
+      columns={columns}
+      typed={['search']}
+      empty={{ none: t('list.empty.alerts'), filtered: t('list.empty.alerts.filtered') }}
+      filters={
+        <>
+          <Form.Item name="all" valuePropName="checked">
+            <LabelledSwitch label={t('alerts.showAll')} testId="alerts-show-all" />
+          </Form.Item>
+          <Form.Item name="level">
+            <Select<AlertRow['level']>
+              allowClear
+              style={{ width: 140 }}
+              placeholder={t('alerts.filter.allLevels')}
+              data-testid="alerts-filter-level"
+              options={LEVELS.map((l) => ({ value: l, label: t(levelLabel(l)) }))}
+            />
+          </Form.Item>
+          <Form.Item name="dates">
+            <DatePicker.RangePicker allowClear placeholder={[t('alerts.filter.from'), t('alerts.filter.to')]} data-testid="alerts-filter-dates" />
+          </Form.Item>
+          <Form.Item name="search">
+            <Input allowClear style={{ width: 240 }} placeholder={t('alerts.filter.search')} data-testid="alerts-search" />
+          </Form.Item>
+        </>
+      }
+      toolbar={<ExportButton list="alerts" filter={exportFilter(list.state.filters)} />}
+    />
+  );
+}
+
+/** A switch with its words after it, as a filter bar field (the form gives `checked` and `onChange`). */
+function LabelledSwitch({ label, testId, checked, onChange }: { label: string; testId: string; checked?: boolean; onChange?(checked: boolean): void }) {
+  return (
+    <Flex gap="small" align="center">
+      <Switch checked={checked} onChange={onChange} size="small" data-testid={testId} />
+      <Typography.Text>{label}</Typography.Text>
     </Flex>
   );
 }
 
-function useAlertColumns({ busy, onAcknowledge }: { busy: string | null; onAcknowledge(a: AlertRow): void }): TableColumnsType<AlertRow> {
+function useAlertColumns({ busy, onAcknowledge }: { busy: string | null; onAcknowledge(a: AlertRow): void }): DataColumn<AlertRow>[] {
   const { t, maybe } = useI18n();
   const { can } = useSession();
   return [
     {
+      key: 'level',
       title: t('alerts.col.level'),
       dataIndex: 'level',
       width: 90,
-      render: (l: AlertRow['level']) => <Tag color={LEVEL_COLOR[l]}>{t(levelLabel(l))}</Tag>,
+      render: (l: AlertRow['level']) => <StateTag tone={LEVEL_TONE[l]}>{t(levelLabel(l))}</StateTag>,
     },
-    { title: t('alerts.col.lastRaisedAt'), dataIndex: 'lastRaisedAt', width: 170, render: (at: number) => formatTime(at) },
+    { key: 'lastRaisedAt', title: t('alerts.col.lastRaisedAt'), dataIndex: 'lastRaisedAt', width: 170, render: (at: number) => formatTime(at) },
     {
+      key: 'message',
       title: t('alerts.col.message'),
       dataIndex: 'message',
       render: (_: string, a) => (
@@ -118,8 +133,8 @@ function useAlertColumns({ busy, onAcknowledge }: { busy: string | null; onAckno
       ),
     },
     {
-      title: t('alerts.col.status'),
       key: 'status',
+      title: t('alerts.col.status'),
       width: 220,
       render: (_: unknown, a) =>
         a.acknowledgedAt !== null ? (
@@ -133,7 +148,7 @@ function useAlertColumns({ busy, onAcknowledge }: { busy: string | null; onAckno
             {t('alerts.acknowledge')}
           </Button>
         ) : (
-          <Tag color={TONE_COLOR.error}>{t('alerts.open')}</Tag>
+          <StateTag tone="error">{t('alerts.open')}</StateTag>
         ),
     },
   ];

@@ -1,14 +1,14 @@
-import { Button, Checkbox, Flex, Select, Table, Tag, Typography } from 'antd';
-import type { TableColumnsType } from 'antd';
-import { ReloadOutlined } from '@ant-design/icons';
+import { useRef, useState } from 'react';
+import { Checkbox, Form, Select, Typography } from 'antd';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
 import { KindLabel, kindName, QueueLabel, queueName } from './names';
 import { formatTime } from '../../lib/time';
-import { useQuery } from '../../lib/useQuery';
+import { DataTable, useList, type DataColumn, type ListHandle } from '../../components/DataTable';
 import { ExportButton } from '../../components/ExportButton';
+import { StateTag } from '../../components/StateTag';
 import { JobActions } from './JobActions';
-import { STATES, STATE_COLOR, stateLabel, stateTime, type JobState, type JobStats, type JobSummary } from './model';
+import { STATES, STATE_TONE, stateLabel, stateTime, type JobState, type JobStats, type JobSummary } from './model';
 
 export interface JobFilter {
   state?: JobState;
@@ -16,138 +16,120 @@ export interface JobFilter {
   kind?: string;
   /** 'fold' (the page's default): the crons' routine runs are counted, not listed one per minute. */
   routine: 'show' | 'fold';
-  page: number;
-  pageSize: number;
+}
+
+export type JobsList = ListHandle<JobFilter, JobSummary> & { folded: number };
+
+/** The filters as jobs.list and the jobs export take them. */
+const narrowOf = (f: JobFilter) => ({ state: f.state, queue: f.queue, kind: f.kind, routine: f.routine });
+
+/**
+ * The job list's state, held by the page: the state cards above the tabs narrow it too. Each page
+ * comes with the number of routine runs the fold left out; the latest request's number is shown.
+ */
+export function useJobsList(version: number): JobsList {
+  const [folded, setFolded] = useState(0);
+  const asked = useRef(0);
+  const list = useList<JobFilter, JobSummary>(
+    {
+      id: 'jobs.list',
+      defaults: { routine: 'fold' },
+      load: async ({ filters, limit, offset }) => {
+        const mine = ++asked.current;
+        const r = await api.jobs.list({ ...narrowOf(filters), limit, offset });
+        if (mine === asked.current) setFolded(r.routineFolded);
+        return { rows: r.items, total: r.total };
+      },
+    },
+    [version],
+  );
+  return { ...list, folded };
 }
 
 /** The filterable, paginated job list; a row opens the detail drawer. */
-export function JobsTable({
-  filter,
-  onFilter,
-  stats,
-  version,
-  onOpen,
-  onChanged,
-}: {
-  filter: JobFilter;
-  onFilter(next: JobFilter): void;
-  stats: JobStats | undefined;
-  version: number;
-  onOpen(id: string): void;
-  onChanged(): void;
-}) {
-  const { t } = useI18n();
-  const narrow = { state: filter.state, queue: filter.queue, kind: filter.kind, routine: filter.routine };
-  const list = useQuery(
-    () => api.jobs.list({ ...narrow, limit: filter.pageSize, offset: (filter.page - 1) * filter.pageSize }),
-    [filter.state, filter.queue, filter.kind, filter.routine, filter.page, filter.pageSize, version],
-  );
-  const folded = list.data?.routineFolded ?? 0;
-  const columns = useJobColumns(onChanged);
-  const set = (patch: Partial<JobFilter>) => onFilter({ ...filter, page: 1, ...patch });
-
-  return (
-    <Flex vertical gap="small">
-      <JobsFilterBar filter={filter} set={set} stats={stats} folded={folded} onReload={() => void list.reload()} />
-      <Table<JobSummary>
-        rowKey="id"
-        size="small"
-        data-testid="jobs-table"
-        loading={list.loading && !list.data}
-        dataSource={list.data?.items ?? []}
-        onRow={(row) => ({ onClick: () => onOpen(row.id), style: { cursor: 'pointer' } })}
-        pagination={{
-          current: filter.page,
-          pageSize: filter.pageSize,
-          total: list.data?.total ?? 0,
-          showSizeChanger: true,
-          pageSizeOptions: [20, 50, 100, 200],
-          showTotal: (total) => t('jobs.total', { total }),
-          onChange: (page, pageSize) => onFilter({ ...filter, page: pageSize === filter.pageSize ? page : 1, pageSize }),
-        }}
-        locale={{ emptyText: t('jobs.empty') }}
-        columns={columns}
-      />
-    </Flex>
-  );
-}
-
-/** The list's filters, its export and the routine-runs switch. */
-function JobsFilterBar({
-  filter,
-  set,
-  stats,
-  folded,
-  onReload,
-}: {
-  filter: JobFilter;
-  set(patch: Partial<JobFilter>): void;
-  stats: JobStats | undefined;
-  folded: number;
-  onReload(): void;
-}) {
+export function JobsTable({ list, stats, onOpen, onChanged }: { list: JobsList; stats: JobStats | undefined; onOpen(id: string): void; onChanged(): void }) {
   const { t, maybe } = useI18n();
-  const narrow = { state: filter.state, queue: filter.queue, kind: filter.kind, routine: filter.routine };
+  const { filters } = list.state;
   return (
-    <Flex gap="small" wrap align="center">
-      <Select<JobState | ''>
-        style={{ width: 150 }}
-        value={filter.state ?? ''}
-        onChange={(v) => set({ state: v || undefined })}
-        data-testid="jobs-filter-state"
-        options={[{ value: '', label: t('jobs.filter.allStates') }, ...STATES.map((s) => ({ value: s, label: t(stateLabel(s)) }))]}
-      />
-      <Select<string>
-        style={{ width: 150 }}
-        value={filter.queue ?? ''}
-        onChange={(v) => set({ queue: v || undefined })}
-        data-testid="jobs-filter-queue"
-        options={[{ value: '', label: t('jobs.filter.allQueues') }, ...(stats?.queues ?? []).map((q) => ({ value: q.queue, label: queueName(maybe, q.queue) }))]}
-      />
-      <Select<string>
-        style={{ width: 240 }}
-        showSearch
-        value={filter.kind ?? ''}
-        onChange={(v) => set({ kind: v || undefined })}
-        data-testid="jobs-filter-kind"
-        options={[{ value: '', label: t('jobs.filter.allKinds') }, ...(stats?.kinds ?? []).map((k) => ({ value: k.kind, label: kindName(maybe, k.kind) }))]}
-      />
-      <Button icon={<ReloadOutlined />} onClick={onReload}>
-        {t('common.refresh')}
-      </Button>
-      <ExportButton list="jobs" filter={narrow} />
-      <Checkbox checked={filter.routine === 'show'} onChange={(e) => set({ routine: e.target.checked ? 'show' : 'fold' })} data-testid="jobs-show-routine">
-        {t('jobs.routine.show')}
-      </Checkbox>
-      {filter.routine === 'fold' && folded > 0 && (
-        <Typography.Text type="secondary" data-testid="jobs-routine-folded">
-          {t('jobs.routine.folded', { n: folded })}
-        </Typography.Text>
-      )}
-    </Flex>
+    <DataTable<JobFilter, JobSummary>
+      list={list}
+      rowKey="id"
+      testId="jobs-table"
+      columns={useJobColumns(onChanged)}
+      totalText={(total) => t('jobs.total', { total })}
+      empty={{ none: t('list.empty.jobs'), filtered: t('list.empty.jobs.filtered') }}
+      table={{ onRow: (row) => ({ onClick: () => onOpen(row.id), style: { cursor: 'pointer' } }) }}
+      filters={
+        <>
+          <Form.Item name="state">
+            <Select<JobState>
+              allowClear
+              style={{ width: 150 }}
+              placeholder={t('jobs.filter.allStates')}
+              data-testid="jobs-filter-state"
+              options={STATES.map((s) => ({ value: s, label: t(stateLabel(s)) }))}
+            />
+          </Form.Item>
+          <Form.Item name="queue">
+            <Select<string>
+              allowClear
+              style={{ width: 150 }}
+              placeholder={t('jobs.filter.allQueues')}
+              data-testid="jobs-filter-queue"
+              options={(stats?.queues ?? []).map((q) => ({ value: q.queue, label: queueName(maybe, q.queue) }))}
+            />
+          </Form.Item>
+          <Form.Item name="kind">
+            <Select<string>
+              allowClear
+              showSearch
+              optionFilterProp="label"
+              style={{ width: 240 }}
+              placeholder={t('jobs.filter.allKinds')}
+              data-testid="jobs-filter-kind"
+              options={(stats?.kinds ?? []).map((k) => ({ value: k.kind, label: kindName(maybe, k.kind) }))}
+            />
+          </Form.Item>
+          <Form.Item
+            name="routine"
+            valuePropName="checked"
+            getValueProps={(v: JobFilter['routine']) => ({ checked: v === 'show' })}
+            normalize={(checked: boolean) => (checked ? 'show' : 'fold')}
+          >
+            <Checkbox data-testid="jobs-show-routine">{t('jobs.routine.show')}</Checkbox>
+          </Form.Item>
+        </>
+      }
+      toolbar={
+        <>
+          <ExportButton list="jobs" filter={narrowOf(filters)} />
+          {filters.routine === 'fold' && list.folded > 0 && (
+            <Typography.Text type="secondary" data-testid="jobs-routine-folded">
+              {t('jobs.routine.folded', { n: list.folded })}
+            </Typography.Text>
+          )}
+        </>
+      }
+    />
   );
 }
 
-function useJobColumns(onChanged: () => void): TableColumnsType<JobSummary> {
+function useJobColumns(onChanged: () => void): DataColumn<JobSummary>[] {
   const { t, maybe } = useI18n();
   return [
     {
+      key: 'state',
       title: t('jobs.col.state'),
       dataIndex: 'state',
       width: 110,
-      render: (s: JobState) => <Tag color={STATE_COLOR[s]}>{t(stateLabel(s))}</Tag>,
+      render: (s: JobState) => <StateTag tone={STATE_TONE[s]}>{t(stateLabel(s))}</StateTag>,
     },
-    { title: t('jobs.col.kind'), dataIndex: 'kind', width: 220, render: (k: string) => <KindLabel maybe={maybe} kind={k} /> },
-    { title: t('jobs.col.queue'), dataIndex: 'queue', width: 110, render: (q: string) => <QueueLabel maybe={maybe} queue={q} /> },
+    { key: 'kind', title: t('jobs.col.kind'), dataIndex: 'kind', width: 220, render: (k: string) => <KindLabel maybe={maybe} kind={k} /> },
+    { key: 'queue', title: t('jobs.col.queue'), dataIndex: 'queue', width: 110, render: (q: string) => <QueueLabel maybe={maybe} queue={q} /> },
+    { key: 'attempt', title: t('jobs.col.attempt'), width: 90, render: (_: unknown, j) => `${j.attempt}/${j.maxAttempts}` },
     {
-      title: t('jobs.col.attempt'),
-      key: 'attempt',
-      width: 90,
-      render: (_: unknown, j) => `${j.attempt}/${j.maxAttempts}`,
-    },
-    {
-      title: t('jobs.col.when'),
       key: 'when',
+      title: t('jobs.col.when'),
       width: 170,
       render: (_: unknown, j) => {
         const at = stateTime(j);
@@ -155,6 +137,7 @@ function useJobColumns(onChanged: () => void): TableColumnsType<JobSummary> {
       },
     },
     {
+      key: 'lastError',
       title: t('jobs.col.lastError'),
       dataIndex: 'lastError',
       ellipsis: true,
@@ -166,11 +149,6 @@ function useJobColumns(onChanged: () => void): TableColumnsType<JobSummary> {
           </Typography.Text>
         ) : null,
     },
-    {
-      title: t('common.actions'),
-      key: 'actions',
-      width: 190,
-      render: (_: unknown, j) => <JobActions job={j} onDone={onChanged} />,
-    },
+    { key: 'actions', title: t('common.actions'), width: 190, render: (_: unknown, j) => <JobActions job={j} onDone={onChanged} /> },
   ];
 }

@@ -1,5 +1,5 @@
 import { useRef, useState } from 'react';
-import { Alert, Badge, Card, Col, Flex, Row, Statistic, Table, Tabs, Tag, Typography } from 'antd';
+import { Alert, Badge, Card, Col, Flex, Row, Statistic, Table, Tabs, Typography } from 'antd';
 import { api, useDepotEvents } from '../../api';
 import { useI18n } from '../../i18n';
 import { CommandText } from '../../components/CommandText';
@@ -9,8 +9,9 @@ import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { AlertsPanel } from './AlertsPanel';
 import { JobDrawer } from './JobDrawer';
-import { JobsTable, type JobFilter } from './JobsTable';
-import { STATES, STATE_COLOR, stateLabel, type JobStats, type JobState } from './model';
+import { JobsTable, useJobsList } from './JobsTable';
+import { STATES, STATE_TONE, stateLabel, type JobStats, type JobState } from './model';
+import { StateTag } from '../../components/StateTag';
 import { useCrumb } from '../../components/Breadcrumbs';
 
 // A busy queue changes state many times a second; one reload per burst is plenty.
@@ -24,9 +25,9 @@ export default function JobsPage() {
   const { t, maybe } = useI18n();
   const [tab, setTab] = useHashParam('tab', 'jobs');
   useCrumb(maybe(`jobs.tab.${tab}`) ?? null);
-  const [filter, setFilter] = useState<JobFilter>({ page: 1, pageSize: 50, routine: 'fold' });
   const [openId, setOpenId] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
+  const jobs = useJobsList(version);
   const stats = useQuery(() => api.jobs.stats({}), [version]);
   const alertsOpen = useQuery(() => api.alerts.list({ limit: 1 }), [version]);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -38,7 +39,7 @@ export default function JobsPage() {
   });
 
   const showState = (state: JobState) => {
-    setFilter({ ...filter, state, page: 1 });
+    void jobs.controller.search({ state });
     setTab('jobs');
   };
   const failing = (stats.data?.kinds ?? []).filter((k) => k.failureStreak > 0);
@@ -69,7 +70,7 @@ export default function JobsPage() {
           {
             key: 'jobs',
             label: t('jobs.tab.jobs'),
-            children: <JobsTable filter={filter} onFilter={setFilter} stats={stats.data} version={version} onOpen={setOpenId} onChanged={bump} />,
+            children: <JobsTable list={jobs} stats={stats.data} onOpen={setOpenId} onChanged={bump} />,
           },
           {
             key: 'queues',
@@ -105,7 +106,7 @@ function StateCards({ stats, loading, onPick }: { stats: JobStats | undefined; l
         <Col key={s} xs={12} sm={8} md={6} lg={3}>
           <Card size="small" hoverable loading={loading} onClick={() => onPick(s)} data-testid={`jobs-count-${s}`}>
             <Statistic
-              title={<Tag color={STATE_COLOR[s]}>{t(stateLabel(s))}</Tag>}
+              title={<StateTag tone={STATE_TONE[s]}>{t(stateLabel(s))}</StateTag>}
               value={stats?.states[s] ?? 0}
               valueStyle={s === 'discarded' && (stats?.states[s] ?? 0) > 0 ? { color: '#cf1322' } : undefined}
             />

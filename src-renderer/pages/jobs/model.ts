@@ -1,6 +1,6 @@
 import type { MethodOutput } from '../../../src-main/contract/types';
 import type { I18nKey } from '../../i18n';
-import { toneColors } from '../../components/tones';
+import { toneColors, type Tone } from '../../components/tones';
 
 export type JobStats = MethodOutput<'jobs.stats'>;
 export type JobSummary = MethodOutput<'jobs.list'>['items'][number];
@@ -12,7 +12,7 @@ export type AlertRow = MethodOutput<'alerts.list'>['items'][number];
 export const STATES: readonly JobState[] = ['available', 'scheduled', 'executing', 'retryable', 'discarded', 'completed', 'cancelled'];
 
 /** The shared scheme (components/StateTag): waiting to run and running are blue, a retry waits (gold). */
-export const STATE_COLOR: Record<JobState, string> = toneColors<JobState>({
+export const STATE_TONE: Record<JobState, Tone> = {
   scheduled: 'processing',
   available: 'processing',
   executing: 'processing',
@@ -20,7 +20,8 @@ export const STATE_COLOR: Record<JobState, string> = toneColors<JobState>({
   completed: 'success',
   discarded: 'error',
   cancelled: 'default',
-});
+};
+export const STATE_COLOR: Record<JobState, string> = toneColors<JobState>(STATE_TONE);
 
 export const stateLabel = (s: JobState): I18nKey => `jobs.state.${s}`;
 

@@ -1,45 +1,45 @@
 import { useState } from 'react';
-import { Alert, Button, Flex, Table, Tag, Typography } from 'antd';
-import type { TableColumnsType } from 'antd';
-import { ReloadOutlined, SafetyCertificateOutlined } from '@ant-design/icons';
+import { Alert, Button, Typography } from 'antd';
+import { SafetyCertificateOutlined } from '@ant-design/icons';
 import { api, useDepotEvents } from '../../api';
 import type { MethodOutput } from '../../../src-main/contract/types';
 import { useI18n } from '../../i18n';
 import { useReportError } from '../../lib/errors';
 import { ADMINS, SUPERVISORS, useSession } from '../../session';
 import { formatTime } from '../../lib/time';
-import { useQuery } from '../../lib/useQuery';
+import { DataTable, useList, type DataColumn } from '../../components/DataTable';
 import { ExportButton } from '../../components/ExportButton';
+import { StateTag } from '../../components/StateTag';
 
 type AuditRow = MethodOutput<'audit.list'>[number];
 type Verdict = MethodOutput<'audit.verify'>;
-const PAGE = 100;
 
+/**
+ * The audit log, newest first. audit.list pages by id (the rows before a given one) and gives no
+ * total — counting a million rows for a pager nobody reads to the end is not worth it — so the list
+ * goes back and forth by cursor (上一页 / 下一页). One row more than the page is asked for, to know
+ * whether a next page exists without showing an empty one.
+ */
 export default function AuditTab() {
   const { t } = useI18n();
   const { can } = useSession();
   const report = useReportError();
-  const [older, setOlder] = useState<AuditRow[]>([]);
-  const [more, setMore] = useState(true);
   const [verdict, setVerdict] = useState<Verdict | null>(null);
   const [verifying, setVerifying] = useState(false);
-  const latest = useQuery(() => api.audit.list({ limit: PAGE }));
-  useDepotEvents(['audit.appended'], () => void latest.reload());
-  const columns = useAuditColumns();
-
-  const rows = [...(latest.data ?? []), ...older.filter((r) => !latest.data?.some((l) => l.id === r.id))];
-
-  async function loadMore() {
-    const last = rows[rows.length - 1];
-    if (!last) return;
-    try {
-      const page = await api.audit.list({ limit: PAGE, beforeId: last.id });
-      setOlder((prev) => [...prev, ...page]);
-      setMore(page.length === PAGE);
-    } catch (e) {
-      report(e);
-    }
-  }
+  const [version, setVersion] = useState(0);
+  useDepotEvents(['audit.appended'], () => setVersion((v) => v + 1));
+  const list = useList<object, AuditRow>(
+    {
+      id: 'settings.audit',
+      defaults: {},
+      load: async ({ limit, cursor }) => {
+        const rows = await api.audit.list({ limit: limit + 1, beforeId: typeof cursor === 'number' ? cursor : undefined });
+        const page = rows.slice(0, limit);
+        return { rows: page, next: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
+      },
+    },
+    [version],
+  );
 
   async function verify() {
     setVerifying(true);
@@ -54,32 +54,24 @@ export default function AuditTab() {
 
   return (
     <>
-      <Flex justify="flex-end" gap="small" style={{ marginBottom: 12 }}>
-        <Button icon={<ReloadOutlined />} onClick={() => void latest.reload()}>
-          {t('common.refresh')}
-        </Button>
-        {can(SUPERVISORS) && <ExportButton list="audit" filter={{}} />}
-        {can(ADMINS) && (
-          <Button icon={<SafetyCertificateOutlined />} loading={verifying} onClick={() => void verify()} data-testid="verify-audit">
-            {t('audit.verify')}
-          </Button>
-        )}
-      </Flex>
       {verdict && <VerdictAlert verdict={verdict} />}
-      <Table<AuditRow>
+      <DataTable<object, AuditRow>
+        list={list}
         rowKey="id"
-        size="small"
-        loading={latest.loading && !latest.data}
-        dataSource={rows}
-        pagination={false}
-        data-testid="audit-table"
-        columns={columns}
+        testId="audit-table"
+        columns={useAuditColumns()}
+        empty={{ none: t('list.empty.audit'), filtered: t('list.empty.audit') }}
+        toolbar={
+          <>
+            {can(SUPERVISORS) && <ExportButton list="audit" filter={{}} />}
+            {can(ADMINS) && (
+              <Button icon={<SafetyCertificateOutlined />} loading={verifying} onClick={() => void verify()} data-testid="verify-audit">
+                {t('audit.verify')}
+              </Button>
+            )}
+          </>
+        }
       />
-      {more && rows.length >= PAGE && (
-        <Flex justify="center" style={{ marginTop: 12 }}>
-          <Button onClick={() => void loadMore()}>{t('common.loadMore')}</Button>
-        </Flex>
-      )}
     </>
   );
 }
@@ -100,15 +92,16 @@ function VerdictAlert({ verdict }: { verdict: Verdict }) {
   );
 }
 
-function useAuditColumns(): TableColumnsType<AuditRow> {
+function useAuditColumns(): DataColumn<AuditRow>[] {
   const { t, maybe } = useI18n();
   return [
-    { title: '#', dataIndex: 'id', width: 70 },
-    { title: t('audit.at'), dataIndex: 'at', width: 170, render: (at: number) => formatTime(at) },
-    { title: t('audit.operator'), dataIndex: 'operatorName', width: 120, render: (n: string | null) => n ?? t('audit.system') },
-    { title: t('audit.transport'), dataIndex: 'transport', width: 80, render: (tr: string) => maybe(`audit.transport.${tr}`) ?? tr },
-    { title: t('audit.method'), dataIndex: 'method', width: 190, render: (m: string) => <Typography.Text code>{m}</Typography.Text> },
+    { key: 'id', title: '#', dataIndex: 'id', width: 70 },
+    { key: 'at', title: t('audit.at'), dataIndex: 'at', width: 170, render: (at: number) => formatTime(at) },
+    { key: 'operator', title: t('audit.operator'), dataIndex: 'operatorName', width: 120, render: (n: string | null) => n ?? t('audit.system') },
+    { key: 'transport', title: t('audit.transport'), dataIndex: 'transport', width: 80, render: (tr: string) => maybe(`audit.transport.${tr}`) ?? tr },
+    { key: 'method', title: t('audit.method'), dataIndex: 'method', width: 190, render: (m: string) => <Typography.Text code>{m}</Typography.Text> },
     {
+      key: 'input',
       title: t('audit.input'),
       dataIndex: 'inputSummary',
       ellipsis: true,
@@ -120,10 +113,11 @@ function useAuditColumns(): TableColumnsType<AuditRow> {
       ),
     },
     {
+      key: 'result',
       title: t('audit.result'),
       dataIndex: 'result',
       width: 130,
-      render: (r: string) => <Tag color={r === 'ok' ? 'green' : 'red'}>{maybe(r === 'ok' ? 'audit.result.ok' : `error.${r}`) ?? r}</Tag>,
+      render: (r: string) => <StateTag tone={r === 'ok' ? 'success' : 'error'}>{maybe(r === 'ok' ? 'audit.result.ok' : `error.${r}`) ?? r}</StateTag>,
     },
   ];
 }
