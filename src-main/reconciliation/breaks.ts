@@ -156,6 +156,8 @@ function describe(c: BreakCandidate): string {
 export interface BreakFilter {
   state?: BreakState | 'unresolved';
   kind?: BreakKind;
+  /** The channel the break is on (wechat, alipay, or an aggregator's statement channel). */
+  channel?: string;
   day?: string;
   from?: string;
   to?: string;
@@ -165,8 +167,9 @@ export interface BreakFilter {
 
 export function listBreaks(app: Pick<AppContext, 'sqlite'>, f: BreakFilter = {}): { total: number; breaks: BreakRow[] } {
   const where = `WHERE (@state IS NULL OR state = @state OR (@state = 'unresolved' AND state IN ('open', 'write_off_requested')))
-    AND (@kind IS NULL OR kind = @kind) AND (@day IS NULL OR day = @day) AND (@from IS NULL OR day >= @from) AND (@to IS NULL OR day <= @to)`;
-  const params = { state: f.state ?? null, kind: f.kind ?? null, day: f.day ?? null, from: f.from ?? null, to: f.to ?? null };
+    AND (@kind IS NULL OR kind = @kind) AND (@channel IS NULL OR channel = @channel)
+    AND (@day IS NULL OR day = @day) AND (@from IS NULL OR day >= @from) AND (@to IS NULL OR day <= @to)`;
+  const params = { state: f.state ?? null, kind: f.kind ?? null, channel: f.channel ?? null, day: f.day ?? null, from: f.from ?? null, to: f.to ?? null };
   const total = countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM recon_breaks ${where}`), params);
   const breaks = allRows<BreakRow>(app.sqlite.prepare(`SELECT ${COLUMNS} FROM recon_breaks ${where} ORDER BY day DESC, opened_at, id LIMIT @limit OFFSET @offset`), {
     ...params,

@@ -322,12 +322,13 @@ export const reconMethods = {
     }),
   }),
   'recon.breaks': method({
-    summary: 'Breaks (差错), by state (unresolved = open or awaiting write-off approval), kind and day range; paged.',
+    summary: 'Breaks (差错), by state (unresolved = open or awaiting write-off approval), kind, channel and day range; paged.',
     kind: 'query',
     roles: ALL_ROLES,
     input: z.strictObject({
       state: z.enum([...BREAK_STATES, 'unresolved']).optional(),
       kind: z.enum(BREAK_KINDS).optional(),
+      channel: z.string().trim().min(1).max(40).optional(),
       date: date.optional(),
       from: date.optional(),
       to: date.optional(),

@@ -418,3 +418,28 @@ describe('sign-off', () => {
     expect(await ok(t.app, t.finance2, 'recon.signOff', { date: DAY })).toMatchObject({ state: 'signed_off' });
   });
 });
+
+describe('the queue of breaks', () => {
+  it('is filtered by channel as well as state, kind and day, with the total of the filtered breaks, a page at a time', async () => {
+    t = await reconApp();
+    const wechat = [await paidOrder(t.app, 1000), await paidOrder(t.app, 2000)];
+    const alipay = await paidOrder(t.app, 3000, 'alipay');
+    dayAfter(t, 3);
+    runDay(t.app, DAY);
+    const list = (input: Record<string, unknown>) =>
+      ok<{ total: number; breaks: (BreakOut & { orderNumber: string | null })[] }>(t!.app, t!.finance, 'recon.breaks', input);
+    const ali = await list({ channel: 'alipay' });
+    expect(ali.total).toBe(1);
+    expect(ali.breaks.map((b) => [b.kind, b.orderNumber])).toEqual([['short', alipay.number]]);
+    const we = await list({ channel: 'wechat', kind: 'short', state: 'open', date: DAY });
+    expect(we.total).toBe(2);
+    expect(we.breaks.map((b) => b.orderNumber).sort()).toEqual(wechat.map((o) => o.number).sort());
+    const firstPage = await list({ channel: 'wechat', limit: 1 });
+    const secondPage = await list({ channel: 'wechat', limit: 1, offset: 1 });
+    expect([firstPage.total, secondPage.total]).toEqual([2, 2]);
+    expect(new Set([...firstPage.breaks, ...secondPage.breaks].map((b) => b.id)).size).toBe(2);
+    expect((await list({ channel: 'alipay', kind: 'long' })).total).toBe(0);
+    expect((await list({ channel: 'generic' })).breaks).toEqual([]);
+    expect((await list({})).total).toBe(3);
+  });
+});
