@@ -97,10 +97,18 @@ export function specOf(c: CampaignRow): CampaignSpec {
   return JSON.parse(c.spec) as CampaignSpec;
 }
 
-export function listCampaigns(app: Pick<App, 'sqlite'>, opts: { state?: CampaignState; limit?: number } = {}): CampaignRow[] {
+export function listCampaigns(app: Pick<App, 'sqlite'>, opts: { state?: CampaignState; limit?: number; offset?: number } = {}): CampaignRow[] {
   return app.sqlite
-    .prepare<unknown[], CampaignRow>(`SELECT ${COLUMNS} FROM comp_campaigns ${opts.state ? 'WHERE state = @state' : ''} ORDER BY created_at DESC, id DESC LIMIT @limit`)
-    .all({ state: opts.state, limit: opts.limit ?? 200 });
+    .prepare<unknown[], CampaignRow>(
+      `SELECT ${COLUMNS} FROM comp_campaigns ${opts.state ? 'WHERE state = @state' : ''} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`,
+    )
+    .all({ state: opts.state, limit: opts.limit ?? 200, offset: opts.offset ?? 0 });
+}
+
+/** How many campaigns listCampaigns pages through (in one state, or all). */
+export function countCampaigns(app: Pick<App, 'sqlite'>, state?: CampaignState): number {
+  const r = app.sqlite.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM comp_campaigns ${state ? 'WHERE state = @state' : ''}`).get({ state });
+  return r?.n ?? 0;
 }
 
 export function changed(app: App, campaignId: string, reason: string, driverIds: string[] = []): void {

@@ -32,6 +32,7 @@ export {
   runCampaign,
   getCampaign,
   listCampaigns,
+  countCampaigns,
   listItems,
   summaryOf,
   batchStamp,

@@ -13,6 +13,7 @@ import {
   dryRunCampaignOffThread,
   getCampaign,
   listCampaigns,
+  countCampaigns,
   listItems,
   runCampaign,
   specOf,
@@ -167,12 +168,19 @@ const page = { limit: z.number().int().min(0).max(1000).default(50), offset: z.n
 
 export const compensationMethods = {
   'compensation.list': method({
-    summary: 'Campaigns, newest first, optionally in one state (draft = waiting for a dry run and approval).',
+    summary: 'Campaigns, newest first, optionally in one state (draft = waiting for a dry run and approval); paged, with the total.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.strictObject({ state: z.enum(CAMPAIGN_STATES).optional(), limit: z.number().int().min(1).max(500).default(100) }),
-    output: z.array(campaignSchema),
-    handler: (ctx, input) => listCampaigns(ctx.app, input).map((c) => campaignOut(ctx, c)),
+    input: z.strictObject({
+      state: z.enum(CAMPAIGN_STATES).optional(),
+      limit: z.number().int().min(1).max(500).default(100),
+      offset: z.number().int().min(0).default(0),
+    }),
+    output: z.object({ total: z.number(), campaigns: z.array(campaignSchema) }),
+    handler: (ctx, input) => ({
+      total: countCampaigns(ctx.app, input.state),
+      campaigns: listCampaigns(ctx.app, input).map((c) => campaignOut(ctx, c)),
+    }),
   }),
   'compensation.get': method({
     summary: 'One campaign: its spec in words, latest dry run, approval and execution summary.',

@@ -3,7 +3,7 @@ import { ALL_ROLES, FINANCE, SUPERVISORS, method, type CallContext } from '../ke
 import { amount, amountSchema } from '../money';
 import { operatorRef } from '../operators';
 import { driverContacts } from '../ledger';
-import { sessionShape, toView } from '../sessions';
+import { reviewPage, reviewPageShape, sessionShape, toView } from '../sessions';
 import { addListing, getListing, liftListing, listBlacklist, type Listing } from './blacklist';
 import { chargerActions, chargerHealth, returnToService, type ChargerAction } from './chargers';
 import { evaluate } from './evaluate';
@@ -252,12 +252,15 @@ const chargerMethods = {
 
 const queueMethods = {
   'risk.reviews': method({
-    summary: 'Sessions held for review (large orders and the rest), oldest first.',
+    summary: 'Sessions held for review (large orders and the rest), oldest first; paged, with the total.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.strictObject({}),
-    output: z.array(sessionShape),
-    handler: (ctx) => reviews(ctx.app).map(toView),
+    input: z.strictObject(reviewPage),
+    output: reviewPageShape,
+    handler: (ctx, input) => {
+      const r = reviews(ctx.app, input);
+      return { total: r.total, sessions: r.sessions.map(toView) };
+    },
   }),
   'risk.approveReview': method({
     summary: 'Approve a held session (not one you started): it is settled.',

@@ -2,7 +2,7 @@ import type { AppContext } from '../kernel/context';
 import { DepotError } from '../kernel/errors';
 import { writeTx } from '../kernel/db/connection';
 import { createAdjustment, type AdjustmentRow } from '../refunds';
-import { approveReview, reviewQueue, type SessionRow } from '../sessions';
+import { approveReview, reviewQueuePage, type SessionRow } from '../sessions';
 
 /**
  * The review queue (大额订单审核): sessions held before settlement (above
@@ -17,8 +17,8 @@ import { approveReview, reviewQueue, type SessionRow } from '../sessions';
  *   it by default) and why.
  */
 
-export function reviews(app: AppContext): SessionRow[] {
-  return reviewQueue(app);
+export function reviews(app: AppContext, page: { limit: number; offset: number }): { total: number; sessions: SessionRow[] } {
+  return reviewQueuePage(app, page);
 }
 
 export function approve(app: AppContext, sessionId: string, input: { driverId?: string; note?: string }, by: { operatorId: string }): SessionRow {

@@ -25,7 +25,7 @@ export { startSession, stopSession, failStart, resolveDriver, startTimeoutWorker
 export { consumeInbox, sessionHooks, authorizeIdTag, energyReadings, type ConsumeResult, type ConsumeOptions } from './inbox';
 export { listParkedRecords, parkedSummary, attachRecord, discardRecord, inboxDoctorCheck, type ParkedRecord, type ParkedQuery } from './parked';
 export { parkedRecordMethods, type ParkedRecordView } from './parked-methods';
-export { settleSession, approveReview, reviewQueue, priceSession, BLOCKING_REVIEWS, type Pricing } from './settle';
+export { settleSession, approveReview, reviewQueue, reviewQueuePage, priceSession, BLOCKING_REVIEWS, type Pricing } from './settle';
 export {
   findSession,
   requireSession,
@@ -40,7 +40,7 @@ export {
   type ListQuery,
   type SessionCursor,
 } from './store';
-export { sessionMethods, sessionShape, sessionDetail, sessionDetailShape, sessionTransfers, toView, type SessionView } from './methods';
+export { sessionMethods, sessionShape, reviewPage, reviewPageShape, sessionDetail, sessionDetailShape, sessionTransfers, toView, type SessionView } from './methods';
 export { consumeInboxWorker, consumeInboxCron, detectStuckWorker, detectStuckCron } from './jobs';
 export {
   stuckSessions,

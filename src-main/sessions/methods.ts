@@ -6,7 +6,7 @@ import { findOperator } from '../operators';
 import { formatFen } from '../money';
 import { approveForceClose, latestForceClose, rejectForceClose, requestForceClose, resettlementOf, stuckInfo, stuckSessions, type ForceCloseRow } from './force-close';
 import { FORCE_CLOSE_STATES, SESSION_STATES } from './schema';
-import { approveReview, reviewQueue } from './settle';
+import { approveReview, reviewQueuePage } from './settle';
 import { startSession, stopSession } from './start';
 import { listNotifications, listSessions, requireSession, sessionNumbers, sessionSamples, sessionTimeline, type SessionRow } from './store';
 
@@ -182,6 +182,9 @@ const sessionNumberText = z
   .pipe(z.string().regex(/^CD\d{8,}$/, 'a session number is CD and 8 digits, e.g. CD00001234'));
 /** A row's place in the list (its sort key): where the next page starts. */
 const sessionCursor = z.strictObject({ createdAt: z.number().int(), id: z.string().min(1) });
+/** A page of the review queue (sessions.reviewQueue, risk.reviews): oldest first, with the total. */
+export const reviewPage = { limit: z.number().int().min(1).max(1000).default(100), offset: z.number().int().min(0).default(0) };
+export const reviewPageShape = z.object({ total: z.number(), sessions: z.array(sessionShape) });
 
 export const sessionMethods = {
   'sessions.start': method({
@@ -265,12 +268,16 @@ export const sessionMethods = {
     },
   }),
   'sessions.reviewQueue': method({
-    summary: 'Sessions waiting for a supervisor: large amounts (not charged yet), late starts, unknown id tags, unpriceable readings.',
+    summary:
+      'Sessions waiting for a supervisor: large amounts (not charged yet), late starts, unknown id tags, unpriceable readings; oldest first, paged, with the total.',
     kind: 'query',
     roles: ALL_ROLES,
-    input: z.strictObject({}),
-    output: z.array(sessionShape),
-    handler: ({ app }) => reviewQueue(app).map(toView),
+    input: z.strictObject(reviewPage),
+    output: reviewPageShape,
+    handler: ({ app }, input) => {
+      const r = reviewQueuePage(app, input);
+      return { total: r.total, sessions: r.sessions.map(toView) };
+    },
   }),
   'sessions.stuck': method({
     summary:

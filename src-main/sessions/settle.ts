@@ -167,6 +167,18 @@ export function reviewQueue(app: AppContext): SessionRow[] {
 }
 
 /**
+ * One page of the review queue, oldest first, with how many wait in all: a queue nobody works
+ * grows without bound, and the screens page it rather than load it whole.
+ */
+export function reviewQueuePage(app: AppContext, page: { limit: number; offset: number }): { total: number; sessions: SessionRow[] } {
+  const total = app.sqlite.prepare<unknown[], { n: number }>("SELECT count(*) AS n FROM charging_sessions WHERE review_state = 'pending'").get()?.n ?? 0;
+  const rows = app.sqlite
+    .prepare<unknown[], { id: string }>("SELECT id FROM charging_sessions WHERE review_state = 'pending' ORDER BY updated_at, id LIMIT @limit OFFSET @offset")
+    .all(page);
+  return { total, sessions: rows.map((r) => requireSession(app, r.id)) };
+}
+
+/**
  * A supervisor approves a session in the review queue: a finished one is then settled (for a
  * session without a driver, `driverId` names who pays); a flagged one that was already charged
  * (late start) is marked reviewed.

@@ -6,6 +6,7 @@ import type { OperatorIdentity } from '../../src-main/kernel/method';
 import {
   approveCampaign,
   beginExecution,
+  cancelCampaign,
   compensationDoctorCheck,
   createCampaign,
   dryRunCampaign,
@@ -277,6 +278,29 @@ describe('campaign rules and targets', () => {
     expect(bad(burstSpec({ target: 'points', rule: { kind: 'fixed', amount: '1.5' } }))).toMatch(/rule\.amount: points are a whole number/);
     expect(bad({ criteria: {} })).toMatch(/name: /);
     expect(app.sqlite.prepare('SELECT count(*) AS n FROM comp_campaigns').get()).toEqual({ n: 0 });
+  });
+});
+
+describe('the list of campaigns', () => {
+  type Page = { total: number; campaigns: { id: string; name: string; state: string }[] };
+
+  it('pages newest first with the total, in one state or all, each campaign on exactly one page', async () => {
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      made.push(createCampaign(app, burstSpec({ name: `morning ${i}` }), as(creator)).id);
+      clock.advance(60_000);
+    }
+    cancelCampaign(app, made[1], 'duplicate of morning 0', as(approver));
+    const list = (input: Record<string, unknown>) => ok<Page>(app, creator, 'compensation.list', input);
+    const first = await list({ limit: 2 });
+    const second = await list({ limit: 2, offset: 2 });
+    const last = await list({ limit: 2, offset: 4 });
+    expect([first.total, second.total, last.total]).toEqual([5, 5, 5]);
+    expect([...first.campaigns, ...second.campaigns, ...last.campaigns].map((c) => c.name)).toEqual(['morning 4', 'morning 3', 'morning 2', 'morning 1', 'morning 0']);
+    const drafts = await list({ state: 'draft', limit: 3, offset: 3 });
+    expect(drafts).toMatchObject({ total: 4, campaigns: [{ name: 'morning 0', state: 'draft' }] });
+    expect(await list({ state: 'cancelled' })).toMatchObject({ total: 1, campaigns: [{ id: made[1] }] });
+    expect((await list({ offset: 10 })).campaigns).toEqual([]);
   });
 });
 

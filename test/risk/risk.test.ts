@@ -236,8 +236,9 @@ describe('the review queue', () => {
       return s.id;
     };
     const a = await run(1);
-    const queue = await ok<SessionView[]>(app, supervisor, 'risk.reviews', {});
-    expect(queue.map((s) => [s.id, s.reviewReason])).toEqual([[a, 'large_amount']]);
+    const queue = await ok<{ total: number; sessions: SessionView[] }>(app, supervisor, 'risk.reviews', {});
+    expect(queue.total).toBe(1);
+    expect(queue.sessions.map((s) => [s.id, s.reviewReason])).toEqual([[a, 'large_amount']]);
     const self = await call(app, supervisor, 'risk.approveReview', { sessionId: a });
     expect(self.ok || self.error.code).toBe('forbidden');
     expect((await ok<SessionView>(app, other, 'risk.approveReview', { sessionId: a })).state).toBe('PAID');
@@ -249,6 +250,29 @@ describe('the review queue', () => {
     expect(adj).toMatchObject({ state: 'pending', amount: { fen: 1000 } });
     expect(adj.reason).toContain('表计异常');
     expectLedgerValid(app);
+  });
+
+  test('the queue is paged oldest first with the total, on both doors (sessions.reviewQueue and risk.reviews)', async () => {
+    const depot = await startSessionDepot({ overrides: { sessions: { reviewAboveFen: 1000 } } });
+    const { app, supervisor } = depot;
+    const cp = await depot.charger('CP-P', { connectors: 3 });
+    const driver = depot.driver({ topUpYuan: 500 });
+    const held: string[] = [];
+    for (const connectorId of [1, 2, 3]) {
+      const s = await ok<SessionView>(app, supervisor, 'sessions.start', { chargerId: 'CP-P', connectorId, driver: driver.id, prepay: '100.00' });
+      const tx = await cp.startTransaction(connectorId, s.idTag, 0, at('10:00'));
+      await cp.stopTransaction(tx, 20_000, at('11:00'));
+      await depot.settle();
+      held.push(s.id);
+      depot.clock.advance(60_000);
+    }
+    type Page = { total: number; sessions: SessionView[] };
+    for (const method of ['sessions.reviewQueue', 'risk.reviews']) {
+      const first = await ok<Page>(app, supervisor, method, { limit: 2 });
+      const rest = await ok<Page>(app, supervisor, method, { limit: 2, offset: 2 });
+      expect([first.total, rest.total]).toEqual([3, 3]);
+      expect([...first.sessions, ...rest.sessions].map((s) => s.id)).toEqual(held);
+    }
   });
 
   test('a review waiting longer than the rule allows raises an alert', async () => {

@@ -113,7 +113,7 @@ describe.each(brokerCases('test/sessions/lifecycle.test.ts (its Mosquitto cases)
     expect(wallet(app, driver.id)).toEqual({ balance: 10_000 - 285, held: 0, available: 10_000 - 285 });
     expect(revenue(app)).toEqual({ electricity: 125, service: 160 });
     // Still in the queue for a supervisor to look at; approving only acknowledges it.
-    const queue = await ok<SessionView[]>(app, depot.operator, 'sessions.reviewQueue');
+    const { sessions: queue } = await ok<{ total: number; sessions: SessionView[] }>(app, depot.operator, 'sessions.reviewQueue');
     expect(queue.map((q) => q.id)).toEqual([s.id]);
     const approved = await ok<SessionView>(app, depot.supervisor, 'sessions.approveReview', { sessionId: s.id, note: 'car was charging' });
     expect(approved.state).toBe('PAID');

@@ -130,7 +130,7 @@ describe('settlement and the money it moves', () => {
     expect(held.reviewReason).toBe('large_amount');
     expect(held.amountFen).toBe(21_381);
     expect(wallet(app, driver.id)).toEqual({ balance: 50_000, held: 30_000, available: 20_000 });
-    expect((await ok<SessionView[]>(app, depot.operator, 'sessions.reviewQueue')).map((x) => x.id)).toEqual([s.id]);
+    expect((await ok<{ sessions: SessionView[] }>(app, depot.operator, 'sessions.reviewQueue')).sessions.map((x) => x.id)).toEqual([s.id]);
 
     const forbidden = await call(app, depot.operator, 'sessions.approveReview', { sessionId: s.id });
     expect(forbidden.ok).toBe(false);
@@ -140,7 +140,7 @@ describe('settlement and the money it moves', () => {
     expect(approved.state).toBe('PAID');
     expect(approved.paidHoldFen).toBe(21_381);
     expect(wallet(app, driver.id)).toEqual({ balance: 50_000 - 21_381, held: 0, available: 50_000 - 21_381 });
-    expect(await ok<SessionView[]>(app, depot.operator, 'sessions.reviewQueue')).toEqual([]);
+    expect(await ok(app, depot.operator, 'sessions.reviewQueue')).toEqual({ total: 0, sessions: [] });
     // Approving twice is refused; nothing moves.
     const again = await call(app, depot.supervisor, 'sessions.approveReview', { sessionId: s.id });
     expect(again.ok).toBe(false);

@@ -199,10 +199,10 @@ export const campaignCommands: Command[] = [
       const state = optionalOption(cx, 'state');
       const states = ['draft', 'approved', 'executing', 'completed', 'cancelled'];
       if (state !== undefined && !states.includes(state)) throw new UsageError(`--state must be one of ${states.join(', ')}, got "${state}"`, { field: '--state' });
-      const list = await cx.call<Campaign[]>('compensation.list', { state });
+      const { total, campaigns: list } = await cx.call<{ total: number; campaigns: Campaign[] }>('compensation.list', { state, limit: 500 });
       cx.print(list, () =>
         [
-          `${list.length} campaign(s)`,
+          `${total} campaign(s)${total > list.length ? `, the newest ${list.length} shown` : ''}`,
           ...list.map(
             (c) =>
               `${c.id}  ${c.state.padEnd(9)} ${c.target.padEnd(6)} ${(c.dryRun ? `${c.dryRun.drivers} drivers ${c.dryRun.total.text}` : 'no dry run').padEnd(28)} ${c.name}`,

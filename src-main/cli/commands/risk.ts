@@ -20,7 +20,7 @@ type RuleVersion = MethodOutput<'risk.ruleHistory'>[number];
 type Listing = MethodOutput<'risk.listing'>;
 type Health = MethodOutput<'risk.chargerHealth'>[number];
 type Action = MethodOutput<'risk.returnToService'>;
-type Review = MethodOutput<'risk.reviews'>[number];
+type Review = MethodOutput<'risk.reviews'>['sessions'][number];
 type WriteOff = MethodOutput<'risk.debtWriteOff'>;
 type DriverRef = { id: string; name: string; phone: string };
 
@@ -317,8 +317,13 @@ const reviewCommands: Command[] = [
     summary: 'Sessions held for review (大额订单 and the rest), oldest first.',
     usage: 'depotdesk risk reviews --as OPERATOR [--json]',
     async run(cx) {
-      const list = await cx.call<Review[]>('risk.reviews', {});
-      cx.print(list, () => [`${list.length} session(s) waiting for review`, ...list.map((s) => reviewLine(s, depotClock(cx).at))].join('\n'));
+      const { total, sessions: list } = await cx.call<{ total: number; sessions: Review[] }>('risk.reviews', { limit: 1000 });
+      cx.print(list, () =>
+        [
+          `${total} session(s) waiting for review${total > list.length ? `, the oldest ${list.length} shown` : ''}`,
+          ...list.map((s) => reviewLine(s, depotClock(cx).at)),
+        ].join('\n'),
+      );
     },
   },
   {

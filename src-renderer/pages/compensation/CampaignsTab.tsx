@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Badge, Button, Flex, Segmented, Space } from 'antd';
+import { Badge, Button, Flex, Form, Segmented, Space } from 'antd';
 import { api, useDepotEvents } from '../../api';
 import { useI18n } from '../../i18n';
 import { useHashParam } from '../../lib/route';
@@ -9,7 +9,8 @@ import ApprovalsInbox from './ApprovalsInbox';
 import CampaignDetail from './CampaignDetail';
 import CampaignWizard from './CampaignWizard';
 import { CampaignTable } from './CampaignTable';
-import { STATES, stateLabel, type CampaignState } from './campaignModel';
+import { STATES, stateLabel, type Campaign, type CampaignState } from './campaignModel';
+import { useList } from '../../components/DataTable';
 
 /**
  * Batch compensation campaigns (批量补偿): the list, the approvals inbox, the wizard and one
@@ -24,7 +25,7 @@ export default function CampaignsTab() {
   const [version, setVersion] = useState(0);
   useDepotEvents(['compensation.changed'], () => setVersion((v) => v + 1));
   const drafts = useQuery(() => api.compensation.list({ state: 'draft', limit: 500 }), [version]);
-  const awaiting = (drafts.data ?? []).filter((c) => c.dryRun !== null);
+  const awaiting = (drafts.data?.campaigns ?? []).filter((c) => c.dryRun !== null);
   const mine = awaiting.filter((c) => c.createdBy.id !== session.operator.id);
   const supervisor = session.can(SUPERVISORS);
 
@@ -56,7 +57,7 @@ export default function CampaignsTab() {
         </Button>
       </Flex>
       {list === 'inbox' ? (
-        <ApprovalsInbox drafts={drafts.data ?? []} loading={drafts.loading} onOpen={setOpen} />
+        <ApprovalsInbox drafts={drafts.data?.campaigns} onOpen={setOpen} />
       ) : (
         <CampaignList version={version} draftCount={awaiting.length} onOpen={setOpen} />
       )}
@@ -64,33 +65,47 @@ export default function CampaignsTab() {
   );
 }
 
+type Filters = { state: CampaignState | 'all' };
+
 function CampaignList({ version, draftCount, onOpen }: { version: number; draftCount: number; onOpen: (id: string) => void }) {
   const { t } = useI18n();
-  const [state, setState] = useState<CampaignState | 'all'>('all');
-  const list = useQuery(() => api.compensation.list({ state: state === 'all' ? undefined : state, limit: 200 }), [state, version]);
+  const list = useList<Filters, Campaign>(
+    {
+      id: 'compensation.campaigns',
+      defaults: { state: 'all' },
+      load: ({ filters, limit, offset }) =>
+        api.compensation.list({ state: filters.state === 'all' ? undefined : filters.state, limit, offset }).then((r) => ({ rows: r.campaigns, total: r.total })),
+    },
+    [version],
+  );
   return (
-    <Flex vertical gap="small">
-      <Segmented<CampaignState | 'all'>
-        value={state}
-        onChange={setState}
-        data-testid="comp-state-filter"
-        options={[
-          { value: 'all', label: t('comp.list.allStates') },
-          ...STATES.map((s) => ({
-            value: s,
-            label:
-              s === 'draft' ? (
-                <Space size={6}>
-                  {t(stateLabel(s))}
-                  {draftCount > 0 && <Badge count={draftCount} size="small" data-testid="comp-draft-count" />}
-                </Space>
-              ) : (
-                t(stateLabel(s))
-              ),
-          })),
-        ]}
-      />
-      <CampaignTable rows={list.data ?? []} loading={list.loading} onOpen={onOpen} testId="comp-list" />
-    </Flex>
+    <CampaignTable<Filters>
+      list={list}
+      onOpen={onOpen}
+      testId="comp-list"
+      empty={{ none: t('list.empty.campaigns'), filtered: t('list.empty.campaigns.filtered') }}
+      filters={
+        <Form.Item name="state">
+          <Segmented<CampaignState | 'all'>
+            data-testid="comp-state-filter"
+            options={[
+              { value: 'all', label: t('comp.list.allStates') },
+              ...STATES.map((s) => ({
+                value: s,
+                label:
+                  s === 'draft' ? (
+                    <Space size={6}>
+                      {t(stateLabel(s))}
+                      {draftCount > 0 && <Badge count={draftCount} size="small" data-testid="comp-draft-count" />}
+                    </Space>
+                  ) : (
+                    t(stateLabel(s))
+                  ),
+              })),
+            ]}
+          />
+        </Form.Item>
+      }
+    />
   );
 }

@@ -1,7 +1,7 @@
 import type { MethodInput, MethodOutput } from '../../../src-main/contract/types';
 import type { I18nKey } from '../../i18n';
 import { formatFen } from '../../lib/format';
-import { toneColors } from '../../components/tones';
+import { toneColors, type Tone } from '../../components/tones';
 
 /**
  * Types, labels and small helpers shared by the Campaigns tab's parts (list, wizard, detail,
@@ -19,13 +19,14 @@ export type PreviewSpec = MethodInput<'compensation.preview'>['spec'];
 export type Quantity = { value: number; text: string };
 
 export const STATES: readonly CampaignState[] = ['draft', 'approved', 'executing', 'completed', 'cancelled'];
-export const STATE_COLOR: Record<CampaignState, string> = toneColors<CampaignState>({
+export const STATE_TONE: Record<CampaignState, Tone> = {
   draft: 'warning',
   approved: 'processing',
   executing: 'processing',
   completed: 'success',
   cancelled: 'default',
-});
+};
+export const STATE_COLOR: Record<CampaignState, string> = toneColors<CampaignState>(STATE_TONE);
 export const ITEM_STATES: readonly ItemState[] = ['pending', 'credited', 'already', 'failed'];
 export const ITEM_COLOR: Record<ItemState, string> = toneColors<ItemState>({ pending: 'processing', credited: 'success', already: 'success', failed: 'error' });
 

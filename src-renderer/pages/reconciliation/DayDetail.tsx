@@ -67,7 +67,7 @@ export function DayDetailCard({
           <PendingTable pending={d.day.pending} count={d.day.pendingCount} windowDays={d.day.windowDays} />
           <section>
             <Typography.Title level={5}>{t('recon.day.breaks', { count: d.breaks.length })}</Typography.Title>
-            <BreaksTable rows={d.breaks} onOpen={onOpenBreak} compact testId="recon-day-breaks" />
+            <BreaksTable rows={d.breaks} onOpen={onOpenBreak} testId="recon-day-breaks" />
           </section>
           <EnergyTable energy={d.energy} />
         </Flex>

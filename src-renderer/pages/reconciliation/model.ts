@@ -1,7 +1,7 @@
 import type { MethodOutput } from '../../../src-main/contract/types';
 import type { I18nKey } from '../../i18n';
 import type { Role } from '../../session';
-import { toneColors } from '../../components/tones';
+import { toneColors, type Tone } from '../../components/tones';
 
 /**
  * The 对账 page's shapes and rules, kept apart from the screens: day states for the calendar, the
@@ -55,12 +55,13 @@ export const KIND_COLOR: Record<BreakKind, string> = {
   duplicate: 'magenta',
 };
 
-export const BREAK_STATE_COLOR: Record<BreakState, string> = toneColors<BreakState>({
+export const BREAK_STATE_TONE: Record<BreakState, Tone> = {
   open: 'error',
   write_off_requested: 'warning',
   resolved: 'success',
   written_off: 'default',
-});
+};
+export const BREAK_STATE_COLOR: Record<BreakState, string> = toneColors<BreakState>(BREAK_STATE_TONE);
 
 export const channelKey = (c: string) => (c === 'wechat' || c === 'alipay' ? (`payments.channel.${c}` as I18nKey) : ('recon.channel.generic' as I18nKey));
 export const dayStateKey = (s: CellState) => `recon.dayState.${s}` as I18nKey;

@@ -1,6 +1,5 @@
 import { useState } from 'react';
-import { App, Alert, Badge, Button, Flex, Input, Modal, Table, Tag, Tooltip, Typography } from 'antd';
-import type { TableColumnsType } from 'antd';
+import { App, Alert, Button, Flex, Input, Modal, Tooltip, Typography } from 'antd';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
 import { useModalSubmit } from '../../lib/useModalSubmit';
@@ -8,7 +7,9 @@ import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { SUPERVISORS, useSession } from '../../session';
 import { ruleName, type ChargerAction, type Health, type Rule } from './model';
-import { TONE_COLOR } from '../../components/StateTag';
+import { DataTable, useList, type DataColumn } from '../../components/DataTable';
+import { pageOf } from '../../components/listController';
+import { StateTag } from '../../components/StateTag';
 
 /**
  * Device health (设备健康): every charger's faults, offline episodes, failed starts and metering
@@ -19,25 +20,28 @@ export default function HealthTab({ version }: { version: number }) {
   const { t } = useI18n();
   const [mine, setMine] = useState(0);
   const [returning, setReturning] = useState<Health | null>(null);
-  const health = useQuery(() => api.risk.chargerHealth({}), [version, mine]);
+  // A configuration-sized list the core returns whole (one row a charger): paged here, 100 a page.
+  const list = useList<object, Health>({ id: 'risk.health', defaults: {}, pageSize: 100, load: async (q) => pageOf(await api.risk.chargerHealth({}), q) }, [
+    version,
+    mine,
+  ]);
   const rules = useQuery(() => api.risk.rules({}), [version]);
   const columns = useColumns(rules.data ?? [], setReturning);
   return (
     <Flex vertical gap="middle" data-testid="risk-health-tab">
       <Typography.Text type="secondary">{t('risk.health.hint')}</Typography.Text>
-      <Table<Health>
+      <DataTable<object, Health>
+        list={list}
         rowKey="chargerId"
-        size="small"
-        data-testid="health-table"
-        loading={health.loading && !health.data}
-        dataSource={health.data ?? []}
-        pagination={false}
-        locale={{ emptyText: t('risk.health.empty') }}
-        expandable={{
-          rowExpandable: (h) => h.openAction !== null,
-          expandedRowRender: (h) => (h.openAction ? <Evidence action={h.openAction} /> : null),
-        }}
+        testId="health-table"
         columns={columns}
+        empty={{ none: t('list.empty.health'), filtered: t('list.empty.health') }}
+        table={{
+          expandable: {
+            rowExpandable: (h) => h.openAction !== null,
+            expandedRowRender: (h) => (h.openAction ? <Evidence action={h.openAction} /> : null),
+          },
+        }}
       />
       <ReturnModal health={returning} onClose={() => setReturning(null)} onDone={() => setMine((v) => v + 1)} />
     </Flex>
@@ -50,7 +54,7 @@ function Count({ n, rule }: { n: number; rule: Rule | undefined }) {
   return <Typography.Text type={n >= threshold ? 'danger' : n > 0 ? 'warning' : 'secondary'}>{n}</Typography.Text>;
 }
 
-function useColumns(rules: Rule[], onReturn: (h: Health) => void): TableColumnsType<Health> {
+function useColumns(rules: Rule[], onReturn: (h: Health) => void): DataColumn<Health>[] {
   const { t, maybe } = useI18n();
   const { can } = useSession();
   const rule = (code: string) => rules.find((r) => r.code === code);
@@ -60,6 +64,7 @@ function useColumns(rules: Rule[], onReturn: (h: Health) => void): TableColumnsT
     return key === 'windowHours' ? t('risk.health.inHours', { n: String(r.params.windowHours) }) : t('risk.health.inDays', { n: String(r.params.windowDays) });
   };
   const countCol = (title: string, code: string, key: 'windowHours' | 'windowDays', field: 'faults' | 'offline' | 'failedStarts' | 'meteringAnomalies') => ({
+    key: field,
     title: (
       <Tooltip title={ruleName(maybe, code)}>
         {title}
@@ -73,6 +78,7 @@ function useColumns(rules: Rule[], onReturn: (h: Health) => void): TableColumnsT
   });
   return [
     {
+      key: 'charger',
       title: t('risk.health.col.charger'),
       render: (_, h) => (
         <Flex vertical>
@@ -82,17 +88,18 @@ function useColumns(rules: Rule[], onReturn: (h: Health) => void): TableColumnsT
       ),
     },
     {
+      key: 'online',
       title: t('risk.health.col.online'),
-      render: (_, h) => <Badge status={h.online ? 'success' : 'default'} text={t(h.online ? 'risk.health.online' : 'risk.health.offline')} />,
+      render: (_, h) => <StateTag tone={h.online ? 'success' : 'error'}>{t(h.online ? 'risk.health.online' : 'risk.health.offline')}</StateTag>,
     },
     countCol(t('risk.health.col.faults'), 'charger.faults', 'windowHours', 'faults'),
     countCol(t('risk.health.col.offline'), 'charger.offline_episodes', 'windowHours', 'offline'),
     countCol(t('risk.health.col.failedStarts'), 'charger.failed_starts', 'windowHours', 'failedStarts'),
     countCol(t('risk.health.col.metering'), 'charger.metering_anomalies', 'windowDays', 'meteringAnomalies'),
-    { title: t('risk.health.col.state'), render: (_, h) => <MaintenanceState health={h} /> },
+    { key: 'state', title: t('risk.health.col.state'), render: (_, h) => <MaintenanceState health={h} /> },
     {
-      title: t('common.actions'),
       key: 'actions',
+      title: t('common.actions'),
       render: (_, h) =>
         h.openAction && can(SUPERVISORS) ? (
           <Button size="small" type="primary" onClick={() => onReturn(h)} data-testid={`health-return-${h.chargerId}`}>
@@ -110,7 +117,7 @@ function MaintenanceState({ health: h }: { health: Health }) {
     return (
       <Flex vertical gap={2} data-testid={`health-state-${h.chargerId}`}>
         <span>
-          <Tag color={TONE_COLOR.warning}>{t('risk.health.byRule')}</Tag>
+          <StateTag tone="warning">{t('risk.health.byRule')}</StateTag>
           {t('risk.health.ruleVersion', { rule: ruleName(maybe, a.ruleCode), version: a.ruleVersion })}
         </span>
         <Typography.Text type="secondary" style={{ fontSize: 12 }}>
@@ -122,16 +129,16 @@ function MaintenanceState({ health: h }: { health: Health }) {
   if (h.maintenance) {
     return (
       <Tooltip title={h.maintenanceReason ?? undefined}>
-        <Tag color="default" data-testid={`health-state-${h.chargerId}`}>
+        <StateTag tone="warning" testId={`health-state-${h.chargerId}`}>
           {t('risk.health.byHand')}
-        </Tag>
+        </StateTag>
       </Tooltip>
     );
   }
   return (
-    <Tag color="green" data-testid={`health-state-${h.chargerId}`}>
+    <StateTag tone="success" testId={`health-state-${h.chargerId}`}>
       {t('risk.health.inService')}
-    </Tag>
+    </StateTag>
   );
 }
 

@@ -1,6 +1,5 @@
 import { useEffect, useState } from 'react';
-import { App, Alert, Button, Flex, Form, Input, Modal, Space, Table, Tag, Tooltip, Typography } from 'antd';
-import type { TableColumnsType } from 'antd';
+import { App, Alert, Button, Flex, Form, Input, Modal, Space, Tag, Tooltip, Typography } from 'antd';
 import dayjs from 'dayjs';
 import relativeTime from 'dayjs/plugin/relativeTime';
 import { api } from '../../api';
@@ -13,7 +12,8 @@ import { SUPERVISORS, useSession } from '../../session';
 import { DriverSelect } from '../sessions/DriverSelect';
 import { SessionDrawer } from '../sessions/SessionDrawer';
 import { maskPhone, type ReviewSession } from './model';
-import { TONE_COLOR } from '../../components/StateTag';
+import { DataTable, useList, type DataColumn } from '../../components/DataTable';
+import { StateTag } from '../../components/StateTag';
 
 dayjs.extend(relativeTime);
 
@@ -25,26 +25,32 @@ type Deciding = { session: ReviewSession; action: 'approve' | 'reject' };
  * as metered all the same and a refund adjustment of the contested amount is opened, which another
  * supervisor decides on the Compensation page before any money goes back.
  */
-export default function ReviewsTab({ version, rows, loading }: { version: number; rows: ReviewSession[] | undefined; loading: boolean }) {
+export default function ReviewsTab({ version }: { version: number }) {
   const { t } = useI18n();
   const [openId, setOpenId] = useState<string | null>(null);
   const [deciding, setDeciding] = useState<Deciding | null>(null);
+  const [mine, setMine] = useState(0);
+  const list = useList<object, ReviewSession>(
+    {
+      id: 'risk.reviews',
+      defaults: {},
+      load: ({ limit, offset }) => api.risk.reviews({ limit, offset }).then((r) => ({ rows: r.sessions, total: r.total })),
+    },
+    [version, mine],
+  );
   const columns = useColumns(setDeciding);
   return (
     <Flex vertical gap="middle" data-testid="risk-reviews-tab">
       <Typography.Text type="secondary">{t('risk.rv.hint')}</Typography.Text>
-      <Table<ReviewSession>
+      <DataTable<object, ReviewSession>
+        list={list}
         rowKey="id"
-        size="small"
-        data-testid="rv-table"
-        loading={loading}
-        dataSource={rows ?? []}
-        pagination={false}
-        locale={{ emptyText: t('risk.rv.empty') }}
-        onRow={(s) => ({ onClick: () => setOpenId(s.id), style: { cursor: 'pointer' } })}
+        testId="rv-table"
         columns={columns}
+        empty={{ none: t('list.empty.reviews'), filtered: t('list.empty.reviews') }}
+        table={{ onRow: (s) => ({ onClick: () => setOpenId(s.id), style: { cursor: 'pointer' } }) }}
       />
-      <DecideModal deciding={deciding} onClose={() => setDeciding(null)} />
+      <DecideModal deciding={deciding} onClose={() => setDeciding(null)} onDone={() => setMine((v) => v + 1)} />
       <SessionDrawer id={openId} version={version} onClose={() => setOpenId(null)} onChanged={() => undefined} />
     </Flex>
   );
@@ -78,11 +84,12 @@ function DriverLabel({ id }: { id: string }) {
 
 const amountText = (s: ReviewSession) => (s.amountFen === null ? '—' : displayFen(s.amountFen));
 
-function useColumns(onDecide: (d: Deciding) => void): TableColumnsType<ReviewSession> {
+function useColumns(onDecide: (d: Deciding) => void): DataColumn<ReviewSession>[] {
   const { t, maybe } = useI18n();
   const session = useSession();
   return [
     {
+      key: 'session',
       title: t('risk.rv.col.session'),
       render: (_, s) => (
         <Flex vertical>
@@ -97,15 +104,18 @@ function useColumns(onDecide: (d: Deciding) => void): TableColumnsType<ReviewSes
       ),
     },
     {
+      key: 'driver',
       title: t('risk.rv.col.driver'),
       render: (_, s) => (s.driverId ? <DriverLabel id={s.driverId} /> : <Typography.Text type="warning">{t('risk.rv.unknownCard', { tag: s.idTag })}</Typography.Text>),
     },
-    { title: t('risk.rv.col.amount'), align: 'right', render: (_, s) => <Typography.Text strong>{amountText(s)}</Typography.Text> },
+    { key: 'amount', title: t('risk.rv.col.amount'), align: 'right', render: (_, s) => <Typography.Text strong>{amountText(s)}</Typography.Text> },
     {
+      key: 'reason',
       title: t('risk.rv.col.reason'),
-      render: (_, s) => <Tag color={TONE_COLOR.warning}>{s.reviewReason ? (maybe(`sessions.reviewReason.${s.reviewReason}`) ?? s.reviewReason) : '—'}</Tag>,
+      render: (_, s) => <StateTag tone="warning">{s.reviewReason ? (maybe(`sessions.reviewReason.${s.reviewReason}`) ?? s.reviewReason) : '—'}</StateTag>,
     },
     {
+      key: 'waiting',
       title: t('risk.rv.col.waiting'),
       render: (_, s) => (
         <Flex vertical>
@@ -117,8 +127,8 @@ function useColumns(onDecide: (d: Deciding) => void): TableColumnsType<ReviewSes
       ),
     },
     {
-      title: t('common.actions'),
       key: 'actions',
+      title: t('common.actions'),
       render: (_, s) => {
         if (!session.can(SUPERVISORS)) return null;
         const own = s.createdBy === session.operator.id;
@@ -151,7 +161,7 @@ export function yuanToFen(text: string): number {
   return Number(whole) * 100 + Number(frac.padEnd(2, '0'));
 }
 
-function DecideModal({ deciding, onClose }: { deciding: Deciding | null; onClose(): void }) {
+function DecideModal({ deciding, onClose, onDone }: { deciding: Deciding | null; onClose(): void; onDone(): void }) {
   const { t } = useI18n();
   const { message } = App.useApp();
   const [form] = Form.useForm<DecideValues>();
@@ -174,6 +184,7 @@ function DecideModal({ deciding, onClose }: { deciding: Deciding | null; onClose
     onDone: (adjustmentId) => {
       void message.success(adjustmentId ? t('risk.rv.rejectedWithAdjustment') : t(reject ? 'risk.rv.rejected' : 'risk.rv.approved'));
       onClose();
+      onDone();
     },
   });
   if (!s) return null;

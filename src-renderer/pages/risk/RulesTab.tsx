@@ -1,12 +1,14 @@
 import { useState } from 'react';
 import { App, Alert, Button, Descriptions, Drawer, Flex, Input, InputNumber, Modal, Space, Switch, Table, Tag, Typography } from 'antd';
-import type { TableColumnsType } from 'antd';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
 import { formatTime } from '../../lib/time';
 import { useModalSubmit } from '../../lib/useModalSubmit';
 import { useQuery } from '../../lib/useQuery';
 import { SUPERVISORS, useSession } from '../../session';
+import { DataTable, useList, type DataColumn } from '../../components/DataTable';
+import { pageOf } from '../../components/listController';
+import { StateTag } from '../../components/StateTag';
 import { paramLabel, paramsText, ruleDescription, ruleName, type Rule, type RuleVersion } from './model';
 
 /** A change being confirmed: the switch flipped, or the parameters edited. */
@@ -23,19 +25,18 @@ export default function RulesTab({ version }: { version: number }) {
   const [mine, setMine] = useState(0);
   const [change, setChange] = useState<Change | null>(null);
   const [historyOf, setHistoryOf] = useState<Rule | null>(null);
-  const rules = useQuery(() => api.risk.rules({}), [version, mine]);
+  // A short configuration list the core returns whole: the frame pages it like any other.
+  const list = useList<object, Rule>({ id: 'risk.rules', defaults: {}, load: async (q) => pageOf(await api.risk.rules({}), q) }, [version, mine]);
   const columns = useColumns(setChange, setHistoryOf);
   return (
     <Flex vertical gap="middle" data-testid="risk-rules-tab">
       <Typography.Text type="secondary">{t('risk.rules.hint')}</Typography.Text>
-      <Table<Rule>
+      <DataTable<object, Rule>
+        list={list}
         rowKey="code"
-        size="small"
-        data-testid="rules-table"
-        loading={rules.loading && !rules.data}
-        dataSource={rules.data ?? []}
-        pagination={false}
+        testId="rules-table"
         columns={columns}
+        empty={{ none: t('list.empty.rules'), filtered: t('list.empty.rules') }}
       />
       {change && <ChangeModal change={change} onClose={() => setChange(null)} onDone={() => setMine((v) => v + 1)} />}
       <HistoryDrawer rule={historyOf} version={version + mine} onClose={() => setHistoryOf(null)} />
@@ -43,12 +44,13 @@ export default function RulesTab({ version }: { version: number }) {
   );
 }
 
-function useColumns(onChange: (c: Change) => void, onHistory: (r: Rule) => void): TableColumnsType<Rule> {
+function useColumns(onChange: (c: Change) => void, onHistory: (r: Rule) => void): DataColumn<Rule>[] {
   const { t, maybe } = useI18n();
   const { can } = useSession();
   const supervisor = can(SUPERVISORS);
   return [
     {
+      key: 'rule',
       title: t('risk.rules.col.rule'),
       width: 220,
       render: (_, r) => (
@@ -60,16 +62,18 @@ function useColumns(onChange: (c: Change) => void, onHistory: (r: Rule) => void)
         </Flex>
       ),
     },
-    { title: t('risk.rules.col.decides'), render: (_, r) => ruleDescription(maybe, r) },
+    { key: 'decides', title: t('risk.rules.col.decides'), render: (_, r) => ruleDescription(maybe, r) },
     {
+      key: 'enabled',
       title: t('risk.rules.col.enabled'),
       width: 90,
       render: (_, r) => (
         <Switch checked={r.enabled} disabled={!supervisor} onChange={() => onChange({ rule: r, mode: 'toggle' })} data-testid={`rule-switch-${r.code}`} />
       ),
     },
-    { title: t('risk.rules.col.params'), render: (_, r) => paramsText(maybe, r.params) },
+    { key: 'params', title: t('risk.rules.col.params'), render: (_, r) => paramsText(maybe, r.params) },
     {
+      key: 'version',
       title: t('risk.rules.col.version'),
       width: 170,
       render: (_, r) => (
@@ -84,8 +88,8 @@ function useColumns(onChange: (c: Change) => void, onHistory: (r: Rule) => void)
       ),
     },
     {
-      title: t('common.actions'),
       key: 'actions',
+      title: t('common.actions'),
       width: 180,
       render: (_, r) => (
         <Space>
@@ -214,7 +218,7 @@ function HistoryDrawer({ rule, version, onClose }: { rule: Rule | null; version:
           { title: t('risk.rules.col.version'), render: (_, v) => <Tag color="blue">v{v.version}</Tag> },
           {
             title: t('risk.rules.col.enabled'),
-            render: (_, v) => <Tag color={v.enabled ? 'green' : 'default'}>{t(v.enabled ? 'risk.rules.on' : 'risk.rules.offShort')}</Tag>,
+            render: (_, v) => <StateTag tone={v.enabled ? 'success' : 'default'}>{t(v.enabled ? 'risk.rules.on' : 'risk.rules.offShort')}</StateTag>,
           },
           { title: t('risk.rules.col.params'), render: (_, v) => paramsText(maybe, v.params) },
           { title: t('risk.rules.col.changed'), render: (_, v) => `${v.changedBy?.name ?? '—'} · ${formatTime(v.changedAt, 'YYYY-MM-DD HH:mm')}` },

@@ -27,7 +27,8 @@ export default function RiskPage() {
   const [tab, setTab] = useHashParam('view', 'blacklist');
   useCrumb(maybe(`risk.tab.${tab}`) ?? null);
   const version = useRiskVersion();
-  const reviews = useQuery(() => api.risk.reviews({}), [version]);
+  // The tab's badge: how many wait (the tab pages the queue itself).
+  const reviews = useQuery(() => api.risk.reviews({ limit: 1 }), [version]);
   return (
     <div data-testid="risk-page">
       <Tabs
@@ -40,11 +41,11 @@ export default function RiskPage() {
           {
             key: 'reviews',
             label: (
-              <Badge count={reviews.data?.length ?? 0} size="small" offset={[8, 0]}>
+              <Badge count={reviews.data?.total ?? 0} size="small" offset={[8, 0]}>
                 {t('risk.tab.reviews')}
               </Badge>
             ),
-            children: <ReviewsTab version={version} rows={reviews.data} loading={reviews.loading && !reviews.data} />,
+            children: <ReviewsTab version={version} />,
           },
           { key: 'writeoffs', label: t('risk.tab.writeoffs'), children: <WriteOffsTab version={version} /> },
           { key: 'rules', label: t('risk.tab.rules'), children: <RulesTab version={version} /> },

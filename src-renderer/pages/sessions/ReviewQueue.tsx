@@ -1,15 +1,16 @@
 import { useState } from 'react';
-import { App, Button, Form, Input, Modal, Table, Tag, Typography } from 'antd';
+import { App, Button, Form, Input, Modal, Typography } from 'antd';
 import { CheckOutlined } from '@ant-design/icons';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
 import { useModalSubmit } from '../../lib/useModalSubmit';
 import { formatFen } from '../../lib/format';
 import { formatTime } from '../../lib/time';
-import { useQuery } from '../../lib/useQuery';
 import { SUPERVISORS, useSession } from '../../session';
 import { DriverName, DriverSelect } from './DriverSelect';
-import { STATE_COLOR, stateLabel, type Session } from './model';
+import { STATE_TONE, stateLabel, type Session } from './model';
+import { DataTable, useList, type DataColumn } from '../../components/DataTable';
+import { StateTag } from '../../components/StateTag';
 
 /**
  * Approve a session waiting for a supervisor; a finished one is settled on approval. A session
@@ -65,46 +66,63 @@ export function ReviewButton({ session, onDone }: { session: Session; onDone(): 
   );
 }
 
-/** The review queue: large amounts not charged yet, late starts, unknown cards, readings that could not be priced. */
+/** The review queue: large amounts not charged yet, late starts, unknown cards, readings that could not be priced; oldest first. */
 export function ReviewQueue({ version, onOpen, onChanged }: { version: number; onOpen(id: string): void; onChanged(): void }) {
-  const { t, maybe } = useI18n();
-  const queue = useQuery(() => api.sessions.reviewQueue(), [version]);
+  const { t } = useI18n();
+  const list = useList<object, Session>(
+    {
+      id: 'sessions.reviewQueue',
+      defaults: {},
+      load: ({ limit, offset }) => api.sessions.reviewQueue({ limit, offset }).then((r) => ({ rows: r.sessions, total: r.total })),
+    },
+    [version],
+  );
   return (
-    <Table<Session>
+    <DataTable<object, Session>
+      list={list}
       rowKey="id"
-      size="small"
-      data-testid="review-queue"
-      loading={queue.loading && !queue.data}
-      dataSource={queue.data ?? []}
-      pagination={false}
-      locale={{ emptyText: t('sessions.reviewEmpty') }}
-      onRow={(s) => ({ onClick: () => onOpen(s.id), style: { cursor: 'pointer' } })}
-      columns={[
-        {
-          title: t('sessions.reviewReason'),
-          dataIndex: 'reviewReason',
-          render: (r: string | null) => <Tag color="orange">{r ? (maybe(`sessions.reviewReason.${r}`) ?? r) : '—'}</Tag>,
-        },
-        { title: t('sessions.col.state'), dataIndex: 'state', width: 100, render: (s: Session['state']) => <Tag color={STATE_COLOR[s]}>{t(stateLabel(s))}</Tag> },
-        { title: t('sessions.col.charger'), key: 'charger', render: (_: unknown, s) => `${s.chargerId} / ${s.connectorId}` },
-        {
-          title: t('sessions.col.driver'),
-          dataIndex: 'driverId',
-          render: (d: string | null, s) => (d ? <DriverName id={d} /> : <Typography.Text type="warning">{s.idTag}</Typography.Text>),
-        },
-        { title: t('sessions.col.amount'), dataIndex: 'amountFen', align: 'right', render: (f: number | null) => (f === null ? '—' : formatFen(f)) },
-        { title: t('sessions.col.created'), dataIndex: 'createdAt', width: 170, render: (at: number) => formatTime(at) },
-        {
-          title: t('common.actions'),
-          key: 'actions',
-          width: 120,
-          render: (_: unknown, s) => (
-            <span onClick={(e) => e.stopPropagation()}>
-              <ReviewButton session={s} onDone={onChanged} />
-            </span>
-          ),
-        },
-      ]}
+      testId="review-queue"
+      columns={useReviewColumns(onChanged)}
+      empty={{ none: t('list.empty.sessionReviews'), filtered: t('list.empty.sessionReviews') }}
+      table={{ onRow: (s) => ({ onClick: () => onOpen(s.id), style: { cursor: 'pointer' } }) }}
     />
   );
+}
+
+function useReviewColumns(onChanged: () => void): DataColumn<Session>[] {
+  const { t, maybe } = useI18n();
+  return [
+    {
+      key: 'reason',
+      title: t('sessions.reviewReason'),
+      dataIndex: 'reviewReason',
+      render: (r: string | null) => <StateTag tone="warning">{r ? (maybe(`sessions.reviewReason.${r}`) ?? r) : '—'}</StateTag>,
+    },
+    {
+      key: 'state',
+      title: t('sessions.col.state'),
+      dataIndex: 'state',
+      width: 100,
+      render: (s: Session['state']) => <StateTag tone={STATE_TONE[s]}>{t(stateLabel(s))}</StateTag>,
+    },
+    { key: 'charger', title: t('sessions.col.charger'), render: (_: unknown, s) => `${s.chargerId} / ${s.connectorId}` },
+    {
+      key: 'driver',
+      title: t('sessions.col.driver'),
+      dataIndex: 'driverId',
+      render: (d: string | null, s) => (d ? <DriverName id={d} /> : <Typography.Text type="warning">{s.idTag}</Typography.Text>),
+    },
+    { key: 'amount', title: t('sessions.col.amount'), dataIndex: 'amountFen', align: 'right', render: (f: number | null) => (f === null ? '—' : formatFen(f)) },
+    { key: 'created', title: t('sessions.col.created'), dataIndex: 'createdAt', width: 170, render: (at: number) => formatTime(at) },
+    {
+      key: 'actions',
+      title: t('common.actions'),
+      width: 120,
+      render: (_: unknown, s) => (
+        <span onClick={(e) => e.stopPropagation()}>
+          <ReviewButton session={s} onDone={onChanged} />
+        </span>
+      ),
+    },
+  ];
 }

@@ -45,7 +45,8 @@ export default function SessionsPage() {
   const [openId, setOpenId] = useState<string | null>(null);
   const [starting, setStarting] = useState<StartTarget | null>(null);
   const [version, setVersion] = useState(0);
-  const review = useQuery(() => api.sessions.reviewQueue(), [version]);
+  // The tab's badge: how many wait (the tab pages the queue itself).
+  const review = useQuery(() => api.sessions.reviewQueue({ limit: 1 }), [version]);
   const parked = useQuery(() => api.sessions.parkedRecords({ limit: 1 }), [version]);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const bump = () => setVersion((v) => v + 1);
@@ -75,7 +76,7 @@ export default function SessionsPage() {
           {
             key: 'review',
             label: (
-              <Badge count={review.data?.length ?? 0} size="small" offset={[8, 0]}>
+              <Badge count={review.data?.total ?? 0} size="small" offset={[8, 0]}>
                 {t('sessions.tab.review')}
               </Badge>
             ),

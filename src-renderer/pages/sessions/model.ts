@@ -1,6 +1,6 @@
 import type { MethodOutput } from '../../../src-main/contract/types';
 import type { I18nKey } from '../../i18n';
-import { toneColors } from '../../components/tones';
+import { toneColors, type Tone } from '../../components/tones';
 
 export type Session = MethodOutput<'sessions.list'>['items'][number];
 export type SessionState = Session['state'];
@@ -10,7 +10,7 @@ export const STATES: readonly SessionState[] = ['PLACED', 'STARTING', 'CHARGING'
 export const ACTIVE: ReadonlySet<SessionState> = new Set(['PLACED', 'STARTING', 'CHARGING']);
 
 /** The shared scheme (components/tones.ts): under way blue, paid green, owed or failed red, cancelled grey. */
-export const STATE_COLOR: Record<SessionState, string> = toneColors<SessionState>({
+export const STATE_TONE: Record<SessionState, Tone> = {
   PLACED: 'processing',
   STARTING: 'processing',
   CHARGING: 'processing',
@@ -20,7 +20,8 @@ export const STATE_COLOR: Record<SessionState, string> = toneColors<SessionState
   UNPAID: 'error',
   FAILED: 'error',
   CANCELLED: 'default',
-});
+};
+export const STATE_COLOR: Record<SessionState, string> = toneColors<SessionState>(STATE_TONE);
 
 export const stateLabel = (s: SessionState): I18nKey => `sessions.state.${s}`;
 
