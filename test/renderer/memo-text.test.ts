@@ -24,4 +24,11 @@ describe('a ledger memo on the statement', () => {
     expect(memoText('售后退款：多充退回', zh, session)).toBe('售后退款：多充退回');
     expect(memoText(null, zh, session)).toBe('');
   });
+
+  it("a payment order's fixed Chinese memo reads the same in Chinese and in English words on an English screen", () => {
+    const en = wordingFor('en-US');
+    expect(memoText('支付订单 DD202612020001', wordingFor('zh-CN'), session)).toBe('支付订单 DD202612020001');
+    expect(memoText('支付订单 DD202612020001', en, session)).toBe('Payment order DD202612020001');
+    expect(memoText('支付订单 DD202612020001 取消，退回用券', en, session)).toBe('Payment order DD202612020001 cancelled: coupon back');
+  });
 });
