@@ -328,6 +328,7 @@ function cases(
     ['orders', 'search: driver name', 'payments.listOrders', { search: ids.driverName, limit: 50 }],
     ['orders', 'search: phone', 'payments.listOrders', { search: ids.phone, limit: 50 }],
     ['orders', 'state + search', 'payments.listOrders', { state: 'PAID', search: ids.driverName, limit: 50 }],
+    ['orders', 'channel + search', 'payments.listOrders', { channel: 'wechat', search: ids.driverName, limit: 50 }],
     // The Ledger page asks a page of 50 (or 100, 200) lines, then the page before the first line shown.
     ['statement', 'newest 1,000 lines (the CLI)', 'ledger.statement', { driverId: ids.driverId }],
     ['statement', 'first page', 'ledger.statement', { driverId: ids.driverId, limit: 50 }],

@@ -201,7 +201,7 @@ export interface OrderCursor {
 /** After the cursor in the list's order (created_at DESC, id DESC: ids are unique, so the order is total). */
 const ORDER_AFTER = '(o.created_at < @afterAt OR (o.created_at = @afterAt AND o.id < @afterId))';
 
-/** The orders of the drivers a search found: the driver index (driver_id, created_at, id, state). */
+/** The orders of the drivers a search found: the driver index (driver_id, created_at, id, state, channel). */
 const BY_DRIVERS = 'o.driver_id IN (SELECT value FROM json_each(@drivers))';
 /** Text that can begin an order number (DD + digits); any other text ("张", "WX") can only find drivers. */
 const NUMBER_PREFIX = /^D(D\d*)?$/;
@@ -210,8 +210,8 @@ const NUMBER_PREFIX = /^D(D\d*)?$/;
  * A list filter's conditions and parameters. The search reads two indexes, never the whole table:
  * the number's as a range (numbers starting with the text; "20260412…" is read as "DD20260412…"),
  * and the driver's for the drivers whose name or phone contains it (the ledger names them). Text
- * that cannot begin a number reads the driver index alone, so a state filter with it is checked
- * in that index (two indexes in one OR would read every matching order's row).
+ * that cannot begin a number reads the driver index alone, so a state or channel filter with it is
+ * checked in that index (two indexes in one OR would read every matching order's row).
  */
 function orderWhere(app: Pick<App, 'sqlite'>, f: Omit<OrderFilter, 'limit' | 'offset'>): { clause: string; params: Record<string, unknown> } {
   const text = f.search?.trim().toUpperCase();

@@ -80,9 +80,9 @@ export const paymentOrders = sqliteTable(
       .where(sql`${t.requestKey} is not null`),
     // A state's or a driver's page reads its index in the list's order (created_at, id), never sorting them (issue 18).
     index('payment_orders_state_created').on(t.state, t.createdAt, t.id),
-    // The driver index carries the state too: a search by name or phone with a state picks its page
-    // and counts from the index alone, reading only the page's rows (orders.ts, listOrders).
-    index('payment_orders_driver').on(t.driverId, t.createdAt, t.id, t.state),
+    // The driver index carries the state and channel too: a search by name or phone with either
+    // filter picks its page and counts from the index alone, reading only the page's rows (orders.ts, listOrders).
+    index('payment_orders_driver').on(t.driverId, t.createdAt, t.id, t.state, t.channel),
     // A state's count reads the narrow index (the wide one is twice the pages to step through).
     index('payment_orders_state').on(t.state),
     // Newest-first lists and exports page by (created_at, id).

@@ -16,7 +16,7 @@ function seed(app: AppContext): { wang: string; li: string } {
   const wang = addDriver(app, { name: '王师傅', phone: '13800000001' }).id;
   const li = addDriver(app, { name: '李师傅', phone: '13900000002' }).id;
   const ins = app.sqlite.prepare(
-    `INSERT INTO payment_orders (id, number, driver_id, amount, credited, payable, channel, provider, state, created_at) VALUES (?, ?, ?, 1000, 1000, 1000, 'wechat', 'wechat', ?, ?)`,
+    `INSERT INTO payment_orders (id, number, driver_id, amount, credited, payable, channel, provider, state, created_at) VALUES (?, ?, ?, 1000, 1000, 1000, ?, ?, ?, ?)`,
   );
   for (let i = 0; i < 90; i += 1) {
     const day = i < 45 ? '20260305' : '20260306';
@@ -24,6 +24,8 @@ function seed(app: AppContext): { wang: string; li: string } {
       `ord_${String((i * 41) % 90).padStart(3, '0')}`,
       `DD${day}${String(i).padStart(4, '0')}`,
       i % 4 ? wang : li,
+      i % 3 ? 'wechat' : 'alipay',
+      i % 3 ? 'wechat' : 'alipay',
       i % 5 ? 'PAID' : 'CANCELLED',
       T + Math.floor(i / 6) * 1000,
     );
@@ -81,7 +83,7 @@ describe('payment orders list pages', () => {
     );
   });
 
-  it("a name search with a state: the page and the total from the driver index alone, only the page's rows read", () => {
+  it("a name search with a state or a channel: the page and the total from the driver index alone, only the page's rows read", () => {
     const { app } = makeApp();
     const { wang } = seed(app);
     const paid = expected(app, `WHERE driver_id = '${wang}' AND state = 'PAID'`);
@@ -93,12 +95,16 @@ describe('payment orders list pages', () => {
       byOffset.push(...page.orders.map((o) => o.id));
     }
     expect(byOffset).toEqual(paid);
-    // The plans of what listOrders asked: the driver index covers the state, the table is read by rowid only.
+    expect(walk(app, { search: '王', channel: 'wechat', state: 'CANCELLED' }, 3)).toEqual(
+      expected(app, `WHERE driver_id = '${wang}' AND channel = 'wechat' AND state = 'CANCELLED'`),
+    );
+    // The plans of what listOrders asked: the driver index covers the state and the channel, the table is read by rowid only.
     const prepare = vi.spyOn(app.sqlite, 'prepare');
     listOrders(app, { search: '王', state: 'PAID', limit: 10 });
+    listOrders(app, { search: '王', channel: 'wechat', limit: 10 });
     const asked = prepare.mock.calls.map(([sql]) => String(sql)).filter((sql) => sql.includes('FROM payment_orders'));
     prepare.mockRestore();
-    expect(asked).toHaveLength(2);
+    expect(asked).toHaveLength(4);
     for (const sql of asked) {
       const unbound = Object.fromEntries([...sql.matchAll(/@(\w+)/g)].map((m) => [m[1], null]));
       const plan = (app.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(unbound) as { detail: string }[]).map((r) => r.detail);
