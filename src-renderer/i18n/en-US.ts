@@ -73,8 +73,8 @@ export const enUS: Dictionary = {
   'chargers.brokerDown': 'MQTT link {state}: charger status is not live',
   'chargers.brokerDownHint': 'Start and stop commands cannot reach the chargers. Check the MQTT settings or the network; DepotDesk reconnects by itself.',
   'chargers.msg.direction': 'Direction',
-  'chargers.msg.in': 'In',
-  'chargers.msg.out': 'Out',
+  'chargers.msg.in': 'From charger',
+  'chargers.msg.out': 'To charger',
   'chargers.msg.receivedAt': 'Received',
   'chargers.msg.chargerAt': 'Charger time',
   'chargers.msg.action': 'Message',
@@ -414,7 +414,8 @@ export const enUS: Dictionary = {
   'error.reason.order_not_paid': 'Payment order {number} is not paid: only a paid order can be refunded',
   'error.reason.already_approved': 'This adjustment was already approved by {by}',
   'error.reason.already_rejected': 'This adjustment was already rejected by {by}',
-  'error.reason.wallet_spent': "The driver's wallet has {available} available, less than the {amount} to send back: the top-up was partly spent, so refund a session instead or ask the driver to top up",
+  'error.reason.wallet_spent':
+    "The driver's wallet has {available} available, less than the {amount} to send back: the top-up was partly spent, so refund a session instead or ask the driver to top up",
   'error.page': 'This page failed',
   'error.pageHint': 'Something went wrong on this page; other pages still work. Error: {message}',
 

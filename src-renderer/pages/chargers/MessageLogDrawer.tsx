@@ -123,13 +123,14 @@ function useLogColumns(): TableColumnsType<LogLine> {
       title: t('chargers.msg.direction'),
       dataIndex: 'direction',
       width: 90,
+      // 上行 is the charger speaking to the back office (the arrow points up, as the word says); 下行 is the back office answering or asking.
       render: (d: ChargerMessage['direction']) =>
         d === 'in' ? (
-          <Tag icon={<ArrowDownOutlined />} color="blue">
+          <Tag icon={<ArrowUpOutlined />} color="blue">
             {t('chargers.msg.in')}
           </Tag>
         ) : (
-          <Tag icon={<ArrowUpOutlined />}>{t('chargers.msg.out')}</Tag>
+          <Tag icon={<ArrowDownOutlined />}>{t('chargers.msg.out')}</Tag>
         ),
     },
     { title: t('chargers.msg.receivedAt'), dataIndex: 'receivedAt', width: 170, render: (at: number) => formatTime(at) },
