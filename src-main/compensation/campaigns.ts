@@ -107,8 +107,7 @@ export function listCampaigns(app: Pick<App, 'sqlite'>, opts: { state?: Campaign
 
 /** How many campaigns listCampaigns pages through (in one state, or all). */
 export function countCampaigns(app: Pick<App, 'sqlite'>, state?: CampaignState): number {
-  const r = app.sqlite.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM comp_campaigns ${state ? 'WHERE state = @state' : ''}`).get({ state });
-  return r?.n ?? 0;
+  return countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM comp_campaigns ${state ? 'WHERE state = @state' : ''}`), { state });
 }
 
 export function changed(app: App, campaignId: string, reason: string, driverIds: string[] = []): void {

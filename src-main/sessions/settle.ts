@@ -1,6 +1,7 @@
 import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
 import { writeTx } from '../kernel/db/connection';
+import { countRows } from '../kernel/db/rows';
 import { getHold, postSessionCharge } from '../ledger';
 import { formatFen, roundHalfUpToFen } from '../money';
 import { quoteForStation, quoteToJson, type MeterSample, type QuoteJson } from '../tariffs';
@@ -160,10 +161,11 @@ export function settleSession(app: AppContext, sessionId: string): SessionRow {
   return requireSession(app, sessionId);
 }
 
-/** Sessions waiting for a supervisor, oldest first. */
+const PENDING_REVIEW = "FROM charging_sessions WHERE review_state = 'pending'";
+
+/** Sessions waiting for a supervisor, oldest first (LIMIT -1: all of them). */
 export function reviewQueue(app: AppContext): SessionRow[] {
-  const rows = app.sqlite.prepare<unknown[], { id: string }>("SELECT id FROM charging_sessions WHERE review_state = 'pending' ORDER BY updated_at, id").all();
-  return rows.map((r) => requireSession(app, r.id));
+  return reviewQueuePage(app, { limit: -1, offset: 0 }).sessions;
 }
 
 /**
@@ -171,10 +173,8 @@ export function reviewQueue(app: AppContext): SessionRow[] {
  * grows without bound, and the screens page it rather than load it whole.
  */
 export function reviewQueuePage(app: AppContext, page: { limit: number; offset: number }): { total: number; sessions: SessionRow[] } {
-  const total = app.sqlite.prepare<unknown[], { n: number }>("SELECT count(*) AS n FROM charging_sessions WHERE review_state = 'pending'").get()?.n ?? 0;
-  const rows = app.sqlite
-    .prepare<unknown[], { id: string }>("SELECT id FROM charging_sessions WHERE review_state = 'pending' ORDER BY updated_at, id LIMIT @limit OFFSET @offset")
-    .all(page);
+  const total = countRows(app.sqlite.prepare(`SELECT count(*) AS n ${PENDING_REVIEW}`));
+  const rows = app.sqlite.prepare<unknown[], { id: string }>(`SELECT id ${PENDING_REVIEW} ORDER BY updated_at, id LIMIT @limit OFFSET @offset`).all(page);
   return { total, sessions: rows.map((r) => requireSession(app, r.id)) };
 }
 
