@@ -128,6 +128,11 @@ describe('depotdesk recon (the CLI on the depot file)', { timeout: 900_000 }, ()
     expect(by.amount_mismatch).toMatchObject({ orderNumber: orders.off.number, gateway: { fen: 5010 }, ours: { fen: 5000 } });
     expect(by.duplicate).toMatchObject({ orderNumber: orders.paid.number });
     expect(by.refund_mismatch).toMatchObject({ refundNo: 'RF-NOT-OURS', gateway: { fen: 1000 } });
+    // By channel: every break of the day is on the WeChat bill; the Alipay one matched.
+    const onWechat = await inProcess(as('sup-a', 'recon', 'breaks', '--channel', 'wechat', '--json'));
+    expect((JSON.parse(onWechat.stdout) as { total: number }).total).toBe(5);
+    const onAlipay = await inProcess(as('sup-a', 'recon', 'breaks', '--channel', 'alipay'));
+    expect(onAlipay.stdout).toMatch(/^0 break\(s\)/);
 
     // Taking a break and handing it on (in this process: the same main()).
     const take = await inProcess(as('fin-a', 'recon', 'assign', by.long.id));
@@ -310,6 +315,7 @@ describe('depotdesk recon (the CLI on the depot file)', { timeout: 900_000 }, ()
       [as('fin-a', 'recon', 'days', '--from', 'yesterday'), /--from must be a date/],
       [as('fin-a', 'recon', 'breaks', '--state', 'closed'), /--state must be one of open, write_off_requested, resolved, written_off, unresolved/],
       [as('fin-a', 'recon', 'breaks', '--kind', 'lost'), /--kind must be one of/],
+      [as('fin-a', 'recon', 'breaks', '--channel', 'unionpay'), /--channel must be one of wechat, alipay, generic, got "unionpay"/],
       [as('fin-a', 'recon', 'resolve', 'B1', '--action', 'forgive', '--note', 'x'), /--action must be one of credit, refund, explain, write-off, got "forgive"/],
       [as('fin-a', 'recon', 'resolve', 'B1', '--action', 'credit'), /--note is required/],
       [as('fin-a', 'recon', 'resolve', 'B1', '--action', 'refund', '--note', 'x', '--driver', 'D1'), /--driver only goes with --action credit/],

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { MethodOutput } from '../../contract/types';
 import { DepotError, isDepotError, type ErrorShape } from '../../kernel/errors';
 import { operatorIdByName } from '../../operators';
-import { BREAK_KINDS, BREAK_STATES } from '../../reconciliation';
+import { BREAK_KINDS, BREAK_STATES, STATEMENT_CHANNELS } from '../../reconciliation';
 import { isoInZone } from '../../tariffs';
 import { optionalOption, requireId, requireOption, UsageError, type Command, type CommandContext } from '../framework';
 
@@ -331,11 +331,12 @@ async function resolveRun(cx: CommandContext): Promise<void> {
 const breakCommands: Command[] = [
   {
     name: 'recon breaks',
-    summary: 'Breaks (差错), by state (unresolved = open or awaiting write-off approval), kind and day.',
-    usage: `depotdesk recon breaks [--state ${BREAK_FILTER_STATES.join('|')}] [--kind ${BREAK_KINDS.join('|')}] [--date D | --from D --to D] [--limit N] --as OPERATOR [--json]`,
+    summary: 'Breaks (差错), by state (unresolved = open or awaiting write-off approval), kind, channel and day.',
+    usage: `depotdesk recon breaks [--state ${BREAK_FILTER_STATES.join('|')}] [--kind ${BREAK_KINDS.join('|')}] [--channel ${STATEMENT_CHANNELS.join('|')}] [--date D | --from D --to D] [--limit N] --as OPERATOR [--json]`,
     options: {
       state: { type: 'string' },
       kind: { type: 'string' },
+      channel: { type: 'string' },
       date: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
@@ -345,6 +346,8 @@ const breakCommands: Command[] = [
       const input = {
         state: oneOf(cx, 'state', BREAK_FILTER_STATES),
         kind: oneOf(cx, 'kind', BREAK_KINDS),
+        // A break is on a gateway's channel or an aggregator's statement (generic): nothing else can match.
+        channel: oneOf(cx, 'channel', STATEMENT_CHANNELS),
         date: dateOption(cx, 'date', false),
         from: dateOption(cx, 'from', false),
         to: dateOption(cx, 'to', false),
