@@ -97,6 +97,7 @@ export {
 } from './orders';
 export {
   orderForMatching,
+  orderNumbersOf,
   unmatchedByTrade,
   unmatchedByTradeAnyChannel,
   type OrderForMatching,

@@ -4,10 +4,10 @@ import type { Column } from '../excel';
 import { ALERT_LEVELS, listAlerts, type Alert } from '../alerts';
 import { listJobs, JOB_STATES, type JobSummary } from '../jobs';
 import { dayEnd, dayStart, driverContacts, driverStatement, type StatementLine } from '../ledger';
-import { iterateAudit, operatorNames, type AuditEntry } from '../operators';
-import { iterateOrders, ORDER_STATES, PAYMENT_CHANNELS, type OrderRow } from '../payments';
+import { iterateAudit, operatorIdByName, operatorNames, type AuditEntry } from '../operators';
+import { iterateOrders, orderNumbersOf, ORDER_STATES, PAYMENT_CHANNELS, type OrderRow } from '../payments';
 import { listAdjustments, listTasks, ADJUSTMENT_STATES, REFUND_TASK_STATES, type AdjustmentRow, type RefundTaskRow } from '../refunds';
-import { iterateSessions, SESSION_STATES, type SessionListRow } from '../sessions';
+import { iterateSessions, sessionNumbers, SESSION_STATES, type SessionListRow } from '../sessions';
 import type { Locale } from './workbooks';
 import { exportWording } from './wording';
 
@@ -76,15 +76,31 @@ export function maskPhone(phone: string): string {
 
 const H = (locale: Locale, zh: string, en: string) => (locale === 'zh-CN' ? zh : en);
 
-function sessionsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.sessions>, l: Locale): ListExport<SessionListRow> {
-  const w = exportWording(l);
+/**
+ * The numbers people quote (CD… for a session, DD… for an order) of the ids a list holds, read 500
+ * at a time; an id the depot does not know stays as it is, never a blank.
+ */
+function numbersOf(app: AppContext, ids: Iterable<string | null>, read: (app: AppContext, ids: string[]) => Record<string, string>): (id: string) => string {
+  const wanted = [...new Set([...ids].filter((x): x is string => Boolean(x)))];
+  const known: Record<string, string> = {};
+  for (let i = 0; i < wanted.length; i += 500) Object.assign(known, read(app, wanted.slice(i, i + 500)));
+  return (id) => known[id] ?? id;
+}
+
+/** Drivers as the lists show them: name and masked phone, each driver read once. */
+function driverText(app: AppContext): (id: string | null) => string {
   const contacts = new Map<string, { name: string; phone: string }>();
-  const who = (id: string | null) => {
+  return (id) => {
     if (!id) return '';
     if (!contacts.has(id)) contacts.set(id, driverContacts(app, [id]).get(id) ?? { name: id, phone: '' });
     const c = contacts.get(id)!;
     return `${c.name} ${maskPhone(c.phone)}`.trim();
   };
+}
+
+function sessionsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.sessions>, l: Locale): ListExport<SessionListRow> {
+  const w = exportWording(l);
+  const who = driverText(app);
   return {
     rows: iterateSessions(app, { state: f.state, chargerId: f.chargerId, driverId: f.driverId, number: f.number, ...bounds(app, f) }),
     columns: [
@@ -125,14 +141,36 @@ function ordersExport(app: AppContext, f: z.output<typeof LIST_FILTERS.orders>, 
 function statementExport(app: AppContext, f: z.output<typeof LIST_FILTERS.statement>, l: Locale): ListExport<StatementLine> {
   const s = driverStatement(app, { driverId: f.driverId, from: f.from, to: f.to, limit: BIG });
   const w = exportWording(l);
+  const session = numbersOf(
+    app,
+    s.lines.map((x) => x.sessionId),
+    (a, ids) => sessionNumbers(a, ids),
+  );
+  const order = numbersOf(
+    app,
+    s.lines.map((x) => x.orderId),
+    (a, ids) => orderNumbersOf(a, ids),
+  );
+  // The reference the statement on screen shows: the session's or order's number, a campaign's batch number, else the transfer.
+  const reference = (x: StatementLine) =>
+    (x.sessionId && session(x.sessionId)) ??
+    (x.orderId && order(x.orderId)) ??
+    (x.campaignId && x.statementRow ? x.statementRow : null) ??
+    x.campaignId ??
+    x.statementRow ??
+    x.reversesId ??
+    x.transferId;
   return {
     rows: s.lines,
     columns: [
       { header: H(l, '时间', 'At'), kind: 'datetime', value: (x) => x.at, width: 20 },
       { header: H(l, '类型', 'Code'), kind: 'text', value: (x) => w.transferCode(x.code) },
-      { header: H(l, '账户', 'Account'), kind: 'text', value: (x) => w.account(x.account) },
+      { header: H(l, '账户', 'Account'), kind: 'text', value: (x) => w.label('ledger.account.', x.account) },
       { header: H(l, '变动', 'Change'), kind: 'money', value: (x) => (x.unit === 'CNY' ? x.amount : null), total: true },
       { header: H(l, '余额', 'Balance'), kind: 'money', value: (x) => (x.unit === 'CNY' ? x.balanceAfter : null) },
+      { header: H(l, '关联单号', 'Reference'), kind: 'text', value: reference, width: 24 },
+      { header: H(l, '备注', 'Memo'), kind: 'text', value: (x) => w.memo(x.memo, session), width: 44 },
+      { header: H(l, '经办人', 'Operator'), kind: 'text', value: (x) => x.operatorName ?? '' },
       { header: H(l, '批次', 'Batch'), kind: 'int', value: (x) => x.batch },
       { header: H(l, '流水号', 'Transfer'), kind: 'text', value: (x) => x.transferId, width: 30 },
     ],
@@ -162,12 +200,24 @@ function adjustmentsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.adju
   const names = operatorNames(app, [...new Set(rows.flatMap((a) => [a.createdBy, a.resolvedBy]).filter((x): x is string => Boolean(x)))]);
   const who = (id: string | null) => (id ? (names.get(id) ?? id) : '');
   const w = exportWording(l);
+  const session = numbersOf(
+    app,
+    rows.map((a) => a.sessionId),
+    (a, ids) => sessionNumbers(a, ids),
+  );
+  const order = numbersOf(
+    app,
+    rows.map((a) => a.orderId),
+    (a, ids) => orderNumbersOf(a, ids),
+  );
+  const driver = driverText(app);
   return {
     rows,
     columns: [
       { header: H(l, '编号', 'Number'), kind: 'text', value: (a) => a.id, width: 28 },
       { header: H(l, '状态', 'State'), kind: 'text', value: (a) => w.label('refunds.adj.state.', a.state) },
-      { header: H(l, '对象', 'For'), kind: 'text', value: (a) => a.sessionId ?? a.orderId, width: 28 },
+      { header: H(l, '对象', 'For'), kind: 'text', value: (a) => (a.sessionId ? session(a.sessionId) : a.orderId ? order(a.orderId) : ''), width: 22 },
+      { header: H(l, '司机', 'Driver'), kind: 'text', value: (a) => driver(a.driverId), width: 24 },
       { header: H(l, '金额', 'Amount'), kind: 'money', value: (a) => a.amount, total: true },
       { header: H(l, '原因', 'Reason'), kind: 'text', value: (a) => a.reason, width: 30 },
       { header: H(l, '创建人', 'Created by'), kind: 'text', value: (a) => who(a.createdBy) },
@@ -180,6 +230,16 @@ function adjustmentsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.adju
 
 function alertsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.alerts>, l: Locale): ListExport<Alert> {
   const w = exportWording(l);
+  // An alert keeps who acknowledged it by login name; the list says the name people know them by.
+  const shown = new Map<string, string>();
+  const person = (login: string | null) => {
+    if (!login) return '';
+    if (!shown.has(login)) {
+      const id = operatorIdByName(app, login);
+      shown.set(login, (id && operatorNames(app, [id]).get(id)) ?? login);
+    }
+    return shown.get(login)!;
+  };
   return {
     rows: listAlerts(app, { open: f.open, search: f.search, level: f.level, ...bounds(app, f), limit: BIG, offset: 0 }).items,
     columns: [
@@ -190,7 +250,7 @@ function alertsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.alerts>, 
       { header: H(l, '首次', 'First'), kind: 'datetime', value: (a) => a.raisedAt, width: 20 },
       { header: H(l, '最近', 'Last'), kind: 'datetime', value: (a) => a.lastRaisedAt, width: 20 },
       { header: H(l, '确认时间', 'Acknowledged'), kind: 'datetime', value: (a) => a.acknowledgedAt, width: 20 },
-      { header: H(l, '确认人', 'Acknowledged by'), kind: 'text', value: (a) => a.acknowledgedBy ?? '' },
+      { header: H(l, '确认人', 'Acknowledged by'), kind: 'text', value: (a) => person(a.acknowledgedBy) },
       { header: H(l, '自动解除', 'Resolved'), kind: 'datetime', value: (a) => a.resolvedAt, width: 20 },
       { header: H(l, '解除原因', 'Resolution'), kind: 'text', value: (a) => a.resolution ?? '', width: 40 },
     ],

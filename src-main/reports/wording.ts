@@ -1,13 +1,14 @@
 import { wordingFor, type Wording } from '../../src-renderer/i18n/wording';
 import { alertText } from '../../src-renderer/lib/alertText';
 import { accountLabel, transferCodeLabel } from '../../src-renderer/lib/accounts';
+import { memoText } from '../../src-renderer/lib/memoText';
 import type { Locale } from './workbooks';
 
 /**
  * The screens' words in the exports (issue 16): an exported list says 已支付, 微信支付, 钱包 and
  * the alert's sentence where the list on screen does, in the language of the export, from the same
  * dictionaries and wording helpers as the screens (src-renderer/i18n/wording.ts,
- * src-renderer/lib/alertText.ts, src-renderer/lib/accounts.ts) — one wording, not a copy that
+ * src-renderer/lib/alertText.ts, src-renderer/lib/accounts.ts, src-renderer/lib/memoText.ts) — one wording, not a copy that
  * drifts. These are the only renderer modules the core may import; they are plain data and
  * functions (test/structure/boundaries.test.ts). A code the dictionary does not know is written as
  * it is, never hidden.
@@ -22,6 +23,8 @@ export interface ExportWording {
   account(id: string): string;
   /** A transfer code's label (topup → 充值), else the code. */
   transferCode(code: string): string;
+  /** A ledger memo as the statement on screen words it, the session by `session(id)` (its CD number). */
+  memo(memo: string | null, session: (id: string) => string): string;
 }
 
 const cache = new Map<Locale, ExportWording>();
@@ -32,6 +35,7 @@ function make(w: Wording): ExportWording {
     alert: (a) => alertText(w, a),
     account: (id) => accountLabel(id, w),
     transferCode: (code) => transferCodeLabel(code, w),
+    memo: (memo, session) => memoText(memo, w, session),
   };
 }
 

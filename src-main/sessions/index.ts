@@ -35,6 +35,7 @@ export {
   sessionTimeline,
   sessionSamples,
   listNotifications,
+  sessionNumbers,
   type SessionRow,
   type TimelineRow,
   type ListQuery,

@@ -5,7 +5,8 @@ import type { I18n } from '../i18n';
  * session by its internal id ("session 01M… on SIM-003/1: 0.039000 kWh"); a ledger line is never
  * rewritten, so the screens word them here, the session by its number (CD…); so too the payment
  * orders' fixed Chinese memos on an English screen. Every other memo — the ones people type, a
- * reason after 售后退款： — shows as written.
+ * reason after 售后退款： — shows as written. The exports word a statement's memos with this same
+ * function (src-main/reports/wording.ts), so it stays plain: no React, antd or browser.
  */
 
 type Wording = Pick<I18n, 't'>;

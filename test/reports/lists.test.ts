@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { listSessions, type SessionView } from '../../src-main/sessions';
 import { raiseAlert } from '../../src-main/alerts';
 import { runExport } from '../../src-main/reports';
+import { createOperator } from '../../src-main/operators';
 import { addOperator, call, ok } from '../helpers';
 import { at, startSessionDepot } from '../sessions/helpers';
 
@@ -78,6 +79,60 @@ describe('export on every list', () => {
     const results = audit.getColumn(7).values.slice(2);
     expect(results).toContain('成功');
     expect(results).not.toContain('ok');
+  });
+
+  test("a driver's statement and the manual refunds export sessions by number, memos in words and people by name, in the export's language", async () => {
+    const depot = await startSessionDepot();
+    const { app } = depot;
+    const cp = await depot.charger('CP-1');
+    const driver = depot.driver({ topUpYuan: 100 });
+    const s = await ok<SessionView>(app, depot.operator, 'sessions.start', { chargerId: 'CP-1', connectorId: 1, driver: driver.id, prepay: '5.00' });
+    const tx = await cp.startTransaction(1, s.idTag, 0, at('10:00'));
+    await cp.stopTransaction(tx, 6_000, at('10:30'));
+    await depot.settle();
+    await ok(app, depot.operator, 'adjustments.create', { sessionId: s.id, amount: '1.00', reason: '充电桩故障' });
+    const sheet = async (list: string, locale: 'zh-CN' | 'en-US', filter: Record<string, unknown> = {}) => {
+      const e = await ok<{ id: string }>(app, depot.operator, 'reports.export', { kind: 'list', list, locale, filter });
+      return read(`${app.paths.dataDir}/${(await runExport(app, e.id)).path}`);
+    };
+    /** The rows under the header, as { header: cell } (the totals row left out). */
+    const rows = (ws: ExcelJS.Worksheet) => {
+      const header = ws.getRow(1).values as unknown[];
+      const out: Record<string, unknown>[] = [];
+      ws.eachRow((row, n) => {
+        if (n === 1) return;
+        out.push(Object.fromEntries(header.map((h, i) => [h, row.getCell(i).value]).filter(([h]) => h !== undefined)));
+      });
+      return out.filter((r) => !Object.values(r).some((v) => typeof v === 'object' && v !== null && 'formula' in v));
+    };
+    const zh = rows(await sheet('statement', 'zh-CN', { driverId: driver.id }));
+    const settled = zh.find((r) => String(r['备注']).startsWith('充电订单'));
+    expect(settled).toMatchObject({ 账户: '钱包', 关联单号: s.number, 备注: `充电订单 ${s.number} · CP-1/1 · 6.000 kWh` });
+    expect(zh.find((r) => r['类型'] === '预付冻结' || String(r['备注']).startsWith('充电预付冻结'))).toMatchObject({ 备注: '充电预付冻结 · CP-1/1', 关联单号: s.number });
+    // No cell names the session by its internal id, nor keeps the core's English — but the last, 流水号: the ledger's own key, for whoever traces it.
+    const cells = zh.flatMap(({ 流水号: _key, ...r }) => Object.values(r)).filter((v): v is string => typeof v === 'string');
+    expect(cells.filter((c) => c.includes(s.id) || /session|prepay|wallet/.test(c))).toEqual([]);
+    const en = rows(await sheet('statement', 'en-US', { driverId: driver.id }));
+    expect(en.find((r) => String(r.Memo).startsWith('Session'))).toMatchObject({
+      Account: 'Wallet',
+      Reference: s.number,
+      Memo: `Session ${s.number} · CP-1/1 · 6.000 kWh`,
+    });
+
+    const adjustments = rows(await sheet('adjustments', 'zh-CN'));
+    expect(adjustments).toHaveLength(1);
+    expect(adjustments[0]).toMatchObject({
+      状态: '待审批',
+      对象: s.number,
+      司机: `${driver.name} ${driver.phone.slice(0, 3)}****${driver.phone.slice(-4)}`,
+      原因: '充电桩故障',
+    });
+
+    // An alert acknowledged by a supervisor names them as people know them, not by their login.
+    const alert = raiseAlert(app, { code: 'sessions_unsettled', level: 'warning', message: 'x', subject: 'sessions:unsettled', details: { count: 3, threshold: 2 } });
+    const sup = await createOperator(app, { name: 'zhang.wei', displayName: '张伟', role: 'supervisor', password: 'correct-horse' });
+    await ok(app, { id: sup.id, name: sup.name, displayName: sup.displayName, role: sup.role }, 'alerts.acknowledge', { id: alert.alert.id });
+    expect(rows(await sheet('alerts', 'zh-CN', { open: false }))[0]).toMatchObject({ 确认人: '张伟' });
   });
 
   test('a misspelt filter key is refused naming it, before any job; the audit log is for supervisors', async () => {
