@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, tempDir } from '../helpers';
+import { REPO_ROOT } from '../helpers';
 import { AlipayStub, APP_ID, makeAlipayKeys, type AlipayStubKeys } from './alipay-stub';
 import { APPID, MCHID, MERCHANT_SERIAL, makeStubKeys, PLATFORM_SERIAL, WechatStub, type StubKeys } from './wechat-stub';
 
@@ -21,6 +21,11 @@ import { APPID, MCHID, MERCHANT_SERIAL, makeStubKeys, PLATFORM_SERIAL, WechatStu
  *
  * The stub answers on this process's event loop, so the CLI is run asynchronously here (helpers'
  * cli() blocks the loop while its child runs, and the child would wait on the stub forever).
+ *
+ * Each story waits out its unpaid order's minute on the real clock, so the two run side by side
+ * (describe.concurrent): each has its own depot and its own gateway stub, and its depot's folder lives
+ * under this file's key folder (tempDir's folders are removed after each test, which would pull a
+ * folder from under the other story). A key printed by either story's commands still fails both.
  */
 
 const PASSWORD = 'correct-horse-cli';
@@ -103,7 +108,7 @@ interface Wallet {
 
 /** A depot set up through the CLI: config pointing WeChat Pay at its stub and trusting the Alipay stub's CA, an admin, a second supervisor. */
 async function setUpDepot(): Promise<{ dir: string; as: (who: string) => string[] }> {
-  const dir = tempDir('depotdesk-channels-cli-');
+  const dir = fs.mkdtempSync(path.join(keyDir, 'depot-'));
   const alipayCa = path.join(keyDir, 'alipay_ca.pem');
   if (!fs.existsSync(alipayCa)) fs.writeFileSync(alipayCa, alipayKeys.tlsCert);
   const config = {
@@ -166,7 +171,7 @@ async function storeAndTestCredentials(dir: string, as: string[]): Promise<void>
   expect(shown.stdout).toContain(`mchid          ${MCHID}`);
 }
 
-describe('the full payment cycle through the depotdesk CLI against the WeChat Pay stub', () => {
+describe.concurrent('the full payment cycle through the depotdesk CLI against the WeChat Pay stub', () => {
   it('credentials stored and tested; paid → confirmed by query once → refunded at the gateway; unpaid → closed at the gateway at the timeout → coupon and points restored', async () => {
     const { dir, as } = await setUpDepot();
     const admin = as('cw.admin');
@@ -253,7 +258,7 @@ async function storeAndTestAlipayCredentials(dir: string, as: string[]): Promise
   expect(shown.stdout).toMatch(/alipay: alipay \(settings\)\s+online/);
 }
 
-describe('the full payment cycle through the depotdesk CLI against the Alipay stub', () => {
+describe.concurrent('the full payment cycle through the depotdesk CLI against the Alipay stub', () => {
   it('credentials stored and tested; paid → confirmed by query once → refunded at the gateway; scanned but unpaid → closed at the gateway at the timeout → coupon and points restored', async () => {
     const { dir, as } = await setUpDepot();
     const admin = as('cw.admin');
