@@ -233,6 +233,7 @@ export function requestForceClose(app: AppContext, input: { sessionId: string; r
       .run(id, s.id, reason, reading.wh, reading.chargerAt, operatorId, now);
     addTimeline(app, s.id, {
       kind: 'force_close_requested',
+      params: { meterWh: reading.wh, readingAt: reading.chargerAt, reason },
       operatorId,
       detail: `force-close requested at the last reading, ${reading.wh} Wh (charger time ${new Date(reading.chargerAt).toISOString()}): ${reason}; another supervisor must approve it`,
     });
@@ -291,6 +292,7 @@ export function approveForceClose(app: AppContext, input: { sessionId: string; n
       sessionId: s.id,
       from: s.state,
       event: 'force_close',
+      params: { meterWh: fc.meterWh, energyWh: energy, readingAt: fc.readingAt, reason: fc.reason, requestedBy: fc.requestedBy, note },
       operatorId,
       chargerAt: fc.readingAt,
       detail: `force-closed at the last reading, ${fc.meterWh} Wh${energy === null ? '' : `, ${energy} Wh delivered`}: requested for "${fc.reason}", approved${note ? `: ${note}` : ''}`,
@@ -310,7 +312,7 @@ export function rejectForceClose(app: AppContext, input: { sessionId: string; no
   return writeTx(app.sqlite, () => {
     const fc = pendingRequest(app, input.sessionId, operatorId, 'reject');
     decide(app, fc, 'rejected', operatorId, note);
-    addTimeline(app, fc.sessionId, { kind: 'force_close_rejected', operatorId, detail: `force-close rejected: ${note}` });
+    addTimeline(app, fc.sessionId, { kind: 'force_close_rejected', params: { note }, operatorId, detail: `force-close rejected: ${note}` });
     announce(app, fc.sessionId);
     return expectRow<ForceCloseRow>(app.sqlite.prepare(`${FORCE_CLOSE_SELECT} WHERE id = ?`), fc.id);
   });
@@ -393,6 +395,7 @@ function recordLateStopUnsettled(app: AppContext, s: SessionRow, fc: ForceCloseR
   markForceClose(app, fc, stop, null);
   addTimeline(app, s.id, {
     kind: 'late_stop',
+    params: { meterStopWh: stop.meterStopWh, energyWh: energy, stopReason: stop.reason },
     chargerAt: stop.chargerAt,
     recordId: stop.recordId,
     detail: `${stopText}; not settled yet: its settlement will price these readings`,
@@ -457,6 +460,17 @@ function tellResettled(app: AppContext, s: SessionRow & { driverId: string }, st
   const back = r.returnedFen > 0 ? `; ¥${formatFen(r.returnedFen)} back to the wallet` : '';
   addTimeline(app, s.id, {
     kind: 'resettled',
+    params: {
+      meterStopWh: stop.meterStopWh,
+      stopReason: stop.reason,
+      energyWh: pricing.energyWh,
+      beforeFen: r.before.totalFen,
+      afterFen: r.after.totalFen,
+      differenceFen: diff,
+      walletFen: r.charged.walletFen,
+      debtFen: r.charged.debtFen,
+      returnedFen: r.returnedFen,
+    },
     chargerAt: stop.chargerAt,
     recordId: stop.recordId,
     detail: `${stopText}. Re-settled at the true figures: ¥${formatFen(r.before.totalFen)} → ¥${formatFen(r.after.totalFen)} for ${pricing.quote.totals.kwh} kWh (${moved}${back}) (${key})`,

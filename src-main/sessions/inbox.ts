@@ -137,6 +137,7 @@ function applyStart(app: AppContext, r: RecordRow): Outcome {
   const set = { transaction_id: r.transactionId, meter_start_wh: p.meterStart, started_at: r.chargerAt, start_received_at: r.receivedAt };
   const sample = { chargerAt: r.chargerAt, receivedAt: r.receivedAt, wh: p.meterStart, source: 'start', recordId: r.id };
   const detail = `StartTransaction: transaction ${r.transactionId}, meter ${p.meterStart} Wh, id tag ${p.idTag}`;
+  const started = { transactionId: r.transactionId, meterStartWh: p.meterStart, idTag: p.idTag };
 
   const waiting = cachedStatement<{ id: string; state: 'PLACED' | 'STARTING' }>(
     app.sqlite,
@@ -144,7 +145,7 @@ function applyStart(app: AppContext, r: RecordRow): Outcome {
      AND transaction_id IS NULL ORDER BY created_at DESC LIMIT 1`,
   ).get(r.chargerId, p.connectorId, tag);
   if (waiting) {
-    transition(app, { sessionId: waiting.id, from: waiting.state, event: 'start_transaction', chargerAt: r.chargerAt, recordId: r.id, detail, set });
+    transition(app, { sessionId: waiting.id, from: waiting.state, event: 'start_transaction', params: started, chargerAt: r.chargerAt, recordId: r.id, detail, set });
     addSample(app, waiting.id, sample);
     announce(app, waiting.id);
     return { done: true };
@@ -160,6 +161,7 @@ function applyStart(app: AppContext, r: RecordRow): Outcome {
       sessionId: late.id,
       from: late.state,
       event: 'late_start',
+      params: { ...started, previousState: late.state },
       chargerAt: r.chargerAt,
       recordId: r.id,
       detail: `${detail}; arrived after the session was ${late.state}: reopened, charged from the wallet, flagged for review`,
@@ -198,6 +200,7 @@ function applyStart(app: AppContext, r: RecordRow): Outcome {
   );
   addTimeline(app, id, {
     kind: 'charger_start',
+    params: { ...started, driverName: driver?.name ?? null },
     toState: 'CHARGING',
     chargerAt: r.chargerAt,
     recordId: r.id,
@@ -218,6 +221,7 @@ function flagBlacklisted(app: AppContext, sessionId: string, driver: { id: strin
   if (!block || !driver) return;
   addTimeline(app, sessionId, {
     kind: 'blacklisted_driver',
+    params: { driverName: driver.name, blacklistReason: block.reason },
     chargerAt: r.chargerAt,
     recordId: r.id,
     detail: `${driver.name} is blacklisted (${block.reason}); charged at the charger`,
@@ -251,6 +255,7 @@ export function addMeterReadings(app: AppContext, s: SessionRow, r: RecordRow, m
   if (added > 0 && (s.state === 'PAID' || s.state === 'UNPAID')) {
     addTimeline(app, s.id, {
       kind: 'late_meter',
+      params: { readings: added },
       chargerAt: r.chargerAt,
       recordId: r.id,
       detail: `${added} reading(s) arrived after settlement; kept, the settled amount is unchanged`,
@@ -298,6 +303,7 @@ export function finishWithStop(app: AppContext, s: SessionRow, r: RecordRow, p: 
     sessionId: s.id,
     from: s.state,
     event: 'stop_transaction',
+    params: { meterStopWh: p.meterStop, energyWh: energy, stopReason: p.reason ?? 'Local' },
     chargerAt: r.chargerAt,
     recordId: r.id,
     detail: `StopTransaction: meter ${p.meterStop} Wh${energy === null ? '' : `, ${energy} Wh delivered`}, reason ${p.reason ?? 'Local'}${energy === 0 ? ' (no energy: nothing to charge)' : ''}`,

@@ -2,6 +2,7 @@ import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
 import type { SessionState } from './schema';
 import { cachedStatement } from '../kernel/db/statements';
+import type { SessionEventParams, TimelineKind, TimelineParams } from './events';
 
 /**
  * The charging-session state machine.
@@ -74,8 +75,14 @@ export function nextState(from: SessionState, event: SessionEvent): SessionState
   return TRANSITIONS.find((t) => t.from === from && t.event === event)?.to ?? null;
 }
 
-export interface TimelineInput {
-  kind: string;
+/** A timeline row: its kind, the params the screens word it from (events.ts), and the English record. */
+export type TimelineInput<K extends TimelineKind = TimelineKind> = {
+  [k in K]: TimelineRowInput<k>;
+}[K];
+
+interface TimelineRowInput<K extends TimelineKind> {
+  kind: K;
+  params: SessionEventParams[K];
   detail?: string;
   chargerAt?: number | null;
   recordId?: number | null;
@@ -86,17 +93,39 @@ export interface TimelineInput {
 
 /** Appends a row to a session's timeline (inside the caller's transaction). */
 export function addTimeline(app: AppContext, sessionId: string, e: TimelineInput): void {
-  cachedStatement(
-    app.sqlite,
-    `INSERT INTO session_events (session_id, at, charger_at, kind, from_state, to_state, detail, record_id, operator_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(sessionId, app.clock.now(), e.chargerAt ?? null, e.kind, e.fromState ?? null, e.toState ?? null, e.detail ?? '', e.recordId ?? null, e.operatorId ?? null);
+  insertEvent(app, sessionId, e);
 }
 
-export interface TransitionInput {
+// Untyped below the two typed doors (addTimeline, transition): each checks a kind's params.
+function insertEvent(app: AppContext, sessionId: string, e: Omit<TimelineRowInput<TimelineKind>, 'params'> & { params: TimelineParams }): void {
+  cachedStatement(
+    app.sqlite,
+    `INSERT INTO session_events (session_id, at, charger_at, kind, from_state, to_state, detail, record_id, operator_id, params)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    sessionId,
+    app.clock.now(),
+    e.chargerAt ?? null,
+    e.kind,
+    e.fromState ?? null,
+    e.toState ?? null,
+    e.detail ?? '',
+    e.recordId ?? null,
+    e.operatorId ?? null,
+    JSON.stringify(e.params),
+  );
+}
+
+export type TransitionInput<E extends SessionEvent = SessionEvent> = {
+  [k in E]: TransitionRowInput<k>;
+}[E];
+
+interface TransitionRowInput<E extends SessionEvent> {
   sessionId: string;
   from: SessionState;
-  event: SessionEvent;
+  event: E;
+  /** What the screens word the event from (events.ts). */
+  params: SessionEventParams[E];
   detail?: string;
   chargerAt?: number | null;
   recordId?: number | null;
@@ -134,8 +163,9 @@ export function transition(app: AppContext, t: TransitionInput): SessionState {
     1,
     `session ${t.sessionId} ${t.from} → ${to} (${t.event})`,
   );
-  addTimeline(app, t.sessionId, {
+  insertEvent(app, t.sessionId, {
     kind: t.event,
+    params: t.params,
     detail: t.detail,
     chargerAt: t.chargerAt,
     recordId: t.recordId,

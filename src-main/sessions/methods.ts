@@ -68,9 +68,13 @@ const timelineShape = z.object({
   kind: z.string(),
   fromState: z.string().nullable(),
   toState: z.string().nullable(),
+  /** The core's English record of the event (kept for the CLI and the audit; the screens word params). */
   detail: z.string(),
+  /** Codes and figures the screens word the event from (sessions/events.ts); null on events from before migration 0034. */
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).nullable(),
   recordId: z.number().nullable(),
   operatorId: z.string().nullable(),
+  operatorName: z.string().nullable(),
 });
 
 const transferShape = z.object({

@@ -147,6 +147,7 @@ export function attachRecord(
     }
     addTimeline(app, s.id, {
       kind: 'record_attached',
+      params: { record: r.kind === 'stop' ? 'stop' : 'meter', recordId: r.id, transactionId: r.transactionId, note: input.note },
       chargerAt: r.chargerAt,
       recordId: r.id,
       operatorId: by.operatorId,

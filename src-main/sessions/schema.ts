@@ -126,6 +126,11 @@ export const sessionEvents = sqliteTable(
     /** The transaction-inbox record that caused it, if any. */
     recordId: integer('record_id'),
     operatorId: text('operator_id'),
+    /**
+     * What the screens word the event from, as JSON (sessions/events.ts: codes, fen, Wh, names);
+     * null on events written before migration 0034, which are worded by their kind alone.
+     */
+    params: text('params'),
   },
   (t) => [index('session_events_session').on(t.sessionId, t.id)],
 );

@@ -1,7 +1,7 @@
 import type { AppContext } from '../kernel/context';
 import { writeTx } from '../kernel/db/connection';
 import { placeHold } from '../ledger';
-import { failStart } from './start';
+import { failStart, startTimedOut } from './start';
 
 export interface FailedStart {
   driverId: string;
@@ -42,7 +42,7 @@ export function recordFailedStarts(base: AppContext, starts: readonly FailedStar
       });
       app.sqlite.prepare('UPDATE charging_sessions SET hold_id = ? WHERE id = ?').run(hold.holdId, id);
       const late: AppContext = { ...app, clock: { ...app.clock, now: () => s.at + app.config.sessions.startTimeoutMs } };
-      failStart(late, id, 'start_timeout', `no StartTransaction within ${app.config.sessions.startTimeoutMs / 1000} s of the RemoteStart`);
+      failStart(late, id, startTimedOut(app));
       return id;
     }),
   );

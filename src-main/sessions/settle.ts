@@ -2,11 +2,12 @@ import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
 import { writeTx } from '../kernel/db/connection';
 import { countRows } from '../kernel/db/rows';
-import { getHold, postSessionCharge } from '../ledger';
+import { getDriver, getHold, postSessionCharge } from '../ledger';
 import { formatFen, roundHalfUpToFen } from '../money';
 import { quoteForStation, quoteToJson, type MeterSample, type QuoteJson } from '../tariffs';
 import { addTimeline, transition } from './machine';
 import type { ReviewReason } from './schema';
+import type { SessionEventParams } from './events';
 import { announce, notifyDriver, requireSession, sessionSamples, type SessionRow } from './store';
 
 /**
@@ -50,7 +51,10 @@ export function priceSession(app: AppContext, s: SessionRow): Pricing {
   return { energyWh: q.totals.wh.toDecimalPlaces(0).toNumber(), amountFen, electricityFen, serviceFen: amountFen - electricityFen, quote: quoteToJson(q) };
 }
 
-function flagReview(app: AppContext, s: SessionRow, reason: ReviewReason, detail: string, pricing: Pricing | null): SessionRow {
+/** What a review flag names besides its reason: the amount and limit of a large one, the id tag nobody owns. */
+type ReviewFigures = { limitFen?: number; idTag?: string };
+
+function flagReview(app: AppContext, s: SessionRow, reason: ReviewReason, detail: string, pricing: Pricing | null, figures: ReviewFigures = {}): SessionRow {
   writeTx(app.sqlite, () => {
     expectChanges(
       app.sqlite
@@ -73,11 +77,29 @@ function flagReview(app: AppContext, s: SessionRow, reason: ReviewReason, detail
       1,
       `flag session ${s.id} for review`,
     );
-    addTimeline(app, s.id, { kind: 'review_requested', detail: `${reason}: ${detail}` });
+    addTimeline(app, s.id, {
+      kind: 'review_requested',
+      params: { reviewReason: reason, amountFen: pricing?.amountFen ?? null, limitFen: figures.limitFen ?? null, idTag: figures.idTag ?? null },
+      detail: `${reason}: ${detail}`,
+    });
     announce(app, s.id);
   });
   app.log.warn({ sessionId: s.id, reason }, `session held for review: ${detail}`);
   return requireSession(app, s.id);
+}
+
+/** A settlement's figures for its timeline event: the amount due and where it came from. */
+function settledParams(r: ReturnType<typeof postSessionCharge>, pricing: Pricing): SessionEventParams['settled_paid'] {
+  return {
+    amountFen: r.dueFen,
+    energyWh: pricing.energyWh,
+    electricityFen: r.electricityFen,
+    serviceFen: r.serviceFen,
+    holdFen: r.paid.holdFen,
+    releasedFen: r.hold?.releasedFen ?? 0,
+    walletFen: r.paid.walletFen,
+    debtFen: r.paid.debtFen,
+  };
 }
 
 /**
@@ -94,7 +116,7 @@ export function settleSession(app: AppContext, sessionId: string): SessionRow {
   }
   const approved = s.reviewState === 'approved';
   if (s.reviewState === 'pending' && s.reviewReason && BLOCKING_REVIEWS.includes(s.reviewReason)) return s;
-  if (!s.driverId) return flagReview(app, s, 'unknown_id_tag', `id tag ${s.idTag} belongs to no driver; name the driver when approving`, null);
+  if (!s.driverId) return flagReview(app, s, 'unknown_id_tag', `id tag ${s.idTag} belongs to no driver; name the driver when approving`, null, { idTag: s.idTag });
 
   let pricing: Pricing;
   try {
@@ -106,7 +128,7 @@ export function settleSession(app: AppContext, sessionId: string): SessionRow {
   }
   const limit = app.config.sessions.reviewAboveFen;
   if (pricing.amountFen > limit && !(approved && s.reviewReason === 'large_amount')) {
-    return flagReview(app, s, 'large_amount', `¥${formatFen(pricing.amountFen)} is above the ¥${formatFen(limit)} review limit`, pricing);
+    return flagReview(app, s, 'large_amount', `¥${formatFen(pricing.amountFen)} is above the ¥${formatFen(limit)} review limit`, pricing, { limitFen: limit });
   }
 
   const driverId = s.driverId;
@@ -129,6 +151,7 @@ export function settleSession(app: AppContext, sessionId: string): SessionRow {
       sessionId,
       from: 'FINISHED',
       event: unpaid ? 'settled_unpaid' : 'settled_paid',
+      params: settledParams(r, pricing),
       detail:
         `¥${formatFen(r.dueFen)} for ${pricing.quote.totals.kwh} kWh (electricity ¥${formatFen(r.electricityFen)}, service ¥${formatFen(r.serviceFen)}): ` +
         `hold ¥${formatFen(r.paid.holdFen)}${r.hold ? `, ¥${formatFen(r.hold.releasedFen)} released` : ''}, wallet ¥${formatFen(r.paid.walletFen)}` +
@@ -194,6 +217,8 @@ export function approveReview(app: AppContext, input: { sessionId: string; drive
   if (by.operatorId && s.createdBy === by.operatorId) {
     throw new DepotError('forbidden', `sessionId: session ${s.id} was started by you; someone else approves its review`, { field: 'sessionId' });
   }
+  // The driver named to pay for a session nobody's id tag owned, by name as the screens show it.
+  const payer = input.driverId && !s.driverId ? getDriver(app, input.driverId, 'driverId').name : null;
   writeTx(app.sqlite, () => {
     expectChanges(
       app.sqlite
@@ -207,6 +232,7 @@ export function approveReview(app: AppContext, input: { sessionId: string; drive
     );
     addTimeline(app, s.id, {
       kind: 'review_approved',
+      params: { reviewReason: s.reviewReason, payerName: payer, note: input.note ?? null },
       operatorId: by.operatorId,
       detail: `${s.reviewReason ?? 'review'} approved${input.driverId && !s.driverId ? `; driver ${input.driverId} pays` : ''}${input.note ? `: ${input.note}` : ''}`,
     });

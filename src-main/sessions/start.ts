@@ -8,6 +8,7 @@ import { driverBlock, findDriverByIdTag, getDriver, hasOpenDebt, listDrivers, no
 import { formatFen, parsePositiveYuan } from '../money';
 import { ACTIVE_STATES, addTimeline, transition } from './machine';
 import { announce, notifyDriver, requireSession, type SessionRow } from './store';
+import type { ChargerRefusal, SessionEventParams } from './events';
 
 /**
  * Starting and stopping a session from DepotDesk.
@@ -79,20 +80,36 @@ export const startTimeoutWorker = defineWorker({
   args: z.object({ sessionId: z.string().min(1) }),
   maxAttempts: 5,
   perform(app, job) {
-    const outcome = failStart(app, job.args.sessionId, 'start_timeout', `no StartTransaction within ${app.config.sessions.startTimeoutMs / 1000} s of the RemoteStart`);
+    const outcome = failStart(app, job.args.sessionId, startTimedOut(app));
     if (!outcome) return { cancel: 'the session had already moved on' };
   },
 });
+
+/** Why a start failed: the event, what the screens word it from, and the reason in English (the record). */
+export type StartFailure = { reason: string } & (
+  { event: 'start_timeout'; params: SessionEventParams['start_timeout'] } | { event: 'remote_start_refused'; params: SessionEventParams['remote_start_refused'] }
+);
+
+/** The start timeout's failure: no StartTransaction within sessions.startTimeoutMs. */
+export function startTimedOut(app: AppContext): StartFailure {
+  const seconds = app.config.sessions.startTimeoutMs / 1000;
+  return {
+    event: 'start_timeout',
+    params: { failureCode: 'start_timeout', timeoutSeconds: seconds },
+    reason: `no StartTransaction within ${seconds} s of the RemoteStart`,
+  };
+}
 
 /**
  * Ends a session that never started: FAILED, hold voided in full, the driver told. Returns false
  * (and changes nothing) when the session is no longer waiting for its start.
  */
-export function failStart(app: AppContext, sessionId: string, event: 'start_timeout' | 'remote_start_refused', reason: string): boolean {
+export function failStart(app: AppContext, sessionId: string, failure: StartFailure): boolean {
+  const { event, reason } = failure;
   const done = writeTx(app.sqlite, () => {
     const s = requireSession(app, sessionId);
     if (s.state !== 'PLACED' && s.state !== 'STARTING') return false;
-    transition(app, { sessionId, from: s.state, event, detail: reason, set: { failure_reason: reason, failure_code: event } });
+    transition(app, { ...failure, sessionId, from: s.state, detail: reason, set: { failure_reason: reason, failure_code: event } });
     releaseHold(app, s, `start failed: ${reason}`);
     if (s.driverId) {
       notifyDriver(app, {
@@ -112,7 +129,7 @@ export function failStart(app: AppContext, sessionId: string, event: 'start_time
 function releaseHold(app: AppContext, s: SessionRow, memo: string): void {
   if (!s.holdId) return;
   const r = voidHold(app, { key: `void:${s.id}`, holdId: s.holdId, memo });
-  addTimeline(app, s.id, { kind: 'hold_voided', detail: `¥${formatFen(r.releasedFen)} released to the wallet (${r.key})` });
+  addTimeline(app, s.id, { kind: 'hold_voided', params: { releasedFen: r.releasedFen }, detail: `¥${formatFen(r.releasedFen)} released to the wallet (${r.key})` });
 }
 
 /** Checks a start would be allowed; throws the refusal the operator sees. */
@@ -209,21 +226,31 @@ function sendRemoteStart(app: AppContext, s: { sessionId: string; chargerId: str
     .then(
       (answer) => {
         if (answer.status !== 'Accepted') {
-          failStart(app, sessionId, 'remote_start_refused', `the charger answered RemoteStartTransaction with ${String(answer.status)}`);
+          failStart(app, sessionId, {
+            event: 'remote_start_refused',
+            params: { failureCode: 'remote_start_refused', refusal: 'answered', answer: String(answer.status) },
+            reason: `the charger answered RemoteStartTransaction with ${String(answer.status)}`,
+          });
           return;
         }
-        writeTx(app.sqlite, () => addTimeline(app, sessionId, { kind: 'remote_start_accepted', detail: 'the charger accepted the RemoteStartTransaction' }));
+        writeTx(app.sqlite, () => addTimeline(app, sessionId, { kind: 'remote_start_accepted', params: {}, detail: 'the charger accepted the RemoteStartTransaction' }));
       },
       (e: unknown) => {
         const closing = e instanceof DepotError && (e.details as { reason?: unknown } | undefined)?.reason === 'link_closed';
         if (e instanceof ChargerTimeoutError || closing) {
           app.log.warn({ sessionId, err: (e as Error).message }, 'RemoteStartTransaction unanswered; the start timeout decides');
           if (!closing && stillWaiting()) {
-            writeTx(app.sqlite, () => addTimeline(app, sessionId, { kind: 'remote_start_unanswered', detail: `${(e as Error).message}; the start timeout decides` }));
+            writeTx(app.sqlite, () =>
+              addTimeline(app, sessionId, { kind: 'remote_start_unanswered', params: {}, detail: `${(e as Error).message}; the start timeout decides` }),
+            );
           }
           return;
         }
-        failStart(app, sessionId, 'remote_start_refused', `RemoteStartTransaction failed: ${(e as Error).message}`);
+        failStart(app, sessionId, {
+          event: 'remote_start_refused',
+          params: { failureCode: 'remote_start_refused', refusal: 'call_failed', answer: null },
+          reason: `RemoteStartTransaction failed: ${(e as Error).message}`,
+        });
       },
     )
     .catch((e: unknown) => {
@@ -265,6 +292,7 @@ export async function startSession(app: AppContext, input: StartInput, by: { ope
       kind: 'placed',
       toState: 'PLACED',
       operatorId: by.operatorId ?? null,
+      params: { prepayFen, driverName: driver.name, chargerId: charger.id, connectorId: input.connectorId, idTag },
       detail: `¥${formatFen(prepayFen)} held for ${driver.name} (${hold.holdId}); id tag ${idTag}`,
     });
     startTimeoutWorker.enqueue(app, { sessionId }, { scheduledAt: now + app.config.sessions.startTimeoutMs, uniqueKey: `sessions.startTimeout:${sessionId}` });
@@ -272,7 +300,13 @@ export async function startSession(app: AppContext, input: StartInput, by: { ope
   });
   // Marked STARTING before the CALL goes out: a StartTransaction can come back before callCharger resolves.
   writeTx(app.sqlite, () => {
-    transition(app, { sessionId, from: 'PLACED', event: 'remote_start_sent', detail: `RemoteStartTransaction to ${input.chargerId} connector ${input.connectorId}` });
+    transition(app, {
+      sessionId,
+      from: 'PLACED',
+      event: 'remote_start_sent',
+      params: { chargerId: input.chargerId, connectorId: input.connectorId },
+      detail: `RemoteStartTransaction to ${input.chargerId} connector ${input.connectorId}`,
+    });
     announce(app, sessionId);
   });
   sendRemoteStart(app, { sessionId, chargerId: input.chargerId, connectorId: input.connectorId, idTag });
@@ -292,6 +326,7 @@ export async function stopSession(app: AppContext, sessionId: string, by: { oper
         sessionId,
         from: cur.state,
         event: 'cancel',
+        params: { failureCode: 'cancelled' },
         operatorId: by.operatorId,
         detail: 'cancelled by the operator before the charger confirmed the start',
         set: { failure_reason: 'cancelled by the operator', failure_code: 'cancelled' },
@@ -304,29 +339,37 @@ export async function stopSession(app: AppContext, sessionId: string, by: { oper
   if (s.state !== 'CHARGING') {
     throw refused(`session ${sessionId} is ${s.state}; only a charging session can be stopped`, { field: 'id', state: s.state });
   }
-  if (s.transactionId === null) throw new DepotError('internal', `session ${sessionId} is CHARGING without a transaction id`);
+  const transactionId = s.transactionId;
+  if (transactionId === null) throw new DepotError('internal', `session ${sessionId} is CHARGING without a transaction id`);
   writeTx(app.sqlite, () => {
     transition(app, {
       sessionId,
       from: 'CHARGING',
       event: 'stop_requested',
+      params: { transactionId },
       operatorId: by.operatorId,
-      detail: `RemoteStopTransaction for transaction ${s.transactionId}`,
+      detail: `RemoteStopTransaction for transaction ${transactionId}`,
     });
     announce(app, sessionId);
   });
   let why: string | null = null;
+  let refusal: ChargerRefusal | null = null;
   try {
-    const answer = await callCharger(app, s.chargerId, 'RemoteStopTransaction', { transactionId: s.transactionId });
-    if (answer.status !== 'Accepted') why = `the charger answered RemoteStopTransaction with ${String(answer.status)}`;
+    const answer = await callCharger(app, s.chargerId, 'RemoteStopTransaction', { transactionId });
+    if (answer.status !== 'Accepted') {
+      why = `the charger answered RemoteStopTransaction with ${String(answer.status)}`;
+      refusal = { refusal: 'answered', answer: String(answer.status) };
+    }
   } catch (e) {
     why = `RemoteStopTransaction failed: ${(e as Error).message}`;
+    refusal = { refusal: 'call_failed', answer: null };
   }
-  if (why) {
+  if (why && refusal) {
+    const params = refusal;
     writeTx(app.sqlite, () => {
       // The StopTransaction may have arrived meanwhile; then the session is already FINISHED.
       if (requireSession(app, sessionId).state !== 'STOPPING') return;
-      transition(app, { sessionId, from: 'STOPPING', event: 'stop_refused', detail: why });
+      transition(app, { sessionId, from: 'STOPPING', event: 'stop_refused', params, detail: why });
       announce(app, sessionId);
     });
     throw refused(`session ${sessionId} is still charging: ${why}`, { field: 'id', reason: 'stop_refused', sessionId });

@@ -5,6 +5,8 @@ import type { ReviewReason, SessionState } from './schema';
 import { whereOf } from '../kernel/db/where';
 import { cachedStatement } from '../kernel/db/statements';
 import { countRows } from '../kernel/db/rows';
+import { operatorNames } from '../operators';
+import { OPERATOR_PARAMS, type TimelineParams } from './events';
 
 /** Reading sessions, their timelines and samples; the driver notifications. */
 
@@ -79,18 +81,41 @@ export interface TimelineRow {
   kind: string;
   fromState: string | null;
   toState: string | null;
+  /** The core's English record of the event (the CLI and the audit read it; the screens word params). */
   detail: string;
+  /** What the screens word the event from (events.ts), plus `<key>Name` for each operator it names; null before migration 0034. */
+  params: TimelineParams | null;
   recordId: number | null;
   operatorId: string | null;
+  /** The operator's display name (张伟), when the event was an operator's. */
+  operatorName: string | null;
 }
 
+/** A session's timeline, oldest first, with its params read and the operators it names by display name. */
 export function sessionTimeline(app: AppContext, id: string): TimelineRow[] {
-  return app.sqlite
-    .prepare<unknown[], TimelineRow>(
-      `SELECT id, at, charger_at AS chargerAt, kind, from_state AS fromState, to_state AS toState, detail, record_id AS recordId, operator_id AS operatorId
+  const rows = app.sqlite
+    .prepare<unknown[], Omit<TimelineRow, 'params' | 'operatorName'> & { params: string | null }>(
+      `SELECT id, at, charger_at AS chargerAt, kind, from_state AS fromState, to_state AS toState, detail, record_id AS recordId,
+         operator_id AS operatorId, params
        FROM session_events WHERE session_id = ? ORDER BY id`,
     )
-    .all(id);
+    .all(id)
+    .map((r) => ({ ...r, params: r.params === null ? null : (JSON.parse(r.params) as TimelineParams) }));
+  const ids = new Set<string>();
+  for (const r of rows) {
+    if (r.operatorId) ids.add(r.operatorId);
+    for (const key of OPERATOR_PARAMS) if (typeof r.params?.[key] === 'string') ids.add(r.params[key]);
+  }
+  const names = operatorNames(app, [...ids]);
+  const nameOf = (opId: string) => names.get(opId) ?? opId;
+  return rows.map((r) => {
+    let params = r.params;
+    for (const key of OPERATOR_PARAMS) {
+      const opId = params?.[key];
+      if (typeof opId === 'string') params = { ...params, [`${key}Name`]: nameOf(opId) };
+    }
+    return { ...r, params, operatorName: r.operatorId ? nameOf(r.operatorId) : null };
+  });
 }
 
 export interface SampleRow {

@@ -18,6 +18,7 @@ describe('the session state machine', () => {
   });
 
   test('an illegal transition is an error and changes nothing; a stale guard fails loudly', () => {
+    const SETTLED = { amountFen: 0, energyWh: 0, electricityFen: 0, serviceFen: 0, holdFen: 0, releasedFen: 0, walletFen: 0, debtFen: 0 };
     const { app } = makeApp();
     const now = app.clock.now();
     app.sqlite
@@ -25,9 +26,13 @@ describe('the session state machine', () => {
         "INSERT INTO charging_sessions (id, state, origin, charger_id, connector_id, id_tag, created_at, updated_at) VALUES ('S1', 'CHARGING', 'charger', 'CP', 1, 'T', ?, ?)",
       )
       .run(now, now);
-    expect(() => transition(app, { sessionId: 'S1', from: 'CHARGING', event: 'settled_paid' })).toThrow(expect.objectContaining({ code: 'illegal_transition' }));
+    expect(() => transition(app, { sessionId: 'S1', from: 'CHARGING', event: 'settled_paid', params: SETTLED })).toThrow(
+      expect.objectContaining({ code: 'illegal_transition' }),
+    );
     // The caller believed the session was STOPPING: the guarded UPDATE matches no row.
-    expect(() => transition(app, { sessionId: 'S1', from: 'STOPPING', event: 'stop_transaction' })).toThrow(expect.objectContaining({ code: 'guard_failed' }));
+    expect(() =>
+      transition(app, { sessionId: 'S1', from: 'STOPPING', event: 'stop_transaction', params: { meterStopWh: 10, energyWh: 10, stopReason: 'Local' } }),
+    ).toThrow(expect.objectContaining({ code: 'guard_failed' }));
     expect(app.sqlite.prepare("SELECT state FROM charging_sessions WHERE id = 'S1'").get()).toEqual({ state: 'CHARGING' });
     expect(app.sqlite.prepare('SELECT count(*) AS n FROM session_events').get()).toEqual({ n: 0 });
   });
