@@ -11,13 +11,16 @@ import type { Caller, OperatorIdentity } from '../src-main/kernel/method';
 import { dispatch } from '../src-main/contract/dispatch';
 import type { CallResult } from '../src-main/contract/types';
 import { createOperator, type Role } from '../src-main/operators';
+import { checkpointsSettled } from '../src-main/kernel/db/checkpoint-thread';
 
 /**
  * Test fixtures: a real SQLite file in a fresh temp directory, the real migrations, a fake clock.
  * Everything opened here is closed and deleted after each test.
  */
 const cleanups: (() => void)[] = [];
-afterEach(() => {
+afterEach(async () => {
+  // A checkpoint worker still copying a depot's log (an import's) must end before its folder goes.
+  await checkpointsSettled();
   while (cleanups.length > 0) cleanups.pop()!();
 });
 

@@ -1,6 +1,7 @@
 import type { AppContext } from '../kernel/context';
 import { businessDate } from '../kernel/clock';
 import { writeTx } from '../kernel/db/connection';
+import { withCheckpointOffThread } from '../kernel/db/checkpoint-thread';
 import { cachedStatement } from '../kernel/db/statements';
 import { allRows, getRow } from '../kernel/db/rows';
 import { DepotError } from '../kernel/errors';
@@ -166,6 +167,19 @@ function store(app: AppContext, unpacked: Unpacked, parseOpts: ParseOptions, by:
   const dayOf = dayOfFn(app.clock.timeZone);
   const id = app.ids.next();
   const now = app.clock.now();
+  // A million rows leave ~340 MB of log: copied into the database by a worker thread, not by this
+  // one in the commit (0.6–1.2 s of the operator's thread; docs/performance.md).
+  const onError = (e: Error) => app.log.warn({ error: e.message }, 'reconciliation: the checkpoint after an import failed; the next one copies the log');
+  return withCheckpointOffThread(app.sqlite, app.nativeBinding, () => transaction(app, unpacked, parseOpts, by, { id, now, dayOf }), onError).value;
+}
+
+function transaction(
+  app: AppContext,
+  unpacked: Unpacked,
+  parseOpts: ParseOptions,
+  by: By,
+  { id, now, dayOf }: { id: string; now: number; dayOf: (at: number) => string },
+): ImportResult {
   return writeTx(app.sqlite, () => {
     // A second import racing this one (two windows): the hash is unique, the second one answers with the first.
     const raced = getRow<{ id: string }>(app.sqlite.prepare('SELECT id FROM recon_statements WHERE file_sha256 = ?'), unpacked.facts.fileSha256);
