@@ -29,7 +29,7 @@ import { getRule, type RuleCode } from './rules';
 export interface Evidence {
   faults: { id: number; at: number; detail: string }[];
   offline: { id: number; at: number }[];
-  failedStarts: { sessionId: string; at: number; failureCode: string | null }[];
+  failedStarts: { sessionId: string; sessionNumber: string; at: number; failureCode: string | null }[];
   meteringAnomalies: { day: string; diffBp: number }[];
 }
 
@@ -76,22 +76,41 @@ const COLUMNS = `id, charger_id AS chargerId, state, rule_code AS ruleCode, rule
 type Stored = Omit<ChargerAction, 'facts'> & { facts: string };
 const toAction = (r: Stored): ChargerAction => ({ ...r, facts: JSON.parse(r.facts) as Record<string, unknown> });
 
+type FailedStartEvidence = { sessionId: string; sessionNumber?: string; at: number };
+const isFailedStart = (e: unknown): e is FailedStartEvidence =>
+  typeof e === 'object' && e !== null && typeof (e as FailedStartEvidence).sessionId === 'string' && typeof (e as FailedStartEvidence).at === 'number';
+
+/**
+ * The action with every failed start of its evidence named by its session number (CD…), as the
+ * screens name sessions. Actions decided before the evidence carried numbers hold only the session
+ * ids; those are looked up among the failed starts since the earliest of them (failed sessions stay
+ * failed, so each is still there).
+ */
+function withSessionNumbers(app: Pick<AppContext, 'sqlite'>, a: ChargerAction): ChargerAction {
+  const evidence = Array.isArray(a.facts.evidence) ? (a.facts.evidence as unknown[]) : [];
+  const missing = evidence.filter(isFailedStart).filter((e) => !e.sessionNumber);
+  if (missing.length === 0) return a;
+  const numbers = new Map(failedStartsSince(app, Math.min(...missing.map((e) => e.at))).map((f) => [f.sessionId, f.sessionNumber]));
+  const named = evidence.map((e) => (isFailedStart(e) && !e.sessionNumber && numbers.has(e.sessionId) ? { ...e, sessionNumber: numbers.get(e.sessionId) } : e));
+  return { ...a, facts: { ...a.facts, evidence: named } };
+}
+
 export function getChargerAction(app: Pick<AppContext, 'sqlite'>, id: string): ChargerAction {
   const r = getRow<Stored>(app.sqlite.prepare(`SELECT ${COLUMNS} FROM risk_charger_actions WHERE id = ?`), id);
   if (!r) throw new DepotError('not_found', `actionId: no maintenance action ${id}`, { field: 'actionId' });
-  return toAction(r);
+  return withSessionNumbers(app, toAction(r));
 }
 
 function openAction(app: Pick<AppContext, 'sqlite'>, chargerId: string): ChargerAction | null {
   const r = getRow<Stored>(app.sqlite.prepare(`SELECT ${COLUMNS} FROM risk_charger_actions WHERE charger_id = ? AND state = 'in_maintenance'`), chargerId);
-  return r ? toAction(r) : null;
+  return r ? withSessionNumbers(app, toAction(r)) : null;
 }
 
 export function chargerActions(app: Pick<AppContext, 'sqlite'>, opts: { chargerId?: string; limit?: number } = {}): ChargerAction[] {
   return allRows<Stored>(app.sqlite.prepare(`SELECT ${COLUMNS} FROM risk_charger_actions WHERE (@c IS NULL OR charger_id = @c) ORDER BY at DESC, id DESC LIMIT @limit`), {
     c: opts.chargerId ?? null,
     limit: opts.limit ?? 200,
-  }).map(toAction);
+  }).map((r) => withSessionNumbers(app, toAction(r)));
 }
 
 /** When each charger was last returned to service: evidence before it no longer counts. */
@@ -121,7 +140,8 @@ function gatherEvidence(app: AppContext, now: number): Map<string, Evidence> {
     else of(h.chargerId).offline.push({ id: h.id, at: h.at });
   }
   for (const f of failedStartsSince(app, since))
-    if (counts(f.chargerId, f.createdAt)) of(f.chargerId).failedStarts.push({ sessionId: f.sessionId, at: f.createdAt, failureCode: f.failureCode });
+    if (counts(f.chargerId, f.createdAt))
+      of(f.chargerId).failedStarts.push({ sessionId: f.sessionId, sessionNumber: f.sessionNumber, at: f.createdAt, failureCode: f.failureCode });
   const anomalyDays = getRule(app, 'charger.metering_anomalies').params.windowDays;
   const sinceDay = new Date(now - anomalyDays * DAY_MS).toISOString().slice(0, 10);
   for (const m of meteringAnomalies(app, { since: sinceDay, limit: 100_000 })) {
@@ -186,7 +206,7 @@ export async function evaluateChargers(app: AppContext, now: number): Promise<Ch
       const reason = `自动维护 auto: ${v.reason} — rule ${v.rule} v${v.version}`;
       app.sqlite
         .prepare(`INSERT INTO risk_charger_actions (id, charger_id, state, rule_code, rule_version, facts, reason, at) VALUES (?, ?, 'in_maintenance', ?, ?, ?, ?, ?)`)
-        .run(id, chargerId, v.rule, v.version, canonicalJson({ evidence: v.evidence }), reason, now);
+        .run(id, chargerId, v.rule, v.version, canonicalJson({ evidence: v.evidence, min: v.min, ...v.window }), reason, now);
       const summary = setMaintenance(app, chargerId, true, reason);
       raiseAlert(app, {
         code: 'risk.charger_maintenance',

@@ -5,6 +5,8 @@ import { cachedStatement } from '../kernel/db/statements';
 
 export interface FailedStartFact {
   sessionId: string;
+  /** The session's number for people (CD…): what screens and alerts name it by. */
+  sessionNumber: string;
   chargerId: string;
   failureCode: string | null;
   createdAt: number;
@@ -14,7 +16,7 @@ export interface FailedStartFact {
 export function failedStartsSince(app: Pick<AppContext, 'sqlite'>, since: number): FailedStartFact[] {
   return cachedStatement<FailedStartFact>(
     app.sqlite,
-    "SELECT id AS sessionId, charger_id AS chargerId, failure_code AS failureCode, created_at AS createdAt FROM charging_sessions WHERE state = 'FAILED' AND created_at >= ? ORDER BY created_at, id",
+    "SELECT id AS sessionId, number AS sessionNumber, charger_id AS chargerId, failure_code AS failureCode, created_at AS createdAt FROM charging_sessions WHERE state = 'FAILED' AND created_at >= ? ORDER BY created_at, id",
   ).all(since);
 }
 

@@ -120,3 +120,22 @@ test('the Jobs page speaks English too', async ({ page }) => {
   await page.getByTestId('language-switch').getByText('中文').click();
   await expect(page.getByTestId('jobs-count-discarded')).toContainText('已放弃');
 });
+
+test('queues and schedules are named in words, their codes kept in a tooltip', async ({ page }) => {
+  await signIn(page);
+  await page.getByTestId('nav').getByText('任务', { exact: true }).click();
+  await page.getByRole('tab', { name: '队列', exact: true }).click();
+  const queues = page.getByTestId('jobs-queues');
+  await expect(queues.getByTestId('queue-maintenance')).toHaveText('维护');
+  await expect(queues.getByTestId('queue-payments')).toHaveText('支付');
+  await expect(queues).not.toContainText('maintenance');
+  await queues.getByTestId('queue-maintenance').hover();
+  await expect(page.locator('.ant-tooltip:visible')).toHaveText('maintenance');
+
+  await page.getByRole('tab', { name: '定时计划', exact: true }).click();
+  const crons = page.getByTestId('jobs-crons');
+  await expect(crons.getByTestId('cron-sessions.sweep')).toHaveText('订单巡检');
+  await expect(crons.getByTestId('cron-recon.daily')).toHaveText('每日对账');
+  await expect(crons).not.toContainText('sessions.sweep');
+  await expect(crons).not.toContainText('recon.daily');
+});

@@ -170,12 +170,15 @@ test('three fault episodes put a charger in maintenance by the faults rule; the 
     await runRules(page);
     await expect(row.getByTestId(`health-state-${depot.chargerId}`)).toContainText('规则维护');
     await expect(row).toContainText('充电桩频繁故障 v');
-    await expect(row).toContainText('已通知充电桩：Accepted');
+    // The charger's answer and the rule are in words; the codes behind them are not shown (issue 16).
+    await expect(row.getByTestId(`health-told-${depot.chargerId}`)).toHaveText('充电桩已确认');
+    await expect(row).not.toContainText('Accepted');
     await expect(row.locator('td').nth(3)).toHaveText('3');
     await row.locator('.ant-table-row-expand-icon').click();
     const evidence = page.getByTestId(`health-evidence-${depot.chargerId}`);
     for (const code of ['GroundFailure', 'OverCurrentFailure', 'PowerMeterFailure']) await expect(evidence).toContainText(`故障 ${code}`);
-    await expect(evidence).toContainText('rule charger.faults');
+    await expect(evidence).toContainText('24 小时内故障 3 次（规则阈值 3 次）');
+    await expect(evidence).not.toContainText('charger.faults');
     await docsScreenshot(page, 'risk-health-zh.png');
 
     // In maintenance, a start on it is refused with the rule's reason.
@@ -329,6 +332,46 @@ test("a debt write-off is asked for by one finance user, refused to them, approv
   try {
     await changeRuleAndSeeTheListing(page, { id: driver.id, name });
   } finally {
+    await depot.sim.close();
+  }
+});
+
+test('a charger refusing every start goes into maintenance; the evidence names the sessions by number and the failure in words', async ({ page }) => {
+  test.setTimeout(180_000);
+  await signIn(page);
+  const depot = await prepareDepot(page, 'FS');
+  depot.sim.onCall('RemoteStartTransaction', () => ({ status: 'Rejected' }));
+  const driver = await rpc<{ id: string }>(page, 'drivers.add', { name: `拒启司机${depot.tag}`, phone: `136${String(Date.now()).slice(-8)}` });
+  await rpc(page, 'wallet.topup', { driverId: driver.id, amount: '50.00', key: `e2e-risk-fs-${depot.tag}` });
+  try {
+    // The rule's default: five failed starts within 24 hours.
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const s = await rpc<{ id: string }>(page, 'sessions.start', { chargerId: depot.chargerId, connectorId: 1, driver: driver.id, prepay: '5.00' });
+      await expect
+        .poll(async () => (await rpc<{ session: { state: string } }>(page, 'sessions.get', { id: s.id })).session.state, { message: `session ${s.id} fails` })
+        .toBe('FAILED');
+      ids.push(s.id);
+    }
+    const numbers = await rpc<Record<string, string>>(page, 'sessions.numbers', { ids });
+
+    await openRisk(page, '设备健康');
+    const row = page.getByTestId('health-table').locator('tr.ant-table-row', { hasText: depot.chargerId });
+    await runRules(page);
+    await expect(row.getByTestId(`health-state-${depot.chargerId}`)).toContainText('充电桩频繁启动失败 v');
+    await row.locator('.ant-table-row-expand-icon').click();
+    const evidence = page.getByTestId(`health-evidence-${depot.chargerId}`);
+    await expect(evidence).toContainText('24 小时内启动失败 5 次（规则阈值 5 次）');
+    for (const id of ids) {
+      expect(numbers[id]).toMatch(/^CD\d{8}$/);
+      await expect(evidence).toContainText(`启动失败：订单 ${numbers[id]}（桩拒绝启动）`);
+      await expect(evidence).not.toContainText(id);
+    }
+    await expect(evidence).not.toContainText('remote_start_refused');
+    await expect(evidence).not.toContainText('charger.failed_starts');
+  } finally {
+    // Out of maintenance again, so the shared depot's chargers are left as the other specs expect.
+    await rpc(page, 'risk.returnToService', { chargerId: depot.chargerId, note: 'e2e: cleaned up' }).catch(() => undefined);
     await depot.sim.close();
   }
 });

@@ -218,6 +218,29 @@ describe('device health', () => {
     expect(failed.n).toBe(2);
     expect((await evaluate(app)).maintenance).toMatchObject([{ chargerId: 'CP-S', rule: 'charger.failed_starts' }]);
     expectLedgerValid(app);
+
+    // The health table names the evidence as the screens name sessions: by number (CD…), with the
+    // failure's code for the renderer to word; and the threshold and window the rule used.
+    type Facts = { evidence: { sessionId: string; sessionNumber?: string; failureCode: string }[]; min: number; hours: number };
+    const numbers = app.sqlite.prepare("SELECT id, number FROM charging_sessions WHERE state = 'FAILED' ORDER BY created_at, id").all() as {
+      id: string;
+      number: string;
+    }[];
+    const healthOf = async () =>
+      (await ok<{ chargerId: string; openAction: { facts: Facts } | null }[]>(app, supervisor, 'risk.chargerHealth', {})).find((h) => h.chargerId === 'CP-S')!;
+    const facts = (await healthOf()).openAction!.facts;
+    expect(facts).toMatchObject({ min: 2, hours: 24 });
+    expect(facts.evidence.map((e) => [e.sessionNumber, e.failureCode])).toEqual(numbers.map((n) => [n.number, 'start_timeout']));
+    expect(numbers.every((n) => /^CD\d{8}$/.test(n.number))).toBe(true);
+
+    // An action decided before the evidence carried numbers still reads with them.
+    const stored = app.sqlite.prepare("SELECT id, facts FROM risk_charger_actions WHERE charger_id = 'CP-S'").get() as { id: string; facts: string };
+    const old = JSON.parse(stored.facts) as Facts;
+    const bare = { evidence: old.evidence.map(({ sessionNumber: _n, ...e }) => e) };
+    app.sqlite.prepare('UPDATE risk_charger_actions SET facts = ? WHERE id = ?').run(JSON.stringify(bare), stored.id);
+    expect((await healthOf()).openAction!.facts.evidence.map((e) => e.sessionNumber)).toEqual(numbers.map((n) => n.number));
+    const [action] = await ok<{ facts: Facts }[]>(app, supervisor, 'risk.chargerActions', { chargerId: 'CP-S' });
+    expect(action.facts.evidence.map((e) => e.sessionNumber)).toEqual(numbers.map((n) => n.number));
   });
 });
 

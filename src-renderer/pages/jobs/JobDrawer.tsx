@@ -2,7 +2,7 @@ import type React from 'react';
 import { Descriptions, Drawer, Empty, Flex, Tag, Timeline, Typography } from 'antd';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
-import { kindName, queueName } from './names';
+import { kindName, QueueLabel } from './names';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { JobActions } from './JobActions';
@@ -41,7 +41,9 @@ export function JobDrawer({ id, version, onClose, onChanged }: { id: string | nu
               </Tag>
               {time(stateTime(job))}
             </Descriptions.Item>
-            <Descriptions.Item label={t('jobs.col.queue')}>{queueName(maybe, job.queue)}</Descriptions.Item>
+            <Descriptions.Item label={t('jobs.col.queue')}>
+              <QueueLabel maybe={maybe} queue={job.queue} />
+            </Descriptions.Item>
             <Descriptions.Item label={t('jobs.col.attempt')}>{t('jobs.attemptOf', { attempt: job.attempt, max: job.maxAttempts })}</Descriptions.Item>
             <Descriptions.Item label={t('jobs.detail.priority')}>{job.priority}</Descriptions.Item>
             <Descriptions.Item label={t('jobs.detail.insertedAt')}>{time(job.insertedAt)}</Descriptions.Item>

@@ -3,7 +3,7 @@ import { Alert, Badge, Card, Col, Flex, Row, Statistic, Table, Tabs, Typography 
 import { api, useDepotEvents } from '../../api';
 import { useI18n } from '../../i18n';
 import { CommandText } from '../../components/CommandText';
-import { kindName } from './names';
+import { CronLabel, kindName, QueueLabel } from './names';
 import { useHashParam } from '../../lib/route';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
@@ -118,7 +118,7 @@ function StateCards({ stats, loading, onPick }: { stats: JobStats | undefined; l
 }
 
 function QueuesTable({ stats, loading }: { stats: JobStats | undefined; loading: boolean }) {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   return (
     <Table
       rowKey="queue"
@@ -128,7 +128,7 @@ function QueuesTable({ stats, loading }: { stats: JobStats | undefined; loading:
       data-testid="jobs-queues"
       dataSource={stats?.queues ?? []}
       columns={[
-        { title: t('jobs.col.queue'), dataIndex: 'queue', render: (q: string) => <Typography.Text code>{q}</Typography.Text> },
+        { title: t('jobs.col.queue'), dataIndex: 'queue', render: (q: string) => <QueueLabel maybe={maybe} queue={q} /> },
         { title: t('jobs.queue.concurrency'), dataIndex: 'concurrency', width: 110 },
         ...STATES.map((s) => ({
           title: t(stateLabel(s)),
@@ -153,9 +153,9 @@ function CronTable({ stats, loading }: { stats: JobStats | undefined; loading: b
       locale={{ emptyText: t('jobs.cron.none') }}
       dataSource={stats?.crons ?? []}
       columns={[
-        { title: t('jobs.cron.name'), dataIndex: 'name', render: (n: string) => <Typography.Text code>{n}</Typography.Text> },
+        // The schedule is named after the kind it enqueues: one column in words, the names in its tooltip.
+        { title: t('jobs.cron.name'), dataIndex: 'name', render: (_: string, c: JobStats['crons'][number]) => <CronLabel maybe={maybe} cron={c} /> },
         { title: t('jobs.cron.expression'), dataIndex: 'expression', width: 140, render: (e: string) => <Typography.Text code>{e}</Typography.Text> },
-        { title: t('jobs.col.kind'), dataIndex: 'kind', render: (k: string) => kindName(maybe, k) },
         { title: t('jobs.cron.last'), dataIndex: 'lastSlotAt', width: 170, render: (at: number) => formatTime(at) },
         { title: t('jobs.cron.next'), dataIndex: 'nextSlotAt', width: 170, render: (at: number) => formatTime(at) },
         { title: t('jobs.cron.runs24h'), dataIndex: 'runs24h', width: 130, align: 'right' as const },

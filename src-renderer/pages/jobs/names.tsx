@@ -1,4 +1,4 @@
-import { Typography } from 'antd';
+import { Tooltip, Typography } from 'antd';
 
 type Maybe = (key: string, params?: Record<string, string | number>) => string | undefined;
 
@@ -12,14 +12,36 @@ export function queueName(maybe: Maybe, queue: string): string {
   return maybe(`jobs.queue.${queue}`) ?? queue;
 }
 
-/** A kind in words on screen; one the dictionaries do not know yet is shown as the code it is. */
-export function KindLabel({ maybe, kind }: { maybe: Maybe; kind: string }) {
-  const words = maybe(`jobs.kind.${kind}`);
-  return words ? <>{words}</> : <Typography.Text code>{kind}</Typography.Text>;
+/**
+ * Words on screen with the code they stand for in a tooltip (what the CLI, the logs and the
+ * config file call it); a code the dictionaries do not know yet is shown as the code it is.
+ */
+function Worded({ words, code, testId }: { words: string | undefined; code: string; testId?: string }) {
+  if (!words) return <Typography.Text code>{code}</Typography.Text>;
+  return (
+    <Tooltip title={code}>
+      <span data-testid={testId} data-code={code}>
+        {words}
+      </span>
+    </Tooltip>
+  );
 }
 
-/** A queue in words on screen; an unknown queue is shown as its name in code. */
+/** A kind in words on screen, its code in the tooltip. */
+export function KindLabel({ maybe, kind }: { maybe: Maybe; kind: string }) {
+  return <Worded words={maybe(`jobs.kind.${kind}`)} code={kind} />;
+}
+
+/** A queue in words on screen, its name in the tooltip. */
 export function QueueLabel({ maybe, queue }: { maybe: Maybe; queue: string }) {
-  const words = maybe(`jobs.queue.${queue}`);
-  return words ? <>{words}</> : <Typography.Text code>{queue}</Typography.Text>;
+  return <Worded words={maybe(`jobs.queue.${queue}`)} code={queue} testId={`queue-${queue}`} />;
+}
+
+/**
+ * A schedule in words: schedules are named after the kind they enqueue, so the kind's words name
+ * it; the schedule's own name is in the tooltip.
+ */
+export function CronLabel({ maybe, cron }: { maybe: Maybe; cron: { name: string; kind: string } }) {
+  const code = cron.name === cron.kind ? cron.name : `${cron.name} → ${cron.kind}`;
+  return <Worded words={maybe(`jobs.kind.${cron.kind}`)} code={code} testId={`cron-${cron.name}`} />;
 }

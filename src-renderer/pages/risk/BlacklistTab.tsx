@@ -14,7 +14,7 @@ import { DataTable, useList, type DataColumn } from '../../components/DataTable'
 import { StateTag, type Tone } from '../../components/StateTag';
 
 const LISTING_TONE: Record<ListingState, Tone> = { active: 'error', lifted: 'default', expired: 'default' };
-import { LISTING_STATES, listingStateLabel, maskPhone, ruleName, type Listing, type ListingState } from './model';
+import { LISTING_STATES, listingReason, listingStateLabel, maskPhone, ruleName, type Listing, type ListingState } from './model';
 
 /**
  * The blacklist (黑名单): who is listed, why, by whom or by which rule and version, until when.
@@ -93,7 +93,7 @@ export function ExpiresText({ listing: l }: { listing: Pick<Listing, 'expiresAt'
 }
 
 function useColumns(onOpen: (id: string) => void, onLift: (l: Listing) => void): DataColumn<Listing>[] {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   const { can } = useSession();
   return [
     {
@@ -105,7 +105,7 @@ function useColumns(onOpen: (id: string) => void, onLift: (l: Listing) => void):
         </span>
       ),
     },
-    { key: 'reason', title: t('risk.bl.col.reason'), dataIndex: 'reason', ellipsis: true },
+    { key: 'reason', title: t('risk.bl.col.reason'), dataIndex: 'reason', ellipsis: true, render: (_, l) => listingReason(maybe, l) },
     { key: 'source', title: t('risk.bl.col.source'), render: (_, l) => <SourceTag listing={l} /> },
     {
       key: 'listed',
@@ -218,7 +218,7 @@ function AddModal({ open, onClose, onDone }: { open: boolean; onClose(): void; o
 }
 
 function LiftModal({ listing, onClose, onDone }: { listing: Listing | null; onClose(): void; onDone(): void }) {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   const { message } = App.useApp();
   const [note, setNote] = useState('');
   const { submitting, submit } = useModalSubmit({
@@ -243,7 +243,12 @@ function LiftModal({ listing, onClose, onDone }: { listing: Listing | null; onCl
     >
       {listing && (
         <Flex vertical gap="small">
-          <Alert type="info" showIcon message={t('risk.bl.liftEffect', { driver: listing.driverName })} description={t('risk.bl.liftWas', { reason: listing.reason })} />
+          <Alert
+            type="info"
+            showIcon
+            message={t('risk.bl.liftEffect', { driver: listing.driverName })}
+            description={t('risk.bl.liftWas', { reason: listingReason(maybe, listing) })}
+          />
           <Typography.Text>{t('risk.bl.liftNote')}</Typography.Text>
           <Input.TextArea rows={2} maxLength={1000} value={note} onChange={(e) => setNote(e.target.value)} data-testid="bl-lift-note" />
         </Flex>

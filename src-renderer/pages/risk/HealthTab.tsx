@@ -6,7 +6,7 @@ import { useModalSubmit } from '../../lib/useModalSubmit';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { SUPERVISORS, useSession } from '../../session';
-import { ruleName, type ChargerAction, type Health, type Rule } from './model';
+import { actionReason, availabilityText, failureName, ruleName, type ChargerAction, type Health, type Rule } from './model';
 import { DataTable, useList, type DataColumn } from '../../components/DataTable';
 import { pageOf } from '../../components/listController';
 import { StateTag } from '../../components/StateTag';
@@ -121,7 +121,7 @@ function MaintenanceState({ health: h }: { health: Health }) {
           {t('risk.health.ruleVersion', { rule: ruleName(maybe, a.ruleCode), version: a.ruleVersion })}
         </span>
         <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-          {formatTime(a.at, 'YYYY-MM-DD HH:mm')} · {t('risk.health.told', { answer: a.availability ?? '—' })}
+          {formatTime(a.at, 'YYYY-MM-DD HH:mm')} · <span data-testid={`health-told-${h.chargerId}`}>{availabilityText(maybe, a.availability)}</span>
         </Typography.Text>
       </Flex>
     );
@@ -142,21 +142,23 @@ function MaintenanceState({ health: h }: { health: Health }) {
   );
 }
 
-type EvidenceItem = { at?: number; detail?: string; sessionId?: string; failureCode?: string | null; day?: string; diffBp?: number };
+type EvidenceItem = { at?: number; detail?: string; sessionId?: string; sessionNumber?: string; failureCode?: string | null; day?: string; diffBp?: number };
 
 /** What the rule counted when it put the charger in maintenance, one line per record. */
 function Evidence({ action: a }: { action: ChargerAction }) {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   const items = (Array.isArray(a.facts.evidence) ? a.facts.evidence : []) as EvidenceItem[];
   const line = (e: EvidenceItem) => {
     if (e.day !== undefined) return t('risk.health.ev.metering', { day: e.day, diff: ((e.diffBp ?? 0) / 100).toFixed(2) });
-    if (e.sessionId !== undefined) return t('risk.health.ev.failedStart', { session: e.sessionId, code: e.failureCode ?? '—' });
+    // A session by its number, as every screen names it (the id only if the core could not find one).
+    if (e.sessionId !== undefined)
+      return t('risk.health.ev.failedStart', { session: e.sessionNumber ?? e.sessionId, code: e.failureCode ? failureName(maybe, e.failureCode) : '—' });
     if (e.detail !== undefined) return t('risk.health.ev.fault', { code: e.detail });
     return t('risk.health.ev.offline');
   };
   return (
     <Flex vertical gap={4} data-testid={`health-evidence-${a.chargerId}`}>
-      <Typography.Text>{a.reason}</Typography.Text>
+      <Typography.Text>{actionReason(maybe, a)}</Typography.Text>
       {items.map((e, i) => (
         <Typography.Text key={i} type="secondary">
           {e.at !== undefined ? `${formatTime(e.at)} · ` : ''}
@@ -168,7 +170,7 @@ function Evidence({ action: a }: { action: ChargerAction }) {
 }
 
 function ReturnModal({ health, onClose, onDone }: { health: Health | null; onClose(): void; onDone(): void }) {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   const { message } = App.useApp();
   const [note, setNote] = useState('');
   const { submitting, submit } = useModalSubmit({
@@ -193,7 +195,7 @@ function ReturnModal({ health, onClose, onDone }: { health: Health | null; onClo
     >
       {health?.openAction && (
         <Flex vertical gap="small">
-          <Alert type="info" showIcon message={t('risk.health.returnEffect', { charger: health.chargerId })} description={health.openAction.reason} />
+          <Alert type="info" showIcon message={t('risk.health.returnEffect', { charger: health.chargerId })} description={actionReason(maybe, health.openAction)} />
           <Typography.Text>{t('risk.health.returnNote')}</Typography.Text>
           <Input.TextArea rows={2} maxLength={1000} value={note} onChange={(e) => setNote(e.target.value)} data-testid="health-return-note" />
         </Flex>

@@ -11,6 +11,7 @@ import {
   DRIVER_DEBT_RULES,
   LISTING_COLOR,
   listingFigures,
+  listingReason,
   listingRecords,
   listingStateLabel,
   maskPhone,
@@ -64,7 +65,7 @@ export function ListingDrawer({ id, version, onClose, onLift }: { id: string | n
 }
 
 function ListingFacts({ listing: l }: { listing: Listing }) {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   return (
     <Descriptions size="small" column={1} bordered>
       <Descriptions.Item label={t('risk.bl.col.driver')}>
@@ -77,7 +78,7 @@ function ListingFacts({ listing: l }: { listing: Listing }) {
       </Descriptions.Item>
       <Descriptions.Item label={t('risk.why.told')}>
         <Typography.Text strong data-testid="why-reason">
-          {l.reason}
+          {listingReason(maybe, l)}
         </Typography.Text>
       </Descriptions.Item>
       <Descriptions.Item label={t('risk.bl.col.source')}>

@@ -42,6 +42,33 @@ export function ruleDescription(
   return maybe(`risk.ruleDesc.${rule.code}`, params) ?? rule.summary;
 }
 
+type Maybe = (key: string, params?: Record<string, string | number>) => string | undefined;
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+
+/**
+ * Why a rule put a charger in maintenance, in the operator's words: what it counted, within which
+ * window, against which threshold (the action's facts; actions decided before the facts kept the
+ * threshold say what and how many). The core's own reason text is the last resort.
+ */
+export function actionReason(maybe: Maybe, a: Pick<ChargerAction, 'ruleCode' | 'facts' | 'reason'>): string {
+  const what = maybe(`alerts.evidence.${a.ruleCode}`);
+  if (!what) return a.reason;
+  const count = Array.isArray(a.facts.evidence) ? a.facts.evidence.length : 0;
+  const hours = num(a.facts.hours);
+  const days = num(a.facts.days);
+  const min = num(a.facts.min);
+  const within = hours !== undefined ? maybe('alerts.window.hours', { n: hours }) : days !== undefined ? maybe('alerts.window.days', { n: days }) : undefined;
+  const text = min !== undefined && within ? maybe('risk.health.reason', { within, what, count, min }) : maybe('risk.health.reasonCount', { what, count });
+  return text ?? a.reason;
+}
+
+/** A session's failure code in words (the compensation criteria word the same codes). */
+export const failureName = (maybe: Maybe, code: string): string => maybe(`comp.failure.${code}`) ?? code;
+
+/** The charger's answer to being told (ChangeAvailability), in words; null while it has not answered. */
+export const availabilityText = (maybe: Maybe, answer: string | null): string =>
+  answer === null ? (maybe('risk.health.telling') ?? '—') : (maybe(`chargers.availability.${answer}`) ?? answer);
+
 export const paramLabel = (maybe: (key: string) => string | undefined, name: string): string => maybe(`risk.param.${name}`) ?? name;
 
 /** "count=3 windowHours=24" in the operator's words: 次数 3 · 窗口（小时）24. */
@@ -58,6 +85,16 @@ export const writeOffStateLabel = (s: WriteOffState): I18nKey => `risk.wo.state.
 export function listingRecords(l: Pick<Listing, 'facts'>): string[] {
   const r = l.facts.records;
   return Array.isArray(r) ? r.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/**
+ * Why the driver is listed, in words: a rule's listing is worded from its rule and the records it
+ * counted (the core's text names debts by id, in English); a listing by hand keeps the
+ * supervisor's own reason.
+ */
+export function listingReason(maybe: Maybe, l: Pick<Listing, 'source' | 'ruleCode' | 'reason' | 'facts'>): string {
+  if (l.source !== 'rule' || !l.ruleCode) return l.reason;
+  return maybe(`risk.bl.ruleReason.${l.ruleCode}`, { count: listingRecords(l).length }) ?? l.reason;
 }
 
 /** The figures a rule counted (e.g. writtenOffDebts=2), without the records and parameters. */
