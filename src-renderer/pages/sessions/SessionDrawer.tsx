@@ -8,6 +8,7 @@ import { TransfersTable } from '../../components/TransfersTable';
 import { formatFen, formatWh } from '../../lib/format';
 import { navigate } from '../../lib/route';
 import { formatTime } from '../../lib/time';
+import { eventText, eventTitle } from '../../lib/eventText';
 import { useQuery } from '../../lib/useQuery';
 import { DriverName } from './DriverSelect';
 import { ForceCloseButton, ForceClosePanel } from './ForceClose';
@@ -249,57 +250,66 @@ function Breakdown({ quote }: { quote: StoredQuote | null }) {
   );
 }
 
+/**
+ * Each event worded from its kind (the title) and its params (the sentence under it), in the
+ * operator's language (lib/eventText.ts). The core's English detail is the record, not the
+ * wording: it stays reachable as the title's tooltip. An event from before params (migration 0034)
+ * shows its title alone; an old re-settlement still reads its figures from the force-close.
+ */
 function SessionTimeline({ items, resettle }: { items: SessionDetail['timeline']; resettle: NonNullable<SessionDetail['forceClose']>['resettle'] }) {
-  const { t, maybe } = useI18n();
+  const i18n = useI18n();
+  const { t, maybe } = i18n;
   if (items.length === 0) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />;
   return (
     <Timeline
       data-testid="session-timeline"
-      items={items.map((e) => ({
-        color:
-          e.kind.includes('fail') || e.kind === 'debt'
-            ? 'red'
-            : e.kind.startsWith('review') || e.kind.startsWith('late') || e.kind.startsWith('force_close') || e.kind === 'resettled'
-              ? 'orange'
-              : e.toState
-                ? 'blue'
-                : 'gray',
-        children: (
-          <Flex vertical gap={2}>
-            <Flex gap={8} wrap align="center">
-              {/* Worded by its kind; a kind the dictionaries do not know yet shows its code. */}
-              {maybe(`sessions.event.${e.kind}`) ? (
-                <Typography.Text strong>{maybe(`sessions.event.${e.kind}`)}</Typography.Text>
-              ) : (
-                <Typography.Text code>{e.kind}</Typography.Text>
-              )}
-              {e.toState && (
-                <Typography.Text type="secondary">
-                  {e.fromState ? (maybe(`sessions.state.${e.fromState}`) ?? e.fromState) : '∅'} → {maybe(`sessions.state.${e.toState}`) ?? e.toState}
+      items={items.map((e) => {
+        const title = eventTitle(e, i18n);
+        const sentence = eventText(e, i18n);
+        return {
+          color:
+            e.kind.includes('fail') || e.kind === 'debt'
+              ? 'red'
+              : e.kind.startsWith('review') || e.kind.startsWith('late') || e.kind.startsWith('force_close') || e.kind === 'resettled'
+                ? 'orange'
+                : e.toState
+                  ? 'blue'
+                  : 'gray',
+          children: (
+            <Flex vertical gap={2} data-testid="timeline-event" data-kind={e.kind}>
+              <Flex gap={8} wrap align="center">
+                <Tooltip title={e.detail || undefined} placement="topLeft">
+                  {/* A kind the dictionaries do not know yet shows its code. */}
+                  {title ? <Typography.Text strong>{title}</Typography.Text> : <Typography.Text code>{e.kind}</Typography.Text>}
+                </Tooltip>
+                {e.toState && (
+                  <Typography.Text type="secondary">
+                    {e.fromState ? (maybe(`sessions.state.${e.fromState}`) ?? e.fromState) : '∅'} → {maybe(`sessions.state.${e.toState}`) ?? e.toState}
+                  </Typography.Text>
+                )}
+              </Flex>
+              {sentence && (
+                <Typography.Text style={{ fontSize: 13 }} data-testid={e.kind === 'resettled' ? 'timeline-resettled' : 'timeline-text'}>
+                  {sentence}
                 </Typography.Text>
               )}
+              {!e.params && e.kind === 'resettled' && resettle && (
+                <Typography.Text style={{ fontSize: 13 }} data-testid="timeline-resettled">
+                  {t('sessions.fc.resettled', { before: formatFen(resettle.beforeFen), after: formatFen(resettle.afterFen) })}
+                  {resettle.differenceFen > 0 && ` · ${t('sessions.fc.resettleMore', { amount: formatFen(resettle.differenceFen) })}`}
+                  {resettle.debtFen > 0 && ` · ${t('sessions.fc.resettleDebt', { debt: formatFen(resettle.debtFen) })}`}
+                  {resettle.returnedFen > 0 && ` · ${t('sessions.fc.resettleLess', { amount: formatFen(resettle.returnedFen) })}`}
+                </Typography.Text>
+              )}
+              <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                {formatTime(e.at)}
+                {e.chargerAt !== null && ` · ${t('sessions.chargerTime', { time: formatTime(e.chargerAt) })}`}
+                {e.operatorName && ` · ${t('sessions.eventBy', { name: e.operatorName })}`}
+              </Typography.Text>
             </Flex>
-            <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-              {formatTime(e.at)}
-              {e.chargerAt !== null && ` · ${t('sessions.chargerTime', { time: formatTime(e.chargerAt) })}`}
-            </Typography.Text>
-            {e.kind === 'resettled' && resettle && (
-              <Typography.Text style={{ fontSize: 13 }} data-testid="timeline-resettled">
-                {t('sessions.fc.resettled', { before: formatFen(resettle.beforeFen), after: formatFen(resettle.afterFen) })}
-                {resettle.differenceFen > 0 && ` · ${t('sessions.fc.resettleMore', { amount: formatFen(resettle.differenceFen) })}`}
-                {resettle.debtFen > 0 && ` · ${t('sessions.fc.resettleDebt', { debt: formatFen(resettle.debtFen) })}`}
-                {resettle.returnedFen > 0 && ` · ${t('sessions.fc.resettleLess', { amount: formatFen(resettle.returnedFen) })}`}
-              </Typography.Text>
-            )}
-            {/* The core's note as recorded (English, with its figures): kept as a record, not as the wording. */}
-            {e.detail && (
-              <Typography.Text code type="secondary" style={{ fontSize: 12 }}>
-                {e.detail}
-              </Typography.Text>
-            )}
-          </Flex>
-        ),
-      }))}
+          ),
+        };
+      })}
     />
   );
 }
