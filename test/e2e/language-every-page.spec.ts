@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { cjkLines, strayEnglish } from '../language-words';
 import type { Page } from '@playwright/test';
+import { SimCharger } from '../../src-main/chargers/simulator';
 import { expect, test } from './fixtures';
 import { rpc, startDepot, stopDepot, type Depot } from './own-depot';
 
@@ -96,4 +99,85 @@ test('in en-US no page shows a Chinese character', async ({ page }) => {
   } finally {
     await page.getByTestId('language-switch').getByText('中文').click();
   }
+});
+
+/**
+ * The session drawer, in both languages, with a timeline worded from its events' params (issue 16):
+ * a session charged to PAID (prepay held, started, stopped, settled with the rest released) and one
+ * the charger refused to start (failed, hold released). Added to this depot only after the page
+ * walks above, so they still see an empty depot; the data's own names are ids in neither script.
+ */
+test('the session drawer and its timeline: no stray English in zh-CN, no Chinese in en-US', async ({ page }) => {
+  test.setTimeout(180_000);
+  await signIn(page);
+  const tariff = JSON.parse(fs.readFileSync(path.join(process.cwd(), 'docs/examples/tariff-guangdong.json'), 'utf8')) as unknown;
+  const station = await rpc<{ id: string }>(page, depot, 'stations.add', { name: 'LANG-S1' });
+  await rpc(page, depot, 'chargers.add', { id: 'LANG-CP1', station: station.id, connectors: 2, password: 'lang-charger-secret' });
+  const plan = await rpc<{ planId: string }>(page, depot, 'tariffs.import', { file: tariff });
+  await rpc(page, depot, 'tariffs.assign', { stationId: station.id, planId: plan.planId });
+  const driver = await rpc<{ id: string; name: string }>(page, depot, 'drivers.add', { name: 'LANG-D1', phone: '13900001111', tags: ['LANGCARD1'] });
+  await rpc(page, depot, 'wallet.topup', { driverId: driver.id, amount: '300.00', key: 'lang-topup-1' });
+
+  const sim = new SimCharger({ id: 'LANG-CP1', password: 'lang-charger-secret', brokerUrl: depot.broker, connectors: 2 });
+  const answers = ['Accepted', 'Rejected'];
+  sim.onCall('RemoteStartTransaction', () => ({ status: answers.shift() ?? 'Accepted' }));
+  const data = ['LANG-S1', 'LANG-CP1', 'LANG-D1', 'LANGCARD1', ADMIN.displayName, ADMIN.name];
+  try {
+    await sim.connect();
+    await sim.boot();
+    await sim.status(1, 'Available');
+    await sim.status(2, 'Available');
+    const paid = await rpc<{ id: string; number: string; idTag: string }>(page, depot, 'sessions.start', {
+      chargerId: 'LANG-CP1',
+      connectorId: 1,
+      driver: driver.id,
+      prepay: '50.00',
+    });
+    const t0 = Date.now();
+    await expect
+      .poll(async () => (await rpc<{ timeline: { kind: string }[] }>(page, depot, 'sessions.get', { id: paid.id })).timeline.map((e) => e.kind))
+      .toContain('remote_start_accepted');
+    const tx = await sim.startTransaction(1, paid.idTag, 100_000, t0);
+    await sim.meterValues(1, tx, 106_000, t0 + 1_000);
+    await sim.stopTransaction(tx, 112_000, t0 + 2_000);
+    const failed = await rpc<{ id: string; number: string }>(page, depot, 'sessions.start', {
+      chargerId: 'LANG-CP1',
+      connectorId: 2,
+      driver: driver.id,
+      prepay: '20.00',
+    });
+    for (const s of [paid, failed]) {
+      await expect.poll(async () => (await rpc<{ session: { state: string } }>(page, depot, 'sessions.get', { id: s.id })).session.state).toMatch(/^(PAID|FAILED)$/);
+    }
+  } finally {
+    await sim.close();
+  }
+
+  const drawerText = async (number: string) => {
+    await page.getByTestId('sessions-table').locator('.ant-table-row').filter({ hasText: number }).click();
+    const drawer = page.getByTestId('session-drawer');
+    await expect(drawer.getByTestId('session-timeline')).toBeVisible();
+    await expect(drawer.getByTestId('session-number')).toHaveText(number);
+    const text = await drawer.evaluate((el) => (el as HTMLElement).innerText);
+    await drawer.locator('.ant-drawer-close').click();
+    return data.reduce((t, name) => t.replaceAll(name, ''), text);
+  };
+  const sessions = await rpc<{ items: { number: string }[] }>(page, depot, 'sessions.list', { chargerId: 'LANG-CP1' });
+  const numbers = sessions.items.map((s) => s.number);
+  expect(numbers).toHaveLength(2);
+
+  for (const [locale, label, check] of [
+    ['zh-CN', '中文', strayEnglish],
+    ['en-US', 'English', cjkLines],
+  ] as const) {
+    await page.getByTestId('language-switch').getByText(label).click();
+    await page.getByTestId('nav-sessions').click();
+    const found: Record<string, string[]> = {};
+    for (const n of numbers) {
+      const bad = check(await drawerText(n));
+      if (bad.length > 0) found[`${locale} ${n}`] = bad;
+    }
+    expect(found).toEqual({});
+  }
+  await page.getByTestId('language-switch').getByText('中文').click();
 });

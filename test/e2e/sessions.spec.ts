@@ -113,6 +113,13 @@ test('a walk-in driver is refused a prepay the wallet cannot cover, then charges
     await expect(drawer.getByTestId('session-transfers').getByRole('row')).not.toHaveCount(1);
     await expect(drawer.getByTestId('meter-chart').locator('circle')).toHaveCount(3);
     await expect(drawer.getByTestId('session-timeline')).toContainText('启动中 → 充电中');
+    // Each event worded from its params in the operator's language, not the core's English record (issue 16).
+    const timeline = drawer.getByTestId('session-timeline');
+    await expect(timeline).toContainText(`为 王师傅${tag} 冻结预付款 ¥50.00，${chargerId} 的 1 号枪`);
+    await expect(timeline).toContainText('本次充电 12.000 kWh，停止原因：在充电桩上停止');
+    await expect(timeline).toContainText('剩余预付款');
+    await expect(timeline).not.toContainText('held for');
+    await expect(timeline).not.toContainText('StopTransaction');
     await docsScreenshot(page, 'sessions-zh.png');
     await drawer.locator('.ant-drawer-close').click();
 
