@@ -24,6 +24,7 @@ interface AuditListRow {
   id: number;
   at: number;
   operatorName: string | null;
+  operatorDisplayName: string | null;
   transport: string;
   method: string;
   inputSummary: string;
@@ -112,7 +113,8 @@ export const operatorMethods = {
     },
   }),
   'audit.list': method({
-    summary: 'The audit log, newest first.',
+    summary:
+      "The audit log, newest first. operatorName is the login the row recorded (part of its hash); operatorDisplayName is that operator's display name now, for the screens.",
     kind: 'query',
     roles: SUPERVISORS,
     input: z.strictObject({ limit: z.number().int().min(1).max(500).default(100), beforeId: z.number().int().optional() }),
@@ -121,6 +123,7 @@ export const operatorMethods = {
         id: z.number(),
         at: z.number(),
         operatorName: z.string().nullable(),
+        operatorDisplayName: z.string().nullable(),
         transport: z.string(),
         method: z.string(),
         inputSummary: z.string(),
@@ -130,8 +133,8 @@ export const operatorMethods = {
     handler: ({ app }, input) =>
       app.sqlite
         .prepare<unknown[], AuditListRow>(
-          `SELECT id, at, operator_name AS operatorName, transport, method, input_summary AS inputSummary, result
-           FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?`,
+          `SELECT a.id, a.at, a.operator_name AS operatorName, o.display_name AS operatorDisplayName, a.transport, a.method, a.input_summary AS inputSummary, a.result
+           FROM audit_log a LEFT JOIN operators o ON o.id = a.operator_id WHERE a.id < ? ORDER BY a.id DESC LIMIT ?`,
         )
         .all(input.beforeId ?? Number.MAX_SAFE_INTEGER, input.limit),
   }),

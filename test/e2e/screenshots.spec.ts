@@ -31,7 +31,7 @@ test.describe('docs screenshots', () => {
     await page.screenshot({ path: path.join(OUT, 'settings-zh.png') });
 
     await page.getByRole('tab', { name: '审计日志' }).click();
-    await expect(page.getByTestId('audit-table')).toContainText('auth.login');
+    await expect(page.getByTestId('audit-table')).toContainText('登录');
     await page.screenshot({ path: path.join(OUT, 'audit-zh.png') });
 
     await page.getByTestId('language-switch').getByText('English').click();

@@ -48,6 +48,25 @@ describe('the audit log', () => {
     expect(row.input_summary).not.toContain('secret-pass-1');
   });
 
+  it('the list names each operator by display name beside the login the row recorded; a refused sign-in has neither', async () => {
+    const { app } = makeApp();
+    const admin = await addOperator(app, 'admin', 'root');
+    await ok(app, admin, 'operators.create', { name: 'zhangwei', displayName: '张伟', role: 'admin', password: 'secret-pass-1' });
+    await call(app, null, 'auth.login', { name: 'zhangwei', password: 'wrong-password' });
+    const zhang = await ok<{ operator: { id: string; name: string; displayName: string; role: 'admin' } }>(app, null, 'auth.login', {
+      name: 'zhangwei',
+      password: 'secret-pass-1',
+    });
+    await ok(app, zhang.operator, 'operators.create', { name: 'lina', displayName: '李娜', role: 'operator', password: 'secret-pass-2' });
+    const rows = await ok<{ operatorName: string | null; operatorDisplayName: string | null; method: string; result: string }[]>(app, admin, 'audit.list', {});
+    expect(rows.map((r) => [r.method, r.operatorName, r.operatorDisplayName, r.result])).toEqual([
+      ['operators.create', 'zhangwei', '张伟', 'ok'],
+      ['auth.login', 'zhangwei', '张伟', 'ok'],
+      ['auth.login', null, null, 'unauthenticated'],
+      ['operators.create', 'root', admin.displayName, 'ok'],
+    ]);
+  });
+
   it('queries are not actions and leave no row', async () => {
     const { app } = makeApp();
     const admin = await addOperator(app, 'admin');

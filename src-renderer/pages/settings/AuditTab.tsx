@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import { Alert, Button, Typography } from 'antd';
+import { useMemo, useState } from 'react';
+import { Alert, Button, Flex, Tooltip, Typography } from 'antd';
 import { SafetyCertificateOutlined } from '@ant-design/icons';
 import { api, useDepotEvents } from '../../api';
 import type { MethodOutput } from '../../../src-main/contract/types';
@@ -10,8 +10,12 @@ import { formatTime } from '../../lib/time';
 import { DataTable, useList, type DataColumn } from '../../components/DataTable';
 import { ExportButton } from '../../components/ExportButton';
 import { StateTag } from '../../components/StateTag';
+import { useRefNumbers, type RefNumbers } from '../../lib/refNumbers';
+import { auditInputText, auditRefs, parseAuditInput, type AuditInput } from './auditInput';
 
 type AuditRow = MethodOutput<'audit.list'>[number];
+/** A row with its recorded input read once (null when it is not an object, e.g. cut at 1000 characters). */
+type AuditView = AuditRow & { input: AuditInput | null };
 type Verdict = MethodOutput<'audit.verify'>;
 
 /**
@@ -28,18 +32,24 @@ export default function AuditTab() {
   const [verifying, setVerifying] = useState(false);
   const [version, setVersion] = useState(0);
   useDepotEvents(['audit.appended'], () => setVersion((v) => v + 1));
-  const list = useList<object, AuditRow>(
+  const [open, setOpen] = useState<readonly number[]>([]);
+  const list = useList<object, AuditView>(
     {
       id: 'settings.audit',
       defaults: {},
       load: async ({ limit, cursor }) => {
         const rows = await api.audit.list({ limit: limit + 1, beforeId: typeof cursor === 'number' ? cursor : undefined });
-        const page = rows.slice(0, limit);
+        const page = rows.slice(0, limit).map((r) => ({ ...r, input: parseAuditInput(r.inputSummary) }));
         return { rows: page, next: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
       },
     },
     [version],
   );
+
+  const rows = list.state.rows;
+  const refs = useMemo(() => rows.map((r) => auditRefs(r.method, r.input)), [rows]);
+  const numbers = useRefNumbers(refs);
+  const toggle = (id: number) => setOpen((ids) => (ids.includes(id) ? ids.filter((x) => x !== id) : [...ids, id]));
 
   async function verify() {
     setVerifying(true);
@@ -55,11 +65,18 @@ export default function AuditTab() {
   return (
     <>
       {verdict && <VerdictAlert verdict={verdict} />}
-      <DataTable<object, AuditRow>
+      <DataTable<object, AuditView>
         list={list}
         rowKey="id"
         testId="audit-table"
-        columns={useAuditColumns()}
+        columns={useAuditColumns(numbers, toggle)}
+        table={{
+          expandable: {
+            expandedRowKeys: open,
+            showExpandColumn: false,
+            expandedRowRender: (r) => <FullRecord row={r} />,
+          },
+        }}
         empty={{ none: t('list.empty.audit'), filtered: t('list.empty.audit') }}
         toolbar={
           <>
@@ -92,24 +109,58 @@ function VerdictAlert({ verdict }: { verdict: Verdict }) {
   );
 }
 
-function useAuditColumns(): DataColumn<AuditRow>[] {
-  const { t, maybe } = useI18n();
+function useAuditColumns(numbers: RefNumbers, onDetails: (id: number) => void): DataColumn<AuditView>[] {
+  const i18n = useI18n();
+  const { t, maybe } = i18n;
   return [
     { key: 'id', title: '#', dataIndex: 'id', width: 70 },
     { key: 'at', title: t('audit.at'), dataIndex: 'at', width: 170, render: (at: number) => formatTime(at) },
-    { key: 'operator', title: t('audit.operator'), dataIndex: 'operatorName', width: 120, render: (n: string | null) => n ?? t('audit.system') },
-    { key: 'transport', title: t('audit.transport'), dataIndex: 'transport', width: 80, render: (tr: string) => maybe(`audit.transport.${tr}`) ?? tr },
-    { key: 'method', title: t('audit.method'), dataIndex: 'method', width: 190, render: (m: string) => <Typography.Text code>{m}</Typography.Text> },
+    {
+      key: 'operator',
+      title: t('audit.operator'),
+      width: 120,
+      // The row recorded the login (it is part of the row's hash); people know each other by name.
+      render: (_, r) =>
+        r.operatorName === null ? (
+          t('audit.system')
+        ) : (
+          <Tooltip title={t('audit.login', { name: r.operatorName })}>
+            <span data-testid={`audit-operator-${r.id}`}>{r.operatorDisplayName ?? r.operatorName}</span>
+          </Tooltip>
+        ),
+    },
+    { key: 'transport', title: t('audit.transport'), dataIndex: 'transport', width: 90, render: (tr: string) => maybe(`audit.transport.${tr}`) ?? tr },
+    {
+      key: 'method',
+      title: t('audit.method'),
+      dataIndex: 'method',
+      width: 190,
+      render: (m: string, r) => {
+        const words = maybe(`audit.action.${m}`);
+        // An action the dictionaries do not know yet is shown as the method it is.
+        return words ? (
+          <Tooltip title={m}>
+            <span data-testid={`audit-action-${r.id}`}>{words}</span>
+          </Tooltip>
+        ) : (
+          <Typography.Text code data-testid={`audit-action-${r.id}`}>
+            {m}
+          </Typography.Text>
+        );
+      },
+    },
     {
       key: 'input',
       title: t('audit.input'),
-      dataIndex: 'inputSummary',
-      ellipsis: true,
-      // The input as recorded (field names and values), a literal record like the method name.
-      render: (s: string) => (
-        <Typography.Text type="secondary" code>
-          {s}
-        </Typography.Text>
+      render: (_, r) => (
+        <Flex gap="small" align="baseline" justify="space-between">
+          <Typography.Text ellipsis={{ tooltip: true }} data-testid={`audit-input-${r.id}`}>
+            {auditInputText(i18n, r.method, r.input, numbers) || '—'}
+          </Typography.Text>
+          <Typography.Link onClick={() => onDetails(r.id)} style={{ whiteSpace: 'nowrap' }} data-testid={`audit-details-${r.id}`}>
+            {t('audit.details')}
+          </Typography.Link>
+        </Flex>
       ),
     },
     {
@@ -120,4 +171,15 @@ function useAuditColumns(): DataColumn<AuditRow>[] {
       render: (r: string) => <StateTag tone={r === 'ok' ? 'success' : 'error'}>{maybe(r === 'ok' ? 'audit.result.ok' : `error.${r}`) ?? r}</StateTag>,
     },
   ];
+}
+
+/** The input exactly as the row recorded it (secrets starred): the record, for whoever needs every field. */
+function FullRecord({ row }: { row: AuditView }) {
+  const { t } = useI18n();
+  return (
+    <Flex vertical gap={4} data-testid={`audit-record-${row.id}`}>
+      <Typography.Text type="secondary">{t('audit.detailsTitle')}</Typography.Text>
+      <pre style={{ margin: 0, whiteSpace: 'pre-wrap', wordBreak: 'break-all', fontSize: 12 }}>{row.input ? JSON.stringify(row.input, null, 2) : row.inputSummary}</pre>
+    </Flex>
+  );
 }
