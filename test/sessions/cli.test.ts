@@ -106,11 +106,20 @@ describe('depotdesk session', { timeout: 240_000 }, () => {
     const t0 = Date.now() + 1_000;
     const tx = await d.cp.startTransaction(1, started.idTag, 10_000, t0);
     await d.idle();
-    const [shown, listed] = await Promise.all([depotdesk(['session', 'show', started.id, ...common]), depotdesk(['session', 'list', '--state', 'charging', ...common])]);
+    // A session is named by its number (CD…) as people quote it, wherever its id is taken.
+    expect(started.number).toMatch(/^CD\d{8}$/);
+    const [shown, listed, listedHuman] = await Promise.all([
+      depotdesk(['session', 'show', started.number.toLowerCase(), ...common]),
+      depotdesk(['session', 'list', '--state', 'charging', ...common]),
+      depotdesk(['session', 'list', '--data-dir', d.dir, '--as', 'li']),
+    ]);
     expect(json<{ session: SessionView }>(shown).session).toMatchObject({ id: started.id, state: 'CHARGING', transactionId: tx });
     expect(json<{ items: SessionView[]; total: number }>(listed).items.map((s) => s.id)).toEqual([started.id]);
+    // The list leads with the number and names the driver (masked phone); the internal id comes last.
+    expect(listedHuman.code, listedHuman.stderr).toBe(0);
+    expect(listedHuman.stdout).toMatch(new RegExp(`^${started.number} +CHARGING +CP-1/1 +Wang 139\\*{4}1111 .* id ${started.id}$`, 'm'));
 
-    const stopping = json<SessionView>(await depotdesk(['session', 'stop', started.id, ...common]));
+    const stopping = json<SessionView>(await depotdesk(['session', 'stop', started.number, ...common]));
     expect(stopping.state).toBe('STOPPING');
     expect(d.cp.received.some((m) => m.text.includes('RemoteStopTransaction'))).toBe(true);
     await d.cp.stopTransaction(tx, 12_000, t0 + 30 * 60_000, 'Remote');
@@ -118,9 +127,9 @@ describe('depotdesk session', { timeout: 240_000 }, () => {
 
     const human = await depotdesk(['session', 'show', started.id, '--data-dir', d.dir, '--as', 'li']);
     expect(human.code, human.stderr).toBe(0);
-    expect(human.stdout).toMatch(new RegExp(`^${started.id} PAID`));
+    expect(human.stdout).toMatch(new RegExp(`^${started.number} +PAID +CP-1/1 +Wang 139\\*{4}1111 `));
     expect(human.stdout).toContain('2.000 kWh');
-    expect(human.stdout).toMatch(/transfers:\n {2}hold:/);
+    expect(human.stdout).toMatch(/transfers:\n {2}hold {2,}wallet → held {2}¥30\.00 \(pending\) {2}hold:/);
     expect(human.stdout).toMatch(/stop_transaction/);
     // Times read on the depot's clock (Asia/Shanghai, said once), the charger's own time included; no UTC "Z".
     const stoppedAt = isoInZone(t0 + 30 * 60_000, 'Asia/Shanghai')
@@ -138,23 +147,26 @@ describe('depotdesk session', { timeout: 240_000 }, () => {
   it('refusals and mistakes: exit 1 with the reason, exit 2 for usage, nothing started', async () => {
     const d = await runningDepot();
     const common = ['--data-dir', d.dir, '--as', 'li'];
-    const [unknownCharger, badConnector, noId, notFound, tooMuch] = await Promise.all([
+    const [unknownCharger, badConnector, noId, notFound, tooMuch, noNumber] = await Promise.all([
       depotdesk(['session', 'start', '--charger', 'CP-404', '--connector', '1', '--driver', d.driver.id, '--prepay', '10.00', ...common]),
       depotdesk(['session', 'start', '--charger', 'CP-1', '--connector', 'one', '--driver', d.driver.id, '--prepay', '10.00', ...common]),
       depotdesk(['session', 'show', ...common]),
       depotdesk(['session', 'show', 'NO-SUCH-SESSION', ...common]),
       depotdesk(['session', 'start', '--charger', 'CP-1', '--connector', '1', '--driver', d.driver.id, '--prepay', '500.00', ...common]),
+      depotdesk(['session', 'show', 'CD99999999', ...common]),
     ]);
     expect(unknownCharger.code).toBe(1);
     expect(unknownCharger.stderr).toMatch(/charger CP-404 is not registered/);
     expect(badConnector.code).toBe(2);
     expect(badConnector.stderr).toMatch(/--connector/);
     expect(noId.code).toBe(2);
-    expect(noId.stderr).toMatch(/session id/);
+    expect(noId.stderr).toMatch(/give the session number \(CD…\) or id/);
     expect(notFound.code).toBe(1);
     expect(notFound.stderr).toMatch(/NO-SUCH-SESSION/);
     expect(tooMuch.code).toBe(1);
     expect(tooMuch.stderr).toMatch(/¥500.00 is more than the ¥100.00 available/);
+    expect(noNumber.code).toBe(1);
+    expect(noNumber.stderr).toMatch(/no session numbered CD99999999/);
     expect(d.serve.app.sqlite.prepare('SELECT count(*) AS n FROM charging_sessions').get()).toEqual({ n: 0 });
   });
 });

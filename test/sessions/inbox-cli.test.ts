@@ -116,7 +116,8 @@ describe('depotdesk inbox (the CLI on the depot file)', { timeout: 240_000 }, ()
 
     const r = cli(['inbox', 'attach', String(a), '--session', sessionId, '--note', 'charger lost its numbering in a reboot', ...as('inbox-sup')], ENV);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.trim()).toBe(`record ${a} attached to session ${sessionId}; the session is settled`);
+    // The session named by its number (CD…), as the operator reads it.
+    expect(r.stdout.trim()).toBe(`record ${a} attached to session ${depot.session(sessionId).number}; the session is settled`);
 
     const s = depot.session(sessionId);
     expect({ state: s.state, meterStopWh: s.meterStopWh, energyWh: s.energyWh }).toEqual({ state: 'PAID', meterStopWh: 1_000, energyWh: 1_000 });

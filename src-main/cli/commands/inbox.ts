@@ -1,5 +1,6 @@
 import type { ParkedRecordView } from '../../sessions';
 import { depotClock, type TimeText } from '../depot-time';
+import { sessionRef } from '../session-ref';
 import { requireOption, UsageError, type Command, type CommandContext } from '../framework';
 
 function recordId(cx: CommandContext): number {
@@ -55,17 +56,15 @@ export const inboxCommands: Command[] = [
   {
     name: 'inbox attach',
     summary: 'Attach a parked charger record to a session of the same charger (supervisor): a StopTransaction finishes and settles it, MeterValues add readings.',
-    usage: 'depotdesk inbox attach RECORD --session ID --note "why" --as SUPERVISOR [--json]',
+    usage: 'depotdesk inbox attach RECORD --session CD…|ID --note "why" --as SUPERVISOR [--json]',
     options: { session: { type: 'string' }, note: { type: 'string' } },
     allowPositionals: true,
     async run(cx) {
       const id = recordId(cx);
-      const r = await cx.call<{ recordId: number; sessionId: string; settled: boolean }>('sessions.attachRecord', {
-        recordId: id,
-        sessionId: requireOption(cx, 'session'),
-        note: requireOption(cx, 'note'),
-      });
-      cx.print(r, `record ${r.recordId} attached to session ${r.sessionId}${r.settled ? '; the session is settled' : ''}`);
+      const note = requireOption(cx, 'note');
+      const session = await sessionRef((m, p) => cx.call(m, p), requireOption(cx, 'session'));
+      const r = await cx.call<{ recordId: number; sessionId: string; settled: boolean }>('sessions.attachRecord', { recordId: id, sessionId: session.id, note });
+      cx.print(r, `record ${r.recordId} attached to session ${session.number}${r.settled ? '; the session is settled' : ''}`);
     },
   },
   {

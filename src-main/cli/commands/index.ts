@@ -89,7 +89,11 @@ export const commands: readonly CommandEntry[] = [
   },
   { name: 'session stop', summary: 'Stop a session on the running instance (RemoteStopTransaction; a start not yet confirmed is cancelled).', load: sessions },
   { name: 'session show', summary: 'One session: state, energy, per-period breakdown, amounts, ledger transfers and timeline.', load: sessions },
-  { name: 'session list', summary: 'Sessions, newest first, by state and creation date (depot dates, inclusive).', load: sessions },
+  {
+    name: 'session list',
+    summary: 'Sessions, newest first, by state and creation date (depot dates, inclusive): number, state, charger, driver, energy, amount, then the internal id.',
+    load: sessions,
+  },
   {
     name: 'session stuck',
     summary: 'Stuck sessions: charging or stopping while their charger is offline and silent for sessions.stuckAfterMs (6 h), with any force-close request.',
@@ -242,7 +246,7 @@ export const commands: readonly CommandEntry[] = [
   { name: 'recon days', summary: 'Reconciled days, newest first (default: the last 35 days): state, matched, pending, breaks, sign-off.', load: recon },
   { name: 'recon day', summary: "One day: figures per channel (gateway and ours), pending items, breaks and each charger's energy check.", load: recon },
   { name: 'recon signoff', summary: 'Sign a day off (日结签字): its window has passed and every break is resolved; once.', load: recon },
-  { name: 'recon breaks', summary: 'Breaks (差错), by state (unresolved = open or awaiting write-off approval), kind and day.', load: recon },
+  { name: 'recon breaks', summary: 'Breaks (差错), by state (unresolved = open or awaiting write-off approval), kind, channel and day.', load: recon },
   { name: 'recon break', summary: 'One break with its history: who did what, when.', load: recon },
   {
     name: 'recon resolve',

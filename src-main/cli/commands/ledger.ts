@@ -2,6 +2,8 @@ import { businessDate } from '../../kernel/clock';
 import { CHANNELS, verifyLedger } from '../../ledger';
 import type { MethodOutput } from '../../contract/types';
 import { formatFen, parsePositiveYuan } from '../../money';
+import { wordingFor } from '../../../src-renderer/i18n/wording';
+import { memoText } from '../../../src-renderer/lib/memoText';
 import { optionalOption, requireOption, UsageError, type Command, type CommandContext } from '../framework';
 
 /**
@@ -152,12 +154,19 @@ export const ledgerCommands: Command[] = [
         accounts: accounts.length ? accounts : undefined,
       });
       const zone = cx.openApp().clock.timeZone;
+      // Sessions by their numbers (CD…) and memos in words, as the statement on screen shows them.
+      const sessionIds = [...new Set(s.lines.map((l) => l.sessionId).filter((x): x is string => Boolean(x)))];
+      const numbers: Record<string, string> = {};
+      for (let i = 0; i < sessionIds.length; i += 500)
+        Object.assign(numbers, await cx.call<Record<string, string>>('sessions.numbers', { ids: sessionIds.slice(i, i + 500) }));
+      const session = (id: string) => numbers[id] ?? id;
+      const words = wordingFor('en-US');
       cx.print(s, () =>
         [
           `statement of ${s.driver.name} (${s.driver.phone})${s.from || s.to ? ` ${s.from ?? '…'} to ${s.to ?? '…'}` : ''}`,
           `opening wallet ${s.opening.wallet.balance.yuan} (held ${s.opening.wallet.held.yuan}), debt ${s.opening.debt.yuan}, points ${s.opening.points}`,
           ...s.lines.map((l) =>
-            `${when(l.at, zone)}  #${String(l.batch).padEnd(5)} ${l.account.padEnd(7)} ${l.code.padEnd(18)} ${l.amountText.padStart(10)}${l.heldChange ? ` held ${l.heldChange > 0 ? '+' : ''}${formatFen(l.heldChange)}` : ''}  = ${l.balanceAfterText.padStart(10)}  ${l.operatorName ?? ''} ${l.sessionId ?? ''} ${l.memo ?? ''}`.trimEnd(),
+            `${when(l.at, zone)}  #${String(l.batch).padEnd(5)} ${l.account.padEnd(7)} ${l.code.padEnd(18)} ${l.amountText.padStart(10)}${l.heldChange ? ` held ${l.heldChange > 0 ? '+' : ''}${formatFen(l.heldChange)}` : ''}  = ${l.balanceAfterText.padStart(10)}  ${l.operatorName ?? ''} ${l.sessionId ? session(l.sessionId) : ''} ${memoText(l.memo, words, session)}`.trimEnd(),
           ),
           `closing wallet ${s.closing.wallet.balance.yuan} (held ${s.closing.wallet.held.yuan}), debt ${s.closing.debt.yuan}, points ${s.closing.points}`,
           ...(s.truncated ? [`(the newest ${s.lines.length} lines; earlier ones are left out: narrow with --from/--to)`] : []),

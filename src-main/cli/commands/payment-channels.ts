@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { MethodOutput } from '../../contract/types';
 import { DepotError } from '../../kernel/errors';
+import { depotClock, type TimeText } from '../depot-time';
 import { optionalOption, requireId, requireOption, UsageError, type Command, type CommandContext } from '../framework';
 
 /**
@@ -52,20 +53,20 @@ function readCredentialsFile(file: string): { settings: unknown; secrets: unknow
   return { settings, secrets };
 }
 
-function credentialLines(c: Credentials | null): string[] {
+function credentialLines(c: Credentials | null, at: TimeText): string[] {
   if (!c) return [`  ${'credentials'.padEnd(15)}none stored`];
-  const test = c.testedAt === null ? 'not tested' : `${c.testOk ? 'ok' : 'FAILED'} at ${new Date(c.testedAt).toISOString()}: ${c.testMessage ?? ''}`;
+  const test = c.testedAt === null ? 'not tested' : `${c.testOk ? 'ok' : 'FAILED'} at ${at(c.testedAt)}: ${c.testMessage ?? ''}`;
   return [
-    `  ${'credentials'.padEnd(15)}version ${c.version}, saved by ${c.updatedBy} at ${new Date(c.updatedAt).toISOString()}`,
+    `  ${'credentials'.padEnd(15)}version ${c.version}, saved by ${c.updatedBy} at ${at(c.updatedAt)}`,
     ...Object.entries(c.summary).map(([k, v]) => `  ${k.padEnd(15)}${v}`),
     `  ${'last test'.padEnd(15)}${test}`,
   ];
 }
 
-function channelText(v: Channels[number]): string {
+function channelText(v: Channels[number], at: TimeText): string {
   const h = v.health;
-  const health = !h ? '' : h.online ? '  online' : `  OFFLINE since ${new Date(h.changedAt).toISOString()}: ${h.lastError ?? ''}`;
-  return [`${v.channel}: ${v.provider} (${v.source})${health}`, ...credentialLines(v.credentials)].join('\n');
+  const health = !h ? '' : h.online ? '  online' : `  OFFLINE since ${at(h.changedAt)}: ${h.lastError ?? ''}`;
+  return [`${v.channel}: ${v.provider} (${v.source})${health}`, ...credentialLines(v.credentials, at)].join('\n');
 }
 
 const channelCommands: Command[] = [
@@ -75,7 +76,7 @@ const channelCommands: Command[] = [
     usage: 'depotdesk payments channel show --as OPERATOR [--json]',
     async run(cx) {
       const list = await cx.call<Channels>('payments.channels', {});
-      cx.print(list, () => list.map(channelText).join('\n'));
+      cx.print(list, () => list.map((v) => channelText(v, depotClock(cx).at)).join('\n'));
     },
   },
   {
@@ -90,7 +91,9 @@ const channelCommands: Command[] = [
       // The version this admin replaces: the stored one now (a save by someone else in between is still refused by the core).
       const current = (await cx.call<Channels>('payments.channels', {})).find((c) => c.channel === channel);
       const saved = await cx.call<Credentials>('payments.saveCredentials', { channel, expectedVersion: current?.credentials?.version ?? 0, settings, secrets });
-      cx.print(saved, () => [`${channel}: credentials saved`, ...credentialLines(saved), `test them with: depotdesk payments channel test ${channel}`].join('\n'));
+      cx.print(saved, () =>
+        [`${channel}: credentials saved`, ...credentialLines(saved, depotClock(cx).at), `test them with: depotdesk payments channel test ${channel}`].join('\n'),
+      );
     },
   },
   {

@@ -2,6 +2,7 @@ import type { MethodOutput } from '../../contract/types';
 import { parsePositiveYuan } from '../../money';
 import { depotClock, type TimeText } from '../depot-time';
 import { optionalOption, requireId, requireOption, UsageError, type Command, type CommandContext } from '../framework';
+import { sessionNumbers, sessionRef } from '../session-ref';
 
 /**
  * Manual adjustments and refund tasks. Every command goes through cx.call, so the --as operator's
@@ -22,8 +23,23 @@ function stateOption(cx: CommandContext, allowed: string[]): string | undefined 
   return state;
 }
 
-function describeAdjustment(a: Adjustment, iso: TimeText): string {
-  const on = a.target === 'session' ? `session ${a.sessionId}` : `order ${a.orderNumber ?? a.orderId}`;
+/** Calls made in this process, for the session numbers (CD…) the text shows and an option may give. */
+const local =
+  (cx: CommandContext) =>
+  <T>(method: string, params?: unknown) =>
+    cx.call<T>(method, params);
+
+/** The session numbers of these adjustments, read only for the human text (--json keeps the ids). */
+async function numbersFor(cx: CommandContext, list: Adjustment[]): Promise<(id: string) => string> {
+  if (cx.global.json) return (id) => id;
+  return sessionNumbers(
+    local(cx),
+    list.map((a) => a.sessionId),
+  );
+}
+
+function describeAdjustment(a: Adjustment, iso: TimeText, number: (id: string) => string): string {
+  const on = a.target === 'session' && a.sessionId ? `session ${number(a.sessionId)}` : `order ${a.orderNumber ?? a.orderId}`;
   return [
     `adjustment ${a.id}  ${a.state}`,
     `for      ${on}, driver ${a.driverName}`,
@@ -43,7 +59,7 @@ export const refundCommands: Command[] = [
   {
     name: 'adjustment create',
     summary: 'Open a manual adjustment (售后退款) on a settled session or a paid order; another supervisor approves it.',
-    usage: 'depotdesk adjustment create --session ID|--order ID --amount 12.50 --reason "…" --as OPERATOR [--json]',
+    usage: 'depotdesk adjustment create --session CD…|ID | --order ID --amount 12.50 --reason "…" --as OPERATOR [--json]',
     options: { session: { type: 'string' }, order: { type: 'string' }, amount: { type: 'string' }, reason: { type: 'string' } },
     async run(cx) {
       const sessionId = optionalOption(cx, 'session');
@@ -52,8 +68,10 @@ export const refundCommands: Command[] = [
       const amount = requireOption(cx, 'amount', 'yuan, like 12.50');
       parsePositiveYuan(amount, '--amount');
       const reason = requireOption(cx, 'reason', 'why the money goes back; the driver sees it on the statement');
-      const a = await cx.call<Adjustment>('adjustments.create', { sessionId, orderId, amount, reason });
-      cx.print(a, () => describeAdjustment(a, depotClock(cx).at));
+      const session = sessionId === undefined ? undefined : (await sessionRef(local(cx), sessionId)).id;
+      const a = await cx.call<Adjustment>('adjustments.create', { sessionId: session, orderId, amount, reason });
+      const number = await numbersFor(cx, [a]);
+      cx.print(a, () => describeAdjustment(a, depotClock(cx).at, number));
     },
   },
   {
@@ -65,7 +83,8 @@ export const refundCommands: Command[] = [
     async run(cx) {
       const adjustmentId = requireId(cx, 'adjustment approve');
       const r = await cx.call<MethodOutput<'adjustments.approve'>>('adjustments.approve', { adjustmentId, note: optionalOption(cx, 'note') });
-      cx.print(r, () => [describeAdjustment(r.adjustment, depotClock(cx).at), ...(r.task ? [`refund task: ${taskLine(r.task)}`] : [])].join('\n'));
+      const number = await numbersFor(cx, [r.adjustment]);
+      cx.print(r, () => [describeAdjustment(r.adjustment, depotClock(cx).at, number), ...(r.task ? [`refund task: ${taskLine(r.task)}`] : [])].join('\n'));
     },
   },
   {
@@ -78,7 +97,8 @@ export const refundCommands: Command[] = [
       const adjustmentId = requireId(cx, 'adjustment reject');
       const note = requireOption(cx, 'note', 'why it is rejected');
       const a = await cx.call<Adjustment>('adjustments.reject', { adjustmentId, note });
-      cx.print(a, () => describeAdjustment(a, depotClock(cx).at));
+      const number = await numbersFor(cx, [a]);
+      cx.print(a, () => describeAdjustment(a, depotClock(cx).at, number));
     },
   },
   {
@@ -90,12 +110,13 @@ export const refundCommands: Command[] = [
       const state = stateOption(cx, ADJUSTMENT_STATES);
       const r = await cx.call<{ total: number; adjustments: Adjustment[] }>('adjustments.list', { state });
       const list = r.adjustments;
+      const number = await numbersFor(cx, list);
       cx.print(r, () =>
         [
           list.length < r.total ? `${list.length} of ${r.total} adjustment(s)` : `${list.length} adjustment(s)`,
           ...list.map(
             (a) =>
-              `${a.id}  ${a.state.padEnd(8)} ${a.amount.yuan.padStart(9)}  ${a.target === 'session' ? `session ${a.sessionId}` : `order ${a.orderNumber}`}  ${a.driverName}  ${a.reason}`,
+              `${a.id}  ${a.state.padEnd(8)} ${a.amount.yuan.padStart(9)}  ${a.target === 'session' && a.sessionId ? `session ${number(a.sessionId)}` : `order ${a.orderNumber}`}  ${a.driverName}  ${a.reason}`,
           ),
         ].join('\n'),
       );

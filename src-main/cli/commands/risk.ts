@@ -4,6 +4,7 @@ import { readInstanceFile } from '../../kernel/instance';
 import { DepotError } from '../../kernel/errors';
 import { parseYuan } from '../../money';
 import { depotClock, type TimeText } from '../depot-time';
+import { sessionRef } from '../session-ref';
 import { optionalOption, requireId, requireOption, UsageError, type Command, type CommandContext } from '../framework';
 
 /**
@@ -329,33 +330,34 @@ const reviewCommands: Command[] = [
   {
     name: 'risk approve',
     summary: 'Approve a held session (not one you started): it is settled. --driver names who pays when the id tag was unknown.',
-    usage: 'depotdesk risk approve SESSION [--note "…"] [--driver ID|PHONE] --as SUPERVISOR [--json]',
+    usage: 'depotdesk risk approve CD…|SESSION [--note "…"] [--driver ID|PHONE] --as SUPERVISOR [--json]',
     allowPositionals: true,
     options: { note: { type: 'string' }, driver: { type: 'string' } },
     async run(cx) {
-      const sessionId = requireId(cx, 'risk approve', 'session id');
+      const { id: sessionId } = await sessionRef((m, p) => cx.call(m, p), requireId(cx, 'risk approve', 'session number (CD…) or id'));
       const driver = await driverOption(cx, false);
       const s = await cx.call<Review>('risk.approveReview', { sessionId, driverId: driver?.id, note: optionalOption(cx, 'note') });
-      cx.print(s, () => `session ${s.id} approved and ${s.state}${s.amountFen === null ? '' : `: ${yuan(s.amountFen)}`}`);
+      cx.print(s, () => `session ${s.number} approved and ${s.state}${s.amountFen === null ? '' : `: ${yuan(s.amountFen)}`}`);
     },
   },
   {
     name: 'risk reject',
     summary:
       'Reject a held charge (not one you started): settled as metered, and a refund adjustment of the contested amount (all by default) opened for another supervisor.',
-    usage: 'depotdesk risk reject SESSION --note "…" [--contested 12.50] [--driver ID|PHONE] --as SUPERVISOR [--json]',
+    usage: 'depotdesk risk reject CD…|SESSION --note "…" [--contested 12.50] [--driver ID|PHONE] --as SUPERVISOR [--json]',
     allowPositionals: true,
     options: { note: { type: 'string' }, contested: { type: 'string' }, driver: { type: 'string' } },
     async run(cx) {
-      const sessionId = requireId(cx, 'risk reject', 'session id');
+      const given = requireId(cx, 'risk reject', 'session number (CD…) or id');
       const raw = optionalOption(cx, 'contested');
       const contestedFen = raw === undefined ? undefined : parseYuan(raw, '--contested', { allowZero: true });
       const note = requireOption(cx, 'note', 'what is wrong with the charge');
+      const { id: sessionId } = await sessionRef((m, p) => cx.call(m, p), given);
       const driver = await driverOption(cx, false);
       const r = await cx.call<MethodOutput<'risk.rejectReview'>>('risk.rejectReview', { sessionId, note, contestedFen, driverId: driver?.id });
       cx.print(r, () =>
         [
-          `session ${r.session.id} settled as metered: ${r.session.state}${r.session.amountFen === null ? '' : ` ${yuan(r.session.amountFen)}`}`,
+          `session ${r.session.number} settled as metered: ${r.session.state}${r.session.amountFen === null ? '' : ` ${yuan(r.session.amountFen)}`}`,
           r.adjustmentId
             ? `refund adjustment ${r.adjustmentId} opened; another supervisor approves it (depotdesk adjustment approve ${r.adjustmentId})`
             : 'nothing contested: no adjustment opened',

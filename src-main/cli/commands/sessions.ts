@@ -2,6 +2,7 @@ import { formatFen } from '../../money';
 import type { SessionView } from '../../sessions';
 import { depotClock, type TimeText } from '../depot-time';
 import { requireOption, UsageError, type Command, type CommandContext } from '../framework';
+import { driverNames, sessionRef } from '../session-ref';
 
 function positional(cx: CommandContext, what: string): string {
   const id = cx.positionals[0] ?? (typeof cx.args.id === 'string' ? cx.args.id : undefined);
@@ -9,17 +10,42 @@ function positional(cx: CommandContext, what: string): string {
   return id;
 }
 
-function line(s: SessionView): string {
+/** The session a command names: its number (CD…) or its id, resolved through `call`. */
+const SESSION = 'session number (CD…) or id';
+
+/** Calls made in this process, for commands that read the depot file. */
+const local =
+  (cx: CommandContext) =>
+  <T>(method: string, params?: unknown) =>
+    cx.call<T>(method, params);
+
+type DriverName = (id: string | null) => string;
+
+/** Names for the drivers of `sessions`, read only for the human text (--json keeps the ids). */
+async function namesFor(cx: CommandContext, sessions: SessionView[]): Promise<DriverName> {
+  if (cx.global.json) return (id) => id ?? '';
+  return driverNames(
+    local(cx),
+    sessions.map((s) => s.driverId),
+  );
+}
+
+/** One session as people read it: its number first, the driver by name; the internal id last. */
+function line(s: SessionView, driver: DriverName): string {
   return [
-    s.id,
+    s.number.padEnd(10),
     s.state.padEnd(9),
     `${s.chargerId}/${s.connectorId}`.padEnd(12),
-    (s.driverId ?? '(no driver)').padEnd(26),
-    s.energyWh === null ? '      -' : `${(s.energyWh / 1000).toFixed(3).padStart(8)} kWh`,
-    s.amount === null ? '' : ` ¥${s.amount}`,
-    s.reviewState === 'pending' ? `  [review: ${s.reviewReason}]` : '',
+    driver(s.driverId).padEnd(22),
+    s.energyWh === null ? '      -    ' : `${(s.energyWh / 1000).toFixed(3).padStart(8)} kWh`,
+    (s.amount === null ? '' : `¥${s.amount}`).padStart(9),
+    s.reviewState === 'pending' ? ` [review: ${s.reviewReason}]` : '',
+    ` id ${s.id}`,
   ].join(' ');
 }
+
+/** A ledger account in the CLI's words: the driver's own accounts by what they hold, the depot's as they are. */
+const account = (id: string) => /^driver:[^:]+:(\w+)$/.exec(id)?.[1] ?? id;
 
 interface ForceCloseView {
   id: string;
@@ -33,16 +59,16 @@ interface ForceCloseView {
   decisionNote: string | null;
 }
 
-function forceCloseLine(f: ForceCloseView, iso: TimeText): string {
+function forceCloseLine(f: ForceCloseView, number: string, iso: TimeText): string {
   const decided = f.decidedBy ? ` by ${f.decidedBy.name}${f.decisionNote ? ` (${f.decisionNote})` : ''}` : ' — another supervisor must approve or reject it';
-  return `force-close of ${f.sessionId} ${f.state}: at ${f.meterWh} Wh (charger time ${iso(f.readingAt)}), requested by ${f.requestedBy.name}: ${f.reason}${decided}`;
+  return `force-close of ${number} ${f.state}: at ${f.meterWh} Wh (charger time ${iso(f.readingAt)}), requested by ${f.requestedBy.name}: ${f.reason}${decided}`;
 }
 
 interface Detail {
   session: SessionView;
   quote: { periods: Record<string, { kwh: string; electricity: string; service: string }>; totals: { yuan: string } } | null;
   timeline: { at: number; chargerAt: number | null; kind: string; detail: string }[];
-  transfers: { id: string; debitAccountId: string; creditAccountId: string; amountFen: number; phase: string }[];
+  transfers: { id: string; debitAccountId: string; creditAccountId: string; amountFen: number; code: string; phase: string }[];
 }
 
 export const sessionCommands: Command[] = [
@@ -63,31 +89,47 @@ export const sessionCommands: Command[] = [
         driver: requireOption(cx, 'driver'),
         prepay: requireOption(cx, 'prepay'),
       });
-      cx.print(s, `session ${s.id} ${s.state} on ${s.chargerId}/${s.connectorId}, ¥${s.prepay} held${s.failureReason ? ` — ${s.failureReason}` : ''}`);
+      cx.print(s, `session ${s.number} ${s.state} on ${s.chargerId}/${s.connectorId}, ¥${s.prepay} held${s.failureReason ? ` — ${s.failureReason}` : ''}  (id ${s.id})`);
       return s.state === 'FAILED' ? 1 : 0;
     },
   },
   {
     name: 'session stop',
     summary: 'Stop a session on the running instance (RemoteStopTransaction; a start not yet confirmed is cancelled).',
-    usage: 'depotdesk session stop ID --as OPERATOR [--json]',
+    usage: 'depotdesk session stop CD…|ID --as OPERATOR [--json]',
     allowPositionals: true,
     async run(cx) {
-      const s = await (await cx.remote()).call<SessionView>('sessions.stop', { id: positional(cx, 'session id') });
-      cx.print(s, `session ${s.id} ${s.state}`);
+      const remote = await cx.remote();
+      const { id } = await sessionRef((method, params) => remote.call(method, params), positional(cx, SESSION));
+      const s = await remote.call<SessionView>('sessions.stop', { id });
+      cx.print(s, `session ${s.number} ${s.state}`);
     },
   },
   {
     name: 'session show',
     summary: 'One session: state, energy, per-period breakdown, amounts, ledger transfers and timeline.',
-    usage: 'depotdesk session show ID --as OPERATOR [--json]',
+    usage: 'depotdesk session show CD…|ID --as OPERATOR [--json]',
     allowPositionals: true,
     async run(cx) {
-      const d = await cx.call<Detail>('sessions.get', { id: positional(cx, 'session id') });
+      const { id } = await sessionRef(local(cx), positional(cx, SESSION));
+      const d = await cx.call<Detail>('sessions.get', { id });
+      const driver = await namesFor(cx, [d.session]);
       cx.print(d, () => {
         const s = d.session;
+        const clock = depotClock(cx);
         const out = [
-          line(s),
+          line(s, driver),
+          `${(
+            [
+              ['created', s.createdAt],
+              ['started', s.startedAt],
+              ['stopped', s.stoppedAt],
+              ['settled', s.settledAt],
+            ] as const
+          )
+            .filter(([, at]) => at !== null)
+            .map(([what, at]) => `${what} ${clock.at(at)}`)
+            .join('  ')}  (${clock.zone})`,
           `prepay ¥${s.prepay}  paid from hold ${s.paidHoldFen === null ? '-' : `¥${formatFen(s.paidHoldFen)}`}  wallet ${s.paidWalletFen === null ? '-' : `¥${formatFen(s.paidWalletFen)}`}  debt ${s.debtFen === null ? '-' : `¥${formatFen(s.debtFen)}`}`,
         ];
         if (d.quote) {
@@ -96,8 +138,8 @@ export const sessionCommands: Command[] = [
           out.push(`  total ¥${d.quote.totals.yuan}`);
         }
         out.push('transfers:');
-        for (const t of d.transfers) out.push(`  ${t.id}  ${t.debitAccountId} → ${t.creditAccountId}  ¥${formatFen(t.amountFen)} (${t.phase})`);
-        const clock = depotClock(cx);
+        for (const t of d.transfers)
+          out.push(`  ${t.code.padEnd(18)} ${account(t.debitAccountId)} → ${account(t.creditAccountId)}  ¥${formatFen(t.amountFen)} (${t.phase})  ${t.id}`);
         out.push(`timeline (${clock.zone}):`);
         for (const e of d.timeline) out.push(`  ${clock.at(e.at)}${e.chargerAt ? ` (charger ${clock.at(e.chargerAt)})` : ''}  ${e.kind}  ${e.detail}`);
         return out.join('\n');
@@ -106,7 +148,7 @@ export const sessionCommands: Command[] = [
   },
   {
     name: 'session list',
-    summary: 'Sessions, newest first, by state and creation date (depot dates, inclusive).',
+    summary: 'Sessions, newest first, by state and creation date (depot dates, inclusive): number, state, charger, driver, energy, amount, then the internal id.',
     usage: 'depotdesk session list [--state S] [--charger ID] [--driver ID] [--from yyyy-MM-dd] [--to yyyy-MM-dd] [--limit N] [--offset N] --as OPERATOR [--json]',
     options: {
       state: { type: 'string' },
@@ -133,7 +175,8 @@ export const sessionCommands: Command[] = [
         limit: num('limit'),
         offset: num('offset'),
       });
-      cx.print(page, () => [...page.items.map(line), `(${page.items.length} of ${page.total})`].join('\n'));
+      const driver = await namesFor(cx, page.items);
+      cx.print(page, () => [...page.items.map((s) => line(s, driver)), `(${page.items.length} of ${page.total})`].join('\n'));
     },
   },
   {
@@ -143,11 +186,15 @@ export const sessionCommands: Command[] = [
     async run(cx) {
       const items = await cx.call<{ session: SessionView; lastMessageAt: number; silentForMs: number; forceClose: ForceCloseView | null }[]>('sessions.stuck', {});
       const iso = depotClock(cx).at;
+      const driver = await namesFor(
+        cx,
+        items.map((x) => x.session),
+      );
       cx.print(items, () =>
         [
           ...items.map(
             (x) =>
-              `${line(x.session)}  silent ${(x.silentForMs / 3_600_000).toFixed(1)} h (last heard ${iso(x.lastMessageAt)})` +
+              `${line(x.session, driver)}  silent ${(x.silentForMs / 3_600_000).toFixed(1)} h (last heard ${iso(x.lastMessageAt)})` +
               (x.forceClose ? `  [force-close ${x.forceClose.state} by ${x.forceClose.requestedBy.name}]` : ''),
           ),
           `(${items.length} stuck)`,
@@ -158,44 +205,43 @@ export const sessionCommands: Command[] = [
   {
     name: 'session force-close',
     summary: 'Ask to close a stuck session at its last meter reading; another supervisor approves (force-close-approve) or rejects it.',
-    usage: 'depotdesk session force-close ID --reason TEXT --as SUPERVISOR [--json]',
+    usage: 'depotdesk session force-close CD…|ID --reason TEXT --as SUPERVISOR [--json]',
     allowPositionals: true,
     options: { reason: { type: 'string' } },
     async run(cx) {
-      const id = positional(cx, 'session id');
-      const f = await cx.call<ForceCloseView>('sessions.requestForceClose', {
-        sessionId: id,
-        reason: requireOption(cx, 'reason', 'why the session is closed without its charger'),
-      });
-      cx.print(f, forceCloseLine(f, depotClock(cx).at));
+      const reason = requireOption(cx, 'reason', 'why the session is closed without its charger');
+      const { id, number } = await sessionRef(local(cx), positional(cx, SESSION));
+      const f = await cx.call<ForceCloseView>('sessions.requestForceClose', { sessionId: id, reason });
+      cx.print(f, () => forceCloseLine(f, number, depotClock(cx).at));
     },
   },
   {
     name: 'session force-close-approve',
     summary: "Approve another supervisor's force-close: the session closes at the recorded reading and is settled.",
-    usage: 'depotdesk session force-close-approve ID [--note TEXT] --as SUPERVISOR [--json]',
+    usage: 'depotdesk session force-close-approve CD…|ID [--note TEXT] --as SUPERVISOR [--json]',
     allowPositionals: true,
     options: { note: { type: 'string' } },
     async run(cx) {
-      const id = positional(cx, 'session id');
+      const { id } = await sessionRef(local(cx), positional(cx, SESSION));
       const note = typeof cx.args.note === 'string' && cx.args.note.trim() ? cx.args.note.trim() : undefined;
       const s = await cx.call<SessionView>('sessions.approveForceClose', { sessionId: id, note });
       cx.print(
         s,
-        `session ${s.id} force-closed: ${s.state}${s.amount === null ? '' : ` ¥${s.amount}`}${s.reviewState === 'pending' ? ` (held for review: ${s.reviewReason})` : ''}`,
+        `session ${s.number} force-closed: ${s.state}${s.amount === null ? '' : ` ¥${s.amount}`}${s.reviewState === 'pending' ? ` (held for review: ${s.reviewReason})` : ''}`,
       );
     },
   },
   {
     name: 'session force-close-reject',
     summary: "Reject another supervisor's force-close, saying why; the session is left as it is.",
-    usage: 'depotdesk session force-close-reject ID --note TEXT --as SUPERVISOR [--json]',
+    usage: 'depotdesk session force-close-reject CD…|ID --note TEXT --as SUPERVISOR [--json]',
     allowPositionals: true,
     options: { note: { type: 'string' } },
     async run(cx) {
-      const id = positional(cx, 'session id');
-      const f = await cx.call<ForceCloseView>('sessions.rejectForceClose', { sessionId: id, note: requireOption(cx, 'note', 'why the force-close is rejected') });
-      cx.print(f, forceCloseLine(f, depotClock(cx).at));
+      const note = requireOption(cx, 'note', 'why the force-close is rejected');
+      const { id, number } = await sessionRef(local(cx), positional(cx, SESSION));
+      const f = await cx.call<ForceCloseView>('sessions.rejectForceClose', { sessionId: id, note });
+      cx.print(f, () => forceCloseLine(f, number, depotClock(cx).at));
     },
   },
 ];

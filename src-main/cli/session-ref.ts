@@ -1,0 +1,52 @@
+import { DepotError } from '../kernel/errors';
+
+/** A contract call: the command's own (cx.call) or the running instance's (remote.call). */
+type Call = <T>(method: string, params?: unknown) => Promise<T>;
+
+/** How people quote a session: CD and 8 or more digits (case and spaces forgiven). */
+const SESSION_NUMBER = /^cd\s*\d{8,}$/i;
+
+/**
+ * The session a command was given, by its number (CD00000012, as receipts and screens show it) or
+ * by its internal id, with both: the core is told the id, people are shown the number. A number the
+ * depot has no session for is refused here, naming it; an unknown id is left for the core to refuse.
+ */
+export async function sessionRef(call: Call, given: string): Promise<{ id: string; number: string }> {
+  const text = given.trim();
+  if (SESSION_NUMBER.test(text)) {
+    const number = text.replace(/\s+/g, '').toUpperCase();
+    const page = await call<{ items: { id: string; number: string }[] }>('sessions.list', { number, limit: 1 });
+    const found = page.items[0];
+    if (!found) throw new DepotError('not_found', `no session numbered ${number}`, { field: 'ID', number });
+    return { id: found.id, number: found.number };
+  }
+  const numbers = await call<Record<string, string>>('sessions.numbers', { ids: [text] });
+  return { id: text, number: numbers[text] ?? text };
+}
+
+/** Drivers as the CLI's text names them: name and masked phone (139****1111), each read once. */
+export async function driverNames(call: Call, ids: readonly (string | null)[]): Promise<(id: string | null) => string> {
+  const wanted = [...new Set(ids.filter((x): x is string => Boolean(x)))];
+  const found = await Promise.all(
+    wanted.map(async (id) => {
+      try {
+        const d = await call<{ name: string; phone: string }>('drivers.get', { driverId: id });
+        const phone = d.phone.length >= 7 ? `${d.phone.slice(0, 3)}****${d.phone.slice(-4)}` : d.phone;
+        return [id, `${d.name} ${phone}`.trim()] as const;
+      } catch {
+        // A driver the depot no longer knows is shown by id, never hidden.
+        return [id, id] as const;
+      }
+    }),
+  );
+  const names = new Map<string, string>(found);
+  return (id) => (id ? (names.get(id) ?? id) : '(no driver)');
+}
+
+/** The numbers (CD…) of these sessions, for the human text; an id the depot does not know stays as it is. */
+export async function sessionNumbers(call: Call, ids: readonly (string | null)[]): Promise<(id: string) => string> {
+  const wanted = [...new Set(ids.filter((x): x is string => Boolean(x)))];
+  const numbers: Record<string, string> = {};
+  for (let i = 0; i < wanted.length; i += 500) Object.assign(numbers, await call<Record<string, string>>('sessions.numbers', { ids: wanted.slice(i, i + 500) }));
+  return (id) => numbers[id] ?? id;
+}
