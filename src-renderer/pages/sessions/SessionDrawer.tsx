@@ -268,7 +268,7 @@ function SessionTimeline({ items, resettle }: { items: SessionDetail['timeline']
         const sentence = eventText(e, i18n);
         return {
           color:
-            e.kind.includes('fail') || e.kind === 'debt'
+            e.kind.includes('fail') || e.kind.endsWith('_refused') || e.kind === 'start_timeout' || e.kind === 'debt' || e.kind === 'settled_unpaid'
               ? 'red'
               : e.kind.startsWith('review') || e.kind.startsWith('late') || e.kind.startsWith('force_close') || e.kind === 'resettled'
                 ? 'orange'
