@@ -228,11 +228,13 @@ function adjustmentsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.adju
   };
 }
 
-function alertsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.alerts>, l: Locale): ListExport<Alert> {
-  const w = exportWording(l);
-  // An alert keeps who acknowledged it by login name; the list says the name people know them by.
+/**
+ * Alerts and the audit log keep who acted by login name (the audit row hashed it); the lists say
+ * the name people know them by, looked up once per login.
+ */
+function personByLogin(app: AppContext): (login: string | null) => string {
   const shown = new Map<string, string>();
-  const person = (login: string | null) => {
+  return (login) => {
     if (!login) return '';
     if (!shown.has(login)) {
       const id = operatorIdByName(app, login);
@@ -240,6 +242,11 @@ function alertsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.alerts>, 
     }
     return shown.get(login)!;
   };
+}
+
+function alertsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.alerts>, l: Locale): ListExport<Alert> {
+  const w = exportWording(l);
+  const person = personByLogin(app);
   return {
     rows: listAlerts(app, { open: f.open, search: f.search, level: f.level, ...bounds(app, f), limit: BIG, offset: 0 }).items,
     columns: [
@@ -274,14 +281,16 @@ function jobsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.jobs>, l: L
 
 function auditExport(app: AppContext, f: z.output<typeof LIST_FILTERS.audit>, l: Locale): ListExport<AuditEntry> {
   const w = exportWording(l);
+  const person = personByLogin(app);
   return {
     rows: iterateAudit(app, bounds(app, f)),
     columns: [
       { header: H(l, '序号', 'Id'), kind: 'int', value: (a) => a.id },
       { header: H(l, '时间', 'At'), kind: 'datetime', value: (a) => a.at, width: 20 },
-      { header: H(l, '操作员', 'Operator'), kind: 'text', value: (a) => a.operatorName ?? w.label('audit.', 'system') },
+      { header: H(l, '操作员', 'Operator'), kind: 'text', value: (a) => (a.operatorName ? person(a.operatorName) : w.label('audit.', 'system')) },
       { header: H(l, '来源', 'Transport'), kind: 'text', value: (a) => w.label('audit.transport.', a.transport) },
-      { header: H(l, '操作', 'Method'), kind: 'text', value: (a) => a.method, width: 26 },
+      // The audit screen's words for the action (audit.action.<method>); a method they do not know yet stays as it is.
+      { header: H(l, '操作', 'Action'), kind: 'text', value: (a) => w.label('audit.action.', a.method), width: 26 },
       { header: H(l, '输入', 'Input'), kind: 'text', value: (a) => a.inputSummary, width: 50 },
       { header: H(l, '结果', 'Result'), kind: 'text', value: (a) => (a.result === 'ok' ? w.label('audit.result.', 'ok') : w.label('error.', a.result)) },
     ],

@@ -74,11 +74,24 @@ describe('export on every list', () => {
     const alerts = await sheet('alerts', 'zh-CN');
     expect(alerts.getRow(2).getCell(1).value).toBe('警告');
     expect(alerts.getRow(2).getCell(3).value).toBe('结算清扫后仍有 3 笔已结束的充电订单未结算（告警阈值 2 笔）');
-    const sup = await addOperator(app, 'supervisor', 'sup-words');
+    const made = await createOperator(app, { name: 'li.na', displayName: '李娜', role: 'supervisor', password: 'correct-horse' });
+    const sup = { id: made.id, name: made.name, displayName: made.displayName, role: made.role };
     const audit = await sheet('audit', 'zh-CN', sup);
     const results = audit.getColumn(7).values.slice(2);
     expect(results).toContain('成功');
     expect(results).not.toContain('ok');
+    // The action as the audit screen words it (audit.action.*), who did it by the name people know, not the login.
+    const cells = (ws: ExcelJS.Worksheet, col: number) => ws.getColumn(col).values.slice(2);
+    expect(cells(audit, 5)).toEqual(expect.arrayContaining(['启动充电', '导出报表']));
+    expect(cells(audit, 5).filter((v) => /^[a-z]+\.[a-zA-Z]+$/.test(String(v)))).toEqual([]);
+    expect(audit.getRow(1).getCell(5).value).toBe('操作');
+    const exported = audit.getColumn(5).values.indexOf('导出报表');
+    expect(audit.getRow(exported).getCell(3).value).toBe('李娜');
+    expect(cells(audit, 3)).not.toContain('li.na');
+    const auditEn = await sheet('audit', 'en-US', sup);
+    expect(auditEn.getRow(1).getCell(5).value).toBe('Action');
+    expect(cells(auditEn, 5)).toEqual(expect.arrayContaining(['Start a session', 'Export a report']));
+    expect(cells(auditEn, 5)).not.toContain('sessions.start');
   });
 
   test("a driver's statement and the manual refunds export sessions by number, memos in words and people by name, in the export's language", async () => {
