@@ -203,6 +203,7 @@ export async function evaluateChargers(app: AppContext, now: number): Promise<Ch
       const c = getCharger(app, chargerId);
       if (!c || c.maintenance || openAction(app, chargerId)) return null;
       const id = app.ids.next();
+      // The renderer recognises this prefix (pages/chargers/ChargerCard.tsx) and words it: keep it.
       const reason = `自动维护 auto: ${v.reason} — rule ${v.rule} v${v.version}`;
       app.sqlite
         .prepare(`INSERT INTO risk_charger_actions (id, charger_id, state, rule_code, rule_version, facts, reason, at) VALUES (?, ?, 'in_maintenance', ?, ?, ?, ?, ?)`)

@@ -176,7 +176,9 @@ test('three fault episodes put a charger in maintenance by the faults rule; the 
     await expect(row.locator('td').nth(3)).toHaveText('3');
     await row.locator('.ant-table-row-expand-icon').click();
     const evidence = page.getByTestId(`health-evidence-${depot.chargerId}`);
-    for (const code of ['GroundFailure', 'OverCurrentFailure', 'PowerMeterFailure']) await expect(evidence).toContainText(`故障 ${code}`);
+    // Faults by their OCPP code in words (接地故障, not GroundFailure: issue 16).
+    for (const words of ['接地故障', '过流故障', '电表故障']) await expect(evidence).toContainText(words);
+    await expect(evidence).not.toContainText('GroundFailure');
     await expect(evidence).toContainText('24 小时内故障 3 次（规则阈值 3 次）');
     await expect(evidence).not.toContainText('charger.faults');
     await docsScreenshot(page, 'risk-health-zh.png');

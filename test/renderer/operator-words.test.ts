@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { wordingFor } from '../../src-renderer/i18n/wording';
 import { auditInputText, auditRefs, parseAuditInput } from '../../src-renderer/pages/settings/auditInput';
 import { REPO_ROOT } from '../helpers';
+import { errorName } from '../../src-renderer/lib/ocppWords';
 import { zhCN } from '../../src-renderer/i18n/zh-CN';
 import { enUS } from '../../src-renderer/i18n/en-US';
 import { depot } from '../../src-main/modules';
@@ -22,6 +23,31 @@ import type { ErrorCode } from '../../src-main/kernel/errors';
 const unworded = (keys: string[]) => [...new Set(keys)].filter((k) => !(k in zhCN) || !(k in enUS));
 
 describe('the operator reads words, not codes', () => {
+  it('every OCPP 1.6 ChargePointErrorCode a charger reports has words (charger cards, device-health evidence); a vendor’s own code is shown as sent', () => {
+    // OCPP 1.6 §7.6 ChargePointErrorCode, less NoError (never shown).
+    const codes = [
+      'ConnectorLockFailure',
+      'EVCommunicationError',
+      'GroundFailure',
+      'HighTemperature',
+      'InternalError',
+      'LocalListConflict',
+      'OtherError',
+      'OverCurrentFailure',
+      'OverVoltage',
+      'PowerMeterFailure',
+      'PowerSwitchFailure',
+      'ReaderFailure',
+      'ResetFailure',
+      'UnderVoltage',
+      'WeakSignal',
+    ];
+    expect(unworded(codes.map((c) => `ocpp.error.${c}`))).toEqual([]);
+    const maybe = (key: string) => (zhCN as Record<string, string>)[key];
+    expect(errorName(maybe, 'GroundFailure')).toBe('接地故障');
+    expect(errorName(maybe, 'ACME-E42')).toBe('ACME-E42');
+  });
+
   it('every queue a worker runs on or the configuration names has a name (the Jobs page, the job drawer)', () => {
     const queues = [DEFAULT_QUEUE, ...depot.workers.map((w) => w.queue ?? DEFAULT_QUEUE), ...Object.keys(configSchema.parse({}).jobs.queues)];
     expect(queues).toContain('payments');

@@ -1,8 +1,12 @@
 import { Badge, Button, Card, Descriptions, Flex, Popconfirm, Switch, Tag, Tooltip, Typography } from 'antd';
 import { FileTextOutlined, PlayCircleOutlined, StopOutlined } from '@ant-design/icons';
 import { useI18n } from '../../i18n';
+import { errorName } from '../../lib/ocppWords';
 import { RelativeTime } from './RelativeTime';
 import { CONDITION_COLOR, chargerCondition, connectorBusy, connectorColor, connectorStartable, realError, type Charger, type Connector } from './model';
+
+/** Put in maintenance by a risk rule (the reason the core writes then starts so), not by a person. */
+const autoMaintenance = (reason: string) => reason.startsWith('自动维护 auto:');
 
 export interface CardActions {
   /** Present for supervisors: switches maintenance on or off. */
@@ -16,7 +20,7 @@ export interface CardActions {
 
 /** One charger: its condition, each connector's OCPP status, what it is, when it was last heard. */
 export function ChargerCard({ charger, actions }: { charger: Charger; actions: CardActions }) {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   const condition = chargerCondition(charger);
   const fault = realError(charger.errorCode);
   const connectorFaults = charger.connectors.filter((k) => k.faulted || realError(k.errorCode));
@@ -66,14 +70,16 @@ export function ChargerCard({ charger, actions }: { charger: Charger; actions: C
         </Descriptions>
         {(fault || connectorFaults.length > 0) && (
           <Typography.Text type="danger" data-testid="charger-faults" style={{ fontSize: 12 }}>
-            {t('chargers.faults')}: {[fault, ...connectorFaults.map((k) => `#${k.connectorId} ${k.errorCode ?? k.status ?? ''}`)].filter(Boolean).join('; ')}
+            {t('chargers.faults')}:{' '}
+            {[
+              fault && errorName(maybe, fault),
+              ...connectorFaults.map((k) => `#${k.connectorId} ${realError(k.errorCode) ? errorName(maybe, k.errorCode!) : (k.status ?? '')}`),
+            ]
+              .filter(Boolean)
+              .join('; ')}
           </Typography.Text>
         )}
-        {charger.maintenance && charger.maintenanceReason && (
-          <Typography.Text type="warning" style={{ fontSize: 12 }}>
-            {charger.maintenanceReason}
-          </Typography.Text>
-        )}
+        {charger.maintenance && charger.maintenanceReason && <MaintenanceReason reason={charger.maintenanceReason} />}
         <Flex align="center" gap={8}>
           <Switch
             size="small"
@@ -121,5 +127,22 @@ function ConnectorRow({ charger, connector: k, actions }: { charger: Charger; co
         </Popconfirm>
       )}
     </Flex>
+  );
+}
+
+/**
+ * Why a charger is in maintenance. A reason the risk rules wrote (risk/chargers.ts evaluateChargers:
+ * "自动维护 auto: …") is the core's record, in both languages at once: worded here, kept as the
+ * tooltip. One typed by a supervisor is shown as typed.
+ */
+function MaintenanceReason({ reason }: { reason: string }) {
+  const { t } = useI18n();
+  const auto = autoMaintenance(reason);
+  return (
+    <Tooltip title={auto ? reason : undefined}>
+      <Typography.Text type="warning" style={{ fontSize: 12 }} data-testid="charger-maintenance-reason">
+        {auto ? t('chargers.autoMaintenance') : reason}
+      </Typography.Text>
+    </Tooltip>
   );
 }

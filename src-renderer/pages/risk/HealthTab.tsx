@@ -3,6 +3,7 @@ import { App, Alert, Button, Flex, Input, Modal, Tooltip, Typography } from 'ant
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
 import { useModalSubmit } from '../../lib/useModalSubmit';
+import { errorName } from '../../lib/ocppWords';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { SUPERVISORS, useSession } from '../../session';
@@ -153,7 +154,7 @@ function Evidence({ action: a }: { action: ChargerAction }) {
     // A session by its number, as every screen names it (the id only if the core could not find one).
     if (e.sessionId !== undefined)
       return t('risk.health.ev.failedStart', { session: e.sessionNumber ?? e.sessionId, code: e.failureCode ? failureName(maybe, e.failureCode) : '—' });
-    if (e.detail !== undefined) return t('risk.health.ev.fault', { code: e.detail });
+    if (e.detail !== undefined) return t('risk.health.ev.fault', { code: errorName(maybe, e.detail) });
     return t('risk.health.ev.offline');
   };
   return (
