@@ -154,7 +154,7 @@ export function StatementTable({ driverId, version }: { driverId: string; versio
 }
 
 function useStatementColumns(refs: RefNumbers): TableColumnsType<StatementLine> {
-  const { t } = useI18n();
+  const { t, maybe } = useI18n();
   return [
     { title: t('ledger.col.time'), dataIndex: 'at', width: 160, render: (at: number) => formatTime(at) },
     { title: t('ledger.col.batch'), dataIndex: 'batch', width: 80 },
@@ -209,7 +209,7 @@ function useStatementColumns(refs: RefNumbers): TableColumnsType<StatementLine> 
         />
       ),
     },
-    { title: t('ledger.col.memo'), dataIndex: 'memo', width: 160, render: (m: string | null) => memoText(m, { t }, refs.session) },
+    { title: t('ledger.col.memo'), dataIndex: 'memo', width: 160, render: (m: string | null) => memoText(m, { t, maybe }, refs.session) },
     { title: t('ledger.col.operator'), dataIndex: 'operatorName', width: 110, render: (o: string | null) => o ?? '' },
   ];
 }
