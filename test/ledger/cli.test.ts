@@ -54,6 +54,11 @@ describe('depotdesk ledger commands', () => {
     ]);
     const human = cli(['ledger', 'statement', '--driver', driver.id, '--data-dir', dir, '--as', 'counter.op'], env);
     expect(human.stdout).toMatch(/topup\s+\+100\.00\s+=\s+100\.00/);
+    // The driver named as everywhere in the CLI's text: the phone masked, never whole.
+    expect(human.stdout.split('\n')[0]).toMatch(/^statement of 陈师傅 \(138\*\*\*\*0001\)/);
+    expect(human.stdout).not.toContain('13800000001');
+    const wallet = cli(['wallet', 'show', '--driver', driver.id, '--data-dir', dir, '--as', 'counter.op'], env);
+    expect(wallet.stdout.split('\n')[0]).toBe('陈师傅 (138****0001)');
 
     const verify = cli(['ledger', 'verify', '--data-dir', dir, '--json']);
     expect(verify.code).toBe(0);

@@ -2,6 +2,7 @@ import { businessDate } from '../../kernel/clock';
 import { CHANNELS, verifyLedger } from '../../ledger';
 import type { MethodOutput } from '../../contract/types';
 import { formatFen, parsePositiveYuan } from '../../money';
+import { maskPhone } from '../../reports';
 import { wordingFor } from '../../../src-renderer/i18n/wording';
 import { memoText } from '../../../src-renderer/lib/memoText';
 import { optionalOption, requireOption, UsageError, type Command, type CommandContext } from '../framework';
@@ -125,7 +126,8 @@ export const ledgerCommands: Command[] = [
       };
       cx.print(out, () =>
         [
-          `${w.driver.name} (${w.driver.phone})`,
+          // The phone masked as everywhere else the CLI names a driver (138****5678); --json keeps it whole.
+          `${w.driver.name} (${maskPhone(w.driver.phone)})`,
           `balance   ${w.wallet.balance.yuan}`,
           `held      ${w.wallet.held.yuan}`,
           `available ${w.wallet.available.yuan}`,
@@ -163,7 +165,7 @@ export const ledgerCommands: Command[] = [
       const words = wordingFor('en-US');
       cx.print(s, () =>
         [
-          `statement of ${s.driver.name} (${s.driver.phone})${s.from || s.to ? ` ${s.from ?? '…'} to ${s.to ?? '…'}` : ''}`,
+          `statement of ${s.driver.name} (${maskPhone(s.driver.phone)})${s.from || s.to ? ` ${s.from ?? '…'} to ${s.to ?? '…'}` : ''}`,
           `opening wallet ${s.opening.wallet.balance.yuan} (held ${s.opening.wallet.held.yuan}), debt ${s.opening.debt.yuan}, points ${s.opening.points}`,
           ...s.lines.map((l) =>
             `${when(l.at, zone)}  #${String(l.batch).padEnd(5)} ${l.account.padEnd(7)} ${l.code.padEnd(18)} ${l.amountText.padStart(10)}${l.heldChange ? ` held ${l.heldChange > 0 ? '+' : ''}${formatFen(l.heldChange)}` : ''}  = ${l.balanceAfterText.padStart(10)}  ${l.operatorName ?? ''} ${l.sessionId ? session(l.sessionId) : ''} ${memoText(l.memo, words, session)}`.trimEnd(),
