@@ -22,8 +22,6 @@ export default defineConfig({
           // Long reads off the main thread (src-main/kernel/read-thread.ts).
           'verify-worker': resolve(__dirname, 'src-main/ledger/verify-worker.ts'),
           'report-worker': resolve(__dirname, 'src-main/compensation/report-worker.ts'),
-          // A large statement's parse beside its import (src-main/reconciliation/parse-thread.ts).
-          'parse-worker': resolve(__dirname, 'src-main/reconciliation/parse-worker.ts'),
         },
       },
     },

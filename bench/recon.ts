@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import { openCore } from '../src-main/boot/core';
 import { FakeClock } from '../src-main/kernel/clock';
 import { silentLogger } from '../src-main/kernel/logger';
-import { readyCliEntry } from '../scripts/build-cli.js';
 import { ratio, time, type Benchmark } from './harness';
 import type { ChildResult } from './recon-child';
 
@@ -135,14 +134,13 @@ export function writeBill(file: string, plan: Plan): number {
   return size;
 }
 
-function runChild(dir: string, mode: 'ours' | 'baseline', rows: number, parseWorker?: string): ChildResult {
+function runChild(dir: string, mode: 'ours' | 'baseline', rows: number): ChildResult {
   const prof = mode === 'ours' ? process.env.DEPOTDESK_BENCH_CPU_PROF : undefined;
   const flags = ['--trace-gc', ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(prof)}`] : []), '--import', 'tsx'];
   const out = path.join(dir, `${mode}.json`);
   const child = spawnSync(process.execPath, [...flags, path.join(here, 'recon-child.ts'), dir, mode, String(rows), out], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
-    env: parseWorker ? { ...process.env, DEPOTDESK_PARSE_WORKER: parseWorker } : process.env,
   });
   if (child.status !== 0) throw new Error(`bench: the ${mode} process failed (${child.status}): ${child.stderr}`);
   const result = JSON.parse(fs.readFileSync(out, 'utf8')) as ChildResult;
@@ -189,9 +187,7 @@ const bench: Benchmark = async ({ quick, dir }) => {
   const setup = time(() => seed(dir, plan));
   const billBytes = time(() => writeBill(path.join(dir, 'bill.csv'), plan)).value;
   const base = runChild(dir, 'baseline', rows);
-  // The statement's parse worker the app ships (the CLI bundle's), not the sources through tsx (which would time the compiler).
-  const parseWorker = path.join(path.dirname(await readyCliEntry(path.join(here, '..'))), 'parse-worker.js');
-  const ours = runChild(dir, 'ours', rows, parseWorker);
+  const ours = runChild(dir, 'ours', rows);
   check(ours, base, plan);
   const oursMs = ours.phases.import.ms + ours.phases.match.ms;
   const baseMs = base.phases.load.ms + base.phases.join.ms;
@@ -233,7 +229,7 @@ const bench: Benchmark = async ({ quick, dir }) => {
     },
     notes: [
       `day ${BENCH_DAY} (Asia/Shanghai), clock ${BENCH_NOW}: ${plan.each} missing rows (短款), ${plan.each} amount mismatches, ${plan.each} unknown orders (长款), all breaks (past the window); checked`,
-      "import: importStatement(bytes) — sha256, detect, parse and check every row and the summary (a worker thread from 4 MiB: the CLI bundle's parse-worker.js, as the app ships it), one transaction storing the statement and its rows (5 indexes), its log copied into the database by a worker thread (CPU counted; wall not, unless it outlasts the match); match: runDay (gateway rows → orders, orders → rows, refunds, breaks recorded, energy check, the day saved)",
+      'import: importStatement(bytes) — sha256, detect, parse and check every row and the summary, one transaction storing the statement and its rows (5 indexes), its log copied into the database by a worker thread (CPU counted; wall not, unless it outlasts the match); match: runDay (gateway rows → orders, orders → rows, refunds, breaks recorded, energy check, the day saved)',
       'baseline: the same bytes cut on ",`", 3 fields per row into an unindexed table (1 transaction), then one SELECT: LEFT JOIN payment_orders ON number, plus NOT IN for the missing orders',
       'each side in its own process (the bill read from disk first, not timed); peak RSS = resourceUsage().maxRSS of that process (the bill buffer included); heap from --trace-gc',
     ],

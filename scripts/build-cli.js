@@ -26,8 +26,6 @@ const WORKERS = {
   // Long reads off the main thread (src-main/kernel/read-thread.ts finds them beside run.js).
   'verify-worker': 'src-main/ledger/verify-worker.ts',
   'report-worker': 'src-main/compensation/report-worker.ts',
-  // A large statement's parse beside its import (src-main/reconciliation/parse-thread.ts finds it there).
-  'parse-worker': 'src-main/reconciliation/parse-worker.ts',
 };
 /** Files that shape the bundle without being imported by it. */
 const CONFIG_INPUTS = ['package.json', 'tsconfig.json', 'scripts/build-cli.js'];

@@ -1,4 +1,5 @@
 import type { AppContext } from '../kernel/context';
+import { businessDate } from '../kernel/clock';
 import { writeTx } from '../kernel/db/connection';
 import { withCheckpointOffThread } from '../kernel/db/checkpoint-thread';
 import { cachedStatement } from '../kernel/db/statements';
@@ -18,7 +19,6 @@ import {
   type Unpacked,
 } from './statements';
 import { sha256Hex } from './statements/values';
-import { dayOfFn, PARSE_THREAD_MIN_BYTES, startParseThread, workerFailure, type ParseThread } from './parse-thread';
 
 /**
  * Importing a statement file: parse and check it (statements/), then keep it and its rows.
@@ -42,11 +42,6 @@ export interface ImportOptions {
   mapping?: string;
   format?: StatementChannel;
   expectMerchantId?: string;
-  /**
-   * Who reads the file: 'auto' (the default) a worker thread from PARSE_THREAD_MIN_BYTES on (the
-   * calling thread only stores the rows), 'always' / 'never' for the tests that compare the two.
-   */
-  parseThread?: 'auto' | 'always' | 'never';
 }
 
 export interface StatementRecord {
@@ -133,24 +128,23 @@ export function listMappings(app: Pick<AppContext, 'sqlite'>): GenericMapping[] 
 
 // ── import ───────────────────────────────────────────────────────────────────────────────────────
 
-export async function importStatement(app: AppContext, bytes: Buffer, fileName: string, opts: ImportOptions = {}, by: By = {}): Promise<ImportResult> {
-  const threaded = opts.parseThread === 'always' || (opts.parseThread !== 'never' && bytes.length >= PARSE_THREAD_MIN_BYTES);
-  if (threaded) {
-    const mapping = opts.mapping === undefined ? undefined : getMapping(app, opts.mapping);
-    const parseOpts: ParseOptions = { mapping, format: opts.format ?? (mapping ? 'generic' : undefined), expectMerchantId: opts.expectMerchantId };
-    const thread = startParseThread(bytes, fileName, parseOpts, app.clock.timeZone);
-    if (!thread && opts.parseThread === 'always') throw new DepotError('internal', 'parseThread: no statement parse worker in this build (parse-worker.js)');
-    if (thread) {
-      try {
-        const sha = await thread.sha256;
-        const seen = getRow<{ id: string }>(app.sqlite.prepare('SELECT id FROM recon_statements WHERE file_sha256 = ?'), sha);
-        if (seen) return { imported: false, statement: getStatement(app, seen.id), days: statementDays(app, seen.id) };
-        return storeFromThread(app, thread, sha, by);
-      } finally {
-        thread.stop();
-      }
+/** A depot-zone day for each instant, cached per hour (a million rows, a few dozen hours). */
+function dayOfFn(zone: string): (at: number) => string {
+  const cache = new Map<number, string>();
+  return (at) => {
+    const hour = Math.floor(at / 3_600_000);
+    let d = cache.get(hour);
+    if (d === undefined) {
+      // Zones with offsets off the hour (+05:45) get the exact answer.
+      d = businessDate(at, zone);
+      if (businessDate(hour * 3_600_000, zone) !== d || businessDate(hour * 3_600_000 + 3_599_999, zone) !== d) return d;
+      cache.set(hour, d);
     }
-  }
+    return d;
+  };
+}
+
+export async function importStatement(app: AppContext, bytes: Buffer, fileName: string, opts: ImportOptions = {}, by: By = {}): Promise<ImportResult> {
   const sha = sha256Hex(bytes);
   const seen = getRow<{ id: string }>(app.sqlite.prepare('SELECT id FROM recon_statements WHERE file_sha256 = ?'), sha);
   if (seen) return { imported: false, statement: getStatement(app, seen.id), days: statementDays(app, seen.id) };
@@ -204,49 +198,6 @@ function transaction(
     insertStatement(app, id, s, now, by);
     return { imported: true, statement: getStatement(app, id), days: [...days].sort() };
   });
-}
-
-/** store(), with the rows read by the parse thread: this thread only inserts them. */
-function storeFromThread(app: AppContext, thread: ParseThread, sha: string, by: By): ImportResult {
-  const id = app.ids.next();
-  const now = app.clock.now();
-  const onError = (e: Error) => app.log.warn({ error: e.message }, 'reconciliation: the checkpoint after an import failed; the next one copies the log');
-  const work = () =>
-    writeTx(app.sqlite, () => {
-      const raced = getRow<{ id: string }>(app.sqlite.prepare('SELECT id FROM recon_statements WHERE file_sha256 = ?'), sha);
-      if (raced) return { imported: false, statement: getStatement(app, raced.id), days: statementDays(app, raced.id) };
-      app.sqlite.pragma('defer_foreign_keys = ON');
-      const insert = app.sqlite.prepare(INSERT_ROW);
-      const days = new Set<string>();
-      for (;;) {
-        const m = thread.next();
-        if (m.type === 'failed') throw workerFailure(m);
-        if (m.type === 'done') {
-          insertStatement(app, id, m.statement, now, by);
-          return { imported: true, statement: getStatement(app, id), days: [...days].sort() };
-        }
-        for (let i = 0; i < m.n; i++) {
-          const kind = m.kinds[i] === 1 ? 'refund' : 'payment';
-          const day = m.days[m.dayIdx[i]];
-          const stored = insert.run(
-            id,
-            m.lines[i],
-            m.channel,
-            kind,
-            m.tradeNos[i],
-            m.orderNos[i],
-            m.refundNos[i],
-            Math.abs(m.amounts[i]),
-            m.fees[i],
-            m.times[i],
-            day,
-            m.statuses[m.statusIdx[i]],
-          );
-          if (stored.changes === 1) days.add(day);
-        }
-      }
-    });
-  return withCheckpointOffThread(app.sqlite, app.nativeBinding, work, onError).value;
 }
 
 function insertStatement(app: AppContext, id: string, s: Statement, now: number, by: By): void {
