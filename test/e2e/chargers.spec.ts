@@ -67,7 +67,9 @@ test('a supervisor adds a station and a charger, sees it come online live, switc
     await expect(card).toHaveAttribute('data-condition', 'faulted');
     await expect(card.getByTestId('connector-1').getByTestId('connector-status')).toHaveText('空闲');
     await expect(card.getByTestId('connector-2').getByTestId('connector-status')).toHaveText('故障');
-    await expect(card.getByTestId('charger-faults')).toContainText('GroundFailure');
+    // The OCPP error code in the operator's words (issue 16).
+    await expect(card.getByTestId('charger-faults')).toContainText('接地故障');
+    await expect(card.getByTestId('charger-faults')).not.toContainText('GroundFailure');
     await expect(card).toContainText('DepotSim DC-120');
     await expect(card).toContainText('2.4.1');
 

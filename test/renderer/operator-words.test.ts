@@ -45,6 +45,7 @@ describe('the operator reads words, not codes', () => {
     expect(unworded(codes.map((c) => `ocpp.error.${c}`))).toEqual([]);
     const maybe = (key: string) => (zhCN as Record<string, string>)[key];
     expect(errorName(maybe, 'GroundFailure')).toBe('接地故障');
+    expect(errorName(maybe, 'GroundFailure (E-GF-01)')).toBe('接地故障 (E-GF-01)');
     expect(errorName(maybe, 'ACME-E42')).toBe('ACME-E42');
   });
 
