@@ -9,7 +9,7 @@ import { iterateOrders, orderNumbersOf, ORDER_STATES, PAYMENT_CHANNELS, type Ord
 import { listAdjustments, listTasks, ADJUSTMENT_STATES, REFUND_TASK_STATES, type AdjustmentRow, type RefundTaskRow } from '../refunds';
 import { iterateSessions, sessionNumbers, SESSION_STATES, type SessionListRow } from '../sessions';
 import type { Locale } from './workbooks';
-import { exportWording } from './wording';
+import { exportWording, type ExportWording } from './wording';
 
 /**
  * Export on every list: what a list page shows with its current filters, every matching row (not
@@ -67,6 +67,13 @@ const BIG = 1_000_000;
 function bounds(app: AppContext, f: { from?: string; to?: string }): { from?: number; to?: number } {
   const zone = app.clock.timeZone;
   return { from: f.from ? dayStart(f.from, zone, 'from') : undefined, to: f.to ? dayEnd(f.to, zone, 'to') : undefined };
+}
+
+/** A job error the queue recorded as "[code] message" (src-main/jobs/queue.ts errorEntry), by its code's words; else as recorded. */
+function jobErrorWords(w: ExportWording, error: string): string {
+  const code = /^\[([a-z_]+)\] /.exec(error)?.[1];
+  const words = code ? w.label('error.', code) : code;
+  return words && words !== code ? words : error;
 }
 
 /** Masked the way the screens show it: 138****5678. */
@@ -274,7 +281,9 @@ function jobsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.jobs>, l: L
       { header: H(l, '状态', 'State'), kind: 'text', value: (j) => w.label('jobs.state.', j.state) },
       { header: H(l, '尝试', 'Attempt'), kind: 'int', value: (j) => j.attempt },
       { header: H(l, '计划时间', 'Scheduled'), kind: 'datetime', value: (j) => j.scheduledAt, width: 20 },
-      { header: H(l, '最近错误', 'Last error'), kind: 'text', value: (j) => j.lastError, width: 40 },
+      // As the Jobs page shows it: the code the core gave the error ("[unavailable] …") in words; the record itself beside it.
+      { header: H(l, '最近错误', 'Last error'), kind: 'text', value: (j) => (j.lastError ? jobErrorWords(w, j.lastError) : null), width: 24 },
+      { header: H(l, '错误记录', 'Error record'), kind: 'text', value: (j) => j.lastError, width: 40 },
     ],
   };
 }

@@ -4,6 +4,8 @@ import { listSessions, type SessionView } from '../../src-main/sessions';
 import { raiseAlert } from '../../src-main/alerts';
 import { runExport } from '../../src-main/reports';
 import { createOperator } from '../../src-main/operators';
+import { claimJobs, enqueue, failJob } from '../../src-main/jobs/queue';
+import { DepotError } from '../../src-main/kernel/errors';
 import { addOperator, call, ok } from '../helpers';
 import { at, startSessionDepot } from '../sessions/helpers';
 
@@ -92,6 +94,23 @@ describe('export on every list', () => {
     expect(auditEn.getRow(1).getCell(5).value).toBe('Action');
     expect(cells(auditEn, 5)).toEqual(expect.arrayContaining(['Start a session', 'Export a report']));
     expect(cells(auditEn, 5)).not.toContain('sessions.start');
+  });
+
+  test("the jobs export words a job's last error by the code the core gave it, the record beside it, as the Jobs page does", async () => {
+    const depot = await startSessionDepot();
+    const { app } = depot;
+    enqueue(app, { kind: 'test.words', args: {} });
+    const [job] = claimJobs(app, { limit: 1, kinds: ['test.words'] });
+    failJob(app, job, new DepotError('unavailable', 'no connection to the broker at mqtt://127.0.0.1:1883 after 5000 ms'), { backoffMs: 60_000 });
+    const sheet = async (locale: 'zh-CN' | 'en-US') => {
+      const e = await ok<{ id: string }>(app, depot.operator, 'reports.export', { kind: 'list', list: 'jobs', locale, filter: { kind: 'test.words' } });
+      return read(`${app.paths.dataDir}/${(await runExport(app, e.id)).path}`);
+    };
+    const zh = await sheet('zh-CN');
+    expect(zh.getRow(1).getCell(6).value).toBe('最近错误');
+    expect(zh.getRow(2).getCell(6).value).toBe('服务暂不可用');
+    expect(zh.getRow(2).getCell(7).value).toBe('[unavailable] no connection to the broker at mqtt://127.0.0.1:1883 after 5000 ms');
+    expect((await sheet('en-US')).getRow(2).getCell(6).value).toBe('Service unavailable');
   });
 
   test("a driver's statement and the manual refunds export sessions by number, memos in words and people by name, in the export's language", async () => {

@@ -2,7 +2,7 @@ import type React from 'react';
 import { Descriptions, Drawer, Empty, Flex, Tag, Timeline, Typography } from 'antd';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
-import { kindName, QueueLabel } from './names';
+import { JobError, kindName, QueueLabel } from './names';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { JobActions } from './JobActions';
@@ -76,7 +76,7 @@ export function JobDrawer({ id, version, onClose, onChanged }: { id: string | nu
                 children: (
                   <Flex vertical gap={4}>
                     <Typography.Text type="secondary">{t('jobs.detail.errorAt', { attempt: e.attempt, time: formatTime(e.at) })}</Typography.Text>
-                    <Typography.Text>{e.error}</Typography.Text>
+                    <JobError maybe={maybe} error={e.error} />
                     {e.stack && <pre style={{ ...PRE, color: '#8c8c8c' }}>{e.stack}</pre>}
                   </Flex>
                 ),

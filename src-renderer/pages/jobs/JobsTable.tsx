@@ -2,7 +2,7 @@ import { useRef, useState } from 'react';
 import { Checkbox, Form, Select, Typography } from 'antd';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
-import { KindLabel, kindName, QueueLabel, queueName } from './names';
+import { JobError, KindLabel, kindName, QueueLabel, queueName } from './names';
 import { formatTime } from '../../lib/time';
 import { DataTable, useList, type DataColumn, type ListHandle } from '../../components/DataTable';
 import { ExportButton } from '../../components/ExportButton';
@@ -141,13 +141,8 @@ function useJobColumns(onChanged: () => void): DataColumn<JobSummary>[] {
       title: t('jobs.col.lastError'),
       dataIndex: 'lastError',
       ellipsis: true,
-      // The handler's own error, as it was recorded: a technical record, shown as such.
-      render: (e: string | null) =>
-        e ? (
-          <Typography.Text type="danger" code>
-            {e}
-          </Typography.Text>
-        ) : null,
+      // In words where the core gave the error a code; the handler's record in the tooltip.
+      render: (e: string | null, j) => (e ? <JobError maybe={maybe} error={e} testId={`job-error-${j.id}`} /> : null),
     },
     { key: 'actions', title: t('common.actions'), width: 190, render: (_: unknown, j) => <JobActions job={j} onDone={onChanged} /> },
   ];

@@ -3,7 +3,7 @@ import { Alert, Badge, Card, Col, Flex, Row, Statistic, Table, Tabs, Typography 
 import { api, useDepotEvents } from '../../api';
 import { useI18n } from '../../i18n';
 import { CommandText } from '../../components/CommandText';
-import { CronLabel, kindName, QueueLabel } from './names';
+import { CronLabel, JobError, kindName, QueueLabel } from './names';
 import { useHashParam } from '../../lib/route';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
@@ -60,7 +60,7 @@ export default function JobsPage() {
               <CommandText text={t('jobs.failingKind', { kind: '{command}', count: k.failureStreak })} command={k.kind} />
             )
           }
-          description={k.lastError ? <Typography.Text code>{k.lastError}</Typography.Text> : undefined}
+          description={k.lastError ? <JobError maybe={maybe} error={k.lastError} /> : undefined}
         />
       ))}
       <Tabs

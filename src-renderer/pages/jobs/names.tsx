@@ -1,4 +1,5 @@
 import { Tooltip, Typography } from 'antd';
+import { jobErrorWords } from './model';
 
 type Maybe = (key: string, params?: Record<string, string | number>) => string | undefined;
 
@@ -44,4 +45,27 @@ export function QueueLabel({ maybe, queue }: { maybe: Maybe; queue: string }) {
 export function CronLabel({ maybe, cron }: { maybe: Maybe; cron: { name: string; kind: string } }) {
   const code = cron.name === cron.kind ? cron.name : `${cron.name} → ${cron.kind}`;
   return <Worded words={maybe(`jobs.kind.${cron.kind}`)} code={code} testId={`cron-${cron.name}`} />;
+}
+
+/**
+ * A job's error in words where the core gave it a code (服务暂不可用, not "[unavailable] no
+ * connection to the broker…"); the handler's own English record stays in the tooltip for whoever
+ * digs in. An error with no code, or a code the dictionaries do not know, is shown as recorded.
+ */
+export function JobError({ maybe, error, testId }: { maybe: Maybe; error: string; testId?: string }) {
+  const worded = jobErrorWords(maybe, error);
+  if (!worded) {
+    return (
+      <Typography.Text type="danger" code data-testid={testId}>
+        {error}
+      </Typography.Text>
+    );
+  }
+  return (
+    <Tooltip title={error}>
+      <Typography.Text type="danger" data-testid={testId} data-code={worded.code}>
+        {worded.words}
+      </Typography.Text>
+    </Tooltip>
+  );
 }
