@@ -456,7 +456,8 @@ describe('depotdesk session stuck / force-close (the CLI on the depot file)', { 
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.json<{ session: { id: string } }[]>().map((x) => x.session.id)).toEqual([s.id]);
     const human = cli(['session', 'stuck', ...as('sup-a')], env);
-    expect(human.stdout).toMatch(new RegExp(`^${s.id} CHARGING .*silent`, 'm'));
+    // Led by the session's number, the internal id last (issue 16).
+    expect(human.stdout).toMatch(new RegExp(`^CD\\d{8} CHARGING .*${s.id}.*silent`, 'm'));
 
     const noReason = cli(['session', 'force-close', s.id, ...as('sup-a')], env);
     expect(noReason.code).toBe(2);
