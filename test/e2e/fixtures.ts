@@ -95,10 +95,8 @@ export const test = base.extend<{ consoleErrors: string[] }, { depotPerWorker: b
       await use();
       await stopDepot(depot);
     },
-    // A worker's depot starts before its first spec and stops after its last. Its start has a
-    // budget of its own instead of eating into the first spec's 90 s (on a loaded machine serve
-    // takes many seconds to listen); startDepot gives up after 60 s saying why, well inside it.
-    { scope: 'worker', auto: true, timeout: 90_000 },
+    // A worker's depot starts before its first spec and stops after its last; startDepot bounds the start.
+    { scope: 'worker', auto: true },
   ],
   consoleErrors: [
     async ({ page }, use) => {
