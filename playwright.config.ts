@@ -2,15 +2,12 @@ import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, chromiumPath } from './test/e2e/chromium';
 
 /**
- * End to end: the real renderer in the system Chromium against `depotdesk serve` on temp data
- * directories. The global setup starts one serve for the first-run project, which must find a depot
- * with no admin. The `app` project's specs run on two workers, each with a depot of its own started
- * by the worker (fixtures.ts, `depotPerWorker`); a worker's specs run one after another on its
- * depot, and signIn creates the admin through the contract on a depot that has none. The
- * force-close and payment-channels stories start a depot of their own each and spend most of their
- * two minutes waiting on the real clock (a charger going silent, an order's timeout: both at the
- * least the config allows, one minute), so they get a third worker of their own and start at once:
- * they wait rather than compute, and the two cores are shared by the other two.
+ * End to end: the real renderer in the system Chromium against `depotdesk serve` on a temp data
+ * directory (started by the global setup). The specs of the shared depot run one at a time (the
+ * `app` project has one worker): they share that one depot, and the first-run project must create
+ * its admin before the others sign in. The force-close story starts a depot of its own and spends
+ * most of its 1.5 minutes waiting on the real clock for a charger to go silent, so it runs beside
+ * them on the second worker.
  */
 const OWN_DEPOT_WAITING = /(force-close|payment-channels)\.spec\.ts$/;
 // Several people (or agents) may run the suite in one checkout at once; Playwright empties its
@@ -18,10 +15,10 @@ const OWN_DEPOT_WAITING = /(force-close|payment-channels)\.spec\.ts$/;
 // workers inherit it). The global teardown removes the folder again when nothing failed.
 process.env.DEPOTDESK_E2E_RUN ??= `${Date.now().toString(36)}-${process.pid}`;
 
-export default defineConfig<object, { depotPerWorker: boolean }>({
+export default defineConfig({
   testDir: 'test/e2e',
   globalSetup: './test/e2e/global-setup.ts',
-  workers: 3,
+  workers: 2,
   fullyParallel: false,
   // Upper bounds, not performance claims: several helpers and a build can share two cores, and a
   // sign-in costs a deliberate scrypt; a slow machine must not turn into a red test.
@@ -40,10 +37,9 @@ export default defineConfig<object, { depotPerWorker: boolean }>({
     screenshot: 'only-on-failure',
   },
   projects: [
-    // First in the list so that their waiting starts with the run, not after the app specs.
+    { name: 'first-run', testMatch: /first-run\.spec\.ts$/ },
+    { name: 'app', testIgnore: [/first-run\.spec\.ts$/, OWN_DEPOT_WAITING], dependencies: ['first-run'], workers: 1 },
     { name: 'own-depot', testMatch: OWN_DEPOT_WAITING, workers: 1 },
-    { name: 'first-run', testMatch: /first-run\.spec\.ts$/, workers: 1 },
-    { name: 'app', testIgnore: [/first-run\.spec\.ts$/, OWN_DEPOT_WAITING], use: { depotPerWorker: true }, workers: 2 },
     // The desktop window (Playwright's _electron); skips with a printed reason where no Electron binary exists.
     { name: 'electron', testDir: 'test/electron', timeout: 120_000 },
   ],

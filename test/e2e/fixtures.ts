@@ -2,17 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test as base, type Browser, type Locator, type Page } from '@playwright/test';
-import { startDepot, stopDepot } from './own-depot';
 
 /**
- * Shared pieces of the e2e specs: the depot they run against, the admin the first-run spec creates
- * (or signIn, on a depot that has none yet), and a guard that fails any test during which the page
- * logged a console error or threw an uncaught exception.
- *
- * Which depot: the one the global setup starts (first-run's), unless the project sets
- * `depotPerWorker`; then each of its workers starts a depot of its own and points the
- * DEPOTDESK_E2E_* variables at it before its first spec, so two workers run specs side by side
- * without seeing each other's data. A worker's specs share its depot, one after another.
+ * Shared pieces of the e2e specs: the depot started by the global setup, the admin the first-run
+ * spec creates, and a guard that fails any test during which the page logged a console error or
+ * threw an uncaught exception.
  */
 export const ADMIN = { name: 'zhangwei', displayName: '张伟', password: 'depot-admin-2024' } as const;
 
@@ -81,23 +75,7 @@ export async function signInAs(browser: Browser, who: { name: string; displayNam
   };
 }
 
-export const test = base.extend<{ consoleErrors: string[] }, { depotPerWorker: boolean; workerDepot: void }>({
-  depotPerWorker: [false, { scope: 'worker', option: true }],
-  workerDepot: [
-    async ({ depotPerWorker }, use) => {
-      if (!depotPerWorker) return use();
-      const depot = await startDepot();
-      // Spec bodies read these when they run, after this fixture: serve's address, the URL with
-      // its instance token, and the data directory (brokerUrl() reads its instance.json).
-      process.env.DEPOTDESK_E2E_URL = depot.url;
-      process.env.DEPOTDESK_E2E_LOGIN_URL = depot.loginUrl;
-      process.env.DEPOTDESK_E2E_DATA_DIR = depot.dataDir;
-      await use();
-      await stopDepot(depot);
-    },
-    // A worker's depot starts before its first spec and stops after its last; startDepot bounds the start.
-    { scope: 'worker', auto: true },
-  ],
+export const test = base.extend<{ consoleErrors: string[] }>({
   consoleErrors: [
     async ({ page }, use) => {
       const errors: string[] = [];

@@ -7,8 +7,7 @@ import type { FullConfig } from '@playwright/test';
 
 /**
  * Starts one `depotdesk serve` on a fresh temp data directory and port 0, hands its login URL to
- * the specs through the environment, and returns the teardown. It is the first-run project's depot
- * (the `app` project's workers start their own: fixtures.ts). The renderer is rebuilt first
+ * the specs through the environment, and returns the teardown. The renderer is rebuilt first
  * when out/renderer is missing or older than its sources.
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -8,8 +8,7 @@ import type { Page } from '@playwright/test';
 /**
  * A depot of a spec's own: `depotdesk serve` on a new data directory, for a spec that needs settings
  * the shared e2e depot does not have (force-close's short stuck time) or a depot with nothing in it
- * (the language walk: only the UI's own words on the pages, no other spec's data). The `app`
- * project's workers each start one too, shared by the specs that worker runs (fixtures.ts).
+ * (the language walk: only the UI's own words on the pages, no other spec's data).
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const START_TIMEOUT_MS = 60_000;
@@ -17,8 +16,6 @@ const START_TIMEOUT_MS = 60_000;
 export interface Depot {
   child: ChildProcess;
   dataDir: string;
-  /** The address serve listens on; loginUrl is it with the instance token, which sets the cookie. */
-  url: string;
   loginUrl: string;
   broker: string;
 }
@@ -34,13 +31,13 @@ export async function startDepot(settings: readonly string[] = ['broker.port=0']
   });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-4_000)));
-  const info = await new Promise<{ url: string; loginUrl: string }>((resolve, reject) => {
+  const info = await new Promise<{ loginUrl: string }>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`serve printed nothing within ${START_TIMEOUT_MS} ms: ${stderr}`)), START_TIMEOUT_MS);
     child.stdout?.setEncoding('utf8').on('data', (c: string) => {
       out += c;
       try {
-        const parsed = JSON.parse(out) as { url: string; loginUrl: string };
+        const parsed = JSON.parse(out) as { loginUrl: string };
         clearTimeout(timer);
         resolve(parsed);
       } catch {
@@ -53,7 +50,7 @@ export async function startDepot(settings: readonly string[] = ['broker.port=0']
     });
   });
   const instance = JSON.parse(fs.readFileSync(path.join(dataDir, 'instance.json'), 'utf8')) as { broker: string };
-  return { child, dataDir, url: info.url, loginUrl: info.loginUrl, broker: instance.broker };
+  return { child, dataDir, loginUrl: info.loginUrl, broker: instance.broker };
 }
 
 export async function stopDepot(d: Depot): Promise<void> {
