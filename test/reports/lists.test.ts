@@ -51,7 +51,8 @@ describe('export on every list', () => {
     expect(ws.getRow(4).getCell(8).value).toMatchObject({ formula: 'SUM(H2:H3)' });
   });
 
-  test('an export says what the list on screen says, in the language asked: states, channels, alerts and audit results in words', async () => {
+  /** A depot with one session charged 6 kWh on CP-1 and settled (10:00–10:30). */
+  async function chargedSession() {
     const depot = await startSessionDepot();
     const { app } = depot;
     const cp = await depot.charger('CP-1');
@@ -60,6 +61,11 @@ describe('export on every list', () => {
     const tx = await cp.startTransaction(1, s.idTag, 0, at('10:00'));
     await cp.stopTransaction(tx, 6_000, at('10:30'));
     await depot.settle();
+    return { depot, app, driver, s };
+  }
+
+  test('an export says what the list on screen says, in the language asked: states, channels, alerts and audit results in words', async () => {
+    const { depot, app } = await chargedSession();
     raiseAlert(app, {
       code: 'sessions_unsettled',
       level: 'warning',
@@ -114,14 +120,7 @@ describe('export on every list', () => {
   });
 
   test("a driver's statement and the manual refunds export sessions by number, memos in words and people by name, in the export's language", async () => {
-    const depot = await startSessionDepot();
-    const { app } = depot;
-    const cp = await depot.charger('CP-1');
-    const driver = depot.driver({ topUpYuan: 100 });
-    const s = await ok<SessionView>(app, depot.operator, 'sessions.start', { chargerId: 'CP-1', connectorId: 1, driver: driver.id, prepay: '5.00' });
-    const tx = await cp.startTransaction(1, s.idTag, 0, at('10:00'));
-    await cp.stopTransaction(tx, 6_000, at('10:30'));
-    await depot.settle();
+    const { depot, app, driver, s } = await chargedSession();
     await ok(app, depot.operator, 'adjustments.create', { sessionId: s.id, amount: '1.00', reason: '充电桩故障' });
     const sheet = async (list: string, locale: 'zh-CN' | 'en-US', filter: Record<string, unknown> = {}) => {
       const e = await ok<{ id: string }>(app, depot.operator, 'reports.export', { kind: 'list', list, locale, filter });
