@@ -1,4 +1,5 @@
 import { DepotError } from '../kernel/errors';
+import { maskPhone } from '../kernel/phone';
 
 /** A contract call: the command's own (cx.call) or the running instance's (remote.call). */
 type Call = <T>(method: string, params?: unknown) => Promise<T>;
@@ -31,8 +32,7 @@ export async function driverNames(call: Call, ids: readonly (string | null)[]): 
     wanted.map(async (id) => {
       try {
         const d = await call<{ name: string; phone: string }>('drivers.get', { driverId: id });
-        const phone = d.phone.length >= 7 ? `${d.phone.slice(0, 3)}****${d.phone.slice(-4)}` : d.phone;
-        return [id, `${d.name} ${phone}`.trim()] as const;
+        return [id, `${d.name} ${maskPhone(d.phone)}`.trim()] as const;
       } catch {
         // A driver the depot no longer knows is shown by id, never hidden.
         return [id, id] as const;

@@ -2,7 +2,7 @@ import { businessDate } from '../../kernel/clock';
 import { CHANNELS, verifyLedger } from '../../ledger';
 import type { MethodOutput } from '../../contract/types';
 import { formatFen, parsePositiveYuan } from '../../money';
-import { maskPhone } from '../../reports';
+import { maskPhone } from '../../kernel/phone';
 import { wordingFor } from '../../../src-renderer/i18n/wording';
 import { memoText } from '../../../src-renderer/lib/memoText';
 import { optionalOption, requireOption, UsageError, type Command, type CommandContext } from '../framework';
