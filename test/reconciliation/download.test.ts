@@ -275,7 +275,12 @@ describe('depotdesk recon download (the CLI, in this process, on a data director
       { channel: 'wechat', downloads: true },
       { channel: 'alipay', downloads: false },
     ]);
-    expect(json.days.map((d) => d.outcome)).toEqual(['no_statement', 'no_statement', 'no_statement']);
+    // WeChat Pay makes a day's bill after 10:00 China time the next day: run between midnight and 10:00
+    // there, yesterday is still not ready (the stub keeps the rule on the same wall clock as the CLI).
+    const billMade = (day: string) => Date.now() >= Date.parse(`${day}T10:00:00+08:00`) + 86_400_000;
+    expect(json.days).toHaveLength(3);
+    expect(json.days.map((d) => d.outcome)).toEqual(json.days.map((d) => (billMade(d.day) ? 'no_statement' : 'not_ready')));
+    expect(json.days.slice(0, 2).map((d) => d.outcome)).toEqual(['no_statement', 'no_statement']);
 
     const breaks = await cli(as('fin-a', 'recon', 'breaks', '--json'));
     expect(JSON.parse(breaks.stdout)).toMatchObject({ breaks: [{ kind: 'long', orderNumber: 'DD202603019999', gateway: { fen: 2500 } }] });
