@@ -13,6 +13,8 @@ export {
   openAlertOf,
   SYSTEM_RESOLVER,
   type Alert,
+  type AlertResolution,
+  type ResolutionParams,
   type RaiseAlertInput,
   type AlertListQuery,
 } from './service';

@@ -20,7 +20,11 @@ export const alertShape = z.object({
   /** Set when the alert's condition cleared by itself; resolvedBy is then 'system'. */
   resolvedAt: z.number().nullable(),
   resolvedBy: z.string().nullable(),
+  /** The English record, or an operator's text as typed. */
   resolution: z.string().nullable(),
+  /** The core's own resolution as a code and parameters, worded by the screens (`alerts.resolution.<code>`). */
+  resolutionCode: z.string().nullable(),
+  resolutionParams: z.record(z.string(), z.union([z.string(), z.number()])).nullable(),
 });
 
 const deliveryShape = z.object({

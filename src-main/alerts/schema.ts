@@ -37,8 +37,15 @@ export const alerts = sqliteTable(
     resolvedAt: integer('resolved_at'),
     /** Who resolved it: 'system' for a rule that found its condition cleared. */
     resolvedBy: text('resolved_by'),
-    /** Why it was resolved, in words an operator reads in the history. */
+    /** Why it was resolved: the English record (log, CLI), or an operator's text as typed. */
     resolution: text('resolution'),
+    /**
+     * What the core's own resolution means, for the screens to word (issue 16): a code such as
+     * `unsettled_count_below` and its parameters (JSON). Null for a resolution written before
+     * migration 0035, which the screens show as recorded.
+     */
+    resolutionCode: text('resolution_code'),
+    resolutionParams: text('resolution_params'),
   },
   (t) => [
     check('alerts_level_known', sql`${t.level} in ('info','warning','urgent')`),

@@ -20,7 +20,9 @@ import { announceAlert } from './delivery';
  * - An alert is acknowledged at most once, by a named operator; acknowledging it again, or
  *   acknowledging one that already resolved itself, is refused, not silently ignored.
  * - An alert is resolved at most once, and only while open: resolveAlert records when, by whom
- *   ('system' for a rule that found its condition cleared) and why. With nothing open for the
+ *   ('system' for a rule that found its condition cleared) and why: the English record, and for a
+ *   resolution the core words itself, its code and parameters (the screens word those; issue 16).
+ *   With nothing open for the
  *   subject it changes nothing and says so ({ resolved: null }); it never touches a closed alert.
  * - Acknowledged or resolved, an alert leaves the open list (and the open count) and stays in the
  *   history; the same subject raised again opens a new alert.
@@ -41,6 +43,22 @@ export interface Alert {
   resolvedAt: number | null;
   resolvedBy: string | null;
   resolution: string | null;
+  /** The core's own resolution as a code and parameters (see AlertResolution); null for text alone. */
+  resolutionCode: string | null;
+  resolutionParams: ResolutionParams | null;
+}
+
+export type ResolutionParams = Record<string, string | number>;
+
+/**
+ * Why an alert resolved: the English record (the log's, the CLI's) and, for a resolution the core
+ * composed, a code with its parameters that the screens word (`alerts.resolution.<code>`). An
+ * operator's own text goes in `message` as typed, with the code naming what was done around it.
+ */
+export interface AlertResolution {
+  message: string;
+  code?: string;
+  params?: ResolutionParams;
 }
 
 export interface RaiseAlertInput {
@@ -67,6 +85,8 @@ interface AlertRow {
   resolved_at: number | null;
   resolved_by: string | null;
   resolution: string | null;
+  resolution_code: string | null;
+  resolution_params: string | null;
 }
 
 function toAlert(r: AlertRow): Alert {
@@ -85,6 +105,8 @@ function toAlert(r: AlertRow): Alert {
     resolvedAt: r.resolved_at,
     resolvedBy: r.resolved_by,
     resolution: r.resolution,
+    resolutionCode: r.resolution_code,
+    resolutionParams: r.resolution_params === null ? null : (JSON.parse(r.resolution_params) as ResolutionParams),
   };
 }
 
@@ -193,25 +215,31 @@ export const SYSTEM_RESOLVER = 'system';
 /**
  * Resolves the open alert of `subject`: its condition cleared. Runs inside the caller's
  * transaction; `{ resolved: null }` when nothing was open for the subject (nothing changes).
+ * `reason` is plain text (shown as written) or an AlertResolution the screens word by its code.
  */
-export function resolveAlert(app: AppContext, subject: string, reason: string, by: string = SYSTEM_RESOLVER): { resolved: Alert | null } {
+export function resolveAlert(app: AppContext, subject: string, reason: string | AlertResolution, by: string = SYSTEM_RESOLVER): { resolved: Alert | null } {
+  const r: AlertResolution = typeof reason === 'string' ? { message: reason } : reason;
+  const code = r.code ?? null;
+  const params = code === null ? null : (r.params ?? {});
   const resolved = writeTx(app.sqlite, () => {
     const current = openAlertOf(app, subject);
     if (!current) return null;
     const now = app.clock.now();
     expectChanges(
-      app.sqlite.prepare(`UPDATE alerts SET resolved_at = ?, resolved_by = ?, resolution = ? WHERE id = ? AND ${OPEN}`).run(now, by, reason, current.id),
+      app.sqlite
+        .prepare(`UPDATE alerts SET resolved_at = ?, resolved_by = ?, resolution = ?, resolution_code = ?, resolution_params = ? WHERE id = ? AND ${OPEN}`)
+        .run(now, by, r.message, code, params === null ? null : JSON.stringify(params), current.id),
       1,
       `resolve alert ${current.id} (${subject})`,
     );
-    return { ...current, resolvedAt: now, resolvedBy: by, resolution: reason };
+    return { ...current, resolvedAt: now, resolvedBy: by, resolution: r.message, resolutionCode: code, resolutionParams: params };
   });
   if (resolved) {
     afterCommit(app.sqlite, () => {
       const committed = app.sqlite.prepare('SELECT 1 FROM alerts WHERE id = ? AND resolved_at IS NOT NULL').get(resolved.id);
       if (committed) app.events.emit('dashboard.changed', { reason: 'alerts' });
     });
-    app.log.info({ alert: subject, by }, `alert resolved: ${reason}`);
+    app.log.info({ alert: subject, by, code }, `alert resolved: ${r.message}`);
   }
   return { resolved };
 }

@@ -130,7 +130,11 @@ export function closePaidParked(app: AppContext): string[] {
   for (const p of paid) {
     writeTx(app.sqlite, () => {
       closeStuck(app, p.orderId, { action: 'paid', by: 'system', note: 'the order was paid while it was parked' });
-      resolveAlert(app, stuckSubject(p.number), `order ${p.number} was paid while parked; nothing to repair`);
+      resolveAlert(app, stuckSubject(p.number), {
+        message: `order ${p.number} was paid while parked; nothing to repair`,
+        code: 'order_paid_while_parked',
+        params: { number: p.number },
+      });
     });
   }
   return paid.map((p) => p.number);
@@ -176,7 +180,17 @@ export function repairStuckOrder(app: AppContext, input: RepairInput, by: { oper
     markCancelled(app, order, `timeout; repaired by ${by.name} (${input.action}): ${input.note}`);
     const restored = input.action === 'restore_from_ledger' ? restoreFromLedger(app, order, by) : { couponFen: 0, points: 0, already: [] };
     closeStuck(app, order.id, { action: input.action, by: by.name, note: input.note });
-    resolveAlert(app, stuckSubject(order.number), `repaired by ${by.name}: ${input.action} — ${input.note}`, by.name);
+    // The supervisor's note is theirs, kept as typed; the words around it are the screens'.
+    resolveAlert(
+      app,
+      stuckSubject(order.number),
+      {
+        message: `repaired by ${by.name}: ${input.action} — ${input.note}`,
+        code: 'order_repaired',
+        params: { number: order.number, action: input.action, note: input.note },
+      },
+      by.name,
+    );
     return {
       order: getOrder(app, order.id),
       stuck: stuckOrderOf(app, order.id)!,

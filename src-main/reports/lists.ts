@@ -265,7 +265,7 @@ function alertsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.alerts>, 
       { header: H(l, '确认时间', 'Acknowledged'), kind: 'datetime', value: (a) => a.acknowledgedAt, width: 20 },
       { header: H(l, '确认人', 'Acknowledged by'), kind: 'text', value: (a) => person(a.acknowledgedBy) },
       { header: H(l, '自动解除', 'Resolved'), kind: 'datetime', value: (a) => a.resolvedAt, width: 20 },
-      { header: H(l, '解除原因', 'Resolution'), kind: 'text', value: (a) => a.resolution ?? '', width: 40 },
+      { header: H(l, '解除原因', 'Resolution'), kind: 'text', value: (a) => w.resolution(a), width: 40 },
     ],
   };
 }

@@ -1,5 +1,5 @@
 import { wordingFor, type Wording } from '../../src-renderer/i18n/wording';
-import { alertText } from '../../src-renderer/lib/alertText';
+import { alertResolutionText, alertText } from '../../src-renderer/lib/alertText';
 import { accountLabel, transferCodeLabel } from '../../src-renderer/lib/accounts';
 import { memoText } from '../../src-renderer/lib/memoText';
 import type { Locale } from './workbooks';
@@ -19,6 +19,8 @@ export interface ExportWording {
   label(prefix: string, code: string | null | undefined): string;
   /** An alert as the alerts list words it (its code and details), else the core's message. */
   alert(a: { code: string; message: string; details?: Record<string, unknown> }): string;
+  /** Why an alert resolved, as the alerts list words it (the core's code and params), else as recorded. */
+  resolution(a: { resolution: string | null; resolutionCode: string | null; resolutionParams: Record<string, string | number> | null }): string;
   /** A ledger account by its meaning (driver:…:wallet → 钱包), else its id. */
   account(id: string): string;
   /** A transfer code's label (topup → 充值), else the code. */
@@ -33,6 +35,7 @@ function make(w: Wording): ExportWording {
   return {
     label: (prefix, code) => (code ? (w.maybe(`${prefix}${code}`) ?? code) : ''),
     alert: (a) => alertText(w, a),
+    resolution: (a) => alertResolutionText(w, a),
     account: (id) => accountLabel(id, w),
     transferCode: (code) => transferCodeLabel(code, w),
     memo: (memo, session) => memoText(memo, w, session),

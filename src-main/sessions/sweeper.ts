@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { raiseAlert, resolveAlert } from '../alerts';
+import { raiseAlert, resolveAlert, type AlertResolution } from '../alerts';
 import type { AppContext } from '../kernel/context';
 import { DepotError, expectChanges } from '../kernel/errors';
 import { writeTx } from '../kernel/db/connection';
@@ -364,7 +364,7 @@ export interface MonitorVerdict {
  * One rule of the monitor: raise its alert while the condition holds, resolve the open one (if
  * any) once it is found cleared.
  */
-function watch(app: AppContext, v: MonitorVerdict, holds: boolean, alert: Parameters<typeof raiseAlert>[1] & { subject: string }, cleared: string): void {
+function watch(app: AppContext, v: MonitorVerdict, holds: boolean, alert: Parameters<typeof raiseAlert>[1] & { subject: string }, cleared: AlertResolution): void {
   if (holds) v.raised.push(raiseAlert(app, alert).alert.subject);
   else if (resolveAlert(app, alert.subject, cleared).resolved) v.resolved.push(alert.subject);
 }
@@ -388,7 +388,11 @@ export function evaluateSweepAlerts(app: AppContext, sweep: Pick<SweepResult, 'i
       message: `${u.count} finished sessions are still unsettled after the settlement sweep (alert above ${cfg.unsettledAlertCount})`,
       details: { ...u, threshold: cfg.unsettledAlertCount, sweepId: sweep.id },
     },
-    `sweep ${sweep.id} found ${u.count} unsettled finished session(s), not above ${cfg.unsettledAlertCount}`,
+    {
+      message: `sweep ${sweep.id} found ${u.count} unsettled finished session(s), not above ${cfg.unsettledAlertCount}`,
+      code: 'unsettled_count_below',
+      params: { sweepId: sweep.id, count: u.count, threshold: cfg.unsettledAlertCount },
+    },
   );
   watch(
     app,
@@ -401,7 +405,11 @@ export function evaluateSweepAlerts(app: AppContext, sweep: Pick<SweepResult, 'i
       message: `about ¥${formatFen(u.estimatedFen)} of finished sessions is unsettled (alert above ¥${formatFen(cfg.unsettledAlertFen)})`,
       details: { ...u, thresholdFen: cfg.unsettledAlertFen, sweepId: sweep.id },
     },
-    `sweep ${sweep.id} found about ¥${formatFen(u.estimatedFen)} unsettled, not above ¥${formatFen(cfg.unsettledAlertFen)}`,
+    {
+      message: `sweep ${sweep.id} found about ¥${formatFen(u.estimatedFen)} unsettled, not above ¥${formatFen(cfg.unsettledAlertFen)}`,
+      code: 'unsettled_amount_below',
+      params: { sweepId: sweep.id, amountFen: u.estimatedFen, thresholdFen: cfg.unsettledAlertFen },
+    },
   );
   watch(
     app,
@@ -415,7 +423,7 @@ export function evaluateSweepAlerts(app: AppContext, sweep: Pick<SweepResult, 'i
         sweep.failed > 0 ? `the settlement sweep could not settle ${sweep.failed} session(s); first: ${sweep.failures[0].sessionId}: ${sweep.failures[0].message}` : '',
       details: { sweepId: sweep.id, failures: sweep.failures.slice(0, 20) },
     },
-    `sweep ${sweep.id} settled every session it tried`,
+    { message: `sweep ${sweep.id} settled every session it tried`, code: 'sweep_settled_all', params: { sweepId: sweep.id } },
   );
   const streak = evaluateFailingStreak(app, sweep.id);
   v.raised.push(...streak.raised);
@@ -472,7 +480,7 @@ function evaluateFailingStreak(app: AppContext, sweepId: string): MonitorVerdict
       message: `the settlement sweep has failed ${streak} times in a row; finished sessions are not being settled (alert at ${threshold})`,
       details: { streak, threshold, sweepId },
     },
-    `sweep ${sweepId} ran through`,
+    { message: `sweep ${sweepId} ran through`, code: 'sweep_ran_through', params: { sweepId } },
   );
   return v;
 }

@@ -83,3 +83,34 @@ export function alertText(w: Wording, a: { code: string; message: string; detail
 
 /** The codes worded here (the dictionary test holds both languages to every one). */
 export const WORDED_ALERT_CODES = Object.keys(PARAMS);
+
+type ResolutionParams = Record<string, string | number>;
+
+/** What each resolution the core words itself needs for its wording (`alerts.resolution.<code>`). */
+const RESOLUTION_PARAMS: Record<string, (p: ResolutionParams, w: Wording) => Params | null> = {
+  unsettled_count_below: (p) => all({ count: num(p.count), threshold: num(p.threshold) }),
+  unsettled_amount_below: (p) => {
+    const amount = num(p.amountFen);
+    const limit = num(p.thresholdFen);
+    return all({ amount: amount === undefined ? undefined : displayFen(amount), threshold: limit === undefined ? undefined : displayFen(limit) });
+  },
+  sweep_settled_all: () => ({}),
+  sweep_ran_through: () => ({}),
+  order_paid_while_parked: (p) => all({ number: str(p.number) }),
+  // The supervisor's note is theirs: shown as typed, after the words for what they chose.
+  order_repaired: (p, w) =>
+    all({ number: str(p.number), action: str(p.action) && (w.maybe(`payments.stuck.action.${String(p.action)}`) ?? str(p.action)), note: str(p.note) }),
+};
+
+/**
+ * Why an alert resolved, for the screen and the export: the core's own resolution worded from its
+ * code and parameters; anything else (an older build's record, a code not worded here, text
+ * without a code) as recorded. Empty when the alert did not resolve.
+ */
+export function alertResolutionText(w: Wording, a: { resolution: string | null; resolutionCode?: string | null; resolutionParams?: ResolutionParams | null }): string {
+  const params = a.resolutionCode && a.resolutionParams ? RESOLUTION_PARAMS[a.resolutionCode]?.(a.resolutionParams, w) : null;
+  return (params && a.resolutionCode && w.maybe(`alerts.resolution.${a.resolutionCode}`, params)) ?? a.resolution ?? '';
+}
+
+/** The resolution codes worded here (the wording test holds both languages to every one). */
+export const WORDED_RESOLUTION_CODES = Object.keys(RESOLUTION_PARAMS);

@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import { describe, expect, test } from 'vitest';
 import { listSessions, type SessionView } from '../../src-main/sessions';
-import { raiseAlert } from '../../src-main/alerts';
+import { raiseAlert, resolveAlert } from '../../src-main/alerts';
 import { runExport } from '../../src-main/reports';
 import { createOperator } from '../../src-main/operators';
 import { claimJobs, enqueue, failJob } from '../../src-main/jobs/queue';
@@ -117,6 +117,33 @@ describe('export on every list', () => {
     expect(zh.getRow(2).getCell(6).value).toBe('服务暂不可用');
     expect(zh.getRow(2).getCell(7).value).toBe('[unavailable] no connection to the broker at mqtt://127.0.0.1:1883 after 5000 ms');
     expect((await sheet('en-US')).getRow(2).getCell(6).value).toBe('Service unavailable');
+  });
+
+  test('the alerts export words why an alert resolved as the alerts list does; a resolution recorded as text alone stays as written', async () => {
+    const depot = await startSessionDepot();
+    const { app } = depot;
+    const raise = (subject: string) => raiseAlert(app, { code: 'sessions_unsettled', level: 'warning', message: 'x', subject, details: { count: 3, threshold: 2 } });
+    raise('sessions:worded');
+    resolveAlert(app, 'sessions:worded', {
+      message: 'sweep sw-1 found 1 unsettled finished session(s), not above 2',
+      code: 'unsettled_count_below',
+      params: { sweepId: 'sw-1', count: 1, threshold: 2 },
+    });
+    raise('sessions:older');
+    resolveAlert(app, 'sessions:older', 'cleared, in the words of an older build');
+    const sheet = async (locale: 'zh-CN' | 'en-US') => {
+      const e = await ok<{ id: string }>(app, depot.operator, 'reports.export', { kind: 'list', list: 'alerts', locale, filter: { open: false } });
+      return read(`${app.paths.dataDir}/${(await runExport(app, e.id)).path}`);
+    };
+    const resolutions = (ws: ExcelJS.Worksheet) => ws.getColumn(10).values.slice(2);
+    const zh = await sheet('zh-CN');
+    expect(zh.getRow(1).getCell(10).value).toBe('解除原因');
+    expect(resolutions(zh)).toEqual(['cleared, in the words of an older build', '结算清扫后未结算的已结束订单为 1 笔，未超过告警阈值 2 笔']);
+    const en = await sheet('en-US');
+    expect(resolutions(en)).toEqual([
+      'cleared, in the words of an older build',
+      '1 finished sessions unsettled after the settlement sweep, not above the alert threshold of 2',
+    ]);
   });
 
   test("a driver's statement and the manual refunds export sessions by number, memos in words and people by name, in the export's language", async () => {

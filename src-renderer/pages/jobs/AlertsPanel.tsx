@@ -3,7 +3,7 @@ import { App, Button, DatePicker, Flex, Form, Input, Select, Switch, Typography 
 import type { Dayjs } from 'dayjs';
 import { CheckOutlined } from '@ant-design/icons';
 import { api } from '../../api';
-import { alertText } from '../../lib/alertText';
+import { alertResolutionText, alertText } from '../../lib/alertText';
 import { useI18n, type I18nKey } from '../../i18n';
 import { useReportError } from '../../lib/errors';
 import { depotDayStart, formatTime } from '../../lib/time';
@@ -140,8 +140,10 @@ function useAlertColumns({ busy, onAcknowledge }: { busy: string | null; onAckno
         a.acknowledgedAt !== null ? (
           <Typography.Text type="secondary">{t('alerts.ackBy', { name: a.acknowledgedBy ?? '?', time: formatTime(a.acknowledgedAt) })}</Typography.Text>
         ) : a.resolvedAt !== null ? (
-          <Typography.Text type="secondary" title={a.resolution ?? undefined}>
-            {t('alerts.resolvedAt', { time: formatTime(a.resolvedAt) })}
+          <Typography.Text type="secondary" title={alertResolutionText({ maybe }, a) || undefined} data-testid={`alert-resolved-${a.id}`}>
+            {a.resolvedBy === null || a.resolvedBy === 'system'
+              ? t('alerts.resolvedAt', { time: formatTime(a.resolvedAt) })
+              : t('alerts.resolvedBy', { name: a.resolvedBy, time: formatTime(a.resolvedAt) })}
           </Typography.Text>
         ) : can(SUPERVISORS) ? (
           <Button size="small" icon={<CheckOutlined />} loading={busy === a.id} onClick={() => onAcknowledge(a)} data-testid={`alert-ack-${a.id}`}>
