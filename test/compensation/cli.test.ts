@@ -37,6 +37,9 @@ describe('depotdesk campaign commands', () => {
       expect(dry.stdout).toContain('dry run: 972 records, 595 drivers, total ¥5950.00');
       expect(dry.stdout).toMatch(/7-10\s+5 drivers\s+50 records\s+¥50.00/);
       expect(dry.stdout).toContain('exported 595 rows');
+      // The most-failures list names drivers with the phone masked (139****0590), never whole.
+      expect(dry.stdout).toMatch(/^ {2}\S+ {2}车主\d+ {2}139\*{4}\d{4} {2}10× {2}¥10\.00 {2}\(balance ¥100\.00\)$/m);
+      expect(dry.stdout).not.toMatch(/139\d{8}/);
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.readFile(xlsx);
       expect(wb.getWorksheet('明细')!.rowCount).toBe(596);

@@ -59,6 +59,14 @@ describe('depotdesk ledger commands', () => {
     expect(human.stdout).not.toContain('13800000001');
     const wallet = cli(['wallet', 'show', '--driver', driver.id, '--data-dir', dir, '--as', 'counter.op'], env);
     expect(wallet.stdout.split('\n')[0]).toBe('陈师傅 (138****0001)');
+    const listed = cli(['driver', 'list', '--search', '陈', '--data-dir', dir, '--as', 'counter.op'], env);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`^${driver.id} +陈师傅 +138\\*{4}0001 +balance +100\\.00`, 'm'));
+    expect(listed.stdout).not.toContain('13800000001');
+    const second = cli(['driver', 'add', '--name', '王师傅', '--phone', '13900000002', '--data-dir', dir, '--as', 'counter.op'], env);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toMatch(/^driver 王师傅 \(139\*{4}0002\) added: id \S+/);
+    expect(second.stdout).not.toContain('13900000002');
 
     const verify = cli(['ledger', 'verify', '--data-dir', dir, '--json']);
     expect(verify.code).toBe(0);

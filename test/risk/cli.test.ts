@@ -3,6 +3,7 @@ import { cliInProcess, cliProcess } from '../cli-runs';
 import { getCharger } from '../../src-main/chargers';
 import { findCommand } from '../../src-main/cli/main';
 import { findDebt, listDebts } from '../../src-main/ledger';
+import { maskPhone } from '../../src-main/kernel/phone';
 import { listBlacklist } from '../../src-main/risk';
 import type { SessionView } from '../../src-main/sessions';
 import { addOperator, call, makeApp, ok } from '../helpers';
@@ -79,6 +80,9 @@ async function riskDepot() {
 
 type Json = Record<string, unknown>;
 
+/** Whether the text shows the driver's whole phone; the test depot's drivers are named after theirs ("driver 13800000001"). */
+const wholePhone = (text: string, d: { name: string; phone: string }) => text.replaceAll(d.name, '').includes(d.phone);
+
 describe('depotdesk risk (the CLI on the depot file)', { timeout: 900_000 }, () => {
   test('rules, evaluation, the blacklist and "why", charger health and return, the review queue and debt write-offs, each by the right role', async () => {
     const { depot, app, supLi, debtor, debt, suspect, held, as } = await riskDepot();
@@ -109,7 +113,10 @@ describe('depotdesk risk (the CLI on the depot file)', { timeout: 900_000 }, () 
 
     const why = await cli(as('op.zhou', 'risk', 'why', '--driver', debtor.id));
     expect(why.code, why.stderr).toBe(0);
-    expect(why.stdout).toContain(`${debtor.name} (${debtor.phone}) ${debtor.id} is blacklisted`);
+    // The driver named as on the Risk page: the phone masked (138****0001), never whole.
+    expect(why.stdout).toContain(`${debtor.name} (${maskPhone(debtor.phone)}) ${debtor.id} is blacklisted`);
+    expect(maskPhone(debtor.phone)).toMatch(/^\d{3}\*{4}\d{4}$/);
+    expect(wholePhone(why.stdout, debtor)).toBe(false);
     expect(why.stdout).toContain('until a supervisor lifts it');
     expect(why.stdout).toMatch(/decided +by rule driver\.unpaid_debt version 1: A driver with a debt open/);
     expect(why.stdout).toMatch(/version +days=30 listDays=0, set by sup\.li at .* \(月结司机 30 天\)/);
@@ -123,12 +130,20 @@ describe('depotdesk risk (the CLI on the depot file)', { timeout: 900_000 }, () 
     const refused = await call(app, depot.operator, 'sessions.start', { chargerId: 'CP-D', connectorId: 2, driver: suspect.id, prepay: '10.00' });
     expect(refused.ok || refused.error.message).toMatch(/blacklisted: 盗刷嫌疑/);
 
-    const lifted = await cli(as('sup.li', 'risk', 'blacklist', 'lift', listed.id, '--note', 'promised to pay Friday', '--json'));
+    const lifted = await cli(as('sup.li', 'risk', 'blacklist', 'lift', listed.id, '--note', 'promised to pay Friday'));
     expect(lifted.code, lifted.stderr).toBe(0);
-    expect(lifted.json()).toMatchObject({ id: listed.id, state: 'lifted', endedBy: { name: 'sup.li' }, endNote: 'promised to pay Friday' });
+    expect(lifted.stdout).toContain(`listing  ${listed.id}  lifted`);
+    expect(lifted.stdout).toContain(`driver   ${debtor.name} (${maskPhone(debtor.phone)}) ${debtor.id}`);
+    expect(lifted.stdout).toMatch(/^lifted +.* by sup\.li: promised to pay Friday$/m);
+    expect(wholePhone(lifted.stdout, debtor)).toBe(false);
+    expect(listBlacklist(app, { driverId: debtor.id }).listings[0]).toMatchObject({ id: listed.id, state: 'lifted', endNote: 'promised to pay Friday' });
     const liftedList = await cli(as('op.zhou', 'risk', 'blacklist', '--state', 'lifted', '--driver', debtor.phone, '--json'));
     expect(liftedList.code, liftedList.stderr).toBe(0);
     expect(liftedList.json()).toMatchObject({ total: 1, listings: [{ id: listed.id, driverId: debtor.id, state: 'lifted' }] });
+    const active = await cli(as('op.zhou', 'risk', 'blacklist', '--state', 'active'));
+    expect(active.code, active.stderr).toBe(0);
+    expect(active.stdout).toContain(`${suspect.name} (${maskPhone(suspect.phone)})  by sup.li`);
+    expect(wholePhone(active.stdout, suspect)).toBe(false);
 
     // Charger health as a table, then the supervisor returns CP-F to service.
     const health = await cli(as('op.zhou', 'risk', 'health'));

@@ -4,6 +4,7 @@ import { DepotError } from '../../kernel/errors';
 import type { MethodOutput } from '../../contract/types';
 import { isoInZone } from '../../tariffs';
 import { parseYuan } from '../../money';
+import { maskPhone } from '../../kernel/phone';
 import { optionalOption, requireId, requireOption, UsageError, type Command, type CommandContext } from '../framework';
 
 /**
@@ -83,7 +84,7 @@ function describeReport(r: DryRun['report']): string {
       (d) => `  ${d.bucket.padEnd(5)} ${String(d.drivers).padStart(7)} drivers ${String(d.records).padStart(8)} records ${d.amount.text.padStart(14)}`,
     ),
     'most failures:',
-    ...r.top.map((t) => `  ${t.driverId}  ${t.name}  ${t.phone}  ${t.failures}×  ${t.amount.text}  (balance ${t.balance.text})`),
+    ...r.top.map((t) => `  ${t.driverId}  ${t.name}  ${maskPhone(t.phone)}  ${t.failures}×  ${t.amount.text}  (balance ${t.balance.text})`),
   ].join('\n');
 }
 

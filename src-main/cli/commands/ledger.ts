@@ -57,7 +57,7 @@ export const ledgerCommands: Command[] = [
         vins: list(cx, 'vin'),
         note: optionalOption(cx, 'note'),
       });
-      cx.print(d, `driver ${d.name} (${d.phone}) added: id ${d.id}${d.tags.length ? `, tags ${d.tags.map((t) => t.tag).join(', ')}` : ''}`);
+      cx.print(d, `driver ${d.name} (${maskPhone(d.phone)}) added: id ${d.id}${d.tags.length ? `, tags ${d.tags.map((t) => t.tag).join(', ')}` : ''}`);
     },
   },
   {
@@ -74,7 +74,7 @@ export const ledgerCommands: Command[] = [
           `${r.total} driver(s)`,
           ...r.drivers.map(
             (d) =>
-              `${d.id}  ${d.name.padEnd(12)} ${d.phone.padEnd(14)} balance ${d.balance.yuan.padStart(10)}  held ${d.held.yuan.padStart(8)}  owed ${d.owed.yuan.padStart(8)}  ${d.points} pts`,
+              `${d.id}  ${d.name.padEnd(12)} ${maskPhone(d.phone).padEnd(14)} balance ${d.balance.yuan.padStart(10)}  held ${d.held.yuan.padStart(8)}  owed ${d.owed.yuan.padStart(8)}  ${d.points} pts`,
           ),
         ].join('\n'),
       );

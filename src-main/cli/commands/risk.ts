@@ -3,6 +3,7 @@ import { resolveCoreConfig } from '../../boot/core';
 import { readInstanceFile } from '../../kernel/instance';
 import { DepotError } from '../../kernel/errors';
 import { parseYuan } from '../../money';
+import { maskPhone } from '../../kernel/phone';
 import { depotClock, type TimeText } from '../depot-time';
 import { sessionRef } from '../session-ref';
 import { optionalOption, requireId, requireOption, UsageError, type Command, type CommandContext } from '../framework';
@@ -107,13 +108,13 @@ function versionLine(v: RuleVersion, iso: TimeText): string {
 function listingLine(l: Listing, iso: TimeText): string {
   const by = l.source === 'rule' ? `rule ${l.ruleCode} v${l.ruleVersion}` : `by ${l.listedBy?.name ?? '?'}`;
   const until = l.state === 'active' ? (l.expiresAt ? `until ${iso(l.expiresAt)}` : 'until lifted') : `${l.state} ${iso(l.endedAt)}`;
-  return `${l.id}  ${l.state.padEnd(7)} ${l.driverName} (${l.driverPhone})  ${by}  since ${iso(l.listedAt)}  ${until}  ${l.reason}`;
+  return `${l.id}  ${l.state.padEnd(7)} ${l.driverName} (${maskPhone(l.driverPhone)})  ${by}  since ${iso(l.listedAt)}  ${until}  ${l.reason}`;
 }
 
 function describeListing(l: Listing, iso: TimeText): string {
   return [
     `listing  ${l.id}  ${l.state}`,
-    `driver   ${l.driverName} (${l.driverPhone}) ${l.driverId}`,
+    `driver   ${l.driverName} (${maskPhone(l.driverPhone)}) ${l.driverId}`,
     `reason   ${l.reason}`,
     `listed   ${l.source === 'rule' ? `by rule ${l.ruleCode} v${l.ruleVersion}` : `by ${l.listedBy?.name ?? '?'}`} at ${iso(l.listedAt)}`,
     `until    ${l.expiresAt ? iso(l.expiresAt) : 'lifted by a supervisor'}`,
@@ -244,7 +245,7 @@ async function ruleAt(cx: CommandContext, code: string, version: number): Promis
 }
 
 function explain(driver: DriverRef, l: Listing | null, rule: RuleAt | null, last: Listing | null, iso: TimeText): string {
-  const who = `${driver.name} (${driver.phone}) ${driver.id}`;
+  const who = `${driver.name} (${maskPhone(driver.phone)}) ${driver.id}`;
   if (!l) {
     const before = last ? `; last listing ${last.id} was ${last.state} ${iso(last.endedAt)}${last.endNote ? `: ${last.endNote}` : ''} (${last.reason})` : '';
     return `${who} is not blacklisted${before}. A refusal now comes from elsewhere: an open debt (depotdesk wallet show --driver ${driver.id}) or a charger in maintenance (depotdesk risk health).`;
