@@ -1,6 +1,7 @@
 import { wordingFor, type Wording } from '../../src-renderer/i18n/wording';
 import { alertResolutionText, alertText } from '../../src-renderer/lib/alertText';
 import { accountLabel, transferCodeLabel } from '../../src-renderer/lib/accounts';
+import { auditInputText, type AuditInput, type AuditNumbers } from '../../src-renderer/lib/auditInput';
 import { memoText } from '../../src-renderer/lib/memoText';
 import type { Locale } from './workbooks';
 
@@ -8,9 +9,10 @@ import type { Locale } from './workbooks';
  * The screens' words in the exports (issue 16): an exported list says 已支付, 微信支付, 钱包 and
  * the alert's sentence where the list on screen does, in the language of the export, from the same
  * dictionaries and wording helpers as the screens (src-renderer/i18n/wording.ts,
- * src-renderer/lib/alertText.ts, src-renderer/lib/accounts.ts, src-renderer/lib/memoText.ts) — one wording, not a copy that
- * drifts. These are the only renderer modules the core may import; they are plain data and
- * functions (test/structure/boundaries.test.ts). A code the dictionary does not know is written as
+ * src-renderer/lib/alertText.ts, src-renderer/lib/accounts.ts, src-renderer/lib/memoText.ts,
+ * src-renderer/lib/auditInput.ts) — one wording, not a copy that drifts. These are the only
+ * renderer modules the core may import; they are plain data and functions
+ * (test/structure/boundaries.test.ts). A code the dictionary does not know is written as
  * it is, never hidden.
  */
 
@@ -27,7 +29,12 @@ export interface ExportWording {
   transferCode(code: string): string;
   /** A ledger memo as the statement on screen words it, the session by `session(id)` (its CD number). */
   memo(memo: string | null, session: (id: string) => string): string;
+  /** An audit row's input as the audit screen words it (sessions and orders by number); '' when it names nothing known. */
+  auditInput(method: string, input: AuditInput | null, numbers: AuditNumbers): string;
 }
+
+// The audit export reads the recorded input and the ids it names as the screen does.
+export { auditRefs, parseAuditInput, type AuditInput } from '../../src-renderer/lib/auditInput';
 
 const cache = new Map<Locale, ExportWording>();
 
@@ -39,6 +46,7 @@ function make(w: Wording): ExportWording {
     account: (id) => accountLabel(id, w),
     transferCode: (code) => transferCodeLabel(code, w),
     memo: (memo, session) => memoText(memo, w, session),
+    auditInput: (method, input, numbers) => auditInputText(w, method, input, numbers),
   };
 }
 

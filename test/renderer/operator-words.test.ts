@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { wordingFor } from '../../src-renderer/i18n/wording';
-import { auditInputText, auditRefs, parseAuditInput } from '../../src-renderer/pages/settings/auditInput';
+import { auditInputText, auditRefs, parseAuditInput } from '../../src-renderer/lib/auditInput';
 import { REPO_ROOT } from '../helpers';
 import { errorName } from '../../src-renderer/lib/ocppWords';
 import { zhCN } from '../../src-renderer/i18n/zh-CN';

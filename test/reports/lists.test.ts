@@ -15,6 +15,17 @@ async function read(file: string): Promise<ExcelJS.Worksheet> {
   return wb.worksheets[1];
 }
 
+/** The rows under the header, as { header: cell } (the totals row left out). */
+function rowsOf(ws: ExcelJS.Worksheet): Record<string, unknown>[] {
+  const header = ws.getRow(1).values as unknown[];
+  const out: Record<string, unknown>[] = [];
+  ws.eachRow((row, n) => {
+    if (n === 1) return;
+    out.push(Object.fromEntries(header.map((h, i) => [h, row.getCell(i).value]).filter(([h]) => h !== undefined)));
+  });
+  return out.filter((r) => !Object.values(r).some((v) => typeof v === 'object' && v !== null && 'formula' in v));
+}
+
 describe('export on every list', () => {
   test('the Sessions list exports every row its filter matches, with names and masked phones, money as numbers and a totals row', async () => {
     const depot = await startSessionDepot();
@@ -153,16 +164,7 @@ describe('export on every list', () => {
       const e = await ok<{ id: string }>(app, depot.operator, 'reports.export', { kind: 'list', list, locale, filter });
       return read(`${app.paths.dataDir}/${(await runExport(app, e.id)).path}`);
     };
-    /** The rows under the header, as { header: cell } (the totals row left out). */
-    const rows = (ws: ExcelJS.Worksheet) => {
-      const header = ws.getRow(1).values as unknown[];
-      const out: Record<string, unknown>[] = [];
-      ws.eachRow((row, n) => {
-        if (n === 1) return;
-        out.push(Object.fromEntries(header.map((h, i) => [h, row.getCell(i).value]).filter(([h]) => h !== undefined)));
-      });
-      return out.filter((r) => !Object.values(r).some((v) => typeof v === 'object' && v !== null && 'formula' in v));
-    };
+    const rows = rowsOf;
     const zh = rows(await sheet('statement', 'zh-CN', { driverId: driver.id }));
     const settled = zh.find((r) => String(r['备注']).startsWith('充电订单'));
     expect(settled).toMatchObject({ 账户: '钱包', 关联单号: s.number, 备注: `充电订单 ${s.number} · CP-1/1 · 6.000 kWh` });
@@ -191,6 +193,29 @@ describe('export on every list', () => {
     const sup = await createOperator(app, { name: 'zhang.wei', displayName: '张伟', role: 'supervisor', password: 'correct-horse' });
     await ok(app, { id: sup.id, name: sup.name, displayName: sup.displayName, role: sup.role }, 'alerts.acknowledge', { id: alert.alert.id });
     expect(rows(await sheet('alerts', 'zh-CN', { open: false }))[0]).toMatchObject({ 确认人: '张伟' });
+  });
+
+  test("the audit export words each action's input as the audit screen does — the session and order by number, money and reasons — with the record beside it", async () => {
+    const { depot, app, driver, s } = await chargedSession();
+    await ok(app, depot.operator, 'adjustments.create', { sessionId: s.id, amount: '1.00', reason: '充电桩故障' });
+    const order = await ok<{ id: string; number: string }>(app, depot.operator, 'payments.createOrder', { driverId: driver.id, amount: '30.00', channel: 'wechat' });
+    await ok(app, depot.operator, 'payments.cancelOrder', { orderId: order.id, reason: '顾客改用现金' });
+    const made = await createOperator(app, { name: 'li.na', displayName: '李娜', role: 'supervisor', password: 'correct-horse' });
+    const sup = { id: made.id, name: made.name, displayName: made.displayName, role: made.role };
+    const sheet = async (locale: 'zh-CN' | 'en-US') => {
+      const e = await ok<{ id: string }>(app, sup, 'reports.export', { kind: 'list', list: 'audit', locale });
+      return rowsOf(await read(`${app.paths.dataDir}/${(await runExport(app, e.id)).path}`));
+    };
+    const zh = await sheet('zh-CN');
+    const row = (action: string) => zh.find((r) => r['操作'] === action)!;
+    expect(row('申请售后退款')).toMatchObject({ 输入: `充电订单 ${s.number} · 金额 ¥1.00 · 原因 充电桩故障`, 完整记录: expect.stringContaining(s.id) });
+    expect(row('取消支付订单')).toMatchObject({ 输入: `支付订单 ${order.number} · 原因 顾客改用现金`, 完整记录: expect.stringContaining(order.id) });
+    // An input with nothing the screen words (the screen shows —) is an empty cell, its record beside it.
+    expect(row('导出报表')).toMatchObject({ 输入: null, 完整记录: expect.stringContaining('"list":"audit"') });
+    const inputs = zh.map((r) => r['输入']).filter((v): v is string => typeof v === 'string');
+    expect(inputs.filter((v) => v.includes(s.id) || v.includes(order.id) || v.startsWith('{'))).toEqual([]);
+    const en = await sheet('en-US');
+    expect(en.find((r) => r.Action === 'Cancel a payment order')).toMatchObject({ Input: `Order ${order.number} · Reason 顾客改用现金` });
   });
 
   test('a misspelt filter key is refused naming it, before any job; the audit log is for supervisors', async () => {

@@ -11,7 +11,7 @@ import { DataTable, useList, type DataColumn } from '../../components/DataTable'
 import { ExportButton } from '../../components/ExportButton';
 import { StateTag } from '../../components/StateTag';
 import { useRefNumbers, type RefNumbers } from '../../lib/refNumbers';
-import { auditInputText, auditRefs, parseAuditInput, type AuditInput } from './auditInput';
+import { auditInputText, auditRefs, parseAuditInput, type AuditInput } from '../../lib/auditInput';
 
 type AuditRow = MethodOutput<'audit.list'>[number];
 /** A row with its recorded input read once (null when it is not an object, e.g. cut at 1000 characters). */

@@ -1,11 +1,12 @@
-import type { Wording } from '../../i18n/wording';
-import { displayFen } from '../../lib/format';
+import type { Wording } from '../i18n/wording';
+import { displayFen } from './format';
 
 /**
  * An audit row's input, read for a person (issue 16: the log showed the raw JSON). The row keeps
  * the input as recorded (JSON, secrets starred, cut at 1000 characters); this picks the fields an
  * operator asks about — which session or order, how much, why — and words them. The full record
- * stays one click away on the screen.
+ * stays one click away on the screen. Plain functions, no React: the audit log's export words its
+ * input column with them too (src-main/reports/wording.ts).
  */
 
 export type AuditInput = Record<string, unknown>;
@@ -39,8 +40,9 @@ function money(v: unknown, fen: boolean): string | undefined {
   return displayFen(m[1] ? -value : value);
 }
 
-type Numbers = { session(id: string): string; order(id: string): string };
-type Field = (input: AuditInput, w: Wording, numbers: Numbers, method: string) => string | undefined;
+/** The numbers people quote (CD… for a session, DD… for an order) of the ids an input names. */
+export type AuditNumbers = { session(id: string): string; order(id: string): string };
+type Field = (input: AuditInput, w: Wording, numbers: AuditNumbers, method: string) => string | undefined;
 
 /** The fields worded in the summary, in the order they are shown; the others are in the full record. */
 const FIELDS: [key: string, value: Field][] = [
@@ -64,7 +66,7 @@ const FIELDS: [key: string, value: Field][] = [
 ];
 
 /** "充电订单 CD00000002 · 金额 ¥3.50 · 原因 启动失败补偿": what the action was about, in words; '' when nothing known is there. */
-export function auditInputText(w: Wording, method: string, input: AuditInput | null, numbers: Numbers): string {
+export function auditInputText(w: Wording, method: string, input: AuditInput | null, numbers: AuditNumbers): string {
   if (!input) return '';
   return FIELDS.flatMap(([key, value]) => {
     const v = value(input, w, numbers, method);
