@@ -3,7 +3,7 @@ import { Alert, Badge, Card, Col, Flex, Row, Statistic, Table, Tabs, Typography 
 import { api, useDepotEvents } from '../../api';
 import { useI18n } from '../../i18n';
 import { CommandText } from '../../components/CommandText';
-import { CronLabel, JobError, kindName, QueueLabel } from './names';
+import { CronLabel, CronWhen, JobError, kindName, QueueLabel } from './names';
 import { useHashParam } from '../../lib/route';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
@@ -155,7 +155,13 @@ function CronTable({ stats, loading }: { stats: JobStats | undefined; loading: b
       columns={[
         // The schedule is named after the kind it enqueues: one column in words, the names in its tooltip.
         { title: t('jobs.cron.name'), dataIndex: 'name', render: (_: string, c: JobStats['crons'][number]) => <CronLabel maybe={maybe} cron={c} /> },
-        { title: t('jobs.cron.expression'), dataIndex: 'expression', width: 140, render: (e: string) => <Typography.Text code>{e}</Typography.Text> },
+        // When it runs in words (每天 01:00), the expression in its tooltip.
+        {
+          title: t('jobs.cron.expression'),
+          dataIndex: 'expression',
+          width: 170,
+          render: (_: string, c: JobStats['crons'][number]) => <CronWhen maybe={maybe} cron={c} />,
+        },
         { title: t('jobs.cron.last'), dataIndex: 'lastSlotAt', width: 170, render: (at: number) => formatTime(at) },
         { title: t('jobs.cron.next'), dataIndex: 'nextSlotAt', width: 170, render: (at: number) => formatTime(at) },
         { title: t('jobs.cron.runs24h'), dataIndex: 'runs24h', width: 130, align: 'right' as const },

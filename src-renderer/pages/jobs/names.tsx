@@ -1,5 +1,6 @@
 import { Tooltip, Typography } from 'antd';
 import { jobErrorWords } from './model';
+import { cronText } from '../../lib/cronText';
 
 type Maybe = (key: string, params?: Record<string, string | number>) => string | undefined;
 
@@ -45,6 +46,14 @@ export function QueueLabel({ maybe, queue }: { maybe: Maybe; queue: string }) {
 export function CronLabel({ maybe, cron }: { maybe: Maybe; cron: { name: string; kind: string } }) {
   const code = cron.name === cron.kind ? cron.name : `${cron.name} → ${cron.kind}`;
   return <Worded words={maybe(`jobs.kind.${cron.kind}`)} code={code} testId={`cron-${cron.name}`} />;
+}
+
+/**
+ * When a schedule runs, in words (每天 01:00), the cron expression in the tooltip; an expression
+ * of a shape not worded is shown as the expression it is.
+ */
+export function CronWhen({ maybe, cron }: { maybe: Maybe; cron: { name: string; expression: string } }) {
+  return <Worded words={cronText({ maybe }, cron.expression) ?? undefined} code={cron.expression} testId={`cron-when-${cron.name}`} />;
 }
 
 /**
