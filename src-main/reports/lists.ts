@@ -178,7 +178,13 @@ function statementExport(app: AppContext, f: z.output<typeof LIST_FILTERS.statem
       { header: H(l, '备注', 'Memo'), kind: 'text', value: (x) => w.memo(x.memo, session), width: 44 },
       { header: H(l, '经办人', 'Operator'), kind: 'text', value: (x) => x.operatorName ?? '' },
       { header: H(l, '批次', 'Batch'), kind: 'int', value: (x) => x.batch },
-      { header: H(l, '流水号', 'Transfer'), kind: 'text', value: (x) => x.transferId, width: 30 },
+      // The ledger's key, for whoever traces a line; a session's line names the session by number (hold:CD00000042), not its internal id.
+      {
+        header: H(l, '流水号', 'Transfer'),
+        kind: 'text',
+        value: (x) => (x.sessionId ? x.transferId.replaceAll(x.sessionId, session(x.sessionId)) : x.transferId),
+        width: 30,
+      },
     ],
   };
 }
