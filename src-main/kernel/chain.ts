@@ -197,6 +197,8 @@ export function appendCheckpoint(sqlite: Sqlite, c: Checkpoint): void {
 
 export interface RecordedCheckpoint {
   where: string;
+  /** Its line in the checkpoint file (1-based), for a verdict the screens word. */
+  line: number;
   checkpoint: Checkpoint | null;
 }
 
@@ -208,9 +210,9 @@ export function readCheckpoints(sqlite: Sqlite): RecordedCheckpoint[] {
   return fs
     .readFileSync(file, 'utf8')
     .split('\n')
-    .map((line, i) => ({ line, where: `${path.basename(file)} line ${i + 1}` }))
-    .filter((l) => l.line.trim() !== '')
-    .map(({ line, where }) => ({ where, checkpoint: parseCheckpoint(line) }));
+    .map((text, i) => ({ text, line: i + 1, where: `${path.basename(file)} line ${i + 1}` }))
+    .filter((l) => l.text.trim() !== '')
+    .map(({ text, line, where }) => ({ where, line, checkpoint: parseCheckpoint(text) }));
 }
 
 export function parseCheckpoint(text: string): Checkpoint | null {
@@ -248,14 +250,36 @@ export interface ChainRow {
   content: string;
 }
 
+/**
+ * What broke a chain, for the screens to word (issue 16); `reason` is the same in English, for the
+ * CLI, doctor and the logs. The audit log adds its own (audit.ts: row_missing, prev_hash_mismatch,
+ * hash_mismatch, key_missing).
+ */
+export type ChainBreakCode =
+  | 'seal_missing'
+  | 'unsealed'
+  | 'sealed_rows_changed'
+  | 'no_mac'
+  | 'mac_mismatch'
+  | 'head_differs'
+  | 'sealed_rows_removed'
+  | 'tail_removed'
+  | 'row_missing'
+  | 'prev_hash_mismatch'
+  | 'hash_mismatch'
+  | 'key_missing';
+
 export interface ChainBreak {
   id: number;
   reason: string;
+  code: ChainBreakCode;
+  params: Record<string, string | number>;
 }
 
 /** A head some checkpoint recorded for this chain, and where the checkpoint was found. */
 export interface RecordedHead extends Head {
   where: string;
+  line: number;
   at: number;
 }
 
@@ -263,14 +287,18 @@ export interface TrustedHeads {
   heads: RecordedHead[];
   /** Checkpoints whose signature does not hold (edited, or made with another key) or that cannot be read. */
   forged: string[];
+  /** Their lines in the checkpoint file, as `forged` names them. */
+  forgedLines: number[];
 }
 
 /** The heads of `chain` in the checkpoints whose signature holds; the rest are named as forged. */
 export function trustedHeads(key: crypto.KeyObject, chain: ChainName, recorded: readonly RecordedCheckpoint[]): TrustedHeads {
-  const out: TrustedHeads = { heads: [], forged: [] };
+  const out: TrustedHeads = { heads: [], forged: [], forgedLines: [] };
   for (const r of recorded) {
-    if (!r.checkpoint || !checkpointSigned(key, r.checkpoint)) out.forged.push(r.where);
-    else out.heads.push({ ...r.checkpoint[chain], where: r.where, at: r.checkpoint.at });
+    if (!r.checkpoint || !checkpointSigned(key, r.checkpoint)) {
+      out.forged.push(r.where);
+      out.forgedLines.push(r.line);
+    } else out.heads.push({ ...r.checkpoint[chain], where: r.where, line: r.line, at: r.checkpoint.at });
   }
   return out;
 }
@@ -291,14 +319,19 @@ export function walkChain(key: crypto.KeyObject, chain: ChainName, seal: Seal | 
   let head: Head = { id: 0, mac: prev };
   let count = 0;
   const walk = (broken: ChainBreak | null): ChainWalk => ({ rows: count, head, broken });
-  if (!seal) return walk({ id: 0, reason: `the ${chain} chain's seal (app_meta ${SEAL_KEY(chain)}) is missing: it was removed by hand` });
+  if (!seal)
+    return walk({ id: 0, reason: `the ${chain} chain's seal (app_meta ${SEAL_KEY(chain)}) is missing: it was removed by hand`, code: 'seal_missing', params: { chain } });
   const byId = new Map<number, RecordedHead[]>();
   for (const h of heads) byId.set(h.id, [...(byId.get(h.id) ?? []), h]);
   let boundary = false;
   const atBoundary = (): ChainBreak | null => {
     boundary = true;
-    if (seal.mac === null) return seal.lastId === 0 ? null : { id: seal.lastId, reason: `the rows up to ${seal.lastId} are not sealed yet (the next open seals them)` };
-    return prev === seal.mac ? null : { id: seal.lastId, reason: `the rows written before the chain existed (up to ${seal.lastId}) were changed or removed` };
+    const lastId = seal.lastId;
+    if (seal.mac === null) {
+      return lastId === 0 ? null : { id: lastId, reason: `the rows up to ${lastId} are not sealed yet (the next open seals them)`, code: 'unsealed', params: { lastId } };
+    }
+    if (prev === seal.mac) return null;
+    return { id: lastId, reason: `the rows written before the chain existed (up to ${lastId}) were changed or removed`, code: 'sealed_rows_changed', params: { lastId } };
   };
   for (const row of rows) {
     if (!boundary && row.id > seal.lastId) {
@@ -307,18 +340,37 @@ export function walkChain(key: crypto.KeyObject, chain: ChainName, seal: Seal | 
     }
     count += 1;
     const mac = chainMac(key, prev, row.content);
-    if (row.mac === null && row.id > seal.lastId) return walk({ id: row.id, reason: 'has no chain value: it was written outside DepotDesk' });
-    if (row.mac !== null && row.mac !== mac)
-      return walk({ id: row.id, reason: 'does not match the chain: it was edited or inserted by hand, or a row before it was removed' });
+    if (row.mac === null && row.id > seal.lastId) return walk({ id: row.id, reason: 'has no chain value: it was written outside DepotDesk', code: 'no_mac', params: {} });
+    if (row.mac !== null && row.mac !== mac) {
+      return walk({
+        id: row.id,
+        reason: 'does not match the chain: it was edited or inserted by hand, or a row before it was removed',
+        code: 'mac_mismatch',
+        params: {},
+      });
+    }
     prev = mac;
     head = { id: row.id, mac };
     for (const h of byId.get(row.id) ?? []) {
-      if (h.mac !== mac)
-        return walk({ id: row.id, reason: `differs from the head recorded in ${h.where} (${new Date(h.at).toISOString()}): the chain was rewritten from here` });
+      if (h.mac !== mac) {
+        return walk({
+          id: row.id,
+          reason: `differs from the head recorded in ${h.where} (${new Date(h.at).toISOString()}): the chain was rewritten from here`,
+          code: 'head_differs',
+          params: { line: h.line, at: h.at },
+        });
+      }
     }
   }
   if (!boundary) {
-    if (head.id < seal.lastId) return walk({ id: head.id, reason: `the chain ends at ${head.id} but the rows up to ${seal.lastId} were sealed: rows were removed` });
+    if (head.id < seal.lastId) {
+      return walk({
+        id: head.id,
+        reason: `the chain ends at ${head.id} but the rows up to ${seal.lastId} were sealed: rows were removed`,
+        code: 'sealed_rows_removed',
+        params: { end: head.id, lastId: seal.lastId },
+      });
+    }
     const b = atBoundary();
     if (b) return walk(b);
   }
@@ -327,6 +379,8 @@ export function walkChain(key: crypto.KeyObject, chain: ChainName, seal: Seal | 
     return walk({
       id: head.id,
       reason: `the chain ends at ${head.id} but ${beyond.where} (${new Date(beyond.at).toISOString()}) recorded ${beyond.id}: the last rows were removed`,
+      code: 'tail_removed',
+      params: { end: head.id, recorded: beyond.id, line: beyond.line, at: beyond.at },
     });
   }
   return walk(null);

@@ -4,7 +4,19 @@ import { DepotError } from '../kernel/errors';
 import type { OperatorIdentity, Transport } from '../kernel/method';
 import { iterateRows } from '../kernel/db/rows';
 import type { Sqlite } from '../kernel/db/connection';
-import { chainMac, keyMissing, readChainKey, readCheckpoints, readSeal, sealChain, trustedHeads, walkChain, writerChainKey, type Head } from '../kernel/chain';
+import {
+  chainMac,
+  keyMissing,
+  readChainKey,
+  readCheckpoints,
+  readSeal,
+  sealChain,
+  trustedHeads,
+  walkChain,
+  writerChainKey,
+  type ChainBreak,
+  type Head,
+} from '../kernel/chain';
 
 /**
  * The audit log.
@@ -133,12 +145,15 @@ export function lastAuditByOperator(app: Pick<AppContext, 'sqlite'>): Map<string
 export interface AuditVerdict {
   ok: boolean;
   rows: number;
-  /** The first row whose chain is broken, with what is wrong with it. */
-  broken: { id: number; reason: string } | null;
+  /**
+   * The first row whose chain is broken, with what is wrong with it: `reason` in English (CLI,
+   * doctor, logs), `code` and `params` for the screens to word (issue 16). Row 0: the log as a whole.
+   */
+  broken: ChainBreak | null;
   /** The key file the keyed chain is checked with, and whether it is there. */
   key: { file: string; state: 'ok' | 'missing' };
-  /** How many signed checkpoints the log was held to; the ones whose signature does not hold. */
-  checkpoints: { checked: number; forged: string[] };
+  /** How many signed checkpoints the log was held to; the ones whose signature does not hold (and their lines in the file). */
+  checkpoints: { checked: number; forged: string[]; forgedLines: number[] };
   head: Head | null;
 }
 
@@ -154,13 +169,13 @@ export function verifyAudit(app: Pick<AppContext, 'sqlite'>): AuditVerdict {
     rows,
     broken,
     key: { file: found.file, state: found.state },
-    checkpoints: { checked: 0, forged: [] },
+    checkpoints: { checked: 0, forged: [], forgedLines: [] },
     head: null,
     ...extra,
   });
   const unkeyed = verifyUnkeyed(sqlite);
   if (unkeyed.broken) return verdict(unkeyed.broken, unkeyed.rows);
-  if (found.state === 'missing') return verdict({ id: 0, reason: keyMissing(found.file).message }, unkeyed.rows);
+  if (found.state === 'missing') return verdict({ id: 0, reason: keyMissing(found.file).message, code: 'key_missing', params: { file: found.file } }, unkeyed.rows);
   const trusted = trustedHeads(found.key, 'audit', readCheckpoints(sqlite));
   const walk = walkChain(
     found.key,
@@ -169,7 +184,10 @@ export function verifyAudit(app: Pick<AppContext, 'sqlite'>): AuditVerdict {
     iterateRows<{ id: number; mac: string | null; content: string }>(sqlite.prepare('SELECT id, mac, hash AS content FROM audit_log ORDER BY id')),
     trusted.heads,
   );
-  return verdict(walk.broken, unkeyed.rows, { checkpoints: { checked: trusted.heads.length, forged: trusted.forged }, head: walk.head });
+  return verdict(walk.broken, unkeyed.rows, {
+    checkpoints: { checked: trusted.heads.length, forged: trusted.forged, forgedLines: trusted.forgedLines },
+    head: walk.head,
+  });
 }
 
 function verifyUnkeyed(sqlite: Sqlite): { rows: number; broken: AuditVerdict['broken'] } {
@@ -183,10 +201,14 @@ function verifyUnkeyed(sqlite: Sqlite): { rows: number; broken: AuditVerdict['br
   let rows = 0;
   for (const r of iterateRows<AuditRow>(stmt)) {
     rows += 1;
-    if (r.id !== expectedId) return { rows, broken: { id: r.id, reason: `row ${expectedId} is missing before row ${r.id}` } };
-    if (r.prevHash !== prev) return { rows, broken: { id: r.id, reason: 'prev_hash does not match the previous row' } };
+    if (r.id !== expectedId) {
+      return { rows, broken: { id: r.id, reason: `row ${expectedId} is missing before row ${r.id}`, code: 'row_missing', params: { missing: expectedId } } };
+    }
+    if (r.prevHash !== prev) return { rows, broken: { id: r.id, reason: 'prev_hash does not match the previous row', code: 'prev_hash_mismatch', params: {} } };
     const { prevHash: _p, hash: _h, mac: _m, ...content } = r;
-    if (rowHash(prev, content) !== r.hash) return { rows, broken: { id: r.id, reason: 'content does not match its hash (the row was edited)' } };
+    if (rowHash(prev, content) !== r.hash) {
+      return { rows, broken: { id: r.id, reason: 'content does not match its hash (the row was edited)', code: 'hash_mismatch', params: {} } };
+    }
     prev = r.hash;
     expectedId += 1;
   }

@@ -143,7 +143,14 @@ export const operatorMethods = {
     kind: 'query',
     roles: ADMINS,
     input: z.strictObject({}),
-    output: z.object({ ok: z.boolean(), rows: z.number(), broken: z.object({ id: z.number(), reason: z.string() }).nullable() }),
+    output: z.object({
+      ok: z.boolean(),
+      rows: z.number(),
+      /** reason: the English record (CLI, logs); code and params: what the screen words (audit.broken.<code>). Row 0: the log as a whole. */
+      broken: z.object({ id: z.number(), reason: z.string(), code: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])) }).nullable(),
+      /** Lines of the checkpoint file whose signature does not hold: the verdict fails on them even with no row broken. */
+      checkpoints: z.object({ checked: z.number(), forgedLines: z.array(z.number()) }),
+    }),
     handler: ({ app }) => verifyAudit(app),
   }),
 };

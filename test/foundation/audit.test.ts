@@ -103,7 +103,9 @@ describe('the audit log', () => {
     // Whoever tampers must first drop the trigger; the chain still catches them.
     app.sqlite.exec('DROP TRIGGER audit_log_no_update');
     app.sqlite.prepare("UPDATE audit_log SET input_summary = '{}' WHERE id = 3").run();
-    expect(verifyAudit(app)).toMatchObject({ ok: false, broken: { id: 3, reason: expect.stringMatching(/edited/) } });
+    expect(verifyAudit(app)).toMatchObject({ ok: false, broken: { id: 3, reason: expect.stringMatching(/edited/), code: 'hash_mismatch', params: {} } });
+    // The screen gets the same verdict through the contract, its code and params beside the English reason.
+    expect(await ok(app, admin, 'audit.verify', {})).toMatchObject({ ok: false, broken: { id: 3, code: 'hash_mismatch' }, checkpoints: { forgedLines: [] } });
   });
 
   it('a deleted row is found as a gap', async () => {
@@ -114,13 +116,13 @@ describe('the audit log', () => {
     }
     app.sqlite.exec('DROP TRIGGER audit_log_no_delete');
     app.sqlite.prepare('DELETE FROM audit_log WHERE id = 2').run();
-    expect(verifyAudit(app)).toMatchObject({ ok: false, broken: { id: 3, reason: 'row 2 is missing before row 3' } });
+    expect(verifyAudit(app)).toMatchObject({ ok: false, broken: { id: 3, reason: 'row 2 is missing before row 3', code: 'row_missing', params: { missing: 2 } } });
   });
 
   it('an edited row whose SHA-256 chain was recomputed still breaks the keyed chain at that row', async () => {
     const { app } = await auditedDepot(5);
     editAndRechain(app, 3, '{"name":"nobody"}');
-    expect(verifyAudit(app)).toMatchObject({ ok: false, broken: { id: 3, reason: expect.stringMatching(/edited or inserted by hand/) } });
+    expect(verifyAudit(app)).toMatchObject({ ok: false, broken: { id: 3, reason: expect.stringMatching(/edited or inserted by hand/), code: 'mac_mismatch' } });
   });
 
   it('the last rows removed show against the checkpoint each backup records, beside the database and beside the copy', async () => {
@@ -132,7 +134,10 @@ describe('the audit log', () => {
     // The backup itself is audited (row 4); removing rows 3 and 4 leaves a chain valid on its own.
     app.sqlite.exec('DROP TRIGGER audit_log_no_delete');
     app.sqlite.prepare('DELETE FROM audit_log WHERE id >= 3').run();
-    expect(verifyAudit(app)).toMatchObject({ ok: false, broken: { id: 2, reason: expect.stringMatching(/recorded 3: the last rows were removed/) } });
+    expect(verifyAudit(app)).toMatchObject({
+      ok: false,
+      broken: { id: 2, reason: expect.stringMatching(/recorded 3: the last rows were removed/), code: 'tail_removed', params: { end: 2, recorded: 3, line: 1 } },
+    });
     // Someone who also empties the checkpoint file beside the database: the copy's checkpoint still holds them.
     fs.rmSync(path.join(path.dirname(app.paths.dbFile), 'chain-checkpoints.jsonl'));
     expect(verifyAudit(app).ok).toBe(true);
@@ -144,7 +149,11 @@ describe('the audit log', () => {
     const { app, admin } = await auditedDepot(2);
     const keyFile = path.join(path.dirname(app.paths.dbFile), 'chain-key');
     fs.rmSync(keyFile);
-    expect(verifyAudit(app)).toMatchObject({ ok: false, key: { state: 'missing' }, broken: { reason: expect.stringContaining(keyFile) } });
+    expect(verifyAudit(app)).toMatchObject({
+      ok: false,
+      key: { state: 'missing' },
+      broken: { reason: expect.stringContaining(keyFile), code: 'key_missing', params: { file: keyFile } },
+    });
     const doctor = await runDoctor(app, depot.doctorChecks);
     expect(doctor.checks.find((c) => c.name === 'audit_chain')).toMatchObject({ ok: false, detail: expect.stringMatching(/chain key .* is missing/) });
     expect(doctor.checks.find((c) => c.name === 'ledger')).toMatchObject({ ok: false });

@@ -7,6 +7,7 @@ import { useI18n } from '../../i18n';
 import { useReportError } from '../../lib/errors';
 import { ADMINS, SUPERVISORS, useSession } from '../../session';
 import { formatTime } from '../../lib/time';
+import { auditVerdictText } from '../../lib/auditVerdict';
 import { DataTable, useList, type DataColumn } from '../../components/DataTable';
 import { ExportButton } from '../../components/ExportButton';
 import { StateTag } from '../../components/StateTag';
@@ -93,18 +94,17 @@ export default function AuditTab() {
   );
 }
 
-/** Whether the audit log's hash chain holds, or the first row where it breaks and why. */
+/** Whether the audit log's hash chain holds, or the first row where it breaks and why (in words; the core's English reason is the CLI's). */
 function VerdictAlert({ verdict }: { verdict: Verdict }) {
-  const { t } = useI18n();
+  const i18n = useI18n();
   return (
     <Alert
       style={{ marginBottom: 12 }}
       showIcon
       data-testid="audit-verdict"
       type={verdict.ok ? 'success' : 'error'}
-      message={
-        verdict.ok || !verdict.broken ? t('audit.verifyOk', { rows: verdict.rows }) : t('audit.verifyBroken', { id: verdict.broken.id, reason: verdict.broken.reason })
-      }
+      data-code={verdict.broken?.code}
+      message={auditVerdictText(i18n, verdict)}
     />
   );
 }
