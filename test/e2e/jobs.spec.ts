@@ -138,4 +138,10 @@ test('queues and schedules are named in words, their codes kept in a tooltip', a
   await expect(crons.getByTestId('cron-recon.daily')).toHaveText('每日对账');
   await expect(crons).not.toContainText('sessions.sweep');
   await expect(crons).not.toContainText('recon.daily');
+  // When each runs, in words; the cron expression in the tooltip.
+  await expect(crons.getByTestId('cron-when-recon.daily')).toHaveText('每天 01:00');
+  await expect(crons.getByTestId('cron-when-sessions.sweep')).toHaveText('每分钟');
+  await expect(crons).not.toContainText('* * *');
+  await crons.getByTestId('cron-when-recon.daily').hover();
+  await expect(page.locator('.ant-tooltip:visible')).toHaveText('0 1 * * *');
 });
