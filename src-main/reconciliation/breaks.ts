@@ -247,7 +247,7 @@ export function lossFen(b: Pick<BreakRow, 'kind' | 'gatewayFen' | 'oursFen'>): n
 /** Hands the statement's payment to payments (recorded once as an unmatched payment, keyed by the trade). */
 function paymentToPayments(app: AppContext, b: BreakRow, by: By): { unmatchedId: string | null; paidOrder: string | null } {
   const row = getRow<{ at: number; statementId: string; line: number }>(
-    app.sqlite.prepare('SELECT at, statement_id AS statementId, line FROM recon_statement_rows WHERE id = ?'),
+    app.sqlite.prepare('SELECT r.at, s.id AS statementId, r.line FROM recon_statement_rows r JOIN recon_statements s ON s.seq = r.statement_seq WHERE r.id = ?'),
     b.statementRowId,
   );
   if (!row || !b.tradeNo || !b.orderNumber) throw new DepotError('conflict', `breakId: break ${b.id} has no statement payment to act on`, { field: 'breakId' });

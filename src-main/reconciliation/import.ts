@@ -19,6 +19,7 @@ import {
   type Unpacked,
 } from './statements';
 import { sha256Hex } from './statements/values';
+import { dayKey, dayText } from './day-key';
 
 /**
  * Importing a statement file: parse and check it (statements/), then keep it and its rows.
@@ -74,7 +75,7 @@ export interface ImportResult {
 }
 
 const STATEMENT_COLUMNS = `id, file_sha256 AS fileSha256, file_name AS fileName, channel, layout, source, merchant_id AS merchantId, bill_dates AS billDates,
-  row_count AS rowCount, row_count - (SELECT count(*) FROM recon_statement_rows r WHERE r.statement_id = recon_statements.id) AS repeatedRows, payment_count AS paymentCount, refund_count AS refundCount, payment_total_fen AS paymentTotalFen,
+  row_count AS rowCount, row_count - (SELECT count(*) FROM recon_statement_rows r WHERE r.statement_seq = recon_statements.seq) AS repeatedRows, payment_count AS paymentCount, refund_count AS refundCount, payment_total_fen AS paymentTotalFen,
   refund_total_fen AS refundTotalFen, net_fen AS netFen, fee_total_fen AS feeTotalFen, details, imported_at AS importedAt, imported_by AS importedBy`;
 
 type StoredStatement = Omit<StatementRecord, 'billDates' | 'details'> & { billDates: string; details: string };
@@ -98,9 +99,12 @@ export function listStatements(app: Pick<AppContext, 'sqlite'>, opts: { limit?: 
 
 /** The days whose rows a statement holds (depot zone), for the runs an import should trigger. */
 export function statementDays(app: Pick<AppContext, 'sqlite'>, statementId: string): string[] {
-  return cachedStatement<{ day: string }>(app.sqlite, 'SELECT DISTINCT day FROM recon_statement_rows WHERE statement_id = ? ORDER BY day')
+  return cachedStatement<{ day: number }>(
+    app.sqlite,
+    'SELECT DISTINCT r.day FROM recon_statements s JOIN recon_statement_rows r ON r.statement_seq = s.seq WHERE s.id = ? ORDER BY r.day',
+  )
     .all(statementId)
-    .map((r) => r.day);
+    .map((r) => dayText(r.day));
 }
 
 // ── generic CSV mappings ─────────────────────────────────────────────────────────────────────────
@@ -128,16 +132,16 @@ export function listMappings(app: Pick<AppContext, 'sqlite'>): GenericMapping[] 
 
 // ── import ───────────────────────────────────────────────────────────────────────────────────────
 
-/** A depot-zone day for each instant, cached per hour (a million rows, a few dozen hours). */
-function dayOfFn(zone: string): (at: number) => string {
-  const cache = new Map<number, string>();
+/** A depot-zone day (as its dayKey) for each instant, cached per hour (a million rows, a few dozen hours). */
+function dayOfFn(zone: string): (at: number) => number {
+  const cache = new Map<number, number>();
   return (at) => {
     const hour = Math.floor(at / 3_600_000);
     let d = cache.get(hour);
     if (d === undefined) {
       // Zones with offsets off the hour (+05:45) get the exact answer.
-      d = businessDate(at, zone);
-      if (businessDate(hour * 3_600_000, zone) !== d || businessDate(hour * 3_600_000 + 3_599_999, zone) !== d) return d;
+      d = dayKey(businessDate(at, zone));
+      if (dayKey(businessDate(hour * 3_600_000, zone)) !== d || dayKey(businessDate(hour * 3_600_000 + 3_599_999, zone)) !== d) return d;
       cache.set(hour, d);
     }
     return d;
@@ -154,7 +158,7 @@ export async function importStatement(app: AppContext, bytes: Buffer, fileName: 
   return store(app, await unpackStatement(bytes, fileName, parseOpts), parseOpts, by);
 }
 
-const INSERT_ROW = `INSERT INTO recon_statement_rows (statement_id, line, channel, kind, trade_no, order_no, refund_no, amount_fen, fee_fen, at, day, status)
+const INSERT_ROW = `INSERT INTO recon_statement_rows (statement_seq, line, channel, kind, trade_no, order_no, refund_no, amount_fen, fee_fen, at, day, status)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
 
 /**
@@ -178,7 +182,7 @@ function transaction(
   unpacked: Unpacked,
   parseOpts: ParseOptions,
   by: By,
-  { id, now, dayOf }: { id: string; now: number; dayOf: (at: number) => string },
+  { id, now, dayOf }: { id: string; now: number; dayOf: (at: number) => number },
 ): ImportResult {
   return writeTx(app.sqlite, () => {
     // A second import racing this one (two windows): the hash is unique, the second one answers with the first.
@@ -187,29 +191,32 @@ function transaction(
     // Reset by SQLite at the end of this transaction.
     app.sqlite.pragma('defer_foreign_keys = ON');
     const insert = app.sqlite.prepare(INSERT_ROW);
+    // The rows name their statement by its seq, taken under this transaction's write lock.
+    const seq = cachedStatement<{ seq: number }>(app.sqlite, 'SELECT coalesce(max(seq), 0) + 1 AS seq FROM recon_statements').get()!.seq;
     // The days of the rows stored (a repeated fact is not): what statementDays would read back, without a pass over a million rows.
-    const days = new Set<string>();
+    const days = new Set<number>();
     const s = parseUnpacked(unpacked, parseOpts, (r: StatementRow, channel: StatementChannel) => {
       const refundNo = r.kind === 'refund' ? (r.merchantRefundNo ?? r.gatewayRefundNo ?? '') : '';
       const day = dayOf(r.time);
-      const stored = insert.run(id, r.line, channel, r.kind, r.gatewayTradeNo, r.merchantOrderNo, refundNo, Math.abs(r.amountFen), r.feeFen, r.time, day, r.status);
+      const stored = insert.run(seq, r.line, channel, r.kind, r.gatewayTradeNo, r.merchantOrderNo, refundNo, Math.abs(r.amountFen), r.feeFen, r.time, day, r.status);
       if (stored.changes === 1) days.add(day);
     });
-    insertStatement(app, id, s, now, by);
-    return { imported: true, statement: getStatement(app, id), days: [...days].sort() };
+    insertStatement(app, { id, seq }, s, now, by);
+    return { imported: true, statement: getStatement(app, id), days: [...days].sort((a, b) => a - b).map(dayText) };
   });
 }
 
-function insertStatement(app: AppContext, id: string, s: Statement, now: number, by: By): void {
+function insertStatement(app: AppContext, { id, seq }: { id: string; seq: number }, s: Statement, now: number, by: By): void {
   app.sqlite
     .prepare(
-      `INSERT INTO recon_statements (id, file_sha256, file_name, channel, layout, source, merchant_id, bill_dates, row_count, payment_count,
+      `INSERT INTO recon_statements (id, seq, file_sha256, file_name, channel, layout, source, merchant_id, bill_dates, row_count, payment_count,
          refund_count, payment_total_fen, refund_total_fen, net_fen, fee_total_fen, details, imported_at, imported_by)
-       VALUES (@id, @sha, @fileName, @channel, @layout, @source, @merchantId, @billDates, @rowCount, @paymentCount, @refundCount, @paymentTotal,
+       VALUES (@id, @seq, @sha, @fileName, @channel, @layout, @source, @merchantId, @billDates, @rowCount, @paymentCount, @refundCount, @paymentTotal,
          @refundTotal, @net, @fees, @details, @now, @by)`,
     )
     .run({
       id,
+      seq,
       sha: s.fileSha256,
       fileName: s.fileName,
       channel: s.channel,

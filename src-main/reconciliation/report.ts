@@ -8,6 +8,7 @@ import { dayStart } from '../ledger';
 import { findOperator } from '../operators';
 import { listDays, type DayRecord } from './days';
 import { daysBetween, nextDay, type ChannelFigures } from './match';
+import { dayKey } from './day-key';
 import type { BreakKind, BreakResolution, BreakState, DayState } from './schema';
 
 /**
@@ -448,10 +449,10 @@ function statementsOf(app: AppContext, p: Period): StatementLine[] {
          imported_at AS importedAt, imported_by AS importedBy
        FROM recon_statements s
        WHERE EXISTS (SELECT 1 FROM json_each(s.bill_dates) j WHERE j.value >= @from AND j.value <= @to)
-          OR EXISTS (SELECT 1 FROM recon_statement_rows r WHERE r.statement_id = s.id AND r.day >= @from AND r.day <= @to)
+          OR EXISTS (SELECT 1 FROM recon_statement_rows r WHERE r.statement_seq = s.seq AND r.day >= @fromKey AND r.day <= @toKey)
        ORDER BY imported_at, id`,
     ),
-    { from: p.from, to: p.to },
+    { from: p.from, to: p.to, fromKey: dayKey(p.from), toKey: dayKey(p.to) },
   );
 }
 

@@ -39,6 +39,8 @@ export const reconStatements = sqliteTable(
   'recon_statements',
   {
     id: text('id').primaryKey(),
+    /** 1, 2, 3… in import order: what the statement's rows name it by (an integer, not the 26-character id, on a million rows). */
+    seq: integer('seq').notNull(),
     /** sha256 of the file as given: the same file imports once. */
     fileSha256: text('file_sha256').notNull(),
     fileName: text('file_name').notNull(),
@@ -60,7 +62,11 @@ export const reconStatements = sqliteTable(
     importedAt: integer('imported_at').notNull(),
     importedBy: text('imported_by'),
   },
-  (t) => [uniqueIndex('recon_statements_sha').on(t.fileSha256), check('recon_statements_channel_known', sql`${t.channel} in (${inList(STATEMENT_CHANNELS)})`)],
+  (t) => [
+    uniqueIndex('recon_statements_sha').on(t.fileSha256),
+    uniqueIndex('recon_statements_seq').on(t.seq),
+    check('recon_statements_channel_known', sql`${t.channel} in (${inList(STATEMENT_CHANNELS)})`),
+  ],
 );
 
 /**
@@ -71,10 +77,11 @@ export const reconStatements = sqliteTable(
 export const reconStatementRows = sqliteTable(
   'recon_statement_rows',
   {
-    id: integer('id').primaryKey({ autoIncrement: true }),
-    statementId: text('statement_id')
+    // Not AUTOINCREMENT (a second B-tree write per row): rows are never deleted, so an id is never reused.
+    id: integer('id').primaryKey(),
+    statementSeq: integer('statement_seq')
       .notNull()
-      .references(() => reconStatements.id),
+      .references(() => reconStatements.seq),
     line: integer('line').notNull(),
     channel: text('channel', { enum: STATEMENT_CHANNELS }).notNull(),
     kind: text('kind', { enum: ['payment', 'refund'] }).notNull(),
@@ -86,15 +93,15 @@ export const reconStatementRows = sqliteTable(
     amountFen: integer('amount_fen').notNull(),
     feeFen: integer('fee_fen').notNull(),
     at: integer('at').notNull(),
-    /** The depot-zone day of `at`: what a daily run matches. */
-    day: text('day').notNull(),
+    /** The depot-zone day of `at` as yyyyMMdd (20260301; dayKey/dayText): what a daily run matches. */
+    day: integer('day').notNull(),
     status: text('status').notNull(),
   },
   (t) => [
     // A fact is stored once per status: a refund a first file showed PROCESSING and a later one
     // SUCCESS is kept both ways (the match reads only SUCCESS), never dropped as a repeat.
     uniqueIndex('recon_statement_rows_fact').on(t.channel, t.kind, t.tradeNo, t.refundNo, t.status),
-    index('recon_statement_rows_statement').on(t.statementId),
+    index('recon_statement_rows_statement').on(t.statementSeq),
     // Covering for our side's check (a paid order no statement shows paid reads only this index).
     index('recon_statement_rows_order').on(t.orderNo, t.kind, t.tradeNo),
     index('recon_statement_rows_refund')

@@ -88,7 +88,9 @@ describe('a statement file is kept once, by its bytes', () => {
     const all = await importStatement(t.app, wechatBytes({ kind: 'all', rows }), 'all.csv', {}, by(t));
     expect(all.statement).toMatchObject({ layout: 'wechat-all', rowCount: 3, repeatedRows: 2 });
     expect(counts(t.app)).toEqual({ statements: 2, rows: 3 });
-    const kept = t.app.sqlite.prepare('SELECT statement_id AS statementId, kind FROM recon_statement_rows ORDER BY id').all();
+    const kept = t.app.sqlite
+      .prepare('SELECT s.id AS statementId, r.kind FROM recon_statement_rows r JOIN recon_statements s ON s.seq = r.statement_seq ORDER BY r.id')
+      .all();
     expect(kept).toEqual([
       { statementId: success.statement.id, kind: 'payment' },
       { statementId: success.statement.id, kind: 'payment' },
@@ -173,7 +175,9 @@ describe('a bill refused at its end, after its rows were written', () => {
       });
       const imported = await importStatement(t.app, good, 'good.csv', {}, by(t));
       expect(imported.statement).toMatchObject({ rowCount: 2000, repeatedRows: 0, paymentCount: 2000 });
-      expect(other.prepare('SELECT count(*) AS n FROM recon_statement_rows WHERE statement_id = ?').get(imported.statement.id)).toEqual({ n: 2000 });
+      expect(
+        other.prepare('SELECT count(*) AS n FROM recon_statement_rows r JOIN recon_statements s ON s.seq = r.statement_seq WHERE s.id = ?').get(imported.statement.id),
+      ).toEqual({ n: 2000 });
       expect(t.app.sqlite.pragma('foreign_key_check')).toEqual([]);
     } finally {
       other.close();

@@ -25,6 +25,7 @@ import { writeReconReport } from '../../src-main/reconciliation/report';
 import { call, ok } from '../helpers';
 import { at, expectLedgerValid, startSessionDepot } from '../sessions/helpers';
 import { wechatPayment } from './fixtures';
+import { dayKey } from '../../src-main/reconciliation/day-key';
 import {
   alipayRowOf,
   cancelledButPaid,
@@ -256,7 +257,7 @@ describe('the daily finance report (对账报表)', () => {
     expect([num(s.cell(alipay, '差错未结')), fen(s.cell(alipay, '我方支付金额'))]).toEqual([0, 5000]);
 
     // The fees are the statement rows' own; net settlement = payments − refunds − fees, on every row.
-    const wechatFees = t.app.sqlite.prepare("SELECT sum(fee_fen) AS n FROM recon_statement_rows WHERE day = ? AND channel = 'wechat'").get(DAY) as { n: number };
+    const wechatFees = t.app.sqlite.prepare("SELECT sum(fee_fen) AS n FROM recon_statement_rows WHERE day = ? AND channel = 'wechat'").get(dayKey(DAY)) as { n: number };
     expect(fen(s.cell(wechat, '手续费'))).toBe(wechatFees.n);
     for (const row of [wechat, alipay, day2]) {
       const net = fen(s.cell(row, '网关支付金额')) - fen(s.cell(row, '网关退款金额')) - fen(s.cell(row, '手续费'));

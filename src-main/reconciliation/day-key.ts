@@ -1,0 +1,18 @@
+/**
+ * How recon_statement_rows stores a depot-zone day: the integer yyyyMMdd (2026-03-01 is 20260301),
+ * four bytes in the row and in its day index instead of ten characters, on a table that takes a
+ * million rows a day. Every other table keeps days as 'yyyy-MM-dd' text, and so do the queries'
+ * callers: the conversion happens here, at the statement rows' edge. Both keep the calendar order.
+ */
+
+export function dayKey(day: string): number {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new Error(`dayKey: ${JSON.stringify(day)} is not a day yyyy-MM-dd`);
+  return Number(day.slice(0, 4)) * 10_000 + Number(day.slice(5, 7)) * 100 + Number(day.slice(8, 10));
+}
+
+export function dayText(key: number): string {
+  const y = Math.floor(key / 10_000);
+  const m = Math.floor(key / 100) % 100;
+  const d = key % 100;
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
