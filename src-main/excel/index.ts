@@ -49,9 +49,16 @@ function offsetAt(at: number, zone: string): number {
   return offset;
 }
 
-/** An instant as an Excel date: a Date whose UTC fields are the wall clock in `zone` (Excel has no zones). */
-export function excelDate(at: number, zone: string): Date {
-  return new Date(at + offsetAt(at, zone));
+/** Excel's day 0 (1899-12-30) is 25,569 days before 1970-01-01. */
+const EXCEL_EPOCH_DAYS = 25_569;
+
+/**
+ * A wall-clock time (ms since 1970 of the depot zone's wall clock: Excel has no zones) as the
+ * serial number an xlsx file holds for a date (a number in a date format): what exceljs's
+ * dateToExcel makes of a Date, without a Date object per cell, two per row of a million-row export.
+ */
+function excelSerial(wallClockMs: number): number {
+  return EXCEL_EPOCH_DAYS + wallClockMs / 86_400_000;
 }
 
 const FORMATS: Record<ColumnKind, string | undefined> = {
@@ -68,8 +75,8 @@ function cellValue(kind: ColumnKind, v: string | number | null | undefined, zone
   if (v === null || v === undefined || v === '') return null;
   if (kind === 'money' && typeof v === 'number') return v / 100;
   if (kind === 'kwh' && typeof v === 'number') return v / 1000;
-  if ((kind === 'date' || kind === 'datetime') && typeof v === 'number') return excelDate(v, zone);
-  if (kind === 'date' && typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) return new Date(`${v}T00:00:00Z`);
+  if ((kind === 'date' || kind === 'datetime') && typeof v === 'number') return excelSerial(v + offsetAt(v, zone));
+  if (kind === 'date' && typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) return excelSerial(Date.parse(`${v}T00:00:00Z`));
   return v;
 }
 
@@ -117,18 +124,29 @@ export async function writeSheet<R>(
   // One style object per column, shared by its cells: exceljs recognises a style it has seen by the
   // object itself, so a million cells cost one style lookup each, not one serialisation each.
   const styles = columns.map((c): Partial<ExcelJS.Style> => (FORMATS[c.kind] ? { numFmt: FORMATS[c.kind] } : {}));
+  // So too the rows': exceljs gives every row a style object of its own (empty), which its styles
+  // table then serialises to find the row's style id — once per row, a million times, unless the
+  // rows share one.
+  const emptyStyle: Partial<ExcelJS.Style> = {};
   ws.getRow(1).font = { bold: true };
   ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: columns.length } };
   const sums = columns.map(() => 0);
   let count = 0;
+  // One array for every row's values: exceljs copies them into the row's cells and keeps no reference.
+  const values: ExcelJS.CellValue[] = columns.map(() => null);
   for (const r of rows) {
-    const values = columns.map((c, i) => {
+    for (let i = 0; i < columns.length; i += 1) {
+      const c = columns[i];
       const v = cellValue(c.kind, c.value(r), opts.zone);
       if (c.total && typeof v === 'number') sums[i] += v;
-      return v;
-    });
+      values[i] = v;
+    }
     const row = ws.addRow(values);
-    for (let i = 0; i < styles.length; i += 1) row.getCell(i + 1).style = styles[i];
+    (row as unknown as { style: Partial<ExcelJS.Style> }).style = emptyStyle;
+    // An empty cell gets the empty style (shared too): with its column's format exceljs would write it
+    // (`<c r="K2" s="4"/>`) only to carry a format for nothing; with the style object exceljs gave it, it
+    // would serialise that once per cell to find it is no style at all.
+    for (let i = 0; i < styles.length; i += 1) row.getCell(i + 1).style = values[i] === null ? emptyStyle : styles[i];
     row.commit();
     count += 1;
     if (count % YIELD_EVERY === 0) {

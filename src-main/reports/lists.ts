@@ -95,12 +95,15 @@ function numbersOf(app: AppContext, ids: Iterable<string | null>, read: (app: Ap
 
 /** Drivers as the lists show them: name and masked phone, each driver read once. */
 function driverText(app: AppContext): (id: string | null) => string {
-  const contacts = new Map<string, { name: string; phone: string }>();
+  const labels = new Map<string, string>();
   return (id) => {
     if (!id) return '';
-    if (!contacts.has(id)) contacts.set(id, driverContacts(app, [id]).get(id) ?? { name: id, phone: '' });
-    const c = contacts.get(id)!;
-    return `${c.name} ${maskPhone(c.phone)}`.trim();
+    let label = labels.get(id);
+    if (label === undefined) {
+      const c = driverContacts(app, [id]).get(id) ?? { name: id, phone: '' };
+      labels.set(id, (label = `${c.name} ${maskPhone(c.phone)}`.trim()));
+    }
+    return label;
   };
 }
 
