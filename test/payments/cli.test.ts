@@ -30,7 +30,12 @@ describe('depotdesk order commands', () => {
 
       const shown = cli(['order', 'show', o.number, ...as], env);
       expect(shown.code).toBe(0);
-      expect(shown.json<{ id: string }>().id).toBe(o.id);
+      expect(shown.json<{ id: string; driverPhone: string }>()).toMatchObject({ id: o.id, driverPhone: d.phone });
+      // On the terminal the phone is masked as the screens show it; --json above keeps it whole.
+      const human = cli(['order', 'show', o.number, '--data-dir', dir, '--as', 'counter.op'], env);
+      expect(human.code, human.stderr).toBe(0);
+      expect(human.stdout).toContain(`driver   陈师傅 (${d.phone.slice(0, 3)}****${d.phone.slice(-4)})`);
+      expect(human.stdout).not.toContain(d.phone);
       const audit = app.sqlite.prepare("SELECT count(*) AS n FROM audit_log WHERE method = 'payments.createOrder'").get() as { n: number };
       expect(audit.n).toBe(1);
       expect(verifyLedger(app).violations).toEqual([]);

@@ -1,4 +1,5 @@
 import type { MethodOutput } from '../../contract/types';
+import { maskPhone } from '../../kernel/phone';
 import { parsePositiveYuan } from '../../money';
 import { optionalOption, requireId, requireOption, UsageError, type Command } from '../framework';
 
@@ -13,7 +14,8 @@ type Order = MethodOutput<'payments.getOrder'>;
 function describe(o: Order): string {
   return [
     `order ${o.number} (${o.id})  ${o.state}`,
-    `driver   ${o.driverName} (${o.driverPhone})`,
+    // Masked as the screens show it (issue 16); --json keeps the whole number, as the other commands do.
+    `driver   ${o.driverName} (${maskPhone(o.driverPhone)})`,
     `amount   ${o.amount.yuan}  credited ${o.credited.yuan}`,
     `coupon   ${o.coupon.amount.yuan}${o.coupon.couponId ? ` from ${o.coupon.couponId} (${o.coupon.status ?? 'record missing'})` : ''}`,
     `points   ${o.points} (= ${o.pointsValue.yuan})`,
