@@ -273,7 +273,8 @@ function alertsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.alerts>, 
       { header: H(l, '最近', 'Last'), kind: 'datetime', value: (a) => a.lastRaisedAt, width: 20 },
       { header: H(l, '确认时间', 'Acknowledged'), kind: 'datetime', value: (a) => a.acknowledgedAt, width: 20 },
       { header: H(l, '确认人', 'Acknowledged by'), kind: 'text', value: (a) => person(a.acknowledgedBy) },
-      { header: H(l, '自动解除', 'Resolved'), kind: 'datetime', value: (a) => a.resolvedAt, width: 20 },
+      // When it cleared, by the depot itself or by a supervisor (解除原因 says which): not 自动解除.
+      { header: H(l, '解除时间', 'Resolved at'), kind: 'datetime', value: (a) => a.resolvedAt, width: 20 },
       { header: H(l, '解除原因', 'Resolution'), kind: 'text', value: (a) => w.resolution(a), width: 40 },
     ],
   };

@@ -149,8 +149,13 @@ describe('export on every list', () => {
     const resolutions = (ws: ExcelJS.Worksheet) => ws.getColumn(10).values.slice(2);
     const zh = await sheet('zh-CN');
     expect(zh.getRow(1).getCell(10).value).toBe('解除原因');
+    // The time it cleared, whoever cleared it (a supervisor may have): not headed 自动解除.
+    expect(zh.getRow(1).getCell(9).value).toBe('解除时间');
+    const resolvedAt = zh.getColumn(9).values.slice(2);
+    expect(resolvedAt).toEqual([expect.any(Date), expect.any(Date)]);
     expect(resolutions(zh)).toEqual(['cleared, in the words of an older build', '结算清扫后未结算的已结束订单为 1 笔，未超过告警阈值 2 笔']);
     const en = await sheet('en-US');
+    expect(en.getRow(1).getCell(9).value).toBe('Resolved at');
     expect(resolutions(en)).toEqual([
       'cleared, in the words of an older build',
       '1 finished sessions unsettled after the settlement sweep, not above the alert threshold of 2',
