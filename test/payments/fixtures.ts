@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import type { AppContext } from '../../src-main/kernel/context';
 import { startScheduler, type Scheduler } from '../../src-main/jobs';
 import { depot } from '../../src-main/modules';
+import { createOrder, type OrderRow } from '../../src-main/payments';
 import { addDriver, grantCoupon, grantPoints, verifyLedger, type Driver } from '../../src-main/ledger';
 import { makeApp, type TestApp } from '../helpers';
 
@@ -43,6 +44,24 @@ export function driverWithCouponAndPoints(app: AppContext): { driver: Driver; co
   const c = grantCoupon(app, { key: `test:coupon:${driver.id}`, driverId: driver.id, amountFen: 3000 });
   grantPoints(app, { key: `test:points:${driver.id}`, driverId: driver.id, points: 500 });
   return { driver, couponId: c.couponId };
+}
+
+/**
+ * The seed-004 order: ¥200 with a ¥30 coupon (and `points` points), its coupon record wrongly
+ * `consumed`, so the timeout's cancel fails its guard until someone repairs the record.
+ */
+export async function orderWithConsumedCoupon(app: AppContext, points?: number): Promise<{ driver: Driver; couponId: string; order: OrderRow }> {
+  const { driver, couponId } = driverWithCouponAndPoints(app);
+  const order = await createOrder(app, { driverId: driver.id, amountFen: 20000, couponId, ...(points === undefined ? {} : { points }), channel: 'wechat' });
+  app.sqlite.prepare("UPDATE order_coupons SET status = 'consumed' WHERE order_id = ?").run(order.id);
+  return { driver, couponId, order };
+}
+
+/** The crons scheduled, then the clock past the 30-minute timeout and its job run once. */
+export async function pastTheTimeout(t: PayApp): Promise<void> {
+  await t.scheduler.drain();
+  t.clock.advance(31 * MINUTE);
+  await t.scheduler.drain();
 }
 
 export function expectLedgerValid(app: AppContext): void {

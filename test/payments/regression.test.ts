@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DepotError } from '../../src-main/kernel/errors';
-import { cancelOrder, createOrder, getOrder } from '../../src-main/payments';
-import { couponLeft, driverWithCouponAndPoints, expectLedgerValid, MINUTE, payApp, points, transfersOfOrder, type PayApp } from './fixtures';
+import { cancelOrder, getOrder } from '../../src-main/payments';
+import { couponLeft, expectLedgerValid, MINUTE, orderWithConsumedCoupon, pastTheTimeout, payApp, points, transfersOfOrder, type PayApp } from './fixtures';
 
 /**
  * The known failure this module exists to avoid: a restore written as an UPDATE guarded by the
@@ -19,9 +19,7 @@ afterEach(async () => {
 describe('the guarded-update regression', () => {
   it('a cancel whose coupon record is no longer applied fails loudly: guard_failed at the counter, the timeout job retries, nothing is committed', async () => {
     t = payApp();
-    const { driver, couponId } = driverWithCouponAndPoints(t.app);
-    const o = await createOrder(t.app, { driverId: driver.id, amountFen: 20000, couponId, points: 200, channel: 'wechat' });
-    t.app.sqlite.prepare("UPDATE order_coupons SET status = 'consumed' WHERE order_id = ?").run(o.id);
+    const { driver, couponId, order: o } = await orderWithConsumedCoupon(t.app, 200);
 
     let err: unknown;
     try {
@@ -50,12 +48,8 @@ describe('the guarded-update regression', () => {
 
   it('once the record is repaired, the correct path restores exactly once', async () => {
     t = payApp();
-    const { driver, couponId } = driverWithCouponAndPoints(t.app);
-    const o = await createOrder(t.app, { driverId: driver.id, amountFen: 20000, couponId, points: 200, channel: 'wechat' });
-    t.app.sqlite.prepare("UPDATE order_coupons SET status = 'consumed' WHERE order_id = ?").run(o.id);
-    await t.scheduler.drain();
-    t.clock.advance(31 * MINUTE);
-    await t.scheduler.drain();
+    const { driver, couponId, order: o } = await orderWithConsumedCoupon(t.app, 200);
+    await pastTheTimeout(t);
     expect(getOrder(t.app, o.id).state).toBe('PENDING_PAYMENT');
 
     t.app.sqlite.prepare("UPDATE order_coupons SET status = 'applied' WHERE order_id = ?").run(o.id);

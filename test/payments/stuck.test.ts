@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { listAlerts } from '../../src-main/alerts';
 import { createOrder, getOrder, simulateCustomerPaid } from '../../src-main/payments';
 import { addOperator, call, cli, ok } from '../helpers';
-import { couponLeft, driverWithCouponAndPoints, expectLedgerValid, MINUTE, payApp, points, transfersOfOrder, type PayApp } from './fixtures';
+import { couponLeft, driverWithCouponAndPoints, expectLedgerValid, MINUTE, orderWithConsumedCoupon, payApp, points, transfersOfOrder, type PayApp } from './fixtures';
 
 /**
  * Parked orders (src-main/payments/stuck.ts), driven with the exact situation the seeded
@@ -24,12 +24,7 @@ const stuckRow = (orderId: string) =>
     .get(orderId) as { attempts: number; parkedAt: number | null; repairedAt: number | null; action: string | null; by: string | null; note: string | null } | undefined;
 
 /** The seed-004 order: ¥200 with a ¥30 coupon and 200 points, its coupon record wrongly `consumed`. */
-async function seed004() {
-  const { driver, couponId } = driverWithCouponAndPoints(t.app);
-  const o = await createOrder(t.app, { driverId: driver.id, amountFen: 20000, couponId, points: 200, channel: 'wechat' });
-  t.app.sqlite.prepare("UPDATE order_coupons SET status = 'consumed' WHERE order_id = ?").run(o.id);
-  return { driver, couponId, order: o };
-}
+const seed004 = () => orderWithConsumedCoupon(t.app, 200);
 
 /** Runs the timeout job through its retries until the order is parked; returns each run's outcomes. */
 async function expireUntilParked(): Promise<string[][]> {

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { listAlerts, raiseAlert, type Alert } from '../../src-main/alerts';
-import { createOrder } from '../../src-main/payments';
 import { evaluateSweepAlerts, type SweepFailure } from '../../src-main/sessions/sweeper';
 import { wordingFor } from '../../src-renderer/i18n';
 import { alertResolutionText, WORDED_RESOLUTION_CODES } from '../../src-renderer/lib/alertText';
 import { addOperator, makeApp, ok } from '../helpers';
-import { driverWithCouponAndPoints, MINUTE, payApp } from '../payments/fixtures';
+import { orderWithConsumedCoupon, pastTheTimeout, payApp } from '../payments/fixtures';
 
 /**
  * Why an alert resolved, in the operator's language (issue 16): the core records its own
@@ -60,12 +59,8 @@ describe('alertResolutionText', () => {
 
   it("words a supervisor's repair of a parked order around their note, which stays as typed", async () => {
     const t = payApp({ payments: { stuckCancelAttempts: 1 } });
-    const { driver, couponId } = driverWithCouponAndPoints(t.app);
-    const o = await createOrder(t.app, { driverId: driver.id, amountFen: 20000, couponId, channel: 'wechat' });
-    t.app.sqlite.prepare("UPDATE order_coupons SET status = 'consumed' WHERE order_id = ?").run(o.id);
-    await t.scheduler.drain();
-    t.clock.advance(31 * MINUTE);
-    await t.scheduler.drain();
+    const { order: o } = await orderWithConsumedCoupon(t.app);
+    await pastTheTimeout(t);
     const supervisor = await addOperator(t.app, 'supervisor', 'li.supervisor');
     const note = '券记录被误标为已使用，已与司机核实';
     await ok(t.app, supervisor, 'payments.repairStuckOrder', { orderId: o.number, action: 'mark_resolved', note });

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { listAlerts, type Alert } from '../../src-main/alerts';
-import { createOrder } from '../../src-main/payments';
 import { wordingFor } from '../../src-renderer/i18n';
 import { alertText, WORDED_ALERT_CODES } from '../../src-renderer/lib/alertText';
 import { addOperator, call, makeApp } from '../helpers';
-import { driverWithCouponAndPoints, MINUTE, payApp } from '../payments/fixtures';
+import { orderWithConsumedCoupon, pastTheTimeout, payApp } from '../payments/fixtures';
 
 /**
  * Alerts in the operator's language (issue 16): the screens word an alert from its code and
@@ -44,12 +43,8 @@ describe('alertText', () => {
 
   it('words a real payments.cancel_stuck alert with the order number', async () => {
     const t = payApp({ payments: { stuckCancelAttempts: 1 } });
-    const { driver, couponId } = driverWithCouponAndPoints(t.app);
-    const o = await createOrder(t.app, { driverId: driver.id, amountFen: 20000, couponId, channel: 'wechat' });
-    t.app.sqlite.prepare("UPDATE order_coupons SET status = 'consumed' WHERE order_id = ?").run(o.id);
-    await t.scheduler.drain();
-    t.clock.advance(31 * MINUTE);
-    await t.scheduler.drain();
+    const { order: o } = await orderWithConsumedCoupon(t.app);
+    await pastTheTimeout(t);
     const a = listAlerts(t.app, { limit: 10, offset: 0 }).items.find((x) => x.code === 'payments.cancel_stuck')!;
     expectWorded(a);
     expect(alertText(en, a)).toContain(o.number);
