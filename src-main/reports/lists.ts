@@ -4,7 +4,7 @@ import { maskPhone } from '../kernel/phone';
 import type { Column } from '../excel';
 import { ALERT_LEVELS, listAlerts, type Alert } from '../alerts';
 import { listJobs, JOB_STATES, type JobSummary } from '../jobs';
-import { dayEnd, dayStart, driverContacts, driverStatement, type StatementLine } from '../ledger';
+import { dayEnd, dayStart, driverContacts, driverStatement, listDebts, type StatementLine } from '../ledger';
 import { iterateAudit, operatorIdByName, operatorNames, type AuditEntry } from '../operators';
 import { iterateOrders, orderNumbersOf, ORDER_STATES, PAYMENT_CHANNELS, type OrderRow } from '../payments';
 import { listAdjustments, listTasks, ADJUSTMENT_STATES, REFUND_TASK_STATES, type AdjustmentRow, type RefundTaskRow } from '../refunds';
@@ -147,28 +147,46 @@ function ordersExport(app: AppContext, f: z.output<typeof LIST_FILTERS.orders>, 
   };
 }
 
+/**
+ * A ledger key on a statement line (its own, or the one it reverses), for whoever traces it, with the
+ * line's internal ids in it replaced by the numbers people quote: the session's CD number
+ * (hold:CD00000042, settle:CD00000042#…), the order's DD number, and a collected debt by the number
+ * of the session or order that left it (pay:DD…#collect:CD00000042), as the Ledger page's debts list
+ * names a debt — a debt has no number of its own. An id with no number (a coupon, an adjustment, a
+ * refund task, whose id is the out_refund_no the gateway knows) stays in the key as it is.
+ */
+type LineNumbers = { session(id: string): string; order(id: string): string; debt(id: string): string };
+function keyText(key: string, x: StatementLine, number: LineNumbers): string {
+  let text = key;
+  for (const [id, of] of [
+    [x.sessionId, number.session],
+    [x.orderId, number.order],
+    [x.debtId, number.debt],
+  ] as const) {
+    if (id) text = text.replaceAll(id, of(id));
+  }
+  return text;
+}
+
 function statementExport(app: AppContext, f: z.output<typeof LIST_FILTERS.statement>, l: Locale): ListExport<StatementLine> {
   const s = driverStatement(app, { driverId: f.driverId, from: f.from, to: f.to, limit: BIG });
   const w = exportWording(l);
-  const session = numbersOf(
-    app,
-    s.lines.map((x) => x.sessionId),
-    (a, ids) => sessionNumbers(a, ids),
-  );
-  const order = numbersOf(
-    app,
-    s.lines.map((x) => x.orderId),
-    (a, ids) => orderNumbersOf(a, ids),
-  );
-  // The reference the statement on screen shows: the session's or order's number, a campaign's batch number, else the transfer.
+  const debts = new Map(listDebts(app, { driverId: f.driverId, status: 'all', limit: BIG }).map((d) => [d.debtId, d]));
+  const session = numbersOf(app, [...s.lines.map((x) => x.sessionId), ...[...debts.values()].map((d) => d.sessionId)], (a, ids) => sessionNumbers(a, ids));
+  const order = numbersOf(app, [...s.lines.map((x) => x.orderId), ...[...debts.values()].map((d) => d.orderId)], (a, ids) => orderNumbersOf(a, ids));
+  const debt = (id: string) => {
+    const d = debts.get(id);
+    return d?.sessionId ? session(d.sessionId) : d?.orderId ? order(d.orderId) : id;
+  };
+  const numbers: LineNumbers = { session, order, debt };
+  // The reference the statement on screen shows: the session's or order's number, a campaign's batch number, else the transfer (its ids by number).
   const reference = (x: StatementLine) =>
     (x.sessionId && session(x.sessionId)) ??
     (x.orderId && order(x.orderId)) ??
     (x.campaignId && x.statementRow ? x.statementRow : null) ??
     x.campaignId ??
     x.statementRow ??
-    x.reversesId ??
-    x.transferId;
+    keyText(x.reversesId ?? x.transferId, x, numbers);
   return {
     rows: s.lines,
     columns: [
@@ -181,13 +199,7 @@ function statementExport(app: AppContext, f: z.output<typeof LIST_FILTERS.statem
       { header: H(l, '备注', 'Memo'), kind: 'text', value: (x) => w.memo(x.memo, session), width: 44 },
       { header: H(l, '经办人', 'Operator'), kind: 'text', value: (x) => x.operatorName ?? '' },
       { header: H(l, '批次', 'Batch'), kind: 'int', value: (x) => x.batch },
-      // The ledger's key, for whoever traces a line; a session's line names the session by number (hold:CD00000042), not its internal id.
-      {
-        header: H(l, '流水号', 'Transfer'),
-        kind: 'text',
-        value: (x) => (x.sessionId ? x.transferId.replaceAll(x.sessionId, session(x.sessionId)) : x.transferId),
-        width: 30,
-      },
+      { header: H(l, '流水号', 'Transfer'), kind: 'text', value: (x) => keyText(x.transferId, x, numbers), width: 30 },
     ],
   };
 }

@@ -4,6 +4,7 @@ import { listSessions, type SessionView } from '../../src-main/sessions';
 import { raiseAlert, resolveAlert } from '../../src-main/alerts';
 import { runExport } from '../../src-main/reports';
 import { createOperator } from '../../src-main/operators';
+import { topUp } from '../../src-main/ledger';
 import { claimJobs, enqueue, failJob } from '../../src-main/jobs/queue';
 import { DepotError } from '../../src-main/kernel/errors';
 import { addOperator, call, ok } from '../helpers';
@@ -201,6 +202,36 @@ describe('export on every list', () => {
     const sup = await createOperator(app, { name: 'zhang.wei', displayName: '张伟', role: 'supervisor', password: 'correct-horse' });
     await ok(app, { id: sup.id, name: sup.name, displayName: sup.displayName, role: sup.role }, 'alerts.acknowledge', { id: alert.alert.id });
     expect(rows(await sheet('alerts', 'zh-CN', { open: false }))[0]).toMatchObject({ 确认人: '张伟' });
+  });
+
+  test("a driver's statement names a collected debt by the session that left it, in 流水号 and 关联单号 — no debt id in any cell", async () => {
+    const depot = await startSessionDepot();
+    const { app } = depot;
+    const cp = await depot.charger('CP-1');
+    const driver = depot.driver({ topUpYuan: 20 });
+    const s = await ok<SessionView>(app, depot.operator, 'sessions.start', { chargerId: 'CP-1', connectorId: 1, driver: driver.id, prepay: '10.00' });
+    const tx = await cp.startTransaction(1, s.idTag, 0, at('10:00'));
+    // ¥36.82 against ¥20.00: a debt of ¥16.82, which the next top-up collects.
+    await cp.stopTransaction(tx, 20_000, at('11:00'));
+    await depot.settle();
+    const debtId = (app.sqlite.prepare('SELECT id FROM ledger_debts WHERE driver_id = ?').pluck().get(driver.id) as string | undefined)!;
+    expect(debtId).toEqual(expect.any(String));
+    topUp(app, { key: 'counter:cash-1', driverId: driver.id, amountFen: 5_000, channel: 'cash' });
+    const sheet = async (locale: 'zh-CN' | 'en-US') => {
+      const e = await ok<{ id: string }>(app, depot.operator, 'reports.export', { kind: 'list', list: 'statement', locale, filter: { driverId: driver.id } });
+      return rowsOf(await read(`${app.paths.dataDir}/${(await runExport(app, e.id)).path}`));
+    };
+    const zh = await sheet('zh-CN');
+    const collected = zh.filter((r) => r['类型'] === '欠款抵扣');
+    expect(collected).toHaveLength(2);
+    expect(collected.map((r) => r['流水号'])).toEqual([`counter:cash-1#collect:${s.number}`, `counter:cash-1#collect:${s.number}`]);
+    expect(collected.map((r) => r['关联单号'])).toEqual([`counter:cash-1#collect:${s.number}`, `counter:cash-1#collect:${s.number}`]);
+    const strings = (r: Record<string, unknown>) => Object.values(r).filter((v): v is string => typeof v === 'string');
+    expect(zh.flatMap(strings).filter((c) => c.includes(debtId) || c.includes(s.id))).toEqual([]);
+    // A key with nothing to number keeps its shape: the cash top-up itself.
+    expect(zh.map((r) => r['流水号'])).toContain('counter:cash-1');
+    const en = await sheet('en-US');
+    expect(en.filter((r) => r.Code === 'Debt paid').map((r) => r.Transfer)).toContain(`counter:cash-1#collect:${s.number}`);
   });
 
   test("the audit export words each action's input as the audit screen does — the session and order by number, money and reasons — with the record beside it", async () => {
