@@ -208,16 +208,21 @@ function refundTasksExport(app: AppContext, f: z.output<typeof LIST_FILTERS.refu
   const w = exportWording(l);
   return {
     rows: listTasks(app, { state: f.state, limit: BIG }),
+    // Led by what an accountant looks a refund up by: the order it refunds (a refund task always refunds
+    // a payment order; a session's refund goes to the wallet, with no task) and the gateway's refund number.
     columns: [
-      { header: H(l, '任务', 'Task'), kind: 'text', value: (t) => t.id, width: 28 },
+      { header: H(l, '订单号', 'Order'), kind: 'text', value: (t) => t.orderNumber, width: 22 },
+      { header: H(l, '渠道退款单号', 'Gateway refund no.'), kind: 'text', value: (t) => t.providerRefundNo, width: 30 },
+      { header: H(l, '来源', 'Source'), kind: 'text', value: (t) => w.label('refunds.task.source.', t.source) },
       { header: H(l, '状态', 'State'), kind: 'text', value: (t) => w.label('refunds.task.state.', t.state) },
       { header: H(l, '渠道', 'Channel'), kind: 'text', value: (t) => w.label('payments.channel.', t.channel) },
-      { header: H(l, '订单号', 'Order'), kind: 'text', value: (t) => t.orderNumber, width: 22 },
       { header: H(l, '金额', 'Amount'), kind: 'money', value: (t) => t.amount, total: true },
       { header: H(l, '尝试', 'Attempts'), kind: 'int', value: (t) => t.attempts },
       { header: H(l, '创建时间', 'Created'), kind: 'datetime', value: (t) => t.createdAt, width: 20 },
       { header: H(l, '完成时间', 'Completed'), kind: 'datetime', value: (t) => t.completedAt, width: 20 },
       { header: H(l, '原因', 'Reason'), kind: 'text', value: (t) => t.reason, width: 30 },
+      // The task's own id, which the gateway was given as the merchant refund number (out_refund_no / out_request_no).
+      { header: H(l, '任务编号（商户退款单号）', 'Task id (merchant refund no.)'), kind: 'text', value: (t) => t.id, width: 30 },
     ],
   };
 }
@@ -296,15 +301,16 @@ function jobsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.jobs>, l: L
   const w = exportWording(l);
   return {
     rows: listJobs(app, { ...f, limit: BIG, offset: 0 }).items,
+    // Led by what the job is, in words (每日对账), as the Jobs page shows it; its id last, for whoever traces it.
     columns: [
-      { header: H(l, '任务', 'Job'), kind: 'text', value: (j) => j.id, width: 28 },
-      { header: H(l, '类型', 'Kind'), kind: 'text', value: (j) => w.label('jobs.kind.', j.kind), width: 24 },
+      { header: H(l, '任务', 'Job'), kind: 'text', value: (j) => w.label('jobs.kind.', j.kind), width: 24 },
       { header: H(l, '状态', 'State'), kind: 'text', value: (j) => w.label('jobs.state.', j.state) },
       { header: H(l, '尝试', 'Attempt'), kind: 'int', value: (j) => j.attempt },
       { header: H(l, '计划时间', 'Scheduled'), kind: 'datetime', value: (j) => j.scheduledAt, width: 20 },
       // As the Jobs page shows it: the code the core gave the error ("[unavailable] …") in words; the record itself beside it.
       { header: H(l, '最近错误', 'Last error'), kind: 'text', value: (j) => (j.lastError ? jobErrorWords(w, j.lastError) : null), width: 24 },
       { header: H(l, '错误记录', 'Error record'), kind: 'text', value: (j) => j.lastError, width: 40 },
+      { header: H(l, '任务编号', 'Job id'), kind: 'text', value: (j) => j.id, width: 28 },
     ],
   };
 }

@@ -5,6 +5,8 @@ import { raiseAlert, resolveAlert } from '../../src-main/alerts';
 import { runExport } from '../../src-main/reports';
 import { createOperator } from '../../src-main/operators';
 import { topUp } from '../../src-main/ledger';
+import { approveAdjustment, createAdjustment, getTask, processTask } from '../../src-main/refunds';
+import { newDriver, paidOrder, refundApp } from '../refunds/fixtures';
 import { claimJobs, enqueue, failJob } from '../../src-main/jobs/queue';
 import { DepotError } from '../../src-main/kernel/errors';
 import { addOperator, call, ok } from '../helpers';
@@ -120,15 +122,56 @@ describe('export on every list', () => {
     enqueue(app, { kind: 'test.words', args: {} });
     const [job] = claimJobs(app, { limit: 1, kinds: ['test.words'] });
     failJob(app, job, new DepotError('unavailable', 'no connection to the broker at mqtt://127.0.0.1:1883 after 5000 ms'), { backoffMs: 60_000 });
-    const sheet = async (locale: 'zh-CN' | 'en-US') => {
-      const e = await ok<{ id: string }>(app, depot.operator, 'reports.export', { kind: 'list', list: 'jobs', locale, filter: { kind: 'test.words' } });
+    const sheet = async (locale: 'zh-CN' | 'en-US', kind = 'test.words') => {
+      const e = await ok<{ id: string }>(app, depot.operator, 'reports.export', { kind: 'list', list: 'jobs', locale, filter: { kind } });
       return read(`${app.paths.dataDir}/${(await runExport(app, e.id)).path}`);
     };
     const zh = await sheet('zh-CN');
-    expect(zh.getRow(1).getCell(6).value).toBe('最近错误');
-    expect(zh.getRow(2).getCell(6).value).toBe('服务暂不可用');
-    expect(zh.getRow(2).getCell(7).value).toBe('[unavailable] no connection to the broker at mqtt://127.0.0.1:1883 after 5000 ms');
-    expect((await sheet('en-US')).getRow(2).getCell(6).value).toBe('Service unavailable');
+    expect(zh.getRow(1).getCell(5).value).toBe('最近错误');
+    expect(rowsOf(zh)).toEqual([
+      expect.objectContaining({
+        最近错误: '服务暂不可用',
+        错误记录: '[unavailable] no connection to the broker at mqtt://127.0.0.1:1883 after 5000 ms',
+        任务编号: job.id,
+      }),
+    ]);
+    expect(rowsOf(await sheet('en-US'))).toEqual([expect.objectContaining({ 'Last error': 'Service unavailable', 'Job id': job.id })]);
+    // The export leads with what the job is, in words (导出报表 for the exports just made), its internal id in the last column.
+    const exports = await sheet('zh-CN', 'reports.export');
+    const headers = exports.getRow(1).values as unknown[];
+    expect(headers[1]).toBe('任务');
+    expect(headers.at(-1)).toBe('任务编号');
+    const rows = rowsOf(exports);
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(rows.map((r) => r['任务']))).toEqual(new Set(['导出报表']));
+    expect(rows.every((r) => typeof r['任务编号'] === 'string' && r['任务编号'] !== '')).toBe(true);
+    expect((await sheet('en-US', 'reports.export')).getRow(2).getCell(1).value).toBe('Export a report');
+  });
+
+  test('the refund tasks export leads with the order it refunds and the gateway refund number, in words; the task id last, named as the gateway knows it', async () => {
+    const t = await refundApp();
+    try {
+      const order = await paidOrder(t.app, newDriver(t.app), 10_000);
+      const a = createAdjustment(t.app, { orderId: order.id, amountFen: 3_000, reason: '重复支付' }, { operatorId: t.clerk.id });
+      const task = getTask(t.app, approveAdjustment(t.app, a.id, {}, { operatorId: t.sup1.id }).taskId!);
+      const done = await processTask(t.app, task.id);
+      expect(done.providerRefundNo).toEqual(expect.any(String));
+      const sheet = async (locale: 'zh-CN' | 'en-US') => {
+        const e = await ok<{ id: string }>(t.app, t.sup1, 'reports.export', { kind: 'list', list: 'refund_tasks', locale });
+        return read(`${t.app.paths.dataDir}/${(await runExport(t.app, e.id)).path}`);
+      };
+      const zh = await sheet('zh-CN');
+      expect((zh.getRow(1).values as unknown[]).slice(1, 3)).toEqual(['订单号', '渠道退款单号']);
+      expect(rowsOf(zh)).toEqual([
+        expect.objectContaining({ 订单号: order.number, 渠道退款单号: done.providerRefundNo, 来源: '调账', 状态: '已完成', '任务编号（商户退款单号）': task.id }),
+      ]);
+      expect(zh.getRow(2).getCell(1).value).toMatch(/^DD\d+$/);
+      const en = await sheet('en-US');
+      expect((en.getRow(1).values as unknown[]).slice(1, 3)).toEqual(['Order', 'Gateway refund no.']);
+      expect(rowsOf(en)).toEqual([expect.objectContaining({ Order: order.number, Source: 'Adjustment', 'Task id (merchant refund no.)': task.id })]);
+    } finally {
+      await t.scheduler.stop();
+    }
   });
 
   test('the alerts export words why an alert resolved as the alerts list does; a resolution recorded as text alone stays as written', async () => {
