@@ -18,7 +18,7 @@ export { liabilitiesReport, AGEING_BUCKETS, type LiabilitiesReport } from './lia
 export { adjustmentsReport, type AdjustmentLine } from './adjustments';
 export { REPORT_KINDS, reportFileName, writeReport, type ReportKind, type ReportParams, type Locale } from './workbooks';
 export { requestExport, runExport, getExport, listExports, exportDownload, reportExportWorker, type ExportRow, type ExportRequest } from './exports';
-export { LIST_KINDS, LIST_FILTERS, listExport, maskPhone, type ListKind } from './lists';
+export { LIST_KINDS, LIST_FILTERS, listExport, type ListKind } from './lists';
 export { reportMethods } from './methods';
 
 export const reportsModule = defineModule({

@@ -70,16 +70,6 @@ function bounds(app: AppContext, f: { from?: string; to?: string }): { from?: nu
   return { from: f.from ? dayStart(f.from, zone, 'from') : undefined, to: f.to ? dayEnd(f.to, zone, 'to') : undefined };
 }
 
-/** A job error the queue recorded as "[code] message" (src-main/jobs/queue.ts errorEntry), by its code's words; else as recorded. */
-function jobErrorWords(w: ExportWording, error: string): string {
-  const code = /^\[([a-z_]+)\] /.exec(error)?.[1];
-  const words = code ? w.label('error.', code) : code;
-  return words && words !== code ? words : error;
-}
-
-// Exported here too: the exports' callers and tests name it from the reports domain.
-export { maskPhone };
-
 const H = (locale: Locale, zh: string, en: string) => (locale === 'zh-CN' ? zh : en);
 
 /**
@@ -308,7 +298,7 @@ function jobsExport(app: AppContext, f: z.output<typeof LIST_FILTERS.jobs>, l: L
       { header: H(l, '尝试', 'Attempt'), kind: 'int', value: (j) => j.attempt },
       { header: H(l, '计划时间', 'Scheduled'), kind: 'datetime', value: (j) => j.scheduledAt, width: 20 },
       // As the Jobs page shows it: the code the core gave the error ("[unavailable] …") in words; the record itself beside it.
-      { header: H(l, '最近错误', 'Last error'), kind: 'text', value: (j) => (j.lastError ? jobErrorWords(w, j.lastError) : null), width: 24 },
+      { header: H(l, '最近错误', 'Last error'), kind: 'text', value: (j) => (j.lastError ? w.jobError(j.lastError) : null), width: 24 },
       { header: H(l, '错误记录', 'Error record'), kind: 'text', value: (j) => j.lastError, width: 40 },
       { header: H(l, '任务编号', 'Job id'), kind: 'text', value: (j) => j.id, width: 28 },
     ],

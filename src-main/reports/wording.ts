@@ -2,6 +2,7 @@ import { wordingFor, type Wording } from '../../src-renderer/i18n/wording';
 import { alertResolutionText, alertText } from '../../src-renderer/lib/alertText';
 import { accountLabel, transferCodeLabel } from '../../src-renderer/lib/accounts';
 import { auditInputText, type AuditInput, type AuditNumbers } from '../../src-renderer/lib/auditInput';
+import { jobErrorWords } from '../../src-renderer/lib/jobError';
 import { memoText } from '../../src-renderer/lib/memoText';
 import type { Locale } from './workbooks';
 
@@ -10,7 +11,7 @@ import type { Locale } from './workbooks';
  * the alert's sentence where the list on screen does, in the language of the export, from the same
  * dictionaries and wording helpers as the screens (src-renderer/i18n/wording.ts,
  * src-renderer/lib/alertText.ts, src-renderer/lib/accounts.ts, src-renderer/lib/memoText.ts,
- * src-renderer/lib/auditInput.ts) — one wording, not a copy that drifts. These are the only
+ * src-renderer/lib/auditInput.ts, src-renderer/lib/jobError.ts) — one wording, not a copy that drifts. These are the only
  * renderer modules the core may import; they are plain data and functions
  * (test/structure/boundaries.test.ts). A code the dictionary does not know is written as
  * it is, never hidden.
@@ -31,6 +32,8 @@ export interface ExportWording {
   memo(memo: string | null, session: (id: string) => string): string;
   /** An audit row's input as the audit screen words it (sessions and orders by number); '' when it names nothing known. */
   auditInput(method: string, input: AuditInput | null, numbers: AuditNumbers): string;
+  /** A job's recorded error ("[code] message") by its code's words, as the Jobs page shows it; else as recorded. */
+  jobError(error: string): string;
 }
 
 // The audit export reads the recorded input and the ids it names as the screen does.
@@ -47,6 +50,7 @@ function make(w: Wording): ExportWording {
     transferCode: (code) => transferCodeLabel(code, w),
     memo: (memo, session) => memoText(memo, w, session),
     auditInput: (method, input, numbers) => auditInputText(w, method, input, numbers),
+    jobError: (error) => jobErrorWords(w.maybe, error)?.words ?? error,
   };
 }
 
