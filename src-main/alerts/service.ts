@@ -22,8 +22,8 @@ import { announceAlert } from './delivery';
  * - An alert is resolved at most once, and only while open: resolveAlert records when, by whom
  *   ('system' for a rule that found its condition cleared) and why: the English record, and for a
  *   resolution the core words itself, its code and parameters (the screens word those; issue 16).
- *   With nothing open for the
- *   subject it changes nothing and says so ({ resolved: null }); it never touches a closed alert.
+ *   With nothing open for the subject it changes nothing and says so ({ resolved: null }); it
+ *   never touches a closed alert.
  * - Acknowledged or resolved, an alert leaves the open list (and the open count) and stays in the
  *   history; the same subject raised again opens a new alert.
  */
