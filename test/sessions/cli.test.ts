@@ -137,7 +137,8 @@ describe('depotdesk session', { timeout: 240_000 }, () => {
       .replace('T', ' ');
     expect(human.stdout).toContain('timeline (Asia/Shanghai):');
     expect(human.stdout).toMatch(new RegExp(`\\n  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\(charger ${stoppedAt}\\)  stop_transaction`));
-    expect(human.stdout).not.toMatch(/\dZ\b/);
+    // A UTC time (…:ssZ or …:ss.mmmZ), not any id that happens to end in a digit and Z.
+    expect(human.stdout).not.toMatch(/\d\d:\d\d(:\d\d(\.\d+)?)?Z\b/);
     const detail = json<{ session: SessionView; transfers: { id: string }[] }>(await depotdesk(['session', 'show', started.id, ...common]));
     expect(detail.session.state).toBe('PAID');
     expect(detail.session.energyWh).toBe(2_000);
