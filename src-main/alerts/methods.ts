@@ -38,7 +38,7 @@ const deliveryShape = z.object({
 
 export const alertMethods = {
   'alerts.list': method({
-    summary: 'Alerts, newest first; open ones (neither acknowledged nor resolved) only unless `open` or `all` says otherwise.',
+    summary: 'Alerts, newest first (or the most severe first); open ones (neither acknowledged nor resolved) only unless `open` or `all` says otherwise.',
     kind: 'query',
     roles: ALL_ROLES,
     input: z
@@ -51,6 +51,8 @@ export const alertMethods = {
         /** raisedAt from (included) … to (excluded), epoch ms. */
         from: z.number().int().min(0).optional(),
         to: z.number().int().min(0).optional(),
+        /** newest: by when last raised; severity: urgent, then warning, then info, each newest first. */
+        order: z.enum(['newest', 'severity']).default('newest'),
         limit: z.number().int().min(1).max(500).default(100),
         offset: z.number().int().min(0).default(0),
       })
@@ -63,6 +65,7 @@ export const alertMethods = {
         level: input.level,
         from: input.from,
         to: input.to,
+        order: input.order,
         limit: input.limit,
         offset: input.offset,
       }),

@@ -165,9 +165,14 @@ export interface AlertListQuery {
   /** raisedAt from (included) … to (excluded), epoch ms. */
   from?: number;
   to?: number;
+  /** 'newest' (the default): by last_raised_at; 'severity': urgent, then warning, then info, each newest first (the banner's one alert). */
+  order?: 'newest' | 'severity';
   limit: number;
   offset: number;
 }
+
+/** The most severe first: a rank per level, so that an urgent alert is never hidden behind a newer warning. */
+const SEVERITY = "CASE level WHEN 'urgent' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END";
 
 /** A LIKE pattern matching `text` anywhere, its own \ % _ taken literally (ESCAPE '\'). */
 function containing(text: string | undefined): string | undefined {
@@ -176,7 +181,9 @@ function containing(text: string | undefined): string | undefined {
 }
 
 /**
- * A page of alerts, newest first by (last_raised_at, id) — a total order — with the filter's total.
+ * A page of alerts, newest first by (last_raised_at, id) — a total order — with the filter's total;
+ * by `order: 'severity'` the most severe level first, then newest (a sort over the filter's rows:
+ * meant for the open alerts, which are few).
  * All and a level read the list's indexes in its order (alerts_list, alerts_list_level), a day's
  * range raised_at's; the search reads every alert the other filters leave (it looks inside texts).
  */
@@ -194,7 +201,9 @@ export function listAlerts(app: AppContext, q: AlertListQuery): { total: number;
   const from = q.open ? 'alerts INDEXED BY alerts_list_open' : 'alerts';
   const total = countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM ${from} ${clause}`), params);
   const rows = app.sqlite
-    .prepare<unknown[], AlertRow>(`SELECT * FROM ${from} ${clause} ORDER BY last_raised_at DESC, id DESC LIMIT @limit OFFSET @offset`)
+    .prepare<unknown[], AlertRow>(
+      `SELECT * FROM ${from} ${clause} ORDER BY ${q.order === 'severity' ? `${SEVERITY}, ` : ''}last_raised_at DESC, id DESC LIMIT @limit OFFSET @offset`,
+    )
     .all({ ...params, limit: q.limit, offset: q.offset });
   return { total, items: rows.map(toAlert) };
 }

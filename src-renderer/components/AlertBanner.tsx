@@ -13,6 +13,7 @@ export function AlertBanner({ open }: { open: OpenAlerts | null }) {
   const { t, maybe } = useI18n();
 
   if (!open || open.total === 0) return null;
+  // The most severe open alert (urgent before a newer warning), newest within its level.
   const latest = open.items[0];
   return (
     <Alert

@@ -20,11 +20,11 @@ import { useSession } from '../session';
 
 export type OpenAlerts = Awaited<ReturnType<typeof api.alerts.list>>;
 
-/** The open alerts (the newest first, one item) and their count, reloaded when any alert changes. */
+/** The open alerts (the most severe first, newest within a level, one item) and their count, reloaded when any alert changes. */
 export function useOpenAlerts(): OpenAlerts | null {
   const [open, setOpen] = useState<OpenAlerts | null>(null);
   const load = useCallback(() => {
-    api.alerts.list({ limit: 1 }).then(setOpen, () => setOpen(null));
+    api.alerts.list({ limit: 1, order: 'severity' }).then(setOpen, () => setOpen(null));
   }, []);
   useEffect(load, [load]);
   useDepotEvents(['alert', 'dashboard.changed'], load);

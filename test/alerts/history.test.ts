@@ -52,6 +52,20 @@ describe('searching the alert history', () => {
     expect(page).toMatchObject({ total: 2, items: [{ id: c.id }] });
   });
 
+  it("the banner's order puts the most severe open alert first, however new the others are; newest within a level", async () => {
+    const { app, viewer, a, c, d } = await depotWithHistory();
+    const open = async (order?: string) => (await ok<{ total: number; items: Alert[] }>(app, viewer, 'alerts.list', order ? { order } : {})).items.map((x) => x.id);
+    // Open: a (urgent, oldest), c (warning), d (info, newest); b was acknowledged.
+    expect(await open()).toEqual([d.id, c.id, a.id]);
+    expect(await open('severity')).toEqual([a.id, c.id, d.id]);
+    const e = raiseAlert(app, { code: 'session.stuck', level: 'warning', subject: 'session.stuck:S-200', message: 'session S-200 is stuck' }).alert;
+    expect(await open('severity')).toEqual([a.id, e.id, c.id, d.id]);
+    expect(await call(app, viewer, 'alerts.list', { order: 'loudest' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', message: expect.stringContaining('order') },
+    });
+  });
+
   it('refuses filters it cannot apply, naming them', async () => {
     const { app, viewer } = await depotWithHistory();
     expect(await call(app, viewer, 'alerts.list', { level: 'error' })).toMatchObject({
