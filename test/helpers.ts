@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { afterEach } from 'vitest';
 import { FakeClock } from '../src-main/kernel/clock';
 import type { AppContext } from '../src-main/kernel/context';
 import { openCore } from '../src-main/boot/core';
@@ -18,11 +17,13 @@ import { checkpointsSettled } from '../src-main/kernel/db/checkpoint-thread';
  * Everything opened here is closed and deleted after each test.
  */
 const cleanups: (() => void)[] = [];
-afterEach(async () => {
+
+/** Closes and deletes what this test opened here; test/setup.ts calls it after every test. */
+export async function cleanUpTestApps(): Promise<void> {
   // A checkpoint worker still copying a depot's log (an import's) must end before its folder goes.
   await checkpointsSettled();
   while (cleanups.length > 0) cleanups.pop()!();
-});
+}
 
 export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 

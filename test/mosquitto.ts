@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { afterEach } from 'vitest';
 import { tempDir } from './helpers';
 import { launchMosquitto, MOSQUITTO_DIRS, mosquittoAvailable, type Mosquitto } from './mosquitto-process';
+import { afterTest } from './after-test';
 
 export { mosquittoAvailable, type Mosquitto } from './mosquitto-process';
 
@@ -21,11 +21,6 @@ export function skipWithoutMosquitto(testFile: string): boolean {
 
 /** The back office's own login on Mosquitto (readwrite ocpp/#). */
 export const BACK_OFFICE = { username: 'depotdesk', password: 'backoffice-secret' } as const;
-
-const running: Mosquitto[] = [];
-afterEach(async () => {
-  while (running.length > 0) await running.pop()!.kill();
-});
 
 /**
  * Starts Mosquitto with BACK_OFFICE and one login per charger (`chargers`: id → password), the
@@ -47,6 +42,6 @@ export async function startMosquitto(opts: { chargers: Record<string, string>; t
     tls: opts.tls,
     maxPayloadBytes: opts.maxPayloadBytes,
   });
-  running.push(m);
+  afterTest(() => m.kill());
   return m;
 }

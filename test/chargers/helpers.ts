@@ -1,4 +1,3 @@
-import { afterEach } from 'vitest';
 import mqtt from 'mqtt';
 import type { FakeClock } from '../../src-main/kernel/clock';
 import type { AppContext } from '../../src-main/kernel/context';
@@ -9,20 +8,14 @@ import { parseFrame } from '../../src-main/chargers/ocpp';
 import { decodePayload } from '../../src-main/chargers/payload-codec';
 import { SimCharger, type SimChargerOptions } from '../../src-main/chargers/simulator';
 import { makeApp } from '../helpers';
+import { afterTest } from '../after-test';
 
 /**
  * A depot for charger tests: real SQLite file, the real migrations, a fake clock for the core, the
  * embedded broker on a free port (port 0) and the back office connected to it. Stopped after each test.
  */
-const asyncCleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (asyncCleanups.length > 0) await asyncCleanups.pop()!();
-});
-
 export function onCleanup(fn: () => Promise<void> | void): void {
-  asyncCleanups.push(async () => {
-    await fn();
-  });
+  afterTest(fn);
 }
 
 export interface Depot {

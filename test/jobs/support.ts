@@ -1,8 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
-import { afterEach } from 'vitest';
 import type { AppContext } from '../../src-main/kernel/context';
 import { REPO_ROOT } from '../helpers';
+import { afterTest } from '../after-test';
 
 /** A table only the tests have: a worker's visible effect, one row per performed attempt. */
 export function createSideEffects(app: AppContext): void {
@@ -16,14 +16,6 @@ export function sideEffects(app: AppContext, jobId?: string): { job_id: string; 
       : app.sqlite.prepare('SELECT * FROM side_effects ORDER BY rowid').all()
   ) as { job_id: string; attempt: number; label: string }[];
 }
-
-const children: ChildProcessWithoutNullStreams[] = [];
-afterEach(() => {
-  while (children.length > 0) {
-    const child = children.pop()!;
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-});
 
 export interface Fixture {
   child: ChildProcessWithoutNullStreams;
@@ -39,7 +31,9 @@ export function runFixture(name: string, args: string[]): Fixture {
     cwd: REPO_ROOT,
     env: process.env,
   });
-  children.push(child);
+  afterTest(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
   let out = '';
   let err = '';
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];

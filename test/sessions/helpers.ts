@@ -1,4 +1,4 @@
-import { afterEach, expect } from 'vitest';
+import { expect } from 'vitest';
 import type { FakeClock } from '../../src-main/kernel/clock';
 import type { AppContext } from '../../src-main/kernel/context';
 import { startServices, type Services } from '../../src-main/boot/services';
@@ -10,6 +10,7 @@ import { requireSession, type SessionRow } from '../../src-main/sessions';
 import { assignTariff, GUANGDONG_PLAN, importTariff } from '../../src-main/tariffs';
 import { addOperator, makeApp } from '../helpers';
 import { BACK_OFFICE, skipWithoutMosquitto, startMosquitto } from '../mosquitto';
+import { afterTest } from '../after-test';
 
 /**
  * A running depot for session tests: real SQLite with the real migrations, a fake clock, the job
@@ -17,10 +18,6 @@ import { BACK_OFFICE, skipWithoutMosquitto, startMosquitto } from '../mosquitto'
  * connected and the session hooks installed (startServices, as the app does), one station priced
  * by the Guangdong plan, and simulated chargers on the real broker.
  */
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
 
 export const PASSWORD = 'charger-secret-1';
 /** 2026-01-15 09:00 in Shanghai (January: no 尖 hours). */
@@ -55,7 +52,7 @@ export async function startSessionDepot(
   const overrides = { ...opts.overrides, broker };
   const { app, clock } = makeApp({ overrides });
   const services = await startServices(app, { poll: false, chargers: { waitConnected: true } });
-  cleanups.push(() => services.stop());
+  afterTest(() => services.stop());
   const stationId = addStation(app, { name: 'Yard A' }).id;
   const plan = importTariff(app, { file: GUANGDONG_PLAN });
   assignTariff(app, { stationId, planId: plan.planId });
@@ -72,7 +69,7 @@ export async function startSessionDepot(
     async charger(id, o = {}) {
       await addCharger(app, { id, station: stationId, connectors: o.connectors ?? 2, password: PASSWORD });
       const sim = new SimCharger({ id, password: PASSWORD, brokerUrl: url, now: () => clock.now(), callTimeoutMs: 3_000, callRetries: 0, connectors: o.connectors ?? 2 });
-      cleanups.push(() => sim.close());
+      afterTest(() => sim.close());
       await sim.connect();
       await sim.boot();
       for (let c = 1; c <= sim.connectors; c += 1) await sim.status(c, 'Available');
