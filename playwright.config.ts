@@ -6,8 +6,10 @@ import { CHROMIUM_ARGS, chromiumPath } from './test/e2e/chromium';
  * directory (started by the global setup). The specs of the shared depot run one at a time (the
  * `app` project has one worker): they share that one depot, and the first-run project must create
  * its admin before the others sign in. The force-close story starts a depot of its own and spends
- * most of its 1.5 minutes waiting on the real clock for a charger to go silent, so it runs beside
- * them on the second worker.
+ * most of its 1.5 minutes waiting on the real clock for a charger to go silent, and the
+ * payment-channels story waits on its gateways' timeouts, so they run beside them on the second
+ * worker. Only waiting specs go there: two specs that render at once on two cores each took about
+ * twice as long, and the run was longer than one at a time (docs/performance.md).
  */
 const OWN_DEPOT_WAITING = /(force-close|payment-channels)\.spec\.ts$/;
 // Several people (or agents) may run the suite in one checkout at once; Playwright empties its
@@ -39,7 +41,11 @@ export default defineConfig({
   projects: [
     { name: 'first-run', testMatch: /first-run\.spec\.ts$/ },
     { name: 'app', testIgnore: [/first-run\.spec\.ts$/, OWN_DEPOT_WAITING], dependencies: ['first-run'], workers: 1 },
-    { name: 'own-depot', testMatch: OWN_DEPOT_WAITING, workers: 1 },
+    // Its specs need nothing of first-run; the dependency is there for the schedule. Playwright runs
+    // projects in phases, a phase starting when every project of the one before has ended: as a
+    // project of the first phase, own-depot's three minutes of waiting held the app project back
+    // (it started at 185 s of a 14-minute run); in the second phase the two run side by side.
+    { name: 'own-depot', testMatch: OWN_DEPOT_WAITING, dependencies: ['first-run'], workers: 1 },
     // The desktop window (Playwright's _electron); skips with a printed reason where no Electron binary exists.
     { name: 'electron', testDir: 'test/electron', timeout: 120_000 },
   ],
