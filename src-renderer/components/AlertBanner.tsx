@@ -14,14 +14,14 @@ export function AlertBanner({ open }: { open: OpenAlerts | null }) {
 
   if (!open || open.total === 0) return null;
   // The most severe open alert (urgent before a newer warning), newest within its level.
-  const latest = open.items[0];
+  const shown = open.items[0];
   return (
     <Alert
       banner
       showIcon
-      type={latest.level === 'urgent' ? 'error' : latest.level === 'warning' ? 'warning' : 'info'}
+      type={shown.level === 'urgent' ? 'error' : shown.level === 'warning' ? 'warning' : 'info'}
       data-testid="alert-banner"
-      message={t('alerts.banner', { count: open.total, message: alertText({ maybe }, latest) })}
+      message={t('alerts.banner', { count: open.total, message: alertText({ maybe }, shown) })}
       action={
         <Button size="small" type="link" onClick={() => navigate('jobs', { tab: 'alerts' })}>
           {t('alerts.banner.open')}

@@ -9,7 +9,8 @@ import { runDoctor } from '../../src-main/system';
 import { depot } from '../../src-main/modules';
 import { addOperator, cli, makeApp } from '../helpers';
 import { BACK_OFFICE, skipWithoutMosquitto, startMosquitto } from '../mosquitto';
-import { count, onCleanup, PASSWORD, rows, settle, startDepot, type Depot } from './helpers';
+import { count, PASSWORD, rows, settle, startDepot, type Depot } from './helpers';
+import { afterTest } from '../after-test';
 
 /**
  * Issue 12, defects 2 and 3 and "Bounds everywhere": every field a charger sends has a range, a
@@ -43,7 +44,7 @@ const embedded: BrokerCase = {
     for (const id of Object.keys(CHARGER_LOGINS)) await addCharger(brokerApp, { id, station: station.id, connectors: 2, password: PASSWORD });
     const creds = ensureBackOfficeCredentials(dir);
     const broker = await startEmbeddedBroker(brokerApp, { host: '127.0.0.1', port: 0, allowLan: false, backOffice: creds, maxPayloadBytes: 32 * 1024 * 1024 });
-    onCleanup(() => broker.close());
+    afterTest(() => broker.close());
     return startDepot({ overrides: { broker: { mode: 'external', url: broker.url, username: creds.username, password: creds.password } } });
   },
 };

@@ -14,10 +14,6 @@ import { afterTest } from '../after-test';
  * A depot for charger tests: real SQLite file, the real migrations, a fake clock for the core, the
  * embedded broker on a free port (port 0) and the back office connected to it. Stopped after each test.
  */
-export function onCleanup(fn: () => Promise<void> | void): void {
-  afterTest(fn);
-}
-
 export interface Depot {
   app: AppContext;
   clock: FakeClock;
@@ -39,7 +35,7 @@ export async function startDepot(opts: { overrides?: Record<string, unknown>; ho
   const events: DepotEvent[] = [];
   const unsubscribe = app.events.subscribe((e) => events.push(e));
   const rt = await startChargers(app, { waitConnected: true, hooks: opts.hooks });
-  onCleanup(async () => {
+  afterTest(async () => {
     unsubscribe();
     await rt.stop();
   });
@@ -57,7 +53,7 @@ export async function startDepot(opts: { overrides?: Record<string, unknown>; ho
     },
     async charger(id, o = {}) {
       const sim = new SimCharger({ id, password: PASSWORD, brokerUrl: depot.url, now: () => clock.now(), callTimeoutMs: 3_000, callRetries: 0, ...o });
-      onCleanup(() => sim.close());
+      afterTest(() => sim.close());
       if (o.connect !== false) await sim.connect();
       return sim;
     },
@@ -74,7 +70,7 @@ export async function gatewayClient(depot: Depot): Promise<mqtt.MqttClient> {
     clientId: `$depotdesk:test-${Math.random().toString(16).slice(2, 8)}`,
     reconnectPeriod: 0,
   });
-  onCleanup(() => client.endAsync());
+  afterTest(() => client.endAsync());
   return client;
 }
 

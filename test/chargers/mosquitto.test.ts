@@ -3,7 +3,8 @@ import { ChargerTimeoutError, startChargers } from '../../src-main/chargers';
 import { SimCharger } from '../../src-main/chargers/simulator';
 import { makeApp } from '../helpers';
 import { BACK_OFFICE, opensslAvailable, skipWithoutMosquitto, startMosquitto as startBroker } from '../mosquitto';
-import { count, onCleanup, rows, settle, startDepot, type Depot } from './helpers';
+import { count, rows, settle, startDepot, type Depot } from './helpers';
+import { afterTest } from '../after-test';
 
 /**
  * The same back office against Mosquitto, the broker a depot is most likely to run itself
@@ -24,7 +25,7 @@ async function depotOnMosquitto(): Promise<{ depot: Depot; url: string }> {
 
 async function chargerOn(url: string, id: string, depot: Depot): Promise<SimCharger> {
   const sim = new SimCharger({ id, password: USERS[id], brokerUrl: url, now: () => depot.clock.now(), callTimeoutMs: 3_000, callRetries: 0 });
-  onCleanup(() => sim.close());
+  afterTest(() => sim.close());
   await sim.connect();
   return sim;
 }
@@ -113,7 +114,7 @@ describe.skipIf(missing)('against Mosquitto (broker.mode = external)', { timeout
     const mosquitto = await startMosquitto({ tls: true });
     const { app } = makeApp({ overrides: { broker: { mode: 'external', url: mosquitto.tlsUrl, username: 'depotdesk', password: USERS.depotdesk } } });
     const rt = await startChargers(app);
-    onCleanup(() => rt.stop());
+    afterTest(() => rt.stop());
     await expect(rt.transport.connected(3_000)).rejects.toThrow(/certificate/i);
     expect(app.runtime.broker.state).not.toBe('connected');
   });

@@ -2,7 +2,8 @@ import net from 'node:net';
 import { describe, expect, test } from 'vitest';
 import { runSimulation, simChargerId, type SimulationOptions } from '../../src-main/chargers/simulator';
 import { cli, tempDir } from '../helpers';
-import { count, onCleanup, recordPayloads, rows, settle, startDepot, type Depot } from './helpers';
+import { count, recordPayloads, rows, settle, startDepot, type Depot } from './helpers';
+import { afterTest } from '../after-test';
 
 /**
  * A depot whose authorization accepts every card: these tests are about the scenarios, so the
@@ -16,7 +17,7 @@ function acceptingDepot(): Promise<Depot> {
 async function fleet(depot: Depot, n: number, o: Partial<SimulationOptions> & Pick<SimulationOptions, 'scenario'>) {
   for (let i = 1; i <= n; i += 1) await depot.register(simChargerId('SIM-', i), { password: 'sim-password' });
   const sim = runSimulation({ brokerUrl: depot.url, chargers: n, rate: 20, sessionSeconds: 1, powerW: 36_000, ...o });
-  onCleanup(() => sim.stop());
+  afterTest(() => sim.stop());
   await sim.ready;
   return sim;
 }
@@ -147,7 +148,7 @@ describe('the simulator drives the back office through each scenario', { timeout
     // Registered with another password: the broker refuses the login, the simulator reports it.
     await depot.register('SIM-001', { password: 'other-password' });
     const sim = runSimulation({ brokerUrl: depot.url, chargers: 1, scenario: 'normal', rate: 1 });
-    onCleanup(() => sim.stop());
+    afterTest(() => sim.stop());
     await sim.ready;
     expect(sim.stats).toMatchObject({ booted: 0, errors: 1 });
   });
@@ -174,7 +175,7 @@ describe('a simulated charger authorizes like a real one', () => {
       idTags: ['BAD'],
       authorize: false,
     });
-    onCleanup(() => trusting.stop());
+    afterTest(() => trusting.stop());
     await trusting.ready;
     await settle(depot, 300);
     expect(trusting.stats).toMatchObject({ refusedCards: 0, transactionsStarted: 1 });

@@ -2,7 +2,8 @@ import { expect, test } from 'vitest';
 import { getCharger } from '../../src-main/chargers';
 import { runSimulation, simChargerId } from '../../src-main/chargers/simulator';
 import { chargerActions, evaluate, setRule } from '../../src-main/risk';
-import { onCleanup, settle, startDepot } from '../chargers/helpers';
+import { settle, startDepot } from '../chargers/helpers';
+import { afterTest } from '../after-test';
 
 /**
  * The simulator's fault scenario (a connector reports Faulted with GroundFailure, then recovers)
@@ -14,7 +15,7 @@ test("the simulator's fault scenario puts the charger in maintenance through the
   const id = simChargerId('SIM-', 1);
   await depot.register(id, { password: 'sim-password' });
   const sim = runSimulation({ brokerUrl: depot.url, chargers: 1, scenario: 'faults', rate: 1 });
-  onCleanup(() => sim.stop());
+  afterTest(() => sim.stop());
   await sim.ready;
   // The scenario faults once, about 3 s after boot; wait for it as long as a busy machine needs.
   for (const started = Date.now(); sim.stats.faults < 1;) {
