@@ -36,6 +36,9 @@ import { dayKey, dayText } from './day-key';
  *   SUCCESS bill of one day, an Alipay range overlapping another) is counted as repeated, not stored
  *   again, so it can never match twice.
  * - Statements and their rows are append-only (triggers): what the gateway said is kept as said.
+ * - A statement's stored rows are exactly the ids `row_id_from`..`row_id_to` (one transaction
+ *   under the write lock stores them, so they are contiguous): its repeated rows and its days are
+ *   read from that range, without an index entry per row naming the statement.
  */
 
 export interface ImportOptions {
@@ -75,7 +78,7 @@ export interface ImportResult {
 }
 
 const STATEMENT_COLUMNS = `id, file_sha256 AS fileSha256, file_name AS fileName, channel, layout, source, merchant_id AS merchantId, bill_dates AS billDates,
-  row_count AS rowCount, row_count - (SELECT count(*) FROM recon_statement_rows r WHERE r.statement_seq = recon_statements.seq) AS repeatedRows, payment_count AS paymentCount, refund_count AS refundCount, payment_total_fen AS paymentTotalFen,
+  row_count AS rowCount, row_count - (row_id_to - row_id_from + 1) AS repeatedRows, payment_count AS paymentCount, refund_count AS refundCount, payment_total_fen AS paymentTotalFen,
   refund_total_fen AS refundTotalFen, net_fen AS netFen, fee_total_fen AS feeTotalFen, details, imported_at AS importedAt, imported_by AS importedBy`;
 
 type StoredStatement = Omit<StatementRecord, 'billDates' | 'details'> & { billDates: string; details: string };
@@ -101,7 +104,7 @@ export function listStatements(app: Pick<AppContext, 'sqlite'>, opts: { limit?: 
 export function statementDays(app: Pick<AppContext, 'sqlite'>, statementId: string): string[] {
   return cachedStatement<{ day: number }>(
     app.sqlite,
-    'SELECT DISTINCT r.day FROM recon_statements s JOIN recon_statement_rows r ON r.statement_seq = s.seq WHERE s.id = ? ORDER BY r.day',
+    'SELECT DISTINCT r.day FROM recon_statements s JOIN recon_statement_rows r ON r.id BETWEEN s.row_id_from AND s.row_id_to WHERE s.id = ? ORDER BY r.day',
   )
     .all(statementId)
     .map((r) => dayText(r.day));
@@ -193,6 +196,9 @@ function transaction(
     const insert = app.sqlite.prepare(INSERT_ROW);
     // The rows name their statement by its seq, taken under this transaction's write lock.
     const seq = cachedStatement<{ seq: number }>(app.sqlite, 'SELECT coalesce(max(seq), 0) + 1 AS seq FROM recon_statements').get()!.seq;
+    // Its rows are the ids after the last one kept (rowid = max + 1; nobody else writes meanwhile).
+    const lastRowId = () => cachedStatement<{ id: number }>(app.sqlite, 'SELECT coalesce(max(id), 0) AS id FROM recon_statement_rows').get()!.id;
+    const rowIdFrom = lastRowId() + 1;
     // The days of the rows stored (a repeated fact is not): what statementDays would read back, without a pass over a million rows.
     const days = new Set<number>();
     const s = parseUnpacked(unpacked, parseOpts, (r: StatementRow, channel: StatementChannel) => {
@@ -201,22 +207,21 @@ function transaction(
       const stored = insert.run(seq, r.line, channel, r.kind, r.gatewayTradeNo, r.merchantOrderNo, refundNo, Math.abs(r.amountFen), r.feeFen, r.time, day, r.status);
       if (stored.changes === 1) days.add(day);
     });
-    insertStatement(app, { id, seq }, s, now, by);
+    insertStatement(app, { id, seq, rowIdFrom, rowIdTo: lastRowId() }, s, now, by);
     return { imported: true, statement: getStatement(app, id), days: [...days].sort((a, b) => a - b).map(dayText) };
   });
 }
 
-function insertStatement(app: AppContext, { id, seq }: { id: string; seq: number }, s: Statement, now: number, by: By): void {
+function insertStatement(app: AppContext, kept: { id: string; seq: number; rowIdFrom: number; rowIdTo: number }, s: Statement, now: number, by: By): void {
   app.sqlite
     .prepare(
       `INSERT INTO recon_statements (id, seq, file_sha256, file_name, channel, layout, source, merchant_id, bill_dates, row_count, payment_count,
-         refund_count, payment_total_fen, refund_total_fen, net_fen, fee_total_fen, details, imported_at, imported_by)
+         refund_count, payment_total_fen, refund_total_fen, net_fen, fee_total_fen, details, imported_at, imported_by, row_id_from, row_id_to)
        VALUES (@id, @seq, @sha, @fileName, @channel, @layout, @source, @merchantId, @billDates, @rowCount, @paymentCount, @refundCount, @paymentTotal,
-         @refundTotal, @net, @fees, @details, @now, @by)`,
+         @refundTotal, @net, @fees, @details, @now, @by, @rowIdFrom, @rowIdTo)`,
     )
     .run({
-      id,
-      seq,
+      ...kept,
       sha: s.fileSha256,
       fileName: s.fileName,
       channel: s.channel,

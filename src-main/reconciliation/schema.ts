@@ -61,8 +61,17 @@ export const reconStatements = sqliteTable(
     details: text('details').notNull(),
     importedAt: integer('imported_at').notNull(),
     importedBy: text('imported_by'),
+    /**
+     * The statement's rows are recon_statement_rows with ids from `rowIdFrom` to `rowIdTo`: an
+     * import stores them in one transaction under the write lock, so they are contiguous (an empty
+     * range, to = from - 1, when every row repeated a fact kept already). A million-row import
+     * then writes no index entry per row to say which statement a row came from.
+     */
+    rowIdFrom: integer('row_id_from').notNull().default(1),
+    rowIdTo: integer('row_id_to').notNull().default(0),
   },
   (t) => [
+    check('recon_statements_row_range', sql`${t.rowIdTo} >= ${t.rowIdFrom} - 1`),
     uniqueIndex('recon_statements_sha').on(t.fileSha256),
     uniqueIndex('recon_statements_seq').on(t.seq),
     check('recon_statements_channel_known', sql`${t.channel} in (${inList(STATEMENT_CHANNELS)})`),
@@ -101,7 +110,6 @@ export const reconStatementRows = sqliteTable(
     // A fact is stored once per status: a refund a first file showed PROCESSING and a later one
     // SUCCESS is kept both ways (the match reads only SUCCESS), never dropped as a repeat.
     uniqueIndex('recon_statement_rows_fact').on(t.channel, t.kind, t.tradeNo, t.refundNo, t.status),
-    index('recon_statement_rows_statement').on(t.statementSeq),
     // Covering for our side's check (a paid order no statement shows paid reads only this index).
     index('recon_statement_rows_order').on(t.orderNo, t.kind, t.tradeNo),
     index('recon_statement_rows_refund')

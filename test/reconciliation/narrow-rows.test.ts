@@ -13,6 +13,8 @@ import { wechatBytes, wechatPayment } from './fixtures';
  * Migration 0036 narrows recon_statement_rows (docs/performance.md, "The narrower statement row"):
  * a row names its statement by seq, its day is yyyyMMdd as an integer, its id is no longer
  * AUTOINCREMENT. A depot that imported statements before it keeps every row, id and break.
+ * Migration 0037 then names each statement's rows by their id range (row_id_from..row_id_to) and
+ * drops the index on statement_seq; it refuses a depot whose statements' rows are not contiguous.
  */
 
 describe('dayKey and dayText', () => {
@@ -79,6 +81,13 @@ describe('migration 0036 on a depot with statements', () => {
     ]);
     expect(statementDays(app, 'S-FIRST')).toEqual(['2026-02-28', '2026-03-01']);
     expect(getStatement(app, 'S-FIRST')).toMatchObject({ rowCount: 3, repeatedRows: 1 });
+    // Migration 0037: each statement names its rows by their id range, read from the rows kept.
+    expect(app.sqlite.prepare('SELECT id, row_id_from AS "from", row_id_to AS "to" FROM recon_statements ORDER BY seq').all()).toEqual([
+      { id: 'S-FIRST', from: 7, to: 8 },
+      { id: 'S-LATER', from: 12, to: 12 },
+    ]);
+    expect(getStatement(app, 'S-LATER')).toMatchObject({ rowCount: 1, repeatedRows: 0 });
+    expect(statementDays(app, 'S-LATER')).toEqual(['2026-03-01']);
     expect(app.sqlite.pragma('foreign_key_check')).toEqual([]);
     // Still append-only, with the rebuilt tables' triggers.
     expect(() => app.sqlite.prepare('UPDATE recon_statement_rows SET amount_fen = 1').run()).toThrow(/append-only/);
@@ -96,5 +105,60 @@ describe('migration 0036 on a depot with statements', () => {
         .prepare('SELECT s.seq, r.id, r.day FROM recon_statement_rows r JOIN recon_statements s ON s.seq = r.statement_seq WHERE s.id = ?')
         .all(next.statement.id),
     ).toEqual([{ seq: 3, id: 13, day: 20260302 }]);
+    expect(app.sqlite.prepare('SELECT row_id_from AS "from", row_id_to AS "to" FROM recon_statements WHERE id = ?').get(next.statement.id)).toEqual({ from: 13, to: 13 });
+    // A file whose every row repeats a fact kept already: an empty range, every row counted as repeated.
+    const repeat = await importStatement(
+      app,
+      wechatBytes({ kind: 'all', rows: [wechatPayment({ 交易时间: '2026-03-02 10:00:00', 商户订单号: 'DD4', 微信订单号: 'T4' })], bom: true }),
+      'repeat.csv',
+    );
+    expect(repeat).toMatchObject({ imported: true, days: [], statement: { rowCount: 1, repeatedRows: 1 } });
+    expect(app.sqlite.prepare('SELECT row_id_from AS "from", row_id_to AS "to" FROM recon_statements WHERE id = ?').get(repeat.statement.id)).toEqual({
+      from: 14,
+      to: 13,
+    });
+    expect(statementDays(app, repeat.statement.id)).toEqual([]);
+  });
+});
+
+describe('migration 0037 on a depot whose statement rows are not contiguous', () => {
+  it('stops with the check named, and the depot keeps its schema and rows as they were', () => {
+    const dir = tempDir();
+    const migrations = path.join(tempDir(), 'migrations');
+    fs.cpSync(path.join(REPO_ROOT, 'migrations'), migrations, { recursive: true });
+    const journalFile = path.join(migrations, 'meta', '_journal.json');
+    const journal = JSON.parse(fs.readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
+    const upTo = journal.entries.findIndex((e) => e.tag === '0037_recon_rows_by_range');
+    expect(upTo).toBeGreaterThan(0);
+    fs.writeFileSync(journalFile, JSON.stringify({ ...journal, entries: journal.entries.slice(0, upTo) }));
+    const file = path.join(dir, 'depotdesk.sqlite');
+    openDatabase(file, { migrationsDir: migrations }).close();
+
+    // Rows of two statements interleaved (no import writes this; a hand-edited file could).
+    const raw = new Database(file);
+    const statement = raw.prepare(
+      `INSERT INTO recon_statements (id, seq, file_sha256, file_name, channel, layout, source, merchant_id, bill_dates, row_count, payment_count, refund_count,
+         payment_total_fen, refund_total_fen, net_fen, fee_total_fen, details, imported_at, imported_by)
+       VALUES (?, ?, ?, ?, 'wechat', 'all', 'file', '1900000109', '["2026-03-01"]', 2, 2, 0, 0, 0, 0, 0, '{}', ?, NULL)`,
+    );
+    statement.run('S-A', 1, 'a'.repeat(64), 'a.csv', 1_000);
+    statement.run('S-B', 2, 'b'.repeat(64), 'b.csv', 2_000);
+    const row = raw.prepare(
+      `INSERT INTO recon_statement_rows (id, statement_seq, line, channel, kind, trade_no, order_no, refund_no, amount_fen, fee_fen, at, day, status)
+       VALUES (?, ?, ?, 'wechat', 'payment', ?, ?, '', 100, 1, 1000, 20260301, 'SUCCESS')`,
+    );
+    row.run(1, 1, 2, 'T1', 'DD1');
+    row.run(2, 2, 2, 'T2', 'DD2');
+    row.run(3, 1, 3, 'T3', 'DD3');
+    row.run(4, 2, 3, 'T4', 'DD4');
+    raw.close();
+
+    fs.writeFileSync(journalFile, JSON.stringify(journal));
+    expect(() => openDatabase(file, { migrationsDir: migrations })).toThrow(/contiguous/);
+    const after = new Database(file, { readonly: true });
+    expect(after.prepare("SELECT count(*) AS n FROM pragma_table_info('recon_statements') WHERE name = 'row_id_from'").get()).toEqual({ n: 0 });
+    expect(after.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'recon_statement_rows_statement'").get()).toEqual({ n: 1 });
+    expect(after.prepare('SELECT count(*) AS n FROM recon_statement_rows').get()).toEqual({ n: 4 });
+    after.close();
   });
 });
