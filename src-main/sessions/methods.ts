@@ -7,7 +7,7 @@ import { formatFen } from '../money';
 import { approveForceClose, latestForceClose, rejectForceClose, requestForceClose, resettlementOf, stuckInfo, stuckSessions, type ForceCloseRow } from './force-close';
 import { FORCE_CLOSE_STATES, SESSION_STATES } from './schema';
 import { approveReview, reviewQueuePage } from './settle';
-import { startSession, stopSession } from './start';
+import { sessionIdTag, startSession, stopSession } from './start';
 import { listNotifications, listSessions, requireSession, sessionNumbers, sessionSamples, sessionTimeline, type SessionRow } from './store';
 
 const yuan = (fen: number | null) => (fen === null ? null : formatFen(fen));
@@ -23,6 +23,8 @@ export const sessionShape = z.object({
   stationId: z.string().nullable(),
   driverId: z.string().nullable(),
   idTag: z.string(),
+  /** The driver's card the session ran on (the idTag); null when the tag was made for the session (a driver without a card). */
+  card: z.string().nullable(),
   transactionId: z.number().nullable(),
   prepay: z.string(),
   holdId: z.string().nullable(),
@@ -58,7 +60,7 @@ export type SessionView = z.infer<typeof sessionShape>;
 
 export function toView(s: SessionRow): SessionView {
   const { quote: _quote, prepayFen, ...rest } = s;
-  return { ...rest, prepay: formatFen(prepayFen), amount: yuan(s.amountFen) };
+  return { ...rest, card: s.idTag === sessionIdTag(s.id) ? null : s.idTag, prepay: formatFen(prepayFen), amount: yuan(s.amountFen) };
 }
 
 const timelineShape = z.object({

@@ -1,7 +1,7 @@
 import type { AppContext } from '../kernel/context';
 import { writeTx } from '../kernel/db/connection';
-import { placeHold } from '../ledger';
-import { failStart, startTimedOut } from './start';
+import { getDriver, placeHold } from '../ledger';
+import { failStart, idTagFor, startTimedOut } from './start';
 
 export interface FailedStart {
   driverId: string;
@@ -31,7 +31,8 @@ export function recordFailedStarts(base: AppContext, starts: readonly FailedStar
           `INSERT INTO charging_sessions (id, state, origin, charger_id, connector_id, station_id, driver_id, id_tag, prepay_fen, created_at, created_by, updated_at)
            VALUES (?, 'PLACED', 'operator', ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
         )
-        .run(id, s.chargerId, s.connectorId, s.stationId, s.driverId, `DD${id.slice(-18)}`, s.prepayFen, s.at, s.at);
+        // The card the live start would have sent the charger (the demo's drawer shows it as 卡号).
+        .run(id, s.chargerId, s.connectorId, s.stationId, s.driverId, idTagFor(getDriver(app, s.driverId), id), s.prepayFen, s.at, s.at);
       const hold = placeHold(at, {
         key: `hold:${id}`,
         driverId: s.driverId,

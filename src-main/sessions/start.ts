@@ -61,10 +61,15 @@ export function resolveDriver(app: AppContext, ref: string): Driver {
   throw new DepotError('not_found', `driver: no driver with id, phone or card "${r}"`, { field: 'driver' });
 }
 
+/** The tag made for a session whose driver has no card that fits OCPP's 20 characters: no card at all. */
+export function sessionIdTag(sessionId: string): string {
+  return `DD${sessionId.slice(-18)}`;
+}
+
 /** The id tag a RemoteStart carries: the driver's own card if it fits OCPP's 20 characters, else one made for the session. */
-function idTagFor(driver: Driver, sessionId: string): string {
+export function idTagFor(driver: Pick<Driver, 'tags'>, sessionId: string): string {
   const own = driver.tags.find((t) => t.tag.length <= 20);
-  return own ? own.tag : `DD${sessionId.slice(-18)}`;
+  return own ? own.tag : sessionIdTag(sessionId);
 }
 
 export interface StartInput {

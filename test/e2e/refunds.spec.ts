@@ -4,7 +4,8 @@ import { expect, modal, openApp, rpc, signIn, test } from './fixtures';
  * The Compensation page's Adjustments and Refund tasks tabs. The admin opens an order refund at
  * the counter and finds approve disabled on it (the creator may not approve); a second supervisor,
  * signed in in another browser, opens one the admin approves; the refund task it creates goes
- * through the simulated gateway with "process now", and its row opens to the request sent.
+ * through the simulated gateway with "process now", and its row opens to the attempt in words,
+ * with the request sent behind 技术详情.
  */
 test('an adjustment is approved by another supervisor and its refund task completes through the gateway', async ({ page, browser }) => {
   await signIn(page);
@@ -65,8 +66,19 @@ test('an adjustment is approved by another supervisor and its refund task comple
   await expect(taskRow).toContainText('已完成');
   await expect(taskRow).toContainText('1/3');
   await taskRow.locator('.ant-table-row-expand-icon').click();
-  await expect(tasks).toContainText('POST /v3/refund/domestic/refunds');
-  await expect(tasks).toContainText('"amountFen": 2000');
+  // The row opens on the attempt in words; the raw exchange waits behind 技术详情 for support staff.
+  const attempt = tasks.getByTestId('task-attempt');
+  await expect(attempt.getByTestId('task-attempt-outcome')).toHaveText('渠道已退款');
+  await expect(attempt).toContainText('已尝试 1 次（最多 3 次）');
+  await expect(attempt).toContainText('微信支付');
+  await expect(attempt).toContainText('¥20.00（原支付 ¥100.00）');
+  await expect(attempt).not.toContainText('POST /v3/refund/domestic/refunds');
+  await attempt
+    .getByTestId('task-technical')
+    .getByRole('button', { name: /技术详情/ })
+    .click();
+  await expect(attempt).toContainText('POST /v3/refund/domestic/refunds');
+  await expect(attempt).toContainText('"amountFen": 2000');
 
   const wallet = await rpc<{ wallet: { balance: { yuan: string } } }>(page, 'wallet.show', { driverId: driver.id });
   expect(wallet.wallet.balance.yuan).toBe('80.00');

@@ -11,7 +11,7 @@ describe('a timeline event in words', () => {
   it('a prepay hold names the amount as money, the driver, the charger and connector', () => {
     const e = { kind: 'placed', params: { prepayFen: 1200, driverName: '张三', chargerId: 'SIM-001', connectorId: 2, idTag: 'CARD7' } };
     expect(eventText(e, zh)).toBe('为 张三 冻结预付款 ¥12.00，SIM-001 的 2 号枪，卡号 CARD7');
-    expect(eventText(e, en)).toBe('¥12.00 held for 张三 on SIM-001 connector 2, id tag CARD7');
+    expect(eventText(e, en)).toBe('¥12.00 held for 张三 on SIM-001 connector 2, card CARD7');
   });
 
   it('a stop words its reason code and energy; a settlement says where the money came from, the released rest and the debt only when there is one', () => {

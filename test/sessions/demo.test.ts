@@ -2,7 +2,9 @@ import { describe, expect, test } from 'vitest';
 import { startServices } from '../../src-main/boot/services';
 import { chargersDemoStep, DEMO_CHARGER_PASSWORD, DEMO_ID_TAGS } from '../../src-main/chargers';
 import { runSimulation } from '../../src-main/chargers/simulator';
-import { findDriverByIdTag, ledgerDemoStep } from '../../src-main/ledger';
+import { compensationDemoStep } from '../../src-main/compensation';
+import { addDriver, findDriverByIdTag, ledgerDemoStep, topUp } from '../../src-main/ledger';
+import { recordFailedStarts, sessionDetail } from '../../src-main/sessions';
 import { tariffsDemoStep } from '../../src-main/tariffs';
 import { makeApp } from '../helpers';
 
@@ -50,5 +52,34 @@ describe('the demo depot, live', () => {
       await sim.stop();
       await services.stop();
     }
+  });
+});
+
+/**
+ * The session drawer's 卡号 is the card the charger was given (issue 16: the demo's failed starts
+ * showed DDdemo-burst-00074, a tag made from the session's own id, instead of the driver's card).
+ */
+describe("the demo depot's failed starts", () => {
+  test('each carries the card of the driver who tried, as the live start would have sent it', async () => {
+    const { app } = makeApp();
+    for (const step of [ledgerDemoStep, tariffsDemoStep, chargersDemoStep, compensationDemoStep]) await step.run(app, { password: 'demo-password-1' });
+    const rows = app.sqlite.prepare("SELECT id, driver_id AS driverId FROM charging_sessions WHERE id LIKE 'demo-burst-%'").all() as { id: string; driverId: string }[];
+    expect(rows).toHaveLength(74);
+    for (const r of rows) {
+      const { session } = sessionDetail(app, r.id);
+      expect(session.idTag, r.id).toMatch(/^DEMOBURST\d\d$/);
+      expect(findDriverByIdTag(app, session.idTag)?.id, r.id).toBe(r.driverId);
+      expect(session.card, r.id).toBe(session.idTag);
+    }
+  });
+
+  test('a start for a driver without a card has a tag made for the session, which is no card: the drawer shows none', () => {
+    const { app, clock } = makeApp();
+    const driverId = addDriver(app, { name: '无卡车主', phone: '13900009999' }).id;
+    topUp(app, { key: 'no-card:topup', driverId, amountFen: 10_000, channel: 'cash' });
+    const [id] = recordFailedStarts(app, [{ driverId, chargerId: 'CP-X', connectorId: 1, stationId: null, at: clock.now(), prepayFen: 1_000 }], 'no-card-');
+    const { session } = sessionDetail(app, id);
+    expect(session.idTag).toBe(`DD${id.slice(-18)}`);
+    expect(session.card).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { App as AntApp, Alert, Button, Descriptions, Flex, Form, Input, Modal, Radio, Select, Space, Tag, Typography } from 'antd';
+import { App as AntApp, Alert, Button, Collapse, Descriptions, Flex, Form, Input, Modal, Radio, Select, Space, Tag, Typography } from 'antd';
 import type { MethodOutput } from '../../../src-main/contract/types';
 import { api, useDepotEvents } from '../../api';
 import { useI18n, type I18nKey } from '../../i18n';
@@ -10,12 +10,12 @@ import { useSession, type Role } from '../../session';
 import { ExportButton } from '../../components/ExportButton';
 import { DataTable, useList, type DataColumn } from '../../components/DataTable';
 import { StateTag } from '../../components/StateTag';
-import { taskStateTag } from './taskState';
+import { refundAttempt, taskStateTag } from './taskState';
 
 /**
  * Refund tasks (退款任务): money going back through WeChat Pay or Alipay. Failed tasks stay here
  * until someone retries or resolves them; a task that needs a check is queried by the next run.
- * Each row opens to the last request and response exchanged with the gateway.
+ * Each row opens to its attempts in words; the raw exchange with the gateway is behind 技术详情.
  */
 
 type Task = MethodOutput<'refunds.get'>;
@@ -139,31 +139,72 @@ function TaskToolbar({ counts, running, onRun, state }: { counts: Record<State, 
   );
 }
 
-/** The last request and response exchanged with the gateway, and how the task was resolved. */
-function TaskExchange({ task }: { task: Task }) {
-  const { t } = useI18n();
+/**
+ * The task's attempts in words, and how it was resolved. The idempotency key, the endpoint and the
+ * raw request and response stay for support staff behind 技术详情, closed by default.
+ */
+export function TaskExchange({ task }: { task: Task }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const a = refundAttempt(task, i18n);
   return (
-    <Descriptions size="small" column={1} bordered>
-      <Descriptions.Item label={t('refunds.task.idempotency')}>{task.id}</Descriptions.Item>
-      <Descriptions.Item label={t('refunds.task.endpoint')}>{task.requestEndpoint ?? '—'}</Descriptions.Item>
-      <Descriptions.Item label={t('refunds.task.request')}>
-        <Json text={task.requestBody} />
-      </Descriptions.Item>
-      <Descriptions.Item label={t('refunds.task.response')}>
-        <Json text={task.responseBody} />
-      </Descriptions.Item>
-      {task.providerRefundNo && <Descriptions.Item label={t('refunds.task.refundNo')}>{task.providerRefundNo}</Descriptions.Item>}
-      {task.resolution && (
-        <Descriptions.Item label={t('refunds.task.resolution')}>
-          {t(`refunds.task.outcome.${task.resolution}` as I18nKey)} · {task.resolvedBy?.name ?? ''} · {formatTime(task.resolvedAt ?? 0)} · {task.resolutionNote}
+    <Flex vertical gap="small" data-testid="task-attempt">
+      <Descriptions size="small" column={2} bordered>
+        <Descriptions.Item label={t('refunds.attempt.outcome')} span={2}>
+          <Typography.Text strong data-testid="task-attempt-outcome">
+            {a.outcome}
+          </Typography.Text>
         </Descriptions.Item>
-      )}
-    </Descriptions>
+        <Descriptions.Item label={t('refunds.attempt.attempts')}>{a.attempts}</Descriptions.Item>
+        <Descriptions.Item label={t('refunds.attempt.at')}>{a.at ?? '—'}</Descriptions.Item>
+        <Descriptions.Item label={t('refunds.attempt.channel')}>{a.channel}</Descriptions.Item>
+        <Descriptions.Item label={t('refunds.attempt.amountLabel')}>{a.amount}</Descriptions.Item>
+        <Descriptions.Item label={t('refunds.task.refundNo')} span={2}>
+          {a.refundNo ? <Typography.Text copyable>{a.refundNo}</Typography.Text> : '—'}
+        </Descriptions.Item>
+        {a.error && (
+          <Descriptions.Item label={t('refunds.attempt.error')} span={2}>
+            <Typography.Text type={task.state === 'failed' ? 'danger' : 'warning'} data-testid="task-attempt-error">
+              {a.error}
+            </Typography.Text>
+          </Descriptions.Item>
+        )}
+        {task.resolution && (
+          <Descriptions.Item label={t('refunds.task.resolution')} span={2}>
+            {t(`refunds.task.outcome.${task.resolution}` as I18nKey)} · {task.resolvedBy?.name ?? ''} · {formatTime(task.resolvedAt ?? 0)} · {task.resolutionNote}
+          </Descriptions.Item>
+        )}
+      </Descriptions>
+      <Collapse
+        size="small"
+        data-testid="task-technical"
+        items={[
+          {
+            key: 'technical',
+            label: t('refunds.task.technical'),
+            children: (
+              <Descriptions size="small" column={1} bordered>
+                <Descriptions.Item label={t('refunds.task.idempotency')}>{task.id}</Descriptions.Item>
+                <Descriptions.Item label={t('refunds.task.endpoint')}>{task.requestEndpoint ?? '—'}</Descriptions.Item>
+                <Descriptions.Item label={t('refunds.task.request')}>
+                  <Json text={task.requestBody} />
+                </Descriptions.Item>
+                <Descriptions.Item label={t('refunds.task.response')}>
+                  <Json text={task.responseBody} />
+                </Descriptions.Item>
+                {task.lastError && <Descriptions.Item label={t('refunds.task.coreError')}>{task.lastError}</Descriptions.Item>}
+              </Descriptions>
+            ),
+          },
+        ]}
+      />
+    </Flex>
   );
 }
 
 function useTaskColumns({ onRetry, onResolve }: { onRetry(task: Task): void; onResolve(task: Task): void }): DataColumn<Task>[] {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const session = useSession();
   return [
     { key: 'createdAt', title: t('refunds.task.col.createdAt'), render: (_, x) => formatTime(x.createdAt) },
@@ -196,7 +237,7 @@ function useTaskColumns({ onRetry, onResolve }: { onRetry(task: Task): void; onR
     {
       key: 'lastError',
       title: t('refunds.task.col.lastError'),
-      render: (_, x) => <Typography.Text type={x.state === 'failed' ? 'danger' : 'secondary'}>{x.lastError ?? ''}</Typography.Text>,
+      render: (_, x) => <Typography.Text type={x.state === 'failed' ? 'danger' : 'secondary'}>{refundAttempt(x, i18n).error ?? ''}</Typography.Text>,
     },
     {
       key: 'next',

@@ -3,7 +3,7 @@ import { Alert, Card, Col, DatePicker, Descriptions, Empty, Flex, Form, Input, I
 import { useI18n, type I18nKey } from '../../i18n';
 import { targetLabel, type PreviewSpec, type Report, type Target } from './campaignModel';
 import { Distribution, DriverTable, ReportFigures } from './ReportView';
-import { FAILURE_CODES, SESSION_STATES, type Values } from './wizardModel';
+import { FAILURE_CODES, sessionStateOptions, type Values } from './wizardModel';
 
 /**
  * The wizard's three steps and its live preview. The steps are parts of one antd Form (the
@@ -50,11 +50,7 @@ export function CriteriaStep({ style, stationOptions, chargerOptions }: { style:
       <Row gutter={12}>
         <Col span={12}>
           <Form.Item name="states" label={t('comp.wizard.states')} rules={[{ required: true, type: 'array', min: 1, message: t('comp.wizard.statesRequired') }]}>
-            <Select
-              mode="multiple"
-              options={SESSION_STATES.map((s) => ({ value: s, label: `${t(`comp.sessionState.${s}` as I18nKey)} (${s})` }))}
-              data-testid="comp-states"
-            />
+            <Select mode="multiple" options={sessionStateOptions(t)} data-testid="comp-states" />
           </Form.Item>
         </Col>
         <Col span={12}>

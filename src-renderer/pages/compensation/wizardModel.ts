@@ -1,11 +1,15 @@
 /** The campaign wizard's form values and how they become the spec the core previews and drafts. */
 import dayjs, { type Dayjs } from 'dayjs';
-import type { I18nKey } from '../../i18n';
+import type { I18n, I18nKey } from '../../i18n';
 import { formatTime } from '../../lib/time';
 import { formatQuantity, type PreviewSpec, type Report, type Target } from './campaignModel';
 
 export const DEFAULT_MEMO = '系统补偿：{date} 启动失败补偿（共{count}次）';
 export const SESSION_STATES = ['FAILED', 'CANCELLED', 'UNPAID', 'PAID', 'FINISHED'] as const;
+/** The session states a campaign can select, in words only (issue 16: "启动失败 (FAILED)"). */
+export function sessionStateOptions(t: I18n['t']): { value: (typeof SESSION_STATES)[number]; label: string }[] {
+  return SESSION_STATES.map((s) => ({ value: s, label: t(`comp.sessionState.${s}` as I18nKey) }));
+}
 export const FAILURE_CODES = ['start_timeout', 'remote_start_refused', 'cancelled'] as const;
 export const PREVIEW_DEBOUNCE_MS = 400;
 

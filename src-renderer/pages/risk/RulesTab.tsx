@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { App, Alert, Button, Descriptions, Drawer, Flex, Input, InputNumber, Modal, Space, Switch, Table, Tag, Typography } from 'antd';
+import { App, Alert, Button, Descriptions, Drawer, Flex, Input, InputNumber, Modal, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
 import { api } from '../../api';
 import { useI18n } from '../../i18n';
 import { formatTime } from '../../lib/time';
@@ -44,6 +44,18 @@ export default function RulesTab({ version }: { version: number }) {
   );
 }
 
+/** A rule by its name (issue 16: the code was printed under it); the code stays in the tooltip for support. */
+export function RuleNameCell({ code }: { code: string }) {
+  const { maybe } = useI18n();
+  return (
+    <Tooltip title={code}>
+      <Typography.Text strong data-testid={`rule-name-${code}`}>
+        {ruleName(maybe, code)}
+      </Typography.Text>
+    </Tooltip>
+  );
+}
+
 function useColumns(onChange: (c: Change) => void, onHistory: (r: Rule) => void): DataColumn<Rule>[] {
   const { t, maybe } = useI18n();
   const { can } = useSession();
@@ -53,14 +65,7 @@ function useColumns(onChange: (c: Change) => void, onHistory: (r: Rule) => void)
       key: 'rule',
       title: t('risk.rules.col.rule'),
       width: 220,
-      render: (_, r) => (
-        <Flex vertical>
-          <Typography.Text strong>{ruleName(maybe, r.code)}</Typography.Text>
-          <Typography.Text type="secondary" code style={{ fontSize: 12 }}>
-            {r.code}
-          </Typography.Text>
-        </Flex>
-      ),
+      render: (_, r) => <RuleNameCell code={r.code} />,
     },
     { key: 'decides', title: t('risk.rules.col.decides'), render: (_, r) => ruleDescription(maybe, r) },
     {

@@ -64,7 +64,7 @@ export function DriverSelect({
         value: d.id,
         label: (
           <span>
-            {d.name} · {d.phone}{' '}
+            {driverLabel(d)}{' '}
             <Typography.Text type={d.owed.fen > 0 ? 'danger' : 'secondary'}>
               {d.owed.fen > 0 ? t('sessions.driverOwes', { amount: d.owed.yuan }) : t('sessions.driverAvailable', { amount: d.available.yuan })}
             </Typography.Text>
@@ -75,28 +75,34 @@ export function DriverSelect({
   );
 }
 
-// Sessions carry the driver id; names are looked up once per id and shared by every row.
-const names = new Map<string, Promise<string>>();
+/** A driver as the lists name them: name and masked phone (138****5678). */
+export function driverLabel(d: { name: string; phone: string }): string {
+  return `${d.name} · ${maskPhone(d.phone)}`;
+}
 
-function driverName(id: string): Promise<string> {
+// Sessions carry the driver id; names are looked up once per id and shared by every row.
+const names = new Map<string, Promise<string | null>>();
+
+function driverName(id: string): Promise<string | null> {
   let p = names.get(id);
   if (!p) {
-    p = api.drivers.get({ driverId: id }).then(
-      (d) => `${d.name} · ${maskPhone(d.phone)}`,
-      () => {
-        // Forget the failure so a later render asks again; the id itself is still shown.
-        names.delete(id);
-        return id;
-      },
-    );
+    p = api.drivers.get({ driverId: id }).then(driverLabel, () => {
+      // Forget the failure so a later render asks again.
+      names.delete(id);
+      return null;
+    });
     names.set(id, p);
   }
   return p;
 }
 
-/** A driver's name and phone, for lists that hold only the id. */
+/**
+ * A driver's name and masked phone, for lists that hold only the id. The id itself is never shown,
+ * not even as a tooltip (issue 16): while the name loads, or if it cannot be had, the cell says so.
+ */
 export function DriverName({ id }: { id: string }) {
-  const [name, setName] = useState<string | null>(null);
+  const { t } = useI18n();
+  const [name, setName] = useState<string | null | undefined>(undefined);
   useEffect(() => {
     let live = true;
     void driverName(id).then((n) => live && setName(n));
@@ -104,5 +110,6 @@ export function DriverName({ id }: { id: string }) {
       live = false;
     };
   }, [id]);
-  return <span title={id}>{name ?? id}</span>;
+  if (name === undefined) return <Typography.Text type="secondary">…</Typography.Text>;
+  return name === null ? <Typography.Text type="secondary">{t('sessions.driverUnavailable')}</Typography.Text> : <span>{name}</span>;
 }

@@ -177,7 +177,12 @@ function SessionStatus({ detail: d }: { detail: SessionDetail }) {
   );
 }
 
-function SessionFacts({ session: s }: { session: SessionDetail['session'] }) {
+/**
+ * The session's facts. 卡号 is the driver's card the charger was given (the core's `card`); a
+ * session started for a driver without a card ran on a tag made from its own id, which is no card
+ * and is not shown.
+ */
+export function SessionFacts({ session: s }: { session: SessionDetail['session'] }) {
   const { t, maybe } = useI18n();
   return (
     <Descriptions size="small" bordered column={2} styles={{ label: { whiteSpace: 'nowrap' } }}>
@@ -190,7 +195,15 @@ function SessionFacts({ session: s }: { session: SessionDetail['session'] }) {
         {s.driverId ? <DriverName id={s.driverId} /> : <Typography.Text type="warning">{t('sessions.unknownDriver')}</Typography.Text>}
       </Descriptions.Item>
       <Descriptions.Item label={t('sessions.idTag')}>
-        <Typography.Text code>{s.idTag}</Typography.Text>
+        {s.card ? (
+          <Typography.Text code data-testid="session-card">
+            {s.card}
+          </Typography.Text>
+        ) : (
+          <Typography.Text type="secondary" data-testid="session-card">
+            {t('sessions.noCard')}
+          </Typography.Text>
+        )}
       </Descriptions.Item>
       <Descriptions.Item label={t('sessions.transactionId')}>{s.transactionId ?? '—'}</Descriptions.Item>
       <Descriptions.Item label={t('sessions.prepay')}>¥{s.prepay}</Descriptions.Item>
