@@ -16,3 +16,13 @@ export function dayText(key: number): string {
   const d = key % 100;
   return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
+
+/**
+ * A day's statement rows are read through the statements whose day span covers the day and their
+ * rows' id ranges (import.ts), statement first (CROSS JOIN keeps that order): a range scan of the
+ * table, with no index entry per row on the day. NOT INDEXED keeps the planner on the rowid range:
+ * without statistics it would rather build an automatic index over every row ever kept. Binds
+ * @day, a dayKey.
+ */
+export const ROWS_OF_DAY_FROM = `recon_statements s CROSS JOIN recon_statement_rows r NOT INDEXED ON r.id BETWEEN s.row_id_from AND s.row_id_to
+  WHERE s.day_from <= @day AND s.day_to >= @day AND r.day = @day`;

@@ -5,7 +5,7 @@ import { DepotError, expectChanges } from '../kernel/errors';
 import type { By } from '../ledger';
 import type { DayFigures } from './match';
 import type { DayState } from './schema';
-import { dayKey } from './day-key';
+import { dayKey, ROWS_OF_DAY_FROM } from './day-key';
 
 /**
  * A reconciled day and finance's sign-off (日结签字).
@@ -62,11 +62,7 @@ export function listDays(app: Pick<AppContext, 'sqlite'>, from: string, to: stri
 
 /** Statement rows of the day kept after its last run (a file imported without running its days). */
 function rowsImportedSince(app: Pick<AppContext, 'sqlite'>, day: string, lastRunAt: number): number {
-  return countRows(
-    app.sqlite.prepare('SELECT count(*) AS n FROM recon_statement_rows r JOIN recon_statements s ON s.seq = r.statement_seq WHERE r.day = ? AND s.imported_at > ?'),
-    dayKey(day),
-    lastRunAt,
-  );
+  return countRows(app.sqlite.prepare(`SELECT count(*) AS n FROM ${ROWS_OF_DAY_FROM} AND s.imported_at > @since`), { day: dayKey(day), since: lastRunAt });
 }
 
 export function signOff(app: AppContext, day: string, note: string | undefined, by: By = {}): DayRecord {

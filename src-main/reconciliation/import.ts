@@ -37,8 +37,9 @@ import { dayKey, dayText } from './day-key';
  *   again, so it can never match twice.
  * - Statements and their rows are append-only (triggers): what the gateway said is kept as said.
  * - A statement's stored rows are exactly the ids `row_id_from`..`row_id_to` (one transaction
- *   under the write lock stores them, so they are contiguous): its repeated rows and its days are
- *   read from that range, without an index entry per row naming the statement.
+ *   under the write lock stores them, so they are contiguous), and their days lie in
+ *   `day_from`..`day_to`: its repeated rows, its days and a day's rows (day-key.ts ROWS_OF_DAY_FROM)
+ *   are read from those ranges, without an index entry per row naming the statement or the day.
  */
 
 export interface ImportOptions {
@@ -104,7 +105,7 @@ export function listStatements(app: Pick<AppContext, 'sqlite'>, opts: { limit?: 
 export function statementDays(app: Pick<AppContext, 'sqlite'>, statementId: string): string[] {
   return cachedStatement<{ day: number }>(
     app.sqlite,
-    'SELECT DISTINCT r.day FROM recon_statements s JOIN recon_statement_rows r ON r.id BETWEEN s.row_id_from AND s.row_id_to WHERE s.id = ? ORDER BY r.day',
+    'SELECT DISTINCT r.day FROM recon_statements s JOIN recon_statement_rows r NOT INDEXED ON r.id BETWEEN s.row_id_from AND s.row_id_to WHERE s.id = ? ORDER BY r.day',
   )
     .all(statementId)
     .map((r) => dayText(r.day));
@@ -207,18 +208,25 @@ function transaction(
       const stored = insert.run(seq, r.line, channel, r.kind, r.gatewayTradeNo, r.merchantOrderNo, refundNo, Math.abs(r.amountFen), r.feeFen, r.time, day, r.status);
       if (stored.changes === 1) days.add(day);
     });
-    insertStatement(app, { id, seq, rowIdFrom, rowIdTo: lastRowId() }, s, now, by);
-    return { imported: true, statement: getStatement(app, id), days: [...days].sort((a, b) => a - b).map(dayText) };
+    const stored = [...days].sort((a, b) => a - b);
+    insertStatement(app, { id, seq, rowIdFrom, rowIdTo: lastRowId(), dayFrom: stored[0] ?? 0, dayTo: stored.at(-1) ?? 0 }, s, now, by);
+    return { imported: true, statement: getStatement(app, id), days: stored.map(dayText) };
   });
 }
 
-function insertStatement(app: AppContext, kept: { id: string; seq: number; rowIdFrom: number; rowIdTo: number }, s: Statement, now: number, by: By): void {
+function insertStatement(
+  app: AppContext,
+  kept: { id: string; seq: number; rowIdFrom: number; rowIdTo: number; dayFrom: number; dayTo: number },
+  s: Statement,
+  now: number,
+  by: By,
+): void {
   app.sqlite
     .prepare(
       `INSERT INTO recon_statements (id, seq, file_sha256, file_name, channel, layout, source, merchant_id, bill_dates, row_count, payment_count,
-         refund_count, payment_total_fen, refund_total_fen, net_fen, fee_total_fen, details, imported_at, imported_by, row_id_from, row_id_to)
+         refund_count, payment_total_fen, refund_total_fen, net_fen, fee_total_fen, details, imported_at, imported_by, row_id_from, row_id_to, day_from, day_to)
        VALUES (@id, @seq, @sha, @fileName, @channel, @layout, @source, @merchantId, @billDates, @rowCount, @paymentCount, @refundCount, @paymentTotal,
-         @refundTotal, @net, @fees, @details, @now, @by, @rowIdFrom, @rowIdTo)`,
+         @refundTotal, @net, @fees, @details, @now, @by, @rowIdFrom, @rowIdTo, @dayFrom, @dayTo)`,
     )
     .run({
       ...kept,

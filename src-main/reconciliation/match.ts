@@ -10,7 +10,7 @@ import { gatewayRefundsBetween, refundForMatching } from '../refunds';
 import { checkEnergy, type EnergyOutcome } from './energy';
 import { recordBreaks, type BreakCandidate } from './breaks';
 import type { BreakKind, DayState } from './schema';
-import { dayKey } from './day-key';
+import { dayKey, ROWS_OF_DAY_FROM } from './day-key';
 
 /**
  * The daily match (对账): one depot-zone day's gateway statement rows against our paid orders and
@@ -173,8 +173,8 @@ interface StatementRowLite {
   status: string;
 }
 
-const ROWS_OF_DAY = `SELECT id, channel, trade_no AS tradeNo, order_no AS orderNo, refund_no AS refundNo, amount_fen AS amountFen, fee_fen AS feeFen, at, status
-  FROM recon_statement_rows WHERE day = ? AND kind = ?`; // day: dayKey
+const ROWS_OF_DAY = `SELECT r.id, r.channel, r.trade_no AS tradeNo, r.order_no AS orderNo, r.refund_no AS refundNo, r.amount_fen AS amountFen, r.fee_fen AS feeFen, r.at, r.status
+  FROM ${ROWS_OF_DAY_FROM} AND r.kind = @kind`;
 
 /** A payment row of the day, as an array: what the payment pass reads of a million rows. */
 type PaymentRow = [id: number, channel: string, tradeNo: string, orderNo: string, amountFen: number, feeFen: number];
@@ -195,9 +195,10 @@ const GATEWAY_PAYMENTS = `SELECT ${PAYMENT_CHANNELS.map((c) => `count(*) FILTER 
   FROM (SELECT r.id, r.channel AS row_channel, r.trade_no, r.order_no, r.amount_fen, r.fee_fen,
           o.id AS order_id, o.state, o.channel AS order_channel, o.payable, o.provider_trade_no,
           iif(o.state = 'PAID' AND o.provider_trade_no = r.trade_no AND o.payable = r.amount_fen, o.channel, NULL) AS ok
-        FROM recon_statement_rows r LEFT JOIN payment_orders o ON o.number = r.order_no
-        WHERE r.day = ? AND r.kind = 'payment'
-        LIMIT -1)`; // day: dayKey
+        FROM recon_statements s CROSS JOIN recon_statement_rows r NOT INDEXED ON r.id BETWEEN s.row_id_from AND s.row_id_to
+          LEFT JOIN payment_orders o ON o.number = r.order_no
+        WHERE s.day_from <= @day AND s.day_to >= @day AND r.day = @day AND r.kind = 'payment'
+        LIMIT -1)`;
 
 /** A row that did not match, as GATEWAY_PAYMENTS gives it: the row, then its order's fields (null without an order). */
 type OtherRow = [...PaymentRow, orderId: string | null, state: OrderMatchRow[3] | null, channel: PaymentChannel | null, payable: number | null, tradeNo: string | null];
@@ -208,7 +209,10 @@ type OtherRow = [...PaymentRow, orderId: string | null, state: OrderMatchRow[3] 
  */
 function matchGatewayPayments(app: AppContext, m: DayMatch): void {
   // A statement of this run's own: raw mode is never shared through the cache.
-  const figures = app.sqlite.prepare<unknown[], (number | string | null)[]>(GATEWAY_PAYMENTS).raw().get(dayKey(m.day))!;
+  const figures = app.sqlite
+    .prepare<unknown[], (number | string | null)[]>(GATEWAY_PAYMENTS)
+    .raw()
+    .get({ day: dayKey(m.day) })!;
   PAYMENT_CHANNELS.forEach((channel, k) => {
     const count = Number(figures[3 * k]);
     if (count === 0) return;
@@ -303,7 +307,7 @@ function matchOurPayments(app: AppContext, m: DayMatch, from: number, to: number
 }
 
 function matchGatewayRefunds(app: AppContext, m: DayMatch): void {
-  for (const row of cachedStatement<StatementRowLite>(app.sqlite, ROWS_OF_DAY).iterate(dayKey(m.day), 'refund')) {
+  for (const row of cachedStatement<StatementRowLite>(app.sqlite, ROWS_OF_DAY).iterate({ day: dayKey(m.day), kind: 'refund' })) {
     const task = refundForMatching(app, row.refundNo);
     const channel = task?.channel ?? row.channel;
     if (row.status !== 'SUCCESS') {

@@ -449,7 +449,8 @@ function statementsOf(app: AppContext, p: Period): StatementLine[] {
          imported_at AS importedAt, imported_by AS importedBy
        FROM recon_statements s
        WHERE EXISTS (SELECT 1 FROM json_each(s.bill_dates) j WHERE j.value >= @from AND j.value <= @to)
-          OR EXISTS (SELECT 1 FROM recon_statement_rows r WHERE r.id BETWEEN s.row_id_from AND s.row_id_to AND r.day >= @fromKey AND r.day <= @toKey)
+          OR (s.day_from <= @toKey AND s.day_to >= @fromKey
+              AND EXISTS (SELECT 1 FROM recon_statement_rows r NOT INDEXED WHERE r.id BETWEEN s.row_id_from AND s.row_id_to AND r.day >= @fromKey AND r.day <= @toKey))
        ORDER BY imported_at, id`,
     ),
     { from: p.from, to: p.to, fromKey: dayKey(p.from), toKey: dayKey(p.to) },

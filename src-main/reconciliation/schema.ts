@@ -69,6 +69,13 @@ export const reconStatements = sqliteTable(
      */
     rowIdFrom: integer('row_id_from').notNull().default(1),
     rowIdTo: integer('row_id_to').notNull().default(0),
+    /**
+     * The first and last depot-zone day (yyyyMMdd, as the rows' `day`) of the statement's stored
+     * rows (0 and 0 when it stored none): a day's rows are read from the statements whose span
+     * covers it, through their id ranges, without an index entry per row on the day.
+     */
+    dayFrom: integer('day_from').notNull().default(0),
+    dayTo: integer('day_to').notNull().default(0),
   },
   (t) => [
     check('recon_statements_row_range', sql`${t.rowIdTo} >= ${t.rowIdFrom} - 1`),
@@ -115,7 +122,6 @@ export const reconStatementRows = sqliteTable(
     index('recon_statement_rows_refund')
       .on(t.refundNo)
       .where(sql`${t.kind} = 'refund'`),
-    index('recon_statement_rows_day').on(t.day, t.kind),
     check('recon_statement_rows_amount', sql`${t.amountFen} >= 0`),
   ],
 );

@@ -14,7 +14,8 @@ import { wechatBytes, wechatPayment } from './fixtures';
  * a row names its statement by seq, its day is yyyyMMdd as an integer, its id is no longer
  * AUTOINCREMENT. A depot that imported statements before it keeps every row, id and break.
  * Migration 0037 then names each statement's rows by their id range (row_id_from..row_id_to) and
- * drops the index on statement_seq; it refuses a depot whose statements' rows are not contiguous.
+ * their days (day_from..day_to) and drops the rows' statement and day indexes; it refuses a depot
+ * whose statements' rows are not contiguous.
  */
 
 describe('dayKey and dayText', () => {
@@ -82,9 +83,16 @@ describe('migration 0036 on a depot with statements', () => {
     expect(statementDays(app, 'S-FIRST')).toEqual(['2026-02-28', '2026-03-01']);
     expect(getStatement(app, 'S-FIRST')).toMatchObject({ rowCount: 3, repeatedRows: 1 });
     // Migration 0037: each statement names its rows by their id range, read from the rows kept.
-    expect(app.sqlite.prepare('SELECT id, row_id_from AS "from", row_id_to AS "to" FROM recon_statements ORDER BY seq').all()).toEqual([
-      { id: 'S-FIRST', from: 7, to: 8 },
-      { id: 'S-LATER', from: 12, to: 12 },
+    const ranges = 'SELECT id, row_id_from AS "from", row_id_to AS "to", day_from AS dayFrom, day_to AS dayTo FROM recon_statements';
+    expect(app.sqlite.prepare(`${ranges} ORDER BY seq`).all()).toEqual([
+      { id: 'S-FIRST', from: 7, to: 8, dayFrom: 20260228, dayTo: 20260301 },
+      { id: 'S-LATER', from: 12, to: 12, dayFrom: 20260301, dayTo: 20260301 },
+    ]);
+    // Neither the statement nor the day index is left on the rows.
+    expect(app.sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'recon_statement_rows' ORDER BY name").pluck().all()).toEqual([
+      'recon_statement_rows_fact',
+      'recon_statement_rows_order',
+      'recon_statement_rows_refund',
     ]);
     expect(getStatement(app, 'S-LATER')).toMatchObject({ rowCount: 1, repeatedRows: 0 });
     expect(statementDays(app, 'S-LATER')).toEqual(['2026-03-01']);
@@ -105,7 +113,7 @@ describe('migration 0036 on a depot with statements', () => {
         .prepare('SELECT s.seq, r.id, r.day FROM recon_statement_rows r JOIN recon_statements s ON s.seq = r.statement_seq WHERE s.id = ?')
         .all(next.statement.id),
     ).toEqual([{ seq: 3, id: 13, day: 20260302 }]);
-    expect(app.sqlite.prepare('SELECT row_id_from AS "from", row_id_to AS "to" FROM recon_statements WHERE id = ?').get(next.statement.id)).toEqual({ from: 13, to: 13 });
+    expect(app.sqlite.prepare(`${ranges} WHERE id = ?`).get(next.statement.id)).toEqual({ id: next.statement.id, from: 13, to: 13, dayFrom: 20260302, dayTo: 20260302 });
     // A file whose every row repeats a fact kept already: an empty range, every row counted as repeated.
     const repeat = await importStatement(
       app,
@@ -157,7 +165,7 @@ describe('migration 0037 on a depot whose statement rows are not contiguous', ()
     expect(() => openDatabase(file, { migrationsDir: migrations })).toThrow(/contiguous/);
     const after = new Database(file, { readonly: true });
     expect(after.prepare("SELECT count(*) AS n FROM pragma_table_info('recon_statements') WHERE name = 'row_id_from'").get()).toEqual({ n: 0 });
-    expect(after.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'recon_statement_rows_statement'").get()).toEqual({ n: 1 });
+    expect(after.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name IN ('recon_statement_rows_statement', 'recon_statement_rows_day')").get()).toEqual({ n: 2 });
     expect(after.prepare('SELECT count(*) AS n FROM recon_statement_rows').get()).toEqual({ n: 4 });
     after.close();
   });
