@@ -403,8 +403,10 @@ export function driverStatement(app: Reader, q: StatementQuery): Statement {
   let closing: Balances | null = null;
   let truncated = false;
   const seqs = driverSeqsNewestFirst(app, q.driverId);
-  // The cursor's transfer: the ones after it were on the pages before (none without a cursor).
-  const found = q.before ? seqs.findIndex((seq) => seq <= q.before!.seq) : 0;
+  // The cursor's transfer: the ones after it in the statement's order were on the pages before (none
+  // without a cursor). A transfer never goes away, so it is found; one that is not the driver's has
+  // no place in their statement, and nothing is before it.
+  const found = q.before ? seqs.indexOf(q.before.seq) : 0;
   const cut = found < 0 ? seqs.length : found;
   // Where lines may begin: the walk reads whole rows from here on.
   let start = 0;
@@ -497,26 +499,31 @@ function statementAccounts(app: Reader, driverId: string): Map<string, Statement
   return kindOf;
 }
 
-/** The seqs of every transfer on any of the driver's accounts, newest first: from the two account indexes at once (integers only). */
+/**
+ * The seqs of every transfer on any of the driver's accounts in the statement's order, newest first:
+ * by time, then by seq (the ledger's order: a batch's transfers share its time). The two account
+ * indexes give the seqs; each transfer's time is read by its seq.
+ */
 function driverSeqsNewestFirst(app: Reader, driverId: string): number[] {
   return app.sqlite
     .prepare<unknown[], number>(
-      `SELECT seq FROM ledger_transfers WHERE debit_account_id IN (SELECT id FROM ledger_accounts WHERE driver_id = @driverId)
-       UNION SELECT seq FROM ledger_transfers WHERE credit_account_id IN (SELECT id FROM ledger_accounts WHERE driver_id = @driverId)
-       ORDER BY seq DESC`,
+      `SELECT t.seq FROM ledger_transfers t
+       WHERE t.seq IN (SELECT seq FROM ledger_transfers WHERE debit_account_id IN (SELECT id FROM ledger_accounts WHERE driver_id = @driverId)
+                       UNION ALL SELECT seq FROM ledger_transfers WHERE credit_account_id IN (SELECT id FROM ledger_accounts WHERE driver_id = @driverId))
+       ORDER BY t.created_at DESC, t.seq DESC`,
     )
     .pluck()
     .all({ driverId });
 }
 
-/** The transfers of these seqs (newest first) with their operator and their hold's amount, the rows a page at a time. */
+/** The transfers of these seqs (in the statement's order, newest first) with their operator and their hold's amount, the rows a page at a time. */
 function* driverTransfersNewestFirst(app: Reader, seqs: number[], pageSize = 256): Generator<StatementRow> {
   const page = app.sqlite.prepare<unknown[], Omit<StatementRow, 'operatorName'>>(
     `SELECT ${T_COLUMNS}, h.amount AS holdAmount
      FROM ledger_transfers t
      LEFT JOIN ledger_holds h ON h.id = t.pending_id
      WHERE t.seq IN (SELECT value FROM json_each(?))
-     ORDER BY t.seq DESC`,
+     ORDER BY t.created_at DESC, t.seq DESC`,
   );
   for (let i = 0; i < seqs.length; i += pageSize) {
     yield* withOperatorNames(app, page.all(JSON.stringify(seqs.slice(i, i + pageSize))));
@@ -531,7 +538,7 @@ function* movementsNewestFirst(app: Reader, seqs: number[], pageSize = 512): Gen
      FROM ledger_transfers t
      LEFT JOIN ledger_holds h ON h.id = t.pending_id
      WHERE t.seq IN (SELECT value FROM json_each(?))
-     ORDER BY t.seq DESC`,
+     ORDER BY t.created_at DESC, t.seq DESC`,
   );
   for (let i = 0; i < seqs.length; i += pageSize) yield* page.all(JSON.stringify(seqs.slice(i, i + pageSize)));
 }
@@ -597,9 +604,14 @@ function redoMovement(w: StatementWalk, r: MovementRow, side: 'debit' | 'credit'
   w.state.set(m.accountId, { balance: s.balance + m.amount, held: s.held + m.heldChange });
 }
 
-/** Whether a side of a transfer comes before the cursor's line in the statement's order (seq, then the debit side's line). */
+/**
+ * Whether a side of a transfer comes before the cursor's line in the statement's order. The walk
+ * starts at the cursor's transfer, so every other transfer it reads comes before it; of the cursor's
+ * own transfer, only its debit side's line does (it is shown above the credit side's), unless that
+ * line is the cursor.
+ */
 function isBefore(r: Pick<StatementRow, 'seq'>, side: 'debit' | 'credit', accountId: string, c: StatementCursor | undefined): boolean {
-  return !c || r.seq < c.seq || (r.seq === c.seq && side === 'debit' && accountId !== c.accountId);
+  return !c || r.seq !== c.seq || (side === 'debit' && accountId !== c.accountId);
 }
 
 /**

@@ -11,6 +11,7 @@ import { listAdjustments, listTasks, ADJUSTMENT_STATES, REFUND_TASK_STATES, type
 import { iterateSessions, sessionNumbers, SESSION_STATES, type SessionListRow } from '../sessions';
 import type { Locale } from './workbooks';
 import { auditRefs, exportWording, parseAuditInput, type ExportWording } from './wording';
+import { statementReference, type ReferenceNumbers } from '../../src-renderer/lib/statementReference';
 
 /**
  * Export on every list: what a list page shows with its current filters, every matching row (not
@@ -169,14 +170,13 @@ function statementExport(app: AppContext, f: z.output<typeof LIST_FILTERS.statem
     return d?.sessionId ? session(d.sessionId) : d?.orderId ? order(d.orderId) : id;
   };
   const numbers: LineNumbers = { session, order, debt };
-  // The reference the statement on screen shows: the session's or order's number, a campaign's batch number, else the transfer (its ids by number).
-  const reference = (x: StatementLine) =>
-    (x.sessionId && session(x.sessionId)) ??
-    (x.orderId && order(x.orderId)) ??
-    (x.campaignId && x.statementRow ? x.statementRow : null) ??
-    x.campaignId ??
-    x.statementRow ??
-    keyText(x.reversesId ?? x.transferId, x, numbers);
+  // 关联单号 is what the statement on screen shows (lib/statementReference.ts): the business number, else empty; 流水号 keeps the key.
+  const known = (of: (id: string) => string) => (id: string) => {
+    const n = of(id);
+    return n === id ? undefined : n;
+  };
+  const referenceNumbers: ReferenceNumbers = { session: known(session), order: known(order), debt: (id) => debts.get(id) };
+  const reference = (x: StatementLine) => statementReference(x, referenceNumbers) ?? '';
   return {
     rows: s.lines,
     columns: [

@@ -1,6 +1,6 @@
 import { Table, Typography } from 'antd';
 import { useI18n } from '../i18n';
-import { accountLabel, phaseLabel, transferCodeLabel } from '../lib/accounts';
+import { accountLabel, phaseLabel, transferCodeLabel, transferFlow } from '../lib/accounts';
 import { displayFen } from '../lib/format';
 import { formatTime } from '../lib/time';
 
@@ -18,7 +18,9 @@ export interface TransferLine {
 
 /**
  * The ledger transfers behind a session or an order, in words: the kind (充值, 使用优惠券 …), the
- * phase, the accounts by meaning (微信支付待清算 → 钱包; the ids on hover) and the amount.
+ * phase, where the money went by the accounts' meaning (微信支付待清算 → 钱包; a released hold
+ * 冻结款 → 钱包, lib/accounts.ts's transferFlow) and the amount. No account id or driver id is
+ * shown, on hover either: the hover repeats the words, for a cell cut short by its width.
  */
 export function TransfersTable({ transfers, empty, testId }: { transfers: readonly TransferLine[]; empty: string; testId: string }) {
   const i18n = useI18n();
@@ -39,11 +41,15 @@ export function TransfersTable({ transfers, empty, testId }: { transfers: readon
           title: t('sessions.transfer.accounts'),
           key: 'accounts',
           ellipsis: true,
-          render: (_, r) => (
-            <Typography.Text type="secondary" title={`${r.debitAccountId} → ${r.creditAccountId}`}>
-              {accountLabel(r.debitAccountId, i18n)} → {accountLabel(r.creditAccountId, i18n)}
-            </Typography.Text>
-          ),
+          render: (_, r) => {
+            const { from, to } = transferFlow(r);
+            const text = `${accountLabel(from, i18n)} → ${accountLabel(to, i18n)}`;
+            return (
+              <Typography.Text type="secondary" title={text}>
+                {text}
+              </Typography.Text>
+            );
+          },
         },
         {
           title: t('sessions.transfer.amount'),

@@ -329,7 +329,7 @@ export const enUS: Dictionary = {
   'sessions.eventBy': 'By {name}',
   'sessions.tab.records': 'Charger records',
   'sessions.records.hint':
-    'Records a charger sent that could not be applied by themselves (a StopTransaction for a transaction nobody started, a record whose applying failed). They hold nothing up; those parked too long are marked "needs attention" and raise an alert. A supervisor attaches each to a session of the same charger, or discards it with a reason.',
+    'Records a charger sent that could not be applied by themselves (the charger\'s stop record for a charge nobody started, a record whose applying failed). They hold nothing up; those parked too long are marked "needs attention" and raise an alert. A supervisor attaches each to a session of the same charger, or discards it with a reason.',
   'sessions.records.attentionOnly': 'Needs attention only',
   'sessions.records.needsAttention': 'Needs attention',
   'sessions.records.empty': 'No charger records waiting',
@@ -1041,7 +1041,7 @@ export const enUS: Dictionary = {
   'jobs.cron.weekday.5': 'Friday',
   'jobs.cron.weekday.6': 'Saturday',
   'jobs.routine.show': 'Show routine runs',
-  'jobs.routine.folded': '{n} routine runs folded (cron jobs that completed at the first attempt; counts under Schedules)',
+  'jobs.routine.folded': '{n} routine runs folded (scheduled runs that finished at the first try; counted under Schedules)',
 
   'alerts.level.info': 'Info',
   'alerts.level.warning': 'Warning',
@@ -1058,7 +1058,7 @@ export const enUS: Dictionary = {
   'alerts.resolvedBy': 'Resolved by {name} at {time}',
   'alerts.open': 'Open',
   'alerts.showAll': 'Show acknowledged and resolved alerts',
-  'alerts.filter.search': 'Search code, message or subject',
+  'alerts.filter.search': 'Search alert text: a charger, an order number…',
   'alerts.filter.allLevels': 'All levels',
   'alerts.filter.from': 'From',
   'alerts.filter.to': 'To',

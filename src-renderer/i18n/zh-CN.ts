@@ -1047,7 +1047,7 @@ export const zhCN = {
   'alerts.resolvedBy': '{name} 于 {time} 解除',
   'alerts.open': '未处理',
   'alerts.showAll': '显示已确认和已解除的告警',
-  'alerts.filter.search': '搜索代码、内容或对象',
+  'alerts.filter.search': '搜索告警内容：充电桩、订单号…',
   'alerts.filter.allLevels': '全部级别',
   'alerts.filter.from': '开始日期',
   'alerts.filter.to': '结束日期',

@@ -22,6 +22,18 @@ export function accountLabel(id: string, i18n: Pick<I18n, 't' | 'maybe'>): strin
   return id;
 }
 
+/**
+ * Which way a transfer moved the money: from one account to the other. A ledger transfer debits
+ * the account the money leaves and credits the one it reaches (cash drawer → wallet for a top-up,
+ * wallet → held for a hold) — except a void (hold_void, hold_expire), which carries its hold's
+ * accounts (TigerBeetle's rule: a post or void names the pending transfer's debit and credit) but
+ * gives the money back: a released hold moves held → wallet. Every other phase reads debit → credit;
+ * a correction already names the original's accounts the other way round.
+ */
+export function transferFlow(t: { debitAccountId: string; creditAccountId: string; phase: string }): { from: string; to: string } {
+  return t.phase === 'void' ? { from: t.creditAccountId, to: t.debitAccountId } : { from: t.debitAccountId, to: t.creditAccountId };
+}
+
 export function transferCodeLabel(code: string, i18n: Pick<I18n, 'maybe'>): string {
   return i18n.maybe(`ledger.code.${code}`) ?? code;
 }

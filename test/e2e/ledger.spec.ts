@@ -58,7 +58,7 @@ async function openDriverByPhone(page: Page, phone: string, name: string) {
   return row;
 }
 
-test('phone numbers are masked (138****5678) in the drivers list and on the driver page; a supervisor or admin sees the full number there; search by the full number still finds the driver', async ({
+test('phone numbers are masked (138****5678) in the drivers list and on the driver page; a supervisor or admin shows the full number there on purpose; search by the full number still finds the driver', async ({
   page,
   browser,
 }) => {
@@ -69,12 +69,17 @@ test('phone numbers are masked (138****5678) in the drivers list and on the driv
   const name = `掩码客户${tag}`;
   await rpc(page, 'drivers.add', { name, phone });
 
-  // The admin: masked in the list, the full number on the driver page.
+  // The admin: masked in the list and on the driver page, the full number when asked for, masked again after.
   const row = await openDriverByPhone(page, phone, name);
   await expect(row).toContainText(masked);
   await expect(row).not.toContainText(phone);
   await row.click();
+  await expect(page.getByTestId('ledger-driver-phone')).toHaveText(masked);
+  await expect(page.getByTestId('ledger-driver')).not.toContainText(phone);
+  await page.getByTestId('ledger-driver-phone-reveal').click();
   await expect(page.getByTestId('ledger-driver-phone')).toHaveText(phone);
+  await page.getByTestId('ledger-driver-phone-reveal').click();
+  await expect(page.getByTestId('ledger-driver-phone')).toHaveText(masked);
 
   // A counter operator: masked on the driver page too.
   const op = { name: `maskop${tag}`, displayName: `收银员${tag}` };
@@ -85,6 +90,7 @@ test('phone numbers are masked (138****5678) in the drivers list and on the driv
     await expect(theirRow).toContainText(masked);
     await theirRow.click();
     await expect(other.page.getByTestId('ledger-driver-phone')).toHaveText(masked);
+    await expect(other.page.getByTestId('ledger-driver-phone-reveal')).toHaveCount(0);
   } finally {
     await other.done();
   }

@@ -8,10 +8,15 @@ import { expectLedgerValid, ledgerApp, newDriver } from './fixtures';
  * A history of 40 days (top-ups, holds posted and voided, a debt, points, coupons, one hold still
  * open at the end) is read whole, then through every window and limit, and each answer is checked
  * against the whole one. Real SQLite, real ledger operations.
+ *
+ * The statement reads in time order (docs/ledger.md, "The statement"): each line's time, then the
+ * ledger's order. The same checks run a second time over the history with transfers stamped out of
+ * the ledger's order — payments recorded after later ones with their earlier times, as a clock set
+ * back does (the demo's history too) — which must take their places by time, balances and all.
  */
 const HOUR = 3_600_000;
 
-function history() {
+function history(backdated = false) {
   const { app, clock } = ledgerApp();
   const d = newDriver(app);
   clock.set('2026-03-01T02:00:00Z');
@@ -29,6 +34,14 @@ function history() {
       topUp(app, { key: 'top-extra', driverId: d.id, amountFen: 30_000, channel: 'cash' });
     }
     clock.advance(24 * HOUR - HOUR / 2);
+  }
+  if (backdated) {
+    // Recorded now, stamped earlier: one on day 5, one at the very time of day 10's top-up (same
+    // time: the ledger's order decides, so it comes after it), points on day 30.
+    const stamped = (at: string) => ({ sqlite: app.sqlite, ids: app.ids, clock: { now: () => Date.parse(at), timeZone: app.clock.timeZone } });
+    topUp(stamped('2026-03-06T05:00:00Z'), { key: 'late-1', driverId: d.id, amountFen: 700, channel: 'wechat' });
+    topUp(stamped('2026-03-11T02:00:00Z'), { key: 'late-2', driverId: d.id, amountFen: 900, channel: 'alipay' });
+    grantPoints(stamped('2026-03-31T09:00:00Z'), { key: 'late-3', driverId: d.id, points: 30 });
   }
   placeHold(app, { key: 'hold-open', driverId: d.id, amountFen: 1_000, expiresAt: clock.now() + HOUR, sessionId: 's-open' });
   expectLedgerValid(app);
@@ -50,9 +63,35 @@ function pages(app: ReturnType<typeof history>['app'], q: Parameters<typeof driv
   throw new Error('the page walk did not end');
 }
 
-describe('the statement read newest first', () => {
+describe.each([{ backdated: false }, { backdated: true }])('the statement read newest first (%o)', ({ backdated }) => {
+  it('reads in time order, then the ledger order, each running balance following from the line before it', () => {
+    const { app, driverId } = history(backdated);
+    const whole = driverStatement(app, { driverId, limit: 10_000 });
+    const order = whole.lines.map((l) => [l.at, l.seq] as const);
+    const sorted = [...order].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    expect(order).toEqual(sorted);
+    const seqs = new Set(whole.lines.map((l) => l.seq));
+    // Out of the ledger's order exactly when stamped so.
+    expect(whole.lines.some((l, i) => i > 0 && l.seq < whole.lines[i - 1].seq)).toBe(backdated);
+    if (backdated) {
+      const late = whole.lines.filter((l) => l.transferId.startsWith('late-'));
+      expect(late.map((l) => l.transferId)).toEqual(['late-1', 'late-2', 'late-3']);
+      // late-2 shares the time of day 10's top-up and hold, and comes after them: the same time, the ledger's order.
+      const at = whole.lines.find((l) => l.transferId === 'late-2')!.at;
+      expect(whole.lines.filter((l) => l.at === at).map((l) => l.transferId)).toEqual(['top-10', 'hold-10', 'late-2']);
+      expect(seqs.size).toBeGreaterThan(100);
+    }
+    const last = new Map<string, { balance: number; held: number }>();
+    for (const l of whole.lines) {
+      const before = last.get(l.accountId) ?? { balance: 0, held: 0 };
+      expect([l.balanceAfter, l.heldAfter]).toEqual([before.balance + l.amount, before.held + l.heldChange]);
+      last.set(l.accountId, { balance: l.balanceAfter, held: l.heldAfter });
+    }
+    expect(last.get(whole.lines.find((l) => l.account === 'wallet')!.accountId)).toEqual(whole.closing.wallet);
+  });
+
   it('the newest lines, the truncation and the balances agree with the whole history', () => {
-    const { app, driverId } = history();
+    const { app, driverId } = history(backdated);
     const whole = driverStatement(app, { driverId, limit: 10_000 });
     expect(whole.truncated).toBe(false);
     expect(whole.opening).toEqual({ wallet: { balance: 0, held: 0 }, debt: 0, points: 0, coupons: 0 });
@@ -75,7 +114,7 @@ describe('the statement read newest first', () => {
   });
 
   it('a window: its opening is the balance before its first movement, its closing the balance after its last, whatever the limit', () => {
-    const { app, driverId } = history();
+    const { app, driverId } = history(backdated);
     const whole = driverStatement(app, { driverId, limit: 10_000 });
     const zone = app.clock.timeZone;
     const date = (at: number) => new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(at));
@@ -110,7 +149,7 @@ describe('the statement read newest first', () => {
   });
 
   it('page by page before a cursor: every line once, in order, with the balances the whole history gives, whatever the filter', () => {
-    const { app, driverId } = history();
+    const { app, driverId } = history(backdated);
     const whole = driverStatement(app, { driverId, limit: 10_000 });
     // debt_collect moves money wallet → debt: two lines of one transfer, which a page boundary may split.
     expect(new Set(whole.lines.map((l) => l.seq)).size).toBeLessThan(whole.lines.length);
@@ -142,7 +181,7 @@ describe('the statement read newest first', () => {
   });
 
   it("a window paged before a cursor: the window's lines once, its opening and closing on every page", () => {
-    const { app, driverId } = history();
+    const { app, driverId } = history(backdated);
     for (const window of [{ from: '2026-03-10', to: '2026-03-25' }, { to: '2026-03-25' }, { from: '2026-03-10' }]) {
       const inWindow = driverStatement(app, { driverId, ...window, limit: 10_000 });
       expect(inWindow.lines.length).toBeGreaterThan(40);
@@ -160,7 +199,7 @@ describe('the statement read newest first', () => {
   });
 
   it("a cursor on a transfer's second line (debt_collect: wallet, then debt): the page before it ends with the transfer's first line", () => {
-    const { app, driverId } = history();
+    const { app, driverId } = history(backdated);
     const whole = driverStatement(app, { driverId, limit: 10_000 });
     const i = whole.lines.findIndex((l, n) => n > 0 && whole.lines[n - 1].seq === l.seq);
     expect(i).toBeGreaterThan(6);

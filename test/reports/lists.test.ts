@@ -247,7 +247,7 @@ describe('export on every list', () => {
     expect(rows(await sheet('alerts', 'zh-CN', { open: false }))[0]).toMatchObject({ 确认人: '张伟' });
   });
 
-  test("a driver's statement names a collected debt by the session that left it, in 流水号 and 关联单号 — no debt id in any cell", async () => {
+  test("a driver's statement names a collected debt by the session that left it, in 流水号 (the key) and 关联单号 (the number alone) — no debt id in any cell", async () => {
     const depot = await startSessionDepot();
     const { app } = depot;
     const cp = await depot.charger('CP-1');
@@ -268,11 +268,14 @@ describe('export on every list', () => {
     const collected = zh.filter((r) => r['类型'] === '欠款抵扣');
     expect(collected).toHaveLength(2);
     expect(collected.map((r) => r['流水号'])).toEqual([`counter:cash-1#collect:${s.number}`, `counter:cash-1#collect:${s.number}`]);
-    expect(collected.map((r) => r['关联单号'])).toEqual([`counter:cash-1#collect:${s.number}`, `counter:cash-1#collect:${s.number}`]);
+    // 关联单号 is the business number, as on the screen (lib/statementReference.ts): the session whose debt the line collects.
+    expect(collected.map((r) => r['关联单号'])).toEqual([s.number, s.number]);
     const strings = (r: Record<string, unknown>) => Object.values(r).filter((v): v is string => typeof v === 'string');
     expect(zh.flatMap(strings).filter((c) => c.includes(debtId) || c.includes(s.id))).toEqual([]);
-    // A key with nothing to number keeps its shape: the cash top-up itself.
-    expect(zh.map((r) => r['流水号'])).toContain('counter:cash-1');
+    // A key with nothing to number keeps its shape: the cash top-up itself. It has no business number: 关联单号 is empty, not the key.
+    const cash = zh.filter((r) => r['流水号'] === 'counter:cash-1');
+    expect(cash).toHaveLength(1);
+    expect(cash[0]['关联单号'] ?? '').toBe('');
     const en = await sheet('en-US');
     expect(en.filter((r) => r.Code === 'Debt paid').map((r) => r.Transfer)).toContain(`counter:cash-1#collect:${s.number}`);
   });

@@ -30,11 +30,7 @@ export function DriverDetail({ driverId, version, onBack, onChanged }: { driverI
         <Typography.Title level={4} style={{ margin: 0 }} data-testid="ledger-driver-name">
           {w?.driver.name ?? '…'}
         </Typography.Title>
-        {w && (
-          <Typography.Text type="secondary" data-testid="ledger-driver-phone">
-            {can(SUPERVISORS) ? w.driver.phone : maskPhone(w.driver.phone)}
-          </Typography.Text>
-        )}
+        {w && <DriverPhone phone={w.driver.phone} revealable={can(SUPERVISORS)} />}
         {w?.driver.tags.map((tag) => (
           <Tag key={tag.tag}>{tag.tag}</Tag>
         ))}
@@ -77,6 +73,29 @@ export function DriverDetail({ driverId, version, onBack, onChanged }: { driverI
         />
       </Card>
       {w && <TopUpModal open={topUp} driver={{ id: w.driver.id, name: w.driver.name, phone: w.driver.phone }} onClose={() => setTopUp(false)} onDone={onChanged} />}
+    </Flex>
+  );
+}
+
+/**
+ * The driver's phone in the page's header: masked (138****5678) like every other screen, since the
+ * page is read at the counter and over shoulders. A supervisor or admin who needs to call the driver
+ * shows the whole number on purpose (显示完整号码), and hides it again; an operator cannot.
+ */
+export function DriverPhone({ phone, revealable }: { phone: string; revealable: boolean }) {
+  const { t } = useI18n();
+  const [shown, setShown] = useState(false);
+  const whole = revealable && shown;
+  return (
+    <Flex gap={4} align="center">
+      <Typography.Text type="secondary" data-testid="ledger-driver-phone">
+        {whole ? phone : maskPhone(phone)}
+      </Typography.Text>
+      {revealable && (
+        <Button type="link" size="small" onClick={() => setShown(!shown)} data-testid="ledger-driver-phone-reveal">
+          {t(whole ? 'ledger.phone.conceal' : 'ledger.phone.reveal')}
+        </Button>
+      )}
     </Flex>
   );
 }

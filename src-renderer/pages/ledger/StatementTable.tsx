@@ -7,6 +7,7 @@ import { useI18n } from '../../i18n';
 import { RefText } from '../../components/RefText';
 import { memoText } from '../../lib/memoText';
 import { useRefNumbers, type RefNumbers } from '../../lib/refNumbers';
+import { statementReference, type ReferenceNumbers } from '../../lib/statementReference';
 import { formatFen } from '../../lib/format';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
@@ -101,7 +102,7 @@ export function StatementTable({ driverId, version }: { driverId: string; versio
   );
   const s = statement.data;
   useEffect(() => learn(s), [s]); // eslint-disable-line react-hooks/exhaustive-deps -- a page read teaches its cursor once
-  const refs = useRefNumbers(statement.data?.lines ?? []);
+  const refs = useStatementRefs(driverId, statement.data?.lines ?? []);
   const columns = useStatementColumns(refs);
 
   return (
@@ -153,7 +154,25 @@ export function StatementTable({ driverId, version }: { driverId: string; versio
   );
 }
 
-function useStatementColumns(refs: RefNumbers): TableColumnsType<StatementLine> {
+/**
+ * The numbers a page's references and memos name (lib/statementReference.ts): its sessions' and
+ * orders', and for a debt collected or written off, the session's or order's that left it (the
+ * driver's debts, read when the page has such a line).
+ */
+function useStatementRefs(driverId: string, lines: readonly StatementLine[]): { numbers: ReferenceNumbers; session(id: string): string } {
+  const debtIds = [...new Set(lines.map((l) => l.debtId).filter((x): x is string => Boolean(x)))].sort().join(',');
+  const debts = useQuery(() => (debtIds ? api.ledger.debts({ driverId, status: 'all', limit: 1000 }) : Promise.resolve([])), [driverId, debtIds]);
+  const debtOf = new Map((debts.data ?? []).map((d) => [d.debtId, { sessionId: d.sessionId, orderId: d.orderId }]));
+  const refs: RefNumbers = useRefNumbers([...lines, ...debtOf.values()]);
+  // useRefNumbers gives back the id itself for one it does not know (yet): a reference shows only a number.
+  const known = (of: (id: string) => string) => (id: string) => {
+    const n = of(id);
+    return n === id ? undefined : n;
+  };
+  return { numbers: { session: known(refs.session), order: known(refs.order), debt: (id) => debtOf.get(id) }, session: refs.session };
+}
+
+function useStatementColumns(refs: ReturnType<typeof useStatementRefs>): TableColumnsType<StatementLine> {
   const { t, maybe } = useI18n();
   return [
     { title: t('ledger.col.time'), dataIndex: 'at', width: 160, render: (at: number) => formatTime(at) },
@@ -191,23 +210,14 @@ function useStatementColumns(refs: RefNumbers): TableColumnsType<StatementLine> 
       render: (_, l) => <span style={{ fontVariantNumeric: 'tabular-nums' }}>{amountText(l, l.balanceAfter, formatFen(l.balanceAfter))}</span>,
     },
     {
-      // A campaign credit shows its batch number (COMP-…), the reference accountants quote.
+      // The business number the line is about (CD…, DD…, a campaign's batch, a gateway's trade number), else a dash: never a ledger key or an id.
       title: t('ledger.col.reference'),
       key: 'ref',
       width: 200,
-      render: (_, l) => (
-        <RefText
-          text={
-            (l.sessionId && refs.session(l.sessionId)) ??
-            (l.orderId && refs.order(l.orderId)) ??
-            (l.campaignId && l.statementRow ? l.statementRow : null) ??
-            l.campaignId ??
-            l.statementRow ??
-            l.reversesId ??
-            l.transferId
-          }
-        />
-      ),
+      render: (_, l) => {
+        const text = statementReference(l, refs.numbers);
+        return text ? <RefText text={text} testId="statement-reference" /> : <Typography.Text type="secondary">—</Typography.Text>;
+      },
     },
     { title: t('ledger.col.memo'), dataIndex: 'memo', width: 160, render: (m: string | null) => memoText(m, { t, maybe }, refs.session) },
     { title: t('ledger.col.operator'), dataIndex: 'operatorName', width: 110, render: (o: string | null) => o ?? '' },

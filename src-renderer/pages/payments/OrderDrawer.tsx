@@ -8,7 +8,6 @@ import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { StuckPanel } from './StuckPanel';
 import { maskPhone } from '../../lib/phone';
-import { SUPERVISORS, useSession } from '../../session';
 
 type Detail = MethodOutput<'payments.orderDetail'>;
 
@@ -54,17 +53,16 @@ export function OrderDrawer({ orderId, version, onClose }: { orderId: string | n
   );
 }
 
-function OrderFacts({ order: o }: { order: Detail['order'] }) {
+/** The order's facts; the driver's phone masked (138****5678) for everyone — the whole number is on the driver's page, for a supervisor who asks for it. */
+export function OrderFacts({ order: o }: { order: Detail['order'] }) {
   const { t, maybe } = useI18n();
-  // The full number only for supervisors, as on the driver's own page (lib/phone.ts).
-  const { can } = useSession();
   const couponStatus = o.coupon.status ? (maybe(`payments.detail.couponStatus.${o.coupon.status}`) ?? o.coupon.status) : null;
   return (
     <Descriptions size="small" column={2} bordered data-testid="payments-order-facts">
       <Descriptions.Item label={t('payments.col.state')}>
         <StateTag state={o.state} />
       </Descriptions.Item>
-      <Descriptions.Item label={t('payments.col.driver')}>{`${o.driverName} · ${can(SUPERVISORS) ? o.driverPhone : maskPhone(o.driverPhone)}`}</Descriptions.Item>
+      <Descriptions.Item label={t('payments.col.driver')}>{`${o.driverName} · ${maskPhone(o.driverPhone)}`}</Descriptions.Item>
       <Descriptions.Item label={t('payments.col.amount')}>¥{o.amount.yuan}</Descriptions.Item>
       <Descriptions.Item label={t('payments.col.credited')}>¥{o.credited.yuan}</Descriptions.Item>
       <Descriptions.Item label={t('payments.col.coupon')}>
