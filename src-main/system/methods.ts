@@ -27,7 +27,8 @@ export function systemMethods(figures: () => readonly FigureProvider[]) {
         version: z.string(),
         dataDir: z.string(),
         dbFile: z.string(),
-        schema: z.object({ applied: z.number(), latest: z.string().nullable() }),
+        /** applied of known migrations; latest is the last applied migration's tag (for support, not the screens). */
+        schema: z.object({ applied: z.number(), known: z.number(), latest: z.string().nullable() }),
         timeZone: z.string(),
         mode: z.string(),
         broker: z.object({ state: z.string(), url: z.string().nullable() }),
@@ -37,7 +38,7 @@ export function systemMethods(figures: () => readonly FigureProvider[]) {
         version: app.version,
         dataDir: app.paths.dataDir,
         dbFile: app.paths.dbFile,
-        schema: { applied: app.migrations.applied, latest: app.migrations.latest },
+        schema: { applied: app.migrations.applied, known: app.migrations.known, latest: app.migrations.latest },
         timeZone: app.clock.timeZone,
         mode: app.runtime.mode,
         broker: app.runtime.broker,

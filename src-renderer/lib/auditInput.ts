@@ -73,3 +73,39 @@ export function auditInputText(w: Wording, method: string, input: AuditInput | n
     return v ? [`${w.maybe(`audit.field.${key}`) ?? key} ${v}`] : [];
   }).join(' · ');
 }
+
+/** One field of a recorded input as the details view shows it: its label and its value, in words. */
+export type AuditLine = { key: string; label: string; value: string };
+
+/** What summarizeInput (src-main/operators/audit.ts) puts in place of a secret. */
+const STARRED = '***';
+
+/** A value as a value: yes/no, a list, nested settings as "label value · …"; never JSON. */
+function plain(w: Wording, v: unknown): string {
+  if (v === STARRED) return '•••';
+  if (typeof v === 'boolean') return w.t(v ? 'audit.value.yes' : 'audit.value.no');
+  if (Array.isArray(v)) return v.map((x) => plain(w, x)).join(w.t('audit.value.listSeparator'));
+  if (typeof v === 'object' && v !== null) {
+    return Object.entries(v)
+      .filter(([, x]) => x !== null && x !== undefined)
+      .map(([k, x]) => `${w.maybe(`audit.field.${k}`) ?? k} ${plain(w, x)}`)
+      .join(' · ');
+  }
+  return String(v);
+}
+
+/**
+ * Every field of a recorded input, for the row's details (issue 16: they showed the JSON): labels
+ * in the operator's language, the summary's wording where it has one (sessions and orders by
+ * number, money in yuan), a starred secret as •••. Empty fields are left out; a record cut at 1000
+ * characters (null input) has no fields to show.
+ */
+export function auditInputLines(w: Wording, method: string, input: AuditInput | null, numbers: AuditNumbers): AuditLine[] {
+  if (!input) return [];
+  const worded = new Map(FIELDS);
+  return Object.entries(input).flatMap(([key, v]): AuditLine[] => {
+    if (v === null || v === undefined || v === '') return [];
+    const value = (v !== STARRED && worded.get(key)?.(input, w, numbers, method)) || plain(w, v);
+    return [{ key, label: w.maybe(`audit.field.${key}`) ?? key, value }];
+  });
+}

@@ -80,7 +80,14 @@ test('the admin finds the given-up job, reads its error history, retries it, can
 
   await table.locator('tr', { hasText: 'payments.timeout' }).first().click();
   const drawer = page.getByTestId('job-drawer');
-  await expect(drawer).toContainText(ids.failed);
+  // The job says what it is about in words (its order is not one this depot has), the state tag
+  // stands apart from its time; the id and the raw arguments wait under 技术详情 for support.
+  await expect(drawer.getByTestId('job-drawer-about')).toHaveText('支付订单（已不存在）');
+  await expect(drawer.getByTestId('job-drawer-state').locator('xpath=..')).toContainText(/已放弃 \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/);
+  await expect(drawer).not.toContainText(ids.failed);
+  await expect(drawer).not.toContainText('"orderId"');
+  await drawer.getByText('技术详情').click();
+  await expect(drawer.getByTestId('job-drawer-id')).toContainText(ids.failed);
   await expect(drawer.getByTestId('job-errors')).toContainText('gateway timeout (1)');
   await expect(drawer.getByTestId('job-errors')).toContainText('第 3 次');
   await drawer.getByTestId(`job-retry-${ids.failed}`).click();

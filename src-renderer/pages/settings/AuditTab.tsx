@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { Alert, Button, Flex, Tooltip, Typography } from 'antd';
+import { Alert, Button, Descriptions, Flex, Tooltip, Typography } from 'antd';
 import { SafetyCertificateOutlined } from '@ant-design/icons';
 import { api, useDepotEvents } from '../../api';
 import type { MethodOutput } from '../../../src-main/contract/types';
@@ -12,7 +12,7 @@ import { DataTable, useList, type DataColumn } from '../../components/DataTable'
 import { ExportButton } from '../../components/ExportButton';
 import { StateTag } from '../../components/StateTag';
 import { useRefNumbers, type RefNumbers } from '../../lib/refNumbers';
-import { auditInputText, auditRefs, parseAuditInput, type AuditInput } from '../../lib/auditInput';
+import { auditInputLines, auditInputText, auditRefs, parseAuditInput, type AuditInput, type AuditNumbers } from '../../lib/auditInput';
 
 type AuditRow = MethodOutput<'audit.list'>[number];
 /** A row with its recorded input read once (null when it is not an object, e.g. cut at 1000 characters). */
@@ -75,7 +75,7 @@ export default function AuditTab() {
           expandable: {
             expandedRowKeys: open,
             showExpandColumn: false,
-            expandedRowRender: (r) => <FullRecord row={r} />,
+            expandedRowRender: (r) => <FullRecord row={r} numbers={numbers} />,
           },
         }}
         empty={{ none: t('list.empty.audit'), filtered: t('list.empty.audit') }}
@@ -173,13 +173,31 @@ function useAuditColumns(numbers: RefNumbers, onDetails: (id: number) => void): 
   ];
 }
 
-/** The input exactly as the row recorded it (secrets starred): the record, for whoever needs every field. */
-function FullRecord({ row }: { row: AuditView }) {
-  const { t } = useI18n();
+/**
+ * Every field the row recorded, as a form: labels in the operator's language, values in words,
+ * secrets as •••. A record cut at 1000 characters cannot be read field by field; it is shown as
+ * stored, said to be cut.
+ */
+function FullRecord({ row, numbers }: { row: AuditView; numbers: AuditNumbers }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const lines = auditInputLines(i18n, row.method, row.input, numbers);
   return (
     <Flex vertical gap={4} data-testid={`audit-record-${row.id}`}>
-      <Typography.Text type="secondary">{t('audit.detailsTitle')}</Typography.Text>
-      <pre style={{ margin: 0, whiteSpace: 'pre-wrap', wordBreak: 'break-all', fontSize: 12 }}>{row.input ? JSON.stringify(row.input, null, 2) : row.inputSummary}</pre>
+      <Typography.Text type="secondary">{t(row.input ? 'audit.detailsTitle' : 'audit.detailsCut')}</Typography.Text>
+      {!row.input ? (
+        <pre style={{ margin: 0, whiteSpace: 'pre-wrap', wordBreak: 'break-all', fontSize: 12 }}>{row.inputSummary}</pre>
+      ) : lines.length === 0 ? (
+        <Typography.Text>{t('audit.detailsNone')}</Typography.Text>
+      ) : (
+        <Descriptions size="small" column={1} bordered styles={{ label: { width: 160 } }}>
+          {lines.map((l) => (
+            <Descriptions.Item key={l.key} label={l.label}>
+              <span data-testid={`audit-field-${l.key}`}>{l.value}</span>
+            </Descriptions.Item>
+          ))}
+        </Descriptions>
+      )}
     </Flex>
   );
 }

@@ -10,11 +10,13 @@ import { formatBytes } from '../../lib/format';
 import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { SUPERVISORS, useSession } from '../../session';
+import { schemaText } from './schemaText';
 
 type Backup = MethodOutput<'system.backup'>;
 
 export default function GeneralTab() {
-  const { t, maybe } = useI18n();
+  const i18n = useI18n();
+  const { t, maybe } = i18n;
   const { can } = useSession();
   const report = useReportError();
   const about = useQuery(() => api.system.about({}));
@@ -46,7 +48,7 @@ export default function GeneralTab() {
               <Typography.Text copyable>{a.dbFile}</Typography.Text>
             </Descriptions.Item>
             <Descriptions.Item label={t('about.schema')}>
-              {t('about.schemaValue', { applied: a.schema.applied, latest: a.schema.latest ?? t('common.none') })}
+              <span data-testid="about-schema">{schemaText(i18n, a.schema)}</span>
             </Descriptions.Item>
             <Descriptions.Item label={t('about.timeZone')}>{a.timeZone}</Descriptions.Item>
             <Descriptions.Item label={t('about.mode')}>{maybe(`about.mode.${a.mode}`) ?? a.mode}</Descriptions.Item>

@@ -5,14 +5,26 @@ import type { Dayjs } from 'dayjs';
 import type { MethodOutput } from '../../../src-main/contract/types';
 import { useI18n } from '../../i18n';
 import { formatTime } from '../../lib/time';
-import { dayPeriods, depotWallNow, PERIOD_COLOURS, PERIODS, type Period, type PlanDetail, type TariffFile } from './model';
+import { dayPeriods, depotWallNow, PERIOD_COLOURS, PERIODS, planStations, type Period, type PlanDetail, type TariffFile } from './model';
 import { SlotStrip } from './SlotStrip';
 
 type Plan = MethodOutput<'tariffs.list'>[number];
 type SetDraft = Dispatch<SetStateAction<TariffFile | null>>;
 
 /** The plan's versions (the one in force marked) and the stations it prices, from when. */
-export function VersionsCard({ plan, detail: d, canEdit, onAssign }: { plan: Plan | undefined; detail: PlanDetail; canEdit: boolean; onAssign(): void }) {
+export function VersionsCard({
+  plan,
+  detail: d,
+  stations,
+  canEdit,
+  onAssign,
+}: {
+  plan: Plan | undefined;
+  detail: PlanDetail;
+  stations: readonly { id: string; name: string }[] | undefined;
+  canEdit: boolean;
+  onAssign(): void;
+}) {
   const { t } = useI18n();
   return (
     <Card size="small" title={t('tariffs.versions')}>
@@ -27,9 +39,9 @@ export function VersionsCard({ plan, detail: d, canEdit, onAssign }: { plan: Pla
         </Space>
         <Space wrap>
           <Typography.Text type="secondary">{t('tariffs.stations')}</Typography.Text>
-          {(plan?.stations ?? []).map((s) => (
-            <Tag key={`${s.stationId}-${s.from}`}>
-              {s.stationId} · {formatTime(s.from, 'YYYY-MM-DD HH:mm')}
+          {planStations(plan?.stations ?? [], stations).map((s) => (
+            <Tag key={s.key} data-testid="tariff-station">
+              {s.name} · {formatTime(s.from, 'YYYY-MM-DD HH:mm')}
             </Tag>
           ))}
           {canEdit && (

@@ -1,11 +1,11 @@
-import { App, DatePicker, Form, Input, Modal, Typography } from 'antd';
+import { App, DatePicker, Form, Input, Modal, Select, Typography } from 'antd';
 import type { FormInstance } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { api, isApiError } from '../../api';
 import { useI18n } from '../../i18n';
 import { formatTime } from '../../lib/time';
 import { useModalSubmit } from '../../lib/useModalSubmit';
-import { fileIssues, type TariffFile } from './model';
+import { fileIssues, stationName, type TariffFile } from './model';
 
 export type Issue = { field: string; reason: string };
 export interface SaveValues {
@@ -90,7 +90,21 @@ interface AssignValues {
   effectiveFrom?: Dayjs;
 }
 
-export function AssignModal({ open, planId, onClose, onDone }: { open: boolean; planId: string; onClose(): void; onDone(): void }) {
+type StationRef = { id: string; name: string };
+
+export function AssignModal({
+  open,
+  planId,
+  stations,
+  onClose,
+  onDone,
+}: {
+  open: boolean;
+  planId: string;
+  stations: readonly StationRef[] | undefined;
+  onClose(): void;
+  onDone(): void;
+}) {
   const { t } = useI18n();
   const { message } = App.useApp();
   const [form] = Form.useForm<AssignValues>();
@@ -98,7 +112,7 @@ export function AssignModal({ open, planId, onClose, onDone }: { open: boolean; 
     form,
     run: (v: AssignValues) => api.tariffs.assign({ stationId: v.stationId.trim(), planId, effectiveFrom: v.effectiveFrom?.format('YYYY-MM-DD') }),
     onDone: (a) => {
-      message.success(t('tariffs.assigned', { station: a.stationId, from: formatTime(a.effectiveFromAt, 'YYYY-MM-DD HH:mm') }));
+      message.success(t('tariffs.assigned', { station: stationName(stations, a.stationId), from: formatTime(a.effectiveFromAt, 'YYYY-MM-DD HH:mm') }));
       form.resetFields();
       onDone();
     },
@@ -117,7 +131,13 @@ export function AssignModal({ open, planId, onClose, onDone }: { open: boolean; 
     >
       <Form form={form} layout="vertical" onFinish={(v) => void submit(v)}>
         <Form.Item name="stationId" label={t('tariffs.station')} rules={[{ required: true, message: t('common.required') }]}>
-          <Input autoComplete="off" />
+          <Select
+            showSearch
+            optionFilterProp="label"
+            loading={!stations}
+            options={(stations ?? []).map((s) => ({ value: s.id, label: s.name }))}
+            data-testid="tariff-assign-station"
+          />
         </Form.Item>
         <Form.Item name="effectiveFrom" label={t('tariffs.assignFrom')} extra={t('tariffs.assignFromHint')}>
           <DatePicker />

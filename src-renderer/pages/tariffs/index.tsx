@@ -23,6 +23,8 @@ export default function TariffsTab() {
   const { can } = useSession();
   const canEdit = can(SUPERVISORS);
   const plan = usePlan();
+  // Stations are named on the plan's card and picked by name when assigning (their codes are the core's).
+  const stations = useQuery(() => api.stations.list({}));
   const { plans, d, version, reloadAll } = plan;
   const [draft, setDraft] = useState<TariffFile | null>(null);
   const [issues, setIssues] = useState<Issue[]>([]);
@@ -57,7 +59,7 @@ export default function TariffsTab() {
 
       {d && version && file && (
         <>
-          <VersionsCard plan={plans.find((p) => p.id === d.id)} detail={d} canEdit={canEdit} onAssign={() => setAssigning(true)} />
+          <VersionsCard plan={plans.find((p) => p.id === d.id)} detail={d} stations={stations.data} canEdit={canEdit} onAssign={() => setAssigning(true)} />
           <SlotsCard
             file={file}
             detail={d}
@@ -92,6 +94,7 @@ export default function TariffsTab() {
         <AssignModal
           open={assigning}
           planId={d.id}
+          stations={stations.data}
           onClose={() => setAssigning(false)}
           onDone={() => {
             setAssigning(false);

@@ -98,3 +98,15 @@ export function fileIssues(details: unknown): { field: string; reason: string }[
 export function depotWallNow(): Dayjs {
   return dayjs(formatTime(Date.now(), 'YYYY-MM-DDTHH:mm:ss'));
 }
+
+type StationRef = { id: string; name: string };
+
+/** A station by its name (issue 16: the plan showed its code); one the list does not hold (yet) keeps its code. */
+export function stationName(stations: readonly StationRef[] | undefined, id: string): string {
+  return stations?.find((s) => s.id === id)?.name ?? id;
+}
+
+/** The stations a plan prices, by name, each with the instant it started using the plan. */
+export function planStations(uses: readonly { stationId: string; from: number }[], stations: readonly StationRef[] | undefined) {
+  return uses.map((u) => ({ key: `${u.stationId}-${u.from}`, name: stationName(stations, u.stationId), from: u.from }));
+}
