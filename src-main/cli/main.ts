@@ -23,6 +23,24 @@ function helpText(): string {
   ].join('\n');
 }
 
+/**
+ * The commands under a group a user typed as a command (`risk`, `recon`, `risk rule`): the
+ * top-level help lists `risk rules`, `risk blacklist add`…, so `depotdesk risk --help` is a fair
+ * question and is answered with them. Empty when the words start no command.
+ */
+export function groupCommands(words: string): CommandEntry[] {
+  if (!words) return [];
+  return commands.filter((c) => c.name.startsWith(`${words} `));
+}
+
+function groupHelp(words: string, group: CommandEntry[]): string {
+  const width = Math.max(...group.map((c) => c.name.length));
+  return [
+    `depotdesk ${words} — one of these commands (depotdesk ${words} <command> --help for its options):`,
+    ...group.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+  ].join('\n');
+}
+
 /** Global options that take a value, so `--data-dir DIR` before the command skips DIR too. */
 const GLOBAL_WITH_VALUE = new Set(
   Object.entries(GLOBAL_OPTIONS)
@@ -87,6 +105,13 @@ export async function main(argv: string[]): Promise<number> {
   }
   const found = findCommand(argv);
   if (!found) {
+    const group = groupCommands(commandWords(argv));
+    if (group.length > 0) {
+      // `risk --help` asks which risk commands there are; `risk` alone is an unfinished command.
+      const asked = argv.includes('--help') || argv.includes('-h');
+      (asked ? process.stdout : process.stderr).write(groupHelp(commandWords(argv), group) + '\n');
+      return asked ? 0 : 2;
+    }
     const known = [...new Set(commands.map((c) => c.name.split(' ')[0]))].join(', ');
     const typed = commandWords(argv);
     process.stderr.write(`depotdesk: ${typed ? `unknown command "${typed}"` : 'no command given'} (commands: ${known}; see depotdesk --help)\n`);

@@ -25,6 +25,33 @@ export async function sessionRef(call: Call, given: string): Promise<{ id: strin
   return { id: text, number: numbers[text] ?? text };
 }
 
+export interface DriverRef {
+  id: string;
+  name: string;
+  phone: string;
+}
+
+/** What reads as a phone number (digits, spaces, dashes, brackets, a leading +), not a ULID. */
+const PHONE = /^\+?[\d\s\-()]{5,24}$/;
+
+/**
+ * The driver an option names, by phone number (exact, as the driver list shows it unmasked) or by
+ * id, as people at the counter know a driver by their phone. A phone no driver has is refused
+ * naming it (not_found, exit 1); an unknown id is left for the core to refuse, naming it.
+ */
+export async function driverRef(call: Call, given: string, option = '--driver'): Promise<DriverRef> {
+  const value = given.trim();
+  if (PHONE.test(value)) {
+    const phone = value.replace(/[\s\-()]/g, '');
+    const r = await call<{ drivers: DriverRef[] }>('drivers.list', { search: phone, limit: 50 });
+    const d = r.drivers.find((x) => x.phone === phone);
+    if (!d) throw new DepotError('not_found', `${option}: no driver with phone ${phone}`, { field: option });
+    return { id: d.id, name: d.name, phone: d.phone };
+  }
+  const d = await call<DriverRef>('drivers.get', { driverId: value });
+  return { id: d.id, name: d.name, phone: d.phone };
+}
+
 /** Drivers as the CLI's text names them: name and masked phone (139****1111), each read once. */
 export async function driverNames(call: Call, ids: readonly (string | null)[]): Promise<(id: string | null) => string> {
   const wanted = [...new Set(ids.filter((x): x is string => Boolean(x)))];

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { addDriver, topUp } from '../../src-main/ledger';
+import { cliInProcess } from '../cli-runs';
 import { addOperator, cli, makeApp } from '../helpers';
 
 /** The ledger commands through the real CLI (node bin/depotdesk.js), one child process per command. */
@@ -105,6 +107,45 @@ describe('depotdesk ledger commands', () => {
     }
     expect(app.sqlite.prepare('SELECT count(*) AS n FROM ledger_transfers').get()).toEqual({ n: 0 });
     expect(app.sqlite.prepare('SELECT count(*) AS n FROM drivers').get()).toEqual({ n: 0 });
+  }, 600_000);
+
+  it("wallet show and ledger statement take the driver's phone (exact) as well as the id; an unknown one is refused naming it", async () => {
+    const { app, dir } = makeApp();
+    await addOperator(app, 'operator', 'counter.op');
+    const driver = addDriver(app, { name: '陈师傅', phone: '13800000001' });
+    addDriver(app, { name: '陈二', phone: '13800000011' });
+    topUp(app, { key: 'phone-1', driverId: driver.id, amountFen: 5000, channel: 'cash' });
+    const as = ['--data-dir', dir, '--as', 'counter.op'];
+
+    const byPhone = await cliInProcess(['wallet', 'show', '--driver', '13800000001', ...as], PASSWORD);
+    expect(byPhone.code, byPhone.stderr).toBe(0);
+    expect(byPhone.stdout.split('\n').slice(0, 2)).toEqual(['陈师傅 (138****0001)', 'balance   50.00']);
+    // Written as people say it, with spaces or dashes: the same driver.
+    const spaced = await cliInProcess(['wallet', 'show', '--driver', '138 0000 0001', '--json', ...as], PASSWORD);
+    expect(spaced.code, spaced.stderr).toBe(0);
+    const byId = await cliInProcess(['wallet', 'show', '--driver', driver.id, '--json', ...as], PASSWORD);
+    // --json is the same whichever way the driver was named, and keeps the id.
+    expect(JSON.parse(spaced.stdout)).toEqual(JSON.parse(byId.stdout));
+    expect(JSON.parse(byId.stdout)).toMatchObject({ driverId: driver.id, balance: { yuan: '50.00' } });
+
+    const statement = await cliInProcess(['ledger', 'statement', '--driver', '13800000001', ...as], PASSWORD);
+    expect(statement.code, statement.stderr).toBe(0);
+    expect(statement.stdout.split('\n')[0]).toBe('statement of 陈师傅 (138****0001)');
+    expect(statement.stdout).toMatch(/topup\s+\+50\.00\s+=\s+50\.00/);
+
+    // A phone no driver has (a prefix of two drivers' phones included) and an id no driver has: refused, naming what was given.
+    for (const [given, message] of [
+      ['13800000009', /--driver: no driver with phone 13800000009/],
+      ['1380000000', /--driver: no driver with phone 1380000000\b/],
+      ['01NOSUCHDRIVER', /01NOSUCHDRIVER/],
+    ] as const) {
+      const r = await cliInProcess(['wallet', 'show', '--driver', given, ...as], PASSWORD);
+      expect(r.code, `${given}: ${r.stderr}`).toBe(1);
+      expect(r.stderr).toMatch(message);
+      const s = await cliInProcess(['ledger', 'statement', '--driver', given, ...as], PASSWORD);
+      expect(s.code, `${given}: ${s.stderr}`).toBe(1);
+      expect(s.stderr).toMatch(message);
+    }
   }, 600_000);
 
   it('roles apply: an operator cannot grant coupons, and commands need --as', async () => {

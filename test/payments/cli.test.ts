@@ -16,7 +16,7 @@ describe('depotdesk order commands', () => {
       const { app, dir } = makeApp();
       await addOperator(app, 'operator', 'counter.op');
       const d = newDriver(app, '陈师傅');
-      const c = grantCoupon(app, { key: 'cli:coupon', driverId: d.id, amountFen: 2000 });
+      const c = grantCoupon(app, { key: 'cli:coupon', driverId: d.id, amountFen: 2000, campaignId: 'welcome' });
       grantPoints(app, { key: 'cli:points', driverId: d.id, points: 300 });
       const as = ['--data-dir', dir, '--as', 'counter.op', '--json'];
 
@@ -36,6 +36,14 @@ describe('depotdesk order commands', () => {
       expect(human.code, human.stderr).toBe(0);
       expect(human.stdout).toContain(`driver   陈师傅 (${d.phone.slice(0, 3)}****${d.phone.slice(-4)})`);
       expect(human.stdout).not.toContain(d.phone);
+      // Issue 16: the order by its number alone, its state and channel in words, the coupon by its
+      // face value and what the order did to it — never an internal id; --json keeps both ids.
+      expect(human.stdout.split('\n')[0]).toBe(`order ${o.number}  Awaiting payment`);
+      expect(human.stdout).toContain('coupon   20.00 of a 20.00 coupon (welcome), applied\n');
+      expect(human.stdout).toContain('payable  177.00 via WeChat Pay');
+      expect(human.stdout).not.toContain(o.id);
+      expect(human.stdout).not.toContain(c.couponId);
+      expect(shown.json<{ coupon: { couponId: string; status: string } }>().coupon).toMatchObject({ couponId: c.couponId, status: 'applied' });
       const audit = app.sqlite.prepare("SELECT count(*) AS n FROM audit_log WHERE method = 'payments.createOrder'").get() as { n: number };
       expect(audit.n).toBe(1);
       expect(verifyLedger(app).violations).toEqual([]);

@@ -116,7 +116,7 @@ describe('depotdesk recon (the CLI on the depot file)', { timeout: 900_000 }, ()
     const again = await cli(as('fin-a', 'recon', 'import', copy));
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/wechat-again\.csv: already imported \(same file\), nothing new/);
-    expect(again.stdout).toMatch(/days run:\n {4}2026-03-01 {2}breaks {6}matched 3 {2}pending 0 {2}breaks opened 0, open 5 of 5 {2}energy anomalies 0/);
+    expect(again.stdout).toMatch(/days run:\n {4}2026-03-01 {2}Breaks {6}matched 3 {2}pending 0 {2}breaks opened 0, open 5 of 5 {2}energy anomalies 0/);
 
     const open = await cli(as('sup-a', 'recon', 'breaks', '--state', 'open', '--json'));
     expect(open.code, open.stderr).toBe(0);
@@ -133,6 +133,12 @@ describe('depotdesk recon (the CLI on the depot file)', { timeout: 900_000 }, ()
     expect((JSON.parse(onWechat.stdout) as { total: number }).total).toBe(5);
     const onAlipay = await inProcess(as('sup-a', 'recon', 'breaks', '--channel', 'alipay'));
     expect(onAlipay.stdout).toMatch(/^0 break\(s\)/);
+    // Issue 16: a break's line leads with its day, order and amount, words its kind, channel and state, and ends with its id.
+    const listed = await inProcess(as('sup-a', 'recon', 'breaks', '--state', 'open'));
+    expect(listed.stdout.split('\n')).toContain(
+      `2026-03-01  order ${orders.long.number}  diff ¥88.00  Unexplained receipt (overage)  WeChat Pay  Open  gateway ¥88.00  ours ¥0.00  id ${by.long.id}`,
+    );
+    expect(listed.stdout).not.toMatch(/\b(long|short|amount_mismatch|duplicate|wechat|open)\b/);
 
     // Taking a break and handing it on (in this process: the same main()).
     const take = await inProcess(as('fin-a', 'recon', 'assign', by.long.id));
@@ -149,7 +155,7 @@ describe('depotdesk recon (the CLI on the depot file)', { timeout: 900_000 }, ()
     const credited = await cli(as('fin-b', 'recon', 'resolve', by.long.id, '--action', 'credit', '--note', '司机超时后扫码支付'));
     expect(credited.code, credited.stderr).toBe(0);
     expect(credited.stdout).toMatch(
-      /resolved \(credit\)[\s\S]*gateway ¥88\.00 {2}ours ¥0\.00[\s\S]*closed {3}by fin-b at 20\d\d-\d\d-\d\d \d\d:\d\d:\d\d {2}ref unmatched:/,
+      /Resolved \(Credited\)[\s\S]*gateway ¥88\.00 {2}ours ¥0\.00[\s\S]*closed {3}by fin-b at 20\d\d-\d\d-\d\d \d\d:\d\d:\d\d {2}ref unmatched:/,
     );
     // A 长款 is money the gateway holds above our books: no loss to write off.
     expect(credited.stdout).not.toMatch(/loss if written off/);
@@ -192,30 +198,47 @@ describe('depotdesk recon (the CLI on the depot file)', { timeout: 900_000 }, ()
 
     const history = await cli(as('sup-a', 'recon', 'break', by.short.id));
     expect(history.code, history.stderr).toBe(0);
-    const actions = history.stdout
+    // Issue 16: each event in the CLI's words (as the 对账 page's history), who did it, and what they typed;
+    // the core's own half-Chinese note on opening is not repeated (the lines above give its facts).
+    const events = history.stdout
       .split('\n')
       .filter((l) => /^ {2}20\d\d-/.test(l))
-      .map((l) => l.trim().split(/\s+/)[2]);
-    expect(actions).toEqual(['opened', 'write_off_requested', 'write_off_rejected', 'write_off_requested', 'written_off']);
-    expect(history.stdout).toMatch(/write_off_rejected +fin-b +先查渠道对账单/);
-    expect(history.stdout).toMatch(/^break +\w+ {2}written_off\n[\s\S]*diff -¥20\.00 {2}loss if written off ¥20\.00\n/);
+      .map((l) => l.trim().split(/ {2,}/).slice(1));
+    expect(events).toEqual([
+      ['Break found', 'System'],
+      ['Write-off requested', 'fin-a', '网关无此笔, 客服确认未扣款'],
+      ['Write-off rejected', 'fin-b', '先查渠道对账单'],
+      ['Write-off requested', 'fin-a', '渠道确认无此交易'],
+      // The approval's note as the core recorded it, with the ledger reference it booked.
+      ['Write-off approved', 'fin-b', `同意核销 (recon:writeoff:${by.short.id})`],
+    ]);
+    expect(history.stdout).not.toMatch(/短款|we show the order paid/);
+    // The break by its day, order and amount first; its kind, channel and state in words; its id last.
+    expect(history.stdout).toMatch(
+      new RegExp(`^break {4}2026-03-01 {2}order ${by.short.orderNumber} {2}diff -¥20\\.00 {2}Written off\nkind {5}Missing receipt \\(shortage\\), WeChat Pay\n`),
+    );
+    expect(history.stdout).toMatch(/diff -¥20\.00 {2}loss if written off ¥20\.00\n/);
+    expect(history.stdout).toContain(`\nid       ${by.short.id}\n`);
+    expect(history.stdout).not.toMatch(/written_off|\bshort\b|\bwechat\b/);
 
     const signed = await cli(as('fin-b', 'recon', 'signoff', '--date', DAY, '--note', '3 月 1 日对账完成'));
     expect(signed.code, signed.stderr).toBe(0);
-    expect(signed.stdout).toMatch(/^2026-03-01 {2}signed_off .*\nsigned off by fin-b at .*: 3 月 1 日对账完成/);
+    expect(signed.stdout).toMatch(/^2026-03-01 {2}Signed off .*\nsigned off by fin-b at .*: 3 月 1 日对账完成/);
 
     const day = await cli(as('sup-a', 'recon', 'day', '--date', DAY));
     expect(day.code, day.stderr).toBe(0);
-    expect(day.stdout).toMatch(/wechat +gateway payments 4 ¥338\.10, refunds 2 ¥40\.00, fees ¥[\d.]+, net ¥[\d.]+ \| ours payments 3 ¥170\.00, refunds 1 ¥30\.00/);
-    expect(day.stdout).toMatch(/alipay +gateway payments 1 ¥50\.00, refunds 0 ¥0\.00, fees -¥0\.30, net ¥50\.30 \| ours payments 1 ¥50\.00/);
+    expect(day.stdout).toMatch(/WeChat Pay +gateway payments 4 ¥338\.10, refunds 2 ¥40\.00, fees ¥[\d.]+, net ¥[\d.]+ \| ours payments 3 ¥170\.00, refunds 1 ¥30\.00/);
+    expect(day.stdout).toMatch(/Alipay +gateway payments 1 ¥50\.00, refunds 0 ¥0\.00, fees -¥0\.30, net ¥50\.30 \| ours payments 1 ¥50\.00/);
     expect(day.stdout).toMatch(/breaks 5 \(open 0\)/);
-    expect(day.stdout).toMatch(/written_off +short +2026-03-01 +wechat order DD\d+ +gateway ¥0\.00 +ours ¥20\.00 +diff -¥20\.00/);
-    expect(day.stdout).toMatch(/resolved +refund_mismatch 2026-03-01 +wechat refund RF-NOT-OURS \(order DD\d+\) +gateway ¥10\.00/);
+    expect(day.stdout).toMatch(
+      /^ {2}2026-03-01 {2}order DD\d+ {2}diff -¥20\.00 {2}Missing receipt \(shortage\) {2}WeChat Pay {2}Written off {2}gateway ¥0\.00 {2}ours ¥20\.00 {2}id \w+$/m,
+    );
+    expect(day.stdout).toMatch(/^ {2}2026-03-01 {2}refund RF-NOT-OURS \(order DD\d+\) {2}diff [-¥\d.]+ {2}Refund mismatch {2}WeChat Pay {2}Resolved {2}gateway ¥10\.00/m);
     expect(day.stdout).toMatch(/signed off by fin-b at/);
 
     const days = await cli(as('sup-a', 'recon', 'days', '--from', '2026-02-28', '--to', '2026-03-02'));
     expect(days.code, days.stderr).toBe(0);
-    expect(days.stdout).toMatch(/^2 day\(s\)\n2026-03-02 {2}matched .*\n2026-03-01 {2}signed_off .*signed off by fin-b/);
+    expect(days.stdout).toMatch(/^2 day\(s\)\n2026-03-02 {2}Matched .*\n2026-03-01 {2}Signed off .*signed off by fin-b/);
 
     // The finance report: an Excel workbook at the path asked for, that exceljs opens.
     const xlsx = path.join(dir, 'report-0301.xlsx');

@@ -117,7 +117,8 @@ describe('depotdesk session', { timeout: 240_000 }, () => {
     expect(json<{ items: SessionView[]; total: number }>(listed).items.map((s) => s.id)).toEqual([started.id]);
     // The list leads with the number and names the driver (masked phone); the internal id comes last.
     expect(listedHuman.code, listedHuman.stderr).toBe(0);
-    expect(listedHuman.stdout).toMatch(new RegExp(`^${started.number} +CHARGING +CP-1/1 +Wang 139\\*{4}1111 .* id ${started.id}$`, 'm'));
+    // Issue 16: the state in words (Charging), as the Sessions page shows it; --json above keeps CHARGING.
+    expect(listedHuman.stdout).toMatch(new RegExp(`^${started.number} +Charging +CP-1/1 +Wang 139\\*{4}1111 .* id ${started.id}$`, 'm'));
 
     const stopping = json<SessionView>(await depotdesk(['session', 'stop', started.number, ...common]));
     expect(stopping.state).toBe('STOPPING');
@@ -127,16 +128,20 @@ describe('depotdesk session', { timeout: 240_000 }, () => {
 
     const human = await depotdesk(['session', 'show', started.id, '--data-dir', d.dir, '--as', 'li']);
     expect(human.code, human.stderr).toBe(0);
-    expect(human.stdout).toMatch(new RegExp(`^${started.number} +PAID +CP-1/1 +Wang 139\\*{4}1111 `));
+    expect(human.stdout).toMatch(new RegExp(`^${started.number} +Paid +CP-1/1 +Wang 139\\*{4}1111 `));
     expect(human.stdout).toContain('2.000 kWh');
     expect(human.stdout).toMatch(/transfers:\n {2}hold {2,}wallet → held {2}¥30\.00 \(pending\) {2}hold:/);
-    expect(human.stdout).toMatch(/stop_transaction/);
+    // Timeline kinds in words (the Sessions page's titles), never the codes.
+    expect(human.stdout).toMatch(/\n {2}\S+ \S+ {2}Placed, prepay held {2}/);
+    const timeline = human.stdout.split('timeline (Asia/Shanghai):\n')[1];
+    expect(timeline).not.toMatch(/^ {2}\S+ \S+(?: \(charger [^)]+\))? {2}[a-z_]+(?: {2}|$)/m);
+    expect(human.stdout.split('\n')[0]).not.toMatch(/\bPAID\b/);
     // Times read on the depot's clock (Asia/Shanghai, said once), the charger's own time included; no UTC "Z".
     const stoppedAt = isoInZone(t0 + 30 * 60_000, 'Asia/Shanghai')
       .slice(0, 19)
       .replace('T', ' ');
     expect(human.stdout).toContain('timeline (Asia/Shanghai):');
-    expect(human.stdout).toMatch(new RegExp(`\\n  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\(charger ${stoppedAt}\\)  stop_transaction`));
+    expect(human.stdout).toMatch(new RegExp(`\\n  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\(charger ${stoppedAt}\\)  Charging stopped  `));
     // A UTC time (…:ssZ or …:ss.mmmZ), not any id that happens to end in a digit and Z.
     expect(human.stdout).not.toMatch(/\d\d:\d\d(:\d\d(\.\d+)?)?Z\b/);
     const detail = json<{ session: SessionView; transfers: { id: string }[] }>(await depotdesk(['session', 'show', started.id, ...common]));

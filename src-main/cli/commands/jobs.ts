@@ -1,7 +1,9 @@
 import { JOB_STATES, type JobState, type JobStats, type JobSummary } from '../../jobs';
 import type { Alert } from '../../alerts';
+import { operatorIdByName, operatorNames } from '../../operators';
 import { depotClock, type TimeText } from '../depot-time';
 import { UsageError, type Command, type CommandContext } from '../framework';
+import { alertResolutionWords, alertWords, jobErrorText, label } from '../words';
 
 function oneId(cx: CommandContext, command: string): string {
   const [id, ...extra] = cx.positionals;
@@ -17,9 +19,42 @@ function wholeNumber(value: unknown, flag: string, fallback: number, min = 1): n
   return Number(value);
 }
 
+const jobState = (state: string) => label('jobs.state.', state);
+const jobKind = (kind: string) => label('jobs.kind.', kind);
+
+/**
+ * One job as the Jobs page words it: its time, state and kind in words, attempts, the last error by
+ * its code's words; the id last (jobs show/retry/cancel take it). --json keeps the codes.
+ */
 function jobLine(j: JobSummary, iso: TimeText): string {
   const when = j.state === 'completed' ? j.completedAt : j.state === 'discarded' ? j.discardedAt : j.state === 'cancelled' ? j.cancelledAt : j.scheduledAt;
-  return [j.id, j.state.padEnd(10), `${j.attempt}/${j.maxAttempts}`.padEnd(6), j.queue.padEnd(12), j.kind.padEnd(28), iso(when), j.lastError ?? ''].join('  ').trimEnd();
+  return [
+    iso(when),
+    jobState(j.state).padEnd(18),
+    jobKind(j.kind).padEnd(30),
+    `attempt ${j.attempt}/${j.maxAttempts}`,
+    ...(j.lastError ? [jobErrorText(j.lastError)] : []),
+    `id ${j.id}`,
+  ].join('  ');
+}
+
+/** Operators by their display names: alerts record who acknowledged by login. */
+function personByLogin(cx: CommandContext): (login: string) => string {
+  const app = cx.openApp();
+  return (login) => {
+    const id = operatorIdByName(app, login);
+    return (id && operatorNames(app, [id]).get(id)) ?? login;
+  };
+}
+
+/** One alert as the alerts list words it: level, time, sentence, who handled it; its id last (alerts ack takes it). */
+function alertLine(a: Alert, iso: TimeText, person: (login: string) => string): string {
+  const handled = [
+    ...(a.acknowledgedBy ? [`[acknowledged by ${person(a.acknowledgedBy)}]`] : []),
+    // 'system' is the depot itself: its condition cleared.
+    ...(a.resolvedBy ? [`[resolved${a.resolvedBy === 'system' ? '' : ` by ${person(a.resolvedBy)}`}: ${alertResolutionWords(a)}]`] : []),
+  ];
+  return [label('alerts.level.', a.level).padEnd(7), iso(a.lastRaisedAt), `${a.count > 1 ? `(×${a.count}) ` : ''}${alertWords(a)}`, ...handled, `id ${a.id}`].join('  ');
 }
 
 export const jobCommands: Command[] = [
@@ -61,7 +96,7 @@ export const jobCommands: Command[] = [
         [
           jobLine({ ...job, lastError: null, errorCount: job.errors.length }, iso),
           `args: ${JSON.stringify(job.args)}`,
-          ...job.errors.map((e) => `  attempt ${e.attempt} at ${iso(e.at)}: ${e.error}`),
+          ...job.errors.map((e) => `  attempt ${e.attempt} at ${iso(e.at)}: ${jobErrorText(e.error)}`),
         ].join('\n'),
       );
     },
@@ -73,7 +108,10 @@ export const jobCommands: Command[] = [
     allowPositionals: true,
     async run(cx) {
       const job = await cx.call<JobSummary>('jobs.retry', { id: oneId(cx, 'jobs retry') });
-      cx.print(job, `job ${job.id} (${job.kind}) is ${job.state} again; attempt ${job.attempt + 1} of ${job.maxAttempts} comes next`);
+      cx.print(
+        job,
+        `job "${jobKind(job.kind)}" is ${jobState(job.state).toLowerCase()} again; attempt ${job.attempt + 1} of ${job.maxAttempts} comes next  (id ${job.id})`,
+      );
     },
   },
   {
@@ -83,7 +121,7 @@ export const jobCommands: Command[] = [
     allowPositionals: true,
     async run(cx) {
       const job = await cx.call<JobSummary>('jobs.cancel', { id: oneId(cx, 'jobs cancel') });
-      cx.print(job, `job ${job.id} (${job.kind}) cancelled`);
+      cx.print(job, `job "${jobKind(job.kind)}" cancelled  (id ${job.id})`);
     },
   },
   {
@@ -95,16 +133,18 @@ export const jobCommands: Command[] = [
       const iso = depotClock(cx).at;
       cx.print(stats, () =>
         [
-          JOB_STATES.map((s) => `${s} ${stats.states[s]}`).join(', '),
+          JOB_STATES.map((s) => `${jobState(s)} ${stats.states[s]}`).join(', '),
           ...stats.queues.map(
             (q) =>
               `queue ${q.queue} (concurrency ${q.concurrency}): ${
                 JOB_STATES.filter((s) => q.counts[s] > 0)
-                  .map((s) => `${s} ${q.counts[s]}`)
+                  .map((s) => `${jobState(s)} ${q.counts[s]}`)
                   .join(', ') || 'empty'
               }`,
           ),
-          ...stats.kinds.filter((k) => k.failureStreak > 0).map((k) => `FAILING ${k.kind}: ${k.failureStreak} in a row, last: ${k.lastError ?? ''}`),
+          ...stats.kinds
+            .filter((k) => k.failureStreak > 0)
+            .map((k) => `FAILING ${jobKind(k.kind)}: ${k.failureStreak} in a row, last: ${k.lastError ? jobErrorText(k.lastError) : ''}`),
           ...stats.crons.map((c) => `cron ${c.name} "${c.expression}" next ${iso(c.nextSlotAt)}`),
         ].join('\n'),
       );
@@ -120,17 +160,12 @@ export const jobCommands: Command[] = [
         all: Boolean(cx.args.all),
         limit: wholeNumber(cx.args.limit, '--limit', 100),
       });
-      const iso = depotClock(cx).at;
-      cx.print(page, () =>
-        page.items.length === 0
-          ? 'no open alerts'
-          : page.items
-              .map(
-                (a) =>
-                  `${a.id}  ${a.level.padEnd(7)}  ${iso(a.lastRaisedAt)}  ${a.count > 1 ? `(×${a.count}) ` : ''}${a.message}${a.acknowledgedBy ? `  [acknowledged by ${a.acknowledgedBy}]` : ''}${a.resolvedBy ? `  [resolved by ${a.resolvedBy}: ${a.resolution ?? ''}]` : ''}`,
-              )
-              .join('\n'),
-      );
+      cx.print(page, () => {
+        if (page.items.length === 0) return 'no open alerts';
+        const clock = depotClock(cx);
+        const person = personByLogin(cx);
+        return [...page.items.map((a) => alertLine(a, clock.at, person)), `${page.items.length} of ${page.total} alert(s), times in ${clock.zone}`].join('\n');
+      });
     },
   },
   {
@@ -142,7 +177,7 @@ export const jobCommands: Command[] = [
       const [id, ...extra] = cx.positionals;
       if (!id || extra.length > 0) throw new UsageError('alerts ack takes exactly one alert id', { field: 'ID' });
       const alert = await cx.call<Alert>('alerts.acknowledge', { id });
-      cx.print(alert, `alert ${alert.id} acknowledged`);
+      cx.print(alert, `alert acknowledged: ${alertWords(alert)}  (id ${alert.id})`);
     },
   },
 ];

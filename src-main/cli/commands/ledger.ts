@@ -3,9 +3,10 @@ import { CHANNELS, verifyLedger } from '../../ledger';
 import type { MethodOutput } from '../../contract/types';
 import { formatFen, parsePositiveYuan } from '../../money';
 import { maskPhone } from '../../kernel/phone';
-import { wordingFor } from '../../../src-renderer/i18n/wording';
 import { memoText } from '../../../src-renderer/lib/memoText';
 import { optionalOption, requireOption, UsageError, type Command, type CommandContext } from '../framework';
+import { driverRef } from '../session-ref';
+import { cliWords } from '../words';
 
 /**
  * Ledger commands. Everything that reads or moves a driver's money goes through cx.call, so the
@@ -24,6 +25,12 @@ function dateOption(cx: CommandContext, option: string): string | undefined {
   const v = optionalOption(cx, option);
   if (v !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(v)) throw new UsageError(`--${option} must be a date yyyy-MM-dd, got "${v}"`, { field: `--${option}` });
   return v;
+}
+
+/** --driver as people know a driver, by phone number (exact) or by id; the core is told the id. */
+async function driverId(cx: CommandContext): Promise<string> {
+  const given = requireOption(cx, 'driver', "the driver's phone number or id");
+  return (await driverRef((method, params) => cx.call(method, params), given)).id;
 }
 
 function list(cx: CommandContext, option: string): string[] {
@@ -106,10 +113,10 @@ export const ledgerCommands: Command[] = [
   {
     name: 'wallet show',
     summary: "Show a driver's balance, held, debt, available, coupons and points.",
-    usage: 'depotdesk wallet show --driver ID --as OPERATOR [--json]',
+    usage: 'depotdesk wallet show --driver PHONE|ID --as OPERATOR [--json]',
     options: { driver: { type: 'string' } },
     async run(cx) {
-      const w = await cx.call<MethodOutput<'wallet.show'>>('wallet.show', { driverId: requireOption(cx, 'driver', 'the driver id') });
+      const w = await cx.call<MethodOutput<'wallet.show'>>('wallet.show', { driverId: await driverId(cx) });
       const out = {
         driverId: w.driver.id,
         name: w.driver.name,
@@ -141,7 +148,7 @@ export const ledgerCommands: Command[] = [
   {
     name: 'ledger statement',
     summary: "A driver's statement (流水) with running balances.",
-    usage: 'depotdesk ledger statement --driver ID [--from yyyy-MM-dd] [--to yyyy-MM-dd] [--account wallet|debt|points|coupon]... --as OPERATOR [--json]',
+    usage: 'depotdesk ledger statement --driver PHONE|ID [--from yyyy-MM-dd] [--to yyyy-MM-dd] [--account wallet|debt|points|coupon]... --as OPERATOR [--json]',
     options: { driver: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, account: { type: 'string', multiple: true } },
     async run(cx) {
       const accounts = list(cx, 'account');
@@ -149,10 +156,12 @@ export const ledgerCommands: Command[] = [
         if (!['wallet', 'debt', 'points', 'coupon'].includes(a))
           throw new UsageError(`--account must be wallet, debt, points or coupon, got "${a}"`, { field: '--account' });
       }
+      const from = dateOption(cx, 'from');
+      const to = dateOption(cx, 'to');
       const s = await cx.call<MethodOutput<'ledger.statement'>>('ledger.statement', {
-        driverId: requireOption(cx, 'driver', 'the driver id'),
-        from: dateOption(cx, 'from'),
-        to: dateOption(cx, 'to'),
+        driverId: await driverId(cx),
+        from,
+        to,
         accounts: accounts.length ? accounts : undefined,
       });
       const zone = cx.openApp().clock.timeZone;
@@ -162,7 +171,7 @@ export const ledgerCommands: Command[] = [
       for (let i = 0; i < sessionIds.length; i += 500)
         Object.assign(numbers, await cx.call<Record<string, string>>('sessions.numbers', { ids: sessionIds.slice(i, i + 500) }));
       const session = (id: string) => numbers[id] ?? id;
-      const words = wordingFor('en-US');
+      const words = cliWords;
       cx.print(s, () =>
         [
           `statement of ${s.driver.name} (${maskPhone(s.driver.phone)})${s.from || s.to ? ` ${s.from ?? '…'} to ${s.to ?? '…'}` : ''}`,

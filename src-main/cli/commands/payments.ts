@@ -1,7 +1,8 @@
 import type { MethodOutput } from '../../contract/types';
 import { maskPhone } from '../../kernel/phone';
 import { parsePositiveYuan } from '../../money';
-import { optionalOption, requireId, requireOption, UsageError, type Command } from '../framework';
+import { optionalOption, requireId, requireOption, UsageError, type Command, type CommandContext } from '../framework';
+import { label } from '../words';
 
 /**
  * Payment-order commands. They go through cx.call, so the --as operator's role is checked and
@@ -10,16 +11,36 @@ import { optionalOption, requireId, requireOption, UsageError, type Command } fr
  */
 
 type Order = MethodOutput<'payments.getOrder'>;
+type Coupon = MethodOutput<'coupons.list'>[number];
 
-function describe(o: Order): string {
+/**
+ * The order's coupon as the operator knows it: by its face value and its campaign label (as the
+ * driver's coupon list shows it), never by its internal id, with what the order did to it. Read
+ * only for the human text; --json keeps the coupon id.
+ */
+async function couponFor(cx: CommandContext, o: Order): Promise<Coupon | undefined> {
+  if (cx.global.json || !o.coupon.couponId) return undefined;
+  const coupons = await cx.call<Coupon[]>('coupons.list', { driverId: o.driverId });
+  return coupons.find((c) => c.couponId === o.coupon.couponId);
+}
+
+function couponText(o: Order, c: Coupon | undefined): string {
+  if (!o.coupon.couponId) return o.coupon.amount.yuan;
+  const status = o.coupon.status ? label('payments.detail.couponStatus.', o.coupon.status).toLowerCase() : 'its record is missing';
+  const which = c ? `of a ${c.face.yuan} coupon${c.campaignId ? ` (${c.campaignId})` : ''}` : 'of a coupon';
+  return `${o.coupon.amount.yuan} ${which}, ${status}`;
+}
+
+function describe(o: Order, coupon?: Coupon): string {
   return [
-    `order ${o.number} (${o.id})  ${o.state}`,
+    // The order by its number (商户订单号), as receipts and screens show it; --json keeps the id.
+    `order ${o.number}  ${label('payments.state.', o.state)}`,
     // Masked as the screens show it (issue 16); --json keeps the whole number, as the other commands do.
     `driver   ${o.driverName} (${maskPhone(o.driverPhone)})`,
     `amount   ${o.amount.yuan}  credited ${o.credited.yuan}`,
-    `coupon   ${o.coupon.amount.yuan}${o.coupon.couponId ? ` from ${o.coupon.couponId} (${o.coupon.status ?? 'record missing'})` : ''}`,
+    `coupon   ${couponText(o, coupon)}`,
     `points   ${o.points} (= ${o.pointsValue.yuan})`,
-    `payable  ${o.payable.yuan} via ${o.channel}${o.codeUrl ? `  QR ${o.codeUrl}` : ''}`,
+    `payable  ${o.payable.yuan} via ${label('payments.channel.', o.channel)}${o.codeUrl ? `  QR ${o.codeUrl}` : ''}`,
     ...(o.providerError ? [`gateway  ${o.providerError}`] : []),
     ...(o.state === 'CANCELLED' ? [`cancelled: ${o.cancelReason ?? ''}`] : []),
     ...(o.state === 'PAID' ? [`paid     trade ${o.providerTradeNo ?? ''}`] : []),
@@ -60,7 +81,8 @@ export const paymentCommands: Command[] = [
         channel,
         key: optionalOption(cx, 'key'),
       });
-      cx.print(o, () => describe(o));
+      const coupon = await couponFor(cx, o);
+      cx.print(o, () => describe(o, coupon));
       return o.state === 'CANCELLED' ? 1 : 0;
     },
   },
@@ -73,7 +95,8 @@ export const paymentCommands: Command[] = [
       const id = cx.positionals[0];
       if (!id) throw new UsageError('order show needs the order id or number', { field: 'ID' });
       const o = await cx.call<Order>('payments.getOrder', { orderId: id });
-      cx.print(o, () => describe(o));
+      const coupon = await couponFor(cx, o);
+      cx.print(o, () => describe(o, coupon));
     },
   },
   {
@@ -96,7 +119,10 @@ export const paymentCommands: Command[] = [
       cx.print(r, () =>
         [
           `${r.total} order(s)`,
-          ...r.orders.map((o) => `${o.number}  ${o.state.padEnd(15)} ${o.driverName.padEnd(10)} payable ${o.payable.yuan.padStart(9)} via ${o.channel}`),
+          ...r.orders.map(
+            (o) =>
+              `${o.number}  ${label('payments.state.', o.state).padEnd(16)} ${o.driverName.padEnd(10)} payable ${o.payable.yuan.padStart(9)} via ${label('payments.channel.', o.channel)}`,
+          ),
         ].join('\n'),
       );
     },

@@ -6,6 +6,7 @@ import { operatorIdByName } from '../../operators';
 import { BREAK_KINDS, BREAK_STATES, STATEMENT_CHANNELS } from '../../reconciliation';
 import { isoInZone } from '../../tariffs';
 import { optionalOption, requireId, requireOption, UsageError, type Command, type CommandContext } from '../framework';
+import { cliWords, label } from '../words';
 
 /**
  * Reconciliation (对账) from the command line: import statements, run days, work the breaks, sign
@@ -104,39 +105,71 @@ function statementLines(s: Statement): string[] {
   ];
 }
 
+// Kinds, states and channels in the CLI's words (the 对账 page's dictionaries); --json keeps the codes.
+const breakKind = (kind: string) => label('recon.kind.', kind);
+const breakState = (state: string) => label('recon.breakState.', state);
+const dayState = (state: string) => label('recon.dayState.', state);
+/** A gateway's channel (WeChat Pay, Alipay) or an aggregator's statement, as the page names it. */
+const channelName = (channel: string) => cliWords.maybe(`recon.channel.${channel}`) ?? label('payments.channel.', channel);
+
 function runLine(d: Run | Day): string {
   const opened = 'breaksOpened' in d ? `opened ${d.breaksOpened}, ` : '';
   const late = 'matchedLate' in d && d.matchedLate > 0 ? `, matched late ${d.matchedLate}` : '';
-  return `${d.day}  ${d.state.padEnd(11)} matched ${d.matchedPayments + d.matchedRefunds}  pending ${d.pendingCount}  breaks ${opened}open ${d.breaksOpen} of ${d.breaksTotal}${late}  energy anomalies ${d.energyAnomalies}`;
+  return `${d.day}  ${dayState(d.state).padEnd(11)} matched ${d.matchedPayments + d.matchedRefunds}  pending ${d.pendingCount}  breaks ${opened}open ${d.breaksOpen} of ${d.breaksTotal}${late}  energy anomalies ${d.energyAnomalies}`;
 }
 
-function breakLine(b: Break): string {
+/** What the break is about: its order (DD…), else its refund or the gateway's trade number. */
+function breakRef(b: Break): string {
   const order = b.orderNumber ? `order ${b.orderNumber}` : `trade ${b.tradeNo ?? '-'}`;
-  const ref = b.refundNo ? `refund ${b.refundNo}${b.orderNumber ? ` (order ${b.orderNumber})` : ''}` : order;
-  return `${b.id}  ${b.state.padEnd(19)} ${b.kind.padEnd(15)} ${b.day}  ${b.channel.padEnd(6)} ${ref}  gateway ${money(b.gateway)}  ours ${money(b.ours)}  diff ${money(b.diff)}${b.owner ? `  owner ${b.owner.name}` : ''}`;
+  return b.refundNo ? `refund ${b.refundNo}${b.orderNumber ? ` (order ${b.orderNumber})` : ''}` : order;
+}
+
+/** One break as the operator works it: day, order and amount first, in words; its id last (recon resolve takes it). */
+function breakLine(b: Break): string {
+  return [
+    b.day,
+    breakRef(b),
+    `diff ${money(b.diff)}`,
+    breakKind(b.kind),
+    channelName(b.channel),
+    breakState(b.state),
+    `gateway ${money(b.gateway)}  ours ${money(b.ours)}`,
+    ...(b.owner ? [`owner ${b.owner.name}`] : []),
+    `id ${b.id}`,
+  ].join('  ');
 }
 
 function describeBreak(b: Break, when: (ms: number | null) => string): string {
+  const resolution = b.resolution && b.resolution !== b.state ? ` (${label('recon.resolution.', b.resolution)})` : '';
   return [
-    `break    ${b.id}  ${b.state}${b.resolution && b.resolution !== b.state ? ` (${b.resolution})` : ''}`,
-    `kind     ${b.kind} on ${b.day}, ${b.channel}`,
+    `break    ${b.day}  ${breakRef(b)}  diff ${money(b.diff)}  ${breakState(b.state)}${resolution}`,
+    `kind     ${breakKind(b.kind)}, ${channelName(b.channel)}`,
     `refs     order ${b.orderNumber ?? '-'}  trade ${b.tradeNo ?? '-'}  refund ${b.refundNo ?? '-'}`,
     `amounts  gateway ${money(b.gateway)}  ours ${money(b.ours)}  diff ${money(b.diff)}${b.loss.fen > 0 ? `  loss if written off ${money(b.loss)}` : ''}`,
     `owner    ${b.owner?.name ?? '-'}`,
     ...(b.requestedBy ? [`write-off asked by ${b.requestedBy.name} at ${when(b.requestedAt)}`] : []),
     ...(b.resolvedBy || b.resolvedAt ? [`closed   by ${b.resolvedBy?.name ?? 'the run'} at ${when(b.resolvedAt)}${b.reference ? `  ref ${b.reference}` : ''}`] : []),
     ...(b.note ? [`note     ${b.note}`] : []),
+    `id       ${b.id}`,
   ].join('\n');
 }
 
+/**
+ * Notes the core writes itself for the log (half 长款, half English) rather than a person's words:
+ * the facts are on the lines above, so the history shows the event's words alone, as the 对账
+ * page's history does (BreakDrawer.tsx). Anything a person typed is shown as typed.
+ */
+const MACHINE_NOTES = new Set(['opened', 'assigned', 'matched_late']);
+
 function eventLine(e: BreakEvent, when: (ms: number | null) => string): string {
-  return `  ${when(e.at)}  ${e.action.padEnd(19)} ${(e.by?.name ?? '(run)').padEnd(10)} ${e.note}`;
+  const note = e.note && !MACHINE_NOTES.has(e.action) ? `  ${e.note}` : '';
+  return `  ${when(e.at)}  ${label('recon.event.', e.action).padEnd(19)}  ${e.by?.name ?? cliWords.t('recon.event.system')}${note}`;
 }
 
 function channelLines(d: Day): string[] {
   const rows = d.channels.map(
     (c) =>
-      `  ${c.channel.padEnd(8)} gateway payments ${tally(c.gatewayPayments)}, refunds ${tally(c.gatewayRefunds)}, fees ${money(c.fees)}, net ${money(c.netSettlement)}` +
+      `  ${channelName(c.channel).padEnd(10)} gateway payments ${tally(c.gatewayPayments)}, refunds ${tally(c.gatewayRefunds)}, fees ${money(c.fees)}, net ${money(c.netSettlement)}` +
       ` | ours payments ${tally(c.ourPayments)}, refunds ${tally(c.ourRefunds)}`,
   );
   return rows.length > 0 ? rows : ['  (no payments or refunds on either side)'];
@@ -150,13 +183,13 @@ function energyLine(e: Energy): string {
 function describeDay(r: MethodOutput<'recon.day'>, when: (ms: number | null) => string): string {
   const d = r.day;
   return [
-    `${d.day}  ${d.state}  (window ${d.windowDays} days, last run ${when(d.lastRunAt)})`,
+    `${d.day}  ${dayState(d.state)}  (window ${d.windowDays} days, last run ${when(d.lastRunAt)})`,
     ...channelLines(d),
     `matched ${d.matchedPayments} payment(s), ${d.matchedRefunds} refund(s); refunds still processing at the gateway ${d.processingRefunds}`,
     `pending ${d.pendingCount}`,
     ...d.pending.map(
       (p) =>
-        `  ${p.kind.padEnd(15)} ${p.channel.padEnd(6)} ${p.orderNumber ? `order ${p.orderNumber}` : `refund ${p.refundNo ?? '-'}`}  gateway ${money(p.gateway)}  ours ${money(p.ours)}  age ${p.ageDays} day(s)`,
+        `  ${breakKind(p.kind).padEnd(15)} ${channelName(p.channel).padEnd(10)} ${p.orderNumber ? `order ${p.orderNumber}` : `refund ${p.refundNo ?? '-'}`}  gateway ${money(p.gateway)}  ours ${money(p.ours)}  age ${p.ageDays} day(s)`,
     ),
     `breaks ${r.breaks.length} (open ${d.breaksOpen})`,
     ...r.breaks.map((b) => `  ${breakLine(b)}`),

@@ -1,11 +1,10 @@
 import type { MethodOutput } from '../../contract/types';
 import { resolveCoreConfig } from '../../boot/core';
 import { readInstanceFile } from '../../kernel/instance';
-import { DepotError } from '../../kernel/errors';
 import { parseYuan } from '../../money';
 import { maskPhone } from '../../kernel/phone';
 import { depotClock, type TimeText } from '../depot-time';
-import { sessionRef } from '../session-ref';
+import { driverRef, sessionRef, type DriverRef } from '../session-ref';
 import { optionalOption, requireId, requireOption, UsageError, type Command, type CommandContext } from '../framework';
 
 /**
@@ -24,7 +23,6 @@ type Health = MethodOutput<'risk.chargerHealth'>[number];
 type Action = MethodOutput<'risk.returnToService'>;
 type Review = MethodOutput<'risk.reviews'>['sessions'][number];
 type WriteOff = MethodOutput<'risk.debtWriteOff'>;
-type DriverRef = { id: string; name: string; phone: string };
 
 const LISTING_STATES = ['active', 'lifted', 'expired'];
 const WRITE_OFF_STATES = ['pending', 'approved', 'rejected'];
@@ -48,19 +46,6 @@ async function callLiveOrLocal<T>(cx: CommandContext, method: string, input: unk
   return cx.call<T>(method, input);
 }
 
-/** --driver as a driver id or a phone number; a driver that does not exist is not_found (exit 1). */
-async function resolveDriver(cx: CommandContext, value: string): Promise<DriverRef> {
-  if (/^\+?[\d\s\-()]{5,24}$/.test(value)) {
-    const phone = value.replace(/[\s\-()]/g, '');
-    const r = await cx.call<MethodOutput<'drivers.list'>>('drivers.list', { search: phone, limit: 50 });
-    const d = r.drivers.find((x) => x.phone === phone);
-    if (!d) throw new DepotError('not_found', `--driver: no driver with phone ${phone}`, { field: '--driver' });
-    return { id: d.id, name: d.name, phone: d.phone };
-  }
-  const d = await cx.call<MethodOutput<'drivers.get'>>('drivers.get', { driverId: value });
-  return { id: d.id, name: d.name, phone: d.phone };
-}
-
 /** The rule code a `risk rule …` command takes; the core names a code that is no rule. */
 function ruleCode(cx: CommandContext, command: string): string {
   const code = cx.positionals[0];
@@ -71,7 +56,7 @@ function ruleCode(cx: CommandContext, command: string): string {
 
 async function driverOption(cx: CommandContext, required: boolean): Promise<DriverRef | undefined> {
   const v = required ? requireOption(cx, 'driver', 'the driver id or phone number') : optionalOption(cx, 'driver');
-  return v === undefined ? undefined : resolveDriver(cx, v);
+  return v === undefined ? undefined : driverRef((method, params) => cx.call(method, params), v);
 }
 
 /** `--param key=value`, repeatable; numbers and true/false are typed, the core checks the rest. */

@@ -3,6 +3,7 @@ import type { SessionView } from '../../sessions';
 import { depotClock, type TimeText } from '../depot-time';
 import { requireOption, UsageError, type Command, type CommandContext } from '../framework';
 import { driverNames, sessionRef } from '../session-ref';
+import { label } from '../words';
 
 function positional(cx: CommandContext, what: string): string {
   const id = cx.positionals[0] ?? (typeof cx.args.id === 'string' ? cx.args.id : undefined);
@@ -30,16 +31,19 @@ async function namesFor(cx: CommandContext, sessions: SessionView[]): Promise<Dr
   );
 }
 
+/** A session's state in the CLI's words (Failed, Paid), as the Sessions page shows it; --json keeps the code. */
+const stateWords = (state: string) => label('sessions.state.', state);
+
 /** One session as people read it: its number first, the driver by name; the internal id last. */
 function line(s: SessionView, driver: DriverName): string {
   return [
     s.number.padEnd(10),
-    s.state.padEnd(9),
+    stateWords(s.state).padEnd(9),
     `${s.chargerId}/${s.connectorId}`.padEnd(12),
     driver(s.driverId).padEnd(22),
     s.energyWh === null ? '      -    ' : `${(s.energyWh / 1000).toFixed(3).padStart(8)} kWh`,
     (s.amount === null ? '' : `¥${s.amount}`).padStart(9),
-    s.reviewState === 'pending' ? ` [review: ${s.reviewReason}]` : '',
+    s.reviewState === 'pending' ? ` [review: ${label('sessions.reviewReason.', s.reviewReason)}]` : '',
     ` id ${s.id}`,
   ].join(' ');
 }
@@ -61,7 +65,7 @@ interface ForceCloseView {
 
 function forceCloseLine(f: ForceCloseView, number: string, iso: TimeText): string {
   const decided = f.decidedBy ? ` by ${f.decidedBy.name}${f.decisionNote ? ` (${f.decisionNote})` : ''}` : ' — another supervisor must approve or reject it';
-  return `force-close of ${number} ${f.state}: at ${f.meterWh} Wh (charger time ${iso(f.readingAt)}), requested by ${f.requestedBy.name}: ${f.reason}${decided}`;
+  return `force-close of ${number} ${label('sessions.fc.state.', f.state).toLowerCase()}: at ${f.meterWh} Wh (charger time ${iso(f.readingAt)}), requested by ${f.requestedBy.name}: ${f.reason}${decided}`;
 }
 
 interface Detail {
@@ -89,7 +93,10 @@ export const sessionCommands: Command[] = [
         driver: requireOption(cx, 'driver'),
         prepay: requireOption(cx, 'prepay'),
       });
-      cx.print(s, `session ${s.number} ${s.state} on ${s.chargerId}/${s.connectorId}, ¥${s.prepay} held${s.failureReason ? ` — ${s.failureReason}` : ''}  (id ${s.id})`);
+      cx.print(
+        s,
+        `session ${s.number} ${stateWords(s.state)} on ${s.chargerId}/${s.connectorId}, ¥${s.prepay} held${s.failureReason ? ` — ${s.failureReason}` : ''}  (id ${s.id})`,
+      );
       return s.state === 'FAILED' ? 1 : 0;
     },
   },
@@ -102,7 +109,7 @@ export const sessionCommands: Command[] = [
       const remote = await cx.remote();
       const { id } = await sessionRef((method, params) => remote.call(method, params), positional(cx, SESSION));
       const s = await remote.call<SessionView>('sessions.stop', { id });
-      cx.print(s, `session ${s.number} ${s.state}`);
+      cx.print(s, `session ${s.number} ${stateWords(s.state)}`);
     },
   },
   {
@@ -141,7 +148,9 @@ export const sessionCommands: Command[] = [
         for (const t of d.transfers)
           out.push(`  ${t.code.padEnd(18)} ${account(t.debitAccountId)} → ${account(t.creditAccountId)}  ¥${formatFen(t.amountFen)} (${t.phase})  ${t.id}`);
         out.push(`timeline (${clock.zone}):`);
-        for (const e of d.timeline) out.push(`  ${clock.at(e.at)}${e.chargerAt ? ` (charger ${clock.at(e.chargerAt)})` : ''}  ${e.kind}  ${e.detail}`);
+        // The event's kind in words (its title on the Sessions page), then the core's English record of it.
+        for (const e of d.timeline)
+          out.push(`  ${clock.at(e.at)}${e.chargerAt ? ` (charger ${clock.at(e.chargerAt)})` : ''}  ${label('sessions.event.', e.kind)}  ${e.detail}`.trimEnd());
         return out.join('\n');
       });
     },
@@ -195,7 +204,7 @@ export const sessionCommands: Command[] = [
           ...items.map(
             (x) =>
               `${line(x.session, driver)}  silent ${(x.silentForMs / 3_600_000).toFixed(1)} h (last heard ${iso(x.lastMessageAt)})` +
-              (x.forceClose ? `  [force-close ${x.forceClose.state} by ${x.forceClose.requestedBy.name}]` : ''),
+              (x.forceClose ? `  [force-close ${label('sessions.fc.state.', x.forceClose.state).toLowerCase()} by ${x.forceClose.requestedBy.name}]` : ''),
           ),
           `(${items.length} stuck)`,
         ].join('\n'),
@@ -227,7 +236,7 @@ export const sessionCommands: Command[] = [
       const s = await cx.call<SessionView>('sessions.approveForceClose', { sessionId: id, note });
       cx.print(
         s,
-        `session ${s.number} force-closed: ${s.state}${s.amount === null ? '' : ` ¥${s.amount}`}${s.reviewState === 'pending' ? ` (held for review: ${s.reviewReason})` : ''}`,
+        `session ${s.number} force-closed: ${stateWords(s.state)}${s.amount === null ? '' : ` ¥${s.amount}`}${s.reviewState === 'pending' ? ` (held for review: ${label('sessions.reviewReason.', s.reviewReason)})` : ''}`,
       );
     },
   },
