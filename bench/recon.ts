@@ -229,7 +229,7 @@ const bench: Benchmark = async ({ quick, dir }) => {
     },
     notes: [
       `day ${BENCH_DAY} (Asia/Shanghai), clock ${BENCH_NOW}: ${plan.each} missing rows (短款), ${plan.each} amount mismatches, ${plan.each} unknown orders (长款), all breaks (past the window); checked`,
-      'import: importStatement(bytes) — sha256, detect, parse and check every row and the summary, one transaction storing the statement and its rows (5 indexes), its log copied into the database by a worker thread (CPU counted; wall not, unless it outlasts the match); match: runDay (gateway rows → orders, orders → rows, refunds, breaks recorded, energy check, the day saved)',
+      'import: importStatement(bytes) — sha256, detect, parse and check every row and the summary, one transaction storing the statement and its rows (3 indexes: fact, order, refund), its log copied into the database by a worker thread (CPU counted; wall not, unless it outlasts the match); match: runDay (gateway rows → orders, orders → rows, refunds, breaks recorded, energy check, the day saved)',
       'baseline: the same bytes cut on ",`", 3 fields per row into an unindexed table (1 transaction), then one SELECT: LEFT JOIN payment_orders ON number, plus NOT IN for the missing orders',
       'each side in its own process (the bill read from disk first, not timed); peak RSS = resourceUsage().maxRSS of that process (the bill buffer included); heap from --trace-gc',
     ],
