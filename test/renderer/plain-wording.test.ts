@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { wordingFor } from '../../src-renderer/i18n';
+import { enUS } from '../../src-renderer/i18n/en-US';
+import { zhCN } from '../../src-renderer/i18n/zh-CN';
 
 const zh = wordingFor('zh-CN');
 const en = wordingFor('en-US');
@@ -27,5 +29,15 @@ describe('texts on the Jobs, Alerts, Audit and Charger records screens use the o
   it('the charger records intro names the stop record in words, not the OCPP message', () => {
     expect(en.t('sessions.records.hint')).toContain("the charger's stop record");
     for (const w of [zh, en]) expect(w.t('sessions.records.hint')).not.toContain('StopTransaction');
+  });
+
+  it('no text in either language names an OCPP message (StartTransaction, StopTransaction, MeterValues, RemoteStart…): records are named in words', () => {
+    const ocpp = /\b(Start|Stop)Transaction\b|\bMeterValues\b|\bRemote(Start|Stop)(Transaction)?\b|\bStatusNotification\b|\bBootNotification\b/;
+    for (const dictionary of [zhCN, enUS]) {
+      const named = Object.entries(dictionary).filter(([, text]) => ocpp.test(text));
+      expect(named).toEqual([]);
+    }
+    expect(en.t('sessions.records.kind.stop')).toBe('Stop record');
+    expect(en.t('sessions.event.late_stop')).toBe('Late stop record');
   });
 });
