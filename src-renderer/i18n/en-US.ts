@@ -1862,6 +1862,8 @@ export const enUS: Dictionary = {
   'ledger.couponStatus.used': 'Used up',
   'ledger.couponStatus.expired': 'Expired',
   'ledger.noCoupons': 'No coupons',
+  'ledger.col.couponSource': 'Source',
+  'ledger.couponSource.campaign': 'Compensation campaign',
   'ledger.debtStatus.open': 'Open',
   'ledger.debtStatus.settled': 'Settled',
   'ledger.debtStatus.written_off': 'Written off',

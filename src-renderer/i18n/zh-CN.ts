@@ -1843,6 +1843,8 @@ export const zhCN = {
   'ledger.couponStatus.used': '已用完',
   'ledger.couponStatus.expired': '已过期',
   'ledger.noCoupons': '没有优惠券',
+  'ledger.col.couponSource': '来源',
+  'ledger.couponSource.campaign': '补偿活动',
   'ledger.debtStatus.open': '未结',
   'ledger.debtStatus.settled': '已结清',
   'ledger.debtStatus.written_off': '已核销',

@@ -68,13 +68,30 @@ export function DriverDetail({ driverId, version, onBack, onChanged }: { driverI
                 </Tag>
               ),
             },
-            { title: t('ledger.col.reference'), dataIndex: 'campaignId', render: (c: string | null) => c ?? '' },
+            { title: t('ledger.col.couponSource'), dataIndex: 'campaignId', render: (c: string | null) => <CouponSource campaignId={c} /> },
           ]}
         />
       </Card>
       {w && <TopUpModal open={topUp} driver={{ id: w.driver.id, name: w.driver.name, phone: w.driver.phone }} onClose={() => setTopUp(false)} onDone={onChanged} />}
     </Flex>
   );
+}
+
+/** A compensation campaign's id (a ULID), as the core records it on the coupons it granted. */
+const CAMPAIGN_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/**
+ * Where a coupon came from: a compensation campaign by its name (read when shown; "补偿活动" until
+ * then, or when it cannot be read), any other grant by the label it was given (a package, a
+ * welcome gift), nothing when it has none. Never the campaign's id.
+ */
+export function CouponSource({ campaignId }: { campaignId: string | null }) {
+  const { t } = useI18n();
+  const isCampaign = campaignId !== null && CAMPAIGN_ID.test(campaignId);
+  const campaign = useQuery(async () => (isCampaign ? (await api.compensation.get({ campaignId: campaignId! })).name : null), [campaignId]);
+  if (!campaignId) return <>—</>;
+  if (!isCampaign) return <>{campaignId}</>;
+  return <>{campaign.data ?? t('ledger.couponSource.campaign')}</>;
 }
 
 /**
