@@ -58,6 +58,16 @@ export const sessionShape = z.object({
 });
 export type SessionView = z.infer<typeof sessionShape>;
 
+/**
+ * A session's timeline as the screens word it: a tag made for a driver without a card
+ * (sessionIdTag) is no card, so the events' params carry none (the screens then say 无卡) while the
+ * English detail keeps the tag as the charger was sent it.
+ */
+function timelineView(app: AppContext, sessionId: string): ReturnType<typeof sessionTimeline> {
+  const made = sessionIdTag(sessionId);
+  return sessionTimeline(app, sessionId).map((e) => (e.params?.idTag === made ? { ...e, params: { ...e.params, idTag: null } } : e));
+}
+
 export function toView(s: SessionRow): SessionView {
   const { quote: _quote, prepayFen, ...rest } = s;
   return { ...rest, card: s.idTag === sessionIdTag(s.id) ? null : s.idTag, prepay: formatFen(prepayFen), amount: yuan(s.amountFen) };
@@ -173,7 +183,7 @@ export function sessionDetail(app: AppContext, id: string): z.infer<typeof sessi
     session: toView(s),
     quote: s.quote ? (JSON.parse(s.quote) as unknown) : null,
     samples: sessionSamples(app, id),
-    timeline: sessionTimeline(app, id),
+    timeline: timelineView(app, id),
     transfers: sessionTransfers(app, id),
     notifications: s.driverId ? listNotifications(app, s.driverId).filter((n) => n.sessionId === id) : [],
     stuck: stuckInfo(app, s),
@@ -270,7 +280,7 @@ export const sessionMethods = {
     output: z.array(timelineShape),
     handler: ({ app }, input) => {
       requireSession(app, input.id);
-      return sessionTimeline(app, input.id);
+      return timelineView(app, input.id);
     },
   }),
   'sessions.reviewQueue': method({

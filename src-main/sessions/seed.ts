@@ -1,6 +1,8 @@
 import type { AppContext } from '../kernel/context';
 import { writeTx } from '../kernel/db/connection';
 import { getDriver, placeHold } from '../ledger';
+import { formatFen } from '../money';
+import { addTimeline } from './machine';
 import { failStart, idTagFor, startTimedOut } from './start';
 
 export interface FailedStart {
@@ -26,13 +28,14 @@ export function recordFailedStarts(base: AppContext, starts: readonly FailedStar
     starts.map((s, i) => {
       const id = `${idPrefix}${String(i + 1).padStart(5, '0')}`;
       const at: AppContext = { ...app, clock: { ...app.clock, now: () => s.at } };
+      const driver = getDriver(app, s.driverId);
       app.sqlite
         .prepare(
           `INSERT INTO charging_sessions (id, state, origin, charger_id, connector_id, station_id, driver_id, id_tag, prepay_fen, created_at, created_by, updated_at)
            VALUES (?, 'PLACED', 'operator', ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
         )
         // The card the live start would have sent the charger (the demo's drawer shows it as 卡号).
-        .run(id, s.chargerId, s.connectorId, s.stationId, s.driverId, idTagFor(getDriver(app, s.driverId), id), s.prepayFen, s.at, s.at);
+        .run(id, s.chargerId, s.connectorId, s.stationId, s.driverId, idTagFor(driver, id), s.prepayFen, s.at, s.at);
       const hold = placeHold(at, {
         key: `hold:${id}`,
         driverId: s.driverId,
@@ -42,6 +45,13 @@ export function recordFailedStarts(base: AppContext, starts: readonly FailedStar
         memo: `prepay for session on ${s.chargerId}/${s.connectorId}`,
       });
       app.sqlite.prepare('UPDATE charging_sessions SET hold_id = ? WHERE id = ?').run(hold.holdId, id);
+      // The timeline opens as a live start's does (start.ts): the prepay held, for whom, on which connector and card.
+      addTimeline(at, id, {
+        kind: 'placed',
+        toState: 'PLACED',
+        params: { prepayFen: s.prepayFen, driverName: driver.name, chargerId: s.chargerId, connectorId: s.connectorId, idTag: idTagFor(driver, id) },
+        detail: `¥${formatFen(s.prepayFen)} held for ${driver.name} (${hold.holdId}); id tag ${idTagFor(driver, id)}`,
+      });
       const late: AppContext = { ...app, clock: { ...app.clock, now: () => s.at + app.config.sessions.startTimeoutMs } };
       failStart(late, id, startTimedOut(app));
       return id;

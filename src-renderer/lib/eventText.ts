@@ -54,7 +54,10 @@ const stopText: Sentence = (r, w) =>
   w.t('sessions.eventText.stop', { meter: r.wh('meterStopWh'), energy: r.wh('energyWh'), reason: r.code('sessions.stopReason', 'stopReason') }) +
   (r.num('energyWh') === 0 ? w.t('sessions.eventText.noEnergy') : '');
 
-const started = (r: Reader) => ({ tx: r.text('transactionId'), meter: r.wh('meterStartWh'), idTag: r.text('idTag') });
+/** The card an event names; a session started for a driver without a card has none (the core leaves idTag out). */
+const card = (r: Reader, w: W) => (r.has('idTag') ? r.text('idTag') : w.t('sessions.noCard'));
+
+const started = (r: Reader, w: W) => ({ tx: r.text('transactionId'), meter: r.wh('meterStartWh'), idTag: card(r, w) });
 
 const settled: Sentence = (r, w) =>
   w.t('sessions.eventText.settled', {
@@ -77,19 +80,19 @@ const SENTENCES: Record<string, Sentence> = {
       driver: r.text('driverName'),
       charger: r.text('chargerId'),
       connector: r.text('connectorId'),
-      idTag: r.text('idTag'),
+      idTag: card(r, w),
     }),
   remote_start_sent: (r, w) => w.t('sessions.eventText.remoteStartSent', { charger: r.text('chargerId'), connector: r.text('connectorId') }),
   remote_start_refused: refusal('sessions.eventText.startRefusedAnswered', 'sessions.eventText.startRefusedFailed'),
   start_timeout: (r, w) => w.t('sessions.eventText.startTimeout', { seconds: r.text('timeoutSeconds') }),
   cancel: (_, w) => w.t('sessions.eventText.cancel'),
   hold_voided: (r, w) => w.t('sessions.eventText.holdVoided', { amount: r.fen('releasedFen') }),
-  start_transaction: (r, w) => w.t('sessions.eventText.started', started(r)),
-  late_start: (r, w) => w.t('sessions.eventText.lateStart', { ...started(r), state: r.code('sessions.state', 'previousState') }),
+  start_transaction: (r, w) => w.t('sessions.eventText.started', started(r, w)),
+  late_start: (r, w) => w.t('sessions.eventText.lateStart', { ...started(r, w), state: r.code('sessions.state', 'previousState') }),
   charger_start: (r, w) =>
     r.has('driverName')
-      ? w.t('sessions.eventText.chargerStart', { ...started(r), driver: r.text('driverName') })
-      : w.t('sessions.eventText.chargerStartUnknown', started(r)),
+      ? w.t('sessions.eventText.chargerStart', { ...started(r, w), driver: r.text('driverName') })
+      : w.t('sessions.eventText.chargerStartUnknown', started(r, w)),
   blacklisted_driver: (r, w) => w.t('sessions.eventText.blacklisted', { driver: r.text('driverName'), reason: r.text('blacklistReason') }),
   late_meter: (r, w) => w.t('sessions.eventText.lateMeter', { n: r.text('readings') }),
   stop_requested: (r, w) => w.t('sessions.eventText.stopRequested', { tx: r.text('transactionId') }),

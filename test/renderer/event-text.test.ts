@@ -14,6 +14,12 @@ describe('a timeline event in words', () => {
     expect(eventText(e, en)).toBe('¥12.00 held for 张三 on SIM-001 connector 2, card CARD7');
   });
 
+  it('a session of a driver without a card names no card (the core leaves out the tag it made for the session)', () => {
+    const e = { kind: 'placed', params: { prepayFen: 1200, driverName: '张三', chargerId: 'SIM-001', connectorId: 2, idTag: null } };
+    expect(eventText(e, zh)).toBe(`为 张三 冻结预付款 ¥12.00，SIM-001 的 2 号枪，卡号 ${zh.t('sessions.noCard')}`);
+    expect(eventText({ kind: 'start_transaction', params: { transactionId: 7, meterStartWh: 0, idTag: null } }, en)).toContain(`card ${en.t('sessions.noCard')}`);
+  });
+
   it('a stop words its reason code and energy; a settlement says where the money came from, the released rest and the debt only when there is one', () => {
     const stop = { kind: 'stop_transaction', params: { meterStopWh: 1234, energyWh: 300, stopReason: 'Local' } };
     expect(eventText(stop, zh)).toBe('结束时电表读数 1.234 kWh，本次充电 0.300 kWh，停止原因：在充电桩上停止');

@@ -81,5 +81,8 @@ describe("the demo depot's failed starts", () => {
     const { session } = sessionDetail(app, id);
     expect(session.idTag).toBe(`DD${id.slice(-18)}`);
     expect(session.card).toBeNull();
+    // Its timeline names no card either: the placed event's tag is left out for the screens.
+    const placed = sessionDetail(app, id).timeline.find((e) => e.kind === 'placed');
+    expect(placed?.params).toMatchObject({ idTag: null });
   });
 });
