@@ -130,7 +130,7 @@ describe('depotdesk session', { timeout: 240_000 }, () => {
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(new RegExp(`^${started.number} +Paid +CP-1/1 +Wang 139\\*{4}1111 `));
     expect(human.stdout).toContain('2.000 kWh');
-    expect(human.stdout).toMatch(/transfers:\n {2}hold {2,}wallet → held {2}¥30\.00 \(pending\) {2}hold:/);
+    expect(human.stdout).toMatch(/transfers:\n {2}Hold {2,}wallet → held {2}¥30\.00 \(Held\) {2}hold:/);
     // Timeline kinds in words (the Sessions page's titles), never the codes.
     expect(human.stdout).toMatch(/\n {2}\S+ \S+ {2}Placed, prepay held {2}/);
     const timeline = human.stdout.split('timeline (Asia/Shanghai):\n')[1];

@@ -3,6 +3,7 @@ import type { SessionView } from '../../sessions';
 import { depotClock, type TimeText } from '../depot-time';
 import { requireOption, UsageError, type Command, type CommandContext } from '../framework';
 import { driverNames, sessionRef } from '../session-ref';
+import { transferFlow } from '../../../src-renderer/lib/accounts';
 import { label } from '../words';
 
 function positional(cx: CommandContext, what: string): string {
@@ -145,8 +146,13 @@ export const sessionCommands: Command[] = [
           out.push(`  total ¥${d.quote.totals.yuan}`);
         }
         out.push('transfers:');
-        for (const t of d.transfers)
-          out.push(`  ${t.code.padEnd(18)} ${account(t.debitAccountId)} → ${account(t.creditAccountId)}  ¥${formatFen(t.amountFen)} (${t.phase})  ${t.id}`);
+        for (const t of d.transfers) {
+          // The way the money went: a release (void) keeps its hold's debit and credit, so it reads credit → debit.
+          const { from, to } = transferFlow(t);
+          out.push(
+            `  ${label('ledger.code.', t.code).padEnd(18)} ${account(from)} → ${account(to)}  ¥${formatFen(t.amountFen)} (${label('ledger.phase.', t.phase)})  ${t.id}`,
+          );
+        }
         out.push(`timeline (${clock.zone}):`);
         // The event's kind in words (its title on the Sessions page), then the core's English record of it.
         for (const e of d.timeline)
