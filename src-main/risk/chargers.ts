@@ -169,22 +169,22 @@ function verdictFor(app: AppContext, e: Evidence, now: number): Verdict | null {
   const meter = getRule(app, 'charger.metering_anomalies');
   type Candidate = [typeof faults | typeof starts | typeof offline | typeof meter, unknown[], number, string, Verdict['window']];
   const candidates: Candidate[] = [
-    [faults, within(e.faults, faults.params.windowHours), faults.params.count, `故障 ${faults.params.windowHours} 小时内 faults`, { hours: faults.params.windowHours }],
+    [faults, within(e.faults, faults.params.windowHours), faults.params.count, `faults within ${faults.params.windowHours} h`, { hours: faults.params.windowHours }],
     [
       starts,
       within(e.failedStarts, starts.params.windowHours),
       starts.params.count,
-      `启动失败 ${starts.params.windowHours} 小时内 failed starts`,
+      `failed starts within ${starts.params.windowHours} h`,
       { hours: starts.params.windowHours },
     ],
     [
       offline,
       within(e.offline, offline.params.windowHours),
       offline.params.count,
-      `离线 ${offline.params.windowHours} 小时内 offline episodes`,
+      `offline episodes within ${offline.params.windowHours} h`,
       { hours: offline.params.windowHours },
     ],
-    [meter, e.meteringAnomalies, meter.params.count, `计量异常 ${meter.params.windowDays} 天内 metering anomalies`, { days: meter.params.windowDays }],
+    [meter, e.meteringAnomalies, meter.params.count, `metering anomalies within ${meter.params.windowDays} days`, { days: meter.params.windowDays }],
   ];
   for (const [rule, evidence, min, words, window] of candidates) {
     if (rule.enabled && evidence.length >= min)
@@ -213,7 +213,7 @@ export async function evaluateChargers(app: AppContext, now: number): Promise<Ch
         code: 'risk.charger_maintenance',
         level: 'warning',
         subject: `risk.charger_maintenance:${chargerId}`,
-        message: `充电桩 ${chargerId} 已自动转入维护: ${v.reason}`,
+        message: `Charger ${chargerId} was put in maintenance: ${v.reason}`,
         details: { chargerId, actionId: id, rule: v.rule, ruleVersion: v.version, count: v.evidence.length, min: v.min, ...v.window, evidence: v.evidence },
       });
       return { id, summary };

@@ -148,7 +148,7 @@ describe('depotdesk risk (the CLI on the depot file)', { timeout: 900_000 }, () 
     // Charger health as a table, then the supervisor returns CP-F to service.
     const health = await cli(as('op.zhou', 'risk', 'health'));
     expect(health.code, health.stderr).toBe(0);
-    expect(health.stdout).toMatch(/^CP-F +Yard A +\S+ +MAINT +3 +0 +0 +0 +charger\.faults v0: .*3 故障 24 小时内 faults \(≥ 3\)/m);
+    expect(health.stdout).toMatch(/^CP-F +Yard A +\S+ +MAINT +3 +0 +0 +0 +charger\.faults v0: .*3 faults within 24 h \(≥ 3\)/m);
     expect(health.stdout).toMatch(/^CP-D +Yard A +\S+ +- +0 +0 +0 +0$/m);
     const returned = await cli(as('sup.li', 'risk', 'return', 'CP-F', '--note', 'replaced the RCD', '--json'));
     expect(returned.code, returned.stderr).toBe(0);
