@@ -52,6 +52,17 @@ export async function driverRef(call: Call, given: string, option = '--driver'):
   return { id: d.id, name: d.name, phone: d.phone };
 }
 
+/**
+ * --driver for a command that acts on a driver (a top-up, a grant, an order): a phone is looked up
+ * as driverRef does; anything else is taken as the id and left to the core to check together with
+ * the rest of the command (its roles, its other fields), so that a wrong role or amount is still
+ * the error named first.
+ */
+export async function driverIdOf(call: Call, given: string, option = '--driver'): Promise<string> {
+  const value = given.trim();
+  return PHONE.test(value) ? (await driverRef(call, value, option)).id : value;
+}
+
 /** Drivers as the CLI's text names them: name and masked phone (139****1111), each read once. */
 export async function driverNames(call: Call, ids: readonly (string | null)[]): Promise<(id: string | null) => string> {
   const wanted = [...new Set(ids.filter((x): x is string => Boolean(x)))];

@@ -109,7 +109,7 @@ describe('depotdesk ledger commands', () => {
     expect(app.sqlite.prepare('SELECT count(*) AS n FROM drivers').get()).toEqual({ n: 0 });
   }, 600_000);
 
-  it("wallet show and ledger statement take the driver's phone (exact) as well as the id; an unknown one is refused naming it", async () => {
+  it("wallet show, wallet topup and ledger statement take the driver's phone (exact) as well as the id; an unknown one is refused naming it", async () => {
     const { app, dir } = makeApp();
     await addOperator(app, 'operator', 'counter.op');
     const driver = addDriver(app, { name: '陈师傅', phone: '13800000001' });
@@ -128,10 +128,19 @@ describe('depotdesk ledger commands', () => {
     expect(JSON.parse(spaced.stdout)).toEqual(JSON.parse(byId.stdout));
     expect(JSON.parse(byId.stdout)).toMatchObject({ driverId: driver.id, balance: { yuan: '50.00' } });
 
+    // A top-up at the counter names the driver the same way; the money lands on that driver's wallet.
+    const topUpByPhone = await cliInProcess(['wallet', 'topup', '--driver', '13800000001', '--amount', '10.00', '--key', 'phone-2', '--json', ...as], PASSWORD);
+    expect(topUpByPhone.code, topUpByPhone.stderr).toBe(0);
+    expect(JSON.parse((await cliInProcess(['wallet', 'show', '--driver', driver.id, '--json', ...as], PASSWORD)).stdout)).toMatchObject({ balance: { yuan: '60.00' } });
+    const unknownTopUp = await cliInProcess(['wallet', 'topup', '--driver', '13800000009', '--amount', '10.00', '--key', 'phone-3', ...as], PASSWORD);
+    expect(unknownTopUp.code).toBe(1);
+    expect(unknownTopUp.stderr).toMatch(/--driver: no driver with phone 13800000009/);
+
     const statement = await cliInProcess(['ledger', 'statement', '--driver', '13800000001', ...as], PASSWORD);
     expect(statement.code, statement.stderr).toBe(0);
     expect(statement.stdout.split('\n')[0]).toBe('statement of 陈师傅 (138****0001)');
     expect(statement.stdout).toMatch(/topup\s+\+50\.00\s+=\s+50\.00/);
+    expect(statement.stdout).toMatch(/topup\s+\+10\.00\s+=\s+60\.00/);
 
     // A phone no driver has (a prefix of two drivers' phones included) and an id no driver has: refused, naming what was given.
     for (const [given, message] of [

@@ -5,7 +5,7 @@ import { formatFen, parsePositiveYuan } from '../../money';
 import { maskPhone } from '../../kernel/phone';
 import { memoText } from '../../../src-renderer/lib/memoText';
 import { optionalOption, requireOption, UsageError, type Command, type CommandContext } from '../framework';
-import { driverRef } from '../session-ref';
+import { driverIdOf, driverRef } from '../session-ref';
 import { cliWords } from '../words';
 
 /**
@@ -28,7 +28,7 @@ function dateOption(cx: CommandContext, option: string): string | undefined {
 }
 
 /** --driver as people know a driver, by phone number (exact) or by id; the core is told the id. */
-async function driverId(cx: CommandContext): Promise<string> {
+async function driverIdOption(cx: CommandContext): Promise<string> {
   const given = requireOption(cx, 'driver', "the driver's phone number or id");
   return (await driverRef((method, params) => cx.call(method, params), given)).id;
 }
@@ -90,16 +90,17 @@ export const ledgerCommands: Command[] = [
   {
     name: 'wallet topup',
     summary: 'Top up a wallet (open debts are collected first).',
-    usage: 'depotdesk wallet topup --driver ID --amount 100.00 --key K [--channel cash|wechat|alipay] [--memo TEXT] --as OPERATOR [--json]',
+    usage: 'depotdesk wallet topup --driver PHONE|ID --amount 100.00 --key K [--channel cash|wechat|alipay] [--memo TEXT] --as OPERATOR [--json]',
     options: { driver: { type: 'string' }, amount: { type: 'string' }, key: { type: 'string' }, channel: { type: 'string' }, memo: { type: 'string' } },
     async run(cx) {
-      const driverId = requireOption(cx, 'driver', 'the driver id');
+      const driverGiven = requireOption(cx, 'driver', "the driver's phone number or id");
       const amount = yuan(cx, 'amount');
       const key = requireOption(cx, 'key', 'an idempotency key, e.g. topup:<receipt number>');
       const channel = optionalOption(cx, 'channel') ?? 'cash';
       if (!(CHANNELS as readonly string[]).includes(channel)) {
         throw new UsageError(`--channel must be one of ${CHANNELS.join(', ')}, got "${channel}"`, { field: '--channel' });
       }
+      const driverId = await driverIdOf((method, params) => cx.call(method, params), driverGiven);
       const r = await cx.call<MethodOutput<'wallet.topup'>>('wallet.topup', { driverId, amount, key, channel, memo: optionalOption(cx, 'memo') });
       cx.print(r, () =>
         [
@@ -116,7 +117,7 @@ export const ledgerCommands: Command[] = [
     usage: 'depotdesk wallet show --driver PHONE|ID --as OPERATOR [--json]',
     options: { driver: { type: 'string' } },
     async run(cx) {
-      const w = await cx.call<MethodOutput<'wallet.show'>>('wallet.show', { driverId: await driverId(cx) });
+      const w = await cx.call<MethodOutput<'wallet.show'>>('wallet.show', { driverId: await driverIdOption(cx) });
       const out = {
         driverId: w.driver.id,
         name: w.driver.name,
@@ -159,7 +160,7 @@ export const ledgerCommands: Command[] = [
       const from = dateOption(cx, 'from');
       const to = dateOption(cx, 'to');
       const s = await cx.call<MethodOutput<'ledger.statement'>>('ledger.statement', {
-        driverId: await driverId(cx),
+        driverId: await driverIdOption(cx),
         from,
         to,
         accounts: accounts.length ? accounts : undefined,
@@ -209,7 +210,7 @@ export const ledgerCommands: Command[] = [
   {
     name: 'coupon grant',
     summary: 'Grant an amount coupon to a driver.',
-    usage: 'depotdesk coupon grant --driver ID --amount 20.00 --key K [--expires yyyy-MM-dd] [--campaign C] [--memo TEXT] --as FINANCE [--json]',
+    usage: 'depotdesk coupon grant --driver PHONE|ID --amount 20.00 --key K [--expires yyyy-MM-dd] [--campaign C] [--memo TEXT] --as FINANCE [--json]',
     options: {
       driver: { type: 'string' },
       amount: { type: 'string' },
@@ -219,13 +220,16 @@ export const ledgerCommands: Command[] = [
       memo: { type: 'string' },
     },
     async run(cx) {
-      const driverId = requireOption(cx, 'driver', 'the driver id');
+      const driverGiven = requireOption(cx, 'driver', "the driver's phone number or id");
       const amount = yuan(cx, 'amount');
+      const key = requireOption(cx, 'key', 'an idempotency key');
+      const expiresOn = dateOption(cx, 'expires');
+      const driverId = await driverIdOf((method, params) => cx.call(method, params), driverGiven);
       const r = await cx.call<MethodOutput<'coupons.grant'>>('coupons.grant', {
         driverId,
         amount,
-        key: requireOption(cx, 'key', 'an idempotency key'),
-        expiresOn: dateOption(cx, 'expires'),
+        key,
+        expiresOn,
         campaignId: optionalOption(cx, 'campaign'),
         memo: optionalOption(cx, 'memo'),
       });
@@ -235,18 +239,20 @@ export const ledgerCommands: Command[] = [
   {
     name: 'points grant',
     summary: 'Grant points to a driver.',
-    usage: 'depotdesk points grant --driver ID --points 100 --key K [--campaign C] [--memo TEXT] --as FINANCE [--json]',
+    usage: 'depotdesk points grant --driver PHONE|ID --points 100 --key K [--campaign C] [--memo TEXT] --as FINANCE [--json]',
     options: { driver: { type: 'string' }, points: { type: 'string' }, key: { type: 'string' }, campaign: { type: 'string' }, memo: { type: 'string' } },
     async run(cx) {
-      const driverId = requireOption(cx, 'driver', 'the driver id');
+      const driverGiven = requireOption(cx, 'driver', "the driver's phone number or id");
       const text = requireOption(cx, 'points', 'a whole number of points');
       if (!/^\d{1,10}$/.test(text) || Number(text) < 1 || Number(text) > 1_000_000_000) {
         throw new UsageError(`--points must be a whole number from 1 to 1000000000, got "${text}"`, { field: '--points' });
       }
+      const key = requireOption(cx, 'key', 'an idempotency key');
+      const driverId = await driverIdOf((method, params) => cx.call(method, params), driverGiven);
       const r = await cx.call<MethodOutput<'points.grant'>>('points.grant', {
         driverId,
         points: Number(text),
-        key: requireOption(cx, 'key', 'an idempotency key'),
+        key,
         campaignId: optionalOption(cx, 'campaign'),
         memo: optionalOption(cx, 'memo'),
       });

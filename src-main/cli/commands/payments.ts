@@ -2,6 +2,7 @@ import type { MethodOutput } from '../../contract/types';
 import { maskPhone } from '../../kernel/phone';
 import { parsePositiveYuan } from '../../money';
 import { optionalOption, requireId, requireOption, UsageError, type Command, type CommandContext } from '../framework';
+import { driverIdOf } from '../session-ref';
 import { label } from '../words';
 
 /**
@@ -51,7 +52,7 @@ export const paymentCommands: Command[] = [
   {
     name: 'order create',
     summary: 'Create a payment order (top-up or package) with its QR code; coupon and points are taken now.',
-    usage: 'depotdesk order create --driver ID --amount 200.00 [--package P] [--coupon ID] [--points N] --channel wechat|alipay --as OPERATOR [--json]',
+    usage: 'depotdesk order create --driver PHONE|ID --amount 200.00 [--package P] [--coupon ID] [--points N] --channel wechat|alipay --as OPERATOR [--json]',
     options: {
       driver: { type: 'string' },
       amount: { type: 'string' },
@@ -62,7 +63,7 @@ export const paymentCommands: Command[] = [
       key: { type: 'string' },
     },
     async run(cx) {
-      const driverId = requireOption(cx, 'driver', "the driver's id");
+      const driverGiven = requireOption(cx, 'driver', "the driver's phone number or id");
       const amount = requireOption(cx, 'amount', 'yuan, like 200.00');
       // Same parser as the contract, so the message names the option the operator typed.
       parsePositiveYuan(amount, '--amount');
@@ -72,6 +73,7 @@ export const paymentCommands: Command[] = [
       if (pointsText !== undefined && !/^[1-9]\d{0,8}$/.test(pointsText)) {
         throw new UsageError(`--points must be a whole number of points from 1, got "${pointsText}"`, { field: '--points' });
       }
+      const driverId = await driverIdOf((method, params) => cx.call(method, params), driverGiven);
       const o = await cx.call<Order>('payments.createOrder', {
         driverId,
         amount,
@@ -102,7 +104,7 @@ export const paymentCommands: Command[] = [
   {
     name: 'order list',
     summary: 'List payment orders (newest first).',
-    usage: 'depotdesk order list [--state PENDING_PAYMENT|PAID|CANCELLED] [--driver ID] [--limit N] --as OPERATOR [--json]',
+    usage: 'depotdesk order list [--state PENDING_PAYMENT|PAID|CANCELLED] [--driver PHONE|ID] [--limit N] --as OPERATOR [--json]',
     options: { state: { type: 'string' }, driver: { type: 'string' }, limit: { type: 'string' } },
     async run(cx) {
       const state = optionalOption(cx, 'state');
@@ -111,9 +113,10 @@ export const paymentCommands: Command[] = [
       }
       const limit = optionalOption(cx, 'limit');
       if (limit !== undefined && !/^\d+$/.test(limit)) throw new UsageError(`--limit must be a whole number, got "${limit}"`, { field: '--limit' });
+      const driver = optionalOption(cx, 'driver');
       const r = await cx.call<MethodOutput<'payments.listOrders'>>('payments.listOrders', {
         state,
-        driverId: optionalOption(cx, 'driver'),
+        driverId: driver === undefined ? undefined : await driverIdOf((method, params) => cx.call(method, params), driver),
         limit: limit ? Number(limit) : undefined,
       });
       cx.print(r, () =>
