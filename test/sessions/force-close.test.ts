@@ -456,15 +456,15 @@ describe('depotdesk session stuck / force-close (the CLI on the depot file)', { 
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.json<{ session: { id: string } }[]>().map((x) => x.session.id)).toEqual([s.id]);
     const human = cli(['session', 'stuck', ...as('sup-a')], env);
-    // Led by the session's number, the internal id last (issue 16).
-    expect(human.stdout).toMatch(new RegExp(`^CD\\d{8} CHARGING .*${s.id}.*silent`, 'm'));
+    // Led by the session's number and its state in words, the internal id last (issue 16).
+    expect(human.stdout).toMatch(new RegExp(`^CD\\d{8} Charging .*${s.id}.*silent`, 'm'));
 
     const noReason = cli(['session', 'force-close', s.id, ...as('sup-a')], env);
     expect(noReason.code).toBe(2);
     expect(noReason.stderr).toMatch(/--reason/);
     const requested = cli(['session', 'force-close', s.id, '--reason', 'charger lost its network', ...as('sup-a')], env);
     expect(requested.code, requested.stderr).toBe(0);
-    expect(requested.stdout).toMatch(/requested: at 106000 Wh/);
+    expect(requested.stdout).toMatch(/awaiting approval: at 106000 Wh/);
     expect(requested.stdout).toMatch(/another supervisor must approve or reject it/);
 
     const own = cli(['session', 'force-close-approve', s.id, ...as('sup-a')], env);
