@@ -46,6 +46,13 @@ export const alerts = sqliteTable(
      */
     resolutionCode: text('resolution_code'),
     resolutionParams: text('resolution_params'),
+    /**
+     * The alert as the screens word it, in each operator language (zh-CN, then en-US), kept for
+     * the list's search: an operator searches for what they read (维护, a charger's name in a
+     * sentence), not the core's English record. '' on an alert raised before migration 0038, whose
+     * code, message and subject are still searched.
+     */
+    words: text('words').notNull().default(''),
   },
   (t) => [
     check('alerts_level_known', sql`${t.level} in ('info','warning','urgent')`),

@@ -6,6 +6,8 @@ import type { AlertLevel } from './schema';
 import { countRows, expectRow } from '../kernel/db/rows';
 import { whereOf } from '../kernel/db/where';
 import { announceAlert } from './delivery';
+import { wordingFor } from '../../src-renderer/i18n/wording';
+import { alertText } from '../../src-renderer/lib/alertText';
 
 /**
  * Alerts.
@@ -110,17 +112,25 @@ function toAlert(r: AlertRow): Alert {
   };
 }
 
+const OPERATOR_LANGUAGES = [wordingFor('zh-CN'), wordingFor('en-US')];
+
+/** What the alerts list shows of an alert, in each operator language: what its search looks in (alerts.words). */
+function searchWords(input: RaiseAlertInput): string {
+  const alert = { code: input.code, message: input.message, details: input.details ?? {} };
+  return OPERATOR_LANGUAGES.map((w) => alertText(w, alert)).join('\n');
+}
+
 export function raiseAlert(app: AppContext, input: RaiseAlertInput): { alert: Alert; created: boolean } {
   const id = app.ids.next();
   const now = app.clock.now();
   const row = writeTx(app.sqlite, () =>
     expectRow<AlertRow>(
       app.sqlite.prepare(
-        `INSERT INTO alerts (id, code, level, message, subject, details, raised_at, last_raised_at, count)
-         VALUES (@id, @code, @level, @message, @subject, @details, @now, @now, 1)
+        `INSERT INTO alerts (id, code, level, message, subject, details, words, raised_at, last_raised_at, count)
+         VALUES (@id, @code, @level, @message, @subject, @details, @words, @now, @now, 1)
          ON CONFLICT (subject) WHERE acknowledged_at IS NULL AND resolved_at IS NULL DO UPDATE SET
            count = count + 1, last_raised_at = excluded.last_raised_at,
-           level = excluded.level, message = excluded.message, details = excluded.details
+           level = excluded.level, message = excluded.message, details = excluded.details, words = excluded.words
          RETURNING *`,
       ),
       {
@@ -130,6 +140,7 @@ export function raiseAlert(app: AppContext, input: RaiseAlertInput): { alert: Al
         message: input.message,
         subject: input.subject ?? input.code,
         details: JSON.stringify(input.details ?? {}),
+        words: searchWords(input),
         now,
       },
     ),
@@ -191,7 +202,11 @@ export function listAlerts(app: AppContext, q: AlertListQuery): { total: number;
   const { clause, params } = whereOf([
     // Open: the two terms themselves (what the partial index alerts_list_open is defined by), not an expression over them.
     [q.open ? OPEN : `NOT (${OPEN})`, 'open', q.open === undefined ? undefined : q.open ? 1 : 0],
-    ["(code LIKE @search ESCAPE '\\' OR message LIKE @search ESCAPE '\\' OR subject LIKE @search ESCAPE '\\')", 'search', containing(q.search)],
+    [
+      "(code LIKE @search ESCAPE '\\' OR message LIKE @search ESCAPE '\\' OR subject LIKE @search ESCAPE '\\' OR words LIKE @search ESCAPE '\\')",
+      'search',
+      containing(q.search),
+    ],
     ['level = @level', 'level', q.level],
     ['raised_at >= @from', 'from', q.from],
     ['raised_at < @to', 'to', q.to],

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { acknowledgeAlert, raiseAlert, type Alert } from '../../src-main/alerts';
 import { addOperator, call, makeApp, ok } from '../helpers';
 
-/** The alert history is searchable (alerts.list: search, level, from/to on raisedAt). */
+/** The alert history is searchable (alerts.list: search, level, from/to on raisedAt); the search reads the alerts' words in both languages too (alerts.words, migration 0038). */
 
 async function depotWithHistory() {
   const t = makeApp(); // 2026-01-15T01:00Z
@@ -30,6 +30,22 @@ describe('searching the alert history', () => {
     expect(await list({ search: 'li_na' })).toEqual([b.id]); // subject and message; acknowledged, still found with all
     expect(await list({ search: 'cp-07' })).toEqual([c.id]); // message only
     expect(await list({ search: 'li_na', open: true, all: false })).toEqual([]); // the open list leaves the acknowledged one out
+  });
+
+  it('search finds an alert by the words the screens show it in, in either language, not only by the core’s English record', async () => {
+    const { app, a, list } = await depotWithHistory();
+    const { alert } = raiseAlert(app, {
+      code: 'risk.charger_maintenance',
+      level: 'warning',
+      subject: 'risk.charger_maintenance:SIM-002',
+      message: 'Charger SIM-002 was put in maintenance: 74 failed starts within 24 h (≥ 5)',
+      details: { chargerId: 'SIM-002', rule: 'charger.failed_starts', count: 74, min: 5, hours: 24 },
+    });
+    expect(await list({ search: '维护' })).toEqual([alert.id]); // 充电桩 SIM-002 已自动转入维护：24 小时内启动失败 74 次
+    expect(await list({ search: '启动失败 74 次' })).toEqual([alert.id]);
+    expect(await list({ search: 'rule threshold 5' })).toEqual([alert.id]); // the English screen's sentence
+    // An alert without words of its own (no params the screens know) is found by its record as before.
+    expect(await list({ search: 'have failed 3 times' })).toEqual([a.id]);
   });
 
   it('% and _ in the search are the characters themselves, not wildcards', async () => {
