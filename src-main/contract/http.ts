@@ -360,6 +360,13 @@ export async function startHttpServer(app: AppContext, opts: HttpServerOptions):
     });
   });
 
+  // A browser (or a test's request context) keeps its connection for reuse: with Node's 5 s default
+  // the server may close a connection just as the client sends on it again, and the client reads
+  // ECONNRESET (seen in a fresh-clone e2e run). Browsers and proxies keep idle connections 60 s and
+  // more; close() still closes idle connections at once (Node ≥ 19).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {

@@ -103,7 +103,11 @@ test('a supervisor blacklists a driver: a start is refused with the reason, the 
     const picker = add.locator('.ant-form-item').filter({ has: page.locator('#driverId') });
     await picker.locator('.ant-select-selector').click();
     await picker.locator('input').fill(phone);
-    await page.locator('.ant-select-dropdown:visible').getByText(phone).click();
+    // The options show the phone masked (138****5678), as every screen does; the search takes the whole number.
+    await page
+      .locator('.ant-select-dropdown:visible')
+      .getByText(`${phone.slice(0, 3)}****${phone.slice(-4)}`)
+      .click();
     await add.getByTestId('bl-add-reason').fill('盗刷嫌疑，卡已挂失');
     // The confirmation says what happens to whom before anything is saved.
     await expect(add.getByTestId('bl-add-effect')).toContainText(`${name} 不能再启动充电`);

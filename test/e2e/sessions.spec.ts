@@ -68,7 +68,11 @@ test('a walk-in driver is refused a prepay the wallet cannot cover, then charges
       const driverField = form.locator('.ant-form-item').filter({ has: page.locator('#driver') });
       await driverField.locator('.ant-select-selector').click();
       await driverField.locator('input').fill(phone);
-      await page.locator('.ant-select-dropdown:visible').getByText(phone).click();
+      // The options show the phone masked (138****5678), as every screen does; the search takes the whole number.
+      await page
+        .locator('.ant-select-dropdown:visible')
+        .getByText(`${phone.slice(0, 3)}****${phone.slice(-4)}`)
+        .click();
       await form
         .locator('.ant-form-item')
         .filter({ has: page.locator('#chargerId') })

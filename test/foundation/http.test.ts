@@ -40,6 +40,27 @@ describe('browser mode over HTTP', () => {
     }
   });
 
+  it('keeps an idle connection for 65 s, as browsers expect, and says so; stopping does not wait for it', async () => {
+    const { mode, token } = await serve();
+    const agent = new http.Agent({ keepAlive: true });
+    try {
+      const headers = await new Promise<http.IncomingHttpHeaders>((resolve, reject) => {
+        const req = http.request(new URL('/rpc', mode.http.url), { method: 'POST', agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.headers));
+        });
+        req.on('error', reject);
+        req.end('{"method":"auth.me"}');
+      });
+      expect(headers['keep-alive']).toBe('timeout=65');
+    } finally {
+      const started = Date.now();
+      await mode.stop(); // the idle kept-alive connection is closed, not waited for
+      expect(Date.now() - started).toBeLessThan(60_000);
+      agent.destroy();
+    }
+  });
+
   it('the token file is private to this user', async () => {
     const { mode } = await serve();
     try {
