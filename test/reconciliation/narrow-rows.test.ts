@@ -18,6 +18,25 @@ import { wechatBytes, wechatPayment } from './fixtures';
  * whose statements' rows are not contiguous.
  */
 
+/**
+ * A depot file migrated up to (not including) the migration `tag`, from a copy of the migrations
+ * whose journal stops there; `migrateAll` puts the whole journal back, so that the next open
+ * applies the rest.
+ */
+function depotBefore(tag: string): { dir: string; file: string; migrations: string; migrateAll(): void } {
+  const dir = tempDir();
+  const migrations = path.join(tempDir(), 'migrations');
+  fs.cpSync(path.join(REPO_ROOT, 'migrations'), migrations, { recursive: true });
+  const journalFile = path.join(migrations, 'meta', '_journal.json');
+  const journal = JSON.parse(fs.readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
+  const upTo = journal.entries.findIndex((e) => e.tag === tag);
+  expect(upTo).toBeGreaterThan(0);
+  fs.writeFileSync(journalFile, JSON.stringify({ ...journal, entries: journal.entries.slice(0, upTo) }));
+  const file = path.join(dir, 'depotdesk.sqlite');
+  openDatabase(file, { migrationsDir: migrations }).close();
+  return { dir, file, migrations, migrateAll: () => fs.writeFileSync(journalFile, JSON.stringify(journal)) };
+}
+
 describe('dayKey and dayText', () => {
   it('carry a day to its integer and back, in calendar order; anything else is refused', () => {
     expect(dayKey('2026-03-01')).toBe(20260301);
@@ -30,16 +49,7 @@ describe('dayKey and dayText', () => {
 
 describe('migration 0036 on a depot with statements', () => {
   it('keeps every statement and row: seq in import order, ids and lines as they were, days as integers, the breaks pointing at the same rows', async () => {
-    const dir = tempDir();
-    const migrations = path.join(tempDir(), 'migrations');
-    fs.cpSync(path.join(REPO_ROOT, 'migrations'), migrations, { recursive: true });
-    const journalFile = path.join(migrations, 'meta', '_journal.json');
-    const journal = JSON.parse(fs.readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
-    const upTo = journal.entries.findIndex((e) => e.tag === '0036_recon_rows_narrow');
-    expect(upTo).toBeGreaterThan(0);
-    fs.writeFileSync(journalFile, JSON.stringify({ ...journal, entries: journal.entries.slice(0, upTo) }));
-    const file = path.join(dir, 'depotdesk.sqlite');
-    openDatabase(file, { migrationsDir: migrations }).close();
+    const { dir, file, migrateAll } = depotBefore('0036_recon_rows_narrow');
 
     // Two statements as the old schema kept them (imported the second one first in rowid order).
     const raw = new Database(file);
@@ -66,7 +76,7 @@ describe('migration 0036 on a depot with statements', () => {
     raw.close();
 
     // The app opens it with every migration.
-    fs.writeFileSync(journalFile, JSON.stringify(journal));
+    migrateAll();
     const { app } = makeApp({ dir });
     expect(app.sqlite.prepare('SELECT id, seq FROM recon_statements ORDER BY seq').all()).toEqual([
       { id: 'S-FIRST', seq: 1 },
@@ -131,16 +141,7 @@ describe('migration 0036 on a depot with statements', () => {
 
 describe('migration 0037 on a depot whose statement rows are not contiguous', () => {
   it('stops with the check named, and the depot keeps its schema and rows as they were', () => {
-    const dir = tempDir();
-    const migrations = path.join(tempDir(), 'migrations');
-    fs.cpSync(path.join(REPO_ROOT, 'migrations'), migrations, { recursive: true });
-    const journalFile = path.join(migrations, 'meta', '_journal.json');
-    const journal = JSON.parse(fs.readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
-    const upTo = journal.entries.findIndex((e) => e.tag === '0037_recon_rows_by_range');
-    expect(upTo).toBeGreaterThan(0);
-    fs.writeFileSync(journalFile, JSON.stringify({ ...journal, entries: journal.entries.slice(0, upTo) }));
-    const file = path.join(dir, 'depotdesk.sqlite');
-    openDatabase(file, { migrationsDir: migrations }).close();
+    const { file, migrations, migrateAll } = depotBefore('0037_recon_rows_by_range');
 
     // Rows of two statements interleaved (no import writes this; a hand-edited file could).
     const raw = new Database(file);
@@ -161,7 +162,7 @@ describe('migration 0037 on a depot whose statement rows are not contiguous', ()
     row.run(4, 2, 3, 'T4', 'DD4');
     raw.close();
 
-    fs.writeFileSync(journalFile, JSON.stringify(journal));
+    migrateAll();
     expect(() => openDatabase(file, { migrationsDir: migrations })).toThrow(/contiguous/);
     const after = new Database(file, { readonly: true });
     expect(after.prepare("SELECT count(*) AS n FROM pragma_table_info('recon_statements') WHERE name = 'row_id_from'").get()).toEqual({ n: 0 });
