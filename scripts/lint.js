@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run lint: ESLint and `prettier --check` side by side (two cores, two tools), each printing
-// its own findings; exits non-zero if either finds something. ESLint keeps a cache in
-// node_modules/.cache/eslint, so a second run only re-reads the files that changed.
+// its own findings; exits non-zero if either finds something. Both keep a cache under
+// node_modules/.cache, so a second run only re-reads the files that changed.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,18 @@ function step(label, cmd, args) {
 
 const results = await Promise.all([
   step('eslint', bin('eslint'), ['.', '--cache', '--cache-location', path.join(root, 'node_modules', '.cache', 'eslint', '')]),
-  step('prettier --check', bin('prettier'), ['--check', '.', '--log-level', 'warn']),
+  // --cache (by content): a second run reads only the files whose content changed, as ESLint's does.
+  step('prettier --check', bin('prettier'), [
+    '--check',
+    '.',
+    '--log-level',
+    'warn',
+    '--cache',
+    '--cache-strategy',
+    'content',
+    '--cache-location',
+    path.join(root, 'node_modules', '.cache', 'prettier', '.prettier-cache'),
+  ]),
 ]);
 for (const r of results) {
   process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.label} (${(r.ms / 1000).toFixed(1)} s)\n`);
