@@ -3,6 +3,7 @@
  * domain re-exported here owns its own tables.
  */
 export * from './kernel/meta-schema';
+export * from './kernel/journal-schema';
 export * from './operators/schema';
 export * from './ledger/schema';
 export * from './jobs/schema';

@@ -7,6 +7,7 @@ import { quickCheck } from '../kernel/db/connection';
 import { readMigrations } from '../kernel/db/migrate';
 import { defaultMigrationsDir } from '../kernel/db/connection';
 import { triggersCheck } from './triggers';
+import { depotId, journalTip, verifyJournal } from '../kernel/journal';
 
 /**
  * `depotdesk doctor`: the checks an operator (or support on the phone) runs when something feels
@@ -114,3 +115,23 @@ export async function runDoctor(app: AppContext, moduleChecks: readonly DoctorCh
   for (const check of moduleChecks) checks.push(await check.run(app, opts));
   return { ok: checks.every((c) => c.ok), checks };
 }
+
+/**
+ * The journal headquarters receives (kernel/journal.ts): every stored row chains from the one
+ * before it and carries its own hash. A break means a row was changed, added or removed by hand
+ * after it was written; HQ would refuse the batch holding it.
+ */
+export function journalDoctorCheck(app: AppContext): DoctorCheck {
+  const v = verifyJournal(app.sqlite);
+  if (v.ok) {
+    const detail = v.rows === 0 ? 'the journal is empty' : `${v.rows} journal rows up to seq ${v.tip} chain (depot ${depotId(app.sqlite)})`;
+    return { name: 'journal_chain', ok: true, detail };
+  }
+  return {
+    name: 'journal_chain',
+    ok: false,
+    detail: `the journal's chain breaks at seq ${v.seq} (${v.reason.replace(/_/g, ' ')}; tip ${journalTip(app.sqlite).seq}): a row there was changed, inserted or removed by hand, and headquarters will refuse it`,
+  };
+}
+
+export const journalDoctorCheckDef: DoctorCheckDef = { name: 'journal_chain', run: journalDoctorCheck };

@@ -4,10 +4,11 @@ import { systemFigures } from './dashboard';
 import { nightlyBackupCron, nightlyBackupWorker } from './jobs';
 import { systemMethods } from './methods';
 import { chainCheckpointCron, chainCheckpointWorker } from './checkpoints';
+import { journalDoctorCheckDef } from './doctor';
 
 export { systemMethods, backupFileName } from './methods';
 export { dashboardSummary, startOfBusinessDay } from './dashboard';
-export { runDoctor, brokerCheck } from './doctor';
+export { runDoctor, brokerCheck, journalDoctorCheck } from './doctor';
 export { runDemo } from './demo';
 export { nightlyBackupWorker, nightlyBackupCron, rotateBackups } from './jobs';
 export { latestCheckpoint, checkpointLine } from '../kernel/chain';
@@ -15,7 +16,7 @@ export { takeCheckpoint, backupWithCheckpoint, chainCheckpointWorker, chainCheck
 export type { Figure, FigureProvider, DoctorCheck, DoctorOptions, DemoStep } from '../kernel/plugins';
 
 /**
- * The system module: about, the dashboard, backups and chain checkpoints. It is composed last because the dashboard
+ * The system module: about, the dashboard, backups, chain checkpoints and the journal's doctor check. It is composed last because the dashboard
  * shows every module's figures: `figures` is asked of the finished composition at call time.
  */
 export function systemModule(figures: () => readonly FigureProvider[]) {
@@ -25,5 +26,6 @@ export function systemModule(figures: () => readonly FigureProvider[]) {
     workers: [nightlyBackupWorker, chainCheckpointWorker],
     crons: [nightlyBackupCron, chainCheckpointCron],
     figures: systemFigures,
+    doctorChecks: [journalDoctorCheckDef],
   });
 }

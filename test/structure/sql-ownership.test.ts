@@ -253,6 +253,7 @@ describe('no SQL names another domain’s tables', () => {
     expect(owners.tables.get('ledger_transfers')).toBe('ledger');
     expect(owners.tables.get('settlement_sweeps')).toBe('sessions');
     expect(owners.tables.get('app_meta')).toBe('kernel');
+    expect(owners.tables.get('journal')).toBe('kernel');
     expect(owners.tables.get('jobs')).toBe('jobs');
     expect(owners.objects.get('chargingSessions')).toBe('charging_sessions');
     expect(owners.tables.size).toBeGreaterThan(40);
