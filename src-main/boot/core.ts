@@ -5,14 +5,15 @@ import type { Logger } from '../kernel/logger';
 import { privateDir } from '../kernel/private-files';
 import { isDepotError } from '../kernel/errors';
 import { sealAuditChain } from '../operators';
-import { sealLedgerChain } from '../ledger';
+import { openLedgerJournal, sealLedgerChain } from '../ledger';
 
 /**
  * Start-up and shut-down order, the same for Electron, `serve` and the CLI:
  *   1. resolve the data directory and read config (+ one-run overrides)
  *   2. open SQLite, apply pragmas, migrate (refusing a newer or edited schema); the full integrity
  *      check is doctor's and each backup's, not every start's; seal the rows written before the
- *      keyed chains existed (once, kernel/chain.ts)
+ *      keyed chains existed (once, kernel/chain.ts); start the journal of a depot that had a ledger
+ *      before it with its opening balances (once, ledger/journal-opening.ts)
  *   3. start the services the mode needs (HTTP, IPC, later: jobs, broker) — done by the caller
  * Stop runs the reverse: services first, the database last.
  */
@@ -53,5 +54,7 @@ export function openCore(opts: CoreOptions): AppContext {
     if (!isDepotError(e)) throw e;
     app.log.error({ err: e }, 'could not seal the keyed chains');
   }
+  // A depot upgrading to the journal starts it with what it already holds (once; one read after).
+  openLedgerJournal(app);
   return app;
 }

@@ -4,6 +4,7 @@ import { writeTx } from '../kernel/db/connection';
 import { openDriverAccounts } from './accounts';
 import type { LedgerApp } from './engine';
 import { cachedStatement } from '../kernel/db/statements';
+import { journalDriver } from './journal-opening';
 
 /**
  * Drivers: the people who charge at the depot and hold a wallet with it.
@@ -13,6 +14,8 @@ import { cachedStatement } from '../kernel/db/statements';
  *   driver; a second claim is refused as a `conflict` naming the field.
  * - A driver is created together with their wallet, held, debt and points accounts, in one
  *   transaction: there is never a driver without accounts.
+ * - The same transaction appends the journal row `driver.registered` (key `driver:<id>`, payload
+ *   driverId, phone, name): headquarters links one driver across depots by phone.
  */
 
 export interface DriverRow {
@@ -117,6 +120,7 @@ export function addDriver(app: LedgerApp, input: NewDriver, by: { operatorId?: s
       .prepare('INSERT INTO drivers (id, name, phone, note, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)')
       .run(id, name, phone, input.note?.trim() || null, now, by.operatorId ?? null);
     openDriverAccounts(app.sqlite, id, now);
+    journalDriver(app.sqlite, now, { id, phone, name });
     for (const t of tags) claimTag(app, id, t);
     for (const v of vins) claimVin(app, id, v);
   });

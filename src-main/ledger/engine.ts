@@ -7,6 +7,7 @@ import { CREDITS_MUST_NOT_EXCEED_DEBITS, DEBITS_MUST_NOT_EXCEED_CREDITS, PHASES,
 import { canonicalJson } from '../kernel/json';
 import { chainMac, writerChainKey } from '../kernel/chain';
 import { ledgerChainTip, transferContent } from './chain';
+import { appendJournal } from '../kernel/journal';
 
 /**
  * The transfer engine: TigerBeetle's accounts-and-transfers model on SQLite. Business operations
@@ -20,6 +21,11 @@ import { ledgerChainTip, transferContent } from './chain';
  * Every transfer is chained: it carries the HMAC of the previous transfer's mac and its own
  * content, under the chain key kept outside the database (ledger/chain.ts). A batch reads the
  * chain's tip once, inside its transaction, when it writes its first transfer.
+ *
+ * Every committing unit appends one journal row in its transaction (kernel/journal.ts, issue 22): an
+ * operation `ledger.operation` under its key, a batch of plain transfers `ledger.transfers` under
+ * `transfers:<its first new transfer>`, each listing the transfers it created, in order. A replay
+ * (nothing created) appends nothing; a failure rolls the row back with everything else.
  *
  * The hot path is hand-written SQL through prepared statements cached per connection: the
  * benchmark (bench/ledger.ts) holds it to a ratio of a raw insert.
@@ -203,6 +209,8 @@ export class Batch {
   /** The ledger chain's tip as this batch has extended it; read when the batch writes its first transfer. */
   private tip: { key: import('node:crypto').KeyObject; mac: string } | null = null;
   private readonly accounts = new Map<string, { row: AccountRow; orig: [number, number, number, number] }>();
+  /** The transfers this batch created, in order: what its journal row lists. */
+  readonly created: TransferRow[] = [];
 
   constructor(
     readonly sqlite: Sqlite,
@@ -566,7 +574,37 @@ function insertTransfer(batch: Batch, s: Statements, req: TransferRequest, phase
       batch.chain(transferContent(row, batch.operationKey)),
     ).lastInsertRowid,
   );
+  batch.created.push(row);
   return row;
+}
+
+/** A transfer as the journal carries it to headquarters (docs/headquarters.md, the kinds table). */
+function journalTransfer(t: TransferRow) {
+  return {
+    id: t.id,
+    debit: t.debitAccountId,
+    credit: t.creditAccountId,
+    amount: t.amount,
+    code: t.code,
+    phase: t.phase,
+    pendingId: t.pendingId,
+    sessionId: t.sessionId,
+    orderId: t.orderId,
+    campaignId: t.campaignId,
+    debtId: t.debtId,
+    statementRow: t.statementRow,
+    at: t.createdAt,
+  };
+}
+
+/** The batch's journal row, in its transaction: `op` is the operation's kind, null for plain transfers. */
+function journalBatch(batch: Batch, key: string, kind: 'ledger.operation' | 'ledger.transfers', op: string | null): void {
+  appendJournal(batch.sqlite, batch.at, {
+    key,
+    kind,
+    v: 1,
+    payload: { op, operator: batch.operatorId, transfers: batch.created.map(journalTransfer) },
+  });
 }
 
 /**
@@ -575,7 +613,12 @@ function insertTransfer(batch: Batch, s: Statements, req: TransferRequest, phase
  */
 export function createTransfers(app: LedgerApp, requests: readonly TransferRequest[], opts: { operatorId?: string | null } = {}): TransferResult[] {
   if (requests.length === 0) return [];
-  return inWriteTx(app.sqlite, () => applyTransfers(new Batch(app.sqlite, app.clock.now(), opts.operatorId ?? null, null), requests));
+  return inWriteTx(app.sqlite, () => {
+    const batch = new Batch(app.sqlite, app.clock.now(), opts.operatorId ?? null, null);
+    const results = applyTransfers(batch, requests);
+    if (batch.created.length > 0) journalBatch(batch, `transfers:${batch.created[0].id}`, 'ledger.transfers', null);
+    return results;
+  });
 }
 
 /**
@@ -643,6 +686,7 @@ export function runOperation<R>(
     const result = body({ batch, key: op.key, now });
     batch.flush();
     s.insertOperation.run(op.key, op.kind, request, JSON.stringify(result), batch.number, op.operatorId ?? null, now);
+    journalBatch(batch, op.key, 'ledger.operation', op.kind);
     return { ...result, replayed: false };
   });
 }

@@ -33,6 +33,9 @@ import { ledgerExpireHoldsCron, ledgerExpireHoldsWorker } from './jobs';
  * 12. Corrections, coupon restores and points restores never give back more than the original
  *     transfer moved.
  * 13. Points are a separate unit: no transfer mixes points and money.
+ * 14. Every operation and every batch of plain transfers that moves money appends its journal row
+ *     for headquarters in the same transaction (kernel/journal.ts; test/hq/journal.test.ts); a
+ *     replay appends nothing.
  *
  * Other domains import only from here.
  */
@@ -75,6 +78,7 @@ export {
 } from './queries';
 export { verifyLedger, verifyLedgerOffThread } from './verify';
 export { sealLedgerChain, ledgerHead } from './chain';
+export { openLedgerJournal } from './journal-opening';
 export { trialBalance, driverMovements, couponsOutstanding, type TrialLine, type MovementByCode, type CouponOutstanding } from './reporting';
 export {
   driverContacts,

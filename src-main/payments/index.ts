@@ -49,6 +49,9 @@ import { paymentsExpireCron, paymentsExpireWorker, paymentsPollCron, paymentsPol
  *     outside the database; nothing secret is returned, logged or audited; a save or removal
  *     takes effect at the next provider call; every real gateway call records whether the
  *     channel is online (credentials.ts, providers/health.ts, test/payments/credentials.test.ts).
+ * 13. A cancelled order appends its `payments.order` journal row for headquarters in the cancel's
+ *     transaction; a paid order's fact is its `pay:<order>` ledger operation's row (orders.ts
+ *     markCancelled, test/hq/journal.test.ts).
  *
  * Other domains import only from here.
  */

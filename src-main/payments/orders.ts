@@ -4,6 +4,7 @@ import { businessDate } from '../kernel/clock';
 import { DepotError, expectChanges } from '../kernel/errors';
 import { afterCommit } from '../kernel/db/after-commit';
 import { writeTx } from '../kernel/db/connection';
+import { appendJournal } from '../kernel/journal';
 import {
   DEPOT,
   creditCompensation,
@@ -598,15 +599,32 @@ export function cancelInTx(app: App, order: OrderRow, reason: string, by: By = {
   return { order: getOrder(app, order.id), restoredCouponFen, restoredPoints, couponSource };
 }
 
-/** The guarded PENDING_PAYMENT → CANCELLED change itself, nothing given back (the caller's transaction does that). */
+/**
+ * The guarded PENDING_PAYMENT → CANCELLED change itself, nothing given back (the caller's
+ * transaction does that), and its journal row for headquarters.
+ *
+ * Journal (issue 22): a cancellation is journaled here as `payments.order` (key
+ * `order:<orderId>:cancelled`, payload orderId, state, amount, channel), because most cancellations
+ * move no money: only an order that used a coupon or points has a ledger operation
+ * (`order:<no>:coupon_restore`), and HQ must see every cancelled order. A payment is not journaled
+ * as `payments.order`: markPaid always runs the `pay:<no>` top-up in the same transaction, and its
+ * `ledger.operation` row (op `topup`, the gateway's trade number as statementRow) is that fact.
+ */
 export function markCancelled(app: App, order: OrderRow, reason: string): void {
+  const now = app.clock.now();
   expectChanges(
     app.sqlite
       .prepare("UPDATE payment_orders SET state = 'CANCELLED', cancelled_at = ?, cancel_reason = ? WHERE id = ? AND state = 'PENDING_PAYMENT'")
-      .run(app.clock.now(), reason, order.id),
+      .run(now, reason, order.id),
     1,
     `cancel payment order ${order.number} (it is ${getOrder(app, order.id).state}, not PENDING_PAYMENT)`,
   );
+  appendJournal(app.sqlite, now, {
+    key: `order:${order.id}:cancelled`,
+    kind: 'payments.order',
+    v: 1,
+    payload: { orderId: order.id, state: 'cancelled', amount: order.amount, channel: order.channel },
+  });
 }
 
 /** An operator cancels a pending order (the driver walked away). */

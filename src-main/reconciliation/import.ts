@@ -1,6 +1,7 @@
 import type { AppContext } from '../kernel/context';
 import { businessDate } from '../kernel/clock';
 import { writeTx } from '../kernel/db/connection';
+import { appendJournal } from '../kernel/journal';
 import { withCheckpointOffThread } from '../kernel/db/checkpoint-thread';
 import { cachedStatement } from '../kernel/db/statements';
 import { allRows, getRow } from '../kernel/db/rows';
@@ -40,6 +41,8 @@ import { dayKey, dayText } from './day-key';
  *   under the write lock stores them, so they are contiguous), and their days lie in
  *   `day_from`..`day_to`: its repeated rows, its days and a day's rows (day-key.ts ROWS_OF_DAY_FROM)
  *   are read from those ranges, without an index entry per row naming the statement or the day.
+ * - A kept statement appends its `recon.statement_imported` journal row (key `statement:<sha256>`)
+ *   in the same transaction; a re-import appends nothing (test/hq/journal.test.ts).
  */
 
 export interface ImportOptions {
@@ -210,7 +213,34 @@ function transaction(
     });
     const stored = [...days].sort((a, b) => a - b);
     insertStatement(app, { id, seq, rowIdFrom, rowIdTo: lastRowId(), dayFrom: stored[0] ?? 0, dayTo: stored.at(-1) ?? 0 }, s, now, by);
+    journalStatement(app, id, s, now);
     return { imported: true, statement: getStatement(app, id), days: stored.map(dayText) };
+  });
+}
+
+/**
+ * The statement's journal row for headquarters (issue 22), in the import's transaction: HQ
+ * reconciles one merchant account across depots from these. A re-import of the same bytes stores
+ * nothing and so appends nothing; the key is the file's hash.
+ */
+function journalStatement(app: AppContext, id: string, s: Statement, now: number): void {
+  appendJournal(app.sqlite, now, {
+    key: `statement:${s.fileSha256}`,
+    kind: 'recon.statement_imported',
+    v: 1,
+    payload: {
+      statementId: id,
+      channel: s.channel,
+      merchantId: s.merchantId,
+      billDates: s.billDates,
+      rowCount: s.summary.count,
+      paymentCount: s.summary.paymentCount,
+      refundCount: s.summary.refundCount,
+      paymentTotalFen: s.summary.paymentTotalFen,
+      refundTotalFen: s.summary.refundTotalFen,
+      feeTotalFen: s.fees.totalFen,
+      netFen: s.summary.netFen,
+    },
   });
 }
 

@@ -5,10 +5,11 @@ import { openCore } from '../../src-main/boot/core';
 import { FakeClock } from '../../src-main/kernel/clock';
 import { silentLogger } from '../../src-main/kernel/logger';
 import { rowHash } from '../../src-main/operators/audit';
-import { DEPOT, addDriver, driverAccountId, topUp, verifyLedger } from '../../src-main/ledger';
+import { DEPOT, driverAccountId, topUp, verifyLedger } from '../../src-main/ledger';
 import { takeCheckpoint } from '../../src-main/system';
 import { verifyAudit } from '../../src-main/operators';
 import { REPO_ROOT, makeApp, tempDir } from '../helpers';
+import { openDriverAccounts } from '../../src-main/ledger/accounts';
 import { depotError, expectLedgerValid, ledgerApp, newDriver } from './fixtures';
 import type { AppContext } from '../../src-main/kernel/context';
 
@@ -146,8 +147,11 @@ describe('a depot made before the chains existed', () => {
     const dir = tempDir();
     const clock = new FakeClock('2026-01-15T01:00:00Z');
     const app = openCore({ dataDir: dir, mode: 'test', clock, log: silentLogger(), migrationsDir: migrations });
-    const driverId = addDriver(app, { name: 'old', phone: '13911110000' }).id;
+    // By hand, as that build did: today's addDriver also appends to the journal, which it had not.
+    const driverId = 'old-driver';
     const db = app.sqlite;
+    db.prepare("INSERT INTO drivers (id, name, phone, created_at) VALUES (?, 'old', '13911110000', 1)").run(driverId);
+    openDriverAccounts(db, driverId, 1);
     const batch = Number(db.prepare("INSERT INTO ledger_batches (at, operator_id, operation_key) VALUES (1, NULL, 'old-topup')").run().lastInsertRowid);
     db.prepare(
       "INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount, code, phase, batch, created_at) VALUES ('old-topup', ?, ?, 700, 'topup', 'single', ?, 1)",
