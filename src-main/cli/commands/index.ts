@@ -31,6 +31,7 @@ const risk = async (): Promise<readonly Command[]> => (await import('./risk')).r
 const recon = async (): Promise<readonly Command[]> => (await import('./recon')).reconCommands;
 const paymentChannels = async (): Promise<readonly Command[]> => (await import('./payment-channels')).paymentChannelCommands;
 const reconDownload = async (): Promise<readonly Command[]> => (await import('./recon-download')).reconDownloadCommands;
+const hq = async (): Promise<readonly Command[]> => (await import('./hq')).hqCommands;
 
 export const commands: readonly CommandEntry[] = [
   { name: 'init', summary: 'Create the data directory, the database and the first admin (password from DEPOTDESK_PASSWORD).', load: foundation },
@@ -268,5 +269,15 @@ export const commands: readonly CommandEntry[] = [
     name: 'recon download',
     summary: "Download the gateways' statements now and import them: the last days not yet in (reconciliation.downloadDays), or one --day.",
     load: reconDownload,
+  },
+  {
+    name: 'hq serve',
+    summary: "Headquarters: take every depot's journal from the broker into PostgreSQL and acknowledge it (runs until Ctrl+C).",
+    load: hq,
+  },
+  {
+    name: 'hq depots',
+    summary: "Headquarters: each depot's journal at HQ — rows stored, rows behind, last batch, any refused row — and the totals.",
+    load: hq,
   },
 ];

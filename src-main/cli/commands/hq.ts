@@ -1,0 +1,114 @@
+import { checkBrokerUrl, checkPgUrl, hqStatus, openHqPool, redactUrl, startHq, type HqStatus } from '../../hq';
+import { createLogger } from '../../kernel/logger';
+import { DepotError, isDepotError } from '../../kernel/errors';
+import { optionalOption, requireOption, UsageError, type Command, type CommandContext } from '../framework';
+
+/**
+ * The headquarters program (docs/headquarters.md "Setting it up"): it runs on HQ's server against
+ * PostgreSQL and the broker, never on a depot's data directory, so it opens no depot.
+ */
+
+/** --pg and --broker as given, checked; a wrong one is a usage error naming the option. */
+function urlOption(cx: CommandContext, name: 'pg' | 'broker'): string {
+  const url = requireOption(cx, name, name === 'pg' ? 'postgres://user@host:5432/database' : 'mqtt://host:1883');
+  try {
+    if (name === 'pg') checkPgUrl(url, `--${name}`);
+    else checkBrokerUrl(url, `--${name}`);
+  } catch (e) {
+    if (isDepotError(e)) throw new UsageError(e.message, { field: `--${name}` });
+    throw e;
+  }
+  return url;
+}
+
+/** PostgreSQL's failures in words: no HQ tables yet, or no PostgreSQL there. */
+function pgFailure(e: unknown, url: string): unknown {
+  if (isDepotError(e)) return e;
+  const code = (e as { code?: unknown }).code;
+  if (code === '42P01')
+    return new DepotError('not_found', `${redactUrl(url)} has no HQ tables: depotdesk hq serve creates them when it starts on that database`, { field: '--pg' });
+  return new DepotError('unavailable', `PostgreSQL at ${redactUrl(url)}: ${(e as Error).message}`, { field: '--pg', code });
+}
+
+function ago(ms: number | null): string {
+  if (ms === null) return 'never';
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s ago`;
+  if (s < 7_200) return `${Math.round(s / 60)} min ago`;
+  if (s < 172_800) return `${Math.round(s / 3_600)} h ago`;
+  return `${Math.round(s / 86_400)} d ago`;
+}
+
+const n = (v: number) => v.toLocaleString('en-US');
+
+/** Numbers first, then the depot, then any refusal in words on the line below. */
+export function depotsTable(status: HqStatus): string {
+  if (status.depots.length === 0) return 'no depot has sent its journal yet';
+  const rows = status.depots.map((d) => [n(d.ackedSeq), n(d.lagRows), ago(d.msSinceLastBatch), d.name ? `${d.name} (${d.depotId})` : d.depotId]);
+  const head = ['rows stored', 'rows behind', 'last batch', 'depot'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padStart(widths[i]) : i === 3 ? c : c.padEnd(widths[i]))).join('  ');
+  const out = [line(head)];
+  status.depots.forEach((d, i) => {
+    out.push(line(rows[i]));
+    if (d.refused) {
+      const again = d.refused.repeats > 0 ? ` (sent again ${d.refused.repeats} time(s))` : '';
+      out.push(`    REFUSED row ${n(d.refused.seq)}: ${d.refused.words}${again}; ${d.refused.detail}`);
+    }
+  });
+  const t = status.totals;
+  out.push('', `${n(t.depots)} depot(s), ${n(t.rows)} rows stored, ${n(t.lagRows)} rows behind, ${n(t.refusing)} refusing a row, ${n(t.alerts)} alert(s) raised in all`);
+  return out.join('\n');
+}
+
+export const hqCommands: Command[] = [
+  {
+    name: 'hq serve',
+    summary: "Headquarters: take every depot's journal from the broker into PostgreSQL and acknowledge it (runs until Ctrl+C).",
+    usage: 'depotdesk hq serve --pg postgres://user@host/db --broker mqtt://host:1883 [--username NAME --password SECRET] [--pool N]',
+    options: { pg: { type: 'string' }, broker: { type: 'string' }, username: { type: 'string' }, password: { type: 'string' }, pool: { type: 'string' } },
+    async run(cx) {
+      const pgUrl = urlOption(cx, 'pg');
+      const brokerUrl = urlOption(cx, 'broker');
+      const pool = optionalOption(cx, 'pool');
+      if (pool !== undefined && !/^[1-9]\d{0,2}$/.test(pool))
+        throw new UsageError(`--pool must be a number of connections from 1 to 999, got "${pool}"`, { field: '--pool' });
+      const password = optionalOption(cx, 'password') ?? process.env.DEPOTDESK_HQ_BROKER_PASSWORD;
+      const hq = await startHq({
+        pgUrl,
+        brokerUrl,
+        username: optionalOption(cx, 'username'),
+        password,
+        poolSize: pool === undefined ? undefined : Number(pool),
+        logger: createLogger({ level: process.env.DEPOTDESK_LOG_LEVEL ?? 'info' }),
+      });
+      cx.print(
+        { broker: hq.brokerUrl, pg: hq.pgUrl, pid: process.pid },
+        [`DepotDesk HQ is taking depot journals from ${hq.brokerUrl} (depot/+/journal) into ${hq.pgUrl}`, 'Press Ctrl+C to stop.'].join('\n'),
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await hq.stop();
+    },
+  },
+  {
+    name: 'hq depots',
+    summary: "Headquarters: each depot's journal at HQ — rows stored, rows behind, last batch, any refused row — and the totals.",
+    usage: 'depotdesk hq depots --pg postgres://user@host/db [--json]',
+    options: { pg: { type: 'string' } },
+    async run(cx) {
+      const url = urlOption(cx, 'pg');
+      const pool = openHqPool(url, { max: 1 });
+      try {
+        const status = await hqStatus(pool).catch((e: unknown) => {
+          throw pgFailure(e, url);
+        });
+        cx.print(status, () => depotsTable(status));
+      } finally {
+        await pool.end();
+      }
+    },
+  },
+];
