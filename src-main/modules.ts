@@ -13,6 +13,7 @@ import { refundsModule } from './refunds';
 import { reconciliationModule } from './reconciliation';
 import { riskModule } from './risk';
 import { reportsModule } from './reports';
+import { headquartersModule } from './headquarters';
 import { systemModule } from './system';
 
 /**
@@ -39,6 +40,7 @@ export const depot = composeModules([
   reconciliationModule,
   riskModule,
   reportsModule,
+  headquartersModule,
   systemModule(allFigures),
 ]);
 

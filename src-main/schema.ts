@@ -18,3 +18,4 @@ export * from './refunds/schema';
 export * from './reconciliation/schema';
 export * from './risk/schema';
 export * from './reports/schema';
+export * from './headquarters/schema';

@@ -5,7 +5,8 @@ import { DepotError } from '../kernel/errors';
 import { processAlive } from '../kernel/instance';
 import { startChargers, type ChargersRuntime, type StartChargersOptions } from '../chargers';
 import { startScheduler, type Scheduler } from '../jobs';
-import { announceAlert } from '../alerts';
+import { announceAlert, raiseAlert } from '../alerts';
+import { startUplink, type Uplink } from '../headquarters';
 import { depot } from '../modules';
 
 /**
@@ -15,15 +16,23 @@ import { depot } from '../modules';
  * The charger link failing to start (port 1883 taken, external broker down) does not stop the
  * app: money, reports and reconciliation work without chargers, and the dashboard shows the
  * broker state. The scheduler failing to start does stop it: without jobs, timeouts would be lost.
+ *
+ * With hq.enabled, the uplink to headquarters starts last and stops first. It failing to start (a
+ * bad hq.brokerUrl or CA file) does not stop the app either: the depot charges and settles without
+ * HQ, and the journal waits for it.
  */
 export interface Services {
   scheduler: Scheduler;
   chargers: ChargersRuntime | null;
+  /** The uplink to headquarters, when hq.enabled and it started. */
+  uplink: Uplink | null;
   stop(): Promise<void>;
 }
 
 export interface ServicesOptions {
   chargers?: false | StartChargersOptions;
+  /** false: no uplink to HQ even with hq.enabled (tests of other services). */
+  uplink?: false;
   /** Run the polling loop (default true); tests drive the scheduler with drain(). */
   poll?: boolean;
   /** The scheduler's source of chance for its retry backoff jitter (default Math.random); the seeded simulation passes its own. */
@@ -80,11 +89,14 @@ export async function startServices(app: AppContext, opts: ServicesOptions = {})
       announceAlert(app, { level: 'urgent', code: 'broker_start_failed', message });
     }
   }
+  const uplink = opts.uplink !== false && app.config.hq.enabled ? startHeadquartersUplink(app) : null;
   return {
     scheduler,
     chargers,
+    uplink,
     stop: async () => {
       try {
+        await uplink?.stop();
         await chargers?.stop();
         await scheduler.stop();
       } finally {
@@ -92,4 +104,16 @@ export async function startServices(app: AppContext, opts: ServicesOptions = {})
       }
     },
   };
+}
+
+/** The uplink to HQ, or null (with an urgent alert) when its settings cannot be used. */
+function startHeadquartersUplink(app: AppContext): Uplink | null {
+  try {
+    return startUplink(app);
+  } catch (e) {
+    const message = `the uplink to headquarters did not start: ${(e as Error).message}`;
+    app.log.error({ err: e }, message);
+    raiseAlert(app, { level: 'urgent', code: 'hq.uplink_start_failed', message, details: { error: (e as Error).message } });
+    return null;
+  }
 }

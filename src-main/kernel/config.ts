@@ -49,6 +49,49 @@ function requireWechatSetup(p: { provider: 'simulated' | { wechat: string }; wec
 }
 
 /**
+ * hq: this depot's uplink to headquarters (docs/headquarters.md "Each depot's settings"): the
+ * journal sent over MQTT to HQ's broker. Off by default; a depot runs the same without it.
+ */
+const hqConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    /** HQ's broker: mqtt://host:1883 or mqtts://host:8883 (required when enabled). */
+    brokerUrl: z
+      .string()
+      .refine((u) => u === '' || /^mqtts?:\/\/[^/]/.test(u), { message: 'must be an mqtt:// or mqtts:// URL' })
+      .default(''),
+    /** The depot's own login on HQ's broker (its ACL lets it write depot/{id}/journal and read depot/{id}/ack). */
+    username: z.string().default(''),
+    password: z.string().default(''),
+    /** Empty: depotdesk-uplink-<depot id>. */
+    clientId: z.string().default(''),
+    /** mqtts:// only: a PEM file of the CA that signed HQ's broker certificate, when it is not a public one. */
+    caFile: z.string().default(''),
+    /** The depot's name on HQ's screens; the depot's id never changes, its name may. */
+    depotName: z.string().default(''),
+    /** Journal rows per message at most. */
+    batchRows: z.number().int().min(1).max(5_000).default(500),
+    /** A message is cut before this many bytes (whatever batchRows says), under the broker's packet limit; a single larger row goes alone. */
+    maxBatchBytes: z
+      .number()
+      .int()
+      .min(4_096)
+      .max(64 * 1024 * 1024)
+      .default(256 * 1024),
+    /** A batch HQ has not acknowledged within this long is sent again from the acknowledged sequence. */
+    ackTimeoutMs: z.number().int().min(50).max(600_000).default(10_000),
+    /** How often an idle uplink looks for new journal rows. */
+    pollMs: z.number().int().min(10).max(600_000).default(1_000),
+    /** Acknowledged rows younger than this are kept, so an HQ restored from an older backup can be filled again. */
+    keepDays: z.number().int().min(0).max(3_650).default(7),
+  })
+  .superRefine((hq, ctx) => {
+    if (hq.enabled && !hq.brokerUrl)
+      ctx.addIssue({ code: 'custom', path: ['brokerUrl'], message: 'required when hq.enabled is true (mqtt://host:1883 or mqtts://host:8883)' });
+  })
+  .prefault({});
+
+/**
  * Configuration lives in <data dir>/config.json. Every key has a default, so a fresh data
  * directory needs no file at all; any key can be overridden for one run with `--set key=value`.
  */
@@ -295,6 +338,7 @@ export const configSchema = z
         downloadDays: z.number().int().min(1).max(90).default(3),
       })
       .prefault({}),
+    hq: hqConfigSchema,
   })
   .strict();
 
