@@ -94,7 +94,8 @@ function initdb(dataDir: string): void {
   const r = spawnSync(
     path.join(POSTGRES_BIN_DIR!, 'initdb'),
     ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'],
-    { encoding: 'utf8', ...(RUN_AS ?? {}) },
+    // cwd: a folder the postgres user can enter (the repository may be in root's home on CI).
+    { encoding: 'utf8', cwd: path.dirname(dataDir), ...(RUN_AS ?? {}) },
   );
   if (r.status !== 0) throw new Error(`initdb failed (exit ${r.status}): ${r.stderr || r.error?.message}`);
 }
@@ -129,7 +130,7 @@ async function startServer(dir: string, port: number, opts: LaunchPostgresOption
   };
   const args = ['-D', path.join(dir, 'data'), '-p', String(port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
   // Its own process group, so kill() reaches the backends too, as a crash of the server would.
-  const p = spawn(path.join(POSTGRES_BIN_DIR!, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true, ...(RUN_AS ?? {}) });
+  const p = spawn(path.join(POSTGRES_BIN_DIR!, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true, cwd: dir, ...(RUN_AS ?? {}) });
   live.add(p);
   p.once('exit', () => live.delete(p));
   let stderr = '';

@@ -20,6 +20,7 @@ const postgres = postgresForFile();
 
 const D1 = '0123456789abcdef0123456789abcdef';
 const D2 = 'fedcba9876543210fedcba9876543210';
+const D3 = '00000000000000000000000000000003';
 const HQ_LOGIN = { username: 'hq', password: 'hq-secret' };
 
 /** The ACL of docs/headquarters.md "Setting it up": HQ reads every journal and writes every ack; a depot only its own. */
@@ -57,7 +58,7 @@ async function setup(): Promise<Setup> {
   const { url, pool } = await postgres.freshDatabase();
   const broker = await launchMosquitto({
     dir: tempDir('depotdesk-hq-mosquitto-'),
-    users: { [HQ_LOGIN.username]: HQ_LOGIN.password, [D1]: 'd1-secret', [D2]: 'd2-secret' },
+    users: { [HQ_LOGIN.username]: HQ_LOGIN.password, [D1]: 'd1-secret', [D2]: 'd2-secret', [D3]: 'd3-secret' },
     acl: ACL,
     maxPayloadBytes: 1024 * 1024,
   });
@@ -116,6 +117,27 @@ describe.skipIf(missing)('hq serve: the ingestor between Mosquitto and PostgreSQ
     const refused = await waitFor('the refusal', () => depot.acks.find((a) => a.refused));
     expect(refused).toMatchObject({ seq: 2, hash: rows[1].hash, refused: { seq: 3, reason: 'hash_mismatch' } });
     expect((await pool.query('SELECT depot_id, code FROM hq_alerts')).rows).toEqual([{ depot_id: D2, code: 'journal.hash_mismatch' }]);
+  });
+
+  test("each depot's batches are taken in the order they came, several depots at once", async () => {
+    const { broker, pool, outcomes } = await setup();
+    const depots = await Promise.all(
+      [
+        [D1, 'd1-secret'],
+        [D2, 'd2-secret'],
+        [D3, 'd3-secret'],
+      ].map(async ([id, password]) => ({ id, rows: chain(id, topUps(50)), client: await depotClient(broker.url, id, password) })),
+    );
+    // Ten batches per depot published back to back, without waiting for an ack: taken out of order, one would be refused as a gap.
+    await Promise.all(depots.flatMap((d) => Array.from({ length: 10 }, (_, i) => d.client.send(batch(d.id, d.rows.slice(i * 5, i * 5 + 5), 50)))));
+    for (const d of depots) {
+      const last = await waitFor(`the ack of ${d.id}'s row 50`, () => d.client.acks.find((a) => a.seq === 50));
+      expect(last).toEqual({ type: 'ack', depot: d.id, seq: 50, hash: d.rows[49].hash, refused: null });
+      expect(d.client.acks.map((a) => a.seq)).toEqual([5, 10, 15, 20, 25, 30, 35, 40, 45, 50]);
+    }
+    expect(outcomes.filter((o) => o.error !== null || o.ack?.refused)).toEqual([]);
+    const counts = await pool.query<{ depot_id: string; n: string }>('SELECT depot_id, count(*) AS n FROM hq_journal GROUP BY depot_id ORDER BY depot_id');
+    expect(counts.rows).toEqual([D3, D1, D2].map((id) => ({ depot_id: id, n: '50' })));
   });
 
   test('the broker keeps a depot to its own topics: a batch published under another depot id is not taken', async () => {
