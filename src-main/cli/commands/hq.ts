@@ -1,11 +1,15 @@
 import { checkBrokerUrl, checkPgUrl, hqStatus, openHqPool, redactUrl, startHq, type HqStatus } from '../../hq';
+import type { UplinkStatus } from '../../headquarters';
+import { resolveCoreConfig } from '../../boot/core';
+import { readInstanceFile } from '../../kernel/instance';
 import { createLogger } from '../../kernel/logger';
 import { DepotError, isDepotError } from '../../kernel/errors';
 import { optionalOption, requireOption, UsageError, type Command, type CommandContext } from '../framework';
 
 /**
  * The headquarters program (docs/headquarters.md "Setting it up"): it runs on HQ's server against
- * PostgreSQL and the broker, never on a depot's data directory, so it opens no depot.
+ * PostgreSQL and the broker, never on a depot's data directory, so it opens no depot. The one
+ * exception is `hq uplink`, the depot's side: it reads this depot's uplink (headquarters.status).
  */
 
 /** --pg and --broker as given, checked; a wrong one is a usage error naming the option. */
@@ -61,6 +65,19 @@ export function depotsTable(status: HqStatus): string {
   return out.join('\n');
 }
 
+/** The depot's uplink (headquarters.status): numbers first, then the connection, then what is wrong, in words. */
+export function uplinkText(s: UplinkStatus, now: number): string {
+  const since = (at: number | null) => (at === null ? 'never' : ago(now - at));
+  const lines = [
+    `${n(s.lagRows)} rows behind: HQ has up to row ${n(s.ackedSeq)} of ${n(s.tipSeq)}${s.oldestUnackedAt === null ? '' : `; the oldest row it lacks was written ${since(s.oldestUnackedAt)}`}`,
+    `last ack ${since(s.lastAckAt)}; connection ${s.connection}${s.connection === 'off' ? (s.enabled ? ' (no uplink runs in this process: start DepotDesk or depotdesk serve)' : ' (hq.enabled is false)') : ''}`,
+    `depot ${s.depotName ? `${s.depotName} (${s.depotId})` : s.depotId}`,
+  ];
+  if (s.refused) lines.push(`REFUSED row ${n(s.refused.seq)} (${s.refused.reason})${s.refused.detail ? `: ${s.refused.detail}` : ''}, ${since(s.refused.at)}`);
+  if (s.lastError) lines.push(`last error: ${s.lastError}`);
+  return lines.join('\n');
+}
+
 export const hqCommands: Command[] = [
   {
     name: 'hq serve',
@@ -109,6 +126,19 @@ export const hqCommands: Command[] = [
       } finally {
         await pool.end();
       }
+    },
+  },
+  {
+    name: 'hq uplink',
+    summary: "This depot's uplink to HQ: rows behind, what HQ acknowledged of the journal, the last ack, the connection, any refusal or error.",
+    usage: 'depotdesk hq uplink --as OPERATOR [--json]',
+    async run(cx) {
+      // The running instance knows the connection; without one, this process reads the same state.
+      const { paths } = resolveCoreConfig({ dataDir: cx.global.dataDir, db: cx.global.db, overrides: cx.global.set });
+      const status = readInstanceFile(paths)
+        ? await (await cx.remote()).call<UplinkStatus>('headquarters.status', {})
+        : await cx.call<UplinkStatus>('headquarters.status', {});
+      cx.print(status, () => uplinkText(status, Date.now()));
     },
   },
 ];

@@ -280,4 +280,9 @@ export const commands: readonly CommandEntry[] = [
     summary: "Headquarters: each depot's journal at HQ — rows stored, rows behind, last batch, any refused row — and the totals.",
     load: hq,
   },
+  {
+    name: 'hq uplink',
+    summary: "This depot's uplink to HQ: rows behind, what HQ acknowledged of the journal, the last ack, the connection, any refusal or error.",
+    load: hq,
+  },
 ];
