@@ -39,6 +39,17 @@ export function journalHash(depotId: string, row: Omit<JournalRow, 'hash'>): str
 }
 
 /**
+ * journalHash from the payload's canonical JSON already made: the depot stores that text, and
+ * serializing a ledger batch's payload twice was most of the journal's cost on the hot path.
+ * canonicalJson writes each element of the array as canonicalJson of that element, so this is
+ * byte for byte journalHash (test/hq/journal.test.ts holds the two equal); HQ keeps journalHash.
+ */
+export function journalHashOfPayloadJson(depotId: string, row: Omit<JournalRow, 'hash' | 'payload'>, payloadJson: string): string {
+  const head = canonicalJson([depotId, row.seq, row.key, row.kind, row.v, row.at, row.prev]);
+  return crypto.createHash('sha256').update(head.slice(0, -1)).update(',').update(payloadJson).update(']').digest('hex');
+}
+
+/**
  * Where a run of rows stops chaining from `prev` (the hash before the first of them): null when
  * every row follows its predecessor (seq + 1, prev = its hash) and carries its own hash.
  */

@@ -7,7 +7,7 @@ import { CREDITS_MUST_NOT_EXCEED_DEBITS, DEBITS_MUST_NOT_EXCEED_CREDITS, PHASES,
 import { canonicalJson } from '../kernel/json';
 import { chainMac, writerChainKey } from '../kernel/chain';
 import { ledgerChainTip, transferContent } from './chain';
-import { appendJournal } from '../kernel/journal';
+import { appendCanonicalJournal } from '../kernel/journal';
 
 /**
  * The transfer engine: TigerBeetle's accounts-and-transfers model on SQLite. Business operations
@@ -578,33 +578,34 @@ function insertTransfer(batch: Batch, s: Statements, req: TransferRequest, phase
   return row;
 }
 
-/** A transfer as the journal carries it to headquarters (docs/headquarters.md, the kinds table). */
+/**
+ * A transfer as the journal carries it to headquarters (docs/headquarters.md, the kinds table).
+ * KEYS IN SORTED ORDER, every value defined (null for an absent reference): JSON.stringify of it
+ * is then its canonical JSON, which the journal's hash needs (appendCanonicalJournal).
+ */
 function journalTransfer(t: TransferRow) {
   return {
-    id: t.id,
-    debit: t.debitAccountId,
-    credit: t.creditAccountId,
     amount: t.amount,
-    code: t.code,
-    phase: t.phase,
-    pendingId: t.pendingId,
-    sessionId: t.sessionId,
-    orderId: t.orderId,
-    campaignId: t.campaignId,
-    debtId: t.debtId,
-    statementRow: t.statementRow,
     at: t.createdAt,
+    campaignId: t.campaignId,
+    code: t.code,
+    credit: t.creditAccountId,
+    debit: t.debitAccountId,
+    debtId: t.debtId,
+    id: t.id,
+    orderId: t.orderId,
+    pendingId: t.pendingId,
+    phase: t.phase,
+    sessionId: t.sessionId,
+    statementRow: t.statementRow,
   };
 }
 
 /** The batch's journal row, in its transaction: `op` is the operation's kind, null for plain transfers. */
 function journalBatch(batch: Batch, key: string, kind: 'ledger.operation' | 'ledger.transfers', op: string | null): void {
-  appendJournal(batch.sqlite, batch.at, {
-    key,
-    kind,
-    v: 1,
-    payload: { op, operator: batch.operatorId, transfers: batch.created.map(journalTransfer) },
-  });
+  // Keys in sorted order (op < operator < transfers), as journalTransfer's.
+  const payload = { op, operator: batch.operatorId, transfers: batch.created.map(journalTransfer) };
+  appendCanonicalJournal(batch.sqlite, batch.at, { key, kind, v: 1 }, JSON.stringify(payload));
 }
 
 /**

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src-main/kernel/context';
 import { writeTx } from '../../src-main/kernel/db/connection';
 import { appendJournal, depotId, journalTip, pruneJournal, readJournal, verifyJournal } from '../../src-main/kernel/journal';
-import { chainBreak, GENESIS_HASH, journalHash, type JournalRow } from '../../src-main/kernel/journal-hash';
+import { chainBreak, GENESIS_HASH, journalHash, journalHashOfPayloadJson, type JournalRow } from '../../src-main/kernel/journal-hash';
+import { canonicalJson } from '../../src-main/kernel/json';
 import { addDriver, DEPOT, driverAccountId, placeHold, topUp } from '../../src-main/ledger';
 // Plain transfers (a campaign's chunk) go below the named operations, as the campaign does.
 import { createTransfers } from '../../src-main/ledger/engine';
@@ -38,6 +39,8 @@ describe('a journal row commits with its fact or not at all', () => {
     const [registered, op] = all(app);
     expect(registered.payload).toEqual({ driverId: d.id, phone: d.phone, name: '陈师傅' });
     expect(op).toMatchObject({ v: 1, at: clock.now(), prev: registered.hash });
+    // The engine writes this payload with JSON.stringify, its keys in sorted order: it must be canonical.
+    expect(app.sqlite.prepare('SELECT payload FROM journal WHERE seq = 2').pluck().get()).toBe(canonicalJson(op.payload));
     expect(op.payload).toEqual({
       op: 'topup',
       operator: null,
@@ -298,6 +301,21 @@ describe('chainBreak (kernel/journal-hash.ts)', () => {
     const [row] = chain(1);
     const { hash, ...rest } = row;
     expect(journalHash(depot, { ...rest, payload: { a: 'x', b: [1, 2], seq: 1 } })).toBe(hash);
+  });
+
+  it('journalHashOfPayloadJson, the depot’s from the stored text, is byte for byte journalHash, HQ’s', () => {
+    const payloads: unknown[] = [
+      { z: 1, a: { y: [3, { b: null, a: '中文 "quoted" \\ \n' }], x: true }, m: -0.5 },
+      [],
+      'plain',
+      42,
+      null,
+      { transfers: [{ id: 't', amount: 9_007_199_254_740_991, memo: undefined }], op: null },
+    ];
+    for (const payload of payloads) {
+      const row = { seq: 7, key: 'k', kind: 'test.fact', v: 2, at: 1_765_000_000_000, prev: GENESIS_HASH };
+      expect(journalHashOfPayloadJson(depot, row, canonicalJson(payload))).toBe(journalHash(depot, { ...row, payload }));
+    }
   });
 
   it('names a gap, a prev that does not match, and a hash that does not match, at their seq', () => {
