@@ -15,9 +15,9 @@ import { ensureUplinkRow, readUplinkState, recordAck, recordError, recordRefusal
  *   hq.batchRows rows (and, but for a single larger row, hq.maxBatchBytes) per message, and has at
  *   most one batch in flight.
  * - An ack moves the acknowledged sequence only if its hash equals the depot's own hash at that
- *   sequence. Otherwise the urgent alert 'hq.history_mismatch' is raised, sending stops and nothing
- *   is pruned, until an ack that does match arrives (HQ set right). An ack for rows the depot no
- *   longer keeps ('hq.cannot_refill') stops it the same way.
+ *   sequence. Otherwise the urgent alert 'hq.history_mismatch' is raised, no row is sent and nothing
+ *   is pruned until an ack that does match arrives (HQ set right; a hello a minute asks for one).
+ *   An ack for rows the depot no longer keeps ('hq.cannot_refill') stops it the same way.
  * - No ack within hq.ackTimeoutMs: the batch is sent again from the acknowledged sequence (HQ drops
  *   the rows it already has).
  * - A refused batch (HQ's reason: gap, prev_mismatch, hash_mismatch, …) raises one 'hq.refused'
@@ -70,6 +70,8 @@ export type AckMessage = z.infer<typeof ackMessage>;
 
 const DAY_MS = 86_400_000;
 const MAX_REST_MS = 5 * 60_000;
+/** How often an uplink stopped by a mismatch says hello (rows: []) to learn whether HQ was set right. */
+const HALTED_HELLO_MS = 60_000;
 /** Bytes of a message around its rows ({"type":"journal","depot":…,"name":…,"tip":…,"rows":[]}), besides the name. */
 const ENVELOPE_BYTES = 200;
 
@@ -307,6 +309,8 @@ class UplinkRun {
 
   private halt(code: string, message: string, details: Record<string, unknown>): void {
     this.settle();
+    // Hellos only, now and then: an HQ set right (or a broker that lost the retained ack) answers one.
+    this.schedule(Math.max(this.cfg.ackTimeoutMs, HALTED_HELLO_MS));
     if (this.halted === message) return;
     this.halted = message;
     this.setError(message);
@@ -361,8 +365,8 @@ class UplinkRun {
 
   /** Sends the next batch (or the hello) if nothing is in flight and sending is allowed. */
   private pump(): void {
-    if (this.stopped || !this.connected || this.halted || this.inFlight || this.resting) return;
-    if (!this.heard) return this.send([], true);
+    if (this.stopped || !this.connected || this.inFlight || this.resting) return;
+    if (!this.heard || this.halted) return this.send([], true);
     const rows = nextBatch(this.journal, this.cursor.seq, this.cfg.batchRows, this.cfg.maxBatchBytes);
     if (rows.length === 0) {
       this.prune();

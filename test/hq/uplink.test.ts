@@ -177,12 +177,12 @@ describe.skipIf(skipWithoutMosquitto('test/hq/uplink.test.ts'))('the uplink to h
     expect(acked(app)).toBe(10);
     expect(readUplinkState(app).lastError).toMatch(/different histories/);
 
-    // Sending stopped: more rows, and time for many timeouts and polls, send nothing.
-    const sent = hq.received.length;
+    // Sending stopped: more rows, and time for many timeouts and polls, send no row.
+    const sent = hq.seqsReceived(id).length;
     write(app, 5);
     clock.advance(8 * DAY); // rows 1…10 are old and acknowledged, but nothing is pruned while stopped
     await new Promise((r) => setTimeout(r, 1_500));
-    expect(hq.received.length).toBe(sent);
+    expect(hq.seqsReceived(id).length).toBe(sent);
     expect(readJournal(app.sqlite, 0, 1)[0].seq).toBe(1);
 
     // HQ set right: its ack now matches the depot's hash; sending and pruning resume.
@@ -192,6 +192,31 @@ describe.skipIf(skipWithoutMosquitto('test/hq/uplink.test.ts'))('the uplink to h
     await until('HQ to acknowledge row 25', () => acked(app) === 25);
     await until('the old acknowledged rows to be pruned', () => readJournal(app.sqlite, 0, 1)[0].seq > 1);
     expect(hq.stored(id).map((r) => r.seq)).toEqual(seqs(1, 25));
+  });
+
+  it('an HQ that acknowledges rows the depot no longer keeps, or more rows than it has, stops the uplink with an alert naming why', async () => {
+    const m = await broker();
+    const hq = await fakeHq(m);
+    const { app, clock, id } = depot(m, { keepDays: 0 });
+    write(app, 10);
+    clock.advance(1);
+    uplink(app);
+    await until('HQ to acknowledge row 10', () => acked(app) === 10);
+    await until('rows 1…9 to be pruned (hq.keepDays 0)', () => readJournal(app.sqlite, 0, 1)[0].seq === 10);
+    const open = (code: string) => listAlerts(app, { open: true, limit: 10, offset: 0 }).items.find((a) => a.code === code);
+
+    // HQ restored from a backup that ends at row 3: the depot no longer keeps row 3.
+    hq.ack(id, 3, hq.stored(id)[2].hash);
+    await until('the hq.cannot_refill alert', () => open('hq.cannot_refill') !== undefined);
+    expect(open('hq.cannot_refill')!.message).toMatch(/HQ acknowledges journal row 3 but this depot keeps rows only from 10 on/);
+    expect(acked(app)).toBe(10);
+
+    // An HQ ahead of the depot (the depot restored from an older backup).
+    hq.ack(id, 50, 'a'.repeat(64));
+    await until('the hq.history_mismatch alert', () => open('hq.history_mismatch') !== undefined);
+    expect(open('hq.history_mismatch')!.message).toMatch(/HQ acknowledges journal row 50 but this depot's journal ends at 10/);
+    expect(acked(app)).toBe(10);
+    expect(readJournal(app.sqlite, 0, 10).map((r) => r.seq)).toEqual([10]);
   });
 
   it('a refused batch raises one hq.refused alert for its row, backs off and sends again; the alert resolves once HQ takes the row', async () => {
