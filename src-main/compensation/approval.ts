@@ -19,7 +19,7 @@ import {
   type Checklist,
 } from './campaigns';
 import type { CampaignSpec } from './spec';
-import { pace } from './pace';
+import { pace } from '../kernel/pace';
 
 /**
  * The approval as the app runs it (issue 18): the same approval as approveCampaign, with the rows

@@ -11,7 +11,7 @@ import { computeReport, computeReportOffThread, matchingSessionsSql, type Report
 import type { CampaignState, CampaignTarget, ItemState } from './schema';
 import { creditSpecSchema, normalizeSpec, renderMemo, reversalSpecSchema, type CampaignSpec } from './spec';
 import { allRows, countRows } from '../kernel/db/rows';
-import { pace } from './pace';
+import { pace } from '../kernel/pace';
 
 /**
  * Compensation campaigns (批量补偿): criteria → dry run → approval by another supervisor →

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineWorker } from '../jobs';
 import { runCampaign } from './campaigns';
-import { APP_CHUNK_BUDGET_MS } from './pace';
+import { APP_CHUNK_BUDGET_MS } from '../kernel/pace';
 
 /**
  * A campaign started from the app executes as a job: it survives a restart (the scheduler rescues

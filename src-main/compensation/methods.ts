@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ALL_ROLES, SUPERVISORS, method, type CallContext } from '../kernel/method';
 import { operatorRef } from '../operators';
 import { approveCampaignInChunks } from './approval';
-import { APP_CHUNK_BUDGET_MS } from './pace';
+import { APP_CHUNK_BUDGET_MS } from '../kernel/pace';
 import {
   beginExecution,
   cancelCampaign,

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 
 /**
- * Chunk sizes for a long job that yields between chunks (issue 18: no task on the thread that
+ * Chunk sizes for a long job (campaigns, statement imports) that yields between chunks (issue 18: no task on the thread that
  * answers the operator longer than 100 ms). A fixed size is right on one machine and too large on a
  * busy one: 1,000 campaign credits took 70 ms on a quiet core and over 200 ms at a load of 13. With
  * a time budget, each chunk is sized from how long the last one took: shrunk in proportion when it
@@ -34,3 +34,8 @@ export function pace(max: number, budgetMs?: number): Pace {
 
 /** The budget the app's own long jobs keep each chunk to, well under the 100 ms goal. */
 export const APP_CHUNK_BUDGET_MS = 40;
+
+/** Lets the event loop answer what waited (a click, a charger's message) before the next chunk. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
