@@ -4,7 +4,7 @@ import { openCore } from '../src-main/boot/core';
 import type { AppContext } from '../src-main/kernel/context';
 import { FakeClock } from '../src-main/kernel/clock';
 import { silentLogger } from '../src-main/kernel/logger';
-import { dayBounds, importStatement, runDay } from '../src-main/reconciliation';
+import { dayBounds, importStatement, runDayInSlices } from '../src-main/reconciliation';
 import { checkpointsSettled } from '../src-main/kernel/db/checkpoint-thread';
 import { BENCH_DAY, BENCH_NOW } from './recon';
 
@@ -62,7 +62,7 @@ function dropIndexes(app: AppContext): void {
 async function ours(app: AppContext, bytes: Buffer, phases: Record<string, Phase>): Promise<Checks> {
   dropIndexes(app);
   const imported = await phase(phases, 'import', () => importStatement(app, bytes, 'bench-wechat-all.csv'));
-  const day = await phase(phases, 'match', () => runDay(app, BENCH_DAY));
+  const day = await phase(phases, 'match', () => runDayInSlices(app, BENCH_DAY));
   // The import's checkpoint runs in a worker thread beside the match; what is left of it after the match.
   await phase(phases, 'checkpoint', () => checkpointsSettled());
   const breaks: Record<string, number> = {};

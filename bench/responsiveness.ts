@@ -15,7 +15,7 @@ import { createOperator } from '../src-main/operators';
 import { runDueJobs } from '../src-main/jobs';
 import { depot } from '../src-main/modules';
 import { requestExport, runExport } from '../src-main/reports';
-import { importStatement, runDay } from '../src-main/reconciliation';
+import { importStatement, runDayInSlices } from '../src-main/reconciliation';
 import { seedFailedStarts } from './campaign';
 import { seedSessions } from './export';
 import { BENCH_DAY, BENCH_NOW, breakPlan, seed as seedRecon, writeBill } from './recon';
@@ -153,7 +153,7 @@ async function reconPhases(dir: string, rows: number): Promise<Phase[]> {
   try {
     return [
       await measure('statement_import', () => importStatement(app, bytes, 'bench-wechat-all.csv')),
-      await measure('reconciliation_run', () => runDay(app, BENCH_DAY)),
+      await measure('reconciliation_run', () => runDayInSlices(app, BENCH_DAY)),
     ];
   } finally {
     app.close();

@@ -26,3 +26,11 @@ export function dayText(key: number): string {
  */
 export const ROWS_OF_DAY_FROM = `recon_statements s CROSS JOIN recon_statement_rows r NOT INDEXED ON r.id BETWEEN s.row_id_from AND s.row_id_to
   WHERE s.day_from <= @day AND s.day_to >= @day AND r.day = @day`;
+
+/**
+ * The first row id of an import under way (recon_imports), or the largest integer when none is:
+ * a query that reads statement rows by an index of theirs (not through a kept statement's range)
+ * reads only `r.id <` this, so rows written by an import whose statement is not kept yet are never
+ * matched against (import.ts).
+ */
+export const FIRST_UNKEPT_ROW = '(SELECT coalesce(min(row_id_from), 9223372036854775807) FROM recon_imports)';

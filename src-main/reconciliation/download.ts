@@ -7,7 +7,7 @@ import { PAYMENT_CHANNELS, providerFor, type PaymentChannel, type PaymentProvide
 import type { By } from '../ledger';
 import { findDay } from './days';
 import { importStatement } from './import';
-import { addDays, runRange, today } from './match';
+import { addDays, runRangeInSlices, today } from './match';
 
 /**
  * The daily statement download: each channel whose gateway serves statements (a provider with
@@ -123,7 +123,7 @@ async function downloadDay(app: AppContext, channel: PaymentChannel, source: Sta
     const r = await importStatement(app, file.bytes, file.fileName, { format: channel, expectMerchantId }, by);
     const now = today(app);
     const runnable = r.days.filter((d) => d < now && findDay(app, d)?.state !== 'signed_off');
-    for (const d of runnable) runRange(app, d);
+    for (const d of runnable) await runRangeInSlices(app, d);
     return dayDownload(channel, day, r.imported ? 'imported' : 'already_imported', { statementId: r.statement.id, fileName: r.statement.fileName, daysRun: runnable });
   } catch (e) {
     return failed(channel, day, e);

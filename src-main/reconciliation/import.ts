@@ -1,16 +1,20 @@
+import crypto from 'node:crypto';
+import os from 'node:os';
 import type { AppContext } from '../kernel/context';
 import { businessDate } from '../kernel/clock';
 import { writeTx } from '../kernel/db/connection';
 import { appendJournal } from '../kernel/journal';
-import { withCheckpointOffThread } from '../kernel/db/checkpoint-thread';
+import { checkpointInWorker } from '../kernel/db/checkpoint-thread';
 import { cachedStatement } from '../kernel/db/statements';
 import { allRows, getRow } from '../kernel/db/rows';
-import { DepotError } from '../kernel/errors';
+import { DepotError, expectChanges } from '../kernel/errors';
+import { processAlive } from '../kernel/instance';
+import { APP_CHUNK_BUDGET_MS, pace, yieldToEventLoop } from '../kernel/pace';
 import { canonicalJson } from '../kernel/json';
 import type { By } from '../ledger';
 import {
   parseGenericMapping,
-  parseUnpacked,
+  parseUnpackedInSteps,
   unpackStatement,
   type GenericMapping,
   type ParseOptions,
@@ -28,21 +32,25 @@ import { dayKey, dayText } from './day-key';
  * Guarantees (test/reconciliation/import.test.ts):
  * - Idempotent by content: the same bytes imported again (the same download, under any name)
  *   import nothing and answer with the statement already kept (`imported: false`).
- * - All or nothing: a file's rows are written as they are parsed, inside one transaction that also
- *   writes its statement after the last row and the summary's check; a bad file (a bad line, a
- *   wrong summary or total, another merchant) rolls that transaction back, so nothing of it is
- *   kept, and is refused with the file, the line and what is wrong (statements/ DepotError,
- *   details.reason).
+ * - All or nothing: a file's rows are written as they are parsed, a slice at a time (each slice a
+ *   transaction sized to about 40 ms, with a yield between: issue 18), under a claim
+ *   (recon_imports) that no query reads past; its statement is written after the last row and the
+ *   summary's check, in the transaction that ends the claim. A bad file (a bad line, a wrong
+ *   summary or total, another merchant) is refused with the file, the line and what is wrong
+ *   (statements/ DepotError, details.reason) and its rows are removed with the claim, so nothing of
+ *   it is kept; rows left by a process that died mid-import are removed by the next import.
+ * - One import at a time: a second one while a claim is held (another window, the CLI) is refused
+ *   with `conflict`, naming the file being imported.
  * - A gateway fact is stored once: a payment or refund that a second file repeats (the ALL and the
  *   SUCCESS bill of one day, an Alipay range overlapping another) is counted as repeated, not stored
  *   again, so it can never match twice.
  * - Statements and their rows are append-only (triggers): what the gateway said is kept as said.
- * - A statement's stored rows are exactly the ids `row_id_from`..`row_id_to` (one transaction
- *   under the write lock stores them, so they are contiguous), and their days lie in
+ * - A statement's stored rows are exactly the ids `row_id_from`..`row_id_to` (its claim is the
+ *   only writer of statement rows while it is held, so they are contiguous), and their days lie in
  *   `day_from`..`day_to`: its repeated rows, its days and a day's rows (day-key.ts ROWS_OF_DAY_FROM)
  *   are read from those ranges, without an index entry per row naming the statement or the day.
  * - A kept statement appends its `recon.statement_imported` journal row (key `statement:<sha256>`)
- *   in the same transaction; a re-import appends nothing (test/hq/journal.test.ts).
+ *   in the transaction that keeps it; a re-import appends nothing (test/hq/journal.test.ts).
  */
 
 export interface ImportOptions {
@@ -50,6 +58,8 @@ export interface ImportOptions {
   mapping?: string;
   format?: StatementChannel;
   expectMerchantId?: string;
+  /** Each slice of rows is sized to take about this long (ms); 0: fixed slices of MAX_SLICE_ROWS. Default APP_CHUNK_BUDGET_MS. */
+  budgetMs?: number;
 }
 
 export interface StatementRecord {
@@ -156,66 +166,184 @@ function dayOfFn(zone: string): (at: number) => number {
 }
 
 export async function importStatement(app: AppContext, bytes: Buffer, fileName: string, opts: ImportOptions = {}, by: By = {}): Promise<ImportResult> {
-  const sha = sha256Hex(bytes);
+  const sha = await sha256InSlices(bytes);
   const seen = getRow<{ id: string }>(app.sqlite.prepare('SELECT id FROM recon_statements WHERE file_sha256 = ?'), sha);
   if (seen) return { imported: false, statement: getStatement(app, seen.id), days: statementDays(app, seen.id) };
   const mapping = opts.mapping === undefined ? undefined : getMapping(app, opts.mapping);
   const format = opts.format ?? (mapping ? 'generic' : undefined);
   const parseOpts: ParseOptions = { mapping, format, expectMerchantId: opts.expectMerchantId, fileSha256: sha };
-  return store(app, await unpackStatement(bytes, fileName, parseOpts), parseOpts, by);
+  return store(app, await unpackStatement(bytes, fileName, parseOpts), parseOpts, by, opts.budgetMs ?? APP_CHUNK_BUDGET_MS);
+}
+
+/** The file's sha256, 8 MB at a time with a yield between: a 280 MB bill is not hashed in one 0.2 s task. */
+async function sha256InSlices(bytes: Buffer): Promise<string> {
+  const SLICE = 8 << 20;
+  if (bytes.length <= SLICE) return sha256Hex(bytes);
+  const hash = crypto.createHash('sha256');
+  for (let at = 0; at < bytes.length; at += SLICE) {
+    hash.update(bytes.subarray(at, at + SLICE));
+    await yieldToEventLoop();
+  }
+  return hash.digest('hex');
 }
 
 const INSERT_ROW = `INSERT INTO recon_statement_rows (statement_seq, line, channel, kind, trade_no, order_no, refund_no, amount_fen, fee_fen, at, day, status)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
 
-/**
- * Parses the file inside one write transaction, each row inserted as it is read (one prepared
- * statement, values as arguments), and the statement last, once its counts are known: the rows'
- * foreign key to it is deferred to the commit. A refusal anywhere, the summary included, rolls
- * back every row.
- */
-function store(app: AppContext, unpacked: Unpacked, parseOpts: ParseOptions, by: By): ImportResult {
-  const dayOf = dayOfFn(app.clock.timeZone);
-  const id = app.ids.next();
-  const now = app.clock.now();
-  // A million rows leave ~340 MB of log: copied into the database by a worker thread, not by this
-  // one in the commit (0.6–1.2 s of the operator's thread; docs/performance.md).
-  const onError = (e: Error) => app.log.warn({ error: e.message }, 'reconciliation: the checkpoint after an import failed; the next one copies the log');
-  return withCheckpointOffThread(app.sqlite, app.nativeBinding, () => transaction(app, unpacked, parseOpts, by, { id, now, dayOf }), onError).value;
+/** Rows per slice at most; a slice's size is otherwise timed to the budget (kernel/pace.ts). */
+const MAX_SLICE_ROWS = 50_000;
+/** Rows of an abandoned import removed per transaction. */
+const DISCARD_SLICE_ROWS = 20_000;
+
+interface Claim {
+  id: string;
+  seq: number;
+  rowIdFrom: number;
 }
 
-function transaction(
-  app: AppContext,
-  unpacked: Unpacked,
-  parseOpts: ParseOptions,
-  by: By,
-  { id, now, dayOf }: { id: string; now: number; dayOf: (at: number) => number },
-): ImportResult {
-  return writeTx(app.sqlite, () => {
-    // A second import racing this one (two windows): the hash is unique, the second one answers with the first.
-    const raced = getRow<{ id: string }>(app.sqlite.prepare('SELECT id FROM recon_statements WHERE file_sha256 = ?'), unpacked.facts.fileSha256);
-    if (raced) return { imported: false, statement: getStatement(app, raced.id), days: statementDays(app, raced.id) };
-    // Reset by SQLite at the end of this transaction.
-    app.sqlite.pragma('defer_foreign_keys = ON');
+/** The claims this process holds: a claim of this pid that is not here was left by an import that failed to clean up. */
+const running = new Set<string>();
+
+/**
+ * Claims the import (a statement seq and the row ids from the next one up), parses the file a slice
+ * of rows at a time, each slice in a transaction of its own with a yield between them, and keeps
+ * the statement in a last transaction that also ends the claim. Until then no query reads the
+ * rows (match.ts, day-key.ts read rows below the claim or through kept statements); a refusal
+ * anywhere, the summary included, removes them again with the claim. The log grows by the whole
+ * file meanwhile: its checkpoint is left to a worker thread at the end (kernel/db/checkpoint-thread).
+ */
+async function store(app: AppContext, unpacked: Unpacked, parseOpts: ParseOptions, by: By, budgetMs: number): Promise<ImportResult> {
+  const claim = await claimImport(app, unpacked.facts);
+  if ('imported' in claim) return claim;
+  running.add(claim.id);
+  const autocheckpoint = app.sqlite.pragma('wal_autocheckpoint', { simple: true }) as number;
+  app.sqlite.pragma('wal_autocheckpoint = 0');
+  try {
+    const dayOf = dayOfFn(app.clock.timeZone);
     const insert = app.sqlite.prepare(INSERT_ROW);
-    // The rows name their statement by its seq, taken under this transaction's write lock.
-    const seq = cachedStatement<{ seq: number }>(app.sqlite, 'SELECT coalesce(max(seq), 0) + 1 AS seq FROM recon_statements').get()!.seq;
-    // Its rows are the ids after the last one kept (rowid = max + 1; nobody else writes meanwhile).
-    const lastRowId = () => cachedStatement<{ id: number }>(app.sqlite, 'SELECT coalesce(max(id), 0) AS id FROM recon_statement_rows').get()!.id;
-    const rowIdFrom = lastRowId() + 1;
     // The days of the rows stored (a repeated fact is not): what statementDays would read back, without a pass over a million rows.
     const days = new Set<number>();
-    const s = parseUnpacked(unpacked, parseOpts, (r: StatementRow, channel: StatementChannel) => {
+    const steps = parseUnpackedInSteps(unpacked, parseOpts, (r: StatementRow, channel: StatementChannel) => {
       const refundNo = r.kind === 'refund' ? (r.merchantRefundNo ?? r.gatewayRefundNo ?? '') : '';
       const day = dayOf(r.time);
-      const stored = insert.run(seq, r.line, channel, r.kind, r.gatewayTradeNo, r.merchantOrderNo, refundNo, Math.abs(r.amountFen), r.feeFen, r.time, day, r.status);
+      const stored = insert.run(
+        claim.seq,
+        r.line,
+        channel,
+        r.kind,
+        r.gatewayTradeNo,
+        r.merchantOrderNo,
+        refundNo,
+        Math.abs(r.amountFen),
+        r.feeFen,
+        r.time,
+        day,
+        r.status,
+      );
       if (stored.changes === 1) days.add(day);
     });
+    const slices = pace(MAX_SLICE_ROWS, budgetMs);
+    let statement: Statement | undefined;
+    while (!(statement = slices.time(() => sliceTx(app, () => steps.step(slices.size()))))) await yieldToEventLoop();
     const stored = [...days].sort((a, b) => a - b);
-    insertStatement(app, { id, seq, rowIdFrom, rowIdTo: lastRowId(), dayFrom: stored[0] ?? 0, dayTo: stored.at(-1) ?? 0 }, s, now, by);
-    journalStatement(app, id, s, now);
-    return { imported: true, statement: getStatement(app, id), days: stored.map(dayText) };
-  });
+    writeTx(app.sqlite, () => {
+      const rowIdTo = cachedStatement<{ id: number }>(app.sqlite, 'SELECT coalesce(max(id), 0) AS id FROM recon_statement_rows').get()!.id;
+      const now = app.clock.now();
+      const kept = { id: claim.id, seq: claim.seq, rowIdFrom: claim.rowIdFrom, rowIdTo, dayFrom: stored[0] ?? 0, dayTo: stored.at(-1) ?? 0 };
+      insertStatement(app, kept, statement!, now, by);
+      journalStatement(app, claim.id, statement!, now);
+      expectChanges(app.sqlite.prepare('DELETE FROM recon_imports WHERE id = ?').run(claim.id), 1, `the import claim ${claim.id} of ${unpacked.facts.fileName} is gone`);
+    });
+    return { imported: true, statement: getStatement(app, claim.id), days: stored.map(dayText) };
+  } catch (e) {
+    await discardImport(app, claim);
+    throw e;
+  } finally {
+    running.delete(claim.id);
+    app.sqlite.pragma(`wal_autocheckpoint = ${Number(autocheckpoint)}`);
+    checkpointInWorker(app.sqlite.name, app.nativeBinding).catch((e: Error) =>
+      app.log.warn({ error: e.message }, 'reconciliation: the checkpoint after an import failed; the next one copies the log'),
+    );
+  }
+}
+
+/**
+ * One slice of rows in a transaction of its own. The rows name a statement that is written only at
+ * the end, so this connection's foreign-key checks are off for the slice (a pragma SQLite allows
+ * only outside a transaction; nothing else runs on this thread meanwhile) and back on after it.
+ */
+function sliceTx<T>(app: AppContext, slice: () => T): T {
+  app.sqlite.pragma('foreign_keys = OFF');
+  try {
+    return writeTx(app.sqlite, slice);
+  } finally {
+    app.sqlite.pragma('foreign_keys = ON');
+  }
+}
+
+interface ClaimRow extends Claim {
+  fileSha256: string;
+  fileName: string;
+  startedAt: number;
+  pid: number;
+  host: string;
+}
+
+const CLAIM_COLUMNS = 'id, seq, row_id_from AS rowIdFrom, file_sha256 AS fileSha256, file_name AS fileName, started_at AS startedAt, pid, host';
+
+/** Whether a claim's import still runs: in this process, held by it; elsewhere on this host, its process alive; on another host, assumed so. */
+function stillRunning(c: ClaimRow): boolean {
+  if (c.host !== os.hostname()) return true;
+  return c.pid === process.pid ? running.has(c.id) : processAlive(c.pid);
+}
+
+/**
+ * The claim for a new import, after removing an abandoned one. A file already kept (a race with
+ * another import of the same bytes) answers with its statement; an import under way refuses this
+ * one, naming it.
+ */
+async function claimImport(app: AppContext, facts: { fileSha256: string; fileName: string }): Promise<Claim | ImportResult> {
+  for (;;) {
+    const outcome = writeTx(app.sqlite, (): Claim | ImportResult | ClaimRow => {
+      const kept = getRow<{ id: string }>(app.sqlite.prepare('SELECT id FROM recon_statements WHERE file_sha256 = ?'), facts.fileSha256);
+      if (kept) return { imported: false, statement: getStatement(app, kept.id), days: statementDays(app, kept.id) };
+      const other = getRow<ClaimRow>(app.sqlite.prepare(`SELECT ${CLAIM_COLUMNS} FROM recon_imports ORDER BY started_at LIMIT 1`));
+      if (other) return other;
+      const seq = cachedStatement<{ seq: number }>(app.sqlite, 'SELECT coalesce(max(seq), 0) + 1 AS seq FROM recon_statements').get()!.seq;
+      const rowIdFrom = cachedStatement<{ id: number }>(app.sqlite, 'SELECT coalesce(max(id), 0) + 1 AS id FROM recon_statement_rows').get()!.id;
+      const claim = { id: app.ids.next(), seq, rowIdFrom };
+      app.sqlite
+        .prepare('INSERT INTO recon_imports (id, seq, file_sha256, file_name, row_id_from, started_at, pid, host) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(claim.id, seq, facts.fileSha256, facts.fileName, rowIdFrom, app.clock.now(), process.pid, os.hostname());
+      return claim;
+    });
+    if (!('fileSha256' in outcome)) return outcome;
+    if (stillRunning(outcome)) {
+      const same = outcome.fileSha256 === facts.fileSha256;
+      throw new DepotError(
+        'conflict',
+        `file: ${same ? 'this file' : `another statement (${outcome.fileName})`} is being imported since ${new Date(outcome.startedAt).toISOString()}; import ${same ? 'it' : facts.fileName} again once that import has ended`,
+        { field: 'file', importing: outcome.fileName },
+      );
+    }
+    app.log.warn({ file: outcome.fileName, pid: outcome.pid }, 'reconciliation: removing the rows of an import whose process ended before it did');
+    await discardImport(app, outcome);
+  }
+}
+
+/**
+ * Removes an import's rows (a slice per transaction, yielding between them) and then its claim.
+ * Rows of no kept statement are the only statement rows that can be deleted (migration 0041's
+ * trigger); the claim goes last, so an interrupted discard is taken up again by the next import.
+ */
+async function discardImport(app: AppContext, claim: Claim): Promise<void> {
+  const slice = app.sqlite.prepare('DELETE FROM recon_statement_rows WHERE id >= ? AND id < ? AND statement_seq = ?');
+  const top = () => cachedStatement<{ id: number }>(app.sqlite, 'SELECT coalesce(max(id), 0) AS id FROM recon_statement_rows').get()!.id;
+  for (let from = claim.rowIdFrom, end = top(); from <= end; from += DISCARD_SLICE_ROWS) {
+    writeTx(app.sqlite, () => slice.run(from, from + DISCARD_SLICE_ROWS, claim.seq));
+    await yieldToEventLoop();
+  }
+  writeTx(app.sqlite, () => app.sqlite.prepare('DELETE FROM recon_imports WHERE id = ?').run(claim.id));
 }
 
 /**

@@ -19,7 +19,19 @@ import { reconciliationDemoStep } from './demo';
  */
 export * from './schema';
 export { importStatement, getStatement, listStatements, saveMapping, getMapping, listMappings, type ImportResult, type StatementRecord } from './import';
-export { runDay, runRange, runDue, dayBounds, type DayResult, type DayFigures, type ChannelFigures, type RangeResult } from './match';
+export {
+  runDay,
+  runDayInSlices,
+  runRange,
+  runRangeInSlices,
+  runDue,
+  runDueInSlices,
+  dayBounds,
+  type DayResult,
+  type DayFigures,
+  type ChannelFigures,
+  type RangeResult,
+} from './match';
 export {
   listBreaks,
   getBreak,

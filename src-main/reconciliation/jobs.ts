@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DepotError } from '../kernel/errors';
 import { defineCron, defineWorker } from '../jobs';
 import { downloadFailures, downloadStatements, type DayDownload } from './download';
-import { runDue } from './match';
+import { runDueInSlices } from './match';
 
 export const RECON_JOB_KIND = 'recon.daily';
 
@@ -17,8 +17,8 @@ export const reconDailyWorker = defineWorker({
   args: z.object({}),
   maxAttempts: 3,
   timeoutMs: 30 * 60_000,
-  perform(app) {
-    const r = runDue(app);
+  async perform(app) {
+    const r = await runDueInSlices(app);
     const breaks = r.days.reduce((s, d) => s + d.breaksOpened, 0);
     const anomalies = r.days.reduce((s, d) => s + d.energy.newAnomalies, 0);
     app.log.info({ from: r.from, to: r.to, days: r.days.length, breaksOpened: breaks, newAnomalies: anomalies }, `reconciliation: ${r.from}…${r.to}`);

@@ -3,6 +3,7 @@ import { businessDate, DAY_MS } from '../kernel/clock';
 import { writeTx } from '../kernel/db/connection';
 import { cachedStatement } from '../kernel/db/statements';
 import { DepotError } from '../kernel/errors';
+import { APP_CHUNK_BUDGET_MS, pace, yieldToEventLoop } from '../kernel/pace';
 import { canonicalJson } from '../kernel/json';
 import { dayEnd, dayStart } from '../ledger';
 import { PAYMENT_CHANNELS, unmatchedByTrade, unmatchedByTradeAnyChannel, type OrderMatchRow, type PaidOrderRow, type PaymentChannel } from '../payments';
@@ -10,7 +11,7 @@ import { gatewayRefundsBetween, refundForMatching } from '../refunds';
 import { checkEnergy, type EnergyOutcome } from './energy';
 import { recordBreaks, type BreakCandidate } from './breaks';
 import type { BreakKind, DayState } from './schema';
-import { dayKey, ROWS_OF_DAY_FROM } from './day-key';
+import { dayKey, FIRST_UNKEPT_ROW, ROWS_OF_DAY_FROM } from './day-key';
 
 /**
  * The daily match (对账): one depot-zone day's gateway statement rows against our paid orders and
@@ -31,7 +32,12 @@ import { dayKey, ROWS_OF_DAY_FROM } from './day-key';
  *   break is found by its natural key; a resolved break never reopens; an open break whose
  *   counterpart arrived is closed as matched_late, with its history.
  * - A signed-off day is not run again; a day not yet over cannot be run.
- * - Each day's run is one transaction: its figures, breaks and energy check commit together.
+ * - Each day's run is one transaction: its figures, breaks and energy check commit together. On
+ *   the operator's thread (runDayInSlices: the screens, the daily job) the day's two large reads
+ *   run first a slice at a time with yields between (issue 18), and the day is written from them
+ *   in that transaction only if they still hold there (no statement kept, no order of the day paid
+ *   since; else they are read again inside it): either way what commits is what runDay would
+ *   have committed at that moment (test/reconciliation/run-slices.test.ts).
  */
 
 export interface Tally {
@@ -198,35 +204,85 @@ const GATEWAY_PAYMENTS = `SELECT ${PAYMENT_CHANNELS.map((c) => `count(*) FILTER 
           iif(o.state = 'PAID' AND o.provider_trade_no = r.trade_no AND o.payable = r.amount_fen, o.channel, NULL) AS ok
         FROM recon_statements s CROSS JOIN recon_statement_rows r NOT INDEXED ON r.id BETWEEN s.row_id_from AND s.row_id_to
           LEFT JOIN payment_orders o ON o.number = r.order_no
-        WHERE s.day_from <= @day AND s.day_to >= @day AND r.day = @day AND r.kind = 'payment'
+        WHERE s.day_from <= @day AND s.day_to >= @day AND r.id BETWEEN @lo AND @hi AND r.day = @day AND r.kind = 'payment'
         LIMIT -1)`;
 
 /** A row that did not match, as GATEWAY_PAYMENTS gives it: the row, then its order's fields (null without an order). */
 type OtherRow = [...PaymentRow, orderId: string | null, state: OrderMatchRow[3] | null, channel: PaymentChannel | null, payable: number | null, tradeNo: string | null];
 
+/** Per channel (PAYMENT_CHANNELS' order) the matched rows' count, amount and fees; and the rows that did not match. */
+interface GatewayRead {
+  matched: [count: number, fen: number, fees: number][];
+  others: OtherRow[];
+}
+
+const noGatewayRows = (): GatewayRead => ({ matched: PAYMENT_CHANNELS.map(() => [0, 0, 0]), others: [] });
+
+type RawRead = import('better-sqlite3').Statement<unknown[], (number | string | null)[]>;
+
+/** A read of this run's own, in raw mode (raw mode is never shared through the cache): prepared once per run, used by each slice. */
+function rawRead(app: AppContext, sql: string): RawRead {
+  return app.sqlite.prepare<unknown[], (number | string | null)[]>(sql).raw();
+}
+
+/** Adds the day's gateway payment rows with ids in [lo, hi] to `into` (one read; the whole day with lo 0 and hi the largest id). */
+function readGatewayPayments(read: RawRead, day: string, lo: number, hi: number, into: GatewayRead): void {
+  const figures = read.get({ day: dayKey(day), lo, hi })!;
+  PAYMENT_CHANNELS.forEach((_, k) => {
+    const t = into.matched[k];
+    t[0] += Number(figures[3 * k]);
+    t[1] += Number(figures[3 * k + 1]);
+    t[2] += Number(figures[3 * k + 2]);
+  });
+  for (const o of JSON.parse(String(figures[3 * PAYMENT_CHANNELS.length])) as OtherRow[]) into.others.push(o);
+}
+
+/** An order as the match reads it, by its number: what a row that did not match is judged against when the day is written. */
+const ORDER_BY_NUMBER = 'SELECT id, state, channel, payable, provider_trade_no AS tradeNo FROM payment_orders WHERE number = ?';
+
+interface OrderNow {
+  id: string;
+  state: OrderMatchRow[3];
+  channel: PaymentChannel;
+  payable: number;
+  tradeNo: string | null;
+}
+
+function orderNow(app: AppContext, number: string): OrderMatchRow | undefined {
+  const o = cachedStatement<OrderNow>(app.sqlite, ORDER_BY_NUMBER).get(number);
+  return o && [0, 0, o.id, o.state, o.channel, o.payable, o.tradeNo];
+}
+
 /**
  * The day's gateway payments against our orders: the matched ones counted in SQL, the others
- * (mismatch, 长款, a second payment) one by one in row order, as before.
+ * (mismatch, 长款, a second payment) one by one in row order, as before. An other row whose order
+ * was not paid when it was read is judged against its order as it is now (read under the write
+ * lock): a payment confirmed meanwhile matches. A paid order is paid for good, with its trade and
+ * amount, so a row matched or judged against a paid order stays so.
  */
-function matchGatewayPayments(app: AppContext, m: DayMatch): void {
-  // A statement of this run's own: raw mode is never shared through the cache.
-  const figures = app.sqlite
-    .prepare<unknown[], (number | string | null)[]>(GATEWAY_PAYMENTS)
-    .raw()
-    .get({ day: dayKey(m.day) })!;
+function applyGatewayPayments(app: AppContext, m: DayMatch, read: GatewayRead): void {
   PAYMENT_CHANNELS.forEach((channel, k) => {
-    const count = Number(figures[3 * k]);
+    const [count, fen, fees] = read.matched[k];
     if (count === 0) return;
     const c = m.channel(channel);
     c.gatewayPayments.count += count;
-    c.gatewayPayments.fen += Number(figures[3 * k + 1]);
-    c.feesFen += Number(figures[3 * k + 2]);
+    c.gatewayPayments.fen += fen;
+    c.feesFen += fees;
     m.figures.matchedPayments += count;
   });
-  for (const o of JSON.parse(String(figures[3 * PAYMENT_CHANNELS.length])) as OtherRow[]) {
+  for (const o of [...read.others].sort((a, b) => a[0] - b[0])) {
     const [id, rowChannel, tradeNo, orderNo, amountFen, feeFen, orderId, state, channel, payable, orderTradeNo] = o;
-    const order: OrderMatchRow | undefined = orderId === null ? undefined : [0, 0, orderId, state!, channel!, payable!, orderTradeNo];
-    matchOtherPayment(app, m, [id, rowChannel, tradeNo, orderNo, amountFen, feeFen], order);
+    const row: PaymentRow = [id, rowChannel, tradeNo, orderNo, amountFen, feeFen];
+    const order: OrderMatchRow | undefined = state === 'PAID' ? [0, 0, orderId!, state, channel!, payable!, orderTradeNo] : orderNow(app, orderNo);
+    if (order && order[3] === 'PAID' && order[6] === tradeNo && order[5] === amountFen) {
+      const c = m.channel(order[4]);
+      c.gatewayPayments.count += 1;
+      c.gatewayPayments.fen += amountFen;
+      c.feesFen += feeFen;
+      m.figures.matchedPayments += 1;
+      continue;
+    }
+    matchOtherPayment(app, m, row, order);
   }
 }
 
@@ -270,25 +326,51 @@ const OUR_CHANNELS = [...PAYMENT_CHANNELS].sort();
  */
 const OUR_PAYMENTS = `SELECT ${OUR_CHANNELS.map((c) => `count(*) FILTER (WHERE o.channel = '${c}'), sum(o.payable) FILTER (WHERE o.channel = '${c}'),`).join(' ')}
     json_group_array(json_array(o.paid_at, o.id, o.number, o.channel, o.payable, o.provider_trade_no)) FILTER (WHERE NOT EXISTS
-      (SELECT 1 FROM recon_statement_rows r WHERE r.order_no = o.number AND r.kind = 'payment' AND r.trade_no = o.provider_trade_no))
+      (SELECT 1 FROM recon_statement_rows r WHERE r.order_no = o.number AND r.kind = 'payment' AND r.trade_no = o.provider_trade_no AND r.id < ${FIRST_UNKEPT_ROW}))
   FROM payment_orders o
-  WHERE o.paid_at IS NOT NULL AND o.paid_at >= @from AND o.paid_at < @to AND +o.state = 'PAID'`;
+  WHERE o.paid_at IS NOT NULL AND o.paid_at >= @from AND o.paid_at < @to AND +o.state = 'PAID'
+    AND (o.paid_at, o.rowid) > (@afterAt, @afterRow) AND (o.paid_at, o.rowid) <= (@uptoAt, @uptoRow)`;
+
+/** The last of the next `n` orders paid in [from, to) after (afterAt, afterRow), in the paid index's order: where a slice of OUR_PAYMENTS ends. */
+const OUR_PAYMENTS_SLICE_END = `SELECT paid_at AS at, rowid AS row FROM payment_orders
+  WHERE paid_at IS NOT NULL AND paid_at >= @from AND paid_at < @to AND (paid_at, rowid) > (@afterAt, @afterRow)
+  ORDER BY paid_at, rowid LIMIT 1 OFFSET @skip`;
+
+/** How many orders were paid in [from, to): a paid order stays paid, with its paid_at, so the same count is the same orders (the paid index alone). */
+const PAID_IN_DAY = 'SELECT count(*) AS n FROM payment_orders WHERE paid_at IS NOT NULL AND paid_at >= ? AND paid_at < ?';
 
 type NotOnStatement = [paidAt: number, ...PaidOrderRow];
 
+/** Per channel (OUR_CHANNELS' order) our paid orders' count and payable; and the orders no statement shows paid. */
+interface OurRead {
+  paid: [count: number, fen: number][];
+  missing: NotOnStatement[];
+}
+
+const noOrders = (): OurRead => ({ paid: OUR_CHANNELS.map(() => [0, 0]), missing: [] });
+
+const LAST_KEY = Number.MAX_SAFE_INTEGER;
+
+/** Adds our orders paid in [from, to) with (paid_at, rowid) in (after, upto] to `into`. */
+function readOurPayments(read: RawRead, from: number, to: number, after: [number, number], upto: [number, number], into: OurRead): void {
+  const figures = read.get({ from, to, afterAt: after[0], afterRow: after[1], uptoAt: upto[0], uptoRow: upto[1] })!;
+  OUR_CHANNELS.forEach((_, k) => {
+    into.paid[k][0] += Number(figures[2 * k]);
+    into.paid[k][1] += Number(figures[2 * k + 1]);
+  });
+  for (const o of JSON.parse(String(figures[2 * OUR_CHANNELS.length])) as NotOnStatement[]) into.missing.push(o);
+}
+
 /** Our orders paid in the day against the statements: their totals per channel, then each order no statement shows paid (oldest payment first). */
-function matchOurPayments(app: AppContext, m: DayMatch, from: number, to: number): void {
-  // A statement of this run's own: raw mode is never shared through the cache.
-  const figures = app.sqlite.prepare<unknown[], (number | string | null)[]>(OUR_PAYMENTS).raw().get({ from, to })!;
+function applyOurPayments(m: DayMatch, read: OurRead): void {
   OUR_CHANNELS.forEach((channel, k) => {
-    const count = Number(figures[2 * k]);
+    const [count, fen] = read.paid[k];
     if (count === 0) return;
     const c = m.channel(channel);
     c.ourPayments.count += count;
-    c.ourPayments.fen += Number(figures[2 * k + 1]);
+    c.ourPayments.fen += fen;
   });
-  const missing = JSON.parse(String(figures[2 * OUR_CHANNELS.length])) as NotOnStatement[];
-  missing.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  const missing = [...read.missing].sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
   for (const [, orderId, orderNumber, channel, payable, tradeNo] of missing) {
     m.missing({
       kind: 'short',
@@ -339,7 +421,7 @@ function matchGatewayRefunds(app: AppContext, m: DayMatch): void {
   }
 }
 
-const REFUND_ROW = "SELECT id FROM recon_statement_rows WHERE refund_no = ? AND kind = 'refund' AND status = 'SUCCESS'";
+const REFUND_ROW = `SELECT id FROM recon_statement_rows r WHERE refund_no = ? AND kind = 'refund' AND status = 'SUCCESS' AND r.id < ${FIRST_UNKEPT_ROW}`;
 
 function matchOurRefunds(app: AppContext, m: DayMatch, from: number, to: number): void {
   const gatewayRow = cachedStatement<{ id: number }>(app.sqlite, REFUND_ROW);
@@ -373,37 +455,141 @@ interface DayRow {
   state: DayState;
 }
 
+/**
+ * The day's two large reads: its gateway payments against our orders, and our orders paid in it
+ * against the statements. `statementsSeq` and `paidInDay` say what they were read from: a day is
+ * written from them only while both still hold (no statement kept since, no order paid in the day
+ * since; a paid order stays paid, so the same count is the same orders).
+ */
+interface DayReads {
+  statementsSeq: number;
+  paidInDay: number;
+  gateway: GatewayRead;
+  ours: OurRead;
+}
+
+const STATEMENTS_SEQ = 'SELECT coalesce(max(seq), 0) AS seq FROM recon_statements';
+
+function readsHold(app: AppContext, reads: DayReads, from: number, to: number): boolean {
+  return (
+    cachedStatement<{ seq: number }>(app.sqlite, STATEMENTS_SEQ).get()!.seq === reads.statementsSeq &&
+    cachedStatement<{ n: number }>(app.sqlite, PAID_IN_DAY).get(from, to)!.n === reads.paidInDay
+  );
+}
+
+/** Both reads at once (inside the day's write transaction, or as a fallback of the sliced run). */
+function readDay(app: AppContext, day: string, from: number, to: number): DayReads {
+  const reads: DayReads = {
+    statementsSeq: cachedStatement<{ seq: number }>(app.sqlite, STATEMENTS_SEQ).get()!.seq,
+    paidInDay: cachedStatement<{ n: number }>(app.sqlite, PAID_IN_DAY).get(from, to)!.n,
+    gateway: noGatewayRows(),
+    ours: noOrders(),
+  };
+  readGatewayPayments(rawRead(app, GATEWAY_PAYMENTS), day, 0, LAST_KEY, reads.gateway);
+  readOurPayments(rawRead(app, OUR_PAYMENTS), from, to, [-1, -1], [LAST_KEY, LAST_KEY], reads.ours);
+  return reads;
+}
+
+/** Rows per slice at most for the sliced reads; each slice is otherwise timed to the budget (kernel/pace.ts). */
+const MAX_SLICE = 200_000;
+
+/**
+ * The same reads a slice at a time, each slice its own short read with a yield between them, so a
+ * day of a million statement rows never holds the operator's thread (issue 18): the gateway rows
+ * by id ranges of the statements that cover the day, our orders by the paid index. Statement rows
+ * and kept statements never change; a paid order stays paid: what a slice counted still holds
+ * when the day is written, which readsHold checks for what could have been added meanwhile.
+ */
+async function readDayInSlices(app: AppContext, day: string, from: number, to: number, budgetMs: number): Promise<DayReads> {
+  const reads: DayReads = {
+    statementsSeq: cachedStatement<{ seq: number }>(app.sqlite, STATEMENTS_SEQ).get()!.seq,
+    paidInDay: cachedStatement<{ n: number }>(app.sqlite, PAID_IN_DAY).get(from, to)!.n,
+    gateway: noGatewayRows(),
+    ours: noOrders(),
+  };
+  const slices = pace(MAX_SLICE, budgetMs);
+  const gateway = rawRead(app, GATEWAY_PAYMENTS);
+  const ours = rawRead(app, OUR_PAYMENTS);
+  const ranges = cachedStatement<{ lo: number; hi: number }>(
+    app.sqlite,
+    'SELECT row_id_from AS lo, row_id_to AS hi FROM recon_statements WHERE day_from <= ? AND day_to >= ? AND seq <= ? ORDER BY row_id_from',
+  ).all(dayKey(day), dayKey(day), reads.statementsSeq);
+  for (const { lo, hi } of ranges) {
+    for (let at = lo; at <= hi;) {
+      const end = Math.min(hi, at + slices.size() - 1);
+      slices.time(() => readGatewayPayments(gateway, day, at, end, reads.gateway));
+      at = end + 1;
+      await yieldToEventLoop();
+    }
+  }
+  const sliceEnd = cachedStatement<{ at: number; row: number }>(app.sqlite, OUR_PAYMENTS_SLICE_END);
+  for (let after: [number, number] = [-1, -1]; ;) {
+    const end = sliceEnd.get({ from, to, afterAt: after[0], afterRow: after[1], skip: slices.size() - 1 });
+    const upto: [number, number] = end ? [end.at, end.row] : [LAST_KEY, LAST_KEY];
+    slices.time(() => readOurPayments(ours, from, to, after, upto, reads.ours));
+    if (!end) break;
+    after = upto;
+    await yieldToEventLoop();
+  }
+  return reads;
+}
+
 /** Reconciles one finished day (its own transaction). */
 export function runDay(app: AppContext, day: string): DayResult {
-  const { from, to } = dayBounds(day, app.clock.timeZone);
+  const { from, to } = finishedDay(app, day);
+  return writeTx(app.sqlite, () => writeDay(app, day, from, to, () => readDay(app, day, from, to)));
+}
+
+/**
+ * runDay for the operator's thread: the day's large reads a slice at a time with yields between
+ * (readDayInSlices), then the day written in one short transaction, as runDay writes it. If a
+ * statement was kept or an order of the day paid while the slices ran, the reads are made again
+ * inside that transaction, so the day is always written from what was true at its commit.
+ */
+export async function runDayInSlices(app: AppContext, day: string, budgetMs = APP_CHUNK_BUDGET_MS): Promise<DayResult> {
+  const { from, to } = finishedDay(app, day);
+  if (findSignedOff(app, day)) return writeTx(app.sqlite, () => writeDay(app, day, from, to, () => readDay(app, day, from, to)));
+  const reads = await readDayInSlices(app, day, from, to, budgetMs);
+  return writeTx(app.sqlite, () => writeDay(app, day, from, to, () => (readsHold(app, reads, from, to) ? reads : readDay(app, day, from, to))));
+}
+
+function finishedDay(app: AppContext, day: string): { from: number; to: number } {
+  const bounds = dayBounds(day, app.clock.timeZone);
   const now = today(app);
   if (day >= now) throw new DepotError('invalid_input', `date: ${day} is not over yet (today is ${now}); a day is reconciled once it has ended`, { field: 'date' });
-  const windowDays = app.config.reconciliation.windowDays;
-  return writeTx(app.sqlite, () => {
-    const existing = cachedStatement<DayRow>(app.sqlite, 'SELECT state FROM recon_days WHERE day = ?').get(day);
-    const m = new DayMatch(day, daysBetween(day, now), windowDays);
-    if (existing?.state === 'signed_off') return signedOff(app, day, m);
-    matchGatewayPayments(app, m);
-    matchOurPayments(app, m, from, to);
-    matchGatewayRefunds(app, m);
-    matchOurRefunds(app, m, from, to);
-    for (const c of Object.values(m.figures.channels)) c.netSettlementFen = c.gatewayPayments.fen - c.gatewayRefunds.fen - c.feesFen;
-    const recorded = recordBreaks(app, day, [...m.breaks.values()], m.pendingKeys);
-    const energy = checkEnergy(app, day, from, to);
-    const state: DayState = recorded.open > 0 ? 'breaks' : m.figures.pendingCount > 0 ? 'pending' : 'matched';
-    saveDay(app, day, state, m.figures, recorded.open, recorded.total, energy.anomalies);
-    return {
-      day,
-      state,
-      skipped: null,
-      figures: m.figures,
-      breaksOpened: recorded.opened,
-      breaksOpen: recorded.open,
-      breaksTotal: recorded.total,
-      matchedLate: recorded.matchedLate,
-      energy,
-    };
-  });
+  return bounds;
+}
+
+function findSignedOff(app: AppContext, day: string): boolean {
+  return cachedStatement<DayRow>(app.sqlite, 'SELECT state FROM recon_days WHERE day = ?').get(day)?.state === 'signed_off';
+}
+
+/** Inside the day's write transaction: the figures from `reads`, then the refunds, breaks and energy check, all written together. */
+function writeDay(app: AppContext, day: string, from: number, to: number, reads: () => DayReads): DayResult {
+  const now = today(app);
+  const m = new DayMatch(day, daysBetween(day, now), app.config.reconciliation.windowDays);
+  if (findSignedOff(app, day)) return signedOff(app, day, m);
+  const r = reads();
+  applyGatewayPayments(app, m, r.gateway);
+  applyOurPayments(m, r.ours);
+  matchGatewayRefunds(app, m);
+  matchOurRefunds(app, m, from, to);
+  for (const c of Object.values(m.figures.channels)) c.netSettlementFen = c.gatewayPayments.fen - c.gatewayRefunds.fen - c.feesFen;
+  const recorded = recordBreaks(app, day, [...m.breaks.values()], m.pendingKeys);
+  const energy = checkEnergy(app, day, from, to);
+  const state: DayState = recorded.open > 0 ? 'breaks' : m.figures.pendingCount > 0 ? 'pending' : 'matched';
+  saveDay(app, day, state, m.figures, recorded.open, recorded.total, energy.anomalies);
+  return {
+    day,
+    state,
+    skipped: null,
+    figures: m.figures,
+    breaksOpened: recorded.opened,
+    breaksOpen: recorded.open,
+    breaksTotal: recorded.total,
+    matchedLate: recorded.matchedLate,
+    energy,
+  };
 }
 
 function signedOff(app: AppContext, day: string, m: DayMatch): DayResult {
@@ -456,13 +642,25 @@ const MAX_RANGE_DAYS = 366;
 
 /** Reconciles every day from `from` to `to` (inclusive), each in its own transaction. */
 export function runRange(app: AppContext, from: string, to: string = from): RangeResult {
+  const days = rangeDays(app, from, to);
+  return { from, to, days: days.map((d) => runDay(app, d)) };
+}
+
+/** runRange on the operator's thread: each day by runDayInSlices. */
+export async function runRangeInSlices(app: AppContext, from: string, to: string = from): Promise<RangeResult> {
+  const days: DayResult[] = [];
+  for (const d of rangeDays(app, from, to)) days.push(await runDayInSlices(app, d));
+  return { from, to, days };
+}
+
+function rangeDays(app: AppContext, from: string, to: string): string[] {
   dayStart(from, app.clock.timeZone, 'date');
   dayStart(to, app.clock.timeZone, 'to');
   if (to < from) throw new DepotError('invalid_input', `to: ${to} is before ${from}`, { field: 'to' });
   if (daysBetween(from, to) >= MAX_RANGE_DAYS) throw new DepotError('invalid_input', `to: at most ${MAX_RANGE_DAYS} days at a time`, { field: 'to' });
-  const days: DayResult[] = [];
-  for (let d = from; d <= to; d = nextDay(d)) days.push(runDay(app, d));
-  return { from, to, days };
+  const days: string[] = [];
+  for (let d = from; d <= to; d = nextDay(d)) days.push(d);
+  return days;
 }
 
 /**
@@ -471,11 +669,22 @@ export function runRange(app: AppContext, from: string, to: string = from): Rang
  * A depot PC that was off for a week catches up the whole week in one run.
  */
 export function runDue(app: AppContext): RangeResult {
+  const { from, to } = dueRange(app);
+  return runRange(app, from, to);
+}
+
+/** runDue on the operator's thread (the daily job): each day by runDayInSlices. */
+export function runDueInSlices(app: AppContext): Promise<RangeResult> {
+  const { from, to } = dueRange(app);
+  return runRangeInSlices(app, from, to);
+}
+
+function dueRange(app: AppContext): { from: string; to: string } {
   const yesterday = addDays(today(app), -1);
   const last = cachedStatement<{ day: string | null }>(app.sqlite, 'SELECT max(day) AS day FROM recon_days').get()?.day ?? null;
   const windowStart = addDays(yesterday, -app.config.reconciliation.windowDays);
   const firstMissing = last ? nextDay(last) : addDays(yesterday, -(app.config.reconciliation.firstRunDays - 1));
   const from = firstMissing < windowStart ? firstMissing : windowStart;
   const earliest = addDays(yesterday, -(MAX_RANGE_DAYS - 1));
-  return runRange(app, from < earliest ? earliest : from, yesterday);
+  return { from: from < earliest ? earliest : from, to: yesterday };
 }

@@ -10,7 +10,7 @@ import { approveWriteOff, assignBreak, breakHistory, getBreak, listBreaks, lossF
 import { findDay, getDay, listDays, signOff, type DayRecord } from './days';
 import { energyOfDay, meteringAnomalies } from './energy';
 import { getStatement, importStatement, listMappings, listStatements, saveMapping, type StatementRecord } from './import';
-import { addDays, runRange, today, type DayResult } from './match';
+import { addDays, runRangeInSlices, today, type DayResult } from './match';
 import { checkReportRange, reconReportFileName, writeReconReport } from './report';
 import { BREAK_KINDS, BREAK_RESOLUTIONS, BREAK_STATES, DAY_STATES } from './schema';
 import { genericMappingSchema } from './statements';
@@ -270,7 +270,8 @@ export const reconMethods = {
       );
       const now = today(ctx.app);
       const runnable = input.run ? r.days.filter((d) => d < now && findDay(ctx.app, d)?.state !== 'signed_off') : [];
-      const runs = runnable.flatMap((d) => runRange(ctx.app, d).days);
+      const runs: DayResult[] = [];
+      for (const d of runnable) runs.push(...(await runRangeInSlices(ctx.app, d)).days);
       return { imported: r.imported, statement: statementOut(ctx, r.statement), days: r.days, runs: runs.map((x) => resultOut(ctx, x)) };
     },
   }),
@@ -296,7 +297,7 @@ export const reconMethods = {
     roles: FINANCE,
     input: z.strictObject({ date, to: date.optional() }),
     output: z.array(daySchema.extend({ breaksOpened: z.number(), matchedLate: z.number() })),
-    handler: (ctx, input) => runRange(ctx.app, input.date, input.to ?? input.date).days.map((d) => resultOut(ctx, d)),
+    handler: async (ctx, input) => (await runRangeInSlices(ctx.app, input.date, input.to ?? input.date)).days.map((d) => resultOut(ctx, d)),
   }),
   'recon.days': method({
     summary: 'Reconciled days in a range (default: the last 35 days), newest first: the calendar of the 对账 page.',

@@ -126,6 +126,31 @@ export const reconStatementRows = sqliteTable(
   ],
 );
 
+/**
+ * A statement import under way (import.ts; at most one at a time). Its rows are written a slice at
+ * a time, each slice a transaction of its own, with the statement seq and row ids claimed here;
+ * no query reads a row at or above `row_id_from` while the claim exists, and the statement itself
+ * is written in the same transaction that deletes the claim. A claim whose process is gone is an
+ * abandoned import: the next import removes its rows first.
+ */
+export const reconImports = sqliteTable(
+  'recon_imports',
+  {
+    /** The id its statement will have. */
+    id: text('id').primaryKey(),
+    seq: integer('seq').notNull(),
+    fileSha256: text('file_sha256').notNull(),
+    fileName: text('file_name').notNull(),
+    /** Its rows are the ids from here up: nobody else writes statement rows while it runs. */
+    rowIdFrom: integer('row_id_from').notNull(),
+    startedAt: integer('started_at').notNull(),
+    /** The importing process (pid on host), to tell an import that runs from one whose process died. */
+    pid: integer('pid').notNull(),
+    host: text('host').notNull(),
+  },
+  (t) => [uniqueIndex('recon_imports_sha').on(t.fileSha256)],
+);
+
 /** A column mapping for an aggregator's generic CSV, chosen once per channel (docs/reconciliation.md). */
 export const reconMappings = sqliteTable('recon_mappings', {
   name: text('name').primaryKey(),

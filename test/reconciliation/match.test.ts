@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { getDay, listBreaks, runDay, runDue } from '../../src-main/reconciliation';
+import type { AppContext } from '../../src-main/kernel/context';
+import { getDay, listBreaks, runDay, runDayInSlices, runDue, runDueInSlices, type DayResult, type RangeResult } from '../../src-main/reconciliation';
 import {
   cancelledButPaid,
   completedRefund,
@@ -25,7 +26,24 @@ afterEach(async () => {
   t = undefined;
 });
 
-describe('the daily match', () => {
+/**
+ * Every story runs twice: with runDay (the day read and written in one transaction: the CLI, the
+ * demo) and with runDayInSlices (its large reads a slice of at least ten rows at a time with yields
+ * between, then the day written in one transaction: the screens and the daily job). Both must tell
+ * the same story.
+ */
+interface Runner {
+  run(app: AppContext, day: string): Promise<DayResult>;
+  due(app: AppContext): Promise<RangeResult>;
+}
+const RUNNERS: [string, Runner][] = [
+  // A refusal of the synchronous run becomes the promise's rejection, as the sliced run's is.
+  ['in one transaction', { run: (app, day) => new Promise((resolve) => resolve(runDay(app, day))), due: (app) => new Promise((resolve) => resolve(runDue(app))) }],
+  // A budget far under any slice's time keeps every slice at the floor of ten rows.
+  ['read in slices', { run: (app, day) => runDayInSlices(app, day, 0.001), due: (app) => runDueInSlices(app) }],
+];
+
+describe.each(RUNNERS)('the daily match (%s)', (_how, { run, due }) => {
   it('a day whose statements and orders agree is matched, with figures per channel', async () => {
     t = await reconApp();
     const a = await paidOrder(t.app, 10000);
@@ -34,7 +52,7 @@ describe('the daily match', () => {
     await importWechat(t, [wechatRowOf(a), wechatRefundRowOf(a, refund)]);
     await importAlipay(t, [alipayRowOf(b)]);
     dayAfter(t, 1);
-    const r = runDay(t.app, DAY);
+    const r = await run(t.app, DAY);
     expect(r.state).toBe('matched');
     expect(r.figures.matchedPayments).toBe(2);
     expect(r.figures.matchedRefunds).toBe(1);
@@ -56,15 +74,15 @@ describe('the daily match', () => {
     const missing = await paidOrder(t.app, 2000);
     await importWechat(t, [wechatRowOf(a)]);
     dayAfter(t, 1);
-    let r = runDay(t.app, DAY);
+    let r = await run(t.app, DAY);
     expect(r.state).toBe('pending');
     expect(r.figures.pendingCount).toBe(1);
     expect(r.figures.pending[0]).toMatchObject({ kind: 'short', orderNumber: missing.number, oursFen: 2000, ageDays: 1 });
     expect(listBreaks(t.app).total).toBe(0);
     dayAfter(t, 3);
-    r = runDay(t.app, DAY);
+    r = await run(t.app, DAY);
     expect(r).toMatchObject({ state: 'breaks', breaksOpened: 1, breaksOpen: 1 });
-    const again = runDay(t.app, DAY);
+    const again = await run(t.app, DAY);
     expect(again).toMatchObject({ breaksOpened: 0, breaksOpen: 1, breaksTotal: 1 });
     const [b] = listBreaks(t.app).breaks;
     expect(b).toMatchObject({ kind: 'short', state: 'open', orderNumber: missing.number, gatewayFen: 0, oursFen: 2000, diffFen: -2000 });
@@ -76,9 +94,9 @@ describe('the daily match', () => {
     const late = await paidOrder(t.app, 3000);
     await importWechat(t, [wechatRowOf(a)]);
     dayAfter(t, 3);
-    expect(runDay(t.app, DAY).breaksOpen).toBe(1);
+    expect((await run(t.app, DAY)).breaksOpen).toBe(1);
     await importWechat(t, [wechatRowOf(late)]);
-    const r = runDay(t.app, DAY);
+    const r = await run(t.app, DAY);
     expect(r).toMatchObject({ state: 'matched', matchedLate: 1, breaksOpen: 0 });
     expect(listBreaks(t.app).breaks[0]).toMatchObject({ state: 'resolved', resolution: 'matched_late' });
   });
@@ -89,8 +107,8 @@ describe('the daily match', () => {
     const o = await paidOrder(t.app, 4200);
     await importWechat(t, [wechatRowOf(o, { 交易时间: '2026-03-02 00:00:01' })]);
     dayAfter(t, 2);
-    expect(runDay(t.app, DAY)).toMatchObject({ state: 'matched' });
-    expect(runDay(t.app, '2026-03-02')).toMatchObject({ state: 'matched' });
+    expect(await run(t.app, DAY)).toMatchObject({ state: 'matched' });
+    expect(await run(t.app, '2026-03-02')).toMatchObject({ state: 'matched' });
     expect(getDay(t.app, DAY).figures.channels.wechat.ourPayments.count).toBe(1);
     expect(getDay(t.app, '2026-03-02').figures.matchedPayments).toBe(1);
   });
@@ -128,7 +146,7 @@ describe('the daily match', () => {
       }),
     ]);
     dayAfter(t, 1);
-    const early = runDay(t.app, DAY);
+    const early = await run(t.app, DAY);
     // Differences both sides show are breaks at once; missing counterparts wait.
     expect(
       listBreaks(t.app)
@@ -137,7 +155,7 @@ describe('the daily match', () => {
     ).toEqual(['amount_mismatch', 'duplicate']);
     expect(early.figures.pending.map((p) => p.kind).sort()).toEqual(['long', 'refund_mismatch']);
     dayAfter(t, 3);
-    runDay(t.app, DAY);
+    await run(t.app, DAY);
     const kinds = Object.fromEntries(listBreaks(t.app).breaks.map((b) => [b.kind, b]));
     expect(Object.keys(kinds).sort()).toEqual(['amount_mismatch', 'duplicate', 'long', 'refund_mismatch']);
     expect(kinds.amount_mismatch).toMatchObject({ orderNumber: off.number, gatewayFen: 5010, oursFen: 5000, diffFen: 10 });
@@ -152,7 +170,7 @@ describe('the daily match', () => {
     const refund = await completedRefund(t, a, 2500);
     await importWechat(t, [wechatRowOf(a)]);
     dayAfter(t, 3);
-    runDay(t.app, DAY);
+    await run(t.app, DAY);
     expect(listBreaks(t.app).breaks).toMatchObject([{ kind: 'refund_mismatch', refundNo: refund.id, gatewayFen: 0, oursFen: 2500 }]);
   });
 
@@ -163,7 +181,7 @@ describe('the daily match', () => {
     await importWechat(t, [wechatRowOf(a), wechatRefundRowOf(a, refund, { 退款状态: 'PROCESSING', 退款成功时间: '' })]);
     await importWechat(t, [wechatRefundRowOf(a, refund)]);
     dayAfter(t, 3);
-    const r = runDay(t.app, DAY);
+    const r = await run(t.app, DAY);
     expect(r).toMatchObject({ state: 'matched', breaksOpen: 0 });
     expect(r.figures).toMatchObject({ matchedRefunds: 1, processingRefunds: 1 });
     expect(r.figures.channels.wechat.gatewayRefunds).toEqual({ count: 1, fen: 2500 });
@@ -171,20 +189,20 @@ describe('the daily match', () => {
 
   it('a day not over yet cannot be run; the daily run catches up every missed day up to yesterday', async () => {
     t = await reconApp();
-    expect(() => runDay(t!.app, DAY)).toThrow(/not over yet/);
+    await expect(run(t.app, DAY)).rejects.toThrow(/not over yet/);
     await paidOrder(t.app, 1000);
     dayAfter(t, 1);
     // The first run looks back reconciliation.firstRunDays (7) days.
-    expect(runDue(t.app)).toMatchObject({ from: '2026-02-23', to: DAY });
+    expect(await due(t.app)).toMatchObject({ from: '2026-02-23', to: DAY });
     expect(getDay(t.app, DAY).state).toBe('pending');
     // The PC is off for ten days: the next run takes every day since, and DAY's 短款 is now a break.
     t.clock.set(Date.parse(`${DAY}T01:00:00+08:00`) + 11 * 24 * HOUR);
-    const r = runDue(t.app);
+    const r = await due(t.app);
     expect(r).toMatchObject({ from: '2026-03-02', to: '2026-03-11' });
     expect(r.days.map((d) => d.day)).toHaveLength(10);
-    runDay(t.app, DAY);
+    await run(t.app, DAY);
     expect(getDay(t.app, DAY).state).toBe('breaks');
-    const next = runDue(t.app);
+    const next = await due(t.app);
     // Then only the days still inside the window again, and yesterday.
     expect(next).toMatchObject({ from: '2026-03-08', to: '2026-03-11' });
   });

@@ -6,7 +6,7 @@ import { parseGenericCsv, parseGenericMapping } from './generic';
 import { buildStatement, RowTally, type FileFacts, type ParsedStatement } from './summary';
 import { refuse, type Statement, type StatementChannel, type StatementRow } from './types';
 import { sha256Hex, wallClockToEpoch } from './values';
-import { looksLikeWechat, parseWechatBill, type RowSink } from './wechat';
+import { looksLikeWechat, parseWechatBill, wechatBillInSteps, type RowSink, type WechatBill } from './wechat';
 
 export interface ParseOptions {
   /** The channel's saved column mapping; needed for an aggregator CSV (validated here). */
@@ -37,11 +37,7 @@ function sniff(content: Buffer, opts: ParseOptions): StatementChannel | undefine
 
 function parseText(content: Buffer, file: string, opts: ParseOptions, sink: RowSink | undefined): ParsedStatement {
   const channel = sniff(content, opts);
-  if (channel === 'wechat') {
-    const bill = parseWechatBill(content, file, sink);
-    const { layout, ...rest } = bill;
-    return { ...rest, channel: 'wechat', layout: layout.layout, source: 'wechat', period: undefined, feesReconcilable: true };
-  }
+  if (channel === 'wechat') return wechatParsed(parseWechatBill(content, file, sink));
   if (channel === 'alipay') return parseAlipayCsv(content, file);
   if (channel === 'generic') return parseGenericCsv(content, file, parseGenericMapping(opts.mapping));
   const first = decode(firstLineBytes(content), 0, Math.min(firstLineBytes(content).length, 120), 'utf-8');
@@ -50,6 +46,11 @@ function parseText(content: Buffer, file: string, opts: ParseOptions, sink: RowS
     'unknown_format',
     `not a WeChat Pay bill or an Alipay statement, and no column mapping was given for an aggregator CSV; the first line is ${JSON.stringify(first)}`,
   );
+}
+
+function wechatParsed(bill: WechatBill): ParsedStatement {
+  const { layout, ...rest } = bill;
+  return { ...rest, channel: 'wechat', layout: layout.layout, source: 'wechat', period: undefined, feesReconcilable: true };
 }
 
 /** A date in the file name (…20240301… or …2024-03-01…), for a statement without rows. */
@@ -126,6 +127,49 @@ export function parseUnpacked(u: Unpacked, opts: ParseOptions = {}, sink?: State
   for (const row of parsed.rows) take(row, parsed.channel);
   parsed.rows = [];
   return finish(parsed, u.facts, opts, tally);
+}
+
+/** A statement parsed a slice at a time (parseUnpackedInSteps). */
+export interface StatementSteps {
+  /** Hands at most `rows` more rows to the sink; after the last, checks the file and returns the Statement (its `rows` empty). */
+  step(rows: number): Statement | undefined;
+}
+
+/**
+ * parseUnpacked with a sink, a slice of rows at a time, so that an import can commit and yield
+ * between slices. The same rows reach the sink in the same order and the same refusals are thrown
+ * (a wrong header at the first step, a bad line at the step that reads it, the summary and the
+ * merchant at the last), as parseUnpacked's with one step.
+ */
+export function parseUnpackedInSteps(u: Unpacked, opts: ParseOptions, sink: StatementRowSink): StatementSteps {
+  const tally = new RowTally();
+  const take = (row: StatementRow, channel: StatementChannel) => {
+    tally.add(row);
+    sink(row, channel);
+  };
+  if (u.entryFile === undefined && sniff(u.content, opts) === 'wechat') {
+    const bill = wechatBillInSteps(u.content, u.facts.fileName, (row) => take(row, 'wechat'));
+    return {
+      step(rows) {
+        const done = bill.step(rows);
+        return done && finish(wechatParsed(done), u.facts, opts, tally);
+      },
+    };
+  }
+  // The readers that do not stream (Alipay, a mapped CSV: a few thousand rows a day) read the file
+  // at the first step; their rows then go to the sink a slice at a time.
+  let parsed: ParsedStatement | undefined;
+  let next = 0;
+  return {
+    step(rows) {
+      parsed ??= parseFile(u, opts, undefined);
+      const end = Math.min(parsed.rows.length, next + rows);
+      for (; next < end; next++) take(parsed.rows[next], parsed.channel);
+      if (next < parsed.rows.length) return undefined;
+      parsed.rows = [];
+      return finish(parsed, u.facts, opts, tally);
+    },
+  };
 }
 
 /** The file read by its reader; only the WeChat reader takes the sink (its rows then are not collected). */

@@ -12,7 +12,9 @@
  * - Streaming (parseUnpacked with a row sink, for the import): the rows go to the sink as they are
  *   read and the Statement's `rows` is empty; a file refused after some rows (a bad later line, its
  *   summary, its merchant) has already handed those over, so a sink writes only where the refusal
- *   undoes them (the import: one transaction, rolled back). detectAndParse collects them as before.
+ *   undoes them (the import: rows nobody reads until the statement is kept, removed on a refusal).
+ *   parseUnpackedInSteps does the same a slice of rows at a time, so the import can yield between
+ *   slices; detectAndParse collects them as before.
  * - Columns are found by their header names, never by position. A WeChat header that is not
  *   exactly one of the known layouts (ALL, SUCCESS, REFUND, legacy 24-column) is refused naming
  *   the unknown and missing columns; an Alipay or mapped CSV header missing a needed column too.
@@ -30,7 +32,16 @@
  *   download is recognisable however often it is imported.
  * - The same bytes and options always give the same Statement.
  */
-export { detectAndParse, parseUnpacked, unpackStatement, type ParseOptions, type StatementRowSink, type Unpacked } from './detect';
+export {
+  detectAndParse,
+  parseUnpacked,
+  parseUnpackedInSteps,
+  unpackStatement,
+  type ParseOptions,
+  type StatementRowSink,
+  type StatementSteps,
+  type Unpacked,
+} from './detect';
 export { parseWechatBill, type WechatBill } from './wechat';
 export { parseAlipayCsv, checkAlipayEncoding } from './alipay';
 export { readAlipayZip, type AlipayZipEntry } from './alipay-zip';

@@ -132,11 +132,15 @@ function splitSummary(line: string, expected: number, place: Place, lastLine: bo
   return values;
 }
 
-/** Reads detail rows until the summary header; returns that header's line. */
-function readRows(r: Reader): string {
+/**
+ * Reads detail rows until the summary header and returns that header's line, or stops after
+ * `budget` detail rows and returns undefined (called again, it goes on where it stopped).
+ */
+function readRows(r: Reader, budget: number): string | undefined {
   const c = r.cursor;
   const place: RowPlace = { file: r.file, line: 0 };
-  for (;;) {
+  for (let read = 0; ;) {
+    if (read >= budget) return undefined;
     if (!nextLineRange(c)) {
       place.line = c.lineNo + 1; // where the summary should have been
       throw refuse(place, 'truncated', `the file ends without the summary (${WECHAT_SUMMARY_FIRST_COLUMN},…): it is truncated`);
@@ -145,6 +149,7 @@ function readRows(r: Reader): string {
     if (c.buf[c.start] === BACKTICK) {
       const row = readRow(r, c.start, c.stop, place, atEnd(c));
       r.count++;
+      read++;
       if (r.sink) r.sink(row);
       else r.rows.push(row);
       continue;
@@ -210,20 +215,40 @@ function readSummary(r: Reader, summaryHeader: string): DeclaredFigure[] {
 /**
  * The bill's rows, checked against its summary. With a sink, each row goes to it as it is read and
  * `rows` is empty: a bill refused at its summary has then already handed over every row, so the
- * caller writes them where a refusal undoes them (import.ts: one transaction, rolled back).
+ * caller writes them where a refusal undoes them (import.ts: the rows of an import nobody can see
+ * until its statement is kept, removed again on a refusal).
  */
 export function parseWechatBill(buf: Buffer, file: string, sink?: RowSink): WechatBill {
+  return wechatBillInSteps(buf, file, sink).step(Infinity)!;
+}
+
+/** A bill read a slice at a time: what `step` returns until the last slice, and then the bill. */
+export interface WechatBillSteps {
+  /** Reads at most `rows` more detail rows into the sink; once the summary is reached and checked, returns the bill. */
+  step(rows: number): WechatBill | undefined;
+}
+
+/**
+ * parseWechatBill in slices, so that an import can commit and yield between them (issue 18: no
+ * task on the operator's thread over 100 ms). The header is read (and a wrong one refused) at once.
+ */
+export function wechatBillInSteps(buf: Buffer, file: string, sink?: RowSink): WechatBillSteps {
   const r = makeReader(buf, file, sink);
-  const summaryHeader = readRows(r);
-  const declared = readSummary(r, summaryHeader);
-  const notes = r.cursor.encoding === 'gb18030' ? ['read as GBK: a historical bill (WeChat bills are UTF-8 today)'] : [];
-  if (r.layout.layout === 'wechat-legacy') notes.push('legacy 24-column layout: payment amounts are 总金额, there is no 订单金额');
   return {
-    layout: r.layout,
-    encoding: r.cursor.encoding,
-    merchantId: r.merchant === undefined ? '' : decode(r.merchant, 0, r.merchant.length, r.encoding),
-    rows: r.rows,
-    declared,
-    notes,
+    step(rows) {
+      const summaryHeader = readRows(r, rows);
+      if (summaryHeader === undefined) return undefined;
+      const declared = readSummary(r, summaryHeader);
+      const notes = r.cursor.encoding === 'gb18030' ? ['read as GBK: a historical bill (WeChat bills are UTF-8 today)'] : [];
+      if (r.layout.layout === 'wechat-legacy') notes.push('legacy 24-column layout: payment amounts are 总金额, there is no 订单金额');
+      return {
+        layout: r.layout,
+        encoding: r.cursor.encoding,
+        merchantId: r.merchant === undefined ? '' : decode(r.merchant, 0, r.merchant.length, r.encoding),
+        rows: r.rows,
+        declared,
+        notes,
+      };
+    },
   };
 }
