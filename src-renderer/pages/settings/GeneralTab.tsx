@@ -11,6 +11,7 @@ import { formatTime } from '../../lib/time';
 import { useQuery } from '../../lib/useQuery';
 import { SUPERVISORS, useSession } from '../../session';
 import { schemaText } from './schemaText';
+import { uplinkText } from './uplinkText';
 
 type Backup = MethodOutput<'system.backup'>;
 
@@ -59,6 +60,11 @@ export default function GeneralTab() {
               </Space>
             </Descriptions.Item>
             <Descriptions.Item label={t('about.startedAt')}>{formatTime(a.startedAt)}</Descriptions.Item>
+            {can(SUPERVISORS) && (
+              <Descriptions.Item label={t('about.hq')}>
+                <UplinkLine />
+              </Descriptions.Item>
+            )}
           </Descriptions>
         )}
       </Card>
@@ -77,4 +83,11 @@ export default function GeneralTab() {
       )}
     </Space>
   );
+}
+
+/** The uplink to headquarters in one line (headquarters.status is for supervisors and admins). */
+function UplinkLine() {
+  const i18n = useI18n();
+  const status = useQuery(() => api.headquarters.status({}));
+  return <span data-testid="about-hq">{status.data ? uplinkText(i18n, status.data) : ''}</span>;
 }
