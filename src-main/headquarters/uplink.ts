@@ -218,7 +218,12 @@ class UplinkRun {
       fn();
     } catch (e) {
       this.log.error({ err: e }, `HQ uplink: ${what} failed; trying again in hq.pollMs`);
-      this.setError(`${what} failed: ${(e as Error).message}`);
+      try {
+        this.setError(`${what} failed: ${(e as Error).message}`);
+      } catch (again) {
+        // The database itself refuses (closed, full): the log has it; the next pass tries again.
+        this.log.error({ err: again }, 'HQ uplink: recording the error failed too');
+      }
       this.settle();
       this.schedule(this.cfg.pollMs);
     }
@@ -268,9 +273,13 @@ class UplinkRun {
     this.cursor = { seq: ack.seq, hash: this.hashFor(ack) };
     recordAck(this.app, this.cursor.seq, this.cursor.hash, now);
     if (ack.refused) return this.onRefused(ack, ack.refused, now);
-    this.refusals = 0;
     this.clearRefusal(ack.seq);
-    this.setError(null);
+    // An ack that does not reach the refused row (HQ answering a hello) leaves the refusal, its
+    // error and its backoff as they are.
+    if (!this.refused) {
+      this.refusals = 0;
+      this.setError(null);
+    }
     const batch = this.inFlight;
     if (!batch || batch.hello || ack.seq >= batch.to) {
       this.settle();
