@@ -363,7 +363,11 @@ class UplinkRun {
     this.refused = null;
     this.endRest();
     recordRefusal(this.app, null);
-    resolveAlert(this.app, `hq.refused:${seq}`, `HQ has accepted journal row ${seq} (acknowledged up to ${ackedSeq})`);
+    resolveAlert(this.app, `hq.refused:${seq}`, {
+      message: `HQ has accepted journal row ${seq} (acknowledged up to ${ackedSeq})`,
+      code: 'hq_row_accepted',
+      params: { seq, ackedSeq },
+    });
   }
 
   private setError(error: string | null): void {

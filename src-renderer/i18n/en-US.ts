@@ -541,6 +541,18 @@ export const enUS: Dictionary = {
   'alerts.resolution.sweep_ran_through': 'The settlement sweep ran through',
   'alerts.resolution.order_paid_while_parked': 'Payment order {number} was paid while parked; nothing to repair',
   'alerts.resolution.order_repaired': 'Payment order {number} repaired by a supervisor ({action}): {note}',
+  'alerts.resolution.hq_row_accepted': 'Headquarters has accepted journal record {seq}',
+  'alerts.msg.hq.refused': 'Headquarters refused journal record {seq} ({reason}); it has the records up to {acked}. The depot sends it again, less and less often',
+  'alerts.msg.hq.history_mismatch':
+    "Headquarters' copy of this depot's journal does not match the depot's own at record {seq}: nothing more is sent to headquarters or pruned until that is resolved",
+  'alerts.msg.hq.cannot_refill':
+    'Headquarters needs the journal after record {seq}, but this depot keeps it only from record {oldest} on: restore headquarters from a newer backup',
+  'alerts.msg.hq.uplink_start_failed': 'The link to headquarters did not start: {error}',
+  'alerts.hqReason.gap': 'a record before it is missing',
+  'alerts.hqReason.prev_mismatch': 'it does not follow on from the record before it',
+  'alerts.hqReason.hash_mismatch': 'its checksum does not match its contents',
+  'alerts.hqReason.history_changed': 'it differs from the copy headquarters already has',
+  'alerts.hqReason.malformed': 'the message could not be read',
   'alerts.window.hours': 'within {n} h',
   'alerts.window.days': 'within {n} days',
   'alerts.evidence.charger.faults': 'faults',

@@ -72,6 +72,10 @@ const PARAMS: Record<string, (d: Details, w: Wording) => Params | null> = {
     });
   },
   'auth.throttled': (d) => all({ operator: str(d.operator), failures: num(d.failures), wait: num(d.waitS) }),
+  'hq.refused': (d, w) => all({ seq: num(d.seq), reason: str(d.reason) && (w.maybe(`alerts.hqReason.${String(d.reason)}`) ?? str(d.reason)), acked: num(d.ackedSeq) }),
+  'hq.history_mismatch': (d) => all({ seq: num(d.seq) }),
+  'hq.cannot_refill': (d) => all({ seq: num(d.seq), oldest: num(d.oldestKept) }),
+  'hq.uplink_start_failed': (d) => all({ error: str(d.error) }),
   'payments.cancel_stuck': (d) => all({ number: str(d.number), attempts: num(d.attempts) }),
 };
 
@@ -98,6 +102,7 @@ const RESOLUTION_PARAMS: Record<string, (p: ResolutionParams, w: Wording) => Par
   sweep_ran_through: () => ({}),
   order_paid_while_parked: (p) => all({ number: str(p.number) }),
   // The supervisor's note is theirs: shown as typed, after the words for what they chose.
+  hq_row_accepted: (p) => all({ seq: num(p.seq) }),
   order_repaired: (p, w) =>
     all({ number: str(p.number), action: str(p.action) && (w.maybe(`payments.stuck.action.${String(p.action)}`) ?? str(p.action)), note: str(p.note) }),
 };

@@ -10,6 +10,11 @@ import { afterTest } from '../after-test';
 import { launchMosquitto, type Mosquitto } from '../mosquitto-process';
 import { skipWithoutMosquitto } from '../mosquitto';
 import { FakeHq } from './fake-hq';
+import { wordingFor } from '../../src-renderer/i18n';
+import { alertResolutionText, alertText } from '../../src-renderer/lib/alertText';
+
+const zh = wordingFor('zh-CN');
+const en = wordingFor('en-US');
 
 /**
  * The depot's uplink to headquarters (src-main/headquarters/uplink.ts) against a real Mosquitto
@@ -176,6 +181,7 @@ describe.skipIf(skipWithoutMosquitto('test/hq/uplink.test.ts'))('the uplink to h
     expect(mismatch()).toMatchObject({ level: 'urgent', details: expect.objectContaining({ seq: 20, ackedSeq: 10 }) });
     expect(acked(app)).toBe(10);
     expect(readUplinkState(app).lastError).toMatch(/different histories/);
+    expect(alertText(zh, mismatch()!)).toBe('总部保存的本场站日志在第 20 条与场站自身不一致：解决之前不再向总部发送，也不清理日志');
 
     // Sending stopped: more rows, and time for many timeouts and polls, send no row.
     const sent = hq.seqsReceived(id).length;
@@ -209,6 +215,9 @@ describe.skipIf(skipWithoutMosquitto('test/hq/uplink.test.ts'))('the uplink to h
     hq.ack(id, 3, hq.stored(id)[2].hash);
     await until('the hq.cannot_refill alert', () => open('hq.cannot_refill') !== undefined);
     expect(open('hq.cannot_refill')!.message).toMatch(/HQ acknowledges journal row 3 but this depot keeps rows only from 10 on/);
+    expect(alertText(en, open('hq.cannot_refill')!)).toBe(
+      'Headquarters needs the journal after record 3, but this depot keeps it only from record 10 on: restore headquarters from a newer backup',
+    );
     expect(acked(app)).toBe(10);
 
     // An HQ ahead of the depot (the depot restored from an older backup).
@@ -234,6 +243,9 @@ describe.skipIf(skipWithoutMosquitto('test/hq/uplink.test.ts'))('the uplink to h
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ subject: 'hq.refused:1', count: 1, details: expect.objectContaining({ seq: 1, reason: 'hash_mismatch' }) });
     expect(alerts[0].resolvedAt).not.toBeNull();
+    // The screens word it in the operator's language.
+    expect(alertText(zh, alerts[0])).toBe('总部拒收了日志第 1 条（校验值与内容不符），总部已有至第 0 条；场站会以逐渐拉长的间隔重发');
+    expect(alertResolutionText(en, alerts[0])).toBe('Headquarters has accepted journal record 1');
     expect(readUplinkState(app)).toMatchObject({ refused: null, lastError: null });
     expect(hq.stored(id).map((r) => r.seq)).toEqual(seqs(1, 5));
   });
