@@ -20,4 +20,20 @@ export { ingestBatch, ingest, type IngestOptions, type IngestOutcome } from './i
 export { migrateHq, HQ_MIGRATIONS, type HqMigration } from './pg-schema';
 export { hqStatus, type HqStatus, type DepotStatus } from './status';
 export { refusalWords } from './words';
+export {
+  hqDepots,
+  hqRevenue,
+  hqLiabilities,
+  hqDriver,
+  hqReconciliation,
+  fenOf,
+  type HqRevenue,
+  type HqLiabilities,
+  type HqDriver,
+  type HqDriverLine,
+  type HqReconciliation,
+  type HqReconRow,
+  type HqReconDepotLine,
+} from './reads';
+export { startHqHttp, callHq, hqRendererDir, HQ_DEFAULT_HTTP_PORT, HQ_ROLE_META, HQ_METHODS, type HqHttp, type HqHttpOptions, type HqMethodName } from './http';
 export { parseBatch, type Ack, type Batch, type Refusal, type RefusalReason } from './wire';

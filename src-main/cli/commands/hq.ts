@@ -1,4 +1,4 @@
-import { checkBrokerUrl, checkPgUrl, hqStatus, openHqPool, redactUrl, startHq, type HqStatus } from '../../hq';
+import { checkBrokerUrl, checkPgUrl, HQ_DEFAULT_HTTP_PORT, hqStatus, openHqPool, redactUrl, startHq, startHqHttp, type HqStatus } from '../../hq';
 import type { UplinkStatus } from '../../headquarters';
 import { resolveCoreConfig } from '../../boot/core';
 import { readInstanceFile } from '../../kernel/instance';
@@ -78,12 +78,31 @@ export function uplinkText(s: UplinkStatus, now: number): string {
   return lines.join('\n');
 }
 
+/** --http-port: 4830 when absent, 0 for any free port, `off` for no screens. */
+function httpPortOption(cx: CommandContext): number | null {
+  const v = optionalOption(cx, 'http-port');
+  if (v === undefined) return HQ_DEFAULT_HTTP_PORT;
+  if (v === 'off') return null;
+  if (!/^\d{1,5}$/.test(v) || Number(v) > 65_535) throw new UsageError(`--http-port must be a port from 0 to 65535 or off, got "${v}"`, { field: '--http-port' });
+  return Number(v);
+}
+
 export const hqCommands: Command[] = [
   {
     name: 'hq serve',
     summary: "Headquarters: take every depot's journal from the broker into PostgreSQL and acknowledge it (runs until Ctrl+C).",
-    usage: 'depotdesk hq serve --pg postgres://user@host/db --broker mqtt://host:1883 [--username NAME --password SECRET] [--pool N]',
-    options: { pg: { type: 'string' }, broker: { type: 'string' }, username: { type: 'string' }, password: { type: 'string' }, pool: { type: 'string' } },
+    usage:
+      'depotdesk hq serve --pg postgres://user@host/db --broker mqtt://host:1883 [--username NAME --password SECRET] [--pool N] [--http-port N (4830; 0 any free, off: none)] [--host ADDRESS --allow-lan]',
+    options: {
+      pg: { type: 'string' },
+      broker: { type: 'string' },
+      username: { type: 'string' },
+      password: { type: 'string' },
+      pool: { type: 'string' },
+      'http-port': { type: 'string' },
+      host: { type: 'string' },
+      'allow-lan': { type: 'boolean' },
+    },
     async run(cx) {
       const pgUrl = urlOption(cx, 'pg');
       const brokerUrl = urlOption(cx, 'broker');
@@ -91,22 +110,39 @@ export const hqCommands: Command[] = [
       if (pool !== undefined && !/^[1-9]\d{0,2}$/.test(pool))
         throw new UsageError(`--pool must be a number of connections from 1 to 999, got "${pool}"`, { field: '--pool' });
       const password = optionalOption(cx, 'password') ?? process.env.DEPOTDESK_HQ_BROKER_PASSWORD;
+      const httpPort = httpPortOption(cx);
+      const logger = createLogger({ level: process.env.DEPOTDESK_LOG_LEVEL ?? 'info' });
       const hq = await startHq({
         pgUrl,
         brokerUrl,
         username: optionalOption(cx, 'username'),
         password,
         poolSize: pool === undefined ? undefined : Number(pool),
-        logger: createLogger({ level: process.env.DEPOTDESK_LOG_LEVEL ?? 'info' }),
+        logger,
       });
+      // The HQ screens (docs/headquarters.md "The HQ screens"): read-only, for whoever holds the printed URL.
+      const screens =
+        httpPort === null
+          ? null
+          : await startHqHttp({ pool: hq.pool, logger, port: httpPort, host: optionalOption(cx, 'host'), allowLan: Boolean(cx.args['allow-lan']) }).catch(
+              async (e: unknown) => {
+                await hq.stop();
+                throw e;
+              },
+            );
       cx.print(
-        { broker: hq.brokerUrl, pg: hq.pgUrl, pid: process.pid },
-        [`DepotDesk HQ is taking depot journals from ${hq.brokerUrl} (depot/+/journal) into ${hq.pgUrl}`, 'Press Ctrl+C to stop.'].join('\n'),
+        { broker: hq.brokerUrl, pg: hq.pgUrl, pid: process.pid, url: screens?.url ?? null, loginUrl: screens?.loginUrl ?? null },
+        [
+          `DepotDesk HQ is taking depot journals from ${hq.brokerUrl} (depot/+/journal) into ${hq.pgUrl}`,
+          ...(screens ? [`HQ screens (read-only): open ${screens.loginUrl}`] : []),
+          'Press Ctrl+C to stop.',
+        ].join('\n'),
       );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      await screens?.close();
       await hq.stop();
     },
   },
