@@ -72,6 +72,11 @@ export async function ingest(pool: Pool, message: unknown, opts: IngestOptions =
 
 async function inTransaction<T>(pool: Pool, body: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // A connection PostgreSQL drops while it is checked out (a terminated backend, a restart) also
+  // emits 'error' on the client, which would end the process with no listener; the query in
+  // progress fails as well, and that failure is what is handled below.
+  const dropped = () => undefined;
+  client.on('error', dropped);
   let failure: Error | undefined;
   try {
     await client.query('BEGIN');
@@ -84,6 +89,7 @@ async function inTransaction<T>(pool: Pool, body: (client: PoolClient) => Promis
     throw e;
   } finally {
     // A client that failed may have lost its connection: the pool drops it rather than reuse it.
+    if (!failure) client.off('error', dropped);
     client.release(failure);
   }
 }
