@@ -134,6 +134,30 @@ CREATE TABLE hq_alerts (
 CREATE INDEX hq_alerts_depot ON hq_alerts (depot_id, raised_at);
 `,
   },
+  {
+    // Commands HQ sends a depot (docs/headquarters.md "Commands"): 'sent' until the depot's journal
+    // row hq.command (key hq-command:<id>) is ingested, which marks it done or refused in the
+    // same transaction (derive.ts).
+    name: '0002_commands',
+    sql: `
+CREATE TABLE hq_commands (
+  id text PRIMARY KEY,
+  depot_id text NOT NULL,
+  kind text NOT NULL,
+  payload jsonb NOT NULL,
+  issued_at timestamptz NOT NULL DEFAULT now(),
+  issued_by text NOT NULL,
+  state text NOT NULL DEFAULT 'sent' CHECK (state IN ('sent', 'done', 'refused')),
+  outcome jsonb,
+  done_seq bigint,
+  done_at timestamptz,
+  last_published_at timestamptz,
+  CHECK ((state = 'sent') = (done_seq IS NULL))
+);
+CREATE INDEX hq_commands_pending ON hq_commands (depot_id, issued_at) WHERE state = 'sent';
+CREATE INDEX hq_commands_depot ON hq_commands (depot_id, issued_at);
+`,
+  },
 ];
 
 const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
