@@ -25,8 +25,8 @@ export interface LinkOptions {
   password: string;
   clientId: string;
   caFile: string;
-  /** The topic subscribed (QoS 1) on every connect. */
-  subscribe: string;
+  /** The topics subscribed (QoS 1) on every connect, in one SUBSCRIBE: 'connected' only once all are granted. */
+  subscribe: string | string[];
   log: Logger;
   onState(state: LinkState, error: string | null): void;
   onMessage(topic: string, payload: Buffer): void;
@@ -87,7 +87,8 @@ export function openHqLink(opts: LinkOptions): HqLink {
     client.subscribe(opts.subscribe, { qos: 1 }, (err, granted) => {
       const refused = (granted ?? []).some((g) => g.qos === 128) || Boolean((err as { packet?: { granted?: number[] } } | null)?.packet?.granted?.includes(128));
       if (err || refused) {
-        lastError = refused ? `HQ's broker refused the subscription to ${opts.subscribe}; check its ACL for this depot's login` : `subscribe failed: ${err?.message}`;
+        const topics = [opts.subscribe].flat().join(', ');
+        lastError = refused ? `HQ's broker refused the subscription to ${topics}; check its ACL for this depot's login` : `subscribe failed: ${err?.message}`;
         opts.log.error({ topic: opts.subscribe }, lastError);
         opts.onState('offline', lastError);
         return;

@@ -3,6 +3,8 @@ import type { AppContext } from '../kernel/context';
 import { DepotError } from '../kernel/errors';
 import { GENESIS_HASH, type JournalRow } from '../kernel/journal-hash';
 import { raiseAlert, resolveAlert } from '../alerts';
+import { commandTopic } from '../kernel/hq-command';
+import { receiveCommand } from './commands';
 import { openHqLink, type HqLink, type LinkState } from './link';
 import { ensureUplinkRow, readUplinkState, recordAck, recordError, recordRefusal, recordSent, type Refusal } from './state';
 
@@ -55,6 +57,7 @@ export interface Uplink {
 export const hqTopics = {
   journal: (depotId: string) => `depot/${depotId}/journal`,
   ack: (depotId: string) => `depot/${depotId}/ack`,
+  commands: commandTopic,
 };
 
 /** What HQ publishes on depot/{id}/ack (docs/headquarters.md "The wire"); unknown fields are ignored. */
@@ -148,7 +151,7 @@ interface InFlight {
 class UplinkRun {
   private readonly log: AppContext['log'];
   private readonly cfg: AppContext['config']['hq'];
-  private readonly topic: { journal: string; ack: string };
+  private readonly topic: { journal: string; ack: string; commands: string };
   private link: HqLink | null = null;
   private state: LinkState = 'connecting';
   private connected = false;
@@ -174,7 +177,7 @@ class UplinkRun {
   ) {
     this.log = app.log.child({ domain: 'headquarters' });
     this.cfg = app.config.hq;
-    this.topic = { journal: hqTopics.journal(depotId), ack: hqTopics.ack(depotId) };
+    this.topic = { journal: hqTopics.journal(depotId), ack: hqTopics.ack(depotId), commands: hqTopics.commands(depotId) };
     ensureUplinkRow(app);
     const saved = readUplinkState(app);
     this.cursor = { seq: saved.ackedSeq, hash: saved.ackedHash };
@@ -189,10 +192,12 @@ class UplinkRun {
       password: this.cfg.password,
       clientId: this.cfg.clientId || `depotdesk-uplink-${this.depotId}`,
       caFile: this.cfg.caFile,
-      subscribe: this.topic.ack,
+      // Subscribed before the hello leaves: HQ answers a hello with the commands waiting for this depot.
+      subscribe: [this.topic.ack, this.topic.commands],
       log: this.log,
       onState: (state, error) => this.guard('connection change', () => this.onState(state, error)),
-      onMessage: (topic, payload) => this.guard('ack', () => this.onMessage(topic, payload)),
+      onMessage: (topic, payload) =>
+        topic === this.topic.commands ? this.guard('command', () => this.onCommand(payload)) : this.guard('ack', () => this.onMessage(topic, payload)),
     });
   }
 
@@ -263,6 +268,14 @@ class UplinkRun {
       return;
     }
     this.onAck(ack.data);
+  }
+
+  /** A command from HQ (commands.ts): carried out once; its journal row goes out with the next batch. */
+  private onCommand(payload: Buffer): void {
+    const r = receiveCommand(this.app, payload);
+    this.log.info({ command: r.commandId, kind: r.kind, outcome: r.outcome, reason: r.reason }, 'HQ command received');
+    // Its row is in the journal now: send it without waiting for the next poll.
+    if (r.outcome === 'done' || r.outcome === 'refused') this.pump();
   }
 
   private onAck(ack: AckMessage): void {

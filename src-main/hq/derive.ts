@@ -1,4 +1,6 @@
+import type { PoolClient } from 'pg';
 import { z } from 'zod';
+import { commandOutcome, COMMAND_JOURNAL_KIND } from '../kernel/hq-command';
 import type { JournalRow } from '../kernel/journal-hash';
 import { issuesText } from './wire';
 
@@ -84,9 +86,19 @@ export interface Derived {
   opening: SeqRecord[];
   drivers: SeqRecord[];
   statements: SeqRecord[];
+  /** Outcomes of HQ's commands (hq.command rows): each marks its command in hq_commands. */
+  commands: CommandRecord[];
 }
 
-export const emptyDerived = (): Derived => ({ transfers: [], opening: [], drivers: [], statements: [] });
+export interface CommandRecord {
+  seq: number;
+  commandId: string;
+  outcome: 'done' | 'refused';
+  /** The row's payload: { commandId, kind, outcome, reason?, result? }. */
+  payload: unknown;
+}
+
+export const emptyDerived = (): Derived => ({ transfers: [], opening: [], drivers: [], statements: [], commands: [] });
 
 const text = (v: string | number | null | undefined): string | null => (v === null || v === undefined ? null : String(v));
 
@@ -156,6 +168,10 @@ const READERS: Record<string, Reader> = {
       net_fen: p.netFen,
     });
   },
+  [`${COMMAND_JOURNAL_KIND}@1`]: (row, out) => {
+    const p = commandOutcome.parse(row.payload);
+    out.commands.push({ seq: row.seq, commandId: p.commandId, outcome: p.outcome, payload: row.payload });
+  },
 };
 
 /** True when a string or key in the value holds U+0000, which PostgreSQL's jsonb cannot store. */
@@ -181,7 +197,7 @@ export function derive(rows: readonly JournalRow[], out: Derived): PayloadProble
     if (hasNul(row.payload)) return { seq: row.seq, reason: 'unstorable_payload', detail: `row ${row.seq}'s payload holds a NUL character (U+0000)` };
     const reader = READERS[`${row.kind}@${row.v}`];
     if (!reader) continue;
-    const before = { t: out.transfers.length, o: out.opening.length, d: out.drivers.length, s: out.statements.length };
+    const before = { t: out.transfers.length, o: out.opening.length, d: out.drivers.length, s: out.statements.length, c: out.commands.length };
     try {
       reader(row, out);
     } catch (e) {
@@ -189,6 +205,7 @@ export function derive(rows: readonly JournalRow[], out: Derived): PayloadProble
       out.opening.length = before.o;
       out.drivers.length = before.d;
       out.statements.length = before.s;
+      out.commands.length = before.c;
       const detail = e instanceof z.ZodError ? issuesText(e) : (e as Error).message;
       return { seq: row.seq, reason: 'unreadable_payload', detail: `row ${row.seq} (${row.kind} v${row.v}): ${detail}` };
     }
@@ -202,4 +219,21 @@ export function cutDerived(out: Derived, seq: number): void {
   out.opening = out.opening.filter((r) => r.seq < seq);
   out.drivers = out.drivers.filter((r) => r.seq < seq);
   out.statements = out.statements.filter((r) => r.seq < seq);
+  out.commands = out.commands.filter((r) => r.seq < seq);
+}
+
+/**
+ * Marks HQ's commands done or refused from the depot's hq.command rows, inside the ingesting
+ * transaction (ingest.ts insertRows). Only a command of this depot still 'sent' changes: a row for
+ * a command this HQ never issued (another HQ database, a test) is stored in hq_journal and marks
+ * nothing, and a command is marked once (the depot journals it once, under its key).
+ */
+export async function markCommands(client: PoolClient, depot: string, records: readonly CommandRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  await client.query(
+    `UPDATE hq_commands c SET state = x.outcome, outcome = x.payload, done_seq = x.seq, done_at = now()
+       FROM jsonb_to_recordset($2::jsonb) AS x(command_id text, outcome text, payload jsonb, seq bigint)
+      WHERE c.id = x.command_id AND c.depot_id = $1 AND c.state = 'sent'`,
+    [depot, JSON.stringify(records.map((r) => ({ command_id: r.commandId, outcome: r.outcome, payload: r.payload, seq: r.seq })))],
+  );
 }

@@ -12,10 +12,13 @@
  *   the depot keeps it and sends it again.
  * - A row HQ refuses (a gap, a broken chain, a changed history, a reused key) is kept out with
  *   everything after it, named in the ack with the reason, recorded on the depot and alerted.
- * - HQ never writes to a depot: it answers acks and nothing else (commands are to come).
+ * - HQ never writes to a depot: it answers acks and publishes commands (commands.ts), which the depot
+ *   carries out as its own acts and reports in its journal; the outcome marks the command in the
+ *   transaction that ingests it.
  * - The schema is migrated at start from ordered, hashed migrations; an edited one is refused.
  */
 export { startHq, openHqPool, checkPgUrl, checkBrokerUrl, redactUrl, ackTopic, JOURNAL_TOPICS, type Hq, type HqOptions, type BatchOutcome } from './serve';
+export { issueCommand, insertCommand, getCommand, pendingCommands, commandMessageOf, type HqCommand, type IssueInput } from './commands';
 export { ingestBatch, ingest, type IngestOptions, type IngestOutcome } from './ingest';
 export { migrateHq, HQ_MIGRATIONS, type HqMigration } from './pg-schema';
 export { hqStatus, type HqStatus, type DepotStatus } from './status';

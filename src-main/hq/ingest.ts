@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { chainBreak, GENESIS_HASH, journalHash, type JournalRow } from '../kernel/journal-hash';
 import { silentLogger, type Logger } from '../kernel/logger';
-import { cutDerived, derive, emptyDerived, type Derived } from './derive';
+import { cutDerived, derive, emptyDerived, markCommands, type Derived } from './derive';
 import { parseBatch, type Ack, type Batch, type Refusal } from './wire';
 import { refusalWords } from './words';
 
@@ -284,6 +284,7 @@ async function insertRows(client: PoolClient, depot: string, rows: readonly Jour
   const update = 'ON CONFLICT (depot_id, driver_id) DO UPDATE SET phone = EXCLUDED.phone, name = EXCLUDED.name, seq = EXCLUDED.seq, at = EXCLUDED.at';
   await insertRecords(client, 'hq_drivers', DRIVER_COLUMNS, depot, drivers, update);
   await insertRecords(client, 'hq_statements', STATEMENT_COLUMNS, depot, d.statements, 'ON CONFLICT DO NOTHING');
+  await markCommands(client, depot, d.commands);
 }
 
 /**

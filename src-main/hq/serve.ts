@@ -5,6 +5,7 @@ import type { Pool } from 'pg';
 import { DepotError } from '../kernel/errors';
 import { lazyRequire } from '../kernel/lazy-require';
 import type { Logger } from '../kernel/logger';
+import { CommandPublisher } from './commands';
 import { ingest } from './ingest';
 import { migrateHq } from './pg-schema';
 import type { Ack } from './wire';
@@ -42,6 +43,8 @@ export interface HqOptions {
   poolSize?: number;
   /** Batches waiting per depot before the oldest is dropped; default 16. */
   maxQueuedPerDepot?: number;
+  /** How often every pending command is published again; default a minute. */
+  commandsEveryMs?: number;
   /** Told of every batch once it is done with (tests, benchmarks). */
   onBatch?(outcome: BatchOutcome): void;
 }
@@ -114,7 +117,13 @@ export async function startHq(opts: HqOptions): Promise<Hq> {
     throw new DepotError('unavailable', `cannot prepare the HQ database at ${shown.pg}: ${(e as Error).message}`, { field: 'pgUrl' });
   }
   const client = mqttLib().connect(opts.brokerUrl, clientOptions(opts));
-  const queue = new DepotQueues({ pool, client, log, poolSize, maxQueued: opts.maxQueuedPerDepot ?? 16, onBatch: opts.onBatch });
+  // Commands waiting for a depot (commands.ts) go out when it speaks and every minute.
+  const commands = new CommandPublisher({ pool, client, log, everyMs: opts.commandsEveryMs });
+  const onBatch = (o: BatchOutcome) => {
+    if (o.error === null && o.ack) commands.depotSpoke(o.depot, o.stored);
+    opts.onBatch?.(o);
+  };
+  const queue = new DepotQueues({ pool, client, log, poolSize, maxQueued: opts.maxQueuedPerDepot ?? 16, onBatch });
   client.on('message', (topic, payload) => {
     const depot = JOURNAL_TOPIC.exec(topic)?.[1];
     if (depot) queue.push(depot, payload);
@@ -127,6 +136,7 @@ export async function startHq(opts: HqOptions): Promise<Hq> {
     pgUrl: shown.pg,
     async stop() {
       await queue.drain();
+      await commands.stop();
       await client.endAsync(!client.connected);
       await pool.end();
     },

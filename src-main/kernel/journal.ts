@@ -70,6 +70,11 @@ export function journalReady(sqlite: Sqlite): boolean {
   return cachedStatement(sqlite, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal'").get() !== undefined;
 }
 
+/** The seq of the row kept under `key`, or null (never appended, or pruned). */
+export function journalSeqOfKey(sqlite: Sqlite, key: string): number | null {
+  return cachedStatement<{ seq: number }>(sqlite, 'SELECT seq FROM journal WHERE key = ?').get(key)?.seq ?? null;
+}
+
 /** The last row's seq and hash; {0, GENESIS_HASH} for an empty journal. */
 export function journalTip(sqlite: Sqlite): { seq: number; hash: string } {
   const tip = cachedStatement<{ seq: number; hash: string }>(sqlite, TIP).get();

@@ -143,6 +143,12 @@ export function addVehicle(app: LedgerApp, driverId: string, vin: string, plate?
   return getDriver(app, driverId);
 }
 
+/** The driver with this phone number (normalized as addDriver stores it), or null; a malformed number is invalid_input. */
+export function findDriverByPhone(app: Pick<AppContext, 'sqlite'>, phone: string): Driver | null {
+  const row = cachedStatement<{ id: string }>(app.sqlite, 'SELECT id FROM drivers WHERE phone = ?').get(normalizePhone(phone));
+  return row ? getDriver(app, row.id) : null;
+}
+
 /** The driver behind an id tag presented at a charger (card or app), or null. */
 export function findDriverByIdTag(app: Pick<AppContext, 'sqlite'>, tag: string): Driver | null {
   let normalized: string;

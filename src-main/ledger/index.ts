@@ -40,7 +40,7 @@ import { ledgerExpireHoldsCron, ledgerExpireHoldsWorker } from './jobs';
  * Other domains import only from here.
  */
 export { DEPOT, CHANNELS, driverAccountId, type Channel } from './accounts';
-export { addDriver, getDriver, findDriverByIdTag, normalizePhone, driverBlock, setDriverBlock, type Driver, type DriverBlock } from './drivers';
+export { addDriver, getDriver, findDriverByIdTag, findDriverByPhone, normalizePhone, driverBlock, setDriverBlock, type Driver, type DriverBlock } from './drivers';
 // The engine's write primitives (createTransfers, applyTransfers, runOperation, Batch) stay inside
 // the ledger: other domains move money only through the named operations below.
 export { type HoldRow } from './engine';

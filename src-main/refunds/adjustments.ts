@@ -218,6 +218,11 @@ export interface CreateAdjustmentInput {
   orderId?: string;
   amountFen: number;
   reason: string;
+  /**
+   * The adjustment's id when the caller brings its own idempotency key (a headquarters command's
+   * id): created once under it; a second create with it is a conflict. Otherwise a new ULID.
+   */
+  id?: string;
 }
 
 export function createAdjustment(app: App, input: CreateAdjustmentInput, by: { operatorId: string | null }): AdjustmentRow {
@@ -228,8 +233,11 @@ export function createAdjustment(app: App, input: CreateAdjustmentInput, by: { o
   if (!Number.isSafeInteger(input.amountFen) || input.amountFen <= 0) throw new DepotError('invalid_input', 'amount: at least 0.01', { field: 'amount' });
   const reason = cleanText(input.reason, 'reason', { required: true, max: 200, what: 'say why the money goes back (the driver sees it on the statement)' })!;
   const ref: AdjustmentRef = input.sessionId ? { sessionId: input.sessionId } : { orderId: input.orderId! };
-  const id = app.ids.next();
+  const id = input.id ?? app.ids.next();
   const row = writeTx(app.sqlite, () => {
+    if (input.id !== undefined && app.sqlite.prepare('SELECT 1 FROM refund_adjustments WHERE id = ?').get(id) !== undefined) {
+      throw new DepotError('conflict', `adjustment ${id} already exists: this request was made before`, { field: 'id', reason: 'already_created' });
+    }
     const limit = adjustmentLimit(app, ref);
     if (input.amountFen > limit.availableFen) {
       throw new DepotError(

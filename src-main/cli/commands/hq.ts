@@ -1,4 +1,17 @@
-import { checkBrokerUrl, checkPgUrl, HQ_DEFAULT_HTTP_PORT, hqStatus, openHqPool, redactUrl, startHq, startHqHttp, type HqStatus } from '../../hq';
+import fs from 'node:fs';
+import {
+  checkBrokerUrl,
+  checkPgUrl,
+  HQ_DEFAULT_HTTP_PORT,
+  hqStatus,
+  issueCommand,
+  openHqPool,
+  redactUrl,
+  startHq,
+  startHqHttp,
+  type HqCommand,
+  type HqStatus,
+} from '../../hq';
 import type { UplinkStatus } from '../../headquarters';
 import { resolveCoreConfig } from '../../boot/core';
 import { readInstanceFile } from '../../kernel/instance';
@@ -87,6 +100,37 @@ function httpPortOption(cx: CommandContext): number | null {
   return Number(v);
 }
 
+/** --payload JSON or --payload-file FILE (JSON), exactly one. */
+function payloadOption(cx: CommandContext): unknown {
+  const inline = optionalOption(cx, 'payload');
+  const file = optionalOption(cx, 'payload-file');
+  if ((inline === undefined) === (file === undefined))
+    throw new UsageError('give the payload as --payload JSON or --payload-file FILE (one of them)', { field: '--payload' });
+  let text = inline;
+  if (file !== undefined) {
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--payload-file ${file}: ${(e as Error).message}`, { field: '--payload-file' });
+    }
+  }
+  try {
+    return JSON.parse(text!) as unknown;
+  } catch (e) {
+    throw new UsageError(`${file === undefined ? '--payload' : `--payload-file ${file}`} is not JSON: ${(e as Error).message}`, {
+      field: file === undefined ? '--payload' : '--payload-file',
+    });
+  }
+}
+
+export function commandText(c: HqCommand): string {
+  return [
+    `command ${c.id} (${c.kind}) for depot ${c.depotId}, issued by ${c.issuedBy}: ${c.state}`,
+    'depotdesk hq serve sends it to the depot (at once when the depot next speaks, at the latest within a minute of it being online);',
+    'the depot carries it out once and its journal brings the outcome back here.',
+  ].join('\n');
+}
+
 export const hqCommands: Command[] = [
   {
     name: 'hq serve',
@@ -159,6 +203,29 @@ export const hqCommands: Command[] = [
           throw pgFailure(e, url);
         });
         cx.print(status, () => depotsTable(status));
+      } finally {
+        await pool.end();
+      }
+    },
+  },
+  {
+    name: 'hq command',
+    summary: 'Headquarters: send a depot a command (risk.authorization_list, tariffs.version, refunds.request); hq serve delivers it, the depot carries it out once.',
+    usage: 'depotdesk hq command --pg postgres://user@host/db --depot ID --kind KIND (--payload JSON | --payload-file FILE) --as NAME [--json]',
+    options: { pg: { type: 'string' }, depot: { type: 'string' }, kind: { type: 'string' }, payload: { type: 'string' }, 'payload-file': { type: 'string' } },
+    async run(cx) {
+      const url = urlOption(cx, 'pg');
+      const depotId = requireOption(cx, 'depot', "the depot's id, as depotdesk hq depots shows it");
+      const kind = requireOption(cx, 'kind', 'risk.authorization_list, tariffs.version or refunds.request');
+      const issuedBy = cx.global.as?.trim();
+      if (!issuedBy) throw new UsageError('--as is required (your name at headquarters: the depot records who issued the command)', { field: '--as' });
+      const payload = payloadOption(cx);
+      const pool = openHqPool(url, { max: 1 });
+      try {
+        const command = await issueCommand(pool, { depotId, kind, payload, issuedBy }).catch((e: unknown) => {
+          throw pgFailure(e, url);
+        });
+        cx.print(command, () => commandText(command));
       } finally {
         await pool.end();
       }

@@ -281,6 +281,11 @@ export const commands: readonly CommandEntry[] = [
     load: hq,
   },
   {
+    name: 'hq command',
+    summary: 'Headquarters: send a depot a command (risk.authorization_list, tariffs.version, refunds.request); hq serve delivers it, the depot carries it out once.',
+    load: hq,
+  },
+  {
     name: 'hq uplink',
     summary: "This depot's uplink to HQ: rows behind, what HQ acknowledged of the journal, the last ack, the connection, any refusal or error.",
     load: hq,
