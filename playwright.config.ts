@@ -11,7 +11,8 @@ import { CHROMIUM_ARGS, chromiumPath } from './test/e2e/chromium';
  * worker. Only waiting specs go there: two specs that render at once on two cores each took about
  * twice as long, and the run was longer than one at a time (docs/performance.md).
  */
-const OWN_DEPOT_WAITING = /(force-close|payment-channels)\.spec\.ts$/;
+// hq.spec.ts brings its own PostgreSQL, Mosquitto and `depotdesk hq serve`, and shares nothing with the depot.
+const OWN_DEPOT_WAITING = /(force-close|payment-channels|hq)\.spec\.ts$/;
 // Several people (or agents) may run the suite in one checkout at once; Playwright empties its
 // output folder when a run starts, so each run gets its own (the runner sets this once and its
 // workers inherit it). The global teardown removes the folder again when nothing failed.
