@@ -113,7 +113,7 @@ function DepotLines({ lines }: { lines: DepotLine[] }) {
               <DepotName name={l.name} depotId={l.depotId} />
               {l.billDates.length > 1 && (
                 <Tooltip title={t('hq.recon.multiDay', { n: l.billDates.length })}>
-                  <Tag style={{ marginInlineStart: 6 }}>{l.billDates.length}d</Tag>
+                  <Tag style={{ marginInlineStart: 6 }}>{t('hq.recon.days', { n: l.billDates.length })}</Tag>
                 </Tooltip>
               )}
             </span>

@@ -2344,6 +2344,7 @@ export const enUS: Dictionary = {
   'hq.recon.col.difference': 'Difference',
   'hq.recon.balanced': 'Matches',
   'hq.recon.multiDay': 'This statement covers {n} days; its amounts are for all of them',
+  'hq.recon.days': '{n} days',
   'hq.recon.empty': 'No depot imported a statement for these dates',
   'hq.recon.note':
     "Each line is one merchant ID on one bill day; expand it for each depot's imported statement beside what that depot booked on the channel's clearing account. Difference = statement (payments − refunds) − booked (in − out).",

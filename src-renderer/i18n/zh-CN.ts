@@ -2318,6 +2318,7 @@ export const zhCN = {
   'hq.recon.col.difference': '差额',
   'hq.recon.balanced': '相符',
   'hq.recon.multiDay': '此对账单含 {n} 天，金额为全部天数合计',
+  'hq.recon.days': '{n} 天',
   'hq.recon.empty': '所选日期内没有门店导入对账单',
   'hq.recon.note': '每行是一个商户号的一个账单日；展开可见各门店导入的对账单与该门店自己在该渠道清算科目上的入账，差额 = 对账单（收款 − 退款）− 门店入账（收 − 退）。',
 } as const;
