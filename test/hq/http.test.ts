@@ -7,6 +7,7 @@ import { ingestBatch, migrateHq } from '../../src-main/hq';
 import { startHqHttp, HQ_ROLE_META } from '../../src-main/hq/http';
 import { createLogger } from '../../src-main/kernel/logger';
 import { afterTest } from '../after-test';
+import { cli } from '../helpers';
 import { postgresForFile, skipWithoutPostgres } from '../postgres';
 import { batch, chain } from './journal-rows';
 import { threeDepots } from './hq-fixture';
@@ -48,6 +49,16 @@ async function door() {
     request(new URL('/rpc', server.url).toString(), { method: 'POST', headers, body: { method, params } });
   return { server, rpc };
 }
+
+describe("hq serve: the screens' options", () => {
+  test('a wrong --http-port, or a --host off loopback without --allow-lan, exits 2 naming the option', () => {
+    const base = ['hq', 'serve', '--pg', 'postgres://127.0.0.1:1/hq', '--broker', 'mqtt://127.0.0.1:1'];
+    const badPort = cli([...base, '--http-port', 'lots']);
+    expect([badPort.code, badPort.stderr]).toEqual([2, expect.stringContaining('--http-port must be a port from 0 to 65535 or off, got "lots"')]);
+    const lan = cli([...base, '--host', '0.0.0.0']);
+    expect([lan.code, lan.stderr]).toEqual([2, expect.stringContaining('--host 0.0.0.0 is not loopback; add --allow-lan')]);
+  });
+});
 
 describe.skipIf(missing)('HQ http door', { timeout: 60_000 }, () => {
   test('the token URL sets the cookie; the page carries the HQ role mark; /rpc needs the token', async () => {

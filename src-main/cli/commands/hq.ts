@@ -14,6 +14,7 @@ import {
 } from '../../hq';
 import type { UplinkStatus } from '../../headquarters';
 import { resolveCoreConfig } from '../../boot/core';
+import { isLoopback } from '../../kernel/config';
 import { readInstanceFile } from '../../kernel/instance';
 import { createLogger } from '../../kernel/logger';
 import { DepotError, isDepotError } from '../../kernel/errors';
@@ -155,6 +156,10 @@ export const hqCommands: Command[] = [
         throw new UsageError(`--pool must be a number of connections from 1 to 999, got "${pool}"`, { field: '--pool' });
       const password = optionalOption(cx, 'password') ?? process.env.DEPOTDESK_HQ_BROKER_PASSWORD;
       const httpPort = httpPortOption(cx);
+      const host = optionalOption(cx, 'host');
+      // Checked before the broker is waited for: startHqHttp would refuse it only once connected.
+      if (host !== undefined && !cx.args['allow-lan'] && !isLoopback(host))
+        throw new UsageError(`--host ${host} is not loopback; add --allow-lan to serve HQ's screens on the network`, { field: '--host' });
       const logger = createLogger({ level: process.env.DEPOTDESK_LOG_LEVEL ?? 'info' });
       const hq = await startHq({
         pgUrl,
@@ -168,12 +173,10 @@ export const hqCommands: Command[] = [
       const screens =
         httpPort === null
           ? null
-          : await startHqHttp({ pool: hq.pool, logger, port: httpPort, host: optionalOption(cx, 'host'), allowLan: Boolean(cx.args['allow-lan']) }).catch(
-              async (e: unknown) => {
-                await hq.stop();
-                throw e;
-              },
-            );
+          : await startHqHttp({ pool: hq.pool, logger, port: httpPort, host, allowLan: Boolean(cx.args['allow-lan']) }).catch(async (e: unknown) => {
+              await hq.stop();
+              throw e;
+            });
       cx.print(
         { broker: hq.brokerUrl, pg: hq.pgUrl, pid: process.pid, url: screens?.url ?? null, loginUrl: screens?.loginUrl ?? null },
         [
