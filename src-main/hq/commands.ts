@@ -117,6 +117,21 @@ export async function pendingCommands(pool: Pool, depotId?: string, limit = 1000
   return r.rows.map(toCommand);
 }
 
+/** Commands newest first, of one depot and/or in one state (`depotdesk hq commands`). */
+export async function listCommands(pool: Pool, f: { depotId?: string; state?: HqCommand['state']; limit?: number } = {}): Promise<HqCommand[]> {
+  const r = await pool.query<CommandRow>(
+    `SELECT ${COLUMNS} FROM hq_commands WHERE ($1::text IS NULL OR depot_id = $1) AND ($2::text IS NULL OR state = $2) ORDER BY issued_at DESC, id DESC LIMIT $3`,
+    [f.depotId ?? null, f.state ?? null, f.limit ?? 100],
+  );
+  return r.rows.map(toCommand);
+}
+
+/** The depot's reason for a refused command, from its outcome; null otherwise. */
+export function refusalOf(c: HqCommand): string | null {
+  const reason = (c.outcome as { reason?: unknown } | null)?.reason;
+  return c.state === 'refused' && typeof reason === 'string' ? reason : null;
+}
+
 /** The message a depot reads on depot/{id}/commands. */
 export function commandMessageOf(c: HqCommand): CommandMessage {
   return commandMessage.parse({ type: 'command', id: c.id, kind: c.kind, payload: c.payload, issuedAt: Date.parse(c.issuedAt), issuedBy: c.issuedBy });

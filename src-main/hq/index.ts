@@ -18,7 +18,7 @@
  * - The schema is migrated at start from ordered, hashed migrations; an edited one is refused.
  */
 export { startHq, openHqPool, checkPgUrl, checkBrokerUrl, redactUrl, ackTopic, JOURNAL_TOPICS, type Hq, type HqOptions, type BatchOutcome } from './serve';
-export { issueCommand, insertCommand, getCommand, pendingCommands, commandMessageOf, type HqCommand, type IssueInput } from './commands';
+export { issueCommand, insertCommand, getCommand, pendingCommands, listCommands, refusalOf, commandMessageOf, type HqCommand, type IssueInput } from './commands';
 export { ingestBatch, ingest, type IngestOptions, type IngestOutcome } from './ingest';
 export { migrateHq, HQ_MIGRATIONS, type HqMigration } from './pg-schema';
 export { hqStatus, type HqStatus, type DepotStatus } from './status';

@@ -5,6 +5,8 @@ import {
   HQ_DEFAULT_HTTP_PORT,
   hqStatus,
   issueCommand,
+  listCommands,
+  refusalOf,
   openHqPool,
   redactUrl,
   startHq,
@@ -132,6 +134,21 @@ export function commandText(c: HqCommand): string {
   ].join('\n');
 }
 
+/** One line per command, newest first; a refusal's reason on the line below. */
+export function commandsTable(commands: readonly HqCommand[]): string {
+  if (commands.length === 0) return 'no command';
+  const out: string[] = [];
+  for (const c of commands) {
+    const done = c.doneSeq === null ? '' : ` (journal row ${n(c.doneSeq)})`;
+    out.push(`${c.issuedAt}  ${c.state.padEnd(7)}  ${c.kind}  depot ${c.depotId}  by ${c.issuedBy}  ${c.id}${done}`);
+    const reason = refusalOf(c);
+    if (reason) out.push(`    REFUSED by the depot: ${reason}`);
+  }
+  return out.join('\n');
+}
+
+const STATES = ['sent', 'done', 'refused'] as const;
+
 export const hqCommands: Command[] = [
   {
     name: 'hq serve',
@@ -170,18 +187,22 @@ export const hqCommands: Command[] = [
         logger,
       });
       // The HQ screens (docs/headquarters.md "The HQ screens"): read-only, for whoever holds the printed URL.
+      let screensError: string | null = null;
       const screens =
         httpPort === null
           ? null
-          : await startHqHttp({ pool: hq.pool, logger, port: httpPort, host, allowLan: Boolean(cx.args['allow-lan']) }).catch(async (e: unknown) => {
-              await hq.stop();
-              throw e;
+          : // The ingestor goes on without its screens (a port in use, say): the depots' journals matter more.
+            await startHqHttp({ pool: hq.pool, logger, port: httpPort, host, allowLan: Boolean(cx.args['allow-lan']) }).catch((e: unknown) => {
+              screensError = (e as Error).message;
+              logger.error({ err: screensError, port: httpPort }, 'HQ screens not served; ingesting goes on');
+              return null;
             });
       cx.print(
-        { broker: hq.brokerUrl, pg: hq.pgUrl, pid: process.pid, url: screens?.url ?? null, loginUrl: screens?.loginUrl ?? null },
+        { broker: hq.brokerUrl, pg: hq.pgUrl, pid: process.pid, url: screens?.url ?? null, loginUrl: screens?.loginUrl ?? null, screensError },
         [
           `DepotDesk HQ is taking depot journals from ${hq.brokerUrl} (depot/+/journal) into ${hq.pgUrl}`,
           ...(screens ? [`HQ screens (read-only): open ${screens.loginUrl}`] : []),
+          ...(screensError ? [`HQ screens not served (${screensError}); choose another --http-port, or off`] : []),
           'Press Ctrl+C to stop.',
         ].join('\n'),
       );
@@ -229,6 +250,33 @@ export const hqCommands: Command[] = [
           throw pgFailure(e, url);
         });
         cx.print(command, () => commandText(command));
+      } finally {
+        await pool.end();
+      }
+    },
+  },
+  {
+    name: 'hq commands',
+    summary: "Headquarters: the commands sent to depots, newest first — sent (not yet reported back), done, or refused with the depot's reason.",
+    usage: 'depotdesk hq commands --pg postgres://user@host/db [--depot ID] [--state sent|done|refused] [--limit N] [--json]',
+    options: { pg: { type: 'string' }, depot: { type: 'string' }, state: { type: 'string' }, limit: { type: 'string' } },
+    async run(cx) {
+      const url = urlOption(cx, 'pg');
+      const state = optionalOption(cx, 'state');
+      if (state !== undefined && !(STATES as readonly string[]).includes(state))
+        throw new UsageError(`--state must be sent, done or refused, got "${state}"`, { field: '--state' });
+      const limit = optionalOption(cx, 'limit');
+      if (limit !== undefined && !/^[1-9]\d{0,4}$/.test(limit)) throw new UsageError(`--limit must be a number from 1 to 99999, got "${limit}"`, { field: '--limit' });
+      const pool = openHqPool(url, { max: 1 });
+      try {
+        const commands = await listCommands(pool, {
+          depotId: optionalOption(cx, 'depot'),
+          state: state as HqCommand['state'] | undefined,
+          limit: limit === undefined ? undefined : Number(limit),
+        }).catch((e: unknown) => {
+          throw pgFailure(e, url);
+        });
+        cx.print({ commands }, () => commandsTable(commands));
       } finally {
         await pool.end();
       }

@@ -286,6 +286,11 @@ export const commands: readonly CommandEntry[] = [
     load: hq,
   },
   {
+    name: 'hq commands',
+    summary: "Headquarters: the commands sent to depots, newest first — sent (not yet reported back), done, or refused with the depot's reason.",
+    load: hq,
+  },
+  {
     name: 'hq uplink',
     summary: "This depot's uplink to HQ: rows behind, what HQ acknowledged of the journal, the last ack, the connection, any refusal or error.",
     load: hq,
