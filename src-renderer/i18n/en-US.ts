@@ -548,6 +548,11 @@ export const enUS: Dictionary = {
   'alerts.msg.hq.cannot_refill':
     'Headquarters needs the journal after record {seq}, but this depot keeps it only from record {oldest} on: restore headquarters from a newer backup',
   'alerts.msg.hq.uplink_start_failed': 'The link to headquarters did not start: {error}',
+  'alerts.msg.hq.command_refused': 'A request from headquarters ({what}, sent by {by}) was refused and nothing of it was done: {reason}',
+  'alerts.msg.hq.command_unreadable': 'A message from headquarters could not be read, so nothing was done and headquarters cannot be told: {reason}',
+  'alerts.hqCommand.risk.authorization_list': 'the list of drivers to block or allow',
+  'alerts.hqCommand.tariffs.version': 'a tariff version',
+  'alerts.hqCommand.refunds.request': 'a refund request',
   'alerts.hqReason.gap': 'a record before it is missing',
   'alerts.hqReason.prev_mismatch': 'it does not follow on from the record before it',
   'alerts.hqReason.hash_mismatch': 'its checksum does not match its contents',

@@ -76,6 +76,9 @@ const PARAMS: Record<string, (d: Details, w: Wording) => Params | null> = {
   'hq.history_mismatch': (d) => all({ seq: num(d.seq) }),
   'hq.cannot_refill': (d) => all({ seq: num(d.seq), oldest: num(d.oldestKept) }),
   'hq.uplink_start_failed': (d) => all({ error: str(d.error) }),
+  'hq.command_refused': (d, w) =>
+    all({ what: str(d.kind) && (w.maybe(`alerts.hqCommand.${String(d.kind)}`) ?? str(d.kind)), by: str(d.issuedBy) ?? '—', reason: str(d.reason) }),
+  'hq.command_unreadable': (d) => all({ reason: str(d.reason) }),
   'payments.cancel_stuck': (d) => all({ number: str(d.number), attempts: num(d.attempts) }),
 };
 

@@ -14,6 +14,8 @@ import { getAdjustment } from '../../src-main/refunds';
 import { GUANGDONG_PLAN, listTariffs } from '../../src-main/tariffs';
 import { afterTest } from '../after-test';
 import { ok, tempDir } from '../helpers';
+import { wordingFor } from '../../src-renderer/i18n';
+import { alertText } from '../../src-renderer/lib/alertText';
 import { launchMosquitto, type Mosquitto } from '../mosquitto-process';
 import { skipWithoutMosquitto } from '../mosquitto';
 import { postgresForFile, skipWithoutPostgres } from '../postgres';
@@ -254,6 +256,11 @@ describe.skipIf(missing)('commands from headquarters, carried out by the depot',
     const alert = listAlerts(app, { open: true, limit: 50, offset: 0 }).items.find((a) => a.subject === `hq.command_refused:${bad.id}`);
     expect(alert).toMatchObject({ code: 'hq.command_refused', level: 'warning' });
     expect(alert!.message).toMatch(/nothing of it was done/);
+    const reason = (refused.outcome as { reason: string }).reason;
+    expect(alertText(wordingFor('en-US'), alert!)).toBe(
+      `A request from headquarters (a tariff version, sent by Pricing team) was refused and nothing of it was done: ${reason}`,
+    );
+    expect(alertText(wordingFor('zh-CN'), alert!)).toBe(`总部下发的指令（电价版本，由 Pricing team 发出）被拒绝，未执行任何部分：${reason}`);
     expect(auditRows(w, 'hq.command.tariffs.version')).toEqual([{ operatorId: 'headquarters', operatorName: 'headquarters', result: 'refused' }]);
 
     // A kind this depot does not know (a newer HQ): issueCommand refuses it, so it is stored as a newer HQ would.
