@@ -22,7 +22,8 @@ const DEPOTS = threeDepots().slice(0, 2);
 
 let pg: Postgres | null = null;
 let broker: Mosquitto | null = null;
-let hq: ChildProcess | null = null;
+const children: ChildProcess[] = [];
+let pgUrl = '';
 let loginUrl = '';
 const dirs: string[] = [];
 
@@ -44,13 +45,22 @@ async function publishJournals(url: string): Promise<void> {
   }
 }
 
-function startHqServe(pgUrl: string, brokerUrl: string): Promise<string> {
-  const child = spawn(process.execPath, ['bin/depotdesk.js', 'hq', 'serve', '--pg', pgUrl, '--broker', brokerUrl, '--username', 'hq', '--http-port', '0', '--json'], {
-    cwd: root,
-    env: { ...process.env, DEPOTDESK_RENDERER_DIR: path.join(root, 'out', 'renderer'), DEPOTDESK_HQ_BROKER_PASSWORD: 'hq-secret' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  hq = child;
+interface Started {
+  loginUrl: string | null;
+  screensError: string | null;
+}
+
+function startHqServe(pgUrl: string, brokerUrl: string, httpPort = '0'): Promise<Started> {
+  const child = spawn(
+    process.execPath,
+    ['bin/depotdesk.js', 'hq', 'serve', '--pg', pgUrl, '--broker', brokerUrl, '--username', 'hq', '--http-port', httpPort, '--json'],
+    {
+      cwd: root,
+      env: { ...process.env, DEPOTDESK_RENDERER_DIR: path.join(root, 'out', 'renderer'), DEPOTDESK_HQ_BROKER_PASSWORD: 'hq-secret' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  children.push(child);
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-4_000)));
   return new Promise((resolve, reject) => {
@@ -59,9 +69,9 @@ function startHqServe(pgUrl: string, brokerUrl: string): Promise<string> {
     child.stdout?.setEncoding('utf8').on('data', (c: string) => {
       out += c;
       try {
-        const parsed = JSON.parse(out) as { loginUrl: string };
+        const parsed = JSON.parse(out) as Started;
         clearTimeout(timer);
-        resolve(parsed.loginUrl);
+        resolve(parsed);
       } catch {
         // Not complete yet.
       }
@@ -78,7 +88,7 @@ test.describe('HQ screens', () => {
 
   test.beforeAll(async () => {
     pg = await launchPostgres({ fsync: false });
-    const pgUrl = await pg.createDatabase('hq_e2e');
+    pgUrl = await pg.createDatabase('hq_e2e');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'depotdesk-e2e-hq-'));
     dirs.push(dir);
     broker = await launchMosquitto({
@@ -86,15 +96,16 @@ test.describe('HQ screens', () => {
       users: { hq: 'hq-secret', ...Object.fromEntries(DEPOTS.map((d) => [d.depot, 'depot-secret'])) },
       maxPayloadBytes: 1024 * 1024,
     });
-    loginUrl = await startHqServe(pgUrl, broker.url);
+    loginUrl = (await startHqServe(pgUrl, broker.url)).loginUrl ?? '';
     await publishJournals(broker.url);
   });
 
   test.afterAll(async () => {
-    if (hq && hq.exitCode === null) {
-      const exited = new Promise<void>((resolve) => hq!.once('exit', () => resolve()));
-      hq.kill('SIGTERM');
-      const timer = setTimeout(() => hq?.kill('SIGKILL'), 5_000);
+    for (const child of children) {
+      if (child.exitCode !== null) continue;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;
       clearTimeout(timer);
     }
@@ -179,5 +190,13 @@ test.describe('HQ screens', () => {
     await expect(page.getByTestId('hq-app')).toBeVisible();
     const res = await page.request.post(new URL('/rpc', loginUrl).toString(), { data: { method: 'ledger.topup', params: { amount: 100 } } });
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unknown_method');
+  });
+
+  test('a second hq serve whose screens port is taken says so and keeps running its ingestor', async () => {
+    const port = new URL(loginUrl).port;
+    const second = await startHqServe(pgUrl, broker!.url, port);
+    expect(second.loginUrl).toBeNull();
+    expect(second.screensError).toContain('EADDRINUSE');
+    expect(children.at(-1)?.exitCode).toBeNull();
   });
 });
