@@ -25,7 +25,10 @@ export interface LinkOptions {
   password: string;
   clientId: string;
   caFile: string;
-  /** The topics subscribed (QoS 1) on every connect, in one SUBSCRIBE: 'connected' only once all are granted. */
+  /**
+   * The topics subscribed (QoS 1) on every connect, in one SUBSCRIBE. The first is required:
+   * 'connected' only once it is granted; another one refused is logged and left out.
+   */
   subscribe: string | string[];
   log: Logger;
   onState(state: LinkState, error: string | null): void;
@@ -84,15 +87,21 @@ export function openHqLink(opts: LinkOptions): HqLink {
     backoff = MIN_BACKOFF_MS;
     client.options.reconnectPeriod = backoff;
     lastError = null;
-    client.subscribe(opts.subscribe, { qos: 1 }, (err, granted) => {
-      const refused = (granted ?? []).some((g) => g.qos === 128) || Boolean((err as { packet?: { granted?: number[] } } | null)?.packet?.granted?.includes(128));
-      if (err || refused) {
-        const topics = [opts.subscribe].flat().join(', ');
-        lastError = refused ? `HQ's broker refused the subscription to ${topics}; check its ACL for this depot's login` : `subscribe failed: ${err?.message}`;
-        opts.log.error({ topic: opts.subscribe }, lastError);
+    const topics = [opts.subscribe].flat();
+    client.subscribe(topics, { qos: 1 }, (err, granted) => {
+      // The SUBACK's codes in the order of the topics (mqtt.js hands a refusal over as an error carrying them).
+      const codes = (err as { packet?: { granted?: number[] } } | null)?.packet?.granted ?? (granted ?? []).map((g) => g.qos);
+      const refused = topics.filter((_, i) => codes[i] === 128);
+      if ((err && codes.length === 0) || refused.includes(topics[0])) {
+        lastError =
+          refused.length > 0 ? `HQ's broker refused the subscription to ${topics[0]}; check its ACL for this depot's login` : `subscribe failed: ${err?.message}`;
+        opts.log.error({ topic: topics[0] }, lastError);
         opts.onState('offline', lastError);
         return;
       }
+      // Only the first topic (the acks) is needed to ship the journal; a broker whose ACL still
+      // lacks the others (HQ's commands) leaves those out, and the journal goes on.
+      if (refused.length > 0) opts.log.error({ topics: refused }, `HQ's broker refused the subscription to ${refused.join(', ')}; check its ACL for this depot's login`);
       opts.onState('connected', null);
     });
   });
