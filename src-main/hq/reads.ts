@@ -34,6 +34,12 @@ export function fenOf(v: string | number | bigint | null | undefined): number {
 
 /** Posted money only (see above). */
 const POSTED = `(t.phase IS NULL OR t.phase IN ('single', 'post'))`;
+/**
+ * Transfers from the start of day $3 to the end of day $4 in zone $1, as epoch ms: a bound on `at`
+ * so the query reads only those days' transfers (the day itself is still checked from DAY).
+ */
+const IN_DAYS = `t.at >= extract(epoch FROM ($3::date::timestamp AT TIME ZONE $1)) * 1000
+  AND t.at < extract(epoch FROM (($4::date + 1)::timestamp AT TIME ZONE $1)) * 1000`;
 /** The depot's calendar day of a transfer, in the zone given as $1. */
 const DAY = `to_char(to_timestamp(t.at / 1000.0) AT TIME ZONE $1, 'YYYY-MM-DD')`;
 
@@ -95,11 +101,11 @@ export async function hqRevenue(pool: Pool, q: RevenueQuery): Promise<HqRevenue>
   const r = await pool.query<{ depot_id: string; day: string; account: string; net: string }>(
     `SELECT depot_id, day, account, sum(amount) AS net FROM (
        SELECT t.depot_id, ${DAY} AS day, t.credit AS account, t.amount FROM hq_transfers t
-        WHERE t.credit = ANY($2) AND ${POSTED}
+        WHERE t.credit = ANY($2) AND ${POSTED} AND ${IN_DAYS}
        UNION ALL
        SELECT t.depot_id, ${DAY} AS day, t.debit AS account, -t.amount FROM hq_transfers t
-        WHERE t.debit = ANY($2) AND ${POSTED}
-     ) m WHERE day BETWEEN $3 AND $4
+        WHERE t.debit = ANY($2) AND ${POSTED} AND ${IN_DAYS}
+     ) m WHERE day BETWEEN $3::text AND $4::text
      GROUP BY depot_id, day, account`,
     [zone, REVENUE_ACCOUNTS, q.from, q.to],
   );
