@@ -24,6 +24,7 @@ describe.skipIf(missing)('depotdesk hq command', { timeout: 120_000 }, () => {
     const issued = inline.json<HqCommand>();
     expect(issued).toMatchObject({ depotId: DEPOT, kind: 'risk.authorization_list', issuedBy: 'Li Wei', state: 'sent', payload: LIST });
     expect(await getCommand(pool, issued.id)).toEqual(issued);
+    expect(inline.stderr).toContain(`warning: HQ has not heard from depot ${DEPOT} yet`);
 
     const file = path.join(tempDir('depotdesk-hq-command-'), 'refund.json');
     fs.writeFileSync(file, JSON.stringify({ phone: '13900000001', amountFen: 500, reason: '充电中断', orderId: 'O-1' }));
@@ -64,6 +65,8 @@ describe.skipIf(missing)('depotdesk hq command', { timeout: 120_000 }, () => {
     expect(lines[1]).toBe('    REFUSED by the depot: not_found: orderId: no payment order O-1');
     expect(lines[2]).toMatch(new RegExp(`done {5}risk\\.authorization_list  depot ${DEPOT}  by Li Wei  ${issued.id} \\(journal row 1\\)$`));
     const refusedOnly = cli(['hq', 'commands', '--pg', url, '--state', 'refused', '--json']);
+    const again = cli([...base, '--kind', 'risk.authorization_list', '--payload', JSON.stringify(LIST), '--as', 'Li Wei']);
+    expect([again.code, again.stderr]).toEqual([0, '']);
     expect(refusedOnly.json<{ commands: HqCommand[] }>().commands.map((c) => [c.id, c.state, c.doneSeq])).toEqual([[refundId, 'refused', 2]]);
     const badState = cli(['hq', 'commands', '--pg', url, '--state', 'failed']);
     expect([badState.code, badState.stderr]).toEqual([2, expect.stringContaining('--state must be sent, done or refused')]);

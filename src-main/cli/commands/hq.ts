@@ -249,6 +249,13 @@ export const hqCommands: Command[] = [
         const command = await issueCommand(pool, { depotId, kind, payload, issuedBy }).catch((e: unknown) => {
           throw pgFailure(e, url);
         });
+        // Stored all the same (a new depot may not have connected yet), but a mistyped id would wait forever.
+        const known = await pool.query('SELECT 1 FROM hq_depots WHERE depot_id = $1', [depotId]);
+        if (known.rowCount === 0) {
+          process.stderr.write(
+            `warning: HQ has not heard from depot ${depotId} yet (depotdesk hq depots lists those it has); the command waits until a depot with this id connects\n`,
+          );
+        }
         cx.print(command, () => commandText(command));
       } finally {
         await pool.end();
