@@ -201,6 +201,7 @@ export const hqCommands: Command[] = [
         { broker: hq.brokerUrl, pg: hq.pgUrl, pid: process.pid, url: screens?.url ?? null, loginUrl: screens?.loginUrl ?? null, screensError },
         [
           `DepotDesk HQ is taking depot journals from ${hq.brokerUrl} (depot/+/journal) into ${hq.pgUrl}`,
+          'and sending depots the commands issued with depotdesk hq command (depot/+/commands).',
           ...(screens ? [`HQ screens (read-only): open ${screens.loginUrl}`] : []),
           ...(screensError ? [`HQ screens not served (${screensError}); choose another --http-port, or off`] : []),
           'Press Ctrl+C to stop.',
