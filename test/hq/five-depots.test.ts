@@ -34,9 +34,10 @@ import { addDrivers, driversOf, runSessions, type Traffic } from './traffic';
  *      republishes every batch it sees the moment it sees it (two copies racing into the ingestor),
  *      then every batch it captured since the start, newest first.
  *   E. The ingestor loses PostgreSQL mid-transaction (pg_terminate_backend while its INSERT waits on
- *      a lock this test holds), then the ingestor process and a depot process are SIGKILLed while
- *      a batch is inside the ingestor's open transaction and the depot has more in flight; the depot
- *      is reopened from the same file, the ingestor started again.
+ *      a lock this test holds); PostgreSQL itself is killed (SIGKILL, crash recovery on restart)
+ *      with the ingestor's transactions open the same way; then the ingestor process and a depot
+ *      process are SIGKILLed while batches are inside the ingestor's open transactions and the
+ *      depot has more in flight; the depot is reopened from the same file, the ingestor started again.
  *   F. A depot's journal is tampered with by hand (one row's payload changed in its SQLite file,
  *      after dropping the trigger that refuses updates): HQ must refuse that row, raise an alert,
  *      and store nothing from it on.
@@ -183,7 +184,15 @@ describe.skipIf(missing.length > 0)('five depots ship their journals to HQ throu
     // The connection phase E terminates on purpose may also be an idle one of this pool.
     pool.on('error', () => undefined);
     afterTest(() => pool.end());
-    const q = async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => (await pool.query<R>(sql, params)).rows;
+    /** A query on HQ's database; once more on a connection that died with the server (phase E kills it). */
+    const q = async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> => {
+      try {
+        return (await pool.query<R>(sql, params)).rows;
+      } catch (e) {
+        if (!/Connection terminated|terminating connection|ECONNRESET|ECONNREFUSED/.test((e as Error).message)) throw e;
+        return (await pool.query<R>(sql, params)).rows;
+      }
+    };
 
     const depots: Depot[] = [];
     for (let n = 0; n < DEPOTS; n += 1) {
@@ -384,6 +393,27 @@ describe.skipIf(missing.length > 0)('five depots ship their journals to HQ throu
       async () => `${await lag()}\ningestor: ${ingestor.output()}`,
     );
     expect(ingestor.proc.exitCode, 'the ingestor survived losing its connection').toBeNull();
+
+    // PostgreSQL itself killed (SIGKILL to the server and every backend) while the ingestor's
+    // transactions wait on the lock, then started again (crash recovery): none of them survives.
+    locker = await lockJournal();
+    for (const d of depots) write(d, 2);
+    await waitFor(
+      'the ingestor to block inside a transaction again',
+      async () => (await blockedIngestor()).length > 0,
+      () => lag(),
+    );
+    const beforeCrash = await hqCursor();
+    locker.release(new Error('PostgreSQL is killed under this connection'));
+    await pgServer.kill();
+    await pgServer.restart();
+    expect(await hqCursor(), 'no transaction open at the crash was committed').toEqual(beforeCrash);
+    await waitFor(
+      'HQ to catch up after PostgreSQL was killed mid-transaction',
+      () => caughtUp(depots),
+      async () => `${await lag()}\ningestor: ${ingestor.output().slice(-800)}`,
+    );
+    expect(ingestor.proc.exitCode, 'the ingestor survived PostgreSQL being killed').toBeNull();
 
     // Depot 5 now runs in a process of its own, writing without pause, so that it can be killed.
     const killed = depots[KILLED];

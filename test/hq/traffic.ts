@@ -61,11 +61,14 @@ export function runSession(app: LedgerApp, traffic: Traffic, n: number, clock?: 
   if (n % 3 === 0 || available(app, driverId) < 6_000) {
     count(topUp(app, { key: `${session}:topup`, driverId, amountFen: 10_000 + (n % 5) * 2_500, channel: CHANNELS[Math.floor(n / 3) % 3] }));
   }
+  // A session run again (its depot killed in the middle) asks again exactly as it asked the first
+  // time, as a client retrying its request does: the hold's expiry is the one it was placed with.
+  const placed = app.sqlite.prepare<[string], { expiresAt: number }>('SELECT expires_at AS expiresAt FROM ledger_holds WHERE id = ?').get(`${session}:hold`);
   const hold = placeHold(app, {
     key: `${session}:hold`,
     driverId,
     amountFen: 6_000,
-    expiresAt: app.clock.now() + 6 * 3_600_000,
+    expiresAt: placed?.expiresAt ?? app.clock.now() + 6 * 3_600_000,
     sessionId: session,
     partial: true,
   });
