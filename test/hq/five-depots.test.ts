@@ -474,6 +474,10 @@ describe.skipIf(missing.length > 0)('five depots ship their journals to HQ throu
     await open(killed);
     expect(tip(killed)).toBeGreaterThanOrEqual(wroteBeforeKill);
     expect(verifyJournal(killed.app!.sqlite)).toMatchObject({ ok: true });
+    // Whether the kill landed inside a session (its first operations committed, the rest not): said, not asserted.
+    const inSession = killed
+      .app!.sqlite.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM ledger_operations WHERE key IN (?, ?)')
+      .get(`${killed.tag}-S${killed.next}:topup`, `${killed.tag}-S${killed.next}:hold`)!.n;
     write(killed, 20);
     ingestor = startIngestor(hqUrl, broker.url);
     await waitFor(
@@ -628,7 +632,8 @@ describe.skipIf(missing.length > 0)('five depots ship their journals to HQ throu
     expect(tip(tampered)).toBeGreaterThan(victimRow.seq);
     console.log(
       `five depots: ${depots.map((d) => `${d.tag} ${tip(d)} rows${d === tampered ? ` (HQ stops at ${victimRow.seq - 1})` : ''}`).join(', ')}; ` +
-        `${observer.seen.length} journal messages on the wire, ${observer.republished.n} echoed at once and ${captured.length} replayed`,
+        `${observer.seen.length} journal messages on the wire, ${observer.republished.n} echoed at once and ${captured.length} replayed; ` +
+        `${killed.tag} was killed ${inSession > 0 ? `inside a session (${inSession} of its operations committed)` : 'between sessions'}`,
     );
   });
 });

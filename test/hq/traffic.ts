@@ -49,6 +49,19 @@ export const OPS_PER_SESSION_MAX = 3;
  * (replayed ones do not count). The clock moves a few minutes per operation when it is a FakeClock.
  */
 export function runSession(app: LedgerApp, traffic: Traffic, n: number, clock?: FakeClock): number {
+  const steps = sessionSteps(app, traffic, n, clock);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  return step.value;
+}
+
+/**
+ * Session number `n` one operation at a time: it yields after each operation it committed or
+ * replayed and returns how many it committed. runSession drives it at once; the child depot of
+ * five-depots.test.ts lets its event loop run between the operations, so that a kill may land
+ * between the hold and the settlement as well as between sessions.
+ */
+export function* sessionSteps(app: LedgerApp, traffic: Traffic, n: number, clock?: FakeClock): Generator<void, number, void> {
   const { tag, drivers } = traffic;
   const driverId = drivers[n % drivers.length];
   const session = `${tag}-S${n}`;
@@ -60,6 +73,7 @@ export function runSession(app: LedgerApp, traffic: Traffic, n: number, clock?: 
   // A session starts with a top-up when the wallet is short of a full hold, and every third one anyway.
   if (n % 3 === 0 || available(app, driverId) < 6_000) {
     count(topUp(app, { key: `${session}:topup`, driverId, amountFen: 10_000 + (n % 5) * 2_500, channel: CHANNELS[Math.floor(n / 3) % 3] }));
+    yield;
   }
   // A session run again (its depot killed in the middle) asks again exactly as it asked the first
   // time, as a client retrying its request does: the hold's expiry is the one it was placed with.
@@ -73,6 +87,7 @@ export function runSession(app: LedgerApp, traffic: Traffic, n: number, clock?: 
     partial: true,
   });
   count(hold);
+  yield;
   if (n % 11 === 5) {
     // The charger never started: the whole hold goes back.
     count(voidHold(app, { key: `${session}:void`, holdId: hold.holdId }));
