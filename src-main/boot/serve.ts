@@ -1,11 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { AppContext } from '../kernel/context';
 import { openCore, type CoreOptions } from './core';
 import { removeInstanceFile, writeInstanceFile } from '../kernel/instance';
 import { ensureInstanceToken } from '../kernel/token';
 import { startHttpServer, type RunningHttpServer } from '../contract/http';
+import { builtRendererDir } from '../contract/static-files';
 import { startServices, type Services, type ServicesOptions } from './services';
 
 /**
@@ -19,17 +17,7 @@ export interface BrowserMode {
   stop(): Promise<void>;
 }
 
-export function defaultRendererDir(): string | null {
-  if (process.env.DEPOTDESK_RENDERER_DIR) return process.env.DEPOTDESK_RENDERER_DIR;
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i += 1) {
-    const candidate = path.join(dir, 'out', 'renderer');
-    if (fs.existsSync(path.join(candidate, 'index.html'))) return candidate;
-    if (fs.existsSync(path.join(dir, 'renderer', 'index.html'))) return path.join(dir, 'renderer');
-    dir = path.dirname(dir);
-  }
-  return null;
-}
+export const defaultRendererDir = builtRendererDir;
 
 export async function startHttpDoor(app: AppContext, opts: { staticDir?: string | null } = {}): Promise<{ http: RunningHttpServer; stop(): Promise<void> }> {
   const token = ensureInstanceToken(app.paths.tokenFile);

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +7,7 @@ import { tokensEqual } from '../kernel/token';
 import type { Caller, OperatorIdentity } from '../kernel/method';
 import { signedInOperator } from '../operators';
 import { dispatch } from './dispatch';
-import { CONTENT_SECURITY_POLICY } from './csp';
+import { serveRendererFile } from './static-files';
 import { handleDownload } from './download';
 import { answerNotification, type PaymentChannel } from '../payments';
 
@@ -63,20 +62,6 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json; charset=utf-8',
-};
-
-// One policy for both doors: the Electron window and browser mode serve the same renderer.
-const CSP = CONTENT_SECURITY_POLICY;
 
 export function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -227,33 +212,9 @@ function handleEvents(req: http.IncomingMessage, res: http.ServerResponse, sseCl
 }
 
 function serveStatic(staticRoot: string | null, url: URL, res: http.ServerResponse): void {
-  let rel: string;
-  try {
-    rel = decodeURIComponent(url.pathname);
-  } catch {
-    send(res, 400, { ok: false, error: { code: 'invalid_input', message: `the path ${url.pathname} is not valid percent-encoding` } });
-    return;
-  }
-  if (!staticRoot) {
-    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end('DepotDesk API is running. Build the renderer (npm run build) to get the operator screens here.\n');
-    return;
-  }
-  if (rel.endsWith('/')) rel += 'index.html';
-  const file = path.resolve(staticRoot, '.' + rel);
-  const inside = file.startsWith(staticRoot + path.sep);
-  const target = inside && fs.existsSync(file) && fs.statSync(file).isFile() ? file : path.join(staticRoot, 'index.html');
-  const ext = path.extname(target);
-  res.writeHead(200, {
-    'content-type': MIME[ext] ?? 'application/octet-stream',
-    'content-security-policy': CSP,
-    'x-content-type-options': 'nosniff',
-    'cache-control': ext === '.html' ? 'no-store' : 'public, max-age=3600',
+  serveRendererFile(staticRoot, url.pathname, res, {
+    notBuilt: 'DepotDesk API is running. Build the renderer (npm run build) to get the operator screens here.\n',
   });
-  // A file gone between the check and the read (the renderer being rebuilt) ends this answer, not the server.
-  fs.createReadStream(target)
-    .on('error', () => res.destroy())
-    .pipe(res);
 }
 
 /** What one server serves besides the contract: the renderer's files and the open event streams. */

@@ -1,12 +1,10 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import { CONTENT_SECURITY_POLICY } from '../contract/csp';
+import { builtRendererDir, serveRendererFile } from '../contract/static-files';
 import { isValidTimeZone } from '../kernel/clock';
 import { isLoopback } from '../kernel/config';
 import { DepotError, isDepotError, type ErrorShape } from '../kernel/errors';
@@ -89,18 +87,8 @@ export async function callHq(pool: Pool, method: unknown, params: unknown): Prom
   return { ok: true, data: await run(pool, parsed.data) };
 }
 
-/** Where the built renderer is: DEPOTDESK_RENDERER_DIR, else out/renderer above this file (as `depotdesk serve` finds it). */
-export function hqRendererDir(): string | null {
-  if (process.env.DEPOTDESK_RENDERER_DIR) return process.env.DEPOTDESK_RENDERER_DIR;
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i += 1) {
-    const candidate = path.join(dir, 'out', 'renderer');
-    if (fs.existsSync(path.join(candidate, 'index.html'))) return candidate;
-    if (fs.existsSync(path.join(dir, 'renderer', 'index.html'))) return path.join(dir, 'renderer');
-    dir = path.dirname(dir);
-  }
-  return null;
-}
+/** Where the built renderer is (as `depotdesk serve` finds it). */
+export const hqRendererDir = builtRendererDir;
 
 export interface HqHttpOptions {
   pool: Pool;
@@ -123,17 +111,6 @@ export interface HqHttp {
   close(): Promise<void>;
 }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json; charset=utf-8',
-};
 
 function send(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
@@ -180,39 +157,10 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 
 /** index.html with HQ's role mark; every other file as it is. */
 function serveStatic(root: string | null, pathname: string, res: http.ServerResponse): void {
-  if (!root) {
-    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end('DepotDesk HQ is running. Build the renderer (npm run build) to get the HQ screens here.\n');
-    return;
-  }
-  let rel: string;
-  try {
-    rel = decodeURIComponent(pathname);
-  } catch {
-    send(res, 400, { ok: false, error: { code: 'invalid_input', message: `the path ${pathname} is not valid percent-encoding` } });
-    return;
-  }
-  if (rel.endsWith('/')) rel += 'index.html';
-  const file = path.resolve(root, '.' + rel);
-  const inside = file.startsWith(root + path.sep);
-  const target = inside && fs.existsSync(file) && fs.statSync(file).isFile() ? file : path.join(root, 'index.html');
-  const ext = path.extname(target);
-  const headers = {
-    'content-type': MIME[ext] ?? 'application/octet-stream',
-    'content-security-policy': CONTENT_SECURITY_POLICY,
-    'x-content-type-options': 'nosniff',
-    'cache-control': ext === '.html' ? 'no-store' : 'public, max-age=3600',
-  };
-  if (target === path.join(root, 'index.html')) {
-    const html = fs.readFileSync(target, 'utf8').replace(/<head>/i, `<head>\n    ${HQ_ROLE_META}`);
-    res.writeHead(200, headers);
-    res.end(html);
-    return;
-  }
-  res.writeHead(200, headers);
-  fs.createReadStream(target)
-    .on('error', () => res.destroy())
-    .pipe(res);
+  serveRendererFile(root, pathname, res, {
+    notBuilt: 'DepotDesk HQ is running. Build the renderer (npm run build) to get the HQ screens here.\n',
+    indexHtml: (html) => html.replace(/<head>/i, `<head>\n    ${HQ_ROLE_META}`),
+  });
 }
 
 async function handleRpc(pool: Pool, log: Logger, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
