@@ -5,6 +5,7 @@ import type { AppContext, RuntimeState } from '../kernel/context';
 import { DepotError } from '../kernel/errors';
 import { lazyRequire } from '../kernel/lazy-require';
 import { topics } from './ocpp';
+import { redactUrl } from '../kernel/redact';
 
 const mqttLib = lazyRequire<typeof import('mqtt')>('mqtt');
 
@@ -60,17 +61,6 @@ function readPem(file: string, what: string): Buffer | undefined {
     return fs.readFileSync(file);
   } catch (e) {
     throw new DepotError('config_invalid', `cannot read broker.tls.${what} ${file}: ${(e as Error).message}`, { key: `broker.tls.${what}` });
-  }
-}
-
-/** Hides the password if the URL carries one. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
   }
 }
 

@@ -17,7 +17,8 @@
  *   transaction that ingests it.
  * - The schema is migrated at start from ordered, hashed migrations; an edited one is refused.
  */
-export { startHq, openHqPool, checkPgUrl, checkBrokerUrl, redactUrl, ackTopic, JOURNAL_TOPICS, type Hq, type HqOptions, type BatchOutcome } from './serve';
+export { redactUrl } from '../kernel/redact';
+export { startHq, openHqPool, checkPgUrl, checkBrokerUrl, ackTopic, JOURNAL_TOPICS, type Hq, type HqOptions, type BatchOutcome } from './serve';
 export { issueCommand, insertCommand, getCommand, pendingCommands, listCommands, refusalOf, commandMessageOf, type HqCommand, type IssueInput } from './commands';
 export { ingestBatch, ingest, type IngestOptions, type IngestOutcome } from './ingest';
 export { migrateHq, HQ_MIGRATIONS, type HqMigration } from './pg-schema';

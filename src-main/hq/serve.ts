@@ -9,6 +9,7 @@ import { CommandPublisher } from './commands';
 import { ingest } from './ingest';
 import { migrateHq } from './pg-schema';
 import type { Ack } from './wire';
+import { redactUrl } from '../kernel/redact';
 
 const mqttLib = lazyRequire<typeof import('mqtt')>('mqtt');
 
@@ -62,17 +63,6 @@ export interface Hq {
 export const JOURNAL_TOPICS = 'depot/+/journal';
 export const ackTopic = (depot: string) => `depot/${depot}/ack`;
 const JOURNAL_TOPIC = /^depot\/([^/]+)\/journal$/;
-
-/** Hides the password a URL carries. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
 
 function checkUrl(url: string, protocols: readonly string[], field: string, example: string): void {
   let parsed: URL;
