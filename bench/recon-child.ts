@@ -10,7 +10,7 @@ import { BENCH_DAY, BENCH_NOW } from './recon';
 
 /**
  * Helper process of bench/recon.ts (not a benchmark itself: run.ts skips files ending in -child).
- * `ours`: importStatement then runDay of the bench day; `baseline`: the bare load and join. Opens the
+ * `ours`: importStatement then runDayInSlices of the bench day; `baseline`: the bare load and join. Opens the
  * seeded depot, reads the bill (not timed), times each phase (wall and CPU), and writes its figures
  * and what it found as JSON to the file named last on its command line.
  */

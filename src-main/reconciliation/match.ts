@@ -196,16 +196,29 @@ type PaymentRow = [id: number, channel: string, tradeNo: string, orderNo: string
  * into the aggregate, which would compute `ok` again for each of the seven FILTERs: as a co-routine
  * each row's `ok` is computed once (1.15 → 0.93 s of CPU on a million rows; docs/performance.md).
  */
-const GATEWAY_PAYMENTS = `SELECT ${PAYMENT_CHANNELS.map((c) => `count(*) FILTER (WHERE ok = '${c}'), sum(amount_fen) FILTER (WHERE ok = '${c}'), sum(fee_fen) FILTER (WHERE ok = '${c}'),`).join(' ')}
+function gatewayPayments(rows: string): string {
+  return `SELECT ${PAYMENT_CHANNELS.map((c) => `count(*) FILTER (WHERE ok = '${c}'), sum(amount_fen) FILTER (WHERE ok = '${c}'), sum(fee_fen) FILTER (WHERE ok = '${c}'),`).join(' ')}
     json_group_array(json_array(id, row_channel, trade_no, order_no, amount_fen, fee_fen, order_id, state, order_channel, payable, provider_trade_no))
       FILTER (WHERE ok IS NULL)
   FROM (SELECT r.id, r.channel AS row_channel, r.trade_no, r.order_no, r.amount_fen, r.fee_fen,
           o.id AS order_id, o.state, o.channel AS order_channel, o.payable, o.provider_trade_no,
           iif(o.state = 'PAID' AND o.provider_trade_no = r.trade_no AND o.payable = r.amount_fen, o.channel, NULL) AS ok
-        FROM recon_statements s CROSS JOIN recon_statement_rows r NOT INDEXED ON r.id BETWEEN s.row_id_from AND s.row_id_to
-          LEFT JOIN payment_orders o ON o.number = r.order_no
-        WHERE s.day_from <= @day AND s.day_to >= @day AND r.id BETWEEN @lo AND @hi AND r.day = @day AND r.kind = 'payment'
+        ${rows} AND r.kind = 'payment'
         LIMIT -1)`;
+}
+
+/** The whole day: its rows through the kept statements that cover it. */
+const GATEWAY_PAYMENTS = gatewayPayments(`FROM ${ROWS_OF_DAY_FROM.replace('WHERE', 'LEFT JOIN payment_orders o ON o.number = r.order_no WHERE')}`);
+
+/**
+ * One slice of the day: rows @lo..@hi, a part of one kept statement's range (readDayInSlices takes
+ * the ranges from the statements), read by their ids alone. A slice costs its own rows: joined to
+ * every statement's range, each slice would scan the whole range, and the pacer, finding every
+ * slice slow, would shrink them to a few rows each (a million-row day then took minutes).
+ */
+const GATEWAY_PAYMENTS_SLICE = gatewayPayments(
+  'FROM recon_statement_rows r NOT INDEXED LEFT JOIN payment_orders o ON o.number = r.order_no WHERE r.id BETWEEN @lo AND @hi AND r.day = @day',
+);
 
 /** A row that did not match, as GATEWAY_PAYMENTS gives it: the row, then its order's fields (null without an order). */
 type OtherRow = [...PaymentRow, orderId: string | null, state: OrderMatchRow[3] | null, channel: PaymentChannel | null, payable: number | null, tradeNo: string | null];
@@ -225,9 +238,9 @@ function rawRead(app: AppContext, sql: string): RawRead {
   return app.sqlite.prepare<unknown[], (number | string | null)[]>(sql).raw();
 }
 
-/** Adds the day's gateway payment rows with ids in [lo, hi] to `into` (one read; the whole day with lo 0 and hi the largest id). */
-function readGatewayPayments(read: RawRead, day: string, lo: number, hi: number, into: GatewayRead): void {
-  const figures = read.get({ day: dayKey(day), lo, hi })!;
+/** Adds the day's gateway payment rows that `read` selects (GATEWAY_PAYMENTS: all; GATEWAY_PAYMENTS_SLICE: ids lo..hi) to `into`. */
+function readGatewayPayments(read: RawRead, params: { day: number; lo?: number; hi?: number }, into: GatewayRead): void {
+  const figures = read.get(params)!;
   PAYMENT_CHANNELS.forEach((_, k) => {
     const t = into.matched[k];
     t[0] += Number(figures[3 * k]);
@@ -328,12 +341,12 @@ const OUR_PAYMENTS = `SELECT ${OUR_CHANNELS.map((c) => `count(*) FILTER (WHERE o
     json_group_array(json_array(o.paid_at, o.id, o.number, o.channel, o.payable, o.provider_trade_no)) FILTER (WHERE NOT EXISTS
       (SELECT 1 FROM recon_statement_rows r WHERE r.order_no = o.number AND r.kind = 'payment' AND r.trade_no = o.provider_trade_no AND r.id < ${FIRST_UNKEPT_ROW}))
   FROM payment_orders o
-  WHERE o.paid_at IS NOT NULL AND o.paid_at >= @from AND o.paid_at < @to AND +o.state = 'PAID'
+  WHERE o.paid_at IS NOT NULL AND o.paid_at BETWEEN @lowAt AND @highAt AND +o.state = 'PAID'
     AND (o.paid_at, o.rowid) > (@afterAt, @afterRow) AND (o.paid_at, o.rowid) <= (@uptoAt, @uptoRow)`;
 
-/** The last of the next `n` orders paid in [from, to) after (afterAt, afterRow), in the paid index's order: where a slice of OUR_PAYMENTS ends. */
+/** The last of the next `skip + 1` orders paid in [lowAt, highAt] after (afterAt, afterRow), in the paid index's order: where a slice of OUR_PAYMENTS ends. */
 const OUR_PAYMENTS_SLICE_END = `SELECT paid_at AS at, rowid AS row FROM payment_orders
-  WHERE paid_at IS NOT NULL AND paid_at >= @from AND paid_at < @to AND (paid_at, rowid) > (@afterAt, @afterRow)
+  WHERE paid_at IS NOT NULL AND paid_at BETWEEN @lowAt AND @highAt AND (paid_at, rowid) > (@afterAt, @afterRow)
   ORDER BY paid_at, rowid LIMIT 1 OFFSET @skip`;
 
 /** How many orders were paid in [from, to): a paid order stays paid, with its paid_at, so the same count is the same orders (the paid index alone). */
@@ -351,9 +364,18 @@ const noOrders = (): OurRead => ({ paid: OUR_CHANNELS.map(() => [0, 0]), missing
 
 const LAST_KEY = Number.MAX_SAFE_INTEGER;
 
+/**
+ * The paid index's range a slice reads, as one pair of bounds: SQLite starts an index scan from one
+ * lower bound of a column, so the day's start and the slice's start are folded into one here (else
+ * each slice could scan from the start of the day).
+ */
+function paidRange(from: number, to: number, after: [number, number], upto: [number, number] = [LAST_KEY, LAST_KEY]): { lowAt: number; highAt: number } {
+  return { lowAt: Math.max(from, after[0]), highAt: Math.min(to - 1, upto[0]) };
+}
+
 /** Adds our orders paid in [from, to) with (paid_at, rowid) in (after, upto] to `into`. */
 function readOurPayments(read: RawRead, from: number, to: number, after: [number, number], upto: [number, number], into: OurRead): void {
-  const figures = read.get({ from, to, afterAt: after[0], afterRow: after[1], uptoAt: upto[0], uptoRow: upto[1] })!;
+  const figures = read.get({ ...paidRange(from, to, after, upto), afterAt: after[0], afterRow: after[1], uptoAt: upto[0], uptoRow: upto[1] })!;
   OUR_CHANNELS.forEach((_, k) => {
     into.paid[k][0] += Number(figures[2 * k]);
     into.paid[k][1] += Number(figures[2 * k + 1]);
@@ -485,7 +507,7 @@ function readDay(app: AppContext, day: string, from: number, to: number): DayRea
     gateway: noGatewayRows(),
     ours: noOrders(),
   };
-  readGatewayPayments(rawRead(app, GATEWAY_PAYMENTS), day, 0, LAST_KEY, reads.gateway);
+  readGatewayPayments(rawRead(app, GATEWAY_PAYMENTS), { day: dayKey(day) }, reads.gateway);
   readOurPayments(rawRead(app, OUR_PAYMENTS), from, to, [-1, -1], [LAST_KEY, LAST_KEY], reads.ours);
   return reads;
 }
@@ -508,7 +530,7 @@ async function readDayInSlices(app: AppContext, day: string, from: number, to: n
     ours: noOrders(),
   };
   const slices = pace(MAX_SLICE, budgetMs);
-  const gateway = rawRead(app, GATEWAY_PAYMENTS);
+  const gateway = rawRead(app, GATEWAY_PAYMENTS_SLICE);
   const ours = rawRead(app, OUR_PAYMENTS);
   const ranges = cachedStatement<{ lo: number; hi: number }>(
     app.sqlite,
@@ -517,14 +539,14 @@ async function readDayInSlices(app: AppContext, day: string, from: number, to: n
   for (const { lo, hi } of ranges) {
     for (let at = lo; at <= hi;) {
       const end = Math.min(hi, at + slices.size() - 1);
-      slices.time(() => readGatewayPayments(gateway, day, at, end, reads.gateway));
+      slices.time(() => readGatewayPayments(gateway, { day: dayKey(day), lo: at, hi: end }, reads.gateway));
       at = end + 1;
       await yieldToEventLoop();
     }
   }
   const sliceEnd = cachedStatement<{ at: number; row: number }>(app.sqlite, OUR_PAYMENTS_SLICE_END);
   for (let after: [number, number] = [-1, -1]; ;) {
-    const end = sliceEnd.get({ from, to, afterAt: after[0], afterRow: after[1], skip: slices.size() - 1 });
+    const end = sliceEnd.get({ ...paidRange(from, to, after), afterAt: after[0], afterRow: after[1], skip: slices.size() - 1 });
     const upto: [number, number] = end ? [end.at, end.row] : [LAST_KEY, LAST_KEY];
     slices.time(() => readOurPayments(ours, from, to, after, upto, reads.ours));
     if (!end) break;
