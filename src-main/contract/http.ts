@@ -62,7 +62,6 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
-
 export function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const part of (header ?? '').split(';')) {
