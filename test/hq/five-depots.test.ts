@@ -404,8 +404,11 @@ describe.skipIf(missing.length > 0)('five depots ship their journals to HQ throu
       () => lag(),
     );
     const beforeCrash = await hqCursor();
-    locker.release(new Error('PostgreSQL is killed under this connection'));
+    // The lock is held until the server dies: released first, it let the waiting transactions
+    // commit before the kill (seen once in a fresh-clone run: two depots' cursors moved by 5).
+    locker.on('error', () => {});
     await pgServer.kill();
+    locker.release(new Error('PostgreSQL was killed under this connection'));
     await pgServer.restart();
     expect(await hqCursor(), 'no transaction open at the crash was committed').toEqual(beforeCrash);
     await waitFor(
